@@ -1,0 +1,22 @@
+# The two README commands. Everything real lives in CMakeLists.txt.
+.PHONY: test run deps build clean
+
+deps:
+	@tools/setup-deps
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOT_WERROR=ON >/dev/null
+	@cmake --build build -j2
+
+test: build
+	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOT_SANITIZE=ON -DOT_WERROR=ON >/dev/null
+	@cmake --build build-asan -j2
+	@ctest --test-dir build --output-on-failure -j2
+	@ctest --test-dir build-asan --output-on-failure -j2 -L unit
+
+run: build
+	@./build/onetrip check rules/
+	@./build/onetrip info rules/
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,896 @@
+/*
+ * check.c -- semantic analysis: resolves every name, checks every value,
+ * and builds the model in the same pass.
+ *
+ * Order: symbol tables for all declarations first (so use-before-declare
+ * across files is fine), then calendars, departments, materials, forms,
+ * items, chains.  Every check keeps going after an error so one run reports
+ * everything; the model is thrown away at the end if anything failed.
+ *
+ * Messages are written for policy staff: what is wrong in their words, a
+ * did-you-mean where a near name exists, and a hint with the fix.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "check.h"
+
+/* ---- names ---- */
+
+const char *chk_suggest(const char *name, const char *const *names, size_t n)
+{
+	const char *best = NULL;
+	int bestd = 3;
+	int len = (int)utf8_count(name, strlen(name));
+	int limit = len <= 3 ? 1 : len <= 6 ? 2 : 3;
+	for (size_t i = 0; i < n; i++) {
+		if (!names[i] || strcmp(names[i], name) == 0)
+			continue;
+		int d = edit_distance(name, names[i], limit);
+		if (d <= limit && d < bestd) {
+			bestd = d;
+			best = names[i];
+		}
+	}
+	return best;
+}
+
+static const char *suggest_in(chk *k, const strmap *m, const char *name,
+			      const char **list_out)
+{
+	const char **names = arena_alloc(&k->c->ast, (m->count + 1) * sizeof *names);
+	size_t n = 0;
+	for (uint32_t i = 0; i < m->cap; i++)
+		if (m->slots[i].key)
+			names[n++] = m->slots[i].key;
+	*list_out = NULL;
+	if (n && n <= 8) {
+		buf b;
+		buf_init(&b, &k->c->ast.alloc, &k->c->oom);
+		/* slots are in hash order; print in declaration order */
+		for (int v = 0; v < (int)m->cap && b.len < 400; v++)
+			for (uint32_t i = 0; i < m->cap; i++)
+				if (m->slots[i].key && m->slots[i].value == v)
+					buf_printf(&b, "%s%s", b.len ? ", " : "", m->slots[i].key);
+		*list_out = arena_strdup(&k->c->ast, b.p ? b.p : "");
+		buf_free(&b);
+	}
+	return chk_suggest(name, names, n);
+}
+
+int chk_resolve(chk *k, const strmap *map, ast_name n, const char *kind,
+		const char *code)
+{
+	if (!n.s)
+		return -1;
+	int i = strmap_get(map, n.s, strlen(n.s));
+	if (i >= 0)
+		return i;
+	const char *list, *best = suggest_in(k, map, n.s, &list);
+	/* a name of another kind in the wrong place says more than a guess */
+	static const struct { size_t off; const char *what; } others[] = {
+		{offsetof(chk, depts), "a department"},
+		{offsetof(chk, mats), "a material"},
+		{offsetof(chk, forms), "a form"},
+		{offsetof(chk, items), "an item"},
+		{offsetof(chk, cals), "a calendar"},
+		{offsetof(chk, chains), "a chain"},
+	};
+	const char *is = NULL;
+	for (size_t j = 0; j < OT_COUNTOF(others) && !best; j++) {
+		const strmap *o = (const strmap *)((const char *)k + others[j].off);
+		if (o != map && strmap_get(o, n.s, strlen(n.s)) >= 0)
+			is = others[j].what;
+	}
+	const char *hint = list ? arena_printf(k->ma, "known %ss: %s", kind, list) : NULL;
+	if (best)
+		diag_at(k->c, n.loc, code, hint, "unknown %s '%s' — did you mean '%s'?",
+			kind, n.s, best);
+	else if (is)
+		diag_at(k->c, n.loc, code, hint, "'%s' is %s, not a %s", n.s, is, kind);
+	else
+		diag_at(k->c, n.loc, code,
+			hint ? hint : arena_printf(k->ma, "no %s of that name is declared", kind),
+			"unknown %s '%s'", kind, n.s);
+	return -1;
+}
+
+/* Picks one of `words` for a keyword value like `online full`. */
+static int one_of(chk *k, ast_name n, const char *what,
+		  const char *const *words, size_t count)
+{
+	for (size_t i = 0; i < count; i++)
+		if (words[i] && strcmp(words[i], n.s) == 0)
+			return (int)i;
+	buf b;
+	buf_init(&b, &k->c->ast.alloc, &k->c->oom);
+	for (size_t i = 0; i < count; i++)
+		if (words[i] && words[i][0])
+			buf_printf(&b, "%s%s", b.len ? ", " : "", words[i]);
+	const char *list = arena_printf(k->ma, "%s is one of: %s", what, b.p);
+	buf_free(&b);
+	const char *best = chk_suggest(n.s, words, count);
+	if (best)
+		diag_at(k->c, n.loc, "E111", list, "'%s' is not a valid %s — did you mean '%s'?",
+			n.s, what, best);
+	else
+		diag_at(k->c, n.loc, "E111", list, "'%s' is not a valid %s", n.s, what);
+	return -1;
+}
+
+static void declare(chk *k, strmap *m, ast_name n, int index, const char *kind,
+		    dsl_loc (*where)(const chk *, int))
+{
+	if (!n.s)
+		return;
+	int first = strmap_put(m, n.s, strlen(n.s), index);
+	if (first >= 0) {
+		dsl_loc l = where(k, first);
+		diag_at(k->c, n.loc, "E110", "give one of them another name",
+			"%s '%s' is declared twice (first at %s:%d)", kind, n.s,
+			k->c->files.v[l.file].display, l.first_line);
+	}
+}
+
+static dsl_loc cal_loc(const chk *k, int i) { return k->c->unit.calendars.v[i]->name.loc; }
+static dsl_loc dept_loc(const chk *k, int i) { return k->c->unit.departments.v[i]->name.loc; }
+static dsl_loc mat_loc(const chk *k, int i) { return k->c->unit.materials.v[i]->name.loc; }
+static dsl_loc form_loc(const chk *k, int i) { return k->c->unit.forms.v[i]->name.loc; }
+static dsl_loc item_loc(const chk *k, int i) { return k->c->unit.items.v[i]->name.loc; }
+static dsl_loc chain_loc(const chk *k, int i) { return k->c->unit.chains.v[i]->name.loc; }
+
+m_span chk_ints(chk *k, const int32_t *v, size_t n)
+{
+	m_span s = {(uint32_t)k->ints.n, (uint32_t)n};
+	for (size_t i = 0; i < n; i++)
+		VEC_PUSH(k->ma, k->ints, v[i]);
+	return s;
+}
+
+static const char *mstr(chk *k, const char *s)
+{
+	return s ? arena_strdup(k->ma, s) : NULL;
+}
+
+/* ---- durations ---- */
+
+static const char *const unit_words[] = {
+	[UNIT_WORKDAY] = "workday", [UNIT_DAY] = "day", [UNIT_HOUR] = "hour",
+	[UNIT_MONTH] = "month", [UNIT_YEAR] = "year",
+};
+
+static int parse_unit(const char *s, m_unit *u)
+{
+	static const char *const plural[] = {"workdays", "days", "hours", "months", "years"};
+	for (int i = 0; i < 5; i++)
+		if (strcmp(s, unit_words[i]) == 0 || strcmp(s, plural[i]) == 0) {
+			*u = (m_unit)i;
+			return 1;
+		}
+	return 0;
+}
+
+/* A duration; `only_workdays` for time limits.  Returns n or -1. */
+static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *unit)
+{
+	m_unit u;
+	if (!d->set)
+		return -1;
+	if (!parse_unit(d->unit.s, &u)) {
+		static const char *const all[] = {"workday", "workdays", "day", "days",
+			"hour", "hours", "month", "months", "year", "years"};
+		const char *best = chk_suggest(d->unit.s, all, OT_COUNTOF(all));
+		diag_at(k->c, d->unit.loc, "E114",
+			"units are workday(s), day(s), hour(s), month(s), year(s)",
+			"unknown unit '%s'%s%s%s", d->unit.s, best ? " — did you mean '" : "",
+			best ? best : "", best ? "'?" : "");
+		return -1;
+	}
+	if (only_workdays && u != UNIT_WORKDAY) {
+		diag_at(k->c, d->unit.loc, "E114",
+			arena_printf(k->ma, "write it as %lld workdays", (long long)d->n),
+			"time limits are counted in working days, not %ss", unit_words[u]);
+		return -1;
+	}
+	if (d->n > 100000) {
+		diag_at(k->c, d->loc, "E114", NULL, "%lld %ss is too long to be a real limit",
+			(long long)d->n, unit_words[u]);
+		return -1;
+	}
+	if (unit)
+		*unit = u;
+	return (int32_t)d->n;
+}
+
+/* ---- calendars ---- */
+
+static const char *const weekdays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+static void date_text(int32_t day, char out[11])
+{
+	int y, m, d;
+	cal_civil_from_days(day, &y, &m, &d);
+	snprintf(out, 11, "%04d-%02d-%02d", y, m, d);
+}
+
+static void calendar_days(chk *k, const ast_calendar *ac, m_calendar *mc)
+{
+	int32_t lo = INT32_MAX, hi = INT32_MIN;
+	for (size_t i = 0; i < ac->days.n; i++)
+		for (size_t j = 0; j < ac->days.v[i].spans.n; j++) {
+			const ast_span *sp = &ac->days.v[i].spans.v[j];
+			if (!sp->valid)
+				continue;
+			if (sp->last < sp->first) {
+				char a[11], b[11];
+				date_text(sp->first, a);
+				date_text(sp->last, b);
+				diag_at(k->c, sp->loc, "E007", "write the earlier date first",
+					"this range ends (%s) before it starts (%s)", b, a);
+				continue;
+			}
+			lo = sp->first < lo ? sp->first : lo;
+			hi = sp->last > hi ? sp->last : hi;
+		}
+	if (lo > hi)
+		return;
+	int y0, y1, m, d;
+	cal_civil_from_days(lo, &y0, &m, &d);
+	cal_civil_from_days(hi, &y1, &m, &d);
+	mc->first_year = y0;
+	mc->last_year = y1;
+	mc->first = cal_days_from_civil(y0, 1, 1);
+	mc->ndays = cal_days_from_civil(y1 + 1, 1, 1) - mc->first;
+	mc->off = arena_alloc(k->ma, (size_t)mc->ndays);
+	mc->before = arena_alloc(k->ma, ((size_t)mc->ndays + 1) * sizeof *mc->before);
+	uint8_t *set = arena_alloc(&k->c->ast, (size_t)mc->ndays); /* 1 holiday, 2 workday */
+	for (int32_t i = 0; i < mc->ndays; i++)
+		mc->off[i] = mc->weekend >> cal_weekday(mc->first + i) & 1;
+	mc->holidays.first = k->m->n_holidays;
+	for (size_t i = 0; i < ac->days.n; i++) {
+		const ast_dayset *ds = &ac->days.v[i];
+		for (size_t j = 0; j < ds->spans.n; j++) {
+			const ast_span *sp = &ds->spans.v[j];
+			if (!sp->valid || sp->last < sp->first)
+				continue;
+			m_holiday *h = &k->m->holidays[k->m->n_holidays++];
+			h->first = sp->first;
+			h->last = sp->last;
+			h->label = mstr(k, ds->label);
+			h->workday = !ds->holiday;
+			for (int32_t day = sp->first; day <= sp->last; day++) {
+				int32_t i0 = day - mc->first;
+				char t[11];
+				date_text(day, t);
+				if (set[i0] && set[i0] != (ds->holiday ? 1 : 2))
+					diag_at(k->c, sp->loc, "E403", "a day is either a holiday or a working day",
+						"%s is listed both as a holiday and as a make-up working day", t);
+				if (!ds->holiday && !(mc->weekend >> cal_weekday(day) & 1))
+					diag_at(k->c, sp->loc, "W403",
+						"'workday' is for weekend days that become working days (调休)",
+						"%s is a %s, already a working day", t, weekdays[cal_weekday(day)]);
+				set[i0] = ds->holiday ? 1 : 2;
+				mc->off[i0] = ds->holiday;
+			}
+		}
+	}
+	mc->holidays.count = k->m->n_holidays - mc->holidays.first;
+	for (int32_t i = 0; i < mc->ndays; i++)
+		mc->before[i + 1] = mc->before[i] + !mc->off[i];
+}
+
+static void check_calendars(chk *k)
+{
+	for (size_t i = 0; i < k->c->unit.calendars.n; i++) {
+		const ast_calendar *ac = k->c->unit.calendars.v[i];
+		m_calendar *mc = &k->m->calendars[i];
+		mc->name = mstr(k, ac->name.s);
+		mc->label = mstr(k, ac->label);
+		mc->weekend = 0x60; /* sat sun */
+		if (ac->has_weekend) {
+			mc->weekend = 0;
+			for (size_t j = 0; j < ac->weekend.n; j++) {
+				int d = one_of(k, ac->weekend.v[j], "weekday", weekdays, 7);
+				if (d >= 0)
+					mc->weekend |= (uint8_t)(1u << d);
+			}
+		}
+		calendar_days(k, ac, mc);
+	}
+}
+
+/* ---- departments, materials, forms ---- */
+
+static const char *const level_words[] = {"", "national", "province", "city",
+					  "district", "street", "community"};
+
+static void check_departments(chk *k)
+{
+	for (size_t i = 0; i < k->c->unit.departments.n; i++) {
+		const ast_department *ad = k->c->unit.departments.v[i];
+		m_department *md = &k->m->departments[i];
+		md->name = mstr(k, ad->name.s);
+		md->label = mstr(k, ad->label);
+		md->level = LEVEL_DISTRICT;
+		if (ad->level.s) {
+			int l = one_of(k, ad->level, "level", level_words, OT_COUNTOF(level_words));
+			if (l > 0)
+				md->level = (m_level)l;
+		}
+		md->windows.first = k->m->n_windows;
+		md->windows.count = (uint32_t)ad->windows.n;
+		for (size_t j = 0; j < ad->windows.n; j++) {
+			for (size_t p = 0; p < j; p++)
+				if (strcmp(ad->windows.v[p].name.s, ad->windows.v[j].name.s) == 0)
+					diag_at(k->c, ad->windows.v[j].name.loc, "E110",
+						"give one of them another name",
+						"department '%s' has two windows named '%s'",
+						ad->name.s, ad->windows.v[j].name.s);
+			m_window *w = &k->m->windows[k->m->n_windows++];
+			w->name = mstr(k, ad->windows.v[j].name.s);
+			w->label = mstr(k, ad->windows.v[j].label);
+			w->dept = (int)i;
+		}
+	}
+}
+
+static const char *const holder_words[] = {"any", "person", "company"};
+
+static void check_material_source(chk *k, const ast_material *am, m_material *mm)
+{
+	static const char *const sources[] = {"applicant", "shared", "issued_by"};
+	mm->source = SRC_APPLICANT;
+	mm->issuer = -1;
+	if (!am->source.s)
+		return;
+	int s = one_of(k, am->source, "material source", sources, 3);
+	if (s < 0)
+		return;
+	mm->source = (m_source)s;
+	if (s == SRC_SHARED) {
+		if (!am->source_text)
+			diag_at(k->c, am->source_loc, "E112",
+				"name the data source: source shared \"电子证照库\"",
+				"'source shared' needs the name of the data source in quotes");
+		mm->source_name = mstr(k, am->source_text);
+	} else if (s == SRC_ISSUED) {
+		if (!am->source_dept.s)
+			diag_at(k->c, am->source_loc, "E112",
+				"name the department: source issued_by DEPARTMENT",
+				"'source issued_by' needs the issuing department");
+		else
+			mm->issuer = chk_resolve(k, &k->depts, am->source_dept, "department", "E101");
+	}
+	if ((s != SRC_SHARED && am->source_text) || (s != SRC_ISSUED && am->source_dept.s))
+		diag_at(k->c, am->source_loc, "E111",
+			"write `source applicant`, `source shared \"NAME\"` or `source issued_by DEPARTMENT`",
+			"'source %s' takes nothing after it", sources[s]);
+}
+
+static void check_materials(chk *k)
+{
+	for (size_t i = 0; i < k->c->unit.materials.n; i++) {
+		const ast_material *am = k->c->unit.materials.v[i];
+		m_material *mm = &k->m->materials[i];
+		mm->name = mstr(k, am->name.s);
+		mm->label = mstr(k, am->label);
+		if (am->holder.s) {
+			int h = one_of(k, am->holder, "holder", holder_words, 3);
+			mm->holder = h >= 0 ? (m_holder)h : HOLDER_ANY;
+		}
+		check_material_source(k, am, mm);
+		mm->original = (uint8_t)am->original;
+		if (am->copies.set) {
+			if (am->copies.v.scale || am->copies.v.units < 0 || am->copies.v.units > 100)
+				diag_at(k->c, am->copies.loc, "E111", "write a whole number from 0 to 100",
+					"the number of copies must be a whole number");
+			else
+				mm->copies = (int32_t)am->copies.v.units;
+		}
+		mm->reusable.n = -1;
+		if (am->reusable.set) {
+			m_unit u = UNIT_YEAR;
+			int32_t n = duration(k, &am->reusable, 0, &u);
+			if (n >= 0 && (u == UNIT_HOUR || u == UNIT_WORKDAY))
+				diag_at(k->c, am->reusable.unit.loc, "E114",
+					"validity is given in years, months or days",
+					"a material's validity cannot be counted in %ss", unit_words[u]);
+			else if (n >= 0) {
+				mm->reusable.n = n;
+				mm->reusable.unit = u;
+			}
+		}
+	}
+}
+
+static const char *const ftype_words[] = {"text", "integer", "decimal", "bool",
+					  "date", "enum", "id_number", "credit_code"};
+
+static void check_field(chk *k, const ast_form *af, const ast_field *f, m_field *mf)
+{
+	mf->name = mstr(k, f->name.s);
+	mf->label = mstr(k, f->label);
+	mf->required = (uint8_t)f->required;
+	mf->computed = (uint8_t)f->computed;
+	int t = f->type.s ? one_of(k, f->type, "field type", ftype_words, 8) : -1;
+	mf->type = t >= 0 ? (m_ftype)t : FT_TEXT;
+	if (t == FT_ENUM && !f->has_enum)
+		diag_at(k->c, f->type.loc, "E112", "list the values: enum [a, b, c]",
+			"an enum field needs its list of values");
+	if (t >= 0 && t != FT_ENUM && f->has_enum)
+		diag_at(k->c, f->type.loc, "E111", "only enum fields have a list of values",
+			"a %s field cannot have a list of values", ftype_words[t]);
+	if (f->has_enum && t == FT_ENUM && f->enum_values.n == 0)
+		diag_at(k->c, f->type.loc, "E112", "list the values: enum [a, b, c]",
+			"this enum has no values");
+	mf->values.first = (uint32_t)k->strs.n;
+	for (size_t j = 0; j < f->enum_values.n; j++) {
+		for (size_t p = 0; p < j; p++)
+			if (strcmp(f->enum_values.v[p].s, f->enum_values.v[j].s) == 0)
+				diag_at(k->c, f->enum_values.v[j].loc, "E110", "remove one of them",
+					"'%s' is listed twice", f->enum_values.v[j].s);
+		VEC_PUSH(k->ma, k->strs, mstr(k, f->enum_values.v[j].s));
+	}
+	mf->values.count = (uint32_t)f->enum_values.n;
+	const ast_num *lim[2] = {&f->min, &f->max};
+	for (int b = 0; b < 2; b++) {
+		if (!lim[b]->set)
+			continue;
+		if (t >= 0 && t != FT_INTEGER && t != FT_DECIMAL) {
+			diag_at(k->c, lim[b]->loc, "E111", "only integer and decimal fields have limits",
+				"a %s field cannot have '%s'", ftype_words[t], b ? "max" : "min");
+			continue;
+		}
+		if (t == FT_INTEGER && lim[b]->v.scale) {
+			diag_at(k->c, lim[b]->loc, "E111", "write a whole number",
+				"an integer field's '%s' must be a whole number", b ? "max" : "min");
+			continue;
+		}
+		if (b)
+			mf->max = lim[b]->v, mf->has_max = 1;
+		else
+			mf->min = lim[b]->v, mf->has_min = 1;
+	}
+	if (mf->has_min && mf->has_max && dec_cmp(mf->min, mf->max) > 0)
+		diag_at(k->c, f->max.loc, "E111", "swap them",
+			"field '%s' has max below its min", f->name.s);
+	(void)af;
+}
+
+static void check_forms(chk *k)
+{
+	for (size_t i = 0; i < k->c->unit.forms.n; i++) {
+		const ast_form *af = k->c->unit.forms.v[i];
+		m_form *mf = &k->m->forms[i];
+		mf->name = mstr(k, af->name.s);
+		mf->label = mstr(k, af->label);
+		mf->fields.first = k->m->n_fields;
+		mf->fields.count = (uint32_t)af->fields.n;
+		for (size_t j = 0; j < af->fields.n; j++) {
+			for (size_t p = 0; p < j; p++)
+				if (strcmp(af->fields.v[p].name.s, af->fields.v[j].name.s) == 0)
+					diag_at(k->c, af->fields.v[j].name.loc, "E110",
+						"give one of them another name",
+						"form '%s' has two fields named '%s'", af->name.s,
+						af->fields.v[j].name.s);
+			check_field(k, af, &af->fields.v[j], &k->m->fields[k->m->n_fields++]);
+		}
+	}
+}
+
+/* ---- items ---- */
+
+/* `dept.window`; returns the window index or -1.  `need_window`: the
+ * window part is required (item and chain `window`). */
+static int resolve_window(chk *k, const ast_ref *r, int need_window, int *dept)
+{
+	*dept = chk_resolve(k, &k->depts, r->a, "department", "E101");
+	if (*dept < 0)
+		return -1;
+	const m_department *d = &k->m->departments[*dept];
+	if (!r->b.s) {
+		if (need_window)
+			diag_at(k->c, r->a.loc, "E102",
+				d->windows.count
+					? arena_printf(k->ma, "write %s.%s", d->name,
+						       k->m->windows[d->windows.first].name)
+					: arena_printf(k->ma, "declare a window: department %s \"...\" { window NAME \"...\" }", d->name),
+				"say which window of '%s': DEPARTMENT.WINDOW", d->name);
+		return -1;
+	}
+	const char *names[64] = {NULL};
+	size_t n = 0;
+	for (uint32_t i = 0; i < d->windows.count; i++) {
+		const m_window *w = &k->m->windows[d->windows.first + i];
+		if (strcmp(w->name, r->b.s) == 0)
+			return (int)(d->windows.first + i);
+		if (n < 64)
+			names[n++] = w->name;
+	}
+	const char *best = chk_suggest(r->b.s, names, n);
+	if (best)
+		diag_at(k->c, r->b.loc, "E102", NULL,
+			"department '%s' has no window '%s' — did you mean '%s'?", d->name,
+			r->b.s, best);
+	else
+		diag_at(k->c, r->b.loc, "E102",
+			n ? NULL : "declare it: department NAME \"...\" { window NAME \"...\" }",
+			"department '%s' has no window '%s'", d->name, r->b.s);
+	return -1;
+}
+
+static void check_item_values(chk *k, const ast_item *ai, m_item *it)
+{
+	static const char *const types[] = {"licensing", "payment", "confirmation",
+					    "ruling", "other", "public_service"};
+	static const int type_codes[] = {1, 5, 7, 9, 10, 20};
+	static const char *const onlines[] = {"none", "partial", "full"};
+	static const char *const freqs[] = {"normal", "high"};
+	static const char *const delivers[] = {"window", "post", "electronic"};
+	int v;
+	it->type = 10;
+	if (ai->type.s && (v = one_of(k, ai->type, "item type", types, 6)) >= 0)
+		it->type = type_codes[v];
+	if (ai->online.s && (v = one_of(k, ai->online, "online level", onlines, 3)) >= 0)
+		it->online = (m_online)v;
+	if (ai->frequency.s && (v = one_of(k, ai->frequency, "frequency", freqs, 2)) >= 0)
+		it->high_frequency = (uint8_t)v;
+	if (ai->applicant.s && (v = one_of(k, ai->applicant, "applicant kind", holder_words, 3)) >= 0)
+		it->applicant = (m_holder)v;
+	it->deliver = ai->deliver.n ? 0 : DELIVER_WINDOW;
+	for (size_t i = 0; i < ai->deliver.n; i++)
+		if ((v = one_of(k, ai->deliver.v[i], "delivery method", delivers, 3)) >= 0)
+			it->deliver |= (uint8_t)(1u << v);
+}
+
+static void check_item_limits(chk *k, const ast_item *ai, m_item *it)
+{
+	it->legal_limit = duration(k, &ai->legal, 1, NULL);
+	it->promised_limit = duration(k, &ai->promised, 1, NULL);
+	if (it->legal_limit >= 0 && it->promised_limit > it->legal_limit)
+		diag_at(k->c, ai->promised.loc, "E401",
+			"the promised limit (承诺时限) may only shorten the legal one (法定时限)",
+			"promised_limit (%d workdays) is longer than legal_limit (%d workdays)",
+			(int)it->promised_limit, (int)it->legal_limit);
+	it->calendar = -1;
+	if (ai->calendar.s)
+		it->calendar = chk_resolve(k, &k->cals, ai->calendar, "calendar", "E109");
+	else if (k->m->n_calendars == 1)
+		it->calendar = 0;
+	else if (it->legal_limit >= 0 || it->promised_limit >= 0)
+		diag_at(k->c, ai->name.loc, "E112",
+			"add `calendar NAME`: limits are counted in its working days",
+			k->m->n_calendars ? "item '%s' has time limits but no calendar"
+					  : "item '%s' has time limits but the rule base has no calendar",
+			ai->name.s);
+}
+
+static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
+{
+	it->reqs.first = k->m->n_reqs;
+	for (size_t i = 0; i < ai->materials.n; i++) {
+		const ast_req *r = &ai->materials.v[i];
+		int mat = chk_resolve(k, &k->mats, r->material, "material", "E103");
+		for (size_t p = 0; p < i; p++)
+			if (strcmp(ai->materials.v[p].material.s, r->material.s) == 0)
+				diag_at(k->c, r->material.loc, "E110",
+					"list each material once; join conditions with 'or'",
+					"material '%s' is listed twice in this item", r->material.s);
+		if (r->optional && r->deferrable)
+			diag_at(k->c, r->loc, "E111",
+				"'optional' never blocks; 'deferrable' must arrive before the decision: pick one",
+				"a material cannot be both optional and deferrable");
+		int cond = r->when ? chk_condition(k, r->when, r->when_loc) : -1;
+		if (mat < 0)
+			continue;
+		const m_material *mm = &k->m->materials[mat];
+		if ((mm->holder == HOLDER_PERSON && it->applicant == HOLDER_COMPANY) ||
+		    (mm->holder == HOLDER_COMPANY && it->applicant == HOLDER_PERSON))
+			diag_at(k->c, r->material.loc, "W402",
+				"check the material, or the item's `applicant`",
+				"'%s' is held by a %s, but this item's applicant is a %s",
+				mm->name, holder_words[mm->holder], holder_words[it->applicant]);
+		m_req *q = &k->m->reqs[k->m->n_reqs++];
+		q->material = mat;
+		q->cond = cond;
+		q->optional = (uint8_t)r->optional;
+		q->deferrable = (uint8_t)r->deferrable;
+	}
+	it->reqs.count = k->m->n_reqs - it->reqs.first;
+}
+
+static void check_item_steps(chk *k, const ast_item *ai, m_item *it)
+{
+	it->steps.first = k->m->n_steps;
+	for (size_t i = 0; i < ai->steps.n; i++) {
+		const ast_step *s = &ai->steps.v[i];
+		for (size_t p = 0; p < i; p++)
+			if (strcmp(ai->steps.v[p].name.s, s->name.s) == 0)
+				diag_at(k->c, s->name.loc, "E110", "give one of them another name",
+					"step '%s' is declared twice in this item", s->name.s);
+		m_step *ms = &k->m->steps[k->m->n_steps++];
+		ms->name = mstr(k, s->name.s);
+		ms->label = mstr(k, s->label);
+		ms->window = resolve_window(k, &s->by, 0, &ms->dept);
+		ms->within = duration(k, &s->within, 1, NULL);
+		ms->in_person = (uint8_t)s->in_person;
+	}
+	it->steps.count = k->m->n_steps - it->steps.first;
+	if (!ai->steps.n && !ai->syntax_errors)
+		diag_at(k->c, ai->name.loc, "E112",
+			"add steps { intake \"受理\" by DEPARTMENT ... }",
+			"item '%s' has no steps", ai->name.s);
+}
+
+static void check_item(chk *k, size_t index)
+{
+	const ast_item *ai = k->c->unit.items.v[index];
+	m_item *it = &k->m->items[index];
+	k->item = ai;
+	it->name = mstr(k, ai->name.s);
+	it->label = mstr(k, ai->label);
+	it->code = mstr(k, ai->code);
+	it->hook = mstr(k, ai->hook);
+	check_item_values(k, ai, it);
+	it->dept = chk_resolve(k, &k->depts, ai->department, "department", "E101");
+	if (!ai->department.s)
+		diag_at(k->c, ai->name.loc, "E112", "add `department NAME`: who decides",
+			"item '%s' has no department", ai->name.s);
+	it->from_dept = chk_resolve(k, &k->depts, ai->transferred_from, "department", "E101");
+	int wdept;
+	it->window = ai->window.a.s ? resolve_window(k, &ai->window, 1, &wdept) : -1;
+	it->form = k->form = ai->form.s ? chk_resolve(k, &k->forms, ai->form, "form", "E104") : -1;
+	check_item_limits(k, ai, it);
+	it->notes.first = (uint32_t)k->strs.n;
+	for (size_t i = 0; i < ai->notes.n; i++)
+		VEC_PUSH(k->ma, k->strs, mstr(k, ai->notes.v[i]));
+	it->notes.count = (uint32_t)ai->notes.n;
+	if (ai->hook && !dsl_hash_file(k->c, ai->attr_loc[IA_HOOK].file, ai->hook))
+		diag_at(k->c, ai->attr_loc[IA_HOOK], "W404",
+			"the path is relative to this rule file",
+			"hook file \"%s\" not found", ai->hook);
+	check_item_materials(k, ai, it);
+	check_item_steps(k, ai, it);
+	if (!ai->syntax_errors && it->steps.count)
+		chk_flow(k, it);
+	k->item = NULL;
+	k->form = -1;
+}
+
+/* ---- chains ---- */
+
+static int stage_cycle(const int32_t *after_first, const uint32_t *after_count,
+		       const int32_t *after, int s, uint8_t *state)
+{
+	if (state[s] == 1)
+		return 1;
+	if (state[s] == 2)
+		return 0;
+	state[s] = 1;
+	for (uint32_t i = 0; i < after_count[s]; i++)
+		if (stage_cycle(after_first, after_count, after, after[after_first[s] + (int)i], state))
+			return 1;
+	state[s] = 2;
+	return 0;
+}
+
+static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
+{
+	size_t n = ac->stages.n;
+	strmap names;
+	strmap_init(&names, &k->c->ast);
+	mc->stages.first = k->m->n_stages;
+	mc->stages.count = (uint32_t)n;
+	for (size_t i = 0; i < n; i++) {
+		const ast_stage *as = &ac->stages.v[i];
+		if (strmap_put(&names, as->name.s, strlen(as->name.s), (int)i) >= 0)
+			diag_at(k->c, as->name.loc, "E110", "give one of them another name",
+				"chain '%s' has two stages named '%s'", ac->name.s, as->name.s);
+	}
+	int32_t *after = arena_alloc(&k->c->ast, (k->c->unit.chains.n + 1) * sizeof *after);
+	VEC(int32_t) all = {0};
+	int32_t *first = arena_alloc(&k->c->ast, (n + 1) * sizeof *first);
+	uint32_t *count = arena_alloc(&k->c->ast, (n + 1) * sizeof *count);
+	(void)after;
+	for (size_t i = 0; i < n; i++) {
+		const ast_stage *as = &ac->stages.v[i];
+		m_stage *ms = &k->m->stages[mc->stages.first + i];
+		ms->name = mstr(k, as->name.s);
+		ms->label = mstr(k, as->label);
+		first[i] = (int32_t)all.n;
+		for (size_t j = 0; j < as->after.n; j++) {
+			int s = chk_resolve(k, &names, as->after.v[j], "stage", "E108");
+			if (s == (int)i) {
+				diag_at(k->c, as->after.v[j].loc, "E501",
+					"a stage can only come after other stages",
+					"stage '%s' is said to come after itself", as->name.s);
+				continue;
+			}
+			if (s >= 0)
+				VEC_PUSH(&k->c->ast, all, s);
+		}
+		count[i] = (uint32_t)all.n - (uint32_t)first[i];
+		ms->after = chk_ints(k, all.v ? all.v + first[i] : NULL, count[i]);
+		int32_t items[256];
+		size_t ni = 0;
+		for (size_t j = 0; j < as->items.n && ni < 256; j++) {
+			int it = chk_resolve(k, &k->items, as->items.v[j], "item", "E106");
+			if (it < 0)
+				continue;
+			items[ni++] = it;
+			const m_item *mi = &k->m->items[it];
+			if (mc->form >= 0 && mi->form != mc->form)
+				diag_at(k->c, as->items.v[j].loc, "W405",
+					"one chain, one form (一表申请): give the item the chain's form",
+					"item '%s' uses %s%s%s, not the chain's form '%s'", mi->name,
+					mi->form >= 0 ? "form '" : "no form",
+					mi->form >= 0 ? k->m->forms[mi->form].name : "",
+					mi->form >= 0 ? "'" : "", k->m->forms[mc->form].name);
+		}
+		ms->items = chk_ints(k, items, ni);
+		if (!as->items.n)
+			diag_at(k->c, as->name.loc, "E112", "add `items ITEM, ITEM` to the stage",
+				"stage '%s' has no items", as->name.s);
+	}
+	uint8_t *state = arena_alloc(&k->c->ast, n + 1);
+	for (size_t i = 0; i < n; i++)
+		if (!state[i] && stage_cycle(first, count, all.v, (int)i, state)) {
+			diag_at(k->c, ac->stages.v[i].name.loc, "E502",
+				"remove one 'after' so the stages have an order",
+				"the stages of chain '%s' wait for each other in a cycle", ac->name.s);
+			break;
+		}
+	k->m->n_stages += (uint32_t)n;
+}
+
+static void check_chains(chk *k)
+{
+	for (size_t i = 0; i < k->c->unit.chains.n; i++) {
+		const ast_chain *ac = k->c->unit.chains.v[i];
+		m_chain *mc = &k->m->chains[i];
+		mc->name = mstr(k, ac->name.s);
+		mc->label = mstr(k, ac->label);
+		int d;
+		mc->window = ac->window.a.s ? resolve_window(k, &ac->window, 1, &d) : -1;
+		mc->form = ac->form.s ? chk_resolve(k, &k->forms, ac->form, "form", "E104") : -1;
+		mc->total_limit = duration(k, &ac->total, 1, NULL);
+		check_chain_stages(k, ac, mc);
+	}
+}
+
+/* ---- the model ---- */
+
+#define ALLOC_ARRAY(k, field, n)                                              \
+	((k)->m->field = arena_alloc((k)->ma, ((n) + 1) * sizeof *(k)->m->field))
+
+static void allocate(chk *k)
+{
+	const ast_unit *u = &k->c->unit;
+	size_t windows = 0, fields = 0, reqs = 0, steps = 0, rules = 0, stages = 0,
+	       holidays = 0;
+	for (size_t i = 0; i < u->departments.n; i++)
+		windows += u->departments.v[i]->windows.n;
+	for (size_t i = 0; i < u->forms.n; i++)
+		fields += u->forms.v[i]->fields.n;
+	for (size_t i = 0; i < u->items.n; i++) {
+		reqs += u->items.v[i]->materials.n;
+		steps += u->items.v[i]->steps.n;
+		rules += u->items.v[i]->flow.n + u->items.v[i]->steps.n;
+	}
+	for (size_t i = 0; i < u->chains.n; i++)
+		stages += u->chains.v[i]->stages.n;
+	for (size_t i = 0; i < u->calendars.n; i++)
+		for (size_t j = 0; j < u->calendars.v[i]->days.n; j++)
+			holidays += u->calendars.v[i]->days.v[j].spans.n;
+	ALLOC_ARRAY(k, calendars, u->calendars.n);
+	k->m->n_calendars = (uint32_t)u->calendars.n;
+	ALLOC_ARRAY(k, holidays, holidays);
+	ALLOC_ARRAY(k, departments, u->departments.n);
+	k->m->n_departments = (uint32_t)u->departments.n;
+	ALLOC_ARRAY(k, windows, windows);
+	ALLOC_ARRAY(k, materials, u->materials.n);
+	k->m->n_materials = (uint32_t)u->materials.n;
+	ALLOC_ARRAY(k, forms, u->forms.n);
+	k->m->n_forms = (uint32_t)u->forms.n;
+	ALLOC_ARRAY(k, fields, fields);
+	ALLOC_ARRAY(k, items, u->items.n);
+	k->m->n_items = (uint32_t)u->items.n;
+	ALLOC_ARRAY(k, reqs, reqs);
+	ALLOC_ARRAY(k, steps, steps);
+	ALLOC_ARRAY(k, rules, rules);
+	ALLOC_ARRAY(k, chains, u->chains.n);
+	k->m->n_chains = (uint32_t)u->chains.n;
+	ALLOC_ARRAY(k, stages, stages);
+}
+
+static void declare_all(chk *k)
+{
+	const ast_unit *u = &k->c->unit;
+	for (size_t i = 0; i < u->calendars.n; i++)
+		declare(k, &k->cals, u->calendars.v[i]->name, (int)i, "calendar", cal_loc);
+	for (size_t i = 0; i < u->departments.n; i++)
+		declare(k, &k->depts, u->departments.v[i]->name, (int)i, "department", dept_loc);
+	for (size_t i = 0; i < u->materials.n; i++)
+		declare(k, &k->mats, u->materials.v[i]->name, (int)i, "material", mat_loc);
+	for (size_t i = 0; i < u->forms.n; i++)
+		declare(k, &k->forms, u->forms.v[i]->name, (int)i, "form", form_loc);
+	for (size_t i = 0; i < u->items.n; i++)
+		declare(k, &k->items, u->items.v[i]->name, (int)i, "item", item_loc);
+	for (size_t i = 0; i < u->chains.n; i++)
+		declare(k, &k->chains, u->chains.v[i]->name, (int)i, "chain", chain_loc);
+}
+
+/* Copies the name tables into the model for lookups at the API boundary. */
+static void index_model(m_model *m)
+{
+	strmap *maps[] = {&m->by_item, &m->by_department, &m->by_material,
+			  &m->by_chain, &m->by_calendar};
+	for (size_t i = 0; i < OT_COUNTOF(maps); i++)
+		strmap_init(maps[i], &m->mem);
+	for (uint32_t i = 0; i < m->n_items; i++)
+		strmap_put(&m->by_item, m->items[i].name, strlen(m->items[i].name), (int)i);
+	for (uint32_t i = 0; i < m->n_departments; i++)
+		strmap_put(&m->by_department, m->departments[i].name,
+			   strlen(m->departments[i].name), (int)i);
+	for (uint32_t i = 0; i < m->n_materials; i++)
+		strmap_put(&m->by_material, m->materials[i].name,
+			   strlen(m->materials[i].name), (int)i);
+	for (uint32_t i = 0; i < m->n_chains; i++)
+		strmap_put(&m->by_chain, m->chains[i].name, strlen(m->chains[i].name), (int)i);
+	for (uint32_t i = 0; i < m->n_calendars; i++)
+		strmap_put(&m->by_calendar, m->calendars[i].name,
+			   strlen(m->calendars[i].name), (int)i);
+}
+
+static void finish(chk *k)
+{
+	m_model *m = k->m;
+	m->exprs = k->exprs.v, m->n_exprs = (uint32_t)k->exprs.n;
+	m->ops = k->ops.v, m->n_ops = (uint32_t)k->ops.n;
+	m->consts = k->consts.v, m->n_consts = (uint32_t)k->consts.n;
+	m->ints = k->ints.v, m->n_ints = (uint32_t)k->ints.n;
+	m->strs = k->strs.v, m->n_strs = (uint32_t)k->strs.n;
+	index_model(m);
+	unsigned char digest[32];
+	SHA256Final(digest, &k->c->sha);
+	for (int i = 0; i < 32; i++)
+		snprintf(m->hash + 2 * i, 3, "%02x", digest[i]);
+}
+
+m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
+{
+	arena mem;
+	arena_init(&mem, alloc, &c->oom);
+	m_model *m = arena_alloc(&mem, sizeof *m);
+	m->mem = mem;
+	c->model = m;
+
+	chk k;
+	memset(&k, 0, sizeof k);
+	k.c = c;
+	k.m = m;
+	k.ma = &m->mem;
+	k.form = -1;
+	strmap *maps[] = {&k.cals, &k.depts, &k.mats, &k.forms, &k.items, &k.chains};
+	for (size_t i = 0; i < OT_COUNTOF(maps); i++)
+		strmap_init(maps[i], &c->ast);
+
+	declare_all(&k);
+	allocate(&k);
+	check_calendars(&k);
+	check_departments(&k);
+	check_materials(&k);
+	check_forms(&k);
+	for (size_t i = 0; i < c->unit.items.n; i++)
+		check_item(&k, i);
+	check_chains(&k);
+	finish(&k);
+
+	if (c->diags->errors) {
+		c->model = NULL;
+		ot_rules_free(m);
+		return NULL;
+	}
+	return m;
+}

@@ -1,0 +1,90 @@
+/*
+ * dsl.h -- the rule-language front end: the compile context shared by the
+ * loader, lexer, parser and checker, and the diagnostics they emit.
+ *
+ * Ownership: the context owns two arenas.  `ast` holds file texts, tokens'
+ * strings and the syntax tree, and dies with the context.  The diagnostics
+ * (`diags`) own an arena of their own because they outlive the compile and
+ * are handed to the caller.  The model under construction owns a third.
+ */
+#ifndef DSL_H
+#define DSL_H
+
+#include <sha2.h>
+
+#include "ast.h"
+
+/* ---- diagnostics ---- */
+
+struct ot_diags {
+	arena mem;
+	VEC(ot_diag) v;
+	VEC(int) file;   /* file index of v[i], for sorting in load order */
+	size_t errors, warnings;
+	int sorted;
+};
+
+typedef struct dsl_file {
+	const char *display; /* as shown in diagnostics */
+	const char *real;    /* canonical path, for "each file once"; may be NULL */
+	const char *text;    /* NUL-terminated copy */
+	size_t len;
+	int loading;         /* on the `use` stack right now */
+} dsl_file;
+
+typedef struct dsl_ctx {
+	arena ast;
+	ot_diags *diags;
+	arena diag_mem;  /* only until diags exists: then diags->mem */
+	m_model *model;  /* under construction, freed if the compile fails */
+	int strict;
+	VEC(dsl_file) files;
+	ast_unit unit;
+	SHA2_CTX sha;
+	buf scratch; /* the lexer's string builder */
+	jmp_buf oom;
+	int io_error; /* a path named by the caller could not be read */
+} dsl_ctx;
+
+/* Reports a diagnostic at `loc`.  code: "E101"; a 'W' code is a warning
+ * (an error under --strict).  hint may be NULL. */
+void diag_at(dsl_ctx *c, dsl_loc loc, const char *code, const char *hint,
+	     const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 5, 6)))
+#endif
+	;
+
+/* Sorts the diagnostics by file (load order), line and column. */
+void diags_sort(ot_diags *d);
+
+/* A location covering the whole of file `file`'s first line (for errors
+ * about a file itself). */
+dsl_loc loc_file(int file);
+
+/* ---- loading and parsing ---- */
+
+/* Parses file `file` (already in c->files) into c->unit; returns the `use`
+ * statements found, in order.  Errors are reported, never fatal. */
+typedef VEC(ast_use) ast_uses;
+ast_uses dsl_parse_file(dsl_ctx *c, int file);
+
+/* Loads one path named by the caller: a file, or a directory searched for
+ * *.rules.  Follows `use`. */
+void dsl_load_path(dsl_ctx *c, const char *path);
+void dsl_load_text(dsl_ctx *c, const char *name, const char *text, size_t len);
+
+/* Feeds the file `rel` (relative to file `from_file`) into the rule-set
+ * hash; returns 0 if it cannot be read. */
+int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel);
+
+/* ---- checking ---- */
+
+/* Checks c->unit and, when there are no errors, builds the model.
+ * Returns the model (owned by the caller) or NULL. */
+m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc);
+
+/* Suggests the closest of `n` names to `name` (NULL if none is close). */
+const char *chk_suggest(const char *name, const char *const *names, size_t n);
+
+#endif

@@ -1,0 +1,387 @@
+/*
+ * load.c -- from paths to parsed files, and the compile entry points.
+ *
+ * A rule base is every *.rules file under the paths given (directories are
+ * walked in name order, so the result does not depend on the file system's
+ * order) plus whatever they `use`.  Files are identified by their canonical
+ * path, so a file reached twice -- through a directory and through `use`, or
+ * through two `use`s -- is loaded once.  A `use` of a file that is still
+ * being loaded further up the chain is a cycle, reported with the chain.
+ *
+ * Out of memory anywhere below longjmps back to compile(), which frees the
+ * three arenas and returns OT_ENOMEM.  That is why the context lives in
+ * allocated memory rather than on compile()'s stack.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "dsl.h"
+
+#define MAX_FILE_BYTES (16u << 20)
+#define MAX_USE_DEPTH 64
+
+/* ---- paths ---- */
+
+/* dir part of `path` including the final '/', or "" */
+static size_t dir_len(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	return slash ? (size_t)(slash - path + 1) : 0;
+}
+
+/* Joins `rel` to the directory of `base` and removes "." and "dir/.."
+ * segments textually, for display. */
+static char *join_clean(arena *a, const char *base, const char *rel)
+{
+	size_t dl = rel[0] == '/' ? 0 : dir_len(base);
+	char *joined = arena_printf(a, "%.*s%s", (int)dl, base, rel);
+	char *out = arena_alloc(a, strlen(joined) + 1);
+	size_t n = 0;
+	const char *p = joined;
+	if (*p == '/')
+		out[n++] = *p++;
+	size_t root = n;
+	while (*p) {
+		const char *e = strchr(p, '/');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == 0 || (len == 1 && p[0] == '.')) {
+			/* skip */
+		} else if (len == 2 && p[0] == '.' && p[1] == '.' && n > root &&
+			   !(n >= root + 3 && strncmp(out + n - 3, "../", 3) == 0 &&
+			     (n == root + 3 || out[n - 4] == '/'))) {
+			/* drop the previous segment */
+			n--;
+			while (n > root && out[n - 1] != '/')
+				n--;
+		} else {
+			memcpy(out + n, p, len);
+			n += len;
+			if (e)
+				out[n++] = '/';
+		}
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	if (n > root && out[n - 1] == '/' && !(rel[strlen(rel) - 1] == '/'))
+		n--;
+	out[n] = 0;
+	return n ? out : arena_strdup(a, ".");
+}
+
+static char *canonical(arena *a, const char *path)
+{
+	char tmp[PATH_MAX];
+	return realpath(path, tmp) ? arena_strdup(a, tmp) : NULL;
+}
+
+/* ---- files ---- */
+
+static int find_file(dsl_ctx *c, const char *real)
+{
+	for (size_t i = 0; real && i < c->files.n; i++)
+		if (c->files.v[i].real && strcmp(c->files.v[i].real, real) == 0)
+			return (int)i;
+	return -1;
+}
+
+static int add_file(dsl_ctx *c, const char *display, const char *real)
+{
+	dsl_file f;
+	memset(&f, 0, sizeof f);
+	f.display = arena_strdup(&c->ast, display);
+	f.real = real;
+	VEC_PUSH(&c->ast, c->files, f);
+	return (int)c->files.n - 1;
+}
+
+/* Reads `path` into the AST arena with a NUL after it; NULL + errno. */
+static char *slurp(dsl_ctx *c, const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		return NULL;
+	struct stat st;
+	if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(fp);
+		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+		return NULL;
+	}
+	if ((unsigned long long)st.st_size > MAX_FILE_BYTES) {
+		fclose(fp);
+		errno = EFBIG;
+		return NULL;
+	}
+	char *text = arena_alloc(&c->ast, (size_t)st.st_size + 1);
+	size_t n = fread(text, 1, (size_t)st.st_size, fp);
+	int err = ferror(fp);
+	fclose(fp);
+	if (err) {
+		errno = EIO;
+		return NULL;
+	}
+	text[n] = 0;
+	*len = n;
+	return text;
+}
+
+static void load_file(dsl_ctx *c, const char *path, const char *display,
+		      const ast_use *from, int depth);
+
+static void load_uses(dsl_ctx *c, int file, ast_uses uses, int depth)
+{
+	const char *path = c->files.v[file].real;
+	const char *display = c->files.v[file].display;
+	for (size_t i = 0; i < uses.n; i++) {
+		const ast_use *u = &uses.v[i];
+		char *p = join_clean(&c->ast, path ? path : display, u->path);
+		char *d = join_clean(&c->ast, display, u->path);
+		load_file(c, p, d, u, depth + 1);
+	}
+}
+
+static void report_cycle(dsl_ctx *c, const ast_use *from, int target)
+{
+	buf b;
+	buf_init(&b, &c->ast.alloc, &c->oom);
+	/* the chain is the files still loading, from target onwards */
+	int on = 0;
+	for (size_t i = 0; i < c->files.n; i++) {
+		if ((int)i == target)
+			on = 1;
+		if (on && c->files.v[i].loading)
+			buf_printf(&b, "%s → ", c->files.v[i].display);
+	}
+	buf_puts(&b, c->files.v[target].display);
+	char *chain = arena_strdup(&c->ast, b.p);
+	buf_free(&b);
+	diag_at(c, from->loc, "E021",
+		"move the shared declarations into a file that both can use",
+		"these files use each other in a cycle: %s", chain);
+}
+
+static void load_file(dsl_ctx *c, const char *path, const char *display,
+		      const ast_use *from, int depth)
+{
+	char *real = canonical(&c->ast, path);
+	int have = find_file(c, real);
+	if (have >= 0) {
+		if (c->files.v[have].loading && from)
+			report_cycle(c, from, have);
+		return;
+	}
+	if (depth > MAX_USE_DEPTH) {
+		diag_at(c, from->loc, "E021", NULL,
+			"'use' goes more than %d files deep", MAX_USE_DEPTH);
+		return;
+	}
+	size_t len = 0;
+	char *text = real ? slurp(c, real, &len) : NULL;
+	if (!text) {
+		const char *why = strerror(errno ? errno : ENOENT);
+		if (from) {
+			diag_at(c, from->loc, "E020",
+				"the path is relative to the file that says 'use'",
+				"cannot read \"%s\": %s", from->path, why);
+		} else {
+			int f = add_file(c, display, NULL);
+			dsl_loc l = loc_file(f);
+			l.first_line = l.last_line = 0;
+			diag_at(c, l, "E020", NULL, "cannot read this file: %s", why);
+			c->io_error = 1;
+		}
+		return;
+	}
+	int f = add_file(c, display, real);
+	c->files.v[f].text = text;
+	c->files.v[f].len = len;
+	c->files.v[f].loading = 1;
+	ast_uses uses = dsl_parse_file(c, f);
+	load_uses(c, f, uses, depth);
+	c->files.v[f].loading = 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void load_dir(dsl_ctx *c, const char *dir, const char *display)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	VEC(char *) names = {0};
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			VEC_PUSH(&c->ast, names, arena_strdup(&c->ast, e->d_name));
+	closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof *names.v, by_name);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = arena_printf(&c->ast, "%s/%s", dir, names.v[i]);
+		char *shown = arena_printf(&c->ast, "%s%s%s", display,
+					   display[strlen(display) - 1] == '/' ? "" : "/",
+					   names.v[i]);
+		struct stat st;
+		if (stat(p, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			load_dir(c, p, shown);
+		else if (strlen(names.v[i]) > 6 &&
+			 strcmp(names.v[i] + strlen(names.v[i]) - 6, ".rules") == 0)
+			load_file(c, p, shown, NULL, 0);
+	}
+}
+
+void dsl_load_path(dsl_ctx *c, const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		load_dir(c, path, path);
+	else
+		load_file(c, path, path, NULL, 0);
+}
+
+void dsl_load_text(dsl_ctx *c, const char *name, const char *text, size_t len)
+{
+	char *copy = arena_alloc(&c->ast, len + 1);
+	memcpy(copy, text, len);
+	copy[len] = 0;
+	char *real = canonical(&c->ast, name);
+	int f = add_file(c, name, real ? real : NULL);
+	c->files.v[f].text = copy;
+	c->files.v[f].len = len;
+	c->files.v[f].loading = 1;
+	ast_uses uses = dsl_parse_file(c, f);
+	load_uses(c, f, uses, 0);
+	c->files.v[f].loading = 0;
+}
+
+int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel)
+{
+	const dsl_file *f = &c->files.v[from_file];
+	char *p = join_clean(&c->ast, f->real ? f->real : f->display, rel);
+	size_t len;
+	char *text = slurp(c, p, &len);
+	if (!text)
+		return 0;
+	SHA256Update(&c->sha, (const unsigned char *)"\0hook", 5);
+	SHA256Update(&c->sha, (const unsigned char *)rel, strlen(rel));
+	SHA256Update(&c->sha, (const unsigned char *)text, len);
+	return 1;
+}
+
+/* ---- entry points ---- */
+
+typedef struct source {
+	const char *const *paths;
+	size_t npaths;
+	const char *name, *text;
+	size_t len;
+} source;
+
+static ot_status compile(const source *src, const ot_compile_options *opt,
+			 ot_rules **out, ot_diags **diags)
+{
+	ot_allocator al = ot_default_allocator;
+	if (opt && opt->alloc) {
+		al.fn = opt->alloc;
+		al.ud = opt->alloc_ud;
+	}
+	if (out)
+		*out = NULL;
+	if (diags)
+		*diags = NULL;
+	if (!out || !diags)
+		return OT_EINVAL;
+
+	dsl_ctx *c = ot_mem_alloc(&al, sizeof *c);
+	if (!c)
+		return OT_ENOMEM;
+	memset(c, 0, sizeof *c);
+	arena_init(&c->ast, &al, &c->oom);
+	buf_init(&c->scratch, &al, &c->oom);
+	c->strict = opt ? opt->strict : 0;
+	arena_init(&c->diag_mem, &al, &c->oom);
+
+	if (setjmp(c->oom)) {
+		if (c->model)
+			arena_free(&c->model->mem);
+		if (c->diags)
+			ot_diags_free(c->diags);
+		else
+			arena_free(&c->diag_mem);
+		buf_free(&c->scratch);
+		arena_free(&c->ast);
+		ot_mem_free(&al, c, sizeof *c);
+		return OT_ENOMEM;
+	}
+	ot_diags *d = arena_alloc(&c->diag_mem, sizeof *d);
+	d->mem = c->diag_mem; /* from here on the arena lives in d */
+	c->diags = d;
+	SHA256Init(&c->sha);
+
+	if (src->text)
+		dsl_load_text(c, src->name, src->text, src->len);
+	for (size_t i = 0; i < src->npaths; i++)
+		dsl_load_path(c, src->paths[i]);
+
+	m_model *m = chk_build(c, &al);
+	diags_sort(c->diags);
+	int io = c->io_error;
+	*diags = c->diags;
+	/* the diagnostics now belong to the caller: plain failure from here */
+	c->diags->mem.oom = NULL;
+	buf_free(&c->scratch);
+	arena_free(&c->ast);
+	ot_mem_free(&al, c, sizeof *c);
+	if (io) {
+		if (m)
+			ot_rules_free(m);
+		return OT_EIO;
+	}
+	if (!m)
+		return OT_ERULES;
+	m->mem.oom = NULL;
+	*out = m;
+	return OT_OK;
+}
+
+ot_status ot_rules_compile(const char *const *paths, size_t npaths,
+			   const ot_compile_options *opt, ot_rules **out,
+			   ot_diags **diags)
+{
+	source s = {paths, npaths, NULL, NULL, 0};
+	if (!paths && npaths)
+		return OT_EINVAL;
+	return compile(&s, opt, out, diags);
+}
+
+ot_status ot_rules_compile_text(const char *name, const char *text, size_t len,
+				const ot_compile_options *opt, ot_rules **out,
+				ot_diags **diags)
+{
+	source s = {NULL, 0, name ? name : "<input>", text, len};
+	if (!text)
+		return OT_EINVAL;
+	return compile(&s, opt, out, diags);
+}
+
+const char *ot_status_name(ot_status s)
+{
+	switch (s) {
+	case OT_OK: return "ok";
+	case OT_ERULES: return "the rule base has errors";
+	case OT_EIO: return "cannot read input";
+	case OT_ENOMEM: return "out of memory";
+	case OT_EINVAL: return "invalid argument";
+	}
+	return "unknown status";
+}

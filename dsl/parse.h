@@ -1,0 +1,44 @@
+/*
+ * parse.h -- the state shared by the re2c lexer and the Bison parser of one
+ * file.  Internal to dsl/.
+ */
+#ifndef DSL_PARSE_H
+#define DSL_PARSE_H
+
+#include "dsl.h"
+#include "parser.h"
+
+#define DSL_MAX_OPEN 64
+
+typedef struct dsl_pctx {
+	dsl_ctx *c;
+	int file;
+	const unsigned char *src, *cur, *lim, *tok;
+	int line;
+	const unsigned char *line_start;
+	const unsigned char *col_ptr; /* column cache: col_val is col_ptr's */
+	int col_val;
+	int last_kind;                /* kind of the last token returned */
+	/* open '{' '(' '[' not yet closed, for "not closed" hints */
+	dsl_loc open[DSL_MAX_OPEN];
+	char open_ch[DSL_MAX_OPEN];
+	int nopen;
+	ast_uses uses;
+	/* the declaration being parsed, which statements fill in */
+	ast_calendar *cal;
+	ast_department *dept;
+	ast_material *mat;
+	ast_form *form;
+	ast_item *item;
+	ast_chain *chain;
+	ast_stage *stage;
+	int syntax_errors;
+} dsl_pctx;
+
+int dsl_yylex(DSL_YYSTYPE *lval, DSL_YYLTYPE *lloc, dsl_pctx *P);
+/* The keyword token for s[0..n), or 0. */
+int dsl_keyword(const char *s, size_t n);
+/* Index of keyword token `tok` into its spelling, or NULL. */
+const char *dsl_keyword_text(int tok);
+
+#endif

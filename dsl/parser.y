@@ -1,0 +1,799 @@
+/*
+ * parser.y -- the rule-language grammar (GNU Bison, pure, with locations).
+ *
+ * Design notes
+ *  - Declarations are parsed into the current item/material/... held in the
+ *    parse context (P->item etc.): a header rule creates the node, the
+ *    statements of its body fill it in.  That keeps the grammar flat and the
+ *    semantic values small.
+ *  - Keywords are reserved, except after '.' and as form field names, where
+ *    no statement can start (`form.type` and `field code ...` both work).
+ *  - Error recovery: every statement list has an `error` alternative, and an
+ *    `error { ... }` alternative that skips a whole block, so a misspelt
+ *    block keyword does not let the block's contents spill into the
+ *    enclosing level.  The checker then still runs on everything that
+ *    parsed, so one run reports syntax and semantic errors together.
+ *  - parse.error custom + LAC give exact expected-token lists, which
+ *    yyreport_syntax_error turns into plain words and a did-you-mean.
+ *  - The parser stack never grows past DSL_MAX_DEPTH (no malloc): deeper
+ *    nesting is reported as E011.
+ */
+%code top {
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+}
+
+%code requires {
+#include "ast.h"
+typedef struct dsl_pctx dsl_pctx;
+}
+
+%code provides {
+#define DSL_MAX_DEPTH 1000
+}
+
+%code {
+#include "parse.h"
+
+#define YYINITDEPTH DSL_MAX_DEPTH
+#define YYMAXDEPTH DSL_MAX_DEPTH
+
+#define YYLLOC_DEFAULT(Cur, Rhs, N)                                        \
+	do {                                                               \
+		if (N) {                                                   \
+			(Cur) = YYRHSLOC(Rhs, 1);                          \
+			(Cur).last_line = YYRHSLOC(Rhs, N).last_line;      \
+			(Cur).last_column = YYRHSLOC(Rhs, N).last_column;  \
+			(Cur).end_off = YYRHSLOC(Rhs, N).end_off;          \
+		} else {                                                   \
+			(Cur) = YYRHSLOC(Rhs, 0);                          \
+			(Cur).first_line = (Cur).last_line;                \
+			(Cur).first_column = (Cur).last_column;            \
+			(Cur).off = (Cur).end_off;                         \
+		}                                                          \
+	} while (0)
+
+#define A (&P->c->ast)
+#define NEW(T) ((T *)arena_alloc(A, sizeof(T)))
+
+static void dsl_yyerror(DSL_YYLTYPE *l, dsl_pctx *P, const char *msg);
+static ast_name mkname(const char *s, dsl_loc l);
+static ast_expr *mkexpr(dsl_pctx *P, ast_expr_kind k, dsl_loc l);
+static ast_expr *mkbin(dsl_pctx *P, ast_op op, ast_expr *a, ast_expr *b, dsl_loc l);
+static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l);
+static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l);
+}
+
+%define api.pure full
+%define api.prefix {dsl_yy}
+%define api.location.type {dsl_loc}
+%define parse.error custom
+%define parse.lac full
+%locations
+%expect 0
+%param {dsl_pctx *P}
+
+%union {
+	const char *str;
+	int64_t num;
+	ot_dec dec;
+	struct { int32_t day; int valid; } date;
+	ast_name name;
+	ast_names names;
+	ast_ref ref;
+	ast_dur dur;
+	ast_num number;
+	ast_span span;
+	ast_spans spans;
+	ast_expr *expr;
+	ast_exprs exprs;
+}
+
+%token <str> IDENT "name"
+%token <str> STRING "text"
+%token <num> INT "whole number"
+%token <dec> DECIMAL "decimal number"
+%token <date> DATE "date"
+%token ARROW "->" EQ "==" NE "!=" LE "<=" GE ">=" DOTDOT ".." ASSIGN "="
+%token <str>
+	KW_USE "use" KW_CALENDAR "calendar" KW_WEEKEND "weekend"
+	KW_HOLIDAY "holiday" KW_WORKDAY "workday" KW_DEPARTMENT "department"
+	KW_WINDOW "window" KW_LEVEL "level" KW_MATERIAL "material"
+	KW_HOLDER "holder" KW_SOURCE "source" KW_ORIGINAL "original"
+	KW_COPIES "copies" KW_REUSABLE "reusable" KW_FORM "form"
+	KW_FIELD "field" KW_REQUIRED "required" KW_MIN "min" KW_MAX "max"
+	KW_COMPUTED "computed" KW_ITEM "item" KW_CODE "code" KW_TYPE "type"
+	KW_TRANSFERRED_FROM "transferred_from" KW_ONLINE "online"
+	KW_LEGAL_LIMIT "legal_limit" KW_PROMISED_LIMIT "promised_limit"
+	KW_FREQUENCY "frequency" KW_APPLICANT "applicant" KW_DELIVER "deliver"
+	KW_MATERIALS "materials" KW_OPTIONAL "optional"
+	KW_DEFERRABLE "deferrable" KW_STEPS "steps" KW_BY "by"
+	KW_WITHIN "within" KW_IN_PERSON "in_person" KW_FLOW "flow"
+	KW_WHEN "when" KW_OTHERWISE "otherwise" KW_END "end" KW_HOOK "hook"
+	KW_NOTE "note" KW_CHAIN "chain" KW_TOTAL_LIMIT "total_limit"
+	KW_STAGE "stage" KW_AFTER "after" KW_ITEMS "items" KW_AND "and"
+	KW_OR "or" KW_NOT "not" KW_IN "in" KW_TRUE "true" KW_FALSE "false"
+
+%type <str> opt_label anyword keyword
+%type <name> name deliver_name target
+%type <names> names targets deliver_names day_names enum_values
+%type <ref> ref
+%type <dur> duration
+%type <number> number
+%type <span> date_span
+%type <spans> date_spans
+%type <expr> expr primary
+%type <exprs> exprs opt_exprs
+
+%left KW_OR
+%left KW_AND
+%precedence KW_NOT
+%nonassoc EQ NE '<' LE '>' GE KW_IN
+%left '+' '-'
+%left '*' '/'
+%precedence UMINUS
+
+%%
+
+file: decls ;
+
+decls: %empty | decls decl | decls ';' ;
+
+decl: use | calendar | department | material | form | item | chain
+    | error
+    | error '{' skip '}'
+    ;
+
+/* Anything but braces and the end of the file, to skip a broken block. */
+skip: %empty | skip skip_tok | skip '{' skip '}' ;
+skip_tok: IDENT | STRING | INT | DECIMAL | DATE | ARROW | EQ | NE | LE | GE
+    | DOTDOT | ASSIGN | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '.' | '<'
+    | '>' | '+' | '-' | '*' | '/' | keyword
+    ;
+
+use: KW_USE STRING {
+	ast_use u = {$2, @2};
+	VEC_PUSH(A, P->uses, u);
+};
+
+opt_label: %empty { $$ = NULL; } | STRING ;
+
+name: IDENT { $$ = mkname($1, @1); } ;
+
+names: name { $$.v = NULL; $$.n = $$.cap = 0; VEC_PUSH(A, $$, $1); }
+     | names ',' name { $$ = $1; VEC_PUSH(A, $$, $3); }
+     ;
+
+ref: name { $$.a = $1; $$.b.s = NULL; $$.b.loc = @1; }
+   | name '.' name { $$.a = $1; $$.b = $3; }
+   ;
+
+duration: INT IDENT {
+	$$.n = $1; $$.unit = mkname($2, @2); $$.loc = @$; $$.set = 1;
+}
+	| INT KW_WORKDAY {
+	$$.n = $1; $$.unit = mkname($2, @2); $$.loc = @$; $$.set = 1;
+};
+
+number: INT { $$.v.units = $1; $$.v.scale = 0; $$.loc = @$; $$.set = 1; }
+      | DECIMAL { $$.v = $1; $$.loc = @$; $$.set = 1; }
+      | '-' INT { $$.v.units = -$2; $$.v.scale = 0; $$.loc = @$; $$.set = 1; }
+      | '-' DECIMAL { $$.v = $2; $$.v.units = -$$.v.units; $$.loc = @$; $$.set = 1; }
+      ;
+
+/* ---- calendar ---- */
+
+calendar: calendar_head '{' cal_stmts '}' { P->cal = NULL; } ;
+
+calendar_head: KW_CALENDAR name opt_label {
+	P->cal = NEW(ast_calendar);
+	P->cal->name = $2;
+	P->cal->label = $3;
+	P->cal->loc = @$;
+	VEC_PUSH(A, P->c->unit.calendars, P->cal);
+};
+
+cal_stmts: %empty | cal_stmts cal_stmt | cal_stmts ';' ;
+
+cal_stmt: KW_WEEKEND day_names {
+	if (P->cal) { P->cal->weekend = $2; P->cal->has_weekend = 1; }
+}
+	| KW_HOLIDAY date_spans opt_label {
+	ast_dayset d = {$2, $3, 1, @$};
+	if (P->cal) VEC_PUSH(A, P->cal->days, d);
+}
+	| KW_WORKDAY date_spans opt_label {
+	ast_dayset d = {$2, $3, 0, @$};
+	if (P->cal) VEC_PUSH(A, P->cal->days, d);
+}
+	| error
+	;
+
+day_names: name { $$.v = NULL; $$.n = $$.cap = 0; VEC_PUSH(A, $$, $1); }
+	 | day_names name { $$ = $1; VEC_PUSH(A, $$, $2); }
+	 ;
+
+date_span: DATE {
+	$$.first = $$.last = $1.day; $$.valid = $1.valid; $$.loc = @$;
+}
+	| DATE DOTDOT DATE {
+	$$.first = $1.day; $$.last = $3.day; $$.valid = $1.valid && $3.valid;
+	$$.loc = @$;
+};
+
+date_spans: date_span { $$.v = NULL; $$.n = $$.cap = 0; VEC_PUSH(A, $$, $1); }
+	  | date_spans ',' date_span { $$ = $1; VEC_PUSH(A, $$, $3); }
+	  ;
+
+/* ---- departments ---- */
+
+department: department_head opt_dept_body { P->dept = NULL; } ;
+
+department_head: KW_DEPARTMENT name opt_label {
+	P->dept = NEW(ast_department);
+	P->dept->name = $2;
+	P->dept->label = $3;
+	P->dept->loc = @$;
+	VEC_PUSH(A, P->c->unit.departments, P->dept);
+};
+
+opt_dept_body: %empty | '{' dept_stmts '}' ;
+dept_stmts: %empty | dept_stmts dept_stmt | dept_stmts ';' ;
+dept_stmt: KW_WINDOW name opt_label {
+	ast_window w = {$2, $3};
+	if (P->dept) VEC_PUSH(A, P->dept->windows, w);
+}
+	 | KW_LEVEL name { if (P->dept) P->dept->level = $2; }
+	 | error
+	 ;
+
+/* ---- materials ---- */
+
+material: material_head opt_mat_body { P->mat = NULL; } ;
+
+material_head: KW_MATERIAL name opt_label {
+	P->mat = NEW(ast_material);
+	P->mat->name = $2;
+	P->mat->label = $3;
+	P->mat->loc = @$;
+	P->mat->reusable.n = -1;
+	VEC_PUSH(A, P->c->unit.materials, P->mat);
+};
+
+opt_mat_body: %empty | '{' mat_stmts '}' ;
+mat_stmts: %empty | mat_stmts mat_stmt | mat_stmts ';' ;
+mat_stmt: KW_HOLDER name { if (P->mat) P->mat->holder = $2; }
+	| KW_SOURCE source { if (P->mat) P->mat->source_loc = @$; }
+	| KW_ORIGINAL { if (P->mat) P->mat->original = 1; }
+	| KW_COPIES number { if (P->mat) P->mat->copies = $2; }
+	| KW_REUSABLE duration { if (P->mat) P->mat->reusable = $2; }
+	| error
+	;
+
+source: KW_APPLICANT { if (P->mat) P->mat->source = mkname($1, @1); }
+      | name { if (P->mat) P->mat->source = $1; }
+      | name STRING { if (P->mat) { P->mat->source = $1; P->mat->source_text = $2; } }
+      | name name { if (P->mat) { P->mat->source = $1; P->mat->source_dept = $2; } }
+      ;
+
+/* ---- forms ---- */
+
+form: form_head '{' form_stmts '}' { P->form = NULL; } ;
+
+form_head: KW_FORM name opt_label {
+	P->form = NEW(ast_form);
+	P->form->name = $2;
+	P->form->label = $3;
+	P->form->loc = @$;
+	VEC_PUSH(A, P->c->unit.forms, P->form);
+};
+
+form_stmts: %empty | form_stmts form_stmt | form_stmts ';' ;
+form_stmt: field_head ':' field_type field_mods
+	 | error
+	 ;
+
+field_head: KW_FIELD anyword opt_label {
+	ast_field f;
+	memset(&f, 0, sizeof f);
+	f.name = mkname($2, @2);
+	f.label = $3;
+	f.loc = @$;
+	if (P->form) VEC_PUSH(A, P->form->fields, f);
+};
+
+field_type: name {
+	if (P->form && P->form->fields.n)
+		P->form->fields.v[P->form->fields.n - 1].type = $1;
+}
+	  | name '[' enum_values ']' {
+	if (P->form && P->form->fields.n) {
+		ast_field *f = &P->form->fields.v[P->form->fields.n - 1];
+		f->type = $1;
+		f->enum_values = $3;
+		f->has_enum = 1;
+	}
+};
+
+enum_values: %empty { $$.v = NULL; $$.n = $$.cap = 0; }
+	   | names
+	   ;
+
+field_mods: %empty
+	  | field_mods KW_REQUIRED { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].required = 1; }
+	  | field_mods KW_COMPUTED { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].computed = 1; }
+	  | field_mods KW_MIN number { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].min = $3; }
+	  | field_mods KW_MAX number { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].max = $3; }
+	  ;
+
+/* ---- items ---- */
+
+item: item_head '{' item_stmts '}' { P->item = NULL; } ;
+
+item_head: KW_ITEM name opt_label {
+	P->item = NEW(ast_item);
+	P->item->name = $2;
+	P->item->label = $3;
+	P->item->loc = @$;
+	for (int i = 0; i < IA__COUNT; i++)
+		P->item->attr_loc[i].file = -1;
+	VEC_PUSH(A, P->c->unit.items, P->item);
+}
+	 | KW_ITEM error {
+	/* keep the body's statements out of the top level */
+	P->item = NEW(ast_item);
+	P->item->syntax_errors = 1;
+	P->item->loc = @$;
+	for (int i = 0; i < IA__COUNT; i++)
+		P->item->attr_loc[i].file = -1;
+};
+
+item_stmts: %empty | item_stmts item_stmt | item_stmts ';' ;
+
+item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @1)) P->item->code = $2; }
+	 | KW_TYPE name { if (item_attr_once(P, IA_TYPE, @1)) P->item->type = $2; }
+	 | KW_DEPARTMENT name { if (item_attr_once(P, IA_DEPARTMENT, @1)) P->item->department = $2; }
+	 | KW_TRANSFERRED_FROM name { if (item_attr_once(P, IA_TRANSFERRED_FROM, @1)) P->item->transferred_from = $2; }
+	 | KW_WINDOW ref { if (item_attr_once(P, IA_WINDOW, @1)) P->item->window = $2; }
+	 | KW_ONLINE name { if (item_attr_once(P, IA_ONLINE, @1)) P->item->online = $2; }
+	 | KW_LEGAL_LIMIT duration { if (item_attr_once(P, IA_LEGAL_LIMIT, @1)) P->item->legal = $2; }
+	 | KW_PROMISED_LIMIT duration { if (item_attr_once(P, IA_PROMISED_LIMIT, @1)) P->item->promised = $2; }
+	 | KW_CALENDAR name { if (item_attr_once(P, IA_CALENDAR, @1)) P->item->calendar = $2; }
+	 | KW_FREQUENCY name { if (item_attr_once(P, IA_FREQUENCY, @1)) P->item->frequency = $2; }
+	 | KW_APPLICANT name { if (item_attr_once(P, IA_APPLICANT, @1)) P->item->applicant = $2; }
+	 | KW_FORM name { if (item_attr_once(P, IA_FORM, @1)) P->item->form = $2; }
+	 | KW_DELIVER deliver_names { if (item_attr_once(P, IA_DELIVER, @1)) P->item->deliver = $2; }
+	 | KW_NOTE STRING { if (P->item) VEC_PUSH(A, P->item->notes, $2); }
+	 | KW_HOOK STRING { if (item_attr_once(P, IA_HOOK, @1)) P->item->hook = $2; }
+	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts '}'
+	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts '}'
+	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts '}'
+	 | error { if (P->item) P->item->syntax_errors = 1; }
+	 | error '{' skip '}' { if (P->item) P->item->syntax_errors = 1; }
+	 ;
+
+deliver_name: name | KW_WINDOW { $$ = mkname($1, @1); } ;
+deliver_names: deliver_name { $$.v = NULL; $$.n = $$.cap = 0; VEC_PUSH(A, $$, $1); }
+	     | deliver_names ',' deliver_name { $$ = $1; VEC_PUSH(A, $$, $3); }
+	     ;
+
+req_stmts: %empty | req_stmts req_stmt | req_stmts ';' ;
+req_stmt: req_head req_mods
+	| error { if (P->item) P->item->syntax_errors = 1; }
+	;
+req_head: name {
+	ast_req r;
+	memset(&r, 0, sizeof r);
+	r.material = $1;
+	r.loc = @1;
+	if (P->item) VEC_PUSH(A, P->item->materials, r);
+};
+req_mods: %empty
+	| req_mods KW_WHEN expr {
+	if (P->item && P->item->materials.n) {
+		ast_req *r = &P->item->materials.v[P->item->materials.n - 1];
+		if (r->when)
+			diag_at(P->c, @2, "E113", "join the conditions with 'and' or 'or'",
+				"this material already has a 'when'");
+		else {
+			r->when = $3;
+			r->when_loc = @3;
+		}
+	}
+}
+	| req_mods KW_OPTIONAL { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].optional = 1; }
+	| req_mods KW_DEFERRABLE { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].deferrable = 1; }
+	;
+
+step_stmts: %empty | step_stmts step_stmt | step_stmts ';' ;
+step_stmt: step_head step_mods
+	 | error { if (P->item) P->item->syntax_errors = 1; }
+	 ;
+step_head: name opt_label KW_BY ref {
+	ast_step s;
+	memset(&s, 0, sizeof s);
+	s.name = $1;
+	s.label = $2;
+	s.by = $4;
+	s.loc = @$;
+	if (P->item) VEC_PUSH(A, P->item->steps, s);
+};
+step_mods: %empty
+	 | step_mods KW_WITHIN duration { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].within = $3; }
+	 | step_mods KW_IN_PERSON { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].in_person = 1; }
+	 ;
+
+flow_stmts: %empty | flow_stmts flow_stmt | flow_stmts ';' ;
+flow_stmt: names ARROW targets {
+	ast_flow f;
+	memset(&f, 0, sizeof f);
+	f.from = $1; f.to = $3; f.loc = @$; f.guard_loc = @3;
+	if (P->item) VEC_PUSH(A, P->item->flow, f);
+}
+	 | names ARROW targets KW_WHEN expr {
+	ast_flow f;
+	memset(&f, 0, sizeof f);
+	f.from = $1; f.to = $3; f.loc = @$;
+	f.guard = GUARD_WHEN; f.when = $5; f.guard_loc = @5;
+	if (P->item) VEC_PUSH(A, P->item->flow, f);
+}
+	 | names ARROW targets KW_OTHERWISE {
+	ast_flow f;
+	memset(&f, 0, sizeof f);
+	f.from = $1; f.to = $3; f.loc = @$;
+	f.guard = GUARD_OTHERWISE; f.guard_loc = @4;
+	if (P->item) VEC_PUSH(A, P->item->flow, f);
+}
+	 | error { if (P->item) P->item->syntax_errors = 1; }
+	 ;
+
+target: name | KW_END { $$.s = NULL; $$.loc = @1; } ;
+targets: target { $$.v = NULL; $$.n = $$.cap = 0; VEC_PUSH(A, $$, $1); }
+       | targets ',' target { $$ = $1; VEC_PUSH(A, $$, $3); }
+       ;
+
+/* ---- chains ---- */
+
+chain: chain_head '{' chain_stmts '}' { P->chain = NULL; } ;
+
+chain_head: KW_CHAIN name opt_label {
+	P->chain = NEW(ast_chain);
+	P->chain->name = $2;
+	P->chain->label = $3;
+	P->chain->loc = @$;
+	VEC_PUSH(A, P->c->unit.chains, P->chain);
+}
+	  | KW_CHAIN error { P->chain = NEW(ast_chain); P->chain->loc = @$; }
+	  ;
+
+chain_stmts: %empty | chain_stmts chain_stmt | chain_stmts ';' ;
+chain_stmt: KW_WINDOW ref { if (P->chain) P->chain->window = $2; }
+	  | KW_FORM name { if (P->chain) P->chain->form = $2; }
+	  | KW_TOTAL_LIMIT duration { if (P->chain) P->chain->total = $2; }
+	  | stage_head '{' stage_stmts '}' { P->stage = NULL; }
+	  | error
+	  | error '{' skip '}'
+	  ;
+
+stage_head: KW_STAGE name opt_label {
+	ast_stage s;
+	memset(&s, 0, sizeof s);
+	s.name = $2; s.label = $3; s.loc = @$;
+	P->stage = NULL;
+	if (P->chain) {
+		VEC_PUSH(A, P->chain->stages, s);
+		P->stage = &P->chain->stages.v[P->chain->stages.n - 1];
+	}
+}
+	  | KW_STAGE name opt_label KW_AFTER names {
+	ast_stage s;
+	memset(&s, 0, sizeof s);
+	s.name = $2; s.label = $3; s.after = $5; s.loc = @$;
+	P->stage = NULL;
+	if (P->chain) {
+		VEC_PUSH(A, P->chain->stages, s);
+		P->stage = &P->chain->stages.v[P->chain->stages.n - 1];
+	}
+};
+
+stage_stmts: %empty | stage_stmts stage_stmt | stage_stmts ';' ;
+stage_stmt: KW_ITEMS names {
+	if (P->stage)
+		for (size_t i = 0; i < $2.n; i++)
+			VEC_PUSH(A, P->stage->items, $2.v[i]);
+}
+	  | error
+	  ;
+
+/* ---- expressions ---- */
+
+expr: expr KW_OR expr  { $$ = mkbin(P, OPX_OR, $1, $3, @$); }
+    | expr KW_AND expr { $$ = mkbin(P, OPX_AND, $1, $3, @$); }
+    | KW_NOT expr      { $$ = mkun(P, OPX_NOT, $2, @$); }
+    | expr EQ expr     { $$ = mkbin(P, OPX_EQ, $1, $3, @$); }
+    | expr NE expr     { $$ = mkbin(P, OPX_NE, $1, $3, @$); }
+    | expr '<' expr    { $$ = mkbin(P, OPX_LT, $1, $3, @$); }
+    | expr LE expr     { $$ = mkbin(P, OPX_LE, $1, $3, @$); }
+    | expr '>' expr    { $$ = mkbin(P, OPX_GT, $1, $3, @$); }
+    | expr GE expr     { $$ = mkbin(P, OPX_GE, $1, $3, @$); }
+    | expr KW_IN expr  { $$ = mkbin(P, OPX_IN, $1, $3, @$); }
+    | expr '+' expr    { $$ = mkbin(P, OPX_ADD, $1, $3, @$); }
+    | expr '-' expr    { $$ = mkbin(P, OPX_SUB, $1, $3, @$); }
+    | expr '*' expr    { $$ = mkbin(P, OPX_MUL, $1, $3, @$); }
+    | expr '/' expr    { $$ = mkbin(P, OPX_DIV, $1, $3, @$); }
+    | '-' expr %prec UMINUS { $$ = mkun(P, OPX_NEG, $2, @$); }
+    | primary
+    ;
+
+primary: INT       { $$ = mkexpr(P, EX_INT, @$); $$->u.num.units = $1; }
+       | DECIMAL   { $$ = mkexpr(P, EX_DEC, @$); $$->u.num = $1; }
+       | STRING    { $$ = mkexpr(P, EX_STR, @$); $$->u.str = $1; }
+       | DATE      { $$ = mkexpr(P, EX_DATE, @$); $$->u.date = $1.day; }
+       | KW_TRUE   { $$ = mkexpr(P, EX_BOOL, @$); $$->u.b = 1; }
+       | KW_FALSE  { $$ = mkexpr(P, EX_BOOL, @$); $$->u.b = 0; }
+       | IDENT     { $$ = mkexpr(P, EX_PATH, @$); VEC_PUSH(A, $$->u.path, mkname($1, @1)); }
+       | KW_FORM   { $$ = mkexpr(P, EX_PATH, @$); VEC_PUSH(A, $$->u.path, mkname($1, @1)); }
+       | KW_APPLICANT { $$ = mkexpr(P, EX_PATH, @$); VEC_PUSH(A, $$->u.path, mkname($1, @1)); }
+       | primary '.' anyword {
+	if ($1->kind != EX_PATH) {
+		diag_at(P->c, @2, "E010", "only form.FIELD, applicant.kind and lua.NAME have a '.'",
+			"a '.' cannot follow this value");
+		$$ = $1;
+	} else {
+		$$ = $1;
+		$$->loc = @$;
+		VEC_PUSH(A, $$->u.path, mkname($3, @3));
+	}
+}
+       | primary '(' opt_exprs ')' {
+	$$ = mkexpr(P, EX_CALL, @$);
+	if ($1->kind == EX_PATH)
+		$$->u.path = $1->u.path;
+	else
+		diag_at(P->c, @2, "E010", "call a function by its name, like len(form.name)",
+			"this value cannot be called");
+	$$->args = $3;
+}
+       | '(' expr ')' { $$ = $2; }
+       | '[' opt_exprs ']' { $$ = mkexpr(P, EX_LIST, @$); $$->args = $2; }
+       ;
+
+opt_exprs: %empty { $$.v = NULL; $$.n = $$.cap = 0; } | exprs ;
+exprs: expr { $$.v = NULL; $$.n = $$.cap = 0; VEC_PUSH(A, $$, $1); }
+     | exprs ',' expr { $$ = $1; VEC_PUSH(A, $$, $3); }
+     ;
+
+anyword: IDENT | keyword ;
+
+keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
+    | KW_DEPARTMENT | KW_WINDOW | KW_LEVEL | KW_MATERIAL | KW_HOLDER
+    | KW_SOURCE | KW_ORIGINAL | KW_COPIES | KW_REUSABLE | KW_FORM | KW_FIELD
+    | KW_REQUIRED | KW_MIN | KW_MAX | KW_COMPUTED | KW_ITEM | KW_CODE
+    | KW_TYPE | KW_TRANSFERRED_FROM | KW_ONLINE | KW_LEGAL_LIMIT
+    | KW_PROMISED_LIMIT | KW_FREQUENCY | KW_APPLICANT | KW_DELIVER
+    | KW_MATERIALS | KW_OPTIONAL | KW_DEFERRABLE | KW_STEPS | KW_BY
+    | KW_WITHIN | KW_IN_PERSON | KW_FLOW | KW_WHEN | KW_OTHERWISE | KW_END
+    | KW_HOOK | KW_NOTE | KW_CHAIN | KW_TOTAL_LIMIT | KW_STAGE | KW_AFTER
+    | KW_ITEMS | KW_AND | KW_OR | KW_NOT | KW_IN | KW_TRUE | KW_FALSE
+    ;
+
+%%
+
+static ast_name mkname(const char *s, dsl_loc l)
+{
+	ast_name n = {s, l};
+	return n;
+}
+
+static ast_expr *mkexpr(dsl_pctx *P, ast_expr_kind k, dsl_loc l)
+{
+	ast_expr *e = NEW(ast_expr);
+	e->kind = k;
+	e->loc = l;
+	return e;
+}
+
+static ast_expr *mkbin(dsl_pctx *P, ast_op op, ast_expr *a, ast_expr *b,
+		       dsl_loc l)
+{
+	ast_expr *e = mkexpr(P, EX_BINARY, l);
+	e->op = op;
+	e->u.bin.l = a;
+	e->u.bin.r = b;
+	return e;
+}
+
+static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l)
+{
+	ast_expr *e = mkexpr(P, EX_UNARY, l);
+	e->op = op;
+	e->u.un = a;
+	return e;
+}
+
+static const char *const item_attr_names[IA__COUNT] = {
+	"code", "type", "department", "transferred_from", "window", "online",
+	"legal_limit", "promised_limit", "calendar", "frequency", "applicant",
+	"form", "deliver", "hook", "materials", "steps", "flow",
+};
+
+static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l)
+{
+	if (!P->item)
+		return 0;
+	if (P->item->attr_loc[a].file >= 0) {
+		/* keep the first; the checker then sees a consistent item */
+		diag_at(P->c, l, "E113", "remove one of them",
+			"'%s' is given twice in this item (first at line %d)",
+			item_attr_names[a], P->item->attr_loc[a].first_line);
+		return 0;
+	}
+	P->item->attr_loc[a] = l;
+	return 1;
+}
+
+static void dsl_yyerror(DSL_YYLTYPE *l, dsl_pctx *P, const char *msg)
+{
+	/* Only reached for stack exhaustion: syntax errors are reported by
+	 * yyreport_syntax_error. */
+	P->syntax_errors++;
+	if (strstr(msg, "exhausted"))
+		diag_at(P->c, *l, "E011",
+			"split the condition into simpler parts",
+			"this is nested too deeply (more than %d levels)",
+			DSL_MAX_DEPTH / 2);
+	else
+		diag_at(P->c, *l, "E010", NULL, "%s", msg);
+}
+
+/* ---- syntax error messages in plain words ---- */
+
+static const char *sym_words(yysymbol_kind_t k)
+{
+	switch (k) {
+	case YYSYMBOL_YYEOF: return "the end of the file";
+	case YYSYMBOL_IDENT: return "a name";
+	case YYSYMBOL_STRING: return "a text in double quotes";
+	case YYSYMBOL_INT: return "a whole number";
+	case YYSYMBOL_DECIMAL: return "a decimal number";
+	case YYSYMBOL_DATE: return "a date (YYYY-MM-DD)";
+	default: return NULL;
+	}
+}
+
+typedef struct sbuf {
+	char p[1024];
+	size_t len;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	if (b->len >= sizeof b->p - 1)
+		return;
+	va_start(ap, fmt);
+	int n = vsnprintf(b->p + b->len, sizeof b->p - b->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		b->len += (size_t)n < sizeof b->p - b->len ? (size_t)n : sizeof b->p - b->len - 1;
+}
+
+static int is_keyword_sym(yysymbol_kind_t k)
+{
+	return k >= YYSYMBOL_KW_USE && k <= YYSYMBOL_KW_FALSE;
+}
+
+/* A token kind as the user would say it: 'code', a name, the end of the file. */
+static void put_sym(sbuf *b, yysymbol_kind_t k)
+{
+	const char *w = sym_words(k);
+	if (w) {
+		sb_printf(b, "%s", w);
+		return;
+	}
+	const char *n = yysymbol_name(k);
+	size_t len = strlen(n);
+	if (len >= 2 && n[0] == '"')
+		sb_printf(b, "'%.*s'", (int)len - 2, n + 1);
+	else
+		sb_printf(b, "%s", n);
+}
+
+static void describe_lookahead(dsl_pctx *P, sbuf *b, yysymbol_kind_t k)
+{
+	int n = (int)(P->cur - P->tok);
+	if (n > 40)
+		n = 40;
+	switch (k) {
+	case YYSYMBOL_IDENT: sb_printf(b, "name '%.*s'", n, (const char *)P->tok); break;
+	case YYSYMBOL_STRING: sb_printf(b, "text %.*s", n, (const char *)P->tok); break;
+	case YYSYMBOL_INT: case YYSYMBOL_DECIMAL: case YYSYMBOL_DATE:
+		sb_printf(b, "%s %.*s", sym_words(k) + 2, n, (const char *)P->tok);
+		break;
+	default: put_sym(b, k);
+	}
+}
+
+/* The expected keyword closest to the misspelt name at the lookahead. */
+static const char *closest_keyword(dsl_pctx *P, const yysymbol_kind_t *exp, int n)
+{
+	char word[64];
+	int wl = (int)(P->cur - P->tok);
+	snprintf(word, sizeof word, "%.*s", wl < 63 ? wl : 63, (const char *)P->tok);
+	const char *best = NULL;
+	int bestd = 3;
+	for (int i = 0; i < n; i++) {
+		if (!is_keyword_sym(exp[i]))
+			continue;
+		const char *k = dsl_keyword_text(exp[i] - YYSYMBOL_KW_USE + KW_USE);
+		int d = edit_distance(word, k, 2);
+		if (d < bestd && d <= (int)strlen(k) / 3 + 1) {
+			bestd = d;
+			best = k;
+		}
+	}
+	return best;
+}
+
+static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
+{
+	yysymbol_kind_t expected[YYNTOKENS];
+	int n = yypcontext_expected_tokens(ctx, expected, YYNTOKENS);
+	if (n < 0)
+		return n;
+	yysymbol_kind_t look = yypcontext_token(ctx);
+	sbuf msg = {.len = 0}, hint = {.len = 0};
+	int want_name = 0;
+	P->syntax_errors++;
+	for (int i = 0; i < n; i++)
+		want_name |= expected[i] == YYSYMBOL_IDENT;
+
+	sb_printf(&msg, "unexpected ");
+	describe_lookahead(P, &msg, look);
+	if (look == YYSYMBOL_IDENT) {
+		const char *best = closest_keyword(P, expected, n);
+		if (best)
+			sb_printf(&msg, " — did you mean '%s'?", best);
+	} else if (is_keyword_sym(look) && want_name) {
+		sb_printf(&hint, "'%s' is a reserved word and cannot be a name here; choose another name",
+			  dsl_keyword_text(P->last_kind));
+	} else if (look == YYSYMBOL_ASSIGN) {
+		sb_printf(&hint, "write '==' to compare two values");
+	}
+	if (!hint.len && n > 0) {
+		sb_printf(&hint, n == 1 ? "expected " : "expected one of: ");
+		int shown = n > 14 ? 12 : n;
+		for (int i = 0; i < shown; i++) {
+			if (i)
+				sb_printf(&hint, i == n - 1 ? " or " : ", ");
+			put_sym(&hint, expected[i]);
+		}
+		if (shown < n)
+			sb_printf(&hint, " and %d more", n - shown);
+	}
+	if (look == YYSYMBOL_YYEOF && P->nopen > 0 && P->nopen <= DSL_MAX_OPEN) {
+		dsl_loc o = P->open[P->nopen - 1];
+		sb_printf(&hint, "; the '%c' at line %d, column %d is never closed",
+			  P->open_ch[P->nopen - 1], o.first_line, o.first_column);
+	}
+	diag_at(P->c, *yypcontext_location(ctx), "E010", hint.len ? hint.p : NULL,
+		"%s", msg.p);
+	return 0;
+}
+
+ast_uses dsl_parse_file(dsl_ctx *c, int file)
+{
+	dsl_pctx P;
+	const dsl_file *f = &c->files.v[file];
+	memset(&P, 0, sizeof P);
+	P.c = c;
+	P.file = file;
+	P.src = P.cur = P.line_start = P.col_ptr = (const unsigned char *)f->text;
+	P.lim = P.src + f->len;
+	P.line = 1;
+	P.col_val = 1;
+	SHA256Update(&c->sha, (const unsigned char *)"\0file", 5);
+	dsl_yyparse(&P);
+	return P.uses;
+}

@@ -1,0 +1,460 @@
+#include "base.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void *default_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	(void)ud;
+	(void)osize;
+	if (nsize == 0) {
+		free(ptr);
+		return NULL;
+	}
+	return realloc(ptr, nsize);
+}
+
+const ot_allocator ot_default_allocator = {default_alloc, NULL};
+
+void *ot_mem_alloc(const ot_allocator *a, size_t n)
+{
+	return a->fn(a->ud, NULL, 0, n ? n : 1);
+}
+
+void *ot_mem_realloc(const ot_allocator *a, void *p, size_t old, size_t n)
+{
+	return a->fn(a->ud, p, old, n ? n : 1);
+}
+
+void ot_mem_free(const ot_allocator *a, void *p, size_t n)
+{
+	if (p)
+		a->fn(a->ud, p, n, 0);
+}
+
+/* ---- arena ---- */
+
+struct arena_chunk {
+	arena_chunk *next;
+	size_t size;
+	max_align_t data[];
+};
+
+#define ARENA_CHUNK 16384u
+#define ALIGN (sizeof(max_align_t))
+
+void arena_init(arena *a, const ot_allocator *alloc, jmp_buf *oom)
+{
+	memset(a, 0, sizeof *a);
+	a->alloc = alloc ? *alloc : ot_default_allocator;
+	a->oom = oom;
+}
+
+void arena_free(arena *a)
+{
+	arena_chunk *c = a->head, *next;
+	for (; c; c = next) {
+		next = c->next;
+		ot_mem_free(&a->alloc, c, sizeof *c + c->size);
+	}
+	a->head = NULL;
+	a->cur = a->end = NULL;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+	size_t need = (n + ALIGN - 1) / ALIGN * ALIGN;
+	if (need < n)
+		goto fail;
+	if (need == 0)
+		need = ALIGN;
+	if ((size_t)(a->end - a->cur) < need) {
+		size_t size = need > ARENA_CHUNK / 4 ? need : ARENA_CHUNK;
+		arena_chunk *c;
+		if (size > SIZE_MAX - sizeof *c)
+			goto fail;
+		c = ot_mem_alloc(&a->alloc, sizeof *c + size);
+		if (!c)
+			goto fail;
+		c->size = size;
+		a->total += sizeof *c + size;
+		if (size == need && a->head) {
+			/* A big block gets its own chunk; keep filling the current one. */
+			c->next = a->head->next;
+			a->head->next = c;
+			memset(c->data, 0, need);
+			return c->data;
+		}
+		c->next = a->head;
+		a->head = c;
+		a->cur = (char *)c->data;
+		a->end = a->cur + size;
+	}
+	void *p = a->cur;
+	a->cur += need;
+	memset(p, 0, need);
+	return p;
+fail:
+	if (a->oom)
+		longjmp(*a->oom, 1);
+	return NULL;
+}
+
+char *arena_strndup(arena *a, const char *s, size_t n)
+{
+	char *p = arena_alloc(a, n + 1);
+	if (p) {
+		memcpy(p, s, n);
+		p[n] = 0;
+	}
+	return p;
+}
+
+char *arena_strdup(arena *a, const char *s)
+{
+	return arena_strndup(a, s, strlen(s));
+}
+
+char *arena_printf(arena *a, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	char *p = arena_alloc(a, (size_t)n + 1);
+	if (p) {
+		va_start(ap, fmt);
+		vsnprintf(p, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+	}
+	return p;
+}
+
+void *arena_grow(arena *a, void *old, size_t *cap, size_t want, size_t elem)
+{
+	if (want <= *cap)
+		return old;
+	size_t ncap = *cap ? *cap * 2 : 8;
+	while (ncap < want)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / elem) {
+		if (a->oom)
+			longjmp(*a->oom, 1);
+		return NULL;
+	}
+	void *p = arena_alloc(a, ncap * elem);
+	if (!p)
+		return NULL;
+	if (old)
+		memcpy(p, old, *cap * elem);
+	*cap = ncap;
+	return p;
+}
+
+/* ---- buf ---- */
+
+void buf_init(buf *b, const ot_allocator *alloc, jmp_buf *oom)
+{
+	memset(b, 0, sizeof *b);
+	b->alloc = alloc ? *alloc : ot_default_allocator;
+	b->oom = oom;
+}
+
+void buf_free(buf *b)
+{
+	ot_mem_free(&b->alloc, b->p, b->cap);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+static int buf_reserve(buf *b, size_t n)
+{
+	if (b->failed)
+		return 0;
+	if (b->len + n + 1 <= b->cap)
+		return 1;
+	size_t ncap = b->cap ? b->cap : 256;
+	while (ncap < b->len + n + 1) {
+		if (ncap > SIZE_MAX / 2)
+			goto fail;
+		ncap *= 2;
+	}
+	char *p = ot_mem_realloc(&b->alloc, b->p, b->cap, ncap);
+	if (!p)
+		goto fail;
+	b->p = p;
+	b->cap = ncap;
+	return 1;
+fail:
+	if (b->oom)
+		longjmp(*b->oom, 1);
+	b->failed = 1;
+	return 0;
+}
+
+void buf_add(buf *b, const void *p, size_t n)
+{
+	if (!buf_reserve(b, n))
+		return;
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+void buf_puts(buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+void buf_putc(buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+void buf_printf(buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || !buf_reserve(b, (size_t)n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void buf_json_str(buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '"': buf_puts(b, "\\\""); break;
+		case '\\': buf_puts(b, "\\\\"); break;
+		case '\n': buf_puts(b, "\\n"); break;
+		case '\t': buf_puts(b, "\\t"); break;
+		case '\r': buf_puts(b, "\\r"); break;
+		default:
+			if (c < 0x20)
+				buf_printf(b, "\\u%04x", c);
+			else
+				buf_putc(b, (char)c);
+		}
+	}
+}
+
+char *buf_steal(buf *b)
+{
+	if (b->failed) {
+		buf_free(b);
+		return NULL;
+	}
+	char *out = malloc(b->len + 1);
+	if (out) {
+		if (b->len)
+			memcpy(out, b->p, b->len);
+		out[b->len] = 0;
+	}
+	buf_free(b);
+	return out;
+}
+
+/* ---- strmap ---- */
+
+uint32_t str_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+void strmap_init(strmap *m, arena *a)
+{
+	memset(m, 0, sizeof *m);
+	m->a = a;
+}
+
+static strmap_slot *strmap_find(const strmap *m, const char *key, size_t len,
+				uint32_t h)
+{
+	uint32_t mask = m->cap - 1;
+	for (uint32_t i = h & mask;; i = (i + 1) & mask) {
+		strmap_slot *s = &m->slots[i];
+		if (!s->key || (s->hash == h && s->len == len &&
+				memcmp(s->key, key, len) == 0))
+			return s;
+	}
+}
+
+static void strmap_rehash(strmap *m)
+{
+	uint32_t ocap = m->cap;
+	strmap_slot *old = m->slots;
+	m->cap = ocap ? ocap * 2 : 16;
+	m->slots = arena_alloc(m->a, m->cap * sizeof *m->slots);
+	for (uint32_t i = 0; i < ocap; i++)
+		if (old[i].key)
+			*strmap_find(m, old[i].key, old[i].len, old[i].hash) = old[i];
+}
+
+int strmap_put(strmap *m, const char *key, size_t len, int value)
+{
+	if ((m->count + 1) * 4 > m->cap * 3)
+		strmap_rehash(m);
+	uint32_t h = str_hash(key, len);
+	strmap_slot *s = strmap_find(m, key, len, h);
+	if (s->key)
+		return s->value;
+	s->key = key;
+	s->len = (uint32_t)len;
+	s->hash = h;
+	s->value = value;
+	m->count++;
+	return -1;
+}
+
+int strmap_get(const strmap *m, const char *key, size_t len)
+{
+	if (!m->cap)
+		return -1;
+	strmap_slot *s = strmap_find(m, key, len, str_hash(key, len));
+	return s->key ? s->value : -1;
+}
+
+/* ---- UTF-8 ---- */
+
+int utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	if (c < 0x80)
+		return 1;
+	int len;
+	uint32_t min;
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2, min = 0x80;
+	else if (c >= 0xE0 && c <= 0xEF)
+		len = 3, min = 0x800;
+	else if (c >= 0xF0 && c <= 0xF4)
+		len = 4, min = 0x10000;
+	else
+		return 0;
+	if ((size_t)len > n)
+		return 0;
+	uint32_t cp = c & (0x7F >> len);
+	for (int i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	int len = n ? utf8_seq_len(s, n) : 0;
+	if (len <= 1) {
+		*cp = n ? s[0] : 0;
+		return 1;
+	}
+	uint32_t v = s[0] & (0x7F >> len);
+	for (int i = 1; i < len; i++)
+		v = v << 6 | (s[i] & 0x3F);
+	*cp = v;
+	return len;
+}
+
+int utf8_encode(uint32_t cp, char out[4])
+{
+	if (cp < 0x80) {
+		out[0] = (char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (char)(0xC0 | cp >> 6);
+		out[1] = (char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (char)(0xE0 | cp >> 12);
+		out[1] = (char)(0x80 | (cp >> 6 & 0x3F));
+		out[2] = (char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	out[0] = (char)(0xF0 | cp >> 18);
+	out[1] = (char)(0x80 | (cp >> 12 & 0x3F));
+	out[2] = (char)(0x80 | (cp >> 6 & 0x3F));
+	out[3] = (char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+size_t utf8_count(const char *s, size_t n)
+{
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++)
+		count += ((unsigned char)s[i] & 0xC0) != 0x80;
+	return count;
+}
+
+int cp_width(uint32_t cp)
+{
+	/* East Asian Wide and Fullwidth blocks: enough to line carets up under
+	 * Chinese text in a terminal. */
+	static const uint32_t wide[][2] = {
+		{0x1100, 0x115F}, {0x2E80, 0x303E}, {0x3041, 0x33FF},
+		{0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xA000, 0xA4CF},
+		{0xAC00, 0xD7A3}, {0xF900, 0xFAFF}, {0xFE30, 0xFE4F},
+		{0xFF00, 0xFF60}, {0xFFE0, 0xFFE6}, {0x1F300, 0x1F64F},
+		{0x20000, 0x3FFFD},
+	};
+	if (cp == 0 || (cp >= 0x300 && cp <= 0x36F) || cp == 0x200B)
+		return 0;
+	for (size_t i = 0; i < OT_COUNTOF(wide); i++)
+		if (cp >= wide[i][0] && cp <= wide[i][1])
+			return 2;
+	return 1;
+}
+
+int edit_distance(const char *a, const char *b, int cap)
+{
+	uint32_t ca[64], cb[64];
+	int n = 0, m = 0;
+	size_t la = strlen(a), lb = strlen(b);
+	for (size_t i = 0; i < la && n < 64; n++)
+		i += (size_t)utf8_decode((const unsigned char *)a + i, la - i, &ca[n]);
+	for (size_t i = 0; i < lb && m < 64; m++)
+		i += (size_t)utf8_decode((const unsigned char *)b + i, lb - i, &cb[m]);
+	if (abs(n - m) > cap)
+		return cap + 1;
+	int row[65];
+	for (int j = 0; j <= m; j++)
+		row[j] = j;
+	for (int i = 1; i <= n; i++) {
+		int diag = row[0], best;
+		row[0] = best = i;
+		for (int j = 1; j <= m; j++) {
+			int up = row[j];
+			int cost = ca[i - 1] != cb[j - 1];
+			int v = diag + cost;
+			if (up + 1 < v)
+				v = up + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			/* adjacent transposition counts as one edit */
+			row[j] = v;
+			diag = up;
+			if (v < best)
+				best = v;
+		}
+		if (best > cap)
+			return cap + 1;
+	}
+	return row[m];
+}

@@ -1,0 +1,122 @@
+/*
+ * base.h -- the few building blocks everything else stands on: the
+ * allocator hook, arenas, a string map, growable buffers, UTF-8 helpers.
+ *
+ * Ownership: an arena owns every byte allocated from it; nothing allocated
+ * from an arena is ever freed on its own.  Whoever creates an arena frees it
+ * with arena_free().  A buf owns its bytes until buf_steal() hands them on.
+ *
+ * Out of memory: an arena (and a buf) with a non-NULL `oom` jump buffer
+ * longjmps there when its allocator fails, the way Lua raises LUA_ERRMEM.
+ * Compilation relies on this: it keeps all its memory in arenas, so one
+ * setjmp at the entry point frees everything and reports OT_ENOMEM, and the
+ * lexer, parser and checker need no NULL checks.  Without `oom`, allocation
+ * failure returns NULL.
+ */
+#ifndef OT_BASE_H
+#define OT_BASE_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "onetrip.h"
+
+/* The allocator every module goes through (see ot_alloc_fn in onetrip.h). */
+typedef struct ot_allocator {
+	ot_alloc_fn fn;
+	void *ud;
+} ot_allocator;
+
+extern const ot_allocator ot_default_allocator;
+
+void *ot_mem_alloc(const ot_allocator *a, size_t n);
+void *ot_mem_realloc(const ot_allocator *a, void *p, size_t old, size_t n);
+void ot_mem_free(const ot_allocator *a, void *p, size_t n);
+
+/* ---- arena ---- */
+
+typedef struct arena_chunk arena_chunk;
+typedef struct arena {
+	ot_allocator alloc;
+	arena_chunk *head;
+	char *cur, *end;
+	size_t total; /* bytes requested from the allocator, for reports */
+	jmp_buf *oom;
+} arena;
+
+void arena_init(arena *a, const ot_allocator *alloc, jmp_buf *oom);
+void arena_free(arena *a);
+void *arena_alloc(arena *a, size_t n);  /* zeroed, max-aligned */
+char *arena_strndup(arena *a, const char *s, size_t n);
+char *arena_strdup(arena *a, const char *s);
+char *arena_printf(arena *a, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+/* Grows an arena array: returns a copy with room for `want` elements. */
+void *arena_grow(arena *a, void *old, size_t *cap, size_t want, size_t elem);
+
+/* ---- growable byte buffer (allocator-backed, not arena) ---- */
+
+typedef struct buf {
+	ot_allocator alloc;
+	char *p;
+	size_t len, cap;
+	jmp_buf *oom;
+	int failed; /* set when an allocation failed and oom was NULL */
+} buf;
+
+void buf_init(buf *b, const ot_allocator *alloc, jmp_buf *oom);
+void buf_free(buf *b);
+void buf_add(buf *b, const void *p, size_t n);
+void buf_puts(buf *b, const char *s);
+void buf_putc(buf *b, char c);
+void buf_printf(buf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
+/* Appends s as the body of a JSON string (no quotes). */
+void buf_json_str(buf *b, const char *s);
+/* Returns the NUL-terminated contents, allocated with malloc (the caller
+ * frees with free()), and empties the buffer.  NULL on failure. */
+char *buf_steal(buf *b);
+
+/* ---- string map: name -> int, keys borrowed, storage in an arena ---- */
+
+typedef struct strmap_slot {
+	const char *key;
+	uint32_t len, hash;
+	int value;
+} strmap_slot;
+
+typedef struct strmap {
+	strmap_slot *slots;
+	uint32_t cap, count;
+	arena *a;
+} strmap;
+
+void strmap_init(strmap *m, arena *a);
+/* Returns the existing value, or inserts `value` and returns -1. */
+int strmap_put(strmap *m, const char *key, size_t len, int value);
+int strmap_get(const strmap *m, const char *key, size_t len); /* -1: absent */
+uint32_t str_hash(const char *s, size_t n);
+
+/* ---- UTF-8 ---- */
+
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+int utf8_seq_len(const unsigned char *s, size_t n);
+/* Decodes one code point; returns bytes used (1 for an invalid byte). */
+int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+int utf8_encode(uint32_t cp, char out[4]);
+size_t utf8_count(const char *s, size_t n);  /* code points */
+int cp_width(uint32_t cp);                   /* terminal columns: 0, 1 or 2 */
+
+/* Edit distance (code points, capped at `cap`+1) for did-you-mean. */
+int edit_distance(const char *a, const char *b, int cap);
+
+#define OT_COUNTOF(x) (sizeof(x) / sizeof((x)[0]))
+
+#endif

@@ -1,0 +1,442 @@
+/*
+ * model.c -- what the compiled model offers besides its arrays: exact
+ * decimals, civil dates, working-day lookups and the JSON description.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model.h"
+
+/* ---- decimals ---- */
+
+static const int64_t pow10s[19] = {
+	1LL, 10LL, 100LL, 1000LL, 10000LL, 100000LL, 1000000LL, 10000000LL,
+	100000000LL, 1000000000LL, 10000000000LL, 100000000000LL,
+	1000000000000LL, 10000000000000LL, 100000000000000LL,
+	1000000000000000LL, 10000000000000000LL, 100000000000000000LL,
+	1000000000000000000LL,
+};
+
+int dec_cmp(ot_dec a, ot_dec b)
+{
+	/* Integer parts first, then fractions at 18 digits: no overflow. */
+	int64_t ia = a.units / pow10s[a.scale], ib = b.units / pow10s[b.scale];
+	if (ia != ib)
+		return ia < ib ? -1 : 1;
+	int64_t fa = (a.units % pow10s[a.scale]) * pow10s[18 - a.scale];
+	int64_t fb = (b.units % pow10s[b.scale]) * pow10s[18 - b.scale];
+	return fa < fb ? -1 : fa > fb;
+}
+
+static int rescale(ot_dec a, int scale, int64_t *out)
+{
+	return !__builtin_mul_overflow(a.units, pow10s[scale - a.scale], out);
+}
+
+/* Divides n by d rounding half away from zero. */
+static int64_t div_round(int64_t n, int64_t d)
+{
+	int64_t q = n / d, r = n % d;
+	int64_t twice = r < 0 ? -r : r;
+	int64_t ad = d < 0 ? -d : d;
+	if (twice >= ad - twice)
+		q += (n < 0) != (d < 0) ? -1 : 1;
+	return q;
+}
+
+int dec_arith(int op, ot_dec a, ot_dec b, ot_dec *out)
+{
+	int s = a.scale > b.scale ? a.scale : b.scale;
+	int64_t x, y;
+	switch (op) {
+	case '+':
+	case '-':
+		if (!rescale(a, s, &x) || !rescale(b, s, &y))
+			return 0;
+		out->scale = s;
+		return op == '+' ? !__builtin_add_overflow(x, y, &out->units)
+				 : !__builtin_sub_overflow(x, y, &out->units);
+	case '*': {
+		int64_t p;
+		if (__builtin_mul_overflow(a.units, b.units, &p))
+			return 0;
+		int ps = a.scale + b.scale;
+		if (ps > OT_DEC_MAX_SCALE) {
+			p = div_round(p, pow10s[ps - OT_DEC_MAX_SCALE]);
+			ps = OT_DEC_MAX_SCALE;
+		}
+		out->units = p;
+		out->scale = ps;
+		return 1;
+	}
+	case '/': {
+		if (b.units == 0)
+			return 0;
+		int rs = s < 6 ? 6 : s; /* result scale */
+		int shift = rs + b.scale - a.scale;
+		if (shift > 18 || shift < 0)
+			return 0;
+		int64_t n;
+		if (__builtin_mul_overflow(a.units, pow10s[shift], &n))
+			return 0;
+		out->units = div_round(n, b.units);
+		out->scale = rs;
+		return 1;
+	}
+	}
+	return 0;
+}
+
+void dec_format(ot_dec d, char out[32])
+{
+	uint64_t mag = d.units < 0 ? 0 - (uint64_t)d.units : (uint64_t)d.units;
+	uint64_t p = (uint64_t)pow10s[d.scale];
+	uint64_t ip = mag / p, fp = mag % p;
+	int scale = d.scale;
+	while (scale > 0 && fp % 10 == 0) {
+		fp /= 10;
+		scale--;
+	}
+	if (scale)
+		snprintf(out, 32, "%s%llu.%0*llu", d.units < 0 ? "-" : "",
+			 (unsigned long long)ip, scale, (unsigned long long)fp);
+	else
+		snprintf(out, 32, "%s%llu", d.units < 0 ? "-" : "",
+			 (unsigned long long)ip);
+}
+
+/* ---- civil dates (H. Hinnant's algorithms) ---- */
+
+int32_t cal_days_from_civil(int y, int m, int d)
+{
+	y -= m <= 2;
+	int era = (y >= 0 ? y : y - 399) / 400;
+	unsigned yoe = (unsigned)(y - era * 400);
+	unsigned doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
+	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (int32_t)doe - 719468;
+}
+
+void cal_civil_from_days(int32_t z, int *y, int *m, int *d)
+{
+	z += 719468;
+	int era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = (int)yoe + era * 400 + (*m <= 2);
+}
+
+int cal_valid_date(int y, int m, int d)
+{
+	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1)
+		return 0;
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return d <= mdays[m - 1] + (m == 2 && leap);
+}
+
+int cal_weekday(int32_t day)
+{
+	int w = (int)((day + 3) % 7); /* 1970-01-01 was a Thursday */
+	return w < 0 ? w + 7 : w;
+}
+
+int cal_is_workday(const m_calendar *c, int32_t day)
+{
+	if (day >= c->first && day - c->first < c->ndays)
+		return !c->off[day - c->first];
+	return !(c->weekend >> cal_weekday(day) & 1);
+}
+
+/* ---- the rule base handle ---- */
+
+const char *ot_rules_hash(const ot_rules *r)
+{
+	return r ? r->hash : NULL;
+}
+
+void ot_rules_free(ot_rules *r)
+{
+	if (r) {
+		arena a = r->mem; /* r lives inside its own arena */
+		arena_free(&a);
+	}
+}
+
+/* ---- describe ---- */
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+static const char *dept_name(const ot_rules *r, int i)
+{
+	return i >= 0 ? r->departments[i].name : NULL;
+}
+
+static json_t *window_ref(const ot_rules *r, int w)
+{
+	if (w < 0)
+		return json_null();
+	return json_pack("s++", r->departments[r->windows[w].dept].name, ".",
+			 r->windows[w].name);
+}
+
+static json_t *ints_names(const ot_rules *r, m_span s,
+			  const char *(*name)(const ot_rules *, int32_t, const void *),
+			  const void *ctx)
+{
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < s.count; i++) {
+		const char *n = name(r, r->ints[s.first + i], ctx);
+		json_array_append_new(a, n ? json_string(n) : json_string("end"));
+	}
+	return a;
+}
+
+static const char *step_name(const ot_rules *r, int32_t i, const void *item)
+{
+	const m_item *it = item;
+	return i == STEP_END ? NULL : r->steps[it->steps.first + (uint32_t)i].name;
+}
+
+static const char *stage_name(const ot_rules *r, int32_t i, const void *ch)
+{
+	(void)ch;
+	return r->stages[i].name;
+}
+
+static const char *item_name(const ot_rules *r, int32_t i, const void *ch)
+{
+	(void)ch;
+	return r->items[i].name;
+}
+
+static const char *const holders[] = {"any", "person", "company"};
+static const char *const sources[] = {"applicant", "shared", "issued_by"};
+static const char *const onlines[] = {"none", "partial", "full"};
+static const char *const ftypes[] = {"text", "integer", "decimal", "bool",
+				     "date", "enum", "id_number", "credit_code"};
+static const char *const levels[] = {"", "national", "province", "city",
+				     "district", "street", "community"};
+static const char *const units[] = {"workdays", "days", "hours", "months", "years"};
+
+const char *model_type_name(int code)
+{
+	switch (code) {
+	case 1: return "licensing";
+	case 5: return "payment";
+	case 7: return "confirmation";
+	case 9: return "ruling";
+	case 10: return "other";
+	case 20: return "public_service";
+	}
+	return "unknown";
+}
+
+static json_t *describe_departments(const ot_rules *r)
+{
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < r->n_departments; i++) {
+		const m_department *d = &r->departments[i];
+		json_t *w = json_array();
+		for (uint32_t k = 0; k < d->windows.count; k++) {
+			const m_window *win = &r->windows[d->windows.first + k];
+			json_array_append_new(w, json_pack("{s:s, s:o}", "name", win->name,
+							   "label", str_or_null(win->label)));
+		}
+		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o}", "name", d->name,
+						   "label", str_or_null(d->label), "level",
+						   levels[d->level], "windows", w));
+	}
+	return a;
+}
+
+static json_t *describe_materials(const ot_rules *r)
+{
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < r->n_materials; i++) {
+		const m_material *m = &r->materials[i];
+		json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:b, s:i}", "name", m->name,
+				      "label", str_or_null(m->label), "holder",
+				      holders[m->holder], "source", sources[m->source],
+				      "original", m->original, "copies", m->copies);
+		if (m->source_name)
+			json_object_set_new(o, "source_name", json_string(m->source_name));
+		if (m->issuer >= 0)
+			json_object_set_new(o, "issued_by", json_string(dept_name(r, m->issuer)));
+		if (m->reusable.n >= 0)
+			json_object_set_new(o, "reusable", json_pack("{s:i, s:s}", "n",
+				m->reusable.n, "unit", units[m->reusable.unit]));
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static json_t *describe_forms(const ot_rules *r)
+{
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < r->n_forms; i++) {
+		const m_form *f = &r->forms[i];
+		json_t *fields = json_array();
+		for (uint32_t k = 0; k < f->fields.count; k++) {
+			const m_field *fd = &r->fields[f->fields.first + k];
+			json_t *o = json_pack("{s:s, s:o, s:s, s:b, s:b}", "name", fd->name,
+					      "label", str_or_null(fd->label), "type",
+					      ftypes[fd->type], "required", fd->required,
+					      "computed", fd->computed);
+			if (fd->type == FT_ENUM) {
+				json_t *v = json_array();
+				for (uint32_t j = 0; j < fd->values.count; j++)
+					json_array_append_new(v, json_string(r->strs[fd->values.first + j]));
+				json_object_set_new(o, "values", v);
+			}
+			char num[32];
+			if (fd->has_min) {
+				dec_format(fd->min, num);
+				json_object_set_new(o, "min", json_string(num));
+			}
+			if (fd->has_max) {
+				dec_format(fd->max, num);
+				json_object_set_new(o, "max", json_string(num));
+			}
+			json_array_append_new(fields, o);
+		}
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o}", "name", f->name,
+						   "label", str_or_null(f->label), "fields", fields));
+	}
+	return a;
+}
+
+static json_t *limit(int32_t n)
+{
+	return n >= 0 ? json_integer(n) : json_null();
+}
+
+static json_t *describe_item(const ot_rules *r, const m_item *it)
+{
+	json_t *deliver = json_array(), *notes = json_array();
+	static const char *const dn[] = {"window", "post", "electronic"};
+	for (int k = 0; k < 3; k++)
+		if (it->deliver & (1 << k))
+			json_array_append_new(deliver, json_string(dn[k]));
+	for (uint32_t k = 0; k < it->notes.count; k++)
+		json_array_append_new(notes, json_string(r->strs[it->notes.first + k]));
+
+	json_t *mats = json_array();
+	for (uint32_t k = 0; k < it->reqs.count; k++) {
+		const m_req *q = &r->reqs[it->reqs.first + k];
+		json_array_append_new(mats, json_pack("{s:s, s:o, s:b, s:b}", "material",
+			r->materials[q->material].name, "when",
+			q->cond >= 0 ? json_string(r->exprs[q->cond].text) : json_null(),
+			"optional", q->optional, "deferrable", q->deferrable));
+	}
+	json_t *steps = json_array();
+	for (uint32_t k = 0; k < it->steps.count; k++) {
+		const m_step *s = &r->steps[it->steps.first + k];
+		json_array_append_new(steps, json_pack("{s:s, s:o, s:s, s:o, s:o, s:b}",
+			"name", s->name, "label", str_or_null(s->label), "department",
+			r->departments[s->dept].name, "window",
+			s->window >= 0 ? json_string(r->windows[s->window].name) : json_null(),
+			"within", limit(s->within), "in_person", s->in_person));
+	}
+	json_t *flow = json_array();
+	for (uint32_t k = 0; k < it->rules.count; k++) {
+		const m_rule *ru = &r->rules[it->rules.first + k];
+		json_t *o = json_pack("{s:o, s:o}", "from", ints_names(r, ru->from, step_name, it),
+				      "to", ints_names(r, ru->to, step_name, it));
+		if (ru->guard == G_WHEN)
+			json_object_set_new(o, "when", json_string(r->exprs[ru->cond].text));
+		else if (ru->guard == G_OTHERWISE)
+			json_object_set_new(o, "otherwise", json_true());
+		json_array_append_new(flow, o);
+	}
+	return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
+			 " s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"name", it->name, "label", str_or_null(it->label), "code", str_or_null(it->code),
+		"type", model_type_name(it->type), "department", str_or_null(dept_name(r, it->dept)),
+		"transferred_from", str_or_null(dept_name(r, it->from_dept)),
+		"window", window_ref(r, it->window), "online", onlines[it->online],
+		"legal_limit", limit(it->legal_limit), "promised_limit", limit(it->promised_limit),
+		"calendar", it->calendar >= 0 ? json_string(r->calendars[it->calendar].name) : json_null(),
+		"frequency", it->high_frequency ? "high" : "normal",
+		"applicant", holders[it->applicant],
+		"form", it->form >= 0 ? json_string(r->forms[it->form].name) : json_null(),
+		"deliver", deliver, "notes", notes, "materials", mats, "steps", steps,
+		"flow", flow, "hook", str_or_null(it->hook));
+}
+
+static json_t *describe_chains(const ot_rules *r)
+{
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < r->n_chains; i++) {
+		const m_chain *c = &r->chains[i];
+		json_t *stages = json_array();
+		for (uint32_t k = 0; k < c->stages.count; k++) {
+			const m_stage *s = &r->stages[c->stages.first + k];
+			json_array_append_new(stages, json_pack("{s:s, s:o, s:o, s:o}",
+				"name", s->name, "label", str_or_null(s->label),
+				"after", ints_names(r, s->after, stage_name, c),
+				"items", ints_names(r, s->items, item_name, c)));
+		}
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
+			"name", c->name, "label", str_or_null(c->label),
+			"window", window_ref(r, c->window),
+			"form", c->form >= 0 ? json_string(r->forms[c->form].name) : json_null(),
+			"total_limit", limit(c->total_limit), "stages", stages));
+	}
+	return a;
+}
+
+static json_t *describe_calendars(const ot_rules *r)
+{
+	static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < r->n_calendars; i++) {
+		const m_calendar *c = &r->calendars[i];
+		json_t *we = json_array();
+		for (int d = 0; d < 7; d++)
+			if (c->weekend >> d & 1)
+				json_array_append_new(we, json_string(days[d]));
+		int hol = 0, work = 0;
+		for (uint32_t k = 0; k < c->holidays.count; k++) {
+			const m_holiday *h = &r->holidays[c->holidays.first + k];
+			if (h->workday)
+				work += h->last - h->first + 1;
+			else
+				hol += h->last - h->first + 1;
+		}
+		json_t *o = json_pack("{s:s, s:o, s:o, s:i, s:i}", "name", c->name,
+				      "label", str_or_null(c->label), "weekend", we,
+				      "holiday_days", hol, "makeup_workdays", work);
+		if (c->ndays) {
+			json_object_set_new(o, "first_year", json_integer(c->first_year));
+			json_object_set_new(o, "last_year", json_integer(c->last_year));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+char *ot_rules_describe(const ot_rules *r)
+{
+	if (!r)
+		return NULL;
+	json_t *items = json_array();
+	for (uint32_t i = 0; i < r->n_items; i++)
+		json_array_append_new(items, describe_item(r, &r->items[i]));
+	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "hash", r->hash,
+			      "departments", describe_departments(r), "materials",
+			      describe_materials(r), "forms", describe_forms(r),
+			      "items", items, "chains", describe_chains(r),
+			      "calendars", describe_calendars(r));
+	char *out = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
+	json_decref(o);
+	return out;
+}

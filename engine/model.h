@@ -1,0 +1,269 @@
+/*
+ * model.h -- the compiled rule base: what the checker produces and the
+ * engine runs.
+ *
+ * The model is immutable once built.  Every name is resolved: departments,
+ * windows, materials, forms, fields, items, steps, stages and calendars are
+ * small integers indexing the arrays below, and `when` conditions are
+ * compiled to bytecode (m_op) whose operands are field indices and constant
+ * slots, so evaluating a condition touches no string.
+ *
+ * Ownership: struct ot_rules owns one arena holding itself and every array
+ * and string reachable from it; ot_rules_free() releases it in one go.
+ *
+ * Index lists (a rule's sources, a stage's items ...) are runs in the shared
+ * `ints` pool, given as (first, count) pairs, to keep the structs flat.
+ */
+#ifndef OT_MODEL_H
+#define OT_MODEL_H
+
+#include <stdint.h>
+
+#include "base.h"
+
+/* An exact decimal: units * 10^-scale.  Areas, heights and money never go
+ * through binary floating point. */
+typedef struct ot_dec {
+	int64_t units;
+	int scale; /* 0..18 */
+} ot_dec;
+
+#define OT_DEC_MAX_SCALE 18
+
+typedef struct m_span {
+	uint32_t first, count;
+} m_span;
+
+typedef enum m_unit {
+	UNIT_WORKDAY, UNIT_DAY, UNIT_HOUR, UNIT_MONTH, UNIT_YEAR
+} m_unit;
+
+typedef struct m_dur {
+	int32_t n;    /* -1: not given */
+	m_unit unit;
+} m_dur;
+
+/* ---- calendars ---- */
+
+typedef struct m_holiday {
+	int32_t first, last; /* days since 1970-01-01, inclusive */
+	const char *label;
+	uint8_t workday;     /* 1: a make-up working day range */
+} m_holiday;
+
+typedef struct m_calendar {
+	const char *name, *label;
+	uint8_t weekend;     /* bit d set: weekday d (0 = Monday) is off */
+	int32_t first;       /* first day covered by `off`: Jan 1 of the first year */
+	int32_t ndays;       /* days covered, whole years */
+	uint8_t *off;        /* per day: 1 = not a working day */
+	int32_t *before;     /* per day: working days in [first, first + i) */
+	m_span holidays;     /* into holidays[] */
+	int first_year, last_year;
+} m_calendar;
+
+/* ---- organisation ---- */
+
+typedef enum m_level {
+	LEVEL_NATIONAL = 1, LEVEL_PROVINCE, LEVEL_CITY, LEVEL_DISTRICT,
+	LEVEL_STREET, LEVEL_COMMUNITY
+} m_level;
+
+typedef struct m_department {
+	const char *name, *label;
+	m_level level;
+	m_span windows;
+} m_department;
+
+typedef struct m_window {
+	const char *name, *label;
+	int dept;
+} m_window;
+
+/* ---- materials and forms ---- */
+
+typedef enum m_holder { HOLDER_ANY, HOLDER_PERSON, HOLDER_COMPANY } m_holder;
+typedef enum m_source { SRC_APPLICANT, SRC_SHARED, SRC_ISSUED } m_source;
+
+typedef struct m_material {
+	const char *name, *label;
+	m_holder holder;
+	m_source source;
+	const char *source_name; /* shared: the data source; NULL otherwise */
+	int issuer;              /* issued_by: department; -1 otherwise */
+	uint8_t original;
+	int32_t copies;          /* 0 when not given */
+	m_dur reusable;          /* n == -1: not reusable */
+} m_material;
+
+typedef enum m_ftype {
+	FT_TEXT, FT_INTEGER, FT_DECIMAL, FT_BOOL, FT_DATE, FT_ENUM,
+	FT_ID_NUMBER, FT_CREDIT_CODE
+} m_ftype;
+
+typedef struct m_field {
+	const char *name, *label;
+	m_ftype type;
+	uint8_t required, computed, has_min, has_max;
+	ot_dec min, max;
+	m_span values; /* FT_ENUM: names in strs[] */
+} m_field;
+
+typedef struct m_form {
+	const char *name, *label;
+	m_span fields;
+} m_form;
+
+/* ---- expressions ---- */
+
+typedef enum m_opcode {
+	OP_FIELD,     /* push form field a */
+	OP_CONST,     /* push consts[a] */
+	OP_APPLICANT, /* push the applicant kind (enum: person, company) */
+	OP_NOT, OP_NEG,
+	OP_JFALSE,    /* and: if top is not true, leave false and jump a */
+	OP_JTRUE,     /* or: if top is true, leave true and jump a */
+	OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE,
+	OP_IN,        /* a = list length; the list items are on the stack */
+	OP_ADD, OP_SUB, OP_MUL, OP_DIV,
+	OP_LEN,
+	OP_LUA        /* call hook function strs[a] with b arguments */
+} m_opcode;
+
+typedef struct m_op {
+	uint8_t op;
+	uint8_t b;
+	int32_t a;
+} m_op;
+
+typedef enum m_vtype {
+	VT_BOOL, VT_NUM, VT_TEXT, VT_DATE, VT_ENUM, VT_ANY
+} m_vtype;
+
+typedef struct m_const {
+	m_vtype type;
+	union {
+		int b;
+		ot_dec num;
+		const char *text;
+		int32_t date;
+		int32_t enum_index;
+	} u;
+} m_const;
+
+typedef struct m_expr {
+	m_span code;      /* into ops[] */
+	int depth;        /* stack slots evaluation needs */
+	const char *text; /* the condition as written, for notices */
+} m_expr;
+
+/* ---- items ---- */
+
+typedef struct m_req {
+	int material;
+	int cond;         /* exprs[] index; -1: unconditional */
+	uint8_t optional, deferrable;
+} m_req;
+
+#define STEP_END (-1)
+
+typedef struct m_step {
+	const char *name, *label;
+	int dept, window;     /* window -1: any window of dept */
+	int32_t within;       /* working days; -1: not given */
+	uint8_t in_person;
+	m_span exits;         /* into rules[]: rules this step is a source of */
+} m_step;
+
+typedef enum m_guard { G_ALWAYS, G_WHEN, G_OTHERWISE } m_guard;
+
+/* `a, b -> c, d when cond`: when every source has finished through this
+ * rule, every target starts (STEP_END ends that branch). */
+typedef struct m_rule {
+	m_span from, to;      /* step indices (within the item) in ints[] */
+	m_guard guard;
+	int cond;             /* G_WHEN: exprs[] index */
+} m_rule;
+
+typedef enum m_online { ONLINE_NONE, ONLINE_PARTIAL, ONLINE_FULL } m_online;
+enum { DELIVER_WINDOW = 1, DELIVER_POST = 2, DELIVER_ELECTRONIC = 4 };
+
+typedef struct m_item {
+	const char *name, *label, *code;
+	int type;             /* GB/T 39046 A.1 code: 1, 5, 7, 9, 10, 20 */
+	int dept, from_dept, window; /* -1: none */
+	m_online online;
+	int32_t legal_limit, promised_limit; /* working days; -1: none */
+	int calendar, form;   /* -1: none */
+	uint8_t high_frequency;
+	m_holder applicant;
+	uint8_t deliver;      /* DELIVER_* bits */
+	m_span notes;         /* strs[] */
+	const char *hook;     /* path relative to the rule file; NULL: none */
+	m_span reqs, steps, rules;
+} m_item;
+
+typedef struct m_stage {
+	const char *name, *label;
+	m_span after, items;  /* ints[]: stage indices, item indices */
+} m_stage;
+
+typedef struct m_chain {
+	const char *name, *label;
+	int window, form;
+	int32_t total_limit;
+	m_span stages;
+} m_chain;
+
+#define M_ARRAY(T, name) T *name; uint32_t n_##name
+
+struct ot_rules {
+	arena mem;
+	char hash[65];
+	M_ARRAY(m_calendar, calendars);
+	M_ARRAY(m_holiday, holidays);
+	M_ARRAY(m_department, departments);
+	M_ARRAY(m_window, windows);
+	M_ARRAY(m_material, materials);
+	M_ARRAY(m_form, forms);
+	M_ARRAY(m_field, fields);
+	M_ARRAY(m_item, items);
+	M_ARRAY(m_req, reqs);
+	M_ARRAY(m_step, steps);
+	M_ARRAY(m_rule, rules);
+	M_ARRAY(m_chain, chains);
+	M_ARRAY(m_stage, stages);
+	M_ARRAY(m_expr, exprs);
+	M_ARRAY(m_op, ops);
+	M_ARRAY(m_const, consts);
+	M_ARRAY(int32_t, ints);
+	M_ARRAY(const char *, strs);
+	/* name -> index, for the API boundary only (never the hot path) */
+	strmap by_item, by_department, by_material, by_chain, by_calendar;
+};
+
+typedef struct ot_rules m_model;
+
+/* ---- decimals ---- */
+
+/* Compares a and b exactly; returns -1, 0, 1; sets *ok = 0 on overflow. */
+int dec_cmp(ot_dec a, ot_dec b);
+/* a (op) b for + - *; returns 0 on overflow.  Division rounds half away
+ * from zero to max(scale, 6) digits. */
+int dec_arith(int op, ot_dec a, ot_dec b, ot_dec *out);
+/* Writes the shortest exact decimal text (no exponent). */
+void dec_format(ot_dec d, char out[32]);
+
+/* "licensing" for 1, ... (GB/T 39046 A.1) */
+const char *model_type_name(int code);
+
+/* ---- civil dates (proleptic Gregorian, days since 1970-01-01) ---- */
+
+int32_t cal_days_from_civil(int y, int m, int d);
+void cal_civil_from_days(int32_t z, int *y, int *m, int *d);
+int cal_valid_date(int y, int m, int d);
+int cal_weekday(int32_t day); /* 0 = Monday .. 6 = Sunday */
+/* Is `day` a working day in calendar c (outside its years: weekend rule)? */
+int cal_is_workday(const m_calendar *c, int32_t day);
+
+#endif

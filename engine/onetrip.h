@@ -1,0 +1,123 @@
+/*
+ * onetrip.h -- the public API of the onetrip rules engine.
+ *
+ * This is the one header an intake system, the CLI or a test includes.
+ * Everything else in the tree is internal.
+ *
+ * Conventions
+ *  - Every name is prefixed `ot_`; handles are opaque.
+ *  - Functions return an ot_status; nothing exits, nothing prints.
+ *  - Ownership: a function that returns a handle or a `char *` through an
+ *    out-parameter transfers ownership to the caller.  Handles are freed
+ *    with their own *_free function; strings with free() (they come from
+ *    malloc, like jansson's json_dumps).  Pointers obtained from a handle
+ *    (names, diagnostics) are borrowed and live as long as the handle.
+ *  - All text is UTF-8.
+ *  - A compiled rule base (ot_rules) is immutable and may be shared between
+ *    threads; everything else is single-threaded per handle.
+ */
+#ifndef ONETRIP_H
+#define ONETRIP_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OT_VERSION "0.1.0"
+
+typedef enum ot_status {
+	OT_OK = 0,
+	OT_ERULES, /* the rule base has errors: see the diagnostics */
+	OT_EIO,    /* a path given by the caller cannot be read */
+	OT_ENOMEM, /* the allocator failed; nothing was leaked */
+	OT_EINVAL  /* a bad argument */
+} ot_status;
+
+const char *ot_status_name(ot_status s);
+
+/*
+ * The allocator hook, with Lua's contract: nsize == 0 frees ptr and returns
+ * NULL; otherwise it behaves as realloc(ptr, nsize) and returns NULL on
+ * failure (osize is the old size, 0 for a new block).  Tests use it to count
+ * allocations and to fail the Nth one.
+ */
+typedef void *(*ot_alloc_fn)(void *ud, void *ptr, size_t osize, size_t nsize);
+
+typedef struct ot_compile_options {
+	ot_alloc_fn alloc; /* NULL: malloc/free */
+	void *alloc_ud;
+	int strict;        /* warnings count as errors */
+} ot_compile_options;
+
+/* ---- diagnostics ---- */
+
+typedef enum ot_severity { OT_ERROR, OT_WARNING } ot_severity;
+
+typedef struct ot_diag {
+	const char *file;         /* as the user named it, or relative to it */
+	int line, col;            /* 1-based; col counts characters, not bytes */
+	int end_line, end_col;    /* last character of the span, inclusive */
+	ot_severity severity;
+	const char *code;         /* stable: "E101", "W401" ... */
+	const char *message;
+	const char *hint;         /* how to fix it; may be NULL */
+	const char *source_line;  /* the text of `line`, for carets; may be NULL */
+} ot_diag;
+
+typedef struct ot_diags ot_diags;
+
+size_t ot_diags_count(const ot_diags *d);
+const ot_diag *ot_diags_get(const ot_diags *d, size_t i); /* sorted by place */
+size_t ot_diags_errors(const ot_diags *d);
+size_t ot_diags_warnings(const ot_diags *d);
+
+enum { OT_RENDER_COLOR = 1 };
+/* Compiler-style text: "file:line:col: error[E101]: ...", the source line,
+ * a caret under the span and the hint.  Returns NULL on allocation failure. */
+char *ot_diags_render(const ot_diags *d, unsigned flags);
+/* A JSON array of objects: file, line, col, end_line, end_col, severity,
+ * code, message, hint. */
+char *ot_diags_json(const ot_diags *d);
+void ot_diags_free(ot_diags *d);
+
+/* ---- rule bases ---- */
+
+typedef struct ot_rules ot_rules;
+
+/*
+ * Compiles a rule base from files and directories (directories are searched
+ * recursively for *.rules, in name order).  All paths form one rule base with
+ * one namespace; `use` pulls in further files, each loaded once.
+ *
+ * On OT_OK *out is the compiled rule base; otherwise *out is NULL.  *diags
+ * always receives the diagnostics (possibly empty) unless the allocator
+ * failed (OT_ENOMEM: *diags is NULL).  A path that cannot be read yields
+ * OT_EIO (with a diagnostic) even if other errors were found too.
+ */
+ot_status ot_rules_compile(const char *const *paths, size_t npaths,
+			   const ot_compile_options *opt, ot_rules **out,
+			   ot_diags **diags);
+
+/* The same from text in memory; `name` is used in diagnostics and as the
+ * base for relative `use` paths. */
+ot_status ot_rules_compile_text(const char *name, const char *text, size_t len,
+				const ot_compile_options *opt, ot_rules **out,
+				ot_diags **diags);
+
+/* SHA-256 of the canonical token stream of every source (see
+ * docs/engine.md): 64 lowercase hex digits. */
+const char *ot_rules_hash(const ot_rules *r);
+
+/* Everything a portal or a summary needs to list the rule base, as JSON:
+ * {"hash", "departments": [...], "materials": [...], "forms": [...],
+ *  "items": [...], "chains": [...], "calendars": [...]}. */
+char *ot_rules_describe(const ot_rules *r);
+
+void ot_rules_free(ot_rules *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

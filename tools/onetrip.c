@@ -1,0 +1,299 @@
+/*
+ * onetrip.c -- the command line.  Uses only the public API (onetrip.h);
+ * everything it prints about a rule base comes from ot_rules_describe().
+ *
+ * Exit codes: 0 fine, 1 the rules have errors, 2 usage or I/O error.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "onetrip.h"
+
+static const char usage_main[] =
+	"usage: onetrip COMMAND [OPTIONS] [ARGS]\n"
+	"\n"
+	"onetrip interprets rule files describing government service items\n"
+	"(materials, steps, departments, time limits) and runs cases on them.\n"
+	"\n"
+	"commands:\n"
+	"  check PATH...      check rule files (directories: every *.rules inside)\n"
+	"  info PATH...       a one-screen summary of a rule base\n"
+	"  describe PATH...   the compiled rule base as JSON\n"
+	"\n"
+	"  onetrip COMMAND --help   shows the options of a command\n"
+	"  onetrip --version        prints the version\n";
+
+static const char usage_check[] =
+	"usage: onetrip check [--json] [--strict] [--color WHEN] PATH...\n"
+	"\n"
+	"Checks rule files and reports every error and warning at once, with\n"
+	"file:line:col, the source line and a hint.  Directories are searched\n"
+	"for *.rules files; all paths together form one rule base.\n"
+	"\n"
+	"  --json         print the diagnostics as a JSON array\n"
+	"  --strict       treat warnings as errors\n"
+	"  --color WHEN   auto (default), always or never; NO_COLOR is honoured\n"
+	"\n"
+	"exit status: 0 no errors, 1 errors (or warnings with --strict),\n"
+	"             2 usage error or a path that cannot be read\n";
+
+static const char usage_info[] =
+	"usage: onetrip info PATH...\n"
+	"\n"
+	"Compiles the rule base and prints a summary: departments, materials,\n"
+	"forms, items, chains and calendars.  Exit status as for check.\n";
+
+static const char usage_describe[] =
+	"usage: onetrip describe PATH...\n"
+	"\n"
+	"Compiles the rule base and prints it as JSON (the same data intake\n"
+	"systems get from ot_rules_describe).  Exit status as for check.\n";
+
+typedef struct opts {
+	int json, strict, color;
+	const char **paths;
+	int npaths;
+} opts;
+
+static int is_help(const char *a)
+{
+	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
+}
+
+static int parse_opts(int argc, char **argv, opts *o, const char *usage,
+		      int allow_json)
+{
+	const char *color = getenv("NO_COLOR") ? "never" : "auto";
+	o->paths = calloc((size_t)argc + 1, sizeof *o->paths);
+	if (!o->paths)
+		return 2;
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (is_help(a)) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (allow_json && strcmp(a, "--json") == 0)
+			o->json = 1;
+		else if (strcmp(a, "--strict") == 0)
+			o->strict = 1;
+		else if (strcmp(a, "--color") == 0 && i + 1 < argc)
+			color = argv[++i];
+		else if (strncmp(a, "--color=", 8) == 0)
+			color = a + 8;
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "onetrip: unknown option '%s'\n\n%s", a, usage);
+			return 2;
+		} else
+			o->paths[o->npaths++] = a;
+	}
+	if (strcmp(color, "always") == 0)
+		o->color = 1;
+	else if (strcmp(color, "auto") == 0)
+		o->color = isatty(STDOUT_FILENO);
+	else if (strcmp(color, "never") != 0) {
+		fprintf(stderr, "onetrip: --color takes auto, always or never\n");
+		return 2;
+	}
+	if (o->npaths == 0) {
+		fprintf(stderr, "onetrip: no rule files given\n\n%s", usage);
+		return 2;
+	}
+	return -1;
+}
+
+/* Compiles and prints the diagnostics; returns the exit status so far. */
+static int compile(const opts *o, ot_rules **rules)
+{
+	ot_compile_options co = {NULL, NULL, o->strict};
+	ot_diags *d = NULL;
+	ot_status st = ot_rules_compile(o->paths, (size_t)o->npaths, &co, rules, &d);
+	if (st == OT_ENOMEM || st == OT_EINVAL) {
+		fprintf(stderr, "onetrip: %s\n", ot_status_name(st));
+		return 2;
+	}
+	char *out = o->json ? ot_diags_json(d)
+			    : ot_diags_render(d, o->color ? OT_RENDER_COLOR : 0);
+	if (out) {
+		fputs(out, stdout);
+		if (o->json)
+			fputc('\n', stdout);
+	}
+	free(out);
+	size_t errors = ot_diags_errors(d), warnings = ot_diags_warnings(d);
+	if (!o->json && (errors || warnings))
+		printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s",
+		       warnings, warnings == 1 ? "" : "s");
+	ot_diags_free(d);
+	return st == OT_EIO ? 2 : st == OT_OK ? 0 : 1;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	opts o = {0};
+	int rc = parse_opts(argc, argv, &o, usage_check, 1);
+	if (rc < 0) {
+		ot_rules *r = NULL;
+		rc = compile(&o, &r);
+		if (rc == 0 && !o.json) {
+			json_t *j = NULL;
+			char *desc = ot_rules_describe(r);
+			j = desc ? json_loads(desc, 0, NULL) : NULL;
+			printf("ok: %zu items in %s%s, rule set %.12s\n",
+			       json_array_size(json_object_get(j, "items")), o.paths[0],
+			       o.npaths > 1 ? " and more" : "", ot_rules_hash(r));
+			json_decref(j);
+			free(desc);
+		}
+		ot_rules_free(r);
+	}
+	free(o.paths);
+	return rc;
+}
+
+/* ---- info ---- */
+
+static size_t count_where(json_t *arr, const char *key, const char *value)
+{
+	size_t n = 0, i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(json_object_get(v, key));
+		if (s && strcmp(s, value) == 0)
+			n++;
+	}
+	return n;
+}
+
+static void print_counts(json_t *arr, const char *key, const char *const *values,
+			 size_t nvalues)
+{
+	const char *sep = "  (";
+	for (size_t k = 0; k < nvalues; k++) {
+		size_t n = count_where(arr, key, values[k]);
+		if (n) {
+			printf("%s%zu %s", sep, n, values[k]);
+			sep = ", ";
+		}
+	}
+	if (sep[0] == ',')
+		printf(")");
+	printf("\n");
+}
+
+static void info_items(json_t *items, json_t *depts)
+{
+	static const char *const types[] = {"licensing", "payment", "confirmation",
+					    "ruling", "other", "public_service"};
+	static const char *const online[] = {"full", "partial", "none"};
+	printf("  items        %3zu", json_array_size(items));
+	print_counts(items, "type", types, 6);
+	printf("               online:");
+	print_counts(items, "online", online, 3);
+	size_t i, high = 0, steps = 0;
+	json_t *v;
+	json_array_foreach(items, i, v) {
+		high += strcmp(json_string_value(json_object_get(v, "frequency")), "high") == 0;
+		steps += json_array_size(json_object_get(v, "steps"));
+	}
+	printf("               %zu high-frequency, %zu steps in all\n", high, steps);
+	printf("  by department:\n");
+	json_array_foreach(depts, i, v) {
+		const char *name = json_string_value(json_object_get(v, "name"));
+		size_t n = count_where(items, "department", name);
+		if (n) {
+			json_t *label = json_object_get(v, "label");
+			printf("    %3zu  %s\n", n, json_is_string(label) ? json_string_value(label) : name);
+		}
+	}
+}
+
+static void info(json_t *d, const char *path, const char *hash)
+{
+	static const char *const levels[] = {"district", "street", "community", "city",
+					     "province", "national"};
+	static const char *const sources[] = {"applicant", "shared", "issued_by"};
+	json_t *depts = json_object_get(d, "departments");
+	json_t *mats = json_object_get(d, "materials");
+	size_t i, windows = 0;
+	json_t *v;
+	json_array_foreach(depts, i, v)
+		windows += json_array_size(json_object_get(v, "windows"));
+	printf("rule base %s  (rule set %.12s)\n", path, hash);
+	printf("  departments  %3zu", json_array_size(depts));
+	print_counts(depts, "level", levels, 6);
+	printf("  windows      %3zu\n", windows);
+	printf("  materials    %3zu", json_array_size(mats));
+	print_counts(mats, "source", sources, 3);
+	printf("  forms        %3zu\n", json_array_size(json_object_get(d, "forms")));
+	info_items(json_object_get(d, "items"), depts);
+	json_t *chains = json_object_get(d, "chains");
+	printf("  chains       %3zu\n", json_array_size(chains));
+	json_array_foreach(chains, i, v) {
+		json_t *lim = json_object_get(v, "total_limit");
+		printf("    %s: %zu stages", json_string_value(json_object_get(v, "name")),
+		       json_array_size(json_object_get(v, "stages")));
+		if (json_is_integer(lim))
+			printf(", total_limit %lld workdays", (long long)json_integer_value(lim));
+		printf("\n");
+	}
+	json_t *cals = json_object_get(d, "calendars");
+	printf("  calendars    %3zu\n", json_array_size(cals));
+	json_array_foreach(cals, i, v) {
+		printf("    %s", json_string_value(json_object_get(v, "name")));
+		if (json_object_get(v, "first_year"))
+			printf(" %lld–%lld", (long long)json_integer_value(json_object_get(v, "first_year")),
+			       (long long)json_integer_value(json_object_get(v, "last_year")));
+		printf(": %lld holidays, %lld make-up working days\n",
+		       (long long)json_integer_value(json_object_get(v, "holiday_days")),
+		       (long long)json_integer_value(json_object_get(v, "makeup_workdays")));
+	}
+}
+
+static int cmd_describe(int argc, char **argv, int summary)
+{
+	opts o = {0};
+	int rc = parse_opts(argc, argv, &o, summary ? usage_info : usage_describe, 0);
+	if (rc < 0) {
+		ot_rules *r = NULL;
+		rc = compile(&o, &r);
+		char *desc = rc == 0 ? ot_rules_describe(r) : NULL;
+		if (desc && summary) {
+			json_t *j = json_loads(desc, 0, NULL);
+			info(j, o.paths[0], ot_rules_hash(r));
+			json_decref(j);
+		} else if (desc)
+			puts(desc);
+		free(desc);
+		ot_rules_free(r);
+	}
+	free(o.paths);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (strcmp(cmd, "--version") == 0) {
+		printf("onetrip %s\n", OT_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "check") == 0)
+		return cmd_check(argc - 2, argv + 2);
+	if (strcmp(cmd, "info") == 0)
+		return cmd_describe(argc - 2, argv + 2, 1);
+	if (strcmp(cmd, "describe") == 0)
+		return cmd_describe(argc - 2, argv + 2, 0);
+	fprintf(stderr, "onetrip: unknown command '%s'\n\n%s", cmd, usage_main);
+	return 2;
+}
