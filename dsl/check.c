@@ -47,7 +47,7 @@ static const char *suggest_in(chk *k, const strmap *m, const char *name,
 	*list_out = NULL;
 	if (n && n <= 8) {
 		buf b;
-		buf_init(&b, &k->c->ast.alloc, &k->c->oom);
+		buf_init_arena(&b, &k->c->ast);
 		/* slots are in hash order; print in declaration order */
 		for (int v = 0; v < (int)m->cap && b.len < 400; v++)
 			for (uint32_t i = 0; i < m->cap; i++)
@@ -78,17 +78,17 @@ int chk_resolve(chk *k, const strmap *map, ast_name n, const char *kind,
 		{offsetof(chk, chains), "a chain"},
 	};
 	const char *is = NULL;
-	for (size_t j = 0; j < OT_COUNTOF(others) && !best; j++) {
+	for (size_t j = 0; j < OT_COUNTOF(others) && !is; j++) {
 		const strmap *o = (const strmap *)((const char *)k + others[j].off);
 		if (o != map && strmap_get(o, n.s, strlen(n.s)) >= 0)
 			is = others[j].what;
 	}
 	const char *hint = list ? arena_printf(k->ma, "known %ss: %s", kind, list) : NULL;
-	if (best)
+	if (is)
+		diag_at(k->c, n.loc, code, hint, "'%s' is %s, not a %s", n.s, is, kind);
+	else if (best)
 		diag_at(k->c, n.loc, code, hint, "unknown %s '%s' — did you mean '%s'?",
 			kind, n.s, best);
-	else if (is)
-		diag_at(k->c, n.loc, code, hint, "'%s' is %s, not a %s", n.s, is, kind);
 	else
 		diag_at(k->c, n.loc, code,
 			hint ? hint : arena_printf(k->ma, "no %s of that name is declared", kind),
@@ -104,7 +104,7 @@ static int one_of(chk *k, ast_name n, const char *what,
 		if (words[i] && strcmp(words[i], n.s) == 0)
 			return (int)i;
 	buf b;
-	buf_init(&b, &k->c->ast.alloc, &k->c->oom);
+	buf_init_arena(&b, &k->c->ast);
 	for (size_t i = 0; i < count; i++)
 		if (words[i] && words[i][0])
 			buf_printf(&b, "%s%s", b.len ? ", " : "", words[i]);
@@ -263,13 +263,15 @@ static void calendar_days(chk *k, const ast_calendar *ac, m_calendar *mc)
 				int32_t i0 = day - mc->first;
 				char t[11];
 				date_text(day, t);
+				static const char *const long_days[] = {"Monday", "Tuesday",
+					"Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
 				if (set[i0] && set[i0] != (ds->holiday ? 1 : 2))
 					diag_at(k->c, sp->loc, "E403", "a day is either a holiday or a working day",
 						"%s is listed both as a holiday and as a make-up working day", t);
-				if (!ds->holiday && !(mc->weekend >> cal_weekday(day) & 1))
+				else if (!ds->holiday && !(mc->weekend >> cal_weekday(day) & 1))
 					diag_at(k->c, sp->loc, "W403",
 						"'workday' is for weekend days that become working days (调休)",
-						"%s is a %s, already a working day", t, weekdays[cal_weekday(day)]);
+						"%s is a %s, already a working day", t, long_days[cal_weekday(day)]);
 				set[i0] = ds->holiday ? 1 : 2;
 				mc->off[i0] = ds->holiday;
 			}

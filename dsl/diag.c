@@ -57,10 +57,17 @@ void diag_at(dsl_ctx *c, dsl_loc l, const char *code, const char *hint,
 	va_start(ap, fmt);
 	vsnprintf(msg, n > 0 ? (size_t)n + 1 : 1, fmt, ap);
 	va_end(ap);
+	utf8_scrub(msg); /* it may quote broken input; the JSON must stay valid */
 
 	memset(&g, 0, sizeof g);
-	g.file = l.file >= 0 && (size_t)l.file < c->files.n
-			 ? c->files.v[l.file].display : "<input>";
+	g.file = "<input>";
+	if (l.file >= 0 && (size_t)l.file < c->files.n) {
+		/* the diagnostics outlive the file table: keep their own copy */
+		dsl_file *f = &c->files.v[l.file];
+		if (!f->diag_name)
+			f->diag_name = arena_strdup(&d->mem, f->display);
+		g.file = f->diag_name;
+	}
 	g.line = l.first_line;
 	g.col = l.first_column;
 	g.end_line = l.last_line;
@@ -69,6 +76,8 @@ void diag_at(dsl_ctx *c, dsl_loc l, const char *code, const char *hint,
 	g.code = code;
 	g.message = msg;
 	g.hint = hint ? arena_strdup(&d->mem, hint) : NULL;
+	if (g.hint)
+		utf8_scrub((char *)g.hint);
 	g.source_line = line_text(c, l);
 	VEC_PUSH(&d->mem, d->v, g);
 	VEC_PUSH(&d->mem, d->file, l.file);

@@ -26,6 +26,7 @@ struct ot_diags {
 
 typedef struct dsl_file {
 	const char *display; /* as shown in diagnostics */
+	const char *diag_name; /* display, copied into the diagnostics' arena */
 	const char *real;    /* canonical path, for "each file once"; may be NULL */
 	const char *text;    /* NUL-terminated copy */
 	size_t len;

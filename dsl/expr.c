@@ -107,7 +107,7 @@ static xt enum_const(chk *k, const ast_expr *e, xt t)
 			return t;
 		}
 	buf b;
-	buf_init(&b, &k->c->ast.alloc, &k->c->oom);
+	buf_init_arena(&b, &k->c->ast);
 	for (size_t i = 0; i < count; i++)
 		buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
 	const char *list = arena_strdup(k->ma, b.len ? b.p : "");

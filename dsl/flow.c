@@ -42,6 +42,8 @@ typedef struct fl {
 	int **exits;       /* per step: rule indices, -1 terminated */
 	int nslots, words;
 	uint32_t step0;    /* the item's first step in the model */
+	int bad_conditions;
+	uint8_t *reach;    /* reachable from the first step */
 	uint8_t *merge_warned;
 } fl;
 
@@ -126,9 +128,10 @@ static int build_rules(fl *f)
 			ok = 0;
 		}
 		if (af->guard == GUARD_WHEN) {
+			/* a bad condition is reported but does not stop the
+			 * analysis of the flow's shape */
 			r->cond = chk_condition(f->k, af->when, af->when->loc);
-			if (r->cond < 0)
-				ok = 0;
+			f->bad_conditions |= r->cond < 0;
 		}
 		if (r->nfrom > 1 && af->guard != GUARD_ALWAYS) {
 			diag_at(f->k->c, af->guard_loc, "E306",
@@ -212,7 +215,7 @@ static int check_shapes(fl *f)
 				"step '%s' has both conditional exits and an exit without a condition", name);
 			ok = 0;
 		}
-		if (!always && !when && !otherwise) {
+		if (!always && !when && !otherwise && f->reach[s]) {
 			diag_at(f->k->c, astep(f, s)->name.loc, "E302",
 				arena_printf(f->k->ma, "add `%s -> end` or `%s -> NEXT_STEP` to the flow", name, name),
 				"step '%s' has no exit, so a case there can never finish", name);
@@ -239,9 +242,8 @@ static int check_graph(fl *f)
 {
 	arena *a = &f->k->c->ast;
 	int ok = 1;
-	uint8_t *from_start = arena_alloc(a, (size_t)f->n);
+	uint8_t *from_start = f->reach;
 	uint8_t *to_end = arena_alloc(a, (size_t)f->n);
-	reach_forward(f, 0, from_start);
 	/* to_end: fixpoint of "some exit target is end or reaches end" */
 	for (int changed = 1; changed;) {
 		changed = 0;
@@ -271,6 +273,13 @@ static int check_graph(fl *f)
 			/* has exits, none leads to end: it is in or feeds a closed loop */
 			uint8_t *loop = arena_alloc(a, (size_t)f->n);
 			reach_forward(f, s, loop);
+			int dead_end = 0; /* reported already as the cause */
+			for (int t = 0; t < f->n; t++)
+				dead_end |= loop[t] && f->exits[t][0] < 0;
+			if (dead_end) {
+				ok = 0;
+				continue;
+			}
 			int in_loop = 0;
 			for (int *e = f->exits[s]; *e >= 0; e++)
 				for (int j = 0; j < f->rules[*e].nto; j++) {
@@ -447,7 +456,7 @@ static int check_joins(fl *f)
 		if (ru->nfrom < 2 || (ru->fired && !ru->stuck))
 			continue;
 		buf b;
-		buf_init(&b, &f->k->c->ast.alloc, &f->k->c->oom);
+		buf_init_arena(&b, &f->k->c->ast);
 		names_of(f, &b, ru->from, ru->nfrom);
 		char *who = arena_strdup(f->k->ma, b.p);
 		buf_free(&b);
@@ -510,7 +519,7 @@ static void check_longest(fl *f, const m_item *it)
 	if (total <= it->promised_limit)
 		return;
 	buf b;
-	buf_init(&b, &a->alloc, &f->k->c->oom);
+	buf_init_arena(&b, a);
 	int guard = 0;
 	for (int s = 0; s != STEP_END && guard++ <= f->n; s = next[s])
 		buf_printf(&b, "%s%s (%d)", s ? " → " : "", astep(f, s)->name.s,
@@ -570,6 +579,8 @@ int chk_flow(chk *k, m_item *it)
 	if (!ok)
 		return 0;
 	index_exits(&f);
+	f.reach = arena_alloc(&k->c->ast, (size_t)f.n);
+	reach_forward(&f, 0, f.reach);
 	ok = check_shapes(&f);
 	ok = check_graph(&f) && ok;
 	f.words = (f.n + f.nslots + 63) / 64;
@@ -579,7 +590,7 @@ int chk_flow(chk *k, m_item *it)
 
 	if (ok && it->promised_limit >= 0)
 		check_longest(&f, it);
-	if (ok)
+	if (ok && !f.bad_conditions)
 		copy_rules(&f, it);
-	return ok;
+	return ok && !f.bad_conditions;
 }

@@ -432,13 +432,7 @@ again:
 	"<=" { tok = LE; goto punct; }
 	">=" { tok = GE; goto punct; }
 	".." { tok = DOTDOT; goto punct; }
-	"=" {
-		P->cur = YYCURSOR;
-		diag_at(P->c, LOC, "E010", "write '==' to compare two values",
-			"a single '=' is not an operator here");
-		tok = EQ;
-		goto punct;
-	}
+	"=" { tok = ASSIGN; goto punct; }
 	[{}()[\],;:.<>+*/-] { tok = *T; goto punct; }
 
 	"\uFF0C" | "\u3001" { tok = fullwidth(P, LOC, "，", ','); goto punct; }
@@ -487,7 +481,25 @@ punct:
 
 int dsl_yylex(DSL_YYSTYPE *lval, DSL_YYLTYPE *lloc, dsl_pctx *P)
 {
-	int tok = scan(P, lval, lloc);
+	int tok;
+	if (P->pending) {
+		tok = P->pending;
+		*lval = P->pending_val;
+		*lloc = P->pending_loc;
+		P->pending = 0;
+	} else {
+		tok = scan(P, lval, lloc);
+		if (P->resync_line && lloc->first_line > P->resync_line) {
+			P->resync_line = 0;
+			P->pending = tok;
+			P->pending_val = *lval;
+			P->pending_loc = *lloc;
+			lloc->last_line = lloc->first_line;
+			lloc->last_column = lloc->first_column;
+			lloc->end_off = lloc->off;
+			return ';';
+		}
+	}
 	switch (tok) {
 	case '{': case '(': case '[':
 		push_open(P, (char)tok, *lloc);

@@ -148,7 +148,7 @@ static void load_uses(dsl_ctx *c, int file, ast_uses uses, int depth)
 static void report_cycle(dsl_ctx *c, const ast_use *from, int target)
 {
 	buf b;
-	buf_init(&b, &c->ast.alloc, &c->oom);
+	buf_init_arena(&b, &c->ast);
 	/* the chain is the files still loading, from target onwards */
 	int on = 0;
 	for (size_t i = 0; i < c->files.n; i++) {
@@ -312,8 +312,7 @@ static ot_status compile(const source *src, const ot_compile_options *opt,
 	arena_init(&c->diag_mem, &al, &c->oom);
 
 	if (setjmp(c->oom)) {
-		if (c->model)
-			arena_free(&c->model->mem);
+		ot_rules_free(c->model);
 		if (c->diags)
 			ot_diags_free(c->diags);
 		else

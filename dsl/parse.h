@@ -33,6 +33,13 @@ typedef struct dsl_pctx {
 	ast_chain *chain;
 	ast_stage *stage;
 	int syntax_errors;
+	/* After a syntax error on line resync_line, a virtual ';' is given
+	 * before the first token of a later line, so recovery ends with the
+	 * line and the next line's mistakes are reported too. */
+	int resync_line;
+	int pending;                  /* a token held back behind the ';' */
+	DSL_YYSTYPE pending_val;
+	DSL_YYLTYPE pending_loc;
 } dsl_pctx;
 
 int dsl_yylex(DSL_YYSTYPE *lval, DSL_YYLTYPE *lloc, dsl_pctx *P);

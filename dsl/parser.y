@@ -11,8 +11,12 @@
  *  - Error recovery: every statement list has an `error` alternative, and an
  *    `error { ... }` alternative that skips a whole block, so a misspelt
  *    block keyword does not let the block's contents spill into the
- *    enclosing level.  The checker then still runs on everything that
- *    parsed, so one run reports syntax and semantic errors together.
+ *    enclosing level.  Recovery ends with the line: after an error the
+ *    lexer hands over a virtual ';' before the next line's first token, and
+ *    shifting a ';' re-arms error reporting (yyerrok after consuming a
+ *    token cannot loop), so each line's mistake is reported.  The checker
+ *    then still runs on everything that parsed, so one run reports syntax
+ *    and semantic errors together.
  *  - parse.error custom + LAC give exact expected-token lists, which
  *    yyreport_syntax_error turns into plain words and a did-you-mean.
  *  - The parser stack never grows past DSL_MAX_DEPTH (no malloc): deeper
@@ -138,11 +142,11 @@ static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l);
 
 file: decls ;
 
-decls: %empty | decls decl | decls ';' ;
+decls: %empty | decls decl | decls ';' { yyerrok; } ;
 
 decl: use | calendar | department | material | form | item | chain
     | error
-    | error '{' skip '}'
+    | error '{' skip '}' { yyerrok; }
     ;
 
 /* Anything but braces and the end of the file, to skip a broken block. */
@@ -194,7 +198,7 @@ calendar_head: KW_CALENDAR name opt_label {
 	VEC_PUSH(A, P->c->unit.calendars, P->cal);
 };
 
-cal_stmts: %empty | cal_stmts cal_stmt | cal_stmts ';' ;
+cal_stmts: %empty | cal_stmts cal_stmt | cal_stmts ';' { yyerrok; } ;
 
 cal_stmt: KW_WEEKEND day_names {
 	if (P->cal) { P->cal->weekend = $2; P->cal->has_weekend = 1; }
@@ -239,7 +243,7 @@ department_head: KW_DEPARTMENT name opt_label {
 };
 
 opt_dept_body: %empty | '{' dept_stmts '}' ;
-dept_stmts: %empty | dept_stmts dept_stmt | dept_stmts ';' ;
+dept_stmts: %empty | dept_stmts dept_stmt | dept_stmts ';' { yyerrok; } ;
 dept_stmt: KW_WINDOW name opt_label {
 	ast_window w = {$2, $3};
 	if (P->dept) VEC_PUSH(A, P->dept->windows, w);
@@ -262,7 +266,7 @@ material_head: KW_MATERIAL name opt_label {
 };
 
 opt_mat_body: %empty | '{' mat_stmts '}' ;
-mat_stmts: %empty | mat_stmts mat_stmt | mat_stmts ';' ;
+mat_stmts: %empty | mat_stmts mat_stmt | mat_stmts ';' { yyerrok; } ;
 mat_stmt: KW_HOLDER name { if (P->mat) P->mat->holder = $2; }
 	| KW_SOURCE source { if (P->mat) P->mat->source_loc = @$; }
 	| KW_ORIGINAL { if (P->mat) P->mat->original = 1; }
@@ -289,7 +293,7 @@ form_head: KW_FORM name opt_label {
 	VEC_PUSH(A, P->c->unit.forms, P->form);
 };
 
-form_stmts: %empty | form_stmts form_stmt | form_stmts ';' ;
+form_stmts: %empty | form_stmts form_stmt | form_stmts ';' { yyerrok; } ;
 form_stmt: field_head ':' field_type field_mods
 	 | error
 	 ;
@@ -349,7 +353,7 @@ item_head: KW_ITEM name opt_label {
 		P->item->attr_loc[i].file = -1;
 };
 
-item_stmts: %empty | item_stmts item_stmt | item_stmts ';' ;
+item_stmts: %empty | item_stmts item_stmt | item_stmts ';' { yyerrok; } ;
 
 item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @1)) P->item->code = $2; }
 	 | KW_TYPE name { if (item_attr_once(P, IA_TYPE, @1)) P->item->type = $2; }
@@ -366,11 +370,11 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @1)) P->item->code = 
 	 | KW_DELIVER deliver_names { if (item_attr_once(P, IA_DELIVER, @1)) P->item->deliver = $2; }
 	 | KW_NOTE STRING { if (P->item) VEC_PUSH(A, P->item->notes, $2); }
 	 | KW_HOOK STRING { if (item_attr_once(P, IA_HOOK, @1)) P->item->hook = $2; }
-	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts '}'
-	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts '}'
-	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts '}'
+	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
+	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts close
+	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts close
 	 | error { if (P->item) P->item->syntax_errors = 1; }
-	 | error '{' skip '}' { if (P->item) P->item->syntax_errors = 1; }
+	 | error '{' skip '}' { yyerrok; if (P->item) P->item->syntax_errors = 1; }
 	 ;
 
 deliver_name: name | KW_WINDOW { $$ = mkname($1, @1); } ;
@@ -378,10 +382,15 @@ deliver_names: deliver_name { $$.v = NULL; $$.n = $$.cap = 0; VEC_PUSH(A, $$, $1
 	     | deliver_names ',' deliver_name { $$ = $1; VEC_PUSH(A, $$, $3); }
 	     ;
 
-req_stmts: %empty | req_stmts req_stmt | req_stmts ';' ;
-req_stmt: req_head req_mods
-	| error { if (P->item) P->item->syntax_errors = 1; }
-	;
+/* In blocks whose statements start with a name, recovery skips to the end
+ * of the line (the virtual ';') or of the block, not to the next name, so a
+ * broken line does not turn its remaining words into bogus statements. */
+close: '}' | error '}' { yyerrok; if (P->item) P->item->syntax_errors = 1; } ;
+
+req_stmts: %empty | req_stmts req_stmt | req_stmts ';' { yyerrok; }
+	 | req_stmts error ';' { yyerrok; if (P->item) P->item->syntax_errors = 1; }
+	 ;
+req_stmt: req_head req_mods ;
 req_head: name {
 	ast_req r;
 	memset(&r, 0, sizeof r);
@@ -406,10 +415,10 @@ req_mods: %empty
 	| req_mods KW_DEFERRABLE { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].deferrable = 1; }
 	;
 
-step_stmts: %empty | step_stmts step_stmt | step_stmts ';' ;
-step_stmt: step_head step_mods
-	 | error { if (P->item) P->item->syntax_errors = 1; }
-	 ;
+step_stmts: %empty | step_stmts step_stmt | step_stmts ';' { yyerrok; }
+	  | step_stmts error ';' { yyerrok; if (P->item) P->item->syntax_errors = 1; }
+	  ;
+step_stmt: step_head step_mods ;
 step_head: name opt_label KW_BY ref {
 	ast_step s;
 	memset(&s, 0, sizeof s);
@@ -424,7 +433,9 @@ step_mods: %empty
 	 | step_mods KW_IN_PERSON { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].in_person = 1; }
 	 ;
 
-flow_stmts: %empty | flow_stmts flow_stmt | flow_stmts ';' ;
+flow_stmts: %empty | flow_stmts flow_stmt | flow_stmts ';' { yyerrok; }
+	  | flow_stmts error ';' { yyerrok; if (P->item) P->item->syntax_errors = 1; }
+	  ;
 flow_stmt: names ARROW targets {
 	ast_flow f;
 	memset(&f, 0, sizeof f);
@@ -445,7 +456,6 @@ flow_stmt: names ARROW targets {
 	f.guard = GUARD_OTHERWISE; f.guard_loc = @4;
 	if (P->item) VEC_PUSH(A, P->item->flow, f);
 }
-	 | error { if (P->item) P->item->syntax_errors = 1; }
 	 ;
 
 target: name | KW_END { $$.s = NULL; $$.loc = @1; } ;
@@ -467,13 +477,13 @@ chain_head: KW_CHAIN name opt_label {
 	  | KW_CHAIN error { P->chain = NEW(ast_chain); P->chain->loc = @$; }
 	  ;
 
-chain_stmts: %empty | chain_stmts chain_stmt | chain_stmts ';' ;
+chain_stmts: %empty | chain_stmts chain_stmt | chain_stmts ';' { yyerrok; } ;
 chain_stmt: KW_WINDOW ref { if (P->chain) P->chain->window = $2; }
 	  | KW_FORM name { if (P->chain) P->chain->form = $2; }
 	  | KW_TOTAL_LIMIT duration { if (P->chain) P->chain->total = $2; }
 	  | stage_head '{' stage_stmts '}' { P->stage = NULL; }
 	  | error
-	  | error '{' skip '}'
+	  | error '{' skip '}' { yyerrok; }
 	  ;
 
 stage_head: KW_STAGE name opt_label {
@@ -497,7 +507,7 @@ stage_head: KW_STAGE name opt_label {
 	}
 };
 
-stage_stmts: %empty | stage_stmts stage_stmt | stage_stmts ';' ;
+stage_stmts: %empty | stage_stmts stage_stmt | stage_stmts ';' { yyerrok; } ;
 stage_stmt: KW_ITEMS names {
 	if (P->stage)
 		for (size_t i = 0; i < $2.n; i++)
@@ -693,11 +703,7 @@ static void put_sym(sbuf *b, yysymbol_kind_t k)
 		return;
 	}
 	const char *n = yysymbol_name(k);
-	size_t len = strlen(n);
-	if (len >= 2 && n[0] == '"')
-		sb_printf(b, "'%.*s'", (int)len - 2, n + 1);
-	else
-		sb_printf(b, "%s", n);
+	sb_printf(b, n[0] == '\'' ? "%s" : "'%s'", n);
 }
 
 static void describe_lookahead(dsl_pctx *P, sbuf *b, yysymbol_kind_t k)
@@ -746,11 +752,16 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 	sbuf msg = {.len = 0}, hint = {.len = 0};
 	int want_name = 0;
 	P->syntax_errors++;
+	P->resync_line = yypcontext_location(ctx)->first_line;
 	for (int i = 0; i < n; i++)
 		want_name |= expected[i] == YYSYMBOL_IDENT;
 
-	sb_printf(&msg, "unexpected ");
-	describe_lookahead(P, &msg, look);
+	if (look == YYSYMBOL_YYEOF)
+		sb_printf(&msg, "the file ends too early");
+	else {
+		sb_printf(&msg, "unexpected ");
+		describe_lookahead(P, &msg, look);
+	}
 	if (look == YYSYMBOL_IDENT) {
 		const char *best = closest_keyword(P, expected, n);
 		if (best)
@@ -759,7 +770,17 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 		sb_printf(&hint, "'%s' is a reserved word and cannot be a name here; choose another name",
 			  dsl_keyword_text(P->last_kind));
 	} else if (look == YYSYMBOL_ASSIGN) {
-		sb_printf(&hint, "write '==' to compare two values");
+		int arrow = 0;
+		for (int i = 0; i < n; i++)
+			arrow |= expected[i] == YYSYMBOL_ARROW;
+		sb_printf(&hint, arrow ? "an arrow is written '->'"
+				       : "write '==' to compare two values");
+	}
+	if (look == YYSYMBOL_YYEOF && P->nopen > 0 && P->nopen <= DSL_MAX_OPEN) {
+		/* the unclosed bracket says more than what may follow */
+		dsl_loc o = P->open[P->nopen - 1];
+		sb_printf(&hint, "the '%c' at line %d, column %d is never closed",
+			  P->open_ch[P->nopen - 1], o.first_line, o.first_column);
 	}
 	if (!hint.len && n > 0) {
 		sb_printf(&hint, n == 1 ? "expected " : "expected one of: ");
@@ -771,11 +792,6 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 		}
 		if (shown < n)
 			sb_printf(&hint, " and %d more", n - shown);
-	}
-	if (look == YYSYMBOL_YYEOF && P->nopen > 0 && P->nopen <= DSL_MAX_OPEN) {
-		dsl_loc o = P->open[P->nopen - 1];
-		sb_printf(&hint, "; the '%c' at line %d, column %d is never closed",
-			  P->open_ch[P->nopen - 1], o.first_line, o.first_column);
 	}
 	diag_at(P->c, *yypcontext_location(ctx), "E010", hint.len ? hint.p : NULL,
 		"%s", msg.p);

@@ -42,8 +42,9 @@ struct arena_chunk {
 	max_align_t data[];
 };
 
-#define ARENA_CHUNK 16384u
 #define ALIGN (sizeof(max_align_t))
+
+size_t arena_chunk_bytes = 16384;
 
 void arena_init(arena *a, const ot_allocator *alloc, jmp_buf *oom)
 {
@@ -71,7 +72,9 @@ void *arena_alloc(arena *a, size_t n)
 	if (need == 0)
 		need = ALIGN;
 	if ((size_t)(a->end - a->cur) < need) {
-		size_t size = need > ARENA_CHUNK / 4 ? need : ARENA_CHUNK;
+		size_t size = need > arena_chunk_bytes / 4 ? need : arena_chunk_bytes;
+		if (size < need)
+			size = need;
 		arena_chunk *c;
 		if (size > SIZE_MAX - sizeof *c)
 			goto fail;
@@ -164,8 +167,20 @@ void buf_init(buf *b, const ot_allocator *alloc, jmp_buf *oom)
 	b->oom = oom;
 }
 
+void buf_init_arena(buf *b, arena *a)
+{
+	memset(b, 0, sizeof *b);
+	b->a = a;
+	buf_add(b, "", 0);
+}
+
 void buf_free(buf *b)
 {
+	if (b->a) {
+		b->p = NULL;
+		b->len = b->cap = 0;
+		return;
+	}
 	ot_mem_free(&b->alloc, b->p, b->cap);
 	b->p = NULL;
 	b->len = b->cap = 0;
@@ -183,7 +198,13 @@ static int buf_reserve(buf *b, size_t n)
 			goto fail;
 		ncap *= 2;
 	}
-	char *p = ot_mem_realloc(&b->alloc, b->p, b->cap, ncap);
+	char *p;
+	if (b->a) {
+		p = arena_alloc(b->a, ncap); /* longjmps or returns NULL */
+		if (p && b->len)
+			memcpy(p, b->p, b->len);
+	} else
+		p = ot_mem_realloc(&b->alloc, b->p, b->cap, ncap);
 	if (!p)
 		goto fail;
 	b->p = p;
@@ -401,6 +422,19 @@ size_t utf8_count(const char *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		count += ((unsigned char)s[i] & 0xC0) != 0x80;
 	return count;
+}
+
+void utf8_scrub(char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		int len = utf8_seq_len((const unsigned char *)s + i, n - i);
+		if (len == 0) {
+			s[i++] = '?';
+			continue;
+		}
+		i += (size_t)len;
+	}
 }
 
 int cp_width(uint32_t cp)

@@ -45,6 +45,10 @@ typedef struct arena {
 	jmp_buf *oom;
 } arena;
 
+/* Bytes per arena chunk.  Tests shrink it so that a compile makes thousands
+ * of allocations, each of which they then fail in turn. */
+extern size_t arena_chunk_bytes;
+
 void arena_init(arena *a, const ot_allocator *alloc, jmp_buf *oom);
 void arena_free(arena *a);
 void *arena_alloc(arena *a, size_t n);  /* zeroed, max-aligned */
@@ -62,6 +66,7 @@ void *arena_grow(arena *a, void *old, size_t *cap, size_t want, size_t elem);
 
 typedef struct buf {
 	ot_allocator alloc;
+	arena *a;   /* if set, the bytes live in this arena (nothing to free) */
 	char *p;
 	size_t len, cap;
 	jmp_buf *oom;
@@ -69,6 +74,9 @@ typedef struct buf {
 } buf;
 
 void buf_init(buf *b, const ot_allocator *alloc, jmp_buf *oom);
+/* A buffer whose bytes live in `a`: for text built during a compile, where
+ * an out-of-memory longjmp must not leak it.  Never empty: "" at start. */
+void buf_init_arena(buf *b, arena *a);
 void buf_free(buf *b);
 void buf_add(buf *b, const void *p, size_t n);
 void buf_puts(buf *b, const char *s);
@@ -113,6 +121,8 @@ int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 int utf8_encode(uint32_t cp, char out[4]);
 size_t utf8_count(const char *s, size_t n);  /* code points */
 int cp_width(uint32_t cp);                   /* terminal columns: 0, 1 or 2 */
+/* Replaces each malformed sequence in s (in place, never longer) with '?'. */
+void utf8_scrub(char *s);
 
 /* Edit distance (code points, capped at `cap`+1) for did-you-mean. */
 int edit_distance(const char *a, const char *b, int cap);

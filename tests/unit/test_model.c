@@ -1,0 +1,146 @@
+/* The compiled model: calendars, decimals, compiled conditions, and the
+ * JSON description intake systems read. */
+#include <jansson.h>
+
+#include "helpers.h"
+#include "model.h"
+
+static ot_rules *bundled(void)
+{
+	const char *path = OT_SOURCE_DIR "/rules";
+	ot_rules *r = NULL;
+	ot_diags *d = NULL;
+	ot_status st = ot_rules_compile(&path, 1, NULL, &r, &d);
+	if (st != OT_OK || ot_diags_count(d)) {
+		char *s = ot_diags_render(d, 0);
+		fprintf(stderr, "%s", s);
+		free(s);
+	}
+	assert_int_equal(st, OT_OK);
+	assert_int_equal(ot_diags_count(d), 0);
+	ot_diags_free(d);
+	return r;
+}
+
+static int32_t day(int y, int m, int d)
+{
+	return cal_days_from_civil(y, m, d);
+}
+
+static void civil_dates(void **state)
+{
+	(void)state;
+	assert_int_equal(day(1970, 1, 1), 0);
+	assert_int_equal(day(2019, 10, 1), 18170);
+	int y, m, d;
+	cal_civil_from_days(day(2024, 2, 29), &y, &m, &d);
+	assert_int_equal(y * 10000 + m * 100 + d, 20240229);
+	assert_int_equal(cal_weekday(day(2019, 9, 29)), 6); /* a Sunday */
+	assert_true(cal_valid_date(2000, 2, 29));
+	assert_false(cal_valid_date(1900, 2, 29));
+	assert_false(cal_valid_date(2019, 4, 31));
+}
+
+static void national_calendar(void **state)
+{
+	(void)state;
+	ot_rules *r = bundled();
+	int c = strmap_get(&r->by_calendar, "cn", 2);
+	assert_true(c >= 0);
+	const m_calendar *cal = &r->calendars[c];
+	assert_true(cal_is_workday(cal, day(2019, 9, 29)));   /* Sunday, 调休上班 */
+	assert_false(cal_is_workday(cal, day(2019, 10, 1)));  /* 国庆节 */
+	assert_false(cal_is_workday(cal, day(2019, 10, 7)));
+	assert_true(cal_is_workday(cal, day(2019, 10, 8)));
+	assert_true(cal_is_workday(cal, day(2019, 10, 12)));  /* Saturday, 调休上班 */
+	assert_false(cal_is_workday(cal, day(2019, 5, 4)));   /* corrected Labour Day */
+	assert_true(cal_is_workday(cal, day(2019, 5, 5)));
+	assert_false(cal_is_workday(cal, day(2020, 2, 1)));   /* make-up day cancelled */
+	assert_true(cal_is_workday(cal, day(2026, 2, 28)));
+	assert_false(cal_is_workday(cal, day(2026, 2, 23)));
+	assert_false(cal_is_workday(cal, day(2030, 6, 1)));   /* beyond: weekend rule */
+	assert_true(cal_is_workday(cal, day(2030, 6, 3)));
+	/* working days before a day, for counting in O(1) */
+	int32_t i = day(2019, 10, 1) - cal->first, j = day(2019, 10, 14) - cal->first;
+	/* 10-08 .. 10-11, and Saturday 10-12 */
+	assert_int_equal(cal->before[j] - cal->before[i], 5);
+	ot_rules_free(r);
+}
+
+static void decimals(void **state)
+{
+	(void)state;
+	ot_dec a = {15, 1}, b = {150, 2}, c = {-3, 0}, out;
+	assert_int_equal(dec_cmp(a, b), 0);
+	assert_int_equal(dec_cmp(c, a), -1);
+	assert_int_equal(dec_cmp((ot_dec){1, 18}, (ot_dec){0, 0}), 1);
+	assert_int_equal(dec_cmp((ot_dec){INT64_MAX, 0}, (ot_dec){1, 18}), 1);
+	assert_true(dec_arith('+', a, c, &out));
+	char t[32];
+	dec_format(out, t);
+	assert_string_equal(t, "-1.5");
+	assert_true(dec_arith('*', (ot_dec){11, 1}, (ot_dec){11, 1}, &out));
+	dec_format(out, t);
+	assert_string_equal(t, "1.21");
+	assert_true(dec_arith('/', (ot_dec){1, 0}, (ot_dec){3, 0}, &out));
+	dec_format(out, t);
+	assert_string_equal(t, "0.333333");
+	assert_true(dec_arith('/', (ot_dec){2, 0}, (ot_dec){3, 0}, &out));
+	dec_format(out, t);
+	assert_string_equal(t, "0.666667");
+	assert_false(dec_arith('/', a, (ot_dec){0, 0}, &out));
+	assert_false(dec_arith('*', (ot_dec){INT64_MAX, 0}, (ot_dec){2, 0}, &out));
+	assert_false(dec_arith('+', (ot_dec){INT64_MAX, 0}, (ot_dec){1, 1}, &out));
+}
+
+static void conditions_compile_to_indices(void **state)
+{
+	(void)state;
+	compiled c = compile_src(BASE "item i \"x\" { department d; form f\n"
+				 " materials { m when form.kind == b }\n steps { s \"s\" by d } }\n");
+	assert_int_equal(c.st, OT_OK);
+	const m_expr *x = &c.rules->exprs[c.rules->reqs[0].cond];
+	assert_int_equal(x->code.count, 3);
+	const m_op *op = &c.rules->ops[x->code.first];
+	assert_int_equal(op[0].op, OP_FIELD);
+	assert_int_equal(op[0].a, 3);             /* kind is the 4th field */
+	assert_int_equal(op[1].op, OP_CONST);
+	assert_int_equal(c.rules->consts[op[1].a].type, VT_ENUM);
+	assert_int_equal(c.rules->consts[op[1].a].u.enum_index, 1); /* b */
+	assert_int_equal(op[2].op, OP_EQ);
+	assert_int_equal(x->depth, 2);
+	assert_string_equal(x->text, "form.kind == b");
+	compiled_free(&c);
+}
+
+static void describe_json(void **state)
+{
+	(void)state;
+	ot_rules *r = bundled();
+	char *s = ot_rules_describe(r);
+	assert_non_null(s);
+	json_error_t err;
+	json_t *j = json_loads(s, 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "hash")), ot_rules_hash(r));
+	assert_true(json_array_size(json_object_get(j, "items")) >= 20);
+	assert_true(json_array_size(json_object_get(j, "chains")) >= 1);
+	json_t *item = json_array_get(json_object_get(j, "items"), 0);
+	assert_non_null(json_object_get(item, "steps"));
+	assert_non_null(json_object_get(item, "flow"));
+	json_decref(j);
+	free(s);
+	ot_rules_free(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(civil_dates),
+		cmocka_unit_test(national_calendar),
+		cmocka_unit_test(decimals),
+		cmocka_unit_test(conditions_compile_to_indices),
+		cmocka_unit_test(describe_json),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
