@@ -511,13 +511,19 @@ static int resolve_window(chk *k, const ast_ref *r, int need_window, int *dept)
 			names[n++] = w->name;
 	}
 	const char *best = chk_suggest(r->b.s, names, n);
+	buf b;
+	buf_init_arena(&b, &k->c->ast);
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", names[i]);
+	const char *hint = n ? arena_printf(k->ma, "windows of %s: %s", d->name, b.p)
+			     : arena_printf(k->ma, "declare it: department %s \"...\" { window %s \"...\" }",
+					    d->name, r->b.s);
 	if (best)
-		diag_at(k->c, r->b.loc, "E102", NULL,
+		diag_at(k->c, r->b.loc, "E102", hint,
 			"department '%s' has no window '%s' — did you mean '%s'?", d->name,
 			r->b.s, best);
 	else
-		diag_at(k->c, r->b.loc, "E102",
-			n ? NULL : "declare it: department NAME \"...\" { window NAME \"...\" }",
+		diag_at(k->c, r->b.loc, "E102", hint,
 			"department '%s' has no window '%s'", d->name, r->b.s);
 	return -1;
 }
@@ -677,6 +683,72 @@ static int stage_cycle(const int32_t *after_first, const uint32_t *after_count,
 	return 0;
 }
 
+/* A stage takes as long as its slowest item (they run in parallel). */
+static int32_t stage_days(const chk *k, const m_stage *st)
+{
+	int32_t days = 0;
+	for (uint32_t i = 0; i < st->items.count; i++) {
+		const m_item *it = &k->m->items[k->ints.v[st->items.first + i]];
+		int32_t d = it->promised_limit >= 0 ? it->promised_limit
+			    : it->legal_limit > 0 ? it->legal_limit : 0;
+		days = d > days ? d : days;
+	}
+	return days;
+}
+
+/* Working days until stage s is done, through its slowest predecessors. */
+static int32_t stage_finish(const chk *k, const m_chain *mc, uint32_t s,
+			    int32_t *memo, int32_t *prev)
+{
+	if (memo[s] >= 0)
+		return memo[s];
+	const m_stage *st = &k->m->stages[mc->stages.first + s];
+	int32_t before = 0;
+	prev[s] = -1;
+	for (uint32_t i = 0; i < st->after.count; i++) {
+		uint32_t a = (uint32_t)k->ints.v[st->after.first + i];
+		int32_t f = stage_finish(k, mc, a, memo, prev);
+		if (f > before || prev[s] < 0) {
+			before = f;
+			prev[s] = (int32_t)a;
+		}
+	}
+	return memo[s] = before + stage_days(k, st);
+}
+
+static void check_chain_total(chk *k, const ast_chain *ac, const m_chain *mc)
+{
+	uint32_t n = mc->stages.count;
+	int32_t *memo = arena_alloc(&k->c->ast, (n + 1) * sizeof *memo);
+	int32_t *prev = arena_alloc(&k->c->ast, (n + 1) * sizeof *prev);
+	int32_t total = 0, last = -1;
+	for (uint32_t s = 0; s < n; s++)
+		memo[s] = -1;
+	for (uint32_t s = 0; s < n; s++) {
+		int32_t f = stage_finish(k, mc, s, memo, prev);
+		if (f > total)
+			total = f, last = (int32_t)s;
+	}
+	if (total <= mc->total_limit)
+		return;
+	/* the slowest path, first stage first */
+	int32_t path[256];
+	int np = 0;
+	for (int32_t s = last; s >= 0 && np < 256; s = prev[s])
+		path[np++] = s;
+	buf b;
+	buf_init_arena(&b, &k->c->ast);
+	for (int i = np - 1; i >= 0; i--) {
+		const m_stage *st = &k->m->stages[mc->stages.first + (uint32_t)path[i]];
+		buf_printf(&b, "%s%s (%d)", i == np - 1 ? "" : " → ", st->name,
+			   (int)stage_days(k, st));
+	}
+	diag_at(k->c, ac->total.loc, "W406",
+		arena_printf(k->ma, "the stages, each as long as its slowest item's promised limit: %s", b.p),
+		"the stages take %d workdays, more than the chain's total_limit of %d",
+		(int)total, (int)mc->total_limit);
+}
+
 static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 {
 	size_t n = ac->stages.n;
@@ -736,14 +808,17 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 				"stage '%s' has no items", as->name.s);
 	}
 	uint8_t *state = arena_alloc(&k->c->ast, n + 1);
-	for (size_t i = 0; i < n; i++)
+	int cyclic = 0;
+	for (size_t i = 0; i < n && !cyclic; i++)
 		if (!state[i] && stage_cycle(first, count, all.v, (int)i, state)) {
 			diag_at(k->c, ac->stages.v[i].name.loc, "E502",
 				"remove one 'after' so the stages have an order",
 				"the stages of chain '%s' wait for each other in a cycle", ac->name.s);
-			break;
+			cyclic = 1;
 		}
 	k->m->n_stages += (uint32_t)n;
+	if (!cyclic && mc->total_limit >= 0)
+		check_chain_total(k, ac, mc);
 }
 
 static void check_chains(chk *k)

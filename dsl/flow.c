@@ -192,7 +192,7 @@ static int check_shapes(fl *f)
 				always++, last_always = r;
 		}
 		const char *name = astep(f, s)->name.s;
-		if (when && !otherwise) {
+		if (when && !otherwise && !always) {
 			diag_at(f->k->c, last_when->src->loc, "E304",
 				arena_printf(f->k->ma, "add a line `%s -> STEP otherwise` for the remaining cases", name),
 				"step '%s' has conditional exits but no 'otherwise'", name);
@@ -238,6 +238,17 @@ static void reach_forward(fl *f, int s, uint8_t *seen)
 				reach_forward(f, f->rules[*e].to[j], seen);
 }
 
+/* Can s be reached again after leaving it? */
+static int in_own_loop(fl *f, int s)
+{
+	uint8_t *seen = arena_alloc(&f->k->c->ast, (size_t)f->n);
+	for (int *e = f->exits[s]; *e >= 0; e++)
+		for (int j = 0; j < f->rules[*e].nto; j++)
+			if (f->rules[*e].to[j] != STEP_END)
+				reach_forward(f, f->rules[*e].to[j], seen);
+	return seen[s];
+}
+
 static int check_graph(fl *f)
 {
 	arena *a = &f->k->c->ast;
@@ -270,35 +281,39 @@ static int check_graph(fl *f)
 				st->name.s, astep(f, 0)->name.s);
 			ok = 0;
 		} else if (!to_end[s] && f->exits[s][0] >= 0) {
-			/* has exits, none leads to end: it is in or feeds a closed loop */
-			uint8_t *loop = arena_alloc(a, (size_t)f->n);
-			reach_forward(f, s, loop);
-			int dead_end = 0; /* reported already as the cause */
-			for (int t = 0; t < f->n; t++)
-				dead_end |= loop[t] && f->exits[t][0] < 0;
-			if (dead_end) {
-				ok = 0;
+			/* Following exits from s never reaches end, so it runs into
+			 * a step without exits (reported above) or a closed loop.
+			 * Report each loop once, at its first step, with its
+			 * members; steps that merely lead into it say nothing. */
+			ok = 0;
+			if (!in_own_loop(f, s))
 				continue;
+			uint8_t *fwd = arena_alloc(a, (size_t)f->n);
+			reach_forward(f, s, fwd);
+			int dead_end = 0;
+			for (int t = 0; t < f->n; t++)
+				dead_end |= fwd[t] && f->exits[t][0] < 0;
+			if (dead_end)
+				continue; /* the step without exits is the cause */
+			buf b;
+			buf_init_arena(&b, a);
+			int first = 1, smallest = 1;
+			for (int t = 0; t < f->n; t++) {
+				if (!fwd[t] || !in_own_loop(f, t))
+					continue;
+				uint8_t *back = arena_alloc(a, (size_t)f->n);
+				reach_forward(f, t, back);
+				if (!back[s])
+					continue;
+				if (t < s)
+					smallest = 0;
+				buf_printf(&b, "%s'%s'", first ? "" : ", ", astep(f, t)->name.s);
+				first = 0;
 			}
-			int in_loop = 0;
-			for (int *e = f->exits[s]; *e >= 0; e++)
-				for (int j = 0; j < f->rules[*e].nto; j++) {
-					int t = f->rules[*e].to[j];
-					uint8_t *back = arena_alloc(a, (size_t)f->n);
-					if (t != STEP_END) {
-						reach_forward(f, t, back);
-						in_loop |= back[s];
-					}
-				}
-			if (in_loop)
+			if (smallest)
 				diag_at(f->k->c, st->name.loc, "E303",
 					"give one step of the loop an exit to 'end' or to a step after the loop",
-					"step '%s' is in a loop with no way out", st->name.s);
-			else
-				diag_at(f->k->c, st->name.loc, "E302",
-					"every path must finish with `-> end`",
-					"no path from step '%s' reaches 'end'", st->name.s);
-			ok = 0;
+					"steps %s go round in a loop with no way out", b.p);
 		}
 	}
 	return ok;

@@ -784,7 +784,7 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 	}
 	if (!hint.len && n > 0) {
 		sb_printf(&hint, n == 1 ? "expected " : "expected one of: ");
-		int shown = n > 14 ? 12 : n;
+		int shown = n > 24 ? 20 : n;
 		for (int i = 0; i < shown; i++) {
 			if (i)
 				sb_printf(&hint, i == n - 1 ? " or " : ", ");
@@ -793,8 +793,16 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 		if (shown < n)
 			sb_printf(&hint, " and %d more", n - shown);
 	}
-	diag_at(P->c, *yypcontext_location(ctx), "E010", hint.len ? hint.p : NULL,
-		"%s", msg.p);
+	/* A full-width '，' already reported and read as ',' needs no second
+	 * message if ',' does not fit either. */
+	const ot_diags *d = P->c->diags;
+	const dsl_loc *at = yypcontext_location(ctx);
+	if (d->v.n && strcmp(d->v.v[d->v.n - 1].code, "E008") == 0 &&
+	    d->file.v[d->v.n - 1] == at->file &&
+	    d->v.v[d->v.n - 1].line == at->first_line &&
+	    d->v.v[d->v.n - 1].col == at->first_column)
+		return 0;
+	diag_at(P->c, *at, "E010", hint.len ? hint.p : NULL, "%s", msg.p);
 	return 0;
 }
 

@@ -130,7 +130,7 @@ static void flow_checks(void **state)
 		    "step 't' can never be reached from the first step 's'");
 	expect_diag(ITEM(" steps { s \"s\" by d; t \"t\" by d; u \"u\" by d }\n"
 			 " flow { s -> t; t -> u; u -> t }"),
-		    "E303", 18, 22, "step 't' is in a loop with no way out");
+		    "E303", 18, 22, "steps 't', 'u' go round in a loop with no way out");
 	expect_diag(ITEM(STEPS2 " flow { s -> t when form.ok; t -> end }"), "E304", 19, 9,
 		    "step 's' has conditional exits but no 'otherwise'");
 	expect_diag(ITEM(STEPS2 " flow { s -> t; s -> end when form.ok; t -> end }"), "E306",

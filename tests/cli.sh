@@ -1,0 +1,82 @@
+#!/bin/sh
+# The command line as its users meet it: exit codes, help, the contract
+# example, the bundled rule base.
+#   cli.sh ONETRIP SOURCE_DIR
+set -u
+bin=$1
+src=$2
+fails=0
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# expect STATUS DESCRIPTION COMMAND...: runs COMMAND, output in $tmp/out
+expect() {
+	want=$1
+	what=$2
+	shift 2
+	"$@" >"$tmp/out" 2>&1
+	got=$?
+	if [ "$got" -ne "$want" ]; then
+		echo "FAIL: $what: exit $got, wanted $want"
+		sed 's/^/    /' "$tmp/out" | head -20
+		fails=$((fails + 1))
+	fi
+}
+
+# contains TEXT DESCRIPTION: the last output contains TEXT
+contains() {
+	if ! grep -qF -- "$1" "$tmp/out"; then
+		echo "FAIL: $2: output lacks '$1'"
+		sed 's/^/    /' "$tmp/out" | head -20
+		fails=$((fails + 1))
+	fi
+}
+
+expect 0 "onetrip --help" "$bin" --help
+contains "check PATH..." "main help lists check"
+expect 0 "check --help" "$bin" check --help
+contains "--strict" "check help lists --strict"
+expect 0 "--version" "$bin" --version
+expect 2 "no command" "$bin"
+expect 2 "unknown command" "$bin" frobnicate
+expect 2 "check without paths" "$bin" check
+expect 2 "unknown option" "$bin" check --frob "$src/rules"
+expect 2 "missing path" "$bin" check "$tmp/nope.rules"
+contains "E020" "missing path names the error"
+
+# the contract example, with an empty common.rules beside it
+mkdir "$tmp/contract"
+cp "$src/tests/data/contract.rules" "$tmp/contract/"
+: >"$tmp/contract/common.rules"
+expect 0 "contract example" "$bin" check "$tmp/contract/contract.rules"
+contains "ok: 2 items" "contract example summary"
+
+# the bundled rule base is clean, even with warnings as errors
+expect 0 "bundled rules --strict" "$bin" check --strict "$src/rules"
+expect 0 "info" "$bin" info "$src/rules"
+contains "items" "info lists items"
+contains "calendars" "info lists calendars"
+expect 0 "describe" "$bin" describe "$src/rules"
+contains '"hash"' "describe prints JSON"
+
+# errors: exit 1, text and JSON
+expect 1 "ten mistakes" "$bin" check "$src/tests/golden/ten_mistakes.rules"
+contains "10 errors" "ten mistakes counted"
+expect 1 "ten mistakes --json" "$bin" check --json "$src/tests/golden/ten_mistakes.rules"
+contains '"code": "E304"' "JSON carries codes"
+
+# warnings fail only under --strict
+expect 0 "warnings pass" "$bin" check "$src/tests/data/warn_only.rules"
+contains "warning[W402]" "the warning is shown"
+expect 1 "warnings fail under --strict" "$bin" check --strict "$src/tests/data/warn_only.rules"
+contains "error[W402]" "under --strict the warning is an error"
+
+# a directory: every *.rules below it, each file once
+expect 0 "directory" "$bin" check "$src/rules/lishan"
+
+# colour only when asked
+expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
+contains "$(printf '\033[1;31m')" "colour escape present"
+
+[ "$fails" -eq 0 ] && echo "cli: all passed"
+exit $((fails > 0))
