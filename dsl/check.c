@@ -148,9 +148,19 @@ m_span chk_ints(chk *k, const int32_t *v, size_t n)
 	return s;
 }
 
+/* Interns s in the model: each distinct name or label is stored once. */
 static const char *mstr(chk *k, const char *s)
 {
-	return s ? arena_strdup(k->ma, s) : NULL;
+	if (!s)
+		return NULL;
+	size_t n = strlen(s);
+	int i = strmap_get(&k->interned, s, n);
+	if (i >= 0)
+		return k->pool.v[i];
+	char *copy = arena_strndup(k->ma, s, n);
+	VEC_PUSH(&k->c->ast, k->pool, copy);
+	strmap_put(&k->interned, copy, n, (int)k->pool.n - 1);
+	return copy;
 }
 
 /* ---- durations ---- */
@@ -194,7 +204,7 @@ static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *uni
 		return -1;
 	}
 	if (d->n > 100000) {
-		diag_at(k->c, d->loc, "E114", NULL, "%lld %ss is too long to be a real limit",
+		diag_at(k->c, d->loc, "E114", "limits and validities go up to 100000", "%lld %ss is too long to be a real limit",
 			(long long)d->n, unit_words[u]);
 		return -1;
 	}
@@ -949,7 +959,8 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	k.m = m;
 	k.ma = &m->mem;
 	k.form = -1;
-	strmap *maps[] = {&k.cals, &k.depts, &k.mats, &k.forms, &k.items, &k.chains};
+	strmap *maps[] = {&k.cals, &k.depts, &k.mats, &k.forms, &k.items, &k.chains,
+			  &k.interned};
 	for (size_t i = 0; i < OT_COUNTOF(maps); i++)
 		strmap_init(maps[i], &c->ast);
 

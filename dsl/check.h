@@ -15,6 +15,8 @@ typedef struct chk {
 	m_model *m;
 	arena *ma; /* the model's arena */
 	strmap cals, depts, mats, forms, items, chains;
+	strmap interned;           /* model strings, to store each once */
+	VEC(const char *) pool;
 	VEC(m_expr) exprs;
 	VEC(m_op) ops;
 	VEC(m_const) consts;

@@ -133,7 +133,8 @@ static void unknown_name(chk *k, const ast_expr *e)
 	static const char *const heads[] = {"form", "applicant", "lua", "len"};
 	const char *best = chk_suggest(n->s, heads, OT_COUNTOF(heads));
 	if (best)
-		diag_at(k->c, n->loc, "E206", NULL,
+		diag_at(k->c, n->loc, "E206",
+			"a condition reads form.FIELD, applicant.kind, len(...) or lua.NAME(...)",
 			"unknown name '%s' in a condition — did you mean '%s'?", n->s, best);
 	else
 		diag_at(k->c, n->loc, "E206",
@@ -167,7 +168,8 @@ static xt compile_path(chk *k, const ast_expr *e)
 			names[n++] = k->m->fields[f->fields.first + i].name;
 		const char *best = chk_suggest(p->v[1].s, names, n);
 		if (best)
-			diag_at(k->c, p->v[1].loc, "E105", NULL,
+			diag_at(k->c, p->v[1].loc, "E105",
+				arena_printf(k->ma, "the fields are declared in form %s", f->name),
 				"form '%s' has no field '%s' — did you mean '%s'?",
 				f->name, p->v[1].s, best);
 		else
@@ -218,7 +220,8 @@ static xt compile_call(chk *k, const ast_expr *e)
 		}
 		xt t = compile(k, e->args.v[0]);
 		if (!bad(t) && t.t != VT_TEXT && t.t != VT_ANY)
-			diag_at(k->c, e->args.v[0]->loc, "E201", NULL,
+			diag_at(k->c, e->args.v[0]->loc, "E201",
+				"len counts the characters of a text field: len(form.name)",
 				"len needs text, but this is %s", type_words(k, t));
 		emit(k, OP_LEN, 0, 0, 0);
 		return T_NUM;
@@ -323,7 +326,8 @@ static xt compile_in(chk *k, const ast_expr *e)
 	for (size_t i = 0; i < r->args.n; i++) {
 		xt b = compile_side(k, r->args.v[i], a);
 		if (ok && !bad(b) && !comparable(a, b)) {
-			diag_at(k->c, r->args.v[i]->loc, "E201", NULL,
+			diag_at(k->c, r->args.v[i]->loc, "E201",
+				"every value in the list must be of the same kind as the value before 'in'",
 				"this list holds %s, but the value is %s",
 				type_words(k, b), type_words(k, a));
 			ok = 0;
@@ -343,7 +347,7 @@ static xt want(chk *k, const ast_expr *e, xt t, m_vtype need, const char *op)
 			"'%s' needs true or false on each side, but this is %s", op,
 			type_words(k, t));
 	else
-		diag_at(k->c, e->loc, "E201", NULL,
+		diag_at(k->c, e->loc, "E201", "arithmetic works on number fields and numbers",
 			"'%s' needs numbers, but this is %s", op, type_words(k, t));
 	return T_BAD;
 }

@@ -176,7 +176,7 @@ static void load_file(dsl_ctx *c, const char *path, const char *display,
 		return;
 	}
 	if (depth > MAX_USE_DEPTH) {
-		diag_at(c, from->loc, "E021", NULL,
+		diag_at(c, from->loc, "E021", "flatten the chain of 'use': a file should use the files it needs directly",
 			"'use' goes more than %d files deep", MAX_USE_DEPTH);
 		return;
 	}
@@ -192,7 +192,8 @@ static void load_file(dsl_ctx *c, const char *path, const char *display,
 			int f = add_file(c, display, NULL);
 			dsl_loc l = loc_file(f);
 			l.first_line = l.last_line = 0;
-			diag_at(c, l, "E020", NULL, "cannot read this file: %s", why);
+			diag_at(c, l, "E020", "check the path: rule files end in .rules",
+				"cannot read this file: %s", why);
 			c->io_error = 1;
 		}
 		return;

@@ -168,9 +168,9 @@ static size_t count_where(json_t *arr, const char *key, const char *value)
 }
 
 static void print_counts(json_t *arr, const char *key, const char *const *values,
-			 size_t nvalues)
+			 size_t nvalues, const char *open)
 {
-	const char *sep = "  (";
+	const char *sep = open;
 	for (size_t k = 0; k < nvalues; k++) {
 		size_t n = count_where(arr, key, values[k]);
 		if (n) {
@@ -178,7 +178,7 @@ static void print_counts(json_t *arr, const char *key, const char *const *values
 			sep = ", ";
 		}
 	}
-	if (sep[0] == ',')
+	if (sep[0] == ',' && open[strlen(open) - 1] == '(')
 		printf(")");
 	printf("\n");
 }
@@ -189,9 +189,9 @@ static void info_items(json_t *items, json_t *depts)
 					    "ruling", "other", "public_service"};
 	static const char *const online[] = {"full", "partial", "none"};
 	printf("  items        %3zu", json_array_size(items));
-	print_counts(items, "type", types, 6);
+	print_counts(items, "type", types, 6, "  (");
 	printf("               online:");
-	print_counts(items, "online", online, 3);
+	print_counts(items, "online", online, 3, " ");
 	size_t i, high = 0, steps = 0;
 	json_t *v;
 	json_array_foreach(items, i, v) {
@@ -223,10 +223,10 @@ static void info(json_t *d, const char *path, const char *hash)
 		windows += json_array_size(json_object_get(v, "windows"));
 	printf("rule base %s  (rule set %.12s)\n", path, hash);
 	printf("  departments  %3zu", json_array_size(depts));
-	print_counts(depts, "level", levels, 6);
+	print_counts(depts, "level", levels, 6, "  (");
 	printf("  windows      %3zu\n", windows);
 	printf("  materials    %3zu", json_array_size(mats));
-	print_counts(mats, "source", sources, 3);
+	print_counts(mats, "source", sources, 3, "  (");
 	printf("  forms        %3zu\n", json_array_size(json_object_get(d, "forms")));
 	info_items(json_object_get(d, "items"), depts);
 	json_t *chains = json_object_get(d, "chains");
@@ -246,7 +246,7 @@ static void info(json_t *d, const char *path, const char *hash)
 		if (json_object_get(v, "first_year"))
 			printf(" %lld–%lld", (long long)json_integer_value(json_object_get(v, "first_year")),
 			       (long long)json_integer_value(json_object_get(v, "last_year")));
-		printf(": %lld holidays, %lld make-up working days\n",
+		printf(": %lld days of holidays, %lld make-up working days\n",
 		       (long long)json_integer_value(json_object_get(v, "holiday_days")),
 		       (long long)json_integer_value(json_object_get(v, "makeup_workdays")));
 	}

@@ -7,7 +7,7 @@
 #   run.sh ONETRIP            compare
 #   run.sh ONETRIP --update   rewrite the expectations from the output
 set -u
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 update=${2:-}
 cd "$(dirname "$0")" || exit 2
 tmp=$(mktemp)
