@@ -355,21 +355,21 @@ item_head: KW_ITEM name opt_label {
 
 item_stmts: %empty | item_stmts item_stmt | item_stmts ';' { yyerrok; } ;
 
-item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @1)) P->item->code = $2; }
-	 | KW_TYPE name { if (item_attr_once(P, IA_TYPE, @1)) P->item->type = $2; }
-	 | KW_DEPARTMENT name { if (item_attr_once(P, IA_DEPARTMENT, @1)) P->item->department = $2; }
-	 | KW_TRANSFERRED_FROM name { if (item_attr_once(P, IA_TRANSFERRED_FROM, @1)) P->item->transferred_from = $2; }
-	 | KW_WINDOW ref { if (item_attr_once(P, IA_WINDOW, @1)) P->item->window = $2; }
-	 | KW_ONLINE name { if (item_attr_once(P, IA_ONLINE, @1)) P->item->online = $2; }
-	 | KW_LEGAL_LIMIT duration { if (item_attr_once(P, IA_LEGAL_LIMIT, @1)) P->item->legal = $2; }
-	 | KW_PROMISED_LIMIT duration { if (item_attr_once(P, IA_PROMISED_LIMIT, @1)) P->item->promised = $2; }
-	 | KW_CALENDAR name { if (item_attr_once(P, IA_CALENDAR, @1)) P->item->calendar = $2; }
-	 | KW_FREQUENCY name { if (item_attr_once(P, IA_FREQUENCY, @1)) P->item->frequency = $2; }
-	 | KW_APPLICANT name { if (item_attr_once(P, IA_APPLICANT, @1)) P->item->applicant = $2; }
-	 | KW_FORM name { if (item_attr_once(P, IA_FORM, @1)) P->item->form = $2; }
-	 | KW_DELIVER deliver_names { if (item_attr_once(P, IA_DELIVER, @1)) P->item->deliver = $2; }
+item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = $2; }
+	 | KW_TYPE name { if (item_attr_once(P, IA_TYPE, @$)) P->item->type = $2; }
+	 | KW_DEPARTMENT name { if (item_attr_once(P, IA_DEPARTMENT, @$)) P->item->department = $2; }
+	 | KW_TRANSFERRED_FROM name { if (item_attr_once(P, IA_TRANSFERRED_FROM, @$)) P->item->transferred_from = $2; }
+	 | KW_WINDOW ref { if (item_attr_once(P, IA_WINDOW, @$)) P->item->window = $2; }
+	 | KW_ONLINE name { if (item_attr_once(P, IA_ONLINE, @$)) P->item->online = $2; }
+	 | KW_LEGAL_LIMIT duration { if (item_attr_once(P, IA_LEGAL_LIMIT, @$)) P->item->legal = $2; }
+	 | KW_PROMISED_LIMIT duration { if (item_attr_once(P, IA_PROMISED_LIMIT, @$)) P->item->promised = $2; }
+	 | KW_CALENDAR name { if (item_attr_once(P, IA_CALENDAR, @$)) P->item->calendar = $2; }
+	 | KW_FREQUENCY name { if (item_attr_once(P, IA_FREQUENCY, @$)) P->item->frequency = $2; }
+	 | KW_APPLICANT name { if (item_attr_once(P, IA_APPLICANT, @$)) P->item->applicant = $2; }
+	 | KW_FORM name { if (item_attr_once(P, IA_FORM, @$)) P->item->form = $2; }
+	 | KW_DELIVER deliver_names { if (item_attr_once(P, IA_DELIVER, @$)) P->item->deliver = $2; }
 	 | KW_NOTE STRING { if (P->item) VEC_PUSH(A, P->item->notes, $2); }
-	 | KW_HOOK STRING { if (item_attr_once(P, IA_HOOK, @1)) P->item->hook = $2; }
+	 | KW_HOOK STRING { if (item_attr_once(P, IA_HOOK, @$)) P->item->hook = $2; }
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
 	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts close
 	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts close
