@@ -664,10 +664,14 @@ static void check_item(chk *k, size_t index)
 	for (size_t i = 0; i < ai->notes.n; i++)
 		VEC_PUSH(k->ma, k->strs, mstr(k, ai->notes.v[i]));
 	it->notes.count = (uint32_t)ai->notes.n;
-	if (ai->hook && !dsl_hash_file(k->c, ai->attr_loc[IA_HOOK].file, ai->hook))
+	int hook = ai->hook ? dsl_hash_file(k->c, ai->attr_loc[IA_HOOK].file, ai->hook) : 1;
+	if (hook == 0)
 		diag_at(k->c, ai->attr_loc[IA_HOOK], "W404",
 			"the path is relative to this rule file",
 			"hook file \"%s\" not found", ai->hook);
+	else if (hook < 0)
+		diag_at(k->c, ai->attr_loc[IA_HOOK], "E023", "save the hook file as UTF-8",
+			"hook file \"%s\" is not UTF-8 text", ai->hook);
 	check_item_materials(k, ai, it);
 	check_item_steps(k, ai, it);
 	if (!ai->syntax_errors && it->steps.count)

@@ -10,6 +10,7 @@
 #ifndef DSL_H
 #define DSL_H
 
+#include <jansson.h>
 #include <sha2.h>
 
 #include "ast.h"
@@ -45,6 +46,13 @@ typedef struct dsl_ctx {
 	buf scratch; /* the lexer's string builder */
 	jmp_buf oom;
 	int io_error; /* a path named by the caller could not be read */
+	/* Every source, for the model to carry (ot_rules_sources): the files
+	 * loaded from the caller's paths, in order, and the hook files. */
+	VEC(int) roots;
+	VEC(dsl_file) hooks;
+	/* When set, files are read from these objects (path -> text) instead
+	 * of the disk: recompiling a stored rule version.  Borrowed. */
+	json_t *vfs_files, *vfs_hooks;
 } dsl_ctx;
 
 /* Reports a diagnostic at `loc`.  code: "E101"; a 'W' code is a warning
@@ -75,8 +83,9 @@ ast_uses dsl_parse_file(dsl_ctx *c, int file);
 void dsl_load_path(dsl_ctx *c, const char *path);
 void dsl_load_text(dsl_ctx *c, const char *name, const char *text, size_t len);
 
-/* Feeds the file `rel` (relative to file `from_file`) into the rule-set
- * hash; returns 0 if it cannot be read. */
+/* Feeds the hook file `rel` (relative to file `from_file`) into the
+ * rule-set hash and keeps it as a source; returns 1, 0 if it cannot be
+ * read, -1 if it is not UTF-8 text. */
 int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel);
 
 /* ---- checking ---- */

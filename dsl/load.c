@@ -74,10 +74,15 @@ static char *join_clean(arena *a, const char *base, const char *rel)
 	return n ? out : arena_strdup(a, ".");
 }
 
-static char *canonical(arena *a, const char *path)
+static char *canonical(dsl_ctx *c, const char *path)
 {
+	if (c->vfs_files) {
+		char *p = join_clean(&c->ast, "/", path);
+		return json_object_get(c->vfs_files, p) || json_object_get(c->vfs_hooks, p)
+			       ? p : NULL;
+	}
 	char tmp[PATH_MAX];
-	return realpath(path, tmp) ? arena_strdup(a, tmp) : NULL;
+	return realpath(path, tmp) ? arena_strdup(&c->ast, tmp) : NULL;
 }
 
 /* ---- files ---- */
@@ -100,9 +105,25 @@ static int add_file(dsl_ctx *c, const char *display, const char *real)
 	return (int)c->files.n - 1;
 }
 
+/* A stored source, when recompiling a stored version. */
+static char *vfs_read(dsl_ctx *c, const char *path, size_t *len)
+{
+	json_t *t = json_object_get(c->vfs_files, path);
+	if (!t)
+		t = json_object_get(c->vfs_hooks, path);
+	if (!json_is_string(t)) {
+		errno = ENOENT;
+		return NULL;
+	}
+	*len = json_string_length(t);
+	return arena_strndup(&c->ast, json_string_value(t), *len);
+}
+
 /* Reads `path` into the AST arena with a NUL after it; NULL + errno. */
 static char *slurp(dsl_ctx *c, const char *path, size_t *len)
 {
+	if (c->vfs_files)
+		return vfs_read(c, path, len);
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return NULL;
@@ -168,7 +189,7 @@ static void report_cycle(dsl_ctx *c, const ast_use *from, int target)
 static void load_file(dsl_ctx *c, const char *path, const char *display,
 		      const ast_use *from, int depth)
 {
-	char *real = canonical(&c->ast, path);
+	char *real = canonical(c, path);
 	int have = find_file(c, real);
 	if (have >= 0) {
 		if (c->files.v[have].loading && from)
@@ -202,6 +223,8 @@ static void load_file(dsl_ctx *c, const char *path, const char *display,
 	c->files.v[f].text = text;
 	c->files.v[f].len = len;
 	c->files.v[f].loading = 1;
+	if (!from)
+		VEC_PUSH(&c->ast, c->roots, f);
 	ast_uses uses = dsl_parse_file(c, f);
 	load_uses(c, f, uses, depth);
 	c->files.v[f].loading = 0;
@@ -255,11 +278,12 @@ void dsl_load_text(dsl_ctx *c, const char *name, const char *text, size_t len)
 	char *copy = arena_alloc(&c->ast, len + 1);
 	memcpy(copy, text, len);
 	copy[len] = 0;
-	char *real = canonical(&c->ast, name);
+	char *real = canonical(c, name);
 	int f = add_file(c, name, real ? real : NULL);
 	c->files.v[f].text = copy;
 	c->files.v[f].len = len;
 	c->files.v[f].loading = 1;
+	VEC_PUSH(&c->ast, c->roots, f);
 	ast_uses uses = dsl_parse_file(c, f);
 	load_uses(c, f, uses, 0);
 	c->files.v[f].loading = 0;
@@ -269,14 +293,67 @@ int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel)
 {
 	const dsl_file *f = &c->files.v[from_file];
 	char *p = join_clean(&c->ast, f->real ? f->real : f->display, rel);
+	for (size_t i = 0; i < c->hooks.n; i++)
+		if (strcmp(c->hooks.v[i].real, p) == 0)
+			return 1; /* shared by several items: hashed once */
 	size_t len;
 	char *text = slurp(c, p, &len);
 	if (!text)
 		return 0;
+	for (size_t i = 0; i < len;) {
+		int n = utf8_seq_len((const unsigned char *)text + i, len - i);
+		if (n == 0 || text[i] == 0)
+			return -1;
+		i += (size_t)n;
+	}
+	/* the path as written, not where the rule base happens to live */
 	SHA256Update(&c->sha, (const unsigned char *)"\0hook", 5);
 	SHA256Update(&c->sha, (const unsigned char *)rel, strlen(rel));
 	SHA256Update(&c->sha, (const unsigned char *)text, len);
+	dsl_file h;
+	memset(&h, 0, sizeof h);
+	h.real = p;
+	h.display = rel;
+	h.text = text;
+	h.len = len;
+	VEC_PUSH(&c->ast, c->hooks, h);
 	return 1;
+}
+
+/* The sources as JSON, for the store: {"roots": [path, ...], "files":
+ * {path: text}, "hooks": {path: text}}.  Built with an arena buffer (the
+ * texts are valid UTF-8: the compile succeeded) so running out of memory
+ * here leaks nothing. */
+static const char *sources_json(dsl_ctx *c, arena *into)
+{
+	buf b;
+	buf_init_arena(&b, &c->ast);
+	buf_puts(&b, "{\"roots\":[");
+	for (size_t i = 0; i < c->roots.n; i++) {
+		const dsl_file *f = &c->files.v[c->roots.v[i]];
+		buf_printf(&b, "%s\"", i ? "," : "");
+		buf_json_str(&b, f->real ? f->real : f->display);
+		buf_putc(&b, '"');
+	}
+	buf_puts(&b, "],\"files\":{");
+	for (size_t i = 0; i < c->files.n; i++) {
+		const dsl_file *f = &c->files.v[i];
+		buf_printf(&b, "%s\"", i ? "," : "");
+		buf_json_str(&b, f->real ? f->real : f->display);
+		buf_puts(&b, "\":\"");
+		buf_json_str(&b, f->text ? f->text : "");
+		buf_putc(&b, '"');
+	}
+	buf_puts(&b, "},\"hooks\":{");
+	for (size_t i = 0; i < c->hooks.n; i++) {
+		buf_printf(&b, "%s\"", i ? "," : "");
+		buf_json_str(&b, c->hooks.v[i].real);
+		buf_puts(&b, "\":\"");
+		buf_json_str(&b, c->hooks.v[i].text);
+		buf_putc(&b, '"');
+	}
+	buf_puts(&b, "}}");
+	return arena_strndup(into, b.p, b.len);
 }
 
 /* ---- entry points ---- */
@@ -286,6 +363,7 @@ typedef struct source {
 	size_t npaths;
 	const char *name, *text;
 	size_t len;
+	json_t *stored; /* a stored version's sources (ot_rules_sources) */
 } source;
 
 static ot_status compile(const source *src, const ot_compile_options *opt,
@@ -328,12 +406,23 @@ static ot_status compile(const source *src, const ot_compile_options *opt,
 	c->diags = d;
 	SHA256Init(&c->sha);
 
+	if (src->stored) {
+		size_t i;
+		json_t *root;
+		c->vfs_files = json_object_get(src->stored, "files");
+		c->vfs_hooks = json_object_get(src->stored, "hooks");
+		json_array_foreach(json_object_get(src->stored, "roots"), i, root)
+			if (json_is_string(root))
+				load_file(c, json_string_value(root), json_string_value(root), NULL, 0);
+	}
 	if (src->text)
 		dsl_load_text(c, src->name, src->text, src->len);
 	for (size_t i = 0; i < src->npaths; i++)
 		dsl_load_path(c, src->paths[i]);
 
 	m_model *m = chk_build(c, &al);
+	if (m)
+		m->sources = sources_json(c, &m->mem);
 	diags_sort(c->diags);
 	int io = c->io_error;
 	*diags = c->diags;
@@ -358,7 +447,7 @@ ot_status ot_rules_compile(const char *const *paths, size_t npaths,
 			   const ot_compile_options *opt, ot_rules **out,
 			   ot_diags **diags)
 {
-	source s = {paths, npaths, NULL, NULL, 0};
+	source s = {paths, npaths, NULL, NULL, 0, NULL};
 	if (!paths && npaths)
 		return OT_EINVAL;
 	return compile(&s, opt, out, diags);
@@ -368,10 +457,36 @@ ot_status ot_rules_compile_text(const char *name, const char *text, size_t len,
 				const ot_compile_options *opt, ot_rules **out,
 				ot_diags **diags)
 {
-	source s = {NULL, 0, name ? name : "<input>", text, len};
+	source s = {NULL, 0, name ? name : "<input>", text, len, NULL};
 	if (!text)
 		return OT_EINVAL;
 	return compile(&s, opt, out, diags);
+}
+
+ot_status ot_rules_compile_sources(const char *sources,
+				   const ot_compile_options *opt, ot_rules **out,
+				   ot_diags **diags)
+{
+	source s = {NULL, 0, NULL, NULL, 0, NULL};
+	if (out)
+		*out = NULL;
+	if (diags)
+		*diags = NULL;
+	if (!sources || !out || !diags)
+		return OT_EINVAL;
+	s.stored = json_loads(sources, 0, NULL);
+	if (!json_is_object(s.stored)) {
+		json_decref(s.stored);
+		return OT_EINVAL;
+	}
+	ot_status st = compile(&s, opt, out, diags);
+	json_decref(s.stored);
+	return st;
+}
+
+const char *ot_rules_sources(const ot_rules *r)
+{
+	return r ? r->sources : NULL;
 }
 
 const char *ot_status_name(ot_status s)

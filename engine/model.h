@@ -220,6 +220,7 @@ typedef struct m_chain {
 struct ot_rules {
 	arena mem;
 	char hash[65];
+	const char *sources; /* every source text as JSON, see ot_rules_sources */
 	M_ARRAY(m_calendar, calendars);
 	M_ARRAY(m_holiday, holidays);
 	M_ARRAY(m_department, departments);

@@ -106,6 +106,18 @@ ot_status ot_rules_compile_text(const char *name, const char *text, size_t len,
 				const ot_compile_options *opt, ot_rules **out,
 				ot_diags **diags);
 
+/* Every source of the rule base as one JSON text: {"roots": [path...],
+ * "files": {path: text}, "hooks": {path: text}}, paths canonical.  The
+ * store keeps it so a case can continue under its own rule version after
+ * the files changed or were deleted. */
+const char *ot_rules_sources(const ot_rules *r);
+
+/* Compiles a rule base from ot_rules_sources() text; the result has the
+ * same hash as the original.  OT_EINVAL if the text is not such JSON. */
+ot_status ot_rules_compile_sources(const char *sources,
+				   const ot_compile_options *opt, ot_rules **out,
+				   ot_diags **diags);
+
 /* SHA-256 of the canonical token stream of every source (see
  * docs/engine.md): 64 lowercase hex digits. */
 const char *ot_rules_hash(const ot_rules *r);

@@ -1,6 +1,7 @@
 /* The compiled model: calendars, decimals, compiled conditions, and the
  * JSON description intake systems read. */
 #include <jansson.h>
+#include <stdlib.h>
 
 #include "helpers.h"
 #include "model.h"
@@ -133,6 +134,68 @@ static void describe_json(void **state)
 	ot_rules_free(r);
 }
 
+static void stored_sources_recompile_to_the_same_version(void **state)
+{
+	(void)state;
+	ot_rules *r = bundled();
+	const char *src = ot_rules_sources(r);
+	assert_non_null(src);
+	json_t *j = json_loads(src, 0, NULL);
+	assert_non_null(j);
+	assert_true(json_object_size(json_object_get(j, "files")) >= 10);
+	assert_true(json_array_size(json_object_get(j, "roots")) >= 1);
+	json_decref(j);
+	ot_rules *again = NULL;
+	ot_diags *d = NULL;
+	assert_int_equal(ot_rules_compile_sources(src, NULL, &again, &d), OT_OK);
+	assert_string_equal(ot_rules_hash(again), ot_rules_hash(r));
+	assert_int_equal(again->n_items, r->n_items);
+	ot_rules_free(again);
+	ot_diags_free(d);
+	assert_int_equal(ot_rules_compile_sources("not json", NULL, &again, &d), OT_EINVAL);
+	ot_rules_free(r);
+}
+
+static void hook_files_count_in_the_hash(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_hookXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char rules[256], hook[256];
+	snprintf(rules, sizeof rules, "%s/r.rules", dir);
+	snprintf(hook, sizeof hook, "%s/h.lua", dir);
+	FILE *f = fopen(rules, "w");
+	fputs("department d \"d\"\nitem i \"i\" { department d; steps { s \"s\" by d }\n"
+	      " hook \"h.lua\" }\n", f);
+	fclose(f);
+	f = fopen(hook, "w");
+	fputs("return {}\n", f);
+	fclose(f);
+	const char *path = rules;
+	ot_rules *a = NULL, *b = NULL;
+	ot_diags *d = NULL;
+	assert_int_equal(ot_rules_compile(&path, 1, NULL, &a, &d), OT_OK);
+	ot_diags_free(d);
+	f = fopen(hook, "w");
+	fputs("return { changed = true }\n", f);
+	fclose(f);
+	assert_int_equal(ot_rules_compile(&path, 1, NULL, &b, &d), OT_OK);
+	ot_diags_free(d);
+	assert_string_not_equal(ot_rules_hash(a), ot_rules_hash(b));
+	/* the stored version keeps the old hook even after the file is gone */
+	remove(hook);
+	remove(rules);
+	remove(dir);
+	ot_rules *old = NULL;
+	assert_int_equal(ot_rules_compile_sources(ot_rules_sources(a), NULL, &old, &d), OT_OK);
+	assert_string_equal(ot_rules_hash(old), ot_rules_hash(a));
+	assert_non_null(strstr(ot_rules_sources(old), "return {}"));
+	ot_diags_free(d);
+	ot_rules_free(old);
+	ot_rules_free(a);
+	ot_rules_free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -141,6 +204,8 @@ int main(void)
 		cmocka_unit_test(decimals),
 		cmocka_unit_test(conditions_compile_to_indices),
 		cmocka_unit_test(describe_json),
+		cmocka_unit_test(stored_sources_recompile_to_the_same_version),
+		cmocka_unit_test(hook_files_count_in_the_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,245 @@
+/*
+ * eval.c -- working-day arithmetic and the condition interpreter.
+ *
+ * Working days inside a calendar's years come from its precomputed running
+ * count (`before`): counting is two array reads and finding the n-th working
+ * day a binary search.  Outside those years only the weekend rule applies,
+ * and the code walks whole weeks at a time.
+ */
+#include <string.h>
+
+#include "eval.h"
+
+/* ---- working days ---- */
+
+static int32_t weekly_workdays(const m_calendar *c)
+{
+	int n = 0;
+	for (int d = 0; d < 7; d++)
+		n += !(c->weekend >> d & 1);
+	return n;
+}
+
+/* Working days in [from, to) by the weekend rule alone. */
+static int32_t weekend_rule_count(const m_calendar *c, int32_t from, int32_t to)
+{
+	if (to <= from)
+		return 0;
+	int32_t weeks = (to - from) / 7, n = weeks * weekly_workdays(c);
+	for (int32_t d = from + weeks * 7; d < to; d++)
+		n += !(c->weekend >> cal_weekday(d) & 1);
+	return n;
+}
+
+/* Working days in [from, to). */
+static int32_t count_range(const m_calendar *c, int32_t from, int32_t to)
+{
+	if (to <= from)
+		return 0;
+	int32_t lo = c->first, hi = c->first + c->ndays, n = 0;
+	if (from < lo)
+		n += weekend_rule_count(c, from, to < lo ? to : lo);
+	if (to > hi)
+		n += weekend_rule_count(c, from > hi ? from : hi, to);
+	int32_t a = from > lo ? from : lo, b = to < hi ? to : hi;
+	if (a < b)
+		n += c->before[b - c->first] - c->before[a - c->first];
+	return n;
+}
+
+int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to)
+{
+	return count_range(c, from + 1, to + 1);
+}
+
+int32_t cal_add_workdays(const m_calendar *c, int32_t day, int32_t n)
+{
+	if (n <= 0)
+		return day;
+	int32_t d = day + 1;
+	int32_t hi = c->first + c->ndays;
+	/* before the calendar's years: step by the weekend rule */
+	while (d < c->first && n > 0) {
+		n -= !(c->weekend >> cal_weekday(d) & 1);
+		if (n == 0)
+			return d;
+		d++;
+	}
+	if (d < hi) {
+		int32_t want = c->before[d - c->first] + n; /* count up to and incl. target */
+		if (want <= c->before[c->ndays]) {
+			/* smallest i with before[i + 1] >= want */
+			int32_t lo = d - c->first, top = c->ndays - 1;
+			while (lo < top) {
+				int32_t mid = lo + (top - lo) / 2;
+				if (c->before[mid + 1] >= want)
+					top = mid;
+				else
+					lo = mid + 1;
+			}
+			return c->first + lo;
+		}
+		n -= c->before[c->ndays] - c->before[d - c->first];
+		d = hi;
+	}
+	/* after the calendar's years: whole weeks, then day by day */
+	int32_t per_week = weekly_workdays(c);
+	if (per_week == 0)
+		return d;
+	int32_t weeks = (n - 1) / per_week;
+	d += weeks * 7;
+	n -= weeks * per_week;
+	for (;; d++)
+		if (!(c->weekend >> cal_weekday(d) & 1) && --n == 0)
+			return d;
+}
+
+/* ---- conditions ---- */
+
+static int truthy(const ev_value *v)
+{
+	return !v->absent && v->type == VT_BOOL && v->u.b;
+}
+
+static int compare(const ev_value *a, const ev_value *b, int *out)
+{
+	if (a->absent || b->absent)
+		return 0;
+	switch (a->type) {
+	case VT_NUM: *out = dec_cmp(a->u.num, b->u.num); return 1;
+	case VT_DATE: *out = (a->u.date > b->u.date) - (a->u.date < b->u.date); return 1;
+	case VT_ENUM: *out = a->u.e != b->u.e; return 1;
+	case VT_BOOL: *out = (a->u.b != 0) != (b->u.b != 0); return 1;
+	case VT_TEXT: {
+		uint32_t n = a->u.text.n < b->u.text.n ? a->u.text.n : b->u.text.n;
+		int c = memcmp(a->u.text.p, b->u.text.p, n);
+		*out = c ? c : (a->u.text.n > b->u.text.n) - (a->u.text.n < b->u.text.n);
+		return 1;
+	}
+	}
+	return 0;
+}
+
+static ev_value bool_value(int b)
+{
+	ev_value v;
+	memset(&v, 0, sizeof v);
+	v.type = VT_BOOL;
+	v.u.b = b;
+	return v;
+}
+
+static void push_const(const m_const *k, ev_value *v)
+{
+	memset(v, 0, sizeof *v);
+	v->type = (uint8_t)k->type;
+	switch (k->type) {
+	case VT_BOOL: v->u.b = k->u.b; break;
+	case VT_NUM: v->u.num = k->u.num; break;
+	case VT_TEXT:
+		v->u.text.p = k->u.text;
+		v->u.text.n = (uint32_t)strlen(k->u.text);
+		break;
+	case VT_DATE: v->u.date = k->u.date; break;
+	case VT_ENUM: v->u.e = k->u.enum_index; break;
+	case VT_ANY: v->absent = 1; break;
+	}
+}
+
+static int utf8_len(const char *p, uint32_t n)
+{
+	int count = 0;
+	for (uint32_t i = 0; i < n; i++)
+		count += ((unsigned char)p[i] & 0xC0) != 0x80;
+	return count;
+}
+
+int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
+	      int applicant, ev_value *stack, const char **err)
+{
+	const m_op *code = m->ops + x->code.first;
+	uint32_t n = x->code.count, pc = 0;
+	int sp = 0; /* stack[sp - 1] is the top */
+	while (pc < n) {
+		const m_op *op = &code[pc++];
+		ev_value *top = sp ? &stack[sp - 1] : NULL;
+		int c;
+		switch ((m_opcode)op->op) {
+		case OP_FIELD: stack[sp++] = form[op->a]; break;
+		case OP_CONST: push_const(&m->consts[op->a], &stack[sp++]); break;
+		case OP_APPLICANT:
+			memset(&stack[sp], 0, sizeof stack[sp]);
+			stack[sp].type = VT_ENUM;
+			stack[sp].u.e = applicant;
+			stack[sp].absent = applicant < 0;
+			sp++;
+			break;
+		case OP_NOT: *top = bool_value(!truthy(top)); break;
+		case OP_NEG:
+			if (!top->absent && !__builtin_sub_overflow(0, top->u.num.units, &top->u.num.units))
+				break;
+			top->absent = 1;
+			break;
+		case OP_JFALSE:
+			if (!truthy(top)) {
+				*top = bool_value(0);
+				pc = (uint32_t)op->a - x->code.first;
+			} else
+				sp--;
+			break;
+		case OP_JTRUE:
+			if (truthy(top)) {
+				*top = bool_value(1);
+				pc = (uint32_t)op->a - x->code.first;
+			} else
+				sp--;
+			break;
+		case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
+			int known = compare(&stack[sp - 2], top, &c);
+			int r = 0;
+			if (known)
+				switch ((m_opcode)op->op) {
+				case OP_EQ: r = c == 0; break;
+				case OP_NE: r = c != 0; break;
+				case OP_LT: r = c < 0; break;
+				case OP_LE: r = c <= 0; break;
+				case OP_GT: r = c > 0; break;
+				default: r = c >= 0; break;
+				}
+			sp--;
+			stack[sp - 1] = bool_value(r);
+			break;
+		}
+		case OP_IN: {
+			ev_value *v = &stack[sp - 1 - op->a];
+			int r = 0;
+			for (int i = 0; i < op->a; i++)
+				if (compare(v, &stack[sp - op->a + i], &c) && c == 0)
+					r = 1;
+			sp -= op->a;
+			stack[sp - 1] = bool_value(r);
+			break;
+		}
+		case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: {
+			static const char ops[] = {[OP_ADD] = '+', [OP_SUB] = '-', [OP_MUL] = '*', [OP_DIV] = '/'};
+			ev_value *a = &stack[sp - 2];
+			if (a->absent || top->absent ||
+			    !dec_arith(ops[op->op], a->u.num, top->u.num, &a->u.num))
+				a->absent = 1;
+			sp--;
+			break;
+		}
+		case OP_LEN: {
+			int len = top->absent ? 0 : utf8_len(top->u.text.p, top->u.text.n);
+			memset(top, 0, sizeof *top);
+			top->type = VT_NUM;
+			top->u.num.units = len;
+			break;
+		}
+		case OP_LUA:
+			*err = "this condition calls a hook function, which needs the Lua host";
+			return -1;
+		}
+	}
+	return sp == 1 && truthy(&stack[0]);
+}

@@ -1,0 +1,57 @@
+/*
+ * eval.h -- running the compiled model: working-day arithmetic, condition
+ * evaluation and form values.  Internal to the engine.
+ *
+ * Nothing here allocates or looks up a string: a form is an array of
+ * values indexed like the form's fields, a condition is bytecode whose
+ * operands are those indices, and the caller lends the evaluation stack.
+ */
+#ifndef OT_EVAL_H
+#define OT_EVAL_H
+
+#include "model.h"
+
+/* ---- working days ---- */
+
+/* The n-th working day after `day` (n >= 1): a limit of n workdays that
+ * starts on `day` ends at the end of this day (受理次日起算).  n == 0 gives
+ * `day` itself. */
+int32_t cal_add_workdays(const m_calendar *c, int32_t day, int32_t n);
+
+/* Working days in (from, to]: 0 when to <= from. */
+int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to);
+
+/* ---- values ---- */
+
+typedef struct ev_value {
+	uint8_t type;   /* m_vtype */
+	uint8_t absent; /* an optional field that was not given */
+	union {
+		int b;
+		ot_dec num;
+		struct {
+			const char *p;
+			uint32_t n;
+		} text;
+		int32_t date;
+		int32_t e; /* enum value index; applicant: 0 person, 1 company */
+	} u;
+} ev_value;
+
+enum { EV_PERSON = 0, EV_COMPANY = 1 };
+
+/*
+ * Evaluates condition x.  `form` holds the item's form values (may be NULL
+ * when the item has no form), `stack` at least x->depth slots.
+ *
+ * Absent values: a comparison or `in` involving one is false; arithmetic on
+ * one is absent; len of one is 0; in a yes/no position (and, or, not, the
+ * whole condition) absent counts as false.  Division by zero and decimal
+ * overflow give absent too, so a condition never fails at run time for
+ * data reasons.  Returns 1 or 0, or -1 with *err set (a hook call, which
+ * this layer cannot make).
+ */
+int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
+	      int applicant, ev_value *stack, const char **err);
+
+#endif
