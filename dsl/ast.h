@@ -119,6 +119,7 @@ typedef struct ast_dayset {
 } ast_dayset;
 
 typedef struct ast_calendar {
+	unsigned seen; /* settings given, for "given twice" (E113) */
 	ast_name name;
 	const char *label;
 	ast_names weekend;
@@ -133,6 +134,7 @@ typedef struct ast_window {
 } ast_window;
 
 typedef struct ast_department {
+	unsigned seen;
 	ast_name name;
 	const char *label;
 	VEC(ast_window) windows;
@@ -141,6 +143,7 @@ typedef struct ast_department {
 } ast_department;
 
 typedef struct ast_material {
+	unsigned seen;
 	ast_name name;
 	const char *label;
 	ast_name holder;
@@ -155,6 +158,7 @@ typedef struct ast_material {
 } ast_material;
 
 typedef struct ast_field {
+	unsigned seen;
 	ast_name name;
 	const char *label;
 	ast_name type;
@@ -233,6 +237,7 @@ typedef struct ast_stage {
 } ast_stage;
 
 typedef struct ast_chain {
+	unsigned seen;
 	ast_name name;
 	const char *label;
 	ast_ref window;

@@ -27,6 +27,13 @@ const char *chk_suggest(const char *name, const char *const *names, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (!names[i] || strcmp(names[i], name) == 0)
 			continue;
+		size_t pl = strlen(names[i]);
+		/* `saturday` for sat, `lenght` for len: a known word begins it */
+		if (pl >= 3 && strncmp(name, names[i], pl) == 0 && bestd > 1) {
+			best = names[i];
+			bestd = 1;
+			continue;
+		}
 		int d = edit_distance(name, names[i], limit);
 		if (d <= limit && d < bestd) {
 			bestd = d;
@@ -363,9 +370,10 @@ static void check_material_source(chk *k, const ast_material *am, m_material *mm
 	if (s == SRC_SHARED) {
 		if (!am->source_text)
 			diag_at(k->c, am->source_loc, "E112",
-				"name the data source: source shared \"电子证照库\"",
+				"name the data source in quotes: source shared \"电子证照库\"",
 				"'source shared' needs the name of the data source in quotes");
 		mm->source_name = mstr(k, am->source_text);
+		return;
 	} else if (s == SRC_ISSUED) {
 		if (!am->source_dept.s)
 			diag_at(k->c, am->source_loc, "E112",
@@ -374,7 +382,8 @@ static void check_material_source(chk *k, const ast_material *am, m_material *mm
 		else
 			mm->issuer = chk_resolve(k, &k->depts, am->source_dept, "department", "E101");
 	}
-	if ((s != SRC_SHARED && am->source_text) || (s != SRC_ISSUED && am->source_dept.s))
+	if ((s == SRC_APPLICANT && (am->source_text || am->source_dept.s)) ||
+	    (s == SRC_ISSUED && am->source_text))
 		diag_at(k->c, am->source_loc, "E111",
 			"write `source applicant`, `source shared \"NAME\"` or `source issued_by DEPARTMENT`",
 			"'source %s' takes nothing after it", sources[s]);
@@ -578,7 +587,9 @@ static void check_item_limits(chk *k, const ast_item *ai, m_item *it)
 		it->calendar = 0;
 	else if (it->legal_limit >= 0 || it->promised_limit >= 0)
 		diag_at(k->c, ai->name.loc, "E112",
-			"add `calendar NAME`: limits are counted in its working days",
+			k->m->n_calendars
+				? "add `calendar NAME`: limits are counted in its working days"
+				: "declare a calendar, or use the national one: use \"calendar/cn.rules\" (path relative to this file)",
 			k->m->n_calendars ? "item '%s' has time limits but no calendar"
 					  : "item '%s' has time limits but the rule base has no calendar",
 			ai->name.s);

@@ -39,7 +39,9 @@ static const char *line_text(dsl_ctx *c, dsl_loc l)
 		e++;
 	if (e > p && e[-1] == '\r')
 		e--;
-	return arena_strndup(&c->diags->mem, p, (size_t)(e - p));
+	char *line = arena_strndup(&c->diags->mem, p, (size_t)(e - p));
+	utf8_scrub(line);
+	return line;
 }
 
 void diag_at(dsl_ctx *c, dsl_loc l, const char *code, const char *hint,

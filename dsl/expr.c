@@ -130,6 +130,16 @@ static xt compile(chk *k, const ast_expr *e);
 static void unknown_name(chk *k, const ast_expr *e)
 {
 	const ast_name *n = &e->u.path.v[0];
+	if (k->form >= 0) {
+		const m_form *f = &k->m->forms[k->form];
+		for (uint32_t i = 0; i < f->fields.count; i++)
+			if (strcmp(k->m->fields[f->fields.first + i].name, n->s) == 0) {
+				diag_at(k->c, n->loc, "E206", "form fields are read with form.",
+					"unknown name '%s' in a condition — did you mean 'form.%s'?",
+					n->s, n->s);
+				return;
+			}
+	}
 	static const char *const heads[] = {"form", "applicant", "lua", "len"};
 	const char *best = chk_suggest(n->s, heads, OT_COUNTOF(heads));
 	if (best)
@@ -328,7 +338,7 @@ static xt compile_in(chk *k, const ast_expr *e)
 		if (ok && !bad(b) && !comparable(a, b)) {
 			diag_at(k->c, r->args.v[i]->loc, "E201",
 				"every value in the list must be of the same kind as the value before 'in'",
-				"this list holds %s, but the value is %s",
+				"the list holds %s, but the value before 'in' is %s",
 				type_words(k, b), type_words(k, a));
 			ok = 0;
 		}

@@ -107,8 +107,8 @@ static int build_rules(fl *f)
 			r->from[r->nfrom++] = s;
 		}
 		for (size_t j = 0; j < af->to.n; j++) {
-			int s = af->to.v[j].s ? step_index(f, af->to.v[j]) : STEP_END;
-			if (s < STEP_END) {
+			int s = STEP_END;
+			if (af->to.v[j].s && (s = step_index(f, af->to.v[j])) < 0) {
 				ok = 0;
 				continue;
 			}
@@ -531,7 +531,9 @@ static void check_longest(fl *f, const m_item *it)
 	for (int s = 0; s < f->n; s++)
 		memo[s] = -1;
 	int32_t total = longest(f, 0, memo, next, onstack);
-	if (total <= it->promised_limit)
+	int promised = it->promised_limit >= 0;
+	int32_t limit = promised ? it->promised_limit : it->legal_limit;
+	if (total <= limit)
 		return;
 	buf b;
 	buf_init_arena(&b, a);
@@ -541,10 +543,11 @@ static void check_longest(fl *f, const m_item *it)
 			   (int)within(f, s));
 	char *path = arena_strdup(f->k->ma, b.p);
 	buf_free(&b);
-	diag_at(f->k->c, f->ai->attr_loc[IA_PROMISED_LIMIT], "W401",
+	diag_at(f->k->c, f->ai->attr_loc[promised ? IA_PROMISED_LIMIT : IA_LEGAL_LIMIT], "W401",
 		arena_printf(f->k->ma, "the path: %s", path),
 		"the longest path through the flow takes %d workdays, more than "
-		"the promised_limit of %d", (int)total, (int)it->promised_limit);
+		"the %s of %d", (int)total, promised ? "promised_limit" : "legal_limit",
+		(int)limit);
 }
 
 /* ---- entry ---- */
@@ -603,7 +606,7 @@ int chk_flow(chk *k, m_item *it)
 	if (ok && explore(&f))
 		ok = check_joins(&f);
 
-	if (ok && it->promised_limit >= 0)
+	if (ok && (it->promised_limit >= 0 || it->legal_limit >= 0))
 		check_longest(&f, it);
 	if (ok && !f.bad_conditions)
 		copy_rules(&f, it);

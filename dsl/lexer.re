@@ -150,6 +150,18 @@ static void hash_tok(dsl_pctx *P, int kind, const void *p, size_t n)
 	SHA256Update(&P->c->sha, p, n);
 }
 
+/* A file saved in another encoding (GBK, say) would give an error per
+ * character: report the first bad byte of each file only. */
+static void bad_utf8(dsl_pctx *P, dsl_loc l)
+{
+	if (P->bad_utf8++)
+		return;
+	diag_at(P->c, l, "E004",
+		"save the file as UTF-8 (in Notepad: Save As, Encoding UTF-8); "
+		"later bad bytes in this file are not reported",
+		"this file is not valid UTF-8 here — was it saved as GBK?");
+}
+
 /* ---- literals ---- */
 
 static int64_t lex_int(dsl_pctx *P, const unsigned char *a,
@@ -205,7 +217,10 @@ static int32_t lex_date(dsl_pctx *P, const unsigned char *a, dsl_loc l,
 	int d = (a[8] - '0') * 10 + (a[9] - '0');
 	*valid = cal_valid_date(y, m, d);
 	if (!*valid) {
-		if (m < 1 || m > 12)
+		if (y < 1900 || y > 2199)
+			diag_at(P->c, l, "E006", "dates run from 1900-01-01 to 2199-12-31",
+				"%.10s is outside the years rules can use", (const char *)a);
+		else if (m < 1 || m > 12)
 			diag_at(P->c, l, "E006", "months run from 01 to 12",
 				"%.10s is not a date: there is no month %02d",
 				(const char *)a, m);
@@ -274,8 +289,7 @@ static const char *lex_string(dsl_pctx *P, const unsigned char *open,
 		[^"\\\n\r\x00\u201D]+ { buf_add(out, t, (size_t)(YYCURSOR - t)); continue; }
 		"\r"         { buf_putc(out, '\r'); continue; }
 		*            {
-			diag_at(P->c, span(P, t, YYCURSOR), "E004",
-				"save the file as UTF-8", "this text is not valid UTF-8");
+			bad_utf8(P, span(P, t, YYCURSOR));
 			continue;
 		}
 		*/
@@ -298,9 +312,7 @@ static void lex_comment(dsl_pctx *P)
 	while (p < P->lim && *p != '\n') {
 		int n = utf8_seq_len(p, (size_t)(P->lim - p));
 		if (n == 0) {
-			diag_at(P->c, span(P, p, p + 1), "E004",
-				"save the file as UTF-8",
-				"this comment is not valid UTF-8");
+			bad_utf8(P, span(P, p, p + 1));
 			n = 1;
 		}
 		p += n;
@@ -435,7 +447,8 @@ again:
 	"=" { tok = ASSIGN; goto punct; }
 	[{}()[\],;:.<>+*/-] { tok = *T; goto punct; }
 
-	"\uFF0C" | "\u3001" { tok = fullwidth(P, LOC, "，", ','); goto punct; }
+	"\uFF0C" { tok = fullwidth(P, LOC, "，", ','); goto punct; }
+	"\u3001" { tok = fullwidth(P, LOC, "、", ','); goto punct; }
 	"\uFF1A" { tok = fullwidth(P, LOC, "：", ':'); goto punct; }
 	"\uFF1B" { tok = fullwidth(P, LOC, "；", ';'); goto punct; }
 	"\uFF08" { tok = fullwidth(P, LOC, "（", '('); goto punct; }
@@ -456,8 +469,7 @@ again:
 	* {
 		P->cur = YYCURSOR;
 		if (*T >= 0x80)
-			diag_at(P->c, LOC, "E004", "save the file as UTF-8",
-				"this is not valid UTF-8 (byte 0x%02X)", *T);
+			bad_utf8(P, LOC);
 		else if (*T < 0x20 || *T == 0x7F)
 			diag_at(P->c, LOC, "E001", "remove it",
 				"a control character (0x%02X)", *T);

@@ -496,7 +496,11 @@ const char *ot_status_name(ot_status s)
 	case OT_ERULES: return "the rule base has errors";
 	case OT_EIO: return "cannot read input";
 	case OT_ENOMEM: return "out of memory";
-	case OT_EINVAL: return "invalid argument";
+	case OT_EINVAL: return "invalid request";
+	case OT_ENOTFOUND: return "not found";
+	case OT_ESTATE: return "not possible in this state";
+	case OT_EACTOR: return "not allowed for this actor";
+	case OT_ESTORE: return "store error";
 	}
 	return "unknown status";
 }

@@ -33,6 +33,7 @@ typedef struct dsl_pctx {
 	ast_chain *chain;
 	ast_stage *stage;
 	int syntax_errors;
+	int bad_utf8;                 /* malformed sequences seen */
 	/* After a syntax error on line resync_line, a virtual ';' is given
 	 * before the first token of a later line, so recovery ends with the
 	 * line and the next line's mistakes are reported too. */

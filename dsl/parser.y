@@ -67,6 +67,9 @@ static ast_expr *mkexpr(dsl_pctx *P, ast_expr_kind k, dsl_loc l);
 static ast_expr *mkbin(dsl_pctx *P, ast_op op, ast_expr *a, ast_expr *b, dsl_loc l);
 static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l);
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l);
+static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char *what);
+#define ONCE(decl, bit, what, loc) ((decl) && once(P, &(decl)->seen, (bit), (loc), (what)))
+#define LAST_FIELD (P->form && P->form->fields.n ? &P->form->fields.v[P->form->fields.n - 1] : NULL)
 }
 
 %define api.pure full
@@ -201,7 +204,7 @@ calendar_head: KW_CALENDAR name opt_label {
 cal_stmts: %empty | cal_stmts cal_stmt | cal_stmts ';' { yyerrok; } ;
 
 cal_stmt: KW_WEEKEND day_names {
-	if (P->cal) { P->cal->weekend = $2; P->cal->has_weekend = 1; }
+	if (ONCE(P->cal, 1, "weekend", @$)) { P->cal->weekend = $2; P->cal->has_weekend = 1; }
 }
 	| KW_HOLIDAY date_spans opt_label {
 	ast_dayset d = {$2, $3, 1, @$};
@@ -248,7 +251,7 @@ dept_stmt: KW_WINDOW name opt_label {
 	ast_window w = {$2, $3};
 	if (P->dept) VEC_PUSH(A, P->dept->windows, w);
 }
-	 | KW_LEVEL name { if (P->dept) P->dept->level = $2; }
+	 | KW_LEVEL name { if (ONCE(P->dept, 1, "level", @$)) P->dept->level = $2; }
 	 | error
 	 ;
 
@@ -267,18 +270,18 @@ material_head: KW_MATERIAL name opt_label {
 
 opt_mat_body: %empty | '{' mat_stmts '}' ;
 mat_stmts: %empty | mat_stmts mat_stmt | mat_stmts ';' { yyerrok; } ;
-mat_stmt: KW_HOLDER name { if (P->mat) P->mat->holder = $2; }
-	| KW_SOURCE source { if (P->mat) P->mat->source_loc = @$; }
-	| KW_ORIGINAL { if (P->mat) P->mat->original = 1; }
-	| KW_COPIES number { if (P->mat) P->mat->copies = $2; }
-	| KW_REUSABLE duration { if (P->mat) P->mat->reusable = $2; }
+mat_stmt: KW_HOLDER name { if (ONCE(P->mat, 1, "holder", @$)) P->mat->holder = $2; }
+	| KW_SOURCE { if (P->mat) P->mat->seen |= 64; } source { if (P->mat) P->mat->source_loc = @$; }
+	| KW_ORIGINAL { if (ONCE(P->mat, 4, "original", @$)) P->mat->original = 1; }
+	| KW_COPIES number { if (ONCE(P->mat, 8, "copies", @$)) P->mat->copies = $2; }
+	| KW_REUSABLE duration { if (ONCE(P->mat, 16, "reusable", @$)) P->mat->reusable = $2; }
 	| error
 	;
 
-source: KW_APPLICANT { if (P->mat) P->mat->source = mkname($1, @1); }
-      | name { if (P->mat) P->mat->source = $1; }
-      | name STRING { if (P->mat) { P->mat->source = $1; P->mat->source_text = $2; } }
-      | name name { if (P->mat) { P->mat->source = $1; P->mat->source_dept = $2; } }
+source: KW_APPLICANT { if (ONCE(P->mat, 2, "source", @$)) P->mat->source = mkname($1, @1); }
+      | name { if (ONCE(P->mat, 2, "source", @$)) P->mat->source = $1; }
+      | name STRING { if (ONCE(P->mat, 2, "source", @$)) { P->mat->source = $1; P->mat->source_text = $2; } }
+      | name name { if (ONCE(P->mat, 2, "source", @$)) { P->mat->source = $1; P->mat->source_dept = $2; } }
       ;
 
 /* ---- forms ---- */
@@ -325,10 +328,10 @@ enum_values: %empty { $$.v = NULL; $$.n = $$.cap = 0; }
 	   ;
 
 field_mods: %empty
-	  | field_mods KW_REQUIRED { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].required = 1; }
-	  | field_mods KW_COMPUTED { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].computed = 1; }
-	  | field_mods KW_MIN number { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].min = $3; }
-	  | field_mods KW_MAX number { if (P->form && P->form->fields.n) P->form->fields.v[P->form->fields.n - 1].max = $3; }
+	  | field_mods KW_REQUIRED { if (ONCE(LAST_FIELD, 1, "required", @$)) LAST_FIELD->required = 1; }
+	  | field_mods KW_COMPUTED { if (ONCE(LAST_FIELD, 2, "computed", @$)) LAST_FIELD->computed = 1; }
+	  | field_mods KW_MIN number { if (ONCE(LAST_FIELD, 4, "min", @$)) LAST_FIELD->min = $3; }
+	  | field_mods KW_MAX number { if (ONCE(LAST_FIELD, 8, "max", @$)) LAST_FIELD->max = $3; }
 	  ;
 
 /* ---- items ---- */
@@ -478,9 +481,9 @@ chain_head: KW_CHAIN name opt_label {
 	  ;
 
 chain_stmts: %empty | chain_stmts chain_stmt | chain_stmts ';' { yyerrok; } ;
-chain_stmt: KW_WINDOW ref { if (P->chain) P->chain->window = $2; }
-	  | KW_FORM name { if (P->chain) P->chain->form = $2; }
-	  | KW_TOTAL_LIMIT duration { if (P->chain) P->chain->total = $2; }
+chain_stmt: KW_WINDOW ref { if (ONCE(P->chain, 1, "window", @$)) P->chain->window = $2; }
+	  | KW_FORM name { if (ONCE(P->chain, 2, "form", @$)) P->chain->form = $2; }
+	  | KW_TOTAL_LIMIT duration { if (ONCE(P->chain, 4, "total_limit", @$)) P->chain->total = $2; }
 	  | stage_head '{' stage_stmts '}' { P->stage = NULL; }
 	  | error
 	  | error '{' skip '}' { yyerrok; }
@@ -643,16 +646,29 @@ static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l)
 	return 1;
 }
 
+/* A setting given twice in one declaration: keep the first, report the
+ * second, as for items. */
+static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char *what)
+{
+	if (*seen & bit) {
+		diag_at(P->c, l, "E113", "remove one of them", "'%s' is given twice", what);
+		return 0;
+	}
+	*seen |= bit;
+	return 1;
+}
+
 static void dsl_yyerror(DSL_YYLTYPE *l, dsl_pctx *P, const char *msg)
 {
 	/* Only reached for stack exhaustion: syntax errors are reported by
 	 * yyreport_syntax_error. */
 	P->syntax_errors++;
+	if (P->item)
+		P->item->syntax_errors = 1; /* reading stops here: no more checks */
 	if (strstr(msg, "exhausted"))
 		diag_at(P->c, *l, "E011",
-			"split the condition into simpler parts",
-			"this is nested too deeply (more than %d levels)",
-			DSL_MAX_DEPTH / 2);
+			"split the condition into simpler parts; the rest of the file is not read",
+			"this is nested too deeply for the rule reader");
 	else
 		diag_at(P->c, *l, "E010", NULL, "%s", msg);
 }

@@ -32,7 +32,11 @@ typedef enum ot_status {
 	OT_ERULES, /* the rule base has errors: see the diagnostics */
 	OT_EIO,    /* a path given by the caller cannot be read */
 	OT_ENOMEM, /* the allocator failed; nothing was leaked */
-	OT_EINVAL  /* a bad argument */
+	OT_EINVAL, /* a bad argument or request */
+	OT_ENOTFOUND, /* no such case, item, step ... */
+	OT_ESTATE, /* not possible in the case's current state */
+	OT_EACTOR, /* the actor may not do this (another department's step) */
+	OT_ESTORE  /* the store failed (disk, corruption, busy for too long) */
 } ot_status;
 
 const char *ot_status_name(ot_status s);
@@ -128,6 +132,46 @@ const char *ot_rules_hash(const ot_rules *r);
 char *ot_rules_describe(const ot_rules *r);
 
 void ot_rules_free(ot_rules *r);
+
+/* ---- the case engine ---- */
+
+/*
+ * An engine runs cases on a rule base and keeps them in a store (an SQLite
+ * file, created and migrated when absent; ":memory:" works).  Every
+ * operation takes a JSON request and returns a JSON response; each happens
+ * in one transaction, fully or not at all.  Requests carry "now" (ISO 8601;
+ * without an offset it is the rule base's local time, UTC+8), so behaviour
+ * is deterministic.  See docs/engine.md for every request and response.
+ */
+typedef struct ot_engine ot_engine;
+
+typedef struct ot_error {
+	ot_status status;
+	char message[512]; /* one line, personal data masked */
+} ot_error;
+
+ot_status ot_engine_open(const char *rules_path, const char *db_path,
+			 ot_engine **out, ot_error *err);
+void ot_engine_close(ot_engine *e);
+/* The current rule version (borrowed). */
+const ot_rules *ot_engine_rules(const ot_engine *e);
+
+/* The operations.  *response receives malloc'd JSON (free() it). */
+ot_status ot_assess(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_submit(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_supplement(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_act(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_suspend(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_resume(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_deliver(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_withdraw(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
+ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
+
+/* The same, by name ("assess", "submit", ...): for the CLI and bindings. */
+ot_status ot_call(ot_engine *e, const char *op, const char *request,
+		  char **response, ot_error *err);
 
 #ifdef __cplusplus
 }

@@ -141,8 +141,8 @@ static int cmd_check(int argc, char **argv)
 			json_t *j = NULL;
 			char *desc = ot_rules_describe(r);
 			j = desc ? json_loads(desc, 0, NULL) : NULL;
-			printf("ok: %zu items in %s%s, rule set %.12s\n",
-			       json_array_size(json_object_get(j, "items")), o.paths[0],
+			size_t n = json_array_size(json_object_get(j, "items"));
+			printf("ok: %zu item%s in %s%s, rule set %.12s\n", n, n == 1 ? "" : "s", o.paths[0],
 			       o.npaths > 1 ? " and more" : "", ot_rules_hash(r));
 			json_decref(j);
 			free(desc);

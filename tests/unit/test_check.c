@@ -255,6 +255,35 @@ static void all_errors_in_one_run(void **state)
 	compiled_free(&c);
 }
 
+static void fixes_from_review(void **state)
+{
+	(void)state;
+	/* a misspelt step after the arrow is that, and nothing else */
+	compiled c = compile_src(ITEM(STEPS2 " flow { s -> tt; t -> end }"));
+	assert_non_null(find_diag(&c, "E107", 19));
+	assert_null(find_diag(&c, "E301", 0));
+	compiled_free(&c);
+	expect_diag("material m \"m\" { holder person; holder company }\n", "E113", 1, 33,
+		    "'holder' is given twice");
+	expect_diag("calendar c { weekend sat sun; weekend sun }\n", "E113", 1, 31,
+		    "'weekend' is given twice");
+	expect_diag("calendar c { weekend saturday }\n", "E111", 1, 22, "did you mean 'sat'?");
+	expect_diag(ITEM(" materials { m when area > 1 }\n steps { s \"s\" by d }"), "E206", 18, 21,
+		    "did you mean 'form.area'?");
+	expect_diag(ITEM(" materials { m when lenght(form.name) > 1 }\n steps { s \"s\" by d }"),
+		    "E204", 18, 21, "did you mean 'len'?");
+	expect_diag("calendar c { holiday 1899-01-01 }\n", "E006", 1, 22, "outside the years");
+	expect_diag(BASE "item i \"x\" { department d; legal_limit 1 workdays\n"
+			 " steps { s \"s\" by d within 1 workday; t \"t\" by d within 1 workday } }\n",
+		    "W401", 14, 28, "more than the legal_limit of 1");
+	expect_diag("material m \"m\" { source shared d }\n", "E112", 1, 18, "in quotes");
+	/* a file in another encoding: one report, not one per character */
+	c = compile_src("department d \"\xd7\xa1\xb7\xbf\"\n# \xb9\xab\xd7\xa1\n");
+	assert_int_equal(ot_diags_count(c.diags), 1);
+	assert_non_null(strstr(ot_diags_get(c.diags, 0)->message, "GBK"));
+	compiled_free(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +301,7 @@ int main(void)
 		cmocka_unit_test(chains),
 		cmocka_unit_test(files_and_use),
 		cmocka_unit_test(all_errors_in_one_run),
+		cmocka_unit_test(fixes_from_review),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

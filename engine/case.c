@@ -1,0 +1,456 @@
+/*
+ * case.c -- a case and the events that change it.
+ *
+ * case_apply() is the only function that changes a case.  An event records
+ * what was decided (the assessment's outcome, the action, the time), never
+ * what could be recomputed differently later, so replaying a case's events
+ * on its own rule version rebuilds it exactly.  Routing is recomputed on
+ * replay: it depends only on the form and the pinned rule version.
+ *
+ * Events (all carry "op" and "at"; see docs/engine.md):
+ *   submit     channel, applicant, form, have, reused, complete, notice
+ *   supplement channel, form, have, reused, complete, notice
+ *   act        step, action (approve|return|deny), actor, reason
+ *   suspend    reason        resume
+ *   deliver    method        withdraw
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+const char *const case_status_names[CS__COUNT] = {
+	"needs_supplement", "in_progress", "returned", "suspended",
+	"approved", "denied", "closed", "withdrawn",
+};
+
+static const m_item *item_of(const ot_case *c)
+{
+	return &c->v->rules->items[c->item];
+}
+
+static int join_slots(const ot_rules *r, const m_item *it)
+{
+	int n = 0;
+	for (uint32_t i = 0; i < it->rules.count; i++) {
+		const m_rule *ru = &r->rules[it->rules.first + i];
+		if (ru->from.count > 1)
+			n += (int)ru->from.count;
+	}
+	return n;
+}
+
+ot_case *case_new(const version *v, int item, const char *id)
+{
+	const ot_rules *r = v->rules;
+	const m_item *it = &r->items[item];
+	ot_case *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	snprintf(c->id, sizeof c->id, "%s", id);
+	c->v = v;
+	c->item = item;
+	c->due = -1;
+	c->returned_step = -1;
+	c->applicant_kind = -1;
+	c->have = calloc(r->n_materials + 1, 1);
+	c->steps = calloc(it->steps.count + 1, sizeof *c->steps);
+	c->arrived = calloc((size_t)join_slots(r, it) + 1, 1);
+	c->form = json_object();
+	c->reused = json_object();
+	if (!c->have || !c->steps || !c->arrived || !c->form || !c->reused) {
+		case_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void case_free(ot_case *c)
+{
+	if (!c)
+		return;
+	free(c->have);
+	free(c->steps);
+	free(c->arrived);
+	json_decref(c->applicant);
+	json_decref(c->form);
+	json_decref(c->reused);
+	json_decref(c->notice);
+	json_decref(c->note);
+	free(c);
+}
+
+/* ---- the clock ---- */
+
+static int32_t limit_of(const m_item *it)
+{
+	return it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
+}
+
+static const m_calendar *calendar_of(const ot_case *c)
+{
+	const m_item *it = item_of(c);
+	return it->calendar >= 0 ? &c->v->rules->calendars[it->calendar] : NULL;
+}
+
+static void activate(ot_case *c, int step, ot_time at, int zone)
+{
+	if (step == STEP_END)
+		return;
+	const m_step *ms = &c->v->rules->steps[item_of(c)->steps.first + (uint32_t)step];
+	const m_calendar *cal = calendar_of(c);
+	case_step *s = &c->steps[step];
+	s->state = STEP_ACTIVE;
+	s->started = at;
+	s->finished = 0;
+	s->due = ms->within >= 0 && cal ? cal_add_workdays(cal, time_day(at, zone), ms->within) : -1;
+}
+
+static void accept(ot_case *c, ot_time at, int zone)
+{
+	const m_calendar *cal = calendar_of(c);
+	int32_t limit = limit_of(item_of(c));
+	c->status = CS_IN_PROGRESS;
+	c->accepted = at;
+	c->due = limit >= 0 && cal ? cal_add_workdays(cal, time_day(at, zone), limit) : -1;
+	activate(c, 0, at, zone);
+}
+
+/* Working days spent paused extend every running limit. */
+static void resume_clock(ot_case *c, ot_time at, int zone)
+{
+	const m_calendar *cal = calendar_of(c);
+	if (!cal)
+		return;
+	int32_t spent = cal_workdays_between(cal, time_day(c->paused_since, zone),
+					     time_day(at, zone));
+	if (spent > 0) {
+		if (c->due >= 0)
+			c->due = cal_add_workdays(cal, c->due, spent);
+		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
+			if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0)
+				c->steps[i].due = cal_add_workdays(cal, c->steps[i].due, spent);
+	}
+	c->paused_since = 0;
+	c->status = CS_IN_PROGRESS;
+}
+
+/* ---- routing ---- */
+
+static int slot_of(const ot_rules *r, const m_item *it, uint32_t rule)
+{
+	int n = 0;
+	for (uint32_t i = it->rules.first; i < rule; i++)
+		if (r->rules[i].from.count > 1)
+			n += (int)r->rules[i].from.count;
+	return n;
+}
+
+/* Step `step` finished through `rule`: arrive at a join, or start the
+ * targets. */
+static void fire(ot_case *c, uint32_t rule, int step, ot_time at, int zone, int dry)
+{
+	const ot_rules *r = c->v->rules;
+	const m_rule *ru = &r->rules[rule];
+	if (ru->from.count > 1) {
+		uint8_t *slot = c->arrived + slot_of(r, item_of(c), rule);
+		for (uint32_t j = 0; j < ru->from.count; j++)
+			if (r->ints[ru->from.first + j] == step)
+				slot[j] = 1;
+		for (uint32_t j = 0; j < ru->from.count; j++)
+			if (!slot[j])
+				return;
+		memset(slot, 0, ru->from.count);
+	}
+	for (uint32_t j = 0; j < ru->to.count; j++) {
+		int t = r->ints[ru->to.first + j];
+		if (t == STEP_END)
+			continue;
+		if (dry)
+			c->steps[t].state = STEP_ACTIVE;
+		else
+			activate(c, t, at, zone);
+	}
+}
+
+/* The exits a step takes: all unconditional ones, or the first `when`
+ * that holds, or the `otherwise`. */
+static int route(ot_case *c, int step, ot_time at, int zone, int dry)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	const m_step *ms = &r->steps[it->steps.first + (uint32_t)step];
+	ev_value values[256], stack[64];
+	json_t *errors = json_array();
+	if (it->form >= 0)
+		form_values(r, it->form, c->form, values, errors);
+	json_decref(errors);
+	int chosen = -1;
+	for (uint32_t e = 0; e < ms->exits.count; e++) {
+		uint32_t rule = (uint32_t)r->ints[ms->exits.first + e];
+		const m_rule *ru = &r->rules[rule];
+		if (ru->guard == G_ALWAYS) {
+			fire(c, rule, step, at, zone, dry);
+			continue;
+		}
+		if (chosen >= 0)
+			continue;
+		if (ru->guard == G_OTHERWISE) {
+			if (e == ms->exits.count - 1 || chosen < 0)
+				chosen = -2 - (int)rule; /* remember, keep looking for a when */
+			continue;
+		}
+		const char *why = NULL;
+		int holds = r->exprs[ru->cond].depth <= (int)OT_COUNTOF(stack) &&
+			    eval_cond(r, &r->exprs[ru->cond], it->form >= 0 ? values : NULL,
+				      c->applicant_kind, stack, &why) == 1;
+		if (holds)
+			chosen = (int)rule;
+	}
+	if (chosen >= 0)
+		fire(c, (uint32_t)chosen, step, at, zone, dry);
+	else if (chosen <= -2)
+		fire(c, (uint32_t)(-2 - chosen), step, at, zone, dry);
+	int active = 0;
+	for (uint32_t i = 0; i < it->steps.count; i++)
+		active += c->steps[i].state == STEP_ACTIVE;
+	return active;
+}
+
+int case_active_after(const ot_case *c, int step)
+{
+	/* a scratch copy of the routing state */
+	const m_item *it = item_of(c);
+	ot_case tmp = *c;
+	tmp.steps = malloc((it->steps.count + 1) * sizeof *tmp.steps);
+	size_t slots = (size_t)join_slots(c->v->rules, it) + 1;
+	tmp.arrived = malloc(slots);
+	if (!tmp.steps || !tmp.arrived) {
+		free(tmp.steps);
+		free(tmp.arrived);
+		return 1; /* cannot tell: assume the flow goes on */
+	}
+	memcpy(tmp.steps, c->steps, (it->steps.count + 1) * sizeof *tmp.steps);
+	memcpy(tmp.arrived, c->arrived, slots);
+	tmp.steps[step].state = STEP_DONE;
+	int active = route(&tmp, step, 0, 0, 1);
+	int waiting = 0;
+	for (size_t i = 0; i + 1 < slots; i++)
+		waiting |= tmp.arrived[i];
+	free(tmp.steps);
+	free(tmp.arrived);
+	return active + waiting;
+}
+
+/* ---- applying events ---- */
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static void set_json(json_t **slot, json_t *value)
+{
+	json_decref(*slot);
+	*slot = json_incref(value);
+}
+
+static void take_materials(ot_case *c, json_t *ev)
+{
+	const ot_rules *r = c->v->rules;
+	const char *key;
+	json_t *v;
+	memset(c->have, 0, r->n_materials);
+	json_object_foreach(json_object_get(ev, "have"), key, v) {
+		int m = strmap_get(&r->by_material, key, strlen(key));
+		const char *how = json_string_value(v);
+		if (m < 0 || !how)
+			continue;
+		c->have[m] = strcmp(how, "shared") == 0 ? HAVE_SHARED
+			   : strcmp(how, "reused") == 0 ? HAVE_REUSED : HAVE_PROVIDED;
+	}
+	if (json_object_get(ev, "reused"))
+		set_json(&c->reused, json_object_get(ev, "reused"));
+	set_json(&c->notice, json_object_get(ev, "notice"));
+	if (json_is_object(json_object_get(ev, "form")))
+		set_json(&c->form, json_object_get(ev, "form"));
+	const char *channel = str(ev, "channel");
+	if (channel && strcmp(channel, "hall") == 0)
+		c->trips++;
+}
+
+static int step_index(const ot_case *c, const char *name)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	for (uint32_t i = 0; name && i < it->steps.count; i++)
+		if (strcmp(r->steps[it->steps.first + i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_error *err)
+{
+	int step = step_index(c, str(ev, "step"));
+	const char *action = str(ev, "action");
+	if (step < 0 || !action || c->status != CS_IN_PROGRESS ||
+	    c->steps[step].state != STEP_ACTIVE)
+		return fail(err, OT_ESTORE, "case %s: event %d does not fit the case", c->id,
+			    c->events + 1);
+	if (json_object_get(ev, "reason"))
+		set_json(&c->note, json_object_get(ev, "reason"));
+	if (strcmp(action, "approve") == 0) {
+		const m_step *ms = &c->v->rules->steps[item_of(c)->steps.first + (uint32_t)step];
+		c->steps[step].state = STEP_DONE;
+		c->steps[step].finished = at;
+		c->trips += ms->in_person;
+		if (route(c, step, at, zone, 0) == 0) {
+			c->status = CS_APPROVED;
+			c->decided = at;
+		}
+	} else if (strcmp(action, "return") == 0) {
+		c->status = CS_RETURNED;
+		c->paused_since = at;
+		c->returned_step = step;
+	} else if (strcmp(action, "deny") == 0) {
+		c->status = CS_DENIED;
+		c->decided = at;
+		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
+			if (c->steps[i].state == STEP_ACTIVE)
+				c->steps[i].state = STEP_IDLE;
+	} else
+		return fail(err, OT_ESTORE, "case %s: unknown action in event %d", c->id,
+			    c->events + 1);
+	return OT_OK;
+}
+
+ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
+{
+	const char *op = str(ev, "op");
+	ot_time at;
+	if (!op || !str(ev, "at") || !time_parse(str(ev, "at"), zone, &at))
+		return fail(err, OT_ESTORE, "case %s: event %d is malformed", c->id, c->events + 1);
+	ot_status st = OT_OK;
+	int complete = json_is_true(json_object_get(ev, "complete"));
+	if (strcmp(op, "submit") == 0) {
+		set_json(&c->applicant, json_object_get(ev, "applicant"));
+		const char *kind = str(c->applicant, "kind");
+		c->applicant_kind = !kind ? -1 : strcmp(kind, "company") == 0 ? EV_COMPANY : EV_PERSON;
+		take_materials(c, ev);
+		c->submitted = at;
+		if (complete)
+			accept(c, at, zone);
+		else
+			c->status = CS_NEEDS_SUPPLEMENT;
+	} else if (strcmp(op, "supplement") == 0) {
+		take_materials(c, ev);
+		if (complete && c->status == CS_NEEDS_SUPPLEMENT)
+			accept(c, at, zone);
+		else if (complete && c->status == CS_RETURNED) {
+			resume_clock(c, at, zone);
+			c->returned_step = -1;
+		}
+	} else if (strcmp(op, "act") == 0) {
+		st = apply_act(c, ev, at, zone, err);
+	} else if (strcmp(op, "suspend") == 0) {
+		c->status = CS_SUSPENDED;
+		c->paused_since = at;
+		set_json(&c->note, json_object_get(ev, "reason"));
+	} else if (strcmp(op, "resume") == 0) {
+		resume_clock(c, at, zone);
+	} else if (strcmp(op, "deliver") == 0) {
+		const char *method = str(ev, "method");
+		c->status = CS_CLOSED;
+		c->closed = at;
+		c->delivered = !method ? "window" : strcmp(method, "post") == 0 ? "post"
+			     : strcmp(method, "electronic") == 0 ? "electronic" : "window";
+		c->trips += strcmp(c->delivered, "window") == 0;
+	} else if (strcmp(op, "withdraw") == 0) {
+		c->status = CS_WITHDRAWN;
+		c->closed = at;
+	} else
+		st = fail(err, OT_ESTORE, "case %s: unknown event '%s'", c->id, op);
+	if (st == OT_OK)
+		c->events++;
+	return st;
+}
+
+/* ---- as JSON ---- */
+
+static json_t *time_or_null(ot_time t, int zone)
+{
+	char buf[32];
+	if (!t)
+		return json_null();
+	time_format(t, zone, buf);
+	return json_string(buf);
+}
+
+static json_t *day_or_null(int32_t day)
+{
+	char buf[11];
+	if (day < 0)
+		return json_null();
+	day_format(day, buf);
+	return json_string(buf);
+}
+
+static json_t *steps_json(const ot_case *c, int zone, int current_only)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	static const char *const states[] = {"waiting", "active", "done"};
+	json_t *a = json_array();
+	for (uint32_t i = 0; i < it->steps.count; i++) {
+		const case_step *s = &c->steps[i];
+		if (current_only && s->state != STEP_ACTIVE)
+			continue;
+		const m_step *ms = &r->steps[it->steps.first + i];
+		json_t *o = json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o}", "step", ms->name,
+				      "label", ms->label, "department", r->departments[ms->dept].name,
+				      "started_at", time_or_null(s->started, zone), "due",
+				      day_or_null(s->due), "window",
+				      ms->window >= 0 ? json_string(r->windows[ms->window].name)
+						      : json_null());
+		if (!current_only) {
+			json_object_set_new(o, "state", json_string(states[s->state]));
+			json_object_set_new(o, "finished_at", time_or_null(s->finished, zone));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *case_json(const ot_case *c, int zone)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	static const char *const how[] = {NULL, "provided", "shared", "reused"};
+	json_t *mats = json_object();
+	for (uint32_t m = 0; m < r->n_materials; m++)
+		if (c->have[m])
+			json_object_set_new(mats, r->materials[m].name, json_string(how[c->have[m]]));
+	json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:O?, s:O, s:o, s:O, s:o}",
+			      "id", c->id, "item", it->name, "item_label", it->label,
+			      "rules", r->hash, "status", case_status_names[c->status],
+			      "applicant", c->applicant, "form", c->form, "materials", mats,
+			      "reused", c->reused, "current", steps_json(c, zone, 1));
+	json_object_set_new(o, "steps", steps_json(c, zone, 0));
+	json_object_set_new(o, "submitted_at", time_or_null(c->submitted, zone));
+	json_object_set_new(o, "accepted_at", time_or_null(c->accepted, zone));
+	json_object_set_new(o, "decided_at", time_or_null(c->decided, zone));
+	json_object_set_new(o, "closed_at", time_or_null(c->closed, zone));
+	json_object_set_new(o, "due", day_or_null(c->due));
+	json_object_set_new(o, "trips", json_integer(c->trips));
+	json_object_set_new(o, "max_trips", json_integer(c->v->max_trips[c->item]));
+	json_object_set_new(o, "notice", c->notice ? json_incref(c->notice) : json_null());
+	json_object_set_new(o, "note", c->note ? json_incref(c->note) : json_null());
+	json_object_set_new(o, "paused_since", time_or_null(c->paused_since, zone));
+	json_object_set_new(o, "delivered", c->delivered ? json_string(c->delivered) : json_null());
+	json_object_set_new(o, "returned_step",
+			    c->returned_step >= 0
+				    ? json_string(r->steps[it->steps.first + (uint32_t)c->returned_step].name)
+				    : json_null());
+	json_object_set_new(o, "events", json_integer(c->events));
+	return o;
+}

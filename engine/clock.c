@@ -1,0 +1,109 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+#include "model.h"
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+int day_parse(const char *s, int32_t *day)
+{
+	int y, m, d;
+	if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' || !digits(s, 4, &y) ||
+	    !digits(s + 5, 2, &m) || !digits(s + 8, 2, &d) || !cal_valid_date(y, m, d))
+		return 0;
+	*day = cal_days_from_civil(y, m, d);
+	return 1;
+}
+
+void day_format(int32_t day, char out[11])
+{
+	int y, m, d;
+	cal_civil_from_days(day, &y, &m, &d);
+	snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
+}
+
+int time_parse(const char *s, int zone, ot_time *out)
+{
+	char date[11];
+	int32_t day;
+	int hh = 0, mm = 0, ss = 0;
+	size_t n = strlen(s);
+	if (n < 10)
+		return 0;
+	memcpy(date, s, 10);
+	date[10] = 0;
+	if (!day_parse(date, &day))
+		return 0;
+	const char *p = s + 10;
+	if (*p == 'T' || *p == ' ') {
+		if (!digits(p + 1, 2, &hh) || p[3] != ':' || !digits(p + 4, 2, &mm))
+			return 0;
+		p += 6;
+		if (*p == ':') {
+			if (!digits(p + 1, 2, &ss))
+				return 0;
+			p += 3;
+			if (*p == '.') /* fractions of a second are dropped */
+				for (p++; *p >= '0' && *p <= '9'; p++)
+					;
+		}
+		if (hh > 23 || mm > 59 || ss > 60)
+			return 0;
+	}
+	if (*p == 'Z') {
+		zone = 0;
+		p++;
+	} else if (*p == '+' || *p == '-') {
+		int zh, zm = 0;
+		if (!digits(p + 1, 2, &zh))
+			return 0;
+		const char *q = p + 3;
+		if (*q == ':')
+			q++;
+		if (*q && !digits(q, 2, &zm))
+			return 0;
+		if (*q)
+			q += 2;
+		if (zh > 14 || zm > 59)
+			return 0;
+		zone = (zh * 60 + zm) * (*p == '-' ? -1 : 1);
+		p = q;
+	}
+	if (*p)
+		return 0;
+	*out = (ot_time)day * 86400 + hh * 3600 + mm * 60 + ss - (ot_time)zone * 60;
+	return 1;
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	return a / b - (a % b != 0 && (a < 0) != (b < 0));
+}
+
+int32_t time_day(ot_time t, int zone)
+{
+	return (int32_t)floor_div(t + (ot_time)zone * 60, 86400);
+}
+
+void time_format(ot_time t, int zone, char out[32])
+{
+	ot_time local = t + (ot_time)zone * 60;
+	int32_t day = (int32_t)floor_div(local, 86400);
+	int64_t sec = local - (int64_t)day * 86400;
+	char d[11];
+	day_format(day, d);
+	int z = zone < 0 ? -zone : zone;
+	snprintf(out, 32, "%sT%02d:%02d:%02d%c%02d:%02d", d, (int)(sec / 3600),
+		 (int)(sec / 60 % 60), (int)(sec % 60), zone < 0 ? '-' : '+', z / 60, z % 60);
+}

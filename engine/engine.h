@@ -1,0 +1,179 @@
+/*
+ * engine.h -- the case engine's internals: the engine handle, a case in
+ * memory, assessment, events, the store.
+ *
+ * How an operation runs (api.c):
+ *   1. parse the request; open a write transaction (BEGIN IMMEDIATE);
+ *   2. load the case and the rule version it is pinned to;
+ *   3. decide: validate the request against the case and the rules, and
+ *      write down the outcome as an event (op, time, actor, payload);
+ *   4. apply the event to the case (case.c) -- the only code that changes a
+ *      case, so replaying a case's events rebuilds it exactly;
+ *   5. store the event and the case snapshot; commit.
+ * Any failure rolls back: an operation happens fully or not at all.
+ *
+ * Ownership: the engine owns its rule versions, its database handle and
+ * prepared statements.  A case owns its json_t members (one reference
+ * each) and its arrays (malloc); case_free releases them.
+ */
+#ifndef OT_ENGINE_H
+#define OT_ENGINE_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+
+#include "clock.h"
+#include "eval.h"
+#include "onetrip.h"
+
+/* ---- errors ---- */
+
+/* Sets err (if any) and returns status. */
+ot_status fail(ot_error *err, ot_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+/* ---- rule versions ---- */
+
+typedef struct version {
+	ot_rules *rules;
+	int *max_trips; /* per item, computed once */
+} version;
+
+#define MAX_VERSIONS 16
+
+struct ot_engine {
+	ot_rules *current;         /* compiled from rules_path at open */
+	version versions[MAX_VERSIONS]; /* [0] is current; others loaded on demand */
+	int nversions;
+	sqlite3 *db;
+	sqlite3_stmt *stmt[16];
+	int zone;                  /* minutes east of UTC */
+};
+
+/* The version with this hash: current, cached, or compiled from the store. */
+const version *engine_version(ot_engine *e, const char *hash, ot_error *err);
+
+/* ---- cases ---- */
+
+typedef enum case_status {
+	CS_NEEDS_SUPPLEMENT, CS_IN_PROGRESS, CS_RETURNED, CS_SUSPENDED,
+	CS_APPROVED, CS_DENIED, CS_CLOSED, CS_WITHDRAWN, CS__COUNT
+} case_status;
+
+extern const char *const case_status_names[CS__COUNT];
+
+enum { STEP_IDLE, STEP_ACTIVE, STEP_DONE };
+
+typedef struct case_step {
+	uint8_t state;
+	ot_time started, finished;
+	int32_t due; /* day; -1: no limit */
+} case_step;
+
+/* How the case has each material of the rule base: */
+enum { HAVE_NONE, HAVE_PROVIDED, HAVE_SHARED, HAVE_REUSED };
+
+typedef struct ot_case {
+	char id[32];
+	const version *v;
+	int item;
+	case_status status;
+	json_t *applicant; /* {"kind", "id", "name"} */
+	int applicant_kind;  /* EV_PERSON / EV_COMPANY */
+	json_t *form;        /* the form as the applicant gave it */
+	uint8_t *have;       /* per material of the rule base */
+	json_t *reused;      /* material -> case it was reused from */
+	ot_time submitted, accepted, decided, closed;
+	int32_t due;         /* the item's due day; -1 until accepted */
+	case_step *steps;    /* the item's steps */
+	uint8_t *arrived;    /* join arrivals, per rule per source */
+	ot_time paused_since;
+	int returned_step;   /* CS_RETURNED: the step that returned it */
+	int trips;
+	const char *delivered; /* method, once closed */
+	json_t *notice;      /* the latest one-time notice */
+	json_t *note;        /* reason of the last deny/return/suspend */
+	int events;          /* events applied so far */
+} ot_case;
+
+ot_case *case_new(const version *v, int item, const char *id);
+void case_free(ot_case *c);
+
+/* Applies one event (see case.c for the ops and payloads).  Returns OT_OK,
+ * or an error if the event does not fit the case (a corrupt store). */
+ot_status case_apply(ot_case *c, json_t *event, int zone, ot_error *err);
+
+/* The case as JSON (what `show` returns and the store keeps). */
+json_t *case_json(const ot_case *c, int zone);
+
+/* Steps that would be active after `step` is approved, without changing
+ * the case: used to refuse approving the last step while deferred
+ * materials are outstanding.  Returns the number of active steps left. */
+int case_active_after(const ot_case *c, int step);
+
+/* ---- assessment ---- */
+
+typedef struct assessment {
+	json_t *json;      /* the full answer: required, missing, ... */
+	int complete;      /* nothing blocking: no missing material, no form error */
+	int deferred;      /* deferrable materials still missing */
+	int form_errors;
+} assessment;
+
+/* Looks up the applicant's material library: a valid entry for `material`
+ * at `now`; returns the case id it came from, or NULL. */
+typedef const char *(*library_fn)(void *ud, const char *applicant,
+				  const char *material, ot_time now);
+
+/* Assesses an application: form checks, which materials are required and
+ * why, which are provided, shared, reused or missing.  `have` (per
+ * material of the rule base) is filled in.  Returns OT_EINVAL with err set
+ * when the request itself is malformed (unknown material, ...). */
+ot_status assess(const version *v, int item, int applicant_kind,
+		 const char *applicant_id, json_t *form, json_t *provided,
+		 uint8_t *have, library_fn lib, void *lib_ud, ot_time now,
+		 int zone, assessment *out, ot_error *err);
+
+/* Reads the item's form into values (the form's field order).  Returns the
+ * number of errors appended to `errors` ([{field, message}]). */
+int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
+		json_t *errors);
+
+/* The most in-person visits any case of the item can need. */
+int item_max_trips(const ot_rules *r, int item);
+
+/* ---- store ---- */
+
+ot_status store_open(ot_engine *e, const char *path, ot_error *err);
+void store_close(ot_engine *e);
+ot_status store_begin(ot_engine *e, ot_error *err);
+ot_status store_commit(ot_engine *e, ot_error *err);
+void store_rollback(ot_engine *e);
+ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err);
+/* The sources of a stored version (malloc'd), or NULL. */
+char *store_get_version(ot_engine *e, const char *hash);
+ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
+ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, int is_new,
+		     ot_error *err);
+/* Loads a case by id (rebuilt from its snapshot).  OT_ENOTFOUND if none. */
+ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err);
+/* The case's events in order (a new reference). */
+json_t *store_events(ot_engine *e, const char *id);
+ot_status store_library_add(ot_engine *e, const char *applicant,
+			    const char *material, const char *case_id,
+			    ot_time from, ot_time until, ot_error *err);
+const char *store_library_find(void *e, const char *applicant,
+			       const char *material, ot_time now);
+/* Case ids matching the filter (a new reference: array of strings). */
+json_t *store_list(ot_engine *e, const char *status, const char *item,
+		   const char *department, const char *applicant);
+
+/* ---- rebuilding ---- */
+
+/* Replays the events of a case from nothing; for audits and tests. */
+ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err);
+
+#endif
