@@ -62,6 +62,8 @@ ot_case *case_new(const version *v, int item, const char *id)
 		case_free(c);
 		return NULL;
 	}
+	for (uint32_t i = 0; i < it->steps.count; i++)
+		c->steps[i].due = -1;
 	return c;
 }
 
@@ -379,20 +381,20 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 
 static json_t *time_or_null(ot_time t, int zone)
 {
-	char buf[32];
+	char text[32];
 	if (!t)
 		return json_null();
-	time_format(t, zone, buf);
-	return json_string(buf);
+	time_format(t, zone, text);
+	return json_string(text);
 }
 
 static json_t *day_or_null(int32_t day)
 {
-	char buf[11];
+	char text[11];
 	if (day < 0)
 		return json_null();
-	day_format(day, buf);
-	return json_string(buf);
+	day_format(day, text);
+	return json_string(text);
 }
 
 static json_t *steps_json(const ot_case *c, int zone, int current_only)

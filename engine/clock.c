@@ -1,4 +1,3 @@
-#include <stdio.h>
 #include <string.h>
 
 #include "clock.h"
@@ -26,11 +25,24 @@ int day_parse(const char *s, int32_t *day)
 	return 1;
 }
 
+static void put2(char *p, int v)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
 void day_format(int32_t day, char out[11])
 {
 	int y, m, d;
 	cal_civil_from_days(day, &y, &m, &d);
-	snprintf(out, 11, "%04d-%02d-%02d", y % 10000, m, d);
+	y = y < 0 ? 0 : y % 10000;
+	put2(out, y / 100);
+	put2(out + 2, y % 100);
+	out[4] = '-';
+	put2(out + 5, m);
+	out[7] = '-';
+	put2(out + 8, d);
+	out[10] = 0;
 }
 
 int time_parse(const char *s, int zone, ot_time *out)
@@ -101,9 +113,17 @@ void time_format(ot_time t, int zone, char out[32])
 	ot_time local = t + (ot_time)zone * 60;
 	int32_t day = (int32_t)floor_div(local, 86400);
 	int64_t sec = local - (int64_t)day * 86400;
-	char d[11];
-	day_format(day, d);
 	int z = zone < 0 ? -zone : zone;
-	snprintf(out, 32, "%sT%02d:%02d:%02d%c%02d:%02d", d, (int)(sec / 3600),
-		 (int)(sec / 60 % 60), (int)(sec % 60), zone < 0 ? '-' : '+', z / 60, z % 60);
+	day_format(day, out);
+	out[10] = 'T';
+	put2(out + 11, (int)(sec / 3600));
+	out[13] = ':';
+	put2(out + 14, (int)(sec / 60 % 60));
+	out[16] = ':';
+	put2(out + 17, (int)(sec % 60));
+	out[19] = zone < 0 ? '-' : '+';
+	put2(out + 20, z / 60 % 100);
+	out[22] = ':';
+	put2(out + 23, z % 60);
+	out[25] = 0;
 }

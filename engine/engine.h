@@ -51,6 +51,7 @@ struct ot_engine {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[16];
 	int zone;                  /* minutes east of UTC */
+	char lib_found[32];        /* store_library_find's answer */
 };
 
 /* The version with this hash: current, cached, or compiled from the store. */

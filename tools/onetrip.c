@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "onetrip.h"
@@ -22,6 +24,16 @@ static const char usage_main[] =
 	"  check PATH...      check rule files (directories: every *.rules inside)\n"
 	"  info PATH...       a one-screen summary of a rule base\n"
 	"  describe PATH...   the compiled rule base as JSON\n"
+	"\n"
+	"case operations (JSON request from FILE, inline, or stdin; JSON answer):\n"
+	"  assess     what an application needs, without storing anything\n"
+	"  submit     create a case            supplement  add materials, fix the form\n"
+	"  act        approve, return or deny a step\n"
+	"  suspend    stop the clock           resume      start it again\n"
+	"  deliver    hand over the result     withdraw    the applicant withdraws\n"
+	"  show CASE  a case with its history  list        cases by status, item, ...\n"
+	"  overdue    cases and steps past their due date\n"
+	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
 	"\n"
 	"  onetrip COMMAND --help   shows the options of a command\n"
 	"  onetrip --version        prints the version\n";
@@ -273,6 +285,129 @@ static int cmd_describe(int argc, char **argv, int summary)
 	return rc;
 }
 
+/* ---- case operations ---- */
+
+static const char *const case_ops[] = {"assess", "submit", "supplement", "act", "suspend",
+				       "resume", "deliver", "withdraw", "show", "list",
+				       "overdue"};
+
+static char *read_all(FILE *f)
+{
+	size_t cap = 4096, n = 0;
+	char *p = malloc(cap);
+	for (size_t got; p && (got = fread(p + n, 1, cap - n - 1, f)) > 0;) {
+		n += got;
+		if (n + 1 == cap) {
+			char *q = realloc(p, cap *= 2);
+			if (!q) {
+				free(p);
+				return NULL;
+			}
+			p = q;
+		}
+	}
+	if (p)
+		p[n] = 0;
+	return p;
+}
+
+/* The request: inline JSON, a file, "-" or nothing for stdin, or for the
+ * operations on one case, a bare case id. */
+static char *request_text(const char *arg)
+{
+	struct stat st;
+	if (arg && arg[0] == '{')
+		return strdup(arg);
+	if (arg && strcmp(arg, "-") && stat(arg, &st) == 0) {
+		FILE *f = fopen(arg, "rb");
+		char *t = f ? read_all(f) : NULL;
+		if (f)
+			fclose(f);
+		return t;
+	}
+	if (arg && strcmp(arg, "-")) {
+		json_t *j = json_pack("{s:s}", "case", arg);
+		char *t = json_dumps(j, 0);
+		json_decref(j);
+		return t;
+	}
+	return isatty(STDIN_FILENO) ? strdup("{}") : read_all(stdin);
+}
+
+/* Puts "now" into the request when it has none: --now, or the clock. */
+static char *with_now(const char *text, const char *now)
+{
+	json_t *j = json_loads(text, 0, NULL);
+	if (!json_is_object(j) || json_object_get(j, "now")) {
+		json_decref(j);
+		return strdup(text);
+	}
+	char clock[32];
+	if (!now) {
+		time_t t = time(NULL) + 8 * 3600; /* the rule base's zone, UTC+8 */
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(clock, sizeof clock, "%Y-%m-%dT%H:%M:%S+08:00", &tm);
+		now = clock;
+	}
+	json_object_set_new(j, "now", json_string(now));
+	char *out = json_dumps(j, 0);
+	json_decref(j);
+	return out;
+}
+
+static int cmd_case(const char *op, int argc, char **argv)
+{
+	const char *db = "var/onetrip.db", *rules = "rules", *now = NULL, *arg = NULL;
+	for (int i = 0; i < argc; i++) {
+		if (is_help(argv[i])) {
+			printf("usage: onetrip %s [--db PATH] [--rules PATH] [--now TIME] [REQUEST]\n"
+			       "REQUEST is inline JSON, a file, - (stdin) or a case id; see "
+			       "docs/engine.md for its fields.\n", op);
+			return 0;
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			db = argv[++i];
+		else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
+			rules = argv[++i];
+		else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
+			now = argv[++i];
+		else if (argv[i][0] == '-' && argv[i][1]) {
+			fprintf(stderr, "onetrip %s: unknown option '%s'\n", op, argv[i]);
+			return 2;
+		} else
+			arg = argv[i];
+	}
+	if (strcmp(db, ":memory:") && strchr(db, '/')) {
+		char dir[4096];
+		snprintf(dir, sizeof dir, "%s", db);
+		*strrchr(dir, '/') = 0;
+		mkdir(dir, 0777); /* var/ on first use */
+	}
+	char *text = request_text(arg);
+	char *request = text ? with_now(text, now) : NULL;
+	free(text);
+	if (!request) {
+		fprintf(stderr, "onetrip %s: cannot read the request\n", op);
+		return 2;
+	}
+	ot_engine *e = NULL;
+	ot_error err = {OT_OK, ""};
+	char *response = NULL;
+	int rc = 0;
+	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
+		fprintf(stderr, "onetrip %s: %s\n", op, err.message);
+		rc = 2;
+	} else if (ot_call(e, op, request, &response, &err) != OT_OK) {
+		fprintf(stderr, "onetrip %s: %s\n", op, err.message);
+		rc = err.status == OT_ESTORE || err.status == OT_ENOMEM ? 3 : 1;
+	} else
+		puts(response);
+	free(response);
+	free(request);
+	ot_engine_close(e);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -294,6 +429,9 @@ int main(int argc, char **argv)
 		return cmd_describe(argc - 2, argv + 2, 1);
 	if (strcmp(cmd, "describe") == 0)
 		return cmd_describe(argc - 2, argv + 2, 0);
+	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
+		if (strcmp(cmd, case_ops[i]) == 0)
+			return cmd_case(cmd, argc - 2, argv + 2);
 	fprintf(stderr, "onetrip: unknown command '%s'\n\n%s", cmd, usage_main);
 	return 2;
 }

@@ -1,0 +1,826 @@
+/*
+ * api.c -- the operations intake systems call.
+ *
+ * Each operation parses its JSON request, then runs in one transaction:
+ * load the case, decide, record the decision as an event, apply it, save.
+ * Anything refused (a bad request, a wrong state, another department's
+ * step) rolls back and leaves the store as it was.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "idcheck.h"
+
+/* ---- engine and rule versions ---- */
+
+static int version_init(version *v, ot_rules *r)
+{
+	v->rules = r;
+	v->max_trips = calloc(r->n_items + 1, sizeof *v->max_trips);
+	if (!v->max_trips)
+		return 0;
+	for (uint32_t i = 0; i < r->n_items; i++)
+		v->max_trips[i] = item_max_trips(r, (int)i);
+	return 1;
+}
+
+static void version_free(version *v)
+{
+	ot_rules_free(v->rules);
+	free(v->max_trips);
+	memset(v, 0, sizeof *v);
+}
+
+const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
+{
+	for (int i = 0; i < e->nversions; i++)
+		if (strcmp(ot_rules_hash(e->versions[i].rules), hash) == 0)
+			return &e->versions[i];
+	char *sources = store_get_version(e, hash);
+	if (!sources) {
+		fail(err, OT_ESTORE, "rule version %.12s is not in the store", hash);
+		return NULL;
+	}
+	ot_rules *r = NULL;
+	ot_diags *d = NULL;
+	ot_status s = ot_rules_compile_sources(sources, NULL, &r, &d);
+	free(sources);
+	ot_diags_free(d);
+	if (s != OT_OK || strcmp(ot_rules_hash(r), hash) != 0) {
+		ot_rules_free(r);
+		fail(err, OT_ESTORE, "rule version %.12s in the store does not compile back to itself", hash);
+		return NULL;
+	}
+	/* keep [0], the current version; recycle the oldest other slot */
+	int slot = e->nversions < MAX_VERSIONS ? e->nversions++ : 1 + (int)(e->nversions % (MAX_VERSIONS - 1));
+	if (e->versions[slot].rules)
+		version_free(&e->versions[slot]);
+	if (!version_init(&e->versions[slot], r)) {
+		ot_rules_free(r);
+		fail(err, OT_ENOMEM, "out of memory loading rule version %.12s", hash);
+		return NULL;
+	}
+	return &e->versions[slot];
+}
+
+ot_status ot_engine_open(const char *rules_path, const char *db_path,
+			 ot_engine **out, ot_error *err)
+{
+	*out = NULL;
+	if (!rules_path || !db_path)
+		return fail(err, OT_EINVAL, "ot_engine_open needs a rules path and a store path");
+	ot_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return fail(err, OT_ENOMEM, "out of memory");
+	e->zone = OT_ZONE_DEFAULT;
+	ot_rules *r = NULL;
+	ot_diags *d = NULL;
+	ot_status s = ot_rules_compile(&rules_path, 1, NULL, &r, &d);
+	if (s != OT_OK) {
+		fail(err, s == OT_ERULES ? OT_ERULES : s,
+		     s == OT_ERULES ? "the rule base %s has %zu errors: run `onetrip check %s`"
+				    : "cannot load the rule base %s (%zu errors): run `onetrip check %s`",
+		     rules_path, ot_diags_errors(d), rules_path);
+		ot_diags_free(d);
+		free(e);
+		return s;
+	}
+	ot_diags_free(d);
+	e->current = r;
+	if (!version_init(&e->versions[0], r)) {
+		ot_rules_free(r);
+		free(e);
+		return fail(err, OT_ENOMEM, "out of memory");
+	}
+	e->nversions = 1;
+	if ((s = store_open(e, db_path, err)) == OT_OK && (s = store_begin(e, err)) == OT_OK) {
+		s = store_put_version(e, r, err);
+		s = s == OT_OK ? store_commit(e, err) : (store_rollback(e), s);
+	}
+	if (s != OT_OK) {
+		ot_engine_close(e);
+		return s;
+	}
+	*out = e;
+	return OT_OK;
+}
+
+void ot_engine_close(ot_engine *e)
+{
+	if (!e)
+		return;
+	if (e->db)
+		store_close(e);
+	for (int i = 0; i < e->nversions; i++)
+		version_free(&e->versions[i]);
+	free(e);
+}
+
+const ot_rules *ot_engine_rules(const ot_engine *e)
+{
+	return e ? e->current : NULL;
+}
+
+/* ---- requests ---- */
+
+typedef struct req {
+	const char *op;
+	json_t *j;
+	ot_time now;
+} req;
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static ot_status parse(const char *op, const char *text, int need_now, int zone,
+		       req *r, ot_error *err)
+{
+	json_error_t je;
+	r->op = op;
+	r->now = 0;
+	r->j = json_loads(text ? text : "", 0, &je);
+	if (!r->j)
+		return fail(err, OT_EINVAL, "%s: the request is not JSON: %s (line %d, column %d)",
+			    op, je.text, je.line, je.column);
+	if (!json_is_object(r->j)) {
+		json_decref(r->j);
+		r->j = NULL;
+		return fail(err, OT_EINVAL, "%s: the request must be a JSON object", op);
+	}
+	const char *now = str(r->j, "now");
+	if (need_now && !now)
+		return fail(err, OT_EINVAL, "%s: the request needs \"now\", an ISO 8601 time such as "
+			    "2019-09-27T09:00", op);
+	if (now && !time_parse(now, zone, &r->now))
+		return fail(err, OT_EINVAL, "%s: \"now\" is not an ISO 8601 time: '%.40s'", op, now);
+	return OT_OK;
+}
+
+static ot_status find_item(const ot_rules *r, const char *name, int *item, ot_error *err)
+{
+	if (!name)
+		return fail(err, OT_EINVAL, "the request needs \"item\", the name of a service item");
+	*item = strmap_get(&r->by_item, name, strlen(name));
+	if (*item >= 0)
+		return OT_OK;
+	const char *best = NULL;
+	int bestd = 3;
+	for (uint32_t i = 0; i < r->n_items; i++) {
+		int d = edit_distance(name, r->items[i].name, 2);
+		if (d < bestd) {
+			bestd = d;
+			best = r->items[i].name;
+		}
+	}
+	return fail(err, OT_ENOTFOUND, "there is no item '%.60s'%s%s%s", name,
+		    best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+/* The applicant: {"kind": "person"|"company", "id": ..., "name": ...}. */
+static ot_status applicant_of(const m_item *it, json_t *a, int required, int *kind,
+			      ot_error *err)
+{
+	*kind = it->applicant == HOLDER_PERSON ? EV_PERSON
+	      : it->applicant == HOLDER_COMPANY ? EV_COMPANY : -1;
+	if (!a)
+		return required ? fail(err, OT_EINVAL, "the request needs \"applicant\": "
+				       "{\"kind\": \"person\" or \"company\", \"id\", \"name\"}")
+				: OT_OK;
+	const char *k = str(a, "kind"), *id = str(a, "id");
+	if (!json_is_object(a) || !k || (strcmp(k, "person") && strcmp(k, "company")))
+		return fail(err, OT_EINVAL, "\"applicant\" needs \"kind\": \"person\" or \"company\"");
+	*kind = strcmp(k, "company") == 0 ? EV_COMPANY : EV_PERSON;
+	if ((it->applicant == HOLDER_PERSON && *kind != EV_PERSON) ||
+	    (it->applicant == HOLDER_COMPANY && *kind != EV_COMPANY))
+		return fail(err, OT_EINVAL, "item %s is for %s, not for a %s", it->name,
+			    it->applicant == HOLDER_PERSON ? "persons" : "companies", k);
+	if (required && !id)
+		return fail(err, OT_EINVAL, "\"applicant\" needs \"id\": a resident ID number or a "
+			    "unified social credit code");
+	if (id) {
+		size_t n = strlen(id);
+		int ok = *kind == EV_PERSON ? id_number_valid(id, n) : credit_code_valid(id, n);
+		if (!ok) {
+			char masked[64];
+			id_mask(id, n < 63 ? n : 63, masked);
+			return fail(err, OT_EINVAL, "applicant id %s is not a valid %s", masked,
+				    *kind == EV_PERSON ? "resident ID number (GB 11643)"
+						       : "unified social credit code (GB 32100)");
+		}
+	}
+	return OT_OK;
+}
+
+static json_t *array_or_empty(json_t *j)
+{
+	return json_is_array(j) ? json_incref(j) : json_array();
+}
+
+/* ---- material library ---- */
+
+static ot_time time_plus(ot_time t, m_dur d, int zone)
+{
+	if (d.unit == UNIT_DAY || d.unit == UNIT_WORKDAY)
+		return t + (ot_time)d.n * 86400;
+	if (d.unit == UNIT_HOUR)
+		return t + (ot_time)d.n * 3600;
+	int y, m, day;
+	int32_t today = time_day(t, zone);
+	ot_time within = t - ((ot_time)today * 86400 - (ot_time)zone * 60);
+	cal_civil_from_days(today, &y, &m, &day);
+	int months = d.unit == UNIT_YEAR ? d.n * 12 : d.n;
+	int total = y * 12 + (m - 1) + months;
+	y = total / 12;
+	m = total % 12 + 1;
+	while (day > 28 && !cal_valid_date(y, m, day))
+		day--;
+	return (ot_time)cal_days_from_civil(y, m, day) * 86400 - (ot_time)zone * 60 + within;
+}
+
+/* Materials handed in for an accepted case join the applicant's library,
+ * for as long as the material is valid (信息复用). */
+static ot_status remember_materials(ot_engine *e, const ot_case *c, ot_time now,
+				    ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	const char *applicant = str(c->applicant, "id");
+	if (!applicant)
+		return OT_OK;
+	for (uint32_t m = 0; m < r->n_materials; m++) {
+		const m_material *mm = &r->materials[m];
+		if (c->have[m] != HAVE_PROVIDED || mm->reusable.n < 0)
+			continue;
+		ot_status s = store_library_add(e, applicant, mm->name, c->id, now,
+						time_plus(now, mm->reusable, e->zone), err);
+		if (s != OT_OK)
+			return s;
+	}
+	return OT_OK;
+}
+
+/* ---- the event of an assessment ---- */
+
+static json_t *assessed_event(const ot_rules *r, const char *op, const req *q,
+			      const uint8_t *have, const assessment *a, json_t *form,
+			      const char *channel, int zone)
+{
+	static const char *const how[] = {NULL, "provided", "shared", "reused"};
+	char at[32];
+	time_format(q->now, zone, at);
+	json_t *h = json_object(), *reused = json_object();
+	for (uint32_t m = 0; m < r->n_materials; m++)
+		if (have[m])
+			json_object_set_new(h, r->materials[m].name, json_string(how[have[m]]));
+	size_t i;
+	json_t *entry;
+	json_array_foreach(json_object_get(a->json, "materials"), i, entry)
+		if (json_object_get(entry, "from_case"))
+			json_object_set(reused, str(entry, "material"),
+					json_object_get(entry, "from_case"));
+	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:b, s:O}", "op", op, "at", at,
+			 "actor", "applicant", "channel", channel, "form", form, "have", h,
+			 "reused", reused, "complete", a->complete, "notice", a->json);
+}
+
+static const char *channel_of(const m_item *it, json_t *j, ot_error *err)
+{
+	const char *ch = str(j, "channel");
+	if (!ch)
+		ch = it->online == ONLINE_NONE ? "hall" : "online";
+	if (strcmp(ch, "online") && strcmp(ch, "hall")) {
+		fail(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'", ch);
+		return NULL;
+	}
+	if (strcmp(ch, "online") == 0 && it->online == ONLINE_NONE) {
+		fail(err, OT_EINVAL, "item %s cannot be applied for online (online none)", it->name);
+		return NULL;
+	}
+	return ch;
+}
+
+/* ---- operations ---- */
+
+typedef ot_status (*op_fn)(ot_engine *e, req *q, json_t **resp, ot_error *err);
+
+static ot_status respond(json_t *resp, char **response, ot_error *err)
+{
+	*response = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL;
+	json_decref(resp);
+	return *response ? OT_OK : fail(err, OT_ENOMEM, "out of memory writing the response");
+}
+
+static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int need_now,
+			const char *request, char **response, ot_error *err)
+{
+	req q;
+	json_t *resp = NULL;
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!e || !response)
+		return fail(err, OT_EINVAL, "%s: no engine or no place for the response", op);
+	*response = NULL;
+	ot_status s = parse(op, request, need_now, e->zone, &q, err);
+	if (s == OT_OK && write)
+		s = store_begin(e, err);
+	if (s == OT_OK)
+		s = fn(e, &q, &resp, err);
+	if (write && s == OT_OK)
+		s = store_commit(e, err);
+	else if (write)
+		store_rollback(e);
+	json_decref(q.j);
+	if (s != OT_OK) {
+		json_decref(resp);
+		return s;
+	}
+	return respond(resp, response, err);
+}
+
+static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	const version *v = &e->versions[0];
+	int item, kind;
+	ot_status s = find_item(v->rules, str(q->j, "item"), &item, err);
+	if (s == OT_OK)
+		s = applicant_of(&v->rules->items[item], json_object_get(q->j, "applicant"), 0, &kind, err);
+	if (s != OT_OK)
+		return s;
+	uint8_t *have = calloc(v->rules->n_materials + 1, 1);
+	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
+	assessment a;
+	s = assess(v, item, kind, str(json_object_get(q->j, "applicant"), "id"),
+		   json_object_get(q->j, "form"), mats, have, store_library_find, e, q->now,
+		   e->zone, &a, err);
+	json_decref(mats);
+	free(have);
+	if (s == OT_OK)
+		*resp = a.json;
+	else
+		json_decref(a.json);
+	return s;
+}
+
+static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	const version *v = &e->versions[0];
+	const ot_rules *r = v->rules;
+	int item, kind;
+	ot_status s = find_item(r, str(q->j, "item"), &item, err);
+	if (s == OT_OK)
+		s = applicant_of(&r->items[item], json_object_get(q->j, "applicant"), 1, &kind, err);
+	if (s != OT_OK)
+		return s;
+	const m_item *it = &r->items[item];
+	const char *channel = channel_of(it, q->j, err);
+	if (!channel)
+		return err->status;
+	json_t *form = json_object_get(q->j, "form");
+	if (form && !json_is_object(form))
+		return fail(err, OT_EINVAL, "\"form\" must be an object of field values");
+	form = form ? json_incref(form) : json_object();
+	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
+	json_t *applicant = json_object_get(q->j, "applicant");
+	uint8_t *have = calloc(r->n_materials + 1, 1);
+	assessment a = {0};
+	char id[32];
+	ot_case *c = NULL;
+	json_t *ev = NULL;
+	s = assess(v, item, kind, str(applicant, "id"), form, mats, have, store_library_find, e,
+		   q->now, e->zone, &a, err);
+	if (s == OT_OK)
+		s = store_next_id(e, q->now, id, err);
+	if (s == OT_OK && !(c = case_new(v, item, id)))
+		s = fail(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK) {
+		ev = assessed_event(r, "submit", q, have, &a, form, channel, e->zone);
+		json_object_set(ev, "applicant", applicant);
+		s = case_apply(c, ev, e->zone, err);
+	}
+	if (s == OT_OK)
+		s = store_save(e, c, ev, 1, err);
+	if (s == OT_OK && c->status == CS_IN_PROGRESS)
+		s = remember_materials(e, c, q->now, err);
+	if (s == OT_OK)
+		*resp = case_json(c, e->zone);
+	case_free(c);
+	json_decref(ev);
+	json_decref(a.json);
+	json_decref(form);
+	json_decref(mats);
+	free(have);
+	return s;
+}
+
+static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
+{
+	const char *id = str(q->j, "case");
+	if (!id)
+		return fail(err, OT_EINVAL, "%s: the request needs \"case\", a case id", q->op);
+	return store_load(e, id, c, err);
+}
+
+static ot_status wrong_state(const ot_case *c, const char *op, ot_error *err)
+{
+	return fail(err, OT_ESTATE, "cannot %s case %s: it is %s", op, c->id,
+		    case_status_names[c->status]);
+}
+
+/* Records event ev on case c and saves both. */
+static ot_status record(ot_engine *e, ot_case *c, json_t *ev, json_t **resp, ot_error *err)
+{
+	ot_status s = case_apply(c, ev, e->zone, err);
+	if (s == OT_OK)
+		s = store_save(e, c, ev, 0, err);
+	if (s == OT_OK)
+		*resp = case_json(c, e->zone);
+	return s;
+}
+
+static json_t *simple_event(const char *op, const req *q, int zone, const char *actor)
+{
+	char at[32];
+	time_format(q->now, zone, at);
+	return json_pack("{s:s, s:s, s:s?}", "op", op, "at", at, "actor", actor);
+}
+
+static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	json_t *patch = json_object_get(q->j, "form");
+	int waiting = c->status == CS_NEEDS_SUPPLEMENT || c->status == CS_RETURNED;
+	const char *channel = channel_of(it, q->j, err);
+	if (c->status > CS_SUSPENDED)
+		s = wrong_state(c, "supplement", err);
+	else if (!waiting && patch && json_object_size(patch))
+		s = fail(err, OT_ESTATE, "case %s is %s: only materials can be added now; the form "
+			 "can change while the case waits for a supplement", c->id,
+			 case_status_names[c->status]);
+	else if (patch && !json_is_object(patch))
+		s = fail(err, OT_EINVAL, "\"form\" must be an object of field values");
+	else if (!channel)
+		s = err->status;
+	if (s != OT_OK) {
+		case_free(c);
+		return s;
+	}
+	json_t *form = json_deep_copy(c->form);
+	const char *key;
+	json_t *val;
+	json_object_foreach(patch, key, val) {
+		if (json_is_null(val))
+			json_object_del(form, key);
+		else
+			json_object_set(form, key, val);
+	}
+	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
+	for (uint32_t m = 0; m < r->n_materials; m++)
+		if (c->have[m] == HAVE_PROVIDED)
+			json_array_append_new(mats, json_string(r->materials[m].name));
+	uint8_t *have = calloc(r->n_materials + 1, 1);
+	assessment a = {0};
+	case_status before = c->status;
+	s = assess(c->v, c->item, c->applicant_kind, str(c->applicant, "id"), form, mats, have,
+		   store_library_find, e, q->now, e->zone, &a, err);
+	json_t *ev = NULL;
+	if (s == OT_OK) {
+		ev = assessed_event(r, "supplement", q, have, &a, form, channel, e->zone);
+		s = record(e, c, ev, resp, err);
+	}
+	if (s == OT_OK && before == CS_NEEDS_SUPPLEMENT && c->status == CS_IN_PROGRESS)
+		s = remember_materials(e, c, q->now, err);
+	json_decref(ev);
+	json_decref(a.json);
+	json_decref(form);
+	json_decref(mats);
+	free(have);
+	case_free(c);
+	return s;
+}
+
+/* "actor": "dept" | "dept.window" | {"department": ..., "window": ...} */
+static ot_status actor_of(const ot_rules *r, json_t *j, int *dept, int *window,
+			  char *text, size_t cap, ot_error *err)
+{
+	char name[128] = "", win[128] = "";
+	if (json_is_string(j)) {
+		const char *s = json_string_value(j), *dot = strchr(s, '.');
+		snprintf(name, sizeof name, "%.*s", dot ? (int)(dot - s) : (int)strlen(s), s);
+		if (dot)
+			snprintf(win, sizeof win, "%s", dot + 1);
+	} else if (json_is_object(j) && str(j, "department")) {
+		snprintf(name, sizeof name, "%s", str(j, "department"));
+		if (str(j, "window"))
+			snprintf(win, sizeof win, "%s", str(j, "window"));
+	} else
+		return fail(err, OT_EINVAL, "the request needs \"actor\": the department acting, "
+			    "as \"department\" or \"department.window\"");
+	*dept = strmap_get(&r->by_department, name, strlen(name));
+	if (*dept < 0)
+		return fail(err, OT_EACTOR, "there is no department '%.60s'", name);
+	*window = -1;
+	const m_department *d = &r->departments[*dept];
+	for (uint32_t i = 0; win[0] && i < d->windows.count; i++)
+		if (strcmp(r->windows[d->windows.first + i].name, win) == 0)
+			*window = (int)(d->windows.first + i);
+	if (win[0] && *window < 0)
+		return fail(err, OT_EACTOR, "department %s has no window '%.60s'", name, win);
+	snprintf(text, cap, "%s%s%s", name, win[0] ? "." : "", win);
+	return OT_OK;
+}
+
+/* Deferrable materials that are still missing, as "a, b" (empty if none). */
+static void deferred_missing(const ot_case *c, char *out, size_t cap)
+{
+	const ot_rules *r = c->v->rules;
+	size_t i, n = 0;
+	json_t *name;
+	out[0] = 0;
+	json_array_foreach(json_object_get(c->notice, "deferred"), i, name) {
+		const char *s = json_string_value(name);
+		int m = s ? strmap_get(&r->by_material, s, strlen(s)) : -1;
+		if (m >= 0 && c->have[m] == HAVE_NONE && n < cap)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s (%s)", n ? ", " : "", s,
+					      r->materials[m].label ? r->materials[m].label : s);
+	}
+}
+
+static ot_status check_act(const ot_case *c, int step, const char *action, int dept,
+			   int window, const char *reason, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const m_step *ms = &r->steps[it->steps.first + (uint32_t)step];
+	if (c->status != CS_IN_PROGRESS)
+		return wrong_state(c, action, err);
+	if (c->steps[step].state != STEP_ACTIVE)
+		return fail(err, OT_ESTATE, "step %s of case %s is not active (it is %s)", ms->name,
+			    c->id, c->steps[step].state == STEP_DONE ? "done" : "not reached");
+	if (dept != ms->dept || (window >= 0 && ms->window >= 0 && window != ms->window))
+		return fail(err, OT_EACTOR, "step %s is handled by %s%s%s, not by %s%s%s", ms->name,
+			    r->departments[ms->dept].name, ms->window >= 0 ? "." : "",
+			    ms->window >= 0 ? r->windows[ms->window].name : "",
+			    r->departments[dept].name, window >= 0 ? "." : "",
+			    window >= 0 ? r->windows[window].name : "");
+	if (strcmp(action, "approve") && strcmp(action, "return") && strcmp(action, "deny"))
+		return fail(err, OT_EINVAL, "\"action\" is approve, return or deny, not '%.20s'", action);
+	if (strcmp(action, "approve") && !reason)
+		return fail(err, OT_EINVAL, "to %s a case, give the applicant a \"reason\"", action);
+	if (strcmp(action, "approve") == 0 && case_active_after(c, step) == 0) {
+		char missing[512];
+		deferred_missing(c, missing, sizeof missing);
+		if (missing[0])
+			return fail(err, OT_ESTATE, "cannot approve %s, the last step of case %s: "
+				    "deferred materials (容缺) are still missing: %s", ms->name,
+				    c->id, missing);
+	}
+	return OT_OK;
+}
+
+static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const char *step_name = str(q->j, "step"), *action = str(q->j, "action");
+	const char *reason = str(q->j, "reason");
+	int step = -1, dept = -1, window = -1;
+	char actor[300];
+	for (uint32_t i = 0; step_name && i < it->steps.count; i++)
+		if (strcmp(r->steps[it->steps.first + i].name, step_name) == 0)
+			step = (int)i;
+	if (!step_name || !action)
+		s = fail(err, OT_EINVAL, "act needs \"step\" and \"action\" (approve, return or deny)");
+	else if (step < 0)
+		s = fail(err, OT_ENOTFOUND, "item %s has no step '%.60s'", it->name, step_name);
+	else
+		s = actor_of(r, json_object_get(q->j, "actor"), &dept, &window, actor,
+			     sizeof actor, err);
+	if (s == OT_OK)
+		s = check_act(c, step, action, dept, window, reason, err);
+	json_t *ev = NULL;
+	if (s == OT_OK) {
+		ev = simple_event("act", q, e->zone, actor);
+		json_object_set_new(ev, "step", json_string(step_name));
+		json_object_set_new(ev, "action", json_string(action));
+		if (reason)
+			json_object_set_new(ev, "reason", json_string(reason));
+		s = record(e, c, ev, resp, err);
+	}
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
+/* suspend, resume, deliver, withdraw: a state check and an event. */
+static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
+			const char *op, unsigned allowed)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const m_item *it = &c->v->rules->items[c->item];
+	const char *reason = str(q->j, "reason"), *method = str(q->j, "method");
+	json_t *ev = simple_event(op, q, e->zone, str(q->j, "actor"));
+	if (!(allowed >> c->status & 1))
+		s = wrong_state(c, op, err);
+	else if (strcmp(op, "suspend") == 0 && !reason)
+		s = fail(err, OT_EINVAL, "suspend needs a \"reason\" (公示, expert review ...)");
+	else if (strcmp(op, "deliver") == 0) {
+		static const char *const methods[] = {"window", "post", "electronic"};
+		int k = -1;
+		for (int i = 0; method && i < 3; i++)
+			if (strcmp(method, methods[i]) == 0)
+				k = i;
+		if (k < 0 || !(it->deliver >> k & 1)) {
+			char allowed_list[64] = "";
+			for (int i = 0; i < 3; i++)
+				if (it->deliver >> i & 1)
+					snprintf(allowed_list + strlen(allowed_list),
+						 sizeof allowed_list - strlen(allowed_list), "%s%s",
+						 allowed_list[0] ? ", " : "", methods[i]);
+			s = fail(err, OT_EINVAL, "item %s delivers by %s, not '%.20s'", it->name,
+				 allowed_list, method ? method : "(none given)");
+		} else
+			json_object_set_new(ev, "method", json_string(method));
+	}
+	if (s == OT_OK && reason)
+		json_object_set_new(ev, "reason", json_string(reason));
+	if (s == OT_OK)
+		s = record(e, c, ev, resp, err);
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
+#define BIT(s) (1u << (s))
+
+static ot_status do_suspend(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	return simple(e, q, resp, err, "suspend", BIT(CS_IN_PROGRESS));
+}
+
+static ot_status do_resume(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	return simple(e, q, resp, err, "resume", BIT(CS_SUSPENDED));
+}
+
+static ot_status do_deliver(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	return simple(e, q, resp, err, "deliver", BIT(CS_APPROVED));
+}
+
+static ot_status do_withdraw(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	return simple(e, q, resp, err, "withdraw",
+		      BIT(CS_NEEDS_SUPPLEMENT) | BIT(CS_IN_PROGRESS) | BIT(CS_RETURNED) |
+			      BIT(CS_SUSPENDED));
+}
+
+static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	*resp = case_json(c, e->zone);
+	json_object_set_new(*resp, "history", store_events(e, c->id));
+	case_free(c);
+	return OT_OK;
+}
+
+static json_t *summary(json_t *c)
+{
+	json_t *current = json_array();
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(c, "current"), i, st)
+		json_array_append(current, json_object_get(st, "step"));
+	json_t *a = json_object_get(c, "applicant");
+	return json_pack("{s:O, s:O, s:O, s:O?, s:O?, s:O, s:o}", "id", json_object_get(c, "id"),
+			 "item", json_object_get(c, "item"), "status", json_object_get(c, "status"),
+			 "applicant", json_object_get(a, "name"), "applicant_id",
+			 json_object_get(a, "id"), "due", json_object_get(c, "due"), "current",
+			 current);
+}
+
+static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	(void)err;
+	json_t *cases = store_list(e, str(q->j, "status"), str(q->j, "item"),
+				   str(q->j, "department"), str(q->j, "applicant"));
+	json_t *out = json_array();
+	size_t i;
+	json_t *c;
+	json_array_foreach(cases, i, c)
+		json_array_append_new(out, summary(c));
+	json_decref(cases);
+	*resp = json_pack("{s:o}", "cases", out);
+	return OT_OK;
+}
+
+static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	json_t *cases = store_list(e, "in_progress", NULL, NULL, NULL);
+	json_t *out = json_array();
+	char today[11];
+	day_format(time_day(q->now, e->zone), today);
+	size_t i;
+	json_t *c;
+	ot_status s = OT_OK;
+	json_array_foreach(cases, i, c) {
+		const char *due = str(c, "due");
+		json_t *late = json_array();
+		size_t k;
+		json_t *st;
+		json_array_foreach(json_object_get(c, "current"), k, st) {
+			const char *sd = str(st, "due");
+			if (sd && strcmp(sd, today) < 0)
+				json_array_append_new(late, json_pack("{s:O, s:O, s:s}", "step",
+					json_object_get(st, "step"), "department",
+					json_object_get(st, "department"), "due", sd));
+		}
+		int case_late = due && strcmp(due, today) < 0;
+		if (case_late || json_array_size(late))
+			json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:o}", "id",
+				json_object_get(c, "id"), "item", json_object_get(c, "item"),
+				"due", json_object_get(c, "due"), "overdue", case_late,
+				"steps", late));
+		else
+			json_decref(late);
+	}
+	json_decref(cases);
+	char at[32];
+	time_format(q->now, e->zone, at);
+	*resp = json_pack("{s:s, s:o}", "at", at, "cases", out);
+	(void)err;
+	return s;
+}
+
+/* ---- the public functions ---- */
+
+typedef struct op_entry {
+	const char *name;
+	op_fn fn;
+	int write, need_now;
+} op_entry;
+
+static const op_entry ops[] = {
+	{"assess", do_assess, 0, 1},
+	{"submit", do_submit, 1, 1},
+	{"supplement", do_supplement, 1, 1},
+	{"act", do_act, 1, 1},
+	{"suspend", do_suspend, 1, 1},
+	{"resume", do_resume, 1, 1},
+	{"deliver", do_deliver, 1, 1},
+	{"withdraw", do_withdraw, 1, 1},
+	{"show", do_show, 0, 0},
+	{"list", do_list, 0, 0},
+	{"overdue", do_overdue, 0, 1},
+};
+
+ot_status ot_call(ot_engine *e, const char *op, const char *request,
+		  char **response, ot_error *err)
+{
+	for (size_t i = 0; op && i < OT_COUNTOF(ops); i++)
+		if (strcmp(ops[i].name, op) == 0)
+			return run_op(e, ops[i].name, ops[i].fn, ops[i].write, ops[i].need_now,
+				      request, response, err);
+	if (response)
+		*response = NULL;
+	return fail(err, OT_EINVAL, "unknown operation '%.30s'", op ? op : "(null)");
+}
+
+#define OP(name)                                                                       \
+	ot_status ot_##name(ot_engine *e, const char *request, char **response,        \
+			    ot_error *err)                                             \
+	{                                                                              \
+		return ot_call(e, #name, request, response, err);                      \
+	}
+
+OP(assess)
+OP(submit)
+OP(supplement)
+OP(act)
+OP(suspend)
+OP(resume)
+OP(deliver)
+OP(withdraw)
+OP(show)
+OP(list)
+OP(overdue)

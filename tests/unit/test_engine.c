@@ -1,0 +1,500 @@
+/* The case engine, through its public API: what an intake system sees. */
+#include <jansson.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "model.h"
+#include "eval.h"
+#include "clock.h"
+
+static const char *CONTRACT = OT_TEST_DATA "/contract.rules";
+
+#define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+#define SCHOOL_FORM "{\"name\":\"立山区第一小学教学楼\",\"area\":5400,\"height\":18," \
+	"\"government_funded\":true,\"contractor\":\"91350100M000100Y43\",\"kind\":\"public\"}"
+
+static ot_engine *open_engine(const char *rules)
+{
+	ot_engine *e = NULL;
+	ot_error err;
+	if (ot_engine_open(rules, ":memory:", &e, &err) != OT_OK) {
+		fprintf(stderr, "%s\n", err.message);
+		fail();
+	}
+	return e;
+}
+
+/* Runs op; returns the parsed response (NULL on failure, with *st set). */
+static json_t *call(ot_engine *e, const char *op, ot_status want, const char *fmt, ...)
+{
+	char req[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof req, fmt, ap);
+	va_end(ap);
+	char *resp = NULL;
+	ot_error err;
+	ot_status st = ot_call(e, op, req, &resp, &err);
+	if (st != want) {
+		fprintf(stderr, "%s: wanted %s, got %s: %s\nrequest: %s\n", op,
+			ot_status_name(want), ot_status_name(st), st ? err.message : resp, req);
+		fail();
+	}
+	json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
+	free(resp);
+	return j;
+}
+
+/* The error message of a refused op. */
+static void refused(ot_engine *e, const char *op, ot_status want, const char *needle,
+		    const char *req)
+{
+	char *resp = NULL;
+	ot_error err;
+	ot_status st = ot_call(e, op, req, &resp, &err);
+	if (st != want || !strstr(err.message, needle)) {
+		fprintf(stderr, "%s: wanted %s containing '%s', got %s: %s\n", op,
+			ot_status_name(want), needle, ot_status_name(st), err.message);
+		fail();
+	}
+	assert_null(resp);
+}
+
+static const char *s(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "(null)";
+}
+
+static json_t *submit_school(ot_engine *e, const char *now, const char *materials)
+{
+	return call(e, "submit", OT_OK,
+		    "{\"item\":\"construction_permit\",\"channel\":\"online\",\"now\":\"%s\","
+		    "\"applicant\":" COMPANY ",\"form\":" SCHOOL_FORM ",\"materials\":[%s]}",
+		    now, materials);
+}
+
+static json_t *act(ot_engine *e, const char *id, const char *step, const char *actor,
+		   const char *now)
+{
+	return call(e, "act", OT_OK,
+		    "{\"case\":\"%s\",\"step\":\"%s\",\"action\":\"approve\",\"actor\":\"%s\","
+		    "\"now\":\"%s\"}", id, step, actor, now);
+}
+
+static const char *current(json_t *c)
+{
+	return s(json_array_get(json_object_get(c, "current"), 0), "step");
+}
+
+/* ---- the contract scenario ---- */
+
+static void school_building_goes_through_the_site_visit(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_t *c = submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\"");
+	char id[32];
+	snprintf(id, sizeof id, "%s", s(c, "id"));
+	assert_string_equal(s(c, "status"), "in_progress");
+	assert_string_equal(s(c, "due"), "2019-10-12"); /* 7 workdays over National Day */
+	assert_string_equal(s(json_object_get(c, "materials"), "license"), "shared");
+	assert_string_equal(current(c), "intake");
+	json_decref(c);
+	json_decref(act(e, id, "intake", "approval_bureau.investment", "2019-09-29T10:00"));
+	c = act(e, id, "review", "approval_bureau", "2019-10-08T16:00");
+	assert_string_equal(current(c), "site_visit"); /* government funded */
+	json_decref(c);
+	json_decref(act(e, id, "site_visit", "housing", "2019-10-09T11:00"));
+	c = act(e, id, "decide", "approval_bureau", "2019-10-10T09:30");
+	assert_string_equal(s(c, "status"), "approved");
+	json_decref(c);
+	c = call(e, "deliver", OT_OK, "{\"case\":\"%s\",\"method\":\"post\",\"now\":\"2019-10-10T15:00\"}", id);
+	assert_string_equal(s(c, "status"), "closed");
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 0);
+	json_decref(c);
+	c = call(e, "overdue", OT_OK, "{\"now\":\"2019-10-20T09:00\"}");
+	assert_int_equal(json_array_size(json_object_get(c, "cases")), 0);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void small_private_building_gets_one_complete_notice(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_t *c = call(e, "submit", OT_OK,
+			 "{\"item\":\"construction_permit\",\"channel\":\"hall\",\"now\":\"2019-09-27T09:00\","
+			 "\"applicant\":" COMPANY ",\"form\":{\"name\":\"仓库\",\"area\":120,\"kind\":\"industrial\","
+			 "\"contractor\":\"911100001000128355\"}}");
+	assert_string_equal(s(c, "status"), "needs_supplement");
+	json_t *n = json_object_get(c, "notice");
+	json_t *missing = json_object_get(n, "missing");
+	assert_int_equal(json_array_size(missing), 1);
+	assert_string_equal(json_string_value(json_array_get(missing, 0)), "land_cert");
+	json_t *errors = json_object_get(n, "form_errors");
+	assert_int_equal(json_array_size(errors), 1);
+	assert_string_equal(s(json_array_get(errors, 0), "field"), "contractor");
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 1); /* came to the hall */
+	/* drawings are not needed for 120 m², and the notice says why */
+	size_t i;
+	json_t *m;
+	int seen = 0;
+	json_array_foreach(json_object_get(n, "materials"), i, m)
+		if (strcmp(s(m, "material"), "drawings") == 0) {
+			assert_string_equal(s(m, "status"), "not_required");
+			assert_string_equal(s(m, "reason"), "not required: form.area > 300 does not hold");
+			seen = 1;
+		}
+	assert_true(seen);
+	assert_true(json_is_null(json_object_get(c, "due")));
+	char id[32];
+	snprintf(id, sizeof id, "%s", s(c, "id"));
+	json_decref(c);
+	/* supplement online: fix the form, add the certificate -> accepted */
+	c = call(e, "supplement", OT_OK,
+		 "{\"case\":\"%s\",\"channel\":\"online\",\"now\":\"2019-09-30T10:00\","
+		 "\"form\":{\"contractor\":\"91350100M000100Y43\"},\"materials\":[\"land_cert\"]}", id);
+	assert_string_equal(s(c, "status"), "in_progress");
+	assert_string_equal(s(c, "due"), "2019-10-15"); /* 7 workdays from 09-30, 10-12 worked */
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 1);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* ---- materials ---- */
+
+static void conditions_and_reasons(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	/* height absent: neither > 24 nor <= 24 holds; kind public triggers fire_review */
+	json_t *a = call(e, "assess", OT_OK,
+			 "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\","
+			 "\"form\":{\"name\":\"x\",\"area\":300.5,\"contractor\":\"91350100M000100Y43\","
+			 "\"kind\":\"public\"}}");
+	json_t *missing = json_object_get(a, "missing");
+	assert_int_equal(json_array_size(missing), 3); /* land_cert, drawings, fire_review */
+	json_t *m = json_array_get(json_object_get(a, "materials"), 2);
+	assert_string_equal(s(m, "material"), "drawings");
+	assert_string_equal(s(m, "reason"), "required because form.area > 300");
+	assert_false(json_is_true(json_object_get(a, "complete")));
+	assert_int_equal(json_integer_value(json_object_get(a, "max_trips")), 0);
+	json_decref(a);
+	/* exactly 300 is not more than 300: exact decimals */
+	a = call(e, "assess", OT_OK,
+		 "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"materials\":[\"land_cert\"],"
+		 "\"form\":{\"name\":\"x\",\"area\":300,\"contractor\":\"91350100M000100Y43\",\"kind\":\"housing\"}}");
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	assert_string_equal(s(a, "due"), "2019-10-12");
+	json_decref(a);
+	refused(e, "assess", OT_EINVAL, "unknown material 'land'",
+		"{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"materials\":[\"land\"]}");
+	refused(e, "assess", OT_ENOTFOUND, "did you mean 'construction_permit'",
+		"{\"item\":\"construction_permt\",\"now\":\"2019-09-27T09:00\"}");
+	ot_engine_close(e);
+}
+
+static void form_checks_all_at_once(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_t *a = call(e, "assess", OT_OK,
+			 "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\","
+			 "\"form\":{\"area\":-1,\"height\":\"tall\",\"contractor\":\"91350100M000100Y44\","
+			 "\"kind\":\"school\",\"government_funded\":\"yes\",\"colour\":\"red\"}}");
+	json_t *errors = json_object_get(a, "form_errors");
+	const char *want[] = {"name", "area", "height", "government_funded", "contractor", "kind", "colour"};
+	assert_int_equal(json_array_size(errors), OT_COUNTOF(want));
+	for (size_t i = 0; i < OT_COUNTOF(want); i++)
+		assert_string_equal(s(json_array_get(errors, i), "field"), want[i]);
+	assert_non_null(strstr(s(json_array_get(errors, 1), "message"), "at least 0"));
+	assert_non_null(strstr(s(json_array_get(errors, 4), "message"), "GB 32100"));
+	/* the same notice lists the missing materials */
+	assert_true(json_array_size(json_object_get(a, "missing")) >= 1);
+	json_decref(a);
+	ot_engine_close(e);
+}
+
+static void reused_from_the_material_library(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	/* first case: the land certificate is handed in (reusable 10 years) */
+	json_decref(submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\""));
+	/* a later case of the same company does not need it again */
+	json_t *c = call(e, "submit", OT_OK,
+			 "{\"item\":\"planning_permit\",\"now\":\"2020-03-02T09:00\",\"applicant\":" COMPANY ","
+			 "\"form\":" SCHOOL_FORM "}");
+	assert_string_equal(s(c, "status"), "in_progress");
+	assert_string_equal(s(json_object_get(c, "materials"), "land_cert"), "reused");
+	assert_string_equal(s(json_object_get(c, "reused"), "land_cert"), "20190927-0001");
+	json_decref(c);
+	/* ten years later it has expired */
+	json_t *a = call(e, "assess", OT_OK,
+			 "{\"item\":\"planning_permit\",\"now\":\"2029-09-28T09:00\",\"applicant\":" COMPANY ","
+			 "\"form\":" SCHOOL_FORM "}");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "missing"), 0)), "land_cert");
+	json_decref(a);
+	ot_engine_close(e);
+}
+
+/* ---- working days ---- */
+
+static void working_days_with_makeup_days(void **state)
+{
+	(void)state;
+	const char *path = OT_SOURCE_DIR "/rules/calendar/cn.rules";
+	ot_rules *r = NULL;
+	ot_diags *d = NULL;
+	assert_int_equal(ot_rules_compile(&path, 1, NULL, &r, &d), OT_OK);
+	const m_calendar *cn = &r->calendars[0];
+	int32_t d0 = cal_days_from_civil(2019, 9, 27);
+	char out[11];
+	/* 次日起算: day 1 is 09-29 (a Sunday worked), day 2 09-30, then 10-08 ... */
+	day_format(cal_add_workdays(cn, d0, 1), out);
+	assert_string_equal(out, "2019-09-29");
+	day_format(cal_add_workdays(cn, d0, 3), out);
+	assert_string_equal(out, "2019-10-08");
+	day_format(cal_add_workdays(cn, d0, 7), out);
+	assert_string_equal(out, "2019-10-12");
+	/* Spring Festival 2019: 02-04..02-10 off, 02-02 and 02-03 worked */
+	d0 = cal_days_from_civil(2019, 2, 1);
+	day_format(cal_add_workdays(cn, d0, 2), out);
+	assert_string_equal(out, "2019-02-03");
+	day_format(cal_add_workdays(cn, d0, 3), out);
+	assert_string_equal(out, "2019-02-11");
+	assert_int_equal(cal_workdays_between(cn, d0, cal_days_from_civil(2019, 2, 11)), 3);
+	/* beyond the calendar's years only weekends count */
+	d0 = cal_days_from_civil(2030, 1, 4); /* a Friday */
+	day_format(cal_add_workdays(cn, d0, 6), out);
+	assert_string_equal(out, "2030-01-14");
+	ot_rules_free(r);
+	ot_diags_free(d);
+}
+
+/* ---- flows ---- */
+
+static void fork_and_join(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_t *c = call(e, "submit", OT_OK,
+			 "{\"item\":\"planning_permit\",\"now\":\"2019-09-27T09:00\",\"applicant\":" COMPANY ","
+			 "\"form\":" SCHOOL_FORM ",\"materials\":[\"land_cert\"]}");
+	char id[32];
+	snprintf(id, sizeof id, "%s", s(c, "id"));
+	json_decref(c);
+	c = act(e, id, "intake", "approval_bureau.investment", "2019-09-29T10:00");
+	assert_int_equal(json_array_size(json_object_get(c, "current")), 2); /* review, fire_check */
+	json_decref(c);
+	c = act(e, id, "fire_check", "fire", "2019-09-30T10:00");
+	assert_string_equal(current(c), "review"); /* decide waits for both */
+	assert_int_equal(json_array_size(json_object_get(c, "current")), 1);
+	json_decref(c);
+	refused(e, "act", OT_ESTATE, "not active",
+		"{\"case\":\"20190927-0001\",\"step\":\"decide\",\"action\":\"approve\","
+		"\"actor\":\"approval_bureau\",\"now\":\"2019-09-30T11:00\"}");
+	c = act(e, id, "review", "approval_bureau", "2019-10-08T10:00");
+	assert_string_equal(current(c), "decide");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* ---- clocks ---- */
+
+static void return_and_suspension_extend_due_dates(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_t *c = submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\"");
+	json_decref(c);
+	const char *id = "20190927-0001";
+	json_decref(act(e, id, "intake", "approval_bureau.investment", "2019-09-29T10:00"));
+	/* returned on 09-30, supplemented on 10-09: 2 working days (10-08, 10-09) */
+	c = call(e, "act", OT_OK, "{\"case\":\"%s\",\"step\":\"review\",\"action\":\"return\","
+		 "\"reason\":\"图纸不清晰\",\"actor\":\"approval_bureau\",\"now\":\"2019-09-30T10:00\"}", id);
+	assert_string_equal(s(c, "status"), "returned");
+	json_decref(c);
+	refused(e, "act", OT_ESTATE, "it is returned",
+		"{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":\"approve\","
+		"\"actor\":\"approval_bureau\",\"now\":\"2019-10-08T10:00\"}");
+	c = call(e, "supplement", OT_OK, "{\"case\":\"%s\",\"materials\":[\"drawings\"],"
+		 "\"now\":\"2019-10-09T10:00\"}", id);
+	assert_string_equal(s(c, "status"), "in_progress");
+	assert_string_equal(s(c, "due"), "2019-10-15");
+	assert_string_equal(current(c), "review");
+	json_decref(c);
+	/* suspended for expert review 10-10 .. 10-14: 3 more working days
+	 * (10-11, the make-up Saturday 10-12, 10-14) */
+	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"%s\",\"reason\":\"专家评审\","
+			 "\"now\":\"2019-10-10T09:00\"}", id));
+	c = call(e, "overdue", OT_OK, "{\"now\":\"2019-12-01T09:00\"}");
+	assert_int_equal(json_array_size(json_object_get(c, "cases")), 0); /* the clock is stopped */
+	json_decref(c);
+	c = call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":\"2019-10-14T09:00\"}", id);
+	assert_string_equal(s(c, "due"), "2019-10-18");
+	json_decref(c);
+	c = call(e, "overdue", OT_OK, "{\"now\":\"2019-10-18T17:00\"}");
+	assert_int_equal(json_array_size(json_object_get(c, "cases")), 1); /* the review step */
+	assert_false(json_is_true(json_object_get(json_array_get(json_object_get(c, "cases"), 0), "overdue")));
+	json_decref(c);
+	c = call(e, "overdue", OT_OK, "{\"now\":\"2019-10-21T09:00\"}");
+	json_t *late = json_array_get(json_object_get(c, "cases"), 0);
+	assert_string_equal(s(late, "id"), id);
+	assert_true(json_is_true(json_object_get(late, "overdue")));
+	assert_string_equal(s(json_array_get(json_object_get(late, "steps"), 0), "step"), "review");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void deny_and_withdraw(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_decref(submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\""));
+	refused(e, "act", OT_EINVAL, "reason",
+		"{\"case\":\"20190927-0001\",\"step\":\"intake\",\"action\":\"deny\","
+		"\"actor\":\"approval_bureau\",\"now\":\"2019-09-29T10:00\"}");
+	json_t *c = call(e, "act", OT_OK, "{\"case\":\"20190927-0001\",\"step\":\"intake\",\"action\":\"deny\","
+			 "\"reason\":\"不符合条件\",\"actor\":\"approval_bureau\",\"now\":\"2019-09-29T10:00\"}");
+	assert_string_equal(s(c, "status"), "denied");
+	assert_int_equal(json_array_size(json_object_get(c, "current")), 0);
+	json_decref(c);
+	refused(e, "withdraw", OT_ESTATE, "it is denied",
+		"{\"case\":\"20190927-0001\",\"now\":\"2019-09-30T10:00\"}");
+	json_decref(submit_school(e, "2019-09-27T10:00", ""));
+	c = call(e, "withdraw", OT_OK, "{\"case\":\"20190927-0002\",\"now\":\"2019-09-30T10:00\"}");
+	assert_string_equal(s(c, "status"), "withdrawn");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* ---- deferrable materials and trips, on a rule base of their own ---- */
+
+static const char DEFER_RULES[] =
+	"calendar cn { weekend sat sun }\n"
+	"department d \"审批局\" { window w \"窗口\" }\n"
+	"material id_card \"居民身份证\" { holder person; source shared \"人口库\" }\n"
+	"material photo \"照片\" { holder person }\n"
+	"material proof \"证明\" { holder person }\n"
+	"item card \"证件办理\" {\n"
+	"  department d; calendar cn; applicant person; online partial\n"
+	"  promised_limit 5 workdays; deliver window\n"
+	"  materials { id_card; photo; proof deferrable }\n"
+	"  steps { intake \"受理\" by d within 1 workday; check \"核验\" by d within 2 workdays in_person;"
+	"          decide \"决定\" by d within 1 workday }\n"
+	"}\n";
+
+#define PERSON "{\"kind\":\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"}"
+
+static void deferrable_materials_and_trips(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_deferXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char path[256];
+	snprintf(path, sizeof path, "%s/card.rules", dir);
+	FILE *f = fopen(path, "w");
+	fputs(DEFER_RULES, f);
+	fclose(f);
+	ot_engine *e = open_engine(path);
+	json_t *c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"channel\":\"online\","
+			 "\"now\":\"2019-09-02T09:00\",\"applicant\":" PERSON ",\"materials\":[\"photo\"]}");
+	assert_string_equal(s(c, "status"), "in_progress"); /* proof may come later */
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(json_object_get(c, "notice"), "deferred"), 0)), "proof");
+	assert_int_equal(json_integer_value(json_object_get(c, "max_trips")), 2);
+	json_decref(c);
+	const char *id = "20190902-0001";
+	json_decref(act(e, id, "intake", "d.w", "2019-09-02T10:00"));
+	json_decref(act(e, id, "check", "d", "2019-09-03T10:00")); /* in person: one trip */
+	refused(e, "act", OT_ESTATE, "deferred materials (容缺) are still missing: proof (证明)",
+		"{\"case\":\"20190902-0001\",\"step\":\"decide\",\"action\":\"approve\","
+		"\"actor\":\"d\",\"now\":\"2019-09-04T10:00\"}");
+	json_decref(call(e, "supplement", OT_OK, "{\"case\":\"%s\",\"materials\":[\"proof\"],"
+			 "\"now\":\"2019-09-04T11:00\"}", id));
+	c = act(e, id, "decide", "d", "2019-09-04T12:00");
+	assert_string_equal(s(c, "status"), "approved");
+	json_decref(c);
+	refused(e, "deliver", OT_EINVAL, "delivers by window", "{\"case\":\"20190902-0001\","
+		"\"method\":\"post\",\"now\":\"2019-09-05T10:00\"}");
+	c = call(e, "deliver", OT_OK, "{\"case\":\"%s\",\"method\":\"window\",\"now\":\"2019-09-05T10:00\"}", id);
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 2); /* check + pickup */
+	json_decref(c);
+	ot_engine_close(e);
+	remove(path);
+	remove(dir);
+}
+
+/* ---- refusals leave the store unchanged ---- */
+
+static char *fingerprint(ot_engine *e)
+{
+	char *resp = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "list", "{}", &resp, &err), OT_OK);
+	return resp;
+}
+
+static void refusals_change_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_decref(submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\""));
+	char *before = fingerprint(e);
+	char *events = NULL;
+	ot_error err;
+	assert_int_equal(ot_show(e, "{\"case\":\"20190927-0001\"}", &events, &err), OT_OK);
+	refused(e, "submit", OT_EINVAL, "not JSON", "{\"item\": ");
+	refused(e, "submit", OT_EINVAL, "must be a JSON object", "[1, 2]");
+	refused(e, "submit", OT_EINVAL, "needs \"now\"", "{\"item\":\"construction_permit\"}");
+	refused(e, "submit", OT_ENOTFOUND, "no item 'nope'", "{\"item\":\"nope\",\"now\":\"2019-09-27T09:00\"}");
+	refused(e, "submit", OT_EINVAL, "9135**********0Y44 is not a valid unified social credit code",
+		"{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"applicant\":"
+		"{\"kind\":\"company\",\"id\":\"91350100M000100Y44\"}}");
+	refused(e, "act", OT_EACTOR, "handled by approval_bureau.investment, not by housing",
+		"{\"case\":\"20190927-0001\",\"step\":\"intake\",\"action\":\"approve\","
+		"\"actor\":\"housing\",\"now\":\"2019-09-29T10:00\"}");
+	refused(e, "act", OT_ENOTFOUND, "no case 'X'",
+		"{\"case\":\"X\",\"step\":\"intake\",\"action\":\"approve\",\"actor\":\"housing\","
+		"\"now\":\"2019-09-29T10:00\"}");
+	refused(e, "act", OT_ENOTFOUND, "no step 'intak'",
+		"{\"case\":\"20190927-0001\",\"step\":\"intak\",\"action\":\"approve\","
+		"\"actor\":\"approval_bureau\",\"now\":\"2019-09-29T10:00\"}");
+	refused(e, "deliver", OT_ESTATE, "it is in_progress",
+		"{\"case\":\"20190927-0001\",\"method\":\"post\",\"now\":\"2019-09-29T10:00\"}");
+	refused(e, "resume", OT_ESTATE, "cannot resume",
+		"{\"case\":\"20190927-0001\",\"now\":\"2019-09-29T10:00\"}");
+	refused(e, "frobnicate", OT_EINVAL, "unknown operation", "{}");
+	char *after = fingerprint(e);
+	assert_string_equal(before, after);
+	char *events_after = NULL;
+	assert_int_equal(ot_show(e, "{\"case\":\"20190927-0001\"}", &events_after, &err), OT_OK);
+	assert_string_equal(events, events_after);
+	free(before);
+	free(after);
+	free(events);
+	free(events_after);
+	ot_engine_close(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(school_building_goes_through_the_site_visit),
+		cmocka_unit_test(small_private_building_gets_one_complete_notice),
+		cmocka_unit_test(conditions_and_reasons),
+		cmocka_unit_test(form_checks_all_at_once),
+		cmocka_unit_test(reused_from_the_material_library),
+		cmocka_unit_test(working_days_with_makeup_days),
+		cmocka_unit_test(fork_and_join),
+		cmocka_unit_test(return_and_suspension_extend_due_dates),
+		cmocka_unit_test(deny_and_withdraw),
+		cmocka_unit_test(deferrable_materials_and_trips),
+		cmocka_unit_test(refusals_change_nothing),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
