@@ -40,7 +40,7 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 			return &e->versions[i];
 	char *sources = store_get_version(e, hash);
 	if (!sources) {
-		fail(err, OT_ESTORE, "rule version %.12s is not in the store", hash);
+		err_set(err, OT_ESTORE, "rule version %.12s is not in the store", hash);
 		return NULL;
 	}
 	ot_rules *r = NULL;
@@ -50,7 +50,7 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 	ot_diags_free(d);
 	if (s != OT_OK || strcmp(ot_rules_hash(r), hash) != 0) {
 		ot_rules_free(r);
-		fail(err, OT_ESTORE, "rule version %.12s in the store does not compile back to itself", hash);
+		err_set(err, OT_ESTORE, "rule version %.12s in the store does not compile back to itself", hash);
 		return NULL;
 	}
 	/* keep [0], the current version; recycle the oldest other slot */
@@ -59,7 +59,7 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 		version_free(&e->versions[slot]);
 	if (!version_init(&e->versions[slot], r)) {
 		ot_rules_free(r);
-		fail(err, OT_ENOMEM, "out of memory loading rule version %.12s", hash);
+		err_set(err, OT_ENOMEM, "out of memory loading rule version %.12s", hash);
 		return NULL;
 	}
 	return &e->versions[slot];
@@ -70,16 +70,16 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 {
 	*out = NULL;
 	if (!rules_path || !db_path)
-		return fail(err, OT_EINVAL, "ot_engine_open needs a rules path and a store path");
+		return err_set(err, OT_EINVAL, "ot_engine_open needs a rules path and a store path");
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
-		return fail(err, OT_ENOMEM, "out of memory");
+		return err_set(err, OT_ENOMEM, "out of memory");
 	e->zone = OT_ZONE_DEFAULT;
 	ot_rules *r = NULL;
 	ot_diags *d = NULL;
 	ot_status s = ot_rules_compile(&rules_path, 1, NULL, &r, &d);
 	if (s != OT_OK) {
-		fail(err, s == OT_ERULES ? OT_ERULES : s,
+		err_set(err, s == OT_ERULES ? OT_ERULES : s,
 		     s == OT_ERULES ? "the rule base %s has %zu errors: run `onetrip check %s`"
 				    : "cannot load the rule base %s (%zu errors): run `onetrip check %s`",
 		     rules_path, ot_diags_errors(d), rules_path);
@@ -92,7 +92,7 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	if (!version_init(&e->versions[0], r)) {
 		ot_rules_free(r);
 		free(e);
-		return fail(err, OT_ENOMEM, "out of memory");
+		return err_set(err, OT_ENOMEM, "out of memory");
 	}
 	e->nversions = 1;
 	if ((s = store_open(e, db_path, err)) == OT_OK && (s = store_begin(e, err)) == OT_OK) {
@@ -144,26 +144,26 @@ static ot_status parse(const char *op, const char *text, int need_now, int zone,
 	r->now = 0;
 	r->j = json_loads(text ? text : "", 0, &je);
 	if (!r->j)
-		return fail(err, OT_EINVAL, "%s: the request is not JSON: %s (line %d, column %d)",
+		return err_set(err, OT_EINVAL, "%s: the request is not JSON: %s (line %d, column %d)",
 			    op, je.text, je.line, je.column);
 	if (!json_is_object(r->j)) {
 		json_decref(r->j);
 		r->j = NULL;
-		return fail(err, OT_EINVAL, "%s: the request must be a JSON object", op);
+		return err_set(err, OT_EINVAL, "%s: the request must be a JSON object", op);
 	}
 	const char *now = str(r->j, "now");
 	if (need_now && !now)
-		return fail(err, OT_EINVAL, "%s: the request needs \"now\", an ISO 8601 time such as "
+		return err_set(err, OT_EINVAL, "%s: the request needs \"now\", an ISO 8601 time such as "
 			    "2019-09-27T09:00", op);
 	if (now && !time_parse(now, zone, &r->now))
-		return fail(err, OT_EINVAL, "%s: \"now\" is not an ISO 8601 time: '%.40s'", op, now);
+		return err_set(err, OT_EINVAL, "%s: \"now\" is not an ISO 8601 time: '%.40s'", op, now);
 	return OT_OK;
 }
 
 static ot_status find_item(const ot_rules *r, const char *name, int *item, ot_error *err)
 {
 	if (!name)
-		return fail(err, OT_EINVAL, "the request needs \"item\", the name of a service item");
+		return err_set(err, OT_EINVAL, "the request needs \"item\", the name of a service item");
 	*item = strmap_get(&r->by_item, name, strlen(name));
 	if (*item >= 0)
 		return OT_OK;
@@ -176,7 +176,7 @@ static ot_status find_item(const ot_rules *r, const char *name, int *item, ot_er
 			best = r->items[i].name;
 		}
 	}
-	return fail(err, OT_ENOTFOUND, "there is no item '%.60s'%s%s%s", name,
+	return err_set(err, OT_ENOTFOUND, "there is no item '%.60s'%s%s%s", name,
 		    best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
@@ -187,19 +187,19 @@ static ot_status applicant_of(const m_item *it, json_t *a, int required, int *ki
 	*kind = it->applicant == HOLDER_PERSON ? EV_PERSON
 	      : it->applicant == HOLDER_COMPANY ? EV_COMPANY : -1;
 	if (!a)
-		return required ? fail(err, OT_EINVAL, "the request needs \"applicant\": "
+		return required ? err_set(err, OT_EINVAL, "the request needs \"applicant\": "
 				       "{\"kind\": \"person\" or \"company\", \"id\", \"name\"}")
 				: OT_OK;
 	const char *k = str(a, "kind"), *id = str(a, "id");
 	if (!json_is_object(a) || !k || (strcmp(k, "person") && strcmp(k, "company")))
-		return fail(err, OT_EINVAL, "\"applicant\" needs \"kind\": \"person\" or \"company\"");
+		return err_set(err, OT_EINVAL, "\"applicant\" needs \"kind\": \"person\" or \"company\"");
 	*kind = strcmp(k, "company") == 0 ? EV_COMPANY : EV_PERSON;
 	if ((it->applicant == HOLDER_PERSON && *kind != EV_PERSON) ||
 	    (it->applicant == HOLDER_COMPANY && *kind != EV_COMPANY))
-		return fail(err, OT_EINVAL, "item %s is for %s, not for a %s", it->name,
+		return err_set(err, OT_EINVAL, "item %s is for %s, not for a %s", it->name,
 			    it->applicant == HOLDER_PERSON ? "persons" : "companies", k);
 	if (required && !id)
-		return fail(err, OT_EINVAL, "\"applicant\" needs \"id\": a resident ID number or a "
+		return err_set(err, OT_EINVAL, "\"applicant\" needs \"id\": a resident ID number or a "
 			    "unified social credit code");
 	if (id) {
 		size_t n = strlen(id);
@@ -207,7 +207,7 @@ static ot_status applicant_of(const m_item *it, json_t *a, int required, int *ki
 		if (!ok) {
 			char masked[64];
 			id_mask(id, n < 63 ? n : 63, masked);
-			return fail(err, OT_EINVAL, "applicant id %s is not a valid %s", masked,
+			return err_set(err, OT_EINVAL, "applicant id %s is not a valid %s", masked,
 				    *kind == EV_PERSON ? "resident ID number (GB 11643)"
 						       : "unified social credit code (GB 32100)");
 		}
@@ -292,11 +292,11 @@ static const char *channel_of(const m_item *it, json_t *j, ot_error *err)
 	if (!ch)
 		ch = it->online == ONLINE_NONE ? "hall" : "online";
 	if (strcmp(ch, "online") && strcmp(ch, "hall")) {
-		fail(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'", ch);
+		err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'", ch);
 		return NULL;
 	}
 	if (strcmp(ch, "online") == 0 && it->online == ONLINE_NONE) {
-		fail(err, OT_EINVAL, "item %s cannot be applied for online (online none)", it->name);
+		err_set(err, OT_EINVAL, "item %s cannot be applied for online (online none)", it->name);
 		return NULL;
 	}
 	return ch;
@@ -310,7 +310,7 @@ static ot_status respond(json_t *resp, char **response, ot_error *err)
 {
 	*response = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL;
 	json_decref(resp);
-	return *response ? OT_OK : fail(err, OT_ENOMEM, "out of memory writing the response");
+	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
 
 static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int need_now,
@@ -324,7 +324,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int n
 	err->status = OT_OK;
 	err->message[0] = 0;
 	if (!e || !response)
-		return fail(err, OT_EINVAL, "%s: no engine or no place for the response", op);
+		return err_set(err, OT_EINVAL, "%s: no engine or no place for the response", op);
 	*response = NULL;
 	ot_status s = parse(op, request, need_now, e->zone, &q, err);
 	if (s == OT_OK && write)
@@ -383,7 +383,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		return err->status;
 	json_t *form = json_object_get(q->j, "form");
 	if (form && !json_is_object(form))
-		return fail(err, OT_EINVAL, "\"form\" must be an object of field values");
+		return err_set(err, OT_EINVAL, "\"form\" must be an object of field values");
 	form = form ? json_incref(form) : json_object();
 	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
 	json_t *applicant = json_object_get(q->j, "applicant");
@@ -397,7 +397,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	if (s == OT_OK)
 		s = store_next_id(e, q->now, id, err);
 	if (s == OT_OK && !(c = case_new(v, item, id)))
-		s = fail(err, OT_ENOMEM, "out of memory");
+		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK) {
 		ev = assessed_event(r, "submit", q, have, &a, form, channel, e->zone);
 		json_object_set(ev, "applicant", applicant);
@@ -422,13 +422,13 @@ static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
 	if (!id)
-		return fail(err, OT_EINVAL, "%s: the request needs \"case\", a case id", q->op);
+		return err_set(err, OT_EINVAL, "%s: the request needs \"case\", a case id", q->op);
 	return store_load(e, id, c, err);
 }
 
 static ot_status wrong_state(const ot_case *c, const char *op, ot_error *err)
 {
-	return fail(err, OT_ESTATE, "cannot %s case %s: it is %s", op, c->id,
+	return err_set(err, OT_ESTATE, "cannot %s case %s: it is %s", op, c->id,
 		    case_status_names[c->status]);
 }
 
@@ -464,11 +464,11 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	if (c->status > CS_SUSPENDED)
 		s = wrong_state(c, "supplement", err);
 	else if (!waiting && patch && json_object_size(patch))
-		s = fail(err, OT_ESTATE, "case %s is %s: only materials can be added now; the form "
+		s = err_set(err, OT_ESTATE, "case %s is %s: only materials can be added now; the form "
 			 "can change while the case waits for a supplement", c->id,
 			 case_status_names[c->status]);
 	else if (patch && !json_is_object(patch))
-		s = fail(err, OT_EINVAL, "\"form\" must be an object of field values");
+		s = err_set(err, OT_EINVAL, "\"form\" must be an object of field values");
 	else if (!channel)
 		s = err->status;
 	if (s != OT_OK) {
@@ -524,18 +524,18 @@ static ot_status actor_of(const ot_rules *r, json_t *j, int *dept, int *window,
 		if (str(j, "window"))
 			snprintf(win, sizeof win, "%s", str(j, "window"));
 	} else
-		return fail(err, OT_EINVAL, "the request needs \"actor\": the department acting, "
+		return err_set(err, OT_EINVAL, "the request needs \"actor\": the department acting, "
 			    "as \"department\" or \"department.window\"");
 	*dept = strmap_get(&r->by_department, name, strlen(name));
 	if (*dept < 0)
-		return fail(err, OT_EACTOR, "there is no department '%.60s'", name);
+		return err_set(err, OT_EACTOR, "there is no department '%.60s'", name);
 	*window = -1;
 	const m_department *d = &r->departments[*dept];
 	for (uint32_t i = 0; win[0] && i < d->windows.count; i++)
 		if (strcmp(r->windows[d->windows.first + i].name, win) == 0)
 			*window = (int)(d->windows.first + i);
 	if (win[0] && *window < 0)
-		return fail(err, OT_EACTOR, "department %s has no window '%.60s'", name, win);
+		return err_set(err, OT_EACTOR, "department %s has no window '%.60s'", name, win);
 	snprintf(text, cap, "%s%s%s", name, win[0] ? "." : "", win);
 	return OT_OK;
 }
@@ -565,23 +565,23 @@ static ot_status check_act(const ot_case *c, int step, const char *action, int d
 	if (c->status != CS_IN_PROGRESS)
 		return wrong_state(c, action, err);
 	if (c->steps[step].state != STEP_ACTIVE)
-		return fail(err, OT_ESTATE, "step %s of case %s is not active (it is %s)", ms->name,
+		return err_set(err, OT_ESTATE, "step %s of case %s is not active (it is %s)", ms->name,
 			    c->id, c->steps[step].state == STEP_DONE ? "done" : "not reached");
 	if (dept != ms->dept || (window >= 0 && ms->window >= 0 && window != ms->window))
-		return fail(err, OT_EACTOR, "step %s is handled by %s%s%s, not by %s%s%s", ms->name,
+		return err_set(err, OT_EACTOR, "step %s is handled by %s%s%s, not by %s%s%s", ms->name,
 			    r->departments[ms->dept].name, ms->window >= 0 ? "." : "",
 			    ms->window >= 0 ? r->windows[ms->window].name : "",
 			    r->departments[dept].name, window >= 0 ? "." : "",
 			    window >= 0 ? r->windows[window].name : "");
 	if (strcmp(action, "approve") && strcmp(action, "return") && strcmp(action, "deny"))
-		return fail(err, OT_EINVAL, "\"action\" is approve, return or deny, not '%.20s'", action);
+		return err_set(err, OT_EINVAL, "\"action\" is approve, return or deny, not '%.20s'", action);
 	if (strcmp(action, "approve") && !reason)
-		return fail(err, OT_EINVAL, "to %s a case, give the applicant a \"reason\"", action);
+		return err_set(err, OT_EINVAL, "to %s a case, give the applicant a \"reason\"", action);
 	if (strcmp(action, "approve") == 0 && case_active_after(c, step) == 0) {
 		char missing[512];
 		deferred_missing(c, missing, sizeof missing);
 		if (missing[0])
-			return fail(err, OT_ESTATE, "cannot approve %s, the last step of case %s: "
+			return err_set(err, OT_ESTATE, "cannot approve %s, the last step of case %s: "
 				    "deferred materials (容缺) are still missing: %s", ms->name,
 				    c->id, missing);
 	}
@@ -604,9 +604,9 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		if (strcmp(r->steps[it->steps.first + i].name, step_name) == 0)
 			step = (int)i;
 	if (!step_name || !action)
-		s = fail(err, OT_EINVAL, "act needs \"step\" and \"action\" (approve, return or deny)");
+		s = err_set(err, OT_EINVAL, "act needs \"step\" and \"action\" (approve, return or deny)");
 	else if (step < 0)
-		s = fail(err, OT_ENOTFOUND, "item %s has no step '%.60s'", it->name, step_name);
+		s = err_set(err, OT_ENOTFOUND, "item %s has no step '%.60s'", it->name, step_name);
 	else
 		s = actor_of(r, json_object_get(q->j, "actor"), &dept, &window, actor,
 			     sizeof actor, err);
@@ -640,7 +640,7 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	if (!(allowed >> c->status & 1))
 		s = wrong_state(c, op, err);
 	else if (strcmp(op, "suspend") == 0 && !reason)
-		s = fail(err, OT_EINVAL, "suspend needs a \"reason\" (公示, expert review ...)");
+		s = err_set(err, OT_EINVAL, "suspend needs a \"reason\" (公示, expert review ...)");
 	else if (strcmp(op, "deliver") == 0) {
 		static const char *const methods[] = {"window", "post", "electronic"};
 		int k = -1;
@@ -654,7 +654,7 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 					snprintf(allowed_list + strlen(allowed_list),
 						 sizeof allowed_list - strlen(allowed_list), "%s%s",
 						 allowed_list[0] ? ", " : "", methods[i]);
-			s = fail(err, OT_EINVAL, "item %s delivers by %s, not '%.20s'", it->name,
+			s = err_set(err, OT_EINVAL, "item %s delivers by %s, not '%.20s'", it->name,
 				 allowed_list, method ? method : "(none given)");
 		} else
 			json_object_set_new(ev, "method", json_string(method));
@@ -803,7 +803,7 @@ ot_status ot_call(ot_engine *e, const char *op, const char *request,
 				      request, response, err);
 	if (response)
 		*response = NULL;
-	return fail(err, OT_EINVAL, "unknown operation '%.30s'", op ? op : "(null)");
+	return err_set(err, OT_EINVAL, "unknown operation '%.30s'", op ? op : "(null)");
 }
 
 #define OP(name)                                                                       \

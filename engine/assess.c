@@ -12,7 +12,7 @@
 #include "engine.h"
 #include "idcheck.h"
 
-ot_status fail(ot_error *err, ot_status status, const char *fmt, ...)
+ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 {
 	if (err) {
 		va_list ap;
@@ -275,10 +275,10 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 		const m_expr *x = &r->exprs[q->cond];
 		const char *why = NULL;
 		if (x->depth > (int)OT_COUNTOF(stack))
-			return fail(err, OT_EINVAL, "a condition of %s is too deep to evaluate", m->name);
+			return err_set(err, OT_EINVAL, "a condition of %s is too deep to evaluate", m->name);
 		int res = eval_cond(r, x, values, applicant_kind, stack, &why);
 		if (res < 0)
-			return fail(err, OT_EINVAL, "cannot decide whether %s is required: %s",
+			return err_set(err, OT_EINVAL, "cannot decide whether %s is required: %s",
 				    m->name, why);
 		required = res;
 		snprintf(reason, sizeof reason, required ? "required because %s"
@@ -333,7 +333,7 @@ static ot_status provided_set(const ot_rules *r, json_t *provided, json_t **out,
 		const char *name = json_string_value(p);
 		if (!name || find_material(r, name) < 0) {
 			json_decref(*out);
-			return fail(err, OT_EINVAL, "unknown material '%s'",
+			return err_set(err, OT_EINVAL, "unknown material '%s'",
 				    name ? name : "(not a name)");
 		}
 		json_object_set_new(*out, name, json_true());
@@ -385,7 +385,7 @@ ot_status assess(const version *v, int item, int applicant_kind,
 		if (r->forms[it->form].fields.count > OT_COUNTOF(values)) {
 			json_decref(set);
 			json_decref(form_errors);
-			return fail(err, OT_EINVAL, "form %s has too many fields", r->forms[it->form].name);
+			return err_set(err, OT_EINVAL, "form %s has too many fields", r->forms[it->form].name);
 		}
 		form_values(r, it->form, form ? form : json_object(), values, form_errors);
 	}

@@ -297,7 +297,7 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 	const char *action = str(ev, "action");
 	if (step < 0 || !action || c->status != CS_IN_PROGRESS ||
 	    c->steps[step].state != STEP_ACTIVE)
-		return fail(err, OT_ESTORE, "case %s: event %d does not fit the case", c->id,
+		return err_set(err, OT_ESTORE, "case %s: event %d does not fit the case", c->id,
 			    c->events + 1);
 	if (json_object_get(ev, "reason"))
 		set_json(&c->note, json_object_get(ev, "reason"));
@@ -321,7 +321,7 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 			if (c->steps[i].state == STEP_ACTIVE)
 				c->steps[i].state = STEP_IDLE;
 	} else
-		return fail(err, OT_ESTORE, "case %s: unknown action in event %d", c->id,
+		return err_set(err, OT_ESTORE, "case %s: unknown action in event %d", c->id,
 			    c->events + 1);
 	return OT_OK;
 }
@@ -331,7 +331,7 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 	const char *op = str(ev, "op");
 	ot_time at;
 	if (!op || !str(ev, "at") || !time_parse(str(ev, "at"), zone, &at))
-		return fail(err, OT_ESTORE, "case %s: event %d is malformed", c->id, c->events + 1);
+		return err_set(err, OT_ESTORE, "case %s: event %d is malformed", c->id, c->events + 1);
 	ot_status st = OT_OK;
 	int complete = json_is_true(json_object_get(ev, "complete"));
 	if (strcmp(op, "submit") == 0) {
@@ -371,7 +371,7 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		c->status = CS_WITHDRAWN;
 		c->closed = at;
 	} else
-		st = fail(err, OT_ESTORE, "case %s: unknown event '%s'", c->id, op);
+		st = err_set(err, OT_ESTORE, "case %s: unknown event '%s'", c->id, op);
 	if (st == OT_OK)
 		c->events++;
 	return st;

@@ -29,7 +29,7 @@
 /* ---- errors ---- */
 
 /* Sets err (if any) and returns status. */
-ot_status fail(ot_error *err, ot_status status, const char *fmt, ...)
+ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 3, 4)))
 #endif

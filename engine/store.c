@@ -93,8 +93,8 @@ static ot_status db_fail(ot_engine *e, ot_error *err, const char *what)
 {
 	int code = sqlite3_errcode(e->db);
 	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		return fail(err, OT_ESTORE, "the store is busy (another process held it too long): %s", what);
-	return fail(err, OT_ESTORE, "store error while %s: %s", what, sqlite3_errmsg(e->db));
+		return err_set(err, OT_ESTORE, "the store is busy (another process held it too long): %s", what);
+	return err_set(err, OT_ESTORE, "store error while %s: %s", what, sqlite3_errmsg(e->db));
 }
 
 static int exec(ot_engine *e, const char *text)
@@ -112,7 +112,7 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		have = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
 	if (have > SCHEMA_VERSION)
-		return fail(err, OT_ESTORE, "the store was written by a newer onetrip (schema %d, "
+		return err_set(err, OT_ESTORE, "the store was written by a newer onetrip (schema %d, "
 			    "this one knows %d)", have, SCHEMA_VERSION);
 	if (have == SCHEMA_VERSION)
 		return OT_OK;
@@ -139,7 +139,7 @@ ot_status store_open(ot_engine *e, const char *path, ot_error *err)
 {
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 	if (sqlite3_open_v2(path, &e->db, flags, NULL) != SQLITE_OK) {
-		ot_status s = fail(err, OT_ESTORE, "cannot open the store %s: %s", path,
+		ot_status s = err_set(err, OT_ESTORE, "cannot open the store %s: %s", path,
 				   e->db ? sqlite3_errmsg(e->db) : "out of memory");
 		sqlite3_close(e->db);
 		e->db = NULL;
@@ -265,7 +265,7 @@ ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, int is_new,
 	snprintf(now, sizeof now, "%s", at ? at : "");
 	ot_status s = OT_OK;
 	if (!state_text || !payload) {
-		s = fail(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
+		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 		goto done;
 	}
 	sqlite3_stmt *st = e->stmt[is_new ? S_CASE_INSERT : S_CASE_UPDATE];
@@ -332,16 +332,16 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (!found)
-		return fail(err, OT_ENOTFOUND, "there is no case '%s'", id);
+		return err_set(err, OT_ENOTFOUND, "there is no case '%s'", id);
 	const version *v = engine_version(e, hash, err);
 	if (!v)
 		return err->status;
 	int index = strmap_get(&v->rules->by_item, item, strlen(item));
 	if (index < 0)
-		return fail(err, OT_ESTORE, "case %s: its rule version has no item '%s'", id, item);
+		return err_set(err, OT_ESTORE, "case %s: its rule version has no item '%s'", id, item);
 	ot_case *c = case_new(v, index, id);
 	if (!c)
-		return fail(err, OT_ENOMEM, "out of memory loading case %s", id);
+		return err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
 	json_t *events = store_events(e, id);
 	size_t i;
 	json_t *ev;

@@ -6,8 +6,7 @@
 
 #include "helpers.h"
 #include "model.h"
-#include "eval.h"
-#include "clock.h"
+#include "engine.h"
 
 static const char *CONTRACT = OT_TEST_DATA "/contract.rules";
 
@@ -481,6 +480,191 @@ static void refusals_change_nothing(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- rule versions ---- */
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void running_cases_keep_their_rule_version(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_versionXXXXXX", rules[256], db[256], common[256], tmp[300];
+	assert_non_null(mkdtemp(dir));
+	snprintf(rules, sizeof rules, "%s/contract.rules", dir);
+	snprintf(common, sizeof common, "%s/common.rules", dir);
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	size_t len;
+	char *text = read_text(CONTRACT, &len);
+	write_file(rules, text);
+	write_file(common, "");
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open(dir, db, &e, &err), OT_OK);
+	json_t *c = submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\"");
+	char old_hash[65];
+	snprintf(old_hash, sizeof old_hash, "%s", s(c, "rules"));
+	json_decref(c);
+	ot_engine_close(e);
+
+	/* the department moves the review to the fire brigade and drops the
+	 * site visit; the old file is gone */
+	char *changed = strdup(text);
+	char *p = strstr(changed, "review     \"审查\"     by approval_bureau");
+	assert_non_null(p);
+	memcpy(strstr(p, "approval_bureau"), "fire           ", 15);
+	remove(rules);
+	snprintf(tmp, sizeof tmp, "%s/renamed.rules", dir);
+	write_file(tmp, changed);
+	assert_int_equal(ot_engine_open(dir, db, &e, &err), OT_OK);
+	assert_string_not_equal(ot_rules_hash(ot_engine_rules(e)), old_hash);
+	/* the running case continues under its own version: review is still
+	 * the approval bureau's */
+	json_decref(act(e, "20190927-0001", "intake", "approval_bureau.investment", "2019-09-29T10:00"));
+	refused(e, "act", OT_EACTOR, "handled by approval_bureau",
+		"{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":\"approve\","
+		"\"actor\":\"fire\",\"now\":\"2019-10-08T10:00\"}");
+	c = act(e, "20190927-0001", "review", "approval_bureau", "2019-10-08T10:00");
+	assert_string_equal(s(c, "rules"), old_hash);
+	json_decref(c);
+	/* a new case uses the new version */
+	c = submit_school(e, "2019-10-08T11:00", "\"land_cert\",\"drawings\",\"fire_review\"");
+	assert_string_not_equal(s(c, "rules"), old_hash);
+	json_decref(c);
+	json_decref(act(e, "20191008-0001", "intake", "approval_bureau.investment", "2019-10-08T12:00"));
+	json_decref(act(e, "20191008-0001", "review", "fire", "2019-10-09T12:00"));
+	ot_engine_close(e);
+	free(text);
+	free(changed);
+	remove(tmp);
+	remove(common);
+	remove(db);
+	snprintf(tmp, sizeof tmp, "%s-wal", db);
+	remove(tmp);
+	snprintf(tmp, sizeof tmp, "%s-shm", db);
+	remove(tmp);
+	remove(dir);
+}
+
+/* ---- the events are the record ---- */
+
+static json_t *snapshot(ot_engine *e, const char *id)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(e->db, "SELECT state FROM cases WHERE id = ?1", -1,
+					    &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	json_t *j = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	return j;
+}
+
+static void replaying_events_rebuilds_the_case(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	json_decref(submit_school(e, "2019-09-27T09:00", "\"land_cert\""));
+	const char *id = "20190927-0001";
+	json_decref(call(e, "supplement", OT_OK, "{\"case\":\"%s\",\"materials\":[\"drawings\","
+			 "\"fire_review\"],\"now\":\"2019-09-28T10:00\"}", id));
+	json_decref(act(e, id, "intake", "approval_bureau.investment", "2019-09-29T10:00"));
+	json_decref(call(e, "act", OT_OK, "{\"case\":\"%s\",\"step\":\"review\",\"action\":\"return\","
+			 "\"reason\":\"x\",\"actor\":\"approval_bureau\",\"now\":\"2019-09-30T10:00\"}", id));
+	json_decref(call(e, "supplement", OT_OK, "{\"case\":\"%s\",\"form\":{\"height\":30},"
+			 "\"now\":\"2019-10-08T10:00\"}", id));
+	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"%s\",\"reason\":\"公示\","
+			 "\"now\":\"2019-10-08T11:00\"}", id));
+	json_decref(call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":\"2019-10-10T11:00\"}", id));
+	json_decref(act(e, id, "review", "approval_bureau", "2019-10-11T10:00"));
+	ot_case *c = NULL;
+	ot_error err;
+	assert_int_equal(case_rebuild(e, id, &c, &err), OT_OK);
+	json_t *rebuilt = case_json(c, e->zone), *stored = snapshot(e, id);
+	if (!json_equal(rebuilt, stored)) {
+		char *a = json_dumps(rebuilt, JSON_INDENT(1)), *b = json_dumps(stored, JSON_INDENT(1));
+		fprintf(stderr, "rebuilt:\n%s\nstored:\n%s\n", a, b);
+		free(a);
+		free(b);
+		fail();
+	}
+	assert_int_equal(c->events, 8);
+	json_decref(rebuilt);
+	json_decref(stored);
+	case_free(c);
+	ot_engine_close(e);
+}
+
+/* ---- two processes, one store ---- */
+
+static void two_processes_at_once(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_twoXXXXXX", db[256], tmp[300];
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open(CONTRACT, db, &e, &err), OT_OK);
+	ot_engine_close(e);
+	enum { PER_CHILD = 30 };
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		kids[k] = fork();
+		if (kids[k] == 0) {
+			int bad = ot_engine_open(CONTRACT, db, &e, &err) != OT_OK;
+			for (int i = 0; i < PER_CHILD && !bad; i++) {
+				char req[2048], *resp = NULL;
+				snprintf(req, sizeof req,
+					 "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:%02d\","
+					 "\"applicant\":" COMPANY ",\"form\":" SCHOOL_FORM ","
+					 "\"materials\":[\"land_cert\",\"drawings\",\"fire_review\"]}", i);
+				bad = ot_submit(e, req, &resp, &err) != OT_OK;
+				if (bad)
+					fprintf(stderr, "child %d: %s\n", k, err.message);
+				free(resp);
+				if (!bad) {
+					snprintf(req, sizeof req, "{\"case\":\"20190927-%04d\"}", 1 + i);
+					ot_status st = ot_show(e, req, &resp, &err);
+					bad = st != OT_OK && st != OT_ENOTFOUND;
+					free(resp);
+				}
+			}
+			ot_engine_close(e);
+			_exit(bad);
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		int status;
+		waitpid(kids[k], &status, 0);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	assert_int_equal(ot_engine_open(CONTRACT, db, &e, &err), OT_OK);
+	char *resp = NULL;
+	assert_int_equal(ot_list(e, "{}", &resp, &err), OT_OK);
+	json_t *l = json_loads(resp, 0, NULL);
+	free(resp);
+	assert_int_equal(json_array_size(json_object_get(l, "cases")), 2 * PER_CHILD);
+	/* every id once, numbered without gaps */
+	for (size_t i = 0; i < 2 * PER_CHILD; i++) {
+		char want[32];
+		snprintf(want, sizeof want, "20190927-%04zu", i + 1);
+		assert_string_equal(s(json_array_get(json_object_get(l, "cases"), i), "id"), want);
+	}
+	json_decref(l);
+	ot_engine_close(e);
+	remove(db);
+	snprintf(tmp, sizeof tmp, "%s-wal", db);
+	remove(tmp);
+	snprintf(tmp, sizeof tmp, "%s-shm", db);
+	remove(tmp);
+	remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -495,6 +679,9 @@ int main(void)
 		cmocka_unit_test(deny_and_withdraw),
 		cmocka_unit_test(deferrable_materials_and_trips),
 		cmocka_unit_test(refusals_change_nothing),
+		cmocka_unit_test(running_cases_keep_their_rule_version),
+		cmocka_unit_test(replaying_events_rebuilds_the_case),
+		cmocka_unit_test(two_processes_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
