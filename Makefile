@@ -17,6 +17,8 @@ test: build
 run: build
 	@./build/onetrip check rules/
 	@./build/onetrip info rules/
+	@echo
+	@./build/onetrip demo --rules rules construction_permit
 
 clean:
 	rm -rf build build-asan

@@ -372,6 +372,8 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 		"flow", flow, "hook", str_or_null(it->hook));
 }
 
+int item_max_trips(const ot_rules *r, int item);
+
 static json_t *describe_chains(const ot_rules *r)
 {
 	json_t *a = json_array();
@@ -429,8 +431,11 @@ char *ot_rules_describe(const ot_rules *r)
 	if (!r)
 		return NULL;
 	json_t *items = json_array();
-	for (uint32_t i = 0; i < r->n_items; i++)
-		json_array_append_new(items, describe_item(r, &r->items[i]));
+	for (uint32_t i = 0; i < r->n_items; i++) {
+		json_t *it = describe_item(r, &r->items[i]);
+		json_object_set_new(it, "max_trips", json_integer(item_max_trips(r, (int)i)));
+		json_array_append_new(items, it);
+	}
 	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "hash", r->hash,
 			      "departments", describe_departments(r), "materials",
 			      describe_materials(r), "forms", describe_forms(r),

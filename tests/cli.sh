@@ -74,6 +74,26 @@ contains "error[W402]" "under --strict the warning is an error"
 # a directory: every *.rules below it, each file once
 expect 0 "directory" "$bin" check "$src/rules/lishan"
 
+# every bundled item can be walked from submission to delivery
+items=$("$bin" check --trips "$src/rules" | awk 'NF >= 2 && $1 ~ /^[0-9]+$/ { print $2 }')
+[ -n "$items" ] || { echo "FAIL: check --trips listed no items"; fails=$((fails + 1)); }
+for item in $items; do
+	expect 0 "demo $item" "$bin" demo --rules "$src/rules" "$item"
+	contains "→ closed" "demo $item ends closed"
+done
+
+# case operations from the command line, on a store file
+db="$tmp/cases.db"
+expect 0 "submit" "$bin" submit --db "$db" --rules "$src/tests/data/contract.rules" --now 2019-09-27T09:00 \
+	'{"item":"construction_permit","applicant":{"kind":"company","id":"91350100M000100Y43","name":"x"},"form":{"name":"x","area":100,"contractor":"91350100M000100Y43","kind":"housing"},"materials":["land_cert"]}'
+contains '"due": "2019-10-12"' "submit prints the case"
+expect 0 "show by id" "$bin" show --db "$db" --rules "$src/tests/data/contract.rules" 20190927-0001
+contains '"history"' "show has the history"
+expect 1 "act refused" "$bin" act --db "$db" --rules "$src/tests/data/contract.rules" \
+	'{"case":"20190927-0001","step":"intake","action":"approve","actor":"housing","now":"2019-09-28T10:00"}'
+contains "handled by approval_bureau.investment" "refusal names the right department"
+expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/data/contract.rules" '{"item":'
+
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
 contains "$(printf '\033[1;31m')" "colour escape present"

@@ -34,12 +34,13 @@ static const char usage_main[] =
 	"  show CASE  a case with its history  list        cases by status, item, ...\n"
 	"  overdue    cases and steps past their due date\n"
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
+	"  demo [ITEM]  walks a sample application through every step\n"
 	"\n"
 	"  onetrip COMMAND --help   shows the options of a command\n"
 	"  onetrip --version        prints the version\n";
 
 static const char usage_check[] =
-	"usage: onetrip check [--json] [--strict] [--color WHEN] PATH...\n"
+	"usage: onetrip check [--json] [--strict] [--trips] [--color WHEN] PATH...\n"
 	"\n"
 	"Checks rule files and reports every error and warning at once, with\n"
 	"file:line:col, the source line and a hint.  Directories are searched\n"
@@ -47,6 +48,7 @@ static const char usage_check[] =
 	"\n"
 	"  --json         print the diagnostics as a JSON array\n"
 	"  --strict       treat warnings as errors\n"
+	"  --trips        list each item's most in-person visits (最多跑几次)\n"
 	"  --color WHEN   auto (default), always or never; NO_COLOR is honoured\n"
 	"\n"
 	"exit status: 0 no errors, 1 errors (or warnings with --strict),\n"
@@ -65,7 +67,7 @@ static const char usage_describe[] =
 	"systems get from ot_rules_describe).  Exit status as for check.\n";
 
 typedef struct opts {
-	int json, strict, color;
+	int json, strict, color, trips;
 	const char **paths;
 	int npaths;
 } opts;
@@ -91,6 +93,8 @@ static int parse_opts(int argc, char **argv, opts *o, const char *usage,
 			o->json = 1;
 		else if (strcmp(a, "--strict") == 0)
 			o->strict = 1;
+		else if (allow_json && strcmp(a, "--trips") == 0)
+			o->trips = 1;
 		else if (strcmp(a, "--color") == 0 && i + 1 < argc)
 			color = argv[++i];
 		else if (strncmp(a, "--color=", 8) == 0)
@@ -142,6 +146,26 @@ static int compile(const opts *o, ot_rules **rules)
 	return st == OT_EIO ? 2 : st == OT_OK ? 0 : 1;
 }
 
+/* Each item's static maximum of in-person visits, worst first. */
+static void print_trips(json_t *items)
+{
+	size_t i, one = 0;
+	json_t *it;
+	for (json_int_t want = 9; want >= 0; want--)
+		json_array_foreach(items, i, it) {
+			json_int_t n = json_integer_value(json_object_get(it, "max_trips"));
+			if (n != want && !(want == 9 && n > 9))
+				continue;
+			json_t *label = json_object_get(it, "label");
+			printf("%3lld  %-36s %s\n", (long long)n,
+			       json_string_value(json_object_get(it, "name")),
+			       json_is_string(label) ? json_string_value(label) : "");
+		}
+	json_array_foreach(items, i, it)
+		one += json_integer_value(json_object_get(it, "max_trips")) <= 1;
+	printf("%zu of %zu items need at most one trip (最多跑一次)\n", one, json_array_size(items));
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	opts o = {0};
@@ -154,6 +178,8 @@ static int cmd_check(int argc, char **argv)
 			char *desc = ot_rules_describe(r);
 			j = desc ? json_loads(desc, 0, NULL) : NULL;
 			size_t n = json_array_size(json_object_get(j, "items"));
+			if (o.trips)
+				print_trips(json_object_get(j, "items"));
 			printf("ok: %zu item%s in %s%s, rule set %.12s\n", n, n == 1 ? "" : "s", o.paths[0],
 			       o.npaths > 1 ? " and more" : "", ot_rules_hash(r));
 			json_decref(j);
@@ -286,6 +312,8 @@ static int cmd_describe(int argc, char **argv, int summary)
 }
 
 /* ---- case operations ---- */
+
+int cmd_demo(int argc, char **argv);
 
 static const char *const case_ops[] = {"assess", "submit", "supplement", "act", "suspend",
 				       "resume", "deliver", "withdraw", "show", "list",
@@ -429,6 +457,8 @@ int main(int argc, char **argv)
 		return cmd_describe(argc - 2, argv + 2, 1);
 	if (strcmp(cmd, "describe") == 0)
 		return cmd_describe(argc - 2, argv + 2, 0);
+	if (strcmp(cmd, "demo") == 0)
+		return cmd_demo(argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
 		if (strcmp(cmd, case_ops[i]) == 0)
 			return cmd_case(cmd, argc - 2, argv + 2);
