@@ -1,0 +1,136 @@
+/*
+ * bench-engine -- how fast the case engine is, next to what SQLite itself
+ * can do on this machine.
+ *
+ *   bench-engine RULES DB_DIR [N]
+ *
+ * 1. assessments per second: ot_assess on the contract item, in memory,
+ *    JSON in and out (what a portal calls while the user types);
+ * 2. durable operations per second: submit, then approve the first step,
+ *    each its own transaction, on a store file in DB_DIR;
+ * 3. the ceiling: single-row INSERT transactions per second on a bare
+ *    SQLite file with the same settings (WAL, synchronous=FULL).
+ * Figures go to docs/performance.md with the machine and the command.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "onetrip.h"
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+#define APPLICANT "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"x\"}"
+#define FORM "{\"name\":\"x\",\"area\":5400,\"height\":18,\"government_funded\":true," \
+	     "\"contractor\":\"91350100M000100Y43\",\"kind\":\"public\"}"
+
+static int check(ot_status s, const ot_error *err)
+{
+	if (s != OT_OK)
+		fprintf(stderr, "bench-engine: %s\n", err->message);
+	return s == OT_OK;
+}
+
+static void assessments(const char *rules, int n)
+{
+	ot_engine *e;
+	ot_error err;
+	if (!check(ot_engine_open(rules, ":memory:", &e, &err), &err))
+		exit(1);
+	const char *req = "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\","
+			  "\"applicant\":" APPLICANT ",\"form\":" FORM ","
+			  "\"materials\":[\"land_cert\",\"drawings\"]}";
+	double t0 = now();
+	for (int i = 0; i < n; i++) {
+		char *resp;
+		if (!check(ot_assess(e, req, &resp, &err), &err))
+			exit(1);
+		free(resp);
+	}
+	double t = now() - t0;
+	printf("assess (in memory, JSON in and out): %8.0f /s  (%.2f µs each, %d runs)\n",
+	       n / t, t / n * 1e6, n);
+	ot_engine_close(e);
+}
+
+static void durable(const char *rules, const char *dir, int n)
+{
+	char db[4096];
+	snprintf(db, sizeof db, "%s/bench-engine.db", dir);
+	remove(db);
+	ot_engine *e;
+	ot_error err;
+	if (!check(ot_engine_open(rules, db, &e, &err), &err))
+		exit(1);
+	double t0 = now();
+	for (int i = 0; i < n; i++) {
+		char req[1024], *resp;
+		snprintf(req, sizeof req, "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\","
+			 "\"applicant\":" APPLICANT ",\"form\":" FORM ","
+			 "\"materials\":[\"land_cert\",\"drawings\",\"fire_review\"]}");
+		if (!check(ot_submit(e, req, &resp, &err), &err))
+			exit(1);
+		free(resp);
+		snprintf(req, sizeof req, "{\"case\":\"20190927-%04d\",\"step\":\"intake\",\"action\":"
+			 "\"approve\",\"actor\":\"approval_bureau.investment\",\"now\":\"2019-09-29T10:00\"}",
+			 i + 1);
+		if (!check(ot_act(e, req, &resp, &err), &err))
+			exit(1);
+		free(resp);
+	}
+	double t = now() - t0;
+	printf("submit + act (durable, one file):      %8.0f operations/s  (%d cases)\n",
+	       2 * n / t, n);
+	ot_engine_close(e);
+	remove(db);
+	strcat(db, "-wal");
+	remove(db);
+}
+
+static void ceiling(const char *dir, int n)
+{
+	char db[4096];
+	snprintf(db, sizeof db, "%s/bench-sqlite.db", dir);
+	remove(db);
+	sqlite3 *h;
+	sqlite3_stmt *st;
+	sqlite3_open(db, &h);
+	sqlite3_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+		     "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", NULL, NULL, NULL);
+	sqlite3_prepare_v2(h, "INSERT INTO t(v) VALUES ('a row of about the size of an event')",
+			   -1, &st, NULL);
+	double t0 = now();
+	for (int i = 0; i < 2 * n; i++) {
+		sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+		sqlite3_step(st);
+		sqlite3_reset(st);
+		sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
+	}
+	double t = now() - t0;
+	printf("raw SQLite single-row transactions:    %8.0f /s  (the ceiling)\n", 2 * n / t);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	remove(db);
+	strcat(db, "-wal");
+	remove(db);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench-engine RULES DB_DIR [N]\n");
+		return 2;
+	}
+	int n = argc > 3 ? atoi(argv[3]) : 2000;
+	assessments(argv[1], n * 50);
+	durable(argv[1], argv[2], n);
+	ceiling(argv[2], n);
+	return 0;
+}
