@@ -129,6 +129,7 @@ typedef struct req {
 	const char *op;
 	json_t *j;
 	ot_time now;
+	char *text; /* a response already written as text (assess) */
 } req;
 
 static const char *str(json_t *o, const char *key)
@@ -142,6 +143,7 @@ static ot_status parse(const char *op, const char *text, int need_now, int zone,
 	json_error_t je;
 	r->op = op;
 	r->now = 0;
+	r->text = NULL;
 	r->j = json_loads(text ? text : "", 0, &je);
 	if (!r->j)
 		return err_set(err, OT_EINVAL, "%s: the request is not JSON: %s (line %d, column %d)",
@@ -271,19 +273,22 @@ static json_t *assessed_event(const ot_rules *r, const char *op, const req *q,
 	static const char *const how[] = {NULL, "provided", "shared", "reused"};
 	char at[32];
 	time_format(q->now, zone, at);
+	json_t *notice = assessment_json(a);
+	if (!notice)
+		return NULL;
 	json_t *h = json_object(), *reused = json_object();
 	for (uint32_t m = 0; m < r->n_materials; m++)
 		if (have[m])
 			json_object_set_new(h, r->materials[m].name, json_string(how[have[m]]));
 	size_t i;
 	json_t *entry;
-	json_array_foreach(json_object_get(a->json, "materials"), i, entry)
+	json_array_foreach(json_object_get(notice, "materials"), i, entry)
 		if (json_object_get(entry, "from_case"))
 			json_object_set(reused, str(entry, "material"),
 					json_object_get(entry, "from_case"));
-	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:b, s:O}", "op", op, "at", at,
+	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:b, s:o}", "op", op, "at", at,
 			 "actor", "applicant", "channel", channel, "form", form, "have", h,
-			 "reused", reused, "complete", a->complete, "notice", a->json);
+			 "reused", reused, "complete", a->complete, "notice", notice);
 }
 
 static const char *channel_of(const m_item *it, json_t *j, ot_error *err)
@@ -338,7 +343,12 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int n
 	json_decref(q.j);
 	if (s != OT_OK) {
 		json_decref(resp);
+		free(q.text);
 		return s;
+	}
+	if (q.text) {
+		*response = q.text;
+		return OT_OK;
 	}
 	return respond(resp, response, err);
 }
@@ -361,9 +371,10 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	json_decref(mats);
 	free(have);
 	if (s == OT_OK)
-		*resp = a.json;
+		q->text = a.text;
 	else
-		json_decref(a.json);
+		free(a.text);
+	(void)resp;
 	return s;
 }
 
@@ -398,8 +409,9 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		s = store_next_id(e, q->now, id, err);
 	if (s == OT_OK && !(c = case_new(v, item, id)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && !(ev = assessed_event(r, "submit", q, have, &a, form, channel, e->zone)))
+		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK) {
-		ev = assessed_event(r, "submit", q, have, &a, form, channel, e->zone);
 		json_object_set(ev, "applicant", applicant);
 		s = case_apply(c, ev, e->zone, err);
 	}
@@ -411,7 +423,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		*resp = case_json(c, e->zone);
 	case_free(c);
 	json_decref(ev);
-	json_decref(a.json);
+	free(a.text);
 	json_decref(form);
 	json_decref(mats);
 	free(have);
@@ -494,14 +506,14 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	s = assess(c->v, c->item, c->applicant_kind, str(c->applicant, "id"), form, mats, have,
 		   store_library_find, e, q->now, e->zone, &a, err);
 	json_t *ev = NULL;
-	if (s == OT_OK) {
-		ev = assessed_event(r, "supplement", q, have, &a, form, channel, e->zone);
+	if (s == OT_OK && !(ev = assessed_event(r, "supplement", q, have, &a, form, channel, e->zone)))
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK)
 		s = record(e, c, ev, resp, err);
-	}
 	if (s == OT_OK && before == CS_NEEDS_SUPPLEMENT && c->status == CS_IN_PROGRESS)
 		s = remember_materials(e, c, q->now, err);
 	json_decref(ev);
-	json_decref(a.json);
+	free(a.text);
 	json_decref(form);
 	json_decref(mats);
 	free(have);

@@ -26,15 +26,26 @@ ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 
 /* ---- form values ---- */
 
-static void field_error(json_t *errors, const m_field *f, const char *fmt, ...)
+static void field_error(form_errors *fe, const m_field *f, const char *key,
+			const char *fmt, ...)
 {
-	char msg[256];
+	if (fe->n >= MAX_FORM_ERRORS)
+		return;
+	if (fe->n == fe->cap) {
+		int cap = fe->cap ? fe->cap * 2 : 4;
+		form_error *v = realloc(fe->v, (size_t)cap * sizeof *v);
+		if (!v)
+			return;
+		fe->v = v;
+		fe->cap = cap;
+	}
+	form_error *e = &fe->v[fe->n++];
 	va_list ap;
+	e->field = f;
+	snprintf(e->key, sizeof e->key, "%s", f ? f->name : key);
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
-	json_array_append_new(errors, json_pack("{s:s, s:s?, s:s}", "field", f->name,
-						"label", f->label, "message", msg));
 }
 
 /* A decimal from JSON: an integer, a number, or a numeric string.  A JSON
@@ -91,25 +102,30 @@ static int json_decimal(json_t *j, ot_dec *out)
 	return 1;
 }
 
-static int read_number(const m_field *f, json_t *j, ev_value *v, json_t *errors)
+static const char *label_of(const m_field *f)
 {
+	return f->label ? f->label : f->name;
+}
+
+static int read_number(const m_field *f, json_t *j, ev_value *v, form_errors *fe)
+{
+	char a[32];
 	if (!json_decimal(j, &v->u.num)) {
-		field_error(errors, f, "%s must be a number", f->label ? f->label : f->name);
+		field_error(fe, f, NULL, "%s must be a number", label_of(f));
 		return 0;
 	}
-	char a[32];
 	if (f->type == FT_INTEGER && v->u.num.scale) {
-		field_error(errors, f, "%s must be a whole number", f->label ? f->label : f->name);
+		field_error(fe, f, NULL, "%s must be a whole number", label_of(f));
 		return 0;
 	}
 	if (f->has_min && dec_cmp(v->u.num, f->min) < 0) {
 		dec_format(f->min, a);
-		field_error(errors, f, "%s must be at least %s", f->label ? f->label : f->name, a);
+		field_error(fe, f, NULL, "%s must be at least %s", label_of(f), a);
 		return 0;
 	}
 	if (f->has_max && dec_cmp(v->u.num, f->max) > 0) {
 		dec_format(f->max, a);
-		field_error(errors, f, "%s must be at most %s", f->label ? f->label : f->name, a);
+		field_error(fe, f, NULL, "%s must be at most %s", label_of(f), a);
 		return 0;
 	}
 	v->type = VT_NUM;
@@ -117,16 +133,15 @@ static int read_number(const m_field *f, json_t *j, ev_value *v, json_t *errors)
 }
 
 static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *v,
-		      json_t *errors)
+		      form_errors *fe)
 {
-	const char *label = f->label ? f->label : f->name;
 	const char *s = json_string_value(j);
 	size_t n = json_is_string(j) ? json_string_length(j) : 0;
 	memset(v, 0, sizeof *v);
 	switch (f->type) {
 	case FT_INTEGER:
 	case FT_DECIMAL:
-		return read_number(f, j, v, errors);
+		return read_number(f, j, v, fe);
 	case FT_BOOL:
 		if (!json_is_boolean(j))
 			break;
@@ -150,7 +165,7 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 			for (uint32_t i = 0; i < f->values.count; i++)
 				snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
 					 i ? ", " : "", r->strs[f->values.first + i]);
-			field_error(errors, f, "%s: '%s' is not one of %s", label, s, list);
+			field_error(fe, f, NULL, "%s: '%.40s' is not one of %s", label_of(f), s, list);
 			return 0;
 		}
 		break;
@@ -158,8 +173,8 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 		if (!s)
 			break;
 		if (!id_number_valid(s, n)) {
-			field_error(errors, f, "%s is not a valid resident ID number (GB 11643: 18 "
-				    "characters, birth date, check character)", label);
+			field_error(fe, f, NULL, "%s is not a valid resident ID number (GB 11643: 18 "
+				    "characters, birth date, check character)", label_of(f));
 			return 0;
 		}
 		goto text;
@@ -167,8 +182,8 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 		if (!s)
 			break;
 		if (!credit_code_valid(s, n)) {
-			field_error(errors, f, "%s is not a valid unified social credit code "
-				    "(GB 32100: 18 characters, check character)", label);
+			field_error(fe, f, NULL, "%s is not a valid unified social credit code "
+				    "(GB 32100: 18 characters, check character)", label_of(f));
 			return 0;
 		}
 		goto text;
@@ -184,7 +199,7 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 	static const char *const words[] = {"text", "a whole number", "a number",
 		"true or false", "a date (YYYY-MM-DD)", "one of its values",
 		"an ID number", "a credit code"};
-	field_error(errors, f, "%s must be %s", label, words[f->type]);
+	field_error(fe, f, NULL, "%s must be %s", label_of(f), words[f->type]);
 	return 0;
 }
 
@@ -194,9 +209,9 @@ static int blank(json_t *j)
 }
 
 int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
-		json_t *errors)
+		form_errors *fe)
 {
-	size_t before = json_array_size(errors);
+	int before = fe->n;
 	const m_form *fm = &r->forms[form];
 	for (uint32_t i = 0; i < fm->fields.count; i++) {
 		const m_field *f = &r->fields[fm->fields.first + i];
@@ -206,15 +221,14 @@ int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		v->absent = 1;
 		if (blank(j)) {
 			if (f->required && !f->computed)
-				field_error(errors, f, "%s is required", f->label ? f->label : f->name);
+				field_error(fe, f, NULL, "%s is required", label_of(f));
 			continue;
 		}
 		if (f->computed) {
-			field_error(errors, f, "%s is computed by the engine; leave it out",
-				    f->label ? f->label : f->name);
+			field_error(fe, f, NULL, "%s is computed by the engine; leave it out", label_of(f));
 			continue;
 		}
-		if (!read_field(r, f, j, v, errors)) {
+		if (!read_field(r, f, j, v, fe)) {
 			memset(v, 0, sizeof *v);
 			v->absent = 1;
 		}
@@ -225,14 +239,10 @@ int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		int known = 0;
 		for (uint32_t i = 0; i < fm->fields.count && !known; i++)
 			known = strcmp(r->fields[fm->fields.first + i].name, key) == 0;
-		if (!known) {
-			char msg[200];
-			snprintf(msg, sizeof msg, "form '%s' has no field '%s'", fm->name, key);
-			json_array_append_new(errors, json_pack("{s:s, s:s}", "field", key,
-								"message", msg));
-		}
+		if (!known)
+			field_error(fe, NULL, key, "form '%s' has no field '%.60s'", fm->name, key);
 	}
-	return (int)(json_array_size(errors) - before);
+	return fe->n - before;
 }
 
 /* ---- materials ---- */
@@ -242,130 +252,223 @@ static int find_material(const ot_rules *r, const char *name)
 	return strmap_get(&r->by_material, name, strlen(name));
 }
 
-static json_t *material_entry(const ot_rules *r, const m_req *q, const char *status,
-			      const char *reason)
-{
-	const m_material *m = &r->materials[q->material];
-	json_t *o = json_pack("{s:s, s:s?, s:s, s:s}", "material", m->name, "label", m->label,
-			      "status", status, "reason", reason);
-	if (m->original)
-		json_object_set_new(o, "original", json_true());
-	if (m->copies)
-		json_object_set_new(o, "copies", json_integer(m->copies));
-	return o;
-}
+enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFERRED, ST_MISSING };
+static const char *const status_names[] = {"not_required", "shared", "provided", "reused",
+					   "optional", "deferred", "missing"};
 
-typedef struct names {
-	json_t *missing, *deferred, *shared, *reused, *optional;
-} names;
+typedef struct req_result {
+	int status;
+	int cond_held; /* -1 unconditional */
+	char from_case[32];
+} req_result;
 
-/* One requirement: whether it applies, how it is met, and why. */
+/* One requirement: whether it applies, and how it is met. */
 static ot_status assess_req(const version *v, const m_req *q, const ev_value *values,
 			    int applicant_kind, const char *applicant_id,
-			    json_t *provided_set, uint8_t *have, library_fn lib,
-			    void *lib_ud, ot_time now, json_t *list, names *nm,
-			    ot_error *err)
+			    const uint8_t *provided, uint8_t *have, library_fn lib,
+			    void *lib_ud, ot_time now, req_result *res, ot_error *err)
 {
 	const ot_rules *r = v->rules;
 	const m_material *m = &r->materials[q->material];
-	char reason[512];
-	int required = 1;
+	res->cond_held = -1;
 	if (q->cond >= 0) {
 		ev_value stack[64];
 		const m_expr *x = &r->exprs[q->cond];
 		const char *why = NULL;
 		if (x->depth > (int)OT_COUNTOF(stack))
 			return err_set(err, OT_EINVAL, "a condition of %s is too deep to evaluate", m->name);
-		int res = eval_cond(r, x, values, applicant_kind, stack, &why);
-		if (res < 0)
+		int held = eval_cond(r, x, values, applicant_kind, stack, &why);
+		if (held < 0)
 			return err_set(err, OT_EINVAL, "cannot decide whether %s is required: %s",
-				    m->name, why);
-		required = res;
-		snprintf(reason, sizeof reason, required ? "required because %s"
-							 : "not required: %s does not hold", x->text);
-	} else
-		snprintf(reason, sizeof reason, q->optional ? "optional" : "always required");
-	if (!required) {
-		json_array_append_new(list, material_entry(r, q, "not_required", reason));
-		return OT_OK;
+				       m->name, why);
+		res->cond_held = held;
+		if (!held) {
+			res->status = ST_NOT_REQUIRED;
+			return OT_OK;
+		}
 	}
-	const char *status;
+	const char *from;
 	if (m->source == SRC_SHARED) {
 		have[q->material] = HAVE_SHARED;
-		status = "shared";
-		json_array_append_new(nm->shared, json_string(m->name));
-	} else if (json_object_get(provided_set, m->name)) {
+		res->status = ST_SHARED;
+	} else if (provided[q->material]) {
 		have[q->material] = HAVE_PROVIDED;
-		status = "provided";
+		res->status = ST_PROVIDED;
 	} else if (m->reusable.n >= 0 && applicant_id && lib &&
-		   lib(lib_ud, applicant_id, m->name, now)) {
+		   (from = lib(lib_ud, applicant_id, m->name, now))) {
 		have[q->material] = HAVE_REUSED;
-		status = "reused";
-		json_array_append_new(nm->reused, json_string(m->name));
-	} else if (q->optional) {
-		status = "optional";
-		json_array_append_new(nm->optional, json_string(m->name));
-	} else if (q->deferrable) {
-		status = "deferred";
-		json_array_append_new(nm->deferred, json_string(m->name));
-	} else {
-		status = "missing";
-		json_array_append_new(nm->missing, json_string(m->name));
-	}
-	json_t *e = material_entry(r, q, status, reason);
-	if (m->source == SRC_SHARED && m->source_name)
-		json_object_set_new(e, "source", json_string(m->source_name));
-	if (have[q->material] == HAVE_REUSED)
-		json_object_set_new(e, "from_case",
-				    json_string(lib(lib_ud, applicant_id, m->name, now)));
-	json_array_append_new(list, e);
+		res->status = ST_REUSED;
+		snprintf(res->from_case, sizeof res->from_case, "%s", from);
+	} else
+		res->status = q->optional ? ST_OPTIONAL : q->deferrable ? ST_DEFERRED : ST_MISSING;
 	return OT_OK;
 }
 
-/* The provided materials as a set; unknown names are a bad request. */
-static ot_status provided_set(const ot_rules *r, json_t *provided, json_t **out,
-			      ot_error *err)
+/* ---- the answer, written as JSON text ---- */
+
+static void jstr(buf *b, const char *s)
+{
+	if (!s) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_putc(b, '"');
+	buf_json_str(b, s);
+	buf_putc(b, '"');
+}
+
+static void jkey(buf *b, const char *k)
+{
+	buf_putc(b, '"');
+	buf_puts(b, k);
+	buf_puts(b, "\":");
+}
+
+static void write_names(buf *b, const ot_rules *r, const m_item *it, const req_result *res,
+			const char *key, int status)
+{
+	int first = 1;
+	buf_putc(b, ',');
+	jkey(b, key);
+	buf_putc(b, '[');
+	for (uint32_t i = 0; i < it->reqs.count; i++)
+		if (res[i].status == status) {
+			if (!first)
+				buf_putc(b, ',');
+			jstr(b, r->materials[r->reqs[it->reqs.first + i].material].name);
+			first = 0;
+		}
+	buf_putc(b, ']');
+}
+
+static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_result *res)
+{
+	const m_material *m = &r->materials[q->material];
+	buf_puts(b, "{\"material\":");
+	jstr(b, m->name);
+	buf_puts(b, ",\"label\":");
+	jstr(b, m->label);
+	buf_puts(b, ",\"status\":");
+	jstr(b, status_names[res->status]);
+	buf_puts(b, ",\"reason\":\"");
+	if (res->cond_held < 0)
+		buf_puts(b, q->optional ? "optional" : "always required");
+	else {
+		buf_puts(b, res->cond_held ? "required because " : "not required: ");
+		buf_json_str(b, r->exprs[q->cond].text);
+		if (!res->cond_held)
+			buf_puts(b, " does not hold");
+	}
+	buf_putc(b, '"');
+	if (res->status == ST_SHARED && m->source_name) {
+		buf_puts(b, ",\"source\":");
+		jstr(b, m->source_name);
+	}
+	if (res->status == ST_REUSED) {
+		buf_puts(b, ",\"from_case\":");
+		jstr(b, res->from_case);
+	}
+	if (m->original)
+		buf_puts(b, ",\"original\":true");
+	if (m->copies)
+		buf_printf(b, ",\"copies\":%d", (int)m->copies);
+	buf_putc(b, '}');
+}
+
+static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_result *res,
+			 const form_errors *fe)
+{
+	int first = 1;
+	buf_puts(b, ",\"notice\":[");
+	for (uint32_t i = 0; i < it->reqs.count; i++) {
+		if (res[i].status != ST_MISSING && res[i].status != ST_DEFERRED)
+			continue;
+		const m_material *m = &r->materials[r->reqs[it->reqs.first + i].material];
+		buf_puts(b, first ? "\"" : ",\"");
+		buf_puts(b, res[i].status == ST_MISSING ? "缺少材料 missing: "
+							: "容缺后补 to be supplied before the decision: ");
+		buf_json_str(b, m->label ? m->label : m->name);
+		buf_putc(b, '"');
+		first = 0;
+	}
+	for (int i = 0; i < fe->n; i++) {
+		buf_puts(b, first ? "\"表单 form: " : ",\"表单 form: ");
+		buf_json_str(b, fe->v[i].message);
+		buf_putc(b, '"');
+		first = 0;
+	}
+	buf_putc(b, ']');
+}
+
+static void write_answer(buf *b, const version *v, int item, const req_result *res,
+			 const uint8_t *extra, const form_errors *fe, const assessment *a,
+			 ot_time now, int zone)
+{
+	const ot_rules *r = v->rules;
+	const m_item *it = &r->items[item];
+	buf_puts(b, "{\"item\":");
+	jstr(b, it->name);
+	buf_puts(b, ",\"label\":");
+	jstr(b, it->label);
+	buf_puts(b, a->complete ? ",\"complete\":true" : ",\"complete\":false");
+	buf_puts(b, ",\"materials\":[");
+	for (uint32_t i = 0; i < it->reqs.count; i++) {
+		if (i)
+			buf_putc(b, ',');
+		write_material(b, r, &r->reqs[it->reqs.first + i], &res[i]);
+	}
+	buf_putc(b, ']');
+	write_names(b, r, it, res, "missing", ST_MISSING);
+	write_names(b, r, it, res, "deferred", ST_DEFERRED);
+	write_names(b, r, it, res, "shared", ST_SHARED);
+	write_names(b, r, it, res, "reused", ST_REUSED);
+	write_names(b, r, it, res, "optional", ST_OPTIONAL);
+	buf_puts(b, ",\"not_needed\":[");
+	for (uint32_t m = 0, first = 1; m < r->n_materials; m++)
+		if (extra[m]) {
+			if (!first)
+				buf_putc(b, ',');
+			jstr(b, r->materials[m].name);
+			first = 0;
+		}
+	buf_puts(b, "],\"form_errors\":[");
+	for (int i = 0; i < fe->n; i++) {
+		buf_puts(b, i ? ",{\"field\":" : "{\"field\":");
+		jstr(b, fe->v[i].key);
+		if (fe->v[i].field && fe->v[i].field->label) {
+			buf_puts(b, ",\"label\":");
+			jstr(b, fe->v[i].field->label);
+		}
+		buf_puts(b, ",\"message\":");
+		jstr(b, fe->v[i].message);
+		buf_putc(b, '}');
+	}
+	buf_printf(b, "],\"max_trips\":%d", v->max_trips[item]);
+	write_notice(b, r, it, res, fe);
+	int32_t limit = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
+	if (a->complete && it->calendar >= 0 && limit >= 0) {
+		char d[11];
+		day_format(cal_add_workdays(&r->calendars[it->calendar], time_day(now, zone), limit), d);
+		buf_printf(b, ",\"due\":\"%s\"", d);
+	}
+	buf_putc(b, '}');
+}
+
+/* The provided materials as flags; unknown names are a bad request. */
+static ot_status provided_flags(const ot_rules *r, json_t *provided, uint8_t *flags,
+				ot_error *err)
 {
 	size_t i;
 	json_t *p;
-	*out = json_object();
 	json_array_foreach(provided, i, p) {
 		const char *name = json_string_value(p);
-		if (!name || find_material(r, name) < 0) {
-			json_decref(*out);
-			return err_set(err, OT_EINVAL, "unknown material '%s'",
-				    name ? name : "(not a name)");
-		}
-		json_object_set_new(*out, name, json_true());
+		int m = name ? find_material(r, name) : -1;
+		if (m < 0)
+			return err_set(err, OT_EINVAL, "unknown material '%.60s'",
+				       name ? name : "(not a name)");
+		flags[m] = 1;
 	}
 	return OT_OK;
-}
-
-static json_t *notice_text(const ot_rules *r, const names *nm, json_t *form_errors)
-{
-	json_t *lines = json_array();
-	size_t i;
-	json_t *j;
-	json_array_foreach(nm->missing, i, j) {
-		const m_material *m = &r->materials[find_material(r, json_string_value(j))];
-		char line[300];
-		snprintf(line, sizeof line, "缺少材料 missing: %s", m->label ? m->label : m->name);
-		json_array_append_new(lines, json_string(line));
-	}
-	json_array_foreach(nm->deferred, i, j) {
-		const m_material *m = &r->materials[find_material(r, json_string_value(j))];
-		char line[300];
-		snprintf(line, sizeof line, "容缺后补 to be supplied before the decision: %s",
-			 m->label ? m->label : m->name);
-		json_array_append_new(lines, json_string(line));
-	}
-	json_array_foreach(form_errors, i, j) {
-		char line[400];
-		snprintf(line, sizeof line, "表单 form: %s",
-			 json_string_value(json_object_get(j, "message")));
-		json_array_append_new(lines, json_string(line));
-	}
-	return lines;
 }
 
 ot_status assess(const version *v, int item, int applicant_kind,
@@ -376,60 +479,54 @@ ot_status assess(const version *v, int item, int applicant_kind,
 	const ot_rules *r = v->rules;
 	const m_item *it = &r->items[item];
 	memset(out, 0, sizeof *out);
-	json_t *set;
-	if (provided_set(r, provided, &set, err) != OT_OK)
-		return err->status;
-	ev_value values[256];
-	json_t *form_errors = json_array();
-	if (it->form >= 0) {
-		if (r->forms[it->form].fields.count > OT_COUNTOF(values)) {
-			json_decref(set);
-			json_decref(form_errors);
-			return err_set(err, OT_EINVAL, "form %s has too many fields", r->forms[it->form].name);
-		}
-		form_values(r, it->form, form ? form : json_object(), values, form_errors);
+	if (it->form >= 0 && r->forms[it->form].fields.count > MAX_FIELDS)
+		return err_set(err, OT_EINVAL, "form %s has too many fields", r->forms[it->form].name);
+	uint8_t *flags = calloc(r->n_materials + 1, 1);
+	req_result *res = calloc(it->reqs.count + 1, sizeof *res);
+	form_errors errors = {0, 0, NULL}, *fe = &errors;
+	ev_value values[MAX_FIELDS];
+	ot_status st = flags && res ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
+	if (st == OT_OK)
+		st = provided_flags(r, provided, flags, err);
+	if (st == OT_OK) {
+		if (it->form >= 0)
+			form_values(r, it->form, form, values, fe);
+		memset(have, 0, r->n_materials);
+		for (uint32_t i = 0; i < it->reqs.count && st == OT_OK; i++)
+			st = assess_req(v, &r->reqs[it->reqs.first + i], it->form >= 0 ? values : NULL,
+					applicant_kind, applicant_id, flags, have, lib, lib_ud, now,
+					&res[i], err);
 	}
-	names nm = {json_array(), json_array(), json_array(), json_array(), json_array()};
-	json_t *list = json_array();
-	memset(have, 0, r->n_materials);
-	ot_status st = OT_OK;
-	for (uint32_t i = 0; i < it->reqs.count && st == OT_OK; i++)
-		st = assess_req(v, &r->reqs[it->reqs.first + i], it->form >= 0 ? values : NULL,
-				applicant_kind, applicant_id, set, have, lib, lib_ud, now,
-				list, &nm, err);
-	/* materials handed in that the item does not ask for */
-	json_t *extra = json_array();
-	const char *key;
-	json_t *j;
-	json_object_foreach(set, key, j) {
-		int m = find_material(r, key);
-		if (have[m] == HAVE_NONE) {
-			have[m] = HAVE_PROVIDED;
-			json_array_append_new(extra, json_string(key));
+	if (st == OT_OK) {
+		/* materials handed in that the item does not ask for */
+		for (uint32_t m = 0; m < r->n_materials; m++) {
+			flags[m] = flags[m] && have[m] == HAVE_NONE;
+			if (flags[m])
+				have[m] = HAVE_PROVIDED;
 		}
-	}
-	json_decref(set);
-	out->form_errors = (int)json_array_size(form_errors);
-	out->deferred = (int)json_array_size(nm.deferred);
-	out->complete = st == OT_OK && !json_array_size(nm.missing) && !out->form_errors;
-	json_t *o = json_pack("{s:s, s:s?, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
-			      "item", it->name, "label", it->label, "complete", out->complete,
-			      "materials", list, "missing", nm.missing, "deferred", nm.deferred,
-			      "shared", nm.shared, "reused", nm.reused, "optional", nm.optional,
-			      "not_needed", extra, "form_errors", form_errors, "max_trips",
-			      v->max_trips[item]);
-	json_object_set_new(o, "notice", notice_text(r, &nm, form_errors));
-	if (out->complete && it->calendar >= 0) {
-		int32_t limit = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
-		if (limit >= 0) {
-			char d[11];
-			day_format(cal_add_workdays(&r->calendars[it->calendar],
-						    time_day(now, zone), limit), d);
-			json_object_set_new(o, "due", json_string(d));
+		int missing = 0;
+		for (uint32_t i = 0; i < it->reqs.count; i++) {
+			missing += res[i].status == ST_MISSING;
+			out->deferred += res[i].status == ST_DEFERRED;
 		}
+		out->form_errors = fe->n;
+		out->complete = !missing && !fe->n;
+		buf b;
+		buf_init(&b, NULL, NULL);
+		write_answer(&b, v, item, res, flags, fe, out, now, zone);
+		out->text = buf_steal(&b);
+		if (!out->text)
+			st = err_set(err, OT_ENOMEM, "out of memory writing the assessment");
 	}
-	out->json = o;
+	free(flags);
+	free(res);
+	free(errors.v);
 	return st;
+}
+
+json_t *assessment_json(const assessment *a)
+{
+	return a->text ? json_loads(a->text, 0, NULL) : NULL;
 }
 
 /* ---- static trips ---- */

@@ -192,7 +192,7 @@ static int buf_reserve(buf *b, size_t n)
 		return 0;
 	if (b->len + n + 1 <= b->cap)
 		return 1;
-	size_t ncap = b->cap ? b->cap : 256;
+	size_t ncap = b->cap ? b->cap : 1024;
 	while (ncap < b->len + n + 1) {
 		if (ncap > SIZE_MAX / 2)
 			goto fail;
@@ -252,19 +252,22 @@ void buf_printf(buf *b, const char *fmt, ...)
 
 void buf_json_str(buf *b, const char *s)
 {
-	for (; *s; s++) {
+	const char *run = s;
+	for (;; s++) {
 		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		if (s > run)
+			buf_add(b, run, (size_t)(s - run)); /* copy safe runs whole */
+		run = s + 1;
 		switch (c) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		default:
-			if (c < 0x20)
-				buf_printf(b, "\\u%04x", c);
-			else
-				buf_putc(b, (char)c);
+		case 0: return;
+		case '"': buf_add(b, "\\\"", 2); break;
+		case '\\': buf_add(b, "\\\\", 2); break;
+		case '\n': buf_add(b, "\\n", 2); break;
+		case '\t': buf_add(b, "\\t", 2); break;
+		case '\r': buf_add(b, "\\r", 2); break;
+		default: buf_printf(b, "\\u%04x", c);
 		}
 	}
 }
@@ -275,7 +278,14 @@ char *buf_steal(buf *b)
 		buf_free(b);
 		return NULL;
 	}
-	char *out = malloc(b->len + 1);
+	char *out;
+	if (!b->a && b->alloc.fn == ot_default_allocator.fn && b->p) {
+		out = b->p; /* from realloc: the caller can free() it as it is */
+		b->p = NULL;
+		b->len = b->cap = 0;
+		return out;
+	}
+	out = malloc(b->len + 1);
 	if (out) {
 		if (b->len)
 			memcpy(out, b->p, b->len);

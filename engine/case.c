@@ -182,11 +182,11 @@ static int route(ot_case *c, int step, ot_time at, int zone, int dry)
 	const ot_rules *r = c->v->rules;
 	const m_item *it = item_of(c);
 	const m_step *ms = &r->steps[it->steps.first + (uint32_t)step];
-	ev_value values[256], stack[64];
-	json_t *errors = json_array();
+	ev_value values[MAX_FIELDS], stack[64];
+	form_errors fe = {0, 0, NULL};
 	if (it->form >= 0)
-		form_values(r, it->form, c->form, values, errors);
-	json_decref(errors);
+		form_values(r, it->form, c->form, values, &fe);
+	free(fe.v);
 	int chosen = -1;
 	for (uint32_t e = 0; e < ms->exits.count; e++) {
 		uint32_t rule = (uint32_t)r->ints[ms->exits.first + e];

@@ -117,8 +117,23 @@ int case_active_after(const ot_case *c, int step);
 
 /* ---- assessment ---- */
 
+#define MAX_FIELDS 256
+#define MAX_FORM_ERRORS 64
+
+typedef struct form_error {
+	const m_field *field; /* NULL: a key the form does not have */
+	char key[64];
+	char message[256];
+} form_error;
+
+/* Grows on the first error: a good form costs no allocation. */
+typedef struct form_errors {
+	int n, cap;
+	form_error *v;
+} form_errors;
+
 typedef struct assessment {
-	json_t *json;      /* the full answer: required, missing, ... */
+	char *text;        /* the full answer as JSON (malloc): required, missing ... */
 	int complete;      /* nothing blocking: no missing material, no form error */
 	int deferred;      /* deferrable materials still missing */
 	int form_errors;
@@ -132,16 +147,20 @@ typedef const char *(*library_fn)(void *ud, const char *applicant,
 /* Assesses an application: form checks, which materials are required and
  * why, which are provided, shared, reused or missing.  `have` (per
  * material of the rule base) is filled in.  Returns OT_EINVAL with err set
- * when the request itself is malformed (unknown material, ...). */
+ * when the request itself is malformed (unknown material, ...).  The
+ * caller frees out->text. */
 ot_status assess(const version *v, int item, int applicant_kind,
 		 const char *applicant_id, json_t *form, json_t *provided,
 		 uint8_t *have, library_fn lib, void *lib_ud, ot_time now,
 		 int zone, assessment *out, ot_error *err);
 
-/* Reads the item's form into values (the form's field order).  Returns the
- * number of errors appended to `errors` ([{field, message}]). */
+/* The answer parsed (a new reference), for events. */
+json_t *assessment_json(const assessment *a);
+
+/* Reads the item's form into values (the form's field order); appends the
+ * errors to fe and returns how many it added. */
 int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
-		json_t *errors);
+		form_errors *fe);
 
 /* The most in-person visits any case of the item can need. */
 int item_max_trips(const ot_rules *r, int item);
