@@ -249,6 +249,8 @@ typedef struct ast_chain {
 
 /* Everything parsed from all files, in load order. */
 typedef struct ast_unit {
+	const char *zone; /* `timezone "+08:00"`, or NULL */
+	dsl_loc zone_loc;
 	VEC(ast_calendar *) calendars;
 	VEC(ast_department *) departments;
 	VEC(ast_material *) materials;

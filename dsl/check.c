@@ -945,6 +945,31 @@ static void index_model(m_model *m)
 			   strlen(m->calendars[i].name), (int)i);
 }
 
+/* `timezone "+08:00"` (also "UTC+8", "-05:30"): minutes east of UTC. */
+static void check_zone(chk *k)
+{
+	const char *z = k->c->unit.zone;
+	k->m->zone = 8 * 60;
+	if (!z)
+		return;
+	const char *p = strncmp(z, "UTC", 3) == 0 ? z + 3 : z;
+	int sign = *p == '-' ? -1 : *p == '+' ? 1 : 0, h = 0, m = 0, n = 0;
+	if (sign) {
+		p++;
+		while (*p >= '0' && *p <= '9' && n < 2)
+			h = h * 10 + (*p++ - '0'), n++;
+		if (*p == ':' && p[1] >= '0' && p[1] <= '5' && p[2] >= '0' && p[2] <= '9')
+			m = (p[1] - '0') * 10 + (p[2] - '0'), p += 3;
+	}
+	if (!sign || !n || *p || h > 14) {
+		diag_at(k->c, k->c->unit.zone_loc, "E111",
+			"write the offset from UTC: timezone \"+08:00\" (China Standard Time)",
+			"\"%s\" is not a time zone offset", z);
+		return;
+	}
+	k->m->zone = sign * (h * 60 + m);
+}
+
 static void finish(chk *k)
 {
 	m_model *m = k->m;
@@ -988,6 +1013,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	for (size_t i = 0; i < c->unit.items.n; i++)
 		check_item(&k, i);
 	check_chains(&k);
+	check_zone(&k);
 	finish(&k);
 
 	if (c->diags->errors) {

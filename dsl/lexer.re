@@ -71,6 +71,7 @@ static const kw keywords[] = {
 	{"source", KW_SOURCE},
 	{"stage", KW_STAGE},
 	{"steps", KW_STEPS},
+	{"timezone", KW_TIMEZONE},
 	{"total_limit", KW_TOTAL_LIMIT},
 	{"transferred_from", KW_TRANSFERRED_FROM},
 	{"true", KW_TRUE},

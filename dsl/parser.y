@@ -121,6 +121,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_NOTE "note" KW_CHAIN "chain" KW_TOTAL_LIMIT "total_limit"
 	KW_STAGE "stage" KW_AFTER "after" KW_ITEMS "items" KW_AND "and"
 	KW_OR "or" KW_NOT "not" KW_IN "in" KW_TRUE "true" KW_FALSE "false"
+	KW_TIMEZONE "timezone"
 
 %type <str> opt_label anyword keyword
 %type <name> name deliver_name target
@@ -147,7 +148,7 @@ file: decls ;
 
 decls: %empty | decls decl | decls ';' { yyerrok; } ;
 
-decl: use | calendar | department | material | form | item | chain
+decl: use | calendar | department | material | form | item | chain | timezone
     | error
     | error '{' skip '}' { yyerrok; }
     ;
@@ -158,6 +159,16 @@ skip_tok: IDENT | STRING | INT | DECIMAL | DATE | ARROW | EQ | NE | LE | GE
     | DOTDOT | ASSIGN | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '.' | '<'
     | '>' | '+' | '-' | '*' | '/' | keyword
     ;
+
+timezone: KW_TIMEZONE STRING {
+	if (P->c->unit.zone)
+		diag_at(P->c, @$, "E113", "keep one 'timezone' for the whole rule base",
+			"'timezone' is given twice (first at line %d)", P->c->unit.zone_loc.first_line);
+	else {
+		P->c->unit.zone = $2;
+		P->c->unit.zone_loc = @2;
+	}
+};
 
 use: KW_USE STRING {
 	ast_use u = {$2, @2};
@@ -589,6 +600,7 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_WITHIN | KW_IN_PERSON | KW_FLOW | KW_WHEN | KW_OTHERWISE | KW_END
     | KW_HOOK | KW_NOTE | KW_CHAIN | KW_TOTAL_LIMIT | KW_STAGE | KW_AFTER
     | KW_ITEMS | KW_AND | KW_OR | KW_NOT | KW_IN | KW_TRUE | KW_FALSE
+    | KW_TIMEZONE
     ;
 
 %%
@@ -707,7 +719,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 
 static int is_keyword_sym(yysymbol_kind_t k)
 {
-	return k >= YYSYMBOL_KW_USE && k <= YYSYMBOL_KW_FALSE;
+	return k >= YYSYMBOL_KW_USE && k <= YYSYMBOL_KW_TIMEZONE;
 }
 
 /* A token kind as the user would say it: 'code', a name, the end of the file. */

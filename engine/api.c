@@ -89,6 +89,7 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	}
 	ot_diags_free(d);
 	e->current = r;
+	e->zone = r->zone; /* times without an offset are the rule base's local time */
 	if (!version_init(&e->versions[0], r)) {
 		ot_rules_free(r);
 		free(e);

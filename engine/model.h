@@ -221,6 +221,7 @@ struct ot_rules {
 	arena mem;
 	char hash[65];
 	const char *sources; /* every source text as JSON, see ot_rules_sources */
+	int zone;            /* minutes east of UTC: `timezone`, default +08:00 */
 	M_ARRAY(m_calendar, calendars);
 	M_ARRAY(m_holiday, holidays);
 	M_ARRAY(m_department, departments);

@@ -277,6 +277,8 @@ static void fixes_from_review(void **state)
 			 " steps { s \"s\" by d within 1 workday; t \"t\" by d within 1 workday } }\n",
 		    "W401", 14, 28, "more than the legal_limit of 1");
 	expect_diag("material m \"m\" { source shared d }\n", "E112", 1, 18, "in quotes");
+	expect_diag("timezone \"Beijing\"\n", "E111", 1, 10, "not a time zone offset");
+	expect_diag("timezone \"+08:00\"\ntimezone \"+08:00\"\n", "E113", 2, 1, "given twice");
 	/* a file in another encoding: one report, not one per character */
 	c = compile_src("department d \"\xd7\xa1\xb7\xbf\"\n# \xb9\xab\xd7\xa1\n");
 	assert_int_equal(ot_diags_count(c.diags), 1);

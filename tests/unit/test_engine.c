@@ -428,6 +428,34 @@ static void deferrable_materials_and_trips(void **state)
 	remove(dir);
 }
 
+static void the_rule_base_sets_the_time_zone(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_zoneXXXXXX", path[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/zone.rules", dir);
+	FILE *f = fopen(path, "w");
+	fputs("timezone \"+09:00\"\n", f);
+	fputs(DEFER_RULES, f);
+	fclose(f);
+	ot_engine *e = open_engine(path);
+	/* 23:30 in Beijing is already the next day in Tokyo */
+	json_t *c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"now\":\"2019-09-27T23:30+08:00\","
+			 "\"applicant\":" PERSON ",\"materials\":[\"photo\",\"proof\"]}");
+	assert_string_equal(s(c, "id"), "20190928-0001");
+	assert_string_equal(s(c, "submitted_at"), "2019-09-28T00:30:00+09:00");
+	assert_string_equal(s(c, "due"), "2019-10-04"); /* 5 workdays from Saturday 09-28 */
+	json_decref(c);
+	/* a time without an offset is the rule base's */
+	c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"now\":\"2019-09-30T08:00\","
+		 "\"applicant\":" PERSON ",\"materials\":[\"photo\",\"proof\"]}");
+	assert_string_equal(s(c, "submitted_at"), "2019-09-30T08:00:00+09:00");
+	json_decref(c);
+	ot_engine_close(e);
+	remove(path);
+	remove(dir);
+}
+
 /* ---- refusals leave the store unchanged ---- */
 
 static char *fingerprint(ot_engine *e)
@@ -678,6 +706,7 @@ int main(void)
 		cmocka_unit_test(return_and_suspension_extend_due_dates),
 		cmocka_unit_test(deny_and_withdraw),
 		cmocka_unit_test(deferrable_materials_and_trips),
+		cmocka_unit_test(the_rule_base_sets_the_time_zone),
 		cmocka_unit_test(refusals_change_nothing),
 		cmocka_unit_test(running_cases_keep_their_rule_version),
 		cmocka_unit_test(replaying_events_rebuilds_the_case),
