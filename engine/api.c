@@ -416,12 +416,12 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_object_set(ev, "applicant", applicant);
 		s = case_apply(c, ev, e->zone, err);
 	}
-	if (s == OT_OK)
-		s = store_save(e, c, ev, 1, err);
+	if (s == OT_OK) {
+		*resp = case_json(c, e->zone);
+		s = store_save(e, c, ev, *resp, 1, err);
+	}
 	if (s == OT_OK && c->status == CS_IN_PROGRESS)
 		s = remember_materials(e, c, q->now, err);
-	if (s == OT_OK)
-		*resp = case_json(c, e->zone);
 	case_free(c);
 	json_decref(ev);
 	free(a.text);
@@ -449,10 +449,10 @@ static ot_status wrong_state(const ot_case *c, const char *op, ot_error *err)
 static ot_status record(ot_engine *e, ot_case *c, json_t *ev, json_t **resp, ot_error *err)
 {
 	ot_status s = case_apply(c, ev, e->zone, err);
-	if (s == OT_OK)
-		s = store_save(e, c, ev, 0, err);
-	if (s == OT_OK)
+	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
+		s = store_save(e, c, ev, *resp, 0, err);
+	}
 	return s;
 }
 

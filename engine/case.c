@@ -53,6 +53,7 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->due = -1;
 	c->returned_step = -1;
 	c->applicant_kind = -1;
+	c->stored_status = -1;
 	c->have = calloc(r->n_materials + 1, 1);
 	c->steps = calloc(it->steps.count + 1, sizeof *c->steps);
 	c->arrived = calloc((size_t)join_slots(r, it) + 1, 1);

@@ -98,6 +98,7 @@ typedef struct ot_case {
 	json_t *notice;      /* the latest one-time notice */
 	json_t *note;        /* reason of the last deny/return/suspend */
 	int events;          /* events applied so far */
+	int stored_status;   /* the status in the store when loaded; -1 new */
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
@@ -176,8 +177,10 @@ ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err);
 /* The sources of a stored version (malloc'd), or NULL. */
 char *store_get_version(ot_engine *e, const char *hash);
 ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
-ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, int is_new,
-		     ot_error *err);
+/* Saves the event and the snapshot `state` (case_json of c, which the
+ * caller usually answers with too). */
+ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+		     int is_new, ot_error *err);
 /* Loads a case by id (rebuilt from its snapshot).  OT_ENOTFOUND if none. */
 ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err);
 /* The case's events in order (a new reference). */

@@ -114,6 +114,11 @@ static void school_building_goes_through_the_site_visit(void **state)
 	assert_string_equal(s(c, "status"), "closed");
 	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 0);
 	json_decref(c);
+	refused(e, "act", OT_ESTATE, "it is closed",
+		"{\"case\":\"20190927-0001\",\"step\":\"decide\",\"action\":\"approve\","
+		"\"actor\":\"approval_bureau\",\"now\":\"2019-10-11T09:00\"}");
+	refused(e, "supplement", OT_ESTATE, "cannot supplement",
+		"{\"case\":\"20190927-0001\",\"materials\":[\"drawings\"],\"now\":\"2019-10-11T09:00\"}");
 	c = call(e, "overdue", OT_OK, "{\"now\":\"2019-10-20T09:00\"}");
 	assert_int_equal(json_array_size(json_object_get(c, "cases")), 0);
 	json_decref(c);
