@@ -14,6 +14,8 @@
  *     never both arrive, joins that can wait forever, and steps started
  *     twice by parallel branches without a join.  Flows are small, so the
  *     exploration is cheap; it gives up quietly beyond MAX_STATES.
+ * The same exploration also finds the most in-person steps (in_person) one
+ * case can go through, for the item's static maximum of trips.
  * The longest path (sum of `within`) is compared with promised_limit.
  */
 #include <string.h>
@@ -41,6 +43,8 @@ typedef struct fl {
 	int nrules;
 	int **exits;       /* per step: rule indices, -1 terminated */
 	int nslots, words;
+	int done0;         /* first state bit of "done in person" (one per step) */
+	int max_in_person; /* the most in-person steps of one run */
 	uint32_t step0;    /* the item's first step in the model */
 	int bad_conditions;
 	uint8_t *reach;    /* reachable from the first step */
@@ -436,6 +440,8 @@ static int explore(fl *f)
 				uint64_t *t = arena_alloc(a, bytes);
 				memcpy(t, s, bytes);
 				CLR(t, step);
+				if (astep(f, step)->in_person)
+					SET(t, f->done0 + step);
 				if (always) {
 					for (int *x = f->exits[step]; *x >= 0; x++)
 						fire(f, t, *x, step);
@@ -450,8 +456,14 @@ static int explore(fl *f)
 					break;
 			}
 		}
-		if (!any)
+		if (!any) {
 			note_stuck(f, s);
+			int count = 0;
+			for (int step = 0; step < f->n; step++)
+				count += (int)BIT(s, f->done0 + step);
+			if (count > f->max_in_person)
+				f->max_in_person = count;
+		}
 	}
 	return 1;
 }
@@ -601,10 +613,16 @@ int chk_flow(chk *k, m_item *it)
 	reach_forward(&f, 0, f.reach);
 	ok = check_shapes(&f);
 	ok = check_graph(&f) && ok;
-	f.words = (f.n + f.nslots + 63) / 64;
+	f.done0 = f.n + f.nslots;
+	f.words = (2 * f.n + f.nslots + 63) / 64;
 	f.merge_warned = arena_alloc(&k->c->ast, (size_t)f.n);
-	if (ok && explore(&f))
+	it->max_in_person = 0;
+	if (ok && explore(&f)) {
 		ok = check_joins(&f);
+		it->max_in_person = f.max_in_person;
+	} else /* too many states to run through: assume every in-person step */
+		for (int s = 0; s < f.n; s++)
+			it->max_in_person += astep(&f, s)->in_person;
 
 	if (ok && (it->promised_limit >= 0 || it->legal_limit >= 0))
 		check_longest(&f, it);

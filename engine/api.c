@@ -18,18 +18,12 @@
 static int version_init(version *v, ot_rules *r)
 {
 	v->rules = r;
-	v->max_trips = calloc(r->n_items + 1, sizeof *v->max_trips);
-	if (!v->max_trips)
-		return 0;
-	for (uint32_t i = 0; i < r->n_items; i++)
-		v->max_trips[i] = item_max_trips(r, (int)i);
 	return 1;
 }
 
 static void version_free(version *v)
 {
 	ot_rules_free(v->rules);
-	free(v->max_trips);
 	memset(v, 0, sizeof *v);
 }
 

@@ -445,7 +445,7 @@ json_t *case_json(const ot_case *c, int zone)
 	json_object_set_new(o, "closed_at", time_or_null(c->closed, zone));
 	json_object_set_new(o, "due", day_or_null(c->due));
 	json_object_set_new(o, "trips", json_integer(c->trips));
-	json_object_set_new(o, "max_trips", json_integer(c->v->max_trips[c->item]));
+	json_object_set_new(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));
 	json_object_set_new(o, "notice", c->notice ? json_incref(c->notice) : json_null());
 	json_object_set_new(o, "note", c->note ? json_incref(c->note) : json_null());
 	json_object_set_new(o, "paused_since", time_or_null(c->paused_since, zone));

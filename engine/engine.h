@@ -39,7 +39,6 @@ ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 
 typedef struct version {
 	ot_rules *rules;
-	int *max_trips; /* per item, computed once */
 } version;
 
 #define MAX_VERSIONS 16
@@ -163,8 +162,6 @@ json_t *assessment_json(const assessment *a);
 int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		form_errors *fe);
 
-/* The most in-person visits any case of the item can need. */
-int item_max_trips(const ot_rules *r, int item);
 
 /* ---- store ---- */
 

@@ -372,7 +372,13 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 		"flow", flow, "hook", str_or_null(it->hook));
 }
 
-int item_max_trips(const ot_rules *r, int item);
+int item_max_trips(const ot_rules *r, int item)
+{
+	const m_item *it = &r->items[item];
+	int submit = it->online == ONLINE_NONE;
+	int deliver = !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
+	return submit + it->max_in_person + deliver;
+}
 
 static json_t *describe_chains(const ot_rules *r)
 {

@@ -201,6 +201,7 @@ typedef struct m_item {
 	m_span notes;         /* strs[] */
 	const char *hook;     /* path relative to the rule file; NULL: none */
 	m_span reqs, steps, rules;
+	int32_t max_in_person; /* in-person steps on the worst path of the flow */
 } m_item;
 
 typedef struct m_stage {
@@ -255,6 +256,12 @@ int dec_cmp(ot_dec a, ot_dec b);
 int dec_arith(int op, ot_dec a, ot_dec b, ot_dec *out);
 /* Writes the shortest exact decimal text (no exponent). */
 void dec_format(ot_dec d, char out[32]);
+
+/* The most in-person visits (跑动次数) any case of the item can need:
+ * submission at the hall unless the item is online, the in-person steps
+ * of the worst path, and a window pickup unless post or electronic
+ * delivery is allowed.  最多跑一次 when <= 1. */
+int item_max_trips(const ot_rules *r, int item);
 
 /* "licensing" for 1, ... (GB/T 39046 A.1) */
 const char *model_type_name(int code);
