@@ -77,6 +77,9 @@ dsl_loc loc_file(int file);
  * statements found, in order.  Errors are reported, never fatal. */
 typedef VEC(ast_use) ast_uses;
 ast_uses dsl_parse_file(dsl_ctx *c, int file);
+/* The same for a scenario file (scenario.h). */
+struct scn_file;
+void dsl_parse_scenarios(dsl_ctx *c, int file, struct scn_file *into);
 
 /* Loads one path named by the caller: a file, or a directory searched for
  * *.rules.  Follows `use`. */

@@ -84,16 +84,41 @@ static const kw keywords[] = {
 	{"workday", KW_WORKDAY},
 };
 
-int dsl_keyword(const char *s, size_t n)
+/* Scenario files have words of their own; they are reserved only there, so
+ * a rule writer may still call a field `status` or a step `act`. Sorted. */
+static const kw scenario_keywords[] = {
+	{"act", KW_ACT},
+	{"applicant", KW_APPLICANT},
+	{"at", KW_AT},
+	{"by", KW_BY},
+	{"deliver", KW_DELIVER},
+	{"expect", KW_EXPECT},
+	{"false", KW_FALSE},
+	{"form", KW_FORM},
+	{"not", KW_NOT},
+	{"now", KW_NOW},
+	{"provide", KW_PROVIDE},
+	{"resume", KW_RESUME},
+	{"rules", KW_RULES},
+	{"scenario", KW_SCENARIO},
+	{"submit", KW_SUBMIT},
+	{"supplement", KW_SUPPLEMENT},
+	{"suspend", KW_SUSPEND},
+	{"true", KW_TRUE},
+	{"via", KW_VIA},
+	{"withdraw", KW_WITHDRAW},
+};
+
+static int lookup(const kw *table, size_t count, const char *s, size_t n)
 {
-	size_t lo = 0, hi = OT_COUNTOF(keywords);
+	size_t lo = 0, hi = count;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		int c = strncmp(s, keywords[mid].s, n);
-		if (c == 0 && keywords[mid].s[n])
+		int c = strncmp(s, table[mid].s, n);
+		if (c == 0 && table[mid].s[n])
 			c = -1;
 		if (c == 0)
-			return keywords[mid].tok;
+			return table[mid].tok;
 		if (c < 0)
 			hi = mid;
 		else
@@ -102,11 +127,25 @@ int dsl_keyword(const char *s, size_t n)
 	return 0;
 }
 
+int dsl_keyword(const char *s, size_t n)
+{
+	return lookup(keywords, OT_COUNTOF(keywords), s, n);
+}
+
+static int keyword_in(const dsl_pctx *P, const char *s, size_t n)
+{
+	return P->scenario ? lookup(scenario_keywords, OT_COUNTOF(scenario_keywords), s, n)
+			   : dsl_keyword(s, n);
+}
+
 const char *dsl_keyword_text(int tok)
 {
 	for (size_t i = 0; i < OT_COUNTOF(keywords); i++)
 		if (keywords[i].tok == tok)
 			return keywords[i].s;
+	for (size_t i = 0; i < OT_COUNTOF(scenario_keywords); i++)
+		if (scenario_keywords[i].tok == tok)
+			return scenario_keywords[i].s;
 	return NULL;
 }
 
@@ -388,7 +427,7 @@ again:
 	id_start id_char* {
 		P->cur = YYCURSOR;
 		LOC;
-		tok = dsl_keyword((const char *)T, (size_t)(YYCURSOR - T));
+		tok = keyword_in(P, (const char *)T, (size_t)(YYCURSOR - T));
 		if (!tok) {
 			lval->str = arena_strndup(&P->c->ast, (const char *)T,
 						  (size_t)(YYCURSOR - T));
@@ -399,6 +438,16 @@ again:
 		return tok;
 	}
 
+	digit{4} "-" digit{2} "-" digit{2} "T" digit{2} ":" digit{2} (":" digit{2})?
+		("Z" | [+-] digit{2} (":"? digit{2})?)? {
+		/* a time, for scenarios: checked where it is used (it needs the
+		 * rule base's time zone) */
+		P->cur = YYCURSOR;
+		LOC;
+		lval->str = arena_strndup(&P->c->ast, (const char *)T, (size_t)(YYCURSOR - T));
+		hash_tok(P, DATETIME, T, (size_t)(YYCURSOR - T));
+		return DATETIME;
+	}
 	digit{4} "-" digit{2} "-" digit{2} {
 		int valid;
 		P->cur = YYCURSOR;
@@ -495,6 +544,15 @@ punct:
 int dsl_yylex(DSL_YYSTYPE *lval, DSL_YYLTYPE *lloc, dsl_pctx *P)
 {
 	int tok;
+	if (!P->started) {
+		/* the first token says which grammar the file is in */
+		P->started = 1;
+		memset(lloc, 0, sizeof *lloc);
+		lloc->file = P->file;
+		lloc->first_line = lloc->last_line = 1;
+		lloc->first_column = lloc->last_column = 1;
+		return P->scenario ? START_SCENARIO : START_RULES;
+	}
 	if (P->pending) {
 		tok = P->pending;
 		*lval = P->pending_val;

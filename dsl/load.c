@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "dsl.h"
+#include "scenario.h"
 
 #define MAX_FILE_BYTES (16u << 20)
 #define MAX_USE_DEPTH 64
@@ -364,7 +365,138 @@ typedef struct source {
 	const char *name, *text;
 	size_t len;
 	json_t *stored; /* a stored version's sources (ot_rules_sources) */
+	scn_file **scenarios; /* a scenario file instead of rules: parse into */
 } source;
+
+const scn_expectation scn_expectations[] = {
+	{"status", 1, 1, 1},   {"missing", 1, -1, 1}, {"shared", 1, -1, 1},
+	{"reused", 1, -1, 1},  {"form_error", 1, -1, 1}, {"current", 1, -1, 1},
+	{"due", 1, 2, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
+	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},
+};
+const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
+
+static void check_word(dsl_ctx *c, ast_name n, const char *what,
+		       const char *const *words, size_t count)
+{
+	for (size_t i = 0; n.s && i < count; i++)
+		if (strcmp(words[i], n.s) == 0)
+			return;
+	if (!n.s)
+		return;
+	const char *best = chk_suggest(n.s, words, count);
+	buf b;
+	buf_init_arena(&b, &c->ast);
+	for (size_t i = 0; i < count; i++)
+		buf_printf(&b, "%s%s", i ? ", " : "", words[i]);
+	diag_at(c, n.loc, "E601", arena_printf(&c->ast, "%s is one of: %s", what, b.p),
+		"'%s' is not a known %s%s%s%s", n.s, what, best ? " — did you mean '" : "",
+		best ? best : "", best ? "'?" : "");
+}
+
+static void check_expect(dsl_ctx *c, const scn_stmt *s)
+{
+	const char *names[32];
+	size_t n = 0;
+	for (; n < scn_n_expectations; n++)
+		names[n] = scn_expectations[n].name;
+	const scn_expectation *x = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(names[i], s->a.s) == 0)
+			x = &scn_expectations[i];
+	if (!x) {
+		check_word(c, s->a, "expectation", names, n);
+		return;
+	}
+	int count = (int)s->args.n;
+	if (count < x->min || (x->max >= 0 && count > x->max))
+		diag_at(c, s->loc, "E602",
+			strcmp(x->name, "due") == 0 ? "write `expect due DATE` or `expect due STEP DATE`"
+			: x->max == 1 ? "give exactly one value" : "give one value or more",
+			"'expect %s' takes %s", x->name,
+			x->max == 1 ? "one value" : x->max == 2 ? "one or two values" : "one value or more");
+	if (s->negate && !x->negatable)
+		diag_at(c, s->loc, "E602", "drop the 'not'", "'expect not %s' is not possible", x->name);
+	if (strcmp(x->name, "error") == 0 && count == 1 && s->args.v[0].kind != SV_TEXT)
+		diag_at(c, s->args.v[0].loc, "E602", "write the part of the message in quotes",
+			"'expect error' takes a text in quotes");
+}
+
+/* What the grammar cannot say: known words, and `rules` first. */
+static void scn_check(dsl_ctx *c, const scn_file *f)
+{
+	static const char *const channels[] = {"online", "hall"};
+	static const char *const actions[] = {"approve", "return", "deny"};
+	static const char *const methods[] = {"window", "post", "electronic"};
+	static const char *const kinds[] = {"person", "company"};
+	for (size_t i = 0; i < f->scenarios.n; i++) {
+		const scn_scenario *sc = &f->scenarios.v[i];
+		int rules = 0;
+		for (size_t j = 0; j < sc->stmts.n; j++) {
+			const scn_stmt *s = &sc->stmts.v[j];
+			if (s->kind == SS_RULES)
+				rules = 1;
+			else if (s->kind != SS_NOW && !rules) {
+				diag_at(c, s->loc, "E603",
+					"start the scenario with `rules \"PATH\"`: the rule base, relative to this file",
+					"this scenario does not say which rules it runs on");
+				rules = 1; /* once */
+			}
+			switch (s->kind) {
+			case SS_SUBMIT:
+				check_word(c, s->b, "way to apply", channels, 2);
+				if (!s->applicant_kind.s)
+					diag_at(c, s->loc, "E603",
+						"add `applicant company \"CODE\" \"NAME\"` (or person)",
+						"a submission needs an applicant");
+				/* fall through */
+			case SS_SUPPLEMENT:
+				if (s->kind == SS_SUPPLEMENT && s->b.s)
+					check_word(c, s->b, "way to apply", channels, 2);
+				if (s->applicant_kind.s)
+					check_word(c, s->applicant_kind, "kind of applicant", kinds, 2);
+				break;
+			case SS_ACT:
+				check_word(c, s->b, "action", actions, 3);
+				break;
+			case SS_DELIVER:
+				check_word(c, s->a, "delivery method", methods, 3);
+				break;
+			case SS_EXPECT:
+				check_expect(c, s);
+				break;
+			default:
+				break;
+			}
+		}
+	}
+}
+
+/* A scenario file: parsed into a scn_file that lives in the AST arena,
+ * which is handed over to it when the file has no errors. */
+static scn_file *load_scenarios(dsl_ctx *c, const char *path)
+{
+	scn_file *f = arena_alloc(&c->ast, sizeof *f);
+	f->path = arena_strdup(&c->ast, path);
+	size_t len = 0;
+	char *real = canonical(c, path);
+	char *text = real ? slurp(c, real, &len) : NULL;
+	int file = add_file(c, path, real);
+	if (!text) {
+		dsl_loc l = loc_file(file);
+		l.first_line = l.last_line = 0;
+		diag_at(c, l, "E020", "check the path: scenario files end in .scenario",
+			"cannot read this file: %s", strerror(errno ? errno : ENOENT));
+		c->io_error = 1;
+		return f;
+	}
+	c->files.v[file].text = text;
+	c->files.v[file].len = len;
+	f->text = text;
+	dsl_parse_scenarios(c, file, f);
+	scn_check(c, f);
+	return f;
+}
 
 static ot_status compile(const source *src, const ot_compile_options *opt,
 			 ot_rules **out, ot_diags **diags)
@@ -406,6 +538,22 @@ static ot_status compile(const source *src, const ot_compile_options *opt,
 	c->diags = d;
 	SHA256Init(&c->sha);
 
+	if (src->scenarios) {
+		scn_file *f = load_scenarios(c, src->paths[0]);
+		diags_sort(c->diags);
+		*diags = c->diags;
+		c->diags->mem.oom = NULL;
+		ot_status st = c->io_error ? OT_EIO : c->diags->errors ? OT_ERULES : OT_OK;
+		buf_free(&c->scratch);
+		if (st == OT_OK) {
+			c->ast.oom = NULL;
+			f->mem = c->ast; /* the file now owns the arena it lives in */
+			*src->scenarios = f;
+		} else
+			arena_free(&c->ast);
+		ot_mem_free(&al, c, sizeof *c);
+		return st;
+	}
 	if (src->stored) {
 		size_t i;
 		json_t *root;
@@ -447,7 +595,7 @@ ot_status ot_rules_compile(const char *const *paths, size_t npaths,
 			   const ot_compile_options *opt, ot_rules **out,
 			   ot_diags **diags)
 {
-	source s = {paths, npaths, NULL, NULL, 0, NULL};
+	source s = {paths, npaths, NULL, NULL, 0, NULL, NULL};
 	if (!paths && npaths)
 		return OT_EINVAL;
 	return compile(&s, opt, out, diags);
@@ -457,7 +605,7 @@ ot_status ot_rules_compile_text(const char *name, const char *text, size_t len,
 				const ot_compile_options *opt, ot_rules **out,
 				ot_diags **diags)
 {
-	source s = {NULL, 0, name ? name : "<input>", text, len, NULL};
+	source s = {NULL, 0, name ? name : "<input>", text, len, NULL, NULL};
 	if (!text)
 		return OT_EINVAL;
 	return compile(&s, opt, out, diags);
@@ -467,7 +615,7 @@ ot_status ot_rules_compile_sources(const char *sources,
 				   const ot_compile_options *opt, ot_rules **out,
 				   ot_diags **diags)
 {
-	source s = {NULL, 0, NULL, NULL, 0, NULL};
+	source s = {NULL, 0, NULL, NULL, 0, NULL, NULL};
 	if (out)
 		*out = NULL;
 	if (diags)
@@ -482,6 +630,24 @@ ot_status ot_rules_compile_sources(const char *sources,
 	ot_status st = compile(&s, opt, out, diags);
 	json_decref(s.stored);
 	return st;
+}
+
+ot_status scn_load(const char *path, scn_file **out, ot_diags **diags)
+{
+	ot_rules *unused = NULL;
+	source s = {&path, 1, NULL, NULL, 0, NULL, out};
+	if (!path || !out || !diags)
+		return OT_EINVAL;
+	*out = NULL;
+	return compile(&s, NULL, &unused, diags);
+}
+
+void scn_free(scn_file *f)
+{
+	if (f) {
+		arena a = f->mem; /* f lives inside its own arena */
+		arena_free(&a);
+	}
 }
 
 const char *ot_rules_sources(const ot_rules *r)

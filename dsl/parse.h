@@ -33,6 +33,11 @@ typedef struct dsl_pctx {
 	ast_chain *chain;
 	ast_stage *stage;
 	int syntax_errors;
+	int scenario;                 /* a scenario file, not a rule file */
+	int started;                  /* the start token has been given */
+	struct scn_file *scn;         /* scenario mode: what is parsed into */
+	struct scn_scenario *cur_scn;
+	const char *reason;           /* act's optional reason, while parsing */
 	int bad_utf8;                 /* malformed sequences seen */
 	/* After a syntax error on line resync_line, a virtual ';' is given
 	 * before the first token of a later line, so recovery ends with the

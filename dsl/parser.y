@@ -30,6 +30,7 @@
 
 %code requires {
 #include "ast.h"
+#include "scenario.h"
 typedef struct dsl_pctx dsl_pctx;
 }
 
@@ -67,6 +68,8 @@ static ast_expr *mkexpr(dsl_pctx *P, ast_expr_kind k, dsl_loc l);
 static ast_expr *mkbin(dsl_pctx *P, ast_op op, ast_expr *a, ast_expr *b, dsl_loc l);
 static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l);
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l);
+static scn_stmt *new_stmt(dsl_pctx *P, scn_kind kind, dsl_loc l);
+static scn_stmt *last_stmt(dsl_pctx *P);
 static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char *what);
 #define ONCE(decl, bit, what, loc) ((decl) && once(P, &(decl)->seen, (bit), (loc), (what)))
 #define LAST_FIELD (P->form && P->form->fields.n ? &P->form->fields.v[P->form->fields.n - 1] : NULL)
@@ -95,6 +98,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	ast_spans spans;
 	ast_expr *expr;
 	ast_exprs exprs;
+	struct scn_value sv;
 }
 
 %token <str> IDENT "name"
@@ -122,6 +126,12 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_STAGE "stage" KW_AFTER "after" KW_ITEMS "items" KW_AND "and"
 	KW_OR "or" KW_NOT "not" KW_IN "in" KW_TRUE "true" KW_FALSE "false"
 	KW_TIMEZONE "timezone"
+	KW_SCENARIO "scenario" KW_RULES "rules" KW_NOW "now" KW_SUBMIT "submit"
+	KW_VIA "via" KW_PROVIDE "provide" KW_EXPECT "expect" KW_ACT "act"
+	KW_AT "at" KW_SUPPLEMENT "supplement" KW_SUSPEND "suspend"
+	KW_RESUME "resume" KW_WITHDRAW "withdraw"
+%token <str> DATETIME "time"
+%token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
 
 %type <str> opt_label anyword keyword
 %type <name> name deliver_name target
@@ -133,6 +143,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 %type <spans> date_spans
 %type <expr> expr primary
 %type <exprs> exprs opt_exprs
+%type <sv> scn_value opt_at
 
 %left KW_OR
 %left KW_AND
@@ -144,7 +155,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 
 %%
 
-file: decls ;
+file: START_RULES decls | START_SCENARIO scenarios ;
 
 decls: %empty | decls decl | decls ';' { yyerrok; } ;
 
@@ -157,7 +168,7 @@ decl: use | calendar | department | material | form | item | chain | timezone
 skip: %empty | skip skip_tok | skip '{' skip '}' ;
 skip_tok: IDENT | STRING | INT | DECIMAL | DATE | ARROW | EQ | NE | LE | GE
     | DOTDOT | ASSIGN | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '.' | '<'
-    | '>' | '+' | '-' | '*' | '/' | keyword
+    | '>' | '+' | '-' | '*' | '/' | DATETIME | keyword
     ;
 
 timezone: KW_TIMEZONE STRING {
@@ -600,8 +611,106 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_WITHIN | KW_IN_PERSON | KW_FLOW | KW_WHEN | KW_OTHERWISE | KW_END
     | KW_HOOK | KW_NOTE | KW_CHAIN | KW_TOTAL_LIMIT | KW_STAGE | KW_AFTER
     | KW_ITEMS | KW_AND | KW_OR | KW_NOT | KW_IN | KW_TRUE | KW_FALSE
-    | KW_TIMEZONE
+    | KW_TIMEZONE | KW_SCENARIO | KW_RULES | KW_NOW | KW_SUBMIT | KW_VIA
+    | KW_PROVIDE | KW_EXPECT | KW_ACT | KW_AT | KW_SUPPLEMENT | KW_SUSPEND
+    | KW_RESUME | KW_WITHDRAW
     ;
+
+/* ---- scenario files ---- */
+
+scenarios: %empty | scenarios scenario | scenarios ';' { yyerrok; }
+	 | scenarios error
+	 | scenarios error '{' skip '}' { yyerrok; }
+	 ;
+
+scenario: scenario_head '{' scn_stmts close_scn { P->cur_scn = NULL; } ;
+
+close_scn: '}' | error '}' { yyerrok; } ;
+
+scenario_head: KW_SCENARIO STRING {
+	scn_scenario s;
+	memset(&s, 0, sizeof s);
+	s.name = $2;
+	s.loc = @$;
+	VEC_PUSH(A, P->scn->scenarios, s);
+	P->cur_scn = &P->scn->scenarios.v[P->scn->scenarios.n - 1];
+};
+
+scn_stmts: %empty | scn_stmts scn_stmt | scn_stmts ';' { yyerrok; }
+	 | scn_stmts error ';' { yyerrok; }
+	 ;
+
+scn_stmt: KW_RULES STRING { scn_stmt *s = new_stmt(P, SS_RULES, @$); if (s) s->text = $2; }
+	| KW_NOW DATETIME {
+	scn_stmt *s = new_stmt(P, SS_NOW, @$);
+	if (s) { s->at.kind = SV_TIME; s->at.text = $2; s->at.loc = @2; }
+}
+	| KW_SUBMIT name KW_VIA name { scn_stmt *s = new_stmt(P, SS_SUBMIT, @1); if (s) { s->a = $2; s->b = $4; } }
+	  '{' app_stmts '}'
+	| KW_SUPPLEMENT { new_stmt(P, SS_SUPPLEMENT, @1); } '{' app_stmts '}' opt_via opt_at {
+	scn_stmt *s = last_stmt(P);
+	if (s) s->at = $7;
+}
+	| KW_ACT name name opt_reason KW_BY ref opt_at {
+	scn_stmt *s = new_stmt(P, SS_ACT, @$);
+	if (s) { s->a = $2; s->b = $3; s->by = $6; s->at = $7; s->text = P->reason; }
+}
+	| KW_SUSPEND STRING opt_at { scn_stmt *s = new_stmt(P, SS_SUSPEND, @$); if (s) { s->text = $2; s->at = $3; } }
+	| KW_RESUME opt_at { scn_stmt *s = new_stmt(P, SS_RESUME, @$); if (s) s->at = $2; }
+	| KW_DELIVER name opt_at { scn_stmt *s = new_stmt(P, SS_DELIVER, @$); if (s) { s->a = $2; s->at = $3; } }
+	| KW_WITHDRAW opt_at { scn_stmt *s = new_stmt(P, SS_WITHDRAW, @$); if (s) s->at = $2; }
+	| KW_EXPECT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) s->a = $2; } expect_args
+	| KW_EXPECT KW_NOT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) { s->a = $3; s->negate = 1; } } expect_args
+	;
+
+opt_at: %empty { memset(&$$, 0, sizeof $$); }
+      | KW_AT DATETIME { memset(&$$, 0, sizeof $$); $$.kind = SV_TIME; $$.text = $2; $$.loc = @2; }
+      ;
+
+opt_via: %empty | KW_VIA name { scn_stmt *s = last_stmt(P); if (s) s->b = $2; } ;
+
+opt_reason: %empty { P->reason = NULL; } | STRING { P->reason = $1; } ;
+
+app_stmts: %empty | app_stmts app_stmt | app_stmts ';' { yyerrok; } ;
+
+app_stmt: KW_APPLICANT name STRING opt_label {
+	scn_stmt *s = last_stmt(P);
+	if (s) { s->applicant_kind = $2; s->applicant_id = $3; s->applicant_name = $4; }
+}
+	| KW_FORM '{' { scn_stmt *s = last_stmt(P); if (s) s->has_form = 1; } field_values '}'
+	| KW_PROVIDE names {
+	scn_stmt *s = last_stmt(P);
+	if (s) for (size_t i = 0; i < $2.n; i++) VEC_PUSH(A, s->provide, $2.v[i]);
+}
+	| error
+	;
+
+field_values: %empty | field_values field_value | field_values ',' | field_values ';' ;
+
+field_value: anyword ':' scn_value {
+	scn_stmt *s = last_stmt(P);
+	scn_field f = {mkname($1, @1), $3};
+	if (s) VEC_PUSH(A, s->form, f);
+};
+
+scn_value: STRING { memset(&$$, 0, sizeof $$); $$.kind = SV_TEXT; $$.text = $1; $$.loc = @$; }
+	 | number { memset(&$$, 0, sizeof $$); $$.kind = SV_NUM; $$.num = $1.v; $$.loc = @$; }
+	 | KW_TRUE { memset(&$$, 0, sizeof $$); $$.kind = SV_BOOL; $$.b = 1; $$.loc = @$; }
+	 | KW_FALSE { memset(&$$, 0, sizeof $$); $$.kind = SV_BOOL; $$.loc = @$; }
+	 | IDENT { memset(&$$, 0, sizeof $$); $$.kind = SV_NAME; $$.text = $1; $$.loc = @$; }
+	 | DATE {
+	memset(&$$, 0, sizeof $$);
+	$$.kind = SV_DATE;
+	$$.text = arena_strndup(A, (const char *)P->src + @$.off, (size_t)(@$.end_off - @$.off));
+	$$.loc = @$;
+}
+	 | DATETIME { memset(&$$, 0, sizeof $$); $$.kind = SV_TIME; $$.text = $1; $$.loc = @$; }
+	 ;
+
+expect_args: %empty
+	   | expect_args scn_value { scn_stmt *s = last_stmt(P); if (s) VEC_PUSH(A, s->args, $2); }
+	   | expect_args ','
+	   ;
 
 %%
 
@@ -635,6 +744,24 @@ static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l)
 	e->op = op;
 	e->u.un = a;
 	return e;
+}
+
+static scn_stmt *new_stmt(dsl_pctx *P, scn_kind kind, dsl_loc l)
+{
+	if (!P->cur_scn)
+		return NULL;
+	scn_stmt s;
+	memset(&s, 0, sizeof s);
+	s.kind = kind;
+	s.loc = l;
+	VEC_PUSH(A, P->cur_scn->stmts, s);
+	return &P->cur_scn->stmts.v[P->cur_scn->stmts.n - 1];
+}
+
+static scn_stmt *last_stmt(dsl_pctx *P)
+{
+	return P->cur_scn && P->cur_scn->stmts.n
+		       ? &P->cur_scn->stmts.v[P->cur_scn->stmts.n - 1] : NULL;
 }
 
 static const char *const item_attr_names[IA__COUNT] = {
@@ -719,7 +846,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 
 static int is_keyword_sym(yysymbol_kind_t k)
 {
-	return k >= YYSYMBOL_KW_USE && k <= YYSYMBOL_KW_TIMEZONE;
+	return k >= YYSYMBOL_KW_USE && k <= YYSYMBOL_KW_WITHDRAW;
 }
 
 /* A token kind as the user would say it: 'code', a name, the end of the file. */
@@ -834,7 +961,19 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 	return 0;
 }
 
+static ast_uses parse(dsl_ctx *c, int file, struct scn_file *scn);
+
 ast_uses dsl_parse_file(dsl_ctx *c, int file)
+{
+	return parse(c, file, NULL);
+}
+
+void dsl_parse_scenarios(dsl_ctx *c, int file, struct scn_file *into)
+{
+	parse(c, file, into);
+}
+
+static ast_uses parse(dsl_ctx *c, int file, struct scn_file *scn)
 {
 	dsl_pctx P;
 	const dsl_file *f = &c->files.v[file];
@@ -845,6 +984,8 @@ ast_uses dsl_parse_file(dsl_ctx *c, int file)
 	P.lim = P.src + f->len;
 	P.line = 1;
 	P.col_val = 1;
+	P.scenario = scn != NULL;
+	P.scn = scn;
 	SHA256Update(&c->sha, (const unsigned char *)"\0file", 5);
 	dsl_yyparse(&P);
 	return P.uses;

@@ -57,9 +57,10 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->have = calloc(r->n_materials + 1, 1);
 	c->steps = calloc(it->steps.count + 1, sizeof *c->steps);
 	c->arrived = calloc((size_t)join_slots(r, it) + 1, 1);
+	c->taken = calloc(it->rules.count + 1, 1);
 	c->form = json_object();
 	c->reused = json_object();
-	if (!c->have || !c->steps || !c->arrived || !c->form || !c->reused) {
+	if (!c->have || !c->steps || !c->arrived || !c->taken || !c->form || !c->reused) {
 		case_free(c);
 		return NULL;
 	}
@@ -75,6 +76,7 @@ void case_free(ot_case *c)
 	free(c->have);
 	free(c->steps);
 	free(c->arrived);
+	free(c->taken);
 	json_decref(c->applicant);
 	json_decref(c->form);
 	json_decref(c->reused);
@@ -165,6 +167,8 @@ static void fire(ot_case *c, uint32_t rule, int step, ot_time at, int zone, int 
 				return;
 		memset(slot, 0, ru->from.count);
 	}
+	if (!dry)
+		c->taken[rule - item_of(c)->rules.first] = 1;
 	for (uint32_t j = 0; j < ru->to.count; j++) {
 		int t = r->ints[ru->to.first + j];
 		if (t == STEP_END)
@@ -455,5 +459,12 @@ json_t *case_json(const ot_case *c, int zone)
 				    ? json_string(r->steps[it->steps.first + (uint32_t)c->returned_step].name)
 				    : json_null());
 	json_object_set_new(o, "events", json_integer(c->events));
+	/* the flow lines this case went through, numbered as in the item's
+	 * flow (from 0): for audits and test coverage */
+	json_t *taken = json_array();
+	for (uint32_t i = 0; i < it->rules.count; i++)
+		if (c->taken[i])
+			json_array_append_new(taken, json_integer(i));
+	json_object_set_new(o, "taken", taken);
 	return o;
 }

@@ -90,6 +90,7 @@ typedef struct ot_case {
 	int32_t due;         /* the item's due day; -1 until accepted */
 	case_step *steps;    /* the item's steps */
 	uint8_t *arrived;    /* join arrivals, per rule per source */
+	uint8_t *taken;      /* per flow rule of the item: 1 once it fired */
 	ot_time paused_since;
 	int returned_step;   /* CS_RETURNED: the step that returned it */
 	int trips;

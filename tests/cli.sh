@@ -46,7 +46,7 @@ contains "E020" "missing path names the error"
 
 # the contract example, with an empty common.rules beside it
 mkdir "$tmp/contract"
-cp "$src/tests/data/contract.rules" "$tmp/contract/"
+cp "$src/tests/contract/rules/contract.rules" "$tmp/contract/"
 : >"$tmp/contract/common.rules"
 expect 0 "contract example" "$bin" check "$tmp/contract/contract.rules"
 contains "ok: 2 items" "contract example summary"
@@ -84,15 +84,15 @@ done
 
 # case operations from the command line, on a store file
 db="$tmp/cases.db"
-expect 0 "submit" "$bin" submit --db "$db" --rules "$src/tests/data/contract.rules" --now 2019-09-27T09:00 \
+expect 0 "submit" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" --now 2019-09-27T09:00 \
 	'{"item":"construction_permit","applicant":{"kind":"company","id":"91350100M000100Y43","name":"x"},"form":{"name":"x","area":100,"contractor":"91350100M000100Y43","kind":"housing"},"materials":["land_cert"]}'
 contains '"due": "2019-10-12"' "submit prints the case"
-expect 0 "show by id" "$bin" show --db "$db" --rules "$src/tests/data/contract.rules" 20190927-0001
+expect 0 "show by id" "$bin" show --db "$db" --rules "$src/tests/contract/rules/contract.rules" 20190927-0001
 contains '"history"' "show has the history"
-expect 1 "act refused" "$bin" act --db "$db" --rules "$src/tests/data/contract.rules" \
+expect 1 "act refused" "$bin" act --db "$db" --rules "$src/tests/contract/rules/contract.rules" \
 	'{"case":"20190927-0001","step":"intake","action":"approve","actor":"housing","now":"2019-09-28T10:00"}'
 contains "handled by approval_bureau.investment" "refusal names the right department"
-expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/data/contract.rules" '{"item":'
+expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
 
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"

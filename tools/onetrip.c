@@ -24,6 +24,7 @@ static const char usage_main[] =
 	"  check PATH...      check rule files (directories: every *.rules inside)\n"
 	"  info PATH...       a one-screen summary of a rule base\n"
 	"  describe PATH...   the compiled rule base as JSON\n"
+	"  test PATH...       run scenario files (*.scenario) against their rules\n"
 	"\n"
 	"case operations (JSON request from FILE, inline, or stdin; JSON answer):\n"
 	"  assess     what an application needs, without storing anything\n"
@@ -314,6 +315,7 @@ static int cmd_describe(int argc, char **argv, int summary)
 /* ---- case operations ---- */
 
 int cmd_demo(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 
 static const char *const case_ops[] = {"assess", "submit", "supplement", "act", "suspend",
 				       "resume", "deliver", "withdraw", "show", "list",
@@ -459,6 +461,8 @@ int main(int argc, char **argv)
 		return cmd_describe(argc - 2, argv + 2, 0);
 	if (strcmp(cmd, "demo") == 0)
 		return cmd_demo(argc - 2, argv + 2);
+	if (strcmp(cmd, "test") == 0)
+		return cmd_test(argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
 		if (strcmp(cmd, case_ops[i]) == 0)
 			return cmd_case(cmd, argc - 2, argv + 2);

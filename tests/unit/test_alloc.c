@@ -74,7 +74,7 @@ static void fail_every_allocation(const char *const *paths, size_t npaths)
 static void contract_rules(void **state)
 {
 	(void)state;
-	const char *p = OT_TEST_DATA "/contract.rules";
+	const char *p = OT_SOURCE_DIR "/tests/contract/rules/contract.rules";
 	fail_every_allocation(&p, 1);
 }
 

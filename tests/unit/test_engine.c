@@ -8,7 +8,7 @@
 #include "model.h"
 #include "engine.h"
 
-static const char *CONTRACT = OT_TEST_DATA "/contract.rules";
+static const char *CONTRACT = OT_SOURCE_DIR "/tests/contract/rules/contract.rules";
 
 #define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
 #define SCHOOL_FORM "{\"name\":\"立山区第一小学教学楼\",\"area\":5400,\"height\":18," \

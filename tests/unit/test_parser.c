@@ -6,7 +6,7 @@
 static void contract_example(void **state)
 {
 	(void)state;
-	const char *path = OT_TEST_DATA "/contract.rules";
+	const char *path = OT_SOURCE_DIR "/tests/contract/rules/contract.rules";
 	ot_rules *r = NULL;
 	ot_diags *d = NULL;
 	assert_int_equal(ot_rules_compile(&path, 1, NULL, &r, &d), OT_OK);

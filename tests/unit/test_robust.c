@@ -114,7 +114,7 @@ static void truncations_and_mutations(const char *path, int mutations)
 static void mutated_contract(void **state)
 {
 	(void)state;
-	truncations_and_mutations(OT_TEST_DATA "/contract.rules", 3000);
+	truncations_and_mutations(OT_SOURCE_DIR "/tests/contract/rules/contract.rules", 3000);
 }
 
 static void mutated_bundled_items(void **state)

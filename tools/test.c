@@ -1,0 +1,933 @@
+/*
+ * test.c -- `onetrip test PATH...`: runs scenario files against their rule
+ * bases and reports, per scenario, what was expected and what was found;
+ * with --coverage, which steps, flow lines and material conditions the
+ * scenarios never exercised.
+ *
+ * Each scenario runs on a fresh engine with a store in memory, so
+ * scenarios are independent and may run in any order or in parallel
+ * (--jobs); results are printed in file order whatever the order they
+ * finish in.  Requests go through the public API as JSON, exactly as an
+ * intake system would send them.
+ */
+#include <dirent.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "onetrip.h"
+#include "scenario.h"
+
+int cmd_test(int argc, char **argv);
+
+static const char usage[] =
+	"usage: onetrip test [OPTIONS] PATH...\n"
+	"\n"
+	"Runs every *.scenario file under the paths; prints one line per scenario\n"
+	"and, for a failure, the statement's place, what was expected and what was\n"
+	"found.  The last line is \"N passed, N failed\".\n"
+	"\n"
+	"  --filter TEXT        only scenarios whose name contains TEXT\n"
+	"  --jobs N             run N scenarios at a time (output order is fixed)\n"
+	"  --junit FILE         also write JUnit XML\n"
+	"  --coverage           print which steps, flow lines and conditions ran\n"
+	"  --coverage-min P     fail unless at least P%% of the branches ran\n"
+	"  --coverage-json FILE write the coverage as JSON\n"
+	"\n"
+	"exit status: 0 all passed, 1 a scenario failed (or coverage is short),\n"
+	"             2 usage error or a scenario file that cannot be read\n";
+
+/* ---- collecting files ---- */
+
+typedef struct strs {
+	char **v;
+	size_t n, cap;
+} strs;
+
+static void push(strs *s, char *p)
+{
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->v = realloc(s->v, s->cap * sizeof *s->v);
+	}
+	s->v[s->n++] = p;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void find_scenarios(const char *path, strs *out)
+{
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		push(out, strdup(path));
+		return;
+	}
+	DIR *d = opendir(path);
+	struct dirent *e;
+	strs names = {0};
+	while (d && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			push(&names, strdup(e->d_name));
+	if (d)
+		closedir(d);
+	if (names.n)
+		qsort(names.v, names.n, sizeof *names.v, by_name);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p = malloc(strlen(path) + strlen(names.v[i]) + 2);
+		sprintf(p, "%s/%s", path, names.v[i]);
+		size_t len = strlen(p);
+		if (stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			find_scenarios(p, out);
+		else if (len > 9 && strcmp(p + len - 9, ".scenario") == 0) {
+			push(out, p);
+			p = NULL;
+		}
+		free(p);
+		free(names.v[i]);
+	}
+	free(names.v);
+}
+
+/* ---- one scenario ---- */
+
+typedef struct result {
+	int passed, ran;
+	char *report;   /* the failure details (malloc), or NULL */
+	double seconds;
+	json_t *cov;    /* {hash: {"describe": ..., "items": {item: {...}}}} */
+} result;
+
+typedef struct run {
+	const scn_file *f;
+	const scn_scenario *sc;
+	ot_engine *e;
+	char now[48];
+	char id[32];
+	json_t *last;   /* the case as the last operation left it */
+	json_t *cov;
+	FILE *out;      /* failure details */
+	char *out_text;
+	size_t out_len;
+	int failed;
+	/* a statement that failed; fine only if `expect error` follows */
+	ot_error pending;
+	const scn_stmt *pending_stmt;
+} run;
+
+static const char *S(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+/* The source line of a statement, for the report. */
+static void quote(run *r, const scn_stmt *s)
+{
+	const char *p = r->f->text;
+	for (int line = 1; p && *p && line < s->loc.first_line; p++)
+		if (*p == '\n')
+			line++;
+	const char *e = p ? strchr(p, '\n') : NULL;
+	while (p && *p == ' ')
+		p++;
+	fprintf(r->out, "  %s:%d:%d: %.*s\n", r->f->path, s->loc.first_line, s->loc.first_column,
+		p ? (int)(e ? e - p : (long)strlen(p)) : 0, p ? p : "");
+}
+
+static void failf(run *r, const scn_stmt *s, const char *fmt, ...)
+{
+	va_list ap;
+	r->failed = 1;
+	quote(r, s);
+	fprintf(r->out, "      ");
+	va_start(ap, fmt);
+	vfprintf(r->out, fmt, ap);
+	va_end(ap);
+	fprintf(r->out, "\n");
+}
+
+/* ---- coverage ---- */
+
+static json_t *cov_item(run *r, const char *item)
+{
+	const char *hash = S(r->last, "rules");
+	json_t *h = json_object_get(r->cov, hash);
+	if (!h) {
+		char *d = ot_rules_describe(ot_engine_rules(r->e));
+		json_t *desc = d ? json_loads(d, 0, NULL) : json_object();
+		free(d);
+		/* only the version the engine runs now is described here; a case
+		 * pinned to an older one is counted under its own hash */
+		if (strcmp(S(desc, "hash"), hash) != 0) {
+			json_decref(desc);
+			desc = json_object();
+		}
+		h = json_pack("{s:o, s:o}", "describe", desc, "items", json_object());
+		json_object_set_new(r->cov, hash, h);
+	}
+	json_t *items = json_object_get(h, "items");
+	json_t *it = json_object_get(items, item);
+	if (!it) {
+		it = json_pack("{s:o, s:o, s:o}", "steps", json_object(), "rules", json_object(),
+			       "conditions", json_object());
+		json_object_set_new(items, item, it);
+	}
+	return it;
+}
+
+static void cov_record(run *r)
+{
+	json_t *it = cov_item(r, S(r->last, "item"));
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(r->last, "steps"), i, v)
+		if (strcmp(S(v, "state"), "waiting") != 0)
+			json_object_set_new(json_object_get(it, "steps"), S(v, "step"), json_true());
+	json_array_foreach(json_object_get(r->last, "taken"), i, v) {
+		char k[16];
+		snprintf(k, sizeof k, "%lld", (long long)json_integer_value(v));
+		json_object_set_new(json_object_get(it, "rules"), k, json_true());
+	}
+	json_array_foreach(json_object_get(json_object_get(r->last, "notice"), "materials"), i, v) {
+		const char *reason = S(v, "reason");
+		int held = strncmp(reason, "required because", 16) == 0;
+		if (!held && strncmp(reason, "not required:", 13) != 0)
+			continue; /* not a condition */
+		char k[160];
+		snprintf(k, sizeof k, "%s:%s", S(v, "material"), held ? "true" : "false");
+		json_object_set_new(json_object_get(it, "conditions"), k, json_true());
+	}
+}
+
+/* ---- operations ---- */
+
+static json_t *value_json(const scn_value *v)
+{
+	char num[32];
+	switch (v->kind) {
+	case SV_TEXT: case SV_DATE: case SV_TIME:
+		return json_string(v->text);
+	case SV_BOOL:
+		return json_boolean(v->b);
+	case SV_NAME:
+		return strcmp(v->text, "null") == 0 ? json_null() : json_string(v->text);
+	case SV_NUM:
+		if (v->num.scale == 0)
+			return json_integer(v->num.units);
+		snprintf(num, sizeof num, "%lld", (long long)v->num.units);
+		{
+			double d = (double)v->num.units;
+			for (int i = 0; i < v->num.scale; i++)
+				d /= 10;
+			return json_real(d);
+		}
+	}
+	return json_null();
+}
+
+static json_t *application(const scn_stmt *s)
+{
+	json_t *o = json_object();
+	if (s->applicant_kind.s)
+		json_object_set_new(o, "applicant", json_pack("{s:s, s:s?, s:s?}", "kind",
+			s->applicant_kind.s, "id", s->applicant_id, "name", s->applicant_name));
+	if (s->has_form) {
+		json_t *form = json_object();
+		for (size_t i = 0; i < s->form.n; i++)
+			json_object_set_new(form, s->form.v[i].name.s, value_json(&s->form.v[i].v));
+		json_object_set_new(o, "form", form);
+	}
+	if (s->provide.n) {
+		json_t *m = json_array();
+		for (size_t i = 0; i < s->provide.n; i++)
+			json_array_append_new(m, json_string(s->provide.v[i].s));
+		json_object_set_new(o, "materials", m);
+	}
+	return o;
+}
+
+static void rules_path(const run *r, const char *rel, char *out, size_t cap)
+{
+	const char *slash = strrchr(r->f->path, '/');
+	if (rel[0] == '/' || !slash)
+		snprintf(out, cap, "%s", rel);
+	else
+		snprintf(out, cap, "%.*s/%s", (int)(slash - r->f->path), r->f->path, rel);
+}
+
+/* Runs an operation; returns 1 if it succeeded (r->last updated). */
+static int operate(run *r, const scn_stmt *s, const char *op, json_t *req)
+{
+	if (s->at.text)
+		snprintf(r->now, sizeof r->now, "%s", s->at.text);
+	if (r->id[0] && !json_object_get(req, "case"))
+		json_object_set_new(req, "case", json_string(r->id));
+	json_object_set_new(req, "now", json_string(r->now));
+	char *text = json_dumps(req, 0), *resp = NULL;
+	json_decref(req);
+	ot_status st = ot_call(r->e, op, text, &resp, &r->pending);
+	free(text);
+	if (st != OT_OK) {
+		r->pending_stmt = s;
+		return 0;
+	}
+	json_decref(r->last);
+	r->last = json_loads(resp, 0, NULL);
+	free(resp);
+	if (!r->id[0])
+		snprintf(r->id, sizeof r->id, "%s", S(r->last, "id"));
+	cov_record(r);
+	return 1;
+}
+
+static void statement(run *r, const scn_stmt *s)
+{
+	json_t *req;
+	switch (s->kind) {
+	case SS_RULES: {
+		char path[4096];
+		ot_error err;
+		rules_path(r, s->text, path, sizeof path);
+		ot_engine_close(r->e);
+		r->e = NULL;
+		if (ot_engine_open(path, ":memory:", &r->e, &err) != OT_OK) {
+			r->pending = err;
+			r->pending_stmt = s;
+		}
+		return;
+	}
+	case SS_NOW:
+		snprintf(r->now, sizeof r->now, "%s", s->at.text);
+		return;
+	case SS_SUBMIT:
+		if (r->id[0]) {
+			failf(r, s, "a scenario follows one case: this one already submitted %s", r->id);
+			return;
+		}
+		req = application(s);
+		json_object_set_new(req, "item", json_string(s->a.s));
+		json_object_set_new(req, "channel", json_string(s->b.s));
+		operate(r, s, "submit", req);
+		return;
+	case SS_SUPPLEMENT:
+		req = application(s);
+		if (s->b.s)
+			json_object_set_new(req, "channel", json_string(s->b.s));
+		operate(r, s, "supplement", req);
+		return;
+	case SS_ACT: {
+		char actor[256];
+		snprintf(actor, sizeof actor, "%s%s%s", s->by.a.s, s->by.b.s ? "." : "",
+			 s->by.b.s ? s->by.b.s : "");
+		req = json_pack("{s:s, s:s, s:s}", "step", s->a.s, "action", s->b.s, "actor", actor);
+		if (s->text)
+			json_object_set_new(req, "reason", json_string(s->text));
+		operate(r, s, "act", req);
+		return;
+	}
+	case SS_SUSPEND:
+		operate(r, s, "suspend", json_pack("{s:s}", "reason", s->text));
+		return;
+	case SS_RESUME:
+		operate(r, s, "resume", json_object());
+		return;
+	case SS_DELIVER:
+		operate(r, s, "deliver", json_pack("{s:s}", "method", s->a.s));
+		return;
+	case SS_WITHDRAW:
+		operate(r, s, "withdraw", json_object());
+		return;
+	case SS_EXPECT:
+		return; /* see expect() */
+	}
+}
+
+/* ---- expectations ---- */
+
+static void list_text(json_t *set, char *out, size_t cap)
+{
+	const char *key;
+	json_t *v;
+	size_t n = 0;
+	out[0] = 0;
+	json_object_foreach(set, key, v)
+		n += (size_t)snprintf(out + n, n < cap ? cap - n : 0, "%s%s", n ? ", " : "", key);
+	if (!out[0])
+		snprintf(out, cap, "none");
+}
+
+static json_t *names_set(json_t *arr, const char *key)
+{
+	json_t *set = json_object();
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+		json_object_set_new(set, key ? S(v, key) : json_string_value(v), json_true());
+	return set;
+}
+
+static json_t *args_set(const scn_stmt *s)
+{
+	json_t *set = json_object();
+	for (size_t i = 0; i < s->args.n; i++)
+		if (s->args.v[i].text && strcmp(s->args.v[i].text, "none") != 0)
+			json_object_set_new(set, s->args.v[i].text, json_true());
+	return set;
+}
+
+/* Compares an expected set with the set found; `exact` or only "these are
+ * in it" (and with `negate`, "these are not in it").  Reports a diff. */
+static void compare_sets(run *r, const scn_stmt *s, json_t *want, json_t *found, int exact)
+{
+	const char *key;
+	json_t *v;
+	char w[1024], f[1024];
+	int bad = 0;
+	list_text(want, w, sizeof w);
+	list_text(found, f, sizeof f);
+	if (s->negate) {
+		json_object_foreach(want, key, v)
+			if (json_object_get(found, key))
+				bad = 1;
+	} else if (exact || !json_object_size(want))
+		bad = !json_equal(want, found);
+	else
+		json_object_foreach(want, key, v)
+			if (!json_object_get(found, key))
+				bad = 1;
+	if (!bad)
+		return;
+	failf(r, s, "expected %s%s%s, found %s", s->negate ? "not " : "",
+	      exact || !json_object_size(want) ? "" : "at least ", w, f);
+	json_object_foreach(want, key, v)
+		if (!s->negate && !json_object_get(found, key))
+			fprintf(r->out, "        - %s (expected, not found)\n", key);
+	json_object_foreach(found, key, v)
+		if ((s->negate && json_object_get(want, key)) ||
+		    (!s->negate && exact && !json_object_get(want, key)))
+			fprintf(r->out, "        + %s (found%s)\n", key,
+				s->negate ? ", expected not" : ", not expected");
+}
+
+static json_t *materials_with(json_t *c, const char *how)
+{
+	json_t *set = json_object();
+	const char *key;
+	json_t *v;
+	json_object_foreach(json_object_get(c, "materials"), key, v)
+		if (strcmp(json_string_value(v), how) == 0)
+			json_object_set_new(set, key, json_true());
+	return set;
+}
+
+static const char *arg(const scn_stmt *s, size_t i)
+{
+	if (i >= s->args.n)
+		return "";
+	static char num[32];
+	if (s->args.v[i].kind == SV_NUM) {
+		snprintf(num, sizeof num, "%lld", (long long)s->args.v[i].num.units);
+		return num;
+	}
+	return s->args.v[i].text ? s->args.v[i].text : "";
+}
+
+static void expect_value(run *r, const scn_stmt *s, const char *what, const char *want,
+			 const char *found)
+{
+	if (strcmp(want, found) != 0)
+		failf(r, s, "expected %s %s, found %s", what, want, found[0] ? found : "none");
+}
+
+static void expect_overdue(run *r, const scn_stmt *s)
+{
+	char req[128], *resp = NULL;
+	ot_error err;
+	snprintf(req, sizeof req, "{\"now\":\"%s\"}", r->now);
+	if (ot_call(r->e, "overdue", req, &resp, &err) != OT_OK) {
+		failf(r, s, "overdue failed: %s", err.message);
+		return;
+	}
+	json_t *o = json_loads(resp, 0, NULL), *found = json_object();
+	free(resp);
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(o, "cases"), i, c)
+		if (strcmp(S(c, "id"), r->id) == 0) {
+			json_decref(found);
+			found = names_set(json_object_get(c, "steps"), "step");
+			if (!json_object_size(found) && json_is_true(json_object_get(c, "overdue")))
+				json_object_set_new(found, "(the case)", json_true());
+		}
+	json_t *want = args_set(s);
+	compare_sets(r, s, want, found, 1);
+	json_decref(want);
+	json_decref(found);
+	json_decref(o);
+}
+
+static void expect(run *r, const scn_stmt *s)
+{
+	const char *what = s->a.s;
+	json_t *c = r->last, *notice = json_object_get(c, "notice");
+	char num[32];
+	if (!c && strcmp(what, "max_trips") != 0) {
+		failf(r, s, "there is no case yet to check: submit one first");
+		return;
+	}
+	if (strcmp(what, "status") == 0) {
+		int same = strcmp(arg(s, 0), S(c, "status")) == 0;
+		if (same == s->negate)
+			failf(r, s, "expected status %s%s, found %s", s->negate ? "not " : "",
+			      arg(s, 0), S(c, "status"));
+	} else if (!strcmp(what, "missing") || !strcmp(what, "form_error")) {
+		json_t *found = !strcmp(what, "missing")
+			? names_set(json_object_get(notice, "missing"), NULL)
+			: names_set(json_object_get(notice, "form_errors"), "field");
+		json_t *want = args_set(s);
+		compare_sets(r, s, want, found, 0);
+		json_decref(want);
+		json_decref(found);
+	} else if (!strcmp(what, "shared") || !strcmp(what, "reused")) {
+		json_t *found = materials_with(c, what), *want = args_set(s);
+		compare_sets(r, s, want, found, 0);
+		json_decref(want);
+		json_decref(found);
+	} else if (!strcmp(what, "current")) {
+		json_t *found = names_set(json_object_get(c, "current"), "step"), *want = args_set(s);
+		compare_sets(r, s, want, found, 1);
+		json_decref(want);
+		json_decref(found);
+	} else if (!strcmp(what, "due")) {
+		if (s->args.n == 1) {
+			expect_value(r, s, "due", arg(s, 0), S(c, "due"));
+			return;
+		}
+		size_t i;
+		json_t *st;
+		json_array_foreach(json_object_get(c, "steps"), i, st)
+			if (!strcmp(S(st, "step"), arg(s, 0))) {
+				char label[160];
+				snprintf(label, sizeof label, "%s due", arg(s, 0));
+				expect_value(r, s, label, arg(s, 1), S(st, "due"));
+				return;
+			}
+		failf(r, s, "the item has no step '%s'", arg(s, 0));
+	} else if (!strcmp(what, "trips") || !strcmp(what, "max_trips")) {
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(c, what)));
+		expect_value(r, s, what, arg(s, 0), num);
+	} else if (!strcmp(what, "overdue")) {
+		expect_overdue(r, s);
+	} else if (!strcmp(what, "error")) {
+		failf(r, s, "expected the statement before to fail with \"%s\", but it succeeded",
+		      arg(s, 0));
+	}
+}
+
+static void run_scenario(const scn_file *f, const scn_scenario *sc, result *res)
+{
+	run r;
+	memset(&r, 0, sizeof r);
+	r.f = f;
+	r.sc = sc;
+	r.cov = json_object();
+	r.out = open_memstream(&r.out_text, &r.out_len);
+	snprintf(r.now, sizeof r.now, "2019-01-01T09:00");
+	for (size_t i = 0; i < sc->stmts.n; i++) {
+		const scn_stmt *s = &sc->stmts.v[i];
+		int is_error = s->kind == SS_EXPECT && !strcmp(s->a.s, "error");
+		if (r.pending_stmt) {
+			if (is_error && !strstr(r.pending.message, arg(s, 0)))
+				failf(&r, s, "expected the error to contain \"%s\", found: %s",
+				      arg(s, 0), r.pending.message);
+			else if (!is_error) {
+				failf(&r, r.pending_stmt, "failed: %s", r.pending.message);
+				break; /* the case is not where the scenario thinks it is */
+			}
+			r.pending_stmt = NULL;
+			continue;
+		}
+		if (!r.e && s->kind != SS_RULES && s->kind != SS_NOW) {
+			failf(&r, s, "the scenario needs `rules \"PATH\"` before this");
+			break;
+		}
+		if (s->kind == SS_EXPECT)
+			expect(&r, s);
+		else
+			statement(&r, s);
+	}
+	if (r.pending_stmt)
+		failf(&r, r.pending_stmt, "failed: %s", r.pending.message);
+	fclose(r.out);
+	res->passed = !r.failed;
+	res->ran = 1;
+	res->report = r.out_len ? r.out_text : (free(r.out_text), (char *)NULL);
+	res->cov = r.cov;
+	json_decref(r.last);
+	ot_engine_close(r.e);
+}
+
+/* ---- running them all ---- */
+
+typedef struct job {
+	const scn_file *f;
+	const scn_scenario *sc;
+	result res;
+} job;
+
+typedef struct pool {
+	job *jobs;
+	size_t n, next;
+	pthread_mutex_t lock;
+} pool;
+
+static double now_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void *worker(void *arg)
+{
+	pool *p = arg;
+	for (;;) {
+		pthread_mutex_lock(&p->lock);
+		size_t i = p->next++;
+		pthread_mutex_unlock(&p->lock);
+		if (i >= p->n)
+			return NULL;
+		double t0 = now_seconds();
+		run_scenario(p->jobs[i].f, p->jobs[i].sc, &p->jobs[i].res);
+		p->jobs[i].res.seconds = now_seconds() - t0;
+	}
+}
+
+static void xml_text(FILE *f, const char *s)
+{
+	for (; s && *s; s++)
+		switch (*s) {
+		case '<': fputs("&lt;", f); break;
+		case '>': fputs("&gt;", f); break;
+		case '&': fputs("&amp;", f); break;
+		case '"': fputs("&quot;", f); break;
+		default: fputc(*s, f);
+		}
+}
+
+static int write_junit(const char *path, job *jobs, size_t n, size_t failed)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return 0;
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += jobs[i].res.seconds;
+	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		   "<testsuites tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n"
+		   "<testsuite name=\"onetrip scenarios\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n",
+		n, failed, total, n, failed, total);
+	for (size_t i = 0; i < n; i++) {
+		fputs("  <testcase classname=\"", f);
+		xml_text(f, jobs[i].f->path);
+		fputs("\" name=\"", f);
+		xml_text(f, jobs[i].sc->name);
+		fprintf(f, "\" time=\"%.3f\"", jobs[i].res.seconds);
+		if (jobs[i].res.passed)
+			fputs("/>\n", f);
+		else {
+			fputs(">\n    <failure message=\"scenario failed\">", f);
+			xml_text(f, jobs[i].res.report);
+			fputs("</failure>\n  </testcase>\n", f);
+		}
+	}
+	fputs("</testsuite>\n</testsuites>\n", f);
+	return fclose(f) == 0;
+}
+
+/* ---- coverage report ---- */
+
+typedef struct counts {
+	int steps, steps_hit, rules, rules_hit, conds, conds_hit, items, items_hit;
+} counts;
+
+static void merge(json_t *into, json_t *from)
+{
+	const char *hash;
+	json_t *h;
+	json_object_foreach(from, hash, h) {
+		json_t *dst = json_object_get(into, hash);
+		if (!dst) {
+			json_object_set(into, hash, h);
+			continue;
+		}
+		if (!json_object_size(json_object_get(dst, "describe")))
+			json_object_set(dst, "describe", json_object_get(h, "describe"));
+		const char *item;
+		json_t *it;
+		json_object_foreach(json_object_get(h, "items"), item, it) {
+			json_t *d = json_object_get(json_object_get(dst, "items"), item);
+			if (!d) {
+				json_object_set(json_object_get(dst, "items"), item, it);
+				continue;
+			}
+			json_object_update(json_object_get(d, "steps"), json_object_get(it, "steps"));
+			json_object_update(json_object_get(d, "rules"), json_object_get(it, "rules"));
+			json_object_update(json_object_get(d, "conditions"), json_object_get(it, "conditions"));
+		}
+	}
+}
+
+static double pct(int hit, int all)
+{
+	return all ? 100.0 * hit / all : 100.0;
+}
+
+/* Counts one item of one rule base; prints what was never exercised. */
+static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int print)
+{
+	counts c;
+	memset(&c, 0, sizeof c);
+	json_t *missed = json_array();
+	size_t i;
+	json_t *v;
+	json_t *steps = json_object_get(seen, "steps"), *rules = json_object_get(seen, "rules");
+	json_t *conds = json_object_get(seen, "conditions");
+	json_array_foreach(json_object_get(desc_item, "steps"), i, v) {
+		c.steps++;
+		if (json_object_get(steps, S(v, "name")))
+			c.steps_hit++;
+		else
+			json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "step", "what", S(v, "name")));
+	}
+	json_array_foreach(json_object_get(desc_item, "flow"), i, v) {
+		char k[16], line[512] = "";
+		size_t j;
+		json_t *n;
+		snprintf(k, sizeof k, "%zu", i);
+		c.rules++;
+		if (json_object_get(rules, k)) {
+			c.rules_hit++;
+			continue;
+		}
+		json_array_foreach(json_object_get(v, "from"), j, n)
+			snprintf(line + strlen(line), sizeof line - strlen(line), "%s%s", j ? ", " : "",
+				 json_string_value(n));
+		snprintf(line + strlen(line), sizeof line - strlen(line), " ->");
+		json_array_foreach(json_object_get(v, "to"), j, n)
+			snprintf(line + strlen(line), sizeof line - strlen(line), "%s %s", j ? "," : "",
+				 json_string_value(n));
+		if (json_object_get(v, "when"))
+			snprintf(line + strlen(line), sizeof line - strlen(line), " when %s", S(v, "when"));
+		if (json_object_get(v, "otherwise"))
+			snprintf(line + strlen(line), sizeof line - strlen(line), " otherwise");
+		json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "flow", "what", line));
+	}
+	json_array_foreach(json_object_get(desc_item, "materials"), i, v) {
+		if (!json_is_string(json_object_get(v, "when")))
+			continue;
+		for (int outcome = 1; outcome >= 0; outcome--) {
+			char k[160], what[512];
+			snprintf(k, sizeof k, "%s:%s", S(v, "material"), outcome ? "true" : "false");
+			c.conds++;
+			if (json_object_get(conds, k)) {
+				c.conds_hit++;
+				continue;
+			}
+			snprintf(what, sizeof what, "%s when %s: never %s", S(v, "material"), S(v, "when"),
+				 outcome ? "true" : "false");
+			json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "condition", "what", what));
+		}
+	}
+	c.items = 1;
+	c.items_hit = seen != NULL;
+	if (print)
+		printf("  %-36s steps %d/%d  flow %d/%d  conditions %d/%d%s\n",
+		       S(desc_item, "name"), c.steps_hit, c.steps, c.rules_hit, c.rules, c.conds_hit,
+		       c.conds, seen ? "" : "  (never submitted)");
+	if (print && seen) {
+		json_array_foreach(missed, i, v)
+			printf("      not exercised: %s %s\n", S(v, "kind"), S(v, "what"));
+	}
+	total->steps += c.steps, total->steps_hit += c.steps_hit;
+	total->rules += c.rules, total->rules_hit += c.rules_hit;
+	total->conds += c.conds, total->conds_hit += c.conds_hit;
+	total->items += c.items, total->items_hit += c.items_hit;
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:o}", "item",
+			 S(desc_item, "name"), "steps", c.steps, "steps_hit", c.steps_hit, "flow",
+			 c.rules, "flow_hit", c.rules_hit, "conditions", c.conds, "conditions_hit",
+			 c.conds_hit, "submitted", seen != NULL, "not_exercised", missed);
+}
+
+/* Prints the report; returns the branch percentage (flow lines and both
+ * outcomes of every material condition). */
+static double coverage(json_t *cov, int print, const char *json_path)
+{
+	counts total;
+	memset(&total, 0, sizeof total);
+	json_t *out = json_array();
+	const char *hash;
+	json_t *h;
+	json_object_foreach(cov, hash, h) {
+		json_t *desc = json_object_get(h, "describe");
+		if (print)
+			printf("coverage of rule set %.12s:\n", hash);
+		size_t i;
+		json_t *it;
+		json_t *items = json_array();
+		json_array_foreach(json_object_get(desc, "items"), i, it)
+			json_array_append_new(items, item_coverage(it,
+				json_object_get(json_object_get(h, "items"), S(it, "name")), &total, print));
+		json_array_append_new(out, json_pack("{s:s, s:o}", "rules", hash, "items", items));
+	}
+	int branches = total.rules + total.conds, hit = total.rules_hit + total.conds_hit;
+	double p = pct(hit, branches);
+	if (print)
+		printf("coverage: items %d/%d (%.1f%%), steps %d/%d (%.1f%%), flow lines %d/%d "
+		       "(%.1f%%), condition outcomes %d/%d (%.1f%%), hook functions 0/0; "
+		       "branches %.1f%%\n",
+		       total.items_hit, total.items, pct(total.items_hit, total.items),
+		       total.steps_hit, total.steps, pct(total.steps_hit, total.steps),
+		       total.rules_hit, total.rules, pct(total.rules_hit, total.rules),
+		       total.conds_hit, total.conds, pct(total.conds_hit, total.conds), p);
+	if (json_path) {
+		json_t *doc = json_pack("{s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}}",
+			"rule_sets", out, "totals", "items", total.items, "items_hit", total.items_hit,
+			"steps", total.steps, "steps_hit", total.steps_hit, "flow", total.rules,
+			"flow_hit", total.rules_hit, "conditions", total.conds, "conditions_hit",
+			total.conds_hit, "branches_percent", p);
+		json_dump_file(doc, json_path, JSON_INDENT(2));
+		json_decref(doc);
+	} else
+		json_decref(out);
+	return p;
+}
+
+/* ---- the command ---- */
+
+int cmd_test(int argc, char **argv)
+{
+	const char *filter = NULL, *junit = NULL, *cov_json = NULL;
+	int jobs_n = 1, want_cov = 0;
+	double cov_min = -1;
+	strs paths = {0}, files = {0};
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+			fputs(usage, stdout);
+			return 0;
+		} else if (!strcmp(a, "--filter") && i + 1 < argc)
+			filter = argv[++i];
+		else if (!strcmp(a, "--jobs") && i + 1 < argc)
+			jobs_n = atoi(argv[++i]);
+		else if (!strcmp(a, "--junit") && i + 1 < argc)
+			junit = argv[++i];
+		else if (!strcmp(a, "--coverage"))
+			want_cov = 1;
+		else if (!strcmp(a, "--coverage-min") && i + 1 < argc)
+			cov_min = atof(argv[++i]);
+		else if (!strcmp(a, "--coverage-json") && i + 1 < argc)
+			cov_json = argv[++i];
+		else if (a[0] == '-') {
+			fprintf(stderr, "onetrip test: unknown option '%s'\n\n%s", a, usage);
+			return 2;
+		} else
+			push(&paths, (char *)a);
+	}
+	if (!paths.n) {
+		fprintf(stderr, "onetrip test: no scenario files given\n\n%s", usage);
+		return 2;
+	}
+	for (size_t i = 0; i < paths.n; i++)
+		find_scenarios(paths.v[i], &files);
+	free(paths.v);
+
+	/* parse everything first: a malformed file stops the run (exit 2) */
+	scn_file **parsed = calloc(files.n + 1, sizeof *parsed);
+	int bad = 0;
+	size_t njobs = 0;
+	for (size_t i = 0; i < files.n; i++) {
+		ot_diags *d = NULL;
+		ot_status st = scn_load(files.v[i], &parsed[i], &d);
+		char *text = ot_diags_render(d, 0);
+		if (text && text[0])
+			fputs(text, stdout);
+		free(text);
+		ot_diags_free(d);
+		if (st != OT_OK)
+			bad = 1;
+		else
+			for (size_t k = 0; k < parsed[i]->scenarios.n; k++)
+				njobs += !filter || strstr(parsed[i]->scenarios.v[k].name, filter);
+	}
+	int rc = 2;
+	if (bad) {
+		printf("0 passed, 0 failed (scenario files with errors)\n");
+		goto done;
+	}
+	job *jobs = calloc(njobs + 1, sizeof *jobs);
+	size_t j = 0;
+	for (size_t i = 0; i < files.n; i++)
+		for (size_t k = 0; k < parsed[i]->scenarios.n; k++)
+			if (!filter || strstr(parsed[i]->scenarios.v[k].name, filter)) {
+				jobs[j].f = parsed[i];
+				jobs[j].sc = &parsed[i]->scenarios.v[k];
+				j++;
+			}
+	pool p = {jobs, njobs, 0, PTHREAD_MUTEX_INITIALIZER};
+	if (jobs_n < 1)
+		jobs_n = 1;
+	if (jobs_n > 64)
+		jobs_n = 64;
+	pthread_t threads[64];
+	for (int t = 0; t < jobs_n; t++)
+		pthread_create(&threads[t], NULL, worker, &p);
+	for (int t = 0; t < jobs_n; t++)
+		pthread_join(threads[t], NULL);
+
+	size_t passed = 0, failed = 0;
+	json_t *cov = json_object();
+	for (size_t i = 0; i < njobs; i++) {
+		result *r = &jobs[i].res;
+		printf("%s  %s\n", r->passed ? "PASS" : "FAIL", jobs[i].sc->name);
+		if (r->report)
+			fputs(r->report, stdout);
+		passed += r->passed;
+		failed += !r->passed;
+		merge(cov, r->cov);
+		json_decref(r->cov);
+	}
+	rc = failed ? 1 : 0;
+	if (want_cov || cov_min >= 0 || cov_json) {
+		double got = coverage(cov, want_cov, cov_json);
+		if (cov_min >= 0 && got < cov_min) {
+			printf("coverage %.1f%% of branches is below the required %.1f%%\n", got, cov_min);
+			rc = 1;
+		}
+	}
+	json_decref(cov);
+	if (junit && !write_junit(junit, jobs, njobs, failed)) {
+		fprintf(stderr, "onetrip test: cannot write %s\n", junit);
+		rc = 2;
+	}
+	printf("%zu passed, %zu failed\n", passed, failed);
+	for (size_t i = 0; i < njobs; i++)
+		free(jobs[i].res.report);
+	free(jobs);
+done:
+	for (size_t i = 0; i < files.n; i++) {
+		scn_free(parsed[i]);
+		free(files.v[i]);
+	}
+	free(parsed);
+	free(files.v);
+	return rc;
+}
