@@ -94,6 +94,38 @@ expect 1 "act refused" "$bin" act --db "$db" --rules "$src/tests/contract/rules/
 contains "handled by approval_bureau.investment" "refusal names the right department"
 expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
 
+# scenarios: the contract ones pass; a broken expectation points at its line
+expect 0 "contract scenarios" "$bin" test "$src/tests/contract"
+contains "2 passed, 0 failed" "contract scenarios summary"
+mkdir "$tmp/sc"
+cp -r "$src/tests/contract/rules" "$tmp/sc/"
+sed 's/expect due 2019-10-12/expect due 2019-10-08/; s/expect trips 1/expect trips 3/' \
+	"$src/tests/contract/contract.scenario" >"$tmp/sc/broken.scenario"
+expect 1 "broken scenarios" "$bin" test "$tmp/sc/broken.scenario"
+contains "broken.scenario:20:3: expect due 2019-10-08" "first failure at its line"
+contains "expected due 2019-10-08, found 2019-10-12" "first failure says what was found"
+contains "broken.scenario:46:3: expect trips 3" "second failure at its line"
+contains "0 passed, 2 failed" "broken scenarios summary"
+expect 1 "filter" "$bin" test --filter "small private" "$tmp/sc/broken.scenario"
+contains "0 passed, 1 failed" "filter runs one"
+printf 'scenario "x" {\n  rules "rules"\n  expect stauts in_progress\n}\n' >"$tmp/sc/bad.scenario"
+expect 2 "malformed scenario" "$bin" test "$tmp/sc/bad.scenario"
+contains "bad.scenario:3:10: error[E601]: 'stauts' is not a known expectation" "scenario diagnostics"
+expect 1 "junit" "$bin" test --jobs 2 --junit "$tmp/j.xml" "$tmp/sc/broken.scenario"
+grep -q '<testsuites tests="2" failures="2"' "$tmp/j.xml" || { echo "FAIL: junit xml"; fails=$((fails + 1)); }
+
+# coverage counted by hand (see tests/coverage/small.scenario)
+expect 0 "coverage" "$bin" test --coverage --coverage-json "$tmp/cov.json" "$src/tests/coverage"
+contains "steps 2/3  flow 2/4  conditions 1/2" "per item coverage"
+contains "not exercised: flow s -> u otherwise" "lists what was not exercised"
+contains "branches 42.9%" "branch percentage"
+for want in '"items": 2' '"items_hit": 1' '"steps": 4' '"steps_hit": 2' '"flow": 5' \
+	'"flow_hit": 2' '"conditions": 2' '"conditions_hit": 1'; do
+	grep -qF "$want" "$tmp/cov.json" || { echo "FAIL: coverage json lacks $want"; fails=$((fails + 1)); }
+done
+expect 1 "coverage-min" "$bin" test --coverage-min 50 "$src/tests/coverage"
+contains "below the required 50.0%" "coverage-min explains"
+
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
 contains "$(printf '\033[1;31m')" "colour escape present"

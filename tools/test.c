@@ -156,9 +156,9 @@ static void failf(run *r, const scn_stmt *s, const char *fmt, ...)
 
 /* ---- coverage ---- */
 
-static json_t *cov_item(run *r, const char *item)
+/* The rule set a scenario runs on counts whole, exercised or not. */
+static json_t *cov_rules(run *r, const char *hash)
 {
-	const char *hash = S(r->last, "rules");
 	json_t *h = json_object_get(r->cov, hash);
 	if (!h) {
 		char *d = ot_rules_describe(ot_engine_rules(r->e));
@@ -173,7 +173,12 @@ static json_t *cov_item(run *r, const char *item)
 		h = json_pack("{s:o, s:o}", "describe", desc, "items", json_object());
 		json_object_set_new(r->cov, hash, h);
 	}
-	json_t *items = json_object_get(h, "items");
+	return h;
+}
+
+static json_t *cov_item(run *r, const char *item)
+{
+	json_t *items = json_object_get(cov_rules(r, S(r->last, "rules")), "items");
 	json_t *it = json_object_get(items, item);
 	if (!it) {
 		it = json_pack("{s:o, s:o, s:o}", "steps", json_object(), "rules", json_object(),
@@ -301,7 +306,8 @@ static void statement(run *r, const scn_stmt *s)
 		if (ot_engine_open(path, ":memory:", &r->e, &err) != OT_OK) {
 			r->pending = err;
 			r->pending_stmt = s;
-		}
+		} else
+			cov_rules(r, ot_rules_hash(ot_engine_rules(r->e)));
 		return;
 	}
 	case SS_NOW:
@@ -550,6 +556,7 @@ static void run_scenario(const scn_file *f, const scn_scenario *sc, result *res)
 				      arg(s, 0), r.pending.message);
 			else if (!is_error) {
 				failf(&r, r.pending_stmt, "failed: %s", r.pending.message);
+				r.pending_stmt = NULL;
 				break; /* the case is not where the scenario thinks it is */
 			}
 			r.pending_stmt = NULL;
