@@ -47,8 +47,8 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 		err_set(err, OT_ESTORE, "rule version %.12s in the store does not compile back to itself", hash);
 		return NULL;
 	}
-	/* keep [0], the current version; recycle the oldest other slot */
-	int slot = e->nversions < MAX_VERSIONS ? e->nversions++ : 1 + (int)(e->nversions % (MAX_VERSIONS - 1));
+	/* keep [0], the current version; when full, reuse the others in turn */
+	int slot = e->nversions < MAX_VERSIONS ? e->nversions++ : 1 + e->recycle++ % (MAX_VERSIONS - 1);
 	if (e->versions[slot].rules)
 		version_free(&e->versions[slot]);
 	if (!version_init(&e->versions[slot], r)) {
@@ -90,10 +90,14 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 		return err_set(err, OT_ENOMEM, "out of memory");
 	}
 	e->nversions = 1;
-	if ((s = store_open(e, db_path, err)) == OT_OK && (s = store_begin(e, err)) == OT_OK) {
+	/* store the version once; opening for reading takes no write lock */
+	char *have = NULL;
+	if ((s = store_open(e, db_path, err)) == OT_OK &&
+	    !(have = store_get_version(e, ot_rules_hash(r))) && (s = store_begin(e, err)) == OT_OK) {
 		s = store_put_version(e, r, err);
 		s = s == OT_OK ? store_commit(e, err) : (store_rollback(e), s);
 	}
+	free(have);
 	if (s != OT_OK) {
 		ot_engine_close(e);
 		return s;
@@ -247,7 +251,10 @@ static ot_status remember_materials(ot_engine *e, const ot_case *c, ot_time now,
 	const char *applicant = str(c->applicant, "id");
 	if (!applicant)
 		return OT_OK;
-	for (uint32_t m = 0; m < r->n_materials; m++) {
+	const m_item *it = &r->items[c->item];
+	for (uint32_t i = 0; i < it->reqs.count; i++) {
+		/* only what the item asks for: a stray document is not vouched for */
+		int m = r->reqs[it->reqs.first + i].material;
 		const m_material *mm = &r->materials[m];
 		if (c->have[m] != HAVE_PROVIDED || mm->reusable.n < 0)
 			continue;
@@ -430,7 +437,17 @@ static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 	const char *id = str(q->j, "case");
 	if (!id)
 		return err_set(err, OT_EINVAL, "%s: the request needs \"case\", a case id", q->op);
-	return store_load(e, id, c, err);
+	ot_status s = store_load(e, id, c, err);
+	if (s == OT_OK && q->now && q->now < (*c)->last_at) {
+		char last[32], now[32];
+		time_format((*c)->last_at, e->zone, last);
+		time_format(q->now, e->zone, now);
+		s = err_set(err, OT_EINVAL, "%s: \"now\" (%s) is before the case's last event (%s)",
+			    q->op, now, last);
+		case_free(*c);
+		*c = NULL;
+	}
+	return s;
 }
 
 static ot_status wrong_state(const ot_case *c, const char *op, ot_error *err)
@@ -478,6 +495,9 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 		s = err_set(err, OT_EINVAL, "\"form\" must be an object of field values");
 	else if (!channel)
 		s = err->status;
+	else if (!json_object_size(patch) && !json_array_size(json_object_get(q->j, "materials")))
+		s = err_set(err, OT_EINVAL, "a supplement hands in a material or changes the form; "
+			    "this one does neither");
 	if (s != OT_OK) {
 		case_free(c);
 		return s;
@@ -503,9 +523,13 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	json_t *ev = NULL;
 	if (s == OT_OK && !(ev = assessed_event(r, "supplement", q, have, &a, form, channel, e->zone)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && before != CS_NEEDS_SUPPLEMENT)
+		/* accepted before: the real due date is the case's, not "if
+		 * submitted now" */
+		json_object_del(json_object_get(ev, "notice"), "due");
 	if (s == OT_OK)
 		s = record(e, c, ev, resp, err);
-	if (s == OT_OK && before == CS_NEEDS_SUPPLEMENT && c->status == CS_IN_PROGRESS)
+	if (s == OT_OK && c->status != CS_NEEDS_SUPPLEMENT)
 		s = remember_materials(e, c, q->now, err);
 	json_decref(ev);
 	free(a.text);

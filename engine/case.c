@@ -375,10 +375,17 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 	} else if (strcmp(op, "withdraw") == 0) {
 		c->status = CS_WITHDRAWN;
 		c->closed = at;
+		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
+			if (c->steps[i].state == STEP_ACTIVE)
+				c->steps[i].state = STEP_IDLE;
+		if (json_object_get(ev, "reason"))
+			set_json(&c->note, json_object_get(ev, "reason"));
 	} else
 		st = err_set(err, OT_ESTORE, "case %s: unknown event '%s'", c->id, op);
-	if (st == OT_OK)
+	if (st == OT_OK) {
 		c->events++;
+		c->last_at = at;
+	}
 	return st;
 }
 

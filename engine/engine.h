@@ -46,7 +46,7 @@ typedef struct version {
 struct ot_engine {
 	ot_rules *current;         /* compiled from rules_path at open */
 	version versions[MAX_VERSIONS]; /* [0] is current; others loaded on demand */
-	int nversions;
+	int nversions, recycle;
 	sqlite3 *db;
 	sqlite3_stmt *stmt[16];
 	int zone;                  /* minutes east of UTC */
@@ -98,6 +98,7 @@ typedef struct ot_case {
 	json_t *notice;      /* the latest one-time notice */
 	json_t *note;        /* reason of the last deny/return/suspend */
 	int events;          /* events applied so far */
+	ot_time last_at;     /* time of the last event */
 	int stored_status;   /* the status in the store when loaded; -1 new */
 } ot_case;
 

@@ -2,7 +2,8 @@
  * onetrip.c -- the command line.  Uses only the public API (onetrip.h);
  * everything it prints about a rule base comes from ot_rules_describe().
  *
- * Exit codes: 0 fine, 1 the rules have errors, 2 usage or I/O error.
+ * Exit codes: 0 fine, 1 the rules have errors (or, for a case operation,
+ * the engine refused it), 2 usage or I/O error, 3 the store failed.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -361,7 +362,12 @@ static char *request_text(const char *arg)
 		json_decref(j);
 		return t;
 	}
-	return isatty(STDIN_FILENO) ? strdup("{}") : read_all(stdin);
+	char *t = isatty(STDIN_FILENO) ? NULL : read_all(stdin);
+	if (t && strspn(t, " \t\r\n") == strlen(t)) {
+		free(t); /* nothing on stdin: an empty request */
+		t = NULL;
+	}
+	return t ? t : strdup("{}");
 }
 
 /* Puts "now" into the request when it has none: --now, or the clock. */
@@ -430,8 +436,13 @@ static int cmd_case(const char *op, int argc, char **argv)
 	} else if (ot_call(e, op, request, &response, &err) != OT_OK) {
 		fprintf(stderr, "onetrip %s: %s\n", op, err.message);
 		rc = err.status == OT_ESTORE || err.status == OT_ENOMEM ? 3 : 1;
-	} else
-		puts(response);
+	} else {
+		json_t *j = json_loads(response, 0, NULL); /* every answer indented alike */
+		char *pretty = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+		puts(pretty ? pretty : response);
+		free(pretty);
+		json_decref(j);
+	}
 	free(response);
 	free(request);
 	ot_engine_close(e);

@@ -370,9 +370,18 @@ static void deny_and_withdraw(void **state)
 	refused(e, "withdraw", OT_ESTATE, "it is denied",
 		"{\"case\":\"20190927-0001\",\"now\":\"2019-09-30T10:00\"}");
 	json_decref(submit_school(e, "2019-09-27T10:00", ""));
-	c = call(e, "withdraw", OT_OK, "{\"case\":\"20190927-0002\",\"now\":\"2019-09-30T10:00\"}");
+	refused(e, "supplement", OT_EINVAL, "does neither",
+		"{\"case\":\"20190927-0002\",\"now\":\"2019-09-28T10:00\"}");
+	json_decref(submit_school(e, "2019-09-27T11:00", "\"land_cert\",\"drawings\",\"fire_review\""));
+	c = call(e, "withdraw", OT_OK, "{\"case\":\"20190927-0003\",\"reason\":\"不再需要\","
+		 "\"now\":\"2019-09-30T10:00\"}");
 	assert_string_equal(s(c, "status"), "withdrawn");
+	assert_int_equal(json_array_size(json_object_get(c, "current")), 0);
+	assert_string_equal(s(c, "note"), "不再需要");
 	json_decref(c);
+	/* time does not run backwards for a case */
+	refused(e, "withdraw", OT_EINVAL, "is before the case's last event",
+		"{\"case\":\"20190927-0002\",\"now\":\"2019-09-01T10:00\"}");
 	ot_engine_close(e);
 }
 
