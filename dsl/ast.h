@@ -192,12 +192,13 @@ typedef struct ast_step {
 	dsl_loc loc;
 } ast_step;
 
-typedef enum { GUARD_ALWAYS, GUARD_WHEN, GUARD_OTHERWISE } ast_guard;
+typedef enum { GUARD_ALWAYS, GUARD_WHEN, GUARD_OTHERWISE, GUARD_ROUTE } ast_guard;
 
 typedef struct ast_flow {
 	ast_names from, to; /* a target named NULL with is_end means `end` */
 	ast_guard guard;
 	ast_expr *when;
+	ast_name route;     /* GUARD_ROUTE: `route lua` */
 	dsl_loc guard_loc;
 	dsl_loc loc;
 } ast_flow;
@@ -225,6 +226,9 @@ typedef struct ast_item {
 	VEC(ast_req) materials;
 	VEC(ast_step) steps;
 	VEC(ast_flow) flow;
+	ast_name hook_word;  /* `needs` */
+	ast_names hook_needs;
+	ast_names issues;
 	int syntax_errors; /* flow checks are skipped for a half-parsed item */
 	dsl_loc loc;
 } ast_item;
@@ -247,8 +251,24 @@ typedef struct ast_chain {
 	dsl_loc loc;
 } ast_chain;
 
+typedef struct ast_limit {
+	ast_name name;       /* instructions | memory_mb */
+	int64_t n;
+	dsl_loc loc;
+} ast_limit;
+
+typedef struct ast_provider {
+	const char *name;    /* the data source, as materials name it */
+	dsl_loc name_loc;
+	ast_name kind;       /* licences | lua */
+	const char *path;    /* lua: the module */
+	dsl_loc loc;
+} ast_provider;
+
 /* Everything parsed from all files, in load order. */
 typedef struct ast_unit {
+	VEC(ast_limit) limits;
+	VEC(ast_provider) providers;
 	const char *zone; /* `timezone "+08:00"`, or NULL */
 	dsl_loc zone_loc;
 	VEC(ast_calendar *) calendars;

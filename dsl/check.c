@@ -361,6 +361,7 @@ static void check_material_source(chk *k, const ast_material *am, m_material *mm
 	static const char *const sources[] = {"applicant", "shared", "issued_by"};
 	mm->source = SRC_APPLICANT;
 	mm->issuer = -1;
+	mm->provider = -1;
 	if (!am->source.s)
 		return;
 	int s = one_of(k, am->source, "material source", sources, 3);
@@ -373,6 +374,9 @@ static void check_material_source(chk *k, const ast_material *am, m_material *mm
 				"name the data source in quotes: source shared \"电子证照库\"",
 				"'source shared' needs the name of the data source in quotes");
 		mm->source_name = mstr(k, am->source_text);
+		for (uint32_t p = 0; am->source_text && p < k->m->n_providers; p++)
+			if (strcmp(k->m->providers[p].name, am->source_text) == 0)
+				mm->provider = (int)p;
 		return;
 	} else if (s == SRC_ISSUED) {
 		if (!am->source_dept.s)
@@ -652,6 +656,55 @@ static void check_item_steps(chk *k, const ast_item *ai, m_item *it)
 			"item '%s' has no steps", ai->name.s);
 }
 
+/* hook "x.lua" needs applicant_id, applicant_name */
+static void check_hook_needs(chk *k, const ast_item *ai, m_item *it)
+{
+	static const char *const seeable[] = {"applicant_id", "applicant_name"};
+	if (ai->hook_word.s && strcmp(ai->hook_word.s, "needs") != 0) {
+		static const char *const needs[] = {"needs"};
+		const char *best = chk_suggest(ai->hook_word.s, needs, 1);
+		diag_at(k->c, ai->hook_word.loc, "E111",
+			"write: hook \"FILE.lua\" needs applicant_id, applicant_name",
+			"'%s' cannot follow the hook file%s", ai->hook_word.s,
+			best ? " — did you mean 'needs'?" : "");
+		return;
+	}
+	for (size_t i = 0; i < ai->hook_needs.n; i++) {
+		int v = one_of(k, ai->hook_needs.v[i], "personal data a hook may read", seeable, 2);
+		if (v >= 0)
+			it->hook_sees |= (uint8_t)(1u << v);
+	}
+}
+
+/* issues land_cert: an approval puts these into the licence library. */
+static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
+{
+	int32_t ids[64];
+	size_t n = 0;
+	for (size_t i = 0; i < ai->issues.n && n < 64; i++) {
+		int m = chk_resolve(k, &k->mats, ai->issues.v[i], "material", "E103");
+		if (m >= 0)
+			ids[n++] = m;
+	}
+	it->issues = chk_ints(k, ids, n);
+}
+
+/* A computed field is filled in by the item's derive hook. */
+static void check_computed(chk *k, const ast_item *ai, const m_item *it)
+{
+	if (it->form < 0 || ai->hook)
+		return;
+	const m_form *f = &k->m->forms[it->form];
+	for (uint32_t i = 0; i < f->fields.count; i++)
+		if (k->m->fields[f->fields.first + i].computed) {
+			diag_at(k->c, ai->attr_loc[IA_FORM], "E112",
+				"add `hook \"hooks/FILE.lua\"` with a derive(case) function that fills it in",
+				"form '%s' has the computed field '%s', but item '%s' has no hook to compute it",
+				f->name, k->m->fields[f->fields.first + i].name, ai->name.s);
+			return;
+		}
+}
+
 static void check_item(chk *k, size_t index)
 {
 	const ast_item *ai = k->c->unit.items.v[index];
@@ -675,7 +728,10 @@ static void check_item(chk *k, size_t index)
 	for (size_t i = 0; i < ai->notes.n; i++)
 		VEC_PUSH(k->ma, k->strs, mstr(k, ai->notes.v[i]));
 	it->notes.count = (uint32_t)ai->notes.n;
-	int hook = ai->hook ? dsl_hash_file(k->c, ai->attr_loc[IA_HOOK].file, ai->hook) : 1;
+	const char *real = NULL;
+	int hook = ai->hook ? dsl_hash_file(k->c, ai->attr_loc[IA_HOOK].file, ai->hook, &real) : 1;
+	it->hook_path = hook == 1 ? mstr(k, real) : NULL;
+	check_hook_needs(k, ai, it);
 	if (hook == 0)
 		diag_at(k->c, ai->attr_loc[IA_HOOK], "W404",
 			"the path is relative to this rule file",
@@ -684,6 +740,8 @@ static void check_item(chk *k, size_t index)
 		diag_at(k->c, ai->attr_loc[IA_HOOK], "E023", "save the hook file as UTF-8",
 			"hook file \"%s\" is not UTF-8 text", ai->hook);
 	check_item_materials(k, ai, it);
+	check_item_issues(k, ai, it);
+	check_computed(k, ai, it);
 	check_item_steps(k, ai, it);
 	if (!ai->syntax_errors && it->steps.count)
 		chk_flow(k, it);
@@ -861,6 +919,66 @@ static void check_chains(chk *k)
 	}
 }
 
+/* ---- hook limits and providers ---- */
+
+static void check_limits(chk *k)
+{
+	k->m->hook_instructions = 1000000;
+	k->m->hook_memory = 8 << 20;
+	static const char *const names[] = {"instructions", "memory_mb"};
+	unsigned seen = 0;
+	for (size_t i = 0; i < k->c->unit.limits.n; i++) {
+		const ast_limit *l = &k->c->unit.limits.v[i];
+		int w = one_of(k, l->name, "hook limit", names, 2);
+		if (w < 0)
+			continue;
+		if (seen & (1u << w))
+			diag_at(k->c, l->loc, "E113", "keep one", "'%s' is given twice", names[w]);
+		seen |= 1u << w;
+		if (w == 0 && (l->n < 10000 || l->n > 1000000000))
+			diag_at(k->c, l->loc, "E111", "from 10000 to 1000000000",
+				"%lld instructions is outside what a hook may be given", (long long)l->n);
+		else if (w == 1 && (l->n < 1 || l->n > 1024))
+			diag_at(k->c, l->loc, "E111", "from 1 to 1024 (megabytes)",
+				"%lld MB is outside what a hook may be given", (long long)l->n);
+		else if (w == 0)
+			k->m->hook_instructions = l->n;
+		else
+			k->m->hook_memory = l->n << 20;
+	}
+}
+
+static void check_providers(chk *k)
+{
+	static const char *const kinds[] = {"licences", "lua"};
+	const ast_unit *u = &k->c->unit;
+	k->m->providers = arena_alloc(k->ma, (u->providers.n + 1) * sizeof *k->m->providers);
+	for (size_t i = 0; i < u->providers.n; i++) {
+		const ast_provider *ap = &u->providers.v[i];
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(u->providers.v[j].name, ap->name) == 0)
+				diag_at(k->c, ap->name_loc, "E110", "keep one of them",
+					"the data source \"%s\" has two providers", ap->name);
+		m_provider *p = &k->m->providers[k->m->n_providers++];
+		p->name = mstr(k, ap->name);
+		int kind = one_of(k, ap->kind, "kind of provider", kinds, 2);
+		p->kind = kind == 1 ? PROVIDER_LUA : PROVIDER_LICENCES;
+		if (kind == 1) {
+			const char *real = NULL;
+			if (!ap->path)
+				diag_at(k->c, ap->loc, "E112", "write: provider \"NAME\" lua \"hooks/FILE.lua\"",
+					"a Lua provider needs its module file");
+			else if (dsl_hash_file(k->c, ap->loc.file, ap->path, &real) != 1)
+				diag_at(k->c, ap->loc, "E020", "the path is relative to this rule file",
+					"cannot read the provider module \"%s\"", ap->path);
+			else
+				p->path = mstr(k, real);
+		} else {
+			p->label = mstr(k, ap->path);
+		}
+	}
+}
+
 /* ---- the model ---- */
 
 #define ALLOC_ARRAY(k, field, n)                                              \
@@ -1006,6 +1124,8 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 
 	declare_all(&k);
 	allocate(&k);
+	check_limits(&k);
+	check_providers(&k);
 	check_calendars(&k);
 	check_departments(&k);
 	check_materials(&k);

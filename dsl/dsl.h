@@ -89,7 +89,7 @@ void dsl_load_text(dsl_ctx *c, const char *name, const char *text, size_t len);
 /* Feeds the hook file `rel` (relative to file `from_file`) into the
  * rule-set hash and keeps it as a source; returns 1, 0 if it cannot be
  * read, -1 if it is not UTF-8 text. */
-int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel);
+int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel, const char **real);
 
 /* ---- checking ---- */
 

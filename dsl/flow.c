@@ -137,6 +137,22 @@ static int build_rules(fl *f)
 			r->cond = chk_condition(f->k, af->when, af->when->loc);
 			f->bad_conditions |= r->cond < 0;
 		}
+		if (af->guard == GUARD_ROUTE) {
+			static const char *const by[] = {"lua"};
+			if (strcmp(af->route.s, "lua") != 0) {
+				const char *best = chk_suggest(af->route.s, by, 1);
+				diag_at(f->k->c, af->route.loc, "E111",
+					"a hook chooses the way: `-> a, b route lua`",
+					"'route %s' is not possible%s", af->route.s,
+					best ? " — did you mean 'route lua'?" : "");
+				ok = 0;
+			} else if (!f->ai->hook) {
+				diag_at(f->k->c, af->guard_loc, "E112",
+					"add `hook \"hooks/FILE.lua\"` with a route(case, step) function",
+					"'route lua' needs the item's hook file");
+				ok = 0;
+			}
+		}
 		if (r->nfrom > 1 && af->guard != GUARD_ALWAYS) {
 			diag_at(f->k->c, af->guard_loc, "E306",
 				"put the condition on a step after the join",
@@ -184,17 +200,30 @@ static int check_shapes(fl *f)
 {
 	int ok = 1;
 	for (int s = 0; s < f->n; s++) {
-		int always = 0, when = 0, otherwise = 0;
+		int always = 0, when = 0, otherwise = 0, routes = 0;
 		const frule *last_when = NULL, *last_other = NULL, *last_always = NULL;
+		const frule *last_route = NULL;
 		for (int *e = f->exits[s]; *e >= 0; e++) {
 			const frule *r = &f->rules[*e];
 			if (r->guard == G_WHEN)
 				when++, last_when = r;
 			else if (r->guard == G_OTHERWISE)
 				otherwise++, last_other = r;
+			else if (r->guard == G_ROUTE)
+				routes++, last_route = r;
 			else
 				always++, last_always = r;
 		}
+		if (routes && (routes > 1 || always || when || otherwise)) {
+			diag_at(f->k->c, last_route->src->loc, "E306",
+				"list all the steps the hook may choose in one line: `s -> a, b route lua`",
+				"step '%s' is routed by its hook, so it can have no other exit",
+				astep(f, s)->name.s);
+			ok = 0;
+			continue;
+		}
+		if (routes)
+			continue;
 		const char *name = astep(f, s)->name.s;
 		if (when && !otherwise && !always) {
 			diag_at(f->k->c, last_when->src->loc, "E304",
@@ -382,7 +411,9 @@ static void activate(fl *f, uint64_t *t, int step)
 }
 
 /* Fires rule r for step s finishing, on state t. */
-static void fire(fl *f, uint64_t *t, int r, int s)
+/* Fires rule r for step s finishing; `only` >= 0: start only that target
+ * (a `route lua` choice). */
+static void fire(fl *f, uint64_t *t, int r, int s, int only)
 {
 	frule *ru = &f->rules[r];
 	if (ru->nfrom > 1) {
@@ -400,7 +431,8 @@ static void fire(fl *f, uint64_t *t, int r, int s)
 		ru->fired = 1;
 	}
 	for (int j = 0; j < ru->nto; j++)
-		activate(f, t, ru->to[j]);
+		if (only < 0 || j == only)
+			activate(f, t, ru->to[j]);
 }
 
 static void note_stuck(fl *f, const uint64_t *t)
@@ -435,25 +467,34 @@ static int explore(fl *f)
 			any = 1;
 			int *e = f->exits[step];
 			int always = *e >= 0 && f->rules[*e].guard == G_ALWAYS;
-			/* each choice: all unconditional exits, or one guarded one */
-			for (; *e >= 0; e++) {
+			int routed = *e >= 0 && f->rules[*e].guard == G_ROUTE;
+			int choices = 0;
+			for (int *x = e; *x >= 0; x++)
+				choices++;
+			if (routed)
+				choices = f->rules[*e].nto; /* the hook picks one target */
+			if (always || !choices)
+				choices = 1;
+			/* each choice: all unconditional exits, one guarded one, or
+			 * one target of a route */
+			for (int ch = 0; ch < choices; ch++) {
 				uint64_t *t = arena_alloc(a, bytes);
 				memcpy(t, s, bytes);
 				CLR(t, step);
 				if (astep(f, step)->in_person)
 					SET(t, f->done0 + step);
 				if (always) {
-					for (int *x = f->exits[step]; *x >= 0; x++)
-						fire(f, t, *x, step);
-				} else
-					fire(f, t, *e, step);
+					for (int *x = e; *x >= 0; x++)
+						fire(f, t, *x, step, -1);
+				} else if (routed)
+					fire(f, t, *e, step, ch);
+				else if (e[0] >= 0)
+					fire(f, t, e[ch], step, -1);
 				if (states_add(f, &set, t)) {
 					if (set.count > MAX_STATES)
 						return 0;
 					VEC_PUSH(a, queue, t);
 				}
-				if (always)
-					break;
 			}
 		}
 		if (!any) {

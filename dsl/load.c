@@ -26,6 +26,8 @@
 #define MAX_FILE_BYTES (16u << 20)
 #define MAX_USE_DEPTH 64
 
+static int by_name(const void *a, const void *b);
+
 /* ---- paths ---- */
 
 /* dir part of `path` including the final '/', or "" */
@@ -290,10 +292,50 @@ void dsl_load_text(dsl_ctx *c, const char *name, const char *text, size_t len)
 	c->files.v[f].loading = 0;
 }
 
-int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel)
+static int hash_lua(dsl_ctx *c, char *p, const char *rel);
+
+/* The *.lua files beside a hook, which it may `require`: part of the
+ * version too, so an old case keeps the modules it started with. */
+static void hash_siblings(dsl_ctx *c, const char *hook)
+{
+	size_t dl = dir_len(hook);
+	VEC(char *) names = {0};
+	if (c->vfs_files) {
+		const char *key;
+		json_t *v;
+		json_object_foreach(c->vfs_hooks, key, v)
+			if (strncmp(key, hook, dl) == 0 && !strchr(key + dl, '/'))
+				VEC_PUSH(&c->ast, names, arena_strdup(&c->ast, key + dl));
+	} else {
+		char *dir = arena_strndup(&c->ast, hook, dl ? dl : 1);
+		DIR *d = opendir(dl ? dir : ".");
+		struct dirent *e;
+		while (d && (e = readdir(d)))
+			if (strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".lua"))
+				VEC_PUSH(&c->ast, names, arena_strdup(&c->ast, e->d_name));
+		if (d)
+			closedir(d);
+	}
+	if (names.n)
+		qsort(names.v, names.n, sizeof *names.v, by_name);
+	for (size_t i = 0; i < names.n; i++)
+		hash_lua(c, arena_printf(&c->ast, "%.*s%s", (int)dl, hook, names.v[i]), names.v[i]);
+}
+
+int dsl_hash_file(dsl_ctx *c, int from_file, const char *rel, const char **real)
 {
 	const dsl_file *f = &c->files.v[from_file];
 	char *p = join_clean(&c->ast, f->real ? f->real : f->display, rel);
+	*real = p;
+	int st = hash_lua(c, p, rel);
+	if (st == 1)
+		hash_siblings(c, p);
+	return st;
+}
+
+/* Hashes and keeps one Lua file (once); 1, 0 missing, -1 not UTF-8. */
+static int hash_lua(dsl_ctx *c, char *p, const char *rel)
+{
 	for (size_t i = 0; i < c->hooks.n; i++)
 		if (strcmp(c->hooks.v[i].real, p) == 0)
 			return 1; /* shared by several items: hashed once */

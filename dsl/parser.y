@@ -130,6 +130,8 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_VIA "via" KW_PROVIDE "provide" KW_EXPECT "expect" KW_ACT "act"
 	KW_AT "at" KW_SUPPLEMENT "supplement" KW_SUSPEND "suspend"
 	KW_RESUME "resume" KW_WITHDRAW "withdraw"
+	KW_ROUTE "route" KW_HOOK_LIMITS "hook_limits" KW_PROVIDER "provider"
+	KW_ISSUES "issues"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
 
@@ -160,6 +162,7 @@ file: START_RULES decls | START_SCENARIO scenarios ;
 decls: %empty | decls decl | decls ';' { yyerrok; } ;
 
 decl: use | calendar | department | material | form | item | chain | timezone
+    | hook_limits | provider
     | error
     | error '{' skip '}' { yyerrok; }
     ;
@@ -170,6 +173,22 @@ skip_tok: IDENT | STRING | INT | DECIMAL | DATE | ARROW | EQ | NE | LE | GE
     | DOTDOT | ASSIGN | '(' | ')' | '[' | ']' | ',' | ';' | ':' | '.' | '<'
     | '>' | '+' | '-' | '*' | '/' | DATETIME | keyword
     ;
+
+/* hook_limits { instructions 1000000; memory_mb 8 } */
+hook_limits: KW_HOOK_LIMITS '{' limit_stmts '}' ;
+limit_stmts: %empty | limit_stmts limit_stmt | limit_stmts ';' { yyerrok; } ;
+limit_stmt: name INT {
+	ast_limit l = {$1, $2, @$};
+	VEC_PUSH(A, P->c->unit.limits, l);
+}
+	  | error
+	  ;
+
+/* provider "电子证照库" licences  |  provider "X" lua "hooks/x.lua" */
+provider: KW_PROVIDER STRING name opt_label {
+	ast_provider p = {$2, @2, $3, $4, @$};
+	VEC_PUSH(A, P->c->unit.providers, p);
+};
 
 timezone: KW_TIMEZONE STRING {
 	if (P->c->unit.zone)
@@ -395,6 +414,14 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 	 | KW_DELIVER deliver_names { if (item_attr_once(P, IA_DELIVER, @$)) P->item->deliver = $2; }
 	 | KW_NOTE STRING { if (P->item) VEC_PUSH(A, P->item->notes, $2); }
 	 | KW_HOOK STRING { if (item_attr_once(P, IA_HOOK, @$)) P->item->hook = $2; }
+	 | KW_HOOK STRING name names {
+	if (item_attr_once(P, IA_HOOK, @$)) {
+		P->item->hook = $2;
+		P->item->hook_word = $3;
+		P->item->hook_needs = $4;
+	}
+}
+	 | KW_ISSUES names { if (P->item) for (size_t i = 0; i < $2.n; i++) VEC_PUSH(A, P->item->issues, $2.v[i]); }
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
 	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts close
 	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts close
@@ -472,6 +499,13 @@ flow_stmt: names ARROW targets {
 	memset(&f, 0, sizeof f);
 	f.from = $1; f.to = $3; f.loc = @$;
 	f.guard = GUARD_WHEN; f.when = $5; f.guard_loc = @5;
+	if (P->item) VEC_PUSH(A, P->item->flow, f);
+}
+	 | names ARROW targets KW_ROUTE name {
+	ast_flow f;
+	memset(&f, 0, sizeof f);
+	f.from = $1; f.to = $3; f.loc = @$;
+	f.guard = GUARD_ROUTE; f.guard_loc = @5; f.route = $5;
 	if (P->item) VEC_PUSH(A, P->item->flow, f);
 }
 	 | names ARROW targets KW_OTHERWISE {
@@ -613,7 +647,8 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_ITEMS | KW_AND | KW_OR | KW_NOT | KW_IN | KW_TRUE | KW_FALSE
     | KW_TIMEZONE | KW_SCENARIO | KW_RULES | KW_NOW | KW_SUBMIT | KW_VIA
     | KW_PROVIDE | KW_EXPECT | KW_ACT | KW_AT | KW_SUPPLEMENT | KW_SUSPEND
-    | KW_RESUME | KW_WITHDRAW
+    | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
+    | KW_ISSUES
     ;
 
 /* ---- scenario files ---- */
@@ -846,7 +881,7 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 
 static int is_keyword_sym(yysymbol_kind_t k)
 {
-	return k >= YYSYMBOL_KW_USE && k <= YYSYMBOL_KW_WITHDRAW;
+	return k >= YYSYMBOL_KW_USE && k <= YYSYMBOL_KW_ISSUES;
 }
 
 /* A token kind as the user would say it: 'code', a name, the end of the file. */

@@ -87,6 +87,7 @@ typedef enum m_source { SRC_APPLICANT, SRC_SHARED, SRC_ISSUED } m_source;
 
 typedef struct m_material {
 	const char *name, *label;
+	int provider;            /* shared: providers[] index; -1: none declared */
 	m_holder holder;
 	m_source source;
 	const char *source_name; /* shared: the data source; NULL otherwise */
@@ -175,7 +176,7 @@ typedef struct m_step {
 	m_span exits;         /* into rules[]: rules this step is a source of */
 } m_step;
 
-typedef enum m_guard { G_ALWAYS, G_WHEN, G_OTHERWISE } m_guard;
+typedef enum m_guard { G_ALWAYS, G_WHEN, G_OTHERWISE, G_ROUTE } m_guard;
 
 /* `a, b -> c, d when cond`: when every source has finished through this
  * rule, every target starts (STEP_END ends that branch). */
@@ -200,6 +201,9 @@ typedef struct m_item {
 	uint8_t deliver;      /* DELIVER_* bits */
 	m_span notes;         /* strs[] */
 	const char *hook;     /* path relative to the rule file; NULL: none */
+	const char *hook_path; /* canonical: the key of its text in `sources` */
+	uint8_t hook_sees;    /* HOOK_SEES_*: personal data hooks may read */
+	m_span issues;        /* ints[]: materials an approval issues (licences) */
 	m_span reqs, steps, rules;
 	int32_t max_in_person; /* in-person steps on the worst path of the flow */
 } m_item;
@@ -208,6 +212,18 @@ typedef struct m_stage {
 	const char *name, *label;
 	m_span after, items;  /* ints[]: stage indices, item indices */
 } m_stage;
+
+enum { HOOK_SEES_ID = 1, HOOK_SEES_NAME = 2 };
+
+typedef enum m_provider_kind { PROVIDER_LICENCES, PROVIDER_LUA } m_provider_kind;
+
+/* Where `source shared "NAME"` materials come from. */
+typedef struct m_provider {
+	const char *name;     /* as materials name it */
+	const char *label;
+	m_provider_kind kind;
+	const char *path;     /* PROVIDER_LUA: canonical path of the module */
+} m_provider;
 
 typedef struct m_chain {
 	const char *name, *label;
@@ -236,6 +252,9 @@ struct ot_rules {
 	M_ARRAY(m_rule, rules);
 	M_ARRAY(m_chain, chains);
 	M_ARRAY(m_stage, stages);
+	M_ARRAY(m_provider, providers);
+	int64_t hook_instructions; /* per hook call */
+	int64_t hook_memory;       /* bytes per hook state */
 	M_ARRAY(m_expr, exprs);
 	M_ARRAY(m_op, ops);
 	M_ARRAY(m_const, consts);
