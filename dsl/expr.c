@@ -102,7 +102,7 @@ static xt enum_const(chk *k, const ast_expr *e, xt t)
 	enum_values(k, t, &names, &count);
 	for (size_t i = 0; i < count; i++)
 		if (strcmp(names[i], n->s) == 0) {
-			m_const c = {VT_ENUM, {.enum_index = (int32_t)i}};
+			m_const c = {VT_ENUM, t.field, {.enum_index = (int32_t)i}};
 			emit_const(k, c);
 			return t;
 		}

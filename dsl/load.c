@@ -709,6 +709,7 @@ const char *ot_status_name(ot_status s)
 	case OT_ESTATE: return "not possible in this state";
 	case OT_EACTOR: return "not allowed for this actor";
 	case OT_ESTORE: return "store error";
+	case OT_EHOOK: return "a hook failed";
 	}
 	return "unknown status";
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "hooks.h"
 #include "idcheck.h"
 
 /* ---- engine and rule versions ---- */
@@ -18,13 +19,25 @@
 static int version_init(version *v, ot_rules *r)
 {
 	v->rules = r;
+	v->hooks = NULL;
+	v->zone = r->zone;
 	return 1;
 }
 
 static void version_free(version *v)
 {
+	hook_host_free(v->hooks);
 	ot_rules_free(v->rules);
 	memset(v, 0, sizeof *v);
+}
+
+struct hook_host *version_hooks(const version *v)
+{
+	/* a cache, not a change: the version stays the same rule version */
+	version *w = (version *)v;
+	if (!w->hooks)
+		w->hooks = hook_host_new(v->rules, v->zone);
+	return w->hooks;
 }
 
 const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
@@ -366,16 +379,20 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		return s;
 	uint8_t *have = calloc(v->rules->n_materials + 1, 1);
 	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
+	json_t *applicant = json_object_get(q->j, "applicant");
+	application app = {item, kind, str(applicant, "id"), str(applicant, "name"),
+			   json_object_get(q->j, "form"), mats, q->now, "new", NULL, 0};
 	assessment a;
-	s = assess(v, item, kind, str(json_object_get(q->j, "applicant"), "id"),
-		   json_object_get(q->j, "form"), mats, have, store_library_find, e, q->now,
-		   e->zone, &a, err);
+	/* a hook that fails here is reported in the answer (hook_error, and a
+	 * neutral line in the notice): the portal keeps working */
+	s = assess(v, &app, have, store_library_find, e, e->zone, &a, err);
 	json_decref(mats);
 	free(have);
-	if (s == OT_OK)
+	if (s == OT_OK) {
 		q->text = a.text;
-	else
-		free(a.text);
+		a.text = NULL;
+	}
+	assessment_free(&a);
 	(void)resp;
 	return s;
 }
@@ -405,13 +422,16 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	char id[32];
 	ot_case *c = NULL;
 	json_t *ev = NULL;
-	s = assess(v, item, kind, str(applicant, "id"), form, mats, have, store_library_find, e,
-		   q->now, e->zone, &a, err);
+	application app = {item, kind, str(applicant, "id"), str(applicant, "name"), form, mats,
+			   q->now, "new", NULL, 0};
+	s = assess(v, &app, have, store_library_find, e, e->zone, &a, err);
+	if (s == OT_OK && a.hook.status == OT_EHOOK)
+		s = err_set(err, OT_EHOOK, "%s", a.hook.message); /* nothing is stored */
 	if (s == OT_OK)
 		s = store_next_id(e, q->now, id, err);
 	if (s == OT_OK && !(c = case_new(v, item, id)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
-	if (s == OT_OK && !(ev = assessed_event(r, "submit", q, have, &a, form, channel, e->zone)))
+	if (s == OT_OK && !(ev = assessed_event(r, "submit", q, have, &a, a.form, channel, e->zone)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK) {
 		json_object_set(ev, "applicant", applicant);
@@ -425,7 +445,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		s = remember_materials(e, c, q->now, err);
 	case_free(c);
 	json_decref(ev);
-	free(a.text);
+	assessment_free(&a);
 	json_decref(form);
 	json_decref(mats);
 	free(have);
@@ -456,10 +476,115 @@ static ot_status wrong_state(const ot_case *c, const char *op, ot_error *err)
 		    case_status_names[c->status]);
 }
 
+/* ---- hooks on a case ---- */
+
+/* What the hooks of a case's item need during an operation. */
+typedef struct case_hooks {
+	const ot_case *c;
+	struct hook_host *host; /* NULL: the item has no hook */
+	ev_value values[MAX_FIELDS];
+	const char *current[64];
+	hook_view view;
+	hook_call_ctx call;
+	eval_env env;
+	ot_error err;
+} case_hooks;
+
+int case_current(const ot_case *c, const char **names, int max)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	int n = 0;
+	for (uint32_t i = 0; i < it->steps.count && n < max; i++)
+		if (c->steps[i].state == STEP_ACTIVE)
+			names[n++] = r->steps[it->steps.first + i].name;
+	return n;
+}
+
+static void hooks_for_case(case_hooks *h, const ot_case *c, ot_time now)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	memset(h, 0, sizeof *h);
+	h->c = c;
+	h->env.applicant = c->applicant_kind;
+	if (!it->hook_path) /* no hook, or its file is missing (W404) */
+		return;
+	h->host = version_hooks(c->v);
+	if (it->form >= 0) {
+		form_errors fe = {0, 0, NULL};
+		form_values_derived(r, it->form, c->form, h->values, &fe);
+		free(fe.v);
+	}
+	hook_view v = {c->item, it->form >= 0 ? h->values : NULL, c->applicant_kind,
+		       json_string_value(json_object_get(c->applicant, "id")),
+		       json_string_value(json_object_get(c->applicant, "name")), c->have, now,
+		       case_status_names[c->status], h->current, case_current(c, h->current, 64)};
+	h->view = v;
+	h->call.h = h->host;
+	h->call.v = &h->view;
+	h->call.err = &h->err;
+	h->env.lua = h->host ? hook_lua_fn : NULL;
+	h->env.ud = &h->call;
+}
+
+static ot_status route_by_hook(void *ud, int step, uint32_t rule, int *to, ot_error *err)
+{
+	case_hooks *h = ud;
+	return hook_route(h->host, &h->view, step, rule, to, err);
+}
+
 /* Records event ev on case c and saves both. */
 static ot_status record(ot_engine *e, ot_case *c, json_t *ev, json_t **resp, ot_error *err)
 {
 	ot_status s = case_apply(c, ev, e->zone, err);
+	if (s == OT_OK) {
+		*resp = case_json(c, e->zone);
+		s = store_save(e, c, ev, *resp, 0, err);
+	}
+	return s;
+}
+
+/* Like record(), and lets the hooks know: on_exit for the step acted on,
+ * on_enter for the steps it started.  Their notes (or failures, as
+ * warnings) go into the event; a failing notification never stops the
+ * operation. */
+static ot_status record_with_notes(ot_engine *e, ot_case *c, json_t *ev, case_hooks *hk,
+				   int step, const char *action, json_t **resp, ot_error *err)
+{
+	if (!hk->host)
+		return record(e, c, ev, resp, err);
+	const m_item *it = &c->v->rules->items[c->item];
+	uint8_t *before = malloc(it->steps.count + 1);
+	for (uint32_t i = 0; before && i < it->steps.count; i++)
+		before[i] = c->steps[i].state;
+	ot_status s = case_apply(c, ev, e->zone, err);
+	json_t *notes = json_array(), *warnings = json_array();
+	for (int pass = 0; s == OT_OK && before && pass < 2; pass++)
+		for (uint32_t i = 0; i < it->steps.count; i++) {
+			int exited = pass == 0 && (int)i == step;
+			int entered = pass == 1 && c->steps[i].state == STEP_ACTIVE &&
+				      (before[i] != STEP_ACTIVE || (int)i == step);
+			if (!exited && !entered)
+				continue;
+			char *note = NULL;
+			ot_error w;
+			if (hook_notify(hk->host, &hk->view, exited ? "on_exit" : "on_enter", (int)i,
+					exited ? action : NULL, &note, &w) != OT_OK)
+				json_array_append_new(warnings, json_string(w.message));
+			else if (note)
+				json_array_append_new(notes, json_pack("{s:s, s:s, s:s}", "hook",
+					exited ? "on_exit" : "on_enter", "step",
+					c->v->rules->steps[it->steps.first + i].name, "note", note));
+			free(note);
+		}
+	free(before);
+	if (json_array_size(notes))
+		json_object_set(ev, "notes", notes);
+	if (json_array_size(warnings))
+		json_object_set(ev, "warnings", warnings);
+	json_decref(notes);
+	json_decref(warnings);
 	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
 		s = store_save(e, c, ev, *resp, 0, err);
@@ -518,10 +643,20 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	uint8_t *have = calloc(r->n_materials + 1, 1);
 	assessment a = {0};
 	case_status before = c->status;
-	s = assess(c->v, c->item, c->applicant_kind, str(c->applicant, "id"), form, mats, have,
-		   store_library_find, e, q->now, e->zone, &a, err);
+	/* computed fields are the hook's: recompute them from the new form */
+	for (uint32_t k = 0; it->form >= 0 && k < r->forms[it->form].fields.count; k++)
+		if (r->fields[r->forms[it->form].fields.first + k].computed)
+			json_object_del(form, r->fields[r->forms[it->form].fields.first + k].name);
+	const char *current[64];
+	int ncurrent = case_current(c, current, 64);
+	application app = {c->item, c->applicant_kind, str(c->applicant, "id"),
+			   str(c->applicant, "name"), form, mats, q->now,
+			   case_status_names[c->status], current, ncurrent};
+	s = assess(c->v, &app, have, store_library_find, e, e->zone, &a, err);
+	if (s == OT_OK && a.hook.status == OT_EHOOK)
+		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
 	json_t *ev = NULL;
-	if (s == OT_OK && !(ev = assessed_event(r, "supplement", q, have, &a, form, channel, e->zone)))
+	if (s == OT_OK && !(ev = assessed_event(r, "supplement", q, have, &a, a.form, channel, e->zone)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && before != CS_NEEDS_SUPPLEMENT)
 		/* accepted before: the real due date is the case's, not "if
@@ -532,7 +667,7 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	if (s == OT_OK && c->status != CS_NEEDS_SUPPLEMENT)
 		s = remember_materials(e, c, q->now, err);
 	json_decref(ev);
-	free(a.text);
+	assessment_free(&a);
 	json_decref(form);
 	json_decref(mats);
 	free(have);
@@ -588,7 +723,8 @@ static void deferred_missing(const ot_case *c, char *out, size_t cap)
 }
 
 static ot_status check_act(const ot_case *c, int step, const char *action, int dept,
-			   int window, const char *reason, ot_error *err)
+			   int window, const char *reason, const exit_choice *ch, int nch,
+			   ot_error *err)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
@@ -608,7 +744,7 @@ static ot_status check_act(const ot_case *c, int step, const char *action, int d
 		return err_set(err, OT_EINVAL, "\"action\" is approve, return or deny, not '%.20s'", action);
 	if (strcmp(action, "approve") && !reason)
 		return err_set(err, OT_EINVAL, "to %s a case, give the applicant a \"reason\"", action);
-	if (strcmp(action, "approve") == 0 && case_active_after(c, step) == 0) {
+	if (strcmp(action, "approve") == 0 && case_active_after(c, step, ch, nch) == 0) {
 		char missing[512];
 		deferred_missing(c, missing, sizeof missing);
 		if (missing[0])
@@ -641,8 +777,20 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	else
 		s = actor_of(r, json_object_get(q->j, "actor"), &dept, &window, actor,
 			     sizeof actor, err);
+	/* where an approval leads is decided here, with the hooks, and
+	 * recorded in the event, so replaying it needs no hook */
+	exit_choice ch[64];
+	int nch = 0;
+	case_hooks hk;
+	hooks_for_case(&hk, c, q->now);
+	if (s == OT_OK && action && strcmp(action, "approve") == 0 &&
+	    c->status == CS_IN_PROGRESS && c->steps[step].state == STEP_ACTIVE) {
+		nch = case_choose(c, step, &hk.env, hk.host ? route_by_hook : NULL, &hk, ch, 64, err);
+		if (nch < 0)
+			s = err->status;
+	}
 	if (s == OT_OK)
-		s = check_act(c, step, action, dept, window, reason, err);
+		s = check_act(c, step, action, dept, window, reason, ch, nch, err);
 	json_t *ev = NULL;
 	if (s == OT_OK) {
 		ev = simple_event("act", q, e->zone, actor);
@@ -650,7 +798,13 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_object_set_new(ev, "action", json_string(action));
 		if (reason)
 			json_object_set_new(ev, "reason", json_string(reason));
-		s = record(e, c, ev, resp, err);
+		if (strcmp(action, "approve") == 0) {
+			json_t *next = json_array();
+			for (int i = 0; i < nch; i++)
+				json_array_append_new(next, json_pack("[i, i]", (int)ch[i].rule, ch[i].to));
+			json_object_set_new(ev, "next", next);
+		}
+		s = record_with_notes(e, c, ev, &hk, step, action, resp, err);
 	}
 	json_decref(ev);
 	case_free(c);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "hooks.h"
 #include "idcheck.h"
 
 ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
@@ -157,6 +158,7 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 		for (uint32_t i = 0; s && i < f->values.count; i++)
 			if (strcmp(r->strs[f->values.first + i], s) == 0) {
 				v->type = VT_ENUM;
+				v->field = (int16_t)(f - r->fields);
 				v->u.e = (int32_t)i;
 				return 1;
 			}
@@ -208,8 +210,23 @@ static int blank(json_t *j)
 	return !j || json_is_null(j) || (json_is_string(j) && json_string_length(j) == 0);
 }
 
+static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
+		     form_errors *fe, int derived);
+
 int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		form_errors *fe)
+{
+	return read_form(r, form, obj, values, fe, 0);
+}
+
+int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *values,
+			form_errors *fe)
+{
+	return read_form(r, form, obj, values, fe, 1);
+}
+
+static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
+		     form_errors *fe, int derived)
 {
 	int before = fe->n;
 	const m_form *fm = &r->forms[form];
@@ -224,7 +241,7 @@ int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 				field_error(fe, f, NULL, "%s is required", label_of(f));
 			continue;
 		}
-		if (f->computed) {
+		if (f->computed && !derived) {
 			field_error(fe, f, NULL, "%s is computed by the engine; leave it out", label_of(f));
 			continue;
 		}
@@ -264,7 +281,7 @@ typedef struct req_result {
 
 /* One requirement: whether it applies, and how it is met. */
 static ot_status assess_req(const version *v, const m_req *q, const ev_value *values,
-			    int applicant_kind, const char *applicant_id,
+			    const eval_env *env, const char *applicant_id,
 			    const uint8_t *provided, uint8_t *have, library_fn lib,
 			    void *lib_ud, ot_time now, req_result *res, ot_error *err)
 {
@@ -277,9 +294,9 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 		const char *why = NULL;
 		if (x->depth > (int)OT_COUNTOF(stack))
 			return err_set(err, OT_EINVAL, "a condition of %s is too deep to evaluate", m->name);
-		int held = eval_cond(r, x, values, applicant_kind, stack, &why);
+		int held = eval_cond(r, x, values, env, stack, &why);
 		if (held < 0)
-			return err_set(err, OT_EINVAL, "cannot decide whether %s is required: %s",
+			return err_set(err, OT_EHOOK, "cannot decide whether %s is required: %s",
 				       m->name, why);
 		res->cond_held = held;
 		if (!held) {
@@ -376,9 +393,11 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 }
 
 static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_result *res,
-			 const form_errors *fe)
+			 const form_errors *fe, json_t *material_errors, int hook_failed)
 {
 	int first = 1;
+	size_t k;
+	json_t *me;
 	buf_puts(b, ",\"notice\":[");
 	for (uint32_t i = 0; i < it->reqs.count; i++) {
 		if (res[i].status != ST_MISSING && res[i].status != ST_DEFERRED)
@@ -397,12 +416,24 @@ static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_
 		buf_putc(b, '"');
 		first = 0;
 	}
+	json_array_foreach(material_errors, k, me) {
+		buf_puts(b, first ? "\"材料 material: " : ",\"材料 material: ");
+		buf_json_str(b, json_string_value(json_object_get(me, "message")));
+		buf_putc(b, '"');
+		first = 0;
+	}
+	if (hook_failed) {
+		/* the applicant learns that a check could not run, not why */
+		buf_puts(b, first ? "" : ",");
+		buf_puts(b, "\"核验暂时无法完成 a check could not be completed; the hall will "
+			    "contact you or please try again later\"");
+	}
 	buf_putc(b, ']');
 }
 
 static void write_answer(buf *b, const version *v, int item, const req_result *res,
-			 const uint8_t *extra, const form_errors *fe, const assessment *a,
-			 ot_time now, int zone)
+			 const uint8_t *extra, const form_errors *fe, json_t *material_errors,
+			 const assessment *a, ot_time now, int zone)
 {
 	const ot_rules *r = v->rules;
 	const m_item *it = &r->items[item];
@@ -443,8 +474,16 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		jstr(b, fe->v[i].message);
 		buf_putc(b, '}');
 	}
-	buf_printf(b, "],\"max_trips\":%d", item_max_trips(r, item));
-	write_notice(b, r, it, res, fe);
+	buf_puts(b, "],\"material_errors\":");
+	char *me = json_dumps(material_errors, JSON_COMPACT);
+	buf_puts(b, me ? me : "[]");
+	free(me);
+	if (a->hook.status == OT_EHOOK) {
+		buf_puts(b, ",\"hook_error\":");
+		jstr(b, a->hook.message);
+	}
+	buf_printf(b, ",\"max_trips\":%d", item_max_trips(r, item));
+	write_notice(b, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
 	int32_t limit = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
 	if (a->complete && it->calendar >= 0 && limit >= 0) {
 		char d[11];
@@ -471,12 +510,54 @@ static ot_status provided_flags(const ot_rules *r, json_t *provided, uint8_t *fl
 	return OT_OK;
 }
 
-ot_status assess(const version *v, int item, int applicant_kind,
-		 const char *applicant_id, json_t *form, json_t *provided,
-		 uint8_t *have, library_fn lib, void *lib_ud, ot_time now,
-		 int zone, assessment *out, ot_error *err)
+/* The hooks' part of an assessment: derive the computed fields (phase 0),
+ * then validate (phase 1).  A failure is kept in out->hook: the caller
+ * decides whether it refuses the operation or shows a neutral notice. */
+static void run_hooks(const version *v, const application *app, const uint8_t *have,
+		      ev_value *values, json_t *form, json_t *material_errors,
+		      form_errors *fe, assessment *out, int phase)
 {
 	const ot_rules *r = v->rules;
+	const m_item *it = &r->items[app->item];
+	hook_host *h = version_hooks(v);
+	hook_view view = {app->item, it->form >= 0 ? values : NULL, app->applicant_kind,
+			  app->applicant_id, app->applicant_name, have, app->now,
+			  app->status, app->current, app->ncurrent};
+	if (out->hook.status == OT_EHOOK)
+		return;
+	if (!h) {
+		err_set(&out->hook, OT_EHOOK, "out of memory starting the hooks");
+		return;
+	}
+	if (phase == 0) {
+		hook_derive(h, &view, form, &out->hook);
+		return;
+	}
+	json_t *errors = json_array();
+	if (hook_validate(h, &view, errors, &out->hook) == OT_OK) {
+		size_t i;
+		json_t *e;
+		json_array_foreach(errors, i, e) {
+			if (json_object_get(e, "material")) {
+				json_array_append(material_errors, e);
+				continue;
+			}
+			const char *field = json_string_value(json_object_get(e, "field"));
+			const m_form *f = &r->forms[it->form];
+			for (uint32_t k = 0; k < f->fields.count; k++)
+				if (!strcmp(r->fields[f->fields.first + k].name, field))
+					field_error(fe, &r->fields[f->fields.first + k], NULL, "%s",
+						    json_string_value(json_object_get(e, "message")));
+		}
+	}
+	json_decref(errors);
+}
+
+ot_status assess(const version *v, const application *app, uint8_t *have,
+		 library_fn lib, void *lib_ud, int zone, assessment *out, ot_error *err)
+{
+	const ot_rules *r = v->rules;
+	int item = app->item;
 	const m_item *it = &r->items[item];
 	memset(out, 0, sizeof *out);
 	if (it->form >= 0 && r->forms[it->form].fields.count > MAX_FIELDS)
@@ -485,18 +566,56 @@ ot_status assess(const version *v, int item, int applicant_kind,
 	req_result *res = calloc(it->reqs.count + 1, sizeof *res);
 	form_errors errors = {0, 0, NULL}, *fe = &errors;
 	ev_value values[MAX_FIELDS];
-	ot_status st = flags && res ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
+	json_t *material_errors = json_array();
+	json_t *form = json_is_object(app->form) ? json_deep_copy(app->form) : json_object();
+	hook_call_ctx *call = it->hook_path ? calloc(1, sizeof *call) : NULL;
+	hook_view view = {item, it->form >= 0 ? values : NULL, app->applicant_kind,
+			  app->applicant_id, app->applicant_name, have, app->now,
+			  app->status, app->current, app->ncurrent};
+	eval_env env = {app->applicant_kind, NULL, NULL};
+	ot_status st = flags && res && (call || !it->hook_path) ? OT_OK
+							   : err_set(err, OT_ENOMEM, "out of memory");
 	if (st == OT_OK)
-		st = provided_flags(r, provided, flags, err);
-	if (st == OT_OK) {
-		if (it->form >= 0)
-			form_values(r, it->form, form, values, fe);
-		memset(have, 0, r->n_materials);
-		for (uint32_t i = 0; i < it->reqs.count && st == OT_OK; i++)
-			st = assess_req(v, &r->reqs[it->reqs.first + i], it->form >= 0 ? values : NULL,
-					applicant_kind, applicant_id, flags, have, lib, lib_ud, now,
-					&res[i], err);
+		st = provided_flags(r, app->provided, flags, err);
+	if (st == OT_OK && it->form >= 0) {
+		/* the applicant's values first: a computed field filled in by the
+		 * applicant is their mistake; then what the hook derives */
+		form_values(r, it->form, form, values, fe);
+		if (it->hook_path) {
+			memset(have, 0, r->n_materials);
+			run_hooks(v, app, have, values, form, material_errors, fe, out, 0);
+			form_errors scratch = {0, 0, NULL};
+			form_values_derived(r, it->form, form, values, &scratch);
+			free(scratch.v);
+		}
 	}
+	if (st == OT_OK && it->hook_path && version_hooks(v)) {
+		call->h = version_hooks(v);
+		call->v = &view;
+		call->err = &out->hook;
+		env.lua = hook_lua_fn;
+		env.ud = call;
+	}
+	memset(have, 0, r->n_materials);
+	for (uint32_t i = 0; st == OT_OK && i < it->reqs.count; i++) {
+		ot_error e;
+		if (call)
+			call->used = 0;
+		st = assess_req(v, &r->reqs[it->reqs.first + i], it->form >= 0 ? values : NULL,
+				&env, app->applicant_id, flags, have, lib, lib_ud, app->now, &res[i], &e);
+		if (st == OT_EHOOK) {
+			/* a hook function in a condition failed: the material counts
+			 * as missing, and the failure is reported */
+			if (out->hook.status != OT_EHOOK)
+				out->hook = e;
+			res[i].status = ST_MISSING;
+			res[i].cond_held = 1;
+			st = OT_OK;
+		} else if (st != OT_OK)
+			*err = e;
+	}
+	if (st == OT_OK && it->hook_path)
+		run_hooks(v, app, have, values, form, material_errors, fe, out, 1);
 	if (st == OT_OK) {
 		/* materials handed in that the item does not ask for */
 		for (uint32_t m = 0; m < r->n_materials; m++) {
@@ -510,18 +629,30 @@ ot_status assess(const version *v, int item, int applicant_kind,
 			out->deferred += res[i].status == ST_DEFERRED;
 		}
 		out->form_errors = fe->n;
-		out->complete = !missing && !fe->n;
+		out->complete = !missing && !fe->n && !json_array_size(material_errors) &&
+				out->hook.status != OT_EHOOK;
 		buf b;
 		buf_init(&b, NULL, NULL);
-		write_answer(&b, v, item, res, flags, fe, out, now, zone);
+		write_answer(&b, v, item, res, flags, fe, material_errors, out, app->now, zone);
 		out->text = buf_steal(&b);
 		if (!out->text)
 			st = err_set(err, OT_ENOMEM, "out of memory writing the assessment");
 	}
+	out->form = form;
 	free(flags);
 	free(res);
 	free(errors.v);
+	free(call);
+	json_decref(material_errors);
 	return st;
+}
+
+void assessment_free(assessment *a)
+{
+	free(a->text);
+	json_decref(a->form);
+	a->text = NULL;
+	a->form = NULL;
 }
 
 json_t *assessment_json(const assessment *a)

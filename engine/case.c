@@ -152,8 +152,8 @@ static int slot_of(const ot_rules *r, const m_item *it, uint32_t rule)
 }
 
 /* Step `step` finished through `rule`: arrive at a join, or start the
- * targets. */
-static void fire(ot_case *c, uint32_t rule, int step, ot_time at, int zone, int dry)
+ * targets (`only` >= 0: just that one, a hook's choice). */
+static void fire(ot_case *c, uint32_t rule, int step, int only, ot_time at, int zone, int dry)
 {
 	const ot_rules *r = c->v->rules;
 	const m_rule *ru = &r->rules[rule];
@@ -171,7 +171,7 @@ static void fire(ot_case *c, uint32_t rule, int step, ot_time at, int zone, int 
 		c->taken[rule - item_of(c)->rules.first] = 1;
 	for (uint32_t j = 0; j < ru->to.count; j++) {
 		int t = r->ints[ru->to.first + j];
-		if (t == STEP_END)
+		if (t == STEP_END || (only >= 0 && (int)j != only))
 			continue;
 		if (dry)
 			c->steps[t].state = STEP_ACTIVE;
@@ -180,9 +180,8 @@ static void fire(ot_case *c, uint32_t rule, int step, ot_time at, int zone, int 
 	}
 }
 
-/* The exits a step takes: all unconditional ones, or the first `when`
- * that holds, or the `otherwise`. */
-static int route(ot_case *c, int step, ot_time at, int zone, int dry)
+int case_choose(const ot_case *c, int step, const eval_env *env, route_fn route,
+		void *ud, exit_choice *out, int max, ot_error *err)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = item_of(c);
@@ -190,41 +189,62 @@ static int route(ot_case *c, int step, ot_time at, int zone, int dry)
 	ev_value values[MAX_FIELDS], stack[64];
 	form_errors fe = {0, 0, NULL};
 	if (it->form >= 0)
-		form_values(r, it->form, c->form, values, &fe);
+		form_values_derived(r, it->form, c->form, values, &fe);
 	free(fe.v);
-	int chosen = -1;
-	for (uint32_t e = 0; e < ms->exits.count; e++) {
+	int n = 0, otherwise = -1, chosen = -1;
+	for (uint32_t e = 0; e < ms->exits.count && n < max; e++) {
 		uint32_t rule = (uint32_t)r->ints[ms->exits.first + e];
 		const m_rule *ru = &r->rules[rule];
 		if (ru->guard == G_ALWAYS) {
-			fire(c, rule, step, at, zone, dry);
-			continue;
+			out[n].rule = rule - it->rules.first;
+			out[n++].to = -1;
+		} else if (ru->guard == G_ROUTE) {
+			int to = -1;
+			if (!route)
+				return err_set(err, OT_EHOOK, "step %s is routed by a hook, but no hook "
+					       "is running", ms->name) ? -1 : -1;
+			if (route(ud, step, rule, &to, err) != OT_OK)
+				return -1;
+			out[n].rule = rule - it->rules.first;
+			out[n++].to = to;
+		} else if (ru->guard == G_OTHERWISE) {
+			otherwise = (int)rule;
+		} else if (chosen < 0) {
+			const char *why = NULL;
+			const m_expr *x = &r->exprs[ru->cond];
+			int holds = x->depth <= (int)OT_COUNTOF(stack)
+				? eval_cond(r, x, it->form >= 0 ? values : NULL, env, stack, &why) : 0;
+			if (holds < 0)
+				return err_set(err, OT_EHOOK, "cannot decide where step %s goes: %s",
+					       ms->name, why ? why : "the condition failed") ? -1 : -1;
+			if (holds)
+				chosen = (int)rule;
 		}
-		if (chosen >= 0)
-			continue;
-		if (ru->guard == G_OTHERWISE) {
-			if (e == ms->exits.count - 1 || chosen < 0)
-				chosen = -2 - (int)rule; /* remember, keep looking for a when */
-			continue;
-		}
-		const char *why = NULL;
-		int holds = r->exprs[ru->cond].depth <= (int)OT_COUNTOF(stack) &&
-			    eval_cond(r, &r->exprs[ru->cond], it->form >= 0 ? values : NULL,
-				      c->applicant_kind, stack, &why) == 1;
-		if (holds)
-			chosen = (int)rule;
 	}
-	if (chosen >= 0)
-		fire(c, (uint32_t)chosen, step, at, zone, dry);
-	else if (chosen <= -2)
-		fire(c, (uint32_t)(-2 - chosen), step, at, zone, dry);
+	if (chosen < 0)
+		chosen = otherwise;
+	if (chosen >= 0 && n < max) {
+		out[n].rule = (uint32_t)chosen - it->rules.first;
+		out[n++].to = -1;
+	}
+	return n;
+}
+
+/* Fires the chosen exits; returns the number of steps active after. */
+static int take(ot_case *c, int step, const exit_choice *ch, int n, ot_time at, int zone,
+		int dry)
+{
+	const m_item *it = item_of(c);
+	for (int i = 0; i < n; i++)
+		if (ch[i].rule < it->rules.count)
+			fire(c, it->rules.first + ch[i].rule, step, ch[i].to, at, zone, dry);
 	int active = 0;
 	for (uint32_t i = 0; i < it->steps.count; i++)
 		active += c->steps[i].state == STEP_ACTIVE;
 	return active;
 }
 
-int case_active_after(const ot_case *c, int step)
+int case_active_after(const ot_case *c, int step, const exit_choice *ch, int n)
 {
 	/* a scratch copy of the routing state */
 	const m_item *it = item_of(c);
@@ -240,7 +260,7 @@ int case_active_after(const ot_case *c, int step)
 	memcpy(tmp.steps, c->steps, (it->steps.count + 1) * sizeof *tmp.steps);
 	memcpy(tmp.arrived, c->arrived, slots);
 	tmp.steps[step].state = STEP_DONE;
-	int active = route(&tmp, step, 0, 0, 1);
+	int active = take(&tmp, step, ch, n, 0, 0, 1);
 	int waiting = 0;
 	for (size_t i = 0; i + 1 < slots; i++)
 		waiting |= tmp.arrived[i];
@@ -308,10 +328,29 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 		set_json(&c->note, json_object_get(ev, "reason"));
 	if (strcmp(action, "approve") == 0) {
 		const m_step *ms = &c->v->rules->steps[item_of(c)->steps.first + (uint32_t)step];
+		exit_choice ch[64];
+		int n = 0;
+		json_t *next = json_object_get(ev, "next");
+		if (json_is_array(next)) {
+			/* the decision the operation recorded (conditions, hooks) */
+			size_t i;
+			json_t *d;
+			json_array_foreach(next, i, d) {
+				if (n == 64)
+					break;
+				ch[n].rule = (uint32_t)json_integer_value(json_array_get(d, 0));
+				ch[n++].to = (int)json_integer_value(json_array_get(d, 1));
+			}
+		} else {
+			eval_env env = {c->applicant_kind, NULL, NULL};
+			n = case_choose(c, step, &env, NULL, NULL, ch, 64, err);
+			if (n < 0)
+				return err->status;
+		}
 		c->steps[step].state = STEP_DONE;
 		c->steps[step].finished = at;
 		c->trips += ms->in_person;
-		if (route(c, step, at, zone, 0) == 0) {
+		if (take(c, step, ch, n, at, zone, 0) == 0) {
 			c->status = CS_APPROVED;
 			c->decided = at;
 		}

@@ -37,9 +37,16 @@ ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 
 /* ---- rule versions ---- */
 
+struct hook_host;
+
 typedef struct version {
 	ot_rules *rules;
+	struct hook_host *hooks; /* created on first use; NULL: none yet */
+	int zone;
 } version;
+
+/* The version's hook host, created on first use (NULL: out of memory). */
+struct hook_host *version_hooks(const version *v);
 
 #define MAX_VERSIONS 16
 
@@ -112,10 +119,29 @@ ot_status case_apply(ot_case *c, json_t *event, int zone, ot_error *err);
 /* The case as JSON (what `show` returns and the store keeps). */
 json_t *case_json(const ot_case *c, int zone);
 
-/* Steps that would be active after `step` is approved, without changing
- * the case: used to refuse approving the last step while deferred
- * materials are outstanding.  Returns the number of active steps left. */
-int case_active_after(const ot_case *c, int step);
+/* Where an approval of `step` leads: a flow rule of the item (numbered
+ * from 0) and, for `route lua`, the target the hook chose (-1: all). */
+typedef struct exit_choice {
+	uint32_t rule;
+	int to;
+} exit_choice;
+
+typedef ot_status (*route_fn)(void *ud, int step, uint32_t rule, int *to, ot_error *err);
+
+/* Decides the exits of `step`: every unconditional one, the first `when`
+ * that holds (conditions may call hook functions through env), else the
+ * `otherwise`, or the hook's choice for `route lua`.  Returns how many it
+ * wrote to out, or -1 with err set. */
+int case_choose(const ot_case *c, int step, const eval_env *env, route_fn route,
+		void *ud, exit_choice *out, int max, ot_error *err);
+
+/* The names of the case's active steps (at most max); returns how many. */
+int case_current(const ot_case *c, const char **names, int max);
+
+/* Steps that would be active (or joins waiting) after `step` is approved
+ * with these exits, without changing the case: used to refuse approving the
+ * last step while deferred materials are outstanding. */
+int case_active_after(const ot_case *c, int step, const exit_choice *ch, int n);
 
 /* ---- assessment ---- */
 
@@ -136,10 +162,27 @@ typedef struct form_errors {
 
 typedef struct assessment {
 	char *text;        /* the full answer as JSON (malloc): required, missing ... */
+	json_t *form;      /* the form with the values hooks derived (a reference) */
 	int complete;      /* nothing blocking: no missing material, no form error */
 	int deferred;      /* deferrable materials still missing */
 	int form_errors;
+	ot_error hook;     /* status OT_EHOOK: a hook failed (for the operator) */
 } assessment;
+
+/* What is assessed: an application, new or part of a case. */
+typedef struct application {
+	int item;
+	int applicant_kind;
+	const char *applicant_id, *applicant_name;
+	json_t *form;          /* as the applicant gave it */
+	json_t *provided;      /* material names */
+	ot_time now;
+	const char *status;    /* for hooks: "new", or the case's status */
+	const char *const *current;
+	int ncurrent;
+} application;
+
+void assessment_free(assessment *a);
 
 /* Looks up the applicant's material library: a valid entry for `material`
  * at `now`; returns the case id it came from, or NULL. */
@@ -151,10 +194,8 @@ typedef const char *(*library_fn)(void *ud, const char *applicant,
  * material of the rule base) is filled in.  Returns OT_EINVAL with err set
  * when the request itself is malformed (unknown material, ...).  The
  * caller frees out->text. */
-ot_status assess(const version *v, int item, int applicant_kind,
-		 const char *applicant_id, json_t *form, json_t *provided,
-		 uint8_t *have, library_fn lib, void *lib_ud, ot_time now,
-		 int zone, assessment *out, ot_error *err);
+ot_status assess(const version *v, const application *app, uint8_t *have,
+		 library_fn lib, void *lib_ud, int zone, assessment *out, ot_error *err);
 
 /* The answer parsed (a new reference), for events. */
 json_t *assessment_json(const assessment *a);
@@ -163,6 +204,10 @@ json_t *assessment_json(const assessment *a);
  * errors to fe and returns how many it added. */
 int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		form_errors *fe);
+
+/* The same for a form whose computed fields hooks have filled in. */
+int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *values,
+			form_errors *fe);
 
 
 /* ---- store ---- */

@@ -141,7 +141,10 @@ static void push_const(const m_const *k, ev_value *v)
 		v->u.text.n = (uint32_t)strlen(k->u.text);
 		break;
 	case VT_DATE: v->u.date = k->u.date; break;
-	case VT_ENUM: v->u.e = k->u.enum_index; break;
+	case VT_ENUM:
+		v->u.e = k->u.enum_index;
+		v->field = (int16_t)k->field;
+		break;
 	case VT_ANY: v->absent = 1; break;
 	}
 }
@@ -155,8 +158,9 @@ static int utf8_len(const char *p, uint32_t n)
 }
 
 int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
-	      int applicant, ev_value *stack, const char **err)
+	      const eval_env *env, ev_value *stack, const char **err)
 {
+	int applicant = env ? env->applicant : -1;
 	const m_op *code = m->ops + x->code.first;
 	uint32_t n = x->code.count, pc = 0;
 	int sp = 0; /* stack[sp - 1] is the top */
@@ -170,6 +174,7 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 		case OP_APPLICANT:
 			memset(&stack[sp], 0, sizeof stack[sp]);
 			stack[sp].type = VT_ENUM;
+			stack[sp].field = -2;
 			stack[sp].u.e = applicant;
 			stack[sp].absent = applicant < 0;
 			sp++;
@@ -236,9 +241,19 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 			top->u.num.units = len;
 			break;
 		}
-		case OP_LUA:
-			*err = "this condition calls a hook function, which needs the Lua host";
-			return -1;
+		case OP_LUA: {
+			ev_value *args = &stack[sp - op->b], out;
+			if (!env || !env->lua) {
+				*err = "this condition calls a hook function, but no hook is loaded";
+				return -1;
+			}
+			memset(&out, 0, sizeof out);
+			if (!env->lua(env->ud, m->strs[op->a], args, op->b, &out, err))
+				return -1;
+			sp -= op->b;
+			stack[sp++] = out;
+			break;
+		}
 		}
 	}
 	return sp == 1 && truthy(&stack[0]);

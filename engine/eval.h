@@ -26,6 +26,7 @@ int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to);
 typedef struct ev_value {
 	uint8_t type;   /* m_vtype */
 	uint8_t absent; /* an optional field that was not given */
+	int16_t field;  /* VT_ENUM: the model field it belongs to; -2 applicant */
 	union {
 		int b;
 		ot_dec num;
@@ -48,10 +49,18 @@ enum { EV_PERSON = 0, EV_COMPANY = 1 };
  * one is absent; len of one is 0; in a yes/no position (and, or, not, the
  * whole condition) absent counts as false.  Division by zero and decimal
  * overflow give absent too, so a condition never fails at run time for
- * data reasons.  Returns 1 or 0, or -1 with *err set (a hook call, which
- * this layer cannot make).
+ * data reasons.  Returns 1 or 0, or -1 with *err set (a hook function
+ * failed, or returned what the condition cannot use).
  */
+typedef struct eval_env {
+	int applicant; /* EV_PERSON, EV_COMPANY, or -1 */
+	/* lua.NAME(args): 1 with *out set, 0 with *why set; NULL: no hooks */
+	int (*lua)(void *ud, const char *fn, const ev_value *args, int nargs,
+		   ev_value *out, const char **why);
+	void *ud;
+} eval_env;
+
 int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
-	      int applicant, ev_value *stack, const char **err);
+	      const eval_env *env, ev_value *stack, const char **err);
 
 #endif

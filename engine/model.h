@@ -143,6 +143,7 @@ typedef enum m_vtype {
 
 typedef struct m_const {
 	m_vtype type;
+	int field;         /* VT_ENUM: the field whose value this is; -2 applicant */
 	union {
 		int b;
 		ot_dec num;

@@ -36,7 +36,8 @@ typedef enum ot_status {
 	OT_ENOTFOUND, /* no such case, item, step ... */
 	OT_ESTATE, /* not possible in the case's current state */
 	OT_EACTOR, /* the actor may not do this (another department's step) */
-	OT_ESTORE  /* the store failed (disk, corruption, busy for too long) */
+	OT_ESTORE, /* the store failed (disk, corruption, busy for too long) */
+	OT_EHOOK   /* a hook failed: the message has its file:line and traceback */
 } ot_status;
 
 const char *ot_status_name(ot_status s);

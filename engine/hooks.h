@@ -1,0 +1,89 @@
+/*
+ * hooks.h -- the Lua host: runs an item's hook file in a sandbox.
+ *
+ * One Lua state per hook file per rule version, created on first use from
+ * the version's stored sources (so a running case keeps the hook code it
+ * started with).  Every call runs under an instruction budget and a memory
+ * budget (the rule base's hook_limits); a hook sees a read-only view of the
+ * case, no files, no network, no clock but the case's `now`.
+ *
+ * Errors come back as OT_EHOOK with the Lua file:line and a traceback, for
+ * the operator; callers decide what the applicant sees.
+ */
+#ifndef OT_HOOKS_H
+#define OT_HOOKS_H
+
+#include <jansson.h>
+
+#include "clock.h"
+#include "eval.h"
+#include "onetrip.h"
+
+typedef struct hook_host hook_host;
+
+/* A host for the hooks of rule version r (borrowed; it must outlive the
+ * host).  `zone`: for os.date.  NULL when out of memory. */
+hook_host *hook_host_new(const ot_rules *r, int zone);
+void hook_host_free(hook_host *h);
+
+/* What a hook sees of a case.  Personal data are masked unless the item
+ * says `hook "..." needs applicant_id, applicant_name`. */
+typedef struct hook_view {
+	int item;
+	const ev_value *form;        /* the form's values, or NULL */
+	int applicant;               /* EV_PERSON, EV_COMPANY or -1 */
+	const char *applicant_id, *applicant_name;
+	const uint8_t *have;         /* per material: HAVE_* */
+	ot_time now;
+	const char *status;          /* "new" before submission */
+	const char *const *current;  /* active steps */
+	int ncurrent;
+} hook_view;
+
+/* Does the item's hook file define function `fn`? */
+int hook_has(hook_host *h, int item, const char *fn);
+
+/* validate(case) -> {{field=..., message=...} | {material=..., message=...}}:
+ * appends them to `errors` as {"field"|"material", "message"}. */
+ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_error *err);
+
+/* derive(case) -> {computed_field = value}: sets them in `form` (a JSON
+ * object), each checked against its field's type. */
+ot_status hook_derive(hook_host *h, const hook_view *v, json_t *form, ot_error *err);
+
+/* route(case, step) -> the name of the next step; *out is one of the
+ * rule's targets (an index into its `to` list). */
+ot_status hook_route(hook_host *h, const hook_view *v, int step, uint32_t rule,
+		     int *out, ot_error *err);
+
+/* on_enter(case, step) / on_exit(case, step, action): returns a note for
+ * the audit log (malloc, or NULL).  Errors are the caller's warning. */
+ot_status hook_notify(hook_host *h, const hook_view *v, const char *fn, int step,
+		      const char *action, char **note, ot_error *err);
+
+/* lua.NAME(args) from a condition: eval_cond's callback.  `ud` is a
+ * hook_call_ctx. */
+typedef struct hook_call_ctx {
+	hook_host *h;
+	const hook_view *v;
+	ot_error *err;
+	char text[1024]; /* storage for text results, valid until the next call */
+	size_t used;
+} hook_call_ctx;
+
+int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
+		ev_value *out, const char **why);
+
+/* For the checker: runs `text` in a sandbox and reports, in `missing`
+ * (comma separated), which of `names` it does not define as functions.
+ * Returns 0, or -1 with the Lua error (file:line: message) in `error`. */
+int hook_probe(const char *text, size_t len, const char *chunkname,
+	       const char *const *names, int n, char *missing, size_t mcap,
+	       char *error, size_t ecap);
+
+/* The rule version and item of the hook call running in L (for the
+ * standard library's working days). */
+struct lua_State;
+const ot_rules *hook_running_rules(struct lua_State *L, int *item);
+
+#endif

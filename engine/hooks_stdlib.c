@@ -1,0 +1,209 @@
+/*
+ * hooks_stdlib.c -- the C half of the hooks' standard library: the private
+ * module `_onetrip`, which the Lua files of stdlib/lua wrap.  Everything here calls the
+ * engine's own code (check characters, working days, decimals), so a hook
+ * and the engine always agree.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lauxlib.h>
+#include <lua.h>
+
+#include "clock.h"
+#include "eval.h"
+#include "hooks.h"
+#include "hooks_stdlib.h"
+#include "idcheck.h"
+
+static int id_valid(lua_State *L)
+{
+	size_t n;
+	const char *s = luaL_checklstring(L, 1, &n);
+	lua_pushboolean(L, id_number_valid(s, n));
+	return 1;
+}
+
+static int credit_valid(lua_State *L)
+{
+	size_t n;
+	const char *s = luaL_checklstring(L, 1, &n);
+	lua_pushboolean(L, credit_code_valid(s, n));
+	return 1;
+}
+
+/* The calendar of the running call's item (or the rule base's first). */
+static const m_calendar *calendar(lua_State *L)
+{
+	int item;
+	const ot_rules *r = hook_running_rules(L, &item);
+	if (!r)
+		luaL_error(L, "working days need a rule base");
+	int c = item >= 0 && r->items[item].calendar >= 0 ? r->items[item].calendar
+							   : r->n_calendars ? 0 : -1;
+	if (c < 0)
+		luaL_error(L, "the rule base has no calendar");
+	return &r->calendars[c];
+}
+
+static int32_t leading_day(lua_State *L, int arg)
+{
+	/* accepts "2019-09-27" or a case's now "2019-09-27T09:00:00+08:00" */
+	char d[11];
+	const char *s = luaL_checkstring(L, arg);
+	snprintf(d, sizeof d, "%s", s);
+	int32_t day;
+	if (!day_parse(d, &day))
+		luaL_argerror(L, arg, "a date YYYY-MM-DD");
+	return day;
+}
+
+static void push_day(lua_State *L, int32_t day)
+{
+	char d[11];
+	day_format(day, d);
+	lua_pushstring(L, d);
+}
+
+static int workdays_add(lua_State *L)
+{
+	int32_t day = leading_day(L, 1);
+	lua_Integer n = luaL_checkinteger(L, 2);
+	if (n < 0 || n > 100000)
+		return luaL_argerror(L, 2, "from 0 to 100000");
+	push_day(L, cal_add_workdays(calendar(L), day, (int32_t)n));
+	return 1;
+}
+
+static int workdays_between(lua_State *L)
+{
+	lua_pushinteger(L, cal_workdays_between(calendar(L), leading_day(L, 1), leading_day(L, 2)));
+	return 1;
+}
+
+static int is_workday(lua_State *L)
+{
+	lua_pushboolean(L, cal_is_workday(calendar(L), leading_day(L, 1)));
+	return 1;
+}
+
+/* A decimal from a string or a number (numbers by their shortest text). */
+static ot_dec check_dec(lua_State *L, int arg)
+{
+	char text[64];
+	if (lua_type(L, arg) == LUA_TNUMBER) {
+		if (lua_isinteger(L, arg))
+			snprintf(text, sizeof text, "%lld", (long long)lua_tointeger(L, arg));
+		else {
+			double d = lua_tonumber(L, arg);
+			for (int prec = 1; prec <= 17; prec++) {
+				snprintf(text, sizeof text, "%.*f", prec, d);
+				if (strtod(text, NULL) == d)
+					break;
+			}
+		}
+	} else
+		snprintf(text, sizeof text, "%s", luaL_checkstring(L, arg));
+	ot_dec x = {0, 0};
+	const char *p = text;
+	int neg = *p == '-', dot = 0, any = 0;
+	p += neg || *p == '+';
+	for (; *p; p++) {
+		if (*p == '.' && !dot) {
+			dot = 1;
+			continue;
+		}
+		if (*p < '0' || *p > '9' || x.scale >= OT_DEC_MAX_SCALE || x.units > (INT64_MAX - 9) / 10)
+			luaL_argerror(L, arg, "a decimal number of at most 18 digits");
+		x.units = x.units * 10 + (*p - '0');
+		x.scale += dot;
+		any = 1;
+	}
+	if (!any)
+		luaL_argerror(L, arg, "a decimal number");
+	if (neg)
+		x.units = -x.units;
+	return x;
+}
+
+static void push_dec(lua_State *L, ot_dec d)
+{
+	char out[32];
+	dec_format(d, out);
+	lua_pushstring(L, out);
+}
+
+static int dec_of(lua_State *L)
+{
+	push_dec(L, check_dec(L, 1));
+	return 1;
+}
+
+static int dec_op(lua_State *L)
+{
+	const char *op = luaL_checkstring(L, 1);
+	ot_dec out;
+	if (!strchr("+-*/", op[0]) || op[1])
+		return luaL_argerror(L, 1, "+ - * or /");
+	if (!dec_arith(op[0], check_dec(L, 2), check_dec(L, 3), &out))
+		return luaL_error(L, op[0] == '/' ? "decimal division by zero or overflow"
+						  : "decimal overflow");
+	push_dec(L, out);
+	return 1;
+}
+
+static int dec_compare(lua_State *L)
+{
+	lua_pushinteger(L, dec_cmp(check_dec(L, 1), check_dec(L, 2)));
+	return 1;
+}
+
+static int open_private(lua_State *L)
+{
+	static const luaL_Reg fns[] = {
+		{"id_valid", id_valid},
+		{"credit_valid", credit_valid},
+		{"workdays_add", workdays_add},
+		{"workdays_between", workdays_between},
+		{"is_workday", is_workday},
+		{"dec_of", dec_of},
+		{"dec_op", dec_op},
+		{"dec_cmp", dec_compare},
+		{NULL, NULL},
+	};
+	luaL_newlib(L, fns);
+	return 1;
+}
+
+/* Loads stdlib module upvalue(1) in a fresh environment over the sandbox. */
+static int load_module(lua_State *L)
+{
+	const hook_source *src = lua_touserdata(L, lua_upvalueindex(1));
+	char chunk[64];
+	snprintf(chunk, sizeof chunk, "@stdlib/lua/%s.lua", src->name);
+	if (luaL_loadbufferx(L, src->text, strlen(src->text), chunk, "t") != LUA_OK)
+		return lua_error(L);
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.env");
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	lua_setupvalue(L, -2, 1);
+	lua_call(L, 0, 1);
+	return 1;
+}
+
+int hook_stdlib_open(lua_State *L)
+{
+	lua_newtable(L);
+	lua_pushcfunction(L, open_private);
+	lua_setfield(L, -2, "_onetrip");
+	for (const hook_source *s = hook_stdlib_sources; s->name; s++) {
+		lua_pushlightuserdata(L, (void *)s);
+		lua_pushcclosure(L, load_module, 1);
+		lua_setfield(L, -2, s->name);
+	}
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.stdlib");
+	return 0;
+}

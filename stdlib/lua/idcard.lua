@@ -1,0 +1,50 @@
+-- idcard: the resident identity number (公民身份号码, GB 11643-1999).
+--
+--   local idcard = require("idcard")
+--   idcard.valid("11010519491231002X")      --> true
+--   idcard.birth("11010519491231002X")      --> "1949-12-31"
+--   idcard.sex("11010519491231002X")        --> "female"
+--   idcard.region("11010519491231002X")     --> "110105"
+--   idcard.age("11010519491231002X", case.now) --> 69 (whole years on that day)
+--
+-- The check character is computed by the engine (the same code that checks
+-- id_number fields), so a hook and a form never disagree.
+local c = require("_onetrip")
+local M = {}
+
+function M.valid(id)
+  return type(id) == "string" and c.id_valid(id)
+end
+
+function M.birth(id)
+  if not M.valid(id) then return nil end
+  return id:sub(7, 10) .. "-" .. id:sub(11, 12) .. "-" .. id:sub(13, 14)
+end
+
+-- The 17th digit: odd for men, even for women.
+function M.sex(id)
+  if not M.valid(id) then return nil end
+  return tonumber(id:sub(17, 17)) % 2 == 1 and "male" or "female"
+end
+
+-- The six-digit administrative division code of the place of registration.
+function M.region(id)
+  if not M.valid(id) then return nil end
+  return id:sub(1, 6)
+end
+
+-- Whole years of age on `on` ("YYYY-MM-DD", or a case's now).
+function M.age(id, on)
+  local birth = M.birth(id)
+  if not birth or type(on) ~= "string" then return nil end
+  local by, bm, bd = birth:match("(%d+)-(%d+)-(%d+)")
+  local y, m, d = on:match("^(%d+)-(%d+)-(%d+)")
+  if not y then return nil end
+  local age = tonumber(y) - tonumber(by)
+  if tonumber(m) * 100 + tonumber(d) < tonumber(bm) * 100 + tonumber(bd) then
+    age = age - 1
+  end
+  return age
+end
+
+return M
