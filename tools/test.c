@@ -716,7 +716,7 @@ static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int
 			json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "step", "what", S(v, "name")));
 	}
 	json_array_foreach(json_object_get(desc_item, "flow"), i, v) {
-		char k[16], line[512] = "";
+		char k[24], line[512] = "";
 		size_t j;
 		json_t *n;
 		snprintf(k, sizeof k, "%zu", i);
