@@ -96,6 +96,11 @@ static void count_hook(lua_State *L, lua_Debug *ar)
 	hook_state *s = state_of(L);
 	s->used += HOOK_EVERY;
 	if (s->killed || s->used > s->budget) {
+		/* from now on at every instruction: a pcall in the hook can
+		 * catch this once, but the next instruction outside it raises
+		 * again, so the error reaches the top */
+		if (!s->killed)
+			lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
 		s->killed = 1;
 		luaL_error(L, "hook exceeded its instruction budget");
 	}
@@ -266,6 +271,50 @@ static int sandbox_require(lua_State *L)
 	return 1;
 }
 
+/* Lua patterns run in C, where the instruction budget cannot reach: a
+ * pattern like "a*a*a*a*a*b" backtracks in time n^q.  The pattern functions
+ * hooks get refuse a pattern whose q quantifiers on a subject of n bytes
+ * could exceed about 10^8 steps; everyday patterns are far below. */
+static int pattern_guard(lua_State *L)
+{
+	size_t n, pl;
+	const char *subject = luaL_checklstring(L, 1, &n);
+	const char *p = luaL_checklstring(L, 2, &pl);
+	int plain = lua_toboolean(L, 4) && lua_tocfunction(L, lua_upvalueindex(2)) == NULL;
+	(void)subject;
+	if (!plain) {
+		int q = 0;
+		for (size_t i = 0; i < pl; i++) {
+			if (p[i] == '%') {
+				i++;
+				continue;
+			}
+			q += p[i] == '*' || p[i] == '+' || p[i] == '-' || p[i] == '?';
+		}
+		double steps = 1;
+		for (int i = 0; i < q && steps <= 1e8; i++)
+			steps *= (double)(n ? n : 1);
+		if (steps > 1e8)
+			return luaL_error(L, "this pattern is too complex for a hook (%d repetitions "
+					  "on %d bytes of text)", q, (int)(n > 2147483647 ? 2147483647 : n));
+	}
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+	return lua_gettop(L);
+}
+
+static void guard_patterns(lua_State *L, int strlib)
+{
+	static const char *const fns[] = {"find", "match", "gmatch", "gsub"};
+	for (size_t i = 0; i < 4; i++) {
+		lua_getfield(L, strlib, fns[i]);
+		lua_pushnil(L);
+		lua_pushcclosure(L, pattern_guard, 2);
+		lua_setfield(L, strlib, fns[i]);
+	}
+}
+
 static const char *const base_fns[] = {
 	"assert", "error", "ipairs", "next", "pairs", "pcall", "select", "tonumber",
 	"tostring", "type", "xpcall", "rawequal", "rawlen", "getmetatable",
@@ -302,6 +351,7 @@ static void build_env(lua_State *L)
 		lua_setfield(L, env, *f);
 	}
 	lua_pushvalue(L, env - 4);
+	guard_patterns(L, env - 4);
 	copy_lib(L, env, "string", string_fns);
 	lua_pushvalue(L, env - 3);
 	copy_lib(L, env, "table", table_fns);
@@ -309,12 +359,12 @@ static void build_env(lua_State *L)
 	copy_lib(L, env, "math", math_fns);
 	lua_pushvalue(L, env - 1);
 	copy_lib(L, env, "utf8", utf8_fns);
-	/* the string metatable stays reachable as ("").fn: lock it and take
-	 * dump away from the real table behind it */
-	lua_pushnil(L);
-	lua_setfield(L, env - 4, "dump");
+	/* ("").fn goes through the string metatable: point it at the
+	 * sandbox's string table (no dump, guarded patterns) and lock it */
 	lua_pushliteral(L, "");
 	lua_getmetatable(L, -1);
+	lua_getfield(L, env, "string");
+	lua_setfield(L, -2, "__index");
 	lua_pushboolean(L, 0);
 	lua_setfield(L, -2, "__metatable");
 	lua_pop(L, 2);
@@ -335,13 +385,39 @@ static void build_env(lua_State *L)
 	lua_settop(L, env - 6);
 }
 
-/* After the hook file has run: the environment becomes an empty proxy of
- * itself, so hook globals can be read but never changed again. */
-static void freeze_env(lua_State *L, int table_idx)
+/* After the hook file has run, its environment is frozen in place: every
+ * entry moves to a backing table the environment reads through, so the
+ * hook's functions (whose _ENV is this very table) can read globals but
+ * neither add nor change one, and nothing carries over between cases. */
+static void freeze_env(lua_State *L, int t)
 {
-	lua_pushvalue(L, table_idx);
-	make_readonly(L);
-	lua_replace(L, table_idx);
+	t = lua_absindex(L, t);
+	lua_newtable(L); /* backing */
+	int backing = lua_gettop(L);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, backing);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, backing)) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushnil(L);
+		lua_rawset(L, t);
+	}
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, backing);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, readonly);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, ro_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushliteral(L, "read-only");
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, t);
+	lua_settop(L, backing - 1);
 }
 
 static int traceback(lua_State *L)
@@ -362,6 +438,7 @@ static int guarded_call(hook_state *s, int nargs, int nres, char *why, size_t ca
 	s->used = 0;
 	s->killed = 0;
 	s->oom = 0;
+	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
 	s->mem_limit = s->mem + s->per_call;
 	int rc = lua_pcall(L, nargs, nres, base);
 	s->mem_limit = (size_t)-1;
@@ -430,11 +507,12 @@ static int load_state(hook_state *s, const ot_rules *r)
 		lua_pop(L, 1);
 		lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.env");
 	}
-	freeze_env(L, lua_gettop(L));
-	s->funcs = luaL_ref(L, LUA_REGISTRYINDEX);
 	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.env");
-	freeze_env(L, lua_gettop(L));
-	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.env");
+	if (!lua_rawequal(L, -1, -2))
+		freeze_env(L, -2); /* a returned module table */
+	freeze_env(L, -1);
+	lua_pop(L, 1);
+	s->funcs = luaL_ref(L, LUA_REGISTRYINDEX);
 	return 1;
 }
 

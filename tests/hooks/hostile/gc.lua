@@ -1,0 +1,4 @@
+-- stopping the collector
+function validate(case)
+  collectgarbage("stop")
+end

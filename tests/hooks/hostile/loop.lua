@@ -1,0 +1,4 @@
+-- an endless loop
+function validate(case)
+  while true do end
+end

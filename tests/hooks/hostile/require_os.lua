@@ -1,0 +1,3 @@
+-- reaching the real os library
+local os = require("os")
+function validate(case) return {} end

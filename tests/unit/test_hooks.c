@@ -1,0 +1,288 @@
+/* Lua hooks: what they are for (derived fields, extra checks, hook
+ * functions in conditions, routing, notes), and hooks that attack the
+ * engine, each of which must be contained. */
+#include <jansson.h>
+#include <sys/stat.h>
+
+#include "helpers.h"
+
+static const char *RULES = OT_SOURCE_DIR "/tests/hooks/rules";
+static const char *HOSTILE = OT_SOURCE_DIR "/tests/hooks/hostile";
+
+#define OLD "{\"kind\":\"person\",\"id\":\"110105193001010013\",\"name\":\"王大爷\"}"
+#define MID "{\"kind\":\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"}"
+#define YOUNG "{\"kind\":\"person\",\"id\":\"110105197901010017\",\"name\":\"李四\"}"
+#define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+
+static ot_engine *open_at(const char *rules, const char *db)
+{
+	ot_engine *e = NULL;
+	ot_error err;
+	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
+		fprintf(stderr, "%s\n", err.message);
+		fail();
+	}
+	return e;
+}
+
+static json_t *ok(ot_engine *e, const char *op, const char *fmt, ...)
+{
+	char req[4096], *resp = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof req, fmt, ap);
+	va_end(ap);
+	ot_error err;
+	if (ot_call(e, op, req, &resp, &err) != OT_OK) {
+		fprintf(stderr, "%s failed: %s\n", op, err.message);
+		fail();
+	}
+	json_t *j = json_loads(resp, 0, NULL);
+	free(resp);
+	return j;
+}
+
+static const char *S(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "(null)";
+}
+
+static int contains(json_t *arr, const char *key, const char *value)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+		if (!strcmp(key ? S(v, key) : json_string_value(v), value))
+			return 1;
+	return 0;
+}
+
+/* ---- what hooks are for ---- */
+
+static void derive_and_validate(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	/* 89 years old: the age is derived from the ID, and from 80 on a proof is needed */
+	json_t *c = ok(e, "submit", "{\"item\":\"elder_card\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" OLD ",\"form\":{\"id_no\":\"110105193001010013\"},"
+		       "\"materials\":[\"photo\"]}");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(c, "form"), "age")), 89);
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	assert_true(contains(json_object_get(json_object_get(c, "notice"), "missing"), NULL, "proof"));
+	json_decref(c);
+	/* under 60: the hook's error and the missing photo are in one notice */
+	c = ok(e, "assess", "{\"item\":\"elder_card\",\"now\":\"2019-09-02T09:00\","
+	       "\"applicant\":" YOUNG ",\"form\":{\"id_no\":\"110105197901010017\"}}");
+	assert_false(json_is_true(json_object_get(c, "complete")));
+	assert_true(contains(json_object_get(c, "form_errors"), "field", "id_no"));
+	assert_true(contains(json_object_get(c, "missing"), NULL, "photo"));
+	json_t *notice = json_object_get(c, "notice");
+	int said = 0;
+	size_t i;
+	json_t *line;
+	json_array_foreach(notice, i, line)
+		said += strstr(json_string_value(line), "未满60周岁") != NULL;
+	assert_int_equal(said, 1);
+	json_decref(c);
+	/* the applicant may not fill in a computed field */
+	c = ok(e, "assess", "{\"item\":\"elder_card\",\"now\":\"2019-09-02T09:00\","
+	       "\"applicant\":" MID ",\"form\":{\"id_no\":\"11010519491231002X\",\"age\":99}}");
+	assert_true(contains(json_object_get(c, "form_errors"), "field", "age"));
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void notes_at_steps(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	json_t *c = ok(e, "submit", "{\"item\":\"elder_card\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" MID ",\"form\":{\"id_no\":\"11010519491231002X\"},"
+		       "\"materials\":[\"photo\"]}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	json_decref(ok(e, "act", "{\"case\":\"20190902-0001\",\"step\":\"intake\",\"action\":"
+		       "\"approve\",\"actor\":\"civil.hall\",\"now\":\"2019-09-02T10:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	json_t *ev = json_array_get(json_object_get(c, "history"), 1);
+	json_t *note = json_array_get(json_object_get(ev, "notes"), 0);
+	assert_string_equal(S(note, "step"), "issue");
+	assert_string_equal(S(note, "note"), "优待证制证 card being made");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void functions_in_conditions_and_routing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	/* 120 m: the hook function asks for an expert opinion and routes to the site check */
+	json_t *c = ok(e, "submit", "{\"item\":\"fire_review\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"height\":120.5,\"occupancy\":300},"
+		       "\"materials\":[\"plan\",\"expert\"]}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	c = ok(e, "act", "{\"case\":\"20190902-0001\",\"step\":\"intake\",\"action\":\"approve\","
+	       "\"actor\":\"fire\",\"now\":\"2019-09-02T10:00\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c, "current"), 0), "step"), "site");
+	json_decref(c);
+	/* 50 m and 100 people: no expert, the desk review */
+	c = ok(e, "assess", "{\"item\":\"fire_review\",\"now\":\"2019-09-02T09:00\","
+	       "\"form\":{\"height\":50,\"occupancy\":100},\"materials\":[\"plan\"]}");
+	assert_true(json_is_true(json_object_get(c, "complete")));
+	json_decref(c);
+	json_decref(ok(e, "submit", "{\"item\":\"fire_review\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"height\":50,\"occupancy\":100},"
+		       "\"materials\":[\"plan\"]}"));
+	c = ok(e, "act", "{\"case\":\"20190902-0002\",\"step\":\"intake\",\"action\":\"approve\","
+	       "\"actor\":\"fire\",\"now\":\"2019-09-02T10:00\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c, "current"), 0), "step"), "desk");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void personal_data_masked(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	json_t *c = ok(e, "assess", "{\"item\":\"fire_review\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"height\":0,\"occupancy\":1}}");
+	json_t *err = json_array_get(json_object_get(c, "form_errors"), 0);
+	assert_string_equal(S(err, "message"), "applicant 9135**********0Y43");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* ---- a hook change does not touch running cases ---- */
+
+static void copy_file(const char *from, const char *to)
+{
+	size_t n = 0;
+	char *t = read_text(from, &n);
+	assert_non_null(t);
+	FILE *f = fopen(to, "w");
+	fwrite(t, 1, n, f);
+	fclose(f);
+	free(t);
+}
+
+static void running_cases_keep_their_hook(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_hookverXXXXXX", p[512];
+	assert_non_null(mkdtemp(dir));
+	snprintf(p, sizeof p, "%s/hooks", dir);
+	mkdir(p, 0777);
+	snprintf(p, sizeof p, "%s/hooks.rules", dir);
+	copy_file(OT_SOURCE_DIR "/tests/hooks/rules/hooks.rules", p);
+	snprintf(p, sizeof p, "%s/hooks/elder.lua", dir);
+	copy_file(OT_SOURCE_DIR "/tests/hooks/rules/hooks/elder.lua", p);
+	snprintf(p, sizeof p, "%s/hooks/fire.lua", dir);
+	copy_file(OT_SOURCE_DIR "/tests/hooks/rules/hooks/fire.lua", p);
+	char db[600];
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine *e = open_at(dir, db);
+	json_decref(ok(e, "submit", "{\"item\":\"fire_review\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"height\":50,\"occupancy\":100},"
+		       "\"materials\":[\"plan\"]}"));
+	char old_hash[65];
+	snprintf(old_hash, sizeof old_hash, "%s", ot_rules_hash(ot_engine_rules(e)));
+	ot_engine_close(e);
+	/* the department changes its mind: every building gets the site check */
+	FILE *f = fopen(p, "w");
+	fputs("function needs_expert() return false end\n"
+	      "function route(case, step) return \"site\" end\n", f);
+	fclose(f);
+	e = open_at(dir, db);
+	assert_string_not_equal(ot_rules_hash(ot_engine_rules(e)), old_hash);
+	json_t *c = ok(e, "act", "{\"case\":\"20190902-0001\",\"step\":\"intake\",\"action\":"
+		       "\"approve\",\"actor\":\"fire\",\"now\":\"2019-09-02T10:00\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c, "current"), 0), "step"), "desk");
+	json_decref(c);
+	json_decref(ok(e, "submit", "{\"item\":\"fire_review\",\"now\":\"2019-09-02T11:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"height\":50,\"occupancy\":100},"
+		       "\"materials\":[\"plan\"]}"));
+	c = ok(e, "act", "{\"case\":\"20190902-0002\",\"step\":\"intake\",\"action\":\"approve\","
+	       "\"actor\":\"fire\",\"now\":\"2019-09-02T12:00\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c, "current"), 0), "step"), "site");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* ---- hostile hooks ---- */
+
+static const struct attack {
+	const char *item, *says;
+} attacks[] = {
+	{"loop", "hook exceeded its instruction budget"},
+	{"pcall_loop", "hook exceeded its instruction budget"},
+	{"memory", "hook exceeded its memory budget"},
+	{"table_bomb", "exceeded its"},
+	{"recursion", "exceeded its memory budget"},
+	{"os_execute", "os_execute.lua:3: attempt to call a nil value (field 'execute')"},
+	{"io_open", "io_open.lua:3: attempt to index a nil value (global 'io')"},
+	{"bytecode", "bytecode.lua:3: attempt to call a nil value (field 'dump')"},
+	{"metatable", "metatable.lua:3: cannot change a protected metatable"},
+	{"modify", "modify.lua:3: the case and the libraries are read-only"},
+	{"gc", "gc.lua:3: attempt to call a nil value (global 'collectgarbage')"},
+	{"require_os", "require_os.lua:2: module 'os' not found"},
+	{"global", "global.lua:3: the case and the libraries are read-only"},
+	{"string_meta", "string_meta.lua:3: attempt to index a boolean value"},
+	{"pattern", "pattern.lua:3: this pattern is too complex for a hook"},
+};
+
+static void hostile_hooks_are_contained(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(HOSTILE, ":memory:");
+	for (size_t i = 0; i < sizeof attacks / sizeof *attacks; i++) {
+		char req[512], *resp = NULL;
+		ot_error err;
+		snprintf(req, sizeof req, "{\"item\":\"%s\",\"channel\":\"hall\",\"now\":"
+			 "\"2019-09-02T09:00\",\"applicant\":" MID "}", attacks[i].item);
+		ot_status st = ot_submit(e, req, &resp, &err);
+		if (st != OT_EHOOK || !strstr(err.message, attacks[i].says)) {
+			fprintf(stderr, "%s: wanted OT_EHOOK with '%s', got %s: %s\n", attacks[i].item,
+				attacks[i].says, ot_status_name(st), err.message);
+			fail();
+		}
+		assert_null(resp);
+		/* nothing was stored */
+		assert_int_equal(ot_list(e, "{}", &resp, &err), OT_OK);
+		json_t *l = json_loads(resp, 0, NULL);
+		free(resp);
+		assert_int_equal(json_array_size(json_object_get(l, "cases")), 0);
+		json_decref(l);
+		/* a portal's dry run still answers, with a neutral notice */
+		json_t *a = ok(e, "assess", "{\"item\":\"%s\",\"now\":\"2019-09-02T09:00\"}",
+			       attacks[i].item);
+		assert_false(json_is_true(json_object_get(a, "complete")));
+		assert_non_null(strstr(S(a, "hook_error"), attacks[i].says));
+		assert_non_null(strstr(json_string_value(json_array_get(json_object_get(a, "notice"), 0)),
+				       "a check could not be completed"));
+		json_decref(a);
+	}
+	/* and the engine goes on: the same attack twice fails the same way */
+	char *resp = NULL;
+	ot_error err;
+	assert_int_equal(ot_submit(e, "{\"item\":\"loop\",\"now\":\"2019-09-02T09:00\","
+				   "\"applicant\":" MID "}", &resp, &err), OT_EHOOK);
+	ot_engine_close(e);
+	struct stat st;
+	assert_int_not_equal(stat("/tmp/onetrip-pwned", &st), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(derive_and_validate),
+		cmocka_unit_test(notes_at_steps),
+		cmocka_unit_test(functions_in_conditions_and_routing),
+		cmocka_unit_test(personal_data_masked),
+		cmocka_unit_test(running_cases_keep_their_hook),
+		cmocka_unit_test(hostile_hooks_are_contained),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
