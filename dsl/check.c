@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "../engine/hooks.h"
 
 /* ---- names ---- */
 
@@ -705,6 +706,50 @@ static void check_computed(chk *k, const ast_item *ai, const m_item *it)
 		}
 }
 
+/* Runs the item's hook file once in the sandbox: a Lua error (E024) or a
+ * function the rules rely on that the file does not define (E204) is
+ * found here, not when the first applicant comes. */
+static void probe_hook(chk *k, const ast_item *ai, const m_item *it)
+{
+	if (!it->hook_path)
+		return;
+	const dsl_file *h = NULL;
+	for (size_t i = 0; i < k->c->hooks.n; i++)
+		if (!strcmp(k->c->hooks.v[i].real, it->hook_path))
+			h = &k->c->hooks.v[i];
+	if (!h)
+		return;
+	const char *names[64];
+	int n = 0;
+	for (size_t i = 0; i < k->lua_names.n && n < 60; i++)
+		names[n++] = k->lua_names.v[i];
+	for (uint32_t i = 0; i < it->rules.count; i++)
+		if (k->m->rules[it->rules.first + i].guard == G_ROUTE) {
+			names[n++] = "route";
+			break;
+		}
+	if (it->form >= 0)
+		for (uint32_t i = 0; i < k->m->forms[it->form].fields.count; i++)
+			if (k->m->fields[k->m->forms[it->form].fields.first + i].computed) {
+				names[n++] = "derive";
+				break;
+			}
+	char missing[512], error[768];
+	dsl_loc at = ai->attr_loc[IA_HOOK];
+	if (hook_probe(h->text, h->len, ai->hook, names, n, missing, sizeof missing, error,
+		       sizeof error) != 0) {
+		char *nl = strchr(error, '\n'); /* the first line: file:line: message */
+		if (nl)
+			*nl = 0;
+		diag_at(k->c, at, "E024", "fix the Lua file; the message gives its line",
+			"the hook file has an error: %s", error);
+	} else if (missing[0])
+		diag_at(k->c, at, "E204",
+			"define the function in the hook file: function NAME(...) ... end",
+			"hook file \"%s\" does not define %s, which item '%s' relies on",
+			ai->hook, missing, ai->name.s);
+}
+
 static void check_item(chk *k, size_t index)
 {
 	const ast_item *ai = k->c->unit.items.v[index];
@@ -745,6 +790,8 @@ static void check_item(chk *k, size_t index)
 	check_item_steps(k, ai, it);
 	if (!ai->syntax_errors && it->steps.count)
 		chk_flow(k, it);
+	probe_hook(k, ai, it);
+	k->lua_names.n = 0;
 	k->item = NULL;
 	k->form = -1;
 }

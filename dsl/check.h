@@ -26,6 +26,7 @@ typedef struct chk {
 	const ast_item *item;
 	int form; /* model form index, -1: none */
 	int item_errors;
+	VEC(const char *) lua_names; /* hook functions the item's conditions call */
 	int depth, max_depth; /* evaluation stack while compiling */
 } chk;
 

@@ -245,6 +245,7 @@ static xt compile_call(chk *k, const ast_expr *e)
 		for (size_t i = 0; i < e->args.n; i++)
 			compile(k, e->args.v[i]);
 		VEC_PUSH(k->ma, k->strs, arena_strdup(k->ma, p->v[1].s));
+		VEC_PUSH(&k->c->ast, k->lua_names, p->v[1].s); /* to probe the hook */
 		emit(k, OP_LUA, (int32_t)k->strs.n - 1, (int)e->args.n,
 		     1 - (int)e->args.n);
 		xt t = {VT_ANY, -1};

@@ -1,0 +1,3 @@
+function derive(case)
+  return { age = 1 
+end

@@ -1,0 +1,2 @@
+-- defines neither derive, route nor is_high
+function validate(case) end
