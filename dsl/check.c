@@ -736,8 +736,8 @@ static void probe_hook(chk *k, const ast_item *ai, const m_item *it)
 			}
 	char missing[512], error[768];
 	dsl_loc at = ai->attr_loc[IA_HOOK];
-	if (hook_probe(h->text, h->len, ai->hook, names, n, missing, sizeof missing, error,
-		       sizeof error) != 0) {
+	if (hook_probe(k->m, (int)(it - k->m->items), h->text, h->len, ai->hook, names, n,
+		       missing, sizeof missing, error, sizeof error) != 0) {
 		char *nl = strchr(error, '\n'); /* the first line: file:line: message */
 		if (nl)
 			*nl = 0;

@@ -567,7 +567,9 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	form_errors errors = {0, 0, NULL}, *fe = &errors;
 	ev_value values[MAX_FIELDS];
 	json_t *material_errors = json_array();
-	json_t *form = json_is_object(app->form) ? json_deep_copy(app->form) : json_object();
+	/* a copy only when a hook may add derived values to it */
+	json_t *form = !json_is_object(app->form) ? json_object()
+		     : it->hook_path ? json_deep_copy(app->form) : json_incref(app->form);
 	hook_call_ctx *call = it->hook_path ? calloc(1, sizeof *call) : NULL;
 	hook_view view = {item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,

@@ -242,8 +242,9 @@ static int sandbox_require(lua_State *L)
 		for (; name[i] && i < sizeof rel - 5; i++)
 			rel[i] = name[i] == '.' ? '/' : name[i];
 		rel[i] = 0;
-		const char *slash = strrchr(s->path, '/');
-		snprintf(path, sizeof path, "%.*s/%s.lua", slash ? (int)(slash - s->path) : 0, s->path, rel);
+		const char *base = s->path ? s->path : "";
+		const char *slash = strrchr(base, '/');
+		snprintf(path, sizeof path, "%.*s/%s.lua", slash ? (int)(slash - base) : 0, base, rel);
 		json_t *text = json_object_get(json_object_get(s->sources, "hooks"), path);
 		if (!json_is_string(text) || strchr(name, '/'))
 			return luaL_error(L, "module '%s' not found (hooks may require the standard "
@@ -996,16 +997,18 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 
 /* ---- for the checker ---- */
 
-int hook_probe(const char *text, size_t len, const char *chunkname,
-	       const char *const *names, int n, char *missing, size_t mcap,
-	       char *error, size_t ecap)
+int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
+	       const char *chunkname, const char *const *names, int n, char *missing,
+	       size_t mcap, char *error, size_t ecap)
 {
 	hook_state s;
 	memset(&s, 0, sizeof s);
 	s.budget = 1000000;
 	s.mem_limit = (size_t)-1;
 	s.per_call = 64u << 20;
-	s.item = -1;
+	s.r = r;       /* the model being built: its calendars are ready */
+	s.item = item;
+	s.zone = r ? r->zone : 8 * 60;
 	s.chunk = chunkname;
 	s.L = lua_newstate(hook_alloc, &s);
 	missing[0] = error[0] = 0;

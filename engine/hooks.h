@@ -77,9 +77,9 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 /* For the checker: runs `text` in a sandbox and reports, in `missing`
  * (comma separated), which of `names` it does not define as functions.
  * Returns 0, or -1 with the Lua error (file:line: message) in `error`. */
-int hook_probe(const char *text, size_t len, const char *chunkname,
-	       const char *const *names, int n, char *missing, size_t mcap,
-	       char *error, size_t ecap);
+int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
+	       const char *chunkname, const char *const *names, int n, char *missing,
+	       size_t mcap, char *error, size_t ecap);
 
 /* The rule version and item of the hook call running in L (for the
  * standard library's working days). */

@@ -2,7 +2,7 @@
  * bench-engine -- how fast the case engine is, next to what SQLite itself
  * can do on this machine.
  *
- *   bench-engine RULES DB_DIR [N]
+ *   bench-engine RULES DB_DIR [N [HOOK_RULES]]
  *
  * 1. assessments per second: ot_assess on the contract item, in memory,
  *    JSON in and out (what a portal calls while the user types); and the
@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "hooks.h"
 
 static double now(void)
 {
@@ -147,15 +148,43 @@ static void ceiling(const char *dir, int n)
 	remove(db);
 }
 
+/* The cost of calling an empty hook function from a condition: the
+ * engine's side of a hook call, without the work of any hook. */
+static void empty_hook(const char *hooks_rules, int n)
+{
+	ot_engine *e;
+	ot_error err;
+	if (!check(ot_engine_open(hooks_rules, ":memory:", &e, &err), &err))
+		exit(1);
+	const version *v = &e->versions[0];
+	int item = strmap_get(&v->rules->by_item, "fire_review", 11);
+	hook_view view = {item, NULL, EV_COMPANY, NULL, NULL, NULL, 0, "new", NULL, 0};
+	hook_call_ctx ctx = {version_hooks(v), &view, &err, "", 0};
+	ev_value out;
+	const char *why;
+	if (!hook_lua_fn(&ctx, "noop", NULL, 0, &out, &why)) {
+		fprintf(stderr, "bench-engine: %s\n", why);
+		exit(1);
+	}
+	double t0 = now();
+	for (int i = 0; i < n; i++)
+		hook_lua_fn(&ctx, "noop", NULL, 0, &out, &why);
+	double t = now() - t0;
+	printf("empty hook call (lua.noop()):          %8.2f µs  (%d calls)\n", t / n * 1e6, n);
+	ot_engine_close(e);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: bench-engine RULES DB_DIR [N]\n");
+		fprintf(stderr, "usage: bench-engine RULES DB_DIR [N [HOOK_RULES]]\n");
 		return 2;
 	}
 	int n = argc > 3 ? atoi(argv[3]) : 2000;
 	assessments(argv[1], n * 50);
 	durable(argv[1], argv[2], n);
 	ceiling(argv[2], n);
+	if (argc > 4)
+		empty_hook(argv[4], n * 500);
 	return 0;
 }
