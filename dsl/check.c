@@ -709,7 +709,7 @@ static void check_computed(chk *k, const ast_item *ai, const m_item *it)
 /* Runs the item's hook file once in the sandbox: a Lua error (E024) or a
  * function the rules rely on that the file does not define (E204) is
  * found here, not when the first applicant comes. */
-static void probe_hook(chk *k, const ast_item *ai, const m_item *it)
+static void probe_hook(chk *k, const ast_item *ai, m_item *it)
 {
 	if (!it->hook_path)
 		return;
@@ -719,35 +719,58 @@ static void probe_hook(chk *k, const ast_item *ai, const m_item *it)
 			h = &k->c->hooks.v[i];
 	if (!h)
 		return;
-	const char *names[64];
+	/* what the rules rely on, then the hook points that are optional */
+	static const char *const points[] = {"validate", "derive", "route", "on_enter", "on_exit"};
+	const char *names[80];
+	uint8_t required[80], defined[80];
 	int n = 0;
-	for (size_t i = 0; i < k->lua_names.n && n < 60; i++)
-		names[n++] = k->lua_names.v[i];
+	for (size_t i = 0; i < k->lua_names.n && n < 60; i++, n++) {
+		names[n] = k->lua_names.v[i];
+		required[n] = 1;
+	}
+	int routed = 0, computed = 0;
 	for (uint32_t i = 0; i < it->rules.count; i++)
-		if (k->m->rules[it->rules.first + i].guard == G_ROUTE) {
-			names[n++] = "route";
-			break;
-		}
-	if (it->form >= 0)
-		for (uint32_t i = 0; i < k->m->forms[it->form].fields.count; i++)
-			if (k->m->fields[k->m->forms[it->form].fields.first + i].computed) {
-				names[n++] = "derive";
-				break;
-			}
-	char missing[512], error[768];
+		routed |= k->m->rules[it->rules.first + i].guard == G_ROUTE;
+	for (uint32_t i = 0; it->form >= 0 && i < k->m->forms[it->form].fields.count; i++)
+		computed |= k->m->fields[k->m->forms[it->form].fields.first + i].computed;
+	for (size_t i = 0; i < OT_COUNTOF(points); i++, n++) {
+		names[n] = points[i];
+		required[n] = (i == 1 && computed) || (i == 2 && routed);
+	}
+	char error[768];
 	dsl_loc at = ai->attr_loc[IA_HOOK];
-	if (hook_probe(k->m, (int)(it - k->m->items), h->text, h->len, ai->hook, names, n,
-		       missing, sizeof missing, error, sizeof error) != 0) {
+	int rc = hook_probe(k->m, (int)(it - k->m->items), h->text, h->len, ai->hook, names, n,
+			    defined, error, sizeof error);
+	if (rc < 0) {
 		char *nl = strchr(error, '\n'); /* the first line: file:line: message */
 		if (nl)
 			*nl = 0;
 		diag_at(k->c, at, "E024", "fix the Lua file; the message gives its line",
 			"the hook file has an error: %s", error);
-	} else if (missing[0])
+		return;
+	}
+	buf missing;
+	buf_init_arena(&missing, &k->c->ast);
+	it->hook_fns.first = (uint32_t)k->strs.n;
+	for (int i = 0; i < n; i++) {
+		if (rc == 0 && required[i] && !defined[i])
+			buf_printf(&missing, "%s%s", missing.len ? ", " : "", names[i]);
+		if (defined[i] || (rc == 1 && required[i])) {
+			int dup = 0;
+			for (uint32_t j = it->hook_fns.first; j < k->strs.n; j++)
+				dup |= !strcmp(k->strs.v[j], names[i]) ||
+				       (!strncmp(k->strs.v[j], "lua.", 4) && !strcmp(k->strs.v[j] + 4, names[i]));
+			if (!dup)
+				VEC_PUSH(k->ma, k->strs, i < (int)k->lua_names.n
+					 ? arena_printf(k->ma, "lua.%s", names[i]) : mstr(k, names[i]));
+		}
+	}
+	it->hook_fns.count = (uint32_t)k->strs.n - it->hook_fns.first;
+	if (missing.len)
 		diag_at(k->c, at, "E204",
 			"define the function in the hook file: function NAME(...) ... end",
 			"hook file \"%s\" does not define %s, which item '%s' relies on",
-			ai->hook, missing, ai->name.s);
+			ai->hook, missing.p, ai->name.s);
 }
 
 static void check_item(chk *k, size_t index)

@@ -351,6 +351,8 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int n
 		s = store_begin(e, err);
 	if (s == OT_OK)
 		s = fn(e, &q, &resp, err);
+	for (int i = 0; i < e->nversions; i++)
+		hook_trace(e->versions[i].hooks, NULL);
 	if (write && s == OT_OK)
 		s = store_commit(e, err);
 	else if (write)
@@ -397,6 +399,25 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	return s;
 }
 
+/* Starts recording the hook functions an operation runs; they go into its
+ * event as "hooks". */
+static json_t *trace_hooks(const version *v, int item)
+{
+	json_t *names = json_array();
+	if (v->rules->items[item].hook_path)
+		hook_trace(version_hooks(v), names);
+	return names;
+}
+
+/* Gives the event the names (which may still grow: on_enter and on_exit
+ * run after the event is applied, and are added to the case too). */
+static void attach_trace(json_t *ev, json_t *names)
+{
+	if (ev)
+		json_object_set(ev, "hooks", names);
+	json_decref(names);
+}
+
 static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	const version *v = &e->versions[0];
@@ -424,6 +445,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	json_t *ev = NULL;
 	application app = {item, kind, str(applicant, "id"), str(applicant, "name"), form, mats,
 			   q->now, "new", NULL, 0};
+	json_t *trace = trace_hooks(v, item);
 	s = assess(v, &app, have, store_library_find, e, e->zone, &a, err);
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message); /* nothing is stored */
@@ -433,6 +455,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && !(ev = assessed_event(r, "submit", q, have, &a, a.form, channel, e->zone)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
+	attach_trace(ev, trace);
 	if (s == OT_OK) {
 		json_object_set(ev, "applicant", applicant);
 		s = case_apply(c, ev, e->zone, err);
@@ -579,6 +602,18 @@ static ot_status record_with_notes(ot_engine *e, ot_case *c, json_t *ev, case_ho
 			free(note);
 		}
 	free(before);
+	/* notifications ran after the event was applied: count them in */
+	size_t i;
+	json_t *fn;
+	json_array_foreach(json_object_get(ev, "hooks"), i, fn) {
+		size_t k;
+		json_t *have;
+		int seen = 0;
+		json_array_foreach(c->hooks, k, have)
+			seen |= json_equal(have, fn);
+		if (!seen)
+			json_array_append(c->hooks, fn);
+	}
 	if (json_array_size(notes))
 		json_object_set(ev, "notes", notes);
 	if (json_array_size(warnings))
@@ -652,12 +687,14 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	application app = {c->item, c->applicant_kind, str(c->applicant, "id"),
 			   str(c->applicant, "name"), form, mats, q->now,
 			   case_status_names[c->status], current, ncurrent};
+	json_t *trace = trace_hooks(c->v, c->item);
 	s = assess(c->v, &app, have, store_library_find, e, e->zone, &a, err);
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
 	json_t *ev = NULL;
 	if (s == OT_OK && !(ev = assessed_event(r, "supplement", q, have, &a, a.form, channel, e->zone)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
+	attach_trace(ev, trace);
 	if (s == OT_OK && before != CS_NEEDS_SUPPLEMENT)
 		/* accepted before: the real due date is the case's, not "if
 		 * submitted now" */
@@ -783,6 +820,7 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	int nch = 0;
 	case_hooks hk;
 	hooks_for_case(&hk, c, q->now);
+	json_t *trace = trace_hooks(c->v, c->item);
 	if (s == OT_OK && action && strcmp(action, "approve") == 0 &&
 	    c->status == CS_IN_PROGRESS && c->steps[step].state == STEP_ACTIVE) {
 		nch = case_choose(c, step, &hk.env, hk.host ? route_by_hook : NULL, &hk, ch, 64, err);
@@ -804,8 +842,11 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 				json_array_append_new(next, json_pack("[i, i]", (int)ch[i].rule, ch[i].to));
 			json_object_set_new(ev, "next", next);
 		}
+		json_incref(trace);
+		attach_trace(ev, trace);
 		s = record_with_notes(e, c, ev, &hk, step, action, resp, err);
 	}
+	json_decref(trace);
 	json_decref(ev);
 	case_free(c);
 	return s;

@@ -60,6 +60,7 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->taken = calloc(it->rules.count + 1, 1);
 	c->form = json_object();
 	c->reused = json_object();
+	c->hooks = json_array();
 	if (!c->have || !c->steps || !c->arrived || !c->taken || !c->form || !c->reused) {
 		case_free(c);
 		return NULL;
@@ -82,6 +83,7 @@ void case_free(ot_case *c)
 	json_decref(c->reused);
 	json_decref(c->notice);
 	json_decref(c->note);
+	json_decref(c->hooks);
 	free(c);
 }
 
@@ -422,6 +424,17 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 	} else
 		st = err_set(err, OT_ESTORE, "case %s: unknown event '%s'", c->id, op);
 	if (st == OT_OK) {
+		size_t i;
+		json_t *fn;
+		json_array_foreach(json_object_get(ev, "hooks"), i, fn) {
+			size_t k;
+			json_t *have;
+			int seen = 0;
+			json_array_foreach(c->hooks, k, have)
+				seen |= json_equal(have, fn);
+			if (!seen)
+				json_array_append(c->hooks, fn);
+		}
 		c->events++;
 		c->last_at = at;
 	}
@@ -512,5 +525,6 @@ json_t *case_json(const ot_case *c, int zone)
 		if (c->taken[i])
 			json_array_append_new(taken, json_integer(i));
 	json_object_set_new(o, "taken", taken);
+	json_object_set_new(o, "hooks_called", json_incref(c->hooks));
 	return o;
 }

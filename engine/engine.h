@@ -104,6 +104,7 @@ typedef struct ot_case {
 	const char *delivered; /* method, once closed */
 	json_t *notice;      /* the latest one-time notice */
 	json_t *note;        /* reason of the last deny/return/suspend */
+	json_t *hooks;       /* hook functions that have run for the case */
 	int events;          /* events applied so far */
 	ot_time last_at;     /* time of the last event */
 	int stored_status;   /* the status in the store when loaded; -1 new */

@@ -53,6 +53,7 @@ typedef struct hook_state {
 
 struct hook_host {
 	const ot_rules *r;
+	json_t *trace;        /* borrowed: names of the functions called */
 	json_t *sources;      /* the version's sources (owned) */
 	hook_state *states;   /* one per distinct hook file */
 	int nstates;
@@ -584,6 +585,24 @@ static hook_state *state_for(hook_host *h, int item, ot_error *err)
 	return s;
 }
 
+void hook_trace(hook_host *h, json_t *names)
+{
+	if (h)
+		h->trace = names;
+}
+
+static void traced(hook_host *h, const char *fn)
+{
+	size_t i;
+	json_t *v;
+	if (!h->trace)
+		return;
+	json_array_foreach(h->trace, i, v)
+		if (!strcmp(json_string_value(v), fn))
+			return;
+	json_array_append_new(h->trace, json_string(fn));
+}
+
 /* Pushes hook function fn; 0 if the file does not define it. */
 static int push_fn(hook_state *s, const char *fn)
 {
@@ -716,6 +735,7 @@ static ot_status call_hook(hook_host *h, hook_state *s, const hook_view *v, cons
 		return err_set(err, OT_EHOOK, "%s: no room on the Lua stack", s->chunk);
 	if (!push_fn(s, fn))
 		return err_set(err, OT_EHOOK, "hook file %s has no function %s", s->chunk, fn);
+	traced(h, fn);
 	s->now = v->now;
 	s->item = v->item;
 	push_view(L, h->r, v, h->zone);
@@ -919,6 +939,9 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 	}
 	s->now = c->v->now;
 	s->item = c->v->item;
+	char lname[80];
+	snprintf(lname, sizeof lname, "lua.%s", fn);
+	traced(c->h, lname);
 	for (int i = 0; i < nargs; i++)
 		push_value(L, c->h->r, &args[i]);
 	char msg[768];
@@ -998,8 +1021,8 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 /* ---- for the checker ---- */
 
 int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
-	       const char *chunkname, const char *const *names, int n, char *missing,
-	       size_t mcap, char *error, size_t ecap)
+	       const char *chunkname, const char *const *names, int n, uint8_t *defined,
+	       char *error, size_t ecap)
 {
 	hook_state s;
 	memset(&s, 0, sizeof s);
@@ -1011,7 +1034,8 @@ int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
 	s.zone = r ? r->zone : 8 * 60;
 	s.chunk = chunkname;
 	s.L = lua_newstate(hook_alloc, &s);
-	missing[0] = error[0] = 0;
+	error[0] = 0;
+	memset(defined, 0, (size_t)n);
 	if (!s.L) {
 		snprintf(error, ecap, "out of memory");
 		return -1;
@@ -1031,21 +1055,19 @@ int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
 		/* a require of a sibling module cannot be resolved here: the file
 		 * is only run when it needs nothing but the standard library */
 		if (guarded_call(&s, 0, 1, error, ecap) != 0) {
-			if (strstr(error, "not found (hooks may require"))
+			if (strstr(error, "not found (hooks may require")) {
 				error[0] = 0; /* unknowable here; the engine checks at run time */
-			else
+				rc = 1;
+			} else
 				rc = -1;
 		} else {
 			if (!lua_istable(s.L, -1)) {
 				lua_pop(s.L, 1);
 				lua_getfield(s.L, LUA_REGISTRYINDEX, "onetrip.env");
 			}
-			size_t used = 0;
 			for (int i = 0; i < n; i++) {
 				lua_getfield(s.L, -1, names[i]);
-				if (!lua_isfunction(s.L, -1) && used < mcap)
-					used += (size_t)snprintf(missing + used, mcap - used, "%s%s",
-								 used ? ", " : "", names[i]);
+				defined[i] = lua_isfunction(s.L, -1);
 				lua_pop(s.L, 1);
 			}
 		}

@@ -74,12 +74,17 @@ typedef struct hook_call_ctx {
 int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 		ev_value *out, const char **why);
 
-/* For the checker: runs `text` in a sandbox and reports, in `missing`
- * (comma separated), which of `names` it does not define as functions.
- * Returns 0, or -1 with the Lua error (file:line: message) in `error`. */
+/* For the checker: runs `text` in a sandbox and sets defined[i] for each of
+ * `names` it defines as a function.  Returns 0, 1 when the file needs a
+ * module beside it (then nothing is known), or -1 with the Lua error
+ * (file:line: message) in `error`. */
 int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
-	       const char *chunkname, const char *const *names, int n, char *missing,
-	       size_t mcap, char *error, size_t ecap);
+	       const char *chunkname, const char *const *names, int n, uint8_t *defined,
+	       char *error, size_t ecap);
+
+/* While set, every hook function called is appended (by name) to it:
+ * for the audit log and test coverage. */
+void hook_trace(hook_host *h, json_t *names);
 
 /* The rule version and item of the hook call running in L (for the
  * standard library's working days). */

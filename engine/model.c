@@ -440,6 +440,10 @@ char *ot_rules_describe(const ot_rules *r)
 	for (uint32_t i = 0; i < r->n_items; i++) {
 		json_t *it = describe_item(r, &r->items[i]);
 		json_object_set_new(it, "max_trips", json_integer(item_max_trips(r, (int)i)));
+		json_t *fns = json_array();
+		for (uint32_t k = 0; k < r->items[i].hook_fns.count; k++)
+			json_array_append_new(fns, json_string(r->strs[r->items[i].hook_fns.first + k]));
+		json_object_set_new(it, "hook_functions", fns);
 		json_array_append_new(items, it);
 	}
 	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "hash", r->hash,

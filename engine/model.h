@@ -205,6 +205,9 @@ typedef struct m_item {
 	const char *hook_path; /* canonical: the key of its text in `sources` */
 	uint8_t hook_sees;    /* HOOK_SEES_*: personal data hooks may read */
 	m_span issues;        /* ints[]: materials an approval issues (licences) */
+	m_span hook_fns;      /* strs[]: hook functions the item can call, for
+				 coverage: validate, derive, route, on_enter,
+				 on_exit (those defined) and lua.NAME used */
 	m_span reqs, steps, rules;
 	int32_t max_in_person; /* in-person steps on the worst path of the flow */
 } m_item;

@@ -126,6 +126,12 @@ done
 expect 1 "coverage-min" "$bin" test --coverage-min 50 "$src/tests/coverage"
 contains "below the required 50.0%" "coverage-min explains"
 
+# hook functions an item relies on count as covered once a scenario runs them
+expect 0 "hook coverage" "$bin" test --coverage --filter "under 60" "$src/tests/hooks/hooks.scenario"
+contains "hooks 2/3" "hook functions per item"
+contains "not exercised: hook function on_enter" "names the hook function never run"
+contains "hook functions 2/6 (33.3%)" "hook functions in the total"
+
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
 contains "$(printf '\033[1;31m')" "colour escape present"

@@ -181,8 +181,8 @@ static json_t *cov_item(run *r, const char *item)
 	json_t *items = json_object_get(cov_rules(r, S(r->last, "rules")), "items");
 	json_t *it = json_object_get(items, item);
 	if (!it) {
-		it = json_pack("{s:o, s:o, s:o}", "steps", json_object(), "rules", json_object(),
-			       "conditions", json_object());
+		it = json_pack("{s:o, s:o, s:o, s:o}", "steps", json_object(), "rules", json_object(),
+			       "conditions", json_object(), "hooks", json_object());
 		json_object_set_new(items, item, it);
 	}
 	return it;
@@ -201,6 +201,8 @@ static void cov_record(run *r)
 		snprintf(k, sizeof k, "%lld", (long long)json_integer_value(v));
 		json_object_set_new(json_object_get(it, "rules"), k, json_true());
 	}
+	json_array_foreach(json_object_get(r->last, "hooks_called"), i, v)
+		json_object_set_new(json_object_get(it, "hooks"), json_string_value(v), json_true());
 	json_array_foreach(json_object_get(json_object_get(r->last, "notice"), "materials"), i, v) {
 		const char *reason = S(v, "reason");
 		int held = strncmp(reason, "required because", 16) == 0;
@@ -666,6 +668,7 @@ static int write_junit(const char *path, job *jobs, size_t n, size_t failed)
 
 typedef struct counts {
 	int steps, steps_hit, rules, rules_hit, conds, conds_hit, items, items_hit;
+	int hooks, hooks_hit;
 } counts;
 
 static void merge(json_t *into, json_t *from)
@@ -691,6 +694,7 @@ static void merge(json_t *into, json_t *from)
 			json_object_update(json_object_get(d, "steps"), json_object_get(it, "steps"));
 			json_object_update(json_object_get(d, "rules"), json_object_get(it, "rules"));
 			json_object_update(json_object_get(d, "conditions"), json_object_get(it, "conditions"));
+			json_object_update(json_object_get(d, "hooks"), json_object_get(it, "hooks"));
 		}
 	}
 }
@@ -756,12 +760,25 @@ static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int
 			json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "condition", "what", what));
 		}
 	}
+	json_array_foreach(json_object_get(desc_item, "hook_functions"), i, v) {
+		char what[256];
+		c.hooks++;
+		if (json_object_get(json_object_get(seen, "hooks"), json_string_value(v))) {
+			c.hooks_hit++;
+			continue;
+		}
+		snprintf(what, sizeof what, "%s", json_string_value(v));
+		json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "hook function", "what", what));
+	}
 	c.items = 1;
 	c.items_hit = seen != NULL;
+	char hooks[32] = "";
+	if (c.hooks)
+		snprintf(hooks, sizeof hooks, "  hooks %d/%d", c.hooks_hit, c.hooks);
 	if (print)
-		printf("  %-36s steps %d/%d  flow %d/%d  conditions %d/%d%s\n",
+		printf("  %-36s steps %d/%d  flow %d/%d  conditions %d/%d%s%s\n",
 		       S(desc_item, "name"), c.steps_hit, c.steps, c.rules_hit, c.rules, c.conds_hit,
-		       c.conds, seen ? "" : "  (never submitted)");
+		       c.conds, hooks, seen ? "" : "  (never submitted)");
 	if (print && seen) {
 		json_array_foreach(missed, i, v)
 			printf("      not exercised: %s %s\n", S(v, "kind"), S(v, "what"));
@@ -770,10 +787,12 @@ static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int
 	total->rules += c.rules, total->rules_hit += c.rules_hit;
 	total->conds += c.conds, total->conds_hit += c.conds_hit;
 	total->items += c.items, total->items_hit += c.items_hit;
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:o}", "item",
+	total->hooks += c.hooks, total->hooks_hit += c.hooks_hit;
+	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:o}", "item",
 			 S(desc_item, "name"), "steps", c.steps, "steps_hit", c.steps_hit, "flow",
 			 c.rules, "flow_hit", c.rules_hit, "conditions", c.conds, "conditions_hit",
-			 c.conds_hit, "submitted", seen != NULL, "not_exercised", missed);
+			 c.conds_hit, "hook_functions", c.hooks, "hook_functions_hit", c.hooks_hit,
+			 "submitted", seen != NULL, "not_exercised", missed);
 }
 
 /* Prints the report; returns the branch percentage (flow lines and both
@@ -801,18 +820,20 @@ static double coverage(json_t *cov, int print, const char *json_path)
 	double p = pct(hit, branches);
 	if (print)
 		printf("coverage: items %d/%d (%.1f%%), steps %d/%d (%.1f%%), flow lines %d/%d "
-		       "(%.1f%%), condition outcomes %d/%d (%.1f%%), hook functions 0/0; "
+		       "(%.1f%%), condition outcomes %d/%d (%.1f%%), hook functions %d/%d (%.1f%%); "
 		       "branches %.1f%%\n",
 		       total.items_hit, total.items, pct(total.items_hit, total.items),
 		       total.steps_hit, total.steps, pct(total.steps_hit, total.steps),
 		       total.rules_hit, total.rules, pct(total.rules_hit, total.rules),
-		       total.conds_hit, total.conds, pct(total.conds_hit, total.conds), p);
+		       total.conds_hit, total.conds, pct(total.conds_hit, total.conds),
+		       total.hooks_hit, total.hooks, pct(total.hooks_hit, total.hooks), p);
 	if (json_path) {
-		json_t *doc = json_pack("{s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}}",
+		json_t *doc = json_pack("{s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}}",
 			"rule_sets", out, "totals", "items", total.items, "items_hit", total.items_hit,
 			"steps", total.steps, "steps_hit", total.steps_hit, "flow", total.rules,
 			"flow_hit", total.rules_hit, "conditions", total.conds, "conditions_hit",
-			total.conds_hit, "branches_percent", p);
+			total.conds_hit, "hook_functions", total.hooks, "hook_functions_hit",
+			total.hooks_hit, "branches_percent", p);
 		json_dump_file(doc, json_path, JSON_INDENT(2));
 		json_decref(doc);
 	} else

@@ -110,6 +110,12 @@ static void notes_at_steps(void **state)
 	json_t *note = json_array_get(json_object_get(ev, "notes"), 0);
 	assert_string_equal(S(note, "step"), "issue");
 	assert_string_equal(S(note, "note"), "优待证制证 card being made");
+	/* what ran is on record, for the testers' coverage */
+	json_t *called = json_object_get(c, "hooks_called");
+	assert_int_equal(json_array_size(called), 3);
+	assert_string_equal(json_string_value(json_array_get(called, 0)), "derive");
+	assert_string_equal(json_string_value(json_array_get(called, 1)), "validate");
+	assert_string_equal(json_string_value(json_array_get(called, 2)), "on_enter");
 	json_decref(c);
 	ot_engine_close(e);
 }
