@@ -212,6 +212,12 @@ typedef enum item_attr {
 	IA_MATERIALS, IA_STEPS, IA_FLOW, IA__COUNT
 } item_attr;
 
+/* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry. */
+typedef struct ast_issue {
+	ast_name name, word;
+	ast_dur valid;
+} ast_issue;
+
 typedef struct ast_item {
 	ast_name name;
 	const char *label;
@@ -228,7 +234,7 @@ typedef struct ast_item {
 	VEC(ast_flow) flow;
 	ast_name hook_word;  /* `needs` */
 	ast_names hook_needs;
-	ast_names issues;
+	VEC(ast_issue) issues;
 	int syntax_errors; /* flow checks are skipped for a half-parsed item */
 	dsl_loc loc;
 } ast_item;

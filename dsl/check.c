@@ -677,17 +677,36 @@ static void check_hook_needs(chk *k, const ast_item *ai, m_item *it)
 	}
 }
 
-/* issues land_cert: an approval puts these into the licence library. */
+/* issues land_cert for 5 years: an approval puts these into the licence
+ * library, valid for the period given (or until revoked). */
 static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 {
-	int32_t ids[64];
-	size_t n = 0;
-	for (size_t i = 0; i < ai->issues.n && n < 64; i++) {
-		int m = chk_resolve(k, &k->mats, ai->issues.v[i], "material", "E103");
+	m_issue *out = arena_alloc(k->ma, (ai->issues.n + 1) * sizeof *out);
+	for (size_t i = 0; i < ai->issues.n; i++) {
+		const ast_issue *is = &ai->issues.v[i];
+		int m = chk_resolve(k, &k->mats, is->name, "material", "E103");
+		m_issue x = {m, {-1, UNIT_YEAR}};
+		if (is->word.s && strcmp(is->word.s, "for") != 0)
+			diag_at(k->c, is->word.loc, "E115",
+				arena_printf(k->ma, "write: issues %s for 5 years", is->name.s),
+				"expected 'for' and how long the licence is valid, not '%s'",
+				is->word.s);
+		else if (is->word.s) {
+			x.valid.n = duration(k, &is->valid, 0, &x.valid.unit);
+			if (x.valid.n >= 0 && (x.valid.unit == UNIT_WORKDAY || x.valid.unit == UNIT_HOUR)) {
+				diag_at(k->c, is->valid.unit.loc, "E114", "give it in days, months or years",
+					"a licence is valid for calendar days, months or years");
+				x.valid.n = -1;
+			}
+		}
+		for (size_t j = 0; j < i && m >= 0; j++)
+			if (out[j].material == m)
+				diag_at(k->c, is->name.loc, "E113", "keep one",
+					"'%s' is issued twice", is->name.s);
 		if (m >= 0)
-			ids[n++] = m;
+			out[it->n_issued++] = x;
 	}
-	it->issues = chk_ints(k, ids, n);
+	it->issued = out;
 }
 
 /* A computed field is filled in by the item's derive hook. */
@@ -1041,11 +1060,45 @@ static void check_providers(chk *k)
 			else if (dsl_hash_file(k->c, ap->loc.file, ap->path, &real) != 1)
 				diag_at(k->c, ap->loc, "E020", "the path is relative to this rule file",
 					"cannot read the provider module \"%s\"", ap->path);
-			else
+			else {
 				p->path = mstr(k, real);
+				p->file = mstr(k, ap->path);
+			}
 		} else {
 			p->label = mstr(k, ap->path);
 		}
+	}
+}
+
+/* A Lua provider module is run once, like a hook file: a Lua error (E024)
+ * or a missing fetch (E204) shows now, not at the first application. */
+static void probe_providers(chk *k)
+{
+	const ast_unit *u = &k->c->unit;
+	for (uint32_t i = 0; i < k->m->n_providers; i++) {
+		const m_provider *p = &k->m->providers[i];
+		const dsl_file *h = NULL;
+		for (size_t j = 0; p->path && j < k->c->hooks.n; j++)
+			if (!strcmp(k->c->hooks.v[j].real, p->path))
+				h = &k->c->hooks.v[j];
+		if (!h)
+			continue;
+		static const char *const names[] = {"fetch"};
+		uint8_t defined[1];
+		char error[768];
+		int rc = hook_probe(k->m, -1, h->text, h->len, p->file, names, 1, defined, error,
+				    sizeof error);
+		char *nl = strchr(error, '\n');
+		if (nl)
+			*nl = 0;
+		if (rc < 0)
+			diag_at(k->c, u->providers.v[i].loc, "E024",
+				"fix the Lua file; the message gives its line",
+				"the provider module has an error: %s", error);
+		else if (rc == 0 && !defined[0])
+			diag_at(k->c, u->providers.v[i].loc, "E204",
+				"define it: function fetch(request) ... end",
+				"provider module \"%s\" does not define fetch", p->file);
 	}
 }
 
@@ -1197,6 +1250,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	check_limits(&k);
 	check_providers(&k);
 	check_calendars(&k);
+	probe_providers(&k);
 	check_departments(&k);
 	check_materials(&k);
 	check_forms(&k);

@@ -51,8 +51,8 @@ static const kw keywords[] = {
 	{"hook_limits", KW_HOOK_LIMITS},
 	{"in", KW_IN},
 	{"in_person", KW_IN_PERSON},
-	{"item", KW_ITEM},
 	{"issues", KW_ISSUES},
+	{"item", KW_ITEM},
 	{"items", KW_ITEMS},
 	{"legal_limit", KW_LEGAL_LIMIT},
 	{"level", KW_LEVEL},
@@ -129,6 +129,20 @@ static int lookup(const kw *table, size_t count, const char *s, size_t n)
 			lo = mid + 1;
 	}
 	return 0;
+}
+
+static int sorted(const kw *table, size_t count)
+{
+	for (size_t i = 1; i < count; i++)
+		if (strcmp(table[i - 1].s, table[i].s) >= 0)
+			return 0;
+	return 1;
+}
+
+int dsl_keywords_sorted(void)
+{
+	return sorted(keywords, OT_COUNTOF(keywords)) &&
+	       sorted(scenario_keywords, OT_COUNTOF(scenario_keywords));
 }
 
 int dsl_keyword(const char *s, size_t n)

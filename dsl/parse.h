@@ -51,6 +51,8 @@ typedef struct dsl_pctx {
 int dsl_yylex(DSL_YYSTYPE *lval, DSL_YYLTYPE *lloc, dsl_pctx *P);
 /* The keyword token for s[0..n), or 0. */
 int dsl_keyword(const char *s, size_t n);
+/* 1 when the keyword tables are in order (lookup is a binary search). */
+int dsl_keywords_sorted(void);
 /* Index of keyword token `tok` into its spelling, or NULL. */
 const char *dsl_keyword_text(int tok);
 

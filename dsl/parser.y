@@ -325,6 +325,17 @@ source: KW_APPLICANT { if (ONCE(P->mat, 2, "source", @$)) P->mat->source = mknam
       | name name { if (ONCE(P->mat, 2, "source", @$)) { P->mat->source = $1; P->mat->source_dept = $2; } }
       ;
 
+/* issues land_cert, business_licence for 5 years */
+issue_list: issue | issue_list ',' issue ;
+issue: name {
+	ast_issue is = {$1, {NULL, @1}, {0, {NULL, @1}, @1, 0}};
+	if (P->item) VEC_PUSH(A, P->item->issues, is);
+}
+     | name name duration {
+	ast_issue is = {$1, $2, $3};
+	if (P->item) VEC_PUSH(A, P->item->issues, is);
+};
+
 /* ---- forms ---- */
 
 form: form_head '{' form_stmts '}' { P->form = NULL; } ;
@@ -421,7 +432,7 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 		P->item->hook_needs = $4;
 	}
 }
-	 | KW_ISSUES names { if (P->item) for (size_t i = 0; i < $2.n; i++) VEC_PUSH(A, P->item->issues, $2.v[i]); }
+	 | KW_ISSUES issue_list
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
 	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts close
 	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts close

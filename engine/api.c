@@ -236,7 +236,7 @@ static json_t *array_or_empty(json_t *j)
 
 /* ---- material library ---- */
 
-static ot_time time_plus(ot_time t, m_dur d, int zone)
+ot_time time_plus(ot_time t, m_dur d, int zone)
 {
 	if (d.unit == UNIT_DAY || d.unit == UNIT_WORKDAY)
 		return t + (ot_time)d.n * 86400;
@@ -387,7 +387,8 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	assessment a;
 	/* a hook that fails here is reported in the answer (hook_error, and a
 	 * neutral line in the notice): the portal keeps working */
-	s = assess(v, &app, have, store_library_find, e, e->zone, &a, err);
+	material_sources src = engine_sources(e);
+	s = assess(v, &app, have, &src, e->zone, &a, err);
 	json_decref(mats);
 	free(have);
 	if (s == OT_OK) {
@@ -446,7 +447,8 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	application app = {item, kind, str(applicant, "id"), str(applicant, "name"), form, mats,
 			   q->now, "new", NULL, 0};
 	json_t *trace = trace_hooks(v, item);
-	s = assess(v, &app, have, store_library_find, e, e->zone, &a, err);
+	material_sources src = engine_sources(e);
+	s = assess(v, &app, have, &src, e->zone, &a, err);
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message); /* nothing is stored */
 	if (s == OT_OK)
@@ -688,7 +690,8 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 			   str(c->applicant, "name"), form, mats, q->now,
 			   case_status_names[c->status], current, ncurrent};
 	json_t *trace = trace_hooks(c->v, c->item);
-	s = assess(c->v, &app, have, store_library_find, e, e->zone, &a, err);
+	material_sources src = engine_sources(e);
+	s = assess(c->v, &app, have, &src, e->zone, &a, err);
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
 	json_t *ev = NULL;
@@ -845,6 +848,9 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_incref(trace);
 		attach_trace(ev, trace);
 		s = record_with_notes(e, c, ev, &hk, step, action, resp, err);
+		/* an approval issues the item's licences, in the same transaction */
+		if (s == OT_OK && c->status == CS_APPROVED)
+			s = licences_issue(e, c, q->now, err);
 	}
 	json_decref(trace);
 	json_decref(ev);
@@ -927,6 +933,22 @@ static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	*resp = case_json(c, e->zone);
 	json_object_set_new(*resp, "history", store_events(e, c->id));
 	case_free(c);
+	return OT_OK;
+}
+
+/* ---- the licence library ---- */
+
+static ot_status do_licences_import(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	return licences_import(e, json_object_get(q->j, "licences"), resp, err);
+}
+
+static ot_status do_licences(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	const char *holder = str(q->j, "holder");
+	if (!holder)
+		return err_set(err, OT_EINVAL, "licences needs \"holder\": an ID number or credit code");
+	*resp = json_pack("{s:s, s:o}", "holder", holder, "licences", store_licences_of(e, holder));
 	return OT_OK;
 }
 
@@ -1018,6 +1040,8 @@ static const op_entry ops[] = {
 	{"show", do_show, 0, 0},
 	{"list", do_list, 0, 0},
 	{"overdue", do_overdue, 0, 1},
+	{"licences_import", do_licences_import, 1, 0},
+	{"licences", do_licences, 0, 0},
 };
 
 ot_status ot_call(ot_engine *e, const char *op, const char *request,

@@ -277,13 +277,15 @@ typedef struct req_result {
 	int status;
 	int cond_held; /* -1 unconditional */
 	char from_case[32];
+	char ref[64];  /* shared: the licence (or record) number */
+	char why[256]; /* shared but not obtained: why, for the notice */
 } req_result;
 
 /* One requirement: whether it applies, and how it is met. */
 static ot_status assess_req(const version *v, const m_req *q, const ev_value *values,
-			    const eval_env *env, const char *applicant_id,
-			    const uint8_t *provided, uint8_t *have, library_fn lib,
-			    void *lib_ud, ot_time now, req_result *res, ot_error *err)
+			    const eval_env *env, const application *app,
+			    const uint8_t *provided, uint8_t *have, const material_sources *src,
+			    req_result *res, ot_error *provider, ot_error *err)
 {
 	const ot_rules *r = v->rules;
 	const m_material *m = &r->materials[q->material];
@@ -305,14 +307,20 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 		}
 	}
 	const char *from;
-	if (m->source == SRC_SHARED) {
+	ot_error pe;
+	int got = m->source != SRC_SHARED ? 0 : !src || !src->shared ? 1
+		: src->shared(src->ud, v, app, q->material, res->ref, res->why, &pe);
+	if (got < 0 && provider->status == OT_OK)
+		*provider = pe;
+	if (got > 0) {
 		have[q->material] = HAVE_SHARED;
 		res->status = ST_SHARED;
 	} else if (provided[q->material]) {
+		/* what a provider could not give, the applicant hands in */
 		have[q->material] = HAVE_PROVIDED;
 		res->status = ST_PROVIDED;
-	} else if (m->reusable.n >= 0 && applicant_id && lib &&
-		   (from = lib(lib_ud, applicant_id, m->name, now))) {
+	} else if (m->reusable.n >= 0 && app->applicant_id && src && src->library &&
+		   (from = src->library(src->ud, app->applicant_id, m->name, app->now))) {
 		have[q->material] = HAVE_REUSED;
 		res->status = ST_REUSED;
 		snprintf(res->from_case, sizeof res->from_case, "%s", from);
@@ -381,6 +389,14 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 		buf_puts(b, ",\"source\":");
 		jstr(b, m->source_name);
 	}
+	if (res->status == ST_SHARED && res->ref[0]) {
+		buf_puts(b, ",\"number\":");
+		jstr(b, res->ref);
+	}
+	if (res->why[0]) {
+		buf_puts(b, ",\"not_shared\":");
+		jstr(b, res->why);
+	}
 	if (res->status == ST_REUSED) {
 		buf_puts(b, ",\"from_case\":");
 		jstr(b, res->from_case);
@@ -407,6 +423,12 @@ static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_
 		buf_puts(b, res[i].status == ST_MISSING ? "缺少材料 missing: "
 							: "容缺后补 to be supplied before the decision: ");
 		buf_json_str(b, m->label ? m->label : m->name);
+		if (res[i].why[0]) {
+			/* shared data that could not be had: say so, not just "missing" */
+			buf_puts(b, " (");
+			buf_json_str(b, res[i].why);
+			buf_putc(b, ')');
+		}
 		buf_putc(b, '"');
 		first = 0;
 	}
@@ -482,6 +504,10 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		buf_puts(b, ",\"hook_error\":");
 		jstr(b, a->hook.message);
 	}
+	if (a->provider.status != OT_OK) {
+		buf_puts(b, ",\"provider_error\":");
+		jstr(b, a->provider.message);
+	}
 	buf_printf(b, ",\"max_trips\":%d", item_max_trips(r, item));
 	write_notice(b, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
 	int32_t limit = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
@@ -554,7 +580,7 @@ static void run_hooks(const version *v, const application *app, const uint8_t *h
 }
 
 ot_status assess(const version *v, const application *app, uint8_t *have,
-		 library_fn lib, void *lib_ud, int zone, assessment *out, ot_error *err)
+		 const material_sources *src, int zone, assessment *out, ot_error *err)
 {
 	const ot_rules *r = v->rules;
 	int item = app->item;
@@ -604,7 +630,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		if (call)
 			call->used = 0;
 		st = assess_req(v, &r->reqs[it->reqs.first + i], it->form >= 0 ? values : NULL,
-				&env, app->applicant_id, flags, have, lib, lib_ud, app->now, &res[i], &e);
+				&env, app, flags, have, src, &res[i], &out->provider, &e);
 		if (st == OT_EHOOK) {
 			/* a hook function in a condition failed: the material counts
 			 * as missing, and the failure is reported */

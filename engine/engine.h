@@ -55,7 +55,7 @@ struct ot_engine {
 	version versions[MAX_VERSIONS]; /* [0] is current; others loaded on demand */
 	int nversions, recycle;
 	sqlite3 *db;
-	sqlite3_stmt *stmt[16];
+	sqlite3_stmt *stmt[24];
 	int zone;                  /* minutes east of UTC */
 	char lib_found[32];        /* store_library_find's answer */
 };
@@ -168,6 +168,8 @@ typedef struct assessment {
 	int deferred;      /* deferrable materials still missing */
 	int form_errors;
 	ot_error hook;     /* status OT_EHOOK: a hook failed (for the operator) */
+	ot_error provider; /* status OT_EHOOK: a provider failed (the material
+			      was asked of the applicant instead) */
 } assessment;
 
 /* What is assessed: an application, new or part of a case. */
@@ -190,13 +192,30 @@ void assessment_free(assessment *a);
 typedef const char *(*library_fn)(void *ud, const char *applicant,
 				  const char *material, ot_time now);
 
+/* Obtains shared material `material` for the application from its
+ * provider: 1 obtained (ref: its number, may be empty), 0 not (why: in the
+ * applicant's words), -1 the provider failed (why: a neutral line; err:
+ * what the operator needs). */
+typedef int (*shared_fn)(void *ud, const version *v, const application *app, int material,
+			 char ref[64], char why[256], ot_error *err);
+
+/* Where the materials the applicant does not hand in come from. */
+typedef struct material_sources {
+	library_fn library; /* NULL: nothing is reused */
+	shared_fn shared;   /* NULL: shared materials count as obtained */
+	void *ud;
+} material_sources;
+
+/* The engine's sources: the material library and the providers. */
+material_sources engine_sources(ot_engine *e);
+
 /* Assesses an application: form checks, which materials are required and
  * why, which are provided, shared, reused or missing.  `have` (per
  * material of the rule base) is filled in.  Returns OT_EINVAL with err set
  * when the request itself is malformed (unknown material, ...).  The
  * caller frees out->text. */
 ot_status assess(const version *v, const application *app, uint8_t *have,
-		 library_fn lib, void *lib_ud, int zone, assessment *out, ot_error *err);
+		 const material_sources *src, int zone, assessment *out, ot_error *err);
 
 /* The answer parsed (a new reference), for events. */
 json_t *assessment_json(const assessment *a);
@@ -235,6 +254,35 @@ ot_status store_library_add(ot_engine *e, const char *applicant,
 			    ot_time from, ot_time until, ot_error *err);
 const char *store_library_find(void *e, const char *applicant,
 			       const char *material, ot_time now);
+/* A licence of the electronic licence library (电子证照库). */
+typedef struct licence {
+	const char *holder;   /* ID number or unified social credit code */
+	const char *material; /* the rule base's material name */
+	const char *number;   /* the licence number */
+	const char *issuer;
+	const char *case_id;  /* the case that issued it; NULL: imported */
+	ot_time from, until;  /* until < 0: valid until revoked */
+} licence;
+
+ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
+/* The holder's licence for material at `now`: 1 valid, 2 only an expired
+ * one (until says when it expired), 0 none, -1 the store failed. */
+int store_licence_find(ot_engine *e, const char *holder, const char *material,
+		       ot_time now, char number[64], ot_time *until);
+/* All licences of a holder, oldest first (a new reference). */
+json_t *store_licences_of(ot_engine *e, const char *holder);
+json_t *licence_json(const licence *l, int zone);
+
+/* t plus a duration: days and hours exactly, months and years on the
+ * calendar (the 31st becomes the month's last day). */
+ot_time time_plus(ot_time t, m_dur d, int zone);
+
+/* An approved case's `issues`: its licences go into the library. */
+ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
+/* Licences issued elsewhere, as a JSON array (see docs/engine.md);
+ * *resp: {"imported": N}.  All or nothing. */
+ot_status licences_import(ot_engine *e, json_t *list, json_t **resp, ot_error *err);
+
 /* Case ids matching the filter (a new reference: array of strings). */
 json_t *store_list(ot_engine *e, const char *status, const char *item,
 		   const char *department, const char *applicant);

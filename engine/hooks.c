@@ -58,6 +58,7 @@ struct hook_host {
 	hook_state *states;   /* one per distinct hook file */
 	int nstates;
 	int *of_item;         /* item -> state index, -1 none */
+	int *of_provider;     /* Lua provider -> state index, -1 none */
 	int zone;
 };
 
@@ -520,6 +521,21 @@ static int load_state(hook_state *s, const ot_rules *r)
 
 /* ---- the host ---- */
 
+/* The state of a hook file: the one already made for the same file, or a
+ * new one (loaded on first use). */
+static int state_index(hook_host *h, const char *path, const char *chunk)
+{
+	for (int k = 0; k < h->nstates; k++)
+		if (strcmp(h->states[k].path, path) == 0)
+			return k;
+	hook_state *s = &h->states[h->nstates];
+	s->path = path;
+	s->chunk = chunk;
+	s->sources = h->sources;
+	s->zone = h->zone;
+	return h->nstates++;
+}
+
 hook_host *hook_host_new(const ot_rules *r, int zone)
 {
 	hook_host *h = calloc(1, sizeof *h);
@@ -529,28 +545,18 @@ hook_host *hook_host_new(const ot_rules *r, int zone)
 	h->zone = zone;
 	h->sources = json_loads(ot_rules_sources(r), 0, NULL);
 	h->of_item = malloc((r->n_items + 1) * sizeof *h->of_item);
-	h->states = calloc(r->n_items + 1, sizeof *h->states);
-	if (!h->sources || !h->of_item || !h->states) {
+	h->of_provider = malloc((r->n_providers + 1) * sizeof *h->of_provider);
+	h->states = calloc(r->n_items + r->n_providers + 1, sizeof *h->states);
+	if (!h->sources || !h->of_item || !h->of_provider || !h->states) {
 		hook_host_free(h);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < r->n_items; i++) {
-		const m_item *it = &r->items[i];
-		h->of_item[i] = -1;
-		if (!it->hook_path)
-			continue;
-		for (int k = 0; k < h->nstates && h->of_item[i] < 0; k++)
-			if (strcmp(h->states[k].path, it->hook_path) == 0)
-				h->of_item[i] = k;
-		if (h->of_item[i] < 0) {
-			hook_state *s = &h->states[h->nstates];
-			s->path = it->hook_path;
-			s->chunk = it->hook;
-			s->sources = h->sources;
-			s->zone = zone;
-			h->of_item[i] = h->nstates++;
-		}
-	}
+	for (uint32_t i = 0; i < r->n_items; i++)
+		h->of_item[i] = r->items[i].hook_path ? state_index(h, r->items[i].hook_path,
+								   r->items[i].hook) : -1;
+	for (uint32_t i = 0; i < r->n_providers; i++)
+		h->of_provider[i] = r->providers[i].kind == PROVIDER_LUA && r->providers[i].path
+			? state_index(h, r->providers[i].path, r->providers[i].file) : -1;
 	return h;
 }
 
@@ -563,6 +569,7 @@ void hook_host_free(hook_host *h)
 			lua_close(h->states[i].L);
 	free(h->states);
 	free(h->of_item);
+	free(h->of_provider);
 	json_decref(h->sources);
 	free(h);
 }
@@ -1016,6 +1023,113 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 	}
 	lua_pop(L, 1);
 	return 1;
+}
+
+/* ---- shared data through a Lua provider ---- */
+
+static void push_request(lua_State *L, const ot_rules *r, const hook_request *q, int zone)
+{
+	const m_material *m = &r->materials[q->material];
+	char t[32];
+	lua_createtable(L, 0, 6);
+	lua_pushstring(L, r->items[q->item].name);
+	lua_setfield(L, -2, "item");
+	lua_pushstring(L, m->name);
+	lua_setfield(L, -2, "material");
+	lua_pushstring(L, m->label ? m->label : m->name);
+	lua_setfield(L, -2, "label");
+	lua_pushstring(L, m->source_name);
+	lua_setfield(L, -2, "source");
+	time_format(q->now, zone, t);
+	lua_pushstring(L, t);
+	lua_setfield(L, -2, "now");
+	lua_createtable(L, 0, 3);
+	if (q->applicant >= 0) {
+		lua_pushstring(L, q->applicant == EV_COMPANY ? "company" : "person");
+		lua_setfield(L, -2, "kind");
+	}
+	lua_pushstring(L, q->applicant_id);
+	lua_setfield(L, -2, "id");
+	lua_pushstring(L, q->applicant_name);
+	lua_setfield(L, -2, "name");
+	make_readonly(L);
+	lua_setfield(L, -2, "applicant");
+	make_readonly(L);
+}
+
+/* fetch's answer: a table (or true) when obtained; nil/false and a reason
+ * when not; a `valid_until` before today counts as not obtained. */
+static int provide_answer(lua_State *L, const hook_request *q, int zone, const char *label,
+			  char ref[64], char why[256])
+{
+	int t = lua_type(L, -2);
+	if (t == LUA_TBOOLEAN && lua_toboolean(L, -2))
+		return 1;
+	if (t == LUA_TNIL || t == LUA_TBOOLEAN) {
+		if (lua_type(L, -1) == LUA_TSTRING)
+			snprintf(why, 256, "%s", lua_tostring(L, -1));
+		return 0;
+	}
+	if (t != LUA_TTABLE)
+		return -1;
+	lua_getfield(L, -2, "number");
+	if (lua_type(L, -1) == LUA_TSTRING || lua_type(L, -1) == LUA_TNUMBER)
+		snprintf(ref, 64, "%s", lua_tostring(L, -1));
+	lua_getfield(L, -3, "valid_until");
+	const char *until = lua_tostring(L, -1);
+	int32_t day;
+	int ok = 1;
+	if (until && day_parse(until, &day) && day < time_day(q->now, zone)) {
+		snprintf(why, 256, "%s已于%s过期 it expired on %s", label, until, until);
+		ok = 0;
+	}
+	lua_pop(L, 2);
+	return ok;
+}
+
+int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64],
+		 char why[256], ot_error *err)
+{
+	const m_provider *p = &h->r->providers[provider];
+	ref[0] = why[0] = 0;
+	snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
+	int k = h->of_provider[provider];
+	if (k < 0) {
+		err_set(err, OT_EHOOK, "provider \"%s\" has no Lua module", p->name);
+		return -1;
+	}
+	hook_state *s = &h->states[k];
+	if (!s->loaded)
+		load_state(s, h->r);
+	if (s->broken) {
+		err_set(err, OT_EHOOK, "provider module %s cannot be loaded: %s", s->chunk, s->error);
+		return -1;
+	}
+	if (!lua_checkstack(s->L, 8) || !push_fn(s, "fetch")) {
+		err_set(err, OT_EHOOK, "provider module %s has no function fetch", s->chunk);
+		return -1;
+	}
+	s->now = q->now;
+	s->item = q->item;
+	push_request(s->L, h->r, q, h->zone);
+	char msg[768];
+	if (guarded_call(s, 1, 2, msg, sizeof msg) != 0) {
+		err_set(err, OT_EHOOK, "%s: fetch: %s", s->chunk, msg);
+		return -1;
+	}
+	const char *label = h->r->materials[q->material].label;
+	if (!label)
+		label = h->r->materials[q->material].name;
+	snprintf(why, 256, "%s未能提供%s %s has no record of it", p->name, label, p->name);
+	int got = provide_answer(s->L, q, h->zone, label, ref, why);
+	lua_settop(s->L, 0);
+	if (got > 0)
+		why[0] = 0;
+	if (got < 0) {
+		snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
+		err_set(err, OT_EHOOK, "%s: fetch returned neither a table nor nil", s->chunk);
+	}
+	return got;
 }
 
 /* ---- for the checker ---- */

@@ -74,6 +74,21 @@ typedef struct hook_call_ctx {
 int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 		ev_value *out, const char **why);
 
+/* A request to a Lua provider (`provider "NAME" lua "FILE"`): its
+ * fetch(request) is asked for a shared material. */
+typedef struct hook_request {
+	int item, material;
+	int applicant;               /* EV_PERSON, EV_COMPANY or -1 */
+	const char *applicant_id, *applicant_name; /* unmasked: the key to look up */
+	ot_time now;
+} hook_request;
+
+/* 1: obtained, `ref` holds its number (may be empty); 0: not obtained,
+ * `why` says so in the applicant's words; -1: the module failed (err has
+ * file:line for the operator, `why` a neutral line). */
+int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64],
+		 char why[256], ot_error *err);
+
 /* For the checker: runs `text` in a sandbox and sets defined[i] for each of
  * `names` it defines as a function.  Returns 0, 1 when the file needs a
  * module beside it (then nothing is known), or -1 with the Lua error

@@ -274,6 +274,9 @@ static json_t *describe_materials(const ot_rules *r)
 		if (m->reusable.n >= 0)
 			json_object_set_new(o, "reusable", json_pack("{s:i, s:s}", "n",
 				m->reusable.n, "unit", units[m->reusable.unit]));
+		if (m->provider >= 0)
+			json_object_set_new(o, "provider", json_string(
+				r->providers[m->provider].kind == PROVIDER_LUA ? "lua" : "licences"));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -444,6 +447,15 @@ char *ot_rules_describe(const ot_rules *r)
 		for (uint32_t k = 0; k < r->items[i].hook_fns.count; k++)
 			json_array_append_new(fns, json_string(r->strs[r->items[i].hook_fns.first + k]));
 		json_object_set_new(it, "hook_functions", fns);
+		json_t *issues = json_array();
+		for (uint32_t k = 0; k < r->items[i].n_issued; k++) {
+			const m_issue *is = &r->items[i].issued[k];
+			json_t *valid = is->valid.n < 0 ? json_null() : json_pack("{s:i, s:s}",
+				"n", is->valid.n, "unit", units[is->valid.unit]);
+			json_array_append_new(issues, json_pack("{s:s, s:o}", "material",
+				r->materials[is->material].name, "valid", valid));
+		}
+		json_object_set_new(it, "issues", issues);
 		json_array_append_new(items, it);
 	}
 	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "hash", r->hash,

@@ -204,7 +204,8 @@ typedef struct m_item {
 	const char *hook;     /* path relative to the rule file; NULL: none */
 	const char *hook_path; /* canonical: the key of its text in `sources` */
 	uint8_t hook_sees;    /* HOOK_SEES_*: personal data hooks may read */
-	m_span issues;        /* ints[]: materials an approval issues (licences) */
+	const struct m_issue *issued; /* licences an approval issues (arena) */
+	uint32_t n_issued;
 	m_span hook_fns;      /* strs[]: hook functions the item can call, for
 				 coverage: validate, derive, route, on_enter,
 				 on_exit (those defined) and lua.NAME used */
@@ -227,7 +228,15 @@ typedef struct m_provider {
 	const char *label;
 	m_provider_kind kind;
 	const char *path;     /* PROVIDER_LUA: canonical path of the module */
+	const char *file;     /* PROVIDER_LUA: the path as the rule file wrote it */
 } m_provider;
+
+/* `issues land_cert for 5 years`: the approval puts a licence for the
+ * applicant into the licence library. */
+typedef struct m_issue {
+	int material;
+	m_dur valid; /* n == -1: valid until revoked (长期有效) */
+} m_issue;
 
 typedef struct m_chain {
 	const char *name, *label;

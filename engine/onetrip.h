@@ -170,7 +170,10 @@ ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *
 ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
 ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
 
-/* The same, by name ("assess", "submit", ...): for the CLI and bindings. */
+/* The same, by name ("assess", "submit", ...): for the CLI and bindings.
+ * Two operations exist only by name: "licences_import" (licences issued
+ * elsewhere into the electronic licence library) and "licences" (a
+ * holder's licences); see docs/engine.md. */
 ot_status ot_call(ot_engine *e, const char *op, const char *request,
 		  char **response, ot_error *err);
 

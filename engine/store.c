@@ -20,7 +20,7 @@
 
 #include "engine.h"
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 2
 
 static const char *const schema[] = {
 	"CREATE TABLE rule_versions("
@@ -60,10 +60,25 @@ static const char *const schema[] = {
 	"CREATE TABLE counters(day TEXT PRIMARY KEY, n INTEGER NOT NULL)",
 };
 
+/* version 2: the electronic licence library (电子证照库): licences issued
+ * by approvals here (case_id set) or imported from elsewhere. */
+static const char *const schema_v2[] = {
+	"CREATE TABLE licences("
+	" holder TEXT NOT NULL,"
+	" material TEXT NOT NULL,"
+	" number TEXT NOT NULL,"
+	" issuer TEXT NOT NULL,"
+	" valid_from INTEGER NOT NULL,"
+	" valid_until INTEGER,"
+	" case_id TEXT,"
+	" PRIMARY KEY(material, number))",
+	"CREATE INDEX licences_holder ON licences(holder, material)",
+};
+
 enum {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_EVENT_INSERT, S_EVENTS,
-	S_LIB_ADD, S_LIB_FIND, S__COUNT
+	S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S__COUNT
 };
 
 static const char *const sql[S__COUNT] = {
@@ -91,6 +106,12 @@ static const char *const sql[S__COUNT] = {
 		      " valid_until) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_LIB_FIND] = "SELECT case_id FROM library WHERE applicant = ?1 AND material = ?2"
 		       " AND valid_from <= ?3 AND valid_until > ?3 ORDER BY valid_until DESC LIMIT 1",
+	[S_LIC_PUT] = "INSERT OR REPLACE INTO licences(holder, material, number, issuer,"
+		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	/* the valid licence first, else the one that expired last */
+	[S_LIC_FIND] = "SELECT number, valid_until, valid_until IS NULL OR valid_until > ?3 AS ok"
+		       " FROM licences WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3"
+		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
 };
 
 static ot_status db_fail(ot_engine *e, ot_error *err, const char *what)
@@ -122,10 +143,16 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		return OT_OK;
 	if (!exec(e, "BEGIN IMMEDIATE"))
 		return db_fail(e, err, "migrating the schema");
-	/* version 0 -> 1: everything; later versions add steps here */
+	/* each version adds its step; an old store is brought forward */
 	for (size_t i = 0; have < 1 && i < OT_COUNTOF(schema); i++)
 		if (!exec(e, schema[i])) {
 			ot_status s = db_fail(e, err, "creating the schema");
+			exec(e, "ROLLBACK");
+			return s;
+		}
+	for (size_t i = 0; have < 2 && i < OT_COUNTOF(schema_v2); i++)
+		if (!exec(e, schema_v2[i])) {
+			ot_status s = db_fail(e, err, "adding the licence library");
 			exec(e, "ROLLBACK");
 			return s;
 		}
@@ -401,6 +428,60 @@ const char *store_library_find(void *ud, const char *applicant,
 	}
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
+	return out;
+}
+
+ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
+{
+	sqlite3_stmt *st = e->stmt[S_LIC_PUT];
+	sqlite3_bind_text(st, 1, l->holder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, l->material, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, l->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, l->from);
+	if (l->until >= 0)
+		sqlite3_bind_int64(st, 6, l->until);
+	sqlite3_bind_text(st, 7, l->case_id, -1, SQLITE_STATIC);
+	return run(st) ? OT_OK : db_fail(e, err, "adding to the licence library");
+}
+
+int store_licence_find(ot_engine *e, const char *holder, const char *material,
+		       ot_time now, char number[64], ot_time *until)
+{
+	sqlite3_stmt *st = e->stmt[S_LIC_FIND];
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	int rc = sqlite3_step(st), found = -1;
+	if (rc == SQLITE_ROW) {
+		snprintf(number, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+		*until = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+		found = sqlite3_column_int(st, 2) ? 1 : 2;
+	} else if (rc == SQLITE_DONE)
+		found = 0;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return found;
+}
+
+json_t *store_licences_of(ot_engine *e, const char *holder)
+{
+	sqlite3_stmt *st;
+	json_t *out = json_array();
+	const char *q = "SELECT material, number, issuer, valid_from, valid_until, case_id"
+			" FROM licences WHERE holder = ?1 ORDER BY valid_from, material";
+	if (sqlite3_prepare_v2(e->db, q, -1, &st, NULL) != SQLITE_OK)
+		return out;
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		licence l = {holder, (const char *)sqlite3_column_text(st, 0),
+			     (const char *)sqlite3_column_text(st, 1),
+			     (const char *)sqlite3_column_text(st, 2),
+			     (const char *)sqlite3_column_text(st, 5), sqlite3_column_int64(st, 3),
+			     sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4)};
+		json_array_append_new(out, licence_json(&l, e->zone));
+	}
+	sqlite3_finalize(st);
 	return out;
 }
 

@@ -76,7 +76,7 @@ static void assessments(const char *rules, int n)
 		application app = {item, EV_COMPANY, "91350100M000100Y43", "x",
 				   json_object_get(j, "form"), json_object_get(j, "materials"),
 				   0, "new", NULL, 0};
-		if (!check(assess(v, &app, have, NULL, NULL, e->zone, &a, &err), &err))
+		if (!check(assess(v, &app, have, NULL, e->zone, &a, &err), &err))
 			exit(1);
 	}
 	t = now() - t0;

@@ -35,6 +35,8 @@ static const char usage_main[] =
 	"  deliver    hand over the result     withdraw    the applicant withdraws\n"
 	"  show CASE  a case with its history  list        cases by status, item, ...\n"
 	"  overdue    cases and steps past their due date\n"
+	"  licences import FILE.json   licences issued elsewhere, into the library\n"
+	"  licences list HOLDER        the licences of an ID number or credit code\n"
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
 	"  demo [ITEM]  walks a sample application through every step\n"
 	"\n"
@@ -430,10 +432,13 @@ static int cmd_case(const char *op, int argc, char **argv)
 	ot_error err = {OT_OK, ""};
 	char *response = NULL;
 	int rc = 0;
+	/* "licences import" is the operation licences_import */
+	const char *api = !strcmp(op, "licences import") ? "licences_import"
+			: !strcmp(op, "licences list") ? "licences" : op;
 	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
 		fprintf(stderr, "onetrip %s: %s\n", op, err.message);
 		rc = 2;
-	} else if (ot_call(e, op, request, &response, &err) != OT_OK) {
+	} else if (ot_call(e, api, request, &response, &err) != OT_OK) {
 		fprintf(stderr, "onetrip %s: %s\n", op, err.message);
 		rc = err.status == OT_ESTORE || err.status == OT_ENOMEM ? 3 : 1;
 	} else {
@@ -446,6 +451,69 @@ static int cmd_case(const char *op, int argc, char **argv)
 	free(response);
 	free(request);
 	ot_engine_close(e);
+	return rc;
+}
+
+static const char usage_licences[] =
+	"usage: onetrip licences import FILE.json [--db PATH] [--rules PATH]\n"
+	"       onetrip licences list HOLDER [--db PATH] [--rules PATH]\n"
+	"\n"
+	"The electronic licence library (电子证照库) in the store: `source shared`\n"
+	"materials whose data source has `provider \"NAME\" licences` are looked up\n"
+	"there.  FILE.json is a list of licences:\n"
+	"  [{\"holder\": \"91350100M000100Y43\", \"material\": \"business_licence\",\n"
+	"    \"number\": \"210300000012345\", \"issuer\": \"鞍山市市场监督管理局\",\n"
+	"    \"valid_from\": \"2020-03-01\", \"valid_until\": \"2040-02-29\"}]\n"
+	"valid_until may be left out (valid until revoked).  An import is all or\n"
+	"nothing: one bad licence and none is stored.\n";
+
+/* onetrip licences import|list: a request built from the arguments, then
+ * the same path as every case operation. */
+static int cmd_licences(int argc, char **argv)
+{
+	if (argc < 1 || is_help(argv[0])) {
+		fputs(usage_licences, argc < 1 ? stderr : stdout);
+		return argc < 1 ? 2 : 0;
+	}
+	int import = strcmp(argv[0], "import") == 0;
+	if (!import && strcmp(argv[0], "list") != 0) {
+		fprintf(stderr, "onetrip licences: unknown command '%s'\n\n%s", argv[0], usage_licences);
+		return 2;
+	}
+	char **rest = calloc((size_t)argc + 1, sizeof *rest);
+	const char *what = NULL;
+	int n = 0;
+	for (int i = 1; i < argc; i++) {
+		if ((!strcmp(argv[i], "--db") || !strcmp(argv[i], "--rules")) && i + 1 < argc) {
+			rest[n++] = argv[i];
+			rest[n++] = argv[++i];
+		} else if (argv[i][0] == '-' || what) {
+			rest[n++] = argv[i]; /* cmd_case explains */
+		} else
+			what = argv[i];
+	}
+	json_t *req = NULL;
+	if (!what)
+		fprintf(stderr, "onetrip licences %s: which %s?\n", argv[0], import ? "file" : "holder");
+	else if (!import)
+		req = json_pack("{s:s}", "holder", what);
+	else {
+		json_error_t je;
+		json_t *list = json_load_file(what, 0, &je);
+		if (!list)
+			fprintf(stderr, "%s:%d:%d: %s\n", what, je.line, je.column, je.text);
+		else
+			req = json_is_array(list) ? json_pack("{s:o}", "licences", list) : list;
+	}
+	char *text = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	json_decref(req);
+	int rc = 2;
+	if (text) {
+		rest[n++] = text;
+		rc = cmd_case(import ? "licences import" : "licences list", n, rest);
+	}
+	free(text);
+	free(rest);
 	return rc;
 }
 
@@ -474,6 +542,8 @@ int main(int argc, char **argv)
 		return cmd_demo(argc - 2, argv + 2);
 	if (strcmp(cmd, "test") == 0)
 		return cmd_test(argc - 2, argv + 2);
+	if (strcmp(cmd, "licences") == 0)
+		return cmd_licences(argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
 		if (strcmp(cmd, case_ops[i]) == 0)
 			return cmd_case(cmd, argc - 2, argv + 2);

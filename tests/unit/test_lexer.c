@@ -14,6 +14,20 @@ static void chinese_names_and_labels(void **state)
 	compiled_free(&c);
 }
 
+int dsl_keywords_sorted(void);
+
+/* a keyword out of order would silently read as a name */
+static void keywords_are_found(void **state)
+{
+	(void)state;
+	assert_true(dsl_keywords_sorted());
+	compiled c = compile_src("department d\nmaterial m\n"
+				 "item i { department d; issues m; steps { s by d } }\n");
+	assert_int_equal(c.st, OT_OK);
+	assert_int_equal(c.rules->items[0].n_issued, 1);
+	compiled_free(&c);
+}
+
 static void string_escapes(void **state)
 {
 	(void)state;
@@ -132,6 +146,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chinese_names_and_labels),
+		cmocka_unit_test(keywords_are_found),
 		cmocka_unit_test(string_escapes),
 		cmocka_unit_test(bad_escapes),
 		cmocka_unit_test(unterminated_string_keeps_going),

@@ -1,0 +1,165 @@
+/*
+ * licences.c -- shared data (共享获取): the providers behind `source shared`
+ * materials, and the electronic licence library (电子证照库) they draw on.
+ *
+ * A shared material whose data source has a provider is looked up for
+ * every assessment; one that cannot be obtained is asked of the applicant
+ * like any other material, and the notice says why.  A data source
+ * without a provider is one the engine does not reach (the national
+ * population database, say): the material counts as obtained, as the
+ * rules declare.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "engine.h"
+#include "hooks.h"
+
+json_t *licence_json(const licence *l, int zone)
+{
+	char from[11], until[11];
+	day_format(time_day(l->from, zone), from);
+	if (l->until >= 0)
+		day_format(time_day(l->until, zone), until);
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "holder", l->holder,
+			 "material", l->material, "number", l->number, "issuer", l->issuer,
+			 "valid_from", from, "valid_until", l->until >= 0 ? until : NULL,
+			 "case", l->case_id);
+}
+
+/* ---- providers ---- */
+
+static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
+			const application *app, char ref[64], char why[256], ot_error *err)
+{
+	const char *label = m->label ? m->label : m->name;
+	if (!app->applicant_id) {
+		snprintf(why, 256, "需要申请人证件号码才能从%s查询 the applicant's ID number is "
+			 "needed to look it up in %s", p->name, p->name);
+		return 0;
+	}
+	ot_time until = -1;
+	int found = store_licence_find(e, app->applicant_id, m->name, app->now, ref, &until);
+	if (found == 1)
+		return 1;
+	ref[0] = 0;
+	if (found == 2) {
+		char d[11];
+		day_format(time_day(until, e->zone), d);
+		snprintf(why, 256, "%s中的%s已于%s过期 the licence in %s expired on %s", p->name,
+			 label, d, p->name, d);
+		return 0;
+	}
+	if (found == 0) {
+		snprintf(why, 256, "%s中没有申请人的%s %s holds none for the applicant", p->name,
+			 label, p->name);
+		return 0;
+	}
+	snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
+	err_set(err, OT_EHOOK, "licence library: %s", sqlite3_errmsg(e->db));
+	return -1;
+}
+
+static int obtain(void *ud, const version *v, const application *app, int material,
+		  char ref[64], char why[256], ot_error *err)
+{
+	ot_engine *e = ud;
+	const ot_rules *r = v->rules;
+	const m_material *m = &r->materials[material];
+	ref[0] = why[0] = 0;
+	if (m->provider < 0)
+		return 1;
+	const m_provider *p = &r->providers[m->provider];
+	if (p->kind == PROVIDER_LICENCES)
+		return from_library(e, p, m, app, ref, why, err);
+	hook_host *h = version_hooks(v);
+	if (!h) {
+		snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
+		err_set(err, OT_ENOMEM, "out of memory starting the provider %s", p->name);
+		return -1;
+	}
+	hook_request q = {app->item, material, app->applicant_kind, app->applicant_id,
+			  app->applicant_name, app->now};
+	return hook_provide(h, m->provider, &q, ref, why, err);
+}
+
+material_sources engine_sources(ot_engine *e)
+{
+	material_sources s = {store_library_find, obtain, e};
+	return s;
+}
+
+/* ---- issuing ---- */
+
+ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const char *holder = json_string_value(json_object_get(c->applicant, "id"));
+	if (!holder || !it->n_issued)
+		return OT_OK;
+	const char *issuer = it->dept >= 0 ? r->departments[it->dept].label : NULL;
+	if (!issuer)
+		issuer = it->dept >= 0 ? r->departments[it->dept].name : "";
+	for (uint32_t i = 0; i < it->n_issued; i++) {
+		const m_issue *is = &it->issued[i];
+		char number[96];
+		snprintf(number, sizeof number, "%s-%s", c->id, r->materials[is->material].name);
+		licence l = {holder, r->materials[is->material].name, number, issuer, c->id, now,
+			     is->valid.n < 0 ? -1 : time_plus(now, is->valid, e->zone)};
+		ot_status s = store_licence_put(e, &l, err);
+		if (s != OT_OK)
+			return s;
+	}
+	return OT_OK;
+}
+
+/* ---- import ---- */
+
+static ot_status import_one(ot_engine *e, json_t *j, size_t i, ot_error *err)
+{
+	static const char *const keys[] = {"holder", "material", "number", "issuer"};
+	const char *v[4];
+	for (int k = 0; k < 4; k++) {
+		v[k] = json_string_value(json_object_get(j, keys[k]));
+		if (!v[k] || !*v[k])
+			return err_set(err, OT_EINVAL, "licence %zu: \"%s\" is missing (every licence "
+				       "has holder, material, number, issuer and valid_from)", i + 1,
+				       keys[k]);
+	}
+	const ot_rules *r = e->versions[0].rules;
+	if (strmap_get(&r->by_material, v[1], strlen(v[1])) < 0)
+		return err_set(err, OT_EINVAL, "licence %zu (%s): the rule base has no material "
+			       "'%.60s'", i + 1, v[2], v[1]);
+	const char *from = json_string_value(json_object_get(j, "valid_from"));
+	const char *until = json_string_value(json_object_get(j, "valid_until"));
+	ot_time t0, t1 = -1;
+	if (!from || !time_parse(from, e->zone, &t0))
+		return err_set(err, OT_EINVAL, "licence %zu (%s): \"valid_from\" must be a date "
+			       "YYYY-MM-DD", i + 1, v[2]);
+	if (until && !time_parse(until, e->zone, &t1))
+		return err_set(err, OT_EINVAL, "licence %zu (%s): \"valid_until\" must be a date "
+			       "YYYY-MM-DD (leave it out for a licence valid until revoked)", i + 1, v[2]);
+	if (until && t1 <= t0)
+		return err_set(err, OT_EINVAL, "licence %zu (%s): valid_until is not after valid_from",
+			       i + 1, v[2]);
+	licence l = {v[0], v[1], v[2], v[3], NULL, t0, t1};
+	return store_licence_put(e, &l, err);
+}
+
+ot_status licences_import(ot_engine *e, json_t *list, json_t **resp, ot_error *err)
+{
+	if (!json_is_array(list))
+		return err_set(err, OT_EINVAL, "\"licences\" must be a list of licences");
+	size_t i;
+	json_t *j;
+	json_array_foreach(list, i, j) {
+		if (!json_is_object(j))
+			return err_set(err, OT_EINVAL, "licence %zu is not an object", i + 1);
+		ot_status s = import_one(e, j, i, err);
+		if (s != OT_OK)
+			return s;
+	}
+	*resp = json_pack("{s:i}", "imported", (json_int_t)json_array_size(list));
+	return OT_OK;
+}
