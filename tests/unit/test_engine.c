@@ -4,7 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "helpers.h"
+#include "engine_helpers.h"
 #include "model.h"
 #include "engine.h"
 
@@ -16,55 +16,7 @@ static const char *CONTRACT = OT_SOURCE_DIR "/tests/contract/rules/contract.rule
 
 static ot_engine *open_engine(const char *rules)
 {
-	ot_engine *e = NULL;
-	ot_error err;
-	if (ot_engine_open(rules, ":memory:", &e, &err) != OT_OK) {
-		fprintf(stderr, "%s\n", err.message);
-		fail();
-	}
-	return e;
-}
-
-/* Runs op; returns the parsed response (NULL on failure, with *st set). */
-static json_t *call(ot_engine *e, const char *op, ot_status want, const char *fmt, ...)
-{
-	char req[8192];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req, sizeof req, fmt, ap);
-	va_end(ap);
-	char *resp = NULL;
-	ot_error err;
-	ot_status st = ot_call(e, op, req, &resp, &err);
-	if (st != want) {
-		fprintf(stderr, "%s: wanted %s, got %s: %s\nrequest: %s\n", op,
-			ot_status_name(want), ot_status_name(st), st ? err.message : resp, req);
-		fail();
-	}
-	json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
-	free(resp);
-	return j;
-}
-
-/* The error message of a refused op. */
-static void refused(ot_engine *e, const char *op, ot_status want, const char *needle,
-		    const char *req)
-{
-	char *resp = NULL;
-	ot_error err;
-	ot_status st = ot_call(e, op, req, &resp, &err);
-	if (st != want || !strstr(err.message, needle)) {
-		fprintf(stderr, "%s: wanted %s containing '%s', got %s: %s\n", op,
-			ot_status_name(want), needle, ot_status_name(st), err.message);
-		fail();
-	}
-	assert_null(resp);
-}
-
-static const char *s(json_t *o, const char *key)
-{
-	const char *v = json_string_value(json_object_get(o, key));
-	return v ? v : "(null)";
+	return open_at(rules, ":memory:");
 }
 
 static json_t *submit_school(ot_engine *e, const char *now, const char *materials)
@@ -85,7 +37,7 @@ static json_t *act(ot_engine *e, const char *id, const char *step, const char *a
 
 static const char *current(json_t *c)
 {
-	return s(json_array_get(json_object_get(c, "current"), 0), "step");
+	return S(json_array_get(json_object_get(c, "current"), 0), "step");
 }
 
 /* ---- the contract scenario ---- */
@@ -96,10 +48,10 @@ static void school_building_goes_through_the_site_visit(void **state)
 	ot_engine *e = open_engine(CONTRACT);
 	json_t *c = submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\"");
 	char id[32];
-	snprintf(id, sizeof id, "%s", s(c, "id"));
-	assert_string_equal(s(c, "status"), "in_progress");
-	assert_string_equal(s(c, "due"), "2019-10-12"); /* 7 workdays over National Day */
-	assert_string_equal(s(json_object_get(c, "materials"), "license"), "shared");
+	snprintf(id, sizeof id, "%s", S(c, "id"));
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(c, "due"), "2019-10-12"); /* 7 workdays over National Day */
+	assert_string_equal(S(json_object_get(c, "materials"), "license"), "shared");
 	assert_string_equal(current(c), "intake");
 	json_decref(c);
 	json_decref(act(e, id, "intake", "approval_bureau.investment", "2019-09-29T10:00"));
@@ -108,10 +60,10 @@ static void school_building_goes_through_the_site_visit(void **state)
 	json_decref(c);
 	json_decref(act(e, id, "site_visit", "housing", "2019-10-09T11:00"));
 	c = act(e, id, "decide", "approval_bureau", "2019-10-10T09:30");
-	assert_string_equal(s(c, "status"), "approved");
+	assert_string_equal(S(c, "status"), "approved");
 	json_decref(c);
 	c = call(e, "deliver", OT_OK, "{\"case\":\"%s\",\"method\":\"post\",\"now\":\"2019-10-10T15:00\"}", id);
-	assert_string_equal(s(c, "status"), "closed");
+	assert_string_equal(S(c, "status"), "closed");
 	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 0);
 	json_decref(c);
 	refused(e, "act", OT_ESTATE, "it is closed",
@@ -133,36 +85,36 @@ static void small_private_building_gets_one_complete_notice(void **state)
 			 "{\"item\":\"construction_permit\",\"channel\":\"hall\",\"now\":\"2019-09-27T09:00\","
 			 "\"applicant\":" COMPANY ",\"form\":{\"name\":\"仓库\",\"area\":120,\"kind\":\"industrial\","
 			 "\"contractor\":\"911100001000128355\"}}");
-	assert_string_equal(s(c, "status"), "needs_supplement");
+	assert_string_equal(S(c, "status"), "needs_supplement");
 	json_t *n = json_object_get(c, "notice");
 	json_t *missing = json_object_get(n, "missing");
 	assert_int_equal(json_array_size(missing), 1);
 	assert_string_equal(json_string_value(json_array_get(missing, 0)), "land_cert");
 	json_t *errors = json_object_get(n, "form_errors");
 	assert_int_equal(json_array_size(errors), 1);
-	assert_string_equal(s(json_array_get(errors, 0), "field"), "contractor");
+	assert_string_equal(S(json_array_get(errors, 0), "field"), "contractor");
 	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 1); /* came to the hall */
 	/* drawings are not needed for 120 m², and the notice says why */
 	size_t i;
 	json_t *m;
 	int seen = 0;
 	json_array_foreach(json_object_get(n, "materials"), i, m)
-		if (strcmp(s(m, "material"), "drawings") == 0) {
-			assert_string_equal(s(m, "status"), "not_required");
-			assert_string_equal(s(m, "reason"), "not required: form.area > 300 does not hold");
+		if (strcmp(S(m, "material"), "drawings") == 0) {
+			assert_string_equal(S(m, "status"), "not_required");
+			assert_string_equal(S(m, "reason"), "not required: form.area > 300 does not hold");
 			seen = 1;
 		}
 	assert_true(seen);
 	assert_true(json_is_null(json_object_get(c, "due")));
 	char id[32];
-	snprintf(id, sizeof id, "%s", s(c, "id"));
+	snprintf(id, sizeof id, "%s", S(c, "id"));
 	json_decref(c);
 	/* supplement online: fix the form, add the certificate -> accepted */
 	c = call(e, "supplement", OT_OK,
 		 "{\"case\":\"%s\",\"channel\":\"online\",\"now\":\"2019-09-30T10:00\","
 		 "\"form\":{\"contractor\":\"91350100M000100Y43\"},\"materials\":[\"land_cert\"]}", id);
-	assert_string_equal(s(c, "status"), "in_progress");
-	assert_string_equal(s(c, "due"), "2019-10-15"); /* 7 workdays from 09-30, 10-12 worked */
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(c, "due"), "2019-10-15"); /* 7 workdays from 09-30, 10-12 worked */
 	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 1);
 	json_decref(c);
 	ot_engine_close(e);
@@ -182,8 +134,8 @@ static void conditions_and_reasons(void **state)
 	json_t *missing = json_object_get(a, "missing");
 	assert_int_equal(json_array_size(missing), 3); /* land_cert, drawings, fire_review */
 	json_t *m = json_array_get(json_object_get(a, "materials"), 2);
-	assert_string_equal(s(m, "material"), "drawings");
-	assert_string_equal(s(m, "reason"), "required because form.area > 300");
+	assert_string_equal(S(m, "material"), "drawings");
+	assert_string_equal(S(m, "reason"), "required because form.area > 300");
 	assert_false(json_is_true(json_object_get(a, "complete")));
 	assert_int_equal(json_integer_value(json_object_get(a, "max_trips")), 0);
 	json_decref(a);
@@ -192,7 +144,7 @@ static void conditions_and_reasons(void **state)
 		 "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"materials\":[\"land_cert\"],"
 		 "\"form\":{\"name\":\"x\",\"area\":300,\"contractor\":\"91350100M000100Y43\",\"kind\":\"housing\"}}");
 	assert_true(json_is_true(json_object_get(a, "complete")));
-	assert_string_equal(s(a, "due"), "2019-10-12");
+	assert_string_equal(S(a, "due"), "2019-10-12");
 	json_decref(a);
 	refused(e, "assess", OT_EINVAL, "unknown material 'land'",
 		"{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"materials\":[\"land\"]}");
@@ -213,9 +165,9 @@ static void form_checks_all_at_once(void **state)
 	const char *want[] = {"name", "area", "height", "government_funded", "contractor", "kind", "colour"};
 	assert_int_equal(json_array_size(errors), OT_COUNTOF(want));
 	for (size_t i = 0; i < OT_COUNTOF(want); i++)
-		assert_string_equal(s(json_array_get(errors, i), "field"), want[i]);
-	assert_non_null(strstr(s(json_array_get(errors, 1), "message"), "at least 0"));
-	assert_non_null(strstr(s(json_array_get(errors, 4), "message"), "GB 32100"));
+		assert_string_equal(S(json_array_get(errors, i), "field"), want[i]);
+	assert_non_null(strstr(S(json_array_get(errors, 1), "message"), "at least 0"));
+	assert_non_null(strstr(S(json_array_get(errors, 4), "message"), "GB 32100"));
 	/* the same notice lists the missing materials */
 	assert_true(json_array_size(json_object_get(a, "missing")) >= 1);
 	json_decref(a);
@@ -232,9 +184,9 @@ static void reused_from_the_material_library(void **state)
 	json_t *c = call(e, "submit", OT_OK,
 			 "{\"item\":\"planning_permit\",\"now\":\"2020-03-02T09:00\",\"applicant\":" COMPANY ","
 			 "\"form\":" SCHOOL_FORM "}");
-	assert_string_equal(s(c, "status"), "in_progress");
-	assert_string_equal(s(json_object_get(c, "materials"), "land_cert"), "reused");
-	assert_string_equal(s(json_object_get(c, "reused"), "land_cert"), "20190927-0001");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(json_object_get(c, "materials"), "land_cert"), "reused");
+	assert_string_equal(S(json_object_get(c, "reused"), "land_cert"), "20190927-0001");
 	json_decref(c);
 	/* ten years later it has expired */
 	json_t *a = call(e, "assess", OT_OK,
@@ -289,7 +241,7 @@ static void fork_and_join(void **state)
 			 "{\"item\":\"planning_permit\",\"now\":\"2019-09-27T09:00\",\"applicant\":" COMPANY ","
 			 "\"form\":" SCHOOL_FORM ",\"materials\":[\"land_cert\"]}");
 	char id[32];
-	snprintf(id, sizeof id, "%s", s(c, "id"));
+	snprintf(id, sizeof id, "%s", S(c, "id"));
 	json_decref(c);
 	c = act(e, id, "intake", "approval_bureau.investment", "2019-09-29T10:00");
 	assert_int_equal(json_array_size(json_object_get(c, "current")), 2); /* review, fire_check */
@@ -320,15 +272,15 @@ static void return_and_suspension_extend_due_dates(void **state)
 	/* returned on 09-30, supplemented on 10-09: 2 working days (10-08, 10-09) */
 	c = call(e, "act", OT_OK, "{\"case\":\"%s\",\"step\":\"review\",\"action\":\"return\","
 		 "\"reason\":\"图纸不清晰\",\"actor\":\"approval_bureau\",\"now\":\"2019-09-30T10:00\"}", id);
-	assert_string_equal(s(c, "status"), "returned");
+	assert_string_equal(S(c, "status"), "returned");
 	json_decref(c);
 	refused(e, "act", OT_ESTATE, "it is returned",
 		"{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":\"approve\","
 		"\"actor\":\"approval_bureau\",\"now\":\"2019-10-08T10:00\"}");
 	c = call(e, "supplement", OT_OK, "{\"case\":\"%s\",\"materials\":[\"drawings\"],"
 		 "\"now\":\"2019-10-09T10:00\"}", id);
-	assert_string_equal(s(c, "status"), "in_progress");
-	assert_string_equal(s(c, "due"), "2019-10-15");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(c, "due"), "2019-10-15");
 	assert_string_equal(current(c), "review");
 	json_decref(c);
 	/* suspended for expert review 10-10 .. 10-14: 3 more working days
@@ -339,7 +291,7 @@ static void return_and_suspension_extend_due_dates(void **state)
 	assert_int_equal(json_array_size(json_object_get(c, "cases")), 0); /* the clock is stopped */
 	json_decref(c);
 	c = call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":\"2019-10-14T09:00\"}", id);
-	assert_string_equal(s(c, "due"), "2019-10-18");
+	assert_string_equal(S(c, "due"), "2019-10-18");
 	json_decref(c);
 	c = call(e, "overdue", OT_OK, "{\"now\":\"2019-10-18T17:00\"}");
 	assert_int_equal(json_array_size(json_object_get(c, "cases")), 1); /* the review step */
@@ -347,9 +299,9 @@ static void return_and_suspension_extend_due_dates(void **state)
 	json_decref(c);
 	c = call(e, "overdue", OT_OK, "{\"now\":\"2019-10-21T09:00\"}");
 	json_t *late = json_array_get(json_object_get(c, "cases"), 0);
-	assert_string_equal(s(late, "id"), id);
+	assert_string_equal(S(late, "id"), id);
 	assert_true(json_is_true(json_object_get(late, "overdue")));
-	assert_string_equal(s(json_array_get(json_object_get(late, "steps"), 0), "step"), "review");
+	assert_string_equal(S(json_array_get(json_object_get(late, "steps"), 0), "step"), "review");
 	json_decref(c);
 	ot_engine_close(e);
 }
@@ -364,7 +316,7 @@ static void deny_and_withdraw(void **state)
 		"\"actor\":\"approval_bureau\",\"now\":\"2019-09-29T10:00\"}");
 	json_t *c = call(e, "act", OT_OK, "{\"case\":\"20190927-0001\",\"step\":\"intake\",\"action\":\"deny\","
 			 "\"reason\":\"不符合条件\",\"actor\":\"approval_bureau\",\"now\":\"2019-09-29T10:00\"}");
-	assert_string_equal(s(c, "status"), "denied");
+	assert_string_equal(S(c, "status"), "denied");
 	assert_int_equal(json_array_size(json_object_get(c, "current")), 0);
 	json_decref(c);
 	refused(e, "withdraw", OT_ESTATE, "it is denied",
@@ -375,9 +327,9 @@ static void deny_and_withdraw(void **state)
 	json_decref(submit_school(e, "2019-09-27T11:00", "\"land_cert\",\"drawings\",\"fire_review\""));
 	c = call(e, "withdraw", OT_OK, "{\"case\":\"20190927-0003\",\"reason\":\"不再需要\","
 		 "\"now\":\"2019-09-30T10:00\"}");
-	assert_string_equal(s(c, "status"), "withdrawn");
+	assert_string_equal(S(c, "status"), "withdrawn");
 	assert_int_equal(json_array_size(json_object_get(c, "current")), 0);
-	assert_string_equal(s(c, "note"), "不再需要");
+	assert_string_equal(S(c, "note"), "不再需要");
 	json_decref(c);
 	/* time does not run backwards for a case */
 	refused(e, "withdraw", OT_EINVAL, "is before the case's last event",
@@ -416,7 +368,7 @@ static void deferrable_materials_and_trips(void **state)
 	ot_engine *e = open_engine(path);
 	json_t *c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"channel\":\"online\","
 			 "\"now\":\"2019-09-02T09:00\",\"applicant\":" PERSON ",\"materials\":[\"photo\"]}");
-	assert_string_equal(s(c, "status"), "in_progress"); /* proof may come later */
+	assert_string_equal(S(c, "status"), "in_progress"); /* proof may come later */
 	assert_string_equal(json_string_value(json_array_get(
 		json_object_get(json_object_get(c, "notice"), "deferred"), 0)), "proof");
 	assert_int_equal(json_integer_value(json_object_get(c, "max_trips")), 2);
@@ -430,7 +382,7 @@ static void deferrable_materials_and_trips(void **state)
 	json_decref(call(e, "supplement", OT_OK, "{\"case\":\"%s\",\"materials\":[\"proof\"],"
 			 "\"now\":\"2019-09-04T11:00\"}", id));
 	c = act(e, id, "decide", "d", "2019-09-04T12:00");
-	assert_string_equal(s(c, "status"), "approved");
+	assert_string_equal(S(c, "status"), "approved");
 	json_decref(c);
 	refused(e, "deliver", OT_EINVAL, "delivers by window", "{\"case\":\"20190902-0001\","
 		"\"method\":\"post\",\"now\":\"2019-09-05T10:00\"}");
@@ -456,14 +408,14 @@ static void the_rule_base_sets_the_time_zone(void **state)
 	/* 23:30 in Beijing is already the next day in Tokyo */
 	json_t *c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"now\":\"2019-09-27T23:30+08:00\","
 			 "\"applicant\":" PERSON ",\"materials\":[\"photo\",\"proof\"]}");
-	assert_string_equal(s(c, "id"), "20190928-0001");
-	assert_string_equal(s(c, "submitted_at"), "2019-09-28T00:30:00+09:00");
-	assert_string_equal(s(c, "due"), "2019-10-04"); /* 5 workdays from Saturday 09-28 */
+	assert_string_equal(S(c, "id"), "20190928-0001");
+	assert_string_equal(S(c, "submitted_at"), "2019-09-28T00:30:00+09:00");
+	assert_string_equal(S(c, "due"), "2019-10-04"); /* 5 workdays from Saturday 09-28 */
 	json_decref(c);
 	/* a time without an offset is the rule base's */
 	c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"now\":\"2019-09-30T08:00\","
 		 "\"applicant\":" PERSON ",\"materials\":[\"photo\",\"proof\"]}");
-	assert_string_equal(s(c, "submitted_at"), "2019-09-30T08:00:00+09:00");
+	assert_string_equal(S(c, "submitted_at"), "2019-09-30T08:00:00+09:00");
 	json_decref(c);
 	ot_engine_close(e);
 	remove(path);
@@ -549,7 +501,7 @@ static void running_cases_keep_their_rule_version(void **state)
 	assert_int_equal(ot_engine_open(dir, db, &e, &err), OT_OK);
 	json_t *c = submit_school(e, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\"");
 	char old_hash[65];
-	snprintf(old_hash, sizeof old_hash, "%s", s(c, "rules"));
+	snprintf(old_hash, sizeof old_hash, "%s", S(c, "rules"));
 	json_decref(c);
 	ot_engine_close(e);
 
@@ -571,11 +523,11 @@ static void running_cases_keep_their_rule_version(void **state)
 		"{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":\"approve\","
 		"\"actor\":\"fire\",\"now\":\"2019-10-08T10:00\"}");
 	c = act(e, "20190927-0001", "review", "approval_bureau", "2019-10-08T10:00");
-	assert_string_equal(s(c, "rules"), old_hash);
+	assert_string_equal(S(c, "rules"), old_hash);
 	json_decref(c);
 	/* a new case uses the new version */
 	c = submit_school(e, "2019-10-08T11:00", "\"land_cert\",\"drawings\",\"fire_review\"");
-	assert_string_not_equal(s(c, "rules"), old_hash);
+	assert_string_not_equal(S(c, "rules"), old_hash);
 	json_decref(c);
 	json_decref(act(e, "20191008-0001", "intake", "approval_bureau.investment", "2019-10-08T12:00"));
 	json_decref(act(e, "20191008-0001", "review", "fire", "2019-10-09T12:00"));
@@ -695,7 +647,7 @@ static void two_processes_at_once(void **state)
 	for (size_t i = 0; i < 2 * PER_CHILD; i++) {
 		char want[32];
 		snprintf(want, sizeof want, "20190927-%04zu", i + 1);
-		assert_string_equal(s(json_array_get(json_object_get(l, "cases"), i), "id"), want);
+		assert_string_equal(S(json_array_get(json_object_get(l, "cases"), i), "id"), want);
 	}
 	json_decref(l);
 	ot_engine_close(e);

@@ -4,7 +4,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 
-#include "helpers.h"
+#include "engine_helpers.h"
 
 static const char *RULES = OT_SOURCE_DIR "/tests/hooks/rules";
 static const char *HOSTILE = OT_SOURCE_DIR "/tests/hooks/hostile";
@@ -13,40 +13,6 @@ static const char *HOSTILE = OT_SOURCE_DIR "/tests/hooks/hostile";
 #define MID "{\"kind\":\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"}"
 #define YOUNG "{\"kind\":\"person\",\"id\":\"110105197901010017\",\"name\":\"李四\"}"
 #define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
-
-static ot_engine *open_at(const char *rules, const char *db)
-{
-	ot_engine *e = NULL;
-	ot_error err;
-	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
-		fprintf(stderr, "%s\n", err.message);
-		fail();
-	}
-	return e;
-}
-
-static json_t *ok(ot_engine *e, const char *op, const char *fmt, ...)
-{
-	char req[4096], *resp = NULL;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(req, sizeof req, fmt, ap);
-	va_end(ap);
-	ot_error err;
-	if (ot_call(e, op, req, &resp, &err) != OT_OK) {
-		fprintf(stderr, "%s failed: %s\n", op, err.message);
-		fail();
-	}
-	json_t *j = json_loads(resp, 0, NULL);
-	free(resp);
-	return j;
-}
-
-static const char *S(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "(null)";
-}
 
 static int contains(json_t *arr, const char *key, const char *value)
 {

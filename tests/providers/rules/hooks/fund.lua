@@ -10,6 +10,9 @@ function fetch(request)
   if request.applicant.id == "210304193602180040" then
     error("platform answered 503")
   end
+  if request.applicant.id == "110105193001010013" then
+    while true do end -- a provider that hangs is stopped by the budget
+  end
   local a = accounts[request.applicant.id]
   if not a then
     return nil, "公积金信息平台没有该申请人的缴存记录 no contributions on record"

@@ -1,0 +1,65 @@
+/* Helpers for the tests that drive the engine through its JSON API. */
+#ifndef OT_ENGINE_HELPERS_H
+#define OT_ENGINE_HELPERS_H
+
+#include <jansson.h>
+
+#include "helpers.h"
+
+static inline ot_engine *open_at(const char *rules, const char *db)
+{
+	ot_engine *e = NULL;
+	ot_error err;
+	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
+		fprintf(stderr, "%s\n", err.message);
+		fail();
+	}
+	return e;
+}
+
+/* Runs op and wants status `want`; returns the parsed response (NULL
+ * when the operation failed as wanted). */
+static inline json_t *call(ot_engine *e, const char *op, ot_status want, const char *fmt, ...)
+{
+	char req[8192];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(req, sizeof req, fmt, ap);
+	va_end(ap);
+	char *resp = NULL;
+	ot_error err;
+	ot_status st = ot_call(e, op, req, &resp, &err);
+	if (st != want) {
+		fprintf(stderr, "%s: wanted %s, got %s: %s\nrequest: %s\n", op,
+			ot_status_name(want), ot_status_name(st), st ? err.message : resp, req);
+		fail();
+	}
+	json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
+	free(resp);
+	return j;
+}
+
+#define ok(e, op, ...) call(e, op, OT_OK, __VA_ARGS__)
+
+/* op is refused with status `want` and a message containing `needle`. */
+static inline void refused(ot_engine *e, const char *op, ot_status want, const char *needle,
+			   const char *req)
+{
+	char *resp = NULL;
+	ot_error err;
+	ot_status st = ot_call(e, op, req, &resp, &err);
+	if (st != want || !strstr(err.message, needle)) {
+		fprintf(stderr, "%s: wanted %s containing '%s', got %s: %s\n", op,
+			ot_status_name(want), needle, ot_status_name(st), err.message);
+		fail();
+	}
+	assert_null(resp);
+}
+
+static inline const char *S(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "(null)";
+}
+
+#endif

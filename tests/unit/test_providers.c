@@ -1,0 +1,212 @@
+/* Shared data (共享获取) through providers: the electronic licence library
+ * in the store, licences issued by approvals and imported, and a Lua
+ * provider.  What cannot be obtained is asked of the applicant, plainly. */
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "engine_helpers.h"
+
+static const char *RULES = OT_SOURCE_DIR "/tests/providers/rules";
+
+#define SHOP "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山饺子馆有限公司\"}"
+#define OTHER "{\"kind\":\"company\",\"id\":\"91210302MA0Y8K3L12\",\"name\":\"鞍山市立山区某商贸有限公司\"}"
+#define PERSON(id) "{\"kind\":\"person\",\"id\":\"" id "\",\"name\":\"张三\"}"
+
+static json_t *material(json_t *answer, const char *name)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(answer, "materials"), i, m)
+		if (!strcmp(S(m, "material"), name))
+			return m;
+	fail_msg("no material %s in the answer", name);
+	return NULL;
+}
+
+static const char *notice_line(json_t *answer, size_t i)
+{
+	return json_string_value(json_array_get(json_object_get(answer, "notice"), i));
+}
+
+static void missing_licence_is_asked_of_the_applicant(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	json_t *c = ok(e, "submit", "{\"item\":\"food_business\",\"now\":\"2021-03-01T09:00\","
+		       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_decref(c);
+	c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2021-03-01T09:00\","
+	       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	json_t *m = material(c, "business_licence");
+	assert_string_equal(S(m, "status"), "missing");
+	assert_non_null(strstr(S(m, "not_shared"), "电子证照库中没有申请人的营业执照"));
+	/* the one-time notice says why, not just "missing" */
+	assert_non_null(strstr(notice_line(c, 0), "营业执照 (电子证照库中没有"));
+	json_decref(c);
+	/* the applicant brings it: the case goes on */
+	c = ok(e, "supplement", "{\"case\":\"20210301-0001\",\"now\":\"2021-03-01T10:00\","
+	       "\"materials\":[\"business_licence\"]}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void an_approval_issues_the_licence(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"item\":\"business_registration\",\"now\":\"2021-03-01T09:00\","
+		       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}"));
+	/* nothing is issued before the approval */
+	json_t *l = ok(e, "licences", "{\"holder\":\"91350100M000100Y43\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "licences")), 0);
+	json_decref(l);
+	json_decref(ok(e, "act", "{\"case\":\"20210301-0001\",\"step\":\"review\",\"action\":"
+		       "\"approve\",\"actor\":\"amr\",\"now\":\"2021-03-01T10:00\"}"));
+	l = ok(e, "licences", "{\"holder\":\"91350100M000100Y43\"}");
+	json_t *lic = json_array_get(json_object_get(l, "licences"), 0);
+	assert_string_equal(S(lic, "material"), "business_licence");
+	assert_string_equal(S(lic, "valid_from"), "2021-03-01");
+	assert_string_equal(S(lic, "valid_until"), "2041-03-01"); /* for 20 years */
+	assert_string_equal(S(lic, "case"), "20210301-0001");
+	json_decref(l);
+	/* the next item gets it by data sharing, with its number */
+	json_t *c = ok(e, "submit", "{\"item\":\"food_business\",\"now\":\"2021-03-02T09:00\","
+		       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2021-03-02T09:00\","
+	       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	assert_string_equal(S(material(c, "business_licence"), "number"),
+			    "20210301-0001-business_licence");
+	json_decref(c);
+	/* twenty years on it has expired, and the notice says when */
+	c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2041-03-02T09:00\","
+	       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	assert_string_equal(S(material(c, "business_licence"), "status"), "missing");
+	assert_non_null(strstr(notice_line(c, 0), "已于2041-03-01过期"));
+	json_decref(c);
+	/* a denial issues nothing */
+	json_decref(ok(e, "submit", "{\"item\":\"business_registration\",\"now\":\"2021-03-03T09:00\","
+		       "\"applicant\":" OTHER ",\"materials\":[\"premises\"]}"));
+	json_decref(ok(e, "act", "{\"case\":\"20210303-0001\",\"step\":\"review\",\"action\":"
+		       "\"deny\",\"reason\":\"名称不合规\",\"actor\":\"amr\",\"now\":\"2021-03-03T10:00\"}"));
+	l = ok(e, "licences", "{\"holder\":\"91210302MA0Y8K3L12\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "licences")), 0);
+	json_decref(l);
+	ot_engine_close(e);
+}
+
+static void import_is_all_or_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	const char *good = "{\"holder\":\"91350100M000100Y43\",\"material\":\"business_licence\","
+			   "\"number\":\"210300000012345\",\"issuer\":\"鞍山市市场监督管理局\","
+			   "\"valid_from\":\"2020-03-01\"}";
+	char req[2048];
+	snprintf(req, sizeof req, "{\"licences\":[%s, {\"holder\":\"x\",\"material\":"
+		 "\"food_licence\",\"number\":\"JY1\",\"issuer\":\"x\"}]}", good);
+	refused(e, "licences_import", OT_EINVAL, "licence 2 (JY1): \"valid_from\"", req);
+	snprintf(req, sizeof req, "{\"licences\":[%s, {\"holder\":\"x\",\"material\":"
+		 "\"food_licnce\",\"number\":\"JY1\",\"issuer\":\"x\",\"valid_from\":\"2020-01-01\"}]}",
+		 good);
+	refused(e, "licences_import", OT_EINVAL, "no material 'food_licnce'", req);
+	json_t *l = ok(e, "licences", "{\"holder\":\"91350100M000100Y43\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "licences")), 0);
+	json_decref(l);
+	json_t *r = ok(e, "licences_import", "{\"licences\":[%s]}", good);
+	assert_int_equal(json_integer_value(json_object_get(r, "imported")), 1);
+	json_decref(r);
+	/* imported, valid until revoked: shared from now on */
+	json_t *c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2031-03-02T09:00\","
+		       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	assert_string_equal(S(material(c, "business_licence"), "status"), "shared");
+	assert_string_equal(S(material(c, "business_licence"), "number"), "210300000012345");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void lua_provider_answers(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	/* on record */
+	json_t *c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+		       "\"applicant\":" PERSON("11010519491231002X") ",\"materials\":[\"contract\"]}");
+	assert_true(json_is_true(json_object_get(c, "complete")));
+	assert_string_equal(S(material(c, "fund_record"), "number"), "GJJ-2019-000123");
+	json_decref(c);
+	/* expired, not on record */
+	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+	       "\"applicant\":" PERSON("210304198807210031") ",\"materials\":[\"contract\"]}");
+	assert_non_null(strstr(S(material(c, "fund_record"), "not_shared"), "2019-06-30"));
+	json_decref(c);
+	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+	       "\"applicant\":" PERSON("110105194912310011") ",\"materials\":[\"contract\"]}");
+	assert_non_null(strstr(notice_line(c, 0), "没有该申请人的缴存记录"));
+	json_decref(c);
+	/* the platform fails: the operator learns why, the applicant is asked
+	 * for the paper, and the submission still goes through */
+	c = ok(e, "submit", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+	       "\"applicant\":" PERSON("210304193602180040") ",\"materials\":[\"contract\"]}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_decref(c);
+	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+	       "\"applicant\":" PERSON("210304193602180040") ",\"materials\":[\"contract\"]}");
+	assert_non_null(strstr(S(c, "provider_error"), "hooks/fund.lua:11: platform answered 503"));
+	assert_non_null(strstr(notice_line(c, 0), "暂时无法从公积金信息平台获取"));
+	json_decref(c);
+	/* one that hangs is stopped, and the next request is served */
+	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+	       "\"applicant\":" PERSON("110105193001010013") ",\"materials\":[\"contract\"]}");
+	assert_non_null(strstr(S(c, "provider_error"), "instruction budget"));
+	json_decref(c);
+	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+	       "\"applicant\":" PERSON("11010519491231002X") ",\"materials\":[\"contract\"]}");
+	assert_true(json_is_true(json_object_get(c, "complete")));
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* A store from before the licence library is brought forward on open. */
+static void old_store_gains_the_library(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/ot_licXXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	ot_engine *e = open_at(RULES, path);
+	ot_engine_close(e);
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE licences; PRAGMA user_version = 1", NULL,
+				      NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	e = open_at(RULES, path);
+	json_t *r = ok(e, "licences_import", "{\"licences\":[{\"holder\":\"h\",\"material\":"
+		       "\"food_licence\",\"number\":\"JY1\",\"issuer\":\"x\",\"valid_from\":\"2020-01-01\"}]}");
+	assert_int_equal(json_integer_value(json_object_get(r, "imported")), 1);
+	json_decref(r);
+	ot_engine_close(e);
+	unlink(path);
+	char side[64];
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(missing_licence_is_asked_of_the_applicant),
+		cmocka_unit_test(an_approval_issues_the_licence),
+		cmocka_unit_test(import_is_all_or_nothing),
+		cmocka_unit_test(lua_provider_answers),
+		cmocka_unit_test(old_store_gains_the_library),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
