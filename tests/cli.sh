@@ -132,6 +132,19 @@ contains "hooks 2/3" "hook functions per item"
 contains "not exercised: hook function on_enter" "names the hook function never run"
 contains "hook functions 2/6 (33.3%)" "hook functions in the total"
 
+# the licence library from the command line
+db="$tmp/lic.db"
+printf '[{"holder":"91350100M000100Y43","material":"business_licence","number":"210300000012345","issuer":"x","valid_from":"2020-03-01"}]' >"$tmp/lic.json"
+printf '[{"holder":"91350100M000100Y43","material":"business_license","number":"1","issuer":"x","valid_from":"2020-03-01"}]' >"$tmp/bad.json"
+expect 0 "licences import" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/lic.json"
+contains '"imported": 1' "import counts"
+expect 1 "licences import unknown material" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/bad.json"
+contains "no material 'business_license'" "import names the bad material"
+expect 2 "licences import no file" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/none.json"
+expect 0 "licences list" "$bin" licences list --db "$db" --rules "$src/tests/providers/rules" 91350100M000100Y43
+contains '"number": "210300000012345"' "list shows the imported licence"
+expect 0 "licences help" "$bin" licences --help
+
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
 contains "$(printf '\033[1;31m')" "colour escape present"

@@ -316,10 +316,9 @@ static void statement(run *r, const scn_stmt *s)
 		snprintf(r->now, sizeof r->now, "%s", s->at.text);
 		return;
 	case SS_SUBMIT:
-		if (r->id[0]) {
-			failf(r, s, "a scenario follows one case: this one already submitted %s", r->id);
-			return;
-		}
+		/* a second submit starts the applicant's next case; the one
+		 * before stays in the store with what it issued */
+		r->id[0] = 0;
 		req = application(s);
 		json_object_set_new(req, "item", json_string(s->a.s));
 		json_object_set_new(req, "channel", json_string(s->b.s));
