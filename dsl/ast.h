@@ -166,6 +166,8 @@ typedef struct ast_field {
 	int has_enum, required, computed;
 	ast_num min, max;
 	dsl_loc loc;
+	ast_name base; /* `use FORM` in a form: stands for that form's fields */
+	ast_name via;  /* a field taken over: the `use` line that brought it */
 } ast_field;
 
 typedef struct ast_form {

@@ -494,12 +494,14 @@ static void check_forms(chk *k)
 		mf->fields.first = k->m->n_fields;
 		mf->fields.count = (uint32_t)af->fields.n;
 		for (size_t j = 0; j < af->fields.n; j++) {
+			const ast_field *fj = &af->fields.v[j];
 			for (size_t p = 0; p < j; p++)
-				if (strcmp(af->fields.v[p].name.s, af->fields.v[j].name.s) == 0)
-					diag_at(k->c, af->fields.v[j].name.loc, "E110",
+				if (strcmp(af->fields.v[p].name.s, fj->name.s) == 0)
+					diag_at(k->c, fj->via.s ? fj->via.loc : fj->name.loc, "E110",
 						"give one of them another name",
-						"form '%s' has two fields named '%s'", af->name.s,
-						af->fields.v[j].name.s);
+						fj->via.s ? "form '%s' gets a second field '%s' from '%s'"
+							  : "form '%s' has two fields named '%s'",
+						af->name.s, fj->name.s, fj->via.s);
 			check_field(k, af, &af->fields.v[j], &k->m->fields[k->m->n_fields++]);
 		}
 	}
@@ -1102,6 +1104,64 @@ static void probe_providers(chk *k)
 	}
 }
 
+/* `use FORM` inside a form: that form's fields, in its order, take the
+ * place of the line (and its own `use` lines, in turn).  Done on the AST
+ * before anything is counted, so a form is simply the longer list. */
+static void drop_uses(ast_form *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->fields.n; i++)
+		if (!f->fields.v[i].base.s)
+			f->fields.v[n++] = f->fields.v[i];
+	f->fields.n = n;
+}
+
+static int expand_form(chk *k, ast_form *f, int depth)
+{
+	int has = 0;
+	for (size_t i = 0; i < f->fields.n && !has; i++)
+		has = f->fields.v[i].base.s != NULL;
+	if (!has)
+		return 1;
+	if (depth > 16)
+		return 0;
+	ast_form out = *f;
+	memset(&out.fields, 0, sizeof out.fields);
+	for (size_t i = 0; i < f->fields.n; i++) {
+		const ast_field *fd = &f->fields.v[i];
+		if (!fd->base.s) {
+			VEC_PUSH(&k->c->ast, out.fields, *fd);
+			continue;
+		}
+		int b = chk_resolve(k, &k->forms, fd->base, "form", "E104");
+		if (b < 0)
+			continue;
+		ast_form *base = k->c->unit.forms.v[b];
+		if (base == f || !expand_form(k, base, depth + 1)) {
+			if (depth == 0)
+				diag_at(k->c, fd->loc, "E021", "take the shared fields into a form that uses no other",
+					"form '%s' uses '%s', which leads back to '%s'", f->name.s,
+					base->name.s, f->name.s);
+			drop_uses(f);
+			return 0;
+		}
+		for (size_t j = 0; j < base->fields.n; j++) {
+			ast_field copy = base->fields.v[j];
+			if (!copy.via.s)
+				copy.via = fd->base;
+			VEC_PUSH(&k->c->ast, out.fields, copy);
+		}
+	}
+	f->fields = out.fields;
+	return 1;
+}
+
+static void expand_forms(chk *k)
+{
+	for (size_t i = 0; i < k->c->unit.forms.n; i++)
+		expand_form(k, k->c->unit.forms.v[i], 0);
+}
+
 /* ---- the model ---- */
 
 #define ALLOC_ARRAY(k, field, n)                                              \
@@ -1246,6 +1306,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 		strmap_init(maps[i], &c->ast);
 
 	declare_all(&k);
+	expand_forms(&k);
 	allocate(&k);
 	check_limits(&k);
 	check_providers(&k);

@@ -122,10 +122,28 @@ void diags_sort(ot_diags *d)
 		k[i].d = d->v.v[i];
 	}
 	qsort(k, d->v.n, sizeof *k, by_place);
+	/* the same finding twice at one place (a field a form takes over from
+	 * another is checked in both) is said once */
+	size_t n = 0;
 	for (size_t i = 0; i < d->v.n; i++) {
-		d->v.v[i] = k[i].d;
-		d->file.v[i] = k[i].file;
+		int dup = 0;
+		for (size_t j = n; j-- > 0 && !dup;) {
+			const ot_diag *a = &d->v.v[j], *b = &k[i].d;
+			if (d->file.v[j] != k[i].file || a->line != b->line || a->col != b->col)
+				break;
+			dup = !strcmp(a->code, b->code) && !strcmp(a->message, b->message);
+		}
+		if (dup) {
+			if (k[i].d.severity == OT_ERROR)
+				d->errors--;
+			else
+				d->warnings--;
+			continue;
+		}
+		d->v.v[n] = k[i].d;
+		d->file.v[n++] = k[i].file;
 	}
+	d->v.n = d->file.n = n;
 	d->sorted = 1;
 }
 

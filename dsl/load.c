@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 
 #include "dsl.h"
+#include "hooks_stdlib.h"
 #include "scenario.h"
 
 #define MAX_FILE_BYTES (16u << 20)
@@ -77,8 +78,47 @@ static char *join_clean(arena *a, const char *base, const char *rel)
 	return n ? out : arena_strdup(a, ".");
 }
 
+/* `use "stdlib/NAME"` names the shared definitions built into the engine
+ * (stdlib/rules); they are known by this prefix wherever the rule base is. */
+#define STDLIB_PREFIX "<stdlib>/"
+
+extern const hook_source dsl_stdlib_rules[];
+
+static const char *stdlib_text(const char *real)
+{
+	const char *name = real + strlen(STDLIB_PREFIX);
+	for (const hook_source *s = dsl_stdlib_rules; s->name; s++)
+		if (strcmp(s->name, name) == 0)
+			return s->text;
+	return NULL;
+}
+
+static int is_stdlib(const char *path)
+{
+	return strncmp(path, STDLIB_PREFIX, strlen(STDLIB_PREFIX)) == 0;
+}
+
+/* The hint for a stdlib file that does not exist: the ones that do. */
+static const char *stdlib_names(dsl_ctx *c)
+{
+	buf b;
+	buf_init_arena(&b, &c->ast);
+	buf_puts(&b, "the standard library has");
+	for (const hook_source *s = dsl_stdlib_rules; s->name; s++)
+		buf_printf(&b, "%s stdlib/%s", s == dsl_stdlib_rules ? ":" : ",", s->name);
+	char *names = arena_strdup(&c->ast, b.p);
+	buf_free(&b);
+	return names;
+}
+
 static char *canonical(dsl_ctx *c, const char *path)
 {
+	if (is_stdlib(path)) {
+		int known = c->vfs_files ? json_object_get(c->vfs_files, path) != NULL
+					 : stdlib_text(path) != NULL;
+		errno = known ? 0 : ENOENT;
+		return known ? arena_strdup(&c->ast, path) : NULL;
+	}
 	if (c->vfs_files) {
 		char *p = join_clean(&c->ast, "/", path);
 		return json_object_get(c->vfs_files, p) || json_object_get(c->vfs_hooks, p)
@@ -127,6 +167,15 @@ static char *slurp(dsl_ctx *c, const char *path, size_t *len)
 {
 	if (c->vfs_files)
 		return vfs_read(c, path, len);
+	if (is_stdlib(path)) {
+		const char *t = stdlib_text(path);
+		if (!t) {
+			errno = ENOENT;
+			return NULL;
+		}
+		*len = strlen(t);
+		return arena_strndup(&c->ast, t, *len);
+	}
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return NULL;
@@ -163,8 +212,14 @@ static void load_uses(dsl_ctx *c, int file, ast_uses uses, int depth)
 	const char *display = c->files.v[file].display;
 	for (size_t i = 0; i < uses.n; i++) {
 		const ast_use *u = &uses.v[i];
-		char *p = join_clean(&c->ast, path ? path : display, u->path);
-		char *d = join_clean(&c->ast, display, u->path);
+		char *p, *d;
+		if (strncmp(u->path, "stdlib/", 7) == 0) {
+			p = arena_printf(&c->ast, STDLIB_PREFIX "%s", u->path + 7);
+			d = arena_strdup(&c->ast, u->path);
+		} else {
+			p = join_clean(&c->ast, path ? path : display, u->path);
+			d = join_clean(&c->ast, display, u->path);
+		}
 		load_file(c, p, d, u, depth + 1);
 	}
 }
@@ -209,8 +264,8 @@ static void load_file(dsl_ctx *c, const char *path, const char *display,
 	if (!text) {
 		const char *why = strerror(errno ? errno : ENOENT);
 		if (from) {
-			diag_at(c, from->loc, "E020",
-				"the path is relative to the file that says 'use'",
+			diag_at(c, from->loc, "E020", strncmp(from->path, "stdlib/", 7) == 0
+				? stdlib_names(c) : "the path is relative to the file that says 'use'",
 				"cannot read \"%s\": %s", from->path, why);
 		} else {
 			int f = add_file(c, display, NULL);

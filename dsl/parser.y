@@ -350,6 +350,14 @@ form_head: KW_FORM name opt_label {
 
 form_stmts: %empty | form_stmts form_stmt | form_stmts ';' { yyerrok; } ;
 form_stmt: field_head ':' field_type field_mods
+	 | KW_USE name {
+	ast_field f;
+	memset(&f, 0, sizeof f);
+	f.name = $2;
+	f.base = $2;
+	f.loc = @$;
+	if (P->form) VEC_PUSH(A, P->form->fields, f);
+}
 	 | error
 	 ;
 

@@ -1,17 +1,29 @@
-# Writes OUT: a C file holding every *.lua of DIR as
-#   const struct hook_source hook_stdlib_sources[] = {{"name", "text"}, ...};
-# so the standard library is part of the engine binary, not a path at run time.
-file(GLOB files "${DIR}/*.lua")
+# Writes OUT: a C file holding every file of DIR matching GLOB (default
+# *.lua) as
+#   const struct hook_source SYMBOL[] = {{"name", "text"}, ..., {0, 0}};
+# so the standard library is part of the engine binary, not a path at run
+# time.  Names drop the extension unless KEEP_EXT is set.
+if(NOT GLOB)
+  set(GLOB "*.lua")
+endif()
+if(NOT SYMBOL)
+  set(SYMBOL hook_stdlib_sources)
+endif()
+file(GLOB files "${DIR}/${GLOB}")
 list(SORT files)
 set(body "")
 set(table "")
 set(i 0)
 foreach(f ${files})
-  get_filename_component(name ${f} NAME_WE)
+  if(KEEP_EXT)
+    get_filename_component(name ${f} NAME)
+  else()
+    get_filename_component(name ${f} NAME_WE)
+  endif()
   file(READ ${f} hex HEX)
   string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
   string(APPEND body "static const unsigned char src${i}[] = {${hex}0};\n")
   string(APPEND table "\t{\"${name}\", (const char *)src${i}},\n")
   math(EXPR i "${i} + 1")
 endforeach()
-file(WRITE ${OUT} "/* generated from stdlib/lua by tools/embed.cmake: do not edit */\n#include \"hooks_stdlib.h\"\n${body}\nconst hook_source hook_stdlib_sources[] = {\n${table}\t{0, 0},\n};\n")
+file(WRITE ${OUT} "/* generated from ${DIR} by tools/embed.cmake: do not edit */\n#include \"hooks_stdlib.h\"\n${body}\nconst hook_source ${SYMBOL}[] = {\n${table}\t{0, 0},\n};\n")

@@ -286,6 +286,53 @@ static void fixes_from_review(void **state)
 	compiled_free(&c);
 }
 
+/* `use FORM` in a form takes over that form's fields, in order */
+static void forms_take_over_fields(void **state)
+{
+	(void)state;
+	compiled c = compile_src("form base { field name: text required; field id_no: id_number }\n"
+				 "form mid { use base; field phone: text }\n"
+				 "form full { use mid\n field reason: text }\n");
+	assert_int_equal(c.st, OT_OK);
+	const m_form *f = &c.rules->forms[2];
+	assert_int_equal(f->fields.count, 4);
+	assert_string_equal(c.rules->fields[f->fields.first].name, "name");
+	assert_true(c.rules->fields[f->fields.first].required);
+	assert_string_equal(c.rules->fields[f->fields.first + 3].name, "reason");
+	compiled_free(&c);
+	expect_diag("form base { field name: text }\nform f { field name: text; use base }\n",
+		    "E110", 2, 32, "gets a second field 'name' from 'base'");
+	expect_diag("form a { use b }\nform b { use a; field x: text }\n", "E021", 1, 10,
+		    "form 'a' uses 'b', which leads back to 'a'");
+	expect_diag("form f { use bsae; field x: text }\nform base { field y: text }\n", "E104",
+		    1, 14, "unknown form 'bsae'");
+	/* a mistake in a field that two forms share is said once */
+	compiled d = compile_src("form base { field n: txet }\nform f { use base }\n");
+	assert_int_equal(ot_diags_errors(d.diags), 1);
+	compiled_free(&d);
+}
+
+/* the shared definitions built into the engine, wherever the rule base is */
+static void stdlib_rules(void **state)
+{
+	(void)state;
+	compiled c = compile_src("use \"stdlib/materials.rules\"\nuse \"stdlib/forms.rules\"\n"
+				 "department d\n"
+				 "form f { use person_applicant; field x: text }\n"
+				 "item i { department d; form f; materials { id_card; photo }; steps { s by d } }\n");
+	assert_int_equal(c.st, OT_OK);
+	assert_int_equal(c.rules->materials[0].source, SRC_SHARED);
+	/* a stored version keeps the text it was compiled with */
+	ot_rules *again = NULL;
+	ot_diags *d = NULL;
+	assert_int_equal(ot_rules_compile_sources(ot_rules_sources(c.rules), NULL, &again, &d), OT_OK);
+	assert_string_equal(ot_rules_hash(again), ot_rules_hash(c.rules));
+	ot_rules_free(again);
+	ot_diags_free(d);
+	compiled_free(&c);
+	expect_diag("use \"stdlib/material.rules\"\n", "E020", 1, 5, "cannot read \"stdlib/material.rules\"");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +351,8 @@ int main(void)
 		cmocka_unit_test(files_and_use),
 		cmocka_unit_test(all_errors_in_one_run),
 		cmocka_unit_test(fixes_from_review),
+		cmocka_unit_test(forms_take_over_fields),
+		cmocka_unit_test(stdlib_rules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
