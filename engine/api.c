@@ -605,17 +605,7 @@ static ot_status record_with_notes(ot_engine *e, ot_case *c, json_t *ev, case_ho
 		}
 	free(before);
 	/* notifications ran after the event was applied: count them in */
-	size_t i;
-	json_t *fn;
-	json_array_foreach(json_object_get(ev, "hooks"), i, fn) {
-		size_t k;
-		json_t *have;
-		int seen = 0;
-		json_array_foreach(c->hooks, k, have)
-			seen |= json_equal(have, fn);
-		if (!seen)
-			json_array_append(c->hooks, fn);
-	}
+	case_note_hooks(c, json_object_get(ev, "hooks"));
 	if (json_array_size(notes))
 		json_object_set(ev, "notes", notes);
 	if (json_array_size(warnings))

@@ -372,6 +372,19 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 	return OT_OK;
 }
 
+void case_note_hooks(ot_case *c, json_t *names)
+{
+	size_t i, k;
+	json_t *fn, *have;
+	json_array_foreach(names, i, fn) {
+		int seen = 0;
+		json_array_foreach(c->hooks, k, have)
+			seen |= json_equal(have, fn);
+		if (!seen)
+			json_array_append(c->hooks, fn);
+	}
+}
+
 ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 {
 	const char *op = str(ev, "op");
@@ -424,17 +437,7 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 	} else
 		st = err_set(err, OT_ESTORE, "case %s: unknown event '%s'", c->id, op);
 	if (st == OT_OK) {
-		size_t i;
-		json_t *fn;
-		json_array_foreach(json_object_get(ev, "hooks"), i, fn) {
-			size_t k;
-			json_t *have;
-			int seen = 0;
-			json_array_foreach(c->hooks, k, have)
-				seen |= json_equal(have, fn);
-			if (!seen)
-				json_array_append(c->hooks, fn);
-		}
+		case_note_hooks(c, json_object_get(ev, "hooks"));
 		c->events++;
 		c->last_at = at;
 	}

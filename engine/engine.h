@@ -116,6 +116,8 @@ void case_free(ot_case *c);
 /* Applies one event (see case.c for the ops and payloads).  Returns OT_OK,
  * or an error if the event does not fit the case (a corrupt store). */
 ot_status case_apply(ot_case *c, json_t *event, int zone, ot_error *err);
+/* Adds the hook function names (a JSON array) to the case's hooks_called. */
+void case_note_hooks(ot_case *c, json_t *names);
 
 /* The case as JSON (what `show` returns and the store keeps). */
 json_t *case_json(const ot_case *c, int zone);

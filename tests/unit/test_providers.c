@@ -10,7 +10,6 @@ static const char *RULES = OT_SOURCE_DIR "/tests/providers/rules";
 
 #define SHOP "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山饺子馆有限公司\"}"
 #define OTHER "{\"kind\":\"company\",\"id\":\"91210302MA0Y8K3L12\",\"name\":\"鞍山市立山区某商贸有限公司\"}"
-#define PERSON(id) "{\"kind\":\"person\",\"id\":\"" id "\",\"name\":\"张三\"}"
 
 static json_t *material(json_t *answer, const char *name)
 {
@@ -23,6 +22,20 @@ static json_t *material(json_t *answer, const char *name)
 	return NULL;
 }
 
+/* The shop applies for the food licence, handing in the premises proof. */
+static json_t *food(ot_engine *e, const char *op, const char *now)
+{
+	return ok(e, op, "{\"item\":\"food_business\",\"now\":\"%s\",\"applicant\":" SHOP
+		  ",\"materials\":[\"premises\"]}", now);
+}
+
+/* Person `id` asks to withdraw from the housing fund, contract in hand. */
+static json_t *fund(ot_engine *e, const char *op, const char *id)
+{
+	return ok(e, op, "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
+		  "\"applicant\":{\"kind\":\"person\",\"id\":\"%s\"},\"materials\":[\"contract\"]}", id);
+}
+
 static const char *notice_line(json_t *answer, size_t i)
 {
 	return json_string_value(json_array_get(json_object_get(answer, "notice"), i));
@@ -32,12 +45,10 @@ static void missing_licence_is_asked_of_the_applicant(void **state)
 {
 	(void)state;
 	ot_engine *e = open_at(RULES, ":memory:");
-	json_t *c = ok(e, "submit", "{\"item\":\"food_business\",\"now\":\"2021-03-01T09:00\","
-		       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	json_t *c = food(e, "submit", "2021-03-01T09:00");
 	assert_string_equal(S(c, "status"), "needs_supplement");
 	json_decref(c);
-	c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2021-03-01T09:00\","
-	       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	c = food(e, "assess", "2021-03-01T09:00");
 	json_t *m = material(c, "business_licence");
 	assert_string_equal(S(m, "status"), "missing");
 	assert_non_null(strstr(S(m, "not_shared"), "电子证照库中没有申请人的营业执照"));
@@ -72,18 +83,15 @@ static void an_approval_issues_the_licence(void **state)
 	assert_string_equal(S(lic, "case"), "20210301-0001");
 	json_decref(l);
 	/* the next item gets it by data sharing, with its number */
-	json_t *c = ok(e, "submit", "{\"item\":\"food_business\",\"now\":\"2021-03-02T09:00\","
-		       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	json_t *c = food(e, "submit", "2021-03-02T09:00");
 	assert_string_equal(S(c, "status"), "in_progress");
 	json_decref(c);
-	c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2021-03-02T09:00\","
-	       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	c = food(e, "assess", "2021-03-02T09:00");
 	assert_string_equal(S(material(c, "business_licence"), "number"),
 			    "20210301-0001-business_licence");
 	json_decref(c);
 	/* twenty years on it has expired, and the notice says when */
-	c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2041-03-02T09:00\","
-	       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	c = food(e, "assess", "2041-03-02T09:00");
 	assert_string_equal(S(material(c, "business_licence"), "status"), "missing");
 	assert_non_null(strstr(notice_line(c, 0), "已于2041-03-01过期"));
 	json_decref(c);
@@ -120,8 +128,7 @@ static void import_is_all_or_nothing(void **state)
 	assert_int_equal(json_integer_value(json_object_get(r, "imported")), 1);
 	json_decref(r);
 	/* imported, valid until revoked: shared from now on */
-	json_t *c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2031-03-02T09:00\","
-		       "\"applicant\":" SHOP ",\"materials\":[\"premises\"]}");
+	json_t *c = food(e, "assess", "2031-03-02T09:00");
 	assert_string_equal(S(material(c, "business_licence"), "status"), "shared");
 	assert_string_equal(S(material(c, "business_licence"), "number"), "210300000012345");
 	json_decref(c);
@@ -133,38 +140,31 @@ static void lua_provider_answers(void **state)
 	(void)state;
 	ot_engine *e = open_at(RULES, ":memory:");
 	/* on record */
-	json_t *c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
-		       "\"applicant\":" PERSON("11010519491231002X") ",\"materials\":[\"contract\"]}");
+	json_t *c = fund(e, "assess", "11010519491231002X");
 	assert_true(json_is_true(json_object_get(c, "complete")));
 	assert_string_equal(S(material(c, "fund_record"), "number"), "GJJ-2019-000123");
 	json_decref(c);
 	/* expired, not on record */
-	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
-	       "\"applicant\":" PERSON("210304198807210031") ",\"materials\":[\"contract\"]}");
+	c = fund(e, "assess", "210304198807210031");
 	assert_non_null(strstr(S(material(c, "fund_record"), "not_shared"), "2019-06-30"));
 	json_decref(c);
-	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
-	       "\"applicant\":" PERSON("110105194912310011") ",\"materials\":[\"contract\"]}");
+	c = fund(e, "assess", "110105194912310011");
 	assert_non_null(strstr(notice_line(c, 0), "没有该申请人的缴存记录"));
 	json_decref(c);
 	/* the platform fails: the operator learns why, the applicant is asked
 	 * for the paper, and the submission still goes through */
-	c = ok(e, "submit", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
-	       "\"applicant\":" PERSON("210304193602180040") ",\"materials\":[\"contract\"]}");
+	c = fund(e, "submit", "210304193602180040");
 	assert_string_equal(S(c, "status"), "needs_supplement");
 	json_decref(c);
-	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
-	       "\"applicant\":" PERSON("210304193602180040") ",\"materials\":[\"contract\"]}");
+	c = fund(e, "assess", "210304193602180040");
 	assert_non_null(strstr(S(c, "provider_error"), "hooks/fund.lua:11: platform answered 503"));
 	assert_non_null(strstr(notice_line(c, 0), "暂时无法从公积金信息平台获取"));
 	json_decref(c);
 	/* one that hangs is stopped, and the next request is served */
-	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
-	       "\"applicant\":" PERSON("110105193001010013") ",\"materials\":[\"contract\"]}");
+	c = fund(e, "assess", "110105193001010013");
 	assert_non_null(strstr(S(c, "provider_error"), "instruction budget"));
 	json_decref(c);
-	c = ok(e, "assess", "{\"item\":\"fund_withdrawal\",\"now\":\"2021-03-02T09:00\","
-	       "\"applicant\":" PERSON("11010519491231002X") ",\"materials\":[\"contract\"]}");
+	c = fund(e, "assess", "11010519491231002X");
 	assert_true(json_is_true(json_object_get(c, "complete")));
 	json_decref(c);
 	ot_engine_close(e);
