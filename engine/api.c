@@ -655,6 +655,11 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 		return s;
 	}
 	json_t *form = json_deep_copy(c->form);
+	/* computed fields are the hook's, recomputed from the new form; one
+	 * the applicant sends is a form error, as on submit */
+	for (uint32_t k = 0; it->form >= 0 && k < r->forms[it->form].fields.count; k++)
+		if (r->fields[r->forms[it->form].fields.first + k].computed)
+			json_object_del(form, r->fields[r->forms[it->form].fields.first + k].name);
 	const char *key;
 	json_t *val;
 	json_object_foreach(patch, key, val) {
@@ -670,10 +675,6 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	uint8_t *have = calloc(r->n_materials + 1, 1);
 	assessment a = {0};
 	case_status before = c->status;
-	/* computed fields are the hook's: recompute them from the new form */
-	for (uint32_t k = 0; it->form >= 0 && k < r->forms[it->form].fields.count; k++)
-		if (r->fields[r->forms[it->form].fields.first + k].computed)
-			json_object_del(form, r->fields[r->forms[it->form].fields.first + k].name);
 	const char *current[64];
 	int ncurrent = case_current(c, current, 64);
 	application app = {c->item, c->applicant_kind, str(c->applicant, "id"),

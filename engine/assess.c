@@ -52,55 +52,25 @@ static void field_error(form_errors *fe, const m_field *f, const char *key,
 /* A decimal from JSON: an integer, a number, or a numeric string.  A JSON
  * number arrives as a double; the shortest text that reads back as the
  * same double is what the sender wrote, so nothing is rounded. */
+/* A form's number: JSON integer, real, or text for exact decimals;
+ * trailing zeros dropped ("2.50" is 2.5). */
 static int json_decimal(json_t *j, ot_dec *out)
 {
-	char text[64];
+	int ok;
 	if (json_is_integer(j)) {
 		out->units = json_integer_value(j);
 		out->scale = 0;
 		return 1;
 	}
-	if (json_is_real(j)) {
-		double d = json_real_value(j);
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(text, sizeof text, "%.*g", prec, d);
-			if (strtod(text, NULL) == d)
-				break;
-		}
-		if (strchr(text, 'e') || strchr(text, 'E'))
-			snprintf(text, sizeof text, "%.*f", 6, d);
-	} else if (json_is_string(j) && json_string_length(j) < sizeof text) {
-		strcpy(text, json_string_value(j));
-	} else
-		return 0;
-	const char *p = text;
-	int neg = *p == '-';
-	p += neg || *p == '+';
-	if (!*p)
-		return 0;
-	int64_t units = 0;
-	int scale = 0, dot = 0, any = 0;
-	for (; *p; p++) {
-		if (*p == '.' && !dot) {
-			dot = 1;
-			continue;
-		}
-		if (*p < '0' || *p > '9' || scale >= OT_DEC_MAX_SCALE ||
-		    units > (INT64_MAX - 9) / 10)
-			return 0;
-		units = units * 10 + (*p - '0');
-		scale += dot;
-		any = 1;
+	if (json_is_real(j))
+		ok = dec_from_double(json_real_value(j), out);
+	else
+		ok = json_is_string(j) && dec_parse(json_string_value(j), out);
+	while (ok && out->scale > 0 && out->units % 10 == 0) {
+		out->units /= 10;
+		out->scale--;
 	}
-	if (!any)
-		return 0;
-	while (scale > 0 && units % 10 == 0) {
-		units /= 10;
-		scale--;
-	}
-	out->units = neg ? -units : units;
-	out->scale = scale;
-	return 1;
+	return ok;
 }
 
 static const char *label_of(const m_field *f)

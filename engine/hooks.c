@@ -847,6 +847,7 @@ ot_status hook_derive(hook_host *h, const hook_view *v, json_t *form, ot_error *
 				       "fields of form %s can be derived", s->chunk, key ? key : "?", f->name);
 		}
 		json_t *j = NULL;
+		ot_dec dv;
 		int t = lua_type(L, -1);
 		if (t == LUA_TBOOLEAN && fd->type == FT_BOOL)
 			j = json_boolean(lua_toboolean(L, -1));
@@ -856,12 +857,14 @@ ot_status hook_derive(hook_host *h, const hook_view *v, json_t *form, ot_error *
 		else if (t == LUA_TSTRING && fd->type != FT_BOOL && fd->type != FT_INTEGER &&
 			 fd->type != FT_DECIMAL)
 			j = json_stringn(lua_tostring(L, -1), lua_rawlen(L, -1));
+		else if (t == LUA_TSTRING && fd->type == FT_DECIMAL && dec_parse(lua_tostring(L, -1), &dv))
+			j = json_string(lua_tostring(L, -1)); /* exact, as the decimal module gives it */
 		if (!j) {
 			lua_settop(L, 0);
 			return err_set(err, OT_EHOOK, "derive in %s returned a %s for %s, a %s field",
 				       s->chunk, lua_typename(L, t), fd->name,
-				       fd->type == FT_BOOL ? "yes/no" : fd->type == FT_INTEGER ||
-				       fd->type == FT_DECIMAL ? "number" : "text");
+				       fd->type == FT_BOOL ? "yes/no" : fd->type == FT_INTEGER ? "whole number"
+				       : fd->type == FT_DECIMAL ? "number (or decimal text)" : "text");
 		}
 		json_object_set_new(form, fd->name, j);
 		lua_pop(L, 1);
@@ -967,37 +970,13 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 		out->type = VT_BOOL;
 		out->u.b = lua_toboolean(L, -1);
 		break;
-	case LUA_TNUMBER: {
-		char num[64];
+	case LUA_TNUMBER:
 		out->type = VT_NUM;
-		if (lua_isinteger(L, -1)) {
+		if (lua_isinteger(L, -1))
 			out->u.num.units = (int64_t)lua_tointeger(L, -1);
-			break;
-		}
-		double d = lua_tonumber(L, -1);
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(num, sizeof num, "%.*f", prec, d);
-			if (strtod(num, NULL) == d)
-				break;
-		}
-		ot_dec x = {0, 0};
-		int dot = 0, neg = num[0] == '-';
-		for (const char *p = num + neg; *p && x.scale < OT_DEC_MAX_SCALE; p++) {
-			if (*p == '.') {
-				dot = 1;
-				continue;
-			}
-			if (*p < '0' || *p > '9' || x.units > (INT64_MAX - 9) / 10) {
-				out->absent = 1; /* too large to be exact: counts as absent */
-				break;
-			}
-			x.units = x.units * 10 + (*p - '0');
-			x.scale += dot;
-		}
-		out->u.num.units = neg ? -x.units : x.units;
-		out->u.num.scale = x.scale;
+		else if (!dec_from_double(lua_tonumber(L, -1), &out->u.num))
+			out->absent = 1; /* too large to be exact: counts as absent */
 		break;
-	}
 	case LUA_TSTRING: {
 		size_t n;
 		const char *p = lua_tolstring(L, -1, &n);

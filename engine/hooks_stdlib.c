@@ -91,39 +91,17 @@ static int is_workday(lua_State *L)
 /* A decimal from a string or a number (numbers by their shortest text). */
 static ot_dec check_dec(lua_State *L, int arg)
 {
-	char text[64];
-	if (lua_type(L, arg) == LUA_TNUMBER) {
-		if (lua_isinteger(L, arg))
-			snprintf(text, sizeof text, "%lld", (long long)lua_tointeger(L, arg));
-		else {
-			double d = lua_tonumber(L, arg);
-			for (int prec = 1; prec <= 17; prec++) {
-				snprintf(text, sizeof text, "%.*f", prec, d);
-				if (strtod(text, NULL) == d)
-					break;
-			}
-		}
-	} else
-		snprintf(text, sizeof text, "%s", luaL_checkstring(L, arg));
 	ot_dec x = {0, 0};
-	const char *p = text;
-	int neg = *p == '-', dot = 0, any = 0;
-	p += neg || *p == '+';
-	for (; *p; p++) {
-		if (*p == '.' && !dot) {
-			dot = 1;
-			continue;
-		}
-		if (*p < '0' || *p > '9' || x.scale >= OT_DEC_MAX_SCALE || x.units > (INT64_MAX - 9) / 10)
-			luaL_argerror(L, arg, "a decimal number of at most 18 digits");
-		x.units = x.units * 10 + (*p - '0');
-		x.scale += dot;
-		any = 1;
-	}
-	if (!any)
-		luaL_argerror(L, arg, "a decimal number");
-	if (neg)
-		x.units = -x.units;
+	int ok;
+	if (lua_isinteger(L, arg)) {
+		x.units = (int64_t)lua_tointeger(L, arg);
+		ok = 1;
+	} else if (lua_type(L, arg) == LUA_TNUMBER)
+		ok = dec_from_double(lua_tonumber(L, arg), &x);
+	else
+		ok = dec_parse(luaL_checkstring(L, arg), &x);
+	if (!ok)
+		luaL_argerror(L, arg, "a decimal number of at most 18 digits");
 	return x;
 }
 

@@ -18,6 +18,41 @@ static const int64_t pow10s[19] = {
 	1000000000000000000LL,
 };
 
+int dec_parse(const char *s, ot_dec *out)
+{
+	int64_t units = 0;
+	int scale = 0, dot = 0, any = 0, neg = *s == '-';
+	s += neg || *s == '+';
+	for (; *s; s++) {
+		if (*s == '.' && !dot) {
+			dot = 1;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || scale + dot > OT_DEC_MAX_SCALE ||
+		    units > (INT64_MAX - 9) / 10)
+			return 0;
+		units = units * 10 + (*s - '0');
+		scale += dot;
+		any = 1;
+	}
+	if (!any)
+		return 0;
+	out->units = neg ? -units : units;
+	out->scale = scale;
+	return 1;
+}
+
+int dec_from_double(double d, ot_dec *out)
+{
+	char text[400];
+	for (int prec = 0; prec <= OT_DEC_MAX_SCALE; prec++) {
+		snprintf(text, sizeof text, "%.*f", prec, d);
+		if (strtod(text, NULL) == d)
+			break;
+	}
+	return dec_parse(text, out);
+}
+
 int dec_cmp(ot_dec a, ot_dec b)
 {
 	/* Integer parts first, then fractions at 18 digits: no overflow. */

@@ -288,6 +288,12 @@ int dec_cmp(ot_dec a, ot_dec b);
 int dec_arith(int op, ot_dec a, ot_dec b, ot_dec *out);
 /* Writes the shortest exact decimal text (no exponent). */
 void dec_format(ot_dec d, char out[32]);
+/* Reads "-12.50" (sign, digits, one point; no exponent) as written, scale
+ * included; 0 when it is not such a number or does not fit. */
+int dec_parse(const char *s, ot_dec *out);
+/* A binary number by the shortest fixed-point text that reads back as it
+ * (at most 18 places); 0 when it does not fit. */
+int dec_from_double(double d, ot_dec *out);
 
 /* The most in-person visits (跑动次数) any case of the item can need:
  * submission at the hall unless the item is online, the in-person steps

@@ -48,7 +48,7 @@ static json_t *sample(json_t *field)
 	if (!strcmp(t, "enum"))
 		return json_incref(json_array_get(json_object_get(field, "values"), 0));
 	if (!strcmp(t, "id_number"))
-		return json_string("11010519491231002X");
+		return json_string("210304193602180040");
 	if (!strcmp(t, "credit_code"))
 		return json_string("91350100M000100Y43");
 	const char *label = S(field, "label");
@@ -125,7 +125,7 @@ static json_t *application(json_t *rules, json_t *it, const char *now)
 	}
 	int person = !strcmp(S(it, "applicant"), "person");
 	json_t *applicant = person
-		? json_pack("{s:s, s:s, s:s}", "kind", "person", "id", "11010519491231002X", "name", "张三")
+		? json_pack("{s:s, s:s, s:s}", "kind", "person", "id", "210304193602180040", "name", "张三")
 		: json_pack("{s:s, s:s, s:s}", "kind", "company", "id", "91350100M000100Y43",
 			    "name", "鞍山市立山建设有限公司");
 	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "item", S(it, "name"), "now", now,

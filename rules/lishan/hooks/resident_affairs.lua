@@ -30,7 +30,7 @@ function derive(case)
   local f = case.form
   local out = { age = idcard.age(f.id_no, case.now) }
   if f.household_income and f.household_size and f.household_size > 0 then
-    out.per_capita_income = tonumber(cents(decimal.div(f.household_income, f.household_size)))
+    out.per_capita_income = cents(decimal.div(f.household_income, f.household_size))
   end
   return out
 end
@@ -61,6 +61,15 @@ function eligibility.destitute_support(f, add)
     add("has_disability", ("申请人%d周岁且无持证残疾, 不属于无劳动能力(须60周岁以上、未满16周岁" ..
       "或为残疾人) the applicant is %d and not disabled: support is for people aged 60 or " ..
       "over, under 16 or disabled"):format(f.age, f.age))
+  end
+end
+
+-- 《老年人权益保障法》第三十三条; 辽宁省高龄津贴制度: 年满80周岁的本地户籍老年人
+-- 按月领取高龄津贴。周岁以公民身份号码中的出生日期算至申请之日, 生日当天满周岁。
+function eligibility.old_age_allowance(f, add)
+  if f.age and f.age < 80 then
+    add("id_no", ("申请人%d周岁, 未满80周岁, 不符合高龄津贴申领条件 the applicant is %d: " ..
+      "the allowance is for people aged 80 or over"):format(f.age, f.age))
   end
 end
 
