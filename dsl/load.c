@@ -469,7 +469,7 @@ const scn_expectation scn_expectations[] = {
 	{"status", 1, 1, 1},   {"missing", 1, -1, 1}, {"shared", 1, -1, 1},
 	{"reused", 1, -1, 1},  {"form_error", 1, -1, 1}, {"current", 1, -1, 1},
 	{"due", 1, 2, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
-	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},
+	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},     {"notice", 1, 1, 1},
 };
 const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
 
@@ -514,9 +514,10 @@ static void check_expect(dsl_ctx *c, const scn_stmt *s)
 			x->max == 1 ? "one value" : x->max == 2 ? "one or two values" : "one value or more");
 	if (s->negate && !x->negatable)
 		diag_at(c, s->loc, "E602", "drop the 'not'", "'expect not %s' is not possible", x->name);
-	if (strcmp(x->name, "error") == 0 && count == 1 && s->args.v[0].kind != SV_TEXT)
+	if ((!strcmp(x->name, "error") || !strcmp(x->name, "notice")) && count == 1 &&
+	    s->args.v[0].kind != SV_TEXT)
 		diag_at(c, s->args.v[0].loc, "E602", "write the part of the message in quotes",
-			"'expect error' takes a text in quotes");
+			"'expect %s' takes a text in quotes", x->name);
 }
 
 /* What the grammar cannot say: known words, and `rules` first. */

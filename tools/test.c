@@ -483,6 +483,22 @@ static void expect_overdue(run *r, const scn_stmt *s)
 	json_decref(o);
 }
 
+/* `expect notice "TEXT"`: a line of the one-time notice contains TEXT. */
+static void expect_notice(run *r, const scn_stmt *s, json_t *lines)
+{
+	size_t i;
+	json_t *l;
+	int found = 0;
+	json_array_foreach(lines, i, l)
+		found |= strstr(json_string_value(l), arg(s, 0)) != NULL;
+	if (found != !s->negate)
+		failf(r, s, "expected %sa notice line containing \"%s\"%s", s->negate ? "no " : "",
+		      arg(s, 0), json_array_size(lines) ? "; the notice says:" : ", but the notice is empty");
+	if (found != !s->negate)
+		json_array_foreach(lines, i, l)
+			fprintf(r->out, "        %s\n", json_string_value(l));
+}
+
 static void expect(run *r, const scn_stmt *s)
 {
 	const char *what = s->a.s;
@@ -535,6 +551,8 @@ static void expect(run *r, const scn_stmt *s)
 		expect_value(r, s, what, arg(s, 0), num);
 	} else if (!strcmp(what, "overdue")) {
 		expect_overdue(r, s);
+	} else if (!strcmp(what, "notice")) {
+		expect_notice(r, s, json_object_get(notice, "notice"));
 	} else if (!strcmp(what, "error")) {
 		failf(r, s, "expected the statement before to fail with \"%s\", but it succeeded",
 		      arg(s, 0));
