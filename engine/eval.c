@@ -6,6 +6,7 @@
  * day a binary search.  Outside those years only the weekend rule applies,
  * and the code walks whole weeks at a time.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "eval.h"
@@ -101,10 +102,47 @@ static int truthy(const ev_value *v)
 	return !v->absent && v->type == VT_BOOL && v->u.b;
 }
 
-static int compare(const ev_value *a, const ev_value *b, int *out)
+/* The checker types every operand but a hook function's result (VT_ANY
+ * until it runs), so values of different kinds meet only through one. */
+static const char *const kind_words[] = {"true/false", "a number", "text", "a date",
+					 "a value of a list", "a value"};
+
+static const char *wrong_kind(const ev_value *v, m_vtype want)
+{
+	static _Thread_local char msg[96];
+	snprintf(msg, sizeof msg, "a hook function gave %s where %s is needed",
+		 kind_words[v->type < VT_ANY ? v->type : VT_ANY], kind_words[want]);
+	return msg;
+}
+
+static const char *enum_name(const m_model *m, const ev_value *v)
+{
+	if (v->field == -2)
+		return v->u.e == EV_COMPANY ? "company" : "person";
+	return v->field >= 0 ? m->strs[m->fields[v->field].values.first + (uint32_t)v->u.e] : "";
+}
+
+/* 1 with *out (<0, 0, >0), 0 when either side is absent, -1 when the
+ * kinds differ (*err set); text from a hook matches a list value by name. */
+static int compare(const m_model *m, const ev_value *a, const ev_value *b, int *out,
+		   const char **err)
 {
 	if (a->absent || b->absent)
 		return 0;
+	if (a->type != b->type) {
+		const ev_value *t = a->type == VT_TEXT ? a : b, *e = a->type == VT_TEXT ? b : a;
+		if (t->type == VT_TEXT && e->type == VT_ENUM) {
+			const char *name = enum_name(m, e);
+			*out = strlen(name) != t->u.text.n || memcmp(name, t->u.text.p, t->u.text.n);
+			return 1;
+		}
+		static _Thread_local char msg[96];
+		snprintf(msg, sizeof msg, "a hook function's result does not fit: cannot compare "
+			 "%s with %s", kind_words[a->type < VT_ANY ? a->type : VT_ANY],
+			 kind_words[b->type < VT_ANY ? b->type : VT_ANY]);
+		*err = msg;
+		return -1;
+	}
 	switch (a->type) {
 	case VT_NUM: *out = dec_cmp(a->u.num, b->u.num); return 1;
 	case VT_DATE: *out = (a->u.date > b->u.date) - (a->u.date < b->u.date); return 1;
@@ -119,6 +157,15 @@ static int compare(const ev_value *a, const ev_value *b, int *out)
 	}
 	return 0;
 }
+
+/* A present value of another kind than an operation needs: an error. */
+#define NEED(v, want)                                                          \
+	do {                                                                   \
+		if (!(v)->absent && (v)->type != (want)) {                      \
+			*err = wrong_kind((v), (want));                         \
+			return -1;                                             \
+		}                                                              \
+	} while (0)
 
 static ev_value bool_value(int b)
 {
@@ -179,13 +226,18 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 			stack[sp].absent = applicant < 0;
 			sp++;
 			break;
-		case OP_NOT: *top = bool_value(!truthy(top)); break;
+		case OP_NOT:
+			NEED(top, VT_BOOL);
+			*top = bool_value(!truthy(top));
+			break;
 		case OP_NEG:
+			NEED(top, VT_NUM);
 			if (!top->absent && !__builtin_sub_overflow(0, top->u.num.units, &top->u.num.units))
 				break;
 			top->absent = 1;
 			break;
 		case OP_JFALSE:
+			NEED(top, VT_BOOL);
 			if (!truthy(top)) {
 				*top = bool_value(0);
 				pc = (uint32_t)op->a - x->code.first;
@@ -193,6 +245,7 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 				sp--;
 			break;
 		case OP_JTRUE:
+			NEED(top, VT_BOOL);
 			if (truthy(top)) {
 				*top = bool_value(1);
 				pc = (uint32_t)op->a - x->code.first;
@@ -200,7 +253,9 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 				sp--;
 			break;
 		case OP_EQ: case OP_NE: case OP_LT: case OP_LE: case OP_GT: case OP_GE: {
-			int known = compare(&stack[sp - 2], top, &c);
+			int known = compare(m, &stack[sp - 2], top, &c, err);
+			if (known < 0)
+				return -1;
 			int r = 0;
 			if (known)
 				switch ((m_opcode)op->op) {
@@ -218,9 +273,12 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 		case OP_IN: {
 			ev_value *v = &stack[sp - 1 - op->a];
 			int r = 0;
-			for (int i = 0; i < op->a; i++)
-				if (compare(v, &stack[sp - op->a + i], &c) && c == 0)
-					r = 1;
+			for (int i = 0; i < op->a; i++) {
+				int known = compare(m, v, &stack[sp - op->a + i], &c, err);
+				if (known < 0)
+					return -1;
+				r |= known && c == 0;
+			}
 			sp -= op->a;
 			stack[sp - 1] = bool_value(r);
 			break;
@@ -228,6 +286,8 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 		case OP_ADD: case OP_SUB: case OP_MUL: case OP_DIV: {
 			static const char ops[] = {[OP_ADD] = '+', [OP_SUB] = '-', [OP_MUL] = '*', [OP_DIV] = '/'};
 			ev_value *a = &stack[sp - 2];
+			NEED(a, VT_NUM);
+			NEED(top, VT_NUM);
 			if (a->absent || top->absent ||
 			    !dec_arith(ops[op->op], a->u.num, top->u.num, &a->u.num))
 				a->absent = 1;
@@ -235,6 +295,7 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 			break;
 		}
 		case OP_LEN: {
+			NEED(top, VT_TEXT);
 			int len = top->absent ? 0 : utf8_len(top->u.text.p, top->u.text.n);
 			memset(top, 0, sizeof *top);
 			top->type = VT_NUM;
@@ -256,5 +317,7 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 		}
 		}
 	}
+	if (sp == 1)
+		NEED(&stack[0], VT_BOOL);
 	return sp == 1 && truthy(&stack[0]);
 }

@@ -269,6 +269,9 @@ static int sandbox_require(lua_State *L)
 		lua_pop(L, 1);
 		lua_pushboolean(L, 1);
 	}
+	/* a module is shared by every hook of the state: none may patch it */
+	if (lua_istable(L, -1))
+		make_readonly(L);
 	lua_pushvalue(L, -1);
 	lua_setfield(L, -4, name); /* onetrip.loaded[name] */
 	return 1;
@@ -283,7 +286,8 @@ static int pattern_guard(lua_State *L)
 	size_t n, pl;
 	const char *subject = luaL_checklstring(L, 1, &n);
 	const char *p = luaL_checklstring(L, 2, &pl);
-	int plain = lua_toboolean(L, 4) && lua_tocfunction(L, lua_upvalueindex(2)) == NULL;
+	/* only find has a 4th argument that means "plain text" (gsub's is a count) */
+	int plain = lua_toboolean(L, lua_upvalueindex(2)) && lua_toboolean(L, 4);
 	(void)subject;
 	if (!plain) {
 		int q = 0;
@@ -312,7 +316,7 @@ static void guard_patterns(lua_State *L, int strlib)
 	static const char *const fns[] = {"find", "match", "gmatch", "gsub"};
 	for (size_t i = 0; i < 4; i++) {
 		lua_getfield(L, strlib, fns[i]);
-		lua_pushnil(L);
+		lua_pushboolean(L, i == 0);
 		lua_pushcclosure(L, pattern_guard, 2);
 		lua_setfield(L, strlib, fns[i]);
 	}
@@ -391,7 +395,8 @@ static void build_env(lua_State *L)
 /* After the hook file has run, its environment is frozen in place: every
  * entry moves to a backing table the environment reads through, so the
  * hook's functions (whose _ENV is this very table) can read globals but
- * neither add nor change one, and nothing carries over between cases. */
+ * neither add nor change one.  (Top-level locals are the file's own and do
+ * live on between calls; the memory budget counts what they keep.) */
 static void freeze_env(lua_State *L, int t)
 {
 	t = lua_absindex(L, t);
@@ -772,9 +777,10 @@ ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_err
 	lua_State *L = s->L;
 	const ot_rules *r = h->r;
 	if (!lua_isnil(L, -1) && !lua_istable(L, -1)) {
-		lua_pop(L, 1);
-		return err_set(err, OT_EHOOK, "validate in %s must return a list of "
-			       "{field=..., message=...}, not a %s", s->chunk, luaL_typename(L, -1));
+		st = err_set(err, OT_EHOOK, "validate in %s must return a list of "
+			     "{field=..., message=...}, not a %s", s->chunk, luaL_typename(L, -1));
+		lua_settop(L, 0);
+		return st;
 	}
 	for (lua_Integer i = 1; lua_istable(L, -1) && lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
 		const char *field = NULL, *material = NULL, *msg = NULL;
@@ -804,7 +810,7 @@ ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_err
 		}
 		json_array_append_new(errors, json_pack("{s:s, s:s}", field ? "field" : "material",
 							field ? field : material, "message", msg));
-		lua_pop(L, lua_istable(L, -1) ? 4 : 1);
+		lua_pop(L, 4); /* the entry and its three fields */
 	}
 	lua_settop(L, 0);
 	return OT_OK;

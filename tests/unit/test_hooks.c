@@ -203,6 +203,10 @@ static const struct attack {
 	{"global", "global.lua:3: the case and the libraries are read-only"},
 	{"string_meta", "string_meta.lua:3: attempt to index a boolean value"},
 	{"pattern", "pattern.lua:3: this pattern is too complex for a hook"},
+	{"gsub_count", "gsub_count.lua:3: this pattern is too complex for a hook"},
+	{"kind_mix", "cannot compare text with a number"},
+	{"length_of_number", "a hook function gave a number where text is needed"},
+	{"module_patch", "module_patch.lua:4: the case and the libraries are read-only"},
 };
 
 static void hostile_hooks_are_contained(void **state)
@@ -232,8 +236,9 @@ static void hostile_hooks_are_contained(void **state)
 			       attacks[i].item);
 		assert_false(json_is_true(json_object_get(a, "complete")));
 		assert_non_null(strstr(S(a, "hook_error"), attacks[i].says));
-		assert_non_null(strstr(json_string_value(json_array_get(json_object_get(a, "notice"), 0)),
-				       "a check could not be completed"));
+		json_t *notice = json_object_get(a, "notice");
+		assert_non_null(strstr(json_string_value(json_array_get(notice,
+				       json_array_size(notice) - 1)), "a check could not be completed"));
 		json_decref(a);
 	}
 	/* and the engine goes on: the same attack twice fails the same way */

@@ -1,0 +1,2 @@
+-- len() of a number from a hook
+function g() return 12 end
