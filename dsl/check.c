@@ -727,6 +727,19 @@ static void check_computed(chk *k, const ast_item *ai, const m_item *it)
 		}
 }
 
+/* The hook files read so far as the engine will see them, so a probed
+ * file can require the modules beside it. */
+static json_t *hook_sources(chk *k)
+{
+	if (!k->hook_sources)
+		k->hook_sources = json_pack("{s:{}}", "hooks");
+	json_t *files = json_object_get(k->hook_sources, "hooks");
+	for (size_t i = json_object_size(files); i < k->c->hooks.n; i++)
+		json_object_set_new(files, k->c->hooks.v[i].real,
+				    json_stringn(k->c->hooks.v[i].text, k->c->hooks.v[i].len));
+	return k->hook_sources;
+}
+
 /* Runs the item's hook file once in the sandbox: a Lua error (E024) or a
  * function the rules rely on that the file does not define (E204) is
  * found here, not when the first applicant comes. */
@@ -760,8 +773,8 @@ static void probe_hook(chk *k, const ast_item *ai, m_item *it)
 	}
 	char error[768];
 	dsl_loc at = ai->attr_loc[IA_HOOK];
-	int rc = hook_probe(k->m, (int)(it - k->m->items), h->text, h->len, ai->hook, names, n,
-			    defined, error, sizeof error);
+	int rc = hook_probe(k->m, (int)(it - k->m->items), hook_sources(k), h->real, ai->hook,
+			    names, n, defined, error, sizeof error);
 	if (rc < 0) {
 		char *nl = strchr(error, '\n'); /* the first line: file:line: message */
 		if (nl)
@@ -776,7 +789,7 @@ static void probe_hook(chk *k, const ast_item *ai, m_item *it)
 	for (int i = 0; i < n; i++) {
 		if (rc == 0 && required[i] && !defined[i])
 			buf_printf(&missing, "%s%s", missing.len ? ", " : "", names[i]);
-		if (defined[i] || (rc == 1 && required[i])) {
+		if (defined[i]) {
 			int dup = 0;
 			for (uint32_t j = it->hook_fns.first; j < k->strs.n; j++)
 				dup |= !strcmp(k->strs.v[j], names[i]) ||
@@ -1088,8 +1101,8 @@ static void probe_providers(chk *k)
 		static const char *const names[] = {"fetch"};
 		uint8_t defined[1];
 		char error[768];
-		int rc = hook_probe(k->m, -1, h->text, h->len, p->file, names, 1, defined, error,
-				    sizeof error);
+		int rc = hook_probe(k->m, -1, hook_sources(k), h->real, p->file, names, 1, defined,
+				    error, sizeof error);
 		char *nl = strchr(error, '\n');
 		if (nl)
 			*nl = 0;
@@ -1320,6 +1333,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	check_chains(&k);
 	check_zone(&k);
 	finish(&k);
+	json_decref(k.hook_sources);
 
 	if (c->diags->errors) {
 		c->model = NULL;

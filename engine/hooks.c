@@ -40,7 +40,10 @@ typedef struct hook_state {
 	const char *chunk;    /* for messages: the path as the rule file wrote it */
 	int64_t budget, used; /* instructions */
 	size_t mem, mem_limit; /* mem_limit is SIZE_MAX outside hook calls */
-	size_t per_call;       /* memory a call may add */
+	size_t per_call;       /* the budget: memory above `base` */
+	size_t base;           /* the state's size once loaded */
+	void *refused;         /* the allocation last refused, to spot Lua's retry */
+	size_t refused_size;
 	int item;             /* the item of the running call */
 	const ot_rules *r;
 	int killed, oom, loaded, broken;
@@ -82,10 +85,17 @@ static void *hook_alloc(void *ud, void *ptr, size_t osize, size_t nsize)
 		s->mem -= old;
 		return NULL;
 	}
+	int retry = s->oom && ptr == s->refused && nsize == s->refused_size;
 	if (nsize > old && s->mem + (nsize - old) > s->mem_limit) {
+		/* Lua collects all garbage and asks once more: only a second
+		 * refusal is a hook over its budget */
 		s->oom = 1;
+		s->refused = ptr;
+		s->refused_size = nsize;
 		return NULL;
 	}
+	if (retry)
+		s->oom = 0; /* the collection made room */
 	void *p = realloc(ptr, nsize);
 	if (p)
 		s->mem = s->mem - old + nsize;
@@ -447,7 +457,9 @@ static int guarded_call(hook_state *s, int nargs, int nres, char *why, size_t ca
 	s->killed = 0;
 	s->oom = 0;
 	lua_sethook(L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-	s->mem_limit = s->mem + s->per_call;
+	/* what earlier calls kept (top-level locals) counts too: a state
+	 * cannot grow past its budget however many calls it serves */
+	s->mem_limit = s->base + s->per_call;
 	int rc = lua_pcall(L, nargs, nres, base);
 	s->mem_limit = (size_t)-1;
 	lua_remove(L, base);
@@ -521,6 +533,8 @@ static int load_state(hook_state *s, const ot_rules *r)
 	freeze_env(L, -1);
 	lua_pop(L, 1);
 	s->funcs = luaL_ref(L, LUA_REGISTRYINDEX);
+	lua_gc(L, LUA_GCCOLLECT);
+	s->base = s->mem;
 	return 1;
 }
 
@@ -1119,58 +1133,32 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 
 /* ---- for the checker ---- */
 
-int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
+int hook_probe(const ot_rules *r, int item, json_t *sources, const char *path,
 	       const char *chunkname, const char *const *names, int n, uint8_t *defined,
 	       char *error, size_t ecap)
 {
 	hook_state s;
 	memset(&s, 0, sizeof s);
-	s.budget = 1000000;
-	s.mem_limit = (size_t)-1;
-	s.per_call = 64u << 20;
-	s.r = r;       /* the model being built: its calendars are ready */
-	s.item = item;
-	s.zone = r ? r->zone : 8 * 60;
+	s.path = path;
 	s.chunk = chunkname;
-	s.L = lua_newstate(hook_alloc, &s);
+	s.sources = sources;
+	s.zone = r->zone;
+	s.item = item;
 	error[0] = 0;
 	memset(defined, 0, (size_t)n);
-	if (!s.L) {
-		snprintf(error, ecap, "out of memory");
+	/* the model being built: its calendars and hook_limits are ready */
+	if (!load_state(&s, r)) {
+		snprintf(error, ecap, "%s", s.error);
+		if (s.L)
+			lua_close(s.L);
 		return -1;
 	}
-	*(hook_state **)lua_getextraspace(s.L) = &s;
-	build_env(s.L);
-	lua_sethook(s.L, count_hook, LUA_MASKCOUNT, HOOK_EVERY);
-	char chunk[512];
-	snprintf(chunk, sizeof chunk, "@%s", chunkname);
-	int rc = 0;
-	if (luaL_loadbufferx(s.L, text, len, chunk, "t") != LUA_OK) {
-		snprintf(error, ecap, "%s", lua_tostring(s.L, -1));
-		rc = -1;
-	} else {
-		lua_getfield(s.L, LUA_REGISTRYINDEX, "onetrip.env");
-		lua_setupvalue(s.L, -2, 1);
-		/* a require of a sibling module cannot be resolved here: the file
-		 * is only run when it needs nothing but the standard library */
-		if (guarded_call(&s, 0, 1, error, ecap) != 0) {
-			if (strstr(error, "not found (hooks may require")) {
-				error[0] = 0; /* unknowable here; the engine checks at run time */
-				rc = 1;
-			} else
-				rc = -1;
-		} else {
-			if (!lua_istable(s.L, -1)) {
-				lua_pop(s.L, 1);
-				lua_getfield(s.L, LUA_REGISTRYINDEX, "onetrip.env");
-			}
-			for (int i = 0; i < n; i++) {
-				lua_getfield(s.L, -1, names[i]);
-				defined[i] = lua_isfunction(s.L, -1);
-				lua_pop(s.L, 1);
-			}
-		}
+	lua_rawgeti(s.L, LUA_REGISTRYINDEX, s.funcs);
+	for (int i = 0; i < n; i++) {
+		lua_getfield(s.L, -1, names[i]);
+		defined[i] = lua_isfunction(s.L, -1);
+		lua_pop(s.L, 1);
 	}
 	lua_close(s.L);
-	return rc;
+	return 0;
 }

@@ -89,11 +89,12 @@ typedef struct hook_request {
 int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64],
 		 char why[256], ot_error *err);
 
-/* For the checker: runs `text` in a sandbox and sets defined[i] for each of
- * `names` it defines as a function.  Returns 0, 1 when the file needs a
- * module beside it (then nothing is known), or -1 with the Lua error
+/* For the checker: runs the hook file `path` (canonical; its text and the
+ * modules beside it are in `sources`, {"hooks": {path: text}}) in the
+ * sandbox, with the rule base's budgets, and sets defined[i] for each of
+ * `names` it defines as a function.  Returns 0, or -1 with the Lua error
  * (file:line: message) in `error`. */
-int hook_probe(const ot_rules *r, int item, const char *text, size_t len,
+int hook_probe(const ot_rules *r, int item, json_t *sources, const char *path,
 	       const char *chunkname, const char *const *names, int n, uint8_t *defined,
 	       char *error, size_t ecap);
 

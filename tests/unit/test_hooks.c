@@ -199,7 +199,7 @@ static const struct attack {
 	{"metatable", "metatable.lua:3: cannot change a protected metatable"},
 	{"modify", "modify.lua:3: the case and the libraries are read-only"},
 	{"gc", "gc.lua:3: attempt to call a nil value (global 'collectgarbage')"},
-	{"require_os", "require_os.lua:2: module 'os' not found"},
+	{"require_os", "require_os.lua:4: module 'os' not found"},
 	{"global", "global.lua:3: the case and the libraries are read-only"},
 	{"string_meta", "string_meta.lua:3: attempt to index a boolean value"},
 	{"pattern", "pattern.lua:3: this pattern is too complex for a hook"},
@@ -251,6 +251,27 @@ static void hostile_hooks_are_contained(void **state)
 	assert_int_not_equal(stat("/tmp/onetrip-pwned", &st), 0);
 }
 
+/* memory_mb 4: each call keeps 1 MB more; within a few calls the state is
+ * full and the hook fails, cleanly, however the memory was kept */
+static void kept_memory_counts(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(HOSTILE, ":memory:");
+	int failed_at = 0;
+	for (int i = 1; i <= 8 && !failed_at; i++) {
+		json_t *a = ok(e, "assess", "{\"item\":\"keep_memory\",\"now\":\"2019-09-02T09:00\"}");
+		if (strstr(S(a, "hook_error"), "exceeded its memory budget"))
+			failed_at = i;
+		json_decref(a);
+	}
+	assert_true(failed_at >= 2 && failed_at <= 5);
+	/* other items of the engine are unaffected */
+	json_t *a = ok(e, "assess", "{\"item\":\"loop\",\"now\":\"2019-09-02T09:00\"}");
+	assert_non_null(strstr(S(a, "hook_error"), "instruction budget"));
+	json_decref(a);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +281,7 @@ int main(void)
 		cmocka_unit_test(personal_data_masked),
 		cmocka_unit_test(running_cases_keep_their_hook),
 		cmocka_unit_test(hostile_hooks_are_contained),
+		cmocka_unit_test(kept_memory_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

