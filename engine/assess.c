@@ -20,6 +20,10 @@ ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err->message, sizeof err->message, fmt, ap);
 		va_end(ap);
+		/* messages reach operators and logs: no personal numbers, and
+		 * valid text whatever a hook printed */
+		utf8_settle(err->message);
+		ids_mask_in(err->message);
 		err->status = status;
 	}
 	return status;
@@ -47,6 +51,7 @@ static void field_error(form_errors *fe, const m_field *f, const char *key,
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	utf8_settle(e->message);
 }
 
 /* A decimal from JSON: an integer, a number, or a numeric string.  A JSON
@@ -584,6 +589,13 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 			run_hooks(v, app, have, values, form, material_errors, fe, out, 0);
 			form_errors scratch = {0, 0, NULL};
 			form_values_derived(r, it->form, form, values, &scratch);
+			/* a derived value the form does not allow (out of range, not
+			 * one of the list ...) is the hook's mistake, not the
+			 * applicant's */
+			for (int i = 0; i < scratch.n && out->hook.status != OT_EHOOK; i++)
+				if (scratch.v[i].field && scratch.v[i].field->computed)
+					err_set(&out->hook, OT_EHOOK, "derive in %s gave a value the form "
+						"does not allow: %s", it->hook, scratch.v[i].message);
 			free(scratch.v);
 		}
 	}

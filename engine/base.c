@@ -447,6 +447,17 @@ void utf8_scrub(char *s)
 	}
 }
 
+void utf8_settle(char *s)
+{
+	size_t n = strlen(s), i = n;
+	while (i > 0 && n - i < 3 && ((unsigned char)s[i - 1] & 0xC0) == 0x80)
+		i--;
+	if (i > 0 && (unsigned char)s[i - 1] >= 0xC0 &&
+	    utf8_seq_len((const unsigned char *)s + i - 1, n - i + 1) == 0)
+		s[i - 1] = 0;
+	utf8_scrub(s);
+}
+
 int cp_width(uint32_t cp)
 {
 	/* East Asian Wide and Fullwidth blocks: enough to line carets up under

@@ -123,6 +123,9 @@ size_t utf8_count(const char *s, size_t n);  /* code points */
 int cp_width(uint32_t cp);                   /* terminal columns: 0, 1 or 2 */
 /* Replaces each malformed sequence in s (in place, never longer) with '?'. */
 void utf8_scrub(char *s);
+/* Makes text cut to a buffer valid: drops a character the cut split, then
+ * scrubs what is malformed (a hook's message may hold anything). */
+void utf8_settle(char *s);
 
 /* Edit distance (code points, capped at `cap`+1) for did-you-mean. */
 int edit_distance(const char *a, const char *b, int cap);

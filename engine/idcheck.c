@@ -51,3 +51,28 @@ void id_mask(const char *s, size_t n, char *out)
 		out[i] = i < 4 || i + 4 >= n ? s[i] : '*';
 	out[n] = 0;
 }
+
+static int id_char(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+void ids_mask_in(char *text)
+{
+	for (char *p = text; *p;) {
+		if (!id_char(*p)) {
+			p++;
+			continue;
+		}
+		char *q = p;
+		while (id_char(*q))
+			q++;
+		size_t n = (size_t)(q - p);
+		if (n == 18 && (id_number_valid(p, n) || credit_code_valid(p, n))) {
+			char masked[19];
+			id_mask(p, n, masked);
+			memcpy(p, masked, n);
+		}
+		p = q;
+	}
+}

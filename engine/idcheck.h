@@ -19,4 +19,8 @@ int credit_code_valid(const char *s, size_t n);
  * first 4 and last 4 characters kept).  out has room for n + 1 bytes. */
 void id_mask(const char *s, size_t n, char *out);
 
+/* Masks, in place, every valid ID number or credit code standing alone in
+ * the text (an operator's message may quote what a hook printed). */
+void ids_mask_in(char *text);
+
 #endif

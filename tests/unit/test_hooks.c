@@ -206,6 +206,8 @@ static const struct attack {
 	{"gsub_count", "gsub_count.lua:3: this pattern is too complex for a hook"},
 	{"kind_mix", "cannot compare text with a number"},
 	{"length_of_number", "a hook function gave a number where text is needed"},
+	{"bad_derive", "derive in bad_derive.lua gave a value the form does not allow: 年龄 must be at most 150"},
+	{"leak_id", "leak_id.lua:3: no record for 1101**********002X"},
 	{"module_patch", "module_patch.lua:4: the case and the libraries are read-only"},
 };
 
@@ -232,8 +234,8 @@ static void hostile_hooks_are_contained(void **state)
 		assert_int_equal(json_array_size(json_object_get(l, "cases")), 0);
 		json_decref(l);
 		/* a portal's dry run still answers, with a neutral notice */
-		json_t *a = ok(e, "assess", "{\"item\":\"%s\",\"now\":\"2019-09-02T09:00\"}",
-			       attacks[i].item);
+		json_t *a = ok(e, "assess", "{\"item\":\"%s\",\"now\":\"2019-09-02T09:00\","
+			       "\"applicant\":" MID "}", attacks[i].item);
 		assert_false(json_is_true(json_object_get(a, "complete")));
 		assert_non_null(strstr(S(a, "hook_error"), attacks[i].says));
 		json_t *notice = json_object_get(a, "notice");
