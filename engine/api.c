@@ -419,6 +419,9 @@ static void attach_trace(json_t *ev, json_t *names)
 	json_decref(names);
 }
 
+static ot_status record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int step,
+			const char *action, int is_new, json_t **resp, ot_error *err);
+
 static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	const version *v = &e->versions[0];
@@ -460,11 +463,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	attach_trace(ev, trace);
 	if (s == OT_OK) {
 		json_object_set(ev, "applicant", applicant);
-		s = case_apply(c, ev, e->zone, err);
-	}
-	if (s == OT_OK) {
-		*resp = case_json(c, e->zone);
-		s = store_save(e, c, ev, *resp, 1, err);
+		s = record(e, c, ev, q->now, -1, NULL, 1, resp, err);
 	}
 	if (s == OT_OK && c->status == CS_IN_PROGRESS)
 		s = remember_materials(e, c, q->now, err);
@@ -559,42 +558,31 @@ static ot_status route_by_hook(void *ud, int step, uint32_t rule, int *to, ot_er
 	return hook_route(h->host, &h->view, step, rule, to, err);
 }
 
-/* Records event ev on case c and saves both. */
-static ot_status record(ot_engine *e, ot_case *c, json_t *ev, json_t **resp, ot_error *err)
+/* Tells the hooks what event ev did to the case: on_exit for the step acted
+ * on (`step`, -1: none), on_enter for each step it started (a loop back to
+ * the acted-on step included).  They see the case as the event left it.
+ * Notes, or failures as warnings, go into the event: a failing
+ * notification never stops the operation. */
+static void notify(ot_case *c, json_t *ev, ot_time now, int step, const char *action,
+		   const uint8_t *before)
 {
-	ot_status s = case_apply(c, ev, e->zone, err);
-	if (s == OT_OK) {
-		*resp = case_json(c, e->zone);
-		s = store_save(e, c, ev, *resp, 0, err);
-	}
-	return s;
-}
-
-/* Like record(), and lets the hooks know: on_exit for the step acted on,
- * on_enter for the steps it started.  Their notes (or failures, as
- * warnings) go into the event; a failing notification never stops the
- * operation. */
-static ot_status record_with_notes(ot_engine *e, ot_case *c, json_t *ev, case_hooks *hk,
-				   int step, const char *action, json_t **resp, ot_error *err)
-{
-	if (!hk->host)
-		return record(e, c, ev, resp, err);
+	case_hooks hk;
+	hooks_for_case(&hk, c, now);
+	if (!hk.host)
+		return;
 	const m_item *it = &c->v->rules->items[c->item];
-	uint8_t *before = malloc(it->steps.count + 1);
-	for (uint32_t i = 0; before && i < it->steps.count; i++)
-		before[i] = c->steps[i].state;
-	ot_status s = case_apply(c, ev, e->zone, err);
+	int approved = action && !strcmp(action, "approve");
 	json_t *notes = json_array(), *warnings = json_array();
-	for (int pass = 0; s == OT_OK && before && pass < 2; pass++)
+	for (int pass = 0; pass < 2; pass++)
 		for (uint32_t i = 0; i < it->steps.count; i++) {
 			int exited = pass == 0 && (int)i == step;
 			int entered = pass == 1 && c->steps[i].state == STEP_ACTIVE &&
-				      (before[i] != STEP_ACTIVE || (int)i == step);
+				      (before[i] != STEP_ACTIVE || ((int)i == step && approved));
 			if (!exited && !entered)
 				continue;
 			char *note = NULL;
 			ot_error w;
-			if (hook_notify(hk->host, &hk->view, exited ? "on_exit" : "on_enter", (int)i,
+			if (hook_notify(hk.host, &hk.view, exited ? "on_exit" : "on_enter", (int)i,
 					exited ? action : NULL, &note, &w) != OT_OK)
 				json_array_append_new(warnings, json_string(w.message));
 			else if (note)
@@ -603,8 +591,7 @@ static ot_status record_with_notes(ot_engine *e, ot_case *c, json_t *ev, case_ho
 					c->v->rules->steps[it->steps.first + i].name, "note", note));
 			free(note);
 		}
-	free(before);
-	/* notifications ran after the event was applied: count them in */
+	/* the notifications ran after the event was applied: count them in */
 	case_note_hooks(c, json_object_get(ev, "hooks"));
 	if (json_array_size(notes))
 		json_object_set(ev, "notes", notes);
@@ -612,9 +599,26 @@ static ot_status record_with_notes(ot_engine *e, ot_case *c, json_t *ev, case_ho
 		json_object_set(ev, "warnings", warnings);
 	json_decref(notes);
 	json_decref(warnings);
+}
+
+/* Applies event ev to case c, lets the hooks know (see notify), and saves
+ * both, as one new case when is_new. */
+static ot_status record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int step,
+			const char *action, int is_new, json_t **resp, ot_error *err)
+{
+	const m_item *it = &c->v->rules->items[c->item];
+	uint8_t *before = malloc(it->steps.count + 1);
+	if (!before)
+		return err_set(err, OT_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < it->steps.count; i++)
+		before[i] = c->steps[i].state;
+	ot_status s = case_apply(c, ev, e->zone, err);
+	if (s == OT_OK && it->hook_path)
+		notify(c, ev, now, step, action, before);
+	free(before);
 	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
-		s = store_save(e, c, ev, *resp, 0, err);
+		s = store_save(e, c, ev, *resp, is_new, err);
 	}
 	return s;
 }
@@ -694,7 +698,7 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 		 * submitted now" */
 		json_object_del(json_object_get(ev, "notice"), "due");
 	if (s == OT_OK)
-		s = record(e, c, ev, resp, err);
+		s = record(e, c, ev, q->now, -1, NULL, 0, resp, err);
 	if (s == OT_OK && c->status != CS_NEEDS_SUPPLEMENT)
 		s = remember_materials(e, c, q->now, err);
 	json_decref(ev);
@@ -838,7 +842,7 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		}
 		json_incref(trace);
 		attach_trace(ev, trace);
-		s = record_with_notes(e, c, ev, &hk, step, action, resp, err);
+		s = record(e, c, ev, q->now, step, action, 0, resp, err);
 		/* an approval issues the item's licences, in the same transaction */
 		if (s == OT_OK && c->status == CS_APPROVED)
 			s = licences_issue(e, c, q->now, err);
@@ -885,7 +889,7 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	if (s == OT_OK && reason)
 		json_object_set_new(ev, "reason", json_string(reason));
 	if (s == OT_OK)
-		s = record(e, c, ev, resp, err);
+		s = record(e, c, ev, q->now, -1, NULL, 0, resp, err);
 	json_decref(ev);
 	case_free(c);
 	return s;

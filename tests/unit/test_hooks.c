@@ -76,12 +76,26 @@ static void notes_at_steps(void **state)
 	json_t *note = json_array_get(json_object_get(ev, "notes"), 0);
 	assert_string_equal(S(note, "step"), "issue");
 	assert_string_equal(S(note, "note"), "优待证制证 card being made");
+	/* accepted at submission: the first step was entered then */
+	json_t *first = json_array_get(json_object_get(c, "history"), 0);
+	assert_true(contains(json_object_get(first, "hooks"), NULL, "on_enter"));
 	/* what ran is on record, for the testers' coverage */
 	json_t *called = json_object_get(c, "hooks_called");
 	assert_int_equal(json_array_size(called), 3);
 	assert_string_equal(json_string_value(json_array_get(called, 0)), "derive");
 	assert_string_equal(json_string_value(json_array_get(called, 1)), "validate");
 	assert_string_equal(json_string_value(json_array_get(called, 2)), "on_enter");
+	json_decref(c);
+	/* a return hands the case back; the step is not entered again */
+	json_decref(ok(e, "submit", "{\"item\":\"elder_card\",\"now\":\"2019-09-03T09:00\","
+		       "\"applicant\":" MID ",\"form\":{\"id_no\":\"11010519491231002X\"},"
+		       "\"materials\":[\"photo\"]}"));
+	json_decref(ok(e, "act", "{\"case\":\"20190903-0001\",\"step\":\"intake\",\"action\":"
+		       "\"return\",\"reason\":\"照片不清晰\",\"actor\":\"civil.hall\","
+		       "\"now\":\"2019-09-03T10:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190903-0001\"}");
+	json_t *ret = json_object_get(json_array_get(json_object_get(c, "history"), 1), "hooks");
+	assert_false(contains(ret, NULL, "on_enter"));
 	json_decref(c);
 	ot_engine_close(e);
 }
