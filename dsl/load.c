@@ -72,7 +72,7 @@ static char *join_clean(arena *a, const char *base, const char *rel)
 			break;
 		p = e + 1;
 	}
-	if (n > root && out[n - 1] == '/' && !(rel[strlen(rel) - 1] == '/'))
+	if (n > root && out[n - 1] == '/' && !(rel[0] && rel[strlen(rel) - 1] == '/'))
 		n--;
 	out[n] = 0;
 	return n ? out : arena_strdup(a, ".");
@@ -213,6 +213,11 @@ static void load_uses(dsl_ctx *c, int file, ast_uses uses, int depth)
 	for (size_t i = 0; i < uses.n; i++) {
 		const ast_use *u = &uses.v[i];
 		char *p, *d;
+		if (!u->path[0]) {
+			diag_at(c, u->loc, "E020", "write the file's name: use \"common.rules\"",
+				"'use' needs the name of a rule file");
+			continue;
+		}
 		if (strncmp(u->path, "stdlib/", 7) == 0) {
 			p = arena_printf(&c->ast, STDLIB_PREFIX "%s", u->path + 7);
 			d = arena_strdup(&c->ast, u->path);

@@ -331,6 +331,8 @@ static void stdlib_rules(void **state)
 	ot_diags_free(d);
 	compiled_free(&c);
 	expect_diag("use \"stdlib/material.rules\"\n", "E020", 1, 5, "cannot read \"stdlib/material.rules\"");
+	/* found by the fuzzer: an empty name read before the string */
+	expect_diag("use \"\"\n", "E020", 1, 5, "'use' needs the name of a rule file");
 }
 
 int main(void)
