@@ -493,7 +493,14 @@ char *ot_rules_describe(const ot_rules *r)
 		json_object_set_new(it, "issues", issues);
 		json_array_append_new(items, it);
 	}
-	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "hash", r->hash,
+	json_t *providers = json_array();
+	for (uint32_t i = 0; i < r->n_providers; i++)
+		json_array_append_new(providers, json_pack("{s:s, s:s, s:s?}", "name",
+			r->providers[i].name, "kind",
+			r->providers[i].kind == PROVIDER_LUA ? "lua" : "licences",
+			"module", r->providers[i].file));
+	json_t *o = json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "hash", r->hash,
+			      "providers", providers,
 			      "departments", describe_departments(r), "materials",
 			      describe_materials(r), "forms", describe_forms(r),
 			      "items", items, "chains", describe_chains(r),

@@ -281,6 +281,20 @@ static void info(json_t *d, const char *path, const char *hash)
 			printf(", total_limit %lld workdays", (long long)json_integer_value(lim));
 		printf("\n");
 	}
+	json_t *hooks = json_object(), *items = json_object_get(d, "items");
+	size_t hooked = 0;
+	json_array_foreach(items, i, v)
+		if (json_is_string(json_object_get(v, "hook"))) {
+			hooked++;
+			json_object_set(hooks, json_string_value(json_object_get(v, "hook")), json_true());
+		}
+	printf("  hooks        %3zu items, %zu Lua files\n", hooked, json_object_size(hooks));
+	json_decref(hooks);
+	json_t *providers = json_object_get(d, "providers");
+	printf("  providers    %3zu\n", json_array_size(providers));
+	json_array_foreach(providers, i, v)
+		printf("    %s: %s\n", json_string_value(json_object_get(v, "name")),
+		       json_string_value(json_object_get(v, "kind")));
 	json_t *cals = json_object_get(d, "calendars");
 	printf("  calendars    %3zu\n", json_array_size(cals));
 	json_array_foreach(cals, i, v) {
