@@ -252,8 +252,9 @@ typedef struct req_result {
 	int status;
 	int cond_held; /* -1 unconditional */
 	char from_case[32];
-	char ref[64];  /* shared: the licence (or record) number */
-	char why[256]; /* shared but not obtained: why, for the notice */
+	/* a provider's answer (malloc, NULL when none: most materials) */
+	char *ref;     /* shared: the licence (or record) number */
+	char *why;     /* shared but not obtained: why, for the notice */
 } req_result;
 
 /* One requirement: whether it applies, and how it is met. */
@@ -282,11 +283,16 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 		}
 	}
 	const char *from;
-	ot_error pe;
-	int got = m->source != SRC_SHARED ? 0 : !src || !src->shared ? 1
-		: src->shared(src->ud, v, app, q->material, res->ref, res->why, &pe);
-	if (got < 0 && provider->status == OT_OK)
-		*provider = pe;
+	int got = m->source == SRC_SHARED;
+	if (got && m->provider >= 0 && src && src->shared) {
+		char ref[64], why[256];
+		ot_error pe;
+		got = src->shared(src->ud, v, app, q->material, ref, why, &pe);
+		if (got < 0 && provider->status == OT_OK)
+			*provider = pe;
+		res->ref = ref[0] ? strdup(ref) : NULL;
+		res->why = why[0] ? strdup(why) : NULL;
+	}
 	if (got > 0) {
 		have[q->material] = HAVE_SHARED;
 		res->status = ST_SHARED;
@@ -364,11 +370,11 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 		buf_puts(b, ",\"source\":");
 		jstr(b, m->source_name);
 	}
-	if (res->status == ST_SHARED && res->ref[0]) {
+	if (res->status == ST_SHARED && res->ref) {
 		buf_puts(b, ",\"number\":");
 		jstr(b, res->ref);
 	}
-	if (res->why[0]) {
+	if (res->why) {
 		buf_puts(b, ",\"not_shared\":");
 		jstr(b, res->why);
 	}
@@ -398,7 +404,7 @@ static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_
 		buf_puts(b, res[i].status == ST_MISSING ? "缺少材料 missing: "
 							: "容缺后补 to be supplied before the decision: ");
 		buf_json_str(b, m->label ? m->label : m->name);
-		if (res[i].why[0]) {
+		if (res[i].why) {
 			/* shared data that could not be had: say so, not just "missing" */
 			buf_puts(b, " (");
 			buf_json_str(b, res[i].why);
@@ -472,7 +478,7 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		buf_putc(b, '}');
 	}
 	buf_puts(b, "],\"material_errors\":");
-	char *me = json_dumps(material_errors, JSON_COMPACT);
+	char *me = json_array_size(material_errors) ? json_dumps(material_errors, JSON_COMPACT) : NULL;
 	buf_puts(b, me ? me : "[]");
 	free(me);
 	if (a->hook.status == OT_EHOOK) {
@@ -650,6 +656,10 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	}
 	out->form = form;
 	free(flags);
+	for (uint32_t i = 0; res && i < it->reqs.count; i++) {
+		free(res[i].ref);
+		free(res[i].why);
+	}
 	free(res);
 	free(errors.v);
 	free(call);
