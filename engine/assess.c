@@ -204,10 +204,12 @@ static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		     form_errors *fe, int derived)
 {
 	int before = fe->n;
+	size_t present = 0;
 	const m_form *fm = &r->forms[form];
 	for (uint32_t i = 0; i < fm->fields.count; i++) {
 		const m_field *f = &r->fields[fm->fields.first + i];
 		json_t *j = json_object_get(obj, f->name);
+		present += j != NULL;
 		ev_value *v = &values[i];
 		memset(v, 0, sizeof *v);
 		v->absent = 1;
@@ -225,6 +227,8 @@ static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
 			v->absent = 1;
 		}
 	}
+	if (present == json_object_size(obj))
+		return fe->n - before; /* every key is a field: nothing unknown */
 	const char *key;
 	json_t *j;
 	json_object_foreach(obj, key, j) {
@@ -323,6 +327,19 @@ static void jstr(buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
+/* A whole number without printf: the answer writes a few per material. */
+static void jint(buf *b, long long v)
+{
+	char t[24], *p = t + sizeof t;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(t + sizeof t - p));
+}
+
 static void jkey(buf *b, const char *k)
 {
 	buf_putc(b, '"');
@@ -384,8 +401,10 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 	}
 	if (m->original)
 		buf_puts(b, ",\"original\":true");
-	if (m->copies)
-		buf_printf(b, ",\"copies\":%d", (int)m->copies);
+	if (m->copies) {
+		buf_puts(b, ",\"copies\":");
+		jint(b, m->copies);
+	}
 	buf_putc(b, '}');
 }
 
@@ -489,13 +508,16 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		buf_puts(b, ",\"provider_error\":");
 		jstr(b, a->provider.message);
 	}
-	buf_printf(b, ",\"max_trips\":%d", item_max_trips(r, item));
+	buf_puts(b, ",\"max_trips\":");
+	jint(b, item_max_trips(r, item));
 	write_notice(b, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
 	int32_t limit = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
 	if (a->complete && it->calendar >= 0 && limit >= 0) {
 		char d[11];
 		day_format(cal_add_workdays(&r->calendars[it->calendar], time_day(now, zone), limit), d);
-		buf_printf(b, ",\"due\":\"%s\"", d);
+		buf_puts(b, ",\"due\":\"");
+		buf_puts(b, d);
+		buf_putc(b, '"');
 	}
 	buf_putc(b, '}');
 }
