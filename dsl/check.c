@@ -1150,9 +1150,12 @@ static int expand_form(chk *k, ast_form *f, int depth)
 		if (b < 0)
 			continue;
 		ast_form *base = k->c->unit.forms.v[b];
+		/* the recursion may rewrite f's list under fd */
+		dsl_loc at = fd->loc;
+		ast_name use = fd->base;
 		if (base == f || !expand_form(k, base, depth + 1)) {
 			if (depth == 0)
-				diag_at(k->c, fd->loc, "E021", "take the shared fields into a form that uses no other",
+				diag_at(k->c, at, "E021", "take the shared fields into a form that uses no other",
 					"form '%s' uses '%s', which leads back to '%s'", f->name.s,
 					base->name.s, f->name.s);
 			drop_uses(f);
@@ -1161,7 +1164,7 @@ static int expand_form(chk *k, ast_form *f, int depth)
 		for (size_t j = 0; j < base->fields.n; j++) {
 			ast_field copy = base->fields.v[j];
 			if (!copy.via.s)
-				copy.via = fd->base;
+				copy.via = use;
 			VEC_PUSH(&k->c->ast, out.fields, copy);
 		}
 	}

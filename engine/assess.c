@@ -294,6 +294,8 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 		got = src->shared(src->ud, v, app, q->material, ref, why, &pe);
 		if (got < 0 && provider->status == OT_OK)
 			*provider = pe;
+		utf8_settle(ref); /* a provider's text, cut to the buffers */
+		utf8_settle(why);
 		res->ref = ref[0] ? strdup(ref) : NULL;
 		res->why = why[0] ? strdup(why) : NULL;
 	}

@@ -52,13 +52,35 @@ void id_mask(const char *s, size_t n, char *out)
 	out[n] = 0;
 }
 
+static int digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
 static int id_char(char c)
 {
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+	return digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static void mask_at(char *p)
+{
+	char masked[19];
+	id_mask(p, 18, masked);
+	memcpy(p, masked, 18);
 }
 
 void ids_mask_in(char *text)
 {
+	/* ID numbers: 18 characters between non-digits ("ID1101...002X:" too) */
+	for (char *p = text; *p; p++)
+		if (digit(*p) && (p == text || !digit(p[-1]))) {
+			size_t n = 0;
+			while (n < 18 && p[n] && (digit(p[n]) || (n == 17 && (p[n] == 'X' || p[n] == 'x'))))
+				n++;
+			if (n == 18 && !digit(p[18]) && id_number_valid(p, 18))
+				mask_at(p);
+		}
+	/* credit codes: 18 letters and digits standing alone */
 	for (char *p = text; *p;) {
 		if (!id_char(*p)) {
 			p++;
@@ -67,12 +89,8 @@ void ids_mask_in(char *text)
 		char *q = p;
 		while (id_char(*q))
 			q++;
-		size_t n = (size_t)(q - p);
-		if (n == 18 && (id_number_valid(p, n) || credit_code_valid(p, n))) {
-			char masked[19];
-			id_mask(p, n, masked);
-			memcpy(p, masked, n);
-		}
+		if (q - p == 18 && credit_code_valid(p, 18))
+			mask_at(p);
 		p = q;
 	}
 }

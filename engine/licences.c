@@ -19,8 +19,8 @@ json_t *licence_json(const licence *l, int zone)
 {
 	char from[11], until[11];
 	day_format(time_day(l->from, zone), from);
-	if (l->until >= 0)
-		day_format(time_day(l->until, zone), until);
+	if (l->until >= 0) /* the last day it is valid */
+		day_format(time_day(l->until - 1, zone), until);
 	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "holder", l->holder,
 			 "material", l->material, "number", l->number, "issuer", l->issuer,
 			 "valid_from", from, "valid_until", l->until >= 0 ? until : NULL,
@@ -45,7 +45,7 @@ static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
 	ref[0] = 0;
 	if (found == 2) {
 		char d[11];
-		day_format(time_day(until, e->zone), d);
+		day_format(time_day(until - 1, e->zone), d);
 		snprintf(why, 256, "%s中的%s已于%s过期 the licence in %s expired on %s", p->name,
 			 label, d, p->name, d);
 		return 0;
@@ -140,8 +140,10 @@ static ot_status import_one(ot_engine *e, json_t *j, size_t i, ot_error *err)
 	if (until && !time_parse(until, e->zone, &t1))
 		return err_set(err, OT_EINVAL, "licence %zu (%s): \"valid_until\" must be a date "
 			       "YYYY-MM-DD (leave it out for a licence valid until revoked)", i + 1, v[2]);
+	if (until)
+		t1 += 86400; /* 有效期至 that day: valid through it */
 	if (until && t1 <= t0)
-		return err_set(err, OT_EINVAL, "licence %zu (%s): valid_until is not after valid_from",
+		return err_set(err, OT_EINVAL, "licence %zu (%s): valid_until is before valid_from",
 			       i + 1, v[2]);
 	licence l = {v[0], v[1], v[2], v[3], NULL, t0, t1};
 	return store_licence_put(e, &l, err);

@@ -431,10 +431,22 @@ const char *store_library_find(void *ud, const char *applicant,
 	return out;
 }
 
+/* A holder as the library keys it: 11010519491231002x and ...002X are the
+ * same person. */
+static const char *holder_key(const char *holder, char out[64])
+{
+	size_t i = 0;
+	for (; holder[i] && i < 63; i++)
+		out[i] = holder[i] >= 'a' && holder[i] <= 'z' ? (char)(holder[i] - 32) : holder[i];
+	out[i] = 0;
+	return out;
+}
+
 ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
 	sqlite3_stmt *st = e->stmt[S_LIC_PUT];
-	sqlite3_bind_text(st, 1, l->holder, -1, SQLITE_STATIC);
+	char key[64];
+	sqlite3_bind_text(st, 1, holder_key(l->holder, key), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, l->material, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, l->issuer, -1, SQLITE_STATIC);
@@ -449,7 +461,8 @@ int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until)
 {
 	sqlite3_stmt *st = e->stmt[S_LIC_FIND];
-	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	char key[64];
+	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	int rc = sqlite3_step(st), found = -1;
@@ -472,9 +485,10 @@ json_t *store_licences_of(ot_engine *e, const char *holder)
 			" FROM licences WHERE holder = ?1 ORDER BY valid_from, material";
 	if (sqlite3_prepare_v2(e->db, q, -1, &st, NULL) != SQLITE_OK)
 		return out;
-	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	char key[64];
+	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		licence l = {holder, (const char *)sqlite3_column_text(st, 0),
+		licence l = {key, (const char *)sqlite3_column_text(st, 0),
 			     (const char *)sqlite3_column_text(st, 1),
 			     (const char *)sqlite3_column_text(st, 2),
 			     (const char *)sqlite3_column_text(st, 5), sqlite3_column_int64(st, 3),

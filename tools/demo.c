@@ -184,7 +184,8 @@ static int walk(ot_engine *e, json_t *rules, json_t *it)
 	     strcmp(S(it, "online"), "none") ? "online" : "at the hall",
 	     S(json_object_get(c, "applicant"), "name"));
 	line("", "  → %s, due %s; at most %lld trip(s) for this item", S(c, "status"),
-	     json_is_string(json_object_get(c, "due")) ? S(c, "due") : "(no limit)",
+	     json_is_string(json_object_get(c, "due")) ? S(c, "due")
+	     : !strcmp(S(c, "status"), "needs_supplement") ? "once accepted" : "(no limit)",
 	     (long long)json_integer_value(json_object_get(c, "max_trips")));
 	show_materials(c);
 	size_t k;

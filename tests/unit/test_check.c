@@ -304,6 +304,8 @@ static void forms_take_over_fields(void **state)
 		    "E110", 2, 32, "gets a second field 'name' from 'base'");
 	expect_diag("form a { use b }\nform b { use a; field x: text }\n", "E021", 1, 10,
 		    "form 'a' uses 'b', which leads back to 'a'");
+	expect_diag("form a { use b; field x: text }\nform b { use a }\n", "E021", 1, 10,
+		    "form 'a' uses 'b', which leads back to 'a'");
 	expect_diag("form f { use bsae; field x: text }\nform base { field y: text }\n", "E104",
 		    1, 14, "unknown form 'bsae'");
 	/* a mistake in a field that two forms share is said once */

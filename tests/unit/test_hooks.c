@@ -221,7 +221,7 @@ static const struct attack {
 	{"kind_mix", "cannot compare text with a number"},
 	{"length_of_number", "a hook function gave a number where text is needed"},
 	{"bad_derive", "derive in bad_derive.lua gave a value the form does not allow: 年龄 must be at most 150"},
-	{"leak_id", "leak_id.lua:3: no record for 1101**********002X"},
+	{"leak_id", "leak_id.lua:3: no record for ID1101**********002X"},
 	{"module_patch", "module_patch.lua:4: the case and the libraries are read-only"},
 };
 

@@ -127,6 +127,25 @@ static void import_is_all_or_nothing(void **state)
 	json_t *r = ok(e, "licences_import", "{\"licences\":[%s]}", good);
 	assert_int_equal(json_integer_value(json_object_get(r, "imported")), 1);
 	json_decref(r);
+	/* 有效期至 a day: valid through that day, not after; the holder's
+	 * letters match in either case */
+	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91210302ma0y8k3l12\","
+		       "\"material\":\"business_licence\",\"number\":\"B2\",\"issuer\":\"x\","
+		       "\"valid_from\":\"2020-01-01\",\"valid_until\":\"2040-02-29\"}]}"));
+	json_t *l2 = ok(e, "licences", "{\"holder\":\"91210302MA0Y8K3L12\"}");
+	assert_string_equal(S(json_array_get(json_object_get(l2, "licences"), 0), "valid_until"),
+			    "2040-02-29");
+	json_decref(l2);
+	const char *at[] = {"2040-02-29T17:00", "2040-03-01T09:00"};
+	for (int i = 0; i < 2; i++) {
+		json_t *c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"%s\","
+			       "\"applicant\":" OTHER ",\"materials\":[\"premises\"]}", at[i]);
+		assert_string_equal(S(material(c, "business_licence"), "status"),
+				    i == 0 ? "shared" : "missing");
+		if (i == 1)
+			assert_non_null(strstr(notice_line(c, 0), "已于2040-02-29过期"));
+		json_decref(c);
+	}
 	/* imported, valid until revoked: shared from now on */
 	json_t *c = food(e, "assess", "2031-03-02T09:00");
 	assert_string_equal(S(material(c, "business_licence"), "status"), "shared");
@@ -159,6 +178,11 @@ static void lua_provider_answers(void **state)
 	c = fund(e, "assess", "210304193602180040");
 	assert_non_null(strstr(S(c, "provider_error"), "hooks/fund.lua:11: platform answered 503"));
 	assert_non_null(strstr(notice_line(c, 0), "暂时无法从公积金信息平台获取"));
+	json_decref(c);
+	/* a reason too long for the notice is cut between characters */
+	c = fund(e, "assess", "110105198001010016");
+	assert_non_null(c); /* the answer is valid JSON (UTF-8) */
+	assert_non_null(strstr(S(material(c, "fund_record"), "not_shared"), "x没有缴存记录"));
 	json_decref(c);
 	/* one that hangs is stopped, and the next request is served */
 	c = fund(e, "assess", "110105193001010013");

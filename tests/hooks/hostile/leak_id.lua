@@ -1,4 +1,4 @@
 -- an error that quotes the applicant's ID number: the operator sees it masked
 function validate(case)
-  error("no record for " .. case.applicant.id)
+  error("no record for ID" .. case.applicant.id)
 end

@@ -10,6 +10,10 @@ function fetch(request)
   if request.applicant.id == "210304193602180040" then
     error("platform answered 503")
   end
+  if request.applicant.id == "110105198001010016" then
+    -- a reason longer than the notice keeps: cut on a character, never inside one
+    return nil, "x" .. ("没有缴存记录"):rep(20)
+  end
   if request.applicant.id == "110105193001010013" then
     while true do end -- a provider that hangs is stopped by the budget
   end
