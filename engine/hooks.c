@@ -233,6 +233,8 @@ static int os_date(lua_State *L)
 	return 1;
 }
 
+static void freeze_env(lua_State *L, int t);
+
 /* Finds a module: the standard library first, then a Lua file beside the
  * hook (from the version's sources, never the disk). */
 static int sandbox_require(lua_State *L)
@@ -266,14 +268,19 @@ static int sandbox_require(lua_State *L)
 		if (luaL_loadbufferx(L, json_string_value(text), json_string_length(text), chunk,
 				     "t") != LUA_OK)
 			return lua_error(L);
-		/* a module gets its own globals, reading the sandbox's */
+		/* a module gets its own globals, reading the sandbox's, frozen
+		 * once it has run like the hook file's */
 		lua_newtable(L);
 		lua_createtable(L, 0, 1);
 		lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.env");
 		lua_setfield(L, -2, "__index");
 		lua_setmetatable(L, -2);
+		lua_pushvalue(L, -1);
+		lua_insert(L, -3); /* globals, function, globals */
 		lua_setupvalue(L, -2, 1);
 		lua_call(L, 0, 1);
+		freeze_env(L, -2);
+		lua_remove(L, -2);
 	}
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
@@ -412,6 +419,10 @@ static void freeze_env(lua_State *L, int t)
 	t = lua_absindex(L, t);
 	lua_newtable(L); /* backing */
 	int backing = lua_gettop(L);
+	/* what t read through before (a module's globals read the sandbox's)
+	 * the backing table now reads through */
+	if (lua_getmetatable(L, t))
+		lua_setmetatable(L, backing);
 	lua_pushnil(L);
 	while (lua_next(L, t)) {
 		lua_pushvalue(L, -2);

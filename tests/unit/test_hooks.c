@@ -222,6 +222,7 @@ static const struct attack {
 	{"length_of_number", "a hook function gave a number where text is needed"},
 	{"bad_derive", "derive in bad_derive.lua gave a value the form does not allow: 年龄 must be at most 150"},
 	{"leak_id", "leak_id.lua:3: no record for ID1101**********002X"},
+	{"module_global", "counter_mod.lua:5: the case and the libraries are read-only"},
 	{"module_patch", "module_patch.lua:4: the case and the libraries are read-only"},
 };
 
