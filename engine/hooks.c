@@ -235,6 +235,26 @@ static int os_date(lua_State *L)
 
 static void freeze_env(lua_State *L, int t);
 
+int hook_run_module(lua_State *L, const char *text, size_t len, const char *chunk)
+{
+	if (luaL_loadbufferx(L, text, len, chunk, "t") != LUA_OK)
+		return lua_error(L);
+	/* a module gets its own globals, reading the sandbox's, frozen once
+	 * it has run like the hook file's */
+	lua_newtable(L);
+	lua_createtable(L, 0, 1);
+	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.env");
+	lua_setfield(L, -2, "__index");
+	lua_setmetatable(L, -2);
+	lua_pushvalue(L, -1);
+	lua_insert(L, -3); /* globals, function, globals */
+	lua_setupvalue(L, -2, 1);
+	lua_call(L, 0, 1);
+	freeze_env(L, -2);
+	lua_remove(L, -2);
+	return 1;
+}
+
 /* Finds a module: the standard library first, then a Lua file beside the
  * hook (from the version's sources, never the disk). */
 static int sandbox_require(lua_State *L)
@@ -265,22 +285,7 @@ static int sandbox_require(lua_State *L)
 					  "library and Lua files beside the hook file)", name);
 		char chunk[300];
 		snprintf(chunk, sizeof chunk, "@%s.lua", rel);
-		if (luaL_loadbufferx(L, json_string_value(text), json_string_length(text), chunk,
-				     "t") != LUA_OK)
-			return lua_error(L);
-		/* a module gets its own globals, reading the sandbox's, frozen
-		 * once it has run like the hook file's */
-		lua_newtable(L);
-		lua_createtable(L, 0, 1);
-		lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.env");
-		lua_setfield(L, -2, "__index");
-		lua_setmetatable(L, -2);
-		lua_pushvalue(L, -1);
-		lua_insert(L, -3); /* globals, function, globals */
-		lua_setupvalue(L, -2, 1);
-		lua_call(L, 0, 1);
-		freeze_env(L, -2);
-		lua_remove(L, -2);
+		hook_run_module(L, json_string_value(text), json_string_length(text), chunk);
 	}
 	if (lua_isnil(L, -1)) {
 		lua_pop(L, 1);
@@ -788,16 +793,28 @@ static ot_status call_hook(hook_host *h, hook_state *s, const hook_view *v, cons
 	return OT_OK;
 }
 
-ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_error *err)
+/* Calls hook point fn when the item's file defines it (*called); its
+ * result is then on the stack of *sp. */
+static ot_status call_point(hook_host *h, const hook_view *v, const char *fn, const char *a1,
+			    const char *a2, hook_state **sp, int *called, ot_error *err)
 {
-	hook_state *s = state_for(h, v->item, err);
+	*called = 0;
+	hook_state *s = *sp = state_for(h, v->item, err);
 	if (!s)
 		return OT_EHOOK;
-	if (!push_fn(s, "validate"))
+	if (!push_fn(s, fn))
 		return OT_OK;
 	lua_pop(s->L, 1);
-	ot_status st = call_hook(h, s, v, "validate", NULL, NULL, 1, err);
-	if (st != OT_OK)
+	*called = 1;
+	return call_hook(h, s, v, fn, a1, a2, 1, err);
+}
+
+ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_error *err)
+{
+	hook_state *s;
+	int called;
+	ot_status st = call_point(h, v, "validate", NULL, NULL, &s, &called, err);
+	if (st != OT_OK || !called)
 		return st;
 	lua_State *L = s->L;
 	const ot_rules *r = h->r;
@@ -843,14 +860,10 @@ ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_err
 
 ot_status hook_derive(hook_host *h, const hook_view *v, json_t *form, ot_error *err)
 {
-	hook_state *s = state_for(h, v->item, err);
-	if (!s)
-		return OT_EHOOK;
-	if (!push_fn(s, "derive"))
-		return OT_OK;
-	lua_pop(s->L, 1);
-	ot_status st = call_hook(h, s, v, "derive", NULL, NULL, 1, err);
-	if (st != OT_OK)
+	hook_state *s;
+	int called;
+	ot_status st = call_point(h, v, "derive", NULL, NULL, &s, &called, err);
+	if (st != OT_OK || !called)
 		return st;
 	lua_State *L = s->L;
 	const ot_rules *r = h->r;
@@ -944,16 +957,12 @@ ot_status hook_notify(hook_host *h, const hook_view *v, const char *fn, int step
 		      const char *action, char **note, ot_error *err)
 {
 	*note = NULL;
-	hook_state *s = state_for(h, v->item, err);
-	if (!s)
-		return OT_EHOOK;
-	if (!push_fn(s, fn))
-		return OT_OK;
-	lua_pop(s->L, 1);
+	hook_state *s;
+	int called;
 	const m_item *it = &h->r->items[v->item];
-	ot_status st = call_hook(h, s, v, fn, h->r->steps[it->steps.first + (uint32_t)step].name,
-				 action, 1, err);
-	if (st != OT_OK)
+	ot_status st = call_point(h, v, fn, h->r->steps[it->steps.first + (uint32_t)step].name,
+				  action, &s, &called, err);
+	if (st != OT_OK || !called)
 		return st;
 	if (lua_type(s->L, -1) == LUA_TSTRING)
 		*note = strdup(lua_tostring(s->L, -1));

@@ -160,16 +160,7 @@ static int load_module(lua_State *L)
 	const hook_source *src = lua_touserdata(L, lua_upvalueindex(1));
 	char chunk[64];
 	snprintf(chunk, sizeof chunk, "@stdlib/lua/%s.lua", src->name);
-	if (luaL_loadbufferx(L, src->text, strlen(src->text), chunk, "t") != LUA_OK)
-		return lua_error(L);
-	lua_newtable(L);
-	lua_createtable(L, 0, 1);
-	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.env");
-	lua_setfield(L, -2, "__index");
-	lua_setmetatable(L, -2);
-	lua_setupvalue(L, -2, 1);
-	lua_call(L, 0, 1);
-	return 1;
+	return hook_run_module(L, src->text, strlen(src->text), chunk);
 }
 
 int hook_stdlib_open(lua_State *L)
