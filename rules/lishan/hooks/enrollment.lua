@@ -9,17 +9,6 @@
 -- 不设年龄条件。
 local idcard = require("idcard")
 
--- 到某日("YYYY-MM-DD")为止的周岁。
-local function age_on(birth, day)
-  local by, bm, bd = birth:match("^(%d+)-(%d+)-(%d+)")
-  local y, m, d = day:match("^(%d+)-(%d+)-(%d+)")
-  local age = tonumber(y) - tonumber(by)
-  if tonumber(m) * 100 + tonumber(d) < tonumber(bm) * 100 + tonumber(bd) then
-    age = age - 1
-  end
-  return age
-end
-
 function derive(case)
   return { birth_date = idcard.birth(case.form.child_id) }
 end
@@ -28,7 +17,7 @@ function validate(case)
   local f = case.form
   if f.entry_grade ~= "primary_first" or not f.birth_date then return nil end
   local cutoff = case.now:sub(1, 4) .. "-08-31"
-  if age_on(f.birth_date, cutoff) < 6 then
+  if idcard.age(f.child_id, cutoff) < 6 then   -- 周岁, 生日当天满
     return { { field = "child_id", message = ("儿童%s出生, 至%s未满6周岁, 应于下一学年报名 " ..
       "the child (born %s) is not 6 by %s: apply next year")
       :format(f.birth_date, cutoff, f.birth_date, cutoff) } }
