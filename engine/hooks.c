@@ -1111,7 +1111,6 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 {
 	const m_provider *p = &h->r->providers[provider];
 	ref[0] = why[0] = 0;
-	snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
 	int k = h->of_provider[provider];
 	if (k < 0) {
 		err_set(err, OT_EHOOK, "provider \"%s\" has no Lua module", p->name);
@@ -1144,10 +1143,8 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 	lua_settop(s->L, 0);
 	if (got > 0)
 		why[0] = 0;
-	if (got < 0) {
-		snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
+	if (got < 0)
 		err_set(err, OT_EHOOK, "%s: fetch returned neither a table nor nil", s->chunk);
-	}
 	return got;
 }
 

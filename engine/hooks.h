@@ -85,7 +85,7 @@ typedef struct hook_request {
 
 /* 1: obtained, `ref` holds its number (may be empty); 0: not obtained,
  * `why` says so in the applicant's words; -1: the module failed (err has
- * file:line for the operator, `why` a neutral line). */
+ * file:line for the operator). */
 int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64],
 		 char why[256], ot_error *err);
 

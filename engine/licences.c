@@ -55,7 +55,6 @@ static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
 			 label, p->name);
 		return 0;
 	}
-	snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
 	err_set(err, OT_EHOOK, "licence library: %s", sqlite3_errmsg(e->db));
 	return -1;
 }
@@ -70,17 +69,16 @@ static int obtain(void *ud, const version *v, const application *app, int materi
 	if (m->provider < 0)
 		return 1;
 	const m_provider *p = &r->providers[m->provider];
-	if (p->kind == PROVIDER_LICENCES)
-		return from_library(e, p, m, app, ref, why, err);
-	hook_host *h = version_hooks(v);
-	if (!h) {
-		snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
-		err_set(err, OT_ENOMEM, "out of memory starting the provider %s", p->name);
-		return -1;
-	}
+	hook_host *h = p->kind == PROVIDER_LUA ? version_hooks(v) : NULL;
 	hook_request q = {app->item, material, app->applicant_kind, app->applicant_id,
 			  app->applicant_name, app->now};
-	return hook_provide(h, m->provider, &q, ref, why, err);
+	int got = p->kind == PROVIDER_LICENCES ? from_library(e, p, m, app, ref, why, err)
+		: h ? hook_provide(h, m->provider, &q, ref, why, err)
+		: (err_set(err, OT_ENOMEM, "out of memory starting the provider %s", p->name), -1);
+	/* whatever failed, the applicant reads one neutral line */
+	if (got < 0)
+		snprintf(why, 256, "暂时无法从%s获取 %s cannot be reached just now", p->name, p->name);
+	return got;
 }
 
 material_sources engine_sources(ot_engine *e)
