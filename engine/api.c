@@ -1029,6 +1029,12 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	return s;
 }
 
+static ot_status do_store_check(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	(void)q;
+	return store_check(e, resp, err);
+}
+
 /* ---- the public functions ---- */
 
 typedef struct op_entry {
@@ -1051,6 +1057,7 @@ static const op_entry ops[] = {
 	{"overdue", do_overdue, 0, 1},
 	{"licences_import", do_licences_import, 1, 0},
 	{"licences", do_licences, 0, 0},
+	{"store_check", do_store_check, 0, 0},
 };
 
 ot_status ot_call(ot_engine *e, const char *op, const char *request,

@@ -326,6 +326,14 @@ ot_status store_list(ot_engine *e, const char *status, const char *item,
 		     const char *department, const char *applicant, json_t **out,
 		     ot_error *err);
 
+/* Checks the whole store (`onetrip store check`): SQLite's integrity and
+ * foreign key checks, every rule version compiled back from its sources,
+ * every case replayed from its events and compared with its snapshot and
+ * columns, the case counters.  *report (a new reference):
+ * {"store", "sound", "schema", "rule_versions", "cases", "events",
+ *  "problems": [{"case"?, "problem"}], "more_problems"?}.  OT_OK whenever the
+ * check ran, sound or not. */
+ot_status store_check(ot_engine *e, json_t **report, ot_error *err);
 
 /* ---- rebuilding ---- */
 
