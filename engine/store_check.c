@@ -144,9 +144,12 @@ static void check_version(checker *k, const char *hash, const char *sources)
 	ot_status s = sources ? ot_rules_compile_sources(sources, NULL, &r, &d) : OT_EINVAL;
 	if (s == OT_ENOMEM)
 		problem(k, NULL, "rule version %.12s: out of memory compiling it", hash);
-	else if (s != OT_OK)
+	else if (s != OT_OK && d && ot_diags_errors(d))
 		problem(k, NULL, "rule version %.12s: its stored sources do not compile (%zu errors)",
-			hash, d ? ot_diags_errors(d) : 0);
+			hash, ot_diags_errors(d));
+	else if (s != OT_OK)
+		problem(k, NULL, "rule version %.12s: its stored sources are not the sources of a rule "
+			"base", hash);
 	else if (strcmp(ot_rules_hash(r), hash) != 0)
 		problem(k, NULL, "rule version %.12s: its stored sources compile to another version, "
 			"%.12s", hash, ot_rules_hash(r));
