@@ -352,7 +352,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int n
 	if (s == OT_OK)
 		s = fn(e, &q, &resp, err);
 	for (int i = 0; i < e->nversions; i++)
-		hook_trace(e->versions[i].hooks, NULL);
+		hook_end_operation(e->versions[i].hooks);
 	if (write && s == OT_OK)
 		s = store_commit(e, err);
 	else if (write)
