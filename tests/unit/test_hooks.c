@@ -329,6 +329,56 @@ static void nothing_crosses_cases(void **state)
 	ot_engine_close(e);
 }
 
+/* Attacks in a hook file's top, or in what a module returns, are met when
+ * the rule base is checked: E024 with the reason, never a crash or a hang. */
+static void write_to(const char *dir, const char *name, const char *text)
+{
+	char p[600];
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	FILE *f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void attacks_at_the_top(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *top, *says;
+	} cases[] = {
+		{"return setmetatable({}, { __index = function() error('boom') end })\n", "a.lua:1: boom"},
+		{"return setmetatable({}, { __index = function() while true do end end })\n",
+		 "instruction budget"},
+		{"setmetatable({}, { __gc = function() while true do end end })\n",
+		 "a.lua:1: setmetatable: hooks cannot use __gc"},
+		{"local m = require('m')\nlocal x = m.anything\n", "instruction budget"},
+		{"while true do end\n", "instruction budget"},
+		{"local t = {} for i = 1, 100 do t = { t } end\nreturn { deep = t }\n",
+		 "nested more than 64 deep"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char dir[] = "/tmp/ot_topXXXXXX";
+		assert_non_null(mkdtemp(dir));
+		write_to(dir, "r.rules", "department d \"审批局\"\n"
+			 "hook_limits { instructions 100000 }\n"
+			 "item x \"x\" { department d; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
+		write_to(dir, "a.lua", cases[i].top);
+		write_to(dir, "m.lua", "return setmetatable({}, { __index = function() while true do end end })\n");
+		const char *path = dir;
+		ot_rules *r = NULL;
+		ot_diags *d = NULL;
+		assert_int_equal(ot_rules_compile(&path, 1, NULL, &r, &d), OT_ERULES);
+		const ot_diag *g = ot_diags_get(d, 0);
+		if (strcmp(g->code, "E024") || !strstr(g->message, cases[i].says)) {
+			fprintf(stderr, "case %zu: wanted E024 with '%s', got %s: %s\n", i, cases[i].says,
+				g->code, g->message);
+			fail();
+		}
+		ot_diags_free(d);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +390,7 @@ int main(void)
 		cmocka_unit_test(hostile_hooks_are_contained),
 		cmocka_unit_test(kept_memory_is_per_case),
 		cmocka_unit_test(nothing_crosses_cases),
+		cmocka_unit_test(attacks_at_the_top),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
