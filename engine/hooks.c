@@ -664,6 +664,7 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 			lua_setfield(L, -2, r->fields[f->fields.first + i].name);
 		}
 	}
+	sb_view(L);
 	lua_setfield(L, -2, "form");
 	/* the applicant, masked unless the item needs the data */
 	lua_createtable(L, 0, 3);
@@ -682,6 +683,7 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 		lua_pushstring(L, v->applicant_name);
 		lua_setfield(L, -2, "name");
 	}
+	sb_view(L);
 	lua_setfield(L, -2, "applicant");
 	static const char *const how[] = {NULL, "provided", "shared", "reused"};
 	lua_newtable(L);
@@ -690,14 +692,16 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 			lua_pushstring(L, how[v->have[m]]);
 			lua_setfield(L, -2, r->materials[m].name);
 		}
+	sb_view(L);
 	lua_setfield(L, -2, "materials");
 	lua_createtable(L, v->ncurrent, 0);
 	for (int i = 0; i < v->ncurrent; i++) {
 		lua_pushstring(L, v->current[i]);
 		lua_rawseti(L, -2, i + 1);
 	}
+	sb_view(L);
 	lua_setfield(L, -2, "current");
-	sb_readonly(L);
+	sb_view(L);
 }
 
 /* ---- calling a hook point ---- */
@@ -1049,8 +1053,9 @@ static void push_request(lua_State *L, const ot_rules *r, const hook_request *q,
 	lua_setfield(L, -2, "id");
 	lua_pushstring(L, q->applicant_name);
 	lua_setfield(L, -2, "name");
+	sb_view(L);
 	lua_setfield(L, -2, "applicant");
-	sb_readonly(L);
+	sb_view(L);
 }
 
 typedef struct provide_call {

@@ -28,8 +28,6 @@
 #include "hooks_sandbox.h"
 #include "lpattern.h"
 
-static const char ro_key = 0; /* marks the metatables of read-only views */
-
 #define RO_MAX_DEPTH 64
 
 /* ---- read-only views ---- */
@@ -40,12 +38,13 @@ static int ro_refuse(lua_State *L)
 }
 
 /* Pushes the real table behind view `idx`; 0 (nothing pushed) if it is
- * not one of our views. */
+ * not one of our views (whose metatables refuse writes with ro_refuse). */
 static int ro_target(lua_State *L, int idx)
 {
 	if (!lua_getmetatable(L, idx))
 		return 0;
-	if (lua_rawgetp(L, -1, &ro_key) == LUA_TNIL) {
+	lua_pushliteral(L, "__newindex");
+	if (lua_rawget(L, -2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_refuse) {
 		lua_pop(L, 2);
 		return 0;
 	}
@@ -91,7 +90,7 @@ static int ro_len(lua_State *L)
 /* The metatable of a view of the table at `t`. */
 static void ro_meta(lua_State *L, int t)
 {
-	lua_createtable(L, 0, 6);
+	lua_createtable(L, 0, 5);
 	lua_pushvalue(L, t);
 	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, ro_refuse);
@@ -102,8 +101,6 @@ static void ro_meta(lua_State *L, int t)
 	lua_setfield(L, -2, "__len");
 	lua_pushliteral(L, "read-only");
 	lua_setfield(L, -2, "__metatable");
-	lua_pushboolean(L, 1);
-	lua_rawsetp(L, -2, &ro_key);
 }
 
 /* The table at the top becomes its view; tables inside it are replaced by
@@ -142,6 +139,15 @@ static void ro_wrap(lua_State *L, int seen, int depth)
 	}
 	ro_meta(L, t);
 	lua_setmetatable(L, t + 1);
+	lua_replace(L, t);
+}
+
+void sb_view(lua_State *L)
+{
+	int t = lua_gettop(L);
+	lua_newtable(L);
+	ro_meta(L, t);
+	lua_setmetatable(L, -2);
 	lua_replace(L, t);
 }
 

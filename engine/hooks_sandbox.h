@@ -21,6 +21,10 @@ void sb_open(lua_State *L, int require_fn);
  * are read-only", and iteration (pairs, next, #) hands out only views. */
 void sb_readonly(lua_State *L);
 
+/* The same for a table whose values are not tables (or are views
+ * already): cheaper, for what is built for each call. */
+void sb_view(lua_State *L);
+
 /* Freezes a table of globals in place (it stays the same table, so the
  * functions whose _ENV it is keep it): reads go on, writes raise. */
 void sb_freeze_globals(lua_State *L, int idx);
