@@ -52,6 +52,7 @@ typedef struct hook_state {
 	/* the budgets of the running call */
 	int64_t budget, used;  /* instructions (and pattern steps) */
 	int64_t time_ns, deadline;
+	int64_t *op_start;     /* the host's: when the operation's first hook ran */
 	size_t mem, mem_limit; /* mem_limit is SIZE_MAX outside calls */
 	size_t per_call;       /* the memory budget: above `base` */
 	size_t base;           /* compiled and ready, without an instance */
@@ -80,6 +81,7 @@ struct hook_host {
 	int *of_provider;      /* Lua provider -> state index, -1 none */
 	int zone;
 	unsigned epoch;        /* the running operation */
+	int64_t op_start;      /* when its first hook call began; 0: none yet */
 };
 
 /* ---- budgets ---- */
@@ -213,7 +215,12 @@ static int run_protected(hook_state *s, body_fn body, void *ud, char *why, size_
 	s->used = 0;
 	s->killed = 0;
 	s->oom = 0;
-	s->deadline = clock_ns() + s->time_ns;
+	/* the time limit is for all the hooks of an operation together: a
+	 * writer's hooks never hold the store's lock longer than that */
+	int64_t start = clock_ns();
+	if (s->op_start && !*s->op_start)
+		*s->op_start = start;
+	s->deadline = (s->op_start ? *s->op_start : start) + s->time_ns;
 	/* what the instance holds counts too: a state cannot grow past its
 	 * budget however many calls it serves */
 	s->mem_limit = (s->base ? s->base : s->mem) + s->per_call;
@@ -486,6 +493,7 @@ static int state_index(hook_host *h, const char *path, const char *chunk)
 	s->sources = h->sources;
 	s->zone = h->zone;
 	s->funcs = LUA_NOREF;
+	s->op_start = &h->op_start;
 	return h->nstates++;
 }
 
@@ -532,6 +540,7 @@ void hook_end_operation(hook_host *h)
 	if (h) {
 		h->trace = NULL;
 		h->epoch++; /* every instance is now another case's: made anew */
+		h->op_start = 0;
 	}
 }
 

@@ -3,6 +3,8 @@
  * engine, each of which must be contained. */
 #include <jansson.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "engine_helpers.h"
 
@@ -379,6 +381,44 @@ static void attacks_at_the_top(void **state)
 	}
 }
 
+/* A hook that would run for half a minute, in one process, while another
+ * writes: the time limit (200 ms for all the hooks of an operation) ends it
+ * long before the other writer's wait for the store (10 s) runs out, so
+ * every write of the other process succeeds. */
+static void slow_hook_never_fails_another_writer(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_slowXXXXXX", db[600];
+	assert_non_null(mkdtemp(dir));
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine_close(open_at(HOSTILE, db)); /* the store exists before both start */
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		ot_engine *e = open_at(HOSTILE, db);
+		int contained = 0;
+		for (int i = 0; i < 5; i++) {
+			char *resp = NULL;
+			ot_error err;
+			contained += ot_submit(e, "{\"item\":\"slow\",\"now\":\"2019-09-02T09:00\","
+					       "\"applicant\":" MID "}", &resp, &err) == OT_EHOOK &&
+				     strstr(err.message, "time limit") != NULL;
+		}
+		ot_engine_close(e);
+		_exit(contained == 5 ? 0 : 1);
+	}
+	ot_engine *e = open_at(HOSTILE, db);
+	for (int i = 0; i < 40; i++) { /* spread over the child's second */
+		json_decref(ok(e, "submit", "{\"item\":\"keep_memory\",\"now\":\"2019-09-02T09:00\","
+			       "\"applicant\":" MID "}"));
+		usleep(30000);
+	}
+	ot_engine_close(e);
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -391,6 +431,7 @@ int main(void)
 		cmocka_unit_test(kept_memory_is_per_case),
 		cmocka_unit_test(nothing_crosses_cases),
 		cmocka_unit_test(attacks_at_the_top),
+		cmocka_unit_test(slow_hook_never_fails_another_writer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
