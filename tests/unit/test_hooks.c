@@ -4,6 +4,7 @@
 #include <jansson.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine_helpers.h"
@@ -411,7 +412,7 @@ static void slow_hook_never_fails_another_writer(void **state)
 	for (int i = 0; i < 40; i++) { /* spread over the child's second */
 		json_decref(ok(e, "submit", "{\"item\":\"keep_memory\",\"now\":\"2019-09-02T09:00\","
 			       "\"applicant\":" MID "}"));
-		usleep(30000);
+		nanosleep(&(struct timespec){0, 30000000}, NULL);
 	}
 	ot_engine_close(e);
 	int status;
