@@ -45,9 +45,11 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 	for (int i = 0; i < e->nversions; i++)
 		if (strcmp(ot_rules_hash(e->versions[i].rules), hash) == 0)
 			return &e->versions[i];
-	char *sources = store_get_version(e, hash);
+	char *sources = NULL;
+	if (store_get_version(e, hash, &sources, err) != OT_OK)
+		return NULL;
 	if (!sources) {
-		err_set(err, OT_ESTORE, "rule version %.12s is not in the store", hash);
+		store_damaged(e, err, "rule version %.12s is not in the store", hash);
 		return NULL;
 	}
 	ot_rules *r = NULL;
@@ -57,7 +59,7 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 	ot_diags_free(d);
 	if (s != OT_OK || strcmp(ot_rules_hash(r), hash) != 0) {
 		ot_rules_free(r);
-		err_set(err, OT_ESTORE, "rule version %.12s in the store does not compile back to itself", hash);
+		store_damaged(e, err, "rule version %.12s does not compile back to itself", hash);
 		return NULL;
 	}
 	/* keep [0], the current version; when full, reuse the others in turn */
@@ -106,7 +108,8 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	/* store the version once; opening for reading takes no write lock */
 	char *have = NULL;
 	if ((s = store_open(e, db_path, err)) == OT_OK &&
-	    !(have = store_get_version(e, ot_rules_hash(r))) && (s = store_begin(e, err)) == OT_OK) {
+	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
+	    (s = store_begin(e, err)) == OT_OK) {
 		s = store_put_version(e, r, err);
 		s = s == OT_OK ? store_commit(e, err) : (store_rollback(e), s);
 	}
@@ -351,6 +354,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int n
 		s = store_begin(e, err);
 	if (s == OT_OK)
 		s = fn(e, &q, &resp, err);
+	s = store_settle(e, s, err); /* a store failure inside a callback */
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
 	if (write && s == OT_OK)
@@ -925,10 +929,14 @@ static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	ot_status s = load(e, q, &c, err);
 	if (s != OT_OK)
 		return s;
-	*resp = case_json(c, e->zone);
-	json_object_set_new(*resp, "history", store_events(e, c->id));
+	json_t *history = NULL;
+	s = store_events(e, c->id, &history, err);
+	if (s == OT_OK) {
+		*resp = case_json(c, e->zone);
+		json_object_set_new(*resp, "history", history);
+	}
 	case_free(c);
-	return OT_OK;
+	return s;
 }
 
 /* ---- the licence library ---- */
@@ -943,8 +951,11 @@ static ot_status do_licences(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	const char *holder = str(q->j, "holder");
 	if (!holder)
 		return err_set(err, OT_EINVAL, "licences needs \"holder\": an ID number or credit code");
-	*resp = json_pack("{s:s, s:o}", "holder", holder, "licences", store_licences_of(e, holder));
-	return OT_OK;
+	json_t *list = NULL;
+	ot_status s = store_licences_of(e, holder, &list, err);
+	if (s == OT_OK)
+		*resp = json_pack("{s:s, s:o}", "holder", holder, "licences", list);
+	return s;
 }
 
 static json_t *summary(json_t *c)
@@ -964,9 +975,11 @@ static json_t *summary(json_t *c)
 
 static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
-	(void)err;
-	json_t *cases = store_list(e, str(q->j, "status"), str(q->j, "item"),
-				   str(q->j, "department"), str(q->j, "applicant"));
+	json_t *cases = NULL;
+	ot_status s = store_list(e, str(q->j, "status"), str(q->j, "item"),
+				 str(q->j, "department"), str(q->j, "applicant"), &cases, err);
+	if (s != OT_OK)
+		return s;
 	json_t *out = json_array();
 	size_t i;
 	json_t *c;
@@ -979,13 +992,15 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 
 static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
-	json_t *cases = store_list(e, "in_progress", NULL, NULL, NULL);
+	json_t *cases = NULL;
+	ot_status s = store_list(e, "in_progress", NULL, NULL, NULL, &cases, err);
+	if (s != OT_OK)
+		return s;
 	json_t *out = json_array();
 	char today[11];
 	day_format(time_day(q->now, e->zone), today);
 	size_t i;
 	json_t *c;
-	ot_status s = OT_OK;
 	json_array_foreach(cases, i, c) {
 		const char *due = str(c, "due");
 		json_t *late = json_array();
@@ -1011,8 +1026,13 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	char at[32];
 	time_format(q->now, e->zone, at);
 	*resp = json_pack("{s:s, s:o}", "at", at, "cases", out);
-	(void)err;
 	return s;
+}
+
+static ot_status do_store_check(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	(void)q;
+	return store_check(e, resp, err);
 }
 
 /* ---- the public functions ---- */
@@ -1037,6 +1057,7 @@ static const op_entry ops[] = {
 	{"overdue", do_overdue, 0, 1},
 	{"licences_import", do_licences_import, 1, 0},
 	{"licences", do_licences, 0, 0},
+	{"store_check", do_store_check, 0, 0},
 };
 
 ot_status ot_call(ot_engine *e, const char *op, const char *request,

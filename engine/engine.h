@@ -58,6 +58,11 @@ struct ot_engine {
 	sqlite3_stmt *stmt[24];
 	int zone;                  /* minutes east of UTC */
 	char lib_found[32];        /* store_library_find's answer */
+	char *path;                /* the store's file, for messages */
+	ot_error fault;            /* a store failure no status could carry
+				      (store_settle) */
+	int failed_rc;             /* SQLite's code for the last failure */
+	int checking;              /* store check: messages without advice */
 };
 
 /* The version with this hash: current, cached, or compiled from the store. */
@@ -234,26 +239,55 @@ int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *valu
 
 /* ---- store ---- */
 
+#define STORE_SCHEMA 2 /* PRAGMA user_version of the current schema */
+
+/* Opens the store, creating and migrating it as needed.  The path may be a
+ * `file:` URI (the tests use `?vfs=NAME` to inject faults). */
 ot_status store_open(ot_engine *e, const char *path, ot_error *err);
+/* Opens an existing store as it is, nothing created or migrated (for
+ * `onetrip store check`): OT_ESTORE if it is missing or not a onetrip
+ * store of this schema version. */
+ot_status store_open_existing(ot_engine *e, const char *path, ot_error *err);
 void store_close(ot_engine *e);
+/* The store's file as messages name it. */
+const char *store_path(const ot_engine *e);
+/* OT_ESTORE: "the store PATH is damaged: WHAT: run `onetrip store check
+ * PATH`", WHAT printf-style. */
+ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* Ends an operation's use of the store: a failure that a callback could
+ * not return (the material and licence libraries are looked up from inside
+ * the assessment) becomes the operation's error, unless it failed with
+ * OT_ESTORE already.  Returns the operation's status. */
+ot_status store_settle(ot_engine *e, ot_status s, ot_error *err);
 ot_status store_begin(ot_engine *e, ot_error *err);
 ot_status store_commit(ot_engine *e, ot_error *err);
 void store_rollback(ot_engine *e);
 ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err);
-/* The sources of a stored version (malloc'd), or NULL. */
-char *store_get_version(ot_engine *e, const char *hash);
+/* The sources of a stored version (malloc'd) in *out; *out NULL and OT_OK
+ * when the store has no such version. */
+ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error *err);
 ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
 /* Saves the event and the snapshot `state` (case_json of c, which the
  * caller usually answers with too). */
 ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err);
-/* Loads a case by id (rebuilt from its snapshot).  OT_ENOTFOUND if none. */
+/* Loads a case by id (rebuilt from its events).  OT_ENOTFOUND if none;
+ * OT_ESTORE if it cannot be read or its events do not replay. */
 ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err);
-/* The case's events in order (a new reference). */
-json_t *store_events(ot_engine *e, const char *id);
+/* The case's events in order (*out: a new reference).  Events numbered
+ * with a gap, or not JSON objects, are damage (OT_ESTORE). */
+ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err);
+/* ",dept,dept," of the departments with an active step (the handlers
+ * column). */
+void store_handlers(const ot_case *c, char *out, size_t cap);
 ot_status store_library_add(ot_engine *e, const char *applicant,
 			    const char *material, const char *case_id,
 			    ot_time from, ot_time until, ot_error *err);
+/* A library_fn: a failure is kept for store_settle. */
 const char *store_library_find(void *e, const char *applicant,
 			       const char *material, ot_time now);
 /* A licence of the electronic licence library (电子证照库). */
@@ -268,11 +302,12 @@ typedef struct licence {
 
 ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
 /* The holder's licence for material at `now`: 1 valid, 2 only an expired
- * one (until says when it expired), 0 none, -1 the store failed. */
+ * one (until says when it expired), 0 none, -1 the store failed (kept for
+ * store_settle too). */
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until);
-/* All licences of a holder, oldest first (a new reference). */
-json_t *store_licences_of(ot_engine *e, const char *holder);
+/* All licences of a holder, oldest first (*out: a new reference). */
+ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);
 json_t *licence_json(const licence *l, int zone);
 
 /* t plus a duration: days and hours exactly, months and years on the
@@ -285,9 +320,20 @@ ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *
  * *resp: {"imported": N}.  All or nothing. */
 ot_status licences_import(ot_engine *e, json_t *list, json_t **resp, ot_error *err);
 
-/* Case ids matching the filter (a new reference: array of strings). */
-json_t *store_list(ot_engine *e, const char *status, const char *item,
-		   const char *department, const char *applicant);
+/* The snapshots of the cases matching the filter, by id (*out: a new
+ * reference).  A snapshot that is not JSON is damage (OT_ESTORE). */
+ot_status store_list(ot_engine *e, const char *status, const char *item,
+		     const char *department, const char *applicant, json_t **out,
+		     ot_error *err);
+
+/* Checks the whole store (`onetrip store check`): SQLite's integrity and
+ * foreign key checks, every rule version compiled back from its sources,
+ * every case replayed from its events and compared with its snapshot and
+ * columns, the case counters.  *report (a new reference):
+ * {"store", "sound", "schema", "rule_versions", "cases", "events",
+ *  "problems": [{"case"?, "problem"}], "more_problems"?}.  OT_OK whenever the
+ * check ran, sound or not. */
+ot_status store_check(ot_engine *e, json_t **report, ot_error *err);
 
 /* ---- rebuilding ---- */
 

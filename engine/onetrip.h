@@ -177,6 +177,24 @@ ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_erro
 ot_status ot_call(ot_engine *e, const char *op, const char *request,
 		  char **response, ot_error *err);
 
+/* ---- the store ---- */
+
+/*
+ * Checks a store file on its own, without a rule base (`onetrip store
+ * check`): SQLite's integrity and foreign key checks, every stored rule
+ * version compiled back from its sources, every case replayed from its
+ * events and compared with its snapshot.  Nothing is created, migrated or
+ * changed.  On OT_OK *report is malloc'd JSON (free() it):
+ *   {"store", "sound": true|false, "schema", "rule_versions", "cases",
+ *    "events", "problems": [{"case": ID (when it concerns one), "problem"}],
+ *    "more_problems": N (only when more than 500 were found)}
+ * A file SQLite cannot read at all (its first page damaged) is reported
+ * too, as unsound.  Other failures return OT_ESTORE (no such file, not a
+ * onetrip store, a store of another schema version) or OT_ENOMEM.  The
+ * same check runs on an open engine as ot_call(e, "store_check", "{}", ...).
+ */
+ot_status ot_store_check(const char *db_path, char **report, ot_error *err);
+
 #ifdef __cplusplus
 }
 #endif

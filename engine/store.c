@@ -13,14 +13,22 @@
  * cases table holds a snapshot for listing and showing; a case is loaded
  * for an operation by replaying its events (case_rebuild), so the snapshot
  * can never drift from the record unnoticed.
+ *
+ * Every SQLite result is checked: a step that fails while rows are read is
+ * an error, never "no more rows", and text that should be JSON but does not
+ * parse is damage.  A damaged or unreadable file (SQLITE_CORRUPT,
+ * SQLITE_NOTADB, SQLITE_IOERR) is OT_ESTORE with a message that names the
+ * file and points to `onetrip store check` (store_check.c).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 
-#define SCHEMA_VERSION 2
+#define SCHEMA_VERSION STORE_SCHEMA
 
 static const char *const schema[] = {
 	"CREATE TABLE rule_versions("
@@ -77,8 +85,8 @@ static const char *const schema_v2[] = {
 
 enum {
 	S_BEGIN, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
-	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_EVENT_INSERT, S_EVENTS,
-	S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S__COUNT
+	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
+	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S__COUNT
 };
 
 static const char *const sql[S__COUNT] = {
@@ -99,9 +107,10 @@ static const char *const sql[S__COUNT] = {
 	[S_CASE_TOUCH] = "UPDATE cases SET handlers = ?7, due = ?8, updated = ?9,"
 			 " state = ?10 WHERE id = ?1 AND ?4 IS NOT NULL",
 	[S_CASE_GET] = "SELECT item, rules, status FROM cases WHERE id = ?1",
+	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = ?1 LIMIT 1",
 	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
 			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[S_EVENTS] = "SELECT payload FROM events WHERE case_id = ?1 ORDER BY seq",
+	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = ?1 ORDER BY seq",
 	[S_LIB_ADD] = "INSERT OR REPLACE INTO library(applicant, material, case_id, valid_from,"
 		      " valid_until) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_LIB_FIND] = "SELECT case_id FROM library WHERE applicant = ?1 AND material = ?2"
@@ -114,141 +123,414 @@ static const char *const sql[S__COUNT] = {
 		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
 };
 
-static ot_status db_fail(ot_engine *e, ot_error *err, const char *what)
+/* ---- failures ---- */
+
+const char *store_path(const ot_engine *e)
 {
-	int code = sqlite3_errcode(e->db);
-	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-		return err_set(err, OT_ESTORE, "the store is busy (another process held it too long): %s", what);
-	return err_set(err, OT_ESTORE, "store error while %s: %s", what, sqlite3_errmsg(e->db));
+	return e->path ? e->path : "(unnamed)";
 }
+
+/* What SQLite said about result rc: its message when it is about rc, else
+ * the generic text of the code. */
+static const char *db_message(ot_engine *e, int rc)
+{
+	return e->db && sqlite3_errcode(e->db) == rc ? sqlite3_errmsg(e->db) : sqlite3_errstr(rc);
+}
+
+/* The error for SQLite result rc while doing what (printf-style).  The kind
+ * of failure decides the advice: busy is temporary, a damaged or unreadable
+ * file is for `onetrip store check`. */
+static ot_status db_fail(ot_engine *e, ot_error *err, int rc, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+
+static ot_status db_fail(ot_engine *e, ot_error *err, int rc, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	const char *path = store_path(e), *msg = db_message(e, rc);
+	e->failed_rc = rc;
+	if (e->checking) /* the check reports it as it is */
+		return err_set(err, (rc & 0xff) == SQLITE_NOMEM ? OT_ENOMEM : OT_ESTORE,
+			       "%s while %s", msg, what);
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return err_set(err, OT_ESTORE, "the store is busy (another process held it too long): %s",
+			       what);
+	case SQLITE_NOMEM:
+		return err_set(err, OT_ENOMEM, "out of memory while %s", what);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return err_set(err, OT_ESTORE, "the store %.150s is damaged (%s) while %s: run "
+			       "`onetrip store check %.150s`", path, msg, what, path);
+	case SQLITE_IOERR:
+		return err_set(err, OT_ESTORE, "the store %.150s could not be read or written (%s) "
+			       "while %s: nothing was changed; once the disk is sound, run "
+			       "`onetrip store check %.150s`", path, msg, what, path);
+	case SQLITE_FULL:
+		return err_set(err, OT_ESTORE, "the disk holding the store %.150s is full while %s: "
+			       "nothing was changed", path, what);
+	default:
+		return err_set(err, OT_ESTORE, "store error while %s: %s (store %.150s)", what, msg,
+			       path);
+	}
+}
+
+ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	if (e->checking)
+		return err_set(err, OT_ESTORE, "%s", what);
+	return err_set(err, OT_ESTORE, "the store %.150s is damaged: %s: run `onetrip store check "
+		       "%.150s`", store_path(e), what, store_path(e));
+}
+
+/* A failure where no status can be returned (the material library is a
+ * callback of the assessment): kept until the operation ends, which then
+ * fails with it (store_settle).  The first one counts. */
+static void fault(ot_engine *e, int rc, const char *what)
+{
+	if (e->fault.status == OT_OK)
+		db_fail(e, &e->fault, rc, "%s", what);
+}
+
+static void fault_damaged(ot_engine *e, const char *what)
+{
+	if (e->fault.status == OT_OK)
+		store_damaged(e, &e->fault, "%s", what);
+}
+
+ot_status store_settle(ot_engine *e, ot_status s, ot_error *err)
+{
+	ot_error f = e->fault;
+	e->fault.status = OT_OK;
+	e->fault.message[0] = 0;
+	if (f.status == OT_OK || s == OT_ESTORE)
+		return s;
+	if (err)
+		*err = f;
+	return f.status;
+}
+
+/* Writes happen only inside the operation's transaction.  After an I/O
+ * error SQLite may have rolled it back on its own, and a write would then
+ * commit by itself, half an operation: refuse it.  So is any write after a
+ * failure a callback kept (the operation goes on to its end only to fail). */
+static ot_status writable(ot_engine *e, ot_error *err)
+{
+	if (e->fault.status != OT_OK) {
+		if (err)
+			*err = e->fault;
+		return e->fault.status;
+	}
+	if (sqlite3_get_autocommit(e->db))
+		return err_set(err, OT_ESTORE, "the store %.150s ended the transaction after an error: "
+			       "nothing was changed", store_path(e));
+	return OT_OK;
+}
+
+/* ---- opening ---- */
 
 static int exec(ot_engine *e, const char *text)
 {
-	return sqlite3_exec(e->db, text, NULL, NULL, NULL) == SQLITE_OK;
+	return sqlite3_exec(e->db, text, NULL, NULL, NULL);
 }
 
-static ot_status migrate(ot_engine *e, ot_error *err)
+/* The integer a one-row PRAGMA answers. */
+static ot_status pragma_int(ot_engine *e, const char *pragma, int *out, ot_error *err)
 {
 	sqlite3_stmt *st;
-	int have = 0;
-	if (sqlite3_prepare_v2(e->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
-		return db_fail(e, err, "reading the schema version");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		have = sqlite3_column_int(st, 0);
+	int rc = sqlite3_prepare_v2(e->db, pragma, -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (have > SCHEMA_VERSION)
-		return err_set(err, OT_ESTORE, "the store was written by a newer onetrip (schema %d, "
-			    "this one knows %d)", have, SCHEMA_VERSION);
-	if (have == SCHEMA_VERSION)
-		return OT_OK;
-	if (!exec(e, "BEGIN IMMEDIATE"))
-		return db_fail(e, err, "migrating the schema");
-	/* each version adds its step; an old store is brought forward */
-	for (size_t i = 0; have < 1 && i < OT_COUNTOF(schema); i++)
-		if (!exec(e, schema[i])) {
-			ot_status s = db_fail(e, err, "creating the schema");
-			exec(e, "ROLLBACK");
-			return s;
-		}
-	for (size_t i = 0; have < 2 && i < OT_COUNTOF(schema_v2); i++)
-		if (!exec(e, schema_v2[i])) {
-			ot_status s = db_fail(e, err, "adding the licence library");
-			exec(e, "ROLLBACK");
-			return s;
-		}
+	return rc == SQLITE_ROW ? OT_OK : db_fail(e, err, rc, "reading %s", pragma);
+}
+
+/* Runs the schema steps from version `have` on, in the caller's transaction. */
+static int create_schema(ot_engine *e, int have, const char **step)
+{
+	int rc = SQLITE_OK;
+	*step = "creating the schema";
+	for (size_t i = 0; have < 1 && rc == SQLITE_OK && i < OT_COUNTOF(schema); i++)
+		rc = exec(e, schema[i]);
+	if (rc != SQLITE_OK)
+		return rc;
+	*step = "adding the licence library";
+	for (size_t i = 0; have < 2 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v2); i++)
+		rc = exec(e, schema_v2[i]);
+	if (rc != SQLITE_OK)
+		return rc;
 	char pragma[64];
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
-	if (!exec(e, pragma) || !exec(e, "COMMIT")) {
-		ot_status s = db_fail(e, err, "migrating the schema");
+	*step = "migrating the schema";
+	return exec(e, pragma);
+}
+
+static ot_status too_new(ot_engine *e, int have, ot_error *err)
+{
+	return err_set(err, OT_ESTORE, "the store %.150s was written by a newer onetrip (schema %d, "
+		       "this one knows %d)", store_path(e), have, SCHEMA_VERSION);
+}
+
+/* Brings the schema to SCHEMA_VERSION.  Several processes may open a new
+ * store at once: the version is read again under the write lock, so only
+ * the first one creates the tables. */
+static ot_status migrate(ot_engine *e, ot_error *err)
+{
+	int have = 0;
+	ot_status s = pragma_int(e, "PRAGMA user_version", &have, err);
+	if (s != OT_OK || have == SCHEMA_VERSION) /* the usual open takes no lock */
+		return s;
+	if (have > SCHEMA_VERSION)
+		return too_new(e, have, err);
+	int rc = exec(e, "BEGIN IMMEDIATE");
+	if (rc != SQLITE_OK)
+		return db_fail(e, err, rc, "migrating the schema");
+	if ((s = pragma_int(e, "PRAGMA user_version", &have, err)) != OT_OK) {
 		exec(e, "ROLLBACK");
 		return s;
+	}
+	const char *step = "migrating the schema";
+	rc = have == SCHEMA_VERSION ? SQLITE_OK : have > SCHEMA_VERSION ? SQLITE_ERROR
+									  : create_schema(e, have, &step);
+	if (rc == SQLITE_OK)
+		rc = exec(e, "COMMIT");
+	if (rc == SQLITE_OK)
+		return OT_OK;
+	s = have > SCHEMA_VERSION ? too_new(e, have, err) : db_fail(e, err, rc, "%s", step);
+	if (!sqlite3_get_autocommit(e->db))
+		exec(e, "ROLLBACK");
+	return s;
+}
+
+/* The journal mode is WAL, or SQLITE_BUSY: it could not be switched yet. */
+static int journal_wal(ot_engine *e)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	int wal = mode && strcmp(mode, "wal") == 0;
+	sqlite3_finalize(st);
+	return wal ? SQLITE_OK : rc == SQLITE_ROW ? SQLITE_BUSY : rc;
+}
+
+static double seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Switches to WAL.  Processes opening a new store at once race to switch
+ * it, and the losers can be told "busy" (or get the old mode back) without
+ * the busy handler being asked: try again, for as long as the busy timeout. */
+static ot_status use_wal(ot_engine *e, ot_error *err)
+{
+	double deadline = seconds() + 10;
+	for (int tries = 0;; tries++) {
+		int rc = journal_wal(e);
+		if (rc == SQLITE_OK)
+			return OT_OK;
+		if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || seconds() > deadline)
+			return db_fail(e, err, rc, "switching to WAL mode");
+		sqlite3_sleep(1 + tries % 20);
+	}
+}
+
+/* Opens the connection; `file:` URIs are taken (the tests select a VFS
+ * that fails on purpose with `file:PATH?vfs=NAME`). */
+static ot_status connect(ot_engine *e, const char *path, int flags, ot_error *err)
+{
+	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+	int rc = sqlite3_open_v2(path, &e->db, flags, NULL);
+	if (rc != SQLITE_OK) {
+		ot_status s = err_set(err, rc == SQLITE_NOMEM ? OT_ENOMEM : OT_ESTORE,
+				      "cannot open the store %.150s: %s", path,
+				      e->db ? sqlite3_errmsg(e->db) : "out of memory");
+		sqlite3_close(e->db);
+		e->db = NULL;
+		return s;
+	}
+	/* messages name the file as the user did, or the file a URI names */
+	const char *file = strncmp(path, "file:", 5) == 0 ? sqlite3_db_filename(e->db, "main") : path;
+	if (!(e->path = strdup(file && *file ? file : path)))
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
+	sqlite3_busy_timeout(e->db, 10000);
+	sqlite3_extended_result_codes(e->db, 0);
+	return OT_OK;
+}
+
+static ot_status prepare_all(ot_engine *e, ot_error *err)
+{
+	for (int i = 0; i < S__COUNT; i++) {
+		int rc = sqlite3_prepare_v3(e->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &e->stmt[i],
+					    NULL);
+		if (rc != SQLITE_OK)
+			return db_fail(e, err, rc, "preparing statements");
 	}
 	return OT_OK;
 }
 
 ot_status store_open(ot_engine *e, const char *path, ot_error *err)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-	if (sqlite3_open_v2(path, &e->db, flags, NULL) != SQLITE_OK) {
-		ot_status s = err_set(err, OT_ESTORE, "cannot open the store %s: %s", path,
-				   e->db ? sqlite3_errmsg(e->db) : "out of memory");
-		sqlite3_close(e->db);
-		e->db = NULL;
-		return s;
-	}
-	sqlite3_busy_timeout(e->db, 10000);
-	sqlite3_extended_result_codes(e->db, 0);
-	if (!exec(e, "PRAGMA foreign_keys = ON") || !exec(e, "PRAGMA synchronous = FULL"))
-		return db_fail(e, err, "configuring the store");
-	if (strcmp(path, ":memory:") != 0 && !exec(e, "PRAGMA journal_mode = WAL"))
-		return db_fail(e, err, "switching to WAL mode");
-	ot_status s = migrate(e, err);
+	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
 	if (s != OT_OK)
 		return s;
-	for (int i = 0; i < S__COUNT; i++)
-		if (sqlite3_prepare_v3(e->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &e->stmt[i],
-				       NULL) != SQLITE_OK)
-			return db_fail(e, err, "preparing statements");
-	return OT_OK;
+	int rc = exec(e, "PRAGMA foreign_keys = ON");
+	if (rc == SQLITE_OK)
+		rc = exec(e, "PRAGMA synchronous = FULL");
+	if (rc != SQLITE_OK)
+		return db_fail(e, err, rc, "configuring the store");
+	const char *file = sqlite3_db_filename(e->db, "main");
+	if (file && *file && (s = use_wal(e, err)) != OT_OK) /* not for :memory: */
+		return s;
+	if ((s = migrate(e, err)) != OT_OK)
+		return s;
+	return prepare_all(e, err);
+}
+
+ot_status store_open_existing(ot_engine *e, const char *path, ot_error *err)
+{
+	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE, err);
+	int have = 0;
+	if (s == OT_OK)
+		s = pragma_int(e, "PRAGMA user_version", &have, err);
+	if (s != OT_OK)
+		return s;
+	if (have > SCHEMA_VERSION)
+		return too_new(e, have, err);
+	if (have == 0)
+		return err_set(err, OT_ESTORE, "%.150s is not a onetrip store (it has no schema "
+			       "version)", store_path(e));
+	if (have < SCHEMA_VERSION)
+		return err_set(err, OT_ESTORE, "the store %.150s has schema version %d: open it once "
+			       "with this onetrip (any command with --db) to bring it to version %d",
+			       store_path(e), have, SCHEMA_VERSION);
+	return prepare_all(e, err);
 }
 
 void store_close(ot_engine *e)
 {
-	for (int i = 0; i < S__COUNT; i++)
+	for (int i = 0; i < S__COUNT; i++) {
 		sqlite3_finalize(e->stmt[i]);
+		e->stmt[i] = NULL;
+	}
 	sqlite3_close(e->db);
 	e->db = NULL;
+	free(e->path);
+	e->path = NULL;
 }
 
-/* Runs a statement that returns no rows; resets it. */
+/* ---- transactions ---- */
+
+/* Steps a statement whose rows (at most one) are not read, and resets it;
+ * returns the step's result, SQLITE_DONE when it went well. */
 static int run(sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW;
+	return rc == SQLITE_ROW ? SQLITE_DONE : rc;
+}
+
+/* Resets a statement whose rows were read. */
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 }
 
 ot_status store_begin(ot_engine *e, ot_error *err)
 {
-	return run(e->stmt[S_BEGIN]) ? OT_OK : db_fail(e, err, "starting a transaction");
+	int rc = run(e->stmt[S_BEGIN]);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "starting a transaction");
 }
 
 ot_status store_commit(ot_engine *e, ot_error *err)
 {
-	if (run(e->stmt[S_COMMIT]))
+	ot_status s = writable(e, err);
+	int rc = s == OT_OK ? run(e->stmt[S_COMMIT]) : SQLITE_DONE;
+	if (s == OT_OK && rc == SQLITE_DONE)
 		return OT_OK;
-	ot_status s = db_fail(e, err, "committing");
+	if (s == OT_OK)
+		s = db_fail(e, err, rc, "committing");
 	store_rollback(e);
 	return s;
 }
 
 void store_rollback(ot_engine *e)
 {
+	/* after an I/O error SQLite may have rolled back already */
 	if (!sqlite3_get_autocommit(e->db))
 		run(e->stmt[S_ROLLBACK]);
 }
 
+/* ---- rule versions and case numbers ---- */
+
 ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err)
 {
 	sqlite3_stmt *st = e->stmt[S_VERSION_PUT];
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
 	sqlite3_bind_text(st, 1, ot_rules_hash(r), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, ot_rules_sources(r), -1, SQLITE_STATIC);
-	return run(st) ? OT_OK : db_fail(e, err, "storing the rule version");
+	int rc = run(st);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "storing the rule version");
 }
 
-char *store_get_version(ot_engine *e, const char *hash)
+/* Text column i, or NULL when it is not text (a damaged row). */
+static const char *column_str(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, i)
+							   : NULL;
+}
+
+/* Text column i as a JSON object (a new reference), or NULL when it is
+ * not one: the store keeps only objects, so anything else is damage. */
+static json_t *column_json(sqlite3_stmt *st, int i)
+{
+	const char *text = column_str(st, i);
+	json_t *j = text ? json_loadb(text, (size_t)sqlite3_column_bytes(st, i), 0, NULL) : NULL;
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error *err)
 {
 	sqlite3_stmt *st = e->stmt[S_VERSION_GET];
-	char *out = NULL;
+	*out = NULL;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		const char *s = (const char *)sqlite3_column_text(st, 0);
-		out = s ? strdup(s) : NULL;
+	int rc = sqlite3_step(st), bad = 0;
+	if (rc == SQLITE_ROW) {
+		const char *text = column_str(st, 0);
+		bad = !text;
+		*out = text ? strdup(text) : NULL;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return out;
+	done(st);
+	if (bad)
+		return store_damaged(e, err, "rule version %.12s has no sources", hash);
+	if (rc == SQLITE_ROW && !*out)
+		return err_set(err, OT_ENOMEM, "out of memory reading rule version %.12s", hash);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_fail(e, err, rc, "reading rule version %.12s", hash);
+	return OT_OK;
 }
 
 ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
@@ -257,19 +539,22 @@ ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
 	day_format(time_day(now, e->zone), day);
 	snprintf(compact, sizeof compact, "%.4s%.2s%.2s", day, day + 5, day + 8);
 	sqlite3_stmt *st = e->stmt[S_NEXT_ID];
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
 	sqlite3_bind_text(st, 1, compact, -1, SQLITE_TRANSIENT);
 	int rc = sqlite3_step(st);
 	sqlite3_int64 n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	done(st);
 	if (rc != SQLITE_ROW)
-		return db_fail(e, err, "numbering the case");
+		return db_fail(e, err, rc, "numbering the case");
 	snprintf(id, 32, "%s-%04lld", compact, (long long)n);
 	return OT_OK;
 }
 
-/* ",dept,dept," of the departments with an active step, for listing. */
-static void handlers(const ot_case *c, char *out, size_t cap)
+/* ---- cases and events ---- */
+
+void store_handlers(const ot_case *c, char *out, size_t cap)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
@@ -280,26 +565,12 @@ static void handlers(const ot_case *c, char *out, size_t cap)
 					      r->departments[r->steps[it->steps.first + i].dept].name);
 }
 
-ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
-		     int is_new, ot_error *err)
+/* Binds the snapshot columns of the cases statements. */
+static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, const char *due,
+		      const char *at, const char *state)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
-	char *state_text = json_dumps(state, JSON_COMPACT);
-	char *payload = json_dumps(event, JSON_COMPACT);
-	char hand[1024], due[11] = "", now[32];
-	handlers(c, hand, sizeof hand);
-	if (c->due >= 0)
-		day_format(c->due, due);
-	const char *at = json_string_value(json_object_get(event, "at"));
-	snprintf(now, sizeof now, "%s", at ? at : "");
-	ot_status s = OT_OK;
-	if (!state_text || !payload) {
-		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
-		goto done;
-	}
-	int same = !is_new && c->stored_status == (int)c->status;
-	sqlite3_stmt *st = e->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, it->name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->hash, -1, SQLITE_STATIC);
@@ -311,81 +582,165 @@ ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *stat
 	sqlite3_bind_text(st, 7, hand, -1, SQLITE_STATIC);
 	if (due[0])
 		sqlite3_bind_text(st, 8, due, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 9, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 10, state_text, -1, SQLITE_STATIC);
-	if (!run(st)) {
-		s = db_fail(e, err, "saving the case");
-		goto done;
-	}
-	st = e->stmt[S_EVENT_INSERT];
+	sqlite3_bind_text(st, 9, at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, state, -1, SQLITE_STATIC);
+}
+
+static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const char *at,
+			    const char *payload, ot_error *err)
+{
+	sqlite3_stmt *st = e->stmt[S_EVENT_INSERT];
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, c->events);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, json_string_value(json_object_get(event, "op")), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, json_string_value(json_object_get(event, "actor")), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, c->v->rules->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, payload, -1, SQLITE_STATIC);
-	if (!run(st))
-		s = db_fail(e, err, "recording the event");
-done:
+	int rc = run(st);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "recording the event of case %s", c->id);
+}
+
+ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+		     int is_new, ot_error *err)
+{
+	char *state_text = json_dumps(state, JSON_COMPACT);
+	char *payload = json_dumps(event, JSON_COMPACT);
+	char hand[1024], due[11] = "", at[32];
+	store_handlers(c, hand, sizeof hand);
+	if (c->due >= 0)
+		day_format(c->due, due);
+	const char *ev_at = json_string_value(json_object_get(event, "at"));
+	snprintf(at, sizeof at, "%s", ev_at ? ev_at : "");
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		goto out;
+	if (!state_text || !payload) {
+		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
+		goto out;
+	}
+	int same = !is_new && c->stored_status == (int)c->status;
+	sqlite3_stmt *st = e->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
+	bind_case(st, c, hand, due, at, state_text);
+	int rc = run(st);
+	if (rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "saving case %s", c->id);
+	else if (!is_new && sqlite3_changes(e->db) != 1) /* it was read a moment ago */
+		s = store_damaged(e, err, "case %s has events but no row in the cases table", c->id);
+	else
+		s = save_event(e, c, event, at, payload, err);
+out:
 	free(state_text);
 	free(payload);
 	return s;
 }
 
-json_t *store_events(ot_engine *e, const char *id)
+ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
 {
 	sqlite3_stmt *st = e->stmt[S_EVENTS];
-	json_t *events = json_array();
+	json_t *events = *out = json_array();
+	if (!events)
+		return err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *ev = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-		if (ev)
-			json_array_append_new(events, ev);
+	int rc;
+	ot_status s = OT_OK;
+	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		size_t n = json_array_size(events) + 1;
+		json_t *ev = column_json(st, 1);
+		/* the events of a case are numbered 1, 2, ... without a gap */
+		if (sqlite3_column_int64(st, 0) != (sqlite3_int64)n)
+			s = store_damaged(e, err, "case %s: event %zu is missing", id, n);
+		else if (!ev)
+			s = store_damaged(e, err, "case %s: event %zu is not JSON", id, n);
+		else if (json_array_append(events, ev))
+			s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
+		json_decref(ev);
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	return events;
+	done(st);
+	if (s == OT_OK && rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "reading the events of case %s", id);
+	if (s != OT_OK) {
+		json_decref(events);
+		*out = NULL;
+	}
+	return s;
+}
+
+/* The case's row: item, rule version and stored status.  OT_ENOTFOUND
+ * when there is none -- unless it has events, which is damage. */
+static ot_status case_row(ot_engine *e, const char *id, char item[256], char hash[65],
+			  char status[32], ot_error *err)
+{
+	sqlite3_stmt *st = e->stmt[S_CASE_GET];
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), bad = 0;
+	if (rc == SQLITE_ROW) {
+		const char *a = column_str(st, 0), *b = column_str(st, 1), *c = column_str(st, 2);
+		bad = !a || !b || !c || strlen(a) > 255 || strlen(b) != 64 || strlen(c) > 31;
+		if (!bad) {
+			snprintf(item, 256, "%s", a);
+			snprintf(hash, 65, "%s", b);
+			snprintf(status, 32, "%s", c);
+		}
+	}
+	done(st);
+	if (bad)
+		return store_damaged(e, err, "the row of case %s is unreadable", id);
+	if (rc == SQLITE_ROW)
+		return OT_OK;
+	if (rc != SQLITE_DONE)
+		return db_fail(e, err, rc, "reading case %s", id);
+	st = e->stmt[S_HAS_EVENTS];
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	done(st);
+	if (rc == SQLITE_ROW)
+		return store_damaged(e, err, "case %s has events but no row in the cases table", id);
+	if (rc != SQLITE_DONE)
+		return db_fail(e, err, rc, "reading case %s", id);
+	return err_set(err, OT_ENOTFOUND, "there is no case '%s'", id);
+}
+
+/* Applies the events to a new case of version v. */
+static ot_status replay(ot_engine *e, const version *v, int item, const char *id,
+			ot_case **out, ot_error *err)
+{
+	json_t *events = NULL;
+	ot_status s = store_events(e, id, &events, err);
+	if (s == OT_OK && json_array_size(events) == 0)
+		s = store_damaged(e, err, "case %s has no events", id);
+	ot_case *c = s == OT_OK ? case_new(v, item, id) : NULL;
+	if (s == OT_OK && !c)
+		s = err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
+	size_t i;
+	json_t *ev;
+	json_array_foreach(events, i, ev) {
+		if (s != OT_OK || (s = case_apply(c, ev, e->zone, err)) != OT_OK)
+			break;
+	}
+	json_decref(events);
+	if (s != OT_OK)
+		case_free(c);
+	*out = s == OT_OK ? c : NULL;
+	return s;
 }
 
 ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err)
 {
 	*out = NULL;
-	sqlite3_stmt *st = e->stmt[S_CASE_GET];
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	char item[256] = "", hash[65] = "", status[32] = "";
-	int found = sqlite3_step(st) == SQLITE_ROW;
-	if (found) {
-		snprintf(item, sizeof item, "%s", (const char *)sqlite3_column_text(st, 0));
-		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(st, 1));
-		snprintf(status, sizeof status, "%s", (const char *)sqlite3_column_text(st, 2));
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (!found)
-		return err_set(err, OT_ENOTFOUND, "there is no case '%s'", id);
+	char item[256], hash[65], status[32];
+	ot_status s = case_row(e, id, item, hash, status, err);
+	if (s != OT_OK)
+		return s;
 	const version *v = engine_version(e, hash, err);
 	if (!v)
 		return err->status;
 	int index = strmap_get(&v->rules->by_item, item, strlen(item));
 	if (index < 0)
-		return err_set(err, OT_ESTORE, "case %s: its rule version has no item '%s'", id, item);
-	ot_case *c = case_new(v, index, id);
-	if (!c)
-		return err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
-	json_t *events = store_events(e, id);
-	size_t i;
-	json_t *ev;
-	ot_status s = OT_OK;
-	json_array_foreach(events, i, ev) {
-		if ((s = case_apply(c, ev, e->zone, err)) != OT_OK)
-			break;
-	}
-	json_decref(events);
-	if (s != OT_OK) {
-		case_free(c);
+		return store_damaged(e, err, "case %s: its rule version has no item '%s'", id, item);
+	ot_case *c;
+	if ((s = replay(e, v, index, id, &c, err)) != OT_OK)
 		return s;
-	}
 	c->stored_status = -1;
 	for (int k = 0; k < CS__COUNT; k++)
 		if (strcmp(case_status_names[k], status) == 0)
@@ -399,17 +754,23 @@ ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err)
 	return case_rebuild(e, id, out, err);
 }
 
+/* ---- the material library ---- */
+
 ot_status store_library_add(ot_engine *e, const char *applicant,
 			    const char *material, const char *case_id,
 			    ot_time from, ot_time until, ot_error *err)
 {
 	sqlite3_stmt *st = e->stmt[S_LIB_ADD];
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
 	sqlite3_bind_text(st, 1, applicant, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, case_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, from);
 	sqlite3_bind_int64(st, 5, until);
-	return run(st) ? OT_OK : db_fail(e, err, "adding to the material library");
+	int rc = run(st);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the material library");
 }
 
 const char *store_library_find(void *ud, const char *applicant,
@@ -422,14 +783,22 @@ const char *store_library_find(void *ud, const char *applicant,
 	sqlite3_bind_text(st, 1, applicant, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		snprintf(found, sizeof e->lib_found, "%s", (const char *)sqlite3_column_text(st, 0));
+	int rc = sqlite3_step(st);
+	const char *id = rc == SQLITE_ROW ? column_str(st, 0) : NULL;
+	if (id && strlen(id) < sizeof e->lib_found) {
+		snprintf(found, sizeof e->lib_found, "%s", id);
 		out = found;
 	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	done(st);
+	/* the assessment cannot take a status: the operation fails at its end */
+	if (rc == SQLITE_ROW && !out)
+		fault_damaged(e, "a material library entry has no readable case");
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		fault(e, rc, "looking up the material library");
 	return out;
 }
+
+/* ---- the licence library ---- */
 
 /* A holder as the library keys it: 11010519491231002x and ...002X are the
  * same person. */
@@ -446,6 +815,9 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
 	sqlite3_stmt *st = e->stmt[S_LIC_PUT];
 	char key[64];
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
 	sqlite3_bind_text(st, 1, holder_key(l->holder, key), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, l->material, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
@@ -454,7 +826,8 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	if (l->until >= 0)
 		sqlite3_bind_int64(st, 6, l->until);
 	sqlite3_bind_text(st, 7, l->case_id, -1, SQLITE_STATIC);
-	return run(st) ? OT_OK : db_fail(e, err, "adding to the licence library");
+	int rc = run(st);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
 
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
@@ -466,60 +839,89 @@ int store_licence_find(ot_engine *e, const char *holder, const char *material,
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	int rc = sqlite3_step(st), found = -1;
-	if (rc == SQLITE_ROW) {
-		snprintf(number, 64, "%s", (const char *)sqlite3_column_text(st, 0));
+	const char *text = rc == SQLITE_ROW ? column_str(st, 0) : NULL;
+	if (text) {
+		snprintf(number, 64, "%s", text);
 		*until = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
 		found = sqlite3_column_int(st, 2) ? 1 : 2;
 	} else if (rc == SQLITE_DONE)
 		found = 0;
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	done(st);
+	/* a provider's failure is the applicant's problem; the store's is not:
+	 * the operation fails at its end */
+	if (rc == SQLITE_ROW && !text)
+		fault_damaged(e, "a licence in the library has no readable number");
+	else if (found < 0)
+		fault(e, rc, "looking up the licence library");
 	return found;
 }
 
-json_t *store_licences_of(ot_engine *e, const char *holder)
+ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
 	sqlite3_stmt *st;
-	json_t *out = json_array();
 	const char *q = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			" FROM licences WHERE holder = ?1 ORDER BY valid_from, material";
-	if (sqlite3_prepare_v2(e->db, q, -1, &st, NULL) != SQLITE_OK)
-		return out;
+	*out = NULL;
+	int rc = sqlite3_prepare_v2(e->db, q, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(e, err, rc, "reading the licence library");
+	json_t *list = json_array();
 	char key[64];
+	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		licence l = {key, (const char *)sqlite3_column_text(st, 0),
-			     (const char *)sqlite3_column_text(st, 1),
-			     (const char *)sqlite3_column_text(st, 2),
-			     (const char *)sqlite3_column_text(st, 5), sqlite3_column_int64(st, 3),
+	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		licence l = {key, column_str(st, 0), column_str(st, 1), column_str(st, 2),
+			     column_str(st, 5), sqlite3_column_int64(st, 3),
 			     sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4)};
-		json_array_append_new(out, licence_json(&l, e->zone));
+		json_t *j = l.material && l.number && l.issuer ? licence_json(&l, e->zone) : NULL;
+		if (!j || json_array_append_new(list, j))
+			s = store_damaged(e, err, "a licence of the library is unreadable");
 	}
 	sqlite3_finalize(st);
-	return out;
+	if (s == OT_OK && rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "reading the licence library");
+	if (s != OT_OK)
+		json_decref(list);
+	else
+		*out = list;
+	return s;
 }
 
-json_t *store_list(ot_engine *e, const char *status, const char *item,
-		   const char *department, const char *applicant)
+ot_status store_list(ot_engine *e, const char *status, const char *item,
+		     const char *department, const char *applicant, json_t **out,
+		     ot_error *err)
 {
 	sqlite3_stmt *st;
-	json_t *out = json_array();
 	const char *q =
-		"SELECT state FROM cases WHERE (?1 IS NULL OR status = ?1)"
+		"SELECT id, state FROM cases WHERE (?1 IS NULL OR status = ?1)"
 		" AND (?2 IS NULL OR item = ?2)"
 		" AND (?3 IS NULL OR department = ?3 OR handlers LIKE '%,' || ?3 || ',%')"
 		" AND (?4 IS NULL OR applicant = ?4) ORDER BY id";
-	if (sqlite3_prepare_v2(e->db, q, -1, &st, NULL) != SQLITE_OK)
-		return out;
+	*out = NULL;
+	int rc = sqlite3_prepare_v2(e->db, q, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(e, err, rc, "listing cases");
+	json_t *list = json_array();
+	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, item, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, department, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, applicant, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *c = json_loads((const char *)sqlite3_column_text(st, 0), 0, NULL);
-		if (c)
-			json_array_append_new(out, c);
+	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *c = column_json(st, 1);
+		const char *id = column_str(st, 0);
+		if (!c)
+			s = store_damaged(e, err, "the snapshot of case %.40s is not JSON",
+					  id ? id : "(unreadable id)");
+		else if (json_array_append_new(list, c))
+			s = err_set(err, OT_ENOMEM, "out of memory listing cases");
 	}
 	sqlite3_finalize(st);
-	return out;
+	if (s == OT_OK && rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "listing cases");
+	if (s != OT_OK)
+		json_decref(list);
+	else
+		*out = list;
+	return s;
 }

@@ -38,6 +38,7 @@ static const char usage_main[] =
 	"  licences import FILE.json   licences issued elsewhere, into the library\n"
 	"  licences list HOLDER        the licences of an ID number or credit code\n"
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
+	"  store check PATH   is the store sound? integrity, every case replayed\n"
 	"  demo [ITEM]  walks a sample application through every step\n"
 	"\n"
 	"  onetrip COMMAND --help   shows the options of a command\n"
@@ -481,6 +482,98 @@ static const char usage_licences[] =
 	"valid_until may be left out (valid until revoked).  An import is all or\n"
 	"nothing: one bad licence and none is stored.\n";
 
+/* ---- store check ---- */
+
+static const char usage_store[] =
+	"usage: onetrip store check [--json] PATH\n"
+	"\n"
+	"Checks a store file on its own (no rule base needed; nothing is changed):\n"
+	"SQLite's integrity and foreign key checks, every stored rule version\n"
+	"compiled back from its sources, every case replayed from its events and\n"
+	"compared with the snapshot that list and overdue read.  Every problem is\n"
+	"listed, by case where it concerns one.\n"
+	"\n"
+	"  --json   print the report as JSON\n"
+	"\n"
+	"exit status: 0 the store is sound, 1 problems were found,\n"
+	"             2 usage error, or the file is missing or not a onetrip store,\n"
+	"             3 the check itself failed (out of memory)\n";
+
+static void print_report(json_t *r)
+{
+	json_t *problems = json_object_get(r, "problems");
+	size_t n = json_array_size(problems), i;
+	long long more = (long long)json_integer_value(json_object_get(r, "more_problems"));
+	const char *path = json_string_value(json_object_get(r, "store"));
+	if (json_is_true(json_object_get(r, "sound"))) {
+		long long v = (long long)json_integer_value(json_object_get(r, "rule_versions"));
+		long long c = (long long)json_integer_value(json_object_get(r, "cases"));
+		long long ev = (long long)json_integer_value(json_object_get(r, "events"));
+		printf("store %s: sound\n  %lld rule version%s, %lld case%s, %lld event%s; integrity, "
+		       "references and snapshots ok\n", path, v, v == 1 ? "" : "s", c,
+		       c == 1 ? "" : "s", ev, ev == 1 ? "" : "s");
+		return;
+	}
+	long long total = (long long)n + more;
+	printf("store %s: %lld problem%s\n", path, total, total == 1 ? "" : "s");
+	json_t *p;
+	json_array_foreach(problems, i, p) {
+		const char *id = json_string_value(json_object_get(p, "case"));
+		printf("  %s%s%s%s\n", id ? "case " : "", id ? id : "", id ? ": " : "",
+		       json_string_value(json_object_get(p, "problem")));
+	}
+	if (more)
+		printf("  … and %lld more\n", more);
+	printf("the store is damaged: keep the file as it is and restore the latest backup "
+	       "(docs/engine.md, \"A damaged store\")\n");
+}
+
+static int cmd_store(int argc, char **argv)
+{
+	const char *path = NULL;
+	int json = 0;
+	if (argc < 1 || is_help(argv[0]) || strcmp(argv[0], "check") != 0) {
+		int help = argc >= 1 && is_help(argv[0]);
+		if (argc >= 1 && !help)
+			fprintf(stderr, "onetrip store: unknown command '%s'\n\n", argv[0]);
+		fputs(usage_store, help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(usage_store, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && !path)
+			path = argv[++i];
+		else if (argv[i][0] == '-' || path) {
+			fprintf(stderr, "onetrip store check: unexpected '%s'\n\n%s", argv[i], usage_store);
+			return 2;
+		} else
+			path = argv[i];
+	}
+	if (!path) {
+		fprintf(stderr, "onetrip store check: which store?\n\n%s", usage_store);
+		return 2;
+	}
+	char *text = NULL;
+	ot_error err = {OT_OK, ""};
+	if (ot_store_check(path, &text, &err) != OT_OK) {
+		fprintf(stderr, "onetrip store check: %s\n", err.message);
+		return err.status == OT_ENOMEM ? 3 : 2;
+	}
+	json_t *r = json_loads(text, 0, NULL);
+	if (json)
+		puts(text);
+	else
+		print_report(r);
+	int rc = json_is_true(json_object_get(r, "sound")) ? 0 : 1;
+	json_decref(r);
+	free(text);
+	return rc;
+}
+
 /* onetrip licences import|list: a request built from the arguments, then
  * the same path as every case operation. */
 static int cmd_licences(int argc, char **argv)
@@ -558,6 +651,8 @@ int main(int argc, char **argv)
 		return cmd_test(argc - 2, argv + 2);
 	if (strcmp(cmd, "licences") == 0)
 		return cmd_licences(argc - 2, argv + 2);
+	if (strcmp(cmd, "store") == 0)
+		return cmd_store(argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
 		if (strcmp(cmd, case_ops[i]) == 0)
 			return cmd_case(cmd, argc - 2, argv + 2);

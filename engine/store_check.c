@@ -1,0 +1,483 @@
+/*
+ * store_check.c -- `onetrip store check`: is the store sound?
+ *
+ * A damaged store must never be answered as if it were sound, and the
+ * operator needs to know what is damaged.  The check reads everything:
+ *   1. SQLite's own integrity and foreign key checks (every page, index
+ *      and reference);
+ *   2. every rule version compiled back from its stored sources (the hash
+ *      must come out the same, as engine_version requires);
+ *   3. every case replayed from its events and compared with what the
+ *      store keeps for listing: the snapshot (`state`) and the columns
+ *      status, applicant, department, handlers, due and updated; every
+ *      event recorded under the case's rule version;
+ *   4. the case counters (a counter behind an existing number would hand
+ *      it out again) and the cases that issued licences.
+ * It runs in one read transaction, so writers may go on meanwhile and the
+ * check sees one moment of the store.  Every problem found is listed,
+ * named by case where it concerns one; the check never stops at the first.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "idcheck.h"
+
+#define MAX_PROBLEMS 500
+
+typedef struct checker {
+	ot_engine *e;
+	json_t *problems;
+	size_t more; /* problems past MAX_PROBLEMS, counted only */
+	json_int_t versions, cases, events;
+} checker;
+
+static void problem(checker *k, const char *case_id, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
+static void problem(checker *k, const char *case_id, const char *fmt, ...)
+{
+	if (json_array_size(k->problems) >= MAX_PROBLEMS) {
+		k->more++;
+		return;
+	}
+	char text[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	utf8_settle(text);
+	ids_mask_in(text); /* SQLite quotes rows: no applicant's number in a report */
+	/* "case ID: ..." from the replay says what the entry says already */
+	const char *t = text;
+	size_t n = case_id ? strlen(case_id) : 0;
+	if (case_id && strncmp(t, "case ", 5) == 0 && strncmp(t + 5, case_id, n) == 0 &&
+	    strncmp(t + 5 + n, ": ", 2) == 0)
+		t += 7 + n;
+	json_t *p = json_pack("{s:s?, s:s}", "case", case_id, "problem", t);
+	if (!p || json_array_append_new(k->problems, p))
+		k->more++;
+}
+
+static const char *text_of(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_TEXT ? (const char *)sqlite3_column_text(st, i)
+							   : NULL;
+}
+
+/* Prepares a query of the check; a query that cannot even be prepared is a
+ * problem (a damaged schema), and NULL. */
+static sqlite3_stmt *query(checker *k, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(k->e->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		problem(k, NULL, "%s could not be checked: %s", what, sqlite3_errmsg(k->e->db));
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Finalizes a query that was read until rc: anything but SQLITE_DONE means
+ * the rows stopped early, which is a problem too. */
+static void finish(checker *k, sqlite3_stmt *st, int rc, const char *what)
+{
+	if (rc != SQLITE_DONE)
+		problem(k, NULL, "%s stopped early: %s", what, sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+}
+
+/* ---- 1. SQLite ---- */
+
+/* A line of SQLite's report may hold several; its heading names only the
+ * database ("main"), which is always the store. */
+static void integrity_lines(checker *k, const char *text)
+{
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		if (n && strncmp(text, "*** in database main ***", n) != 0)
+			problem(k, NULL, "SQLite integrity: %.*s", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+}
+
+static void check_integrity(checker *k)
+{
+	sqlite3_stmt *st = query(k, "PRAGMA integrity_check(100)", "the file's integrity");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = text_of(st, 0);
+		if (!text)
+			problem(k, NULL, "SQLite integrity: a line of its report is unreadable");
+		else if (strcmp(text, "ok") != 0)
+			integrity_lines(k, text);
+	}
+	if (st)
+		finish(k, st, rc, "SQLite's integrity check");
+}
+
+static void check_foreign_keys(checker *k)
+{
+	sqlite3_stmt *st = query(k, "PRAGMA foreign_key_check", "the references between tables");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *table = text_of(st, 0), *parent = text_of(st, 2);
+		problem(k, NULL, "row %lld of table %s refers to a row of %s that is not there",
+			(long long)sqlite3_column_int64(st, 1), table ? table : "?",
+			parent ? parent : "?");
+	}
+	if (st)
+		finish(k, st, rc, "the foreign key check");
+}
+
+/* ---- 2. rule versions ---- */
+
+static void check_version(checker *k, const char *hash, const char *sources)
+{
+	ot_rules *r = NULL;
+	ot_diags *d = NULL;
+	ot_status s = sources ? ot_rules_compile_sources(sources, NULL, &r, &d) : OT_EINVAL;
+	if (s == OT_ENOMEM)
+		problem(k, NULL, "rule version %.12s: out of memory compiling it", hash);
+	else if (s != OT_OK && d && ot_diags_errors(d))
+		problem(k, NULL, "rule version %.12s: its stored sources do not compile (%zu errors)",
+			hash, ot_diags_errors(d));
+	else if (s != OT_OK)
+		problem(k, NULL, "rule version %.12s: its stored sources are not the sources of a rule "
+			"base", hash);
+	else if (strcmp(ot_rules_hash(r), hash) != 0)
+		problem(k, NULL, "rule version %.12s: its stored sources compile to another version, "
+			"%.12s", hash, ot_rules_hash(r));
+	ot_rules_free(r);
+	ot_diags_free(d);
+}
+
+static void check_versions(checker *k)
+{
+	sqlite3_stmt *st = query(k, "SELECT hash, sources FROM rule_versions ORDER BY hash",
+				 "the rule versions");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *hash = text_of(st, 0);
+		k->versions++;
+		if (!hash)
+			problem(k, NULL, "a rule version has no readable hash");
+		else
+			check_version(k, hash, text_of(st, 1));
+	}
+	if (st)
+		finish(k, st, rc, "the rule versions");
+}
+
+/* ---- 3. cases ---- */
+
+enum { C_ID, C_ITEM, C_RULES, C_STATUS, C_APPLICANT, C_DEPARTMENT, C_HANDLERS, C_DUE,
+       C_UPDATED, C_STATE };
+
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The top-level keys in which the snapshot differs from the replay. */
+static void differing_keys(json_t *a, json_t *b, char *out, size_t cap)
+{
+	size_t n = 0;
+	const char *key;
+	json_t *v;
+	out[0] = 0;
+	json_object_foreach(a, key, v)
+		if (!json_equal(v, json_object_get(b, key)) && n < cap)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", key);
+	json_object_foreach(b, key, v)
+		if (!json_object_get(a, key) && n < cap)
+			n += (size_t)snprintf(out + n, cap - n, "%s%s", n ? ", " : "", key);
+}
+
+static void compare_snapshot(checker *k, const ot_case *c, sqlite3_stmt *row)
+{
+	const char *id = c->id;
+	json_t *replayed = case_json(c, k->e->zone);
+	const char *text = text_of(row, C_STATE);
+	json_t *state = text ? json_loads(text, 0, NULL) : NULL;
+	if (!replayed)
+		problem(k, id, "out of memory comparing the snapshot");
+	else if (!json_is_object(state))
+		problem(k, id, "the snapshot (cases.state) is not JSON");
+	else if (!json_equal(replayed, state)) {
+		char keys[256];
+		differing_keys(replayed, state, keys, sizeof keys);
+		problem(k, id, "the snapshot (cases.state) differs from its %d events in: %s",
+			c->events, keys);
+	}
+	json_decref(replayed);
+	json_decref(state);
+}
+
+static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const char *id = c->id;
+	char hand[1024], due[11] = "";
+	ot_time updated;
+	store_handlers(c, hand, sizeof hand);
+	if (c->due >= 0)
+		day_format(c->due, due);
+	if (!same_text(text_of(row, C_STATUS), case_status_names[c->status]))
+		problem(k, id, "its status column says %s, its events %s",
+			text_of(row, C_STATUS) ? text_of(row, C_STATUS) : "nothing",
+			case_status_names[c->status]);
+	if (!same_text(text_of(row, C_APPLICANT),
+		       json_string_value(json_object_get(c->applicant, "id"))))
+		problem(k, id, "its applicant column differs from its events");
+	if (!same_text(text_of(row, C_DEPARTMENT), it->dept >= 0 ? r->departments[it->dept].name : ""))
+		problem(k, id, "its department column differs from its rule version");
+	if (!same_text(text_of(row, C_HANDLERS), hand))
+		problem(k, id, "its handlers column differs from its active steps (%s)", hand);
+	if (!same_text(text_of(row, C_DUE), due[0] ? due : NULL))
+		problem(k, id, "its due column says %s, its events %s",
+			text_of(row, C_DUE) ? text_of(row, C_DUE) : "nothing", due[0] ? due : "nothing");
+	const char *at = text_of(row, C_UPDATED);
+	if (!at || !time_parse(at, k->e->zone, &updated) || updated != c->last_at)
+		problem(k, id, "its updated column is not the time of its last event");
+}
+
+/* Replays case `id` and compares it with its row, the current row of st. */
+static void check_row(checker *k, const char *id, sqlite3_stmt *row)
+{
+	ot_engine *e = k->e;
+	const char *hash = text_of(row, C_RULES);
+	ot_error err = {OT_OK, ""};
+	const version *v = hash ? engine_version(e, hash, &err) : NULL;
+	if (!v) {
+		problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
+		return;
+	}
+	if (!e->current) /* the store alone: times as its rule version keeps them */
+		e->zone = v->zone;
+	ot_case *c = NULL;
+	if (case_rebuild(e, id, &c, &err) != OT_OK) {
+		problem(k, id, "cannot be replayed: %s", err.message);
+		return;
+	}
+	k->events += c->events;
+	compare_snapshot(k, c, row);
+	compare_columns(k, c, row);
+	case_free(c);
+}
+
+static void check_case(checker *k, const char *id)
+{
+	sqlite3_stmt *st = query(k, "SELECT id, item, rules, status, applicant, department,"
+				 " handlers, due, updated, state FROM cases WHERE id = ?1", "a case");
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	k->cases++;
+	if (rc == SQLITE_ROW)
+		check_row(k, id, st);
+	else if (rc == SQLITE_DONE)
+		problem(k, id, "it has events but no row in the cases table");
+	else
+		problem(k, id, "its row cannot be read: %s", sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+}
+
+/* Adds the case ids a query yields to the set `ids` (id -> true); a query
+ * that stops early is a problem, named by the last id it gave. */
+static void collect_ids(checker *k, json_t *ids, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = query(k, sql, what);
+	int rc = SQLITE_DONE;
+	char last[64] = "";
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = text_of(st, 0);
+		if (!id)
+			problem(k, NULL, "%s: an id is unreadable (after %s)", what,
+				last[0] ? last : "the first");
+		else {
+			json_object_set_new(ids, id, json_true());
+			snprintf(last, sizeof last, "%s", id);
+		}
+	}
+	if (st && rc != SQLITE_DONE)
+		problem(k, NULL, "%s could not be read past %s%s: %s", what, last[0] ? "case " : "",
+			last[0] ? last : "the start", sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+}
+
+/* Every case the store knows of -- by the cases table, its index and the
+ * events -- is checked on its own, so damage to one part of the file is
+ * named by the cases it touches. */
+static void check_cases(checker *k)
+{
+	json_t *ids = json_object();
+	if (!ids) {
+		problem(k, NULL, "out of memory listing the cases");
+		return;
+	}
+	collect_ids(k, ids, "SELECT id FROM cases NOT INDEXED", "the cases table");
+	collect_ids(k, ids, "SELECT id FROM cases INDEXED BY sqlite_autoindex_cases_1 ORDER BY id",
+		    "the index of case ids");
+	collect_ids(k, ids, "SELECT DISTINCT case_id FROM events", "the events table");
+	/* in order of their ids, as list has them */
+	size_t n = json_object_size(ids), i = 0;
+	const char **sorted = malloc((n + 1) * sizeof *sorted);
+	const char *id;
+	json_t *v;
+	json_object_foreach(ids, id, v)
+		if (sorted)
+			sorted[i++] = id;
+	if (!sorted)
+		problem(k, NULL, "out of memory listing the cases");
+	else
+		qsort(sorted, n, sizeof *sorted, by_text);
+	for (i = 0; sorted && i < n; i++)
+		check_case(k, sorted[i]);
+	free(sorted);
+	json_decref(ids);
+}
+
+static void check_event_versions(checker *k)
+{
+	sqlite3_stmt *st = query(k, "SELECT e.case_id, e.seq FROM events e JOIN cases c"
+				 " ON c.id = e.case_id WHERE e.rules IS NOT c.rules",
+				 "the events' rule versions");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		problem(k, text_of(st, 0), "event %lld was recorded under another rule version than "
+			"the case's", (long long)sqlite3_column_int64(st, 1));
+	if (st)
+		finish(k, st, rc, "the events table");
+}
+
+/* ---- 4. counters and licences ---- */
+
+static void check_counters(checker *k)
+{
+	sqlite3_stmt *st = query(k,
+		"SELECT d.day, d.top, k.n FROM (SELECT substr(id, 1, 8) AS day,"
+		" max(CAST(substr(id, 10) AS INTEGER)) AS top FROM cases GROUP BY 1) d"
+		" LEFT JOIN counters k ON k.day = d.day WHERE k.n IS NULL OR k.n < d.top",
+		"the case counters");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *day = text_of(st, 0);
+		problem(k, NULL, "the case counter of %s is %lld, but case %s-%04lld exists: the next "
+			"submission that day would take a number in use", day ? day : "?",
+			(long long)sqlite3_column_int64(st, 2), day ? day : "?",
+			(long long)sqlite3_column_int64(st, 1));
+	}
+	if (st)
+		finish(k, st, rc, "the case counters");
+}
+
+static void check_licences(checker *k)
+{
+	sqlite3_stmt *st = query(k, "SELECT case_id FROM licences WHERE case_id IS NOT NULL AND"
+				 " case_id NOT IN (SELECT id FROM cases)", "the licence library");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		problem(k, text_of(st, 0), "it issued a licence in the library but is not in the "
+			"store");
+	if (st)
+		finish(k, st, rc, "the licence library");
+}
+
+/* ---- the report ---- */
+
+static json_t *report(const checker *k)
+{
+	json_t *r = json_pack("{s:s, s:b, s:i, s:I, s:I, s:I, s:O}", "store", store_path(k->e),
+			      "sound", json_array_size(k->problems) == 0 && !k->more, "schema", STORE_SCHEMA,
+			      "rule_versions", k->versions, "cases", k->cases, "events", k->events,
+			      "problems", k->problems);
+	if (r && k->more)
+		json_object_set_new(r, "more_problems", json_integer((json_int_t)k->more));
+	return r;
+}
+
+ot_status store_check(ot_engine *e, json_t **out, ot_error *err)
+{
+	checker k = {e, json_array(), 0, 0, 0, 0};
+	*out = NULL;
+	if (!k.problems)
+		return err_set(err, OT_ENOMEM, "out of memory checking the store");
+	int checking = e->checking, zone = e->zone;
+	e->checking = 1;
+	/* one read transaction: one moment of the store, writers go on */
+	int rc = sqlite3_exec(e->db, "BEGIN", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		problem(&k, NULL, "the store cannot be read: %s", sqlite3_errmsg(e->db));
+	else {
+		check_integrity(&k);
+		check_foreign_keys(&k);
+		check_versions(&k);
+		check_cases(&k);
+		check_event_versions(&k);
+		check_counters(&k);
+		check_licences(&k);
+		sqlite3_exec(e->db, "COMMIT", NULL, NULL, NULL);
+	}
+	e->checking = checking;
+	e->zone = zone;
+	*out = report(&k);
+	json_decref(k.problems);
+	return *out ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the report");
+}
+
+/* The report of a store that cannot be checked because SQLite cannot read
+ * its first page: the damage is the answer. */
+static json_t *unreadable(const char *path, const char *why)
+{
+	return json_pack("{s:s, s:b, s:[{s:s}]}", "store", path, "sound", 0, "problems", "problem",
+			 why);
+}
+
+ot_status ot_store_check(const char *db_path, char **report_text, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!report_text || !db_path)
+		return err_set(err, OT_EINVAL, "ot_store_check needs a store path and a place for the "
+			       "report");
+	*report_text = NULL;
+	ot_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return err_set(err, OT_ENOMEM, "out of memory");
+	e->zone = OT_ZONE_DEFAULT;
+	e->checking = 1;
+	json_t *r = NULL;
+	ot_status s = store_open_existing(e, db_path, err);
+	int rc = e->failed_rc & 0xff;
+	if (s == OT_OK)
+		s = store_check(e, &r, err);
+	else if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
+		char why[700];
+		snprintf(why, sizeof why, "SQLite cannot read the file as a database, its first page "
+			 "(the header and the list of tables) is damaged: %s", err->message);
+		utf8_settle(why);
+		r = unreadable(db_path, why);
+		s = r ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
+	}
+	ot_engine_close(e);
+	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
+		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
+	json_decref(r);
+	return s;
+}

@@ -1,0 +1,416 @@
+/*
+ * The store under damage and under concurrency: every kind of damage the
+ * engine can meet is an OT_ESTORE that names the file and points to
+ * `onetrip store check`, never an empty answer; the check names each
+ * damaged case; several processes opening a new store at once all get in.
+ */
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "engine_helpers.h"
+
+static const char *CONTRACT = OT_SOURCE_DIR "/tests/contract/rules/contract.rules";
+
+#define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+#define SCHOOL(now) \
+	"{\"item\":\"construction_permit\",\"channel\":\"online\",\"now\":\"" now "\"," \
+	"\"applicant\":" COMPANY ",\"form\":{\"name\":\"x\",\"area\":5400,\"height\":18," \
+	"\"government_funded\":true,\"contractor\":\"91350100M000100Y43\",\"kind\":\"public\"}," \
+	"\"materials\":[\"land_cert\",\"drawings\",\"fire_review\"]}"
+#define INTAKE(id, now) \
+	"{\"case\":\"" id "\",\"step\":\"intake\",\"action\":\"approve\"," \
+	"\"actor\":\"approval_bureau.investment\",\"now\":\"" now "\"}"
+
+typedef struct store {
+	char dir[64], path[128];
+} store;
+
+static void remove_files(const char *path)
+{
+	char side[160];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
+
+/* A store with three cases in progress; 0001 has two events. */
+static void store_build(store *s)
+{
+	snprintf(s->dir, sizeof s->dir, "/tmp/ot_storeXXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	snprintf(s->path, sizeof s->path, "%s/store.db", s->dir);
+	ot_engine *e = open_at(CONTRACT, s->path);
+	json_decref(ok(e, "submit", SCHOOL("2019-09-27T09:00")));
+	json_decref(ok(e, "submit", SCHOOL("2019-09-27T09:10")));
+	json_decref(ok(e, "submit", SCHOOL("2019-09-27T09:20")));
+	json_decref(ok(e, "act", INTAKE("20190927-0001", "2019-09-29T10:00")));
+	ot_engine_close(e);
+}
+
+static void store_free(store *s)
+{
+	remove_files(s->path);
+	rmdir(s->dir);
+}
+
+/* Damages the store with SQL, as a faulty disk or a careless hand would. */
+static void damage(const store *s, const char *sql)
+{
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open(s->path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+		fail();
+	}
+	sqlite3_close(db);
+}
+
+/* op is refused with OT_ESTORE, naming the store, the damage and the check. */
+static void damaged(ot_engine *e, const store *s, const char *op, const char *req,
+		    const char *needle)
+{
+	char *resp = NULL, advice[200];
+	ot_error err;
+	ot_status st = ot_call(e, op, req, &resp, &err);
+	snprintf(advice, sizeof advice, "run `onetrip store check %s`", s->path);
+	if (st != OT_ESTORE || !strstr(err.message, needle) || !strstr(err.message, advice)) {
+		fprintf(stderr, "%s: wanted OT_ESTORE with '%s' and the advice, got %s: %s\n", op,
+			needle, ot_status_name(st), st ? err.message : resp);
+		fail();
+	}
+	assert_null(resp);
+}
+
+/* The check's report (through ot_store_check, the store alone). */
+static json_t *check(const store *s)
+{
+	char *text = NULL;
+	ot_error err;
+	if (ot_store_check(s->path, &text, &err) != OT_OK) {
+		fprintf(stderr, "%s\n", err.message);
+		fail();
+	}
+	json_t *r = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(r);
+	return r;
+}
+
+/* The report has a problem for case `id` (NULL: any) containing needle. */
+static void names(json_t *report, const char *id, const char *needle)
+{
+	size_t i;
+	json_t *p;
+	assert_true(json_is_false(json_object_get(report, "sound")));
+	json_array_foreach(json_object_get(report, "problems"), i, p)
+		if ((!id || !strcmp(S(p, "case"), id)) && strstr(S(p, "problem"), needle))
+			return;
+	char *text = json_dumps(report, JSON_INDENT(2));
+	fprintf(stderr, "no problem for %s with '%s' in:\n%s\n", id ? id : "the store", needle, text);
+	free(text);
+	fail();
+}
+
+static size_t listed(ot_engine *e)
+{
+	json_t *l = ok(e, "list", "{}");
+	size_t n = json_array_size(json_object_get(l, "cases"));
+	json_decref(l);
+	return n;
+}
+
+/* ---- a sound store ---- */
+
+static void a_sound_store_passes(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	json_t *r = check(&s);
+	assert_true(json_is_true(json_object_get(r, "sound")));
+	assert_int_equal(json_integer_value(json_object_get(r, "cases")), 3);
+	assert_int_equal(json_integer_value(json_object_get(r, "events")), 4);
+	assert_int_equal(json_integer_value(json_object_get(r, "rule_versions")), 1);
+	assert_int_equal(json_array_size(json_object_get(r, "problems")), 0);
+	json_decref(r);
+	/* the same check on an open engine, as an operation */
+	ot_engine *e = open_at(CONTRACT, s.path);
+	r = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(r, "sound")));
+	assert_int_equal(json_integer_value(json_object_get(r, "cases")), 3);
+	json_decref(r);
+	ot_engine_close(e);
+	store_free(&s);
+}
+
+/* ---- damage the operations meet ---- */
+
+static void an_event_that_is_not_json(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "UPDATE events SET payload = '{\"op\":\"act\",' WHERE case_id = '20190927-0001'"
+		   " AND seq = 2");
+	ot_engine *e = open_at(CONTRACT, s.path);
+	damaged(e, &s, "show", "{\"case\":\"20190927-0001\"}", "case 20190927-0001: event 2 is not JSON");
+	damaged(e, &s, "act", "{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":\"approve\","
+		"\"actor\":\"approval_bureau\",\"now\":\"2019-09-30T10:00\"}", "event 2 is not JSON");
+	/* the rest of the store answers */
+	json_decref(ok(e, "show", "{\"case\":\"20190927-0002\"}"));
+	assert_int_equal(listed(e), 3);
+	ot_engine_close(e);
+	json_t *r = check(&s);
+	names(r, "20190927-0001", "event 2 is not JSON");
+	assert_int_equal(json_array_size(json_object_get(r, "problems")), 1);
+	json_decref(r);
+	store_free(&s);
+}
+
+static void a_snapshot_that_is_not_json(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "UPDATE cases SET state = x'7b226964223a00' WHERE id = '20190927-0002'");
+	ot_engine *e = open_at(CONTRACT, s.path);
+	damaged(e, &s, "list", "{}", "the snapshot of case 20190927-0002 is not JSON");
+	damaged(e, &s, "overdue", "{\"now\":\"2019-12-01T09:00\"}", "case 20190927-0002");
+	/* show replays the events: it does not need the snapshot */
+	json_decref(ok(e, "show", "{\"case\":\"20190927-0002\"}"));
+	ot_engine_close(e);
+	json_t *r = check(&s);
+	names(r, "20190927-0002", "the snapshot (cases.state) is not JSON");
+	json_decref(r);
+	store_free(&s);
+}
+
+static void a_missing_event(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "DELETE FROM events WHERE case_id = '20190927-0001' AND seq = 1");
+	ot_engine *e = open_at(CONTRACT, s.path);
+	damaged(e, &s, "show", "{\"case\":\"20190927-0001\"}", "event 1 is missing");
+	ot_engine_close(e);
+	json_t *r = check(&s);
+	names(r, "20190927-0001", "event 1 is missing");
+	json_decref(r);
+	/* and a case with none at all */
+	damage(&s, "DELETE FROM events WHERE case_id = '20190927-0002'");
+	e = open_at(CONTRACT, s.path);
+	damaged(e, &s, "show", "{\"case\":\"20190927-0002\"}", "case 20190927-0002 has no events");
+	ot_engine_close(e);
+	store_free(&s);
+}
+
+static void events_without_their_case(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "DELETE FROM library; DELETE FROM cases WHERE id = '20190927-0001'");
+	ot_engine *e = open_at(CONTRACT, s.path);
+	/* not "there is no case": it had one */
+	damaged(e, &s, "act", INTAKE("20190927-0001", "2019-09-30T10:00"),
+		"case 20190927-0001 has events but no row in the cases table");
+	damaged(e, &s, "show", "{\"case\":\"20190927-0001\"}", "has events but no row");
+	refused(e, "show", OT_ENOTFOUND, "there is no case '20190927-0009'", "{\"case\":\"20190927-0009\"}");
+	ot_engine_close(e);
+	json_t *r = check(&s);
+	names(r, "20190927-0001", "it has events but no row in the cases table");
+	names(r, NULL, "of table events refers to a row of cases that is not there");
+	json_decref(r);
+	store_free(&s);
+}
+
+static void a_snapshot_that_drifted(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	/* list reads the columns and the snapshot: only the check can tell */
+	damage(&s, "UPDATE cases SET status = 'approved', due = '2000-01-01' WHERE id = '20190927-0003';"
+		   "UPDATE cases SET state = json_set(state, '$.trips', 7) WHERE id = '20190927-0002';"
+		   "UPDATE counters SET n = 2");
+	json_t *r = check(&s);
+	names(r, "20190927-0003", "its status column says approved, its events in_progress");
+	names(r, "20190927-0003", "its due column says 2000-01-01, its events 2019-10-12");
+	names(r, "20190927-0002", "differs from its 1 events in: trips");
+	names(r, NULL, "the case counter of 20190927 is 2, but case 20190927-0003 exists");
+	assert_int_equal(json_array_size(json_object_get(r, "problems")), 4);
+	json_decref(r);
+	store_free(&s);
+}
+
+static void a_rule_version_that_does_not_compile(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "UPDATE rule_versions SET sources = '{\"roots\": []}'");
+	json_t *r = check(&s);
+	names(r, NULL, "its stored sources compile to another version, e3b0c44298fc");
+	json_decref(r);
+	damage(&s, "UPDATE rule_versions SET sources = 'garbage'");
+	r = check(&s);
+	names(r, NULL, "its stored sources are not the sources of a rule base");
+	/* alone, the check compiles each case's version from the store */
+	names(r, "20190927-0001", "does not compile back to itself");
+	json_decref(r);
+	store_free(&s);
+}
+
+/* A page of the cases table overwritten: list fails, and so does every
+ * case on that page; the check names the page and the case. */
+static void an_overwritten_page(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(s.path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage FROM sqlite_schema WHERE name = 'cases'",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long page = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	FILE *f = fopen(s.path, "r+b");
+	assert_non_null(f);
+	char garbage[4096];
+	for (size_t i = 0; i < sizeof garbage; i++)
+		garbage[i] = (char)(i * 7919 % 251);
+	fseek(f, (page - 1) * 4096, SEEK_SET);
+	assert_int_equal(fwrite(garbage, 1, sizeof garbage, f), sizeof garbage);
+	fclose(f);
+	ot_engine *e = open_at(CONTRACT, s.path);
+	damaged(e, &s, "list", "{}", "is damaged (database disk image is malformed) while listing cases");
+	damaged(e, &s, "overdue", "{\"now\":\"2019-12-01T09:00\"}", "malformed");
+	damaged(e, &s, "show", "{\"case\":\"20190927-0002\"}", "while reading case 20190927-0002");
+	damaged(e, &s, "act", INTAKE("20190927-0002", "2019-09-30T10:00"), "malformed");
+	ot_engine_close(e);
+	json_t *r = check(&s);
+	char line[64];
+	snprintf(line, sizeof line, "SQLite integrity: Page %ld", page);
+	names(r, NULL, line);
+	names(r, "20190927-0002", "its row cannot be read");
+	json_decref(r);
+	store_free(&s);
+}
+
+/* ---- files that are no store ---- */
+
+static void not_a_store(void **state)
+{
+	(void)state;
+	store s;
+	snprintf(s.dir, sizeof s.dir, "/tmp/ot_storeXXXXXX");
+	assert_non_null(mkdtemp(s.dir));
+	snprintf(s.path, sizeof s.path, "%s/store.db", s.dir);
+	char *text = NULL;
+	ot_error err;
+	/* no file: the check says so, and creates none */
+	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
+	assert_non_null(strstr(err.message, "cannot open the store"));
+	assert_null(text);
+	assert_int_equal(access(s.path, F_OK), -1);
+	/* a file that is not a database: opening fails clearly, the check
+	 * reports it as unsound */
+	FILE *f = fopen(s.path, "wb");
+	assert_non_null(f);
+	for (int i = 0; i < 2000; i++)
+		fputs("not a database ", f);
+	fclose(f);
+	ot_engine *e = NULL;
+	assert_int_equal(ot_engine_open(CONTRACT, s.path, &e, &err), OT_ESTORE);
+	assert_null(e);
+	assert_non_null(strstr(err.message, "is damaged (file is not a database)"));
+	assert_non_null(strstr(err.message, "onetrip store check"));
+	json_t *r = check(&s);
+	names(r, NULL, "its first page (the header and the list of tables) is damaged");
+	json_decref(r);
+	/* a database of something else */
+	remove_files(s.path);
+	damage(&s, "CREATE TABLE t(x)");
+	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
+	assert_non_null(strstr(err.message, "is not a onetrip store"));
+	store_free(&s);
+}
+
+/* ---- several processes opening a new store ---- */
+
+/* Opens the store once the parent closes the pipe; exits 0 if it could. */
+static void opener(const char *path, int gate)
+{
+	char c;
+	ot_engine *e = NULL;
+	ot_error err;
+	while (read(gate, &c, 1) > 0)
+		;
+	int bad = ot_engine_open(CONTRACT, path, &e, &err) != OT_OK;
+	if (bad)
+		fprintf(stderr, "open: %s\n", err.message);
+	ot_engine_close(e);
+	_exit(bad);
+}
+
+static void processes_open_a_new_store_at_once(void **state)
+{
+	(void)state;
+	enum { ROUNDS = 25, KIDS = 8 };
+	store s;
+	snprintf(s.dir, sizeof s.dir, "/tmp/ot_storeXXXXXX");
+	assert_non_null(mkdtemp(s.dir));
+	snprintf(s.path, sizeof s.path, "%s/store.db", s.dir);
+	int failed = 0;
+	for (int round = 0; round < ROUNDS; round++) {
+		remove_files(s.path);
+		int gate[2];
+		pid_t kids[KIDS];
+		assert_int_equal(pipe(gate), 0);
+		for (int k = 0; k < KIDS; k++) {
+			kids[k] = fork();
+			assert_true(kids[k] >= 0);
+			if (kids[k] == 0) {
+				close(gate[1]);
+				opener(s.path, gate[0]);
+			}
+		}
+		close(gate[0]);
+		close(gate[1]); /* all of them at once */
+		for (int k = 0; k < KIDS; k++) {
+			int status;
+			waitpid(kids[k], &status, 0);
+			failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		}
+	}
+	assert_int_equal(failed, 0);
+	json_t *r = check(&s);
+	assert_true(json_is_true(json_object_get(r, "sound")));
+	assert_int_equal(json_integer_value(json_object_get(r, "rule_versions")), 1);
+	json_decref(r);
+	store_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_sound_store_passes),
+		cmocka_unit_test(an_event_that_is_not_json),
+		cmocka_unit_test(a_snapshot_that_is_not_json),
+		cmocka_unit_test(a_missing_event),
+		cmocka_unit_test(events_without_their_case),
+		cmocka_unit_test(a_snapshot_that_drifted),
+		cmocka_unit_test(a_rule_version_that_does_not_compile),
+		cmocka_unit_test(an_overwritten_page),
+		cmocka_unit_test(not_a_store),
+		cmocka_unit_test(processes_open_a_new_store_at_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
