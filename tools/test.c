@@ -608,6 +608,20 @@ static void run_scenario(const scn_file *f, const scn_scenario *sc, result *res)
 	ot_engine_close(r.e);
 }
 
+int scn_run_all(const scn_file *f)
+{
+	int failed = 0;
+	for (size_t i = 0; i < f->scenarios.n; i++) {
+		result res;
+		memset(&res, 0, sizeof res);
+		run_scenario(f, &f->scenarios.v[i], &res);
+		failed += !res.passed;
+		free(res.report);
+		json_decref(res.cov);
+	}
+	return failed;
+}
+
 /* ---- running them all ---- */
 
 typedef struct job {
