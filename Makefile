@@ -1,5 +1,5 @@
 # The two README commands. Everything real lives in CMakeLists.txt.
-.PHONY: test run deps build clean
+.PHONY: test run deps build clean fuzz-build fuzz-short
 
 deps:
 	@tools/setup-deps
@@ -8,11 +8,25 @@ build: deps
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOT_WERROR=ON >/dev/null
 	@cmake --build build -j2 >build/build.log 2>&1 || { cat build/build.log; exit 1; }
 
+# The fuzz targets (clang, libFuzzer) run 25 s each: FUZZ_SECONDS=0 skips them.
+FUZZ_SECONDS ?= 25
+FUZZ_TARGETS = fuzz_compile fuzz_ops fuzz_scenario
+
 test: build
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOT_SANITIZE=ON -DOT_WERROR=ON >/dev/null
 	@cmake --build build-asan -j2 >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@ctest --test-dir build --output-on-failure -j2
 	@ctest --test-dir build-asan --output-on-failure -j2 -L unit
+	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-short; fi
+
+fuzz-build: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DOT_FUZZ=ON -DOT_WERROR=ON -DOT_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
+	@cmake --build build-fuzz -j2 --target $(FUZZ_TARGETS) >build-fuzz/build.log 2>&1 || \
+		{ cat build-fuzz/build.log; exit 1; }
+
+fuzz-short: fuzz-build
+	@ctest --test-dir build-fuzz --output-on-failure -j2 -L fuzz
 
 run: build
 	@./build/onetrip check rules/
@@ -21,4 +35,4 @@ run: build
 	@./build/onetrip demo --rules rules construction_permit
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -1027,29 +1027,38 @@ static void check_chains(chk *k)
 
 static void check_limits(chk *k)
 {
-	k->m->hook_instructions = 1000000;
-	k->m->hook_memory = 8 << 20;
-	static const char *const names[] = {"instructions", "memory_mb"};
+	/* name, default, range, how a value is said; one row a limit */
+	static const struct {
+		const char *name;
+		int64_t def, lo, hi;
+		const char *hint, *unit;
+	} lim[] = {
+		{"instructions", 1000000, 10000, 1000000000, "from 10000 to 1000000000", "instructions"},
+		{"memory_mb", 8, 1, 1024, "from 1 to 1024 (megabytes)", "MB"},
+		{"time_ms", 1000, 10, 60000, "from 10 to 60000 (milliseconds)", "ms"},
+	};
+	static const char *const names[] = {"instructions", "memory_mb", "time_ms"};
+	int64_t v[3];
+	for (int i = 0; i < 3; i++)
+		v[i] = lim[i].def;
 	unsigned seen = 0;
 	for (size_t i = 0; i < k->c->unit.limits.n; i++) {
 		const ast_limit *l = &k->c->unit.limits.v[i];
-		int w = one_of(k, l->name, "hook limit", names, 2);
+		int w = one_of(k, l->name, "hook limit", names, 3);
 		if (w < 0)
 			continue;
 		if (seen & (1u << w))
 			diag_at(k->c, l->loc, "E113", "keep one", "'%s' is given twice", names[w]);
 		seen |= 1u << w;
-		if (w == 0 && (l->n < 10000 || l->n > 1000000000))
-			diag_at(k->c, l->loc, "E111", "from 10000 to 1000000000",
-				"%lld instructions is outside what a hook may be given", (long long)l->n);
-		else if (w == 1 && (l->n < 1 || l->n > 1024))
-			diag_at(k->c, l->loc, "E111", "from 1 to 1024 (megabytes)",
-				"%lld MB is outside what a hook may be given", (long long)l->n);
-		else if (w == 0)
-			k->m->hook_instructions = l->n;
+		if (l->n < lim[w].lo || l->n > lim[w].hi)
+			diag_at(k->c, l->loc, "E111", lim[w].hint,
+				"%lld %s is outside what a hook may be given", (long long)l->n, lim[w].unit);
 		else
-			k->m->hook_memory = l->n << 20;
+			v[w] = l->n;
 	}
+	k->m->hook_instructions = v[0];
+	k->m->hook_memory = v[1] << 20;
+	k->m->hook_time_ms = v[2];
 }
 
 static void check_providers(chk *k)

@@ -468,6 +468,7 @@ typedef struct source {
 	size_t len;
 	json_t *stored; /* a stored version's sources (ot_rules_sources) */
 	scn_file **scenarios; /* a scenario file instead of rules: parse into */
+	/* for scenarios: paths[0] is the name, and text, when given, the file */
 } source;
 
 const scn_expectation scn_expectations[] = {
@@ -576,14 +577,14 @@ static void scn_check(dsl_ctx *c, const scn_file *f)
 }
 
 /* A scenario file: parsed into a scn_file that lives in the AST arena,
- * which is handed over to it when the file has no errors. */
-static scn_file *load_scenarios(dsl_ctx *c, const char *path)
+ * which is handed over to it when the file has no errors.  `given`: its
+ * text, already in memory (len bytes); NULL: read the file at path. */
+static scn_file *load_scenarios(dsl_ctx *c, const char *path, const char *given, size_t len)
 {
 	scn_file *f = arena_alloc(&c->ast, sizeof *f);
 	f->path = arena_strdup(&c->ast, path);
-	size_t len = 0;
 	char *real = canonical(c, path);
-	char *text = real ? slurp(c, real, &len) : NULL;
+	char *text = given ? arena_strndup(&c->ast, given, len) : real ? slurp(c, real, &len) : NULL;
 	int file = add_file(c, path, real);
 	if (!text) {
 		dsl_loc l = loc_file(file);
@@ -642,7 +643,7 @@ static ot_status compile(const source *src, const ot_compile_options *opt,
 	SHA256Init(&c->sha);
 
 	if (src->scenarios) {
-		scn_file *f = load_scenarios(c, src->paths[0]);
+		scn_file *f = load_scenarios(c, src->paths[0], src->text, src->len);
 		diags_sort(c->diags);
 		*diags = c->diags;
 		c->diags->mem.oom = NULL;
@@ -740,6 +741,17 @@ ot_status scn_load(const char *path, scn_file **out, ot_diags **diags)
 	ot_rules *unused = NULL;
 	source s = {&path, 1, NULL, NULL, 0, NULL, out};
 	if (!path || !out || !diags)
+		return OT_EINVAL;
+	*out = NULL;
+	return compile(&s, NULL, &unused, diags);
+}
+
+ot_status scn_load_text(const char *path, const char *text, size_t len, scn_file **out,
+			ot_diags **diags)
+{
+	ot_rules *unused = NULL;
+	source s = {&path, 1, NULL, text, len, NULL, out};
+	if (!path || !text || !out || !diags)
 		return OT_EINVAL;
 	*out = NULL;
 	return compile(&s, NULL, &unused, diags);

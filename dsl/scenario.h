@@ -80,6 +80,14 @@ extern const size_t scn_n_expectations;
  * otherwise *out is NULL.  *diags receives the diagnostics either way
  * (OT_EIO: the file cannot be read). */
 ot_status scn_load(const char *path, scn_file **out, ot_diags **diags);
+/* The same for a file's text in memory (len bytes, NULs and all); `path`
+ * names it, and the paths of its `rules` statements are relative to it. */
+ot_status scn_load_text(const char *path, const char *text, size_t len, scn_file **out,
+			ot_diags **diags);
 void scn_free(scn_file *f);
+
+/* Runs each scenario of f in turn, on this thread, and returns how many
+ * failed (tools/test.c; for the fuzzer, which has no use for reports). */
+int scn_run_all(const scn_file *f);
 
 #endif

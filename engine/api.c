@@ -152,14 +152,204 @@ static const char *str(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-static ot_status parse(const char *op, const char *text, int need_now, int zone,
+/* ---- what a request holds (the tables are by the operations, below) ---- */
+
+/* The JSON type of a request field and, for a string, what it holds. */
+typedef enum rq_type {
+	RQ_TEXT,   /* a string */
+	RQ_TIME,   /* a string: an ISO 8601 time (time_parse) */
+	RQ_DATE,   /* a string: a date YYYY-MM-DD (day_parse) */
+	RQ_ID,     /* a string: a resident ID number or credit code */
+	RQ_FORM,   /* an object of field values, checked against the form */
+	RQ_NAMES,  /* a list of strings */
+	RQ_OBJECT, /* an object with the fields `sub` */
+	RQ_LIST,   /* a list of objects with the fields `sub` */
+	RQ_ACTOR,  /* a string, or an object with the fields `sub` */
+} rq_type;
+
+/* What a message says a field must be. */
+static const char *const rq_type_names[] = {
+	[RQ_TEXT] = "a string",
+	[RQ_TIME] = "a string, an ISO 8601 time such as 2019-09-27T09:00",
+	[RQ_DATE] = "a string, a date YYYY-MM-DD",
+	[RQ_ID] = "a string, an ID number or credit code",
+	[RQ_FORM] = "an object of field values",
+	[RQ_NAMES] = "a list of strings",
+	[RQ_OBJECT] = "an object",
+	[RQ_LIST] = "a list of objects",
+	[RQ_ACTOR] = "a string \"department[.window]\" or an object {\"department\", \"window\"}",
+};
+
+typedef struct rq_field {
+	const char *name; /* NULL ends a table */
+	rq_type type;
+	int required;
+	const char *about; /* what the field is: "the request needs X, ABOUT" */
+	const struct rq_field *sub;
+} rq_field;
+
+/* An ID number or credit code is at most this long: 18 characters, with
+ * room for the older 15-digit numbers and codes of other registries. */
+#define RQ_ID_MAX 32
+
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "a list";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: case JSON_REAL: return "a number";
+	case JSON_TRUE: case JSON_FALSE: return "true/false";
+	case JSON_NULL: break;
+	}
+	return "null";
+}
+
+static ot_status rq_fields(const char *op, const rq_field *fields, json_t *obj,
+			   const char *path, int zone, ot_error *err);
+
+static ot_status rq_wrong(const char *op, const rq_field *f, const char *path,
+			  const json_t *v, ot_error *err)
+{
+	return err_set(err, OT_EINVAL, "%s: \"%s\" must be %s, not %s", op, path,
+		       rq_type_names[f->type], json_kind(v));
+}
+
+/* A string field: a string without NUL, and a valid time, date or ID. */
+static ot_status rq_string(const char *op, const rq_field *f, const char *path,
+			   const json_t *v, int zone, ot_error *err)
+{
+	if (!json_is_string(v))
+		return rq_wrong(op, f, path, v, err);
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v);
+	ot_time t;
+	int32_t day;
+	if (strlen(s) != n) /* jansson refuses \u0000 already; never act on a cut text */
+		return err_set(err, OT_EINVAL, "%s: \"%s\" holds a NUL character", op, path);
+	if (f->type == RQ_TIME && !time_parse(s, zone, &t))
+		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ISO 8601 time: '%.40s'", op,
+			       path, s);
+	if (f->type == RQ_DATE && !day_parse(s, &day))
+		return err_set(err, OT_EINVAL, "%s: \"%s\" is not a date YYYY-MM-DD: '%.40s'", op,
+			       path, s);
+	int id_ok = n > 0 && n <= RQ_ID_MAX;
+	for (size_t i = 0; f->type == RQ_ID && i < n; i++)
+		id_ok &= (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
+			 (s[i] >= 'a' && s[i] <= 'z');
+	if (f->type == RQ_ID && !id_ok)
+		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ID number or credit code "
+			       "(up to %d letters and digits): '%.40s'", op, path, RQ_ID_MAX, s);
+	return OT_OK;
+}
+
+/* One field's value against its declared type. */
+static ot_status rq_value(const char *op, const rq_field *f, const char *path, json_t *v,
+			  int zone, ot_error *err)
+{
+	char at[160];
+	size_t i;
+	json_t *x;
+	ot_status s = OT_OK;
+	switch (f->type) {
+	case RQ_TEXT: case RQ_TIME: case RQ_DATE: case RQ_ID:
+		return rq_string(op, f, path, v, zone, err);
+	case RQ_FORM:
+		return json_is_object(v) ? OT_OK : rq_wrong(op, f, path, v, err);
+	case RQ_OBJECT:
+		return json_is_object(v) ? rq_fields(op, f->sub, v, path, zone, err)
+					 : rq_wrong(op, f, path, v, err);
+	case RQ_ACTOR:
+		return json_is_string(v) ? rq_string(op, f, path, v, zone, err)
+		     : json_is_object(v) ? rq_fields(op, f->sub, v, path, zone, err)
+					 : rq_wrong(op, f, path, v, err);
+	case RQ_NAMES: case RQ_LIST:
+		if (!json_is_array(v))
+			return rq_wrong(op, f, path, v, err);
+		json_array_foreach(v, i, x) {
+			snprintf(at, sizeof at, "%.100s[%zu]", path, i);
+			if (f->type == RQ_LIST && !json_is_object(x))
+				return err_set(err, OT_EINVAL, "%s: \"%s\" must be an object, not %s",
+					       op, at, json_kind(x));
+			if (f->type == RQ_NAMES && !json_is_string(x))
+				return err_set(err, OT_EINVAL, "%s: \"%s\" must be a string, not %s",
+					       op, at, json_kind(x));
+			s = f->type == RQ_LIST ? rq_fields(op, f->sub, x, at, zone, err) : OT_OK;
+			if (s != OT_OK)
+				return s;
+		}
+		return OT_OK;
+	}
+	return OT_OK;
+}
+
+/* A field the table does not have: refused, with the nearest name or
+ * the names there are. */
+static ot_status rq_unknown(const char *op, const rq_field *fields, const char *path,
+			    const char *key, ot_error *err)
+{
+	const char *best = NULL;
+	int cap = strlen(key) <= 3 ? 1 : 2; /* "foo" is not a typo of "now" */
+	int bestd = cap + 1;
+	char known[256] = "";
+	size_t n = 0;
+	for (const rq_field *f = fields; f->name; f++) {
+		int d = edit_distance(key, f->name, cap);
+		if (d < bestd) {
+			bestd = d;
+			best = f->name;
+		}
+		if (n < sizeof known)
+			n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "", f->name);
+	}
+	if (best)
+		return err_set(err, OT_EINVAL, "%s: unknown field \"%s%s%.40s\" — did you mean \"%s\"?",
+			       op, path, path[0] ? "." : "", key, best);
+	return err_set(err, OT_EINVAL, "%s: unknown field \"%s%s%.40s\" (%s takes: %s)", op, path,
+		       path[0] ? "." : "", key, path[0] ? path : op, known);
+}
+
+/* Every key of obj is a field of the table, every required field is
+ * there, and each has its type.  null counts as left out. */
+static ot_status rq_fields(const char *op, const rq_field *fields, json_t *obj,
+			   const char *path, int zone, ot_error *err)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(obj, key, v) {
+		const rq_field *f = fields;
+		while (f->name && strcmp(f->name, key) != 0)
+			f++;
+		if (!f->name)
+			return rq_unknown(op, fields, path, key, err);
+	}
+	for (const rq_field *f = fields; f->name; f++) {
+		char at[160];
+		snprintf(at, sizeof at, "%.100s%s%.40s", path, path[0] ? "." : "", f->name);
+		v = json_object_get(obj, f->name);
+		if (json_is_null(v)) {
+			json_object_del(obj, f->name);
+			v = NULL;
+		}
+		ot_status s = v ? rq_value(op, f, at, v, zone, err)
+			    : f->required ? err_set(err, OT_EINVAL, "%s: the request needs \"%s\", %s",
+						    op, at, f->about)
+			    : OT_OK;
+		if (s != OT_OK)
+			return s;
+	}
+	return OT_OK;
+}
+
+static ot_status parse(const char *op, const char *text, const rq_field *fields, int zone,
 		       req *r, ot_error *err)
 {
 	json_error_t je;
 	r->op = op;
 	r->now = 0;
 	r->text = NULL;
-	r->j = json_loads(text ? text : "", 0, &je);
+	/* a key given twice would be read one way here and another elsewhere */
+	r->j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
 	if (!r->j)
 		return err_set(err, OT_EINVAL, "%s: the request is not JSON: %s (line %d, column %d)",
 			    op, je.text, je.line, je.column);
@@ -168,19 +358,16 @@ static ot_status parse(const char *op, const char *text, int need_now, int zone,
 		r->j = NULL;
 		return err_set(err, OT_EINVAL, "%s: the request must be a JSON object", op);
 	}
+	ot_status s = rq_fields(op, fields, r->j, "", zone, err);
 	const char *now = str(r->j, "now");
-	if (need_now && !now)
-		return err_set(err, OT_EINVAL, "%s: the request needs \"now\", an ISO 8601 time such as "
-			    "2019-09-27T09:00", op);
-	if (now && !time_parse(now, zone, &r->now))
-		return err_set(err, OT_EINVAL, "%s: \"now\" is not an ISO 8601 time: '%.40s'", op, now);
-	return OT_OK;
+	if (s == OT_OK && now)
+		time_parse(now, zone, &r->now); /* checked above */
+	return s;
 }
 
+/* name: the request's "item", there and a string (rq_fields) */
 static ot_status find_item(const ot_rules *r, const char *name, int *item, ot_error *err)
 {
-	if (!name)
-		return err_set(err, OT_EINVAL, "the request needs \"item\", the name of a service item");
 	*item = strmap_get(&r->by_item, name, strlen(name));
 	if (*item >= 0)
 		return OT_OK;
@@ -197,27 +384,22 @@ static ot_status find_item(const ot_rules *r, const char *name, int *item, ot_er
 		    best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
-/* The applicant: {"kind": "person"|"company", "id": ..., "name": ...}. */
-static ot_status applicant_of(const m_item *it, json_t *a, int required, int *kind,
-			      ot_error *err)
+/* The applicant: {"kind": "person"|"company", "id": ..., "name": ...}, its
+ * presence and types checked by rq_fields. */
+static ot_status applicant_of(const m_item *it, json_t *a, int *kind, ot_error *err)
 {
 	*kind = it->applicant == HOLDER_PERSON ? EV_PERSON
 	      : it->applicant == HOLDER_COMPANY ? EV_COMPANY : -1;
 	if (!a)
-		return required ? err_set(err, OT_EINVAL, "the request needs \"applicant\": "
-				       "{\"kind\": \"person\" or \"company\", \"id\", \"name\"}")
-				: OT_OK;
+		return OT_OK;
 	const char *k = str(a, "kind"), *id = str(a, "id");
-	if (!json_is_object(a) || !k || (strcmp(k, "person") && strcmp(k, "company")))
+	if (strcmp(k, "person") && strcmp(k, "company"))
 		return err_set(err, OT_EINVAL, "\"applicant\" needs \"kind\": \"person\" or \"company\"");
 	*kind = strcmp(k, "company") == 0 ? EV_COMPANY : EV_PERSON;
 	if ((it->applicant == HOLDER_PERSON && *kind != EV_PERSON) ||
 	    (it->applicant == HOLDER_COMPANY && *kind != EV_COMPANY))
 		return err_set(err, OT_EINVAL, "item %s is for %s, not for a %s", it->name,
 			    it->applicant == HOLDER_PERSON ? "persons" : "companies", k);
-	if (required && !id)
-		return err_set(err, OT_EINVAL, "\"applicant\" needs \"id\": a resident ID number or a "
-			    "unified social credit code");
 	if (id) {
 		size_t n = strlen(id);
 		int ok = *kind == EV_PERSON ? id_number_valid(id, n) : credit_code_valid(id, n);
@@ -336,8 +518,8 @@ static ot_status respond(json_t *resp, char **response, ot_error *err)
 	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
 
-static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int need_now,
-			const char *request, char **response, ot_error *err)
+static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
+			const rq_field *fields, const char *request, char **response, ot_error *err)
 {
 	req q;
 	json_t *resp = NULL;
@@ -349,14 +531,14 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write, int n
 	if (!e || !response)
 		return err_set(err, OT_EINVAL, "%s: no engine or no place for the response", op);
 	*response = NULL;
-	ot_status s = parse(op, request, need_now, e->zone, &q, err);
+	ot_status s = parse(op, request, fields, e->zone, &q, err);
 	if (s == OT_OK && write)
 		s = store_begin(e, err);
 	if (s == OT_OK)
 		s = fn(e, &q, &resp, err);
 	s = store_settle(e, s, err); /* a store failure inside a callback */
 	for (int i = 0; i < e->nversions; i++)
-		hook_trace(e->versions[i].hooks, NULL);
+		hook_end_operation(e->versions[i].hooks);
 	if (write && s == OT_OK)
 		s = store_commit(e, err);
 	else if (write)
@@ -380,7 +562,7 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	int item, kind;
 	ot_status s = find_item(v->rules, str(q->j, "item"), &item, err);
 	if (s == OT_OK)
-		s = applicant_of(&v->rules->items[item], json_object_get(q->j, "applicant"), 0, &kind, err);
+		s = applicant_of(&v->rules->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)
 		return s;
 	uint8_t *have = calloc(v->rules->n_materials + 1, 1);
@@ -433,7 +615,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	int item, kind;
 	ot_status s = find_item(r, str(q->j, "item"), &item, err);
 	if (s == OT_OK)
-		s = applicant_of(&r->items[item], json_object_get(q->j, "applicant"), 1, &kind, err);
+		s = applicant_of(&r->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)
 		return s;
 	const m_item *it = &r->items[item];
@@ -441,8 +623,6 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	if (!channel)
 		return err->status;
 	json_t *form = json_object_get(q->j, "form");
-	if (form && !json_is_object(form))
-		return err_set(err, OT_EINVAL, "\"form\" must be an object of field values");
 	form = form ? json_incref(form) : json_object();
 	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
 	json_t *applicant = json_object_get(q->j, "applicant");
@@ -483,8 +663,6 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
-	if (!id)
-		return err_set(err, OT_EINVAL, "%s: the request needs \"case\", a case id", q->op);
 	ot_status s = store_load(e, id, c, err);
 	if (s == OT_OK && q->now && q->now < (*c)->last_at) {
 		char last[32], now[32];
@@ -651,8 +829,6 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 		s = err_set(err, OT_ESTATE, "case %s is %s: only materials can be added now; the form "
 			 "can change while the case waits for a supplement", c->id,
 			 case_status_names[c->status]);
-	else if (patch && !json_is_object(patch))
-		s = err_set(err, OT_EINVAL, "\"form\" must be an object of field values");
 	else if (!channel)
 		s = err->status;
 	else if (!json_object_size(patch) && !json_array_size(json_object_get(q->j, "materials")))
@@ -724,13 +900,11 @@ static ot_status actor_of(const ot_rules *r, json_t *j, int *dept, int *window,
 		snprintf(name, sizeof name, "%.*s", dot ? (int)(dot - s) : (int)strlen(s), s);
 		if (dot)
 			snprintf(win, sizeof win, "%s", dot + 1);
-	} else if (json_is_object(j) && str(j, "department")) {
+	} else {
 		snprintf(name, sizeof name, "%s", str(j, "department"));
 		if (str(j, "window"))
 			snprintf(win, sizeof win, "%s", str(j, "window"));
-	} else
-		return err_set(err, OT_EINVAL, "the request needs \"actor\": the department acting, "
-			    "as \"department\" or \"department.window\"");
+	}
 	*dept = strmap_get(&r->by_department, name, strlen(name));
 	if (*dept < 0)
 		return err_set(err, OT_EACTOR, "there is no department '%.60s'", name);
@@ -809,9 +983,7 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	for (uint32_t i = 0; step_name && i < it->steps.count; i++)
 		if (strcmp(r->steps[it->steps.first + i].name, step_name) == 0)
 			step = (int)i;
-	if (!step_name || !action)
-		s = err_set(err, OT_EINVAL, "act needs \"step\" and \"action\" (approve, return or deny)");
-	else if (step < 0)
+	if (step < 0)
 		s = err_set(err, OT_ENOTFOUND, "item %s has no step '%.60s'", it->name, step_name);
 	else
 		s = actor_of(r, json_object_get(q->j, "actor"), &dept, &window, actor,
@@ -870,12 +1042,10 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	json_t *ev = simple_event(op, q, e->zone, str(q->j, "actor"));
 	if (!(allowed >> c->status & 1))
 		s = wrong_state(c, op, err);
-	else if (strcmp(op, "suspend") == 0 && !reason)
-		s = err_set(err, OT_EINVAL, "suspend needs a \"reason\" (公示, expert review ...)");
 	else if (strcmp(op, "deliver") == 0) {
 		static const char *const methods[] = {"window", "post", "electronic"};
 		int k = -1;
-		for (int i = 0; method && i < 3; i++)
+		for (int i = 0; i < 3; i++)
 			if (strcmp(method, methods[i]) == 0)
 				k = i;
 		if (k < 0 || !(it->deliver >> k & 1)) {
@@ -886,7 +1056,7 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 						 sizeof allowed_list - strlen(allowed_list), "%s%s",
 						 allowed_list[0] ? ", " : "", methods[i]);
 			s = err_set(err, OT_EINVAL, "item %s delivers by %s, not '%.20s'", it->name,
-				 allowed_list, method ? method : "(none given)");
+				 allowed_list, method);
 		} else
 			json_object_set_new(ev, "method", json_string(method));
 	}
@@ -948,6 +1118,7 @@ static ot_status do_licences_import(ot_engine *e, req *q, json_t **resp, ot_erro
 
 static ot_status do_licences(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
+	(void)err;
 	const char *holder = str(q->j, "holder");
 	if (!holder)
 		return err_set(err, OT_EINVAL, "licences needs \"holder\": an ID number or credit code");
@@ -975,6 +1146,17 @@ static json_t *summary(json_t *c)
 
 static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
+	const char *status = str(q->j, "status");
+	int known = !status;
+	char names[160] = "";
+	for (int i = 0; status && i < CS__COUNT; i++) {
+		known |= strcmp(status, case_status_names[i]) == 0;
+		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+			 case_status_names[i]);
+	}
+	if (!known) /* a misspelt status would list nothing, as if there were no cases */
+		return err_set(err, OT_EINVAL, "list: \"status\" is one of %s; not '%.30s'", names,
+			       status);
 	json_t *cases = NULL;
 	ot_status s = store_list(e, str(q->j, "status"), str(q->j, "item"),
 				 str(q->j, "department"), str(q->j, "applicant"), &cases, err);
@@ -1037,27 +1219,141 @@ static ot_status do_store_check(ot_engine *e, req *q, json_t **resp, ot_error *e
 
 /* ---- the public functions ---- */
 
+/* What each operation's request holds: every field with its type, checked
+ * by rq_fields before the operation runs.  A field not in the table is
+ * refused. */
+
+#define RQ_NOW(required) {"now", RQ_TIME, required, "an ISO 8601 time such as 2019-09-27T09:00", NULL}
+#define RQ_CASE {"case", RQ_TEXT, 1, "a case id", NULL}
+#define RQ_MATERIALS {"materials", RQ_NAMES, 0, "the names of the materials handed in", NULL}
+#define RQ_CHANNEL {"channel", RQ_TEXT, 0, "\"online\" or \"hall\"", NULL}
+#define RQ_REASON(required) {"reason", RQ_TEXT, required, "the reason, for the applicant", NULL}
+#define RQ_NOTED_ACTOR {"actor", RQ_TEXT, 0, "who acts, recorded as written", NULL}
+
+static const rq_field applicant_fields[] = {
+	{"kind", RQ_TEXT, 1, "\"person\" or \"company\"", NULL},
+	{"id", RQ_ID, 1, "a resident ID number or a unified social credit code", NULL},
+	{"name", RQ_TEXT, 0, "the applicant's name", NULL},
+	{NULL},
+};
+/* assess: the id is what reuse needs, but the notice can be had without */
+static const rq_field applicant_maybe_id[] = {
+	{"kind", RQ_TEXT, 1, "\"person\" or \"company\"", NULL},
+	{"id", RQ_ID, 0, "a resident ID number or a unified social credit code", NULL},
+	{"name", RQ_TEXT, 0, "the applicant's name", NULL},
+	{NULL},
+};
+static const rq_field actor_fields[] = {
+	{"department", RQ_TEXT, 1, "the department acting", NULL},
+	{"window", RQ_TEXT, 0, "one of its windows", NULL},
+	{NULL},
+};
+static const rq_field licence_fields[] = {
+	{"holder", RQ_ID, 1, "the holder's ID number or credit code", NULL},
+	{"material", RQ_TEXT, 1, "the rule base's name for the material", NULL},
+	{"number", RQ_TEXT, 1, "the licence's number", NULL},
+	{"issuer", RQ_TEXT, 1, "who issued it", NULL},
+	{"valid_from", RQ_DATE, 1, "the first day it is valid, YYYY-MM-DD", NULL},
+	{"valid_until", RQ_DATE, 0, "the last day it is valid, YYYY-MM-DD", NULL},
+	{NULL},
+};
+
+static const rq_field assess_fields[] = {
+	{"item", RQ_TEXT, 1, "the name of a service item", NULL},
+	RQ_NOW(1),
+	{"applicant", RQ_OBJECT, 0, "{\"kind\", \"id\", \"name\"}", applicant_maybe_id},
+	{"form", RQ_FORM, 0, "the form's field values", NULL},
+	RQ_MATERIALS,
+	RQ_CHANNEL, /* not used: a portal may assess what it will submit */
+	{NULL},
+};
+static const rq_field submit_fields[] = {
+	{"item", RQ_TEXT, 1, "the name of a service item", NULL},
+	RQ_NOW(1),
+	{"applicant", RQ_OBJECT, 1, "{\"kind\": \"person\" or \"company\", \"id\", \"name\"}",
+	 applicant_fields},
+	RQ_CHANNEL,
+	{"form", RQ_FORM, 0, "the form's field values", NULL},
+	RQ_MATERIALS,
+	{NULL},
+};
+static const rq_field supplement_fields[] = {
+	RQ_CASE, RQ_NOW(1), RQ_MATERIALS,
+	{"form", RQ_FORM, 0, "the fields to change (null removes one)", NULL},
+	RQ_CHANNEL,
+	{NULL},
+};
+static const rq_field act_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"step", RQ_TEXT, 1, "the step's name", NULL},
+	{"action", RQ_TEXT, 1, "approve, return or deny", NULL},
+	{"actor", RQ_ACTOR, 1, "the department acting, as \"department\" or \"department.window\"",
+	 actor_fields},
+	RQ_REASON(0),
+	{NULL},
+};
+static const rq_field suspend_fields[] = {
+	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR,
+	{"reason", RQ_TEXT, 1, "why the clock stops (公示, expert review ...)", NULL},
+	{NULL},
+};
+/* resume and withdraw */
+static const rq_field case_event_fields[] = {
+	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0), {NULL},
+};
+static const rq_field deliver_fields[] = {
+	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0),
+	{"method", RQ_TEXT, 1, "window, post or electronic", NULL},
+	{NULL},
+};
+/* "now" is allowed where it is not needed: the command line adds it */
+static const rq_field show_fields[] = {RQ_CASE, RQ_NOW(0), {NULL}};
+static const rq_field list_fields[] = {
+	RQ_NOW(0),
+	{"status", RQ_TEXT, 0, "a case status", NULL},
+	{"item", RQ_TEXT, 0, "an item's name", NULL},
+	{"department", RQ_TEXT, 0, "a department's name", NULL},
+	{"applicant", RQ_ID, 0, "the applicant's ID number or credit code", NULL},
+	{NULL},
+};
+static const rq_field overdue_fields[] = {RQ_NOW(1), {NULL}};
+static const rq_field licences_import_fields[] = {
+	RQ_NOW(0),
+	{"licences", RQ_LIST, 1, "a list of licences", licence_fields},
+	{NULL},
+};
+static const rq_field licences_fields[] = {
+	RQ_NOW(0),
+	{"holder", RQ_ID, 1, "an ID number or credit code", NULL},
+	{NULL},
+};
+
+static const rq_field store_check_fields[] = {
+	{NULL},
+};
+
 typedef struct op_entry {
 	const char *name;
 	op_fn fn;
-	int write, need_now;
+	int write;
+	const rq_field *fields;
 } op_entry;
 
 static const op_entry ops[] = {
-	{"assess", do_assess, 0, 1},
-	{"submit", do_submit, 1, 1},
-	{"supplement", do_supplement, 1, 1},
-	{"act", do_act, 1, 1},
-	{"suspend", do_suspend, 1, 1},
-	{"resume", do_resume, 1, 1},
-	{"deliver", do_deliver, 1, 1},
-	{"withdraw", do_withdraw, 1, 1},
-	{"show", do_show, 0, 0},
-	{"list", do_list, 0, 0},
-	{"overdue", do_overdue, 0, 1},
-	{"licences_import", do_licences_import, 1, 0},
-	{"licences", do_licences, 0, 0},
-	{"store_check", do_store_check, 0, 0},
+	{"assess", do_assess, 0, assess_fields},
+	{"submit", do_submit, 1, submit_fields},
+	{"supplement", do_supplement, 1, supplement_fields},
+	{"act", do_act, 1, act_fields},
+	{"suspend", do_suspend, 1, suspend_fields},
+	{"resume", do_resume, 1, case_event_fields},
+	{"deliver", do_deliver, 1, deliver_fields},
+	{"withdraw", do_withdraw, 1, case_event_fields},
+	{"show", do_show, 0, show_fields},
+	{"list", do_list, 0, list_fields},
+	{"overdue", do_overdue, 0, overdue_fields},
+	{"licences_import", do_licences_import, 1, licences_import_fields},
+	{"licences", do_licences, 0, licences_fields},
+	{"store_check", do_store_check, 0, store_check_fields},
 };
 
 ot_status ot_call(ot_engine *e, const char *op, const char *request,
@@ -1065,7 +1361,7 @@ ot_status ot_call(ot_engine *e, const char *op, const char *request,
 {
 	for (size_t i = 0; op && i < OT_COUNTOF(ops); i++)
 		if (strcmp(ops[i].name, op) == 0)
-			return run_op(e, ops[i].name, ops[i].fn, ops[i].write, ops[i].need_now,
+			return run_op(e, ops[i].name, ops[i].fn, ops[i].write, ops[i].fields,
 				      request, response, err);
 	if (response)
 		*response = NULL;

@@ -16,14 +16,18 @@
 ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 {
 	if (err) {
+		/* messages reach operators and logs: no personal numbers, and
+		 * valid text whatever a hook printed.  Masked before it is cut,
+		 * with room for a number that straddles the cut. */
+		char full[sizeof err->message + 64];
 		va_list ap;
 		va_start(ap, fmt);
-		vsnprintf(err->message, sizeof err->message, fmt, ap);
+		vsnprintf(full, sizeof full, fmt, ap);
 		va_end(ap);
-		/* messages reach operators and logs: no personal numbers, and
-		 * valid text whatever a hook printed */
-		utf8_settle(err->message);
-		ids_mask_in(err->message);
+		ids_mask_in(full);
+		full[sizeof err->message - 1] = 0;
+		utf8_settle(full); /* ends on a whole character */
+		memcpy(err->message, full, sizeof err->message);
 		err->status = status;
 	}
 	return status;

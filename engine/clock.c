@@ -66,11 +66,15 @@ int time_parse(const char *s, int zone, ot_time *out)
 			if (!digits(p + 1, 2, &ss))
 				return 0;
 			p += 3;
-			if (*p == '.') /* fractions of a second are dropped */
+			if (*p == '.') { /* fractions of a second are dropped */
+				if (p[1] < '0' || p[1] > '9')
+					return 0;
 				for (p++; *p >= '0' && *p <= '9'; p++)
 					;
+			}
 		}
-		if (hh > 23 || mm > 59 || ss > 60)
+		/* no leap second: 23:59:60 would silently be the next day */
+		if (hh > 23 || mm > 59 || ss > 59)
 			return 0;
 	}
 	if (*p == 'Z') {
@@ -81,6 +85,8 @@ int time_parse(const char *s, int zone, ot_time *out)
 		if (!digits(p + 1, 2, &zh))
 			return 0;
 		const char *q = p + 3;
+		if (*q == ':' && !q[1])
+			return 0; /* "+08:" */
 		if (*q == ':')
 			q++;
 		if (*q && !digits(q, 2, &zm))

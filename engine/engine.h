@@ -316,8 +316,9 @@ ot_time time_plus(ot_time t, m_dur d, int zone);
 
 /* An approved case's `issues`: its licences go into the library. */
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
-/* Licences issued elsewhere, as a JSON array (see docs/engine.md);
- * *resp: {"imported": N}.  All or nothing. */
+/* Licences issued elsewhere, as a JSON array (see docs/engine.md) whose
+ * entries api.c has checked against its licence table; *resp:
+ * {"imported": N}.  All or nothing. */
 ot_status licences_import(ot_engine *e, json_t *list, json_t **resp, ot_error *err);
 
 /* The snapshots of the cases matching the filter, by id (*out: a new

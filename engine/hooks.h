@@ -98,6 +98,10 @@ int hook_probe(const ot_rules *r, int item, json_t *sources, const char *path,
 	       const char *chunkname, const char *const *names, int n, uint8_t *defined,
 	       char *error, size_t ecap);
 
+/* Ends an operation: the next hook call, for whatever case, gets a fresh
+ * instance of its hook file (see hooks.c); the trace is cleared. */
+void hook_end_operation(hook_host *h);
+
 /* While set, every hook function called is appended (by name) to it:
  * for the audit log and test coverage. */
 void hook_trace(hook_host *h, json_t *names);

@@ -137,7 +137,7 @@ static int dec_compare(lua_State *L)
 	return 1;
 }
 
-static int open_private(lua_State *L)
+int hook_stdlib_private(lua_State *L)
 {
 	static const luaL_Reg fns[] = {
 		{"id_valid", id_valid},
@@ -152,27 +152,4 @@ static int open_private(lua_State *L)
 	};
 	luaL_newlib(L, fns);
 	return 1;
-}
-
-/* Loads stdlib module upvalue(1) in a fresh environment over the sandbox. */
-static int load_module(lua_State *L)
-{
-	const hook_source *src = lua_touserdata(L, lua_upvalueindex(1));
-	char chunk[64];
-	snprintf(chunk, sizeof chunk, "@stdlib/lua/%s.lua", src->name);
-	return hook_run_module(L, src->text, strlen(src->text), chunk);
-}
-
-int hook_stdlib_open(lua_State *L)
-{
-	lua_newtable(L);
-	lua_pushcfunction(L, open_private);
-	lua_setfield(L, -2, "_onetrip");
-	for (const hook_source *s = hook_stdlib_sources; s->name; s++) {
-		lua_pushlightuserdata(L, (void *)s);
-		lua_pushcclosure(L, load_module, 1);
-		lua_setfield(L, -2, s->name);
-	}
-	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.stdlib");
-	return 0;
 }

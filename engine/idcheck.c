@@ -1,6 +1,8 @@
+#include <stdint.h>
 #include <string.h>
 
 #include "idcheck.h"
+#include "onetrip.h"
 #include "model.h"
 
 int id_number_valid(const char *s, size_t n)
@@ -45,10 +47,15 @@ int credit_code_valid(const char *s, size_t n)
 	return v[17] == (c == 31 ? 0 : c);
 }
 
+/* What a mask keeps: the first 4 and the last 4 characters.  For the 18
+ * characters of a number in a run, the bits of the 10 in between. */
+#define ID_KEPT 4
+#define ID_MASKED_BITS (((1u << (18 - 2 * ID_KEPT)) - 1) << ID_KEPT)
+
 void id_mask(const char *s, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
-		out[i] = i < 4 || i + 4 >= n ? s[i] : '*';
+		out[i] = i < ID_KEPT || i + ID_KEPT >= n ? s[i] : '*';
 	out[n] = 0;
 }
 
@@ -62,35 +69,60 @@ static int id_char(char c)
 	return digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static void mask_at(char *p)
+/* A credit code at w inside a longer run p[0..n): only with its region code
+ * (characters 3-8) in digits, and not where an ID number overlaps it ("ID"
+ * and the first digits of a number often make one): words of capitals are
+ * common, and one window in 31 has a right check character. */
+static int code_in_run(const char *p, size_t n, size_t w)
 {
-	char masked[19];
-	id_mask(p, 18, masked);
-	memcpy(p, masked, 18);
+	for (int i = 2; i < 8; i++)
+		if (!digit(p[w + (size_t)i]))
+			return 0;
+	size_t from = w > 17 ? w - 17 : 0;
+	for (size_t o = from; o < w + 18 && o + 18 <= n; o++)
+		if (id_number_valid(p + o, 18))
+			return 0;
+	return 1;
+}
+
+/* An ID number or credit code in the 18 characters at p + w, in the run of
+ * letters and digits p[0..n). */
+static int number_at(const char *p, size_t n, size_t w)
+{
+	if (id_number_valid(p + w, 18))
+		return 1;
+	return credit_code_valid(p + w, 18) && (n == 18 || code_in_run(p, n, w));
+}
+
+/* Masks the numbers in one run of letters and digits.  Windows are judged
+ * on the text as it was: a star is written only once no later window can
+ * read its place (the bits of `pending` are the places w, w+1, ...). */
+static void mask_run(char *p, size_t n)
+{
+	uint32_t pending = 0;
+	for (size_t w = 0; w < n; w++) {
+		if (w + 18 <= n && number_at(p, n, w))
+			pending |= ID_MASKED_BITS;
+		if (pending & 1)
+			p[w] = '*';
+		pending >>= 1;
+	}
 }
 
 void ids_mask_in(char *text)
 {
-	/* ID numbers: 18 characters between non-digits ("ID1101...002X:" too) */
-	for (char *p = text; *p; p++)
-		if (digit(*p) && (p == text || !digit(p[-1]))) {
-			size_t n = 0;
-			while (n < 18 && p[n] && (digit(p[n]) || (n == 17 && (p[n] == 'X' || p[n] == 'x'))))
-				n++;
-			if (n == 18 && !digit(p[18]) && id_number_valid(p, 18))
-				mask_at(p);
-		}
-	/* credit codes: 18 letters and digits standing alone */
 	for (char *p = text; *p;) {
-		if (!id_char(*p)) {
-			p++;
-			continue;
-		}
 		char *q = p;
 		while (id_char(*q))
 			q++;
-		if (q - p == 18 && credit_code_valid(p, 18))
-			mask_at(p);
-		p = q;
+		if (q - p >= 18)
+			mask_run(p, (size_t)(q - p));
+		p = *q ? q + 1 : q;
 	}
+}
+
+void ot_mask_ids(char *text)
+{
+	if (text)
+		ids_mask_in(text);
 }

@@ -19,8 +19,13 @@ int credit_code_valid(const char *s, size_t n);
  * first 4 and last 4 characters kept).  out has room for n + 1 bytes. */
 void id_mask(const char *s, size_t n, char *out);
 
-/* Masks, in place, every valid ID number or credit code standing alone in
- * the text (an operator's message may quote what a hook printed). */
+/* Masks, in place, every valid ID number or credit code in the text (an
+ * operator's message may quote what a hook printed): any 18 characters
+ * of a run of letters and digits that are one, so a number glued to
+ * other letters or digits ("ID1101...002X5") is found too.  A credit code
+ * inside a longer run must have its region code (characters 3-8) in
+ * digits.  Masking keeps the length: cut the text after masking it, or a
+ * number at the cut shows all but its last characters. */
 void ids_mask_in(char *text);
 
 #endif

@@ -268,6 +268,7 @@ struct ot_rules {
 	M_ARRAY(m_provider, providers);
 	int64_t hook_instructions; /* per hook call */
 	int64_t hook_memory;       /* bytes per hook state */
+	int64_t hook_time_ms;      /* wall-clock time per hook call */
 	M_ARRAY(m_expr, exprs);
 	M_ARRAY(m_op, ops);
 	M_ARRAY(m_const, consts);

@@ -195,6 +195,13 @@ ot_status ot_call(ot_engine *e, const char *op, const char *request,
  */
 ot_status ot_store_check(const char *db_path, char **report, ot_error *err);
 
+/* Masks, in place, every resident ID number and unified social credit
+ * code in text, as ot_error messages are: 1101**********002X (the first 4
+ * and last 4 characters kept, the length unchanged).  Numbers glued to
+ * other letters or digits are found too.  For a program that prints text
+ * taken from its input (a JSON parser's error quotes it). */
+void ot_mask_ids(char *text);
+
 #ifdef __cplusplus
 }
 #endif

@@ -163,6 +163,31 @@ expect 0 "licences list" "$bin" licences list --db "$db" --rules "$src/tests/pro
 contains '"number": "210300000012345"' "list shows the imported licence"
 expect 0 "licences help" "$bin" licences --help
 
+# what the command line quotes of its input is masked: a JSON parser's
+# error near an ID number, an ID number as an unknown command or argument
+lacks() {
+	if grep -qF -- "$1" "$tmp/out"; then
+		echo "FAIL: $2: output shows '$1'"
+		sed 's/^/    /' "$tmp/out" | head -20
+		fails=$((fails + 1))
+	fi
+}
+printf '[{"holder":"11010519491231002X' >"$tmp/cut.json"
+expect 2 "licences import bad JSON" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/cut.json"
+contains "1101**********002X" "the parser's error is masked"
+lacks "1101051949" "no ID in the parser's error"
+printf '[{"holder":"11010519491231002X5",}]' >"$tmp/cut.json"
+expect 2 "licences import bad JSON after the number" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/cut.json"
+lacks "1101051949" "no ID glued to a digit in the parser's error"
+expect 2 "unknown command quoting an ID" "$bin" 11010519491231002X
+lacks "1101051949" "no ID in the unknown command"
+expect 1 "request error quoting an ID" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"applicant":"11010519491231002X-"}'
+lacks "1101051949" "no ID in the engine's message"
+# a request file with a NUL byte is refused, not read up to the NUL
+printf '{"case":"x"}\000{"more":1}' >"$tmp/nul.json"
+expect 2 "request with a NUL byte" "$bin" show --db "$db" --rules "$src/tests/providers/rules" "$tmp/nul.json"
+contains "holds a NUL byte" "the NUL byte is named"
+
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
 contains "$(printf '\033[1;31m')" "colour escape present"

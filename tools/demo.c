@@ -15,6 +15,7 @@
 #include "onetrip.h"
 
 int cmd_demo(int argc, char **argv);
+void cli_errorf(const char *fmt, ...); /* onetrip.c: stderr, ID numbers masked */
 
 static const char *S(json_t *o, const char *key)
 {
@@ -61,7 +62,7 @@ static json_t *call(ot_engine *e, const char *op, json_t *req)
 	ot_error err;
 	json_decref(req);
 	if (ot_call(e, op, text, &resp, &err) != OT_OK) {
-		fprintf(stderr, "onetrip demo: %s: %s\n", op, err.message);
+		cli_errorf("onetrip demo: %s: %s\n", op, err.message);
 		free(text);
 		return NULL;
 	}
@@ -254,7 +255,7 @@ int cmd_demo(int argc, char **argv)
 	ot_engine *e = NULL;
 	ot_error err;
 	if (ot_engine_open(rules_path, ":memory:", &e, &err) != OT_OK) {
-		fprintf(stderr, "onetrip demo: %s\n", err.message);
+		cli_errorf("onetrip demo: %s\n", err.message);
 		return 2;
 	}
 	char *desc = ot_rules_describe(ot_engine_rules(e));
@@ -265,7 +266,7 @@ int cmd_demo(int argc, char **argv)
 		it = json_array_get(json_object_get(rules, "items"), 0);
 	int rc = 2;
 	if (!it)
-		fprintf(stderr, "onetrip demo: there is no item '%s'\n", item);
+		cli_errorf("onetrip demo: there is no item '%s'\n", item);
 	else {
 		printf("%s (%s), rule set %.12s\n", S(it, "label"), S(it, "name"),
 		       ot_rules_hash(ot_engine_rules(e)));

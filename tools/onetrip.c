@@ -6,6 +6,7 @@
  * the engine refused it), 2 usage or I/O error, 3 the store failed.
  */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,30 @@ static const char usage_describe[] =
 	"Compiles the rule base and prints it as JSON (the same data intake\n"
 	"systems get from ot_rules_describe).  Exit status as for check.\n";
 
+void cli_errorf(const char *fmt, ...);
+
+/* Every line the command line writes to stderr goes through here: what it
+ * quotes (an argument, a JSON parser's error near the input) may hold an
+ * ID number, masked as the engine masks its messages. */
+void cli_errorf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	char *text = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (!text) {
+		fputs("onetrip: out of memory\n", stderr);
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(text, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	ot_mask_ids(text);
+	fputs(text, stderr);
+	free(text);
+}
+
 typedef struct opts {
 	int json, strict, color, trips;
 	const char **paths;
@@ -105,7 +130,7 @@ static int parse_opts(int argc, char **argv, opts *o, const char *usage,
 		else if (strncmp(a, "--color=", 8) == 0)
 			color = a + 8;
 		else if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "onetrip: unknown option '%s'\n\n%s", a, usage);
+			cli_errorf("onetrip: unknown option '%s'\n\n%s", a, usage);
 			return 2;
 		} else
 			o->paths[o->npaths++] = a;
@@ -115,11 +140,11 @@ static int parse_opts(int argc, char **argv, opts *o, const char *usage,
 	else if (strcmp(color, "auto") == 0)
 		o->color = isatty(STDOUT_FILENO);
 	else if (strcmp(color, "never") != 0) {
-		fprintf(stderr, "onetrip: --color takes auto, always or never\n");
+		cli_errorf("onetrip: --color takes auto, always or never\n");
 		return 2;
 	}
 	if (o->npaths == 0) {
-		fprintf(stderr, "onetrip: no rule files given\n\n%s", usage);
+		cli_errorf("onetrip: no rule files given\n\n%s", usage);
 		return 2;
 	}
 	return -1;
@@ -132,11 +157,12 @@ static int compile(const opts *o, ot_rules **rules)
 	ot_diags *d = NULL;
 	ot_status st = ot_rules_compile(o->paths, (size_t)o->npaths, &co, rules, &d);
 	if (st == OT_ENOMEM || st == OT_EINVAL) {
-		fprintf(stderr, "onetrip: %s\n", ot_status_name(st));
+		cli_errorf("onetrip: %s\n", ot_status_name(st));
 		return 2;
 	}
 	char *out = o->json ? ot_diags_json(d)
 			    : ot_diags_render(d, o->color ? OT_RENDER_COLOR : 0);
+	ot_mask_ids(out); /* diagnostics quote the rule files */
 	if (out) {
 		fputs(out, stdout);
 		if (o->json)
@@ -339,7 +365,8 @@ static const char *const case_ops[] = {"assess", "submit", "supplement", "act", 
 				       "resume", "deliver", "withdraw", "show", "list",
 				       "overdue"};
 
-static char *read_all(FILE *f)
+/* The whole stream; *len its length (NUL bytes included). */
+static char *read_all(FILE *f, size_t *len)
 {
 	size_t cap = 4096, n = 0;
 	char *p = malloc(cap);
@@ -356,7 +383,20 @@ static char *read_all(FILE *f)
 	}
 	if (p)
 		p[n] = 0;
+	*len = n;
 	return p;
+}
+
+/* A request with a NUL byte would be read only up to it, and the rest
+ * (perhaps the field that mattered) silently dropped. */
+static char *without_nul(char *t, size_t n, const char *from)
+{
+	if (t && memchr(t, 0, n)) {
+		cli_errorf("onetrip: the request in %s holds a NUL byte\n", from);
+		free(t);
+		return NULL;
+	}
+	return t;
 }
 
 /* The request: inline JSON, a file, "-" or nothing for stdin, or for the
@@ -364,14 +404,15 @@ static char *read_all(FILE *f)
 static char *request_text(const char *arg)
 {
 	struct stat st;
+	size_t n = 0;
 	if (arg && arg[0] == '{')
 		return strdup(arg);
 	if (arg && strcmp(arg, "-") && stat(arg, &st) == 0) {
 		FILE *f = fopen(arg, "rb");
-		char *t = f ? read_all(f) : NULL;
+		char *t = f ? read_all(f, &n) : NULL;
 		if (f)
 			fclose(f);
-		return t;
+		return without_nul(t, n, arg);
 	}
 	if (arg && strcmp(arg, "-")) {
 		json_t *j = json_pack("{s:s}", "case", arg);
@@ -379,7 +420,7 @@ static char *request_text(const char *arg)
 		json_decref(j);
 		return t;
 	}
-	char *t = isatty(STDIN_FILENO) ? NULL : read_all(stdin);
+	char *t = isatty(STDIN_FILENO) ? NULL : without_nul(read_all(stdin, &n), n, "stdin");
 	if (t && strspn(t, " \t\r\n") == strlen(t)) {
 		free(t); /* nothing on stdin: an empty request */
 		t = NULL;
@@ -390,7 +431,8 @@ static char *request_text(const char *arg)
 /* Puts "now" into the request when it has none: --now, or the clock. */
 static char *with_now(const char *text, const char *now)
 {
-	json_t *j = json_loads(text, 0, NULL);
+	/* a request the engine will refuse goes to it as it is */
+	json_t *j = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
 	if (!json_is_object(j) || json_object_get(j, "now")) {
 		json_decref(j);
 		return strdup(text);
@@ -425,7 +467,7 @@ static int cmd_case(const char *op, int argc, char **argv)
 		else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
 			now = argv[++i];
 		else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "onetrip %s: unknown option '%s'\n", op, argv[i]);
+			cli_errorf("onetrip %s: unknown option '%s'\n", op, argv[i]);
 			return 2;
 		} else
 			arg = argv[i];
@@ -440,7 +482,7 @@ static int cmd_case(const char *op, int argc, char **argv)
 	char *request = text ? with_now(text, now) : NULL;
 	free(text);
 	if (!request) {
-		fprintf(stderr, "onetrip %s: cannot read the request\n", op);
+		cli_errorf("onetrip %s: cannot read the request\n", op);
 		return 2;
 	}
 	ot_engine *e = NULL;
@@ -451,10 +493,10 @@ static int cmd_case(const char *op, int argc, char **argv)
 	const char *api = !strcmp(op, "licences import") ? "licences_import"
 			: !strcmp(op, "licences list") ? "licences" : op;
 	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
-		fprintf(stderr, "onetrip %s: %s\n", op, err.message);
+		cli_errorf("onetrip %s: %s\n", op, err.message);
 		rc = 2;
 	} else if (ot_call(e, api, request, &response, &err) != OT_OK) {
-		fprintf(stderr, "onetrip %s: %s\n", op, err.message);
+		cli_errorf("onetrip %s: %s\n", op, err.message);
 		rc = err.status == OT_ESTORE || err.status == OT_ENOMEM ? 3 : 1;
 	} else {
 		json_t *j = json_loads(response, 0, NULL); /* every answer indented alike */
@@ -584,7 +626,7 @@ static int cmd_licences(int argc, char **argv)
 	}
 	int import = strcmp(argv[0], "import") == 0;
 	if (!import && strcmp(argv[0], "list") != 0) {
-		fprintf(stderr, "onetrip licences: unknown command '%s'\n\n%s", argv[0], usage_licences);
+		cli_errorf("onetrip licences: unknown command '%s'\n\n%s", argv[0], usage_licences);
 		return 2;
 	}
 	char **rest = calloc((size_t)argc + 1, sizeof *rest);
@@ -601,14 +643,14 @@ static int cmd_licences(int argc, char **argv)
 	}
 	json_t *req = NULL;
 	if (!what)
-		fprintf(stderr, "onetrip licences %s: which %s?\n", argv[0], import ? "file" : "holder");
+		cli_errorf("onetrip licences %s: which %s?\n", argv[0], import ? "file" : "holder");
 	else if (!import)
 		req = json_pack("{s:s}", "holder", what);
 	else {
 		json_error_t je;
-		json_t *list = json_load_file(what, 0, &je);
-		if (!list)
-			fprintf(stderr, "%s:%d:%d: %s\n", what, je.line, je.column, je.text);
+		json_t *list = json_load_file(what, JSON_REJECT_DUPLICATES, &je);
+		if (!list) /* je.text quotes the file near the error */
+			cli_errorf("%s:%d:%d: %s\n", what, je.line, je.column, je.text);
 		else
 			req = json_is_array(list) ? json_pack("{s:o}", "licences", list) : list;
 	}
@@ -656,6 +698,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
 		if (strcmp(cmd, case_ops[i]) == 0)
 			return cmd_case(cmd, argc - 2, argv + 2);
-	fprintf(stderr, "onetrip: unknown command '%s'\n\n%s", cmd, usage_main);
+	cli_errorf("onetrip: unknown command '%s'\n\n%s", cmd, usage_main);
 	return 2;
 }

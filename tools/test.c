@@ -24,6 +24,7 @@
 #include "scenario.h"
 
 int cmd_test(int argc, char **argv);
+void cli_errorf(const char *fmt, ...); /* onetrip.c: stderr, ID numbers masked */
 
 static const char usage[] =
 	"usage: onetrip test [OPTIONS] PATH...\n"
@@ -595,12 +596,30 @@ static void run_scenario(const scn_file *f, const scn_scenario *sc, result *res)
 	if (r.pending_stmt)
 		failf(&r, r.pending_stmt, "failed: %s", r.pending.message);
 	fclose(r.out);
+	/* the report quotes statements and the engine's answers: the numbers
+	 * of applicants are masked, as in the engine's messages */
+	if (r.out_text)
+		ot_mask_ids(r.out_text);
 	res->passed = !r.failed;
 	res->ran = 1;
 	res->report = r.out_len ? r.out_text : (free(r.out_text), (char *)NULL);
 	res->cov = r.cov;
 	json_decref(r.last);
 	ot_engine_close(r.e);
+}
+
+int scn_run_all(const scn_file *f)
+{
+	int failed = 0;
+	for (size_t i = 0; i < f->scenarios.n; i++) {
+		result res;
+		memset(&res, 0, sizeof res);
+		run_scenario(f, &f->scenarios.v[i], &res);
+		failed += !res.passed;
+		free(res.report);
+		json_decref(res.cov);
+	}
+	return failed;
 }
 
 /* ---- running them all ---- */
@@ -884,13 +903,13 @@ int cmd_test(int argc, char **argv)
 		else if (!strcmp(a, "--coverage-json") && i + 1 < argc)
 			cov_json = argv[++i];
 		else if (a[0] == '-') {
-			fprintf(stderr, "onetrip test: unknown option '%s'\n\n%s", a, usage);
+			cli_errorf("onetrip test: unknown option '%s'\n\n%s", a, usage);
 			return 2;
 		} else
 			push(&paths, (char *)a);
 	}
 	if (!paths.n) {
-		fprintf(stderr, "onetrip test: no scenario files given\n\n%s", usage);
+		cli_errorf("onetrip test: no scenario files given\n\n%s", usage);
 		return 2;
 	}
 	for (size_t i = 0; i < paths.n; i++)
@@ -905,6 +924,7 @@ int cmd_test(int argc, char **argv)
 		ot_diags *d = NULL;
 		ot_status st = scn_load(files.v[i], &parsed[i], &d);
 		char *text = ot_diags_render(d, 0);
+		ot_mask_ids(text); /* the scenario's lines, applicants' numbers and all */
 		if (text && text[0])
 			fputs(text, stdout);
 		free(text);
@@ -962,7 +982,7 @@ int cmd_test(int argc, char **argv)
 	}
 	json_decref(cov);
 	if (junit && !write_junit(junit, jobs, njobs, failed)) {
-		fprintf(stderr, "onetrip test: cannot write %s\n", junit);
+		cli_errorf("onetrip test: cannot write %s\n", junit);
 		rc = 2;
 	}
 	printf("%zu passed, %zu failed\n", passed, failed);

@@ -1,10 +1,10 @@
 /*
  * libFuzzer target: compiles arbitrary bytes as a rule file and renders
- * the diagnostics both ways.  Build with
- *   cmake -B build-fuzz -DOT_FUZZ=ON -DCMAKE_C_COMPILER=clang
+ * the diagnostics both ways.  Build and run (docs/fuzzing.md):
+ *   cmake -S . -B build-fuzz -DOT_FUZZ=ON -DCMAKE_C_COMPILER=clang
  *   cmake --build build-fuzz --target fuzz_compile
- *   ./build-fuzz/tests/fuzz_compile -max_len=8192 tests/fuzz/corpus
- * Seed the corpus with the files of rules/ and tests/golden/.
+ *   ./build-fuzz/tests/fuzz_compile -max_len=8192 NEW_DIR tests/golden tests/data
+ * NEW_DIR collects what it finds; the seeds are the tests' rule files.
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -444,7 +444,8 @@ static void refusals_change_nothing(void **state)
 	refused(e, "submit", OT_EINVAL, "not JSON", "{\"item\": ");
 	refused(e, "submit", OT_EINVAL, "must be a JSON object", "[1, 2]");
 	refused(e, "submit", OT_EINVAL, "needs \"now\"", "{\"item\":\"construction_permit\"}");
-	refused(e, "submit", OT_ENOTFOUND, "no item 'nope'", "{\"item\":\"nope\",\"now\":\"2019-09-27T09:00\"}");
+	refused(e, "submit", OT_ENOTFOUND, "no item 'nope'", "{\"item\":\"nope\",\"now\":\"2019-09-27T09:00\","
+		"\"applicant\":" COMPANY "}");
 	refused(e, "submit", OT_EINVAL, "9135**********0Y44 is not a valid unified social credit code",
 		"{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"applicant\":"
 		"{\"kind\":\"company\",\"id\":\"91350100M000100Y44\"}}");

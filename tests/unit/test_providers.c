@@ -116,7 +116,7 @@ static void import_is_all_or_nothing(void **state)
 	char req[2048];
 	snprintf(req, sizeof req, "{\"licences\":[%s, {\"holder\":\"x\",\"material\":"
 		 "\"food_licence\",\"number\":\"JY1\",\"issuer\":\"x\"}]}", good);
-	refused(e, "licences_import", OT_EINVAL, "licence 2 (JY1): \"valid_from\"", req);
+	refused(e, "licences_import", OT_EINVAL, "needs \"licences[1].valid_from\"", req);
 	snprintf(req, sizeof req, "{\"licences\":[%s, {\"holder\":\"x\",\"material\":"
 		 "\"food_licnce\",\"number\":\"JY1\",\"issuer\":\"x\",\"valid_from\":\"2020-01-01\"}]}",
 		 good);

@@ -1,0 +1,497 @@
+/*
+ * hooks_sandbox.c -- what a hook's Lua code can reach, and how far.
+ *
+ * Why it is built this way (after Redis's script_lua.c, and the attacks in
+ * tests/hooks/hostile):
+ *  - The globals come from an allowlist; the real libraries are never
+ *    reachable.  No io, debug, load, string.dump, collectgarbage; `os` has
+ *    only time and date, both on the case's `now`.
+ *  - What the sandbox shares between cases is read-only all the way down.
+ *    A read-only table is an empty view whose metatable reads through to
+ *    the real table; tables inside it are views too, and iteration hands
+ *    out only views (the real table is found through the metatable, which
+ *    is locked), so no path from a hook leads to a writable shared table.
+ *  - Every function that can loop or build in C, where the instruction
+ *    budget does not reach, is bounded: string.rep and the table functions
+ *    by the memory budget, patterns by counting their steps (lpattern.c),
+ *    os.date by its range.  setmetatable refuses __gc, __mode and __close,
+ *    since Lua runs finalisers with no budget at all; xpcall runs its
+ *    handler after the error, where the budget applies again (Lua runs a
+ *    message handler with hooks off).
+ */
+#include <string.h>
+#include <time.h>
+
+#include <lauxlib.h>
+#include <lualib.h>
+
+#include "hooks_sandbox.h"
+#include "lpattern.h"
+
+#define RO_MAX_DEPTH 64
+
+/* ---- read-only views ---- */
+
+static int ro_refuse(lua_State *L)
+{
+	return luaL_error(L, "the case and the libraries are read-only");
+}
+
+/* Pushes the real table behind view `idx`; 0 (nothing pushed) if it is
+ * not one of our views (whose metatables refuse writes with ro_refuse). */
+static int ro_target(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	lua_pushliteral(L, "__newindex");
+	if (lua_rawget(L, -2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_refuse) {
+		lua_pop(L, 2);
+		return 0;
+	}
+	lua_pop(L, 1);
+	lua_pushliteral(L, "__index");
+	lua_rawget(L, -2);
+	lua_remove(L, -2);
+	return 1;
+}
+
+static int ro_next(lua_State *L)
+{
+	lua_settop(L, 2);
+	if (!ro_target(L, 1))
+		return luaL_argerror(L, 1, "a read-only table");
+	lua_pushvalue(L, 2);
+	if (lua_next(L, 3))
+		return 2;
+	lua_pushnil(L);
+	return 1;
+}
+
+/* pairs(view): the view itself is the iteration state, never the table */
+static int ro_pairs(lua_State *L)
+{
+	if (!ro_target(L, 1))
+		return luaL_argerror(L, 1, "a read-only table");
+	lua_pop(L, 1);
+	lua_pushcfunction(L, ro_next);
+	lua_pushvalue(L, 1);
+	lua_pushnil(L);
+	return 3;
+}
+
+static int ro_len(lua_State *L)
+{
+	if (!ro_target(L, 1))
+		return luaL_argerror(L, 1, "a read-only table");
+	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
+	return 1;
+}
+
+/* The metatable of a view of the table at `t`. */
+static void ro_meta(lua_State *L, int t)
+{
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, t);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_refuse);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, ro_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushcfunction(L, ro_len);
+	lua_setfield(L, -2, "__len");
+	lua_pushliteral(L, "read-only");
+	lua_setfield(L, -2, "__metatable");
+}
+
+/* The table at the top becomes its view; tables inside it are replaced by
+ * their views in place.  `seen` maps tables to views (shared tables and
+ * cycles get one view). */
+static void ro_wrap(lua_State *L, int seen, int depth)
+{
+	int t = lua_gettop(L);
+	if (depth > RO_MAX_DEPTH)
+		luaL_error(L, "a table nested more than %d deep cannot be made read-only", RO_MAX_DEPTH);
+	luaL_checkstack(L, 8, "read-only tables");
+	if (ro_target(L, t)) { /* a view already */
+		lua_pop(L, 1);
+		return;
+	}
+	lua_pushvalue(L, t);
+	if (lua_rawget(L, seen) != LUA_TNIL) {
+		lua_replace(L, t);
+		return;
+	}
+	lua_pop(L, 1);
+	lua_newtable(L); /* the view, t + 1 */
+	lua_pushvalue(L, t);
+	lua_pushvalue(L, t + 1);
+	lua_rawset(L, seen);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		if (lua_type(L, -1) != LUA_TTABLE) {
+			lua_pop(L, 1);
+			continue;
+		}
+		ro_wrap(L, seen, depth + 1);
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, t); /* an existing key: allowed while traversing */
+	}
+	ro_meta(L, t);
+	lua_setmetatable(L, t + 1);
+	lua_replace(L, t);
+}
+
+void sb_view(lua_State *L)
+{
+	int t = lua_gettop(L);
+	lua_newtable(L);
+	ro_meta(L, t);
+	lua_setmetatable(L, -2);
+	lua_replace(L, t);
+}
+
+void sb_readonly(lua_State *L)
+{
+	lua_newtable(L);
+	lua_insert(L, -2);
+	ro_wrap(L, lua_gettop(L) - 1, 0);
+	lua_remove(L, -2);
+}
+
+void sb_freeze_globals(lua_State *L, int idx)
+{
+	int t = lua_absindex(L, idx);
+	lua_newtable(L); /* the globals move here; t reads through to it */
+	int backing = lua_gettop(L);
+	if (lua_getmetatable(L, t)) /* what t read through (the sandbox) */
+		lua_setmetatable(L, backing);
+	lua_pushnil(L);
+	while (lua_next(L, t)) {
+		lua_pushvalue(L, -2);
+		lua_insert(L, -2);
+		lua_rawset(L, backing);
+	}
+	lua_pushnil(L);
+	while (lua_next(L, backing)) {
+		lua_pop(L, 1);
+		lua_pushvalue(L, -1);
+		lua_pushnil(L);
+		lua_rawset(L, t);
+	}
+	ro_meta(L, backing);
+	lua_setmetatable(L, t);
+	lua_settop(L, backing - 1);
+}
+
+/* ---- bounded library functions ---- */
+
+/* Calls the original function (upvalue 1) with this call's arguments.
+ * Its errors get the hook's file:line, as if it had been called
+ * directly (Lua puts there the place of the function's caller). */
+static int call_original(lua_State *L)
+{
+	lua_pushvalue(L, lua_upvalueindex(1));
+	lua_insert(L, 1);
+	int rc = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+	if (rc == LUA_OK)
+		return lua_gettop(L);
+	if (rc == LUA_ERRRUN && lua_type(L, -1) == LUA_TSTRING) {
+		luaL_where(L, 1);
+		lua_insert(L, -2);
+		lua_concat(L, 2);
+	}
+	return lua_error(L);
+}
+
+/* The most elements a table function may walk: as many as the memory
+ * budget could hold, a slot being 16 bytes. */
+static lua_Integer max_elements(lua_State *L)
+{
+	return (lua_Integer)(hook_mem_budget(L) / 16);
+}
+
+static void check_span(lua_State *L, lua_Integer from, lua_Integer to, const char *fn)
+{
+	if (to >= from && (lua_Unsigned)to - (lua_Unsigned)from >= (lua_Unsigned)max_elements(L))
+		luaL_error(L, "%s over %I elements is more than a hook may do", fn, to - from + 1);
+}
+
+/* #t, taken once, within what a hook may walk */
+static lua_Integer bounded_len(lua_State *L, const char *fn)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	lua_Integer n = luaL_len(L, 1);
+	check_span(L, 1, n, fn);
+	return n;
+}
+
+static int sb_rep(lua_State *L)
+{
+	size_t l, lsep;
+	luaL_checklstring(L, 1, &l);
+	lua_Integer n = luaL_checkinteger(L, 2);
+	luaL_optlstring(L, 3, "", &lsep);
+	if (n <= 0 || l + lsep == 0) { /* Lua would loop n times for "" */
+		lua_pushliteral(L, "");
+		return 1;
+	}
+	if ((lua_Unsigned)n > hook_mem_budget(L) / (l + lsep))
+		return luaL_error(L, "hook exceeded its memory budget (%d bytes): string.rep would "
+				  "make more", (int)hook_mem_budget(L));
+	return call_original(L);
+}
+
+static int sb_concat(lua_State *L)
+{
+	lua_Integer i = luaL_optinteger(L, 3, 1);
+	lua_Integer j = lua_isnoneornil(L, 4) ? bounded_len(L, "table.concat")
+					       : luaL_checkinteger(L, 4);
+	check_span(L, i, j, "table.concat");
+	lua_settop(L, 2);
+	lua_pushinteger(L, i);
+	lua_pushinteger(L, j); /* so the length is not asked twice */
+	return call_original(L);
+}
+
+static int sb_move(lua_State *L)
+{
+	check_span(L, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), "table.move");
+	return call_original(L);
+}
+
+/* table.insert and table.remove as in Lua 5.4, with the length asked once */
+static int sb_insert(lua_State *L)
+{
+	lua_Integer pos, e = bounded_len(L, "table.insert") + 1;
+	switch (lua_gettop(L)) {
+	case 2:
+		pos = e;
+		break;
+	case 3:
+		pos = luaL_checkinteger(L, 2);
+		luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+		for (lua_Integer i = e; i > pos; i--) {
+			lua_geti(L, 1, i - 1);
+			lua_seti(L, 1, i);
+		}
+		break;
+	default:
+		return luaL_error(L, "wrong number of arguments to 'insert'");
+	}
+	lua_seti(L, 1, pos);
+	return 0;
+}
+
+static int sb_remove(lua_State *L)
+{
+	lua_Integer size = bounded_len(L, "table.remove");
+	lua_Integer pos = luaL_optinteger(L, 2, size);
+	if (pos != size)
+		luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+	lua_geti(L, 1, pos);
+	for (; pos < size; pos++) {
+		lua_geti(L, 1, pos + 1);
+		lua_seti(L, 1, pos);
+	}
+	lua_pushnil(L);
+	lua_seti(L, 1, pos);
+	return 1;
+}
+
+/* Lua's sort asks the length again: only plain tables, whose length is
+ * what they hold */
+static int sb_sort(lua_State *L)
+{
+	luaL_checktype(L, 1, LUA_TTABLE);
+	if (lua_getmetatable(L, 1))
+		return luaL_error(L, "table.sort sorts plain tables (without a metatable)");
+	bounded_len(L, "table.sort");
+	return call_original(L);
+}
+
+static int sb_setmetatable(lua_State *L)
+{
+	static const char *const refused[] = {"__gc", "__mode", "__close"};
+	if (lua_type(L, 2) == LUA_TTABLE)
+		for (int i = 0; i < 3; i++) {
+			lua_pushstring(L, refused[i]);
+			if (lua_rawget(L, 2) != LUA_TNIL)
+				return luaL_error(L, "setmetatable: hooks cannot use %s", refused[i]);
+			lua_pop(L, 1);
+		}
+	return call_original(L);
+}
+
+/* xpcall(f, handler, ...): the handler runs after the error has unwound,
+ * under the budget (Lua would run it with hooks off, unbounded). */
+static int sb_xpcall(lua_State *L)
+{
+	int n = lua_gettop(L);
+	luaL_checktype(L, 2, LUA_TFUNCTION);
+	lua_pushvalue(L, 1);
+	for (int i = 3; i <= n; i++)
+		lua_pushvalue(L, i);
+	if (lua_pcall(L, n - 2 > 0 ? n - 2 : 0, LUA_MULTRET, 0) == LUA_OK) {
+		lua_pushboolean(L, 1);
+		lua_insert(L, n + 1);
+		return lua_gettop(L) - n;
+	}
+	lua_pushvalue(L, 2);
+	lua_insert(L, -2);
+	lua_call(L, 1, 1);
+	lua_pushboolean(L, 0);
+	lua_insert(L, -2);
+	return 2;
+}
+
+/* ---- os: the case's clock ---- */
+
+static int os_time(lua_State *L)
+{
+	if (lua_istable(L, 1))
+		return luaL_error(L, "os.time(table) is not available to hooks; use the workdays module");
+	lua_pushinteger(L, (lua_Integer)hook_now(L, NULL));
+	return 1;
+}
+
+/* os.date([format [, time]]) in the rule base's zone ("!" for UTC), years
+ * 1 to 9999, conversions as C99 strftime has them. */
+static int os_date(lua_State *L)
+{
+	int zone;
+	ot_time now = hook_now(L, &zone);
+	const char *fmt = luaL_optstring(L, 1, "%Y-%m-%d %H:%M:%S");
+	lua_Integer t = luaL_optinteger(L, 2, (lua_Integer)now);
+	if (t < -62135596800LL || t > 253402300799LL - 14 * 3600)
+		return luaL_argerror(L, 2, "a time between the years 1 and 9999");
+	if (*fmt == '!') {
+		zone = 0;
+		fmt++;
+	}
+	time_t local = (time_t)(t + (lua_Integer)zone * 60);
+	struct tm tm;
+	if (!gmtime_r(&local, &tm))
+		return luaL_argerror(L, 2, "a time between the years 1 and 9999");
+	if (strcmp(fmt, "*t") == 0) {
+		static const char *const keys[] = {"year", "month", "day", "hour", "min", "sec",
+						   "wday", "yday"};
+		int v[] = {tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			   tm.tm_sec, tm.tm_wday + 1, tm.tm_yday + 1};
+		lua_createtable(L, 0, 9);
+		for (int i = 0; i < 8; i++) {
+			lua_pushinteger(L, v[i]);
+			lua_setfield(L, -2, keys[i]);
+		}
+		return 1;
+	}
+	luaL_Buffer b;
+	luaL_buffinit(L, &b);
+	for (; *fmt; fmt++) {
+		if (*fmt != '%') {
+			luaL_addchar(&b, *fmt);
+			continue;
+		}
+		char conv[3] = {'%', fmt[1], 0}, out[64];
+		if (!fmt[1] || !strchr("aAbBcCdDeFgGhHIjmMnprRStTuUVwWxXyYzZ%", fmt[1]))
+			return luaL_argerror(L, 1, "an os.date format with C99 conversions (%Y, %m, %d ...)");
+		fmt++;
+		luaL_addlstring(&b, out, strftime(out, sizeof out, conv, &tm));
+	}
+	luaL_pushresult(&b);
+	return 1;
+}
+
+/* ---- the environment ---- */
+
+typedef struct lib_fn {
+	const char *name;
+	lua_CFunction wrap; /* NULL: the original as it is */
+} lib_fn;
+
+static const lib_fn base_fns[] = {
+	{"assert", NULL}, {"error", NULL}, {"ipairs", NULL}, {"next", NULL}, {"pairs", NULL},
+	{"pcall", NULL}, {"select", NULL}, {"tonumber", NULL}, {"tostring", NULL},
+	{"type", NULL}, {"xpcall", sb_xpcall}, {"rawequal", NULL}, {"rawlen", NULL},
+	{"getmetatable", NULL}, {"setmetatable", sb_setmetatable}, {"_VERSION", NULL},
+	{NULL, NULL},
+};
+static const lib_fn string_fns[] = {
+	{"byte", NULL}, {"char", NULL}, {"format", NULL}, {"len", NULL}, {"lower", NULL},
+	{"rep", sb_rep}, {"reverse", NULL}, {"sub", NULL}, {"upper", NULL}, {"pack", NULL},
+	{"packsize", NULL}, {"unpack", NULL}, {NULL, NULL},
+};
+static const lib_fn table_fns[] = {
+	{"concat", sb_concat}, {"insert", sb_insert}, {"move", sb_move}, {"pack", NULL},
+	{"remove", sb_remove}, {"sort", sb_sort}, {"unpack", NULL}, {NULL, NULL},
+};
+static const lib_fn math_fns[] = {
+	{"abs", NULL}, {"ceil", NULL}, {"exp", NULL}, {"floor", NULL}, {"fmod", NULL},
+	{"huge", NULL}, {"log", NULL}, {"max", NULL}, {"maxinteger", NULL}, {"min", NULL},
+	{"mininteger", NULL}, {"modf", NULL}, {"pi", NULL}, {"sqrt", NULL},
+	{"tointeger", NULL}, {"type", NULL}, {"ult", NULL}, {NULL, NULL},
+};
+static const lib_fn utf8_fns[] = {
+	{"char", NULL}, {"charpattern", NULL}, {"codes", NULL}, {"codepoint", NULL},
+	{"len", NULL}, {"offset", NULL}, {NULL, NULL},
+};
+
+/* Copies the listed entries of the library at `lib` into the table at the
+ * top, each wrapped when it has a wrapper (the original as its upvalue). */
+static void copy_fns(lua_State *L, int lib, const lib_fn *fns)
+{
+	for (; fns->name; fns++) {
+		lua_getfield(L, lib, fns->name);
+		if (fns->wrap)
+			lua_pushcclosure(L, fns->wrap, 1);
+		lua_setfield(L, -2, fns->name);
+	}
+}
+
+static void add_lib(lua_State *L, int env, const char *name, lua_CFunction open,
+		    const lib_fn *fns)
+{
+	luaL_requiref(L, name, open, 0);
+	lua_newtable(L);
+	copy_fns(L, lua_gettop(L) - 1, fns);
+	lua_setfield(L, env, name);
+	lua_pop(L, 1);
+}
+
+void sb_open(lua_State *L, int require_fn)
+{
+	require_fn = lua_absindex(L, require_fn);
+	lua_newtable(L);
+	int env = lua_gettop(L);
+	lua_pushvalue(L, require_fn);
+	lua_setfield(L, env, "require");
+	luaL_requiref(L, "_G", luaopen_base, 0);
+	lua_pushvalue(L, env);
+	copy_fns(L, env + 1, base_fns);
+	lua_pop(L, 2);
+	add_lib(L, env, "string", luaopen_string, string_fns);
+	lua_getfield(L, env, "string");
+	static const luaL_Reg patterns[] = {
+		{"find", lpat_find}, {"match", lpat_match}, {"gmatch", lpat_gmatch},
+		{"gsub", lpat_gsub}, {NULL, NULL},
+	};
+	luaL_setfuncs(L, patterns, 0);
+	lua_pop(L, 1);
+	add_lib(L, env, "table", luaopen_table, table_fns);
+	add_lib(L, env, "math", luaopen_math, math_fns);
+	add_lib(L, env, "utf8", luaopen_utf8, utf8_fns);
+	static const luaL_Reg os_fns[] = {{"time", os_time}, {"date", os_date}, {NULL, NULL}};
+	luaL_newlib(L, os_fns);
+	lua_setfield(L, env, "os");
+	sb_readonly(L); /* every library, all the way down */
+	/* ("").fn goes through the string metatable: the sandbox's string
+	 * library, and the metatable locked */
+	lua_pushliteral(L, "");
+	lua_getmetatable(L, -1);
+	lua_getfield(L, env, "string");
+	lua_setfield(L, -2, "__index");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_pop(L, 2);
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.env");
+}

@@ -1,0 +1,40 @@
+/*
+ * hooks_sandbox.h -- what a hook's Lua code can reach (hooks_sandbox.c).
+ * Internal to the Lua host.
+ */
+#ifndef OT_HOOKS_SANDBOX_H
+#define OT_HOOKS_SANDBOX_H
+
+#include <stddef.h>
+
+#include <lua.h>
+
+#include "clock.h"
+
+/* Builds the sandbox's globals, read-only all the way down, with the
+ * function at `require_fn` as `require`, and leaves them in the registry as
+ * "onetrip.env".  Raises on out of memory: call it protected. */
+void sb_open(lua_State *L, int require_fn);
+
+/* Replaces the table at the top of the stack by a read-only view of it,
+ * and every table inside it too: writes raise "the case and the libraries
+ * are read-only", and iteration (pairs, next, #) hands out only views. */
+void sb_readonly(lua_State *L);
+
+/* The same for a table whose values are not tables (or are views
+ * already): cheaper, for what is built for each call. */
+void sb_view(lua_State *L);
+
+/* Freezes a table of globals in place (it stays the same table, so the
+ * functions whose _ENV it is keep it): reads go on, writes raise. */
+void sb_freeze_globals(lua_State *L, int idx);
+
+/* ---- supplied by the host (hooks.c) ---- */
+
+/* The running call's memory budget in bytes: no single result may be
+ * larger. */
+size_t hook_mem_budget(lua_State *L);
+/* The running call's `now` and the rule base's zone (minutes east). */
+ot_time hook_now(lua_State *L, int *zone);
+
+#endif
