@@ -94,6 +94,24 @@ expect 1 "act refused" "$bin" act --db "$db" --rules "$src/tests/contract/rules/
 contains "handled by approval_bureau.investment" "refusal names the right department"
 expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
 
+# the store on its own
+expect 0 "store check" "$bin" store check "$db"
+contains "store $db: sound" "store check says sound"
+contains "1 rule version, 1 case, 1 event;" "store check counts"
+expect 0 "store check --json" "$bin" store check --json "$db"
+contains '"sound": true' "store check JSON"
+expect 0 "store check --help" "$bin" store check --help
+expect 2 "store without check" "$bin" store
+expect 2 "store check without a path" "$bin" store check
+expect 2 "store check of no file" "$bin" store check "$tmp/none.db"
+contains "cannot open the store $tmp/none.db" "store check says it cannot open"
+[ -e "$tmp/none.db" ] && { echo "FAIL: store check created a file"; fails=$((fails + 1)); }
+head -c 8192 "$src/README.md" >"$tmp/junk.db"
+expect 1 "store check of a file that is not a store" "$bin" store check "$tmp/junk.db"
+contains "its first page (the header and the list of tables) is damaged" "store check names the damage"
+expect 2 "a case operation on it" "$bin" list --db "$tmp/junk.db" --rules "$src/tests/contract/rules/contract.rules" '{}'
+contains "run \`onetrip store check $tmp/junk.db\`" "the operation points to store check"
+
 # scenarios: the contract ones pass; a broken expectation points at its line
 expect 0 "contract scenarios" "$bin" test "$src/tests/contract"
 contains "2 passed, 0 failed" "contract scenarios summary"
