@@ -109,7 +109,7 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	char *have = NULL;
 	if ((s = store_open(e, db_path, err)) == OT_OK &&
 	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
-	    (s = store_begin(e, err)) == OT_OK) {
+	    (s = store_begin(e, 0, err)) == OT_OK) {
 		s = store_put_version(e, r, err);
 		s = s == OT_OK ? store_commit(e, err) : (store_rollback(e), s);
 	}
@@ -518,6 +518,29 @@ static ot_status respond(json_t *resp, char **response, ot_error *err)
 	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
 
+/* One try at an operation; *resp and q->text are its answer. */
+static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *q,
+			  json_t **resp, ot_error *err)
+{
+	ot_status s = write ? store_begin(e, deferred, err) : OT_OK;
+	if (s == OT_OK)
+		s = fn(e, q, resp, err);
+	s = store_settle(e, s, err); /* a store failure inside a callback */
+	for (int i = 0; i < e->nversions; i++)
+		hook_end_operation(e->versions[i].hooks);
+	if (write && s == OT_OK)
+		s = store_commit(e, err);
+	else if (write)
+		store_rollback(e);
+	return s;
+}
+
+/* A write runs first with the write lock taken at its first write, after
+ * the hooks (each operation writes only once it has decided), so a slow
+ * hook holds no lock.  If another writer got there first, it runs once
+ * more with the lock taken at the start, waiting for it as long as the
+ * busy timeout: its hooks then hold the lock at most for their time limit
+ * (hook_limits time_ms, for all the hooks of the operation). */
 static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 			const rq_field *fields, const char *request, char **response, ot_error *err)
 {
@@ -532,17 +555,17 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 		return err_set(err, OT_EINVAL, "%s: no engine or no place for the response", op);
 	*response = NULL;
 	ot_status s = parse(op, request, fields, e->zone, &q, err);
-	if (s == OT_OK && write)
-		s = store_begin(e, err);
 	if (s == OT_OK)
-		s = fn(e, &q, &resp, err);
-	s = store_settle(e, s, err); /* a store failure inside a callback */
-	for (int i = 0; i < e->nversions; i++)
-		hook_end_operation(e->versions[i].hooks);
-	if (write && s == OT_OK)
-		s = store_commit(e, err);
-	else if (write)
-		store_rollback(e);
+		s = run_once(e, fn, write, 1, &q, &resp, err);
+	if (s == OT_ESTORE && write && store_lost_race(e)) {
+		json_decref(resp);
+		resp = NULL;
+		free(q.text);
+		q.text = NULL;
+		err->status = OT_OK;
+		err->message[0] = 0;
+		s = run_once(e, fn, write, 0, &q, &resp, err);
+	}
 	json_decref(q.j);
 	if (s != OT_OK) {
 		json_decref(resp);
@@ -628,7 +651,6 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	json_t *applicant = json_object_get(q->j, "applicant");
 	uint8_t *have = calloc(r->n_materials + 1, 1);
 	assessment a = {0};
-	char id[32];
 	ot_case *c = NULL;
 	json_t *ev = NULL;
 	application app = {item, kind, str(applicant, "id"), str(applicant, "name"), form, mats,
@@ -638,9 +660,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	s = assess(v, &app, have, &src, e->zone, &a, err);
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message); /* nothing is stored */
-	if (s == OT_OK)
-		s = store_next_id(e, q->now, id, err);
-	if (s == OT_OK && !(c = case_new(v, item, id)))
+	if (s == OT_OK && !(c = case_new(v, item, "")))
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && !(ev = assessed_event(r, "submit", q, have, &a, a.form, channel, e->zone)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
@@ -798,6 +818,10 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int s
 	if (s == OT_OK && it->hook_path)
 		notify(c, ev, now, step, action, before);
 	free(before);
+	/* a new case gets its number here, with the first write: every hook
+	 * has run by now (see run_op) */
+	if (s == OT_OK && is_new)
+		s = store_next_id(e, now, c->id, err);
 	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
 		s = store_save(e, c, ev, *resp, is_new, err);

@@ -263,7 +263,13 @@ ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
  * the assessment) becomes the operation's error, unless it failed with
  * OT_ESTORE already.  Returns the operation's status. */
 ot_status store_settle(ot_engine *e, ot_status s, ot_error *err);
-ot_status store_begin(ot_engine *e, ot_error *err);
+/* Starts an operation's transaction.  `deferred`: the write lock is taken
+ * at the first write, not now, so what comes before it (the hooks) runs
+ * without holding it; that first write fails busy, without waiting, when
+ * another writer holds the lock or wrote since this one began to read
+ * (store_lost_race tells): then the operation runs again, not deferred. */
+ot_status store_begin(ot_engine *e, int deferred, ot_error *err);
+int store_lost_race(const ot_engine *e);
 ot_status store_commit(ot_engine *e, ot_error *err);
 void store_rollback(ot_engine *e);
 ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err);

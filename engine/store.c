@@ -3,9 +3,10 @@
  * in one SQLite file.
  *
  * WAL mode with synchronous=FULL: a committed operation survives a power
- * cut.  Writers take the lock up front (BEGIN IMMEDIATE) so two processes
- * never deadlock upgrading a read lock; a busy store is waited for (busy
- * timeout) before an operation gives up with OT_ESTORE.  Statements are
+ * cut.  An operation takes the write lock with its first write, after its
+ * hooks (BEGIN); one that loses the race runs again taking the lock up front
+ * (BEGIN IMMEDIATE), see run_op.  A busy store is waited for (busy timeout)
+ * before an operation gives up with OT_ESTORE.  Statements are
  * prepared once and reset after each use.  The schema version lives in
  * PRAGMA user_version and is migrated forward on open.
  *
@@ -84,13 +85,14 @@ static const char *const schema_v2[] = {
 };
 
 enum {
-	S_BEGIN, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
+	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
 	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S__COUNT
 };
 
 static const char *const sql[S__COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_BEGIN_DEFERRED] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_VERSION_PUT] = "INSERT OR IGNORE INTO rule_versions(hash, stored_at, sources)"
@@ -453,10 +455,17 @@ static void done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
-ot_status store_begin(ot_engine *e, ot_error *err)
+ot_status store_begin(ot_engine *e, int deferred, ot_error *err)
 {
-	int rc = run(e->stmt[S_BEGIN]);
+	e->failed_rc = SQLITE_OK;
+	int rc = run(e->stmt[deferred ? S_BEGIN_DEFERRED : S_BEGIN]);
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "starting a transaction");
+}
+
+int store_lost_race(const ot_engine *e)
+{
+	int rc = e->failed_rc & 0xff;
+	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
 ot_status store_commit(ot_engine *e, ot_error *err)

@@ -420,6 +420,63 @@ static void slow_hook_never_fails_another_writer(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Hooks run before the operation takes the store's write lock: while one
+ * process's slow but sound hooks run, another writes; the first then finds
+ * the store changed under it, runs its operation again holding the lock,
+ * and both processes' cases are all there. */
+static void writers_race_past_slow_hooks(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_raceXXXXXX", db[600];
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", "department d \"审批局\"\n"
+		 "hook_limits { time_ms 20000; instructions 1000000000 }\n"
+		 "item slowish \"慢\" { department d; hook \"slow.lua\"; steps { s \"受理\" by d } }\n"
+		 "item quick \"快\" { department d; steps { s \"受理\" by d } }\n");
+	write_to(dir, "slow.lua", "function on_exit(case, step)\n"
+		 "  local t = ('x'):rep(100000)\n"
+		 "  for i = 1, 400 do local u = t:upper() end\n"
+		 "end\n");
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine_close(open_at(dir, db));
+	pid_t child = fork();
+	assert_true(child >= 0);
+	if (child == 0) {
+		ot_engine *e = open_at(dir, db);
+		int done = 0;
+		for (int i = 0; i < 5; i++) {
+			char *resp = NULL, req[200];
+			ot_error err;
+			if (ot_submit(e, "{\"item\":\"slowish\",\"now\":\"2019-09-02T09:00\","
+				      "\"applicant\":" MID "}", &resp, &err) != OT_OK)
+				break;
+			json_t *c = json_loads(resp, 0, NULL);
+			free(resp);
+			/* act reads the case, then its slow on_exit runs, then it writes */
+			snprintf(req, sizeof req, "{\"case\":\"%s\",\"step\":\"s\",\"action\":"
+				 "\"approve\",\"actor\":\"d\",\"now\":\"2019-09-02T10:00\"}", S(c, "id"));
+			json_decref(c);
+			done += ot_act(e, req, &resp, &err) == OT_OK;
+			free(resp);
+		}
+		ot_engine_close(e);
+		_exit(done == 5 ? 0 : 1);
+	}
+	ot_engine *e = open_at(dir, db);
+	for (int i = 0; i < 40; i++) {
+		json_decref(ok(e, "submit", "{\"item\":\"quick\",\"now\":\"2019-09-02T09:00\","
+			       "\"applicant\":" MID "}"));
+		nanosleep(&(struct timespec){0, 5000000}, NULL);
+	}
+	int status;
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	json_t *l = ok(e, "list", "{}");
+	assert_int_equal(json_array_size(json_object_get(l, "cases")), 45);
+	json_decref(l);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +490,7 @@ int main(void)
 		cmocka_unit_test(nothing_crosses_cases),
 		cmocka_unit_test(attacks_at_the_top),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
+		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
