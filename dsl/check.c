@@ -876,8 +876,7 @@ static int32_t stage_days(const chk *k, const m_stage *st)
 	int32_t days = 0;
 	for (uint32_t i = 0; i < st->items.count; i++) {
 		const m_item *it = &k->m->items[k->ints.v[st->items.first + i]];
-		int32_t d = it->promised_limit >= 0 ? it->promised_limit
-			    : it->legal_limit > 0 ? it->legal_limit : 0;
+		int32_t d = cal_item_limit(it) > 0 ? cal_item_limit(it) : 0;
 		days = d > days ? d : days;
 	}
 	return days;

@@ -8,6 +8,7 @@
 #ifndef DSL_CHECK_H
 #define DSL_CHECK_H
 
+#include "calendar.h"
 #include "dsl.h"
 
 typedef struct chk {

@@ -585,7 +585,7 @@ static void check_longest(fl *f, const m_item *it)
 		memo[s] = -1;
 	int32_t total = longest(f, 0, memo, next, onstack);
 	int promised = it->promised_limit >= 0;
-	int32_t limit = promised ? it->promised_limit : it->legal_limit;
+	int32_t limit = cal_item_limit(it);
 	if (total <= limit)
 		return;
 	buf b;

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "parse.h"
 
 typedef struct kw {

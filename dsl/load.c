@@ -765,11 +765,6 @@ void scn_free(scn_file *f)
 	}
 }
 
-const char *ot_rules_sources(const ot_rules *r)
-{
-	return r ? r->sources : NULL;
-}
-
 const char *ot_status_name(ot_status s)
 {
 	switch (s) {

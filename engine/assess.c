@@ -13,26 +13,6 @@
 #include "hooks.h"
 #include "idcheck.h"
 
-ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
-{
-	if (err) {
-		/* messages reach operators and logs: no personal numbers, and
-		 * valid text whatever a hook printed.  Masked before it is cut,
-		 * with room for a number that straddles the cut. */
-		char full[sizeof err->message + 64];
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(full, sizeof full, fmt, ap);
-		va_end(ap);
-		ids_mask_in(full);
-		full[sizeof err->message - 1] = 0;
-		utf8_settle(full); /* ends on a whole character */
-		memcpy(err->message, full, sizeof err->message);
-		err->status = status;
-	}
-	return status;
-}
-
 /* ---- form values ---- */
 
 static void field_error(form_errors *fe, const m_field *f, const char *key,
@@ -517,7 +497,7 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	buf_puts(b, ",\"max_trips\":");
 	jint(b, item_max_trips(r, item));
 	write_notice(b, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
-	int32_t limit = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
+	int32_t limit = cal_item_limit(it);
 	if (a->complete && it->calendar >= 0 && limit >= 0) {
 		char d[11];
 		day_format(cal_add_workdays(&r->calendars[it->calendar], time_day(now, zone), limit), d);

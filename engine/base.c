@@ -1,4 +1,5 @@
 #include "base.h"
+#include "idcheck.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -512,4 +513,26 @@ int edit_distance(const char *a, const char *b, int cap)
 			return cap + 1;
 	}
 	return row[m];
+}
+
+/* ---- errors ---- */
+
+ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
+{
+	if (err) {
+		/* messages reach operators and logs: no personal numbers, and
+		 * valid text whatever a hook printed.  Masked before it is cut,
+		 * with room for a number that straddles the cut. */
+		char full[sizeof err->message + 64];
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(full, sizeof full, fmt, ap);
+		va_end(ap);
+		ids_mask_in(full);
+		full[sizeof err->message - 1] = 0;
+		utf8_settle(full); /* ends on a whole character */
+		memcpy(err->message, full, sizeof err->message);
+		err->status = status;
+	}
+	return status;
 }

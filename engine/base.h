@@ -34,6 +34,17 @@ void *ot_mem_alloc(const ot_allocator *a, size_t n);
 void *ot_mem_realloc(const ot_allocator *a, void *p, size_t old, size_t n);
 void ot_mem_free(const ot_allocator *a, void *p, size_t n);
 
+/* ---- errors ---- */
+
+/* Sets err (if any) and returns status.  The message is masked (ID numbers
+ * and credit codes) before it is cut to fit, on a character boundary. */
+
+ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+
 /* ---- arena ---- */
 
 typedef struct arena_chunk arena_chunk;

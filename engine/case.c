@@ -89,10 +89,6 @@ void case_free(ot_case *c)
 
 /* ---- the clock ---- */
 
-static int32_t limit_of(const m_item *it)
-{
-	return it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
-}
 
 static const m_calendar *calendar_of(const ot_case *c)
 {
@@ -116,7 +112,7 @@ static void activate(ot_case *c, int step, ot_time at, int zone)
 static void accept(ot_case *c, ot_time at, int zone)
 {
 	const m_calendar *cal = calendar_of(c);
-	int32_t limit = limit_of(item_of(c));
+	int32_t limit = cal_item_limit(item_of(c));
 	c->status = CS_IN_PROGRESS;
 	c->accepted = at;
 	c->due = limit >= 0 && cal ? cal_add_workdays(cal, time_day(at, zone), limit) : -1;

@@ -22,18 +22,9 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "clock.h"
+#include "calendar.h"
 #include "eval.h"
 #include "onetrip.h"
-
-/* ---- errors ---- */
-
-/* Sets err (if any) and returns status. */
-ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
 
 /* ---- rule versions ---- */
 
@@ -316,9 +307,6 @@ int store_licence_find(ot_engine *e, const char *holder, const char *material,
 ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);
 json_t *licence_json(const licence *l, int zone);
 
-/* t plus a duration: days and hours exactly, months and years on the
- * calendar (the 31st becomes the month's last day). */
-ot_time time_plus(ot_time t, m_dur d, int zone);
 
 /* An approved case's `issues`: its licences go into the library. */
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);

@@ -1,99 +1,10 @@
 /*
- * eval.c -- working-day arithmetic and the condition interpreter.
- *
- * Working days inside a calendar's years come from its precomputed running
- * count (`before`): counting is two array reads and finding the n-th working
- * day a binary search.  Outside those years only the weekend rule applies,
- * and the code walks whole weeks at a time.
+ * eval.c -- the condition interpreter and form values.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "eval.h"
-
-/* ---- working days ---- */
-
-static int32_t weekly_workdays(const m_calendar *c)
-{
-	int n = 0;
-	for (int d = 0; d < 7; d++)
-		n += !(c->weekend >> d & 1);
-	return n;
-}
-
-/* Working days in [from, to) by the weekend rule alone. */
-static int32_t weekend_rule_count(const m_calendar *c, int32_t from, int32_t to)
-{
-	if (to <= from)
-		return 0;
-	int32_t weeks = (to - from) / 7, n = weeks * weekly_workdays(c);
-	for (int32_t d = from + weeks * 7; d < to; d++)
-		n += !(c->weekend >> cal_weekday(d) & 1);
-	return n;
-}
-
-/* Working days in [from, to). */
-static int32_t count_range(const m_calendar *c, int32_t from, int32_t to)
-{
-	if (to <= from)
-		return 0;
-	int32_t lo = c->first, hi = c->first + c->ndays, n = 0;
-	if (from < lo)
-		n += weekend_rule_count(c, from, to < lo ? to : lo);
-	if (to > hi)
-		n += weekend_rule_count(c, from > hi ? from : hi, to);
-	int32_t a = from > lo ? from : lo, b = to < hi ? to : hi;
-	if (a < b)
-		n += c->before[b - c->first] - c->before[a - c->first];
-	return n;
-}
-
-int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to)
-{
-	return count_range(c, from + 1, to + 1);
-}
-
-int32_t cal_add_workdays(const m_calendar *c, int32_t day, int32_t n)
-{
-	if (n <= 0)
-		return day;
-	int32_t d = day + 1;
-	int32_t hi = c->first + c->ndays;
-	/* before the calendar's years: step by the weekend rule */
-	while (d < c->first && n > 0) {
-		n -= !(c->weekend >> cal_weekday(d) & 1);
-		if (n == 0)
-			return d;
-		d++;
-	}
-	if (d < hi) {
-		int32_t want = c->before[d - c->first] + n; /* count up to and incl. target */
-		if (want <= c->before[c->ndays]) {
-			/* smallest i with before[i + 1] >= want */
-			int32_t lo = d - c->first, top = c->ndays - 1;
-			while (lo < top) {
-				int32_t mid = lo + (top - lo) / 2;
-				if (c->before[mid + 1] >= want)
-					top = mid;
-				else
-					lo = mid + 1;
-			}
-			return c->first + lo;
-		}
-		n -= c->before[c->ndays] - c->before[d - c->first];
-		d = hi;
-	}
-	/* after the calendar's years: whole weeks, then day by day */
-	int32_t per_week = weekly_workdays(c);
-	if (per_week == 0)
-		return d;
-	int32_t weeks = (n - 1) / per_week;
-	d += weeks * 7;
-	n -= weeks * per_week;
-	for (;; d++)
-		if (!(c->weekend >> cal_weekday(d) & 1) && --n == 0)
-			return d;
-}
 
 /* ---- conditions ---- */
 

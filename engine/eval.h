@@ -9,17 +9,8 @@
 #ifndef OT_EVAL_H
 #define OT_EVAL_H
 
+#include "calendar.h"
 #include "model.h"
-
-/* ---- working days ---- */
-
-/* The n-th working day after `day` (n >= 1): a limit of n workdays that
- * starts on `day` ends at the end of this day (受理次日起算).  n == 0 gives
- * `day` itself. */
-int32_t cal_add_workdays(const m_calendar *c, int32_t day, int32_t n);
-
-/* Working days in (from, to]: 0 when to <= from. */
-int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to);
 
 /* ---- values ---- */
 

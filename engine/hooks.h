@@ -15,7 +15,7 @@
 
 #include <jansson.h>
 
-#include "clock.h"
+#include "calendar.h"
 #include "eval.h"
 #include "onetrip.h"
 

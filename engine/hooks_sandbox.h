@@ -9,7 +9,7 @@
 
 #include <lua.h>
 
-#include "clock.h"
+#include "calendar.h"
 
 /* Builds the sandbox's globals, read-only all the way down, with the
  * function at `require_fn` as `require`, and leaves them in the registry as

@@ -11,7 +11,7 @@
 #include <lauxlib.h>
 #include <lua.h>
 
-#include "clock.h"
+#include "calendar.h"
 #include "eval.h"
 #include "hooks.h"
 #include "hooks_stdlib.h"

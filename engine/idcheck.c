@@ -1,6 +1,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "idcheck.h"
 #include "onetrip.h"
 #include "model.h"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "model.h"
 
 /* ---- decimals ---- */
@@ -141,54 +142,12 @@ void dec_format(ot_dec d, char out[32])
 			 (unsigned long long)ip);
 }
 
-/* ---- civil dates (H. Hinnant's algorithms) ---- */
-
-int32_t cal_days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int era = (y >= 0 ? y : y - 399) / 400;
-	unsigned yoe = (unsigned)(y - era * 400);
-	unsigned doy = (unsigned)((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1);
-	unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + (int32_t)doe - 719468;
-}
-
-void cal_civil_from_days(int32_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int era = (z >= 0 ? z : z - 146096) / 146097;
-	unsigned doe = (unsigned)(z - era * 146097);
-	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	unsigned mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)yoe + era * 400 + (*m <= 2);
-}
-
-int cal_valid_date(int y, int m, int d)
-{
-	static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-	if (y < 1900 || y > 2199 || m < 1 || m > 12 || d < 1)
-		return 0;
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return d <= mdays[m - 1] + (m == 2 && leap);
-}
-
-int cal_weekday(int32_t day)
-{
-	int w = (int)((day + 3) % 7); /* 1970-01-01 was a Thursday */
-	return w < 0 ? w + 7 : w;
-}
-
-int cal_is_workday(const m_calendar *c, int32_t day)
-{
-	if (day >= c->first && day - c->first < c->ndays)
-		return !c->off[day - c->first];
-	return !(c->weekend >> cal_weekday(day) & 1);
-}
-
 /* ---- the rule base handle ---- */
+
+const char *ot_rules_sources(const ot_rules *r)
+{
+	return r ? r->sources : NULL;
+}
 
 const char *ot_rules_hash(const ot_rules *r)
 {

@@ -305,13 +305,4 @@ int item_max_trips(const ot_rules *r, int item);
 /* "licensing" for 1, ... (GB/T 39046 A.1) */
 const char *model_type_name(int code);
 
-/* ---- civil dates (proleptic Gregorian, days since 1970-01-01) ---- */
-
-int32_t cal_days_from_civil(int y, int m, int d);
-void cal_civil_from_days(int32_t z, int *y, int *m, int *d);
-int cal_valid_date(int y, int m, int d);
-int cal_weekday(int32_t day); /* 0 = Monday .. 6 = Sunday */
-/* Is `day` a working day in calendar c (outside its years: weekend rule)? */
-int cal_is_workday(const m_calendar *c, int32_t day);
-
 #endif

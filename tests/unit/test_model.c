@@ -3,6 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 
+#include "calendar.h"
 #include "helpers.h"
 #include "model.h"
 

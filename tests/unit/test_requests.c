@@ -4,7 +4,7 @@
 
 #include "engine_helpers.h"
 #include "base.h"
-#include "clock.h"
+#include "calendar.h"
 #include "engine.h"
 #include "idcheck.h"
 

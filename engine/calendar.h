@@ -1,0 +1,60 @@
+/*
+ * calendar.h -- time as the law counts it: civil dates, timestamps and
+ * their text, working days, an item's limit.  Internal (core).
+ *
+ * A timestamp is seconds since 1970-01-01T00:00Z.  Text is ISO 8601:
+ * "2019-09-27T09:00", "2019-09-27T09:00:30+08:00", "...Z".  A timestamp
+ * without an offset is civil time in the rule base's zone; a day is a
+ * civil date in that zone, whatever the machine's TZ says.
+ */
+#ifndef OT_CALENDAR_H
+#define OT_CALENDAR_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+typedef int64_t ot_time;
+
+#define OT_ZONE_DEFAULT (8 * 60) /* UTC+8, minutes */
+
+/* Returns 1 and sets *out, or 0 if s is not an ISO 8601 timestamp or date
+ * (a bare date is its midnight). */
+int time_parse(const char *s, int zone_minutes, ot_time *out);
+/* "2019-09-27T09:00:00+08:00" */
+void time_format(ot_time t, int zone_minutes, char out[32]);
+int32_t time_day(ot_time t, int zone_minutes);
+/* "2019-10-12"; returns 0 if not a valid date */
+int day_parse(const char *s, int32_t *day);
+void day_format(int32_t day, char out[11]);
+
+/* ---- civil dates (proleptic Gregorian, days since 1970-01-01) ---- */
+
+int32_t cal_days_from_civil(int y, int m, int d);
+void cal_civil_from_days(int32_t z, int *y, int *m, int *d);
+int cal_valid_date(int y, int m, int d);
+int cal_weekday(int32_t day); /* 0 = Monday .. 6 = Sunday */
+/* Is `day` a working day in calendar c (outside its years: weekend rule)? */
+int cal_is_workday(const m_calendar *c, int32_t day);
+
+/* ---- working days ---- */
+
+/* The n-th working day after `day` (n >= 1): a limit of n workdays that
+ * starts on `day` ends at the end of this day (受理次日起算).  n == 0 gives
+ * `day` itself. */
+int32_t cal_add_workdays(const m_calendar *c, int32_t day, int32_t n);
+
+/* Working days in (from, to]: 0 when to <= from. */
+int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to);
+
+/* ---- limits ---- */
+
+/* The limit a case is held to: the promised one (承诺时限) where the item
+ * has one, else the legal one (法定时限); -1: none. */
+int32_t cal_item_limit(const m_item *it);
+
+/* t plus a duration: days and hours exactly, months and years on the
+ * calendar (the 31st becomes the month's last day). */
+ot_time time_plus(ot_time t, m_dur d, int zone);
+
+#endif
