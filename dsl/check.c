@@ -173,16 +173,11 @@ static const char *mstr(chk *k, const char *s)
 
 /* ---- durations ---- */
 
-static const char *const unit_words[] = {
-	[UNIT_WORKDAY] = "workday", [UNIT_DAY] = "day", [UNIT_HOUR] = "hour",
-	[UNIT_MONTH] = "month", [UNIT_YEAR] = "year",
-};
 
 static int parse_unit(const char *s, m_unit *u)
 {
-	static const char *const plural[] = {"workdays", "days", "hours", "months", "years"};
 	for (int i = 0; i < 5; i++)
-		if (strcmp(s, unit_words[i]) == 0 || strcmp(s, plural[i]) == 0) {
+		if (strcmp(s, model_unit_words[i]) == 0 || strcmp(s, model_unit_names[i]) == 0) {
 			*u = (m_unit)i;
 			return 1;
 		}
@@ -208,12 +203,12 @@ static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *uni
 	if (only_workdays && u != UNIT_WORKDAY) {
 		diag_at(k->c, d->unit.loc, "E114",
 			arena_printf(k->ma, "write it as %lld workdays", (long long)d->n),
-			"time limits are counted in working days, not %ss", unit_words[u]);
+			"time limits are counted in working days, not %ss", model_unit_words[u]);
 		return -1;
 	}
 	if (d->n > 100000) {
 		diag_at(k->c, d->loc, "E114", "limits and validities go up to 100000", "%lld %ss is too long to be a real limit",
-			(long long)d->n, unit_words[u]);
+			(long long)d->n, model_unit_words[u]);
 		return -1;
 	}
 	if (unit)
@@ -223,7 +218,6 @@ static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *uni
 
 /* ---- calendars ---- */
 
-static const char *const weekdays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 static void date_text(int32_t day, char out[11])
 {
@@ -311,7 +305,7 @@ static void check_calendars(chk *k)
 		if (ac->has_weekend) {
 			mc->weekend = 0;
 			for (size_t j = 0; j < ac->weekend.n; j++) {
-				int d = one_of(k, ac->weekend.v[j], "weekday", weekdays, 7);
+				int d = one_of(k, ac->weekend.v[j], "weekday", model_weekday_names, 7);
 				if (d >= 0)
 					mc->weekend |= (uint8_t)(1u << d);
 			}
@@ -322,8 +316,6 @@ static void check_calendars(chk *k)
 
 /* ---- departments, materials, forms ---- */
 
-static const char *const level_words[] = {"", "national", "province", "city",
-					  "district", "street", "community"};
 
 static void check_departments(chk *k)
 {
@@ -334,7 +326,7 @@ static void check_departments(chk *k)
 		md->label = mstr(k, ad->label);
 		md->level = LEVEL_DISTRICT;
 		if (ad->level.s) {
-			int l = one_of(k, ad->level, "level", level_words, OT_COUNTOF(level_words));
+			int l = one_of(k, ad->level, "level", model_level_names, OT_COUNTOF(model_level_names));
 			if (l > 0)
 				md->level = (m_level)l;
 		}
@@ -355,17 +347,15 @@ static void check_departments(chk *k)
 	}
 }
 
-static const char *const holder_words[] = {"any", "person", "company"};
 
 static void check_material_source(chk *k, const ast_material *am, m_material *mm)
 {
-	static const char *const sources[] = {"applicant", "shared", "issued_by"};
 	mm->source = SRC_APPLICANT;
 	mm->issuer = -1;
 	mm->provider = -1;
 	if (!am->source.s)
 		return;
-	int s = one_of(k, am->source, "material source", sources, 3);
+	int s = one_of(k, am->source, "material source", model_source_names, 3);
 	if (s < 0)
 		return;
 	mm->source = (m_source)s;
@@ -391,7 +381,7 @@ static void check_material_source(chk *k, const ast_material *am, m_material *mm
 	    (s == SRC_ISSUED && am->source_text))
 		diag_at(k->c, am->source_loc, "E111",
 			"write `source applicant`, `source shared \"NAME\"` or `source issued_by DEPARTMENT`",
-			"'source %s' takes nothing after it", sources[s]);
+			"'source %s' takes nothing after it", model_source_names[s]);
 }
 
 static void check_materials(chk *k)
@@ -402,7 +392,7 @@ static void check_materials(chk *k)
 		mm->name = mstr(k, am->name.s);
 		mm->label = mstr(k, am->label);
 		if (am->holder.s) {
-			int h = one_of(k, am->holder, "holder", holder_words, 3);
+			int h = one_of(k, am->holder, "holder", model_holder_names, 3);
 			mm->holder = h >= 0 ? (m_holder)h : HOLDER_ANY;
 		}
 		check_material_source(k, am, mm);
@@ -421,7 +411,7 @@ static void check_materials(chk *k)
 			if (n >= 0 && (u == UNIT_HOUR || u == UNIT_WORKDAY))
 				diag_at(k->c, am->reusable.unit.loc, "E114",
 					"validity is given in years, months or days",
-					"a material's validity cannot be counted in %ss", unit_words[u]);
+					"a material's validity cannot be counted in %ss", model_unit_words[u]);
 			else if (n >= 0) {
 				mm->reusable.n = n;
 				mm->reusable.unit = u;
@@ -570,7 +560,7 @@ static void check_item_values(chk *k, const ast_item *ai, m_item *it)
 		it->online = (m_online)v;
 	if (ai->frequency.s && (v = one_of(k, ai->frequency, "frequency", freqs, 2)) >= 0)
 		it->high_frequency = (uint8_t)v;
-	if (ai->applicant.s && (v = one_of(k, ai->applicant, "applicant kind", holder_words, 3)) >= 0)
+	if (ai->applicant.s && (v = one_of(k, ai->applicant, "applicant kind", model_holder_names, 3)) >= 0)
 		it->applicant = (m_holder)v;
 	it->deliver = ai->deliver.n ? 0 : DELIVER_WINDOW;
 	for (size_t i = 0; i < ai->deliver.n; i++)
@@ -626,7 +616,7 @@ static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 			diag_at(k->c, r->material.loc, "W402",
 				"check the material, or the item's `applicant`",
 				"'%s' is held by a %s, but this item's applicant is a %s",
-				mm->name, holder_words[mm->holder], holder_words[it->applicant]);
+				mm->name, model_holder_names[mm->holder], model_holder_names[it->applicant]);
 		m_req *q = &k->m->reqs[k->m->n_reqs++];
 		q->material = mat;
 		q->cond = cond;

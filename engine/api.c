@@ -452,7 +452,6 @@ static json_t *assessed_event(const ot_rules *r, const char *op, const req *q,
 			      const uint8_t *have, const assessment *a, json_t *form,
 			      const char *channel, int zone)
 {
-	static const char *const how[] = {NULL, "provided", "shared", "reused"};
 	char at[32];
 	time_format(q->now, zone, at);
 	json_t *notice = assessment_json(a);
@@ -461,7 +460,7 @@ static json_t *assessed_event(const ot_rules *r, const char *op, const req *q,
 	json_t *h = json_object(), *reused = json_object();
 	for (uint32_t m = 0; m < r->n_materials; m++)
 		if (have[m])
-			json_object_set_new(h, r->materials[m].name, json_string(how[have[m]]));
+			json_object_set_new(h, r->materials[m].name, json_string(model_have_names[have[m]]));
 	size_t i;
 	json_t *entry;
 	json_array_foreach(json_object_get(notice, "materials"), i, entry)
@@ -1049,10 +1048,9 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	if (!(allowed >> c->status & 1))
 		s = wrong_state(c, op, err);
 	else if (strcmp(op, "deliver") == 0) {
-		static const char *const methods[] = {"window", "post", "electronic"};
 		int k = -1;
 		for (int i = 0; i < 3; i++)
-			if (strcmp(method, methods[i]) == 0)
+			if (strcmp(method, model_deliver_names[i]) == 0)
 				k = i;
 		if (k < 0 || !(it->deliver >> k & 1)) {
 			char allowed_list[64] = "";
@@ -1060,7 +1058,7 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 				if (it->deliver >> i & 1)
 					snprintf(allowed_list + strlen(allowed_list),
 						 sizeof allowed_list - strlen(allowed_list), "%s%s",
-						 allowed_list[0] ? ", " : "", methods[i]);
+						 allowed_list[0] ? ", " : "", model_deliver_names[i]);
 			s = err_set(err, OT_EINVAL, "item %s delivers by %s, not '%.20s'", it->name,
 				 allowed_list, method);
 		} else

@@ -490,11 +490,10 @@ json_t *case_json(const ot_case *c, int zone)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = item_of(c);
-	static const char *const how[] = {NULL, "provided", "shared", "reused"};
 	json_t *mats = json_object();
 	for (uint32_t m = 0; m < r->n_materials; m++)
 		if (c->have[m])
-			json_object_set_new(mats, r->materials[m].name, json_string(how[c->have[m]]));
+			json_object_set_new(mats, r->materials[m].name, json_string(model_have_names[c->have[m]]));
 	json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:O?, s:O, s:o, s:O, s:o}",
 			      "id", c->id, "item", it->name, "item_label", it->label,
 			      "rules", r->hash, "status", case_status_names[c->status],

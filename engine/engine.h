@@ -76,8 +76,6 @@ typedef struct case_step {
 	int32_t due; /* day; -1: no limit */
 } case_step;
 
-/* How the case has each material of the rule base: */
-enum { HAVE_NONE, HAVE_PROVIDED, HAVE_SHARED, HAVE_REUSED };
 
 typedef struct ot_case {
 	char id[32];

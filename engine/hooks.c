@@ -694,11 +694,10 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 	}
 	sb_view(L);
 	lua_setfield(L, -2, "applicant");
-	static const char *const how[] = {NULL, "provided", "shared", "reused"};
 	lua_newtable(L);
 	for (uint32_t m = 0; v->have && m < r->n_materials; m++)
 		if (v->have[m]) {
-			lua_pushstring(L, how[v->have[m]]);
+			lua_pushstring(L, model_have_names[v->have[m]]);
 			lua_setfield(L, -2, r->materials[m].name);
 		}
 	sb_view(L);

@@ -212,14 +212,22 @@ static const char *item_name(const ot_rules *r, int32_t i, const void *ch)
 	return r->items[i].name;
 }
 
-static const char *const holders[] = {"any", "person", "company"};
-static const char *const sources[] = {"applicant", "shared", "issued_by"};
+/* ---- the names of the model's enums, one table each ---- */
+
+const char *const model_holder_names[3] = {"any", "person", "company"};
+const char *const model_source_names[3] = {"applicant", "shared", "issued_by"};
+const char *const model_level_names[7] = {"", "national", "province", "city",
+					  "district", "street", "community"};
+const char *const model_unit_names[5] = {"workdays", "days", "hours", "months", "years"};
+const char *const model_unit_words[5] = {"workday", "day", "hour", "month", "year"};
+const char *const model_weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+const char *const model_deliver_names[3] = {"window", "post", "electronic"};
+const char *const model_have_names[4] = {NULL, "provided", "shared", "reused"};
+
+
 static const char *const onlines[] = {"none", "partial", "full"};
 static const char *const ftypes[] = {"text", "integer", "decimal", "bool",
 				     "date", "enum", "id_number", "credit_code"};
-static const char *const levels[] = {"", "national", "province", "city",
-				     "district", "street", "community"};
-static const char *const units[] = {"workdays", "days", "hours", "months", "years"};
 
 const char *model_type_name(int code)
 {
@@ -247,7 +255,7 @@ static json_t *describe_departments(const ot_rules *r)
 		}
 		json_array_append_new(a, json_pack("{s:s, s:o, s:s, s:o}", "name", d->name,
 						   "label", str_or_null(d->label), "level",
-						   levels[d->level], "windows", w));
+						   model_level_names[d->level], "windows", w));
 	}
 	return a;
 }
@@ -259,7 +267,7 @@ static json_t *describe_materials(const ot_rules *r)
 		const m_material *m = &r->materials[i];
 		json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:b, s:i}", "name", m->name,
 				      "label", str_or_null(m->label), "holder",
-				      holders[m->holder], "source", sources[m->source],
+				      model_holder_names[m->holder], "source", model_source_names[m->source],
 				      "original", m->original, "copies", m->copies);
 		if (m->source_name)
 			json_object_set_new(o, "source_name", json_string(m->source_name));
@@ -267,7 +275,7 @@ static json_t *describe_materials(const ot_rules *r)
 			json_object_set_new(o, "issued_by", json_string(dept_name(r, m->issuer)));
 		if (m->reusable.n >= 0)
 			json_object_set_new(o, "reusable", json_pack("{s:i, s:s}", "n",
-				m->reusable.n, "unit", units[m->reusable.unit]));
+				m->reusable.n, "unit", model_unit_names[m->reusable.unit]));
 		if (m->provider >= 0)
 			json_object_set_new(o, "provider", json_string(
 				r->providers[m->provider].kind == PROVIDER_LUA ? "lua" : "licences"));
@@ -319,10 +327,9 @@ static json_t *limit(int32_t n)
 static json_t *describe_item(const ot_rules *r, const m_item *it)
 {
 	json_t *deliver = json_array(), *notes = json_array();
-	static const char *const dn[] = {"window", "post", "electronic"};
 	for (int k = 0; k < 3; k++)
 		if (it->deliver & (1 << k))
-			json_array_append_new(deliver, json_string(dn[k]));
+			json_array_append_new(deliver, json_string(model_deliver_names[k]));
 	for (uint32_t k = 0; k < it->notes.count; k++)
 		json_array_append_new(notes, json_string(r->strs[it->notes.first + k]));
 
@@ -363,7 +370,7 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 		"legal_limit", limit(it->legal_limit), "promised_limit", limit(it->promised_limit),
 		"calendar", it->calendar >= 0 ? json_string(r->calendars[it->calendar].name) : json_null(),
 		"frequency", it->high_frequency ? "high" : "normal",
-		"applicant", holders[it->applicant],
+		"applicant", model_holder_names[it->applicant],
 		"form", it->form >= 0 ? json_string(r->forms[it->form].name) : json_null(),
 		"deliver", deliver, "notes", notes, "materials", mats, "steps", steps,
 		"flow", flow, "hook", str_or_null(it->hook));
@@ -401,14 +408,13 @@ static json_t *describe_chains(const ot_rules *r)
 
 static json_t *describe_calendars(const ot_rules *r)
 {
-	static const char *const days[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 	json_t *a = json_array();
 	for (uint32_t i = 0; i < r->n_calendars; i++) {
 		const m_calendar *c = &r->calendars[i];
 		json_t *we = json_array();
 		for (int d = 0; d < 7; d++)
 			if (c->weekend >> d & 1)
-				json_array_append_new(we, json_string(days[d]));
+				json_array_append_new(we, json_string(model_weekday_names[d]));
 		int hol = 0, work = 0;
 		for (uint32_t k = 0; k < c->holidays.count; k++) {
 			const m_holiday *h = &r->holidays[c->holidays.first + k];
@@ -445,7 +451,7 @@ char *ot_rules_describe(const ot_rules *r)
 		for (uint32_t k = 0; k < r->items[i].n_issued; k++) {
 			const m_issue *is = &r->items[i].issued[k];
 			json_t *valid = is->valid.n < 0 ? json_null() : json_pack("{s:i, s:s}",
-				"n", is->valid.n, "unit", units[is->valid.unit]);
+				"n", is->valid.n, "unit", model_unit_names[is->valid.unit]);
 			json_array_append_new(issues, json_pack("{s:s, s:o}", "material",
 				r->materials[is->material].name, "valid", valid));
 		}

@@ -37,6 +37,9 @@ typedef struct m_span {
 typedef enum m_unit {
 	UNIT_WORKDAY, UNIT_DAY, UNIT_HOUR, UNIT_MONTH, UNIT_YEAR
 } m_unit;
+extern const char *const model_unit_names[5]; /* "workdays" ... */
+extern const char *const model_unit_words[5]; /* "workday" ... */
+extern const char *const model_weekday_names[7]; /* "mon" ... "sun" */
 
 typedef struct m_dur {
 	int32_t n;    /* -1: not given */
@@ -68,6 +71,7 @@ typedef enum m_level {
 	LEVEL_NATIONAL = 1, LEVEL_PROVINCE, LEVEL_CITY, LEVEL_DISTRICT,
 	LEVEL_STREET, LEVEL_COMMUNITY
 } m_level;
+extern const char *const model_level_names[7]; /* "" for 0 */
 
 typedef struct m_department {
 	const char *name, *label;
@@ -83,7 +87,13 @@ typedef struct m_window {
 /* ---- materials and forms ---- */
 
 typedef enum m_holder { HOLDER_ANY, HOLDER_PERSON, HOLDER_COMPANY } m_holder;
+extern const char *const model_holder_names[3];
 typedef enum m_source { SRC_APPLICANT, SRC_SHARED, SRC_ISSUED } m_source;
+extern const char *const model_source_names[3];
+
+/* How a case has a material (per material of the rule base). */
+enum { HAVE_NONE, HAVE_PROVIDED, HAVE_SHARED, HAVE_REUSED };
+extern const char *const model_have_names[4]; /* NULL for HAVE_NONE */
 
 typedef struct m_material {
 	const char *name, *label;
@@ -189,6 +199,7 @@ typedef struct m_rule {
 
 typedef enum m_online { ONLINE_NONE, ONLINE_PARTIAL, ONLINE_FULL } m_online;
 enum { DELIVER_WINDOW = 1, DELIVER_POST = 2, DELIVER_ELECTRONIC = 4 };
+extern const char *const model_deliver_names[3]; /* by bit: window, post, electronic */
 
 typedef struct m_item {
 	const char *name, *label, *code;
