@@ -16,63 +16,9 @@
 
 /* ---- engine and rule versions ---- */
 
-static int version_init(version *v, ot_rules *r)
-{
-	v->rules = r;
-	v->hooks = NULL;
-	v->zone = r->zone;
-	return 1;
-}
 
-static void version_free(version *v)
-{
-	hook_host_free(v->hooks);
-	ot_rules_free(v->rules);
-	memset(v, 0, sizeof *v);
-}
 
-struct hook_host *version_hooks(const version *v)
-{
-	/* a cache, not a change: the version stays the same rule version */
-	version *w = (version *)v;
-	if (!w->hooks)
-		w->hooks = hook_host_new(v->rules, v->zone);
-	return w->hooks;
-}
 
-const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
-{
-	for (int i = 0; i < e->nversions; i++)
-		if (strcmp(ot_rules_hash(e->versions[i].rules), hash) == 0)
-			return &e->versions[i];
-	char *sources = NULL;
-	if (store_get_version(e, hash, &sources, err) != OT_OK)
-		return NULL;
-	if (!sources) {
-		store_damaged(e, err, "rule version %.12s is not in the store", hash);
-		return NULL;
-	}
-	ot_rules *r = NULL;
-	ot_diags *d = NULL;
-	ot_status s = ot_rules_compile_sources(sources, NULL, &r, &d);
-	free(sources);
-	ot_diags_free(d);
-	if (s != OT_OK || strcmp(ot_rules_hash(r), hash) != 0) {
-		ot_rules_free(r);
-		store_damaged(e, err, "rule version %.12s does not compile back to itself", hash);
-		return NULL;
-	}
-	/* keep [0], the current version; when full, reuse the others in turn */
-	int slot = e->nversions < MAX_VERSIONS ? e->nversions++ : 1 + e->recycle++ % (MAX_VERSIONS - 1);
-	if (e->versions[slot].rules)
-		version_free(&e->versions[slot]);
-	if (!version_init(&e->versions[slot], r)) {
-		ot_rules_free(r);
-		err_set(err, OT_ENOMEM, "out of memory loading rule version %.12s", hash);
-		return NULL;
-	}
-	return &e->versions[slot];
-}
 
 ot_status ot_engine_open(const char *rules_path, const char *db_path,
 			 ot_engine **out, ot_error *err)
@@ -107,7 +53,7 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	e->nversions = 1;
 	/* store the version once; opening for reading takes no write lock */
 	char *have = NULL;
-	if ((s = store_open(e, db_path, err)) == OT_OK &&
+	if ((s = store_connect(e, db_path, 1, err)) == OT_OK &&
 	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
 	    (s = store_begin(e, 0, err)) == OT_OK) {
 		s = store_put_version(e, r, err);
@@ -126,11 +72,28 @@ void ot_engine_close(ot_engine *e)
 {
 	if (!e)
 		return;
-	if (e->db)
-		store_close(e);
-	for (int i = 0; i < e->nversions; i++)
-		version_free(&e->versions[i]);
+	store_close(e);
+	engine_versions_free(e);
 	free(e);
+}
+
+ot_status ot_store_check(const char *db_path, char **report_text, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!report_text || !db_path)
+		return err_set(err, OT_EINVAL, "ot_store_check needs a store path and a place for the "
+			       "report");
+	*report_text = NULL;
+	json_t *r = NULL;
+	ot_status s = store_check_uri(db_path, &r, err);
+	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
+		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
+	json_decref(r);
+	return s;
 }
 
 const ot_rules *ot_engine_rules(const ot_engine *e)

@@ -526,3 +526,53 @@ json_t *case_json(const ot_case *c, int zone)
 	json_object_set_new(o, "hooks_called", json_incref(c->hooks));
 	return o;
 }
+
+/* ---- rebuilding a case from its events ---- */
+
+/* Applies the events to a new case of version v. */
+static ot_status replay(ot_engine *e, const version *v, int item, const char *id,
+			ot_case **out, ot_error *err)
+{
+	json_t *events = NULL;
+	ot_status s = store_events(e, id, &events, err);
+	if (s == OT_OK && json_array_size(events) == 0)
+		s = store_damaged(e, err, "case %s has no events", id);
+	ot_case *c = s == OT_OK ? case_new(v, item, id) : NULL;
+	if (s == OT_OK && !c)
+		s = err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
+	size_t i;
+	json_t *ev;
+	json_array_foreach(events, i, ev) {
+		if (s != OT_OK || (s = case_apply(c, ev, e->zone, err)) != OT_OK)
+			break;
+	}
+	json_decref(events);
+	if (s != OT_OK)
+		case_free(c);
+	*out = s == OT_OK ? c : NULL;
+	return s;
+}
+
+ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err)
+{
+	*out = NULL;
+	char item[256], hash[65], status[32];
+	ot_status s = store_case_head(e, id, item, hash, status, err);
+	if (s != OT_OK)
+		return s;
+	const version *v = engine_version(e, hash, err);
+	if (!v)
+		return err->status;
+	int index = strmap_get(&v->rules->by_item, item, strlen(item));
+	if (index < 0)
+		return store_damaged(e, err, "case %s: its rule version has no item '%s'", id, item);
+	ot_case *c;
+	if ((s = replay(e, v, index, id, &c, err)) != OT_OK)
+		return s;
+	c->stored_status = -1;
+	for (int k = 0; k < CS__COUNT; k++)
+		if (strcmp(case_status_names[k], status) == 0)
+			c->stored_status = k;
+	*out = c;
+	return OT_OK;
+}

@@ -20,7 +20,6 @@
 #define OT_ENGINE_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 
 #include "calendar.h"
 #include "eval.h"
@@ -45,14 +44,11 @@ struct ot_engine {
 	ot_rules *current;         /* compiled from rules_path at open */
 	version versions[MAX_VERSIONS]; /* [0] is current; others loaded on demand */
 	int nversions, recycle;
-	sqlite3 *db;
-	sqlite3_stmt *stmt[24];
+	const struct store_vt *vt; /* the store's backend (store.h) */
+	void *store;               /* its state, owned by the backend */
 	int zone;                  /* minutes east of UTC */
-	char lib_found[32];        /* store_library_find's answer */
-	char *path;                /* the store's file, for messages */
 	ot_error fault;            /* a store failure no status could carry
 				      (store_settle) */
-	int failed_rc;             /* SQLite's code for the last failure */
 	int checking;              /* store check: messages without advice */
 };
 
@@ -226,86 +222,11 @@ int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *valu
 			form_errors *fe);
 
 
-/* ---- store ---- */
+#include "store.h"
 
-#define STORE_SCHEMA 2 /* PRAGMA user_version of the current schema */
+/* ---- licences ---- */
 
-/* Opens the store, creating and migrating it as needed.  The path may be a
- * `file:` URI (the tests use `?vfs=NAME` to inject faults). */
-ot_status store_open(ot_engine *e, const char *path, ot_error *err);
-/* Opens an existing store as it is, nothing created or migrated (for
- * `onetrip store check`): OT_ESTORE if it is missing or not a onetrip
- * store of this schema version. */
-ot_status store_open_existing(ot_engine *e, const char *path, ot_error *err);
-void store_close(ot_engine *e);
-/* The store's file as messages name it. */
-const char *store_path(const ot_engine *e);
-/* OT_ESTORE: "the store PATH is damaged: WHAT: run `onetrip store check
- * PATH`", WHAT printf-style. */
-ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-/* Ends an operation's use of the store: a failure that a callback could
- * not return (the material and licence libraries are looked up from inside
- * the assessment) becomes the operation's error, unless it failed with
- * OT_ESTORE already.  Returns the operation's status. */
-ot_status store_settle(ot_engine *e, ot_status s, ot_error *err);
-/* Starts an operation's transaction.  `deferred`: the write lock is taken
- * at the first write, not now, so what comes before it (the hooks) runs
- * without holding it; that first write fails busy, without waiting, when
- * another writer holds the lock or wrote since this one began to read
- * (store_lost_race tells): then the operation runs again, not deferred. */
-ot_status store_begin(ot_engine *e, int deferred, ot_error *err);
-int store_lost_race(const ot_engine *e);
-ot_status store_commit(ot_engine *e, ot_error *err);
-void store_rollback(ot_engine *e);
-ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err);
-/* The sources of a stored version (malloc'd) in *out; *out NULL and OT_OK
- * when the store has no such version. */
-ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error *err);
-ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
-/* Saves the event and the snapshot `state` (case_json of c, which the
- * caller usually answers with too). */
-ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
-		     int is_new, ot_error *err);
-/* Loads a case by id (rebuilt from its events).  OT_ENOTFOUND if none;
- * OT_ESTORE if it cannot be read or its events do not replay. */
-ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err);
-/* The case's events in order (*out: a new reference).  Events numbered
- * with a gap, or not JSON objects, are damage (OT_ESTORE). */
-ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err);
-/* ",dept,dept," of the departments with an active step (the handlers
- * column). */
-void store_handlers(const ot_case *c, char *out, size_t cap);
-ot_status store_library_add(ot_engine *e, const char *applicant,
-			    const char *material, const char *case_id,
-			    ot_time from, ot_time until, ot_error *err);
-/* A library_fn: a failure is kept for store_settle. */
-const char *store_library_find(void *e, const char *applicant,
-			       const char *material, ot_time now);
-/* A licence of the electronic licence library (电子证照库). */
-typedef struct licence {
-	const char *holder;   /* ID number or unified social credit code */
-	const char *material; /* the rule base's material name */
-	const char *number;   /* the licence number */
-	const char *issuer;
-	const char *case_id;  /* the case that issued it; NULL: imported */
-	ot_time from, until;  /* until < 0: valid until revoked */
-} licence;
-
-ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
-/* The holder's licence for material at `now`: 1 valid, 2 only an expired
- * one (until says when it expired), 0 none, -1 the store failed (kept for
- * store_settle too). */
-int store_licence_find(ot_engine *e, const char *holder, const char *material,
-		       ot_time now, char number[64], ot_time *until);
-/* All licences of a holder, oldest first (*out: a new reference). */
-ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);
 json_t *licence_json(const licence *l, int zone);
-
-
 /* An approved case's `issues`: its licences go into the library. */
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
 /* Licences issued elsewhere, as a JSON array (see docs/engine.md) whose
@@ -313,24 +234,12 @@ ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *
  * {"imported": N}.  All or nothing. */
 ot_status licences_import(ot_engine *e, json_t *list, json_t **resp, ot_error *err);
 
-/* The snapshots of the cases matching the filter, by id (*out: a new
- * reference).  A snapshot that is not JSON is damage (OT_ESTORE). */
-ot_status store_list(ot_engine *e, const char *status, const char *item,
-		     const char *department, const char *applicant, json_t **out,
-		     ot_error *err);
+/* ---- rule versions (ruleset.c) ---- */
 
-/* Checks the whole store (`onetrip store check`): SQLite's integrity and
- * foreign key checks, every rule version compiled back from its sources,
- * every case replayed from its events and compared with its snapshot and
- * columns, the case counters.  *report (a new reference):
- * {"store", "sound", "schema", "rule_versions", "cases", "events",
- *  "problems": [{"case"?, "problem"}], "more_problems"?}.  OT_OK whenever the
- * check ran, sound or not. */
-ot_status store_check(ot_engine *e, json_t **report, ot_error *err);
-
-/* ---- rebuilding ---- */
-
-/* Replays the events of a case from nothing; for audits and tests. */
-ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err);
+/* Takes r (owned from now on) as a version; 0 when out of memory. */
+int version_init(version *v, ot_rules *r);
+void version_free(version *v);
+/* Every version the engine keeps, freed. */
+void engine_versions_free(ot_engine *e);
 
 #endif

@@ -55,7 +55,7 @@ static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
 			 label, p->name);
 		return 0;
 	}
-	err_set(err, OT_EHOOK, "licence library: %s", sqlite3_errmsg(e->db));
+	err_set(err, OT_EHOOK, "licence library: %s", e->fault.message); /* kept for store_settle */
 	return -1;
 }
 

@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "store_sqlite.h"
 #include "idcheck.h"
 
 #define MAX_PROBLEMS 500
@@ -75,8 +75,8 @@ static const char *text_of(sqlite3_stmt *st, int i)
 static sqlite3_stmt *query(checker *k, const char *sql, const char *what)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(k->e->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		problem(k, NULL, "%s could not be checked: %s", what, sqlite3_errmsg(k->e->db));
+	if (sqlite3_prepare_v2(SQ(k->e)->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		problem(k, NULL, "%s could not be checked: %s", what, sqlite3_errmsg(SQ(k->e)->db));
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -231,7 +231,7 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 	const char *id = c->id;
 	char hand[1024], due[11] = "";
 	ot_time updated;
-	store_handlers(c, hand, sizeof hand);
+	sq_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
 		day_format(c->due, due);
 	if (!same_text(text_of(row, C_STATUS), case_status_names[c->status]))
@@ -409,7 +409,7 @@ static json_t *report(const checker *k)
 	return r;
 }
 
-ot_status store_check(ot_engine *e, json_t **out, ot_error *err)
+ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 {
 	checker k = {e, json_array(), 0, 0, 0, 0};
 	*out = NULL;
@@ -418,9 +418,9 @@ ot_status store_check(ot_engine *e, json_t **out, ot_error *err)
 	int checking = e->checking, zone = e->zone;
 	e->checking = 1;
 	/* one read transaction: one moment of the store, writers go on */
-	int rc = sqlite3_exec(e->db, "BEGIN", NULL, NULL, NULL);
+	int rc = sqlite3_exec(SQ(e)->db, "BEGIN", NULL, NULL, NULL);
 	if (rc != SQLITE_OK)
-		problem(&k, NULL, "the store cannot be read: %s", sqlite3_errmsg(e->db));
+		problem(&k, NULL, "the store cannot be read: %s", sqlite3_errmsg(SQ(e)->db));
 	else {
 		check_integrity(&k);
 		check_foreign_keys(&k);
@@ -429,7 +429,7 @@ ot_status store_check(ot_engine *e, json_t **out, ot_error *err)
 		check_event_versions(&k);
 		check_counters(&k);
 		check_licences(&k);
-		sqlite3_exec(e->db, "COMMIT", NULL, NULL, NULL);
+		sqlite3_exec(SQ(e)->db, "COMMIT", NULL, NULL, NULL);
 	}
 	e->checking = checking;
 	e->zone = zone;
@@ -440,44 +440,15 @@ ot_status store_check(ot_engine *e, json_t **out, ot_error *err)
 
 /* The report of a store that cannot be checked because SQLite cannot read
  * its first page: the damage is the answer. */
-static json_t *unreadable(const char *path, const char *why)
+json_t *sq_unreadable(ot_engine *e, const char *where, const ot_error *why)
 {
-	return json_pack("{s:s, s:b, s:[{s:s}]}", "store", path, "sound", 0, "problems", "problem",
-			 why);
-}
-
-ot_status ot_store_check(const char *db_path, char **report_text, ot_error *err)
-{
-	ot_error local;
-	if (!err)
-		err = &local;
-	err->status = OT_OK;
-	err->message[0] = 0;
-	if (!report_text || !db_path)
-		return err_set(err, OT_EINVAL, "ot_store_check needs a store path and a place for the "
-			       "report");
-	*report_text = NULL;
-	ot_engine *e = calloc(1, sizeof *e);
-	if (!e)
-		return err_set(err, OT_ENOMEM, "out of memory");
-	e->zone = OT_ZONE_DEFAULT;
-	e->checking = 1;
-	json_t *r = NULL;
-	ot_status s = store_open_existing(e, db_path, err);
-	int rc = e->failed_rc & 0xff;
-	if (s == OT_OK)
-		s = store_check(e, &r, err);
-	else if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB) {
-		char why[700];
-		snprintf(why, sizeof why, "SQLite cannot read the file as a database, its first page "
-			 "(the header and the list of tables) is damaged: %s", err->message);
-		utf8_settle(why);
-		r = unreadable(db_path, why);
-		s = r ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
-	}
-	ot_engine_close(e);
-	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
-		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
-	json_decref(r);
-	return s;
+	int rc = e->store ? SQ(e)->failed_rc & 0xff : SQLITE_OK;
+	if (rc != SQLITE_CORRUPT && rc != SQLITE_NOTADB)
+		return NULL;
+	char text[700];
+	snprintf(text, sizeof text, "SQLite cannot read the file as a database, its first page "
+		 "(the header and the list of tables) is damaged: %s", why->message);
+	utf8_settle(text);
+	return json_pack("{s:s, s:b, s:[{s:s}]}", "store", where, "sound", 0, "problems", "problem",
+			 text);
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "engine_helpers.h"
+#include "store_sqlite.h"
 #include "model.h"
 #include "engine.h"
 
@@ -550,7 +551,7 @@ static void running_cases_keep_their_rule_version(void **state)
 static json_t *snapshot(ot_engine *e, const char *id)
 {
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(e->db, "SELECT state FROM cases WHERE id = ?1", -1,
+	assert_int_equal(sqlite3_prepare_v2(SQ(e)->db, "SELECT state FROM cases WHERE id = ?1", -1,
 					    &st, NULL), SQLITE_OK);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);

@@ -1,6 +1,6 @@
 /*
- * store.c -- cases, their events, rule versions and the material library
- * in one SQLite file.
+ * store_sqlite.c -- the SQLite backend of the store interface (store.h):
+ * cases, their events, rule versions and the libraries in one file.
  *
  * WAL mode with synchronous=FULL: a committed operation survives a power
  * cut.  An operation takes the write lock with its first write, after its
@@ -12,7 +12,7 @@
  *
  * The events table is the record: append-only, one row per change.  The
  * cases table holds a snapshot for listing and showing; a case is loaded
- * for an operation by replaying its events (case_rebuild), so the snapshot
+ * for an operation by replaying its events (case_rebuild, case.c), so the snapshot
  * can never drift from the record unnoticed.
  *
  * Every SQLite result is checked: a step that fails while rows are read is
@@ -27,7 +27,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "engine.h"
+#include "store_sqlite.h"
 
 #define SCHEMA_VERSION STORE_SCHEMA
 
@@ -127,16 +127,16 @@ static const char *const sql[S__COUNT] = {
 
 /* ---- failures ---- */
 
-const char *store_path(const ot_engine *e)
+static const char *sq_path(const ot_engine *e)
 {
-	return e->path ? e->path : "(unnamed)";
+	return e->store && SQ(e)->path ? SQ(e)->path : "(unnamed)";
 }
 
 /* What SQLite said about result rc: its message when it is about rc, else
  * the generic text of the code. */
 static const char *db_message(ot_engine *e, int rc)
 {
-	return e->db && sqlite3_errcode(e->db) == rc ? sqlite3_errmsg(e->db) : sqlite3_errstr(rc);
+	return e->store && SQ(e)->db && sqlite3_errcode(SQ(e)->db) == rc ? sqlite3_errmsg(SQ(e)->db) : sqlite3_errstr(rc);
 }
 
 /* The error for SQLite result rc while doing what (printf-style).  The kind
@@ -155,8 +155,8 @@ static ot_status db_fail(ot_engine *e, ot_error *err, int rc, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
-	const char *path = store_path(e), *msg = db_message(e, rc);
-	e->failed_rc = rc;
+	const char *path = sq_path(e), *msg = db_message(e, rc);
+	SQ(e)->failed_rc = rc;
 	if (e->checking) /* the check reports it as it is */
 		return err_set(err, (rc & 0xff) == SQLITE_NOMEM ? OT_ENOMEM : OT_ESTORE,
 			       "%s while %s", msg, what);
@@ -184,18 +184,6 @@ static ot_status db_fail(ot_engine *e, ot_error *err, int rc, const char *fmt, .
 	}
 }
 
-ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof what, fmt, ap);
-	va_end(ap);
-	if (e->checking)
-		return err_set(err, OT_ESTORE, "%s", what);
-	return err_set(err, OT_ESTORE, "the store %.150s is damaged: %s: run `onetrip store check "
-		       "%.150s`", store_path(e), what, store_path(e));
-}
 
 /* A failure where no status can be returned (the material library is a
  * callback of the assessment): kept until the operation ends, which then
@@ -212,17 +200,6 @@ static void fault_damaged(ot_engine *e, const char *what)
 		store_damaged(e, &e->fault, "%s", what);
 }
 
-ot_status store_settle(ot_engine *e, ot_status s, ot_error *err)
-{
-	ot_error f = e->fault;
-	e->fault.status = OT_OK;
-	e->fault.message[0] = 0;
-	if (f.status == OT_OK || s == OT_ESTORE)
-		return s;
-	if (err)
-		*err = f;
-	return f.status;
-}
 
 /* Writes happen only inside the operation's transaction.  After an I/O
  * error SQLite may have rolled it back on its own, and a write would then
@@ -235,9 +212,9 @@ static ot_status writable(ot_engine *e, ot_error *err)
 			*err = e->fault;
 		return e->fault.status;
 	}
-	if (sqlite3_get_autocommit(e->db))
+	if (sqlite3_get_autocommit(SQ(e)->db))
 		return err_set(err, OT_ESTORE, "the store %.150s ended the transaction after an error: "
-			       "nothing was changed", store_path(e));
+			       "nothing was changed", sq_path(e));
 	return OT_OK;
 }
 
@@ -245,14 +222,14 @@ static ot_status writable(ot_engine *e, ot_error *err)
 
 static int exec(ot_engine *e, const char *text)
 {
-	return sqlite3_exec(e->db, text, NULL, NULL, NULL);
+	return sqlite3_exec(SQ(e)->db, text, NULL, NULL, NULL);
 }
 
 /* The integer a one-row PRAGMA answers. */
 static ot_status pragma_int(ot_engine *e, const char *pragma, int *out, ot_error *err)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(e->db, pragma, -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(SQ(e)->db, pragma, -1, &st, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW)
 		*out = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -282,7 +259,7 @@ static int create_schema(ot_engine *e, int have, const char **step)
 static ot_status too_new(ot_engine *e, int have, ot_error *err)
 {
 	return err_set(err, OT_ESTORE, "the store %.150s was written by a newer onetrip (schema %d, "
-		       "this one knows %d)", store_path(e), have, SCHEMA_VERSION);
+		       "this one knows %d)", sq_path(e), have, SCHEMA_VERSION);
 }
 
 /* Brings the schema to SCHEMA_VERSION.  Several processes may open a new
@@ -311,7 +288,7 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 	if (rc == SQLITE_OK)
 		return OT_OK;
 	s = have > SCHEMA_VERSION ? too_new(e, have, err) : db_fail(e, err, rc, "%s", step);
-	if (!sqlite3_get_autocommit(e->db))
+	if (!sqlite3_get_autocommit(SQ(e)->db))
 		exec(e, "ROLLBACK");
 	return s;
 }
@@ -320,7 +297,7 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 static int journal_wal(ot_engine *e)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(e->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(SQ(e)->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
 	const char *mode = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
@@ -356,29 +333,31 @@ static ot_status use_wal(ot_engine *e, ot_error *err)
  * that fails on purpose with `file:PATH?vfs=NAME`). */
 static ot_status connect(ot_engine *e, const char *path, int flags, ot_error *err)
 {
+	if (!e->store && !(e->store = calloc(1, sizeof(sqlite_store))))
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
 	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
-	int rc = sqlite3_open_v2(path, &e->db, flags, NULL);
+	int rc = sqlite3_open_v2(path, &SQ(e)->db, flags, NULL);
 	if (rc != SQLITE_OK) {
 		ot_status s = err_set(err, rc == SQLITE_NOMEM ? OT_ENOMEM : OT_ESTORE,
 				      "cannot open the store %.150s: %s", path,
-				      e->db ? sqlite3_errmsg(e->db) : "out of memory");
-		sqlite3_close(e->db);
-		e->db = NULL;
+				      SQ(e)->db ? sqlite3_errmsg(SQ(e)->db) : "out of memory");
+		sqlite3_close(SQ(e)->db);
+		SQ(e)->db = NULL;
 		return s;
 	}
 	/* messages name the file as the user did, or the file a URI names */
-	const char *file = strncmp(path, "file:", 5) == 0 ? sqlite3_db_filename(e->db, "main") : path;
-	if (!(e->path = strdup(file && *file ? file : path)))
+	const char *file = strncmp(path, "file:", 5) == 0 ? sqlite3_db_filename(SQ(e)->db, "main") : path;
+	if (!(SQ(e)->path = strdup(file && *file ? file : path)))
 		return err_set(err, OT_ENOMEM, "out of memory opening the store");
-	sqlite3_busy_timeout(e->db, 10000);
-	sqlite3_extended_result_codes(e->db, 0);
+	sqlite3_busy_timeout(SQ(e)->db, 10000);
+	sqlite3_extended_result_codes(SQ(e)->db, 0);
 	return OT_OK;
 }
 
 static ot_status prepare_all(ot_engine *e, ot_error *err)
 {
 	for (int i = 0; i < S__COUNT; i++) {
-		int rc = sqlite3_prepare_v3(e->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &e->stmt[i],
+		int rc = sqlite3_prepare_v3(SQ(e)->db, sql[i], -1, SQLITE_PREPARE_PERSISTENT, &SQ(e)->stmt[i],
 					    NULL);
 		if (rc != SQLITE_OK)
 			return db_fail(e, err, rc, "preparing statements");
@@ -386,7 +365,7 @@ static ot_status prepare_all(ot_engine *e, ot_error *err)
 	return OT_OK;
 }
 
-ot_status store_open(ot_engine *e, const char *path, ot_error *err)
+static ot_status sq_open(ot_engine *e, const char *path, ot_error *err)
 {
 	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
 	if (s != OT_OK)
@@ -396,7 +375,7 @@ ot_status store_open(ot_engine *e, const char *path, ot_error *err)
 		rc = exec(e, "PRAGMA synchronous = FULL");
 	if (rc != SQLITE_OK)
 		return db_fail(e, err, rc, "configuring the store");
-	const char *file = sqlite3_db_filename(e->db, "main");
+	const char *file = sqlite3_db_filename(SQ(e)->db, "main");
 	if (file && *file && (s = use_wal(e, err)) != OT_OK) /* not for :memory: */
 		return s;
 	if ((s = migrate(e, err)) != OT_OK)
@@ -404,7 +383,7 @@ ot_status store_open(ot_engine *e, const char *path, ot_error *err)
 	return prepare_all(e, err);
 }
 
-ot_status store_open_existing(ot_engine *e, const char *path, ot_error *err)
+static ot_status sq_open_existing(ot_engine *e, const char *path, ot_error *err)
 {
 	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE, err);
 	int have = 0;
@@ -416,27 +395,32 @@ ot_status store_open_existing(ot_engine *e, const char *path, ot_error *err)
 		return too_new(e, have, err);
 	if (have == 0)
 		return err_set(err, OT_ESTORE, "%.150s is not a onetrip store (it has no schema "
-			       "version)", store_path(e));
+			       "version)", sq_path(e));
 	if (have < SCHEMA_VERSION)
 		return err_set(err, OT_ESTORE, "the store %.150s has schema version %d: open it once "
 			       "with this onetrip (any command with --db) to bring it to version %d",
-			       store_path(e), have, SCHEMA_VERSION);
+			       sq_path(e), have, SCHEMA_VERSION);
 	return prepare_all(e, err);
 }
 
-void store_close(ot_engine *e)
+static void sq_close(ot_engine *e)
 {
+	if (!e->store)
+		return;
 	for (int i = 0; i < S__COUNT; i++) {
-		sqlite3_finalize(e->stmt[i]);
-		e->stmt[i] = NULL;
+		sqlite3_finalize(SQ(e)->stmt[i]);
+		SQ(e)->stmt[i] = NULL;
 	}
-	sqlite3_close(e->db);
-	e->db = NULL;
-	free(e->path);
-	e->path = NULL;
+	sqlite3_close(SQ(e)->db);
+	SQ(e)->db = NULL;
+	free(SQ(e)->path);
+	free(e->store);
+	e->store = NULL;
 }
 
 /* ---- transactions ---- */
+
+static void sq_rollback(ot_engine *e);
 
 /* Steps a statement whose rows (at most one) are not read, and resets it;
  * returns the step's result, SQLITE_DONE when it went well. */
@@ -455,43 +439,43 @@ static void done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
-ot_status store_begin(ot_engine *e, int deferred, ot_error *err)
+static ot_status sq_begin(ot_engine *e, int deferred, ot_error *err)
 {
-	e->failed_rc = SQLITE_OK;
-	int rc = run(e->stmt[deferred ? S_BEGIN_DEFERRED : S_BEGIN]);
+	SQ(e)->failed_rc = SQLITE_OK;
+	int rc = run(SQ(e)->stmt[deferred ? S_BEGIN_DEFERRED : S_BEGIN]);
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "starting a transaction");
 }
 
-int store_lost_race(const ot_engine *e)
+static int sq_lost_race(const ot_engine *e)
 {
-	int rc = e->failed_rc & 0xff;
+	int rc = SQ(e)->failed_rc & 0xff;
 	return rc == SQLITE_BUSY || rc == SQLITE_LOCKED;
 }
 
-ot_status store_commit(ot_engine *e, ot_error *err)
+static ot_status sq_commit(ot_engine *e, ot_error *err)
 {
 	ot_status s = writable(e, err);
-	int rc = s == OT_OK ? run(e->stmt[S_COMMIT]) : SQLITE_DONE;
+	int rc = s == OT_OK ? run(SQ(e)->stmt[S_COMMIT]) : SQLITE_DONE;
 	if (s == OT_OK && rc == SQLITE_DONE)
 		return OT_OK;
 	if (s == OT_OK)
 		s = db_fail(e, err, rc, "committing");
-	store_rollback(e);
+	sq_rollback(e);
 	return s;
 }
 
-void store_rollback(ot_engine *e)
+static void sq_rollback(ot_engine *e)
 {
 	/* after an I/O error SQLite may have rolled back already */
-	if (!sqlite3_get_autocommit(e->db))
-		run(e->stmt[S_ROLLBACK]);
+	if (!sqlite3_get_autocommit(SQ(e)->db))
+		run(SQ(e)->stmt[S_ROLLBACK]);
 }
 
 /* ---- rule versions and case numbers ---- */
 
-ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err)
+static ot_status sq_put_version(ot_engine *e, const ot_rules *r, ot_error *err)
 {
-	sqlite3_stmt *st = e->stmt[S_VERSION_PUT];
+	sqlite3_stmt *st = SQ(e)->stmt[S_VERSION_PUT];
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
@@ -521,9 +505,9 @@ static json_t *column_json(sqlite3_stmt *st, int i)
 	return j;
 }
 
-ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error *err)
+static ot_status sq_get_version(ot_engine *e, const char *hash, char **out, ot_error *err)
 {
-	sqlite3_stmt *st = e->stmt[S_VERSION_GET];
+	sqlite3_stmt *st = SQ(e)->stmt[S_VERSION_GET];
 	*out = NULL;
 	sqlite3_bind_text(st, 1, hash, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st), bad = 0;
@@ -542,12 +526,12 @@ ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error
 	return OT_OK;
 }
 
-ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
+static ot_status sq_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
 {
 	char day[11], compact[9];
 	day_format(time_day(now, e->zone), day);
 	snprintf(compact, sizeof compact, "%.4s%.2s%.2s", day, day + 5, day + 8);
-	sqlite3_stmt *st = e->stmt[S_NEXT_ID];
+	sqlite3_stmt *st = SQ(e)->stmt[S_NEXT_ID];
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
@@ -563,7 +547,7 @@ ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
 
 /* ---- cases and events ---- */
 
-void store_handlers(const ot_case *c, char *out, size_t cap)
+void sq_handlers(const ot_case *c, char *out, size_t cap)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
@@ -598,7 +582,7 @@ static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, cons
 static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const char *at,
 			    const char *payload, ot_error *err)
 {
-	sqlite3_stmt *st = e->stmt[S_EVENT_INSERT];
+	sqlite3_stmt *st = SQ(e)->stmt[S_EVENT_INSERT];
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, c->events);
 	sqlite3_bind_text(st, 3, at, -1, SQLITE_STATIC);
@@ -610,13 +594,13 @@ static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "recording the event of case %s", c->id);
 }
 
-ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err)
 {
 	char *state_text = json_dumps(state, JSON_COMPACT);
 	char *payload = json_dumps(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32];
-	store_handlers(c, hand, sizeof hand);
+	sq_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
 		day_format(c->due, due);
 	const char *ev_at = json_string_value(json_object_get(event, "at"));
@@ -629,12 +613,12 @@ ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *stat
 		goto out;
 	}
 	int same = !is_new && c->stored_status == (int)c->status;
-	sqlite3_stmt *st = e->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
+	sqlite3_stmt *st = SQ(e)->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
 	bind_case(st, c, hand, due, at, state_text);
 	int rc = run(st);
 	if (rc != SQLITE_DONE)
 		s = db_fail(e, err, rc, "saving case %s", c->id);
-	else if (!is_new && sqlite3_changes(e->db) != 1) /* it was read a moment ago */
+	else if (!is_new && sqlite3_changes(SQ(e)->db) != 1) /* it was read a moment ago */
 		s = store_damaged(e, err, "case %s has events but no row in the cases table", c->id);
 	else
 		s = save_event(e, c, event, at, payload, err);
@@ -644,9 +628,9 @@ out:
 	return s;
 }
 
-ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
+static ot_status sq_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
 {
-	sqlite3_stmt *st = e->stmt[S_EVENTS];
+	sqlite3_stmt *st = SQ(e)->stmt[S_EVENTS];
 	json_t *events = *out = json_array();
 	if (!events)
 		return err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
@@ -677,10 +661,10 @@ ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err
 
 /* The case's row: item, rule version and stored status.  OT_ENOTFOUND
  * when there is none -- unless it has events, which is damage. */
-static ot_status case_row(ot_engine *e, const char *id, char item[256], char hash[65],
+static ot_status sq_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
 			  char status[32], ot_error *err)
 {
-	sqlite3_stmt *st = e->stmt[S_CASE_GET];
+	sqlite3_stmt *st = SQ(e)->stmt[S_CASE_GET];
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st), bad = 0;
 	if (rc == SQLITE_ROW) {
@@ -699,7 +683,7 @@ static ot_status case_row(ot_engine *e, const char *id, char item[256], char has
 		return OT_OK;
 	if (rc != SQLITE_DONE)
 		return db_fail(e, err, rc, "reading case %s", id);
-	st = e->stmt[S_HAS_EVENTS];
+	st = SQ(e)->stmt[S_HAS_EVENTS];
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	done(st);
@@ -710,66 +694,16 @@ static ot_status case_row(ot_engine *e, const char *id, char item[256], char has
 	return err_set(err, OT_ENOTFOUND, "there is no case '%s'", id);
 }
 
-/* Applies the events to a new case of version v. */
-static ot_status replay(ot_engine *e, const version *v, int item, const char *id,
-			ot_case **out, ot_error *err)
-{
-	json_t *events = NULL;
-	ot_status s = store_events(e, id, &events, err);
-	if (s == OT_OK && json_array_size(events) == 0)
-		s = store_damaged(e, err, "case %s has no events", id);
-	ot_case *c = s == OT_OK ? case_new(v, item, id) : NULL;
-	if (s == OT_OK && !c)
-		s = err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
-	size_t i;
-	json_t *ev;
-	json_array_foreach(events, i, ev) {
-		if (s != OT_OK || (s = case_apply(c, ev, e->zone, err)) != OT_OK)
-			break;
-	}
-	json_decref(events);
-	if (s != OT_OK)
-		case_free(c);
-	*out = s == OT_OK ? c : NULL;
-	return s;
-}
 
-ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err)
-{
-	*out = NULL;
-	char item[256], hash[65], status[32];
-	ot_status s = case_row(e, id, item, hash, status, err);
-	if (s != OT_OK)
-		return s;
-	const version *v = engine_version(e, hash, err);
-	if (!v)
-		return err->status;
-	int index = strmap_get(&v->rules->by_item, item, strlen(item));
-	if (index < 0)
-		return store_damaged(e, err, "case %s: its rule version has no item '%s'", id, item);
-	ot_case *c;
-	if ((s = replay(e, v, index, id, &c, err)) != OT_OK)
-		return s;
-	c->stored_status = -1;
-	for (int k = 0; k < CS__COUNT; k++)
-		if (strcmp(case_status_names[k], status) == 0)
-			c->stored_status = k;
-	*out = c;
-	return OT_OK;
-}
 
-ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err)
-{
-	return case_rebuild(e, id, out, err);
-}
 
 /* ---- the material library ---- */
 
-ot_status store_library_add(ot_engine *e, const char *applicant,
+static ot_status sq_library_add(ot_engine *e, const char *applicant,
 			    const char *material, const char *case_id,
 			    ot_time from, ot_time until, ot_error *err)
 {
-	sqlite3_stmt *st = e->stmt[S_LIB_ADD];
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIB_ADD];
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
@@ -782,20 +716,20 @@ ot_status store_library_add(ot_engine *e, const char *applicant,
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the material library");
 }
 
-const char *store_library_find(void *ud, const char *applicant,
+static const char *sq_library_find(void *ud, const char *applicant,
 			       const char *material, ot_time now)
 {
 	ot_engine *e = ud;
-	char *found = e->lib_found;
-	sqlite3_stmt *st = e->stmt[S_LIB_FIND];
+	char *found = SQ(e)->lib_found;
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIB_FIND];
 	const char *out = NULL;
 	sqlite3_bind_text(st, 1, applicant, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	int rc = sqlite3_step(st);
 	const char *id = rc == SQLITE_ROW ? column_str(st, 0) : NULL;
-	if (id && strlen(id) < sizeof e->lib_found) {
-		snprintf(found, sizeof e->lib_found, "%s", id);
+	if (id && strlen(id) < sizeof SQ(e)->lib_found) {
+		snprintf(found, sizeof SQ(e)->lib_found, "%s", id);
 		out = found;
 	}
 	done(st);
@@ -820,9 +754,9 @@ static const char *holder_key(const char *holder, char out[64])
 	return out;
 }
 
-ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
+static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
-	sqlite3_stmt *st = e->stmt[S_LIC_PUT];
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_PUT];
 	char key[64];
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
@@ -839,10 +773,10 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
 
-int store_licence_find(ot_engine *e, const char *holder, const char *material,
+static int sq_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until)
 {
-	sqlite3_stmt *st = e->stmt[S_LIC_FIND];
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_FIND];
 	char key[64];
 	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
@@ -865,13 +799,13 @@ int store_licence_find(ot_engine *e, const char *holder, const char *material,
 	return found;
 }
 
-ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
+static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
 	sqlite3_stmt *st;
 	const char *q = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			" FROM licences WHERE holder = ?1 ORDER BY valid_from, material";
 	*out = NULL;
-	int rc = sqlite3_prepare_v2(e->db, q, -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(SQ(e)->db, q, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(e, err, rc, "reading the licence library");
 	json_t *list = json_array();
@@ -896,7 +830,7 @@ ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_e
 	return s;
 }
 
-ot_status store_list(ot_engine *e, const char *status, const char *item,
+static ot_status sq_list(ot_engine *e, const char *status, const char *item,
 		     const char *department, const char *applicant, json_t **out,
 		     ot_error *err)
 {
@@ -907,7 +841,7 @@ ot_status store_list(ot_engine *e, const char *status, const char *item,
 		" AND (?3 IS NULL OR department = ?3 OR handlers LIKE '%,' || ?3 || ',%')"
 		" AND (?4 IS NULL OR applicant = ?4) ORDER BY id";
 	*out = NULL;
-	int rc = sqlite3_prepare_v2(e->db, q, -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(SQ(e)->db, q, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(e, err, rc, "listing cases");
 	json_t *list = json_array();
@@ -934,3 +868,36 @@ ot_status store_list(ot_engine *e, const char *status, const char *item,
 		*out = list;
 	return s;
 }
+
+/* ---- the table ---- */
+
+static ot_status sq_connect(ot_engine *e, const char *where, int create, ot_error *err)
+{
+	return create ? sq_open(e, where, err) : sq_open_existing(e, where, err);
+}
+
+const store_vt store_sqlite = {
+	.version = 1,
+	.scheme = "sqlite",
+	.open = sq_connect,
+	.close = sq_close,
+	.path = sq_path,
+	.begin = sq_begin,
+	.lost_race = sq_lost_race,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.put_version = sq_put_version,
+	.get_version = sq_get_version,
+	.next_id = sq_next_id,
+	.save = sq_save,
+	.case_head = sq_case_head,
+	.events = sq_events,
+	.library_add = sq_library_add,
+	.library_find = sq_library_find,
+	.licence_put = sq_licence_put,
+	.licence_find = sq_licence_find,
+	.licences_of = sq_licences_of,
+	.list = sq_list,
+	.check = sq_check,
+	.unreadable = sq_unreadable,
+};

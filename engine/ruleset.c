@@ -1,0 +1,76 @@
+/*
+ * ruleset.c -- the rule versions an engine keeps: the current one, and
+ * those of running cases, compiled back from the store when a case of
+ * theirs is loaded (a case keeps the rules it started under).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "hooks.h"
+
+int version_init(version *v, ot_rules *r)
+{
+	v->rules = r;
+	v->hooks = NULL;
+	v->zone = r->zone;
+	return 1;
+}
+
+void version_free(version *v)
+{
+	hook_host_free(v->hooks);
+	ot_rules_free(v->rules);
+	memset(v, 0, sizeof *v);
+}
+
+void engine_versions_free(ot_engine *e)
+{
+	for (int i = 0; i < e->nversions; i++)
+		version_free(&e->versions[i]);
+	e->nversions = 0;
+}
+
+struct hook_host *version_hooks(const version *v)
+{
+	/* a cache, not a change: the version stays the same rule version */
+	version *w = (version *)v;
+	if (!w->hooks)
+		w->hooks = hook_host_new(v->rules, v->zone);
+	return w->hooks;
+}
+
+const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
+{
+	for (int i = 0; i < e->nversions; i++)
+		if (strcmp(ot_rules_hash(e->versions[i].rules), hash) == 0)
+			return &e->versions[i];
+	char *sources = NULL;
+	if (store_get_version(e, hash, &sources, err) != OT_OK)
+		return NULL;
+	if (!sources) {
+		store_damaged(e, err, "rule version %.12s is not in the store", hash);
+		return NULL;
+	}
+	ot_rules *r = NULL;
+	ot_diags *d = NULL;
+	ot_status s = ot_rules_compile_sources(sources, NULL, &r, &d);
+	free(sources);
+	ot_diags_free(d);
+	if (s != OT_OK || strcmp(ot_rules_hash(r), hash) != 0) {
+		ot_rules_free(r);
+		store_damaged(e, err, "rule version %.12s does not compile back to itself", hash);
+		return NULL;
+	}
+	/* keep [0], the current version; when full, reuse the others in turn */
+	int slot = e->nversions < MAX_VERSIONS ? e->nversions++ : 1 + e->recycle++ % (MAX_VERSIONS - 1);
+	if (e->versions[slot].rules)
+		version_free(&e->versions[slot]);
+	if (!version_init(&e->versions[slot], r)) {
+		ot_rules_free(r);
+		err_set(err, OT_ENOMEM, "out of memory loading rule version %.12s", hash);
+		return NULL;
+	}
+	return &e->versions[slot];
+}

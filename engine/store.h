@@ -1,0 +1,182 @@
+/*
+ * store.h -- the store interface: where cases, their events, rule versions
+ * and the libraries are kept.  Part of the engine; a backend implements it.
+ *
+ * Like SQLite's VFS, a backend is a table of functions (store_vt) and the
+ * engine never names one: the store URI chooses it (store_connect).  The
+ * engine calls the store_* functions below, which go through the table;
+ * what does not depend on a backend (rebuilding a case from its events,
+ * keeping a failure a callback could not return) is done here, once.
+ *
+ * Every function works inside the operation's transaction (store_begin ..
+ * store_commit / store_rollback) and reports failures as OT_ESTORE with a
+ * message for the operator (store_damaged for data that cannot be right).
+ * Ownership: what a function returns through `out` is the caller's.
+ */
+#ifndef OT_STORE_H
+#define OT_STORE_H
+
+#include <jansson.h>
+
+#include "calendar.h"
+#include "onetrip.h"
+
+typedef struct ot_engine ot_engine;
+typedef struct ot_case ot_case;
+
+#define STORE_SCHEMA 2 /* the version of the stored layout */
+
+/* A licence of the electronic licence library (电子证照库). */
+typedef struct licence {
+	const char *holder;   /* ID number or unified social credit code */
+	const char *material; /* the rule base's material name */
+	const char *number;   /* the licence number */
+	const char *issuer;
+	const char *case_id;  /* the case that issued it; NULL: imported */
+	ot_time from, until;  /* until < 0: valid until revoked */
+} licence;
+
+/* A backend.  `where` is the URI without its scheme.  The functions mean
+ * what the store_* function of the same name below says. */
+typedef struct store_vt {
+	int version;          /* 1 */
+	const char *scheme;   /* "sqlite" */
+	ot_status (*open)(ot_engine *e, const char *where, int create, ot_error *err);
+	void (*close)(ot_engine *e);
+	const char *(*path)(const ot_engine *e);
+	ot_status (*begin)(ot_engine *e, int deferred, ot_error *err);
+	int (*lost_race)(const ot_engine *e);
+	ot_status (*commit)(ot_engine *e, ot_error *err);
+	void (*rollback)(ot_engine *e);
+	ot_status (*put_version)(ot_engine *e, const ot_rules *r, ot_error *err);
+	ot_status (*get_version)(ot_engine *e, const char *hash, char **out, ot_error *err);
+	ot_status (*next_id)(ot_engine *e, ot_time now, char id[32], ot_error *err);
+	ot_status (*save)(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+			  int is_new, ot_error *err);
+	ot_status (*case_head)(ot_engine *e, const char *id, char item[256], char hash[65],
+			       char status[32], ot_error *err);
+	ot_status (*events)(ot_engine *e, const char *id, json_t **out, ot_error *err);
+	ot_status (*library_add)(ot_engine *e, const char *applicant, const char *material,
+				 const char *case_id, ot_time from, ot_time until, ot_error *err);
+	const char *(*library_find)(void *e, const char *applicant, const char *material,
+				    ot_time now);
+	ot_status (*licence_put)(ot_engine *e, const licence *l, ot_error *err);
+	int (*licence_find)(ot_engine *e, const char *holder, const char *material, ot_time now,
+			    char number[64], ot_time *until);
+	ot_status (*licences_of)(ot_engine *e, const char *holder, json_t **out, ot_error *err);
+	ot_status (*list)(ot_engine *e, const char *status, const char *item,
+			  const char *department, const char *applicant, json_t **out, ot_error *err);
+	ot_status (*check)(ot_engine *e, json_t **report, ot_error *err);
+	/* A report on a store that cannot even be opened (its first page
+	 * unreadable), or NULL when the failure was something else. */
+	json_t *(*unreadable)(ot_engine *e, const char *where, const ot_error *why);
+} store_vt;
+
+extern const store_vt store_sqlite; /* store_sqlite.c */
+
+/* ---- opening ---- */
+
+/* Opens the store named by `uri` with the backend its scheme names:
+ * "sqlite:PATH", or a bare PATH (SQLite; ":memory:" and `file:` URIs work,
+ * the tests use `file:PATH?vfs=NAME` to inject faults).  `create`: create
+ * and migrate as needed; else open an existing store as it is (OT_ESTORE if
+ * it is missing or not a onetrip store of this schema version). */
+ot_status store_connect(ot_engine *e, const char *uri, int create, ot_error *err);
+void store_close(ot_engine *e);
+/* The store as messages name it. */
+const char *store_path(const ot_engine *e);
+
+/* ---- failures ---- */
+
+/* OT_ESTORE: "the store PATH is damaged: WHAT: run `onetrip store check
+ * PATH`", WHAT printf-style. */
+ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 3, 4)))
+#endif
+	;
+/* Ends an operation's use of the store: a failure that a callback could
+ * not return (the material and licence libraries are looked up from inside
+ * the assessment) becomes the operation's error, unless it failed with
+ * OT_ESTORE already.  Returns the operation's status. */
+ot_status store_settle(ot_engine *e, ot_status s, ot_error *err);
+
+/* ---- transactions ---- */
+
+/* Starts an operation's transaction.  `deferred`: the write lock is taken
+ * at the first write, not now, so what comes before it (the hooks) runs
+ * without holding it; that first write fails busy, without waiting, when
+ * another writer holds the lock or wrote since this one began to read
+ * (store_lost_race tells): then the operation runs again, not deferred. */
+ot_status store_begin(ot_engine *e, int deferred, ot_error *err);
+int store_lost_race(const ot_engine *e);
+ot_status store_commit(ot_engine *e, ot_error *err);
+void store_rollback(ot_engine *e);
+
+/* ---- rule versions ---- */
+
+ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err);
+/* The sources of a stored version (malloc'd) in *out; *out NULL and OT_OK
+ * when the store has no such version. */
+ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error *err);
+
+/* ---- cases and events ---- */
+
+/* The next case number of the day of `now`: "YYYYMMDD-NNNN". */
+ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
+/* Saves the event and the snapshot `state` (case_json of c, which the
+ * caller usually answers with too). */
+ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+		     int is_new, ot_error *err);
+/* The case's item, rule version and stored status.  OT_ENOTFOUND when
+ * there is no such case; OT_ESTORE when it has events but no row. */
+ot_status store_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
+			  char status[32], ot_error *err);
+/* The case's events in order (*out: a new reference).  Events numbered
+ * with a gap, or not JSON objects, are damage (OT_ESTORE). */
+ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err);
+/* Loads a case by id, rebuilt from its events (case_rebuild). */
+ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err);
+/* Replays the events of a case from nothing: the only way a case is read.
+ * OT_ENOTFOUND if none; OT_ESTORE if it cannot be read or its events do
+ * not replay. */
+ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err);
+/* The snapshots of the cases matching the filter, by id (*out: a new
+ * reference).  A snapshot that is not JSON is damage (OT_ESTORE). */
+ot_status store_list(ot_engine *e, const char *status, const char *item,
+		     const char *department, const char *applicant, json_t **out,
+		     ot_error *err);
+
+/* ---- the material and licence libraries ---- */
+
+ot_status store_library_add(ot_engine *e, const char *applicant,
+			    const char *material, const char *case_id,
+			    ot_time from, ot_time until, ot_error *err);
+/* A library_fn: a failure is kept for store_settle. */
+const char *store_library_find(void *e, const char *applicant,
+			       const char *material, ot_time now);
+ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
+/* The holder's licence for material at `now`: 1 valid, 2 only an expired
+ * one (until says when it expired), 0 none, -1 the store failed (kept for
+ * store_settle too). */
+int store_licence_find(ot_engine *e, const char *holder, const char *material,
+		       ot_time now, char number[64], ot_time *until);
+/* All licences of a holder, oldest first (*out: a new reference). */
+ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);
+
+/* ---- checking ---- */
+
+/* Checks the whole store (`onetrip store check`): the backend's own
+ * integrity checks, every rule version compiled back from its sources,
+ * every case replayed from its events and compared with its snapshot, the
+ * case counters.  *report (a new reference):
+ * {"store", "sound", "schema", "rule_versions", "cases", "events",
+ *  "problems": [{"case"?, "problem"}], "more_problems"?}.  OT_OK whenever the
+ * check ran, sound or not. */
+ot_status store_check(ot_engine *e, json_t **report, ot_error *err);
+/* The same on a store named by `uri`, opened on its own (nothing created or
+ * migrated); a store that cannot even be opened is reported as unsound
+ * when the backend can tell it is damaged. */
+ot_status store_check_uri(const char *uri, json_t **report, ot_error *err);
+
+#endif

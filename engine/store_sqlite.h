@@ -1,0 +1,31 @@
+/*
+ * store_sqlite.h -- the SQLite backend's own state, shared by its two
+ * files (store_sqlite.c, store_check.c).  Nothing above the backend
+ * includes it.
+ */
+#ifndef OT_STORE_SQLITE_H
+#define OT_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "engine.h"
+
+typedef struct sqlite_store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[24];
+	char lib_found[32];        /* library_find's answer */
+	char *path;                /* the file, for messages */
+	int failed_rc;             /* SQLite's code for the last failure */
+} sqlite_store;
+
+/* The backend's state of engine e (set by its open). */
+#define SQ(e) ((sqlite_store *)(e)->store)
+
+/* ",dept,dept," of the departments with an active step (the handlers
+ * column). */
+void sq_handlers(const ot_case *c, char *out, size_t cap);
+/* store_check and the report on a file SQLite cannot open (store.h). */
+ot_status sq_check(ot_engine *e, json_t **report, ot_error *err);
+json_t *sq_unreadable(ot_engine *e, const char *where, const ot_error *why);
+
+#endif
