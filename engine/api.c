@@ -10,11 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends.h"
 #include "engine.h"
 #include "hooks.h"
 #include "idcheck.h"
 
 /* ---- engine and rule versions ---- */
+
+/* The store URI's schemes; a bare path is SQLite's. */
+static const store_vt *const store_tables[] = {&store_sqlite};
+static const store_backends stores = {store_tables, OT_COUNTOF(store_tables)};
 
 
 
@@ -53,7 +58,7 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	e->nversions = 1;
 	/* store the version once; opening for reading takes no write lock */
 	char *have = NULL;
-	if ((s = store_connect(e, db_path, 1, err)) == OT_OK &&
+	if ((s = store_connect(e, stores, db_path, 1, err)) == OT_OK &&
 	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
 	    (s = store_begin(e, 0, err)) == OT_OK) {
 		s = store_put_version(e, r, err);
@@ -89,7 +94,7 @@ ot_status ot_store_check(const char *db_path, char **report_text, ot_error *err)
 			       "report");
 	*report_text = NULL;
 	json_t *r = NULL;
-	ot_status s = store_check_uri(db_path, &r, err);
+	ot_status s = store_check_uri(stores, db_path, &r, err);
 	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
 		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
 	json_decref(r);

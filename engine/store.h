@@ -72,16 +72,24 @@ typedef struct store_vt {
 	json_t *(*unreadable)(ot_engine *e, const char *where, const ot_error *why);
 } store_vt;
 
-extern const store_vt store_sqlite; /* store_sqlite.c */
 
 /* ---- opening ---- */
+
+/* The backends a store URI may name, by scheme; a bare path is the
+ * first's.  The engine knows none of them: the API layer hands the list
+ * in (backends.h). */
+typedef struct store_backends {
+	const store_vt *const *vt;
+	size_t n;
+} store_backends;
 
 /* Opens the store named by `uri` with the backend its scheme names:
  * "sqlite:PATH", or a bare PATH (SQLite; ":memory:" and `file:` URIs work,
  * the tests use `file:PATH?vfs=NAME` to inject faults).  `create`: create
  * and migrate as needed; else open an existing store as it is (OT_ESTORE if
  * it is missing or not a onetrip store of this schema version). */
-ot_status store_connect(ot_engine *e, const char *uri, int create, ot_error *err);
+ot_status store_connect(ot_engine *e, store_backends b, const char *uri, int create,
+			ot_error *err);
 void store_close(ot_engine *e);
 /* The store as messages name it. */
 const char *store_path(const ot_engine *e);
@@ -177,6 +185,6 @@ ot_status store_check(ot_engine *e, json_t **report, ot_error *err);
 /* The same on a store named by `uri`, opened on its own (nothing created or
  * migrated); a store that cannot even be opened is reported as unsound
  * when the backend can tell it is damaged. */
-ot_status store_check_uri(const char *uri, json_t **report, ot_error *err);
+ot_status store_check_uri(store_backends b, const char *uri, json_t **report, ot_error *err);
 
 #endif

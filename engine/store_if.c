@@ -11,27 +11,25 @@
 
 #include "engine.h"
 
-/* The backends a URI may name, by scheme; a bare path is the first's. */
-static const store_vt *const backends[] = {&store_sqlite};
-
-static const store_vt *backend_of(const char *uri, const char **where)
+static const store_vt *backend_of(store_backends b, const char *uri, const char **where)
 {
 	const char *colon = strchr(uri, ':');
-	for (size_t i = 0; colon && i < OT_COUNTOF(backends); i++) {
-		size_t n = strlen(backends[i]->scheme);
-		if ((size_t)(colon - uri) == n && strncmp(uri, backends[i]->scheme, n) == 0) {
+	for (size_t i = 0; colon && i < b.n; i++) {
+		size_t n = strlen(b.vt[i]->scheme);
+		if ((size_t)(colon - uri) == n && strncmp(uri, b.vt[i]->scheme, n) == 0) {
 			*where = colon + 1;
-			return backends[i];
+			return b.vt[i];
 		}
 	}
 	*where = uri;
-	return backends[0];
+	return b.vt[0];
 }
 
-ot_status store_connect(ot_engine *e, const char *uri, int create, ot_error *err)
+ot_status store_connect(ot_engine *e, store_backends b, const char *uri, int create,
+			ot_error *err)
 {
 	const char *where;
-	e->vt = backend_of(uri, &where);
+	e->vt = backend_of(b, uri, &where);
 	return e->vt->open(e, where, create, err);
 }
 
@@ -76,7 +74,7 @@ ot_status store_settle(ot_engine *e, ot_status s, ot_error *err)
 	return f.status;
 }
 
-ot_status store_check_uri(const char *uri, json_t **report, ot_error *err)
+ot_status store_check_uri(store_backends b, const char *uri, json_t **report, ot_error *err)
 {
 	*report = NULL;
 	ot_engine *e = calloc(1, sizeof *e);
@@ -85,7 +83,7 @@ ot_status store_check_uri(const char *uri, json_t **report, ot_error *err)
 	e->zone = OT_ZONE_DEFAULT;
 	e->checking = 1;
 	const char *where;
-	e->vt = backend_of(uri, &where);
+	e->vt = backend_of(b, uri, &where);
 	ot_status s = e->vt->open(e, where, 0, err);
 	if (s == OT_OK)
 		s = store_check(e, report, err);
