@@ -133,6 +133,7 @@ typedef enum rq_type {
 	RQ_OBJECT, /* an object with the fields `sub` */
 	RQ_LIST,   /* a list of objects with the fields `sub` */
 	RQ_ACTOR,  /* a string, or an object with the fields `sub` */
+	RQ_PAGE,   /* a whole number from 1 to STORE_PAGE_MAX */
 } rq_type;
 
 /* What a message says a field must be. */
@@ -146,6 +147,7 @@ static const char *const rq_type_names[] = {
 	[RQ_OBJECT] = "an object",
 	[RQ_LIST] = "a list of objects",
 	[RQ_ACTOR] = "a string \"department[.window]\" or an object {\"department\", \"window\"}",
+	[RQ_PAGE] = "a whole number from 1 to 1000",
 };
 
 typedef struct rq_field {
@@ -224,6 +226,9 @@ static ot_status rq_value(const char *op, const rq_field *f, const char *path, j
 		return rq_string(op, f, path, v, zone, err);
 	case RQ_FORM:
 		return json_is_object(v) ? OT_OK : rq_wrong(op, f, path, v, err);
+	case RQ_PAGE:
+		return json_is_integer(v) && json_integer_value(v) >= 1 &&
+		       json_integer_value(v) <= STORE_PAGE_MAX ? OT_OK : rq_wrong(op, f, path, v, err);
 	case RQ_OBJECT:
 		return json_is_object(v) ? rq_fields(op, f->sub, v, path, zone, err)
 					 : rq_wrong(op, f, path, v, err);
@@ -1116,6 +1121,15 @@ static json_t *summary(json_t *c)
 			 current);
 }
 
+/* The page a list or overdue request asks for. */
+static store_query page_of(const req *q)
+{
+	json_t *limit = json_object_get(q->j, "limit");
+	store_query sq = {NULL, NULL, NULL, NULL, NULL, str(q->j, "after"),
+			  limit ? (int)json_integer_value(limit) : STORE_PAGE_DEFAULT};
+	return sq;
+}
+
 static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	const char *status = str(q->j, "status");
@@ -1129,9 +1143,14 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	if (!known) /* a misspelt status would list nothing, as if there were no cases */
 		return err_set(err, OT_EINVAL, "list: \"status\" is one of %s; not '%.30s'", names,
 			       status);
+	store_query sq = page_of(q);
+	sq.status = status;
+	sq.item = str(q->j, "item");
+	sq.department = str(q->j, "department");
+	sq.applicant = str(q->j, "applicant");
 	json_t *cases = NULL;
-	ot_status s = store_list(e, str(q->j, "status"), str(q->j, "item"),
-				 str(q->j, "department"), str(q->j, "applicant"), &cases, err);
+	char next[STORE_CURSOR_MAX];
+	ot_status s = store_list(e, &sq, &cases, next, err);
 	if (s != OT_OK)
 		return s;
 	json_t *out = json_array();
@@ -1141,18 +1160,24 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_array_append_new(out, summary(c));
 	json_decref(cases);
 	*resp = json_pack("{s:o}", "cases", out);
+	if (next[0])
+		json_object_set_new(*resp, "next", json_string(next));
 	return OT_OK;
 }
 
 static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
+	char today[11];
+	day_format(time_day(q->now, e->zone), today);
+	store_query sq = page_of(q);
+	sq.status = "in_progress";
+	sq.due_before = today;
 	json_t *cases = NULL;
-	ot_status s = store_list(e, "in_progress", NULL, NULL, NULL, &cases, err);
+	char next[STORE_CURSOR_MAX];
+	ot_status s = store_list(e, &sq, &cases, next, err);
 	if (s != OT_OK)
 		return s;
 	json_t *out = json_array();
-	char today[11];
-	day_format(time_day(q->now, e->zone), today);
 	size_t i;
 	json_t *c;
 	json_array_foreach(cases, i, c) {
@@ -1180,6 +1205,8 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	char at[32];
 	time_format(q->now, e->zone, at);
 	*resp = json_pack("{s:s, s:o}", "at", at, "cases", out);
+	if (next[0])
+		json_object_set_new(*resp, "next", json_string(next));
 	return s;
 }
 
@@ -1286,9 +1313,16 @@ static const rq_field list_fields[] = {
 	{"item", RQ_TEXT, 0, "an item's name", NULL},
 	{"department", RQ_TEXT, 0, "a department's name", NULL},
 	{"applicant", RQ_ID, 0, "the applicant's ID number or credit code", NULL},
+	{"limit", RQ_PAGE, 0, "how many cases a page holds (100 when not given)", NULL},
+	{"after", RQ_TEXT, 0, "the \"next\" of the page before", NULL},
 	{NULL},
 };
-static const rq_field overdue_fields[] = {RQ_NOW(1), {NULL}};
+static const rq_field overdue_fields[] = {
+	RQ_NOW(1),
+	{"limit", RQ_PAGE, 0, "how many cases a page holds (100 when not given)", NULL},
+	{"after", RQ_TEXT, 0, "the \"next\" of the page before", NULL},
+	{NULL},
+};
 static const rq_field licences_import_fields[] = {
 	RQ_NOW(0),
 	{"licences", RQ_LIST, 1, "a list of licences", licence_fields},

@@ -24,7 +24,9 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 2 /* the version of the stored layout */
+#define STORE_SCHEMA 3 /* the version of the stored layout */
+
+struct store_query;
 
 /* A licence of the electronic licence library (电子证照库). */
 typedef struct licence {
@@ -64,8 +66,8 @@ typedef struct store_vt {
 	int (*licence_find)(ot_engine *e, const char *holder, const char *material, ot_time now,
 			    char number[64], ot_time *until);
 	ot_status (*licences_of)(ot_engine *e, const char *holder, json_t **out, ot_error *err);
-	ot_status (*list)(ot_engine *e, const char *status, const char *item,
-			  const char *department, const char *applicant, json_t **out, ot_error *err);
+	ot_status (*list)(ot_engine *e, const struct store_query *q, json_t **out, char *next,
+			  ot_error *err);
 	ot_status (*check)(ot_engine *e, json_t **report, ot_error *err);
 	/* A report on a store that cannot even be opened (its first page
 	 * unreadable), or NULL when the failure was something else. */
@@ -149,11 +151,28 @@ ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err)
  * OT_ENOTFOUND if none; OT_ESTORE if it cannot be read or its events do
  * not replay. */
 ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err);
-/* The snapshots of the cases matching the filter, by id (*out: a new
- * reference).  A snapshot that is not JSON is damage (OT_ESTORE). */
-ot_status store_list(ot_engine *e, const char *status, const char *item,
-		     const char *department, const char *applicant, json_t **out,
-		     ot_error *err);
+/* Which cases a list asks for, a page at a time (NULL: any). */
+typedef struct store_query {
+	const char *status, *item;
+	const char *department;   /* the item's department, or one handling a step */
+	const char *applicant;    /* ID number or credit code */
+	const char *due_before;   /* "YYYY-MM-DD": only cases with a due date (theirs
+				     or an active step's) before this day */
+	const char *after;        /* the cursor of the page before; NULL: from the start */
+	int limit;                /* 1 .. STORE_PAGE_MAX */
+} store_query;
+
+#define STORE_PAGE_DEFAULT 100
+#define STORE_PAGE_MAX 1000
+#define STORE_CURSOR_MAX 64
+
+/* One page of the snapshots of the cases matching q, in the order of their
+ * ids (*out: a new reference), and in `next` the cursor of the next page
+ * ("" when this is the last).  Memory is a page's, however large the store;
+ * due_before is answered from an index.  A snapshot that is not JSON is
+ * damage (OT_ESTORE). */
+ot_status store_list(ot_engine *e, const store_query *q, json_t **out,
+		     char next[STORE_CURSOR_MAX], ot_error *err);
 
 /* ---- the material and licence libraries ---- */
 

@@ -177,7 +177,7 @@ static void check_versions(checker *k)
 /* ---- 3. cases ---- */
 
 enum { C_ID, C_ITEM, C_RULES, C_STATUS, C_APPLICANT, C_DEPARTMENT, C_HANDLERS, C_DUE,
-       C_UPDATED, C_STATE };
+       C_UPDATED, C_STATE, C_NEXT_DUE };
 
 static int by_text(const void *a, const void *b)
 {
@@ -248,6 +248,12 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 	if (!same_text(text_of(row, C_DUE), due[0] ? due : NULL))
 		problem(k, id, "its due column says %s, its events %s",
 			text_of(row, C_DUE) ? text_of(row, C_DUE) : "nothing", due[0] ? due : "nothing");
+	char next[11];
+	int has_next = sq_next_due(c, next);
+	if (!same_text(text_of(row, C_NEXT_DUE), has_next ? next : NULL))
+		problem(k, id, "its next_due column (which overdue reads) says %s, its events %s",
+			text_of(row, C_NEXT_DUE) ? text_of(row, C_NEXT_DUE) : "nothing",
+			has_next ? next : "nothing");
 	const char *at = text_of(row, C_UPDATED);
 	if (!at || !time_parse(at, k->e->zone, &updated) || updated != c->last_at)
 		problem(k, id, "its updated column is not the time of its last event");
@@ -280,7 +286,8 @@ static void check_row(checker *k, const char *id, sqlite3_stmt *row)
 static void check_case(checker *k, const char *id)
 {
 	sqlite3_stmt *st = query(k, "SELECT id, item, rules, status, applicant, department,"
-				 " handlers, due, updated, state FROM cases WHERE id = ?1", "a case");
+				 " handlers, due, updated, state, next_due FROM cases WHERE id = ?1",
+				 "a case");
 	if (!st)
 		return;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

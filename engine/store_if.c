@@ -154,11 +154,11 @@ ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err
 	return e->vt->events(e, id, out, err);
 }
 
-ot_status store_list(ot_engine *e, const char *status, const char *item,
-		     const char *department, const char *applicant, json_t **out,
-		     ot_error *err)
+ot_status store_list(ot_engine *e, const store_query *q, json_t **out,
+		     char next[STORE_CURSOR_MAX], ot_error *err)
 {
-	return e->vt->list(e, status, item, department, applicant, out, err);
+	next[0] = 0;
+	return e->vt->list(e, q, out, next, err);
 }
 
 ot_status store_library_add(ot_engine *e, const char *applicant,

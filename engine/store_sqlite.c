@@ -84,6 +84,16 @@ static const char *const schema_v2[] = {
 	"CREATE INDEX licences_holder ON licences(holder, material)",
 };
 
+/* version 3: the earliest due date of a case (its own or an active
+ * step's), indexed, so overdue reads only what is late; and list pages by
+ * id. */
+static const char *const schema_v3[] = {
+	"ALTER TABLE cases ADD COLUMN next_due TEXT",
+	"UPDATE cases SET next_due = (SELECT min(d) FROM (SELECT json_extract(state, '$.due') AS d"
+	" UNION ALL SELECT json_extract(value, '$.due') FROM json_each(state, '$.current')))",
+	"CREATE INDEX cases_next_due ON cases(status, next_due)",
+};
+
 enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
@@ -101,13 +111,14 @@ static const char *const sql[S__COUNT] = {
 	[S_NEXT_ID] = "INSERT INTO counters(day, n) VALUES (?1, 1)"
 		      " ON CONFLICT(day) DO UPDATE SET n = n + 1 RETURNING n",
 	[S_CASE_INSERT] = "INSERT INTO cases(id, item, rules, status, applicant, department,"
-			  " handlers, due, updated, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			  " handlers, due, updated, state, next_due)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[S_CASE_UPDATE] = "UPDATE cases SET status = ?4, handlers = ?7, due = ?8, updated = ?9,"
-			  " state = ?10 WHERE id = ?1",
+			  " state = ?10, next_due = ?11 WHERE id = ?1",
 	/* the same when the status stays: leaves the status index alone,
 	 * one page less to write and sync */
 	[S_CASE_TOUCH] = "UPDATE cases SET handlers = ?7, due = ?8, updated = ?9,"
-			 " state = ?10 WHERE id = ?1 AND ?4 IS NOT NULL",
+			 " state = ?10, next_due = ?11 WHERE id = ?1 AND ?4 IS NOT NULL",
 	[S_CASE_GET] = "SELECT item, rules, status FROM cases WHERE id = ?1",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = ?1 LIMIT 1",
 	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
@@ -252,6 +263,11 @@ static int create_schema(ot_engine *e, int have, const char **step)
 		return rc;
 	char pragma[64];
 	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", SCHEMA_VERSION);
+	*step = "indexing due dates";
+	for (size_t i = 0; have < 3 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v3); i++)
+		rc = exec(e, schema_v3[i]);
+	if (rc != SQLITE_OK)
+		return rc;
 	*step = "migrating the schema";
 	return exec(e, pragma);
 }
@@ -558,6 +574,20 @@ void sq_handlers(const ot_case *c, char *out, size_t cap)
 					      r->departments[r->steps[it->steps.first + i].dept].name);
 }
 
+int sq_next_due(const ot_case *c, char out[11])
+{
+	const m_item *it = &c->v->rules->items[c->item];
+	int32_t next = c->due;
+	for (uint32_t i = 0; i < it->steps.count; i++)
+		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
+		    (next < 0 || c->steps[i].due < next))
+			next = c->steps[i].due;
+	if (next < 0)
+		return 0;
+	day_format(next, out);
+	return 1;
+}
+
 /* Binds the snapshot columns of the cases statements. */
 static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, const char *due,
 		      const char *at, const char *state)
@@ -577,6 +607,9 @@ static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, cons
 		sqlite3_bind_text(st, 8, due, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, state, -1, SQLITE_STATIC);
+	char next[11];
+	if (sq_next_due(c, next))
+		sqlite3_bind_text(st, 11, next, -1, SQLITE_TRANSIENT);
 }
 
 static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const char *at,
@@ -830,29 +863,40 @@ static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, 
 	return s;
 }
 
-static ot_status sq_list(ot_engine *e, const char *status, const char *item,
-		     const char *department, const char *applicant, json_t **out,
-		     ot_error *err)
+static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char *next,
+		       ot_error *err)
 {
 	sqlite3_stmt *st;
-	const char *q =
+	/* one more row than the page: whether there is a next page */
+	const char *query =
 		"SELECT id, state FROM cases WHERE (?1 IS NULL OR status = ?1)"
 		" AND (?2 IS NULL OR item = ?2)"
 		" AND (?3 IS NULL OR department = ?3 OR handlers LIKE '%,' || ?3 || ',%')"
-		" AND (?4 IS NULL OR applicant = ?4) ORDER BY id";
+		" AND (?4 IS NULL OR applicant = ?4)"
+		" AND (?5 IS NULL OR next_due < ?5)"
+		" AND (?6 IS NULL OR id > ?6) ORDER BY id LIMIT ?7";
 	*out = NULL;
-	int rc = sqlite3_prepare_v2(SQ(e)->db, q, -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(SQ(e)->db, query, -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(e, err, rc, "listing cases");
 	json_t *list = json_array();
 	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
-	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, item, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, department, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, applicant, -1, SQLITE_STATIC);
+	const char *binds[] = {q->status, q->item, q->department, q->applicant, q->due_before,
+			       q->after};
+	for (int i = 0; i < 6; i++)
+		sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 7, q->limit + 1);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_t *c = column_json(st, 1);
 		const char *id = column_str(st, 0);
+		if ((int)json_array_size(list) == q->limit) {
+			/* the row after the page: the page ends at the one before */
+			snprintf(next, STORE_CURSOR_MAX, "%s",
+				 json_string_value(json_object_get(json_array_get(list, (size_t)q->limit - 1),
+								   "id")));
+			rc = SQLITE_DONE;
+			break;
+		}
+		json_t *c = column_json(st, 1);
 		if (!c)
 			s = store_damaged(e, err, "the snapshot of case %.40s is not JSON",
 					  id ? id : "(unreadable id)");

@@ -137,15 +137,27 @@ static int verify(const char *rules, const char *db, const char *ack_path, long 
 		fprintf(stderr, "verify: %s\n", err.message);
 		return 1;
 	}
-	char *resp = NULL;
-	if (ot_call(e, "list", "{}", &resp, &err) != OT_OK) {
-		fprintf(stderr, "verify: list: %s\n", err.message);
-		return 1;
+	/* every case, a page at a time */
+	char *resp = NULL, req[128] = "{\"limit\":1000}";
+	json_t *list = json_array(), *c;
+	for (;;) {
+		if (ot_call(e, "list", req, &resp, &err) != OT_OK) {
+			fprintf(stderr, "verify: list: %s\n", err.message);
+			return 1;
+		}
+		json_t *page = json_loads(resp, 0, NULL);
+		free(resp);
+		resp = NULL;
+		json_array_extend(list, json_object_get(page, "cases"));
+		const char *next = json_string_value(json_object_get(page, "next"));
+		if (next)
+			snprintf(req, sizeof req, "{\"limit\":1000,\"after\":\"%s\"}", next);
+		json_decref(page);
+		if (!next)
+			break;
 	}
-	json_t *list = json_loads(resp, 0, NULL), *c;
-	free(resp);
 	size_t i;
-	json_array_foreach(json_object_get(list, "cases"), i, c) {
+	json_array_foreach(list, i, c) {
 		const char *id = json_string_value(json_object_get(c, "id"));
 		int have = events_of(e, id);
 		int want = (int)json_integer_value(json_object_get(acks, id));
@@ -175,7 +187,7 @@ static int verify(const char *rules, const char *db, const char *ack_path, long 
 	} else
 		json_decref(c);
 	printf("%ld operations acknowledged over %zu cases, %ld kills, %ld done but killed before "
-	       "the acknowledgement; %s\n", acked, json_array_size(json_object_get(list, "cases")),
+	       "the acknowledgement; %s\n", acked, json_array_size(list),
 	       kills, unacked, bad ? "PROBLEMS" : "all in the store, store sound");
 	free(resp);
 	json_decref(list);

@@ -661,9 +661,80 @@ static void two_processes_at_once(void **state)
 	remove(dir);
 }
 
+/* ---- lists a page at a time ---- */
+
+/* Every case of a list, page by page; checks each page's size and that the
+ * pages follow each other without a gap or a repeat. */
+static size_t all_pages(ot_engine *e, const char *op, const char *filter, int limit,
+			char last[32])
+{
+	char after[80] = "";
+	size_t total = 0;
+	last[0] = 0;
+	for (int pages = 0;; pages++) {
+		assert_true(pages < 100);
+		json_t *p = call(e, op, OT_OK, "{%s\"limit\":%d%s}", filter, limit, after);
+		json_t *cases = json_object_get(p, "cases");
+		const char *next = json_string_value(json_object_get(p, "next"));
+		size_t i;
+		json_t *c;
+		json_array_foreach(cases, i, c) {
+			assert_true(strcmp(S(c, "id"), last) > 0); /* in order, none twice */
+			snprintf(last, 32, "%s", S(c, "id"));
+		}
+		total += json_array_size(cases);
+		if (next) {
+			assert_int_equal(json_array_size(cases), limit);
+			assert_string_equal(next, last);
+			snprintf(after, sizeof after, ",\"after\":\"%s\"", next);
+		}
+		json_decref(p);
+		if (!next)
+			return total;
+	}
+}
+
+static void lists_come_in_pages(void **state)
+{
+	(void)state;
+	ot_engine *e = open_engine(CONTRACT);
+	/* 250 cases over three days; the first day's stay incomplete */
+	for (int i = 0; i < 250; i++) {
+		char now[32];
+		snprintf(now, sizeof now, "2019-09-%02dT09:%02d", 24 + i / 100, i % 60);
+		json_decref(submit_school(e, now, i < 100 ? "\"land_cert\""
+					: "\"land_cert\",\"drawings\",\"fire_review\""));
+	}
+	char last[32];
+	assert_int_equal(all_pages(e, "list", "", 100, last), 250);
+	assert_string_equal(last, "20190926-0050");
+	assert_int_equal(all_pages(e, "list", "", 7, last), 250);
+	assert_int_equal(all_pages(e, "list", "\"status\":\"in_progress\",", 60, last), 150);
+	assert_int_equal(all_pages(e, "list", "\"status\":\"needs_supplement\",", 1000, last), 100);
+	/* a page of the default size, and the end of a list */
+	json_t *p = call(e, "list", OT_OK, "{}");
+	assert_int_equal(json_array_size(json_object_get(p, "cases")), 100);
+	assert_string_equal(S(p, "next"), "20190924-0100");
+	json_decref(p);
+	p = call(e, "list", OT_OK, "{\"after\":\"20190926-0050\"}");
+	assert_int_equal(json_array_size(json_object_get(p, "cases")), 0);
+	assert_null(json_object_get(p, "next"));
+	json_decref(p);
+	/* overdue reads only what is late, a page at a time: the 150 accepted
+	 * cases' intake step (1 workday) is late a week on */
+	assert_int_equal(all_pages(e, "overdue", "\"now\":\"2019-10-25T09:00\",", 40, last), 150);
+	assert_int_equal(all_pages(e, "overdue", "\"now\":\"2019-09-26T09:00\",", 40, last), 0);
+	refused(e, "list", OT_EINVAL, "\"limit\" must be a whole number from 1 to 1000", "{\"limit\":0}");
+	refused(e, "list", OT_EINVAL, "\"limit\" must be a whole number from 1 to 1000", "{\"limit\":1001}");
+	refused(e, "overdue", OT_EINVAL, "\"limit\" must be a whole number from 1 to 1000",
+		"{\"now\":\"2019-10-25T09:00\",\"limit\":\"10\"}");
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(lists_come_in_pages),
 		cmocka_unit_test(school_building_goes_through_the_site_visit),
 		cmocka_unit_test(small_private_building_gets_one_complete_notice),
 		cmocka_unit_test(conditions_and_reasons),

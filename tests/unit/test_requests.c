@@ -148,7 +148,7 @@ static void wrong_types_are_not_dropped(void **state)
 		"\"id\":\"91350100M000100Y43\",\"nmae\":\"x\"}}");
 	refused(e, "assess", OT_EINVAL, "unknown field \"itme\" — did you mean \"item\"?",
 		"{\"itme\":\"construction_permit\"," NOW "}");
-	refused(e, "overdue", OT_EINVAL, "unknown field \"foo\" (overdue takes: now)",
+	refused(e, "overdue", OT_EINVAL, "unknown field \"foo\" (overdue takes: now, limit, after)",
 		"{\"foo\":1," NOW "}");
 	/* what the operation needs is named, with the operation */
 	refused(e, "submit", OT_EINVAL, "submit: the request needs \"item\", the name of a service item",
