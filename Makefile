@@ -1,5 +1,5 @@
 # The two README commands. Everything real lives in CMakeLists.txt.
-.PHONY: test run deps build clean fuzz-build fuzz-short
+.PHONY: test run deps build clean fuzz-build fuzz-short tsan
 
 deps:
 	@tools/setup-deps
@@ -17,7 +17,15 @@ test: build
 	@cmake --build build-asan -j2 >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@ctest --test-dir build --output-on-failure -j2
 	@ctest --test-dir build-asan --output-on-failure -j2 -L unit
+	@$(MAKE) --no-print-directory tsan
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-short; fi
+
+# Engines in several threads on one shared rule base, under ThreadSanitizer.
+tsan: deps
+	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOT_TSAN=ON -DOT_WERROR=ON >/dev/null
+	@cmake --build build-tsan -j2 --target test_threads >build-tsan/build.log 2>&1 || \
+		{ cat build-tsan/build.log; exit 1; }
+	@ctest --test-dir build-tsan --output-on-failure -L threads
 
 fuzz-build: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -35,4 +43,4 @@ run: build
 	@./build/onetrip demo --rules rules construction_permit
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-tsan

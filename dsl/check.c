@@ -1306,6 +1306,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	arena_init(&mem, alloc, &c->oom);
 	m_model *m = arena_alloc(&mem, sizeof *m);
 	m->mem = mem;
+	atomic_init(&m->refs, 1);
 	c->model = m;
 
 	chk k;

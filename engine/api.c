@@ -25,29 +25,56 @@ static const store_backends stores = {store_tables, OT_COUNTOF(store_tables)};
 
 
 
-ot_status ot_engine_open(const char *rules_path, const char *db_path,
-			 ot_engine **out, ot_error *err)
+void ot_engine_config_init(ot_engine_config *c)
 {
+	memset(c, 0, sizeof *c);
+	c->version = OT_ENGINE_CONFIG_VERSION;
+}
+
+/* The configuration's rule base, a reference of our own. */
+static ot_status config_rules(const ot_engine_config *c, ot_rules **out, ot_error *err)
+{
+	if (c->rules) {
+		*out = ot_rules_ref(c->rules);
+		return OT_OK;
+	}
+	ot_compile_options opt = {c->alloc, c->alloc_ud, 0};
+	ot_diags *d = NULL;
+	const char *path = c->rules_path;
+	ot_status s = ot_rules_compile(&path, 1, &opt, out, &d);
+	if (s != OT_OK)
+		err_set(err, s, s == OT_ERULES ? "the rule base %s has %zu errors: run `onetrip check %s`"
+			: "cannot load the rule base %s (%zu errors): run `onetrip check %s`",
+			path, ot_diags_errors(d), path);
+	ot_diags_free(d);
+	return s;
+}
+
+ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	if (!out)
+		return err_set(err, OT_EINVAL, "ot_engine_open_config needs a place for the engine");
 	*out = NULL;
-	if (!rules_path || !db_path)
-		return err_set(err, OT_EINVAL, "ot_engine_open needs a rules path and a store path");
+	if (!c || c->version != OT_ENGINE_CONFIG_VERSION)
+		return err_set(err, OT_EINVAL, "the engine configuration was not made by "
+			       "ot_engine_config_init of this onetrip");
+	if ((!c->rules && !c->rules_path) || !c->store)
+		return err_set(err, OT_EINVAL, "an engine needs a rule base (rules or rules_path) and a "
+			       "store");
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return err_set(err, OT_ENOMEM, "out of memory");
-	e->zone = OT_ZONE_DEFAULT;
+	e->log = c->log;
+	e->log_ud = c->log_ud;
 	ot_rules *r = NULL;
-	ot_diags *d = NULL;
-	ot_status s = ot_rules_compile(&rules_path, 1, NULL, &r, &d);
+	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
-		err_set(err, s == OT_ERULES ? OT_ERULES : s,
-		     s == OT_ERULES ? "the rule base %s has %zu errors: run `onetrip check %s`"
-				    : "cannot load the rule base %s (%zu errors): run `onetrip check %s`",
-		     rules_path, ot_diags_errors(d), rules_path);
-		ot_diags_free(d);
 		free(e);
 		return s;
 	}
-	ot_diags_free(d);
 	e->current = r;
 	e->zone = r->zone; /* times without an offset are the rule base's local time */
 	if (!version_init(&e->versions[0], r)) {
@@ -58,7 +85,7 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	e->nversions = 1;
 	/* store the version once; opening for reading takes no write lock */
 	char *have = NULL;
-	if ((s = store_connect(e, stores, db_path, 1, err)) == OT_OK &&
+	if ((s = store_connect(e, stores, c->store, 1, err)) == OT_OK &&
 	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
 	    (s = store_begin(e, 0, err)) == OT_OK) {
 		s = store_put_version(e, r, err);
@@ -71,6 +98,20 @@ ot_status ot_engine_open(const char *rules_path, const char *db_path,
 	}
 	*out = e;
 	return OT_OK;
+}
+
+ot_status ot_engine_open(const char *rules_path, const char *db_path,
+			 ot_engine **out, ot_error *err)
+{
+	if (out)
+		*out = NULL;
+	if (!rules_path || !db_path)
+		return err_set(err, OT_EINVAL, "ot_engine_open needs a rules path and a store path");
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = rules_path;
+	c.store = db_path;
+	return ot_engine_open_config(&c, out, err);
 }
 
 void ot_engine_close(ot_engine *e)
@@ -508,10 +549,12 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	if (!e || !response)
 		return err_set(err, OT_EINVAL, "%s: no engine or no place for the response", op);
 	*response = NULL;
+	e->op++; /* the rule versions it loads stay until it ends (engine_version) */
 	ot_status s = parse(op, request, fields, e->zone, &q, err);
 	if (s == OT_OK)
 		s = run_once(e, fn, write, 1, &q, &resp, err);
 	if (s == OT_ESTORE && write && store_lost_race(e)) {
+		engine_log(e, "%s: another writer was first; running it again holding the store", op);
 		json_decref(resp);
 		resp = NULL;
 		free(q.text);
@@ -522,6 +565,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	}
 	json_decref(q.j);
 	if (s != OT_OK) {
+		engine_log(e, "%s: %s: %s", op, ot_status_name(s), err->message);
 		json_decref(resp);
 		free(q.text);
 		return s;

@@ -33,6 +33,7 @@ typedef struct version {
 	ot_rules *rules;
 	struct hook_host *hooks; /* created on first use; NULL: none yet */
 	int zone;
+	unsigned op;             /* the operation that used it last */
 } version;
 
 /* The version's hook host, created on first use (NULL: out of memory). */
@@ -50,6 +51,9 @@ struct ot_engine {
 	ot_error fault;            /* a store failure no status could carry
 				      (store_settle) */
 	int checking;              /* store check: messages without advice */
+	unsigned op;               /* counts operations: versions in use are kept */
+	void (*log)(void *ud, const char *line); /* ot_engine_config's */
+	void *log_ud;
 };
 
 /* The version with this hash: current, cached, or compiled from the store. */
@@ -233,6 +237,14 @@ ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *
  * entries api.c has checked against its licence table; *resp:
  * {"imported": N}.  All or nothing. */
 ot_status licences_import(ot_engine *e, json_t *list, json_t **resp, ot_error *err);
+
+/* Says a line to the engine's log callback, if any: printf-style, ID
+ * numbers masked, cut to a line. */
+void engine_log(ot_engine *e, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 2, 3)))
+#endif
+	;
 
 /* ---- rule versions (ruleset.c) ---- */
 

@@ -154,12 +154,21 @@ const char *ot_rules_hash(const ot_rules *r)
 	return r ? r->hash : NULL;
 }
 
+ot_rules *ot_rules_ref(ot_rules *r)
+{
+	if (r)
+		atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
+	return r;
+}
+
 void ot_rules_free(ot_rules *r)
 {
-	if (r) {
-		arena a = r->mem; /* r lives inside its own arena */
-		arena_free(&a);
-	}
+	/* the last reference frees; the others only count down (what the
+	 * freeing thread reads was written before every release) */
+	if (!r || atomic_fetch_sub_explicit(&r->refs, 1, memory_order_acq_rel) > 1)
+		return;
+	arena a = r->mem; /* r lives inside its own arena */
+	arena_free(&a);
 }
 
 /* ---- describe ---- */

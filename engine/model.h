@@ -17,6 +17,7 @@
 #ifndef OT_MODEL_H
 #define OT_MODEL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "base.h"
@@ -260,6 +261,7 @@ typedef struct m_chain {
 
 struct ot_rules {
 	arena mem;
+	atomic_int refs;     /* ot_rules_ref / ot_rules_free: shared by engines */
 	char hash[65];
 	const char *sources; /* every source text as JSON, see ot_rules_sources */
 	int zone;            /* minutes east of UTC: `timezone`, default +08:00 */

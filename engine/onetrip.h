@@ -13,8 +13,13 @@
  *    malloc, like jansson's json_dumps).  Pointers obtained from a handle
  *    (names, diagnostics) are borrowed and live as long as the handle.
  *  - All text is UTF-8.
- *  - A compiled rule base (ot_rules) is immutable and may be shared between
- *    threads; everything else is single-threaded per handle.
+ *  - Threads: a compiled rule base (ot_rules) is immutable and may be used
+ *    by any number of threads and engines at once (ot_rules_ref counts the
+ *    holders; each ot_rules_free drops one).  An engine (ot_engine) is used
+ *    by one thread at a time: give each thread an engine of its own, on the
+ *    same shared rules and the same store (the store serialises writers;
+ *    tests/unit/test_threads.c runs this under ThreadSanitizer).  Diagnostics
+ *    (ot_diags) belong to one thread.
  */
 #ifndef ONETRIP_H
 #define ONETRIP_H
@@ -132,6 +137,9 @@ const char *ot_rules_hash(const ot_rules *r);
  *  "items": [...], "chains": [...], "calendars": [...]}. */
 char *ot_rules_describe(const ot_rules *r);
 
+/* Another holder of r: returns r.  Each holder calls ot_rules_free once;
+ * the last one frees it. */
+ot_rules *ot_rules_ref(ot_rules *r);
 void ot_rules_free(ot_rules *r);
 
 /* ---- the case engine ---- */
@@ -151,6 +159,33 @@ typedef struct ot_error {
 	char message[512]; /* one line, personal data masked */
 } ot_error;
 
+/* Everything an engine is opened with.  Fill it with
+ * ot_engine_config_init(), then set what differs from the defaults: new
+ * fields get defaults there, so a program written today keeps working. */
+typedef struct ot_engine_config {
+	int version;               /* set by ot_engine_config_init */
+	/* the rule base: `rules` (shared: the engine takes a reference), or
+	 * else compiled from `rules_path` (a file or directory) */
+	ot_rules *rules;
+	const char *rules_path;
+	/* the store URI: "sqlite:PATH", a bare PATH (SQLite), ":memory:" */
+	const char *store;
+	/* the allocator the rules are compiled with (NULL: malloc) */
+	ot_alloc_fn alloc;
+	void *alloc_ud;
+	/* where the engine says what an operator should know (a failed
+	 * operation, a lost race for the store): one line each, ID numbers
+	 * masked.  NULL: nowhere. */
+	void (*log)(void *ud, const char *line);
+	void *log_ud;
+} ot_engine_config;
+
+#define OT_ENGINE_CONFIG_VERSION 1
+
+void ot_engine_config_init(ot_engine_config *c);
+ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_error *err);
+
+/* The same with the rule base at rules_path and the store at db_path. */
 ot_status ot_engine_open(const char *rules_path, const char *db_path,
 			 ot_engine **out, ot_error *err);
 void ot_engine_close(ot_engine *e);

@@ -3,12 +3,14 @@
  * those of running cases, compiled back from the store when a case of
  * theirs is loaded (a case keeps the rules it started under).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine.h"
 #include "hooks.h"
+#include "idcheck.h"
 
 int version_init(version *v, ot_rules *r)
 {
@@ -44,8 +46,10 @@ struct hook_host *version_hooks(const version *v)
 const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 {
 	for (int i = 0; i < e->nversions; i++)
-		if (strcmp(ot_rules_hash(e->versions[i].rules), hash) == 0)
+		if (strcmp(ot_rules_hash(e->versions[i].rules), hash) == 0) {
+			e->versions[i].op = e->op;
 			return &e->versions[i];
+		}
 	char *sources = NULL;
 	if (store_get_version(e, hash, &sources, err) != OT_OK)
 		return NULL;
@@ -63,8 +67,21 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 		store_damaged(e, err, "rule version %.12s does not compile back to itself", hash);
 		return NULL;
 	}
-	/* keep [0], the current version; when full, reuse the others in turn */
-	int slot = e->nversions < MAX_VERSIONS ? e->nversions++ : 1 + e->recycle++ % (MAX_VERSIONS - 1);
+	/* keep [0], the current version; when full, reuse one that the
+	 * running operation has not used: its cases may still point at the
+	 * others until it ends */
+	int slot = e->nversions < MAX_VERSIONS ? e->nversions++ : -1;
+	for (int k = 0; slot < 0 && k < MAX_VERSIONS - 1; k++) {
+		int i = 1 + e->recycle++ % (MAX_VERSIONS - 1);
+		if (e->versions[i].op != e->op)
+			slot = i;
+	}
+	if (slot < 0) {
+		ot_rules_free(r);
+		err_set(err, OT_ESTORE, "one operation needs more than %d rule versions at once",
+			MAX_VERSIONS);
+		return NULL;
+	}
 	if (e->versions[slot].rules)
 		version_free(&e->versions[slot]);
 	if (!version_init(&e->versions[slot], r)) {
@@ -72,5 +89,20 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 		err_set(err, OT_ENOMEM, "out of memory loading rule version %.12s", hash);
 		return NULL;
 	}
+	e->versions[slot].op = e->op;
 	return &e->versions[slot];
+}
+
+void engine_log(ot_engine *e, const char *fmt, ...)
+{
+	if (!e->log)
+		return;
+	char line[600];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line - 64, fmt, ap);
+	va_end(ap);
+	ids_mask_in(line);
+	utf8_settle(line);
+	e->log(e->log_ud, line);
 }
