@@ -89,8 +89,8 @@ static const char *const schema_v2[] = {
  * id. */
 static const char *const schema_v3[] = {
 	"ALTER TABLE cases ADD COLUMN next_due TEXT",
-	"UPDATE cases SET next_due = (SELECT min(d) FROM (SELECT json_extract(state, '$.due') AS d"
-	" UNION ALL SELECT json_extract(value, '$.due') FROM json_each(state, '$.current')))",
+	("UPDATE cases SET next_due = (SELECT min(d) FROM (SELECT json_extract(state, '$.due') AS d"
+	 " UNION ALL SELECT json_extract(value, '$.due') FROM json_each(state, '$.current')))"),
 	"CREATE INDEX cases_next_due ON cases(status, next_due)",
 };
 
