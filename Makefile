@@ -1,39 +1,49 @@
-# The two README commands. Everything real lives in CMakeLists.txt.
-.PHONY: test run deps build clean fuzz-build fuzz-short tsan
+# The README commands. Everything real lives in CMakeLists.txt.
+# Each stage prints one line; the compilers' output goes to the stage's
+# build.log, shown in full only when the stage fails.
+.PHONY: test run deps build install clean fuzz-build fuzz-short tsan
 
 deps:
 	@tools/setup-deps
 
 build: deps
+	@echo "building build/ (log: build/build.log) …"
 	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOT_WERROR=ON >/dev/null
 	@cmake --build build -j2 >build/build.log 2>&1 || { cat build/build.log; exit 1; }
+	@echo "built build/onetrip and build/lib/libonetrip.{so,a}"
 
 # The fuzz targets (clang, libFuzzer) run 25 s each: FUZZ_SECONDS=0 skips them.
 FUZZ_SECONDS ?= 25
 FUZZ_TARGETS = fuzz_compile fuzz_ops fuzz_scenario
 
 test: build
+	@echo "building build-asan/ with AddressSanitizer and UBSan (log: build-asan/build.log) …"
 	@cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DOT_SANITIZE=ON -DOT_WERROR=ON >/dev/null
 	@cmake --build build-asan -j2 >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
+	@echo "testing build/ …"
 	@ctest --test-dir build --output-on-failure -j2
+	@echo "testing build-asan/ (the unit tests) …"
 	@ctest --test-dir build-asan --output-on-failure -j2 -L unit
 	@$(MAKE) --no-print-directory tsan
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-short; fi
 
 # Engines in several threads on one shared rule base, under ThreadSanitizer.
 tsan: deps
+	@echo "building build-tsan/ with ThreadSanitizer, the threads test only (log: build-tsan/build.log) …"
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOT_TSAN=ON -DOT_WERROR=ON >/dev/null
 	@cmake --build build-tsan -j2 --target test_threads >build-tsan/build.log 2>&1 || \
 		{ cat build-tsan/build.log; exit 1; }
 	@ctest --test-dir build-tsan --output-on-failure -L threads
 
 fuzz-build: deps
+	@echo "building build-fuzz/ with clang and libFuzzer (log: build-fuzz/build.log) …"
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 		-DOT_FUZZ=ON -DOT_WERROR=ON -DOT_FUZZ_SECONDS=$(FUZZ_SECONDS) >/dev/null
 	@cmake --build build-fuzz -j2 --target $(FUZZ_TARGETS) >build-fuzz/build.log 2>&1 || \
 		{ cat build-fuzz/build.log; exit 1; }
 
 fuzz-short: fuzz-build
+	@echo "fuzzing: each target for $(FUZZ_SECONDS) s …"
 	@ctest --test-dir build-fuzz --output-on-failure -j2 -L fuzz
 
 run: build
@@ -41,6 +51,18 @@ run: build
 	@./build/onetrip info rules/
 	@echo
 	@./build/onetrip demo --rules rules construction_permit
+
+# The binary, both libraries, onetrip.h, onetrip.pc, the docs and the
+# stdlib under PREFIX (DESTDIR, if set, is put in front for packaging).
+# As root, ldconfig then adds the new libonetrip.so.0 to the loader's cache.
+PREFIX ?= /usr/local
+install: build
+	@cmake --install build --prefix "$(PREFIX)" >build/install.log || \
+		{ cat build/install.log; exit 1; }
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then ldconfig; fi
+	@echo "installed into $(DESTDIR)$(PREFIX): bin/onetrip, lib/libonetrip.{so,a}," \
+		"include/onetrip.h, lib/pkgconfig/onetrip.pc, share/doc/onetrip, share/onetrip/stdlib" \
+		"(the list: build/install_manifest.txt)"
 
 clean:
 	rm -rf build build-asan build-fuzz build-tsan

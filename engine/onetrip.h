@@ -5,7 +5,8 @@
  * Everything else in the tree is internal.
  *
  * Conventions
- *  - Every name is prefixed `ot_`; handles are opaque.
+ *  - Every name is prefixed `ot_`; handles are opaque.  Every function
+ *    declared here carries OT_API: the library exports nothing else.
  *  - Functions return an ot_status; nothing exits, nothing prints.
  *  - Ownership: a function that returns a handle or a `char *` through an
  *    out-parameter transfers ownership to the caller.  Handles are freed
@@ -30,7 +31,46 @@
 extern "C" {
 #endif
 
-#define OT_VERSION "0.1.0"
+/*
+ * The version.  These three numbers are the only place it is written:
+ * CMake reads them (the project version, the shared library's SONAME
+ * libonetrip.so.MAJOR), and the two macros below are made from them.
+ */
+#define OT_VERSION_MAJOR 0
+#define OT_VERSION_MINOR 1
+#define OT_VERSION_PATCH 0
+
+#define OT_STR_(x) #x
+#define OT_XSTR_(x) OT_STR_(x)
+/* "0.1.0": a string literal (adjacent literals, joined by the compiler) */
+#define OT_VERSION \
+	OT_XSTR_(OT_VERSION_MAJOR) "." OT_XSTR_(OT_VERSION_MINOR) "." OT_XSTR_(OT_VERSION_PATCH)
+/* MAJOR*1000000 + MINOR*1000 + PATCH, as SQLITE_VERSION_NUMBER: 1000 for
+ * 0.1.0, 1002003 for 1.2.3.  For #if and for comparing with the library. */
+#define OT_VERSION_NUMBER \
+	(OT_VERSION_MAJOR * 1000000 + OT_VERSION_MINOR * 1000 + OT_VERSION_PATCH)
+
+/*
+ * Marks the public API.  The library is compiled with -fvisibility=hidden,
+ * so only what carries OT_API is exported from libonetrip.so (and stays
+ * global in the installed libonetrip.a); every other name is internal.
+ */
+#ifndef OT_API
+#if defined(__GNUC__) || defined(__clang__)
+#define OT_API __attribute__((visibility("default")))
+#else
+#define OT_API
+#endif
+#endif
+
+/*
+ * The version of the library linked at run time (OT_VERSION and
+ * OT_VERSION_NUMBER are those of the header compiled against): a program
+ * can refuse to run when they differ, e.g.
+ *   if (ot_version_number() / 1000 != OT_VERSION_NUMBER / 1000) ...
+ */
+OT_API const char *ot_version(void);
+OT_API int ot_version_number(void);
 
 typedef enum ot_status {
 	OT_OK = 0,
@@ -45,7 +85,7 @@ typedef enum ot_status {
 	OT_EHOOK   /* a hook failed: the message has its file:line and traceback */
 } ot_status;
 
-const char *ot_status_name(ot_status s);
+OT_API const char *ot_status_name(ot_status s);
 
 /*
  * The allocator hook, with Lua's contract: nsize == 0 frees ptr and returns
@@ -78,19 +118,19 @@ typedef struct ot_diag {
 
 typedef struct ot_diags ot_diags;
 
-size_t ot_diags_count(const ot_diags *d);
-const ot_diag *ot_diags_get(const ot_diags *d, size_t i); /* sorted by place */
-size_t ot_diags_errors(const ot_diags *d);
-size_t ot_diags_warnings(const ot_diags *d);
+OT_API size_t ot_diags_count(const ot_diags *d);
+OT_API const ot_diag *ot_diags_get(const ot_diags *d, size_t i); /* sorted by place */
+OT_API size_t ot_diags_errors(const ot_diags *d);
+OT_API size_t ot_diags_warnings(const ot_diags *d);
 
 enum { OT_RENDER_COLOR = 1 };
 /* Compiler-style text: "file:line:col: error[E101]: ...", the source line,
  * a caret under the span and the hint.  Returns NULL on allocation failure. */
-char *ot_diags_render(const ot_diags *d, unsigned flags);
+OT_API char *ot_diags_render(const ot_diags *d, unsigned flags);
 /* A JSON array of objects: file, line, col, end_line, end_col, severity,
  * code, message, hint. */
-char *ot_diags_json(const ot_diags *d);
-void ot_diags_free(ot_diags *d);
+OT_API char *ot_diags_json(const ot_diags *d);
+OT_API void ot_diags_free(ot_diags *d);
 
 /* ---- rule bases ---- */
 
@@ -106,41 +146,41 @@ typedef struct ot_rules ot_rules;
  * failed (OT_ENOMEM: *diags is NULL).  A path that cannot be read yields
  * OT_EIO (with a diagnostic) even if other errors were found too.
  */
-ot_status ot_rules_compile(const char *const *paths, size_t npaths,
-			   const ot_compile_options *opt, ot_rules **out,
-			   ot_diags **diags);
+OT_API ot_status ot_rules_compile(const char *const *paths, size_t npaths,
+				  const ot_compile_options *opt, ot_rules **out,
+				  ot_diags **diags);
 
 /* The same from text in memory; `name` is used in diagnostics and as the
  * base for relative `use` paths. */
-ot_status ot_rules_compile_text(const char *name, const char *text, size_t len,
-				const ot_compile_options *opt, ot_rules **out,
-				ot_diags **diags);
+OT_API ot_status ot_rules_compile_text(const char *name, const char *text, size_t len,
+				       const ot_compile_options *opt, ot_rules **out,
+				       ot_diags **diags);
 
 /* Every source of the rule base as one JSON text: {"roots": [path...],
  * "files": {path: text}, "hooks": {path: text}}, paths canonical.  The
  * store keeps it so a case can continue under its own rule version after
  * the files changed or were deleted. */
-const char *ot_rules_sources(const ot_rules *r);
+OT_API const char *ot_rules_sources(const ot_rules *r);
 
 /* Compiles a rule base from ot_rules_sources() text; the result has the
  * same hash as the original.  OT_EINVAL if the text is not such JSON. */
-ot_status ot_rules_compile_sources(const char *sources,
-				   const ot_compile_options *opt, ot_rules **out,
-				   ot_diags **diags);
+OT_API ot_status ot_rules_compile_sources(const char *sources,
+					  const ot_compile_options *opt, ot_rules **out,
+					  ot_diags **diags);
 
 /* SHA-256 of the canonical token stream of every source (see
  * docs/engine.md): 64 lowercase hex digits. */
-const char *ot_rules_hash(const ot_rules *r);
+OT_API const char *ot_rules_hash(const ot_rules *r);
 
 /* Everything a portal or a summary needs to list the rule base, as JSON:
  * {"hash", "departments": [...], "materials": [...], "forms": [...],
  *  "items": [...], "chains": [...], "calendars": [...]}. */
-char *ot_rules_describe(const ot_rules *r);
+OT_API char *ot_rules_describe(const ot_rules *r);
 
 /* Another holder of r: returns r.  Each holder calls ot_rules_free once;
  * the last one frees it. */
-ot_rules *ot_rules_ref(ot_rules *r);
-void ot_rules_free(ot_rules *r);
+OT_API ot_rules *ot_rules_ref(ot_rules *r);
+OT_API void ot_rules_free(ot_rules *r);
 
 /* ---- the case engine ---- */
 
@@ -182,35 +222,36 @@ typedef struct ot_engine_config {
 
 #define OT_ENGINE_CONFIG_VERSION 1
 
-void ot_engine_config_init(ot_engine_config *c);
-ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_error *err);
+OT_API void ot_engine_config_init(ot_engine_config *c);
+OT_API ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out,
+				       ot_error *err);
 
 /* The same with the rule base at rules_path and the store at db_path. */
-ot_status ot_engine_open(const char *rules_path, const char *db_path,
-			 ot_engine **out, ot_error *err);
-void ot_engine_close(ot_engine *e);
+OT_API ot_status ot_engine_open(const char *rules_path, const char *db_path,
+				ot_engine **out, ot_error *err);
+OT_API void ot_engine_close(ot_engine *e);
 /* The current rule version (borrowed). */
-const ot_rules *ot_engine_rules(const ot_engine *e);
+OT_API const ot_rules *ot_engine_rules(const ot_engine *e);
 
 /* The operations.  *response receives malloc'd JSON (free() it). */
-ot_status ot_assess(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_submit(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_supplement(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_act(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_suspend(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_resume(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_deliver(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_withdraw(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
-ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_assess(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_submit(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_supplement(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_act(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_suspend(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_resume(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_deliver(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_withdraw(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
 
 /* The same, by name ("assess", "submit", ...): for the CLI and bindings.
  * Two operations exist only by name: "licences_import" (licences issued
  * elsewhere into the electronic licence library) and "licences" (a
  * holder's licences); see docs/engine.md. */
-ot_status ot_call(ot_engine *e, const char *op, const char *request,
-		  char **response, ot_error *err);
+OT_API ot_status ot_call(ot_engine *e, const char *op, const char *request,
+			 char **response, ot_error *err);
 
 /* ---- the store ---- */
 
@@ -228,14 +269,14 @@ ot_status ot_call(ot_engine *e, const char *op, const char *request,
  * onetrip store, a store of another schema version) or OT_ENOMEM.  The
  * same check runs on an open engine as ot_call(e, "store_check", "{}", ...).
  */
-ot_status ot_store_check(const char *db_path, char **report, ot_error *err);
+OT_API ot_status ot_store_check(const char *db_path, char **report, ot_error *err);
 
 /* Masks, in place, every resident ID number and unified social credit
  * code in text, as ot_error messages are: 1101**********002X (the first 4
  * and last 4 characters kept, the length unchanged).  Numbers glued to
  * other letters or digits are found too.  For a program that prints text
  * taken from its input (a JSON parser's error quotes it). */
-void ot_mask_ids(char *text);
+OT_API void ot_mask_ids(char *text);
 
 #ifdef __cplusplus
 }

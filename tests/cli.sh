@@ -192,5 +192,26 @@ contains "holds a NUL byte" "the NUL byte is named"
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
 contains "$(printf '\033[1;31m')" "colour escape present"
 
+# the README's quick start, as it stands there: run in a directory where
+# build/onetrip and rules/ are what they are in the source tree
+mkdir -p "$tmp/quick/build"
+ln -s "$bin" "$tmp/quick/build/onetrip"
+ln -s "$src/rules" "$tmp/quick/rules"
+sed -n '/^## Quick start/,/^## [^Q]/p' "$src/README.md" | sed -n '/^```sh$/,/^```$/p' |
+	sed '1d;$d' >"$tmp/quick.sh"
+# (TMPDIR: the block's mktemp -d, removed with $tmp)
+expect 0 "README quick start" env TMPDIR="$tmp" sh -ec "cd '$tmp/quick' && . '$tmp/quick.sh'"
+contains "ok: " "quick start: check"
+contains '"medical_diagnosis",' "quick start: assess lists the missing papers"
+contains "表单 form: 参保人姓名 is required" "quick start: assess lists the form's gaps"
+contains '"id": "20240304-0001"' "quick start: submit creates the case"
+contains '"status": "in_progress"' "quick start: the case is in progress"
+contains '"op": "act"' "quick start: show has the approval in the history"
+# show's answer comes last: its current step is the second
+grep -A2 '"current": \[' "$tmp/out" | tail -1 | grep -q '"step": "expert"' ||
+	{ echo "FAIL: quick start: show has the case elsewhere than at expert"; fails=$((fails + 1)); }
+[ "$(wc -l <"$tmp/quick.sh")" -ge 8 ] ||
+	{ echo "FAIL: quick start: the README's block was not found"; fails=$((fails + 1)); }
+
 [ "$fails" -eq 0 ] && echo "cli: all passed"
 exit $((fails > 0))
