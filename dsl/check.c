@@ -721,13 +721,13 @@ static void check_computed(chk *k, const ast_item *ai, const m_item *it)
  * file can require the modules beside it. */
 static json_t *hook_sources(chk *k)
 {
-	if (!k->hook_sources)
-		k->hook_sources = json_pack("{s:{}}", "hooks");
-	json_t *files = json_object_get(k->hook_sources, "hooks");
+	if (!k->c->hook_sources)
+		k->c->hook_sources = json_pack("{s:{}}", "hooks");
+	json_t *files = json_object_get(k->c->hook_sources, "hooks");
 	for (size_t i = json_object_size(files); i < k->c->hooks.n; i++)
 		json_object_set_new(files, k->c->hooks.v[i].real,
 				    json_stringn(k->c->hooks.v[i].text, k->c->hooks.v[i].len));
-	return k->hook_sources;
+	return k->c->hook_sources;
 }
 
 /* Runs the item's hook file once in the sandbox: a Lua error (E024) or a
@@ -1335,7 +1335,8 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	check_chains(&k);
 	check_zone(&k);
 	finish(&k);
-	json_decref(k.hook_sources);
+	json_decref(c->hook_sources);
+	c->hook_sources = NULL;
 
 	if (c->diags->errors) {
 		c->model = NULL;

@@ -29,7 +29,6 @@ typedef struct chk {
 	int item_errors;
 	VEC(const char *) lua_names; /* hook functions the item's conditions call */
 	int depth, max_depth; /* evaluation stack while compiling */
-	struct json_t *hook_sources; /* the hook files, for probing (owned) */
 } chk;
 
 /* Looks `n` up in `map`; reports `code` ("unknown department ...") with a

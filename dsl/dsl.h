@@ -53,6 +53,12 @@ typedef struct dsl_ctx {
 	/* When set, files are read from these objects (path -> text) instead
 	 * of the disk: recompiling a stored rule version.  Borrowed. */
 	json_t *vfs_files, *vfs_hooks;
+	/* The hook files as the checker hands them to the sandbox to probe
+	 * (owned; here so that running out of memory frees it too). */
+	json_t *hook_sources;
+	/* A directory being read (a DIR *), closed by the out-of-memory exit
+	 * when an allocation fails while it is open. */
+	void *open_dir;
 } dsl_ctx;
 
 /* Reports a diagnostic at `loc`.  code: "E101"; a 'W' code is a warning

@@ -305,9 +305,11 @@ static void load_dir(dsl_ctx *c, const char *dir, const char *display)
 		return;
 	VEC(char *) names = {0};
 	struct dirent *e;
+	c->open_dir = d;
 	while ((e = readdir(d)))
 		if (e->d_name[0] != '.')
 			VEC_PUSH(&c->ast, names, arena_strdup(&c->ast, e->d_name));
+	c->open_dir = NULL;
 	closedir(d);
 	if (names.n)
 		qsort(names.v, names.n, sizeof *names.v, by_name);
@@ -370,9 +372,11 @@ static void hash_siblings(dsl_ctx *c, const char *hook)
 		char *dir = arena_strndup(&c->ast, hook, dl ? dl : 1);
 		DIR *d = opendir(dl ? dir : ".");
 		struct dirent *e;
+		c->open_dir = d;
 		while (d && (e = readdir(d)))
 			if (strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".lua"))
 				VEC_PUSH(&c->ast, names, arena_strdup(&c->ast, e->d_name));
+		c->open_dir = NULL;
 		if (d)
 			closedir(d);
 	}
@@ -627,6 +631,9 @@ static ot_status compile(const source *src, const ot_compile_options *opt,
 	arena_init(&c->diag_mem, &al, &c->oom);
 
 	if (setjmp(c->oom)) {
+		if (c->open_dir)
+			closedir(c->open_dir);
+		json_decref(c->hook_sources);
 		ot_rules_free(c->model);
 		if (c->diags)
 			ot_diags_free(c->diags);

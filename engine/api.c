@@ -364,6 +364,17 @@ static ot_status parse(const char *op, const char *text, const rq_field *fields,
 	r->text = NULL;
 	/* a key given twice would be read one way here and another elsewhere */
 	r->j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
+	if (!r->j && json_error_code(&je) != json_error_out_of_memory && je.text[0]) {
+		/* jansson may report an allocation that failed as bad syntax: a
+		 * text that is JSON after all was refused for want of memory */
+		json_error_t again;
+		json_t *j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &again);
+		if (j || strcmp(again.text, je.text) != 0)
+			je.text[0] = 0;
+		json_decref(j);
+	}
+	if (!r->j && (json_error_code(&je) == json_error_out_of_memory || !je.text[0]))
+		return err_set(err, OT_ENOMEM, "%s: out of memory reading the request", op);
 	if (!r->j)
 		return err_set(err, OT_EINVAL, "%s: the request is not JSON: %s (line %d, column %d)",
 			    op, je.text, je.line, je.column);
@@ -725,7 +736,7 @@ int case_current(const ot_case *c, const char **names, int max)
 	return n;
 }
 
-static void hooks_for_case(case_hooks *h, const ot_case *c, ot_time now)
+static ot_status hooks_for_case(case_hooks *h, const ot_case *c, ot_time now, ot_error *err)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
@@ -733,8 +744,10 @@ static void hooks_for_case(case_hooks *h, const ot_case *c, ot_time now)
 	h->c = c;
 	h->env.applicant = c->applicant_kind;
 	if (!it->hook_path) /* no hook, or its file is missing (W404) */
-		return;
+		return OT_OK;
 	h->host = version_hooks(c->v);
+	if (!h->host)
+		return err_set(err, OT_ENOMEM, "out of memory starting the hooks");
 	if (it->form >= 0) {
 		form_errors fe = {0, 0, NULL};
 		form_values_derived(r, it->form, c->form, h->values, &fe);
@@ -750,6 +763,7 @@ static void hooks_for_case(case_hooks *h, const ot_case *c, ot_time now)
 	h->call.err = &h->err;
 	h->env.lua = h->host ? hook_lua_fn : NULL;
 	h->env.ud = &h->call;
+	return OT_OK;
 }
 
 static ot_status route_by_hook(void *ud, int step, uint32_t rule, int *to, ot_error *err)
@@ -762,14 +776,14 @@ static ot_status route_by_hook(void *ud, int step, uint32_t rule, int *to, ot_er
  * on (`step`, -1: none), on_enter for each step it started (a loop back to
  * the acted-on step included).  They see the case as the event left it.
  * Notes, or failures as warnings, go into the event: a failing
- * notification never stops the operation. */
-static void notify(ot_case *c, json_t *ev, ot_time now, int step, const char *action,
-		   const uint8_t *before)
+ * notification never stops the operation -- unless memory ran out. */
+static ot_status notify(ot_case *c, json_t *ev, ot_time now, int step, const char *action,
+			const uint8_t *before, ot_error *err)
 {
 	case_hooks hk;
-	hooks_for_case(&hk, c, now);
-	if (!hk.host)
-		return;
+	ot_status s = hooks_for_case(&hk, c, now, err);
+	if (s != OT_OK || !hk.host)
+		return s;
 	const m_item *it = &c->v->rules->items[c->item];
 	int approved = action && !strcmp(action, "approve");
 	json_t *notes = json_array(), *warnings = json_array();
@@ -782,8 +796,11 @@ static void notify(ot_case *c, json_t *ev, ot_time now, int step, const char *ac
 				continue;
 			char *note = NULL;
 			ot_error w;
-			if (hook_notify(hk.host, &hk.view, exited ? "on_exit" : "on_enter", (int)i,
-					exited ? action : NULL, &note, &w) != OT_OK)
+			ot_status n = s != OT_OK ? s : hook_notify(hk.host, &hk.view, exited ? "on_exit"
+				: "on_enter", (int)i, exited ? action : NULL, &note, &w);
+			if (n == OT_ENOMEM && s == OT_OK)
+				*err = w, s = n;
+			else if (n != OT_OK && s == OT_OK)
 				json_array_append_new(warnings, json_string(w.message));
 			else if (note)
 				json_array_append_new(notes, json_pack("{s:s, s:s, s:s}", "hook",
@@ -799,6 +816,7 @@ static void notify(ot_case *c, json_t *ev, ot_time now, int step, const char *ac
 		json_object_set(ev, "warnings", warnings);
 	json_decref(notes);
 	json_decref(warnings);
+	return s == OT_ENOMEM ? s : OT_OK;
 }
 
 /* Applies event ev to case c, lets the hooks know (see notify), and saves
@@ -814,7 +832,7 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int s
 		before[i] = c->steps[i].state;
 	ot_status s = case_apply(c, ev, e->zone, err);
 	if (s == OT_OK && it->hook_path)
-		notify(c, ev, now, step, action, before);
+		s = notify(c, ev, now, step, action, before, err);
 	free(before);
 	/* a new case gets its number here, with the first write: every hook
 	 * has run by now (see run_op) */
@@ -1015,7 +1033,10 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	exit_choice ch[64];
 	int nch = 0;
 	case_hooks hk;
-	hooks_for_case(&hk, c, q->now);
+	if (s == OT_OK)
+		s = hooks_for_case(&hk, c, q->now, err);
+	else
+		memset(&hk, 0, sizeof hk);
 	json_t *trace = trace_hooks(c->v, c->item);
 	if (s == OT_OK && action && strcmp(action, "approve") == 0 &&
 	    c->status == CS_IN_PROGRESS && c->steps[step].state == STEP_ACTIVE) {

@@ -538,10 +538,10 @@ static void run_hooks(const version *v, const application *app, const uint8_t *h
 	hook_view view = {app->item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,
 			  app->status, app->current, app->ncurrent};
-	if (out->hook.status == OT_EHOOK)
+	if (out->hook.status != OT_OK)
 		return;
 	if (!h) {
-		err_set(&out->hook, OT_EHOOK, "out of memory starting the hooks");
+		err_set(&out->hook, OT_ENOMEM, "out of memory starting the hooks");
 		return;
 	}
 	if (phase == 0) {
@@ -590,8 +590,8 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 			  app->applicant_id, app->applicant_name, have, app->now,
 			  app->status, app->current, app->ncurrent};
 	eval_env env = {app->applicant_kind, NULL, NULL};
-	ot_status st = flags && res && (call || !it->hook_path) ? OT_OK
-							   : err_set(err, OT_ENOMEM, "out of memory");
+	ot_status st = have && flags && res && material_errors && form && (call || !it->hook_path)
+		       ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	if (st == OT_OK)
 		st = provided_flags(r, app->provided, flags, err);
 	if (st == OT_OK && it->form >= 0) {
@@ -620,7 +620,8 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		env.lua = hook_lua_fn;
 		env.ud = call;
 	}
-	memset(have, 0, r->n_materials);
+	if (have)
+		memset(have, 0, r->n_materials);
 	for (uint32_t i = 0; st == OT_OK && i < it->reqs.count; i++) {
 		ot_error e;
 		if (call)
@@ -640,6 +641,12 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	}
 	if (st == OT_OK && it->hook_path)
 		run_hooks(v, app, have, values, form, material_errors, fe, out, 1);
+	/* a hook or provider that failed for want of memory fails the operation:
+	 * the answer would be wrong, not just incomplete */
+	if (st == OT_OK && (out->hook.status == OT_ENOMEM || out->provider.status == OT_ENOMEM)) {
+		*err = out->hook.status == OT_ENOMEM ? out->hook : out->provider;
+		st = OT_ENOMEM;
+	}
 	if (st == OT_OK) {
 		/* materials handed in that the item does not ask for */
 		for (uint32_t m = 0; m < r->n_materials; m++) {

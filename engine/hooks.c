@@ -59,7 +59,8 @@ typedef struct hook_state {
 	void *refused;         /* the allocation last refused, to spot Lua's retry */
 	size_t refused_size;
 	int killed;            /* 1: instructions spent, 2: time */
-	int oom;
+	int oom;               /* the budget refused an allocation */
+	int nomem;             /* the last call failed for want of memory, not a budget */
 	jmp_buf *recover;      /* set during run_protected: where a panic goes */
 	/* what is running */
 	int item;
@@ -238,6 +239,7 @@ static int run_protected(hook_state *s, body_fn body, void *ud, char *why, size_
 	}
 	s->recover = NULL;
 	s->mem_limit = (size_t)-1;
+	s->nomem = rc == LUA_ERRMEM && !s->oom && !s->killed;
 	if (rc == -1) {
 		snprintf(why, cap, "the Lua state failed; it is started again");
 		lua_close(L);
@@ -259,6 +261,8 @@ static int run_protected(hook_state *s, body_fn body, void *ud, char *why, size_
 	else if (s->killed == 2)
 		snprintf(why, cap, "hook exceeded its time limit (%lld ms)%s%s",
 			 (long long)(s->time_ns / 1000000), tb ? "\n" : "", tb ? tb : "");
+	else if (s->nomem)
+		snprintf(why, cap, "out of memory");
 	else if (s->oom || rc == LUA_ERRMEM)
 		snprintf(why, cap, "hook exceeded its memory budget (%zu bytes)", s->per_call);
 	else
@@ -268,6 +272,12 @@ static int run_protected(hook_state *s, body_fn body, void *ud, char *why, size_
 	s->killed = 0;
 	s->oom = 0;
 	return -1;
+}
+
+/* A failed call's status: the machine's memory is not the hook's fault. */
+static ot_status failed(const hook_state *s)
+{
+	return s->nomem ? OT_ENOMEM : OT_EHOOK;
 }
 
 /* ---- compiled chunks, run afresh ---- */
@@ -439,15 +449,22 @@ static int load_state(hook_state *s, const ot_rules *r)
 		return 0;
 	}
 	s->L = lua_newstate(hook_alloc, s);
-	if (!s->L) {
+	if (!s->L) { /* not the file's fault: tried again at the next call */
 		snprintf(s->error, sizeof s->error, "out of memory starting a Lua state");
-		s->broken = 1;
+		s->loaded = 0;
+		s->nomem = 1;
 		return 0;
 	}
 	*(hook_state **)lua_getextraspace(s->L) = s;
 	lua_atpanic(s->L, panic);
 	if (run_protected(s, prepare_body, s, s->error, sizeof s->error) != 0) {
-		s->broken = 1;
+		if (s->nomem) { /* tried again at the next call */
+			lua_close(s->L);
+			s->L = NULL;
+			s->loaded = 0;
+		} else {
+			s->broken = 1;
+		}
 		return 0;
 	}
 	lua_gc(s->L, LUA_GCCOLLECT);
@@ -459,8 +476,11 @@ static int load_state(hook_state *s, const ot_rules *r)
  * err set. */
 static hook_state *ready(hook_state *s, const ot_rules *r, unsigned epoch, ot_error *err)
 {
-	if (!s->loaded)
-		load_state(s, r);
+	s->nomem = 0;
+	if (!s->loaded && !load_state(s, r) && !s->broken) {
+		err_set(err, OT_ENOMEM, "hook file %s: %s", s->chunk, s->error);
+		return NULL;
+	}
 	if (s->broken) {
 		err_set(err, OT_EHOOK, "hook file %s cannot be loaded: %s", s->chunk, s->error);
 		return NULL;
@@ -471,7 +491,7 @@ static hook_state *ready(hook_state *s, const ot_rules *r, unsigned epoch, ot_er
 	if (run_protected(s, instance_body, s, why, sizeof why) != 0) {
 		if (!s->L) /* a panic: started again at the next call */
 			s->loaded = 0;
-		err_set(err, OT_EHOOK, "hook file %s cannot be loaded: %s", s->chunk, why);
+		err_set(err, failed(s), "hook file %s cannot be loaded: %s", s->chunk, why);
 		return NULL;
 	}
 	s->epoch = epoch;
@@ -759,7 +779,7 @@ static ot_status call_point(hook_call *c, int required)
 	s->item = c->v->item;
 	char why[768];
 	if (run_protected(s, call_body, c, why, sizeof why) != 0)
-		return err_set(c->err, OT_EHOOK, "%s: %s", c->fn, why);
+		return err_set(c->err, failed(s), "%s: %s", c->fn, why);
 	if (c->called < 0)
 		return c->err->status;
 	if (c->called)
@@ -1021,7 +1041,7 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 	f.s->now = c->v->now;
 	f.s->item = c->v->item;
 	if (run_protected(f.s, fn_body, &f, msg, sizeof msg) != 0) {
-		err_set(c->err, OT_EHOOK, "lua.%s: %s", fn, msg);
+		err_set(c->err, failed(f.s), "lua.%s: %s", fn, msg);
 		return 0;
 	}
 	if (f.status == 0)
@@ -1132,7 +1152,7 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 	provide_call p = {h, s, q, label, ref, why, -1};
 	char msg[768];
 	if (run_protected(s, provide_body, &p, msg, sizeof msg) != 0) {
-		err_set(err, OT_EHOOK, "%s: fetch: %s", s->chunk, msg);
+		err_set(err, failed(s), "%s: fetch: %s", s->chunk, msg);
 		return -1;
 	}
 	if (p.got == -2)

@@ -551,7 +551,7 @@ static ot_status sq_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
-	sqlite3_bind_text(st, 1, compact, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 1, compact, -1, SQLITE_STATIC); /* copying could fail */
 	int rc = sqlite3_step(st);
 	sqlite3_int64 n = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	done(st);
@@ -590,7 +590,7 @@ int sq_next_due(const ot_case *c, char out[11])
 
 /* Binds the snapshot columns of the cases statements. */
 static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, const char *due,
-		      const char *at, const char *state)
+		      const char *at, const char *state, const char *next_due)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
@@ -607,9 +607,8 @@ static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, cons
 		sqlite3_bind_text(st, 8, due, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 9, at, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 10, state, -1, SQLITE_STATIC);
-	char next[11];
-	if (sq_next_due(c, next))
-		sqlite3_bind_text(st, 11, next, -1, SQLITE_TRANSIENT);
+	if (next_due[0])
+		sqlite3_bind_text(st, 11, next_due, -1, SQLITE_STATIC);
 }
 
 static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const char *at,
@@ -647,7 +646,9 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	}
 	int same = !is_new && c->stored_status == (int)c->status;
 	sqlite3_stmt *st = SQ(e)->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
-	bind_case(st, c, hand, due, at, state_text);
+	char next_due[11] = "";
+	sq_next_due(c, next_due);
+	bind_case(st, c, hand, due, at, state_text, next_due);
 	int rc = run(st);
 	if (rc != SQLITE_DONE)
 		s = db_fail(e, err, rc, "saving case %s", c->id);

@@ -78,6 +78,14 @@ static void contract_rules(void **state)
 	fail_every_allocation(&p, 1);
 }
 
+/* hook files are run to check them: a failure after that frees them too */
+static void rules_with_hooks(void **state)
+{
+	(void)state;
+	const char *p = OT_SOURCE_DIR "/tests/hooks/rules";
+	fail_every_allocation(&p, 1);
+}
+
 static void rules_with_errors(void **state)
 {
 	(void)state;
@@ -90,6 +98,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(contract_rules),
 		cmocka_unit_test(rules_with_errors),
+		cmocka_unit_test(rules_with_hooks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
