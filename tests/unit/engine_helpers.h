@@ -6,10 +6,33 @@
 
 #include "helpers.h"
 
+/* The store a test asks for as ":memory:" is, when OT_TEST_STORE names a
+ * backend, a new store of that backend: the same tests run against each
+ * backend through the store interface (tests/CMakeLists.txt).
+ * OT_TEST_STORE=sqlite: a new SQLite file under /tmp. */
+static inline const char *test_store(const char *db, char *buf, size_t cap)
+{
+	const char *backend = getenv("OT_TEST_STORE");
+	if (!backend || strcmp(db, ":memory:") != 0)
+		return db;
+	if (strcmp(backend, "sqlite") == 0) {
+		char dir[] = "/tmp/ot_backendXXXXXX";
+		if (!mkdtemp(dir))
+			fail();
+		snprintf(buf, cap, "sqlite:%s/store.db", dir);
+		return buf;
+	}
+	fprintf(stderr, "OT_TEST_STORE=%s: no such backend\n", backend);
+	fail();
+	return db;
+}
+
 static inline ot_engine *open_at(const char *rules, const char *db)
 {
 	ot_engine *e = NULL;
 	ot_error err;
+	char uri[256];
+	db = test_store(db, uri, sizeof uri);
 	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
 		fprintf(stderr, "%s\n", err.message);
 		fail();
