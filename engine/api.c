@@ -219,76 +219,93 @@ static const char *json_kind(const json_t *v)
 static ot_status rq_fields(const char *op, const rq_field *fields, json_t *obj,
 			   const char *path, int zone, ot_error *err);
 
-static ot_status rq_wrong(const char *op, const rq_field *f, const char *path,
+/* A field's path for a message ("applicant.id", "materials[2]"): written
+ * only when there is a message, not on the way of every request. */
+static const char *rq_path(char out[160], const char *parent, const rq_field *f)
+{
+	if (!parent[0])
+		return f->name;
+	snprintf(out, 160, "%.100s.%.40s", parent, f->name);
+	return out;
+}
+
+static ot_status rq_wrong(const char *op, const rq_field *f, const char *parent,
 			  const json_t *v, ot_error *err)
 {
-	return err_set(err, OT_EINVAL, "%s: \"%s\" must be %s, not %s", op, path,
+	char at[160];
+	return err_set(err, OT_EINVAL, "%s: \"%s\" must be %s, not %s", op, rq_path(at, parent, f),
 		       rq_type_names[f->type], json_kind(v));
 }
 
 /* A string field: a string without NUL, and a valid time, date or ID. */
-static ot_status rq_string(const char *op, const rq_field *f, const char *path,
+static ot_status rq_string(const char *op, const rq_field *f, const char *parent,
 			   const json_t *v, int zone, ot_error *err)
 {
 	if (!json_is_string(v))
-		return rq_wrong(op, f, path, v, err);
+		return rq_wrong(op, f, parent, v, err);
 	const char *s = json_string_value(v);
 	size_t n = json_string_length(v);
 	ot_time t;
 	int32_t day;
+	char at[160];
 	if (strlen(s) != n) /* jansson refuses \u0000 already; never act on a cut text */
-		return err_set(err, OT_EINVAL, "%s: \"%s\" holds a NUL character", op, path);
+		return err_set(err, OT_EINVAL, "%s: \"%s\" holds a NUL character", op,
+			       rq_path(at, parent, f));
 	if (f->type == RQ_TIME && !time_parse(s, zone, &t))
 		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ISO 8601 time: '%.40s'", op,
-			       path, s);
+			       rq_path(at, parent, f), s);
 	if (f->type == RQ_DATE && !day_parse(s, &day))
 		return err_set(err, OT_EINVAL, "%s: \"%s\" is not a date YYYY-MM-DD: '%.40s'", op,
-			       path, s);
+			       rq_path(at, parent, f), s);
 	int id_ok = n > 0 && n <= RQ_ID_MAX;
 	for (size_t i = 0; f->type == RQ_ID && i < n; i++)
 		id_ok &= (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
 			 (s[i] >= 'a' && s[i] <= 'z');
 	if (f->type == RQ_ID && !id_ok)
 		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ID number or credit code "
-			       "(up to %d letters and digits): '%.40s'", op, path, RQ_ID_MAX, s);
+			       "(up to %d letters and digits): '%.40s'", op, rq_path(at, parent, f),
+			       RQ_ID_MAX, s);
 	return OT_OK;
 }
 
-/* One field's value against its declared type. */
-static ot_status rq_value(const char *op, const rq_field *f, const char *path, json_t *v,
+/* One field's value against its declared type; `parent` is the path of
+ * the object it is in ("" at the top). */
+static ot_status rq_value(const char *op, const rq_field *f, const char *parent, json_t *v,
 			  int zone, ot_error *err)
 {
-	char at[160];
+	char path[160], at[180];
 	size_t i;
 	json_t *x;
 	ot_status s = OT_OK;
 	switch (f->type) {
 	case RQ_TEXT: case RQ_TIME: case RQ_DATE: case RQ_ID:
-		return rq_string(op, f, path, v, zone, err);
+		return rq_string(op, f, parent, v, zone, err);
 	case RQ_FORM:
-		return json_is_object(v) ? OT_OK : rq_wrong(op, f, path, v, err);
+		return json_is_object(v) ? OT_OK : rq_wrong(op, f, parent, v, err);
 	case RQ_PAGE:
 		return json_is_integer(v) && json_integer_value(v) >= 1 &&
-		       json_integer_value(v) <= STORE_PAGE_MAX ? OT_OK : rq_wrong(op, f, path, v, err);
+		       json_integer_value(v) <= STORE_PAGE_MAX ? OT_OK : rq_wrong(op, f, parent, v, err);
 	case RQ_OBJECT:
-		return json_is_object(v) ? rq_fields(op, f->sub, v, path, zone, err)
-					 : rq_wrong(op, f, path, v, err);
+		return json_is_object(v) ? rq_fields(op, f->sub, v, rq_path(path, parent, f), zone, err)
+					 : rq_wrong(op, f, parent, v, err);
 	case RQ_ACTOR:
-		return json_is_string(v) ? rq_string(op, f, path, v, zone, err)
-		     : json_is_object(v) ? rq_fields(op, f->sub, v, path, zone, err)
-					 : rq_wrong(op, f, path, v, err);
+		return json_is_string(v) ? rq_string(op, f, parent, v, zone, err)
+		     : json_is_object(v) ? rq_fields(op, f->sub, v, rq_path(path, parent, f), zone, err)
+					 : rq_wrong(op, f, parent, v, err);
 	case RQ_NAMES: case RQ_LIST:
 		if (!json_is_array(v))
-			return rq_wrong(op, f, path, v, err);
+			return rq_wrong(op, f, parent, v, err);
 		json_array_foreach(v, i, x) {
-			snprintf(at, sizeof at, "%.100s[%zu]", path, i);
+			if (f->type == RQ_NAMES && json_is_string(x))
+				continue;
+			snprintf(at, sizeof at, "%.150s[%zu]", rq_path(path, parent, f), i);
 			if (f->type == RQ_LIST && !json_is_object(x))
 				return err_set(err, OT_EINVAL, "%s: \"%s\" must be an object, not %s",
 					       op, at, json_kind(x));
-			if (f->type == RQ_NAMES && !json_is_string(x))
+			if (f->type == RQ_NAMES)
 				return err_set(err, OT_EINVAL, "%s: \"%s\" must be a string, not %s",
 					       op, at, json_kind(x));
-			s = f->type == RQ_LIST ? rq_fields(op, f->sub, x, at, zone, err) : OT_OK;
+			s = rq_fields(op, f->sub, x, at, zone, err);
 			if (s != OT_OK)
 				return s;
 		}
@@ -328,30 +345,33 @@ static ot_status rq_unknown(const char *op, const rq_field *fields, const char *
 static ot_status rq_fields(const char *op, const rq_field *fields, json_t *obj,
 			   const char *path, int zone, ot_error *err)
 {
+	/* one pass over the request's keys, each found in the table (a
+	 * table has fewer than 32 fields); then the required ones missing */
 	const char *key;
 	json_t *v;
-	json_object_foreach(obj, key, v) {
-		const rq_field *f = fields;
-		while (f->name && strcmp(f->name, key) != 0)
-			f++;
-		if (!f->name)
+	void *next;
+	uint32_t seen = 0;
+	json_object_foreach_safe(obj, next, key, v) {
+		int k = 0;
+		while (fields[k].name && (fields[k].name[0] != key[0] || strcmp(fields[k].name, key)))
+			k++;
+		if (!fields[k].name)
 			return rq_unknown(op, fields, path, key, err);
-	}
-	for (const rq_field *f = fields; f->name; f++) {
-		char at[160];
-		snprintf(at, sizeof at, "%.100s%s%.40s", path, path[0] ? "." : "", f->name);
-		v = json_object_get(obj, f->name);
-		if (json_is_null(v)) {
-			json_object_del(obj, f->name);
-			v = NULL;
+		if (json_is_null(v)) { /* counts as left out */
+			json_object_del(obj, key);
+			continue;
 		}
-		ot_status s = v ? rq_value(op, f, at, v, zone, err)
-			    : f->required ? err_set(err, OT_EINVAL, "%s: the request needs \"%s\", %s",
-						    op, at, f->about)
-			    : OT_OK;
+		seen |= 1u << k;
+		ot_status s = rq_value(op, &fields[k], path, v, zone, err);
 		if (s != OT_OK)
 			return s;
 	}
+	for (int k = 0; fields[k].name; k++)
+		if (fields[k].required && !(seen & 1u << k)) {
+			char at[160];
+			return err_set(err, OT_EINVAL, "%s: the request needs \"%s\", %s", op,
+				       rq_path(at, path, &fields[k]), fields[k].about);
+		}
 	return OT_OK;
 }
 

@@ -64,6 +64,8 @@ ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
 
 ot_status store_settle(ot_engine *e, ot_status s, ot_error *err)
 {
+	if (e->fault.status == OT_OK) /* as nearly always: nothing to copy */
+		return s;
 	ot_error f = e->fault;
 	e->fault.status = OT_OK;
 	e->fault.message[0] = 0;
