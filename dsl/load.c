@@ -534,8 +534,7 @@ static void check_expect(dsl_ctx *c, const scn_stmt *s)
 static void scn_check(dsl_ctx *c, const scn_file *f)
 {
 	static const char *const channels[] = {"online", "hall"};
-	static const char *const actions[] = {"approve", "return", "deny"};
-	static const char *const methods[] = {"window", "post", "electronic"};
+	const char *const *actions = model_action_names, *const *methods = model_deliver_names;
 	static const char *const kinds[] = {"person", "company"};
 	for (size_t i = 0; i < f->scenarios.n; i++) {
 		const scn_scenario *sc = &f->scenarios.v[i];

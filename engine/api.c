@@ -805,7 +805,7 @@ static ot_status notify(ot_case *c, json_t *ev, ot_time now, int step, const cha
 	if (s != OT_OK || !hk.host)
 		return s;
 	const m_item *it = &c->v->rules->items[c->item];
-	int approved = action && !strcmp(action, "approve");
+	int approved = model_action(action) == ACT_APPROVE;
 	json_t *notes = json_array(), *warnings = json_array();
 	for (int pass = 0; pass < 2; pass++)
 		for (uint32_t i = 0; i < it->steps.count; i++) {
@@ -1013,11 +1013,11 @@ static ot_status check_act(const ot_case *c, int step, const char *action, int d
 			    ms->window >= 0 ? r->windows[ms->window].name : "",
 			    r->departments[dept].name, window >= 0 ? "." : "",
 			    window >= 0 ? r->windows[window].name : "");
-	if (strcmp(action, "approve") && strcmp(action, "return") && strcmp(action, "deny"))
+	if (model_action(action) < 0)
 		return err_set(err, OT_EINVAL, "\"action\" is approve, return or deny, not '%.20s'", action);
-	if (strcmp(action, "approve") && !reason)
+	if (model_action(action) != ACT_APPROVE && !reason)
 		return err_set(err, OT_EINVAL, "to %s a case, give the applicant a \"reason\"", action);
-	if (strcmp(action, "approve") == 0 && case_active_after(c, step, ch, nch) == 0) {
+	if (model_action(action) == ACT_APPROVE && case_active_after(c, step, ch, nch) == 0) {
 		char missing[512];
 		deferred_missing(c, missing, sizeof missing);
 		if (missing[0])
@@ -1058,7 +1058,7 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	else
 		memset(&hk, 0, sizeof hk);
 	json_t *trace = trace_hooks(c->v, c->item);
-	if (s == OT_OK && action && strcmp(action, "approve") == 0 &&
+	if (s == OT_OK && model_action(action) == ACT_APPROVE &&
 	    c->status == CS_IN_PROGRESS && c->steps[step].state == STEP_ACTIVE) {
 		nch = case_choose(c, step, &hk.env, hk.host ? route_by_hook : NULL, &hk, ch, 64, err);
 		if (nch < 0)
@@ -1073,7 +1073,7 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_object_set_new(ev, "action", json_string(action));
 		if (reason)
 			json_object_set_new(ev, "reason", json_string(reason));
-		if (strcmp(action, "approve") == 0) {
+		if (model_action(action) == ACT_APPROVE) {
 			json_t *next = json_array();
 			for (int i = 0; i < nch; i++)
 				json_array_append_new(next, json_pack("[i, i]", (int)ch[i].rule, ch[i].to));

@@ -324,7 +324,8 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 			    c->events + 1);
 	if (json_object_get(ev, "reason"))
 		set_json(&c->note, json_object_get(ev, "reason"));
-	if (strcmp(action, "approve") == 0) {
+	int act = model_action(action);
+	if (act == ACT_APPROVE) {
 		const m_step *ms = &c->v->rules->steps[item_of(c)->steps.first + (uint32_t)step];
 		exit_choice ch[64];
 		int n = 0;
@@ -352,11 +353,11 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 			c->status = CS_APPROVED;
 			c->decided = at;
 		}
-	} else if (strcmp(action, "return") == 0) {
+	} else if (act == ACT_RETURN) {
 		c->status = CS_RETURNED;
 		c->paused_since = at;
 		c->returned_step = step;
-	} else if (strcmp(action, "deny") == 0) {
+	} else if (act == ACT_DENY) {
 		c->status = CS_DENIED;
 		c->decided = at;
 		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)

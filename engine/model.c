@@ -232,6 +232,15 @@ const char *const model_unit_words[5] = {"workday", "day", "hour", "month", "yea
 const char *const model_weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 const char *const model_deliver_names[3] = {"window", "post", "electronic"};
 const char *const model_have_names[4] = {NULL, "provided", "shared", "reused"};
+const char *const model_action_names[3] = {"approve", "return", "deny"};
+
+int model_action(const char *name)
+{
+	for (int i = 0; name && i < 3; i++)
+		if (strcmp(name, model_action_names[i]) == 0)
+			return i;
+	return -1;
+}
 
 
 static const char *const onlines[] = {"none", "partial", "full"};

@@ -202,6 +202,12 @@ typedef enum m_online { ONLINE_NONE, ONLINE_PARTIAL, ONLINE_FULL } m_online;
 enum { DELIVER_WINDOW = 1, DELIVER_POST = 2, DELIVER_ELECTRONIC = 4 };
 extern const char *const model_deliver_names[3]; /* by bit: window, post, electronic */
 
+/* What an officer does to a step (act). */
+enum { ACT_APPROVE, ACT_RETURN, ACT_DENY };
+extern const char *const model_action_names[3];
+/* The action named `name`; -1 when there is none (or name is NULL). */
+int model_action(const char *name);
+
 typedef struct m_item {
 	const char *name, *label, *code;
 	int type;             /* GB/T 39046 A.1 code: 1, 5, 7, 9, 10, 20 */
