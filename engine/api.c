@@ -29,6 +29,7 @@ void ot_engine_config_init(ot_engine_config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->version = OT_ENGINE_CONFIG_VERSION;
+	c->busy_ms = 10000;
 }
 
 /* The configuration's rule base, a reference of our own. */
@@ -64,11 +65,15 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	if ((!c->rules && !c->rules_path) || !c->store)
 		return err_set(err, OT_EINVAL, "an engine needs a rule base (rules or rules_path) and a "
 			       "store");
+	if (c->busy_ms < 0 || c->busy_ms > 3600000)
+		return err_set(err, OT_EINVAL, "busy_ms is from 0 to 3600000 (an hour), not %d",
+			       c->busy_ms);
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return err_set(err, OT_ENOMEM, "out of memory");
 	e->log = c->log;
 	e->log_ud = c->log_ud;
+	e->busy_ms = c->busy_ms;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {

@@ -51,6 +51,7 @@ struct ot_engine {
 	ot_error fault;            /* a store failure no status could carry
 				      (store_settle) */
 	int checking;              /* store check: messages without advice */
+	int busy_ms;               /* how long a busy store is waited for */
 	unsigned op;               /* counts operations: versions in use are kept */
 	void (*log)(void *ud, const char *line); /* ot_engine_config's */
 	void *log_ud;

@@ -218,6 +218,10 @@ typedef struct ot_engine_config {
 	 * masked.  NULL: nowhere. */
 	void (*log)(void *ud, const char *line);
 	void *log_ud;
+	/* limits: how long a store held by another writer is waited for
+	 * before the operation fails with OT_ESTORE "busy" (default 10000 ms;
+	 * keep it above the rule base's hook_limits time_ms) */
+	int busy_ms;
 } ot_engine_config;
 
 #define OT_ENGINE_CONFIG_VERSION 1

@@ -84,6 +84,7 @@ ot_status store_check_uri(store_backends b, const char *uri, json_t **report, ot
 		return err_set(err, OT_ENOMEM, "out of memory");
 	e->zone = OT_ZONE_DEFAULT;
 	e->checking = 1;
+	e->busy_ms = 10000;
 	const char *where;
 	e->vt = backend_of(b, uri, &where);
 	ot_status s = e->vt->open(e, where, 0, err);

@@ -334,7 +334,7 @@ static double seconds(void)
  * the busy handler being asked: try again, for as long as the busy timeout. */
 static ot_status use_wal(ot_engine *e, ot_error *err)
 {
-	double deadline = seconds() + 10;
+	double deadline = seconds() + e->busy_ms / 1000.0;
 	for (int tries = 0;; tries++) {
 		int rc = journal_wal(e);
 		if (rc == SQLITE_OK)
@@ -365,7 +365,7 @@ static ot_status connect(ot_engine *e, const char *path, int flags, ot_error *er
 	const char *file = strncmp(path, "file:", 5) == 0 ? sqlite3_db_filename(SQ(e)->db, "main") : path;
 	if (!(SQ(e)->path = strdup(file && *file ? file : path)))
 		return err_set(err, OT_ENOMEM, "out of memory opening the store");
-	sqlite3_busy_timeout(SQ(e)->db, 10000);
+	sqlite3_busy_timeout(SQ(e)->db, e->busy_ms);
 	sqlite3_extended_result_codes(SQ(e)->db, 0);
 	return OT_OK;
 }

@@ -134,6 +134,10 @@ static void the_log_masks_what_it_says(void **state)
 	assert_null(strstr(logged, "110105193001010013"));
 	assert_non_null(strstr(logged, "1101**********0013"));
 	ot_engine_close(e);
+	/* limits out of range are refused */
+	c.busy_ms = -1;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_EINVAL);
+	assert_non_null(strstr(err.message, "busy_ms"));
 	/* a configuration not made by ot_engine_config_init is refused */
 	ot_engine_config bad = {0};
 	assert_int_equal(ot_engine_open_config(&bad, &e, &err), OT_EINVAL);
