@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -125,5 +126,16 @@ static inline char *read_text(const char *path, size_t *len)
 	"  field name \"名称\": text\n"                                        \
 	"  field day \"日期\": date\n"                                         \
 	"}\n"
+
+/* Removes a SQLite store file and its -wal and -shm files. */
+static inline void remove_store(const char *path)
+{
+	char side[600];
+	unlink(path);
+	snprintf(side, sizeof side, "%s-wal", path);
+	unlink(side);
+	snprintf(side, sizeof side, "%s-shm", path);
+	unlink(side);
+}
 
 #endif

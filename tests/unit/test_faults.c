@@ -190,16 +190,6 @@ static void place_init(place *p)
 	snprintf(p->uri, sizeof p->uri, "file:%s?vfs=faulty", p->trial);
 }
 
-static void remove_store(const char *path)
-{
-	char side[160];
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
-
 static void place_free(place *p)
 {
 	remove_store(p->base);

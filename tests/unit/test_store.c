@@ -26,16 +26,6 @@ typedef struct store {
 	char dir[64], path[128];
 } store;
 
-static void remove_files(const char *path)
-{
-	char side[160];
-	unlink(path);
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
-}
-
 /* A store with three cases in progress; 0001 has two events. */
 static void store_build(store *s)
 {
@@ -52,7 +42,7 @@ static void store_build(store *s)
 
 static void store_free(store *s)
 {
-	remove_files(s->path);
+	remove_store(s->path);
 	rmdir(s->dir);
 }
 
@@ -336,7 +326,7 @@ static void not_a_store(void **state)
 	names(r, NULL, "its first page (the header and the list of tables) is damaged");
 	json_decref(r);
 	/* a database of something else */
-	remove_files(s.path);
+	remove_store(s.path);
 	damage(&s, "CREATE TABLE t(x)");
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
 	assert_non_null(strstr(err.message, "is not a onetrip store"));
@@ -398,7 +388,7 @@ static void processes_open_a_new_store_at_once(void **state)
 	snprintf(s.path, sizeof s.path, "%s/store.db", s.dir);
 	int failed = 0;
 	for (int round = 0; round < ROUNDS; round++) {
-		remove_files(s.path);
+		remove_store(s.path);
 		int gate[2];
 		pid_t kids[KIDS];
 		assert_int_equal(pipe(gate), 0);
