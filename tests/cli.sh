@@ -187,6 +187,11 @@ lacks "1101051949" "no ID in the engine's message"
 printf '{"case":"x"}\000{"more":1}' >"$tmp/nul.json"
 expect 2 "request with a NUL byte" "$bin" show --db "$db" --rules "$src/tests/providers/rules" "$tmp/nul.json"
 contains "holds a NUL byte" "the NUL byte is named"
+# a key given twice goes to the engine as it is, and is refused there
+expect 1 "request with a key twice" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"status":"closed","status":"x"}'
+contains "duplicate object key" "the key given twice is named"
+expect 1 "request with an unknown field" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"stauts":"closed"}'
+contains 'did you mean "status"?' "the unknown field gets a did-you-mean"
 
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"

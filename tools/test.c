@@ -658,9 +658,19 @@ static void *worker(void *arg)
 	}
 }
 
-static void xml_text(FILE *f, const char *s)
+/* A scenario's name or path, masked like every text the command line
+ * writes (a name may quote an applicant's number); NULL: out of memory. */
+static char *masked(const char *s)
 {
-	for (; s && *s; s++)
+	char *m = strdup(s ? s : "");
+	ot_mask_ids(m);
+	return m;
+}
+
+static void xml_text(FILE *f, const char *text)
+{
+	char *m = masked(text);
+	for (const char *s = m; s && *s; s++)
 		switch (*s) {
 		case '<': fputs("&lt;", f); break;
 		case '>': fputs("&gt;", f); break;
@@ -668,6 +678,7 @@ static void xml_text(FILE *f, const char *s)
 		case '"': fputs("&quot;", f); break;
 		default: fputc(*s, f);
 		}
+	free(m);
 }
 
 static int write_junit(const char *path, job *jobs, size_t n, size_t failed)
@@ -964,7 +975,9 @@ int cmd_test(int argc, char **argv)
 	json_t *cov = json_object();
 	for (size_t i = 0; i < njobs; i++) {
 		result *r = &jobs[i].res;
-		printf("%s  %s\n", r->passed ? "PASS" : "FAIL", jobs[i].sc->name);
+		char *name = masked(jobs[i].sc->name);
+		printf("%s  %s\n", r->passed ? "PASS" : "FAIL", name ? name : "");
+		free(name);
 		if (r->report)
 			fputs(r->report, stdout);
 		passed += r->passed;

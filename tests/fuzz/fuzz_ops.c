@@ -8,7 +8,9 @@
  * each picks the operation, the rest is the request.  Whatever comes
  * back must keep the API's promises: a known status; a JSON response
  * exactly when OT_OK; otherwise a one-line message of valid UTF-8 within
- * the buffer, with no valid ID number in it.
+ * the buffer, with no valid ID number in it; and a refused request, or
+ * one of the operations that only read, leaves every row of the store as
+ * it was.
  *
  * Build and run (docs/fuzzing.md):
  *   cmake -S . -B build-fuzz -DOT_FUZZ=ON -DCMAKE_C_COMPILER=clang
@@ -22,6 +24,7 @@
 #include <string.h>
 
 #include "base.h"
+#include "engine.h"
 #include "idcheck.h"
 #include "onetrip.h"
 
@@ -35,6 +38,9 @@ static const char *const ops[] = {
 	"assess", "submit", "supplement", "act", "suspend", "resume", "deliver",
 	"withdraw", "show", "list", "overdue", "licences_import", "licences",
 };
+
+/* The operations that never change the store, refused or not. */
+static const char *const readers[] = {"assess", "show", "list", "overdue", "licences"};
 
 /* The two cases every input starts from. */
 static const char *const setup[] = {
@@ -64,14 +70,55 @@ static void check_error(const ot_error *err)
 			abort(); /* an ID number shows */
 }
 
+/* FNV-1a over every value of every row of every table (rowid order), so
+ * it holds whatever the store's schema. */
+static uint64_t store_hash(ot_engine *e)
+{
+	uint64_t h = 1469598103934665603ull;
+	sqlite3_stmt *tables = NULL, *rows = NULL;
+	if (sqlite3_prepare_v2(e->db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+			       "ORDER BY name", -1, &tables, NULL) != SQLITE_OK)
+		abort();
+	while (sqlite3_step(tables) == SQLITE_ROW) {
+		char sql[256];
+		snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", sqlite3_column_text(tables, 0));
+		if (sqlite3_prepare_v2(e->db, sql, -1, &rows, NULL) != SQLITE_OK)
+			abort();
+		while (sqlite3_step(rows) == SQLITE_ROW)
+			for (int c = 0; c < sqlite3_column_count(rows); c++) {
+				const unsigned char *b = sqlite3_column_blob(rows, c);
+				int n = sqlite3_column_bytes(rows, c);
+				for (int i = 0; i < n; i++)
+					h = (h ^ b[i]) * 1099511628211ull;
+				h = (h ^ (uint64_t)sqlite3_column_type(rows, c) << 8) * 1099511628211ull;
+			}
+		sqlite3_finalize(rows);
+	}
+	sqlite3_finalize(tables);
+	return h;
+}
+
+static int reads_only(const char *op)
+{
+	for (size_t i = 0; i < sizeof readers / sizeof *readers; i++)
+		if (strcmp(op, readers[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static void run(ot_engine *e, const char *op, const char *request)
 {
 	char *resp = NULL;
 	ot_error err;
+	uint64_t before = store_hash(e);
 	ot_status st = ot_call(e, op, request, &resp, &err);
+	uint64_t after = store_hash(e);
 	if (getenv("FUZZ_OPS_TRACE")) /* to read what an input does */
-		fprintf(stderr, "%s %s -> %s%s%s\n", op, request, ot_status_name(st),
-			st ? ": " : "", st ? err.message : "");
+		fprintf(stderr, "%s %s -> %s%s%s%s\n", op, request, ot_status_name(st),
+			st ? ": " : "", st ? err.message : "",
+			after != before ? " (the store changed)" : "");
+	if ((st != OT_OK || reads_only(op)) && after != before)
+		abort(); /* a refusal, or a reading, changed the store */
 	if (st < OT_OK || st > OT_EHOOK)
 		abort();
 	if (st == OT_OK) {
