@@ -27,6 +27,7 @@
 #include "engine.h"
 #include "idcheck.h"
 #include "onetrip.h"
+#include "store_sqlite.h"
 
 #ifndef OT_SOURCE_DIR
 #define OT_SOURCE_DIR "."
@@ -76,13 +77,13 @@ static uint64_t store_hash(ot_engine *e)
 {
 	uint64_t h = 1469598103934665603ull;
 	sqlite3_stmt *tables = NULL, *rows = NULL;
-	if (sqlite3_prepare_v2(e->db, "SELECT name FROM sqlite_master WHERE type = 'table' "
+	if (sqlite3_prepare_v2(SQ(e)->db, "SELECT name FROM sqlite_master WHERE type = 'table' "
 			       "ORDER BY name", -1, &tables, NULL) != SQLITE_OK)
 		abort();
 	while (sqlite3_step(tables) == SQLITE_ROW) {
 		char sql[256];
 		snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"", sqlite3_column_text(tables, 0));
-		if (sqlite3_prepare_v2(e->db, sql, -1, &rows, NULL) != SQLITE_OK)
+		if (sqlite3_prepare_v2(SQ(e)->db, sql, -1, &rows, NULL) != SQLITE_OK)
 			abort();
 		while (sqlite3_step(rows) == SQLITE_ROW)
 			for (int c = 0; c < sqlite3_column_count(rows); c++) {
