@@ -144,11 +144,50 @@ static void the_log_masks_what_it_says(void **state)
 	assert_non_null(strstr(err.message, "ot_engine_config_init"));
 }
 
+/* The configuration's allocator: the compiled rules come from it, and all
+ * of it is given back when the last holder lets go. */
+typedef struct counted {
+	long calls;
+	long live;
+} counted;
+
+static void *counting(void *ud, void *ptr, size_t osize, size_t nsize)
+{
+	counted *c = ud;
+	c->calls++;
+	c->live += (long)nsize - (long)(ptr ? osize : 0);
+	if (nsize == 0) {
+		free(ptr);
+		return NULL;
+	}
+	return realloc(ptr, nsize);
+}
+
+static void rules_come_from_the_allocator(void **state)
+{
+	(void)state;
+	counted n = {0, 0};
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = RULES;
+	c.store = ":memory:";
+	c.alloc = counting;
+	c.alloc_ud = &n;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	assert_true(n.calls > 10 && n.live > 10000); /* the model lives there */
+	json_decref(ok(e, "assess", "{\"item\":\"elder_card\",\"now\":\"2019-09-02T09:00\"}"));
+	ot_engine_close(e);
+	assert_int_equal(n.live, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(engines_share_rules_across_threads),
 		cmocka_unit_test(the_log_masks_what_it_says),
+		cmocka_unit_test(rules_come_from_the_allocator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
