@@ -68,6 +68,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	if (c->busy_ms < 0 || c->busy_ms > 3600000)
 		return err_set(err, OT_EINVAL, "busy_ms is from 0 to 3600000 (an hour), not %d",
 			       c->busy_ms);
+	json_guard_install();
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
 		return err_set(err, OT_ENOMEM, "out of memory");
@@ -553,16 +554,19 @@ static ot_status respond(json_t *resp, char **response, ot_error *err)
 static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *q,
 			  json_t **resp, ot_error *err)
 {
-	ot_status s = write ? store_begin(e, deferred, err) : OT_OK;
+	ot_status s = store_begin(e, deferred, err); /* reads too: one moment of the store */
+	json_guard_reset();
 	if (s == OT_OK)
 		s = fn(e, q, resp, err);
 	s = store_settle(e, s, err); /* a store failure inside a callback */
+	if (s == OT_OK && json_guard_failed()) /* jansson may not have said so */
+		s = err_set(err, OT_ENOMEM, "out of memory");
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
 	if (write && s == OT_OK)
 		s = store_commit(e, err);
-	else if (write)
-		store_rollback(e);
+	else
+		store_rollback(e); /* a read ends its transaction so */
 	return s;
 }
 
@@ -586,7 +590,10 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 		return err_set(err, OT_EINVAL, "%s: no engine or no place for the response", op);
 	*response = NULL;
 	e->op++; /* the rule versions it loads stay until it ends (engine_version) */
+	json_guard_reset();
 	ot_status s = parse(op, request, fields, e->zone, &q, err);
+	if (json_guard_failed()) /* the request may have been read short */
+		s = err_set(err, OT_ENOMEM, "%s: out of memory reading the request", op);
 	if (s == OT_OK)
 		s = run_once(e, fn, write, 1, &q, &resp, err);
 	if (s == OT_ESTORE && write && store_lost_race(e)) {

@@ -1,6 +1,8 @@
 #include "base.h"
 #include "idcheck.h"
 
+#include <jansson.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,4 +537,46 @@ ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 		err->status = status;
 	}
 	return status;
+}
+
+/* ---- jansson's allocations ---- */
+
+static json_malloc_t guard_next_malloc;
+static json_free_t guard_next_free;
+static _Thread_local int guard_failed;
+
+static void *guard_malloc(size_t n)
+{
+	void *p = guard_next_malloc(n);
+	if (!p)
+		guard_failed = 1;
+	return p;
+}
+
+static void guard_free(void *p)
+{
+	guard_next_free(p);
+}
+
+static void guard_setup(void)
+{
+	json_get_alloc_funcs(&guard_next_malloc, &guard_next_free);
+	if (guard_next_malloc != guard_malloc)
+		json_set_alloc_funcs(guard_malloc, guard_free);
+}
+
+void json_guard_install(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, guard_setup);
+}
+
+void json_guard_reset(void)
+{
+	guard_failed = 0;
+}
+
+int json_guard_failed(void)
+{
+	return guard_failed;
 }

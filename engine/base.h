@@ -143,4 +143,16 @@ int edit_distance(const char *a, const char *b, int cap);
 
 #define OT_COUNTOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/* ---- jansson's allocations ----
+ * jansson reports some failed allocations as nothing at all (a string cut
+ * short, JSON text written wrong).  The guard wraps jansson's allocator,
+ * once per process (whatever allocator the host gave jansson stays the one
+ * used), and remembers, per thread, that an allocation failed; an
+ * operation that saw one fails with OT_ENOMEM and changes nothing. */
+void json_guard_install(void);
+/* Forgets earlier failures of this thread (at the start of an operation). */
+void json_guard_reset(void);
+/* Did an allocation of jansson fail in this thread since the reset? */
+int json_guard_failed(void);
+
 #endif

@@ -40,6 +40,8 @@
 #include "idcheck.h"
 #include "lpattern.h"
 
+#define HOOK_MAX_ENTRIES 100  /* entries of a validate answer */
+#define HOOK_MAX_MESSAGE 2000 /* bytes of one message */
 #define HOOK_EVERY 250 /* instructions between checks of the budgets and the clock */
 
 typedef struct hook_state {
@@ -812,6 +814,18 @@ static int read_validate(lua_State *L, hook_call *c)
 				? lua_tostring(L, -1) : NULL;
 		} else {
 			lua_pushnil(L), lua_pushnil(L), lua_pushnil(L);
+		}
+		/* what the engine keeps of an answer is bounded, not only what the
+		 * hook's state holds: so many entries, each message so long */
+		if (i > HOOK_MAX_ENTRIES) {
+			err_set(c->err, OT_EHOOK, "validate in %s returned more than %d entries",
+				c->s->chunk, HOOK_MAX_ENTRIES);
+			return 0;
+		}
+		if (msg && lua_rawlen(L, -1) > HOOK_MAX_MESSAGE) {
+			err_set(c->err, OT_EHOOK, "validate in %s returned a message of %zu bytes; at most "
+				"%d", c->s->chunk, (size_t)lua_rawlen(L, -1), HOOK_MAX_MESSAGE);
+			return 0;
 		}
 		int ok = msg && (field || material);
 		if (ok && field) {

@@ -211,10 +211,15 @@ static lua_Integer max_elements(lua_State *L)
 	return (lua_Integer)(hook_mem_budget(L) / 16);
 }
 
+/* A walk over from..to: refused past what the memory budget could hold,
+ * and charged to the budget (an element a step) before it starts. */
 static void check_span(lua_State *L, lua_Integer from, lua_Integer to, const char *fn)
 {
-	if (to >= from && (lua_Unsigned)to - (lua_Unsigned)from >= (lua_Unsigned)max_elements(L))
+	if (to < from)
+		return;
+	if ((lua_Unsigned)to - (lua_Unsigned)from >= (lua_Unsigned)max_elements(L))
 		luaL_error(L, "%s over %I elements is more than a hook may do", fn, to - from + 1);
+	lpat_charge(L, (size_t)((lua_Unsigned)to - (lua_Unsigned)from + 1));
 }
 
 /* #t, taken once, within what a hook may walk */
@@ -299,6 +304,17 @@ static int sb_remove(lua_State *L)
 	return 1;
 }
 
+/* Lua's own order, with each comparison charged by what it compares:
+ * comparing two long texts is a long loop in C. */
+static int sb_less(lua_State *L)
+{
+	size_t a = lua_type(L, 1) == LUA_TSTRING ? lua_rawlen(L, 1) : 0;
+	size_t b = lua_type(L, 2) == LUA_TSTRING ? lua_rawlen(L, 2) : 0;
+	lpat_charge(L, 1 + (a < b ? a : b));
+	lua_pushboolean(L, lua_compare(L, 1, 2, LUA_OPLT));
+	return 1;
+}
+
 /* Lua's sort asks the length again: only plain tables, whose length is
  * what they hold */
 static int sb_sort(lua_State *L)
@@ -307,6 +323,10 @@ static int sb_sort(lua_State *L)
 	if (lua_getmetatable(L, 1))
 		return luaL_error(L, "table.sort sorts plain tables (without a metatable)");
 	bounded_len(L, "table.sort");
+	if (lua_isnoneornil(L, 2)) {
+		lua_settop(L, 1);
+		lua_pushcfunction(L, sb_less);
+	}
 	return call_original(L);
 }
 

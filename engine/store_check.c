@@ -425,7 +425,9 @@ ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 	int checking = e->checking, zone = e->zone;
 	e->checking = 1;
 	/* one read transaction: one moment of the store, writers go on */
-	int rc = sqlite3_exec(SQ(e)->db, "BEGIN", NULL, NULL, NULL);
+	/* inside an operation's read transaction already, or its own */
+	int own = sqlite3_get_autocommit(SQ(e)->db);
+	int rc = own ? sqlite3_exec(SQ(e)->db, "BEGIN", NULL, NULL, NULL) : SQLITE_OK;
 	if (rc != SQLITE_OK)
 		problem(&k, NULL, "the store cannot be read: %s", sqlite3_errmsg(SQ(e)->db));
 	else {
@@ -436,7 +438,8 @@ ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 		check_event_versions(&k);
 		check_counters(&k);
 		check_licences(&k);
-		sqlite3_exec(SQ(e)->db, "COMMIT", NULL, NULL, NULL);
+		if (own)
+			sqlite3_exec(SQ(e)->db, "COMMIT", NULL, NULL, NULL);
 	}
 	e->checking = checking;
 	e->zone = zone;

@@ -89,8 +89,11 @@ static const char *const schema_v2[] = {
  * id. */
 static const char *const schema_v3[] = {
 	"ALTER TABLE cases ADD COLUMN next_due TEXT",
+	/* a snapshot that is not JSON stays without: store check names it */
 	("UPDATE cases SET next_due = (SELECT min(d) FROM (SELECT json_extract(state, '$.due') AS d"
-	 " UNION ALL SELECT json_extract(value, '$.due') FROM json_each(state, '$.current')))"),
+	 " UNION ALL SELECT json_extract(value, '$.due') FROM json_each(state, '$.current')"
+	 " WHERE json_type(value) = 'object')) WHERE json_valid(state)"
+	 " AND json_type(state, '$.current') IS 'array'"),
 	"CREATE INDEX cases_next_due ON cases(status, next_due)",
 };
 
@@ -872,7 +875,7 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 	const char *query =
 		"SELECT id, state FROM cases WHERE (?1 IS NULL OR status = ?1)"
 		" AND (?2 IS NULL OR item = ?2)"
-		" AND (?3 IS NULL OR department = ?3 OR handlers LIKE '%,' || ?3 || ',%')"
+		" AND (?3 IS NULL OR department = ?3 OR instr(handlers, ',' || ?3 || ',') > 0)"
 		" AND (?4 IS NULL OR applicant = ?4)"
 		" AND (?5 IS NULL OR next_due < ?5)"
 		" AND (?6 IS NULL OR id > ?6) ORDER BY id LIMIT ?7";
@@ -884,6 +887,7 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	const char *binds[] = {q->status, q->item, q->department, q->applicant, q->due_before,
 			       q->after};
+	char last[STORE_CURSOR_MAX] = ""; /* the id column of the page's last row */
 	for (int i = 0; i < 6; i++)
 		sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, q->limit + 1);
@@ -891,12 +895,11 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 		const char *id = column_str(st, 0);
 		if ((int)json_array_size(list) == q->limit) {
 			/* the row after the page: the page ends at the one before */
-			snprintf(next, STORE_CURSOR_MAX, "%s",
-				 json_string_value(json_object_get(json_array_get(list, (size_t)q->limit - 1),
-								   "id")));
+			snprintf(next, STORE_CURSOR_MAX, "%s", last);
 			rc = SQLITE_DONE;
 			break;
 		}
+		snprintf(last, sizeof last, "%s", id ? id : "");
 		json_t *c = column_json(st, 1);
 		if (!c)
 			s = store_damaged(e, err, "the snapshot of case %.40s is not JSON",

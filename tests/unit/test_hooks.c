@@ -239,6 +239,9 @@ static const struct attack {
 	{"balance", "hook exceeded its instruction budget"},
 	{"long_needle", "hook exceeded its instruction budget"},
 	{"slow", "hook exceeded its time limit (200 ms)"},
+	{"sort_long", "hook exceeded its instruction budget"},
+	{"gsub_repl", "hook exceeded its instruction budget"},
+	{"move_again", "hook exceeded its instruction budget"},
 	{"workdays_far", "workdays_far.lua:7: done: 2283-04-23, 78266"},
 	{"os_date", "os_date.lua:3: bad argument #2 to 'date' (a time between the years 1 and 9999)"},
 	/* no writable table behind a read-only one */

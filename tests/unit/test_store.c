@@ -416,6 +416,26 @@ static void processes_open_a_new_store_at_once(void **state)
 	store_free(&s);
 }
 
+/* Bringing a store to schema 3 reads every snapshot for its due dates: one
+ * that is not JSON does not stop the store from opening; store check names
+ * it. */
+static void migrating_past_a_damaged_snapshot(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "DROP INDEX cases_next_due; ALTER TABLE cases DROP COLUMN next_due; "
+	       "PRAGMA user_version = 2; UPDATE cases SET state = '{broken' WHERE id = '20190927-0002'");
+	ot_engine_close(open_at(CONTRACT, s.path));
+	json_t *r = check(&s);
+	assert_false(json_is_true(json_object_get(r, "sound")));
+	char *text = json_dumps(r, 0);
+	assert_non_null(strstr(text, "20190927-0002"));
+	free(text);
+	json_decref(r);
+	store_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +449,7 @@ int main(void)
 		cmocka_unit_test(an_overwritten_page),
 		cmocka_unit_test(not_a_store),
 		cmocka_unit_test(other_schema_versions),
+		cmocka_unit_test(migrating_past_a_damaged_snapshot),
 		cmocka_unit_test(processes_open_a_new_store_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
