@@ -724,7 +724,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
-	ot_status s = store_load(e, id, c, err);
+	ot_status s = case_rebuild(e, id, c, err);
 	if (s == OT_OK && q->now && q->now < (*c)->last_at) {
 		char last[32], now[32];
 		time_format((*c)->last_at, e->zone, last);

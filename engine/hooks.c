@@ -616,26 +616,6 @@ static int raw_field(lua_State *L, int t, const char *key)
 	return lua_rawget(L, t < 0 ? t - 1 : t);
 }
 
-static int has_body(lua_State *L, void *ud)
-{
-	void **a = ud;
-	int *out = a[2];
-	*out = push_fn(L, a[0], a[1]);
-	return 0;
-}
-
-int hook_has(hook_host *h, int item, const char *fn)
-{
-	ot_error err;
-	hook_state *s = h ? state_for(h, item, &err) : NULL;
-	int defined = 0;
-	char why[768];
-	void *a[3] = {s, (void *)fn, &defined};
-	if (!s || run_protected(s, has_body, a, why, sizeof why) != 0)
-		return 0;
-	return defined;
-}
-
 /* ---- the case view ---- */
 
 static void push_value(lua_State *L, const ot_rules *r, const ev_value *v)

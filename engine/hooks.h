@@ -40,9 +40,6 @@ typedef struct hook_view {
 	int ncurrent;
 } hook_view;
 
-/* Does the item's hook file define function `fn`? */
-int hook_has(hook_host *h, int item, const char *fn);
-
 /* validate(case) -> {{field=..., message=...} | {material=..., message=...}}:
  * appends them to `errors` as {"field"|"material", "message"}. */
 ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_error *err);

@@ -145,9 +145,7 @@ ot_status store_case_head(ot_engine *e, const char *id, char item[256], char has
 /* The case's events in order (*out: a new reference).  Events numbered
  * with a gap, or not JSON objects, are damage (OT_ESTORE). */
 ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err);
-/* Loads a case by id, rebuilt from its events (case_rebuild). */
-ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err);
-/* Replays the events of a case from nothing: the only way a case is read.
+/* Loads a case: its events replayed from nothing, the only way a case is read.
  * OT_ENOTFOUND if none; OT_ESTORE if it cannot be read or its events do
  * not replay. */
 ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err);

@@ -44,11 +44,6 @@ const char *store_library_find(void *e, const char *applicant, const char *mater
 	return ((ot_engine *)e)->vt->library_find(e, applicant, material, now);
 }
 
-ot_status store_load(ot_engine *e, const char *id, ot_case **out, ot_error *err)
-{
-	return case_rebuild(e, id, out, err);
-}
-
 ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
 {
 	char what[256];

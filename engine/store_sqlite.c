@@ -100,10 +100,20 @@ static const char *const schema_v3[] = {
 enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
-	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S__COUNT
+	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S__COUNT
 };
+_Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
 
 static const char *const sql[S__COUNT] = {
+	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
+			  " FROM licences WHERE holder = ?1 ORDER BY valid_from, material",
+	/* one page: the filters, then the cursor; ?7 is the page size + 1 */
+	[S_LIST] = "SELECT id, state FROM cases WHERE (?1 IS NULL OR status = ?1)"
+		   " AND (?2 IS NULL OR item = ?2)"
+		   " AND (?3 IS NULL OR department = ?3 OR instr(handlers, ',' || ?3 || ',') > 0)"
+		   " AND (?4 IS NULL OR applicant = ?4)"
+		   " AND (?5 IS NULL OR next_due < ?5)"
+		   " AND (?6 IS NULL OR id > ?6) ORDER BY id LIMIT ?7",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_BEGIN_DEFERRED] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
@@ -458,6 +468,21 @@ static void done(sqlite3_stmt *st)
 	sqlite3_clear_bindings(st);
 }
 
+/* Ends reading rows into `list`: it is the answer (*out) when every row
+ * was read (rc SQLITE_DONE) and s is OT_OK; else it is dropped and the
+ * failure returned, a step's as the store's failure while `what`. */
+static ot_status rows_done(ot_engine *e, sqlite3_stmt *st, ot_status s, int rc, json_t *list,
+			   json_t **out, const char *what, ot_error *err)
+{
+	done(st);
+	if (s == OT_OK && rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "%s", what);
+	*out = s == OT_OK ? list : NULL;
+	if (s != OT_OK)
+		json_decref(list);
+	return s;
+}
+
 static ot_status sq_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	SQ(e)->failed_rc = SQLITE_OK;
@@ -668,12 +693,10 @@ out:
 static ot_status sq_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
 {
 	sqlite3_stmt *st = SQ(e)->stmt[S_EVENTS];
-	json_t *events = *out = json_array();
-	if (!events)
-		return err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
+	json_t *events = json_array();
+	int rc = SQLITE_DONE;
+	ot_status s = events ? OT_OK : err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc;
-	ot_status s = OT_OK;
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		size_t n = json_array_size(events) + 1;
 		json_t *ev = column_json(st, 1);
@@ -686,14 +709,9 @@ static ot_status sq_events(ot_engine *e, const char *id, json_t **out, ot_error 
 			s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
 		json_decref(ev);
 	}
-	done(st);
-	if (s == OT_OK && rc != SQLITE_DONE)
-		s = db_fail(e, err, rc, "reading the events of case %s", id);
-	if (s != OT_OK) {
-		json_decref(events);
-		*out = NULL;
-	}
-	return s;
+	char what[128];
+	snprintf(what, sizeof what, "reading the events of case %.40s", id);
+	return rows_done(e, st, s, rc, events, out, what, err);
 }
 
 /* The case's row: item, rule version and stored status.  OT_ENOTFOUND
@@ -838,15 +856,10 @@ static int sq_licence_find(ot_engine *e, const char *holder, const char *materia
 
 static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
-	sqlite3_stmt *st;
-	const char *q = "SELECT material, number, issuer, valid_from, valid_until, case_id"
-			" FROM licences WHERE holder = ?1 ORDER BY valid_from, material";
-	*out = NULL;
-	int rc = sqlite3_prepare_v2(SQ(e)->db, q, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_fail(e, err, rc, "reading the licence library");
+	sqlite3_stmt *st = SQ(e)->stmt[S_LICENCES_OF];
 	json_t *list = json_array();
 	char key[64];
+	int rc = SQLITE_DONE;
 	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -857,40 +870,22 @@ static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, 
 		if (!j || json_array_append_new(list, j))
 			s = store_damaged(e, err, "a licence of the library is unreadable");
 	}
-	sqlite3_finalize(st);
-	if (s == OT_OK && rc != SQLITE_DONE)
-		s = db_fail(e, err, rc, "reading the licence library");
-	if (s != OT_OK)
-		json_decref(list);
-	else
-		*out = list;
-	return s;
+	return rows_done(e, st, s, rc, list, out, "reading the licence library", err);
 }
 
 static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char *next,
 		       ot_error *err)
 {
-	sqlite3_stmt *st;
-	/* one more row than the page: whether there is a next page */
-	const char *query =
-		"SELECT id, state FROM cases WHERE (?1 IS NULL OR status = ?1)"
-		" AND (?2 IS NULL OR item = ?2)"
-		" AND (?3 IS NULL OR department = ?3 OR instr(handlers, ',' || ?3 || ',') > 0)"
-		" AND (?4 IS NULL OR applicant = ?4)"
-		" AND (?5 IS NULL OR next_due < ?5)"
-		" AND (?6 IS NULL OR id > ?6) ORDER BY id LIMIT ?7";
-	*out = NULL;
-	int rc = sqlite3_prepare_v2(SQ(e)->db, query, -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_fail(e, err, rc, "listing cases");
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIST];
 	json_t *list = json_array();
+	int rc = SQLITE_DONE;
 	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	const char *binds[] = {q->status, q->item, q->department, q->applicant, q->due_before,
 			       q->after};
 	char last[STORE_CURSOR_MAX] = ""; /* the id column of the page's last row */
 	for (int i = 0; i < 6; i++)
 		sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 7, q->limit + 1);
+	sqlite3_bind_int(st, 7, q->limit + 1); /* one more: is there a next page? */
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = column_str(st, 0);
 		if ((int)json_array_size(list) == q->limit) {
@@ -907,14 +902,7 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 		else if (json_array_append_new(list, c))
 			s = err_set(err, OT_ENOMEM, "out of memory listing cases");
 	}
-	sqlite3_finalize(st);
-	if (s == OT_OK && rc != SQLITE_DONE)
-		s = db_fail(e, err, rc, "listing cases");
-	if (s != OT_OK)
-		json_decref(list);
-	else
-		*out = list;
-	return s;
+	return rows_done(e, st, s, rc, list, out, "listing cases", err);
 }
 
 /* ---- the table ---- */
