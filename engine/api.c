@@ -1231,15 +1231,16 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	const char *status = str(q->j, "status");
 	int known = !status;
-	char names[160] = "";
-	for (int i = 0; status && i < CS__COUNT; i++) {
+	for (int i = 0; status && i < CS__COUNT; i++)
 		known |= strcmp(status, case_status_names[i]) == 0;
-		snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
-			 case_status_names[i]);
-	}
-	if (!known) /* a misspelt status would list nothing, as if there were no cases */
+	if (!known) { /* a misspelt status would list nothing, as if there were no cases */
+		char names[160] = "";
+		for (int i = 0; i < CS__COUNT; i++)
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+				 i ? ", " : "", case_status_names[i]);
 		return err_set(err, OT_EINVAL, "list: \"status\" is one of %s; not '%.30s'", names,
 			       status);
+	}
 	store_query sq = page_of(q);
 	sq.status = status;
 	sq.item = str(q->j, "item");
