@@ -18,7 +18,7 @@
 /* ---- engine and rule versions ---- */
 
 /* The store URI's schemes; a bare path is SQLite's. */
-static const store_vt *const store_tables[] = {&store_sqlite};
+static const store_vt *const store_tables[] = {&store_sqlite, &store_pg, &store_pg_short};
 static const store_backends stores = {store_tables, OT_COUNTOF(store_tables)};
 
 

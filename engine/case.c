@@ -577,3 +577,30 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 	*out = c;
 	return OT_OK;
 }
+
+/* ---- the columns the backends keep beside a snapshot ---- */
+
+void case_handlers(const ot_case *c, char *out, size_t cap)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	size_t n = (size_t)snprintf(out, cap, ",");
+	for (uint32_t i = 0; i < it->steps.count && n < cap; i++)
+		if (c->steps[i].state == STEP_ACTIVE)
+			n += (size_t)snprintf(out + n, cap - n, "%s,",
+					      r->departments[r->steps[it->steps.first + i].dept].name);
+}
+
+int case_next_due(const ot_case *c, char out[11])
+{
+	const m_item *it = &c->v->rules->items[c->item];
+	int32_t next = c->due;
+	for (uint32_t i = 0; i < it->steps.count; i++)
+		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
+		    (next < 0 || c->steps[i].due < next))
+			next = c->steps[i].due;
+	if (next < 0)
+		return 0;
+	day_format(next, out);
+	return 1;
+}

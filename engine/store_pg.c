@@ -1,0 +1,944 @@
+/*
+ * store_pg.c -- the PostgreSQL backend of the store interface (store.h),
+ * for several engine processes on one database.
+ *
+ * The same tables as the SQLite backend (store_sqlite.c), the same
+ * meaning: the events table is the record, append-only; the cases table
+ * keeps a snapshot for listing; a case is loaded by replaying its events.
+ * The schema version lives in the table onetrip_schema and is migrated
+ * forward on open, under an advisory lock so that engines starting
+ * together create the tables once.
+ *
+ * Transactions map SQLite's two kinds of BEGIN (see run_op in api.c):
+ *   - an operation's first try (deferred) is REPEATABLE READ: its reads see
+ *     one moment of the database and take no lock, so its hooks run
+ *     without holding anything.  If another engine changed a row it then
+ *     writes (the case, the day's counter, a library entry) since that
+ *     moment, PostgreSQL refuses the write with a serialization failure
+ *     (40001), or a deadlock (40P01): store_lost_race says so, and the
+ *     operation runs again;
+ *   - the second try (not deferred) is READ COMMITTED and locks the row of
+ *     each case it reads (SELECT ... FOR UPDATE): it sees the winner's
+ *     change, and waits (lock_timeout = the engine's busy_ms) instead of
+ *     failing.  So of two engines acting on the same step at once exactly
+ *     one wins; the other's second try finds the step done and is refused
+ *     as in one process (OT_ESTATE).
+ * Case numbers come from a counter row per day updated in the operation's
+ * transaction: unique, and gapless since a rolled back operation takes its
+ * number back with it.
+ *
+ * Nothing here claims work yet: overdue and list are reads (REPEATABLE
+ * READ snapshots), so two servers answering them at once do no work twice.
+ *
+ * A lost connection (a database restart, a network cut) fails the
+ * operation with OT_ESTORE; PostgreSQL rolls the transaction back, so
+ * nothing is half-written.  The next operation reconnects (PQreset) and
+ * prepares its statements again.  A connection lost during COMMIT leaves
+ * the outcome unknown, and the message says so.
+ *
+ * URIs are libpq's (postgresql://USER@HOST:PORT/DB?...), with one more
+ * parameter of ours, schema=NAME: the tables live in that schema (created
+ * when missing), so several stores can share a database.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends.h"
+#include "store_pg.h"
+
+#define SCHEMA_VERSION STORE_SCHEMA
+#define MIGRATE_LOCK "7270351" /* pg_advisory_xact_lock's key while migrating */
+
+/* The layout of schema version 3, the first the PostgreSQL backend knows
+ * (SQLite's three versions at once).  A later version appends its steps
+ * to `migrations`; they run in order from the stored version. */
+static const char *const schema_v3[] = {
+	"CREATE TABLE rule_versions("
+	" hash TEXT COLLATE \"C\" PRIMARY KEY,"
+	" stored_at TEXT NOT NULL,"
+	" sources TEXT NOT NULL)",
+	"CREATE TABLE cases("
+	" id TEXT COLLATE \"C\" PRIMARY KEY,"
+	" item TEXT NOT NULL,"
+	" rules TEXT NOT NULL REFERENCES rule_versions(hash),"
+	" status TEXT NOT NULL,"
+	" applicant TEXT,"
+	" department TEXT NOT NULL,"
+	" handlers TEXT NOT NULL,"
+	" due TEXT,"
+	" updated TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" next_due TEXT COLLATE \"C\")",
+	"CREATE INDEX cases_status ON cases(status)",
+	"CREATE INDEX cases_item ON cases(item)",
+	"CREATE INDEX cases_applicant ON cases(applicant)",
+	"CREATE INDEX cases_next_due ON cases(status, next_due)",
+	"CREATE TABLE events("
+	" case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
+	" seq INTEGER NOT NULL,"
+	" at TEXT NOT NULL,"
+	" op TEXT NOT NULL,"
+	" actor TEXT,"
+	" rules TEXT NOT NULL REFERENCES rule_versions(hash),"
+	" payload TEXT NOT NULL,"
+	" PRIMARY KEY(case_id, seq))",
+	"CREATE TABLE library("
+	" applicant TEXT NOT NULL,"
+	" material TEXT NOT NULL,"
+	" case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
+	" valid_from BIGINT NOT NULL,"
+	" valid_until BIGINT NOT NULL,"
+	" PRIMARY KEY(applicant, material, case_id))",
+	"CREATE TABLE counters(day TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+	"CREATE TABLE licences("
+	" holder TEXT NOT NULL,"
+	" material TEXT NOT NULL,"
+	" number TEXT NOT NULL,"
+	" issuer TEXT NOT NULL,"
+	" valid_from BIGINT NOT NULL,"
+	" valid_until BIGINT,"
+	" case_id TEXT,"
+	" PRIMARY KEY(material, number))",
+	"CREATE INDEX licences_holder ON licences(holder, material)",
+	"CREATE TABLE onetrip_schema(version INTEGER NOT NULL)",
+	"INSERT INTO onetrip_schema VALUES (3)",
+};
+
+enum {
+	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_INSERT, S_CASE_UPDATE, S_CASE_GET,
+	S_CASE_LOCK, S_HAS_EVENTS, S_EVENT_INSERT, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
+	S_LIC_FIND, S_LICENCES_OF, S_LIST, S__COUNT
+};
+
+static const char *const sql[S__COUNT] = {
+	[S_VERSION_PUT] = "INSERT INTO rule_versions(hash, stored_at, sources) VALUES ($1,"
+			  " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), $2)"
+			  " ON CONFLICT (hash) DO NOTHING",
+	[S_VERSION_GET] = "SELECT sources FROM rule_versions WHERE hash = $1",
+	[S_NEXT_ID] = "INSERT INTO counters(day, n) VALUES ($1, 1)"
+		      " ON CONFLICT (day) DO UPDATE SET n = counters.n + 1 RETURNING n",
+	[S_CASE_INSERT] = "INSERT INTO cases(id, item, rules, status, applicant, department,"
+			  " handlers, due, updated, state, next_due)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	[S_CASE_UPDATE] = "UPDATE cases SET item = $2, rules = $3, status = $4, applicant = $5,"
+			  " department = $6, handlers = $7, due = $8, updated = $9, state = $10,"
+			  " next_due = $11 WHERE id = $1",
+	[S_CASE_GET] = "SELECT item, rules, status FROM cases WHERE id = $1",
+	[S_CASE_LOCK] = "SELECT item, rules, status FROM cases WHERE id = $1 FOR UPDATE",
+	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = $1 LIMIT 1",
+	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 ORDER BY seq",
+	[S_LIB_ADD] = "INSERT INTO library(applicant, material, case_id, valid_from, valid_until)"
+		      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (applicant, material, case_id)"
+		      " DO UPDATE SET valid_from = EXCLUDED.valid_from,"
+		      " valid_until = EXCLUDED.valid_until",
+	[S_LIB_FIND] = "SELECT case_id FROM library WHERE applicant = $1 AND material = $2"
+		       " AND valid_from <= $3 AND valid_until > $3 ORDER BY valid_until DESC LIMIT 1",
+	[S_LIC_PUT] = "INSERT INTO licences(holder, material, number, issuer, valid_from,"
+		      " valid_until, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		      " ON CONFLICT (material, number) DO UPDATE SET holder = EXCLUDED.holder,"
+		      " issuer = EXCLUDED.issuer, valid_from = EXCLUDED.valid_from,"
+		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id",
+	/* the valid licence first, else the one that expired last */
+	[S_LIC_FIND] = "SELECT number, valid_until, (valid_until IS NULL OR valid_until > $3) AS ok"
+		       " FROM licences WHERE holder = $1 AND material = $2 AND valid_from <= $3"
+		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
+	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
+			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
+	/* one page: the filters, then the cursor; $7 is the page size + 1 */
+	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL OR status = $1)"
+		   " AND ($2::text IS NULL OR item = $2)"
+		   " AND ($3::text IS NULL OR department = $3"
+		   " OR strpos(handlers, ',' || $3 || ',') > 0)"
+		   " AND ($4::text IS NULL OR applicant = $4)"
+		   " AND ($5::text IS NULL OR next_due < $5)"
+		   " AND ($6::text IS NULL OR id > $6) ORDER BY id LIMIT $7::integer",
+};
+
+/* ---- failures ---- */
+
+static const char *pg_path(const ot_engine *e)
+{
+	return e->store && PG(e)->path ? PG(e)->path : "(unnamed)";
+}
+
+static int connection_lost(const ot_engine *e, const char *state)
+{
+	/* class 08: connection exceptions; 57P01..3: the server shut down */
+	return !PG(e)->conn || PQstatus(PG(e)->conn) != CONNECTION_OK ||
+	       strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0;
+}
+
+/* The server's message in one line, without its "ERROR:  " and the
+ * details that may quote a row (an applicant's number). */
+static void server_message(const ot_engine *e, const PGresult *res, char *out, size_t cap)
+{
+	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!m)
+		m = PG(e)->conn ? PQerrorMessage(PG(e)->conn) : "no connection";
+	snprintf(out, cap, "%s", m && *m ? m : "no answer from the server");
+	for (char *p = out; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+	size_t n = strlen(out);
+	while (n && out[n - 1] == ' ')
+		out[--n] = 0;
+}
+
+ot_status pg_fail(ot_engine *e, ot_error *err, const PGresult *res, const char *fmt, ...)
+{
+	char what[256], msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "%s", state ? state : "08000");
+	state = PG(e)->failed_state;
+	server_message(e, res, msg, sizeof msg);
+	const char *path = pg_path(e);
+	if (e->checking)
+		return err_set(err, strcmp(state, "53200") == 0 ? OT_ENOMEM : OT_ESTORE,
+			       "%s while %s", msg, what);
+	if (connection_lost(e, state))
+		return err_set(err, OT_ESTORE, "lost the connection to the store %.150s (%s) while %s: "
+			       "%s; the next operation connects again", path, msg, what,
+			       strcmp(what, "committing") == 0 ? "whether it was done is not known, "
+			       "look before doing it again" : "nothing was changed");
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return err_set(err, OT_ESTORE, "another engine changed the same data at the same moment "
+			       "(%s) while %s: nothing was changed; try again", msg, what);
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+		return err_set(err, OT_ESTORE, "the store is busy (another engine held it too long): %s",
+			       what);
+	if (strcmp(state, "53100") == 0)
+		return err_set(err, OT_ESTORE, "the disk holding the store %.150s is full while %s: "
+			       "nothing was changed", path, what);
+	if (strcmp(state, "53200") == 0)
+		return err_set(err, OT_ENOMEM, "the database server is out of memory while %s", what);
+	if (strncmp(state, "XX", 2) == 0)
+		return err_set(err, OT_ESTORE, "the store %.150s is damaged (%s) while %s: run "
+			       "`onetrip store check %.150s`", path, msg, what, path);
+	return err_set(err, OT_ESTORE, "store error while %s: %s [%s] (store %.150s)", what, msg,
+		       state, path);
+}
+
+/* A failure where no status can be returned (the libraries are callbacks
+ * of the assessment): kept for store_settle.  The first one counts. */
+static void fault(ot_engine *e, const PGresult *res, const char *what)
+{
+	if (e->fault.status == OT_OK)
+		pg_fail(e, &e->fault, res, "%s", what);
+}
+
+static void fault_damaged(ot_engine *e, const char *what)
+{
+	if (e->fault.status == OT_OK)
+		store_damaged(e, &e->fault, "%s", what);
+}
+
+/* Writes only inside a sound transaction: after a failure the server
+ * refuses them anyway; a failure a callback kept is the answer. */
+static ot_status writable(ot_engine *e, ot_error *err)
+{
+	if (e->fault.status != OT_OK) {
+		if (err)
+			*err = e->fault;
+		return e->fault.status;
+	}
+	if (!PG(e)->conn || PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS)
+		return err_set(err, OT_ESTORE, "the store %.150s ended the transaction after an error: "
+			       "nothing was changed", pg_path(e));
+	return OT_OK;
+}
+
+/* ---- statements ---- */
+
+PGresult *pg_query(ot_engine *e, const char *text, int n, const char *const *values)
+{
+	if (!PG(e)->conn)
+		return NULL;
+	return PQexecParams(PG(e)->conn, text, n, NULL, values, NULL, NULL, 0);
+}
+
+static int ok_result(const PGresult *res)
+{
+	ExecStatusType t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
+/* Runs prepared statement i; NULL when the connection is gone. */
+static PGresult *run(ot_engine *e, int i, int n, const char *const *values)
+{
+	char name[16];
+	snprintf(name, sizeof name, "ot%d", i);
+	return PQexecPrepared(PG(e)->conn, name, n, values, NULL, NULL, 0);
+}
+
+/* Runs a command without parameters; OT_OK or the failure while `what`. */
+static ot_status exec(ot_engine *e, const char *text, const char *what, ot_error *err)
+{
+	PGresult *res = PQexec(PG(e)->conn, text);
+	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
+	PQclear(res);
+	return s;
+}
+
+static const char *column(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* Text as a JSON object (a new reference), or NULL when it is not one. */
+static json_t *text_json(const char *text)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* ---- opening ---- */
+
+static ot_status too_new(ot_engine *e, int have, ot_error *err)
+{
+	return err_set(err, OT_ESTORE, "the store %.150s was written by a newer onetrip (schema %d, "
+		       "this one knows %d)", pg_path(e), have, SCHEMA_VERSION);
+}
+
+/* The stored schema version: 0 when the tables are not there. */
+static ot_status schema_version(ot_engine *e, int *have, ot_error *err)
+{
+	PGresult *res = PQexec(PG(e)->conn, "SELECT to_regclass('onetrip_schema') IS NOT NULL");
+	ot_status s = OT_OK;
+	*have = 0;
+	if (!ok_result(res) || PQntuples(res) != 1)
+		s = pg_fail(e, err, res, "reading the schema version");
+	else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		res = PQexec(PG(e)->conn, "SELECT max(version) FROM onetrip_schema");
+		if (!ok_result(res) || PQntuples(res) != 1)
+			s = pg_fail(e, err, res, "reading the schema version");
+		else
+			*have = column(res, 0, 0) ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	}
+	PQclear(res);
+	return s;
+}
+
+/* Brings the schema to SCHEMA_VERSION, in one transaction under an
+ * advisory lock: engines opening a new store together create it once. */
+static ot_status migrate(ot_engine *e, ot_error *err)
+{
+	int have = 0;
+	ot_status s = schema_version(e, &have, err);
+	if (s != OT_OK || have == SCHEMA_VERSION) /* the usual open takes no lock */
+		return s;
+	if (have > SCHEMA_VERSION)
+		return too_new(e, have, err);
+	if ((s = exec(e, "BEGIN", "migrating the schema", err)) != OT_OK)
+		return s;
+	if ((s = exec(e, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", "migrating the schema",
+		      err)) == OT_OK)
+		s = schema_version(e, &have, err);
+	if (s == OT_OK && have > SCHEMA_VERSION)
+		s = too_new(e, have, err);
+	else if (s == OT_OK && have > 0 && have < 3)
+		s = err_set(err, OT_ESTORE, "the store %.150s has schema version %d, which no "
+			    "onetrip wrote to PostgreSQL", pg_path(e), have);
+	for (size_t i = 0; s == OT_OK && have == 0 && i < OT_COUNTOF(schema_v3); i++)
+		s = exec(e, schema_v3[i], "creating the schema", err);
+	if (s == OT_OK)
+		return exec(e, "COMMIT", "migrating the schema", err);
+	exec(e, "ROLLBACK", "migrating the schema", NULL);
+	return s;
+}
+
+/* What a new or reset connection needs: the schema, the time a lock is
+ * waited for, the statements. */
+static ot_status session(ot_engine *e, ot_error *err)
+{
+	char text[160];
+	ot_status s = OT_OK;
+	PG(e)->prepared = 0;
+	if (PG(e)->schema[0]) {
+		snprintf(text, sizeof text, "SET search_path TO \"%s\"", PG(e)->schema);
+		s = exec(e, text, "choosing the schema", err);
+	}
+	snprintf(text, sizeof text, "SET lock_timeout = %d", e->busy_ms);
+	if (s == OT_OK)
+		s = exec(e, text, "configuring the connection", err);
+	if (s == OT_OK)
+		s = exec(e, "SET client_min_messages = warning", "configuring the connection", err);
+	return s;
+}
+
+static ot_status prepare_all(ot_engine *e, ot_error *err)
+{
+	for (int i = 0; i < S__COUNT; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "ot%d", i);
+		PGresult *res = PQprepare(PG(e)->conn, name, sql[i], 0, NULL);
+		ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "preparing statements");
+		PQclear(res);
+		if (s != OT_OK)
+			return s;
+	}
+	PG(e)->prepared = 1;
+	return OT_OK;
+}
+
+/* The URI without its password, for messages. */
+static char *masked_uri(const char *uri)
+{
+	char *out = strdup(uri);
+	char *at = out ? strchr(out, '@') : NULL, *scheme = out ? strstr(out, "://") : NULL;
+	if (at && scheme && scheme < at) {
+		char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+		if (colon)
+			memmove(colon, at, strlen(at) + 1);
+	}
+	char *pw = out ? strstr(out, "password=") : NULL;
+	if (pw) {
+		size_t n = strcspn(pw, "&");
+		memmove(pw, pw + n, strlen(pw + n) + 1);
+	}
+	return out;
+}
+
+/* Splits `schema=NAME` off the URI's query; the rest is libpq's. */
+static ot_status split_schema(ot_engine *e, const char *uri, ot_error *err)
+{
+	char *ci = strdup(uri);
+	if (!ci)
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
+	PG(e)->conninfo = ci;
+	char *q = strchr(ci, '?');
+	for (char *p = q ? q + 1 : NULL; p && *p;) {
+		size_t n = strcspn(p, "&");
+		if (strncmp(p, "schema=", 7) != 0) {
+			p += n + (p[n] == '&');
+			continue;
+		}
+		size_t len = n - 7;
+		if (len == 0 || len >= sizeof PG(e)->schema || strspn(p + 7, "abcdefghijklmnopqrstuvwxyz"
+						       "0123456789_") < len)
+			return err_set(err, OT_EINVAL, "the store URI's schema is 1 to 63 of a-z, 0-9 "
+				       "and _");
+		memcpy(PG(e)->schema, p + 7, len);
+		PG(e)->schema[len] = 0;
+		memmove(p, p + n + (p[n] == '&'), strlen(p + n + (p[n] == '&')) + 1);
+	}
+	size_t n = strlen(ci);
+	while (n && (ci[n - 1] == '?' || ci[n - 1] == '&'))
+		ci[--n] = 0;
+	return OT_OK;
+}
+
+static void quiet(void *ud, const char *message)
+{
+	(void)ud;
+	(void)message;
+}
+
+static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *err)
+{
+	if (!(e->store = calloc(1, sizeof(pg_store))))
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
+	char uri[1024];
+	snprintf(uri, sizeof uri, "postgresql:%s", where);
+	if (!(PG(e)->path = masked_uri(uri)))
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
+	ot_status s = split_schema(e, uri, err);
+	if (s != OT_OK)
+		return s;
+	PG(e)->conn = PQconnectdb(PG(e)->conninfo);
+	if (!PG(e)->conn)
+		return err_set(err, OT_ENOMEM, "out of memory connecting to the store");
+	PQsetNoticeProcessor(PG(e)->conn, quiet, NULL); /* a library does not print */
+	if (PQstatus(PG(e)->conn) != CONNECTION_OK) {
+		char msg[300];
+		server_message(e, NULL, msg, sizeof msg);
+		return err_set(err, OT_ESTORE, "cannot connect to the store %.150s: %s", pg_path(e), msg);
+	}
+	if (create && PG(e)->schema[0]) {
+		char text[128];
+		snprintf(text, sizeof text, "CREATE SCHEMA IF NOT EXISTS \"%s\"", PG(e)->schema);
+		PGresult *res = PQexec(PG(e)->conn, text);
+		/* two engines creating it at once: one of them is told it exists */
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		if (!ok_result(res) && !(state && (strcmp(state, "23505") == 0 ||
+						   strcmp(state, "42P06") == 0)))
+			s = pg_fail(e, err, res, "creating the schema %s", PG(e)->schema);
+		PQclear(res);
+	}
+	if (s == OT_OK)
+		s = session(e, err);
+	int have = 0;
+	if (s == OT_OK && create)
+		s = migrate(e, err);
+	else if (s == OT_OK && (s = schema_version(e, &have, err)) == OT_OK) {
+		if (have > SCHEMA_VERSION)
+			s = too_new(e, have, err);
+		else if (have == 0)
+			s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store (it has no schema "
+				    "version)", pg_path(e));
+	}
+	return s == OT_OK ? prepare_all(e, err) : s;
+}
+
+static void pg_close(ot_engine *e)
+{
+	if (!e->store)
+		return;
+	PQfinish(PG(e)->conn);
+	free(PG(e)->conninfo);
+	free(PG(e)->path);
+	free(e->store);
+	e->store = NULL;
+}
+
+/* ---- transactions ---- */
+
+/* A connection that went bad since the last operation is made again. */
+static ot_status reconnect(ot_engine *e, ot_error *err)
+{
+	PQreset(PG(e)->conn);
+	if (PQstatus(PG(e)->conn) != CONNECTION_OK) {
+		char msg[300];
+		server_message(e, NULL, msg, sizeof msg);
+		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "08001");
+		return err_set(err, OT_ESTORE, "cannot reach the store %.150s: %s: nothing was changed",
+			       pg_path(e), msg);
+	}
+	engine_log(e, "connected again to the store %.150s", pg_path(e));
+	ot_status s = session(e, err);
+	return s == OT_OK ? prepare_all(e, err) : s;
+}
+
+static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
+{
+	const char *text = deferred ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+				    : "BEGIN ISOLATION LEVEL READ COMMITTED";
+	PG(e)->failed_state[0] = 0;
+	PG(e)->lock_case = !deferred;
+	ot_status s = OT_OK;
+	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared)
+		s = reconnect(e, err);
+	if (s != OT_OK)
+		return s;
+	PGresult *res = PQexec(PG(e)->conn, text);
+	if (!ok_result(res) && PQstatus(PG(e)->conn) != CONNECTION_OK) {
+		/* the server went away while the connection was idle: nothing
+		 * was done yet, so connect again and begin once more */
+		PQclear(res);
+		if ((s = reconnect(e, err)) != OT_OK)
+			return s;
+		res = PQexec(PG(e)->conn, text);
+	}
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "starting a transaction");
+	PQclear(res);
+	return s;
+}
+
+static int pg_lost_race(const ot_engine *e)
+{
+	const char *st = PG(e)->failed_state;
+	/* 23505: two first tries inserting the same key (an event's number) */
+	return strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 || strcmp(st, "23505") == 0;
+}
+
+static void pg_rollback(ot_engine *e)
+{
+	if (PG(e)->conn && PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE &&
+	    PQstatus(PG(e)->conn) == CONNECTION_OK)
+		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
+}
+
+static ot_status pg_commit(ot_engine *e, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK) {
+		pg_rollback(e);
+		return s;
+	}
+	PGresult *res = PQexec(PG(e)->conn, "COMMIT");
+	/* a COMMIT of a failed transaction answers ROLLBACK, not an error */
+	const char *tag = res ? PQcmdStatus(res) : "";
+	if (ok_result(res) && strcmp(tag, "COMMIT") == 0)
+		s = OT_OK;
+	else if (ok_result(res))
+		s = err_set(err, OT_ESTORE, "the store %.150s rolled the transaction back: nothing was "
+			    "changed", pg_path(e));
+	else
+		s = pg_fail(e, err, res, "committing");
+	PQclear(res);
+	if (s != OT_OK)
+		pg_rollback(e);
+	return s;
+}
+
+/* ---- rule versions and case numbers ---- */
+
+static ot_status pg_put_version(ot_engine *e, const ot_rules *r, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	const char *v[] = {ot_rules_hash(r), ot_rules_sources(r)};
+	PGresult *res = run(e, S_VERSION_PUT, 2, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "storing the rule version");
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_get_version(ot_engine *e, const char *hash, char **out, ot_error *err)
+{
+	*out = NULL;
+	const char *v[] = {hash};
+	PGresult *res = run(e, S_VERSION_GET, 1, v);
+	ot_status s = OT_OK;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading rule version %.12s", hash);
+	else if (PQntuples(res) == 1 && !column(res, 0, 0))
+		s = store_damaged(e, err, "rule version %.12s has no sources", hash);
+	else if (PQntuples(res) == 1 && !(*out = strdup(PQgetvalue(res, 0, 0))))
+		s = err_set(err, OT_ENOMEM, "out of memory reading rule version %.12s", hash);
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
+{
+	char day[11], compact[9];
+	day_format(time_day(now, e->zone), day);
+	snprintf(compact, sizeof compact, "%.4s%.2s%.2s", day, day + 5, day + 8);
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	const char *v[] = {compact};
+	PGresult *res = run(e, S_NEXT_ID, 1, v);
+	if (ok_result(res) && PQntuples(res) == 1)
+		snprintf(id, 32, "%s-%04lld", compact, atoll(PQgetvalue(res, 0, 0)));
+	else
+		s = pg_fail(e, err, res, "numbering the case");
+	PQclear(res);
+	return s;
+}
+
+/* ---- cases and events ---- */
+
+static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const char *at,
+			    const char *payload, ot_error *err)
+{
+	char seq[16];
+	snprintf(seq, sizeof seq, "%d", c->events);
+	const char *v[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
+			   json_string_value(json_object_get(event, "actor")), c->v->rules->hash,
+			   payload};
+	PGresult *res = run(e, S_EVENT_INSERT, 7, v);
+	ot_status s = ok_result(res) ? OT_OK
+				     : pg_fail(e, err, res, "recording the event of case %s", c->id);
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+			 int is_new, ot_error *err)
+{
+	char *state_text = json_dumps(state, JSON_COMPACT);
+	char *payload = json_dumps(event, JSON_COMPACT);
+	char hand[1024], due[11] = "", at[32], next_due[11] = "";
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	case_handlers(c, hand, sizeof hand);
+	if (c->due >= 0)
+		day_format(c->due, due);
+	case_next_due(c, next_due);
+	const char *ev_at = json_string_value(json_object_get(event, "at"));
+	snprintf(at, sizeof at, "%s", ev_at ? ev_at : "");
+	ot_status s = writable(e, err);
+	if (s == OT_OK && (!state_text || !payload))
+		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
+	if (s == OT_OK) {
+		const char *v[] = {c->id, it->name, r->hash, case_status_names[c->status],
+				   json_string_value(json_object_get(c->applicant, "id")),
+				   it->dept >= 0 ? r->departments[it->dept].name : "", hand,
+				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL};
+		PGresult *res = run(e, is_new ? S_CASE_INSERT : S_CASE_UPDATE, 11, v);
+		if (!ok_result(res))
+			s = pg_fail(e, err, res, "saving case %s", c->id);
+		else if (!is_new && strcmp(PQcmdTuples(res), "1") != 0)
+			s = store_damaged(e, err, "case %s has events but no row in the cases table",
+					  c->id);
+		PQclear(res);
+	}
+	if (s == OT_OK)
+		s = save_event(e, c, event, at, payload, err);
+	free(state_text);
+	free(payload);
+	return s;
+}
+
+static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
+{
+	*out = NULL;
+	const char *v[] = {id};
+	PGresult *res = run(e, S_EVENTS, 1, v);
+	json_t *events = json_array();
+	ot_status s = OT_OK;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading the events of case %.40s", id);
+	else if (!events)
+		s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
+	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+		/* the events of a case are numbered 1, 2, ... without a gap */
+		json_t *ev = text_json(column(res, i, 1));
+		if (atoll(PQgetvalue(res, i, 0)) != i + 1)
+			s = store_damaged(e, err, "case %s: event %d is missing", id, i + 1);
+		else if (!ev)
+			s = store_damaged(e, err, "case %s: event %d is not JSON", id, i + 1);
+		else if (json_array_append(events, ev))
+			s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
+		json_decref(ev);
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = events;
+	else
+		json_decref(events);
+	return s;
+}
+
+/* The case's row; in a second try, locked until the transaction ends. */
+static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
+			      char status[32], ot_error *err)
+{
+	const char *v[] = {id};
+	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_LOCK : S_CASE_GET, 1, v);
+	ot_status s = OT_OK;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading case %s", id);
+	else if (PQntuples(res) == 1) {
+		const char *a = column(res, 0, 0), *b = column(res, 0, 1), *c = column(res, 0, 2);
+		if (!a || !b || !c || strlen(a) > 255 || strlen(b) != 64 || strlen(c) > 31)
+			s = store_damaged(e, err, "the row of case %s is unreadable", id);
+		else {
+			snprintf(item, 256, "%s", a);
+			snprintf(hash, 65, "%s", b);
+			snprintf(status, 32, "%s", c);
+		}
+	} else {
+		PQclear(res);
+		res = run(e, S_HAS_EVENTS, 1, v);
+		if (!ok_result(res))
+			s = pg_fail(e, err, res, "reading case %s", id);
+		else if (PQntuples(res) > 0)
+			s = store_damaged(e, err, "case %s has events but no row in the cases table", id);
+		else
+			s = err_set(err, OT_ENOTFOUND, "there is no case '%s'", id);
+	}
+	PQclear(res);
+	return s;
+}
+
+/* ---- the material library ---- */
+
+static ot_status pg_library_add(ot_engine *e, const char *applicant, const char *material,
+				const char *case_id, ot_time from, ot_time until, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char f[24], u[24];
+	snprintf(f, sizeof f, "%lld", (long long)from);
+	snprintf(u, sizeof u, "%lld", (long long)until);
+	const char *v[] = {applicant, material, case_id, f, u};
+	PGresult *res = run(e, S_LIB_ADD, 5, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the material library");
+	PQclear(res);
+	return s;
+}
+
+static const char *pg_library_find(void *ud, const char *applicant, const char *material,
+				   ot_time now)
+{
+	ot_engine *e = ud;
+	char t[24];
+	snprintf(t, sizeof t, "%lld", (long long)now);
+	const char *v[] = {applicant, material, t};
+	PGresult *res = run(e, S_LIB_FIND, 3, v);
+	const char *out = NULL;
+	if (!ok_result(res))
+		fault(e, res, "looking up the material library"); /* the operation fails at its end */
+	else if (PQntuples(res) == 1) {
+		const char *id = column(res, 0, 0);
+		if (!id || strlen(id) >= sizeof PG(e)->lib_found)
+			fault_damaged(e, "a material library entry has no readable case");
+		else
+			out = strcpy(PG(e)->lib_found, id);
+	}
+	PQclear(res);
+	return out;
+}
+
+/* ---- the licence library ---- */
+
+/* A holder as the library keys it: 11010519491231002x and ...002X are the
+ * same person. */
+static const char *holder_key(const char *holder, char out[64])
+{
+	size_t i = 0;
+	for (; holder[i] && i < 63; i++)
+		out[i] = holder[i] >= 'a' && holder[i] <= 'z' ? (char)(holder[i] - 32) : holder[i];
+	out[i] = 0;
+	return out;
+}
+
+static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char key[64], f[24], u[24];
+	snprintf(f, sizeof f, "%lld", (long long)l->from);
+	snprintf(u, sizeof u, "%lld", (long long)l->until);
+	const char *v[] = {holder_key(l->holder, key), l->material, l->number, l->issuer, f,
+			   l->until >= 0 ? u : NULL, l->case_id};
+	PGresult *res = run(e, S_LIC_PUT, 7, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the licence library");
+	PQclear(res);
+	return s;
+}
+
+static int pg_licence_find(ot_engine *e, const char *holder, const char *material, ot_time now,
+			   char number[64], ot_time *until)
+{
+	char key[64], t[24];
+	snprintf(t, sizeof t, "%lld", (long long)now);
+	const char *v[] = {holder_key(holder, key), material, t};
+	PGresult *res = run(e, S_LIC_FIND, 3, v);
+	int found = -1;
+	if (!ok_result(res))
+		fault(e, res, "looking up the licence library"); /* the operation fails at its end */
+	else if (PQntuples(res) == 0)
+		found = 0;
+	else if (!column(res, 0, 0))
+		fault_damaged(e, "a licence in the library has no readable number");
+	else {
+		snprintf(number, 64, "%s", PQgetvalue(res, 0, 0));
+		*until = column(res, 0, 1) ? atoll(PQgetvalue(res, 0, 1)) : -1;
+		found = strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? 1 : 2;
+	}
+	PQclear(res);
+	return found;
+}
+
+static ot_status pg_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
+{
+	char key[64];
+	const char *v[] = {holder_key(holder, key)};
+	PGresult *res = run(e, S_LICENCES_OF, 1, v);
+	json_t *list = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading the licence library");
+	else if (!list)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+		licence l = {key, column(res, i, 0), column(res, i, 1), column(res, i, 2),
+			     column(res, i, 5), atoll(PQgetvalue(res, i, 3)),
+			     column(res, i, 4) ? atoll(PQgetvalue(res, i, 4)) : -1};
+		json_t *j = l.material && l.number && l.issuer ? licence_json(&l, e->zone) : NULL;
+		if (!j || json_array_append_new(list, j))
+			s = store_damaged(e, err, "a licence of the library is unreadable");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = list;
+	else
+		json_decref(list);
+	return s;
+}
+
+static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char *next,
+			 ot_error *err)
+{
+	char limit[16];
+	snprintf(limit, sizeof limit, "%d", q->limit + 1); /* one more: is there a next page? */
+	const char *v[] = {q->status, q->item, q->department, q->applicant, q->due_before, q->after,
+			   limit};
+	PGresult *res = run(e, S_LIST, 7, v);
+	json_t *list = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "listing cases");
+	else if (!list)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	int rows = s == OT_OK ? PQntuples(res) : 0;
+	for (int i = 0; s == OT_OK && i < rows && i < q->limit; i++) {
+		const char *id = column(res, i, 0);
+		json_t *c = text_json(column(res, i, 1));
+		if (!c)
+			s = store_damaged(e, err, "the snapshot of case %.40s is not JSON",
+					  id ? id : "(unreadable id)");
+		else if (json_array_append_new(list, c))
+			s = err_set(err, OT_ENOMEM, "out of memory listing cases");
+	}
+	if (s == OT_OK && rows > q->limit) /* the page ends at its last row */
+		snprintf(next, STORE_CURSOR_MAX, "%s", PQgetvalue(res, q->limit - 1, 0));
+	PQclear(res);
+	if (s == OT_OK)
+		*out = list;
+	else
+		json_decref(list);
+	return s;
+}
+
+/* A server that cannot be reached is not a damaged store. */
+static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *why)
+{
+	(void)e;
+	(void)where;
+	(void)why;
+	return NULL;
+}
+
+/* ---- the tables: postgresql:// and postgres:// ---- */
+
+#define PG_TABLE(name, scheme_name)                                                              \
+	const store_vt name = {                                                                  \
+		.version = 1,                                                                    \
+		.scheme = scheme_name,                                                           \
+		.open = pg_open,                                                                 \
+		.close = pg_close,                                                               \
+		.path = pg_path,                                                                 \
+		.begin = pg_begin,                                                               \
+		.lost_race = pg_lost_race,                                                       \
+		.commit = pg_commit,                                                             \
+		.rollback = pg_rollback,                                                         \
+		.put_version = pg_put_version,                                                   \
+		.get_version = pg_get_version,                                                   \
+		.next_id = pg_next_id,                                                           \
+		.save = pg_save,                                                                 \
+		.case_head = pg_case_head,                                                       \
+		.events = pg_events,                                                             \
+		.library_add = pg_library_add,                                                   \
+		.library_find = pg_library_find,                                                 \
+		.licence_put = pg_licence_put,                                                   \
+		.licence_find = pg_licence_find,                                                 \
+		.licences_of = pg_licences_of,                                                   \
+		.list = pg_list,                                                                 \
+		.check = pg_check,                                                               \
+		.unreadable = pg_unreadable,                                                     \
+	}
+
+PG_TABLE(store_pg, "postgresql");
+PG_TABLE(store_pg_short, "postgres");
