@@ -181,7 +181,7 @@ static void server_message(const ot_engine *e, const PGresult *res, char *out, s
 		m = PG(e)->conn ? PQerrorMessage(PG(e)->conn) : "no connection";
 	snprintf(out, cap, "%s", m && *m ? m : "no answer from the server");
 	for (char *p = out; *p; p++)
-		if (*p == '\n')
+		if (*p == '\n' || *p == '\t')
 			*p = ' ';
 	size_t n = strlen(out);
 	while (n && out[n - 1] == ' ')
@@ -314,7 +314,10 @@ static ot_status too_new(ot_engine *e, int have, ot_error *err)
 /* The stored schema version: 0 when the tables are not there. */
 static ot_status schema_version(ot_engine *e, int *have, ot_error *err)
 {
-	PGresult *res = PQexec(PG(e)->conn, "SELECT to_regclass('onetrip_schema') IS NOT NULL");
+	/* pg_tables, not to_regclass: the catalog cache may not have seen
+	 * the tables another engine created while this one waited */
+	PGresult *res = PQexec(PG(e)->conn, "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE"
+			       " schemaname = current_schema() AND tablename = 'onetrip_schema')");
 	ot_status s = OT_OK;
 	*have = 0;
 	if (!ok_result(res) || PQntuples(res) != 1)
