@@ -148,6 +148,26 @@ ot_status ot_store_check(const char *db_path, char **report_text, ot_error *err)
 	return s;
 }
 
+ot_status ot_store_copy(const char *from, const char *to, char **report_text, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!report_text || !from || !to)
+		return err_set(err, OT_EINVAL, "ot_store_copy needs two stores and a place for the "
+			       "report");
+	*report_text = NULL;
+	json_guard_install();
+	json_t *r = NULL;
+	ot_status s = store_copy_uri(stores, from, to, &r, err);
+	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
+		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
+	json_decref(r);
+	return s;
+}
+
 const ot_rules *ot_engine_rules(const ot_engine *e)
 {
 	return e ? e->current : NULL;

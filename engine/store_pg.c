@@ -905,6 +905,117 @@ static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char 
 	return s;
 }
 
+/* ---- moving a store (store_copy_uri) ---- */
+
+enum { INT8_OID = 20, INT2_OID = 21, INT4_OID = 23 }; /* pg_type.h, a server header */
+
+/* The key's columns, "a, b", and the statement's "($1, $2)". */
+static void key_of(const store_table *t, char *cols, char *params, size_t cap)
+{
+	const char *c = t->columns;
+	size_t n = 0, m = 0;
+	for (int k = 0; k < t->nkey; k++) {
+		size_t len = strcspn(c, ",");
+		n += (size_t)snprintf(cols + n, cap - n, "%s%.*s", k ? ", " : "", (int)len, c);
+		m += (size_t)snprintf(params + m, cap - m, "%s$%d", k ? ", " : "", k + 1);
+		c += len + (c[len] == ',');
+		c += strspn(c, " ");
+	}
+}
+
+/* A JSON value as a parameter: text, or NULL for null (num holds numbers). */
+static const char *param_of(json_t *v, char num[32])
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(num, 32, "%lld", (long long)json_integer_value(v));
+		return num;
+	}
+	if (json_is_real(v)) {
+		snprintf(num, 32, "%.17g", json_real_value(v));
+		return num;
+	}
+	return NULL;
+}
+
+static ot_status pg_rows(ot_engine *e, const store_table *t, json_t *after, int limit,
+			 json_t **out, ot_error *err)
+{
+	char text[1024], cols[256], params[256], nums[8][32];
+	const char *v[8] = {0};
+	key_of(t, cols, params, sizeof cols);
+	for (int k = 0; after && k < t->nkey && k < 8; k++)
+		v[k] = param_of(json_array_get(after, (size_t)k), nums[k]);
+	if (after)
+		snprintf(text, sizeof text, "SELECT %s FROM %s WHERE (%s) > (%s) ORDER BY %s LIMIT %d",
+			 t->columns, t->name, cols, params, cols, limit);
+	else
+		snprintf(text, sizeof text, "SELECT %s FROM %s ORDER BY %s LIMIT %d", t->columns,
+			 t->name, cols, limit);
+	PGresult *res = pg_query(e, text, after ? t->nkey : 0, v);
+	json_t *page = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading table %s to copy it", t->name);
+	else if (!page)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int r = 0; s == OT_OK && r < PQntuples(res); r++) {
+		json_t *row = json_array();
+		for (int i = 0; row && i < t->ncolumns; i++) {
+			Oid type = PQftype(res, i);
+			const char *c = column(res, r, i);
+			json_t *j = !c ? json_null()
+				       : type == INT8_OID || type == INT4_OID || type == INT2_OID
+					 ? json_integer(atoll(c)) : json_string(c);
+			if (json_array_append_new(row, j)) {
+				json_decref(row);
+				row = NULL;
+			}
+		}
+		if (!row || json_array_append_new(page, row))
+			s = err_set(err, OT_ENOMEM, "out of memory copying the store");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = page;
+	else
+		json_decref(page);
+	return s;
+}
+
+static ot_status pg_put_row(ot_engine *e, const store_table *t, json_t *row, ot_error *err)
+{
+	char text[1024], nums[16][32];
+	const char *v[16] = {0};
+	size_t n = (size_t)snprintf(text, sizeof text, "INSERT INTO %s(%s) VALUES (", t->name,
+				    t->columns);
+	for (int i = 0; i < t->ncolumns && i < 16; i++) {
+		n += (size_t)snprintf(text + n, sizeof text - n, "%s$%d", i ? ", " : "", i + 1);
+		v[i] = param_of(json_array_get(row, (size_t)i), nums[i]);
+	}
+	snprintf(text + n, sizeof text - n, ")");
+	PGresult *res = pg_query(e, text, t->ncolumns, v);
+	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "copying into table %s", t->name);
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_count(ot_engine *e, const store_table *t, long long *count, ot_error *err)
+{
+	char text[128];
+	snprintf(text, sizeof text, "SELECT count(*) FROM %s", t->name);
+	PGresult *res = pg_query(e, text, 0, NULL);
+	ot_status s = OT_OK;
+	if (ok_result(res) && PQntuples(res) == 1)
+		*count = atoll(PQgetvalue(res, 0, 0));
+	else
+		s = pg_fail(e, err, res, "counting table %s", t->name);
+	PQclear(res);
+	return s;
+}
+
 /* A server that cannot be reached is not a damaged store. */
 static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *why)
 {
@@ -941,6 +1052,9 @@ static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *wh
 		.list = pg_list,                                                                 \
 		.check = pg_check,                                                               \
 		.unreadable = pg_unreadable,                                                     \
+		.rows = pg_rows,                                                                 \
+		.put_row = pg_put_row,                                                           \
+		.count = pg_count,                                                               \
 	}
 
 PG_TABLE(store_pg, "postgresql");

@@ -245,6 +245,9 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 	e->checking = 1;
 	/* inside an operation's read transaction already, or its own */
 	int own = PG(e)->conn && PQtransactionStatus(PG(e)->conn) == PQTRANS_IDLE;
+	int lock_case = PG(e)->lock_case;
+	if (own) /* a read-only transaction: cases are read without locking them */
+		PG(e)->lock_case = 0;
 	PGresult *res = own ? pg_query(e, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL)
 			    : NULL;
 	if (own && (!res || PQresultStatus(res) != PGRES_COMMAND_OK)) {
@@ -261,6 +264,7 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 			PQclear(pg_query(e, "COMMIT", 0, NULL));
 	}
 	PQclear(res);
+	PG(e)->lock_case = lock_case;
 	e->checking = checking;
 	e->zone = zone;
 	*out = json_pack("{s:s, s:b, s:i, s:I, s:I, s:I, s:O}", "store", store_path(e), "sound",

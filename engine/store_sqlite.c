@@ -911,4 +911,7 @@ const store_vt store_sqlite = {
 	.list = sq_list,
 	.check = sq_check,
 	.unreadable = sq_unreadable,
+	.rows = sq_rows,
+	.put_row = sq_put_row,
+	.count = sq_count,
 };
