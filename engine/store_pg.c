@@ -23,6 +23,11 @@
  *     failing.  So of two engines acting on the same step at once exactly
  *     one wins; the other's second try finds the step done and is refused
  *     as in one process (OT_ESTATE).
+ * Round trips are the cost of an operation beside the commit's flush: the
+ * BEGIN goes with the first statement, the case's row comes with its
+ * events, and the snapshot with the event, each pair in one pipeline
+ * (libpq's pipeline mode): BEGIN + read, write, COMMIT.
+ *
  * Case numbers come from a counter row per day updated in the operation's
  * transaction: unique, and gapless since a rolled back operation takes its
  * number back with it.
@@ -107,8 +112,8 @@ static const char *const schema_v3[] = {
 };
 
 enum {
-	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_INSERT, S_CASE_UPDATE, S_CASE_GET,
-	S_CASE_LOCK, S_HAS_EVENTS, S_EVENT_INSERT, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
+	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_INSERT, S_CASE_UPDATE, S_CASE_READ,
+	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENT_INSERT, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S__COUNT
 };
 
@@ -125,8 +130,12 @@ static const char *const sql[S__COUNT] = {
 	[S_CASE_UPDATE] = "UPDATE cases SET item = $2, rules = $3, status = $4, applicant = $5,"
 			  " department = $6, handlers = $7, due = $8, updated = $9, state = $10,"
 			  " next_due = $11 WHERE id = $1",
-	[S_CASE_GET] = "SELECT item, rules, status FROM cases WHERE id = $1",
-	[S_CASE_LOCK] = "SELECT item, rules, status FROM cases WHERE id = $1 FOR UPDATE",
+	/* the row and the events at once: case_rebuild asks for both */
+	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
+			" LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1 ORDER BY e.seq",
+	[S_CASE_READ_LOCK] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
+			     " LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1"
+			     " ORDER BY e.seq FOR UPDATE OF c",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = $1 LIMIT 1",
 	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
 			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -249,7 +258,7 @@ static ot_status writable(ot_engine *e, ot_error *err)
 			*err = e->fault;
 		return e->fault.status;
 	}
-	if (!PG(e)->conn || PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS)
+	if (!PG(e)->conn || (!PG(e)->begin && PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS))
 		return err_set(err, OT_ESTORE, "the store %.150s ended the transaction after an error: "
 			       "nothing was changed", pg_path(e));
 	return OT_OK;
@@ -257,10 +266,13 @@ static ot_status writable(ot_engine *e, ot_error *err)
 
 /* ---- statements ---- */
 
+static void flush_begin(ot_engine *e);
+
 PGresult *pg_query(ot_engine *e, const char *text, int n, const char *const *values)
 {
 	if (!PG(e)->conn)
 		return NULL;
+	flush_begin(e);
 	return PQexecParams(PG(e)->conn, text, n, NULL, values, NULL, NULL, 0);
 }
 
@@ -271,11 +283,123 @@ static int ok_result(const PGresult *res)
 }
 
 /* Runs prepared statement i; NULL when the connection is gone. */
+static ot_status reconnect(ot_engine *e, ot_error *err);
+
+/* One statement of a pipeline: prepared statement `which` (-1: the text
+ * `text`, without parameters). */
+typedef struct pg_stmt {
+	int which;
+	const char *text;
+	int n;
+	const char *const *values;
+} pg_stmt;
+
+static int send_stmt(PGconn *c, const pg_stmt *st)
+{
+	if (st->which < 0)
+		return PQsendQueryParams(c, st->text, 0, NULL, NULL, NULL, NULL, 0);
+	char name[16];
+	snprintf(name, sizeof name, "ot%d", st->which);
+	return PQsendQueryPrepared(c, name, st->n, st->values, NULL, NULL, 0);
+}
+
+/* Sends the statements at once and reads their results into out[] (NULL
+ * where the connection was lost): one round trip instead of n.  After a
+ * failure the server skips the rest (their results are not ok). */
+static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
+{
+	int sent = PQenterPipelineMode(c);
+	for (int k = 0; k < n; k++)
+		out[k] = NULL;
+	for (int k = 0; sent && k < n; k++)
+		sent = send_stmt(c, &st[k]);
+	if (sent)
+		sent = PQpipelineSync(c);
+	for (int k = 0; sent && k < n; k++) {
+		out[k] = PQgetResult(c);
+		if (!out[k])
+			break;
+		PGresult *end = PQgetResult(c); /* NULL: the end of this statement's results */
+		if (end) { /* the connection broke off */
+			PQclear(end);
+			break;
+		}
+	}
+	for (PGresult *r; sent && (r = PQgetResult(c)) != NULL;) {
+		ExecStatusType t = PQresultStatus(r);
+		PQclear(r);
+		if (t == PGRES_PIPELINE_SYNC || t == PGRES_FATAL_ERROR)
+			break;
+	}
+	PQexitPipelineMode(c);
+}
+
+/* Runs statements, the operation's BEGIN first if it is still to be sent.
+ * When that BEGIN finds the connection gone (the server restarted while
+ * it was idle), nothing was done yet: connect again and run them once more. */
+static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
+{
+	const char *begin = PG(e)->begin;
+	PG(e)->begin = NULL;
+	if (!begin && n == 1 && st[0].which >= 0) {
+		char name[16];
+		snprintf(name, sizeof name, "ot%d", st[0].which);
+		out[0] = PQexecPrepared(PG(e)->conn, name, st[0].n, st[0].values, NULL, NULL, 0);
+		return;
+	}
+	pg_stmt all[8];
+	PGresult *res[8];
+	int m = 0;
+	if (begin)
+		all[m++] = (pg_stmt){-1, begin, 0, NULL};
+	for (int k = 0; k < n && m < 8; k++)
+		all[m++] = st[k];
+	for (int tries = 0; tries < 2; tries++) {
+		pipeline(PG(e)->conn, m, all, res);
+		if (!begin || tries || PQstatus(PG(e)->conn) == CONNECTION_OK || ok_result(res[0]))
+			break;
+		for (int k = 0; k < m; k++)
+			PQclear(res[k]);
+		if (reconnect(e, NULL) != OT_OK) {
+			for (int k = 0; k < m; k++)
+				res[k] = NULL;
+			break;
+		}
+	}
+	int first = begin ? 1 : 0;
+	for (int k = 0; k < n; k++)
+		out[k] = res[first + k];
+	if (begin && res[0] && !ok_result(res[0])) { /* the BEGIN's failure is the answer */
+		PQclear(out[0]);
+		out[0] = res[0];
+	} else if (begin)
+		PQclear(res[0]);
+}
+
+/* Runs prepared statement i; NULL when the connection is gone. */
 static PGresult *run(ot_engine *e, int i, int n, const char *const *values)
 {
-	char name[16];
-	snprintf(name, sizeof name, "ot%d", i);
-	return PQexecPrepared(PG(e)->conn, name, n, values, NULL, NULL, 0);
+	pg_stmt st = {i, NULL, n, values};
+	PGresult *res;
+	run_all(e, 1, &st, &res);
+	return res;
+}
+
+/* Sends a BEGIN still to be sent, alone. */
+static void flush_begin(ot_engine *e)
+{
+	if (PG(e)->begin) {
+		const char *text = PG(e)->begin;
+		PG(e)->begin = NULL;
+		PQclear(PQexec(PG(e)->conn, text));
+	}
+}
+
+static void forget_head(ot_engine *e)
+{
+	PQclear(PG(e)->head);
+	PG(e)->head = NULL;
+	PG(e)->head_id[0] = 0;
 }
 
 /* Runs a command without parameters; OT_OK or the failure while `what`. */
@@ -499,6 +623,7 @@ static void pg_close(ot_engine *e)
 {
 	if (!e->store)
 		return;
+	forget_head(e);
 	PQfinish(PG(e)->conn);
 	free(PG(e)->conninfo);
 	free(PG(e)->path);
@@ -524,28 +649,19 @@ static ot_status reconnect(ot_engine *e, ot_error *err)
 	return s == OT_OK ? prepare_all(e, err) : s;
 }
 
+/* The BEGIN goes with the operation's first statement (run_all). */
 static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 {
-	const char *text = deferred ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
-				    : "BEGIN ISOLATION LEVEL READ COMMITTED";
 	PG(e)->failed_state[0] = 0;
 	PG(e)->lock_case = !deferred;
+	forget_head(e);
 	ot_status s = OT_OK;
-	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared)
+	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared ||
+	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE)
 		s = reconnect(e, err);
-	if (s != OT_OK)
-		return s;
-	PGresult *res = PQexec(PG(e)->conn, text);
-	if (!ok_result(res) && PQstatus(PG(e)->conn) != CONNECTION_OK) {
-		/* the server went away while the connection was idle: nothing
-		 * was done yet, so connect again and begin once more */
-		PQclear(res);
-		if ((s = reconnect(e, err)) != OT_OK)
-			return s;
-		res = PQexec(PG(e)->conn, text);
-	}
-	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "starting a transaction");
-	PQclear(res);
+	if (s == OT_OK)
+		PG(e)->begin = deferred ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+					: "BEGIN ISOLATION LEVEL READ COMMITTED";
 	return s;
 }
 
@@ -558,6 +674,8 @@ static int pg_lost_race(const ot_engine *e)
 
 static void pg_rollback(ot_engine *e)
 {
+	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
+	forget_head(e);
 	if (PG(e)->conn && PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE &&
 	    PQstatus(PG(e)->conn) == CONNECTION_OK)
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
@@ -569,6 +687,11 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 	if (s != OT_OK) {
 		pg_rollback(e);
 		return s;
+	}
+	forget_head(e);
+	if (PG(e)->begin) { /* nothing was read or written */
+		PG(e)->begin = NULL;
+		return OT_OK;
 	}
 	PGresult *res = PQexec(PG(e)->conn, "COMMIT");
 	/* a COMMIT of a failed transaction answers ROLLBACK, not an error */
@@ -636,21 +759,6 @@ static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 
 /* ---- cases and events ---- */
 
-static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const char *at,
-			    const char *payload, ot_error *err)
-{
-	char seq[16];
-	snprintf(seq, sizeof seq, "%d", c->events);
-	const char *v[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
-			   json_string_value(json_object_get(event, "actor")), c->v->rules->hash,
-			   payload};
-	PGresult *res = run(e, S_EVENT_INSERT, 7, v);
-	ot_status s = ok_result(res) ? OT_OK
-				     : pg_fail(e, err, res, "recording the event of case %s", c->id);
-	PQclear(res);
-	return s;
-}
-
 static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 			 int is_new, ot_error *err)
 {
@@ -673,16 +781,26 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 				   json_string_value(json_object_get(c->applicant, "id")),
 				   it->dept >= 0 ? r->departments[it->dept].name : "", hand,
 				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL};
-		PGresult *res = run(e, is_new ? S_CASE_INSERT : S_CASE_UPDATE, 11, v);
-		if (!ok_result(res))
-			s = pg_fail(e, err, res, "saving case %s", c->id);
-		else if (!is_new && strcmp(PQcmdTuples(res), "1") != 0)
+		char seq[16];
+		snprintf(seq, sizeof seq, "%d", c->events);
+		const char *ev[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
+				    json_string_value(json_object_get(event, "actor")), r->hash,
+				    payload};
+		/* the row and the event in one round trip */
+		pg_stmt st[2] = {{is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, 11, v},
+				 {S_EVENT_INSERT, NULL, 7, ev}};
+		PGresult *res[2];
+		run_all(e, 2, st, res);
+		if (!ok_result(res[0]))
+			s = pg_fail(e, err, res[0], "saving case %s", c->id);
+		else if (!is_new && strcmp(PQcmdTuples(res[0]), "1") != 0)
 			s = store_damaged(e, err, "case %s has events but no row in the cases table",
 					  c->id);
-		PQclear(res);
+		else if (!ok_result(res[1]))
+			s = pg_fail(e, err, res[1], "recording the event of case %s", c->id);
+		PQclear(res[0]);
+		PQclear(res[1]);
 	}
-	if (s == OT_OK)
-		s = save_event(e, c, event, at, payload, err);
 	free(state_text);
 	free(payload);
 	return s;
@@ -692,17 +810,27 @@ static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error 
 {
 	*out = NULL;
 	const char *v[] = {id};
-	PGresult *res = run(e, S_EVENTS, 1, v);
+	int col = 3; /* case_head read them with the row */
+	PGresult *res = PG(e)->head && strcmp(PG(e)->head_id, id) == 0 ? PG(e)->head : NULL;
+	PG(e)->head = NULL;
+	forget_head(e);
+	if (!res) {
+		res = run(e, S_EVENTS, 1, v);
+		col = 0;
+	}
 	json_t *events = json_array();
 	ot_status s = OT_OK;
+	int rows = ok_result(res) ? PQntuples(res) : 0;
+	if (col && rows == 1 && PQgetisnull(res, 0, col)) /* the row, no events */
+		rows = 0;
 	if (!ok_result(res))
 		s = pg_fail(e, err, res, "reading the events of case %.40s", id);
 	else if (!events)
 		s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
-	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+	for (int i = 0; s == OT_OK && i < rows; i++) {
 		/* the events of a case are numbered 1, 2, ... without a gap */
-		json_t *ev = text_json(column(res, i, 1));
-		if (atoll(PQgetvalue(res, i, 0)) != i + 1)
+		json_t *ev = text_json(column(res, i, col + 1));
+		if (PQgetisnull(res, i, col) || atoll(PQgetvalue(res, i, col)) != i + 1)
 			s = store_damaged(e, err, "case %s: event %d is missing", id, i + 1);
 		else if (!ev)
 			s = store_damaged(e, err, "case %s: event %d is not JSON", id, i + 1);
@@ -723,11 +851,12 @@ static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char
 			      char status[32], ot_error *err)
 {
 	const char *v[] = {id};
-	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_LOCK : S_CASE_GET, 1, v);
+	forget_head(e);
+	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 1, v);
 	ot_status s = OT_OK;
 	if (!ok_result(res))
 		s = pg_fail(e, err, res, "reading case %s", id);
-	else if (PQntuples(res) == 1) {
+	else if (PQntuples(res) >= 1) {
 		const char *a = column(res, 0, 0), *b = column(res, 0, 1), *c = column(res, 0, 2);
 		if (!a || !b || !c || strlen(a) > 255 || strlen(b) != 64 || strlen(c) > 31)
 			s = store_damaged(e, err, "the row of case %s is unreadable", id);
@@ -735,6 +864,11 @@ static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char
 			snprintf(item, 256, "%s", a);
 			snprintf(hash, 65, "%s", b);
 			snprintf(status, 32, "%s", c);
+			if (strlen(id) < sizeof PG(e)->head_id) { /* for events() */
+				PG(e)->head = res;
+				snprintf(PG(e)->head_id, sizeof PG(e)->head_id, "%s", id);
+				res = NULL;
+			}
 		}
 	} else {
 		PQclear(res);

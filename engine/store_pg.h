@@ -18,6 +18,10 @@ typedef struct pg_store {
 	int prepared;         /* the statements are prepared on this connection */
 	int lock_case;        /* this transaction locks the cases it reads */
 	char failed_state[6]; /* the SQLSTATE of the last failure ("" none) */
+	const char *begin;    /* a BEGIN not sent yet: it goes with the first
+				 statement, one round trip for both */
+	PGresult *head;       /* case_head's answer with the case's events, */
+	char head_id[32];     /* for the events() of the same case that follows */
 	char lib_found[32];   /* library_find's answer */
 } pg_store;
 
@@ -25,7 +29,8 @@ typedef struct pg_store {
 #define PG(e) ((pg_store *)(e)->store)
 
 /* A statement's result, or NULL when the connection is gone; the caller
- * PQclear()s it.  values: the parameters as text, NULL for SQL NULL. */
+ * PQclear()s it.  values: the parameters as text, NULL for SQL NULL.  A
+ * BEGIN the operation has not sent yet is sent first. */
 PGresult *pg_query(ot_engine *e, const char *sql, int n, const char *const *values);
 /* The error for a failed result `res` (NULL: the connection is gone)
  * while doing what, printf-style. */

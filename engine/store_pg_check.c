@@ -244,7 +244,7 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 	int checking = e->checking, zone = e->zone;
 	e->checking = 1;
 	/* inside an operation's read transaction already, or its own */
-	int own = PG(e)->conn && PQtransactionStatus(PG(e)->conn) == PQTRANS_IDLE;
+	int own = PG(e)->conn && !PG(e)->begin && PQtransactionStatus(PG(e)->conn) == PQTRANS_IDLE;
 	int lock_case = PG(e)->lock_case;
 	if (own) /* a read-only transaction: cases are read without locking them */
 		PG(e)->lock_case = 0;

@@ -4,7 +4,7 @@
  * INSERT transactions through libpq on one connection (and on four), with
  * the server's synchronous_commit, which the engine commits with too.
  *
- *   bench-pg RULES URI [SECONDS]      (SECONDS per measure, 5 when not given)
+ *   bench-pg RULES URI [SECONDS]      (SECONDS per measure, 3 when not given)
  *
  * URI names a database (its tables go to schemas bench_* of their own,
  * dropped at the end); tests/pg/server.sh start DIR durable starts a
@@ -54,6 +54,12 @@ static void die(const char *what, const char *why)
 {
 	fprintf(stderr, "bench-pg: %s: %s\n", what, why);
 	exit(1);
+}
+
+static void quiet(void *ud, const char *message)
+{
+	(void)ud;
+	(void)message;
 }
 
 static PGconn *connect_db(const char *uri)
@@ -144,6 +150,7 @@ static double measure(int procs, const char *what, const char *rules, const char
 	int fds[2];
 	if (pipe(fds) != 0)
 		die("pipe", "failed");
+	fflush(stdout); /* not printed again by a process that exits */
 	double start = now();
 	for (int p = 0; p < procs; p++) {
 		if (fork() != 0)
@@ -154,7 +161,7 @@ static double measure(int procs, const char *what, const char *rules, const char
 			 schema);
 		close(fds[0]);
 		long n = strcmp(what, "engine") == 0 ? engine_ops(rules, store, seconds)
-						     : insert_ops(uri, schema, procs * 100 + p, seconds);
+						     : insert_ops(uri, schema, (int)getpid(), seconds);
 		if (write(fds[1], &n, sizeof n) != sizeof n)
 			_exit(1);
 		_exit(0);
@@ -171,6 +178,12 @@ static double measure(int procs, const char *what, const char *rules, const char
 	}
 	close(fds[0]);
 	return (double)total / (now() - start);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
 }
 
 static void drop_schemas(PGconn *c)
@@ -191,32 +204,45 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	const char *rules = argv[1], *uri = argv[2];
-	double seconds = argc > 3 ? atof(argv[3]) : 5;
+	double seconds = argc > 3 ? atof(argv[3]) : 3;
 	PGconn *c = connect_db(uri);
+	PQsetNoticeProcessor(c, quiet, NULL);
 	drop_schemas(c);
 	exec(c, "CREATE SCHEMA bench_ceiling");
 	exec(c, "CREATE TABLE bench_ceiling.ceiling(worker INTEGER, n BIGINT, payload TEXT,"
 		" PRIMARY KEY(worker, n))");
-	PGresult *r = PQexec(c, "SELECT current_setting('synchronous_commit'),"
-			     " current_setting('fsync'), version()");
+	PGresult *set = PQexec(c, "SELECT current_setting('synchronous_commit'),"
+			       " current_setting('fsync'), version()");
 	printf("server: %s\nsynchronous_commit = %s, fsync = %s (the engine's connections and the "
-	       "ceiling's alike)\n\n", PQgetvalue(r, 0, 2), PQgetvalue(r, 0, 0), PQgetvalue(r, 0, 1));
-	PQclear(r);
-	double ceiling1 = measure(1, "insert", rules, uri, "bench_ceiling", seconds);
-	double ceiling4 = measure(4, "insert", rules, uri, "bench_ceiling", seconds);
-	printf("ceiling: single-row INSERT transactions, 1 connection   %9.0f /s\n", ceiling1);
-	printf("ceiling: single-row INSERT transactions, 4 connections  %9.0f /s\n", ceiling4);
-	double one = 0;
-	for (int procs = 1; procs <= 4; procs *= 2) {
-		char schema[32];
-		snprintf(schema, sizeof schema, "bench_e%d", procs);
-		double ops = measure(procs, "engine", rules, uri, schema, seconds);
-		if (procs == 1)
-			one = ops;
-		printf("engine: %d process%s, durable operations           %9.0f /s  (%.0f %% of one "
-		       "connection's ceiling; %.2f× one process)\n", procs, procs == 1 ? "  " : "es",
-		       ops, 100 * ops / ceiling1, ops / one);
+	       "ceiling's alike)\n\n", PQgetvalue(set, 0, 2), PQgetvalue(set, 0, 0),
+	       PQgetvalue(set, 0, 1));
+	PQclear(set);
+	/* the measures alternate, ROUNDS times, and each figure is the median
+	 * of its rounds: a busy machine slows them alike */
+	enum { ROUNDS = 3 };
+	double r[5][ROUNDS];
+	for (int k = 0; k < ROUNDS; k++) {
+		r[0][k] = measure(1, "insert", rules, uri, "bench_ceiling", seconds);
+		for (int procs = 1, i = 1; procs <= 4; procs *= 2, i++) {
+			char schema[32];
+			snprintf(schema, sizeof schema, "bench_e%d_%d", procs, k);
+			r[i][k] = measure(procs, "engine", rules, uri, schema, seconds);
+		}
+		r[4][k] = measure(4, "insert", rules, uri, "bench_ceiling", seconds);
+		fprintf(stderr, "round %d: ceiling %.0f /s, engine 1: %.0f /s, 2: %.0f /s, 4: %.0f /s, "
+			"ceiling 4 connections %.0f /s\n", k + 1, r[0][k], r[1][k], r[2][k], r[3][k],
+			r[4][k]);
 	}
+	for (int i = 0; i < 5; i++)
+		qsort(r[i], ROUNDS, sizeof r[i][0], by_value);
+	double ceiling1 = r[0][ROUNDS / 2], one = r[1][ROUNDS / 2];
+	printf("medians of %d rounds of %.0f s each:\n", ROUNDS, seconds);
+	printf("ceiling: single-row INSERT transactions, 1 connection   %7.0f /s\n", ceiling1);
+	printf("ceiling: single-row INSERT transactions, 4 connections  %7.0f /s\n", r[4][ROUNDS / 2]);
+	for (int procs = 1, i = 1; procs <= 4; procs *= 2, i++)
+		printf("engine: %d process%s, durable operations           %7.0f /s  (%.0f %% of one "
+		       "connection's ceiling; %.2f× one process)\n", procs, procs == 1 ? "  " : "es",
+		       r[i][ROUNDS / 2], 100 * r[i][ROUNDS / 2] / ceiling1, r[i][ROUNDS / 2] / one);
 	drop_schemas(c);
 	PQfinish(c);
 	return 0;
