@@ -31,6 +31,12 @@ cat "$tmp/out"
 grep -q "2 rule versions, [0-9]* cases, 400 events, [0-9]* library entries, 2 licences, 1 case counters; verified" "$tmp/out" ||
 	fail "the copy to PostgreSQL counts what it copied"
 cases=$(sed -n 's/.* \([0-9]*\) cases,.*/\1/p' "$tmp/out")
+# docs/engine.md §9.4 shows this copy's answer (the workload is the same
+# every time), with its own paths
+doc=$(sed -n '/^\$ onetrip store copy var\/onetrip.db/{n;p;}' "$src/docs/engine.md")
+out=$(cat "$tmp/out")
+[ -n "$doc" ] && [ "${doc#copied var/onetrip.db to *schema=lishan: }" = "${out#"copied $tmp/a.db to $pg: "}" ] ||
+	fail "the copy answers as docs/engine.md §9.4 shows: '$doc'"
 "$bin" store copy "$tmp/a.db" "$pg" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q "is not empty" "$tmp/out" || fail "a second copy into the same store: $(cat "$tmp/out")"
 "$bin" store copy "$pg" "sqlite:$tmp/b.db" >"$tmp/out" 2>&1 || fail "copy back to SQLite: $(cat "$tmp/out")"
