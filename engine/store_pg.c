@@ -564,6 +564,17 @@ static ot_status split_schema(ot_engine *e, const char *uri, ot_error *err)
 	size_t n = strlen(ci);
 	while (n && (ci[n - 1] == '?' || ci[n - 1] == '&'))
 		ci[--n] = 0;
+	/* libpq waits for an unreachable host as long as TCP does (minutes):
+	 * as long as a busy store, unless the URI says */
+	if (!strstr(ci, "connect_timeout=")) {
+		char *longer = malloc(n + 40);
+		if (!longer)
+			return err_set(err, OT_ENOMEM, "out of memory opening the store");
+		snprintf(longer, n + 40, "%s%cconnect_timeout=%d", ci, strchr(ci, '?') ? '&' : '?',
+			 e->busy_ms / 1000 > 2 ? e->busy_ms / 1000 : 2);
+		free(ci);
+		PG(e)->conninfo = longer;
+	}
 	return OT_OK;
 }
 
@@ -578,6 +589,9 @@ static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *
 	if (!(e->store = calloc(1, sizeof(pg_store))))
 		return err_set(err, OT_ENOMEM, "out of memory opening the store");
 	char uri[1024];
+	if (strlen(where) > sizeof uri - 16)
+		return err_set(err, OT_EINVAL, "the store URI is longer than %zu characters",
+			       sizeof uri - 16);
 	snprintf(uri, sizeof uri, "postgresql:%s", where);
 	if (!(PG(e)->path = masked_uri(uri)))
 		return err_set(err, OT_ENOMEM, "out of memory opening the store");
