@@ -27,7 +27,12 @@ for w in $(seq 1 "$procs"); do
 done
 if [ "$mode" = restart ]; then
 	want=$((procs * ops / 3))
-	while [ "$(cat "$tmp"/acks.* | wc -l)" -lt "$want" ]; do sleep 0.1; done
+	while [ "$(cat "$tmp"/acks.* | wc -l)" -lt "$want" ]; do
+		alive=0
+		for p in $pids; do kill -0 "$p" 2>/dev/null && alive=1; done
+		[ "$alive" = 1 ] || break # they failed: reported below
+		sleep 0.1
+	done
 	before=$(cat "$tmp"/acks.* | wc -l)
 	sh "$server" restart "$dir" || { echo "FAIL: the server did not restart"; exit 1; }
 	echo "many: restarted PostgreSQL after $before acknowledged operations"
