@@ -251,11 +251,33 @@ OT_API ot_status ot_list(ot_engine *e, const char *request, char **response, ot_
 OT_API ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
 
 /* The same, by name ("assess", "submit", ...): for the CLI and bindings.
- * Two operations exist only by name: "licences_import" (licences issued
- * elsewhere into the electronic licence library) and "licences" (a
- * holder's licences); see docs/engine.md. */
+ * Operations that exist only by name: "licences_import" (licences issued
+ * elsewhere into the electronic licence library), "licences" (a holder's
+ * licences), "events" (the event feed: {"after", "limit", "department",
+ * "client"} -> {"events": [...], "next"}) and "counts" (cases by status);
+ * see docs/engine.md. */
 OT_API ot_status ot_call(ot_engine *e, const char *op, const char *request,
 			 char **response, ot_error *err);
+
+/*
+ * Safe retries: a write sent again with the same key answers what the
+ * first one answered, and changes nothing, for keep_seconds (one day when
+ * 0) after it -- also across processes, since the answer is kept in the
+ * store, in the operation's own transaction.  Only answers of operations
+ * that succeeded are kept: a refused one changed nothing and can be sent
+ * again as it is.  The same key with another request is refused
+ * (OT_EINVAL).  Keys are the caller's: a service prefixes them with its
+ * client's name so clients cannot meet.  A read runs as ot_call.
+ */
+typedef struct ot_idempotency {
+	const char *key;         /* 1 .. 255 characters */
+	const char *fingerprint; /* what makes two requests the same one; NULL: the request text */
+	long keep_seconds;
+	int replayed;            /* out: 1 when the answer is the first one's */
+} ot_idempotency;
+
+OT_API ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,
+				    ot_idempotency *key, char **response, ot_error *err);
 
 /* ---- the store ---- */
 
