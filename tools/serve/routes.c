@@ -576,11 +576,11 @@ static void route_reload(sv_response *out)
 	char *why = NULL;
 	ot_status s = sv_reload(&why);
 	if (s != OT_OK) {
-		ot_error err = {s, ""};
-		snprintf(err.message, sizeof err.message, "%s; the rules in use stay",
+		char detail[600];
+		snprintf(detail, sizeof detail, "%.500s; the rules in use stay",
 			 why ? why : "the rule base cannot be compiled");
 		free(why);
-		engine_problem(out, s, &err);
+		sv_problem(out, 422, "rules", "The rules cannot be reloaded", detail, status_code(s));
 		return;
 	}
 	free(why);
