@@ -1,7 +1,7 @@
 # The README commands. Everything real lives in CMakeLists.txt.
 # Each stage prints one line; the compilers' output goes to the stage's
 # build.log, shown in full only when the stage fails.
-.PHONY: test run deps build install clean fuzz-build fuzz-short tsan
+.PHONY: test run demo deps build install clean fuzz-build fuzz-short tsan
 
 deps:
 	@tools/setup-deps
@@ -46,7 +46,12 @@ fuzz-short: fuzz-build
 	@echo "fuzzing: each target for $(FUZZ_SECONDS) s …"
 	@ctest --test-dir build-fuzz --output-on-failure -j2 -L fuzz
 
+# The service on the bundled rules, a store under var/ (tools/run-service):
+# prints the URL, demo tokens and a curl example; Ctrl-C stops it.
 run: build
+	@tools/run-service
+
+demo: build
 	@./build/onetrip check rules/
 	@./build/onetrip info rules/
 	@echo
