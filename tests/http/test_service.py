@@ -160,7 +160,11 @@ class Service(unittest.TestCase):
         self.assertEqual(lic.status, 200, lic.text)
         self.assertEqual(lic.json["licences"][0]["number"], "L-1")
         self.assertNotIn(ID, lic.text)
-        log = read(self.s.log)
+        for _ in range(40):  # the log is flushed four times a second
+            log = read(self.s.log)
+            if "/v1/licences/" + MASKED in log:
+                break
+            time.sleep(0.05)
         self.assertIn("/v1/licences/" + MASKED, log)
         self.assertNotIn(ID, log)
 

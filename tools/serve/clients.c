@@ -59,6 +59,12 @@ static int client_of(json_t *j, size_t i, sv_client *c, char *why, size_t cap)
 		snprintf(why, cap, "client %zu needs a \"name\" (1 to 63 bytes)", i + 1);
 		return 0;
 	}
+	for (const char *p = c->name; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+		      *p == '-' || *p == '_' || *p == '.')) {
+			snprintf(why, cap, "client %zu: a name is letters, digits, '-', '_' and '.'", i + 1);
+			return 0;
+		}
 	int k = -1;
 	for (int s = 0; scope && s < SV__SCOPES; s++)
 		if (strcmp(scope, sv_scope_names[s]) == 0)

@@ -188,6 +188,63 @@ ot_status sv_reload(char **why)
 	return OT_OK;
 }
 
+/* ---- the access log ---- */
+
+/* Lines are written to the stream's buffer as requests end and flushed by
+ * the notifier four times a second (and at the end): a write(2) per
+ * request would cost more than many a request. */
+static FILE *access_log;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void flush_log(void)
+{
+	pthread_mutex_lock(&log_lock);
+	if (access_log)
+		fflush(access_log);
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* s as the inside of a JSON string, at most cap-1 bytes */
+static void json_escape(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (; *s && n + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20)
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = 0;
+}
+
+static void log_request(const char *method, const char *url, const sv_response *out,
+			const sv_client *cl, double ms)
+{
+	char when[32], path[600], m[24], line[900];
+	time_t t = time(NULL);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_escape(url, path, sizeof path);
+	json_escape(method, m, sizeof m);
+	char client[80] = "null";
+	if (cl)
+		snprintf(client, sizeof client, "\"%s\"", cl->name); /* names are plain: clients.c */
+	snprintf(line, sizeof line, "{\"time\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
+		 "\"route\":\"%s\",\"status\":%d,\"ms\":%.3f,\"client\":%s,\"replayed\":%s}",
+		 when, m, path, out->route ? out->route : "other", out->status, ms, client,
+		 out->replayed ? "true" : "false");
+	ot_mask_ids(line); /* a path may carry an ID number */
+	pthread_mutex_lock(&log_lock);
+	fputs(line, access_log);
+	fputc('\n', access_log);
+	pthread_mutex_unlock(&log_lock);
+}
+
 /* ---- long polls ---- */
 
 static pthread_mutex_t waiting_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -241,41 +298,13 @@ static void *notifier(void *arg)
 		wrote = 0;
 		for (size_t i = 0; i < nwaiting; i++)
 			MHD_resume_connection(waiting[i]);
+		flush_log();
 		nwaiting = 0;
 		if (stopping == 2)
 			break;
 	}
 	pthread_mutex_unlock(&waiting_lock);
 	return NULL;
-}
-
-/* ---- the access log ---- */
-
-static FILE *access_log;
-static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void log_request(const char *method, const char *url, const sv_response *out,
-			const sv_client *cl, double ms)
-{
-	char when[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:i, s:f, s:s?, s:b}", "time", when, "method",
-			      method, "path", url, "route", out->route ? out->route : "other",
-			      "status", out->status, "ms", ms, "client", cl ? cl->name : NULL,
-			      "replayed", out->replayed);
-	char *line = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (!line)
-		return;
-	ot_mask_ids(line); /* a path or a query may carry an ID number */
-	pthread_mutex_lock(&log_lock);
-	fprintf(access_log, "%s\n", line);
-	fflush(access_log);
-	pthread_mutex_unlock(&log_lock);
-	free(line);
 }
 
 /* ---- requests ---- */
@@ -682,6 +711,7 @@ static int serve(void)
 	sv_clients_free(clients);
 	for (int i = 0; i < nretired; i++)
 		sv_clients_free(retired[i]);
+	flush_log();
 	if (access_log != stderr)
 		fclose(access_log);
 	fprintf(stderr, "onetrip serve: stopped\n");
