@@ -1594,27 +1594,140 @@ ot_status ot_call(ot_engine *e, const char *op, const char *request,
 	return err_set(err, OT_EINVAL, "unknown operation '%.30s'", op ? op : "(null)");
 }
 
+/* The key as run_op takes it: its fingerprint, the wall clock. */
+static ot_status idem_init(idem *k, ot_idempotency *key, const char *request, ot_error *err)
+{
+	key->replayed = 0;
+	size_t n = strlen(key->key);
+	if (n == 0 || n > 255)
+		return err_set(err, OT_EINVAL, "an idempotency key has 1 to 255 characters, not %zu", n);
+	k->k = key;
+	k->now_s = (long long)time(NULL);
+	const char *f = key->fingerprint ? key->fingerprint : request ? request : "";
+	SHA256Data((const uint8_t *)f, strlen(f), k->fingerprint);
+	return OT_OK;
+}
+
+static const op_entry *op_named(const char *op)
+{
+	for (size_t i = 0; op && i < OT_COUNTOF(ops); i++)
+		if (strcmp(ops[i].name, op) == 0)
+			return &ops[i];
+	return NULL;
+}
+
 ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,
 			     ot_idempotency *key, char **response, ot_error *err)
 {
 	if (!key || !key->key)
 		return ot_call(e, op, request, response, err);
-	key->replayed = 0;
-	size_t n = strlen(key->key);
-	if (n == 0 || n > 255) {
+	idem k;
+	ot_status s = idem_init(&k, key, request, err);
+	const op_entry *o = op_named(op);
+	if (s != OT_OK || !o) {
 		if (response)
 			*response = NULL;
-		return err_set(err, OT_EINVAL, "an idempotency key has 1 to 255 characters, not %zu", n);
+		return s != OT_OK ? s : ot_call(e, op, request, response, err);
 	}
-	idem k = {key, "", (long long)time(NULL)};
-	const char *f = key->fingerprint ? key->fingerprint : request ? request : "";
-	SHA256Data((const uint8_t *)f, strlen(f), k.fingerprint);
-	for (size_t i = 0; op && i < OT_COUNTOF(ops); i++)
-		if (strcmp(ops[i].name, op) == 0)
-			/* a read is safe to repeat as it is: the key is for writes */
-			return run_op(e, ops[i].name, ops[i].fn, ops[i].write, ops[i].fields,
-				      request, ops[i].write ? &k : NULL, response, err);
-	return ot_call(e, op, request, response, err);
+	/* a read is safe to repeat as it is: the key is for writes */
+	return run_op(e, o->name, o->fn, o->write, o->fields, request, o->write ? &k : NULL,
+		      response, err);
+}
+
+/* ---- group commit ---- */
+
+/* One operation of a batch, in its own savepoint: a refusal undoes only
+ * what it did.  Its answer is written before the savepoint is released,
+ * so an operation that is kept always has its answer. */
+static ot_status batch_one(ot_engine *e, ot_batch_item *b)
+{
+	const op_entry *o = op_named(b->op);
+	ot_error *err = &b->err;
+	if (!o)
+		return err_set(err, OT_EINVAL, "unknown operation '%.30s'", b->op ? b->op : "(null)");
+	req q;
+	json_t *resp = NULL;
+	idem k;
+	int keyed = o->write && b->key && b->key->key, replayed = 0;
+	e->op++;
+	json_guard_reset();
+	ot_status s = keyed ? idem_init(&k, b->key, b->request, err) : OT_OK;
+	q.j = NULL;
+	q.text = NULL;
+	if (s == OT_OK)
+		s = parse(o->name, b->request, o->fields, e->zone, &q, err);
+	if (s == OT_OK && json_guard_failed())
+		s = err_set(err, OT_ENOMEM, "%s: out of memory reading the request", o->name);
+	if (s == OT_OK)
+		s = store_savepoint(e, err);
+	if (s != OT_OK) {
+		json_decref(q.j);
+		return s;
+	}
+	json_guard_reset();
+	if (keyed)
+		s = idem_replay(e, &k, &q, &replayed, err);
+	if (s == OT_OK && !replayed)
+		s = o->fn(e, &q, &resp, err);
+	s = store_settle(e, s, err);
+	if (s == OT_OK && json_guard_failed())
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && keyed && !replayed)
+		s = idem_keep(e, &k, &q, &resp, err); /* writes the answer as text too */
+	for (int i = 0; i < e->nversions; i++)
+		hook_end_operation(e->versions[i].hooks);
+	if (s == OT_OK && !q.text && !(q.text = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL))
+		s = err_set(err, OT_ENOMEM, "out of memory writing the response");
+	if (s == OT_OK)
+		s = store_release(e, err);
+	if (s != OT_OK) {
+		store_rollback_to(e);
+		engine_log(e, "%s: %s: %s", o->name, ot_status_name(s), err->message);
+		free(q.text);
+		q.text = NULL;
+	}
+	if (keyed)
+		b->key->replayed = replayed;
+	json_decref(resp);
+	json_decref(q.j);
+	b->response = q.text;
+	return s;
+}
+
+ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!e || (n && !items))
+		return err_set(err, OT_EINVAL, "ot_call_batch needs an engine and its items");
+	for (size_t i = 0; i < n; i++) {
+		items[i].response = NULL;
+		items[i].status = OT_OK;
+		items[i].err.status = OT_OK;
+		items[i].err.message[0] = 0;
+	}
+	/* the write lock for the whole batch: its hooks run under it, each
+	 * bounded by its time limit (hook_limits), as in run_op's second try */
+	ot_status s = store_begin(e, 0, err);
+	for (size_t i = 0; s == OT_OK && i < n; i++)
+		items[i].status = batch_one(e, &items[i]);
+	if (s == OT_OK)
+		s = store_commit(e, err);
+	else
+		store_rollback(e);
+	if (s != OT_OK) /* nothing was kept: no answer stands */
+		for (size_t i = 0; i < n; i++) {
+			free(items[i].response);
+			items[i].response = NULL;
+			items[i].status = s;
+			items[i].err = *err;
+			if (items[i].key)
+				items[i].key->replayed = 0;
+		}
+	return s;
 }
 
 #define OP(name)                                                                       \

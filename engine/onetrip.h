@@ -279,6 +279,26 @@ typedef struct ot_idempotency {
 OT_API ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,
 				    ot_idempotency *key, char **response, ot_error *err);
 
+/*
+ * Group commit: several operations in one transaction with one commit (one
+ * fsync for all), each in a savepoint of its own, so a refused one changes
+ * nothing and the others go on.  Each item's answer stands only if the
+ * commit succeeds: when it fails, every item fails with the commit's error
+ * and nothing was kept.  The store's write lock is held for the whole
+ * batch (the hooks of every item run under it, each within its time
+ * limit).  Returns the commit's status.
+ */
+typedef struct ot_batch_item {
+	const char *op;          /* in: "submit", "act", ... */
+	const char *request;     /* in: the JSON request */
+	ot_idempotency *key;     /* in: NULL, or a key as for ot_call_idempotent */
+	char *response;          /* out: malloc'd JSON on OT_OK (free() it), else NULL */
+	ot_status status;        /* out */
+	ot_error err;            /* out: why, when status is not OT_OK */
+} ot_batch_item;
+
+OT_API ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_error *err);
+
 /* ---- the store ---- */
 
 /*

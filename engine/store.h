@@ -51,6 +51,9 @@ typedef struct store_vt {
 	int (*lost_race)(const ot_engine *e);
 	ot_status (*commit)(ot_engine *e, ot_error *err);
 	void (*rollback)(ot_engine *e);
+	ot_status (*savepoint)(ot_engine *e, ot_error *err);
+	ot_status (*release)(ot_engine *e, ot_error *err);
+	void (*rollback_to)(ot_engine *e);
 	ot_status (*put_version)(ot_engine *e, const ot_rules *r, ot_error *err);
 	ot_status (*get_version)(ot_engine *e, const char *hash, char **out, ot_error *err);
 	ot_status (*next_id)(ot_engine *e, ot_time now, char id[32], ot_error *err);
@@ -131,6 +134,14 @@ ot_status store_begin(ot_engine *e, int deferred, ot_error *err);
 int store_lost_race(const ot_engine *e);
 ot_status store_commit(ot_engine *e, ot_error *err);
 void store_rollback(ot_engine *e);
+/* Group commit: operations inside one transaction, each in a savepoint of
+ * its own.  store_savepoint fails (OT_ESTORE) when the transaction is no
+ * longer open -- a failure may have ended it -- so nothing is ever written
+ * outside it; store_release keeps what the operation did, store_rollback_to
+ * undoes it and leaves the transaction open. */
+ot_status store_savepoint(ot_engine *e, ot_error *err);
+ot_status store_release(ot_engine *e, ot_error *err);
+void store_rollback_to(ot_engine *e);
 
 /* ---- rule versions ---- */
 

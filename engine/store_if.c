@@ -213,3 +213,18 @@ ot_status store_counts(ot_engine *e, json_t **out, ot_error *err)
 {
 	return e->vt->counts(e, out, err);
 }
+
+ot_status store_savepoint(ot_engine *e, ot_error *err)
+{
+	return e->vt->savepoint(e, err);
+}
+
+ot_status store_release(ot_engine *e, ot_error *err)
+{
+	return e->vt->release(e, err);
+}
+
+void store_rollback_to(ot_engine *e)
+{
+	e->vt->rollback_to(e);
+}

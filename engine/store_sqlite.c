@@ -114,7 +114,7 @@ enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
 	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE,
-	S_FEED, S_COUNTS, S__COUNT
+	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S__COUNT
 };
 _Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
 
@@ -141,6 +141,9 @@ static const char *const sql[S__COUNT] = {
 		   " WHERE f.case_id = e.case_id AND f.seq = 1) = ?3)"
 		   " ORDER BY e.rowid LIMIT ?4",
 	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
+	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_RELEASE] = "RELEASE op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_BEGIN_DEFERRED] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
@@ -545,6 +548,31 @@ static void sq_rollback(ot_engine *e)
 	/* after an I/O error SQLite may have rolled back already */
 	if (!sqlite3_get_autocommit(SQ(e)->db))
 		run(SQ(e)->stmt[S_ROLLBACK]);
+}
+
+/* Savepoints, for operations committed together (store.h). */
+static ot_status sq_savepoint(ot_engine *e, ot_error *err)
+{
+	ot_status s = writable(e, err); /* never a SAVEPOINT that would begin a transaction */
+	int rc = s == OT_OK ? run(SQ(e)->stmt[S_SAVEPOINT]) : SQLITE_DONE;
+	return s != OT_OK ? s : rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "starting an operation");
+}
+
+static ot_status sq_release(ot_engine *e, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	int rc = s == OT_OK ? run(SQ(e)->stmt[S_RELEASE]) : SQLITE_DONE;
+	return s != OT_OK ? s : rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "ending an operation");
+}
+
+static void sq_rollback_to(ot_engine *e)
+{
+	/* after an I/O error SQLite may have rolled back the whole transaction:
+	 * then there is no savepoint left, and the next sq_savepoint says so */
+	if (!sqlite3_get_autocommit(SQ(e)->db)) {
+		run(SQ(e)->stmt[S_ROLLBACK_TO]);
+		run(SQ(e)->stmt[S_RELEASE]);
+	}
 }
 
 /* ---- rule versions and case numbers ---- */
@@ -1046,6 +1074,9 @@ const store_vt store_sqlite = {
 	.lost_race = sq_lost_race,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
 	.put_version = sq_put_version,
 	.get_version = sq_get_version,
 	.next_id = sq_next_id,

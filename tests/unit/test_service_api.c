@@ -144,6 +144,48 @@ static void the_feed_and_the_event_record_who_wrote(void **state)
 	ot_engine_close(e);
 }
 
+static void a_batch_commits_together_and_a_refusal_changes_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_file();
+	ot_idempotency k1 = {"portal:b1", NULL, 3600, 0}, k2 = {"portal:b1", NULL, 3600, 0};
+	const char *bad_act = "{\"case\":\"19990101-0001\",\"now\":\"2019-09-28T09:00\","
+			      "\"step\":\"intake\",\"action\":\"approve\",\"actor\":\"x\"}";
+	ot_batch_item items[] = {
+		{"submit", SUBMIT, NULL, NULL, OT_OK, {OT_OK, ""}},
+		{"act", bad_act, NULL, NULL, OT_OK, {OT_OK, ""}},
+		{"submit", SUBMIT, &k1, NULL, OT_OK, {OT_OK, ""}},
+		{"submit", SUBMIT, &k2, NULL, OT_OK, {OT_OK, ""}}, /* the same key: the same case */
+		{"submit", "{\"item\":\"nope\"}", NULL, NULL, OT_OK, {OT_OK, ""}},
+	};
+	ot_error err;
+	assert_int_equal(ot_call_batch(e, items, 5, &err), OT_OK);
+	assert_int_equal(items[0].status, OT_OK);
+	assert_int_equal(items[1].status, OT_ENOTFOUND);
+	assert_null(items[1].response);
+	assert_int_equal(items[2].status, OT_OK);
+	assert_int_equal(items[3].status, OT_OK);
+	assert_int_equal(k1.replayed, 0);
+	assert_int_equal(k2.replayed, 1);
+	assert_string_equal(items[2].response, items[3].response);
+	assert_int_equal(items[4].status, OT_EINVAL);
+	json_t *a = json_loads(items[0].response, 0, NULL), *b = json_loads(items[2].response, 0, NULL);
+	assert_string_equal(S(a, "id"), "20190927-0001");
+	assert_string_equal(S(b, "id"), "20190927-0002"); /* the refusals took no number */
+	char next[32];
+	assert_int_equal(events_after(e, "0", next), 2);
+	/* what the batch committed is there for another engine */
+	ot_engine *other = open_file();
+	json_t *shown = ok(other, "show", "{\"case\":\"20190927-0002\"}");
+	json_decref(shown);
+	ot_engine_close(other);
+	for (int i = 0; i < 5; i++)
+		free(items[i].response);
+	json_decref(a);
+	json_decref(b);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +194,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(keys_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_feed_and_the_event_record_who_wrote, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(a_batch_commits_together_and_a_refusal_changes_nothing,
+						setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
