@@ -274,6 +274,28 @@ class Service(unittest.TestCase):
         self.assertEqual(len({r.json["id"] for r in answers}), 1)
         self.assertEqual(self.cursor(), before + 1)
 
+    def test_many_writers_at_once_group_commit(self):
+        """Writes that arrive together are committed together (group commit):
+        each refused one changes nothing, each acknowledged one is there."""
+        before = self.cursor()
+        answers = []
+
+        def go(i):
+            app = APPLICATION if i % 4 else dict(APPLICATION, item="no_such_item")
+            answers.append(self.s.post("/v1/cases", app, who="portal"))
+        ts = [threading.Thread(target=go, args=(i,)) for i in range(32)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        made = [r.json["id"] for r in answers if r.status == 201]
+        self.assertEqual(len(made), 24)
+        self.assertEqual(sorted(r.status for r in answers if r.status != 201), [404] * 8)
+        self.assertEqual(len(set(made)), 24)
+        self.assertEqual(self.cursor(), before + 24)
+        for cid in made[:3]:
+            self.assertEqual(self.case(cid)["status"], "in_progress")
+
     # ---- the feed ----
 
     def test_event_feed_and_long_poll(self):

@@ -212,47 +212,84 @@ static int server_fields(const sv_request *rq, json_t *j, sv_response *out, cons
 
 /* A write: the client and the clock put in, an Idempotency-Key honoured.
  * The fingerprint is the client's own body, so a retry with a later clock
- * is the same request. */
+ * is the same request.  With group commit (--group-commit above 1) the
+ * write goes to serve.c's committer (out->pending) and is answered when
+ * its batch is committed; else it runs here. */
 static void write_op(const sv_request *rq, sv_response *out, const char *op, json_t *req,
 		     int created, int mask)
 {
-	char key[400], *text;
-	ot_error err;
-	int replayed = 0;
+	sv_write *w = calloc(1, sizeof *w);
 	if (rq->client)
 		json_object_set_new(req, "client", json_string(rq->client->name));
 	stamp_now(req);
-	if (rq->idem_key)
-		snprintf(key, sizeof key, "%s:%s", rq->client ? rq->client->name : "-", rq->idem_key);
 	char fp[520];
 	snprintf(fp, sizeof fp, "%s %s ", rq->method, rq->path);
-	char *fingerprint = malloc(strlen(fp) + rq->body_len + 1);
-	if (fingerprint) {
-		memcpy(fingerprint, fp, strlen(fp));
-		memcpy(fingerprint + strlen(fp), rq->body, rq->body_len + 1);
+	if (w) {
+		w->request = json_dumps(req, JSON_COMPACT);
+		w->fingerprint = malloc(strlen(fp) + rq->body_len + 1);
 	}
-	ot_status s = fingerprint ? call(op, req, rq->idem_key ? key : NULL, fingerprint, &replayed,
-					 &text, &err)
-				  : (err.status = OT_ENOMEM, OT_ENOMEM);
-	if (!fingerprint)
-		snprintf(err.message, sizeof err.message, "out of memory");
-	free(fingerprint);
 	json_decref(req);
-	if (s != OT_OK) {
-		engine_problem(out, s, &err);
+	if (!w || !w->request || !w->fingerprint) {
+		sv_write_free(w);
+		sv_problem(out, 503, "out-of-memory", "Out of memory", "reading the request", "OT_ENOMEM");
 		return;
 	}
-	out->replayed = replayed;
-	if (!replayed)
+	memcpy(w->fingerprint, fp, strlen(fp));
+	memcpy(w->fingerprint + strlen(fp), rq->body, rq->body_len + 1);
+	w->item.op = op;
+	w->item.request = w->request;
+	if (rq->idem_key) {
+		snprintf(w->keytext, sizeof w->keytext, "%s:%s", rq->client ? rq->client->name : "-",
+			 rq->idem_key);
+		ot_idempotency k = {w->keytext, w->fingerprint, sv_opt.key_seconds, 0};
+		w->key = k;
+		w->item.key = &w->key;
+	}
+	w->created = created;
+	w->mask = mask;
+	if (sv_opt.batch_max > 1) {
+		out->pending = w;
+		return;
+	}
+	ot_engine *e = sv_engine(&w->item.err);
+	w->item.status = !e ? w->item.err.status
+		       : w->item.key ? ot_call_idempotent(e, op, w->request, w->item.key,
+							  &w->item.response, &w->item.err)
+				     : ot_call(e, op, w->request, &w->item.response, &w->item.err);
+	sv_write_done(w, out);
+}
+
+void sv_write_free(sv_write *w)
+{
+	if (!w)
+		return;
+	free(w->request);
+	free(w->fingerprint);
+	free(w->item.response);
+	free(w);
+}
+
+void sv_write_done(sv_write *w, sv_response *out)
+{
+	ot_batch_item *b = &w->item;
+	if (b->status != OT_OK) {
+		engine_problem(out, b->status, &b->err);
+		sv_write_free(w);
+		return;
+	}
+	out->replayed = w->key.replayed;
+	if (!out->replayed)
 		sv_notify_write();
-	if (created) {
-		json_t *j = json_loads(text, 0, NULL);
+	if (w->created) {
+		json_t *j = json_loads(b->response, 0, NULL);
 		const char *id = json_string_value(json_object_get(j, "id"));
 		if (id)
 			snprintf(out->location, sizeof out->location, "/v1/cases/%.100s", id);
 		json_decref(j);
 	}
-	answer_engine(out, created ? 201 : 200, text, mask);
+	answer_engine(out, w->created ? 201 : 200, b->response, w->mask);
+	b->response = NULL;
+	sv_write_free(w);
 }
 
 /* ---- cases and who may touch them ---- */

@@ -16,6 +16,13 @@
  * every quarter second (for writes of other processes), and each asks
  * the store again until something came or its time is up.
  *
+ * Writes go to one committer thread (group commit): it takes every write
+ * queued at that moment, up to --group-commit, and runs them in one
+ * transaction with one commit (ot_call_batch), each in a savepoint of its
+ * own; the connections wait suspended and are answered after the commit.
+ * While one batch syncs, the next one gathers: under load, many writes
+ * share an fsync.
+ *
  * Signals are taken by the main thread alone (sigwait): SIGHUP reloads,
  * SIGTERM and SIGINT stop accepting, let the requests in flight finish
  * (at most --timeout seconds), then stop.
@@ -39,7 +46,7 @@
 
 #include "serve.h"
 
-sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30};
+sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30, 64};
 
 static struct {
 	const char *rules_path, *store, *clients_path, *listen, *access_log, *port_file;
@@ -64,6 +71,7 @@ static const char usage_serve[] =
 	"  --key-ttl SECONDS     how long idempotency keys are kept (default 86400)\n"
 	"  --poll-max SECONDS    the longest a long poll of /v1/events waits (default 30)\n"
 	"  --access-log FILE     JSON lines, ID numbers masked (default -: standard error)\n"
+	"  --group-commit N      most writes committed together, one fsync (default 64; 1: each alone)\n"
 	"  --trust-now           requests may carry \"now\" (tests and replays only)\n";
 
 /* ---- rules, clients and the engines of the workers ---- */
@@ -307,6 +315,89 @@ static void *notifier(void *arg)
 	return NULL;
 }
 
+/* ---- group commit ---- */
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static sv_write *queue_head, *queue_tail;
+static int queue_stop;
+
+/* Queues a write and suspends its connection; the committer resumes it. */
+static void enqueue_write(struct MHD_Connection *con, sv_write *w)
+{
+	w->con = con;
+	w->next = NULL;
+	pthread_mutex_lock(&queue_lock);
+	if (queue_tail)
+		queue_tail->next = w;
+	else
+		queue_head = w;
+	queue_tail = w;
+	MHD_suspend_connection(con); /* before the committer can see it */
+	pthread_cond_signal(&queue_cond);
+	pthread_mutex_unlock(&queue_lock);
+}
+
+static void run_batch(sv_write *first, size_t n)
+{
+	ot_batch_item *items = calloc(n, sizeof *items);
+	ot_error err;
+	ot_engine *e = items ? sv_engine(&err) : NULL;
+	size_t i = 0;
+	for (sv_write *w = first; i < n; w = w->next, i++)
+		if (items)
+			items[i] = w->item;
+	if (!items || !e) {
+		if (!items) {
+			err.status = OT_ENOMEM;
+			snprintf(err.message, sizeof err.message, "out of memory");
+		}
+		i = 0;
+		for (sv_write *w = first; i < n; w = w->next, i++) {
+			w->item.status = err.status;
+			w->item.err = err;
+		}
+	} else {
+		ot_call_batch(e, items, n, &err); /* each item says how it went */
+		i = 0;
+		for (sv_write *w = first; i < n; w = w->next, i++)
+			w->item = items[i];
+	}
+	free(items);
+}
+
+static void *committer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&queue_lock);
+	for (;;) {
+		while (!queue_head && !queue_stop)
+			pthread_cond_wait(&queue_cond, &queue_lock);
+		if (!queue_head)
+			break;
+		sv_write *first = queue_head, *last = first;
+		size_t n = 1;
+		while (last->next && n < (size_t)sv_opt.batch_max) {
+			last = last->next;
+			n++;
+		}
+		queue_head = last->next;
+		if (!queue_head)
+			queue_tail = NULL;
+		pthread_mutex_unlock(&queue_lock);
+		run_batch(first, n);
+		sv_write *w = first;
+		for (size_t i = 0; i < n; i++) {
+			sv_write *next = w->next;
+			MHD_resume_connection(w->con); /* its handler answers it (sv_write_done) */
+			w = next;
+		}
+		pthread_mutex_lock(&queue_lock);
+	}
+	pthread_mutex_unlock(&queue_lock);
+	return NULL;
+}
+
 /* ---- requests ---- */
 
 static atomic_int open_connections, in_flight;
@@ -317,6 +408,9 @@ typedef struct conn_req {
 	int too_big;
 	double start, poll_deadline;
 	struct MHD_Connection *con;
+	sv_write *pending;        /* a write at the committer */
+	const sv_client *client;  /* who sent it */
+	const char *route;
 } conn_req;
 
 static double seconds(void)
@@ -433,7 +527,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 	}
 	sv_response out = {0};
 	const sv_client *cl = NULL;
-	if (within_limits(con, r, &out)) {
+	if (r->pending) { /* committed with its batch: answer it */
+		sv_write *w = r->pending;
+		r->pending = NULL;
+		cl = r->client;
+		out.route = r->route;
+		sv_write_done(w, &out);
+	} else if (within_limits(con, r, &out)) {
 		const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
 		const char *token = auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
 		pthread_mutex_lock(&state);
@@ -449,6 +549,13 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 				 MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Idempotency-Key"),
 				 wait_s <= 0 || seconds() >= r->poll_deadline || stopping, query_arg, con};
 		sv_route(&rq, &out);
+		if (out.pending) {
+			r->pending = out.pending;
+			r->client = cl;
+			r->route = out.route;
+			enqueue_write(con, out.pending);
+			return MHD_YES;
+		}
 		if (out.long_poll && wait_for_write(con))
 			return MHD_YES;
 		if (out.long_poll) /* no memory to wait: answer what there is */
@@ -466,6 +573,7 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	conn_req *r = *con_cls;
 	if (!r)
 		return;
+	sv_write_free(r->pending); /* committed, but the client went away */
 	free(r->body);
 	free(r);
 	*con_cls = NULL;
@@ -554,6 +662,8 @@ static int parse_args(int argc, char **argv)
 			sv_opt.key_seconds = n;
 		else if (strcmp(a, "--poll-max") == 0 && number(v, 0, 3600, &n))
 			sv_opt.poll_max_s = (int)n;
+		else if (strcmp(a, "--group-commit") == 0 && number(v, 1, 4096, &n))
+			sv_opt.batch_max = (int)n;
 		else {
 			fprintf(stderr, "onetrip serve: bad option '%s %s'\n\n%s", a, v, usage_serve);
 			return -1;
@@ -657,8 +767,9 @@ static int serve(void)
 		fprintf(stderr, "onetrip serve: cannot listen on %s: %s\n", cfg.listen, strerror(errno));
 		return 2;
 	}
-	pthread_t note;
+	pthread_t note, commit;
 	pthread_create(&note, NULL, notifier, NULL);
+	pthread_create(&commit, NULL, committer, NULL);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned port = info ? info->port : ntohs(addr.sin_port);
 	char host[INET_ADDRSTRLEN];
@@ -697,6 +808,11 @@ static int serve(void)
 	pthread_cond_signal(&waiting_cond);
 	pthread_mutex_unlock(&waiting_lock);
 	drain();
+	pthread_mutex_lock(&queue_lock);
+	queue_stop = 1; /* the writes still queued are committed first */
+	pthread_cond_signal(&queue_cond);
+	pthread_mutex_unlock(&queue_lock);
+	pthread_join(commit, NULL);
 	pthread_mutex_lock(&waiting_lock);
 	stopping = 2;
 	pthread_cond_signal(&waiting_cond);

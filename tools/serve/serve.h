@@ -81,6 +81,24 @@ typedef struct sv_request {
 	void *arg_ud;
 } sv_request;
 
+/* A write on its way to the store: made by the routes, run alone or with
+ * others in one transaction (group commit, serve.c's committer), then
+ * answered by sv_write_done.  Owns its texts. */
+typedef struct sv_write {
+	ot_batch_item item;      /* the operation and, once run, its result */
+	ot_idempotency key;      /* item.key points here when there is one */
+	char keytext[400];       /* "client:Idempotency-Key" */
+	char *request, *fingerprint;
+	int created, mask;       /* 201 with Location; ID numbers masked */
+	struct sv_write *next;   /* the committer's queue */
+	void *con;               /* the connection waiting for it */
+} sv_write;
+
+/* The answer of a write that has run (then frees w). */
+struct sv_response;
+void sv_write_done(sv_write *w, struct sv_response *out);
+void sv_write_free(sv_write *w);
+
 typedef struct sv_response {
 	int status;
 	const char *content_type;   /* NULL: application/json */
@@ -91,6 +109,7 @@ typedef struct sv_response {
 	char allow[64];             /* for 405 */
 	const char *route;          /* the route's name for metrics and the log */
 	int long_poll;              /* events: nothing yet, wait (see serve.c) */
+	sv_write *pending;          /* a write for the committer (see serve.c) */
 } sv_response;
 
 /* The engine of the calling worker thread, opened on the current rules
@@ -110,6 +129,7 @@ typedef struct sv_options {
 	size_t max_header;
 	int max_connections;
 	int timeout_s;
+	int batch_max;      /* group commit: most writes in one transaction (1: none) */
 } sv_options;
 extern sv_options sv_opt;
 
