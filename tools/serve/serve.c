@@ -753,6 +753,8 @@ static int serve(void)
 	sigaddset(&sigs, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* every thread made from here on too */
 	signal(SIGPIPE, SIG_IGN);
+	char hash[13]; /* read now: a reload may replace the rules once workers run */
+	snprintf(hash, sizeof hash, "%.12s", ot_rules_hash(rules));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
 			 MHD_USE_ITC;
 	size_t pool = sv_opt.max_header * 2 + 32768; /* MHD's own limit only backs ours up */
@@ -775,7 +777,7 @@ static int serve(void)
 	char host[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
 	printf("onetrip serve: listening on http://%s:%u/ (rules %.12s, store %s, %d threads)\n", host,
-	       port, ot_rules_hash(rules), cfg.store, cfg.threads);
+	       port, hash, cfg.store, cfg.threads);
 	fflush(stdout);
 	if (cfg.port_file) {
 		FILE *f = fopen(cfg.port_file, "w");
