@@ -296,6 +296,32 @@ class Service(unittest.TestCase):
         for cid in made[:3]:
             self.assertEqual(self.case(cid)["status"], "in_progress")
 
+    def test_different_writes_at_once(self):
+        """Acts, withdrawals and deliveries in one batch: each runs as the
+        operation it was sent as, on its own case."""
+        cases = [self.submit().json["id"] for _ in range(12)]
+        answers = {}
+
+        def go(i, cid):
+            if i % 2:
+                r = self.s.post("/v1/cases/%s/act" % cid, {"step": "intake", "action": "approve",
+                                                           "officer": OFFICER}, who="window")
+            else:
+                r = self.s.post("/v1/cases/%s/withdraw" % cid, {"reason": "撤回"}, who="portal")
+            answers[cid] = (i % 2, r)
+        ts = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(cases)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        for cid, (acted, r) in answers.items():
+            self.assertEqual(r.status, 200, r.text)
+            self.assertEqual(r.json["id"], cid)
+            if acted:
+                self.assertEqual([c["step"] for c in r.json["current"]], ["expert"])
+            else:
+                self.assertEqual(r.json["status"], "withdrawn")
+
     # ---- the feed ----
 
     def test_event_feed_and_long_poll(self):

@@ -236,7 +236,8 @@ static void write_op(const sv_request *rq, sv_response *out, const char *op, jso
 	}
 	memcpy(w->fingerprint, fp, strlen(fp));
 	memcpy(w->fingerprint + strlen(fp), rq->body, rq->body_len + 1);
-	w->item.op = op;
+	snprintf(w->opname, sizeof w->opname, "%s", op);
+	w->item.op = w->opname;
 	w->item.request = w->request;
 	if (rq->idem_key) {
 		snprintf(w->keytext, sizeof w->keytext, "%s:%s", rq->client ? rq->client->name : "-",

@@ -88,6 +88,7 @@ typedef struct sv_write {
 	ot_batch_item item;      /* the operation and, once run, its result */
 	ot_idempotency key;      /* item.key points here when there is one */
 	char keytext[400];       /* "client:Idempotency-Key" */
+	char opname[32];         /* item.op points here: the route's text is gone by the commit */
 	char *request, *fingerprint;
 	int created, mask;       /* 201 with Location; ID numbers masked */
 	struct sv_write *next;   /* the committer's queue */
