@@ -368,6 +368,64 @@ class Service(unittest.TestCase):
         self.assertEqual(wrong.json, missing.json)
 
 
+class Hostile(unittest.TestCase):
+    """Requests no client library would send: each gets an answer or a
+    closed connection, the service stays up, the store is unchanged."""
+
+    def raw(self, s, data, timeout=5):
+        with socket.create_connection(("127.0.0.1", s.port), timeout=timeout) as c:
+            c.sendall(data)
+            c.shutdown(socket.SHUT_WR)
+            out = b""
+            try:
+                while True:
+                    b = c.recv(65536)
+                    if not b:
+                        break
+                    out += b
+            except socket.timeout:
+                pass
+            return out
+
+    def test_hostile_requests(self):
+        with Server(BINARY, SOURCE, "--timeout", "2") as s:
+            before = s.get("/v1/events", who="supervisor").json["next"]
+            auth = b"Authorization: Bearer portal-token-1\r\n"
+            nasty = [
+                b"GARBAGE\r\n\r\n",
+                b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 5\r\n\r\n\x00\xff\xfe{}",
+                b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Transfer-Encoding: chunked\r\n\r\n4\r\n{\"it\r\n0\r\n\r\n",
+                b"POST /v1/assess HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 3\r\n\r\n{ }",
+                b"POST /v1/assess HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 9\r\n\r\n  {\"a\":1",
+                b"POST /v1/cases/../../etc/passwd/act HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 2\r\n\r\n{}",
+                b"GET /v1/cases/%00/x HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n",
+                b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 100\r\n\r\n{\"item\":",   # a body that never ends
+                b"GET /healthz HTTP/1.1\r\n",                   # a header that never ends
+            ]
+            for data in nasty:
+                answer = self.raw(s, data)
+                if answer:  # an answer, never a success; or the connection closed
+                    status = answer.split(b"\r\n", 1)[0]
+                    self.assertRegex(status, rb"^HTTP/1\.[01] [45]\d\d ", data[:60])
+            # bodies that are JSON but not what an operation takes
+            for body in (b'{"item": 1}', b'{"item": "chronic_disease_recognition", "form": []}',
+                         b'{"' + b"k" * 5000 + b'": 1}', b'[' * 10000 + b']' * 10000,
+                         b'{"item": "\\ud800"}', "{\"item\": \"\u9ad8\"}".encode()):
+                r = s.post("/v1/cases", raw=body, who="portal")
+                self.assertIn(r.status, (400, 404, 413, 422), r.text)
+                self.assertEqual(r.headers["Content-Type"], "application/problem+json")
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.get("/v1/events", who="supervisor").json["next"], before)
+            self.assertEqual(s.stop(), 0)
+
+
 class Operations(unittest.TestCase):
     """Servers of their own: limits, reload, restart, shutdown."""
 
