@@ -140,12 +140,10 @@ void sv_clients_free(sv_clients *c)
 	free(c);
 }
 
-const sv_client *sv_clients_find(const sv_clients *c, const char *token)
+const sv_client *sv_clients_find(const sv_clients *c, const char h[65])
 {
-	if (!c || !token || !token[0])
+	if (!c)
 		return NULL;
-	char h[65];
-	sv_sha256_hex(token, strlen(token), h);
 	const sv_client *found = NULL;
 	for (size_t i = 0; i < c->n; i++) {
 		unsigned diff = 0; /* every byte compared: no timing hint */

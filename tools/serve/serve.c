@@ -78,7 +78,7 @@ static const char usage_serve[] =
 
 static pthread_mutex_t state = PTHREAD_MUTEX_INITIALIZER;
 static ot_rules *rules;       /* the current rules (one reference) */
-static unsigned generation;   /* bumped by each reload */
+static atomic_uint generation; /* bumped by each reload, under `state` too */
 static sv_clients *clients;   /* the current clients */
 static sv_clients *retired[64]; /* earlier tables: requests may still hold a client */
 static int nretired;
@@ -115,11 +115,10 @@ static ot_status compile_rules(ot_rules **out, char **why)
 
 ot_engine *sv_engine(ot_error *err)
 {
-	pthread_mutex_lock(&state);
-	if (my_engine && my_generation == generation) {
-		pthread_mutex_unlock(&state);
+	/* the usual case without a lock: no reload since this worker's engine */
+	if (my_engine && my_generation == atomic_load(&generation))
 		return my_engine;
-	}
+	pthread_mutex_lock(&state);
 	ot_rules *r = ot_rules_ref(rules);
 	unsigned g = generation;
 	pthread_mutex_unlock(&state);
@@ -186,13 +185,15 @@ ot_status sv_reload(char **why)
 		*why = strdup(cwhy);
 		return OT_EINVAL;
 	}
+	char hash[13];
+	snprintf(hash, sizeof hash, "%.12s", ot_rules_hash(r));
 	pthread_mutex_lock(&state);
 	ot_rules *old = rules;
 	rules = r;
 	generation++;
 	pthread_mutex_unlock(&state);
 	ot_rules_free(old); /* the engines hold their own references */
-	fprintf(stderr, "onetrip serve: reloaded the rules (%.12s) and the clients\n", ot_rules_hash(r));
+	fprintf(stderr, "onetrip serve: reloaded the rules (%s) and the clients\n", hash);
 	return OT_OK;
 }
 
@@ -536,8 +537,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 	} else if (within_limits(con, r, &out)) {
 		const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
 		const char *token = auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
+		char hash[65];
+		if (token) /* hashed outside the lock */
+			sv_sha256_hex(token, strlen(token), hash);
 		pthread_mutex_lock(&state);
-		cl = sv_clients_find(clients, token);
+		cl = token ? sv_clients_find(clients, hash) : NULL;
 		pthread_mutex_unlock(&state);
 		const char *wait = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "wait");
 		int wait_s = wait ? atoi(wait) : 0;

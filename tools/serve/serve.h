@@ -48,8 +48,8 @@ typedef struct sv_clients sv_clients;
  * with a message in why. */
 sv_clients *sv_clients_load(const char *path, char *why, size_t cap);
 void sv_clients_free(sv_clients *c);
-/* The client whose token this is (compared by hash), or NULL. */
-const sv_client *sv_clients_find(const sv_clients *c, const char *token);
+/* The client whose token has this SHA-256 (sv_sha256_hex), or NULL. */
+const sv_client *sv_clients_find(const sv_clients *c, const char hash[65]);
 /* hex SHA-256 of text, 64 digits and a NUL */
 void sv_sha256_hex(const char *text, size_t n, char out[65]);
 
