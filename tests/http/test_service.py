@@ -500,6 +500,19 @@ class Operations(unittest.TestCase):
             self.assertEqual(a.json["rules"], old["rules"])
             self.assertEqual(s.stop(), 0)
 
+    def test_overdue_in_metrics_and_trusted_now(self):
+        with Server(BINARY, SOURCE, "--trust-now") as s:
+            app = dict(APPLICATION, now="2024-03-04T09:00")
+            c = s.post("/v1/cases", app, who="portal")
+            self.assertEqual(c.status, 201, c.text)
+            self.assertEqual(c.json["submitted_at"], "2024-03-04T09:00:00+08:00")
+            od = s.get("/v1/overdue", who="supervisor").json["cases"]
+            self.assertEqual([x["id"] for x in od], [c.json["id"]])
+            m = s.get("/metrics").text
+            self.assertIn("onetrip_overdue_steps 1\n", m)
+            self.assertIn("onetrip_overdue_cases 1\n", m)
+            self.assertEqual(s.stop(), 0)
+
     def test_keys_survive_a_restart_and_shutdown_finishes_requests(self):
         tmp = tempfile.mkdtemp(prefix="ot_restart_")
         self.addCleanup(shutil.rmtree, tmp, True)
