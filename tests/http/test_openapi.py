@@ -7,6 +7,7 @@ Usage: python3 test_openapi.py ONETRIP SOURCE_DIR
 import json
 import os
 import re
+import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -65,6 +66,11 @@ def main():
     try:
         doc = s.get("/v1/openapi.json").json
         assert doc["openapi"] == "3.1.0", doc.get("openapi")
+        gen = subprocess.run([sys.executable, os.path.join(source, "tools", "serve", "openapi.py")],
+                             capture_output=True, check=True).stdout
+        if json.loads(gen) != doc:
+            failures.append("tools/serve/pages/openapi.json is not what tools/serve/openapi.py "
+                            "writes: run it again")
 
         def check(method, path, body=None, who=None, **kw):
             r = s.request(method, path, body, who=who, **kw)
@@ -133,6 +139,8 @@ def main():
         check("GET", "/v1/licences/" + ID, who="supervisor")
         check("POST", "/v1/lookup", {"case": c["id"], "id_no": ID})
         check("POST", "/v1/lookup", {"case": c["id"], "id_no": "11010519491231002X"})
+        check("GET", "/v1/admin/store-check", who="admin")
+        check("GET", "/v1/admin/store-check", who="supervisor")
         check("POST", "/v1/admin/reload", {}, "admin")
         check("POST", "/v1/admin/reload", {}, "supervisor")
         listed = {(t, m) for t, ops in doc["paths"].items() for m in ops}

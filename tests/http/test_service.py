@@ -137,6 +137,9 @@ class Service(unittest.TestCase):
         one = self.s.get("/v1/items/chronic_disease_recognition")
         self.assertEqual(one.json["name"], "chronic_disease_recognition")
         problem(self, self.s.get("/v1/items/no_such_item"), 404, "OT_ENOTFOUND")
+        sc = self.s.get("/v1/admin/store-check", who="admin")
+        self.assertEqual(sc.status, 200, sc.text)
+        self.assertTrue(sc.json["sound"])
         self.submit()
         self.submit()
         page = self.s.get("/v1/cases?limit=1&status=in_progress", who="supervisor")
@@ -194,6 +197,7 @@ class Service(unittest.TestCase):
             ("supervisor", "POST", "/v1/admin/reload", {}),
             ("portal", "POST", "/v1/licences", {"licences": []}),
             ("window", "GET", "/v1/licences/" + ID, None),
+            ("supervisor", "GET", "/v1/admin/store-check", None),
         ]
         before, state = self.cursor(), self.case(cid)
         for who, method, path, body in refused:

@@ -19,7 +19,7 @@ static const char *const routes[] = {
 	"other", "/healthz", "/readyz", "/metrics", "/v1/openapi.json", "pages",
 	"/v1/assess", "/v1/cases", "/v1/cases/{id}", "/v1/cases/{id}/{op}", "/v1/overdue",
 	"/v1/events", "/v1/items", "/v1/items/{name}", "/v1/licences", "/v1/licences/{holder}",
-	"/v1/lookup", "/v1/admin/reload",
+	"/v1/lookup", "/v1/admin/reload", "/v1/admin/store-check",
 };
 #define NROUTES (sizeof routes / sizeof *routes)
 

@@ -959,6 +959,17 @@ void sv_route(const sv_request *rq, sv_response *out)
 			route_lookup(rq, out);
 		return;
 	}
+	if (n == 3 && strcmp(r, "admin") == 0 && strcmp(parts[2], "store-check") == 0) {
+		out->route = "/v1/admin/store-check";
+		if (!method_is(rq, out, "GET") || !allowed(rq, out, A, "check the store"))
+			return;
+		json_t *j = read_op(out, "store_check", json_object()); /* reads every case: admins only */
+		if (j)
+			answer_json(out, 200, j);
+		if (out->body)
+			ot_mask_ids(out->body);
+		return;
+	}
 	if (n == 3 && strcmp(r, "admin") == 0 && strcmp(parts[2], "reload") == 0) {
 		out->route = "/v1/admin/reload";
 		if (method_is(rq, out, "POST") && allowed(rq, out, A, "reload the rules"))
