@@ -91,6 +91,7 @@ typedef struct sv_write {
 	char opname[32];         /* item.op points here: the route's text is gone by the commit */
 	char *request, *fingerprint;
 	int created, mask;       /* 201 with Location; ID numbers masked */
+	char client[64];         /* who sent it */
 	struct sv_write *next;   /* the committer's queue */
 	void *con;               /* the connection waiting for it */
 } sv_write;
