@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import sys
 import tempfile
 import threading
@@ -503,6 +504,30 @@ class Operations(unittest.TestCase):
             self.assertEqual(a.status, 200, a.text)
             self.assertEqual(a.json["rules"], old["rules"])
             self.assertEqual(s.stop(), 0)
+
+    def test_a_wrong_clients_file_is_refused_at_start(self):
+        tmp = tempfile.mkdtemp(prefix="ot_clients_")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        h = "a" * 64
+        cases = [
+            ('{"clients": [{"name": "p", "scope": "portal", "token": "secret"}]}', "token_sha256"),
+            ('{"clients": [{"name": "p", "scope": "root", "token_sha256": "%s"}]}' % h, "scope"),
+            ('{"clients": [{"name": "w", "scope": "window", "department": "d", '
+             '"token_sha256": "%s"}]}' % h, "window"),
+            ('{"clients": [{"name": "p", "scope": "portal", "token_sha256": "%s"}, '
+             '{"name": "p", "scope": "admin", "token_sha256": "%s"}]}' % (h, "b" * 64), "same name"),
+            ('{"clients": [{"name": "a b", "scope": "portal", "token_sha256": "%s"}]}' % h, "name"),
+            ('{"clients": ', "clients.json:1:"),
+        ]
+        for text, needle in cases:
+            path = os.path.join(tmp, "clients.json")
+            with open(path, "w") as f:
+                f.write(text)
+            p = subprocess.run([BINARY, "serve", "--rules", os.path.join(SOURCE, "rules"),
+                                "--db", os.path.join(tmp, "db"), "--clients", path,
+                                "--listen", "127.0.0.1:0"], capture_output=True, timeout=30)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(needle, p.stderr.decode(), text)
 
     def test_overdue_in_metrics_and_trusted_now(self):
         with Server(BINARY, SOURCE, "--trust-now") as s:
