@@ -22,8 +22,8 @@ test: build
 	@cmake --build build-asan -j2 >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@echo "testing build/ …"
 	@ctest --test-dir build --output-on-failure -j2
-	@echo "testing build-asan/ (the unit tests) …"
-	@ctest --test-dir build-asan --output-on-failure -j2 -L unit
+	@echo "testing build-asan/ (the unit tests and the service's HTTP tests) …"
+	@ctest --test-dir build-asan --output-on-failure -j2 -L 'unit|http'
 	@$(MAKE) --no-print-directory tsan
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-short; fi
 
