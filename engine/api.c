@@ -17,6 +17,7 @@
 #include "engine.h"
 #include "hooks.h"
 #include "idcheck.h"
+#include "json_read.h"
 
 /* ---- engine and rule versions ---- */
 
@@ -391,8 +392,12 @@ static ot_status parse(const char *op, const char *text, const rq_field *fields,
 	r->op = op;
 	r->now = 0;
 	r->text = NULL;
-	/* a key given twice would be read one way here and another elsewhere */
-	r->j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
+	/* the fast reader first (json_read.h); what it does not take, jansson
+	 * reads, and says what is wrong.  A key given twice would be read one
+	 * way here and another elsewhere: both refuse it. */
+	r->j = json_read(text ? text : "");
+	if (!r->j)
+		r->j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
 	if (!r->j && json_error_code(&je) != json_error_out_of_memory && je.text[0]) {
 		/* jansson may report an allocation that failed as bad syntax: a
 		 * text that is JSON after all was refused for want of memory */
