@@ -27,13 +27,15 @@ test: build
 	@$(MAKE) --no-print-directory tsan
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-short; fi
 
-# Engines in several threads on one shared rule base, under ThreadSanitizer.
+# Engines in several threads on one shared rule base, and the service's
+# worker threads, committer and long polls, under ThreadSanitizer.
 tsan: deps
-	@echo "building build-tsan/ with ThreadSanitizer, the threads test only (log: build-tsan/build.log) …"
+	@echo "building build-tsan/ with ThreadSanitizer, the threads test and onetrip serve (log: build-tsan/build.log) …"
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOT_TSAN=ON -DOT_WERROR=ON >/dev/null
-	@cmake --build build-tsan -j2 --target test_threads >build-tsan/build.log 2>&1 || \
+	@cmake --build build-tsan -j2 --target test_threads onetrip-cli >build-tsan/build.log 2>&1 || \
 		{ cat build-tsan/build.log; exit 1; }
-	@ctest --test-dir build-tsan --output-on-failure -L threads
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest --test-dir build-tsan --output-on-failure \
+		-R '^(unit_threads|http_service)$$'
 
 fuzz-build: deps
 	@echo "building build-fuzz/ with clang and libFuzzer (log: build-fuzz/build.log) …"
