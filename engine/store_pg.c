@@ -57,8 +57,8 @@
 #define MIGRATE_LOCK "7270351" /* pg_advisory_xact_lock's key while migrating */
 
 /* The layout of schema version 3, the first the PostgreSQL backend knows
- * (SQLite's three versions at once).  A later version appends its steps
- * to `migrations`; they run in order from the stored version. */
+ * (SQLite's three versions at once); each later version's steps run in
+ * order from the stored version (migrate). */
 static const char *const schema_v3[] = {
 	"CREATE TABLE rule_versions("
 	" hash TEXT COLLATE \"C\" PRIMARY KEY,"
@@ -111,10 +111,39 @@ static const char *const schema_v3[] = {
 	"INSERT INTO onetrip_schema VALUES (3)",
 };
 
+/* version 4: idempotency keys (a service's safe retries), and the order
+ * events are recorded in, for the event feed.  PostgreSQL commits
+ * concurrent transactions in no order a sequence could show, so an event's
+ * place is its transaction's id (the high bits) and a sequence within it
+ * (the low 23): the feed returns only events of transactions older than
+ * every one still running (store_feed), and so never passes over one that
+ * commits later.  Events of a store migrated here keep their order by case. */
+static const char *const schema_v4[] = {
+	"CREATE TABLE idempotency("
+	" key TEXT PRIMARY KEY,"
+	" fingerprint TEXT NOT NULL,"
+	" op TEXT NOT NULL,"
+	" response TEXT NOT NULL,"
+	" stored_at BIGINT NOT NULL,"
+	" expires BIGINT NOT NULL)",
+	"CREATE INDEX idempotency_expires ON idempotency(expires)",
+	"CREATE SEQUENCE events_order",
+	"ALTER TABLE events ADD COLUMN recorded BIGINT",
+	"UPDATE events SET recorded = o.n FROM (SELECT case_id, seq, row_number() OVER"
+	" (ORDER BY case_id, seq) AS n FROM events) o WHERE o.case_id = events.case_id"
+	" AND o.seq = events.seq",
+	"ALTER TABLE events ALTER COLUMN recorded SET DEFAULT"
+	" ((pg_current_xact_id()::text::bigint << 23) | (nextval('events_order') & 8388607))",
+	"ALTER TABLE events ALTER COLUMN recorded SET NOT NULL",
+	"CREATE INDEX events_recorded ON events(recorded)",
+	"UPDATE onetrip_schema SET version = 4",
+};
+
 enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_INSERT, S_CASE_UPDATE, S_CASE_READ,
 	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENT_INSERT, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
-	S_LIC_FIND, S_LICENCES_OF, S_LIST, S__COUNT
+	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
+	S__COUNT
 };
 
 static const char *const sql[S__COUNT] = {
@@ -157,6 +186,24 @@ static const char *const sql[S__COUNT] = {
 		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
+	[S_IDEM_GET] = "SELECT fingerprint, response FROM idempotency WHERE key = $1 AND expires > $2",
+	[S_IDEM_PUT] = "INSERT INTO idempotency(key, fingerprint, op, response, stored_at, expires)"
+		       " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET"
+		       " fingerprint = EXCLUDED.fingerprint, op = EXCLUDED.op,"
+		       " response = EXCLUDED.response, stored_at = EXCLUDED.stored_at,"
+		       " expires = EXCLUDED.expires",
+	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= $1",
+	/* only events of transactions older than every one still running:
+	 * their order is final (schema_v4) */
+	[S_FEED] = "SELECT e.recorded, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status"
+		   " FROM events e JOIN cases c ON c.id = e.case_id WHERE e.recorded > $1"
+		   " AND e.recorded < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 23)"
+		   " AND ($2::text IS NULL OR c.department = $2"
+		   " OR strpos(c.handlers, ',' || $2 || ',') > 0)"
+		   " AND ($3::text IS NULL OR (SELECT f.payload::json->>'client' FROM events f"
+		   " WHERE f.case_id = e.case_id AND f.seq = 1) = $3)"
+		   " ORDER BY e.recorded LIMIT $4::integer",
+	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
 	/* one page: the filters, then the cursor; $7 is the page size + 1 */
 	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL OR status = $1)"
 		   " AND ($2::text IS NULL OR item = $2)"
@@ -480,6 +527,9 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 			    "onetrip wrote to PostgreSQL", pg_path(e), have);
 	for (size_t i = 0; s == OT_OK && have == 0 && i < OT_COUNTOF(schema_v3); i++)
 		s = exec(e, schema_v3[i], "creating the schema", err);
+	for (size_t i = 0; s == OT_OK && have < 4 && have != SCHEMA_VERSION &&
+			   i < OT_COUNTOF(schema_v4); i++)
+		s = exec(e, schema_v4[i], "adding idempotency keys and the event feed", err);
 	if (s == OT_OK)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);
@@ -1053,6 +1103,148 @@ static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char 
 	return s;
 }
 
+/* ---- savepoints: operations committed together (store.h) ---- */
+
+static ot_status savepoint_cmd(ot_engine *e, const char *text, const char *what, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	pg_stmt st = {-1, text, 0, NULL};
+	PGresult *res;
+	run_all(e, 1, &st, &res);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_savepoint(ot_engine *e, ot_error *err)
+{
+	return savepoint_cmd(e, "SAVEPOINT op", "starting an operation", err);
+}
+
+static ot_status pg_release(ot_engine *e, ot_error *err)
+{
+	return savepoint_cmd(e, "RELEASE op", "ending an operation", err);
+}
+
+static void pg_rollback_to(ot_engine *e)
+{
+	forget_head(e);
+	if (PG(e)->conn && PQstatus(PG(e)->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE) {
+		PQclear(PQexec(PG(e)->conn, "ROLLBACK TO op"));
+		PQclear(PQexec(PG(e)->conn, "RELEASE op"));
+	}
+}
+
+/* ---- idempotency keys, the event feed, counts ---- */
+
+static ot_status pg_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
+			     char **response, ot_error *err)
+{
+	char now[24];
+	snprintf(now, sizeof now, "%lld", now_s);
+	const char *v[] = {key, now};
+	PGresult *res = run(e, S_IDEM_GET, 2, v);
+	ot_status s = OT_OK;
+	*response = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading an idempotency key");
+	else if (PQntuples(res) == 1) {
+		const char *f = column(res, 0, 0), *r = column(res, 0, 1);
+		if (!f || !r)
+			s = store_damaged(e, err, "an idempotency key's answer is unreadable");
+		else if (!(*response = strdup(r)))
+			s = err_set(err, OT_ENOMEM, "out of memory");
+		else
+			snprintf(fingerprint, 65, "%s", f);
+	}
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_idem_put(ot_engine *e, const char *key, const char *fingerprint, const char *op,
+			     const char *response, long long now_s, long long expires_s,
+			     ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char now[24], exp[24];
+	snprintf(now, sizeof now, "%lld", now_s);
+	snprintf(exp, sizeof exp, "%lld", expires_s);
+	const char *gone[] = {now}, *v[] = {key, fingerprint, op, response, now, exp};
+	pg_stmt st[2] = {{S_IDEM_EXPIRE, NULL, 1, gone}, {S_IDEM_PUT, NULL, 6, v}};
+	PGresult *res[2];
+	run_all(e, 2, st, res);
+	if (!ok_result(res[0]))
+		s = pg_fail(e, err, res[0], "keeping an idempotency key");
+	else if (!ok_result(res[1]))
+		s = pg_fail(e, err, res[1], "keeping an idempotency key");
+	PQclear(res[0]);
+	PQclear(res[1]);
+	return s;
+}
+
+static ot_status pg_feed(ot_engine *e, const store_feed_query *q, json_t **out, long long *next,
+			 ot_error *err)
+{
+	char after[24], limit[16];
+	snprintf(after, sizeof after, "%lld", q->after);
+	snprintf(limit, sizeof limit, "%d", q->limit);
+	const char *v[] = {after, q->department, q->client, limit};
+	PGresult *res = run(e, S_FEED, 4, v);
+	json_t *list = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading the event feed");
+	else if (!list)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+		*next = atoll(PQgetvalue(res, i, 0));
+		json_t *ev = json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "cursor",
+				       PQgetvalue(res, i, 0), "case", column(res, i, 1), "seq",
+				       (json_int_t)atoll(PQgetvalue(res, i, 2)), "at", column(res, i, 3),
+				       "op", column(res, i, 4), "actor", column(res, i, 5), "item",
+				       column(res, i, 6), "status", column(res, i, 7));
+		if (!ev || json_array_append_new(list, ev))
+			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = list;
+	else
+		json_decref(list);
+	return s;
+}
+
+static ot_status pg_counts(ot_engine *e, json_t **out, ot_error *err)
+{
+	PGresult *res = run(e, S_COUNTS, 0, NULL);
+	json_t *counts = json_object();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "counting cases");
+	else if (!counts)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+		const char *status = column(res, i, 0);
+		if (!status)
+			s = store_damaged(e, err, "a case has no status");
+		else if (json_object_set_new(counts, status, json_integer(atoll(PQgetvalue(res, i, 1)))))
+			s = err_set(err, OT_ENOMEM, "out of memory");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = counts;
+	else
+		json_decref(counts);
+	return s;
+}
+
 /* ---- moving a store (store_copy_uri) ---- */
 
 enum { INT8_OID = 20, INT2_OID = 21, INT4_OID = 23 }; /* pg_type.h, a server header */
@@ -1186,6 +1378,9 @@ static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *wh
 		.lost_race = pg_lost_race,                                                       \
 		.commit = pg_commit,                                                             \
 		.rollback = pg_rollback,                                                         \
+		.savepoint = pg_savepoint,                                                       \
+		.release = pg_release,                                                           \
+		.rollback_to = pg_rollback_to,                                                   \
 		.put_version = pg_put_version,                                                   \
 		.get_version = pg_get_version,                                                   \
 		.next_id = pg_next_id,                                                           \
@@ -1199,6 +1394,10 @@ static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *wh
 		.licences_of = pg_licences_of,                                                   \
 		.list = pg_list,                                                                 \
 		.check = pg_check,                                                               \
+		.idem_get = pg_idem_get,                                                         \
+		.idem_put = pg_idem_put,                                                         \
+		.feed = pg_feed,                                                                 \
+		.counts = pg_counts,                                                             \
 		.unreadable = pg_unreadable,                                                     \
 		.rows = pg_rows,                                                                 \
 		.put_row = pg_put_row,                                                           \

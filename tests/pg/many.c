@@ -18,7 +18,12 @@
  *       acknowledged as; the store holds no other events (but as many as
  *       the UNKNOWN lines); no step of a case was approved twice; the case
  *       numbers of the day run 1..N without a gap; and the store is sound
- *       (store check: every case replayed and compared with its snapshot).
+ *       (store check: every case replayed and compared with its snapshot);
+ *       and the feed, followed by `many follow` while they wrote, gave
+ *       every event once (ACKS.feed).
+ *   many follow RULES URI STOPFILE
+ *       reads the event feed from its start as the others write, until
+ *       STOPFILE exists: "EV CASE SEQ" for each event.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -176,6 +181,53 @@ static int run(const char *rules, const char *uri, int id, long ops)
 	return bad;
 }
 
+/* ---- the event feed, followed while the others write ---- */
+
+/* Reads the feed from its start until the file `stop` exists (and once
+ * more after that), printing "EV CASE SEQ" for each event. */
+static int follow(const char *rules, const char *uri, const char *stop)
+{
+	ot_engine *e = NULL;
+	ot_error err;
+	if (ot_engine_open(rules, uri, &e, &err) != OT_OK) {
+		fprintf(stderr, "many: follow: %s\n", err.message);
+		return 1;
+	}
+	char cursor[32] = "0", req[128];
+	for (int last = 0;;) {
+		int stopping = access(stop, F_OK) == 0;
+		char *resp = NULL;
+		snprintf(req, sizeof req, "{\"after\":\"%s\",\"limit\":1000}", cursor);
+		ot_status s = ot_call(e, "events", req, &resp, &err);
+		if (s != OT_OK) { /* a restart: go on */
+			if (strstr(err.message, "connection") || strstr(err.message, "reach")) {
+				nanosleep(&(struct timespec){0, 20000000}, NULL);
+				continue;
+			}
+			fprintf(stderr, "many: follow: %s\n", err.message);
+			return 1;
+		}
+		json_t *r = json_loads(resp, 0, NULL), *ev;
+		free(resp);
+		size_t i, n = json_array_size(json_object_get(r, "events"));
+		json_array_foreach(json_object_get(r, "events"), i, ev)
+			printf("EV %s %lld\n", json_string_value(json_object_get(ev, "case")),
+			       (long long)json_integer_value(json_object_get(ev, "seq")));
+		const char *next = json_string_value(json_object_get(r, "next"));
+		if (next)
+			snprintf(cursor, sizeof cursor, "%s", next);
+		json_decref(r);
+		fflush(stdout);
+		if (last && n == 0)
+			break;
+		last = stopping;
+		if (n == 0)
+			nanosleep(&(struct timespec){0, 5000000}, NULL);
+	}
+	ot_engine_close(e);
+	return 0;
+}
+
 /* ---- verify ---- */
 
 static json_t *call(ot_engine *e, const char *op, const char *req)
@@ -296,6 +348,34 @@ static int verify(const char *rules, const char *uri, const char *ack_path)
 		fprintf(stderr, "verify: %ld cases, %ld submissions acknowledged\n", cases, submits);
 		bad++;
 	}
+	/* the feed, followed while they wrote: every event once */
+	char feed_path[600];
+	snprintf(feed_path, sizeof feed_path, "%s.feed", ack_path);
+	long fed = 0;
+	json_t *fed_seen = json_object();
+	if ((f = fopen(feed_path, "r")) != NULL) {
+		while (fgets(line, sizeof line, f)) {
+			if (sscanf(line, "EV %63s %ld", id, &n) != 2)
+				continue;
+			char key[128];
+			snprintf(key, sizeof key, "%s %ld", id, n);
+			if (json_object_get(fed_seen, key) ||
+			    !json_array_get(json_object_get(all, id), (size_t)n - 1)) {
+				fprintf(stderr, "verify: the feed gave event %s twice or one not stored\n",
+					key);
+				bad++;
+			}
+			json_object_set_new(fed_seen, key, json_true());
+			fed++;
+		}
+		fclose(f);
+		if (fed != events) {
+			fprintf(stderr, "verify: the feed, followed while the engines wrote, gave %ld of "
+				"%ld events\n", fed, events);
+			bad++;
+		}
+	}
+	json_decref(fed_seen);
 	json_t *check = call(e, "store_check", "{}");
 	if (!json_is_true(json_object_get(check, "sound"))) {
 		char *text = json_dumps(check, JSON_INDENT(1));
@@ -305,7 +385,8 @@ static int verify(const char *rules, const char *uri, const char *ack_path)
 	}
 	json_decref(check);
 	printf("verify: %ld operations acknowledged, %ld with an unknown outcome; %ld cases numbered "
-	       "1..%ld, %ld events; %s\n", acks, unknown, cases, cases, events,
+	       "1..%ld, %ld events, %ld of them followed in the feed as they came; %s\n", acks,
+	       unknown, cases, cases, events, fed,
 	       bad ? "PROBLEMS" : "every acknowledged operation there once, no step approved twice, "
 	       "every case replays to its snapshot");
 	json_decref(all);
@@ -318,8 +399,11 @@ int main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "run") == 0)
 		return run(argv[2], argv[3], atoi(argv[4]), atol(argv[5]));
+	if (argc == 5 && strcmp(argv[1], "follow") == 0)
+		return follow(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		return verify(argv[2], argv[3], argv[4]);
-	fprintf(stderr, "usage: many run RULES URI WORKER OPS | many verify RULES URI ACKS\n");
+	fprintf(stderr, "usage: many run RULES URI WORKER OPS | many follow RULES URI STOPFILE | "
+		"many verify RULES URI ACKS\n");
 	return 2;
 }

@@ -20,6 +20,9 @@ trap 'rm -rf "$tmp"' EXIT
 uri="$(sh "$server" uri "$dir")&schema=many_$$"
 
 start=$(date +%s)
+# the event feed, followed from its start while the engines write
+"$many" follow "$rules" "$uri" "$tmp/stop" >"$tmp/feed" 2>"$tmp/err.follow" &
+follower=$!
 pids=""
 for w in $(seq 1 "$procs"); do
 	"$many" run "$rules" "$uri" "$w" "$ops" >"$tmp/acks.$w" 2>"$tmp/err.$w" &
@@ -41,7 +44,9 @@ fails=0
 for p in $pids; do
 	wait "$p" || fails=$((fails + 1))
 done
-cat "$tmp"/err.* | grep -v '^many: [a-z]*: ' | sed 's/^/  /'
+: >"$tmp/stop"
+wait "$follower" || { echo "FAIL: following the event feed:"; cat "$tmp/err.follow"; exit 1; }
+cat "$tmp"/err.[0-9]* | grep -v '^many: [a-z]*: ' | sed 's/^/  /'
 echo "many: $procs processes × $ops operations in $(($(date +%s) - start)) s"
 if [ "$fails" -ne 0 ]; then
 	echo "FAIL: $fails engine processes failed:"
@@ -49,6 +54,7 @@ if [ "$fails" -ne 0 ]; then
 	exit 1
 fi
 cat "$tmp"/acks.* >"$tmp/acks"
+cp "$tmp/feed" "$tmp/acks.feed"
 if [ "$mode" = restart ]; then
 	outages=$(cat "$tmp"/err.* | grep -c '^many: [a-z]*: .*\(connection\|reach\)')
 	after=$(wc -l <"$tmp/acks")
