@@ -475,7 +475,7 @@ static int cmd_case(const char *op, int argc, char **argv)
 		} else
 			arg = argv[i];
 	}
-	if (strcmp(db, ":memory:") && strchr(db, '/')) {
+	if (strcmp(db, ":memory:") && strchr(db, '/') && !strstr(db, "://")) { /* a file's */
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s", db);
 		*strrchr(dir, '/') = 0;
