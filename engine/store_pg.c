@@ -60,52 +60,52 @@
  * (SQLite's three versions at once); each later version's steps run in
  * order from the stored version (migrate). */
 static const char *const schema_v3[] = {
-	"CREATE TABLE rule_versions("
-	" hash TEXT COLLATE \"C\" PRIMARY KEY,"
-	" stored_at TEXT NOT NULL,"
-	" sources TEXT NOT NULL)",
-	"CREATE TABLE cases("
-	" id TEXT COLLATE \"C\" PRIMARY KEY,"
-	" item TEXT NOT NULL,"
-	" rules TEXT NOT NULL REFERENCES rule_versions(hash),"
-	" status TEXT NOT NULL,"
-	" applicant TEXT,"
-	" department TEXT NOT NULL,"
-	" handlers TEXT NOT NULL,"
-	" due TEXT,"
-	" updated TEXT NOT NULL,"
-	" state TEXT NOT NULL,"
-	" next_due TEXT COLLATE \"C\")",
+	("CREATE TABLE rule_versions("
+	 " hash TEXT COLLATE \"C\" PRIMARY KEY,"
+	 " stored_at TEXT NOT NULL,"
+	 " sources TEXT NOT NULL)"),
+	("CREATE TABLE cases("
+	 " id TEXT COLLATE \"C\" PRIMARY KEY,"
+	 " item TEXT NOT NULL,"
+	 " rules TEXT NOT NULL REFERENCES rule_versions(hash),"
+	 " status TEXT NOT NULL,"
+	 " applicant TEXT,"
+	 " department TEXT NOT NULL,"
+	 " handlers TEXT NOT NULL,"
+	 " due TEXT,"
+	 " updated TEXT NOT NULL,"
+	 " state TEXT NOT NULL,"
+	 " next_due TEXT COLLATE \"C\")"),
 	"CREATE INDEX cases_status ON cases(status)",
 	"CREATE INDEX cases_item ON cases(item)",
 	"CREATE INDEX cases_applicant ON cases(applicant)",
 	"CREATE INDEX cases_next_due ON cases(status, next_due)",
-	"CREATE TABLE events("
-	" case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
-	" seq INTEGER NOT NULL,"
-	" at TEXT NOT NULL,"
-	" op TEXT NOT NULL,"
-	" actor TEXT,"
-	" rules TEXT NOT NULL REFERENCES rule_versions(hash),"
-	" payload TEXT NOT NULL,"
-	" PRIMARY KEY(case_id, seq))",
-	"CREATE TABLE library("
-	" applicant TEXT NOT NULL,"
-	" material TEXT NOT NULL,"
-	" case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
-	" valid_from BIGINT NOT NULL,"
-	" valid_until BIGINT NOT NULL,"
-	" PRIMARY KEY(applicant, material, case_id))",
+	("CREATE TABLE events("
+	 " case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
+	 " seq INTEGER NOT NULL,"
+	 " at TEXT NOT NULL,"
+	 " op TEXT NOT NULL,"
+	 " actor TEXT,"
+	 " rules TEXT NOT NULL REFERENCES rule_versions(hash),"
+	 " payload TEXT NOT NULL,"
+	 " PRIMARY KEY(case_id, seq))"),
+	("CREATE TABLE library("
+	 " applicant TEXT NOT NULL,"
+	 " material TEXT NOT NULL,"
+	 " case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
+	 " valid_from BIGINT NOT NULL,"
+	 " valid_until BIGINT NOT NULL,"
+	 " PRIMARY KEY(applicant, material, case_id))"),
 	"CREATE TABLE counters(day TEXT PRIMARY KEY, n INTEGER NOT NULL)",
-	"CREATE TABLE licences("
-	" holder TEXT NOT NULL,"
-	" material TEXT NOT NULL,"
-	" number TEXT NOT NULL,"
-	" issuer TEXT NOT NULL,"
-	" valid_from BIGINT NOT NULL,"
-	" valid_until BIGINT,"
-	" case_id TEXT,"
-	" PRIMARY KEY(material, number))",
+	("CREATE TABLE licences("
+	 " holder TEXT NOT NULL,"
+	 " material TEXT NOT NULL,"
+	 " number TEXT NOT NULL,"
+	 " issuer TEXT NOT NULL,"
+	 " valid_from BIGINT NOT NULL,"
+	 " valid_until BIGINT,"
+	 " case_id TEXT,"
+	 " PRIMARY KEY(material, number))"),
 	"CREATE INDEX licences_holder ON licences(holder, material)",
 	"CREATE TABLE onetrip_schema(version INTEGER NOT NULL)",
 	"INSERT INTO onetrip_schema VALUES (3)",
@@ -119,21 +119,21 @@ static const char *const schema_v3[] = {
  * every one still running (store_feed), and so never passes over one that
  * commits later.  Events of a store migrated here keep their order by case. */
 static const char *const schema_v4[] = {
-	"CREATE TABLE idempotency("
-	" key TEXT PRIMARY KEY,"
-	" fingerprint TEXT NOT NULL,"
-	" op TEXT NOT NULL,"
-	" response TEXT NOT NULL,"
-	" stored_at BIGINT NOT NULL,"
-	" expires BIGINT NOT NULL)",
+	("CREATE TABLE idempotency("
+	 " key TEXT PRIMARY KEY,"
+	 " fingerprint TEXT NOT NULL,"
+	 " op TEXT NOT NULL,"
+	 " response TEXT NOT NULL,"
+	 " stored_at BIGINT NOT NULL,"
+	 " expires BIGINT NOT NULL)"),
 	"CREATE INDEX idempotency_expires ON idempotency(expires)",
 	"CREATE SEQUENCE events_order",
 	"ALTER TABLE events ADD COLUMN recorded BIGINT",
-	"UPDATE events SET recorded = o.n FROM (SELECT case_id, seq, row_number() OVER"
-	" (ORDER BY case_id, seq) AS n FROM events) o WHERE o.case_id = events.case_id"
-	" AND o.seq = events.seq",
-	"ALTER TABLE events ALTER COLUMN recorded SET DEFAULT"
-	" ((pg_current_xact_id()::text::bigint << 23) | (nextval('events_order') & 8388607))",
+	("UPDATE events SET recorded = o.n FROM (SELECT case_id, seq, row_number() OVER"
+	 " (ORDER BY case_id, seq) AS n FROM events) o WHERE o.case_id = events.case_id"
+	 " AND o.seq = events.seq"),
+	("ALTER TABLE events ALTER COLUMN recorded SET DEFAULT"
+	 " ((pg_current_xact_id()::text::bigint << 23) | (nextval('events_order') & 8388607))"),
 	"ALTER TABLE events ALTER COLUMN recorded SET NOT NULL",
 	"CREATE INDEX events_recorded ON events(recorded)",
 	"UPDATE onetrip_schema SET version = 4",
