@@ -60,6 +60,17 @@ def clients_file(path):
         json.dump({"clients": entries}, f)
 
 
+def new_store(tmp):
+    """A new store: a SQLite file in tmp, or with OT_TEST_STORE=postgresql a
+    new schema of the database OT_TEST_PG names (tests/pg/server.sh)."""
+    pg = os.environ.get("OT_TEST_PG")
+    if os.environ.get("OT_TEST_STORE") == "postgresql" and pg:
+        # the same tmp, the same store (a server started again on it)
+        name = hashlib.sha256(os.path.abspath(tmp).encode()).hexdigest()[:20]
+        return "%s%cschema=http_%s" % (pg, "&" if "?" in pg else "?", name)
+    return os.path.join(tmp, "cases.db")
+
+
 class Response:
     def __init__(self, status, headers, body):
         self.status = status
@@ -76,7 +87,7 @@ class Server:
         self.source = source
         self.own_tmp = tmp is None
         self.tmp = tmp or tempfile.mkdtemp(prefix="ot_http_")
-        self.db = db or os.path.join(self.tmp, "cases.db")
+        self.db = db or new_store(self.tmp)
         self.rules = rules or os.path.join(source, "rules")
         self.clients = os.path.join(self.tmp, "clients.json")
         self.log = os.path.join(self.tmp, "access.log")

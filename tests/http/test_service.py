@@ -56,6 +56,12 @@ class Service(unittest.TestCase):
     def cursor(self):
         return int(self.s.get("/v1/events?after=0&limit=1000", who="supervisor").json["next"])
 
+    def new_events(self, before):
+        """How many events the feed has after cursor `before` (cursors are
+        the store's: on SQLite they count events, on PostgreSQL not)."""
+        return len(self.s.get("/v1/events?after=%d&limit=1000" % before,
+                              who="supervisor").json["events"])
+
     def case(self, cid):
         return self.s.get("/v1/cases/" + cid, who="supervisor").json
 
@@ -256,7 +262,7 @@ class Service(unittest.TestCase):
         self.assertEqual(a.json, b.json)
         self.assertEqual(b.headers.get("Idempotent-Replayed"), "true")
         self.assertNotIn("Idempotent-Replayed", a.headers)
-        self.assertEqual(self.cursor(), before + 1)  # one case, one event
+        self.assertEqual(self.new_events(before), 1)  # one case, one event
         other = dict(APPLICATION, channel="hall")
         problem(self, self.s.post("/v1/cases", other, who="portal", headers=k), 422)
         # another client's key of the same name is its own
@@ -277,7 +283,7 @@ class Service(unittest.TestCase):
             t.join()
         self.assertEqual({r.status for r in answers}, {201})
         self.assertEqual(len({r.json["id"] for r in answers}), 1)
-        self.assertEqual(self.cursor(), before + 1)
+        self.assertEqual(self.new_events(before), 1)
 
     def test_many_writers_at_once_group_commit(self):
         """Writes that arrive together are committed together (group commit):
@@ -297,7 +303,7 @@ class Service(unittest.TestCase):
         self.assertEqual(len(made), 24)
         self.assertEqual(sorted(r.status for r in answers if r.status != 201), [404] * 8)
         self.assertEqual(len(set(made)), 24)
-        self.assertEqual(self.cursor(), before + 24)
+        self.assertEqual(self.new_events(before), 24)
         for cid in made[:3]:
             self.assertEqual(self.case(cid)["status"], "in_progress")
 
