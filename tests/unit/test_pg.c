@@ -185,6 +185,43 @@ static void connection_cut_mid_operation(void **state)
 	ot_engine_close(e);
 }
 
+/* A store of schema version 3 (as the first PostgreSQL backend wrote it)
+ * is brought to version 4 when an engine opens it: its cases stay, and
+ * the feed gives their events, in the order of the cases. */
+static void version_3_is_migrated(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	json_decref(ok(e, "act", INTAKE));
+	ot_engine_close(e);
+	PGconn *c = raw();
+	char text[512];
+	snprintf(text, sizeof text, "SET search_path TO %s; DROP TABLE idempotency;"
+		 " ALTER TABLE events DROP COLUMN recorded; DROP SEQUENCE events_order;"
+		 " UPDATE onetrip_schema SET version = 3", schema);
+	sql(c, text);
+	e = open_at(CONTRACT, store);
+	json_t *feed = ok(e, "events", "{\"after\":\"0\"}");
+	assert_int_equal(json_array_size(json_object_get(feed, "events")), 2);
+	json_decref(feed);
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":"
+		       "\"approve\",\"actor\":\"approval_bureau\",\"now\":\"2019-09-30T10:00\"}"));
+	feed = ok(e, "events", "{\"after\":\"0\"}");
+	json_t *evs = json_object_get(feed, "events");
+	assert_int_equal(json_array_size(evs), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(evs, 2), "seq")), 3);
+	json_decref(feed);
+	snprintf(text, sizeof text, "SELECT version FROM %s.onetrip_schema", schema);
+	PGresult *r = PQexec(c, text);
+	assert_string_equal(PQgetvalue(r, 0, 0), "4");
+	PQclear(r);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* Passwords stay out of messages; a schema must be a plain name. */
 static void uris_in_messages(void **state)
 {
@@ -206,6 +243,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(the_same_step_at_once),
 		cmocka_unit_test(connection_cut_mid_operation),
+		cmocka_unit_test(version_3_is_migrated),
 		cmocka_unit_test(uris_in_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
