@@ -319,8 +319,8 @@ OT_API ot_status ot_store_check(const char *db_path, char **report, ot_error *er
 
 /* Copies the store `from` into the new, empty store `to` (store URIs of
  * either backend: `sqlite:PATH`, a bare path, `postgresql://...`): every
- * rule version, case, event, material library entry, licence and case
- * counter, in one transaction of `to`; then verifies the copy (the same
+ * rule version, case, event, material library entry, licence, case
+ * counter and idempotency key, in one transaction of `to`; then verifies the copy (the same
  * number of rows in every table, every case of `to` replayed from its
  * events and compared with its snapshot).  *report (malloc'd JSON):
  * {"from", "to", "tables": {"cases": N, ...}, "cases", "events_replayed",
