@@ -185,14 +185,30 @@ typedef struct ast_req {
 	dsl_loc loc;
 } ast_req;
 
+/* `shuguang: street_shuguang` in a step routed by the form */
+typedef struct ast_route {
+	ast_name value, dept;
+} ast_route;
+
 typedef struct ast_step {
 	ast_name name;
 	const char *label;
 	ast_ref by;
-	ast_dur within;
+	ast_dur within, promised;
 	int in_person;
+	ast_name route_field;  /* `by form.FIELD { ... }`; s NULL: by a department */
+	VEC(ast_route) routes;
 	dsl_loc loc;
 } ast_step;
+
+/* `procedure expert_review "专家评审" max 10 days in review` */
+typedef struct ast_procedure {
+	ast_name name;
+	const char *label;
+	ast_dur max;
+	ast_name step;         /* s NULL: while any step is active */
+	dsl_loc loc;
+} ast_procedure;
 
 typedef enum { GUARD_ALWAYS, GUARD_WHEN, GUARD_OTHERWISE, GUARD_ROUTE } ast_guard;
 
@@ -211,7 +227,7 @@ typedef enum item_attr {
 	IA_CODE, IA_TYPE, IA_DEPARTMENT, IA_TRANSFERRED_FROM, IA_WINDOW,
 	IA_ONLINE, IA_LEGAL_LIMIT, IA_PROMISED_LIMIT, IA_CALENDAR,
 	IA_FREQUENCY, IA_APPLICANT, IA_FORM, IA_DELIVER, IA_HOOK,
-	IA_MATERIALS, IA_STEPS, IA_FLOW, IA__COUNT
+	IA_MATERIALS, IA_STEPS, IA_FLOW, IA_EXTENSION, IA_ACCEPTANCE, IA__COUNT
 } item_attr;
 
 /* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry. */
@@ -229,6 +245,9 @@ typedef struct ast_item {
 	ast_name frequency, applicant, form;
 	ast_ref window;
 	ast_dur legal, promised;
+	ast_dur extension, acceptance;
+	ast_name acceptance_else; /* `otherwise accepted` */
+	VEC(ast_procedure) procedures;
 	ast_names deliver;
 	VEC(const char *) notes;
 	VEC(ast_req) materials;

@@ -184,8 +184,15 @@ static int parse_unit(const char *s, m_unit *u)
 	return 0;
 }
 
-/* A duration; `only_workdays` for time limits.  Returns n or -1. */
-static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *unit)
+/* What a duration may be counted in. */
+enum {
+	DUR_ANY,      /* validities: any unit */
+	DUR_WORKDAYS, /* working days only (chains, extensions, acceptance) */
+	DUR_LIMIT     /* a time limit: working days or calendar days */
+};
+
+/* A duration of the kind `mode` allows.  Returns n or -1. */
+static int32_t duration(chk *k, const ast_dur *d, int mode, m_unit *unit)
 {
 	m_unit u;
 	if (!d->set)
@@ -200,10 +207,17 @@ static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *uni
 			best ? best : "", best ? "'?" : "");
 		return -1;
 	}
-	if (only_workdays && u != UNIT_WORKDAY) {
+	if (mode == DUR_WORKDAYS && u != UNIT_WORKDAY) {
 		diag_at(k->c, d->unit.loc, "E114",
 			arena_printf(k->ma, "write it as %lld workdays", (long long)d->n),
-			"time limits are counted in working days, not %ss", model_unit_words[u]);
+			"this is counted in working days, not %ss", model_unit_words[u]);
+		return -1;
+	}
+	if (mode == DUR_LIMIT && u != UNIT_WORKDAY && u != UNIT_DAY) {
+		diag_at(k->c, d->unit.loc, "E114",
+			"use `days` for calendar days or `workdays`",
+			"time limits are counted in working days or calendar days, not %ss",
+			model_unit_words[u]);
 		return -1;
 	}
 	if (d->n > 100000) {
@@ -568,15 +582,34 @@ static void check_item_values(chk *k, const ast_item *ai, m_item *it)
 			it->deliver |= (uint8_t)(1u << v);
 }
 
+/* Whether a promise of p (in unit pu) can be longer than the law's l (lu):
+ * p workdays take at least p calendar days; p calendar days may hold fewer
+ * than l workdays, which only a date can tell, so that is let through. */
+static int longer_than(int32_t p, m_unit pu, int32_t l, m_unit lu)
+{
+	if (p < 0 || l < 0)
+		return 0;
+	return (pu == lu || pu == UNIT_WORKDAY) && p > l;
+}
+
+static const char *unit_plural(m_unit u)
+{
+	return model_unit_names[u];
+}
+
 static void check_item_limits(chk *k, const ast_item *ai, m_item *it)
 {
-	it->legal_limit = duration(k, &ai->legal, 1, NULL);
-	it->promised_limit = duration(k, &ai->promised, 1, NULL);
-	if (it->legal_limit >= 0 && it->promised_limit > it->legal_limit)
+	m_unit lu = UNIT_WORKDAY, pu = UNIT_WORKDAY;
+	it->legal_limit = duration(k, &ai->legal, DUR_LIMIT, &lu);
+	it->promised_limit = duration(k, &ai->promised, DUR_LIMIT, &pu);
+	it->legal_unit = (uint8_t)lu;
+	it->promised_unit = (uint8_t)pu;
+	if (longer_than(it->promised_limit, pu, it->legal_limit, lu))
 		diag_at(k->c, ai->promised.loc, "E401",
 			"the promised limit (承诺时限) may only shorten the legal one (法定时限)",
-			"promised_limit (%d workdays) is longer than legal_limit (%d workdays)",
-			(int)it->promised_limit, (int)it->legal_limit);
+			"promised_limit (%d %s) is longer than legal_limit (%d %s)",
+			(int)it->promised_limit, unit_plural(pu), (int)it->legal_limit,
+			unit_plural(lu));
 	it->calendar = -1;
 	if (ai->calendar.s)
 		it->calendar = chk_resolve(k, &k->cals, ai->calendar, "calendar", "E109");
@@ -590,6 +623,82 @@ static void check_item_limits(chk *k, const ast_item *ai, m_item *it)
 			k->m->n_calendars ? "item '%s' has time limits but no calendar"
 					  : "item '%s' has time limits but the rule base has no calendar",
 			ai->name.s);
+}
+
+/* extension (延期, 行政许可法 art. 42) and acceptance (受理, art. 32) */
+static void check_item_law(chk *k, const ast_item *ai, m_item *it)
+{
+	it->extension = duration(k, &ai->extension, DUR_WORKDAYS, NULL);
+	if (it->extension == 0) {
+		diag_at(k->c, ai->extension.loc, "E114", "remove it: without it, no extension is allowed",
+			"an extension of 0 workdays extends nothing");
+		it->extension = -1;
+	}
+	if (it->extension > 0 && ai->legal.set && it->legal_limit < 0)
+		it->extension = -1; /* the legal limit was wrong, and reported */
+	else if (it->extension > 0 && !ai->legal.set)
+		diag_at(k->c, ai->attr_loc[IA_EXTENSION], "E112",
+			"add `legal_limit N workdays`: an extension lengthens the legal limit",
+			"item '%s' allows an extension but has no legal_limit", ai->name.s);
+	else if (it->extension > 0 && it->legal_unit != UNIT_WORKDAY)
+		diag_at(k->c, ai->attr_loc[IA_EXTENSION], "E114",
+			"give the legal_limit in workdays, as the law that allows the extension does",
+			"an extension in workdays cannot lengthen a legal_limit in calendar days");
+	it->acceptance = duration(k, &ai->acceptance, DUR_WORKDAYS, NULL);
+	if (it->acceptance == 0) {
+		diag_at(k->c, ai->acceptance.loc, "E114",
+			"give the working days the body has to decide, such as 5 workdays",
+			"an acceptance decision within 0 workdays cannot be late or on time");
+		it->acceptance = -1;
+	}
+	if (ai->acceptance_else.s && strcmp(ai->acceptance_else.s, "accepted") != 0)
+		diag_at(k->c, ai->acceptance_else.loc, "E111",
+			"write: acceptance within 5 workdays otherwise accepted",
+			"after 'otherwise' only 'accepted' can follow (the application counts as "
+			"accepted from the day it was received), not '%s'", ai->acceptance_else.s);
+	it->deemed_accepted = ai->acceptance_else.s && it->acceptance > 0;
+}
+
+/* procedure expert_review "专家评审" max 10 days in review */
+static void check_item_procedures(chk *k, const ast_item *ai, m_item *it)
+{
+	it->procedures.first = k->m->n_procedures;
+	for (size_t i = 0; i < ai->procedures.n; i++) {
+		const ast_procedure *p = &ai->procedures.v[i];
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(ai->procedures.v[j].name.s, p->name.s) == 0)
+				diag_at(k->c, p->name.loc, "E110", "give one of them another name",
+					"procedure '%s' is declared twice in this item", p->name.s);
+		m_procedure *mp = &k->m->procedures[k->m->n_procedures++];
+		mp->name = mstr(k, p->name.s);
+		mp->label = mstr(k, p->label);
+		m_unit u = UNIT_DAY;
+		mp->max.n = duration(k, &p->max, DUR_LIMIT, &u);
+		mp->max.unit = u;
+		if (mp->max.n == 0)
+			diag_at(k->c, p->max.loc, "E114",
+				"give the longest it may take, as the applicant is told in writing",
+				"a special procedure of 0 %s takes no time", unit_plural(u));
+		if (!p->label)
+			diag_at(k->c, p->name.loc, "E112",
+				arena_printf(k->ma, "write: procedure %s \"专家评审\" max 10 days", p->name.s),
+				"procedure '%s' needs its name for the applicant, in quotes", p->name.s);
+		mp->step = -1;
+		for (size_t s = 0; p->step.s && s < ai->steps.n; s++)
+			if (strcmp(ai->steps.v[s].name.s, p->step.s) == 0)
+				mp->step = (int)s;
+		if (p->step.s && mp->step < 0) {
+			const char **names = arena_alloc(&k->c->ast, (ai->steps.n + 1) * sizeof *names);
+			for (size_t s = 0; s < ai->steps.n; s++)
+				names[s] = ai->steps.v[s].name.s;
+			const char *best = chk_suggest(p->step.s, names, ai->steps.n);
+			diag_at(k->c, p->step.loc, "E107",
+				"a procedure runs while one of the item's steps is active: name that step",
+				"unknown step '%s'%s%s%s", p->step.s, best ? " — did you mean '" : "",
+				best ? best : "", best ? "'?" : "");
+		}
+	}
+	it->procedures.count = k->m->n_procedures - it->procedures.first;
 }
 
 static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
@@ -626,6 +735,95 @@ static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 	it->reqs.count = k->m->n_reqs - it->reqs.first;
 }
 
+/* `by form.FIELD { value: dept, ... }`: every value of the enum field
+ * handled by one department. */
+static void check_step_route(chk *k, const ast_step *s, m_step *ms)
+{
+	ms->route_field = -1;
+	ms->dept = -1;
+	ms->window = -1;
+	if (k->form < 0) {
+		diag_at(k->c, s->route_field.loc, "E112",
+			"add `form NAME` to the item, or route the step `by DEPARTMENT`",
+			"step '%s' is routed by the form, but the item has no form", s->name.s);
+		return;
+	}
+	const m_form *f = &k->m->forms[k->form];
+	int field = -1;
+	for (uint32_t i = 0; i < f->fields.count; i++)
+		if (strcmp(k->m->fields[f->fields.first + i].name, s->route_field.s) == 0)
+			field = (int)(f->fields.first + i);
+	if (field < 0) {
+		diag_at(k->c, s->route_field.loc, "E105",
+			arena_printf(k->ma, "route by an enum field of form '%s'", f->name),
+			"form '%s' has no field '%s'", f->name, s->route_field.s);
+		return;
+	}
+	const m_field *mf = &k->m->fields[field];
+	if (mf->type != FT_ENUM) {
+		diag_at(k->c, s->route_field.loc, "E111",
+			"route by an enum field: each of its values names who handles the step",
+			"field '%s' is not an enum, so it cannot route a step", mf->name);
+		return;
+	}
+	if (!mf->required)
+		diag_at(k->c, s->route_field.loc, "E112",
+			arena_printf(k->ma, "mark the field `required`: without it no one handles the step"),
+			"field '%s' routes step '%s' but may be left empty", mf->name, s->name.s);
+	int32_t *depts = arena_alloc(&k->c->ast, (mf->values.count + 1) * sizeof *depts);
+	for (uint32_t v = 0; v < mf->values.count; v++)
+		depts[v] = -1;
+	for (size_t i = 0; i < s->routes.n; i++) {
+		const ast_route *r = &s->routes.v[i];
+		int v = -1;
+		for (uint32_t j = 0; j < mf->values.count; j++)
+			if (strcmp(k->strs.v[mf->values.first + j], r->value.s) == 0)
+				v = (int)j;
+		int d = chk_resolve(k, &k->depts, r->dept, "department", "E101");
+		if (v < 0)
+			diag_at(k->c, r->value.loc, "E111",
+				"the routes are the values of the enum field, each once",
+				"'%s' is not a value of field '%s'", r->value.s, mf->name);
+		else if (depts[v] >= 0)
+			diag_at(k->c, r->value.loc, "E110", "keep one department for each value",
+				"'%s' is routed twice", r->value.s);
+		else
+			depts[v] = d >= 0 ? d : -2;
+	}
+	buf missing;
+	buf_init_arena(&missing, &k->c->ast);
+	for (uint32_t v = 0; v < mf->values.count; v++)
+		if (depts[v] == -1)
+			buf_printf(&missing, "%s'%s'", missing.len ? ", " : "",
+				   k->strs.v[mf->values.first + v]);
+	if (missing.len)
+		diag_at(k->c, s->route_field.loc, "E112",
+			"add `VALUE: DEPARTMENT` for each of them",
+			"step '%s' has no department for the value %s of field '%s'", s->name.s, missing.p,
+			mf->name);
+	ms->route_field = field;
+	ms->route_depts = chk_ints(k, depts, mf->values.count);
+	ms->dept = depts[0] >= 0 ? depts[0] : 0;
+}
+
+static void check_step_limits(chk *k, const ast_step *s, m_step *ms)
+{
+	m_unit wu = UNIT_WORKDAY, pu = UNIT_WORKDAY;
+	ms->within = duration(k, &s->within, DUR_LIMIT, &wu);
+	ms->promised = duration(k, &s->promised, DUR_LIMIT, &pu);
+	ms->within_unit = (uint8_t)wu;
+	ms->promised_unit = (uint8_t)pu;
+	if (s->promised.set && !s->within.set)
+		diag_at(k->c, s->promised.loc, "E112",
+			"add `within N workdays` before it: the legal limit the promise shortens",
+			"step '%s' has a promised limit but no legal one", s->name.s);
+	else if (longer_than(ms->promised, pu, ms->within, wu))
+		diag_at(k->c, s->promised.loc, "E401",
+			"the promised limit (承诺时限) may only shorten the legal one (法定时限)",
+			"step '%s' promises %d %s, longer than its limit of %d %s", s->name.s,
+			(int)ms->promised, unit_plural(pu), (int)ms->within, unit_plural(wu));
+}
+
 static void check_item_steps(chk *k, const ast_item *ai, m_item *it)
 {
 	it->steps.first = k->m->n_steps;
@@ -638,8 +836,13 @@ static void check_item_steps(chk *k, const ast_item *ai, m_item *it)
 		m_step *ms = &k->m->steps[k->m->n_steps++];
 		ms->name = mstr(k, s->name.s);
 		ms->label = mstr(k, s->label);
-		ms->window = resolve_window(k, &s->by, 0, &ms->dept);
-		ms->within = duration(k, &s->within, 1, NULL);
+		if (s->route_field.s)
+			check_step_route(k, s, ms);
+		else {
+			ms->route_field = -1;
+			ms->window = resolve_window(k, &s->by, 0, &ms->dept);
+		}
+		check_step_limits(k, s, ms);
 		ms->in_person = (uint8_t)s->in_person;
 	}
 	it->steps.count = k->m->n_steps - it->steps.first;
@@ -684,7 +887,7 @@ static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 				"expected 'for' and how long the licence is valid, not '%s'",
 				is->word.s);
 		else if (is->word.s) {
-			x.valid.n = duration(k, &is->valid, 0, &x.valid.unit);
+			x.valid.n = duration(k, &is->valid, DUR_ANY, &x.valid.unit);
 			if (x.valid.n >= 0 && (x.valid.unit == UNIT_WORKDAY || x.valid.unit == UNIT_HOUR)) {
 				diag_at(k->c, is->valid.unit.loc, "E114", "give it in days, months or years",
 					"a licence is valid for calendar days, months or years");
@@ -816,6 +1019,7 @@ static void check_item(chk *k, size_t index)
 	it->window = ai->window.a.s ? resolve_window(k, &ai->window, 1, &wdept) : -1;
 	it->form = k->form = ai->form.s ? chk_resolve(k, &k->forms, ai->form, "form", "E104") : -1;
 	check_item_limits(k, ai, it);
+	check_item_law(k, ai, it);
 	it->notes.first = (uint32_t)k->strs.n;
 	for (size_t i = 0; i < ai->notes.n; i++)
 		VEC_PUSH(k->ma, k->strs, mstr(k, ai->notes.v[i]));
@@ -835,6 +1039,7 @@ static void check_item(chk *k, size_t index)
 	check_item_issues(k, ai, it);
 	check_computed(k, ai, it);
 	check_item_steps(k, ai, it);
+	check_item_procedures(k, ai, it);
 	if (!ai->syntax_errors && it->steps.count)
 		chk_flow(k, it);
 	probe_hook(k, ai, it);
@@ -1007,7 +1212,7 @@ static void check_chains(chk *k)
 		int d;
 		mc->window = ac->window.a.s ? resolve_window(k, &ac->window, 1, &d) : -1;
 		mc->form = ac->form.s ? chk_resolve(k, &k->forms, ac->form, "form", "E104") : -1;
-		mc->total_limit = duration(k, &ac->total, 1, NULL);
+		mc->total_limit = duration(k, &ac->total, DUR_WORKDAYS, NULL);
 		check_chain_stages(k, ac, mc);
 	}
 }
@@ -1215,6 +1420,10 @@ static void allocate(chk *k)
 	k->m->n_items = (uint32_t)u->items.n;
 	ALLOC_ARRAY(k, reqs, reqs);
 	ALLOC_ARRAY(k, steps, steps);
+	size_t procedures = 0;
+	for (size_t i = 0; i < u->items.n; i++)
+		procedures += u->items.v[i]->procedures.n;
+	ALLOC_ARRAY(k, procedures, procedures);
 	ALLOC_ARRAY(k, rules, rules);
 	ALLOC_ARRAY(k, chains, u->chains.n);
 	k->m->n_chains = (uint32_t)u->chains.n;

@@ -28,6 +28,7 @@ typedef struct kw {
 
 /* Sorted by spelling for bsearch. */
 static const kw keywords[] = {
+	{"acceptance", KW_ACCEPTANCE},
 	{"after", KW_AFTER},
 	{"and", KW_AND},
 	{"applicant", KW_APPLICANT},
@@ -41,6 +42,7 @@ static const kw keywords[] = {
 	{"deliver", KW_DELIVER},
 	{"department", KW_DEPARTMENT},
 	{"end", KW_END},
+	{"extension", KW_EXTENSION},
 	{"false", KW_FALSE},
 	{"field", KW_FIELD},
 	{"flow", KW_FLOW},
@@ -68,6 +70,8 @@ static const kw keywords[] = {
 	{"or", KW_OR},
 	{"original", KW_ORIGINAL},
 	{"otherwise", KW_OTHERWISE},
+	{"procedure", KW_PROCEDURE},
+	{"promised", KW_PROMISED},
 	{"promised_limit", KW_PROMISED_LIMIT},
 	{"provider", KW_PROVIDER},
 	{"required", KW_REQUIRED},
@@ -92,17 +96,21 @@ static const kw keywords[] = {
 /* Scenario files have words of their own; they are reserved only there, so
  * a rule writer may still call a field `status` or a step `act`. Sorted. */
 static const kw scenario_keywords[] = {
+	{"accept", KW_ACCEPT},
 	{"act", KW_ACT},
 	{"applicant", KW_APPLICANT},
 	{"at", KW_AT},
 	{"by", KW_BY},
 	{"deliver", KW_DELIVER},
 	{"expect", KW_EXPECT},
+	{"extend", KW_EXTEND},
 	{"false", KW_FALSE},
 	{"form", KW_FORM},
 	{"not", KW_NOT},
 	{"now", KW_NOW},
+	{"procedure", KW_PROCEDURE},
 	{"provide", KW_PROVIDE},
+	{"refuse", KW_REFUSE},
 	{"resume", KW_RESUME},
 	{"rules", KW_RULES},
 	{"scenario", KW_SCENARIO},

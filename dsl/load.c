@@ -478,8 +478,9 @@ typedef struct source {
 const scn_expectation scn_expectations[] = {
 	{"status", 1, 1, 1},   {"missing", 1, -1, 1}, {"shared", 1, -1, 1},
 	{"reused", 1, -1, 1},  {"form_error", 1, -1, 1}, {"current", 1, -1, 1},
-	{"due", 1, 2, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
+	{"due", 1, 3, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
 	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},     {"notice", 1, 1, 1},
+	{"passed", 1, 2, 1},   {"extended", 1, 1, 0},  {"excluded", 1, 1, 0},
 };
 const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
 
@@ -569,6 +570,16 @@ static void scn_check(dsl_ctx *c, const scn_file *f)
 			case SS_DELIVER:
 				check_word(c, s->a, "delivery method", methods, 3);
 				break;
+			case SS_EXTEND: {
+				static const char *const units[] = {"workdays", "workday"};
+				check_word(c, s->dur.unit, "unit of an extension (the law counts it in working days)", units, 2);
+				break;
+			}
+			case SS_PROCEDURE: {
+				static const char *const ends[] = {"start", "end"};
+				check_word(c, s->b, "procedure action", ends, 2);
+				break;
+			}
 			case SS_EXPECT:
 				check_expect(c, s);
 				break;

@@ -68,6 +68,8 @@ static ast_expr *mkexpr(dsl_pctx *P, ast_expr_kind k, dsl_loc l);
 static ast_expr *mkbin(dsl_pctx *P, ast_op op, ast_expr *a, ast_expr *b, dsl_loc l);
 static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l);
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l);
+static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,
+			  const ast_name *step, dsl_loc l);
 static scn_stmt *new_stmt(dsl_pctx *P, scn_kind kind, dsl_loc l);
 static scn_stmt *last_stmt(dsl_pctx *P);
 static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char *what);
@@ -132,6 +134,8 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_RESUME "resume" KW_WITHDRAW "withdraw"
 	KW_ROUTE "route" KW_HOOK_LIMITS "hook_limits" KW_PROVIDER "provider"
 	KW_ISSUES "issues"
+	KW_PROCEDURE "procedure" KW_EXTENSION "extension" KW_ACCEPTANCE "acceptance"
+	KW_PROMISED "promised" KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
 
@@ -441,6 +445,16 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 	}
 }
 	 | KW_ISSUES issue_list
+	 | KW_EXTENSION duration { if (item_attr_once(P, IA_EXTENSION, @$)) P->item->extension = $2; }
+	 | KW_ACCEPTANCE KW_WITHIN duration { if (item_attr_once(P, IA_ACCEPTANCE, @$)) P->item->acceptance = $3; }
+	 | KW_ACCEPTANCE KW_WITHIN duration KW_OTHERWISE name {
+	if (item_attr_once(P, IA_ACCEPTANCE, @$)) {
+		P->item->acceptance = $3;
+		P->item->acceptance_else = $5;
+	}
+}
+	 | KW_PROCEDURE name opt_label KW_MAX duration { add_procedure(P, $2, $3, $5, NULL, @$); }
+	 | KW_PROCEDURE name opt_label KW_MAX duration KW_IN name { add_procedure(P, $2, $3, $5, &$7, @$); }
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
 	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts close
 	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts close
@@ -498,9 +512,30 @@ step_head: name opt_label KW_BY ref {
 	s.by = $4;
 	s.loc = @$;
 	if (P->item) VEC_PUSH(A, P->item->steps, s);
+}
+	 | name opt_label KW_BY KW_FORM '.' anyword '{' route_pairs '}' {
+	ast_step s;
+	memset(&s, 0, sizeof s);
+	s.name = $1;
+	s.label = $2;
+	s.route_field = mkname($6, @6);
+	s.by.a = s.route_field;
+	s.routes.v = P->routes.v;
+	s.routes.n = P->routes.n;
+	s.routes.cap = P->routes.cap;
+	memset(&P->routes, 0, sizeof P->routes);
+	s.loc = @$;
+	if (P->item) VEC_PUSH(A, P->item->steps, s);
+};
+/* shuguang: street_shuguang, youhao: street_youhao */
+route_pairs: %empty | route_pairs route_pair | route_pairs ',' | route_pairs ';' ;
+route_pair: name ':' name {
+	ast_route r = {$1, $3};
+	VEC_PUSH(A, P->routes, r);
 };
 step_mods: %empty
 	 | step_mods KW_WITHIN duration { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].within = $3; }
+	 | step_mods KW_PROMISED duration { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].promised = $3; }
 	 | step_mods KW_IN_PERSON { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].in_person = 1; }
 	 ;
 
@@ -667,7 +702,8 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_TIMEZONE | KW_SCENARIO | KW_RULES | KW_NOW | KW_SUBMIT | KW_VIA
     | KW_PROVIDE | KW_EXPECT | KW_ACT | KW_AT | KW_SUPPLEMENT | KW_SUSPEND
     | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
-    | KW_ISSUES
+    | KW_ISSUES | KW_PROCEDURE | KW_EXTENSION | KW_ACCEPTANCE | KW_PROMISED
+    | KW_ACCEPT | KW_REFUSE | KW_EXTEND
     ;
 
 /* ---- scenario files ---- */
@@ -713,6 +749,19 @@ scn_stmt: KW_RULES STRING { scn_stmt *s = new_stmt(P, SS_RULES, @$); if (s) s->t
 	| KW_RESUME opt_at { scn_stmt *s = new_stmt(P, SS_RESUME, @$); if (s) s->at = $2; }
 	| KW_DELIVER name opt_at { scn_stmt *s = new_stmt(P, SS_DELIVER, @$); if (s) { s->a = $2; s->at = $3; } }
 	| KW_WITHDRAW opt_at { scn_stmt *s = new_stmt(P, SS_WITHDRAW, @$); if (s) s->at = $2; }
+	| KW_ACCEPT KW_BY ref opt_at { scn_stmt *s = new_stmt(P, SS_ACCEPT, @$); if (s) { s->by = $3; s->at = $4; } }
+	| KW_REFUSE STRING STRING KW_BY ref opt_at {
+	scn_stmt *s = new_stmt(P, SS_REFUSE, @$);
+	if (s) { s->text = $2; s->text2 = $3; s->by = $5; s->at = $6; }
+}
+	| KW_EXTEND duration STRING KW_BY STRING opt_at {
+	scn_stmt *s = new_stmt(P, SS_EXTEND, @$);
+	if (s) { s->dur = $2; s->text = $3; s->text2 = $5; s->at = $6; }
+}
+	| KW_PROCEDURE name name opt_at {
+	scn_stmt *s = new_stmt(P, SS_PROCEDURE, @$);
+	if (s) { s->a = $2; s->b = $3; s->at = $4; }
+}
 	| KW_EXPECT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) s->a = $2; } expect_args
 	| KW_EXPECT KW_NOT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) { s->a = $3; s->negate = 1; } } expect_args
 	;
@@ -821,8 +870,24 @@ static scn_stmt *last_stmt(dsl_pctx *P)
 static const char *const item_attr_names[IA__COUNT] = {
 	"code", "type", "department", "transferred_from", "window", "online",
 	"legal_limit", "promised_limit", "calendar", "frequency", "applicant",
-	"form", "deliver", "hook", "materials", "steps", "flow",
+	"form", "deliver", "hook", "materials", "steps", "flow", "extension",
+	"acceptance",
 };
+
+static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,
+			  const ast_name *step, dsl_loc l)
+{
+	ast_procedure pr;
+	memset(&pr, 0, sizeof pr);
+	pr.name = name;
+	pr.label = label;
+	pr.max = max;
+	if (step)
+		pr.step = *step;
+	pr.loc = l;
+	if (P->item)
+		VEC_PUSH(A, P->item->procedures, pr);
+}
 
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l)
 {

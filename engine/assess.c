@@ -500,7 +500,8 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	int32_t limit = cal_item_limit(it);
 	if (a->complete && it->calendar >= 0 && limit >= 0) {
 		char d[11];
-		day_format(cal_add_workdays(&r->calendars[it->calendar], time_day(now, zone), limit), d);
+		day_format(cal_due(&r->calendars[it->calendar], time_day(now, zone), limit,
+				   cal_item_limit_unit(it)), d);
 		buf_puts(b, ",\"due\":\"");
 		buf_puts(b, d);
 		buf_putc(b, '"');

@@ -64,7 +64,10 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err);
 
 typedef enum case_status {
 	CS_NEEDS_SUPPLEMENT, CS_IN_PROGRESS, CS_RETURNED, CS_SUSPENDED,
-	CS_APPROVED, CS_DENIED, CS_CLOSED, CS_WITHDRAWN, CS__COUNT
+	CS_APPROVED, CS_DENIED, CS_CLOSED, CS_WITHDRAWN,
+	CS_RECEIVED, /* complete, waiting for the acceptance decision (受理) */
+	CS_REFUSED,  /* not accepted (不予受理), in writing with reasons */
+	CS__COUNT
 } case_status;
 
 extern const char *const case_status_names[CS__COUNT];
@@ -74,7 +77,8 @@ enum { STEP_IDLE, STEP_ACTIVE, STEP_DONE };
 typedef struct case_step {
 	uint8_t state;
 	ot_time started, finished;
-	int32_t due; /* day; -1: no limit */
+	int32_t due; /* day; -1: no limit: the promised one, else the legal */
+	int32_t due_legal, due_promised; /* -1: none */
 } case_step;
 
 
@@ -89,7 +93,18 @@ typedef struct ot_case {
 	uint8_t *have;       /* per material of the rule base */
 	json_t *reused;      /* material -> case it was reused from */
 	ot_time submitted, accepted, decided, closed;
-	int32_t due;         /* the item's due day; -1 until accepted */
+	int32_t due;         /* the item's due day; -1 until accepted: the
+				promised one where the item has one, else the legal */
+	int32_t due_legal, due_promised; /* each; -1: none */
+	int32_t extended;    /* workdays the legal limit was extended by (延期) */
+	ot_time received;    /* when the complete application arrived */
+	int32_t accept_due;  /* CS_RECEIVED: last day to decide on acceptance */
+	int procedure;       /* the special procedure running: the item's
+				procedures[] index; -1: none */
+	int32_t procedure_max_end; /* the last day its maximum allows */
+	json_t *procedures;  /* each procedure run: name, dates, days excluded */
+	json_t *remedy;      /* CS_REFUSED: how to seek a remedy */
+	json_t *extensions;  /* each extension: workdays, reason, approver */
 	case_step *steps;    /* the item's steps */
 	uint8_t *arrived;    /* join arrivals, per rule per source */
 	uint8_t *taken;      /* per flow rule of the item: 1 once it fired */
@@ -106,6 +121,13 @@ typedef struct ot_case {
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
+/* The department that handles step `step` of the case: the step's own, or,
+ * for a step routed by the form, the one the case's value names; -1 when
+ * the form has no value for it. */
+int case_step_dept(const ot_case *c, int step);
+/* The last day procedure p (the item's procedures[] index) started on day
+ * `start` may run to by its declared maximum. */
+int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start);
 void case_free(ot_case *c);
 
 /* Applies one event (see case.c for the ops and payloads).  Returns OT_OK,

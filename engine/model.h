@@ -183,10 +183,26 @@ typedef struct m_req {
 typedef struct m_step {
 	const char *name, *label;
 	int dept, window;     /* window -1: any window of dept */
-	int32_t within;       /* working days; -1: not given */
+	int32_t within;       /* the legal limit of the step; -1: not given */
+	int32_t promised;     /* `promised N workdays`: a shorter promise; -1 */
+	uint8_t within_unit, promised_unit; /* UNIT_WORKDAY or UNIT_DAY */
 	uint8_t in_person;
 	m_span exits;         /* into rules[]: rules this step is a source of */
+	/* `by form.FIELD { value: dept ... }`: the department is the one the
+	 * case's value of enum field route_field (fields[] index; -1: none)
+	 * names; route_depts holds a department per enum value, in order. */
+	int route_field;
+	m_span route_depts;   /* ints[] */
 } m_step;
+
+/* `procedure expert_review "专家评审" max 10 days [in STEP]`: a special
+ * procedure (特别程序, 行政许可法 art. 45) whose time is not counted in any
+ * limit, up to its maximum. */
+typedef struct m_procedure {
+	const char *name, *label;
+	m_dur max;            /* UNIT_DAY or UNIT_WORKDAY */
+	int step;             /* only while this step (of the item) is active; -1 */
+} m_procedure;
 
 typedef enum m_guard { G_ALWAYS, G_WHEN, G_OTHERWISE, G_ROUTE } m_guard;
 
@@ -213,7 +229,15 @@ typedef struct m_item {
 	int type;             /* GB/T 39046 A.1 code: 1, 5, 7, 9, 10, 20 */
 	int dept, from_dept, window; /* -1: none */
 	m_online online;
-	int32_t legal_limit, promised_limit; /* working days; -1: none */
+	int32_t legal_limit, promised_limit; /* -1: none */
+	uint8_t legal_unit, promised_unit; /* UNIT_WORKDAY or UNIT_DAY */
+	int32_t extension;    /* `extension N workdays` (延期): the most the legal
+				 limit may be extended; -1: the law allows none */
+	int32_t acceptance;   /* `acceptance within N workdays` (受理): -1: the
+				 case is accepted when its materials are complete */
+	uint8_t deemed_accepted; /* `... otherwise accepted`: late, the case
+				    counts as accepted from receipt */
+	m_span procedures;    /* into procedures[] */
 	int calendar, form;   /* -1: none */
 	uint8_t high_frequency;
 	m_holder applicant;
@@ -282,6 +306,7 @@ struct ot_rules {
 	M_ARRAY(m_req, reqs);
 	M_ARRAY(m_step, steps);
 	M_ARRAY(m_rule, rules);
+	M_ARRAY(m_procedure, procedures);
 	M_ARRAY(m_chain, chains);
 	M_ARRAY(m_stage, stages);
 	M_ARRAY(m_provider, providers);

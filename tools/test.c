@@ -353,6 +353,37 @@ static void statement(run *r, const scn_stmt *s)
 	case SS_WITHDRAW:
 		operate(r, s, "withdraw", json_object());
 		return;
+	case SS_ACCEPT:
+	case SS_REFUSE: {
+		char actor[256];
+		snprintf(actor, sizeof actor, "%s%s%s", s->by.a.s, s->by.b.s ? "." : "",
+			 s->by.b.s ? s->by.b.s : "");
+		req = json_pack("{s:s}", "actor", actor);
+		if (s->kind == SS_REFUSE) {
+			json_object_set_new(req, "reasons", json_string(s->text));
+			json_object_set_new(req, "remedy", json_string(s->text2));
+		}
+		operate(r, s, s->kind == SS_ACCEPT ? "accept" : "refuse", req);
+		return;
+	}
+	case SS_EXTEND:
+		operate(r, s, "extend", json_pack("{s:I, s:s, s:s}", "workdays", (json_int_t)s->dur.n,
+						  "reason", s->text, "approver", s->text2));
+		return;
+	case SS_PROCEDURE:
+		if (!strcmp(s->b.s, "start")) {
+			operate(r, s, "procedure_start", json_pack("{s:s}", "procedure", s->a.s));
+			return;
+		}
+		/* `procedure NAME end`: the one running must be NAME */
+		if (r->last && strcmp(S(json_object_get(r->last, "procedure"), "procedure"), s->a.s)) {
+			failf(r, s, "procedure %s is not running (%s is)", s->a.s,
+			      S(json_object_get(r->last, "procedure"), "procedure")[0]
+				      ? S(json_object_get(r->last, "procedure"), "procedure") : "none");
+			return;
+		}
+		operate(r, s, "procedure_end", json_object());
+		return;
 	case SS_EXPECT:
 		return; /* see expect() */
 	}
@@ -476,12 +507,79 @@ static void expect_overdue(run *r, const scn_stmt *s)
 			found = names_set(json_object_get(c, "steps"), "step");
 			if (!json_object_size(found) && json_is_true(json_object_get(c, "overdue")))
 				json_object_set_new(found, "(the case)", json_true());
+			/* `expect overdue acceptance`, `expect overdue procedure` */
+			if (json_is_true(json_object_get(c, "acceptance_overdue")))
+				json_object_set_new(found, "acceptance", json_true());
+			if (json_object_get(c, "procedure_overdue"))
+				json_object_set_new(found, "procedure", json_true());
 		}
 	json_t *want = args_set(s);
 	compare_sets(r, s, want, found, 1);
 	json_decref(want);
 	json_decref(found);
 	json_decref(o);
+}
+
+/* `expect passed promised [legal]`: which of the case's due dates the
+ * overdue report says are passed (`expect not passed legal`). */
+static void expect_passed(run *r, const scn_stmt *s)
+{
+	char req[128], *resp = NULL;
+	ot_error err;
+	snprintf(req, sizeof req, "{\"now\":\"%s\"}", r->now);
+	if (ot_call(r->e, "overdue", req, &resp, &err) != OT_OK) {
+		failf(r, s, "overdue failed: %s", err.message);
+		return;
+	}
+	json_t *o = json_loads(resp, 0, NULL), *found = json_object();
+	free(resp);
+	size_t i, k;
+	json_t *c, *p;
+	json_array_foreach(json_object_get(o, "cases"), i, c)
+		if (strcmp(S(c, "id"), r->id) == 0)
+			json_array_foreach(json_object_get(c, "passed"), k, p)
+				json_object_set_new(found, json_string_value(p), json_true());
+	for (i = 0; i < s->args.n; i++) {
+		int have = json_object_get(found, arg(s, i)) != NULL;
+		if (have == s->negate)
+			failf(r, s, "expected the %s due date %sto be passed on %s", arg(s, i),
+			      s->negate ? "not " : "", r->now);
+	}
+	json_decref(found);
+	json_decref(o);
+}
+
+/* `expect due [STEP] [legal|promised|acceptance] DATE` */
+static void expect_due(run *r, const scn_stmt *s, json_t *c)
+{
+	static const char *const kinds[] = {"legal", "promised", "acceptance"};
+	static const char *const keys[] = {"legal_due", "promised_due", "acceptance_due"};
+	size_t n = s->args.n, kind = 3;
+	for (size_t k = 0; n >= 2 && k < 3; k++)
+		if (!strcmp(arg(s, n - 2), kinds[k]))
+			kind = k;
+	size_t named = n - 1 - (kind < 3); /* 1: a step is named */
+	const char *key = kind < 3 ? keys[kind] : "due";
+	char label[160];
+	snprintf(label, sizeof label, "%s%s%s", kind < 3 ? kinds[kind] : "", kind < 3 ? " " : "", "due");
+	if (!named) {
+		expect_value(r, s, label, arg(s, n - 1), S(c, key));
+		return;
+	}
+	if (kind == 2 || named > 1) {
+		failf(r, s, "write: expect due [STEP] [legal|promised] DATE, or expect due acceptance DATE");
+		return;
+	}
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(c, "steps"), i, st)
+		if (!strcmp(S(st, "step"), arg(s, 0))) {
+			snprintf(label, sizeof label, "%s %s%sdue", arg(s, 0),
+				 kind < 3 ? kinds[kind] : "", kind < 3 ? " " : "");
+			expect_value(r, s, label, arg(s, n - 1), S(st, key));
+			return;
+		}
+	failf(r, s, "the item has no step '%s'", arg(s, 0));
 }
 
 /* `expect notice "TEXT"`: a line of the one-time notice contains TEXT. */
@@ -533,20 +631,19 @@ static void expect(run *r, const scn_stmt *s)
 		json_decref(want);
 		json_decref(found);
 	} else if (!strcmp(what, "due")) {
-		if (s->args.n == 1) {
-			expect_value(r, s, "due", arg(s, 0), S(c, "due"));
-			return;
-		}
-		size_t i;
-		json_t *st;
-		json_array_foreach(json_object_get(c, "steps"), i, st)
-			if (!strcmp(S(st, "step"), arg(s, 0))) {
-				char label[160];
-				snprintf(label, sizeof label, "%s due", arg(s, 0));
-				expect_value(r, s, label, arg(s, 1), S(st, "due"));
-				return;
-			}
-		failf(r, s, "the item has no step '%s'", arg(s, 0));
+		expect_due(r, s, c);
+	} else if (!strcmp(what, "passed")) {
+		expect_passed(r, s);
+	} else if (!strcmp(what, "extended")) {
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(c, what)));
+		expect_value(r, s, "extended (workdays)", arg(s, 0), num);
+	} else if (!strcmp(what, "excluded")) {
+		/* the days the last special procedure ended kept out of the limits */
+		json_t *runs = json_object_get(c, "procedures");
+		json_t *last = json_array_get(runs, json_array_size(runs) - 1);
+		snprintf(num, sizeof num, "%lld", last ? (long long)json_integer_value(
+			json_object_get(last, "days_excluded")) : -1LL);
+		expect_value(r, s, "days excluded by the last procedure", arg(s, 0), last ? num : "");
 	} else if (!strcmp(what, "trips") || !strcmp(what, "max_trips")) {
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(c, what)));
 		expect_value(r, s, what, arg(s, 0), num);
