@@ -507,11 +507,12 @@ static void expect_overdue(run *r, const scn_stmt *s)
 			found = names_set(json_object_get(c, "steps"), "step");
 			if (!json_object_size(found) && json_is_true(json_object_get(c, "overdue")))
 				json_object_set_new(found, "(the case)", json_true());
-			/* `expect overdue acceptance`, `expect overdue procedure` */
+			/* `expect overdue acceptance`, `expect overdue special` (a special
+			 * procedure past its maximum) */
 			if (json_is_true(json_object_get(c, "acceptance_overdue")))
 				json_object_set_new(found, "acceptance", json_true());
 			if (json_object_get(c, "procedure_overdue"))
-				json_object_set_new(found, "procedure", json_true());
+				json_object_set_new(found, "special", json_true());
 		}
 	json_t *want = args_set(s);
 	compare_sets(r, s, want, found, 1);
