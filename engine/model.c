@@ -362,11 +362,34 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 	json_t *steps = json_array();
 	for (uint32_t k = 0; k < it->steps.count; k++) {
 		const m_step *s = &r->steps[it->steps.first + k];
-		json_array_append_new(steps, json_pack("{s:s, s:o, s:s, s:o, s:o, s:b}",
+		json_t *o = json_pack("{s:s, s:o, s:s, s:o, s:o, s:b}",
 			"name", s->name, "label", str_or_null(s->label), "department",
 			r->departments[s->dept].name, "window",
 			s->window >= 0 ? json_string(r->windows[s->window].name) : json_null(),
-			"within", limit(s->within), "in_person", s->in_person));
+			"within", limit(s->within), "in_person", s->in_person);
+		json_object_set_new(o, "within_unit", json_string(model_unit_names[s->within_unit]));
+		json_object_set_new(o, "promised", limit(s->promised));
+		if (s->route_field >= 0) {
+			/* by form.FIELD: the department of each value */
+			const m_field *f = &r->fields[s->route_field];
+			json_t *routes = json_object();
+			for (uint32_t v = 0; v < f->values.count; v++)
+				json_object_set_new(routes, r->strs[f->values.first + v], json_string(
+					r->departments[r->ints[s->route_depts.first + v]].name));
+			json_object_set_new(o, "routed_by", json_pack("{s:s, s:o}", "field", f->name,
+								     "departments", routes));
+			json_object_set_new(o, "department", json_null());
+		}
+		json_array_append_new(steps, o);
+	}
+	json_t *procs = json_array();
+	for (uint32_t k = 0; k < it->procedures.count; k++) {
+		const m_procedure *p = &r->procedures[it->procedures.first + k];
+		json_array_append_new(procs, json_pack("{s:s, s:o, s:i, s:s, s:o}", "name", p->name,
+			"label", str_or_null(p->label), "max", (int)p->max.n, "unit",
+			model_unit_names[p->max.unit], "during",
+			p->step >= 0 ? json_string(r->steps[it->steps.first + (uint32_t)p->step].name)
+				     : json_null()));
 	}
 	json_t *flow = json_array();
 	for (uint32_t k = 0; k < it->rules.count; k++) {
@@ -379,7 +402,7 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 			json_object_set_new(o, "otherwise", json_true());
 		json_array_append_new(flow, o);
 	}
-	return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
+	json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
 			 " s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"name", it->name, "label", str_or_null(it->label), "code", str_or_null(it->code),
 		"type", model_type_name(it->type), "department", str_or_null(dept_name(r, it->dept)),
@@ -392,6 +415,13 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 		"form", it->form >= 0 ? json_string(r->forms[it->form].name) : json_null(),
 		"deliver", deliver, "notes", notes, "materials", mats, "steps", steps,
 		"flow", flow, "hook", str_or_null(it->hook));
+	json_object_set_new(o, "legal_unit", json_string(model_unit_names[it->legal_unit]));
+	json_object_set_new(o, "promised_unit", json_string(model_unit_names[it->promised_unit]));
+	json_object_set_new(o, "extension", limit(it->extension));
+	json_object_set_new(o, "acceptance", limit(it->acceptance));
+	json_object_set_new(o, "deemed_accepted", json_boolean(it->deemed_accepted));
+	json_object_set_new(o, "procedures", procs);
+	return o;
 }
 
 int item_max_trips(const ot_rules *r, int item)
