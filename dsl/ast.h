@@ -246,7 +246,7 @@ typedef struct ast_item {
 	ast_ref window;
 	ast_dur legal, promised;
 	ast_dur extension, acceptance;
-	ast_name acceptance_else; /* `otherwise accepted` */
+	ast_name acceptance_else; /* `acceptance_limit N workdays otherwise accepted` */
 	VEC(ast_procedure) procedures;
 	ast_names deliver;
 	VEC(const char *) notes;

@@ -653,7 +653,7 @@ static void check_item_law(chk *k, const ast_item *ai, m_item *it)
 	}
 	if (ai->acceptance_else.s && strcmp(ai->acceptance_else.s, "accepted") != 0)
 		diag_at(k->c, ai->acceptance_else.loc, "E111",
-			"write: acceptance within 5 workdays otherwise accepted",
+			"write: acceptance_limit 5 workdays otherwise accepted",
 			"after 'otherwise' only 'accepted' can follow (the application counts as "
 			"accepted from the day it was received), not '%s'", ai->acceptance_else.s);
 	it->deemed_accepted = ai->acceptance_else.s && it->acceptance > 0;

@@ -28,7 +28,7 @@ typedef struct kw {
 
 /* Sorted by spelling for bsearch. */
 static const kw keywords[] = {
-	{"acceptance", KW_ACCEPTANCE},
+	{"acceptance_limit", KW_ACCEPTANCE},
 	{"after", KW_AFTER},
 	{"and", KW_AND},
 	{"applicant", KW_APPLICANT},
@@ -42,7 +42,7 @@ static const kw keywords[] = {
 	{"deliver", KW_DELIVER},
 	{"department", KW_DEPARTMENT},
 	{"end", KW_END},
-	{"extension", KW_EXTENSION},
+	{"extension_limit", KW_EXTENSION},
 	{"false", KW_FALSE},
 	{"field", KW_FIELD},
 	{"flow", KW_FLOW},

@@ -134,7 +134,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_RESUME "resume" KW_WITHDRAW "withdraw"
 	KW_ROUTE "route" KW_HOOK_LIMITS "hook_limits" KW_PROVIDER "provider"
 	KW_ISSUES "issues"
-	KW_PROCEDURE "procedure" KW_EXTENSION "extension" KW_ACCEPTANCE "acceptance"
+	KW_PROCEDURE "procedure" KW_EXTENSION "extension_limit" KW_ACCEPTANCE "acceptance_limit"
 	KW_PROMISED "promised" KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
@@ -446,11 +446,11 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 }
 	 | KW_ISSUES issue_list
 	 | KW_EXTENSION duration { if (item_attr_once(P, IA_EXTENSION, @$)) P->item->extension = $2; }
-	 | KW_ACCEPTANCE KW_WITHIN duration { if (item_attr_once(P, IA_ACCEPTANCE, @$)) P->item->acceptance = $3; }
-	 | KW_ACCEPTANCE KW_WITHIN duration KW_OTHERWISE name {
+	 | KW_ACCEPTANCE duration { if (item_attr_once(P, IA_ACCEPTANCE, @$)) P->item->acceptance = $2; }
+	 | KW_ACCEPTANCE duration KW_OTHERWISE name {
 	if (item_attr_once(P, IA_ACCEPTANCE, @$)) {
-		P->item->acceptance = $3;
-		P->item->acceptance_else = $5;
+		P->item->acceptance = $2;
+		P->item->acceptance_else = $4;
 	}
 }
 	 | KW_PROCEDURE name opt_label KW_MAX duration { add_procedure(P, $2, $3, $5, NULL, @$); }
@@ -870,8 +870,8 @@ static scn_stmt *last_stmt(dsl_pctx *P)
 static const char *const item_attr_names[IA__COUNT] = {
 	"code", "type", "department", "transferred_from", "window", "online",
 	"legal_limit", "promised_limit", "calendar", "frequency", "applicant",
-	"form", "deliver", "hook", "materials", "steps", "flow", "extension",
-	"acceptance",
+	"form", "deliver", "hook", "materials", "steps", "flow", "extension_limit",
+	"acceptance_limit",
 };
 
 static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,

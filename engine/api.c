@@ -1285,7 +1285,7 @@ static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	const char *reason = str(q->j, "reason"), *approver = str(q->j, "approver");
 	if (it->extension < 0)
 		s = err_set(err, OT_ESTATE, "cannot extend case %s: the law allows item %s no "
-			    "extension (its rules declare no `extension`)", c->id, it->name);
+			    "extension (its rules declare no `extension_limit`)", c->id, it->name);
 	else if (c->status != CS_IN_PROGRESS && c->status != CS_SUSPENDED)
 		s = wrong_state(c, "extend", err);
 	else if (c->due_legal < 0)

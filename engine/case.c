@@ -148,7 +148,7 @@ static void accept(ot_case *c, ot_time at, int zone)
 }
 
 /* A complete application: accepted now, or received to wait for the
- * acceptance decision the item declares (`acceptance within N workdays`). */
+ * acceptance decision the item declares (`acceptance_limit N workdays`). */
 static void complete_application(ot_case *c, ot_time at, int zone)
 {
 	const m_item *it = item_of(c);

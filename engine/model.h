@@ -231,9 +231,9 @@ typedef struct m_item {
 	m_online online;
 	int32_t legal_limit, promised_limit; /* -1: none */
 	uint8_t legal_unit, promised_unit; /* UNIT_WORKDAY or UNIT_DAY */
-	int32_t extension;    /* `extension N workdays` (延期): the most the legal
+	int32_t extension;    /* `extension_limit N workdays` (延期): the most the legal
 				 limit may be extended; -1: the law allows none */
-	int32_t acceptance;   /* `acceptance within N workdays` (受理): -1: the
+	int32_t acceptance;   /* `acceptance_limit N workdays` (受理): -1: the
 				 case is accepted when its materials are complete */
 	uint8_t deemed_accepted; /* `... otherwise accepted`: late, the case
 				    counts as accepted from receipt */
