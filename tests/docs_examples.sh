@@ -7,7 +7,7 @@
 #   docs_examples.sh ONETRIP SOURCE_DIR
 set -u
 bin=$1
-src=$2
+src=$(cd "$2" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
