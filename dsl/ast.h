@@ -182,6 +182,7 @@ typedef struct ast_req {
 	ast_expr *when;
 	dsl_loc when_loc;
 	int optional, deferrable;
+	ast_dur defer_within;  /* `deferrable within 5 workdays`: 容缺 deadline */
 	dsl_loc loc;
 } ast_req;
 

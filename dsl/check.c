@@ -731,6 +731,16 @@ static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 		q->cond = cond;
 		q->optional = (uint8_t)r->optional;
 		q->deferrable = (uint8_t)r->deferrable;
+		m_unit du = UNIT_WORKDAY;
+		q->defer_within = duration(k, &r->defer_within, DUR_LIMIT, &du);
+		q->defer_unit = (uint8_t)du;
+		if (q->defer_within == 0) {
+			diag_at(k->c, r->defer_within.loc, "E114",
+				"give the time the applicant has to hand it in, such as 5 workdays",
+				"a deferred material due within 0 %s cannot be deferred",
+				unit_plural(du));
+			q->defer_within = -1;
+		}
 	}
 	it->reqs.count = k->m->n_reqs - it->reqs.first;
 }

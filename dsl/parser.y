@@ -498,6 +498,12 @@ req_mods: %empty
 }
 	| req_mods KW_OPTIONAL { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].optional = 1; }
 	| req_mods KW_DEFERRABLE { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].deferrable = 1; }
+	| req_mods KW_DEFERRABLE KW_WITHIN duration {
+	if (P->item && P->item->materials.n) {
+		P->item->materials.v[P->item->materials.n - 1].deferrable = 1;
+		P->item->materials.v[P->item->materials.n - 1].defer_within = $4;
+	}
+}
 	;
 
 step_stmts: %empty | step_stmts step_stmt | step_stmts ';' { yyerrok; }

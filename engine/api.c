@@ -1545,14 +1545,22 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 					json_object_get(st, "department"), "due", sd, "passed",
 					passed(st, today)));
 		}
+		json_t *deferred = json_array(); /* 容缺 materials past their deadline */
+		json_array_foreach(json_object_get(c, "deferred_due"), k, st) {
+			const char *dd = str(st, "due");
+			if (dd && strcmp(dd, today) < 0)
+				json_array_append(deferred, st);
+		}
 		int case_late = due && strcmp(due, today) < 0;
-		if (case_late || json_array_size(late))
-			json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:o, s:o}", "id",
+		if (case_late || json_array_size(late) || json_array_size(deferred))
+			json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:o, s:o, s:o}", "id",
 				json_object_get(c, "id"), "item", json_object_get(c, "item"),
 				"due", json_object_get(c, "due"), "overdue", case_late,
-				"passed", passed(c, today), "steps", late));
-		else
+				"passed", passed(c, today), "steps", late, "deferred", deferred));
+		else {
 			json_decref(late);
+			json_decref(deferred);
+		}
 	}
 	json_decref(cases);
 	char at[32];

@@ -438,6 +438,36 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 
 /* ---- time as the law counts it: acceptance, extension, procedures ---- */
 
+static int deferred_in_notice(const ot_case *c, const char *name)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(c->notice, "deferred"), i, d)
+		if (json_is_string(d) && strcmp(json_string_value(d), name) == 0)
+			return 1;
+	return 0;
+}
+
+int case_deferred_dues(const ot_case *c, int *material, int32_t *due, int max)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	const m_calendar *cal = calendar_of(c);
+	int n = 0;
+	if (!c->accepted || !cal)
+		return 0;
+	for (uint32_t i = 0; i < it->reqs.count && n < max; i++) {
+		const m_req *q = &r->reqs[it->reqs.first + i];
+		if (!q->deferrable || q->defer_within < 0 || c->have[q->material] != HAVE_NONE ||
+		    !deferred_in_notice(c, r->materials[q->material].name))
+			continue;
+		material[n] = q->material;
+		due[n++] = cal_due(cal, time_day(c->accepted, c->v->zone), q->defer_within,
+				   q->defer_unit);
+	}
+	return n;
+}
+
 static ot_status misfit(const ot_case *c, ot_error *err)
 {
 	return err_set(err, OT_ESTORE, "case %s: event %d does not fit the case", c->id,
@@ -723,6 +753,14 @@ json_t *case_json(const ot_case *c, int zone)
 	}
 	json_object_set_new(o, "procedure", running);
 	json_object_set_new(o, "procedures", json_incref(c->procedures));
+	int dmats[64];
+	int32_t dues[64];
+	int nd = case_deferred_dues(c, dmats, dues, 64);
+	json_t *deferred = json_array();
+	for (int i = 0; i < nd; i++)
+		json_array_append_new(deferred, json_pack("{s:s, s:o}", "material",
+			r->materials[dmats[i]].name, "due", day_or_null(dues[i])));
+	json_object_set_new(o, "deferred_due", deferred);
 	json_object_set_new(o, "remedy", c->remedy ? json_incref(c->remedy) : json_null());
 	json_object_set_new(o, "trips", json_integer(c->trips));
 	json_object_set_new(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));

@@ -128,6 +128,10 @@ int case_step_dept(const ot_case *c, int step);
 /* The last day procedure p (the item's procedures[] index) started on day
  * `start` may run to by its declared maximum. */
 int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start);
+/* The deferred materials (容缺) of an accepted case still missing that have
+ * a deadline (`deferrable within N`): up to `max` of them into material[]
+ * (rule base indices) and due[] (days); returns how many. */
+int case_deferred_dues(const ot_case *c, int *material, int32_t *due, int max);
 void case_free(ot_case *c);
 
 /* Applies one event (see case.c for the ops and payloads).  Returns OT_OK,

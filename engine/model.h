@@ -176,6 +176,10 @@ typedef struct m_req {
 	int material;
 	int cond;         /* exprs[] index; -1: unconditional */
 	uint8_t optional, deferrable;
+	uint8_t defer_unit;   /* UNIT_WORKDAY or UNIT_DAY */
+	int32_t defer_within; /* `deferrable within N workdays`: the deferred
+				 material is due N after acceptance; -1: before
+				 the decision only */
 } m_req;
 
 #define STEP_END (-1)

@@ -617,6 +617,13 @@ int sq_next_due(const ot_case *c, char out[11])
 		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
 		    (next < 0 || c->steps[i].due < next))
 			next = c->steps[i].due;
+	/* a deferred material (容缺) past its deadline is late too */
+	int mats[64];
+	int32_t dues[64];
+	int nd = c->status == CS_IN_PROGRESS ? case_deferred_dues(c, mats, dues, 64) : 0;
+	for (int i = 0; i < nd; i++)
+		if (next < 0 || dues[i] < next)
+			next = dues[i];
 	if (next < 0)
 		return 0;
 	day_format(next, out);

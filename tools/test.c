@@ -533,6 +533,11 @@ static void expect_overdue(run *r, const scn_stmt *s)
 				json_object_set_new(found, "acceptance", json_true());
 			if (json_object_get(c, "procedure_overdue"))
 				json_object_set_new(found, "special", json_true());
+			/* a deferred material (容缺) past its deadline, by its name */
+			size_t k;
+			json_t *d;
+			json_array_foreach(json_object_get(c, "deferred"), k, d)
+				json_object_set_new(found, S(d, "material"), json_true());
 		}
 	json_t *want = args_set(s);
 	compare_sets(r, s, want, found, 1);
@@ -600,7 +605,15 @@ static void expect_due(run *r, const scn_stmt *s, json_t *c)
 			expect_value(r, s, label, arg(s, n - 1), S(st, key));
 			return;
 		}
-	failf(r, s, "the item has no step '%s'", arg(s, 0));
+	/* `expect due MATERIAL DATE`: a deferred material's deadline (容缺) */
+	json_array_foreach(json_object_get(c, "deferred_due"), i, st)
+		if (!strcmp(S(st, "material"), arg(s, 0)) && kind == 3) {
+			snprintf(label, sizeof label, "deferred %s due", arg(s, 0));
+			expect_value(r, s, label, arg(s, n - 1), S(st, "due"));
+			return;
+		}
+	failf(r, s, "the item has no step '%s', and no deferred material of that name is "
+	      "outstanding", arg(s, 0));
 }
 
 /* `expect notice "TEXT"`: a line of the one-time notice contains TEXT. */
