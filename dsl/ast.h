@@ -228,7 +228,8 @@ typedef enum item_attr {
 	IA_CODE, IA_TYPE, IA_DEPARTMENT, IA_TRANSFERRED_FROM, IA_WINDOW,
 	IA_ONLINE, IA_LEGAL_LIMIT, IA_PROMISED_LIMIT, IA_CALENDAR,
 	IA_FREQUENCY, IA_APPLICANT, IA_FORM, IA_DELIVER, IA_HOOK,
-	IA_MATERIALS, IA_STEPS, IA_FLOW, IA_EXTENSION, IA_ACCEPTANCE, IA__COUNT
+	IA_MATERIALS, IA_STEPS, IA_FLOW, IA_EXTENSION, IA_ACCEPTANCE, IA_IN_FORCE, IA_REPLACES,
+	IA__COUNT
 } item_attr;
 
 /* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry. */
@@ -249,6 +250,11 @@ typedef struct ast_item {
 	ast_dur extension, acceptance;
 	ast_name acceptance_else; /* `acceptance_limit N workdays otherwise accepted` */
 	VEC(ast_procedure) procedures;
+	/* `in_force from DATE [until DATE]`, `in_force until DATE` */
+	ast_name in_force_word, in_force_word2;
+	int32_t in_force_day, in_force_day2;
+	int in_force_valid;
+	ast_name replaces;   /* `replaces ITEM`: the version before this one */
 	ast_names deliver;
 	VEC(const char *) notes;
 	VEC(ast_req) materials;

@@ -659,6 +659,84 @@ static void check_item_law(chk *k, const ast_item *ai, m_item *it)
 	it->deemed_accepted = ai->acceptance_else.s && it->acceptance > 0;
 }
 
+/* in_force from 2019-04-23 [until 2020-05-31], in_force until 2019-04-22 */
+static void check_item_in_force(chk *k, const ast_item *ai, m_item *it)
+{
+	it->in_force_from = INT32_MIN;
+	it->in_force_until = INT32_MAX;
+	it->replaces = -1;
+	if (!ai->in_force_word.s)
+		return;
+	const char *w1 = ai->in_force_word.s, *w2 = ai->in_force_word2.s;
+	int from = strcmp(w1, "from") == 0, until = strcmp(w1, "until") == 0;
+	if ((!from && !until) || (w2 && (!from || strcmp(w2, "until") != 0))) {
+		ast_name bad = !from && !until ? ai->in_force_word : ai->in_force_word2;
+		diag_at(k->c, bad.loc, "E111",
+			"write: in_force from 2019-04-23, in_force until 2019-04-22, or in_force "
+			"from 2019-04-23 until 2020-05-31",
+			"'%s' is not 'from' or 'until'%s", bad.s,
+			from && w2 ? " (after a 'from' date comes 'until')" : "");
+		return;
+	}
+	if (!ai->in_force_valid)
+		return; /* the date was reported */
+	if (from)
+		it->in_force_from = ai->in_force_day;
+	else
+		it->in_force_until = ai->in_force_day;
+	if (w2)
+		it->in_force_until = ai->in_force_day2;
+	if (it->in_force_until < it->in_force_from)
+		diag_at(k->c, ai->in_force_word2.loc, "E111", "the 'until' date is the last day it is in force",
+			"item '%s' would be in force until before it is in force from", ai->name.s);
+}
+
+
+/* `replaces ITEM`: versions of one item in force one after the other, so
+ * a case is judged by the one in force on the day it was received. */
+static void check_versions(chk *k)
+{
+	const ast_unit *u = &k->c->unit;
+	for (size_t i = 0; i < u->items.n; i++) {
+		const ast_item *ai = u->items.v[i];
+		m_item *it = &k->m->items[i];
+		if (!ai->replaces.s)
+			continue;
+		int old = chk_resolve(k, &k->items, ai->replaces, "item", "E106");
+		if (old < 0)
+			continue;
+		const m_item *was = &k->m->items[old];
+		if (old == (int)i || was->replaces == (int)i) {
+			diag_at(k->c, ai->replaces.loc, "E111", "the version it replaces is an older one",
+				"item '%s' cannot replace %s", ai->name.s,
+				old == (int)i ? "itself" : "the item that replaces it");
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (k->m->items[j].replaces == old)
+				diag_at(k->c, ai->replaces.loc, "E110", "one version replaces another",
+					"item '%s' is replaced twice, by '%s' and by '%s'", was->name,
+					k->m->items[j].name, ai->name.s);
+		if (was->in_force_until == INT32_MAX || it->in_force_from == INT32_MIN) {
+			diag_at(k->c, ai->replaces.loc, "E112",
+				"the old version ends the day before the new one starts: `in_force until "
+				"DATE` on it, `in_force from DATE` on this one",
+				"item '%s' replaces '%s', but %s", ai->name.s, was->name,
+				was->in_force_until == INT32_MAX ? "the old version has no 'until' date"
+								 : "this one has no 'from' date");
+		} else if (was->in_force_until >= it->in_force_from) {
+			char a[11], b[11];
+			date_text(it->in_force_from, a);
+			date_text(was->in_force_until, b);
+			diag_at(k->c, ai->attr_loc[IA_IN_FORCE], "E404",
+				"a case is judged by the one version in force on the day it is received",
+				"item '%s' is in force from %s, but '%s', which it replaces, is still in "
+				"force until %s", ai->name.s, a, was->name, b);
+		}
+		it->replaces = old;
+	}
+}
+
 /* procedure expert_review "专家评审" max 10 days in review */
 static void check_item_procedures(chk *k, const ast_item *ai, m_item *it)
 {
@@ -1030,6 +1108,7 @@ static void check_item(chk *k, size_t index)
 	it->form = k->form = ai->form.s ? chk_resolve(k, &k->forms, ai->form, "form", "E104") : -1;
 	check_item_limits(k, ai, it);
 	check_item_law(k, ai, it);
+	check_item_in_force(k, ai, it);
 	it->notes.first = (uint32_t)k->strs.n;
 	for (size_t i = 0; i < ai->notes.n; i++)
 		VEC_PUSH(k->ma, k->strs, mstr(k, ai->notes.v[i]));
@@ -1551,6 +1630,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	check_forms(&k);
 	for (size_t i = 0; i < c->unit.items.n; i++)
 		check_item(&k, i);
+	check_versions(&k);
 	check_chains(&k);
 	check_zone(&k);
 	finish(&k);

@@ -481,6 +481,7 @@ const scn_expectation scn_expectations[] = {
 	{"due", 1, 3, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
 	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},     {"notice", 1, 1, 1},
 	{"passed", 1, 2, 1},   {"extended", 1, 1, 0},  {"excluded", 1, 1, 0},
+	{"item", 1, 1, 0},
 };
 const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
 

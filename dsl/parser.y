@@ -135,7 +135,8 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_ROUTE "route" KW_HOOK_LIMITS "hook_limits" KW_PROVIDER "provider"
 	KW_ISSUES "issues"
 	KW_PROCEDURE "procedure" KW_EXTENSION "extension_limit" KW_ACCEPTANCE "acceptance_limit"
-	KW_PROMISED "promised" KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
+	KW_PROMISED "promised" KW_IN_FORCE "in_force" KW_REPLACES "replaces"
+	KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
 
@@ -453,6 +454,23 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 		P->item->acceptance_else = $4;
 	}
 }
+	 | KW_IN_FORCE name DATE {
+	if (item_attr_once(P, IA_IN_FORCE, @$)) {
+		P->item->in_force_word = $2;
+		P->item->in_force_day = $3.day;
+		P->item->in_force_valid = $3.valid;
+	}
+}
+	 | KW_IN_FORCE name DATE name DATE {
+	if (item_attr_once(P, IA_IN_FORCE, @$)) {
+		P->item->in_force_word = $2;
+		P->item->in_force_day = $3.day;
+		P->item->in_force_word2 = $4;
+		P->item->in_force_day2 = $5.day;
+		P->item->in_force_valid = $3.valid && $5.valid;
+	}
+}
+	 | KW_REPLACES name { if (item_attr_once(P, IA_REPLACES, @$)) P->item->replaces = $2; }
 	 | KW_PROCEDURE name opt_label KW_MAX duration { add_procedure(P, $2, $3, $5, NULL, @$); }
 	 | KW_PROCEDURE name opt_label KW_MAX duration KW_IN name { add_procedure(P, $2, $3, $5, &$7, @$); }
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
@@ -709,7 +727,7 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_PROVIDE | KW_EXPECT | KW_ACT | KW_AT | KW_SUPPLEMENT | KW_SUSPEND
     | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
     | KW_ISSUES | KW_PROCEDURE | KW_EXTENSION | KW_ACCEPTANCE | KW_PROMISED
-    | KW_ACCEPT | KW_REFUSE | KW_EXTEND
+    | KW_ACCEPT | KW_REFUSE | KW_EXTEND | KW_IN_FORCE | KW_REPLACES
     ;
 
 /* ---- scenario files ---- */
@@ -877,7 +895,7 @@ static const char *const item_attr_names[IA__COUNT] = {
 	"code", "type", "department", "transferred_from", "window", "online",
 	"legal_limit", "promised_limit", "calendar", "frequency", "applicant",
 	"form", "deliver", "hook", "materials", "steps", "flow", "extension_limit",
-	"acceptance_limit",
+	"acceptance_limit", "in_force", "replaces",
 };
 
 static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,

@@ -419,11 +419,33 @@ static ot_status parse(const char *op, const char *text, const rq_field *fields,
 }
 
 /* name: the request's "item", there and a string (rq_fields) */
-static ot_status find_item(const ot_rules *r, const char *name, int *item, ot_error *err)
+/* The version of the item in force on `day` (`in_force`, `replaces`): a
+ * case is judged by the rules in force on the day it is received. */
+static ot_status in_force(const ot_rules *r, int *item, int32_t day, ot_error *err)
+{
+	int v = item_in_force(r, *item, day);
+	if (v >= 0) {
+		*item = v;
+		return OT_OK;
+	}
+	const m_item *it = &r->items[*item];
+	char on[11], from[11] = "", until[11] = "";
+	day_format(day, on);
+	if (it->in_force_from != INT32_MIN)
+		day_format(it->in_force_from, from);
+	if (it->in_force_until != INT32_MAX)
+		day_format(it->in_force_until, until);
+	return err_set(err, OT_EINVAL, "item %s is not in force on %s: it is in force%s%s%s%s",
+		       it->name, on, from[0] ? " from " : "", from, until[0] ? " until " : "",
+		       until);
+}
+
+static ot_status find_item(const ot_rules *r, const char *name, int32_t day, int *item,
+			   ot_error *err)
 {
 	*item = strmap_get(&r->by_item, name, strlen(name));
 	if (*item >= 0)
-		return OT_OK;
+		return in_force(r, item, day, err);
 	const char *best = NULL;
 	int bestd = 3;
 	for (uint32_t i = 0; i < r->n_items; i++) {
@@ -626,7 +648,7 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	const version *v = &e->versions[0];
 	int item, kind;
-	ot_status s = find_item(v->rules, str(q->j, "item"), &item, err);
+	ot_status s = find_item(v->rules, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
 	if (s == OT_OK)
 		s = applicant_of(&v->rules->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)
@@ -679,7 +701,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	const version *v = &e->versions[0];
 	const ot_rules *r = v->rules;
 	int item, kind;
-	ot_status s = find_item(r, str(q->j, "item"), &item, err);
+	ot_status s = find_item(r, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
 	if (s == OT_OK)
 		s = applicant_of(&r->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)

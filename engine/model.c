@@ -421,7 +421,35 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 	json_object_set_new(o, "acceptance", limit(it->acceptance));
 	json_object_set_new(o, "deemed_accepted", json_boolean(it->deemed_accepted));
 	json_object_set_new(o, "procedures", procs);
+	char day[11];
+	if (it->in_force_from != INT32_MIN)
+		day_format(it->in_force_from, day);
+	json_object_set_new(o, "in_force_from", it->in_force_from != INT32_MIN ? json_string(day) : json_null());
+	if (it->in_force_until != INT32_MAX)
+		day_format(it->in_force_until, day);
+	json_object_set_new(o, "in_force_until", it->in_force_until != INT32_MAX ? json_string(day) : json_null());
+	json_object_set_new(o, "replaces", it->replaces >= 0 ? json_string(r->items[it->replaces].name) : json_null());
 	return o;
+}
+
+int item_in_force(const ot_rules *r, int item, int32_t day)
+{
+	/* the versions form a chain: to the newest, then back through replaces */
+	int newest = item;
+	for (uint32_t guard = 0; guard < r->n_items; guard++) {
+		int next = -1;
+		for (uint32_t i = 0; i < r->n_items; i++)
+			if (r->items[i].replaces == newest)
+				next = (int)i;
+		if (next < 0)
+			break;
+		newest = next;
+	}
+	for (int v = newest, guard = 0; v >= 0 && guard <= (int)r->n_items;
+	     v = r->items[v].replaces, guard++)
+		if (day >= r->items[v].in_force_from && day <= r->items[v].in_force_until)
+			return v;
+	return -1;
 }
 
 int item_max_trips(const ot_rules *r, int item)

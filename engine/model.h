@@ -242,6 +242,10 @@ typedef struct m_item {
 	uint8_t deemed_accepted; /* `... otherwise accepted`: late, the case
 				    counts as accepted from receipt */
 	m_span procedures;    /* into procedures[] */
+	/* `in_force from DATE until DATE`: the days this version of the item
+	 * applies to a case received on them; INT32_MIN / INT32_MAX: open */
+	int32_t in_force_from, in_force_until;
+	int replaces;         /* `replaces ITEM`: the version before; -1 */
 	int calendar, form;   /* -1: none */
 	uint8_t high_frequency;
 	m_holder applicant;
@@ -349,6 +353,10 @@ int dec_from_double(double d, ot_dec *out);
  * of the worst path, and a window pickup unless post or electronic
  * delivery is allowed.  最多跑一次 when <= 1. */
 int item_max_trips(const ot_rules *r, int item);
+
+/* The version of `item` (it, or one it replaces or is replaced by) in force
+ * on `day`; -1 when none is. */
+int item_in_force(const ot_rules *r, int item, int32_t day);
 
 /* "licensing" for 1, ... (GB/T 39046 A.1) */
 const char *model_type_name(int code);

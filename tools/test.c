@@ -666,6 +666,9 @@ static void expect(run *r, const scn_stmt *s)
 		json_decref(found);
 	} else if (!strcmp(what, "due")) {
 		expect_due(r, s, c);
+	} else if (!strcmp(what, "item")) {
+		/* the version of the item the case was judged by (in_force) */
+		expect_value(r, s, "item", arg(s, 0), S(c, "item"));
 	} else if (!strcmp(what, "passed")) {
 		expect_passed(r, s);
 	} else if (!strcmp(what, "extended")) {
