@@ -195,6 +195,12 @@ static json_t *accept(ot_engine *e, json_t *c, json_t *it, const char *id, char 
 static int walk(ot_engine *e, json_t *rules, json_t *it)
 {
 	char now[32] = "2019-09-27T09:00", when[20];
+	/* a day the item is in force on (in_force): its first, or its last */
+	const char *from = S(it, "in_force_from"), *until = S(it, "in_force_until");
+	if (json_is_string(json_object_get(it, "in_force_from")) && strcmp(from, "2019-09-27") > 0)
+		snprintf(now, sizeof now, "%.10sT09:00", from);
+	else if (json_is_string(json_object_get(it, "in_force_until")) && strcmp(until, "2019-09-27") < 0)
+		snprintf(now, sizeof now, "%.10sT09:00", until);
 	json_t *c = call(e, "submit", application(rules, it, now));
 	if (!c)
 		return 1;
