@@ -229,7 +229,7 @@ typedef enum item_attr {
 	IA_ONLINE, IA_LEGAL_LIMIT, IA_PROMISED_LIMIT, IA_CALENDAR,
 	IA_FREQUENCY, IA_APPLICANT, IA_FORM, IA_DELIVER, IA_HOOK,
 	IA_MATERIALS, IA_STEPS, IA_FLOW, IA_EXTENSION, IA_ACCEPTANCE, IA_IN_FORCE, IA_REPLACES,
-	IA__COUNT
+	IA_PLEDGE, IA_PLEDGE_CHECK, IA__COUNT
 } item_attr;
 
 /* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry. */
@@ -255,6 +255,11 @@ typedef struct ast_item {
 	int32_t in_force_day, in_force_day2;
 	int in_force_valid;
 	ast_name replaces;   /* `replaces ITEM`: the version before this one */
+	/* 告知承诺: `pledge_replaces M, N [when COND]`, `pledge_check N days` */
+	ast_names pledge;
+	ast_expr *pledge_when;
+	dsl_loc pledge_when_loc;
+	ast_dur pledge_check;
 	ast_names deliver;
 	VEC(const char *) notes;
 	VEC(ast_req) materials;

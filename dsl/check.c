@@ -659,6 +659,48 @@ static void check_item_law(chk *k, const ast_item *ai, m_item *it)
 	it->deemed_accepted = ai->acceptance_else.s && it->acceptance > 0;
 }
 
+/* 告知承诺: pledge_replaces M, N [when COND]; pledge_check 30 days */
+static void check_item_pledge(chk *k, const ast_item *ai, m_item *it)
+{
+	it->pledge_cond = -1;
+	it->pledge_check = -1;
+	int32_t mats[64];
+	size_t n = 0;
+	for (size_t i = 0; i < ai->pledge.n; i++) {
+		int m = chk_resolve(k, &k->mats, ai->pledge.v[i], "material", "E103");
+		int listed = 0;
+		for (size_t j = 0; m >= 0 && j < ai->materials.n; j++)
+			listed |= ai->materials.v[j].material.s &&
+				  strcmp(ai->materials.v[j].material.s, ai->pledge.v[i].s) == 0;
+		if (m >= 0 && !listed)
+			diag_at(k->c, ai->pledge.v[i].loc, "E111",
+				"a pledge stands for materials the item asks for: list it in `materials`",
+				"'%s' is not a material of item '%s'", ai->pledge.v[i].s, ai->name.s);
+		else if (m >= 0 && n < OT_COUNTOF(mats))
+			mats[n++] = m;
+	}
+	it->pledge = chk_ints(k, mats, n);
+	if (ai->pledge_when)
+		it->pledge_cond = chk_condition(k, ai->pledge_when, ai->pledge_when_loc);
+	m_unit u = UNIT_DAY;
+	it->pledge_check = duration(k, &ai->pledge_check, DUR_LIMIT, &u);
+	it->pledge_check_unit = (uint8_t)u;
+	if (it->pledge_check == 0) {
+		diag_at(k->c, ai->pledge_check.loc, "E114",
+			"give the time after approval within which the pledge is checked, such as 30 days",
+			"a check of the pledge within 0 %s cannot be done", unit_plural(u));
+		it->pledge_check = -1;
+	}
+	if (ai->pledge.n && !ai->pledge_check.set)
+		diag_at(k->c, ai->attr_loc[IA_PLEDGE], "E112",
+			"add `pledge_check N days`: when the body checks that the pledge was true",
+			"item '%s' takes a pledge (告知承诺) but says nothing of checking it", ai->name.s);
+	else if (!ai->pledge.n && ai->pledge_check.set)
+		diag_at(k->c, ai->attr_loc[IA_PLEDGE_CHECK], "E112",
+			"add `pledge_replaces MATERIAL, ...`: the materials the pledge stands for",
+			"item '%s' checks a pledge but takes none", ai->name.s);
+}
+
 /* in_force from 2019-04-23 [until 2020-05-31], in_force until 2019-04-22 */
 static void check_item_in_force(chk *k, const ast_item *ai, m_item *it)
 {
@@ -1125,6 +1167,7 @@ static void check_item(chk *k, size_t index)
 		diag_at(k->c, ai->attr_loc[IA_HOOK], "E023", "save the hook file as UTF-8",
 			"hook file \"%s\" is not UTF-8 text", ai->hook);
 	check_item_materials(k, ai, it);
+	check_item_pledge(k, ai, it);
 	check_item_issues(k, ai, it);
 	check_computed(k, ai, it);
 	check_item_steps(k, ai, it);

@@ -576,6 +576,11 @@ static void scn_check(dsl_ctx *c, const scn_file *f)
 				check_word(c, s->dur.unit, "unit of an extension (the law counts it in working days)", units, 2);
 				break;
 			}
+			case SS_PLEDGE_CHECK: {
+				static const char *const results[] = {"kept", "untrue"};
+				check_word(c, s->a, "result of a pledge check", results, 2);
+				break;
+			}
 			case SS_PROCEDURE: {
 				static const char *const ends[] = {"start", "end"};
 				check_word(c, s->b, "procedure action", ends, 2);

@@ -136,6 +136,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_ISSUES "issues"
 	KW_PROCEDURE "procedure" KW_EXTENSION "extension_limit" KW_ACCEPTANCE "acceptance_limit"
 	KW_PROMISED "promised" KW_IN_FORCE "in_force" KW_REPLACES "replaces"
+	KW_PLEDGE_REPLACES "pledge_replaces" KW_PLEDGE_CHECK "pledge_check"
 	KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
@@ -471,6 +472,15 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 	}
 }
 	 | KW_REPLACES name { if (item_attr_once(P, IA_REPLACES, @$)) P->item->replaces = $2; }
+	 | KW_PLEDGE_REPLACES names { if (item_attr_once(P, IA_PLEDGE, @$)) P->item->pledge = $2; }
+	 | KW_PLEDGE_REPLACES names KW_WHEN expr {
+	if (item_attr_once(P, IA_PLEDGE, @$)) {
+		P->item->pledge = $2;
+		P->item->pledge_when = $4;
+		P->item->pledge_when_loc = @4;
+	}
+}
+	 | KW_PLEDGE_CHECK duration { if (item_attr_once(P, IA_PLEDGE_CHECK, @$)) P->item->pledge_check = $2; }
 	 | KW_PROCEDURE name opt_label KW_MAX duration { add_procedure(P, $2, $3, $5, NULL, @$); }
 	 | KW_PROCEDURE name opt_label KW_MAX duration KW_IN name { add_procedure(P, $2, $3, $5, &$7, @$); }
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
@@ -728,6 +738,7 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
     | KW_ISSUES | KW_PROCEDURE | KW_EXTENSION | KW_ACCEPTANCE | KW_PROMISED
     | KW_ACCEPT | KW_REFUSE | KW_EXTEND | KW_IN_FORCE | KW_REPLACES
+    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK
     ;
 
 /* ---- scenario files ---- */
@@ -781,6 +792,10 @@ scn_stmt: KW_RULES STRING { scn_stmt *s = new_stmt(P, SS_RULES, @$); if (s) s->t
 	| KW_EXTEND duration STRING KW_BY STRING opt_at {
 	scn_stmt *s = new_stmt(P, SS_EXTEND, @$);
 	if (s) { s->dur = $2; s->text = $3; s->text2 = $5; s->at = $6; }
+}
+	| KW_PLEDGE_CHECK name opt_reason KW_BY ref opt_at {
+	scn_stmt *s = new_stmt(P, SS_PLEDGE_CHECK, @$);
+	if (s) { s->a = $2; s->text = P->reason; s->by = $5; s->at = $6; }
 }
 	| KW_PROCEDURE name name opt_at {
 	scn_stmt *s = new_stmt(P, SS_PROCEDURE, @$);
@@ -895,7 +910,7 @@ static const char *const item_attr_names[IA__COUNT] = {
 	"code", "type", "department", "transferred_from", "window", "online",
 	"legal_limit", "promised_limit", "calendar", "frequency", "applicant",
 	"form", "deliver", "hook", "materials", "steps", "flow", "extension_limit",
-	"acceptance_limit", "in_force", "replaces",
+	"acceptance_limit", "in_force", "replaces", "pledge_replaces", "pledge_check",
 };
 
 static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,

@@ -1373,6 +1373,52 @@ static ot_status do_procedure_start(ot_engine *e, req *q, json_t **resp, ot_erro
 	return s;
 }
 
+/* 告知承诺: the check after approval finds the pledge kept, or untrue (the
+ * approval is revoked). */
+static ot_status do_pledge_check(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const char *result = str(q->j, "result"), *reason = str(q->j, "reason");
+	int dept, window;
+	char actor[300];
+	s = actor_of(r, json_object_get(q->j, "actor"), &dept, &window, actor, sizeof actor, err);
+	if (s == OT_OK && dept != it->dept && !(it->window >= 0 && dept == r->windows[it->window].dept))
+		s = err_set(err, OT_EACTOR, "pledge_check: department %s does not check the pledges "
+			    "of item %s; %s does", r->departments[dept].name, it->name,
+			    r->departments[it->dept].name);
+	else if (s == OT_OK && !c->pledged)
+		s = err_set(err, OT_ESTATE, "case %s has no pledge (告知承诺) to check", c->id);
+	else if (s == OT_OK && c->status != CS_APPROVED && c->status != CS_CHECKING)
+		s = wrong_state(c, "check the pledge of", err);
+	else if (s == OT_OK && c->pledge_checked)
+		s = err_set(err, OT_ESTATE, "the pledge of case %s was checked already", c->id);
+	else if (s == OT_OK && strcmp(result, "kept") != 0 && strcmp(result, "untrue") != 0)
+		s = err_set(err, OT_EINVAL, "pledge_check: \"result\" is kept or untrue, not '%.20s'",
+			    result);
+	else if (s == OT_OK && strcmp(result, "untrue") == 0 && blank(reason))
+		s = err_set(err, OT_EINVAL, "pledge_check: a false pledge revokes the approval: give "
+			    "the applicant the \"reason\"");
+	json_t *ev = NULL;
+	if (s == OT_OK) {
+		ev = simple_event("pledge_check", q, e->zone, actor);
+		json_object_set_new(ev, "result", json_string(result));
+		if (reason)
+			json_object_set_new(ev, "reason", json_string(reason));
+		s = record(e, c, ev, q->now, -1, NULL, 0, resp, err);
+		/* revoked: what it issued ends now, in the same transaction */
+		if (s == OT_OK && c->status == CS_REVOKED)
+			s = licences_revoke(e, c, q->now, err);
+	}
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
 static ot_status do_procedure_end(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	ot_case *c;
@@ -1503,12 +1549,22 @@ static json_t *passed(json_t *o, const char *today)
 	return a;
 }
 
-/* A case received but neither accepted nor refused in time (受理), or a
- * special procedure run past its maximum: the entry, or NULL. */
+/* A case received but neither accepted nor refused in time (受理), a
+ * special procedure run past its maximum, or a pledge (告知承诺) not checked
+ * in time: the entry, or NULL. */
 static json_t *late_otherwise(json_t *c, const char *today)
 {
 	const char *status = str(c, "status");
 	json_t *o = NULL;
+	if (status && strcmp(status, "checking") == 0) {
+		const char *due = str(c, "pledge_check_due");
+		if (!due || strcmp(due, today) >= 0)
+			return NULL;
+		return json_pack("{s:O, s:O, s:n, s:b, s:b, s:s, s:[], s:[]}", "id",
+				 json_object_get(c, "id"), "item", json_object_get(c, "item"), "due",
+				 "overdue", 0, "pledge_check_overdue", 1, "pledge_check_due", due,
+				 "passed", "steps");
+	}
 	if (status && strcmp(status, "received") == 0) {
 		const char *due = str(c, "acceptance_due");
 		if (!due || strcmp(due, today) >= 0)
@@ -1539,6 +1595,7 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	sq.status = "in_progress";
 	sq.also[0] = "received";
 	sq.also[1] = "suspended";
+	sq.also[2] = "checking";
 	sq.due_before = today;
 	json_t *cases = NULL;
 	char next[STORE_CURSOR_MAX];
@@ -1716,6 +1773,13 @@ static const rq_field procedure_start_fields[] = {
 	RQ_NOTED_ACTOR,
 	{NULL}
 };
+static const rq_field pledge_check_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"actor", RQ_ACTOR, 1, "the department checking the pledge (告知承诺)", actor_fields},
+	{"result", RQ_TEXT, 1, "kept, or untrue (the approval is revoked)", NULL},
+	RQ_REASON(0),
+	{NULL}
+};
 static const rq_field show_fields[] = {RQ_CASE, RQ_NOW(0), {NULL}};
 static const rq_field list_fields[] = {
 	RQ_NOW(0),
@@ -1769,6 +1833,7 @@ static const op_entry ops[] = {
 	{"extend", do_extend, 1, extend_fields},
 	{"procedure_start", do_procedure_start, 1, procedure_start_fields},
 	{"procedure_end", do_procedure_end, 1, case_event_fields},
+	{"pledge_check", do_pledge_check, 1, pledge_check_fields},
 	{"show", do_show, 0, show_fields},
 	{"list", do_list, 0, list_fields},
 	{"overdue", do_overdue, 0, overdue_fields},
@@ -1809,6 +1874,7 @@ OP(refuse)
 OP(extend)
 OP(procedure_start)
 OP(procedure_end)
+OP(pledge_check)
 OP(show)
 OP(list)
 OP(overdue)

@@ -232,9 +232,34 @@ static int find_material(const ot_rules *r, const char *name)
 	return strmap_get(&r->by_material, name, strlen(name));
 }
 
-enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFERRED, ST_MISSING };
+enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFERRED, ST_MISSING,
+       ST_PLEDGED };
 static const char *const status_names[] = {"not_required", "shared", "provided", "reused",
-					   "optional", "deferred", "missing"};
+					   "optional", "deferred", "missing", "pledged"};
+
+/* 告知承诺: whether the applicant's pledge stands for material m of the item,
+ * the item's pledge condition holding (pledged > 0). */
+static int pledge_covers(const ot_rules *r, const m_item *it, int pledged, int m)
+{
+	for (uint32_t i = 0; pledged > 0 && i < it->pledge.count; i++)
+		if (r->ints[it->pledge.first + i] == m)
+			return 1;
+	return 0;
+}
+
+static int pledge_holds(const ot_rules *r, const m_item *it, const ev_value *values,
+			const eval_env *env)
+{
+	if (!it->pledge.count)
+		return 0;
+	if (it->pledge_cond < 0)
+		return 1;
+	ev_value stack[64];
+	const m_expr *x = &r->exprs[it->pledge_cond];
+	const char *why = NULL;
+	return x->depth <= (int)OT_COUNTOF(stack) &&
+	       eval_cond(r, x, values, env, stack, &why) > 0;
+}
 
 typedef struct req_result {
 	int status;
@@ -462,6 +487,8 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	write_names(b, r, it, res, "shared", ST_SHARED);
 	write_names(b, r, it, res, "reused", ST_REUSED);
 	write_names(b, r, it, res, "optional", ST_OPTIONAL);
+	write_names(b, r, it, res, "pledged", ST_PLEDGED);
+	buf_puts(b, a->pledged ? ",\"pledged\":true" : ",\"pledged\":false");
 	buf_puts(b, ",\"not_needed\":[");
 	for (uint32_t m = 0, first = 1; m < r->n_materials; m++)
 		if (extra[m]) {
@@ -623,6 +650,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	}
 	if (have)
 		memset(have, 0, r->n_materials);
+	out->pledged = st == OT_OK && pledge_holds(r, it, it->form >= 0 ? values : NULL, &env);
 	for (uint32_t i = 0; st == OT_OK && i < it->reqs.count; i++) {
 		ot_error e;
 		if (call)
@@ -639,6 +667,10 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 			st = OT_OK;
 		} else if (st != OT_OK)
 			*err = e;
+		/* what the pledge stands for is not missing, nor deferred */
+		if (st == OT_OK && (res[i].status == ST_MISSING || res[i].status == ST_DEFERRED) &&
+		    pledge_covers(r, it, out->pledged, r->reqs[it->reqs.first + i].material))
+			res[i].status = ST_PLEDGED;
 	}
 	if (st == OT_OK && it->hook_path)
 		run_hooks(v, app, have, values, form, material_errors, fe, out, 1);

@@ -27,6 +27,7 @@
 const char *const case_status_names[CS__COUNT] = {
 	"needs_supplement", "in_progress", "returned", "suspended",
 	"approved", "denied", "closed", "withdrawn", "received", "refused",
+	"checking", "revoked",
 };
 
 static const m_item *item_of(const ot_case *c)
@@ -57,6 +58,7 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->item = item;
 	c->due = c->due_legal = c->due_promised = -1;
 	c->accept_due = -1;
+	c->pledge_check_due = -1;
 	c->procedure = -1;
 	c->procedure_max_end = -1;
 	c->returned_step = -1;
@@ -364,6 +366,7 @@ static void take_materials(ot_case *c, json_t *ev)
 	if (json_object_get(ev, "reused"))
 		set_json(&c->reused, json_object_get(ev, "reused"));
 	set_json(&c->notice, json_object_get(ev, "notice"));
+	c->pledged = json_is_true(json_object_get(c->notice, "pledged"));
 	if (json_is_object(json_object_get(ev, "form")))
 		set_json(&c->form, json_object_get(ev, "form"));
 	const char *channel = str(ev, "channel");
@@ -419,6 +422,10 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 		if (take(c, step, ch, n, at, zone, 0) == 0) {
 			c->status = CS_APPROVED;
 			c->decided = at;
+			const m_item *it = item_of(c);
+			if (c->pledged && it->pledge_check > 0 && calendar_of(c))
+				c->pledge_check_due = cal_due(calendar_of(c), time_day(at, zone),
+							      it->pledge_check, it->pledge_check_unit);
 		}
 	} else if (act == ACT_RETURN) {
 		c->status = CS_RETURNED;
@@ -578,6 +585,21 @@ static ot_status apply_law(ot_case *c, const char *op, json_t *ev, ot_time at, i
 		return apply_accept(c, at, zone, err);
 	if (strcmp(op, "extend") == 0)
 		return apply_extend(c, ev, err);
+	if (strcmp(op, "pledge_check") == 0) {
+		const char *result = json_string_value(json_object_get(ev, "result"));
+		if ((c->status != CS_APPROVED && c->status != CS_CHECKING) || c->pledge_check_due < 0 ||
+		    c->pledge_checked || !result)
+			return misfit(c, err);
+		if (strcmp(result, "kept") == 0) {
+			c->pledge_checked = at;
+			if (c->status == CS_CHECKING)
+				c->status = CS_CLOSED;
+		} else {
+			c->status = CS_REVOKED; /* a false pledge: the approval is revoked */
+			set_json(&c->note, json_object_get(ev, "reason"));
+		}
+		return OT_OK;
+	}
 	if (strcmp(op, "refuse") == 0) {
 		if (c->status != CS_RECEIVED && c->status != CS_NEEDS_SUPPLEMENT)
 			return misfit(c, err);
@@ -640,13 +662,15 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		resume_clock(c, at, zone);
 	} else if (strcmp(op, "deliver") == 0) {
 		const char *method = str(ev, "method");
-		c->status = CS_CLOSED;
+		/* 告知承诺: closed once the pledge is checked */
+		c->status = c->pledge_check_due >= 0 && !c->pledge_checked ? CS_CHECKING : CS_CLOSED;
 		c->closed = at;
 		c->delivered = !method ? "window" : strcmp(method, "post") == 0 ? "post"
 			     : strcmp(method, "electronic") == 0 ? "electronic" : "window";
 		c->trips += strcmp(c->delivered, "window") == 0;
 	} else if (strcmp(op, "accept") == 0 || strcmp(op, "refuse") == 0 ||
-		   strcmp(op, "extend") == 0 || strncmp(op, "procedure_", 10) == 0) {
+		   strcmp(op, "extend") == 0 || strncmp(op, "procedure_", 10) == 0 ||
+		   strcmp(op, "pledge_check") == 0) {
 		st = apply_law(c, op, ev, at, zone, err);
 	} else if (strcmp(op, "withdraw") == 0) {
 		c->status = CS_WITHDRAWN;
@@ -761,6 +785,9 @@ json_t *case_json(const ot_case *c, int zone)
 		json_array_append_new(deferred, json_pack("{s:s, s:o}", "material",
 			r->materials[dmats[i]].name, "due", day_or_null(dues[i])));
 	json_object_set_new(o, "deferred_due", deferred);
+	json_object_set_new(o, "pledged", json_boolean(c->pledged));
+	json_object_set_new(o, "pledge_check_due", day_or_null(c->pledge_check_due));
+	json_object_set_new(o, "pledge_checked_at", time_or_null(c->pledge_checked, zone));
 	json_object_set_new(o, "remedy", c->remedy ? json_incref(c->remedy) : json_null());
 	json_object_set_new(o, "trips", json_integer(c->trips));
 	json_object_set_new(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));

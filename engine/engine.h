@@ -67,6 +67,8 @@ typedef enum case_status {
 	CS_APPROVED, CS_DENIED, CS_CLOSED, CS_WITHDRAWN,
 	CS_RECEIVED, /* complete, waiting for the acceptance decision (受理) */
 	CS_REFUSED,  /* not accepted (不予受理), in writing with reasons */
+	CS_CHECKING, /* 告知承诺: delivered, the pledge not yet checked */
+	CS_REVOKED,  /* 告知承诺: the pledge was false, the approval revoked */
 	CS__COUNT
 } case_status;
 
@@ -105,6 +107,9 @@ typedef struct ot_case {
 	json_t *procedures;  /* each procedure run: name, dates, days excluded */
 	json_t *remedy;      /* CS_REFUSED: how to seek a remedy */
 	json_t *extensions;  /* each extension: workdays, reason, approver */
+	int pledged;         /* 告知承诺: a pledge stands for materials */
+	int32_t pledge_check_due; /* set at approval: the check's last day */
+	ot_time pledge_checked; /* when the check found the pledge kept */
 	case_step *steps;    /* the item's steps */
 	uint8_t *arrived;    /* join arrivals, per rule per source */
 	uint8_t *taken;      /* per flow rule of the item: 1 once it fired */
@@ -190,6 +195,7 @@ typedef struct assessment {
 	int complete;      /* nothing blocking: no missing material, no form error */
 	int deferred;      /* deferrable materials still missing */
 	int form_errors;
+	int pledged;       /* 告知承诺: the item's pledge stands for materials */
 	ot_error hook;     /* status OT_EHOOK: a hook failed (for the operator) */
 	ot_error provider; /* status OT_EHOOK: a provider failed (the material
 			      was asked of the applicant instead) */
@@ -260,6 +266,9 @@ int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *valu
 json_t *licence_json(const licence *l, int zone);
 /* An approved case's `issues`: its licences go into the library. */
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
+/* 告知承诺: a false pledge revokes what the approval issued: each licence is
+ * valid only until `now`. */
+ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
 /* Licences issued elsewhere, as a JSON array (see docs/engine.md) whose
  * entries api.c has checked against its licence table; *resp:
  * {"imported": N}.  All or nothing. */

@@ -246,6 +246,13 @@ typedef struct m_item {
 	 * applies to a case received on them; INT32_MIN / INT32_MAX: open */
 	int32_t in_force_from, in_force_until;
 	int replaces;         /* `replaces ITEM`: the version before; -1 */
+	/* 告知承诺: `pledge_replaces M, N [when COND]`: the applicant's written
+	 * pledge stands for these materials (ints[]) when cond (exprs[]; -1:
+	 * always) holds; `pledge_check N days`: checked that long after approval */
+	m_span pledge;
+	int pledge_cond;
+	int32_t pledge_check;
+	uint8_t pledge_check_unit;
 	int calendar, form;   /* -1: none */
 	uint8_t high_frequency;
 	m_holder applicant;

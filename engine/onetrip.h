@@ -256,6 +256,9 @@ OT_API ot_status ot_procedure_start(ot_engine *e, const char *request, char **re
 				    ot_error *err);
 OT_API ot_status ot_procedure_end(ot_engine *e, const char *request, char **response,
 				  ot_error *err);
+/* 告知承诺: the check after approval finds the pledge kept or untrue. */
+OT_API ot_status ot_pledge_check(ot_engine *e, const char *request, char **response,
+				 ot_error *err);
 OT_API ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);

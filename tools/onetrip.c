@@ -40,6 +40,7 @@ static const char usage_main[] =
 	"  accept     accept (受理)            refuse      refuse to accept (不予受理)\n"
 	"  extend     extend the legal limit (延期)\n"
 	"  procedure_start, procedure_end    a special procedure (特别程序)\n"
+	"  pledge_check  the check of a pledge (告知承诺) after approval\n"
 	"  licences import FILE.json   licences issued elsewhere, into the library\n"
 	"  licences list HOLDER        the licences of an ID number or credit code\n"
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
@@ -368,7 +369,7 @@ int cmd_test(int argc, char **argv);
 static const char *const case_ops[] = {"assess", "submit", "supplement", "act", "suspend",
 				       "resume", "deliver", "withdraw", "show", "list",
 				       "overdue", "accept", "refuse", "extend", "procedure_start",
-				       "procedure_end"};
+				       "procedure_end", "pledge_check"};
 
 /* The whole stream; *len its length (NUL bytes included). */
 static char *read_all(FILE *f, size_t *len)

@@ -386,6 +386,16 @@ static void statement(run *r, const scn_stmt *s)
 		operate(r, s, s->kind == SS_ACCEPT ? "accept" : "refuse", req);
 		return;
 	}
+	case SS_PLEDGE_CHECK: {
+		char actor[256];
+		snprintf(actor, sizeof actor, "%s%s%s", s->by.a.s, s->by.b.s ? "." : "",
+			 s->by.b.s ? s->by.b.s : "");
+		req = json_pack("{s:s, s:s}", "result", s->a.s, "actor", actor);
+		if (s->text)
+			json_object_set_new(req, "reason", json_string(s->text));
+		operate(r, s, "pledge_check", req);
+		return;
+	}
 	case SS_EXTEND:
 		operate(r, s, "extend", json_pack("{s:I, s:s, s:s}", "workdays", (json_int_t)s->dur.n,
 						  "reason", s->text, "approver", s->text2));
@@ -533,6 +543,8 @@ static void expect_overdue(run *r, const scn_stmt *s)
 				json_object_set_new(found, "acceptance", json_true());
 			if (json_object_get(c, "procedure_overdue"))
 				json_object_set_new(found, "special", json_true());
+			if (json_is_true(json_object_get(c, "pledge_check_overdue")))
+				json_object_set_new(found, "pledge", json_true());
 			/* a deferred material (容缺) past its deadline, by its name */
 			size_t k;
 			json_t *d;
@@ -578,22 +590,24 @@ static void expect_passed(run *r, const scn_stmt *s)
 /* `expect due [STEP] [legal|promised|acceptance] DATE` */
 static void expect_due(run *r, const scn_stmt *s, json_t *c)
 {
-	static const char *const kinds[] = {"legal", "promised", "acceptance"};
-	static const char *const keys[] = {"legal_due", "promised_due", "acceptance_due"};
-	size_t n = s->args.n, kind = 3;
-	for (size_t k = 0; n >= 2 && k < 3; k++)
+	static const char *const kinds[] = {"legal", "promised", "acceptance", "pledge"};
+	static const char *const keys[] = {"legal_due", "promised_due", "acceptance_due",
+					   "pledge_check_due"};
+	size_t n = s->args.n, kind = 4;
+	for (size_t k = 0; n >= 2 && k < 4; k++)
 		if (!strcmp(arg(s, n - 2), kinds[k]))
 			kind = k;
-	size_t named = n - 1 - (kind < 3); /* 1: a step is named */
-	const char *key = kind < 3 ? keys[kind] : "due";
+	size_t named = n - 1 - (kind < 4); /* 1: a step is named */
+	const char *key = kind < 4 ? keys[kind] : "due";
 	char label[160];
-	snprintf(label, sizeof label, "%s%s%s", kind < 3 ? kinds[kind] : "", kind < 3 ? " " : "", "due");
+	snprintf(label, sizeof label, "%s%s%s", kind < 4 ? kinds[kind] : "", kind < 4 ? " " : "", "due");
 	if (!named) {
 		expect_value(r, s, label, arg(s, n - 1), S(c, key));
 		return;
 	}
-	if (kind == 2 || named > 1) {
-		failf(r, s, "write: expect due [STEP] [legal|promised] DATE, or expect due acceptance DATE");
+	if (kind >= 2 && kind < 4 ? named : named > 1) {
+		failf(r, s, "write: expect due [STEP] [legal|promised] DATE, or expect due "
+		      "acceptance|pledge DATE");
 		return;
 	}
 	size_t i;
@@ -601,13 +615,13 @@ static void expect_due(run *r, const scn_stmt *s, json_t *c)
 	json_array_foreach(json_object_get(c, "steps"), i, st)
 		if (!strcmp(S(st, "step"), arg(s, 0))) {
 			snprintf(label, sizeof label, "%s %s%sdue", arg(s, 0),
-				 kind < 3 ? kinds[kind] : "", kind < 3 ? " " : "");
+				 kind < 4 ? kinds[kind] : "", kind < 4 ? " " : "");
 			expect_value(r, s, label, arg(s, n - 1), S(st, key));
 			return;
 		}
 	/* `expect due MATERIAL DATE`: a deferred material's deadline (容缺) */
 	json_array_foreach(json_object_get(c, "deferred_due"), i, st)
-		if (!strcmp(S(st, "material"), arg(s, 0)) && kind == 3) {
+		if (!strcmp(S(st, "material"), arg(s, 0)) && kind == 4) {
 			snprintf(label, sizeof label, "deferred %s due", arg(s, 0));
 			expect_value(r, s, label, arg(s, n - 1), S(st, "due"));
 			return;

@@ -210,12 +210,61 @@ static void refusals_change_nothing(void **state)
 	ot_engine_close(e);
 }
 
+static void an_untrue_pledge_revokes_the_licence(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	/* street a: the pledge stands for the report */
+	json_t *c = submit(e, "pledged", "a", "2019-09-27T09:00");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_true(json_is_true(json_object_get(c, "pledged")));
+	json_decref(c);
+	/* street b: no pledge, the report is missing */
+	c = submit(e, "pledged", "b", "2019-09-27T09:30");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_decref(c);
+	c = call(e, "act", OT_OK, "{" CASE1 ",\"step\":\"decide\",\"action\":\"approve\","
+		 "\"actor\":\"bureau\",\"now\":\"2019-09-30T10:00\"}");
+	/* 10 working days after 09-30: 10-08 … 10-12, 10-14 … 10-18 */
+	assert_string_equal(S(c, "pledge_check_due"), "2019-10-18");
+	json_decref(c);
+	char *before = NULL, *after = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "show", "{" CASE1 "}", &before, &err), OT_OK);
+	refused(e, "pledge_check", OT_EACTOR, "department other does not check the pledges",
+		"{" CASE1 ",\"actor\":\"other\",\"result\":\"kept\",\"now\":\"2019-10-08T09:00\"}");
+	refused(e, "pledge_check", OT_EINVAL, "is kept or untrue, not 'maybe'",
+		"{" CASE1 ",\"actor\":\"bureau\",\"result\":\"maybe\",\"now\":\"2019-10-08T09:00\"}");
+	refused(e, "pledge_check", OT_EINVAL, "give the applicant the \"reason\"",
+		"{" CASE1 ",\"actor\":\"bureau\",\"result\":\"untrue\",\"now\":\"2019-10-08T09:00\"}");
+	refused(e, "pledge_check", OT_ESTATE, "has no pledge",
+		"{" CASE2 ",\"actor\":\"bureau\",\"result\":\"kept\",\"now\":\"2019-10-08T09:00\"}");
+	assert_int_equal(ot_call(e, "show", "{" CASE1 "}", &after, &err), OT_OK);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	c = call(e, "pledge_check", OT_OK, "{" CASE1 ",\"actor\":\"bureau\",\"result\":\"untrue\","
+		 "\"reason\":\"检测报告不实\",\"now\":\"2019-10-08T09:00\"}");
+	assert_string_equal(S(c, "status"), "revoked");
+	json_decref(c);
+	/* the licence the approval issued ends with the revocation */
+	c = call(e, "licences", OT_OK, "{\"holder\":\"91350100M000100Y43\"}");
+	json_t *l = json_array_get(json_object_get(c, "licences"), 0);
+	assert_string_equal(S(l, "material"), "permit_doc");
+	assert_string_equal(S(l, "valid_until"), "2019-10-08");
+	json_decref(c);
+	refused(e, "pledge_check", OT_ESTATE, "it is revoked",
+		"{" CASE1 ",\"actor\":\"bureau\",\"result\":\"kept\",\"now\":\"2019-10-09T09:00\"}");
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(late_acceptance_counts_from_receipt),
 		cmocka_unit_test(a_review_in_calendar_days_with_a_procedure_and_an_extension),
 		cmocka_unit_test(refusals_change_nothing),
+		cmocka_unit_test(an_untrue_pledge_revokes_the_licence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
