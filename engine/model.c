@@ -429,6 +429,12 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 		day_format(it->in_force_until, day);
 	json_object_set_new(o, "in_force_until", it->in_force_until != INT32_MAX ? json_string(day) : json_null());
 	json_object_set_new(o, "replaces", it->replaces >= 0 ? json_string(r->items[it->replaces].name) : json_null());
+	json_t *pledge = json_array();
+	for (uint32_t k = 0; k < it->pledge.count; k++)
+		json_array_append_new(pledge, json_string(r->materials[r->ints[it->pledge.first + k]].name));
+	json_object_set_new(o, "pledge_replaces", pledge);
+	json_object_set_new(o, "pledge_when", it->pledge_cond >= 0 ? json_string(r->exprs[it->pledge_cond].text) : json_null());
+	json_object_set_new(o, "pledge_check", limit(it->pledge_check));
 	return o;
 }
 

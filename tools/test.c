@@ -219,6 +219,10 @@ static void cov_record(run *r)
 		json_object_set_new(law, "acceptance refused", json_true());
 	if (json_integer_value(json_object_get(r->last, "extended")) > 0)
 		json_object_set_new(law, "extension", json_true());
+	if (json_is_string(json_object_get(r->last, "pledge_checked_at")))
+		json_object_set_new(law, "pledge kept", json_true());
+	if (!strcmp(S(r->last, "status"), "revoked"))
+		json_object_set_new(law, "pledge untrue", json_true());
 	json_array_foreach(json_object_get(r->last, "steps"), i, v)
 		if (strcmp(S(v, "state"), "waiting") != 0 && json_is_string(json_object_get(v, "department"))) {
 			snprintf(key, sizeof key, "route %s to %s", S(v, "step"), S(v, "department"));
@@ -927,6 +931,10 @@ static void law_coverage(json_t *desc_item, json_t *seen, counts *c, json_t *mis
 	}
 	if (json_is_integer(json_object_get(desc_item, "extension")))
 		law_branch(seen, "extension", c, missed);
+	if (json_array_size(json_object_get(desc_item, "pledge_replaces"))) {
+		law_branch(seen, "pledge kept", c, missed);
+		law_branch(seen, "pledge untrue", c, missed);
+	}
 	json_array_foreach(json_object_get(desc_item, "steps"), i, v) {
 		json_t *depts = json_object_get(json_object_get(v, "routed_by"), "departments");
 		json_t *done = json_object();
