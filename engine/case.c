@@ -555,7 +555,8 @@ static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time
 		c->paused_since = at;
 		c->procedure = p;
 		c->procedure_max_end = case_procedure_max_end(c, p, day);
-		set_json(&c->note, json_string(mp->label ? mp->label : mp->name));
+		json_decref(c->note); /* the procedure, for the applicant */
+		c->note = json_string(mp->label ? mp->label : mp->name);
 		return OT_OK;
 	}
 	if (strcmp(op, "procedure_end") != 0 || c->status != CS_SUSPENDED || c->procedure < 0)
