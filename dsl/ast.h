@@ -222,6 +222,20 @@ typedef struct ast_flow {
 	dsl_loc loc;
 } ast_flow;
 
+/* A line of an item's `guide { }` (办事指南): a key and its words, each
+ * either text in quotes or a bare name. */
+typedef struct ast_guide_arg {
+	const char *s;
+	int text;      /* 1: "text", 0: a name */
+	dsl_loc loc;
+} ast_guide_arg;
+
+typedef struct ast_guide {
+	ast_name key;
+	VEC(ast_guide_arg) args;
+	dsl_loc loc;
+} ast_guide;
+
 /* Item attributes are kept in a table indexed by keyword so duplicates and
  * missing ones are found in one place. */
 typedef enum item_attr {
@@ -229,7 +243,7 @@ typedef enum item_attr {
 	IA_ONLINE, IA_LEGAL_LIMIT, IA_PROMISED_LIMIT, IA_CALENDAR,
 	IA_FREQUENCY, IA_APPLICANT, IA_FORM, IA_DELIVER, IA_HOOK,
 	IA_MATERIALS, IA_STEPS, IA_FLOW, IA_EXTENSION, IA_ACCEPTANCE, IA_IN_FORCE, IA_REPLACES,
-	IA_PLEDGE, IA_PLEDGE_CHECK, IA__COUNT
+	IA_PLEDGE, IA_PLEDGE_CHECK, IA_GUIDE, IA__COUNT
 } item_attr;
 
 /* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry. */
@@ -260,6 +274,7 @@ typedef struct ast_item {
 	ast_expr *pledge_when;
 	dsl_loc pledge_when_loc;
 	ast_dur pledge_check;
+	VEC(ast_guide) guide;  /* the service guide's elements */
 	ast_names deliver;
 	VEC(const char *) notes;
 	VEC(ast_req) materials;

@@ -701,6 +701,175 @@ static void check_item_pledge(chk *k, const ast_item *ai, m_item *it)
 			"item '%s' checks a pledge but takes none", ai->name.s);
 }
 
+/* ---- the service guide (办事指南) ---- */
+
+enum { GS_TEXT, GS_BASIS, GS_FEE, GS_WORD, GS_DEPT, GS_TEXT_OR_NONE };
+
+static const struct guide_key {
+	const char *key;
+	int shape, repeat;
+	const char *words;  /* GS_WORD: the words, separated by spaces */
+	const char *hint;
+} guide_keys[] = {
+	{"basis", GS_BASIS, 1, NULL, "write: basis \"《中华人民共和国建筑法》\" \"第八条\" (the law, then the article)"},
+	{"conditions", GS_TEXT, 0, NULL, "write: conditions \"…\" (受理条件)"},
+	{"fee", GS_FEE, 0, NULL, "write: fee free, or fee \"20元/件\" \"《…收费标准》\" (the amount, then its basis)"},
+	{"handling", GS_WORD, 0, "instant promised", "write: handling instant (即办件) or handling promised (承诺件)"},
+	{"place", GS_TEXT, 0, NULL, "write: place \"…\" (办理地点)"},
+	{"hours", GS_TEXT, 0, NULL, "write: hours \"…\" (办理时间)"},
+	{"phone", GS_TEXT, 0, NULL, "write: phone \"0412-…\" (咨询电话)"},
+	{"complaint_phone", GS_TEXT, 0, NULL, "write: complaint_phone \"12345\" (监督投诉电话)"},
+	{"intermediary", GS_TEXT_OR_NONE, 0, NULL, "write: intermediary none, or intermediary \"…\" (中介服务)"},
+	{"quantity_limit", GS_TEXT_OR_NONE, 0, NULL, "write: quantity_limit none, or quantity_limit \"…\" (数量限制)"},
+	{"scope", GS_WORD, 0, "district city province national", "write: scope district (通办范围: district, city, province or national)"},
+	{"result", GS_TEXT, 0, NULL, "write: result \"建筑工程施工许可证\" (结果名称)"},
+	{"result_library", GS_WORD, 0, "yes no", "write: result_library yes (the result enters the 电子证照库)"},
+	{"presence", GS_TEXT, 0, NULL, "write: presence \"…\" (why the applicant must come in person)"},
+	{"body", GS_WORD, 0, "statutory authorised entrusted", "write: body statutory (法定机关), authorised (授权组织) or entrusted (受委托组织)"},
+	{"entrusted_by", GS_DEPT, 0, NULL, "write: entrusted_by DEPARTMENT (the higher body that entrusts the item)"},
+};
+
+/* The index of `w` among the space-separated `words`; -1 when not there. */
+static int guide_word(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+	int i = 0;
+	for (const char *p = words; *p; i++) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, w, n) == 0)
+			return i;
+		p += len + (end != NULL);
+	}
+	return -1;
+}
+
+/* One line's words against its key's shape; returns 0 (reported) if wrong. */
+static int guide_shape(chk *k, const ast_guide *g, const struct guide_key *gk)
+{
+	size_t n = g->args.n;
+	const ast_guide_arg *a = g->args.v;
+	int ok;
+	switch (gk->shape) {
+	case GS_TEXT: ok = n == 1 && a[0].text; break;
+	case GS_BASIS: ok = n >= 1 && n <= 2 && a[0].text; break;
+	case GS_FEE: ok = (n == 1 && !a[0].text && strcmp(a[0].s, "free") == 0) ||
+			  (n >= 1 && n <= 2 && a[0].text); break;
+	case GS_WORD: ok = n == 1 && !a[0].text && guide_word(gk->words, a[0].s) >= 0; break;
+	case GS_DEPT: ok = n == 1 && !a[0].text; break;
+	default: ok = n == 1 && (a[0].text || strcmp(a[0].s, "none") == 0); break;
+	}
+	if (!ok)
+		diag_at(k->c, n ? a[0].loc : g->key.loc, "E111", gk->hint,
+			"this is not how a guide's '%s' is written", gk->key);
+	return ok;
+}
+
+static void guide_line(chk *k, const ast_guide *g, const struct guide_key *gk, m_guide *mg,
+		       m_basis *basis)
+{
+	const ast_guide_arg *a = g->args.v;
+	const char *t = mstr(k, a[0].s);
+	if (!strcmp(gk->key, "basis")) {
+		basis[mg->n_basis].law = t;
+		basis[mg->n_basis++].article = g->args.n > 1 ? mstr(k, a[1].s) : NULL;
+		if (g->args.n < 2)
+			diag_at(k->c, a[0].loc, "E112", gk->hint,
+				"the legal basis (设定依据) names its article");
+	} else if (!strcmp(gk->key, "fee")) {
+		mg->fee_free = !a[0].text;
+		mg->fee = a[0].text ? t : NULL;
+		mg->fee_basis = g->args.n > 1 ? mstr(k, a[1].s) : NULL;
+		if (a[0].text && g->args.n < 2)
+			diag_at(k->c, a[0].loc, "E112", gk->hint,
+				"a fee (收费) needs its basis: the document that sets it");
+	} else if (!strcmp(gk->key, "handling"))
+		mg->handling = (uint8_t)(guide_word(gk->words, a[0].s) + 1);
+	else if (!strcmp(gk->key, "scope"))
+		mg->scope = (uint8_t)(guide_word(gk->words, a[0].s) + 1);
+	else if (!strcmp(gk->key, "result_library"))
+		mg->result_library = guide_word(gk->words, a[0].s) == 0;
+	else if (!strcmp(gk->key, "body"))
+		mg->body = (uint8_t)(guide_word(gk->words, a[0].s) + 1);
+	else if (!strcmp(gk->key, "entrusted_by")) {
+		ast_name d = {a[0].s, a[0].loc};
+		mg->entrusted_by = chk_resolve(k, &k->depts, d, "department", "E101");
+		m_level lv = mg->entrusted_by >= 0 ? k->m->departments[mg->entrusted_by].level : LEVEL_CITY;
+		if (lv != LEVEL_CITY && lv != LEVEL_PROVINCE && lv != LEVEL_NATIONAL)
+			diag_at(k->c, a[0].loc, "E111",
+				"an item is entrusted (委托) by a higher body: a city, province or national department",
+				"'%s' is a %s department, and cannot entrust an item", a[0].s,
+				model_level_names[lv]);
+	} else if (!strcmp(gk->key, "intermediary")) {
+		mg->no_intermediary = !a[0].text;
+		mg->intermediary = a[0].text ? t : NULL;
+	} else if (!strcmp(gk->key, "quantity_limit")) {
+		mg->no_quantity_limit = !a[0].text;
+		mg->quantity_limit = a[0].text ? t : NULL;
+	} else {
+		const char **slot = !strcmp(gk->key, "conditions") ? &mg->conditions
+				  : !strcmp(gk->key, "place") ? &mg->place
+				  : !strcmp(gk->key, "hours") ? &mg->hours
+				  : !strcmp(gk->key, "phone") ? &mg->phone
+				  : !strcmp(gk->key, "complaint_phone") ? &mg->complaint_phone
+				  : !strcmp(gk->key, "result") ? &mg->result : &mg->presence;
+		*slot = t;
+	}
+}
+
+/* guide { basis "…" "第八条"; fee free; handling promised; … } */
+static void check_item_guide(chk *k, const ast_item *ai, m_item *it)
+{
+	if (ai->attr_loc[IA_GUIDE].file < 0)
+		return;
+	m_guide *mg = arena_alloc(k->ma, sizeof *mg);
+	m_basis *basis = arena_alloc(k->ma, (ai->guide.n + 1) * sizeof *basis);
+	const char *keys[OT_COUNTOF(guide_keys)];
+	for (size_t i = 0; i < OT_COUNTOF(guide_keys); i++)
+		keys[i] = guide_keys[i].key;
+	mg->entrusted_by = -1;
+	for (size_t i = 0; i < ai->guide.n; i++) {
+		const ast_guide *g = &ai->guide.v[i];
+		int key = one_of(k, g->key, "guide element", keys, OT_COUNTOF(keys));
+		if (key < 0)
+			continue;
+		const struct guide_key *gk = &guide_keys[key];
+		int twice = 0;
+		for (size_t j = 0; j < i && !gk->repeat; j++)
+			twice |= ai->guide.v[j].key.s && strcmp(ai->guide.v[j].key.s, gk->key) == 0;
+		if (twice)
+			diag_at(k->c, g->key.loc, "E113", "keep one", "'%s' is given twice in the guide",
+				gk->key);
+		else if (guide_shape(k, g, gk))
+			guide_line(k, g, gk, mg, basis);
+	}
+	mg->basis = basis;
+	if ((mg->body == BODY_ENTRUSTED) != (mg->entrusted_by >= 0) &&
+	    (mg->body == BODY_ENTRUSTED || mg->entrusted_by >= 0))
+		diag_at(k->c, ai->attr_loc[IA_GUIDE], "E112",
+			"write both: body entrusted, and entrusted_by DEPARTMENT (委托)",
+			mg->body == BODY_ENTRUSTED ? "the guide says the item is entrusted, but not by whom"
+						   : "the guide names who entrusts the item, but not that its body is entrusted");
+	if (mg->handling == HANDLING_INSTANT && it->promised_limit > 0)
+		diag_at(k->c, ai->attr_loc[IA_PROMISED_LIMIT], "E111",
+			"an 即办件 is done on the spot: remove the promised_limit, or write handling promised",
+			"the guide says instant (即办件), but the item promises %d %s", (int)it->promised_limit,
+			unit_plural((m_unit)it->promised_unit));
+	it->guide = mg;
+}
+
+/* An item with a guide that can need a visit says why (GB/T 39046: 必须现场
+ * 办理的原因): checked once the flow gives the visits. */
+static void check_guide_presence(chk *k, const ast_item *ai, size_t index)
+{
+	const m_item *it = &k->m->items[index];
+	if (it->guide && !it->guide->presence && item_max_trips(k->m, (int)index) > 0)
+		diag_at(k->c, ai->attr_loc[IA_GUIDE], "W407",
+			"add presence \"…\" to the guide: why the applicant must come in person",
+			"item '%s' can need %d trip(s), but its guide does not say why",
+			ai->name.s, item_max_trips(k->m, (int)index));
+}
+
 /* in_force from 2019-04-23 [until 2020-05-31], in_force until 2019-04-22 */
 static void check_item_in_force(chk *k, const ast_item *ai, m_item *it)
 {
@@ -1168,6 +1337,7 @@ static void check_item(chk *k, size_t index)
 			"hook file \"%s\" is not UTF-8 text", ai->hook);
 	check_item_materials(k, ai, it);
 	check_item_pledge(k, ai, it);
+	check_item_guide(k, ai, it);
 	check_item_issues(k, ai, it);
 	check_computed(k, ai, it);
 	check_item_steps(k, ai, it);
@@ -1175,6 +1345,8 @@ static void check_item(chk *k, size_t index)
 	if (!ai->syntax_errors && it->steps.count)
 		chk_flow(k, it);
 	probe_hook(k, ai, it);
+	if (!ai->syntax_errors && it->steps.count)
+		check_guide_presence(k, ai, index);
 	k->lua_names.n = 0;
 	k->item = NULL;
 	k->form = -1;

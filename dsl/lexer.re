@@ -48,6 +48,7 @@ static const kw keywords[] = {
 	{"flow", KW_FLOW},
 	{"form", KW_FORM},
 	{"frequency", KW_FREQUENCY},
+	{"guide", KW_GUIDE},
 	{"holder", KW_HOLDER},
 	{"holiday", KW_HOLIDAY},
 	{"hook", KW_HOOK},

@@ -68,6 +68,7 @@ static ast_expr *mkexpr(dsl_pctx *P, ast_expr_kind k, dsl_loc l);
 static ast_expr *mkbin(dsl_pctx *P, ast_op op, ast_expr *a, ast_expr *b, dsl_loc l);
 static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l);
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l);
+static void add_guide(dsl_pctx *P, ast_name key, dsl_loc l);
 static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,
 			  const ast_name *step, dsl_loc l);
 static scn_stmt *new_stmt(dsl_pctx *P, scn_kind kind, dsl_loc l);
@@ -137,6 +138,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_PROCEDURE "procedure" KW_EXTENSION "extension_limit" KW_ACCEPTANCE "acceptance_limit"
 	KW_PROMISED "promised" KW_IN_FORCE "in_force" KW_REPLACES "replaces"
 	KW_PLEDGE_REPLACES "pledge_replaces" KW_PLEDGE_CHECK "pledge_check"
+	KW_GUIDE "guide"
 	KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
@@ -481,6 +483,7 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 	}
 }
 	 | KW_PLEDGE_CHECK duration { if (item_attr_once(P, IA_PLEDGE_CHECK, @$)) P->item->pledge_check = $2; }
+	 | KW_GUIDE { item_attr_once(P, IA_GUIDE, @1); } '{' guide_stmts close
 	 | KW_PROCEDURE name opt_label KW_MAX duration { add_procedure(P, $2, $3, $5, NULL, @$); }
 	 | KW_PROCEDURE name opt_label KW_MAX duration KW_IN name { add_procedure(P, $2, $3, $5, &$7, @$); }
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
@@ -561,6 +564,21 @@ step_head: name opt_label KW_BY ref {
 	s.loc = @$;
 	if (P->item) VEC_PUSH(A, P->item->steps, s);
 };
+/* guide { basis "《中华人民共和国建筑法》" article "第八条"; fee free } */
+guide_stmts: %empty | guide_stmts guide_stmt | guide_stmts ';' { yyerrok; }
+	   | guide_stmts error ';' { yyerrok; if (P->item) P->item->syntax_errors = 1; }
+	   ;
+guide_stmt: name guide_texts { add_guide(P, $1, @$); }
+	  | name anyword {
+	ast_guide_arg a = {$2, 0, @2};
+	VEC_PUSH(A, P->guide_args, a);
+	add_guide(P, $1, @$);
+};
+/* the words of a guide line: texts, or one name (`fee free`) */
+guide_texts: STRING { ast_guide_arg a = {$1, 1, @1}; VEC_PUSH(A, P->guide_args, a); }
+	   | guide_texts STRING { ast_guide_arg a = {$2, 1, @2}; VEC_PUSH(A, P->guide_args, a); }
+	   ;
+
 /* shuguang: street_shuguang, youhao: street_youhao */
 route_pairs: %empty | route_pairs route_pair | route_pairs ',' | route_pairs ';' ;
 route_pair: name ':' name {
@@ -738,7 +756,7 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
     | KW_ISSUES | KW_PROCEDURE | KW_EXTENSION | KW_ACCEPTANCE | KW_PROMISED
     | KW_ACCEPT | KW_REFUSE | KW_EXTEND | KW_IN_FORCE | KW_REPLACES
-    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK
+    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK | KW_GUIDE
     ;
 
 /* ---- scenario files ---- */
@@ -911,6 +929,7 @@ static const char *const item_attr_names[IA__COUNT] = {
 	"legal_limit", "promised_limit", "calendar", "frequency", "applicant",
 	"form", "deliver", "hook", "materials", "steps", "flow", "extension_limit",
 	"acceptance_limit", "in_force", "replaces", "pledge_replaces", "pledge_check",
+	"guide",
 };
 
 static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,
@@ -926,6 +945,20 @@ static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur
 	pr.loc = l;
 	if (P->item)
 		VEC_PUSH(A, P->item->procedures, pr);
+}
+
+static void add_guide(dsl_pctx *P, ast_name key, dsl_loc l)
+{
+	ast_guide g;
+	memset(&g, 0, sizeof g);
+	g.key = key;
+	g.args.v = P->guide_args.v;
+	g.args.n = P->guide_args.n;
+	g.args.cap = P->guide_args.cap;
+	memset(&P->guide_args, 0, sizeof P->guide_args);
+	g.loc = l;
+	if (P->item)
+		VEC_PUSH(A, P->item->guide, g);
 }
 
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l)

@@ -199,6 +199,38 @@ typedef struct m_step {
 	m_span route_depts;   /* ints[] */
 } m_step;
 
+/* The service guide (办事指南, GB/T 39046-2020 table 4): what an item's
+ * `guide { }` says.  Texts are NULL when not given. */
+typedef struct m_basis {
+	const char *law, *article; /* 设定依据: 《…》 and 第…条 (NULL: none) */
+} m_basis;
+
+enum { HANDLING_NONE, HANDLING_INSTANT, HANDLING_PROMISED };   /* 即办件, 承诺件 */
+enum { BODY_NONE, BODY_STATUTORY, BODY_AUTHORISED, BODY_ENTRUSTED }; /* 实施主体性质 */
+extern const char *const model_handling_names[3];
+extern const char *const model_body_names[4];
+extern const char *const model_scope_names[5]; /* 通办范围: "", district ... national */
+
+typedef struct m_guide {
+	const m_basis *basis;
+	uint32_t n_basis;
+	const char *conditions;    /* 受理条件 */
+	uint8_t fee_free;          /* fee free (不收费) */
+	const char *fee, *fee_basis; /* 收费 and its basis */
+	uint8_t handling;          /* HANDLING_* */
+	const char *place, *hours, *phone, *complaint_phone;
+	const char *intermediary;  /* 中介服务; NULL with no_intermediary: none */
+	uint8_t no_intermediary;
+	const char *quantity_limit; /* 数量限制; NULL with no_quantity_limit: none */
+	uint8_t no_quantity_limit;
+	uint8_t scope;             /* 通办范围: index into model_scope_names */
+	const char *result;        /* 结果名称 */
+	uint8_t result_library;    /* the result enters the 电子证照库 */
+	const char *presence;      /* why the applicant must come in person */
+	uint8_t body;              /* BODY_* */
+	int entrusted_by;          /* BODY_ENTRUSTED: the department that entrusts */
+} m_guide;
+
 /* `procedure expert_review "专家评审" max 10 days [in STEP]`: a special
  * procedure (特别程序, 行政许可法 art. 45) whose time is not counted in any
  * limit, up to its maximum. */
@@ -249,6 +281,7 @@ typedef struct m_item {
 	/* 告知承诺: `pledge_replaces M, N [when COND]`: the applicant's written
 	 * pledge stands for these materials (ints[]) when cond (exprs[]; -1:
 	 * always) holds; `pledge_check N days`: checked that long after approval */
+	const m_guide *guide; /* the service guide; NULL: no `guide` block */
 	m_span pledge;
 	int pledge_cond;
 	int32_t pledge_check;
