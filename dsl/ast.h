@@ -179,6 +179,10 @@ typedef struct ast_form {
 
 typedef struct ast_req {
 	ast_name material;
+	ast_names alternatives; /* `id_card or hukou_book`: any one of them */
+	int original;          /* `original`: the original is shown (per item) */
+	ast_num copies;        /* `copies N` for this item */
+	ast_name medium;       /* `medium paper|electronic|either` */
 	ast_expr *when;
 	dsl_loc when_loc;
 	int optional, deferrable;

@@ -990,6 +990,45 @@ static void check_item_procedures(chk *k, const ast_item *ai, m_item *it)
 	it->procedures.count = k->m->n_procedures - it->procedures.first;
 }
 
+/* One of several (`or`), originals and copies, paper or electronic: what
+ * this item asks of a material, beyond the material's own settings. */
+static void check_req_form(chk *k, const ast_item *ai, const ast_req *r, m_req *q, size_t index)
+{
+	int32_t alt[16];
+	size_t n = 0;
+	for (size_t j = 0; j < r->alternatives.n; j++) {
+		const ast_name *a = &r->alternatives.v[j];
+		int m = chk_resolve(k, &k->mats, *a, "material", "E103");
+		int dup = m == q->material;
+		for (size_t p = 0; p < ai->materials.n; p++)
+			dup |= p != index && ai->materials.v[p].material.s &&
+			       strcmp(ai->materials.v[p].material.s, a->s) == 0;
+		for (size_t p = 0; p < j; p++)
+			dup |= strcmp(r->alternatives.v[p].s, a->s) == 0;
+		if (dup)
+			diag_at(k->c, a->loc, "E110", "list each material once in the item",
+				"'%s' is listed twice in this item", a->s);
+		else if (m >= 0 && n < OT_COUNTOF(alt))
+			alt[n++] = m;
+	}
+	q->alternatives = chk_ints(k, alt, n);
+	q->original = (uint8_t)r->original;
+	q->copies = -1;
+	if (r->copies.set) {
+		if (r->copies.v.scale != 0 || r->copies.v.units < 0 || r->copies.v.units > 100)
+			diag_at(k->c, r->copies.loc, "E111", "write a whole number from 0 to 100",
+				"the number of copies must be a whole number from 0 to 100");
+		else
+			q->copies = (int32_t)r->copies.v.units;
+	}
+	q->medium = MEDIUM_ANY;
+	if (r->medium.s) {
+		int v = one_of(k, r->medium, "medium (paper, electronic or either)", model_medium_names, 3);
+		if (v >= 0)
+			q->medium = (uint8_t)v;
+	}
+}
+
 static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 {
 	it->reqs.first = k->m->n_reqs;
@@ -1017,6 +1056,7 @@ static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 				mm->name, model_holder_names[mm->holder], model_holder_names[it->applicant]);
 		m_req *q = &k->m->reqs[k->m->n_reqs++];
 		q->material = mat;
+		check_req_form(k, ai, r, q, i);
 		q->cond = cond;
 		q->optional = (uint8_t)r->optional;
 		q->deferrable = (uint8_t)r->deferrable;

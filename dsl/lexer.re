@@ -64,6 +64,7 @@ static const kw keywords[] = {
 	{"material", KW_MATERIAL},
 	{"materials", KW_MATERIALS},
 	{"max", KW_MAX},
+	{"medium", KW_MEDIUM},
 	{"min", KW_MIN},
 	{"not", KW_NOT},
 	{"note", KW_NOTE},

@@ -138,7 +138,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_PROCEDURE "procedure" KW_EXTENSION "extension_limit" KW_ACCEPTANCE "acceptance_limit"
 	KW_PROMISED "promised" KW_IN_FORCE "in_force" KW_REPLACES "replaces"
 	KW_PLEDGE_REPLACES "pledge_replaces" KW_PLEDGE_CHECK "pledge_check"
-	KW_GUIDE "guide"
+	KW_GUIDE "guide" KW_MEDIUM "medium"
 	KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
@@ -513,7 +513,10 @@ req_head: name {
 	r.material = $1;
 	r.loc = @1;
 	if (P->item) VEC_PUSH(A, P->item->materials, r);
-};
+}
+	/* id_card or hukou_book: any one of them (一选一), before any `when` */
+	| req_head KW_OR name { if (P->item && P->item->materials.n) VEC_PUSH(A, P->item->materials.v[P->item->materials.n - 1].alternatives, $3); }
+	;
 req_mods: %empty
 	| req_mods KW_WHEN expr {
 	if (P->item && P->item->materials.n) {
@@ -528,6 +531,9 @@ req_mods: %empty
 	}
 }
 	| req_mods KW_OPTIONAL { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].optional = 1; }
+	| req_mods KW_ORIGINAL { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].original = 1; }
+	| req_mods KW_COPIES number { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].copies = $3; }
+	| req_mods KW_MEDIUM name { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].medium = $3; }
 	| req_mods KW_DEFERRABLE { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].deferrable = 1; }
 	| req_mods KW_DEFERRABLE KW_WITHIN duration {
 	if (P->item && P->item->materials.n) {
@@ -756,7 +762,7 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
     | KW_ISSUES | KW_PROCEDURE | KW_EXTENSION | KW_ACCEPTANCE | KW_PROMISED
     | KW_ACCEPT | KW_REFUSE | KW_EXTEND | KW_IN_FORCE | KW_REPLACES
-    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK | KW_GUIDE
+    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK | KW_GUIDE | KW_MEDIUM
     ;
 
 /* ---- scenario files ---- */

@@ -263,12 +263,51 @@ static int pledge_holds(const ot_rules *r, const m_item *it, const ev_value *val
 
 typedef struct req_result {
 	int status;
+	int met_by;    /* the material that meets it: the one listed, or one
+			  of its alternatives (`or`) */
 	int cond_held; /* -1 unconditional */
 	char from_case[32];
 	/* a provider's answer (malloc, NULL when none: most materials) */
 	char *ref;     /* shared: the licence (or record) number */
 	char *why;     /* shared but not obtained: why, for the notice */
 } req_result;
+
+/* Whether material `mat` is had: shared, handed in or reused; sets res. */
+static int meet(const version *v, int mat, const application *app, const uint8_t *provided,
+		uint8_t *have, const material_sources *src, req_result *res, ot_error *provider)
+{
+	const m_material *m = &v->rules->materials[mat];
+	const char *from;
+	int got = m->source == SRC_SHARED;
+	if (got && m->provider >= 0 && src && src->shared) {
+		char ref[64], why[256];
+		ot_error pe;
+		got = src->shared(src->ud, v, app, mat, ref, why, &pe);
+		if (got < 0 && provider->status == OT_OK)
+			*provider = pe;
+		utf8_settle(ref); /* a provider's text, cut to the buffers */
+		utf8_settle(why);
+		free(res->ref);
+		free(res->why);
+		res->ref = ref[0] ? strdup(ref) : NULL;
+		res->why = why[0] ? strdup(why) : NULL;
+	}
+	if (got > 0) {
+		have[mat] = HAVE_SHARED;
+		res->status = ST_SHARED;
+	} else if (provided[mat]) {
+		/* what a provider could not give, the applicant hands in */
+		have[mat] = HAVE_PROVIDED;
+		res->status = ST_PROVIDED;
+	} else if (m->reusable.n >= 0 && app->applicant_id && src && src->library &&
+		   (from = src->library(src->ud, app->applicant_id, m->name, app->now))) {
+		have[mat] = HAVE_REUSED;
+		res->status = ST_REUSED;
+		snprintf(res->from_case, sizeof res->from_case, "%s", from);
+	} else
+		return 0;
+	return 1;
+}
 
 /* One requirement: whether it applies, and how it is met. */
 static ot_status assess_req(const version *v, const m_req *q, const ev_value *values,
@@ -279,6 +318,7 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 	const ot_rules *r = v->rules;
 	const m_material *m = &r->materials[q->material];
 	res->cond_held = -1;
+	res->met_by = q->material;
 	if (q->cond >= 0) {
 		ev_value stack[64];
 		const m_expr *x = &r->exprs[q->cond];
@@ -295,33 +335,15 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 			return OT_OK;
 		}
 	}
-	const char *from;
-	int got = m->source == SRC_SHARED;
-	if (got && m->provider >= 0 && src && src->shared) {
-		char ref[64], why[256];
-		ot_error pe;
-		got = src->shared(src->ud, v, app, q->material, ref, why, &pe);
-		if (got < 0 && provider->status == OT_OK)
-			*provider = pe;
-		utf8_settle(ref); /* a provider's text, cut to the buffers */
-		utf8_settle(why);
-		res->ref = ref[0] ? strdup(ref) : NULL;
-		res->why = why[0] ? strdup(why) : NULL;
+	/* the material listed, else each of its alternatives in turn */
+	for (uint32_t k = 0; k <= q->alternatives.count; k++) {
+		int mat = k ? r->ints[q->alternatives.first + k - 1] : q->material;
+		if (meet(v, mat, app, provided, have, src, res, provider)) {
+			res->met_by = mat;
+			return OT_OK;
+		}
 	}
-	if (got > 0) {
-		have[q->material] = HAVE_SHARED;
-		res->status = ST_SHARED;
-	} else if (provided[q->material]) {
-		/* what a provider could not give, the applicant hands in */
-		have[q->material] = HAVE_PROVIDED;
-		res->status = ST_PROVIDED;
-	} else if (m->reusable.n >= 0 && app->applicant_id && src && src->library &&
-		   (from = src->library(src->ud, app->applicant_id, m->name, app->now))) {
-		have[q->material] = HAVE_REUSED;
-		res->status = ST_REUSED;
-		snprintf(res->from_case, sizeof res->from_case, "%s", from);
-	} else
-		res->status = q->optional ? ST_OPTIONAL : q->deferrable ? ST_DEFERRED : ST_MISSING;
+	res->status = q->optional ? ST_OPTIONAL : q->deferrable ? ST_DEFERRED : ST_MISSING;
 	return OT_OK;
 }
 
@@ -369,7 +391,7 @@ static void write_names(buf *b, const ot_rules *r, const m_item *it, const req_r
 		if (res[i].status == status) {
 			if (!first)
 				buf_putc(b, ',');
-			jstr(b, r->materials[r->reqs[it->reqs.first + i].material].name);
+			jstr(b, r->materials[res[i].met_by].name);
 			first = 0;
 		}
 	buf_putc(b, ']');
@@ -377,7 +399,7 @@ static void write_names(buf *b, const ot_rules *r, const m_item *it, const req_r
 
 static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_result *res)
 {
-	const m_material *m = &r->materials[q->material];
+	const m_material *m = &r->materials[res->met_by];
 	buf_puts(b, "{\"material\":");
 	jstr(b, m->name);
 	buf_puts(b, ",\"label\":");
@@ -410,11 +432,24 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 		buf_puts(b, ",\"from_case\":");
 		jstr(b, res->from_case);
 	}
-	if (m->original)
+	if (m->original || q->original)
 		buf_puts(b, ",\"original\":true");
-	if (m->copies) {
+	if (q->copies >= 0 ? q->copies : m->copies) {
 		buf_puts(b, ",\"copies\":");
-		jint(b, m->copies);
+		jint(b, q->copies >= 0 ? q->copies : m->copies);
+	}
+	if (q->medium != MEDIUM_ANY) {
+		buf_puts(b, ",\"medium\":");
+		jstr(b, model_medium_names[q->medium]);
+	}
+	if (q->alternatives.count) { /* 一选一: any one of these */
+		buf_puts(b, ",\"one_of\":[");
+		jstr(b, r->materials[q->material].name);
+		for (uint32_t k = 0; k < q->alternatives.count; k++) {
+			buf_putc(b, ',');
+			jstr(b, r->materials[r->ints[q->alternatives.first + k]].name);
+		}
+		buf_putc(b, ']');
 	}
 	buf_putc(b, '}');
 }
@@ -434,6 +469,12 @@ static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_
 		buf_puts(b, res[i].status == ST_MISSING ? "缺少材料 missing: "
 							: "容缺后补 to be supplied before the decision: ");
 		buf_json_str(b, m->label ? m->label : m->name);
+		const m_req *q = &r->reqs[it->reqs.first + i];
+		for (uint32_t j = 0; j < q->alternatives.count; j++) {
+			const m_material *alt = &r->materials[r->ints[q->alternatives.first + j]];
+			buf_puts(b, j + 1 < q->alternatives.count ? "、" : " 或 or ");
+			buf_json_str(b, alt->label ? alt->label : alt->name);
+		}
 		if (res[i].why) {
 			/* shared data that could not be had: say so, not just "missing" */
 			buf_puts(b, " (");

@@ -233,6 +233,7 @@ const char *const model_weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "
 const char *const model_deliver_names[3] = {"window", "post", "electronic"};
 const char *const model_have_names[4] = {NULL, "provided", "shared", "reused"};
 const char *const model_handling_names[3] = {"", "instant", "promised"};
+const char *const model_medium_names[3] = {"either", "paper", "electronic"};
 const char *const model_body_names[4] = {"", "statutory", "authorised", "entrusted"};
 const char *const model_scope_names[5] = {"", "district", "city", "province", "national"};
 const char *const model_action_names[3] = {"approve", "return", "deny"};

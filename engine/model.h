@@ -180,7 +180,15 @@ typedef struct m_req {
 	int32_t defer_within; /* `deferrable within N workdays`: the deferred
 				 material is due N after acceptance; -1: before
 				 the decision only */
+	m_span alternatives;  /* `id_card or hukou_book`: ints[], materials any
+				 one of which meets the requirement (一选一) */
+	uint8_t original;     /* this item wants the original (else the material's) */
+	int32_t copies;       /* this item's number of copies; -1: the material's */
+	uint8_t medium;       /* MEDIUM_*: paper, electronic or either */
 } m_req;
+
+enum { MEDIUM_ANY, MEDIUM_PAPER, MEDIUM_ELECTRONIC };
+extern const char *const model_medium_names[3]; /* "either", "paper", "electronic" */
 
 #define STEP_END (-1)
 
