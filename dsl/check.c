@@ -1044,7 +1044,9 @@ static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 			diag_at(k->c, r->loc, "E111",
 				"'optional' never blocks; 'deferrable' must arrive before the decision: pick one",
 				"a material cannot be both optional and deferrable");
+		k->in_materials = 1;
 		int cond = r->when ? chk_condition(k, r->when, r->when_loc) : -1;
+		k->in_materials = 0;
 		if (mat < 0)
 			continue;
 		const m_material *mm = &k->m->materials[mat];

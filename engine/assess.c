@@ -663,6 +663,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		       ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	if (st == OT_OK)
 		st = provided_flags(r, app->provided, flags, err);
+	env.provided = flags; /* provided(M) in a material's condition */
 	if (st == OT_OK && it->form >= 0) {
 		/* the applicant's values first: a computed field filled in by the
 		 * applicant is their mistake; then what the hook derives */

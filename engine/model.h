@@ -139,7 +139,8 @@ typedef enum m_opcode {
 	OP_IN,        /* a = list length; the list items are on the stack */
 	OP_ADD, OP_SUB, OP_MUL, OP_DIV,
 	OP_LEN,
-	OP_LUA        /* call hook function strs[a] with b arguments */
+	OP_LUA,       /* call hook function strs[a] with b arguments */
+	OP_PROVIDED   /* push whether material a was handed in (provided(M)) */
 } m_opcode;
 
 typedef struct m_op {
