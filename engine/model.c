@@ -501,7 +501,10 @@ int item_in_force(const ot_rules *r, int item, int32_t day)
 int item_max_trips(const ot_rules *r, int item)
 {
 	const m_item *it = &r->items[item];
-	int submit = it->online == ONLINE_NONE;
+	/* partial (部分网办): the part that is not online is done in person -- its
+	 * in-person step, or else the submission at the hall */
+	int submit = it->online == ONLINE_NONE ||
+		     (it->online == ONLINE_PARTIAL && it->max_in_person == 0);
 	int deliver = !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
 	return submit + it->max_in_person + deliver;
 }

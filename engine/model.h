@@ -398,9 +398,10 @@ int dec_parse(const char *s, ot_dec *out);
 int dec_from_double(double d, ot_dec *out);
 
 /* The most in-person visits (跑动次数) any case of the item can need:
- * submission at the hall unless the item is online, the in-person steps
- * of the worst path, and a window pickup unless post or electronic
- * delivery is allowed.  最多跑一次 when <= 1. */
+ * submission at the hall unless the item is online (fully, or partly with
+ * an in-person step for the part that is not), the in-person steps of the
+ * worst path, and a window pickup unless post or electronic delivery is
+ * allowed.  最多跑一次 when <= 1. */
 int item_max_trips(const ot_rules *r, int item);
 
 /* The version of `item` (it, or one it replaces or is replaced by) in force
