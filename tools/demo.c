@@ -264,6 +264,18 @@ static int walk(ot_engine *e, json_t *rules, json_t *it)
 	stamp(now, when);
 	line(when, "result delivered by %s → %s; the applicant came %lld time(s)", method,
 	     S(closed, "status"), (long long)json_integer_value(json_object_get(closed, "trips")));
+	if (!strcmp(S(closed, "status"), "checking")) {
+		/* 告知承诺: the department checks the pledge and finds it kept */
+		next_day(now);
+		json_t *checked = call(e, "pledge_check", json_pack("{s:s, s:s, s:s, s:s}", "case",
+			id, "actor", S(it, "department"), "result", "kept", "now", now));
+		json_decref(closed);
+		if (!checked)
+			return 1;
+		closed = checked;
+		stamp(now, when);
+		line(when, "the pledge (告知承诺) checked and kept → %s", S(closed, "status"));
+	}
 	json_decref(closed);
 	return 0;
 }
