@@ -562,6 +562,35 @@ static void expect_overdue(run *r, const scn_stmt *s)
 	json_decref(o);
 }
 
+/* `expect note "TEXT"`: a hook's note (on_enter, on_exit) in the last
+ * event of the case contains TEXT; `expect not note`: none does. */
+static void expect_note(run *r, const scn_stmt *s)
+{
+	char req[128], *resp = NULL;
+	ot_error err;
+	snprintf(req, sizeof req, "{\"case\":\"%s\"}", r->id);
+	if (ot_call(r->e, "show", req, &resp, &err) != OT_OK) {
+		failf(r, s, "show failed: %s", err.message);
+		return;
+	}
+	json_t *o = json_loads(resp, 0, NULL);
+	free(resp);
+	json_t *history = json_object_get(o, "history");
+	json_t *notes = json_object_get(json_array_get(history, json_array_size(history) - 1), "notes");
+	size_t i;
+	json_t *n;
+	int found = 0;
+	json_array_foreach(notes, i, n)
+		found |= strstr(S(n, "note"), arg(s, 0)) != NULL;
+	if (found != !s->negate)
+		failf(r, s, "expected %sa note of the last event containing \"%s\"%s", s->negate ? "no " : "",
+		      arg(s, 0), json_array_size(notes) ? "; its notes:" : ", but it has none");
+	if (found != !s->negate)
+		json_array_foreach(notes, i, n)
+			fprintf(r->out, "        %s\n", S(n, "note"));
+	json_decref(o);
+}
+
 /* `expect passed promised [legal]`: which of the case's due dates the
  * overdue report says are passed (`expect not passed legal`). */
 static void expect_passed(run *r, const scn_stmt *s)
@@ -684,6 +713,8 @@ static void expect(run *r, const scn_stmt *s)
 		json_decref(found);
 	} else if (!strcmp(what, "due")) {
 		expect_due(r, s, c);
+	} else if (!strcmp(what, "note")) {
+		expect_note(r, s);
 	} else if (!strcmp(what, "item")) {
 		/* the version of the item the case was judged by (in_force) */
 		expect_value(r, s, "item", arg(s, 0), S(c, "item"));
