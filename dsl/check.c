@@ -435,7 +435,47 @@ static void check_materials(chk *k)
 }
 
 static const char *const ftype_words[] = {"text", "integer", "decimal", "bool",
-					  "date", "enum", "id_number", "credit_code"};
+					  "date", "enum", "id_number", "credit_code", "group"};
+
+/* `group [member]`: rows of another form (家庭成员, 从业人员); that form has
+ * no group of its own, and the rows' number may be limited by min / max. */
+static void check_group(chk *k, const ast_field *f, m_field *mf)
+{
+	mf->group = -1;
+	if (f->enum_values.n != 1) {
+		diag_at(k->c, f->type.loc, "E112", "write: field members \"家庭成员\": group [member_row]",
+			"a group names the one form each of its rows is");
+		return;
+	}
+	mf->group = chk_resolve(k, &k->forms, f->enum_values.v[0], "form", "E104");
+	if (f->computed)
+		diag_at(k->c, f->type.loc, "E111", "a hook computes single values, not rows",
+			"a group cannot be computed");
+}
+
+/* After every form is built: a group's rows hold no group themselves. */
+static void check_group_rows(chk *k)
+{
+	for (uint32_t i = 0; i < k->m->n_fields; i++) {
+		const m_field *g = &k->m->fields[i];
+		if (g->type != FT_GROUP || g->group < 0)
+			continue;
+		const m_form *row = &k->m->forms[g->group];
+		for (uint32_t j = 0; j < row->fields.count; j++)
+			if (k->m->fields[row->fields.first + j].type == FT_GROUP) {
+				const ast_field *af = NULL;
+				for (size_t fi = 0, n = 0; fi < k->c->unit.forms.n && !af; fi++)
+					for (size_t fj = 0; fj < k->c->unit.forms.v[fi]->fields.n; fj++, n++)
+						if (n == i)
+							af = &k->c->unit.forms.v[fi]->fields.v[fj];
+				diag_at(k->c, af ? af->enum_values.v[0].loc : k->c->unit.forms.v[0]->loc, "E111",
+					"keep the rows flat: a row's fields are single values",
+					"the rows of '%s' (form '%s') hold the group '%s'", g->name,
+					row->name, k->m->fields[row->fields.first + j].name);
+				break;
+			}
+	}
+}
 
 static void check_field(chk *k, const ast_form *af, const ast_field *f, m_field *mf)
 {
@@ -443,38 +483,42 @@ static void check_field(chk *k, const ast_form *af, const ast_field *f, m_field 
 	mf->label = mstr(k, f->label);
 	mf->required = (uint8_t)f->required;
 	mf->computed = (uint8_t)f->computed;
-	int t = f->type.s ? one_of(k, f->type, "field type", ftype_words, 8) : -1;
+	int t = f->type.s ? one_of(k, f->type, "field type", ftype_words, 9) : -1;
 	mf->type = t >= 0 ? (m_ftype)t : FT_TEXT;
+	mf->group = -1;
+	if (t == FT_GROUP)
+		check_group(k, f, mf);
 	if (t == FT_ENUM && !f->has_enum)
 		diag_at(k->c, f->type.loc, "E112", "list the values: enum [a, b, c]",
 			"an enum field needs its list of values");
-	if (t >= 0 && t != FT_ENUM && f->has_enum)
+	if (t >= 0 && t != FT_ENUM && t != FT_GROUP && f->has_enum)
 		diag_at(k->c, f->type.loc, "E111", "only enum fields have a list of values",
 			"a %s field cannot have a list of values", ftype_words[t]);
 	if (f->has_enum && t == FT_ENUM && f->enum_values.n == 0)
 		diag_at(k->c, f->type.loc, "E112", "list the values: enum [a, b, c]",
 			"this enum has no values");
 	mf->values.first = (uint32_t)k->strs.n;
-	for (size_t j = 0; j < f->enum_values.n; j++) {
+	for (size_t j = 0; t != FT_GROUP && j < f->enum_values.n; j++) {
 		for (size_t p = 0; p < j; p++)
 			if (strcmp(f->enum_values.v[p].s, f->enum_values.v[j].s) == 0)
 				diag_at(k->c, f->enum_values.v[j].loc, "E110", "remove one of them",
 					"'%s' is listed twice", f->enum_values.v[j].s);
 		VEC_PUSH(k->ma, k->strs, mstr(k, f->enum_values.v[j].s));
 	}
-	mf->values.count = (uint32_t)f->enum_values.n;
+	mf->values.count = t == FT_GROUP ? 0 : (uint32_t)f->enum_values.n;
 	const ast_num *lim[2] = {&f->min, &f->max};
 	for (int b = 0; b < 2; b++) {
 		if (!lim[b]->set)
 			continue;
-		if (t >= 0 && t != FT_INTEGER && t != FT_DECIMAL) {
-			diag_at(k->c, lim[b]->loc, "E111", "only integer and decimal fields have limits",
+		if (t >= 0 && t != FT_INTEGER && t != FT_DECIMAL && t != FT_GROUP) {
+			diag_at(k->c, lim[b]->loc, "E111", "only integer, decimal and group fields have limits",
 				"a %s field cannot have '%s'", ftype_words[t], b ? "max" : "min");
 			continue;
 		}
-		if (t == FT_INTEGER && lim[b]->v.scale) {
+		if ((t == FT_INTEGER || t == FT_GROUP) && lim[b]->v.scale) {
 			diag_at(k->c, lim[b]->loc, "E111", "write a whole number",
-				"an integer field's '%s' must be a whole number", b ? "max" : "min");
+				"%s '%s' must be a whole number",
+				t == FT_GROUP ? "a group's" : "an integer field's", b ? "max" : "min");
 			continue;
 		}
 		if (b)
@@ -1885,6 +1929,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	check_departments(&k);
 	check_materials(&k);
 	check_forms(&k);
+	check_group_rows(&k);
 	for (size_t i = 0; i < c->unit.items.n; i++)
 		check_item(&k, i);
 	check_versions(&k);

@@ -68,6 +68,7 @@ static xt field_type(const m_field *f, int index)
 	case FT_BOOL: t.t = VT_BOOL; break;
 	case FT_DATE: t.t = VT_DATE; break;
 	case FT_ENUM: t.t = VT_ENUM; t.field = index; break;
+	case FT_GROUP: t.t = VT_NUM; break; /* the number of rows */
 	default: break;
 	}
 	return t;

@@ -857,6 +857,27 @@ field_value: anyword ':' scn_value {
 	scn_stmt *s = last_stmt(P);
 	scn_field f = {mkname($1, @1), $3};
 	if (s) VEC_PUSH(A, s->form, f);
+}
+	   | anyword ':' '[' { P->rows = NEW(scn_rows); memset(P->rows, 0, sizeof *P->rows); } rows ']' {
+	scn_stmt *s = last_stmt(P);
+	scn_field f;
+	memset(&f, 0, sizeof f);
+	f.name = mkname($1, @1);
+	f.v.kind = SV_ROWS;
+	f.v.rows = P->rows;
+	f.v.loc = @3;
+	P->rows = NULL;
+	if (s) VEC_PUSH(A, s->form, f);
+};
+
+/* members: [{ name: "x", relation: spouse }, { ... }] */
+rows: %empty | rows ',' | rows ';'
+    | rows '{' { scn_row r; memset(&r, 0, sizeof r); if (P->rows) VEC_PUSH(A, P->rows->v, r); } row_fields '}'
+    ;
+row_fields: %empty | row_fields row_field | row_fields ',' | row_fields ';' ;
+row_field: anyword ':' scn_value {
+	scn_field f = {mkname($1, @1), $3};
+	if (P->rows && P->rows->v.n) VEC_PUSH(A, P->rows->v.v[P->rows->v.n - 1].fields, f);
 };
 
 scn_value: STRING { memset(&$$, 0, sizeof $$); $$.kind = SV_TEXT; $$.text = $1; $$.loc = @$; }

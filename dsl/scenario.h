@@ -18,13 +18,17 @@ typedef enum scn_kind {
 	SS_ACCEPT, SS_REFUSE, SS_EXTEND, SS_PROCEDURE, SS_PLEDGE_CHECK
 } scn_kind;
 
-typedef enum scn_vkind { SV_TEXT, SV_NUM, SV_BOOL, SV_NAME, SV_DATE, SV_TIME } scn_vkind;
+typedef enum scn_vkind { SV_TEXT, SV_NUM, SV_BOOL, SV_NAME, SV_DATE, SV_TIME,
+			 SV_ROWS } scn_vkind;
+
+struct scn_rows;
 
 typedef struct scn_value {
 	scn_vkind kind;
 	const char *text; /* SV_TEXT, SV_NAME; SV_DATE, SV_TIME as written */
 	ot_dec num;
 	int b;
+	struct scn_rows *rows; /* SV_ROWS: `[{ name: "x" }, { ... }]`, a group */
 	dsl_loc loc;
 } scn_value;
 
@@ -32,6 +36,15 @@ typedef struct scn_field {
 	ast_name name;
 	scn_value v;
 } scn_field;
+
+/* The rows of a group field (家庭成员): each row its fields. */
+typedef struct scn_row {
+	VEC(scn_field) fields;
+} scn_row;
+
+typedef struct scn_rows {
+	VEC(scn_row) v;
+} scn_rows;
 
 typedef struct scn_stmt {
 	scn_kind kind;

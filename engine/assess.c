@@ -92,6 +92,52 @@ static int read_number(const m_field *f, json_t *j, ev_value *v, form_errors *fe
 	return 1;
 }
 
+static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
+		     form_errors *fe, int derived);
+
+/* A group (家庭成员): a list of rows, each checked as its form; an error in a
+ * row is the group's, saying which row.  In conditions: the number of rows. */
+static int read_group(const ot_rules *r, const m_field *f, json_t *j, ev_value *v,
+		      form_errors *fe)
+{
+	if (!json_is_array(j)) {
+		field_error(fe, f, NULL, "%s must be a list of rows", label_of(f));
+		return 0;
+	}
+	size_t i;
+	json_t *row;
+	int ok = 1;
+	json_array_foreach(j, i, row) {
+		ev_value values[MAX_FIELDS];
+		form_errors rfe = {0, 0, NULL};
+		if (!json_is_object(row))
+			field_error(fe, f, NULL, "%s, row %zu: must be an object of the row's fields",
+				    label_of(f), i + 1);
+		else if (read_form(r, f->group, row, values, &rfe, 0))
+			for (int e = 0; e < rfe.n; e++)
+				field_error(fe, f, NULL, "%s 第%zu行 row %zu: %s", label_of(f), i + 1,
+					    i + 1, rfe.v[e].message);
+		ok &= json_is_object(row) && rfe.n == 0;
+		free(rfe.v);
+	}
+	ev_value n = {0};
+	n.type = VT_NUM;
+	n.u.num.units = (int64_t)json_array_size(j);
+	char a[32];
+	if (ok && f->has_min && dec_cmp(n.u.num, f->min) < 0) {
+		dec_format(f->min, a);
+		field_error(fe, f, NULL, "%s needs at least %s rows", label_of(f), a);
+		ok = 0;
+	}
+	if (ok && f->has_max && dec_cmp(n.u.num, f->max) > 0) {
+		dec_format(f->max, a);
+		field_error(fe, f, NULL, "%s has at most %s rows", label_of(f), a);
+		ok = 0;
+	}
+	*v = n;
+	return ok;
+}
+
 static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *v,
 		      form_errors *fe)
 {
@@ -102,6 +148,8 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 	case FT_INTEGER:
 	case FT_DECIMAL:
 		return read_number(f, j, v, fe);
+	case FT_GROUP:
+		return read_group(r, f, j, v, fe);
 	case FT_BOOL:
 		if (!json_is_boolean(j))
 			break;
@@ -159,7 +207,7 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 	}
 	static const char *const words[] = {"text", "a whole number", "a number",
 		"true or false", "a date (YYYY-MM-DD)", "one of its values",
-		"an ID number", "a credit code"};
+		"an ID number", "a credit code", "a list of rows"};
 	field_error(fe, f, NULL, "%s must be %s", label_of(f), words[f->type]);
 	return 0;
 }
@@ -168,9 +216,6 @@ static int blank(json_t *j)
 {
 	return !j || json_is_null(j) || (json_is_string(j) && json_string_length(j) == 0);
 }
-
-static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
-		     form_errors *fe, int derived);
 
 int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		form_errors *fe)

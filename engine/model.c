@@ -249,7 +249,7 @@ int model_action(const char *name)
 
 static const char *const onlines[] = {"none", "partial", "full"};
 static const char *const ftypes[] = {"text", "integer", "decimal", "bool",
-				     "date", "enum", "id_number", "credit_code"};
+				     "date", "enum", "id_number", "credit_code", "group"};
 
 const char *model_type_name(int code)
 {
@@ -324,6 +324,8 @@ static json_t *describe_forms(const ot_rules *r)
 					json_array_append_new(v, json_string(r->strs[fd->values.first + j]));
 				json_object_set_new(o, "values", v);
 			}
+			if (fd->type == FT_GROUP && fd->group >= 0) /* the form of each row */
+				json_object_set_new(o, "rows", json_string(r->forms[fd->group].name));
 			char num[32];
 			if (fd->has_min) {
 				dec_format(fd->min, num);

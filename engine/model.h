@@ -110,7 +110,9 @@ typedef struct m_material {
 
 typedef enum m_ftype {
 	FT_TEXT, FT_INTEGER, FT_DECIMAL, FT_BOOL, FT_DATE, FT_ENUM,
-	FT_ID_NUMBER, FT_CREDIT_CODE
+	FT_ID_NUMBER, FT_CREDIT_CODE,
+	FT_GROUP      /* repeating rows (家庭成员), each a form of its own; in a
+			 condition, the number of rows */
 } m_ftype;
 
 typedef struct m_field {
@@ -119,6 +121,7 @@ typedef struct m_field {
 	uint8_t required, computed, has_min, has_max;
 	ot_dec min, max;
 	m_span values; /* FT_ENUM: names in strs[] */
+	int group;     /* FT_GROUP: the form each row is; -1 otherwise */
 } m_field;
 
 typedef struct m_form {

@@ -249,6 +249,17 @@ static json_t *value_json(const scn_value *v)
 		return json_string(v->text);
 	case SV_BOOL:
 		return json_boolean(v->b);
+	case SV_ROWS: {
+		json_t *rows = json_array();
+		for (size_t i = 0; v->rows && i < v->rows->v.n; i++) {
+			json_t *row = json_object();
+			for (size_t k = 0; k < v->rows->v.v[i].fields.n; k++)
+				json_object_set_new(row, v->rows->v.v[i].fields.v[k].name.s,
+						    value_json(&v->rows->v.v[i].fields.v[k].v));
+			json_array_append_new(rows, row);
+		}
+		return rows;
+	}
 	case SV_NAME:
 		return strcmp(v->text, "null") == 0 ? json_null() : json_string(v->text);
 	case SV_NUM:
