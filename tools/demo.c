@@ -52,6 +52,8 @@ static json_t *sample(json_t *field)
 		return json_string("210304193602180040");
 	if (!strcmp(t, "credit_code"))
 		return json_string("91350100M000100Y43");
+	if (!strcmp(t, "group")) /* repeating rows: none in a sample */
+		return json_array();
 	const char *label = S(field, "label");
 	return json_string(label[0] ? label : "示例");
 }
