@@ -1425,9 +1425,16 @@ static ot_status do_procedure_end(ot_engine *e, req *q, json_t **resp, ot_error 
 	ot_status s = load(e, q, &c, err);
 	if (s != OT_OK)
 		return s;
-	if (c->procedure < 0)
+	const char *name = str(q->j, "procedure");
+	const m_item *it = &c->v->rules->items[c->item];
+	const char *running = c->procedure >= 0
+		? c->v->rules->procedures[it->procedures.first + (uint32_t)c->procedure].name : NULL;
+	if (!running)
 		s = err_set(err, OT_ESTATE, "cannot end a procedure of case %s: none is running "
 			    "(it is %s)", c->id, case_status_names[c->status]);
+	else if (name && strcmp(name, running) != 0)
+		s = err_set(err, OT_ESTATE, "cannot end procedure %.60s of case %s: %s is the one "
+			    "running", name, c->id, running);
 	json_t *ev = NULL;
 	if (s == OT_OK) {
 		ev = simple_event("procedure_end", q, e->zone, str(q->j, "actor"));
@@ -1773,6 +1780,12 @@ static const rq_field procedure_start_fields[] = {
 	RQ_NOTED_ACTOR,
 	{NULL}
 };
+static const rq_field procedure_end_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"procedure", RQ_TEXT, 0, "the procedure ended; when given, the one running", NULL},
+	RQ_NOTED_ACTOR, RQ_REASON(0),
+	{NULL}
+};
 static const rq_field pledge_check_fields[] = {
 	RQ_CASE, RQ_NOW(1),
 	{"actor", RQ_ACTOR, 1, "the department checking the pledge (告知承诺)", actor_fields},
@@ -1832,7 +1845,7 @@ static const op_entry ops[] = {
 	{"refuse", do_refuse, 1, refuse_fields},
 	{"extend", do_extend, 1, extend_fields},
 	{"procedure_start", do_procedure_start, 1, procedure_start_fields},
-	{"procedure_end", do_procedure_end, 1, case_event_fields},
+	{"procedure_end", do_procedure_end, 1, procedure_end_fields},
 	{"pledge_check", do_pledge_check, 1, pledge_check_fields},
 	{"show", do_show, 0, show_fields},
 	{"list", do_list, 0, list_fields},

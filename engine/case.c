@@ -677,6 +677,8 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		c->status = CS_WITHDRAWN;
 		c->closed = at;
 		c->accept_due = -1;
+		c->procedure = -1; /* a special procedure ends with the case */
+		c->procedure_max_end = -1;
 		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
 			if (c->steps[i].state == STEP_ACTIVE)
 				c->steps[i].state = STEP_IDLE;

@@ -100,6 +100,19 @@ static void a_review_in_calendar_days_with_a_procedure_and_an_extension(void **s
 	assert_string_equal(S(c, "status"), "suspended");
 	assert_string_equal(S(json_object_get(c, "procedure"), "max_end"), "2019-10-10");
 	json_decref(c);
+	char *before = NULL, *after = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "show", "{\"case\":\"20190927-0001\"}", &before, &err), OT_OK);
+	refused(e, "procedure_end", OT_ESTATE, "expert is the one running",
+		"{\"case\":\"20190927-0001\",\"procedure\":\"hearing\",\"now\":\"2019-10-01T09:00\"}");
+	refused(e, "resume", OT_ESTATE, "end it with procedure_end",
+		"{\"case\":\"20190927-0001\",\"now\":\"2019-10-01T09:00\"}");
+	refused(e, "procedure_start", OT_ESTATE, "it is suspended",
+		"{\"case\":\"20190927-0001\",\"procedure\":\"hearing\",\"now\":\"2019-10-01T09:00\"}");
+	assert_int_equal(ot_call(e, "show", "{\"case\":\"20190927-0001\"}", &after, &err), OT_OK);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
 	/* ended on 10-14, past its maximum: only (09-30, 10-10] is kept out:
 	 * 10 calendar days; the review's own limit, in calendar days, moves 10 */
 	c = call(e, "procedure_end", OT_OK, "{\"case\":\"20190927-0001\",\"now\":\"2019-10-14T09:00\"}");
