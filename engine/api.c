@@ -812,7 +812,8 @@ static ot_status hooks_for_case(case_hooks *h, const ot_case *c, ot_time now, ot
 	hook_view v = {c->item, it->form >= 0 ? h->values : NULL, c->applicant_kind,
 		       json_string_value(json_object_get(c->applicant, "id")),
 		       json_string_value(json_object_get(c->applicant, "name")), c->have, now,
-		       case_status_names[c->status], h->current, case_current(c, h->current, 64)};
+		       case_status_names[c->status], h->current, case_current(c, h->current, 64),
+		       c->form};
 	h->view = v;
 	h->call.h = h->host;
 	h->call.v = &h->view;

@@ -651,7 +651,7 @@ static void run_hooks(const version *v, const application *app, const uint8_t *h
 	hook_host *h = version_hooks(v);
 	hook_view view = {app->item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,
-			  app->status, app->current, app->ncurrent};
+			  app->status, app->current, app->ncurrent, form};
 	if (out->hook.status != OT_OK)
 		return;
 	if (!h) {
@@ -702,7 +702,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	hook_call_ctx *call = it->hook_path ? calloc(1, sizeof *call) : NULL;
 	hook_view view = {item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,
-			  app->status, app->current, app->ncurrent};
+			  app->status, app->current, app->ncurrent, form};
 	eval_env env = {app->applicant_kind, NULL, NULL};
 	ot_status st = have && flags && res && material_errors && form && (call || !it->hook_path)
 		       ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");

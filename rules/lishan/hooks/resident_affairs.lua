@@ -98,6 +98,13 @@ function validate(case)
     add("by_agent", "提交人不是申请人本人, 请选择委托他人代办并提交授权委托书 the application " ..
       "is filed by someone else: choose by_agent and add the power of attorney")
   end
+  -- the members listed (家庭成员, one row each) and the household's size agree
+  if type(f.members) == "table" and #f.members > 0 and f.household_size
+      and #f.members + 1 ~= f.household_size then
+    add("members", ("共同生活家庭成员人数为%d, 但列出了申请人以外的%d名成员 the household has " ..
+      "%d members, but %d besides the applicant are listed"):format(f.household_size, #f.members,
+      f.household_size, #f.members))
+  end
   local check = eligibility[case.item]
   if check then check(f, add) end
   return errors
