@@ -66,7 +66,7 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E rm -f ${OT_LIB_STATIC}
   COMMAND ${CMAKE_AR} rcs ${OT_LIB_STATIC} ${OT_LIB_DIR}/onetrip-all.o
   COMMAND ${CMAKE_COMMAND} -E rm -f ${OT_LIB_DIR}/onetrip-all.o
-  DEPENDS ${OT_LIB_TARGETS}
+  DEPENDS ${OT_LIB_TARGETS} ${OT_LIB_OBJECTS}
   COMMAND_EXPAND_LISTS VERBATIM
   COMMENT "libonetrip.a: one object, internal names local")
 add_custom_target(onetrip_static ALL DEPENDS ${OT_LIB_STATIC})
