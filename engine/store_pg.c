@@ -205,7 +205,8 @@ static const char *const sql[S__COUNT] = {
 		   " ORDER BY e.recorded LIMIT $4::integer",
 	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
 	/* one page: the filters, then the cursor; $7 is the page size + 1 */
-	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL OR status = $1)"
+	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL"
+		   " OR status IN ($1, $8::text, $9::text, $10::text))"
 		   " AND ($2::text IS NULL OR item = $2)"
 		   " AND ($3::text IS NULL OR department = $3"
 		   " OR strpos(handlers, ',' || $3 || ',') > 0)"
@@ -1073,9 +1074,10 @@ static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char 
 {
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", q->limit + 1); /* one more: is there a next page? */
+	/* NULL matches no status: q->also's empty places */
 	const char *v[] = {q->status, q->item, q->department, q->applicant, q->due_before, q->after,
-			   limit};
-	PGresult *res = run(e, S_LIST, 7, v);
+			   limit, q->also[0], q->also[1], q->also[2]};
+	PGresult *res = run(e, S_LIST, 10, v);
 	json_t *list = json_array();
 	ot_status s = OT_OK;
 	*out = NULL;
