@@ -1074,7 +1074,7 @@ static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char 
 {
 	char limit[16];
 	snprintf(limit, sizeof limit, "%d", q->limit + 1); /* one more: is there a next page? */
-	/* NULL matches no status: q->also's empty places */
+	/* also[]: NULL binds NULL, which matches no status */
 	const char *v[] = {q->status, q->item, q->department, q->applicant, q->due_before, q->after,
 			   limit, q->also[0], q->also[1], q->also[2]};
 	PGresult *res = run(e, S_LIST, 10, v);
