@@ -32,8 +32,11 @@
  * transaction: unique, and gapless since a rolled back operation takes its
  * number back with it.
  *
- * Nothing here claims work yet: overdue and list are reads (REPEATABLE
- * READ snapshots), so two servers answering them at once do no work twice.
+ * Nothing here claims work: overdue, list and the event feed are reads
+ * (REPEATABLE READ snapshots), so two servers answering them at once do no
+ * work twice.  The feed's order is the committing transactions' (schema_v4,
+ * pg_feed).  A batch (ot_call_batch) begins not deferred: row locks from
+ * the start, a savepoint an operation.
  *
  * A lost connection (a database restart, a network cut) fails the
  * operation with OT_ESTORE; PostgreSQL rolls the transaction back, so
