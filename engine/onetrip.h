@@ -246,6 +246,19 @@ OT_API ot_status ot_suspend(ot_engine *e, const char *request, char **response, 
 OT_API ot_status ot_resume(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_deliver(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_withdraw(ot_engine *e, const char *request, char **response, ot_error *err);
+/* Time as the law counts it (docs/engine.md §3): the acceptance decision
+ * (受理 / 不予受理), an extension of the legal limit (延期), a special
+ * procedure (特别程序) started and ended. */
+OT_API ot_status ot_accept(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_refuse(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_extend(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_procedure_start(ot_engine *e, const char *request, char **response,
+				    ot_error *err);
+OT_API ot_status ot_procedure_end(ot_engine *e, const char *request, char **response,
+				  ot_error *err);
+/* 告知承诺: the check after approval finds the pledge kept or untrue. */
+OT_API ot_status ot_pledge_check(ot_engine *e, const char *request, char **response,
+				 ot_error *err);
 OT_API ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);

@@ -178,6 +178,9 @@ typedef struct store_query {
 				     or an active step's) before this day */
 	const char *after;        /* the cursor of the page before; NULL: from the start */
 	int limit;                /* 1 .. STORE_PAGE_MAX */
+	const char *also[3];      /* further statuses that match, besides `status`
+				     (overdue: received, suspended, checking); NULL:
+				     none */
 } store_query;
 
 #define STORE_PAGE_DEFAULT 100

@@ -122,7 +122,7 @@ static const char *const sql[S__COUNT] = {
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			  " FROM licences WHERE holder = ?1 ORDER BY valid_from, material",
 	/* one page: the filters, then the cursor; ?7 is the page size + 1 */
-	[S_LIST] = "SELECT id, state FROM cases WHERE (?1 IS NULL OR status = ?1)"
+	[S_LIST] = "SELECT id, state FROM cases WHERE (?1 IS NULL OR status IN (?1, ?8, ?9, ?10))"
 		   " AND (?2 IS NULL OR item = ?2)"
 		   " AND (?3 IS NULL OR department = ?3 OR instr(handlers, ',' || ?3 || ',') > 0)"
 		   " AND (?4 IS NULL OR applicant = ?4)"
@@ -656,20 +656,38 @@ void sq_handlers(const ot_case *c, char *out, size_t cap)
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
 	size_t n = (size_t)snprintf(out, cap, ",");
-	for (uint32_t i = 0; i < it->steps.count && n < cap; i++)
-		if (c->steps[i].state == STEP_ACTIVE)
-			n += (size_t)snprintf(out + n, cap - n, "%s,",
-					      r->departments[r->steps[it->steps.first + i].dept].name);
+	for (uint32_t i = 0; i < it->steps.count && n < cap; i++) {
+		int dept = case_step_dept(c, (int)i); /* routed by the form: the case's */
+		if (c->steps[i].state == STEP_ACTIVE && dept >= 0)
+			n += (size_t)snprintf(out + n, cap - n, "%s,", r->departments[dept].name);
+	}
 }
 
 int sq_next_due(const ot_case *c, char out[11])
 {
 	const m_item *it = &c->v->rules->items[c->item];
 	int32_t next = c->due;
-	for (uint32_t i = 0; i < it->steps.count; i++)
+	/* what overdue looks for besides the limits: an acceptance decision
+	 * not taken, a special procedure past its maximum */
+	if (c->status == CS_RECEIVED)
+		next = c->accept_due;
+	if (c->status == CS_CHECKING) { /* only the check of the pledge is left */
+		day_format(c->pledge_check_due, out);
+		return 1;
+	}
+	if (c->procedure >= 0)
+		next = c->procedure_max_end;
+	for (uint32_t i = 0; c->procedure < 0 && i < it->steps.count; i++)
 		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
 		    (next < 0 || c->steps[i].due < next))
 			next = c->steps[i].due;
+	/* a deferred material (容缺) past its deadline is late too */
+	int mats[64];
+	int32_t dues[64];
+	int nd = c->status == CS_IN_PROGRESS ? case_deferred_dues(c, mats, dues, 64) : 0;
+	for (int i = 0; i < nd; i++)
+		if (next < 0 || dues[i] < next)
+			next = dues[i];
 	if (next < 0)
 		return 0;
 	day_format(next, out);
@@ -946,6 +964,8 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 	for (int i = 0; i < 6; i++)
 		sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, q->limit + 1); /* one more: is there a next page? */
+	for (int i = 0; i < 3; i++) /* NULL binds NULL, which matches no status */
+		sqlite3_bind_text(st, 8 + i, q->also[i], -1, SQLITE_STATIC);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = column_str(st, 0);
 		if ((int)json_array_size(list) == q->limit) {

@@ -35,7 +35,12 @@ static const char usage_main[] =
 	"  suspend    stop the clock           resume      start it again\n"
 	"  deliver    hand over the result     withdraw    the applicant withdraws\n"
 	"  show CASE  a case with its history  list        cases by status, item, ...\n"
-	"  overdue    cases and steps past their due date\n"
+	"  overdue    cases and steps past their due date, acceptance decisions\n"
+	"             not taken in time, special procedures past their maximum\n"
+	"  accept     accept (受理)            refuse      refuse to accept (不予受理)\n"
+	"  extend     extend the legal limit (延期)\n"
+	"  procedure_start, procedure_end    a special procedure (特别程序)\n"
+	"  pledge_check  the check of a pledge (告知承诺) after approval\n"
 	"  licences import FILE.json   licences issued elsewhere, into the library\n"
 	"  licences list HOLDER        the licences of an ID number or credit code\n"
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
@@ -365,7 +370,8 @@ int cmd_serve(int argc, char **argv);
 
 static const char *const case_ops[] = {"assess", "submit", "supplement", "act", "suspend",
 				       "resume", "deliver", "withdraw", "show", "list",
-				       "overdue"};
+				       "overdue", "accept", "refuse", "extend", "procedure_start",
+				       "procedure_end", "pledge_check"};
 
 /* The whole stream; *len its length (NUL bytes included). */
 static char *read_all(FILE *f, size_t *len)
