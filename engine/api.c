@@ -22,7 +22,7 @@
 /* ---- engine and rule versions ---- */
 
 /* The store URI's schemes; a bare path is SQLite's. */
-static const store_vt *const store_tables[] = {&store_sqlite};
+static const store_vt *const store_tables[] = {&store_sqlite, &store_pg, &store_pg_short};
 static const store_backends stores = {store_tables, OT_COUNTOF(store_tables)};
 
 
@@ -146,6 +146,26 @@ ot_status ot_store_check(const char *db_path, char **report_text, ot_error *err)
 	*report_text = NULL;
 	json_t *r = NULL;
 	ot_status s = store_check_uri(stores, db_path, &r, err);
+	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
+		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
+	json_decref(r);
+	return s;
+}
+
+ot_status ot_store_copy(const char *from, const char *to, char **report_text, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!report_text || !from || !to)
+		return err_set(err, OT_EINVAL, "ot_store_copy needs two stores and a place for the "
+			       "report");
+	*report_text = NULL;
+	json_guard_install();
+	json_t *r = NULL;
+	ot_status s = store_copy_uri(stores, from, to, &r, err);
 	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
 		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
 	json_decref(r);

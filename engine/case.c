@@ -863,3 +863,48 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 	*out = c;
 	return OT_OK;
 }
+
+/* ---- the columns the backends keep beside a snapshot ---- */
+
+void case_handlers(const ot_case *c, char *out, size_t cap)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	size_t n = (size_t)snprintf(out, cap, ",");
+	for (uint32_t i = 0; i < it->steps.count && n < cap; i++) {
+		int dept = case_step_dept(c, (int)i); /* routed by the form: the case's */
+		if (c->steps[i].state == STEP_ACTIVE && dept >= 0)
+			n += (size_t)snprintf(out + n, cap - n, "%s,", r->departments[dept].name);
+	}
+}
+
+int case_next_due(const ot_case *c, char out[11])
+{
+	const m_item *it = &c->v->rules->items[c->item];
+	int32_t next = c->due;
+	/* what overdue looks for besides the limits: an acceptance decision
+	 * not taken, a special procedure past its maximum */
+	if (c->status == CS_RECEIVED)
+		next = c->accept_due;
+	if (c->status == CS_CHECKING) { /* only the check of the pledge is left */
+		day_format(c->pledge_check_due, out);
+		return 1;
+	}
+	if (c->procedure >= 0)
+		next = c->procedure_max_end;
+	for (uint32_t i = 0; c->procedure < 0 && i < it->steps.count; i++)
+		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
+		    (next < 0 || c->steps[i].due < next))
+			next = c->steps[i].due;
+	/* a deferred material (容缺) past its deadline is late too */
+	int mats[64];
+	int32_t dues[64];
+	int nd = c->status == CS_IN_PROGRESS ? case_deferred_dues(c, mats, dues, 64) : 0;
+	for (int i = 0; i < nd; i++)
+		if (next < 0 || dues[i] < next)
+			next = dues[i];
+	if (next < 0)
+		return 0;
+	day_format(next, out);
+	return 1;
+}

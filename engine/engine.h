@@ -147,6 +147,12 @@ void case_note_hooks(ot_case *c, json_t *names);
 
 /* The case as JSON (what `show` returns and the store keeps). */
 json_t *case_json(const ot_case *c, int zone);
+/* ",dept,dept," of the departments with an active step (a store's
+ * handlers column, which list by department reads). */
+void case_handlers(const ot_case *c, char *out, size_t cap);
+/* The earliest due date of c (its own, or an active step's): a store's
+ * next_due column, which overdue reads; 0 when it has none. */
+int case_next_due(const ot_case *c, char out[11]);
 
 /* Where an approval of `step` leads: a flow rule of the item (numbered
  * from 0) and, for `route lua`, the target the hook chose (-1: all). */

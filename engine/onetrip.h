@@ -330,6 +330,17 @@ OT_API ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_
  */
 OT_API ot_status ot_store_check(const char *db_path, char **report, ot_error *err);
 
+/* Copies the store `from` into the new, empty store `to` (store URIs of
+ * either backend: `sqlite:PATH`, a bare path, `postgresql://...`): every
+ * rule version, case, event, material library entry, licence and case
+ * counter, in one transaction of `to`; then verifies the copy (the same
+ * number of rows in every table, every case of `to` replayed from its
+ * events and compared with its snapshot).  *report (malloc'd JSON):
+ * {"from", "to", "tables": {"cases": N, ...}, "cases", "events_replayed",
+ * "verified": true}.  OT_ESTORE when `to` is not empty or a store fails:
+ * `to` then has no rows.  Nothing is written to `from`. */
+OT_API ot_status ot_store_copy(const char *from, const char *to, char **report, ot_error *err);
+
 /* Masks, in place, every resident ID number and unified social credit
  * code in text, as ot_error messages are: 1101**********002X (the first 4
  * and last 4 characters kept, the length unchanged).  Numbers glued to

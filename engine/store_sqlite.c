@@ -651,49 +651,6 @@ static ot_status sq_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 
 /* ---- cases and events ---- */
 
-void sq_handlers(const ot_case *c, char *out, size_t cap)
-{
-	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
-	size_t n = (size_t)snprintf(out, cap, ",");
-	for (uint32_t i = 0; i < it->steps.count && n < cap; i++) {
-		int dept = case_step_dept(c, (int)i); /* routed by the form: the case's */
-		if (c->steps[i].state == STEP_ACTIVE && dept >= 0)
-			n += (size_t)snprintf(out + n, cap - n, "%s,", r->departments[dept].name);
-	}
-}
-
-int sq_next_due(const ot_case *c, char out[11])
-{
-	const m_item *it = &c->v->rules->items[c->item];
-	int32_t next = c->due;
-	/* what overdue looks for besides the limits: an acceptance decision
-	 * not taken, a special procedure past its maximum */
-	if (c->status == CS_RECEIVED)
-		next = c->accept_due;
-	if (c->status == CS_CHECKING) { /* only the check of the pledge is left */
-		day_format(c->pledge_check_due, out);
-		return 1;
-	}
-	if (c->procedure >= 0)
-		next = c->procedure_max_end;
-	for (uint32_t i = 0; c->procedure < 0 && i < it->steps.count; i++)
-		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
-		    (next < 0 || c->steps[i].due < next))
-			next = c->steps[i].due;
-	/* a deferred material (容缺) past its deadline is late too */
-	int mats[64];
-	int32_t dues[64];
-	int nd = c->status == CS_IN_PROGRESS ? case_deferred_dues(c, mats, dues, 64) : 0;
-	for (int i = 0; i < nd; i++)
-		if (next < 0 || dues[i] < next)
-			next = dues[i];
-	if (next < 0)
-		return 0;
-	day_format(next, out);
-	return 1;
-}
-
 /* Binds the snapshot columns of the cases statements. */
 static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, const char *due,
 		      const char *at, const char *state, const char *next_due)
@@ -738,7 +695,7 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	char *state_text = json_dumps(state, JSON_COMPACT);
 	char *payload = json_dumps(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32];
-	sq_handlers(c, hand, sizeof hand);
+	case_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
 		day_format(c->due, due);
 	const char *ev_at = json_string_value(json_object_get(event, "at"));
@@ -753,7 +710,7 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	int same = !is_new && c->stored_status == (int)c->status;
 	sqlite3_stmt *st = SQ(e)->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
 	char next_due[11] = "";
-	sq_next_due(c, next_due);
+	case_next_due(c, next_due);
 	bind_case(st, c, hand, due, at, state_text, next_due);
 	int rc = run(st);
 	if (rc != SQLITE_DONE)
@@ -1115,4 +1072,7 @@ const store_vt store_sqlite = {
 	.feed = sq_feed,
 	.counts = sq_counts,
 	.unreadable = sq_unreadable,
+	.rows = sq_rows,
+	.put_row = sq_put_row,
+	.count = sq_count,
 };

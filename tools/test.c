@@ -4,7 +4,8 @@
  * with --coverage, which steps, flow lines and material conditions the
  * scenarios never exercised.
  *
- * Each scenario runs on a fresh engine with a store in memory, so
+ * Each scenario runs on a fresh engine with a store in memory (the test
+ * suite's run on PostgreSQL: a new schema, scenario_store), so
  * scenarios are independent and may run in any order or in parallel
  * (--jobs); results are printed in file order whatever the order they
  * finish in.  Requests go through the public API as JSON, exactly as an
@@ -14,11 +15,13 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "onetrip.h"
 #include "scenario.h"
@@ -331,6 +334,20 @@ static int operate(run *r, const scn_stmt *s, const char *op, json_t *req)
 	return 1;
 }
 
+/* The store of a scenario: a new one in memory; or, for the test suite's
+ * run on PostgreSQL (OT_TEST_STORE=postgresql, OT_TEST_PG the database's
+ * URI), a new schema of that database. */
+static const char *scenario_store(char *out, size_t cap)
+{
+	static atomic_uint n;
+	const char *backend = getenv("OT_TEST_STORE"), *pg = getenv("OT_TEST_PG");
+	if (!backend || strcmp(backend, "postgresql") != 0 || !pg)
+		return ":memory:";
+	snprintf(out, cap, "%s%cschema=scn%ld_%u", pg, strchr(pg, '?') ? '&' : '?',
+		 (long)getpid(), atomic_fetch_add(&n, 1));
+	return out;
+}
+
 static void statement(run *r, const scn_stmt *s)
 {
 	json_t *req;
@@ -341,7 +358,8 @@ static void statement(run *r, const scn_stmt *s)
 		rules_path(r, s->text, path, sizeof path);
 		ot_engine_close(r->e);
 		r->e = NULL;
-		if (ot_engine_open(path, ":memory:", &r->e, &err) != OT_OK) {
+		char store[1024];
+		if (ot_engine_open(path, scenario_store(store, sizeof store), &r->e, &err) != OT_OK) {
 			r->pending = err;
 			r->pending_stmt = s;
 		} else
