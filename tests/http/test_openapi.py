@@ -81,6 +81,14 @@ def main():
                 failures.append(where + ": not in the document")
                 return r
             called.add((t, method.lower()))
+            # path parameters with values listed: the value is one of them
+            names = re.findall(r"\{([^}]+)\}", t)
+            values = re.fullmatch(re.sub(r"\{[^}]+\}", "([^/]+)", t), path.split("?", 1)[0]).groups()
+            for prm in op.get("parameters", []):
+                if prm["in"] == "path" and "enum" in prm["schema"] and prm["name"] in names:
+                    v = values[names.index(prm["name"])]
+                    if v not in prm["schema"]["enum"] and r.status != 404:
+                        failures.append("%s: %s=%s is not in the document's list" % (where, prm["name"], v))
             resp = op["responses"].get(str(r.status))
             if not resp:
                 failures.append(where + ": status not documented")

@@ -16,6 +16,11 @@ def op(summary, desc, responses, security=True, body=None, params=None, tag=None
     if body: o["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
     if params: o["parameters"] = params
     return o
+def keyed(o):
+    """A write: the Idempotency-Key header besides its other parameters."""
+    o = dict(o)
+    o["parameters"] = o.get("parameters", []) + [idem]
+    return o
 def q(name, desc, schema=None): return {"name": name, "in": "query", "required": False, "description": desc, "schema": schema or {"type": "string"}}
 def p(name, desc): return {"name": name, "in": "path", "required": True, "description": desc, "schema": {"type": "string"}}
 idem = {"name": "Idempotency-Key", "in": "header", "required": False, "description": "a retry with the same key answers the first answer (kept --key-ttl seconds)", "schema": {"type": "string", "maxLength": 255}}
@@ -34,13 +39,13 @@ doc = {
   "/v1/openapi.json": {"get": op("This document", "", {"200": js({"type": "object"}, "OpenAPI 3.1")}, False)},
   "/v1/assess": {"post": op("Assess an application", "What the application needs (the one-time notice), nothing stored. Scopes: portal, department, window, supervisor.", {"200": js(ref("Assessment"), "the assessment"), **errs(400, 401, 403, 404, 422, 503)}, body=ref("Application"))},
   "/v1/cases": {
-    "post": dict(op("Submit an application", "Creates a case owned by the client. Scopes: portal, department, window.", {"201": js(ref("Case"), "the case; Location names it"), **errs(400, 401, 403, 404, 413, 422, 503)}, body=ref("Application")), parameters=[idem]),
+    "post": keyed(op("Submit an application", "Creates a case owned by the client. Scopes: portal, department, window.", {"201": js(ref("Case"), "the case; Location names it"), **errs(400, 401, 403, 404, 413, 422, 503)}, body=ref("Application"))),
     "get": op("List cases, a page at a time", "Supervisor and admin: every case; department and window: their department's. ID numbers masked.", {"200": js(ref("CaseList"), "a page"), **errs(401, 403, 422, 503)},
               params=[q("status", "a case status"), q("item", "an item's name"), q("department", "a department"), q("applicant", "an ID number or credit code"), q("limit", "1..1000", {"type": "integer"}), q("after", "the next of the page before")])},
   "/v1/cases/{id}": {"get": op("A case with its history", "The owner sees it whole; a department with a step of it and supervisors see it with ID numbers masked.", {"200": js(ref("CaseWithHistory"), "the case"), **errs(401, 403, 404, 503)}, params=[p("id", "the case number")])},
-  "/v1/cases/{id}/{op}": {"post": dict(op("Act on a case", "op is supplement or withdraw (the owner), act, suspend, resume, deliver, accept, refuse, extend, procedure_start, procedure_end or pledge_check (a department or window with a step of the case; act only on its own steps). act needs officer {id, name}; client and officer are recorded in the event.",
+  "/v1/cases/{id}/{op}": {"post": keyed(op("Act on a case", "op is supplement or withdraw (the owner), act, suspend, resume, deliver, accept, refuse, extend, procedure_start, procedure_end or pledge_check (a department or window with a step of the case; act only on its own steps). act needs officer {id, name}; client and officer are recorded in the event.",
         {"200": js(ref("Case"), "the case after the operation"), **errs(400, 401, 403, 404, 409, 413, 422, 503)}, body=ref("CaseOperation"),
-        params=[p("id", "the case number"), {"name": "op", "in": "path", "required": True, "schema": {"type": "string", "enum": ["supplement", "withdraw", "act", "suspend", "resume", "deliver"]}}]), parameters=[idem])},
+        params=[p("id", "the case number"), {"name": "op", "in": "path", "required": True, "schema": {"type": "string", "enum": ["supplement", "withdraw", "act", "suspend", "resume", "deliver", "accept", "refuse", "extend", "procedure_start", "procedure_end", "pledge_check"]}}]))},
   "/v1/overdue": {"get": op("Cases and steps past their due date", "Supervisor and admin.", {"200": js(ref("Overdue"), "a page"), **errs(401, 403, 422, 503)}, params=[q("limit", "1..1000", {"type": "integer"}), q("after", "the next of the page before")])},
   "/v1/events": {"get": op("The event feed (long poll)", "Events after the cursor in the order they were recorded; with wait=S an empty answer waits up to S seconds (at most --poll-max) for one. A portal sees its own cases, a department the cases at its steps.", {"200": js(ref("Events"), "a page of the feed"), **errs(401, 403, 422, 503)},
         params=[q("after", "a cursor: the next of the page before (0: from the start)"), q("wait", "seconds to wait when there is nothing yet", {"type": "integer"}), q("limit", "1..1000", {"type": "integer"})])},

@@ -306,12 +306,13 @@ void sv_write_done(sv_write *w, sv_response *out)
 
 /* ---- cases and who may touch them ---- */
 
-/* What the scopes ask of a case hardly changes once it is submitted: the
- * client that submitted it, and the departments of its steps (its rule
- * version is pinned) -- save a step routed by the form, whose department a
- * supplement that corrects the form changes (facts_refresh).  So they are remembered here -- from a submission
- * through this server, or from a read -- and a write to a known case needs
- * no read first: an act costs one engine operation, not two.  A fixed table
+/* Who submitted a case never changes, and is remembered here -- from a
+ * submission through this server, or from a read -- with the departments of
+ * its steps as last seen (a supplement that corrects the form can route a
+ * step elsewhere: facts_refresh; another server's supplement too, unseen).
+ * So an act on a known case needs no read first (the engine checks the
+ * step's department itself): one engine operation, not two; the checks of
+ * a department (suspend, resume, deliver …) read the case.  A fixed table
  * (an entry a slot, the newest wins), under one lock. */
 #define FACTS 16384
 
@@ -496,8 +497,13 @@ static void route_case_op(const sv_request *rq, sv_response *out, const char *id
 	/* who may: the owner for the applicant's side, the department
 	 * (of a step of the case) for the rest; act is checked by the engine
 	 * against the step's own department and window */
+	/* who submitted a case never changes, so it may come from memory; the
+	 * departments of its steps can (a supplement may route a step by the
+	 * form elsewhere, perhaps through another server): a check of them
+	 * reads the case */
+	int by_department = !owner_op && strcmp(op, "act") != 0;
 	case_facts f;
-	if (!facts_get(id, &f)) {
+	if (by_department || !facts_get(id, &f)) {
 		json_t *c = load_case(out, id);
 		if (!c) {
 			json_decref(req);
