@@ -555,8 +555,16 @@ static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time
 		c->paused_since = at;
 		c->procedure = p;
 		c->procedure_max_end = case_procedure_max_end(c, p, day);
-		json_decref(c->note); /* the procedure, for the applicant */
-		c->note = json_string(mp->label ? mp->label : mp->name);
+		/* the applicant is told in writing how long it may take (art. 45) */
+		char until[11], text[512];
+		day_format(c->procedure_max_end, until);
+		snprintf(text, sizeof text, "%s: 特别程序, 所需时间不计入办理时限, 最长%d%s(至%s) "
+			 "a special procedure not counted in the time limit, at most %d %s (until %s)",
+			 mp->label ? mp->label : mp->name, (int)mp->max.n,
+			 mp->max.unit == UNIT_DAY ? "日" : "个工作日", until, (int)mp->max.n,
+			 model_unit_names[mp->max.unit], until);
+		json_decref(c->note);
+		c->note = json_string(text);
 		return OT_OK;
 	}
 	if (strcmp(op, "procedure_end") != 0 || c->status != CS_SUSPENDED || c->procedure < 0)

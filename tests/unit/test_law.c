@@ -99,6 +99,8 @@ static void a_review_in_calendar_days_with_a_procedure_and_an_extension(void **s
 		 "\"now\":\"2019-09-30T11:00\"}");
 	assert_string_equal(S(c, "status"), "suspended");
 	assert_string_equal(S(json_object_get(c, "procedure"), "max_end"), "2019-10-10");
+	/* the applicant is told in writing how long it may take */
+	assert_non_null(strstr(S(c, "note"), "专家评审: 特别程序, 所需时间不计入办理时限, 最长10日(至2019-10-10)"));
 	json_decref(c);
 	char *before = NULL, *after = NULL;
 	ot_error err;
