@@ -591,6 +591,24 @@ stage_stmt: KW_ITEMS names {
 		for (size_t i = 0; i < $2.n; i++)
 			VEC_PUSH(A, P->stage->items, $2.v[i]);
 }
+	  | KW_DEPARTMENT name {
+	if (P->stage && P->stage->dept.s)
+		diag_at(P->c, @$, "E113", "give the stage one lead department", "'department' is given twice");
+	else if (P->stage)
+		P->stage->dept = $2;
+}
+	  | KW_WITHIN duration {
+	if (P->stage && P->stage->within.set)
+		diag_at(P->c, @$, "E113", "give the stage one limit", "'within' is given twice");
+	else if (P->stage)
+		P->stage->within = $2;
+}
+	  | name KW_AFTER names {
+	if (P->stage) {
+		ast_wait w = {$1, $3};
+		VEC_PUSH(A, P->stage->waits, w);
+	}
+}
 	  | error
 	  ;
 
