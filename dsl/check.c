@@ -695,8 +695,10 @@ static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 			if (out[j].material == m)
 				diag_at(k->c, is->name.loc, "E113", "keep one",
 					"'%s' is issued twice", is->name.s);
-		if (m >= 0)
+		if (m >= 0) {
 			out[it->n_issued++] = x;
+			k->m->materials[m].issued = 1;
+		}
 	}
 	it->issued = out;
 }

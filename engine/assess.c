@@ -233,6 +233,8 @@ static int find_material(const ot_rules *r, const char *name)
 }
 
 enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFERRED, ST_MISSING };
+_Static_assert((int)ST_MISSING == (int)ASSESS_MISSING && (int)ST_SHARED == (int)ASSESS_SHARED &&
+	       (int)ST_DEFERRED == (int)ASSESS_DEFERRED, "application.needs reports the ST_ values");
 static const char *const status_names[] = {"not_required", "shared", "provided", "reused",
 					   "optional", "deferred", "missing"};
 
@@ -243,6 +245,7 @@ typedef struct req_result {
 	/* a provider's answer (malloc, NULL when none: most materials) */
 	char *ref;     /* shared: the licence (or record) number */
 	char *why;     /* shared but not obtained: why, for the notice */
+	int licence;   /* found in the licence library (an issued result) */
 } req_result;
 
 /* One requirement: whether it applies, and how it is met. */
@@ -282,6 +285,17 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 		utf8_settle(why);
 		res->ref = ref[0] ? strdup(ref) : NULL;
 		res->why = why[0] ? strdup(why) : NULL;
+	}
+	char number[64];
+	if (got <= 0 && (m->issued || m->source == SRC_ISSUED) && app->applicant_id && src &&
+	    src->licence && src->licence(src->ud, app->applicant_id, m->name, app->now, number) == 1) {
+		/* a result issued before (in a chain, by an earlier item) */
+		free(res->ref);
+		free(res->why);
+		res->why = NULL;
+		res->ref = strdup(number);
+		res->licence = 1;
+		got = 1;
 	}
 	if (got > 0) {
 		have[q->material] = HAVE_SHARED;
@@ -369,9 +383,9 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 			buf_puts(b, " does not hold");
 	}
 	buf_putc(b, '"');
-	if (res->status == ST_SHARED && m->source_name) {
+	if (res->status == ST_SHARED && (m->source_name || res->licence)) {
 		buf_puts(b, ",\"source\":");
-		jstr(b, m->source_name);
+		jstr(b, res->licence ? "电子证照库" : m->source_name);
 	}
 	if (res->status == ST_SHARED && res->ref) {
 		buf_puts(b, ",\"number\":");
@@ -662,6 +676,10 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		out->form_errors = fe->n;
 		out->complete = !missing && !fe->n && !json_array_size(material_errors) &&
 				out->hook.status != OT_EHOOK;
+		for (uint32_t i = 0; app->needs && i < it->reqs.count; i++)
+			app->needs[i] = (uint8_t)res[i].status;
+	}
+	if (st == OT_OK && !app->quiet) {
 		buf b;
 		buf_init(&b, NULL, NULL);
 		write_answer(&b, v, item, res, flags, fe, material_errors, out, app->now, zone);

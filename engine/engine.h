@@ -180,7 +180,16 @@ typedef struct application {
 	const char *status;    /* for hooks: "new", or the case's status */
 	const char *const *current;
 	int ncurrent;
+	/* for chains (chain.c): when `needs` is set, the status of each
+	 * requirement of the item (ASSESS_* below, by the item's reqs) is
+	 * written there; `quiet`: no answer text is written */
+	uint8_t *needs;
+	int quiet;
 } application;
+
+/* A requirement's status, as application.needs reports it. */
+enum { ASSESS_NOT_REQUIRED, ASSESS_SHARED, ASSESS_PROVIDED, ASSESS_REUSED, ASSESS_OPTIONAL,
+       ASSESS_DEFERRED, ASSESS_MISSING };
 
 void assessment_free(assessment *a);
 
@@ -196,11 +205,21 @@ typedef const char *(*library_fn)(void *ud, const char *applicant,
 typedef int (*shared_fn)(void *ud, const version *v, const application *app, int material,
 			 char ref[64], char why[256], ot_error *err);
 
+/* Looks up the holder's licence for `material` in the electronic licence
+ * library: 1 valid (number written), 0 none, -1 the store failed (kept
+ * for store_settle). */
+typedef int (*licence_fn)(void *ud, const char *holder, const char *material, ot_time now,
+			  char number[64]);
+
 /* Where the materials the applicant does not hand in come from. */
 typedef struct material_sources {
 	library_fn library; /* NULL: nothing is reused */
 	shared_fn shared;   /* NULL: shared materials count as obtained */
 	void *ud;
+	/* results flow forward: a material some item `issues`, or one
+	 * `issued_by` a department, found in the licence library is never
+	 * asked of the applicant.  NULL: not looked up. */
+	licence_fn licence;
 } material_sources;
 
 /* The engine's sources: the material library and the providers. */

@@ -104,6 +104,8 @@ typedef struct m_material {
 	const char *source_name; /* shared: the data source; NULL otherwise */
 	int issuer;              /* issued_by: department; -1 otherwise */
 	uint8_t original;
+	uint8_t issued;          /* some item `issues` it: looked up in the licence
+				    library before it is asked for */
 	int32_t copies;          /* 0 when not given */
 	m_dur reusable;          /* n == -1: not reusable */
 } m_material;
