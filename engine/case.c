@@ -54,6 +54,7 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->returned_step = -1;
 	c->applicant_kind = -1;
 	c->stored_status = -1;
+	c->chain = -1;
 	c->have = calloc(r->n_materials + 1, 1);
 	c->steps = calloc(it->steps.count + 1, sizeof *c->steps);
 	c->arrived = calloc((size_t)join_slots(r, it) + 1, 1);
@@ -84,6 +85,7 @@ void case_free(ot_case *c)
 	json_decref(c->notice);
 	json_decref(c->note);
 	json_decref(c->hooks);
+	chain_state_free(c->cs);
 	free(c);
 }
 
@@ -280,7 +282,7 @@ static void set_json(json_t **slot, json_t *value)
 	*slot = json_incref(value);
 }
 
-static void take_materials(ot_case *c, json_t *ev)
+void case_take_materials(ot_case *c, json_t *ev)
 {
 	const ot_rules *r = c->v->rules;
 	const char *key;
@@ -390,18 +392,22 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		return err_set(err, OT_ESTORE, "case %s: event %d is malformed", c->id, c->events + 1);
 	ot_status st = OT_OK;
 	int complete = json_is_true(json_object_get(ev, "complete"));
-	if (strcmp(op, "submit") == 0) {
+	if (c->chain >= 0) {
+		st = chain_apply(c, op, ev, at, zone, err);
+	} else if (strcmp(op, "submit") == 0) {
+		if (str(ev, "chain"))
+			snprintf(c->chain_id, sizeof c->chain_id, "%s", str(ev, "chain"));
 		set_json(&c->applicant, json_object_get(ev, "applicant"));
 		const char *kind = str(c->applicant, "kind");
 		c->applicant_kind = !kind ? -1 : strcmp(kind, "company") == 0 ? EV_COMPANY : EV_PERSON;
-		take_materials(c, ev);
+		case_take_materials(c, ev);
 		c->submitted = at;
 		if (complete)
 			accept(c, at, zone);
 		else
 			c->status = CS_NEEDS_SUPPLEMENT;
 	} else if (strcmp(op, "supplement") == 0) {
-		take_materials(c, ev);
+		case_take_materials(c, ev);
 		if (complete && c->status == CS_NEEDS_SUPPLEMENT)
 			accept(c, at, zone);
 		else if (complete && c->status == CS_RETURNED) {
@@ -423,6 +429,14 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		c->delivered = !method ? "window" : strcmp(method, "post") == 0 ? "post"
 			     : strcmp(method, "electronic") == 0 ? "electronic" : "window";
 		c->trips += strcmp(c->delivered, "window") == 0;
+	} else if (strcmp(op, "not_needed") == 0) {
+		/* the chain it belongs to stopped (another item was denied) */
+		c->status = CS_CLOSED;
+		c->closed = at;
+		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
+			if (c->steps[i].state == STEP_ACTIVE)
+				c->steps[i].state = STEP_IDLE;
+		set_json(&c->note, json_object_get(ev, "reason"));
 	} else if (strcmp(op, "withdraw") == 0) {
 		c->status = CS_WITHDRAWN;
 		c->closed = at;
@@ -489,6 +503,8 @@ static json_t *steps_json(const ot_case *c, int zone, int current_only)
 
 json_t *case_json(const ot_case *c, int zone)
 {
+	if (c->chain >= 0)
+		return chain_json(c, zone);
 	const ot_rules *r = c->v->rules;
 	const m_item *it = item_of(c);
 	json_t *mats = json_object();
@@ -525,20 +541,24 @@ json_t *case_json(const ot_case *c, int zone)
 			json_array_append_new(taken, json_integer(i));
 	json_object_set_new(o, "taken", taken);
 	json_object_set_new(o, "hooks_called", json_incref(c->hooks));
+	if (c->chain_id[0])
+		json_object_set_new(o, "chain", json_string(c->chain_id));
 	return o;
 }
 
 /* ---- rebuilding a case from its events ---- */
 
-/* Applies the events to a new case of version v. */
-static ot_status replay(ot_engine *e, const version *v, int item, const char *id,
+/* Applies the events to a new case of version v (of item `item`, or of
+ * chain `chain` when that is >= 0). */
+static ot_status replay(ot_engine *e, const version *v, int item, int chain, const char *id,
 			ot_case **out, ot_error *err)
 {
 	json_t *events = NULL;
 	ot_status s = store_events(e, id, &events, err);
 	if (s == OT_OK && json_array_size(events) == 0)
 		s = store_damaged(e, err, "case %s has no events", id);
-	ot_case *c = s == OT_OK ? case_new(v, item, id) : NULL;
+	ot_case *c = s != OT_OK ? NULL : chain >= 0 ? chain_case_new(v, chain, id)
+		   : case_new(v, item, id);
 	if (s == OT_OK && !c)
 		s = err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
 	size_t i;
@@ -564,11 +584,15 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 	const version *v = engine_version(e, hash, err);
 	if (!v)
 		return err->status;
-	int index = strmap_get(&v->rules->by_item, item, strlen(item));
-	if (index < 0)
-		return store_damaged(e, err, "case %s: its rule version has no item '%s'", id, item);
+	int chain = strncmp(item, "chain:", 6) == 0
+		? strmap_get(&v->rules->by_chain, item + 6, strlen(item + 6)) : -1;
+	int index = chain >= 0 ? -1 : strmap_get(&v->rules->by_item, item, strlen(item));
+	if (index < 0 && chain < 0)
+		return store_damaged(e, err, "case %s: its rule version has no %s '%s'", id,
+				     strncmp(item, "chain:", 6) == 0 ? "chain" : "item",
+				     strncmp(item, "chain:", 6) == 0 ? item + 6 : item);
 	ot_case *c;
-	if ((s = replay(e, v, index, id, &c, err)) != OT_OK)
+	if ((s = replay(e, v, index, chain, id, &c, err)) != OT_OK)
 		return s;
 	c->stored_status = -1;
 	for (int k = 0; k < CS__COUNT; k++)
@@ -576,4 +600,49 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 			c->stored_status = k;
 	*out = c;
 	return OT_OK;
+}
+
+/* ---- what a store's row says (store.h's backends use these) ---- */
+
+const char *case_row_item(const ot_case *c)
+{
+	return c->chain >= 0 ? chain_row_item(c) : item_of(c)->name;
+}
+
+const char *case_row_department(const ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	if (c->chain >= 0) {
+		int w = r->chains[c->chain].window;
+		return w >= 0 ? r->departments[r->windows[w].dept].name : "";
+	}
+	return item_of(c)->dept >= 0 ? r->departments[item_of(c)->dept].name : "";
+}
+
+void case_row_handlers(const ot_case *c, char *out, size_t cap)
+{
+	if (c->chain >= 0) {
+		chain_row_handlers(c, out, cap);
+		return;
+	}
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	size_t n = (size_t)snprintf(out, cap, ",");
+	for (uint32_t i = 0; i < it->steps.count && n < cap; i++)
+		if (c->steps[i].state == STEP_ACTIVE)
+			n += (size_t)snprintf(out + n, cap - n, "%s,",
+					      r->departments[r->steps[it->steps.first + i].dept].name);
+}
+
+int32_t case_row_next_due(const ot_case *c)
+{
+	if (c->chain >= 0)
+		return chain_row_next_due(c);
+	const m_item *it = item_of(c);
+	int32_t next = c->due;
+	for (uint32_t i = 0; i < it->steps.count; i++)
+		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
+		    (next < 0 || c->steps[i].due < next))
+			next = c->steps[i].due;
+	return next;
 }

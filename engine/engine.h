@@ -52,6 +52,8 @@ struct ot_engine {
 				      (store_settle) */
 	int checking;              /* store check: messages without advice */
 	int busy_ms;               /* how long a busy store is waited for */
+	int chain_busy;            /* a chain operation is changing its item
+				      cases: they do not move the chain again */
 	unsigned op;               /* counts operations: versions in use are kept */
 	void (*log)(void *ud, const char *line); /* ot_engine_config's */
 	void *log_ud;
@@ -103,10 +105,18 @@ typedef struct ot_case {
 	int events;          /* events applied so far */
 	ot_time last_at;     /* time of the last event */
 	int stored_status;   /* the status in the store when loaded; -1 new */
+	/* chains (chain.c): a chain case has chain >= 0, item -1, and its
+	 * stages and item cases in cs; an item case a chain opened names
+	 * it in chain_id ("" otherwise) */
+	int chain;
+	struct chain_state *cs;
+	char chain_id[32];
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
 void case_free(ot_case *c);
+/* An event's materials, form and notice into the case (submit, supplement). */
+void case_take_materials(ot_case *c, json_t *ev);
 
 /* Applies one event (see case.c for the ops and payloads).  Returns OT_OK,
  * or an error if the event does not fit the case (a corrupt store). */
@@ -247,6 +257,77 @@ int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *valu
 
 
 #include "store.h"
+
+/* ---- chains (chain.c) ---- */
+
+/* One item of one stage of a chain case, and the item case it opened. */
+typedef struct chain_slot {
+	int stage;          /* index into rules->stages */
+	int item;
+	int pos;            /* its place in the stage (the stage's waits) */
+	int status;         /* case_status of its item case; -1: not opened */
+	uint8_t not_needed; /* closed because the chain stopped */
+	char case_id[32];
+} chain_slot;
+
+/* A new chain case of chain `chain` (an index of rules->chains). */
+ot_case *chain_case_new(const version *v, int chain, const char *id);
+void chain_state_free(struct chain_state *cs);
+/* case_apply for a chain case: events submit, supplement, item, withdraw
+ * (see chain.c). */
+ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zone,
+		      ot_error *err);
+json_t *chain_json(const ot_case *c, int zone);
+/* The chain's status again, after the operation opened item cases into
+ * the slots (as the event's `opened` does on replay). */
+void chain_settle(ot_case *c, ot_time at);
+
+/* The slots of a chain case (borrowed), and how many. */
+chain_slot *chain_slots(const ot_case *c, int *n);
+/* The slot of item `item` (-1: the chain has none). */
+int chain_slot_of(const ot_case *c, int item);
+/* Slots whose item case should be opened now: their stage has started,
+ * the items they wait for are approved, the chain goes on.  Returns how
+ * many it wrote to out (at most max). */
+int chain_ready(const ot_case *c, int *out, int max);
+/* Slots whose item case is open (not decided, closed or withdrawn). */
+int chain_open(const ot_case *c, int *out, int max);
+/* The materials that items of the chain issue before slot `slot` starts
+ * (its stage's predecessors, the items it waits for): flags per material. */
+void chain_issued_before(const ot_case *c, int slot, uint8_t *flags);
+/* The same for slots not (yet) in a case: those of chain `chain`. */
+void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, int nslots,
+			 int slot, uint8_t *flags);
+
+/* What a store's row says of a case, the same for every backend: the
+ * `item` column (an item's name, or "chain:NAME"), the department it is
+ * filed under (an item's, or the department of the chain's window), the
+ * handlers (",dept,dept,": a step's department, or a started stage's lead
+ * department) and the earliest due date (-1: none). */
+const char *case_row_item(const ot_case *c);
+/* chain.c's part of the three below, for a chain case */
+const char *chain_row_item(const ot_case *c);
+void chain_row_handlers(const ot_case *c, char *out, size_t cap);
+int32_t chain_row_next_due(const ot_case *c);
+const char *case_row_department(const ot_case *c);
+void case_row_handlers(const ot_case *c, char *out, size_t cap);
+int32_t case_row_next_due(const ot_case *c);
+
+/* The combined one-time notice of a chain: every material of every item of
+ * the chain (or of stage `stage`, a position in the chain; -1: all),
+ * asked once, each with the items that need it and why; what earlier
+ * items issue is never asked.  complete: nothing the first stages need
+ * is missing and the form has no error.  have (per material) is filled
+ * with how the chain has each.  *text: the answer as JSON (malloc). */
+typedef struct chain_assessment {
+	char *text;
+	int complete;
+	ot_error hook;     /* a hook failed (OT_EHOOK) */
+} chain_assessment;
+
+ot_status chain_assess(const version *v, int chain, int stage, const application *app,
+		       uint8_t *have, const material_sources *src, int zone,
+		       chain_assessment *out, ot_error *err);
 
 /* ---- licences ---- */
 

@@ -593,23 +593,12 @@ static ot_status sq_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 
 void sq_handlers(const ot_case *c, char *out, size_t cap)
 {
-	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
-	size_t n = (size_t)snprintf(out, cap, ",");
-	for (uint32_t i = 0; i < it->steps.count && n < cap; i++)
-		if (c->steps[i].state == STEP_ACTIVE)
-			n += (size_t)snprintf(out + n, cap - n, "%s,",
-					      r->departments[r->steps[it->steps.first + i].dept].name);
+	case_row_handlers(c, out, cap);
 }
 
 int sq_next_due(const ot_case *c, char out[11])
 {
-	const m_item *it = &c->v->rules->items[c->item];
-	int32_t next = c->due;
-	for (uint32_t i = 0; i < it->steps.count; i++)
-		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
-		    (next < 0 || c->steps[i].due < next))
-			next = c->steps[i].due;
+	int32_t next = case_row_next_due(c);
 	if (next < 0)
 		return 0;
 	day_format(next, out);
@@ -621,15 +610,13 @@ static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, cons
 		      const char *at, const char *state, const char *next_due)
 {
 	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, it->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, case_row_item(c), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, case_status_names[c->status], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, json_string_value(json_object_get(c->applicant, "id")), -1,
 			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, it->dept >= 0 ? r->departments[it->dept].name : "", -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, case_row_department(c), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, hand, -1, SQLITE_STATIC);
 	if (due[0])
 		sqlite3_bind_text(st, 8, due, -1, SQLITE_STATIC);
