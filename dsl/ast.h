@@ -254,6 +254,8 @@ typedef struct ast_stage {
 	ast_name dept;          /* `department D`: the lead department (牵头) */
 	ast_dur within;         /* `within N workdays`: the stage's own limit */
 	VEC(ast_wait) waits;
+	VEC(ast_expr *) when;   /* per item: `items A, B when COND`; NULL: always */
+	VEC(dsl_loc) when_loc;
 	dsl_loc loc;
 } ast_stage;
 

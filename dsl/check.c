@@ -982,15 +982,30 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 		}
 		count[i] = (uint32_t)all.n - (uint32_t)first[i];
 		ms->after = chk_ints(k, all.v ? all.v + first[i] : NULL, count[i]);
-		int32_t items[256];
+		int32_t items[256], conds[256];
 		dsl_loc item_loc[256];
 		size_t ni = 0;
+		int any_cond = 0;
+		const ast_expr *last_when = NULL;
+		int last_cond = -1;
 		for (size_t j = 0; j < as->items.n && ni < 256; j++) {
 			int it = chk_resolve(k, &k->items, as->items.v[j], "item", "E106");
 			if (it < 0) {
 				bad = 1;
 				continue;
 			}
+			const ast_expr *when = j < as->when.n ? as->when.v[j] : NULL;
+			if (when && when != last_when) {
+				/* `items A, B when COND`: one condition, on the chain's form */
+				int saved = k->form;
+				k->form = mc->form;
+				last_cond = chk_condition(k, when, as->when_loc.v[j]);
+				k->form = saved;
+				last_when = when;
+				bad |= last_cond < 0;
+			}
+			conds[ni] = when ? last_cond : -1;
+			any_cond |= when != NULL;
 			item_loc[ni] = as->items.v[j].loc;
 			items[ni++] = it;
 			const m_item *mi = &k->m->items[it];
@@ -1003,6 +1018,8 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 					mi->form >= 0 ? "'" : "", k->m->forms[mc->form].name);
 		}
 		ms->items = chk_ints(k, items, ni);
+		if (any_cond)
+			ms->conds = chk_ints(k, conds, ni);
 		ms->dept = as->dept.s ? chk_resolve(k, &k->depts, as->dept, "department", "E101") : -1;
 		ms->within = duration(k, &as->within, 1, NULL);
 		if (ni > STAGE_MAX_ITEMS) {

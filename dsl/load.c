@@ -480,6 +480,9 @@ const scn_expectation scn_expectations[] = {
 	{"reused", 1, -1, 1},  {"form_error", 1, -1, 1}, {"current", 1, -1, 1},
 	{"due", 1, 2, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
 	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},     {"notice", 1, 1, 1},
+	/* chains */
+	{"stage", 1, -1, 0},   {"items", 1, -1, 0},    {"item", 2, -1, 0},
+	{"from_chain", 1, -1, 1}, {"critical_days", 1, 1, 0},
 };
 const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
 

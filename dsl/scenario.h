@@ -39,6 +39,8 @@ typedef struct scn_stmt {
 			      deliver: method; supplement: channel;
 			      expect: what is expected */
 	ast_ref by;        /* act: department[.window] */
+	ast_name item;     /* act ITEM.STEP, deliver ITEM METHOD: an item case of
+			      the chain case being run; s NULL otherwise */
 	const char *text;  /* rules: path; act, suspend: the reason */
 	scn_value at;      /* `at` or `now`: text NULL when not given */
 	/* submit, supplement */

@@ -132,7 +132,44 @@ int chain_slot_of(const ot_case *c, int item)
 
 static int slot_done(const chain_slot *sl)
 {
-	return !sl->not_needed && (sl->status == CS_APPROVED || sl->status == CS_CLOSED);
+	return sl->skipped ||
+	       (!sl->not_needed && (sl->status == CS_APPROVED || sl->status == CS_CLOSED));
+}
+
+int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *values,
+		       int applicant_kind)
+{
+	const m_stage *st = &r->stages[sl->stage];
+	int x = st->conds.count ? r->ints[st->conds.first + (uint32_t)sl->pos] : -1;
+	if (x < 0)
+		return 1;
+	ev_value stack[64];
+	const char *why = NULL;
+	eval_env env = {applicant_kind, NULL, NULL};
+	const m_expr *e = &r->exprs[x];
+	/* no hook can be called here (the checker refuses lua.NAME): a
+	 * condition that cannot be decided leaves the item in */
+	return e->depth > (int)OT_COUNTOF(stack) || eval_cond(r, e, values, &env, stack, &why) != 0;
+}
+
+/* Which items the chain needs, by their `when` on the form as it is now;
+ * an item case already opened stays. */
+static void decide_items(ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	const m_chain *mc = chain_of(c);
+	ev_value values[MAX_FIELDS];
+	form_errors fe = {0, 0, NULL};
+	int has = mc->form >= 0 && r->forms[mc->form].fields.count <= MAX_FIELDS;
+	if (has)
+		form_values(r, mc->form, c->form, values, &fe);
+	free(fe.v);
+	for (int i = 0; i < c->cs->nslots; i++) {
+		chain_slot *sl = &c->cs->slots[i];
+		if (sl->status < 0)
+			sl->skipped = (uint8_t)!chain_slot_applies(r, sl, has ? values : NULL,
+								   c->applicant_kind);
+	}
 }
 
 static int slot_open(const chain_slot *sl)
@@ -207,7 +244,8 @@ int chain_ready(const ot_case *c, int *out, int max)
 	for (int i = 0; i < cs->nslots && n < max; i++) {
 		const chain_slot *sl = &cs->slots[i];
 		const m_stage *st = &r->stages[sl->stage];
-		if (sl->status >= 0 || cs->stages[stage_pos(c, sl->stage)].state != STAGE_ACTIVE)
+		if (sl->status >= 0 || sl->skipped ||
+		    cs->stages[stage_pos(c, sl->stage)].state != STAGE_ACTIVE)
 			continue;
 		uint32_t waits = st->waits.count ? (uint32_t)r->ints[st->waits.first + (uint32_t)sl->pos] : 0;
 		int ok = 1;
@@ -281,6 +319,8 @@ static case_status derive(const ot_case *c)
 	int denied = 0, waiting = 0, returned = 0, suspended = 0, running = 0, closed = 1;
 	for (int i = 0; i < cs->nslots; i++) {
 		const chain_slot *sl = &cs->slots[i];
+		if (sl->skipped)
+			continue;
 		denied |= sl->status == CS_DENIED;
 		waiting |= sl->status == CS_NEEDS_SUPPLEMENT;
 		returned |= sl->status == CS_RETURNED;
@@ -372,11 +412,13 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 		const char *kind = str(c->applicant, "kind");
 		c->applicant_kind = !kind ? -1 : strcmp(kind, "company") == 0 ? EV_COMPANY : EV_PERSON;
 		case_take_materials(c, ev);
+		decide_items(c);
 		c->submitted = at;
 		if (complete)
 			accept_chain(c, at, zone);
 	} else if (strcmp(op, "supplement") == 0) {
 		case_take_materials(c, ev);
+		decide_items(c);
 		if (complete && !c->accepted)
 			accept_chain(c, at, zone);
 		st = take_list(c, json_object_get(ev, "reached"), 0, err);
@@ -452,7 +494,7 @@ static json_t *stage_json(const ot_case *c, uint32_t s, int zone)
 				      "label", r->items[sl->item].label,
 				      "case", sl->case_id[0] ? json_string(sl->case_id) : json_null(),
 				      "status", sl->status >= 0 ? case_status_names[sl->status]
-								: "not_opened");
+					      : sl->skipped ? "not_required" : "not_opened");
 		if (sl->not_needed)
 			json_object_set_new(o, "not_needed", json_true());
 		json_array_append_new(items, o);

@@ -101,6 +101,7 @@ typedef struct combined {
 	int chain, stage;
 	chain_slot slots[256];
 	int nslots;
+	uint8_t skip[256];   /* the slot's `when` does not hold */
 	uint32_t *need_at;   /* per slot: its first entry in needs */
 	uint8_t *needs;      /* per slot, per requirement of its item: ASSESS_* */
 	uint8_t *status;     /* per material: the combined status */
@@ -283,6 +284,16 @@ static void write_answer(buf *b, combined *k, const uint8_t *have, const form_er
 		jstr(b, out->hook.message);
 	}
 	write_stages(b, r, mc);
+	buf_puts(b, ",\"items_not_required\":[");
+	first = 1;
+	for (int s = 0; s < k->nslots; s++)
+		if (k->skip[s]) {
+			if (!first)
+				buf_putc(b, ',');
+			jstr(b, r->items[k->slots[s].item].name);
+			first = 0;
+		}
+	buf_putc(b, ']');
 	buf_puts(b, ",\"total_limit\":");
 	if (mc->total_limit >= 0)
 		buf_printf(b, "%d", (int)mc->total_limit);
@@ -347,7 +358,7 @@ static void scope_slots(combined *k)
 static int in_scope(const combined *k, const chain_slot *sl)
 {
 	uint32_t pos = (uint32_t)sl->stage - k->r->chains[k->chain].stages.first;
-	return k->stage < 0 || (int)pos == k->stage;
+	return !k->skip[sl - k->slots] && (k->stage < 0 || (int)pos == k->stage);
 }
 
 static int blocks(const combined *k, const chain_slot *sl)
@@ -455,11 +466,15 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 					 src && src->licence ? memo_licence : NULL};
 		memset(have, 0, r->n_materials);
 		int blocking = 0;
-		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, err);
 		form_errors fe = {0, 0, NULL};
 		ev_value values[MAX_FIELDS];
-		if (st == OT_OK && mc->form >= 0 && r->forms[mc->form].fields.count <= MAX_FIELDS)
+		int has = mc->form >= 0 && r->forms[mc->form].fields.count <= MAX_FIELDS;
+		if (has)
 			form_values(r, mc->form, json_is_object(app->form) ? app->form : NULL, values, &fe);
+		for (int s = 0; s < k->nslots; s++)
+			k->skip[s] = (uint8_t)!chain_slot_applies(r, &k->slots[s], has ? values : NULL,
+								  app->applicant_kind);
+		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, err);
 		if (st == OT_OK) {
 			out->complete = !blocking && !fe.n && out->hook.status != OT_EHOOK;
 			buf b;

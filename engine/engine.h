@@ -267,8 +267,14 @@ typedef struct chain_slot {
 	int pos;            /* its place in the stage (the stage's waits) */
 	int status;         /* case_status of its item case; -1: not opened */
 	uint8_t not_needed; /* closed because the chain stopped */
+	uint8_t skipped;    /* its `when` does not hold: the item is not needed */
 	char case_id[32];
 } chain_slot;
+
+/* Does the slot's `when` (`items A when COND`) hold for these values of
+ * the chain's form (NULL: the chain has no form)? */
+int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *values,
+		       int applicant_kind);
 
 /* A new chain case of chain `chain` (an index of rules->chains). */
 ot_case *chain_case_new(const version *v, int chain, const char *id);

@@ -508,10 +508,15 @@ static json_t *describe_chains(const ot_rules *r)
 				else
 					json_decref(on);
 			}
-			json_array_append_new(stages, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
+			json_t *when = json_object();
+			for (uint32_t w = 0; w < s->conds.count; w++)
+				if (r->ints[s->conds.first + w] >= 0)
+					json_object_set_new(when, r->items[r->ints[s->items.first + w]].name,
+						json_string(r->exprs[r->ints[s->conds.first + w]].text));
+			json_array_append_new(stages, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
 				"name", s->name, "label", str_or_null(s->label),
 				"after", ints_names(r, s->after, stage_name, c),
-				"items", ints_names(r, s->items, item_name, c), "waits", waits,
+				"items", ints_names(r, s->items, item_name, c), "when", when, "waits", waits,
 				"department", s->dept >= 0 ? json_string(r->departments[s->dept].name)
 							   : json_null(),
 				"within", limit(s->within), "days", (int)s->days));

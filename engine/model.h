@@ -244,6 +244,8 @@ typedef struct m_stage {
 	const char *name, *label;
 	m_span after, items;  /* ints[]: stage indices (within the chain), item indices */
 	m_span waits;
+	m_span conds;         /* ints[]: per item, the exprs[] index of its `when`
+				 (on the chain's form; -1: always); count 0: none */
 	int dept;             /* the lead department (牵头部门); -1: none */
 	int32_t within;       /* the stage's own limit, working days; -1: none */
 	int32_t days;         /* worst case: the longest way through its items */
