@@ -206,10 +206,11 @@ static void print_chain_trips(json_t *chains)
 	json_t *c, *st;
 	json_array_foreach(chains, i, c) {
 		json_t *label = json_object_get(c, "label");
-		printf("%3lld  chain %-30s %s\n", (long long)json_integer_value(json_object_get(c, "max_trips")),
-		       json_string_value(json_object_get(c, "name")),
-		       json_is_string(label) ? json_string_value(label) : "");
-		printf("     critical path %lld workdays:",
+		json_int_t trips = json_integer_value(json_object_get(c, "max_trips"));
+		printf("chain %s %s: at most %lld trip%s%s\n", json_string_value(json_object_get(c, "name")),
+		       json_is_string(label) ? json_string_value(label) : "", (long long)trips,
+		       trips == 1 ? "" : "s", trips <= 1 ? " (最多跑一次)" : "");
+		printf("  critical path %lld workdays:",
 		       (long long)json_integer_value(json_object_get(c, "critical_days")));
 		json_array_foreach(json_object_get(c, "critical_path"), k, st) {
 			json_t *stage = NULL, *s;
