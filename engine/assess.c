@@ -606,9 +606,15 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	eval_env env = {app->applicant_kind, NULL, NULL};
 	ot_status st = have && flags && res && material_errors && form && (call || !it->hook_path)
 		       ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
-	if (st == OT_OK)
+	if (st == OT_OK && app->provided_flags)
+		memcpy(flags, app->provided_flags, r->n_materials);
+	else if (st == OT_OK)
 		st = provided_flags(r, app->provided, flags, err);
-	if (st == OT_OK && it->form >= 0) {
+	int preread = app->quiet && app->values && !it->hook_path && it->form >= 0 &&
+		      it->form == app->values_form;
+	if (st == OT_OK && preread)
+		memcpy(values, app->values, r->forms[it->form].fields.count * sizeof *values);
+	else if (st == OT_OK && it->form >= 0) {
 		/* the applicant's values first: a computed field filled in by the
 		 * applicant is their mistake; then what the hook derives */
 		form_values(r, it->form, form, values, fe);

@@ -28,6 +28,7 @@ typedef struct memo {
 	char (*why)[256];
 	uint8_t *lib_found;
 	ot_error *shared_err;
+	const int *issuer;   /* per material: a slot of the chain issues it (>= 0) */
 } memo;
 
 static int material_at(const ot_rules *r, const char *name)
@@ -45,6 +46,8 @@ static const char *memo_library(void *ud, const char *applicant, const char *mat
 	int m = material_at(mo->r, material);
 	if (m < 0)
 		return mo->inner->library(mo->inner->ud, applicant, material, now);
+	if (mo->issuer[m] >= 0)
+		return NULL; /* an item of the chain issues it (see memo_licence) */
 	if (!(mo->state[m] & 1)) {
 		const char *from = mo->inner->library(mo->inner->ud, applicant, material, now);
 		mo->lib_found[m] = from != NULL;
@@ -59,6 +62,10 @@ static int memo_shared(void *ud, const version *v, const application *app, int m
 		       char ref[64], char why[256], ot_error *err)
 {
 	memo *mo = ud;
+	if (mo->issuer[material] >= 0) {
+		ref[0] = why[0] = 0;
+		return 0; /* an item of the chain issues it (see memo_licence) */
+	}
 	if (!(mo->state[material] & 2)) {
 		mo->shared_got[material] = (int8_t)mo->inner->shared(mo->inner->ud, v, app, material,
 			mo->ref[material], mo->why[material], &mo->shared_err[material]);
@@ -78,6 +85,12 @@ static int memo_licence(void *ud, const char *holder, const char *material, ot_t
 	int m = material_at(mo->r, material);
 	if (m < 0)
 		return mo->inner->licence(mo->inner->ud, holder, material, now, number);
+	if (mo->issuer[m] >= 0) {
+		/* an item of this chain issues it: the notice says so, whatever
+		 * the library holds today (the item case, when it opens, looks) */
+		number[0] = 0;
+		return 0;
+	}
 	if (!(mo->state[m] & 4)) {
 		mo->licence_got[m] = (int8_t)mo->inner->licence(mo->inner->ud, holder, material, now,
 								mo->ref[m]);
@@ -102,6 +115,9 @@ typedef struct combined {
 	chain_slot slots[256];
 	int nslots;
 	uint8_t skip[256];   /* the slot's `when` does not hold */
+	const uint8_t *provided;  /* the materials handed in, as flags */
+	const ev_value *values;   /* the chain's form, read once */
+	int values_form;
 	uint32_t *need_at;   /* per slot: its first entry in needs */
 	uint8_t *needs;      /* per slot, per requirement of its item: ASSESS_* */
 	uint8_t *status;     /* per material: the combined status */
@@ -117,6 +133,15 @@ static void jstr(buf *b, const char *s)
 	}
 	buf_putc(b, '"');
 	buf_json_str(b, s);
+	buf_putc(b, '"');
+}
+
+/* A name of the rule base: letters, digits, '_' (the lexer's names), nothing
+ * to escape. */
+static void jname(buf *b, const char *s)
+{
+	buf_putc(b, '"');
+	buf_puts(b, s);
 	buf_putc(b, '"');
 }
 
@@ -141,7 +166,7 @@ static void write_material(buf *b, const combined *k, int m, const uint8_t *have
 	const ot_rules *r = k->r;
 	const m_material *mm = &r->materials[m];
 	buf_puts(b, "{\"material\":");
-	jstr(b, mm->name);
+	jname(b, mm->name);
 	buf_puts(b, ",\"label\":");
 	jstr(b, mm->label);
 	buf_puts(b, ",\"status\":");
@@ -161,9 +186,9 @@ static void write_material(buf *b, const combined *k, int m, const uint8_t *have
 			if (q->material != m || need == ASSESS_NOT_REQUIRED)
 				continue;
 			buf_puts(b, first ? "{\"item\":" : ",{\"item\":");
-			jstr(b, it->name);
+			jname(b, it->name);
 			buf_puts(b, ",\"stage\":");
-			jstr(b, r->stages[k->slots[s].stage].name);
+			jname(b, r->stages[k->slots[s].stage].name);
 			buf_puts(b, ",\"reason\":");
 			reason(b, r, q, need);
 			buf_putc(b, '}');
@@ -183,7 +208,7 @@ static void write_names(buf *b, const combined *k, const char *key, int status)
 		if (k->status[m] == status) {
 			if (!first)
 				buf_putc(b, ',');
-			jstr(b, k->r->materials[m].name);
+			jname(b, k->r->materials[m].name);
 			first = 0;
 		}
 	buf_putc(b, ']');
@@ -386,6 +411,9 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 		a.item = k->slots[s].item;
 		a.needs = k->needs + at;
 		a.quiet = 1;
+		a.provided_flags = k->provided;
+		a.values = k->values;
+		a.values_form = k->values_form;
 		assessment as;
 		ot_status st = assess(v, &a, scratch, src, zone, &as, err);
 		if (as.hook.status == OT_EHOOK && out->hook.status == OT_OK)
@@ -430,8 +458,8 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 			nreq += r->items[k->slots[s].item].reqs.count;
 	}
 	/* one block for the per-material and per-requirement arrays */
-	memo mo = {src, r, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-	size_t bytes = (size_t)nm * (3 + 2 + 32 + 64 + 256 + 1 + sizeof(ot_error) + sizeof(int)) +
+	memo mo = {src, r, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+	size_t bytes = (size_t)nm * (3 + 2 + 32 + 64 + 256 + 2 + sizeof(ot_error) + sizeof(int)) +
 		       nreq + 1 + 257 * sizeof(uint32_t) + nm;
 	char *mem = st == OT_OK ? calloc(1, bytes) : NULL;
 	if (st == OT_OK && !mem)
@@ -451,10 +479,11 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 		k->status = (uint8_t *)p, p += nm;
 		k->issued = (uint8_t *)p, p += nm;
 		uint8_t *scratch = (uint8_t *)p;
-		p += nm;
+		p += 2 * nm; /* scratch, then the provided flags */
 		k->needs = (uint8_t *)p;
 		for (uint32_t m = 0; m < nm; m++)
 			k->issuer[m] = -1;
+		mo.issuer = k->issuer;
 		for (int s = 0; s < k->nslots; s++) {
 			const m_item *it = &r->items[k->slots[s].item];
 			for (uint32_t i = 0; i < it->n_issued; i++)
@@ -474,7 +503,25 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 		for (int s = 0; s < k->nslots; s++)
 			k->skip[s] = (uint8_t)!chain_slot_applies(r, &k->slots[s], has ? values : NULL,
 								  app->applicant_kind);
-		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, err);
+		/* what every item's assessment would read again: once */
+		uint8_t *provided = scratch + nm;
+		k->provided = provided;
+		k->values = has ? values : NULL;
+		k->values_form = has ? mc->form : -1;
+		size_t pi;
+		json_t *pj;
+		json_array_foreach(app->provided, pi, pj) {
+			const char *name = json_string_value(pj);
+			int m = name ? strmap_get(&r->by_material, name, strlen(name)) : -1;
+			if (m < 0) {
+				st = err_set(err, OT_EINVAL, "unknown material '%.60s'",
+					     name ? name : "(not a name)");
+				break;
+			}
+			provided[m] = 1;
+		}
+		if (st == OT_OK)
+			st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, err);
 		if (st == OT_OK) {
 			out->complete = !blocking && !fe.n && out->hook.status != OT_EHOOK;
 			buf b;

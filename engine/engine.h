@@ -195,6 +195,12 @@ typedef struct application {
 	 * written there; `quiet`: no answer text is written */
 	uint8_t *needs;
 	int quiet;
+	/* for chains too: the provided materials as flags (per material of the
+	 * rule base) instead of `provided`; and, with `quiet`, the form's
+	 * values already read (form `values_form`) for an item without hooks */
+	const uint8_t *provided_flags;
+	const ev_value *values;
+	int values_form;
 } application;
 
 /* A requirement's status, as application.needs reports it. */
