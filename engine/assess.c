@@ -700,6 +700,10 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		free(res[i].why);
 	}
 	free(res);
+	if (app->errors_out && st == OT_OK) {
+		*app->errors_out = errors; /* handed over */
+		errors.v = NULL;
+	}
 	free(errors.v);
 	free(call);
 	json_decref(material_errors);

@@ -393,9 +393,33 @@ static int blocks(const combined *k, const chain_slot *sl)
 	return k->r->stages[sl->stage].after.count == 0; /* the first stages */
 }
 
+/* Adds the errors of `from` that `into` does not have yet (one form, one
+ * mistake told once, however many items found it). */
+static void merge_errors(form_errors *into, const form_errors *from)
+{
+	for (int i = 0; i < from->n; i++) {
+		int seen = 0;
+		for (int j = 0; j < into->n && !seen; j++)
+			seen = !strcmp(into->v[j].key, from->v[i].key) &&
+			       !strcmp(into->v[j].message, from->v[i].message);
+		if (seen || into->n >= MAX_FORM_ERRORS)
+			continue;
+		if (into->n == into->cap) {
+			int cap = into->cap ? into->cap * 2 : 8;
+			form_error *v = realloc(into->v, (size_t)cap * sizeof *v);
+			if (!v)
+				return;
+			into->v = v;
+			into->cap = cap;
+		}
+		into->v[into->n++] = from->v[i];
+	}
+}
+
 static ot_status assess_slots(combined *k, const version *v, const application *app,
 			      uint8_t *have, uint8_t *scratch, const material_sources *src,
-			      int zone, chain_assessment *out, int *blocking, ot_error *err)
+			      int zone, chain_assessment *out, int *blocking, form_errors *fe,
+			      ot_error *err)
 {
 	const ot_rules *r = k->r;
 	uint32_t at = 0;
@@ -414,8 +438,15 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 		a.provided_flags = k->provided;
 		a.values = k->values;
 		a.values_form = k->values_form;
+		form_errors mine = {0, 0, NULL};
+		a.errors_out = &mine;
 		assessment as;
 		ot_status st = assess(v, &a, scratch, src, zone, &as, err);
+		/* the hooks' checks of the item (validate) are told with the
+		 * chain's notice; in a first stage they keep it from acceptance */
+		*blocking |= mine.n && blocks(k, &k->slots[s]);
+		merge_errors(fe, &mine);
+		free(mine.v);
 		if (as.hook.status == OT_EHOOK && out->hook.status == OT_OK)
 			out->hook = as.hook;
 		assessment_free(&as);
@@ -520,10 +551,16 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 			}
 			provided[m] = 1;
 		}
+		form_errors all = {0, 0, NULL};
+		merge_errors(&all, &fe);
+		int form_wrong = fe.n; /* the chain's form: always in the way */
 		if (st == OT_OK)
-			st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, err);
+			st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, &all,
+					  err);
+		free(fe.v);
+		fe = all;
 		if (st == OT_OK) {
-			out->complete = !blocking && !fe.n && out->hook.status != OT_EHOOK;
+			out->complete = !blocking && !form_wrong && out->hook.status != OT_EHOOK;
 			buf b;
 			buf_init(&b, NULL, NULL);
 			write_answer(&b, k, have, &fe, out, app, src, zone);

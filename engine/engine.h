@@ -201,6 +201,9 @@ typedef struct application {
 	const uint8_t *provided_flags;
 	const ev_value *values;
 	int values_form;
+	/* when set, the form errors found (the form's checks and the hooks'
+	 * validate) are handed over here: the chain notice tells them once */
+	form_errors *errors_out;
 } application;
 
 /* A requirement's status, as application.needs reports it. */
