@@ -487,6 +487,7 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, ot_time now,
 	json_object_set_new(cev, "item", json_string(r->items[ic->item].name));
 	json_object_set_new(cev, "case", json_string(ic->id));
 	json_object_set_new(cev, "status", json_string(case_status_names[ic->status]));
+	json_object_set_new(cev, "trips", json_integer(ic->trips));
 	if (str(ev, "reason"))
 		json_object_set_new(cev, "reason", json_string(str(ev, "reason")));
 	json_t *closed = json_array(), *resp = NULL;

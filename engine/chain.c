@@ -429,6 +429,7 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 			return err_set(err, OT_ESTORE, "case %s: event %d is about an item case the "
 				       "chain did not open", c->id, c->events + 1);
 		c->cs->slots[slot].status = status;
+		c->cs->slots[slot].trips = (int)json_integer_value(json_object_get(ev, "trips"));
 		if (status == CS_DENIED && json_object_get(ev, "reason"))
 			set_json(&c->note, json_object_get(ev, "reason"));
 		st = take_list(c, json_object_get(ev, "closed"), 1, err);
@@ -538,7 +539,12 @@ json_t *chain_json(const ot_case *c, int zone)
 	json_object_set_new(o, "total_limit", mc->total_limit >= 0 ? json_integer(mc->total_limit)
 								   : json_null());
 	json_object_set_new(o, "critical_days", json_integer(mc->critical_days));
-	json_object_set_new(o, "trips", json_integer(c->trips));
+	/* the applicant's visits: to the chain's window, and those its item
+	 * cases needed (in-person steps, pickups) */
+	int trips = c->trips;
+	for (int i = 0; i < c->cs->nslots; i++)
+		trips += c->cs->slots[i].trips;
+	json_object_set_new(o, "trips", json_integer(trips));
 	json_object_set_new(o, "max_trips", json_integer(mc->max_trips));
 	json_object_set_new(o, "notice", c->notice ? json_incref(c->notice) : json_null());
 	json_object_set_new(o, "note", c->note ? json_incref(c->note) : json_null());

@@ -277,6 +277,7 @@ typedef struct chain_slot {
 	int status;         /* case_status of its item case; -1: not opened */
 	uint8_t not_needed; /* closed because the chain stopped */
 	uint8_t skipped;    /* its `when` does not hold: the item is not needed */
+	int trips;          /* the item case's trips when it last moved the chain */
 	char case_id[32];
 } chain_slot;
 
