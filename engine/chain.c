@@ -25,7 +25,7 @@
 #include "engine.h"
 
 enum { STAGE_WAITING, STAGE_ACTIVE, STAGE_DONE };
-static const char *const stage_states[] = {"waiting", "active", "done"};
+static const char *const stage_states[] = {"waiting", "active", "done", "stopped"};
 
 typedef struct chain_stage_state {
 	uint8_t state;
@@ -305,6 +305,14 @@ void chain_issued_before(const ot_case *c, int slot, uint8_t *flags)
 	issued_before_slots(c->v->rules, c->chain, c->cs->slots, c->cs->nslots, slot, flags);
 }
 
+/* A started stage of a chain that goes on: a denied or withdrawn chain
+ * stops its running stages (shown as "stopped", in no list of work). */
+static int stage_running(const ot_case *c, uint32_t s)
+{
+	return c->cs->stages[s].state == STAGE_ACTIVE && c->status != CS_DENIED &&
+	       c->status != CS_WITHDRAWN;
+}
+
 /* ---- status, from the items ---- */
 
 /* denied if an item was; waiting for the applicant if the chain is not yet
@@ -500,8 +508,9 @@ static json_t *stage_json(const ot_case *c, uint32_t s, int zone)
 			json_object_set_new(o, "not_needed", json_true());
 		json_array_append_new(items, o);
 	}
+	int state = ss->state == STAGE_ACTIVE && !stage_running(c, s) ? 3 : ss->state;
 	return json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o}", "stage", st->name, "label",
-			 st->label, "state", stage_states[ss->state], "department",
+			 st->label, "state", stage_states[state], "department",
 			 st->dept >= 0 ? json_string(r->departments[st->dept].name) : json_null(),
 			 "started_at", time_or_null(ss->started, zone), "finished_at",
 			 time_or_null(ss->finished, zone), "due", day_or_null(ss->due), "items", items);
@@ -518,7 +527,7 @@ json_t *chain_json(const ot_case *c, int zone)
 					    json_string(model_have_names[c->have[m]]));
 	for (uint32_t s = 0; s < mc->stages.count; s++) {
 		json_t *sj = stage_json(c, s, zone);
-		if (c->cs->stages[s].state == STAGE_ACTIVE)
+		if (stage_running(c, s))
 			json_array_append_new(current, json_pack("{s:O, s:O, s:O, s:O}", "stage",
 				json_object_get(sj, "stage"), "department", json_object_get(sj, "department"),
 				"started_at", json_object_get(sj, "started_at"), "due",
@@ -566,7 +575,7 @@ void chain_row_handlers(const ot_case *c, char *out, size_t cap)
 	size_t n = (size_t)snprintf(out, cap, ",");
 	for (uint32_t s = 0; s < mc->stages.count && n < cap; s++) {
 		const m_stage *st = &r->stages[mc->stages.first + s];
-		if (c->cs->stages[s].state == STAGE_ACTIVE && st->dept >= 0)
+		if (stage_running(c, s) && st->dept >= 0)
 			n += (size_t)snprintf(out + n, cap - n, "%s,", r->departments[st->dept].name);
 	}
 }
@@ -576,7 +585,7 @@ int32_t chain_row_next_due(const ot_case *c)
 	int32_t next = c->due;
 	for (uint32_t s = 0; s < chain_of(c)->stages.count; s++) {
 		const chain_stage_state *ss = &c->cs->stages[s];
-		if (ss->state == STAGE_ACTIVE && ss->due >= 0 && (next < 0 || ss->due < next))
+		if (stage_running(c, s) && ss->due >= 0 && (next < 0 || ss->due < next))
 			next = ss->due;
 	}
 	return next;

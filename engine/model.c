@@ -477,16 +477,17 @@ int32_t chain_days(const ot_rules *r, const int32_t *ints, const m_chain *c,
 
 int chain_max_trips(const ot_rules *r, const int32_t *ints, const m_chain *c)
 {
-	int trips = 1, pickup = 0;
+	int trips = 0, pickup = 0, hall = 0;
 	for (uint32_t s = 0; s < c->stages.count; s++) {
 		const m_stage *st = &r->stages[c->stages.first + s];
 		for (uint32_t i = 0; i < st->items.count; i++) {
 			const m_item *it = &r->items[ints[st->items.first + i]];
 			trips += it->max_in_person;
 			pickup |= !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
+			hall |= it->online == ONLINE_NONE;
 		}
 	}
-	return trips + pickup;
+	return hall + trips + pickup;
 }
 
 static json_t *describe_chains(const ot_rules *r)

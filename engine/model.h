@@ -356,9 +356,10 @@ int32_t chain_days(const ot_rules *r, const int32_t *ints, const m_chain *c,
 		   int32_t *path, int max, int *npath);
 
 /* The most in-person visits a chain can need: one at the chain's window
- * to apply (一窗受理), the in-person steps on the worst path of every item,
- * and one pickup at the window, for all results together (一窗出件),
- * unless every item delivers by post or electronically. */
+ * to apply (一窗受理) unless every item can be applied for online, the
+ * in-person steps on the worst path of every item, and one pickup at the
+ * window, for all results together (一窗出件), unless every item delivers
+ * by post or electronically. */
 int chain_max_trips(const ot_rules *r, const int32_t *ints, const m_chain *c);
 
 /* "licensing" for 1, ... (GB/T 39046 A.1) */
