@@ -582,7 +582,9 @@ static void expect_overdue(run *r, const scn_stmt *s)
 	json_array_foreach(json_object_get(o, "cases"), i, c)
 		if (strcmp(S(c, "id"), r->id) == 0) {
 			json_decref(found);
-			found = names_set(json_object_get(c, "steps"), "step");
+			found = json_object_get(c, "stages") /* a chain: its late stages */
+				? names_set(json_object_get(c, "stages"), "stage")
+				: names_set(json_object_get(c, "steps"), "step");
 			if (!json_object_size(found) && json_is_true(json_object_get(c, "overdue")))
 				json_object_set_new(found, "(the case)", json_true());
 		}
