@@ -194,33 +194,41 @@ static void start_stage(ot_case *c, uint32_t s, ot_time at, int zone)
 }
 
 /* Finishes the started stages whose items are all done, then starts every
- * stage whose `after` stages are all done (以前一阶段办结为下一阶段启动条件). */
+ * stage whose `after` stages are all done (以前一阶段办结为下一阶段启动条件);
+ * again until nothing changes: a stage all of whose items are left out
+ * (their `when` does not hold) is done as soon as it starts. */
 static void advance(ot_case *c, ot_time at, int zone)
 {
 	const ot_rules *r = c->v->rules;
 	const m_chain *mc = chain_of(c);
 	struct chain_state *cs = c->cs;
-	for (uint32_t s = 0; s < mc->stages.count; s++) {
-		if (cs->stages[s].state != STAGE_ACTIVE)
-			continue;
-		int all = 1;
-		for (int i = 0; i < cs->nslots && all; i++)
-			if (stage_pos(c, cs->slots[i].stage) == s)
-				all = slot_done(&cs->slots[i]);
-		if (all) {
-			cs->stages[s].state = STAGE_DONE;
-			cs->stages[s].finished = at;
+	for (int changed = 1; changed;) {
+		changed = 0;
+		for (uint32_t s = 0; s < mc->stages.count; s++) {
+			if (cs->stages[s].state != STAGE_ACTIVE)
+				continue;
+			int all = 1;
+			for (int i = 0; i < cs->nslots && all; i++)
+				if (stage_pos(c, cs->slots[i].stage) == s)
+					all = slot_done(&cs->slots[i]);
+			if (all) {
+				cs->stages[s].state = STAGE_DONE;
+				cs->stages[s].finished = at;
+				changed = 1;
+			}
 		}
-	}
-	for (uint32_t s = 0; s < mc->stages.count; s++) {
-		const m_stage *st = &r->stages[mc->stages.first + s];
-		if (cs->stages[s].state != STAGE_WAITING)
-			continue;
-		int ready = 1;
-		for (uint32_t a = 0; a < st->after.count && ready; a++)
-			ready = cs->stages[r->ints[st->after.first + a]].state == STAGE_DONE;
-		if (ready)
-			start_stage(c, s, at, zone);
+		for (uint32_t s = 0; s < mc->stages.count; s++) {
+			const m_stage *st = &r->stages[mc->stages.first + s];
+			if (cs->stages[s].state != STAGE_WAITING)
+				continue;
+			int ready = 1;
+			for (uint32_t a = 0; a < st->after.count && ready; a++)
+				ready = cs->stages[r->ints[st->after.first + a]].state == STAGE_DONE;
+			if (ready) {
+				start_stage(c, s, at, zone);
+				changed = 1;
+			}
+		}
 	}
 }
 
