@@ -232,5 +232,24 @@ contains '"op": "item"' "chain: the history has the item event"
 [ "$(wc -l <"$tmp/chain.sh")" -ge 8 ] ||
 	{ echo "FAIL: engine.md §13.6: the block was not found"; fails=$((fails + 1)); }
 
+# docs/language.md §9: its chain is the bundled one, and `check --trips`
+# prints what it shows
+sed -n '/^## 9. Chains and stages/,/^## 10/p' "$src/docs/language.md" >"$tmp/lang9"
+sed -n '/^```rules$/,/^```$/p' "$tmp/lang9" | sed '1d;$d' | sed 's/ *#.*//; /^ *$/d' >"$tmp/doc_chain"
+sed -n '/^chain construction_approval /,/^}/p' "$src/rules/lishan/chains.rules" |
+	sed 's/ *#.*//; /^ *$/d' >"$tmp/real_chain"
+if [ ! -s "$tmp/doc_chain" ] || ! cmp -s "$tmp/doc_chain" "$tmp/real_chain"; then
+	echo "FAIL: language.md §9: the chain differs from rules/lishan/chains.rules"
+	diff "$tmp/doc_chain" "$tmp/real_chain" | head -10
+	fails=$((fails + 1))
+fi
+sed -n "/^\$ onetrip check --trips rules\/ | grep -A1 '^chain'$/,/^\`\`\`$/p" "$tmp/lang9" | sed '1d;$d' >"$tmp/doc_trips"
+"$bin" check --trips "$src/rules" | grep -A1 '^chain' | grep -v '^--$' >"$tmp/real_trips"
+if [ ! -s "$tmp/doc_trips" ] || ! cmp -s "$tmp/doc_trips" "$tmp/real_trips"; then
+	echo "FAIL: language.md §9: check --trips prints something else"
+	diff "$tmp/doc_trips" "$tmp/real_trips" | head -10
+	fails=$((fails + 1))
+fi
+
 [ "$fails" -eq 0 ] && echo "cli: all passed"
 exit $((fails > 0))
