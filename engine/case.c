@@ -619,7 +619,7 @@ const char *case_row_department(const ot_case *c)
 	return item_of(c)->dept >= 0 ? r->departments[item_of(c)->dept].name : "";
 }
 
-void case_row_handlers(const ot_case *c, char *out, size_t cap)
+void case_handlers(const ot_case *c, char *out, size_t cap)
 {
 	if (c->chain >= 0) {
 		chain_row_handlers(c, out, cap);
@@ -634,15 +634,16 @@ void case_row_handlers(const ot_case *c, char *out, size_t cap)
 					      r->departments[r->steps[it->steps.first + i].dept].name);
 }
 
-int32_t case_row_next_due(const ot_case *c)
+int case_next_due(const ot_case *c, char out[11])
 {
-	if (c->chain >= 0)
-		return chain_row_next_due(c);
-	const m_item *it = item_of(c);
-	int32_t next = c->due;
-	for (uint32_t i = 0; i < it->steps.count; i++)
+	int32_t next = c->chain >= 0 ? chain_row_next_due(c) : c->due;
+	const m_item *it = c->chain >= 0 ? NULL : item_of(c);
+	for (uint32_t i = 0; it && i < it->steps.count; i++)
 		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
 		    (next < 0 || c->steps[i].due < next))
 			next = c->steps[i].due;
-	return next;
+	if (next < 0)
+		return 0;
+	day_format(next, out);
+	return 1;
 }

@@ -126,6 +126,14 @@ void case_note_hooks(ot_case *c, json_t *names);
 
 /* The case as JSON (what `show` returns and the store keeps). */
 json_t *case_json(const ot_case *c, int zone);
+/* ",dept,dept," of the departments with an active step, or of a chain
+ * case's running stages' lead departments (a store's handlers column,
+ * which list by department reads). */
+void case_handlers(const ot_case *c, char *out, size_t cap);
+/* The earliest due date of c (its own, or an active step's or running
+ * stage's): a store's next_due column, which overdue reads; 0 when it has
+ * none. */
+int case_next_due(const ot_case *c, char out[11]);
 
 /* Where an approval of `step` leads: a flow rule of the item (numbered
  * from 0) and, for `route lua`, the target the hook chose (-1: all). */
@@ -316,18 +324,16 @@ void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, 
 			 int slot, uint8_t *flags);
 
 /* What a store's row says of a case, the same for every backend: the
- * `item` column (an item's name, or "chain:NAME"), the department it is
- * filed under (an item's, or the department of the chain's window), the
- * handlers (",dept,dept,": a step's department, or a started stage's lead
- * department) and the earliest due date (-1: none). */
+ * `item` column (an item's name, or "chain:NAME" for a chain case) and the
+ * department it is filed under (an item's, or the department of the
+ * chain's window).  case_handlers and case_next_due (above) give the
+ * other two columns, for chain cases too. */
 const char *case_row_item(const ot_case *c);
 /* chain.c's part of the three below, for a chain case */
 const char *chain_row_item(const ot_case *c);
 void chain_row_handlers(const ot_case *c, char *out, size_t cap);
 int32_t chain_row_next_due(const ot_case *c);
 const char *case_row_department(const ot_case *c);
-void case_row_handlers(const ot_case *c, char *out, size_t cap);
-int32_t case_row_next_due(const ot_case *c);
 
 /* The combined one-time notice of a chain: every material of every item of
  * the chain (or of stage `stage`, a position in the chain; -1: all),

@@ -229,7 +229,7 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 	const char *id = c->id;
 	char hand[1024], due[11] = "";
 	ot_time updated;
-	sq_handlers(c, hand, sizeof hand);
+	case_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
 		day_format(c->due, due);
 	if (!same_text(text_of(row, C_STATUS), case_status_names[c->status]))
@@ -247,7 +247,7 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 		problem(k, id, "its due column says %s, its events %s",
 			text_of(row, C_DUE) ? text_of(row, C_DUE) : "nothing", due[0] ? due : "nothing");
 	char next[11];
-	int has_next = sq_next_due(c, next);
+	int has_next = case_next_due(c, next);
 	if (!same_text(text_of(row, C_NEXT_DUE), has_next ? next : NULL))
 		problem(k, id, "its next_due column (which overdue reads) says %s, its events %s",
 			text_of(row, C_NEXT_DUE) ? text_of(row, C_NEXT_DUE) : "nothing",

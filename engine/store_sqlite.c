@@ -591,20 +591,6 @@ static ot_status sq_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 
 /* ---- cases and events ---- */
 
-void sq_handlers(const ot_case *c, char *out, size_t cap)
-{
-	case_row_handlers(c, out, cap);
-}
-
-int sq_next_due(const ot_case *c, char out[11])
-{
-	int32_t next = case_row_next_due(c);
-	if (next < 0)
-		return 0;
-	day_format(next, out);
-	return 1;
-}
-
 /* Binds the snapshot columns of the cases statements. */
 static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, const char *due,
 		      const char *at, const char *state, const char *next_due)
@@ -647,7 +633,7 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	char *state_text = json_dumps(state, JSON_COMPACT);
 	char *payload = json_dumps(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32];
-	sq_handlers(c, hand, sizeof hand);
+	case_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
 		day_format(c->due, due);
 	const char *ev_at = json_string_value(json_object_get(event, "at"));
@@ -662,7 +648,7 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	int same = !is_new && c->stored_status == (int)c->status;
 	sqlite3_stmt *st = SQ(e)->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
 	char next_due[11] = "";
-	sq_next_due(c, next_due);
+	case_next_due(c, next_due);
 	bind_case(st, c, hand, due, at, state_text, next_due);
 	int rc = run(st);
 	if (rc != SQLITE_DONE)

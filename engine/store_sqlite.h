@@ -21,12 +21,6 @@ typedef struct sqlite_store {
 /* The backend's state of engine e (set by its open). */
 #define SQ(e) ((sqlite_store *)(e)->store)
 
-/* ",dept,dept," of the departments with an active step (the handlers
- * column). */
-void sq_handlers(const ot_case *c, char *out, size_t cap);
-/* The earliest due date of c (its own, or an active step's): the
- * next_due column; 0 when it has none. */
-int sq_next_due(const ot_case *c, char out[11]);
 /* store_check and the report on a file SQLite cannot open (store.h). */
 ot_status sq_check(ot_engine *e, json_t **report, ot_error *err);
 json_t *sq_unreadable(ot_engine *e, const char *where, const ot_error *why);
