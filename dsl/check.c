@@ -1047,6 +1047,15 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 			diag_at(k->c, as->name.loc, "E112", "add `items ITEM, ITEM` to the stage",
 				"stage '%s' has no items", as->name.s);
 	}
+	uint32_t total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += k->m->stages[mc->stages.first + i].items.count;
+	if (total > CHAIN_MAX_ITEMS) {
+		diag_at(k->c, ac->name.loc, "E112", "split it into two chains, one after the other",
+			"chain '%s' has %u items; a chain has at most %d", ac->name.s, total,
+			CHAIN_MAX_ITEMS);
+		bad = 1;
+	}
 	uint8_t *state = arena_alloc(&k->c->ast, n + 1);
 	int cyclic = 0;
 	for (size_t i = 0; i < n && !cyclic; i++)

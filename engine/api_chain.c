@@ -182,8 +182,8 @@ static ot_status open_item(ot_engine *e, const ot_case *c, int slot, ot_time now
  * into ev as "opened", and c's status follows them. */
 static ot_status open_ready(ot_engine *e, ot_case *c, json_t *ev, ot_time now, ot_error *err)
 {
-	int ready[256];
-	int n = chain_ready(c, ready, 256);
+	int ready[CHAIN_MAX_ITEMS];
+	int n = chain_ready(c, ready, CHAIN_MAX_ITEMS);
 	if (!n)
 		return OT_OK;
 	json_t *opened = json_array();
@@ -327,7 +327,7 @@ static json_t *wanted_by(const ot_rules *r, int item, json_t *names)
  * while the item case waits for them. */
 static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *reached, ot_error *err)
 {
-	int open[256], n = chain_open(c, open, 256), ns;
+	int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 	chain_slot *slots = chain_slots(c, &ns);
 	const ot_rules *r = c->v->rules;
 	json_t *patch = json_object_get(q->j, "form");
@@ -448,7 +448,7 @@ ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_
 	if (c->status > CS_SUSPENDED)
 		return err_set(err, OT_ESTATE, "cannot withdraw chain case %s: it is %s", c->id,
 			       case_status_names[c->status]);
-	int open[256], n = chain_open(c, open, 256), ns;
+	int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 	chain_slot *slots = chain_slots(c, &ns);
 	json_t *closed = json_array();
 	ot_status s = OT_OK;
@@ -494,7 +494,7 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, ot_time now,
 	e->chain_busy = 1;
 	if (ic->status == CS_DENIED) {
 		/* a denial stops the chain: the other open item cases are not needed */
-		int open[256], n = chain_open(c, open, 256), ns;
+		int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 		chain_slot *slots = chain_slots(c, &ns);
 		char why[256];
 		snprintf(why, sizeof why, "不再需要 not needed: %s was denied",

@@ -112,9 +112,9 @@ static const uint8_t need_rank[] = {0, 3, 5, 4, 1, 6, 7, 2};
 typedef struct combined {
 	const ot_rules *r;
 	int chain, stage;
-	chain_slot slots[256];
+	chain_slot slots[CHAIN_MAX_ITEMS];
 	int nslots;
-	uint8_t skip[256];   /* the slot's `when` does not hold */
+	uint8_t skip[CHAIN_MAX_ITEMS]; /* the slot's `when` does not hold */
 	const uint8_t *provided;  /* the materials handed in, as flags */
 	const ev_value *values;   /* the chain's form, read once */
 	int values_form;
@@ -368,7 +368,7 @@ static void scope_slots(combined *k)
 	k->nslots = 0;
 	for (uint32_t s = 0; s < mc->stages.count; s++) {
 		const m_stage *st = &r->stages[mc->stages.first + s];
-		for (uint32_t i = 0; i < st->items.count && k->nslots < 256; i++) {
+		for (uint32_t i = 0; i < st->items.count && k->nslots < CHAIN_MAX_ITEMS; i++) {
 			chain_slot *sl = &k->slots[k->nslots++];
 			memset(sl, 0, sizeof *sl);
 			sl->stage = (int)(mc->stages.first + s);
@@ -491,7 +491,7 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 	/* one block for the per-material and per-requirement arrays */
 	memo mo = {src, r, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	size_t bytes = (size_t)nm * (3 + 2 + 32 + 64 + 256 + 2 + sizeof(ot_error) + sizeof(int)) +
-		       nreq + 1 + 257 * sizeof(uint32_t) + nm;
+		       nreq + 1 + (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t) + nm;
 	char *mem = st == OT_OK ? calloc(1, bytes) : NULL;
 	if (st == OT_OK && !mem)
 		st = err_set(err, OT_ENOMEM, "out of memory");
@@ -499,7 +499,7 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 		char *p = mem;
 		k->issuer = (int *)(void *)p, p += nm * sizeof(int);
 		mo.shared_err = (ot_error *)(void *)p, p += nm * sizeof(ot_error);
-		k->need_at = (uint32_t *)(void *)p, p += 257 * sizeof(uint32_t);
+		k->need_at = (uint32_t *)(void *)p, p += (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t);
 		mo.lib_case = (char (*)[32])p, p += nm * 32;
 		mo.ref = (char (*)[64])p, p += nm * 64;
 		mo.why = (char (*)[256])p, p += nm * 256;

@@ -239,6 +239,7 @@ typedef struct m_item {
  * j: the stage's j-th item) that item i waits for.  Hence at most
  * STAGE_MAX_ITEMS items a stage. */
 #define STAGE_MAX_ITEMS 32
+#define CHAIN_MAX_ITEMS 256 /* items in all the stages of a chain */
 
 typedef struct m_stage {
 	const char *name, *label;
