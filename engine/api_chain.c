@@ -303,29 +303,41 @@ ot_status chain_op_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 
 /* ---- supplement ---- */
 
-/* Does item `item` ask for any of the materials in `names`? */
-static json_t *wanted_by(const ot_rules *r, int item, json_t *names)
+/* The materials in `names` that item case `id` asks for and does not have
+ * yet -- or, when it waits for the applicant (`waiting`: a supplement, or
+ * corrections after a return), that it asks for at all: a corrected paper
+ * replaces the one it had.  A new reference; NULL when the case cannot be
+ * read (err set). */
+static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int waiting,
+			 ot_error *err)
 {
-	const m_item *it = &r->items[item];
+	ot_case *ic;
+	if (case_rebuild(e, id, &ic, err) != OT_OK)
+		return NULL;
+	const ot_rules *r = ic->v->rules;
+	const m_item *it = &r->items[ic->item];
 	json_t *out = json_array();
 	size_t i;
 	json_t *n;
 	json_array_foreach(names, i, n) {
 		const char *name = json_string_value(n);
 		int m = name ? strmap_get(&r->by_material, name, strlen(name)) : -1;
-		for (uint32_t k = 0; m >= 0 && k < it->reqs.count; k++)
+		for (uint32_t k = 0; m >= 0 && (waiting || ic->have[m] == HAVE_NONE) &&
+				     k < it->reqs.count; k++)
 			if (r->reqs[it->reqs.first + k].material == m) {
 				json_array_append(out, n);
 				break;
 			}
 	}
+	case_free(ic);
 	return out;
 }
 
 /* A chain-level supplement reaches every open item case that lacks what
  * it brings: the materials its item asks for, and the form's changes
  * while the item case waits for them. */
-static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *reached, ot_error *err)
+static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, json_t *reached,
+			     ot_error *err)
 {
 	int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 	chain_slot *slots = chain_slots(c, &ns);
@@ -335,7 +347,11 @@ static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *reached, 
 	for (int i = 0; i < n && s == OT_OK; i++) {
 		chain_slot *sl = &slots[open[i]];
 		int waiting = sl->status == CS_NEEDS_SUPPLEMENT || sl->status == CS_RETURNED;
-		json_t *mats = wanted_by(r, sl->item, json_object_get(q->j, "materials"));
+		json_t *mats = lacked_by(e, sl->case_id, brought, waiting, err);
+		if (!mats) {
+			s = err->status;
+			break;
+		}
 		json_t *j = json_pack("{s:s, s:o}", "case", sl->case_id, "materials", mats);
 		if (waiting && json_object_size(patch))
 			json_object_set(j, "form", patch);
@@ -385,10 +401,9 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 		else
 			json_object_set(form, key, val);
 	}
-	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
-	json_t *had = provided_list(c);
-	json_array_extend(mats, had);
-	json_decref(had);
+	json_t *brought = array_or_empty(json_object_get(q->j, "materials"));
+	json_t *mats = provided_list(c); /* what the chain had, and what comes now */
+	json_array_extend(mats, brought);
 	uint8_t *have = calloc(r->n_materials + 1, 1);
 	application app = {0, c->applicant_kind, str(c->applicant, "id"), str(c->applicant, "name"),
 			   form, mats, q->now, case_status_names[c->status], NULL, 0, NULL, 0};
@@ -403,7 +418,7 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	e->chain_busy = 1;
 	if (s == OT_OK)
-		s = reach_items(e, q, c, reached, err);
+		s = reach_items(e, q, c, brought, reached, err);
 	if (s == OT_OK) {
 		json_object_set(ev, "reached", reached);
 		s = chain_record(e, c, ev, q->now, 0, resp, err);
@@ -414,6 +429,7 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 	free(a.text);
 	json_decref(form);
 	json_decref(mats);
+	json_decref(brought);
 	free(have);
 	return s;
 }

@@ -161,6 +161,49 @@ static void list_and_overdue_find_chains(void **state)
 	ot_engine_close(e);
 }
 
+static const char *SMALL_RULES = OT_SOURCE_DIR "/tests/data/chain/chain.rules";
+
+static int events_of(ot_engine *e, const char *id)
+{
+	json_t *c = ok(e, "show", "{\"case\":\"%s\"}", id);
+	int n = (int)json_integer_value(json_object_get(c, "events"));
+	json_decref(c);
+	return n;
+}
+
+/* A chain-level supplement reaches the item cases that lack what it brings,
+ * and no other. */
+static void a_supplement_reaches_who_lacks_it(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(SMALL_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\",\"big\":true},\"materials\":[\"plan\"]}"));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T10:00");
+	/* stage 2: review and check opened, both waiting for the report */
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	char review[32], check[32];
+	snprintf(review, sizeof review, "%s", item_case(c, "review"));
+	snprintf(check, sizeof check, "%s", item_case(c, "check"));
+	json_decref(c);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"]}"));
+	int r1 = events_of(e, review), c1 = events_of(e, check);
+	assert_int_equal(r1, 2); /* submitted by the chain, then the supplement */
+	assert_int_equal(c1, 2);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	/* the report again: nobody lacks it, no item case is touched */
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T12:00\","
+		       "\"materials\":[\"report\"]}"));
+	assert_int_equal(events_of(e, review), r1);
+	assert_int_equal(events_of(e, check), c1);
+	json_decref(ok(e, "store_check", "{}"));
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +211,7 @@ int main(void)
 		cmocka_unit_test(item_operations_are_refused_on_a_chain),
 		cmocka_unit_test(the_notice_of_one_stage),
 		cmocka_unit_test(list_and_overdue_find_chains),
+		cmocka_unit_test(a_supplement_reaches_who_lacks_it),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
