@@ -204,6 +204,54 @@ static void a_supplement_reaches_who_lacks_it(void **state)
 	ot_engine_close(e);
 }
 
+/* The chain's status follows its items: suspended while its only running
+ * item case is, returned while one is returned. */
+static void the_status_follows_the_items(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(SMALL_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\",\"report\"]}"));
+	json_decref(ok(e, "suspend", "{\"case\":\"20190902-0002\",\"reason\":\"专家评审\","
+		       "\"now\":\"2019-09-02T10:00\"}"));
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "suspended");
+	json_decref(c);
+	json_decref(ok(e, "resume", "{\"case\":\"20190902-0002\",\"now\":\"2019-09-03T10:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	json_decref(ok(e, "act", "{\"case\":\"20190902-0002\",\"step\":\"decide\",\"action\":\"return\","
+		       "\"reason\":\"方案不全\",\"actor\":\"bureau\",\"now\":\"2019-09-03T11:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "returned");
+	json_decref(c);
+	/* the corrected plan at chain level reaches the returned item case */
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-04T09:00\","
+		       "\"materials\":[\"plan\"]}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-04T10:00");
+	/* stage 2: review, and check is left out (not big); filing waits */
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c, "current"), 0), "stage"), "second");
+	const char *rv = item_case(c, "review");
+	approve(e, rv, "decide", "bureau", "2019-09-04T11:00");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	approve(e, item_case(c, "filing"), "decide", "bureau", "2019-09-04T12:00");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "approved");
+	assert_string_equal(S(c, "decided_at"), "2019-09-04T12:00:00+08:00");
+	json_decref(c);
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -212,6 +260,7 @@ int main(void)
 		cmocka_unit_test(the_notice_of_one_stage),
 		cmocka_unit_test(list_and_overdue_find_chains),
 		cmocka_unit_test(a_supplement_reaches_who_lacks_it),
+		cmocka_unit_test(the_status_follows_the_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
