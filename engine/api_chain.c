@@ -379,7 +379,7 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 	json_t *patch = json_object_get(q->j, "form");
 	int waiting = c->status == CS_NEEDS_SUPPLEMENT || c->status == CS_RETURNED;
 	const char *channel = str(q->j, "channel") ? str(q->j, "channel") : "hall";
-	if (c->status > CS_SUSPENDED)
+	if (!chain_item_open(c->status)) /* a chain's status reads like an item's */
 		return err_set(err, OT_ESTATE, "cannot supplement chain case %s: it is %s", c->id,
 			       case_status_names[c->status]);
 	if (!waiting && json_object_size(patch))
@@ -461,7 +461,7 @@ static ot_status close_item(ot_engine *e, const req *q, const char *op, const ch
 
 ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_error *err)
 {
-	if (c->status > CS_SUSPENDED)
+	if (!chain_item_open(c->status))
 		return err_set(err, OT_ESTATE, "cannot withdraw chain case %s: it is %s", c->id,
 			       case_status_names[c->status]);
 	int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
@@ -508,7 +508,7 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, ot_time now,
 		json_object_set_new(cev, "reason", json_string(str(ev, "reason")));
 	json_t *closed = json_array(), *resp = NULL;
 	e->chain_busy = 1;
-	if (ic->status == CS_DENIED) {
+	if (chain_item_stops(ic->status)) {
 		/* a denial stops the chain: the other open item cases are not needed */
 		int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 		chain_slot *slots = chain_slots(c, &ns);

@@ -130,10 +130,27 @@ int chain_slot_of(const ot_case *c, int item)
 
 /* ---- stages ---- */
 
+/* What an item case's status means for its chain: the one place that
+ * sorts them (a status added to case_status is sorted here). */
+int chain_item_open(int status)
+{
+	return status == CS_NEEDS_SUPPLEMENT || status == CS_IN_PROGRESS ||
+	       status == CS_RETURNED || status == CS_SUSPENDED;
+}
+
+int chain_item_done(int status)
+{
+	return status == CS_APPROVED || status == CS_CLOSED;
+}
+
+int chain_item_stops(int status)
+{
+	return status == CS_DENIED;
+}
+
 static int slot_done(const chain_slot *sl)
 {
-	return sl->skipped ||
-	       (!sl->not_needed && (sl->status == CS_APPROVED || sl->status == CS_CLOSED));
+	return sl->skipped || (!sl->not_needed && chain_item_done(sl->status));
 }
 
 int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *values,
@@ -174,7 +191,7 @@ static void decide_items(ot_case *c)
 
 static int slot_open(const chain_slot *sl)
 {
-	return sl->status >= 0 && sl->status <= CS_SUSPENDED;
+	return sl->status >= 0 && chain_item_open(sl->status);
 }
 
 /* The position of stage `stage` (a global index) in its chain. */
@@ -337,7 +354,7 @@ static case_status derive(const ot_case *c)
 		const chain_slot *sl = &cs->slots[i];
 		if (sl->skipped)
 			continue;
-		denied |= sl->status == CS_DENIED;
+		denied |= chain_item_stops(sl->status);
 		waiting |= sl->status == CS_NEEDS_SUPPLEMENT;
 		returned |= sl->status == CS_RETURNED;
 		suspended |= sl->status == CS_SUSPENDED;
@@ -446,10 +463,10 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 				       "chain did not open", c->id, c->events + 1);
 		c->cs->slots[slot].status = status;
 		c->cs->slots[slot].trips = (int)json_integer_value(json_object_get(ev, "trips"));
-		if (status == CS_DENIED && json_object_get(ev, "reason"))
+		if (chain_item_stops(status) && json_object_get(ev, "reason"))
 			set_json(&c->note, json_object_get(ev, "reason"));
 		st = take_list(c, json_object_get(ev, "closed"), 1, err);
-		if (st == OT_OK && status != CS_DENIED)
+		if (st == OT_OK && !chain_item_stops(status))
 			advance(c, at, zone);
 	} else if (strcmp(op, "withdraw") == 0) {
 		c->cs->withdrawn = 1;

@@ -306,6 +306,12 @@ json_t *chain_json(const ot_case *c, int zone);
  * the slots (as the event's `opened` does on replay). */
 void chain_settle(ot_case *c, ot_time at);
 
+/* How a chain reads an item case's status: open (the chain waits for it),
+ * done (its stage can finish), or stopping the chain (a denial). */
+int chain_item_open(int status);
+int chain_item_done(int status);
+int chain_item_stops(int status);
+
 /* The slots of a chain case (borrowed), and how many. */
 chain_slot *chain_slots(const ot_case *c, int *n);
 /* The slot of item `item` (-1: the chain has none). */
