@@ -373,12 +373,13 @@ static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, 
 	return s;
 }
 
-ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_error *err)
+/* What a chain-level supplement may not do, as an item's: OT_OK when it
+ * may go on. */
+static ot_status supplement_refused(const ot_case *c, const req *q, const char *channel,
+				    ot_error *err)
 {
-	const ot_rules *r = c->v->rules;
 	json_t *patch = json_object_get(q->j, "form");
 	int waiting = c->status == CS_NEEDS_SUPPLEMENT || c->status == CS_RETURNED;
-	const char *channel = str(q->j, "channel") ? str(q->j, "channel") : "hall";
 	if (!chain_item_open(c->status)) /* a chain's status reads like an item's */
 		return err_set(err, OT_ESTATE, "cannot supplement chain case %s: it is %s", c->id,
 			       case_status_names[c->status]);
@@ -392,6 +393,17 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 	if (strcmp(channel, "hall") && strcmp(channel, "online"))
 		return err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'",
 			       channel);
+	return OT_OK;
+}
+
+ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	json_t *patch = json_object_get(q->j, "form");
+	const char *channel = str(q->j, "channel") ? str(q->j, "channel") : "hall";
+	ot_status refused = supplement_refused(c, q, channel, err);
+	if (refused != OT_OK)
+		return refused;
 	json_t *form = json_deep_copy(c->form);
 	const char *key;
 	json_t *val;

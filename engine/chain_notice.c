@@ -160,8 +160,7 @@ static void reason(buf *b, const ot_rules *r, const m_req *q, int need)
 }
 
 /* One material: its status and every item of the scope that needs it. */
-static void write_material(buf *b, const combined *k, int m, const uint8_t *have,
-			   const material_sources *src, const application *app)
+static void write_material(buf *b, const combined *k, int m)
 {
 	const ot_rules *r = k->r;
 	const m_material *mm = &r->materials[m];
@@ -175,7 +174,6 @@ static void write_material(buf *b, const combined *k, int m, const uint8_t *have
 		buf_puts(b, ",\"issued_by\":");
 		jstr(b, r->items[k->slots[k->issuer[m]].item].name);
 	}
-	(void)have, (void)src, (void)app;
 	buf_puts(b, ",\"items\":[");
 	int first = 1;
 	for (int s = 0; s < k->nslots; s++) {
@@ -266,26 +264,16 @@ static void write_stages(buf *b, const ot_rules *r, const m_chain *mc)
 		   (int)mc->max_trips);
 }
 
-static void write_answer(buf *b, combined *k, const uint8_t *have, const form_errors *fe,
-			 const chain_assessment *out, const application *app,
-			 const material_sources *src, int zone)
+/* Every material any item of the scope needs, once. */
+static void write_materials(buf *b, const combined *k)
 {
-	const ot_rules *r = k->r;
-	const m_chain *mc = &r->chains[k->chain];
-	buf_puts(b, "{\"chain\":");
-	jstr(b, mc->name);
-	buf_puts(b, ",\"label\":");
-	jstr(b, mc->label);
-	buf_puts(b, ",\"stage\":");
-	jstr(b, k->stage >= 0 ? r->stages[mc->stages.first + (uint32_t)k->stage].name : NULL);
-	buf_puts(b, out->complete ? ",\"complete\":true" : ",\"complete\":false");
-	buf_puts(b, ",\"materials\":[");
 	int first = 1;
-	for (uint32_t m = 0; m < r->n_materials; m++)
+	buf_puts(b, ",\"materials\":[");
+	for (uint32_t m = 0; m < k->r->n_materials; m++)
 		if (k->status[m] != ASSESS_NOT_REQUIRED) {
 			if (!first)
 				buf_putc(b, ',');
-			write_material(b, k, (int)m, have, src, app);
+			write_material(b, k, (int)m);
 			first = 0;
 		}
 	buf_putc(b, ']');
@@ -295,6 +283,10 @@ static void write_answer(buf *b, combined *k, const uint8_t *have, const form_er
 	write_names(b, k, "shared", ASSESS_SHARED);
 	write_names(b, k, "reused", ASSESS_REUSED);
 	write_names(b, k, "from_chain", NEED_FROM_CHAIN);
+}
+
+static void write_form_errors(buf *b, const form_errors *fe)
+{
 	buf_puts(b, ",\"form_errors\":[");
 	for (int i = 0; i < fe->n; i++) {
 		buf_puts(b, i ? ",{\"field\":" : "{\"field\":");
@@ -304,29 +296,29 @@ static void write_answer(buf *b, combined *k, const uint8_t *have, const form_er
 		buf_putc(b, '}');
 	}
 	buf_putc(b, ']');
-	if (out->hook.status == OT_EHOOK) {
-		buf_puts(b, ",\"hook_error\":");
-		jstr(b, out->hook.message);
-	}
-	write_stages(b, r, mc);
+}
+
+static void write_skipped(buf *b, const combined *k)
+{
+	int first = 1;
 	buf_puts(b, ",\"items_not_required\":[");
-	first = 1;
 	for (int s = 0; s < k->nslots; s++)
 		if (k->skip[s]) {
 			if (!first)
 				buf_putc(b, ',');
-			jstr(b, r->items[k->slots[s].item].name);
+			jname(b, k->r->items[k->slots[s].item].name);
 			first = 0;
 		}
 	buf_putc(b, ']');
-	buf_puts(b, ",\"total_limit\":");
-	if (mc->total_limit >= 0)
-		buf_printf(b, "%d", (int)mc->total_limit);
-	else
-		buf_puts(b, "null");
-	/* the notice: each missing material once, with the items needing it */
+}
+
+/* The lines for the applicant: each missing material once, with the items
+ * needing it; then the form's mistakes. */
+static void write_notice(buf *b, const combined *k, const form_errors *fe)
+{
+	const ot_rules *r = k->r;
+	int first = 1;
 	buf_puts(b, ",\"notice\":[");
-	first = 1;
 	for (uint32_t m = 0; m < r->n_materials; m++) {
 		if (k->status[m] != ASSESS_MISSING && k->status[m] != ASSESS_DEFERRED)
 			continue;
@@ -349,10 +341,38 @@ static void write_answer(buf *b, combined *k, const uint8_t *have, const form_er
 		first = 0;
 	}
 	buf_putc(b, ']');
+}
+
+static void write_answer(buf *b, const combined *k, const form_errors *fe,
+			 const chain_assessment *out, ot_time now, int zone)
+{
+	const ot_rules *r = k->r;
+	const m_chain *mc = &r->chains[k->chain];
+	buf_puts(b, "{\"chain\":");
+	jname(b, mc->name);
+	buf_puts(b, ",\"label\":");
+	jstr(b, mc->label);
+	buf_puts(b, ",\"stage\":");
+	jstr(b, k->stage >= 0 ? r->stages[mc->stages.first + (uint32_t)k->stage].name : NULL);
+	buf_puts(b, out->complete ? ",\"complete\":true" : ",\"complete\":false");
+	write_materials(b, k);
+	write_form_errors(b, fe);
+	if (out->hook.status == OT_EHOOK) {
+		buf_puts(b, ",\"hook_error\":");
+		jstr(b, out->hook.message);
+	}
+	write_stages(b, r, mc);
+	write_skipped(b, k);
+	buf_puts(b, ",\"total_limit\":");
+	if (mc->total_limit >= 0)
+		buf_printf(b, "%d", (int)mc->total_limit);
+	else
+		buf_puts(b, "null");
+	write_notice(b, k, fe);
 	const m_calendar *cal = mc->calendar >= 0 ? &r->calendars[mc->calendar] : NULL;
 	if (out->complete && cal && mc->total_limit >= 0) {
 		char d[11];
-		day_format(cal_add_workdays(cal, time_day(app->now, zone), mc->total_limit), d);
+		day_format(cal_add_workdays(cal, time_day(now, zone), mc->total_limit), d);
 		buf_puts(b, ",\"due\":\"");
 		buf_puts(b, d);
 		buf_putc(b, '"');
@@ -470,106 +490,124 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 	return OT_OK;
 }
 
+/* One block for the per-material and per-requirement arrays of k and mo;
+ * *scratch: two more per-material arrays (an item's `have`, then the
+ * provided flags).  NULL when out of memory. */
+static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
+{
+	uint32_t nm = k->r->n_materials + 1;
+	size_t bytes = (size_t)nm * (3 + 2 + 32 + 64 + 256 + 2 + sizeof(ot_error) + sizeof(int)) +
+		       nreq + 1 + (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t) + nm;
+	char *mem = calloc(1, bytes), *p = mem;
+	if (!mem)
+		return NULL;
+	k->issuer = (int *)(void *)p, p += nm * sizeof(int);
+	mo->shared_err = (ot_error *)(void *)p, p += nm * sizeof(ot_error);
+	k->need_at = (uint32_t *)(void *)p, p += (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t);
+	mo->lib_case = (char (*)[32])p, p += nm * 32;
+	mo->ref = (char (*)[64])p, p += nm * 64;
+	mo->why = (char (*)[256])p, p += nm * 256;
+	mo->state = (uint8_t *)p, p += nm;
+	mo->shared_got = (int8_t *)p, p += nm;
+	mo->licence_got = (int8_t *)p, p += nm;
+	mo->lib_found = (uint8_t *)p, p += nm;
+	k->status = (uint8_t *)p, p += nm;
+	k->issued = (uint8_t *)p, p += nm;
+	*scratch = (uint8_t *)p, p += 2 * nm;
+	k->needs = (uint8_t *)p;
+	mo->issuer = k->issuer;
+	return mem;
+}
+
+/* Which slot of the scope issues each material (the first; -1: none). */
+static void find_issuers(combined *k)
+{
+	for (uint32_t m = 0; m <= k->r->n_materials; m++)
+		k->issuer[m] = -1;
+	for (int s = 0; s < k->nslots; s++) {
+		const m_item *it = &k->r->items[k->slots[s].item];
+		for (uint32_t i = 0; i < it->n_issued; i++)
+			if (k->issuer[it->issued[i].material] < 0)
+				k->issuer[it->issued[i].material] = s;
+	}
+}
+
+/* What every item's assessment would read again, read once: the chain's
+ * form (its mistakes into fe), which items it leaves out, the materials
+ * handed in (as flags, into `provided`). */
+static ot_status read_inputs(combined *k, const application *app, ev_value *values,
+			     form_errors *fe, uint8_t *provided, ot_error *err)
+{
+	const ot_rules *r = k->r;
+	const m_chain *mc = &r->chains[k->chain];
+	int has = mc->form >= 0 && r->forms[mc->form].fields.count <= MAX_FIELDS;
+	if (has)
+		form_values(r, mc->form, json_is_object(app->form) ? app->form : NULL, values, fe);
+	for (int s = 0; s < k->nslots; s++)
+		k->skip[s] = (uint8_t)!chain_slot_applies(r, &k->slots[s], has ? values : NULL,
+							  app->applicant_kind);
+	k->provided = provided;
+	k->values = has ? values : NULL;
+	k->values_form = has ? mc->form : -1;
+	size_t i;
+	json_t *j;
+	json_array_foreach(app->provided, i, j) {
+		const char *name = json_string_value(j);
+		int m = name ? strmap_get(&r->by_material, name, strlen(name)) : -1;
+		if (m < 0)
+			return err_set(err, OT_EINVAL, "unknown material '%.60s'",
+				       name ? name : "(not a name)");
+		provided[m] = 1;
+	}
+	return OT_OK;
+}
+
 ot_status chain_assess(const version *v, int chain, int stage, const application *app,
 		       uint8_t *have, const material_sources *src, int zone,
 		       chain_assessment *out, ot_error *err)
 {
 	const ot_rules *r = v->rules;
-	const m_chain *mc = &r->chains[chain];
 	memset(out, 0, sizeof *out);
 	combined *k = calloc(1, sizeof *k);
-	uint32_t nreq = 0, nm = r->n_materials + 1;
-	ot_status st = k ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
-	if (st == OT_OK) {
-		k->r = r;
-		k->chain = chain;
-		k->stage = stage;
-		scope_slots(k);
-		for (int s = 0; s < k->nslots; s++)
-			nreq += r->items[k->slots[s].item].reqs.count;
-	}
-	/* one block for the per-material and per-requirement arrays */
+	if (!k)
+		return err_set(err, OT_ENOMEM, "out of memory");
+	k->r = r;
+	k->chain = chain;
+	k->stage = stage;
+	scope_slots(k);
+	uint32_t nreq = 0;
+	for (int s = 0; s < k->nslots; s++)
+		nreq += r->items[k->slots[s].item].reqs.count;
 	memo mo = {src, r, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
-	size_t bytes = (size_t)nm * (3 + 2 + 32 + 64 + 256 + 2 + sizeof(ot_error) + sizeof(int)) +
-		       nreq + 1 + (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t) + nm;
-	char *mem = st == OT_OK ? calloc(1, bytes) : NULL;
-	if (st == OT_OK && !mem)
-		st = err_set(err, OT_ENOMEM, "out of memory");
-	if (st == OT_OK) {
-		char *p = mem;
-		k->issuer = (int *)(void *)p, p += nm * sizeof(int);
-		mo.shared_err = (ot_error *)(void *)p, p += nm * sizeof(ot_error);
-		k->need_at = (uint32_t *)(void *)p, p += (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t);
-		mo.lib_case = (char (*)[32])p, p += nm * 32;
-		mo.ref = (char (*)[64])p, p += nm * 64;
-		mo.why = (char (*)[256])p, p += nm * 256;
-		mo.state = (uint8_t *)p, p += nm;
-		mo.shared_got = (int8_t *)p, p += nm;
-		mo.licence_got = (int8_t *)p, p += nm;
-		mo.lib_found = (uint8_t *)p, p += nm;
-		k->status = (uint8_t *)p, p += nm;
-		k->issued = (uint8_t *)p, p += nm;
-		uint8_t *scratch = (uint8_t *)p;
-		p += 2 * nm; /* scratch, then the provided flags */
-		k->needs = (uint8_t *)p;
-		for (uint32_t m = 0; m < nm; m++)
-			k->issuer[m] = -1;
-		mo.issuer = k->issuer;
-		for (int s = 0; s < k->nslots; s++) {
-			const m_item *it = &r->items[k->slots[s].item];
-			for (uint32_t i = 0; i < it->n_issued; i++)
-				if (k->issuer[it->issued[i].material] < 0)
-					k->issuer[it->issued[i].material] = s;
-		}
-		material_sources msrc = {src && src->library ? memo_library : NULL,
-					 src && src->shared ? memo_shared : NULL, &mo,
-					 src && src->licence ? memo_licence : NULL};
-		memset(have, 0, r->n_materials);
-		int blocking = 0;
-		form_errors fe = {0, 0, NULL};
-		ev_value values[MAX_FIELDS];
-		int has = mc->form >= 0 && r->forms[mc->form].fields.count <= MAX_FIELDS;
-		if (has)
-			form_values(r, mc->form, json_is_object(app->form) ? app->form : NULL, values, &fe);
-		for (int s = 0; s < k->nslots; s++)
-			k->skip[s] = (uint8_t)!chain_slot_applies(r, &k->slots[s], has ? values : NULL,
-								  app->applicant_kind);
-		/* what every item's assessment would read again: once */
-		uint8_t *provided = scratch + nm;
-		k->provided = provided;
-		k->values = has ? values : NULL;
-		k->values_form = has ? mc->form : -1;
-		size_t pi;
-		json_t *pj;
-		json_array_foreach(app->provided, pi, pj) {
-			const char *name = json_string_value(pj);
-			int m = name ? strmap_get(&r->by_material, name, strlen(name)) : -1;
-			if (m < 0) {
-				st = err_set(err, OT_EINVAL, "unknown material '%.60s'",
-					     name ? name : "(not a name)");
-				break;
-			}
-			provided[m] = 1;
-		}
-		form_errors all = {0, 0, NULL};
-		merge_errors(&all, &fe);
-		int form_wrong = fe.n; /* the chain's form: always in the way */
-		if (st == OT_OK)
-			st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, &all,
-					  err);
-		free(fe.v);
-		fe = all;
-		if (st == OT_OK) {
-			out->complete = !blocking && !form_wrong && out->hook.status != OT_EHOOK;
-			buf b;
-			buf_init(&b, NULL, NULL);
-			write_answer(&b, k, have, &fe, out, app, src, zone);
-			out->text = buf_steal(&b);
-			if (!out->text)
-				st = err_set(err, OT_ENOMEM, "out of memory writing the notice");
-		}
-		free(fe.v);
+	uint8_t *scratch = NULL;
+	char *mem = lay_out(k, &mo, nreq, &scratch);
+	if (!mem) {
+		free(k);
+		return err_set(err, OT_ENOMEM, "out of memory");
 	}
+	find_issuers(k);
+	material_sources msrc = {src && src->library ? memo_library : NULL,
+				 src && src->shared ? memo_shared : NULL, &mo,
+				 src && src->licence ? memo_licence : NULL};
+	memset(have, 0, r->n_materials);
+	ev_value values[MAX_FIELDS];
+	form_errors fe = {0, 0, NULL}, all = {0, 0, NULL};
+	ot_status st = read_inputs(k, app, values, &fe, scratch + r->n_materials + 1, err);
+	int blocking = 0, form_wrong = fe.n; /* the chain's form: always in the way */
+	merge_errors(&all, &fe);
+	if (st == OT_OK)
+		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, &all, err);
+	if (st == OT_OK) {
+		out->complete = !blocking && !form_wrong && out->hook.status != OT_EHOOK;
+		buf b;
+		buf_init(&b, NULL, NULL);
+		write_answer(&b, k, &all, out, app->now, zone);
+		out->text = buf_steal(&b);
+		if (!out->text)
+			st = err_set(err, OT_ENOMEM, "out of memory writing the notice");
+	}
+	free(fe.v);
+	free(all.v);
 	free(mem);
 	free(k);
 	return st;
