@@ -942,6 +942,94 @@ static int check_stage_waits(chk *k, const ast_stage *as, m_stage *ms, const int
 	return ok;
 }
 
+/* The items of stage i, their `when`, W405, E503 (in_stage: item index ->
+ * 1 + the stage it is in), the stage's lead department, limit and waits.
+ * Returns 0 on a mistake that keeps the chain from being measured. */
+static int check_stage_items(chk *k, const ast_chain *ac, m_chain *mc, size_t i,
+			     int32_t *in_stage)
+{
+	const ast_stage *as = &ac->stages.v[i];
+	m_stage *ms = &k->m->stages[mc->stages.first + i];
+	int32_t items[256] = {0}, conds[256] = {0};
+	dsl_loc item_loc[256];
+	size_t ni = 0;
+	int any_cond = 0, ok = 1, last_cond = -1;
+	const ast_expr *last_when = NULL;
+	for (size_t j = 0; j < as->items.n && ni < 256; j++) {
+		int it = chk_resolve(k, &k->items, as->items.v[j], "item", "E106");
+		if (it < 0) {
+			ok = 0;
+			continue;
+		}
+		const ast_expr *when = j < as->when.n ? as->when.v[j] : NULL;
+		if (when && when != last_when) {
+			/* `items A, B when COND`: one condition, on the chain's form */
+			int saved = k->form;
+			k->form = mc->form;
+			last_cond = chk_condition(k, when, as->when_loc.v[j]);
+			k->form = saved;
+			last_when = when;
+			ok &= last_cond >= 0;
+		}
+		conds[ni] = when ? last_cond : -1;
+		any_cond |= when != NULL;
+		item_loc[ni] = as->items.v[j].loc;
+		items[ni++] = it;
+		const m_item *mi = &k->m->items[it];
+		if (mc->form >= 0 && mi->form != mc->form)
+			diag_at(k->c, as->items.v[j].loc, "W405",
+				"one chain, one form (一表申请): give the item the chain's form",
+				"item '%s' uses %s%s%s, not the chain's form '%s'", mi->name,
+				mi->form >= 0 ? "form '" : "no form",
+				mi->form >= 0 ? k->m->forms[mi->form].name : "",
+				mi->form >= 0 ? "'" : "", k->m->forms[mc->form].name);
+	}
+	ms->items = chk_ints(k, items, ni);
+	if (any_cond)
+		ms->conds = chk_ints(k, conds, ni);
+	ms->dept = as->dept.s ? chk_resolve(k, &k->depts, as->dept, "department", "E101") : -1;
+	ms->within = duration(k, &as->within, 1, NULL);
+	if (ni > STAGE_MAX_ITEMS) {
+		diag_at(k->c, as->name.loc, "E112", "split the stage in two, one after the other",
+			"stage '%s' has %zu items; a stage has at most %d", as->name.s, ni,
+			STAGE_MAX_ITEMS);
+		ok = 0;
+	} else if (!check_stage_waits(k, as, ms, items, ni))
+		ok = 0;
+	for (size_t j = 0; j < ni; j++) {
+		int prev = in_stage[items[j]] - 1;
+		if (prev >= 0 && prev != (int)i) {
+			diag_at(k->c, item_loc[j], "E503",
+				"keep it in one stage; a later stage that needs its result lists it in `after`",
+				"item '%s' is in stage '%s' and in stage '%s' of chain '%s'",
+				k->m->items[items[j]].name, ac->stages.v[prev].name.s, as->name.s,
+				ac->name.s);
+			ok = 0;
+		} else if (prev < 0)
+			in_stage[items[j]] = (int32_t)i + 1;
+		if (mc->calendar < 0)
+			mc->calendar = k->m->items[items[j]].calendar;
+	}
+	if (!as->items.n)
+		diag_at(k->c, as->name.loc, "E112", "add `items ITEM, ITEM` to the stage",
+			"stage '%s' has no items", as->name.s);
+	return ok;
+}
+
+/* At most CHAIN_MAX_ITEMS items in all the stages (E112). */
+static int check_chain_size(chk *k, const ast_chain *ac, const m_chain *mc)
+{
+	uint32_t total = 0;
+	for (uint32_t i = 0; i < mc->stages.count; i++)
+		total += k->m->stages[mc->stages.first + i].items.count;
+	if (total <= CHAIN_MAX_ITEMS)
+		return 1;
+	diag_at(k->c, ac->name.loc, "E112", "split it into two chains, one after the other",
+		"chain '%s' has %u items; a chain has at most %d", ac->name.s, total,
+		CHAIN_MAX_ITEMS);
+	return 0;
+}
+
 static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 {
 	size_t n = ac->stages.n;
@@ -960,7 +1048,7 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 	int32_t *in_stage = arena_alloc(&k->c->ast, (k->m->n_items + 1) * sizeof *in_stage);
 	if (in_stage)
 		memset(in_stage, 0, (k->m->n_items + 1) * sizeof *in_stage);
-	int bad = 0;
+	int ok = 1;
 	int32_t *first = arena_alloc(&k->c->ast, (n + 1) * sizeof *first);
 	uint32_t *count = arena_alloc(&k->c->ast, (n + 1) * sizeof *count);
 	for (size_t i = 0; i < n; i++) {
@@ -982,80 +1070,9 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 		}
 		count[i] = (uint32_t)all.n - (uint32_t)first[i];
 		ms->after = chk_ints(k, all.v ? all.v + first[i] : NULL, count[i]);
-		int32_t items[256], conds[256];
-		dsl_loc item_loc[256];
-		size_t ni = 0;
-		int any_cond = 0;
-		const ast_expr *last_when = NULL;
-		int last_cond = -1;
-		for (size_t j = 0; j < as->items.n && ni < 256; j++) {
-			int it = chk_resolve(k, &k->items, as->items.v[j], "item", "E106");
-			if (it < 0) {
-				bad = 1;
-				continue;
-			}
-			const ast_expr *when = j < as->when.n ? as->when.v[j] : NULL;
-			if (when && when != last_when) {
-				/* `items A, B when COND`: one condition, on the chain's form */
-				int saved = k->form;
-				k->form = mc->form;
-				last_cond = chk_condition(k, when, as->when_loc.v[j]);
-				k->form = saved;
-				last_when = when;
-				bad |= last_cond < 0;
-			}
-			conds[ni] = when ? last_cond : -1;
-			any_cond |= when != NULL;
-			item_loc[ni] = as->items.v[j].loc;
-			items[ni++] = it;
-			const m_item *mi = &k->m->items[it];
-			if (mc->form >= 0 && mi->form != mc->form)
-				diag_at(k->c, as->items.v[j].loc, "W405",
-					"one chain, one form (一表申请): give the item the chain's form",
-					"item '%s' uses %s%s%s, not the chain's form '%s'", mi->name,
-					mi->form >= 0 ? "form '" : "no form",
-					mi->form >= 0 ? k->m->forms[mi->form].name : "",
-					mi->form >= 0 ? "'" : "", k->m->forms[mc->form].name);
-		}
-		ms->items = chk_ints(k, items, ni);
-		if (any_cond)
-			ms->conds = chk_ints(k, conds, ni);
-		ms->dept = as->dept.s ? chk_resolve(k, &k->depts, as->dept, "department", "E101") : -1;
-		ms->within = duration(k, &as->within, 1, NULL);
-		if (ni > STAGE_MAX_ITEMS) {
-			diag_at(k->c, as->name.loc, "E112", "split the stage in two, one after the other",
-				"stage '%s' has %zu items; a stage has at most %d", as->name.s, ni,
-				STAGE_MAX_ITEMS);
-			bad = 1;
-		} else if (!check_stage_waits(k, as, ms, items, ni))
-			bad = 1;
-		for (size_t j = 0; j < ni; j++) {
-			int prev = in_stage[items[j]] - 1;
-			if (prev >= 0 && prev != (int)i) {
-				diag_at(k->c, item_loc[j], "E503",
-					arena_printf(k->ma, "keep it in one stage; a later stage that needs its result lists it in `after`"),
-					"item '%s' is in stage '%s' and in stage '%s' of chain '%s'",
-					k->m->items[items[j]].name, ac->stages.v[prev].name.s, as->name.s,
-					ac->name.s);
-				bad = 1;
-			} else if (prev < 0)
-				in_stage[items[j]] = (int32_t)i + 1;
-			if (mc->calendar < 0)
-				mc->calendar = k->m->items[items[j]].calendar;
-		}
-		if (!as->items.n)
-			diag_at(k->c, as->name.loc, "E112", "add `items ITEM, ITEM` to the stage",
-				"stage '%s' has no items", as->name.s);
+		ok &= check_stage_items(k, ac, mc, i, in_stage);
 	}
-	uint32_t total = 0;
-	for (size_t i = 0; i < n; i++)
-		total += k->m->stages[mc->stages.first + i].items.count;
-	if (total > CHAIN_MAX_ITEMS) {
-		diag_at(k->c, ac->name.loc, "E112", "split it into two chains, one after the other",
-			"chain '%s' has %u items; a chain has at most %d", ac->name.s, total,
-			CHAIN_MAX_ITEMS);
-		bad = 1;
-	}
+	ok &= check_chain_size(k, ac, mc);
 	uint8_t *state = arena_alloc(&k->c->ast, n + 1);
 	int cyclic = 0;
 	for (size_t i = 0; i < n && !cyclic; i++)
@@ -1066,7 +1083,7 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 			cyclic = 1;
 		}
 	k->m->n_stages += (uint32_t)n;
-	if (!cyclic && !bad)
+	if (!cyclic && ok)
 		check_chain_total(k, ac, mc);
 }
 
