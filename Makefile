@@ -1,7 +1,7 @@
 # The README commands. Everything real lives in CMakeLists.txt.
 # Each stage prints one line; the compilers' output goes to the stage's
 # build.log, shown in full only when the stage fails.
-.PHONY: test run deps build install clean fuzz-build fuzz-short tsan
+.PHONY: test run demo deps build install clean fuzz-build fuzz-short tsan
 
 deps:
 	@tools/setup-deps
@@ -22,18 +22,20 @@ test: build
 	@cmake --build build-asan -j2 >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@echo "testing build/ …"
 	@ctest --test-dir build --output-on-failure -j2
-	@echo "testing build-asan/ (the unit tests) …"
-	@ctest --test-dir build-asan --output-on-failure -j2 -L unit
+	@echo "testing build-asan/ (the unit tests and the service's HTTP tests) …"
+	@ctest --test-dir build-asan --output-on-failure -j2 -L 'unit|http'
 	@$(MAKE) --no-print-directory tsan
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-short; fi
 
-# Engines in several threads on one shared rule base, under ThreadSanitizer.
+# Engines in several threads on one shared rule base, and the service's
+# worker threads, committer and long polls, under ThreadSanitizer.
 tsan: deps
-	@echo "building build-tsan/ with ThreadSanitizer, the threads test only (log: build-tsan/build.log) …"
+	@echo "building build-tsan/ with ThreadSanitizer, the threads test and onetrip serve (log: build-tsan/build.log) …"
 	@cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOT_TSAN=ON -DOT_WERROR=ON >/dev/null
-	@cmake --build build-tsan -j2 --target test_threads >build-tsan/build.log 2>&1 || \
+	@cmake --build build-tsan -j2 --target test_threads onetrip-cli >build-tsan/build.log 2>&1 || \
 		{ cat build-tsan/build.log; exit 1; }
-	@ctest --test-dir build-tsan --output-on-failure -L threads
+	@TSAN_OPTIONS="halt_on_error=1 exitcode=66" ctest --test-dir build-tsan --output-on-failure \
+		-R '^(unit_threads|http_service)$$'
 
 fuzz-build: deps
 	@echo "building build-fuzz/ with clang and libFuzzer (log: build-fuzz/build.log) …"
@@ -46,7 +48,12 @@ fuzz-short: fuzz-build
 	@echo "fuzzing: each target for $(FUZZ_SECONDS) s …"
 	@ctest --test-dir build-fuzz --output-on-failure -j2 -L fuzz
 
+# The service on the bundled rules, a store under var/ (tools/run-service):
+# prints the URL, demo tokens and a curl example; Ctrl-C stops it.
 run: build
+	@tools/run-service
+
+demo: build
 	@./build/onetrip check rules/
 	@./build/onetrip info rules/
 	@echo

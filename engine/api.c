@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <sha2.h>
 
 #include "api.h"
 #include "backends.h"
 #include "engine.h"
 #include "hooks.h"
 #include "idcheck.h"
+#include "json_read.h"
 
 /* ---- engine and rule versions ---- */
 
@@ -383,8 +387,12 @@ static ot_status parse(const char *op, const char *text, const rq_field *fields,
 	r->op = op;
 	r->now = 0;
 	r->text = NULL;
-	/* a key given twice would be read one way here and another elsewhere */
-	r->j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
+	/* the fast reader first (json_read.h); what it does not take, jansson
+	 * reads, and says what is wrong.  A key given twice would be read one
+	 * way here and another elsewhere: both refuse it. */
+	r->j = json_read(text ? text : "");
+	if (!r->j)
+		r->j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
 	if (!r->j && json_error_code(&je) != json_error_out_of_memory && je.text[0]) {
 		/* jansson may report an allocation that failed as bad syntax: a
 		 * text that is JSON after all was refused for want of memory */
@@ -545,17 +553,70 @@ static ot_status respond(json_t *resp, char **response, ot_error *err)
 	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
 
+/* An idempotency key on its way through run_op: the caller's, and what
+ * the request is known by. */
+typedef struct idem {
+	ot_idempotency *k;
+	char fingerprint[65];
+	long long now_s; /* the wall clock: keys expire in real time, not in "now" */
+} idem;
+
+/* The answer kept for the key, if any, as the operation's answer (in
+ * q->text); a key kept for another request is refused. */
+static ot_status idem_replay(ot_engine *e, idem *k, req *q, int *replayed, ot_error *err)
+{
+	char had[65];
+	char *kept = NULL;
+	ot_status s = store_idem_get(e, k->k->key, k->now_s, had, &kept, err);
+	if (s == OT_OK && kept && strcmp(had, k->fingerprint) != 0)
+		s = err_set(err, OT_EINVAL, "%s: the idempotency key '%.60s' was used for another "
+			    "request: a new request needs a new key", q->op, k->k->key);
+	if (s == OT_OK && kept) {
+		q->text = kept;
+		kept = NULL;
+		*replayed = 1;
+	}
+	free(kept);
+	return s;
+}
+
+/* Keeps the answer (written as text now, in q->text) under the key, in
+ * the operation's transaction. */
+static ot_status idem_keep(ot_engine *e, idem *k, req *q, json_t **resp, ot_error *err)
+{
+	if (!q->text) {
+		q->text = *resp ? json_dumps(*resp, JSON_INDENT(2)) : NULL;
+		json_decref(*resp);
+		*resp = NULL;
+		if (!q->text)
+			return err_set(err, OT_ENOMEM, "out of memory writing the response");
+	}
+	long keep = k->k->keep_seconds > 0 ? k->k->keep_seconds : 86400;
+	return store_idem_put(e, k->k->key, k->fingerprint, q->op, q->text, k->now_s,
+			      k->now_s + keep, err);
+}
+
 /* One try at an operation; *resp and q->text are its answer. */
 static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *q,
-			  json_t **resp, ot_error *err)
+			  json_t **resp, idem *k, ot_error *err)
 {
 	ot_status s = store_begin(e, deferred, err); /* reads too: one moment of the store */
 	json_guard_reset();
+	int replayed = 0;
+	if (s == OT_OK && k)
+		s = idem_replay(e, k, q, &replayed, err);
+	if (replayed || (k && s != OT_OK)) {
+		k->k->replayed = replayed;
+		store_rollback(e);
+		return s;
+	}
 	if (s == OT_OK)
 		s = fn(e, q, resp, err);
 	s = store_settle(e, s, err); /* a store failure inside a callback */
 	if (s == OT_OK && json_guard_failed()) /* jansson may not have said so */
 		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && k)
+		s = idem_keep(e, k, q, resp, err);
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
 	if (write && s == OT_OK)
@@ -572,7 +633,8 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
  * busy timeout: its hooks then hold the lock at most for their time limit
  * (hook_limits time_ms, for all the hooks of the operation). */
 static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
-			const rq_field *fields, const char *request, char **response, ot_error *err)
+			const rq_field *fields, const char *request, idem *k, char **response,
+			ot_error *err)
 {
 	req q;
 	json_t *resp = NULL;
@@ -590,7 +652,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	if (json_guard_failed()) /* the request may have been read short */
 		s = err_set(err, OT_ENOMEM, "%s: out of memory reading the request", op);
 	if (s == OT_OK)
-		s = run_once(e, fn, write, 1, &q, &resp, err);
+		s = run_once(e, fn, write, 1, &q, &resp, k, err);
 	if (s == OT_ESTORE && write && store_lost_race(e)) {
 		engine_log(e, "%s: another writer was first; running it again holding the store", op);
 		json_decref(resp);
@@ -599,7 +661,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 		q.text = NULL;
 		err->status = OT_OK;
 		err->message[0] = 0;
-		s = run_once(e, fn, write, 0, &q, &resp, err);
+		s = run_once(e, fn, write, 0, &q, &resp, k, err);
 	}
 	json_decref(q.j);
 	if (s != OT_OK) {
@@ -685,7 +747,7 @@ static void attach_trace(json_t *ev, json_t *names)
 	json_decref(names);
 }
 
-static ot_status record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int step,
+static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int step,
 			const char *action, int is_new, json_t **resp, ot_error *err);
 
 static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
@@ -729,7 +791,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	attach_trace(ev, trace);
 	if (s == OT_OK) {
 		json_object_set(ev, "applicant", applicant);
-		s = record(e, c, ev, q->now, -1, NULL, 1, resp, err);
+		s = record(e, c, ev, q, -1, NULL, 1, resp, err);
 	}
 	if (s == OT_OK && c->status == CS_IN_PROGRESS)
 		s = remember_materials(e, c, q->now, err);
@@ -883,9 +945,15 @@ static ot_status notify(ot_case *c, json_t *ev, ot_time now, int step, const cha
 
 /* Applies event ev to case c, lets the hooks know (see notify), and saves
  * both, as one new case when is_new. */
-static ot_status record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int step,
+static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int step,
 			const char *action, int is_new, json_t **resp, ot_error *err)
 {
+	ot_time now = q->now;
+	/* who wrote it, when a service says so: the client and the officer */
+	if (str(q->j, "client"))
+		json_object_set(ev, "client", json_object_get(q->j, "client"));
+	if (json_object_get(q->j, "officer"))
+		json_object_set(ev, "officer", json_object_get(q->j, "officer"));
 	const m_item *it = &c->v->rules->items[c->item];
 	uint8_t *before = malloc(it->steps.count + 1);
 	if (!before)
@@ -1006,11 +1074,11 @@ static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp
 		 * submitted now" */
 		json_object_del(json_object_get(ev, "notice"), "due");
 	if (s == OT_OK)
-		s = record(e, c, ev, q->now, -1, NULL, 0, resp, err);
+		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
 	if (s == OT_OK && c->status != CS_NEEDS_SUPPLEMENT)
 		s = remember_materials(e, c, q->now, err);
 	if (s == OT_OK)
-		s = chain_follow(e, c, ev, q->now, err);
+		s = chain_follow(e, c, ev, q, err);
 	json_decref(ev);
 	assessment_free(&a);
 	json_decref(form);
@@ -1155,13 +1223,13 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		}
 		json_incref(trace);
 		attach_trace(ev, trace);
-		s = record(e, c, ev, q->now, step, action, 0, resp, err);
+		s = record(e, c, ev, q, step, action, 0, resp, err);
 		/* an approval issues the item's licences, in the same transaction */
 		if (s == OT_OK && c->status == CS_APPROVED)
 			s = licences_issue(e, c, q->now, err);
 		/* then the chain, if any, moves on: later items find them */
 		if (s == OT_OK)
-			s = chain_follow(e, c, ev, q->now, err);
+			s = chain_follow(e, c, ev, q, err);
 	}
 	json_decref(trace);
 	json_decref(ev);
@@ -1211,9 +1279,9 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	if (s == OT_OK && reason)
 		json_object_set_new(ev, "reason", json_string(reason));
 	if (s == OT_OK)
-		s = record(e, c, ev, q->now, -1, NULL, 0, resp, err);
+		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
 	if (s == OT_OK)
-		s = chain_follow(e, c, ev, q->now, err);
+		s = chain_follow(e, c, ev, q, err);
 	json_decref(ev);
 	case_free(c);
 	return s;
@@ -1402,6 +1470,41 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	return s;
 }
 
+/* The events recorded after a cursor, in the order they were recorded. */
+static ot_status do_events(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	const char *after = str(q->j, "after");
+	json_t *limit = json_object_get(q->j, "limit");
+	store_feed_query fq = {0, str(q->j, "department"), str(q->j, "client"),
+			       limit ? (int)json_integer_value(limit) : STORE_PAGE_DEFAULT};
+	if (after) {
+		char *end;
+		fq.after = strtoll(after, &end, 10);
+		if (!after[0] || *end || fq.after < 0)
+			return err_set(err, OT_EINVAL, "events: \"after\" is a cursor of the feed "
+				       "(a whole number as text), not '%.30s'", after);
+	}
+	json_t *events = NULL;
+	long long next = 0;
+	ot_status s = store_feed(e, &fq, &events, &next, err);
+	if (s == OT_OK) {
+		char cursor[24];
+		snprintf(cursor, sizeof cursor, "%lld", next);
+		*resp = json_pack("{s:o, s:s}", "events", events, "next", cursor);
+	}
+	return s;
+}
+
+static ot_status do_counts(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	(void)q;
+	json_t *cases = NULL;
+	ot_status s = store_counts(e, &cases, err);
+	if (s == OT_OK)
+		*resp = json_pack("{s:o}", "cases", cases);
+	return s;
+}
+
 static ot_status do_store_check(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	(void)q;
@@ -1420,6 +1523,16 @@ static ot_status do_store_check(ot_engine *e, req *q, json_t **resp, ot_error *e
 #define RQ_CHANNEL {"channel", RQ_TEXT, 0, "\"online\" or \"hall\"", NULL}
 #define RQ_REASON(required) {"reason", RQ_TEXT, required, "the reason, for the applicant", NULL}
 #define RQ_NOTED_ACTOR {"actor", RQ_TEXT, 0, "who acts, recorded as written", NULL}
+
+static const rq_field officer_fields[] = {
+	{"id", RQ_TEXT, 1, "the officer's staff number", NULL},
+	{"name", RQ_TEXT, 1, "the officer's name", NULL},
+	{NULL},
+};
+/* who writes, as a service records it in the event */
+#define RQ_CLIENT {"client", RQ_TEXT, 0, "the service client that sent the request", NULL}
+#define RQ_OFFICER {"officer", RQ_OBJECT, 0, "{\"id\", \"name\"} of the officer acting", \
+		    officer_fields}
 
 static const rq_field applicant_fields[] = {
 	{"kind", RQ_TEXT, 1, "\"person\" or \"company\"", NULL},
@@ -1470,13 +1583,13 @@ static const rq_field submit_fields[] = {
 	 applicant_fields},
 	RQ_CHANNEL,
 	{"form", RQ_FORM, 0, "the form's field values", NULL},
-	RQ_MATERIALS,
+	RQ_MATERIALS, RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 static const rq_field supplement_fields[] = {
 	RQ_CASE, RQ_NOW(1), RQ_MATERIALS,
 	{"form", RQ_FORM, 0, "the fields to change (null removes one)", NULL},
-	RQ_CHANNEL,
+	RQ_CHANNEL, RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 static const rq_field act_fields[] = {
@@ -1485,21 +1598,23 @@ static const rq_field act_fields[] = {
 	{"action", RQ_TEXT, 1, "approve, return or deny", NULL},
 	{"actor", RQ_ACTOR, 1, "the department acting, as \"department\" or \"department.window\"",
 	 actor_fields},
-	RQ_REASON(0),
+	RQ_REASON(0), RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 static const rq_field suspend_fields[] = {
 	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR,
 	{"reason", RQ_TEXT, 1, "why the clock stops (公示, expert review ...)", NULL},
+	RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 /* resume and withdraw */
 static const rq_field case_event_fields[] = {
-	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0), {NULL},
+	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0), RQ_CLIENT, RQ_OFFICER, {NULL},
 };
 static const rq_field deliver_fields[] = {
 	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0),
 	{"method", RQ_TEXT, 1, "window, post or electronic", NULL},
+	RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 /* "now" is allowed where it is not needed: the command line adds it */
@@ -1532,6 +1647,16 @@ static const rq_field licences_fields[] = {
 	{NULL},
 };
 
+static const rq_field events_fields[] = {
+	RQ_NOW(0),
+	{"after", RQ_TEXT, 0, "the \"next\" of the page before (\"0\": from the start)", NULL},
+	{"limit", RQ_PAGE, 0, "how many events a page holds (100 when not given)", NULL},
+	{"department", RQ_TEXT, 0, "only cases of this department or at a step of it", NULL},
+	{"client", RQ_TEXT, 0, "only cases this service client submitted", NULL},
+	{NULL},
+};
+static const rq_field counts_fields[] = {RQ_NOW(0), {NULL}};
+
 static const rq_field store_check_fields[] = {
 	{NULL},
 };
@@ -1558,6 +1683,8 @@ static const op_entry ops[] = {
 	{"licences_import", do_licences_import, 1, licences_import_fields},
 	{"licences", do_licences, 0, licences_fields},
 	{"store_check", do_store_check, 0, store_check_fields},
+	{"events", do_events, 0, events_fields},
+	{"counts", do_counts, 0, counts_fields},
 };
 
 ot_status ot_call(ot_engine *e, const char *op, const char *request,
@@ -1566,10 +1693,146 @@ ot_status ot_call(ot_engine *e, const char *op, const char *request,
 	for (size_t i = 0; op && i < OT_COUNTOF(ops); i++)
 		if (strcmp(ops[i].name, op) == 0)
 			return run_op(e, ops[i].name, ops[i].fn, ops[i].write, ops[i].fields,
-				      request, response, err);
+				      request, NULL, response, err);
 	if (response)
 		*response = NULL;
 	return err_set(err, OT_EINVAL, "unknown operation '%.30s'", op ? op : "(null)");
+}
+
+/* The key as run_op takes it: its fingerprint, the wall clock. */
+static ot_status idem_init(idem *k, ot_idempotency *key, const char *request, ot_error *err)
+{
+	key->replayed = 0;
+	size_t n = strlen(key->key);
+	if (n == 0 || n > 255)
+		return err_set(err, OT_EINVAL, "an idempotency key has 1 to 255 characters, not %zu", n);
+	k->k = key;
+	k->now_s = (long long)time(NULL);
+	const char *f = key->fingerprint ? key->fingerprint : request ? request : "";
+	SHA256Data((const uint8_t *)f, strlen(f), k->fingerprint);
+	return OT_OK;
+}
+
+static const op_entry *op_named(const char *op)
+{
+	for (size_t i = 0; op && i < OT_COUNTOF(ops); i++)
+		if (strcmp(ops[i].name, op) == 0)
+			return &ops[i];
+	return NULL;
+}
+
+ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,
+			     ot_idempotency *key, char **response, ot_error *err)
+{
+	if (!key || !key->key)
+		return ot_call(e, op, request, response, err);
+	idem k;
+	ot_status s = idem_init(&k, key, request, err);
+	const op_entry *o = op_named(op);
+	if (s != OT_OK || !o) {
+		if (response)
+			*response = NULL;
+		return s != OT_OK ? s : ot_call(e, op, request, response, err);
+	}
+	/* a read is safe to repeat as it is: the key is for writes */
+	return run_op(e, o->name, o->fn, o->write, o->fields, request, o->write ? &k : NULL,
+		      response, err);
+}
+
+/* ---- group commit ---- */
+
+/* One operation of a batch, in its own savepoint: a refusal undoes only
+ * what it did.  Its answer is written before the savepoint is released,
+ * so an operation that is kept always has its answer. */
+static ot_status batch_one(ot_engine *e, ot_batch_item *b)
+{
+	const op_entry *o = op_named(b->op);
+	ot_error *err = &b->err;
+	if (!o)
+		return err_set(err, OT_EINVAL, "unknown operation '%.30s'", b->op ? b->op : "(null)");
+	req q;
+	json_t *resp = NULL;
+	idem k;
+	int keyed = o->write && b->key && b->key->key, replayed = 0;
+	e->op++;
+	json_guard_reset();
+	ot_status s = keyed ? idem_init(&k, b->key, b->request, err) : OT_OK;
+	q.j = NULL;
+	q.text = NULL;
+	if (s == OT_OK)
+		s = parse(o->name, b->request, o->fields, e->zone, &q, err);
+	if (s == OT_OK && json_guard_failed())
+		s = err_set(err, OT_ENOMEM, "%s: out of memory reading the request", o->name);
+	if (s == OT_OK)
+		s = store_savepoint(e, err);
+	if (s != OT_OK) {
+		json_decref(q.j);
+		return s;
+	}
+	json_guard_reset();
+	if (keyed)
+		s = idem_replay(e, &k, &q, &replayed, err);
+	if (s == OT_OK && !replayed)
+		s = o->fn(e, &q, &resp, err);
+	s = store_settle(e, s, err);
+	if (s == OT_OK && json_guard_failed())
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && keyed && !replayed)
+		s = idem_keep(e, &k, &q, &resp, err); /* writes the answer as text too */
+	for (int i = 0; i < e->nversions; i++)
+		hook_end_operation(e->versions[i].hooks);
+	if (s == OT_OK && !q.text && !(q.text = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL))
+		s = err_set(err, OT_ENOMEM, "out of memory writing the response");
+	if (s == OT_OK)
+		s = store_release(e, err);
+	if (s != OT_OK) {
+		store_rollback_to(e);
+		engine_log(e, "%s: %s: %s", o->name, ot_status_name(s), err->message);
+		free(q.text);
+		q.text = NULL;
+	}
+	if (keyed)
+		b->key->replayed = replayed;
+	json_decref(resp);
+	json_decref(q.j);
+	b->response = q.text;
+	return s;
+}
+
+ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!e || (n && !items))
+		return err_set(err, OT_EINVAL, "ot_call_batch needs an engine and its items");
+	for (size_t i = 0; i < n; i++) {
+		items[i].response = NULL;
+		items[i].status = OT_OK;
+		items[i].err.status = OT_OK;
+		items[i].err.message[0] = 0;
+	}
+	/* the write lock for the whole batch: its hooks run under it, each
+	 * bounded by its time limit (hook_limits), as in run_op's second try */
+	ot_status s = store_begin(e, 0, err);
+	for (size_t i = 0; s == OT_OK && i < n; i++)
+		items[i].status = batch_one(e, &items[i]);
+	if (s == OT_OK)
+		s = store_commit(e, err);
+	else
+		store_rollback(e);
+	if (s != OT_OK) /* nothing was kept: no answer stands */
+		for (size_t i = 0; i < n; i++) {
+			free(items[i].response);
+			items[i].response = NULL;
+			items[i].status = s;
+			items[i].err = *err;
+			if (items[i].key)
+				items[i].key->replayed = 0;
+		}
+	return s;
 }
 
 #define OP(name)                                                                       \
@@ -1605,10 +1868,10 @@ json_t *api_assessed_event(const ot_rules *r, const char *op, const req *q,
 	return assessed_event(r, op, q, have, a, form, channel, zone);
 }
 
-ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int is_new,
+ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_new,
 		     json_t **resp, ot_error *err)
 {
-	return record(e, c, ev, now, -1, NULL, is_new, resp, err);
+	return record(e, c, ev, q, -1, NULL, is_new, resp, err);
 }
 
 json_t *api_trace(const version *v, int item)

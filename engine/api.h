@@ -28,8 +28,9 @@ json_t *api_assessed_event(const ot_rules *r, const char *op, const req *q,
 			   const uint8_t *have, const assessment *a, json_t *form,
 			   const char *channel, int zone);
 /* Applies ev to c, tells its hooks, saves both (a new case when is_new:
- * it gets its number here); *resp: the case as JSON. */
-ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int is_new,
+ * it gets its number here); *resp: the case as JSON.  q: the operation
+ * (its time; who wrote it, when a service says so). */
+ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_new,
 		     json_t **resp, ot_error *err);
 /* The hook functions an operation on item `item` runs go into ev. */
 json_t *api_trace(const version *v, int item);
@@ -53,7 +54,8 @@ ot_status chain_op_show(ot_engine *e, ot_case *c, json_t **resp, ot_error *err);
  * status changed, the chain follows (an `item` event), in the same
  * transaction: the next stage's item cases opened, or on a denial the
  * chain stopped and its other open item cases closed as not needed. */
-ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, ot_time now, ot_error *err);
+ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *q,
+		       ot_error *err);
 /* A list entry of a chain case (its snapshot); an overdue entry, or NULL
  * when nothing of it is late on `today`. */
 json_t *chain_summary(json_t *c);

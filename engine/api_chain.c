@@ -128,9 +128,10 @@ static json_t *provided_list(const ot_case *c)
 /* Opens the item case of `slot`: the chain's form and materials assessed
  * for the item (what earlier items issued is in the licence library by
  * now), submitted as a case of its own that names the chain. */
-static ot_status open_item(ot_engine *e, const ot_case *c, int slot, ot_time now,
+static ot_status open_item(ot_engine *e, const ot_case *c, int slot, const req *q,
 			   json_t *opened, ot_error *err)
 {
+	ot_time now = q->now;
 	int n;
 	chain_slot *sl = &chain_slots(c, &n)[slot];
 	const version *v = c->v;
@@ -140,7 +141,6 @@ static ot_status open_item(ot_engine *e, const ot_case *c, int slot, ot_time now
 	application app = {sl->item, c->applicant_kind, str(c->applicant, "id"),
 			   str(c->applicant, "name"), c->form, mats, now, "new", NULL, 0, NULL, 0};
 	assessment a = {0};
-	req q = {"submit", NULL, now, NULL};
 	material_sources src = engine_sources(e);
 	json_t *trace = api_trace(v, sl->item), *ev = NULL, *resp = NULL;
 	ot_case *ic = NULL;
@@ -151,14 +151,14 @@ static ot_status open_item(ot_engine *e, const ot_case *c, int slot, ot_time now
 	if (s == OT_OK && !(ic = case_new(v, sl->item, "")))
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK &&
-	    !(ev = api_assessed_event(r, "submit", &q, have, &a, a.form, "chain", e->zone)))
+	    !(ev = api_assessed_event(r, "submit", q, have, &a, a.form, "chain", e->zone)))
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	api_attach_trace(ev, trace);
 	if (s == OT_OK) {
 		json_object_set(ev, "applicant", c->applicant);
 		json_object_set_new(ev, "chain", json_string(c->id));
 		json_object_set_new(ev, "actor", json_string("chain"));
-		s = api_record(e, ic, ev, now, 1, &resp, err);
+		s = api_record(e, ic, ev, q, 1, &resp, err);
 	}
 	if (s == OT_OK && ic->status == CS_IN_PROGRESS)
 		s = api_remember(e, ic, now, err);
@@ -180,7 +180,7 @@ static ot_status open_item(ot_engine *e, const ot_case *c, int slot, ot_time now
 
 /* Opens every item case that is ready, after ev was applied to c; they go
  * into ev as "opened", and c's status follows them. */
-static ot_status open_ready(ot_engine *e, ot_case *c, json_t *ev, ot_time now, ot_error *err)
+static ot_status open_ready(ot_engine *e, ot_case *c, json_t *ev, const req *q, ot_error *err)
 {
 	int ready[CHAIN_MAX_ITEMS];
 	int n = chain_ready(c, ready, CHAIN_MAX_ITEMS);
@@ -189,22 +189,27 @@ static ot_status open_ready(ot_engine *e, ot_case *c, json_t *ev, ot_time now, o
 	json_t *opened = json_array();
 	ot_status s = OT_OK;
 	for (int i = 0; i < n && s == OT_OK; i++)
-		s = open_item(e, c, ready[i], now, opened, err);
+		s = open_item(e, c, ready[i], q, opened, err);
 	json_object_set_new(ev, "opened", opened);
 	if (s == OT_OK)
-		chain_settle(c, now);
+		chain_settle(c, q->now);
 	return s;
 }
 
-/* Applies ev to the chain, opens what is ready, saves: one event. */
-static ot_status chain_record(ot_engine *e, ot_case *c, json_t *ev, ot_time now, int is_new,
+/* Applies ev to the chain, opens what is ready, saves: one event (with who
+ * wrote it, when a service says so, as api.c's record does). */
+static ot_status chain_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_new,
 			      json_t **resp, ot_error *err)
 {
+	if (str(q->j, "client"))
+		json_object_set(ev, "client", json_object_get(q->j, "client"));
+	if (json_object_get(q->j, "officer"))
+		json_object_set(ev, "officer", json_object_get(q->j, "officer"));
 	ot_status s = case_apply(c, ev, e->zone, err);
 	if (s == OT_OK && is_new)
-		s = store_next_id(e, now, c->id, err);
+		s = store_next_id(e, q->now, c->id, err);
 	if (s == OT_OK)
-		s = open_ready(e, c, ev, now, err);
+		s = open_ready(e, c, ev, q, err);
 	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
 		s = store_save(e, c, ev, *resp, is_new, err);
@@ -289,7 +294,7 @@ ot_status chain_op_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	if (s == OT_OK) {
 		json_object_set(ev, "applicant", applicant);
 		e->chain_busy = 1;
-		s = chain_record(e, c, ev, q->now, 1, resp, err);
+		s = chain_record(e, c, ev, q, 1, resp, err);
 		e->chain_busy = 0;
 	}
 	case_free(c);
@@ -433,7 +438,7 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 		s = reach_items(e, q, c, brought, reached, err);
 	if (s == OT_OK) {
 		json_object_set(ev, "reached", reached);
-		s = chain_record(e, c, ev, q->now, 0, resp, err);
+		s = chain_record(e, c, ev, q, 0, resp, err);
 	}
 	e->chain_busy = 0;
 	json_decref(reached);
@@ -460,7 +465,7 @@ static ot_status close_item(ot_engine *e, const req *q, const char *op, const ch
 		return s;
 	json_t *ev = api_event(op, q, e->zone, "chain");
 	json_object_set_new(ev, "reason", json_string(reason));
-	s = api_record(e, ic, ev, q->now, 0, &resp, err);
+	s = api_record(e, ic, ev, q, 0, &resp, err);
 	if (s == OT_OK)
 		json_array_append_new(closed, json_pack("{s:s, s:s, s:s}", "item",
 			ic->v->rules->items[ic->item].name, "case", ic->id, "status",
@@ -489,7 +494,7 @@ ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_
 		json_object_set_new(ev, "reason", json_string(str(q->j, "reason")));
 	json_object_set(ev, "closed", closed);
 	if (s == OT_OK)
-		s = chain_record(e, c, ev, q->now, 0, resp, err);
+		s = chain_record(e, c, ev, q, 0, resp, err);
 	e->chain_busy = 0;
 	json_decref(ev);
 	json_decref(closed);
@@ -498,7 +503,8 @@ ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_
 
 /* ---- the chain follows its items ---- */
 
-ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, ot_time now, ot_error *err)
+ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *op,
+		       ot_error *err)
 {
 	if (!ic->chain_id[0] || e->chain_busy || (int)ic->status == ic->stored_status)
 		return OT_OK;
@@ -510,7 +516,9 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, ot_time now,
 	if (s != OT_OK)
 		return s;
 	const ot_rules *r = c->v->rules;
-	req q = {"item", NULL, now < c->last_at ? c->last_at : now, NULL};
+	req q = *op; /* the operation, at no earlier time than the chain's last event */
+	if (q.now < c->last_at)
+		q.now = c->last_at;
 	json_t *cev = api_event("item", &q, e->zone, str(ev, "actor"));
 	json_object_set_new(cev, "item", json_string(r->items[ic->item].name));
 	json_object_set_new(cev, "case", json_string(ic->id));
@@ -534,7 +542,7 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, ot_time now,
 	}
 	json_object_set(cev, "closed", closed);
 	if (s == OT_OK)
-		s = chain_record(e, c, cev, q.now, 0, &resp, err);
+		s = chain_record(e, c, cev, &q, 0, &resp, err);
 	e->chain_busy = 0;
 	json_decref(resp);
 	json_decref(closed);

@@ -251,11 +251,53 @@ OT_API ot_status ot_list(ot_engine *e, const char *request, char **response, ot_
 OT_API ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
 
 /* The same, by name ("assess", "submit", ...): for the CLI and bindings.
- * Two operations exist only by name: "licences_import" (licences issued
- * elsewhere into the electronic licence library) and "licences" (a
- * holder's licences); see docs/engine.md. */
+ * Operations that exist only by name: "licences_import" (licences issued
+ * elsewhere into the electronic licence library), "licences" (a holder's
+ * licences), "events" (the event feed: {"after", "limit", "department",
+ * "client"} -> {"events": [...], "next"}) and "counts" (cases by status);
+ * see docs/engine.md. */
 OT_API ot_status ot_call(ot_engine *e, const char *op, const char *request,
 			 char **response, ot_error *err);
+
+/*
+ * Safe retries: a write sent again with the same key answers what the
+ * first one answered, and changes nothing, for keep_seconds (one day when
+ * 0) after it -- also across processes, since the answer is kept in the
+ * store, in the operation's own transaction.  Only answers of operations
+ * that succeeded are kept: a refused one changed nothing and can be sent
+ * again as it is.  The same key with another request is refused
+ * (OT_EINVAL).  Keys are the caller's: a service prefixes them with its
+ * client's name so clients cannot meet.  A read runs as ot_call.
+ */
+typedef struct ot_idempotency {
+	const char *key;         /* 1 .. 255 characters */
+	const char *fingerprint; /* what makes two requests the same one; NULL: the request text */
+	long keep_seconds;
+	int replayed;            /* out: 1 when the answer is the first one's */
+} ot_idempotency;
+
+OT_API ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,
+				    ot_idempotency *key, char **response, ot_error *err);
+
+/*
+ * Group commit: several operations in one transaction with one commit (one
+ * fsync for all), each in a savepoint of its own, so a refused one changes
+ * nothing and the others go on.  Each item's answer stands only if the
+ * commit succeeds: when it fails, every item fails with the commit's error
+ * and nothing was kept.  The store's write lock is held for the whole
+ * batch (the hooks of every item run under it, each within its time
+ * limit).  Returns the commit's status.
+ */
+typedef struct ot_batch_item {
+	const char *op;          /* in: "submit", "act", ... */
+	const char *request;     /* in: the JSON request */
+	ot_idempotency *key;     /* in: NULL, or a key as for ot_call_idempotent */
+	char *response;          /* out: malloc'd JSON on OT_OK (free() it), else NULL */
+	ot_status status;        /* out */
+	ot_error err;            /* out: why, when status is not OT_OK */
+} ot_batch_item;
+
+OT_API ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_error *err);
 
 /* ---- the store ---- */
 

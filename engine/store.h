@@ -24,9 +24,10 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 3 /* the version of the stored layout */
+#define STORE_SCHEMA 4 /* the version of the stored layout */
 
 struct store_query;
+struct store_feed_query;
 
 /* A licence of the electronic licence library (电子证照库). */
 typedef struct licence {
@@ -50,6 +51,9 @@ typedef struct store_vt {
 	int (*lost_race)(const ot_engine *e);
 	ot_status (*commit)(ot_engine *e, ot_error *err);
 	void (*rollback)(ot_engine *e);
+	ot_status (*savepoint)(ot_engine *e, ot_error *err);
+	ot_status (*release)(ot_engine *e, ot_error *err);
+	void (*rollback_to)(ot_engine *e);
 	ot_status (*put_version)(ot_engine *e, const ot_rules *r, ot_error *err);
 	ot_status (*get_version)(ot_engine *e, const char *hash, char **out, ot_error *err);
 	ot_status (*next_id)(ot_engine *e, ot_time now, char id[32], ot_error *err);
@@ -69,6 +73,14 @@ typedef struct store_vt {
 	ot_status (*list)(ot_engine *e, const struct store_query *q, json_t **out, char *next,
 			  ot_error *err);
 	ot_status (*check)(ot_engine *e, json_t **report, ot_error *err);
+	ot_status (*idem_get)(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
+			      char **response, ot_error *err);
+	ot_status (*idem_put)(ot_engine *e, const char *key, const char *fingerprint, const char *op,
+			      const char *response, long long now_s, long long expires_s,
+			      ot_error *err);
+	ot_status (*feed)(ot_engine *e, const struct store_feed_query *q, json_t **out,
+			  long long *next, ot_error *err);
+	ot_status (*counts)(ot_engine *e, json_t **out, ot_error *err);
 	/* A report on a store that cannot even be opened (its first page
 	 * unreadable), or NULL when the failure was something else. */
 	json_t *(*unreadable)(ot_engine *e, const char *where, const ot_error *why);
@@ -122,6 +134,14 @@ ot_status store_begin(ot_engine *e, int deferred, ot_error *err);
 int store_lost_race(const ot_engine *e);
 ot_status store_commit(ot_engine *e, ot_error *err);
 void store_rollback(ot_engine *e);
+/* Group commit: operations inside one transaction, each in a savepoint of
+ * its own.  store_savepoint fails (OT_ESTORE) when the transaction is no
+ * longer open -- a failure may have ended it -- so nothing is ever written
+ * outside it; store_release keeps what the operation did, store_rollback_to
+ * undoes it and leaves the transaction open. */
+ot_status store_savepoint(ot_engine *e, ot_error *err);
+ot_status store_release(ot_engine *e, ot_error *err);
+void store_rollback_to(ot_engine *e);
 
 /* ---- rule versions ---- */
 
@@ -191,6 +211,39 @@ int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until);
 /* All licences of a holder, oldest first (*out: a new reference). */
 ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);
+
+/* ---- idempotency keys (a service's safe retries) ---- */
+
+/* The answer kept for `key` (malloc'd, in *response; NULL when there is
+ * none, or it expired before now_s, seconds since the epoch) and the
+ * fingerprint of the request that got it. */
+ot_status store_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
+			 char **response, ot_error *err);
+/* Keeps an answer under `key` until expires_s, in the operation's
+ * transaction (so it is kept exactly when the operation is); keys expired
+ * by now_s are dropped on the way. */
+ot_status store_idem_put(ot_engine *e, const char *key, const char *fingerprint, const char *op,
+			 const char *response, long long now_s, long long expires_s,
+			 ot_error *err);
+
+/* ---- the event feed ---- */
+
+/* Which events a feed asks for: those recorded after the cursor `after`
+ * (0: from the start), in the order they were recorded. */
+typedef struct store_feed_query {
+	long long after;
+	const char *department; /* only cases of this department or with a step of it */
+	const char *client;     /* only cases this client submitted */
+	int limit;              /* 1 .. STORE_PAGE_MAX */
+} store_feed_query;
+
+/* One page of events: [{"cursor", "case", "seq", "at", "op", "actor",
+ * "item", "status"}] (status: the case's now) in *out (a new reference),
+ * and in *next the cursor of the last one (`after` when there is none). */
+ot_status store_feed(ot_engine *e, const store_feed_query *q, json_t **out, long long *next,
+		     ot_error *err);
+/* {"STATUS": n, ...}: how many cases have each status (a new reference). */
+ot_status store_counts(ot_engine *e, json_t **out, ot_error *err);
 
 /* ---- checking ---- */
 

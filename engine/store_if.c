@@ -186,3 +186,45 @@ ot_status store_check(ot_engine *e, json_t **report, ot_error *err)
 {
 	return e->vt->check(e, report, err);
 }
+
+ot_status store_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
+			 char **response, ot_error *err)
+{
+	*response = NULL;
+	fingerprint[0] = 0;
+	return e->vt->idem_get(e, key, now_s, fingerprint, response, err);
+}
+
+ot_status store_idem_put(ot_engine *e, const char *key, const char *fingerprint, const char *op,
+			 const char *response, long long now_s, long long expires_s,
+			 ot_error *err)
+{
+	return e->vt->idem_put(e, key, fingerprint, op, response, now_s, expires_s, err);
+}
+
+ot_status store_feed(ot_engine *e, const store_feed_query *q, json_t **out, long long *next,
+		     ot_error *err)
+{
+	*next = q->after;
+	return e->vt->feed(e, q, out, next, err);
+}
+
+ot_status store_counts(ot_engine *e, json_t **out, ot_error *err)
+{
+	return e->vt->counts(e, out, err);
+}
+
+ot_status store_savepoint(ot_engine *e, ot_error *err)
+{
+	return e->vt->savepoint(e, err);
+}
+
+ot_status store_release(ot_engine *e, ot_error *err)
+{
+	return e->vt->release(e, err);
+}
+
+void store_rollback_to(ot_engine *e)
+{
+	e->vt->rollback_to(e);
+}

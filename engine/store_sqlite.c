@@ -97,10 +97,24 @@ static const char *const schema_v3[] = {
 	"CREATE INDEX cases_next_due ON cases(status, next_due)",
 };
 
+/* version 4: the answers kept for idempotency keys (a service's safe
+ * retries), each until it expires. */
+static const char *const schema_v4[] = {
+	"CREATE TABLE IF NOT EXISTS idempotency("
+	" key TEXT PRIMARY KEY,"
+	" fingerprint TEXT NOT NULL,"
+	" op TEXT NOT NULL,"
+	" response TEXT NOT NULL,"
+	" stored_at INTEGER NOT NULL,"
+	" expires INTEGER NOT NULL)",
+	"CREATE INDEX IF NOT EXISTS idempotency_expires ON idempotency(expires)",
+};
+
 enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
-	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S__COUNT
+	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE,
+	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S__COUNT
 };
 _Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
 
@@ -114,6 +128,22 @@ static const char *const sql[S__COUNT] = {
 		   " AND (?4 IS NULL OR applicant = ?4)"
 		   " AND (?5 IS NULL OR next_due < ?5)"
 		   " AND (?6 IS NULL OR id > ?6) ORDER BY id LIMIT ?7",
+	[S_IDEM_GET] = "SELECT fingerprint, response FROM idempotency WHERE key = ?1 AND expires > ?2",
+	[S_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency(key, fingerprint, op, response, stored_at,"
+		       " expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= ?1",
+	/* the events table's rowid is the order events were committed in:
+	 * writers are serialised, and a row is never deleted */
+	[S_FEED] = "SELECT e.rowid, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status"
+		   " FROM events e JOIN cases c ON c.id = e.case_id WHERE e.rowid > ?1"
+		   " AND (?2 IS NULL OR c.department = ?2 OR instr(c.handlers, ',' || ?2 || ',') > 0)"
+		   " AND (?3 IS NULL OR (SELECT json_extract(f.payload, '$.client') FROM events f"
+		   " WHERE f.case_id = e.case_id AND f.seq = 1) = ?3)"
+		   " ORDER BY e.rowid LIMIT ?4",
+	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
+	[S_SAVEPOINT] = "SAVEPOINT op",
+	[S_RELEASE] = "RELEASE op",
+	[S_ROLLBACK_TO] = "ROLLBACK TO op",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_BEGIN_DEFERRED] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
@@ -279,6 +309,11 @@ static int create_schema(ot_engine *e, int have, const char **step)
 	*step = "indexing due dates";
 	for (size_t i = 0; have < 3 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v3); i++)
 		rc = exec(e, schema_v3[i]);
+	if (rc != SQLITE_OK)
+		return rc;
+	*step = "adding the idempotency keys";
+	for (size_t i = 0; have < 4 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v4); i++)
+		rc = exec(e, schema_v4[i]);
 	if (rc != SQLITE_OK)
 		return rc;
 	*step = "migrating the schema";
@@ -513,6 +548,31 @@ static void sq_rollback(ot_engine *e)
 	/* after an I/O error SQLite may have rolled back already */
 	if (!sqlite3_get_autocommit(SQ(e)->db))
 		run(SQ(e)->stmt[S_ROLLBACK]);
+}
+
+/* Savepoints, for operations committed together (store.h). */
+static ot_status sq_savepoint(ot_engine *e, ot_error *err)
+{
+	ot_status s = writable(e, err); /* never a SAVEPOINT that would begin a transaction */
+	int rc = s == OT_OK ? run(SQ(e)->stmt[S_SAVEPOINT]) : SQLITE_DONE;
+	return s != OT_OK ? s : rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "starting an operation");
+}
+
+static ot_status sq_release(ot_engine *e, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	int rc = s == OT_OK ? run(SQ(e)->stmt[S_RELEASE]) : SQLITE_DONE;
+	return s != OT_OK ? s : rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "ending an operation");
+}
+
+static void sq_rollback_to(ot_engine *e)
+{
+	/* after an I/O error SQLite may have rolled back the whole transaction:
+	 * then there is no savepoint left, and the next sq_savepoint says so */
+	if (!sqlite3_get_autocommit(SQ(e)->db)) {
+		run(SQ(e)->stmt[S_ROLLBACK_TO]);
+		run(SQ(e)->stmt[S_RELEASE]);
+	}
 }
 
 /* ---- rule versions and case numbers ---- */
@@ -878,6 +938,98 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 	return rows_done(e, st, s, rc, list, out, "listing cases", err);
 }
 
+/* ---- idempotency keys, the event feed, counts ---- */
+
+static ot_status sq_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
+			     char **response, ot_error *err)
+{
+	sqlite3_stmt *st = SQ(e)->stmt[S_IDEM_GET];
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_s);
+	int rc = sqlite3_step(st);
+	ot_status s = OT_OK;
+	if (rc == SQLITE_ROW) {
+		const char *f = column_str(st, 0), *r = column_str(st, 1);
+		if (!f || !r)
+			s = store_damaged(e, err, "an idempotency key's answer is unreadable");
+		else if (!(*response = strdup(r)))
+			s = err_set(err, OT_ENOMEM, "out of memory");
+		else
+			snprintf(fingerprint, 65, "%s", f);
+		rc = SQLITE_DONE;
+	}
+	done(st);
+	if (s == OT_OK && rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "reading an idempotency key");
+	return s;
+}
+
+static ot_status sq_idem_put(ot_engine *e, const char *key, const char *fingerprint, const char *op,
+			     const char *response, long long now_s, long long expires_s,
+			     ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	sqlite3_stmt *st = SQ(e)->stmt[S_IDEM_EXPIRE];
+	sqlite3_bind_int64(st, 1, now_s);
+	int rc = run(st);
+	if (rc == SQLITE_DONE) {
+		st = SQ(e)->stmt[S_IDEM_PUT];
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, fingerprint, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, op, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, response, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 5, now_s);
+		sqlite3_bind_int64(st, 6, expires_s);
+		rc = run(st);
+	}
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "keeping an idempotency key");
+}
+
+static ot_status sq_feed(ot_engine *e, const store_feed_query *q, json_t **out, long long *next,
+			 ot_error *err)
+{
+	sqlite3_stmt *st = SQ(e)->stmt[S_FEED];
+	json_t *list = json_array();
+	int rc = SQLITE_DONE;
+	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
+	sqlite3_bind_int64(st, 1, q->after);
+	sqlite3_bind_text(st, 2, q->department, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, q->client, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, q->limit);
+	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		char cursor[24];
+		*next = sqlite3_column_int64(st, 0);
+		snprintf(cursor, sizeof cursor, "%lld", *next);
+		json_t *ev = json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "cursor", cursor,
+				       "case", column_str(st, 1), "seq",
+				       (json_int_t)sqlite3_column_int64(st, 2), "at", column_str(st, 3),
+				       "op", column_str(st, 4), "actor", column_str(st, 5), "item",
+				       column_str(st, 6), "status", column_str(st, 7));
+		if (!ev || json_array_append_new(list, ev))
+			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
+	}
+	return rows_done(e, st, s, rc, list, out, "reading the event feed", err);
+}
+
+static ot_status sq_counts(ot_engine *e, json_t **out, ot_error *err)
+{
+	sqlite3_stmt *st = SQ(e)->stmt[S_COUNTS];
+	json_t *counts = json_object();
+	int rc = SQLITE_DONE;
+	ot_status s = counts ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
+	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *status = column_str(st, 0);
+		if (!status)
+			s = store_damaged(e, err, "a case has no status");
+		else if (json_object_set_new(counts, status,
+					     json_integer(sqlite3_column_int64(st, 1))))
+			s = err_set(err, OT_ENOMEM, "out of memory");
+	}
+	return rows_done(e, st, s, rc, counts, out, "counting cases", err);
+}
+
 /* ---- the table ---- */
 
 static ot_status sq_connect(ot_engine *e, const char *where, int create, ot_error *err)
@@ -895,6 +1047,9 @@ const store_vt store_sqlite = {
 	.lost_race = sq_lost_race,
 	.commit = sq_commit,
 	.rollback = sq_rollback,
+	.savepoint = sq_savepoint,
+	.release = sq_release,
+	.rollback_to = sq_rollback_to,
 	.put_version = sq_put_version,
 	.get_version = sq_get_version,
 	.next_id = sq_next_id,
@@ -908,5 +1063,9 @@ const store_vt store_sqlite = {
 	.licences_of = sq_licences_of,
 	.list = sq_list,
 	.check = sq_check,
+	.idem_get = sq_idem_get,
+	.idem_put = sq_idem_put,
+	.feed = sq_feed,
+	.counts = sq_counts,
 	.unreadable = sq_unreadable,
 };

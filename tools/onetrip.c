@@ -41,6 +41,7 @@ static const char usage_main[] =
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
 	"  store check PATH   is the store sound? integrity, every case replayed\n"
 	"  demo [ITEM]  walks a sample application through every step\n"
+	"  serve        the engine as an HTTP service (docs/service.md)\n"
 	"\n"
 	"  onetrip COMMAND --help   shows the options of a command\n"
 	"  onetrip --version        prints the version\n";
@@ -396,6 +397,7 @@ static int cmd_describe(int argc, char **argv, int summary)
 
 int cmd_demo(int argc, char **argv);
 int cmd_test(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 static const char *const case_ops[] = {"assess", "submit", "supplement", "act", "suspend",
 				       "resume", "deliver", "withdraw", "show", "list",
@@ -731,6 +733,8 @@ int main(int argc, char **argv)
 		return cmd_licences(argc - 2, argv + 2);
 	if (strcmp(cmd, "store") == 0)
 		return cmd_store(argc - 2, argv + 2);
+	if (strcmp(cmd, "serve") == 0)
+		return cmd_serve(argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
 		if (strcmp(cmd, case_ops[i]) == 0)
 			return cmd_case(cmd, argc - 2, argv + 2);

@@ -26,6 +26,7 @@
 #include "base.h"
 #include "engine.h"
 #include "idcheck.h"
+#include "json_read.h"
 #include "onetrip.h"
 #include "store_sqlite.h"
 
@@ -135,6 +136,18 @@ static void run(ot_engine *e, const char *op, const char *request)
 	free(resp);
 }
 
+/* The engine's reader of requests (json_read.h) gives what jansson gives,
+ * or leaves the text to jansson. */
+static void same_as_jansson(const char *text)
+{
+	json_t *fast = json_read(text);
+	json_t *slow = fast ? json_loads(text, JSON_REJECT_DUPLICATES, NULL) : NULL;
+	if (fast && (!slow || !json_equal(fast, slow)))
+		abort();
+	json_decref(fast);
+	json_decref(slow);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	ot_engine *e = NULL;
@@ -154,6 +167,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > 0) {
 			memcpy(text, data + at + 1, len - 1);
 			text[len - 1] = 0;
+			same_as_jansson(text);
 			run(e, ops[data[at] % (sizeof ops / sizeof *ops)], text);
 		}
 		at += len + 1;

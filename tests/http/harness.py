@@ -1,0 +1,142 @@
+"""A real `onetrip serve` on a loopback port for the HTTP tests.
+
+Server(...) starts the binary on the bundled rules with a new SQLite store
+in a temporary directory and a clients file of one client per scope; the
+tests talk to it with urllib (the standard library only) and stop it with
+SIGTERM, as an operator would.
+"""
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+
+TOKENS = {
+    "portal": "portal-token-1",
+    "portal2": "portal-token-2",
+    "window": "window-token-1",      # approval_bureau.social
+    "medsec": "medsec-token-1",      # department medical_security
+    "housing": "housing-token-1",    # department housing
+    "supervisor": "supervisor-token-1",
+    "admin": "admin-token-1",
+}
+
+CLIENTS = [
+    {"name": "portal", "scope": "portal"},
+    {"name": "portal2", "scope": "portal"},
+    {"name": "window", "scope": "window", "department": "approval_bureau", "window": "social"},
+    {"name": "medsec", "scope": "department", "department": "medical_security"},
+    {"name": "housing", "scope": "department", "department": "housing"},
+    {"name": "supervisor", "scope": "supervisor"},
+    {"name": "admin", "scope": "admin"},
+]
+
+ID = "210304195903120024"
+APPLICATION = {
+    "item": "chronic_disease_recognition",
+    "materials": ["medical_diagnosis", "medical_records"],
+    "applicant": {"kind": "person", "id": ID, "name": "赵秀兰"},
+    "form": {"name": "赵秀兰", "id_no": ID, "disease_name": "高血压",
+             "insured_kind": "resident_scheme", "has_inpatient": True},
+}
+
+
+def read(path):
+    with open(path, encoding="utf-8") as f:
+        return f.read()
+
+
+def clients_file(path):
+    entries = []
+    for c in CLIENTS:
+        e = dict(c)
+        e["token_sha256"] = hashlib.sha256(TOKENS[c["name"]].encode()).hexdigest()
+        entries.append(e)
+    with open(path, "w") as f:
+        json.dump({"clients": entries}, f)
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.text = body.decode("utf-8", "replace")
+        ctype = headers.get("Content-Type", "")
+        self.json = json.loads(self.text) if "json" in ctype and body else None
+
+
+class Server:
+    def __init__(self, binary, source, *extra, rules=None, db=None, tmp=None):
+        self.binary = binary
+        self.source = source
+        self.own_tmp = tmp is None
+        self.tmp = tmp or tempfile.mkdtemp(prefix="ot_http_")
+        self.db = db or os.path.join(self.tmp, "cases.db")
+        self.rules = rules or os.path.join(source, "rules")
+        self.clients = os.path.join(self.tmp, "clients.json")
+        self.log = os.path.join(self.tmp, "access.log")
+        clients_file(self.clients)
+        portf = os.path.join(self.tmp, "port")
+        if os.path.exists(portf):
+            os.unlink(portf)
+        self.stderr = open(os.path.join(self.tmp, "stderr"), "w")
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--rules", self.rules, "--db", self.db, "--clients", self.clients,
+             "--listen", "127.0.0.1:0", "--port-file", portf, "--access-log", self.log,
+             "--threads", "4", *extra],
+            stdout=subprocess.DEVNULL, stderr=self.stderr)
+        for _ in range(500):
+            port = read(portf).strip() if os.path.exists(portf) else ""
+            if port:
+                self.port = int(port)
+                return
+            if self.proc.poll() is not None:
+                raise RuntimeError("onetrip serve ended: " + read(self.stderr.name))
+            time.sleep(0.01)
+        raise RuntimeError("onetrip serve did not start")
+
+    def request(self, method, path, body=None, who=None, headers=None, raw=None, timeout=30):
+        h = dict(headers or {})
+        if who:
+            h["Authorization"] = "Bearer " + TOKENS[who]
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        if data is not None:
+            h.setdefault("Content-Type", "application/json")
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            c.request(method, path, body=data, headers=h)
+            r = c.getresponse()
+            return Response(r.status, dict(r.getheaders()), r.read())
+        finally:
+            c.close()
+
+    def get(self, path, who=None, **kw):
+        return self.request("GET", path, who=who, **kw)
+
+    def post(self, path, body=None, who=None, **kw):
+        return self.request("POST", path, body, who=who, **kw)
+
+    def stop(self, sig=signal.SIGTERM, timeout=20):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        rc = self.proc.wait(timeout=timeout)
+        self.stderr.close()
+        return rc
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.cleanup()
+
+    def cleanup(self):
+        if self.own_tmp:
+            shutil.rmtree(self.tmp, ignore_errors=True)

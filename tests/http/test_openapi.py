@@ -1,0 +1,161 @@
+"""The OpenAPI document served at /v1/openapi.json is true: every route's
+real answers (successes and problems) match it, every path and method it
+lists is called, and every status answered is documented.
+
+Usage: python3 test_openapi.py ONETRIP SOURCE_DIR
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import APPLICATION, ID, Server  # noqa: E402
+
+
+class Invalid(Exception):
+    pass
+
+
+def validate(doc, schema, value, where):
+    """The subset of JSON Schema (2020-12) the document uses."""
+    if "$ref" in schema:
+        name = schema["$ref"].rsplit("/", 1)[1]
+        return validate(doc, doc["components"]["schemas"][name], value, where)
+    for sub in schema.get("allOf", []):
+        validate(doc, sub, value, where)
+    if "const" in schema and value != schema["const"]:
+        raise Invalid("%s: %r is not %r" % (where, value, schema["const"]))
+    if "enum" in schema and value not in schema["enum"]:
+        raise Invalid("%s: %r is not one of %s" % (where, value, schema["enum"]))
+    types = schema.get("type")
+    if types:
+        types = types if isinstance(types, list) else [types]
+        kinds = {"object": dict, "array": list, "string": str, "boolean": bool,
+                 "null": type(None)}
+        ok = any((t == "integer" and isinstance(value, int) and not isinstance(value, bool)) or
+                 (t == "number" and isinstance(value, (int, float)) and not isinstance(value, bool))
+                 or (t in kinds and isinstance(value, kinds[t])) for t in types)
+        if not ok:
+            raise Invalid("%s: %r is not %s" % (where, value, "/".join(types)))
+    if isinstance(value, dict):
+        for k in schema.get("required", []):
+            if k not in value:
+                raise Invalid("%s: \"%s\" is missing" % (where, k))
+        for k, sub in schema.get("properties", {}).items():
+            if k in value:
+                validate(doc, sub, value[k], where + "." + k)
+    if isinstance(value, list) and "items" in schema:
+        for i, x in enumerate(value):
+            validate(doc, schema["items"], x, "%s[%d]" % (where, i))
+
+
+def template_of(doc, path):
+    path = path.split("?", 1)[0]
+    for t in doc["paths"]:
+        if re.fullmatch(re.sub(r"\{[^}]+\}", "[^/]+", t), path):
+            return t
+    return None
+
+
+def main():
+    binary, source = sys.argv[1], sys.argv[2]
+    s = Server(binary, source)
+    called, failures = set(), []
+    try:
+        doc = s.get("/v1/openapi.json").json
+        assert doc["openapi"] == "3.1.0", doc.get("openapi")
+        gen = subprocess.run([sys.executable, os.path.join(source, "tools", "serve", "openapi.py")],
+                             capture_output=True, check=True).stdout
+        if json.loads(gen) != doc:
+            failures.append("tools/serve/pages/openapi.json is not what tools/serve/openapi.py "
+                            "writes: run it again")
+
+        def check(method, path, body=None, who=None, **kw):
+            r = s.request(method, path, body, who=who, **kw)
+            t = template_of(doc, path)
+            where = "%s %s -> %d" % (method, path, r.status)
+            op = doc["paths"].get(t, {}).get(method.lower()) if t else None
+            if not op:
+                failures.append(where + ": not in the document")
+                return r
+            called.add((t, method.lower()))
+            resp = op["responses"].get(str(r.status))
+            if not resp:
+                failures.append(where + ": status not documented")
+                return r
+            if "$ref" in resp:
+                resp = doc["components"]["responses"][resp["$ref"].rsplit("/", 1)[1]]
+            ctype = r.headers.get("Content-Type", "").split(";")[0]
+            content = resp.get("content", {})
+            if ctype not in content:
+                failures.append("%s: %s not documented (%s)" % (where, ctype, list(content)))
+                return r
+            if r.json is not None:
+                try:
+                    validate(doc, content[ctype]["schema"], r.json, where)
+                except Invalid as e:
+                    failures.append(str(e))
+            return r
+
+        officer = {"id": "S1", "name": "王芳"}
+        check("GET", "/healthz")
+        check("GET", "/readyz")
+        check("GET", "/metrics")
+        check("GET", "/v1/openapi.json")
+        check("POST", "/v1/assess", {"item": "chronic_disease_recognition"}, "portal")
+        check("POST", "/v1/assess", {"item": "nope"}, "portal")
+        check("POST", "/v1/assess", {"item": "chronic_disease_recognition"}, "admin")
+        c = check("POST", "/v1/cases", APPLICATION, "portal").json
+        check("POST", "/v1/cases", APPLICATION, "portal", headers={"Idempotency-Key": "a"})
+        check("POST", "/v1/cases", dict(APPLICATION, x=1), "portal")
+        check("POST", "/v1/cases", raw=b"{", who="portal")
+        check("POST", "/v1/cases", APPLICATION)
+        check("GET", "/v1/cases?limit=1", who="supervisor")
+        check("GET", "/v1/cases?limit=5000", who="supervisor")
+        check("GET", "/v1/cases", who="portal")
+        check("GET", "/v1/cases/" + c["id"], who="portal")
+        check("GET", "/v1/cases/" + c["id"], who="supervisor")
+        check("GET", "/v1/cases/20990101-0001", who="supervisor")
+        check("POST", "/v1/cases/%s/act" % c["id"],
+              {"step": "intake", "action": "approve", "officer": officer}, "window")
+        check("POST", "/v1/cases/%s/act" % c["id"],
+              {"step": "intake", "action": "approve", "officer": officer}, "window")
+        check("POST", "/v1/cases/%s/act" % c["id"],
+              {"step": "expert", "action": "approve", "officer": officer}, "window")
+        check("POST", "/v1/cases/%s/suspend" % c["id"], {"reason": "评审"}, "medsec")
+        check("POST", "/v1/cases/%s/withdraw" % c["id"], {}, "portal")
+        check("GET", "/v1/overdue", who="supervisor")
+        check("GET", "/v1/overdue", who="window")
+        check("GET", "/v1/events?after=0", who="supervisor")
+        check("GET", "/v1/events?after=x", who="supervisor")
+        check("GET", "/v1/items")
+        check("GET", "/v1/items/chronic_disease_recognition")
+        check("GET", "/v1/items/nope")
+        check("POST", "/v1/licences", {"licences": [{"holder": ID, "material": "id_card",
+                                                     "number": "N1", "issuer": "公安",
+                                                     "valid_from": "2020-01-01"}]}, "admin")
+        check("GET", "/v1/licences/" + ID, who="supervisor")
+        check("POST", "/v1/lookup", {"case": c["id"], "id_no": ID})
+        check("POST", "/v1/lookup", {"case": c["id"], "id_no": "11010519491231002X"})
+        check("GET", "/v1/admin/store-check", who="admin")
+        check("GET", "/v1/admin/store-check", who="supervisor")
+        check("POST", "/v1/admin/reload", {}, "admin")
+        check("POST", "/v1/admin/reload", {}, "supervisor")
+        listed = {(t, m) for t, ops in doc["paths"].items() for m in ops}
+        for t, m in sorted(listed - called):
+            failures.append("%s %s: listed but never called" % (m.upper(), t))
+    finally:
+        rc = s.stop()
+        s.cleanup()
+    if rc != 0:
+        failures.append("onetrip serve exited %d" % rc)
+    for f in failures:
+        print("openapi: " + f)
+    print("openapi: %d operations checked, %d failures" % (len(called), len(failures)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

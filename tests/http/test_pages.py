@@ -1,0 +1,172 @@
+"""The two pages in a real browser: headless Chromium driven through the
+WebDriver protocol (chromedriver) with Python's standard library.
+
+  - the status page (办件查询): a case submitted through the portal, looked
+    up by its number and the applicant's ID number, shows the same status
+    as the service; a wrong ID number shows the service's problem;
+  - the window page: an officer of the social window loads the work list
+    of the department, acts on the intake step, and the case moves on in
+    the store, recorded in the officer's name.
+
+Usage: python3 test_pages.py ONETRIP SOURCE_DIR
+"""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import APPLICATION, ID, TOKENS, Server  # noqa: E402
+
+ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
+
+
+class Browser:
+    """A WebDriver session on a chromedriver of its own."""
+
+    def __init__(self):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.profile = tempfile.mkdtemp(prefix="ot_chromium_")
+        self.driver = subprocess.Popen(["chromedriver", "--port=%d" % port],
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = "http://127.0.0.1:%d" % port
+        for _ in range(200):
+            try:
+                self._call("GET", "/status")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.05)
+        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                     "--user-data-dir=" + self.profile, "--window-size=1200,900"]}}}}
+        self.session = self._call("POST", "/session", caps)["sessionId"]
+
+    def _call(self, method, path, body=None):
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + path, data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=60) as r:
+                return json.loads(r.read())["value"]
+        except urllib.error.HTTPError as e:
+            raise RuntimeError("webdriver %s %s: %s" % (method, path, e.read()[:500])) from None
+
+    def s(self, method, path, body=None):
+        return self._call(method, "/session/%s%s" % (self.session, path), body)
+
+    def go(self, url):
+        self.s("POST", "/url", {"url": url})
+
+    def find(self, css):
+        return self.s("POST", "/element", {"using": "css selector", "value": css})[ELEMENT]
+
+    def type(self, css, text):
+        el = self.find(css)
+        self.s("POST", "/element/%s/clear" % el, {})
+        self.s("POST", "/element/%s/value" % el, {"text": text})
+
+    def click(self, css):
+        self.s("POST", "/element/%s/click" % self.find(css), {})
+
+    def js(self, script, *args):
+        return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})
+
+    def wait(self, script, timeout=10):
+        """Waits until the script returns something true; returns it."""
+        end = time.time() + timeout
+        while time.time() < end:
+            v = self.js(script)
+            if v:
+                return v
+            time.sleep(0.1)
+        raise AssertionError("timed out waiting for: " + script)
+
+    def close(self):
+        try:
+            self.s("DELETE", "")
+        finally:
+            self.driver.terminate()
+            self.driver.wait()
+            shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def main():
+    binary, source = sys.argv[1], sys.argv[2]
+    failures = []
+
+    def check(cond, what):
+        print(("ok   " if cond else "FAIL ") + what)
+        if not cond:
+            failures.append(what)
+
+    s = Server(binary, source)
+    b = None
+    try:
+        b = Browser()
+        url = "http://127.0.0.1:%d" % s.port
+        case = s.post("/v1/cases", APPLICATION, who="portal").json
+        # ---- the status page ----
+        b.go(url + "/")
+        b.type("#case", case["id"])
+        b.type("#id_no", ID)
+        b.click("#go")
+        status = b.wait("var r = document.getElementById('result');"
+                        " return r.hidden ? null : document.getElementById('status').dataset.status;")
+        check(status == case["status"] == "in_progress", "status page shows the service's status")
+        page = b.js("return document.body.innerText;")
+        check(case["id"] in page and "门诊慢特病待遇资格认定" in page, "status page names the case and item")
+        check(ID not in page and (ID[:4] + "*" * 10 + ID[-4:]) in page,
+              "status page shows the ID number masked")
+        steps = b.js("return Array.from(document.querySelectorAll('#steps tr')).length;")
+        check(steps == len(case["steps"]), "status page lists every step")
+        b.type("#id_no", "11010519491231002X")
+        b.click("#go")
+        shown = b.wait("var e = document.getElementById('error');"
+                       " return e.hidden ? null : e.dataset.status + ' ' + e.textContent;")
+        check(shown.startswith("404 "), "a wrong ID number shows the service's problem: " + shown)
+        # ---- the window page ----
+        b.go(url + "/window.html")
+        b.type("#token", TOKENS["window"])
+        b.type("#officer_id", "S0012")
+        b.type("#officer_name", "王芳")
+        b.click("#load")
+        row = 'tr[data-case="%s"]' % case["id"]
+        b.wait("return document.querySelector('%s');" % row.replace("'", "\\'"))
+        check(True, "the window's work list shows the case")
+        b.click('button.pick[data-case="%s"]' % case["id"])
+        b.wait("return !document.getElementById('act').hidden;")
+        check(b.js("return document.getElementById('act_step').value;") == "intake",
+              "the case's current step is offered")
+        b.click("#act_go")
+        msg = b.wait("var d = document.getElementById('done'); return d.hidden ? null : d.textContent;")
+        check("expert" in msg, "the page says the case moved on: " + msg)
+        after = s.get("/v1/cases/" + case["id"], who="supervisor").json
+        check([c["step"] for c in after["current"]] == ["expert"], "the store has the step done")
+        ev = after["history"][-1]
+        check((ev.get("client"), ev.get("officer")) == ("window", {"id": "S0012", "name": "王芳"}),
+              "the event records the window and the officer")
+        # the feed: a case submitted elsewhere appears without reloading the page
+        other = s.post("/v1/cases", APPLICATION, who="portal").json
+        b.wait("return document.querySelector('tr[data-case=\"%s\"]');" % other["id"], timeout=15)
+        check(True, "the work list follows the event feed")
+    finally:
+        if b:
+            b.close()
+        rc = s.stop()
+        s.cleanup()
+    check(rc == 0, "the service stopped cleanly")
+    print("pages: %d failures" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

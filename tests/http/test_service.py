@@ -1,0 +1,574 @@
+"""HTTP tests of `onetrip serve`: real requests against a started server.
+
+Usage: python3 test_service.py ONETRIP SOURCE_DIR
+
+Every route, every scope refusal (403, and nothing changed), idempotent
+retries (also across a restart and from eight clients at once), the event
+feed and its long poll, reload under load, the limits, bad JSON, unknown
+routes, masking, and a clean shutdown with requests in flight.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import APPLICATION, ID, Server, read  # noqa: E402
+
+BINARY, SOURCE = sys.argv[1], sys.argv[2]
+OFFICER = {"id": "S0012", "name": "王芳"}
+MASKED = ID[:4] + "*" * 10 + ID[-4:]
+
+
+def problem(test, r, status, engine=None):
+    test.assertEqual(r.status, status, r.text)
+    test.assertEqual(r.headers.get("Content-Type"), "application/problem+json")
+    for k in ("type", "title", "status", "detail"):
+        test.assertIn(k, r.json)
+    test.assertEqual(r.json["status"], status)
+    if engine:
+        test.assertEqual(r.json.get("engine_status"), engine)
+
+
+class Service(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Server(BINARY, SOURCE)
+
+    @classmethod
+    def tearDownClass(cls):
+        rc = cls.s.stop()
+        cls.s.cleanup()
+        assert rc == 0, rc
+
+    def submit(self, who="portal", app=None, **kw):
+        r = self.s.post("/v1/cases", app or APPLICATION, who=who, **kw)
+        self.assertEqual(r.status, 201, r.text)
+        return r
+
+    def cursor(self):
+        return int(self.s.get("/v1/events?after=0&limit=1000", who="supervisor").json["next"])
+
+    def case(self, cid):
+        return self.s.get("/v1/cases/" + cid, who="supervisor").json
+
+    # ---- operations ----
+
+    def test_health_ready_metrics(self):
+        self.assertEqual(self.s.get("/healthz").json, {"status": "ok"})
+        self.assertEqual(self.s.get("/readyz").json, {"status": "ready"})
+        self.submit()
+        m = self.s.get("/metrics")
+        self.assertEqual(m.status, 200)
+        self.assertTrue(m.headers["Content-Type"].startswith("text/plain"))
+        self.assertIn('onetrip_http_requests_total{route="/v1/cases",status="201"}', m.text)
+        self.assertIn('onetrip_http_request_duration_seconds_bucket{route="/v1/cases",status="201",le="+Inf"}',
+                      m.text)
+        self.assertRegex(m.text, r'onetrip_cases\{status="in_progress"\} [1-9]')
+        self.assertIn("onetrip_overdue_steps ", m.text)
+
+    # ---- a case through its steps, each client in its own name ----
+
+    def test_case_flow_records_client_and_officer(self):
+        r = self.submit()
+        c = r.json
+        self.assertEqual(r.headers["Location"], "/v1/cases/" + c["id"])
+        self.assertEqual(c["applicant"]["id"], ID)  # the portal owns it: not masked
+        a = self.s.post("/v1/cases/%s/act" % c["id"], {"step": "intake", "action": "approve",
+                                                       "officer": OFFICER}, who="window")
+        self.assertEqual(a.status, 200, a.text)
+        self.assertEqual(a.json["applicant"]["id"], MASKED)  # the window does not
+        self.assertNotIn(ID, a.text)
+        self.assertEqual([x["step"] for x in a.json["current"]], ["expert"])
+        shown = self.s.get("/v1/cases/" + c["id"], who="portal").json
+        act = shown["history"][1]
+        self.assertEqual((act["client"], act["officer"], act["actor"]),
+                         ("window", OFFICER, "approval_bureau.social"))
+        self.assertEqual(shown["history"][0]["client"], "portal")
+        # the department's step, by the department
+        a = self.s.post("/v1/cases/%s/act" % c["id"], {"step": "expert", "action": "approve",
+                                                       "officer": {"id": "M1", "name": "李"}},
+                        who="medsec")
+        self.assertEqual(a.status, 200, a.text)
+        seen = self.s.get("/v1/cases/" + c["id"], who="medsec")
+        self.assertEqual(seen.status, 200)
+        self.assertNotIn(ID, seen.text)
+
+    def test_act_needs_an_officer(self):
+        c = self.submit().json
+        before = self.cursor()
+        r = self.s.post("/v1/cases/%s/act" % c["id"], {"step": "intake", "action": "approve"},
+                        who="window")
+        problem(self, r, 422)
+        self.assertIn("officer", r.json["detail"])
+        self.assertEqual(self.cursor(), before)
+
+    def test_supplement_suspend_resume_withdraw(self):
+        app = json.loads(json.dumps(APPLICATION))
+        app["materials"] = ["medical_diagnosis"]
+        c = self.submit(app=app).json
+        self.assertEqual(c["status"], "needs_supplement")
+        r = self.s.post("/v1/cases/%s/supplement" % c["id"], {"materials": ["medical_records"]},
+                        who="portal")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual(r.json["status"], "in_progress")
+        r = self.s.post("/v1/cases/%s/suspend" % c["id"], {"reason": "专家评审"}, who="window")
+        self.assertEqual(r.json["status"], "suspended", r.text)
+        r = self.s.post("/v1/cases/%s/resume" % c["id"], {}, who="window")
+        self.assertEqual(r.json["status"], "in_progress", r.text)
+        r = self.s.post("/v1/cases/%s/withdraw" % c["id"], {"reason": "不再需要"}, who="portal")
+        self.assertEqual(r.json["status"], "withdrawn", r.text)
+        r = self.s.post("/v1/cases/%s/deliver" % c["id"], {"method": "window"}, who="window")
+        problem(self, r, 409, "OT_ESTATE")
+
+    def test_assess_items_list_overdue_licences(self):
+        r = self.s.post("/v1/assess", {"item": "chronic_disease_recognition",
+                                       "form": {"has_inpatient": True}}, who="portal")
+        self.assertEqual(r.status, 200, r.text)
+        self.assertFalse(r.json["complete"])
+        items = self.s.get("/v1/items").json["items"]
+        self.assertIn("chronic_disease_recognition", [i["name"] for i in items])
+        one = self.s.get("/v1/items/chronic_disease_recognition")
+        self.assertEqual(one.json["name"], "chronic_disease_recognition")
+        problem(self, self.s.get("/v1/items/no_such_item"), 404, "OT_ENOTFOUND")
+        sc = self.s.get("/v1/admin/store-check", who="admin")
+        self.assertEqual(sc.status, 200, sc.text)
+        self.assertTrue(sc.json["sound"])
+        self.submit()
+        self.submit()
+        page = self.s.get("/v1/cases?limit=1&status=in_progress", who="supervisor")
+        self.assertEqual(page.status, 200, page.text)
+        self.assertEqual(len(page.json["cases"]), 1)
+        self.assertNotIn(ID, page.text)
+        nxt = self.s.get("/v1/cases?limit=1&status=in_progress&after=" + page.json["next"],
+                         who="supervisor").json
+        self.assertGreater(nxt["cases"][0]["id"], page.json["cases"][0]["id"])
+        work = self.s.get("/v1/cases?limit=1000", who="medsec").json["cases"]
+        self.assertTrue(all(c["item"] == "chronic_disease_recognition" for c in work))
+        problem(self, self.s.get("/v1/cases?limit=0", who="supervisor"), 422)
+        od = self.s.get("/v1/overdue", who="supervisor")
+        self.assertEqual(od.status, 200, od.text)
+        self.assertIn("cases", od.json)
+        imp = self.s.post("/v1/licences", {"licences": [{
+            "holder": ID, "material": "id_card", "number": "L-1", "issuer": "公安",
+            "valid_from": "2020-01-01"}]}, who="admin")
+        self.assertEqual(imp.status, 200, imp.text)
+        lic = self.s.get("/v1/licences/" + ID, who="supervisor")
+        self.assertEqual(lic.status, 200, lic.text)
+        self.assertEqual(lic.json["licences"][0]["number"], "L-1")
+        self.assertNotIn(ID, lic.text)
+        for _ in range(40):  # the log is flushed four times a second
+            log = read(self.s.log)
+            if "/v1/licences/" + MASKED in log:
+                break
+            time.sleep(0.05)
+        self.assertIn("/v1/licences/" + MASKED, log)
+        self.assertNotIn(ID, log)
+
+    # ---- who may do what ----
+
+    def test_scope_refusals_change_nothing(self):
+        c = self.submit().json
+        cid = c["id"]
+        step = {"step": "intake", "action": "approve", "officer": OFFICER}
+        refused = [
+            ("portal", "POST", "/v1/cases/%s/act" % cid, step),
+            ("supervisor", "POST", "/v1/cases/%s/act" % cid, step),
+            ("admin", "POST", "/v1/cases", APPLICATION),
+            ("supervisor", "POST", "/v1/cases", APPLICATION),
+            ("portal", "GET", "/v1/cases", None),
+            ("portal", "GET", "/v1/overdue", None),
+            ("window", "GET", "/v1/overdue", None),
+            ("medsec", "GET", "/v1/cases?department=housing", None),
+            ("portal2", "GET", "/v1/cases/" + cid, None),
+            ("housing", "GET", "/v1/cases/" + cid, None),
+            ("portal2", "POST", "/v1/cases/%s/withdraw" % cid, {}),
+            ("medsec", "POST", "/v1/cases/%s/withdraw" % cid, {}),
+            ("housing", "POST", "/v1/cases/%s/suspend" % cid, {"reason": "x"}),
+            ("housing", "POST", "/v1/cases/%s/act" % cid, step),   # the engine: not its step
+            ("medsec", "POST", "/v1/cases/%s/act" % cid, step),    # intake is the window's
+            ("window", "POST", "/v1/admin/reload", {}),
+            ("supervisor", "POST", "/v1/admin/reload", {}),
+            ("portal", "POST", "/v1/licences", {"licences": []}),
+            ("window", "GET", "/v1/licences/" + ID, None),
+            ("supervisor", "GET", "/v1/admin/store-check", None),
+        ]
+        before, state = self.cursor(), self.case(cid)
+        for who, method, path, body in refused:
+            r = self.s.request(method, path, body, who=who)
+            problem(self, r, 403)
+            self.assertNotIn(ID, r.text)
+        self.assertEqual(self.cursor(), before)
+        self.assertEqual(self.case(cid), state)
+
+    def test_no_token_or_an_unknown_one(self):
+        problem(self, self.s.post("/v1/cases", APPLICATION), 401)
+        r = self.s.post("/v1/cases", APPLICATION, headers={"Authorization": "Bearer nope"})
+        problem(self, r, 401)
+        self.assertIn("not one of", r.json["detail"])
+
+    def test_server_fields_are_refused(self):
+        for field, value in (("client", "admin"), ("now", "2020-01-01T09:00")):
+            app = dict(APPLICATION, **{field: value})
+            problem(self, self.s.post("/v1/cases", app, who="portal"), 422)
+        c = self.submit().json
+        r = self.s.post("/v1/cases/%s/act" % c["id"], {"step": "intake", "action": "approve",
+                                                       "officer": OFFICER,
+                                                       "actor": "medical_security"}, who="window")
+        problem(self, r, 422)
+
+    # ---- bad requests ----
+
+    def test_bad_requests(self):
+        before = self.cursor()
+        problem(self, self.s.post("/v1/cases", raw=b'{"item": ', who="portal"), 400)
+        problem(self, self.s.post("/v1/cases", raw=b'[1, 2]', who="portal"), 400)
+        problem(self, self.s.post("/v1/cases", raw=b'', who="portal"), 400)
+        r = self.s.post("/v1/cases", dict(APPLICATION, colour="red"), who="portal")
+        problem(self, r, 422, "OT_EINVAL")
+        self.assertIn("colour", r.json["detail"])
+        problem(self, self.s.post("/v1/cases", dict(APPLICATION, item="no_such"), who="portal"),
+                404, "OT_ENOTFOUND")
+        problem(self, self.s.get("/v1/cases/20990101-0001", who="supervisor"), 404, "OT_ENOTFOUND")
+        problem(self, self.s.get("/v1/nothing", who="supervisor"), 404)
+        problem(self, self.s.get("/nothing"), 404)
+        problem(self, self.s.post("/v1/cases/20990101-0001/explode", {}, who="window"), 404)
+        r = self.s.request("DELETE", "/v1/assess", who="portal")
+        problem(self, r, 405)
+        self.assertEqual(r.headers["Allow"], "POST")
+        self.assertEqual(self.cursor(), before)
+
+    # ---- safe retries ----
+
+    def test_idempotent_retry(self):
+        k = {"Idempotency-Key": "retry-%f" % time.time()}
+        before = self.cursor()
+        a = self.s.post("/v1/cases", APPLICATION, who="portal", headers=k)
+        b = self.s.post("/v1/cases", APPLICATION, who="portal", headers=k)
+        self.assertEqual((a.status, b.status), (201, 201))
+        self.assertEqual(a.json, b.json)
+        self.assertEqual(b.headers.get("Idempotent-Replayed"), "true")
+        self.assertNotIn("Idempotent-Replayed", a.headers)
+        self.assertEqual(self.cursor(), before + 1)  # one case, one event
+        other = dict(APPLICATION, channel="hall")
+        problem(self, self.s.post("/v1/cases", other, who="portal", headers=k), 422)
+        # another client's key of the same name is its own
+        c = self.s.post("/v1/cases", APPLICATION, who="portal2", headers=k)
+        self.assertNotEqual(c.json["id"], a.json["id"])
+
+    def test_idempotent_retry_from_eight_at_once(self):
+        k = {"Idempotency-Key": "race-%f" % time.time()}
+        before = self.cursor()
+        answers = []
+
+        def go():
+            answers.append(self.s.post("/v1/cases", APPLICATION, who="portal", headers=k))
+        ts = [threading.Thread(target=go) for _ in range(8)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        self.assertEqual({r.status for r in answers}, {201})
+        self.assertEqual(len({r.json["id"] for r in answers}), 1)
+        self.assertEqual(self.cursor(), before + 1)
+
+    def test_many_writers_at_once_group_commit(self):
+        """Writes that arrive together are committed together (group commit):
+        each refused one changes nothing, each acknowledged one is there."""
+        before = self.cursor()
+        answers = []
+
+        def go(i):
+            app = APPLICATION if i % 4 else dict(APPLICATION, item="no_such_item")
+            answers.append(self.s.post("/v1/cases", app, who="portal"))
+        ts = [threading.Thread(target=go, args=(i,)) for i in range(32)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        made = [r.json["id"] for r in answers if r.status == 201]
+        self.assertEqual(len(made), 24)
+        self.assertEqual(sorted(r.status for r in answers if r.status != 201), [404] * 8)
+        self.assertEqual(len(set(made)), 24)
+        self.assertEqual(self.cursor(), before + 24)
+        for cid in made[:3]:
+            self.assertEqual(self.case(cid)["status"], "in_progress")
+
+    def test_different_writes_at_once(self):
+        """Acts, withdrawals and deliveries in one batch: each runs as the
+        operation it was sent as, on its own case."""
+        cases = [self.submit().json["id"] for _ in range(12)]
+        answers = {}
+
+        def go(i, cid):
+            if i % 2:
+                r = self.s.post("/v1/cases/%s/act" % cid, {"step": "intake", "action": "approve",
+                                                           "officer": OFFICER}, who="window")
+            else:
+                r = self.s.post("/v1/cases/%s/withdraw" % cid, {"reason": "撤回"}, who="portal")
+            answers[cid] = (i % 2, r)
+        ts = [threading.Thread(target=go, args=(i, c)) for i, c in enumerate(cases)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        for cid, (acted, r) in answers.items():
+            self.assertEqual(r.status, 200, r.text)
+            self.assertEqual(r.json["id"], cid)
+            if acted:
+                self.assertEqual([c["step"] for c in r.json["current"]], ["expert"])
+            else:
+                self.assertEqual(r.json["status"], "withdrawn")
+
+    # ---- the feed ----
+
+    def test_event_feed_and_long_poll(self):
+        start = self.cursor()
+        got = {}
+
+        def poll():
+            t = time.time()
+            got["r"] = self.s.get("/v1/events?after=%d&wait=10" % start, who="medsec")
+            got["t"] = time.time() - t
+        th = threading.Thread(target=poll)
+        th.start()
+        time.sleep(0.4)
+        c = self.submit().json
+        th.join()
+        self.assertLess(got["t"], 5)
+        evs = got["r"].json["events"]
+        self.assertEqual([(e["case"], e["op"]) for e in evs], [(c["id"], "submit")])
+        self.assertEqual(got["r"].json["next"], evs[-1]["cursor"])
+        # nothing new: the poll waits its time, then answers an empty page
+        t = time.time()
+        r = self.s.get("/v1/events?after=%s&wait=1" % evs[-1]["cursor"], who="supervisor")
+        self.assertGreaterEqual(time.time() - t, 0.9)
+        self.assertEqual((r.json["events"], r.json["next"]), ([], evs[-1]["cursor"]))
+        # a portal sees only its own cases, a department only its own
+        self.s.post("/v1/cases", APPLICATION, who="portal2")
+        mine = self.s.get("/v1/events?after=%d" % start, who="portal").json["events"]
+        self.assertEqual({e["case"] for e in mine}, {c["id"]})
+        self.assertEqual(self.s.get("/v1/events?after=%d" % start, who="housing").json["events"],
+                         [])
+        problem(self, self.s.get("/v1/events?after=abc", who="supervisor"), 422, "OT_EINVAL")
+
+    # ---- the applicant's status page ----
+
+    def test_lookup(self):
+        c = self.submit().json
+        r = self.s.post("/v1/lookup", {"case": c["id"], "id_no": ID})
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual((r.json["status"], r.json["applicant_id"]), ("in_progress", MASKED))
+        self.assertNotIn(ID, r.text)
+        wrong = self.s.post("/v1/lookup", {"case": c["id"], "id_no": "11010519491231002X"})
+        missing = self.s.post("/v1/lookup", {"case": "20990101-0001", "id_no": ID})
+        problem(self, wrong, 404)
+        self.assertEqual(wrong.json, missing.json)
+
+
+class Hostile(unittest.TestCase):
+    """Requests no client library would send: each gets an answer or a
+    closed connection, the service stays up, the store is unchanged."""
+
+    def raw(self, s, data, timeout=5):
+        with socket.create_connection(("127.0.0.1", s.port), timeout=timeout) as c:
+            c.sendall(data)
+            c.shutdown(socket.SHUT_WR)
+            out = b""
+            try:
+                while True:
+                    b = c.recv(65536)
+                    if not b:
+                        break
+                    out += b
+            except socket.timeout:
+                pass
+            return out
+
+    def test_hostile_requests(self):
+        with Server(BINARY, SOURCE, "--timeout", "2") as s:
+            before = s.get("/v1/events", who="supervisor").json["next"]
+            auth = b"Authorization: Bearer portal-token-1\r\n"
+            nasty = [
+                b"GARBAGE\r\n\r\n",
+                b"GET /" + b"a" * 20000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 5\r\n\r\n\x00\xff\xfe{}",
+                b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Transfer-Encoding: chunked\r\n\r\n4\r\n{\"it\r\n0\r\n\r\n",
+                b"POST /v1/assess HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 3\r\n\r\n{ }",
+                b"POST /v1/assess HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 9\r\n\r\n  {\"a\":1",
+                b"POST /v1/cases/../../etc/passwd/act HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 2\r\n\r\n{}",
+                b"GET /v1/cases/%00/x HTTP/1.1\r\nHost: x\r\n" + auth + b"\r\n",
+                b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n" + auth +
+                b"Content-Length: 100\r\n\r\n{\"item\":",   # a body that never ends
+                b"GET /healthz HTTP/1.1\r\n",                   # a header that never ends
+            ]
+            for data in nasty:
+                answer = self.raw(s, data)
+                if answer:  # an answer, never a success; or the connection closed
+                    status = answer.split(b"\r\n", 1)[0]
+                    self.assertRegex(status, rb"^HTTP/1\.[01] [45]\d\d ", data[:60])
+            # bodies that are JSON but not what an operation takes
+            for body in (b'{"item": 1}', b'{"item": "chronic_disease_recognition", "form": []}',
+                         b'{"' + b"k" * 5000 + b'": 1}', b'[' * 10000 + b']' * 10000,
+                         b'{"item": "\\ud800"}', "{\"item\": \"\u9ad8\"}".encode()):
+                r = s.post("/v1/cases", raw=body, who="portal")
+                self.assertIn(r.status, (400, 404, 413, 422), r.text)
+                self.assertEqual(r.headers["Content-Type"], "application/problem+json")
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.get("/v1/events", who="supervisor").json["next"], before)
+            self.assertEqual(s.stop(), 0)
+
+
+class Operations(unittest.TestCase):
+    """Servers of their own: limits, reload, restart, shutdown."""
+
+    def test_limits(self):
+        with Server(BINARY, SOURCE, "--max-body", "2048", "--max-header", "1024",
+                    "--max-connections", "3") as s:
+            before = s.get("/v1/events", who="supervisor").json["next"]
+            big = dict(APPLICATION, form=dict(APPLICATION["form"], disease_name="x" * 4000))
+            r = s.post("/v1/cases", big, who="portal")
+            problem(self, r, 413)
+            self.assertIn("2048", r.json["detail"])
+            r = s.post("/v1/cases", APPLICATION, who="portal", headers={"X-Big": "y" * 2000})
+            problem(self, r, 431)
+            self.assertEqual(s.get("/v1/events", who="supervisor").json["next"], before)
+            idle = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(4)]
+            time.sleep(0.2)
+            r = s.get("/healthz")
+            problem(self, r, 503)
+            self.assertIn("connections", r.json["detail"])
+            for x in idle:
+                x.close()
+            time.sleep(0.2)
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.stop(), 0)
+
+    def test_reload_under_load(self):
+        tmp = tempfile.mkdtemp(prefix="ot_reload_")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        rules = os.path.join(tmp, "rules")
+        shutil.copytree(os.path.join(SOURCE, "rules"), rules)
+        with Server(BINARY, SOURCE, rules=rules, tmp=tmp) as s:
+            old = s.post("/v1/cases", APPLICATION, who="portal").json
+            stop, answers = threading.Event(), []
+
+            def load():
+                while not stop.is_set():
+                    r = s.post("/v1/assess", {"item": "chronic_disease_recognition"}, who="portal")
+                    answers.append(r.status)
+                    r = s.post("/v1/cases", APPLICATION, who="portal")
+                    answers.append(r.status)
+            ts = [threading.Thread(target=load) for _ in range(4)]
+            for t in ts:
+                t.start()
+            path = os.path.join(rules, "lishan", "items-health.rules")
+            text = read(path)
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(text.replace("promised_limit 10 workdays", "promised_limit 9 workdays", 1))
+            time.sleep(0.3)
+            r = s.post("/v1/admin/reload", {}, who="admin")
+            self.assertEqual(r.status, 200, r.text)
+            new_hash = r.json["rules"]
+            time.sleep(0.3)
+            s.proc.send_signal(signal.SIGHUP)
+            time.sleep(0.3)
+            with open(path, "a", encoding="utf-8") as f:
+                f.write("\nitem broken {\n")
+            r = s.post("/v1/admin/reload", {}, who="admin")
+            problem(self, r, 422)
+            time.sleep(0.2)
+            stop.set()
+            for t in ts:
+                t.join()
+            self.assertGreater(len(answers), 20)
+            self.assertEqual(set(answers), {200, 201})  # nothing dropped
+            self.assertNotEqual(new_hash, old["rules"])
+            new = s.post("/v1/cases", APPLICATION, who="portal").json
+            self.assertEqual(new["rules"], new_hash)
+            # the running case keeps its version
+            a = s.post("/v1/cases/%s/act" % old["id"], {"step": "intake", "action": "approve",
+                                                        "officer": OFFICER}, who="window")
+            self.assertEqual(a.status, 200, a.text)
+            self.assertEqual(a.json["rules"], old["rules"])
+            self.assertEqual(s.stop(), 0)
+
+    def test_a_wrong_clients_file_is_refused_at_start(self):
+        tmp = tempfile.mkdtemp(prefix="ot_clients_")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        h = "a" * 64
+        cases = [
+            ('{"clients": [{"name": "p", "scope": "portal", "token": "secret"}]}', "token_sha256"),
+            ('{"clients": [{"name": "p", "scope": "root", "token_sha256": "%s"}]}' % h, "scope"),
+            ('{"clients": [{"name": "w", "scope": "window", "department": "d", '
+             '"token_sha256": "%s"}]}' % h, "window"),
+            ('{"clients": [{"name": "p", "scope": "portal", "token_sha256": "%s"}, '
+             '{"name": "p", "scope": "admin", "token_sha256": "%s"}]}' % (h, "b" * 64), "same name"),
+            ('{"clients": [{"name": "a b", "scope": "portal", "token_sha256": "%s"}]}' % h, "name"),
+            ('{"clients": ', "clients.json:1:"),
+        ]
+        for text, needle in cases:
+            path = os.path.join(tmp, "clients.json")
+            with open(path, "w") as f:
+                f.write(text)
+            p = subprocess.run([BINARY, "serve", "--rules", os.path.join(SOURCE, "rules"),
+                                "--db", os.path.join(tmp, "db"), "--clients", path,
+                                "--listen", "127.0.0.1:0"], capture_output=True, timeout=30)
+            self.assertEqual(p.returncode, 2, p.stderr)
+            self.assertIn(needle, p.stderr.decode(), text)
+
+    def test_overdue_in_metrics_and_trusted_now(self):
+        with Server(BINARY, SOURCE, "--trust-now") as s:
+            app = dict(APPLICATION, now="2024-03-04T09:00")
+            c = s.post("/v1/cases", app, who="portal")
+            self.assertEqual(c.status, 201, c.text)
+            self.assertEqual(c.json["submitted_at"], "2024-03-04T09:00:00+08:00")
+            od = s.get("/v1/overdue", who="supervisor").json["cases"]
+            self.assertEqual([x["id"] for x in od], [c.json["id"]])
+            m = s.get("/metrics").text
+            self.assertIn("onetrip_overdue_steps 1\n", m)
+            self.assertIn("onetrip_overdue_cases 1\n", m)
+            self.assertEqual(s.stop(), 0)
+
+    def test_keys_survive_a_restart_and_shutdown_finishes_requests(self):
+        tmp = tempfile.mkdtemp(prefix="ot_restart_")
+        self.addCleanup(shutil.rmtree, tmp, True)
+        k = {"Idempotency-Key": "restart-1"}
+        with Server(BINARY, SOURCE, tmp=tmp) as s:
+            first = s.post("/v1/cases", APPLICATION, who="portal", headers=k)
+            self.assertEqual(first.status, 201)
+            got = {}
+
+            def poll():
+                got["r"] = s.get("/v1/events?after=%s&wait=20" % first.json["events"],
+                                 who="supervisor")
+            th = threading.Thread(target=poll)
+            th.start()
+            time.sleep(0.3)
+            t = time.time()
+            self.assertEqual(s.stop(), 0)
+            th.join()
+            self.assertLess(time.time() - t, 5)
+            self.assertEqual(got["r"].status, 200)  # the poll in flight was answered
+        with Server(BINARY, SOURCE, tmp=tmp) as s:
+            again = s.post("/v1/cases", APPLICATION, who="portal", headers=k)
+            self.assertEqual((again.status, again.json), (201, first.json))
+            self.assertEqual(again.headers.get("Idempotent-Replayed"), "true")
+            self.assertEqual(len(s.get("/v1/cases", who="supervisor").json["cases"]), 1)
+            self.assertEqual(s.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main(argv=sys.argv[:1], verbosity=1)

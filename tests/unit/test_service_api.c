@@ -1,0 +1,201 @@
+/* What `onetrip serve` asks of the public API: idempotency keys, the event
+ * feed, counts, and the client and officer recorded in an event.  Through
+ * ot_call and ot_call_idempotent, on a store file (the keys must outlive
+ * the engine). */
+#include <jansson.h>
+#include <unistd.h>
+
+#include "engine_helpers.h"
+
+static const char *CONTRACT = OT_SOURCE_DIR "/tests/contract/rules/contract.rules";
+
+#define SUBMIT "{\"item\":\"construction_permit\",\"channel\":\"online\"," \
+	"\"now\":\"2019-09-27T09:00\",\"client\":\"portal\"," \
+	"\"applicant\":{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"x\"}," \
+	"\"form\":{\"name\":\"楼\",\"area\":5400,\"height\":18,\"government_funded\":true," \
+	"\"contractor\":\"91350100M000100Y43\",\"kind\":\"public\"}," \
+	"\"materials\":[\"land_cert\",\"drawings\",\"fire_review\"]}"
+
+static char path[64];
+
+static ot_engine *open_file(void)
+{
+	return open_at(CONTRACT, path);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(path, sizeof path, "/tmp/ot_svapiXXXXXX");
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	remove_store(path);
+	return 0;
+}
+
+static size_t events_after(ot_engine *e, const char *after, char next[32])
+{
+	json_t *r = ok(e, "events", "{\"after\":\"%s\"}", after);
+	size_t n = json_array_size(json_object_get(r, "events"));
+	snprintf(next, 32, "%s", S(r, "next"));
+	json_decref(r);
+	return n;
+}
+
+static void a_retry_answers_the_first_answer_and_changes_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_file();
+	ot_idempotency k = {"portal:k1", NULL, 3600, 0};
+	char *first = NULL, *second = NULL, next[32];
+	ot_error err;
+	assert_int_equal(ot_call_idempotent(e, "submit", SUBMIT, &k, &first, &err), OT_OK);
+	assert_int_equal(k.replayed, 0);
+	ot_engine_close(e); /* kept in the store: another engine sees the key */
+	e = open_file();
+	assert_int_equal(ot_call_idempotent(e, "submit", SUBMIT, &k, &second, &err), OT_OK);
+	assert_int_equal(k.replayed, 1);
+	assert_string_equal(first, second);
+	assert_int_equal(events_after(e, "0", next), 1);
+	/* the same key for another request is refused, and changes nothing */
+	char *third = NULL;
+	ot_idempotency other = {"portal:k1", "another request", 3600, 0};
+	assert_int_equal(ot_call_idempotent(e, "submit", SUBMIT, &other, &third, &err), OT_EINVAL);
+	assert_non_null(strstr(err.message, "used for another request"));
+	assert_null(third);
+	assert_int_equal(events_after(e, "0", next), 1);
+	/* a refused write keeps no answer: the same key may go again */
+	ot_idempotency bad = {"portal:k2", NULL, 3600, 0};
+	assert_int_equal(ot_call_idempotent(e, "act", "{\"case\":\"19990101-0001\",\"now\":"
+			 "\"2019-09-28T09:00\",\"step\":\"a\",\"action\":\"approve\",\"actor\":\"x\"}",
+			 &bad, &third, &err), OT_ENOTFOUND);
+	assert_int_equal(bad.replayed, 0);
+	free(first);
+	free(second);
+	ot_engine_close(e);
+}
+
+static void keys_expire(void **state)
+{
+	(void)state;
+	ot_engine *e = open_file();
+	ot_idempotency k = {"portal:short", NULL, 1, 0};
+	char *a = NULL, *b = NULL, next[32];
+	ot_error err;
+	assert_int_equal(ot_call_idempotent(e, "submit", SUBMIT, &k, &a, &err), OT_OK);
+	sleep(2);
+	assert_int_equal(ot_call_idempotent(e, "submit", SUBMIT, &k, &b, &err), OT_OK);
+	assert_int_equal(k.replayed, 0); /* expired: a new case */
+	assert_string_not_equal(a, b);
+	assert_int_equal(events_after(e, "0", next), 2);
+	free(a);
+	free(b);
+	ot_engine_close(e);
+}
+
+static void the_feed_and_the_event_record_who_wrote(void **state)
+{
+	(void)state;
+	ot_engine *e = open_file();
+	json_t *c = ok(e, "submit", SUBMIT);
+	char next[32], after[32];
+	assert_int_equal(events_after(e, "0", next), 1);
+	json_t *a = ok(e, "act", "{\"case\":\"%s\",\"now\":\"2019-09-28T09:00\",\"step\":\"intake\","
+		       "\"action\":\"approve\",\"actor\":\"approval_bureau.investment\",\"client\":"
+		       "\"hall\",\"officer\":{\"id\":\"S1\",\"name\":\"王芳\"}}", S(c, "id"));
+	snprintf(after, sizeof after, "%s", next);
+	json_t *page = ok(e, "events", "{\"after\":\"%s\"}", after);
+	json_t *ev = json_array_get(json_object_get(page, "events"), 0);
+	assert_string_equal(S(ev, "op"), "act");
+	assert_string_equal(S(ev, "case"), S(c, "id"));
+	assert_int_equal(json_array_size(json_object_get(page, "events")), 1);
+	json_t *shown = ok(e, "show", "{\"case\":\"%s\"}", S(c, "id"));
+	json_t *h = json_object_get(shown, "history");
+	assert_string_equal(S(json_array_get(h, 0), "client"), "portal");
+	assert_string_equal(S(json_array_get(h, 1), "client"), "hall");
+	assert_string_equal(S(json_object_get(json_array_get(h, 1), "officer"), "name"), "王芳");
+	/* filters: a client's own cases, a department's */
+	json_t *mine = ok(e, "events", "{\"after\":\"0\",\"client\":\"portal\"}");
+	assert_int_equal(json_array_size(json_object_get(mine, "events")), 2);
+	json_t *none = ok(e, "events", "{\"after\":\"0\",\"client\":\"other\"}");
+	assert_int_equal(json_array_size(json_object_get(none, "events")), 0);
+	json_t *counts = ok(e, "counts", "{}");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(counts, "cases"),
+							    "in_progress")), 1);
+	refused(e, "events", OT_EINVAL, "cursor", "{\"after\":\"x1\"}");
+	refused(e, "act", OT_EINVAL, "officer.name", "{\"case\":\"x\",\"now\":\"2019-09-28T09:00\","
+		"\"step\":\"s\",\"action\":\"approve\",\"actor\":\"a\",\"officer\":{\"id\":\"S1\"}}");
+	json_decref(counts);
+	json_decref(none);
+	json_decref(mine);
+	json_decref(shown);
+	json_decref(page);
+	json_decref(a);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void a_batch_commits_together_and_a_refusal_changes_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_file();
+	ot_idempotency k1 = {"portal:b1", NULL, 3600, 0}, k2 = {"portal:b1", NULL, 3600, 0};
+	const char *bad_act = "{\"case\":\"19990101-0001\",\"now\":\"2019-09-28T09:00\","
+			      "\"step\":\"intake\",\"action\":\"approve\",\"actor\":\"x\"}";
+	ot_batch_item items[] = {
+		{"submit", SUBMIT, NULL, NULL, OT_OK, {OT_OK, ""}},
+		{"act", bad_act, NULL, NULL, OT_OK, {OT_OK, ""}},
+		{"submit", SUBMIT, &k1, NULL, OT_OK, {OT_OK, ""}},
+		{"submit", SUBMIT, &k2, NULL, OT_OK, {OT_OK, ""}}, /* the same key: the same case */
+		{"submit", "{\"item\":\"nope\"}", NULL, NULL, OT_OK, {OT_OK, ""}},
+	};
+	ot_error err;
+	assert_int_equal(ot_call_batch(e, items, 5, &err), OT_OK);
+	assert_int_equal(items[0].status, OT_OK);
+	assert_int_equal(items[1].status, OT_ENOTFOUND);
+	assert_null(items[1].response);
+	assert_int_equal(items[2].status, OT_OK);
+	assert_int_equal(items[3].status, OT_OK);
+	assert_int_equal(k1.replayed, 0);
+	assert_int_equal(k2.replayed, 1);
+	assert_string_equal(items[2].response, items[3].response);
+	assert_int_equal(items[4].status, OT_EINVAL);
+	json_t *a = json_loads(items[0].response, 0, NULL), *b = json_loads(items[2].response, 0, NULL);
+	assert_string_equal(S(a, "id"), "20190927-0001");
+	assert_string_equal(S(b, "id"), "20190927-0002"); /* the refusals took no number */
+	char next[32];
+	assert_int_equal(events_after(e, "0", next), 2);
+	/* what the batch committed is there for another engine */
+	ot_engine *other = open_file();
+	json_t *shown = ok(other, "show", "{\"case\":\"20190927-0002\"}");
+	json_decref(shown);
+	ot_engine_close(other);
+	for (int i = 0; i < 5; i++)
+		free(items[i].response);
+	json_decref(a);
+	json_decref(b);
+	ot_engine_close(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(a_retry_answers_the_first_answer_and_changes_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(keys_expire, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_feed_and_the_event_record_who_wrote, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(a_batch_commits_together_and_a_refusal_changes_nothing,
+						setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,44 @@
+// Shared by the two pages: calling the service and showing its answers.
+"use strict";
+const ot = {
+  token: null,
+  async call(method, path, body) {
+    const headers = {};
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (ot.token) headers["Authorization"] = "Bearer " + ot.token;
+    let r;
+    try {
+      r = await fetch(path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
+    } catch (e) {
+      return {ok: false, status: 0, json: {title: "无法连接服务", detail: String(e)}};
+    }
+    let json = null;
+    try { json = await r.json(); } catch (e) { json = null; }
+    return {ok: r.ok, status: r.status, json};
+  },
+  showError(el, r) {
+    const p = r.json || {};
+    el.textContent = (p.title || ("HTTP " + r.status)) + (p.detail ? ":" + p.detail : "");
+    el.dataset.status = r.status;
+    el.hidden = false;
+  },
+  text(id, v) { document.getElementById(id).textContent = v; },
+  row(cells) {
+    const tr = document.createElement("tr");
+    for (const c of cells) {
+      const td = document.createElement("td");
+      if (c instanceof Node) td.appendChild(c); else td.textContent = c;
+      tr.appendChild(td);
+    }
+    return tr;
+  },
+  statusName(s) {
+    return {needs_supplement: "待补正", in_progress: "办理中", returned: "退回", suspended: "暂停计时",
+            approved: "已办结(准予)", denied: "已办结(不予)", closed: "已送达", withdrawn: "已撤回"}[s] || s;
+  },
+  stepName(s) { return {waiting: "未开始", active: "办理中", done: "已完成"}[s] || s; },
+  opName(s) {
+    return {submit: "提交申请", supplement: "补正材料", act: "环节办理", suspend: "暂停", resume: "恢复",
+            deliver: "送达", withdraw: "撤回", approve: "通过", return: "退回", deny: "不予许可"}[s] || s;
+  },
+};

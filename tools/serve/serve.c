@@ -1,0 +1,894 @@
+/*
+ * serve.c -- `onetrip serve`: the daemon around the routes.
+ *
+ * GNU libmicrohttpd runs a pool of worker threads; each worker opens an
+ * engine of its own (one store connection) on the shared compiled rules
+ * the first time it answers, and again after a reload.  A reload compiles
+ * the rules once and bumps a generation number: a worker finishes the
+ * request it has on its old engine and takes the new rules with its next
+ * one, so no request in flight is dropped, new cases get the new version
+ * and running cases keep theirs (the engine loads each case's version
+ * from the store).
+ *
+ * A long poll of the feed (GET /v1/events?wait=S) that finds nothing is
+ * suspended (MHD_suspend_connection), not parked on a worker: a notifier
+ * thread resumes the waiting polls after every write of this process and
+ * every quarter second (for writes of other processes), and each asks
+ * the store again until something came or its time is up.
+ *
+ * Writes go to one committer thread (group commit): it takes every write
+ * queued at that moment, up to --group-commit, and runs them in one
+ * transaction with one commit (ot_call_batch), each in a savepoint of its
+ * own; the connections wait suspended and are answered after the commit.
+ * While one batch syncs, the next one gathers: under load, many writes
+ * share an fsync.
+ *
+ * Signals are taken by the main thread alone (sigwait): SIGHUP reloads,
+ * SIGTERM and SIGINT stop accepting, let the requests in flight finish
+ * (at most --timeout seconds), then stop.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "serve.h"
+
+sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30, 64};
+
+static struct {
+	const char *rules_path, *store, *clients_path, *listen, *access_log, *port_file;
+	int threads;
+} cfg = {"rules", "var/onetrip.db", NULL, "127.0.0.1:8080", "-", NULL, 4};
+
+static const char usage_serve[] =
+	"usage: onetrip serve [OPTIONS]        the engine as an HTTP service (docs/service.md)\n"
+	"       onetrip serve token            a new random client token and its SHA-256\n"
+	"       onetrip serve hash TOKEN       the SHA-256 of a token, for the clients file\n"
+	"\n"
+	"  --rules PATH          the rule base (default rules)\n"
+	"  --db URI              the store (default var/onetrip.db)\n"
+	"  --clients FILE        the clients and their scopes (JSON; required)\n"
+	"  --listen HOST:PORT    where to listen (default 127.0.0.1:8080; port 0: any free one)\n"
+	"  --port-file FILE      write the port listened on to FILE\n"
+	"  --threads N           worker threads, each with its engine (default 4)\n"
+	"  --max-body BYTES      largest request body (default 1048576): 413\n"
+	"  --max-header BYTES    largest request header (default 8192): 431\n"
+	"  --max-connections N   connections answered at once (default 256): 503 beyond\n"
+	"  --timeout SECONDS     idle connection and store wait limit (default 30): 503\n"
+	"  --key-ttl SECONDS     how long idempotency keys are kept (default 86400)\n"
+	"  --poll-max SECONDS    the longest a long poll of /v1/events waits (default 30)\n"
+	"  --access-log FILE     JSON lines, ID numbers masked (default -: standard error)\n"
+	"  --group-commit N      most writes committed together, one fsync (default 64; 1: each alone)\n"
+	"  --trust-now           requests may carry \"now\" (tests and replays only)\n";
+
+/* ---- rules, clients and the engines of the workers ---- */
+
+static pthread_mutex_t state = PTHREAD_MUTEX_INITIALIZER;
+static ot_rules *rules;       /* the current rules (one reference) */
+static atomic_uint generation; /* bumped by each reload, under `state` too */
+static sv_clients *clients;   /* the current clients */
+static sv_clients *retired[64]; /* earlier tables: requests may still hold a client */
+static int nretired;
+static ot_engine **engines;   /* every worker's engine, closed at the end */
+static size_t nengines, engines_cap;
+
+static _Thread_local ot_engine *my_engine;
+static _Thread_local unsigned my_generation;
+
+static void engine_log(void *ud, const char *line)
+{
+	(void)ud;
+	fprintf(stderr, "onetrip serve: %s\n", line);
+}
+
+static ot_status compile_rules(ot_rules **out, char **why)
+{
+	ot_diags *d = NULL;
+	const char *path = cfg.rules_path;
+	ot_status s = ot_rules_compile(&path, 1, NULL, out, &d);
+	if (s != OT_OK && why && d) {
+		char *text = ot_diags_render(d, 0);
+		size_t n = text ? strlen(text) : 0;
+		/* the first diagnostic is enough for a problem's detail */
+		char *nl = text ? strchr(text, '\n') : NULL;
+		if (nl)
+			*nl = 0;
+		(void)n;
+		*why = text;
+	}
+	ot_diags_free(d);
+	return s;
+}
+
+ot_engine *sv_engine(ot_error *err)
+{
+	/* the usual case without a lock: no reload since this worker's engine */
+	if (my_engine && my_generation == atomic_load(&generation))
+		return my_engine;
+	pthread_mutex_lock(&state);
+	ot_rules *r = ot_rules_ref(rules);
+	unsigned g = generation;
+	pthread_mutex_unlock(&state);
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules = r;
+	c.store = cfg.store;
+	c.log = engine_log;
+	c.busy_ms = sv_opt.timeout_s * 1000;
+	ot_engine *e = NULL;
+	ot_status s = ot_engine_open_config(&c, &e, err);
+	ot_rules_free(r);
+	if (s != OT_OK)
+		return NULL;
+	pthread_mutex_lock(&state);
+	for (size_t i = 0; my_engine && i < nengines; i++)
+		if (engines[i] == my_engine)
+			engines[i] = engines[--nengines];
+	if (nengines == engines_cap) {
+		size_t cap = engines_cap ? engines_cap * 2 : 16;
+		ot_engine **n = realloc(engines, cap * sizeof *n);
+		if (!n) {
+			pthread_mutex_unlock(&state);
+			ot_engine_close(e);
+			err->status = OT_ENOMEM;
+			snprintf(err->message, sizeof err->message, "out of memory");
+			return NULL;
+		}
+		engines = n;
+		engines_cap = cap;
+	}
+	engines[nengines++] = e;
+	pthread_mutex_unlock(&state);
+	ot_engine_close(my_engine); /* this worker's, and its request is over */
+	my_engine = e;
+	my_generation = g;
+	return e;
+}
+
+static int load_clients(char *why, size_t cap)
+{
+	sv_clients *c = sv_clients_load(cfg.clients_path, why, cap);
+	if (!c)
+		return 0;
+	pthread_mutex_lock(&state);
+	if (clients && nretired < (int)(sizeof retired / sizeof *retired))
+		retired[nretired++] = clients;
+	else
+		sv_clients_free(clients); /* 64 reloads: the oldest requests are long over */
+	clients = c;
+	pthread_mutex_unlock(&state);
+	return 1;
+}
+
+ot_status sv_reload(char **why)
+{
+	ot_rules *r = NULL;
+	ot_status s = compile_rules(&r, why);
+	if (s != OT_OK)
+		return s;
+	char cwhy[300];
+	if (!load_clients(cwhy, sizeof cwhy)) {
+		ot_rules_free(r);
+		*why = strdup(cwhy);
+		return OT_EINVAL;
+	}
+	char hash[13];
+	snprintf(hash, sizeof hash, "%.12s", ot_rules_hash(r));
+	pthread_mutex_lock(&state);
+	ot_rules *old = rules;
+	rules = r;
+	generation++;
+	pthread_mutex_unlock(&state);
+	ot_rules_free(old); /* the engines hold their own references */
+	fprintf(stderr, "onetrip serve: reloaded the rules (%s) and the clients\n", hash);
+	return OT_OK;
+}
+
+/* ---- the access log ---- */
+
+/* Lines are written to the stream's buffer as requests end and flushed by
+ * the notifier four times a second (and at the end): a write(2) per
+ * request would cost more than many a request. */
+static FILE *access_log;
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void flush_log(void)
+{
+	pthread_mutex_lock(&log_lock);
+	if (access_log)
+		fflush(access_log);
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* s as the inside of a JSON string, at most cap-1 bytes */
+static void json_escape(const char *s, char *out, size_t cap)
+{
+	size_t n = 0;
+	for (; *s && n + 7 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\') {
+			out[n++] = '\\';
+			out[n++] = (char)c;
+		} else if (c < 0x20)
+			n += (size_t)snprintf(out + n, cap - n, "\\u%04x", c);
+		else
+			out[n++] = (char)c;
+	}
+	out[n] = 0;
+}
+
+static void log_request(const char *method, const char *url, const sv_response *out,
+			const sv_client *cl, double ms)
+{
+	char path[600], m[24], line[900];
+	/* the time's text changes once a second: written once a second a thread */
+	static _Thread_local char when[32];
+	static _Thread_local time_t when_t = -1;
+	time_t t = time(NULL);
+	if (t != when_t) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		when_t = t;
+	}
+	json_escape(url, path, sizeof path);
+	json_escape(method, m, sizeof m);
+	char client[80] = "null";
+	if (cl)
+		snprintf(client, sizeof client, "\"%s\"", cl->name); /* names are plain: clients.c */
+	snprintf(line, sizeof line, "{\"time\":\"%s\",\"method\":\"%s\",\"path\":\"%s\","
+		 "\"route\":\"%s\",\"status\":%d,\"ms\":%ld.%03ld,\"client\":%s,\"replayed\":%s}",
+		 when, m, path, out->route ? out->route : "other", out->status, (long)ms,
+		 (long)((ms - (double)(long)ms) * 1000), client, out->replayed ? "true" : "false");
+	ot_mask_ids(line); /* a path may carry an ID number */
+	pthread_mutex_lock(&log_lock);
+	fputs(line, access_log);
+	fputc('\n', access_log);
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* ---- long polls ---- */
+
+static pthread_mutex_t waiting_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t waiting_cond = PTHREAD_COND_INITIALIZER;
+static struct MHD_Connection **waiting;
+static size_t nwaiting, waiting_cap;
+static int wrote;
+static atomic_int stopping; /* 1: answer every poll now; 2: the notifier ends */
+
+void sv_notify_write(void)
+{
+	pthread_mutex_lock(&waiting_lock);
+	wrote = 1;
+	pthread_cond_signal(&waiting_cond);
+	pthread_mutex_unlock(&waiting_lock);
+}
+
+static int wait_for_write(struct MHD_Connection *con)
+{
+	pthread_mutex_lock(&waiting_lock);
+	if (nwaiting == waiting_cap) {
+		size_t cap = waiting_cap ? waiting_cap * 2 : 64;
+		struct MHD_Connection **n = realloc(waiting, cap * sizeof *n);
+		if (!n) {
+			pthread_mutex_unlock(&waiting_lock);
+			return 0;
+		}
+		waiting = n;
+		waiting_cap = cap;
+	}
+	waiting[nwaiting++] = con;
+	MHD_suspend_connection(con);
+	pthread_mutex_unlock(&waiting_lock);
+	return 1;
+}
+
+static void *notifier(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&waiting_lock);
+	for (;;) {
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += stopping ? 10000000 : 250000000;
+		if (t.tv_nsec >= 1000000000) {
+			t.tv_sec++;
+			t.tv_nsec -= 1000000000;
+		}
+		if (!wrote && stopping != 2)
+			pthread_cond_timedwait(&waiting_cond, &waiting_lock, &t);
+		wrote = 0;
+		for (size_t i = 0; i < nwaiting; i++)
+			MHD_resume_connection(waiting[i]);
+		flush_log();
+		nwaiting = 0;
+		if (stopping == 2)
+			break;
+	}
+	pthread_mutex_unlock(&waiting_lock);
+	return NULL;
+}
+
+/* ---- group commit ---- */
+
+static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
+static sv_write *queue_head, *queue_tail;
+static int queue_stop;
+
+/* Queues a write and suspends its connection; the committer resumes it. */
+static void enqueue_write(struct MHD_Connection *con, sv_write *w)
+{
+	w->con = con;
+	w->next = NULL;
+	pthread_mutex_lock(&queue_lock);
+	if (queue_tail)
+		queue_tail->next = w;
+	else
+		queue_head = w;
+	queue_tail = w;
+	MHD_suspend_connection(con); /* before the committer can see it */
+	pthread_cond_signal(&queue_cond);
+	pthread_mutex_unlock(&queue_lock);
+}
+
+static void run_batch(sv_write *first, size_t n)
+{
+	ot_batch_item *items = calloc(n, sizeof *items);
+	ot_error err;
+	ot_engine *e = items ? sv_engine(&err) : NULL;
+	size_t i = 0;
+	for (sv_write *w = first; i < n; w = w->next, i++)
+		if (items)
+			items[i] = w->item;
+	if (!items || !e) {
+		if (!items) {
+			err.status = OT_ENOMEM;
+			snprintf(err.message, sizeof err.message, "out of memory");
+		}
+		i = 0;
+		for (sv_write *w = first; i < n; w = w->next, i++) {
+			w->item.status = err.status;
+			w->item.err = err;
+		}
+	} else {
+		ot_call_batch(e, items, n, &err); /* each item says how it went */
+		i = 0;
+		for (sv_write *w = first; i < n; w = w->next, i++)
+			w->item = items[i];
+	}
+	free(items);
+}
+
+static void *committer(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&queue_lock);
+	for (;;) {
+		while (!queue_head && !queue_stop)
+			pthread_cond_wait(&queue_cond, &queue_lock);
+		if (!queue_head)
+			break;
+		sv_write *first = queue_head, *last = first;
+		size_t n = 1;
+		while (last->next && n < (size_t)sv_opt.batch_max) {
+			last = last->next;
+			n++;
+		}
+		queue_head = last->next;
+		if (!queue_head)
+			queue_tail = NULL;
+		pthread_mutex_unlock(&queue_lock);
+		run_batch(first, n);
+		sv_write *w = first;
+		for (size_t i = 0; i < n; i++) {
+			sv_write *next = w->next;
+			MHD_resume_connection(w->con); /* its handler answers it (sv_write_done) */
+			w = next;
+		}
+		pthread_mutex_lock(&queue_lock);
+	}
+	pthread_mutex_unlock(&queue_lock);
+	return NULL;
+}
+
+/* ---- requests ---- */
+
+static atomic_int open_connections, in_flight;
+
+typedef struct conn_req {
+	char *body;
+	size_t len, cap;
+	int too_big;
+	double start, poll_deadline;
+	struct MHD_Connection *con;
+	sv_write *pending;        /* a write at the committer */
+	const sv_client *client;  /* who sent it */
+	const char *route;
+} conn_req;
+
+static double seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static const char *query_arg(void *ud, const char *name)
+{
+	return MHD_lookup_connection_value(ud, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	*(size_t *)cls += strlen(key) + (value ? strlen(value) : 0) + 4;
+	return MHD_YES;
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *con, conn_req *r, const char *method,
+				   const char *url, sv_response *out, const sv_client *cl)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(out->len, out->body,
+								     MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(out->body);
+		return MHD_NO;
+	}
+	out->body = NULL;
+	MHD_add_response_header(resp, "Content-Type",
+				out->content_type ? out->content_type : "application/json");
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	if (out->location[0])
+		MHD_add_response_header(resp, "Location", out->location);
+	if (out->replayed)
+		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
+	if (out->allow[0])
+		MHD_add_response_header(resp, "Allow", out->allow);
+	if (out->status == 503)
+		MHD_add_response_header(resp, "Retry-After", "1");
+	enum MHD_Result ok = MHD_queue_response(con, (unsigned)out->status, resp);
+	MHD_destroy_response(resp);
+	double took = seconds() - r->start;
+	sv_metrics_record(sv_metrics_route(out->route ? out->route : "other"), out->status, took);
+	log_request(method, url, out, cl, took * 1000);
+	return ok;
+}
+
+/* A token's SHA-256, remembered for the last token of this thread: a
+ * client sends the same one with every request.  The tokens are compared
+ * in full, in time independent of where they differ. */
+static void token_hash(const char *token, char hash[65])
+{
+	static _Thread_local char last[129], last_hash[65];
+	size_t n = strlen(token);
+	unsigned diff = n >= sizeof last || strlen(last) != n;
+	if (!diff) {
+		unsigned d = 0;
+		for (size_t i = 0; i < n; i++) /* every byte: no early end */
+			d |= (unsigned)(token[i] ^ last[i]);
+		diff = d;
+	}
+	if (!diff) {
+		memcpy(hash, last_hash, 65);
+		return;
+	}
+	sv_sha256_hex(token, n, hash);
+	if (n < sizeof last) {
+		memcpy(last, token, n + 1);
+		memcpy(last_hash, hash, 65);
+	}
+}
+
+/* The limits a request is held to before it is routed; 0 when one was
+ * broken (the problem is in out). */
+static int within_limits(struct MHD_Connection *con, conn_req *r, sv_response *out)
+{
+	char detail[200];
+	size_t header = 0;
+	MHD_get_connection_values(con, MHD_HEADER_KIND, add_size, &header);
+	if (r->too_big) {
+		snprintf(detail, sizeof detail, "the body is larger than %zu bytes (--max-body)",
+			 sv_opt.max_body);
+		sv_problem(out, 413, "body-too-large", "The body is too large", detail, NULL);
+	} else if (header > sv_opt.max_header) {
+		snprintf(detail, sizeof detail, "the header is %zu bytes, more than %zu (--max-header)",
+			 header, sv_opt.max_header);
+		sv_problem(out, 431, "header-too-large", "The header is too large", detail, NULL);
+	} else if (atomic_load(&open_connections) > sv_opt.max_connections) {
+		snprintf(detail, sizeof detail, "more than %d connections are open (--max-connections): "
+			 "try again in a moment", sv_opt.max_connections);
+		sv_problem(out, 503, "too-many-connections", "Too many connections", detail, NULL);
+	} else
+		return 1;
+	return 0;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	(void)cls;
+	(void)version;
+	conn_req *r = *con_cls;
+	if (!r) {
+		if (!(r = calloc(1, sizeof *r)))
+			return MHD_NO;
+		r->start = seconds();
+		r->con = con;
+		*con_cls = r;
+		atomic_fetch_add(&in_flight, 1);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!r->too_big && r->len + *upload_size > sv_opt.max_body) {
+			r->too_big = 1; /* read the rest and drop it, then say so */
+			free(r->body);
+			r->body = NULL;
+			r->len = r->cap = 0;
+		}
+		if (!r->too_big) {
+			if (r->len + *upload_size + 1 > r->cap) {
+				size_t cap = (r->len + *upload_size + 1) * 2;
+				char *b = realloc(r->body, cap > sv_opt.max_body + 1 ? sv_opt.max_body + 1 : cap);
+				if (!b)
+					return MHD_NO;
+				r->body = b;
+				r->cap = cap > sv_opt.max_body + 1 ? sv_opt.max_body + 1 : cap;
+			}
+			memcpy(r->body + r->len, upload, *upload_size);
+			r->len += *upload_size;
+			r->body[r->len] = 0;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	sv_response out = {0};
+	const sv_client *cl = NULL;
+	if (r->pending) { /* committed with its batch: answer it */
+		sv_write *w = r->pending;
+		r->pending = NULL;
+		cl = r->client;
+		out.route = r->route;
+		sv_write_done(w, &out);
+	} else if (within_limits(con, r, &out)) {
+		const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
+		const char *token = auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
+		char hash[65];
+		if (token) /* hashed outside the lock */
+			token_hash(token, hash);
+		pthread_mutex_lock(&state);
+		cl = token ? sv_clients_find(clients, hash) : NULL;
+		pthread_mutex_unlock(&state);
+		const char *wait = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "wait");
+		int wait_s = wait ? atoi(wait) : 0;
+		if (wait_s > sv_opt.poll_max_s)
+			wait_s = sv_opt.poll_max_s;
+		if (r->poll_deadline == 0 && wait_s > 0)
+			r->poll_deadline = seconds() + wait_s;
+		sv_request rq = {method, url, r->body ? r->body : "", r->len, cl, token && !cl,
+				 MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Idempotency-Key"),
+				 wait_s <= 0 || seconds() >= r->poll_deadline || stopping, query_arg, con};
+		sv_route(&rq, &out);
+		if (out.pending) {
+			r->pending = out.pending;
+			r->client = cl;
+			r->route = out.route;
+			enqueue_write(con, out.pending);
+			return MHD_YES;
+		}
+		if (out.long_poll && wait_for_write(con))
+			return MHD_YES;
+		if (out.long_poll) /* no memory to wait: answer what there is */
+			sv_problem(&out, 503, "out-of-memory", "Out of memory", "cannot wait", NULL);
+	}
+	return send_answer(con, r, method, url, &out, cl);
+}
+
+static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)con;
+	(void)toe;
+	conn_req *r = *con_cls;
+	if (!r)
+		return;
+	sv_write_free(r->pending); /* committed, but the client went away */
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+	atomic_fetch_sub(&in_flight, 1);
+}
+
+static void connection_event(void *cls, struct MHD_Connection *con, void **socket_context,
+			     enum MHD_ConnectionNotificationCode toe)
+{
+	(void)cls;
+	(void)con;
+	(void)socket_context;
+	atomic_fetch_add(&open_connections, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+/* ---- the command ---- */
+
+static int parse_listen(const char *s, struct sockaddr_in *a)
+{
+	const char *colon = strrchr(s, ':');
+	char host[64];
+	if (!colon || (size_t)(colon - s) >= sizeof host)
+		return 0;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = 0;
+	char *end;
+	long port = strtol(colon + 1, &end, 10);
+	memset(a, 0, sizeof *a);
+	a->sin_family = AF_INET;
+	a->sin_port = htons((uint16_t)port);
+	return !*end && port >= 0 && port < 65536 && inet_pton(AF_INET, host, &a->sin_addr) == 1;
+}
+
+static int number(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi)
+		return 0;
+	*out = v;
+	return 1;
+}
+
+static int parse_args(int argc, char **argv)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		long n = 0;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_serve, stdout);
+			return 0;
+		}
+		if (strcmp(a, "--trust-now") == 0) {
+			sv_opt.trust_now = 1;
+			continue;
+		}
+		if (!v) {
+			fprintf(stderr, "onetrip serve: '%s' needs a value\n\n%s", a, usage_serve);
+			return -1;
+		}
+		i++;
+		if (strcmp(a, "--rules") == 0)
+			cfg.rules_path = v;
+		else if (strcmp(a, "--db") == 0)
+			cfg.store = v;
+		else if (strcmp(a, "--clients") == 0)
+			cfg.clients_path = v;
+		else if (strcmp(a, "--listen") == 0)
+			cfg.listen = v;
+		else if (strcmp(a, "--port-file") == 0)
+			cfg.port_file = v;
+		else if (strcmp(a, "--access-log") == 0)
+			cfg.access_log = v;
+		else if (strcmp(a, "--threads") == 0 && number(v, 1, 256, &n))
+			cfg.threads = (int)n;
+		else if (strcmp(a, "--max-body") == 0 && number(v, 1024, 1L << 30, &n))
+			sv_opt.max_body = (size_t)n;
+		else if (strcmp(a, "--max-header") == 0 && number(v, 512, 1 << 20, &n))
+			sv_opt.max_header = (size_t)n;
+		else if (strcmp(a, "--max-connections") == 0 && number(v, 1, 100000, &n))
+			sv_opt.max_connections = (int)n;
+		else if (strcmp(a, "--timeout") == 0 && number(v, 1, 3600, &n))
+			sv_opt.timeout_s = (int)n;
+		else if (strcmp(a, "--key-ttl") == 0 && number(v, 1, 365L * 86400, &n))
+			sv_opt.key_seconds = n;
+		else if (strcmp(a, "--poll-max") == 0 && number(v, 0, 3600, &n))
+			sv_opt.poll_max_s = (int)n;
+		else if (strcmp(a, "--group-commit") == 0 && number(v, 1, 4096, &n))
+			sv_opt.batch_max = (int)n;
+		else {
+			fprintf(stderr, "onetrip serve: bad option '%s %s'\n\n%s", a, v, usage_serve);
+			return -1;
+		}
+	}
+	return 1;
+}
+
+static int cmd_token(int hash, const char *token)
+{
+	char t[65], h[65];
+	if (!hash) {
+		unsigned char raw[24];
+		FILE *f = fopen("/dev/urandom", "rb");
+		if (!f || fread(raw, 1, sizeof raw, f) != sizeof raw) {
+			fprintf(stderr, "onetrip serve token: cannot read /dev/urandom\n");
+			if (f)
+				fclose(f);
+			return 2;
+		}
+		fclose(f);
+		for (size_t i = 0; i < sizeof raw; i++)
+			snprintf(t + 2 * i, 3, "%02x", raw[i]);
+		token = t;
+	}
+	sv_sha256_hex(token, strlen(token), h);
+	if (hash)
+		printf("%s\n", h);
+	else
+		printf("%s %s\n", token, h);
+	return 0;
+}
+
+/* Waits for the requests in flight, at most --timeout seconds. */
+static void drain(void)
+{
+	double until = seconds() + sv_opt.timeout_s;
+	while (atomic_load(&in_flight) > 0 && seconds() < until) {
+		sv_notify_write(); /* long polls answer at once now */
+		struct timespec t = {0, 10000000};
+		nanosleep(&t, NULL);
+	}
+}
+
+static int serve(void)
+{
+	char why[300];
+	ot_rules *r = NULL;
+	char *rwhy = NULL;
+	if (compile_rules(&r, &rwhy) != OT_OK) {
+		fprintf(stderr, "onetrip serve: the rule base %s cannot be used: %s\n", cfg.rules_path,
+			rwhy ? rwhy : "run `onetrip check`");
+		free(rwhy);
+		return 1;
+	}
+	rules = r;
+	if (!load_clients(why, sizeof why)) {
+		fprintf(stderr, "onetrip serve: %s\n", why);
+		return 2;
+	}
+	access_log = strcmp(cfg.access_log, "-") == 0 ? stderr : fopen(cfg.access_log, "a");
+	if (!access_log) {
+		fprintf(stderr, "onetrip serve: cannot open the access log %s: %s\n", cfg.access_log,
+			strerror(errno));
+		return 2;
+	}
+	struct sockaddr_in addr;
+	if (!parse_listen(cfg.listen, &addr)) {
+		fprintf(stderr, "onetrip serve: --listen takes IPv4-ADDRESS:PORT, not '%s'\n", cfg.listen);
+		return 2;
+	}
+	/* check the store before listening: a service that cannot open it says so now */
+	ot_error err;
+	if (!sv_engine(&err)) {
+		fprintf(stderr, "onetrip serve: %s\n", err.message);
+		return 3;
+	}
+	ot_engine_close(my_engine); /* the main thread answers nothing */
+	pthread_mutex_lock(&state);
+	nengines = 0;
+	pthread_mutex_unlock(&state);
+	my_engine = NULL;
+	sigset_t sigs;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL); /* every thread made from here on too */
+	signal(SIGPIPE, SIG_IGN);
+	char hash[13]; /* read now: a reload may replace the rules once workers run */
+	snprintf(hash, sizeof hash, "%.12s", ot_rules_hash(rules));
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+			 MHD_USE_ITC;
+	size_t pool = sv_opt.max_header * 2 + 32768; /* MHD's own limit only backs ours up */
+	struct MHD_Daemon *d = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
+		(unsigned)sv_opt.max_connections + 64, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)sv_opt.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+		connection_event, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
+	if (!d) {
+		fprintf(stderr, "onetrip serve: cannot listen on %s: %s\n", cfg.listen, strerror(errno));
+		return 2;
+	}
+	pthread_t note, commit;
+	pthread_create(&note, NULL, notifier, NULL);
+	pthread_create(&commit, NULL, committer, NULL);
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	unsigned port = info ? info->port : ntohs(addr.sin_port);
+	char host[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
+	printf("onetrip serve: listening on http://%s:%u/ (rules %.12s, store %s, %d threads)\n", host,
+	       port, hash, cfg.store, cfg.threads);
+	fflush(stdout);
+	if (cfg.port_file) {
+		FILE *f = fopen(cfg.port_file, "w");
+		if (f) {
+			fprintf(f, "%u\n", port);
+			fclose(f);
+		}
+	}
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			char *rw = NULL;
+			if (sv_reload(&rw) != OT_OK)
+				fprintf(stderr, "onetrip serve: reload refused, the rules in use stay: %s\n",
+					rw ? rw : "?");
+			free(rw);
+			continue;
+		}
+		break;
+	}
+	fprintf(stderr, "onetrip serve: stopping: no new connections, finishing the requests in "
+		"flight\n");
+	MHD_socket ls = MHD_quiesce_daemon(d);
+	if (ls != MHD_INVALID_SOCKET)
+		close(ls);
+	pthread_mutex_lock(&waiting_lock);
+	stopping = 1;
+	pthread_cond_signal(&waiting_cond);
+	pthread_mutex_unlock(&waiting_lock);
+	drain();
+	pthread_mutex_lock(&queue_lock);
+	queue_stop = 1; /* the writes still queued are committed first */
+	pthread_cond_signal(&queue_cond);
+	pthread_mutex_unlock(&queue_lock);
+	pthread_join(commit, NULL);
+	pthread_mutex_lock(&waiting_lock);
+	stopping = 2;
+	pthread_cond_signal(&waiting_cond);
+	pthread_mutex_unlock(&waiting_lock);
+	pthread_join(note, NULL);
+	MHD_stop_daemon(d);
+	for (size_t i = 0; i < nengines; i++)
+		ot_engine_close(engines[i]);
+	free(engines);
+	free(waiting);
+	ot_rules_free(rules);
+	sv_clients_free(clients);
+	for (int i = 0; i < nretired; i++)
+		sv_clients_free(retired[i]);
+	flush_log();
+	if (access_log != stderr)
+		fclose(access_log);
+	fprintf(stderr, "onetrip serve: stopped\n");
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	if (argc >= 1 && strcmp(argv[0], "token") == 0)
+		return cmd_token(0, NULL);
+	if (argc >= 1 && strcmp(argv[0], "hash") == 0) {
+		if (argc != 2) {
+			fputs(usage_serve, stderr);
+			return 2;
+		}
+		return cmd_token(1, argv[1]);
+	}
+	int rc = parse_args(argc, argv);
+	if (rc <= 0)
+		return rc < 0 ? 2 : 0;
+	if (!cfg.clients_path) {
+		fprintf(stderr, "onetrip serve: --clients FILE is required: who may call the service "
+			"(docs/service.md)\n\n%s", usage_serve);
+		return 2;
+	}
+	return serve();
+}
