@@ -179,20 +179,41 @@ typedef struct ast_form {
 
 typedef struct ast_req {
 	ast_name material;
+	ast_names alternatives; /* `id_card or hukou_book`: any one of them */
+	int original;          /* `original`: the original is shown (per item) */
+	ast_num copies;        /* `copies N` for this item */
+	ast_name medium;       /* `medium paper|electronic|either` */
 	ast_expr *when;
 	dsl_loc when_loc;
 	int optional, deferrable;
+	ast_dur defer_within;  /* `deferrable within 5 workdays`: 容缺 deadline */
 	dsl_loc loc;
 } ast_req;
+
+/* `shuguang: street_shuguang` in a step routed by the form */
+typedef struct ast_route {
+	ast_name value, dept;
+} ast_route;
 
 typedef struct ast_step {
 	ast_name name;
 	const char *label;
 	ast_ref by;
-	ast_dur within;
+	ast_dur within, promised;
 	int in_person;
+	ast_name route_field;  /* `by form.FIELD { ... }`; s NULL: by a department */
+	VEC(ast_route) routes;
 	dsl_loc loc;
 } ast_step;
+
+/* `procedure expert_review "专家评审" max 10 days in review` */
+typedef struct ast_procedure {
+	ast_name name;
+	const char *label;
+	ast_dur max;
+	ast_name step;         /* s NULL: while any step is active */
+	dsl_loc loc;
+} ast_procedure;
 
 typedef enum { GUARD_ALWAYS, GUARD_WHEN, GUARD_OTHERWISE, GUARD_ROUTE } ast_guard;
 
@@ -205,13 +226,28 @@ typedef struct ast_flow {
 	dsl_loc loc;
 } ast_flow;
 
+/* A line of an item's `guide { }` (办事指南): a key and its words, each
+ * either text in quotes or a bare name. */
+typedef struct ast_guide_arg {
+	const char *s;
+	int text;      /* 1: "text", 0: a name */
+	dsl_loc loc;
+} ast_guide_arg;
+
+typedef struct ast_guide {
+	ast_name key;
+	VEC(ast_guide_arg) args;
+	dsl_loc loc;
+} ast_guide;
+
 /* Item attributes are kept in a table indexed by keyword so duplicates and
  * missing ones are found in one place. */
 typedef enum item_attr {
 	IA_CODE, IA_TYPE, IA_DEPARTMENT, IA_TRANSFERRED_FROM, IA_WINDOW,
 	IA_ONLINE, IA_LEGAL_LIMIT, IA_PROMISED_LIMIT, IA_CALENDAR,
 	IA_FREQUENCY, IA_APPLICANT, IA_FORM, IA_DELIVER, IA_HOOK,
-	IA_MATERIALS, IA_STEPS, IA_FLOW, IA__COUNT
+	IA_MATERIALS, IA_STEPS, IA_FLOW, IA_EXTENSION, IA_ACCEPTANCE, IA_IN_FORCE, IA_REPLACES,
+	IA_PLEDGE, IA_PLEDGE_CHECK, IA_GUIDE, IA__COUNT
 } item_attr;
 
 /* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry. */
@@ -229,6 +265,20 @@ typedef struct ast_item {
 	ast_name frequency, applicant, form;
 	ast_ref window;
 	ast_dur legal, promised;
+	ast_dur extension, acceptance;
+	ast_name acceptance_else; /* `acceptance_limit N workdays otherwise accepted` */
+	VEC(ast_procedure) procedures;
+	/* `in_force from DATE [until DATE]`, `in_force until DATE` */
+	ast_name in_force_word, in_force_word2;
+	int32_t in_force_day, in_force_day2;
+	int in_force_valid;
+	ast_name replaces;   /* `replaces ITEM`: the version before this one */
+	/* 告知承诺: `pledge_replaces M, N [when COND]`, `pledge_check N days` */
+	ast_names pledge;
+	ast_expr *pledge_when;
+	dsl_loc pledge_when_loc;
+	ast_dur pledge_check;
+	VEC(ast_guide) guide;  /* the service guide's elements */
 	ast_names deliver;
 	VEC(const char *) notes;
 	VEC(ast_req) materials;

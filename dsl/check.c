@@ -184,8 +184,15 @@ static int parse_unit(const char *s, m_unit *u)
 	return 0;
 }
 
-/* A duration; `only_workdays` for time limits.  Returns n or -1. */
-static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *unit)
+/* What a duration may be counted in. */
+enum {
+	DUR_ANY,      /* validities: any unit */
+	DUR_WORKDAYS, /* working days only (chains, extensions, acceptance) */
+	DUR_LIMIT     /* a time limit: working days or calendar days */
+};
+
+/* A duration of the kind `mode` allows.  Returns n or -1. */
+static int32_t duration(chk *k, const ast_dur *d, int mode, m_unit *unit)
 {
 	m_unit u;
 	if (!d->set)
@@ -200,10 +207,17 @@ static int32_t duration(chk *k, const ast_dur *d, int only_workdays, m_unit *uni
 			best ? best : "", best ? "'?" : "");
 		return -1;
 	}
-	if (only_workdays && u != UNIT_WORKDAY) {
+	if (mode == DUR_WORKDAYS && u != UNIT_WORKDAY) {
 		diag_at(k->c, d->unit.loc, "E114",
 			arena_printf(k->ma, "write it as %lld workdays", (long long)d->n),
-			"time limits are counted in working days, not %ss", model_unit_words[u]);
+			"this is counted in working days, not %ss", model_unit_words[u]);
+		return -1;
+	}
+	if (mode == DUR_LIMIT && u != UNIT_WORKDAY && u != UNIT_DAY) {
+		diag_at(k->c, d->unit.loc, "E114",
+			"use `days` for calendar days or `workdays`",
+			"time limits are counted in working days or calendar days, not %ss",
+			model_unit_words[u]);
 		return -1;
 	}
 	if (d->n > 100000) {
@@ -421,7 +435,47 @@ static void check_materials(chk *k)
 }
 
 static const char *const ftype_words[] = {"text", "integer", "decimal", "bool",
-					  "date", "enum", "id_number", "credit_code"};
+					  "date", "enum", "id_number", "credit_code", "group"};
+
+/* `group [member]`: rows of another form (家庭成员, 从业人员); that form has
+ * no group of its own, and the rows' number may be limited by min / max. */
+static void check_group(chk *k, const ast_field *f, m_field *mf)
+{
+	mf->group = -1;
+	if (f->enum_values.n != 1) {
+		diag_at(k->c, f->type.loc, "E112", "write: field members \"家庭成员\": group [member_row]",
+			"a group names the one form each of its rows is");
+		return;
+	}
+	mf->group = chk_resolve(k, &k->forms, f->enum_values.v[0], "form", "E104");
+	if (f->computed)
+		diag_at(k->c, f->type.loc, "E111", "a hook computes single values, not rows",
+			"a group cannot be computed");
+}
+
+/* After every form is built: a group's rows hold no group themselves. */
+static void check_group_rows(chk *k)
+{
+	for (uint32_t i = 0; i < k->m->n_fields; i++) {
+		const m_field *g = &k->m->fields[i];
+		if (g->type != FT_GROUP || g->group < 0)
+			continue;
+		const m_form *row = &k->m->forms[g->group];
+		for (uint32_t j = 0; j < row->fields.count; j++)
+			if (k->m->fields[row->fields.first + j].type == FT_GROUP) {
+				const ast_field *af = NULL;
+				for (size_t fi = 0, n = 0; fi < k->c->unit.forms.n && !af; fi++)
+					for (size_t fj = 0; fj < k->c->unit.forms.v[fi]->fields.n; fj++, n++)
+						if (n == i)
+							af = &k->c->unit.forms.v[fi]->fields.v[fj];
+				diag_at(k->c, af ? af->enum_values.v[0].loc : k->c->unit.forms.v[0]->loc, "E111",
+					"keep the rows flat: a row's fields are single values",
+					"the rows of '%s' (form '%s') hold the group '%s'", g->name,
+					row->name, k->m->fields[row->fields.first + j].name);
+				break;
+			}
+	}
+}
 
 static void check_field(chk *k, const ast_form *af, const ast_field *f, m_field *mf)
 {
@@ -429,38 +483,42 @@ static void check_field(chk *k, const ast_form *af, const ast_field *f, m_field 
 	mf->label = mstr(k, f->label);
 	mf->required = (uint8_t)f->required;
 	mf->computed = (uint8_t)f->computed;
-	int t = f->type.s ? one_of(k, f->type, "field type", ftype_words, 8) : -1;
+	int t = f->type.s ? one_of(k, f->type, "field type", ftype_words, 9) : -1;
 	mf->type = t >= 0 ? (m_ftype)t : FT_TEXT;
+	mf->group = -1;
+	if (t == FT_GROUP)
+		check_group(k, f, mf);
 	if (t == FT_ENUM && !f->has_enum)
 		diag_at(k->c, f->type.loc, "E112", "list the values: enum [a, b, c]",
 			"an enum field needs its list of values");
-	if (t >= 0 && t != FT_ENUM && f->has_enum)
+	if (t >= 0 && t != FT_ENUM && t != FT_GROUP && f->has_enum)
 		diag_at(k->c, f->type.loc, "E111", "only enum fields have a list of values",
 			"a %s field cannot have a list of values", ftype_words[t]);
 	if (f->has_enum && t == FT_ENUM && f->enum_values.n == 0)
 		diag_at(k->c, f->type.loc, "E112", "list the values: enum [a, b, c]",
 			"this enum has no values");
 	mf->values.first = (uint32_t)k->strs.n;
-	for (size_t j = 0; j < f->enum_values.n; j++) {
+	for (size_t j = 0; t != FT_GROUP && j < f->enum_values.n; j++) {
 		for (size_t p = 0; p < j; p++)
 			if (strcmp(f->enum_values.v[p].s, f->enum_values.v[j].s) == 0)
 				diag_at(k->c, f->enum_values.v[j].loc, "E110", "remove one of them",
 					"'%s' is listed twice", f->enum_values.v[j].s);
 		VEC_PUSH(k->ma, k->strs, mstr(k, f->enum_values.v[j].s));
 	}
-	mf->values.count = (uint32_t)f->enum_values.n;
+	mf->values.count = t == FT_GROUP ? 0 : (uint32_t)f->enum_values.n;
 	const ast_num *lim[2] = {&f->min, &f->max};
 	for (int b = 0; b < 2; b++) {
 		if (!lim[b]->set)
 			continue;
-		if (t >= 0 && t != FT_INTEGER && t != FT_DECIMAL) {
-			diag_at(k->c, lim[b]->loc, "E111", "only integer and decimal fields have limits",
+		if (t >= 0 && t != FT_INTEGER && t != FT_DECIMAL && t != FT_GROUP) {
+			diag_at(k->c, lim[b]->loc, "E111", "only integer, decimal and group fields have limits",
 				"a %s field cannot have '%s'", ftype_words[t], b ? "max" : "min");
 			continue;
 		}
-		if (t == FT_INTEGER && lim[b]->v.scale) {
+		if ((t == FT_INTEGER || t == FT_GROUP) && lim[b]->v.scale) {
 			diag_at(k->c, lim[b]->loc, "E111", "write a whole number",
-				"an integer field's '%s' must be a whole number", b ? "max" : "min");
+				"%s '%s' must be a whole number",
+				t == FT_GROUP ? "a group's" : "an integer field's", b ? "max" : "min");
 			continue;
 		}
 		if (b)
@@ -568,15 +626,34 @@ static void check_item_values(chk *k, const ast_item *ai, m_item *it)
 			it->deliver |= (uint8_t)(1u << v);
 }
 
+/* Whether a promise of p (in unit pu) can be longer than the law's l (lu):
+ * p workdays take at least p calendar days; p calendar days may hold fewer
+ * than l workdays, which only a date can tell, so that is let through. */
+static int longer_than(int32_t p, m_unit pu, int32_t l, m_unit lu)
+{
+	if (p < 0 || l < 0)
+		return 0;
+	return (pu == lu || pu == UNIT_WORKDAY) && p > l;
+}
+
+static const char *unit_plural(m_unit u)
+{
+	return model_unit_names[u];
+}
+
 static void check_item_limits(chk *k, const ast_item *ai, m_item *it)
 {
-	it->legal_limit = duration(k, &ai->legal, 1, NULL);
-	it->promised_limit = duration(k, &ai->promised, 1, NULL);
-	if (it->legal_limit >= 0 && it->promised_limit > it->legal_limit)
+	m_unit lu = UNIT_WORKDAY, pu = UNIT_WORKDAY;
+	it->legal_limit = duration(k, &ai->legal, DUR_LIMIT, &lu);
+	it->promised_limit = duration(k, &ai->promised, DUR_LIMIT, &pu);
+	it->legal_unit = (uint8_t)lu;
+	it->promised_unit = (uint8_t)pu;
+	if (longer_than(it->promised_limit, pu, it->legal_limit, lu))
 		diag_at(k->c, ai->promised.loc, "E401",
 			"the promised limit (承诺时限) may only shorten the legal one (法定时限)",
-			"promised_limit (%d workdays) is longer than legal_limit (%d workdays)",
-			(int)it->promised_limit, (int)it->legal_limit);
+			"promised_limit (%d %s) is longer than legal_limit (%d %s)",
+			(int)it->promised_limit, unit_plural(pu), (int)it->legal_limit,
+			unit_plural(lu));
 	it->calendar = -1;
 	if (ai->calendar.s)
 		it->calendar = chk_resolve(k, &k->cals, ai->calendar, "calendar", "E109");
@@ -590,6 +667,410 @@ static void check_item_limits(chk *k, const ast_item *ai, m_item *it)
 			k->m->n_calendars ? "item '%s' has time limits but no calendar"
 					  : "item '%s' has time limits but the rule base has no calendar",
 			ai->name.s);
+}
+
+/* extension (延期, 行政许可法 art. 42) and acceptance (受理, art. 32) */
+static void check_item_law(chk *k, const ast_item *ai, m_item *it)
+{
+	it->extension = duration(k, &ai->extension, DUR_WORKDAYS, NULL);
+	if (it->extension == 0) {
+		diag_at(k->c, ai->extension.loc, "E114", "remove it: without it, no extension is allowed",
+			"an extension of 0 workdays extends nothing");
+		it->extension = -1;
+	}
+	if (it->extension > 0 && ai->legal.set && it->legal_limit < 0)
+		it->extension = -1; /* the legal limit was wrong, and reported */
+	else if (it->extension > 0 && !ai->legal.set)
+		diag_at(k->c, ai->attr_loc[IA_EXTENSION], "E112",
+			"add `legal_limit N workdays`: an extension lengthens the legal limit",
+			"item '%s' allows an extension but has no legal_limit", ai->name.s);
+	else if (it->extension > 0 && it->legal_unit != UNIT_WORKDAY)
+		diag_at(k->c, ai->attr_loc[IA_EXTENSION], "E114",
+			"give the legal_limit in workdays, as the law that allows the extension does",
+			"an extension in workdays cannot lengthen a legal_limit in calendar days");
+	it->acceptance = duration(k, &ai->acceptance, DUR_WORKDAYS, NULL);
+	if (it->acceptance == 0) {
+		diag_at(k->c, ai->acceptance.loc, "E114",
+			"give the working days the body has to decide, such as 5 workdays",
+			"an acceptance decision within 0 workdays cannot be late or on time");
+		it->acceptance = -1;
+	}
+	if (ai->acceptance_else.s && strcmp(ai->acceptance_else.s, "accepted") != 0)
+		diag_at(k->c, ai->acceptance_else.loc, "E111",
+			"write: acceptance_limit 5 workdays otherwise accepted",
+			"after 'otherwise' only 'accepted' can follow (the application counts as "
+			"accepted from the day it was received), not '%s'", ai->acceptance_else.s);
+	it->deemed_accepted = ai->acceptance_else.s && it->acceptance > 0;
+}
+
+/* 告知承诺: pledge_replaces M, N [when COND]; pledge_check 30 days */
+static void check_item_pledge(chk *k, const ast_item *ai, m_item *it)
+{
+	it->pledge_cond = -1;
+	it->pledge_check = -1;
+	int32_t mats[64];
+	size_t n = 0;
+	for (size_t i = 0; i < ai->pledge.n; i++) {
+		int m = chk_resolve(k, &k->mats, ai->pledge.v[i], "material", "E103");
+		int listed = 0;
+		for (size_t j = 0; m >= 0 && j < ai->materials.n; j++)
+			listed |= ai->materials.v[j].material.s &&
+				  strcmp(ai->materials.v[j].material.s, ai->pledge.v[i].s) == 0;
+		if (m >= 0 && !listed)
+			diag_at(k->c, ai->pledge.v[i].loc, "E111",
+				"a pledge stands for materials the item asks for: list it in `materials`",
+				"'%s' is not a material of item '%s'", ai->pledge.v[i].s, ai->name.s);
+		else if (m >= 0 && n < OT_COUNTOF(mats))
+			mats[n++] = m;
+	}
+	it->pledge = chk_ints(k, mats, n);
+	if (ai->pledge_when)
+		it->pledge_cond = chk_condition(k, ai->pledge_when, ai->pledge_when_loc);
+	m_unit u = UNIT_DAY;
+	it->pledge_check = duration(k, &ai->pledge_check, DUR_LIMIT, &u);
+	it->pledge_check_unit = (uint8_t)u;
+	if (it->pledge_check == 0) {
+		diag_at(k->c, ai->pledge_check.loc, "E114",
+			"give the time after approval within which the pledge is checked, such as 30 days",
+			"a check of the pledge within 0 %s cannot be done", unit_plural(u));
+		it->pledge_check = -1;
+	}
+	if (ai->pledge.n && !ai->pledge_check.set)
+		diag_at(k->c, ai->attr_loc[IA_PLEDGE], "E112",
+			"add `pledge_check N days`: when the body checks that the pledge was true",
+			"item '%s' takes a pledge (告知承诺) but says nothing of checking it", ai->name.s);
+	else if (!ai->pledge.n && ai->pledge_check.set)
+		diag_at(k->c, ai->attr_loc[IA_PLEDGE_CHECK], "E112",
+			"add `pledge_replaces MATERIAL, ...`: the materials the pledge stands for",
+			"item '%s' checks a pledge but takes none", ai->name.s);
+}
+
+/* ---- the service guide (办事指南) ---- */
+
+enum { GS_TEXT, GS_BASIS, GS_FEE, GS_WORD, GS_DEPT, GS_TEXT_OR_NONE };
+
+static const struct guide_key {
+	const char *key;
+	int shape, repeat;
+	const char *words;  /* GS_WORD: the words, separated by spaces */
+	const char *hint;
+} guide_keys[] = {
+	{"basis", GS_BASIS, 1, NULL, "write: basis \"《中华人民共和国建筑法》\" \"第八条\" (the law, then the article)"},
+	{"conditions", GS_TEXT, 0, NULL, "write: conditions \"…\" (受理条件)"},
+	{"fee", GS_FEE, 0, NULL, "write: fee free, or fee \"20元/件\" \"《…收费标准》\" (the amount, then its basis)"},
+	{"handling", GS_WORD, 0, "instant promised", "write: handling instant (即办件) or handling promised (承诺件)"},
+	{"place", GS_TEXT, 0, NULL, "write: place \"…\" (办理地点)"},
+	{"hours", GS_TEXT, 0, NULL, "write: hours \"…\" (办理时间)"},
+	{"phone", GS_TEXT, 0, NULL, "write: phone \"0412-…\" (咨询电话)"},
+	{"complaint_phone", GS_TEXT, 0, NULL, "write: complaint_phone \"12345\" (监督投诉电话)"},
+	{"intermediary", GS_TEXT_OR_NONE, 0, NULL, "write: intermediary none, or intermediary \"…\" (中介服务)"},
+	{"quantity_limit", GS_TEXT_OR_NONE, 0, NULL, "write: quantity_limit none, or quantity_limit \"…\" (数量限制)"},
+	{"scope", GS_WORD, 0, "district city province national", "write: scope district (通办范围: district, city, province or national)"},
+	{"result", GS_TEXT, 0, NULL, "write: result \"建筑工程施工许可证\" (结果名称)"},
+	{"result_library", GS_WORD, 0, "yes no", "write: result_library yes (the result enters the 电子证照库)"},
+	{"presence", GS_TEXT, 0, NULL, "write: presence \"…\" (why the applicant must come in person)"},
+	{"body", GS_WORD, 0, "statutory authorised entrusted", "write: body statutory (法定机关), authorised (授权组织) or entrusted (受委托组织)"},
+	{"entrusted_by", GS_DEPT, 0, NULL, "write: entrusted_by DEPARTMENT (the higher body that entrusts the item)"},
+};
+
+/* The index of `w` among the space-separated `words`; -1 when not there. */
+static int guide_word(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+	int i = 0;
+	for (const char *p = words; *p; i++) {
+		const char *end = strchr(p, ' ');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		if (len == n && strncmp(p, w, n) == 0)
+			return i;
+		p += len + (end != NULL);
+	}
+	return -1;
+}
+
+/* One line's words against its key's shape; returns 0 (reported) if wrong. */
+static int guide_shape(chk *k, const ast_guide *g, const struct guide_key *gk)
+{
+	size_t n = g->args.n;
+	const ast_guide_arg *a = g->args.v;
+	int ok;
+	switch (gk->shape) {
+	case GS_TEXT: ok = n == 1 && a[0].text; break;
+	case GS_BASIS: ok = n >= 1 && n <= 2 && a[0].text; break;
+	case GS_FEE: ok = (n == 1 && !a[0].text && strcmp(a[0].s, "free") == 0) ||
+			  (n >= 1 && n <= 2 && a[0].text); break;
+	case GS_WORD: ok = n == 1 && !a[0].text && guide_word(gk->words, a[0].s) >= 0; break;
+	case GS_DEPT: ok = n == 1 && !a[0].text; break;
+	default: ok = n == 1 && (a[0].text || strcmp(a[0].s, "none") == 0); break;
+	}
+	if (!ok)
+		diag_at(k->c, n ? a[0].loc : g->key.loc, "E111", gk->hint,
+			"this is not how a guide's '%s' is written", gk->key);
+	return ok;
+}
+
+static void guide_line(chk *k, const ast_guide *g, const struct guide_key *gk, m_guide *mg,
+		       m_basis *basis)
+{
+	const ast_guide_arg *a = g->args.v;
+	const char *t = mstr(k, a[0].s);
+	if (!strcmp(gk->key, "basis")) {
+		basis[mg->n_basis].law = t;
+		basis[mg->n_basis++].article = g->args.n > 1 ? mstr(k, a[1].s) : NULL;
+		if (g->args.n < 2)
+			diag_at(k->c, a[0].loc, "E112", gk->hint,
+				"the legal basis (设定依据) names its article");
+	} else if (!strcmp(gk->key, "fee")) {
+		mg->fee_free = !a[0].text;
+		mg->fee = a[0].text ? t : NULL;
+		mg->fee_basis = g->args.n > 1 ? mstr(k, a[1].s) : NULL;
+		if (a[0].text && g->args.n < 2)
+			diag_at(k->c, a[0].loc, "E112", gk->hint,
+				"a fee (收费) needs its basis: the document that sets it");
+	} else if (!strcmp(gk->key, "handling"))
+		mg->handling = (uint8_t)(guide_word(gk->words, a[0].s) + 1);
+	else if (!strcmp(gk->key, "scope"))
+		mg->scope = (uint8_t)(guide_word(gk->words, a[0].s) + 1);
+	else if (!strcmp(gk->key, "result_library"))
+		mg->result_library = guide_word(gk->words, a[0].s) == 0;
+	else if (!strcmp(gk->key, "body"))
+		mg->body = (uint8_t)(guide_word(gk->words, a[0].s) + 1);
+	else if (!strcmp(gk->key, "entrusted_by")) {
+		ast_name d = {a[0].s, a[0].loc};
+		mg->entrusted_by = chk_resolve(k, &k->depts, d, "department", "E101");
+		m_level lv = mg->entrusted_by >= 0 ? k->m->departments[mg->entrusted_by].level : LEVEL_CITY;
+		if (lv != LEVEL_CITY && lv != LEVEL_PROVINCE && lv != LEVEL_NATIONAL)
+			diag_at(k->c, a[0].loc, "E111",
+				"an item is entrusted (委托) by a higher body: a city, province or national department",
+				"'%s' is a %s department, and cannot entrust an item", a[0].s,
+				model_level_names[lv]);
+	} else if (!strcmp(gk->key, "intermediary")) {
+		mg->no_intermediary = !a[0].text;
+		mg->intermediary = a[0].text ? t : NULL;
+	} else if (!strcmp(gk->key, "quantity_limit")) {
+		mg->no_quantity_limit = !a[0].text;
+		mg->quantity_limit = a[0].text ? t : NULL;
+	} else {
+		const char **slot = !strcmp(gk->key, "conditions") ? &mg->conditions
+				  : !strcmp(gk->key, "place") ? &mg->place
+				  : !strcmp(gk->key, "hours") ? &mg->hours
+				  : !strcmp(gk->key, "phone") ? &mg->phone
+				  : !strcmp(gk->key, "complaint_phone") ? &mg->complaint_phone
+				  : !strcmp(gk->key, "result") ? &mg->result : &mg->presence;
+		*slot = t;
+	}
+}
+
+/* guide { basis "…" "第八条"; fee free; handling promised; … } */
+static void check_item_guide(chk *k, const ast_item *ai, m_item *it)
+{
+	if (ai->attr_loc[IA_GUIDE].file < 0)
+		return;
+	m_guide *mg = arena_alloc(k->ma, sizeof *mg);
+	m_basis *basis = arena_alloc(k->ma, (ai->guide.n + 1) * sizeof *basis);
+	const char *keys[OT_COUNTOF(guide_keys)];
+	for (size_t i = 0; i < OT_COUNTOF(guide_keys); i++)
+		keys[i] = guide_keys[i].key;
+	mg->entrusted_by = -1;
+	for (size_t i = 0; i < ai->guide.n; i++) {
+		const ast_guide *g = &ai->guide.v[i];
+		int key = one_of(k, g->key, "guide element", keys, OT_COUNTOF(keys));
+		if (key < 0)
+			continue;
+		const struct guide_key *gk = &guide_keys[key];
+		int twice = 0;
+		for (size_t j = 0; j < i && !gk->repeat; j++)
+			twice |= ai->guide.v[j].key.s && strcmp(ai->guide.v[j].key.s, gk->key) == 0;
+		if (twice)
+			diag_at(k->c, g->key.loc, "E113", "keep one", "'%s' is given twice in the guide",
+				gk->key);
+		else if (guide_shape(k, g, gk))
+			guide_line(k, g, gk, mg, basis);
+	}
+	mg->basis = basis;
+	if ((mg->body == BODY_ENTRUSTED) != (mg->entrusted_by >= 0) &&
+	    (mg->body == BODY_ENTRUSTED || mg->entrusted_by >= 0))
+		diag_at(k->c, ai->attr_loc[IA_GUIDE], "E112",
+			"write both: body entrusted, and entrusted_by DEPARTMENT (委托)",
+			mg->body == BODY_ENTRUSTED ? "the guide says the item is entrusted, but not by whom"
+						   : "the guide names who entrusts the item, but not that its body is entrusted");
+	if (mg->handling == HANDLING_INSTANT && it->promised_limit > 0)
+		diag_at(k->c, ai->attr_loc[IA_PROMISED_LIMIT], "E111",
+			"an 即办件 is done on the spot: remove the promised_limit, or write handling promised",
+			"the guide says instant (即办件), but the item promises %d %s", (int)it->promised_limit,
+			unit_plural((m_unit)it->promised_unit));
+	it->guide = mg;
+}
+
+/* An item with a guide that can need a visit says why (GB/T 39046: 必须现场
+ * 办理的原因): checked once the flow gives the visits. */
+static void check_guide_presence(chk *k, const ast_item *ai, size_t index)
+{
+	const m_item *it = &k->m->items[index];
+	if (it->guide && !it->guide->presence && item_max_trips(k->m, (int)index) > 0)
+		diag_at(k->c, ai->attr_loc[IA_GUIDE], "W407",
+			"add presence \"…\" to the guide: why the applicant must come in person",
+			"item '%s' can need %d trip(s), but its guide does not say why",
+			ai->name.s, item_max_trips(k->m, (int)index));
+}
+
+/* in_force from 2019-04-23 [until 2020-05-31], in_force until 2019-04-22 */
+static void check_item_in_force(chk *k, const ast_item *ai, m_item *it)
+{
+	it->in_force_from = INT32_MIN;
+	it->in_force_until = INT32_MAX;
+	it->replaces = -1;
+	if (!ai->in_force_word.s)
+		return;
+	const char *w1 = ai->in_force_word.s, *w2 = ai->in_force_word2.s;
+	int from = strcmp(w1, "from") == 0, until = strcmp(w1, "until") == 0;
+	if ((!from && !until) || (w2 && (!from || strcmp(w2, "until") != 0))) {
+		ast_name bad = !from && !until ? ai->in_force_word : ai->in_force_word2;
+		diag_at(k->c, bad.loc, "E111",
+			"write: in_force from 2019-04-23, in_force until 2019-04-22, or in_force "
+			"from 2019-04-23 until 2020-05-31",
+			"'%s' is not 'from' or 'until'%s", bad.s,
+			from && w2 ? " (after a 'from' date comes 'until')" : "");
+		return;
+	}
+	if (!ai->in_force_valid)
+		return; /* the date was reported */
+	if (from)
+		it->in_force_from = ai->in_force_day;
+	else
+		it->in_force_until = ai->in_force_day;
+	if (w2)
+		it->in_force_until = ai->in_force_day2;
+	if (it->in_force_until < it->in_force_from)
+		diag_at(k->c, ai->in_force_word2.loc, "E111", "the 'until' date is the last day it is in force",
+			"item '%s' would be in force until before it is in force from", ai->name.s);
+}
+
+
+/* `replaces ITEM`: versions of one item in force one after the other, so
+ * a case is judged by the one in force on the day it was received. */
+static void check_versions(chk *k)
+{
+	const ast_unit *u = &k->c->unit;
+	for (size_t i = 0; i < u->items.n; i++) {
+		const ast_item *ai = u->items.v[i];
+		m_item *it = &k->m->items[i];
+		if (!ai->replaces.s)
+			continue;
+		int old = chk_resolve(k, &k->items, ai->replaces, "item", "E106");
+		if (old < 0)
+			continue;
+		const m_item *was = &k->m->items[old];
+		if (old == (int)i || was->replaces == (int)i) {
+			diag_at(k->c, ai->replaces.loc, "E111", "the version it replaces is an older one",
+				"item '%s' cannot replace %s", ai->name.s,
+				old == (int)i ? "itself" : "the item that replaces it");
+			continue;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (k->m->items[j].replaces == old)
+				diag_at(k->c, ai->replaces.loc, "E110", "one version replaces another",
+					"item '%s' is replaced twice, by '%s' and by '%s'", was->name,
+					k->m->items[j].name, ai->name.s);
+		if (was->in_force_until == INT32_MAX || it->in_force_from == INT32_MIN) {
+			diag_at(k->c, ai->replaces.loc, "E112",
+				"the old version ends the day before the new one starts: `in_force until "
+				"DATE` on it, `in_force from DATE` on this one",
+				"item '%s' replaces '%s', but %s", ai->name.s, was->name,
+				was->in_force_until == INT32_MAX ? "the old version has no 'until' date"
+								 : "this one has no 'from' date");
+		} else if (was->in_force_until >= it->in_force_from) {
+			char a[11], b[11];
+			date_text(it->in_force_from, a);
+			date_text(was->in_force_until, b);
+			diag_at(k->c, ai->attr_loc[IA_IN_FORCE], "E404",
+				"a case is judged by the one version in force on the day it is received",
+				"item '%s' is in force from %s, but '%s', which it replaces, is still in "
+				"force until %s", ai->name.s, a, was->name, b);
+		}
+		it->replaces = old;
+	}
+}
+
+/* procedure expert_review "专家评审" max 10 days in review */
+static void check_item_procedures(chk *k, const ast_item *ai, m_item *it)
+{
+	it->procedures.first = k->m->n_procedures;
+	for (size_t i = 0; i < ai->procedures.n; i++) {
+		const ast_procedure *p = &ai->procedures.v[i];
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(ai->procedures.v[j].name.s, p->name.s) == 0)
+				diag_at(k->c, p->name.loc, "E110", "give one of them another name",
+					"procedure '%s' is declared twice in this item", p->name.s);
+		m_procedure *mp = &k->m->procedures[k->m->n_procedures++];
+		mp->name = mstr(k, p->name.s);
+		mp->label = mstr(k, p->label);
+		m_unit u = UNIT_DAY;
+		mp->max.n = duration(k, &p->max, DUR_LIMIT, &u);
+		mp->max.unit = u;
+		if (mp->max.n == 0)
+			diag_at(k->c, p->max.loc, "E114",
+				"give the longest it may take, as the applicant is told in writing",
+				"a special procedure of 0 %s takes no time", unit_plural(u));
+		if (!p->label)
+			diag_at(k->c, p->name.loc, "E112",
+				arena_printf(k->ma, "write: procedure %s \"专家评审\" max 10 days", p->name.s),
+				"procedure '%s' needs its name for the applicant, in quotes", p->name.s);
+		mp->step = -1;
+		for (size_t s = 0; p->step.s && s < ai->steps.n; s++)
+			if (strcmp(ai->steps.v[s].name.s, p->step.s) == 0)
+				mp->step = (int)s;
+		if (p->step.s && mp->step < 0) {
+			const char **names = arena_alloc(&k->c->ast, (ai->steps.n + 1) * sizeof *names);
+			for (size_t s = 0; s < ai->steps.n; s++)
+				names[s] = ai->steps.v[s].name.s;
+			const char *best = chk_suggest(p->step.s, names, ai->steps.n);
+			diag_at(k->c, p->step.loc, "E107",
+				"a procedure runs while one of the item's steps is active: name that step",
+				"unknown step '%s'%s%s%s", p->step.s, best ? " — did you mean '" : "",
+				best ? best : "", best ? "'?" : "");
+		}
+	}
+	it->procedures.count = k->m->n_procedures - it->procedures.first;
+}
+
+/* One of several (`or`), originals and copies, paper or electronic: what
+ * this item asks of a material, beyond the material's own settings. */
+static void check_req_form(chk *k, const ast_item *ai, const ast_req *r, m_req *q, size_t index)
+{
+	int32_t alt[16];
+	size_t n = 0;
+	for (size_t j = 0; j < r->alternatives.n; j++) {
+		const ast_name *a = &r->alternatives.v[j];
+		int m = chk_resolve(k, &k->mats, *a, "material", "E103");
+		int dup = m == q->material;
+		for (size_t p = 0; p < ai->materials.n; p++)
+			dup |= p != index && ai->materials.v[p].material.s &&
+			       strcmp(ai->materials.v[p].material.s, a->s) == 0;
+		for (size_t p = 0; p < j; p++)
+			dup |= strcmp(r->alternatives.v[p].s, a->s) == 0;
+		if (dup)
+			diag_at(k->c, a->loc, "E110", "list each material once in the item",
+				"'%s' is listed twice in this item", a->s);
+		else if (m >= 0 && n < OT_COUNTOF(alt))
+			alt[n++] = m;
+	}
+	q->alternatives = chk_ints(k, alt, n);
+	q->original = (uint8_t)r->original;
+	q->copies = -1;
+	if (r->copies.set) {
+		if (r->copies.v.scale != 0 || r->copies.v.units < 0 || r->copies.v.units > 100)
+			diag_at(k->c, r->copies.loc, "E111", "write a whole number from 0 to 100",
+				"the number of copies must be a whole number from 0 to 100");
+		else
+			q->copies = (int32_t)r->copies.v.units;
+	}
+	q->medium = MEDIUM_ANY;
+	if (r->medium.s) {
+		int v = one_of(k, r->medium, "medium (paper, electronic or either)", model_medium_names, 3);
+		if (v >= 0)
+			q->medium = (uint8_t)v;
+	}
 }
 
 static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
@@ -607,7 +1088,9 @@ static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 			diag_at(k->c, r->loc, "E111",
 				"'optional' never blocks; 'deferrable' must arrive before the decision: pick one",
 				"a material cannot be both optional and deferrable");
+		k->in_materials = 1;
 		int cond = r->when ? chk_condition(k, r->when, r->when_loc) : -1;
+		k->in_materials = 0;
 		if (mat < 0)
 			continue;
 		const m_material *mm = &k->m->materials[mat];
@@ -619,11 +1102,111 @@ static void check_item_materials(chk *k, const ast_item *ai, m_item *it)
 				mm->name, model_holder_names[mm->holder], model_holder_names[it->applicant]);
 		m_req *q = &k->m->reqs[k->m->n_reqs++];
 		q->material = mat;
+		check_req_form(k, ai, r, q, i);
 		q->cond = cond;
 		q->optional = (uint8_t)r->optional;
 		q->deferrable = (uint8_t)r->deferrable;
+		m_unit du = UNIT_WORKDAY;
+		q->defer_within = duration(k, &r->defer_within, DUR_LIMIT, &du);
+		q->defer_unit = (uint8_t)du;
+		if (q->defer_within == 0) {
+			diag_at(k->c, r->defer_within.loc, "E114",
+				"give the time the applicant has to hand it in, such as 5 workdays",
+				"a deferred material due within 0 %s cannot be deferred",
+				unit_plural(du));
+			q->defer_within = -1;
+		}
 	}
 	it->reqs.count = k->m->n_reqs - it->reqs.first;
+}
+
+/* `by form.FIELD { value: dept, ... }`: every value of the enum field
+ * handled by one department. */
+static void check_step_route(chk *k, const ast_step *s, m_step *ms)
+{
+	ms->route_field = -1;
+	ms->dept = -1;
+	ms->window = -1;
+	if (k->form < 0) {
+		diag_at(k->c, s->route_field.loc, "E112",
+			"add `form NAME` to the item, or route the step `by DEPARTMENT`",
+			"step '%s' is routed by the form, but the item has no form", s->name.s);
+		return;
+	}
+	const m_form *f = &k->m->forms[k->form];
+	int field = -1;
+	for (uint32_t i = 0; i < f->fields.count; i++)
+		if (strcmp(k->m->fields[f->fields.first + i].name, s->route_field.s) == 0)
+			field = (int)(f->fields.first + i);
+	if (field < 0) {
+		diag_at(k->c, s->route_field.loc, "E105",
+			arena_printf(k->ma, "route by an enum field of form '%s'", f->name),
+			"form '%s' has no field '%s'", f->name, s->route_field.s);
+		return;
+	}
+	const m_field *mf = &k->m->fields[field];
+	if (mf->type != FT_ENUM) {
+		diag_at(k->c, s->route_field.loc, "E111",
+			"route by an enum field: each of its values names who handles the step",
+			"field '%s' is not an enum, so it cannot route a step", mf->name);
+		return;
+	}
+	if (!mf->required)
+		diag_at(k->c, s->route_field.loc, "E112",
+			arena_printf(k->ma, "mark the field `required`: without it no one handles the step"),
+			"field '%s' routes step '%s' but may be left empty", mf->name, s->name.s);
+	int32_t *depts = arena_alloc(&k->c->ast, (mf->values.count + 1) * sizeof *depts);
+	for (uint32_t v = 0; v < mf->values.count; v++)
+		depts[v] = -1;
+	for (size_t i = 0; i < s->routes.n; i++) {
+		const ast_route *r = &s->routes.v[i];
+		int v = -1;
+		for (uint32_t j = 0; j < mf->values.count; j++)
+			if (strcmp(k->strs.v[mf->values.first + j], r->value.s) == 0)
+				v = (int)j;
+		int d = chk_resolve(k, &k->depts, r->dept, "department", "E101");
+		if (v < 0)
+			diag_at(k->c, r->value.loc, "E111",
+				"the routes are the values of the enum field, each once",
+				"'%s' is not a value of field '%s'", r->value.s, mf->name);
+		else if (depts[v] >= 0)
+			diag_at(k->c, r->value.loc, "E110", "keep one department for each value",
+				"'%s' is routed twice", r->value.s);
+		else
+			depts[v] = d >= 0 ? d : -2;
+	}
+	buf missing;
+	buf_init_arena(&missing, &k->c->ast);
+	for (uint32_t v = 0; v < mf->values.count; v++)
+		if (depts[v] == -1)
+			buf_printf(&missing, "%s'%s'", missing.len ? ", " : "",
+				   k->strs.v[mf->values.first + v]);
+	if (missing.len)
+		diag_at(k->c, s->route_field.loc, "E112",
+			"add `VALUE: DEPARTMENT` for each of them",
+			"step '%s' has no department for the value %s of field '%s'", s->name.s, missing.p,
+			mf->name);
+	ms->route_field = field;
+	ms->route_depts = chk_ints(k, depts, mf->values.count);
+	ms->dept = depts[0] >= 0 ? depts[0] : 0;
+}
+
+static void check_step_limits(chk *k, const ast_step *s, m_step *ms)
+{
+	m_unit wu = UNIT_WORKDAY, pu = UNIT_WORKDAY;
+	ms->within = duration(k, &s->within, DUR_LIMIT, &wu);
+	ms->promised = duration(k, &s->promised, DUR_LIMIT, &pu);
+	ms->within_unit = (uint8_t)wu;
+	ms->promised_unit = (uint8_t)pu;
+	if (s->promised.set && !s->within.set)
+		diag_at(k->c, s->promised.loc, "E112",
+			"add `within N workdays` before it: the legal limit the promise shortens",
+			"step '%s' has a promised limit but no legal one", s->name.s);
+	else if (longer_than(ms->promised, pu, ms->within, wu))
+		diag_at(k->c, s->promised.loc, "E401",
+			"the promised limit (承诺时限) may only shorten the legal one (法定时限)",
+			"step '%s' promises %d %s, longer than its limit of %d %s", s->name.s,
+			(int)ms->promised, unit_plural(pu), (int)ms->within, unit_plural(wu));
 }
 
 static void check_item_steps(chk *k, const ast_item *ai, m_item *it)
@@ -638,8 +1221,13 @@ static void check_item_steps(chk *k, const ast_item *ai, m_item *it)
 		m_step *ms = &k->m->steps[k->m->n_steps++];
 		ms->name = mstr(k, s->name.s);
 		ms->label = mstr(k, s->label);
-		ms->window = resolve_window(k, &s->by, 0, &ms->dept);
-		ms->within = duration(k, &s->within, 1, NULL);
+		if (s->route_field.s)
+			check_step_route(k, s, ms);
+		else {
+			ms->route_field = -1;
+			ms->window = resolve_window(k, &s->by, 0, &ms->dept);
+		}
+		check_step_limits(k, s, ms);
 		ms->in_person = (uint8_t)s->in_person;
 	}
 	it->steps.count = k->m->n_steps - it->steps.first;
@@ -684,7 +1272,7 @@ static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 				"expected 'for' and how long the licence is valid, not '%s'",
 				is->word.s);
 		else if (is->word.s) {
-			x.valid.n = duration(k, &is->valid, 0, &x.valid.unit);
+			x.valid.n = duration(k, &is->valid, DUR_ANY, &x.valid.unit);
 			if (x.valid.n >= 0 && (x.valid.unit == UNIT_WORKDAY || x.valid.unit == UNIT_HOUR)) {
 				diag_at(k->c, is->valid.unit.loc, "E114", "give it in days, months or years",
 					"a licence is valid for calendar days, months or years");
@@ -818,6 +1406,8 @@ static void check_item(chk *k, size_t index)
 	it->window = ai->window.a.s ? resolve_window(k, &ai->window, 1, &wdept) : -1;
 	it->form = k->form = ai->form.s ? chk_resolve(k, &k->forms, ai->form, "form", "E104") : -1;
 	check_item_limits(k, ai, it);
+	check_item_law(k, ai, it);
+	check_item_in_force(k, ai, it);
 	it->notes.first = (uint32_t)k->strs.n;
 	for (size_t i = 0; i < ai->notes.n; i++)
 		VEC_PUSH(k->ma, k->strs, mstr(k, ai->notes.v[i]));
@@ -834,12 +1424,17 @@ static void check_item(chk *k, size_t index)
 		diag_at(k->c, ai->attr_loc[IA_HOOK], "E023", "save the hook file as UTF-8",
 			"hook file \"%s\" is not UTF-8 text", ai->hook);
 	check_item_materials(k, ai, it);
+	check_item_pledge(k, ai, it);
+	check_item_guide(k, ai, it);
 	check_item_issues(k, ai, it);
 	check_computed(k, ai, it);
 	check_item_steps(k, ai, it);
+	check_item_procedures(k, ai, it);
 	if (!ai->syntax_errors && it->steps.count)
 		chk_flow(k, it);
 	probe_hook(k, ai, it);
+	if (!ai->syntax_errors && it->steps.count)
+		check_guide_presence(k, ai, index);
 	k->lua_names.n = 0;
 	k->item = NULL;
 	k->form = -1;
@@ -1097,7 +1692,7 @@ static void check_chains(chk *k)
 		int d;
 		mc->window = ac->window.a.s ? resolve_window(k, &ac->window, 1, &d) : -1;
 		mc->form = ac->form.s ? chk_resolve(k, &k->forms, ac->form, "form", "E104") : -1;
-		mc->total_limit = duration(k, &ac->total, 1, NULL);
+		mc->total_limit = duration(k, &ac->total, DUR_WORKDAYS, NULL);
 		mc->calendar = -1;
 		mc->critical_days = -1;
 		check_chain_stages(k, ac, mc);
@@ -1307,6 +1902,10 @@ static void allocate(chk *k)
 	k->m->n_items = (uint32_t)u->items.n;
 	ALLOC_ARRAY(k, reqs, reqs);
 	ALLOC_ARRAY(k, steps, steps);
+	size_t procedures = 0;
+	for (size_t i = 0; i < u->items.n; i++)
+		procedures += u->items.v[i]->procedures.n;
+	ALLOC_ARRAY(k, procedures, procedures);
 	ALLOC_ARRAY(k, rules, rules);
 	ALLOC_ARRAY(k, chains, u->chains.n);
 	k->m->n_chains = (uint32_t)u->chains.n;
@@ -1422,8 +2021,10 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	check_departments(&k);
 	check_materials(&k);
 	check_forms(&k);
+	check_group_rows(&k);
 	for (size_t i = 0; i < c->unit.items.n; i++)
 		check_item(&k, i);
+	check_versions(&k);
 	check_chains(&k);
 	check_zone(&k);
 	finish(&k);

@@ -29,6 +29,7 @@ typedef struct chk {
 	int item_errors;
 	VEC(const char *) lua_names; /* hook functions the item's conditions call */
 	int depth, max_depth; /* evaluation stack while compiling */
+	int in_materials;     /* compiling a material's `when`: provided(M) allowed */
 } chk;
 
 /* Looks `n` up in `map`; reports `code` ("unknown department ...") with a

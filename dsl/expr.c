@@ -68,6 +68,7 @@ static xt field_type(const m_field *f, int index)
 	case FT_BOOL: t.t = VT_BOOL; break;
 	case FT_DATE: t.t = VT_DATE; break;
 	case FT_ENUM: t.t = VT_ENUM; t.field = index; break;
+	case FT_GROUP: t.t = VT_NUM; break; /* the number of rows */
 	default: break;
 	}
 	return t;
@@ -214,6 +215,26 @@ static xt compile_path(chk *k, const ast_expr *e)
 	return T_BAD;
 }
 
+/* provided(MATERIAL): a material needed only when another is handed in */
+static xt compile_provided(chk *k, const ast_expr *e)
+{
+	const ast_expr *a = e->args.n == 1 ? e->args.v[0] : NULL;
+	int m = -1;
+	if (!a || a->kind != EX_PATH || a->u.path.n != 1)
+		diag_at(k->c, e->loc, "E205", "write provided(MATERIAL), one material",
+			"provided takes the name of one material");
+	else
+		m = chk_resolve(k, &k->mats, a->u.path.v[0], "material", "E103");
+	if (!k->in_materials)
+		diag_at(k->c, e->loc, "E204",
+			"use it in a material's `when`: spouse_id when provided(marriage_cert)",
+			"provided() asks what the applicant handed in, which only a material's "
+			"condition can know");
+	emit(k, OP_PROVIDED, m < 0 ? 0 : m, 0, 1);
+	xt t = {VT_BOOL, -1};
+	return m < 0 ? T_BAD : t;
+}
+
 static xt compile_call(chk *k, const ast_expr *e)
 {
 	const ast_names *p = &e->u.path;
@@ -236,6 +257,8 @@ static xt compile_call(chk *k, const ast_expr *e)
 		emit(k, OP_LEN, 0, 0, 0);
 		return T_NUM;
 	}
+	if (p->n == 1 && strcmp(p->v[0].s, "provided") == 0)
+		return compile_provided(k, e);
 	if (p->n == 2 && strcmp(p->v[0].s, "lua") == 0) {
 		if (!k->item || !k->item->hook) {
 			diag_at(k->c, e->loc, "E204",
@@ -251,10 +274,10 @@ static xt compile_call(chk *k, const ast_expr *e)
 		xt t = {VT_ANY, -1};
 		return t;
 	}
-	static const char *const fns[] = {"len", "lua"};
+	static const char *const fns[] = {"len", "lua", "provided"};
 	const char *best = chk_suggest(p->v[0].s, fns, OT_COUNTOF(fns));
 	diag_at(k->c, p->v[0].loc, "E204",
-		"the functions are len(x) and lua.NAME(...) from the item's hook file",
+		"the functions are len(x), provided(MATERIAL) and lua.NAME(...) from the item's hook file",
 		"unknown function '%s'%s%s%s", p->v[0].s, best ? " — did you mean '" : "",
 		best ? best : "", best ? "'?" : "");
 	emit(k, OP_CONST, 0, 0, 1);

@@ -544,10 +544,17 @@ static int check_joins(fl *f)
 
 /* ---- longest path ---- */
 
+/* Calendar days as the working days an ordinary week holds in them (7 days
+ * → 5): the checker has no start date to count on the calendar. */
+static int32_t as_workdays(int32_t n, int unit)
+{
+	return unit == UNIT_DAY ? (n / 7) * 5 + (n % 7 < 5 ? n % 7 : 5) : n;
+}
+
 static int32_t within(fl *f, int s)
 {
-	int32_t w = f->k->m->steps[f->step0 + (uint32_t)s].within;
-	return w > 0 ? w : 0;
+	const m_step *ms = &f->k->m->steps[f->step0 + (uint32_t)s];
+	return ms->within > 0 ? as_workdays(ms->within, ms->within_unit) : 0;
 }
 
 /* Working days along the longest path from s to end (each step of a loop
@@ -585,7 +592,8 @@ static void check_longest(fl *f, const m_item *it)
 		memo[s] = -1;
 	int32_t total = longest(f, 0, memo, next, onstack);
 	int promised = it->promised_limit >= 0;
-	int32_t limit = cal_item_limit(it);
+	int32_t limit = as_workdays(cal_item_limit(it),
+				    promised ? it->promised_unit : it->legal_unit);
 	if (total <= limit)
 		return;
 	buf b;

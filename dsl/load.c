@@ -478,10 +478,14 @@ typedef struct source {
 const scn_expectation scn_expectations[] = {
 	{"status", 1, 1, 1},   {"missing", 1, -1, 1}, {"shared", 1, -1, 1},
 	{"reused", 1, -1, 1},  {"form_error", 1, -1, 1}, {"current", 1, -1, 1},
-	{"due", 1, 2, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
+	{"due", 1, 3, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
 	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},     {"notice", 1, 1, 1},
+	{"passed", 1, 2, 1},   {"extended", 1, 1, 0},  {"excluded", 1, 1, 0},
+	/* `item ITEM`: the case is of ITEM; in a chain, `item ITEM STATUS`
+	 * and `item ITEM shared|provided|reused|missing M ...` */
+	{"item", 1, -1, 0},    {"note", 1, 1, 1},
 	/* chains */
-	{"stage", 1, -1, 0},   {"items", 1, -1, 0},    {"item", 2, -1, 0},
+	{"stage", 1, -1, 0},   {"items", 1, -1, 0},
 	{"from_chain", 1, -1, 1}, {"critical_days", 1, 1, 0},
 };
 const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
@@ -521,13 +525,14 @@ static void check_expect(dsl_ctx *c, const scn_stmt *s)
 	int count = (int)s->args.n;
 	if (count < x->min || (x->max >= 0 && count > x->max))
 		diag_at(c, s->loc, "E602",
-			strcmp(x->name, "due") == 0 ? "write `expect due DATE` or `expect due STEP DATE`"
+			strcmp(x->name, "due") == 0 ? "write `expect due [STEP] [legal|promised] DATE`"
 			: x->max == 1 ? "give exactly one value" : "give one value or more",
 			"'expect %s' takes %s", x->name,
 			x->max == 1 ? "one value" : x->max == 2 ? "one or two values" : "one value or more");
 	if (s->negate && !x->negatable)
 		diag_at(c, s->loc, "E602", "drop the 'not'", "'expect not %s' is not possible", x->name);
-	if ((!strcmp(x->name, "error") || !strcmp(x->name, "notice")) && count == 1 &&
+	if ((!strcmp(x->name, "error") || !strcmp(x->name, "notice") || !strcmp(x->name, "note")) &&
+	    count == 1 &&
 	    s->args.v[0].kind != SV_TEXT)
 		diag_at(c, s->args.v[0].loc, "E602", "write the part of the message in quotes",
 			"'expect %s' takes a text in quotes", x->name);
@@ -572,6 +577,21 @@ static void scn_check(dsl_ctx *c, const scn_file *f)
 			case SS_DELIVER:
 				check_word(c, s->a, "delivery method", methods, 3);
 				break;
+			case SS_EXTEND: {
+				static const char *const units[] = {"workdays", "workday"};
+				check_word(c, s->dur.unit, "unit of an extension (the law counts it in working days)", units, 2);
+				break;
+			}
+			case SS_PLEDGE_CHECK: {
+				static const char *const results[] = {"kept", "untrue"};
+				check_word(c, s->a, "result of a pledge check", results, 2);
+				break;
+			}
+			case SS_PROCEDURE: {
+				static const char *const ends[] = {"start", "end"};
+				check_word(c, s->b, "procedure action", ends, 2);
+				break;
+			}
 			case SS_EXPECT:
 				check_expect(c, s);
 				break;

@@ -38,6 +38,9 @@ typedef struct dsl_pctx {
 	struct scn_file *scn;         /* scenario mode: what is parsed into */
 	struct scn_scenario *cur_scn;
 	const char *reason;           /* act's optional reason, while parsing */
+	VEC(ast_route) routes;        /* a routed step's table, while parsing */
+	VEC(ast_guide_arg) guide_args; /* a guide line's words, while parsing */
+	struct scn_rows *rows;        /* a group's rows in a scenario form */
 	int bad_utf8;                 /* malformed sequences seen */
 	/* After a syntax error on line resync_line, a virtual ';' is given
 	 * before the first token of a later line, so recovery ends with the

@@ -68,6 +68,9 @@ static ast_expr *mkexpr(dsl_pctx *P, ast_expr_kind k, dsl_loc l);
 static ast_expr *mkbin(dsl_pctx *P, ast_op op, ast_expr *a, ast_expr *b, dsl_loc l);
 static ast_expr *mkun(dsl_pctx *P, ast_op op, ast_expr *a, dsl_loc l);
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l);
+static void add_guide(dsl_pctx *P, ast_name key, dsl_loc l);
+static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,
+			  const ast_name *step, dsl_loc l);
 static scn_stmt *new_stmt(dsl_pctx *P, scn_kind kind, dsl_loc l);
 static scn_stmt *last_stmt(dsl_pctx *P);
 static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char *what);
@@ -132,6 +135,11 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_RESUME "resume" KW_WITHDRAW "withdraw"
 	KW_ROUTE "route" KW_HOOK_LIMITS "hook_limits" KW_PROVIDER "provider"
 	KW_ISSUES "issues"
+	KW_PROCEDURE "procedure" KW_EXTENSION "extension_limit" KW_ACCEPTANCE "acceptance_limit"
+	KW_PROMISED "promised" KW_IN_FORCE "in_force" KW_REPLACES "replaces"
+	KW_PLEDGE_REPLACES "pledge_replaces" KW_PLEDGE_CHECK "pledge_check"
+	KW_GUIDE "guide" KW_MEDIUM "medium"
+	KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
 %token START_RULES "the start of a rule file" START_SCENARIO "the start of a scenario file"
 
@@ -441,6 +449,43 @@ item_stmt: KW_CODE STRING { if (item_attr_once(P, IA_CODE, @$)) P->item->code = 
 	}
 }
 	 | KW_ISSUES issue_list
+	 | KW_EXTENSION duration { if (item_attr_once(P, IA_EXTENSION, @$)) P->item->extension = $2; }
+	 | KW_ACCEPTANCE duration { if (item_attr_once(P, IA_ACCEPTANCE, @$)) P->item->acceptance = $2; }
+	 | KW_ACCEPTANCE duration KW_OTHERWISE name {
+	if (item_attr_once(P, IA_ACCEPTANCE, @$)) {
+		P->item->acceptance = $2;
+		P->item->acceptance_else = $4;
+	}
+}
+	 | KW_IN_FORCE name DATE {
+	if (item_attr_once(P, IA_IN_FORCE, @$)) {
+		P->item->in_force_word = $2;
+		P->item->in_force_day = $3.day;
+		P->item->in_force_valid = $3.valid;
+	}
+}
+	 | KW_IN_FORCE name DATE name DATE {
+	if (item_attr_once(P, IA_IN_FORCE, @$)) {
+		P->item->in_force_word = $2;
+		P->item->in_force_day = $3.day;
+		P->item->in_force_word2 = $4;
+		P->item->in_force_day2 = $5.day;
+		P->item->in_force_valid = $3.valid && $5.valid;
+	}
+}
+	 | KW_REPLACES name { if (item_attr_once(P, IA_REPLACES, @$)) P->item->replaces = $2; }
+	 | KW_PLEDGE_REPLACES names { if (item_attr_once(P, IA_PLEDGE, @$)) P->item->pledge = $2; }
+	 | KW_PLEDGE_REPLACES names KW_WHEN expr {
+	if (item_attr_once(P, IA_PLEDGE, @$)) {
+		P->item->pledge = $2;
+		P->item->pledge_when = $4;
+		P->item->pledge_when_loc = @4;
+	}
+}
+	 | KW_PLEDGE_CHECK duration { if (item_attr_once(P, IA_PLEDGE_CHECK, @$)) P->item->pledge_check = $2; }
+	 | KW_GUIDE { item_attr_once(P, IA_GUIDE, @1); } '{' guide_stmts close
+	 | KW_PROCEDURE name opt_label KW_MAX duration { add_procedure(P, $2, $3, $5, NULL, @$); }
+	 | KW_PROCEDURE name opt_label KW_MAX duration KW_IN name { add_procedure(P, $2, $3, $5, &$7, @$); }
 	 | KW_MATERIALS { item_attr_once(P, IA_MATERIALS, @1); } '{' req_stmts close
 	 | KW_STEPS { item_attr_once(P, IA_STEPS, @1); } '{' step_stmts close
 	 | KW_FLOW { item_attr_once(P, IA_FLOW, @1); } '{' flow_stmts close
@@ -468,7 +513,10 @@ req_head: name {
 	r.material = $1;
 	r.loc = @1;
 	if (P->item) VEC_PUSH(A, P->item->materials, r);
-};
+}
+	/* id_card or hukou_book: any one of them (一选一), before any `when` */
+	| req_head KW_OR name { if (P->item && P->item->materials.n) VEC_PUSH(A, P->item->materials.v[P->item->materials.n - 1].alternatives, $3); }
+	;
 req_mods: %empty
 	| req_mods KW_WHEN expr {
 	if (P->item && P->item->materials.n) {
@@ -483,7 +531,16 @@ req_mods: %empty
 	}
 }
 	| req_mods KW_OPTIONAL { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].optional = 1; }
+	| req_mods KW_ORIGINAL { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].original = 1; }
+	| req_mods KW_COPIES number { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].copies = $3; }
+	| req_mods KW_MEDIUM name { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].medium = $3; }
 	| req_mods KW_DEFERRABLE { if (P->item && P->item->materials.n) P->item->materials.v[P->item->materials.n - 1].deferrable = 1; }
+	| req_mods KW_DEFERRABLE KW_WITHIN duration {
+	if (P->item && P->item->materials.n) {
+		P->item->materials.v[P->item->materials.n - 1].deferrable = 1;
+		P->item->materials.v[P->item->materials.n - 1].defer_within = $4;
+	}
+}
 	;
 
 step_stmts: %empty | step_stmts step_stmt | step_stmts ';' { yyerrok; }
@@ -498,9 +555,45 @@ step_head: name opt_label KW_BY ref {
 	s.by = $4;
 	s.loc = @$;
 	if (P->item) VEC_PUSH(A, P->item->steps, s);
+}
+	 | name opt_label KW_BY KW_FORM '.' anyword '{' route_pairs '}' {
+	ast_step s;
+	memset(&s, 0, sizeof s);
+	s.name = $1;
+	s.label = $2;
+	s.route_field = mkname($6, @6);
+	s.by.a = s.route_field;
+	s.routes.v = P->routes.v;
+	s.routes.n = P->routes.n;
+	s.routes.cap = P->routes.cap;
+	memset(&P->routes, 0, sizeof P->routes);
+	s.loc = @$;
+	if (P->item) VEC_PUSH(A, P->item->steps, s);
+};
+/* guide { basis "《中华人民共和国建筑法》" article "第八条"; fee free } */
+guide_stmts: %empty | guide_stmts guide_stmt | guide_stmts ';' { yyerrok; }
+	   | guide_stmts error ';' { yyerrok; if (P->item) P->item->syntax_errors = 1; }
+	   ;
+guide_stmt: name guide_texts { add_guide(P, $1, @$); }
+	  | name anyword {
+	ast_guide_arg a = {$2, 0, @2};
+	VEC_PUSH(A, P->guide_args, a);
+	add_guide(P, $1, @$);
+};
+/* the words of a guide line: texts, or one name (`fee free`) */
+guide_texts: STRING { ast_guide_arg a = {$1, 1, @1}; VEC_PUSH(A, P->guide_args, a); }
+	   | guide_texts STRING { ast_guide_arg a = {$2, 1, @2}; VEC_PUSH(A, P->guide_args, a); }
+	   ;
+
+/* shuguang: street_shuguang, youhao: street_youhao */
+route_pairs: %empty | route_pairs route_pair | route_pairs ',' | route_pairs ';' ;
+route_pair: name ':' name {
+	ast_route r = {$1, $3};
+	VEC_PUSH(A, P->routes, r);
 };
 step_mods: %empty
 	 | step_mods KW_WITHIN duration { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].within = $3; }
+	 | step_mods KW_PROMISED duration { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].promised = $3; }
 	 | step_mods KW_IN_PERSON { if (P->item && P->item->steps.n) P->item->steps.v[P->item->steps.n - 1].in_person = 1; }
 	 ;
 
@@ -696,7 +789,9 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_TIMEZONE | KW_SCENARIO | KW_RULES | KW_NOW | KW_SUBMIT | KW_VIA
     | KW_PROVIDE | KW_EXPECT | KW_ACT | KW_AT | KW_SUPPLEMENT | KW_SUSPEND
     | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
-    | KW_ISSUES
+    | KW_ISSUES | KW_PROCEDURE | KW_EXTENSION | KW_ACCEPTANCE | KW_PROMISED
+    | KW_ACCEPT | KW_REFUSE | KW_EXTEND | KW_IN_FORCE | KW_REPLACES
+    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK | KW_GUIDE | KW_MEDIUM
     ;
 
 /* ---- scenario files ---- */
@@ -747,6 +842,23 @@ scn_stmt: KW_RULES STRING { scn_stmt *s = new_stmt(P, SS_RULES, @$); if (s) s->t
 	| KW_DELIVER name opt_at { scn_stmt *s = new_stmt(P, SS_DELIVER, @$); if (s) { s->a = $2; s->at = $3; } }
 	| KW_DELIVER name name opt_at { scn_stmt *s = new_stmt(P, SS_DELIVER, @$); if (s) { s->item = $2; s->a = $3; s->at = $4; } }
 	| KW_WITHDRAW opt_at { scn_stmt *s = new_stmt(P, SS_WITHDRAW, @$); if (s) s->at = $2; }
+	| KW_ACCEPT KW_BY ref opt_at { scn_stmt *s = new_stmt(P, SS_ACCEPT, @$); if (s) { s->by = $3; s->at = $4; } }
+	| KW_REFUSE STRING STRING KW_BY ref opt_at {
+	scn_stmt *s = new_stmt(P, SS_REFUSE, @$);
+	if (s) { s->text = $2; s->text2 = $3; s->by = $5; s->at = $6; }
+}
+	| KW_EXTEND duration STRING KW_BY STRING opt_at {
+	scn_stmt *s = new_stmt(P, SS_EXTEND, @$);
+	if (s) { s->dur = $2; s->text = $3; s->text2 = $5; s->at = $6; }
+}
+	| KW_PLEDGE_CHECK name opt_reason KW_BY ref opt_at {
+	scn_stmt *s = new_stmt(P, SS_PLEDGE_CHECK, @$);
+	if (s) { s->a = $2; s->text = P->reason; s->by = $5; s->at = $6; }
+}
+	| KW_PROCEDURE name name opt_at {
+	scn_stmt *s = new_stmt(P, SS_PROCEDURE, @$);
+	if (s) { s->a = $2; s->b = $3; s->at = $4; }
+}
 	| KW_EXPECT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) s->a = $2; } expect_args
 	| KW_EXPECT KW_NOT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) { s->a = $3; s->negate = 1; } } expect_args
 	;
@@ -779,6 +891,27 @@ field_value: anyword ':' scn_value {
 	scn_stmt *s = last_stmt(P);
 	scn_field f = {mkname($1, @1), $3};
 	if (s) VEC_PUSH(A, s->form, f);
+}
+	   | anyword ':' '[' { P->rows = NEW(scn_rows); memset(P->rows, 0, sizeof *P->rows); } rows ']' {
+	scn_stmt *s = last_stmt(P);
+	scn_field f;
+	memset(&f, 0, sizeof f);
+	f.name = mkname($1, @1);
+	f.v.kind = SV_ROWS;
+	f.v.rows = P->rows;
+	f.v.loc = @3;
+	P->rows = NULL;
+	if (s) VEC_PUSH(A, s->form, f);
+};
+
+/* members: [{ name: "x", relation: spouse }, { ... }] */
+rows: %empty | rows ',' | rows ';'
+    | rows '{' { scn_row r; memset(&r, 0, sizeof r); if (P->rows) VEC_PUSH(A, P->rows->v, r); } row_fields '}'
+    ;
+row_fields: %empty | row_fields row_field | row_fields ',' | row_fields ';' ;
+row_field: anyword ':' scn_value {
+	scn_field f = {mkname($1, @1), $3};
+	if (P->rows && P->rows->v.n) VEC_PUSH(A, P->rows->v.v[P->rows->v.n - 1].fields, f);
 };
 
 scn_value: STRING { memset(&$$, 0, sizeof $$); $$.kind = SV_TEXT; $$.text = $1; $$.loc = @$; }
@@ -855,8 +988,39 @@ static scn_stmt *last_stmt(dsl_pctx *P)
 static const char *const item_attr_names[IA__COUNT] = {
 	"code", "type", "department", "transferred_from", "window", "online",
 	"legal_limit", "promised_limit", "calendar", "frequency", "applicant",
-	"form", "deliver", "hook", "materials", "steps", "flow",
+	"form", "deliver", "hook", "materials", "steps", "flow", "extension_limit",
+	"acceptance_limit", "in_force", "replaces", "pledge_replaces", "pledge_check",
+	"guide",
 };
+
+static void add_procedure(dsl_pctx *P, ast_name name, const char *label, ast_dur max,
+			  const ast_name *step, dsl_loc l)
+{
+	ast_procedure pr;
+	memset(&pr, 0, sizeof pr);
+	pr.name = name;
+	pr.label = label;
+	pr.max = max;
+	if (step)
+		pr.step = *step;
+	pr.loc = l;
+	if (P->item)
+		VEC_PUSH(A, P->item->procedures, pr);
+}
+
+static void add_guide(dsl_pctx *P, ast_name key, dsl_loc l)
+{
+	ast_guide g;
+	memset(&g, 0, sizeof g);
+	g.key = key;
+	g.args.v = P->guide_args.v;
+	g.args.n = P->guide_args.n;
+	g.args.cap = P->guide_args.cap;
+	memset(&P->guide_args, 0, sizeof P->guide_args);
+	g.loc = l;
+	if (P->item)
+		VEC_PUSH(A, P->item->guide, g);
+}
 
 static int item_attr_once(dsl_pctx *P, item_attr a, dsl_loc l)
 {

@@ -14,16 +14,21 @@
 
 typedef enum scn_kind {
 	SS_RULES, SS_NOW, SS_SUBMIT, SS_SUPPLEMENT, SS_ACT, SS_SUSPEND, SS_RESUME,
-	SS_DELIVER, SS_WITHDRAW, SS_EXPECT
+	SS_DELIVER, SS_WITHDRAW, SS_EXPECT,
+	SS_ACCEPT, SS_REFUSE, SS_EXTEND, SS_PROCEDURE, SS_PLEDGE_CHECK
 } scn_kind;
 
-typedef enum scn_vkind { SV_TEXT, SV_NUM, SV_BOOL, SV_NAME, SV_DATE, SV_TIME } scn_vkind;
+typedef enum scn_vkind { SV_TEXT, SV_NUM, SV_BOOL, SV_NAME, SV_DATE, SV_TIME,
+			 SV_ROWS } scn_vkind;
+
+struct scn_rows;
 
 typedef struct scn_value {
 	scn_vkind kind;
 	const char *text; /* SV_TEXT, SV_NAME; SV_DATE, SV_TIME as written */
 	ot_dec num;
 	int b;
+	struct scn_rows *rows; /* SV_ROWS: `[{ name: "x" }, { ... }]`, a group */
 	dsl_loc loc;
 } scn_value;
 
@@ -32,16 +37,29 @@ typedef struct scn_field {
 	scn_value v;
 } scn_field;
 
+/* The rows of a group field (家庭成员): each row its fields. */
+typedef struct scn_row {
+	VEC(scn_field) fields;
+} scn_row;
+
+typedef struct scn_rows {
+	VEC(scn_row) v;
+} scn_rows;
+
 typedef struct scn_stmt {
 	scn_kind kind;
 	dsl_loc loc;
 	ast_name a, b;     /* submit: item, channel; act: step, action;
+			      procedure: its name, start | end;
 			      deliver: method; supplement: channel;
 			      expect: what is expected */
 	ast_ref by;        /* act: department[.window] */
 	ast_name item;     /* act ITEM.STEP, deliver ITEM METHOD: an item case of
 			      the chain case being run; s NULL otherwise */
-	const char *text;  /* rules: path; act, suspend: the reason */
+	const char *text;  /* rules: path; act, suspend, extend: the reason;
+			      refuse: the reasons */
+	const char *text2; /* refuse: the remedy (复议, 诉讼); extend: the approver */
+	ast_dur dur;       /* extend: by how much */
 	scn_value at;      /* `at` or `now`: text NULL when not given */
 	/* submit, supplement */
 	ast_name applicant_kind;

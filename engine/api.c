@@ -23,7 +23,7 @@
 /* ---- engine and rule versions ---- */
 
 /* The store URI's schemes; a bare path is SQLite's. */
-static const store_vt *const store_tables[] = {&store_sqlite};
+static const store_vt *const store_tables[] = {&store_sqlite, &store_pg, &store_pg_short};
 static const store_backends stores = {store_tables, OT_COUNTOF(store_tables)};
 
 
@@ -153,6 +153,26 @@ ot_status ot_store_check(const char *db_path, char **report_text, ot_error *err)
 	return s;
 }
 
+ot_status ot_store_copy(const char *from, const char *to, char **report_text, ot_error *err)
+{
+	ot_error local;
+	if (!err)
+		err = &local;
+	err->status = OT_OK;
+	err->message[0] = 0;
+	if (!report_text || !from || !to)
+		return err_set(err, OT_EINVAL, "ot_store_copy needs two stores and a place for the "
+			       "report");
+	*report_text = NULL;
+	json_guard_install();
+	json_t *r = NULL;
+	ot_status s = store_copy_uri(stores, from, to, &r, err);
+	if (s == OT_OK && !(*report_text = json_dumps(r, JSON_INDENT(2))))
+		s = err_set(err, OT_ENOMEM, "out of memory writing the report");
+	json_decref(r);
+	return s;
+}
+
 const ot_rules *ot_engine_rules(const ot_engine *e)
 {
 	return e ? e->current : NULL;
@@ -180,6 +200,7 @@ typedef enum rq_type {
 	RQ_LIST,   /* a list of objects with the fields `sub` */
 	RQ_ACTOR,  /* a string, or an object with the fields `sub` */
 	RQ_PAGE,   /* a whole number from 1 to STORE_PAGE_MAX */
+	RQ_COUNT,  /* a whole number from 1 to 1000 (days, as in `extend`) */
 } rq_type;
 
 /* What a message says a field must be. */
@@ -194,6 +215,7 @@ static const char *const rq_type_names[] = {
 	[RQ_LIST] = "a list of objects",
 	[RQ_ACTOR] = "a string \"department[.window]\" or an object {\"department\", \"window\"}",
 	[RQ_PAGE] = "a whole number from 1 to 1000",
+	[RQ_COUNT] = "a whole number from 1 to 1000",
 };
 
 typedef struct rq_field {
@@ -287,7 +309,7 @@ static ot_status rq_value(const char *op, const rq_field *f, const char *parent,
 		return rq_string(op, f, parent, v, zone, err);
 	case RQ_FORM:
 		return json_is_object(v) ? OT_OK : rq_wrong(op, f, parent, v, err);
-	case RQ_PAGE:
+	case RQ_PAGE: case RQ_COUNT:
 		return json_is_integer(v) && json_integer_value(v) >= 1 &&
 		       json_integer_value(v) <= STORE_PAGE_MAX ? OT_OK : rq_wrong(op, f, parent, v, err);
 	case RQ_OBJECT:
@@ -420,11 +442,33 @@ static ot_status parse(const char *op, const char *text, const rq_field *fields,
 }
 
 /* name: the request's "item", there and a string (rq_fields) */
-static ot_status find_item(const ot_rules *r, const char *name, int *item, ot_error *err)
+/* The version of the item in force on `day` (`in_force`, `replaces`): a
+ * case is judged by the rules in force on the day it is received. */
+static ot_status in_force(const ot_rules *r, int *item, int32_t day, ot_error *err)
+{
+	int v = item_in_force(r, *item, day);
+	if (v >= 0) {
+		*item = v;
+		return OT_OK;
+	}
+	const m_item *it = &r->items[*item];
+	char on[11], from[11] = "", until[11] = "";
+	day_format(day, on);
+	if (it->in_force_from != INT32_MIN)
+		day_format(it->in_force_from, from);
+	if (it->in_force_until != INT32_MAX)
+		day_format(it->in_force_until, until);
+	return err_set(err, OT_EINVAL, "item %s is not in force on %s: it is in force%s%s%s%s",
+		       it->name, on, from[0] ? " from " : "", from, until[0] ? " until " : "",
+		       until);
+}
+
+static ot_status find_item(const ot_rules *r, const char *name, int32_t day, int *item,
+			   ot_error *err)
 {
 	*item = strmap_get(&r->by_item, name, strlen(name));
 	if (*item >= 0)
-		return OT_OK;
+		return in_force(r, item, day, err);
 	const char *best = NULL;
 	int bestd = 3;
 	for (uint32_t i = 0; i < r->n_items; i++) {
@@ -702,7 +746,7 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		return s;
 	if (str(q->j, "chain"))
 		return chain_op_assess(e, q, err);
-	s = find_item(v->rules, str(q->j, "item"), &item, err);
+	s = find_item(v->rules, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
 	if (s == OT_OK)
 		s = applicant_of(&v->rules->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)
@@ -760,7 +804,7 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		return s;
 	if (str(q->j, "chain"))
 		return chain_op_submit(e, q, resp, err);
-	s = find_item(r, str(q->j, "item"), &item, err);
+	s = find_item(r, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
 	if (s == OT_OK)
 		s = applicant_of(&r->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)
@@ -804,10 +848,24 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	return s;
 }
 
+static ot_status not_an_item(const ot_case *c, const char *op, ot_error *err);
+
+/* The operations a chain case takes itself (api_chain.c); every other
+ * operation on a case is an item's. */
+static int chain_takes(const char *op)
+{
+	return !strcmp(op, "supplement") || !strcmp(op, "withdraw") || !strcmp(op, "show");
+}
+
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
 	ot_status s = case_rebuild(e, id, c, err);
+	if (s == OT_OK && (*c)->chain >= 0 && !chain_takes(q->op)) {
+		s = not_an_item(*c, q->op, err);
+		case_free(*c);
+		*c = NULL;
+	}
 	if (s == OT_OK && q->now && q->now < (*c)->last_at) {
 		char last[32], now[32];
 		time_format((*c)->last_at, e->zone, last);
@@ -880,7 +938,8 @@ static ot_status hooks_for_case(case_hooks *h, const ot_case *c, ot_time now, ot
 	hook_view v = {c->item, it->form >= 0 ? h->values : NULL, c->applicant_kind,
 		       json_string_value(json_object_get(c->applicant, "id")),
 		       json_string_value(json_object_get(c->applicant, "name")), c->have, now,
-		       case_status_names[c->status], h->current, case_current(c, h->current, 64)};
+		       case_status_names[c->status], h->current, case_current(c, h->current, 64),
+		       c->form};
 	h->view = v;
 	h->call.h = h->host;
 	h->call.v = &h->view;
@@ -1144,9 +1203,14 @@ static ot_status check_act(const ot_case *c, int step, const char *action, int d
 	if (c->steps[step].state != STEP_ACTIVE)
 		return err_set(err, OT_ESTATE, "step %s of case %s is not active (it is %s)", ms->name,
 			    c->id, c->steps[step].state == STEP_DONE ? "done" : "not reached");
-	if (dept != ms->dept || (window >= 0 && ms->window >= 0 && window != ms->window))
+	int handler = case_step_dept(c, step);
+	if (handler < 0)
+		return err_set(err, OT_ESTATE, "step %s of case %s is routed by form field %s, "
+			       "which the case's form does not have", ms->name, c->id,
+			       r->fields[ms->route_field].name);
+	if (dept != handler || (window >= 0 && ms->window >= 0 && window != ms->window))
 		return err_set(err, OT_EACTOR, "step %s is handled by %s%s%s, not by %s%s%s", ms->name,
-			    r->departments[ms->dept].name, ms->window >= 0 ? "." : "",
+			    r->departments[handler].name, ms->window >= 0 ? "." : "",
 			    ms->window >= 0 ? r->windows[ms->window].name : "",
 			    r->departments[dept].name, window >= 0 ? "." : "",
 			    window >= 0 ? r->windows[window].name : "");
@@ -1296,7 +1360,15 @@ static ot_status do_suspend(ot_engine *e, req *q, json_t **resp, ot_error *err)
 
 static ot_status do_resume(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
-	return simple(e, q, resp, err, "resume", BIT(CS_SUSPENDED));
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	int procedure = s == OT_OK ? c->procedure : -1;
+	if (s == OT_OK)
+		case_free(c);
+	if (procedure >= 0) /* its days are counted up to its maximum, only there */
+		return err_set(err, OT_ESTATE, "case %s is in a special procedure: end it with "
+			       "procedure_end", str(q->j, "case"));
+	return s == OT_OK ? simple(e, q, resp, err, "resume", BIT(CS_SUSPENDED)) : s;
 }
 
 static ot_status do_deliver(ot_engine *e, req *q, json_t **resp, ot_error *err)
@@ -1308,7 +1380,260 @@ static ot_status do_withdraw(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	return simple(e, q, resp, err, "withdraw",
 		      BIT(CS_NEEDS_SUPPLEMENT) | BIT(CS_IN_PROGRESS) | BIT(CS_RETURNED) |
-			      BIT(CS_SUSPENDED));
+			      BIT(CS_SUSPENDED) | BIT(CS_RECEIVED));
+}
+
+/* ---- time as the law counts it: acceptance, extension, procedures ---- */
+
+/* Who decides on acceptance (受理): the item's department, the department
+ * of its window, or the one handling its first step. */
+static int may_accept(const ot_case *c, int dept)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	return dept == it->dept || (it->window >= 0 && dept == r->windows[it->window].dept) ||
+	       dept == case_step_dept(c, 0);
+}
+
+/* Loads the case, checks the actor may decide on its acceptance, and
+ * starts the event; *ev NULL on error. */
+static ot_status acceptance_event(ot_engine *e, req *q, const char *op, ot_case **c,
+				  json_t **ev, ot_error *err)
+{
+	int dept, window;
+	char actor[300];
+	*ev = NULL;
+	ot_status s = load(e, q, c, err);
+	if (s != OT_OK)
+		return s;
+	const m_item *it = &(*c)->v->rules->items[(*c)->item];
+	s = actor_of((*c)->v->rules, json_object_get(q->j, "actor"), &dept, &window, actor,
+		     sizeof actor, err);
+	if (s == OT_OK && !may_accept(*c, dept))
+		s = err_set(err, OT_EACTOR, "%s: department %s does not decide on the acceptance "
+			    "of item %s", op, (*c)->v->rules->departments[dept].name, it->name);
+	if (s == OT_OK && strcmp(op, "accept") == 0 && (*c)->status != CS_RECEIVED)
+		s = (*c)->status == CS_IN_PROGRESS && it->acceptance < 0
+			? err_set(err, OT_ESTATE, "cannot accept case %s: item %s declares no "
+				  "acceptance decision, so a complete application is accepted as it "
+				  "arrives", (*c)->id, it->name)
+			: wrong_state(*c, op, err);
+	if (s == OT_OK && strcmp(op, "refuse") == 0 && (*c)->status != CS_RECEIVED &&
+	    (*c)->status != CS_NEEDS_SUPPLEMENT)
+		s = err_set(err, OT_ESTATE, "cannot refuse case %s: it is %s; refusal to accept "
+			    "(不予受理) comes before acceptance — deny it at a step instead",
+			    (*c)->id, case_status_names[(*c)->status]);
+	if (s == OT_OK && !(*ev = simple_event(op, q, e->zone, actor)))
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s != OT_OK) {
+		case_free(*c);
+		*c = NULL;
+	}
+	return s;
+}
+
+static ot_status do_accept(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	json_t *ev;
+	ot_status s = acceptance_event(e, q, "accept", &c, &ev, err);
+	if (s != OT_OK)
+		return s;
+	s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+	if (s == OT_OK)
+		s = remember_materials(e, c, q->now, err);
+	if (s == OT_OK) /* its chain, if any, goes on */
+		s = chain_follow(e, c, ev, q, err);
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
+static int blank(const char *s)
+{
+	for (; s && *s; s++)
+		if (*s != ' ' && *s != '\t' && *s != '\n')
+			return 0;
+	return 1;
+}
+
+static ot_status do_refuse(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	const char *reasons = str(q->j, "reasons"), *remedy = str(q->j, "remedy");
+	if (blank(reasons) || blank(remedy))
+		return err_set(err, OT_EINVAL, "refuse: a refusal to accept (不予受理) is written, "
+			       "with its \"%s\" for the applicant", blank(reasons) ? "reasons"
+			       : "remedy\" (where and within how long to apply for review or sue");
+	ot_case *c;
+	json_t *ev;
+	ot_status s = acceptance_event(e, q, "refuse", &c, &ev, err);
+	if (s != OT_OK)
+		return s;
+	json_object_set_new(ev, "reasons", json_string(reasons));
+	json_object_set_new(ev, "remedy", json_string(remedy));
+	s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+	if (s == OT_OK)
+		s = chain_follow(e, c, ev, q, err);
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
+static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const m_item *it = &c->v->rules->items[c->item];
+	json_int_t n = json_integer_value(json_object_get(q->j, "workdays"));
+	const char *reason = str(q->j, "reason"), *approver = str(q->j, "approver");
+	if (it->extension < 0)
+		s = err_set(err, OT_ESTATE, "cannot extend case %s: the law allows item %s no "
+			    "extension (its rules declare no `extension_limit`)", c->id, it->name);
+	else if (c->status != CS_IN_PROGRESS && c->status != CS_SUSPENDED)
+		s = wrong_state(c, "extend", err);
+	else if (c->due_legal < 0)
+		s = err_set(err, OT_ESTATE, "cannot extend case %s: it has no legal due date",
+			    c->id);
+	else if (c->extended + n > it->extension)
+		s = err_set(err, OT_EINVAL, "extend: item %s may be extended by %d workdays in all; "
+			    "case %s was extended by %d already, so %d more at most, not %d",
+			    it->name, (int)it->extension, c->id, (int)c->extended,
+			    (int)(it->extension - c->extended), (int)n);
+	else if (blank(reason) || blank(approver))
+		s = err_set(err, OT_EINVAL, "extend: an extension needs the \"%s\"",
+			    blank(reason) ? "reason\" the applicant is told"
+					  : "approver\" (the head of the body who approved it");
+	json_t *ev = NULL;
+	if (s == OT_OK) {
+		ev = simple_event("extend", q, e->zone, str(q->j, "actor"));
+		json_object_set_new(ev, "workdays", json_integer(n));
+		json_object_set_new(ev, "reason", json_string(reason));
+		json_object_set_new(ev, "approver", json_string(approver));
+		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
+	}
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
+static ot_status do_procedure_start(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const char *name = str(q->j, "procedure");
+	int p = -1;
+	for (uint32_t i = 0; i < it->procedures.count; i++)
+		if (strcmp(r->procedures[it->procedures.first + i].name, name) == 0)
+			p = (int)i;
+	const m_procedure *mp = p >= 0 ? &r->procedures[it->procedures.first + (uint32_t)p] : NULL;
+	if (!mp) {
+		char names[256] = "";
+		for (uint32_t i = 0; i < it->procedures.count; i++)
+			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
+				 i ? ", " : "", r->procedures[it->procedures.first + i].name);
+		s = err_set(err, OT_ENOTFOUND, "item %s has no special procedure '%.60s'%s%s",
+			    it->name, name, names[0] ? "; it has " : " (it declares none)", names);
+	} else if (c->status != CS_IN_PROGRESS)
+		s = wrong_state(c, "start a procedure on", err);
+	else if (mp->step >= 0 && c->steps[mp->step].state != STEP_ACTIVE)
+		s = err_set(err, OT_ESTATE, "procedure %s runs during step %s, which case %s is "
+			    "not at", mp->name, r->steps[it->steps.first + (uint32_t)mp->step].name,
+			    c->id);
+	json_t *ev = NULL;
+	if (s == OT_OK) {
+		ev = simple_event("procedure_start", q, e->zone, str(q->j, "actor"));
+		json_object_set_new(ev, "procedure", json_string(mp->name));
+		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
+	}
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
+/* 告知承诺: the check after approval finds the pledge kept, or untrue (the
+ * approval is revoked). */
+static ot_status do_pledge_check(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const char *result = str(q->j, "result"), *reason = str(q->j, "reason");
+	int dept, window;
+	char actor[300];
+	s = actor_of(r, json_object_get(q->j, "actor"), &dept, &window, actor, sizeof actor, err);
+	if (s == OT_OK && dept != it->dept && !(it->window >= 0 && dept == r->windows[it->window].dept))
+		s = err_set(err, OT_EACTOR, "pledge_check: department %s does not check the pledges "
+			    "of item %s; %s does", r->departments[dept].name, it->name,
+			    r->departments[it->dept].name);
+	else if (s == OT_OK && !c->pledged)
+		s = err_set(err, OT_ESTATE, "case %s has no pledge (告知承诺) to check", c->id);
+	else if (s == OT_OK && c->status != CS_APPROVED && c->status != CS_CHECKING)
+		s = wrong_state(c, "check the pledge of", err);
+	else if (s == OT_OK && c->pledge_checked)
+		s = err_set(err, OT_ESTATE, "the pledge of case %s was checked already", c->id);
+	else if (s == OT_OK && strcmp(result, "kept") != 0 && strcmp(result, "untrue") != 0)
+		s = err_set(err, OT_EINVAL, "pledge_check: \"result\" is kept or untrue, not '%.20s'",
+			    result);
+	else if (s == OT_OK && strcmp(result, "untrue") == 0 && blank(reason))
+		s = err_set(err, OT_EINVAL, "pledge_check: a false pledge revokes the approval: give "
+			    "the applicant the \"reason\"");
+	json_t *ev = NULL;
+	if (s == OT_OK) {
+		ev = simple_event("pledge_check", q, e->zone, actor);
+		json_object_set_new(ev, "result", json_string(result));
+		if (reason)
+			json_object_set_new(ev, "reason", json_string(reason));
+		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
+		/* revoked: what it issued ends now, in the same transaction */
+		if (s == OT_OK && c->status == CS_REVOKED)
+			s = licences_revoke(e, c, q->now, err);
+	}
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
+static ot_status do_procedure_end(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	const char *name = str(q->j, "procedure");
+	const m_item *it = &c->v->rules->items[c->item];
+	const char *running = c->procedure >= 0
+		? c->v->rules->procedures[it->procedures.first + (uint32_t)c->procedure].name : NULL;
+	if (!running)
+		s = err_set(err, OT_ESTATE, "cannot end a procedure of case %s: none is running "
+			    "(it is %s)", c->id, case_status_names[c->status]);
+	else if (name && strcmp(name, running) != 0)
+		s = err_set(err, OT_ESTATE, "cannot end procedure %.60s of case %s: %s is the one "
+			    "running", name, c->id, running);
+	json_t *ev = NULL;
+	if (s == OT_OK) {
+		ev = simple_event("procedure_end", q, e->zone, str(q->j, "actor"));
+		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
+	}
+	json_decref(ev);
+	case_free(c);
+	return s;
 }
 
 static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
@@ -1419,12 +1744,68 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	return OT_OK;
 }
 
+/* Which of the due dates in `o` (a case or a step) are before today:
+ * ["promised"], ["promised", "legal"], ["legal"] or []. */
+static json_t *passed(json_t *o, const char *today)
+{
+	json_t *a = json_array();
+	static const char *const kinds[] = {"promised", "legal"};
+	static const char *const keys[] = {"promised_due", "legal_due"};
+	for (int k = 0; k < 2; k++) {
+		const char *d = str(o, keys[k]);
+		if (d && strcmp(d, today) < 0)
+			json_array_append_new(a, json_string(kinds[k]));
+	}
+	return a;
+}
+
+/* A case received but neither accepted nor refused in time (受理), a
+ * special procedure run past its maximum, or a pledge (告知承诺) not checked
+ * in time: the entry, or NULL. */
+static json_t *late_otherwise(json_t *c, const char *today)
+{
+	const char *status = str(c, "status");
+	json_t *o = NULL;
+	if (status && strcmp(status, "checking") == 0) {
+		const char *due = str(c, "pledge_check_due");
+		if (!due || strcmp(due, today) >= 0)
+			return NULL;
+		return json_pack("{s:O, s:O, s:n, s:b, s:b, s:s, s:[], s:[]}", "id",
+				 json_object_get(c, "id"), "item", json_object_get(c, "item"), "due",
+				 "overdue", 0, "pledge_check_overdue", 1, "pledge_check_due", due,
+				 "passed", "steps");
+	}
+	if (status && strcmp(status, "received") == 0) {
+		const char *due = str(c, "acceptance_due");
+		if (!due || strcmp(due, today) >= 0)
+			return NULL;
+		o = json_pack("{s:O, s:O, s:n, s:b, s:b, s:s, s:[], s:[]}", "id", json_object_get(c, "id"),
+			      "item", json_object_get(c, "item"), "due", "overdue", 0,
+			      "acceptance_overdue", 1, "acceptance_due", due, "passed", "steps");
+		const char *received = str(c, "received_at");
+		if (json_is_true(json_object_get(c, "deemed_accepted")) && received)
+			json_object_set_new(o, "counts_as_accepted_from",
+					    json_stringn(received, 10)); /* its day */
+		return o;
+	}
+	json_t *p = json_object_get(c, "procedure");
+	const char *max_end = str(p, "max_end");
+	if (!max_end || strcmp(max_end, today) >= 0)
+		return NULL;
+	return json_pack("{s:O, s:O, s:O, s:b, s:O, s:[], s:[]}", "id", json_object_get(c, "id"),
+			 "item", json_object_get(c, "item"), "due", json_object_get(c, "due"),
+			 "overdue", 0, "procedure_overdue", p, "passed", "steps");
+}
+
 static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	char today[11];
 	day_format(time_day(q->now, e->zone), today);
 	store_query sq = page_of(q);
 	sq.status = "in_progress";
+	sq.also[0] = "received";
+	sq.also[1] = "suspended";
+	sq.also[2] = "checking";
 	sq.due_before = today;
 	json_t *cases = NULL;
 	char next[STORE_CURSOR_MAX];
@@ -1441,6 +1822,12 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 				json_array_append_new(out, entry);
 			continue;
 		}
+		if (strcmp(str(c, "status") ? str(c, "status") : "", "in_progress") != 0) {
+			json_t *o = late_otherwise(c, today);
+			if (o)
+				json_array_append_new(out, o);
+			continue;
+		}
 		const char *due = str(c, "due");
 		json_t *late = json_array();
 		size_t k;
@@ -1448,18 +1835,27 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_array_foreach(json_object_get(c, "current"), k, st) {
 			const char *sd = str(st, "due");
 			if (sd && strcmp(sd, today) < 0)
-				json_array_append_new(late, json_pack("{s:O, s:O, s:s}", "step",
+				json_array_append_new(late, json_pack("{s:O, s:O, s:s, s:o}", "step",
 					json_object_get(st, "step"), "department",
-					json_object_get(st, "department"), "due", sd));
+					json_object_get(st, "department"), "due", sd, "passed",
+					passed(st, today)));
+		}
+		json_t *deferred = json_array(); /* 容缺 materials past their deadline */
+		json_array_foreach(json_object_get(c, "deferred_due"), k, st) {
+			const char *dd = str(st, "due");
+			if (dd && strcmp(dd, today) < 0)
+				json_array_append(deferred, st);
 		}
 		int case_late = due && strcmp(due, today) < 0;
-		if (case_late || json_array_size(late))
-			json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:o}", "id",
+		if (case_late || json_array_size(late) || json_array_size(deferred))
+			json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:o, s:o, s:o}", "id",
 				json_object_get(c, "id"), "item", json_object_get(c, "item"),
 				"due", json_object_get(c, "due"), "overdue", case_late,
-				"steps", late));
-		else
+				"passed", passed(c, today), "steps", late, "deferred", deferred));
+		else {
 			json_decref(late);
+			json_decref(deferred);
+		}
 	}
 	json_decref(cases);
 	char at[32];
@@ -1618,6 +2014,52 @@ static const rq_field deliver_fields[] = {
 	{NULL},
 };
 /* "now" is allowed where it is not needed: the command line adds it */
+static const rq_field accept_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"actor", RQ_ACTOR, 1, "the department deciding on acceptance (受理)", actor_fields},
+	RQ_CLIENT, RQ_OFFICER,
+	{NULL}
+};
+static const rq_field refuse_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"actor", RQ_ACTOR, 1, "the department refusing to accept (不予受理)", actor_fields},
+	{"reasons", RQ_TEXT, 1, "the reasons, in writing, for the applicant", NULL},
+	{"remedy", RQ_TEXT, 1, "where and within how long the applicant may apply for "
+	 "administrative review or sue", NULL},
+	RQ_CLIENT, RQ_OFFICER,
+	{NULL}
+};
+static const rq_field extend_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"workdays", RQ_COUNT, 1, "by how many working days the legal limit is extended", NULL},
+	RQ_REASON(1),
+	{"approver", RQ_TEXT, 1, "the head of the body who approved the extension", NULL},
+	RQ_NOTED_ACTOR,
+	RQ_CLIENT, RQ_OFFICER,
+	{NULL}
+};
+static const rq_field procedure_start_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"procedure", RQ_TEXT, 1, "the name of one of the item's special procedures", NULL},
+	RQ_NOTED_ACTOR,
+	RQ_CLIENT, RQ_OFFICER,
+	{NULL}
+};
+static const rq_field procedure_end_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"procedure", RQ_TEXT, 0, "the procedure ended; when given, the one running", NULL},
+	RQ_NOTED_ACTOR, RQ_REASON(0),
+	RQ_CLIENT, RQ_OFFICER,
+	{NULL}
+};
+static const rq_field pledge_check_fields[] = {
+	RQ_CASE, RQ_NOW(1),
+	{"actor", RQ_ACTOR, 1, "the department checking the pledge (告知承诺)", actor_fields},
+	{"result", RQ_TEXT, 1, "kept, or untrue (the approval is revoked)", NULL},
+	RQ_REASON(0),
+	RQ_CLIENT, RQ_OFFICER,
+	{NULL}
+};
 static const rq_field show_fields[] = {RQ_CASE, RQ_NOW(0), {NULL}};
 static const rq_field list_fields[] = {
 	RQ_NOW(0),
@@ -1677,6 +2119,12 @@ static const op_entry ops[] = {
 	{"resume", do_resume, 1, case_event_fields},
 	{"deliver", do_deliver, 1, deliver_fields},
 	{"withdraw", do_withdraw, 1, case_event_fields},
+	{"accept", do_accept, 1, accept_fields},
+	{"refuse", do_refuse, 1, refuse_fields},
+	{"extend", do_extend, 1, extend_fields},
+	{"procedure_start", do_procedure_start, 1, procedure_start_fields},
+	{"procedure_end", do_procedure_end, 1, procedure_end_fields},
+	{"pledge_check", do_pledge_check, 1, pledge_check_fields},
 	{"show", do_show, 0, show_fields},
 	{"list", do_list, 0, list_fields},
 	{"overdue", do_overdue, 0, overdue_fields},
@@ -1850,6 +2298,12 @@ OP(suspend)
 OP(resume)
 OP(deliver)
 OP(withdraw)
+OP(accept)
+OP(refuse)
+OP(extend)
+OP(procedure_start)
+OP(procedure_end)
+OP(pledge_check)
 OP(show)
 OP(list)
 OP(overdue)

@@ -92,6 +92,52 @@ static int read_number(const m_field *f, json_t *j, ev_value *v, form_errors *fe
 	return 1;
 }
 
+static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
+		     form_errors *fe, int derived);
+
+/* A group (家庭成员): a list of rows, each checked as its form; an error in a
+ * row is the group's, saying which row.  In conditions: the number of rows. */
+static int read_group(const ot_rules *r, const m_field *f, json_t *j, ev_value *v,
+		      form_errors *fe)
+{
+	if (!json_is_array(j)) {
+		field_error(fe, f, NULL, "%s must be a list of rows", label_of(f));
+		return 0;
+	}
+	size_t i;
+	json_t *row;
+	int ok = 1;
+	json_array_foreach(j, i, row) {
+		ev_value values[MAX_FIELDS];
+		form_errors rfe = {0, 0, NULL};
+		if (!json_is_object(row))
+			field_error(fe, f, NULL, "%s, row %zu: must be an object of the row's fields",
+				    label_of(f), i + 1);
+		else if (read_form(r, f->group, row, values, &rfe, 0))
+			for (int e = 0; e < rfe.n; e++)
+				field_error(fe, f, NULL, "%s 第%zu行 row %zu: %s", label_of(f), i + 1,
+					    i + 1, rfe.v[e].message);
+		ok &= json_is_object(row) && rfe.n == 0;
+		free(rfe.v);
+	}
+	ev_value n = {0};
+	n.type = VT_NUM;
+	n.u.num.units = (int64_t)json_array_size(j);
+	char a[32];
+	if (ok && f->has_min && dec_cmp(n.u.num, f->min) < 0) {
+		dec_format(f->min, a);
+		field_error(fe, f, NULL, "%s needs at least %s rows", label_of(f), a);
+		ok = 0;
+	}
+	if (ok && f->has_max && dec_cmp(n.u.num, f->max) > 0) {
+		dec_format(f->max, a);
+		field_error(fe, f, NULL, "%s has at most %s rows", label_of(f), a);
+		ok = 0;
+	}
+	*v = n;
+	return ok;
+}
+
 static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *v,
 		      form_errors *fe)
 {
@@ -102,6 +148,8 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 	case FT_INTEGER:
 	case FT_DECIMAL:
 		return read_number(f, j, v, fe);
+	case FT_GROUP:
+		return read_group(r, f, j, v, fe);
 	case FT_BOOL:
 		if (!json_is_boolean(j))
 			break;
@@ -159,7 +207,7 @@ static int read_field(const ot_rules *r, const m_field *f, json_t *j, ev_value *
 	}
 	static const char *const words[] = {"text", "a whole number", "a number",
 		"true or false", "a date (YYYY-MM-DD)", "one of its values",
-		"an ID number", "a credit code"};
+		"an ID number", "a credit code", "a list of rows"};
 	field_error(fe, f, NULL, "%s must be %s", label_of(f), words[f->type]);
 	return 0;
 }
@@ -168,9 +216,6 @@ static int blank(json_t *j)
 {
 	return !j || json_is_null(j) || (json_is_string(j) && json_string_length(j) == 0);
 }
-
-static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
-		     form_errors *fe, int derived);
 
 int form_values(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		form_errors *fe)
@@ -232,14 +277,42 @@ static int find_material(const ot_rules *r, const char *name)
 	return strmap_get(&r->by_material, name, strlen(name));
 }
 
-enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFERRED, ST_MISSING };
+enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFERRED, ST_MISSING,
+       ST_PLEDGED };
 _Static_assert((int)ST_MISSING == (int)ASSESS_MISSING && (int)ST_SHARED == (int)ASSESS_SHARED &&
-	       (int)ST_DEFERRED == (int)ASSESS_DEFERRED, "application.needs reports the ST_ values");
+	       (int)ST_DEFERRED == (int)ASSESS_DEFERRED && (int)ST_PLEDGED == (int)ASSESS_PLEDGED,
+	       "application.needs reports the ST_ values");
 static const char *const status_names[] = {"not_required", "shared", "provided", "reused",
-					   "optional", "deferred", "missing"};
+					   "optional", "deferred", "missing", "pledged"};
+
+/* 告知承诺: whether the applicant's pledge stands for material m of the item,
+ * the item's pledge condition holding (pledged > 0). */
+static int pledge_covers(const ot_rules *r, const m_item *it, int pledged, int m)
+{
+	for (uint32_t i = 0; pledged > 0 && i < it->pledge.count; i++)
+		if (r->ints[it->pledge.first + i] == m)
+			return 1;
+	return 0;
+}
+
+static int pledge_holds(const ot_rules *r, const m_item *it, const ev_value *values,
+			const eval_env *env)
+{
+	if (!it->pledge.count)
+		return 0;
+	if (it->pledge_cond < 0)
+		return 1;
+	ev_value stack[64];
+	const m_expr *x = &r->exprs[it->pledge_cond];
+	const char *why = NULL;
+	return x->depth <= (int)OT_COUNTOF(stack) &&
+	       eval_cond(r, x, values, env, stack, &why) > 0;
+}
 
 typedef struct req_result {
 	int status;
+	int met_by;    /* the material that meets it: the one listed, or one
+			  of its alternatives (`or`) */
 	int cond_held; /* -1 unconditional */
 	char from_case[32];
 	/* a provider's answer (malloc, NULL when none: most materials) */
@@ -247,6 +320,54 @@ typedef struct req_result {
 	char *why;     /* shared but not obtained: why, for the notice */
 	int licence;   /* found in the licence library (an issued result) */
 } req_result;
+
+/* Whether material `mat` is had: shared, handed in or reused; sets res. */
+static int meet(const version *v, int mat, const application *app, const uint8_t *provided,
+		uint8_t *have, const material_sources *src, req_result *res, ot_error *provider)
+{
+	const m_material *m = &v->rules->materials[mat];
+	const char *from;
+	int got = m->source == SRC_SHARED;
+	if (got && m->provider >= 0 && src && src->shared) {
+		char ref[64], why[256];
+		ot_error pe;
+		got = src->shared(src->ud, v, app, mat, ref, why, &pe);
+		if (got < 0 && provider->status == OT_OK)
+			*provider = pe;
+		utf8_settle(ref); /* a provider's text, cut to the buffers */
+		utf8_settle(why);
+		free(res->ref);
+		free(res->why);
+		res->ref = ref[0] ? strdup(ref) : NULL;
+		res->why = why[0] ? strdup(why) : NULL;
+	}
+	char number[64];
+	if (got <= 0 && (m->issued || m->source == SRC_ISSUED) && app->applicant_id && src &&
+	    src->licence && src->licence(src->ud, app->applicant_id, m->name, app->now, number) == 1) {
+		/* a result issued before (in a chain, by an earlier item) */
+		free(res->ref);
+		free(res->why);
+		res->why = NULL;
+		res->ref = strdup(number);
+		res->licence = 1;
+		got = 1;
+	}
+	if (got > 0) {
+		have[mat] = HAVE_SHARED;
+		res->status = ST_SHARED;
+	} else if (provided[mat]) {
+		/* what a provider could not give, the applicant hands in */
+		have[mat] = HAVE_PROVIDED;
+		res->status = ST_PROVIDED;
+	} else if (m->reusable.n >= 0 && app->applicant_id && src && src->library &&
+		   (from = src->library(src->ud, app->applicant_id, m->name, app->now))) {
+		have[mat] = HAVE_REUSED;
+		res->status = ST_REUSED;
+		snprintf(res->from_case, sizeof res->from_case, "%s", from);
+	} else
+		return 0;
+	return 1;
+}
 
 /* One requirement: whether it applies, and how it is met. */
 static ot_status assess_req(const version *v, const m_req *q, const ev_value *values,
@@ -257,6 +378,7 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 	const ot_rules *r = v->rules;
 	const m_material *m = &r->materials[q->material];
 	res->cond_held = -1;
+	res->met_by = q->material;
 	if (q->cond >= 0) {
 		ev_value stack[64];
 		const m_expr *x = &r->exprs[q->cond];
@@ -273,44 +395,15 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 			return OT_OK;
 		}
 	}
-	const char *from;
-	int got = m->source == SRC_SHARED;
-	if (got && m->provider >= 0 && src && src->shared) {
-		char ref[64], why[256];
-		ot_error pe;
-		got = src->shared(src->ud, v, app, q->material, ref, why, &pe);
-		if (got < 0 && provider->status == OT_OK)
-			*provider = pe;
-		utf8_settle(ref); /* a provider's text, cut to the buffers */
-		utf8_settle(why);
-		res->ref = ref[0] ? strdup(ref) : NULL;
-		res->why = why[0] ? strdup(why) : NULL;
+	/* the material listed, else each of its alternatives in turn */
+	for (uint32_t k = 0; k <= q->alternatives.count; k++) {
+		int mat = k ? r->ints[q->alternatives.first + k - 1] : q->material;
+		if (meet(v, mat, app, provided, have, src, res, provider)) {
+			res->met_by = mat;
+			return OT_OK;
+		}
 	}
-	char number[64];
-	if (got <= 0 && (m->issued || m->source == SRC_ISSUED) && app->applicant_id && src &&
-	    src->licence && src->licence(src->ud, app->applicant_id, m->name, app->now, number) == 1) {
-		/* a result issued before (in a chain, by an earlier item) */
-		free(res->ref);
-		free(res->why);
-		res->why = NULL;
-		res->ref = strdup(number);
-		res->licence = 1;
-		got = 1;
-	}
-	if (got > 0) {
-		have[q->material] = HAVE_SHARED;
-		res->status = ST_SHARED;
-	} else if (provided[q->material]) {
-		/* what a provider could not give, the applicant hands in */
-		have[q->material] = HAVE_PROVIDED;
-		res->status = ST_PROVIDED;
-	} else if (m->reusable.n >= 0 && app->applicant_id && src && src->library &&
-		   (from = src->library(src->ud, app->applicant_id, m->name, app->now))) {
-		have[q->material] = HAVE_REUSED;
-		res->status = ST_REUSED;
-		snprintf(res->from_case, sizeof res->from_case, "%s", from);
-	} else
-		res->status = q->optional ? ST_OPTIONAL : q->deferrable ? ST_DEFERRED : ST_MISSING;
+	res->status = q->optional ? ST_OPTIONAL : q->deferrable ? ST_DEFERRED : ST_MISSING;
 	return OT_OK;
 }
 
@@ -358,7 +451,7 @@ static void write_names(buf *b, const ot_rules *r, const m_item *it, const req_r
 		if (res[i].status == status) {
 			if (!first)
 				buf_putc(b, ',');
-			jstr(b, r->materials[r->reqs[it->reqs.first + i].material].name);
+			jstr(b, r->materials[res[i].met_by].name);
 			first = 0;
 		}
 	buf_putc(b, ']');
@@ -366,7 +459,7 @@ static void write_names(buf *b, const ot_rules *r, const m_item *it, const req_r
 
 static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_result *res)
 {
-	const m_material *m = &r->materials[q->material];
+	const m_material *m = &r->materials[res->met_by];
 	buf_puts(b, "{\"material\":");
 	jstr(b, m->name);
 	buf_puts(b, ",\"label\":");
@@ -399,11 +492,24 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 		buf_puts(b, ",\"from_case\":");
 		jstr(b, res->from_case);
 	}
-	if (m->original)
+	if (m->original || q->original)
 		buf_puts(b, ",\"original\":true");
-	if (m->copies) {
+	if (q->copies >= 0 ? q->copies : m->copies) {
 		buf_puts(b, ",\"copies\":");
-		jint(b, m->copies);
+		jint(b, q->copies >= 0 ? q->copies : m->copies);
+	}
+	if (q->medium != MEDIUM_ANY) {
+		buf_puts(b, ",\"medium\":");
+		jstr(b, model_medium_names[q->medium]);
+	}
+	if (q->alternatives.count) { /* 一选一: any one of these */
+		buf_puts(b, ",\"one_of\":[");
+		jstr(b, r->materials[q->material].name);
+		for (uint32_t k = 0; k < q->alternatives.count; k++) {
+			buf_putc(b, ',');
+			jstr(b, r->materials[r->ints[q->alternatives.first + k]].name);
+		}
+		buf_putc(b, ']');
 	}
 	buf_putc(b, '}');
 }
@@ -423,6 +529,12 @@ static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_
 		buf_puts(b, res[i].status == ST_MISSING ? "缺少材料 missing: "
 							: "容缺后补 to be supplied before the decision: ");
 		buf_json_str(b, m->label ? m->label : m->name);
+		const m_req *q = &r->reqs[it->reqs.first + i];
+		for (uint32_t j = 0; j < q->alternatives.count; j++) {
+			const m_material *alt = &r->materials[r->ints[q->alternatives.first + j]];
+			buf_puts(b, j + 1 < q->alternatives.count ? "、" : " 或 or ");
+			buf_json_str(b, alt->label ? alt->label : alt->name);
+		}
 		if (res[i].why) {
 			/* shared data that could not be had: say so, not just "missing" */
 			buf_puts(b, " (");
@@ -476,6 +588,8 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	write_names(b, r, it, res, "shared", ST_SHARED);
 	write_names(b, r, it, res, "reused", ST_REUSED);
 	write_names(b, r, it, res, "optional", ST_OPTIONAL);
+	write_names(b, r, it, res, "pledged", ST_PLEDGED);
+	buf_puts(b, a->pledged ? ",\"pledged\":true" : ",\"pledged\":false");
 	buf_puts(b, ",\"not_needed\":[");
 	for (uint32_t m = 0, first = 1; m < r->n_materials; m++)
 		if (extra[m]) {
@@ -514,7 +628,8 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	int32_t limit = cal_item_limit(it);
 	if (a->complete && it->calendar >= 0 && limit >= 0) {
 		char d[11];
-		day_format(cal_add_workdays(&r->calendars[it->calendar], time_day(now, zone), limit), d);
+		day_format(cal_due(&r->calendars[it->calendar], time_day(now, zone), limit,
+				   cal_item_limit_unit(it)), d);
 		buf_puts(b, ",\"due\":\"");
 		buf_puts(b, d);
 		buf_putc(b, '"');
@@ -551,7 +666,7 @@ static void run_hooks(const version *v, const application *app, const uint8_t *h
 	hook_host *h = version_hooks(v);
 	hook_view view = {app->item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,
-			  app->status, app->current, app->ncurrent};
+			  app->status, app->current, app->ncurrent, form};
 	if (out->hook.status != OT_OK)
 		return;
 	if (!h) {
@@ -602,7 +717,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	hook_call_ctx *call = it->hook_path ? calloc(1, sizeof *call) : NULL;
 	hook_view view = {item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,
-			  app->status, app->current, app->ncurrent};
+			  app->status, app->current, app->ncurrent, form};
 	eval_env env = {app->applicant_kind, NULL, NULL};
 	ot_status st = have && flags && res && material_errors && form && (call || !it->hook_path)
 		       ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
@@ -610,6 +725,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		memcpy(flags, app->provided_flags, r->n_materials);
 	else if (st == OT_OK)
 		st = provided_flags(r, app->provided, flags, err);
+	env.provided = flags; /* provided(M) in a material's condition */
 	int preread = app->quiet && app->values && !it->hook_path && it->form >= 0 &&
 		      it->form == app->values_form;
 	if (st == OT_OK && preread)
@@ -642,6 +758,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	}
 	if (have)
 		memset(have, 0, r->n_materials);
+	out->pledged = st == OT_OK && pledge_holds(r, it, it->form >= 0 ? values : NULL, &env);
 	for (uint32_t i = 0; st == OT_OK && i < it->reqs.count; i++) {
 		ot_error e;
 		if (call)
@@ -658,6 +775,10 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 			st = OT_OK;
 		} else if (st != OT_OK)
 			*err = e;
+		/* what the pledge stands for is not missing, nor deferred */
+		if (st == OT_OK && (res[i].status == ST_MISSING || res[i].status == ST_DEFERRED) &&
+		    pledge_covers(r, it, out->pledged, r->reqs[it->reqs.first + i].material))
+			res[i].status = ST_PLEDGED;
 	}
 	if (st == OT_OK && it->hook_path)
 		run_hooks(v, app, have, values, form, material_errors, fe, out, 1);

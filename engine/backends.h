@@ -9,5 +9,7 @@
 #include "store.h"
 
 extern const store_vt store_sqlite; /* store_sqlite.c */
+extern const store_vt store_pg;       /* store_pg.c: postgresql:// */
+extern const store_vt store_pg_short; /* store_pg.c: postgres:// */
 
 #endif

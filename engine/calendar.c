@@ -280,6 +280,34 @@ int32_t cal_item_limit(const m_item *it)
 	return it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
 }
 
+int cal_item_limit_unit(const m_item *it)
+{
+	return it->promised_limit >= 0 ? it->promised_unit : it->legal_unit;
+}
+
+int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit)
+{
+	if (unit != UNIT_DAY)
+		return cal_add_workdays(c, day, n);
+	int32_t last = day + n;
+	/* a year of days off at most: a calendar with every day off ends it */
+	for (int guard = 0; guard < 366 && !cal_is_workday(c, last); guard++)
+		last++;
+	return last;
+}
+
+int32_t cal_shift(const m_calendar *c, int32_t due, int unit, int32_t from, int32_t to)
+{
+	if (due < 0 || to <= from)
+		return due;
+	if (unit != UNIT_DAY)
+		return cal_add_workdays(c, due, cal_workdays_between(c, from, to));
+	due += to - from;
+	for (int guard = 0; guard < 366 && !cal_is_workday(c, due); guard++)
+		due++;
+	return due;
+}
+
 ot_time time_plus(ot_time t, m_dur d, int zone)
 {
 	if (d.unit == UNIT_DAY || d.unit == UNIT_WORKDAY)

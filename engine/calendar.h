@@ -49,9 +49,22 @@ int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to);
 
 /* ---- limits ---- */
 
+/* The last day of a limit of n (unit UNIT_WORKDAY or UNIT_DAY) that starts
+ * on `day`, counted from the next day (次日起算): n working days, or n
+ * calendar days whose last day, when it is not a working day, moves to the
+ * next working day (民法典 art. 203: a period ending on a holiday ends on
+ * the first day after it). */
+int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit);
+/* Moves a running due date past a pause of the days in (from, to]: by the
+ * working days in it for a limit in working days, by its calendar days
+ * otherwise. */
+int32_t cal_shift(const m_calendar *c, int32_t due, int unit, int32_t from, int32_t to);
+
 /* The limit a case is held to: the promised one (承诺时限) where the item
  * has one, else the legal one (法定时限); -1: none. */
 int32_t cal_item_limit(const m_item *it);
+/* The unit of that limit (UNIT_WORKDAY or UNIT_DAY). */
+int cal_item_limit_unit(const m_item *it);
 
 /* t plus a duration: days and hours exactly, months and years on the
  * calendar (the 31st becomes the month's last day). */

@@ -13,6 +13,11 @@
  *   act        step, action (approve|return|deny), actor, reason
  *   suspend    reason        resume
  *   deliver    method        withdraw
+ *   accept     actor         (受理: starts the clocks; see `acceptance`)
+ *   refuse     actor, reasons, remedy (不予受理)
+ *   extend     workdays, reason, approver (延期: moves the legal due date)
+ *   procedure_start  procedure     procedure_end (特别程序: a pause that
+ *              no limit counts, up to the procedure's maximum)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +26,8 @@
 
 const char *const case_status_names[CS__COUNT] = {
 	"needs_supplement", "in_progress", "returned", "suspended",
-	"approved", "denied", "closed", "withdrawn",
+	"approved", "denied", "closed", "withdrawn", "received", "refused",
+	"checking", "revoked",
 };
 
 static const m_item *item_of(const ot_case *c)
@@ -50,7 +56,11 @@ ot_case *case_new(const version *v, int item, const char *id)
 	snprintf(c->id, sizeof c->id, "%s", id);
 	c->v = v;
 	c->item = item;
-	c->due = -1;
+	c->due = c->due_legal = c->due_promised = -1;
+	c->accept_due = -1;
+	c->pledge_check_due = -1;
+	c->procedure = -1;
+	c->procedure_max_end = -1;
 	c->returned_step = -1;
 	c->applicant_kind = -1;
 	c->stored_status = -1;
@@ -62,12 +72,15 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->form = json_object();
 	c->reused = json_object();
 	c->hooks = json_array();
-	if (!c->have || !c->steps || !c->arrived || !c->taken || !c->form || !c->reused) {
+	c->procedures = json_array();
+	c->extensions = json_array();
+	if (!c->have || !c->steps || !c->arrived || !c->taken || !c->form || !c->reused ||
+	    !c->hooks || !c->procedures || !c->extensions) {
 		case_free(c);
 		return NULL;
 	}
 	for (uint32_t i = 0; i < it->steps.count; i++)
-		c->steps[i].due = -1;
+		c->steps[i].due = c->steps[i].due_legal = c->steps[i].due_promised = -1;
 	return c;
 }
 
@@ -85,6 +98,9 @@ void case_free(ot_case *c)
 	json_decref(c->notice);
 	json_decref(c->note);
 	json_decref(c->hooks);
+	json_decref(c->procedures);
+	json_decref(c->remedy);
+	json_decref(c->extensions);
 	chain_state_free(c->cs);
 	free(c);
 }
@@ -98,6 +114,11 @@ static const m_calendar *calendar_of(const ot_case *c)
 	return it->calendar >= 0 ? &c->v->rules->calendars[it->calendar] : NULL;
 }
 
+static int32_t due_of(const m_calendar *cal, int32_t day, int32_t n, int unit)
+{
+	return n >= 0 && cal ? cal_due(cal, day, n, unit) : -1;
+}
+
 static void activate(ot_case *c, int step, ot_time at, int zone)
 {
 	if (step == STEP_END)
@@ -105,39 +126,87 @@ static void activate(ot_case *c, int step, ot_time at, int zone)
 	const m_step *ms = &c->v->rules->steps[item_of(c)->steps.first + (uint32_t)step];
 	const m_calendar *cal = calendar_of(c);
 	case_step *s = &c->steps[step];
+	int32_t day = time_day(at, zone);
 	s->state = STEP_ACTIVE;
 	s->started = at;
 	s->finished = 0;
-	s->due = ms->within >= 0 && cal ? cal_add_workdays(cal, time_day(at, zone), ms->within) : -1;
+	s->due_legal = due_of(cal, day, ms->within, ms->within_unit);
+	s->due_promised = due_of(cal, day, ms->promised, ms->promised_unit);
+	s->due = s->due_promised >= 0 ? s->due_promised : s->due_legal;
 }
 
+/* The clocks start: at acceptance, or at receipt where the law counts the
+ * application as accepted then. */
 static void accept(ot_case *c, ot_time at, int zone)
 {
 	const m_calendar *cal = calendar_of(c);
-	int32_t limit = cal_item_limit(item_of(c));
+	const m_item *it = item_of(c);
+	int32_t day = time_day(at, zone);
 	c->status = CS_IN_PROGRESS;
 	c->accepted = at;
-	c->due = limit >= 0 && cal ? cal_add_workdays(cal, time_day(at, zone), limit) : -1;
+	c->accept_due = -1;
+	c->due_legal = due_of(cal, day, it->legal_limit, it->legal_unit);
+	c->due_promised = due_of(cal, day, it->promised_limit, it->promised_unit);
+	c->due = c->due_promised >= 0 ? c->due_promised : c->due_legal;
 	activate(c, 0, at, zone);
 }
 
-/* Working days spent paused extend every running limit. */
-static void resume_clock(ot_case *c, ot_time at, int zone)
+/* A complete application: accepted now, or received to wait for the
+ * acceptance decision the item declares (`acceptance_limit N workdays`). */
+static void complete_application(ot_case *c, ot_time at, int zone)
+{
+	const m_item *it = item_of(c);
+	const m_calendar *cal = calendar_of(c);
+	c->received = at;
+	if (it->acceptance > 0 && cal) {
+		c->status = CS_RECEIVED;
+		c->accept_due = cal_add_workdays(cal, time_day(at, zone), it->acceptance);
+	} else
+		accept(c, at, zone);
+}
+
+/* Every running due date moves past a pause of the days in (from, to]. */
+static void shift_clocks(ot_case *c, int32_t from, int32_t to)
 {
 	const m_calendar *cal = calendar_of(c);
-	if (!cal)
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	if (!cal || to <= from)
 		return;
-	int32_t spent = cal_workdays_between(cal, time_day(c->paused_since, zone),
-					     time_day(at, zone));
-	if (spent > 0) {
-		if (c->due >= 0)
-			c->due = cal_add_workdays(cal, c->due, spent);
-		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
-			if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0)
-				c->steps[i].due = cal_add_workdays(cal, c->steps[i].due, spent);
+	c->due_legal = cal_shift(cal, c->due_legal, it->legal_unit, from, to);
+	c->due_promised = cal_shift(cal, c->due_promised, it->promised_unit, from, to);
+	c->due = c->due_promised >= 0 ? c->due_promised : c->due_legal;
+	for (uint32_t i = 0; i < it->steps.count; i++) {
+		case_step *s = &c->steps[i];
+		const m_step *ms = &r->steps[it->steps.first + i];
+		if (s->state != STEP_ACTIVE)
+			continue;
+		s->due_legal = cal_shift(cal, s->due_legal, ms->within_unit, from, to);
+		s->due_promised = cal_shift(cal, s->due_promised, ms->promised_unit, from, to);
+		s->due = s->due_promised >= 0 ? s->due_promised : s->due_legal;
 	}
+}
+
+/* The time paused extends every running limit. */
+static void resume_clock(ot_case *c, ot_time at, int zone)
+{
+	shift_clocks(c, time_day(c->paused_since, zone), time_day(at, zone));
 	c->paused_since = 0;
 	c->status = CS_IN_PROGRESS;
+}
+
+int case_step_dept(const ot_case *c, int step)
+{
+	const ot_rules *r = c->v->rules;
+	const m_step *ms = &r->steps[item_of(c)->steps.first + (uint32_t)step];
+	if (ms->route_field < 0)
+		return ms->dept;
+	const m_field *f = &r->fields[ms->route_field];
+	const char *value = json_string_value(json_object_get(c->form, f->name));
+	for (uint32_t v = 0; value && v < f->values.count; v++)
+		if (strcmp(r->strs[f->values.first + v], value) == 0)
+			return r->ints[ms->route_depts.first + v];
+	return -1;
 }
 
 /* ---- routing ---- */
@@ -299,6 +368,7 @@ void case_take_materials(ot_case *c, json_t *ev)
 	if (json_object_get(ev, "reused"))
 		set_json(&c->reused, json_object_get(ev, "reused"));
 	set_json(&c->notice, json_object_get(ev, "notice"));
+	c->pledged = json_is_true(json_object_get(c->notice, "pledged"));
 	if (json_is_object(json_object_get(ev, "form")))
 		set_json(&c->form, json_object_get(ev, "form"));
 	const char *channel = str(ev, "channel");
@@ -354,6 +424,10 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 		if (take(c, step, ch, n, at, zone, 0) == 0) {
 			c->status = CS_APPROVED;
 			c->decided = at;
+			const m_item *it = item_of(c);
+			if (c->pledged && it->pledge_check > 0 && calendar_of(c))
+				c->pledge_check_due = cal_due(calendar_of(c), time_day(at, zone),
+							      it->pledge_check, it->pledge_check_unit);
 		}
 	} else if (act == ACT_RETURN) {
 		c->status = CS_RETURNED;
@@ -369,6 +443,177 @@ static ot_status apply_act(ot_case *c, json_t *ev, ot_time at, int zone, ot_erro
 		return err_set(err, OT_ESTORE, "case %s: unknown action in event %d", c->id,
 			    c->events + 1);
 	return OT_OK;
+}
+
+/* ---- time as the law counts it: acceptance, extension, procedures ---- */
+
+static int deferred_in_notice(const ot_case *c, const char *name)
+{
+	size_t i;
+	json_t *d;
+	json_array_foreach(json_object_get(c->notice, "deferred"), i, d)
+		if (json_is_string(d) && strcmp(json_string_value(d), name) == 0)
+			return 1;
+	return 0;
+}
+
+int case_deferred_dues(const ot_case *c, int *material, int32_t *due, int max)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	const m_calendar *cal = calendar_of(c);
+	int n = 0;
+	if (!c->accepted || !cal)
+		return 0;
+	for (uint32_t i = 0; i < it->reqs.count && n < max; i++) {
+		const m_req *q = &r->reqs[it->reqs.first + i];
+		if (!q->deferrable || q->defer_within < 0 || c->have[q->material] != HAVE_NONE ||
+		    !deferred_in_notice(c, r->materials[q->material].name))
+			continue;
+		material[n] = q->material;
+		due[n++] = cal_due(cal, time_day(c->accepted, c->v->zone), q->defer_within,
+				   q->defer_unit);
+	}
+	return n;
+}
+
+static ot_status misfit(const ot_case *c, ot_error *err)
+{
+	return err_set(err, OT_ESTORE, "case %s: event %d does not fit the case", c->id,
+		       c->events + 1);
+}
+
+static json_t *day_json(int32_t day)
+{
+	char text[11];
+	if (day < 0)
+		return json_null();
+	day_format(day, text);
+	return json_string(text);
+}
+
+/* 受理: late, where the item says so, the case counts as accepted from the
+ * day the complete application was received (行政许可法 art. 32). */
+static ot_status apply_accept(ot_case *c, ot_time at, int zone, ot_error *err)
+{
+	if (c->status != CS_RECEIVED)
+		return misfit(c, err);
+	int late = c->accept_due >= 0 && time_day(at, zone) > c->accept_due;
+	accept(c, late && item_of(c)->deemed_accepted ? c->received : at, zone);
+	return OT_OK;
+}
+
+static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
+{
+	const m_calendar *cal = calendar_of(c);
+	json_int_t n = json_integer_value(json_object_get(ev, "workdays"));
+	const m_item *it = item_of(c);
+	if ((c->status != CS_IN_PROGRESS && c->status != CS_SUSPENDED) || !cal || n < 1 ||
+	    c->extended + n > it->extension || c->due_legal < 0)
+		return misfit(c, err);
+	c->due_legal = cal_add_workdays(cal, c->due_legal, (int32_t)n);
+	c->extended += (int32_t)n;
+	if (c->due_promised < 0)
+		c->due = c->due_legal;
+	json_array_append_new(c->extensions, json_pack("{s:I, s:O?, s:O?, s:O?, s:o}",
+		"workdays", n, "reason", json_object_get(ev, "reason"), "approver",
+		json_object_get(ev, "approver"), "at", json_object_get(ev, "at"),
+		"legal_due", day_json(c->due_legal)));
+	return OT_OK;
+}
+
+static int procedure_index(const ot_case *c, const char *name)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	for (uint32_t i = 0; name && i < it->procedures.count; i++)
+		if (strcmp(r->procedures[it->procedures.first + i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start)
+{
+	const m_procedure *mp = &c->v->rules->procedures[item_of(c)->procedures.first + (uint32_t)p];
+	const m_calendar *cal = calendar_of(c);
+	if (mp->max.unit == UNIT_WORKDAY)
+		return cal ? cal_add_workdays(cal, start, mp->max.n) : start + mp->max.n;
+	return start + mp->max.n;
+}
+
+/* 特别程序 (art. 45): the days from its start to its end are not counted in
+ * any limit -- up to its declared maximum; the days past it are. */
+static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time at, int zone,
+				 ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	int32_t day = time_day(at, zone);
+	if (strcmp(op, "procedure_start") == 0) {
+		int p = procedure_index(c, json_string_value(json_object_get(ev, "procedure")));
+		if (c->status != CS_IN_PROGRESS || p < 0)
+			return misfit(c, err);
+		const m_procedure *mp = &r->procedures[item_of(c)->procedures.first + (uint32_t)p];
+		c->status = CS_SUSPENDED;
+		c->paused_since = at;
+		c->procedure = p;
+		c->procedure_max_end = case_procedure_max_end(c, p, day);
+		json_decref(c->note); /* the procedure, for the applicant */
+		c->note = json_string(mp->label ? mp->label : mp->name);
+		return OT_OK;
+	}
+	if (strcmp(op, "procedure_end") != 0 || c->status != CS_SUSPENDED || c->procedure < 0)
+		return misfit(c, err);
+	const m_procedure *mp = &r->procedures[item_of(c)->procedures.first + (uint32_t)c->procedure];
+	int32_t from = time_day(c->paused_since, zone);
+	int32_t to = day < c->procedure_max_end ? day : c->procedure_max_end;
+	char started[32];
+	time_format(c->paused_since, zone, started);
+	json_array_append_new(c->procedures, json_pack("{s:s, s:s?, s:s, s:O, s:o, s:i, s:b}",
+		"procedure", mp->name, "label", mp->label, "started_at", started, "ended_at",
+		json_object_get(ev, "at"), "max_end", day_json(c->procedure_max_end),
+		"days_excluded", (int)(to > from ? to - from : 0),
+		"past_max", day > c->procedure_max_end));
+	shift_clocks(c, from, to);
+	c->paused_since = 0;
+	c->status = CS_IN_PROGRESS;
+	c->procedure = -1;
+	c->procedure_max_end = -1;
+	return OT_OK;
+}
+
+static ot_status apply_law(ot_case *c, const char *op, json_t *ev, ot_time at, int zone,
+			   ot_error *err)
+{
+	if (strcmp(op, "accept") == 0)
+		return apply_accept(c, at, zone, err);
+	if (strcmp(op, "extend") == 0)
+		return apply_extend(c, ev, err);
+	if (strcmp(op, "pledge_check") == 0) {
+		const char *result = json_string_value(json_object_get(ev, "result"));
+		if ((c->status != CS_APPROVED && c->status != CS_CHECKING) || c->pledge_check_due < 0 ||
+		    c->pledge_checked || !result)
+			return misfit(c, err);
+		if (strcmp(result, "kept") == 0) {
+			c->pledge_checked = at;
+			if (c->status == CS_CHECKING)
+				c->status = CS_CLOSED;
+		} else {
+			c->status = CS_REVOKED; /* a false pledge: the approval is revoked */
+			set_json(&c->note, json_object_get(ev, "reason"));
+		}
+		return OT_OK;
+	}
+	if (strcmp(op, "refuse") == 0) {
+		if (c->status != CS_RECEIVED && c->status != CS_NEEDS_SUPPLEMENT)
+			return misfit(c, err);
+		c->status = CS_REFUSED;
+		c->decided = at;
+		c->accept_due = -1;
+		set_json(&c->note, json_object_get(ev, "reasons"));
+		set_json(&c->remedy, json_object_get(ev, "remedy"));
+		return OT_OK;
+	}
+	return apply_procedure(c, op, ev, at, zone, err);
 }
 
 void case_note_hooks(ot_case *c, json_t *names)
@@ -403,13 +648,13 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		case_take_materials(c, ev);
 		c->submitted = at;
 		if (complete)
-			accept(c, at, zone);
+			complete_application(c, at, zone);
 		else
 			c->status = CS_NEEDS_SUPPLEMENT;
 	} else if (strcmp(op, "supplement") == 0) {
 		case_take_materials(c, ev);
 		if (complete && c->status == CS_NEEDS_SUPPLEMENT)
-			accept(c, at, zone);
+			complete_application(c, at, zone);
 		else if (complete && c->status == CS_RETURNED) {
 			resume_clock(c, at, zone);
 			c->returned_step = -1;
@@ -424,7 +669,8 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		resume_clock(c, at, zone);
 	} else if (strcmp(op, "deliver") == 0) {
 		const char *method = str(ev, "method");
-		c->status = CS_CLOSED;
+		/* 告知承诺: closed once the pledge is checked */
+		c->status = c->pledge_check_due >= 0 && !c->pledge_checked ? CS_CHECKING : CS_CLOSED;
 		c->closed = at;
 		c->delivered = !method ? "window" : strcmp(method, "post") == 0 ? "post"
 			     : strcmp(method, "electronic") == 0 ? "electronic" : "window";
@@ -437,9 +683,16 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 			if (c->steps[i].state == STEP_ACTIVE)
 				c->steps[i].state = STEP_IDLE;
 		set_json(&c->note, json_object_get(ev, "reason"));
+	} else if (strcmp(op, "accept") == 0 || strcmp(op, "refuse") == 0 ||
+		   strcmp(op, "extend") == 0 || strncmp(op, "procedure_", 10) == 0 ||
+		   strcmp(op, "pledge_check") == 0) {
+		st = apply_law(c, op, ev, at, zone, err);
 	} else if (strcmp(op, "withdraw") == 0) {
 		c->status = CS_WITHDRAWN;
 		c->closed = at;
+		c->accept_due = -1;
+		c->procedure = -1; /* a special procedure ends with the case */
+		c->procedure_max_end = -1;
 		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
 			if (c->steps[i].state == STEP_ACTIVE)
 				c->steps[i].state = STEP_IDLE;
@@ -486,12 +739,16 @@ static json_t *steps_json(const ot_case *c, int zone, int current_only)
 		if (current_only && s->state != STEP_ACTIVE)
 			continue;
 		const m_step *ms = &r->steps[it->steps.first + i];
-		json_t *o = json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o}", "step", ms->name,
-				      "label", ms->label, "department", r->departments[ms->dept].name,
+		int dept = case_step_dept(c, (int)i);
+		json_t *o = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o}", "step", ms->name,
+				      "label", ms->label, "department",
+				      dept >= 0 ? r->departments[dept].name : NULL,
 				      "started_at", time_or_null(s->started, zone), "due",
 				      day_or_null(s->due), "window",
 				      ms->window >= 0 ? json_string(r->windows[ms->window].name)
 						      : json_null());
+		json_object_set_new(o, "legal_due", day_or_null(s->due_legal));
+		json_object_set_new(o, "promised_due", day_or_null(s->due_promised));
 		if (!current_only) {
 			json_object_set_new(o, "state", json_string(states[s->state]));
 			json_object_set_new(o, "finished_at", time_or_null(s->finished, zone));
@@ -522,6 +779,35 @@ json_t *case_json(const ot_case *c, int zone)
 	json_object_set_new(o, "decided_at", time_or_null(c->decided, zone));
 	json_object_set_new(o, "closed_at", time_or_null(c->closed, zone));
 	json_object_set_new(o, "due", day_or_null(c->due));
+	json_object_set_new(o, "legal_due", day_or_null(c->due_legal));
+	json_object_set_new(o, "promised_due", day_or_null(c->due_promised));
+	json_object_set_new(o, "received_at", time_or_null(c->received, zone));
+	json_object_set_new(o, "acceptance_due", day_or_null(c->accept_due));
+	/* late, the application counts as accepted from receipt (art. 32) */
+	json_object_set_new(o, "deemed_accepted", json_boolean(it->deemed_accepted));
+	json_object_set_new(o, "extended", json_integer(c->extended));
+	json_object_set_new(o, "extensions", json_incref(c->extensions));
+	json_t *running = json_null();
+	if (c->procedure >= 0) {
+		const m_procedure *mp = &r->procedures[it->procedures.first + (uint32_t)c->procedure];
+		running = json_pack("{s:s, s:s?, s:o, s:o}", "procedure", mp->name, "label",
+				    mp->label, "started_at", time_or_null(c->paused_since, zone),
+				    "max_end", day_or_null(c->procedure_max_end));
+	}
+	json_object_set_new(o, "procedure", running);
+	json_object_set_new(o, "procedures", json_incref(c->procedures));
+	int dmats[64];
+	int32_t dues[64];
+	int nd = case_deferred_dues(c, dmats, dues, 64);
+	json_t *deferred = json_array();
+	for (int i = 0; i < nd; i++)
+		json_array_append_new(deferred, json_pack("{s:s, s:o}", "material",
+			r->materials[dmats[i]].name, "due", day_or_null(dues[i])));
+	json_object_set_new(o, "deferred_due", deferred);
+	json_object_set_new(o, "pledged", json_boolean(c->pledged));
+	json_object_set_new(o, "pledge_check_due", day_or_null(c->pledge_check_due));
+	json_object_set_new(o, "pledge_checked_at", time_or_null(c->pledge_checked, zone));
+	json_object_set_new(o, "remedy", c->remedy ? json_incref(c->remedy) : json_null());
 	json_object_set_new(o, "trips", json_integer(c->trips));
 	json_object_set_new(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));
 	json_object_set_new(o, "notice", c->notice ? json_incref(c->notice) : json_null());
@@ -602,7 +888,7 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 	return OT_OK;
 }
 
-/* ---- what a store's row says (store.h's backends use these) ---- */
+/* ---- the columns the backends keep beside a snapshot ---- */
 
 const char *case_row_item(const ot_case *c)
 {
@@ -626,22 +912,47 @@ void case_handlers(const ot_case *c, char *out, size_t cap)
 		return;
 	}
 	const ot_rules *r = c->v->rules;
-	const m_item *it = item_of(c);
+	const m_item *it = &r->items[c->item];
 	size_t n = (size_t)snprintf(out, cap, ",");
-	for (uint32_t i = 0; i < it->steps.count && n < cap; i++)
-		if (c->steps[i].state == STEP_ACTIVE)
-			n += (size_t)snprintf(out + n, cap - n, "%s,",
-					      r->departments[r->steps[it->steps.first + i].dept].name);
+	for (uint32_t i = 0; i < it->steps.count && n < cap; i++) {
+		int dept = case_step_dept(c, (int)i); /* routed by the form: the case's */
+		if (c->steps[i].state == STEP_ACTIVE && dept >= 0)
+			n += (size_t)snprintf(out + n, cap - n, "%s,", r->departments[dept].name);
+	}
 }
 
 int case_next_due(const ot_case *c, char out[11])
 {
-	int32_t next = c->chain >= 0 ? chain_row_next_due(c) : c->due;
-	const m_item *it = c->chain >= 0 ? NULL : item_of(c);
-	for (uint32_t i = 0; it && i < it->steps.count; i++)
+	if (c->chain >= 0) {
+		int32_t due = chain_row_next_due(c);
+		if (due < 0)
+			return 0;
+		day_format(due, out);
+		return 1;
+	}
+	const m_item *it = &c->v->rules->items[c->item];
+	int32_t next = c->due;
+	/* what overdue looks for besides the limits: an acceptance decision
+	 * not taken, a special procedure past its maximum */
+	if (c->status == CS_RECEIVED)
+		next = c->accept_due;
+	if (c->status == CS_CHECKING) { /* only the check of the pledge is left */
+		day_format(c->pledge_check_due, out);
+		return 1;
+	}
+	if (c->procedure >= 0)
+		next = c->procedure_max_end;
+	for (uint32_t i = 0; c->procedure < 0 && i < it->steps.count; i++)
 		if (c->steps[i].state == STEP_ACTIVE && c->steps[i].due >= 0 &&
 		    (next < 0 || c->steps[i].due < next))
 			next = c->steps[i].due;
+	/* a deferred material (容缺) past its deadline is late too */
+	int mats[64];
+	int32_t dues[64];
+	int nd = c->status == CS_IN_PROGRESS ? case_deferred_dues(c, mats, dues, 64) : 0;
+	for (int i = 0; i < nd; i++)
+		if (next < 0 || dues[i] < next)
+			next = dues[i];
 	if (next < 0)
 		return 0;
 	day_format(next, out);

@@ -135,17 +135,20 @@ int chain_slot_of(const ot_case *c, int item)
 int chain_item_open(int status)
 {
 	return status == CS_NEEDS_SUPPLEMENT || status == CS_IN_PROGRESS ||
-	       status == CS_RETURNED || status == CS_SUSPENDED;
+	       status == CS_RETURNED || status == CS_SUSPENDED ||
+	       status == CS_RECEIVED; /* waiting for the acceptance decision */
 }
 
 int chain_item_done(int status)
 {
-	return status == CS_APPROVED || status == CS_CLOSED;
+	/* CS_CHECKING: approved on a pledge (告知承诺), only its check is left */
+	return status == CS_APPROVED || status == CS_CLOSED || status == CS_CHECKING;
 }
 
 int chain_item_stops(int status)
 {
-	return status == CS_DENIED;
+	/* not accepted (不予受理), or an approval revoked: as a denial */
+	return status == CS_DENIED || status == CS_REFUSED || status == CS_REVOKED;
 }
 
 static int slot_done(const chain_slot *sl)
@@ -358,7 +361,7 @@ static case_status derive(const ot_case *c)
 		waiting |= sl->status == CS_NEEDS_SUPPLEMENT;
 		returned |= sl->status == CS_RETURNED;
 		suspended |= sl->status == CS_SUSPENDED;
-		running |= sl->status == CS_IN_PROGRESS;
+		running |= sl->status == CS_IN_PROGRESS || sl->status == CS_RECEIVED;
 		closed &= sl->status == CS_CLOSED && !sl->not_needed;
 	}
 	if (denied)

@@ -102,12 +102,15 @@ static int memo_licence(void *ud, const char *holder, const char *material, ot_t
 
 /* ---- combining ---- */
 
-enum { NEED_FROM_CHAIN = ASSESS_MISSING + 1 };
+enum { NEED_FROM_CHAIN = ASSESS_PLEDGED + 1 };
 static const char *const need_names[] = {"not_required", "shared", "provided", "reused",
-					 "optional", "deferred", "missing", "from_chain"};
+					 "optional", "deferred", "missing", "pledged",
+					 "from_chain"};
 /* which status a material shows when its items differ: the one that asks
  * most of the applicant first */
-static const uint8_t need_rank[] = {0, 3, 5, 4, 1, 6, 7, 2};
+static const uint8_t need_rank[] = {0, 3, 6, 4, 1, 7, 8, 5, 2};
+_Static_assert(OT_COUNTOF(need_names) == NEED_FROM_CHAIN + 1 &&
+	       OT_COUNTOF(need_rank) == NEED_FROM_CHAIN + 1, "a name and a rank for each need");
 
 typedef struct combined {
 	const ot_rules *r;

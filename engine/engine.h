@@ -66,7 +66,12 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err);
 
 typedef enum case_status {
 	CS_NEEDS_SUPPLEMENT, CS_IN_PROGRESS, CS_RETURNED, CS_SUSPENDED,
-	CS_APPROVED, CS_DENIED, CS_CLOSED, CS_WITHDRAWN, CS__COUNT
+	CS_APPROVED, CS_DENIED, CS_CLOSED, CS_WITHDRAWN,
+	CS_RECEIVED, /* complete, waiting for the acceptance decision (受理) */
+	CS_REFUSED,  /* not accepted (不予受理), in writing with reasons */
+	CS_CHECKING, /* 告知承诺: delivered, the pledge not yet checked */
+	CS_REVOKED,  /* 告知承诺: the pledge was false, the approval revoked */
+	CS__COUNT
 } case_status;
 
 extern const char *const case_status_names[CS__COUNT];
@@ -76,7 +81,8 @@ enum { STEP_IDLE, STEP_ACTIVE, STEP_DONE };
 typedef struct case_step {
 	uint8_t state;
 	ot_time started, finished;
-	int32_t due; /* day; -1: no limit */
+	int32_t due; /* day; -1: no limit: the promised one, else the legal */
+	int32_t due_legal, due_promised; /* -1: none */
 } case_step;
 
 
@@ -91,7 +97,21 @@ typedef struct ot_case {
 	uint8_t *have;       /* per material of the rule base */
 	json_t *reused;      /* material -> case it was reused from */
 	ot_time submitted, accepted, decided, closed;
-	int32_t due;         /* the item's due day; -1 until accepted */
+	int32_t due;         /* the item's due day; -1 until accepted: the
+				promised one where the item has one, else the legal */
+	int32_t due_legal, due_promised; /* each; -1: none */
+	int32_t extended;    /* workdays the legal limit was extended by (延期) */
+	ot_time received;    /* when the complete application arrived */
+	int32_t accept_due;  /* CS_RECEIVED: last day to decide on acceptance */
+	int procedure;       /* the special procedure running: the item's
+				procedures[] index; -1: none */
+	int32_t procedure_max_end; /* the last day its maximum allows */
+	json_t *procedures;  /* each procedure run: name, dates, days excluded */
+	json_t *remedy;      /* CS_REFUSED: how to seek a remedy */
+	json_t *extensions;  /* each extension: workdays, reason, approver */
+	int pledged;         /* 告知承诺: a pledge stands for materials */
+	int32_t pledge_check_due; /* set at approval: the check's last day */
+	ot_time pledge_checked; /* when the check found the pledge kept */
 	case_step *steps;    /* the item's steps */
 	uint8_t *arrived;    /* join arrivals, per rule per source */
 	uint8_t *taken;      /* per flow rule of the item: 1 once it fired */
@@ -114,6 +134,17 @@ typedef struct ot_case {
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
+/* The department that handles step `step` of the case: the step's own, or,
+ * for a step routed by the form, the one the case's value names; -1 when
+ * the form has no value for it. */
+int case_step_dept(const ot_case *c, int step);
+/* The last day procedure p (the item's procedures[] index) started on day
+ * `start` may run to by its declared maximum. */
+int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start);
+/* The deferred materials (容缺) of an accepted case still missing that have
+ * a deadline (`deferrable within N`): up to `max` of them into material[]
+ * (rule base indices) and due[] (days); returns how many. */
+int case_deferred_dues(const ot_case *c, int *material, int32_t *due, int max);
 void case_free(ot_case *c);
 /* An event's materials, form and notice into the case (submit, supplement). */
 void case_take_materials(ot_case *c, json_t *ev);
@@ -182,6 +213,7 @@ typedef struct assessment {
 	int complete;      /* nothing blocking: no missing material, no form error */
 	int deferred;      /* deferrable materials still missing */
 	int form_errors;
+	int pledged;       /* 告知承诺: the item's pledge stands for materials */
 	ot_error hook;     /* status OT_EHOOK: a hook failed (for the operator) */
 	ot_error provider; /* status OT_EHOOK: a provider failed (the material
 			      was asked of the applicant instead) */
@@ -216,7 +248,7 @@ typedef struct application {
 
 /* A requirement's status, as application.needs reports it. */
 enum { ASSESS_NOT_REQUIRED, ASSESS_SHARED, ASSESS_PROVIDED, ASSESS_REUSED, ASSESS_OPTIONAL,
-       ASSESS_DEFERRED, ASSESS_MISSING };
+       ASSESS_DEFERRED, ASSESS_MISSING, ASSESS_PLEDGED };
 
 void assessment_free(assessment *a);
 
@@ -362,6 +394,9 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 json_t *licence_json(const licence *l, int zone);
 /* An approved case's `issues`: its licences go into the library. */
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
+/* 告知承诺: a false pledge revokes what the approval issued: each licence is
+ * valid only until `now`. */
+ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
 /* Licences issued elsewhere, as a JSON array (see docs/engine.md) whose
  * entries api.c has checked against its licence table; *resp:
  * {"imported": N}.  All or nothing. */

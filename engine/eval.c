@@ -205,6 +205,13 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 			sp--;
 			break;
 		}
+		case OP_PROVIDED:
+			if (!env || !env->provided) {
+				*err = "provided() asks what was handed in: only a material's condition can";
+				return -1;
+			}
+			stack[sp++] = bool_value(env->provided[op->a] != 0);
+			break;
 		case OP_LEN: {
 			NEED(top, VT_TEXT);
 			int len = top->absent ? 0 : utf8_len(top->u.text.p, top->u.text.n);

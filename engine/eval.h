@@ -49,6 +49,9 @@ typedef struct eval_env {
 	int (*lua)(void *ud, const char *fn, const ev_value *args, int nargs,
 		   ev_value *out, const char **why);
 	void *ud;
+	/* provided(M): per material, 1 when the applicant handed it in; NULL
+	 * where no application is assessed (flows) */
+	const uint8_t *provided;
 } eval_env;
 
 int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,

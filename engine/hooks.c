@@ -654,6 +654,35 @@ static void push_value(lua_State *L, const ot_rules *r, const ev_value *v)
 	}
 }
 
+/* A group's rows (家庭成员) as a list of tables of their plain values: the
+ * rows are flat, so a value that is not text, a number or true/false is
+ * left out. */
+static void push_rows(lua_State *L, json_t *rows)
+{
+	size_t i;
+	json_t *row;
+	lua_createtable(L, (int)json_array_size(rows), 0);
+	json_array_foreach(rows, i, row) {
+		const char *key;
+		json_t *v;
+		lua_createtable(L, 0, (int)json_object_size(row));
+		json_object_foreach(row, key, v) {
+			if (json_is_string(v))
+				lua_pushlstring(L, json_string_value(v), json_string_length(v));
+			else if (json_is_integer(v))
+				lua_pushinteger(L, (lua_Integer)json_integer_value(v));
+			else if (json_is_real(v))
+				lua_pushnumber(L, json_real_value(v));
+			else if (json_is_boolean(v))
+				lua_pushboolean(L, json_is_true(v));
+			else
+				continue;
+			lua_setfield(L, -2, key);
+		}
+		lua_rawseti(L, -2, (lua_Integer)i + 1);
+	}
+}
+
 /* The case as a hook sees it: built for each call, read-only. */
 static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int zone)
 {
@@ -671,8 +700,14 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 	if (it->form >= 0 && v->form) {
 		const m_form *f = &r->forms[it->form];
 		for (uint32_t i = 0; i < f->fields.count; i++) {
-			push_value(L, r, &v->form[i]);
-			lua_setfield(L, -2, r->fields[f->fields.first + i].name);
+			const m_field *fd = &r->fields[f->fields.first + i];
+			json_t *rows = fd->type == FT_GROUP && !v->form[i].absent
+				? json_object_get(v->form_json, fd->name) : NULL;
+			if (json_is_array(rows))
+				push_rows(L, rows); /* rows checked already: a list of objects */
+			else
+				push_value(L, r, &v->form[i]);
+			lua_setfield(L, -2, fd->name);
 		}
 	}
 	sb_view(L);

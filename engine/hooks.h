@@ -38,6 +38,8 @@ typedef struct hook_view {
 	const char *status;          /* "new" before submission */
 	const char *const *current;  /* active steps */
 	int ncurrent;
+	json_t *form_json;           /* the form as given: a group's rows come
+					from it (borrowed; NULL: rows unseen) */
 } hook_view;
 
 /* validate(case) -> {{field=..., message=...} | {material=..., message=...}}:

@@ -97,7 +97,23 @@ material_sources engine_sources(ot_engine *e)
 
 /* ---- issuing ---- */
 
+static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time from, ot_time until,
+			      int revoke, ot_error *err);
+
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
+{
+	return put_licences(e, c, now, 0, 0, err);
+}
+
+ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
+{
+	return put_licences(e, c, c->decided, now, 1, err);
+}
+
+/* The licences of the case's approval, issued from `from` (for their
+ * declared validity), or revoked: valid only until `until`. */
+static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time now, ot_time until,
+			      int revoke, ot_error *err)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
@@ -112,7 +128,7 @@ ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *
 		char number[96];
 		snprintf(number, sizeof number, "%s-%s", c->id, r->materials[is->material].name);
 		licence l = {holder, r->materials[is->material].name, number, issuer, c->id, now,
-			     is->valid.n < 0 ? -1 : time_plus(now, is->valid, e->zone)};
+			     revoke ? until : is->valid.n < 0 ? -1 : time_plus(now, is->valid, e->zone)};
 		ot_status s = store_licence_put(e, &l, err);
 		if (s != OT_OK)
 			return s;

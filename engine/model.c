@@ -233,6 +233,10 @@ const char *const model_unit_words[5] = {"workday", "day", "hour", "month", "yea
 const char *const model_weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 const char *const model_deliver_names[3] = {"window", "post", "electronic"};
 const char *const model_have_names[4] = {NULL, "provided", "shared", "reused"};
+const char *const model_handling_names[3] = {"", "instant", "promised"};
+const char *const model_medium_names[3] = {"either", "paper", "electronic"};
+const char *const model_body_names[4] = {"", "statutory", "authorised", "entrusted"};
+const char *const model_scope_names[5] = {"", "district", "city", "province", "national"};
 const char *const model_action_names[3] = {"approve", "return", "deny"};
 
 int model_action(const char *name)
@@ -246,7 +250,7 @@ int model_action(const char *name)
 
 static const char *const onlines[] = {"none", "partial", "full"};
 static const char *const ftypes[] = {"text", "integer", "decimal", "bool",
-				     "date", "enum", "id_number", "credit_code"};
+				     "date", "enum", "id_number", "credit_code", "group"};
 
 const char *model_type_name(int code)
 {
@@ -321,6 +325,8 @@ static json_t *describe_forms(const ot_rules *r)
 					json_array_append_new(v, json_string(r->strs[fd->values.first + j]));
 				json_object_set_new(o, "values", v);
 			}
+			if (fd->type == FT_GROUP && fd->group >= 0) /* the form of each row */
+				json_object_set_new(o, "rows", json_string(r->forms[fd->group].name));
 			char num[32];
 			if (fd->has_min) {
 				dec_format(fd->min, num);
@@ -343,6 +349,41 @@ static json_t *limit(int32_t n)
 	return n >= 0 ? json_integer(n) : json_null();
 }
 
+static json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/* The service guide (办事指南) as the item's `guide` block gave it. */
+static json_t *describe_guide(const ot_rules *r, const m_guide *g)
+{
+	if (!g)
+		return json_null();
+	json_t *basis = json_array();
+	for (uint32_t i = 0; i < g->n_basis; i++)
+		json_array_append_new(basis, json_pack("{s:s, s:o}", "law", g->basis[i].law, "article",
+						       text_or_null(g->basis[i].article)));
+	json_t *o = json_object();
+	json_object_set_new(o, "basis", basis);
+	json_object_set_new(o, "conditions", text_or_null(g->conditions));
+	json_object_set_new(o, "fee", g->fee_free ? json_string("free") : text_or_null(g->fee));
+	json_object_set_new(o, "fee_basis", text_or_null(g->fee_basis));
+	json_object_set_new(o, "handling", g->handling ? json_string(model_handling_names[g->handling]) : json_null());
+	json_object_set_new(o, "place", text_or_null(g->place));
+	json_object_set_new(o, "hours", text_or_null(g->hours));
+	json_object_set_new(o, "phone", text_or_null(g->phone));
+	json_object_set_new(o, "complaint_phone", text_or_null(g->complaint_phone));
+	json_object_set_new(o, "intermediary", g->no_intermediary ? json_string("none") : text_or_null(g->intermediary));
+	json_object_set_new(o, "quantity_limit", g->no_quantity_limit ? json_string("none") : text_or_null(g->quantity_limit));
+	json_object_set_new(o, "scope", g->scope ? json_string(model_scope_names[g->scope]) : json_null());
+	json_object_set_new(o, "result", text_or_null(g->result));
+	json_object_set_new(o, "result_library", json_boolean(g->result_library));
+	json_object_set_new(o, "presence", text_or_null(g->presence));
+	json_object_set_new(o, "body", g->body ? json_string(model_body_names[g->body]) : json_null());
+	json_object_set_new(o, "entrusted_by", g->entrusted_by >= 0 ? json_string(r->departments[g->entrusted_by].name) : json_null());
+	return o;
+}
+
 static json_t *describe_item(const ot_rules *r, const m_item *it)
 {
 	json_t *deliver = json_array(), *notes = json_array();
@@ -363,11 +404,34 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 	json_t *steps = json_array();
 	for (uint32_t k = 0; k < it->steps.count; k++) {
 		const m_step *s = &r->steps[it->steps.first + k];
-		json_array_append_new(steps, json_pack("{s:s, s:o, s:s, s:o, s:o, s:b}",
+		json_t *o = json_pack("{s:s, s:o, s:s, s:o, s:o, s:b}",
 			"name", s->name, "label", str_or_null(s->label), "department",
 			r->departments[s->dept].name, "window",
 			s->window >= 0 ? json_string(r->windows[s->window].name) : json_null(),
-			"within", limit(s->within), "in_person", s->in_person));
+			"within", limit(s->within), "in_person", s->in_person);
+		json_object_set_new(o, "within_unit", json_string(model_unit_names[s->within_unit]));
+		json_object_set_new(o, "promised", limit(s->promised));
+		if (s->route_field >= 0) {
+			/* by form.FIELD: the department of each value */
+			const m_field *f = &r->fields[s->route_field];
+			json_t *routes = json_object();
+			for (uint32_t v = 0; v < f->values.count; v++)
+				json_object_set_new(routes, r->strs[f->values.first + v], json_string(
+					r->departments[r->ints[s->route_depts.first + v]].name));
+			json_object_set_new(o, "routed_by", json_pack("{s:s, s:o}", "field", f->name,
+								     "departments", routes));
+			json_object_set_new(o, "department", json_null());
+		}
+		json_array_append_new(steps, o);
+	}
+	json_t *procs = json_array();
+	for (uint32_t k = 0; k < it->procedures.count; k++) {
+		const m_procedure *p = &r->procedures[it->procedures.first + k];
+		json_array_append_new(procs, json_pack("{s:s, s:o, s:i, s:s, s:o}", "name", p->name,
+			"label", str_or_null(p->label), "max", (int)p->max.n, "unit",
+			model_unit_names[p->max.unit], "during",
+			p->step >= 0 ? json_string(r->steps[it->steps.first + (uint32_t)p->step].name)
+				     : json_null()));
 	}
 	json_t *flow = json_array();
 	for (uint32_t k = 0; k < it->rules.count; k++) {
@@ -380,7 +444,7 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 			json_object_set_new(o, "otherwise", json_true());
 		json_array_append_new(flow, o);
 	}
-	return json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
+	json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:s, s:o, s:o, s:o,"
 			 " s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"name", it->name, "label", str_or_null(it->label), "code", str_or_null(it->code),
 		"type", model_type_name(it->type), "department", str_or_null(dept_name(r, it->dept)),
@@ -393,12 +457,57 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 		"form", it->form >= 0 ? json_string(r->forms[it->form].name) : json_null(),
 		"deliver", deliver, "notes", notes, "materials", mats, "steps", steps,
 		"flow", flow, "hook", str_or_null(it->hook));
+	json_object_set_new(o, "legal_unit", json_string(model_unit_names[it->legal_unit]));
+	json_object_set_new(o, "promised_unit", json_string(model_unit_names[it->promised_unit]));
+	json_object_set_new(o, "extension", limit(it->extension));
+	json_object_set_new(o, "acceptance", limit(it->acceptance));
+	json_object_set_new(o, "deemed_accepted", json_boolean(it->deemed_accepted));
+	json_object_set_new(o, "procedures", procs);
+	char day[11];
+	if (it->in_force_from != INT32_MIN)
+		day_format(it->in_force_from, day);
+	json_object_set_new(o, "in_force_from", it->in_force_from != INT32_MIN ? json_string(day) : json_null());
+	if (it->in_force_until != INT32_MAX)
+		day_format(it->in_force_until, day);
+	json_object_set_new(o, "in_force_until", it->in_force_until != INT32_MAX ? json_string(day) : json_null());
+	json_object_set_new(o, "replaces", it->replaces >= 0 ? json_string(r->items[it->replaces].name) : json_null());
+	json_t *pledge = json_array();
+	for (uint32_t k = 0; k < it->pledge.count; k++)
+		json_array_append_new(pledge, json_string(r->materials[r->ints[it->pledge.first + k]].name));
+	json_object_set_new(o, "pledge_replaces", pledge);
+	json_object_set_new(o, "pledge_when", it->pledge_cond >= 0 ? json_string(r->exprs[it->pledge_cond].text) : json_null());
+	json_object_set_new(o, "pledge_check", limit(it->pledge_check));
+	json_object_set_new(o, "guide", describe_guide(r, it->guide));
+	return o;
+}
+
+int item_in_force(const ot_rules *r, int item, int32_t day)
+{
+	/* the versions form a chain: to the newest, then back through replaces */
+	int newest = item;
+	for (uint32_t guard = 0; guard < r->n_items; guard++) {
+		int next = -1;
+		for (uint32_t i = 0; i < r->n_items; i++)
+			if (r->items[i].replaces == newest)
+				next = (int)i;
+		if (next < 0)
+			break;
+		newest = next;
+	}
+	for (int v = newest, guard = 0; v >= 0 && guard <= (int)r->n_items;
+	     v = r->items[v].replaces, guard++)
+		if (day >= r->items[v].in_force_from && day <= r->items[v].in_force_until)
+			return v;
+	return -1;
 }
 
 int item_max_trips(const ot_rules *r, int item)
 {
 	const m_item *it = &r->items[item];
-	int submit = it->online == ONLINE_NONE;
+	/* partial (部分网办): the part that is not online is done in person -- its
+	 * in-person step, or else the submission at the hall */
+	int submit = it->online == ONLINE_NONE ||
+		     (it->online == ONLINE_PARTIAL && it->max_in_person == 0);
 	int deliver = !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
 	return submit + it->max_in_person + deliver;
 }

@@ -112,7 +112,9 @@ typedef struct m_material {
 
 typedef enum m_ftype {
 	FT_TEXT, FT_INTEGER, FT_DECIMAL, FT_BOOL, FT_DATE, FT_ENUM,
-	FT_ID_NUMBER, FT_CREDIT_CODE
+	FT_ID_NUMBER, FT_CREDIT_CODE,
+	FT_GROUP      /* repeating rows (家庭成员), each a form of its own; in a
+			 condition, the number of rows */
 } m_ftype;
 
 typedef struct m_field {
@@ -121,6 +123,7 @@ typedef struct m_field {
 	uint8_t required, computed, has_min, has_max;
 	ot_dec min, max;
 	m_span values; /* FT_ENUM: names in strs[] */
+	int group;     /* FT_GROUP: the form each row is; -1 otherwise */
 } m_field;
 
 typedef struct m_form {
@@ -141,7 +144,8 @@ typedef enum m_opcode {
 	OP_IN,        /* a = list length; the list items are on the stack */
 	OP_ADD, OP_SUB, OP_MUL, OP_DIV,
 	OP_LEN,
-	OP_LUA        /* call hook function strs[a] with b arguments */
+	OP_LUA,       /* call hook function strs[a] with b arguments */
+	OP_PROVIDED   /* push whether material a was handed in (provided(M)) */
 } m_opcode;
 
 typedef struct m_op {
@@ -178,17 +182,77 @@ typedef struct m_req {
 	int material;
 	int cond;         /* exprs[] index; -1: unconditional */
 	uint8_t optional, deferrable;
+	uint8_t defer_unit;   /* UNIT_WORKDAY or UNIT_DAY */
+	int32_t defer_within; /* `deferrable within N workdays`: the deferred
+				 material is due N after acceptance; -1: before
+				 the decision only */
+	m_span alternatives;  /* `id_card or hukou_book`: ints[], materials any
+				 one of which meets the requirement (一选一) */
+	uint8_t original;     /* this item wants the original (else the material's) */
+	int32_t copies;       /* this item's number of copies; -1: the material's */
+	uint8_t medium;       /* MEDIUM_*: paper, electronic or either */
 } m_req;
+
+enum { MEDIUM_ANY, MEDIUM_PAPER, MEDIUM_ELECTRONIC };
+extern const char *const model_medium_names[3]; /* "either", "paper", "electronic" */
 
 #define STEP_END (-1)
 
 typedef struct m_step {
 	const char *name, *label;
 	int dept, window;     /* window -1: any window of dept */
-	int32_t within;       /* working days; -1: not given */
+	int32_t within;       /* the legal limit of the step; -1: not given */
+	int32_t promised;     /* `promised N workdays`: a shorter promise; -1 */
+	uint8_t within_unit, promised_unit; /* UNIT_WORKDAY or UNIT_DAY */
 	uint8_t in_person;
 	m_span exits;         /* into rules[]: rules this step is a source of */
+	/* `by form.FIELD { value: dept ... }`: the department is the one the
+	 * case's value of enum field route_field (fields[] index; -1: none)
+	 * names; route_depts holds a department per enum value, in order. */
+	int route_field;
+	m_span route_depts;   /* ints[] */
 } m_step;
+
+/* The service guide (办事指南, GB/T 39046-2020 table 4): what an item's
+ * `guide { }` says.  Texts are NULL when not given. */
+typedef struct m_basis {
+	const char *law, *article; /* 设定依据: 《…》 and 第…条 (NULL: none) */
+} m_basis;
+
+enum { HANDLING_NONE, HANDLING_INSTANT, HANDLING_PROMISED };   /* 即办件, 承诺件 */
+enum { BODY_NONE, BODY_STATUTORY, BODY_AUTHORISED, BODY_ENTRUSTED }; /* 实施主体性质 */
+extern const char *const model_handling_names[3];
+extern const char *const model_body_names[4];
+extern const char *const model_scope_names[5]; /* 通办范围: "", district ... national */
+
+typedef struct m_guide {
+	const m_basis *basis;
+	uint32_t n_basis;
+	const char *conditions;    /* 受理条件 */
+	uint8_t fee_free;          /* fee free (不收费) */
+	const char *fee, *fee_basis; /* 收费 and its basis */
+	uint8_t handling;          /* HANDLING_* */
+	const char *place, *hours, *phone, *complaint_phone;
+	const char *intermediary;  /* 中介服务; NULL with no_intermediary: none */
+	uint8_t no_intermediary;
+	const char *quantity_limit; /* 数量限制; NULL with no_quantity_limit: none */
+	uint8_t no_quantity_limit;
+	uint8_t scope;             /* 通办范围: index into model_scope_names */
+	const char *result;        /* 结果名称 */
+	uint8_t result_library;    /* the result enters the 电子证照库 */
+	const char *presence;      /* why the applicant must come in person */
+	uint8_t body;              /* BODY_* */
+	int entrusted_by;          /* BODY_ENTRUSTED: the department that entrusts */
+} m_guide;
+
+/* `procedure expert_review "专家评审" max 10 days [in STEP]`: a special
+ * procedure (特别程序, 行政许可法 art. 45) whose time is not counted in any
+ * limit, up to its maximum. */
+typedef struct m_procedure {
+	const char *name, *label;
+	m_dur max;            /* UNIT_DAY or UNIT_WORKDAY */
+	int step;             /* only while this step (of the item) is active; -1 */
+} m_procedure;
 
 typedef enum m_guard { G_ALWAYS, G_WHEN, G_OTHERWISE, G_ROUTE } m_guard;
 
@@ -215,7 +279,27 @@ typedef struct m_item {
 	int type;             /* GB/T 39046 A.1 code: 1, 5, 7, 9, 10, 20 */
 	int dept, from_dept, window; /* -1: none */
 	m_online online;
-	int32_t legal_limit, promised_limit; /* working days; -1: none */
+	int32_t legal_limit, promised_limit; /* -1: none */
+	uint8_t legal_unit, promised_unit; /* UNIT_WORKDAY or UNIT_DAY */
+	int32_t extension;    /* `extension_limit N workdays` (延期): the most the legal
+				 limit may be extended; -1: the law allows none */
+	int32_t acceptance;   /* `acceptance_limit N workdays` (受理): -1: the
+				 case is accepted when its materials are complete */
+	uint8_t deemed_accepted; /* `... otherwise accepted`: late, the case
+				    counts as accepted from receipt */
+	m_span procedures;    /* into procedures[] */
+	/* `in_force from DATE until DATE`: the days this version of the item
+	 * applies to a case received on them; INT32_MIN / INT32_MAX: open */
+	int32_t in_force_from, in_force_until;
+	int replaces;         /* `replaces ITEM`: the version before; -1 */
+	/* 告知承诺: `pledge_replaces M, N [when COND]`: the applicant's written
+	 * pledge stands for these materials (ints[]) when cond (exprs[]; -1:
+	 * always) holds; `pledge_check N days`: checked that long after approval */
+	const m_guide *guide; /* the service guide; NULL: no `guide` block */
+	m_span pledge;
+	int pledge_cond;
+	int32_t pledge_check;
+	uint8_t pledge_check_unit;
 	int calendar, form;   /* -1: none */
 	uint8_t high_frequency;
 	m_holder applicant;
@@ -303,6 +387,7 @@ struct ot_rules {
 	M_ARRAY(m_req, reqs);
 	M_ARRAY(m_step, steps);
 	M_ARRAY(m_rule, rules);
+	M_ARRAY(m_procedure, procedures);
 	M_ARRAY(m_chain, chains);
 	M_ARRAY(m_stage, stages);
 	M_ARRAY(m_provider, providers);
@@ -337,9 +422,10 @@ int dec_parse(const char *s, ot_dec *out);
 int dec_from_double(double d, ot_dec *out);
 
 /* The most in-person visits (跑动次数) any case of the item can need:
- * submission at the hall unless the item is online, the in-person steps
- * of the worst path, and a window pickup unless post or electronic
- * delivery is allowed.  最多跑一次 when <= 1. */
+ * submission at the hall unless the item is online (fully, or partly with
+ * an in-person step for the part that is not), the in-person steps of the
+ * worst path, and a window pickup unless post or electronic delivery is
+ * allowed.  最多跑一次 when <= 1. */
 int item_max_trips(const ot_rules *r, int item);
 
 /* The worst-case working days of stage `stage` (a global index into
@@ -362,6 +448,10 @@ int32_t chain_days(const ot_rules *r, const int32_t *ints, const m_chain *c,
  * window, for all results together (一窗出件), unless every item delivers
  * by post or electronically. */
 int chain_max_trips(const ot_rules *r, const int32_t *ints, const m_chain *c);
+
+/* The version of `item` (it, or one it replaces or is replaced by) in force
+ * on `day`; -1 when none is. */
+int item_in_force(const ot_rules *r, int item, int32_t day);
 
 /* "licensing" for 1, ... (GB/T 39046 A.1) */
 const char *model_type_name(int code);

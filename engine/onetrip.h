@@ -246,6 +246,19 @@ OT_API ot_status ot_suspend(ot_engine *e, const char *request, char **response, 
 OT_API ot_status ot_resume(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_deliver(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_withdraw(ot_engine *e, const char *request, char **response, ot_error *err);
+/* Time as the law counts it (docs/engine.md §3): the acceptance decision
+ * (受理 / 不予受理), an extension of the legal limit (延期), a special
+ * procedure (特别程序) started and ended. */
+OT_API ot_status ot_accept(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_refuse(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_extend(ot_engine *e, const char *request, char **response, ot_error *err);
+OT_API ot_status ot_procedure_start(ot_engine *e, const char *request, char **response,
+				    ot_error *err);
+OT_API ot_status ot_procedure_end(ot_engine *e, const char *request, char **response,
+				  ot_error *err);
+/* 告知承诺: the check after approval finds the pledge kept or untrue. */
+OT_API ot_status ot_pledge_check(ot_engine *e, const char *request, char **response,
+				 ot_error *err);
 OT_API ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
@@ -316,6 +329,17 @@ OT_API ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_
  * same check runs on an open engine as ot_call(e, "store_check", "{}", ...).
  */
 OT_API ot_status ot_store_check(const char *db_path, char **report, ot_error *err);
+
+/* Copies the store `from` into the new, empty store `to` (store URIs of
+ * either backend: `sqlite:PATH`, a bare path, `postgresql://...`): every
+ * rule version, case, event, material library entry, licence and case
+ * counter, in one transaction of `to`; then verifies the copy (the same
+ * number of rows in every table, every case of `to` replayed from its
+ * events and compared with its snapshot).  *report (malloc'd JSON):
+ * {"from", "to", "tables": {"cases": N, ...}, "cases", "events_replayed",
+ * "verified": true}.  OT_ESTORE when `to` is not empty or a store fails:
+ * `to` then has no rows.  Nothing is written to `from`. */
+OT_API ot_status ot_store_copy(const char *from, const char *to, char **report, ot_error *err);
 
 /* Masks, in place, every resident ID number and unified social credit
  * code in text, as ot_error messages are: 1101**********002X (the first 4

@@ -27,6 +27,7 @@ typedef struct ot_case ot_case;
 #define STORE_SCHEMA 4 /* the version of the stored layout */
 
 struct store_query;
+struct store_table;
 struct store_feed_query;
 
 /* A licence of the electronic licence library (电子证照库). */
@@ -84,6 +85,16 @@ typedef struct store_vt {
 	/* A report on a store that cannot even be opened (its first page
 	 * unreadable), or NULL when the failure was something else. */
 	json_t *(*unreadable)(ot_engine *e, const char *where, const ot_error *why);
+	/* For moving a store (store_copy_uri): a page of a table's rows as
+	 * they are stored, in the order of its key ... */
+	ot_status (*rows)(ot_engine *e, const struct store_table *t, json_t *after, int limit,
+			  json_t **out, ot_error *err);
+	/* ... one such row written ... */
+	ot_status (*put_row)(ot_engine *e, const struct store_table *t, json_t *row,
+			     ot_error *err);
+	/* ... and how many rows the table has. */
+	ot_status (*count)(ot_engine *e, const struct store_table *t, long long *n,
+			   ot_error *err);
 } store_vt;
 
 
@@ -181,6 +192,9 @@ typedef struct store_query {
 				     or an active step's) before this day */
 	const char *after;        /* the cursor of the page before; NULL: from the start */
 	int limit;                /* 1 .. STORE_PAGE_MAX */
+	const char *also[3];      /* further statuses that match, besides `status`
+				     (overdue: received, suspended, checking); NULL:
+				     none */
 } store_query;
 
 #define STORE_PAGE_DEFAULT 100
@@ -211,6 +225,30 @@ int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until);
 /* All licences of a holder, oldest first (*out: a new reference). */
 ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);
+
+/* ---- moving a store ---- */
+
+/* A table every backend keeps with the same columns: `columns` in the
+ * order rows have them, the first `nkey` of them its key. */
+typedef struct store_table {
+	const char *name;
+	const char *columns; /* "a, b, c" */
+	int ncolumns, nkey;
+} store_table;
+
+/* Every table, in an order that writes what a row refers to first. */
+extern const store_table store_layout[];
+extern const size_t store_layout_n;
+
+/* Copies every row of the store `from` into the empty store `to` (created
+ * and migrated as needed) in one transaction of `to`, then verifies the
+ * copy: the same number of rows in every table, and `to` sound by
+ * store_check (every case replayed from its events).  *report (a new
+ * reference): {"from", "to", "tables": {NAME: rows}, "cases", "events",
+ * "verified": true}.  OT_ESTORE when `to` is not empty, or a store fails;
+ * then nothing was written to `to` but what migrating it needs. */
+ot_status store_copy_uri(store_backends b, const char *from, const char *to, json_t **report,
+			 ot_error *err);
 
 /* ---- idempotency keys (a service's safe retries) ---- */
 

@@ -187,6 +187,172 @@ ot_status store_check(ot_engine *e, json_t **report, ot_error *err)
 	return e->vt->check(e, report, err);
 }
 
+/* ---- moving a store ---- */
+
+const store_table store_layout[] = {
+	{"rule_versions", "hash, stored_at, sources", 3, 1},
+	{"cases", "id, item, rules, status, applicant, department, handlers, due, updated, state,"
+		  " next_due", 11, 1},
+	{"events", "case_id, seq, at, op, actor, rules, payload", 7, 2},
+	{"library", "applicant, material, case_id, valid_from, valid_until", 5, 3},
+	{"licences", "material, number, holder, issuer, valid_from, valid_until, case_id", 7, 2},
+	{"counters", "day, n", 2, 1},
+	{"idempotency", "key, fingerprint, op, response, stored_at, expires", 6, 1},
+};
+const size_t store_layout_n = OT_COUNTOF(store_layout);
+
+#define COPY_PAGE 500
+
+/* Copies table t a page at a time, inside to's transaction. */
+static ot_status copy_table(ot_engine *from, ot_engine *to, const store_table *t,
+			    long long *copied, ot_error *err)
+{
+	json_t *after = NULL, *page = NULL;
+	ot_status s = OT_OK;
+	*copied = 0;
+	do {
+		json_decref(page);
+		page = NULL;
+		if ((s = from->vt->rows(from, t, after, COPY_PAGE, &page, err)) != OT_OK)
+			break;
+		size_t i;
+		json_t *row;
+		json_array_foreach(page, i, row) {
+			if ((s = to->vt->put_row(to, t, row, err)) != OT_OK)
+				break;
+			++*copied;
+		}
+		json_decref(after);
+		after = json_array_size(page) ? json_array() : NULL;
+		json_t *last = json_array_get(page, json_array_size(page) - 1);
+		for (int k = 0; after && k < t->nkey; k++)
+			json_array_append(after, json_array_get(last, (size_t)k));
+	} while (s == OT_OK && json_array_size(page) == COPY_PAGE);
+	json_decref(page);
+	json_decref(after);
+	return s;
+}
+
+/* The same number of rows in every table of both stores, and `to` sound. */
+static ot_status copy_verify(ot_engine *from, ot_engine *to, json_t *tables, ot_error *err)
+{
+	for (size_t i = 0; i < store_layout_n; i++) {
+		long long a = 0, b = 0;
+		ot_status s = from->vt->count(from, &store_layout[i], &a, err);
+		if (s == OT_OK)
+			s = to->vt->count(to, &store_layout[i], &b, err);
+		if (s != OT_OK)
+			return s;
+		if (a != b || b != json_integer_value(json_object_get(tables, store_layout[i].name)))
+			return err_set(err, OT_ESTORE, "the copy of table %s has %lld rows, the store "
+				       "copied %lld", store_layout[i].name, b, a);
+	}
+	json_t *check = NULL;
+	ot_status s = store_check(to, &check, err);
+	if (s == OT_OK && !json_is_true(json_object_get(check, "sound"))) {
+		json_t *p = json_array_get(json_object_get(check, "problems"), 0);
+		s = err_set(err, OT_ESTORE, "the copy %.150s is not sound, nothing was copied: %s%s%s%s",
+			    store_path(to),
+			    json_string_value(json_object_get(p, "case")) ? "case " : "",
+			    json_string_value(json_object_get(p, "case")) ?
+				    json_string_value(json_object_get(p, "case")) : "",
+			    json_string_value(json_object_get(p, "case")) ? ": " : "",
+			    json_string_value(json_object_get(p, "problem")));
+	}
+	if (s == OT_OK)
+		json_object_set(tables, "events_replayed", json_object_get(check, "events"));
+	json_decref(check);
+	return s;
+}
+
+/* An engine with no rule base of its own, on the store `uri`. */
+static ot_engine *bare_engine(void)
+{
+	ot_engine *e = calloc(1, sizeof *e);
+	if (e) {
+		e->zone = OT_ZONE_DEFAULT;
+		e->busy_ms = 10000;
+	}
+	return e;
+}
+
+static void bare_close(ot_engine *e)
+{
+	if (!e)
+		return;
+	store_close(e);
+	engine_versions_free(e);
+	free(e);
+}
+
+static ot_status copy_into(ot_engine *from, ot_engine *to, json_t *tables, ot_error *err)
+{
+	long long have = 0;
+	ot_status s = OT_OK;
+	for (size_t i = 0; s == OT_OK && i < store_layout_n; i++) {
+		s = to->vt->count(to, &store_layout[i], &have, err);
+		if (s == OT_OK && have)
+			s = err_set(err, OT_ESTORE, "the store %.150s is not empty (its table %s has "
+				    "%lld rows): copy only into a new store", store_path(to),
+				    store_layout[i].name, have);
+	}
+	/* one moment of the source, one transaction of the copy */
+	if (s != OT_OK || (s = store_begin(from, 1, err)) != OT_OK)
+		return s;
+	if ((s = store_begin(to, 0, err)) != OT_OK) {
+		store_rollback(from);
+		return s;
+	}
+	for (size_t i = 0; s == OT_OK && i < store_layout_n; i++) {
+		long long n = 0;
+		s = copy_table(from, to, &store_layout[i], &n, err);
+		if (s == OT_OK && json_object_set_new(tables, store_layout[i].name, json_integer(n)))
+			s = err_set(err, OT_ENOMEM, "out of memory");
+	}
+	store_rollback(from);
+	/* verified before it is committed: a copy that is not right is not kept */
+	if (s == OT_OK)
+		s = copy_verify(from, to, tables, err);
+	if (s == OT_OK)
+		return store_commit(to, err);
+	store_rollback(to);
+	return s;
+}
+
+ot_status store_copy_uri(store_backends b, const char *from_uri, const char *to_uri,
+			 json_t **report, ot_error *err)
+{
+	*report = NULL;
+	ot_engine *from = bare_engine(), *to = bare_engine();
+	json_t *tables = json_object();
+	const char *where;
+	ot_status s = from && to && tables ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK) {
+		from->vt = backend_of(b, from_uri, &where);
+		s = from->vt->open(from, where, 0, err);
+	}
+	if (s == OT_OK) {
+		to->vt = backend_of(b, to_uri, &where);
+		s = to->vt->open(to, where, 1, err);
+	}
+	if (s == OT_OK)
+		s = copy_into(from, to, tables, err);
+	if (s == OT_OK) {
+		json_t *replayed = json_incref(json_object_get(tables, "events_replayed"));
+		json_object_del(tables, "events_replayed");
+		*report = json_pack("{s:s, s:s, s:O, s:O, s:o, s:b}", "from", store_path(from), "to",
+				    store_path(to), "tables", tables, "cases",
+				    json_object_get(tables, "cases"), "events_replayed", replayed,
+				    "verified", 1);
+		if (!*report)
+			s = err_set(err, OT_ENOMEM, "out of memory");
+	}
+	json_decref(tables);
+	bare_close(from);
+	bare_close(to);
+	return s;
+}
+
 ot_status store_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
 			 char **response, ot_error *err)
 {

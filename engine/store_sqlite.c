@@ -122,7 +122,7 @@ static const char *const sql[S__COUNT] = {
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			  " FROM licences WHERE holder = ?1 ORDER BY valid_from, material",
 	/* one page: the filters, then the cursor; ?7 is the page size + 1 */
-	[S_LIST] = "SELECT id, state FROM cases WHERE (?1 IS NULL OR status = ?1)"
+	[S_LIST] = "SELECT id, state FROM cases WHERE (?1 IS NULL OR status IN (?1, ?8, ?9, ?10))"
 		   " AND (?2 IS NULL OR item = ?2)"
 		   " AND (?3 IS NULL OR department = ?3 OR instr(handlers, ',' || ?3 || ',') > 0)"
 		   " AND (?4 IS NULL OR applicant = ?4)"
@@ -919,6 +919,8 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 	for (int i = 0; i < 6; i++)
 		sqlite3_bind_text(st, i + 1, binds[i], -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 7, q->limit + 1); /* one more: is there a next page? */
+	for (int i = 0; i < 3; i++) /* NULL binds NULL, which matches no status */
+		sqlite3_bind_text(st, 8 + i, q->also[i], -1, SQLITE_STATIC);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = column_str(st, 0);
 		if ((int)json_array_size(list) == q->limit) {
@@ -1068,4 +1070,7 @@ const store_vt store_sqlite = {
 	.feed = sq_feed,
 	.counts = sq_counts,
 	.unreadable = sq_unreadable,
+	.rows = sq_rows,
+	.put_row = sq_put_row,
+	.count = sq_count,
 };

@@ -24,5 +24,10 @@ typedef struct sqlite_store {
 /* store_check and the report on a file SQLite cannot open (store.h). */
 ot_status sq_check(ot_engine *e, json_t **report, ot_error *err);
 json_t *sq_unreadable(ot_engine *e, const char *where, const ot_error *why);
+/* Moving a store (store_sqlite_copy.c; store_vt's rows, put_row, count). */
+ot_status sq_rows(ot_engine *e, const store_table *t, json_t *after, int limit, json_t **out,
+		  ot_error *err);
+ot_status sq_put_row(ot_engine *e, const store_table *t, json_t *row, ot_error *err);
+ot_status sq_count(ot_engine *e, const store_table *t, long long *n, ot_error *err);
 
 #endif

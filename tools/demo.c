@@ -52,6 +52,8 @@ static json_t *sample(json_t *field)
 		return json_string("210304193602180040");
 	if (!strcmp(t, "credit_code"))
 		return json_string("91350100M000100Y43");
+	if (!strcmp(t, "group")) /* repeating rows: none in a sample */
+		return json_array();
 	const char *label = S(field, "label");
 	return json_string(label[0] ? label : "示例");
 }
@@ -172,9 +174,35 @@ static json_t *supplement(ot_engine *e, json_t *c, const char *id, char now[32])
 	return next;
 }
 
+/* An item that decides on acceptance (受理): its window accepts the
+ * application an hour after it is complete. */
+static json_t *accept(ot_engine *e, json_t *c, json_t *it, const char *id, char now[32])
+{
+	char when[20];
+	json_t *window = json_object_get(it, "window");
+	const char *actor = json_is_string(window) ? json_string_value(window) : S(it, "department");
+	memcpy(now + 11, "11", 2);
+	json_t *next = call(e, "accept", json_pack("{s:s, s:s, s:s}", "case", id, "actor", actor,
+						   "now", now));
+	json_decref(c);
+	if (!next)
+		return NULL;
+	stamp(now, when);
+	line(when, "accepted (受理) by %s → %s, due %s (legal %s)", actor, S(next, "status"),
+	     S(next, "due"), S(next, "legal_due"));
+	show_current(next);
+	return next;
+}
+
 static int walk(ot_engine *e, json_t *rules, json_t *it)
 {
 	char now[32] = "2019-09-27T09:00", when[20];
+	/* a day the item is in force on (in_force): its first, or its last */
+	const char *from = S(it, "in_force_from"), *until = S(it, "in_force_until");
+	if (json_is_string(json_object_get(it, "in_force_from")) && strcmp(from, "2019-09-27") > 0)
+		snprintf(now, sizeof now, "%.10sT09:00", from);
+	else if (json_is_string(json_object_get(it, "in_force_until")) && strcmp(until, "2019-09-27") < 0)
+		snprintf(now, sizeof now, "%.10sT09:00", until);
 	json_t *c = call(e, "submit", application(rules, it, now));
 	if (!c)
 		return 1;
@@ -184,9 +212,12 @@ static int walk(ot_engine *e, json_t *rules, json_t *it)
 	line(when, "case %s submitted %s by %s", id,
 	     strcmp(S(it, "online"), "none") ? "online" : "at the hall",
 	     S(json_object_get(c, "applicant"), "name"));
+	char decide[64];
+	snprintf(decide, sizeof decide, "once accepted (受理 decided by %s)", S(c, "acceptance_due"));
 	line("", "  → %s, due %s; at most %lld trip(s) for this item", S(c, "status"),
 	     json_is_string(json_object_get(c, "due")) ? S(c, "due")
-	     : !strcmp(S(c, "status"), "needs_supplement") ? "once accepted" : "(no limit)",
+	     : !strcmp(S(c, "status"), "needs_supplement") ? "once accepted"
+	     : !strcmp(S(c, "status"), "received") ? decide : "(no limit)",
 	     (long long)json_integer_value(json_object_get(c, "max_trips")));
 	show_materials(c);
 	size_t k;
@@ -195,6 +226,8 @@ static int walk(ot_engine *e, json_t *rules, json_t *it)
 		line("", "  notice: %s", json_string_value(n));
 	show_current(c);
 	if (!strcmp(S(c, "status"), "needs_supplement") && !(c = supplement(e, c, id, now)))
+		return 1;
+	if (!strcmp(S(c, "status"), "received") && !(c = accept(e, c, it, id, now)))
 		return 1;
 	for (int round = 0; round < 100 && !strcmp(S(c, "status"), "in_progress"); round++) {
 		next_day(now);
@@ -233,6 +266,18 @@ static int walk(ot_engine *e, json_t *rules, json_t *it)
 	stamp(now, when);
 	line(when, "result delivered by %s → %s; the applicant came %lld time(s)", method,
 	     S(closed, "status"), (long long)json_integer_value(json_object_get(closed, "trips")));
+	if (!strcmp(S(closed, "status"), "checking")) {
+		/* 告知承诺: the department checks the pledge and finds it kept */
+		next_day(now);
+		json_t *checked = call(e, "pledge_check", json_pack("{s:s, s:s, s:s, s:s}", "case",
+			id, "actor", S(it, "department"), "result", "kept", "now", now));
+		json_decref(closed);
+		if (!checked)
+			return 1;
+		closed = checked;
+		stamp(now, when);
+		line(when, "the pledge (告知承诺) checked and kept → %s", S(closed, "status"));
+	}
 	json_decref(closed);
 	return 0;
 }

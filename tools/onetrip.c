@@ -35,11 +35,17 @@ static const char usage_main[] =
 	"  suspend    stop the clock           resume      start it again\n"
 	"  deliver    hand over the result     withdraw    the applicant withdraws\n"
 	"  show CASE  a case with its history  list        cases by status, item, ...\n"
-	"  overdue    cases and steps past their due date\n"
+	"  overdue    cases and steps past their due date, acceptance decisions\n"
+	"             not taken in time, special procedures past their maximum\n"
+	"  accept     accept (受理)            refuse      refuse to accept (不予受理)\n"
+	"  extend     extend the legal limit (延期)\n"
+	"  procedure_start, procedure_end    a special procedure (特别程序)\n"
+	"  pledge_check  the check of a pledge (告知承诺) after approval\n"
 	"  licences import FILE.json   licences issued elsewhere, into the library\n"
 	"  licences list HOLDER        the licences of an ID number or credit code\n"
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
 	"  store check PATH   is the store sound? integrity, every case replayed\n"
+	"  store copy FROM TO moves a store (SQLite <-> PostgreSQL), verified\n"
 	"  demo [ITEM]  walks a sample application through every step\n"
 	"  serve        the engine as an HTTP service (docs/service.md)\n"
 	"\n"
@@ -401,7 +407,8 @@ int cmd_serve(int argc, char **argv);
 
 static const char *const case_ops[] = {"assess", "submit", "supplement", "act", "suspend",
 				       "resume", "deliver", "withdraw", "show", "list",
-				       "overdue"};
+				       "overdue", "accept", "refuse", "extend", "procedure_start",
+				       "procedure_end", "pledge_check"};
 
 /* The whole stream; *len its length (NUL bytes included). */
 static char *read_all(FILE *f, size_t *len)
@@ -510,7 +517,7 @@ static int cmd_case(const char *op, int argc, char **argv)
 		} else
 			arg = argv[i];
 	}
-	if (strcmp(db, ":memory:") && strchr(db, '/')) {
+	if (strcmp(db, ":memory:") && strchr(db, '/') && !strstr(db, "://")) { /* a file's */
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s", db);
 		*strrchr(dir, '/') = 0;
@@ -566,7 +573,18 @@ static const char usage_licences[] =
 
 static const char usage_store[] =
 	"usage: onetrip store check [--json] PATH\n"
+	"       onetrip store copy [--json] FROM TO\n"
 	"\n"
+	"PATH, FROM and TO are store URIs: sqlite:FILE (or a bare FILE), or\n"
+	"postgresql://USER@HOST:PORT/DATABASE (libpq's URI; schema=NAME puts the\n"
+	"tables in that schema).\n"
+	"\n"
+	"copy: copies every rule version, case, event, library entry, licence and\n"
+	"case counter of FROM into TO, which must be new or empty, in one\n"
+	"transaction; then compares the number of rows of every table and replays\n"
+	"every case of TO.  FROM is not changed.\n"
+	"\n"
+	"check: "
 	"Checks a store file on its own (no rule base needed; nothing is changed):\n"
 	"SQLite's integrity and foreign key checks, every stored rule version\n"
 	"compiled back from its sources, every case replayed from its events and\n"
@@ -575,9 +593,10 @@ static const char usage_store[] =
 	"\n"
 	"  --json   print the report as JSON\n"
 	"\n"
-	"exit status: 0 the store is sound, 1 problems were found,\n"
-	"             2 usage error, or the file is missing or not a onetrip store,\n"
-	"             3 the check itself failed (out of memory)\n";
+	"exit status: 0 the store is sound (copy: copied and verified),\n"
+	"             1 problems were found, 2 usage error, or the file is missing or\n"
+	"             not a onetrip store (copy: TO is not empty), 3 the check itself\n"
+	"             failed (out of memory; copy: a store failed, nothing copied)\n";
 
 static void print_report(json_t *r)
 {
@@ -608,10 +627,60 @@ static void print_report(json_t *r)
 	       "(docs/engine.md, \"A damaged store\")\n");
 }
 
+/* onetrip store copy [--json] FROM TO */
+static int store_copy(int argc, char **argv)
+{
+	const char *from = NULL, *to = NULL;
+	int json = 0;
+	for (int i = 1; i < argc; i++) {
+		if (is_help(argv[i])) {
+			fputs(usage_store, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--json") == 0)
+			json = 1;
+		else if (argv[i][0] == '-' || (from && to)) {
+			fprintf(stderr, "onetrip store copy: unexpected '%s'\n\n%s", argv[i], usage_store);
+			return 2;
+		} else if (!from)
+			from = argv[i];
+		else
+			to = argv[i];
+	}
+	if (!to) {
+		fprintf(stderr, "onetrip store copy: from which store to which?\n\n%s", usage_store);
+		return 2;
+	}
+	char *text = NULL;
+	ot_error err = {OT_OK, ""};
+	if (ot_store_copy(from, to, &text, &err) != OT_OK) {
+		fprintf(stderr, "onetrip store copy: %s\n", err.message);
+		return strstr(err.message, "is not empty") ? 2 : 3;
+	}
+	json_t *r = json_loads(text, 0, NULL), *tables = json_object_get(r, "tables");
+	if (json)
+		puts(text);
+	else
+		printf("copied %s to %s: %lld rule versions, %lld cases, %lld events, %lld library "
+		       "entries, %lld licences, %lld case counters; verified: the same rows, every "
+		       "case replayed\n", json_string_value(json_object_get(r, "from")),
+		       json_string_value(json_object_get(r, "to")),
+		       (long long)json_integer_value(json_object_get(tables, "rule_versions")),
+		       (long long)json_integer_value(json_object_get(tables, "cases")),
+		       (long long)json_integer_value(json_object_get(tables, "events")),
+		       (long long)json_integer_value(json_object_get(tables, "library")),
+		       (long long)json_integer_value(json_object_get(tables, "licences")),
+		       (long long)json_integer_value(json_object_get(tables, "counters")));
+	json_decref(r);
+	free(text);
+	return 0;
+}
+
 static int cmd_store(int argc, char **argv)
 {
 	const char *path = NULL;
 	int json = 0;
+	if (argc >= 1 && strcmp(argv[0], "copy") == 0)
+		return store_copy(argc, argv);
 	if (argc < 1 || is_help(argv[0]) || strcmp(argv[0], "check") != 0) {
 		int help = argc >= 1 && is_help(argv[0]);
 		if (argc >= 1 && !help)

@@ -4,7 +4,8 @@
  * with --coverage, which steps, flow lines and material conditions the
  * scenarios never exercised.
  *
- * Each scenario runs on a fresh engine with a store in memory, so
+ * Each scenario runs on a fresh engine with a store in memory (the test
+ * suite's run on PostgreSQL: a new schema, scenario_store), so
  * scenarios are independent and may run in any order or in parallel
  * (--jobs); results are printed in file order whatever the order they
  * finish in.  Requests go through the public API as JSON, exactly as an
@@ -14,11 +15,13 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "onetrip.h"
 #include "scenario.h"
@@ -183,8 +186,9 @@ static json_t *cov_item(run *r, const char *item)
 	json_t *items = json_object_get(cov_rules(r, S(r->last, "rules")), "items");
 	json_t *it = json_object_get(items, item);
 	if (!it) {
-		it = json_pack("{s:o, s:o, s:o, s:o}", "steps", json_object(), "rules", json_object(),
-			       "conditions", json_object(), "hooks", json_object());
+		it = json_pack("{s:o, s:o, s:o, s:o, s:o}", "steps", json_object(), "rules",
+			       json_object(), "conditions", json_object(), "hooks", json_object(),
+			       "law", json_object());
 		json_object_set_new(items, item, it);
 	}
 	return it;
@@ -211,6 +215,29 @@ static void cov_record(run *r)
 	}
 	json_array_foreach(json_object_get(r->last, "hooks_called"), i, v)
 		json_object_set_new(json_object_get(it, "hooks"), json_string_value(v), json_true());
+	/* time as the law counts it: procedures run, acceptance decided both
+	 * ways, an extension, each department a routed step went to */
+	json_t *law = json_object_get(it, "law");
+	char key[300];
+	json_array_foreach(json_object_get(r->last, "procedures"), i, v) {
+		snprintf(key, sizeof key, "procedure %s", S(v, "procedure"));
+		json_object_set_new(law, key, json_true());
+	}
+	if (json_is_string(json_object_get(r->last, "accepted_at")))
+		json_object_set_new(law, "acceptance accepted", json_true());
+	if (!strcmp(S(r->last, "status"), "refused"))
+		json_object_set_new(law, "acceptance refused", json_true());
+	if (json_integer_value(json_object_get(r->last, "extended")) > 0)
+		json_object_set_new(law, "extension", json_true());
+	if (json_is_string(json_object_get(r->last, "pledge_checked_at")))
+		json_object_set_new(law, "pledge kept", json_true());
+	if (!strcmp(S(r->last, "status"), "revoked"))
+		json_object_set_new(law, "pledge untrue", json_true());
+	json_array_foreach(json_object_get(r->last, "steps"), i, v)
+		if (strcmp(S(v, "state"), "waiting") != 0 && json_is_string(json_object_get(v, "department"))) {
+			snprintf(key, sizeof key, "route %s to %s", S(v, "step"), S(v, "department"));
+			json_object_set_new(law, key, json_true());
+		}
 	json_array_foreach(json_object_get(json_object_get(r->last, "notice"), "materials"), i, v) {
 		const char *reason = S(v, "reason");
 		int held = strncmp(reason, "required because", 16) == 0;
@@ -270,6 +297,17 @@ static json_t *value_json(const scn_value *v)
 		return json_string(v->text);
 	case SV_BOOL:
 		return json_boolean(v->b);
+	case SV_ROWS: {
+		json_t *rows = json_array();
+		for (size_t i = 0; v->rows && i < v->rows->v.n; i++) {
+			json_t *row = json_object();
+			for (size_t k = 0; k < v->rows->v.v[i].fields.n; k++)
+				json_object_set_new(row, v->rows->v.v[i].fields.v[k].name.s,
+						    value_json(&v->rows->v.v[i].fields.v[k].v));
+			json_array_append_new(rows, row);
+		}
+		return rows;
+	}
 	case SV_NAME:
 		return strcmp(v->text, "null") == 0 ? json_null() : json_string(v->text);
 	case SV_NUM:
@@ -390,6 +428,20 @@ static void item_op(run *r, const scn_stmt *s, const char *op, json_t *req)
 	operate(r, s, op, req);
 }
 
+/* The store of a scenario: a new one in memory; or, for the test suite's
+ * run on PostgreSQL (OT_TEST_STORE=postgresql, OT_TEST_PG the database's
+ * URI), a new schema of that database. */
+static const char *scenario_store(char *out, size_t cap)
+{
+	static atomic_uint n;
+	const char *backend = getenv("OT_TEST_STORE"), *pg = getenv("OT_TEST_PG");
+	if (!backend || strcmp(backend, "postgresql") != 0 || !pg)
+		return ":memory:";
+	snprintf(out, cap, "%s%cschema=scn%ld_%u", pg, strchr(pg, '?') ? '&' : '?',
+		 (long)getpid(), atomic_fetch_add(&n, 1));
+	return out;
+}
+
 static void statement(run *r, const scn_stmt *s)
 {
 	json_t *req;
@@ -400,7 +452,8 @@ static void statement(run *r, const scn_stmt *s)
 		rules_path(r, s->text, path, sizeof path);
 		ot_engine_close(r->e);
 		r->e = NULL;
-		if (ot_engine_open(path, ":memory:", &r->e, &err) != OT_OK) {
+		char store[1024];
+		if (ot_engine_open(path, scenario_store(store, sizeof store), &r->e, &err) != OT_OK) {
 			r->pending = err;
 			r->pending_stmt = s;
 		} else
@@ -461,6 +514,41 @@ static void statement(run *r, const scn_stmt *s)
 		return;
 	case SS_WITHDRAW:
 		operate(r, s, "withdraw", json_object());
+		return;
+	case SS_ACCEPT:
+	case SS_REFUSE: {
+		char actor[256];
+		snprintf(actor, sizeof actor, "%s%s%s", s->by.a.s, s->by.b.s ? "." : "",
+			 s->by.b.s ? s->by.b.s : "");
+		req = json_pack("{s:s}", "actor", actor);
+		if (s->kind == SS_REFUSE) {
+			json_object_set_new(req, "reasons", json_string(s->text));
+			json_object_set_new(req, "remedy", json_string(s->text2));
+		}
+		operate(r, s, s->kind == SS_ACCEPT ? "accept" : "refuse", req);
+		return;
+	}
+	case SS_PLEDGE_CHECK: {
+		char actor[256];
+		snprintf(actor, sizeof actor, "%s%s%s", s->by.a.s, s->by.b.s ? "." : "",
+			 s->by.b.s ? s->by.b.s : "");
+		req = json_pack("{s:s, s:s}", "result", s->a.s, "actor", actor);
+		if (s->text)
+			json_object_set_new(req, "reason", json_string(s->text));
+		operate(r, s, "pledge_check", req);
+		return;
+	}
+	case SS_EXTEND:
+		operate(r, s, "extend", json_pack("{s:I, s:s, s:s}", "workdays", (json_int_t)s->dur.n,
+						  "reason", s->text, "approver", s->text2));
+		return;
+	case SS_PROCEDURE:
+		if (!strcmp(s->b.s, "start")) {
+			operate(r, s, "procedure_start", json_pack("{s:s}", "procedure", s->a.s));
+			return;
+		}
+		/* `procedure NAME end`: the engine checks NAME is the one running */
+		operate(r, s, "procedure_end", json_pack("{s:s}", "procedure", s->a.s));
 		return;
 	case SS_EXPECT:
 		return; /* see expect() */
@@ -587,12 +675,133 @@ static void expect_overdue(run *r, const scn_stmt *s)
 				: names_set(json_object_get(c, "steps"), "step");
 			if (!json_object_size(found) && json_is_true(json_object_get(c, "overdue")))
 				json_object_set_new(found, "(the case)", json_true());
+			/* `expect overdue acceptance`, `expect overdue special` (a special
+			 * procedure past its maximum) */
+			if (json_is_true(json_object_get(c, "acceptance_overdue")))
+				json_object_set_new(found, "acceptance", json_true());
+			if (json_object_get(c, "procedure_overdue"))
+				json_object_set_new(found, "special", json_true());
+			if (json_is_true(json_object_get(c, "pledge_check_overdue")))
+				json_object_set_new(found, "pledge", json_true());
+			/* a deferred material (容缺) past its deadline, by its name */
+			size_t k;
+			json_t *d;
+			json_array_foreach(json_object_get(c, "deferred"), k, d)
+				json_object_set_new(found, S(d, "material"), json_true());
 		}
 	json_t *want = args_set(s);
 	compare_sets(r, s, want, found, 1);
 	json_decref(want);
 	json_decref(found);
 	json_decref(o);
+}
+
+/* `expect note "TEXT"`: a hook's note (on_enter, on_exit) in the last
+ * event of the case contains TEXT; `expect not note`: none does. */
+static void expect_note(run *r, const scn_stmt *s)
+{
+	char req[128], *resp = NULL;
+	ot_error err;
+	snprintf(req, sizeof req, "{\"case\":\"%s\"}", r->id);
+	if (ot_call(r->e, "show", req, &resp, &err) != OT_OK) {
+		failf(r, s, "show failed: %s", err.message);
+		return;
+	}
+	json_t *o = json_loads(resp, 0, NULL);
+	free(resp);
+	json_t *history = json_object_get(o, "history");
+	json_t *notes = json_object_get(json_array_get(history, json_array_size(history) - 1), "notes");
+	size_t i;
+	json_t *n;
+	int found = 0;
+	json_array_foreach(notes, i, n)
+		found |= strstr(S(n, "note"), arg(s, 0)) != NULL;
+	if (found != !s->negate)
+		failf(r, s, "expected %sa note of the last event containing \"%s\"%s", s->negate ? "no " : "",
+		      arg(s, 0), json_array_size(notes) ? "; its notes:" : ", but it has none");
+	if (found != !s->negate)
+		json_array_foreach(notes, i, n)
+			fprintf(r->out, "        %s\n", S(n, "note"));
+	json_decref(o);
+}
+
+/* `expect passed promised [legal]`: which of the case's due dates the
+ * overdue report says are passed (`expect not passed legal`). */
+static void expect_passed(run *r, const scn_stmt *s)
+{
+	char req[128], *resp = NULL;
+	ot_error err;
+	snprintf(req, sizeof req, "{\"now\":\"%s\"}", r->now);
+	if (ot_call(r->e, "overdue", req, &resp, &err) != OT_OK) {
+		failf(r, s, "overdue failed: %s", err.message);
+		return;
+	}
+	json_t *o = json_loads(resp, 0, NULL), *found = json_object();
+	free(resp);
+	size_t i, k;
+	json_t *c, *p;
+	json_array_foreach(json_object_get(o, "cases"), i, c)
+		if (strcmp(S(c, "id"), r->id) == 0)
+			json_array_foreach(json_object_get(c, "passed"), k, p)
+				json_object_set_new(found, json_string_value(p), json_true());
+	for (i = 0; i < s->args.n; i++) {
+		int have = json_object_get(found, arg(s, i)) != NULL;
+		if (have == s->negate)
+			failf(r, s, "expected the %s due date %sto be passed on %s", arg(s, i),
+			      s->negate ? "not " : "", r->now);
+	}
+	json_decref(found);
+	json_decref(o);
+}
+
+/* `expect due [STEP] [legal|promised|acceptance] DATE` */
+static void expect_due(run *r, const scn_stmt *s, json_t *c)
+{
+	static const char *const kinds[] = {"legal", "promised", "acceptance", "pledge"};
+	static const char *const keys[] = {"legal_due", "promised_due", "acceptance_due",
+					   "pledge_check_due"};
+	size_t n = s->args.n, kind = 4;
+	for (size_t k = 0; n >= 2 && k < 4; k++)
+		if (!strcmp(arg(s, n - 2), kinds[k]))
+			kind = k;
+	size_t named = n - 1 - (kind < 4); /* 1: a step is named */
+	const char *key = kind < 4 ? keys[kind] : "due";
+	char label[160];
+	snprintf(label, sizeof label, "%s%s%s", kind < 4 ? kinds[kind] : "", kind < 4 ? " " : "", "due");
+	if (!named) {
+		expect_value(r, s, label, arg(s, n - 1), S(c, key));
+		return;
+	}
+	if (kind >= 2 && kind < 4 ? named : named > 1) {
+		failf(r, s, "write: expect due [STEP] [legal|promised] DATE, or expect due "
+		      "acceptance|pledge DATE");
+		return;
+	}
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(c, "steps"), i, st)
+		if (!strcmp(S(st, "step"), arg(s, 0))) {
+			snprintf(label, sizeof label, "%s %s%sdue", arg(s, 0),
+				 kind < 4 ? kinds[kind] : "", kind < 4 ? " " : "");
+			expect_value(r, s, label, arg(s, n - 1), S(st, key));
+			return;
+		}
+	/* `expect due MATERIAL DATE`: a deferred material's deadline (容缺) */
+	json_array_foreach(json_object_get(c, "deferred_due"), i, st)
+		if (!strcmp(S(st, "material"), arg(s, 0)) && kind == 4) {
+			snprintf(label, sizeof label, "deferred %s due", arg(s, 0));
+			expect_value(r, s, label, arg(s, n - 1), S(st, "due"));
+			return;
+		}
+	/* `expect due STAGE DATE`: a chain's stage, by its `within` */
+	json_array_foreach(json_object_get(c, "stages"), i, st)
+		if (!strcmp(S(st, "stage"), arg(s, 0)) && kind == 4) {
+			snprintf(label, sizeof label, "stage %s due", arg(s, 0));
+			expect_value(r, s, label, arg(s, n - 1), S(st, "due"));
+			return;
+		}
+	failf(r, s, "the %s has no %s '%s', and no deferred material of that name is "
+	      "outstanding", r->chain ? "chain" : "item", r->chain ? "stage" : "step", arg(s, 0));
 }
 
 /* `expect notice "TEXT"`: a line of the one-time notice contains TEXT. */
@@ -718,28 +927,25 @@ static void expect(run *r, const scn_stmt *s)
 		json_decref(want);
 		json_decref(found);
 	} else if (!strcmp(what, "due")) {
-		if (s->args.n == 1) {
-			expect_value(r, s, "due", arg(s, 0), S(c, "due"));
-			return;
-		}
-		size_t i;
-		json_t *st;
-		json_array_foreach(json_object_get(c, "steps"), i, st)
-			if (!strcmp(S(st, "step"), arg(s, 0))) {
-				char label[160];
-				snprintf(label, sizeof label, "%s due", arg(s, 0));
-				expect_value(r, s, label, arg(s, 1), S(st, "due"));
-				return;
-			}
-		json_array_foreach(json_object_get(c, "stages"), i, st)
-			if (!strcmp(S(st, "stage"), arg(s, 0))) {
-				char label[160];
-				snprintf(label, sizeof label, "stage %s due", arg(s, 0));
-				expect_value(r, s, label, arg(s, 1), S(st, "due"));
-				return;
-			}
-		failf(r, s, "the %s has no %s '%s'", r->chain ? "chain" : "item",
-		      r->chain ? "stage" : "step", arg(s, 0));
+		expect_due(r, s, c);
+	} else if (!strcmp(what, "note")) {
+		expect_note(r, s);
+	} else if (!strcmp(what, "item") && s->args.n == 1) {
+		/* the version of the item the case was judged by (in_force); in a
+		 * chain, `item ITEM STATUS` ... (expect_chain) */
+		expect_value(r, s, "item", arg(s, 0), S(c, "item"));
+	} else if (!strcmp(what, "passed")) {
+		expect_passed(r, s);
+	} else if (!strcmp(what, "extended")) {
+		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(c, what)));
+		expect_value(r, s, "extended (workdays)", arg(s, 0), num);
+	} else if (!strcmp(what, "excluded")) {
+		/* the days the last special procedure ended kept out of the limits */
+		json_t *runs = json_object_get(c, "procedures");
+		json_t *last = json_array_get(runs, json_array_size(runs) - 1);
+		snprintf(num, sizeof num, "%lld", last ? (long long)json_integer_value(
+			json_object_get(last, "days_excluded")) : -1LL);
+		expect_value(r, s, "days excluded by the last procedure", arg(s, 0), last ? num : "");
 	} else if (!strcmp(what, "trips") || !strcmp(what, "max_trips")) {
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(c, what)));
 		expect_value(r, s, what, arg(s, 0), num);
@@ -910,6 +1116,7 @@ static int write_junit(const char *path, job *jobs, size_t n, size_t failed)
 typedef struct counts {
 	int steps, steps_hit, rules, rules_hit, conds, conds_hit, items, items_hit;
 	int hooks, hooks_hit;
+	int law, law_hit; /* procedures, acceptance both ways, extension, routes */
 	int stages, stages_hit; /* stages of chains that started */
 } counts;
 
@@ -948,6 +1155,7 @@ static void merge(json_t *into, json_t *from)
 			json_object_update(json_object_get(d, "rules"), json_object_get(it, "rules"));
 			json_object_update(json_object_get(d, "conditions"), json_object_get(it, "conditions"));
 			json_object_update(json_object_get(d, "hooks"), json_object_get(it, "hooks"));
+			json_object_update(json_object_get(d, "law"), json_object_get(it, "law"));
 		}
 	}
 }
@@ -958,6 +1166,51 @@ static double pct(int hit, int all)
 }
 
 /* Counts one item of one rule base; prints what was never exercised. */
+/* One branch of time as the law counts it: hit when `seen` has `key`. */
+static void law_branch(json_t *seen, const char *key, counts *c, json_t *missed)
+{
+	c->law++;
+	if (json_object_get(seen, key))
+		c->law_hit++;
+	else
+		json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "time", "what", key));
+}
+
+static void law_coverage(json_t *desc_item, json_t *seen, counts *c, json_t *missed)
+{
+	char k[300];
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(desc_item, "procedures"), i, v) {
+		snprintf(k, sizeof k, "procedure %s", S(v, "name"));
+		law_branch(seen, k, c, missed);
+	}
+	if (json_is_integer(json_object_get(desc_item, "acceptance"))) {
+		law_branch(seen, "acceptance accepted", c, missed);
+		law_branch(seen, "acceptance refused", c, missed);
+	}
+	if (json_is_integer(json_object_get(desc_item, "extension")))
+		law_branch(seen, "extension", c, missed);
+	if (json_array_size(json_object_get(desc_item, "pledge_replaces"))) {
+		law_branch(seen, "pledge kept", c, missed);
+		law_branch(seen, "pledge untrue", c, missed);
+	}
+	json_array_foreach(json_object_get(desc_item, "steps"), i, v) {
+		json_t *depts = json_object_get(json_object_get(v, "routed_by"), "departments");
+		json_t *done = json_object();
+		const char *value;
+		json_t *d;
+		json_object_foreach(depts, value, d) {
+			if (json_object_get(done, json_string_value(d)))
+				continue; /* two values, one office: one branch */
+			json_object_set_new(done, json_string_value(d), json_true());
+			snprintf(k, sizeof k, "route %s to %s", S(v, "name"), json_string_value(d));
+			law_branch(seen, k, c, missed);
+		}
+		json_decref(done);
+	}
+}
+
 static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int print)
 {
 	counts c;
@@ -1023,11 +1276,15 @@ static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int
 		snprintf(what, sizeof what, "%s", json_string_value(v));
 		json_array_append_new(missed, json_pack("{s:s, s:s}", "kind", "hook function", "what", what));
 	}
+	law_coverage(desc_item, json_object_get(seen, "law"), &c, missed);
 	c.items = 1;
 	c.items_hit = seen != NULL;
-	char hooks[32] = "";
+	char hooks[64] = "";
 	if (c.hooks)
 		snprintf(hooks, sizeof hooks, "  hooks %d/%d", c.hooks_hit, c.hooks);
+	if (c.law)
+		snprintf(hooks + strlen(hooks), sizeof hooks - strlen(hooks), "  time %d/%d",
+			 c.law_hit, c.law);
 	if (print)
 		printf("  %-36s steps %d/%d  flow %d/%d  conditions %d/%d%s%s\n",
 		       S(desc_item, "name"), c.steps_hit, c.steps, c.rules_hit, c.rules, c.conds_hit,
@@ -1041,11 +1298,15 @@ static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int
 	total->conds += c.conds, total->conds_hit += c.conds_hit;
 	total->items += c.items, total->items_hit += c.items_hit;
 	total->hooks += c.hooks, total->hooks_hit += c.hooks_hit;
-	return json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:o}", "item",
+	total->law += c.law, total->law_hit += c.law_hit;
+	json_t *o = json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:b, s:o}", "item",
 			 S(desc_item, "name"), "steps", c.steps, "steps_hit", c.steps_hit, "flow",
 			 c.rules, "flow_hit", c.rules_hit, "conditions", c.conds, "conditions_hit",
 			 c.conds_hit, "hook_functions", c.hooks, "hook_functions_hit", c.hooks_hit,
 			 "submitted", seen != NULL, "not_exercised", missed);
+	json_object_set_new(o, "time", json_integer(c.law));
+	json_object_set_new(o, "time_hit", json_integer(c.law_hit));
+	return o;
 }
 
 /* Counts the stages of one chain that scenarios started (a chain's items
@@ -1101,18 +1362,20 @@ static double coverage(json_t *cov, int print, const char *json_path)
 		json_array_append_new(out, json_pack("{s:s, s:o, s:o}", "rules", hash, "items", items,
 						     "chains", chains));
 	}
-	int branches = total.rules + total.conds + total.stages;
-	int hit = total.rules_hit + total.conds_hit + total.stages_hit;
+	int branches = total.rules + total.conds + total.law + total.stages;
+	int hit = total.rules_hit + total.conds_hit + total.law_hit + total.stages_hit;
 	double p = pct(hit, branches);
 	if (print)
 		printf("coverage: items %d/%d (%.1f%%), steps %d/%d (%.1f%%), flow lines %d/%d "
 		       "(%.1f%%), condition outcomes %d/%d (%.1f%%), hook functions %d/%d (%.1f%%), "
-		       "chain stages %d/%d (%.1f%%); branches %.1f%%\n",
+		       "time as the law counts it %d/%d (%.1f%%), chain stages %d/%d (%.1f%%); "
+		       "branches %.1f%%\n",
 		       total.items_hit, total.items, pct(total.items_hit, total.items),
 		       total.steps_hit, total.steps, pct(total.steps_hit, total.steps),
 		       total.rules_hit, total.rules, pct(total.rules_hit, total.rules),
 		       total.conds_hit, total.conds, pct(total.conds_hit, total.conds),
 		       total.hooks_hit, total.hooks, pct(total.hooks_hit, total.hooks),
+		       total.law_hit, total.law, pct(total.law_hit, total.law),
 		       total.stages_hit, total.stages, pct(total.stages_hit, total.stages), p);
 	if (json_path) {
 		json_t *doc = json_pack("{s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}}",
@@ -1121,6 +1384,9 @@ static double coverage(json_t *cov, int print, const char *json_path)
 			"flow_hit", total.rules_hit, "conditions", total.conds, "conditions_hit",
 			total.conds_hit, "hook_functions", total.hooks, "hook_functions_hit",
 			total.hooks_hit, "branches_percent", p);
+		json_object_set_new(json_object_get(doc, "totals"), "time", json_integer(total.law));
+		json_object_set_new(json_object_get(doc, "totals"), "time_hit",
+				    json_integer(total.law_hit));
 		json_object_set_new(json_object_get(doc, "totals"), "stages", json_integer(total.stages));
 		json_object_set_new(json_object_get(doc, "totals"), "stages_hit",
 				    json_integer(total.stages_hit));

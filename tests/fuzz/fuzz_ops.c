@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const char *const ops[] = {
 	"assess", "submit", "supplement", "act", "suspend", "resume", "deliver",
 	"withdraw", "show", "list", "overdue", "licences_import", "licences",
+	"accept", "refuse", "extend", "procedure_start", "procedure_end", "pledge_check",
 };
 
 /* The operations that never change the store, refused or not. */

@@ -21,6 +21,7 @@ TOKENS = {
     "window": "window-token-1",      # approval_bureau.social
     "medsec": "medsec-token-1",      # department medical_security
     "housing": "housing-token-1",    # department housing
+    "street": "street-token-1",      # department street_lishan (立山街道办事处)
     "supervisor": "supervisor-token-1",
     "admin": "admin-token-1",
 }
@@ -31,6 +32,7 @@ CLIENTS = [
     {"name": "window", "scope": "window", "department": "approval_bureau", "window": "social"},
     {"name": "medsec", "scope": "department", "department": "medical_security"},
     {"name": "housing", "scope": "department", "department": "housing"},
+    {"name": "street", "scope": "department", "department": "street_lishan"},
     {"name": "supervisor", "scope": "supervisor"},
     {"name": "admin", "scope": "admin"},
 ]

@@ -9,7 +9,9 @@
 /* The store a test asks for as ":memory:" is, when OT_TEST_STORE names a
  * backend, a new store of that backend: the same tests run against each
  * backend through the store interface (tests/CMakeLists.txt).
- * OT_TEST_STORE=sqlite: a new SQLite file under /tmp. */
+ * OT_TEST_STORE=sqlite: a new SQLite file under /tmp.
+ * OT_TEST_STORE=postgresql: a new schema of the database OT_TEST_PG names
+ * (the server tests/pg/server.sh started for the suite). */
 static inline const char *test_store(const char *db, char *buf, size_t cap)
 {
 	const char *backend = getenv("OT_TEST_STORE");
@@ -22,7 +24,14 @@ static inline const char *test_store(const char *db, char *buf, size_t cap)
 		snprintf(buf, cap, "sqlite:%s/store.db", dir);
 		return buf;
 	}
-	fprintf(stderr, "OT_TEST_STORE=%s: no such backend\n", backend);
+	const char *pg = getenv("OT_TEST_PG");
+	if (strcmp(backend, "postgresql") == 0 && pg) {
+		static unsigned n;
+		snprintf(buf, cap, "%s%cschema=t%ld_%u", pg, strchr(pg, '?') ? '&' : '?',
+			 (long)getpid(), n++);
+		return buf;
+	}
+	fprintf(stderr, "OT_TEST_STORE=%s: no such backend (or OT_TEST_PG unset)\n", backend);
 	fail();
 	return db;
 }

@@ -83,8 +83,14 @@ static void missing_things(void **state)
 static void units(void **state)
 {
 	(void)state;
-	expect_diag(BASE "item i \"x\" { department d; legal_limit 15 days; steps { s \"s\" by d } }\n",
-		    "E114", 14, 43, "working days, not days");
+	expect_diag(BASE "item i \"x\" { department d; legal_limit 15 hours; steps { s \"s\" by d } }\n",
+		    "E114", 14, 43, "working days or calendar days, not hours");
+	/* calendar days are a limit of their own (公示 7 days) */
+	expect_clean(BASE "item i \"x\" { department d; legal_limit 15 days; steps { s \"s\" by d within 7 days } }\n");
+	/* the law counts an extension in working days */
+	expect_diag(BASE "item i \"x\" { department d; legal_limit 20 workdays; extension_limit 10 days\n"
+			 " steps { s \"s\" by d } }\n",
+		    "E114", 14, 72, "working days, not days");
 	expect_diag(ITEM(" steps { s \"s\" by d within 2 wrokdays }"), "E114", 18, 30,
 		    "did you mean 'workdays'?");
 	expect_diag("material m \"m\" { reusable 3 hours }\n", "E114", 1, 29, "hours");

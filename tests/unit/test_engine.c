@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include "engine_helpers.h"
+#include "backends.h"
+#include "store_pg.h"
 #include "store_sqlite.h"
 #include "model.h"
 #include "engine.h"
@@ -550,6 +552,14 @@ static void running_cases_keep_their_rule_version(void **state)
 
 static json_t *snapshot(ot_engine *e, const char *id)
 {
+	if (e->vt == &store_pg) { /* the same on the PostgreSQL backend */
+		const char *v[] = {id};
+		PGresult *res = pg_query(e, "SELECT state FROM cases WHERE id = $1", 1, v);
+		assert_true(res && PQntuples(res) == 1);
+		json_t *j = json_loads(PQgetvalue(res, 0, 0), 0, NULL);
+		PQclear(res);
+		return j;
+	}
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(SQ(e)->db, "SELECT state FROM cases WHERE id = ?1", -1,
 					    &st, NULL), SQLITE_OK);

@@ -69,6 +69,28 @@ static void national_calendar(void **state)
 	ot_rules_free(r);
 }
 
+/* Limits in calendar days: counted from the next day, a last day off moves
+ * to the next working day; a pause moves them by its calendar days. */
+static void calendar_day_limits(void **state)
+{
+	(void)state;
+	ot_rules *r = bundled();
+	const m_calendar *cal = &r->calendars[strmap_get(&r->by_calendar, "cn", 2)];
+	/* 公示 7 days from Mon 2019-01-28 end on 02-04, 春节: on Mon 02-11 */
+	assert_int_equal(cal_due(cal, day(2019, 1, 28), 7, UNIT_DAY), day(2019, 2, 11));
+	/* the same as 5 working days: 01-29 … 02-01 and the make-up Saturday 02-02 */
+	assert_int_equal(cal_due(cal, day(2019, 1, 28), 5, UNIT_WORKDAY), day(2019, 2, 2));
+	/* a last day that is a working day stays: 7 days from 2019-11-04 */
+	assert_int_equal(cal_due(cal, day(2019, 11, 4), 7, UNIT_DAY), day(2019, 11, 11));
+	/* a pause of (09-30, 10-10]: 10 calendar days, 3 working days */
+	assert_int_equal(cal_shift(cal, day(2019, 10, 30), UNIT_WORKDAY, day(2019, 9, 30),
+				   day(2019, 10, 10)), day(2019, 11, 4));
+	assert_int_equal(cal_shift(cal, day(2019, 10, 8), UNIT_DAY, day(2019, 9, 30),
+				   day(2019, 10, 10)), day(2019, 10, 18));
+	assert_int_equal(cal_shift(cal, -1, UNIT_DAY, day(2019, 9, 30), day(2019, 10, 10)), -1);
+	ot_rules_free(r);
+}
+
 static void decimals(void **state)
 {
 	(void)state;
@@ -202,6 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(civil_dates),
 		cmocka_unit_test(national_calendar),
+		cmocka_unit_test(calendar_day_limits),
 		cmocka_unit_test(decimals),
 		cmocka_unit_test(conditions_compile_to_indices),
 		cmocka_unit_test(describe_json),

@@ -16,7 +16,7 @@ static const char *CONTRACT = OT_SOURCE_DIR "/tests/contract/rules/contract.rule
 	"\"contractor\":\"91350100M000100Y43\",\"kind\":\"public\"}," \
 	"\"materials\":[\"land_cert\",\"drawings\",\"fire_review\"]}"
 
-static char path[64];
+static char path[512];
 
 static ot_engine *open_file(void)
 {
@@ -26,6 +26,14 @@ static ot_engine *open_file(void)
 static int setup(void **state)
 {
 	(void)state;
+	/* on PostgreSQL (OT_TEST_STORE=postgresql): a schema of its own */
+	const char *backend = getenv("OT_TEST_STORE"), *pg = getenv("OT_TEST_PG");
+	if (backend && pg && strcmp(backend, "postgresql") == 0) {
+		static unsigned n;
+		snprintf(path, sizeof path, "%s%cschema=svapi%ld_%u", pg, strchr(pg, '?') ? '&' : '?',
+			 (long)getpid(), n++);
+		return 0;
+	}
 	snprintf(path, sizeof path, "/tmp/ot_svapiXXXXXX");
 	int fd = mkstemp(path);
 	if (fd < 0)
@@ -38,7 +46,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	remove_store(path);
+	if (strncmp(path, "postgresql:", 11) != 0)
+		remove_store(path);
 	return 0;
 }
 

@@ -38,7 +38,7 @@ doc = {
     "get": op("List cases, a page at a time", "Supervisor and admin: every case; department and window: their department's. ID numbers masked.", {"200": js(ref("CaseList"), "a page"), **errs(401, 403, 422, 503)},
               params=[q("status", "a case status"), q("item", "an item's name"), q("department", "a department"), q("applicant", "an ID number or credit code"), q("limit", "1..1000", {"type": "integer"}), q("after", "the next of the page before")])},
   "/v1/cases/{id}": {"get": op("A case with its history", "The owner sees it whole; a department with a step of it and supervisors see it with ID numbers masked.", {"200": js(ref("CaseWithHistory"), "the case"), **errs(401, 403, 404, 503)}, params=[p("id", "the case number")])},
-  "/v1/cases/{id}/{op}": {"post": dict(op("Act on a case", "op is supplement or withdraw (the owner), act, suspend, resume or deliver (a department or window with a step of the case; act only on its own steps). act needs officer {id, name}; client and officer are recorded in the event.",
+  "/v1/cases/{id}/{op}": {"post": dict(op("Act on a case", "op is supplement or withdraw (the owner), act, suspend, resume, deliver, accept, refuse, extend, procedure_start, procedure_end or pledge_check (a department or window with a step of the case; act only on its own steps). act needs officer {id, name}; client and officer are recorded in the event.",
         {"200": js(ref("Case"), "the case after the operation"), **errs(400, 401, 403, 404, 409, 413, 422, 503)}, body=ref("CaseOperation"),
         params=[p("id", "the case number"), {"name": "op", "in": "path", "required": True, "schema": {"type": "string", "enum": ["supplement", "withdraw", "act", "suspend", "resume", "deliver"]}}]), parameters=[idem])},
   "/v1/overdue": {"get": op("Cases and steps past their due date", "Supervisor and admin.", {"200": js(ref("Overdue"), "a page"), **errs(401, 403, 422, 503)}, params=[q("limit", "1..1000", {"type": "integer"}), q("after", "the next of the page before")])},
@@ -71,7 +71,7 @@ doc = {
    "Step": {"type": "object", "required": ["step", "department", "due"], "properties": {"step": {"type": "string"}, "label": {"type": "string"}, "department": {"type": "string"}, "window": nstr, "due": nstr, "started_at": nstr, "state": {"enum": ["waiting", "active", "done"]}, "finished_at": nstr}},
    "Case": {"type": "object", "required": ["id", "item", "rules", "status", "current", "steps", "due", "events"], "properties": {
        "id": {"type": "string"}, "item": {"type": "string"}, "rules": {"type": "string"},
-       "status": {"enum": ["needs_supplement", "in_progress", "returned", "suspended", "approved", "denied", "closed", "withdrawn"]},
+       "status": {"enum": ["needs_supplement", "in_progress", "returned", "suspended", "approved", "denied", "closed", "withdrawn", "received", "refused", "checking", "revoked"]},
        "applicant": {"type": "object", "properties": {"kind": {"type": "string"}, "id": {"type": "string"}, "name": {"type": "string"}}},
        "current": {"type": "array", "items": ref("Step")}, "steps": {"type": "array", "items": ref("Step")}, "due": nstr, "events": {"type": "integer"}, "notice": {"type": ["object", "null"]}}},
    "CaseWithHistory": {"allOf": [ref("Case"), {"type": "object", "required": ["history"], "properties": {"history": {"type": "array", "items": {"type": "object", "required": ["op", "at"], "properties": {"op": {"type": "string"}, "at": {"type": "string"}, "client": {"type": "string"}, "officer": officer}}}}}]},

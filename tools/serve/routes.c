@@ -212,6 +212,7 @@ static int server_fields(const sv_request *rq, json_t *j, sv_response *out, cons
 }
 
 static void facts_put(const char *id, const char *owner, json_t *steps);
+static void facts_refresh(const char *id, json_t *steps);
 
 /* A write: the client and the clock put in, an Idempotency-Key honoured.
  * The fingerprint is the client's own body, so a retry with a later clock
@@ -285,13 +286,17 @@ void sv_write_done(sv_write *w, sv_response *out)
 	out->replayed = w->key.replayed;
 	if (!out->replayed)
 		sv_notify_write();
-	if (w->created) {
+	/* a supplement can change the form, and with it the department of a
+	 * step routed by the form (the street office of the address) */
+	if (w->created || strcmp(w->opname, "supplement") == 0) {
 		json_t *j = json_loads(b->response, 0, NULL);
 		const char *id = json_string_value(json_object_get(j, "id"));
-		if (id)
+		if (id && w->created)
 			snprintf(out->location, sizeof out->location, "/v1/cases/%.100s", id);
-		if (id && !out->replayed)
+		if (id && !out->replayed && w->created)
 			facts_put(id, w->client, json_object_get(j, "steps"));
+		else if (id && !out->replayed)
+			facts_refresh(id, json_object_get(j, "steps"));
 		json_decref(j);
 	}
 	answer_engine(out, w->created ? 201 : 200, b->response, w->mask);
@@ -301,9 +306,10 @@ void sv_write_done(sv_write *w, sv_response *out)
 
 /* ---- cases and who may touch them ---- */
 
-/* What the scopes ask of a case never changes once it is submitted: the
+/* What the scopes ask of a case hardly changes once it is submitted: the
  * client that submitted it, and the departments of its steps (its rule
- * version is pinned).  So they are remembered here -- from a submission
+ * version is pinned) -- save a step routed by the form, whose department a
+ * supplement that corrects the form changes (facts_refresh).  So they are remembered here -- from a submission
  * through this server, or from a read -- and a write to a known case needs
  * no read first: an act costs one engine operation, not two.  A fixed table
  * (an entry a slot, the newest wins), under one lock. */
@@ -364,6 +370,14 @@ static int facts_get(const char *id, case_facts *out)
 	}
 	pthread_mutex_unlock(&facts_lock);
 	return found;
+}
+
+/* The departments of a known case's steps again, its owner kept. */
+static void facts_refresh(const char *id, json_t *steps)
+{
+	case_facts f;
+	if (facts_get(id, &f))
+		facts_put(id, f.owner, steps);
 }
 
 static int facts_department(const case_facts *f, const char *dept)
@@ -440,15 +454,17 @@ static void route_show(const sv_request *rq, sv_response *out, const char *id)
 static void route_case_op(const sv_request *rq, sv_response *out, const char *id, const char *op)
 {
 	static const char *const ops[] = {"supplement", "withdraw", "act", "suspend", "resume",
-					  "deliver"};
+					  "deliver", "accept", "refuse", "extend", "procedure_start",
+					  "procedure_end", "pledge_check"};
 	int k = -1;
-	for (int i = 0; i < 6; i++)
+	for (int i = 0; i < (int)(sizeof ops / sizeof *ops); i++)
 		if (strcmp(op, ops[i]) == 0)
 			k = i;
 	if (k < 0) {
-		char detail[200];
+		char detail[300];
 		snprintf(detail, sizeof detail, "cases have no operation '%.40s': supplement, withdraw, "
-			 "act, suspend, resume or deliver", op);
+			 "act, suspend, resume, deliver, accept, refuse, extend, procedure_start, "
+			 "procedure_end or pledge_check", op);
 		sv_problem(out, 404, "no-route", "No such route", detail, NULL);
 		return;
 	}

@@ -38,17 +38,32 @@ end
 local eligibility = {}
 
 -- 《社会救助暂行办法》第九条: 共同生活的家庭成员人均收入低于当地最低生活保障标准
--- 的家庭, 给予最低生活保障。按申报的家庭月总收入测算; 入户调查和家庭经济状况
--- 核对后如实际收入不低于标准, 仍由审核确认环节作出不予确认的决定。
+-- 的家庭, 给予最低生活保障。申请时只须申报家庭月总收入: 是否低于标准是受理后
+-- 经入户调查和家庭经济状况核对才能认定的条件, 不是受理条件; 不低于标准的, 由
+-- 审核确认环节书面作出不予确认的决定并说明理由(act … deny "理由"), 而不是在
+-- 申请时拒收。人均收入由 derive 算出; 进入区民政局审核时, on_enter 在案卷中
+-- 记下它与标准的比较, 供审核人员作出决定。
 function eligibility.minimum_living(f, add)
   if not f.household_income then
     add("household_income", "申请最低生活保障须申报共同生活家庭成员月总收入 " ..
       "the monthly income of the household is required")
-  elseif f.per_capita_income and decimal.cmp(f.per_capita_income, SUBSISTENCE_LINE) >= 0 then
-    local pc = decimal.of(f.per_capita_income)
-    add("household_income", ("家庭月人均收入%s元, 不低于本区城市低保标准%s元 the income " ..
-      "per person (%s yuan a month) is not below the subsistence line (%s yuan)")
-      :format(pc, SUBSISTENCE_LINE, pc, SUBSISTENCE_LINE))
+  end
+end
+
+-- 低保审核: the review is told how the per-capita income compares with the line.
+local function subsistence_note(f)
+  local pc = f.per_capita_income
+  if not pc then return nil end
+  local below = decimal.cmp(pc, SUBSISTENCE_LINE) < 0
+  return ("家庭月人均收入%s元, %s本区城市低保标准%s元%s the income per person (%s yuan) " ..
+    "is %s the subsistence line (%s yuan)"):format(decimal.of(pc), below and "低于" or "不低于",
+    SUBSISTENCE_LINE, below and "" or "; 核对属实的, 书面作出不予确认决定并说明理由",
+    decimal.of(pc), below and "below" or "not below", SUBSISTENCE_LINE)
+end
+
+function on_enter(case, step)
+  if case.item == "minimum_living" and step == "district_review" then
+    return subsistence_note(case.form)
   end
 end
 
@@ -82,6 +97,13 @@ function validate(case)
   if by and f.id_no and by:upper() ~= f.id_no:upper() and not f.by_agent then
     add("by_agent", "提交人不是申请人本人, 请选择委托他人代办并提交授权委托书 the application " ..
       "is filed by someone else: choose by_agent and add the power of attorney")
+  end
+  -- the members listed (家庭成员, one row each) and the household's size agree
+  if type(f.members) == "table" and #f.members > 0 and f.household_size
+      and #f.members + 1 ~= f.household_size then
+    add("members", ("共同生活家庭成员人数为%d, 但列出了申请人以外的%d名成员 the household has " ..
+      "%d members, but %d besides the applicant are listed"):format(f.household_size, #f.members,
+      f.household_size, #f.members))
   end
   local check = eligibility[case.item]
   if check then check(f, add) end

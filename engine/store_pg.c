@@ -1,0 +1,1410 @@
+/*
+ * store_pg.c -- the PostgreSQL backend of the store interface (store.h),
+ * for several engine processes on one database.
+ *
+ * The same tables as the SQLite backend (store_sqlite.c), the same
+ * meaning: the events table is the record, append-only; the cases table
+ * keeps a snapshot for listing; a case is loaded by replaying its events.
+ * The schema version lives in the table onetrip_schema and is migrated
+ * forward on open, under an advisory lock so that engines starting
+ * together create the tables once.
+ *
+ * Transactions map SQLite's two kinds of BEGIN (see run_op in api.c):
+ *   - an operation's first try (deferred) is REPEATABLE READ: its reads see
+ *     one moment of the database and take no lock, so its hooks run
+ *     without holding anything.  If another engine changed a row it then
+ *     writes (the case, the day's counter, a library entry) since that
+ *     moment, PostgreSQL refuses the write with a serialization failure
+ *     (40001), or a deadlock (40P01): store_lost_race says so, and the
+ *     operation runs again;
+ *   - the second try (not deferred) is READ COMMITTED and locks the row of
+ *     each case it reads (SELECT ... FOR UPDATE): it sees the winner's
+ *     change, and waits (lock_timeout = the engine's busy_ms) instead of
+ *     failing.  So of two engines acting on the same step at once exactly
+ *     one wins; the other's second try finds the step done and is refused
+ *     as in one process (OT_ESTATE).
+ * Round trips are the cost of an operation beside the commit's flush: the
+ * BEGIN goes with the first statement, the case's row comes with its
+ * events, and the snapshot with the event, each pair in one pipeline
+ * (libpq's pipeline mode): BEGIN + read, write, COMMIT.
+ *
+ * Case numbers come from a counter row per day updated in the operation's
+ * transaction: unique, and gapless since a rolled back operation takes its
+ * number back with it.
+ *
+ * Nothing here claims work yet: overdue and list are reads (REPEATABLE
+ * READ snapshots), so two servers answering them at once do no work twice.
+ *
+ * A lost connection (a database restart, a network cut) fails the
+ * operation with OT_ESTORE; PostgreSQL rolls the transaction back, so
+ * nothing is half-written.  The next operation reconnects (PQreset) and
+ * prepares its statements again.  A connection lost during COMMIT leaves
+ * the outcome unknown, and the message says so.
+ *
+ * URIs are libpq's (postgresql://USER@HOST:PORT/DB?...), with one more
+ * parameter of ours, schema=NAME: the tables live in that schema (created
+ * when missing), so several stores can share a database.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends.h"
+#include "store_pg.h"
+
+#define SCHEMA_VERSION STORE_SCHEMA
+#define MIGRATE_LOCK "7270351" /* pg_advisory_xact_lock's key while migrating */
+
+/* The layout of schema version 3, the first the PostgreSQL backend knows
+ * (SQLite's three versions at once); each later version's steps run in
+ * order from the stored version (migrate). */
+static const char *const schema_v3[] = {
+	("CREATE TABLE rule_versions("
+	 " hash TEXT COLLATE \"C\" PRIMARY KEY,"
+	 " stored_at TEXT NOT NULL,"
+	 " sources TEXT NOT NULL)"),
+	("CREATE TABLE cases("
+	 " id TEXT COLLATE \"C\" PRIMARY KEY,"
+	 " item TEXT NOT NULL,"
+	 " rules TEXT NOT NULL REFERENCES rule_versions(hash),"
+	 " status TEXT NOT NULL,"
+	 " applicant TEXT,"
+	 " department TEXT NOT NULL,"
+	 " handlers TEXT NOT NULL,"
+	 " due TEXT,"
+	 " updated TEXT NOT NULL,"
+	 " state TEXT NOT NULL,"
+	 " next_due TEXT COLLATE \"C\")"),
+	"CREATE INDEX cases_status ON cases(status)",
+	"CREATE INDEX cases_item ON cases(item)",
+	"CREATE INDEX cases_applicant ON cases(applicant)",
+	"CREATE INDEX cases_next_due ON cases(status, next_due)",
+	("CREATE TABLE events("
+	 " case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
+	 " seq INTEGER NOT NULL,"
+	 " at TEXT NOT NULL,"
+	 " op TEXT NOT NULL,"
+	 " actor TEXT,"
+	 " rules TEXT NOT NULL REFERENCES rule_versions(hash),"
+	 " payload TEXT NOT NULL,"
+	 " PRIMARY KEY(case_id, seq))"),
+	("CREATE TABLE library("
+	 " applicant TEXT NOT NULL,"
+	 " material TEXT NOT NULL,"
+	 " case_id TEXT COLLATE \"C\" NOT NULL REFERENCES cases(id),"
+	 " valid_from BIGINT NOT NULL,"
+	 " valid_until BIGINT NOT NULL,"
+	 " PRIMARY KEY(applicant, material, case_id))"),
+	"CREATE TABLE counters(day TEXT PRIMARY KEY, n INTEGER NOT NULL)",
+	("CREATE TABLE licences("
+	 " holder TEXT NOT NULL,"
+	 " material TEXT NOT NULL,"
+	 " number TEXT NOT NULL,"
+	 " issuer TEXT NOT NULL,"
+	 " valid_from BIGINT NOT NULL,"
+	 " valid_until BIGINT,"
+	 " case_id TEXT,"
+	 " PRIMARY KEY(material, number))"),
+	"CREATE INDEX licences_holder ON licences(holder, material)",
+	"CREATE TABLE onetrip_schema(version INTEGER NOT NULL)",
+	"INSERT INTO onetrip_schema VALUES (3)",
+};
+
+/* version 4: idempotency keys (a service's safe retries), and the order
+ * events are recorded in, for the event feed.  PostgreSQL commits
+ * concurrent transactions in no order a sequence could show, so an event's
+ * place is its transaction's id (the high bits) and a sequence within it
+ * (the low 23): the feed returns only events of transactions older than
+ * every one still running (store_feed), and so never passes over one that
+ * commits later.  Events of a store migrated here keep their order by case. */
+static const char *const schema_v4[] = {
+	("CREATE TABLE idempotency("
+	 " key TEXT PRIMARY KEY,"
+	 " fingerprint TEXT NOT NULL,"
+	 " op TEXT NOT NULL,"
+	 " response TEXT NOT NULL,"
+	 " stored_at BIGINT NOT NULL,"
+	 " expires BIGINT NOT NULL)"),
+	"CREATE INDEX idempotency_expires ON idempotency(expires)",
+	"CREATE SEQUENCE events_order",
+	"ALTER TABLE events ADD COLUMN recorded BIGINT",
+	("UPDATE events SET recorded = o.n FROM (SELECT case_id, seq, row_number() OVER"
+	 " (ORDER BY case_id, seq) AS n FROM events) o WHERE o.case_id = events.case_id"
+	 " AND o.seq = events.seq"),
+	("ALTER TABLE events ALTER COLUMN recorded SET DEFAULT"
+	 " ((pg_current_xact_id()::text::bigint << 23) | (nextval('events_order') & 8388607))"),
+	"ALTER TABLE events ALTER COLUMN recorded SET NOT NULL",
+	"CREATE INDEX events_recorded ON events(recorded)",
+	"UPDATE onetrip_schema SET version = 4",
+};
+
+enum {
+	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_INSERT, S_CASE_UPDATE, S_CASE_READ,
+	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENT_INSERT, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
+	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
+	S__COUNT
+};
+
+static const char *const sql[S__COUNT] = {
+	[S_VERSION_PUT] = "INSERT INTO rule_versions(hash, stored_at, sources) VALUES ($1,"
+			  " to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), $2)"
+			  " ON CONFLICT (hash) DO NOTHING",
+	[S_VERSION_GET] = "SELECT sources FROM rule_versions WHERE hash = $1",
+	[S_NEXT_ID] = "INSERT INTO counters(day, n) VALUES ($1, 1)"
+		      " ON CONFLICT (day) DO UPDATE SET n = counters.n + 1 RETURNING n",
+	[S_CASE_INSERT] = "INSERT INTO cases(id, item, rules, status, applicant, department,"
+			  " handlers, due, updated, state, next_due)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+	[S_CASE_UPDATE] = "UPDATE cases SET item = $2, rules = $3, status = $4, applicant = $5,"
+			  " department = $6, handlers = $7, due = $8, updated = $9, state = $10,"
+			  " next_due = $11 WHERE id = $1",
+	/* the row and the events at once: case_rebuild asks for both */
+	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
+			" LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1 ORDER BY e.seq",
+	[S_CASE_READ_LOCK] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
+			     " LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1"
+			     " ORDER BY e.seq FOR UPDATE OF c",
+	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = $1 LIMIT 1",
+	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
+			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
+	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 ORDER BY seq",
+	[S_LIB_ADD] = "INSERT INTO library(applicant, material, case_id, valid_from, valid_until)"
+		      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (applicant, material, case_id)"
+		      " DO UPDATE SET valid_from = EXCLUDED.valid_from,"
+		      " valid_until = EXCLUDED.valid_until",
+	[S_LIB_FIND] = "SELECT case_id FROM library WHERE applicant = $1 AND material = $2"
+		       " AND valid_from <= $3 AND valid_until > $3 ORDER BY valid_until DESC LIMIT 1",
+	[S_LIC_PUT] = "INSERT INTO licences(holder, material, number, issuer, valid_from,"
+		      " valid_until, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		      " ON CONFLICT (material, number) DO UPDATE SET holder = EXCLUDED.holder,"
+		      " issuer = EXCLUDED.issuer, valid_from = EXCLUDED.valid_from,"
+		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id",
+	/* the valid licence first, else the one that expired last */
+	[S_LIC_FIND] = "SELECT number, valid_until, (valid_until IS NULL OR valid_until > $3) AS ok"
+		       " FROM licences WHERE holder = $1 AND material = $2 AND valid_from <= $3"
+		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
+	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
+			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
+	[S_IDEM_GET] = "SELECT fingerprint, response FROM idempotency WHERE key = $1 AND expires > $2",
+	[S_IDEM_PUT] = "INSERT INTO idempotency(key, fingerprint, op, response, stored_at, expires)"
+		       " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET"
+		       " fingerprint = EXCLUDED.fingerprint, op = EXCLUDED.op,"
+		       " response = EXCLUDED.response, stored_at = EXCLUDED.stored_at,"
+		       " expires = EXCLUDED.expires",
+	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= $1",
+	/* only events of transactions older than every one still running:
+	 * their order is final (schema_v4) */
+	[S_FEED] = "SELECT e.recorded, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status"
+		   " FROM events e JOIN cases c ON c.id = e.case_id WHERE e.recorded > $1"
+		   " AND e.recorded < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 23)"
+		   " AND ($2::text IS NULL OR c.department = $2"
+		   " OR strpos(c.handlers, ',' || $2 || ',') > 0)"
+		   " AND ($3::text IS NULL OR (SELECT f.payload::json->>'client' FROM events f"
+		   " WHERE f.case_id = e.case_id AND f.seq = 1) = $3)"
+		   " ORDER BY e.recorded LIMIT $4::integer",
+	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
+	/* one page: the filters, then the cursor; $7 is the page size + 1 */
+	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL"
+		   " OR status IN ($1, $8::text, $9::text, $10::text))"
+		   " AND ($2::text IS NULL OR item = $2)"
+		   " AND ($3::text IS NULL OR department = $3"
+		   " OR strpos(handlers, ',' || $3 || ',') > 0)"
+		   " AND ($4::text IS NULL OR applicant = $4)"
+		   " AND ($5::text IS NULL OR next_due < $5)"
+		   " AND ($6::text IS NULL OR id > $6) ORDER BY id LIMIT $7::integer",
+};
+
+/* ---- failures ---- */
+
+static const char *pg_path(const ot_engine *e)
+{
+	return e->store && PG(e)->path ? PG(e)->path : "(unnamed)";
+}
+
+static int connection_lost(const ot_engine *e, const char *state)
+{
+	/* class 08: connection exceptions; 57P01..3: the server shut down */
+	return !PG(e)->conn || PQstatus(PG(e)->conn) != CONNECTION_OK ||
+	       strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0;
+}
+
+/* The server's message in one line, without its "ERROR:  " and the
+ * details that may quote a row (an applicant's number). */
+static void server_message(const ot_engine *e, const PGresult *res, char *out, size_t cap)
+{
+	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	if (!m)
+		m = PG(e)->conn ? PQerrorMessage(PG(e)->conn) : "no connection";
+	snprintf(out, cap, "%s", m && *m ? m : "no answer from the server");
+	for (char *p = out; *p; p++)
+		if (*p == '\n' || *p == '\t')
+			*p = ' ';
+	size_t n = strlen(out);
+	while (n && out[n - 1] == ' ')
+		out[--n] = 0;
+}
+
+ot_status pg_fail(ot_engine *e, ot_error *err, const PGresult *res, const char *fmt, ...)
+{
+	char what[256], msg[300];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof what, fmt, ap);
+	va_end(ap);
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "%s", state ? state : "08000");
+	state = PG(e)->failed_state;
+	server_message(e, res, msg, sizeof msg);
+	const char *path = pg_path(e);
+	if (e->checking)
+		return err_set(err, strcmp(state, "53200") == 0 ? OT_ENOMEM : OT_ESTORE,
+			       "%s while %s", msg, what);
+	if (connection_lost(e, state))
+		return err_set(err, OT_ESTORE, "lost the connection to the store %.150s (%s) while %s: "
+			       "%s; the next operation connects again", path, msg, what,
+			       strcmp(what, "committing") == 0 ? "whether it was done is not known, "
+			       "look before doing it again" : "nothing was changed");
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return err_set(err, OT_ESTORE, "another engine changed the same data at the same moment "
+			       "(%s) while %s: nothing was changed; try again", msg, what);
+	if (strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0)
+		return err_set(err, OT_ESTORE, "the store is busy (another engine held it too long): %s",
+			       what);
+	if (strcmp(state, "53100") == 0)
+		return err_set(err, OT_ESTORE, "the disk holding the store %.150s is full while %s: "
+			       "nothing was changed", path, what);
+	if (strcmp(state, "53200") == 0)
+		return err_set(err, OT_ENOMEM, "the database server is out of memory while %s", what);
+	if (strncmp(state, "XX", 2) == 0)
+		return err_set(err, OT_ESTORE, "the store %.150s is damaged (%s) while %s: run "
+			       "`onetrip store check %.150s`", path, msg, what, path);
+	return err_set(err, OT_ESTORE, "store error while %s: %s [%s] (store %.150s)", what, msg,
+		       state, path);
+}
+
+/* A failure where no status can be returned (the libraries are callbacks
+ * of the assessment): kept for store_settle.  The first one counts. */
+static void fault(ot_engine *e, const PGresult *res, const char *what)
+{
+	if (e->fault.status == OT_OK)
+		pg_fail(e, &e->fault, res, "%s", what);
+}
+
+static void fault_damaged(ot_engine *e, const char *what)
+{
+	if (e->fault.status == OT_OK)
+		store_damaged(e, &e->fault, "%s", what);
+}
+
+/* Writes only inside a sound transaction: after a failure the server
+ * refuses them anyway; a failure a callback kept is the answer. */
+static ot_status writable(ot_engine *e, ot_error *err)
+{
+	if (e->fault.status != OT_OK) {
+		if (err)
+			*err = e->fault;
+		return e->fault.status;
+	}
+	if (!PG(e)->conn || (!PG(e)->begin && PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS))
+		return err_set(err, OT_ESTORE, "the store %.150s ended the transaction after an error: "
+			       "nothing was changed", pg_path(e));
+	return OT_OK;
+}
+
+/* ---- statements ---- */
+
+static void flush_begin(ot_engine *e);
+
+PGresult *pg_query(ot_engine *e, const char *text, int n, const char *const *values)
+{
+	if (!PG(e)->conn)
+		return NULL;
+	flush_begin(e);
+	return PQexecParams(PG(e)->conn, text, n, NULL, values, NULL, NULL, 0);
+}
+
+static int ok_result(const PGresult *res)
+{
+	ExecStatusType t = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
+}
+
+/* Runs prepared statement i; NULL when the connection is gone. */
+static ot_status reconnect(ot_engine *e, ot_error *err);
+
+/* One statement of a pipeline: prepared statement `which` (-1: the text
+ * `text`, without parameters). */
+typedef struct pg_stmt {
+	int which;
+	const char *text;
+	int n;
+	const char *const *values;
+} pg_stmt;
+
+static int send_stmt(PGconn *c, const pg_stmt *st)
+{
+	if (st->which < 0)
+		return PQsendQueryParams(c, st->text, 0, NULL, NULL, NULL, NULL, 0);
+	char name[16];
+	snprintf(name, sizeof name, "ot%d", st->which);
+	return PQsendQueryPrepared(c, name, st->n, st->values, NULL, NULL, 0);
+}
+
+/* Sends the statements at once and reads their results into out[] (NULL
+ * where the connection was lost): one round trip instead of n.  After a
+ * failure the server skips the rest (their results are not ok). */
+static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
+{
+	int sent = PQenterPipelineMode(c);
+	for (int k = 0; k < n; k++)
+		out[k] = NULL;
+	for (int k = 0; sent && k < n; k++)
+		sent = send_stmt(c, &st[k]);
+	if (sent)
+		sent = PQpipelineSync(c);
+	for (int k = 0; sent && k < n; k++) {
+		out[k] = PQgetResult(c);
+		if (!out[k])
+			break;
+		PGresult *end = PQgetResult(c); /* NULL: the end of this statement's results */
+		if (end) { /* the connection broke off */
+			PQclear(end);
+			break;
+		}
+	}
+	for (PGresult *r; sent && (r = PQgetResult(c)) != NULL;) {
+		ExecStatusType t = PQresultStatus(r);
+		PQclear(r);
+		if (t == PGRES_PIPELINE_SYNC || t == PGRES_FATAL_ERROR)
+			break;
+	}
+	PQexitPipelineMode(c);
+}
+
+/* Runs statements, the operation's BEGIN first if it is still to be sent.
+ * When that BEGIN finds the connection gone (the server restarted while
+ * it was idle), nothing was done yet: connect again and run them once more. */
+static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
+{
+	const char *begin = PG(e)->begin;
+	PG(e)->begin = NULL;
+	if (!begin && n == 1 && st[0].which >= 0) {
+		char name[16];
+		snprintf(name, sizeof name, "ot%d", st[0].which);
+		out[0] = PQexecPrepared(PG(e)->conn, name, st[0].n, st[0].values, NULL, NULL, 0);
+		return;
+	}
+	pg_stmt all[8];
+	PGresult *res[8];
+	int m = 0;
+	if (begin)
+		all[m++] = (pg_stmt){-1, begin, 0, NULL};
+	for (int k = 0; k < n && m < 8; k++)
+		all[m++] = st[k];
+	for (int tries = 0; tries < 2; tries++) {
+		pipeline(PG(e)->conn, m, all, res);
+		if (!begin || tries || PQstatus(PG(e)->conn) == CONNECTION_OK || ok_result(res[0]))
+			break;
+		for (int k = 0; k < m; k++)
+			PQclear(res[k]);
+		if (reconnect(e, NULL) != OT_OK) {
+			for (int k = 0; k < m; k++)
+				res[k] = NULL;
+			break;
+		}
+	}
+	int first = begin ? 1 : 0;
+	for (int k = 0; k < n; k++)
+		out[k] = res[first + k];
+	if (begin && res[0] && !ok_result(res[0])) { /* the BEGIN's failure is the answer */
+		PQclear(out[0]);
+		out[0] = res[0];
+	} else if (begin)
+		PQclear(res[0]);
+}
+
+/* Runs prepared statement i; NULL when the connection is gone. */
+static PGresult *run(ot_engine *e, int i, int n, const char *const *values)
+{
+	pg_stmt st = {i, NULL, n, values};
+	PGresult *res;
+	run_all(e, 1, &st, &res);
+	return res;
+}
+
+/* Sends a BEGIN still to be sent, alone. */
+static void flush_begin(ot_engine *e)
+{
+	if (PG(e)->begin) {
+		const char *text = PG(e)->begin;
+		PG(e)->begin = NULL;
+		PQclear(PQexec(PG(e)->conn, text));
+	}
+}
+
+static void forget_head(ot_engine *e)
+{
+	PQclear(PG(e)->head);
+	PG(e)->head = NULL;
+	PG(e)->head_id[0] = 0;
+}
+
+/* Runs a command without parameters; OT_OK or the failure while `what`. */
+static ot_status exec(ot_engine *e, const char *text, const char *what, ot_error *err)
+{
+	PGresult *res = PQexec(PG(e)->conn, text);
+	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
+	PQclear(res);
+	return s;
+}
+
+static const char *column(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+/* Text as a JSON object (a new reference), or NULL when it is not one. */
+static json_t *text_json(const char *text)
+{
+	json_t *j = text ? json_loads(text, 0, NULL) : NULL;
+	if (j && !json_is_object(j)) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j;
+}
+
+/* ---- opening ---- */
+
+static ot_status too_new(ot_engine *e, int have, ot_error *err)
+{
+	return err_set(err, OT_ESTORE, "the store %.150s was written by a newer onetrip (schema %d, "
+		       "this one knows %d)", pg_path(e), have, SCHEMA_VERSION);
+}
+
+/* The stored schema version: 0 when the tables are not there. */
+static ot_status schema_version(ot_engine *e, int *have, ot_error *err)
+{
+	/* pg_tables, not to_regclass: the catalog cache may not have seen
+	 * the tables another engine created while this one waited */
+	PGresult *res = PQexec(PG(e)->conn, "SELECT EXISTS (SELECT 1 FROM pg_tables WHERE"
+			       " schemaname = current_schema() AND tablename = 'onetrip_schema')");
+	ot_status s = OT_OK;
+	*have = 0;
+	if (!ok_result(res) || PQntuples(res) != 1)
+		s = pg_fail(e, err, res, "reading the schema version");
+	else if (strcmp(PQgetvalue(res, 0, 0), "t") == 0) {
+		PQclear(res);
+		res = PQexec(PG(e)->conn, "SELECT max(version) FROM onetrip_schema");
+		if (!ok_result(res) || PQntuples(res) != 1)
+			s = pg_fail(e, err, res, "reading the schema version");
+		else
+			*have = column(res, 0, 0) ? atoi(PQgetvalue(res, 0, 0)) : 0;
+	}
+	PQclear(res);
+	return s;
+}
+
+/* Brings the schema to SCHEMA_VERSION, in one transaction under an
+ * advisory lock: engines opening a new store together create it once. */
+static ot_status migrate(ot_engine *e, ot_error *err)
+{
+	int have = 0;
+	ot_status s = schema_version(e, &have, err);
+	if (s != OT_OK || have == SCHEMA_VERSION) /* the usual open takes no lock */
+		return s;
+	if (have > SCHEMA_VERSION)
+		return too_new(e, have, err);
+	if ((s = exec(e, "BEGIN", "migrating the schema", err)) != OT_OK)
+		return s;
+	if ((s = exec(e, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")", "migrating the schema",
+		      err)) == OT_OK)
+		s = schema_version(e, &have, err);
+	if (s == OT_OK && have > SCHEMA_VERSION)
+		s = too_new(e, have, err);
+	else if (s == OT_OK && have > 0 && have < 3)
+		s = err_set(err, OT_ESTORE, "the store %.150s has schema version %d, which no "
+			    "onetrip wrote to PostgreSQL", pg_path(e), have);
+	for (size_t i = 0; s == OT_OK && have == 0 && i < OT_COUNTOF(schema_v3); i++)
+		s = exec(e, schema_v3[i], "creating the schema", err);
+	for (size_t i = 0; s == OT_OK && have < 4 && have != SCHEMA_VERSION &&
+			   i < OT_COUNTOF(schema_v4); i++)
+		s = exec(e, schema_v4[i], "adding idempotency keys and the event feed", err);
+	if (s == OT_OK)
+		return exec(e, "COMMIT", "migrating the schema", err);
+	exec(e, "ROLLBACK", "migrating the schema", NULL);
+	return s;
+}
+
+/* What a new or reset connection needs: the schema, the time a lock is
+ * waited for, the statements. */
+static ot_status session(ot_engine *e, ot_error *err)
+{
+	char text[160];
+	ot_status s = OT_OK;
+	PG(e)->prepared = 0;
+	if (PG(e)->schema[0]) {
+		snprintf(text, sizeof text, "SET search_path TO \"%s\"", PG(e)->schema);
+		s = exec(e, text, "choosing the schema", err);
+	}
+	snprintf(text, sizeof text, "SET lock_timeout = %d", e->busy_ms);
+	if (s == OT_OK)
+		s = exec(e, text, "configuring the connection", err);
+	if (s == OT_OK)
+		s = exec(e, "SET client_min_messages = warning", "configuring the connection", err);
+	return s;
+}
+
+static ot_status prepare_all(ot_engine *e, ot_error *err)
+{
+	for (int i = 0; i < S__COUNT; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "ot%d", i);
+		PGresult *res = PQprepare(PG(e)->conn, name, sql[i], 0, NULL);
+		ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "preparing statements");
+		PQclear(res);
+		if (s != OT_OK)
+			return s;
+	}
+	PG(e)->prepared = 1;
+	return OT_OK;
+}
+
+/* The URI without its password, for messages. */
+static char *masked_uri(const char *uri)
+{
+	char *out = strdup(uri);
+	char *at = out ? strchr(out, '@') : NULL, *scheme = out ? strstr(out, "://") : NULL;
+	if (at && scheme && scheme < at) {
+		char *colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3));
+		if (colon)
+			memmove(colon, at, strlen(at) + 1);
+	}
+	char *pw = out ? strstr(out, "password=") : NULL;
+	if (pw) {
+		size_t n = strcspn(pw, "&");
+		memmove(pw, pw + n, strlen(pw + n) + 1);
+	}
+	return out;
+}
+
+/* Splits `schema=NAME` off the URI's query; the rest is libpq's. */
+static ot_status split_schema(ot_engine *e, const char *uri, ot_error *err)
+{
+	char *ci = strdup(uri);
+	if (!ci)
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
+	PG(e)->conninfo = ci;
+	char *q = strchr(ci, '?');
+	for (char *p = q ? q + 1 : NULL; p && *p;) {
+		size_t n = strcspn(p, "&");
+		if (strncmp(p, "schema=", 7) != 0) {
+			p += n + (p[n] == '&');
+			continue;
+		}
+		size_t len = n - 7;
+		if (len == 0 || len >= sizeof PG(e)->schema || strspn(p + 7, "abcdefghijklmnopqrstuvwxyz"
+						       "0123456789_") < len)
+			return err_set(err, OT_EINVAL, "the store URI's schema is 1 to 63 of a-z, 0-9 "
+				       "and _");
+		memcpy(PG(e)->schema, p + 7, len);
+		PG(e)->schema[len] = 0;
+		memmove(p, p + n + (p[n] == '&'), strlen(p + n + (p[n] == '&')) + 1);
+	}
+	size_t n = strlen(ci);
+	while (n && (ci[n - 1] == '?' || ci[n - 1] == '&'))
+		ci[--n] = 0;
+	/* libpq waits for an unreachable host as long as TCP does (minutes):
+	 * as long as a busy store, unless the URI says */
+	if (!strstr(ci, "connect_timeout=")) {
+		char *longer = malloc(n + 40);
+		if (!longer)
+			return err_set(err, OT_ENOMEM, "out of memory opening the store");
+		snprintf(longer, n + 40, "%s%cconnect_timeout=%d", ci, strchr(ci, '?') ? '&' : '?',
+			 e->busy_ms / 1000 > 2 ? e->busy_ms / 1000 : 2);
+		free(ci);
+		PG(e)->conninfo = longer;
+	}
+	return OT_OK;
+}
+
+static void quiet(void *ud, const char *message)
+{
+	(void)ud;
+	(void)message;
+}
+
+static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *err)
+{
+	if (!(e->store = calloc(1, sizeof(pg_store))))
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
+	char uri[1024];
+	if (strlen(where) > sizeof uri - 16)
+		return err_set(err, OT_EINVAL, "the store URI is longer than %zu characters",
+			       sizeof uri - 16);
+	snprintf(uri, sizeof uri, "postgresql:%s", where);
+	if (!(PG(e)->path = masked_uri(uri)))
+		return err_set(err, OT_ENOMEM, "out of memory opening the store");
+	ot_status s = split_schema(e, uri, err);
+	if (s != OT_OK)
+		return s;
+	PG(e)->conn = PQconnectdb(PG(e)->conninfo);
+	if (!PG(e)->conn)
+		return err_set(err, OT_ENOMEM, "out of memory connecting to the store");
+	PQsetNoticeProcessor(PG(e)->conn, quiet, NULL); /* a library does not print */
+	if (PQstatus(PG(e)->conn) != CONNECTION_OK) {
+		char msg[300];
+		server_message(e, NULL, msg, sizeof msg);
+		return err_set(err, OT_ESTORE, "cannot connect to the store %.150s: %s", pg_path(e), msg);
+	}
+	if (create && PG(e)->schema[0]) {
+		char text[128];
+		snprintf(text, sizeof text, "CREATE SCHEMA IF NOT EXISTS \"%s\"", PG(e)->schema);
+		PGresult *res = PQexec(PG(e)->conn, text);
+		/* two engines creating it at once: one of them is told it exists */
+		const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+		if (!ok_result(res) && !(state && (strcmp(state, "23505") == 0 ||
+						   strcmp(state, "42P06") == 0)))
+			s = pg_fail(e, err, res, "creating the schema %s", PG(e)->schema);
+		PQclear(res);
+	}
+	if (s == OT_OK)
+		s = session(e, err);
+	int have = 0;
+	if (s == OT_OK && create)
+		s = migrate(e, err);
+	else if (s == OT_OK && (s = schema_version(e, &have, err)) == OT_OK) {
+		if (have > SCHEMA_VERSION)
+			s = too_new(e, have, err);
+		else if (have == 0)
+			s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store (it has no schema "
+				    "version)", pg_path(e));
+	}
+	return s == OT_OK ? prepare_all(e, err) : s;
+}
+
+static void pg_close(ot_engine *e)
+{
+	if (!e->store)
+		return;
+	forget_head(e);
+	PQfinish(PG(e)->conn);
+	free(PG(e)->conninfo);
+	free(PG(e)->path);
+	free(e->store);
+	e->store = NULL;
+}
+
+/* ---- transactions ---- */
+
+/* A connection that went bad since the last operation is made again. */
+static ot_status reconnect(ot_engine *e, ot_error *err)
+{
+	PQreset(PG(e)->conn);
+	if (PQstatus(PG(e)->conn) != CONNECTION_OK) {
+		char msg[300];
+		server_message(e, NULL, msg, sizeof msg);
+		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "08001");
+		return err_set(err, OT_ESTORE, "cannot reach the store %.150s: %s: nothing was changed",
+			       pg_path(e), msg);
+	}
+	engine_log(e, "connected again to the store %.150s", pg_path(e));
+	ot_status s = session(e, err);
+	return s == OT_OK ? prepare_all(e, err) : s;
+}
+
+/* The BEGIN goes with the operation's first statement (run_all). */
+static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
+{
+	PG(e)->failed_state[0] = 0;
+	PG(e)->lock_case = !deferred;
+	forget_head(e);
+	ot_status s = OT_OK;
+	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared ||
+	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE)
+		s = reconnect(e, err);
+	if (s == OT_OK)
+		PG(e)->begin = deferred ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
+					: "BEGIN ISOLATION LEVEL READ COMMITTED";
+	return s;
+}
+
+static int pg_lost_race(const ot_engine *e)
+{
+	const char *st = PG(e)->failed_state;
+	/* 23505: two first tries inserting the same key (an event's number) */
+	return strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 || strcmp(st, "23505") == 0;
+}
+
+static void pg_rollback(ot_engine *e)
+{
+	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
+	forget_head(e);
+	if (PG(e)->conn && PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE &&
+	    PQstatus(PG(e)->conn) == CONNECTION_OK)
+		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
+}
+
+static ot_status pg_commit(ot_engine *e, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK) {
+		pg_rollback(e);
+		return s;
+	}
+	forget_head(e);
+	if (PG(e)->begin) { /* nothing was read or written */
+		PG(e)->begin = NULL;
+		return OT_OK;
+	}
+	PGresult *res = PQexec(PG(e)->conn, "COMMIT");
+	/* a COMMIT of a failed transaction answers ROLLBACK, not an error */
+	const char *tag = res ? PQcmdStatus(res) : "";
+	if (ok_result(res) && strcmp(tag, "COMMIT") == 0)
+		s = OT_OK;
+	else if (ok_result(res))
+		s = err_set(err, OT_ESTORE, "the store %.150s rolled the transaction back: nothing was "
+			    "changed", pg_path(e));
+	else
+		s = pg_fail(e, err, res, "committing");
+	PQclear(res);
+	if (s != OT_OK)
+		pg_rollback(e);
+	return s;
+}
+
+/* ---- rule versions and case numbers ---- */
+
+static ot_status pg_put_version(ot_engine *e, const ot_rules *r, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	const char *v[] = {ot_rules_hash(r), ot_rules_sources(r)};
+	PGresult *res = run(e, S_VERSION_PUT, 2, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "storing the rule version");
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_get_version(ot_engine *e, const char *hash, char **out, ot_error *err)
+{
+	*out = NULL;
+	const char *v[] = {hash};
+	PGresult *res = run(e, S_VERSION_GET, 1, v);
+	ot_status s = OT_OK;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading rule version %.12s", hash);
+	else if (PQntuples(res) == 1 && !column(res, 0, 0))
+		s = store_damaged(e, err, "rule version %.12s has no sources", hash);
+	else if (PQntuples(res) == 1 && !(*out = strdup(PQgetvalue(res, 0, 0))))
+		s = err_set(err, OT_ENOMEM, "out of memory reading rule version %.12s", hash);
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
+{
+	char day[11], compact[9];
+	day_format(time_day(now, e->zone), day);
+	snprintf(compact, sizeof compact, "%.4s%.2s%.2s", day, day + 5, day + 8);
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	const char *v[] = {compact};
+	PGresult *res = run(e, S_NEXT_ID, 1, v);
+	if (ok_result(res) && PQntuples(res) == 1)
+		snprintf(id, 32, "%s-%04lld", compact, atoll(PQgetvalue(res, 0, 0)));
+	else
+		s = pg_fail(e, err, res, "numbering the case");
+	PQclear(res);
+	return s;
+}
+
+/* ---- cases and events ---- */
+
+static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+			 int is_new, ot_error *err)
+{
+	char *state_text = json_dumps(state, JSON_COMPACT);
+	char *payload = json_dumps(event, JSON_COMPACT);
+	char hand[1024], due[11] = "", at[32], next_due[11] = "";
+	const ot_rules *r = c->v->rules;
+	case_handlers(c, hand, sizeof hand);
+	if (c->due >= 0)
+		day_format(c->due, due);
+	case_next_due(c, next_due);
+	const char *ev_at = json_string_value(json_object_get(event, "at"));
+	snprintf(at, sizeof at, "%s", ev_at ? ev_at : "");
+	ot_status s = writable(e, err);
+	if (s == OT_OK && (!state_text || !payload))
+		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
+	if (s == OT_OK) {
+		/* an item's name and department, or a chain case's (engine.h) */
+		const char *v[] = {c->id, case_row_item(c), r->hash, case_status_names[c->status],
+				   json_string_value(json_object_get(c->applicant, "id")),
+				   case_row_department(c), hand,
+				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL};
+		char seq[16];
+		snprintf(seq, sizeof seq, "%d", c->events);
+		const char *ev[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
+				    json_string_value(json_object_get(event, "actor")), r->hash,
+				    payload};
+		/* the row and the event in one round trip */
+		pg_stmt st[2] = {{is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, 11, v},
+				 {S_EVENT_INSERT, NULL, 7, ev}};
+		PGresult *res[2];
+		run_all(e, 2, st, res);
+		if (!ok_result(res[0]))
+			s = pg_fail(e, err, res[0], "saving case %s", c->id);
+		else if (!is_new && strcmp(PQcmdTuples(res[0]), "1") != 0)
+			s = store_damaged(e, err, "case %s has events but no row in the cases table",
+					  c->id);
+		else if (!ok_result(res[1]))
+			s = pg_fail(e, err, res[1], "recording the event of case %s", c->id);
+		PQclear(res[0]);
+		PQclear(res[1]);
+	}
+	free(state_text);
+	free(payload);
+	return s;
+}
+
+static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
+{
+	*out = NULL;
+	const char *v[] = {id};
+	int col = 3; /* case_head read them with the row */
+	PGresult *res = PG(e)->head && strcmp(PG(e)->head_id, id) == 0 ? PG(e)->head : NULL;
+	PG(e)->head = NULL;
+	forget_head(e);
+	if (!res) {
+		res = run(e, S_EVENTS, 1, v);
+		col = 0;
+	}
+	json_t *events = json_array();
+	ot_status s = OT_OK;
+	int rows = ok_result(res) ? PQntuples(res) : 0;
+	if (col && rows == 1 && PQgetisnull(res, 0, col)) /* the row, no events */
+		rows = 0;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading the events of case %.40s", id);
+	else if (!events)
+		s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
+	for (int i = 0; s == OT_OK && i < rows; i++) {
+		/* the events of a case are numbered 1, 2, ... without a gap */
+		json_t *ev = text_json(column(res, i, col + 1));
+		if (PQgetisnull(res, i, col) || atoll(PQgetvalue(res, i, col)) != i + 1)
+			s = store_damaged(e, err, "case %s: event %d is missing", id, i + 1);
+		else if (!ev)
+			s = store_damaged(e, err, "case %s: event %d is not JSON", id, i + 1);
+		else if (json_array_append(events, ev))
+			s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
+		json_decref(ev);
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = events;
+	else
+		json_decref(events);
+	return s;
+}
+
+/* The case's row; in a second try, locked until the transaction ends. */
+static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
+			      char status[32], ot_error *err)
+{
+	const char *v[] = {id};
+	forget_head(e);
+	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 1, v);
+	ot_status s = OT_OK;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading case %s", id);
+	else if (PQntuples(res) >= 1) {
+		const char *a = column(res, 0, 0), *b = column(res, 0, 1), *c = column(res, 0, 2);
+		if (!a || !b || !c || strlen(a) > 255 || strlen(b) != 64 || strlen(c) > 31)
+			s = store_damaged(e, err, "the row of case %s is unreadable", id);
+		else {
+			snprintf(item, 256, "%s", a);
+			snprintf(hash, 65, "%s", b);
+			snprintf(status, 32, "%s", c);
+			if (strlen(id) < sizeof PG(e)->head_id) { /* for events() */
+				PG(e)->head = res;
+				snprintf(PG(e)->head_id, sizeof PG(e)->head_id, "%s", id);
+				res = NULL;
+			}
+		}
+	} else {
+		PQclear(res);
+		res = run(e, S_HAS_EVENTS, 1, v);
+		if (!ok_result(res))
+			s = pg_fail(e, err, res, "reading case %s", id);
+		else if (PQntuples(res) > 0)
+			s = store_damaged(e, err, "case %s has events but no row in the cases table", id);
+		else
+			s = err_set(err, OT_ENOTFOUND, "there is no case '%s'", id);
+	}
+	PQclear(res);
+	return s;
+}
+
+/* ---- the material library ---- */
+
+static ot_status pg_library_add(ot_engine *e, const char *applicant, const char *material,
+				const char *case_id, ot_time from, ot_time until, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char f[24], u[24];
+	snprintf(f, sizeof f, "%lld", (long long)from);
+	snprintf(u, sizeof u, "%lld", (long long)until);
+	const char *v[] = {applicant, material, case_id, f, u};
+	PGresult *res = run(e, S_LIB_ADD, 5, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the material library");
+	PQclear(res);
+	return s;
+}
+
+static const char *pg_library_find(void *ud, const char *applicant, const char *material,
+				   ot_time now)
+{
+	ot_engine *e = ud;
+	char t[24];
+	snprintf(t, sizeof t, "%lld", (long long)now);
+	const char *v[] = {applicant, material, t};
+	PGresult *res = run(e, S_LIB_FIND, 3, v);
+	const char *out = NULL;
+	if (!ok_result(res))
+		fault(e, res, "looking up the material library"); /* the operation fails at its end */
+	else if (PQntuples(res) == 1) {
+		const char *id = column(res, 0, 0);
+		if (!id || strlen(id) >= sizeof PG(e)->lib_found)
+			fault_damaged(e, "a material library entry has no readable case");
+		else
+			out = strcpy(PG(e)->lib_found, id);
+	}
+	PQclear(res);
+	return out;
+}
+
+/* ---- the licence library ---- */
+
+/* A holder as the library keys it: 11010519491231002x and ...002X are the
+ * same person. */
+static const char *holder_key(const char *holder, char out[64])
+{
+	size_t i = 0;
+	for (; holder[i] && i < 63; i++)
+		out[i] = holder[i] >= 'a' && holder[i] <= 'z' ? (char)(holder[i] - 32) : holder[i];
+	out[i] = 0;
+	return out;
+}
+
+static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char key[64], f[24], u[24];
+	snprintf(f, sizeof f, "%lld", (long long)l->from);
+	snprintf(u, sizeof u, "%lld", (long long)l->until);
+	const char *v[] = {holder_key(l->holder, key), l->material, l->number, l->issuer, f,
+			   l->until >= 0 ? u : NULL, l->case_id};
+	PGresult *res = run(e, S_LIC_PUT, 7, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the licence library");
+	PQclear(res);
+	return s;
+}
+
+static int pg_licence_find(ot_engine *e, const char *holder, const char *material, ot_time now,
+			   char number[64], ot_time *until)
+{
+	char key[64], t[24];
+	snprintf(t, sizeof t, "%lld", (long long)now);
+	const char *v[] = {holder_key(holder, key), material, t};
+	PGresult *res = run(e, S_LIC_FIND, 3, v);
+	int found = -1;
+	if (!ok_result(res))
+		fault(e, res, "looking up the licence library"); /* the operation fails at its end */
+	else if (PQntuples(res) == 0)
+		found = 0;
+	else if (!column(res, 0, 0))
+		fault_damaged(e, "a licence in the library has no readable number");
+	else {
+		snprintf(number, 64, "%s", PQgetvalue(res, 0, 0));
+		*until = column(res, 0, 1) ? atoll(PQgetvalue(res, 0, 1)) : -1;
+		found = strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? 1 : 2;
+	}
+	PQclear(res);
+	return found;
+}
+
+static ot_status pg_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
+{
+	char key[64];
+	const char *v[] = {holder_key(holder, key)};
+	PGresult *res = run(e, S_LICENCES_OF, 1, v);
+	json_t *list = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading the licence library");
+	else if (!list)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+		licence l = {key, column(res, i, 0), column(res, i, 1), column(res, i, 2),
+			     column(res, i, 5), atoll(PQgetvalue(res, i, 3)),
+			     column(res, i, 4) ? atoll(PQgetvalue(res, i, 4)) : -1};
+		json_t *j = l.material && l.number && l.issuer ? licence_json(&l, e->zone) : NULL;
+		if (!j || json_array_append_new(list, j))
+			s = store_damaged(e, err, "a licence of the library is unreadable");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = list;
+	else
+		json_decref(list);
+	return s;
+}
+
+static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char *next,
+			 ot_error *err)
+{
+	char limit[16];
+	snprintf(limit, sizeof limit, "%d", q->limit + 1); /* one more: is there a next page? */
+	/* also[]: NULL binds NULL, which matches no status */
+	const char *v[] = {q->status, q->item, q->department, q->applicant, q->due_before, q->after,
+			   limit, q->also[0], q->also[1], q->also[2]};
+	PGresult *res = run(e, S_LIST, 10, v);
+	json_t *list = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "listing cases");
+	else if (!list)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	int rows = s == OT_OK ? PQntuples(res) : 0;
+	for (int i = 0; s == OT_OK && i < rows && i < q->limit; i++) {
+		const char *id = column(res, i, 0);
+		json_t *c = text_json(column(res, i, 1));
+		if (!c)
+			s = store_damaged(e, err, "the snapshot of case %.40s is not JSON",
+					  id ? id : "(unreadable id)");
+		else if (json_array_append_new(list, c))
+			s = err_set(err, OT_ENOMEM, "out of memory listing cases");
+	}
+	if (s == OT_OK && rows > q->limit) /* the page ends at its last row */
+		snprintf(next, STORE_CURSOR_MAX, "%s", PQgetvalue(res, q->limit - 1, 0));
+	PQclear(res);
+	if (s == OT_OK)
+		*out = list;
+	else
+		json_decref(list);
+	return s;
+}
+
+/* ---- savepoints: operations committed together (store.h) ---- */
+
+static ot_status savepoint_cmd(ot_engine *e, const char *text, const char *what, ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	pg_stmt st = {-1, text, 0, NULL};
+	PGresult *res;
+	run_all(e, 1, &st, &res);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_savepoint(ot_engine *e, ot_error *err)
+{
+	return savepoint_cmd(e, "SAVEPOINT op", "starting an operation", err);
+}
+
+static ot_status pg_release(ot_engine *e, ot_error *err)
+{
+	return savepoint_cmd(e, "RELEASE op", "ending an operation", err);
+}
+
+static void pg_rollback_to(ot_engine *e)
+{
+	forget_head(e);
+	if (PG(e)->conn && PQstatus(PG(e)->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE) {
+		PQclear(PQexec(PG(e)->conn, "ROLLBACK TO op"));
+		PQclear(PQexec(PG(e)->conn, "RELEASE op"));
+	}
+}
+
+/* ---- idempotency keys, the event feed, counts ---- */
+
+static ot_status pg_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
+			     char **response, ot_error *err)
+{
+	char now[24];
+	snprintf(now, sizeof now, "%lld", now_s);
+	const char *v[] = {key, now};
+	PGresult *res = run(e, S_IDEM_GET, 2, v);
+	ot_status s = OT_OK;
+	*response = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading an idempotency key");
+	else if (PQntuples(res) == 1) {
+		const char *f = column(res, 0, 0), *r = column(res, 0, 1);
+		if (!f || !r)
+			s = store_damaged(e, err, "an idempotency key's answer is unreadable");
+		else if (!(*response = strdup(r)))
+			s = err_set(err, OT_ENOMEM, "out of memory");
+		else
+			snprintf(fingerprint, 65, "%s", f);
+	}
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_idem_put(ot_engine *e, const char *key, const char *fingerprint, const char *op,
+			     const char *response, long long now_s, long long expires_s,
+			     ot_error *err)
+{
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char now[24], exp[24];
+	snprintf(now, sizeof now, "%lld", now_s);
+	snprintf(exp, sizeof exp, "%lld", expires_s);
+	const char *gone[] = {now}, *v[] = {key, fingerprint, op, response, now, exp};
+	pg_stmt st[2] = {{S_IDEM_EXPIRE, NULL, 1, gone}, {S_IDEM_PUT, NULL, 6, v}};
+	PGresult *res[2];
+	run_all(e, 2, st, res);
+	if (!ok_result(res[0]))
+		s = pg_fail(e, err, res[0], "keeping an idempotency key");
+	else if (!ok_result(res[1]))
+		s = pg_fail(e, err, res[1], "keeping an idempotency key");
+	PQclear(res[0]);
+	PQclear(res[1]);
+	return s;
+}
+
+static ot_status pg_feed(ot_engine *e, const store_feed_query *q, json_t **out, long long *next,
+			 ot_error *err)
+{
+	char after[24], limit[16];
+	snprintf(after, sizeof after, "%lld", q->after);
+	snprintf(limit, sizeof limit, "%d", q->limit);
+	const char *v[] = {after, q->department, q->client, limit};
+	PGresult *res = run(e, S_FEED, 4, v);
+	json_t *list = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading the event feed");
+	else if (!list)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+		*next = atoll(PQgetvalue(res, i, 0));
+		json_t *ev = json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "cursor",
+				       PQgetvalue(res, i, 0), "case", column(res, i, 1), "seq",
+				       (json_int_t)atoll(PQgetvalue(res, i, 2)), "at", column(res, i, 3),
+				       "op", column(res, i, 4), "actor", column(res, i, 5), "item",
+				       column(res, i, 6), "status", column(res, i, 7));
+		if (!ev || json_array_append_new(list, ev))
+			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = list;
+	else
+		json_decref(list);
+	return s;
+}
+
+static ot_status pg_counts(ot_engine *e, json_t **out, ot_error *err)
+{
+	PGresult *res = run(e, S_COUNTS, 0, NULL);
+	json_t *counts = json_object();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "counting cases");
+	else if (!counts)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
+		const char *status = column(res, i, 0);
+		if (!status)
+			s = store_damaged(e, err, "a case has no status");
+		else if (json_object_set_new(counts, status, json_integer(atoll(PQgetvalue(res, i, 1)))))
+			s = err_set(err, OT_ENOMEM, "out of memory");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = counts;
+	else
+		json_decref(counts);
+	return s;
+}
+
+/* ---- moving a store (store_copy_uri) ---- */
+
+enum { INT8_OID = 20, INT2_OID = 21, INT4_OID = 23 }; /* pg_type.h, a server header */
+
+/* The key's columns, "a, b", and the statement's "($1, $2)". */
+static void key_of(const store_table *t, char *cols, char *params, size_t cap)
+{
+	const char *c = t->columns;
+	size_t n = 0, m = 0;
+	for (int k = 0; k < t->nkey; k++) {
+		size_t len = strcspn(c, ",");
+		n += (size_t)snprintf(cols + n, cap - n, "%s%.*s", k ? ", " : "", (int)len, c);
+		m += (size_t)snprintf(params + m, cap - m, "%s$%d", k ? ", " : "", k + 1);
+		c += len + (c[len] == ',');
+		c += strspn(c, " ");
+	}
+}
+
+/* A JSON value as a parameter: text, or NULL for null (num holds numbers). */
+static const char *param_of(json_t *v, char num[32])
+{
+	if (json_is_string(v))
+		return json_string_value(v);
+	if (json_is_integer(v)) {
+		snprintf(num, 32, "%lld", (long long)json_integer_value(v));
+		return num;
+	}
+	if (json_is_real(v)) {
+		snprintf(num, 32, "%.17g", json_real_value(v));
+		return num;
+	}
+	return NULL;
+}
+
+static ot_status pg_rows(ot_engine *e, const store_table *t, json_t *after, int limit,
+			 json_t **out, ot_error *err)
+{
+	char text[1024], cols[256], params[256], nums[8][32];
+	const char *v[8] = {0};
+	key_of(t, cols, params, sizeof cols);
+	for (int k = 0; after && k < t->nkey && k < 8; k++)
+		v[k] = param_of(json_array_get(after, (size_t)k), nums[k]);
+	if (after)
+		snprintf(text, sizeof text, "SELECT %s FROM %s WHERE (%s) > (%s) ORDER BY %s LIMIT %d",
+			 t->columns, t->name, cols, params, cols, limit);
+	else
+		snprintf(text, sizeof text, "SELECT %s FROM %s ORDER BY %s LIMIT %d", t->columns,
+			 t->name, cols, limit);
+	PGresult *res = pg_query(e, text, after ? t->nkey : 0, v);
+	json_t *page = json_array();
+	ot_status s = OT_OK;
+	*out = NULL;
+	if (!ok_result(res))
+		s = pg_fail(e, err, res, "reading table %s to copy it", t->name);
+	else if (!page)
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	for (int r = 0; s == OT_OK && r < PQntuples(res); r++) {
+		json_t *row = json_array();
+		for (int i = 0; row && i < t->ncolumns; i++) {
+			Oid type = PQftype(res, i);
+			const char *c = column(res, r, i);
+			json_t *j = !c ? json_null()
+				       : type == INT8_OID || type == INT4_OID || type == INT2_OID
+					 ? json_integer(atoll(c)) : json_string(c);
+			if (json_array_append_new(row, j)) {
+				json_decref(row);
+				row = NULL;
+			}
+		}
+		if (!row || json_array_append_new(page, row))
+			s = err_set(err, OT_ENOMEM, "out of memory copying the store");
+	}
+	PQclear(res);
+	if (s == OT_OK)
+		*out = page;
+	else
+		json_decref(page);
+	return s;
+}
+
+static ot_status pg_put_row(ot_engine *e, const store_table *t, json_t *row, ot_error *err)
+{
+	char text[1024], nums[16][32];
+	const char *v[16] = {0};
+	size_t n = (size_t)snprintf(text, sizeof text, "INSERT INTO %s(%s) VALUES (", t->name,
+				    t->columns);
+	for (int i = 0; i < t->ncolumns && i < 16; i++) {
+		n += (size_t)snprintf(text + n, sizeof text - n, "%s$%d", i ? ", " : "", i + 1);
+		v[i] = param_of(json_array_get(row, (size_t)i), nums[i]);
+	}
+	snprintf(text + n, sizeof text - n, ")");
+	PGresult *res = pg_query(e, text, t->ncolumns, v);
+	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "copying into table %s", t->name);
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_count(ot_engine *e, const store_table *t, long long *count, ot_error *err)
+{
+	char text[128];
+	snprintf(text, sizeof text, "SELECT count(*) FROM %s", t->name);
+	PGresult *res = pg_query(e, text, 0, NULL);
+	ot_status s = OT_OK;
+	if (ok_result(res) && PQntuples(res) == 1)
+		*count = atoll(PQgetvalue(res, 0, 0));
+	else
+		s = pg_fail(e, err, res, "counting table %s", t->name);
+	PQclear(res);
+	return s;
+}
+
+/* A server that cannot be reached is not a damaged store. */
+static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *why)
+{
+	(void)e;
+	(void)where;
+	(void)why;
+	return NULL;
+}
+
+/* ---- the tables: postgresql:// and postgres:// ---- */
+
+#define PG_TABLE(name, scheme_name)                                                              \
+	const store_vt name = {                                                                  \
+		.version = 1,                                                                    \
+		.scheme = scheme_name,                                                           \
+		.open = pg_open,                                                                 \
+		.close = pg_close,                                                               \
+		.path = pg_path,                                                                 \
+		.begin = pg_begin,                                                               \
+		.lost_race = pg_lost_race,                                                       \
+		.commit = pg_commit,                                                             \
+		.rollback = pg_rollback,                                                         \
+		.savepoint = pg_savepoint,                                                       \
+		.release = pg_release,                                                           \
+		.rollback_to = pg_rollback_to,                                                   \
+		.put_version = pg_put_version,                                                   \
+		.get_version = pg_get_version,                                                   \
+		.next_id = pg_next_id,                                                           \
+		.save = pg_save,                                                                 \
+		.case_head = pg_case_head,                                                       \
+		.events = pg_events,                                                             \
+		.library_add = pg_library_add,                                                   \
+		.library_find = pg_library_find,                                                 \
+		.licence_put = pg_licence_put,                                                   \
+		.licence_find = pg_licence_find,                                                 \
+		.licences_of = pg_licences_of,                                                   \
+		.list = pg_list,                                                                 \
+		.check = pg_check,                                                               \
+		.idem_get = pg_idem_get,                                                         \
+		.idem_put = pg_idem_put,                                                         \
+		.feed = pg_feed,                                                                 \
+		.counts = pg_counts,                                                             \
+		.unreadable = pg_unreadable,                                                     \
+		.rows = pg_rows,                                                                 \
+		.put_row = pg_put_row,                                                           \
+		.count = pg_count,                                                               \
+	}
+
+PG_TABLE(store_pg, "postgresql");
+PG_TABLE(store_pg_short, "postgres");

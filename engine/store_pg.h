@@ -1,0 +1,45 @@
+/*
+ * store_pg.h -- the PostgreSQL backend's own state, shared by its two
+ * files (store_pg.c, store_pg_check.c).  Nothing above the backend
+ * includes it.
+ */
+#ifndef OT_STORE_PG_H
+#define OT_STORE_PG_H
+
+#include <libpq-fe.h>
+
+#include "engine.h"
+
+typedef struct pg_store {
+	PGconn *conn;
+	char *conninfo;       /* the URI for libpq: without `schema=` (malloc) */
+	char *path;           /* the URI for messages: without a password (malloc) */
+	char schema[64];      /* the tables' schema; "" for the search_path's */
+	int prepared;         /* the statements are prepared on this connection */
+	int lock_case;        /* this transaction locks the cases it reads */
+	char failed_state[6]; /* the SQLSTATE of the last failure ("" none) */
+	const char *begin;    /* a BEGIN not sent yet: it goes with the first
+				 statement, one round trip for both */
+	PGresult *head;       /* case_head's answer with the case's events, */
+	char head_id[32];     /* for the events() of the same case that follows */
+	char lib_found[32];   /* library_find's answer */
+} pg_store;
+
+/* The backend's state of engine e (set by its open). */
+#define PG(e) ((pg_store *)(e)->store)
+
+/* A statement's result, or NULL when the connection is gone; the caller
+ * PQclear()s it.  values: the parameters as text, NULL for SQL NULL.  A
+ * BEGIN the operation has not sent yet is sent first. */
+PGresult *pg_query(ot_engine *e, const char *sql, int n, const char *const *values);
+/* The error for a failed result `res` (NULL: the connection is gone)
+ * while doing what, printf-style. */
+ot_status pg_fail(ot_engine *e, ot_error *err, const PGresult *res, const char *fmt, ...)
+#if defined(__GNUC__)
+	__attribute__((format(printf, 4, 5)))
+#endif
+	;
+/* store_check (store.h). */
+ot_status pg_check(ot_engine *e, json_t **report, ot_error *err);
+
+#endif

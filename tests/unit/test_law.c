@@ -1,0 +1,283 @@
+/* Time as the law counts it, through the public API: the acceptance
+ * decision (受理, 不予受理), the legal and promised due dates, an extension
+ * (延期), special procedures (特别程序), steps routed by the form -- and
+ * that every refused request leaves the store as it was. */
+#include <jansson.h>
+
+#include "engine_helpers.h"
+
+static const char *LAW = OT_TEST_DATA "/law.rules";
+
+#define APPLICANT "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+
+static json_t *submit(ot_engine *e, const char *item, const char *street, const char *now)
+{
+	return call(e, "submit", OT_OK,
+		    "{\"item\":\"%s\",\"channel\":\"online\",\"now\":\"%s\",\"applicant\":" APPLICANT
+		    ",\"form\":{\"name\":\"x\",\"street\":\"%s\"},\"materials\":[\"plan\"]}",
+		    item, now, street);
+}
+
+static json_t *step_of(json_t *c, const char *name)
+{
+	size_t i;
+	json_t *s;
+	json_array_foreach(json_object_get(c, "steps"), i, s)
+		if (strcmp(S(s, "step"), name) == 0)
+			return s;
+	return NULL;
+}
+
+/* What overdue says of case `id` on `now` (NULL: nothing). */
+static json_t *overdue_entry(ot_engine *e, const char *now, const char *id)
+{
+	json_t *o = call(e, "overdue", OT_OK, "{\"now\":\"%s\"}", now), *found = NULL;
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(o, "cases"), i, c)
+		if (strcmp(S(c, "id"), id) == 0)
+			found = json_incref(c);
+	json_decref(o);
+	return found;
+}
+
+static void late_acceptance_counts_from_receipt(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	/* Fri 09-27: 5 working days to decide: 09-29 (调休), 09-30, 10-08 … 10-10 */
+	json_t *c = submit(e, "licence", "b", "2019-09-27T09:00");
+	assert_string_equal(S(c, "status"), "received");
+	assert_string_equal(S(c, "acceptance_due"), "2019-10-10");
+	assert_true(json_is_null(json_object_get(c, "due")));
+	json_decref(c);
+	json_t *late = overdue_entry(e, "2019-10-10T17:00", "20190927-0001");
+	assert_null(late);
+	late = overdue_entry(e, "2019-10-11T09:00", "20190927-0001");
+	assert_non_null(late);
+	assert_true(json_is_true(json_object_get(late, "acceptance_overdue")));
+	assert_string_equal(S(late, "counts_as_accepted_from"), "2019-09-27");
+	json_decref(late);
+	c = call(e, "accept", OT_OK, "{\"case\":\"20190927-0001\",\"actor\":\"bureau.general\","
+		 "\"now\":\"2019-10-11T10:00\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	/* accepted late: the clocks run from receipt on 09-27 */
+	assert_string_equal(S(c, "accepted_at"), "2019-09-27T09:00:00+08:00");
+	assert_string_equal(S(c, "legal_due"), "2019-10-30");
+	assert_string_equal(S(c, "promised_due"), "2019-10-18");
+	assert_string_equal(S(c, "due"), "2019-10-18");
+	/* the survey goes to the office of street b, promised in 3 of its 5 */
+	json_t *survey = step_of(c, "survey");
+	assert_string_equal(S(survey, "department"), "street_b");
+	assert_string_equal(S(survey, "promised_due"), "2019-10-08");
+	assert_string_equal(S(survey, "legal_due"), "2019-10-10");
+	json_decref(c);
+	/* on 10-11 the survey is past both its dates, the case past neither */
+	late = overdue_entry(e, "2019-10-11T11:00", "20190927-0001");
+	assert_non_null(late);
+	json_t *st = json_array_get(json_object_get(late, "steps"), 0);
+	assert_string_equal(S(st, "step"), "survey");
+	assert_int_equal(json_array_size(json_object_get(st, "passed")), 2);
+	assert_int_equal(json_array_size(json_object_get(late, "passed")), 0);
+	json_decref(late);
+	ot_engine_close(e);
+}
+
+static void a_review_in_calendar_days_with_a_procedure_and_an_extension(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	json_decref(submit(e, "licence", "a", "2019-09-27T09:00"));
+	json_decref(call(e, "accept", OT_OK, "{\"case\":\"20190927-0001\",\"actor\":\"bureau\","
+			 "\"now\":\"2019-09-27T10:00\"}"));
+	json_t *c = call(e, "act", OT_OK, "{\"case\":\"20190927-0001\",\"step\":\"survey\","
+			 "\"action\":\"approve\",\"actor\":\"street_a\",\"now\":\"2019-09-30T10:00\"}");
+	/* 7 calendar days from 09-30 end on 10-07, a holiday: on 10-08 */
+	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-08");
+	json_decref(c);
+	c = call(e, "procedure_start", OT_OK, "{\"case\":\"20190927-0001\",\"procedure\":\"expert\","
+		 "\"now\":\"2019-09-30T11:00\"}");
+	assert_string_equal(S(c, "status"), "suspended");
+	assert_string_equal(S(json_object_get(c, "procedure"), "max_end"), "2019-10-10");
+	json_decref(c);
+	char *before = NULL, *after = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "show", "{\"case\":\"20190927-0001\"}", &before, &err), OT_OK);
+	refused(e, "procedure_end", OT_ESTATE, "expert is the one running",
+		"{\"case\":\"20190927-0001\",\"procedure\":\"hearing\",\"now\":\"2019-10-01T09:00\"}");
+	refused(e, "resume", OT_ESTATE, "end it with procedure_end",
+		"{\"case\":\"20190927-0001\",\"now\":\"2019-10-01T09:00\"}");
+	refused(e, "procedure_start", OT_ESTATE, "it is suspended",
+		"{\"case\":\"20190927-0001\",\"procedure\":\"hearing\",\"now\":\"2019-10-01T09:00\"}");
+	assert_int_equal(ot_call(e, "show", "{\"case\":\"20190927-0001\"}", &after, &err), OT_OK);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	/* ended on 10-14, past its maximum: only (09-30, 10-10] is kept out:
+	 * 10 calendar days; the review's own limit, in calendar days, moves 10 */
+	c = call(e, "procedure_end", OT_OK, "{\"case\":\"20190927-0001\",\"now\":\"2019-10-14T09:00\"}");
+	json_t *run = json_array_get(json_object_get(c, "procedures"), 0);
+	assert_int_equal(json_integer_value(json_object_get(run, "days_excluded")), 10);
+	assert_true(json_is_true(json_object_get(run, "past_max")));
+	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-18");
+	/* the case's limits, in working days, move by 10-08, 10-09, 10-10 */
+	assert_string_equal(S(c, "legal_due"), "2019-11-04");
+	assert_string_equal(S(c, "promised_due"), "2019-10-23");
+	json_decref(c);
+	c = call(e, "extend", OT_OK, "{\"case\":\"20190927-0001\",\"workdays\":10,\"reason\":\"补充论证\","
+		 "\"approver\":\"局长\",\"now\":\"2019-10-15T09:00\"}");
+	assert_string_equal(S(c, "legal_due"), "2019-11-18");
+	assert_string_equal(S(c, "promised_due"), "2019-10-23");
+	assert_int_equal(json_integer_value(json_object_get(c, "extended")), 10);
+	json_decref(c);
+	/* a procedure in working days, past its maximum, is reported */
+	json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190927-0001\",\"procedure\":"
+			 "\"hearing\",\"now\":\"2019-10-15T10:00\"}"));
+	json_t *late = overdue_entry(e, "2019-10-23T09:00", "20190927-0001");
+	assert_non_null(late);
+	assert_string_equal(S(json_object_get(late, "procedure_overdue"), "max_end"), "2019-10-22");
+	json_decref(late);
+	ot_engine_close(e);
+}
+
+static char *fingerprint(ot_engine *e)
+{
+	char *resp = NULL, *events = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "list", "{}", &resp, &err), OT_OK);
+	for (int i = 1; i <= 2; i++) {
+		char req[64], *one = NULL;
+		snprintf(req, sizeof req, "{\"case\":\"20190927-000%d\"}", i);
+		assert_int_equal(ot_call(e, "show", req, &one, &err), OT_OK);
+		size_t n = strlen(resp) + strlen(one) + 1;
+		events = malloc(n);
+		snprintf(events, n, "%s%s", resp, one);
+		free(resp);
+		free(one);
+		resp = events;
+	}
+	return resp;
+}
+
+#define CASE1 "\"case\":\"20190927-0001\""
+#define CASE2 "\"case\":\"20190927-0002\""
+#define AT "\"now\":\"2019-09-30T09:00\""
+
+static void refusals_change_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	json_decref(submit(e, "licence", "b", "2019-09-27T09:00")); /* received */
+	json_decref(submit(e, "plain", "a", "2019-09-27T09:30"));   /* in progress */
+	char *before = fingerprint(e);
+	refused(e, "accept", OT_EINVAL, "needs \"actor\"", "{" CASE1 "," AT "}");
+	refused(e, "accept", OT_EACTOR, "department other does not decide",
+		"{" CASE1 ",\"actor\":\"other\"," AT "}");
+	refused(e, "accept", OT_ESTATE, "declares no acceptance decision",
+		"{" CASE2 ",\"actor\":\"bureau\"," AT "}");
+	refused(e, "accept", OT_EINVAL, "before the case's last event",
+		"{" CASE1 ",\"actor\":\"bureau\",\"now\":\"2019-09-26T09:00\"}");
+	refused(e, "refuse", OT_EINVAL, "with its \"reasons\"",
+		"{" CASE1 ",\"actor\":\"bureau\",\"reasons\":\"  \",\"remedy\":\"复议\"," AT "}");
+	refused(e, "refuse", OT_EINVAL, "needs \"remedy\"",
+		"{" CASE1 ",\"actor\":\"bureau\",\"reasons\":\"不符合条件\"," AT "}");
+	refused(e, "refuse", OT_ESTATE, "comes before acceptance",
+		"{" CASE2 ",\"actor\":\"bureau\",\"reasons\":\"x\",\"remedy\":\"y\"," AT "}");
+	refused(e, "extend", OT_EINVAL, "\"workdays\" must be a whole number",
+		"{" CASE1 ",\"workdays\":\"10\",\"reason\":\"r\",\"approver\":\"a\"," AT "}");
+	refused(e, "extend", OT_ESTATE, "cannot extend case 20190927-0001: it is received",
+		"{" CASE1 ",\"workdays\":5,\"reason\":\"r\",\"approver\":\"a\"," AT "}");
+	refused(e, "extend", OT_ESTATE, "allows item plain no extension",
+		"{" CASE2 ",\"workdays\":5,\"reason\":\"r\",\"approver\":\"a\"," AT "}");
+	refused(e, "extend", OT_EINVAL, "needs \"approver\"",
+		"{" CASE1 ",\"workdays\":5,\"reason\":\"r\"," AT "}");
+	refused(e, "procedure_start", OT_ENOTFOUND, "no special procedure 'x' (it declares none)",
+		"{" CASE2 ",\"procedure\":\"x\"," AT "}");
+	refused(e, "procedure_start", OT_ESTATE, "it is received",
+		"{" CASE1 ",\"procedure\":\"hearing\"," AT "}");
+	refused(e, "procedure_end", OT_ESTATE, "none is running", "{" CASE2 "," AT "}");
+	refused(e, "overdue", OT_EINVAL, "needs \"now\"", "{}");
+	char *after = fingerprint(e);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+	/* once accepted: the wrong street office, a procedure at the wrong
+	 * step, an extension past the declared one */
+	json_decref(call(e, "accept", OT_OK, "{" CASE1 ",\"actor\":\"bureau\"," AT "}"));
+	before = fingerprint(e);
+	refused(e, "act", OT_EACTOR, "survey is handled by street_b, not by street_a",
+		"{" CASE1 ",\"step\":\"survey\",\"action\":\"approve\",\"actor\":\"street_a\"," AT "}");
+	refused(e, "procedure_start", OT_ENOTFOUND, "'exprt'; it has expert, hearing",
+		"{" CASE1 ",\"procedure\":\"exprt\"," AT "}");
+	refused(e, "procedure_start", OT_ESTATE, "runs during step review",
+		"{" CASE1 ",\"procedure\":\"expert\"," AT "}");
+	refused(e, "extend", OT_EINVAL, "10 more at most, not 11",
+		"{" CASE1 ",\"workdays\":11,\"reason\":\"r\",\"approver\":\"a\"," AT "}");
+	refused(e, "extend", OT_EINVAL, "\"workdays\" must be a whole number from 1",
+		"{" CASE1 ",\"workdays\":0,\"reason\":\"r\",\"approver\":\"a\"," AT "}");
+	refused(e, "resume", OT_ESTATE, "cannot resume", "{" CASE1 "," AT "}");
+	after = fingerprint(e);
+	assert_string_equal(before, after);
+	free(after);
+	free(before);
+	ot_engine_close(e);
+}
+
+static void an_untrue_pledge_revokes_the_licence(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	/* street a: the pledge stands for the report */
+	json_t *c = submit(e, "pledged", "a", "2019-09-27T09:00");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_true(json_is_true(json_object_get(c, "pledged")));
+	json_decref(c);
+	/* street b: no pledge, the report is missing */
+	c = submit(e, "pledged", "b", "2019-09-27T09:30");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_decref(c);
+	c = call(e, "act", OT_OK, "{" CASE1 ",\"step\":\"decide\",\"action\":\"approve\","
+		 "\"actor\":\"bureau\",\"now\":\"2019-09-30T10:00\"}");
+	/* 10 working days after 09-30: 10-08 … 10-12, 10-14 … 10-18 */
+	assert_string_equal(S(c, "pledge_check_due"), "2019-10-18");
+	json_decref(c);
+	char *before = NULL, *after = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "show", "{" CASE1 "}", &before, &err), OT_OK);
+	refused(e, "pledge_check", OT_EACTOR, "department other does not check the pledges",
+		"{" CASE1 ",\"actor\":\"other\",\"result\":\"kept\",\"now\":\"2019-10-08T09:00\"}");
+	refused(e, "pledge_check", OT_EINVAL, "is kept or untrue, not 'maybe'",
+		"{" CASE1 ",\"actor\":\"bureau\",\"result\":\"maybe\",\"now\":\"2019-10-08T09:00\"}");
+	refused(e, "pledge_check", OT_EINVAL, "give the applicant the \"reason\"",
+		"{" CASE1 ",\"actor\":\"bureau\",\"result\":\"untrue\",\"now\":\"2019-10-08T09:00\"}");
+	refused(e, "pledge_check", OT_ESTATE, "has no pledge",
+		"{" CASE2 ",\"actor\":\"bureau\",\"result\":\"kept\",\"now\":\"2019-10-08T09:00\"}");
+	assert_int_equal(ot_call(e, "show", "{" CASE1 "}", &after, &err), OT_OK);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	c = call(e, "pledge_check", OT_OK, "{" CASE1 ",\"actor\":\"bureau\",\"result\":\"untrue\","
+		 "\"reason\":\"检测报告不实\",\"now\":\"2019-10-08T09:00\"}");
+	assert_string_equal(S(c, "status"), "revoked");
+	json_decref(c);
+	/* the licence the approval issued ends with the revocation */
+	c = call(e, "licences", OT_OK, "{\"holder\":\"91350100M000100Y43\"}");
+	json_t *l = json_array_get(json_object_get(c, "licences"), 0);
+	assert_string_equal(S(l, "material"), "permit_doc");
+	assert_string_equal(S(l, "valid_until"), "2019-10-08");
+	json_decref(c);
+	refused(e, "pledge_check", OT_ESTATE, "it is revoked",
+		"{" CASE1 ",\"actor\":\"bureau\",\"result\":\"kept\",\"now\":\"2019-10-09T09:00\"}");
+	ot_engine_close(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(late_acceptance_counts_from_receipt),
+		cmocka_unit_test(a_review_in_calendar_days_with_a_procedure_and_an_extension),
+		cmocka_unit_test(refusals_change_nothing),
+		cmocka_unit_test(an_untrue_pledge_revokes_the_licence),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,212 @@
+/*
+ * What only the PostgreSQL backend has to show, made to happen for sure
+ * rather than by chance (tests/pg/many.sh races for real): two engines
+ * acting on the same step at the same moment, and a connection cut in the
+ * middle of an operation.  A raw connection holds the case's row locked
+ * until both engines are waiting for it (pg_locks says so), then lets go.
+ * Needs OT_TEST_PG (the server of the ctest fixture `pg`).
+ */
+#include <libpq-fe.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine_helpers.h"
+
+#define CONTRACT OT_SOURCE_DIR "/tests/contract/rules/contract.rules"
+#define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+#define SUBMIT "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"applicant\":" \
+	COMPANY ",\"form\":{\"name\":\"x\",\"area\":5400,\"height\":18,\"government_funded\":true," \
+	"\"contractor\":\"91350100M000100Y43\",\"kind\":\"public\"},\"materials\":[\"land_cert\"," \
+	"\"drawings\",\"fire_review\"]}"
+#define INTAKE "{\"case\":\"20190927-0001\",\"step\":\"intake\",\"action\":\"approve\"," \
+	"\"actor\":\"approval_bureau.investment\",\"now\":\"2019-09-29T10:00\"}"
+
+static char store[512], schema[64];
+
+/* A new store of its own; NULL when there is no server to test on. */
+static const char *new_store(void)
+{
+	static unsigned n;
+	const char *pg = getenv("OT_TEST_PG");
+	if (!pg)
+		return NULL;
+	snprintf(schema, sizeof schema, "pg%ld_%u", (long)getpid(), n++);
+	snprintf(store, sizeof store, "%s%cschema=%s", pg, strchr(pg, '?') ? '&' : '?', schema);
+	return store;
+}
+
+static PGconn *raw(void)
+{
+	PGconn *c = PQconnectdb(getenv("OT_TEST_PG"));
+	assert_int_equal(PQstatus(c), CONNECTION_OK);
+	return c;
+}
+
+static void sql(PGconn *c, const char *text)
+{
+	PGresult *r = PQexec(c, text);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "%s: %s\n", text, PQerrorMessage(c));
+		fail();
+	}
+	PQclear(r);
+}
+
+/* Locks case 20190927-0001's row on c until c commits. */
+static void lock_case(PGconn *c)
+{
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190927-0001' FOR UPDATE",
+		 schema);
+	sql(c, text);
+}
+
+/* Waits until `n` other connections wait for a lock (10 s at most). */
+static void until_waiting(PGconn *c, int n)
+{
+	for (int i = 0; i < 1000; i++) {
+		PGresult *r = PQexec(c, "SELECT count(*) FROM pg_locks WHERE NOT granted");
+		int waiting = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (waiting >= n)
+			return;
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
+	fprintf(stderr, "the engines never waited for the lock\n");
+	fail();
+}
+
+/* The approvals of `step` in the case's history. */
+static int approvals(ot_engine *e, const char *step)
+{
+	json_t *c = ok(e, "show", "{\"case\":\"20190927-0001\"}"), *ev;
+	size_t i;
+	int n = 0;
+	json_array_foreach(json_object_get(c, "history"), i, ev) {
+		const char *s = json_string_value(json_object_get(ev, "step"));
+		const char *a = json_string_value(json_object_get(ev, "action"));
+		n += s && a && strcmp(s, step) == 0 && strcmp(a, "approve") == 0;
+	}
+	json_decref(c);
+	return n;
+}
+
+/* Both engines read the case, decide, and wait to write it: one wins, the
+ * other's write is refused by the server (its snapshot is stale), it runs
+ * again, finds the step done, and is told so. */
+static void the_same_step_at_once(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	lock_case(c);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		if ((kids[k] = fork()) != 0)
+			continue;
+		ot_engine *mine = NULL;
+		ot_error err;
+		char *resp = NULL;
+		if (ot_engine_open(CONTRACT, store, &mine, &err) != OT_OK)
+			_exit(3);
+		ot_status s = ot_act(mine, INTAKE, &resp, &err);
+		if (s != OT_OK)
+			fprintf(stderr, "engine %d: %s: %s\n", k, ot_status_name(s), err.message);
+		free(resp);
+		ot_engine_close(mine);
+		_exit(s == OT_OK ? 0 : s == OT_ESTATE && strstr(err.message, "intake") ? 1 : 2);
+	}
+	until_waiting(c, 2);
+	sql(c, "COMMIT"); /* let them go */
+	int wins = 0, refused = 0;
+	for (int k = 0; k < 2; k++) {
+		int status;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status));
+		wins += WEXITSTATUS(status) == 0;
+		refused += WEXITSTATUS(status) == 1;
+	}
+	assert_int_equal(wins, 1);
+	assert_int_equal(refused, 1);
+	assert_int_equal(approvals(e, "intake"), 1);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
+/* The connection of an engine waiting in the middle of an operation is
+ * cut: the operation fails with OT_ESTORE, nothing of it is written, and
+ * the same engine's next operation connects again and succeeds. */
+static void connection_cut_mid_operation(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	lock_case(c);
+	pid_t kid = fork();
+	if (kid == 0) {
+		ot_engine *mine = NULL;
+		ot_error err;
+		char *resp = NULL;
+		if (ot_engine_open(CONTRACT, store, &mine, &err) != OT_OK)
+			_exit(3);
+		ot_status s = ot_act(mine, INTAKE, &resp, &err);
+		int cut = s == OT_ESTORE && strstr(err.message, "lost the connection") &&
+			  strstr(err.message, "nothing was changed");
+		if (!cut)
+			fprintf(stderr, "the cut operation: %s: %s\n", ot_status_name(s), err.message);
+		free(resp);
+		/* the same engine, the connection made again */
+		s = ot_act(mine, INTAKE, &resp, &err);
+		if (s != OT_OK)
+			fprintf(stderr, "the next operation: %s: %s\n", ot_status_name(s), err.message);
+		free(resp);
+		ot_engine_close(mine);
+		_exit(cut && s == OT_OK ? 0 : 1);
+	}
+	until_waiting(c, 1);
+	sql(c, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE NOT granted");
+	sql(c, "COMMIT");
+	int status;
+	assert_int_equal(waitpid(kid, &status, 0), kid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(approvals(e, "intake"), 1);
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	json_decref(check);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
+/* Passwords stay out of messages; a schema must be a plain name. */
+static void uris_in_messages(void **state)
+{
+	(void)state;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open(CONTRACT, "postgresql://clerk:s3cret@127.0.0.1:1/x", &e,
+					&err), OT_ESTORE);
+	assert_non_null(strstr(err.message, "cannot connect to the store postgresql://clerk@127.0.0.1:1/x"));
+	assert_null(strstr(err.message, "s3cret"));
+	assert_int_equal(ot_engine_open(CONTRACT, "postgres://127.0.0.1:1/x?password=s3cret&schema=a;b",
+					&e, &err), OT_EINVAL);
+	assert_non_null(strstr(err.message, "schema is 1 to 63 of a-z"));
+	assert_null(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(the_same_step_at_once),
+		cmocka_unit_test(connection_cut_mid_operation),
+		cmocka_unit_test(uris_in_messages),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,249 @@
+/*
+ * bench-pg.c -- durable operations per second on PostgreSQL with 1, 2 and 4
+ * engine processes, next to the ceiling measured in the same run: single-row
+ * INSERT transactions through libpq on one connection (and on four), with
+ * the server's synchronous_commit, which the engine commits with too.
+ *
+ *   bench-pg RULES URI [SECONDS]      (SECONDS per measure, 3 when not given)
+ *
+ * URI names a database (its tables go to schemas bench_* of their own,
+ * dropped at the end); tests/pg/server.sh start DIR durable starts a
+ * server with fsync on, as in production.  An operation is one of the cycle
+ * submit, approve intake, review, site visit, decide, deliver of the
+ * contract rule file's building permit, each its own transaction; the
+ * processes share one store (its case counter too: every submission of
+ * the day takes the same row), each walking its own cases (tests/pg/many.c
+ * races on shared ones).
+ */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "onetrip.h"
+
+#define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+
+static const char *const cycle[][2] = {
+	{"submit", "{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"applicant\":"
+		   COMPANY ",\"form\":{\"name\":\"x\",\"area\":5400,\"height\":18,"
+		   "\"government_funded\":true,\"contractor\":\"91350100M000100Y43\",\"kind\":"
+		   "\"public\"},\"materials\":[\"land_cert\",\"drawings\",\"fire_review\"]}"},
+	{"act", "{\"case\":\"%s\",\"step\":\"intake\",\"action\":\"approve\",\"actor\":"
+		"\"approval_bureau.investment\",\"now\":\"2019-09-29T10:00\"}"},
+	{"act", "{\"case\":\"%s\",\"step\":\"review\",\"action\":\"approve\",\"actor\":"
+		"\"approval_bureau\",\"now\":\"2019-09-30T10:00\"}"},
+	{"act", "{\"case\":\"%s\",\"step\":\"site_visit\",\"action\":\"approve\",\"actor\":"
+		"\"housing\",\"now\":\"2019-10-08T10:00\"}"},
+	{"act", "{\"case\":\"%s\",\"step\":\"decide\",\"action\":\"approve\",\"actor\":"
+		"\"approval_bureau\",\"now\":\"2019-10-09T10:00\"}"},
+	{"deliver", "{\"case\":\"%s\",\"method\":\"post\",\"now\":\"2019-10-10T10:00\"}"},
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "bench-pg: %s: %s\n", what, why);
+	exit(1);
+}
+
+static void quiet(void *ud, const char *message)
+{
+	(void)ud;
+	(void)message;
+}
+
+static PGconn *connect_db(const char *uri)
+{
+	PGconn *c = PQconnectdb(uri);
+	if (PQstatus(c) != CONNECTION_OK)
+		die("connecting", PQerrorMessage(c));
+	return c;
+}
+
+static void exec(PGconn *c, const char *sql)
+{
+	PGresult *r = PQexec(c, sql);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		die(sql, PQerrorMessage(c));
+	PQclear(r);
+}
+
+/* ---- the engine: one process's operations for `seconds` ---- */
+
+static long engine_ops(const char *rules, const char *uri, double seconds)
+{
+	ot_engine *e = NULL;
+	ot_error err;
+	if (ot_engine_open(rules, uri, &e, &err) != OT_OK)
+		die("opening the engine", err.message);
+	long ops = 0;
+	double end = now() + seconds;
+	char id[32] = "", req[1024];
+	while (now() < end) {
+		for (size_t i = 0; i < sizeof cycle / sizeof *cycle; i++) {
+			char *resp = NULL;
+			snprintf(req, sizeof req, cycle[i][1], id);
+			if (ot_call(e, cycle[i][0], req, &resp, &err) != OT_OK)
+				die(cycle[i][0], err.message);
+			if (i == 0) {
+				const char *p = strstr(resp, "\"id\": \"");
+				snprintf(id, sizeof id, "%.13s", p ? p + 7 : "");
+			}
+			free(resp);
+			ops++;
+		}
+	}
+	ot_engine_close(e);
+	return ops;
+}
+
+/* ---- the ceiling: one connection's single-row INSERT transactions ---- */
+
+static long insert_ops(const char *uri, const char *schema, int worker, double seconds)
+{
+	PGconn *c = connect_db(uri);
+	char sql[256];
+	snprintf(sql, sizeof sql, "SET search_path TO %s", schema);
+	exec(c, sql);
+	PGresult *r = PQprepare(c, "ins", "INSERT INTO ceiling(worker, n, payload) VALUES ($1, $2, $3)",
+				0, NULL);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		die("preparing", PQerrorMessage(c));
+	PQclear(r);
+	long n = 0;
+	char w[16], num[24];
+	snprintf(w, sizeof w, "%d", worker);
+	/* about the size of an event */
+	static const char payload[] = "{\"op\":\"act\",\"at\":\"2019-09-30T10:00:00+08:00\",\"actor\":"
+				      "\"approval_bureau\",\"step\":\"review\",\"action\":\"approve\"}";
+	double end = now() + seconds;
+	while (now() < end) {
+		snprintf(num, sizeof num, "%ld", n);
+		const char *v[] = {w, num, payload};
+		r = PQexecPrepared(c, "ins", 3, v, NULL, NULL, 0);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			die("inserting", PQerrorMessage(c));
+		PQclear(r);
+		n++;
+	}
+	PQfinish(c);
+	return n;
+}
+
+/* ---- processes ---- */
+
+/* Runs `procs` processes of `what` for `seconds`; the operations per second
+ * of all of them together. */
+static double measure(int procs, const char *what, const char *rules, const char *uri,
+		      const char *schema, double seconds)
+{
+	int fds[2];
+	if (pipe(fds) != 0)
+		die("pipe", "failed");
+	fflush(stdout); /* not printed again by a process that exits */
+	double start = now();
+	for (int p = 0; p < procs; p++) {
+		if (fork() != 0)
+			continue;
+		char store[1024];
+		/* one store for all: several engines on one database */
+		snprintf(store, sizeof store, "%s%cschema=%s", uri, strchr(uri, '?') ? '&' : '?',
+			 schema);
+		close(fds[0]);
+		long n = strcmp(what, "engine") == 0 ? engine_ops(rules, store, seconds)
+						     : insert_ops(uri, schema, (int)getpid(), seconds);
+		if (write(fds[1], &n, sizeof n) != sizeof n)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]); /* a process that fails closes its end: read sees it */
+	long total = 0;
+	for (int p = 0; p < procs; p++) {
+		long n = 0;
+		int status;
+		if (read(fds[0], &n, sizeof n) != sizeof n)
+			die(what, "a process failed");
+		total += n;
+		wait(&status);
+	}
+	close(fds[0]);
+	return (double)total / (now() - start);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void drop_schemas(PGconn *c)
+{
+	PGresult *r = PQexec(c, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'");
+	for (int i = 0; PQresultStatus(r) == PGRES_TUPLES_OK && i < PQntuples(r); i++) {
+		char sql[128];
+		snprintf(sql, sizeof sql, "DROP SCHEMA %s CASCADE", PQgetvalue(r, i, 0));
+		exec(c, sql);
+	}
+	PQclear(r);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: bench-pg RULES URI [SECONDS]\n");
+		return 2;
+	}
+	const char *rules = argv[1], *uri = argv[2];
+	double seconds = argc > 3 ? atof(argv[3]) : 3;
+	PGconn *c = connect_db(uri);
+	PQsetNoticeProcessor(c, quiet, NULL);
+	drop_schemas(c);
+	exec(c, "CREATE SCHEMA bench_ceiling");
+	exec(c, "CREATE TABLE bench_ceiling.ceiling(worker INTEGER, n BIGINT, payload TEXT,"
+		" PRIMARY KEY(worker, n))");
+	PGresult *set = PQexec(c, "SELECT current_setting('synchronous_commit'),"
+			       " current_setting('fsync'), version()");
+	printf("server: %s\nsynchronous_commit = %s, fsync = %s (the engine's connections and the "
+	       "ceiling's alike)\n\n", PQgetvalue(set, 0, 2), PQgetvalue(set, 0, 0),
+	       PQgetvalue(set, 0, 1));
+	PQclear(set);
+	/* the measures alternate, ROUNDS times, and each figure is the median
+	 * of its rounds: a busy machine slows them alike */
+	enum { ROUNDS = 3 };
+	double r[5][ROUNDS];
+	for (int k = 0; k < ROUNDS; k++) {
+		r[0][k] = measure(1, "insert", rules, uri, "bench_ceiling", seconds);
+		for (int procs = 1, i = 1; procs <= 4; procs *= 2, i++) {
+			char schema[32];
+			snprintf(schema, sizeof schema, "bench_e%d_%d", procs, k);
+			r[i][k] = measure(procs, "engine", rules, uri, schema, seconds);
+		}
+		r[4][k] = measure(4, "insert", rules, uri, "bench_ceiling", seconds);
+		fprintf(stderr, "round %d: ceiling %.0f /s, engine 1: %.0f /s, 2: %.0f /s, 4: %.0f /s, "
+			"ceiling 4 connections %.0f /s\n", k + 1, r[0][k], r[1][k], r[2][k], r[3][k],
+			r[4][k]);
+	}
+	for (int i = 0; i < 5; i++)
+		qsort(r[i], ROUNDS, sizeof r[i][0], by_value);
+	double ceiling1 = r[0][ROUNDS / 2], one = r[1][ROUNDS / 2];
+	printf("medians of %d rounds of %.0f s each:\n", ROUNDS, seconds);
+	printf("ceiling: single-row INSERT transactions, 1 connection   %7.0f /s\n", ceiling1);
+	printf("ceiling: single-row INSERT transactions, 4 connections  %7.0f /s\n", r[4][ROUNDS / 2]);
+	for (int procs = 1, i = 1; procs <= 4; procs *= 2, i++)
+		printf("engine: %d process%s, durable operations           %7.0f /s  (%.0f %% of one "
+		       "connection's ceiling; %.2f× one process)\n", procs, procs == 1 ? "  " : "es",
+		       r[i][ROUNDS / 2], 100 * r[i][ROUNDS / 2] / ceiling1, r[i][ROUNDS / 2] / one);
+	drop_schemas(c);
+	PQfinish(c);
+	return 0;
+}
