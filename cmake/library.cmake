@@ -66,6 +66,8 @@ add_custom_command(
   COMMAND ${CMAKE_COMMAND} -E rm -f ${OT_LIB_STATIC}
   COMMAND ${CMAKE_AR} rcs ${OT_LIB_STATIC} ${OT_LIB_DIR}/onetrip-all.o
   COMMAND ${CMAKE_COMMAND} -E rm -f ${OT_LIB_DIR}/onetrip-all.o
+  # the objects themselves: an object library as a target alone does not
+  # make the archive older than a recompiled object
   DEPENDS ${OT_LIB_TARGETS} ${OT_LIB_OBJECTS}
   COMMAND_EXPAND_LISTS VERBATIM
   COMMENT "libonetrip.a: one object, internal names local")

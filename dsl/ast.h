@@ -291,10 +291,21 @@ typedef struct ast_item {
 	dsl_loc loc;
 } ast_item;
 
+/* `C after A, B` inside a stage: item C starts when A and B are approved. */
+typedef struct ast_wait {
+	ast_name item;
+	ast_names after;
+} ast_wait;
+
 typedef struct ast_stage {
 	ast_name name;
 	const char *label;
 	ast_names after, items;
+	ast_name dept;          /* `department D`: the lead department (牵头) */
+	ast_dur within;         /* `within N workdays`: the stage's own limit */
+	VEC(ast_wait) waits;
+	VEC(ast_expr *) when;   /* per item: `items A, B when COND`; NULL: always */
+	VEC(dsl_loc) when_loc;
 	dsl_loc loc;
 } ast_stage;
 

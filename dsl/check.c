@@ -1283,8 +1283,10 @@ static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 			if (out[j].material == m)
 				diag_at(k->c, is->name.loc, "E113", "keep one",
 					"'%s' is issued twice", is->name.s);
-		if (m >= 0)
+		if (m >= 0) {
 			out[it->n_issued++] = x;
+			k->m->materials[m].issued = 1;
+		}
 	}
 	it->issued = out;
 }
@@ -1455,69 +1457,172 @@ static int stage_cycle(const int32_t *after_first, const uint32_t *after_count,
 	return 0;
 }
 
-/* A stage takes as long as its slowest item (they run in parallel). */
-static int32_t stage_days(const chk *k, const m_stage *st)
+/* The static critical path (model.c's chain_days, the one place it is
+ * computed) against total_limit: W406. */
+static void check_chain_total(chk *k, const ast_chain *ac, m_chain *mc)
 {
-	int32_t days = 0;
-	for (uint32_t i = 0; i < st->items.count; i++) {
-		const m_item *it = &k->m->items[k->ints.v[st->items.first + i]];
-		int32_t d = cal_item_limit(it) > 0 ? cal_item_limit(it) : 0;
-		days = d > days ? d : days;
-	}
-	return days;
-}
-
-/* Working days until stage s is done, through its slowest predecessors. */
-static int32_t stage_finish(const chk *k, const m_chain *mc, uint32_t s,
-			    int32_t *memo, int32_t *prev)
-{
-	if (memo[s] >= 0)
-		return memo[s];
-	const m_stage *st = &k->m->stages[mc->stages.first + s];
-	int32_t before = 0;
-	prev[s] = -1;
-	for (uint32_t i = 0; i < st->after.count; i++) {
-		uint32_t a = (uint32_t)k->ints.v[st->after.first + i];
-		int32_t f = stage_finish(k, mc, a, memo, prev);
-		if (f > before || prev[s] < 0) {
-			before = f;
-			prev[s] = (int32_t)a;
-		}
-	}
-	return memo[s] = before + stage_days(k, st);
-}
-
-static void check_chain_total(chk *k, const ast_chain *ac, const m_chain *mc)
-{
-	uint32_t n = mc->stages.count;
-	int32_t *memo = arena_alloc(&k->c->ast, (n + 1) * sizeof *memo);
-	int32_t *prev = arena_alloc(&k->c->ast, (n + 1) * sizeof *prev);
-	int32_t total = 0, last = -1;
-	for (uint32_t s = 0; s < n; s++)
-		memo[s] = -1;
-	for (uint32_t s = 0; s < n; s++) {
-		int32_t f = stage_finish(k, mc, s, memo, prev);
-		if (f > total)
-			total = f, last = (int32_t)s;
-	}
-	if (total <= mc->total_limit)
-		return;
-	/* the slowest path, first stage first */
 	int32_t path[256];
 	int np = 0;
-	for (int32_t s = last; s >= 0 && np < 256; s = prev[s])
-		path[np++] = s;
+	int32_t total = chain_days(k->m, k->ints.v, mc, path, 256, &np);
+	mc->critical_days = total;
+	mc->critical = chk_ints(k, path, (size_t)np);
+	for (uint32_t s = 0; s < mc->stages.count; s++)
+		k->m->stages[mc->stages.first + s].days = stage_days(k->m, k->ints.v, mc->stages.first + s);
+	mc->max_trips = chain_max_trips(k->m, k->ints.v, mc);
+	if (mc->total_limit < 0 || total <= mc->total_limit)
+		return;
 	buf b;
 	buf_init_arena(&b, &k->c->ast);
-	for (int i = np - 1; i >= 0; i--) {
+	for (int i = 0; i < np; i++) {
 		const m_stage *st = &k->m->stages[mc->stages.first + (uint32_t)path[i]];
-		buf_printf(&b, "%s%s (%d)", i == np - 1 ? "" : " → ", st->name,
-			   (int)stage_days(k, st));
+		buf_printf(&b, "%s%s (%d)", i == 0 ? "" : " → ", st->name, (int)st->days);
 	}
 	diag_at(k->c, ac->total.loc, "W406",
-		arena_printf(k->ma, "the stages, each as long as its slowest item's promised limit: %s", b.p),
+		arena_printf(k->ma, "the stages, each as long as the longest way through its items' promised limits: %s", b.p),
 		"the stages take %d workdays, more than the chain's total_limit of %d",
 		(int)total, (int)mc->total_limit);
+}
+
+/* `C after A, B` inside a stage: both in the stage, no cycle (E505, E504);
+ * the sets go to ints[] as stage->waits.  Returns 0 on a mistake. */
+static int check_stage_waits(chk *k, const ast_stage *as, m_stage *ms, const int32_t *items,
+			     size_t ni)
+{
+	if (!as->waits.n)
+		return 1;
+	int32_t waits[STAGE_MAX_ITEMS] = {0};
+	int ok = 1;
+	for (size_t w = 0; w < as->waits.n; w++) {
+		const ast_wait *aw = &as->waits.v[w];
+		int who = -1;
+		for (size_t j = 0; j < ni; j++)
+			if (strcmp(k->m->items[items[j]].name, aw->item.s) == 0)
+				who = (int)j;
+		const ast_name *names[65];
+		size_t nn = 0;
+		names[nn++] = &aw->item;
+		for (size_t a = 0; a < aw->after.n && nn < 65; a++)
+			names[nn++] = &aw->after.v[a];
+		for (size_t a = 0; a < nn; a++) {
+			int pos = -1;
+			for (size_t j = 0; j < ni; j++)
+				if (strcmp(k->m->items[items[j]].name, names[a]->s) == 0)
+					pos = (int)j;
+			if (pos < 0) {
+				diag_at(k->c, names[a]->loc, "E505",
+					arena_printf(k->ma, "list it in the stage's `items` first, or wait for it with `after` between stages"),
+					"'%s' is not an item of stage '%s'", names[a]->s, as->name.s);
+				ok = 0;
+			} else if (a > 0 && pos == who) {
+				diag_at(k->c, names[a]->loc, "E504", "an item can only wait for other items",
+					"item '%s' is said to come after itself", names[a]->s);
+				ok = 0;
+			} else if (a > 0 && who >= 0)
+				waits[who] |= (int32_t)(1u << pos);
+		}
+	}
+	/* a cycle: some items can never start */
+	uint32_t done = 0, all = ni == 32 ? 0xffffffffu : (1u << ni) - 1;
+	for (size_t round = 0; round < ni; round++)
+		for (size_t j = 0; j < ni; j++)
+			if (((uint32_t)waits[j] & done) == (uint32_t)waits[j])
+				done |= 1u << j;
+	if (ok && done != all) {
+		diag_at(k->c, as->name.loc, "E504", "remove one 'after' so the items have an order",
+			"the items of stage '%s' wait for each other in a cycle", as->name.s);
+		ok = 0;
+	}
+	if (ok)
+		ms->waits = chk_ints(k, waits, ni);
+	return ok;
+}
+
+/* The items of stage i, their `when`, W405, E503 (in_stage: item index ->
+ * 1 + the stage it is in), the stage's lead department, limit and waits.
+ * Returns 0 on a mistake that keeps the chain from being measured. */
+static int check_stage_items(chk *k, const ast_chain *ac, m_chain *mc, size_t i,
+			     int32_t *in_stage)
+{
+	const ast_stage *as = &ac->stages.v[i];
+	m_stage *ms = &k->m->stages[mc->stages.first + i];
+	int32_t items[256] = {0}, conds[256] = {0};
+	dsl_loc item_loc[256];
+	size_t ni = 0;
+	int any_cond = 0, ok = 1, last_cond = -1;
+	const ast_expr *last_when = NULL;
+	for (size_t j = 0; j < as->items.n && ni < 256; j++) {
+		int it = chk_resolve(k, &k->items, as->items.v[j], "item", "E106");
+		if (it < 0) {
+			ok = 0;
+			continue;
+		}
+		const ast_expr *when = j < as->when.n ? as->when.v[j] : NULL;
+		if (when && when != last_when) {
+			/* `items A, B when COND`: one condition, on the chain's form */
+			int saved = k->form;
+			k->form = mc->form;
+			last_cond = chk_condition(k, when, as->when_loc.v[j]);
+			k->form = saved;
+			last_when = when;
+			ok &= last_cond >= 0;
+		}
+		conds[ni] = when ? last_cond : -1;
+		any_cond |= when != NULL;
+		item_loc[ni] = as->items.v[j].loc;
+		items[ni++] = it;
+		const m_item *mi = &k->m->items[it];
+		if (mc->form >= 0 && mi->form != mc->form)
+			diag_at(k->c, as->items.v[j].loc, "W405",
+				"one chain, one form (一表申请): give the item the chain's form",
+				"item '%s' uses %s%s%s, not the chain's form '%s'", mi->name,
+				mi->form >= 0 ? "form '" : "no form",
+				mi->form >= 0 ? k->m->forms[mi->form].name : "",
+				mi->form >= 0 ? "'" : "", k->m->forms[mc->form].name);
+	}
+	ms->items = chk_ints(k, items, ni);
+	if (any_cond)
+		ms->conds = chk_ints(k, conds, ni);
+	ms->dept = as->dept.s ? chk_resolve(k, &k->depts, as->dept, "department", "E101") : -1;
+	ms->within = duration(k, &as->within, 1, NULL);
+	if (ni > STAGE_MAX_ITEMS) {
+		diag_at(k->c, as->name.loc, "E112", "split the stage in two, one after the other",
+			"stage '%s' has %zu items; a stage has at most %d", as->name.s, ni,
+			STAGE_MAX_ITEMS);
+		ok = 0;
+	} else if (!check_stage_waits(k, as, ms, items, ni))
+		ok = 0;
+	for (size_t j = 0; j < ni; j++) {
+		int prev = in_stage[items[j]] - 1;
+		if (prev >= 0 && prev != (int)i) {
+			diag_at(k->c, item_loc[j], "E503",
+				"keep it in one stage; a later stage that needs its result lists it in `after`",
+				"item '%s' is in stage '%s' and in stage '%s' of chain '%s'",
+				k->m->items[items[j]].name, ac->stages.v[prev].name.s, as->name.s,
+				ac->name.s);
+			ok = 0;
+		} else if (prev < 0)
+			in_stage[items[j]] = (int32_t)i + 1;
+		if (mc->calendar < 0)
+			mc->calendar = k->m->items[items[j]].calendar;
+	}
+	if (!as->items.n)
+		diag_at(k->c, as->name.loc, "E112", "add `items ITEM, ITEM` to the stage",
+			"stage '%s' has no items", as->name.s);
+	return ok;
+}
+
+/* At most CHAIN_MAX_ITEMS items in all the stages (E112). */
+static int check_chain_size(chk *k, const ast_chain *ac, const m_chain *mc)
+{
+	uint32_t total = 0;
+	for (uint32_t i = 0; i < mc->stages.count; i++)
+		total += k->m->stages[mc->stages.first + i].items.count;
+	if (total <= CHAIN_MAX_ITEMS)
+		return 1;
+	diag_at(k->c, ac->name.loc, "E112", "split it into two chains, one after the other",
+		"chain '%s' has %u items; a chain has at most %d", ac->name.s, total,
+		CHAIN_MAX_ITEMS);
+	return 0;
 }
 
 static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
@@ -1533,11 +1638,14 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 			diag_at(k->c, as->name.loc, "E110", "give one of them another name",
 				"chain '%s' has two stages named '%s'", ac->name.s, as->name.s);
 	}
-	int32_t *after = arena_alloc(&k->c->ast, (k->c->unit.chains.n + 1) * sizeof *after);
 	VEC(int32_t) all = {0};
+	/* item index -> 1 + the stage it is in */
+	int32_t *in_stage = arena_alloc(&k->c->ast, (k->m->n_items + 1) * sizeof *in_stage);
+	if (in_stage)
+		memset(in_stage, 0, (k->m->n_items + 1) * sizeof *in_stage);
+	int ok = 1;
 	int32_t *first = arena_alloc(&k->c->ast, (n + 1) * sizeof *first);
 	uint32_t *count = arena_alloc(&k->c->ast, (n + 1) * sizeof *count);
-	(void)after;
 	for (size_t i = 0; i < n; i++) {
 		const ast_stage *as = &ac->stages.v[i];
 		m_stage *ms = &k->m->stages[mc->stages.first + i];
@@ -1557,27 +1665,9 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 		}
 		count[i] = (uint32_t)all.n - (uint32_t)first[i];
 		ms->after = chk_ints(k, all.v ? all.v + first[i] : NULL, count[i]);
-		int32_t items[256];
-		size_t ni = 0;
-		for (size_t j = 0; j < as->items.n && ni < 256; j++) {
-			int it = chk_resolve(k, &k->items, as->items.v[j], "item", "E106");
-			if (it < 0)
-				continue;
-			items[ni++] = it;
-			const m_item *mi = &k->m->items[it];
-			if (mc->form >= 0 && mi->form != mc->form)
-				diag_at(k->c, as->items.v[j].loc, "W405",
-					"one chain, one form (一表申请): give the item the chain's form",
-					"item '%s' uses %s%s%s, not the chain's form '%s'", mi->name,
-					mi->form >= 0 ? "form '" : "no form",
-					mi->form >= 0 ? k->m->forms[mi->form].name : "",
-					mi->form >= 0 ? "'" : "", k->m->forms[mc->form].name);
-		}
-		ms->items = chk_ints(k, items, ni);
-		if (!as->items.n)
-			diag_at(k->c, as->name.loc, "E112", "add `items ITEM, ITEM` to the stage",
-				"stage '%s' has no items", as->name.s);
+		ok &= check_stage_items(k, ac, mc, i, in_stage);
 	}
+	ok &= check_chain_size(k, ac, mc);
 	uint8_t *state = arena_alloc(&k->c->ast, n + 1);
 	int cyclic = 0;
 	for (size_t i = 0; i < n && !cyclic; i++)
@@ -1588,7 +1678,7 @@ static void check_chain_stages(chk *k, const ast_chain *ac, m_chain *mc)
 			cyclic = 1;
 		}
 	k->m->n_stages += (uint32_t)n;
-	if (!cyclic && mc->total_limit >= 0)
+	if (!cyclic && ok)
 		check_chain_total(k, ac, mc);
 }
 
@@ -1603,6 +1693,8 @@ static void check_chains(chk *k)
 		mc->window = ac->window.a.s ? resolve_window(k, &ac->window, 1, &d) : -1;
 		mc->form = ac->form.s ? chk_resolve(k, &k->forms, ac->form, "form", "E104") : -1;
 		mc->total_limit = duration(k, &ac->total, DUR_WORKDAYS, NULL);
+		mc->calendar = -1;
+		mc->critical_days = -1;
 		check_chain_stages(k, ac, mc);
 	}
 }

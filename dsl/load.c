@@ -481,7 +481,12 @@ const scn_expectation scn_expectations[] = {
 	{"due", 1, 3, 0},      {"trips", 1, 1, 0},     {"max_trips", 1, 1, 0},
 	{"overdue", 1, -1, 0}, {"error", 1, 1, 0},     {"notice", 1, 1, 1},
 	{"passed", 1, 2, 1},   {"extended", 1, 1, 0},  {"excluded", 1, 1, 0},
-	{"item", 1, 1, 0},     {"note", 1, 1, 1},
+	/* `item ITEM`: the case is of ITEM; in a chain, `item ITEM STATUS`
+	 * and `item ITEM shared|provided|reused|missing M ...` */
+	{"item", 1, -1, 0},    {"note", 1, 1, 1},
+	/* chains */
+	{"stage", 1, -1, 0},   {"items", 1, -1, 0},
+	{"from_chain", 1, -1, 1}, {"critical_days", 1, 1, 0},
 };
 const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
 

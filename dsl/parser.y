@@ -681,8 +681,37 @@ stage_head: KW_STAGE name opt_label {
 stage_stmts: %empty | stage_stmts stage_stmt | stage_stmts ';' { yyerrok; } ;
 stage_stmt: KW_ITEMS names {
 	if (P->stage)
-		for (size_t i = 0; i < $2.n; i++)
+		for (size_t i = 0; i < $2.n; i++) {
 			VEC_PUSH(A, P->stage->items, $2.v[i]);
+			VEC_PUSH(A, P->stage->when, NULL);
+			VEC_PUSH(A, P->stage->when_loc, @$);
+		}
+}
+	  | KW_ITEMS names KW_WHEN expr {
+	if (P->stage)
+		for (size_t i = 0; i < $2.n; i++) {
+			VEC_PUSH(A, P->stage->items, $2.v[i]);
+			VEC_PUSH(A, P->stage->when, $4);
+			VEC_PUSH(A, P->stage->when_loc, @4);
+		}
+}
+	  | KW_DEPARTMENT name {
+	if (P->stage && P->stage->dept.s)
+		diag_at(P->c, @$, "E113", "give the stage one lead department", "'department' is given twice");
+	else if (P->stage)
+		P->stage->dept = $2;
+}
+	  | KW_WITHIN duration {
+	if (P->stage && P->stage->within.set)
+		diag_at(P->c, @$, "E113", "give the stage one limit", "'within' is given twice");
+	else if (P->stage)
+		P->stage->within = $2;
+}
+	  | name KW_AFTER names {
+	if (P->stage) {
+		ast_wait w = {$1, $3};
+		VEC_PUSH(A, P->stage->waits, w);
+	}
 }
 	  | error
 	  ;
@@ -804,9 +833,14 @@ scn_stmt: KW_RULES STRING { scn_stmt *s = new_stmt(P, SS_RULES, @$); if (s) s->t
 	scn_stmt *s = new_stmt(P, SS_ACT, @$);
 	if (s) { s->a = $2; s->b = $3; s->by = $6; s->at = $7; s->text = P->reason; }
 }
+	| KW_ACT name '.' name name opt_reason KW_BY ref opt_at {
+	scn_stmt *s = new_stmt(P, SS_ACT, @$);
+	if (s) { s->item = $2; s->a = $4; s->b = $5; s->by = $8; s->at = $9; s->text = P->reason; }
+}
 	| KW_SUSPEND STRING opt_at { scn_stmt *s = new_stmt(P, SS_SUSPEND, @$); if (s) { s->text = $2; s->at = $3; } }
 	| KW_RESUME opt_at { scn_stmt *s = new_stmt(P, SS_RESUME, @$); if (s) s->at = $2; }
 	| KW_DELIVER name opt_at { scn_stmt *s = new_stmt(P, SS_DELIVER, @$); if (s) { s->a = $2; s->at = $3; } }
+	| KW_DELIVER name name opt_at { scn_stmt *s = new_stmt(P, SS_DELIVER, @$); if (s) { s->item = $2; s->a = $3; s->at = $4; } }
 	| KW_WITHDRAW opt_at { scn_stmt *s = new_stmt(P, SS_WITHDRAW, @$); if (s) s->at = $2; }
 	| KW_ACCEPT KW_BY ref opt_at { scn_stmt *s = new_stmt(P, SS_ACCEPT, @$); if (s) { s->by = $3; s->at = $4; } }
 	| KW_REFUSE STRING STRING KW_BY ref opt_at {

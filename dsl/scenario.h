@@ -54,6 +54,8 @@ typedef struct scn_stmt {
 			      deliver: method; supplement: channel;
 			      expect: what is expected */
 	ast_ref by;        /* act: department[.window] */
+	ast_name item;     /* act ITEM.STEP, deliver ITEM METHOD: an item case of
+			      the chain case being run; s NULL otherwise */
 	const char *text;  /* rules: path; act, suspend, extend: the reason;
 			      refuse: the reasons */
 	const char *text2; /* refuse: the remedy (复议, 诉讼); extend: the approver */

@@ -13,6 +13,7 @@
 
 #include <sha2.h>
 
+#include "api.h"
 #include "backends.h"
 #include "engine.h"
 #include "hooks.h"
@@ -179,12 +180,6 @@ const ot_rules *ot_engine_rules(const ot_engine *e)
 
 /* ---- requests ---- */
 
-typedef struct req {
-	const char *op;
-	json_t *j;
-	ot_time now;
-	char *text; /* a response already written as text (assess) */
-} req;
 
 static const char *str(json_t *o, const char *key)
 {
@@ -726,11 +721,32 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	return respond(resp, response, err);
 }
 
+/* An application names an item or a chain, one of them. */
+static ot_status item_or_chain(const req *q, ot_error *err)
+{
+	int item = str(q->j, "item") != NULL, chain = str(q->j, "chain") != NULL;
+	if (item && chain)
+		return err_set(err, OT_EINVAL, "%s: the request names an \"item\" and a \"chain\"; "
+			       "give one of them", q->op);
+	if (!item && !chain)
+		return err_set(err, OT_EINVAL, "%s: the request needs \"item\", the name of a service "
+			       "item, or \"chain\", the name of a chain", q->op);
+	if (item && json_object_get(q->j, "stage"))
+		return err_set(err, OT_EINVAL, "%s: \"stage\" is for a chain; this request names an "
+			       "item", q->op);
+	return OT_OK;
+}
+
 static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	const version *v = &e->versions[0];
 	int item, kind;
-	ot_status s = find_item(v->rules, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
+	ot_status s = item_or_chain(q, err);
+	if (s != OT_OK)
+		return s;
+	if (str(q->j, "chain"))
+		return chain_op_assess(e, q, err);
+	s = find_item(v->rules, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
 	if (s == OT_OK)
 		s = applicant_of(&v->rules->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)
@@ -783,7 +799,12 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	const version *v = &e->versions[0];
 	const ot_rules *r = v->rules;
 	int item, kind;
-	ot_status s = find_item(r, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
+	ot_status s = item_or_chain(q, err);
+	if (s != OT_OK)
+		return s;
+	if (str(q->j, "chain"))
+		return chain_op_submit(e, q, resp, err);
+	s = find_item(r, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
 	if (s == OT_OK)
 		s = applicant_of(&r->items[item], json_object_get(q->j, "applicant"), &kind, err);
 	if (s != OT_OK)
@@ -827,10 +848,24 @@ static ot_status do_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	return s;
 }
 
+static ot_status not_an_item(const ot_case *c, const char *op, ot_error *err);
+
+/* The operations a chain case takes itself (api_chain.c); every other
+ * operation on a case is an item's. */
+static int chain_takes(const char *op)
+{
+	return !strcmp(op, "supplement") || !strcmp(op, "withdraw") || !strcmp(op, "show");
+}
+
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
 	ot_status s = case_rebuild(e, id, c, err);
+	if (s == OT_OK && (*c)->chain >= 0 && !chain_takes(q->op)) {
+		s = not_an_item(*c, q->op, err);
+		case_free(*c);
+		*c = NULL;
+	}
 	if (s == OT_OK && q->now && q->now < (*c)->last_at) {
 		char last[32], now[32];
 		time_format((*c)->last_at, e->zone, last);
@@ -841,6 +876,15 @@ static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 		*c = NULL;
 	}
 	return s;
+}
+
+/* An item operation on a chain case: the applicant's side goes to the
+ * chain, the departments' to its item cases. */
+static ot_status not_an_item(const ot_case *c, const char *op, ot_error *err)
+{
+	return err_set(err, OT_EINVAL, "cannot %s case %s: it is a chain case (%s); act on its "
+		       "item cases (`show` lists them), or supplement, withdraw or show the chain",
+		       op, c->id, c->v->rules->chains[c->chain].name);
 }
 
 static ot_status wrong_state(const ot_case *c, const char *op, ot_error *err)
@@ -997,12 +1041,40 @@ static json_t *simple_event(const char *op, const req *q, int zone, const char *
 	return json_pack("{s:s, s:s, s:s?}", "op", op, "at", at, "actor", actor);
 }
 
+static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp,
+				 ot_error *err);
+
 static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	ot_case *c;
 	ot_status s = load(e, q, &c, err);
 	if (s != OT_OK)
 		return s;
+	if (c->chain >= 0)
+		s = chain_op_supplement(e, q, c, resp, err);
+	else
+		s = supplement_item(e, q, c, resp, err);
+	case_free(c);
+	return s;
+}
+
+ot_status api_supplement_item(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = load(e, q, &c, err);
+	if (s != OT_OK)
+		return s;
+	s = c->chain >= 0 ? err_set(err, OT_EINVAL, "case %s is a chain", c->id)
+			  : supplement_item(e, q, c, resp, err);
+	case_free(c);
+	return s;
+}
+
+/* supplement on item case c (the caller's). */
+static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp,
+				 ot_error *err)
+{
+	ot_status s = OT_OK;
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
 	json_t *patch = json_object_get(q->j, "form");
@@ -1019,10 +1091,8 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 	else if (!json_object_size(patch) && !json_array_size(json_object_get(q->j, "materials")))
 		s = err_set(err, OT_EINVAL, "a supplement hands in a material or changes the form; "
 			    "this one does neither");
-	if (s != OT_OK) {
-		case_free(c);
+	if (s != OT_OK)
 		return s;
-	}
 	json_t *form = json_deep_copy(c->form);
 	/* computed fields are the hook's, recomputed from the new form; one
 	 * the applicant sends is a form error, as on submit */
@@ -1066,12 +1136,13 @@ static ot_status do_supplement(ot_engine *e, req *q, json_t **resp, ot_error *er
 		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
 	if (s == OT_OK && c->status != CS_NEEDS_SUPPLEMENT)
 		s = remember_materials(e, c, q->now, err);
+	if (s == OT_OK)
+		s = chain_follow(e, c, ev, q, err);
 	json_decref(ev);
 	assessment_free(&a);
 	json_decref(form);
 	json_decref(mats);
 	free(have);
-	case_free(c);
 	return s;
 }
 
@@ -1164,6 +1235,11 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	ot_status s = load(e, q, &c, err);
 	if (s != OT_OK)
 		return s;
+	if (c->chain >= 0) {
+		s = not_an_item(c, "act on", err);
+		case_free(c);
+		return s;
+	}
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
 	const char *step_name = str(q->j, "step"), *action = str(q->j, "action");
@@ -1215,6 +1291,9 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		/* an approval issues the item's licences, in the same transaction */
 		if (s == OT_OK && c->status == CS_APPROVED)
 			s = licences_issue(e, c, q->now, err);
+		/* then the chain, if any, moves on: later items find them */
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
 	}
 	json_decref(trace);
 	json_decref(ev);
@@ -1230,6 +1309,15 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	ot_status s = load(e, q, &c, err);
 	if (s != OT_OK)
 		return s;
+	if (c->chain >= 0 || (c->chain_id[0] && strcmp(op, "withdraw") == 0)) {
+		s = c->chain >= 0 && strcmp(op, "withdraw") == 0
+			? chain_op_withdraw(e, q, c, resp, err)
+			: c->chain >= 0 ? not_an_item(c, op, err)
+			: err_set(err, OT_EINVAL, "cannot withdraw case %s alone: it is an item of "
+				  "chain case %s; withdraw the chain", c->id, c->chain_id);
+		case_free(c);
+		return s;
+	}
 	const m_item *it = &c->v->rules->items[c->item];
 	const char *reason = str(q->j, "reason"), *method = str(q->j, "method");
 	json_t *ev = simple_event(op, q, e->zone, str(q->j, "actor"));
@@ -1256,6 +1344,8 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 		json_object_set_new(ev, "reason", json_string(reason));
 	if (s == OT_OK)
 		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+	if (s == OT_OK)
+		s = chain_follow(e, c, ev, q, err);
 	json_decref(ev);
 	case_free(c);
 	return s;
@@ -1352,6 +1442,8 @@ static ot_status do_accept(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	s = record(e, c, ev, q, -1, NULL, 0, resp, err);
 	if (s == OT_OK)
 		s = remember_materials(e, c, q->now, err);
+	if (s == OT_OK) /* its chain, if any, goes on */
+		s = chain_follow(e, c, ev, q, err);
 	json_decref(ev);
 	case_free(c);
 	return s;
@@ -1380,6 +1472,8 @@ static ot_status do_refuse(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	json_object_set_new(ev, "reasons", json_string(reasons));
 	json_object_set_new(ev, "remedy", json_string(remedy));
 	s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+	if (s == OT_OK)
+		s = chain_follow(e, c, ev, q, err);
 	json_decref(ev);
 	case_free(c);
 	return s;
@@ -1418,6 +1512,8 @@ static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_object_set_new(ev, "reason", json_string(reason));
 		json_object_set_new(ev, "approver", json_string(approver));
 		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
 	}
 	json_decref(ev);
 	case_free(c);
@@ -1456,6 +1552,8 @@ static ot_status do_procedure_start(ot_engine *e, req *q, json_t **resp, ot_erro
 		ev = simple_event("procedure_start", q, e->zone, str(q->j, "actor"));
 		json_object_set_new(ev, "procedure", json_string(mp->name));
 		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
 	}
 	json_decref(ev);
 	case_free(c);
@@ -1499,6 +1597,8 @@ static ot_status do_pledge_check(ot_engine *e, req *q, json_t **resp, ot_error *
 		if (reason)
 			json_object_set_new(ev, "reason", json_string(reason));
 		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
 		/* revoked: what it issued ends now, in the same transaction */
 		if (s == OT_OK && c->status == CS_REVOKED)
 			s = licences_revoke(e, c, q->now, err);
@@ -1528,6 +1628,8 @@ static ot_status do_procedure_end(ot_engine *e, req *q, json_t **resp, ot_error 
 	if (s == OT_OK) {
 		ev = simple_event("procedure_end", q, e->zone, str(q->j, "actor"));
 		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+		if (s == OT_OK)
+			s = chain_follow(e, c, ev, q, err);
 	}
 	json_decref(ev);
 	case_free(c);
@@ -1540,6 +1642,11 @@ static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	ot_status s = load(e, q, &c, err);
 	if (s != OT_OK)
 		return s;
+	if (c->chain >= 0) {
+		s = chain_op_show(e, c, resp, err);
+		case_free(c);
+		return s;
+	}
 	json_t *history = NULL;
 	s = store_events(e, c->id, &history, err);
 	if (s == OT_OK) {
@@ -1611,6 +1718,13 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	store_query sq = page_of(q);
 	sq.status = status;
 	sq.item = str(q->j, "item");
+	char chain_key[300];
+	if (str(q->j, "chain")) { /* a chain case is kept as "chain:NAME" (case_row_item) */
+		if (sq.item)
+			return err_set(err, OT_EINVAL, "list: give \"item\" or \"chain\", not both");
+		snprintf(chain_key, sizeof chain_key, "chain:%.250s", str(q->j, "chain"));
+		sq.item = chain_key;
+	}
 	sq.department = str(q->j, "department");
 	sq.applicant = str(q->j, "applicant");
 	json_t *cases = NULL;
@@ -1622,7 +1736,7 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	size_t i;
 	json_t *c;
 	json_array_foreach(cases, i, c)
-		json_array_append_new(out, summary(c));
+		json_array_append_new(out, json_object_get(c, "stages") ? chain_summary(c) : summary(c));
 	json_decref(cases);
 	*resp = json_pack("{s:o}", "cases", out);
 	if (next[0])
@@ -1702,6 +1816,12 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	size_t i;
 	json_t *c;
 	json_array_foreach(cases, i, c) {
+		if (json_object_get(c, "stages")) { /* a chain case */
+			json_t *entry = chain_overdue(c, today);
+			if (entry)
+				json_array_append_new(out, entry);
+			continue;
+		}
 		if (strcmp(str(c, "status") ? str(c, "status") : "", "in_progress") != 0) {
 			json_t *o = late_otherwise(c, today);
 			if (o)
@@ -1838,8 +1958,12 @@ static const rq_field licence_fields[] = {
 	{NULL},
 };
 
+#define RQ_CHAIN {"chain", RQ_TEXT, 0, "the name of a chain (instead of an item)", NULL}
+
 static const rq_field assess_fields[] = {
-	{"item", RQ_TEXT, 1, "the name of a service item", NULL},
+	{"item", RQ_TEXT, 0, "the name of a service item", NULL},
+	RQ_CHAIN,
+	{"stage", RQ_TEXT, 0, "a stage of the chain: the notice for that stage only", NULL},
 	RQ_NOW(1),
 	{"applicant", RQ_OBJECT, 0, "{\"kind\", \"id\", \"name\"}", applicant_maybe_id},
 	{"form", RQ_FORM, 0, "the form's field values", NULL},
@@ -1848,7 +1972,8 @@ static const rq_field assess_fields[] = {
 	{NULL},
 };
 static const rq_field submit_fields[] = {
-	{"item", RQ_TEXT, 1, "the name of a service item", NULL},
+	{"item", RQ_TEXT, 0, "the name of a service item", NULL},
+	RQ_CHAIN,
 	RQ_NOW(1),
 	{"applicant", RQ_OBJECT, 1, "{\"kind\": \"person\" or \"company\", \"id\", \"name\"}",
 	 applicant_fields},
@@ -1940,6 +2065,7 @@ static const rq_field list_fields[] = {
 	RQ_NOW(0),
 	{"status", RQ_TEXT, 0, "a case status", NULL},
 	{"item", RQ_TEXT, 0, "an item's name", NULL},
+	RQ_CHAIN,
 	{"department", RQ_TEXT, 0, "a department's name", NULL},
 	{"applicant", RQ_ID, 0, "the applicant's ID number or credit code", NULL},
 	{"limit", RQ_PAGE, 0, "how many cases a page holds (100 when not given)", NULL},
@@ -2181,3 +2307,43 @@ OP(pledge_check)
 OP(show)
 OP(list)
 OP(overdue)
+
+/* ---- for the chain operations (api.h) ---- */
+
+ot_status api_applicant_of(const m_item *it, json_t *a, int *kind, ot_error *err)
+{
+	return applicant_of(it, a, kind, err);
+}
+
+json_t *api_assessed_event(const ot_rules *r, const char *op, const req *q,
+			   const uint8_t *have, const assessment *a, json_t *form,
+			   const char *channel, int zone)
+{
+	return assessed_event(r, op, q, have, a, form, channel, zone);
+}
+
+ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_new,
+		     json_t **resp, ot_error *err)
+{
+	return record(e, c, ev, q, -1, NULL, is_new, resp, err);
+}
+
+json_t *api_trace(const version *v, int item)
+{
+	return trace_hooks(v, item);
+}
+
+void api_attach_trace(json_t *ev, json_t *names)
+{
+	attach_trace(ev, names);
+}
+
+ot_status api_remember(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
+{
+	return remember_materials(e, c, now, err);
+}
+
+json_t *api_event(const char *op, const req *q, int zone, const char *actor)
+{
+	return simple_event(op, q, zone, actor);
+}

@@ -279,6 +279,9 @@ static int find_material(const ot_rules *r, const char *name)
 
 enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFERRED, ST_MISSING,
        ST_PLEDGED };
+_Static_assert((int)ST_MISSING == (int)ASSESS_MISSING && (int)ST_SHARED == (int)ASSESS_SHARED &&
+	       (int)ST_DEFERRED == (int)ASSESS_DEFERRED && (int)ST_PLEDGED == (int)ASSESS_PLEDGED,
+	       "application.needs reports the ST_ values");
 static const char *const status_names[] = {"not_required", "shared", "provided", "reused",
 					   "optional", "deferred", "missing", "pledged"};
 
@@ -315,6 +318,7 @@ typedef struct req_result {
 	/* a provider's answer (malloc, NULL when none: most materials) */
 	char *ref;     /* shared: the licence (or record) number */
 	char *why;     /* shared but not obtained: why, for the notice */
+	int licence;   /* found in the licence library (an issued result) */
 } req_result;
 
 /* Whether material `mat` is had: shared, handed in or reused; sets res. */
@@ -336,6 +340,17 @@ static int meet(const version *v, int mat, const application *app, const uint8_t
 		free(res->why);
 		res->ref = ref[0] ? strdup(ref) : NULL;
 		res->why = why[0] ? strdup(why) : NULL;
+	}
+	char number[64];
+	if (got <= 0 && (m->issued || m->source == SRC_ISSUED) && app->applicant_id && src &&
+	    src->licence && src->licence(src->ud, app->applicant_id, m->name, app->now, number) == 1) {
+		/* a result issued before (in a chain, by an earlier item) */
+		free(res->ref);
+		free(res->why);
+		res->why = NULL;
+		res->ref = strdup(number);
+		res->licence = 1;
+		got = 1;
 	}
 	if (got > 0) {
 		have[mat] = HAVE_SHARED;
@@ -461,9 +476,9 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 			buf_puts(b, " does not hold");
 	}
 	buf_putc(b, '"');
-	if (res->status == ST_SHARED && m->source_name) {
+	if (res->status == ST_SHARED && (m->source_name || res->licence)) {
 		buf_puts(b, ",\"source\":");
-		jstr(b, m->source_name);
+		jstr(b, res->licence ? "电子证照库" : m->source_name);
 	}
 	if (res->status == ST_SHARED && res->ref) {
 		buf_puts(b, ",\"number\":");
@@ -706,10 +721,16 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	eval_env env = {app->applicant_kind, NULL, NULL};
 	ot_status st = have && flags && res && material_errors && form && (call || !it->hook_path)
 		       ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
-	if (st == OT_OK)
+	if (st == OT_OK && app->provided_flags)
+		memcpy(flags, app->provided_flags, r->n_materials);
+	else if (st == OT_OK)
 		st = provided_flags(r, app->provided, flags, err);
 	env.provided = flags; /* provided(M) in a material's condition */
-	if (st == OT_OK && it->form >= 0) {
+	int preread = app->quiet && app->values && !it->hook_path && it->form >= 0 &&
+		      it->form == app->values_form;
+	if (st == OT_OK && preread)
+		memcpy(values, app->values, r->forms[it->form].fields.count * sizeof *values);
+	else if (st == OT_OK && it->form >= 0) {
 		/* the applicant's values first: a computed field filled in by the
 		 * applicant is their mistake; then what the hook derives */
 		form_values(r, it->form, form, values, fe);
@@ -782,6 +803,10 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		out->form_errors = fe->n;
 		out->complete = !missing && !fe->n && !json_array_size(material_errors) &&
 				out->hook.status != OT_EHOOK;
+		for (uint32_t i = 0; app->needs && i < it->reqs.count; i++)
+			app->needs[i] = (uint8_t)res[i].status;
+	}
+	if (st == OT_OK && !app->quiet) {
 		buf b;
 		buf_init(&b, NULL, NULL);
 		write_answer(&b, v, item, res, flags, fe, material_errors, out, app->now, zone);
@@ -796,6 +821,10 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		free(res[i].why);
 	}
 	free(res);
+	if (app->errors_out && st == OT_OK) {
+		*app->errors_out = errors; /* handed over */
+		errors.v = NULL;
+	}
 	free(errors.v);
 	free(call);
 	json_decref(material_errors);

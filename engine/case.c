@@ -64,6 +64,7 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->returned_step = -1;
 	c->applicant_kind = -1;
 	c->stored_status = -1;
+	c->chain = -1;
 	c->have = calloc(r->n_materials + 1, 1);
 	c->steps = calloc(it->steps.count + 1, sizeof *c->steps);
 	c->arrived = calloc((size_t)join_slots(r, it) + 1, 1);
@@ -100,6 +101,7 @@ void case_free(ot_case *c)
 	json_decref(c->procedures);
 	json_decref(c->remedy);
 	json_decref(c->extensions);
+	chain_state_free(c->cs);
 	free(c);
 }
 
@@ -349,7 +351,7 @@ static void set_json(json_t **slot, json_t *value)
 	*slot = json_incref(value);
 }
 
-static void take_materials(ot_case *c, json_t *ev)
+void case_take_materials(ot_case *c, json_t *ev)
 {
 	const ot_rules *r = c->v->rules;
 	const char *key;
@@ -643,18 +645,22 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		return err_set(err, OT_ESTORE, "case %s: event %d is malformed", c->id, c->events + 1);
 	ot_status st = OT_OK;
 	int complete = json_is_true(json_object_get(ev, "complete"));
-	if (strcmp(op, "submit") == 0) {
+	if (c->chain >= 0) {
+		st = chain_apply(c, op, ev, at, zone, err);
+	} else if (strcmp(op, "submit") == 0) {
+		if (str(ev, "chain"))
+			snprintf(c->chain_id, sizeof c->chain_id, "%s", str(ev, "chain"));
 		set_json(&c->applicant, json_object_get(ev, "applicant"));
 		const char *kind = str(c->applicant, "kind");
 		c->applicant_kind = !kind ? -1 : strcmp(kind, "company") == 0 ? EV_COMPANY : EV_PERSON;
-		take_materials(c, ev);
+		case_take_materials(c, ev);
 		c->submitted = at;
 		if (complete)
 			complete_application(c, at, zone);
 		else
 			c->status = CS_NEEDS_SUPPLEMENT;
 	} else if (strcmp(op, "supplement") == 0) {
-		take_materials(c, ev);
+		case_take_materials(c, ev);
 		if (complete && c->status == CS_NEEDS_SUPPLEMENT)
 			complete_application(c, at, zone);
 		else if (complete && c->status == CS_RETURNED) {
@@ -677,6 +683,14 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		c->delivered = !method ? "window" : strcmp(method, "post") == 0 ? "post"
 			     : strcmp(method, "electronic") == 0 ? "electronic" : "window";
 		c->trips += strcmp(c->delivered, "window") == 0;
+	} else if (strcmp(op, "not_needed") == 0) {
+		/* the chain it belongs to stopped (another item was denied) */
+		c->status = CS_CLOSED;
+		c->closed = at;
+		for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
+			if (c->steps[i].state == STEP_ACTIVE)
+				c->steps[i].state = STEP_IDLE;
+		set_json(&c->note, json_object_get(ev, "reason"));
 	} else if (strcmp(op, "accept") == 0 || strcmp(op, "refuse") == 0 ||
 		   strcmp(op, "extend") == 0 || strncmp(op, "procedure_", 10) == 0 ||
 		   strcmp(op, "pledge_check") == 0) {
@@ -754,6 +768,8 @@ static json_t *steps_json(const ot_case *c, int zone, int current_only)
 
 json_t *case_json(const ot_case *c, int zone)
 {
+	if (c->chain >= 0)
+		return chain_json(c, zone);
 	const ot_rules *r = c->v->rules;
 	const m_item *it = item_of(c);
 	json_t *mats = json_object();
@@ -819,20 +835,24 @@ json_t *case_json(const ot_case *c, int zone)
 			json_array_append_new(taken, json_integer(i));
 	json_object_set_new(o, "taken", taken);
 	json_object_set_new(o, "hooks_called", json_incref(c->hooks));
+	if (c->chain_id[0])
+		json_object_set_new(o, "chain", json_string(c->chain_id));
 	return o;
 }
 
 /* ---- rebuilding a case from its events ---- */
 
-/* Applies the events to a new case of version v. */
-static ot_status replay(ot_engine *e, const version *v, int item, const char *id,
+/* Applies the events to a new case of version v (of item `item`, or of
+ * chain `chain` when that is >= 0). */
+static ot_status replay(ot_engine *e, const version *v, int item, int chain, const char *id,
 			ot_case **out, ot_error *err)
 {
 	json_t *events = NULL;
 	ot_status s = store_events(e, id, &events, err);
 	if (s == OT_OK && json_array_size(events) == 0)
 		s = store_damaged(e, err, "case %s has no events", id);
-	ot_case *c = s == OT_OK ? case_new(v, item, id) : NULL;
+	ot_case *c = s != OT_OK ? NULL : chain >= 0 ? chain_case_new(v, chain, id)
+		   : case_new(v, item, id);
 	if (s == OT_OK && !c)
 		s = err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
 	size_t i;
@@ -858,11 +878,15 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 	const version *v = engine_version(e, hash, err);
 	if (!v)
 		return err->status;
-	int index = strmap_get(&v->rules->by_item, item, strlen(item));
-	if (index < 0)
-		return store_damaged(e, err, "case %s: its rule version has no item '%s'", id, item);
+	int chain = strncmp(item, "chain:", 6) == 0
+		? strmap_get(&v->rules->by_chain, item + 6, strlen(item + 6)) : -1;
+	int index = chain >= 0 ? -1 : strmap_get(&v->rules->by_item, item, strlen(item));
+	if (index < 0 && chain < 0)
+		return store_damaged(e, err, "case %s: its rule version has no %s '%s'", id,
+				     strncmp(item, "chain:", 6) == 0 ? "chain" : "item",
+				     strncmp(item, "chain:", 6) == 0 ? item + 6 : item);
 	ot_case *c;
-	if ((s = replay(e, v, index, id, &c, err)) != OT_OK)
+	if ((s = replay(e, v, index, chain, id, &c, err)) != OT_OK)
 		return s;
 	c->stored_status = -1;
 	for (int k = 0; k < CS__COUNT; k++)
@@ -874,8 +898,27 @@ ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *er
 
 /* ---- the columns the backends keep beside a snapshot ---- */
 
+const char *case_row_item(const ot_case *c)
+{
+	return c->chain >= 0 ? chain_row_item(c) : item_of(c)->name;
+}
+
+const char *case_row_department(const ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	if (c->chain >= 0) {
+		int w = r->chains[c->chain].window;
+		return w >= 0 ? r->departments[r->windows[w].dept].name : "";
+	}
+	return item_of(c)->dept >= 0 ? r->departments[item_of(c)->dept].name : "";
+}
+
 void case_handlers(const ot_case *c, char *out, size_t cap)
 {
+	if (c->chain >= 0) {
+		chain_row_handlers(c, out, cap);
+		return;
+	}
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
 	size_t n = (size_t)snprintf(out, cap, ",");
@@ -888,6 +931,13 @@ void case_handlers(const ot_case *c, char *out, size_t cap)
 
 int case_next_due(const ot_case *c, char out[11])
 {
+	if (c->chain >= 0) {
+		int32_t due = chain_row_next_due(c);
+		if (due < 0)
+			return 0;
+		day_format(due, out);
+		return 1;
+	}
 	const m_item *it = &c->v->rules->items[c->item];
 	int32_t next = c->due;
 	/* what overdue looks for besides the limits: an acceptance decision

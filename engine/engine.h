@@ -52,6 +52,8 @@ struct ot_engine {
 				      (store_settle) */
 	int checking;              /* store check: messages without advice */
 	int busy_ms;               /* how long a busy store is waited for */
+	int chain_busy;            /* a chain operation is changing its item
+				      cases: they do not move the chain again */
 	unsigned op;               /* counts operations: versions in use are kept */
 	void (*log)(void *ud, const char *line); /* ot_engine_config's */
 	void *log_ud;
@@ -123,6 +125,12 @@ typedef struct ot_case {
 	int events;          /* events applied so far */
 	ot_time last_at;     /* time of the last event */
 	int stored_status;   /* the status in the store when loaded; -1 new */
+	/* chains (chain.c): a chain case has chain >= 0, item -1, and its
+	 * stages and item cases in cs; an item case a chain opened names
+	 * it in chain_id ("" otherwise) */
+	int chain;
+	struct chain_state *cs;
+	char chain_id[32];
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
@@ -138,6 +146,8 @@ int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start);
  * (rule base indices) and due[] (days); returns how many. */
 int case_deferred_dues(const ot_case *c, int *material, int32_t *due, int max);
 void case_free(ot_case *c);
+/* An event's materials, form and notice into the case (submit, supplement). */
+void case_take_materials(ot_case *c, json_t *ev);
 
 /* Applies one event (see case.c for the ops and payloads).  Returns OT_OK,
  * or an error if the event does not fit the case (a corrupt store). */
@@ -147,11 +157,13 @@ void case_note_hooks(ot_case *c, json_t *names);
 
 /* The case as JSON (what `show` returns and the store keeps). */
 json_t *case_json(const ot_case *c, int zone);
-/* ",dept,dept," of the departments with an active step (a store's
- * handlers column, which list by department reads). */
+/* ",dept,dept," of the departments with an active step, or of a chain
+ * case's running stages' lead departments (a store's handlers column,
+ * which list by department reads). */
 void case_handlers(const ot_case *c, char *out, size_t cap);
-/* The earliest due date of c (its own, or an active step's): a store's
- * next_due column, which overdue reads; 0 when it has none. */
+/* The earliest due date of c (its own, or an active step's or running
+ * stage's): a store's next_due column, which overdue reads; 0 when it has
+ * none. */
 int case_next_due(const ot_case *c, char out[11]);
 
 /* Where an approval of `step` leads: a flow rule of the item (numbered
@@ -218,7 +230,25 @@ typedef struct application {
 	const char *status;    /* for hooks: "new", or the case's status */
 	const char *const *current;
 	int ncurrent;
+	/* for chains (chain.c): when `needs` is set, the status of each
+	 * requirement of the item (ASSESS_* below, by the item's reqs) is
+	 * written there; `quiet`: no answer text is written */
+	uint8_t *needs;
+	int quiet;
+	/* for chains too: the provided materials as flags (per material of the
+	 * rule base) instead of `provided`; and, with `quiet`, the form's
+	 * values already read (form `values_form`) for an item without hooks */
+	const uint8_t *provided_flags;
+	const ev_value *values;
+	int values_form;
+	/* when set, the form errors found (the form's checks and the hooks'
+	 * validate) are handed over here: the chain notice tells them once */
+	form_errors *errors_out;
 } application;
+
+/* A requirement's status, as application.needs reports it. */
+enum { ASSESS_NOT_REQUIRED, ASSESS_SHARED, ASSESS_PROVIDED, ASSESS_REUSED, ASSESS_OPTIONAL,
+       ASSESS_DEFERRED, ASSESS_MISSING, ASSESS_PLEDGED };
 
 void assessment_free(assessment *a);
 
@@ -234,11 +264,21 @@ typedef const char *(*library_fn)(void *ud, const char *applicant,
 typedef int (*shared_fn)(void *ud, const version *v, const application *app, int material,
 			 char ref[64], char why[256], ot_error *err);
 
+/* Looks up the holder's licence for `material` in the electronic licence
+ * library: 1 valid (number written), 0 none, -1 the store failed (kept
+ * for store_settle). */
+typedef int (*licence_fn)(void *ud, const char *holder, const char *material, ot_time now,
+			  char number[64]);
+
 /* Where the materials the applicant does not hand in come from. */
 typedef struct material_sources {
 	library_fn library; /* NULL: nothing is reused */
 	shared_fn shared;   /* NULL: shared materials count as obtained */
 	void *ud;
+	/* results flow forward: a material some item `issues`, or one
+	 * `issued_by` a department, found in the licence library is never
+	 * asked of the applicant.  NULL: not looked up. */
+	licence_fn licence;
 } material_sources;
 
 /* The engine's sources: the material library and the providers. */
@@ -266,6 +306,88 @@ int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *valu
 
 
 #include "store.h"
+
+/* ---- chains (chain.c) ---- */
+
+/* One item of one stage of a chain case, and the item case it opened. */
+typedef struct chain_slot {
+	int stage;          /* index into rules->stages */
+	int item;
+	int pos;            /* its place in the stage (the stage's waits) */
+	int status;         /* case_status of its item case; -1: not opened */
+	uint8_t not_needed; /* closed because the chain stopped */
+	uint8_t skipped;    /* its `when` does not hold: the item is not needed */
+	int trips;          /* the item case's trips when it last moved the chain */
+	char case_id[32];
+} chain_slot;
+
+/* Does the slot's `when` (`items A when COND`) hold for these values of
+ * the chain's form (NULL: the chain has no form)? */
+int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *values,
+		       int applicant_kind);
+
+/* A new chain case of chain `chain` (an index of rules->chains). */
+ot_case *chain_case_new(const version *v, int chain, const char *id);
+void chain_state_free(struct chain_state *cs);
+/* case_apply for a chain case: events submit, supplement, item, withdraw
+ * (see chain.c). */
+ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zone,
+		      ot_error *err);
+json_t *chain_json(const ot_case *c, int zone);
+/* The chain's status again, after the operation opened item cases into
+ * the slots (as the event's `opened` does on replay). */
+void chain_settle(ot_case *c, ot_time at);
+
+/* How a chain reads an item case's status: open (the chain waits for it),
+ * done (its stage can finish), or stopping the chain (a denial). */
+int chain_item_open(int status);
+int chain_item_done(int status);
+int chain_item_stops(int status);
+
+/* The slots of a chain case (borrowed), and how many. */
+chain_slot *chain_slots(const ot_case *c, int *n);
+/* The slot of item `item` (-1: the chain has none). */
+int chain_slot_of(const ot_case *c, int item);
+/* Slots whose item case should be opened now: their stage has started,
+ * the items they wait for are approved, the chain goes on.  Returns how
+ * many it wrote to out (at most max). */
+int chain_ready(const ot_case *c, int *out, int max);
+/* Slots whose item case is open (not decided, closed or withdrawn). */
+int chain_open(const ot_case *c, int *out, int max);
+/* The materials that items of the chain issue before slot `slot` starts
+ * (its stage's predecessors, the items it waits for): flags per material. */
+void chain_issued_before(const ot_case *c, int slot, uint8_t *flags);
+/* The same for slots not (yet) in a case: those of chain `chain`. */
+void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, int nslots,
+			 int slot, uint8_t *flags);
+
+/* What a store's row says of a case, the same for every backend: the
+ * `item` column (an item's name, or "chain:NAME" for a chain case) and the
+ * department it is filed under (an item's, or the department of the
+ * chain's window).  case_handlers and case_next_due (above) give the
+ * other two columns, for chain cases too. */
+const char *case_row_item(const ot_case *c);
+/* chain.c's part of the three below, for a chain case */
+const char *chain_row_item(const ot_case *c);
+void chain_row_handlers(const ot_case *c, char *out, size_t cap);
+int32_t chain_row_next_due(const ot_case *c);
+const char *case_row_department(const ot_case *c);
+
+/* The combined one-time notice of a chain: every material of every item of
+ * the chain (or of stage `stage`, a position in the chain; -1: all),
+ * asked once, each with the items that need it and why; what earlier
+ * items issue is never asked.  complete: nothing the first stages need
+ * is missing and the form has no error.  have (per material) is filled
+ * with how the chain has each.  *text: the answer as JSON (malloc). */
+typedef struct chain_assessment {
+	char *text;
+	int complete;
+	ot_error hook;     /* a hook failed (OT_EHOOK) */
+} chain_assessment;
+
+ot_status chain_assess(const version *v, int chain, int stage, const application *app,
+		       uint8_t *have, const material_sources *src, int zone,
+		       chain_assessment *out, ot_error *err);
 
 /* ---- licences ---- */
 

@@ -81,9 +81,17 @@ static int obtain(void *ud, const version *v, const application *app, int materi
 	return got;
 }
 
+static int issued_licence(void *ud, const char *holder, const char *material, ot_time now,
+			  char number[64])
+{
+	ot_time until;
+	int found = store_licence_find(ud, holder, material, now, number, &until);
+	return found == 1 ? 1 : found < 0 ? -1 : 0;
+}
+
 material_sources engine_sources(ot_engine *e)
 {
-	material_sources s = {store_library_find, obtain, e};
+	material_sources s = {store_library_find, obtain, e, issued_licence};
 	return s;
 }
 

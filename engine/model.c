@@ -209,10 +209,11 @@ static const char *step_name(const ot_rules *r, int32_t i, const void *item)
 	return i == STEP_END ? NULL : r->steps[it->steps.first + (uint32_t)i].name;
 }
 
+/* i: a stage's position within its chain `ch` */
 static const char *stage_name(const ot_rules *r, int32_t i, const void *ch)
 {
-	(void)ch;
-	return r->stages[i].name;
+	const m_chain *c = ch;
+	return r->stages[c->stages.first + (uint32_t)i].name;
 }
 
 static const char *item_name(const ot_rules *r, int32_t i, const void *ch)
@@ -511,6 +512,93 @@ int item_max_trips(const ot_rules *r, int item)
 	return submit + it->max_in_person + deliver;
 }
 
+/* An item's worst case: its promised limit, else its legal one, else 0. */
+static int32_t item_days(const m_item *it)
+{
+	int32_t d = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
+	return d > 0 ? d : 0;
+}
+
+int32_t stage_days(const ot_rules *r, const int32_t *ints, uint32_t stage)
+{
+	const m_stage *st = &r->stages[stage];
+	uint32_t n = st->items.count < STAGE_MAX_ITEMS ? st->items.count : STAGE_MAX_ITEMS;
+	int32_t finish[STAGE_MAX_ITEMS], days = 0;
+	uint32_t done = 0;
+	/* the waits have no cycle (the checker saw to it): n rounds settle it */
+	for (uint32_t round = 0; round < n && done != (n == 32 ? 0xffffffffu : (1u << n) - 1); round++)
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t waits = st->waits.count ? (uint32_t)ints[st->waits.first + i] : 0;
+			if (done >> i & 1 || (waits & done) != waits)
+				continue;
+			int32_t start = 0;
+			for (uint32_t j = 0; j < n; j++)
+				if (waits >> j & 1 && finish[j] > start)
+					start = finish[j];
+			finish[i] = start + item_days(&r->items[ints[st->items.first + i]]);
+			done |= 1u << i;
+			if (finish[i] > days)
+				days = finish[i];
+		}
+	return days;
+}
+
+int32_t chain_days(const ot_rules *r, const int32_t *ints, const m_chain *c,
+		   int32_t *path, int max, int *npath)
+{
+	uint32_t n = c->stages.count;
+	int32_t finish[256], prev[256], total = 0, last = -1;
+	uint8_t done[256] = {0};
+	n = n < 256 ? n : 256;
+	for (uint32_t round = 0; round < n; round++)
+		for (uint32_t s = 0; s < n; s++) {
+			const m_stage *st = &r->stages[c->stages.first + s];
+			if (done[s])
+				continue;
+			int ready = 1;
+			int32_t start = 0;
+			prev[s] = -1;
+			for (uint32_t a = 0; ready && a < st->after.count; a++) {
+				int32_t p = ints[st->after.first + a];
+				ready = p >= 0 && (uint32_t)p < n && done[p];
+				if (ready && (finish[p] > start || prev[s] < 0)) {
+					start = finish[p];
+					prev[s] = p;
+				}
+			}
+			if (!ready)
+				continue;
+			finish[s] = start + stage_days(r, ints, c->stages.first + s);
+			done[s] = 1;
+			if (finish[s] > total || last < 0)
+				total = finish[s], last = (int32_t)s;
+		}
+	int np = 0;
+	for (int32_t s = last; s >= 0 && np < 256; s = prev[s])
+		np++;
+	*npath = np < max ? np : max;
+	int k = np;
+	for (int32_t s = last; s >= 0 && k > 0; s = prev[s])
+		if (--k < max)
+			path[k] = s;
+	return total;
+}
+
+int chain_max_trips(const ot_rules *r, const int32_t *ints, const m_chain *c)
+{
+	int trips = 0, pickup = 0, hall = 0;
+	for (uint32_t s = 0; s < c->stages.count; s++) {
+		const m_stage *st = &r->stages[c->stages.first + s];
+		for (uint32_t i = 0; i < st->items.count; i++) {
+			const m_item *it = &r->items[ints[st->items.first + i]];
+			trips += it->max_in_person;
+			pickup |= !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
+			hall |= it->online == ONLINE_NONE;
+		}
+	}
+	return hall + trips + pickup;
+}
+
 static json_t *describe_chains(const ot_rules *r)
 {
 	json_t *a = json_array();
@@ -519,16 +607,38 @@ static json_t *describe_chains(const ot_rules *r)
 		json_t *stages = json_array();
 		for (uint32_t k = 0; k < c->stages.count; k++) {
 			const m_stage *s = &r->stages[c->stages.first + k];
-			json_array_append_new(stages, json_pack("{s:s, s:o, s:o, s:o}",
+			json_t *waits = json_object();
+			for (uint32_t w = 0; w < s->waits.count; w++) {
+				json_t *on = json_array();
+				for (uint32_t j = 0; j < s->items.count; j++)
+					if ((uint32_t)r->ints[s->waits.first + w] >> j & 1)
+						json_array_append_new(on, json_string(r->items[r->ints[s->items.first + j]].name));
+				if (json_array_size(on))
+					json_object_set_new(waits, r->items[r->ints[s->items.first + w]].name, on);
+				else
+					json_decref(on);
+			}
+			json_t *when = json_object();
+			for (uint32_t w = 0; w < s->conds.count; w++)
+				if (r->ints[s->conds.first + w] >= 0)
+					json_object_set_new(when, r->items[r->ints[s->items.first + w]].name,
+						json_string(r->exprs[r->ints[s->conds.first + w]].text));
+			json_array_append_new(stages, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:i}",
 				"name", s->name, "label", str_or_null(s->label),
 				"after", ints_names(r, s->after, stage_name, c),
-				"items", ints_names(r, s->items, item_name, c)));
+				"items", ints_names(r, s->items, item_name, c), "when", when, "waits", waits,
+				"department", s->dept >= 0 ? json_string(r->departments[s->dept].name)
+							   : json_null(),
+				"within", limit(s->within), "days", (int)s->days));
 		}
-		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}",
+		json_array_append_new(a, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:i, s:o, s:i}",
 			"name", c->name, "label", str_or_null(c->label),
 			"window", window_ref(r, c->window),
 			"form", c->form >= 0 ? json_string(r->forms[c->form].name) : json_null(),
-			"total_limit", limit(c->total_limit), "stages", stages));
+			"total_limit", limit(c->total_limit), "stages", stages,
+			"critical_days", (int)c->critical_days,
+			"critical_path", ints_names(r, c->critical, stage_name, c),
+			"max_trips", c->max_trips));
 	}
 	return a;
 }

@@ -104,6 +104,8 @@ typedef struct m_material {
 	const char *source_name; /* shared: the data source; NULL otherwise */
 	int issuer;              /* issued_by: department; -1 otherwise */
 	uint8_t original;
+	uint8_t issued;          /* some item `issues` it: looked up in the licence
+				    library before it is asked for */
 	int32_t copies;          /* 0 when not given */
 	m_dur reusable;          /* n == -1: not reusable */
 } m_material;
@@ -315,9 +317,23 @@ typedef struct m_item {
 	int32_t max_in_person; /* in-person steps on the worst path of the flow */
 } m_item;
 
+/* A stage of a chain.  Its items run in parallel, except that an item may
+ * wait for others of the same stage (`C after A, B`): waits.count is
+ * items.count or 0, and ints[waits.first + i] is the set of positions (bit
+ * j: the stage's j-th item) that item i waits for.  Hence at most
+ * STAGE_MAX_ITEMS items a stage. */
+#define STAGE_MAX_ITEMS 32
+#define CHAIN_MAX_ITEMS 256 /* items in all the stages of a chain */
+
 typedef struct m_stage {
 	const char *name, *label;
-	m_span after, items;  /* ints[]: stage indices, item indices */
+	m_span after, items;  /* ints[]: stage indices (within the chain), item indices */
+	m_span waits;
+	m_span conds;         /* ints[]: per item, the exprs[] index of its `when`
+				 (on the chain's form; -1: always); count 0: none */
+	int dept;             /* the lead department (牵头部门); -1: none */
+	int32_t within;       /* the stage's own limit, working days; -1: none */
+	int32_t days;         /* worst case: the longest way through its items */
 } m_stage;
 
 enum { HOOK_SEES_ID = 1, HOOK_SEES_NAME = 2 };
@@ -343,8 +359,13 @@ typedef struct m_issue {
 typedef struct m_chain {
 	const char *name, *label;
 	int window, form;
+	int calendar;         /* the first of its items' calendars; -1: none */
 	int32_t total_limit;
 	m_span stages;
+	int32_t critical_days; /* the static critical path: worst-case working
+				  days, stage by stage (chain_days) */
+	m_span critical;      /* ints[]: the stages of that path, first first */
+	int32_t max_trips;    /* static: chain_max_trips */
 } m_chain;
 
 #define M_ARRAY(T, name) T *name; uint32_t n_##name
@@ -406,6 +427,27 @@ int dec_from_double(double d, ot_dec *out);
  * worst path, and a window pickup unless post or electronic delivery is
  * allowed.  最多跑一次 when <= 1. */
 int item_max_trips(const ot_rules *r, int item);
+
+/* The worst-case working days of stage `stage` (a global index into
+ * stages[]): the longest way through its items, each item as long as its
+ * promised limit (else its legal limit, else 0), an item starting when the
+ * items it waits for are done.  `ints` is the index pool (the checker's,
+ * while the model is being built). */
+int32_t stage_days(const ot_rules *r, const int32_t *ints, uint32_t stage);
+
+/* The chain's static critical path: stages start when every stage they
+ * come after is done; returns the working days of the longest way and
+ * writes its stages (chain positions, first first) to path (at most max),
+ * their number to *npath.  The stages must not wait in a cycle. */
+int32_t chain_days(const ot_rules *r, const int32_t *ints, const m_chain *c,
+		   int32_t *path, int max, int *npath);
+
+/* The most in-person visits a chain can need: one at the chain's window
+ * to apply (一窗受理) unless every item can be applied for online, the
+ * in-person steps on the worst path of every item, and one pickup at the
+ * window, for all results together (一窗出件), unless every item delivers
+ * by post or electronically. */
+int chain_max_trips(const ot_rules *r, const int32_t *ints, const m_chain *c);
 
 /* The version of `item` (it, or one it replaces or is replaced by) in force
  * on `day`; -1 when none is. */

@@ -166,7 +166,10 @@ ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error
 /* The next case number of the day of `now`: "YYYYMMDD-NNNN". */
 ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
 /* Saves the event and the snapshot `state` (case_json of c, which the
- * caller usually answers with too). */
+ * caller usually answers with too).  The row's other columns come from
+ * engine.h, the same for every backend: case_row_item (an item's name, or
+ * "chain:NAME" for a chain case), case_row_department, case_handlers,
+ * case_next_due. */
 ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err);
 /* The case's item, rule version and stored status.  OT_ENOTFOUND when

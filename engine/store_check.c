@@ -226,8 +226,6 @@ static void compare_snapshot(checker *k, const ot_case *c, sqlite3_stmt *row)
 
 static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 {
-	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
 	const char *id = c->id;
 	char hand[1024], due[11] = "";
 	ot_time updated;
@@ -241,7 +239,7 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 	if (!same_text(text_of(row, C_APPLICANT),
 		       json_string_value(json_object_get(c->applicant, "id"))))
 		problem(k, id, "its applicant column differs from its events");
-	if (!same_text(text_of(row, C_DEPARTMENT), it->dept >= 0 ? r->departments[it->dept].name : ""))
+	if (!same_text(text_of(row, C_DEPARTMENT), case_row_department(c)))
 		problem(k, id, "its department column differs from its rule version");
 	if (!same_text(text_of(row, C_HANDLERS), hand))
 		problem(k, id, "its handlers column differs from its active steps (%s)", hand);

@@ -834,7 +834,6 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	char *payload = json_dumps(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32], next_due[11] = "";
 	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
 	case_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
 		day_format(c->due, due);
@@ -845,9 +844,10 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	if (s == OT_OK && (!state_text || !payload))
 		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 	if (s == OT_OK) {
-		const char *v[] = {c->id, it->name, r->hash, case_status_names[c->status],
+		/* an item's name and department, or a chain case's (engine.h) */
+		const char *v[] = {c->id, case_row_item(c), r->hash, case_status_names[c->status],
 				   json_string_value(json_object_get(c->applicant, "id")),
-				   it->dept >= 0 ? r->departments[it->dept].name : "", hand,
+				   case_row_department(c), hand,
 				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL};
 		char seq[16];
 		snprintf(seq, sizeof seq, "%d", c->events);

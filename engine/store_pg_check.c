@@ -126,8 +126,6 @@ static void compare_snapshot(checker *k, const ot_case *c, const char *text)
 
 static void compare_columns(checker *k, const ot_case *c, const PGresult *res, int row)
 {
-	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
 	char hand[1024], due[11] = "", next[11];
 	ot_time updated;
 	case_handlers(c, hand, sizeof hand);
@@ -140,7 +138,7 @@ static void compare_columns(checker *k, const ot_case *c, const PGresult *res, i
 	if (!same_text(col(res, row, C_APPLICANT),
 		       json_string_value(json_object_get(c->applicant, "id"))))
 		problem(k, c->id, "its applicant column differs from its events");
-	if (!same_text(col(res, row, C_DEPARTMENT), it->dept >= 0 ? r->departments[it->dept].name : ""))
+	if (!same_text(col(res, row, C_DEPARTMENT), case_row_department(c)))
 		problem(k, c->id, "its department column differs from its rule version");
 	if (!same_text(col(res, row, C_HANDLERS), hand))
 		problem(k, c->id, "its handlers column differs from its active steps (%s)", hand);

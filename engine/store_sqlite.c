@@ -656,15 +656,13 @@ static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, cons
 		      const char *at, const char *state, const char *next_due)
 {
 	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, it->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, case_row_item(c), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, case_status_names[c->status], -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 5, json_string_value(json_object_get(c->applicant, "id")), -1,
 			  SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, it->dept >= 0 ? r->departments[it->dept].name : "", -1,
-			  SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, case_row_department(c), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, hand, -1, SQLITE_STATIC);
 	if (due[0])
 		sqlite3_bind_text(st, 8, due, -1, SQLITE_STATIC);

@@ -218,5 +218,38 @@ grep -A2 '"current": \[' "$tmp/out" | tail -1 | grep -q '"step": "expert"' ||
 [ "$(wc -l <"$tmp/quick.sh")" -ge 8 ] ||
 	{ echo "FAIL: quick start: the README's block was not found"; fails=$((fails + 1)); }
 
+# docs/engine.md §13.6: a chain from the command line, as it stands there
+sed -n '/^### 13.6 A chain from the command line/,/^## /p' "$src/docs/engine.md" |
+	sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' >"$tmp/chain.sh"
+expect 0 "engine.md §13.6 (a chain)" env TMPDIR="$tmp" sh -ec "cd '$tmp/quick' && . '$tmp/chain.sh'"
+contains '"complete": true' "chain: the notice says the chain can be accepted"
+contains '"from_chain"' "chain: what earlier items issue is not asked"
+contains '缺少材料 missing: 建设工程设计方案(总平面图及单体方案) (建设工程规划许可证核发)' "chain: the notice line names the item"
+contains '"kind": "chain"' "chain: submit creates a chain case"
+contains '"due": "2020-02-04"' "chain: its due date"
+contains '"case": "20191202-0003"' "chain: the filing's approval opened the land-use permit"
+contains '"op": "item"' "chain: the history has the item event"
+[ "$(wc -l <"$tmp/chain.sh")" -ge 8 ] ||
+	{ echo "FAIL: engine.md §13.6: the block was not found"; fails=$((fails + 1)); }
+
+# docs/language.md §9: its chain is the bundled one, and `check --trips`
+# prints what it shows
+sed -n '/^## 9. Chains and stages/,/^## 10/p' "$src/docs/language.md" >"$tmp/lang9"
+sed -n '/^```rules$/,/^```$/p' "$tmp/lang9" | sed '1d;$d' | sed 's/ *#.*//; /^ *$/d' >"$tmp/doc_chain"
+sed -n '/^chain construction_approval /,/^}/p' "$src/rules/lishan/chains.rules" |
+	sed 's/ *#.*//; /^ *$/d' >"$tmp/real_chain"
+if [ ! -s "$tmp/doc_chain" ] || ! cmp -s "$tmp/doc_chain" "$tmp/real_chain"; then
+	echo "FAIL: language.md §9: the chain differs from rules/lishan/chains.rules"
+	diff "$tmp/doc_chain" "$tmp/real_chain" | head -10
+	fails=$((fails + 1))
+fi
+sed -n "/^\$ onetrip check --trips rules\/ | grep -A1 '^chain'$/,/^\`\`\`$/p" "$tmp/lang9" | sed '1d;$d' >"$tmp/doc_trips"
+"$bin" check --trips "$src/rules" | grep -A1 '^chain' | grep -v '^--$' >"$tmp/real_trips"
+if [ ! -s "$tmp/doc_trips" ] || ! cmp -s "$tmp/doc_trips" "$tmp/real_trips"; then
+	echo "FAIL: language.md §9: check --trips prints something else"
+	diff "$tmp/doc_trips" "$tmp/real_trips" | head -10
+	fails=$((fails + 1))
+fi
+
 [ "$fails" -eq 0 ] && echo "cli: all passed"
 exit $((fails > 0))

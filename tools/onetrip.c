@@ -61,7 +61,8 @@ static const char usage_check[] =
 	"\n"
 	"  --json         print the diagnostics as a JSON array\n"
 	"  --strict       treat warnings as errors\n"
-	"  --trips        list each item's most in-person visits (最多跑几次)\n"
+	"  --trips        list each item's most in-person visits (最多跑几次), and each\n"
+	"                 chain's with its critical path (worst-case working days)\n"
 	"  --color WHEN   auto (default), always or never; NO_COLOR is honoured\n"
 	"\n"
 	"exit status: 0 no errors, 1 errors (or warnings with --strict),\n"
@@ -204,6 +205,36 @@ static void print_trips(json_t *items)
 	printf("%zu of %zu items need at most one trip (最多跑一次)\n", one, json_array_size(items));
 }
 
+/* Each chain's static maximum of trips and its critical path: the
+ * worst-case working days, stage by stage. */
+static void print_chain_trips(json_t *chains)
+{
+	size_t i, k;
+	json_t *c, *st;
+	json_array_foreach(chains, i, c) {
+		json_t *label = json_object_get(c, "label");
+		json_int_t trips = json_integer_value(json_object_get(c, "max_trips"));
+		printf("chain %s %s: at most %lld trip%s%s\n", json_string_value(json_object_get(c, "name")),
+		       json_is_string(label) ? json_string_value(label) : "", (long long)trips,
+		       trips == 1 ? "" : "s", trips <= 1 ? " (最多跑一次)" : "");
+		printf("  critical path %lld workdays:",
+		       (long long)json_integer_value(json_object_get(c, "critical_days")));
+		json_array_foreach(json_object_get(c, "critical_path"), k, st) {
+			json_t *stage = NULL, *s;
+			size_t j;
+			json_array_foreach(json_object_get(c, "stages"), j, s)
+				if (json_equal(json_object_get(s, "name"), st))
+					stage = s;
+			printf("%s %s (%lld)", k ? " →" : "", json_string_value(st),
+			       (long long)json_integer_value(json_object_get(stage, "days")));
+		}
+		json_t *lim = json_object_get(c, "total_limit");
+		if (json_is_integer(lim))
+			printf("; total_limit %lld", (long long)json_integer_value(lim));
+		printf("\n");
+	}
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	opts o = {0};
@@ -216,8 +247,10 @@ static int cmd_check(int argc, char **argv)
 			char *desc = ot_rules_describe(r);
 			j = desc ? json_loads(desc, 0, NULL) : NULL;
 			size_t n = json_array_size(json_object_get(j, "items"));
-			if (o.trips)
+			if (o.trips) {
 				print_trips(json_object_get(j, "items"));
+				print_chain_trips(json_object_get(j, "chains"));
+			}
 			printf("ok: %zu item%s in %s%s, rule set %.12s\n", n, n == 1 ? "" : "s", o.paths[0],
 			       o.npaths > 1 ? " and more" : "", ot_rules_hash(r));
 			json_decref(j);
@@ -313,7 +346,10 @@ static void info(json_t *d, const char *path, const char *hash)
 		       json_array_size(json_object_get(v, "stages")));
 		if (json_is_integer(lim))
 			printf(", total_limit %lld workdays", (long long)json_integer_value(lim));
-		printf("\n");
+		printf(", critical path %lld workdays, at most %lld trip%s\n",
+		       (long long)json_integer_value(json_object_get(v, "critical_days")),
+		       (long long)json_integer_value(json_object_get(v, "max_trips")),
+		       json_integer_value(json_object_get(v, "max_trips")) == 1 ? "" : "s");
 	}
 	json_t *hooks = json_object(), *items = json_object_get(d, "items");
 	size_t hooked = 0;

@@ -115,6 +115,7 @@ typedef struct run {
 	ot_engine *e;
 	char now[48];
 	char id[32];
+	int chain;      /* id is a chain case: expectations see the chain */
 	json_t *last;   /* the case as the last operation left it */
 	json_t *cov;
 	FILE *out;      /* failure details */
@@ -193,8 +194,14 @@ static json_t *cov_item(run *r, const char *item)
 	return it;
 }
 
+static void cov_chain(run *r);
+
 static void cov_record(run *r)
 {
+	if (json_object_get(r->last, "stages")) {
+		cov_chain(r);
+		return;
+	}
 	json_t *it = cov_item(r, S(r->last, "item"));
 	size_t i;
 	json_t *v;
@@ -240,6 +247,44 @@ static void cov_record(run *r)
 		snprintf(k, sizeof k, "%s:%s", S(v, "material"), held ? "true" : "false");
 		json_object_set_new(json_object_get(it, "conditions"), k, json_true());
 	}
+}
+
+/* A chain case: its stages that started, and every item case it opened,
+ * each counted as an item case is (steps, flow lines, conditions). */
+static void cov_chain(run *r)
+{
+	json_t *rules = cov_rules(r, S(r->last, "rules"));
+	json_t *chains = json_object_get(rules, "chains");
+	if (!chains) {
+		chains = json_object();
+		json_object_set_new(rules, "chains", chains);
+	}
+	json_t *ch = json_object_get(chains, S(r->last, "chain"));
+	if (!ch) {
+		ch = json_object();
+		json_object_set_new(chains, S(r->last, "chain"), ch);
+	}
+	json_t *chain = r->last, *st, *it;
+	size_t i, k;
+	json_incref(chain);
+	json_array_foreach(json_object_get(chain, "stages"), i, st) {
+		if (strcmp(S(st, "state"), "waiting") != 0)
+			json_object_set_new(ch, S(st, "stage"), json_true());
+		json_array_foreach(json_object_get(st, "items"), k, it) {
+			char req[128], *resp = NULL;
+			ot_error err;
+			if (!json_is_string(json_object_get(it, "case")))
+				continue;
+			snprintf(req, sizeof req, "{\"case\":\"%s\"}", S(it, "case"));
+			if (ot_call(r->e, "show", req, &resp, &err) != OT_OK)
+				continue;
+			r->last = json_loads(resp, 0, NULL);
+			free(resp);
+			cov_record(r);
+			json_decref(r->last);
+		}
+	}
+	r->last = chain;
 }
 
 /* ---- operations ---- */
@@ -328,10 +373,59 @@ static int operate(run *r, const scn_stmt *s, const char *op, json_t *req)
 	json_decref(r->last);
 	r->last = json_loads(resp, 0, NULL);
 	free(resp);
-	if (!r->id[0])
+	if (!r->id[0]) {
 		snprintf(r->id, sizeof r->id, "%s", S(r->last, "id"));
+		r->chain = json_object_get(r->last, "stages") != NULL;
+	}
+	if (r->chain && strcmp(S(r->last, "id"), r->id) != 0) {
+		/* an item case of the chain moved: the scenario goes on with
+		 * the chain as it now is */
+		cov_record(r);
+		char show[128], *chain = NULL;
+		ot_error err;
+		snprintf(show, sizeof show, "{\"case\":\"%s\"}", r->id);
+		if (ot_call(r->e, "show", show, &chain, &err) == OT_OK) {
+			json_decref(r->last);
+			r->last = json_loads(chain, 0, NULL);
+			free(chain);
+		}
+	}
 	cov_record(r);
 	return 1;
+}
+
+/* The case of item `item` in the chain being run ("" when it has none
+ * open yet); its current state in the chain. */
+static const char *chain_item(run *r, const char *item, const char **status)
+{
+	size_t i, k;
+	json_t *st, *it;
+	*status = "not in the chain";
+	json_array_foreach(json_object_get(r->last, "stages"), i, st)
+		json_array_foreach(json_object_get(st, "items"), k, it)
+			if (strcmp(S(it, "item"), item) == 0) {
+				*status = json_is_true(json_object_get(it, "not_needed")) ? "not_needed"
+									       : S(it, "status");
+				return S(it, "case");
+			}
+	return "";
+}
+
+/* Runs op on the item case of s->item in the chain case being run. */
+static void item_op(run *r, const scn_stmt *s, const char *op, json_t *req)
+{
+	const char *status, *id = r->chain ? chain_item(r, s->item.s, &status) : "";
+	if (!id[0]) {
+		json_decref(req);
+		snprintf(r->pending.message, sizeof r->pending.message, "%s%s has no item case '%s' "
+			 "open: %s", r->chain ? "the chain case " : "the case is not a chain case",
+			 r->chain ? r->id : "", s->item.s, r->chain ? status : "");
+		r->pending.status = OT_ENOTFOUND;
+		r->pending_stmt = s;
+		return;
+	}
+	json_object_set_new(req, "case", json_string(id));
+	operate(r, s, op, req);
 }
 
 /* The store of a scenario: a new one in memory; or, for the test suite's
@@ -369,15 +463,24 @@ static void statement(run *r, const scn_stmt *s)
 	case SS_NOW:
 		snprintf(r->now, sizeof r->now, "%s", s->at.text);
 		return;
-	case SS_SUBMIT:
+	case SS_SUBMIT: {
 		/* a second submit starts the applicant's next case; the one
 		 * before stays in the store with what it issued */
 		r->id[0] = 0;
+		r->chain = 0;
 		req = application(s);
-		json_object_set_new(req, "item", json_string(s->a.s));
+		json_t *desc = json_object_get(cov_rules(r, ot_rules_hash(ot_engine_rules(r->e))),
+					       "describe");
+		int is_chain = 0;
+		size_t i;
+		json_t *ch;
+		json_array_foreach(json_object_get(desc, "chains"), i, ch)
+			is_chain |= strcmp(S(ch, "name"), s->a.s) == 0;
+		json_object_set_new(req, is_chain ? "chain" : "item", json_string(s->a.s));
 		json_object_set_new(req, "channel", json_string(s->b.s));
 		operate(r, s, "submit", req);
 		return;
+	}
 	case SS_SUPPLEMENT:
 		req = application(s);
 		if (s->b.s)
@@ -391,7 +494,10 @@ static void statement(run *r, const scn_stmt *s)
 		req = json_pack("{s:s, s:s, s:s}", "step", s->a.s, "action", s->b.s, "actor", actor);
 		if (s->text)
 			json_object_set_new(req, "reason", json_string(s->text));
-		operate(r, s, "act", req);
+		if (s->item.s)
+			item_op(r, s, "act", req);
+		else
+			operate(r, s, "act", req);
 		return;
 	}
 	case SS_SUSPEND:
@@ -401,7 +507,10 @@ static void statement(run *r, const scn_stmt *s)
 		operate(r, s, "resume", json_object());
 		return;
 	case SS_DELIVER:
-		operate(r, s, "deliver", json_pack("{s:s}", "method", s->a.s));
+		if (s->item.s)
+			item_op(r, s, "deliver", json_pack("{s:s}", "method", s->a.s));
+		else
+			operate(r, s, "deliver", json_pack("{s:s}", "method", s->a.s));
 		return;
 	case SS_WITHDRAW:
 		operate(r, s, "withdraw", json_object());
@@ -561,7 +670,9 @@ static void expect_overdue(run *r, const scn_stmt *s)
 	json_array_foreach(json_object_get(o, "cases"), i, c)
 		if (strcmp(S(c, "id"), r->id) == 0) {
 			json_decref(found);
-			found = names_set(json_object_get(c, "steps"), "step");
+			found = json_object_get(c, "stages") /* a chain: its late stages */
+				? names_set(json_object_get(c, "stages"), "stage")
+				: names_set(json_object_get(c, "steps"), "step");
 			if (!json_object_size(found) && json_is_true(json_object_get(c, "overdue")))
 				json_object_set_new(found, "(the case)", json_true());
 			/* `expect overdue acceptance`, `expect overdue special` (a special
@@ -682,8 +793,15 @@ static void expect_due(run *r, const scn_stmt *s, json_t *c)
 			expect_value(r, s, label, arg(s, n - 1), S(st, "due"));
 			return;
 		}
-	failf(r, s, "the item has no step '%s', and no deferred material of that name is "
-	      "outstanding", arg(s, 0));
+	/* `expect due STAGE DATE`: a chain's stage, by its `within` */
+	json_array_foreach(json_object_get(c, "stages"), i, st)
+		if (!strcmp(S(st, "stage"), arg(s, 0)) && kind == 4) {
+			snprintf(label, sizeof label, "stage %s due", arg(s, 0));
+			expect_value(r, s, label, arg(s, n - 1), S(st, "due"));
+			return;
+		}
+	failf(r, s, "the %s has no %s '%s', and no deferred material of that name is "
+	      "outstanding", r->chain ? "chain" : "item", r->chain ? "stage" : "step", arg(s, 0));
 }
 
 /* `expect notice "TEXT"`: a line of the one-time notice contains TEXT. */
@@ -700,6 +818,80 @@ static void expect_notice(run *r, const scn_stmt *s, json_t *lines)
 	if (found != !s->negate)
 		json_array_foreach(lines, i, l)
 			fprintf(r->out, "        %s\n", json_string_value(l));
+}
+
+/* `expect item ITEM STATUS`, `expect item ITEM shared|missing M ...`: an
+ * item case of the chain. */
+static void expect_item(run *r, const scn_stmt *s)
+{
+	const char *status, *id = chain_item(r, arg(s, 0), &status);
+	if (s->args.n == 2) {
+		char label[160];
+		snprintf(label, sizeof label, "item %s", arg(s, 0));
+		expect_value(r, s, label, arg(s, 1), status);
+		return;
+	}
+	char req[128], *resp = NULL;
+	ot_error err;
+	snprintf(req, sizeof req, "{\"case\":\"%s\"}", id);
+	if (!id[0] || ot_call(r->e, "show", req, &resp, &err) != OT_OK) {
+		failf(r, s, "item %s has no case to look at (%s)", arg(s, 0), status);
+		return;
+	}
+	json_t *c = json_loads(resp, 0, NULL), *want = json_object(), *found;
+	free(resp);
+	for (size_t i = 2; i < s->args.n; i++)
+		if (strcmp(arg(s, i), "none") != 0)
+			json_object_set_new(want, arg(s, i), json_true());
+	if (!strcmp(arg(s, 1), "missing"))
+		found = names_set(json_object_get(json_object_get(c, "notice"), "missing"), NULL);
+	else
+		found = materials_with(c, arg(s, 1));
+	compare_sets(r, s, want, found, 0);
+	json_decref(want);
+	json_decref(found);
+	json_decref(c);
+}
+
+/* The expectations of a chain case. */
+static void expect_chain(run *r, const scn_stmt *s, json_t *c)
+{
+	const char *what = s->a.s;
+	if (!json_object_get(c, "stages")) {
+		failf(r, s, "`expect %s` is for a chain case; this case is of item %s", what,
+		      S(c, "item"));
+		return;
+	}
+	json_t *want = args_set(s), *found = json_object();
+	size_t i, k;
+	json_t *st, *it;
+	if (!strcmp(what, "stage")) {
+		json_decref(found);
+		found = names_set(json_object_get(c, "current"), "stage");
+		compare_sets(r, s, want, found, 1);
+	} else if (!strcmp(what, "items")) {
+		json_array_foreach(json_object_get(c, "stages"), i, st)
+			json_array_foreach(json_object_get(st, "items"), k, it)
+				if (!strcmp(S(it, "status"), "in_progress") ||
+				    !strcmp(S(it, "status"), "needs_supplement") ||
+				    !strcmp(S(it, "status"), "returned") ||
+				    !strcmp(S(it, "status"), "suspended"))
+					json_object_set_new(found, S(it, "item"), json_true());
+		compare_sets(r, s, want, found, 1);
+	} else if (!strcmp(what, "item")) {
+		expect_item(r, s);
+	} else if (!strcmp(what, "from_chain")) {
+		json_decref(found);
+		found = names_set(json_object_get(json_object_get(c, "notice"), "from_chain"), NULL);
+		compare_sets(r, s, want, found, 0);
+	} else if (!strcmp(what, "critical_days")) {
+		char num[32];
+		snprintf(num, sizeof num, "%lld",
+			 (long long)json_integer_value(json_object_get(c, "critical_days")));
+		expect_value(r, s, "critical_days", arg(s, 0), num);
+	}
+	json_decref(want);
+	json_decref(found);
 }
 
 static void expect(run *r, const scn_stmt *s)
@@ -738,8 +930,9 @@ static void expect(run *r, const scn_stmt *s)
 		expect_due(r, s, c);
 	} else if (!strcmp(what, "note")) {
 		expect_note(r, s);
-	} else if (!strcmp(what, "item")) {
-		/* the version of the item the case was judged by (in_force) */
+	} else if (!strcmp(what, "item") && s->args.n == 1) {
+		/* the version of the item the case was judged by (in_force); in a
+		 * chain, `item ITEM STATUS` ... (expect_chain) */
 		expect_value(r, s, "item", arg(s, 0), S(c, "item"));
 	} else if (!strcmp(what, "passed")) {
 		expect_passed(r, s);
@@ -763,7 +956,8 @@ static void expect(run *r, const scn_stmt *s)
 	} else if (!strcmp(what, "error")) {
 		failf(r, s, "expected the statement before to fail with \"%s\", but it succeeded",
 		      arg(s, 0));
-	}
+	} else
+		expect_chain(r, s, c);
 }
 
 static void run_scenario(const scn_file *f, const scn_scenario *sc, result *res)
@@ -923,6 +1117,7 @@ typedef struct counts {
 	int steps, steps_hit, rules, rules_hit, conds, conds_hit, items, items_hit;
 	int hooks, hooks_hit;
 	int law, law_hit; /* procedures, acceptance both ways, extension, routes */
+	int stages, stages_hit; /* stages of chains that started */
 } counts;
 
 static void merge(json_t *into, json_t *from)
@@ -937,6 +1132,17 @@ static void merge(json_t *into, json_t *from)
 		}
 		if (!json_object_size(json_object_get(dst, "describe")))
 			json_object_set(dst, "describe", json_object_get(h, "describe"));
+		const char *chain;
+		json_t *ch;
+		if (!json_object_get(dst, "chains"))
+			json_object_set_new(dst, "chains", json_object());
+		json_object_foreach(json_object_get(h, "chains"), chain, ch) {
+			json_t *d = json_object_get(json_object_get(dst, "chains"), chain);
+			if (d)
+				json_object_update(d, ch);
+			else
+				json_object_set(json_object_get(dst, "chains"), chain, ch);
+		}
 		const char *item;
 		json_t *it;
 		json_object_foreach(json_object_get(h, "items"), item, it) {
@@ -1103,8 +1309,35 @@ static json_t *item_coverage(json_t *desc_item, json_t *seen, counts *total, int
 	return o;
 }
 
-/* Prints the report; returns the branch percentage (flow lines and both
- * outcomes of every material condition). */
+/* Counts the stages of one chain that scenarios started (a chain's items
+ * are counted as items, whoever opened their cases). */
+static json_t *chain_coverage(json_t *desc_chain, json_t *seen, counts *total, int print)
+{
+	int n = 0, hit = 0;
+	size_t i;
+	json_t *st, *missed = json_array();
+	json_array_foreach(json_object_get(desc_chain, "stages"), i, st) {
+		n++;
+		if (json_object_get(seen, S(st, "name")))
+			hit++;
+		else
+			json_array_append_new(missed, json_string(S(st, "name")));
+	}
+	total->stages += n;
+	total->stages_hit += hit;
+	if (print) {
+		printf("  chain %-30s stages %d/%d%s\n", S(desc_chain, "name"), hit, n,
+		       seen ? "" : "  (never submitted)");
+		json_array_foreach(missed, i, st)
+			if (seen)
+				printf("      not exercised: stage %s\n", json_string_value(st));
+	}
+	return json_pack("{s:s, s:i, s:i, s:o}", "chain", S(desc_chain, "name"), "stages", n,
+			 "stages_hit", hit, "not_exercised", missed);
+}
+
+/* Prints the report; returns the branch percentage (flow lines, both
+ * outcomes of every material condition, and the stages of chains). */
 static double coverage(json_t *cov, int print, const char *json_path)
 {
 	counts total;
@@ -1122,21 +1355,28 @@ static double coverage(json_t *cov, int print, const char *json_path)
 		json_array_foreach(json_object_get(desc, "items"), i, it)
 			json_array_append_new(items, item_coverage(it,
 				json_object_get(json_object_get(h, "items"), S(it, "name")), &total, print));
-		json_array_append_new(out, json_pack("{s:s, s:o}", "rules", hash, "items", items));
+		json_t *chains = json_array();
+		json_array_foreach(json_object_get(desc, "chains"), i, it)
+			json_array_append_new(chains, chain_coverage(it,
+				json_object_get(json_object_get(h, "chains"), S(it, "name")), &total, print));
+		json_array_append_new(out, json_pack("{s:s, s:o, s:o}", "rules", hash, "items", items,
+						     "chains", chains));
 	}
-	int branches = total.rules + total.conds + total.law;
-	int hit = total.rules_hit + total.conds_hit + total.law_hit;
+	int branches = total.rules + total.conds + total.law + total.stages;
+	int hit = total.rules_hit + total.conds_hit + total.law_hit + total.stages_hit;
 	double p = pct(hit, branches);
 	if (print)
 		printf("coverage: items %d/%d (%.1f%%), steps %d/%d (%.1f%%), flow lines %d/%d "
 		       "(%.1f%%), condition outcomes %d/%d (%.1f%%), hook functions %d/%d (%.1f%%), "
-		       "time as the law counts it %d/%d (%.1f%%); branches %.1f%%\n",
+		       "time as the law counts it %d/%d (%.1f%%), chain stages %d/%d (%.1f%%); "
+		       "branches %.1f%%\n",
 		       total.items_hit, total.items, pct(total.items_hit, total.items),
 		       total.steps_hit, total.steps, pct(total.steps_hit, total.steps),
 		       total.rules_hit, total.rules, pct(total.rules_hit, total.rules),
 		       total.conds_hit, total.conds, pct(total.conds_hit, total.conds),
 		       total.hooks_hit, total.hooks, pct(total.hooks_hit, total.hooks),
-		       total.law_hit, total.law, pct(total.law_hit, total.law), p);
+		       total.law_hit, total.law, pct(total.law_hit, total.law),
+		       total.stages_hit, total.stages, pct(total.stages_hit, total.stages), p);
 	if (json_path) {
 		json_t *doc = json_pack("{s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:f}}",
 			"rule_sets", out, "totals", "items", total.items, "items_hit", total.items_hit,
@@ -1147,6 +1387,9 @@ static double coverage(json_t *cov, int print, const char *json_path)
 		json_object_set_new(json_object_get(doc, "totals"), "time", json_integer(total.law));
 		json_object_set_new(json_object_get(doc, "totals"), "time_hit",
 				    json_integer(total.law_hit));
+		json_object_set_new(json_object_get(doc, "totals"), "stages", json_integer(total.stages));
+		json_object_set_new(json_object_get(doc, "totals"), "stages_hit",
+				    json_integer(total.stages_hit));
 		json_dump_file(doc, json_path, JSON_INDENT(2));
 		json_decref(doc);
 	} else

@@ -13,6 +13,8 @@
 #include "engine_helpers.h"
 
 static const char *RULES = OT_SOURCE_DIR "/tests/hooks/rules";
+static const char *CHAIN_RULES = OT_SOURCE_DIR "/tests/data/chain/chain.rules";
+static const char *rules = NULL; /* the rule base of the running test */
 
 /* ---- allocations that fail on purpose ---- */
 
@@ -138,7 +140,7 @@ static void every_allocation_fails(const char *dir, const char *op, const char *
 	char template[600], work[600], side[640];
 	snprintf(template, sizeof template, "%s/template.db", dir);
 	snprintf(work, sizeof work, "%s/work.db", dir);
-	ot_engine *e = open_at(RULES, template);
+	ot_engine *e = open_at(rules, template);
 	char *before = snapshot(e);
 	ot_engine_close(e); /* everything is in the file now */
 	long n, failed = 0;
@@ -146,7 +148,7 @@ static void every_allocation_fails(const char *dir, const char *op, const char *
 		copy_file(template, work);
 		snprintf(side, sizeof side, "%s-wal", work);
 		remove(side);
-		e = open_at(RULES, work);
+		e = open_at(rules, work);
 		char *resp = NULL;
 		ot_error err;
 		count = 0;
@@ -187,6 +189,7 @@ static void operations_with_hooks(void **state)
 	char dir[] = "/tmp/ot_enomemXXXXXX", path[600];
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/template.db", dir);
+	rules = RULES;
 	ot_engine_close(open_at(RULES, path));
 	/* derive and validate in elder.lua; lua.needs_expert in fire.lua */
 	every_allocation_fails(dir, "assess", "{\"item\":\"elder_card\",\"now\":\"2019-09-02T09:00\","
@@ -205,6 +208,29 @@ static void operations_with_hooks(void **state)
 			       "\"2019-09-03T09:00\",\"materials\":[\"id_card\"]}");
 }
 
+/* A chain: submitted (its first item case opened), the first stage's item
+ * approved (a licence issued, the next stage started and its first item
+ * case opened, all in one transaction), a supplement at chain level that
+ * reaches the open item case, a withdrawal that withdraws it too. */
+static void chain_operations(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_enomemXXXXXX", path[600];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/template.db", dir);
+	rules = CHAIN_RULES;
+	ot_engine_close(open_at(CHAIN_RULES, path));
+	every_allocation_fails(dir, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\","
+			       "\"applicant\":" COMPANY ",\"form\":{\"name\":\"x\",\"big\":true},"
+			       "\"materials\":[\"plan\"]}");
+	every_allocation_fails(dir, "act", "{\"case\":\"20190902-0002\",\"step\":\"decide\","
+			       "\"action\":\"approve\",\"actor\":\"bureau\",\"now\":\"2019-09-02T10:00\"}");
+	every_allocation_fails(dir, "supplement", "{\"case\":\"20190902-0001\",\"now\":"
+			       "\"2019-09-02T11:00\",\"materials\":[\"report\"]}");
+	every_allocation_fails(dir, "withdraw", "{\"case\":\"20190902-0001\",\"now\":"
+			       "\"2019-09-02T12:00\"}");
+}
+
 int main(void)
 {
 	static const sqlite3_mem_methods mem = {sq_malloc, sq_free, sq_realloc, sq_size,
@@ -212,6 +238,7 @@ int main(void)
 	sqlite3_config(SQLITE_CONFIG_MALLOC, &mem);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(operations_with_hooks),
+		cmocka_unit_test(chain_operations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -463,6 +463,58 @@ static void run_all(const char *rules, void (*base)(const char *), const op_case
 	place_free(&p);
 }
 
+/* ---- a chain: every operation that moves it is one transaction ---- */
+
+static const char *BUNDLED = OT_SOURCE_DIR "/rules";
+
+#define SMALL_FORM "{\"project_name\":\"立山区社区便民服务站\",\"builder_code\":\"91350100M000100Y43\"," \
+	"\"location\":\"鞍山市立山区友好街\",\"total_investment\":28,\"floor_area\":280," \
+	"\"project_kind\":\"public_building\",\"land_supply\":\"granted\"," \
+	"\"contractor_code\":\"91210304MA0000001L\"}"
+#define SMALL(now, materials) \
+	"{\"chain\":\"construction_small\",\"channel\":\"hall\",\"now\":\"" now "\"," \
+	"\"applicant\":" COMPANY ",\"form\":" SMALL_FORM ",\"materials\":[" materials "]}"
+#define SMALL_ALL "\"filing_commitment\",\"topographic_map\",\"design_scheme\",\"construction_contract\"," \
+	"\"funds_commitment\",\"quality_safety_commitment\",\"completion_report\",\"survey_results\""
+
+/* Chain 20191202-0001: its filing (0002) approved, its land-use permit
+ * (20191203-0001) one approval from done; chain 20191202-0003 waiting for
+ * the applicant's commitment. */
+static void chain_base(const char *path)
+{
+	ot_engine *e = open_at(BUNDLED, path);
+	json_decref(ok(e, "submit", SMALL("2019-12-02T09:00", SMALL_ALL)));
+	json_decref(ok(e, "act", APPROVE("20191202-0002", "intake", "approval_bureau.investment", "2019-12-02T10:00")));
+	json_decref(ok(e, "act", APPROVE("20191202-0002", "confirm", "approval_bureau", "2019-12-02T11:00")));
+	json_decref(ok(e, "submit", SMALL("2019-12-02T12:00", "\"topographic_map\"")));
+	json_decref(ok(e, "act", APPROVE("20191202-0003", "intake", "approval_bureau.investment", "2019-12-03T09:00")));
+	json_decref(ok(e, "act", APPROVE("20191202-0003", "review", "approval_bureau", "2019-12-03T10:00")));
+	json_decref(ok(e, "act", APPROVE("20191202-0003", "condition_check", "natural_resources", "2019-12-03T11:00")));
+	json_decref(ok(e, "act", APPROVE("20191202-0003", "decide", "approval_bureau", "2019-12-04T10:00")));
+	ot_engine_close(e);
+}
+
+static const op_case chain_ops[] = {
+	/* the last approval of stage 1: a licence issued, the stage done, the
+	 * next stage started and its item case opened, in one transaction */
+	{"act", APPROVE("20191202-0003", "issue", "approval_bureau.pickup", "2019-12-04T11:00")},
+	/* a chain submitted: the chain case and its first item case */
+	{"submit", SMALL("2019-12-05T09:00", SMALL_ALL)},
+	/* a chain-level supplement that lets the chain start */
+	{"supplement", "{\"case\":\"20191202-0004\",\"materials\":[\"filing_commitment\"],"
+		       "\"now\":\"2019-12-05T10:00\"}"},
+	/* withdrawing a chain withdraws its open item cases */
+	{"withdraw", "{\"case\":\"20191202-0001\",\"now\":\"2019-12-05T10:00\"}"},
+	{"show", "{\"case\":\"20191202-0001\"}"},
+	{"assess", SMALL("2019-12-05T09:00", "")},
+};
+
+static void a_chain(void **state)
+{
+	(void)state;
+	run_all(BUNDLED, chain_base, chain_ops, OT_COUNTOF(chain_ops));
+}
+
 static void every_operation_of_a_case(void **state)
 {
 	(void)state;
@@ -543,6 +595,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_operation_of_a_case),
+		cmocka_unit_test(a_chain),
 		cmocka_unit_test(the_licence_library),
 		cmocka_unit_test(opening),
 	};

@@ -151,8 +151,11 @@ static void wrong_types_are_not_dropped(void **state)
 	refused(e, "overdue", OT_EINVAL, "unknown field \"foo\" (overdue takes: now, limit, after)",
 		"{\"foo\":1," NOW "}");
 	/* what the operation needs is named, with the operation */
-	refused(e, "submit", OT_EINVAL, "submit: the request needs \"item\", the name of a service item",
-		"{" NOW "}");
+	refused(e, "submit", OT_EINVAL, "submit: the request needs \"item\", the name of a service "
+		"item, or \"chain\", the name of a chain",
+		"{" NOW ",\"applicant\":{\"kind\":\"company\",\"id\":\"91350100M000100Y43\"}}");
+	refused(e, "assess", OT_EINVAL, "assess: the request names an \"item\" and a \"chain\"",
+		"{\"item\":\"construction_permit\",\"chain\":\"construction_approval\"," NOW "}");
 	refused(e, "act", OT_EINVAL, "act: the request needs \"step\"",
 		"{\"case\":\"20190927-0001\"," NOW ",\"action\":\"approve\",\"actor\":\"x\"}");
 	refused(e, "suspend", OT_EINVAL, "suspend: the request needs \"reason\"",

@@ -1,0 +1,620 @@
+/*
+ * api_chain.c -- the chain operations: assess and submit a chain, a
+ * supplement or a withdrawal at chain level, show, and the chain following
+ * its item cases.  What a chain case is and how its events change it is
+ * chain.c's; this file decides and writes, in the operation's one
+ * transaction (run_op, api.c): a stage transition that opens five item
+ * cases happens fully or not at all.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+
+static const char *str(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/* name: the request's "chain" */
+static ot_status find_chain(const ot_rules *r, const char *name, int *chain, ot_error *err)
+{
+	*chain = strmap_get(&r->by_chain, name, strlen(name));
+	if (*chain >= 0)
+		return OT_OK;
+	const char *best = NULL;
+	int bestd = 3;
+	for (uint32_t i = 0; i < r->n_chains; i++) {
+		int d = edit_distance(name, r->chains[i].name, 2);
+		if (d < bestd) {
+			bestd = d;
+			best = r->chains[i].name;
+		}
+	}
+	return err_set(err, OT_ENOTFOUND, "there is no chain '%.60s'%s%s%s", name,
+		       best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
+/* The applicant against every item of the chain. */
+static ot_status chain_applicant(const ot_rules *r, int chain, json_t *a, int *kind,
+				 ot_error *err)
+{
+	const m_chain *mc = &r->chains[chain];
+	*kind = -1;
+	for (uint32_t s = 0; s < mc->stages.count; s++) {
+		const m_stage *st = &r->stages[mc->stages.first + s];
+		for (uint32_t i = 0; i < st->items.count; i++) {
+			int k;
+			ot_status x = api_applicant_of(&r->items[r->ints[st->items.first + i]], a, &k, err);
+			if (x != OT_OK)
+				return x;
+			if (k >= 0)
+				*kind = k;
+		}
+	}
+	return OT_OK;
+}
+
+static json_t *array_or_empty(json_t *j)
+{
+	return json_is_array(j) ? json_incref(j) : json_array();
+}
+
+/* ---- assess ---- */
+
+static ot_status stage_named(const ot_rules *r, int chain, const char *name, int *stage,
+			     ot_error *err)
+{
+	const m_chain *mc = &r->chains[chain];
+	*stage = -1;
+	if (!name)
+		return OT_OK;
+	char known[256] = "";
+	size_t n = 0;
+	for (uint32_t s = 0; s < mc->stages.count; s++) {
+		const char *sn = r->stages[mc->stages.first + s].name;
+		if (strcmp(sn, name) == 0) {
+			*stage = (int)s;
+			return OT_OK;
+		}
+		if (n < sizeof known)
+			n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "", sn);
+	}
+	return err_set(err, OT_ENOTFOUND, "chain %s has no stage '%.60s' (its stages: %s)",
+		       mc->name, name, known);
+}
+
+ot_status chain_op_assess(ot_engine *e, req *q, ot_error *err)
+{
+	const version *v = &e->versions[0];
+	int chain, stage, kind;
+	json_t *applicant = json_object_get(q->j, "applicant");
+	ot_status s = find_chain(v->rules, str(q->j, "chain"), &chain, err);
+	if (s == OT_OK)
+		s = stage_named(v->rules, chain, str(q->j, "stage"), &stage, err);
+	if (s == OT_OK)
+		s = chain_applicant(v->rules, chain, applicant, &kind, err);
+	if (s != OT_OK)
+		return s;
+	uint8_t *have = calloc(v->rules->n_materials + 1, 1);
+	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
+	application app = {0, kind, str(applicant, "id"), str(applicant, "name"),
+			   json_object_get(q->j, "form"), mats, q->now, "new", NULL, 0, NULL, 0};
+	material_sources src = engine_sources(e);
+	chain_assessment a;
+	s = have ? chain_assess(v, chain, stage, &app, have, &src, e->zone, &a, err)
+		 : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK)
+		q->text = a.text;
+	json_decref(mats);
+	free(have);
+	return s;
+}
+
+/* ---- opening item cases ---- */
+
+/* The materials the applicant handed in to the chain, by name. */
+static json_t *provided_list(const ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	json_t *a = json_array();
+	for (uint32_t m = 0; m < r->n_materials; m++)
+		if (c->have[m] == HAVE_PROVIDED)
+			json_array_append_new(a, json_string(r->materials[m].name));
+	return a;
+}
+
+/* Opens the item case of `slot`: the chain's form and materials assessed
+ * for the item (what earlier items issued is in the licence library by
+ * now), submitted as a case of its own that names the chain. */
+static ot_status open_item(ot_engine *e, const ot_case *c, int slot, const req *q,
+			   json_t *opened, ot_error *err)
+{
+	ot_time now = q->now;
+	int n;
+	chain_slot *sl = &chain_slots(c, &n)[slot];
+	const version *v = c->v;
+	const ot_rules *r = v->rules;
+	json_t *mats = provided_list(c);
+	uint8_t *have = calloc(r->n_materials + 1, 1);
+	application app = {sl->item, c->applicant_kind, str(c->applicant, "id"),
+			   str(c->applicant, "name"), c->form, mats, now, "new", NULL, 0, NULL, 0};
+	assessment a = {0};
+	material_sources src = engine_sources(e);
+	json_t *trace = api_trace(v, sl->item), *ev = NULL, *resp = NULL;
+	ot_case *ic = NULL;
+	ot_status s = have ? assess(v, &app, have, &src, e->zone, &a, err)
+			   : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && a.hook.status == OT_EHOOK)
+		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
+	if (s == OT_OK && !(ic = case_new(v, sl->item, "")))
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK &&
+	    !(ev = api_assessed_event(r, "submit", q, have, &a, a.form, "chain", e->zone)))
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	api_attach_trace(ev, trace);
+	if (s == OT_OK) {
+		json_object_set(ev, "applicant", c->applicant);
+		json_object_set_new(ev, "chain", json_string(c->id));
+		json_object_set_new(ev, "actor", json_string("chain"));
+		s = api_record(e, ic, ev, q, 1, &resp, err);
+	}
+	if (s == OT_OK && ic->status == CS_IN_PROGRESS)
+		s = api_remember(e, ic, now, err);
+	if (s == OT_OK) {
+		sl->status = ic->status;
+		snprintf(sl->case_id, sizeof sl->case_id, "%s", ic->id);
+		json_array_append_new(opened, json_pack("{s:s, s:s, s:s}", "item",
+			r->items[sl->item].name, "case", ic->id, "status",
+			case_status_names[ic->status]));
+	}
+	json_decref(resp);
+	json_decref(ev);
+	case_free(ic);
+	assessment_free(&a);
+	json_decref(mats);
+	free(have);
+	return s;
+}
+
+/* Opens every item case that is ready, after ev was applied to c; they go
+ * into ev as "opened", and c's status follows them. */
+static ot_status open_ready(ot_engine *e, ot_case *c, json_t *ev, const req *q, ot_error *err)
+{
+	int ready[CHAIN_MAX_ITEMS];
+	int n = chain_ready(c, ready, CHAIN_MAX_ITEMS);
+	if (!n)
+		return OT_OK;
+	json_t *opened = json_array();
+	ot_status s = OT_OK;
+	for (int i = 0; i < n && s == OT_OK; i++)
+		s = open_item(e, c, ready[i], q, opened, err);
+	json_object_set_new(ev, "opened", opened);
+	if (s == OT_OK)
+		chain_settle(c, q->now);
+	return s;
+}
+
+/* Applies ev to the chain, opens what is ready, saves: one event (with who
+ * wrote it, when a service says so, as api.c's record does). */
+static ot_status chain_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_new,
+			      json_t **resp, ot_error *err)
+{
+	if (str(q->j, "client"))
+		json_object_set(ev, "client", json_object_get(q->j, "client"));
+	if (json_object_get(q->j, "officer"))
+		json_object_set(ev, "officer", json_object_get(q->j, "officer"));
+	ot_status s = case_apply(c, ev, e->zone, err);
+	if (s == OT_OK && is_new)
+		s = store_next_id(e, q->now, c->id, err);
+	if (s == OT_OK)
+		s = open_ready(e, c, ev, q, err);
+	if (s == OT_OK) {
+		*resp = case_json(c, e->zone);
+		s = store_save(e, c, ev, *resp, is_new, err);
+	}
+	return s;
+}
+
+/* ---- submit ---- */
+
+static const char *chain_channel(const ot_rules *r, int chain, json_t *j, ot_error *err)
+{
+	const m_chain *mc = &r->chains[chain];
+	const char *ch = str(j, "channel");
+	if (!ch)
+		return "hall"; /* the chain's one window (一窗受理) */
+	if (strcmp(ch, "online") && strcmp(ch, "hall")) {
+		err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'", ch);
+		return NULL;
+	}
+	for (uint32_t s = 0; strcmp(ch, "online") == 0 && s < mc->stages.count; s++) {
+		const m_stage *st = &r->stages[mc->stages.first + s];
+		for (uint32_t i = 0; i < st->items.count; i++) {
+			const m_item *it = &r->items[r->ints[st->items.first + i]];
+			if (it->online == ONLINE_NONE) {
+				err_set(err, OT_EINVAL, "chain %s cannot be applied for online: its item "
+					"%s is handled at the hall only (online none)", mc->name, it->name);
+				return NULL;
+			}
+		}
+	}
+	return ch;
+}
+
+/* The event of a chain assessment: submit or supplement. */
+static json_t *chain_event(const ot_rules *r, const char *op, const req *q, const uint8_t *have,
+			   const chain_assessment *a, json_t *form, const char *channel, int zone)
+{
+	char at[32];
+	time_format(q->now, zone, at);
+	json_t *notice = a->text ? json_loads(a->text, 0, NULL) : NULL;
+	if (!notice)
+		return NULL;
+	json_t *h = json_object();
+	for (uint32_t m = 0; m < r->n_materials; m++)
+		if (have[m])
+			json_object_set_new(h, r->materials[m].name, json_string(model_have_names[have[m]]));
+	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:b, s:o}", "op", op, "at", at, "actor",
+			 "applicant", "channel", channel, "form", form, "have", h, "complete",
+			 a->complete, "notice", notice);
+}
+
+ot_status chain_op_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	const version *v = &e->versions[0];
+	const ot_rules *r = v->rules;
+	int chain, kind;
+	json_t *applicant = json_object_get(q->j, "applicant");
+	ot_status s = find_chain(r, str(q->j, "chain"), &chain, err);
+	if (s == OT_OK)
+		s = chain_applicant(r, chain, applicant, &kind, err);
+	const char *channel = s == OT_OK ? chain_channel(r, chain, q->j, err) : NULL;
+	if (s != OT_OK || !channel)
+		return s != OT_OK ? s : err->status;
+	json_t *form = json_object_get(q->j, "form");
+	form = form ? json_incref(form) : json_object();
+	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
+	uint8_t *have = calloc(r->n_materials + 1, 1);
+	application app = {0, kind, str(applicant, "id"), str(applicant, "name"), form, mats,
+			   q->now, "new", NULL, 0, NULL, 0};
+	material_sources src = engine_sources(e);
+	chain_assessment a = {0};
+	ot_case *c = NULL;
+	json_t *ev = NULL;
+	s = have ? chain_assess(v, chain, -1, &app, have, &src, e->zone, &a, err)
+		 : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && a.hook.status == OT_EHOOK)
+		s = err_set(err, OT_EHOOK, "%s", a.hook.message); /* nothing is stored */
+	if (s == OT_OK && !(c = chain_case_new(v, chain, "")))
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && !(ev = chain_event(r, "submit", q, have, &a, form, channel, e->zone)))
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK) {
+		json_object_set(ev, "applicant", applicant);
+		e->chain_busy = 1;
+		s = chain_record(e, c, ev, q, 1, resp, err);
+		e->chain_busy = 0;
+	}
+	case_free(c);
+	json_decref(ev);
+	free(a.text);
+	json_decref(form);
+	json_decref(mats);
+	free(have);
+	return s;
+}
+
+/* ---- supplement ---- */
+
+/* The materials in `names` that item case `id` asks for and does not have
+ * yet -- or, when it waits for the applicant (`waiting`: a supplement, or
+ * corrections after a return), that it asks for at all: a corrected paper
+ * replaces the one it had.  A new reference; NULL when the case cannot be
+ * read (err set). */
+static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int waiting,
+			 ot_error *err)
+{
+	ot_case *ic;
+	if (case_rebuild(e, id, &ic, err) != OT_OK)
+		return NULL;
+	const ot_rules *r = ic->v->rules;
+	const m_item *it = &r->items[ic->item];
+	json_t *out = json_array();
+	size_t i;
+	json_t *n;
+	json_array_foreach(names, i, n) {
+		const char *name = json_string_value(n);
+		int m = name ? strmap_get(&r->by_material, name, strlen(name)) : -1;
+		for (uint32_t k = 0; m >= 0 && (waiting || ic->have[m] == HAVE_NONE) &&
+				     k < it->reqs.count; k++)
+			if (r->reqs[it->reqs.first + k].material == m) {
+				json_array_append(out, n);
+				break;
+			}
+	}
+	case_free(ic);
+	return out;
+}
+
+/* A chain-level supplement reaches every open item case that lacks what
+ * it brings: the materials its item asks for, and the form's changes
+ * while the item case waits for them. */
+static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, json_t *reached,
+			     ot_error *err)
+{
+	int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
+	chain_slot *slots = chain_slots(c, &ns);
+	const ot_rules *r = c->v->rules;
+	json_t *patch = json_object_get(q->j, "form");
+	ot_status s = OT_OK;
+	for (int i = 0; i < n && s == OT_OK; i++) {
+		chain_slot *sl = &slots[open[i]];
+		int waiting = sl->status == CS_NEEDS_SUPPLEMENT || sl->status == CS_RETURNED;
+		json_t *mats = lacked_by(e, sl->case_id, brought, waiting, err);
+		if (!mats) {
+			s = err->status;
+			break;
+		}
+		json_t *j = json_pack("{s:s, s:o}", "case", sl->case_id, "materials", mats);
+		if (waiting && json_object_size(patch))
+			json_object_set(j, "form", patch);
+		if (!json_array_size(mats) && !json_object_get(j, "form")) {
+			json_decref(j);
+			continue;
+		}
+		req sq = {"supplement", j, q->now, NULL};
+		json_t *resp = NULL;
+		s = api_supplement_item(e, &sq, &resp, err);
+		if (s == OT_OK) {
+			json_array_append_new(reached, json_pack("{s:s, s:s, s:O}", "item",
+				r->items[sl->item].name, "case", sl->case_id, "status",
+				json_object_get(resp, "status")));
+		}
+		json_decref(resp);
+		json_decref(j);
+	}
+	return s;
+}
+
+/* What a chain-level supplement may not do, as an item's: OT_OK when it
+ * may go on. */
+static ot_status supplement_refused(const ot_case *c, const req *q, const char *channel,
+				    ot_error *err)
+{
+	json_t *patch = json_object_get(q->j, "form");
+	int waiting = c->status == CS_NEEDS_SUPPLEMENT || c->status == CS_RETURNED;
+	if (!chain_item_open(c->status)) /* a chain's status reads like an item's */
+		return err_set(err, OT_ESTATE, "cannot supplement chain case %s: it is %s", c->id,
+			       case_status_names[c->status]);
+	if (!waiting && json_object_size(patch))
+		return err_set(err, OT_ESTATE, "chain case %s is %s: only materials can be added now; "
+			       "the form can change while the chain waits for a supplement", c->id,
+			       case_status_names[c->status]);
+	if (!json_object_size(patch) && !json_array_size(json_object_get(q->j, "materials")))
+		return err_set(err, OT_EINVAL, "a supplement hands in a material or changes the form; "
+			       "this one does neither");
+	if (strcmp(channel, "hall") && strcmp(channel, "online"))
+		return err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'",
+			       channel);
+	return OT_OK;
+}
+
+ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	json_t *patch = json_object_get(q->j, "form");
+	const char *channel = str(q->j, "channel") ? str(q->j, "channel") : "hall";
+	ot_status refused = supplement_refused(c, q, channel, err);
+	if (refused != OT_OK)
+		return refused;
+	json_t *form = json_deep_copy(c->form);
+	const char *key;
+	json_t *val;
+	json_object_foreach(patch, key, val) {
+		if (json_is_null(val))
+			json_object_del(form, key);
+		else
+			json_object_set(form, key, val);
+	}
+	json_t *brought = array_or_empty(json_object_get(q->j, "materials"));
+	json_t *mats = provided_list(c); /* what the chain had, and what comes now */
+	json_array_extend(mats, brought);
+	uint8_t *have = calloc(r->n_materials + 1, 1);
+	application app = {0, c->applicant_kind, str(c->applicant, "id"), str(c->applicant, "name"),
+			   form, mats, q->now, case_status_names[c->status], NULL, 0, NULL, 0};
+	material_sources src = engine_sources(e);
+	chain_assessment a = {0};
+	json_t *ev = NULL, *reached = json_array();
+	ot_status s = have ? chain_assess(c->v, c->chain, -1, &app, have, &src, e->zone, &a, err)
+			   : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && a.hook.status == OT_EHOOK)
+		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
+	if (s == OT_OK && !(ev = chain_event(r, "supplement", q, have, &a, form, channel, e->zone)))
+		s = err_set(err, OT_ENOMEM, "out of memory");
+	e->chain_busy = 1;
+	if (s == OT_OK)
+		s = reach_items(e, q, c, brought, reached, err);
+	if (s == OT_OK) {
+		json_object_set(ev, "reached", reached);
+		s = chain_record(e, c, ev, q, 0, resp, err);
+	}
+	e->chain_busy = 0;
+	json_decref(reached);
+	json_decref(ev);
+	free(a.text);
+	json_decref(form);
+	json_decref(mats);
+	json_decref(brought);
+	free(have);
+	return s;
+}
+
+/* ---- closing item cases ---- */
+
+/* Writes `op` (not_needed, withdraw) into item case `id`; its entry goes
+ * into `closed`. */
+static ot_status close_item(ot_engine *e, const req *q, const char *op, const char *id,
+			    const char *reason, json_t *closed, ot_error *err)
+{
+	ot_case *ic;
+	json_t *resp = NULL;
+	ot_status s = case_rebuild(e, id, &ic, err);
+	if (s != OT_OK)
+		return s;
+	json_t *ev = api_event(op, q, e->zone, "chain");
+	json_object_set_new(ev, "reason", json_string(reason));
+	s = api_record(e, ic, ev, q, 0, &resp, err);
+	if (s == OT_OK)
+		json_array_append_new(closed, json_pack("{s:s, s:s, s:s}", "item",
+			ic->v->rules->items[ic->item].name, "case", ic->id, "status",
+			case_status_names[ic->status]));
+	json_decref(resp);
+	json_decref(ev);
+	case_free(ic);
+	return s;
+}
+
+ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_error *err)
+{
+	if (!chain_item_open(c->status))
+		return err_set(err, OT_ESTATE, "cannot withdraw chain case %s: it is %s", c->id,
+			       case_status_names[c->status]);
+	int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
+	chain_slot *slots = chain_slots(c, &ns);
+	json_t *closed = json_array();
+	ot_status s = OT_OK;
+	e->chain_busy = 1;
+	for (int i = 0; i < n && s == OT_OK; i++)
+		s = close_item(e, q, "withdraw", slots[open[i]].case_id,
+			       "申请人撤回整件事 the applicant withdrew the chain", closed, err);
+	json_t *ev = api_event("withdraw", q, e->zone, str(q->j, "actor"));
+	if (str(q->j, "reason"))
+		json_object_set_new(ev, "reason", json_string(str(q->j, "reason")));
+	json_object_set(ev, "closed", closed);
+	if (s == OT_OK)
+		s = chain_record(e, c, ev, q, 0, resp, err);
+	e->chain_busy = 0;
+	json_decref(ev);
+	json_decref(closed);
+	return s;
+}
+
+/* ---- the chain follows its items ---- */
+
+ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *op,
+		       ot_error *err)
+{
+	if (!ic->chain_id[0] || e->chain_busy || (int)ic->status == ic->stored_status)
+		return OT_OK;
+	ot_case *c;
+	ot_status s = case_rebuild(e, ic->chain_id, &c, err);
+	if (s == OT_ENOTFOUND)
+		return store_damaged(e, err, "case %s names chain case %s, which is not there", ic->id,
+				     ic->chain_id);
+	if (s != OT_OK)
+		return s;
+	const ot_rules *r = c->v->rules;
+	req q = *op; /* the operation, at no earlier time than the chain's last event */
+	if (q.now < c->last_at)
+		q.now = c->last_at;
+	json_t *cev = api_event("item", &q, e->zone, str(ev, "actor"));
+	json_object_set_new(cev, "item", json_string(r->items[ic->item].name));
+	json_object_set_new(cev, "case", json_string(ic->id));
+	json_object_set_new(cev, "status", json_string(case_status_names[ic->status]));
+	json_object_set_new(cev, "trips", json_integer(ic->trips));
+	if (str(ev, "reason"))
+		json_object_set_new(cev, "reason", json_string(str(ev, "reason")));
+	json_t *closed = json_array(), *resp = NULL;
+	e->chain_busy = 1;
+	if (chain_item_stops(ic->status)) {
+		/* a denial stops the chain: the other open item cases are not needed */
+		int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
+		chain_slot *slots = chain_slots(c, &ns);
+		char why[256];
+		snprintf(why, sizeof why, "不再需要 not needed: %s was denied",
+			 r->items[ic->item].label ? r->items[ic->item].label : r->items[ic->item].name);
+		for (int i = 0; i < n && s == OT_OK; i++)
+			if (strcmp(slots[open[i]].case_id, ic->id) != 0)
+				s = close_item(e, &q, "not_needed", slots[open[i]].case_id, why, closed,
+					       err);
+	}
+	json_object_set(cev, "closed", closed);
+	if (s == OT_OK)
+		s = chain_record(e, c, cev, &q, 0, &resp, err);
+	e->chain_busy = 0;
+	json_decref(resp);
+	json_decref(closed);
+	json_decref(cev);
+	case_free(c);
+	return s;
+}
+
+/* ---- show, list, overdue ---- */
+
+ot_status chain_op_show(ot_engine *e, ot_case *c, json_t **resp, ot_error *err)
+{
+	json_t *history = NULL;
+	ot_status s = store_events(e, c->id, &history, err);
+	if (s != OT_OK)
+		return s;
+	*resp = case_json(c, e->zone);
+	json_object_set_new(*resp, "history", history);
+	/* each open item case's current steps, read from the item case */
+	size_t i, k;
+	json_t *st, *it;
+	json_array_foreach(json_object_get(*resp, "stages"), i, st)
+		json_array_foreach(json_object_get(st, "items"), k, it) {
+			const char *id = str(it, "case");
+			ot_case *ic;
+			if (!id)
+				continue;
+			if ((s = case_rebuild(e, id, &ic, err)) != OT_OK)
+				return s;
+			json_t *cj = case_json(ic, e->zone);
+			json_object_set(it, "current", json_object_get(cj, "current"));
+			json_object_set(it, "due", json_object_get(cj, "due"));
+			json_decref(cj);
+			case_free(ic);
+		}
+	return OT_OK;
+}
+
+json_t *chain_summary(json_t *c)
+{
+	json_t *current = json_array();
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(c, "current"), i, st)
+		json_array_append(current, json_object_get(st, "stage"));
+	json_t *a = json_object_get(c, "applicant");
+	return json_pack("{s:O, s:O, s:O, s:O?, s:O?, s:O, s:o}", "id", json_object_get(c, "id"),
+			 "chain", json_object_get(c, "chain"), "status", json_object_get(c, "status"),
+			 "applicant", json_object_get(a, "name"), "applicant_id",
+			 json_object_get(a, "id"), "due", json_object_get(c, "due"), "current",
+			 current);
+}
+
+json_t *chain_overdue(json_t *c, const char *today)
+{
+	const char *due = str(c, "due");
+	json_t *late = json_array();
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(c, "current"), i, st) {
+		const char *sd = str(st, "due");
+		if (sd && strcmp(sd, today) < 0)
+			json_array_append_new(late, json_pack("{s:O, s:O, s:s}", "stage",
+				json_object_get(st, "stage"), "department",
+				json_object_get(st, "department"), "due", sd));
+	}
+	int chain_late = due && strcmp(due, today) < 0;
+	if (!chain_late && !json_array_size(late)) {
+		json_decref(late);
+		return NULL;
+	}
+	return json_pack("{s:O, s:O, s:O, s:b, s:o}", "id", json_object_get(c, "id"), "chain",
+			 json_object_get(c, "chain"), "due", json_object_get(c, "due"), "overdue",
+			 chain_late, "stages", late);
+}

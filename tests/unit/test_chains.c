@@ -1,0 +1,266 @@
+/*
+ * Chains through the public API: what an intake system sees of a chain
+ * case and its item cases, and what it is refused.  The whole walk of the
+ * bundled chain is in tests/scenarios/chains.scenario; here, what a
+ * scenario cannot say: the store stays sound, replays to the same chain,
+ * item operations that belong to the chain are refused on it, list and
+ * overdue find chains.
+ */
+#include "engine_helpers.h"
+
+static const char *BUNDLED = OT_SOURCE_DIR "/rules";
+
+#define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+#define FORM "{\"project_name\":\"立山区社区便民服务站\",\"builder_code\":\"91350100M000100Y43\"," \
+	"\"location\":\"鞍山市立山区友好街\",\"total_investment\":28,\"floor_area\":280," \
+	"\"project_kind\":\"public_building\",\"land_supply\":\"granted\"," \
+	"\"contractor_code\":\"91210304MA0000001L\"}"
+#define ALL "\"filing_commitment\",\"topographic_map\",\"design_scheme\",\"construction_contract\"," \
+	"\"funds_commitment\",\"quality_safety_commitment\",\"completion_report\",\"survey_results\""
+
+static json_t *submit_small(ot_engine *e, const char *now)
+{
+	return ok(e, "submit", "{\"chain\":\"construction_small\",\"now\":\"%s\",\"applicant\":" COMPANY
+		  ",\"form\":" FORM ",\"materials\":[" ALL "]}", now);
+}
+
+static void approve(ot_engine *e, const char *id, const char *step, const char *actor,
+		    const char *now)
+{
+	json_decref(ok(e, "act", "{\"case\":\"%s\",\"step\":\"%s\",\"action\":\"approve\","
+		       "\"actor\":\"%s\",\"now\":\"%s\"}", id, step, actor, now));
+}
+
+/* The item case of `item` in chain case `c` (a show response). */
+static const char *item_case(json_t *c, const char *item)
+{
+	size_t i, k;
+	json_t *st, *it;
+	json_array_foreach(json_object_get(c, "stages"), i, st)
+		json_array_foreach(json_object_get(st, "items"), k, it)
+			if (strcmp(S(it, "item"), item) == 0)
+				return S(it, "case");
+	return "(none)";
+}
+
+static void a_stage_transition_is_stored_soundly(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(BUNDLED, ":memory:");
+	json_t *c = submit_small(e, "2019-12-02T09:00");
+	assert_string_equal(S(c, "kind"), "chain");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(c, "due"), "2020-02-04");
+	char chain[32];
+	snprintf(chain, sizeof chain, "%s", S(c, "id"));
+	const char *filing = item_case(c, "investment_filing");
+	json_t *fc = ok(e, "show", "{\"case\":\"%s\"}", filing);
+	assert_string_equal(S(fc, "chain"), chain); /* the item case names its chain */
+	json_decref(fc);
+	approve(e, filing, "intake", "approval_bureau.investment", "2019-12-02T10:00");
+	approve(e, filing, "confirm", "approval_bureau", "2019-12-02T11:00");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"%s\"}", chain);
+	const char *land = item_case(c, "land_use_planning_permit");
+	assert_string_not_equal(land, "(none)");
+	/* the history: submit, then the filing approved (which opened 用地规划) */
+	assert_int_equal(json_array_size(json_object_get(c, "history")), 2);
+	json_t *opened = json_object_get(json_array_get(json_object_get(c, "history"), 1), "opened");
+	assert_int_equal(json_array_size(opened), 1);
+	assert_string_equal(S(json_array_get(opened, 0), "case"), land);
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void item_operations_are_refused_on_a_chain(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(BUNDLED, ":memory:");
+	json_t *c = submit_small(e, "2019-12-02T09:00");
+	char req[512];
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"step\":\"intake\",\"action\":\"approve\","
+		 "\"actor\":\"approval_bureau.investment\",\"now\":\"2019-12-02T10:00\"}", S(c, "id"));
+	refused(e, "act", OT_EINVAL, "is a chain case (construction_small); act on its item cases", req);
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"reason\":\"公示\",\"now\":\"2019-12-02T10:00\"}",
+		 S(c, "id"));
+	refused(e, "suspend", OT_EINVAL, "is a chain case", req);
+	/* an item case of a chain is withdrawn with its chain, not alone */
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"now\":\"2019-12-02T10:00\"}",
+		 item_case(c, "investment_filing"));
+	refused(e, "withdraw", OT_EINVAL, "withdraw the chain", req);
+	/* acting as the wrong department: refused, and the chain is as it was */
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"step\":\"intake\",\"action\":\"approve\","
+		 "\"actor\":\"housing\",\"now\":\"2019-12-02T10:00\"}", item_case(c, "investment_filing"));
+	refused(e, "act", OT_EACTOR, "step intake is handled by approval_bureau.investment, not by housing",
+		req);
+	json_t *again = ok(e, "show", "{\"case\":\"%s\"}", S(c, "id"));
+	assert_int_equal(json_integer_value(json_object_get(again, "events")), 1);
+	json_decref(again);
+	refused(e, "submit", OT_ENOTFOUND, "there is no chain 'construction_smal' — did you mean "
+		"'construction_small'?", "{\"chain\":\"construction_smal\",\"now\":\"2019-12-02T09:00\","
+		"\"applicant\":" COMPANY "}");
+	refused(e, "assess", OT_ENOTFOUND, "chain construction_small has no stage 'permit'",
+		"{\"chain\":\"construction_small\",\"stage\":\"permit\",\"now\":\"2019-12-02T09:00\"}");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static void the_notice_of_one_stage(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(BUNDLED, ":memory:");
+	json_t *a = ok(e, "assess", "{\"chain\":\"construction_small\",\"stage\":\"permits\","
+		       "\"now\":\"2019-12-02T09:00\",\"applicant\":" COMPANY ",\"form\":" FORM "}");
+	assert_string_equal(S(a, "stage"), "permits");
+	/* the stage's own materials; what stage 1 issues is not asked */
+	json_t *missing = json_object_get(a, "missing");
+	size_t i;
+	json_t *m;
+	int design = 0, filing = 0;
+	json_array_foreach(missing, i, m) {
+		design |= strcmp(json_string_value(m), "design_scheme") == 0;
+		filing |= strcmp(json_string_value(m), "filing_commitment") == 0;
+	}
+	assert_true(design);
+	assert_false(filing);
+	json_t *from = json_object_get(a, "from_chain");
+	int land = 0;
+	json_array_foreach(from, i, m)
+		land |= strcmp(json_string_value(m), "land_planning_permit_doc") == 0;
+	assert_true(land);
+	assert_int_equal(json_integer_value(json_object_get(a, "critical_days")), 36);
+	json_decref(a);
+	ot_engine_close(e);
+}
+
+static void list_and_overdue_find_chains(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(BUNDLED, ":memory:");
+	json_t *c = submit_small(e, "2019-12-02T09:00");
+	json_t *l = ok(e, "list", "{\"chain\":\"construction_small\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "cases")), 1);
+	assert_string_equal(S(json_array_get(json_object_get(l, "cases"), 0), "chain"), "construction_small");
+	json_decref(l);
+	/* stage 1 (within 7 workdays) is late on 2019-12-12; the chain not yet */
+	json_t *o = ok(e, "overdue", "{\"now\":\"2019-12-12T09:00\"}");
+	json_t *entry = NULL, *x;
+	size_t i;
+	json_array_foreach(json_object_get(o, "cases"), i, x)
+		if (strcmp(S(x, "id"), S(c, "id")) == 0)
+			entry = x;
+	assert_non_null(entry);
+	assert_false(json_is_true(json_object_get(entry, "overdue")));
+	assert_string_equal(S(json_array_get(json_object_get(entry, "stages"), 0), "stage"), "land_planning");
+	assert_string_equal(S(json_array_get(json_object_get(entry, "stages"), 0), "due"), "2019-12-11");
+	json_decref(o);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+static const char *SMALL_RULES = OT_SOURCE_DIR "/tests/data/chain/chain.rules";
+
+static int events_of(ot_engine *e, const char *id)
+{
+	json_t *c = ok(e, "show", "{\"case\":\"%s\"}", id);
+	int n = (int)json_integer_value(json_object_get(c, "events"));
+	json_decref(c);
+	return n;
+}
+
+/* A chain-level supplement reaches the item cases that lack what it brings,
+ * and no other. */
+static void a_supplement_reaches_who_lacks_it(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(SMALL_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\",\"big\":true},\"materials\":[\"plan\"]}"));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T10:00");
+	/* stage 2: review and check opened, both waiting for the report */
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	char review[32], check[32];
+	snprintf(review, sizeof review, "%s", item_case(c, "review"));
+	snprintf(check, sizeof check, "%s", item_case(c, "check"));
+	json_decref(c);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"]}"));
+	int r1 = events_of(e, review), c1 = events_of(e, check);
+	assert_int_equal(r1, 2); /* submitted by the chain, then the supplement */
+	assert_int_equal(c1, 2);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	/* the report again: nobody lacks it, no item case is touched */
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T12:00\","
+		       "\"materials\":[\"report\"]}"));
+	assert_int_equal(events_of(e, review), r1);
+	assert_int_equal(events_of(e, check), c1);
+	json_decref(ok(e, "store_check", "{}"));
+	ot_engine_close(e);
+}
+
+/* The chain's status follows its items: suspended while its only running
+ * item case is, returned while one is returned. */
+static void the_status_follows_the_items(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(SMALL_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\",\"report\"]}"));
+	json_decref(ok(e, "suspend", "{\"case\":\"20190902-0002\",\"reason\":\"专家评审\","
+		       "\"now\":\"2019-09-02T10:00\"}"));
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "suspended");
+	json_decref(c);
+	json_decref(ok(e, "resume", "{\"case\":\"20190902-0002\",\"now\":\"2019-09-03T10:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	json_decref(ok(e, "act", "{\"case\":\"20190902-0002\",\"step\":\"decide\",\"action\":\"return\","
+		       "\"reason\":\"方案不全\",\"actor\":\"bureau\",\"now\":\"2019-09-03T11:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "returned");
+	json_decref(c);
+	/* the corrected plan at chain level reaches the returned item case */
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-04T09:00\","
+		       "\"materials\":[\"plan\"]}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-04T10:00");
+	/* stage 2: review, and check is left out (not big); filing waits */
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c, "current"), 0), "stage"), "second");
+	const char *rv = item_case(c, "review");
+	approve(e, rv, "decide", "bureau", "2019-09-04T11:00");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	approve(e, item_case(c, "filing"), "decide", "bureau", "2019-09-04T12:00");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "approved");
+	assert_string_equal(S(c, "decided_at"), "2019-09-04T12:00:00+08:00");
+	json_decref(c);
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(a_stage_transition_is_stored_soundly),
+		cmocka_unit_test(item_operations_are_refused_on_a_chain),
+		cmocka_unit_test(the_notice_of_one_stage),
+		cmocka_unit_test(list_and_overdue_find_chains),
+		cmocka_unit_test(a_supplement_reaches_who_lacks_it),
+		cmocka_unit_test(the_status_follows_the_items),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
