@@ -501,15 +501,24 @@ int item_in_force(const ot_rules *r, int item, int32_t day)
 	return -1;
 }
 
+/* Whether the application itself takes a trip to the hall.  Partial
+ * (部分网办): the part that is not online is done in person -- its in-person
+ * step, or else the submission at the hall. */
+static int item_submits_at_hall(const m_item *it)
+{
+	return it->online == ONLINE_NONE || (it->online == ONLINE_PARTIAL && it->max_in_person == 0);
+}
+
+/* Whether the result is fetched at the window. */
+static int item_picked_up(const m_item *it)
+{
+	return !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
+}
+
 int item_max_trips(const ot_rules *r, int item)
 {
 	const m_item *it = &r->items[item];
-	/* partial (部分网办): the part that is not online is done in person -- its
-	 * in-person step, or else the submission at the hall */
-	int submit = it->online == ONLINE_NONE ||
-		     (it->online == ONLINE_PARTIAL && it->max_in_person == 0);
-	int deliver = !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
-	return submit + it->max_in_person + deliver;
+	return item_submits_at_hall(it) + it->max_in_person + item_picked_up(it);
 }
 
 /* An item's worst case: its promised limit, else its legal one, else 0. */
@@ -592,8 +601,9 @@ int chain_max_trips(const ot_rules *r, const int32_t *ints, const m_chain *c)
 		for (uint32_t i = 0; i < st->items.count; i++) {
 			const m_item *it = &r->items[ints[st->items.first + i]];
 			trips += it->max_in_person;
-			pickup |= !(it->deliver & (DELIVER_POST | DELIVER_ELECTRONIC));
-			hall |= it->online == ONLINE_NONE;
+			/* one application and one pickup serve the whole chain */
+			pickup |= item_picked_up(it);
+			hall |= item_submits_at_hall(it);
 		}
 	}
 	return hall + trips + pickup;
