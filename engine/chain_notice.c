@@ -67,6 +67,9 @@ static int memo_shared(void *ud, const version *v, const application *app, int m
 		return 0; /* an item of the chain issues it (see memo_licence) */
 	}
 	if (!(mo->state[material] & 2)) {
+		memset(mo->ref[material], 0, 64);
+		memset(mo->why[material], 0, 256);
+		mo->shared_err[material] = (ot_error){OT_OK, ""};
 		mo->shared_got[material] = (int8_t)mo->inner->shared(mo->inner->ud, v, app, material,
 			mo->ref[material], mo->why[material], &mo->shared_err[material]);
 		mo->state[material] |= 2;
@@ -92,6 +95,7 @@ static int memo_licence(void *ud, const char *holder, const char *material, ot_t
 		return 0;
 	}
 	if (!(mo->state[m] & 4)) {
+		memset(mo->ref[m], 0, 64);
 		mo->licence_got[m] = (int8_t)mo->inner->licence(mo->inner->ud, holder, material, now,
 								mo->ref[m]);
 		mo->state[m] |= 4;
@@ -495,15 +499,20 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 
 /* One block for the per-material and per-requirement arrays of k and mo;
  * *scratch: two more per-material arrays (an item's `have`, then the
- * provided flags).  NULL when out of memory. */
+ * provided flags).  NULL when out of memory.  Only the flags and statuses
+ * are cleared: the memo's texts (over 800 bytes a material, most never
+ * asked for) are written before they are read, and find_issuers and
+ * assess_slots fill issuer and need_at. */
 static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 {
 	uint32_t nm = k->r->n_materials + 1;
-	size_t bytes = (size_t)nm * (3 + 2 + 32 + 64 + 256 + 2 + sizeof(ot_error) + sizeof(int)) +
-		       nreq + 1 + (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t) + nm;
-	char *mem = calloc(1, bytes), *p = mem;
+	size_t texts = (size_t)nm * (sizeof(int) + sizeof(ot_error) + 32 + 64 + 256) +
+		       (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t);
+	size_t flags = (size_t)nm * (3 + 2 + 2 + 1) + nreq + 1;
+	char *mem = malloc(texts + flags), *p = mem;
 	if (!mem)
 		return NULL;
+	memset(mem + texts, 0, flags);
 	k->issuer = (int *)(void *)p, p += nm * sizeof(int);
 	mo->shared_err = (ot_error *)(void *)p, p += nm * sizeof(ot_error);
 	k->need_at = (uint32_t *)(void *)p, p += (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t);
