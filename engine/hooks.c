@@ -354,7 +354,11 @@ static void module_chunk(lua_State *L, hook_state *s, const char *name)
 
 /* require(name), within the running instance: each module runs once per
  * instance, in globals of its own, frozen once it has run; what it
- * returns is read-only all the way down. */
+ * returns is read-only all the way down.  The standard library's modules
+ * are the exception: run once per state (stdlib_body), shared by its
+ * instances like the sandbox's libraries — they keep nothing (their
+ * functions have no state and hand out no table), and what a hook can
+ * reach of them is read-only, so nothing of a case can stay in them. */
 static int sandbox_require(lua_State *L)
 {
 	hook_state *s = state_of(L);
@@ -364,6 +368,13 @@ static int sandbox_require(lua_State *L)
 	if (lua_getfield(L, 2, name) != LUA_TNIL)
 		return 1;
 	lua_pop(L, 1);
+	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.stdlib");
+	if (lua_istable(L, -1) && lua_getfield(L, -1, name) != LUA_TNIL) {
+		lua_pushvalue(L, -1);
+		lua_setfield(L, 2, name);
+		return 1;
+	}
+	lua_settop(L, 2);
 	if (strcmp(name, "_onetrip") == 0) {
 		hook_stdlib_private(L);
 	} else {
@@ -405,6 +416,20 @@ static int prepare_body(lua_State *L, void *ud)
 	snprintf(chunk, sizeof chunk, "@%s", s->chunk);
 	compile(L, json_string_value(text), json_string_length(text), chunk);
 	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.main");
+	/* the standard modules, once for every instance of the state: while
+	 * they run, what they require lands in the same table */
+	lua_newtable(L);
+	lua_pushvalue(L, -1);
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.loaded");
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.stdlib");
+	for (const hook_source *std = hook_stdlib_sources; std->name; std++) {
+		lua_pushcfunction(L, sandbox_require);
+		lua_pushstring(L, std->name);
+		lua_call(L, 1, 0);
+	}
+	lua_pushcfunction(L, sandbox_require);
+	lua_pushliteral(L, "_onetrip");
+	lua_call(L, 1, 0);
 	return 0;
 }
 
