@@ -130,6 +130,9 @@ typedef struct combined {
 	uint8_t *status;     /* per material: the combined status */
 	uint8_t *issued;     /* scratch: what is issued before a slot */
 	int *issuer;         /* per material: the slot of the chain that issues it; -1 */
+	/* the entries of needs by material, in slot and requirement order
+	 * (index_needs): the first (-1: none), the next, and each one's slot */
+	int *need_first, *need_next, *need_slot;
 } combined;
 
 static void jstr(buf *b, const char *s)
@@ -183,24 +186,43 @@ static void write_material(buf *b, const combined *k, int m)
 	}
 	buf_puts(b, ",\"items\":[");
 	int first = 1;
-	for (int s = 0; s < k->nslots; s++) {
+	for (int e = k->need_first[m]; e >= 0; e = k->need_next[e]) {
+		int s = k->need_slot[e];
 		const m_item *it = &r->items[k->slots[s].item];
-		for (uint32_t i = 0; i < it->reqs.count; i++) {
-			const m_req *q = &r->reqs[it->reqs.first + i];
-			uint8_t need = k->needs[k->need_at[s] + i];
-			if (q->material != m || need == ASSESS_NOT_REQUIRED)
-				continue;
-			buf_puts(b, first ? "{\"item\":" : ",{\"item\":");
-			jname(b, it->name);
-			buf_puts(b, ",\"stage\":");
-			jname(b, r->stages[k->slots[s].stage].name);
-			buf_puts(b, ",\"reason\":");
-			reason(b, r, q, need);
-			buf_putc(b, '}');
-			first = 0;
-		}
+		const m_req *q = &r->reqs[it->reqs.first + (uint32_t)e - k->need_at[s]];
+		uint8_t need = k->needs[e];
+		if (need == ASSESS_NOT_REQUIRED)
+			continue;
+		buf_puts(b, first ? "{\"item\":" : ",{\"item\":");
+		jname(b, it->name);
+		buf_puts(b, ",\"stage\":");
+		jname(b, r->stages[k->slots[s].stage].name);
+		buf_puts(b, ",\"reason\":");
+		reason(b, r, q, need);
+		buf_putc(b, '}');
+		first = 0;
 	}
 	buf_puts(b, "]}");
+}
+
+/* Links the entries of needs by material, so that writing a material does
+ * not walk every requirement of the chain: built backwards, each list is
+ * in slot and requirement order. */
+static void index_needs(combined *k)
+{
+	const ot_rules *r = k->r;
+	for (uint32_t m = 0; m <= r->n_materials; m++)
+		k->need_first[m] = -1;
+	for (int s = k->nslots - 1; s >= 0; s--) {
+		const m_item *it = &r->items[k->slots[s].item];
+		for (uint32_t i = it->reqs.count; i-- > 0;) {
+			int e = (int)(k->need_at[s] + i);
+			int m = r->reqs[it->reqs.first + i].material;
+			k->need_next[e] = k->need_first[m];
+			k->need_slot[e] = s;
+			k->need_first[m] = e;
+		}
+	}
 }
 
 static void write_names(buf *b, const combined *k, const char *key, int status)
@@ -501,13 +523,13 @@ static ot_status assess_slots(combined *k, const version *v, const application *
  * *scratch: two more per-material arrays (an item's `have`, then the
  * provided flags).  NULL when out of memory.  Only the flags and statuses
  * are cleared: the memo's texts (over 800 bytes a material, most never
- * asked for) are written before they are read, and find_issuers and
- * assess_slots fill issuer and need_at. */
+ * asked for) are written before they are read; find_issuers, assess_slots
+ * and index_needs fill issuer, need_at and the lists of needs. */
 static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 {
 	uint32_t nm = k->r->n_materials + 1;
-	size_t texts = (size_t)nm * (sizeof(int) + sizeof(ot_error) + 32 + 64 + 256) +
-		       (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t);
+	size_t texts = (size_t)nm * (2 * sizeof(int) + sizeof(ot_error) + 32 + 64 + 256) +
+		       (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t) + 2 * ((size_t)nreq + 1) * sizeof(int);
 	size_t flags = (size_t)nm * (3 + 2 + 2 + 1) + nreq + 1;
 	char *mem = malloc(texts + flags), *p = mem;
 	if (!mem)
@@ -516,6 +538,9 @@ static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 	k->issuer = (int *)(void *)p, p += nm * sizeof(int);
 	mo->shared_err = (ot_error *)(void *)p, p += nm * sizeof(ot_error);
 	k->need_at = (uint32_t *)(void *)p, p += (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t);
+	k->need_first = (int *)(void *)p, p += nm * sizeof(int);
+	k->need_next = (int *)(void *)p, p += (nreq + 1) * sizeof(int);
+	k->need_slot = (int *)(void *)p, p += (nreq + 1) * sizeof(int);
 	mo->lib_case = (char (*)[32])p, p += nm * 32;
 	mo->ref = (char (*)[64])p, p += nm * 64;
 	mo->why = (char (*)[256])p, p += nm * 256;
@@ -611,6 +636,7 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, &all, err);
 	if (st == OT_OK) {
 		out->complete = !blocking && !form_wrong && out->hook.status != OT_EHOOK;
+		index_needs(k);
 		buf b;
 		buf_init(&b, NULL, NULL);
 		write_answer(&b, k, &all, out, app->now, zone);
