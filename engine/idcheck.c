@@ -31,16 +31,25 @@ int id_number_valid(const char *s, size_t n)
 
 int credit_code_valid(const char *s, size_t n)
 {
-	static const char alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+	/* the value of each character of GB 32100's alphabet
+	 * "0123456789ABCDEFGHJKLMNPQRTUWXY", plus one; 0: not in it (no I, O,
+	 * S, V, Z); a table, since every form with a code checks it */
+	static const unsigned char value[256] = {
+		['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7,
+		['7'] = 8, ['8'] = 9, ['9'] = 10, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14,
+		['E'] = 15, ['F'] = 16, ['G'] = 17, ['H'] = 18, ['J'] = 19, ['K'] = 20, ['L'] = 21,
+		['M'] = 22, ['N'] = 23, ['P'] = 24, ['Q'] = 25, ['R'] = 26, ['T'] = 27, ['U'] = 28,
+		['W'] = 29, ['X'] = 30, ['Y'] = 31,
+	};
 	static const int w[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
 	if (n != 18)
 		return 0;
 	int sum = 0, v[18];
 	for (int i = 0; i < 18; i++) {
-		const char *p = s[i] ? strchr(alphabet, s[i]) : NULL;
-		if (!p)
+		int x = value[(unsigned char)s[i]];
+		if (!x)
 			return 0;
-		v[i] = (int)(p - alphabet);
+		v[i] = x - 1;
 	}
 	for (int i = 0; i < 17; i++)
 		sum += v[i] * w[i];
