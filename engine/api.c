@@ -1034,6 +1034,15 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int 
 	return s;
 }
 
+/* An event on a case that exists: recorded, then the case's chain, if any,
+ * moves on in the same transaction. */
+static ot_status record_and_follow(ot_engine *e, ot_case *c, json_t *ev, const req *q,
+				   json_t **resp, ot_error *err)
+{
+	ot_status s = record(e, c, ev, q, -1, NULL, 0, resp, err);
+	return s == OT_OK ? chain_follow(e, c, ev, q, err) : s;
+}
+
 static json_t *simple_event(const char *op, const req *q, int zone, const char *actor)
 {
 	char at[32];
@@ -1343,9 +1352,7 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	if (s == OT_OK && reason)
 		json_object_set_new(ev, "reason", json_string(reason));
 	if (s == OT_OK)
-		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
-	if (s == OT_OK)
-		s = chain_follow(e, c, ev, q, err);
+		s = record_and_follow(e, c, ev, q, resp, err);
 	json_decref(ev);
 	case_free(c);
 	return s;
@@ -1471,9 +1478,7 @@ static ot_status do_refuse(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		return s;
 	json_object_set_new(ev, "reasons", json_string(reasons));
 	json_object_set_new(ev, "remedy", json_string(remedy));
-	s = record(e, c, ev, q, -1, NULL, 0, resp, err);
-	if (s == OT_OK)
-		s = chain_follow(e, c, ev, q, err);
+	s = record_and_follow(e, c, ev, q, resp, err);
 	json_decref(ev);
 	case_free(c);
 	return s;
@@ -1511,9 +1516,7 @@ static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_object_set_new(ev, "workdays", json_integer(n));
 		json_object_set_new(ev, "reason", json_string(reason));
 		json_object_set_new(ev, "approver", json_string(approver));
-		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
-		if (s == OT_OK)
-			s = chain_follow(e, c, ev, q, err);
+		s = record_and_follow(e, c, ev, q, resp, err);
 	}
 	json_decref(ev);
 	case_free(c);
@@ -1551,9 +1554,7 @@ static ot_status do_procedure_start(ot_engine *e, req *q, json_t **resp, ot_erro
 	if (s == OT_OK) {
 		ev = simple_event("procedure_start", q, e->zone, str(q->j, "actor"));
 		json_object_set_new(ev, "procedure", json_string(mp->name));
-		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
-		if (s == OT_OK)
-			s = chain_follow(e, c, ev, q, err);
+		s = record_and_follow(e, c, ev, q, resp, err);
 	}
 	json_decref(ev);
 	case_free(c);
@@ -1596,9 +1597,7 @@ static ot_status do_pledge_check(ot_engine *e, req *q, json_t **resp, ot_error *
 		json_object_set_new(ev, "result", json_string(result));
 		if (reason)
 			json_object_set_new(ev, "reason", json_string(reason));
-		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
-		if (s == OT_OK)
-			s = chain_follow(e, c, ev, q, err);
+		s = record_and_follow(e, c, ev, q, resp, err);
 		/* revoked: what it issued ends now, in the same transaction */
 		if (s == OT_OK && c->status == CS_REVOKED)
 			s = licences_revoke(e, c, q->now, err);
@@ -1627,9 +1626,7 @@ static ot_status do_procedure_end(ot_engine *e, req *q, json_t **resp, ot_error 
 	json_t *ev = NULL;
 	if (s == OT_OK) {
 		ev = simple_event("procedure_end", q, e->zone, str(q->j, "actor"));
-		s = record(e, c, ev, q, -1, NULL, 0, resp, err);
-		if (s == OT_OK)
-			s = chain_follow(e, c, ev, q, err);
+		s = record_and_follow(e, c, ev, q, resp, err);
 	}
 	json_decref(ev);
 	case_free(c);
