@@ -718,7 +718,7 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 
 /* ---- as JSON ---- */
 
-static json_t *time_or_null(ot_time t, int zone)
+json_t *case_time_json(ot_time t, int zone)
 {
 	char text[32];
 	if (!t)
@@ -727,7 +727,7 @@ static json_t *time_or_null(ot_time t, int zone)
 	return json_string(text);
 }
 
-static json_t *day_or_null(int32_t day)
+json_t *case_day_json(int32_t day)
 {
 	char text[11];
 	if (day < 0)
@@ -751,15 +751,15 @@ static json_t *steps_json(const ot_case *c, int zone, int current_only)
 		json_t *o = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o}", "step", ms->name,
 				      "label", ms->label, "department",
 				      dept >= 0 ? r->departments[dept].name : NULL,
-				      "started_at", time_or_null(s->started, zone), "due",
-				      day_or_null(s->due), "window",
+				      "started_at", case_time_json(s->started, zone), "due",
+				      case_day_json(s->due), "window",
 				      ms->window >= 0 ? json_string(r->windows[ms->window].name)
 						      : json_null());
-		json_object_set_new(o, "legal_due", day_or_null(s->due_legal));
-		json_object_set_new(o, "promised_due", day_or_null(s->due_promised));
+		json_object_set_new(o, "legal_due", case_day_json(s->due_legal));
+		json_object_set_new(o, "promised_due", case_day_json(s->due_promised));
 		if (!current_only) {
 			json_object_set_new(o, "state", json_string(states[s->state]));
-			json_object_set_new(o, "finished_at", time_or_null(s->finished, zone));
+			json_object_set_new(o, "finished_at", case_time_json(s->finished, zone));
 		}
 		json_array_append_new(a, o);
 	}
@@ -782,15 +782,15 @@ json_t *case_json(const ot_case *c, int zone)
 			      "applicant", c->applicant, "form", c->form, "materials", mats,
 			      "reused", c->reused, "current", steps_json(c, zone, 1));
 	json_object_set_new(o, "steps", steps_json(c, zone, 0));
-	json_object_set_new(o, "submitted_at", time_or_null(c->submitted, zone));
-	json_object_set_new(o, "accepted_at", time_or_null(c->accepted, zone));
-	json_object_set_new(o, "decided_at", time_or_null(c->decided, zone));
-	json_object_set_new(o, "closed_at", time_or_null(c->closed, zone));
-	json_object_set_new(o, "due", day_or_null(c->due));
-	json_object_set_new(o, "legal_due", day_or_null(c->due_legal));
-	json_object_set_new(o, "promised_due", day_or_null(c->due_promised));
-	json_object_set_new(o, "received_at", time_or_null(c->received, zone));
-	json_object_set_new(o, "acceptance_due", day_or_null(c->accept_due));
+	json_object_set_new(o, "submitted_at", case_time_json(c->submitted, zone));
+	json_object_set_new(o, "accepted_at", case_time_json(c->accepted, zone));
+	json_object_set_new(o, "decided_at", case_time_json(c->decided, zone));
+	json_object_set_new(o, "closed_at", case_time_json(c->closed, zone));
+	json_object_set_new(o, "due", case_day_json(c->due));
+	json_object_set_new(o, "legal_due", case_day_json(c->due_legal));
+	json_object_set_new(o, "promised_due", case_day_json(c->due_promised));
+	json_object_set_new(o, "received_at", case_time_json(c->received, zone));
+	json_object_set_new(o, "acceptance_due", case_day_json(c->accept_due));
 	/* late, the application counts as accepted from receipt (art. 32) */
 	json_object_set_new(o, "deemed_accepted", json_boolean(it->deemed_accepted));
 	json_object_set_new(o, "extended", json_integer(c->extended));
@@ -799,8 +799,8 @@ json_t *case_json(const ot_case *c, int zone)
 	if (c->procedure >= 0) {
 		const m_procedure *mp = &r->procedures[it->procedures.first + (uint32_t)c->procedure];
 		running = json_pack("{s:s, s:s?, s:o, s:o}", "procedure", mp->name, "label",
-				    mp->label, "started_at", time_or_null(c->paused_since, zone),
-				    "max_end", day_or_null(c->procedure_max_end));
+				    mp->label, "started_at", case_time_json(c->paused_since, zone),
+				    "max_end", case_day_json(c->procedure_max_end));
 	}
 	json_object_set_new(o, "procedure", running);
 	json_object_set_new(o, "procedures", json_incref(c->procedures));
@@ -810,17 +810,17 @@ json_t *case_json(const ot_case *c, int zone)
 	json_t *deferred = json_array();
 	for (int i = 0; i < nd; i++)
 		json_array_append_new(deferred, json_pack("{s:s, s:o}", "material",
-			r->materials[dmats[i]].name, "due", day_or_null(dues[i])));
+			r->materials[dmats[i]].name, "due", case_day_json(dues[i])));
 	json_object_set_new(o, "deferred_due", deferred);
 	json_object_set_new(o, "pledged", json_boolean(c->pledged));
-	json_object_set_new(o, "pledge_check_due", day_or_null(c->pledge_check_due));
-	json_object_set_new(o, "pledge_checked_at", time_or_null(c->pledge_checked, zone));
+	json_object_set_new(o, "pledge_check_due", case_day_json(c->pledge_check_due));
+	json_object_set_new(o, "pledge_checked_at", case_time_json(c->pledge_checked, zone));
 	json_object_set_new(o, "remedy", c->remedy ? json_incref(c->remedy) : json_null());
 	json_object_set_new(o, "trips", json_integer(c->trips));
 	json_object_set_new(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));
 	json_object_set_new(o, "notice", c->notice ? json_incref(c->notice) : json_null());
 	json_object_set_new(o, "note", c->note ? json_incref(c->note) : json_null());
-	json_object_set_new(o, "paused_since", time_or_null(c->paused_since, zone));
+	json_object_set_new(o, "paused_since", case_time_json(c->paused_since, zone));
 	json_object_set_new(o, "delivered", c->delivered ? json_string(c->delivered) : json_null());
 	json_object_set_new(o, "returned_step",
 			    c->returned_step >= 0

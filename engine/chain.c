@@ -499,24 +499,6 @@ void chain_settle(ot_case *c, ot_time at)
 
 /* ---- as JSON ---- */
 
-static json_t *time_or_null(ot_time t, int zone)
-{
-	char text[32];
-	if (!t)
-		return json_null();
-	time_format(t, zone, text);
-	return json_string(text);
-}
-
-static json_t *day_or_null(int32_t day)
-{
-	char text[11];
-	if (day < 0)
-		return json_null();
-	day_format(day, text);
-	return json_string(text);
-}
-
 static json_t *stage_json(const ot_case *c, uint32_t s, int zone)
 {
 	const ot_rules *r = c->v->rules;
@@ -540,8 +522,8 @@ static json_t *stage_json(const ot_case *c, uint32_t s, int zone)
 	return json_pack("{s:s, s:s?, s:s, s:o, s:o, s:o, s:o, s:o}", "stage", st->name, "label",
 			 st->label, "state", stage_states[state], "department",
 			 st->dept >= 0 ? json_string(r->departments[st->dept].name) : json_null(),
-			 "started_at", time_or_null(ss->started, zone), "finished_at",
-			 time_or_null(ss->finished, zone), "due", day_or_null(ss->due), "items", items);
+			 "started_at", case_time_json(ss->started, zone), "finished_at",
+			 case_time_json(ss->finished, zone), "due", case_day_json(ss->due), "items", items);
 }
 
 json_t *chain_json(const ot_case *c, int zone)
@@ -568,11 +550,11 @@ json_t *chain_json(const ot_case *c, int zone)
 			      c->applicant, "form", c->form, "materials", mats);
 	json_object_set_new(o, "current", current);
 	json_object_set_new(o, "stages", stages);
-	json_object_set_new(o, "submitted_at", time_or_null(c->submitted, zone));
-	json_object_set_new(o, "accepted_at", time_or_null(c->accepted, zone));
-	json_object_set_new(o, "decided_at", time_or_null(c->decided, zone));
-	json_object_set_new(o, "closed_at", time_or_null(c->closed, zone));
-	json_object_set_new(o, "due", day_or_null(c->due));
+	json_object_set_new(o, "submitted_at", case_time_json(c->submitted, zone));
+	json_object_set_new(o, "accepted_at", case_time_json(c->accepted, zone));
+	json_object_set_new(o, "decided_at", case_time_json(c->decided, zone));
+	json_object_set_new(o, "closed_at", case_time_json(c->closed, zone));
+	json_object_set_new(o, "due", case_day_json(c->due));
 	json_object_set_new(o, "total_limit", mc->total_limit >= 0 ? json_integer(mc->total_limit)
 								   : json_null());
 	json_object_set_new(o, "critical_days", json_integer(mc->critical_days));

@@ -157,6 +157,10 @@ void case_note_hooks(ot_case *c, json_t *names);
 
 /* The case as JSON (what `show` returns and the store keeps). */
 json_t *case_json(const ot_case *c, int zone);
+/* A time (0: none) or a day (< 0: none) as a JSON string, or null; new
+ * references, for the snapshots of cases and chains. */
+json_t *case_time_json(ot_time t, int zone);
+json_t *case_day_json(int32_t day);
 /* ",dept,dept," of the departments with an active step, or of a chain
  * case's running stages' lead departments (a store's handlers column,
  * which list by department reads). */

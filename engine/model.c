@@ -349,11 +349,6 @@ static json_t *limit(int32_t n)
 	return n >= 0 ? json_integer(n) : json_null();
 }
 
-static json_t *text_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 /* The service guide (办事指南) as the item's `guide` block gave it. */
 static json_t *describe_guide(const ot_rules *r, const m_guide *g)
 {
@@ -362,23 +357,23 @@ static json_t *describe_guide(const ot_rules *r, const m_guide *g)
 	json_t *basis = json_array();
 	for (uint32_t i = 0; i < g->n_basis; i++)
 		json_array_append_new(basis, json_pack("{s:s, s:o}", "law", g->basis[i].law, "article",
-						       text_or_null(g->basis[i].article)));
+						       str_or_null(g->basis[i].article)));
 	json_t *o = json_object();
 	json_object_set_new(o, "basis", basis);
-	json_object_set_new(o, "conditions", text_or_null(g->conditions));
-	json_object_set_new(o, "fee", g->fee_free ? json_string("free") : text_or_null(g->fee));
-	json_object_set_new(o, "fee_basis", text_or_null(g->fee_basis));
+	json_object_set_new(o, "conditions", str_or_null(g->conditions));
+	json_object_set_new(o, "fee", g->fee_free ? json_string("free") : str_or_null(g->fee));
+	json_object_set_new(o, "fee_basis", str_or_null(g->fee_basis));
 	json_object_set_new(o, "handling", g->handling ? json_string(model_handling_names[g->handling]) : json_null());
-	json_object_set_new(o, "place", text_or_null(g->place));
-	json_object_set_new(o, "hours", text_or_null(g->hours));
-	json_object_set_new(o, "phone", text_or_null(g->phone));
-	json_object_set_new(o, "complaint_phone", text_or_null(g->complaint_phone));
-	json_object_set_new(o, "intermediary", g->no_intermediary ? json_string("none") : text_or_null(g->intermediary));
-	json_object_set_new(o, "quantity_limit", g->no_quantity_limit ? json_string("none") : text_or_null(g->quantity_limit));
+	json_object_set_new(o, "place", str_or_null(g->place));
+	json_object_set_new(o, "hours", str_or_null(g->hours));
+	json_object_set_new(o, "phone", str_or_null(g->phone));
+	json_object_set_new(o, "complaint_phone", str_or_null(g->complaint_phone));
+	json_object_set_new(o, "intermediary", g->no_intermediary ? json_string("none") : str_or_null(g->intermediary));
+	json_object_set_new(o, "quantity_limit", g->no_quantity_limit ? json_string("none") : str_or_null(g->quantity_limit));
 	json_object_set_new(o, "scope", g->scope ? json_string(model_scope_names[g->scope]) : json_null());
-	json_object_set_new(o, "result", text_or_null(g->result));
+	json_object_set_new(o, "result", str_or_null(g->result));
 	json_object_set_new(o, "result_library", json_boolean(g->result_library));
-	json_object_set_new(o, "presence", text_or_null(g->presence));
+	json_object_set_new(o, "presence", str_or_null(g->presence));
 	json_object_set_new(o, "body", g->body ? json_string(model_body_names[g->body]) : json_null());
 	json_object_set_new(o, "entrusted_by", g->entrusted_by >= 0 ? json_string(r->departments[g->entrusted_by].name) : json_null());
 	return o;
