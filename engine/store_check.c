@@ -17,52 +17,14 @@
  * check sees one moment of the store.  Every problem found is listed,
  * named by case where it concerns one; the check never stops at the first.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_checker.h"
 #include "store_sqlite.h"
-#include "idcheck.h"
 
-#define MAX_PROBLEMS 500
-
-typedef struct checker {
-	ot_engine *e;
-	json_t *problems;
-	size_t more; /* problems past MAX_PROBLEMS, counted only */
-	json_int_t versions, cases, events;
-} checker;
-
-static void problem(checker *k, const char *case_id, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-
-static void problem(checker *k, const char *case_id, const char *fmt, ...)
-{
-	if (json_array_size(k->problems) >= MAX_PROBLEMS) {
-		k->more++;
-		return;
-	}
-	char text[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	utf8_settle(text);
-	ids_mask_in(text); /* SQLite quotes rows: no applicant's number in a report */
-	/* "case ID: ..." from the replay says what the entry says already */
-	const char *t = text;
-	size_t n = case_id ? strlen(case_id) : 0;
-	if (case_id && strncmp(t, "case ", 5) == 0 && strncmp(t + 5, case_id, n) == 0 &&
-	    strncmp(t + 5 + n, ": ", 2) == 0)
-		t += 7 + n;
-	json_t *p = json_pack("{s:s?, s:s}", "case", case_id, "problem", t);
-	if (!p || json_array_append_new(k->problems, p))
-		k->more++;
-}
+typedef store_checker checker;
 
 static const char *text_of(sqlite3_stmt *st, int i)
 {
@@ -76,7 +38,7 @@ static sqlite3_stmt *query(checker *k, const char *sql, const char *what)
 {
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_prepare_v2(SQ(k->e)->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		problem(k, NULL, "%s could not be checked: %s", what, sqlite3_errmsg(SQ(k->e)->db));
+		store_problem(k, NULL, "%s could not be checked: %s", what, sqlite3_errmsg(SQ(k->e)->db));
 		sqlite3_finalize(st);
 		return NULL;
 	}
@@ -88,7 +50,7 @@ static sqlite3_stmt *query(checker *k, const char *sql, const char *what)
 static void finish(checker *k, sqlite3_stmt *st, int rc, const char *what)
 {
 	if (rc != SQLITE_DONE)
-		problem(k, NULL, "%s stopped early: %s", what, sqlite3_errstr(rc));
+		store_problem(k, NULL, "%s stopped early: %s", what, sqlite3_errstr(rc));
 	sqlite3_finalize(st);
 }
 
@@ -101,7 +63,7 @@ static void integrity_lines(checker *k, const char *text)
 	while (*text) {
 		size_t n = strcspn(text, "\n");
 		if (n && strncmp(text, "*** in database main ***", n) != 0)
-			problem(k, NULL, "SQLite integrity: %.*s", (int)n, text);
+			store_problem(k, NULL, "SQLite integrity: %.*s", (int)n, text);
 		text += n + (text[n] == '\n');
 	}
 }
@@ -113,7 +75,7 @@ static void check_integrity(checker *k)
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *text = text_of(st, 0);
 		if (!text)
-			problem(k, NULL, "SQLite integrity: a line of its report is unreadable");
+			store_problem(k, NULL, "SQLite integrity: a line of its report is unreadable");
 		else if (strcmp(text, "ok") != 0)
 			integrity_lines(k, text);
 	}
@@ -127,7 +89,7 @@ static void check_foreign_keys(checker *k)
 	int rc = SQLITE_DONE;
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *table = text_of(st, 0), *parent = text_of(st, 2);
-		problem(k, NULL, "row %lld of table %s refers to a row of %s that is not there",
+		store_problem(k, NULL, "row %lld of table %s refers to a row of %s that is not there",
 			(long long)sqlite3_column_int64(st, 1), table ? table : "?",
 			parent ? parent : "?");
 	}
@@ -136,26 +98,6 @@ static void check_foreign_keys(checker *k)
 }
 
 /* ---- 2. rule versions ---- */
-
-static void check_version(checker *k, const char *hash, const char *sources)
-{
-	ot_rules *r = NULL;
-	ot_diags *d = NULL;
-	ot_status s = sources ? ot_rules_compile_sources(sources, NULL, &r, &d) : OT_EINVAL;
-	if (s == OT_ENOMEM)
-		problem(k, NULL, "rule version %.12s: out of memory compiling it", hash);
-	else if (s != OT_OK && d && ot_diags_errors(d))
-		problem(k, NULL, "rule version %.12s: its stored sources do not compile (%zu errors)",
-			hash, ot_diags_errors(d));
-	else if (s != OT_OK)
-		problem(k, NULL, "rule version %.12s: its stored sources are not the sources of a rule "
-			"base", hash);
-	else if (strcmp(ot_rules_hash(r), hash) != 0)
-		problem(k, NULL, "rule version %.12s: its stored sources compile to another version, "
-			"%.12s", hash, ot_rules_hash(r));
-	ot_rules_free(r);
-	ot_diags_free(d);
-}
 
 static void check_versions(checker *k)
 {
@@ -166,9 +108,9 @@ static void check_versions(checker *k)
 		const char *hash = text_of(st, 0);
 		k->versions++;
 		if (!hash)
-			problem(k, NULL, "a rule version has no readable hash");
+			store_problem(k, NULL, "a rule version has no readable hash");
 		else
-			check_version(k, hash, text_of(st, 1));
+			store_check_version(k, hash, text_of(st, 1));
 	}
 	if (st)
 		finish(k, st, rc, "the rule versions");
@@ -211,13 +153,13 @@ static void compare_snapshot(checker *k, const ot_case *c, sqlite3_stmt *row)
 	const char *text = text_of(row, C_STATE);
 	json_t *state = text ? json_loads(text, 0, NULL) : NULL;
 	if (!replayed)
-		problem(k, id, "out of memory comparing the snapshot");
+		store_problem(k, id, "out of memory comparing the snapshot");
 	else if (!json_is_object(state))
-		problem(k, id, "the snapshot (cases.state) is not JSON");
+		store_problem(k, id, "the snapshot (cases.state) is not JSON");
 	else if (!json_equal(replayed, state)) {
 		char keys[256];
 		differing_keys(replayed, state, keys, sizeof keys);
-		problem(k, id, "the snapshot (cases.state) differs from its %d events in: %s",
+		store_problem(k, id, "the snapshot (cases.state) differs from its %d events in: %s",
 			c->events, keys);
 	}
 	json_decref(replayed);
@@ -233,28 +175,28 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 	if (c->due >= 0)
 		day_format(c->due, due);
 	if (!same_text(text_of(row, C_STATUS), case_status_names[c->status]))
-		problem(k, id, "its status column says %s, its events %s",
+		store_problem(k, id, "its status column says %s, its events %s",
 			text_of(row, C_STATUS) ? text_of(row, C_STATUS) : "nothing",
 			case_status_names[c->status]);
 	if (!same_text(text_of(row, C_APPLICANT),
 		       json_string_value(json_object_get(c->applicant, "id"))))
-		problem(k, id, "its applicant column differs from its events");
+		store_problem(k, id, "its applicant column differs from its events");
 	if (!same_text(text_of(row, C_DEPARTMENT), case_row_department(c)))
-		problem(k, id, "its department column differs from its rule version");
+		store_problem(k, id, "its department column differs from its rule version");
 	if (!same_text(text_of(row, C_HANDLERS), hand))
-		problem(k, id, "its handlers column differs from its active steps (%s)", hand);
+		store_problem(k, id, "its handlers column differs from its active steps (%s)", hand);
 	if (!same_text(text_of(row, C_DUE), due[0] ? due : NULL))
-		problem(k, id, "its due column says %s, its events %s",
+		store_problem(k, id, "its due column says %s, its events %s",
 			text_of(row, C_DUE) ? text_of(row, C_DUE) : "nothing", due[0] ? due : "nothing");
 	char next[11];
 	int has_next = case_next_due(c, next);
 	if (!same_text(text_of(row, C_NEXT_DUE), has_next ? next : NULL))
-		problem(k, id, "its next_due column (which overdue reads) says %s, its events %s",
+		store_problem(k, id, "its next_due column (which overdue reads) says %s, its events %s",
 			text_of(row, C_NEXT_DUE) ? text_of(row, C_NEXT_DUE) : "nothing",
 			has_next ? next : "nothing");
 	const char *at = text_of(row, C_UPDATED);
 	if (!at || !time_parse(at, k->e->zone, &updated) || updated != c->last_at)
-		problem(k, id, "its updated column is not the time of its last event");
+		store_problem(k, id, "its updated column is not the time of its last event");
 }
 
 /* Replays case `id` and compares it with its row, the current row of st. */
@@ -265,14 +207,14 @@ static void check_row(checker *k, const char *id, sqlite3_stmt *row)
 	ot_error err = {OT_OK, ""};
 	const version *v = hash ? engine_version(e, hash, &err) : NULL;
 	if (!v) {
-		problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
+		store_problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
 		return;
 	}
 	if (!e->current) /* the store alone: times as its rule version keeps them */
 		e->zone = v->zone;
 	ot_case *c = NULL;
 	if (case_rebuild(e, id, &c, &err) != OT_OK) {
-		problem(k, id, "cannot be replayed: %s", err.message);
+		store_problem(k, id, "cannot be replayed: %s", err.message);
 		return;
 	}
 	k->events += c->events;
@@ -294,9 +236,9 @@ static void check_case(checker *k, const char *id)
 	if (rc == SQLITE_ROW)
 		check_row(k, id, st);
 	else if (rc == SQLITE_DONE)
-		problem(k, id, "it has events but no row in the cases table");
+		store_problem(k, id, "it has events but no row in the cases table");
 	else
-		problem(k, id, "its row cannot be read: %s", sqlite3_errstr(rc));
+		store_problem(k, id, "its row cannot be read: %s", sqlite3_errstr(rc));
 	sqlite3_finalize(st);
 }
 
@@ -310,7 +252,7 @@ static void collect_ids(checker *k, json_t *ids, const char *sql, const char *wh
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *id = text_of(st, 0);
 		if (!id)
-			problem(k, NULL, "%s: an id is unreadable (after %s)", what,
+			store_problem(k, NULL, "%s: an id is unreadable (after %s)", what,
 				last[0] ? last : "the first");
 		else {
 			json_object_set_new(ids, id, json_true());
@@ -318,7 +260,7 @@ static void collect_ids(checker *k, json_t *ids, const char *sql, const char *wh
 		}
 	}
 	if (st && rc != SQLITE_DONE)
-		problem(k, NULL, "%s could not be read past %s%s: %s", what, last[0] ? "case " : "",
+		store_problem(k, NULL, "%s could not be read past %s%s: %s", what, last[0] ? "case " : "",
 			last[0] ? last : "the start", sqlite3_errstr(rc));
 	sqlite3_finalize(st);
 }
@@ -330,7 +272,7 @@ static void check_cases(checker *k)
 {
 	json_t *ids = json_object();
 	if (!ids) {
-		problem(k, NULL, "out of memory listing the cases");
+		store_problem(k, NULL, "out of memory listing the cases");
 		return;
 	}
 	collect_ids(k, ids, "SELECT id FROM cases NOT INDEXED", "the cases table");
@@ -346,7 +288,7 @@ static void check_cases(checker *k)
 		if (sorted)
 			sorted[i++] = id;
 	if (!sorted)
-		problem(k, NULL, "out of memory listing the cases");
+		store_problem(k, NULL, "out of memory listing the cases");
 	else
 		qsort(sorted, n, sizeof *sorted, by_text);
 	for (i = 0; sorted && i < n; i++)
@@ -362,7 +304,7 @@ static void check_event_versions(checker *k)
 				 "the events' rule versions");
 	int rc = SQLITE_DONE;
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		problem(k, text_of(st, 0), "event %lld was recorded under another rule version than "
+		store_problem(k, text_of(st, 0), "event %lld was recorded under another rule version than "
 			"the case's", (long long)sqlite3_column_int64(st, 1));
 	if (st)
 		finish(k, st, rc, "the events table");
@@ -380,7 +322,7 @@ static void check_counters(checker *k)
 	int rc = SQLITE_DONE;
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *day = text_of(st, 0);
-		problem(k, NULL, "the case counter of %s is %lld, but case %s-%04lld exists: the next "
+		store_problem(k, NULL, "the case counter of %s is %lld, but case %s-%04lld exists: the next "
 			"submission that day would take a number in use", day ? day : "?",
 			(long long)sqlite3_column_int64(st, 2), day ? day : "?",
 			(long long)sqlite3_column_int64(st, 1));
@@ -395,23 +337,10 @@ static void check_licences(checker *k)
 				 " case_id NOT IN (SELECT id FROM cases)", "the licence library");
 	int rc = SQLITE_DONE;
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		problem(k, text_of(st, 0), "it issued a licence in the library but is not in the "
+		store_problem(k, text_of(st, 0), "it issued a licence in the library but is not in the "
 			"store");
 	if (st)
 		finish(k, st, rc, "the licence library");
-}
-
-/* ---- the report ---- */
-
-static json_t *report(const checker *k)
-{
-	json_t *r = json_pack("{s:s, s:b, s:i, s:I, s:I, s:I, s:O}", "store", store_path(k->e),
-			      "sound", json_array_size(k->problems) == 0 && !k->more, "schema", STORE_SCHEMA,
-			      "rule_versions", k->versions, "cases", k->cases, "events", k->events,
-			      "problems", k->problems);
-	if (r && k->more)
-		json_object_set_new(r, "more_problems", json_integer((json_int_t)k->more));
-	return r;
 }
 
 ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
@@ -427,7 +356,7 @@ ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 	int own = sqlite3_get_autocommit(SQ(e)->db);
 	int rc = own ? sqlite3_exec(SQ(e)->db, "BEGIN", NULL, NULL, NULL) : SQLITE_OK;
 	if (rc != SQLITE_OK)
-		problem(&k, NULL, "the store cannot be read: %s", sqlite3_errmsg(SQ(e)->db));
+		store_problem(&k, NULL, "the store cannot be read: %s", sqlite3_errmsg(SQ(e)->db));
 	else {
 		check_integrity(&k);
 		check_foreign_keys(&k);
@@ -441,7 +370,7 @@ ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 	}
 	e->checking = checking;
 	e->zone = zone;
-	*out = report(&k);
+	*out = store_check_report(&k);
 	json_decref(k.problems);
 	return *out ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the report");
 }

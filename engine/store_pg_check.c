@@ -12,46 +12,14 @@
  * It runs in one REPEATABLE READ transaction: one moment of the store,
  * while other engines go on writing.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "idcheck.h"
+#include "store_checker.h"
 #include "store_pg.h"
 
-#define MAX_PROBLEMS 500
-
-typedef struct checker {
-	ot_engine *e;
-	json_t *problems;
-	size_t more;
-	json_int_t versions, cases, events;
-} checker;
-
-static void problem(checker *k, const char *case_id, const char *fmt, ...)
-#if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
-#endif
-	;
-
-static void problem(checker *k, const char *case_id, const char *fmt, ...)
-{
-	if (json_array_size(k->problems) >= MAX_PROBLEMS) {
-		k->more++;
-		return;
-	}
-	char text[512];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(text, sizeof text, fmt, ap);
-	va_end(ap);
-	utf8_settle(text);
-	ids_mask_in(text); /* a server's message may quote a row */
-	json_t *p = json_pack("{s:s?, s:s}", "case", case_id, "problem", text);
-	if (!p || json_array_append_new(k->problems, p))
-		k->more++;
-}
+typedef store_checker checker;
 
 /* A query's rows, or NULL (then it is a problem). */
 static PGresult *rows(checker *k, const char *sql, int n, const char *const *v, const char *what)
@@ -61,7 +29,7 @@ static PGresult *rows(checker *k, const char *sql, int n, const char *const *v, 
 		return res;
 	ot_error err;
 	pg_fail(k->e, &err, res, "reading %s", what);
-	problem(k, NULL, "%s could not be checked: %s", what, err.message);
+	store_problem(k, NULL, "%s could not be checked: %s", what, err.message);
 	PQclear(res);
 	return NULL;
 }
@@ -78,29 +46,13 @@ static int same_text(const char *a, const char *b)
 
 /* ---- 1. rule versions ---- */
 
-static void check_version(checker *k, const char *hash, const char *sources)
-{
-	ot_rules *r = NULL;
-	ot_diags *d = NULL;
-	ot_status s = sources ? ot_rules_compile_sources(sources, NULL, &r, &d) : OT_EINVAL;
-	if (s == OT_ENOMEM)
-		problem(k, NULL, "rule version %.12s: out of memory compiling it", hash);
-	else if (s != OT_OK)
-		problem(k, NULL, "rule version %.12s: its stored sources do not compile", hash);
-	else if (strcmp(ot_rules_hash(r), hash) != 0)
-		problem(k, NULL, "rule version %.12s: its stored sources compile to another version, "
-			"%.12s", hash, ot_rules_hash(r));
-	ot_rules_free(r);
-	ot_diags_free(d);
-}
-
 static void check_versions(checker *k)
 {
 	PGresult *res = rows(k, "SELECT hash, sources FROM rule_versions ORDER BY hash", 0, NULL,
 			     "the rule versions");
 	for (int i = 0; res && i < PQntuples(res); i++) {
 		k->versions++;
-		check_version(k, PQgetvalue(res, i, 0), col(res, i, 1));
+		store_check_version(k, PQgetvalue(res, i, 0), col(res, i, 1));
 	}
 	PQclear(res);
 }
@@ -115,11 +67,11 @@ static void compare_snapshot(checker *k, const ot_case *c, const char *text)
 	json_t *replayed = case_json(c, k->e->zone);
 	json_t *state = text ? json_loads(text, 0, NULL) : NULL;
 	if (!replayed)
-		problem(k, c->id, "out of memory comparing the snapshot");
+		store_problem(k, c->id, "out of memory comparing the snapshot");
 	else if (!json_is_object(state))
-		problem(k, c->id, "the snapshot (cases.state) is not JSON");
+		store_problem(k, c->id, "the snapshot (cases.state) is not JSON");
 	else if (!json_equal(replayed, state))
-		problem(k, c->id, "the snapshot (cases.state) differs from its %d events", c->events);
+		store_problem(k, c->id, "the snapshot (cases.state) differs from its %d events", c->events);
 	json_decref(replayed);
 	json_decref(state);
 }
@@ -133,22 +85,22 @@ static void compare_columns(checker *k, const ot_case *c, const PGresult *res, i
 		day_format(c->due, due);
 	int has_next = case_next_due(c, next);
 	if (!same_text(col(res, row, C_STATUS), case_status_names[c->status]))
-		problem(k, c->id, "its status column differs from its events (%s)",
+		store_problem(k, c->id, "its status column differs from its events (%s)",
 			case_status_names[c->status]);
 	if (!same_text(col(res, row, C_APPLICANT),
 		       json_string_value(json_object_get(c->applicant, "id"))))
-		problem(k, c->id, "its applicant column differs from its events");
+		store_problem(k, c->id, "its applicant column differs from its events");
 	if (!same_text(col(res, row, C_DEPARTMENT), case_row_department(c)))
-		problem(k, c->id, "its department column differs from its rule version");
+		store_problem(k, c->id, "its department column differs from its rule version");
 	if (!same_text(col(res, row, C_HANDLERS), hand))
-		problem(k, c->id, "its handlers column differs from its active steps (%s)", hand);
+		store_problem(k, c->id, "its handlers column differs from its active steps (%s)", hand);
 	if (!same_text(col(res, row, C_DUE), due[0] ? due : NULL))
-		problem(k, c->id, "its due column differs from its events (%s)", due[0] ? due : "none");
+		store_problem(k, c->id, "its due column differs from its events (%s)", due[0] ? due : "none");
 	if (!same_text(col(res, row, C_NEXT_DUE), has_next ? next : NULL))
-		problem(k, c->id, "its next_due column (which overdue reads) differs from its events");
+		store_problem(k, c->id, "its next_due column (which overdue reads) differs from its events");
 	const char *at = col(res, row, C_UPDATED);
 	if (!at || !time_parse(at, k->e->zone, &updated) || updated != c->last_at)
-		problem(k, c->id, "its updated column is not the time of its last event");
+		store_problem(k, c->id, "its updated column is not the time of its last event");
 }
 
 static void check_case(checker *k, const PGresult *res, int row)
@@ -159,14 +111,14 @@ static void check_case(checker *k, const PGresult *res, int row)
 	k->cases++;
 	const version *v = hash ? engine_version(e, hash, &err) : NULL;
 	if (!v) {
-		problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
+		store_problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
 		return;
 	}
 	if (!e->current) /* the store alone: times as its rule version keeps them */
 		e->zone = v->zone;
 	ot_case *c = NULL;
 	if (case_rebuild(e, id, &c, &err) != OT_OK) {
-		problem(k, id, "cannot be replayed: %s", err.message);
+		store_problem(k, id, "cannot be replayed: %s", err.message);
 		return;
 	}
 	k->events += c->events;
@@ -201,7 +153,7 @@ static void check_event_versions(checker *k)
 			     " WHERE e.rules IS DISTINCT FROM c.rules ORDER BY 1, 2 LIMIT 1000", 0,
 			     NULL, "the events' rule versions");
 	for (int i = 0; res && i < PQntuples(res); i++)
-		problem(k, PQgetvalue(res, i, 0), "event %s was recorded under another rule version "
+		store_problem(k, PQgetvalue(res, i, 0), "event %s was recorded under another rule version "
 			"than the case's", PQgetvalue(res, i, 1));
 	PQclear(res);
 }
@@ -216,7 +168,7 @@ static void check_counters(checker *k)
 		" LEFT JOIN counters k ON k.day = d.day WHERE k.n IS NULL OR k.n < d.top",
 		0, NULL, "the case counters");
 	for (int i = 0; res && i < PQntuples(res); i++)
-		problem(k, NULL, "the case counter of %s is %s, but case %s-%04d exists: the next "
+		store_problem(k, NULL, "the case counter of %s is %s, but case %s-%04d exists: the next "
 			"submission that day would take a number in use", PQgetvalue(res, i, 0),
 			col(res, i, 2) ? PQgetvalue(res, i, 2) : "missing", PQgetvalue(res, i, 0),
 			atoi(PQgetvalue(res, i, 1)));
@@ -228,7 +180,7 @@ static void check_licences(checker *k)
 	PGresult *res = rows(k, "SELECT case_id FROM licences WHERE case_id IS NOT NULL AND"
 			     " case_id NOT IN (SELECT id FROM cases)", 0, NULL, "the licence library");
 	for (int i = 0; res && i < PQntuples(res); i++)
-		problem(k, PQgetvalue(res, i, 0), "it issued a licence in the library but is not in "
+		store_problem(k, PQgetvalue(res, i, 0), "it issued a licence in the library but is not in "
 			"the store");
 	PQclear(res);
 }
@@ -251,7 +203,7 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 	if (own && (!res || PQresultStatus(res) != PGRES_COMMAND_OK)) {
 		ot_error why;
 		pg_fail(e, &why, res, "starting the check");
-		problem(&k, NULL, "the store cannot be read: %s", why.message);
+		store_problem(&k, NULL, "the store cannot be read: %s", why.message);
 	} else {
 		check_versions(&k);
 		check_cases(&k);
@@ -265,12 +217,7 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 	PG(e)->lock_case = lock_case;
 	e->checking = checking;
 	e->zone = zone;
-	*out = json_pack("{s:s, s:b, s:i, s:I, s:I, s:I, s:O}", "store", store_path(e), "sound",
-			 json_array_size(k.problems) == 0 && !k.more, "schema", STORE_SCHEMA,
-			 "rule_versions", k.versions, "cases", k.cases, "events", k.events,
-			 "problems", k.problems);
-	if (*out && k.more)
-		json_object_set_new(*out, "more_problems", json_integer((json_int_t)k.more));
+	*out = store_check_report(&k);
 	json_decref(k.problems);
 	return *out ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the report");
 }
