@@ -24,7 +24,7 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 4 /* the version of the stored layout */
+#define STORE_SCHEMA 5 /* the version of the stored layout */
 
 struct store_query;
 struct store_table;
@@ -95,6 +95,10 @@ typedef struct store_vt {
 	/* ... and how many rows the table has. */
 	ot_status (*count)(ot_engine *e, const struct store_table *t, long long *n,
 			   ot_error *err);
+	/* The time sweep: store_claim and store_warn_at below. */
+	ot_status (*claim)(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
+			   ot_error *err);
+	ot_status (*warn_at)(ot_engine *e, const ot_case *c, ot_error *err);
 } store_vt;
 
 
@@ -282,6 +286,22 @@ ot_status store_feed(ot_engine *e, const store_feed_query *q, json_t **out, long
 		     ot_error *err);
 /* {"STATUS": n, ...}: how many cases have each status (a new reference). */
 ot_status store_counts(ot_engine *e, json_t **out, ot_error *err);
+
+/* ---- the time sweep (sweep.c) ---- */
+
+/* Claims up to `limit` cases (ids[0..*n)) whose warn_at column (the first
+ * day a warning falls due, case_warn_at) is on or before `today`, in the
+ * order of that day: they are the operation's until it ends.  On
+ * PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED, so engines
+ * sweeping at once each take other cases; on SQLite the operation holds
+ * the write lock, so one sweeps at a time.  Call inside a transaction
+ * begun not deferred. */
+ot_status store_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
+		      ot_error *err);
+/* Writes c's warn_at column again (case_warn_at with the engine's
+ * warn_workdays) without an event: for a claimed case that needed no
+ * warning after all (the column was written with other settings). */
+ot_status store_warn_at(ot_engine *e, const ot_case *c, ot_error *err);
 
 /* ---- checking ---- */
 

@@ -201,6 +201,7 @@ static void version_3_is_migrated(void **state)
 	char text[512];
 	snprintf(text, sizeof text, "SET search_path TO %s; DROP TABLE idempotency;"
 		 " ALTER TABLE events DROP COLUMN recorded; DROP SEQUENCE events_order;"
+		 " ALTER TABLE cases DROP COLUMN warn_at;"
 		 " UPDATE onetrip_schema SET version = 3", schema);
 	sql(c, text);
 	e = open_at(CONTRACT, store);
@@ -216,7 +217,7 @@ static void version_3_is_migrated(void **state)
 	json_decref(feed);
 	snprintf(text, sizeof text, "SELECT version FROM %s.onetrip_schema", schema);
 	PGresult *r = PQexec(c, text);
-	assert_string_equal(PQgetvalue(r, 0, 0), "4");
+	assert_string_equal(PQgetvalue(r, 0, 0), "5");
 	PQclear(r);
 	PQfinish(c);
 	ot_engine_close(e);

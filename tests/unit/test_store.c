@@ -342,15 +342,16 @@ static void other_schema_versions(void **state)
 	char *text = NULL, want[200];
 	ot_error err;
 	ot_engine *e = NULL;
-	damage(&s, "PRAGMA user_version = 5");
-	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 5, this one "
-		 "knows 4)", s.path);
+	damage(&s, "PRAGMA user_version = 6");
+	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 6, this one "
+		 "knows 5)", s.path);
 	assert_int_equal(ot_engine_open(CONTRACT, s.path, &e, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	damage(&s, "DROP TABLE licences; DROP INDEX cases_next_due; ALTER TABLE cases DROP COLUMN "
-	       "next_due; PRAGMA user_version = 1");
+	       "next_due; DROP INDEX cases_warn_at; ALTER TABLE cases DROP COLUMN warn_at; "
+	       "PRAGMA user_version = 1");
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
 	assert_non_null(strstr(err.message, "has schema version 1: open it once with this onetrip"));
 	/* opening it brings it forward; then it checks */
@@ -425,6 +426,7 @@ static void migrating_past_a_damaged_snapshot(void **state)
 	store s;
 	store_build(&s);
 	damage(&s, "DROP INDEX cases_next_due; ALTER TABLE cases DROP COLUMN next_due; "
+	       "DROP INDEX cases_warn_at; ALTER TABLE cases DROP COLUMN warn_at; "
 	       "PRAGMA user_version = 2; UPDATE cases SET state = '{broken' WHERE id = '20190927-0002'");
 	ot_engine_close(open_at(CONTRACT, s.path));
 	json_t *r = check(&s);
