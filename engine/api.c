@@ -1802,6 +1802,15 @@ static json_t *late_otherwise(json_t *c, const char *today)
 			 "overdue", 0, "procedure_overdue", p, "passed", "steps");
 }
 
+/* An overdue entry with the time sweep's warnings of case c, if any. */
+static json_t *with_warnings(json_t *entry, json_t *c)
+{
+	json_t *w = json_object_get(c, "warnings");
+	if (entry && w)
+		json_object_set(entry, "warnings", w);
+	return entry;
+}
+
 static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	char today[11];
@@ -1830,7 +1839,7 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		if (strcmp(str(c, "status") ? str(c, "status") : "", "in_progress") != 0) {
 			json_t *o = late_otherwise(c, today);
 			if (o)
-				json_array_append_new(out, o);
+				json_array_append_new(out, with_warnings(o, c));
 			continue;
 		}
 		const char *due = str(c, "due");
@@ -1853,10 +1862,10 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		}
 		int case_late = due && strcmp(due, today) < 0;
 		if (case_late || json_array_size(late) || json_array_size(deferred))
-			json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:o, s:o, s:o}", "id",
-				json_object_get(c, "id"), "item", json_object_get(c, "item"),
+			json_array_append_new(out, with_warnings(json_pack("{s:O, s:O, s:O, s:b, s:o, s:o, s:o}",
+				"id", json_object_get(c, "id"), "item", json_object_get(c, "item"),
 				"due", json_object_get(c, "due"), "overdue", case_late,
-				"passed", passed(c, today), "steps", late, "deferred", deferred));
+				"passed", passed(c, today), "steps", late, "deferred", deferred), c));
 		else {
 			json_decref(late);
 			json_decref(deferred);

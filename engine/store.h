@@ -284,6 +284,10 @@ typedef struct store_feed_query {
  * and in *next the cursor of the last one (`after` when there is none). */
 ot_status store_feed(ot_engine *e, const store_feed_query *q, json_t **out, long long *next,
 		     ot_error *err);
+/* For a backend's feed: a `warn` event's entry gets "warning": {"level",
+ * "target", "due", "department", "step"|"material"|"procedure"} from its
+ * payload (text), so a window client need not show the case to know. */
+void store_feed_warning(json_t *entry, const char *payload);
 /* {"STATUS": n, ...}: how many cases have each status (a new reference). */
 ot_status store_counts(ot_engine *e, json_t **out, ot_error *err);
 

@@ -194,6 +194,20 @@ ot_status store_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
 	return e->vt->warn_at(e, c, err);
 }
 
+void store_feed_warning(json_t *entry, const char *payload)
+{
+	static const char *const keys[] = {"level", "target", "due", "department", "step",
+					   "material", "procedure"};
+	json_t *p = json_loads(payload, 0, NULL), *w = json_object();
+	for (size_t i = 0; p && w && i < OT_COUNTOF(keys); i++)
+		if (json_is_string(json_object_get(p, keys[i])))
+			json_object_set(w, keys[i], json_object_get(p, keys[i]));
+	if (p && w)
+		json_object_set(entry, "warning", w);
+	json_decref(w);
+	json_decref(p);
+}
+
 ot_status store_check(ot_engine *e, json_t **report, ot_error *err)
 {
 	return e->vt->check(e, report, err);

@@ -213,8 +213,8 @@ static const char *const sql[S__COUNT] = {
 	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= $1",
 	/* only events of transactions older than every one still running:
 	 * their order is final (schema_v4) */
-	[S_FEED] = "SELECT e.recorded, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status"
-		   " FROM events e JOIN cases c ON c.id = e.case_id WHERE e.recorded > $1"
+	[S_FEED] = "SELECT e.recorded, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status,"
+		   " CASE WHEN e.op = 'warn' THEN e.payload END FROM events e JOIN cases c ON c.id = e.case_id WHERE e.recorded > $1"
 		   " AND e.recorded < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 23)"
 		   " AND ($2::text IS NULL OR c.department = $2"
 		   " OR strpos(c.handlers, ',' || $2 || ',') > 0)"
@@ -1238,6 +1238,8 @@ static ot_status pg_feed(ot_engine *e, const store_feed_query *q, json_t **out, 
 				       (json_int_t)atoll(PQgetvalue(res, i, 2)), "at", column(res, i, 3),
 				       "op", column(res, i, 4), "actor", column(res, i, 5), "item",
 				       column(res, i, 6), "status", column(res, i, 7));
+		if (ev && column(res, i, 8))
+			store_feed_warning(ev, column(res, i, 8));
 		if (!ev || json_array_append_new(list, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
 	}

@@ -145,8 +145,8 @@ static const char *const sql[S__COUNT] = {
 	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= ?1",
 	/* the events table's rowid is the order events were committed in:
 	 * writers are serialised, and a row is never deleted */
-	[S_FEED] = "SELECT e.rowid, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status"
-		   " FROM events e JOIN cases c ON c.id = e.case_id WHERE e.rowid > ?1"
+	[S_FEED] = "SELECT e.rowid, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status,"
+		   " CASE WHEN e.op = 'warn' THEN e.payload END FROM events e JOIN cases c ON c.id = e.case_id WHERE e.rowid > ?1"
 		   " AND (?2 IS NULL OR c.department = ?2 OR instr(c.handlers, ',' || ?2 || ',') > 0)"
 		   " AND (?3 IS NULL OR (SELECT json_extract(f.payload, '$.client') FROM events f"
 		   " WHERE f.case_id = e.case_id AND f.seq = 1) = ?3)"
@@ -1031,6 +1031,8 @@ static ot_status sq_feed(ot_engine *e, const store_feed_query *q, json_t **out, 
 				       (json_int_t)sqlite3_column_int64(st, 2), "at", column_str(st, 3),
 				       "op", column_str(st, 4), "actor", column_str(st, 5), "item",
 				       column_str(st, 6), "status", column_str(st, 7));
+		if (ev && column_str(st, 8))
+			store_feed_warning(ev, column_str(st, 8));
 		if (!ev || json_array_append_new(list, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
 	}
