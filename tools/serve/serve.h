@@ -132,6 +132,8 @@ typedef struct sv_options {
 	int max_connections;
 	int timeout_s;
 	int batch_max;      /* group commit: most writes in one transaction (1: none) */
+	int sweep_every_s;  /* the time sweep runs this often (0: never) */
+	int warn_workdays;  /* its yellow warnings: a deadline this near (-1: none) */
 } sv_options;
 extern sv_options sv_opt;
 
