@@ -340,12 +340,17 @@ static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
 static sv_write *queue_head, *queue_tail;
 static int queue_stop;
 
-/* Queues a write and suspends its connection; the committer resumes it. */
-static void enqueue_write(struct MHD_Connection *con, sv_write *w)
+/* Queues a write and suspends its connection; the committer resumes it.
+ * 0 once the committer has stopped (shutting down): nothing queued. */
+static int enqueue_write(struct MHD_Connection *con, sv_write *w)
 {
 	w->con = con;
 	w->next = NULL;
 	pthread_mutex_lock(&queue_lock);
+	if (queue_stop) { /* a connection suspended now would never be resumed */
+		pthread_mutex_unlock(&queue_lock);
+		return 0;
+	}
 	if (queue_tail)
 		queue_tail->next = w;
 	else
@@ -354,6 +359,7 @@ static void enqueue_write(struct MHD_Connection *con, sv_write *w)
 	MHD_suspend_connection(con); /* before the committer can see it */
 	pthread_cond_signal(&queue_cond);
 	pthread_mutex_unlock(&queue_lock);
+	return 1;
 }
 
 static void run_batch(sv_write *first, size_t n)
@@ -430,7 +436,10 @@ static void sweep_once(void)
 	ot_error err = {OT_OK, ""};
 	ot_engine *e = sv_engine(&err);
 	char now[32], req[64];
-	time_t t = time(NULL);
+	/* --timeout behind the clock, the longest a write waits for the store:
+	 * a write whose time was taken a moment before a warning is never
+	 * refused for being older than it */
+	time_t t = time(NULL) - sv_opt.timeout_s;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -530,6 +539,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *con, conn_req *r, cons
 		MHD_add_response_header(resp, "Allow", out->allow);
 	if (out->status == 503)
 		MHD_add_response_header(resp, "Retry-After", "1");
+	if (stopping) /* a load balancer keeps no connection to a server that stops */
+		MHD_add_response_header(resp, "Connection", "close");
 	enum MHD_Result ok = MHD_queue_response(con, (unsigned)out->status, resp);
 	MHD_destroy_response(resp);
 	double took = seconds() - r->start;
@@ -657,8 +668,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 			r->pending = out.pending;
 			r->client = cl;
 			r->route = out.route;
-			enqueue_write(con, out.pending);
-			return MHD_YES;
+			if (enqueue_write(con, out.pending))
+				return MHD_YES;
+			/* a write that came on a kept-alive connection after the
+			 * requests in flight were finished: not done; a load
+			 * balancer's client sends it again, to another server */
+			sv_write_free(r->pending);
+			r->pending = NULL;
+			sv_problem(&out, 503, "stopping", "The service is stopping",
+				   "this server is stopping and did nothing: send it again", NULL);
 		}
 		if (out.long_poll && wait_for_write(con))
 			return MHD_YES;
