@@ -1976,10 +1976,10 @@ static ot_status do_sweep(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	ot_status s = ids && warned && failed ? store_claim(e, day, max, ids, &n, err)
 					      : err_set(err, OT_ENOMEM, "out of memory");
 	for (int i = 0; s == OT_OK && i < n; i++) {
-		json_t *one = json_array();
-		ot_error why = {OT_OK, ""};
 		if ((s = store_savepoint(e, err)) != OT_OK)
 			break;
+		json_t *one = json_array();
+		ot_error why = {OT_OK, ""};
 		ot_status r = one ? sweep_one(e, q, ids[i], today, one, &changed, &why)
 				  : err_set(&why, OT_ENOMEM, "out of memory");
 		if (r == OT_OK && (s = store_release(e, err)) == OT_OK)

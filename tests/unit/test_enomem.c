@@ -231,6 +231,26 @@ static void chain_operations(void **state)
 			       "\"2019-09-02T12:00\"}");
 }
 
+/* The time sweep: a case late, warned red of its step and of itself, two
+ * events in one transaction (tests/data/law.rules has a calendar). */
+static void the_time_sweep(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_enomemXXXXXX", path[600];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/template.db", dir);
+	rules = OT_TEST_DATA "/law.rules";
+	ot_engine *e = open_at(rules, path);
+	char *resp = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "submit", "{\"item\":\"plain\",\"now\":\"2019-09-02T09:00\","
+				 "\"applicant\":" COMPANY ",\"form\":{\"name\":\"x\",\"street\":\"a\"},"
+				 "\"materials\":[\"plan\"]}", &resp, &err), OT_OK);
+	free(resp);
+	ot_engine_close(e);
+	every_allocation_fails(dir, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
+}
+
 int main(void)
 {
 	static const sqlite3_mem_methods mem = {sq_malloc, sq_free, sq_realloc, sq_size,
@@ -239,6 +259,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(operations_with_hooks),
 		cmocka_unit_test(chain_operations),
+		cmocka_unit_test(the_time_sweep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
