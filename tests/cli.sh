@@ -58,6 +58,13 @@ contains "items" "info lists items"
 contains "calendars" "info lists calendars"
 expect 0 "describe" "$bin" describe "$src/rules"
 contains '"hash"' "describe prints JSON"
+# describe's output is JSON a program reads: a warning goes to stderr
+"$bin" describe "$src/tests/data/warn_only.rules" >"$tmp/out" 2>"$tmp/err"
+if ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>/dev/null ||
+   ! grep -q "warning\[W402\]" "$tmp/err"; then
+	echo "FAIL: describe with a warning: stdout is not pure JSON or the warning is not on stderr"
+	fails=$((fails + 1))
+fi
 
 # errors: exit 1, text and JSON
 expect 1 "ten mistakes" "$bin" check "$src/tests/golden/ten_mistakes.rules"

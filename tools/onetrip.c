@@ -160,7 +160,9 @@ static int parse_opts(int argc, char **argv, opts *o, const char *usage,
 }
 
 /* Compiles and prints the diagnostics; returns the exit status so far. */
-static int compile(const opts *o, ot_rules **rules)
+/* Diagnostics go to `diag`: stdout for check, stderr where stdout carries
+ * the JSON a program reads (describe). */
+static int compile(const opts *o, ot_rules **rules, FILE *diag)
 {
 	ot_compile_options co = {NULL, NULL, o->strict};
 	ot_diags *d = NULL;
@@ -173,15 +175,15 @@ static int compile(const opts *o, ot_rules **rules)
 			    : ot_diags_render(d, o->color ? OT_RENDER_COLOR : 0);
 	ot_mask_ids(out); /* diagnostics quote the rule files */
 	if (out) {
-		fputs(out, stdout);
+		fputs(out, diag);
 		if (o->json)
-			fputc('\n', stdout);
+			fputc('\n', diag);
 	}
 	free(out);
 	size_t errors = ot_diags_errors(d), warnings = ot_diags_warnings(d);
 	if (!o->json && (errors || warnings))
-		printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s",
-		       warnings, warnings == 1 ? "" : "s");
+		fprintf(diag, "%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s",
+			warnings, warnings == 1 ? "" : "s");
 	ot_diags_free(d);
 	return st == OT_EIO ? 2 : st == OT_OK ? 0 : 1;
 }
@@ -242,7 +244,7 @@ static int cmd_check(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o, usage_check, 1);
 	if (rc < 0) {
 		ot_rules *r = NULL;
-		rc = compile(&o, &r);
+		rc = compile(&o, &r, stdout);
 		if (rc == 0 && !o.json) {
 			json_t *j = NULL;
 			char *desc = ot_rules_describe(r);
@@ -385,7 +387,7 @@ static int cmd_describe(int argc, char **argv, int summary)
 	int rc = parse_opts(argc, argv, &o, summary ? usage_info : usage_describe, 0);
 	if (rc < 0) {
 		ot_rules *r = NULL;
-		rc = compile(&o, &r);
+		rc = compile(&o, &r, summary ? stdout : stderr);
 		char *desc = rc == 0 ? ot_rules_describe(r) : NULL;
 		if (desc && summary) {
 			json_t *j = json_loads(desc, 0, NULL);
