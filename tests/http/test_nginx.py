@@ -232,7 +232,8 @@ def main():
                 nginx.kill()
         for s in servers:
             if s.proc.poll() is None:
-                s.stop()
+                rc = s.stop()
+                check(rc == 0, "server b stopped cleanly (%s): %s" % (rc, read(s.stderr.name)[-2000:]))
         if fails and os.path.exists(os.path.join(tmp, "error.log")):
             print("nginx error.log:\n" + read(os.path.join(tmp, "error.log"))[-3000:])
         shutil.rmtree(tmp, ignore_errors=True)
