@@ -485,6 +485,22 @@ static void version_4_is_due_for_the_first_sweep(void **state)
 	store_free(&s);
 }
 
+/* A warn_at column that lost its day: the time sweep would never warn the
+ * case, and store check says so. */
+static void a_lost_warn_at(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "UPDATE cases SET warn_at = NULL WHERE id = '20190927-0002'");
+	json_t *r = check(&s);
+	assert_false(json_is_true(json_object_get(r, "sound")));
+	names(r, "20190927-0002", "its warn_at column (which the time sweep reads) says nothing, "
+	      "but a warning of its events is due by 2019-09-30");
+	json_decref(r);
+	store_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -499,6 +515,7 @@ int main(void)
 		cmocka_unit_test(not_a_store),
 		cmocka_unit_test(other_schema_versions),
 		cmocka_unit_test(version_4_is_due_for_the_first_sweep),
+		cmocka_unit_test(a_lost_warn_at),
 		cmocka_unit_test(migrating_past_a_damaged_snapshot),
 		cmocka_unit_test(processes_open_a_new_store_at_once),
 	};
