@@ -131,6 +131,10 @@ def intake_and_window(cl, out):
 
 
 def main():
+    if not os.access(NGINX, os.X_OK):
+        print("FAIL: no nginx at '%s': tools/setup-deps installs it (nginx-light)" % NGINX)
+        print("0 passed, 1 failed")
+        return 1
     tmp = tempfile.mkdtemp(prefix="ot_nginx_")
     os.chmod(tmp, 0o755)  # nginx's workers may run as another user
     servers, nginx = [], None
