@@ -197,6 +197,27 @@ static void every_kind_of_deadline(void **state)
 	ot_engine_close(e);
 }
 
+/* A step entered again (a loop) is a new deadline: warned again; the
+ * warnings of its first time stay in the case. */
+static void a_step_entered_again_is_a_new_deadline(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	json_decref(submit(e, "looped", "a", "2019-09-27T09:00"));
+	expect_sweep(e, "2019-10-08T09:00", "red step/review 2019-09-30");
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":"
+		       "\"approve\",\"actor\":\"bureau\",\"now\":\"2019-10-08T10:00\"}"));
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"correct\",\"action\":"
+		       "\"approve\",\"actor\":\"bureau\",\"now\":\"2019-10-08T11:00\"}"));
+	/* review again from 10-08, due 10-10: yellow on 10-09, red on 10-11 */
+	expect_sweep(e, "2019-10-09T09:00", "yellow step/review 2019-10-10");
+	expect_sweep(e, "2019-10-11T09:00", "red step/review 2019-10-10");
+	expect_sweep(e, "2019-10-11T10:00", "");
+	assert_int_equal(count_events(e, "20190927-0001", "warn"), 3);
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
 /* The event feed carries each warning to the window clients. */
 static void the_feed_carries_warnings(void **state)
 {
@@ -352,6 +373,7 @@ int main(void)
 		cmocka_unit_test(an_overdue_step_is_warned_red_once),
 		cmocka_unit_test(yellow_then_red_for_the_step_and_the_case),
 		cmocka_unit_test(every_kind_of_deadline),
+		cmocka_unit_test(a_step_entered_again_is_a_new_deadline),
 		cmocka_unit_test(the_feed_carries_warnings),
 		cmocka_unit_test(batches_until_none_is_left),
 		cmocka_unit_test(engines_sweeping_at_once_warn_each_case_once),
