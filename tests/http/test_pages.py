@@ -167,6 +167,11 @@ def main():
         card = b.wait("var c = document.querySelector('tr[data-case=\"%s\"] .card.yellow');"
                       " return c ? c.textContent : null;" % other["id"], timeout=30)
         check(card.startswith("黄牌 intake "), "the window shows the yellow card: " + card)
+        metrics = s.get("/metrics").text
+        check('onetrip_sweep_warnings_total{level="yellow"} ' in metrics
+              and 'onetrip_sweep_warnings_total{level="yellow"} 0\n' not in metrics
+              and 'onetrip_sweeps_total{outcome="done"} 0\n' not in metrics,
+              "/metrics counts the sweeps and their warnings")
     finally:
         if b:
             b.close()

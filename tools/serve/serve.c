@@ -444,18 +444,24 @@ static void sweep_once(void)
 	gmtime_r(&t, &tm);
 	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(req, sizeof req, "{\"now\":\"%s\"}", now);
-	long warned = 0, claimed = 0;
+	long warned = 0, claimed = 0, red = 0;
 	for (int more = e != NULL, rounds = 0; more && rounds < 10000; rounds++) {
 		char *resp = NULL;
 		if (ot_sweep(e, req, &resp, &err) != OT_OK)
 			break;
-		json_t *a = json_loads(resp, 0, NULL);
+		json_t *a = json_loads(resp, 0, NULL), *w;
 		free(resp);
 		more = json_is_true(json_object_get(a, "more"));
-		warned += (long)json_array_size(json_object_get(a, "warnings"));
+		size_t i;
+		json_array_foreach(json_object_get(a, "warnings"), i, w) {
+			warned++;
+			red += strcmp(json_string_value(json_object_get(w, "level")) ?
+				      json_string_value(json_object_get(w, "level")) : "", "red") == 0;
+		}
 		claimed += (long)json_integer_value(json_object_get(a, "claimed"));
 		json_decref(a);
 	}
+	sv_metrics_sweep(err.status != OT_OK, warned - red, red, (long long)time(NULL));
 	if (err.status != OT_OK)
 		fprintf(stderr, "onetrip serve: sweep: %s\n", err.message);
 	if (warned) {
