@@ -35,6 +35,7 @@ void ot_engine_config_init(ot_engine_config *c)
 	memset(c, 0, sizeof *c);
 	c->version = OT_ENGINE_CONFIG_VERSION;
 	c->busy_ms = 10000;
+	c->case_cache = 256;
 }
 
 /* The configuration's rule base, a reference of our own. */
@@ -73,6 +74,9 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	if (c->busy_ms < 0 || c->busy_ms > 3600000)
 		return err_set(err, OT_EINVAL, "busy_ms is from 0 to 3600000 (an hour), not %d",
 			       c->busy_ms);
+	if (c->case_cache < 0 || c->case_cache > 1000000)
+		return err_set(err, OT_EINVAL, "case_cache is from 0 to 1000000 cases, not %d",
+			       c->case_cache);
 	json_guard_install();
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
@@ -80,6 +84,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->log = c->log;
 	e->log_ud = c->log_ud;
 	e->busy_ms = c->busy_ms;
+	e->cache_cap = c->case_cache;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
@@ -860,7 +865,7 @@ static int chain_takes(const char *op)
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
-	ot_status s = case_rebuild(e, id, c, err);
+	ot_status s = case_load(e, id, c, err);
 	if (s == OT_OK && (*c)->chain >= 0 && !chain_takes(q->op)) {
 		s = not_an_item(*c, q->op, err);
 		case_free(*c);
@@ -1645,7 +1650,7 @@ static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		return s;
 	}
 	json_t *history = NULL;
-	s = store_events(e, c->id, &history, err);
+	s = store_events(e, c->id, 0, &history, err);
 	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
 		json_object_set_new(*resp, "history", history);

@@ -57,7 +57,25 @@ struct ot_engine {
 	unsigned op;               /* counts operations: versions in use are kept */
 	void (*log)(void *ud, const char *line); /* ot_engine_config's */
 	void *log_ud;
+	struct case_cache *cache;  /* cases kept between operations (case_cache.c) */
+	int cache_cap;             /* how many; 0: none */
 };
+
+/* ---- the case cache (case_cache.c; case_load is in store.h) ---- */
+
+struct ot_case;
+
+/* The store_* transaction functions tell the cache what became of the
+ * cases the transaction saved: cache_saved after each save, then
+ * cache_end (committed or not), and in a batch cache_savepoint before each
+ * operation and cache_rollback_to when one is undone. */
+void cache_saved(ot_engine *e, const struct ot_case *c);
+void cache_savepoint(ot_engine *e);
+void cache_rollback_to(ot_engine *e);
+void cache_end(ot_engine *e, int committed);
+/* Drops the cases of version v, which is about to be freed. */
+void cache_forget_version(ot_engine *e, const struct version *v);
+void cache_free(ot_engine *e);
 
 /* The version with this hash: current, cached, or compiled from the store. */
 const version *engine_version(ot_engine *e, const char *hash, ot_error *err);
@@ -134,6 +152,9 @@ typedef struct ot_case {
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
+/* A copy of c that shares nothing it could change (case_free frees it);
+ * NULL when out of memory. */
+ot_case *case_clone(const ot_case *c);
 /* The department that handles step `step` of the case: the step's own, or,
  * for a step routed by the form, the one the case's value names; -1 when
  * the form has no value for it. */
@@ -333,6 +354,8 @@ int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *
 /* A new chain case of chain `chain` (an index of rules->chains). */
 ot_case *chain_case_new(const version *v, int chain, const char *id);
 void chain_state_free(struct chain_state *cs);
+/* A copy of chain case c's state (case_clone's part). */
+struct chain_state *chain_state_clone(const ot_case *c);
 /* case_apply for a chain case: events submit, supplement, item, withdraw
  * (see chain.c). */
 ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zone,

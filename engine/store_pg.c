@@ -163,15 +163,18 @@ static const char *const sql[S__COUNT] = {
 			  " department = $6, handlers = $7, due = $8, updated = $9, state = $10,"
 			  " next_due = $11 WHERE id = $1",
 	/* the row and the events at once: case_rebuild asks for both */
-	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
-			" LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1 ORDER BY e.seq",
-	[S_CASE_READ_LOCK] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
-			     " LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1"
+	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload,"
+			" (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
+			" LEFT JOIN events e ON e.case_id = c.id AND e.seq > $2 WHERE c.id = $1"
+			" ORDER BY e.seq",
+	[S_CASE_READ_LOCK] = "SELECT c.item, c.rules, c.status, e.seq, e.payload,"
+			     " (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
+			     " LEFT JOIN events e ON e.case_id = c.id AND e.seq > $2 WHERE c.id = $1"
 			     " ORDER BY e.seq FOR UPDATE OF c",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = $1 LIMIT 1",
 	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
 			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 ORDER BY seq",
+	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 AND seq > $2 ORDER BY seq",
 	[S_LIB_ADD] = "INSERT INTO library(applicant, material, case_id, valid_from, valid_until)"
 		      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (applicant, material, case_id)"
 		      " DO UPDATE SET valid_from = EXCLUDED.valid_from,"
@@ -874,16 +877,21 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	return s;
 }
 
-static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
+static ot_status pg_events(ot_engine *e, const char *id, int after, json_t **out,
+			   ot_error *err)
 {
 	*out = NULL;
-	const char *v[] = {id};
+	char from[16];
+	snprintf(from, sizeof from, "%d", after);
+	const char *v[] = {id, from};
 	int col = 3; /* case_head read them with the row */
-	PGresult *res = PG(e)->head && strcmp(PG(e)->head_id, id) == 0 ? PG(e)->head : NULL;
-	PG(e)->head = NULL;
+	PGresult *res = PG(e)->head && strcmp(PG(e)->head_id, id) == 0 &&
+			PG(e)->head_after == after ? PG(e)->head : NULL;
+	if (res)
+		PG(e)->head = NULL;
 	forget_head(e);
 	if (!res) {
-		res = run(e, S_EVENTS, 1, v);
+		res = run(e, S_EVENTS, 2, v);
 		col = 0;
 	}
 	json_t *events = json_array();
@@ -898,10 +906,10 @@ static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error 
 	for (int i = 0; s == OT_OK && i < rows; i++) {
 		/* the events of a case are numbered 1, 2, ... without a gap */
 		json_t *ev = text_json(column(res, i, col + 1));
-		if (PQgetisnull(res, i, col) || atoll(PQgetvalue(res, i, col)) != i + 1)
-			s = store_damaged(e, err, "case %s: event %d is missing", id, i + 1);
+		if (PQgetisnull(res, i, col) || atoll(PQgetvalue(res, i, col)) != after + i + 1)
+			s = store_damaged(e, err, "case %s: event %d is missing", id, after + i + 1);
 		else if (!ev)
-			s = store_damaged(e, err, "case %s: event %d is not JSON", id, i + 1);
+			s = store_damaged(e, err, "case %s: event %d is not JSON", id, after + i + 1);
 		else if (json_array_append(events, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
 		json_decref(ev);
@@ -915,12 +923,14 @@ static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error 
 }
 
 /* The case's row; in a second try, locked until the transaction ends. */
-static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
-			      char status[32], ot_error *err)
+static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item[256],
+			      char hash[65], char status[32], int *events, ot_error *err)
 {
-	const char *v[] = {id};
+	char from[16];
+	snprintf(from, sizeof from, "%d", after);
+	const char *v[] = {id, from};
 	forget_head(e);
-	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 1, v);
+	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 2, v);
 	ot_status s = OT_OK;
 	if (!ok_result(res))
 		s = pg_fail(e, err, res, "reading case %s", id);
@@ -932,8 +942,10 @@ static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char
 			snprintf(item, 256, "%s", a);
 			snprintf(hash, 65, "%s", b);
 			snprintf(status, 32, "%s", c);
+			*events = column(res, 0, 5) ? atoi(column(res, 0, 5)) : 0;
 			if (strlen(id) < sizeof PG(e)->head_id) { /* for events() */
 				PG(e)->head = res;
+				PG(e)->head_after = after;
 				snprintf(PG(e)->head_id, sizeof PG(e)->head_id, "%s", id);
 				res = NULL;
 			}

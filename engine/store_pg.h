@@ -21,7 +21,8 @@ typedef struct pg_store {
 	const char *begin;    /* a BEGIN not sent yet: it goes with the first
 				 statement, one round trip for both */
 	PGresult *head;       /* case_head's answer with the case's events, */
-	char head_id[32];     /* for the events() of the same case that follows */
+	char head_id[32];
+	int head_after;       /* ... with its events after this one */     /* for the events() of the same case that follows */
 	char lib_found[32];   /* library_find's answer */
 } pg_store;
 
