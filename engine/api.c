@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "idcheck.h"
 #include "json_read.h"
+#include "json_write.h"
 
 /* ---- engine and rule versions ---- */
 
@@ -597,7 +598,7 @@ typedef ot_status (*op_fn)(ot_engine *e, req *q, json_t **resp, ot_error *err);
 
 static ot_status respond(json_t *resp, char **response, ot_error *err)
 {
-	*response = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL;
+	*response = resp ? json_text(resp, JSON_INDENT(2)) : NULL;
 	json_decref(resp);
 	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
@@ -634,7 +635,7 @@ static ot_status idem_replay(ot_engine *e, idem *k, req *q, int *replayed, ot_er
 static ot_status idem_keep(ot_engine *e, idem *k, req *q, json_t **resp, ot_error *err)
 {
 	if (!q->text) {
-		q->text = *resp ? json_dumps(*resp, JSON_INDENT(2)) : NULL;
+		q->text = *resp ? json_text(*resp, JSON_INDENT(2)) : NULL;
 		json_decref(*resp);
 		*resp = NULL;
 		if (!q->text)
@@ -2231,7 +2232,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 		s = idem_keep(e, &k, &q, &resp, err); /* writes the answer as text too */
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
-	if (s == OT_OK && !q.text && !(q.text = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL))
+	if (s == OT_OK && !q.text && !(q.text = resp ? json_text(resp, JSON_INDENT(2)) : NULL))
 		s = err_set(err, OT_ENOMEM, "out of memory writing the response");
 	if (s == OT_OK)
 		s = store_release(e, err);

@@ -54,6 +54,7 @@
 #include <string.h>
 
 #include "backends.h"
+#include "json_write.h"
 #include "store_pg.h"
 
 #define SCHEMA_VERSION STORE_SCHEMA
@@ -833,8 +834,8 @@ static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 			 int is_new, ot_error *err)
 {
-	char *state_text = json_dumps(state, JSON_COMPACT);
-	char *payload = json_dumps(event, JSON_COMPACT);
+	char *state_text = json_text(state, JSON_COMPACT);
+	char *payload = json_text(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32], next_due[11] = "";
 	const ot_rules *r = c->v->rules;
 	case_handlers(c, hand, sizeof hand);

@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_write.h"
 #include "store_sqlite.h"
 
 #define SCHEMA_VERSION STORE_SCHEMA
@@ -691,8 +692,8 @@ static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const
 static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err)
 {
-	char *state_text = json_dumps(state, JSON_COMPACT);
-	char *payload = json_dumps(event, JSON_COMPACT);
+	char *state_text = json_text(state, JSON_COMPACT);
+	char *payload = json_text(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32];
 	case_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
