@@ -207,6 +207,7 @@ typedef enum rq_type {
 	RQ_ACTOR,  /* a string, or an object with the fields `sub` */
 	RQ_PAGE,   /* a whole number from 1 to STORE_PAGE_MAX */
 	RQ_COUNT,  /* a whole number from 1 to 1000 (days, as in `extend`) */
+	RQ_FLAG,   /* true or false */
 } rq_type;
 
 /* What a message says a field must be. */
@@ -222,6 +223,7 @@ static const char *const rq_type_names[] = {
 	[RQ_ACTOR] = "a string \"department[.window]\" or an object {\"department\", \"window\"}",
 	[RQ_PAGE] = "a whole number from 1 to 1000",
 	[RQ_COUNT] = "a whole number from 1 to 1000",
+	[RQ_FLAG] = "true or false",
 };
 
 typedef struct rq_field {
@@ -315,6 +317,8 @@ static ot_status rq_value(const char *op, const rq_field *f, const char *parent,
 		return rq_string(op, f, parent, v, zone, err);
 	case RQ_FORM:
 		return json_is_object(v) ? OT_OK : rq_wrong(op, f, parent, v, err);
+	case RQ_FLAG:
+		return json_is_boolean(v) ? OT_OK : rq_wrong(op, f, parent, v, err);
 	case RQ_PAGE: case RQ_COUNT:
 		return json_is_integer(v) && json_integer_value(v) >= 1 &&
 		       json_integer_value(v) <= STORE_PAGE_MAX ? OT_OK : rq_wrong(op, f, parent, v, err);
@@ -1650,11 +1654,15 @@ static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		case_free(c);
 		return s;
 	}
+	/* "history": false: the case alone, read from memory when the engine
+	 * keeps it (a service checking who may act reads it so) */
 	json_t *history = NULL;
-	s = store_events(e, c->id, 0, &history, err);
+	if (!json_is_false(json_object_get(q->j, "history")))
+		s = store_events(e, c->id, 0, &history, err);
 	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
-		json_object_set_new(*resp, "history", history);
+		if (history)
+			json_object_set_new(*resp, "history", history);
 	}
 	case_free(c);
 	return s;
@@ -2063,7 +2071,10 @@ static const rq_field pledge_check_fields[] = {
 	RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
-static const rq_field show_fields[] = {RQ_CASE, RQ_NOW(0), {NULL}};
+static const rq_field show_fields[] = {
+	RQ_CASE, RQ_NOW(0),
+	{"history", RQ_FLAG, 0, "whether the answer lists the case's events (default true)", NULL},
+	{NULL}};
 static const rq_field list_fields[] = {
 	RQ_NOW(0),
 	{"status", RQ_TEXT, 0, "a case status", NULL},

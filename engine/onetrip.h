@@ -225,7 +225,7 @@ typedef struct ot_engine_config {
 	/* how many cases the engine keeps in memory between operations, so
 	 * an operation reads only the events its copy has not seen (default
 	 * 256; 0: none, every operation replays its case's events).  Exact
-	 * with other engines on the same store: docs/engine.md §9.4 */
+	 * with other engines on the same store: docs/engine.md §9.5 */
 	int case_cache;
 } ot_engine_config;
 

@@ -739,6 +739,12 @@ static void two_engines_share_a_case(void **state)
 	json_t *stored = snapshot(fresh, id), *shown = json_loads(sa, 0, NULL);
 	json_object_del(shown, "history");
 	assert_true(json_equal(stored, shown));
+	/* "history": false answers the case alone */
+	json_t *alone = call(a, "show", OT_OK, "{\"case\":\"%s\",\"history\":false}", id);
+	assert_true(json_equal(alone, shown));
+	json_decref(alone);
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"history\":0}", id);
+	refused(a, "show", OT_EINVAL, "\"history\" must be true or false", req);
 	json_decref(stored);
 	json_decref(shown);
 	free(sa);
