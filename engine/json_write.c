@@ -15,6 +15,7 @@
  * here, and how jansson prints them is its own).  test_json_write holds it
  * to that on random values.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,12 +61,28 @@ static void putc1(out *o, char c)
 		o->p[o->len++] = c;
 }
 
+/* Does any byte of w need an escape: below 0x20, '"' or '\\'?  (The
+ * bit tricks of "Bit Twiddling Hacks": a byte is zero, or less than n.) */
+static int word_escapes(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+	uint64_t low = (w - ones * 0x20) & ~w;
+	uint64_t q = (quote - ones) & ~quote, b = (slash - ones) & ~slash;
+	return ((low | q | b) & highs) != 0;
+}
+
 static void string(out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	putc1(o, '"');
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
+		uint64_t w;
+		while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_escapes(w)))
+			i += 8; /* eight plain characters at a time: most text is */
+		if (i >= n)
+			break;
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
