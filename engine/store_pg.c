@@ -252,13 +252,38 @@ static void server_message(const ot_engine *e, const PGresult *res, char *out, s
 		out[--n] = 0;
 }
 
+static ot_status fail_while(ot_engine *e, ot_error *err, const PGresult *res, const char *what);
+
+/* A save's failure that came back with a later statement, if any: that
+ * statement's answer (once). */
+static int take_later_err(ot_engine *e, ot_error *err, ot_status *s)
+{
+	if (PG(e)->later_err.status == OT_OK)
+		return 0;
+	*s = PG(e)->later_err.status;
+	if (err)
+		*err = PG(e)->later_err;
+	PG(e)->later_err.status = OT_OK;
+	PG(e)->later_err.message[0] = 0;
+	return 1;
+}
+
 ot_status pg_fail(ot_engine *e, ot_error *err, const PGresult *res, const char *fmt, ...)
 {
-	char what[256], msg[300];
+	ot_status later;
+	if (take_later_err(e, err, &later))
+		return later;
+	char what[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
+	return fail_while(e, err, res, what);
+}
+
+static ot_status fail_while(ot_engine *e, ot_error *err, const PGresult *res, const char *what)
+{
+	char msg[300];
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "%s", state ? state : "08000");
 	state = PG(e)->failed_state;
@@ -308,6 +333,9 @@ static void fault_damaged(ot_engine *e, const char *what)
  * refuses them anyway; a failure a callback kept is the answer. */
 static ot_status writable(ot_engine *e, ot_error *err)
 {
+	ot_status later;
+	if (take_later_err(e, err, &later))
+		return later;
 	if (e->fault.status != OT_OK) {
 		if (err)
 			*err = e->fault;
@@ -323,10 +351,13 @@ static ot_status writable(ot_engine *e, ot_error *err)
 
 static void flush_begin(ot_engine *e);
 
+static void flush_later(ot_engine *e);
+
 PGresult *pg_query(ot_engine *e, const char *text, int n, const char *const *values)
 {
 	if (!PG(e)->conn)
 		return NULL;
+	flush_later(e);
 	flush_begin(e);
 	return PQexecParams(PG(e)->conn, text, n, NULL, values, NULL, NULL, 0);
 }
@@ -392,11 +423,100 @@ static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
 /* Runs statements, the operation's BEGIN first if it is still to be sent.
  * When that BEGIN finds the connection gone (the server restarted while
  * it was idle), nothing was done yet: connect again and run them once more. */
+/* ---- a save sent with the next statement ----
+ *
+ * pg_save does not wait for the answer to its two statements (the case's
+ * row and its event): they go with the operation's next statement -- its
+ * COMMIT, usually, or the RELEASE of its savepoint in a batch -- in one
+ * round trip instead of two.  Their answer is checked then, and a failure
+ * is the answer of the statement they went with (pg_fail, writable): the
+ * operation fails as it did, a lost race (40001) runs it again.  What the
+ * statements need is copied: the case and its event are gone by then. */
+typedef struct pg_later {
+	int is_new;
+	char id[32];
+	const char *v[11], *ev[7];
+	pg_stmt row, event;
+	char text[]; /* the copies v and ev point into */
+} pg_later;
+
+static void later_free(pg_later *l)
+{
+	free(l);
+}
+
+/* l's copies of n strings (NULL stays NULL) at *at; returns the end. */
+static char *later_copy(const char *const *from, const char **to, int n, char *at)
+{
+	for (int i = 0; i < n; i++) {
+		if (!from[i]) {
+			to[i] = NULL;
+			continue;
+		}
+		size_t k = strlen(from[i]) + 1;
+		memcpy(at, from[i], k);
+		to[i] = at;
+		at += k;
+	}
+	return at;
+}
+
+static pg_later *later_new(int is_new, const char *id, const char *const *v,
+			   const char *const *ev)
+{
+	size_t size = sizeof(pg_later);
+	for (int i = 0; i < 11; i++)
+		size += v[i] ? strlen(v[i]) + 1 : 0;
+	for (int i = 0; i < 7; i++)
+		size += ev[i] ? strlen(ev[i]) + 1 : 0;
+	pg_later *l = malloc(size);
+	if (!l)
+		return NULL;
+	l->is_new = is_new;
+	snprintf(l->id, sizeof l->id, "%s", id);
+	later_copy(ev, l->ev, 7, later_copy(v, l->v, 11, l->text));
+	l->row = (pg_stmt){is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, 11, l->v};
+	l->event = (pg_stmt){S_EVENT_INSERT, NULL, 7, l->ev};
+	return l;
+}
+
+/* What the save's statements answered (the first failure is kept). */
+static void later_check(ot_engine *e, const pg_later *l, PGresult *row, PGresult *event)
+{
+	ot_error *err = &PG(e)->later_err;
+	char what[96];
+	if (err->status != OT_OK)
+		return;
+	if (PG(e)->committing && (!row || !event)) { /* gone with the COMMIT on its way */
+		fail_while(e, err, NULL, "committing");
+		return;
+	}
+	if (!ok_result(row)) {
+		snprintf(what, sizeof what, "saving case %s", l->id);
+		fail_while(e, err, row, what);
+	} else if (!l->is_new && strcmp(PQcmdTuples(row), "1") != 0)
+		store_damaged(e, err, "case %s has events but no row in the cases table", l->id);
+	else if (!ok_result(event)) {
+		snprintf(what, sizeof what, "recording the event of case %s", l->id);
+		fail_while(e, err, event, what);
+	}
+}
+
+static void later_drop(ot_engine *e)
+{
+	later_free(PG(e)->later);
+	PG(e)->later = NULL;
+	PG(e)->later_err.status = OT_OK;
+	PG(e)->later_err.message[0] = 0;
+}
+
 static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 {
 	const char *begin = PG(e)->begin;
+	struct pg_later *later = PG(e)->later;
 	PG(e)->begin = NULL;
-	if (!begin && n == 1 && st[0].which >= 0) {
+	PG(e)->later = NULL;
+	if (!begin && !later && n == 1 && st[0].which >= 0) {
 		char name[16];
 		snprintf(name, sizeof name, "ot%d", st[0].which);
 		out[0] = PQexecPrepared(PG(e)->conn, name, st[0].n, st[0].values, NULL, NULL, 0);
@@ -407,6 +527,10 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 	int m = 0;
 	if (begin)
 		all[m++] = (pg_stmt){-1, begin, 0, NULL};
+	if (later) {
+		all[m++] = later->row;
+		all[m++] = later->event;
+	}
 	for (int k = 0; k < n && m < 8; k++)
 		all[m++] = st[k];
 	for (int tries = 0; tries < 2; tries++) {
@@ -421,10 +545,16 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 			break;
 		}
 	}
-	int first = begin ? 1 : 0;
+	int first = (begin ? 1 : 0) + (later ? 2 : 0);
+	if (later) {
+		later_check(e, later, res[first - 2], res[first - 1]);
+		PQclear(res[first - 2]);
+		PQclear(res[first - 1]);
+		later_free(later);
+	}
 	for (int k = 0; k < n; k++)
 		out[k] = res[first + k];
-	if (begin && res[0] && !ok_result(res[0])) { /* the BEGIN's failure is the answer */
+	if (begin && n && res[0] && !ok_result(res[0])) { /* the BEGIN's failure is the answer */
 		PQclear(out[0]);
 		out[0] = res[0];
 	} else if (begin)
@@ -438,6 +568,14 @@ static PGresult *run(ot_engine *e, int i, int n, const char *const *values)
 	PGresult *res;
 	run_all(e, 1, &st, &res);
 	return res;
+}
+
+/* Sends a save still waiting, alone (before a statement that does not go
+ * through run_all). */
+static void flush_later(ot_engine *e)
+{
+	if (PG(e)->later)
+		run_all(e, 0, NULL, NULL);
 }
 
 /* Sends a BEGIN still to be sent, alone. */
@@ -460,6 +598,7 @@ static void forget_head(ot_engine *e)
 /* Runs a command without parameters; OT_OK or the failure while `what`. */
 static ot_status exec(ot_engine *e, const char *text, const char *what, ot_error *err)
 {
+	flush_later(e);
 	PGresult *res = PQexec(PG(e)->conn, text);
 	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
 	PQclear(res);
@@ -696,6 +835,7 @@ static void pg_close(ot_engine *e)
 	if (!e->store)
 		return;
 	forget_head(e);
+	later_drop(e);
 	PQfinish(PG(e)->conn);
 	free(PG(e)->conninfo);
 	free(PG(e)->path);
@@ -727,6 +867,7 @@ static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 	PG(e)->failed_state[0] = 0;
 	PG(e)->lock_case = !deferred;
 	forget_head(e);
+	later_drop(e);
 	ot_status s = OT_OK;
 	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared ||
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE)
@@ -748,6 +889,7 @@ static void pg_rollback(ot_engine *e)
 {
 	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
 	forget_head(e);
+	later_drop(e); /* a save not sent is not made */
 	if (PG(e)->conn && PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE &&
 	    PQstatus(PG(e)->conn) == CONNECTION_OK)
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
@@ -761,14 +903,23 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 		return s;
 	}
 	forget_head(e);
-	if (PG(e)->begin) { /* nothing was read or written */
+	if (PG(e)->begin && !PG(e)->later) { /* nothing was read or written */
 		PG(e)->begin = NULL;
 		return OT_OK;
 	}
-	PGresult *res = PQexec(PG(e)->conn, "COMMIT");
+	PGresult *res;
+	if (PG(e)->later) { /* the save and the COMMIT: one round trip */
+		pg_stmt st = {-1, "COMMIT", 0, NULL};
+		PG(e)->committing = 1;
+		run_all(e, 1, &st, &res);
+		PG(e)->committing = 0;
+	} else
+		res = PQexec(PG(e)->conn, "COMMIT");
 	/* a COMMIT of a failed transaction answers ROLLBACK, not an error */
 	const char *tag = res ? PQcmdStatus(res) : "";
-	if (ok_result(res) && strcmp(tag, "COMMIT") == 0)
+	if (take_later_err(e, err, &s))
+		; /* the save failed: that is the answer */
+	else if (ok_result(res) && strcmp(tag, "COMMIT") == 0)
 		s = OT_OK;
 	else if (ok_result(res))
 		s = err_set(err, OT_ESTORE, "the store %.150s rolled the transaction back: nothing was "
@@ -858,20 +1009,13 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 		const char *ev[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
 				    json_string_value(json_object_get(event, "actor")), r->hash,
 				    payload};
-		/* the row and the event in one round trip */
-		pg_stmt st[2] = {{is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, 11, v},
-				 {S_EVENT_INSERT, NULL, 7, ev}};
-		PGresult *res[2];
-		run_all(e, 2, st, res);
-		if (!ok_result(res[0]))
-			s = pg_fail(e, err, res[0], "saving case %s", c->id);
-		else if (!is_new && strcmp(PQcmdTuples(res[0]), "1") != 0)
-			s = store_damaged(e, err, "case %s has events but no row in the cases table",
-					  c->id);
-		else if (!ok_result(res[1]))
-			s = pg_fail(e, err, res[1], "recording the event of case %s", c->id);
-		PQclear(res[0]);
-		PQclear(res[1]);
+		/* the row and the event go with the next statement (pg_later) */
+		flush_later(e); /* one waiting already goes first */
+		s = writable(e, err);
+		pg_later *l = s == OT_OK ? later_new(is_new, c->id, v, ev) : NULL;
+		if (s == OT_OK && !l)
+			s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
+		PG(e)->later = l;
 	}
 	free(state_text);
 	free(payload);
@@ -1149,6 +1293,7 @@ static ot_status pg_release(ot_engine *e, ot_error *err)
 static void pg_rollback_to(ot_engine *e)
 {
 	forget_head(e);
+	later_drop(e);
 	if (PG(e)->conn && PQstatus(PG(e)->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE) {
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK TO op"));
