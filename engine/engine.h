@@ -4,7 +4,9 @@
  *
  * How an operation runs (api.c):
  *   1. parse the request; open a write transaction (BEGIN IMMEDIATE);
- *   2. load the case and the rule version it is pinned to;
+ *   2. load the case and the rule version it is pinned to (case_load: the
+ *      engine's copy brought up to date with the events it has not seen,
+ *      or all its events replayed; case_cache.c);
  *   3. decide: validate the request against the case and the rules, and
  *      write down the outcome as an event (op, time, actor, payload);
  *   4. apply the event to the case (case.c) -- the only code that changes a

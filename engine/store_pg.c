@@ -4,7 +4,8 @@
  *
  * The same tables as the SQLite backend (store_sqlite.c), the same
  * meaning: the events table is the record, append-only; the cases table
- * keeps a snapshot for listing; a case is loaded by replaying its events.
+ * keeps a snapshot for listing; a case is loaded from its events (those
+ * the engine's copy has not applied, read with the row: case_cache.c).
  * The schema version lives in the table onetrip_schema and is migrated
  * forward on open, under an advisory lock so that engines starting
  * together create the tables once.
@@ -25,8 +26,8 @@
  *     as in one process (OT_ESTATE).
  * Round trips are the cost of an operation beside the commit's flush: the
  * BEGIN goes with the first statement, the case's row comes with its
- * events, and the snapshot with the event, each pair in one pipeline
- * (libpq's pipeline mode): BEGIN + read, write, COMMIT.
+ * events, and the snapshot and the event go with the COMMIT (pg_later),
+ * all in libpq's pipeline mode: BEGIN + read, then write + COMMIT.
  *
  * Case numbers come from a counter row per day updated in the operation's
  * transaction: unique, and gapless since a rolled back operation takes its

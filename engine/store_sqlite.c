@@ -12,8 +12,9 @@
  *
  * The events table is the record: append-only, one row per change.  The
  * cases table holds a snapshot for listing and showing; a case is loaded
- * for an operation by replaying its events (case_rebuild, case.c), so the snapshot
- * can never drift from the record unnoticed.
+ * for an operation from its events (case_load: those the engine's copy has
+ * not applied, or all of them; case_cache.c), never from the snapshot, so
+ * the snapshot can never drift from the record unnoticed.
  *
  * Every SQLite result is checked: a step that fails while rows are read is
  * an error, never "no more rows", and text that should be JSON but does not
