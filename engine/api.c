@@ -19,6 +19,7 @@
 #include "hooks.h"
 #include "idcheck.h"
 #include "json_read.h"
+#include "json_write.h"
 
 /* ---- engine and rule versions ---- */
 
@@ -36,6 +37,7 @@ void ot_engine_config_init(ot_engine_config *c)
 	c->version = OT_ENGINE_CONFIG_VERSION;
 	c->busy_ms = 10000;
 	c->warn_workdays = 1;
+	c->case_cache = 256;
 }
 
 /* The configuration's rule base, a reference of our own. */
@@ -77,6 +79,9 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	if (c->warn_workdays < -1 || c->warn_workdays > 30)
 		return err_set(err, OT_EINVAL, "warn_workdays is from -1 (no yellow warnings) to 30, "
 			       "not %d", c->warn_workdays);
+	if (c->case_cache < 0 || c->case_cache > 1000000)
+		return err_set(err, OT_EINVAL, "case_cache is from 0 to 1000000 cases, not %d",
+			       c->case_cache);
 	json_guard_install();
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
@@ -85,6 +90,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->log_ud = c->log_ud;
 	e->busy_ms = c->busy_ms;
 	e->warn_workdays = c->warn_workdays;
+	e->cache_cap = c->case_cache;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
@@ -206,6 +212,7 @@ typedef enum rq_type {
 	RQ_ACTOR,  /* a string, or an object with the fields `sub` */
 	RQ_PAGE,   /* a whole number from 1 to STORE_PAGE_MAX */
 	RQ_COUNT,  /* a whole number from 1 to 1000 (days, as in `extend`) */
+	RQ_FLAG,   /* true or false */
 } rq_type;
 
 /* What a message says a field must be. */
@@ -221,6 +228,7 @@ static const char *const rq_type_names[] = {
 	[RQ_ACTOR] = "a string \"department[.window]\" or an object {\"department\", \"window\"}",
 	[RQ_PAGE] = "a whole number from 1 to 1000",
 	[RQ_COUNT] = "a whole number from 1 to 1000",
+	[RQ_FLAG] = "true or false",
 };
 
 typedef struct rq_field {
@@ -314,6 +322,8 @@ static ot_status rq_value(const char *op, const rq_field *f, const char *parent,
 		return rq_string(op, f, parent, v, zone, err);
 	case RQ_FORM:
 		return json_is_object(v) ? OT_OK : rq_wrong(op, f, parent, v, err);
+	case RQ_FLAG:
+		return json_is_boolean(v) ? OT_OK : rq_wrong(op, f, parent, v, err);
 	case RQ_PAGE: case RQ_COUNT:
 		return json_is_integer(v) && json_integer_value(v) >= 1 &&
 		       json_integer_value(v) <= STORE_PAGE_MAX ? OT_OK : rq_wrong(op, f, parent, v, err);
@@ -597,7 +607,7 @@ typedef ot_status (*op_fn)(ot_engine *e, req *q, json_t **resp, ot_error *err);
 
 static ot_status respond(json_t *resp, char **response, ot_error *err)
 {
-	*response = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL;
+	*response = resp ? json_text(resp, JSON_INDENT(2)) : NULL;
 	json_decref(resp);
 	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
@@ -634,7 +644,7 @@ static ot_status idem_replay(ot_engine *e, idem *k, req *q, int *replayed, ot_er
 static ot_status idem_keep(ot_engine *e, idem *k, req *q, json_t **resp, ot_error *err)
 {
 	if (!q->text) {
-		q->text = *resp ? json_dumps(*resp, JSON_INDENT(2)) : NULL;
+		q->text = *resp ? json_text(*resp, JSON_INDENT(2)) : NULL;
 		json_decref(*resp);
 		*resp = NULL;
 		if (!q->text)
@@ -868,7 +878,7 @@ static int chain_takes(const char *op)
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
-	ot_status s = case_rebuild(e, id, c, err);
+	ot_status s = case_load(e, id, c, err);
 	if (s == OT_OK && (*c)->chain >= 0 && !chain_takes(q->op)) {
 		s = not_an_item(*c, q->op, err);
 		case_free(*c);
@@ -1652,11 +1662,15 @@ static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		case_free(c);
 		return s;
 	}
+	/* "history": false: the case alone, read from memory when the engine
+	 * keeps it (a service checking who may act reads it so) */
 	json_t *history = NULL;
-	s = store_events(e, c->id, &history, err);
+	if (!json_is_false(json_object_get(q->j, "history")))
+		s = store_events(e, c->id, 0, &history, err);
 	if (s == OT_OK) {
 		*resp = case_json(c, e->zone);
-		json_object_set_new(*resp, "history", history);
+		if (history)
+			json_object_set_new(*resp, "history", history);
 	}
 	case_free(c);
 	return s;
@@ -2159,7 +2173,10 @@ static const rq_field pledge_check_fields[] = {
 	RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
-static const rq_field show_fields[] = {RQ_CASE, RQ_NOW(0), {NULL}};
+static const rq_field show_fields[] = {
+	RQ_CASE, RQ_NOW(0),
+	{"history", RQ_FLAG, 0, "whether the answer lists the case's events (default true)", NULL},
+	{NULL}};
 static const rq_field list_fields[] = {
 	RQ_NOW(0),
 	{"status", RQ_TEXT, 0, "a case status", NULL},
@@ -2334,7 +2351,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 		s = idem_keep(e, &k, &q, &resp, err); /* writes the answer as text too */
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
-	if (s == OT_OK && !q.text && !(q.text = resp ? json_dumps(resp, JSON_INDENT(2)) : NULL))
+	if (s == OT_OK && !q.text && !(q.text = resp ? json_text(resp, JSON_INDENT(2)) : NULL))
 		s = err_set(err, OT_ENOMEM, "out of memory writing the response");
 	if (s == OT_OK)
 		s = store_release(e, err);

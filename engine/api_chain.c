@@ -317,7 +317,7 @@ static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int waitin
 			 ot_error *err)
 {
 	ot_case *ic;
-	if (case_rebuild(e, id, &ic, err) != OT_OK)
+	if (case_load(e, id, &ic, err) != OT_OK)
 		return NULL;
 	const ot_rules *r = ic->v->rules;
 	const m_item *it = &r->items[ic->item];
@@ -460,7 +460,7 @@ static ot_status close_item(ot_engine *e, const req *q, const char *op, const ch
 {
 	ot_case *ic;
 	json_t *resp = NULL;
-	ot_status s = case_rebuild(e, id, &ic, err);
+	ot_status s = case_load(e, id, &ic, err);
 	if (s != OT_OK)
 		return s;
 	json_t *ev = api_event(op, q, e->zone, "chain");
@@ -509,7 +509,7 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 	if (!ic->chain_id[0] || e->chain_busy || (int)ic->status == ic->stored_status)
 		return OT_OK;
 	ot_case *c;
-	ot_status s = case_rebuild(e, ic->chain_id, &c, err);
+	ot_status s = case_load(e, ic->chain_id, &c, err);
 	if (s == OT_ENOTFOUND)
 		return store_damaged(e, err, "case %s names chain case %s, which is not there", ic->id,
 				     ic->chain_id);
@@ -556,7 +556,7 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 ot_status chain_op_show(ot_engine *e, ot_case *c, json_t **resp, ot_error *err)
 {
 	json_t *history = NULL;
-	ot_status s = store_events(e, c->id, &history, err);
+	ot_status s = store_events(e, c->id, 0, &history, err);
 	if (s != OT_OK)
 		return s;
 	*resp = case_json(c, e->zone);
@@ -570,7 +570,7 @@ ot_status chain_op_show(ot_engine *e, ot_case *c, json_t **resp, ot_error *err)
 			ot_case *ic;
 			if (!id)
 				continue;
-			if ((s = case_rebuild(e, id, &ic, err)) != OT_OK)
+			if ((s = case_load(e, id, &ic, err)) != OT_OK)
 				return s;
 			json_t *cj = case_json(ic, e->zone);
 			json_object_set(it, "current", json_object_get(cj, "current"));

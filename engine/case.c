@@ -108,6 +108,57 @@ void case_free(ot_case *c)
 	free(c);
 }
 
+static void *dup_bytes(const void *p, size_t n, int *failed)
+{
+	if (!p)
+		return NULL;
+	void *d = malloc(n);
+	if (d)
+		memcpy(d, p, n);
+	*failed |= !d;
+	return d;
+}
+
+/* Values replaced whole by the events (set_json) are shared: nothing
+ * changes them in place.  The arrays that events append to are copied. */
+ot_case *case_clone(const ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	ot_case *d = malloc(sizeof *d);
+	if (!d)
+		return NULL;
+	*d = *c;
+	int failed = 0;
+	d->have = dup_bytes(c->have, r->n_materials + 1, &failed);
+	d->steps = NULL;
+	d->arrived = d->taken = NULL;
+	d->cs = NULL;
+	if (c->chain < 0) {
+		const m_item *it = item_of(c);
+		d->steps = dup_bytes(c->steps, (it->steps.count + 1) * sizeof *c->steps, &failed);
+		d->arrived = dup_bytes(c->arrived, (size_t)join_slots(r, it) + 1, &failed);
+		d->taken = dup_bytes(c->taken, it->rules.count + 1, &failed);
+	} else if (!(d->cs = chain_state_clone(c)))
+		failed = 1;
+	json_incref(d->applicant);
+	json_incref(d->form);
+	json_incref(d->reused);
+	json_incref(d->notice);
+	json_incref(d->note);
+	json_incref(d->remedy);
+	d->hooks = c->hooks ? json_deep_copy(c->hooks) : NULL;
+	d->procedures = c->procedures ? json_deep_copy(c->procedures) : NULL;
+	d->extensions = c->extensions ? json_deep_copy(c->extensions) : NULL;
+	d->warnings = dup_bytes(c->warnings, (size_t)c->nwarnings * sizeof *c->warnings, &failed);
+	failed |= (c->hooks && !d->hooks) || (c->procedures && !d->procedures) ||
+		  (c->extensions && !d->extensions);
+	if (failed) {
+		case_free(d);
+		return NULL;
+	}
+	return d;
+}
+
 /* ---- the clock ---- */
 
 
@@ -849,19 +900,30 @@ json_t *case_json(const ot_case *c, int zone)
 
 /* ---- rebuilding a case from its events ---- */
 
-/* Applies the events to a new case of version v (of item `item`, or of
- * chain `chain` when that is >= 0). */
-static ot_status replay(ot_engine *e, const version *v, int item, int chain, const char *id,
-			ot_case **out, ot_error *err)
+ot_status case_head_read(ot_engine *e, const char *id, int after, case_head *h, ot_error *err)
+{
+	char item[256], hash[65];
+	ot_status s = store_case_head(e, id, after, item, hash, h->status, &h->events, err);
+	if (s != OT_OK)
+		return s;
+	if (!(h->v = engine_version(e, hash, err)))
+		return err->status;
+	const ot_rules *r = h->v->rules;
+	int is_chain = strncmp(item, "chain:", 6) == 0;
+	h->chain = is_chain ? strmap_get(&r->by_chain, item + 6, strlen(item + 6)) : -1;
+	h->item = is_chain ? -1 : strmap_get(&r->by_item, item, strlen(item));
+	if (h->item < 0 && h->chain < 0)
+		return store_damaged(e, err, "case %s: its rule version has no %s '%s'", id,
+				     is_chain ? "chain" : "item", is_chain ? item + 6 : item);
+	if (h->events < 1)
+		return store_damaged(e, err, "case %s has no events", id);
+	return OT_OK;
+}
+
+ot_status case_catch_up(ot_engine *e, ot_case *c, ot_error *err)
 {
 	json_t *events = NULL;
-	ot_status s = store_events(e, id, &events, err);
-	if (s == OT_OK && json_array_size(events) == 0)
-		s = store_damaged(e, err, "case %s has no events", id);
-	ot_case *c = s != OT_OK ? NULL : chain >= 0 ? chain_case_new(v, chain, id)
-		   : case_new(v, item, id);
-	if (s == OT_OK && !c)
-		s = err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
+	ot_status s = store_events(e, c->id, c->events, &events, err);
 	size_t i;
 	json_t *ev;
 	json_array_foreach(events, i, ev) {
@@ -869,36 +931,40 @@ static ot_status replay(ot_engine *e, const version *v, int item, int chain, con
 			break;
 	}
 	json_decref(events);
-	if (s != OT_OK)
-		case_free(c);
-	*out = s == OT_OK ? c : NULL;
 	return s;
+}
+
+void case_note_stored(ot_case *c, const case_head *h)
+{
+	c->stored_status = -1;
+	for (int k = 0; k < CS__COUNT; k++)
+		if (strcmp(case_status_names[k], h->status) == 0)
+			c->stored_status = k;
+}
+
+ot_case *case_empty(const case_head *h, const char *id)
+{
+	return h->chain >= 0 ? chain_case_new(h->v, h->chain, id) : case_new(h->v, h->item, id);
 }
 
 ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err)
 {
 	*out = NULL;
-	char item[256], hash[65], status[32];
-	ot_status s = store_case_head(e, id, item, hash, status, err);
+	case_head h;
+	ot_status s = case_head_read(e, id, 0, &h, err);
 	if (s != OT_OK)
 		return s;
-	const version *v = engine_version(e, hash, err);
-	if (!v)
-		return err->status;
-	int chain = strncmp(item, "chain:", 6) == 0
-		? strmap_get(&v->rules->by_chain, item + 6, strlen(item + 6)) : -1;
-	int index = chain >= 0 ? -1 : strmap_get(&v->rules->by_item, item, strlen(item));
-	if (index < 0 && chain < 0)
-		return store_damaged(e, err, "case %s: its rule version has no %s '%s'", id,
-				     strncmp(item, "chain:", 6) == 0 ? "chain" : "item",
-				     strncmp(item, "chain:", 6) == 0 ? item + 6 : item);
-	ot_case *c;
-	if ((s = replay(e, v, index, chain, id, &c, err)) != OT_OK)
+	ot_case *c = case_empty(&h, id);
+	if (!c)
+		return err_set(err, OT_ENOMEM, "out of memory loading case %s", id);
+	if ((s = case_catch_up(e, c, err)) == OT_OK && c->events != h.events)
+		s = store_damaged(e, err, "case %s: %d events read, %d stored", id, c->events,
+				  h.events);
+	if (s != OT_OK) {
+		case_free(c);
 		return s;
-	c->stored_status = -1;
-	for (int k = 0; k < CS__COUNT; k++)
-		if (strcmp(case_status_names[k], status) == 0)
-			c->stored_status = k;
+	}
+	case_note_stored(c, &h);
 	*out = c;
 	return OT_OK;
 }

@@ -62,6 +62,25 @@ void chain_state_free(struct chain_state *cs)
 	free(cs);
 }
 
+struct chain_state *chain_state_clone(const ot_case *c)
+{
+	const struct chain_state *cs = c->cs;
+	uint32_t nstages = chain_of(c)->stages.count;
+	struct chain_state *d = malloc(sizeof *d);
+	if (!d)
+		return NULL;
+	*d = *cs;
+	d->slots = malloc(((size_t)cs->nslots + 1) * sizeof *d->slots);
+	d->stages = malloc((nstages + 1) * sizeof *d->stages);
+	if (!d->slots || !d->stages) {
+		chain_state_free(d);
+		return NULL;
+	}
+	memcpy(d->slots, cs->slots, ((size_t)cs->nslots + 1) * sizeof *d->slots);
+	memcpy(d->stages, cs->stages, (nstages + 1) * sizeof *d->stages);
+	return d;
+}
+
 ot_case *chain_case_new(const version *v, int chain, const char *id)
 {
 	const ot_rules *r = v->rules;

@@ -4,7 +4,9 @@
  *
  * How an operation runs (api.c):
  *   1. parse the request; open a write transaction (BEGIN IMMEDIATE);
- *   2. load the case and the rule version it is pinned to;
+ *   2. load the case and the rule version it is pinned to (case_load: the
+ *      engine's copy brought up to date with the events it has not seen,
+ *      or all its events replayed; case_cache.c);
  *   3. decide: validate the request against the case and the rules, and
  *      write down the outcome as an event (op, time, actor, payload);
  *   4. apply the event to the case (case.c) -- the only code that changes a
@@ -59,7 +61,25 @@ struct ot_engine {
 	void *log_ud;
 	int warn_workdays;         /* the time sweep's yellow: a deadline within
 				      this many working days (sweep.c); -1: none */
+	struct case_cache *cache;  /* cases kept between operations (case_cache.c) */
+	int cache_cap;             /* how many; 0: none */
 };
+
+/* ---- the case cache (case_cache.c; case_load is in store.h) ---- */
+
+struct ot_case;
+
+/* The store_* transaction functions tell the cache what became of the
+ * cases the transaction saved: cache_saved after each save, then
+ * cache_end (committed or not), and in a batch cache_savepoint before each
+ * operation and cache_rollback_to when one is undone. */
+void cache_saved(ot_engine *e, const struct ot_case *c);
+void cache_savepoint(ot_engine *e);
+void cache_rollback_to(ot_engine *e);
+void cache_end(ot_engine *e, int committed);
+/* Drops the cases of version v, which is about to be freed. */
+void cache_forget_version(ot_engine *e, const struct version *v);
+void cache_free(ot_engine *e);
 
 /* The version with this hash: current, cached, or compiled from the store. */
 const version *engine_version(ot_engine *e, const char *hash, ot_error *err);
@@ -98,6 +118,9 @@ typedef struct case_warning {
 	ot_time at;
 } case_warning;
 
+/* A field that owns memory is copied by case_clone (case.c) and freed by
+ * case_free: the case cache hands out clones, so one left shared is freed
+ * twice. */
 typedef struct ot_case {
 	char id[32];
 	const version *v;
@@ -148,6 +171,9 @@ typedef struct ot_case {
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
+/* A copy of c that shares nothing it could change (case_free frees it);
+ * NULL when out of memory. */
+ot_case *case_clone(const ot_case *c);
 /* The department that handles step `step` of the case: the step's own, or,
  * for a step routed by the form, the one the case's value names; -1 when
  * the form has no value for it. */
@@ -347,6 +373,8 @@ int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *
 /* A new chain case of chain `chain` (an index of rules->chains). */
 ot_case *chain_case_new(const version *v, int chain, const char *id);
 void chain_state_free(struct chain_state *cs);
+/* A copy of chain case c's state (case_clone's part). */
+struct chain_state *chain_state_clone(const ot_case *c);
 /* case_apply for a chain case: events submit, supplement, item, withdraw
  * (see chain.c). */
 ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zone,

@@ -29,6 +29,7 @@ void version_free(version *v)
 
 void engine_versions_free(ot_engine *e)
 {
+	cache_free(e); /* its cases point into the versions */
 	for (int i = 0; i < e->nversions; i++)
 		version_free(&e->versions[i]);
 	e->nversions = 0;
@@ -82,8 +83,10 @@ const version *engine_version(ot_engine *e, const char *hash, ot_error *err)
 			MAX_VERSIONS);
 		return NULL;
 	}
-	if (e->versions[slot].rules)
+	if (e->versions[slot].rules) {
+		cache_forget_version(e, &e->versions[slot]);
 		version_free(&e->versions[slot]);
+	}
 	if (!version_init(&e->versions[slot], r)) {
 		ot_rules_free(r);
 		err_set(err, OT_ENOMEM, "out of memory loading rule version %.12s", hash);

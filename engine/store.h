@@ -60,9 +60,10 @@ typedef struct store_vt {
 	ot_status (*next_id)(ot_engine *e, ot_time now, char id[32], ot_error *err);
 	ot_status (*save)(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 			  int is_new, ot_error *err);
-	ot_status (*case_head)(ot_engine *e, const char *id, char item[256], char hash[65],
-			       char status[32], ot_error *err);
-	ot_status (*events)(ot_engine *e, const char *id, json_t **out, ot_error *err);
+	ot_status (*case_head)(ot_engine *e, const char *id, int after, char item[256],
+			       char hash[65], char status[32], int *events, ot_error *err);
+	ot_status (*events)(ot_engine *e, const char *id, int after, json_t **out,
+			    ot_error *err);
 	ot_status (*library_add)(ot_engine *e, const char *applicant, const char *material,
 				 const char *case_id, ot_time from, ot_time until, ot_error *err);
 	const char *(*library_find)(void *e, const char *applicant, const char *material,
@@ -176,17 +177,43 @@ ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
  * case_next_due. */
 ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err);
-/* The case's item, rule version and stored status.  OT_ENOTFOUND when
- * there is no such case; OT_ESTORE when it has events but no row. */
-ot_status store_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
-			  char status[32], ot_error *err);
-/* The case's events in order (*out: a new reference).  Events numbered
- * with a gap, or not JSON objects, are damage (OT_ESTORE). */
-ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err);
-/* Loads a case: its events replayed from nothing, the only way a case is read.
- * OT_ENOTFOUND if none; OT_ESTORE if it cannot be read or its events do
- * not replay. */
+/* The case's item, rule version, stored status and number of events
+ * (*events: the highest event number, 0 if none).  OT_ENOTFOUND when
+ * there is no such case; OT_ESTORE when it has events but no row.
+ * `after`: the store_events call that may follow will ask for the events
+ * after that one (a backend may read them in the same round trip). */
+ot_status store_case_head(ot_engine *e, const char *id, int after, char item[256],
+			  char hash[65], char status[32], int *events, ot_error *err);
+/* The case's events after event number `after` (0: all), in order (*out: a
+ * new reference).  Events numbered with a gap, or not JSON objects, are
+ * damage (OT_ESTORE). */
+ot_status store_events(ot_engine *e, const char *id, int after, json_t **out, ot_error *err);
+/* Loads a case by replaying all its events from nothing (store check does
+ * so for every case).  OT_ENOTFOUND if none; OT_ESTORE if it cannot be
+ * read or its events do not replay. */
 ot_status case_rebuild(ot_engine *e, const char *id, ot_case **out, ot_error *err);
+/* Loads a case for an operation: the engine's copy of it from an earlier
+ * operation (case_cache.c) when the store has no event it has not
+ * applied, brought up to date with the events it has not seen (another
+ * engine's), or else rebuilt as case_rebuild does.  The same errors. */
+ot_status case_load(ot_engine *e, const char *id, ot_case **out, ot_error *err);
+
+/* What case_head_read finds of a case in the store. */
+typedef struct case_head {
+	const struct version *v; /* its rule version */
+	int item, chain;         /* an item's index, or a chain's (the other -1) */
+	int events;              /* how many events the store has */
+	char status[32];         /* the stored status */
+} case_head;
+/* The case's row and its number of events; `after`: the events the caller
+ * already has (a backend may read those after it at once). */
+ot_status case_head_read(ot_engine *e, const char *id, int after, case_head *h, ot_error *err);
+/* A new case of h's item or chain, before its first event. */
+ot_case *case_empty(const case_head *h, const char *id);
+/* Applies the stored events c has not applied yet (those after c->events). */
+ot_status case_catch_up(ot_engine *e, ot_case *c, ot_error *err);
+/* c->stored_status from h. */
+void case_note_stored(ot_case *c, const case_head *h);
 /* Which cases a list asks for, a page at a time (NULL: any). */
 typedef struct store_query {
 	const char *status, *item;

@@ -100,8 +100,12 @@ const char *store_path(const ot_engine *e)
 	return e->vt->path(e);
 }
 
+/* The case cache (case_cache.c) follows every transaction: what an
+ * operation saved is kept once it is committed, and dropped with the
+ * transaction or the savepoint that did not keep it. */
 ot_status store_begin(ot_engine *e, int deferred, ot_error *err)
 {
+	cache_end(e, 0); /* nothing of a transaction that never ended stays */
 	return e->vt->begin(e, deferred, err);
 }
 
@@ -112,12 +116,15 @@ int store_lost_race(const ot_engine *e)
 
 ot_status store_commit(ot_engine *e, ot_error *err)
 {
-	return e->vt->commit(e, err);
+	ot_status s = e->vt->commit(e, err);
+	cache_end(e, s == OT_OK);
+	return s;
 }
 
 void store_rollback(ot_engine *e)
 {
 	e->vt->rollback(e);
+	cache_end(e, 0);
 }
 
 ot_status store_put_version(ot_engine *e, const ot_rules *r, ot_error *err)
@@ -138,18 +145,21 @@ ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
 ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err)
 {
-	return e->vt->save(e, c, event, state, is_new, err);
+	ot_status s = e->vt->save(e, c, event, state, is_new, err);
+	if (s == OT_OK)
+		cache_saved(e, c);
+	return s;
 }
 
-ot_status store_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
-			  char status[32], ot_error *err)
+ot_status store_case_head(ot_engine *e, const char *id, int after, char item[256],
+			  char hash[65], char status[32], int *events, ot_error *err)
 {
-	return e->vt->case_head(e, id, item, hash, status, err);
+	return e->vt->case_head(e, id, after, item, hash, status, events, err);
 }
 
-ot_status store_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
+ot_status store_events(ot_engine *e, const char *id, int after, json_t **out, ot_error *err)
 {
-	return e->vt->events(e, id, out, err);
+	return e->vt->events(e, id, after, out, err);
 }
 
 ot_status store_list(ot_engine *e, const store_query *q, json_t **out,
@@ -408,6 +418,7 @@ ot_status store_counts(ot_engine *e, json_t **out, ot_error *err)
 
 ot_status store_savepoint(ot_engine *e, ot_error *err)
 {
+	cache_savepoint(e);
 	return e->vt->savepoint(e, err);
 }
 
@@ -419,4 +430,5 @@ ot_status store_release(ot_engine *e, ot_error *err)
 void store_rollback_to(ot_engine *e)
 {
 	e->vt->rollback_to(e);
+	cache_rollback_to(e);
 }

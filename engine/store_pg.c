@@ -4,7 +4,8 @@
  *
  * The same tables as the SQLite backend (store_sqlite.c), the same
  * meaning: the events table is the record, append-only; the cases table
- * keeps a snapshot for listing; a case is loaded by replaying its events.
+ * keeps a snapshot for listing; a case is loaded from its events (those
+ * the engine's copy has not applied, read with the row: case_cache.c).
  * The schema version lives in the table onetrip_schema and is migrated
  * forward on open, under an advisory lock so that engines starting
  * together create the tables once.
@@ -25,8 +26,8 @@
  *     as in one process (OT_ESTATE).
  * Round trips are the cost of an operation beside the commit's flush: the
  * BEGIN goes with the first statement, the case's row comes with its
- * events, and the snapshot with the event, each pair in one pipeline
- * (libpq's pipeline mode): BEGIN + read, write, COMMIT.
+ * events, and the snapshot and the event go with the COMMIT (pg_later),
+ * all in libpq's pipeline mode: BEGIN + read, then write + COMMIT.
  *
  * Case numbers come from a counter row per day updated in the operation's
  * transaction: unique, and gapless since a rolled back operation takes its
@@ -57,6 +58,7 @@
 #include <string.h>
 
 #include "backends.h"
+#include "json_write.h"
 #include "store_pg.h"
 
 #define SCHEMA_VERSION STORE_SCHEMA
@@ -178,15 +180,18 @@ static const char *const sql[S__COUNT] = {
 			  " department = $6, handlers = $7, due = $8, updated = $9, state = $10,"
 			  " next_due = $11, warn_at = $12 WHERE id = $1",
 	/* the row and the events at once: case_rebuild asks for both */
-	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
-			" LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1 ORDER BY e.seq",
-	[S_CASE_READ_LOCK] = "SELECT c.item, c.rules, c.status, e.seq, e.payload FROM cases c"
-			     " LEFT JOIN events e ON e.case_id = c.id WHERE c.id = $1"
+	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload,"
+			" (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
+			" LEFT JOIN events e ON e.case_id = c.id AND e.seq > $2 WHERE c.id = $1"
+			" ORDER BY e.seq",
+	[S_CASE_READ_LOCK] = "SELECT c.item, c.rules, c.status, e.seq, e.payload,"
+			     " (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
+			     " LEFT JOIN events e ON e.case_id = c.id AND e.seq > $2 WHERE c.id = $1"
 			     " ORDER BY e.seq FOR UPDATE OF c",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = $1 LIMIT 1",
 	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
 			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 ORDER BY seq",
+	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 AND seq > $2 ORDER BY seq",
 	[S_LIB_ADD] = "INSERT INTO library(applicant, material, case_id, valid_from, valid_until)"
 		      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (applicant, material, case_id)"
 		      " DO UPDATE SET valid_from = EXCLUDED.valid_from,"
@@ -268,13 +273,38 @@ static void server_message(const ot_engine *e, const PGresult *res, char *out, s
 		out[--n] = 0;
 }
 
+static ot_status fail_while(ot_engine *e, ot_error *err, const PGresult *res, const char *what);
+
+/* A save's failure that came back with a later statement, if any: that
+ * statement's answer (once). */
+static int take_later_err(ot_engine *e, ot_error *err, ot_status *s)
+{
+	if (PG(e)->later_err.status == OT_OK)
+		return 0;
+	*s = PG(e)->later_err.status;
+	if (err)
+		*err = PG(e)->later_err;
+	PG(e)->later_err.status = OT_OK;
+	PG(e)->later_err.message[0] = 0;
+	return 1;
+}
+
 ot_status pg_fail(ot_engine *e, ot_error *err, const PGresult *res, const char *fmt, ...)
 {
-	char what[256], msg[300];
+	ot_status later;
+	if (take_later_err(e, err, &later))
+		return later;
+	char what[256];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
+	return fail_while(e, err, res, what);
+}
+
+static ot_status fail_while(ot_engine *e, ot_error *err, const PGresult *res, const char *what)
+{
+	char msg[300];
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
 	snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "%s", state ? state : "08000");
 	state = PG(e)->failed_state;
@@ -324,6 +354,9 @@ static void fault_damaged(ot_engine *e, const char *what)
  * refuses them anyway; a failure a callback kept is the answer. */
 static ot_status writable(ot_engine *e, ot_error *err)
 {
+	ot_status later;
+	if (take_later_err(e, err, &later))
+		return later;
 	if (e->fault.status != OT_OK) {
 		if (err)
 			*err = e->fault;
@@ -339,10 +372,13 @@ static ot_status writable(ot_engine *e, ot_error *err)
 
 static void flush_begin(ot_engine *e);
 
+static void flush_later(ot_engine *e);
+
 PGresult *pg_query(ot_engine *e, const char *text, int n, const char *const *values)
 {
 	if (!PG(e)->conn)
 		return NULL;
+	flush_later(e);
 	flush_begin(e);
 	return PQexecParams(PG(e)->conn, text, n, NULL, values, NULL, NULL, 0);
 }
@@ -408,11 +444,101 @@ static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
 /* Runs statements, the operation's BEGIN first if it is still to be sent.
  * When that BEGIN finds the connection gone (the server restarted while
  * it was idle), nothing was done yet: connect again and run them once more. */
+/* ---- a save sent with the next statement ----
+ *
+ * pg_save does not wait for the answer to its two statements (the case's
+ * row and its event): they go with the operation's next statement -- its
+ * COMMIT, usually, or the RELEASE of its savepoint in a batch -- in one
+ * round trip instead of two.  Their answer is checked then, and a failure
+ * is the answer of the statement they went with (pg_fail, writable): the
+ * operation fails as it did, a lost race (40001) runs it again.  What the
+ * statements need is copied: the case and its event are gone by then. */
+enum { LATER_ROW = 12, LATER_EVENT = 7 }; /* the statements' parameters */
+typedef struct pg_later {
+	int is_new;
+	char id[32];
+	const char *v[LATER_ROW], *ev[LATER_EVENT];
+	pg_stmt row, event;
+	char text[]; /* the copies v and ev point into */
+} pg_later;
+
+static void later_free(pg_later *l)
+{
+	free(l);
+}
+
+/* l's copies of n strings (NULL stays NULL) at *at; returns the end. */
+static char *later_copy(const char *const *from, const char **to, int n, char *at)
+{
+	for (int i = 0; i < n; i++) {
+		if (!from[i]) {
+			to[i] = NULL;
+			continue;
+		}
+		size_t k = strlen(from[i]) + 1;
+		memcpy(at, from[i], k);
+		to[i] = at;
+		at += k;
+	}
+	return at;
+}
+
+static pg_later *later_new(int is_new, const char *id, const char *const *v,
+			   const char *const *ev)
+{
+	size_t size = sizeof(pg_later);
+	for (int i = 0; i < LATER_ROW; i++)
+		size += v[i] ? strlen(v[i]) + 1 : 0;
+	for (int i = 0; i < LATER_EVENT; i++)
+		size += ev[i] ? strlen(ev[i]) + 1 : 0;
+	pg_later *l = malloc(size);
+	if (!l)
+		return NULL;
+	l->is_new = is_new;
+	snprintf(l->id, sizeof l->id, "%s", id);
+	later_copy(ev, l->ev, LATER_EVENT, later_copy(v, l->v, LATER_ROW, l->text));
+	l->row = (pg_stmt){is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, LATER_ROW, l->v};
+	l->event = (pg_stmt){S_EVENT_INSERT, NULL, LATER_EVENT, l->ev};
+	return l;
+}
+
+/* What the save's statements answered (the first failure is kept). */
+static void later_check(ot_engine *e, const pg_later *l, PGresult *row, PGresult *event)
+{
+	ot_error *err = &PG(e)->later_err;
+	char what[96];
+	if (err->status != OT_OK)
+		return;
+	if (PG(e)->committing && (!row || !event)) { /* gone with the COMMIT on its way */
+		fail_while(e, err, NULL, "committing");
+		return;
+	}
+	if (!ok_result(row)) {
+		snprintf(what, sizeof what, "saving case %s", l->id);
+		fail_while(e, err, row, what);
+	} else if (!l->is_new && strcmp(PQcmdTuples(row), "1") != 0)
+		store_damaged(e, err, "case %s has events but no row in the cases table", l->id);
+	else if (!ok_result(event)) {
+		snprintf(what, sizeof what, "recording the event of case %s", l->id);
+		fail_while(e, err, event, what);
+	}
+}
+
+static void later_drop(ot_engine *e)
+{
+	later_free(PG(e)->later);
+	PG(e)->later = NULL;
+	PG(e)->later_err.status = OT_OK;
+	PG(e)->later_err.message[0] = 0;
+}
+
 static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 {
 	const char *begin = PG(e)->begin;
+	struct pg_later *later = PG(e)->later;
 	PG(e)->begin = NULL;
-	if (!begin && n == 1 && st[0].which >= 0) {
+	PG(e)->later = NULL;
+	if (!begin && !later && n == 1 && st[0].which >= 0) {
 		char name[16];
 		snprintf(name, sizeof name, "ot%d", st[0].which);
 		out[0] = PQexecPrepared(PG(e)->conn, name, st[0].n, st[0].values, NULL, NULL, 0);
@@ -423,6 +549,10 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 	int m = 0;
 	if (begin)
 		all[m++] = (pg_stmt){-1, begin, 0, NULL};
+	if (later) {
+		all[m++] = later->row;
+		all[m++] = later->event;
+	}
 	for (int k = 0; k < n && m < 8; k++)
 		all[m++] = st[k];
 	for (int tries = 0; tries < 2; tries++) {
@@ -437,10 +567,16 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 			break;
 		}
 	}
-	int first = begin ? 1 : 0;
+	int first = (begin ? 1 : 0) + (later ? 2 : 0);
+	if (later) {
+		later_check(e, later, res[first - 2], res[first - 1]);
+		PQclear(res[first - 2]);
+		PQclear(res[first - 1]);
+		later_free(later);
+	}
 	for (int k = 0; k < n; k++)
 		out[k] = res[first + k];
-	if (begin && res[0] && !ok_result(res[0])) { /* the BEGIN's failure is the answer */
+	if (begin && n && res[0] && !ok_result(res[0])) { /* the BEGIN's failure is the answer */
 		PQclear(out[0]);
 		out[0] = res[0];
 	} else if (begin)
@@ -454,6 +590,14 @@ static PGresult *run(ot_engine *e, int i, int n, const char *const *values)
 	PGresult *res;
 	run_all(e, 1, &st, &res);
 	return res;
+}
+
+/* Sends a save still waiting, alone (before a statement that does not go
+ * through run_all). */
+static void flush_later(ot_engine *e)
+{
+	if (PG(e)->later)
+		run_all(e, 0, NULL, NULL);
 }
 
 /* Sends a BEGIN still to be sent, alone. */
@@ -476,6 +620,7 @@ static void forget_head(ot_engine *e)
 /* Runs a command without parameters; OT_OK or the failure while `what`. */
 static ot_status exec(ot_engine *e, const char *text, const char *what, ot_error *err)
 {
+	flush_later(e);
 	PGresult *res = PQexec(PG(e)->conn, text);
 	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
 	PQclear(res);
@@ -714,6 +859,7 @@ static void pg_close(ot_engine *e)
 	if (!e->store)
 		return;
 	forget_head(e);
+	later_drop(e);
 	PQfinish(PG(e)->conn);
 	free(PG(e)->conninfo);
 	free(PG(e)->path);
@@ -745,6 +891,7 @@ static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 	PG(e)->failed_state[0] = 0;
 	PG(e)->lock_case = !deferred;
 	forget_head(e);
+	later_drop(e);
 	ot_status s = OT_OK;
 	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared ||
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE)
@@ -766,6 +913,7 @@ static void pg_rollback(ot_engine *e)
 {
 	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
 	forget_head(e);
+	later_drop(e); /* a save not sent is not made */
 	if (PG(e)->conn && PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE &&
 	    PQstatus(PG(e)->conn) == CONNECTION_OK)
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
@@ -779,14 +927,23 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 		return s;
 	}
 	forget_head(e);
-	if (PG(e)->begin) { /* nothing was read or written */
+	if (PG(e)->begin && !PG(e)->later) { /* nothing was read or written */
 		PG(e)->begin = NULL;
 		return OT_OK;
 	}
-	PGresult *res = PQexec(PG(e)->conn, "COMMIT");
+	PGresult *res;
+	if (PG(e)->later) { /* the save and the COMMIT: one round trip */
+		pg_stmt st = {-1, "COMMIT", 0, NULL};
+		PG(e)->committing = 1;
+		run_all(e, 1, &st, &res);
+		PG(e)->committing = 0;
+	} else
+		res = PQexec(PG(e)->conn, "COMMIT");
 	/* a COMMIT of a failed transaction answers ROLLBACK, not an error */
 	const char *tag = res ? PQcmdStatus(res) : "";
-	if (ok_result(res) && strcmp(tag, "COMMIT") == 0)
+	if (take_later_err(e, err, &s))
+		; /* the save failed: that is the answer */
+	else if (ok_result(res) && strcmp(tag, "COMMIT") == 0)
 		s = OT_OK;
 	else if (ok_result(res))
 		s = err_set(err, OT_ESTORE, "the store %.150s rolled the transaction back: nothing was "
@@ -852,8 +1009,8 @@ static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 			 int is_new, ot_error *err)
 {
-	char *state_text = json_dumps(state, JSON_COMPACT);
-	char *payload = json_dumps(event, JSON_COMPACT);
+	char *state_text = json_text(state, JSON_COMPACT);
+	char *payload = json_text(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32], next_due[11] = "", warn_at[11] = "";
 	const ot_rules *r = c->v->rules;
 	case_handlers(c, hand, sizeof hand);
@@ -878,36 +1035,34 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 		const char *ev[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
 				    json_string_value(json_object_get(event, "actor")), r->hash,
 				    payload};
-		/* the row and the event in one round trip */
-		pg_stmt st[2] = {{is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, 12, v},
-				 {S_EVENT_INSERT, NULL, 7, ev}};
-		PGresult *res[2];
-		run_all(e, 2, st, res);
-		if (!ok_result(res[0]))
-			s = pg_fail(e, err, res[0], "saving case %s", c->id);
-		else if (!is_new && strcmp(PQcmdTuples(res[0]), "1") != 0)
-			s = store_damaged(e, err, "case %s has events but no row in the cases table",
-					  c->id);
-		else if (!ok_result(res[1]))
-			s = pg_fail(e, err, res[1], "recording the event of case %s", c->id);
-		PQclear(res[0]);
-		PQclear(res[1]);
+		/* the row and the event go with the next statement (pg_later) */
+		flush_later(e); /* one waiting already goes first */
+		s = writable(e, err);
+		pg_later *l = s == OT_OK ? later_new(is_new, c->id, v, ev) : NULL;
+		if (s == OT_OK && !l)
+			s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
+		PG(e)->later = l;
 	}
 	free(state_text);
 	free(payload);
 	return s;
 }
 
-static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
+static ot_status pg_events(ot_engine *e, const char *id, int after, json_t **out,
+			   ot_error *err)
 {
 	*out = NULL;
-	const char *v[] = {id};
+	char from[16];
+	snprintf(from, sizeof from, "%d", after);
+	const char *v[] = {id, from};
 	int col = 3; /* case_head read them with the row */
-	PGresult *res = PG(e)->head && strcmp(PG(e)->head_id, id) == 0 ? PG(e)->head : NULL;
-	PG(e)->head = NULL;
+	PGresult *res = PG(e)->head && strcmp(PG(e)->head_id, id) == 0 &&
+			PG(e)->head_after == after ? PG(e)->head : NULL;
+	if (res)
+		PG(e)->head = NULL;
 	forget_head(e);
 	if (!res) {
-		res = run(e, S_EVENTS, 1, v);
+		res = run(e, S_EVENTS, 2, v);
 		col = 0;
 	}
 	json_t *events = json_array();
@@ -922,10 +1077,10 @@ static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error 
 	for (int i = 0; s == OT_OK && i < rows; i++) {
 		/* the events of a case are numbered 1, 2, ... without a gap */
 		json_t *ev = text_json(column(res, i, col + 1));
-		if (PQgetisnull(res, i, col) || atoll(PQgetvalue(res, i, col)) != i + 1)
-			s = store_damaged(e, err, "case %s: event %d is missing", id, i + 1);
+		if (PQgetisnull(res, i, col) || atoll(PQgetvalue(res, i, col)) != after + i + 1)
+			s = store_damaged(e, err, "case %s: event %d is missing", id, after + i + 1);
 		else if (!ev)
-			s = store_damaged(e, err, "case %s: event %d is not JSON", id, i + 1);
+			s = store_damaged(e, err, "case %s: event %d is not JSON", id, after + i + 1);
 		else if (json_array_append(events, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
 		json_decref(ev);
@@ -939,12 +1094,14 @@ static ot_status pg_events(ot_engine *e, const char *id, json_t **out, ot_error 
 }
 
 /* The case's row; in a second try, locked until the transaction ends. */
-static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
-			      char status[32], ot_error *err)
+static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item[256],
+			      char hash[65], char status[32], int *events, ot_error *err)
 {
-	const char *v[] = {id};
+	char from[16];
+	snprintf(from, sizeof from, "%d", after);
+	const char *v[] = {id, from};
 	forget_head(e);
-	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 1, v);
+	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 2, v);
 	ot_status s = OT_OK;
 	if (!ok_result(res))
 		s = pg_fail(e, err, res, "reading case %s", id);
@@ -956,8 +1113,10 @@ static ot_status pg_case_head(ot_engine *e, const char *id, char item[256], char
 			snprintf(item, 256, "%s", a);
 			snprintf(hash, 65, "%s", b);
 			snprintf(status, 32, "%s", c);
+			*events = column(res, 0, 5) ? atoi(column(res, 0, 5)) : 0;
 			if (strlen(id) < sizeof PG(e)->head_id) { /* for events() */
 				PG(e)->head = res;
+				PG(e)->head_after = after;
 				snprintf(PG(e)->head_id, sizeof PG(e)->head_id, "%s", id);
 				res = NULL;
 			}
@@ -1160,6 +1319,7 @@ static ot_status pg_release(ot_engine *e, ot_error *err)
 static void pg_rollback_to(ot_engine *e)
 {
 	forget_head(e);
+	later_drop(e);
 	if (PG(e)->conn && PQstatus(PG(e)->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE) {
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK TO op"));

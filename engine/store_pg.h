@@ -21,8 +21,15 @@ typedef struct pg_store {
 	const char *begin;    /* a BEGIN not sent yet: it goes with the first
 				 statement, one round trip for both */
 	PGresult *head;       /* case_head's answer with the case's events, */
-	char head_id[32];     /* for the events() of the same case that follows */
+	char head_id[32];
+	int head_after;       /* ... with its events after this one */     /* for the events() of the same case that follows */
 	char lib_found[32];   /* library_find's answer */
+	struct pg_later *later; /* a save not sent yet: it goes with the next
+				   statement, the COMMIT usually (store_pg.c) */
+	ot_error later_err;   /* what that save's statements answered, when
+				 they failed: the answer of the statement
+				 they went with */
+	int committing;       /* the COMMIT goes with them */
 } pg_store;
 
 /* The backend's state of engine e (set by its open). */

@@ -12,8 +12,9 @@
  *
  * The events table is the record: append-only, one row per change.  The
  * cases table holds a snapshot for listing and showing; a case is loaded
- * for an operation by replaying its events (case_rebuild, case.c), so the snapshot
- * can never drift from the record unnoticed.
+ * for an operation from its events (case_load: those the engine's copy has
+ * not applied, or all of them; case_cache.c), never from the snapshot, so
+ * the snapshot can never drift from the record unnoticed.
  *
  * Every SQLite result is checked: a step that fails while rows are read is
  * an error, never "no more rows", and text that should be JSON but does not
@@ -27,6 +28,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "json_write.h"
 #include "store_sqlite.h"
 
 #define SCHEMA_VERSION STORE_SCHEMA
@@ -176,11 +178,12 @@ static const char *const sql[S__COUNT] = {
 	 * one page less to write and sync */
 	[S_CASE_TOUCH] = "UPDATE cases SET handlers = ?7, due = ?8, updated = ?9,"
 			 " state = ?10, next_due = ?11, warn_at = ?12 WHERE id = ?1 AND ?4 IS NOT NULL",
-	[S_CASE_GET] = "SELECT item, rules, status FROM cases WHERE id = ?1",
+	[S_CASE_GET] = "SELECT item, rules, status,"
+		       " (SELECT max(seq) FROM events WHERE case_id = ?1) FROM cases WHERE id = ?1",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = ?1 LIMIT 1",
 	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
 			   " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = ?1 ORDER BY seq",
+	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = ?1 AND seq > ?2 ORDER BY seq",
 	[S_LIB_ADD] = "INSERT OR REPLACE INTO library(applicant, material, case_id, valid_from,"
 		      " valid_until) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_LIB_FIND] = "SELECT case_id FROM library WHERE applicant = ?1 AND material = ?2"
@@ -711,8 +714,8 @@ static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const
 static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err)
 {
-	char *state_text = json_dumps(state, JSON_COMPACT);
-	char *payload = json_dumps(event, JSON_COMPACT);
+	char *state_text = json_text(state, JSON_COMPACT);
+	char *payload = json_text(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32];
 	case_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
@@ -745,15 +748,17 @@ out:
 	return s;
 }
 
-static ot_status sq_events(ot_engine *e, const char *id, json_t **out, ot_error *err)
+static ot_status sq_events(ot_engine *e, const char *id, int after, json_t **out,
+			   ot_error *err)
 {
 	sqlite3_stmt *st = SQ(e)->stmt[S_EVENTS];
 	json_t *events = json_array();
 	int rc = SQLITE_DONE;
 	ot_status s = events ? OT_OK : err_set(err, OT_ENOMEM, "out of memory reading case %s", id);
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, after);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		size_t n = json_array_size(events) + 1;
+		size_t n = json_array_size(events) + 1 + (size_t)after;
 		json_t *ev = column_json(st, 1);
 		/* the events of a case are numbered 1, 2, ... without a gap */
 		if (sqlite3_column_int64(st, 0) != (sqlite3_int64)n)
@@ -771,9 +776,10 @@ static ot_status sq_events(ot_engine *e, const char *id, json_t **out, ot_error 
 
 /* The case's row: item, rule version and stored status.  OT_ENOTFOUND
  * when there is none -- unless it has events, which is damage. */
-static ot_status sq_case_head(ot_engine *e, const char *id, char item[256], char hash[65],
-			  char status[32], ot_error *err)
+static ot_status sq_case_head(ot_engine *e, const char *id, int after, char item[256],
+			      char hash[65], char status[32], int *events, ot_error *err)
 {
+	(void)after; /* the events are read apart: one more step, no round trip */
 	sqlite3_stmt *st = SQ(e)->stmt[S_CASE_GET];
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st), bad = 0;
@@ -784,6 +790,7 @@ static ot_status sq_case_head(ot_engine *e, const char *id, char item[256], char
 			snprintf(item, 256, "%s", a);
 			snprintf(hash, 65, "%s", b);
 			snprintf(status, 32, "%s", c);
+			*events = (int)sqlite3_column_int(st, 3);
 		}
 	}
 	done(st);

@@ -671,6 +671,109 @@ static void two_processes_at_once(void **state)
 	remove(dir);
 }
 
+/* ---- the case cache: two engines on one store ---- */
+
+/* An engine that keeps no case: every operation replays its case. */
+static ot_engine *open_uncached(const char *db)
+{
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = CONTRACT;
+	c.store = db;
+	c.case_cache = 0;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	return e;
+}
+
+static char *show_text(ot_engine *e, const char *id)
+{
+	char req[64], *resp = NULL;
+	ot_error err;
+	snprintf(req, sizeof req, "{\"case\":\"%s\"}", id);
+	assert_int_equal(ot_show(e, req, &resp, &err), OT_OK);
+	return resp;
+}
+
+/* A keeps the case in memory between its operations; B writes to it in
+ * between: A must see B's change (no stale state, no lost update), and
+ * approving a step B approved is refused as clearly as without a cache. */
+static void two_engines_share_a_case(void **state)
+{
+	(void)state;
+	char uri[256], dir[] = "/tmp/ot_cacheXXXXXX";
+	const char *db = test_store(":memory:", uri, sizeof uri);
+	if (strcmp(db, ":memory:") == 0) { /* no backend named: a SQLite file */
+		assert_non_null(mkdtemp(dir));
+		snprintf(uri, sizeof uri, "%s/store.db", dir);
+		db = uri;
+	}
+	ot_engine *a = open_at(CONTRACT, db), *b = open_at(CONTRACT, db);
+	json_t *c = submit_school(a, "2019-09-27T09:00", "\"land_cert\",\"drawings\",\"fire_review\"");
+	char id[32];
+	snprintf(id, sizeof id, "%s", S(c, "id"));
+	json_decref(c);
+	json_decref(act(a, id, "intake", "approval_bureau.investment", "2019-09-29T10:00"));
+	c = act(b, id, "review", "approval_bureau", "2019-10-08T16:00"); /* B, behind A's back */
+	assert_string_equal(current(c), "site_visit");
+	json_decref(c);
+	char req[512];
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"step\":\"review\",\"action\":\"approve\","
+		 "\"actor\":\"approval_bureau\",\"now\":\"2019-10-08T16:30\"}", id);
+	refused(a, "act", OT_ESTATE, "step review of case", req);
+	refused(a, "act", OT_ESTATE, "is not active (it is done)", req);
+	c = act(a, id, "site_visit", "housing", "2019-10-09T11:00"); /* A goes on from B's state */
+	assert_string_equal(current(c), "decide");
+	assert_int_equal(json_integer_value(json_object_get(c, "events")), 4);
+	json_decref(c);
+	c = act(b, id, "decide", "approval_bureau", "2019-10-10T09:30"); /* B catches up with A */
+	assert_string_equal(S(c, "status"), "approved");
+	assert_int_equal(json_integer_value(json_object_get(c, "events")), 5);
+	json_decref(c);
+	/* the same answer from both, and from an engine that replays everything */
+	ot_engine *fresh = open_uncached(db);
+	char *sa = show_text(a, id), *sb = show_text(b, id), *sf = show_text(fresh, id);
+	assert_string_equal(sa, sf);
+	assert_string_equal(sb, sf);
+	json_t *stored = snapshot(fresh, id), *shown = json_loads(sa, 0, NULL);
+	json_object_del(shown, "history");
+	assert_true(json_equal(stored, shown));
+	/* "history": false answers the case alone */
+	json_t *alone = call(a, "show", OT_OK, "{\"case\":\"%s\",\"history\":false}", id);
+	assert_true(json_equal(alone, shown));
+	json_decref(alone);
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"history\":0}", id);
+	refused(a, "show", OT_EINVAL, "\"history\" must be true or false", req);
+	json_decref(stored);
+	json_decref(shown);
+	free(sa);
+	free(sb);
+	free(sf);
+	ot_engine_close(fresh);
+	ot_engine_close(b);
+	/* a write B made and A has not seen is never missed, however many */
+	b = open_at(CONTRACT, db);
+	for (int i = 0; i < 3; i++)
+		json_decref(submit_school(b, "2019-10-11T09:00", "\"land_cert\""));
+	json_decref(ok(b, "supplement", "{\"case\":\"20191011-0001\",\"materials\":[\"drawings\"],"
+		       "\"now\":\"2019-10-11T10:00\"}"));
+	json_decref(ok(a, "show", "{\"case\":\"20191011-0001\"}")); /* A keeps it */
+	json_decref(ok(b, "supplement", "{\"case\":\"20191011-0001\",\"materials\":"
+		       "[\"fire_review\"],\"now\":\"2019-10-11T11:00\"}"));
+	c = act(a, "20191011-0001", "intake", "approval_bureau.investment", "2019-10-12T10:00");
+	assert_string_equal(current(c), "review");
+	assert_int_equal(json_integer_value(json_object_get(c, "events")), 4);
+	json_decref(c);
+	ot_engine_close(a);
+	ot_engine_close(b);
+	char *report = NULL;
+	ot_error err;
+	assert_int_equal(ot_store_check(db, &report, &err), OT_OK);
+	assert_non_null(strstr(report, "\"sound\": true"));
+	free(report);
+}
+
 /* ---- lists a page at a time ---- */
 
 /* Every case of a list, page by page; checks each page's size and that the
@@ -760,6 +863,7 @@ int main(void)
 		cmocka_unit_test(running_cases_keep_their_rule_version),
 		cmocka_unit_test(replaying_events_rebuilds_the_case),
 		cmocka_unit_test(two_processes_at_once),
+		cmocka_unit_test(two_engines_share_a_case),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

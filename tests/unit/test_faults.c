@@ -527,6 +527,147 @@ static void the_licence_library(void **state)
 	run_all(PROVIDERS, providers_base, providers_ops, OT_COUNTOF(providers_ops));
 }
 
+/* ---- the case cache after a failure ---- */
+
+static const char *const base_cases[] = {"20190927-0001", "20190927-0002", "20190927-0003",
+					 "20190927-0004"};
+
+/* What `show` answers for every case of the contract base. */
+static char *shows(ot_engine *e)
+{
+	char *out = NULL;
+	size_t len = 0, cap = 0;
+	append(&out, &len, &cap, "");
+	for (size_t i = 0; i < OT_COUNTOF(base_cases); i++) {
+		char req[64], *resp = NULL;
+		ot_error err;
+		snprintf(req, sizeof req, "{\"case\":\"%s\"}", base_cases[i]);
+		assert_int_equal(ot_show(e, req, &resp, &err), OT_OK);
+		append(&out, &len, &cap, resp);
+		free(resp);
+	}
+	return out;
+}
+
+/* The same from an engine that keeps no case: the store's truth. */
+static char *shows_uncached(const char *path)
+{
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = CONTRACT;
+	c.store = path;
+	c.case_cache = 0;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	char *out = shows(e);
+	ot_engine_close(e);
+	return out;
+}
+
+/* Another engine (keeping no case) writes to the cases the operations of
+ * the_cache_follows_failures write to, each a different event than
+ * theirs (refused where they got through: then it writes nothing). */
+static void others_write(const char *path)
+{
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = CONTRACT;
+	c.store = path;
+	c.case_cache = 0;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	static const char *const ops[][2] = {
+		{"suspend", "{\"case\":\"20190927-0001\",\"reason\":\"公示\",\"now\":\"2019-10-10T11:00\"}"},
+		{"supplement", "{\"case\":\"20190927-0002\",\"materials\":[\"drawings\"],"
+			       "\"now\":\"2019-10-10T11:00\"}"},
+		{"deliver", "{\"case\":\"20190927-0004\",\"method\":\"window\",\"now\":\"2019-10-10T11:00\"}"},
+	};
+	for (size_t i = 0; i < OT_COUNTOF(ops); i++) {
+		char *resp = NULL;
+		ot_call(e, ops[i][0], ops[i][1], &resp, &err);
+		free(resp);
+	}
+	ot_engine_close(e);
+}
+
+/* A batch (each operation in its savepoint, one of them refused), then a
+ * single operation, with the N-th I/O call failing: the engine's cases,
+ * kept in memory before (every case shown), must be the store's after,
+ * whatever failed -- a write inside a savepoint, the commit -- and the
+ * same engine goes on from them. */
+static void the_cache_follows_failures(void **state)
+{
+	(void)state;
+	register_faulty();
+	place p;
+	place_init(&p);
+	contract_base(p.base);
+	static const char *const ops[][2] = {
+		{"act", APPROVE("20190927-0001", "intake", "approval_bureau.investment",
+				"2019-09-29T10:00")},
+		{"act", APPROVE("20190927-0001", "review", "housing", "2019-09-29T11:00")}, /* refused */
+		{"supplement", "{\"case\":\"20190927-0002\",\"materials\":[\"drawings\",\"fire_review\"],"
+			       "\"now\":\"2019-09-28T10:00\"}"},
+		{"deliver", "{\"case\":\"20190927-0004\",\"method\":\"post\",\"now\":\"2019-10-10T10:00\"}"},
+	};
+	long failures = 0;
+	for (int single = 0; single < 2; single++)
+		for (long n = 1;; n++) {
+			assert_true(n < 2000);
+			copy_base(&p);
+			ot_engine *e = open_at(CONTRACT, p.uri);
+			free(shows(e)); /* every case kept */
+			ot_batch_item items[OT_COUNTOF(ops)];
+			memset(items, 0, sizeof items);
+			for (size_t i = 0; i < OT_COUNTOF(ops); i++) {
+				items[i].op = ops[i][0];
+				items[i].request = ops[i][1];
+			}
+			char *resp = NULL;
+			ot_error err;
+			F.calls = F.failed = 0;
+			F.fail_at = n;
+			F.persistent = 0;
+			F.armed = 1;
+			ot_status s = single ? ot_call(e, ops[0][0], ops[0][1], &resp, &err)
+					     : ot_call_batch(e, items, OT_COUNTOF(ops), &err);
+			F.armed = 0;
+			free(resp);
+			if (!single) {
+				assert_int_equal(items[1].status, s == OT_OK ? OT_EACTOR : s);
+				for (size_t i = 0; i < OT_COUNTOF(ops); i++)
+					free(items[i].response);
+			}
+			/* another engine writes something else to the same cases:
+			 * what the failure did not keep must not stand for it */
+			others_write(p.trial);
+			char *mine = shows(e), *truth = shows_uncached(p.trial);
+			if (strcmp(mine, truth) != 0) {
+				fprintf(stderr, "%s, I/O call %ld failing: the engine's cases are not the "
+					"store's\n", single ? "an act" : "a batch", n);
+				fail();
+			}
+			free(mine);
+			free(truth);
+			/* and it goes on from there: the act once more */
+			s = ot_call(e, ops[0][0], ops[0][1], &resp, &err);
+			free(resp);
+			char *after = shows(e), *after_truth = shows_uncached(p.trial);
+			assert_string_equal(after, after_truth);
+			free(after);
+			free(after_truth);
+			ot_engine_close(e);
+			if (F.failed == 0)
+				break;
+			failures++;
+		}
+	printf("%ld failed operations left the cache as the store\n", failures);
+	assert_true(failures > 0);
+	place_free(&p);
+}
+
 /* Opening: a new store created, and an existing one given a new rule
  * version (the providers rules into the contract base).  A failed open is
  * OT_ESTORE; the next ordinary open works and finds the store as it was
@@ -598,6 +739,7 @@ int main(void)
 		cmocka_unit_test(a_chain),
 		cmocka_unit_test(the_licence_library),
 		cmocka_unit_test(opening),
+		cmocka_unit_test(the_cache_follows_failures),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,228 @@
+/*
+ * json_write.c -- JSON values written as text, as json_dumps writes them,
+ * in a fraction of its time.
+ *
+ * Every durable operation writes a case's snapshot and its event for the
+ * store, and its answer: a profile of the service under the permit flow
+ * put jansson's json_dumps at a third of all the work (it decodes every
+ * character of every string as UTF-8 and hands the text out a piece at a
+ * time through a callback).  The strings are jansson's, valid UTF-8
+ * already: this writer copies each run of characters that need no escape
+ * at once, into one growing block.  The text is byte for byte json_dumps's
+ * for the flags it takes (0, JSON_COMPACT, JSON_INDENT(n), both): the
+ * order of an object's keys, the separators, the escapes (\uXXXX in upper
+ * case), integers; a real is written by jansson itself (they are rare
+ * here, and how jansson prints them is its own).  test_json_write holds it
+ * to that on random values.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_write.h"
+
+typedef struct out {
+	char *p;
+	size_t len, cap;
+	int failed;
+	size_t flags;
+} out;
+
+static int room(out *o, size_t n)
+{
+	if (o->failed)
+		return 0;
+	if (o->len + n < o->cap)
+		return 1;
+	size_t cap = o->cap ? o->cap : 256;
+	while (o->len + n >= cap)
+		cap *= 2;
+	char *p = realloc(o->p, cap);
+	if (!p) {
+		o->failed = 1;
+		return 0;
+	}
+	o->p = p;
+	o->cap = cap;
+	return 1;
+}
+
+static void put(out *o, const char *s, size_t n)
+{
+	if (room(o, n)) {
+		memcpy(o->p + o->len, s, n);
+		o->len += n;
+	}
+}
+
+static void putc1(out *o, char c)
+{
+	if (room(o, 1))
+		o->p[o->len++] = c;
+}
+
+/* Does any byte of w need an escape: below 0x20, '"' or '\\'?  (The
+ * bit tricks of "Bit Twiddling Hacks": a byte is zero, or less than n.) */
+static int word_escapes(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
+	uint64_t low = (w - ones * 0x20) & ~w;
+	uint64_t q = (quote - ones) & ~quote, b = (slash - ones) & ~slash;
+	return ((low | q | b) & highs) != 0;
+}
+
+static void string(out *o, const char *s, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	putc1(o, '"');
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t w;
+		while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_escapes(w)))
+			i += 8; /* eight plain characters at a time: most text is */
+		if (i >= n)
+			break;
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		put(o, s + run, i - run);
+		run = i + 1;
+		char esc[6] = {'\\', 0};
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\t': esc[1] = 't'; break;
+		default:
+			esc[1] = 'u';
+			esc[2] = esc[3] = '0';
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			put(o, esc, 6);
+			continue;
+		}
+		put(o, esc, 2);
+	}
+	put(o, s + run, n - run);
+	putc1(o, '"');
+}
+
+static void integer(out *o, json_int_t v)
+{
+	char text[24], *end = text + sizeof text, *p = end;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while ((u /= 10) != 0);
+	if (v < 0)
+		*--p = '-';
+	put(o, p, (size_t)(end - p));
+}
+
+/* A new line and depth * n spaces with JSON_INDENT(n); else a space where
+ * jansson puts one (between items, unless compact). */
+static void indent(out *o, int depth, int space)
+{
+	size_t n = (o->flags & JSON_MAX_INDENT) * (size_t)depth;
+	if (o->flags & JSON_MAX_INDENT) {
+		if (!room(o, n + 1))
+			return;
+		o->p[o->len++] = '\n';
+		memset(o->p + o->len, ' ', n);
+		o->len += n;
+	} else if (space && !(o->flags & JSON_COMPACT))
+		putc1(o, ' ');
+}
+
+static void value(out *o, const json_t *j, int depth)
+{
+	switch (json_typeof(j)) {
+	case JSON_OBJECT: {
+		void *it = json_object_iter((json_t *)j);
+		putc1(o, '{');
+		if (!it) {
+			putc1(o, '}');
+			return;
+		}
+		indent(o, depth + 1, 0);
+		while (it && !o->failed) {
+			void *next = json_object_iter_next((json_t *)j, it);
+			string(o, json_object_iter_key(it), json_object_iter_key_len(it));
+			if (o->flags & JSON_COMPACT)
+				putc1(o, ':');
+			else
+				put(o, ": ", 2);
+			value(o, json_object_iter_value(it), depth + 1);
+			if (next) {
+				putc1(o, ',');
+				indent(o, depth + 1, 1);
+			} else
+				indent(o, depth, 0);
+			it = next;
+		}
+		putc1(o, '}');
+		return;
+	}
+	case JSON_ARRAY: {
+		size_t n = json_array_size(j);
+		putc1(o, '[');
+		if (!n) {
+			putc1(o, ']');
+			return;
+		}
+		indent(o, depth + 1, 0);
+		for (size_t i = 0; i < n && !o->failed; i++) {
+			value(o, json_array_get(j, i), depth + 1);
+			if (i + 1 < n) {
+				putc1(o, ',');
+				indent(o, depth + 1, 1);
+			} else
+				indent(o, depth, 0);
+		}
+		putc1(o, ']');
+		return;
+	}
+	case JSON_STRING:
+		string(o, json_string_value(j), json_string_length(j));
+		return;
+	case JSON_INTEGER:
+		integer(o, json_integer_value(j));
+		return;
+	case JSON_REAL: {
+		char *text = json_dumps(j, JSON_ENCODE_ANY);
+		if (text)
+			put(o, text, strlen(text));
+		else
+			o->failed = 1;
+		free(text);
+		return;
+	}
+	case JSON_TRUE:
+		put(o, "true", 4);
+		return;
+	case JSON_FALSE:
+		put(o, "false", 5);
+		return;
+	case JSON_NULL:
+		put(o, "null", 4);
+		return;
+	}
+}
+
+char *json_text(const json_t *j, size_t flags)
+{
+	if (!j)
+		return NULL;
+	out o = {NULL, 0, 0, 0, flags};
+	value(&o, j, 0);
+	if (o.failed || !room(&o, 1)) {
+		free(o.p);
+		return NULL;
+	}
+	o.p[o.len] = 0;
+	return o.p;
+}

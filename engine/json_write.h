@@ -1,0 +1,15 @@
+/*
+ * json_write.h -- JSON values written as text, as jansson's json_dumps
+ * writes them (json_write.c says why).
+ */
+#ifndef OT_JSON_WRITE_H
+#define OT_JSON_WRITE_H
+
+#include <jansson.h>
+
+/* j as text: the same bytes as json_dumps(j, flags) for flags 0,
+ * JSON_COMPACT, JSON_INDENT(n) or both, any value at the top.  malloc'd
+ * (the caller frees it); NULL when out of memory or j is NULL. */
+char *json_text(const json_t *j, size_t flags);
+
+#endif
