@@ -124,6 +124,7 @@ static const kw scenario_keywords[] = {
 	{"submit", KW_SUBMIT},
 	{"supplement", KW_SUPPLEMENT},
 	{"suspend", KW_SUSPEND},
+	{"sweep", KW_SWEEP},
 	{"true", KW_TRUE},
 	{"via", KW_VIA},
 	{"withdraw", KW_WITHDRAW},

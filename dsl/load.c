@@ -487,6 +487,8 @@ const scn_expectation scn_expectations[] = {
 	/* chains */
 	{"stage", 1, -1, 0},   {"items", 1, -1, 0},
 	{"from_chain", 1, -1, 1}, {"critical_days", 1, 1, 0},
+	/* the time sweep: `warned yellow|red TARGET [NAME]` */
+	{"warned", 2, 3, 1},
 };
 const size_t scn_n_expectations = OT_COUNTOF(scn_expectations);
 
@@ -526,11 +528,21 @@ static void check_expect(dsl_ctx *c, const scn_stmt *s)
 	if (count < x->min || (x->max >= 0 && count > x->max))
 		diag_at(c, s->loc, "E602",
 			strcmp(x->name, "due") == 0 ? "write `expect due [STEP] [legal|promised] DATE`"
+			: strcmp(x->name, "warned") == 0 ? "write `expect warned yellow|red TARGET [NAME]`"
 			: x->max == 1 ? "give exactly one value" : "give one value or more",
 			"'expect %s' takes %s", x->name,
 			x->max == 1 ? "one value" : x->max == 2 ? "one or two values" : "one value or more");
 	if (s->negate && !x->negatable)
 		diag_at(c, s->loc, "E602", "drop the 'not'", "'expect not %s' is not possible", x->name);
+	if (!strcmp(x->name, "warned") && count >= 2) { /* the words the time sweep writes */
+		static const char *const levels[] = {"yellow", "red"};
+		static const char *const targets[] = {"case", "legal", "step", "acceptance", "deferred",
+						       "pledge_check", "procedure"};
+		ast_name level = {s->args.v[0].text, s->args.v[0].loc};
+		ast_name target = {s->args.v[1].text, s->args.v[1].loc};
+		check_word(c, level, "warning level", levels, 2);
+		check_word(c, target, "deadline the time sweep warns of", targets, 7);
+	}
 	if ((!strcmp(x->name, "error") || !strcmp(x->name, "notice") || !strcmp(x->name, "note")) &&
 	    count == 1 &&
 	    s->args.v[0].kind != SV_TEXT)

@@ -137,7 +137,7 @@ static int once(dsl_pctx *P, unsigned *seen, unsigned bit, dsl_loc l, const char
 	KW_ISSUES "issues"
 	KW_PROCEDURE "procedure" KW_EXTENSION "extension_limit" KW_ACCEPTANCE "acceptance_limit"
 	KW_PROMISED "promised" KW_IN_FORCE "in_force" KW_REPLACES "replaces"
-	KW_PLEDGE_REPLACES "pledge_replaces" KW_PLEDGE_CHECK "pledge_check"
+	KW_PLEDGE_REPLACES "pledge_replaces" KW_PLEDGE_CHECK "pledge_check" KW_SWEEP "sweep"
 	KW_GUIDE "guide" KW_MEDIUM "medium"
 	KW_ACCEPT "accept" KW_REFUSE "refuse" KW_EXTEND "extend"
 %token <str> DATETIME "time"
@@ -791,7 +791,7 @@ keyword: KW_USE | KW_CALENDAR | KW_WEEKEND | KW_HOLIDAY | KW_WORKDAY
     | KW_RESUME | KW_WITHDRAW | KW_ROUTE | KW_HOOK_LIMITS | KW_PROVIDER
     | KW_ISSUES | KW_PROCEDURE | KW_EXTENSION | KW_ACCEPTANCE | KW_PROMISED
     | KW_ACCEPT | KW_REFUSE | KW_EXTEND | KW_IN_FORCE | KW_REPLACES
-    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK | KW_GUIDE | KW_MEDIUM
+    | KW_PLEDGE_REPLACES | KW_PLEDGE_CHECK | KW_SWEEP | KW_GUIDE | KW_MEDIUM
     ;
 
 /* ---- scenario files ---- */
@@ -859,6 +859,7 @@ scn_stmt: KW_RULES STRING { scn_stmt *s = new_stmt(P, SS_RULES, @$); if (s) s->t
 	scn_stmt *s = new_stmt(P, SS_PROCEDURE, @$);
 	if (s) { s->a = $2; s->b = $3; s->at = $4; }
 }
+	| KW_SWEEP opt_at { scn_stmt *s = new_stmt(P, SS_SWEEP, @$); if (s) s->at = $2; }
 	| KW_EXPECT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) s->a = $2; } expect_args
 	| KW_EXPECT KW_NOT name { scn_stmt *s = new_stmt(P, SS_EXPECT, @1); if (s) { s->a = $3; s->negate = 1; } } expect_args
 	;

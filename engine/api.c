@@ -37,6 +37,7 @@ void ot_engine_config_init(ot_engine_config *c)
 	c->version = OT_ENGINE_CONFIG_VERSION;
 	c->busy_ms = 10000;
 	c->case_cache = 256;
+	c->warn_workdays = 1;
 }
 
 /* The configuration's rule base, a reference of our own. */
@@ -78,6 +79,9 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	if (c->case_cache < 0 || c->case_cache > 1000000)
 		return err_set(err, OT_EINVAL, "case_cache is from 0 to 1000000 cases, not %d",
 			       c->case_cache);
+	if (c->warn_workdays < -1 || c->warn_workdays > 30)
+		return err_set(err, OT_EINVAL, "warn_workdays is from -1 (no yellow warnings) to 30, "
+			       "not %d", c->warn_workdays);
 	json_guard_install();
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
@@ -86,6 +90,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->log_ud = c->log_ud;
 	e->busy_ms = c->busy_ms;
 	e->cache_cap = c->case_cache;
+	e->warn_workdays = c->warn_workdays;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
@@ -705,8 +710,11 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	ot_status s = parse(op, request, fields, e->zone, &q, err);
 	if (json_guard_failed()) /* the request may have been read short */
 		s = err_set(err, OT_ENOMEM, "%s: out of memory reading the request", op);
+	/* write 2: an operation that claims work (the sweep) holds what it
+	 * reads from the start: row locks on PostgreSQL, the write lock on
+	 * SQLite */
 	if (s == OT_OK)
-		s = run_once(e, fn, write, 1, &q, &resp, k, err);
+		s = run_once(e, fn, write, write != 2, &q, &resp, k, err);
 	if (s == OT_ESTORE && write && store_lost_race(e)) {
 		engine_log(e, "%s: another writer was first; running it again holding the store", op);
 		json_decref(resp);
@@ -1808,6 +1816,15 @@ static json_t *late_otherwise(json_t *c, const char *today)
 			 "overdue", 0, "procedure_overdue", p, "passed", "steps");
 }
 
+/* An overdue entry with the time sweep's warnings of case c, if any. */
+static json_t *with_warnings(json_t *entry, json_t *c)
+{
+	json_t *w = json_object_get(c, "warnings");
+	if (entry && w)
+		json_object_set(entry, "warnings", w);
+	return entry;
+}
+
 static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	char today[11];
@@ -1836,7 +1853,7 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		if (strcmp(str(c, "status") ? str(c, "status") : "", "in_progress") != 0) {
 			json_t *o = late_otherwise(c, today);
 			if (o)
-				json_array_append_new(out, o);
+				json_array_append_new(out, with_warnings(o, c));
 			continue;
 		}
 		const char *due = str(c, "due");
@@ -1859,10 +1876,10 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		}
 		int case_late = due && strcmp(due, today) < 0;
 		if (case_late || json_array_size(late) || json_array_size(deferred))
-			json_array_append_new(out, json_pack("{s:O, s:O, s:O, s:b, s:o, s:o, s:o}", "id",
-				json_object_get(c, "id"), "item", json_object_get(c, "item"),
+			json_array_append_new(out, with_warnings(json_pack("{s:O, s:O, s:O, s:b, s:o, s:o, s:o}",
+				"id", json_object_get(c, "id"), "item", json_object_get(c, "item"),
 				"due", json_object_get(c, "due"), "overdue", case_late,
-				"passed", passed(c, today), "steps", late, "deferred", deferred));
+				"passed", passed(c, today), "steps", late, "deferred", deferred), c));
 		else {
 			json_decref(late);
 			json_decref(deferred);
@@ -1916,6 +1933,91 @@ static ot_status do_store_check(ot_engine *e, req *q, json_t **resp, ot_error *e
 {
 	(void)q;
 	return store_check(e, resp, err);
+}
+
+/* ---- the time sweep (电子监察 预警, sweep.c) ---- */
+
+#define SWEEP_BATCH 100
+
+/* Warns claimed case `id`: each warning due today is an event of its own,
+ * recorded as every event is; when none is due (the case was claimed by
+ * a day written with other settings), its day is written again.  *changed
+ * counts a case that was warned or rewritten. */
+static ot_status sweep_one(ot_engine *e, req *q, const char *id, int32_t today, json_t *out,
+			   int *changed, ot_error *err)
+{
+	ot_case *c;
+	ot_status s = case_rebuild(e, id, &c, err);
+	if (s != OT_OK)
+		return s;
+	sweep_due due[SWEEP_MAX_DUE];
+	int later = q->now < c->last_at; /* its last event is after the sweep's time: not yet */
+	int n = later ? 0 : sweep_due_now(c, today, e->warn_workdays, due, SWEEP_MAX_DUE);
+	for (int i = 0; s == OT_OK && i < n; i++) {
+		json_t *ev = sweep_event(c, &due[i], q->now, e->zone), *resp = NULL;
+		s = ev ? record_and_follow(e, c, ev, q, &resp, err)
+		       : err_set(err, OT_ENOMEM, "out of memory");
+		json_t *entry = s == OT_OK ? json_deep_copy(ev) : NULL;
+		if (entry) {
+			json_object_del(entry, "op");
+			json_object_del(entry, "actor");
+			json_object_set_new(entry, "case", json_string(c->id));
+			json_object_set_new(entry, "item", json_string(case_row_item(c)));
+			json_array_append_new(out, entry);
+		}
+		json_decref(resp);
+		json_decref(ev);
+	}
+	if (s == OT_OK && n == 0 && !later)
+		s = store_warn_at(e, c, err);
+	*changed += s == OT_OK && !later;
+	case_free(c);
+	return s;
+}
+
+/* One batch: up to `limit` cases claimed, warned, in this transaction.  A
+ * case that cannot be read is rolled back alone (its savepoint) and
+ * named in "failed"; the others are warned. */
+static ot_status do_sweep(ot_engine *e, req *q, json_t **resp, ot_error *err)
+{
+	int32_t today = time_day(q->now, e->zone);
+	char day[11], at[32];
+	day_format(today, day);
+	json_t *limit = json_object_get(q->j, "limit");
+	int max = limit ? (int)json_integer_value(limit) : SWEEP_BATCH, n = 0, changed = 0;
+	char (*ids)[32] = malloc((size_t)max * sizeof *ids);
+	json_t *warned = json_array(), *failed = json_array();
+	ot_status s = ids && warned && failed ? store_claim(e, day, max, ids, &n, err)
+					      : err_set(err, OT_ENOMEM, "out of memory");
+	for (int i = 0; s == OT_OK && i < n; i++) {
+		if ((s = store_savepoint(e, err)) != OT_OK)
+			break;
+		json_t *one = json_array();
+		ot_error why = {OT_OK, ""};
+		ot_status r = one ? sweep_one(e, q, ids[i], today, one, &changed, &why)
+				  : err_set(&why, OT_ENOMEM, "out of memory");
+		if (r == OT_OK && (s = store_release(e, err)) == OT_OK)
+			json_array_extend(warned, one);
+		else if (r != OT_OK) {
+			store_rollback_to(e);
+			engine_log(e, "sweep: case %s: %s", ids[i], why.message);
+			json_array_append_new(failed, json_pack("{s:s, s:s}", "case", ids[i], "error",
+								why.message));
+			if (r == OT_ENOMEM)
+				s = err_set(err, r, "%s", why.message);
+		}
+		json_decref(one);
+	}
+	free(ids);
+	time_format(q->now, e->zone, at);
+	if (s == OT_OK)
+		*resp = json_pack("{s:s, s:i, s:O, s:b}", "at", at, "claimed", n, "warnings", warned,
+				  "more", n == max && changed > 0);
+	if (s == OT_OK && json_array_size(failed))
+		json_object_set(*resp, "failed", failed);
+	json_decref(warned);
+	json_decref(failed);
+	return s;
 }
 
 /* ---- the public functions ---- */
@@ -2112,6 +2214,11 @@ static const rq_field events_fields[] = {
 	{NULL},
 };
 static const rq_field counts_fields[] = {RQ_NOW(0), {NULL}};
+static const rq_field sweep_fields[] = {
+	RQ_NOW(1),
+	{"limit", RQ_PAGE, 0, "how many cases one transaction claims (100 when not given)", NULL},
+	{NULL},
+};
 
 static const rq_field store_check_fields[] = {
 	{NULL},
@@ -2147,6 +2254,7 @@ static const op_entry ops[] = {
 	{"store_check", do_store_check, 0, store_check_fields},
 	{"events", do_events, 0, events_fields},
 	{"counts", do_counts, 0, counts_fields},
+	{"sweep", do_sweep, 2, sweep_fields}, /* claims its cases */
 };
 
 ot_status ot_call(ot_engine *e, const char *op, const char *request,
@@ -2321,6 +2429,7 @@ OP(pledge_check)
 OP(show)
 OP(list)
 OP(overdue)
+OP(sweep)
 
 /* ---- for the chain operations (api.h) ---- */
 

@@ -18,6 +18,8 @@
  *   extend     workdays, reason, approver (延期: moves the legal due date)
  *   procedure_start  procedure     procedure_end (特别程序: a pause that
  *              no limit counts, up to the procedure's maximum)
+ *   warn       level, target, due, step|material|procedure (the time
+ *              sweep's warning, sweep.c: changes no status, no due date)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,7 @@ void case_free(ot_case *c)
 	json_decref(c->remedy);
 	json_decref(c->extensions);
 	chain_state_free(c->cs);
+	free(c->warnings);
 	free(c);
 }
 
@@ -137,6 +140,10 @@ ot_case *case_clone(const ot_case *c)
 		d->taken = dup_bytes(c->taken, it->rules.count + 1, &failed);
 	} else if (!(d->cs = chain_state_clone(c)))
 		failed = 1;
+	d->warnings = NULL; /* the time sweep's: grown by realloc, so a copy of its own */
+	if (c->nwarnings)
+		d->warnings = dup_bytes(c->warnings, (size_t)c->nwarnings * sizeof *c->warnings,
+					&failed);
 	json_incref(d->applicant);
 	json_incref(d->form);
 	json_incref(d->reused);
@@ -695,7 +702,9 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		return err_set(err, OT_ESTORE, "case %s: event %d is malformed", c->id, c->events + 1);
 	ot_status st = OT_OK;
 	int complete = json_is_true(json_object_get(ev, "complete"));
-	if (c->chain >= 0) {
+	if (strcmp(op, "warn") == 0) {
+		st = sweep_apply(c, ev, at, zone, err);
+	} else if (c->chain >= 0) {
 		st = chain_apply(c, op, ev, at, zone, err);
 	} else if (strcmp(op, "submit") == 0) {
 		if (str(ev, "chain"))
@@ -887,6 +896,8 @@ json_t *case_json(const ot_case *c, int zone)
 	json_object_set_new(o, "hooks_called", json_incref(c->hooks));
 	if (c->chain_id[0])
 		json_object_set_new(o, "chain", json_string(c->chain_id));
+	if (c->nwarnings) /* the time sweep's, only once there is one */
+		json_object_set_new(o, "warnings", sweep_warnings_json(c, zone));
 	return o;
 }
 

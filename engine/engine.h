@@ -61,6 +61,8 @@ struct ot_engine {
 	void *log_ud;
 	struct case_cache *cache;  /* cases kept between operations (case_cache.c) */
 	int cache_cap;             /* how many; 0: none */
+	int warn_workdays;         /* the time sweep's yellow: a deadline within
+				      this many working days (sweep.c); -1: none */
 };
 
 /* ---- the case cache (case_cache.c; case_load is in store.h) ---- */
@@ -105,6 +107,16 @@ typedef struct case_step {
 	int32_t due_legal, due_promised; /* -1: none */
 } case_step;
 
+
+/* A warning the time sweep gave a case (sweep.c): which deadline, which
+ * level, when.  A case keeps them in the order given. */
+typedef struct case_warning {
+	uint8_t target;  /* WARN_CASE ... (sweep.c) */
+	uint8_t level;   /* WARN_YELLOW, WARN_RED */
+	int32_t index;   /* the step, material or procedure it is about; -1 */
+	int32_t due;     /* the day that was near or passed */
+	ot_time at;
+} case_warning;
 
 typedef struct ot_case {
 	char id[32];
@@ -151,6 +163,8 @@ typedef struct ot_case {
 	int chain;
 	struct chain_state *cs;
 	char chain_id[32];
+	case_warning *warnings; /* the time sweep's (malloc), nwarnings of them */
+	int nwarnings;
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
@@ -438,6 +452,35 @@ void engine_log(ot_engine *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
+
+/* ---- the time sweep (sweep.c): 电子监察 warnings ---- */
+
+enum { WARN_NONE, WARN_YELLOW, WARN_RED };
+enum { WARN_CASE, WARN_LEGAL, WARN_STEP, WARN_ACCEPTANCE, WARN_DEFERRED, WARN_PLEDGE,
+       WARN_PROCEDURE, WARN__COUNT };
+
+/* A warning due on a case now: which deadline (as case_warning), the level. */
+typedef struct sweep_due {
+	uint8_t target, level;
+	int32_t index, due;
+} sweep_due;
+
+#define SWEEP_MAX_DUE 64
+
+/* The warnings case c needs on day `today` that it was not given yet (a
+ * red one for a deadline passed, a yellow one for one within `workdays`
+ * working days): at most max into out; returns how many.  A warning
+ * changes nothing else of a case. */
+int sweep_due_now(const ot_case *c, int32_t today, int workdays, sweep_due *out, int max);
+/* The `warn` event of one of them, at time `at` (a new reference). */
+json_t *sweep_event(const ot_case *c, const sweep_due *w, ot_time at, int zone);
+/* case_apply of a `warn` event. */
+ot_status sweep_apply(ot_case *c, json_t *ev, ot_time at, int zone, ot_error *err);
+/* The warnings a case was given, for its JSON (a new reference). */
+json_t *sweep_warnings_json(const ot_case *c, int zone);
+/* The first day on which c needs a warning it was not given: a store's
+ * warn_at column, which the sweep claims by; 0 when it needs none. */
+int case_warn_at(const ot_case *c, int workdays, char out[11]);
 
 /* ---- rule versions (ruleset.c) ---- */
 

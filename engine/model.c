@@ -516,10 +516,17 @@ int item_max_trips(const ot_rules *r, int item)
 	return item_submits_at_hall(it) + it->max_in_person + item_picked_up(it);
 }
 
-/* An item's worst case: its promised limit, else its legal one, else 0. */
+/* An item's worst case in working days: its promised limit, else its legal
+ * one, else 0.  A limit in calendar days holds at most that many days less
+ * the weekends of its whole weeks (a make-up working day, 调休, is not
+ * foreseen without a date: the path is fixed by the rules alone). */
 static int32_t item_days(const m_item *it)
 {
-	int32_t d = it->promised_limit >= 0 ? it->promised_limit : it->legal_limit;
+	int promised = it->promised_limit >= 0;
+	int32_t d = promised ? it->promised_limit : it->legal_limit;
+	uint8_t unit = promised ? it->promised_unit : it->legal_unit;
+	if (d > 0 && unit == UNIT_DAY)
+		d -= 2 * (d / 7);
 	return d > 0 ? d : 0;
 }
 

@@ -227,6 +227,10 @@ typedef struct ot_engine_config {
 	 * 256; 0: none, every operation replays its case's events).  Exact
 	 * with other engines on the same store: docs/engine.md §9.5 */
 	int case_cache;
+	/* the time sweep (ot_sweep): a yellow warning (黄牌) once a deadline
+	 * is within this many working days, from -1 (none: only red once it
+	 * has passed) to 30; default 1 */
+	int warn_workdays;
 } ot_engine_config;
 
 #define OT_ENGINE_CONFIG_VERSION 1
@@ -267,6 +271,11 @@ OT_API ot_status ot_pledge_check(ot_engine *e, const char *request, char **respo
 OT_API ot_status ot_show(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_list(ot_engine *e, const char *request, char **response, ot_error *err);
 OT_API ot_status ot_overdue(ot_engine *e, const char *request, char **response, ot_error *err);
+/* The time sweep (电子监察 预警): claims up to "limit" cases whose deadline
+ * is near or passed on "now"'s day and records each warning once, as a
+ * `warn` event, in one transaction; "more": true when another batch may
+ * have work.  Several engines may sweep one store at once. */
+OT_API ot_status ot_sweep(ot_engine *e, const char *request, char **response, ot_error *err);
 
 /* The same, by name ("assess", "submit", ...): for the CLI and bindings.
  * Operations that exist only by name: "licences_import" (licences issued

@@ -24,7 +24,7 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 4 /* the version of the stored layout */
+#define STORE_SCHEMA 5 /* the version of the stored layout */
 
 struct store_query;
 struct store_table;
@@ -96,6 +96,10 @@ typedef struct store_vt {
 	/* ... and how many rows the table has. */
 	ot_status (*count)(ot_engine *e, const struct store_table *t, long long *n,
 			   ot_error *err);
+	/* The time sweep: store_claim and store_warn_at below. */
+	ot_status (*claim)(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
+			   ot_error *err);
+	ot_status (*warn_at)(ot_engine *e, const ot_case *c, ot_error *err);
 } store_vt;
 
 
@@ -307,8 +311,28 @@ typedef struct store_feed_query {
  * and in *next the cursor of the last one (`after` when there is none). */
 ot_status store_feed(ot_engine *e, const store_feed_query *q, json_t **out, long long *next,
 		     ot_error *err);
+/* For a backend's feed: a `warn` event's entry gets "warning": {"level",
+ * "target", "due", "department", "step"|"material"|"procedure"} from its
+ * payload (text), so a window client need not show the case to know. */
+void store_feed_warning(json_t *entry, const char *payload);
 /* {"STATUS": n, ...}: how many cases have each status (a new reference). */
 ot_status store_counts(ot_engine *e, json_t **out, ot_error *err);
+
+/* ---- the time sweep (sweep.c) ---- */
+
+/* Claims up to `limit` cases (ids[0..*n)) whose warn_at column (the first
+ * day a warning falls due, case_warn_at) is on or before `today`, in the
+ * order of that day: they are the operation's until it ends.  On
+ * PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED, so engines
+ * sweeping at once each take other cases; on SQLite the operation holds
+ * the write lock, so one sweeps at a time.  Call inside a transaction
+ * begun not deferred. */
+ot_status store_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
+		      ot_error *err);
+/* Writes c's warn_at column again (case_warn_at with the engine's
+ * warn_workdays) without an event: for a claimed case that needed no
+ * warning after all (the column was written with other settings). */
+ot_status store_warn_at(ot_engine *e, const ot_case *c, ot_error *err);
 
 /* ---- checking ---- */
 

@@ -119,7 +119,7 @@ static void check_versions(checker *k)
 /* ---- 3. cases ---- */
 
 enum { C_ID, C_ITEM, C_RULES, C_STATUS, C_APPLICANT, C_DEPARTMENT, C_HANDLERS, C_DUE,
-       C_UPDATED, C_STATE, C_NEXT_DUE };
+       C_UPDATED, C_STATE, C_NEXT_DUE, C_WARN_AT };
 
 static int by_text(const void *a, const void *b)
 {
@@ -194,6 +194,7 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 		store_problem(k, id, "its next_due column (which overdue reads) says %s, its events %s",
 			text_of(row, C_NEXT_DUE) ? text_of(row, C_NEXT_DUE) : "nothing",
 			has_next ? next : "nothing");
+	store_check_warn_at(k, c, text_of(row, C_WARN_AT));
 	const char *at = text_of(row, C_UPDATED);
 	if (!at || !time_parse(at, k->e->zone, &updated) || updated != c->last_at)
 		store_problem(k, id, "its updated column is not the time of its last event");
@@ -226,7 +227,7 @@ static void check_row(checker *k, const char *id, sqlite3_stmt *row)
 static void check_case(checker *k, const char *id)
 {
 	sqlite3_stmt *st = query(k, "SELECT id, item, rules, status, applicant, department,"
-				 " handlers, due, updated, state, next_due FROM cases WHERE id = ?1",
+				 " handlers, due, updated, state, next_due, warn_at FROM cases WHERE id = ?1",
 				 "a case");
 	if (!st)
 		return;

@@ -34,6 +34,17 @@ void store_problem(store_checker *k, const char *case_id, const char *fmt, ...)
 		k->more++;
 }
 
+void store_check_warn_at(store_checker *k, const ot_case *c, const char *column)
+{
+	char latest[11];
+	/* without yellow warnings (-1) the day is the latest any engine writes */
+	if (!case_warn_at(c, -1, latest) || (column && (!column[0] || strcmp(column, latest) <= 0)))
+		return;
+	store_problem(k, c->id, "its warn_at column (which the time sweep reads) says %s, but a "
+		      "warning of its events is due by %s: the sweep would miss it",
+		      column ? column : "nothing", latest);
+}
+
 void store_check_version(store_checker *k, const char *hash, const char *sources)
 {
 	ot_rules *r = NULL;

@@ -29,6 +29,13 @@ void store_problem(store_checker *k, const char *case_id, const char *fmt, ...)
 /* A stored rule version: its sources must compile back to its hash. */
 void store_check_version(store_checker *k, const char *hash, const char *sources);
 
+/* The time sweep's warn_at column of case c (NULL: none): a problem when
+ * it says no day, or a later one than any engine would write, while the
+ * case needs a warning -- the sweep would not give it, or late.  An
+ * earlier day is no problem (the sweep then writes it again), nor is ""
+ * (a migrated store's open case, due for the first sweep). */
+void store_check_warn_at(store_checker *k, const ot_case *c, const char *column);
+
 /* The report `store check` answers (a new reference; NULL: out of memory). */
 json_t *store_check_report(const store_checker *k);
 

@@ -192,6 +192,32 @@ ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_e
 	return e->vt->licences_of(e, holder, out, err);
 }
 
+ot_status store_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
+		      ot_error *err)
+{
+	*n = 0;
+	return e->vt->claim(e, today, limit, ids, n, err);
+}
+
+ot_status store_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
+{
+	return e->vt->warn_at(e, c, err);
+}
+
+void store_feed_warning(json_t *entry, const char *payload)
+{
+	static const char *const keys[] = {"level", "target", "due", "department", "step",
+					   "material", "procedure"};
+	json_t *p = json_loads(payload, 0, NULL), *w = json_object();
+	for (size_t i = 0; p && w && i < OT_COUNTOF(keys); i++)
+		if (json_is_string(json_object_get(p, keys[i])))
+			json_object_set(w, keys[i], json_object_get(p, keys[i]));
+	if (p && w)
+		json_object_set(entry, "warning", w);
+	json_decref(w);
+	json_decref(p);
+}
+
 ot_status store_check(ot_engine *e, json_t **report, ot_error *err)
 {
 	return e->vt->check(e, report, err);
@@ -202,7 +228,7 @@ ot_status store_check(ot_engine *e, json_t **report, ot_error *err)
 const store_table store_layout[] = {
 	{"rule_versions", "hash, stored_at, sources", 3, 1},
 	{"cases", "id, item, rules, status, applicant, department, handlers, due, updated, state,"
-		  " next_due", 11, 1},
+		  " next_due, warn_at", 12, 1},
 	{"events", "case_id, seq, at, op, actor, rules, payload", 7, 2},
 	{"library", "applicant, material, case_id, valid_from, valid_until", 5, 3},
 	{"licences", "material, number, holder, issuer, valid_from, valid_until, case_id", 7, 2},

@@ -33,9 +33,12 @@
  * transaction: unique, and gapless since a rolled back operation takes its
  * number back with it.
  *
- * Nothing here claims work: overdue, list and the event feed are reads
- * (REPEATABLE READ snapshots), so two servers answering them at once do no
- * work twice.  The feed's order is the committing transactions' (schema_v4,
+ * Overdue, list and the event feed are reads (REPEATABLE READ snapshots),
+ * so two servers answering them at once do no work twice.  The one
+ * operation that claims work, the time sweep, begins not deferred and
+ * takes its cases FOR UPDATE SKIP LOCKED (pg_claim): two servers sweeping
+ * at once each take other cases, and a case one of them holds is warned
+ * by it alone.  The feed's order is the committing transactions' (schema_v4,
  * pg_feed).  A batch (ot_call_batch) begins not deferred: row locks from
  * the start, a savepoint an operation.
  *
@@ -144,11 +147,23 @@ static const char *const schema_v4[] = {
 	"UPDATE onetrip_schema SET version = 4",
 };
 
+/* version 5: the first day a case needs a warning from the time sweep
+ * (sweep.c), which the sweep claims by (SELECT ... FOR UPDATE SKIP
+ * LOCKED).  The engine knows the day: the open cases of a migrated store
+ * are due for the first sweep, which writes each one's. */
+static const char *const schema_v5[] = {
+	"ALTER TABLE cases ADD COLUMN warn_at TEXT COLLATE \"C\"",
+	("UPDATE cases SET warn_at = '' WHERE status IN ('in_progress', 'received', 'suspended',"
+	 " 'approved', 'checking')"),
+	"CREATE INDEX cases_warn_at ON cases(warn_at) WHERE warn_at IS NOT NULL",
+	"UPDATE onetrip_schema SET version = 5",
+};
+
 enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_INSERT, S_CASE_UPDATE, S_CASE_READ,
 	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENT_INSERT, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
-	S__COUNT
+	S_CLAIM, S_WARN_AT, S__COUNT
 };
 
 static const char *const sql[S__COUNT] = {
@@ -159,11 +174,11 @@ static const char *const sql[S__COUNT] = {
 	[S_NEXT_ID] = "INSERT INTO counters(day, n) VALUES ($1, 1)"
 		      " ON CONFLICT (day) DO UPDATE SET n = counters.n + 1 RETURNING n",
 	[S_CASE_INSERT] = "INSERT INTO cases(id, item, rules, status, applicant, department,"
-			  " handlers, due, updated, state, next_due)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+			  " handlers, due, updated, state, next_due, warn_at)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
 	[S_CASE_UPDATE] = "UPDATE cases SET item = $2, rules = $3, status = $4, applicant = $5,"
 			  " department = $6, handlers = $7, due = $8, updated = $9, state = $10,"
-			  " next_due = $11 WHERE id = $1",
+			  " next_due = $11, warn_at = $12 WHERE id = $1",
 	/* the row and the events at once: case_rebuild asks for both */
 	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload,"
 			" (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
@@ -203,8 +218,8 @@ static const char *const sql[S__COUNT] = {
 	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= $1",
 	/* only events of transactions older than every one still running:
 	 * their order is final (schema_v4) */
-	[S_FEED] = "SELECT e.recorded, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status"
-		   " FROM events e JOIN cases c ON c.id = e.case_id WHERE e.recorded > $1"
+	[S_FEED] = "SELECT e.recorded, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status,"
+		   " CASE WHEN e.op = 'warn' THEN e.payload END FROM events e JOIN cases c ON c.id = e.case_id WHERE e.recorded > $1"
 		   " AND e.recorded < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 23)"
 		   " AND ($2::text IS NULL OR c.department = $2"
 		   " OR strpos(c.handlers, ',' || $2 || ',') > 0)"
@@ -212,6 +227,11 @@ static const char *const sql[S__COUNT] = {
 		   " WHERE f.case_id = e.case_id AND f.seq = 1) = $3)"
 		   " ORDER BY e.recorded LIMIT $4::integer",
 	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
+	/* the time sweep's cases: rows another engine's sweep (or operation)
+	 * holds are passed over, so two sweeps at once take different cases */
+	[S_CLAIM] = "SELECT id FROM cases WHERE warn_at <= $1 ORDER BY warn_at, id"
+		    " LIMIT $2::integer FOR UPDATE SKIP LOCKED",
+	[S_WARN_AT] = "UPDATE cases SET warn_at = $2 WHERE id = $1",
 	/* one page: the filters, then the cursor; $7 is the page size + 1 */
 	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL"
 		   " OR status IN ($1, $8::text, $9::text, $10::text))"
@@ -433,10 +453,12 @@ static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
  * is the answer of the statement they went with (pg_fail, writable): the
  * operation fails as it did, a lost race (40001) runs it again.  What the
  * statements need is copied: the case and its event are gone by then. */
+#define CASE_COLUMNS 12 /* the parameters of S_CASE_INSERT and S_CASE_UPDATE */
+
 typedef struct pg_later {
 	int is_new;
 	char id[32];
-	const char *v[11], *ev[7];
+	const char *v[CASE_COLUMNS], *ev[7];
 	pg_stmt row, event;
 	char text[]; /* the copies v and ev point into */
 } pg_later;
@@ -466,7 +488,7 @@ static pg_later *later_new(int is_new, const char *id, const char *const *v,
 			   const char *const *ev)
 {
 	size_t size = sizeof(pg_later);
-	for (int i = 0; i < 11; i++)
+	for (int i = 0; i < CASE_COLUMNS; i++)
 		size += v[i] ? strlen(v[i]) + 1 : 0;
 	for (int i = 0; i < 7; i++)
 		size += ev[i] ? strlen(ev[i]) + 1 : 0;
@@ -475,8 +497,8 @@ static pg_later *later_new(int is_new, const char *id, const char *const *v,
 		return NULL;
 	l->is_new = is_new;
 	snprintf(l->id, sizeof l->id, "%s", id);
-	later_copy(ev, l->ev, 7, later_copy(v, l->v, 11, l->text));
-	l->row = (pg_stmt){is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, 11, l->v};
+	later_copy(ev, l->ev, 7, later_copy(v, l->v, CASE_COLUMNS, l->text));
+	l->row = (pg_stmt){is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, CASE_COLUMNS, l->v};
 	l->event = (pg_stmt){S_EVENT_INSERT, NULL, 7, l->ev};
 	return l;
 }
@@ -678,6 +700,8 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 	for (size_t i = 0; s == OT_OK && have < 4 && have != SCHEMA_VERSION &&
 			   i < OT_COUNTOF(schema_v4); i++)
 		s = exec(e, schema_v4[i], "adding idempotency keys and the event feed", err);
+	for (size_t i = 0; s == OT_OK && have < 5 && i < OT_COUNTOF(schema_v5); i++)
+		s = exec(e, schema_v5[i], "adding the time sweep's day", err);
 	if (s == OT_OK)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);
@@ -988,12 +1012,13 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 {
 	char *state_text = json_text(state, JSON_COMPACT);
 	char *payload = json_text(event, JSON_COMPACT);
-	char hand[1024], due[11] = "", at[32], next_due[11] = "";
+	char hand[1024], due[11] = "", at[32], next_due[11] = "", warn_at[11] = "";
 	const ot_rules *r = c->v->rules;
 	case_handlers(c, hand, sizeof hand);
 	if (c->due >= 0)
 		day_format(c->due, due);
 	case_next_due(c, next_due);
+	case_warn_at(c, e->warn_workdays, warn_at);
 	const char *ev_at = json_string_value(json_object_get(event, "at"));
 	snprintf(at, sizeof at, "%s", ev_at ? ev_at : "");
 	ot_status s = writable(e, err);
@@ -1004,7 +1029,9 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 		const char *v[] = {c->id, case_row_item(c), r->hash, case_status_names[c->status],
 				   json_string_value(json_object_get(c->applicant, "id")),
 				   case_row_department(c), hand,
-				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL};
+				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL,
+				   warn_at[0] ? warn_at : NULL};
+		_Static_assert(sizeof v / sizeof *v == CASE_COLUMNS, "pg_later copies them all");
 		char seq[16];
 		snprintf(seq, sizeof seq, "%d", c->events);
 		const char *ev[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
@@ -1373,6 +1400,8 @@ static ot_status pg_feed(ot_engine *e, const store_feed_query *q, json_t **out, 
 				       (json_int_t)atoll(PQgetvalue(res, i, 2)), "at", column(res, i, 3),
 				       "op", column(res, i, 4), "actor", column(res, i, 5), "item",
 				       column(res, i, 6), "status", column(res, i, 7));
+		if (ev && column(res, i, 8))
+			store_feed_warning(ev, column(res, i, 8));
 		if (!ev || json_array_append_new(list, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
 	}
@@ -1406,6 +1435,41 @@ static ot_status pg_counts(ot_engine *e, json_t **out, ot_error *err)
 		*out = counts;
 	else
 		json_decref(counts);
+	return s;
+}
+
+/* ---- the time sweep ---- */
+
+static ot_status pg_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
+			  ot_error *err)
+{
+	char lim[16];
+	snprintf(lim, sizeof lim, "%d", limit);
+	const char *v[] = {today, lim};
+	PGresult *res = run(e, S_CLAIM, 2, v);
+	ot_status s = ok_result(res) ? OT_OK
+		    : pg_fail(e, err, res, "claiming the cases the time sweep warns");
+	for (int i = 0; s == OT_OK && i < PQntuples(res) && *n < limit; i++) {
+		const char *id = column(res, i, 0);
+		if (!id || strlen(id) >= 32)
+			s = store_damaged(e, err, "a case has no readable id");
+		else
+			snprintf(ids[(*n)++], 32, "%s", id);
+	}
+	PQclear(res);
+	return s;
+}
+
+static ot_status pg_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
+{
+	char day[11] = "";
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	const char *v[] = {c->id, case_warn_at(c, e->warn_workdays, day) ? day : NULL};
+	PGresult *res = run(e, S_WARN_AT, 2, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "saving case %s", c->id);
+	PQclear(res);
 	return s;
 }
 
@@ -1566,6 +1630,8 @@ static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *wh
 		.rows = pg_rows,                                                                 \
 		.put_row = pg_put_row,                                                           \
 		.count = pg_count,                                                               \
+		.claim = pg_claim,                                                               \
+		.warn_at = pg_warn_at,                                                           \
 	}
 
 PG_TABLE(store_pg, "postgresql");

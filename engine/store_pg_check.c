@@ -60,7 +60,7 @@ static void check_versions(checker *k)
 /* ---- 2. cases ---- */
 
 enum { C_ID, C_RULES, C_STATUS, C_APPLICANT, C_DEPARTMENT, C_HANDLERS, C_DUE, C_UPDATED,
-       C_STATE, C_NEXT_DUE };
+       C_STATE, C_NEXT_DUE, C_WARN_AT };
 
 static void compare_snapshot(checker *k, const ot_case *c, const char *text)
 {
@@ -98,6 +98,7 @@ static void compare_columns(checker *k, const ot_case *c, const PGresult *res, i
 		store_problem(k, c->id, "its due column differs from its events (%s)", due[0] ? due : "none");
 	if (!same_text(col(res, row, C_NEXT_DUE), has_next ? next : NULL))
 		store_problem(k, c->id, "its next_due column (which overdue reads) differs from its events");
+	store_check_warn_at(k, c, col(res, row, C_WARN_AT));
 	const char *at = col(res, row, C_UPDATED);
 	if (!at || !time_parse(at, k->e->zone, &updated) || updated != c->last_at)
 		store_problem(k, c->id, "its updated column is not the time of its last event");
@@ -134,7 +135,7 @@ static void check_cases(checker *k)
 	for (;;) {
 		const char *v[] = {after};
 		PGresult *res = rows(k, "SELECT id, rules, status, applicant, department, handlers,"
-				     " due, updated, state, next_due FROM cases WHERE id > $1"
+				     " due, updated, state, next_due, warn_at FROM cases WHERE id > $1"
 				     " ORDER BY id LIMIT 500", 1, v, "the cases");
 		int n = res ? PQntuples(res) : 0;
 		for (int i = 0; i < n; i++)

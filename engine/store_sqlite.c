@@ -112,11 +112,22 @@ static const char *const schema_v4[] = {
 	"CREATE INDEX IF NOT EXISTS idempotency_expires ON idempotency(expires)",
 };
 
+/* version 5: the first day a case needs a warning from the time sweep
+ * (sweep.c), indexed, which the sweep claims by.  The engine knows the
+ * day (it depends on the item's calendar): the open cases of a migrated
+ * store are due for the first sweep, which writes each one's day. */
+static const char *const schema_v5[] = {
+	"ALTER TABLE cases ADD COLUMN warn_at TEXT",
+	("UPDATE cases SET warn_at = '' WHERE status IN ('in_progress', 'received', 'suspended',"
+	 " 'approved', 'checking')"),
+	"CREATE INDEX cases_warn_at ON cases(warn_at) WHERE warn_at IS NOT NULL",
+};
+
 enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
 	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE,
-	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S__COUNT
+	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S__COUNT
 };
 _Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
 
@@ -136,13 +147,16 @@ static const char *const sql[S__COUNT] = {
 	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= ?1",
 	/* the events table's rowid is the order events were committed in:
 	 * writers are serialised, and a row is never deleted */
-	[S_FEED] = "SELECT e.rowid, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status"
-		   " FROM events e JOIN cases c ON c.id = e.case_id WHERE e.rowid > ?1"
+	[S_FEED] = "SELECT e.rowid, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status,"
+		   " CASE WHEN e.op = 'warn' THEN e.payload END FROM events e JOIN cases c ON c.id = e.case_id WHERE e.rowid > ?1"
 		   " AND (?2 IS NULL OR c.department = ?2 OR instr(c.handlers, ',' || ?2 || ',') > 0)"
 		   " AND (?3 IS NULL OR (SELECT json_extract(f.payload, '$.client') FROM events f"
 		   " WHERE f.case_id = e.case_id AND f.seq = 1) = ?3)"
 		   " ORDER BY e.rowid LIMIT ?4",
 	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
+	/* the sweep's cases: the operation holds the write lock (BEGIN IMMEDIATE) */
+	[S_CLAIM] = "SELECT id FROM cases WHERE warn_at <= ?1 ORDER BY warn_at, id LIMIT ?2",
+	[S_WARN_AT] = "UPDATE cases SET warn_at = ?2 WHERE id = ?1",
 	[S_SAVEPOINT] = "SAVEPOINT op",
 	[S_RELEASE] = "RELEASE op",
 	[S_ROLLBACK_TO] = "ROLLBACK TO op",
@@ -156,14 +170,14 @@ static const char *const sql[S__COUNT] = {
 	[S_NEXT_ID] = "INSERT INTO counters(day, n) VALUES (?1, 1)"
 		      " ON CONFLICT(day) DO UPDATE SET n = n + 1 RETURNING n",
 	[S_CASE_INSERT] = "INSERT INTO cases(id, item, rules, status, applicant, department,"
-			  " handlers, due, updated, state, next_due)"
-			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+			  " handlers, due, updated, state, next_due, warn_at)"
+			  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[S_CASE_UPDATE] = "UPDATE cases SET status = ?4, handlers = ?7, due = ?8, updated = ?9,"
-			  " state = ?10, next_due = ?11 WHERE id = ?1",
+			  " state = ?10, next_due = ?11, warn_at = ?12 WHERE id = ?1",
 	/* the same when the status stays: leaves the status index alone,
 	 * one page less to write and sync */
 	[S_CASE_TOUCH] = "UPDATE cases SET handlers = ?7, due = ?8, updated = ?9,"
-			 " state = ?10, next_due = ?11 WHERE id = ?1 AND ?4 IS NOT NULL",
+			 " state = ?10, next_due = ?11, warn_at = ?12 WHERE id = ?1 AND ?4 IS NOT NULL",
 	[S_CASE_GET] = "SELECT item, rules, status,"
 		       " (SELECT max(seq) FROM events WHERE case_id = ?1) FROM cases WHERE id = ?1",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = ?1 LIMIT 1",
@@ -317,6 +331,11 @@ static int create_schema(ot_engine *e, int have, const char **step)
 	*step = "adding the idempotency keys";
 	for (size_t i = 0; have < 4 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v4); i++)
 		rc = exec(e, schema_v4[i]);
+	if (rc != SQLITE_OK)
+		return rc;
+	*step = "adding the time sweep's day";
+	for (size_t i = 0; have < 5 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v5); i++)
+		rc = exec(e, schema_v5[i]);
 	if (rc != SQLITE_OK)
 		return rc;
 	*step = "migrating the schema";
@@ -656,7 +675,7 @@ static ot_status sq_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 
 /* Binds the snapshot columns of the cases statements. */
 static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, const char *due,
-		      const char *at, const char *state, const char *next_due)
+		      const char *at, const char *state, const char *next_due, const char *warn_at)
 {
 	const ot_rules *r = c->v->rules;
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
@@ -673,6 +692,8 @@ static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, cons
 	sqlite3_bind_text(st, 10, state, -1, SQLITE_STATIC);
 	if (next_due[0])
 		sqlite3_bind_text(st, 11, next_due, -1, SQLITE_STATIC);
+	if (warn_at[0])
+		sqlite3_bind_text(st, 12, warn_at, -1, SQLITE_STATIC);
 }
 
 static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const char *at,
@@ -710,9 +731,10 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	}
 	int same = !is_new && c->stored_status == (int)c->status;
 	sqlite3_stmt *st = SQ(e)->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
-	char next_due[11] = "";
+	char next_due[11] = "", warn_at[11] = "";
 	case_next_due(c, next_due);
-	bind_case(st, c, hand, due, at, state_text, next_due);
+	case_warn_at(c, e->warn_workdays, warn_at);
+	bind_case(st, c, hand, due, at, state_text, next_due, warn_at);
 	int rc = run(st);
 	if (rc != SQLITE_DONE)
 		s = db_fail(e, err, rc, "saving case %s", c->id);
@@ -1016,6 +1038,8 @@ static ot_status sq_feed(ot_engine *e, const store_feed_query *q, json_t **out, 
 				       (json_int_t)sqlite3_column_int64(st, 2), "at", column_str(st, 3),
 				       "op", column_str(st, 4), "actor", column_str(st, 5), "item",
 				       column_str(st, 6), "status", column_str(st, 7));
+		if (ev && column_str(st, 8))
+			store_feed_warning(ev, column_str(st, 8));
 		if (!ev || json_array_append_new(list, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
 	}
@@ -1037,6 +1061,43 @@ static ot_status sq_counts(ot_engine *e, json_t **out, ot_error *err)
 			s = err_set(err, OT_ENOMEM, "out of memory");
 	}
 	return rows_done(e, st, s, rc, counts, out, "counting cases", err);
+}
+
+/* ---- the time sweep ---- */
+
+static ot_status sq_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
+			  ot_error *err)
+{
+	sqlite3_stmt *st = SQ(e)->stmt[S_CLAIM];
+	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, limit);
+	int rc;
+	ot_status s = OT_OK;
+	while (s == OT_OK && *n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = column_str(st, 0);
+		if (!id || strlen(id) >= 32)
+			s = store_damaged(e, err, "a case has no readable id");
+		else
+			snprintf(ids[(*n)++], 32, "%s", id);
+	}
+	if (s == OT_OK && *n < limit && rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "claiming the cases the time sweep warns");
+	done(st);
+	return s;
+}
+
+static ot_status sq_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
+{
+	char day[11] = "";
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	sqlite3_stmt *st = SQ(e)->stmt[S_WARN_AT];
+	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+	if (case_warn_at(c, e->warn_workdays, day))
+		sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
+	int rc = run(st);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "saving case %s", c->id);
 }
 
 /* ---- the table ---- */
@@ -1080,4 +1141,6 @@ const store_vt store_sqlite = {
 	.rows = sq_rows,
 	.put_row = sq_put_row,
 	.count = sq_count,
+	.claim = sq_claim,
+	.warn_at = sq_warn_at,
 };

@@ -58,6 +58,13 @@ contains "items" "info lists items"
 contains "calendars" "info lists calendars"
 expect 0 "describe" "$bin" describe "$src/rules"
 contains '"hash"' "describe prints JSON"
+# describe's output is JSON a program reads: a warning goes to stderr
+"$bin" describe "$src/tests/data/warn_only.rules" >"$tmp/out" 2>"$tmp/err"
+if ! python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" 2>/dev/null ||
+   ! grep -q "warning\[W402\]" "$tmp/err"; then
+	echo "FAIL: describe with a warning: stdout is not pure JSON or the warning is not on stderr"
+	fails=$((fails + 1))
+fi
 
 # errors: exit 1, text and JSON
 expect 1 "ten mistakes" "$bin" check "$src/tests/golden/ten_mistakes.rules"
@@ -231,6 +238,39 @@ contains '"case": "20191202-0003"' "chain: the filing's approval opened the land
 contains '"op": "item"' "chain: the history has the item event"
 [ "$(wc -l <"$tmp/chain.sh")" -ge 8 ] ||
 	{ echo "FAIL: engine.md §13.6: the block was not found"; fails=$((fails + 1)); }
+
+# docs/engine.md §3.15: the time sweep from the command line, as it stands there
+sed -n '/^### 3.15 `sweep`/,/^## /p' "$src/docs/engine.md" |
+	sed -n '/^```sh$/,/^```$/p' | sed '1d;$d' >"$tmp/sweep.sh"
+expect 0 "engine.md §3.15 (the sweep)" env TMPDIR="$tmp" sh -ec "cd '$tmp/quick' && . '$tmp/sweep.sh'"
+python3 - "$tmp/out" >"$tmp/sweep.got" <<'PY' || { echo "FAIL: sweep: the answers are not JSON"; fails=$((fails + 1)); }
+import json, sys
+text, dec, at, out = open(sys.argv[1], encoding="utf-8").read(), json.JSONDecoder(), 0, []
+while text[at:].strip():
+    while text[at].isspace():
+        at += 1
+    obj, at = dec.raw_decode(text, at)
+    out.append(obj)
+for o in out[1:4] + out[5:6]:
+    print("sweep", [(w["level"], w["target"], w.get("step"), w["due"]) for w in o["warnings"]])
+show = out[6]
+print("show", show["status"], [c["step"] for c in show["current"]],
+      sum(h["op"] == "warn" for h in show["history"]), len(show["warnings"]))
+PY
+printf '%s\n' "sweep [('yellow', 'step', 'intake', '2024-03-05')]" "sweep []" \
+	"sweep [('red', 'step', 'intake', '2024-03-05')]" \
+	"sweep [('red', 'case', None, '2024-03-18'), ('red', 'step', 'expert', '2024-03-13')]" \
+	"show in_progress ['expert'] 4 4" >"$tmp/sweep.want"
+cmp -s "$tmp/sweep.want" "$tmp/sweep.got" || {
+	echo "FAIL: engine.md §3.15: the sweeps warned otherwise than it says:"
+	diff "$tmp/sweep.want" "$tmp/sweep.got" | sed 's/^/    /'
+	fails=$((fails + 1))
+}
+expect 0 "sweep --help" "$bin" sweep --help
+contains "--warn-workdays" "sweep help lists --warn-workdays"
+expect 2 "sweep with a bad option" "$bin" sweep --limit 0
+expect 2 "sweep with a bad warn_workdays" "$bin" sweep --db "$tmp/sw.db" --rules "$src/rules" --warn-workdays 99
+contains "warn_workdays is from -1" "sweep: warn_workdays out of range"
 
 # docs/language.md §9: its chain is the bundled one, and `check --trips`
 # prints what it shows

@@ -4,6 +4,9 @@
 #   ```rules     a whole rule file: `onetrip check` must say ok
 #   ```scenario  a scenario file: `onetrip test` must pass; its
 #                `rules "rules"` line names the bundled rule base
+# and every fenced block after a line `<!-- the file PATH -->` must be that
+# file of the repository as it stands (one copy: the file is what the
+# tests use, e.g. examples/deploy/nginx.conf by tests/http/test_nginx.py).
 #   docs_examples.sh ONETRIP SOURCE_DIR
 set -u
 bin=$1
@@ -17,6 +20,10 @@ for doc in "$src"/docs/*.md; do
 	# each checked block into $tmp/NAME-N.KIND, N its line in the doc
 	awk -v out="$tmp/$name" '
 		/^<!-- checked -->$/ { armed = 1; next }
+		/^<!-- the file [^ ]* -->$/ { armed = 1; same = $4; next }
+		armed && same && /^```[a-z]*$/ {
+			file = out "-" NR ".same"; print same > (file ".path"); close(file ".path")
+			printf "" > file; armed = 0; same = ""; next }
 		armed && /^```[a-z]+$/ { kind = substr($0, 4); file = out "-" NR "." kind; armed = 0; next }
 		file && /^```$/ { close(file); file = ""; next }
 		file { print > file }
@@ -42,6 +49,17 @@ for f in "$tmp"/*.rules "$tmp"/*.scenario; do
 			fails=$((fails + 1))
 		} ;;
 	esac
+done
+for f in "$tmp"/*.same; do
+	[ -e "$f" ] || continue
+	count=$((count + 1))
+	where=$(basename "$f" | sed 's/-\([0-9]*\)\.[a-z]*$/.md, the block after line \1/')
+	path=$(cat "$f.path")
+	cmp -s "$f" "$src/$path" || {
+		echo "FAIL: docs/$where is not $path as it stands:"
+		diff "$src/$path" "$f" | sed 's/^/    /' | head -20
+		fails=$((fails + 1))
+	}
 done
 [ "$count" -gt 0 ] || { echo "FAIL: no checked examples found in docs/"; exit 1; }
 [ "$fails" = 0 ] && echo "docs: $count checked examples run as written"

@@ -41,6 +41,7 @@ static const char usage_main[] =
 	"  extend     extend the legal limit (延期)\n"
 	"  procedure_start, procedure_end    a special procedure (特别程序)\n"
 	"  pledge_check  the check of a pledge (告知承诺) after approval\n"
+	"  sweep      warn once of deadlines near (yellow) or passed (red): 电子监察\n"
 	"  licences import FILE.json   licences issued elsewhere, into the library\n"
 	"  licences list HOLDER        the licences of an ID number or credit code\n"
 	"  options: --db PATH (var/onetrip.db), --rules PATH (rules/), --now TIME\n"
@@ -159,7 +160,9 @@ static int parse_opts(int argc, char **argv, opts *o, const char *usage,
 }
 
 /* Compiles and prints the diagnostics; returns the exit status so far. */
-static int compile(const opts *o, ot_rules **rules)
+/* Diagnostics go to `diag`: stdout for check, stderr where stdout carries
+ * the JSON a program reads (describe). */
+static int compile(const opts *o, ot_rules **rules, FILE *diag)
 {
 	ot_compile_options co = {NULL, NULL, o->strict};
 	ot_diags *d = NULL;
@@ -172,15 +175,15 @@ static int compile(const opts *o, ot_rules **rules)
 			    : ot_diags_render(d, o->color ? OT_RENDER_COLOR : 0);
 	ot_mask_ids(out); /* diagnostics quote the rule files */
 	if (out) {
-		fputs(out, stdout);
+		fputs(out, diag);
 		if (o->json)
-			fputc('\n', stdout);
+			fputc('\n', diag);
 	}
 	free(out);
 	size_t errors = ot_diags_errors(d), warnings = ot_diags_warnings(d);
 	if (!o->json && (errors || warnings))
-		printf("%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s",
-		       warnings, warnings == 1 ? "" : "s");
+		fprintf(diag, "%zu error%s, %zu warning%s\n", errors, errors == 1 ? "" : "s",
+			warnings, warnings == 1 ? "" : "s");
 	ot_diags_free(d);
 	return st == OT_EIO ? 2 : st == OT_OK ? 0 : 1;
 }
@@ -241,7 +244,7 @@ static int cmd_check(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o, usage_check, 1);
 	if (rc < 0) {
 		ot_rules *r = NULL;
-		rc = compile(&o, &r);
+		rc = compile(&o, &r, stdout);
 		if (rc == 0 && !o.json) {
 			json_t *j = NULL;
 			char *desc = ot_rules_describe(r);
@@ -384,7 +387,7 @@ static int cmd_describe(int argc, char **argv, int summary)
 	int rc = parse_opts(argc, argv, &o, summary ? usage_info : usage_describe, 0);
 	if (rc < 0) {
 		ot_rules *r = NULL;
-		rc = compile(&o, &r);
+		rc = compile(&o, &r, summary ? stdout : stderr);
 		char *desc = rc == 0 ? ot_rules_describe(r) : NULL;
 		if (desc && summary) {
 			json_t *j = json_loads(desc, 0, NULL);
@@ -551,6 +554,100 @@ static int cmd_case(const char *op, int argc, char **argv)
 		json_decref(j);
 	}
 	free(response);
+	free(request);
+	ot_engine_close(e);
+	return rc;
+}
+
+static const char usage_sweep[] =
+	"usage: onetrip sweep [--db PATH] [--rules PATH] [--now TIME] [--warn-workdays N]\n"
+	"                     [--limit N]\n"
+	"\n"
+	"The time sweep (电子监察 预警): a case whose deadline (its due date, a step's,\n"
+	"the acceptance decision's, a deferred material's, a pledge check's, a special\n"
+	"procedure's maximum) is within N working days (--warn-workdays, default 1;\n"
+	"-1: none) gets a yellow warning, one whose deadline has passed a red one,\n"
+	"each once, as a `warn` event of the case.  Batches of --limit cases (100),\n"
+	"one transaction each, until no case needs one; prints the warnings given.\n"
+	"Several sweeps may run on one store at once (docs/engine.md §3.15).\n"
+	"\n"
+	"exit status: 0 swept (a case that could not be read is listed in \"failed\"),\n"
+	"             2 usage error, 3 the store failed\n";
+
+/* Batches until none is left: one JSON answer with every warning. */
+static int cmd_sweep(int argc, char **argv)
+{
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = "rules";
+	c.store = "var/onetrip.db";
+	const char *now = NULL;
+	long limit = 100;
+	for (int i = 0; i < argc; i++) {
+		char *end = NULL;
+		if (is_help(argv[i])) {
+			fputs(usage_sweep, stdout);
+			return 0;
+		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			c.store = argv[++i];
+		else if (strcmp(argv[i], "--rules") == 0 && i + 1 < argc)
+			c.rules_path = argv[++i];
+		else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc)
+			now = argv[++i];
+		else if (strcmp(argv[i], "--warn-workdays") == 0 && i + 1 < argc &&
+			 (c.warn_workdays = (int)strtol(argv[i + 1], &end, 10), *end == 0))
+			i++;
+		else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc &&
+			 (limit = strtol(argv[i + 1], &end, 10), *end == 0) && limit >= 1 && limit <= 1000)
+			i++;
+		else {
+			cli_errorf("onetrip sweep: unknown option or bad value '%s'\n\n%s", argv[i],
+				   usage_sweep);
+			return 2;
+		}
+	}
+	char *request = with_now("{}", now);
+	json_t *req = request ? json_loads(request, 0, NULL) : NULL;
+	free(request);
+	json_object_set_new(req, "limit", json_integer(limit));
+	request = req ? json_dumps(req, JSON_COMPACT) : NULL;
+	ot_engine *e = NULL;
+	ot_error err = {OT_OK, ""};
+	json_t *all = json_pack("{s:O, s:i, s:i, s:[], s:[]}", "at", json_object_get(req, "now"),
+				"claimed", 0, "batches", 0, "warnings", "failed");
+	json_decref(req);
+	int rc = 0;
+	if (!request || !all) {
+		cli_errorf("onetrip sweep: out of memory\n");
+		rc = 3;
+	} else if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
+		cli_errorf("onetrip sweep: %s\n", err.message);
+		rc = err.status == OT_EINVAL ? 2 : 3;
+	}
+	for (int more = 1; rc == 0 && more;) {
+		char *response = NULL;
+		if (ot_sweep(e, request, &response, &err) != OT_OK) {
+			cli_errorf("onetrip sweep: %s\n", err.message);
+			rc = 3;
+			break;
+		}
+		json_t *b = json_loads(response, 0, NULL);
+		free(response);
+		more = json_is_true(json_object_get(b, "more"));
+		json_object_set(all, "at", json_object_get(b, "at"));
+		json_object_set_new(all, "claimed", json_integer(json_integer_value(json_object_get(all,
+			"claimed")) + json_integer_value(json_object_get(b, "claimed"))));
+		json_object_set_new(all, "batches", json_integer(json_integer_value(json_object_get(all,
+			"batches")) + 1));
+		json_array_extend(json_object_get(all, "warnings"), json_object_get(b, "warnings"));
+		json_array_extend(json_object_get(all, "failed"), json_object_get(b, "failed"));
+		json_decref(b);
+	}
+	char *text = rc == 0 ? json_dumps(all, JSON_INDENT(2)) : NULL;
+	if (text)
+		puts(text);
+	free(text);
+	json_decref(all);
 	free(request);
 	ot_engine_close(e);
 	return rc;
@@ -804,6 +901,8 @@ int main(int argc, char **argv)
 		return cmd_store(argc - 2, argv + 2);
 	if (strcmp(cmd, "serve") == 0)
 		return cmd_serve(argc - 2, argv + 2);
+	if (strcmp(cmd, "sweep") == 0)
+		return cmd_sweep(argc - 2, argv + 2);
 	for (size_t i = 0; i < sizeof case_ops / sizeof *case_ops; i++)
 		if (strcmp(cmd, case_ops[i]) == 0)
 			return cmd_case(cmd, argc - 2, argv + 2);

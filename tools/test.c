@@ -442,6 +442,35 @@ static const char *scenario_store(char *out, size_t cap)
 	return out;
 }
 
+/* `sweep [at TIME]`: the time sweep of the whole store at the scenario's
+ * time, batch after batch; then the case as it now is, for `expect warned`. */
+static void sweep(run *r, const scn_stmt *s)
+{
+	if (s->at.text)
+		snprintf(r->now, sizeof r->now, "%s", s->at.text);
+	char req[96];
+	snprintf(req, sizeof req, "{\"now\":\"%s\"}", r->now);
+	for (int more = 1, rounds = 0; more && rounds < 1000; rounds++) {
+		char *resp = NULL;
+		if (ot_call(r->e, "sweep", req, &resp, &r->pending) != OT_OK) {
+			r->pending_stmt = s;
+			return;
+		}
+		json_t *a = json_loads(resp, 0, NULL);
+		more = json_is_true(json_object_get(a, "more"));
+		json_decref(a);
+		free(resp);
+	}
+	char show[128], *resp = NULL;
+	ot_error err;
+	snprintf(show, sizeof show, "{\"case\":\"%s\"}", r->id);
+	if (r->id[0] && ot_call(r->e, "show", show, &resp, &err) == OT_OK) {
+		json_decref(r->last);
+		r->last = json_loads(resp, 0, NULL);
+		free(resp);
+	}
+}
+
 static void statement(run *r, const scn_stmt *s)
 {
 	json_t *req;
@@ -549,6 +578,9 @@ static void statement(run *r, const scn_stmt *s)
 		}
 		/* `procedure NAME end`: the engine checks NAME is the one running */
 		operate(r, s, "procedure_end", json_pack("{s:s}", "procedure", s->a.s));
+		return;
+	case SS_SWEEP:
+		sweep(r, s);
 		return;
 	case SS_EXPECT:
 		return; /* see expect() */
@@ -723,6 +755,40 @@ static void expect_note(run *r, const scn_stmt *s)
 		json_array_foreach(notes, i, n)
 			fprintf(r->out, "        %s\n", S(n, "note"));
 	json_decref(o);
+}
+
+/* `expect warned yellow|red TARGET [NAME]`: the time sweep gave the case
+ * that warning (TARGET: case, legal, step, acceptance, deferred,
+ * pledge_check, procedure; NAME: the step, material or procedure);
+ * `expect not warned ...`: it did not. */
+static void expect_warned(run *r, const scn_stmt *s, json_t *c)
+{
+	const char *name = s->args.n > 2 ? arg(s, 2) : NULL;
+	size_t i;
+	json_t *w;
+	int found = 0;
+	json_array_foreach(json_object_get(c, "warnings"), i, w) {
+		const char *n = json_string_value(json_object_get(w, "step"));
+		if (!n)
+			n = json_string_value(json_object_get(w, "material"));
+		if (!n)
+			n = json_string_value(json_object_get(w, "procedure"));
+		found |= !strcmp(S(w, "level"), arg(s, 0)) && !strcmp(S(w, "target"), arg(s, 1)) &&
+			 (!name || (n && !strcmp(n, name)));
+	}
+	if (found == !s->negate)
+		return;
+	char had[512] = "";
+	size_t n = 0;
+	json_array_foreach(json_object_get(c, "warnings"), i, w) {
+		const char *what = json_string_value(json_object_get(w, "step"));
+		n += (size_t)snprintf(had + n, n < sizeof had ? sizeof had - n : 0, "%s%s %s%s%s",
+				      n ? ", " : "", S(w, "level"), S(w, "target"), what ? " " : "",
+				      what ? what : "");
+	}
+	failf(r, s, "expected %sa %s warning of %s%s%s; the case was warned: %s",
+	      s->negate ? "no " : "", arg(s, 0), arg(s, 1), name ? " " : "", name ? name : "",
+	      had[0] ? had : "nothing");
 }
 
 /* `expect passed promised [legal]`: which of the case's due dates the
@@ -936,6 +1002,8 @@ static void expect(run *r, const scn_stmt *s)
 		expect_value(r, s, "item", arg(s, 0), S(c, "item"));
 	} else if (!strcmp(what, "passed")) {
 		expect_passed(r, s);
+	} else if (!strcmp(what, "warned")) {
+		expect_warned(r, s, c);
 	} else if (!strcmp(what, "extended")) {
 		snprintf(num, sizeof num, "%lld", (long long)json_integer_value(json_object_get(c, what)));
 		expect_value(r, s, "extended (workdays)", arg(s, 0), num);

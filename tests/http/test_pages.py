@@ -6,7 +6,10 @@ WebDriver protocol (chromedriver) with Python's standard library.
     as the service; a wrong ID number shows the service's problem;
   - the window page: an officer of the social window loads the work list
     of the department, acts on the intake step, and the case moves on in
-    the store, recorded in the officer's name.
+    the store, recorded in the officer's name; a case submitted meanwhile
+    appears by itself (the event feed), and with the server's time sweep
+    running every second its yellow card (黄牌: its intake is due the next
+    working day) comes to the list through the feed too.
 
 Usage: python3 test_pages.py ONETRIP SOURCE_DIR
 """
@@ -108,7 +111,8 @@ def main():
         if not cond:
             failures.append(what)
 
-    s = Server(binary, source)
+    # the time sweep every second, --timeout (its lag behind the clock) 5 s
+    s = Server(binary, source, "--sweep-every", "1", "--timeout", "5", "--poll-max", "4")
     b = None
     try:
         b = Browser()
@@ -158,6 +162,16 @@ def main():
         other = s.post("/v1/cases", APPLICATION, who="portal").json
         b.wait("return document.querySelector('tr[data-case=\"%s\"]');" % other["id"], timeout=15)
         check(True, "the work list follows the event feed")
+        # its intake is due the next working day: the sweep warns it yellow,
+        # and the card comes to the window through the feed
+        card = b.wait("var c = document.querySelector('tr[data-case=\"%s\"] .card.yellow');"
+                      " return c ? c.textContent : null;" % other["id"], timeout=30)
+        check(card.startswith("黄牌 intake "), "the window shows the yellow card: " + card)
+        metrics = s.get("/metrics").text
+        check('onetrip_sweep_warnings_total{level="yellow"} ' in metrics
+              and 'onetrip_sweep_warnings_total{level="yellow"} 0\n' not in metrics
+              and 'onetrip_sweeps_total{outcome="done"} 0\n' not in metrics,
+              "/metrics counts the sweeps and their warnings")
     finally:
         if b:
             b.close()

@@ -392,6 +392,26 @@ static void a_chain_batch_with_one_failing(void **state)
 	assert_true(n > 0);
 }
 
+/* The time sweep: a case late, warned red of its step and of itself, two
+ * events in one transaction (tests/data/law.rules has a calendar). */
+static void the_time_sweep(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_enomemXXXXXX", path[600];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/template.db", dir);
+	rules = OT_TEST_DATA "/law.rules";
+	ot_engine *e = open_at(rules, path);
+	char *resp = NULL;
+	ot_error err;
+	assert_int_equal(ot_call(e, "submit", "{\"item\":\"plain\",\"now\":\"2019-09-02T09:00\","
+				 "\"applicant\":" COMPANY ",\"form\":{\"name\":\"x\",\"street\":\"a\"},"
+				 "\"materials\":[\"plan\"]}", &resp, &err), OT_OK);
+	free(resp);
+	ot_engine_close(e);
+	every_allocation_fails(dir, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
+}
+
 int main(void)
 {
 	static const sqlite3_mem_methods mem = {sq_malloc, sq_free, sq_realloc, sq_size,
@@ -402,6 +422,7 @@ int main(void)
 		cmocka_unit_test(chain_operations),
 		cmocka_unit_test(a_batch_with_one_failing),
 		cmocka_unit_test(a_chain_batch_with_one_failing),
+		cmocka_unit_test(the_time_sweep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,9 +201,14 @@ static void version_3_is_migrated(void **state)
 	char text[512];
 	snprintf(text, sizeof text, "SET search_path TO %s; DROP TABLE idempotency;"
 		 " ALTER TABLE events DROP COLUMN recorded; DROP SEQUENCE events_order;"
+		 " ALTER TABLE cases DROP COLUMN warn_at;"
 		 " UPDATE onetrip_schema SET version = 3", schema);
 	sql(c, text);
 	e = open_at(CONTRACT, store);
+	snprintf(text, sizeof text, "SELECT warn_at FROM %s.cases", schema);
+	PGresult *due = PQexec(c, text);
+	assert_string_equal(PQgetvalue(due, 0, 0), ""); /* the first sweep's */
+	PQclear(due);
 	json_t *feed = ok(e, "events", "{\"after\":\"0\"}");
 	assert_int_equal(json_array_size(json_object_get(feed, "events")), 2);
 	json_decref(feed);
@@ -216,8 +221,54 @@ static void version_3_is_migrated(void **state)
 	json_decref(feed);
 	snprintf(text, sizeof text, "SELECT version FROM %s.onetrip_schema", schema);
 	PGresult *r = PQexec(c, text);
-	assert_string_equal(PQgetvalue(r, 0, 0), "4");
+	assert_string_equal(PQgetvalue(r, 0, 0), "5");
 	PQclear(r);
+	/* its open case was due for the first sweep; the act wrote its day */
+	snprintf(text, sizeof text, "SELECT warn_at FROM %s.cases", schema);
+	r = PQexec(c, text);
+	assert_false(PQgetisnull(r, 0, 0));
+	assert_int_not_equal(strcmp(PQgetvalue(r, 0, 0), ""), 0);
+	PQclear(r);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
+/* The time sweep claims FOR UPDATE SKIP LOCKED: a case whose row another
+ * connection holds (another server sweeping it, or an operation writing
+ * it) is passed over at once -- not waited for, not warned twice -- and
+ * the others are warned; once the row is free, the next sweep warns it. */
+static void a_sweep_passes_over_a_case_another_holds(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	lock_case(c);
+	time_t start = time(NULL);
+	json_t *a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
+	assert_true(time(NULL) - start < 5); /* busy_ms is 10 s: it did not wait */
+	json_t *w = json_object_get(a, "warnings");
+	assert_int_equal(json_integer_value(json_object_get(a, "claimed")), 1);
+	assert_true(json_array_size(w) >= 1);
+	for (size_t i = 0; i < json_array_size(w); i++)
+		assert_string_equal(S(json_array_get(w, i), "case"), "20190927-0002");
+	json_decref(a);
+	sql(c, "COMMIT");
+	a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
+	w = json_object_get(a, "warnings");
+	assert_int_equal(json_integer_value(json_object_get(a, "claimed")), 1);
+	for (size_t i = 0; i < json_array_size(w); i++)
+		assert_string_equal(S(json_array_get(w, i), "case"), "20190927-0001");
+	json_decref(a);
+	a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:30\"}");
+	assert_int_equal(json_integer_value(json_object_get(a, "claimed")), 0);
+	json_decref(a);
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	json_decref(check);
 	PQfinish(c);
 	ot_engine_close(e);
 }
@@ -244,6 +295,7 @@ int main(void)
 		cmocka_unit_test(the_same_step_at_once),
 		cmocka_unit_test(connection_cut_mid_operation),
 		cmocka_unit_test(version_3_is_migrated),
+		cmocka_unit_test(a_sweep_passes_over_a_case_another_holds),
 		cmocka_unit_test(uris_in_messages),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,7 +207,8 @@ static void old_store_gains_the_library(void **state)
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE licences; DROP INDEX cases_next_due;"
-				      " ALTER TABLE cases DROP COLUMN next_due; PRAGMA user_version = 1", NULL,
+				      " ALTER TABLE cases DROP COLUMN next_due; DROP INDEX cases_warn_at;"
+				      " ALTER TABLE cases DROP COLUMN warn_at; PRAGMA user_version = 1", NULL,
 				      NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	e = open_at(RULES, path);

@@ -342,15 +342,16 @@ static void other_schema_versions(void **state)
 	char *text = NULL, want[200];
 	ot_error err;
 	ot_engine *e = NULL;
-	damage(&s, "PRAGMA user_version = 5");
-	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 5, this one "
-		 "knows 4)", s.path);
+	damage(&s, "PRAGMA user_version = 6");
+	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 6, this one "
+		 "knows 5)", s.path);
 	assert_int_equal(ot_engine_open(CONTRACT, s.path, &e, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	damage(&s, "DROP TABLE licences; DROP INDEX cases_next_due; ALTER TABLE cases DROP COLUMN "
-	       "next_due; PRAGMA user_version = 1");
+	       "next_due; DROP INDEX cases_warn_at; ALTER TABLE cases DROP COLUMN warn_at; "
+	       "PRAGMA user_version = 1");
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
 	assert_non_null(strstr(err.message, "has schema version 1: open it once with this onetrip"));
 	/* opening it brings it forward; then it checks */
@@ -425,6 +426,7 @@ static void migrating_past_a_damaged_snapshot(void **state)
 	store s;
 	store_build(&s);
 	damage(&s, "DROP INDEX cases_next_due; ALTER TABLE cases DROP COLUMN next_due; "
+	       "DROP INDEX cases_warn_at; ALTER TABLE cases DROP COLUMN warn_at; "
 	       "PRAGMA user_version = 2; UPDATE cases SET state = '{broken' WHERE id = '20190927-0002'");
 	ot_engine_close(open_at(CONTRACT, s.path));
 	json_t *r = check(&s);
@@ -432,6 +434,69 @@ static void migrating_past_a_damaged_snapshot(void **state)
 	char *text = json_dumps(r, 0);
 	assert_non_null(strstr(text, "20190927-0002"));
 	free(text);
+	json_decref(r);
+	store_free(&s);
+}
+
+/* The value of one column of one row, as text ("NULL" when there is none). */
+static void column_of(const store *s, const char *sql, char *out, size_t cap)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_open(s->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	const unsigned char *t = sqlite3_column_text(st, 0);
+	snprintf(out, cap, "%s", t ? (const char *)t : "NULL");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+/* Bringing a store to schema 5 (the time sweep's warn_at): the day depends
+ * on each item's calendar, which only the engine knows, so every open case
+ * is due for the first sweep; it writes each one's day, and a warning
+ * comes only for the case that needs one. */
+static void version_4_is_due_for_the_first_sweep(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "DROP INDEX cases_warn_at; ALTER TABLE cases DROP COLUMN warn_at; "
+	       "PRAGMA user_version = 4");
+	ot_engine *e = open_at(CONTRACT, s.path);
+	char day[64];
+	column_of(&s, "SELECT group_concat(quote(warn_at)) FROM cases", day, sizeof day);
+	assert_string_equal(day, "'','',''");
+	/* 09-30: 0001's review (from 09-29, 3 workdays) is not near; the
+	 * others' intake (due 09-29) has passed */
+	json_t *a = ok(e, "sweep", "{\"now\":\"2019-09-30T09:00\"}");
+	assert_int_equal(json_integer_value(json_object_get(a, "claimed")), 3);
+	assert_int_equal(json_array_size(json_object_get(a, "warnings")), 2);
+	json_decref(a);
+	column_of(&s, "SELECT warn_at FROM cases WHERE id = '20190927-0001'", day, sizeof day);
+	assert_string_equal(day, "2019-10-08"); /* review due 10-09: yellow from 10-08 */
+	a = ok(e, "sweep", "{\"now\":\"2019-09-30T09:30\"}");
+	assert_int_equal(json_integer_value(json_object_get(a, "claimed")), 0);
+	json_decref(a);
+	ot_engine_close(e);
+	json_t *r = check(&s);
+	assert_true(json_is_true(json_object_get(r, "sound")));
+	json_decref(r);
+	store_free(&s);
+}
+
+/* A warn_at column that lost its day: the time sweep would never warn the
+ * case, and store check says so. */
+static void a_lost_warn_at(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "UPDATE cases SET warn_at = NULL WHERE id = '20190927-0002'");
+	json_t *r = check(&s);
+	assert_false(json_is_true(json_object_get(r, "sound")));
+	names(r, "20190927-0002", "its warn_at column (which the time sweep reads) says nothing, "
+	      "but a warning of its events is due by 2019-09-30");
 	json_decref(r);
 	store_free(&s);
 }
@@ -449,6 +514,8 @@ int main(void)
 		cmocka_unit_test(an_overwritten_page),
 		cmocka_unit_test(not_a_store),
 		cmocka_unit_test(other_schema_versions),
+		cmocka_unit_test(version_4_is_due_for_the_first_sweep),
+		cmocka_unit_test(a_lost_warn_at),
 		cmocka_unit_test(migrating_past_a_damaged_snapshot),
 		cmocka_unit_test(processes_open_a_new_store_at_once),
 	};

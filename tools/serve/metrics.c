@@ -5,7 +5,8 @@
  * The counters are a fixed table of atomics (routes x statuses x
  * buckets), so recording a request takes no lock and allocates nothing.
  * The cases by status and the overdue steps are read from the store when
- * /metrics is asked (routes.c).
+ * /metrics is asked (routes.c).  The time sweep's counters say that this
+ * server's sweeper runs and what it warned.
  */
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -38,6 +39,18 @@ typedef struct series {
 } series;
 
 static series table[NROUTES][NSTATUS];
+
+static atomic_ullong sweeps, sweep_failures, warned_yellow, warned_red;
+static atomic_llong last_sweep;
+
+void sv_metrics_sweep(int failed, long yellow, long red, long long at)
+{
+	atomic_fetch_add(failed ? &sweep_failures : &sweeps, 1);
+	atomic_fetch_add(&warned_yellow, (unsigned long long)yellow);
+	atomic_fetch_add(&warned_red, (unsigned long long)red);
+	if (!failed)
+		atomic_store(&last_sweep, at);
+}
 
 int sv_metrics_route(const char *name)
 {
@@ -136,4 +149,19 @@ void sv_metrics_write(char **buf, size_t *len, size_t *cap)
 				      "onetrip_http_request_duration_seconds_count{%s} %llu\n",
 				      labels, n, labels, (double)atomic_load(&x->micros) / 1e6, labels, n);
 		}
+	sv_buf_printf(buf, len, cap,
+		      "# HELP onetrip_sweeps_total Time sweeps of this server, by outcome.\n"
+		      "# TYPE onetrip_sweeps_total counter\n"
+		      "onetrip_sweeps_total{outcome=\"done\"} %llu\n"
+		      "onetrip_sweeps_total{outcome=\"failed\"} %llu\n"
+		      "# HELP onetrip_sweep_warnings_total Warnings this server's time sweep gave.\n"
+		      "# TYPE onetrip_sweep_warnings_total counter\n"
+		      "onetrip_sweep_warnings_total{level=\"yellow\"} %llu\n"
+		      "onetrip_sweep_warnings_total{level=\"red\"} %llu\n"
+		      "# HELP onetrip_sweep_last_done_seconds When this server's last sweep ended"
+		      " (Unix time; 0: none yet).\n"
+		      "# TYPE onetrip_sweep_last_done_seconds gauge\n"
+		      "onetrip_sweep_last_done_seconds %lld\n",
+		      atomic_load(&sweeps), atomic_load(&sweep_failures), atomic_load(&warned_yellow),
+		      atomic_load(&warned_red), (long long)atomic_load(&last_sweep));
 }

@@ -23,6 +23,12 @@
  * While one batch syncs, the next one gathers: under load, many writes
  * share an fsync.
  *
+ * A sweeper thread runs the time sweep (ot_sweep, 电子监察 预警) when the
+ * service starts and every --sweep-every seconds, with an engine of its
+ * own: warnings of deadlines near or passed go into the cases' events, and
+ * so to the feed.  Several servers on one PostgreSQL store sweep at once
+ * safely: each claims other cases (FOR UPDATE SKIP LOCKED).
+ *
  * Signals are taken by the main thread alone (sigwait): SIGHUP reloads,
  * SIGTERM and SIGINT stop accepting, let the requests in flight finish
  * (at most --timeout seconds), then stop.
@@ -46,7 +52,7 @@
 
 #include "serve.h"
 
-sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30, 64};
+sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30, 64, 300, 1};
 
 static struct {
 	const char *rules_path, *store, *clients_path, *listen, *access_log, *port_file;
@@ -72,6 +78,10 @@ static const char usage_serve[] =
 	"  --poll-max SECONDS    the longest a long poll of /v1/events waits (default 30)\n"
 	"  --access-log FILE     JSON lines, ID numbers masked (default -: standard error)\n"
 	"  --group-commit N      most writes committed together, one fsync (default 64; 1: each alone)\n"
+	"  --sweep-every SECONDS the time sweep (warnings of deadlines near or passed) runs\n"
+	"                        at the start and this often (default 300; 0: never)\n"
+	"  --warn-workdays N     its yellow warning: a deadline within N working days\n"
+	"                        (default 1; -1: red ones only)\n"
 	"  --trust-now           requests may carry \"now\" (tests and replays only)\n";
 
 /* ---- rules, clients and the engines of the workers ---- */
@@ -128,6 +138,7 @@ ot_engine *sv_engine(ot_error *err)
 	c.store = cfg.store;
 	c.log = engine_log;
 	c.busy_ms = sv_opt.timeout_s * 1000;
+	c.warn_workdays = sv_opt.warn_workdays; /* the store's warn_at days count with it */
 	ot_engine *e = NULL;
 	ot_status s = ot_engine_open_config(&c, &e, err);
 	ot_rules_free(r);
@@ -329,12 +340,17 @@ static pthread_cond_t queue_cond = PTHREAD_COND_INITIALIZER;
 static sv_write *queue_head, *queue_tail;
 static int queue_stop;
 
-/* Queues a write and suspends its connection; the committer resumes it. */
-static void enqueue_write(struct MHD_Connection *con, sv_write *w)
+/* Queues a write and suspends its connection; the committer resumes it.
+ * 0 once the committer has stopped (shutting down): nothing queued. */
+static int enqueue_write(struct MHD_Connection *con, sv_write *w)
 {
 	w->con = con;
 	w->next = NULL;
 	pthread_mutex_lock(&queue_lock);
+	if (queue_stop) { /* a connection suspended now would never be resumed */
+		pthread_mutex_unlock(&queue_lock);
+		return 0;
+	}
 	if (queue_tail)
 		queue_tail->next = w;
 	else
@@ -343,6 +359,7 @@ static void enqueue_write(struct MHD_Connection *con, sv_write *w)
 	MHD_suspend_connection(con); /* before the committer can see it */
 	pthread_cond_signal(&queue_cond);
 	pthread_mutex_unlock(&queue_lock);
+	return 1;
 }
 
 static void run_batch(sv_write *first, size_t n)
@@ -405,6 +422,73 @@ static void *committer(void *arg)
 	return NULL;
 }
 
+/* ---- the time sweep ---- */
+
+static pthread_mutex_t sweep_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t sweep_cond = PTHREAD_COND_INITIALIZER;
+static int sweep_stop;
+
+/* One sweep at the wall clock's time: batches until no case needs a
+ * warning.  What it warned is said once; a failure is said and the next
+ * sweep tries again. */
+static void sweep_once(void)
+{
+	ot_error err = {OT_OK, ""};
+	ot_engine *e = sv_engine(&err);
+	char now[32], req[64];
+	/* --timeout behind the clock, the longest a write waits for the store:
+	 * a write whose time was taken a moment before a warning is never
+	 * refused for being older than it */
+	time_t t = time(NULL) - sv_opt.timeout_s;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(req, sizeof req, "{\"now\":\"%s\"}", now);
+	long warned = 0, claimed = 0, red = 0;
+	for (int more = e != NULL, rounds = 0; more && rounds < 10000; rounds++) {
+		char *resp = NULL;
+		if (ot_sweep(e, req, &resp, &err) != OT_OK)
+			break;
+		json_t *a = json_loads(resp, 0, NULL), *w;
+		free(resp);
+		more = json_is_true(json_object_get(a, "more"));
+		size_t i;
+		json_array_foreach(json_object_get(a, "warnings"), i, w) {
+			warned++;
+			red += strcmp(json_string_value(json_object_get(w, "level")) ?
+				      json_string_value(json_object_get(w, "level")) : "", "red") == 0;
+		}
+		claimed += (long)json_integer_value(json_object_get(a, "claimed"));
+		json_decref(a);
+	}
+	sv_metrics_sweep(err.status != OT_OK, warned - red, red, (long long)time(NULL));
+	if (err.status != OT_OK)
+		fprintf(stderr, "onetrip serve: sweep: %s\n", err.message);
+	if (warned) {
+		fprintf(stderr, "onetrip serve: sweep at %s: %ld warnings on %ld cases\n", now, warned,
+			claimed);
+		sv_notify_write(); /* long polls of the feed see them now */
+	}
+}
+
+static void *sweeper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&sweep_lock);
+	while (!sweep_stop) {
+		pthread_mutex_unlock(&sweep_lock);
+		sweep_once();
+		pthread_mutex_lock(&sweep_lock);
+		struct timespec t;
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_sec += sv_opt.sweep_every_s;
+		while (!sweep_stop && pthread_cond_timedwait(&sweep_cond, &sweep_lock, &t) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&sweep_lock);
+	return NULL;
+}
+
 /* ---- requests ---- */
 
 static atomic_int open_connections, in_flight;
@@ -461,6 +545,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *con, conn_req *r, cons
 		MHD_add_response_header(resp, "Allow", out->allow);
 	if (out->status == 503)
 		MHD_add_response_header(resp, "Retry-After", "1");
+	if (stopping) /* a load balancer keeps no connection to a server that stops */
+		MHD_add_response_header(resp, "Connection", "close");
 	enum MHD_Result ok = MHD_queue_response(con, (unsigned)out->status, resp);
 	MHD_destroy_response(resp);
 	double took = seconds() - r->start;
@@ -588,8 +674,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 			r->pending = out.pending;
 			r->client = cl;
 			r->route = out.route;
-			enqueue_write(con, out.pending);
-			return MHD_YES;
+			if (enqueue_write(con, out.pending))
+				return MHD_YES;
+			/* a write that came on a kept-alive connection after the
+			 * requests in flight were finished: not done; a load
+			 * balancer's client sends it again, to another server */
+			sv_write_free(r->pending);
+			r->pending = NULL;
+			sv_problem(&out, 503, "stopping", "The service is stopping",
+				   "this server is stopping and did nothing: send it again", NULL);
 		}
 		if (out.long_poll && wait_for_write(con))
 			return MHD_YES;
@@ -699,6 +792,10 @@ static int parse_args(int argc, char **argv)
 			sv_opt.poll_max_s = (int)n;
 		else if (strcmp(a, "--group-commit") == 0 && number(v, 1, 4096, &n))
 			sv_opt.batch_max = (int)n;
+		else if (strcmp(a, "--sweep-every") == 0 && number(v, 0, 7L * 86400, &n))
+			sv_opt.sweep_every_s = (int)n;
+		else if (strcmp(a, "--warn-workdays") == 0 && number(v, -1, 30, &n))
+			sv_opt.warn_workdays = (int)n;
 		else {
 			fprintf(stderr, "onetrip serve: bad option '%s %s'\n\n%s", a, v, usage_serve);
 			return -1;
@@ -804,9 +901,11 @@ static int serve(void)
 		fprintf(stderr, "onetrip serve: cannot listen on %s: %s\n", cfg.listen, strerror(errno));
 		return 2;
 	}
-	pthread_t note, commit;
+	pthread_t note, commit, sweep;
 	pthread_create(&note, NULL, notifier, NULL);
 	pthread_create(&commit, NULL, committer, NULL);
+	if (sv_opt.sweep_every_s > 0)
+		pthread_create(&sweep, NULL, sweeper, NULL);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
 	unsigned port = info ? info->port : ntohs(addr.sin_port);
 	char host[INET_ADDRSTRLEN];
@@ -845,6 +944,13 @@ static int serve(void)
 	pthread_cond_signal(&waiting_cond);
 	pthread_mutex_unlock(&waiting_lock);
 	drain();
+	if (sv_opt.sweep_every_s > 0) { /* a sweep under way ends its batch first */
+		pthread_mutex_lock(&sweep_lock);
+		sweep_stop = 1;
+		pthread_cond_signal(&sweep_cond);
+		pthread_mutex_unlock(&sweep_lock);
+		pthread_join(sweep, NULL);
+	}
 	pthread_mutex_lock(&queue_lock);
 	queue_stop = 1; /* the writes still queued are committed first */
 	pthread_cond_signal(&queue_cond);

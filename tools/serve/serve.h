@@ -58,6 +58,9 @@ void sv_sha256_hex(const char *text, size_t n, char out[65]);
 /* The routes by name, for metrics ("/v1/cases/{id}"): an index. */
 int sv_metrics_route(const char *name);
 void sv_metrics_record(int route, int status, double seconds);
+/* A sweep of this server's sweeper ended: failed or not, the warnings it
+ * gave, when (seconds since the epoch). */
+void sv_metrics_sweep(int failed, long yellow, long red, long long at);
 /* Appends the Prometheus text of the counters to buf (malloc'd, *len). */
 void sv_metrics_write(char **buf, size_t *len, size_t *cap);
 void sv_buf_printf(char **buf, size_t *len, size_t *cap, const char *fmt, ...)
@@ -132,6 +135,8 @@ typedef struct sv_options {
 	int max_connections;
 	int timeout_s;
 	int batch_max;      /* group commit: most writes in one transaction (1: none) */
+	int sweep_every_s;  /* the time sweep runs this often (0: never) */
+	int warn_workdays;  /* its yellow warnings: a deadline this near (-1: none) */
 } sv_options;
 extern sv_options sv_opt;
 

@@ -39,6 +39,16 @@ const ot = {
   stepName(s) { return {waiting: "未开始", active: "办理中", done: "已完成"}[s] || s; },
   opName(s) {
     return {submit: "提交申请", supplement: "补正材料", act: "环节办理", suspend: "暂停", resume: "恢复",
-            deliver: "送达", withdraw: "撤回", approve: "通过", return: "退回", deny: "不予许可"}[s] || s;
+            deliver: "送达", withdraw: "撤回", approve: "通过", return: "退回", deny: "不予许可",
+            warn: "时限预警", yellow: "黄牌", red: "红牌"}[s] || s;
+  },
+  // the time sweep's warning (电子监察 预警) as a card: 黄牌 or 红牌, what, the day
+  card(w) {
+    const span = document.createElement("span");
+    const what = w.step || w.material || w.procedure ||
+      {case: "办结时限", legal: "法定时限", acceptance: "受理", pledge_check: "承诺核查"}[w.target] || w.target;
+    span.className = "card " + w.level;
+    span.textContent = ot.opName(w.level) + " " + what + " " + w.due;
+    return span;
   },
 };

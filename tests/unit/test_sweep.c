@@ -1,0 +1,382 @@
+/* The time sweep (电子监察 预警) through the public API: a deadline near is
+ * warned yellow, a deadline passed red, each once per case, deadline and
+ * level however often the sweep runs; a warning changes no status and no
+ * due date, shows in `show`, `overdue` and the event feed, and replays;
+ * engines sweeping one store at once warn each case once.  A backend
+ * suite: it runs on SQLite and on PostgreSQL (tests/CMakeLists.txt). */
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "engine_helpers.h"
+
+static const char *LAW = OT_TEST_DATA "/law.rules";
+
+#define APPLICANT "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+
+/* law.rules: `plain` is due 10-16 (10 workdays from Fri 09-27), its step
+ * `decide` on 09-30 (2 workdays: the make-up Sunday 09-29, then 09-30). */
+static json_t *submit(ot_engine *e, const char *item, const char *street, const char *now)
+{
+	return call(e, "submit", OT_OK,
+		    "{\"item\":\"%s\",\"channel\":\"online\",\"now\":\"%s\",\"applicant\":" APPLICANT
+		    ",\"form\":{\"name\":\"x\",\"street\":\"%s\"},\"materials\":[\"plan\"]}",
+		    item, now, street);
+}
+
+static json_t *sweep(ot_engine *e, const char *now)
+{
+	return call(e, "sweep", OT_OK, "{\"now\":\"%s\"}", now);
+}
+
+/* The warnings a sweep gave, as "level target[/name] due" lines. */
+static void given(json_t *answer, char *out, size_t cap)
+{
+	size_t i, n = 0;
+	json_t *w;
+	out[0] = 0;
+	json_array_foreach(json_object_get(answer, "warnings"), i, w) {
+		const char *name = json_string_value(json_object_get(w, "step"));
+		n += (size_t)snprintf(out + n, cap - n, "%s%s %s%s%s %s", n ? "; " : "", S(w, "level"),
+				      S(w, "target"), name ? "/" : "", name ? name : "", S(w, "due"));
+	}
+}
+
+static void expect_sweep(ot_engine *e, const char *now, const char *want)
+{
+	char got[1024];
+	json_t *a = sweep(e, now);
+	given(a, got, sizeof got);
+	if (strcmp(got, want) != 0) {
+		fprintf(stderr, "sweep at %s: wanted '%s', got '%s'\n", now, want, got);
+		fail();
+	}
+	json_decref(a);
+}
+
+/* How many events of case `id` have op `op`. */
+static int count_events(ot_engine *e, const char *id, const char *op)
+{
+	json_t *c = call(e, "show", OT_OK, "{\"case\":\"%s\"}", id);
+	size_t i;
+	json_t *ev;
+	int n = 0;
+	json_array_foreach(json_object_get(c, "history"), i, ev)
+		n += strcmp(S(ev, "op"), op) == 0;
+	json_decref(c);
+	return n;
+}
+
+static void store_is_sound(ot_engine *e)
+{
+	json_t *r = ok(e, "store_check", "{}");
+	if (!json_is_true(json_object_get(r, "sound"))) {
+		char *t = json_dumps(r, 0);
+		fprintf(stderr, "store check: %s\n", t);
+		free(t);
+		fail();
+	}
+	json_decref(r);
+}
+
+static void an_overdue_step_is_warned_red_once(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	json_decref(submit(e, "plain", "a", "2019-09-27T09:00"));
+	json_t *before = ok(e, "show", "{\"case\":\"20190927-0001\"}");
+	/* nothing is near on the day it is submitted */
+	expect_sweep(e, "2019-09-27T10:00", "");
+	/* first sweep after the step's day: red at once, no yellow first */
+	expect_sweep(e, "2019-10-08T09:00", "red step/decide 2019-09-30");
+	/* a second sweep, the same day and the next: nothing again */
+	expect_sweep(e, "2019-10-08T09:05", "");
+	expect_sweep(e, "2019-10-09T09:00", "");
+	assert_int_equal(count_events(e, "20190927-0001", "warn"), 1);
+	/* a warning changes no status and no due date */
+	json_t *after = ok(e, "show", "{\"case\":\"20190927-0001\"}");
+	assert_string_equal(S(after, "status"), S(before, "status"));
+	assert_string_equal(S(after, "due"), S(before, "due"));
+	assert_true(json_equal(json_object_get(after, "steps"), json_object_get(before, "steps")));
+	json_t *w = json_array_get(json_object_get(after, "warnings"), 0);
+	assert_string_equal(S(w, "level"), "red");
+	assert_string_equal(S(w, "step"), "decide");
+	assert_string_equal(S(w, "at"), "2019-10-08T09:00:00+08:00");
+	json_decref(before);
+	json_decref(after);
+	/* the officer still acts on it as before */
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"decide\",\"action\":"
+		       "\"approve\",\"actor\":\"bureau\",\"now\":\"2019-10-09T10:00\"}"));
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
+static void yellow_then_red_for_the_step_and_the_case(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	json_decref(submit(e, "plain", "a", "2019-09-27T09:00"));
+	/* Sun 09-29 (a make-up working day): the step's 09-30 is 1 working day away */
+	expect_sweep(e, "2019-09-29T09:00", "yellow step/decide 2019-09-30");
+	expect_sweep(e, "2019-09-30T17:00", "");
+	expect_sweep(e, "2019-10-01T09:00", "red step/decide 2019-09-30");
+	/* the case's own 10-16: yellow on 10-15, red from 10-17 */
+	expect_sweep(e, "2019-10-14T09:00", "");
+	expect_sweep(e, "2019-10-15T09:00", "yellow case 2019-10-16");
+	expect_sweep(e, "2019-10-17T09:00", "red case 2019-10-16");
+	expect_sweep(e, "2019-10-18T09:00", "");
+	assert_int_equal(count_events(e, "20190927-0001", "warn"), 4);
+	/* overdue shows what the case was warned of */
+	json_t *o = ok(e, "overdue", "{\"now\":\"2019-10-18T09:00\"}");
+	json_t *c = json_array_get(json_object_get(o, "cases"), 0);
+	assert_string_equal(S(c, "id"), "20190927-0001");
+	assert_int_equal(json_array_size(json_object_get(c, "warnings")), 4);
+	json_decref(o);
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
+/* The acceptance decision (受理), a special procedure's maximum, the
+ * legal due date beside the promised one, the check of a pledge. */
+static void every_kind_of_deadline(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	/* licence: received on Fri 09-27, to decide by 10-10 */
+	json_decref(submit(e, "licence", "b", "2019-09-27T09:00"));
+	expect_sweep(e, "2019-10-09T09:00", "yellow acceptance 2019-10-10");
+	expect_sweep(e, "2019-10-11T09:00", "red acceptance 2019-10-10");
+	/* accepted late: it counts from 09-27 (promised 10-18, legal 10-30); its
+	 * survey (promised 10-08) is late at once; the acceptance is not warned again */
+	json_decref(ok(e, "accept", "{\"case\":\"20190927-0001\",\"actor\":\"bureau.general\","
+		       "\"now\":\"2019-10-11T10:00\"}"));
+	expect_sweep(e, "2019-10-11T11:00", "red step/survey 2019-10-08");
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"survey\",\"action\":"
+		       "\"approve\",\"actor\":\"street_b\",\"now\":\"2019-10-11T12:00\"}"));
+	/* the review runs 7 calendar days from 10-11: 10-18, the promise's day too */
+	expect_sweep(e, "2019-10-17T09:00", "yellow case 2019-10-18; yellow step/review 2019-10-18");
+	/* an expert review: the clocks stop; its maximum (10 days) does not */
+	json_decref(ok(e, "procedure_start", "{\"case\":\"20190927-0001\",\"procedure\":\"expert\","
+		       "\"now\":\"2019-10-17T10:00\"}"));
+	/* 10-27 is a Sunday: one working day before it is Thu 10-24's view */
+	expect_sweep(e, "2019-10-23T09:00", "");
+	expect_sweep(e, "2019-10-24T09:00", "yellow procedure 2019-10-27");
+	expect_sweep(e, "2019-10-28T09:00", "red procedure 2019-10-27");
+	json_decref(ok(e, "procedure_end", "{\"case\":\"20190927-0001\",\"now\":\"2019-10-28T10:00\"}"));
+	json_t *c = ok(e, "show", "{\"case\":\"20190927-0001\"}");
+	char promised[16], legal[16];
+	snprintf(promised, sizeof promised, "%s", S(c, "promised_due"));
+	snprintf(legal, sizeof legal, "%s", S(c, "legal_due"));
+	json_decref(c);
+	/* after the procedure the promise (moved past it) is warned red, the
+	 * legal date on its own */
+	char want[256], at[32];
+	snprintf(at, sizeof at, "%sT09:00", legal);
+	json_t *a = sweep(e, "2019-12-31T09:00");
+	given(a, want, sizeof want);
+	json_decref(a);
+	assert_non_null(strstr(want, "red case"));
+	assert_non_null(strstr(want, "red legal"));
+	assert_non_null(strstr(want, legal));
+	(void)promised;
+	assert_int_equal(count_events(e, "20190927-0001", "warn"), 10);
+	store_is_sound(e);
+
+	/* 告知承诺: approved on 09-30, the pledge to be checked within 10 workdays */
+	json_decref(submit(e, "pledged", "a", "2019-09-27T09:30"));
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0002\",\"step\":\"decide\",\"action\":"
+		       "\"approve\",\"actor\":\"bureau\",\"now\":\"2019-09-27T10:00\"}"));
+	json_decref(ok(e, "deliver", "{\"case\":\"20190927-0002\",\"method\":\"window\","
+		       "\"now\":\"2019-09-27T11:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190927-0002\"}");
+	assert_string_equal(S(c, "status"), "checking");
+	snprintf(want, sizeof want, "red pledge_check %s", S(c, "pledge_check_due"));
+	json_decref(c);
+	expect_sweep(e, "2020-01-10T09:00", want);
+	ot_engine_close(e);
+}
+
+/* A step entered again (a loop) is a new deadline: warned again; the
+ * warnings of its first time stay in the case. */
+static void a_step_entered_again_is_a_new_deadline(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	json_decref(submit(e, "looped", "a", "2019-09-27T09:00"));
+	expect_sweep(e, "2019-10-08T09:00", "red step/review 2019-09-30");
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":"
+		       "\"approve\",\"actor\":\"bureau\",\"now\":\"2019-10-08T10:00\"}"));
+	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"correct\",\"action\":"
+		       "\"approve\",\"actor\":\"bureau\",\"now\":\"2019-10-08T11:00\"}"));
+	/* review again from 10-08, due 10-10: yellow on 10-09, red on 10-11 */
+	expect_sweep(e, "2019-10-09T09:00", "yellow step/review 2019-10-10");
+	expect_sweep(e, "2019-10-11T09:00", "red step/review 2019-10-10");
+	expect_sweep(e, "2019-10-11T10:00", "");
+	assert_int_equal(count_events(e, "20190927-0001", "warn"), 3);
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
+/* The event feed carries each warning to the window clients. */
+static void the_feed_carries_warnings(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	json_decref(submit(e, "plain", "a", "2019-09-27T09:00"));
+	json_t *f = ok(e, "events", "{}");
+	char next[32];
+	snprintf(next, sizeof next, "%s", S(f, "next"));
+	json_decref(f);
+	expect_sweep(e, "2019-10-08T09:00", "red step/decide 2019-09-30");
+	f = call(e, "events", OT_OK, "{\"after\":\"%s\",\"department\":\"bureau\"}", next);
+	json_t *evs = json_object_get(f, "events");
+	assert_int_equal(json_array_size(evs), 1);
+	json_t *ev = json_array_get(evs, 0);
+	assert_string_equal(S(ev, "op"), "warn");
+	assert_string_equal(S(ev, "case"), "20190927-0001");
+	json_t *w = json_object_get(ev, "warning");
+	assert_string_equal(S(w, "level"), "red");
+	assert_string_equal(S(w, "target"), "step");
+	assert_string_equal(S(w, "step"), "decide");
+	assert_string_equal(S(w, "department"), "bureau");
+	assert_string_equal(S(w, "due"), "2019-09-30");
+	json_decref(f);
+	ot_engine_close(e);
+}
+
+/* Batches: `limit` cases a transaction, "more" until none is left. */
+static void batches_until_none_is_left(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	for (int i = 0; i < 5; i++)
+		json_decref(submit(e, "plain", "a", "2019-09-27T09:00"));
+	int claimed = 0, warned = 0, batches = 0;
+	for (int more = 1; more && batches < 10; batches++) {
+		json_t *a = ok(e, "sweep", "{\"now\":\"2019-10-08T09:00\",\"limit\":2}");
+		claimed += (int)json_integer_value(json_object_get(a, "claimed"));
+		warned += (int)json_array_size(json_object_get(a, "warnings"));
+		more = json_is_true(json_object_get(a, "more"));
+		json_decref(a);
+	}
+	assert_int_equal(claimed, 5);
+	assert_int_equal(warned, 5);
+	assert_int_equal(batches, 3);
+	refused(e, "sweep", OT_EINVAL, "\"limit\" must be a whole number from 1 to 1000",
+		"{\"now\":\"2019-10-08T09:00\",\"limit\":0}");
+	refused(e, "sweep", OT_EINVAL, "the request needs \"now\"", "{}");
+	ot_engine_close(e);
+}
+
+/* ---- engines sweeping one store at once ---- */
+
+enum { CASES = 40, SWEEPERS = 4 };
+
+/* A store several processes can open: the backend's when the suite runs
+ * on one, else a file. */
+static const char *shared_store(char *buf, size_t cap)
+{
+	if (getenv("OT_TEST_STORE"))
+		return test_store(":memory:", buf, cap);
+	char dir[] = "/tmp/ot_sweepXXXXXX";
+	if (!mkdtemp(dir))
+		fail();
+	snprintf(buf, cap, "%s/store.db", dir);
+	return buf;
+}
+
+/* A sweeper: batches of 3 until none is left; writes how many warnings it
+ * gave to fd.  Exits 0 when every sweep succeeded. */
+static void sweeper(const char *store, int gate, int fd)
+{
+	char c;
+	while (read(gate, &c, 1) > 0)
+		;
+	ot_engine *e = NULL;
+	ot_error err;
+	int given_here = 0, bad = ot_engine_open(LAW, store, &e, &err) != OT_OK;
+	for (int more = 1, rounds = 0; !bad && more && rounds < 200; rounds++) {
+		char *resp = NULL;
+		bad = ot_call(e, "sweep", "{\"now\":\"2019-10-08T09:00\",\"limit\":3}", &resp, &err) !=
+		      OT_OK;
+		json_t *a = resp ? json_loads(resp, 0, NULL) : NULL;
+		more = json_is_true(json_object_get(a, "more"));
+		given_here += (int)json_array_size(json_object_get(a, "warnings"));
+		json_decref(a);
+		free(resp);
+	}
+	if (bad)
+		fprintf(stderr, "sweeper: %s\n", err.message);
+	ot_engine_close(e);
+	bad |= write(fd, &given_here, sizeof given_here) != (ssize_t)sizeof given_here;
+	_exit(bad);
+}
+
+static void engines_sweeping_at_once_warn_each_case_once(void **state)
+{
+	(void)state;
+	char buf[512];
+	const char *store = shared_store(buf, sizeof buf);
+	ot_engine *e = open_at(LAW, store);
+	for (int i = 0; i < CASES; i++)
+		json_decref(submit(e, "plain", "a", "2019-09-27T09:00"));
+	int gate[2], counts[2];
+	assert_int_equal(pipe(gate), 0);
+	assert_int_equal(pipe(counts), 0);
+	pid_t kids[SWEEPERS];
+	for (int k = 0; k < SWEEPERS; k++) {
+		kids[k] = fork();
+		assert_true(kids[k] >= 0);
+		if (kids[k] == 0) {
+			close(gate[1]);
+			close(counts[0]);
+			sweeper(store, gate[0], counts[1]);
+		}
+	}
+	close(gate[0]);
+	close(counts[1]);
+	close(gate[1]); /* all of them at once */
+	int failed = 0, total = 0;
+	for (int k = 0; k < SWEEPERS; k++) {
+		int status, n = 0;
+		waitpid(kids[k], &status, 0);
+		failed += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+		assert_int_equal(read(counts[0], &n, sizeof n), (ssize_t)sizeof n);
+		total += n;
+	}
+	close(counts[0]);
+	assert_int_equal(failed, 0);
+	/* every case warned once: the answers say so, and so do the events */
+	assert_int_equal(total, CASES);
+	json_t *f = ok(e, "events", "{\"limit\":1000}");
+	size_t i;
+	json_t *ev;
+	int warns = 0;
+	json_array_foreach(json_object_get(f, "events"), i, ev)
+		warns += strcmp(S(ev, "op"), "warn") == 0;
+	json_decref(f);
+	assert_int_equal(warns, CASES);
+	for (int c = 1; c <= CASES; c++) {
+		char id[32];
+		snprintf(id, sizeof id, "20190927-%04d", c);
+		assert_int_equal(count_events(e, id, "warn"), 1);
+	}
+	expect_sweep(e, "2019-10-08T09:30", "");
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(an_overdue_step_is_warned_red_once),
+		cmocka_unit_test(yellow_then_red_for_the_step_and_the_case),
+		cmocka_unit_test(every_kind_of_deadline),
+		cmocka_unit_test(a_step_entered_again_is_a_new_deadline),
+		cmocka_unit_test(the_feed_carries_warnings),
+		cmocka_unit_test(batches_until_none_is_left),
+		cmocka_unit_test(engines_sweeping_at_once_warn_each_case_once),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
