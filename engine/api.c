@@ -676,6 +676,15 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && k)
 		s = idem_keep(e, k, q, resp, err);
+	/* the answer is written before the commit: an operation that could
+	 * not say what it did has not done it */
+	if (s == OT_OK && !q->text && *resp) {
+		q->text = json_text(*resp, JSON_INDENT(2));
+		json_decref(*resp);
+		*resp = NULL;
+		if (!q->text)
+			s = err_set(err, OT_ENOMEM, "out of memory writing the response");
+	}
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
 	if (write && s == OT_OK)
