@@ -36,8 +36,8 @@ void ot_engine_config_init(ot_engine_config *c)
 	memset(c, 0, sizeof *c);
 	c->version = OT_ENGINE_CONFIG_VERSION;
 	c->busy_ms = 10000;
-	c->warn_workdays = 1;
 	c->case_cache = 256;
+	c->warn_workdays = 1;
 }
 
 /* The configuration's rule base, a reference of our own. */
@@ -76,12 +76,12 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	if (c->busy_ms < 0 || c->busy_ms > 3600000)
 		return err_set(err, OT_EINVAL, "busy_ms is from 0 to 3600000 (an hour), not %d",
 			       c->busy_ms);
-	if (c->warn_workdays < -1 || c->warn_workdays > 30)
-		return err_set(err, OT_EINVAL, "warn_workdays is from -1 (no yellow warnings) to 30, "
-			       "not %d", c->warn_workdays);
 	if (c->case_cache < 0 || c->case_cache > 1000000)
 		return err_set(err, OT_EINVAL, "case_cache is from 0 to 1000000 cases, not %d",
 			       c->case_cache);
+	if (c->warn_workdays < -1 || c->warn_workdays > 30)
+		return err_set(err, OT_EINVAL, "warn_workdays is from -1 (no yellow warnings) to 30, "
+			       "not %d", c->warn_workdays);
 	json_guard_install();
 	ot_engine *e = calloc(1, sizeof *e);
 	if (!e)
@@ -89,8 +89,8 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->log = c->log;
 	e->log_ud = c->log_ud;
 	e->busy_ms = c->busy_ms;
-	e->warn_workdays = c->warn_workdays;
 	e->cache_cap = c->case_cache;
+	e->warn_workdays = c->warn_workdays;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
@@ -676,6 +676,15 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && k)
 		s = idem_keep(e, k, q, resp, err);
+	/* the answer is written before the commit: an operation that could
+	 * not say what it did has not done it */
+	if (s == OT_OK && !q->text && *resp) {
+		q->text = json_text(*resp, JSON_INDENT(2));
+		json_decref(*resp);
+		*resp = NULL;
+		if (!q->text)
+			s = err_set(err, OT_ENOMEM, "out of memory writing the response");
+	}
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
 	if (write && s == OT_OK)

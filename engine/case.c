@@ -140,6 +140,10 @@ ot_case *case_clone(const ot_case *c)
 		d->taken = dup_bytes(c->taken, it->rules.count + 1, &failed);
 	} else if (!(d->cs = chain_state_clone(c)))
 		failed = 1;
+	d->warnings = NULL; /* the time sweep's: grown by realloc, so a copy of its own */
+	if (c->nwarnings)
+		d->warnings = dup_bytes(c->warnings, (size_t)c->nwarnings * sizeof *c->warnings,
+					&failed);
 	json_incref(d->applicant);
 	json_incref(d->form);
 	json_incref(d->reused);
@@ -149,7 +153,6 @@ ot_case *case_clone(const ot_case *c)
 	d->hooks = c->hooks ? json_deep_copy(c->hooks) : NULL;
 	d->procedures = c->procedures ? json_deep_copy(c->procedures) : NULL;
 	d->extensions = c->extensions ? json_deep_copy(c->extensions) : NULL;
-	d->warnings = dup_bytes(c->warnings, (size_t)c->nwarnings * sizeof *c->warnings, &failed);
 	failed |= (c->hooks && !d->hooks) || (c->procedures && !d->procedures) ||
 		  (c->extensions && !d->extensions);
 	if (failed) {

@@ -59,10 +59,10 @@ struct ot_engine {
 	unsigned op;               /* counts operations: versions in use are kept */
 	void (*log)(void *ud, const char *line); /* ot_engine_config's */
 	void *log_ud;
-	int warn_workdays;         /* the time sweep's yellow: a deadline within
-				      this many working days (sweep.c); -1: none */
 	struct case_cache *cache;  /* cases kept between operations (case_cache.c) */
 	int cache_cap;             /* how many; 0: none */
+	int warn_workdays;         /* the time sweep's yellow: a deadline within
+				      this many working days (sweep.c); -1: none */
 };
 
 /* ---- the case cache (case_cache.c; case_load is in store.h) ---- */

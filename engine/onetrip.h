@@ -222,15 +222,15 @@ typedef struct ot_engine_config {
 	 * before the operation fails with OT_ESTORE "busy" (default 10000 ms;
 	 * keep it above the rule base's hook_limits time_ms) */
 	int busy_ms;
-	/* the time sweep (ot_sweep): a yellow warning (黄牌) once a deadline
-	 * is within this many working days, from -1 (none: only red once it
-	 * has passed) to 30; default 1 */
-	int warn_workdays;
 	/* how many cases the engine keeps in memory between operations, so
 	 * an operation reads only the events its copy has not seen (default
 	 * 256; 0: none, every operation replays its case's events).  Exact
 	 * with other engines on the same store: docs/engine.md §9.5 */
 	int case_cache;
+	/* the time sweep (ot_sweep): a yellow warning (黄牌) once a deadline
+	 * is within this many working days, from -1 (none: only red once it
+	 * has passed) to 30; default 1 */
+	int warn_workdays;
 } ot_engine_config;
 
 #define OT_ENGINE_CONFIG_VERSION 1

@@ -453,11 +453,12 @@ static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
  * is the answer of the statement they went with (pg_fail, writable): the
  * operation fails as it did, a lost race (40001) runs it again.  What the
  * statements need is copied: the case and its event are gone by then. */
-enum { LATER_ROW = 12, LATER_EVENT = 7 }; /* the statements' parameters */
+#define CASE_COLUMNS 12 /* the parameters of S_CASE_INSERT and S_CASE_UPDATE */
+
 typedef struct pg_later {
 	int is_new;
 	char id[32];
-	const char *v[LATER_ROW], *ev[LATER_EVENT];
+	const char *v[CASE_COLUMNS], *ev[7];
 	pg_stmt row, event;
 	char text[]; /* the copies v and ev point into */
 } pg_later;
@@ -487,7 +488,7 @@ static pg_later *later_new(int is_new, const char *id, const char *const *v,
 			   const char *const *ev)
 {
 	size_t size = sizeof(pg_later);
-	for (int i = 0; i < LATER_ROW; i++)
+	for (int i = 0; i < CASE_COLUMNS; i++)
 		size += v[i] ? strlen(v[i]) + 1 : 0;
 	for (int i = 0; i < LATER_EVENT; i++)
 		size += ev[i] ? strlen(ev[i]) + 1 : 0;
@@ -496,9 +497,9 @@ static pg_later *later_new(int is_new, const char *id, const char *const *v,
 		return NULL;
 	l->is_new = is_new;
 	snprintf(l->id, sizeof l->id, "%s", id);
-	later_copy(ev, l->ev, LATER_EVENT, later_copy(v, l->v, LATER_ROW, l->text));
-	l->row = (pg_stmt){is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, LATER_ROW, l->v};
-	l->event = (pg_stmt){S_EVENT_INSERT, NULL, LATER_EVENT, l->ev};
+	later_copy(ev, l->ev, 7, later_copy(v, l->v, CASE_COLUMNS, l->text));
+	l->row = (pg_stmt){is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, CASE_COLUMNS, l->v};
+	l->event = (pg_stmt){S_EVENT_INSERT, NULL, 7, l->ev};
 	return l;
 }
 
@@ -1030,6 +1031,7 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 				   case_row_department(c), hand,
 				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL,
 				   warn_at[0] ? warn_at : NULL};
+		_Static_assert(sizeof v / sizeof *v == CASE_COLUMNS, "pg_later copies them all");
 		char seq[16];
 		snprintf(seq, sizeof seq, "%d", c->events);
 		const char *ev[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
