@@ -222,7 +222,8 @@ fail:
 
 void buf_add(buf *b, const void *p, size_t n)
 {
-	if (!buf_reserve(b, n))
+	/* room already (failed leaves len + n + 1 > cap or cap 0): no call */
+	if (b->len + n + 1 > b->cap && !buf_reserve(b, n))
 		return;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -236,7 +237,22 @@ void buf_puts(buf *b, const char *s)
 
 void buf_putc(buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	if (b->len + 2 > b->cap && !buf_reserve(b, 1))
+		return;
+	b->p[b->len++] = c;
+	b->p[b->len] = 0;
+}
+
+void buf_int(buf *b, long long v)
+{
+	char t[24], *p = t + sizeof t;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(t + sizeof t - p));
 }
 
 void buf_printf(buf *b, const char *fmt, ...)

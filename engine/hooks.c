@@ -728,7 +728,8 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 	time_format(v->now, zone, t);
 	lua_pushstring(L, t);
 	lua_setfield(L, -2, "now");
-	lua_newtable(L);
+	/* each table made at its final size: growing one rehashes it */
+	lua_createtable(L, 0, it->form >= 0 && v->form ? (int)r->forms[it->form].fields.count : 0);
 	if (it->form >= 0 && v->form) {
 		const m_form *f = &r->forms[it->form];
 		for (uint32_t i = 0; i < f->fields.count; i++) {
@@ -763,7 +764,10 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 	}
 	sb_view(L);
 	lua_setfield(L, -2, "applicant");
-	lua_newtable(L);
+	int held = 0;
+	for (uint32_t m = 0; v->have && m < r->n_materials; m++)
+		held += v->have[m] != 0;
+	lua_createtable(L, 0, held);
 	for (uint32_t m = 0; v->have && m < r->n_materials; m++)
 		if (v->have[m]) {
 			lua_pushstring(L, model_have_names[v->have[m]]);
@@ -909,7 +913,8 @@ ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_err
 /* derive: {computed_field = value}, each checked against its field's type */
 static int read_derive(lua_State *L, hook_call *c)
 {
-	json_t *form = c->out;
+	json_t **form = c->out;
+	int copied = 0;
 	const ot_rules *r = c->h->r;
 	const m_item *it = &r->items[c->v->item];
 	if (lua_isnil(L, -1))
@@ -951,13 +956,26 @@ static int read_derive(lua_State *L, hook_call *c)
 				: fd->type == FT_DECIMAL ? "number (or decimal text)" : "text");
 			return 0;
 		}
-		json_object_set_new(form, fd->name, j);
+		/* the caller's form may be shared (a chain's items): a copy of it
+		 * is changed, made once, before the first value */
+		json_t *mine = copied ? *form : json_deep_copy(*form);
+		if (!mine) {
+			json_decref(j);
+			err_set(c->err, OT_ENOMEM, "out of memory");
+			return 0;
+		}
+		if (!copied) {
+			json_decref(*form);
+			*form = mine;
+			copied = 1;
+		}
+		json_object_set_new(mine, fd->name, j);
 		lua_pop(L, 1);
 	}
 	return 1;
 }
 
-ot_status hook_derive(hook_host *h, const hook_view *v, json_t *form, ot_error *err)
+ot_status hook_derive(hook_host *h, const hook_view *v, json_t **form, ot_error *err)
 {
 	hook_call c = {h, NULL, v, "derive", NULL, NULL, 1, 0, read_derive, form, err};
 	return call_point(&c, 0);

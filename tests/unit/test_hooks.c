@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "engine_helpers.h"
+#include "engine.h"
+#include "hooks.h"
 
 static const char *RULES = OT_SOURCE_DIR "/tests/hooks/rules";
 static const char *HOSTILE = OT_SOURCE_DIR "/tests/hooks/hostile";
@@ -60,6 +62,38 @@ static void derive_and_validate(void **state)
 	       "\"applicant\":" MID ",\"form\":{\"id_no\":\"11010519491231002X\",\"age\":99}}");
 	assert_true(contains(json_object_get(c, "form_errors"), "field", "age"));
 	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* derive fills in a copy: the form the caller gave (in a chain, shared by
+ * every item) is left as it was, however often it is assessed */
+static void derive_leaves_the_given_form(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	const version *v = &e->versions[0];
+	json_t *form = json_pack("{s:s}", "id_no", "110105193001010013");
+	application app = {.item = strmap_get(&v->rules->by_item, "elder_card", 10),
+			   .applicant_kind = EV_PERSON, .applicant_id = "110105193001010013",
+			   .form = form, .status = "new"};
+	assert_true(app.item >= 0);
+	time_parse("2019-09-02T09:00", e->zone, &app.now);
+	uint8_t have[1024];
+	ot_error err;
+	for (int i = 0; i < 2; i++) {
+		assessment a;
+		assert_int_equal(assess(v, &app, have, NULL, e->zone, &a, &err), OT_OK);
+		/* derived: 89 years old, so the proof is asked for */
+		assert_non_null(strstr(a.text, "\"proof\""));
+		assert_int_equal(json_integer_value(json_object_get(a.form, "age")), 89);
+		assert_true(a.form != form);
+		assessment_free(&a);
+		hook_end_operation(version_hooks(v));
+		assert_null(json_object_get(form, "age"));
+		assert_int_equal(json_object_size(form), 1);
+		assert_int_equal(form->refcount, 1);
+	}
+	json_decref(form);
 	ot_engine_close(e);
 }
 
@@ -485,6 +519,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(derive_and_validate),
+		cmocka_unit_test(derive_leaves_the_given_form),
 		cmocka_unit_test(notes_at_steps),
 		cmocka_unit_test(functions_in_conditions_and_routing),
 		cmocka_unit_test(personal_data_masked),
