@@ -33,9 +33,6 @@ typedef struct memo {
 
 static int material_at(const ot_rules *r, const char *name)
 {
-	for (uint32_t m = 0; m < r->n_materials; m++)
-		if (r->materials[m].name == name)
-			return (int)m;
 	return strmap_get(&r->by_material, name, strlen(name));
 }
 
