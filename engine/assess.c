@@ -15,26 +15,58 @@
 
 /* ---- form values ---- */
 
-static void field_error(form_errors *fe, const m_field *f, const char *key,
-			const char *fmt, ...)
+/* The next error of fe for field f (or `key`, a key the form does not
+ * have); NULL when there is no room for one. */
+static form_error *new_error(form_errors *fe, const m_field *f, const char *key)
 {
 	if (fe->n >= MAX_FORM_ERRORS)
-		return;
+		return NULL;
 	if (fe->n == fe->cap) {
 		int cap = fe->cap ? fe->cap * 2 : 4;
 		form_error *v = realloc(fe->v, (size_t)cap * sizeof *v);
 		if (!v)
-			return;
+			return NULL;
 		fe->v = v;
 		fe->cap = cap;
 	}
 	form_error *e = &fe->v[fe->n++];
-	va_list ap;
 	e->field = f;
 	snprintf(e->key, sizeof e->key, "%s", f ? f->name : key);
+	return e;
+}
+
+static void field_error(form_errors *fe, const m_field *f, const char *key,
+			const char *fmt, ...)
+{
+	form_error *e = new_error(fe, f, key);
+	if (!e)
+		return;
+	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	utf8_settle(e->message);
+}
+
+static const char *label_of(const m_field *f);
+
+/* "LABEL is required": the most frequent error (a portal assesses while
+ * the form is being filled in), written without printf. */
+static void required_error(form_errors *fe, const m_field *f)
+{
+	form_error *e = new_error(fe, f, NULL);
+	if (!e)
+		return;
+	/* the same text, cut at the same place, as "%s is required" */
+	static const char tail[] = " is required";
+	const char *label = label_of(f);
+	size_t cap = sizeof e->message - 1, n = strlen(label);
+	if (n > cap)
+		n = cap;
+	size_t t = cap - n < sizeof tail - 1 ? cap - n : sizeof tail - 1;
+	memcpy(e->message, label, n);
+	memcpy(e->message + n, tail, t);
+	e->message[n + t] = 0;
 	utf8_settle(e->message);
 }
 
@@ -254,7 +286,7 @@ static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		v->absent = 1;
 		if (blank(j)) {
 			if (f->required && !f->computed)
-				field_error(fe, f, NULL, "%s is required", label_of(f));
+				required_error(fe, f);
 			continue;
 		}
 		if (f->computed && !derived) {
