@@ -31,7 +31,10 @@ static form_error *new_error(form_errors *fe, const m_field *f, const char *key)
 	}
 	form_error *e = &fe->v[fe->n++];
 	e->field = f;
-	snprintf(e->key, sizeof e->key, "%s", f ? f->name : key);
+	const char *k = f ? f->name : key; /* cut as snprintf would, without it */
+	size_t n = strnlen(k, sizeof e->key - 1);
+	memcpy(e->key, k, n);
+	e->key[n] = 0;
 	return e;
 }
 
