@@ -715,8 +715,8 @@ static void push_rows(lua_State *L, json_t *rows)
 	}
 }
 
-/* What the parts of the case view a hook may not read (the applicant, the
- * materials, the current steps) are made from, when it reads them: copied,
+/* What the case view's applicant, materials and current steps (which many
+ * hooks never read) are made from when a hook first reads them: a copy,
  * since a hook may keep the case and read it in a later call of the
  * operation, after the hook_view is gone. */
 typedef struct case_parts {
