@@ -15,26 +15,61 @@
 
 /* ---- form values ---- */
 
-static void field_error(form_errors *fe, const m_field *f, const char *key,
-			const char *fmt, ...)
+/* The next error of fe for field f (or `key`, a key the form does not
+ * have); NULL when there is no room for one. */
+static form_error *new_error(form_errors *fe, const m_field *f, const char *key)
 {
 	if (fe->n >= MAX_FORM_ERRORS)
-		return;
+		return NULL;
 	if (fe->n == fe->cap) {
 		int cap = fe->cap ? fe->cap * 2 : 4;
 		form_error *v = realloc(fe->v, (size_t)cap * sizeof *v);
 		if (!v)
-			return;
+			return NULL;
 		fe->v = v;
 		fe->cap = cap;
 	}
 	form_error *e = &fe->v[fe->n++];
-	va_list ap;
 	e->field = f;
-	snprintf(e->key, sizeof e->key, "%s", f ? f->name : key);
+	const char *k = f ? f->name : key; /* cut as snprintf would, without it */
+	size_t n = strnlen(k, sizeof e->key - 1);
+	memcpy(e->key, k, n);
+	e->key[n] = 0;
+	return e;
+}
+
+static void field_error(form_errors *fe, const m_field *f, const char *key,
+			const char *fmt, ...)
+{
+	form_error *e = new_error(fe, f, key);
+	if (!e)
+		return;
+	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(e->message, sizeof e->message, fmt, ap);
 	va_end(ap);
+	utf8_settle(e->message);
+}
+
+static const char *label_of(const m_field *f);
+
+/* "LABEL is required": the most frequent error (a portal assesses while
+ * the form is being filled in), written without printf. */
+static void required_error(form_errors *fe, const m_field *f)
+{
+	form_error *e = new_error(fe, f, NULL);
+	if (!e)
+		return;
+	/* the same text, cut at the same place, as "%s is required" */
+	static const char tail[] = " is required";
+	const char *label = label_of(f);
+	size_t cap = sizeof e->message - 1, n = strlen(label);
+	if (n > cap)
+		n = cap;
+	size_t t = cap - n < sizeof tail - 1 ? cap - n : sizeof tail - 1;
+	memcpy(e->message, label, n);
+	memcpy(e->message + n, tail, t);
+	e->message[n + t] = 0;
 	utf8_settle(e->message);
 }
 
@@ -229,6 +264,16 @@ int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *valu
 	return read_form(r, form, obj, values, fe, 1);
 }
 
+/* Whether a form has a computed field (one a hook's derive fills in). */
+static int form_computes(const ot_rules *r, int form)
+{
+	const m_form *fm = &r->forms[form];
+	for (uint32_t i = 0; i < fm->fields.count; i++)
+		if (r->fields[fm->fields.first + i].computed)
+			return 1;
+	return 0;
+}
+
 static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		     form_errors *fe, int derived)
 {
@@ -244,7 +289,7 @@ static int read_form(const ot_rules *r, int form, json_t *obj, ev_value *values,
 		v->absent = 1;
 		if (blank(j)) {
 			if (f->required && !f->computed)
-				field_error(fe, f, NULL, "%s is required", label_of(f));
+				required_error(fe, f);
 			continue;
 		}
 		if (f->computed && !derived) {
@@ -420,19 +465,6 @@ static void jstr(buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
-/* A whole number without printf: the answer writes a few per material. */
-static void jint(buf *b, long long v)
-{
-	char t[24], *p = t + sizeof t;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while (u /= 10);
-	if (v < 0)
-		*--p = '-';
-	buf_add(b, p, (size_t)(t + sizeof t - p));
-}
-
 static void jkey(buf *b, const char *k)
 {
 	buf_putc(b, '"');
@@ -496,7 +528,7 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 		buf_puts(b, ",\"original\":true");
 	if (q->copies >= 0 ? q->copies : m->copies) {
 		buf_puts(b, ",\"copies\":");
-		jint(b, q->copies >= 0 ? q->copies : m->copies);
+		buf_int(b, q->copies >= 0 ? q->copies : m->copies);
 	}
 	if (q->medium != MEDIUM_ANY) {
 		buf_puts(b, ",\"medium\":");
@@ -623,7 +655,7 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		jstr(b, a->provider.message);
 	}
 	buf_puts(b, ",\"max_trips\":");
-	jint(b, item_max_trips(r, item));
+	buf_int(b, item_max_trips(r, item));
 	write_notice(b, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
 	int32_t limit = cal_item_limit(it);
 	if (a->complete && it->calendar >= 0 && limit >= 0) {
@@ -658,7 +690,7 @@ static ot_status provided_flags(const ot_rules *r, json_t *provided, uint8_t *fl
  * then validate (phase 1).  A failure is kept in out->hook: the caller
  * decides whether it refuses the operation or shows a neutral notice. */
 static void run_hooks(const version *v, const application *app, const uint8_t *have,
-		      ev_value *values, json_t *form, json_t *material_errors,
+		      ev_value *values, json_t **form, json_t *material_errors,
 		      form_errors *fe, assessment *out, int phase)
 {
 	const ot_rules *r = v->rules;
@@ -666,7 +698,7 @@ static void run_hooks(const version *v, const application *app, const uint8_t *h
 	hook_host *h = version_hooks(v);
 	hook_view view = {app->item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,
-			  app->status, app->current, app->ncurrent, form};
+			  app->status, app->current, app->ncurrent, *form};
 	if (out->hook.status != OT_OK)
 		return;
 	if (!h) {
@@ -711,9 +743,9 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	form_errors errors = {0, 0, NULL}, *fe = &errors;
 	ev_value values[MAX_FIELDS];
 	json_t *material_errors = json_array();
-	/* a copy only when a hook may add derived values to it */
-	json_t *form = !json_is_object(app->form) ? json_object()
-		     : it->hook_path ? json_deep_copy(app->form) : json_incref(app->form);
+	/* the request's form, shared with the other items of a chain: derive
+	 * copies it before it adds a value (hook_derive) */
+	json_t *form = json_is_object(app->form) ? json_incref(app->form) : json_object();
 	hook_call_ctx *call = it->hook_path ? calloc(1, sizeof *call) : NULL;
 	hook_view view = {item, it->form >= 0 ? values : NULL, app->applicant_kind,
 			  app->applicant_id, app->applicant_name, have, app->now,
@@ -726,17 +758,25 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 	else if (st == OT_OK)
 		st = provided_flags(r, app->provided, flags, err);
 	env.provided = flags; /* provided(M) in a material's condition */
-	int preread = app->quiet && app->values && !it->hook_path && it->form >= 0 &&
+	/* the form read once for a chain, unless a hook may derive into it:
+	 * derive can only set computed fields, so without them the form stays
+	 * as read (derive still runs, for what it may say) */
+	int computes = it->hook_path && it->form >= 0 && form_computes(r, it->form);
+	int preread = app->quiet && app->values && !computes && it->form >= 0 &&
 		      it->form == app->values_form;
-	if (st == OT_OK && preread)
+	if (st == OT_OK && preread) {
 		memcpy(values, app->values, r->forms[it->form].fields.count * sizeof *values);
-	else if (st == OT_OK && it->form >= 0) {
+		if (it->hook_path) {
+			memset(have, 0, r->n_materials);
+			run_hooks(v, app, have, values, &form, material_errors, fe, out, 0);
+		}
+	} else if (st == OT_OK && it->form >= 0) {
 		/* the applicant's values first: a computed field filled in by the
 		 * applicant is their mistake; then what the hook derives */
 		form_values(r, it->form, form, values, fe);
 		if (it->hook_path) {
 			memset(have, 0, r->n_materials);
-			run_hooks(v, app, have, values, form, material_errors, fe, out, 0);
+			run_hooks(v, app, have, values, &form, material_errors, fe, out, 0);
 			form_errors scratch = {0, 0, NULL};
 			form_values_derived(r, it->form, form, values, &scratch);
 			/* a derived value the form does not allow (out of range, not
@@ -749,6 +789,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 			free(scratch.v);
 		}
 	}
+	view.form_json = form; /* derive's copy, if it made one */
 	if (st == OT_OK && it->hook_path && version_hooks(v)) {
 		call->h = version_hooks(v);
 		call->v = &view;
@@ -781,7 +822,7 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 			res[i].status = ST_PLEDGED;
 	}
 	if (st == OT_OK && it->hook_path)
-		run_hooks(v, app, have, values, form, material_errors, fe, out, 1);
+		run_hooks(v, app, have, values, &form, material_errors, fe, out, 1);
 	/* a hook or provider that failed for want of memory fails the operation:
 	 * the answer would be wrong, not just incomplete */
 	if (st == OT_OK && (out->hook.status == OT_ENOMEM || out->provider.status == OT_ENOMEM)) {

@@ -222,7 +222,8 @@ fail:
 
 void buf_add(buf *b, const void *p, size_t n)
 {
-	if (!buf_reserve(b, n))
+	/* room already (failed leaves len + n + 1 > cap or cap 0): no call */
+	if (b->len + n + 1 > b->cap && !buf_reserve(b, n))
 		return;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -236,7 +237,22 @@ void buf_puts(buf *b, const char *s)
 
 void buf_putc(buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	if (b->len + 2 > b->cap && !buf_reserve(b, 1))
+		return;
+	b->p[b->len++] = c;
+	b->p[b->len] = 0;
+}
+
+void buf_int(buf *b, long long v)
+{
+	char t[24], *p = t + sizeof t;
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	buf_add(b, p, (size_t)(t + sizeof t - p));
 }
 
 void buf_printf(buf *b, const char *fmt, ...)
@@ -253,26 +269,53 @@ void buf_printf(buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Whether any of the 8 bytes in w must be escaped in a JSON string: a
+ * control character (below 0x20), '"' or '\\'.  Exact for "any" (the
+ * classic has-zero-byte and has-less-than tests); which one is found by
+ * looking at the bytes. */
+static int json_escape8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
+	uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\');
+	return (((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs ? 1 : 0;
+}
+
+/* The one place that escapes text for the engine's JSON: '"', '\\' and
+ * control characters; every other byte, UTF-8 or not, is copied as it is
+ * (the texts written come from checked rule files and requests).  Runs of
+ * safe bytes are found 8 at a time and copied whole: answers are mostly
+ * labels and reasons with nothing to escape. */
 void buf_json_str(buf *b, const char *s)
 {
-	const char *run = s;
-	for (;; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		if (s > run)
-			buf_add(b, run, (size_t)(s - run)); /* copy safe runs whole */
-		run = s + 1;
+	static const char hex[] = "0123456789abcdef";
+	size_t n = strlen(s);
+	const char *p = s, *run = s, *end = s + n;
+	for (;;) {
+		uint64_t w;
+		while (end - p >= 8 && (memcpy(&w, p, 8), !json_escape8(w)))
+			p += 8;
+		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p == end)
+			break;
+		unsigned char c = (unsigned char)*p;
+		if (p > run)
+			buf_add(b, run, (size_t)(p - run));
+		run = ++p;
 		switch (c) {
-		case 0: return;
 		case '"': buf_add(b, "\\\"", 2); break;
 		case '\\': buf_add(b, "\\\\", 2); break;
 		case '\n': buf_add(b, "\\n", 2); break;
 		case '\t': buf_add(b, "\\t", 2); break;
 		case '\r': buf_add(b, "\\r", 2); break;
-		default: buf_printf(b, "\\u%04x", c);
+		default: {
+			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+			buf_add(b, u, 6);
+		}
 		}
 	}
+	if (p > run)
+		buf_add(b, run, (size_t)(p - run));
 }
 
 char *buf_steal(buf *b)

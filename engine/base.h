@@ -92,6 +92,8 @@ void buf_free(buf *b);
 void buf_add(buf *b, const void *p, size_t n);
 void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
+/* Appends a whole number in decimal, without printf (answers write many). */
+void buf_int(buf *b, long long v);
 void buf_printf(buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))

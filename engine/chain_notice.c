@@ -33,9 +33,6 @@ typedef struct memo {
 
 static int material_at(const ot_rules *r, const char *name)
 {
-	for (uint32_t m = 0; m < r->n_materials; m++)
-		if (r->materials[m].name == name)
-			return (int)m;
 	return strmap_get(&r->by_material, name, strlen(name));
 }
 
@@ -270,9 +267,11 @@ static void write_stages(buf *b, const ot_rules *r, const m_chain *mc)
 		jstr(b, st->label);
 		buf_puts(b, ",\"department\":");
 		jstr(b, st->dept >= 0 ? r->departments[st->dept].name : NULL);
-		buf_printf(b, ",\"days\":%d,\"within\":", (int)st->days);
+		buf_puts(b, ",\"days\":");
+		buf_int(b, st->days);
+		buf_puts(b, ",\"within\":");
 		if (st->within >= 0)
-			buf_printf(b, "%d", (int)st->within);
+			buf_int(b, st->within);
 		else
 			buf_puts(b, "null");
 		buf_puts(b, ",\"items\":[");
@@ -289,8 +288,10 @@ static void write_stages(buf *b, const ot_rules *r, const m_chain *mc)
 			buf_putc(b, ',');
 		jstr(b, r->stages[mc->stages.first + (uint32_t)r->ints[mc->critical.first + i]].name);
 	}
-	buf_printf(b, "],\"critical_days\":%d,\"max_trips\":%d", (int)mc->critical_days,
-		   (int)mc->max_trips);
+	buf_puts(b, "],\"critical_days\":");
+	buf_int(b, mc->critical_days);
+	buf_puts(b, ",\"max_trips\":");
+	buf_int(b, mc->max_trips);
 }
 
 /* Every material any item of the scope needs, once. */
@@ -394,7 +395,7 @@ static void write_answer(buf *b, const combined *k, const form_errors *fe,
 	write_skipped(b, k);
 	buf_puts(b, ",\"total_limit\":");
 	if (mc->total_limit >= 0)
-		buf_printf(b, "%d", (int)mc->total_limit);
+		buf_int(b, mc->total_limit);
 	else
 		buf_puts(b, "null");
 	write_notice(b, k, fe);
@@ -605,7 +606,9 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 {
 	const ot_rules *r = v->rules;
 	memset(out, 0, sizeof *out);
-	combined *k = calloc(1, sizeof *k);
+	/* not cleared: its slots (CHAIN_MAX_ITEMS of them) are set by
+	 * scope_slots and read_inputs as far as nslots, the rest by lay_out */
+	combined *k = malloc(sizeof *k);
 	if (!k)
 		return err_set(err, OT_ENOMEM, "out of memory");
 	k->r = r;

@@ -281,7 +281,9 @@ typedef struct application {
 	int quiet;
 	/* for chains too: the provided materials as flags (per material of the
 	 * rule base) instead of `provided`; and, with `quiet`, the form's
-	 * values already read (form `values_form`) for an item without hooks */
+	 * values already read (form `values_form`), used by an item of that
+	 * form unless its hook may derive into it (the form has a computed
+	 * field) */
 	const uint8_t *provided_flags;
 	const ev_value *values;
 	int values_form;

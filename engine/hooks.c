@@ -715,12 +715,72 @@ static void push_rows(lua_State *L, json_t *rows)
 	}
 }
 
-/* The case as a hook sees it: built for each call, read-only. */
+/* What the case view's applicant, materials and current steps (which many
+ * hooks never read) are made from when a hook first reads them: a copy,
+ * since a hook may keep the case and read it in a later call of the
+ * operation, after the hook_view is gone. */
+typedef struct case_parts {
+	const ot_rules *r;
+	int applicant;          /* EV_* or -1 */
+	int has_id, has_name;
+	uint32_t nhave;         /* have[] below, or 0 */
+	int ncurrent;
+	size_t id_at, name_at;  /* where the ID (as the hook may see it: masked
+				   unless it needs it) and the name start in text[] */
+	size_t current_at;      /* where the current steps start: each ends in \0 */
+	char text[];            /* have[nhave], the ID, the name, the current steps */
+} case_parts;
+
+static const char *const case_part_names[] = {"applicant", "materials", "current"};
+
+static void make_case_part(lua_State *L, void *data, int part)
+{
+	const case_parts *c = data;
+	if (part == 0) {
+		lua_createtable(L, 0, 3);
+		if (c->applicant >= 0) {
+			lua_pushstring(L, c->applicant == EV_COMPANY ? "company" : "person");
+			lua_setfield(L, -2, "kind");
+		}
+		if (c->has_id) {
+			lua_pushstring(L, c->text + c->id_at);
+			lua_setfield(L, -2, "id");
+		}
+		if (c->has_name) {
+			lua_pushstring(L, c->text + c->name_at);
+			lua_setfield(L, -2, "name");
+		}
+	} else if (part == 1) {
+		/* made at its final size: growing a table rehashes it */
+		int held = 0;
+		for (uint32_t m = 0; m < c->nhave; m++)
+			held += c->text[m] != 0;
+		lua_createtable(L, 0, held);
+		for (uint32_t m = 0; m < c->nhave; m++)
+			if (c->text[m]) {
+				lua_pushstring(L, model_have_names[(uint8_t)c->text[m]]);
+				lua_setfield(L, -2, c->r->materials[m].name);
+			}
+	} else {
+		lua_createtable(L, c->ncurrent, 0);
+		const char *p = c->text + c->current_at;
+		for (int i = 0; i < c->ncurrent; i++, p += strlen(p) + 1) {
+			lua_pushstring(L, p);
+			lua_rawseti(L, -2, i + 1);
+		}
+	}
+	sb_view(L);
+}
+
+/* The case as a hook sees it: made for each call, read-only.  The item,
+ * status, time and form at once (every hook reads the form); the other
+ * parts when first read (sb_lazy_view): a validate that looks only at
+ * the form does not pay for them. */
 static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int zone)
 {
 	const m_item *it = &r->items[v->item];
 	char t[32];
-	lua_createtable(L, 0, 8);
+	lua_createtable(L, 0, 7);
 	lua_pushstring(L, it->name);
 	lua_setfield(L, -2, "item");
 	lua_pushstring(L, v->status ? v->status : "new");
@@ -728,7 +788,7 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 	time_format(v->now, zone, t);
 	lua_pushstring(L, t);
 	lua_setfield(L, -2, "now");
-	lua_newtable(L);
+	lua_createtable(L, 0, it->form >= 0 && v->form ? (int)r->forms[it->form].fields.count : 0);
 	if (it->form >= 0 && v->form) {
 		const m_form *f = &r->forms[it->form];
 		for (uint32_t i = 0; i < f->fields.count; i++) {
@@ -744,41 +804,42 @@ static void push_view(lua_State *L, const ot_rules *r, const hook_view *v, int z
 	}
 	sb_view(L);
 	lua_setfield(L, -2, "form");
-	/* the applicant, masked unless the item needs the data */
-	lua_createtable(L, 0, 3);
-	if (v->applicant >= 0) {
-		lua_pushstring(L, v->applicant == EV_COMPANY ? "company" : "person");
-		lua_setfield(L, -2, "kind");
-	}
-	if (v->applicant_id) {
-		char masked[64];
+	/* the rest, copied for sb_lazy_view */
+	int sees_name = v->applicant_name && it->hook_sees & HOOK_SEES_NAME;
+	char masked[64] = "";
+	const char *id = v->applicant_id && it->hook_sees & HOOK_SEES_ID ? v->applicant_id : masked;
+	if (v->applicant_id && id == masked) {
 		size_t n = strlen(v->applicant_id);
 		id_mask(v->applicant_id, n < 63 ? n : 63, masked);
-		lua_pushstring(L, it->hook_sees & HOOK_SEES_ID ? v->applicant_id : masked);
-		lua_setfield(L, -2, "id");
 	}
-	if (v->applicant_name && it->hook_sees & HOOK_SEES_NAME) {
-		lua_pushstring(L, v->applicant_name);
-		lua_setfield(L, -2, "name");
-	}
-	sb_view(L);
-	lua_setfield(L, -2, "applicant");
-	lua_newtable(L);
-	for (uint32_t m = 0; v->have && m < r->n_materials; m++)
-		if (v->have[m]) {
-			lua_pushstring(L, model_have_names[v->have[m]]);
-			lua_setfield(L, -2, r->materials[m].name);
-		}
-	sb_view(L);
-	lua_setfield(L, -2, "materials");
-	lua_createtable(L, v->ncurrent, 0);
+	size_t id_len = strlen(id);
+	size_t name_len = sees_name ? strlen(v->applicant_name) : 0, cur_len = 0;
+	uint32_t nhave = v->have ? r->n_materials : 0;
+	for (int i = 0; i < v->ncurrent; i++)
+		cur_len += strlen(v->current[i]) + 1;
+	case_parts *c = sb_lazy_view(L, case_part_names, 3, make_case_part,
+				     sizeof *c + nhave + id_len + 1 + name_len + 1 + cur_len);
+	c->r = r;
+	c->applicant = v->applicant;
+	c->has_id = v->applicant_id != NULL;
+	c->has_name = sees_name;
+	c->nhave = nhave;
+	if (nhave)
+		memcpy(c->text, v->have, nhave);
+	c->id_at = nhave;
+	memcpy(c->text + c->id_at, id, id_len + 1);
+	c->name_at = c->id_at + id_len + 1;
+	if (sees_name)
+		memcpy(c->text + c->name_at, v->applicant_name, name_len);
+	c->text[c->name_at + name_len] = 0;
+	c->current_at = c->name_at + name_len + 1;
+	c->ncurrent = v->ncurrent;
+	char *p = c->text + c->current_at;
 	for (int i = 0; i < v->ncurrent; i++) {
-		lua_pushstring(L, v->current[i]);
-		lua_rawseti(L, -2, i + 1);
+		size_t n = strlen(v->current[i]) + 1;
+		memcpy(p, v->current[i], n);
+		p += n;
 	}
-	sb_view(L);
-	lua_setfield(L, -2, "current");
-	sb_view(L);
 }
 
 /* ---- calling a hook point ---- */
@@ -909,7 +970,8 @@ ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_err
 /* derive: {computed_field = value}, each checked against its field's type */
 static int read_derive(lua_State *L, hook_call *c)
 {
-	json_t *form = c->out;
+	json_t **form = c->out;
+	int copied = 0;
 	const ot_rules *r = c->h->r;
 	const m_item *it = &r->items[c->v->item];
 	if (lua_isnil(L, -1))
@@ -951,13 +1013,26 @@ static int read_derive(lua_State *L, hook_call *c)
 				: fd->type == FT_DECIMAL ? "number (or decimal text)" : "text");
 			return 0;
 		}
-		json_object_set_new(form, fd->name, j);
+		/* the caller's form may be shared (a chain's items): a copy of it
+		 * is changed, made once, before the first value */
+		json_t *mine = copied ? *form : json_deep_copy(*form);
+		if (!mine) {
+			json_decref(j);
+			err_set(c->err, OT_ENOMEM, "out of memory");
+			return 0;
+		}
+		if (!copied) {
+			json_decref(*form);
+			*form = mine;
+			copied = 1;
+		}
+		json_object_set_new(mine, fd->name, j);
 		lua_pop(L, 1);
 	}
 	return 1;
 }
 
-ot_status hook_derive(hook_host *h, const hook_view *v, json_t *form, ot_error *err)
+ot_status hook_derive(hook_host *h, const hook_view *v, json_t **form, ot_error *err)
 {
 	hook_call c = {h, NULL, v, "derive", NULL, NULL, 1, 0, read_derive, form, err};
 	return call_point(&c, 0);

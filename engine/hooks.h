@@ -46,9 +46,12 @@ typedef struct hook_view {
  * appends them to `errors` as {"field"|"material", "message"}. */
 ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_error *err);
 
-/* derive(case) -> {computed_field = value}: sets them in `form` (a JSON
- * object), each checked against its field's type. */
-ot_status hook_derive(hook_host *h, const hook_view *v, json_t *form, ot_error *err);
+/* derive(case) -> {computed_field = value}: sets them in *form (a JSON
+ * object, one reference owned by the caller), each checked against its
+ * field's type.  *form is never changed in place: before the first value
+ * it is replaced by a copy (the reference to the old one dropped), so a
+ * form shared with others (a chain's items) stays as it was. */
+ot_status hook_derive(hook_host *h, const hook_view *v, json_t **form, ot_error *err);
 
 /* route(case, step) -> the name of the next step; *out is one of the
  * rule's targets (an index into its `to` list). */

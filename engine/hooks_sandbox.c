@@ -19,6 +19,7 @@
  *    handler after the error, where the budget applies again (Lua runs a
  *    message handler with hooks off).
  */
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
@@ -37,10 +38,55 @@ static int ro_refuse(lua_State *L)
 	return luaL_error(L, "the case and the libraries are read-only");
 }
 
+/* ---- views whose parts are made when first read (sb_lazy_view) ---- */
+
+typedef struct sb_lazy {
+	sb_part_fn make;
+	const char *const *parts;
+	int nparts;
+	unsigned built;        /* bit i: parts[i] is in the table */
+	union {                /* the caller's data, aligned for anything */
+		max_align_t align;
+		char bytes[1];
+	} data;
+} sb_lazy;
+
+/* Makes part i of a lazy view and keeps it in the view's table (at
+ * `table`, which may be an upvalue index); leaves it on the stack. */
+static void lazy_make(lua_State *L, int table, sb_lazy *z, int i)
+{
+	z->make(L, &z->data, i);
+	lua_pushstring(L, z->parts[i]);
+	lua_pushvalue(L, -2);
+	lua_rawset(L, table);
+	z->built |= 1u << i;
+}
+
+/* __index of a lazy view (the view, the key; upvalues: the table, the
+ * sb_lazy): the table's value, else the part of that name, made now. */
+static int lazy_index(lua_State *L)
+{
+	lua_settop(L, 2);
+	lua_pushvalue(L, 2);
+	if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL || lua_type(L, 2) != LUA_TSTRING)
+		return 1;
+	sb_lazy *z = lua_touserdata(L, lua_upvalueindex(2));
+	const char *key = lua_tostring(L, 2);
+	for (int i = 0; i < z->nparts; i++)
+		if (!(z->built & (1u << i)) && strcmp(key, z->parts[i]) == 0) {
+			lazy_make(L, lua_upvalueindex(1), z, i);
+			return 1;
+		}
+	return 1; /* nil */
+}
+
 /* Pushes the real table behind view `idx`; 0 (nothing pushed) if it is
- * not one of our views (whose metatables refuse writes with ro_refuse). */
+ * not one of our views (whose metatables refuse writes with ro_refuse).
+ * A lazy view's parts are all made first: what walks the table (pairs,
+ * next, #) sees every one, as if it had been built whole. */
 static int ro_target(lua_State *L, int idx)
 {
+	idx = lua_absindex(L, idx);
 	if (!lua_getmetatable(L, idx))
 		return 0;
 	lua_pushliteral(L, "__newindex");
@@ -52,6 +98,19 @@ static int ro_target(lua_State *L, int idx)
 	lua_pushliteral(L, "__index");
 	lua_rawget(L, -2);
 	lua_remove(L, -2);
+	if (lua_tocfunction(L, -1) == lazy_index) {
+		int fn = lua_gettop(L);
+		lua_getupvalue(L, fn, 2);
+		sb_lazy *z = lua_touserdata(L, -1);
+		lua_pop(L, 1);
+		lua_getupvalue(L, fn, 1);
+		for (int i = 0; i < z->nparts; i++)
+			if (!(z->built & (1u << i))) {
+				lazy_make(L, fn + 1, z, i);
+				lua_pop(L, 1);
+			}
+		lua_remove(L, fn);
+	}
 	return 1;
 }
 
@@ -149,6 +208,33 @@ void sb_view(lua_State *L)
 	ro_meta(L, t);
 	lua_setmetatable(L, -2);
 	lua_replace(L, t);
+}
+
+void *sb_lazy_view(lua_State *L, const char *const *parts, int nparts, sb_part_fn make,
+		   size_t size)
+{
+	int t = lua_gettop(L);
+	lua_newtable(L); /* the view */
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, t);
+	sb_lazy *z = lua_newuserdatauv(L, offsetof(sb_lazy, data) + (size ? size : 1), 0);
+	z->make = make;
+	z->parts = parts;
+	z->nparts = nparts;
+	z->built = 0;
+	lua_pushcclosure(L, lazy_index, 2);
+	lua_setfield(L, -2, "__index");
+	lua_pushcfunction(L, ro_refuse);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushcfunction(L, ro_pairs);
+	lua_setfield(L, -2, "__pairs");
+	lua_pushcfunction(L, ro_len);
+	lua_setfield(L, -2, "__len");
+	lua_pushliteral(L, "read-only");
+	lua_setfield(L, -2, "__metatable");
+	lua_setmetatable(L, -2);
+	lua_replace(L, t);
+	return &z->data;
 }
 
 void sb_readonly(lua_State *L)

@@ -25,6 +25,20 @@ void sb_readonly(lua_State *L);
  * already): cheaper, for what is built for each call. */
 void sb_view(lua_State *L);
 
+/* Makes part `part` of a lazy view from `data` and pushes it (a view
+ * itself, built with sb_view).  Raises on out of memory. */
+typedef void (*sb_part_fn)(lua_State *L, void *data, int part);
+
+/* The same as sb_view for the table at the top, except that the keys
+ * parts[0..nparts) (at most 32; `parts` must outlive the view) are absent
+ * from it and made by `make` when first read, then kept; walking the view
+ * (pairs, next, #) makes them all first, so nothing can tell it from a
+ * view built whole.  Returns `size` bytes for `make`'s data, owned by the
+ * view (Lua frees them with it): copy into them everything the parts need,
+ * since they may be read after the call that made the view has ended. */
+void *sb_lazy_view(lua_State *L, const char *const *parts, int nparts, sb_part_fn make,
+		   size_t size);
+
 /* Freezes a table of globals in place (it stays the same table, so the
  * functions whose _ENV it is keep it): reads go on, writes raise. */
 void sb_freeze_globals(lua_State *L, int idx);

@@ -211,12 +211,15 @@ static json_t *jr_object(jr *r, int depth)
 		key[n] = 0;
 		jr_ws(r);
 		json_t *v = NULL;
-		if (*r->p == ':' && !json_object_getn(o, key, n)) { /* a duplicate: refused */
+		size_t had = json_object_size(o);
+		if (*r->p == ':') {
 			r->p++;
 			jr_ws(r);
 			v = jr_value(r, depth + 1);
 		}
-		if (!v || json_object_setn_new_nocheck(o, key, n, v)) {
+		/* a duplicate key replaces the value and the object does not grow:
+		 * refused (jansson says so), found without a look-up per key */
+		if (!v || json_object_setn_new_nocheck(o, key, n, v) || json_object_size(o) == had) {
 			if (key != small)
 				free(key);
 			json_decref(o);

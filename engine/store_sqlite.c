@@ -186,14 +186,17 @@ static const char *const sql[S__COUNT] = {
 	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = ?1 AND seq > ?2 ORDER BY seq",
 	[S_LIB_ADD] = "INSERT OR REPLACE INTO library(applicant, material, case_id, valid_from,"
 		      " valid_until) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[S_LIB_FIND] = "SELECT case_id FROM library WHERE applicant = ?1 AND material = ?2"
-		       " AND valid_from <= ?3 AND valid_until > ?3 ORDER BY valid_until DESC LIMIT 1",
+	/* The two look-ups below pick their row in C, not with ORDER BY ...
+	 * LIMIT 1: SQLite sorts that through a temporary b-tree, opened and
+	 * closed for every call (half of an assessment's time), for the few
+	 * rows an applicant holds of one material. */
+	[S_LIB_FIND] = "SELECT case_id, valid_until FROM library WHERE applicant = ?1"
+		       " AND material = ?2 AND valid_from <= ?3 AND valid_until > ?3",
 	[S_LIC_PUT] = "INSERT OR REPLACE INTO licences(holder, material, number, issuer,"
 		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	/* the valid licence first, else the one that expired last */
-	[S_LIC_FIND] = "SELECT number, valid_until, valid_until IS NULL OR valid_until > ?3 AS ok"
-		       " FROM licences WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3"
-		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
+	/* the valid licence first, else the one that expired last (lic_better) */
+	[S_LIC_FIND] = "SELECT number, valid_until FROM licences"
+		       " WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3",
 };
 
 /* ---- failures ---- */
@@ -843,19 +846,27 @@ static const char *sq_library_find(void *ud, const char *applicant,
 	sqlite3_bind_text(st, 1, applicant, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	int rc = sqlite3_step(st);
-	const char *id = rc == SQLITE_ROW ? column_str(st, 0) : NULL;
-	if (id && strlen(id) < sizeof SQ(e)->lib_found) {
-		snprintf(found, sizeof SQ(e)->lib_found, "%s", id);
-		out = found;
+	/* the entry valid longest */
+	int rc, damaged = 0;
+	sqlite3_int64 best = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = column_str(st, 0);
+		sqlite3_int64 until = sqlite3_column_int64(st, 1);
+		if (!id || strlen(id) >= sizeof SQ(e)->lib_found)
+			damaged = 1;
+		else if (!out || until > best) {
+			snprintf(found, sizeof SQ(e)->lib_found, "%s", id);
+			out = found;
+			best = until;
+		}
 	}
 	done(st);
 	/* the assessment cannot take a status: the operation fails at its end */
-	if (rc == SQLITE_ROW && !out)
+	if (damaged)
 		fault_damaged(e, "a material library entry has no readable case");
-	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	else if (rc != SQLITE_DONE)
 		fault(e, rc, "looking up the material library");
-	return out;
+	return damaged || rc != SQLITE_DONE ? NULL : out;
 }
 
 /* ---- the licence library ---- */
@@ -890,6 +901,18 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
 
+/* Whether a licence (ok: 1 valid, 2 expired; until: -1 for no end) comes
+ * before the one kept: a valid one first, of those one without an end,
+ * then the one that ends (or ended) last. */
+static int lic_better(int ok, ot_time until, int kept_ok, ot_time kept_until)
+{
+	if (ok != kept_ok)
+		return ok < kept_ok;
+	if ((until < 0) != (kept_until < 0))
+		return until < 0;
+	return until > kept_until;
+}
+
 static int sq_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until)
 {
@@ -898,21 +921,29 @@ static int sq_licence_find(ot_engine *e, const char *holder, const char *materia
 	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
-	int rc = sqlite3_step(st), found = -1;
-	const char *text = rc == SQLITE_ROW ? column_str(st, 0) : NULL;
-	if (text) {
-		snprintf(number, 64, "%s", text);
-		*until = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
-		found = sqlite3_column_int(st, 2) ? 1 : 2;
-	} else if (rc == SQLITE_DONE)
-		found = 0;
+	int rc, found = 0, damaged = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *text = column_str(st, 0);
+		ot_time u = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
+		int ok = u < 0 || u > now ? 1 : 2;
+		if (!text)
+			damaged = 1;
+		else if (!found || lic_better(ok, u, found, *until)) {
+			snprintf(number, 64, "%s", text);
+			*until = u;
+			found = ok;
+		}
+	}
 	done(st);
 	/* a provider's failure is the applicant's problem; the store's is not:
 	 * the operation fails at its end */
-	if (rc == SQLITE_ROW && !text)
+	if (damaged) {
+		found = -1;
 		fault_damaged(e, "a licence in the library has no readable number");
-	else if (found < 0)
+	} else if (rc != SQLITE_DONE) {
+		found = -1;
 		fault(e, rc, "looking up the licence library");
+	}
 	return found;
 }
 

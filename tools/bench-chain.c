@@ -7,7 +7,8 @@
  * RULES is the bundled rule base (rules/).
  * 1. chain assessments per second: ot_assess on the full four-stage chain
  *    construction_approval (12 items, every material of every item asked
- *    once), in memory, JSON in and out;
+ *    once), in memory, JSON in and out; and, beside it, one item of the
+ *    same rules (the request tools/bench-serve posts);
  * 2. durable chain operations per second: the small chain submitted (its
  *    first item case opened), then walked through its first stage and
  *    into the second (an item case opened inside the stage when the one it
@@ -105,6 +106,17 @@ static void assessments(const char *rules, int n)
 	       "(%.1f µs each)\n", n / t, t / n * 1e6);
 	free(have);
 	json_decref(j);
+	/* for scale, and for the service: one item of the same rule base, the
+	 * request tools/bench-serve posts to /v1/assess (no applicant, four
+	 * form fields missing), as the server hands it to the engine */
+	const char *one = "{\"now\":\"2024-03-04T09:00:00Z\",\"item\": "
+			  "\"chronic_disease_recognition\", \"form\": {\"has_inpatient\": true}}";
+	t0 = now();
+	for (int i = 0; i < n; i++)
+		run(e, "assess", one);
+	t = now() - t0;
+	printf("  one item, bench-serve's /v1/assess request (JSON in and out): %8.0f /s  "
+	       "(%.2f µs each)\n", n / t, t / n * 1e6);
 	ot_engine_close(e);
 }
 

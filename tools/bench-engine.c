@@ -73,23 +73,30 @@ static void assessments(const char *rules, int n)
 	for (int i = 0; i < n; i++)
 		json_decref(json_loads(req, JSON_REJECT_DUPLICATES, NULL));
 	double jansson = (now() - t0) / n;
+	/* the assessment as ot_assess makes it: the engine's material and
+	 * licence libraries asked (construction_permit's land_cert and
+	 * fire_review are issued by departments: looked up in the licence
+	 * library), the answer written and freed */
 	const version *v = &e->versions[0];
 	int item = strmap_get(&v->rules->by_item, "construction_permit", 19);
 	uint8_t have[1024];
+	material_sources src = engine_sources(e);
+	application app = {item, EV_COMPANY, "91350100M000100Y43", "x",
+			   json_object_get(j, "form"), json_object_get(j, "materials"),
+			   0, "new", NULL, 0};
+	time_parse("2019-09-27T09:00", e->zone, &app.now);
 	t0 = now();
 	for (int i = 0; i < n; i++) {
 		assessment a;
-		application app = {item, EV_COMPANY, "91350100M000100Y43", "x",
-				   json_object_get(j, "form"), json_object_get(j, "materials"),
-				   0, "new", NULL, 0};
-		if (!check(assess(v, &app, have, NULL, e->zone, &a, &err), &err))
+		if (!check(assess(v, &app, have, &src, e->zone, &a, &err), &err))
 			exit(1);
+		assessment_free(&a);
 	}
 	double alone = (now() - t0) / n;
 	printf("  of which reading the request (json_read): %.2f µs (jansson's parser: %.2f µs);"
-	       " the assessment itself: %.2f µs (%.0f /s); the rest -- the request's checks,"
-	       " the transaction, the hooks' set-up: %.2f µs\n", parse * 1e6, jansson * 1e6,
-	       alone * 1e6, 1 / alone, (total - parse - alone) * 1e6);
+	       " the assessment itself (libraries asked, answer written): %.2f µs (%.0f /s);"
+	       " the rest -- the request's checks and freeing, the transaction: %.2f µs\n",
+	       parse * 1e6, jansson * 1e6, alone * 1e6, 1 / alone, (total - parse - alone) * 1e6);
 	json_decref(j);
 	ot_engine_close(e);
 }

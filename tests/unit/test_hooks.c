@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "engine_helpers.h"
+#include "engine.h"
+#include "hooks.h"
 
 static const char *RULES = OT_SOURCE_DIR "/tests/hooks/rules";
 static const char *HOSTILE = OT_SOURCE_DIR "/tests/hooks/hostile";
@@ -60,6 +62,38 @@ static void derive_and_validate(void **state)
 	       "\"applicant\":" MID ",\"form\":{\"id_no\":\"11010519491231002X\",\"age\":99}}");
 	assert_true(contains(json_object_get(c, "form_errors"), "field", "age"));
 	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* derive fills in a copy: the form the caller gave (in a chain, shared by
+ * every item) is left as it was, however often it is assessed */
+static void derive_leaves_the_given_form(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	const version *v = &e->versions[0];
+	json_t *form = json_pack("{s:s}", "id_no", "110105193001010013");
+	application app = {.item = strmap_get(&v->rules->by_item, "elder_card", 10),
+			   .applicant_kind = EV_PERSON, .applicant_id = "110105193001010013",
+			   .form = form, .status = "new"};
+	assert_true(app.item >= 0);
+	time_parse("2019-09-02T09:00", e->zone, &app.now);
+	uint8_t have[1024];
+	ot_error err;
+	for (int i = 0; i < 2; i++) {
+		assessment a;
+		assert_int_equal(assess(v, &app, have, NULL, e->zone, &a, &err), OT_OK);
+		/* derived: 89 years old, so the proof is asked for */
+		assert_non_null(strstr(a.text, "\"proof\""));
+		assert_int_equal(json_integer_value(json_object_get(a.form, "age")), 89);
+		assert_true(a.form != form);
+		assessment_free(&a);
+		hook_end_operation(version_hooks(v));
+		assert_null(json_object_get(form, "age"));
+		assert_int_equal(json_object_size(form), 1);
+		assert_int_equal(form->refcount, 1);
+	}
+	json_decref(form);
 	ot_engine_close(e);
 }
 
@@ -336,6 +370,44 @@ static void nothing_crosses_cases(void **state)
 	ot_engine_close(e);
 }
 
+/* The case view's applicant, materials and current steps are made when a
+ * hook first reads them: it reads them as if built whole (pairs, #, the
+ * same table each time, writes refused), and a case kept from derive reads
+ * as it was then (no materials yet), not as validate's; the next case gets
+ * its own. */
+static void lazy_case_view_reads_as_built_whole(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(HOSTILE, ":memory:");
+	static const char *const ids[][2] = {{"11010519491231002X", "1101**********002X"},
+					     {"110105197901010017", "1101**********0017"}};
+	for (int i = 0; i < 2; i++) {
+		json_t *a = ok(e, "assess", "{\"item\":\"lazy_view\",\"now\":\"2019-09-02T09:00\","
+			       "\"applicant\":{\"kind\":\"person\",\"id\":\"%s\",\"name\":\"某\"},"
+			       "\"materials\":[\"m\"],\"form\":{\"note\":\"report\"}}", ids[i][0]);
+		char want[512];
+		snprintf(want, sizeof want, "keys applicant,current,form,item,materials,now,status; "
+			 "applicant id,kind person %s; materials m provided; current 0; same true; "
+			 "refused true; first |%s|applicant,current,form,item,materials,now,status",
+			 ids[i][1], ids[i][1]);
+		assert_string_equal(S(json_array_get(json_object_get(a, "material_errors"), 0),
+				      "message"), want);
+		json_decref(a);
+	}
+	/* on_enter at submission: the step entered is current; the case kept
+	 * from derive is the new one, still without materials */
+	json_t *c = ok(e, "submit", "{\"item\":\"lazy_view\",\"channel\":\"hall\",\"now\":"
+		       "\"2019-09-02T09:00\",\"applicant\":" MID ",\"form\":{\"note\":\"x\"},"
+		       "\"materials\":[\"m\"]}");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	json_t *note = json_array_get(json_object_get(json_array_get(json_object_get(c, "history"), 0),
+						      "notes"), 0);
+	assert_string_equal(S(note, "note"), "entering s, current [s] of 1, first new ");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 /* Attacks in a hook file's top, or in what a module returns, are met when
  * the rule base is checked: E024 with the reason, never a crash or a hang. */
 static void write_to(const char *dir, const char *name, const char *text)
@@ -485,6 +557,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(derive_and_validate),
+		cmocka_unit_test(derive_leaves_the_given_form),
 		cmocka_unit_test(notes_at_steps),
 		cmocka_unit_test(functions_in_conditions_and_routing),
 		cmocka_unit_test(personal_data_masked),
@@ -492,6 +565,7 @@ int main(void)
 		cmocka_unit_test(hostile_hooks_are_contained),
 		cmocka_unit_test(kept_memory_is_per_case),
 		cmocka_unit_test(nothing_crosses_cases),
+		cmocka_unit_test(lazy_case_view_reads_as_built_whole),
 		cmocka_unit_test(attacks_at_the_top),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),

@@ -1,10 +1,13 @@
 /* The fast request reader (engine/json_read.c) against jansson: whatever
  * it reads, jansson reads the same (json_equal); what it refuses, jansson
- * is asked.  Requests as they come take the fast way. */
+ * is asked.  Requests as they come take the fast way.  And the other way
+ * out: the answers' escaping (buf_json_str) against jansson's reader and a
+ * plain byte-at-a-time escaper. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "base.h"
 #include "helpers.h"
 #include "json_read.h"
 
@@ -82,18 +85,122 @@ static void mutations_agree_with_jansson(void **state)
 	(void)state;
 	static const char alphabet[] = "{}[]\":,\\u0123456789.eE+-tfnrl aA\x80\xc3\xa9\xed\xf0\x01";
 	uint32_t seed = 12345;
-	char buf[512];
+	char text[512];
 	for (int round = 0; round < 200000; round++) {
 		const char *src = valid[round % (sizeof valid / sizeof *valid)];
 		size_t n = strlen(src);
-		memcpy(buf, src, n + 1);
+		memcpy(text, src, n + 1);
 		for (int k = 0; k < 1 + round % 3; k++) {
 			seed = seed * 1103515245u + 12345u;
 			size_t at = (seed >> 8) % n;
 			seed = seed * 1103515245u + 12345u;
-			buf[at] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
+			text[at] = alphabet[(seed >> 8) % (sizeof alphabet - 1)];
 		}
-		agrees(buf);
+		agrees(text);
+	}
+}
+
+/* ---- escaping for the answers ---- */
+
+static char *escaped(const char *s)
+{
+	buf b;
+	buf_init(&b, NULL, NULL);
+	buf_json_str(&b, s);
+	buf_putc(&b, 0); /* an empty text still gives a string */
+	return buf_steal(&b);
+}
+
+/* The rule a byte at a time: '"', '\\', control characters escaped; every
+ * other byte as it is. */
+static void plain_escape(const char *s, char *out)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			out += sprintf(out, "\\%c", c);
+		else if (c == '\n')
+			out += sprintf(out, "\\n");
+		else if (c == '\t')
+			out += sprintf(out, "\\t");
+		else if (c == '\r')
+			out += sprintf(out, "\\r");
+		else if (c < 0x20)
+			out += sprintf(out, "\\u%04x", c);
+		else
+			*out++ = (char)c;
+	}
+	*out = 0;
+}
+
+static void escapes_as_json_needs(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+		{"", ""},
+		{"plain text", "plain text"},
+		{"a\"b\\c", "a\\\"b\\\\c"},
+		{"\n\t\r", "\\n\\t\\r"},
+		{"\x01\x1f\x7f", "\\u0001\\u001f\x7f"}, /* DEL is not a control character to JSON */
+		{"高血压 门诊慢特病 \"引号\"", "高血压 门诊慢特病 \\\"引号\\\""},
+		{"😀 an emoji, four bytes", "😀 an emoji, four bytes"},
+		/* bytes that are not UTF-8 go through as they are: what is written
+		 * comes from checked rule files and requests */
+		{"\xff\xfe\xc3(\xe9", "\xff\xfe\xc3(\xe9"},
+		{"12345678\"12345678\\", "12345678\\\"12345678\\\\"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char *got = escaped(cases[i][0]);
+		assert_string_equal(got, cases[i][1]);
+		free(got);
+	}
+	/* one character to escape at every place of a long text, past the
+	 * 8-byte steps of the scan */
+	for (int at = 0; at < 40; at++) {
+		char text[41], want[64];
+		memset(text, 'x', 40);
+		text[40] = 0;
+		text[at] = '\x02';
+		plain_escape(text, want);
+		char *got = escaped(text);
+		assert_string_equal(got, want);
+		free(got);
+	}
+}
+
+static void escaping_agrees_with_jansson(void **state)
+{
+	(void)state;
+	/* random texts of ASCII, control characters, quotes, CJK and emoji:
+	 * jansson reads back the same text; random bytes, not all UTF-8: the
+	 * same as the plain escaper */
+	static const char *const pieces[] = {"a", "Z", " ", "\"", "\\", "\n", "\t", "\r", "\x01",
+					     "\x1f", "/", "高", "血压", "😀", "é", "\x7f"};
+	uint32_t seed = 777;
+	for (int round = 0; round < 20000; round++) {
+		char text[256] = "", quoted[1024], want[1536];
+		seed = seed * 1103515245u + 12345u;
+		int n = (int)((seed >> 8) % 40);
+		for (int k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			strcat(text, pieces[(seed >> 8) % (sizeof pieces / sizeof *pieces)]);
+		}
+		char *got = escaped(text);
+		snprintf(quoted, sizeof quoted, "[\"%s\"]", got);
+		json_t *j = json_loads(quoted, 0, NULL);
+		assert_non_null(j);
+		assert_string_equal(json_string_value(json_array_get(j, 0)), text);
+		json_decref(j);
+		free(got);
+		for (int k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			text[k] = (char)(1 + (seed >> 8) % 255);
+		}
+		text[n] = 0;
+		plain_escape(text, want);
+		got = escaped(text);
+		assert_string_equal(got, want);
+		free(got);
 	}
 }
 
@@ -103,6 +210,8 @@ int main(void)
 		cmocka_unit_test(valid_requests_take_the_fast_way),
 		cmocka_unit_test(what_it_refuses_jansson_is_asked),
 		cmocka_unit_test(mutations_agree_with_jansson),
+		cmocka_unit_test(escapes_as_json_needs),
+		cmocka_unit_test(escaping_agrees_with_jansson),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

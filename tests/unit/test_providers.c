@@ -194,6 +194,46 @@ static void lua_provider_answers(void **state)
 	ot_engine_close(e);
 }
 
+/* An applicant may hold several licences of one material: the valid one
+ * counts, of those one without an end before one that ends, else the one
+ * valid longest; with none valid, the notice names the last that expired. */
+static void which_licence_counts(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+#define LIC(number, from, until) "{\"holder\":\"91350100M000100Y43\",\"material\":" \
+	"\"business_licence\",\"number\":\"" number "\",\"issuer\":\"x\",\"valid_from\":\"" \
+	from "\"" until "}"
+	json_decref(ok(e, "licences_import", "{\"licences\":[" LIC("OLD", "2000-01-01",
+		       ",\"valid_until\":\"2009-12-31\"") "," LIC("LATER", "2005-01-01",
+		       ",\"valid_until\":\"2014-06-30\"") "," LIC("SHORT", "2015-01-01",
+		       ",\"valid_until\":\"2030-12-31\"") "," LIC("LONG", "2015-06-01",
+		       ",\"valid_until\":\"2035-12-31\"") "," LIC("NOT_YET", "2040-01-01", "")
+		       "]}"));
+	const char *at[][2] = {
+		{"2014-03-02T09:00", "LATER"}, /* both old ones valid: the one valid longer */
+		{"2021-03-02T09:00", "LONG"},  /* two valid ones: the one ending last */
+		{"2033-03-02T09:00", "LONG"},  /* the other has expired */
+		{"2041-03-02T09:00", "NOT_YET"}, /* valid with no end, before all others */
+	};
+	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+		json_t *c = food(e, "assess", at[i][0]);
+		assert_string_equal(S(material(c, "business_licence"), "status"), "shared");
+		assert_string_equal(S(material(c, "business_licence"), "number"), at[i][1]);
+		json_decref(c);
+	}
+	/* none valid: between the old ones and the new, the last to expire */
+	json_t *c = food(e, "assess", "2014-08-01T09:00");
+	assert_string_equal(S(material(c, "business_licence"), "status"), "missing");
+	assert_non_null(strstr(notice_line(c, 0), "已于2014-06-30过期"));
+	json_decref(c);
+	c = food(e, "assess", "2037-08-01T09:00");
+	assert_non_null(strstr(notice_line(c, 0), "已于2035-12-31过期"));
+	json_decref(c);
+#undef LIC
+	ot_engine_close(e);
+}
+
 /* A store from before the licence library is brought forward on open. */
 static void old_store_gains_the_library(void **state)
 {
@@ -232,6 +272,7 @@ int main(void)
 		cmocka_unit_test(an_approval_issues_the_licence),
 		cmocka_unit_test(import_is_all_or_nothing),
 		cmocka_unit_test(lua_provider_answers),
+		cmocka_unit_test(which_licence_counts),
 		cmocka_unit_test(old_store_gains_the_library),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

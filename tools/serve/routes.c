@@ -108,18 +108,29 @@ static void refuse(sv_response *out, const sv_request *rq, const char *what)
 
 /* ---- requests to the engine ---- */
 
+/* The server's clock as text ("2026-11-29T09:00:00Z", 20 characters),
+ * written once a second per thread: every assessment asks for it. */
+static const char *now_text(void)
+{
+	static _Thread_local time_t at = -1;
+	static _Thread_local char text[32];
+	time_t t = time(NULL);
+	if (t != at) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		at = t;
+	}
+	return text;
+}
+
 /* The server's clock as the engine takes it, or the request's own when the
  * server trusts it (tests). */
 static void stamp_now(json_t *j)
 {
 	if (sv_opt.trust_now && json_is_string(json_object_get(j, "now")))
 		return;
-	char now[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_object_set_new(j, "now", json_string(now));
+	json_object_set_new(j, "now", json_string(now_text()));
 }
 
 /* Calls the engine; on OT_OK *text is its answer (malloc'd). */
@@ -652,17 +663,19 @@ static char *with_now(const sv_request *rq)
 	const char *p = b + 1;
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
-	char now[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	char *text = malloc(n + 64);
+	const char *now = now_text();
+	size_t nl = strlen(now);
+	char *text = malloc(n + nl + 12);
 	if (!text)
 		return NULL;
-	int k = snprintf(text, 64, "{\"now\":\"%s\"%s", now, *p == '}' ? "" : ",");
+	size_t k = 0;
+	memcpy(text, "{\"now\":\"", 8), k = 8;
+	memcpy(text + k, now, nl), k += nl;
+	text[k++] = '"';
+	if (*p != '}')
+		text[k++] = ',';
 	memcpy(text + k, b + 1, n - 1);
-	text[(size_t)k + n - 1] = 0;
+	text[k + n - 1] = 0;
 	return text;
 }
 
