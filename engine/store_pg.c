@@ -490,7 +490,7 @@ static pg_later *later_new(int is_new, const char *id, const char *const *v,
 	size_t size = sizeof(pg_later);
 	for (int i = 0; i < CASE_COLUMNS; i++)
 		size += v[i] ? strlen(v[i]) + 1 : 0;
-	for (int i = 0; i < LATER_EVENT; i++)
+	for (int i = 0; i < 7; i++)
 		size += ev[i] ? strlen(ev[i]) + 1 : 0;
 	pg_later *l = malloc(size);
 	if (!l)
