@@ -120,7 +120,7 @@ static const char *const schema_v5[] = {
 	"ALTER TABLE cases ADD COLUMN warn_at TEXT",
 	("UPDATE cases SET warn_at = '' WHERE status IN ('in_progress', 'received', 'suspended',"
 	 " 'approved', 'checking')"),
-	"CREATE INDEX cases_warn_at ON cases(warn_at) WHERE warn_at IS NOT NULL",
+	"CREATE INDEX cases_warn_at ON cases(warn_at, id) WHERE warn_at IS NOT NULL",
 };
 
 enum {
