@@ -222,7 +222,8 @@ fail:
 
 void buf_add(buf *b, const void *p, size_t n)
 {
-	/* room already (failed leaves len + n + 1 > cap or cap 0): no call */
+	/* no call while there is room (after a failed growth, what is added is
+	 * dropped at buf_steal all the same) */
 	if (b->len + n + 1 > b->cap && !buf_reserve(b, n))
 		return;
 	memcpy(b->p + b->len, p, n);
@@ -243,16 +244,24 @@ void buf_putc(buf *b, char c)
 	b->p[b->len] = 0;
 }
 
-void buf_int(buf *b, long long v)
+const char *int_text(long long v, char t[24])
 {
-	char t[24], *p = t + sizeof t;
+	char *p = t + 23;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	*p = 0;
 	do
 		*--p = (char)('0' + u % 10);
 	while (u /= 10);
 	if (v < 0)
 		*--p = '-';
-	buf_add(b, p, (size_t)(t + sizeof t - p));
+	return p;
+}
+
+void buf_int(buf *b, long long v)
+{
+	char t[24];
+	const char *p = int_text(v, t);
+	buf_add(b, p, (size_t)(t + 23 - p));
 }
 
 void buf_printf(buf *b, const char *fmt, ...)

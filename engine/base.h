@@ -94,6 +94,8 @@ void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 /* Appends a whole number in decimal, without printf (answers write many). */
 void buf_int(buf *b, long long v);
+/* The same as text in t: returns where it starts (it ends at t[23], 0). */
+const char *int_text(long long v, char t[24]);
 void buf_printf(buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))

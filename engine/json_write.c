@@ -82,14 +82,9 @@ static void string(out *o, const char *s, size_t n)
 
 static void integer(out *o, json_int_t v)
 {
-	char text[24], *end = text + sizeof text, *p = end;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	put(o, p, (size_t)(end - p));
+	char text[24];
+	const char *p = int_text((long long)v, text);
+	put(o, p, (size_t)(text + 23 - p));
 }
 
 /* A new line and depth * n spaces with JSON_INDENT(n); else a space where
