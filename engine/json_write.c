@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "json_write.h"
 
 typedef struct out {
@@ -61,66 +62,29 @@ static void putc1(out *o, char c)
 		o->p[o->len++] = c;
 }
 
-/* Does any byte of w need an escape: below 0x20, '"' or '\\'?  (The
- * bit tricks of "Bit Twiddling Hacks": a byte is zero, or less than n.) */
-static int word_escapes(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
-	uint64_t low = (w - ones * 0x20) & ~w;
-	uint64_t q = (quote - ones) & ~quote, b = (slash - ones) & ~slash;
-	return ((low | q | b) & highs) != 0;
-}
-
+/* The escapes are base.c's (json_plain, json_escape_byte): the one place
+ * for them, and jansson's own. */
 static void string(out *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	const char *end = s + n;
 	putc1(o, '"');
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t w;
-		while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_escapes(w)))
-			i += 8; /* eight plain characters at a time: most text is */
-		if (i >= n)
+	for (;;) {
+		const char *q = json_plain(s, end);
+		put(o, s, (size_t)(q - s));
+		if (q == end)
 			break;
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		put(o, s + run, i - run);
-		run = i + 1;
-		char esc[6] = {'\\', 0};
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
-		default:
-			esc[1] = 'u';
-			esc[2] = esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			put(o, esc, 6);
-			continue;
-		}
-		put(o, esc, 2);
+		char e[6];
+		put(o, e, json_escape_byte((unsigned char)*q, e));
+		s = q + 1;
 	}
-	put(o, s + run, n - run);
 	putc1(o, '"');
 }
 
 static void integer(out *o, json_int_t v)
 {
-	char text[24], *end = text + sizeof text, *p = end;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	put(o, p, (size_t)(end - p));
+	char text[24];
+	const char *p = int_text((long long)v, text);
+	put(o, p, (size_t)(text + 23 - p));
 }
 
 /* A new line and depth * n spaces with JSON_INDENT(n); else a space where
