@@ -47,17 +47,17 @@ static int room(out *o, size_t n)
 	return 1;
 }
 
-static void put(out *o, const char *s, size_t n)
+static inline void put(out *o, const char *s, size_t n)
 {
-	if (room(o, n)) {
+	if (o->len + n < o->cap || room(o, n)) {
 		memcpy(o->p + o->len, s, n);
 		o->len += n;
 	}
 }
 
-static void putc1(out *o, char c)
+static inline void putc1(out *o, char c)
 {
-	if (room(o, 1))
+	if (o->len + 1 < o->cap || room(o, 1))
 		o->p[o->len++] = c;
 }
 
@@ -72,10 +72,19 @@ static int word_escapes(uint64_t w)
 	return ((low | q | b) & highs) != 0;
 }
 
+/* A string, quoted and escaped.  Room for the worst (every byte \u00XX)
+ * is made once, so the bytes are stored without a check each. */
 static void string(out *o, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789ABCDEF";
-	putc1(o, '"');
+	if (n > (SIZE_MAX - 2) / 6) {
+		o->failed = 1;
+		return;
+	}
+	if (o->len + 6 * n + 2 >= o->cap && !room(o, 6 * n + 2))
+		return;
+	char *d = o->p + o->len;
+	*d++ = '"';
 	size_t run = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t w;
@@ -86,29 +95,30 @@ static void string(out *o, const char *s, size_t n)
 		unsigned char c = (unsigned char)s[i];
 		if (c >= 0x20 && c != '"' && c != '\\')
 			continue;
-		put(o, s + run, i - run);
+		memcpy(d, s + run, i - run);
+		d += i - run;
 		run = i + 1;
-		char esc[6] = {'\\', 0};
+		*d++ = '\\';
 		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\t': esc[1] = 't'; break;
+		case '"': *d++ = '"'; break;
+		case '\\': *d++ = '\\'; break;
+		case '\b': *d++ = 'b'; break;
+		case '\f': *d++ = 'f'; break;
+		case '\n': *d++ = 'n'; break;
+		case '\r': *d++ = 'r'; break;
+		case '\t': *d++ = 't'; break;
 		default:
-			esc[1] = 'u';
-			esc[2] = esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			put(o, esc, 6);
-			continue;
+			*d++ = 'u';
+			*d++ = '0';
+			*d++ = '0';
+			*d++ = hex[c >> 4];
+			*d++ = hex[c & 15];
 		}
-		put(o, esc, 2);
 	}
-	put(o, s + run, n - run);
-	putc1(o, '"');
+	memcpy(d, s + run, n - run);
+	d += n - run;
+	*d++ = '"';
+	o->len = (size_t)(d - o->p);
 }
 
 static void integer(out *o, json_int_t v)
