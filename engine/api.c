@@ -1960,7 +1960,7 @@ static ot_status sweep_one(ot_engine *e, req *q, const char *id, int32_t today, 
 			   int *changed, ot_error *err)
 {
 	ot_case *c;
-	ot_status s = case_rebuild(e, id, &c, err);
+	ot_status s = case_load(e, id, &c, err); /* as every operation loads a case */
 	if (s != OT_OK)
 		return s;
 	sweep_due due[SWEEP_MAX_DUE];
