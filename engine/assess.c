@@ -620,7 +620,10 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	write_names(b, r, it, res, "shared", ST_SHARED);
 	write_names(b, r, it, res, "reused", ST_REUSED);
 	write_names(b, r, it, res, "optional", ST_OPTIONAL);
-	write_names(b, r, it, res, "pledged", ST_PLEDGED);
+	/* the materials the pledge stands for, and whether it holds: two keys
+	 * (one "pledged" for both made the answer an object with a duplicate
+	 * key, which strict readers refuse and jansson reads as the last) */
+	write_names(b, r, it, res, "pledged_materials", ST_PLEDGED);
 	buf_puts(b, a->pledged ? ",\"pledged\":true" : ",\"pledged\":false");
 	buf_puts(b, ",\"not_needed\":[");
 	for (uint32_t m = 0, first = 1; m < r->n_materials; m++)

@@ -222,7 +222,8 @@ fail:
 
 void buf_add(buf *b, const void *p, size_t n)
 {
-	/* room already (failed leaves len + n + 1 > cap or cap 0): no call */
+	/* no call while there is room (after a failed growth, what is added is
+	 * dropped at buf_steal all the same) */
 	if (b->len + n + 1 > b->cap && !buf_reserve(b, n))
 		return;
 	memcpy(b->p + b->len, p, n);
@@ -243,16 +244,24 @@ void buf_putc(buf *b, char c)
 	b->p[b->len] = 0;
 }
 
-void buf_int(buf *b, long long v)
+const char *int_text(long long v, char t[24])
 {
-	char t[24], *p = t + sizeof t;
+	char *p = t + 23;
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	*p = 0;
 	do
 		*--p = (char)('0' + u % 10);
 	while (u /= 10);
 	if (v < 0)
 		*--p = '-';
-	buf_add(b, p, (size_t)(t + sizeof t - p));
+	return p;
+}
+
+void buf_int(buf *b, long long v)
+{
+	char t[24];
+	const char *p = int_text(v, t);
+	buf_add(b, p, (size_t)(t + 23 - p));
 }
 
 void buf_printf(buf *b, const char *fmt, ...)
@@ -271,8 +280,8 @@ void buf_printf(buf *b, const char *fmt, ...)
 
 /* Whether any of the 8 bytes in w must be escaped in a JSON string: a
  * control character (below 0x20), '"' or '\\'.  Exact for "any" (the
- * classic has-zero-byte and has-less-than tests); which one is found by
- * looking at the bytes. */
+ * classic has-zero-byte and has-less-than tests of "Bit Twiddling Hacks");
+ * which one is found by looking at the bytes. */
 static int json_escape8(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
@@ -280,42 +289,52 @@ static int json_escape8(uint64_t w)
 	return (((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w)) & highs ? 1 : 0;
 }
 
-/* The one place that escapes text for the engine's JSON: '"', '\\' and
- * control characters; every other byte, UTF-8 or not, is copied as it is
- * (the texts written come from checked rule files and requests).  Runs of
- * safe bytes are found 8 at a time and copied whole: answers are mostly
- * labels and reasons with nothing to escape. */
+const char *json_plain(const char *s, const char *end)
+{
+	uint64_t w;
+	while (end - s >= 8 && (memcpy(&w, s, 8), !json_escape8(w)))
+		s += 8;
+	while (s < end && (unsigned char)*s >= 0x20 && *s != '"' && *s != '\\')
+		s++;
+	return s;
+}
+
+size_t json_escape_byte(unsigned char c, char out[6])
+{
+	static const char hex[] = "0123456789ABCDEF";
+	out[0] = '\\';
+	switch (c) {
+	case '"': out[1] = '"'; return 2;
+	case '\\': out[1] = '\\'; return 2;
+	case '\b': out[1] = 'b'; return 2;
+	case '\f': out[1] = 'f'; return 2;
+	case '\n': out[1] = 'n'; return 2;
+	case '\r': out[1] = 'r'; return 2;
+	case '\t': out[1] = 't'; return 2;
+	default:
+		out[1] = 'u';
+		out[2] = out[3] = '0';
+		out[4] = hex[c >> 4];
+		out[5] = hex[c & 15];
+		return 6;
+	}
+}
+
+/* Answers are mostly labels and reasons with nothing to escape: runs of
+ * plain bytes are copied whole. */
 void buf_json_str(buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t n = strlen(s);
-	const char *p = s, *run = s, *end = s + n;
+	const char *end = s + strlen(s);
 	for (;;) {
-		uint64_t w;
-		while (end - p >= 8 && (memcpy(&w, p, 8), !json_escape8(w)))
-			p += 8;
-		while (p < end && (unsigned char)*p >= 0x20 && *p != '"' && *p != '\\')
-			p++;
-		if (p == end)
-			break;
-		unsigned char c = (unsigned char)*p;
-		if (p > run)
-			buf_add(b, run, (size_t)(p - run));
-		run = ++p;
-		switch (c) {
-		case '"': buf_add(b, "\\\"", 2); break;
-		case '\\': buf_add(b, "\\\\", 2); break;
-		case '\n': buf_add(b, "\\n", 2); break;
-		case '\t': buf_add(b, "\\t", 2); break;
-		case '\r': buf_add(b, "\\r", 2); break;
-		default: {
-			char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-			buf_add(b, u, 6);
-		}
-		}
+		const char *q = json_plain(s, end);
+		if (q > s)
+			buf_add(b, s, (size_t)(q - s));
+		if (q == end)
+			return;
+		char e[6];
+		buf_add(b, e, json_escape_byte((unsigned char)*q, e));
+		s = q + 1;
 	}
-	if (p > run)
-		buf_add(b, run, (size_t)(p - run));
 }
 
 char *buf_steal(buf *b)

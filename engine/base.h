@@ -94,13 +94,25 @@ void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 /* Appends a whole number in decimal, without printf (answers write many). */
 void buf_int(buf *b, long long v);
+/* The same as text in t: returns where it starts (it ends at t[23], 0). */
+const char *int_text(long long v, char t[24]);
 void buf_printf(buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))
 #endif
 	;
-/* Appends s as the body of a JSON string (no quotes). */
+/* Appends s as the body of a JSON string (no quotes), escaped by the two
+ * functions below. */
 void buf_json_str(buf *b, const char *s);
+
+/* JSON string escaping, the one place for it (buf_json_str, json_write.c):
+ * '"', '\\' and the control characters are escaped as jansson escapes them
+ * (\b \f \n \r \t by name, the others as \u00XX in upper case); every other
+ * byte, UTF-8 or not, is copied as it is.  json_plain: the first byte in
+ * [s, end) that needs an escape, or end (8 bytes a step: most text has none);
+ * json_escape_byte: that byte's escape, 2 or 6 bytes into out. */
+const char *json_plain(const char *s, const char *end);
+size_t json_escape_byte(unsigned char c, char out[6]);
 /* Returns the NUL-terminated contents, allocated with malloc (the caller
  * frees with free()), and empties the buffer.  NULL on failure. */
 char *buf_steal(buf *b);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base.h"
 #include "json_write.h"
 
 typedef struct out {
@@ -61,22 +62,12 @@ static inline void putc1(out *o, char c)
 		o->p[o->len++] = c;
 }
 
-/* Does any byte of w need an escape: below 0x20, '"' or '\\'?  (The
- * bit tricks of "Bit Twiddling Hacks": a byte is zero, or less than n.) */
-static int word_escapes(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
-	uint64_t quote = w ^ (ones * '"'), slash = w ^ (ones * '\\');
-	uint64_t low = (w - ones * 0x20) & ~w;
-	uint64_t q = (quote - ones) & ~quote, b = (slash - ones) & ~slash;
-	return ((low | q | b) & highs) != 0;
-}
-
-/* A string, quoted and escaped.  Room for the worst (every byte \u00XX)
- * is made once, so the bytes are stored without a check each. */
+/* The escapes are base.c's (json_plain, json_escape_byte): the one place
+ * for them, and jansson's own.  Room for the worst (every byte \u00XX) is
+ * made once, so the bytes are stored without a check each. */
 static void string(out *o, const char *s, size_t n)
 {
-	static const char hex[] = "0123456789ABCDEF";
+	const char *end = s + n;
 	if (n > (SIZE_MAX - 2) / 6) {
 		o->failed = 1;
 		return;
@@ -85,52 +76,24 @@ static void string(out *o, const char *s, size_t n)
 		return;
 	char *d = o->p + o->len;
 	*d++ = '"';
-	size_t run = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint64_t w;
-		while (i + 8 <= n && (memcpy(&w, s + i, 8), !word_escapes(w)))
-			i += 8; /* eight plain characters at a time: most text is */
-		if (i >= n)
+	for (;;) {
+		const char *q = json_plain(s, end);
+		memcpy(d, s, (size_t)(q - s));
+		d += q - s;
+		if (q == end)
 			break;
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		memcpy(d, s + run, i - run);
-		d += i - run;
-		run = i + 1;
-		*d++ = '\\';
-		switch (c) {
-		case '"': *d++ = '"'; break;
-		case '\\': *d++ = '\\'; break;
-		case '\b': *d++ = 'b'; break;
-		case '\f': *d++ = 'f'; break;
-		case '\n': *d++ = 'n'; break;
-		case '\r': *d++ = 'r'; break;
-		case '\t': *d++ = 't'; break;
-		default:
-			*d++ = 'u';
-			*d++ = '0';
-			*d++ = '0';
-			*d++ = hex[c >> 4];
-			*d++ = hex[c & 15];
-		}
+		d += json_escape_byte((unsigned char)*q, d);
+		s = q + 1;
 	}
-	memcpy(d, s + run, n - run);
-	d += n - run;
 	*d++ = '"';
 	o->len = (size_t)(d - o->p);
 }
 
 static void integer(out *o, json_int_t v)
 {
-	char text[24], *end = text + sizeof text, *p = end;
-	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-	do
-		*--p = (char)('0' + u % 10);
-	while ((u /= 10) != 0);
-	if (v < 0)
-		*--p = '-';
-	put(o, p, (size_t)(end - p));
+	char text[24];
+	const char *p = int_text((long long)v, text);
+	put(o, p, (size_t)(text + 23 - p));
 }
 
 /* A new line and depth * n spaces with JSON_INDENT(n); else a space where

@@ -1,8 +1,8 @@
 /* The fast request reader (engine/json_read.c) against jansson: whatever
  * it reads, jansson reads the same (json_equal); what it refuses, jansson
  * is asked.  Requests as they come take the fast way.  And the other way
- * out: the answers' escaping (buf_json_str) against jansson's reader and a
- * plain byte-at-a-time escaper. */
+ * out: the answers' escaping (buf_json_str, the same as json_write.c's)
+ * against jansson's reader and writer and a plain byte-at-a-time escaper. */
 #include <jansson.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -111,22 +111,19 @@ static char *escaped(const char *s)
 	return buf_steal(&b);
 }
 
-/* The rule a byte at a time: '"', '\\', control characters escaped; every
- * other byte as it is. */
+/* The rule a byte at a time, as jansson writes it: '"', '\\', control
+ * characters escaped (five by name); every other byte as it is. */
 static void plain_escape(const char *s, char *out)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			out += sprintf(out, "\\%c", c);
-		else if (c == '\n')
-			out += sprintf(out, "\\n");
-		else if (c == '\t')
-			out += sprintf(out, "\\t");
-		else if (c == '\r')
-			out += sprintf(out, "\\r");
+		const char *named = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\b' ? "\\b"
+				  : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
+				  : c == '\t' ? "\\t" : NULL;
+		if (named)
+			out += sprintf(out, "%s", named);
 		else if (c < 0x20)
-			out += sprintf(out, "\\u%04x", c);
+			out += sprintf(out, "\\u%04X", c);
 		else
 			*out++ = (char)c;
 	}
@@ -140,8 +137,8 @@ static void escapes_as_json_needs(void **state)
 		{"", ""},
 		{"plain text", "plain text"},
 		{"a\"b\\c", "a\\\"b\\\\c"},
-		{"\n\t\r", "\\n\\t\\r"},
-		{"\x01\x1f\x7f", "\\u0001\\u001f\x7f"}, /* DEL is not a control character to JSON */
+		{"\n\t\r\b\f", "\\n\\t\\r\\b\\f"},
+		{"\x01\x1f\x7f", "\\u0001\\u001F\x7f"}, /* DEL is not a control character to JSON */
 		{"高血压 门诊慢特病 \"引号\"", "高血压 门诊慢特病 \\\"引号\\\""},
 		{"😀 an emoji, four bytes", "😀 an emoji, four bytes"},
 		/* bytes that are not UTF-8 go through as they are: what is written
@@ -175,7 +172,7 @@ static void escaping_agrees_with_jansson(void **state)
 	 * jansson reads back the same text; random bytes, not all UTF-8: the
 	 * same as the plain escaper */
 	static const char *const pieces[] = {"a", "Z", " ", "\"", "\\", "\n", "\t", "\r", "\x01",
-					     "\x1f", "/", "高", "血压", "😀", "é", "\x7f"};
+					     "\x1f", "\b", "\f", "/", "高", "血压", "😀", "é", "\x7f"};
 	uint32_t seed = 777;
 	for (int round = 0; round < 20000; round++) {
 		char text[256] = "", quoted[1024], want[1536];
@@ -190,6 +187,10 @@ static void escaping_agrees_with_jansson(void **state)
 		json_t *j = json_loads(quoted, 0, NULL);
 		assert_non_null(j);
 		assert_string_equal(json_string_value(json_array_get(j, 0)), text);
+		/* and byte for byte as jansson writes it */
+		char *theirs = json_dumps(j, JSON_COMPACT);
+		assert_string_equal(theirs, quoted);
+		free(theirs);
 		json_decref(j);
 		free(got);
 		for (int k = 0; k < n; k++) {

@@ -234,6 +234,22 @@ static void an_untrue_pledge_revokes_the_licence(void **state)
 	assert_string_equal(S(c, "status"), "in_progress");
 	assert_true(json_is_true(json_object_get(c, "pledged")));
 	json_decref(c);
+	/* the answer says which materials the pledge stands for, and that it
+	 * holds, under two keys: an object without a duplicate key */
+	char *text = NULL;
+	ot_error aerr;
+	assert_int_equal(ot_assess(e, "{\"item\":\"pledged\",\"now\":\"2019-09-27T09:00\","
+				   "\"applicant\":" APPLICANT ",\"form\":{\"name\":\"x\",\"street\":"
+				   "\"a\"},\"materials\":[\"plan\"]}", &text, &aerr), OT_OK);
+	json_error_t jerr;
+	json_t *a = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (!a)
+		fail_msg("the answer is not an object without duplicate keys: %s", jerr.text);
+	assert_true(json_is_true(json_object_get(a, "pledged")));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "pledged_materials"),
+							     0)), "report");
+	json_decref(a);
+	free(text);
 	/* street b: no pledge, the report is missing */
 	c = submit(e, "pledged", "b", "2019-09-27T09:30");
 	assert_string_equal(S(c, "status"), "needs_supplement");
