@@ -567,7 +567,12 @@ static json_t *assessed_event(const ot_rules *r, const char *op, const req *q,
 {
 	char at[32];
 	time_format(q->now, zone, at);
-	json_t *notice = assessment_json(a);
+	/* the answer read back for its event by the request reader (this
+	 * layer's): jansson's parser was a twelfth of an operation; what the
+	 * reader does not take goes to jansson */
+	json_t *notice = a->text ? json_read(a->text) : NULL;
+	if (!notice)
+		notice = assessment_json(a);
 	if (!notice)
 		return NULL;
 	json_t *h = json_object(), *reused = json_object();
@@ -1041,7 +1046,10 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int 
 	if (json_object_get(q->j, "officer"))
 		json_object_set(ev, "officer", json_object_get(q->j, "officer"));
 	const m_item *it = &c->v->rules->items[c->item];
-	uint8_t *before = malloc(it->steps.count + 1);
+	/* the steps' states before the event, for the hooks (notify); on the
+	 * stack for an item of up to 64 steps, as every one is so far */
+	uint8_t small[64], *before = it->steps.count <= sizeof small ? small
+				   : malloc(it->steps.count);
 	if (!before)
 		return err_set(err, OT_ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < it->steps.count; i++)
@@ -1049,7 +1057,8 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int 
 	ot_status s = case_apply(c, ev, e->zone, err);
 	if (s == OT_OK && it->hook_path)
 		s = notify(c, ev, now, step, action, before, err);
-	free(before);
+	if (before != small)
+		free(before);
 	/* a new case gets its number here, with the first write: every hook
 	 * has run by now (see run_op) */
 	if (s == OT_OK && is_new)

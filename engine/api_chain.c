@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "json_read.h"
 
 static const char *str(json_t *o, const char *key)
 {
@@ -249,7 +250,9 @@ static json_t *chain_event(const ot_rules *r, const char *op, const req *q, cons
 {
 	char at[32];
 	time_format(q->now, zone, at);
-	json_t *notice = a->text ? json_loads(a->text, 0, NULL) : NULL;
+	json_t *notice = a->text ? json_read(a->text) : NULL; /* as assessed_event (api.c) */
+	if (!notice && a->text)
+		notice = json_loads(a->text, 0, NULL);
 	if (!notice)
 		return NULL;
 	json_t *h = json_object();

@@ -795,6 +795,19 @@ json_t *case_day_json(int32_t day)
 	return json_string(text);
 }
 
+/* A key (a literal of ours: plain ASCII) and its value (a new reference)
+ * into o, without json_pack reading a format for every step of every
+ * answer. */
+static void put(json_t *o, const char *key, json_t *value)
+{
+	json_object_set_new_nocheck(o, key, value);
+}
+
+static json_t *text_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
 static json_t *steps_json(const ot_case *c, int zone, int current_only)
 {
 	const ot_rules *r = c->v->rules;
@@ -807,18 +820,18 @@ static json_t *steps_json(const ot_case *c, int zone, int current_only)
 			continue;
 		const m_step *ms = &r->steps[it->steps.first + i];
 		int dept = case_step_dept(c, (int)i);
-		json_t *o = json_pack("{s:s, s:s?, s:s?, s:o, s:o, s:o}", "step", ms->name,
-				      "label", ms->label, "department",
-				      dept >= 0 ? r->departments[dept].name : NULL,
-				      "started_at", case_time_json(s->started, zone), "due",
-				      case_day_json(s->due), "window",
-				      ms->window >= 0 ? json_string(r->windows[ms->window].name)
-						      : json_null());
-		json_object_set_new(o, "legal_due", case_day_json(s->due_legal));
-		json_object_set_new(o, "promised_due", case_day_json(s->due_promised));
+		json_t *o = json_object();
+		put(o, "step", json_string(ms->name));
+		put(o, "label", text_or_null(ms->label));
+		put(o, "department", text_or_null(dept >= 0 ? r->departments[dept].name : NULL));
+		put(o, "started_at", case_time_json(s->started, zone));
+		put(o, "due", case_day_json(s->due));
+		put(o, "window", text_or_null(ms->window >= 0 ? r->windows[ms->window].name : NULL));
+		put(o, "legal_due", case_day_json(s->due_legal));
+		put(o, "promised_due", case_day_json(s->due_promised));
 		if (!current_only) {
-			json_object_set_new(o, "state", json_string(states[s->state]));
-			json_object_set_new(o, "finished_at", case_time_json(s->finished, zone));
+			put(o, "state", json_string(states[s->state]));
+			put(o, "finished_at", case_time_json(s->finished, zone));
 		}
 		json_array_append_new(a, o);
 	}
@@ -835,25 +848,31 @@ json_t *case_json(const ot_case *c, int zone)
 	for (uint32_t m = 0; m < r->n_materials; m++)
 		if (c->have[m])
 			json_object_set_new(mats, r->materials[m].name, json_string(model_have_names[c->have[m]]));
-	json_t *o = json_pack("{s:s, s:s, s:s?, s:s, s:s, s:O?, s:O, s:o, s:O, s:o}",
-			      "id", c->id, "item", it->name, "item_label", it->label,
-			      "rules", r->hash, "status", case_status_names[c->status],
-			      "applicant", c->applicant, "form", c->form, "materials", mats,
-			      "reused", c->reused, "current", steps_json(c, zone, 1));
-	json_object_set_new(o, "steps", steps_json(c, zone, 0));
-	json_object_set_new(o, "submitted_at", case_time_json(c->submitted, zone));
-	json_object_set_new(o, "accepted_at", case_time_json(c->accepted, zone));
-	json_object_set_new(o, "decided_at", case_time_json(c->decided, zone));
-	json_object_set_new(o, "closed_at", case_time_json(c->closed, zone));
-	json_object_set_new(o, "due", case_day_json(c->due));
-	json_object_set_new(o, "legal_due", case_day_json(c->due_legal));
-	json_object_set_new(o, "promised_due", case_day_json(c->due_promised));
-	json_object_set_new(o, "received_at", case_time_json(c->received, zone));
-	json_object_set_new(o, "acceptance_due", case_day_json(c->accept_due));
+	json_t *o = json_object();
+	put(o, "id", json_string(c->id));
+	put(o, "item", json_string(it->name));
+	put(o, "item_label", text_or_null(it->label));
+	put(o, "rules", json_string(r->hash));
+	put(o, "status", json_string(case_status_names[c->status]));
+	put(o, "applicant", c->applicant ? json_incref(c->applicant) : json_null());
+	put(o, "form", json_incref(c->form));
+	put(o, "materials", mats);
+	put(o, "reused", json_incref(c->reused));
+	put(o, "current", steps_json(c, zone, 1));
+	put(o, "steps", steps_json(c, zone, 0));
+	put(o, "submitted_at", case_time_json(c->submitted, zone));
+	put(o, "accepted_at", case_time_json(c->accepted, zone));
+	put(o, "decided_at", case_time_json(c->decided, zone));
+	put(o, "closed_at", case_time_json(c->closed, zone));
+	put(o, "due", case_day_json(c->due));
+	put(o, "legal_due", case_day_json(c->due_legal));
+	put(o, "promised_due", case_day_json(c->due_promised));
+	put(o, "received_at", case_time_json(c->received, zone));
+	put(o, "acceptance_due", case_day_json(c->accept_due));
 	/* late, the application counts as accepted from receipt (art. 32) */
-	json_object_set_new(o, "deemed_accepted", json_boolean(it->deemed_accepted));
-	json_object_set_new(o, "extended", json_integer(c->extended));
-	json_object_set_new(o, "extensions", json_incref(c->extensions));
+	put(o, "deemed_accepted", json_boolean(it->deemed_accepted));
+	put(o, "extended", json_integer(c->extended));
+	put(o, "extensions", json_incref(c->extensions));
 	json_t *running = json_null();
 	if (c->procedure >= 0) {
 		const m_procedure *mp = &r->procedures[it->procedures.first + (uint32_t)c->procedure];
@@ -861,8 +880,8 @@ json_t *case_json(const ot_case *c, int zone)
 				    mp->label, "started_at", case_time_json(c->paused_since, zone),
 				    "max_end", case_day_json(c->procedure_max_end));
 	}
-	json_object_set_new(o, "procedure", running);
-	json_object_set_new(o, "procedures", json_incref(c->procedures));
+	put(o, "procedure", running);
+	put(o, "procedures", json_incref(c->procedures));
 	int dmats[64];
 	int32_t dues[64];
 	int nd = case_deferred_dues(c, dmats, dues, 64);
@@ -870,34 +889,34 @@ json_t *case_json(const ot_case *c, int zone)
 	for (int i = 0; i < nd; i++)
 		json_array_append_new(deferred, json_pack("{s:s, s:o}", "material",
 			r->materials[dmats[i]].name, "due", case_day_json(dues[i])));
-	json_object_set_new(o, "deferred_due", deferred);
-	json_object_set_new(o, "pledged", json_boolean(c->pledged));
-	json_object_set_new(o, "pledge_check_due", case_day_json(c->pledge_check_due));
-	json_object_set_new(o, "pledge_checked_at", case_time_json(c->pledge_checked, zone));
-	json_object_set_new(o, "remedy", c->remedy ? json_incref(c->remedy) : json_null());
-	json_object_set_new(o, "trips", json_integer(c->trips));
-	json_object_set_new(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));
-	json_object_set_new(o, "notice", c->notice ? json_incref(c->notice) : json_null());
-	json_object_set_new(o, "note", c->note ? json_incref(c->note) : json_null());
-	json_object_set_new(o, "paused_since", case_time_json(c->paused_since, zone));
-	json_object_set_new(o, "delivered", c->delivered ? json_string(c->delivered) : json_null());
-	json_object_set_new(o, "returned_step",
+	put(o, "deferred_due", deferred);
+	put(o, "pledged", json_boolean(c->pledged));
+	put(o, "pledge_check_due", case_day_json(c->pledge_check_due));
+	put(o, "pledge_checked_at", case_time_json(c->pledge_checked, zone));
+	put(o, "remedy", c->remedy ? json_incref(c->remedy) : json_null());
+	put(o, "trips", json_integer(c->trips));
+	put(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));
+	put(o, "notice", c->notice ? json_incref(c->notice) : json_null());
+	put(o, "note", c->note ? json_incref(c->note) : json_null());
+	put(o, "paused_since", case_time_json(c->paused_since, zone));
+	put(o, "delivered", c->delivered ? json_string(c->delivered) : json_null());
+	put(o, "returned_step",
 			    c->returned_step >= 0
 				    ? json_string(r->steps[it->steps.first + (uint32_t)c->returned_step].name)
 				    : json_null());
-	json_object_set_new(o, "events", json_integer(c->events));
+	put(o, "events", json_integer(c->events));
 	/* the flow lines this case went through, numbered as in the item's
 	 * flow (from 0): for audits and test coverage */
 	json_t *taken = json_array();
 	for (uint32_t i = 0; i < it->rules.count; i++)
 		if (c->taken[i])
 			json_array_append_new(taken, json_integer(i));
-	json_object_set_new(o, "taken", taken);
-	json_object_set_new(o, "hooks_called", json_incref(c->hooks));
+	put(o, "taken", taken);
+	put(o, "hooks_called", json_incref(c->hooks));
 	if (c->chain_id[0])
-		json_object_set_new(o, "chain", json_string(c->chain_id));
+		put(o, "chain", json_string(c->chain_id));
 	if (c->nwarnings) /* the time sweep's, only once there is one */
-		json_object_set_new(o, "warnings", sweep_warnings_json(c, zone));
+		put(o, "warnings", sweep_warnings_json(c, zone));
 	return o;
 }
 

@@ -48,36 +48,45 @@ static int room(out *o, size_t n)
 	return 1;
 }
 
-static void put(out *o, const char *s, size_t n)
+static inline void put(out *o, const char *s, size_t n)
 {
-	if (room(o, n)) {
+	if (o->len + n < o->cap || room(o, n)) {
 		memcpy(o->p + o->len, s, n);
 		o->len += n;
 	}
 }
 
-static void putc1(out *o, char c)
+static inline void putc1(out *o, char c)
 {
-	if (room(o, 1))
+	if (o->len + 1 < o->cap || room(o, 1))
 		o->p[o->len++] = c;
 }
 
 /* The escapes are base.c's (json_plain, json_escape_byte): the one place
- * for them, and jansson's own. */
+ * for them, and jansson's own.  Room for the worst (every byte \u00XX) is
+ * made once, so the bytes are stored without a check each. */
 static void string(out *o, const char *s, size_t n)
 {
 	const char *end = s + n;
-	putc1(o, '"');
+	if (n > (SIZE_MAX - 2) / 6) {
+		o->failed = 1;
+		return;
+	}
+	if (o->len + 6 * n + 2 >= o->cap && !room(o, 6 * n + 2))
+		return;
+	char *d = o->p + o->len;
+	*d++ = '"';
 	for (;;) {
 		const char *q = json_plain(s, end);
-		put(o, s, (size_t)(q - s));
+		memcpy(d, s, (size_t)(q - s));
+		d += q - s;
 		if (q == end)
 			break;
-		char e[6];
-		put(o, e, json_escape_byte((unsigned char)*q, e));
+		d += json_escape_byte((unsigned char)*q, d);
 		s = q + 1;
 	}
-	putc1(o, '"');
+	*d++ = '"';
+	o->len = (size_t)(d - o->p);
 }
 
 static void integer(out *o, json_int_t v)

@@ -289,6 +289,45 @@ static void uris_in_messages(void **state)
 	assert_null(e);
 }
 
+/* The save goes to the server with the COMMIT (store_pg.c, pg_later):
+ * when the server refuses it there, the operation fails as it would have
+ * at the save -- OT_ESTORE naming the case, nothing of it written, the
+ * engine's kept case the store's -- and the same engine's next operation
+ * gets through once the server takes it again.  A trigger refuses every
+ * new event of the case. */
+static void a_save_refused_with_the_commit(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	json_t *before = ok(e, "show", "{\"case\":\"20190927-0001\"}"); /* kept in memory */
+	PGconn *c = raw();
+	char text[600];
+	snprintf(text, sizeof text,
+		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+		 "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; "
+		 "CREATE TRIGGER refuse BEFORE INSERT ON %s.events FOR EACH ROW EXECUTE "
+		 "FUNCTION %s.refuse()", schema, schema, schema);
+	sql(c, text);
+	refused(e, "act", OT_ESTORE, "recording the event of case 20190927-0001", INTAKE);
+	json_t *after = ok(e, "show", "{\"case\":\"20190927-0001\"}");
+	assert_true(json_equal(before, after));
+	json_decref(after);
+	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.events", schema);
+	sql(c, text);
+	json_t *acted = ok(e, "act", INTAKE);
+	assert_int_equal(json_integer_value(json_object_get(acted, "events")), 2);
+	json_decref(acted);
+	json_decref(before);
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	json_decref(check);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -297,6 +336,7 @@ int main(void)
 		cmocka_unit_test(version_3_is_migrated),
 		cmocka_unit_test(a_sweep_passes_over_a_case_another_holds),
 		cmocka_unit_test(uris_in_messages),
+		cmocka_unit_test(a_save_refused_with_the_commit),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
