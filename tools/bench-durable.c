@@ -27,8 +27,8 @@
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
 
+#include "bench_ceiling.h"
 #include "onetrip.h"
 
 #define BATCH 64
@@ -152,34 +152,6 @@ static double flow(const char *rules, const char *dir, int n, int batched, int c
 	return t;
 }
 
-static double ceiling(const char *dir, int n)
-{
-	char db[4096];
-	snprintf(db, sizeof db, "%s/bench-durable-sqlite.db", dir);
-	remove(db);
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	sqlite3_open(db, &h);
-	sqlite3_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		     "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", NULL, NULL, NULL);
-	sqlite3_prepare_v2(h, "INSERT INTO t(v) VALUES ('a row of about the size of an event')",
-			   -1, &st, NULL);
-	double t0 = now();
-	for (int i = 0; i < n; i++) {
-		sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-		sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-	}
-	double t = now() - t0;
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	remove(db);
-	strcat(db, "-wal");
-	remove(db);
-	return n / t;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -208,6 +180,6 @@ int main(int argc, char **argv)
 	}
 	if (!only)
 		printf("raw SQLite single-row transactions (the ceiling):                %7.0f /s\n",
-		       ceiling(argv[2], n * 2));
+		       bench_sqlite_ceiling(argv[2], n * 2));
 	return 0;
 }

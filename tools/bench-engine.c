@@ -14,12 +14,12 @@
  *    SQLite file with the same settings (WAL, synchronous=FULL).
  * Figures go to docs/performance.md with the machine and the command.
  */
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "bench_ceiling.h"
 #include "engine.h"
 #include "hooks.h"
 #include "json_read.h"
@@ -137,30 +137,8 @@ static void durable(const char *rules, const char *dir, int n)
 
 static void ceiling(const char *dir, int n)
 {
-	char db[4096];
-	snprintf(db, sizeof db, "%s/bench-sqlite.db", dir);
-	remove(db);
-	sqlite3 *h;
-	sqlite3_stmt *st;
-	sqlite3_open(db, &h);
-	sqlite3_exec(h, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-		     "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)", NULL, NULL, NULL);
-	sqlite3_prepare_v2(h, "INSERT INTO t(v) VALUES ('a row of about the size of an event')",
-			   -1, &st, NULL);
-	double t0 = now();
-	for (int i = 0; i < 2 * n; i++) {
-		sqlite3_exec(h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-		sqlite3_step(st);
-		sqlite3_reset(st);
-		sqlite3_exec(h, "COMMIT", NULL, NULL, NULL);
-	}
-	double t = now() - t0;
-	printf("raw SQLite single-row transactions:    %8.0f /s  (the ceiling)\n", 2 * n / t);
-	sqlite3_finalize(st);
-	sqlite3_close(h);
-	remove(db);
-	strcat(db, "-wal");
-	remove(db);
+	printf("raw SQLite single-row transactions:    %8.0f /s  (the ceiling)\n",
+	       bench_sqlite_ceiling(dir, 2 * n));
 }
 
 /* The cost of calling an empty hook function from a condition: the
