@@ -147,11 +147,10 @@ static int ro_len(lua_State *L)
 }
 
 /* The metatable of a view of the table at `t`. */
-static void ro_meta(lua_State *L, int t)
+/* The metatable at the top refuses writes, walks and counts through its
+ * __index, and cannot be read or replaced: what makes a view read-only. */
+static void ro_guard(lua_State *L)
 {
-	lua_createtable(L, 0, 5);
-	lua_pushvalue(L, t);
-	lua_setfield(L, -2, "__index");
 	lua_pushcfunction(L, ro_refuse);
 	lua_setfield(L, -2, "__newindex");
 	lua_pushcfunction(L, ro_pairs);
@@ -160,6 +159,14 @@ static void ro_meta(lua_State *L, int t)
 	lua_setfield(L, -2, "__len");
 	lua_pushliteral(L, "read-only");
 	lua_setfield(L, -2, "__metatable");
+}
+
+static void ro_meta(lua_State *L, int t)
+{
+	lua_createtable(L, 0, 5);
+	lua_pushvalue(L, t);
+	lua_setfield(L, -2, "__index");
+	ro_guard(L);
 }
 
 /* The table at the top becomes its view; tables inside it are replaced by
@@ -224,14 +231,7 @@ void *sb_lazy_view(lua_State *L, const char *const *parts, int nparts, sb_part_f
 	z->built = 0;
 	lua_pushcclosure(L, lazy_index, 2);
 	lua_setfield(L, -2, "__index");
-	lua_pushcfunction(L, ro_refuse);
-	lua_setfield(L, -2, "__newindex");
-	lua_pushcfunction(L, ro_pairs);
-	lua_setfield(L, -2, "__pairs");
-	lua_pushcfunction(L, ro_len);
-	lua_setfield(L, -2, "__len");
-	lua_pushliteral(L, "read-only");
-	lua_setfield(L, -2, "__metatable");
+	ro_guard(L);
 	lua_setmetatable(L, -2);
 	lua_replace(L, t);
 	return &z->data;
