@@ -484,15 +484,7 @@ static ot_status find_item(const ot_rules *r, const char *name, int32_t day, int
 	*item = strmap_get(&r->by_item, name, strlen(name));
 	if (*item >= 0)
 		return in_force(r, item, day, err);
-	const char *best = NULL;
-	int bestd = 3;
-	for (uint32_t i = 0; i < r->n_items; i++) {
-		int d = edit_distance(name, r->items[i].name, 2);
-		if (d < bestd) {
-			bestd = d;
-			best = r->items[i].name;
-		}
-	}
+	const char *best = nearest_name(name, r->items, r->n_items, sizeof *r->items, 2);
 	return err_set(err, OT_ENOTFOUND, "there is no item '%.60s'%s%s%s", name,
 		    best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }

@@ -24,15 +24,7 @@ static ot_status find_chain(const ot_rules *r, const char *name, int *chain, ot_
 	*chain = strmap_get(&r->by_chain, name, strlen(name));
 	if (*chain >= 0)
 		return OT_OK;
-	const char *best = NULL;
-	int bestd = 3;
-	for (uint32_t i = 0; i < r->n_chains; i++) {
-		int d = edit_distance(name, r->chains[i].name, 2);
-		if (d < bestd) {
-			bestd = d;
-			best = r->chains[i].name;
-		}
-	}
+	const char *best = nearest_name(name, r->chains, r->n_chains, sizeof *r->chains, 2);
 	return err_set(err, OT_ENOTFOUND, "there is no chain '%.60s'%s%s%s", name,
 		       best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }

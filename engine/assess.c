@@ -454,17 +454,6 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 
 /* ---- the answer, written as JSON text ---- */
 
-static void jstr(buf *b, const char *s)
-{
-	if (!s) {
-		buf_puts(b, "null");
-		return;
-	}
-	buf_putc(b, '"');
-	buf_json_str(b, s);
-	buf_putc(b, '"');
-}
-
 static void jkey(buf *b, const char *k)
 {
 	buf_putc(b, '"');
@@ -483,7 +472,7 @@ static void write_names(buf *b, const ot_rules *r, const m_item *it, const req_r
 		if (res[i].status == status) {
 			if (!first)
 				buf_putc(b, ',');
-			jstr(b, r->materials[res[i].met_by].name);
+			buf_json_quoted(b, r->materials[res[i].met_by].name);
 			first = 0;
 		}
 	buf_putc(b, ']');
@@ -493,11 +482,11 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 {
 	const m_material *m = &r->materials[res->met_by];
 	buf_puts(b, "{\"material\":");
-	jstr(b, m->name);
+	buf_json_quoted(b, m->name);
 	buf_puts(b, ",\"label\":");
-	jstr(b, m->label);
+	buf_json_quoted(b, m->label);
 	buf_puts(b, ",\"status\":");
-	jstr(b, status_names[res->status]);
+	buf_json_quoted(b, status_names[res->status]);
 	buf_puts(b, ",\"reason\":\"");
 	if (res->cond_held < 0)
 		buf_puts(b, q->optional ? "optional" : "always required");
@@ -510,19 +499,19 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 	buf_putc(b, '"');
 	if (res->status == ST_SHARED && (m->source_name || res->licence)) {
 		buf_puts(b, ",\"source\":");
-		jstr(b, res->licence ? "电子证照库" : m->source_name);
+		buf_json_quoted(b, res->licence ? "电子证照库" : m->source_name);
 	}
 	if (res->status == ST_SHARED && res->ref) {
 		buf_puts(b, ",\"number\":");
-		jstr(b, res->ref);
+		buf_json_quoted(b, res->ref);
 	}
 	if (res->why) {
 		buf_puts(b, ",\"not_shared\":");
-		jstr(b, res->why);
+		buf_json_quoted(b, res->why);
 	}
 	if (res->status == ST_REUSED) {
 		buf_puts(b, ",\"from_case\":");
-		jstr(b, res->from_case);
+		buf_json_quoted(b, res->from_case);
 	}
 	if (m->original || q->original)
 		buf_puts(b, ",\"original\":true");
@@ -532,14 +521,14 @@ static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_
 	}
 	if (q->medium != MEDIUM_ANY) {
 		buf_puts(b, ",\"medium\":");
-		jstr(b, model_medium_names[q->medium]);
+		buf_json_quoted(b, model_medium_names[q->medium]);
 	}
 	if (q->alternatives.count) { /* 一选一: any one of these */
 		buf_puts(b, ",\"one_of\":[");
-		jstr(b, r->materials[q->material].name);
+		buf_json_quoted(b, r->materials[q->material].name);
 		for (uint32_t k = 0; k < q->alternatives.count; k++) {
 			buf_putc(b, ',');
-			jstr(b, r->materials[r->ints[q->alternatives.first + k]].name);
+			buf_json_quoted(b, r->materials[r->ints[q->alternatives.first + k]].name);
 		}
 		buf_putc(b, ']');
 	}
@@ -604,9 +593,9 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	const ot_rules *r = v->rules;
 	const m_item *it = &r->items[item];
 	buf_puts(b, "{\"item\":");
-	jstr(b, it->name);
+	buf_json_quoted(b, it->name);
 	buf_puts(b, ",\"label\":");
-	jstr(b, it->label);
+	buf_json_quoted(b, it->label);
 	buf_puts(b, a->complete ? ",\"complete\":true" : ",\"complete\":false");
 	buf_puts(b, ",\"materials\":[");
 	for (uint32_t i = 0; i < it->reqs.count; i++) {
@@ -630,19 +619,19 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		if (extra[m]) {
 			if (!first)
 				buf_putc(b, ',');
-			jstr(b, r->materials[m].name);
+			buf_json_quoted(b, r->materials[m].name);
 			first = 0;
 		}
 	buf_puts(b, "],\"form_errors\":[");
 	for (int i = 0; i < fe->n; i++) {
 		buf_puts(b, i ? ",{\"field\":" : "{\"field\":");
-		jstr(b, fe->v[i].key);
+		buf_json_quoted(b, fe->v[i].key);
 		if (fe->v[i].field && fe->v[i].field->label) {
 			buf_puts(b, ",\"label\":");
-			jstr(b, fe->v[i].field->label);
+			buf_json_quoted(b, fe->v[i].field->label);
 		}
 		buf_puts(b, ",\"message\":");
-		jstr(b, fe->v[i].message);
+		buf_json_quoted(b, fe->v[i].message);
 		buf_putc(b, '}');
 	}
 	buf_puts(b, "],\"material_errors\":");
@@ -651,11 +640,11 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 	free(me);
 	if (a->hook.status == OT_EHOOK) {
 		buf_puts(b, ",\"hook_error\":");
-		jstr(b, a->hook.message);
+		buf_json_quoted(b, a->hook.message);
 	}
 	if (a->provider.status != OT_OK) {
 		buf_puts(b, ",\"provider_error\":");
-		jstr(b, a->provider.message);
+		buf_json_quoted(b, a->provider.message);
 	}
 	buf_puts(b, ",\"max_trips\":");
 	buf_int(b, item_max_trips(r, item));

@@ -337,6 +337,17 @@ void buf_json_str(buf *b, const char *s)
 	}
 }
 
+void buf_json_quoted(buf *b, const char *s)
+{
+	if (!s) {
+		buf_puts(b, "null");
+		return;
+	}
+	buf_putc(b, '"');
+	buf_json_str(b, s);
+	buf_putc(b, '"');
+}
+
 char *buf_steal(buf *b)
 {
 	if (b->failed) {
@@ -641,4 +652,19 @@ void json_guard_reset(void)
 int json_guard_failed(void)
 {
 	return guard_failed;
+}
+
+const char *nearest_name(const char *name, const void *first, size_t n, size_t stride, int cap)
+{
+	const char *best = NULL;
+	int bestd = cap + 1;
+	for (size_t i = 0; i < n; i++) {
+		const char *other = *(const char *const *)(const void *)((const char *)first + i * stride);
+		int d = edit_distance(name, other, cap);
+		if (d < bestd) {
+			bestd = d;
+			best = other;
+		}
+	}
+	return best;
 }

@@ -104,6 +104,8 @@ void buf_printf(buf *b, const char *fmt, ...)
 /* Appends s as the body of a JSON string (no quotes), escaped by the two
  * functions below. */
 void buf_json_str(buf *b, const char *s);
+/* s as a JSON string, in quotes and escaped; NULL as null. */
+void buf_json_quoted(buf *b, const char *s);
 
 /* JSON string escaping, the one place for it (buf_json_str, json_write.c):
  * '"', '\\' and the control characters are escaped as jansson escapes them
@@ -154,6 +156,10 @@ void utf8_settle(char *s);
 
 /* Edit distance (code points, capped at `cap`+1) for did-you-mean. */
 int edit_distance(const char *a, const char *b, int cap);
+/* The name nearest to `name`, within cap edits, among n structs laid out
+ * stride bytes apart whose first member is their name (the model's items,
+ * chains ...), for a "did you mean"; NULL: none is near. */
+const char *nearest_name(const char *name, const void *first, size_t n, size_t stride, int cap);
 
 #define OT_COUNTOF(x) (sizeof(x) / sizeof((x)[0]))
 

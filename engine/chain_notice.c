@@ -132,17 +132,6 @@ typedef struct combined {
 	int *need_first, *need_next, *need_slot;
 } combined;
 
-static void jstr(buf *b, const char *s)
-{
-	if (!s) {
-		buf_puts(b, "null");
-		return;
-	}
-	buf_putc(b, '"');
-	buf_json_str(b, s);
-	buf_putc(b, '"');
-}
-
 /* A name of the rule base: letters, digits, '_' (the lexer's names), nothing
  * to escape. */
 static void jname(buf *b, const char *s)
@@ -174,12 +163,12 @@ static void write_material(buf *b, const combined *k, int m)
 	buf_puts(b, "{\"material\":");
 	jname(b, mm->name);
 	buf_puts(b, ",\"label\":");
-	jstr(b, mm->label);
+	buf_json_quoted(b, mm->label);
 	buf_puts(b, ",\"status\":");
-	jstr(b, need_names[k->status[m]]);
+	buf_json_quoted(b, need_names[k->status[m]]);
 	if (k->status[m] == NEED_FROM_CHAIN || (k->issuer[m] >= 0 && k->status[m] == ASSESS_SHARED)) {
 		buf_puts(b, ",\"issued_by\":");
-		jstr(b, r->items[k->slots[k->issuer[m]].item].name);
+		buf_json_quoted(b, r->items[k->slots[k->issuer[m]].item].name);
 	}
 	buf_puts(b, ",\"items\":[");
 	int first = 1;
@@ -262,11 +251,11 @@ static void write_stages(buf *b, const ot_rules *r, const m_chain *mc)
 	for (uint32_t s = 0; s < mc->stages.count; s++) {
 		const m_stage *st = &r->stages[mc->stages.first + s];
 		buf_puts(b, s ? ",{\"stage\":" : "{\"stage\":");
-		jstr(b, st->name);
+		buf_json_quoted(b, st->name);
 		buf_puts(b, ",\"label\":");
-		jstr(b, st->label);
+		buf_json_quoted(b, st->label);
 		buf_puts(b, ",\"department\":");
-		jstr(b, st->dept >= 0 ? r->departments[st->dept].name : NULL);
+		buf_json_quoted(b, st->dept >= 0 ? r->departments[st->dept].name : NULL);
 		buf_puts(b, ",\"days\":");
 		buf_int(b, st->days);
 		buf_puts(b, ",\"within\":");
@@ -278,7 +267,7 @@ static void write_stages(buf *b, const ot_rules *r, const m_chain *mc)
 		for (uint32_t i = 0; i < st->items.count; i++) {
 			if (i)
 				buf_putc(b, ',');
-			jstr(b, r->items[r->ints[st->items.first + i]].name);
+			buf_json_quoted(b, r->items[r->ints[st->items.first + i]].name);
 		}
 		buf_puts(b, "]}");
 	}
@@ -286,7 +275,7 @@ static void write_stages(buf *b, const ot_rules *r, const m_chain *mc)
 	for (uint32_t i = 0; i < mc->critical.count; i++) {
 		if (i)
 			buf_putc(b, ',');
-		jstr(b, r->stages[mc->stages.first + (uint32_t)r->ints[mc->critical.first + i]].name);
+		buf_json_quoted(b, r->stages[mc->stages.first + (uint32_t)r->ints[mc->critical.first + i]].name);
 	}
 	buf_puts(b, "],\"critical_days\":");
 	buf_int(b, mc->critical_days);
@@ -320,9 +309,9 @@ static void write_form_errors(buf *b, const form_errors *fe)
 	buf_puts(b, ",\"form_errors\":[");
 	for (int i = 0; i < fe->n; i++) {
 		buf_puts(b, i ? ",{\"field\":" : "{\"field\":");
-		jstr(b, fe->v[i].key);
+		buf_json_quoted(b, fe->v[i].key);
 		buf_puts(b, ",\"message\":");
-		jstr(b, fe->v[i].message);
+		buf_json_quoted(b, fe->v[i].message);
 		buf_putc(b, '}');
 	}
 	buf_putc(b, ']');
@@ -381,15 +370,15 @@ static void write_answer(buf *b, const combined *k, const form_errors *fe,
 	buf_puts(b, "{\"chain\":");
 	jname(b, mc->name);
 	buf_puts(b, ",\"label\":");
-	jstr(b, mc->label);
+	buf_json_quoted(b, mc->label);
 	buf_puts(b, ",\"stage\":");
-	jstr(b, k->stage >= 0 ? r->stages[mc->stages.first + (uint32_t)k->stage].name : NULL);
+	buf_json_quoted(b, k->stage >= 0 ? r->stages[mc->stages.first + (uint32_t)k->stage].name : NULL);
 	buf_puts(b, out->complete ? ",\"complete\":true" : ",\"complete\":false");
 	write_materials(b, k);
 	write_form_errors(b, fe);
 	if (out->hook.status == OT_EHOOK) {
 		buf_puts(b, ",\"hook_error\":");
-		jstr(b, out->hook.message);
+		buf_json_quoted(b, out->hook.message);
 	}
 	write_stages(b, r, mc);
 	write_skipped(b, k);
