@@ -15,7 +15,7 @@
 #define JR_DEPTH 256
 
 typedef struct jr {
-	const char *p;
+	const char *p, *end; /* end: the text's NUL */
 	char *buf;  /* for strings with escapes */
 	size_t cap;
 } jr;
@@ -62,6 +62,18 @@ static int jr_put(jr *r, size_t *n, const char *s, size_t len)
 	return 1;
 }
 
+/* The bytes a string holds as they are: printable ASCII but '"' and '\\'
+ * (a table: a request's strings are short names, codes and times, too
+ * short for a scan 8 bytes at a time to pay for its call). */
+#define JR_R8(x) x, x, x, x, x, x, x, x
+static const unsigned char jr_plain[256] = {
+	JR_R8(0), JR_R8(0), JR_R8(0), JR_R8(0),     /* control characters */
+	1, 1, 0, 1, 1, 1, 1, 1, JR_R8(1), JR_R8(1), JR_R8(1), /* ' ' .. '?', not '"' */
+	JR_R8(1), JR_R8(1), JR_R8(1), 1, 1, 1, 1, 0, 1, 1, 1, /* '@' .. '_', not '\\' */
+	JR_R8(1), JR_R8(1), JR_R8(1), JR_R8(1),     /* '`' .. DEL */
+	/* 0x80 and above: 0, UTF-8 to check */
+};
+
 /* The string at r->p (its opening quote); *len its length.  Points into
  * the text when it has no escape, else into r->buf.  NULL: refused. */
 static const char *jr_string(jr *r, size_t *len)
@@ -70,13 +82,19 @@ static const char *jr_string(jr *r, size_t *len)
 	size_t n = 0;
 	int escaped = 0;
 	for (;;) {
+		const char *q = s;
+		while (jr_plain[(unsigned char)*q])
+			q++;
+		if (escaped && q > s && !jr_put(r, &n, s, (size_t)(q - s)))
+			return NULL;
+		s = q;
 		unsigned char c = (unsigned char)*s;
 		if (c == '"')
 			break;
 		if (c < 0x20)
 			return NULL; /* a control character, or the text ended */
 		if (c >= 0x80) {
-			int k = utf8_seq_len((const unsigned char *)s, 4);
+			int k = utf8_seq_len((const unsigned char *)s, (size_t)(r->end - s));
 			if (!k)
 				return NULL;
 			if (escaped && !jr_put(r, &n, s, (size_t)k))
@@ -84,12 +102,7 @@ static const char *jr_string(jr *r, size_t *len)
 			s += k;
 			continue;
 		}
-		if (c != '\\') {
-			if (escaped && !jr_put(r, &n, s, 1))
-				return NULL;
-			s++;
-			continue;
-		}
+		/* a backslash */
 		if (!escaped) { /* the first escape: copy what came before */
 			escaped = 1;
 			if (!jr_put(r, &n, start, (size_t)(s - start)))
@@ -306,7 +319,7 @@ static json_t *jr_value(jr *r, int depth)
 
 json_t *json_read(const char *text)
 {
-	jr r = {text, NULL, 0};
+	jr r = {text, text + strlen(text), NULL, 0};
 	jr_ws(&r);
 	json_t *v = *r.p == '{' || *r.p == '[' ? jr_value(&r, 1) : NULL;
 	if (v) {
