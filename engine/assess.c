@@ -327,8 +327,14 @@ enum { ST_NOT_REQUIRED, ST_SHARED, ST_PROVIDED, ST_REUSED, ST_OPTIONAL, ST_DEFER
 _Static_assert((int)ST_MISSING == (int)ASSESS_MISSING && (int)ST_SHARED == (int)ASSESS_SHARED &&
 	       (int)ST_DEFERRED == (int)ASSESS_DEFERRED && (int)ST_PLEDGED == (int)ASSESS_PLEDGED,
 	       "application.needs reports the ST_ values");
-static const char *const status_names[] = {"not_required", "shared", "provided", "reused",
-					   "optional", "deferred", "missing", "pledged"};
+/* their names in the answer, quoted */
+#define ST_TEXT(s) {"\"" s "\"", sizeof(s) + 1}
+static const struct {
+	const char *s;
+	size_t n;
+} status_text[] = {ST_TEXT("not_required"), ST_TEXT("shared"), ST_TEXT("provided"),
+		   ST_TEXT("reused"), ST_TEXT("optional"), ST_TEXT("deferred"),
+		   ST_TEXT("missing"), ST_TEXT("pledged")};
 
 /* 告知承诺: whether the applicant's pledge stands for material m of the item,
  * the item's pledge condition holding (pledged > 0). */
@@ -454,89 +460,189 @@ static ot_status assess_req(const version *v, const m_req *q, const ev_value *va
 
 /* ---- the answer, written as JSON text ---- */
 
-static void jkey(buf *b, const char *k)
+/* The answer's fixed parts -- names, labels, the reasons with their
+ * condition's text -- are the same in every answer of a rule version, and
+ * escaping them again each time was a fifth of an assessment: they are
+ * escaped once, on the version's first assessment, and copied whole.
+ * They are kept by the version (engine.h), as its hook host is, not in the
+ * model: dsl/ knows nothing of how an answer is written, and the model is
+ * shared by the engines of several threads, while a version belongs to
+ * one engine. */
+typedef struct atext {
+	uint32_t at, n; /* in mem */
+} atext;
+
+struct assess_texts {
+	char *mem;       /* all of them, one after another (malloc) */
+	atext *name;     /* a material's "NAME", quoted */
+	atext *head;     /* a material's {"material":"NAME","label":"LABEL","status": */
+	atext *notice;   /* a material's label (its name if none), escaped */
+	atext *reason;   /* two a requirement: ,"reason":"..." when its
+			    condition does not hold, then when it does */
+	atext *item;     /* an item's {"item":"NAME","label":"LABEL" */
+};
+
+void assess_texts_free(struct assess_texts *t)
 {
-	buf_putc(b, '"');
-	buf_puts(b, k);
-	buf_puts(b, "\":");
+	if (!t)
+		return;
+	free(t->mem);
+	free(t->name);
+	free(t);
 }
 
-static void write_names(buf *b, const ot_rules *r, const m_item *it, const req_result *res,
-			const char *key, int status)
+static void reason_text(buf *b, const ot_rules *r, const m_req *q, int held)
+{
+	buf_lit(b, ",\"reason\":\"");
+	if (q->cond < 0)
+		buf_puts(b, q->optional ? "optional" : "always required");
+	else {
+		buf_puts(b, held ? "required because " : "not required: ");
+		buf_json_str(b, r->exprs[q->cond].text);
+		if (!held)
+			buf_lit(b, " does not hold");
+	}
+	buf_putc(b, '"');
+}
+
+/* Ends the text begun at t->at. */
+static void atext_end(atext *t, const buf *b)
+{
+	t->n = (uint32_t)(b->len - t->at);
+}
+
+static struct assess_texts *texts_make(const ot_rules *r)
+{
+	struct assess_texts *t = calloc(1, sizeof *t);
+	size_t n = 3 * (size_t)r->n_materials + 2 * (size_t)r->n_reqs + r->n_items;
+	atext *all = t ? calloc(n + 1, sizeof *all) : NULL;
+	if (!all) {
+		free(t);
+		return NULL;
+	}
+	t->name = all;
+	t->head = t->name + r->n_materials;
+	t->notice = t->head + r->n_materials;
+	t->reason = t->notice + r->n_materials;
+	t->item = t->reason + 2 * (size_t)r->n_reqs;
+	buf b;
+	buf_init(&b, NULL, NULL);
+	for (uint32_t m = 0; m < r->n_materials; m++) {
+		const m_material *mat = &r->materials[m];
+		t->name[m].at = (uint32_t)b.len;
+		buf_json_quoted(&b, mat->name);
+		atext_end(&t->name[m], &b);
+		t->head[m].at = (uint32_t)b.len;
+		buf_lit(&b, "{\"material\":");
+		buf_json_quoted(&b, mat->name);
+		buf_lit(&b, ",\"label\":");
+		buf_json_quoted(&b, mat->label);
+		buf_lit(&b, ",\"status\":");
+		atext_end(&t->head[m], &b);
+		t->notice[m].at = (uint32_t)b.len;
+		buf_json_str(&b, mat->label ? mat->label : mat->name);
+		atext_end(&t->notice[m], &b);
+	}
+	for (uint32_t q = 0; q < r->n_reqs; q++)
+		for (int held = 0; held < 2; held++) {
+			atext *x = &t->reason[2 * q + (uint32_t)held];
+			x->at = (uint32_t)b.len;
+			reason_text(&b, r, &r->reqs[q], held);
+			atext_end(x, &b);
+		}
+	for (uint32_t i = 0; i < r->n_items; i++) {
+		t->item[i].at = (uint32_t)b.len;
+		buf_lit(&b, "{\"item\":");
+		buf_json_quoted(&b, r->items[i].name);
+		buf_lit(&b, ",\"label\":");
+		buf_json_quoted(&b, r->items[i].label);
+		atext_end(&t->item[i], &b);
+	}
+	t->mem = b.len > UINT32_MAX ? NULL : buf_steal(&b);
+	if (!t->mem) {
+		buf_free(&b);
+		assess_texts_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* The version's texts, made on first use (NULL: out of memory). */
+static const struct assess_texts *version_texts(const version *v)
+{
+	/* a cache, not a change: the version stays the same rule version */
+	version *w = (version *)v;
+	if (!w->texts)
+		w->texts = texts_make(v->rules);
+	return w->texts;
+}
+
+#define PUT(b, t, x) buf_add((b), (t)->mem + (x).at, (x).n)
+
+/* ,"KEY":[ the materials of that status ] -- `key` is ,"KEY":[ */
+static void write_names(buf *b, const struct assess_texts *t, const m_item *it,
+			const req_result *res, const char *key, int status)
 {
 	int first = 1;
-	buf_putc(b, ',');
-	jkey(b, key);
-	buf_putc(b, '[');
+	buf_puts(b, key);
 	for (uint32_t i = 0; i < it->reqs.count; i++)
 		if (res[i].status == status) {
 			if (!first)
 				buf_putc(b, ',');
-			buf_json_quoted(b, r->materials[res[i].met_by].name);
+			PUT(b, t, t->name[res[i].met_by]);
 			first = 0;
 		}
 	buf_putc(b, ']');
 }
 
-static void write_material(buf *b, const ot_rules *r, const m_req *q, const req_result *res)
+static void write_material(buf *b, const struct assess_texts *t, const ot_rules *r,
+			   const m_req *q, const req_result *res)
 {
 	const m_material *m = &r->materials[res->met_by];
-	buf_puts(b, "{\"material\":");
-	buf_json_quoted(b, m->name);
-	buf_puts(b, ",\"label\":");
-	buf_json_quoted(b, m->label);
-	buf_puts(b, ",\"status\":");
-	buf_json_quoted(b, status_names[res->status]);
-	buf_puts(b, ",\"reason\":\"");
-	if (res->cond_held < 0)
-		buf_puts(b, q->optional ? "optional" : "always required");
-	else {
-		buf_puts(b, res->cond_held ? "required because " : "not required: ");
-		buf_json_str(b, r->exprs[q->cond].text);
-		if (!res->cond_held)
-			buf_puts(b, " does not hold");
-	}
-	buf_putc(b, '"');
+	PUT(b, t, t->head[res->met_by]);
+	buf_add(b, status_text[res->status].s, status_text[res->status].n);
+	PUT(b, t, t->reason[2 * (size_t)(q - r->reqs) + (res->cond_held != 0)]);
 	if (res->status == ST_SHARED && (m->source_name || res->licence)) {
-		buf_puts(b, ",\"source\":");
+		buf_lit(b, ",\"source\":");
 		buf_json_quoted(b, res->licence ? "电子证照库" : m->source_name);
 	}
 	if (res->status == ST_SHARED && res->ref) {
-		buf_puts(b, ",\"number\":");
+		buf_lit(b, ",\"number\":");
 		buf_json_quoted(b, res->ref);
 	}
 	if (res->why) {
-		buf_puts(b, ",\"not_shared\":");
+		buf_lit(b, ",\"not_shared\":");
 		buf_json_quoted(b, res->why);
 	}
 	if (res->status == ST_REUSED) {
-		buf_puts(b, ",\"from_case\":");
+		buf_lit(b, ",\"from_case\":");
 		buf_json_quoted(b, res->from_case);
 	}
 	if (m->original || q->original)
-		buf_puts(b, ",\"original\":true");
+		buf_lit(b, ",\"original\":true");
 	if (q->copies >= 0 ? q->copies : m->copies) {
-		buf_puts(b, ",\"copies\":");
+		buf_lit(b, ",\"copies\":");
 		buf_int(b, q->copies >= 0 ? q->copies : m->copies);
 	}
 	if (q->medium != MEDIUM_ANY) {
-		buf_puts(b, ",\"medium\":");
+		buf_lit(b, ",\"medium\":");
 		buf_json_quoted(b, model_medium_names[q->medium]);
 	}
 	if (q->alternatives.count) { /* 一选一: any one of these */
-		buf_puts(b, ",\"one_of\":[");
-		buf_json_quoted(b, r->materials[q->material].name);
+		buf_lit(b, ",\"one_of\":[");
+		PUT(b, t, t->name[q->material]);
 		for (uint32_t k = 0; k < q->alternatives.count; k++) {
 			buf_putc(b, ',');
-			buf_json_quoted(b, r->materials[r->ints[q->alternatives.first + k]].name);
+			PUT(b, t, t->name[r->ints[q->alternatives.first + k]]);
 		}
 		buf_putc(b, ']');
 	}
 	buf_putc(b, '}');
 }
 
-static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_result *res,
-			 const form_errors *fe, json_t *material_errors, int hook_failed)
+static void write_notice(buf *b, const struct assess_texts *t, const ot_rules *r,
+			 const m_item *it, const req_result *res, const form_errors *fe,
+			 json_t *material_errors, int hook_failed)
 {
 	int first = 1;
 	size_t k;
@@ -545,16 +651,16 @@ static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_
 	for (uint32_t i = 0; i < it->reqs.count; i++) {
 		if (res[i].status != ST_MISSING && res[i].status != ST_DEFERRED)
 			continue;
-		const m_material *m = &r->materials[r->reqs[it->reqs.first + i].material];
-		buf_puts(b, first ? "\"" : ",\"");
-		buf_puts(b, res[i].status == ST_MISSING ? "缺少材料 missing: "
-							: "容缺后补 to be supplied before the decision: ");
-		buf_json_str(b, m->label ? m->label : m->name);
 		const m_req *q = &r->reqs[it->reqs.first + i];
+		buf_puts(b, first ? "\"" : ",\"");
+		if (res[i].status == ST_MISSING)
+			buf_lit(b, "缺少材料 missing: ");
+		else
+			buf_lit(b, "容缺后补 to be supplied before the decision: ");
+		PUT(b, t, t->notice[q->material]);
 		for (uint32_t j = 0; j < q->alternatives.count; j++) {
-			const m_material *alt = &r->materials[r->ints[q->alternatives.first + j]];
 			buf_puts(b, j + 1 < q->alternatives.count ? "、" : " 或 or ");
-			buf_json_str(b, alt->label ? alt->label : alt->name);
+			PUT(b, t, t->notice[r->ints[q->alternatives.first + j]]);
 		}
 		if (res[i].why) {
 			/* shared data that could not be had: say so, not just "missing" */
@@ -586,43 +692,44 @@ static void write_notice(buf *b, const ot_rules *r, const m_item *it, const req_
 	buf_putc(b, ']');
 }
 
-static void write_answer(buf *b, const version *v, int item, const req_result *res,
-			 const uint8_t *extra, const form_errors *fe, json_t *material_errors,
-			 const assessment *a, ot_time now, int zone)
+static void write_answer(buf *b, const struct assess_texts *t, const version *v, int item,
+			 const req_result *res, const uint8_t *extra, const form_errors *fe,
+			 json_t *material_errors, const assessment *a, ot_time now, int zone)
 {
 	const ot_rules *r = v->rules;
 	const m_item *it = &r->items[item];
-	buf_puts(b, "{\"item\":");
-	buf_json_quoted(b, it->name);
-	buf_puts(b, ",\"label\":");
-	buf_json_quoted(b, it->label);
-	buf_puts(b, a->complete ? ",\"complete\":true" : ",\"complete\":false");
-	buf_puts(b, ",\"materials\":[");
+	PUT(b, t, t->item[item]);
+	if (a->complete)
+		buf_lit(b, ",\"complete\":true,\"materials\":[");
+	else
+		buf_lit(b, ",\"complete\":false,\"materials\":[");
 	for (uint32_t i = 0; i < it->reqs.count; i++) {
 		if (i)
 			buf_putc(b, ',');
-		write_material(b, r, &r->reqs[it->reqs.first + i], &res[i]);
+		write_material(b, t, r, &r->reqs[it->reqs.first + i], &res[i]);
 	}
 	buf_putc(b, ']');
-	write_names(b, r, it, res, "missing", ST_MISSING);
-	write_names(b, r, it, res, "deferred", ST_DEFERRED);
-	write_names(b, r, it, res, "shared", ST_SHARED);
-	write_names(b, r, it, res, "reused", ST_REUSED);
-	write_names(b, r, it, res, "optional", ST_OPTIONAL);
+	write_names(b, t, it, res, ",\"missing\":[", ST_MISSING);
+	write_names(b, t, it, res, ",\"deferred\":[", ST_DEFERRED);
+	write_names(b, t, it, res, ",\"shared\":[", ST_SHARED);
+	write_names(b, t, it, res, ",\"reused\":[", ST_REUSED);
+	write_names(b, t, it, res, ",\"optional\":[", ST_OPTIONAL);
 	/* the materials the pledge stands for, and whether it holds: two keys
 	 * (one "pledged" for both made the answer an object with a duplicate
 	 * key, which strict readers refuse and jansson reads as the last) */
-	write_names(b, r, it, res, "pledged_materials", ST_PLEDGED);
-	buf_puts(b, a->pledged ? ",\"pledged\":true" : ",\"pledged\":false");
-	buf_puts(b, ",\"not_needed\":[");
+	write_names(b, t, it, res, ",\"pledged_materials\":[", ST_PLEDGED);
+	if (a->pledged)
+		buf_lit(b, ",\"pledged\":true,\"not_needed\":[");
+	else
+		buf_lit(b, ",\"pledged\":false,\"not_needed\":[");
 	for (uint32_t m = 0, first = 1; m < r->n_materials; m++)
 		if (extra[m]) {
 			if (!first)
 				buf_putc(b, ',');
-			buf_json_quoted(b, r->materials[m].name);
+			PUT(b, t, t->name[m]);
 			first = 0;
 		}
-	buf_puts(b, "],\"form_errors\":[");
+	buf_lit(b, "],\"form_errors\":[");
 	for (int i = 0; i < fe->n; i++) {
 		buf_puts(b, i ? ",{\"field\":" : "{\"field\":");
 		buf_json_quoted(b, fe->v[i].key);
@@ -634,7 +741,7 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		buf_json_quoted(b, fe->v[i].message);
 		buf_putc(b, '}');
 	}
-	buf_puts(b, "],\"material_errors\":");
+	buf_lit(b, "],\"material_errors\":");
 	char *me = json_array_size(material_errors) ? json_dumps(material_errors, JSON_COMPACT) : NULL;
 	buf_puts(b, me ? me : "[]");
 	free(me);
@@ -646,9 +753,9 @@ static void write_answer(buf *b, const version *v, int item, const req_result *r
 		buf_puts(b, ",\"provider_error\":");
 		buf_json_quoted(b, a->provider.message);
 	}
-	buf_puts(b, ",\"max_trips\":");
+	buf_lit(b, ",\"max_trips\":");
 	buf_int(b, item_max_trips(r, item));
-	write_notice(b, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
+	write_notice(b, t, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
 	int32_t limit = cal_item_limit(it);
 	if (a->complete && it->calendar >= 0 && limit >= 0) {
 		char d[11];
@@ -839,10 +946,13 @@ ot_status assess(const version *v, const application *app, uint8_t *have,
 		for (uint32_t i = 0; app->needs && i < it->reqs.count; i++)
 			app->needs[i] = (uint8_t)res[i].status;
 	}
+	const struct assess_texts *texts = st == OT_OK && !app->quiet ? version_texts(v) : NULL;
+	if (st == OT_OK && !app->quiet && !texts)
+		st = err_set(err, OT_ENOMEM, "out of memory writing the assessment");
 	if (st == OT_OK && !app->quiet) {
 		buf b;
 		buf_init(&b, NULL, NULL);
-		write_answer(&b, v, item, res, flags, fe, material_errors, out, app->now, zone);
+		write_answer(&b, texts, v, item, res, flags, fe, material_errors, out, app->now, zone);
 		out->text = buf_steal(&b);
 		if (!out->text)
 			st = err_set(err, OT_ENOMEM, "out of memory writing the assessment");

@@ -220,11 +220,11 @@ fail:
 	return 0;
 }
 
-void buf_add(buf *b, const void *p, size_t n)
+/* buf_add when there is no room (after a failed growth, what is added is
+ * dropped at buf_steal all the same) */
+void buf_add_grow(buf *b, const void *p, size_t n)
 {
-	/* no call while there is room (after a failed growth, what is added is
-	 * dropped at buf_steal all the same) */
-	if (b->len + n + 1 > b->cap && !buf_reserve(b, n))
+	if (!buf_reserve(b, n))
 		return;
 	memcpy(b->p + b->len, p, n);
 	b->len += n;
@@ -236,9 +236,9 @@ void buf_puts(buf *b, const char *s)
 	buf_add(b, s, strlen(s));
 }
 
-void buf_putc(buf *b, char c)
+void buf_putc_grow(buf *b, char c)
 {
-	if (b->len + 2 > b->cap && !buf_reserve(b, 1))
+	if (!buf_reserve(b, 1))
 		return;
 	b->p[b->len++] = c;
 	b->p[b->len] = 0;

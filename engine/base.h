@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "onetrip.h"
 
@@ -89,9 +90,32 @@ void buf_init(buf *b, const ot_allocator *alloc, jmp_buf *oom);
  * an out-of-memory longjmp must not leak it.  Never empty: "" at start. */
 void buf_init_arena(buf *b, arena *a);
 void buf_free(buf *b);
-void buf_add(buf *b, const void *p, size_t n);
+/* buf_add and buf_putc: inline while there is room (answers are written
+ * a few bytes at a time), the growth out of line. */
+void buf_add_grow(buf *b, const void *p, size_t n);
+void buf_putc_grow(buf *b, char c);
+static inline void buf_add(buf *b, const void *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		buf_add_grow(b, p, n);
+		return;
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+static inline void buf_putc(buf *b, char c)
+{
+	if (b->len + 2 > b->cap) {
+		buf_putc_grow(b, c);
+		return;
+	}
+	b->p[b->len++] = c;
+	b->p[b->len] = 0;
+}
 void buf_puts(buf *b, const char *s);
-void buf_putc(buf *b, char c);
+/* A string literal, its length known when compiled. */
+#define buf_lit(b, lit) buf_add((b), "" lit, sizeof(lit) - 1)
 /* Appends a whole number in decimal, without printf (answers write many). */
 void buf_int(buf *b, long long v);
 /* The same as text in t: returns where it starts (it ends at t[23], 0). */

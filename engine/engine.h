@@ -36,6 +36,8 @@ typedef struct version {
 	struct hook_host *hooks; /* created on first use; NULL: none yet */
 	int zone;
 	unsigned op;             /* the operation that used it last */
+	struct assess_texts *texts; /* the answer's fixed parts, escaped once
+				       (assess.c); made on first use, NULL: not yet */
 } version;
 
 /* The version's hook host, created on first use (NULL: out of memory). */
@@ -337,6 +339,9 @@ material_sources engine_sources(ot_engine *e);
  * caller frees out->text. */
 ot_status assess(const version *v, const application *app, uint8_t *have,
 		 const material_sources *src, int zone, assessment *out, ot_error *err);
+
+/* Frees what version_texts made (assess.c): by version_free. */
+void assess_texts_free(struct assess_texts *t);
 
 /* The answer parsed (a new reference), for events. */
 json_t *assessment_json(const assessment *a);

@@ -16,6 +16,7 @@ int version_init(version *v, ot_rules *r)
 {
 	v->rules = r;
 	v->hooks = NULL;
+	v->texts = NULL;
 	v->zone = r->zone;
 	return 1;
 }
@@ -23,6 +24,7 @@ int version_init(version *v, ot_rules *r)
 void version_free(version *v)
 {
 	hook_host_free(v->hooks);
+	assess_texts_free(v->texts);
 	ot_rules_free(v->rules);
 	memset(v, 0, sizeof *v);
 }
