@@ -417,8 +417,10 @@ static ot_status rq_fields(const char *op, const rq_field *fields, json_t *obj,
 	return OT_OK;
 }
 
+/* pooled: the operation frees the request's values at its end (a read):
+ * json_read cuts them from this thread's slab (json_pool_begin, base.h) */
 static ot_status parse(const char *op, const char *text, const rq_field *fields, int zone,
-		       req *r, ot_error *err)
+		       int pooled, req *r, ot_error *err)
 {
 	json_error_t je;
 	r->op = op;
@@ -427,7 +429,11 @@ static ot_status parse(const char *op, const char *text, const rq_field *fields,
 	/* the fast reader first (json_read.h); what it does not take, jansson
 	 * reads, and says what is wrong.  A key given twice would be read one
 	 * way here and another elsewhere: both refuse it. */
+	if (pooled)
+		json_pool_begin();
 	r->j = json_read(text ? text : "");
+	if (pooled)
+		json_pool_end();
 	if (!r->j)
 		r->j = json_loads(text ? text : "", JSON_REJECT_DUPLICATES, &je);
 	if (!r->j && json_error_code(&je) != json_error_out_of_memory && je.text[0]) {
@@ -713,7 +719,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	*response = NULL;
 	e->op++; /* the rule versions it loads stay until it ends (engine_version) */
 	json_guard_reset();
-	ot_status s = parse(op, request, fields, e->zone, &q, err);
+	ot_status s = parse(op, request, fields, e->zone, !write, &q, err);
 	if (json_guard_failed()) /* the request may have been read short */
 		s = err_set(err, OT_ENOMEM, "%s: out of memory reading the request", op);
 	/* write 2: an operation that claims work (the sweep) holds what it
@@ -2340,7 +2346,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 	q.j = NULL;
 	q.text = NULL;
 	if (s == OT_OK)
-		s = parse(o->name, b->request, o->fields, e->zone, &q, err);
+		s = parse(o->name, b->request, o->fields, e->zone, 0, &q, err);
 	if (s == OT_OK && json_guard_failed())
 		s = err_set(err, OT_ENOMEM, "%s: out of memory reading the request", o->name);
 	if (s == OT_OK)

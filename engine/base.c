@@ -3,6 +3,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -618,8 +619,51 @@ static json_malloc_t guard_next_malloc;
 static json_free_t guard_next_free;
 static _Thread_local int guard_failed;
 
+/* A request's values without a malloc each.  An operation that only reads
+ * reads its request into some 40 jansson values and frees them all at its
+ * end: malloc and free were a fifth of an assessment.  While json_read
+ * reads such a request (json_pool_begin .. json_pool_end), jansson's
+ * allocations are cut from a slab this thread holds, and freeing one only
+ * counts down.  The slab is cut from its start again once every value cut
+ * from it is freed: a value kept longer, by any thread, keeps its slab as
+ * it is, and allocations that do not fit go to jansson's allocator as
+ * before -- nothing freed is handed out twice, whatever keeps a value.
+ * The slabs lie in one region, so a pointer tells its slab whichever
+ * thread frees it; the count is atomic.  A thread that ends gives its slab
+ * back.  Under AddressSanitizer there is no pool: it checks jansson's
+ * values one by one. */
+#if defined(__SANITIZE_ADDRESS__)
+#define POOL_SLABS 0
+#else
+#define POOL_SLABS 64
+#endif
+#define POOL_SLAB_BYTES 32768
+#define POOL_BYTES ((size_t)POOL_SLABS * POOL_SLAB_BYTES)
+
+static char *pool_region;                      /* the slabs; NULL: no pool */
+static atomic_long pool_live[POOL_SLABS + 1];  /* values cut and not yet freed */
+static atomic_int pool_held[POOL_SLABS + 1];   /* held by a thread */
+static pthread_key_t pool_key;                 /* gives a thread's slab back */
+static _Thread_local int pool_slab = -1;       /* this thread's; POOL_SLABS: none free */
+static _Thread_local size_t pool_used;         /* bytes of it cut */
+static _Thread_local long pool_cut;            /* values cut since json_pool_begin */
+static _Thread_local int pool_on;
+
+static int pool_holds(const void *p)
+{
+	uintptr_t a = (uintptr_t)p, lo = (uintptr_t)pool_region;
+	return pool_region && a >= lo && a - lo < POOL_BYTES;
+}
+
 static void *guard_malloc(size_t n)
 {
+	size_t k = (n + 15) & ~(size_t)15; /* jansson's values, max-aligned */
+	if (pool_on && k >= n && k <= POOL_SLAB_BYTES - pool_used) {
+		void *p = pool_region + (size_t)pool_slab * POOL_SLAB_BYTES + pool_used;
+		pool_used += k;
+		pool_cut++;
+		return p;
+	}
 	void *p = guard_next_malloc(n);
 	if (!p)
 		guard_failed = 1;
@@ -628,14 +672,68 @@ static void *guard_malloc(size_t n)
 
 static void guard_free(void *p)
 {
+	if (pool_holds(p)) {
+		uintptr_t at = (uintptr_t)p - (uintptr_t)pool_region;
+		atomic_fetch_sub_explicit(&pool_live[at / POOL_SLAB_BYTES], 1, memory_order_release);
+		return;
+	}
 	guard_next_free(p);
+}
+
+static void pool_give_back(void *slab)
+{
+	atomic_store(&pool_held[(intptr_t)slab - 1], 0);
 }
 
 static void guard_setup(void)
 {
 	json_get_alloc_funcs(&guard_next_malloc, &guard_next_free);
-	if (guard_next_malloc != guard_malloc)
-		json_set_alloc_funcs(guard_malloc, guard_free);
+	if (guard_next_malloc == guard_malloc)
+		return;
+	/* the slabs come from jansson's allocator too, whatever it is */
+	if (POOL_SLABS && pthread_key_create(&pool_key, pool_give_back) == 0)
+		pool_region = guard_next_malloc(POOL_BYTES);
+	json_set_alloc_funcs(guard_malloc, guard_free);
+}
+
+/* This thread's slab, taken on first use: POOL_SLABS when none is free. */
+static int pool_take(void)
+{
+	for (int i = 0; i < POOL_SLABS; i++) {
+		int free_ = 0;
+		if (atomic_compare_exchange_strong(&pool_held[i], &free_, 1)) {
+			if (pthread_setspecific(pool_key, (void *)(intptr_t)(i + 1)) != 0) {
+				atomic_store(&pool_held[i], 0);
+				break;
+			}
+			pool_used = POOL_SLAB_BYTES; /* cut from its start once it is empty */
+			return i;
+		}
+	}
+	return POOL_SLABS;
+}
+
+void json_pool_begin(void)
+{
+	if (!pool_region)
+		return;
+	if (pool_slab < 0)
+		pool_slab = pool_take();
+	if (pool_slab == POOL_SLABS)
+		return;
+	if (atomic_load_explicit(&pool_live[pool_slab], memory_order_acquire) == 0)
+		pool_used = 0;
+	pool_cut = 0;
+	pool_on = 1;
+}
+
+void json_pool_end(void)
+{
+	if (!pool_on)
+		return;
+	pool_on = 0;
+	/* counted once here: until now only this thread could free them */
+	atomic_fetch_add_explicit(&pool_live[pool_slab], pool_cut, memory_order_relaxed);
 }
 
 void json_guard_install(void)

@@ -198,5 +198,13 @@ void json_guard_install(void);
 void json_guard_reset(void);
 /* Did an allocation of jansson fail in this thread since the reset? */
 int json_guard_failed(void);
+/* Between the two, jansson's allocations of this thread are cut from a
+ * slab of its own (base.c says how; nothing changes for whoever frees the
+ * values).  Only around json_read of a request whose values the operation
+ * frees at its end: a value kept longer keeps its slab from being reused,
+ * and no text jansson writes (json_dumps, freed with free()) may be made
+ * between them. */
+void json_pool_begin(void);
+void json_pool_end(void);
 
 #endif

@@ -4,6 +4,7 @@
  * out: the answers' escaping (buf_json_str, the same as json_write.c's)
  * against jansson's reader and writer and a plain byte-at-a-time escaper. */
 #include <jansson.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -205,6 +206,187 @@ static void escaping_agrees_with_jansson(void **state)
 	}
 }
 
+/* Strings of every kind, long and short, escapes at every place: the
+ * plain runs found by the table, the rest byte by byte, as jansson. */
+static void strings_agree_with_jansson(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {"a", "Z", " ", "~", "\x7f", "\\\"", "\\\\", "\\n",
+					     "\\u00e9", "\\u9ad8", "\\ud83d\\ude00", "\\/", "高",
+					     "血压", "😀", "é", "0123456789", "!#$%&'()*+,-./:;<=>?@[]^_`{|}"};
+	uint32_t seed = 4242;
+	for (int round = 0; round < 20000; round++) {
+		char body[2048] = "k", text[4200];
+		seed = seed * 1103515245u + 12345u;
+		int n = (int)((seed >> 8) % 60);
+		for (int k = 0; k < n; k++) {
+			seed = seed * 1103515245u + 12345u;
+			strcat(body, pieces[(seed >> 8) % (sizeof pieces / sizeof *pieces)]);
+		}
+		/* the same text as a key and as a value */
+		snprintf(text, sizeof text, "{\"%s\":[\"%s\"]}", body, body);
+		json_t *fast = json_read(text);
+		if (!fast)
+			fprintf(stderr, "json_read refused: %s\n", text);
+		assert_non_null(fast);
+		json_decref(fast);
+		agrees(text);
+	}
+	/* every printable ASCII byte, and each byte below 0x20 refused */
+	for (int c = 1; c < 0x80; c++) {
+		char text[8] = {'[', '"', (char)c, '"', ']', 0};
+		json_t *fast = json_read(text);
+		if (c < 0x20 || c == '"' || c == '\\')
+			assert_null(fast);
+		else
+			assert_non_null(fast);
+		json_decref(fast);
+		agrees(text);
+	}
+}
+
+/* ---- the request's values cut from a slab (json_pool_begin, base.h) ---- */
+
+static const char *const REQUEST =
+	"{\"item\":\"construction_permit\",\"now\":\"2019-09-27T09:00\",\"applicant\":{\"kind\":"
+	"\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"张三 \\\"x\\\"\"},\"form\":{\"area\":"
+	"5400,\"height\":18.5,\"kind\":\"public\"},\"materials\":[\"land_cert\",\"drawings\"]}";
+
+static json_t *pooled_read(const char *text)
+{
+	json_pool_begin();
+	json_t *j = json_read(text);
+	json_pool_end();
+	return j;
+}
+
+/* A value kept past its read keeps what it was cut from: later reads do
+ * not write over it, freed or kept, here or in another thread. */
+static void a_kept_value_is_never_written_over(void **state)
+{
+	(void)state;
+	json_guard_install();
+	json_t *want = json_loads(REQUEST, 0, NULL);
+	json_t *kept = pooled_read(REQUEST);
+	assert_true(json_equal(kept, want));
+	for (int i = 0; i < 5000; i++) {
+		json_t *j = pooled_read(i % 2 ? REQUEST : "{\"a\":[\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\",1,2,3]}");
+		assert_non_null(j);
+		json_decref(j);
+		assert_true(json_equal(kept, want));
+	}
+	/* part of it kept, the rest freed */
+	json_t *form = json_incref(json_object_get(kept, "form"));
+	json_decref(kept);
+	for (int i = 0; i < 5000; i++)
+		json_decref(pooled_read(REQUEST));
+	assert_true(json_equal(form, json_object_get(want, "form")));
+	json_decref(form);
+	json_decref(want);
+}
+
+#if !defined(__SANITIZE_ADDRESS__) /* there is no pool under ASan */
+/* Once all it holds is freed, the slab is used again from its start; not
+ * while a value of it is alive. */
+static void the_slab_is_reused_once_empty(void **state)
+{
+	(void)state;
+	json_guard_install();
+	json_t *a = pooled_read(REQUEST);
+	void *first = a;
+	json_decref(a);
+	a = pooled_read(REQUEST);
+	assert_ptr_equal(a, first); /* empty again: from its start */
+	json_t *b = pooled_read(REQUEST);
+	assert_ptr_not_equal(b, first);
+	json_decref(b);
+	json_t *c = pooled_read(REQUEST); /* a is alive: not from the start */
+	assert_ptr_not_equal(c, first);
+	assert_true(json_equal(a, c));
+	json_decref(a);
+	json_decref(c);
+	a = pooled_read(REQUEST);
+	assert_ptr_equal(a, first);
+	json_decref(a);
+}
+#endif
+
+/* A request larger than a slab: what does not fit is malloc's, and the
+ * values are the same. */
+static void a_large_request_is_read_the_same(void **state)
+{
+	(void)state;
+	json_guard_install();
+	buf b;
+	buf_init(&b, NULL, NULL);
+	buf_lit(&b, "{\"licences\":[");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&b, "%s{\"holder\":\"91350100M000100Y43\",\"number\":\"第%d号\"}",
+			   i ? "," : "", i);
+	buf_lit(&b, "]}");
+	char *text = buf_steal(&b);
+	json_t *want = json_loads(text, 0, NULL);
+	for (int round = 0; round < 3; round++) {
+		json_t *j = pooled_read(text);
+		assert_true(json_equal(j, want));
+		json_decref(j);
+	}
+	json_decref(want);
+	free(text);
+}
+
+/* Values read in many threads, some freed by the thread that read them,
+ * some handed to another thread to free; threads that end give their
+ * slabs back (more threads than slabs, over the rounds). */
+typedef struct reader {
+	json_t *handed[50];
+	int ok;
+} reader;
+
+static void *read_many(void *ud)
+{
+	reader *r = ud;
+	json_t *want = json_loads(REQUEST, 0, NULL);
+	r->ok = want != NULL;
+	for (int i = 0; i < 2000; i++) {
+		json_t *j = pooled_read(REQUEST);
+		r->ok &= json_equal(j, want);
+		if (i % 40 == 0)
+			r->handed[i / 40] = j;
+		else
+			json_decref(j);
+	}
+	for (int i = 0; i < 50; i++)
+		r->ok &= json_equal(r->handed[i], want);
+	json_decref(want);
+	return NULL;
+}
+
+static void threads_read_and_free_across(void **state)
+{
+	(void)state;
+	json_guard_install();
+	json_t *want = json_loads(REQUEST, 0, NULL);
+	for (int round = 0; round < 20; round++) {
+		pthread_t t[8];
+		reader r[8];
+		memset(r, 0, sizeof r);
+		for (int i = 0; i < 8; i++)
+			assert_int_equal(pthread_create(&t[i], NULL, read_many, &r[i]), 0);
+		for (int i = 0; i < 8; i++) {
+			pthread_join(t[i], NULL);
+			assert_true(r[i].ok);
+		}
+		/* freed here, after their threads ended */
+		for (int i = 0; i < 8; i++)
+			for (int k = 0; k < 50; k++) {
+				assert_true(json_equal(r[i].handed[k], want));
+				json_decref(r[i].handed[k]);
+			}
+	}
+	json_decref(want);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +395,13 @@ int main(void)
 		cmocka_unit_test(mutations_agree_with_jansson),
 		cmocka_unit_test(escapes_as_json_needs),
 		cmocka_unit_test(escaping_agrees_with_jansson),
+		cmocka_unit_test(strings_agree_with_jansson),
+		cmocka_unit_test(a_kept_value_is_never_written_over),
+#if !defined(__SANITIZE_ADDRESS__)
+		cmocka_unit_test(the_slab_is_reused_once_empty),
+#endif
+		cmocka_unit_test(a_large_request_is_read_the_same),
+		cmocka_unit_test(threads_read_and_free_across),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
