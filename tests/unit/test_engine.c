@@ -844,6 +844,102 @@ static void lists_come_in_pages(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- the answer's fixed parts (escaped once per rule version) ---- */
+
+/* Labels that JSON must escape, in every place the answer shows them. */
+#define ESC_RULES(m4) \
+	"department d \"部门 \\\"一\\\"\"\n" \
+	"material m1 \"标签 \\\"引号\\\" 和 \\\\ 反斜杠\\t制表\" { source applicant }\n" \
+	"material m2 \"line\\nbreak\" { source applicant }\n" \
+	"material m3 \"三\" { source applicant }\n" \
+	"material m4 \"" m4 "\" { source applicant }\n" \
+	"form f \"表\" { field kind \"类型\": enum [a, b] required }\n" \
+	"item it \"事项 \\\"甲\\\"\\\\\" {\n" \
+	"  department d\n  applicant person\n  form f\n" \
+	"  materials {\n    m1\n    m2 when form.kind == a\n    m3 or m4\n  }\n" \
+	"  steps { s \"审\" by d within 1 workday }\n  flow { s -> end }\n}\n"
+
+static json_t *material_of(json_t *answer, const char *name)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(answer, "materials"), i, m)
+		if (strcmp(S(m, "material"), name) == 0)
+			return m;
+	return NULL;
+}
+
+/* Each text the answer shows, read back by a strict reader. */
+static json_t *assess_strict(ot_engine *e, const char *req)
+{
+	char *resp = NULL;
+	ot_error err;
+	assert_int_equal(ot_assess(e, req, &resp, &err), OT_OK);
+	json_error_t je;
+	json_t *j = json_loads(resp, JSON_REJECT_DUPLICATES, &je);
+	if (!j)
+		fprintf(stderr, "%s: %s\n", je.text, resp);
+	assert_non_null(j);
+	free(resp);
+	return j;
+}
+
+static void labels_are_escaped_in_every_place(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_escXXXXXX", v1[256], v2[256], db[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(v1, sizeof v1, "%s/v1.rules", dir);
+	snprintf(v2, sizeof v2, "%s/v2.rules", dir);
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	write_file(v1, ESC_RULES("四 \\\"q\\\""));
+	write_file(v2, ESC_RULES("四 new"));
+	ot_engine *e = open_at(v1, db);
+	for (int round = 0; round < 2; round++) { /* the texts made, then kept */
+		json_t *a = assess_strict(e, "{\"item\":\"it\",\"now\":\"2024-03-04T09:00\","
+					  "\"form\":{\"kind\":\"a\"}}");
+		assert_string_equal(S(a, "label"), "事项 \"甲\"\\");
+		assert_string_equal(S(material_of(a, "m1"), "label"), "标签 \"引号\" 和 \\ 反斜杠\t制表");
+		assert_string_equal(S(material_of(a, "m2"), "label"), "line\nbreak");
+		assert_string_equal(S(material_of(a, "m2"), "reason"), "required because form.kind == a");
+		json_t *notice = json_object_get(a, "notice");
+		assert_string_equal(json_string_value(json_array_get(notice, 0)),
+				    "缺少材料 missing: 标签 \"引号\" 和 \\ 反斜杠\t制表");
+		assert_string_equal(json_string_value(json_array_get(notice, 1)),
+				    "缺少材料 missing: line\nbreak");
+		assert_string_equal(json_string_value(json_array_get(notice, 2)),
+				    "缺少材料 missing: 三 或 or 四 \"q\"");
+		json_decref(a);
+	}
+	json_t *a = assess_strict(e, "{\"item\":\"it\",\"now\":\"2024-03-04T09:00\","
+				  "\"form\":{\"kind\":\"b\"},\"materials\":[\"m4\"]}");
+	assert_string_equal(S(material_of(a, "m2"), "reason"),
+			    "not required: form.kind == a does not hold");
+	assert_string_equal(S(material_of(a, "m4"), "label"), "四 \"q\"");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(material_of(a, "m4"),
+							 "one_of"), 1)), "m4");
+	json_decref(a);
+	json_decref(ok(e, "submit", "{\"item\":\"it\",\"now\":\"2024-03-04T09:00\",\"applicant\":"
+		       PERSON ",\"form\":{\"kind\":\"b\"},\"materials\":[\"m4\"]}"));
+	ot_engine_close(e);
+	/* a new rule version: its own labels for new assessments, the case's
+	 * own for the case (each version's texts are its own) */
+	e = open_at(v2, db);
+	a = assess_strict(e, "{\"item\":\"it\",\"now\":\"2024-03-05T09:00\","
+			  "\"form\":{\"kind\":\"b\"},\"materials\":[\"m4\"]}");
+	assert_string_equal(S(material_of(a, "m4"), "label"), "四 new");
+	json_decref(a);
+	json_t *c = ok(e, "supplement", "{\"case\":\"20240304-0001\",\"now\":\"2024-03-05T09:00\","
+		       "\"materials\":[\"m1\"]}");
+	assert_string_equal(S(material_of(json_object_get(c, "notice"), "m4"), "label"), "四 \"q\"");
+	json_decref(c);
+	ot_engine_close(e);
+	remove(v1);
+	remove(v2);
+	remove(db);
+	remove(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -851,6 +947,7 @@ int main(void)
 		cmocka_unit_test(school_building_goes_through_the_site_visit),
 		cmocka_unit_test(small_private_building_gets_one_complete_notice),
 		cmocka_unit_test(conditions_and_reasons),
+		cmocka_unit_test(labels_are_escaped_in_every_place),
 		cmocka_unit_test(form_checks_all_at_once),
 		cmocka_unit_test(reused_from_the_material_library),
 		cmocka_unit_test(working_days_with_makeup_days),
