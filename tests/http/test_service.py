@@ -488,6 +488,32 @@ class Operations(unittest.TestCase):
         self.assertEqual(r.status, 200, r.text)
         return r.json["next"]
 
+    def test_headers_near_the_limit_and_the_access_log(self):
+        # MHD's pool per connection is sized from --max-header (default
+        # 8192): a header just under it is the service's to take, one over
+        # it the service's to refuse with its own problem+json
+        with Server(BINARY, SOURCE) as s:
+            r = s.post("/v1/assess", {"item": "chronic_disease_recognition"}, who="portal",
+                       headers={"X-Big": "y" * 7800})
+            self.assertEqual(r.status, 200, r.text)
+            r = s.post("/v1/assess", {"item": "chronic_disease_recognition"}, who="portal",
+                       headers={"X-Big": "y" * 9000})
+            problem(self, r, 431)
+            self.assertEqual(s.get("/v1/licences/" + ID, who="supervisor").status, 200)
+            s.get("/v1/items/%22q%5C%01", who="supervisor")  # a path JSON escapes
+            self.assertEqual(s.stop(), 0)
+            lines = read(s.log).splitlines()
+            entries = [json.loads(line) for line in lines]  # every line JSON
+            self.assertNotIn(ID, read(s.log))  # ID numbers masked
+            lic = [e for e in entries if e["route"] == "/v1/licences/{holder}"]
+            self.assertEqual(lic[0]["path"], "/v1/licences/" + MASKED)
+            self.assertIn("/v1/items/\"q\\\x01", [e["path"] for e in entries])
+            self.assertEqual(lic[0]["client"], "supervisor")
+            self.assertEqual(lic[0]["status"], 200)
+            self.assertIsInstance(lic[0]["ms"], float)
+            self.assertEqual([e["status"] for e in entries if e["path"] == "/v1/assess"],
+                             [200, 431])
+
     def test_limits(self):
         with Server(BINARY, SOURCE, "--max-body", "2048", "--max-header", "1024",
                     "--max-connections", "3") as s:
