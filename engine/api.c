@@ -774,16 +774,17 @@ static ot_status do_assess(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	ot_status s = item_or_chain(q, err);
 	if (s != OT_OK)
 		return s;
-	if (str(q->j, "chain"))
+	const char *name = str(q->j, "item"); /* else a chain: item_or_chain */
+	if (!name)
 		return chain_op_assess(e, q, err);
-	s = find_item(v->rules, str(q->j, "item"), time_day(q->now, e->zone), &item, err);
+	json_t *applicant = json_object_get(q->j, "applicant");
+	s = find_item(v->rules, name, time_day(q->now, e->zone), &item, err);
 	if (s == OT_OK)
-		s = applicant_of(&v->rules->items[item], json_object_get(q->j, "applicant"), &kind, err);
+		s = applicant_of(&v->rules->items[item], applicant, &kind, err);
 	if (s != OT_OK)
 		return s;
 	uint8_t *have = calloc(v->rules->n_materials + 1, 1);
 	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
-	json_t *applicant = json_object_get(q->j, "applicant");
 	application app = {item, kind, str(applicant, "id"), str(applicant, "name"),
 			   json_object_get(q->j, "form"), mats, q->now, "new", NULL, 0};
 	assessment a;
