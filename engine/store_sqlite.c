@@ -127,9 +127,10 @@ enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
 	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE,
-	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S__COUNT
+	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S_LIC_HELD, S__COUNT
 };
 _Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
+_Static_assert(SQ_HELD == 8, "S_LIC_HELD's LIMIT is SQ_HELD + 1");
 
 static const char *const sql[S__COUNT] = {
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
@@ -197,6 +198,9 @@ static const char *const sql[S__COUNT] = {
 	/* the valid licence first, else the one that expired last (lic_better) */
 	[S_LIC_FIND] = "SELECT number, valid_until FROM licences"
 		       " WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3",
+	/* all of a holder's, up to one more than sq_held keeps (SQ_HELD) */
+	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
+		       " WHERE holder = ?1 AND valid_from <= ?2 LIMIT 9",
 };
 
 /* ---- failures ---- */
@@ -546,6 +550,7 @@ static ot_status rows_done(ot_engine *e, sqlite3_stmt *st, ot_status s, int rc, 
 static ot_status sq_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	SQ(e)->failed_rc = SQLITE_OK;
+	SQ(e)->held.valid = 0; /* another moment of the store */
 	int rc = run(SQ(e)->stmt[deferred ? S_BEGIN_DEFERRED : S_BEGIN]);
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "starting a transaction");
 }
@@ -558,6 +563,7 @@ static int sq_lost_race(const ot_engine *e)
 
 static ot_status sq_commit(ot_engine *e, ot_error *err)
 {
+	SQ(e)->held.valid = 0; /* the licences held are the transaction's */
 	ot_status s = writable(e, err);
 	int rc = s == OT_OK ? run(SQ(e)->stmt[S_COMMIT]) : SQLITE_DONE;
 	if (s == OT_OK && rc == SQLITE_DONE)
@@ -570,6 +576,7 @@ static ot_status sq_commit(ot_engine *e, ot_error *err)
 
 static void sq_rollback(ot_engine *e)
 {
+	SQ(e)->held.valid = 0;
 	/* after an I/O error SQLite may have rolled back already */
 	if (!sqlite3_get_autocommit(SQ(e)->db))
 		run(SQ(e)->stmt[S_ROLLBACK]);
@@ -594,6 +601,7 @@ static void sq_rollback_to(ot_engine *e)
 {
 	/* after an I/O error SQLite may have rolled back the whole transaction:
 	 * then there is no savepoint left, and the next sq_savepoint says so */
+	SQ(e)->held.valid = 0; /* a licence it wrote is undone */
 	if (!sqlite3_get_autocommit(SQ(e)->db)) {
 		run(SQ(e)->stmt[S_ROLLBACK_TO]);
 		run(SQ(e)->stmt[S_RELEASE]);
@@ -889,6 +897,7 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
+	SQ(e)->held.valid = 0;
 	sqlite3_bind_text(st, 1, holder_key(l->holder, key), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, l->material, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
@@ -913,38 +922,108 @@ static int lic_better(int ok, ot_time until, int kept_ok, ot_time kept_until)
 	return until > kept_until;
 }
 
-static int sq_licence_find(ot_engine *e, const char *holder, const char *material,
-		       ot_time now, char number[64], ot_time *until)
+/* The licence of `material` among rows that are all of one holder and
+ * material, or read from the holder's kept ones (sq_held): the best by
+ * lic_better; 1 valid, 2 expired, 0 none, -1 a damaged one. */
+typedef struct lic_pick {
+	int found, damaged;
+} lic_pick;
+
+static void lic_consider(lic_pick *p, const char *text, ot_time u, ot_time now, char number[64],
+			 ot_time *until)
 {
-	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_FIND];
-	char key[64];
-	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, now);
-	int rc, found = 0, damaged = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *text = column_str(st, 0);
-		ot_time u = sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1);
-		int ok = u < 0 || u > now ? 1 : 2;
-		if (!text)
-			damaged = 1;
-		else if (!found || lic_better(ok, u, found, *until)) {
-			snprintf(number, 64, "%s", text);
-			*until = u;
-			found = ok;
-		}
+	int ok = u < 0 || u > now ? 1 : 2;
+	if (!text)
+		p->damaged = 1;
+	else if (!p->found || lic_better(ok, u, p->found, *until)) {
+		snprintf(number, 64, "%s", text);
+		*until = u;
+		p->found = ok;
 	}
-	done(st);
+}
+
+static int lic_result(ot_engine *e, const lic_pick *p)
+{
 	/* a provider's failure is the applicant's problem; the store's is not:
 	 * the operation fails at its end */
-	if (damaged) {
-		found = -1;
+	if (p->damaged) {
 		fault_damaged(e, "a licence in the library has no readable number");
-	} else if (rc != SQLITE_DONE) {
-		found = -1;
-		fault(e, rc, "looking up the licence library");
+		return -1;
 	}
-	return found;
+	return p->found;
+}
+
+/* An item with several materials issued by departments (the contract's
+ * building permit has two) looked each up in turn: a statement run and an
+ * index probe each, a fifth of an assessment.  Within a transaction the
+ * holder's licences valid by `now` are read once instead -- up to SQ_HELD;
+ * a holder with more is asked material by material, as before -- and kept
+ * until what the transaction reads may change (its end, a licence written,
+ * a savepoint rolled back).  NULL: ask by material. */
+static const sq_held *held_licences(ot_engine *e, const char *key, ot_time now)
+{
+	sq_held *h = &SQ(e)->held;
+	if (sqlite3_get_autocommit(SQ(e)->db))
+		return NULL; /* no transaction: every statement sees its own moment */
+	if (!(h->valid && h->now == now && strcmp(h->holder, key) == 0)) {
+		sqlite3_stmt *st = SQ(e)->stmt[S_LIC_HELD];
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, now);
+		int rc, n = 0;
+		while (n >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *m = column_str(st, 0), *number = column_str(st, 1);
+			if (!m)
+				continue; /* no material matches it */
+			struct sq_held_row *r = n < SQ_HELD ? &h->row[n] : NULL;
+			if (!r || strlen(m) >= sizeof r->material) {
+				n = -1; /* more, or a name longer than kept: by material */
+				break;
+			}
+			strcpy(r->material, m);
+			snprintf(r->number, sizeof r->number, "%s", number ? number : "");
+			r->damaged = !number;
+			r->until = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1
+				 : sqlite3_column_int64(st, 2);
+			n++;
+		}
+		done(st);
+		if (n >= 0 && rc != SQLITE_DONE)
+			return NULL; /* asked by material, which says what failed */
+		h->valid = 1;
+		h->now = now;
+		snprintf(h->holder, sizeof h->holder, "%s", key);
+		h->n = n;
+	}
+	return h->n >= 0 ? h : NULL;
+}
+
+static int sq_licence_find(ot_engine *e, const char *holder, const char *material,
+			   ot_time now, char number[64], ot_time *until)
+{
+	char key[64];
+	lic_pick p = {0, 0};
+	const sq_held *h = held_licences(e, holder_key(holder, key), now);
+	for (int i = 0; h && i < h->n; i++)
+		if (strcmp(h->row[i].material, material) == 0)
+			lic_consider(&p, h->row[i].damaged ? NULL : h->row[i].number, h->row[i].until,
+				     now, number, until);
+	if (h)
+		return lic_result(e, &p);
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_FIND];
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		lic_consider(&p, column_str(st, 0),
+			     sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1),
+			     now, number, until);
+	done(st);
+	if (!p.damaged && rc != SQLITE_DONE) {
+		fault(e, rc, "looking up the licence library");
+		return -1;
+	}
+	return lic_result(e, &p);
 }
 
 static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)

@@ -116,6 +116,7 @@ ot_status sq_rows(ot_engine *e, const store_table *t, json_t *after, int limit, 
 ot_status sq_put_row(ot_engine *e, const store_table *t, json_t *row, ot_error *err)
 {
 	char text[1024];
+	SQ(e)->held.valid = 0; /* it may be a licence */
 	size_t n = (size_t)snprintf(text, sizeof text, "INSERT INTO %s(%s) VALUES (", t->name,
 				    t->columns);
 	for (int i = 0; i < t->ncolumns; i++)

@@ -234,6 +234,73 @@ static void which_licence_counts(void **state)
 	ot_engine_close(e);
 }
 
+/* The same choice for a holder with more licences than the SQLite
+ * backend keeps for a transaction (it asks material by material then),
+ * and within one transaction of several operations: a licence imported
+ * counts for the next assessment, another holder's never does. */
+static void licences_held_and_asked_again(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	char req[8192];
+	size_t n = (size_t)snprintf(req, sizeof req, "{\"licences\":[");
+	for (int i = 0; i < 12; i++) /* of another material: only their number matters */
+		n += (size_t)snprintf(req + n, sizeof req - n, "%s{\"holder\":\"91350100M000100Y43\","
+				      "\"material\":\"food_licence\",\"number\":\"F-%d\",\"issuer\":\"x\","
+				      "\"valid_from\":\"2001-01-01\"}", i ? "," : "", i);
+	snprintf(req + n, sizeof req - n, ",{\"holder\":\"91350100M000100Y43\",\"material\":"
+		 "\"business_licence\",\"number\":\"B-OLD\",\"issuer\":\"x\",\"valid_from\":"
+		 "\"2000-01-01\",\"valid_until\":\"2009-12-31\"}]}");
+	json_decref(ok(e, "licences_import", "%s", req));
+	json_t *c = food(e, "assess", "2021-03-02T09:00");
+	assert_string_equal(S(material(c, "business_licence"), "status"), "missing");
+	assert_non_null(strstr(notice_line(c, 0), "已于2009-12-31过期"));
+	json_decref(c);
+	c = food(e, "assess", "2005-03-02T09:00");
+	assert_string_equal(S(material(c, "business_licence"), "number"), "B-OLD");
+	json_decref(c);
+	/* one transaction: an import counts for the next assessment, a
+	 * refused one does not, one holder's never for another */
+	const char *shop = "{\"item\":\"food_business\",\"now\":\"2021-03-02T09:00\",\"applicant\":"
+			   SHOP ",\"materials\":[\"premises\"]}";
+	const char *other = "{\"item\":\"food_business\",\"now\":\"2021-03-02T09:00\",\"applicant\":"
+			    OTHER ",\"materials\":[\"premises\"]}";
+#define O_LIC(number, until) "{\"holder\":\"91210302MA0Y8K3L12\",\"material\":" \
+	"\"business_licence\",\"number\":\"" number "\",\"issuer\":\"x\",\"valid_from\":" \
+	"\"2021-01-01\"" until "}"
+	ot_batch_item items[] = {
+		{"assess", other, NULL, NULL, OT_OK, {0}},
+		{"licences_import", "{\"licences\":[" O_LIC("O-1", ",\"valid_until\":\"2030-01-01\"")
+		 "]}", NULL, NULL, OT_OK, {0}},
+		{"assess", other, NULL, NULL, OT_OK, {0}},
+		/* refused (no such material): O-2, which would count before O-1, is undone */
+		{"licences_import", "{\"licences\":[" O_LIC("O-2", "") ",{\"holder\":\"h\",\"material\":"
+		 "\"no_such\",\"number\":\"X\",\"issuer\":\"x\",\"valid_from\":\"2021-01-01\"}]}",
+		 NULL, NULL, OT_OK, {0}},
+		{"assess", other, NULL, NULL, OT_OK, {0}},
+		{"assess", shop, NULL, NULL, OT_OK, {0}},
+	};
+#undef O_LIC
+	const char *want[][2] = {{"missing", NULL}, {NULL, NULL}, {"shared", "O-1"}, {NULL, NULL},
+				 {"shared", "O-1"}, {"missing", NULL}};
+	ot_error err;
+	assert_int_equal(ot_call_batch(e, items, (sizeof items / sizeof *items), &err), OT_OK);
+	for (size_t i = 0; i < sizeof items / sizeof *items; i++) {
+		if (!want[i][0])
+			continue;
+		assert_int_equal(items[i].status, OT_OK);
+		json_t *a = json_loads(items[i].response, 0, NULL);
+		assert_string_equal(S(material(a, "business_licence"), "status"), want[i][0]);
+		if (want[i][1])
+			assert_string_equal(S(material(a, "business_licence"), "number"), want[i][1]);
+		json_decref(a);
+	}
+	assert_int_equal(items[3].status, OT_EINVAL);
+	for (size_t i = 0; i < (sizeof items / sizeof *items); i++)
+		free(items[i].response);
+	ot_engine_close(e);
+}
+
 /* A store from before the licence library is brought forward on open. */
 static void old_store_gains_the_library(void **state)
 {
@@ -273,6 +340,7 @@ int main(void)
 		cmocka_unit_test(import_is_all_or_nothing),
 		cmocka_unit_test(lua_provider_answers),
 		cmocka_unit_test(which_licence_counts),
+		cmocka_unit_test(licences_held_and_asked_again),
 		cmocka_unit_test(old_store_gains_the_library),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
