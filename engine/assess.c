@@ -474,7 +474,8 @@ typedef struct atext {
 
 struct assess_texts {
 	char *mem;       /* all of them, one after another (malloc) */
-	atext *name;     /* a material's "NAME", quoted */
+	atext *name;     /* a material's "NAME", quoted; also the start of the
+			    one array (malloc) the others point into */
 	atext *head;     /* a material's {"material":"NAME","label":"LABEL","status": */
 	atext *notice;   /* a material's label (its name if none), escaped */
 	atext *reason;   /* two a requirement: ,"reason":"..." when its

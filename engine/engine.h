@@ -36,8 +36,9 @@ typedef struct version {
 	struct hook_host *hooks; /* created on first use; NULL: none yet */
 	int zone;
 	unsigned op;             /* the operation that used it last */
-	struct assess_texts *texts; /* the answer's fixed parts, escaped once
-				       (assess.c); made on first use, NULL: not yet */
+	struct assess_texts *texts; /* owned: the answer's fixed parts, escaped
+				       once (assess.c); made on first use, NULL:
+				       not yet; freed by version_free */
 } version;
 
 /* The version's hook host, created on first use (NULL: out of memory). */
