@@ -632,7 +632,12 @@ static _Thread_local int guard_failed;
  * thread frees it; the count is atomic.  A thread that ends gives its slab
  * back.  Under AddressSanitizer there is no pool: it checks jansson's
  * values one by one. */
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) /* clang's way of saying so */
+#define OT_ASAN 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(OT_ASAN)
 #define POOL_SLABS 0
 #else
 #define POOL_SLABS 64
