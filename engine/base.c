@@ -638,16 +638,17 @@ static _Thread_local int guard_failed;
 #endif
 #endif
 #if defined(__SANITIZE_ADDRESS__) || defined(OT_ASAN)
-#define POOL_SLABS 0
+#define POOL_USED 0
 #else
-#define POOL_SLABS 64
+#define POOL_USED 1
 #endif
+#define POOL_SLABS 64
 #define POOL_SLAB_BYTES 32768
 #define POOL_BYTES ((size_t)POOL_SLABS * POOL_SLAB_BYTES)
 
 static char *pool_region;                      /* the slabs; NULL: no pool */
-static atomic_long pool_live[POOL_SLABS + 1];  /* values cut and not yet freed */
-static atomic_int pool_held[POOL_SLABS + 1];   /* held by a thread */
+static atomic_long pool_live[POOL_SLABS];  /* values cut and not yet freed */
+static atomic_int pool_held[POOL_SLABS];   /* held by a thread */
 static pthread_key_t pool_key;                 /* gives a thread's slab back */
 static _Thread_local int pool_slab = -1;       /* this thread's; POOL_SLABS: none free */
 static _Thread_local size_t pool_used;         /* bytes of it cut */
@@ -696,7 +697,7 @@ static void guard_setup(void)
 	if (guard_next_malloc == guard_malloc)
 		return;
 	/* the slabs come from jansson's allocator too, whatever it is */
-	if (POOL_SLABS && pthread_key_create(&pool_key, pool_give_back) == 0)
+	if (POOL_USED && pthread_key_create(&pool_key, pool_give_back) == 0)
 		pool_region = guard_next_malloc(POOL_BYTES);
 	json_set_alloc_funcs(guard_malloc, guard_free);
 }
