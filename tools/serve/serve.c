@@ -435,7 +435,7 @@ static void sweep_once(void)
 {
 	ot_error err = {OT_OK, ""};
 	ot_engine *e = sv_engine(&err);
-	char now[32], req[64];
+	char now[32], req[160];
 	/* --timeout behind the clock, the longest a write waits for the store:
 	 * a write whose time was taken a moment before a warning is never
 	 * refused for being older than it */
@@ -452,6 +452,14 @@ static void sweep_once(void)
 		json_t *a = json_loads(resp, 0, NULL), *w;
 		free(resp);
 		more = json_is_true(json_object_get(a, "more"));
+		if (more) { /* the next batch goes on after this one's cases */
+			json_t *q = json_pack("{s:s, s:O}", "now", now, "after",
+					      json_object_get(a, "next"));
+			size_t len = q ? json_dumpb(q, req, sizeof req - 1, JSON_COMPACT) : 0;
+			more = len > 0 && len < sizeof req; /* it fitted */
+			req[more ? len : 0] = 0;
+			json_decref(q);
+		}
 		size_t i;
 		json_array_foreach(json_object_get(a, "warnings"), i, w) {
 			warned++;
