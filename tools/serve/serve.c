@@ -607,10 +607,11 @@ static enum MHD_Result send_answer(struct MHD_Connection *con, conn_req *r, cons
 		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
 	if (out->allow[0])
 		MHD_add_response_header(resp, "Allow", out->allow);
-	char retry[24];
-	snprintf(retry, sizeof retry, "%ld", out->status == 429 ? out->retry_after : 1);
-	if (out->status == 503 || out->status == 429)
+	if (out->status == 503 || out->status == 429) { /* written only then: every answer comes here */
+		char retry[24];
+		snprintf(retry, sizeof retry, "%ld", out->status == 429 ? out->retry_after : 1);
 		MHD_add_response_header(resp, "Retry-After", retry);
+	}
 	if (stopping) /* a load balancer keeps no connection to a server that stops */
 		MHD_add_response_header(resp, "Connection", "close");
 	enum MHD_Result ok = MHD_queue_response(con, (unsigned)out->status, resp);
