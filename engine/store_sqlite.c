@@ -960,10 +960,13 @@ static int lic_result(ot_engine *e, const lic_pick *p)
  * holder's licences valid by `now` are read once instead -- up to SQ_HELD;
  * a holder with more is asked material by material, as before -- and kept
  * until what the transaction reads may change (its end, a licence written,
- * a savepoint rolled back).  NULL: ask by material. */
-static const sq_held *held_licences(ot_engine *e, const char *key, ot_time now)
+ * a savepoint rolled back).  NULL: ask by material, or (*failed set) the
+ * read failed as the store's failure (SQLite may have ended the
+ * transaction: nothing more is read in it). */
+static const sq_held *held_licences(ot_engine *e, const char *key, ot_time now, int *failed)
 {
 	sq_held *h = &SQ(e)->held;
+	*failed = 0;
 	if (sqlite3_get_autocommit(SQ(e)->db))
 		return NULL; /* no transaction: every statement sees its own moment */
 	if (!(h->valid && h->now == now && strcmp(h->holder, key) == 0)) {
@@ -988,8 +991,11 @@ static const sq_held *held_licences(ot_engine *e, const char *key, ot_time now)
 			n++;
 		}
 		done(st);
-		if (n >= 0 && rc != SQLITE_DONE)
-			return NULL; /* asked by material, which says what failed */
+		if (n >= 0 && rc != SQLITE_DONE) {
+			fault(e, rc, "looking up the licence library");
+			*failed = 1;
+			return NULL;
+		}
 		h->valid = 1;
 		h->now = now;
 		snprintf(h->holder, sizeof h->holder, "%s", key);
@@ -1003,7 +1009,10 @@ static int sq_licence_find(ot_engine *e, const char *holder, const char *materia
 {
 	char key[64];
 	lic_pick p = {0, 0};
-	const sq_held *h = held_licences(e, holder_key(holder, key), now);
+	int failed;
+	const sq_held *h = held_licences(e, holder_key(holder, key), now, &failed);
+	if (failed)
+		return -1;
 	for (int i = 0; h && i < h->n; i++)
 		if (strcmp(h->row[i].material, material) == 0)
 			lic_consider(&p, h->row[i].damaged ? NULL : h->row[i].number, h->row[i].until,
