@@ -629,8 +629,10 @@ static _Thread_local int guard_failed;
  * it is, and allocations that do not fit go to jansson's allocator as
  * before -- nothing freed is handed out twice, whatever keeps a value.
  * The slabs lie in one region, so a pointer tells its slab whichever
- * thread frees it; the count is atomic.  A thread that ends gives its slab
- * back.  Under AddressSanitizer there is no pool: it checks jansson's
+ * thread frees it; the count is atomic, but the frees of the slab's own
+ * thread (nearly all) are counted apart, without an atomic each (a locked
+ * instruction a free was 8 % of an assessment's time).  A thread that ends
+ * gives its slab back.  Under AddressSanitizer there is no pool: it checks jansson's
  * values one by one. */
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer) /* clang's way of saying so */
@@ -653,6 +655,7 @@ static pthread_key_t pool_key;                 /* gives a thread's slab back */
 static _Thread_local int pool_slab = -1;       /* this thread's; POOL_SLABS: none free */
 static _Thread_local size_t pool_used;         /* bytes of it cut */
 static _Thread_local long pool_cut;            /* values cut since json_pool_begin */
+static _Thread_local long pool_freed;          /* of this thread's slab, freed here */
 static _Thread_local int pool_on;
 
 static int pool_holds(const void *p)
@@ -679,8 +682,11 @@ static void *guard_malloc(size_t n)
 static void guard_free(void *p)
 {
 	if (pool_holds(p)) {
-		uintptr_t at = (uintptr_t)p - (uintptr_t)pool_region;
-		atomic_fetch_sub_explicit(&pool_live[at / POOL_SLAB_BYTES], 1, memory_order_release);
+		size_t slab = ((uintptr_t)p - (uintptr_t)pool_region) / POOL_SLAB_BYTES;
+		if ((int)slab == pool_slab) /* the usual case: counted here, no atomic */
+			pool_freed++;
+		else
+			atomic_fetch_sub_explicit(&pool_live[slab], 1, memory_order_release);
 		return;
 	}
 	guard_next_free(p);
@@ -688,7 +694,11 @@ static void guard_free(void *p)
 
 static void pool_give_back(void *slab)
 {
-	atomic_store(&pool_held[(intptr_t)slab - 1], 0);
+	int i = (int)((intptr_t)slab - 1);
+	/* what this thread freed of it, for the next thread that takes it */
+	atomic_fetch_sub_explicit(&pool_live[i], pool_freed, memory_order_release);
+	pool_freed = 0;
+	atomic_store(&pool_held[i], 0);
 }
 
 static void guard_setup(void)
@@ -727,8 +737,13 @@ void json_pool_begin(void)
 		pool_slab = pool_take();
 	if (pool_slab == POOL_SLABS)
 		return;
-	if (atomic_load_explicit(&pool_live[pool_slab], memory_order_acquire) == 0)
+	/* all cut is freed (the frees of other threads are in the count, this
+	 * thread's in pool_freed): none can be freed again meanwhile */
+	if (atomic_load_explicit(&pool_live[pool_slab], memory_order_acquire) == pool_freed) {
+		atomic_fetch_sub_explicit(&pool_live[pool_slab], pool_freed, memory_order_relaxed);
+		pool_freed = 0;
 		pool_used = 0;
+	}
 	pool_cut = 0;
 	pool_on = 1;
 }
