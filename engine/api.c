@@ -881,12 +881,38 @@ static int chain_takes(const char *op)
 	return !strcmp(op, "supplement") || !strcmp(op, "withdraw") || !strcmp(op, "show");
 }
 
+/* Does department `dept` handle a step of item case c (routed by its
+ * form as it stands)?  Checked in the operation's transaction, so a
+ * supplement that routes a step elsewhere counts at once. */
+static int handles(const ot_case *c, const char *dept)
+{
+	if (c->chain >= 0) /* a chain case has no steps of its own */
+		return 0;
+	const ot_rules *r = c->v->rules;
+	for (uint32_t i = 0; i < r->items[c->item].steps.count; i++) {
+		int d = case_step_dept(c, (int)i);
+		if (d >= 0 && strcmp(r->departments[d].name, dept) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The case of the request, with the checks every operation on a case
+ * makes: an item's operation on an item case, "handled_by", "now" not
+ * before the case's last event. */
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
 	ot_status s = case_load(e, id, c, err);
 	if (s == OT_OK && (*c)->chain >= 0 && !chain_takes(q->op)) {
 		s = not_an_item(*c, q->op, err);
+		case_free(*c);
+		*c = NULL;
+	}
+	const char *by = str(q->j, "handled_by");
+	if (s == OT_OK && by && !handles(*c, by)) {
+		s = err_set(err, OT_EACTOR, "%s: no step of case %s is department %.64s's", q->op,
+			    (*c)->id, by);
 		case_free(*c);
 		*c = NULL;
 	}
@@ -2062,6 +2088,9 @@ static ot_status do_sweep(ot_engine *e, req *q, json_t **resp, ot_error *err)
 #define RQ_CHANNEL {"channel", RQ_TEXT, 0, "\"online\" or \"hall\"", NULL}
 #define RQ_REASON(required) {"reason", RQ_TEXT, required, "the reason, for the applicant", NULL}
 #define RQ_NOTED_ACTOR {"actor", RQ_TEXT, 0, "who acts, recorded as written", NULL}
+/* checked by load(), before anything else of the operation */
+#define RQ_HANDLED_BY {"handled_by", RQ_TEXT, 0, "a department that must handle a step of " \
+	"the case, or nothing is done (OT_EACTOR): a service sets it for its departments", NULL}
 
 static const rq_field officer_fields[] = {
 	{"id", RQ_TEXT, 1, "the officer's staff number", NULL},
@@ -2143,24 +2172,25 @@ static const rq_field act_fields[] = {
 static const rq_field suspend_fields[] = {
 	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR,
 	{"reason", RQ_TEXT, 1, "why the clock stops (公示, expert review ...)", NULL},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 /* resume and withdraw */
 static const rq_field case_event_fields[] = {
-	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0), RQ_CLIENT, RQ_OFFICER, {NULL},
+	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0), RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
+	{NULL},
 };
 static const rq_field deliver_fields[] = {
 	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0),
 	{"method", RQ_TEXT, 1, "window, post or electronic", NULL},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 /* "now" is allowed where it is not needed: the command line adds it */
 static const rq_field accept_fields[] = {
 	RQ_CASE, RQ_NOW(1),
 	{"actor", RQ_ACTOR, 1, "the department deciding on acceptance (受理)", actor_fields},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field refuse_fields[] = {
@@ -2169,7 +2199,7 @@ static const rq_field refuse_fields[] = {
 	{"reasons", RQ_TEXT, 1, "the reasons, in writing, for the applicant", NULL},
 	{"remedy", RQ_TEXT, 1, "where and within how long the applicant may apply for "
 	 "administrative review or sue", NULL},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field extend_fields[] = {
@@ -2178,21 +2208,21 @@ static const rq_field extend_fields[] = {
 	RQ_REASON(1),
 	{"approver", RQ_TEXT, 1, "the head of the body who approved the extension", NULL},
 	RQ_NOTED_ACTOR,
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field procedure_start_fields[] = {
 	RQ_CASE, RQ_NOW(1),
 	{"procedure", RQ_TEXT, 1, "the name of one of the item's special procedures", NULL},
 	RQ_NOTED_ACTOR,
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field procedure_end_fields[] = {
 	RQ_CASE, RQ_NOW(1),
 	{"procedure", RQ_TEXT, 0, "the procedure ended; when given, the one running", NULL},
 	RQ_NOTED_ACTOR, RQ_REASON(0),
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field pledge_check_fields[] = {
@@ -2200,7 +2230,7 @@ static const rq_field pledge_check_fields[] = {
 	{"actor", RQ_ACTOR, 1, "the department checking the pledge (告知承诺)", actor_fields},
 	{"result", RQ_TEXT, 1, "kept, or untrue (the approval is revoked)", NULL},
 	RQ_REASON(0),
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field show_fields[] = {
