@@ -140,6 +140,7 @@ void ot_engine_close(ot_engine *e)
 {
 	if (!e)
 		return;
+	store_forget_saved(e);
 	store_close(e);
 	engine_versions_free(e);
 	free(e);
@@ -602,9 +603,20 @@ static const char *channel_of(const m_item *it, json_t *j, ot_error *err)
 
 typedef ot_status (*op_fn)(ot_engine *e, req *q, json_t **resp, ot_error *err);
 
-static ot_status respond(json_t *resp, char **response, ot_error *err)
+/* An operation's answer as text: made from the snapshot it saved when it
+ * answers with that (every write on a case), else written. */
+static char *answer_text(ot_engine *e, json_t *resp)
 {
-	*response = resp ? json_text(resp, JSON_INDENT(2)) : NULL;
+	char *t = store_saved_answer(e, resp);
+	if (!t && resp)
+		t = json_text(resp, JSON_INDENT(2));
+	store_forget_saved(e);
+	return t;
+}
+
+static ot_status respond(ot_engine *e, json_t *resp, char **response, ot_error *err)
+{
+	*response = answer_text(e, resp);
 	json_decref(resp);
 	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
@@ -641,7 +653,7 @@ static ot_status idem_replay(ot_engine *e, idem *k, req *q, int *replayed, ot_er
 static ot_status idem_keep(ot_engine *e, idem *k, req *q, json_t **resp, ot_error *err)
 {
 	if (!q->text) {
-		q->text = *resp ? json_text(*resp, JSON_INDENT(2)) : NULL;
+		q->text = answer_text(e, *resp);
 		json_decref(*resp);
 		*resp = NULL;
 		if (!q->text)
@@ -657,6 +669,7 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 			  json_t **resp, idem *k, ot_error *err)
 {
 	ot_status s = store_begin(e, deferred, err); /* reads too: one moment of the store */
+	store_forget_saved(e);
 	json_guard_reset();
 	int replayed = 0;
 	if (s == OT_OK && k)
@@ -676,7 +689,7 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 	/* the answer is written before the commit: an operation that could
 	 * not say what it did has not done it */
 	if (s == OT_OK && !q->text && *resp) {
-		q->text = json_text(*resp, JSON_INDENT(2));
+		q->text = answer_text(e, *resp);
 		json_decref(*resp);
 		*resp = NULL;
 		if (!q->text)
@@ -742,7 +755,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 		*response = q.text;
 		return OT_OK;
 	}
-	return respond(resp, response, err);
+	return respond(e, resp, response, err);
 }
 
 /* An application names an item or a chain, one of them. */
@@ -2401,6 +2414,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 		return s;
 	}
 	json_guard_reset();
+	store_forget_saved(e);
 	if (keyed)
 		s = idem_replay(e, &k, &q, &replayed, err);
 	if (s == OT_OK && !replayed)
@@ -2412,7 +2426,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 		s = idem_keep(e, &k, &q, &resp, err); /* writes the answer as text too */
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
-	if (s == OT_OK && !q.text && !(q.text = resp ? json_text(resp, JSON_INDENT(2)) : NULL))
+	if (s == OT_OK && !q.text && !(q.text = answer_text(e, resp)))
 		s = err_set(err, OT_ENOMEM, "out of memory writing the response");
 	if (s == OT_OK)
 		s = store_release(e, err);
