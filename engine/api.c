@@ -91,6 +91,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->busy_ms = c->busy_ms;
 	e->cache_cap = c->case_cache;
 	e->warn_workdays = c->warn_workdays;
+	e->compact = c->compact_answers != 0;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
@@ -607,9 +608,9 @@ typedef ot_status (*op_fn)(ot_engine *e, req *q, json_t **resp, ot_error *err);
  * answers with that (every write on a case), else written. */
 static char *answer_text(ot_engine *e, json_t *resp)
 {
-	char *t = store_saved_answer(e, resp);
+	char *t = store_saved_answer(e, resp, e->compact);
 	if (!t && resp)
-		t = json_text(resp, JSON_INDENT(2));
+		t = json_text(resp, e->compact ? JSON_COMPACT : JSON_INDENT(2));
 	store_forget_saved(e);
 	return t;
 }

@@ -67,6 +67,7 @@ struct ot_engine {
 				      reference) and its compact text (owned):
 				      the answer is made from it (store.h) */
 	char *saved_text;
+	int compact;               /* answers as JSON_COMPACT (the config's) */
 };
 
 /* ---- the case cache (case_cache.c; case_load is in store.h) ---- */

@@ -187,10 +187,12 @@ ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *stat
 /* The snapshot is written as text once, here (compact), and kept with
  * `state` until the operation's answer is written: when the answer is
  * that very value, unchanged since (record's case_json; nothing changes a
- * saved state), store_saved_answer makes the indented answer from the
- * text (json_indent) instead of writing the value again, else NULL.
- * store_forget_saved lets both go: at the start and end of an operation. */
-char *store_saved_answer(ot_engine *e, const json_t *answer);
+ * saved state), store_saved_answer gives the text itself as the answer
+ * when `compact`, else makes the indented answer from it (json_indent),
+ * instead of writing the value again; NULL when the answer is another
+ * value.  store_forget_saved lets both go: at the start and end of an
+ * operation. */
+char *store_saved_answer(ot_engine *e, const json_t *answer, int compact);
 void store_forget_saved(ot_engine *e);
 /* The case's item, rule version, stored status and number of events
  * (*events: the highest event number, 0 if none).  OT_ENOTFOUND when

@@ -161,11 +161,15 @@ ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *stat
 	return s;
 }
 
-char *store_saved_answer(ot_engine *e, const json_t *answer)
+char *store_saved_answer(ot_engine *e, const json_t *answer, int compact)
 {
 	if (!answer || answer != e->saved || !e->saved_text)
 		return NULL;
-	return json_indent(e->saved_text, strlen(e->saved_text), 2);
+	if (!compact)
+		return json_indent(e->saved_text, strlen(e->saved_text), 2);
+	char *t = e->saved_text; /* the caller's now */
+	e->saved_text = NULL;
+	return t;
 }
 
 void store_forget_saved(ot_engine *e)

@@ -15,8 +15,10 @@
  *      ot_call_batch (one transaction, a savepoint an operation), as the
  *      service's committer does; no case kept;
  *   4. the same with the case cache;
+ *   5. the same with compact answers (compact_answers, as onetrip serve
+ *      opens its engines: a write's answer is its snapshot's text);
  * and the ceiling: single-row transactions on a bare SQLite file in DB_DIR.
- * WAY (1-4) runs only that one, without the ceiling: to count its
+ * WAY (1-5) runs only that one, without the ceiling: to count its
  * instructions (valgrind --tool=callgrind), which a busy machine does not
  * change as it changes the time.
  * On a disk, 1 and 2 are bound by its flush; on /dev/shm, where a flush
@@ -75,7 +77,7 @@ static void request(int k, const char id[32], char *out, size_t cap)
 
 static const char *const OPS[STEPS] = {"submit", "act", "act", "act", "act", "act", "deliver"};
 
-static ot_engine *open_store(const char *rules, const char *db, int cache)
+static ot_engine *open_store(const char *rules, const char *db, int cache, int compact)
 {
 	ot_engine_config c;
 	ot_engine_config_init(&c);
@@ -86,6 +88,11 @@ static ot_engine *open_store(const char *rules, const char *db, int cache)
 #else
 	(void)cache;
 #endif
+#ifndef BENCH_NO_COMPACT_FIELD /* built against an engine without compact answers */
+	c.compact_answers = compact;
+#else
+	(void)compact;
+#endif
 	ot_engine *e = NULL;
 	ot_error err;
 	if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
@@ -95,13 +102,13 @@ static ot_engine *open_store(const char *rules, const char *db, int cache)
 	return e;
 }
 
-/* The case id in an answer. */
+/* The case id in an answer, indented or compact: its first key. */
 static void id_of(const char *resp, char id[32])
 {
-	const char *p = resp ? strstr(resp, "\"id\": \"") : NULL;
+	const char *p = resp ? strstr(resp, "\"id\":") : NULL;
 	id[0] = 0;
 	if (p)
-		sscanf(p + 7, "%31[^\"]", id);
+		sscanf(p + 5, " \"%31[^\"]", id);
 }
 
 static void fail(const char *op, const ot_error *err)
@@ -112,12 +119,12 @@ static void fail(const char *op, const ot_error *err)
 
 /* n instances, in groups of BATCH; each step of a group one batch, or
  * each operation alone.  Returns the seconds taken. */
-static double flow(const char *rules, const char *dir, int n, int batched, int cache)
+static double flow(const char *rules, const char *dir, int n, int batched, int cache, int compact)
 {
 	char db[4096], req[BATCH][4096], ids[BATCH][32];
 	snprintf(db, sizeof db, "%s/bench-durable.db", dir);
 	remove(db);
-	ot_engine *e = open_store(rules, db, cache);
+	ot_engine *e = open_store(rules, db, cache, compact);
 	ot_error err;
 	double t0 = now();
 	for (int done = 0; done < n; done += BATCH) {
@@ -162,19 +169,21 @@ int main(int argc, char **argv)
 	if (n < 1)
 		n = 1;
 	static const struct {
-		int batched, cache;
+		int batched, cache, compact;
 		const char *what;
 	} ways[] = {
-		{0, 0, "each operation alone, no case kept (every op replays)"},
-		{0, 1, "each operation alone, the case cache             "},
-		{1, 0, "group commit (64 a batch), no case kept          "},
-		{1, 1, "group commit (64 a batch), the case cache        "},
+		{0, 0, 0, "each operation alone, no case kept (every op replays)"},
+		{0, 1, 0, "each operation alone, the case cache             "},
+		{1, 0, 0, "group commit (64 a batch), no case kept          "},
+		{1, 1, 0, "group commit (64 a batch), the case cache        "},
+		{1, 1, 1, "the same, compact answers (as onetrip serve)     "},
 	};
 	int only = argc > 4 ? atoi(argv[4]) : 0;
 	for (size_t w = 0; w < sizeof ways / sizeof *ways; w++) {
 		if (only && (size_t)only != w + 1)
 			continue;
-		double t = flow(argv[1], argv[2], n, ways[w].batched, ways[w].cache);
+		double t = flow(argv[1], argv[2], n, ways[w].batched, ways[w].cache,
+				ways[w].compact);
 		printf("permit flow, %s: %7.0f instances/s, %7.0f operations/s (%.1f µs an operation)\n",
 		       ways[w].what, n / t, n * STEPS / t, t * 1e6 / (n * STEPS));
 	}

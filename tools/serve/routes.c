@@ -458,7 +458,7 @@ static void route_show(const sv_request *rq, sv_response *out, const char *id)
 	}
 	int mask = !owns(rq->client, c);
 	facts_put(id, owner_of(c));
-	answer_text(out, 200, NULL, json_dumps(c, JSON_INDENT(2)));
+	answer_text(out, 200, NULL, json_dumps(c, JSON_COMPACT)); /* as the engine answers */
 	json_decref(c);
 	if (out->body && mask)
 		ot_mask_ids(out->body);

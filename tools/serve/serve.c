@@ -139,6 +139,7 @@ ot_engine *sv_engine(ot_error *err)
 	c.log = engine_log;
 	c.busy_ms = sv_opt.timeout_s * 1000;
 	c.warn_workdays = sv_opt.warn_workdays; /* the store's warn_at days count with it */
+	c.compact_answers = 1; /* for programs: a write's answer is its snapshot's text */
 	ot_engine *e = NULL;
 	ot_status s = ot_engine_open_config(&c, &e, err);
 	ot_rules_free(r);
