@@ -970,6 +970,8 @@ typedef struct case_hooks {
 	eval_env env;
 	ot_error err;
 } case_hooks;
+_Static_assert(offsetof(case_hooks, current) > offsetof(case_hooks, values),
+	       "hooks_for_case zeroes what comes before the values and after them");
 
 int case_current(const ot_case *c, const char **names, int max)
 {
@@ -986,7 +988,11 @@ static ot_status hooks_for_case(case_hooks *h, const ot_case *c, ot_time now, ot
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
-	memset(h, 0, sizeof *h);
+	/* all but the values (8 KB, zeroed each call: 3 % of a write's work),
+	 * which form_values_derived sets one by one for the form's fields, the
+	 * only ones read */
+	memset(h, 0, offsetof(case_hooks, values));
+	memset(h->current, 0, sizeof *h - offsetof(case_hooks, current));
 	h->c = c;
 	h->env.applicant = c->applicant_kind;
 	if (!it->hook_path) /* no hook, or its file is missing (W404) */
