@@ -988,9 +988,9 @@ static ot_status hooks_for_case(case_hooks *h, const ot_case *c, ot_time now, ot
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
-	/* all but the values (8 KB, zeroed each call: 3 % of a write's work),
-	 * which form_values_derived sets one by one for the form's fields, the
-	 * only ones read */
+	/* all but the values (8 KB, zeroed for every operation before), which
+	 * form_values_derived sets one by one for the form's fields, the only
+	 * ones read */
 	memset(h, 0, offsetof(case_hooks, values));
 	memset(h->current, 0, sizeof *h - offsetof(case_hooks, current));
 	h->c = c;
