@@ -91,6 +91,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->busy_ms = c->busy_ms;
 	e->cache_cap = c->case_cache;
 	e->warn_workdays = c->warn_workdays;
+	e->compact = c->compact_answers != 0;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
@@ -140,6 +141,7 @@ void ot_engine_close(ot_engine *e)
 {
 	if (!e)
 		return;
+	store_forget_saved(e);
 	store_close(e);
 	engine_versions_free(e);
 	free(e);
@@ -608,9 +610,20 @@ static const char *channel_of(const m_item *it, json_t *j, ot_error *err)
 
 typedef ot_status (*op_fn)(ot_engine *e, req *q, json_t **resp, ot_error *err);
 
-static ot_status respond(json_t *resp, char **response, ot_error *err)
+/* An operation's answer as text: made from the snapshot it saved when it
+ * answers with that (every write on a case), else written. */
+static char *answer_text(ot_engine *e, json_t *resp)
 {
-	*response = resp ? json_text(resp, JSON_INDENT(2)) : NULL;
+	char *t = store_saved_answer(e, resp, e->compact);
+	if (!t && resp)
+		t = json_text(resp, e->compact ? JSON_COMPACT : JSON_INDENT(2));
+	store_forget_saved(e);
+	return t;
+}
+
+static ot_status respond(ot_engine *e, json_t *resp, char **response, ot_error *err)
+{
+	*response = answer_text(e, resp);
 	json_decref(resp);
 	return *response ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the response");
 }
@@ -647,7 +660,7 @@ static ot_status idem_replay(ot_engine *e, idem *k, req *q, int *replayed, ot_er
 static ot_status idem_keep(ot_engine *e, idem *k, req *q, json_t **resp, ot_error *err)
 {
 	if (!q->text) {
-		q->text = *resp ? json_text(*resp, JSON_INDENT(2)) : NULL;
+		q->text = answer_text(e, *resp);
 		json_decref(*resp);
 		*resp = NULL;
 		if (!q->text)
@@ -663,6 +676,7 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 			  json_t **resp, idem *k, ot_error *err)
 {
 	ot_status s = store_begin(e, deferred, err); /* reads too: one moment of the store */
+	store_forget_saved(e);
 	json_guard_reset();
 	int replayed = 0;
 	if (s == OT_OK && k)
@@ -682,7 +696,7 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 	/* the answer is written before the commit: an operation that could
 	 * not say what it did has not done it */
 	if (s == OT_OK && !q->text && *resp) {
-		q->text = json_text(*resp, JSON_INDENT(2));
+		q->text = answer_text(e, *resp);
 		json_decref(*resp);
 		*resp = NULL;
 		if (!q->text)
@@ -748,7 +762,7 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 		*response = q.text;
 		return OT_OK;
 	}
-	return respond(resp, response, err);
+	return respond(e, resp, response, err);
 }
 
 /* An application names an item or a chain, one of them. */
@@ -888,12 +902,38 @@ static int chain_takes(const char *op)
 	return !strcmp(op, "supplement") || !strcmp(op, "withdraw") || !strcmp(op, "show");
 }
 
+/* Does department `dept` handle a step of item case c (routed by its
+ * form as it stands)?  Checked in the operation's transaction, so a
+ * supplement that routes a step elsewhere counts at once. */
+static int handles(const ot_case *c, const char *dept)
+{
+	if (c->chain >= 0) /* a chain case has no steps of its own */
+		return 0;
+	const ot_rules *r = c->v->rules;
+	for (uint32_t i = 0; i < r->items[c->item].steps.count; i++) {
+		int d = case_step_dept(c, (int)i);
+		if (d >= 0 && strcmp(r->departments[d].name, dept) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* The case of the request, with the checks every operation on a case
+ * makes: an item's operation on an item case, "handled_by", "now" not
+ * before the case's last event. */
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
 	ot_status s = case_load(e, id, c, err);
 	if (s == OT_OK && (*c)->chain >= 0 && !chain_takes(q->op)) {
 		s = not_an_item(*c, q->op, err);
+		case_free(*c);
+		*c = NULL;
+	}
+	const char *by = str(q->j, "handled_by");
+	if (s == OT_OK && by && !handles(*c, by)) {
+		s = err_set(err, OT_EACTOR, "%s: no step of case %s is department %.64s's", q->op,
+			    (*c)->id, by);
 		case_free(*c);
 		*c = NULL;
 	}
@@ -937,6 +977,8 @@ typedef struct case_hooks {
 	eval_env env;
 	ot_error err;
 } case_hooks;
+_Static_assert(offsetof(case_hooks, current) > offsetof(case_hooks, values),
+	       "hooks_for_case zeroes what comes before the values and after them");
 
 int case_current(const ot_case *c, const char **names, int max)
 {
@@ -953,7 +995,11 @@ static ot_status hooks_for_case(case_hooks *h, const ot_case *c, ot_time now, ot
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
-	memset(h, 0, sizeof *h);
+	/* all but the values (8 KB, zeroed for every operation before), which
+	 * form_values_derived sets one by one for the form's fields, the only
+	 * ones read */
+	memset(h, 0, offsetof(case_hooks, values));
+	memset(h->current, 0, sizeof *h - offsetof(case_hooks, current));
 	h->c = c;
 	h->env.applicant = c->applicant_kind;
 	if (!it->hook_path) /* no hook, or its file is missing (W404) */
@@ -2069,6 +2115,9 @@ static ot_status do_sweep(ot_engine *e, req *q, json_t **resp, ot_error *err)
 #define RQ_CHANNEL {"channel", RQ_TEXT, 0, "\"online\" or \"hall\"", NULL}
 #define RQ_REASON(required) {"reason", RQ_TEXT, required, "the reason, for the applicant", NULL}
 #define RQ_NOTED_ACTOR {"actor", RQ_TEXT, 0, "who acts, recorded as written", NULL}
+/* checked by load(), before anything else of the operation */
+#define RQ_HANDLED_BY {"handled_by", RQ_TEXT, 0, "a department that must handle a step of " \
+	"the case, or nothing is done (OT_EACTOR): a service sets it for its departments", NULL}
 
 static const rq_field officer_fields[] = {
 	{"id", RQ_TEXT, 1, "the officer's staff number", NULL},
@@ -2150,24 +2199,25 @@ static const rq_field act_fields[] = {
 static const rq_field suspend_fields[] = {
 	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR,
 	{"reason", RQ_TEXT, 1, "why the clock stops (公示, expert review ...)", NULL},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 /* resume and withdraw */
 static const rq_field case_event_fields[] = {
-	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0), RQ_CLIENT, RQ_OFFICER, {NULL},
+	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0), RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
+	{NULL},
 };
 static const rq_field deliver_fields[] = {
 	RQ_CASE, RQ_NOW(1), RQ_NOTED_ACTOR, RQ_REASON(0),
 	{"method", RQ_TEXT, 1, "window, post or electronic", NULL},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL},
 };
 /* "now" is allowed where it is not needed: the command line adds it */
 static const rq_field accept_fields[] = {
 	RQ_CASE, RQ_NOW(1),
 	{"actor", RQ_ACTOR, 1, "the department deciding on acceptance (受理)", actor_fields},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field refuse_fields[] = {
@@ -2176,7 +2226,7 @@ static const rq_field refuse_fields[] = {
 	{"reasons", RQ_TEXT, 1, "the reasons, in writing, for the applicant", NULL},
 	{"remedy", RQ_TEXT, 1, "where and within how long the applicant may apply for "
 	 "administrative review or sue", NULL},
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field extend_fields[] = {
@@ -2185,21 +2235,21 @@ static const rq_field extend_fields[] = {
 	RQ_REASON(1),
 	{"approver", RQ_TEXT, 1, "the head of the body who approved the extension", NULL},
 	RQ_NOTED_ACTOR,
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field procedure_start_fields[] = {
 	RQ_CASE, RQ_NOW(1),
 	{"procedure", RQ_TEXT, 1, "the name of one of the item's special procedures", NULL},
 	RQ_NOTED_ACTOR,
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field procedure_end_fields[] = {
 	RQ_CASE, RQ_NOW(1),
 	{"procedure", RQ_TEXT, 0, "the procedure ended; when given, the one running", NULL},
 	RQ_NOTED_ACTOR, RQ_REASON(0),
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field pledge_check_fields[] = {
@@ -2207,7 +2257,7 @@ static const rq_field pledge_check_fields[] = {
 	{"actor", RQ_ACTOR, 1, "the department checking the pledge (告知承诺)", actor_fields},
 	{"result", RQ_TEXT, 1, "kept, or untrue (the approval is revoked)", NULL},
 	RQ_REASON(0),
-	RQ_CLIENT, RQ_OFFICER,
+	RQ_HANDLED_BY, RQ_CLIENT, RQ_OFFICER,
 	{NULL}
 };
 static const rq_field show_fields[] = {
@@ -2378,6 +2428,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 		return s;
 	}
 	json_guard_reset();
+	store_forget_saved(e);
 	if (keyed)
 		s = idem_replay(e, &k, &q, &replayed, err);
 	if (s == OT_OK && !replayed)
@@ -2389,7 +2440,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 		s = idem_keep(e, &k, &q, &resp, err); /* writes the answer as text too */
 	for (int i = 0; i < e->nversions; i++)
 		hook_end_operation(e->versions[i].hooks);
-	if (s == OT_OK && !q.text && !(q.text = resp ? json_text(resp, JSON_INDENT(2)) : NULL))
+	if (s == OT_OK && !q.text && !(q.text = answer_text(e, resp)))
 		s = err_set(err, OT_ENOMEM, "out of memory writing the response");
 	if (s == OT_OK)
 		s = store_release(e, err);

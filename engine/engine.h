@@ -66,6 +66,11 @@ struct ot_engine {
 	int cache_cap;             /* how many; 0: none */
 	int warn_workdays;         /* the time sweep's yellow: a deadline within
 				      this many working days (sweep.c); -1: none */
+	json_t *saved;             /* the snapshot the operation saved last (a
+				      reference) and its compact text (owned):
+				      the answer is made from it (store.h) */
+	char *saved_text;
+	int compact;               /* answers as JSON_COMPACT (the config's) */
 };
 
 /* ---- the case cache (case_cache.c; case_load is in store.h) ---- */

@@ -199,3 +199,77 @@ char *json_text(const json_t *j, size_t flags)
 	o.p[o.len] = 0;
 	return o.p;
 }
+
+/* The end of the string that starts at s (its opening quote): just past
+ * its closing quote.  A quote after an odd run of backslashes is escaped. */
+static const char *string_end(const char *s, const char *end)
+{
+	for (const char *q = s + 1;;) {
+		q = memchr(q, '"', (size_t)(end - q));
+		if (!q)
+			return end;
+		const char *b = q;
+		while (b > s + 1 && b[-1] == '\\')
+			b--;
+		if ((q - b) % 2 == 0)
+			return q + 1;
+		q++;
+	}
+}
+
+/* Compact text has no white space outside strings: each ',' and ':' and
+ * each bracket decides what json_text with JSON_INDENT puts around it
+ * (value() above: a new line and the depth's spaces after an opening
+ * bracket and a comma and before a closing one, ": " between a key and its
+ * value, nothing inside an empty object or array). */
+char *json_indent(const char *compact, size_t n, int width)
+{
+	out o = {NULL, 0, 0, 0, JSON_INDENT(width)};
+	const char *s = compact, *end = compact + n;
+	int depth = 0;
+	if (!room(&o, n + n / 4 + 64))
+		return NULL;
+	while (s < end && !o.failed) {
+		const char *t;
+		switch (*s) {
+		case '"':
+			t = string_end(s, end);
+			put(&o, s, (size_t)(t - s));
+			s = t;
+			continue;
+		case '{': case '[':
+			if (s + 1 < end && (s[1] == '}' || s[1] == ']')) {
+				put(&o, s, 2);
+				s += 2;
+				continue;
+			}
+			putc1(&o, *s);
+			indent(&o, ++depth, 0);
+			break;
+		case '}': case ']':
+			indent(&o, --depth, 0);
+			putc1(&o, *s);
+			break;
+		case ',':
+			putc1(&o, ',');
+			indent(&o, depth, 1);
+			break;
+		case ':':
+			put(&o, ": ", 2);
+			break;
+		default: /* a number, true, false, null */
+			for (t = s; t < end && !strchr(",:]}", *t); t++)
+				;
+			put(&o, s, (size_t)(t - s));
+			s = t;
+			continue;
+		}
+		s++;
+	}
+	if (o.failed || !room(&o, 1)) {
+		free(o.p);
+		return NULL;
+	}
+	o.p[o.len] = 0;
+	return o.p;
+}

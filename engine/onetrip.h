@@ -231,6 +231,11 @@ typedef struct ot_engine_config {
 	 * is within this many working days, from -1 (none: only red once it
 	 * has passed) to 30; default 1 */
 	int warn_workdays;
+	/* the answers of the operations written compact, on one line, as
+	 * JSON_COMPACT (a service whose clients read JSON, not people): a
+	 * write's answer is then its case's snapshot as stored, written once
+	 * for both.  Default 0: indented by two spaces */
+	int compact_answers;
 } ot_engine_config;
 
 #define OT_ENGINE_CONFIG_VERSION 1

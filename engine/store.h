@@ -65,7 +65,7 @@ typedef struct store_vt {
 	ot_status (*put_version)(ot_engine *e, const ot_rules *r, ot_error *err);
 	ot_status (*get_version)(ot_engine *e, const char *hash, char **out, ot_error *err);
 	ot_status (*next_id)(ot_engine *e, ot_time now, char id[32], ot_error *err);
-	ot_status (*save)(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+	ot_status (*save)(ot_engine *e, const ot_case *c, json_t *event, const char *state_text,
 			  int is_new, ot_error *err);
 	ot_status (*case_head)(ot_engine *e, const char *id, int after, char item[256],
 			       char hash[65], char status[32], int *events, ot_error *err);
@@ -184,6 +184,16 @@ ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
  * case_next_due. */
 ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err);
+/* The snapshot is written as text once, here (compact), and kept with
+ * `state` until the operation's answer is written: when the answer is
+ * that very value, unchanged since (record's case_json; nothing changes a
+ * saved state), store_saved_answer gives the text itself as the answer
+ * when `compact`, else makes the indented answer from it (json_indent),
+ * instead of writing the value again; NULL when the answer is another
+ * value.  store_forget_saved lets both go: at the start and end of an
+ * operation. */
+char *store_saved_answer(ot_engine *e, const json_t *answer, int compact);
+void store_forget_saved(ot_engine *e);
 /* The case's item, rule version, stored status and number of events
  * (*events: the highest event number, 0 if none).  OT_ENOTFOUND when
  * there is no such case; OT_ESTORE when it has events but no row.

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "json_write.h"
 
 static const store_vt *backend_of(store_backends b, const char *uri, const char **where)
 {
@@ -145,10 +146,38 @@ ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
 ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
 		     int is_new, ot_error *err)
 {
-	ot_status s = e->vt->save(e, c, event, state, is_new, err);
-	if (s == OT_OK)
-		cache_saved(e, c);
+	store_forget_saved(e);
+	char *text = json_text(state, JSON_COMPACT);
+	if (!text)
+		return err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
+	ot_status s = e->vt->save(e, c, event, text, is_new, err);
+	if (s != OT_OK) {
+		free(text);
+		return s;
+	}
+	cache_saved(e, c);
+	e->saved = json_incref(state);
+	e->saved_text = text;
 	return s;
+}
+
+char *store_saved_answer(ot_engine *e, const json_t *answer, int compact)
+{
+	if (!answer || answer != e->saved || !e->saved_text)
+		return NULL;
+	if (!compact)
+		return json_indent(e->saved_text, strlen(e->saved_text), 2);
+	char *t = e->saved_text; /* the caller's now */
+	e->saved_text = NULL;
+	return t;
+}
+
+void store_forget_saved(ot_engine *e)
+{
+	json_decref(e->saved);
+	free(e->saved_text);
+	e->saved = NULL;
+	e->saved_text = NULL;
 }
 
 ot_status store_case_head(ot_engine *e, const char *id, int after, char item[256],

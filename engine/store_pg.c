@@ -1007,10 +1007,9 @@ static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 
 /* ---- cases and events ---- */
 
-static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, const char *state_text,
 			 int is_new, ot_error *err)
 {
-	char *state_text = json_text(state, JSON_COMPACT);
 	char *payload = json_text(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32], next_due[11] = "", warn_at[11] = "";
 	const ot_rules *r = c->v->rules;
@@ -1045,7 +1044,6 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 			s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 		PG(e)->later = l;
 	}
-	free(state_text);
 	free(payload);
 	return s;
 }

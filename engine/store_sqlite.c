@@ -723,10 +723,9 @@ static ot_status save_event(ot_engine *e, const ot_case *c, json_t *event, const
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "recording the event of case %s", c->id);
 }
 
-static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
+static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, const char *state_text,
 		     int is_new, ot_error *err)
 {
-	char *state_text = json_text(state, JSON_COMPACT);
 	char *payload = json_text(event, JSON_COMPACT);
 	char hand[1024], due[11] = "", at[32];
 	case_handlers(c, hand, sizeof hand);
@@ -755,7 +754,6 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, json_t *
 	else
 		s = save_event(e, c, event, at, payload, err);
 out:
-	free(state_text);
 	free(payload);
 	return s;
 }

@@ -265,6 +265,11 @@ class Service(unittest.TestCase):
                                                        "officer": OFFICER,
                                                        "actor": "medical_security"}, who="window")
         problem(self, r, 422)
+        # the department the engine checks a case against is the client's own
+        r = self.s.post("/v1/cases/%s/suspend" % c["id"],
+                        {"reason": "x", "handled_by": "medical_security"}, who="housing")
+        problem(self, r, 422)
+        self.assertIn("handled_by", r.json["detail"])
 
     # ---- bad requests ----
 

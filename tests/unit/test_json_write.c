@@ -1,4 +1,5 @@
-/* json_text writes what json_dumps writes, byte for byte: on values made
+/* json_text writes what json_dumps writes, byte for byte, and json_indent
+ * makes the indented text from the compact one: on values made
  * to hold every kind of thing a case holds (escapes, control characters,
  * Chinese text, empty and nested containers, large integers, reals), and
  * on a case's snapshot and answer as the engine writes them. */
@@ -25,6 +26,21 @@ static void same(const json_t *j)
 		free(want);
 		free(got);
 	}
+	/* json_indent: the indented text made from the compact one */
+	char *compact = json_text(j, JSON_COMPACT);
+	assert_non_null(compact);
+	for (int width = 2; width <= 4; width += 2) {
+		char *want = json_dumps(j, JSON_INDENT(width) | JSON_ENCODE_ANY);
+		char *got = json_indent(compact, strlen(compact), width);
+		assert_non_null(got);
+		if (strcmp(want, got) != 0) {
+			fprintf(stderr, "json_indent %d:\njansson: %s\njson_indent: %s\n", width, want, got);
+			fail();
+		}
+		free(want);
+		free(got);
+	}
+	free(compact);
 }
 
 static uint64_t rng = 88172645463325252ULL;

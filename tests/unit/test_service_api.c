@@ -195,6 +195,78 @@ static void a_batch_commits_together_and_a_refusal_changes_nothing(void **state)
 	ot_engine_close(e);
 }
 
+/* "handled_by" (set by the service for its departments): a case with no
+ * step of that department is refused as the actor's (OT_EACTOR) and
+ * nothing changes, alone or in a batch; a department with a step of it
+ * goes on.  The contract's permit: intake at approval_bureau.investment,
+ * review and decide at approval_bureau, site_visit at housing (taken, the
+ * project being government-funded); fire has no step. */
+static void a_department_without_a_step_changes_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_file();
+	json_t *c = ok(e, "submit", SUBMIT);
+	char next[32], req[400];
+	assert_int_equal(events_after(e, "0", next), 1);
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"now\":\"2019-09-28T09:00\",\"reason\":"
+		 "\"公示\",\"actor\":\"fire\",\"handled_by\":\"fire\"}", S(c, "id"));
+	refused(e, "suspend", OT_EACTOR, "no step of case", req);
+	ot_batch_item items[] = {{"suspend", req, NULL, NULL, OT_OK, {OT_OK, ""}}};
+	ot_error err;
+	assert_int_equal(ot_call_batch(e, items, 1, &err), OT_OK);
+	assert_int_equal(items[0].status, OT_EACTOR);
+	assert_null(items[0].response);
+	assert_int_equal(events_after(e, "0", next), 1); /* nothing written */
+	json_t *shown = ok(e, "show", "{\"case\":\"%s\",\"history\":false}", S(c, "id"));
+	assert_string_equal(S(shown, "status"), "in_progress");
+	json_t *by_housing = ok(e, "suspend", "{\"case\":\"%s\",\"now\":\"2019-09-28T09:00\","
+				"\"reason\":\"公示\",\"actor\":\"housing\",\"handled_by\":\"housing\"}",
+				S(c, "id"));
+	assert_string_equal(S(by_housing, "status"), "suspended");
+	json_decref(by_housing);
+	json_decref(shown);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* compact_answers (the service's engines): the same answers on one line; a
+ * write's is its case's snapshot as stored, so what show reads back from
+ * another engine is the same value, and a batch answers so too. */
+static void compact_answers_are_the_same_values(void **state)
+{
+	(void)state;
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = CONTRACT;
+	c.store = path;
+	c.compact_answers = 1;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	ot_batch_item items[] = {{"submit", SUBMIT, NULL, NULL, OT_OK, {OT_OK, ""}}};
+	assert_int_equal(ot_call_batch(e, items, 1, &err), OT_OK);
+	assert_int_equal(items[0].status, OT_OK);
+	assert_null(strchr(items[0].response, '\n'));
+	json_t *answer = json_loads(items[0].response, 0, NULL);
+	assert_non_null(answer);
+	char *again = json_dumps(answer, JSON_COMPACT);
+	assert_string_equal(again, items[0].response); /* written as JSON_COMPACT writes it */
+	ot_engine *other = open_file(); /* indented answers, from the store */
+	json_t *shown = ok(other, "show", "{\"case\":\"%s\",\"history\":false}", S(answer, "id"));
+	assert_true(json_equal(answer, shown));
+	char *text = NULL;
+	assert_int_equal(ot_call(e, "show", "{\"case\":\"20190927-0001\",\"history\":false}", &text,
+			     &err), OT_OK);
+	assert_null(strchr(text, '\n'));
+	free(text);
+	free(again);
+	free(items[0].response);
+	json_decref(shown);
+	json_decref(answer);
+	ot_engine_close(other);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +277,9 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(a_batch_commits_together_and_a_refusal_changes_nothing,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(a_department_without_a_step_changes_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(compact_answers_are_the_same_values, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

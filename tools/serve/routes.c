@@ -175,6 +175,43 @@ static json_t *read_op(sv_response *out, const char *op, json_t *req)
 	return j;
 }
 
+/* The string value of key `key` of the top-level object of the engine's
+ * answer (a case number: no escapes), or 0.  A scan, not a parse: the
+ * strings of nested values are skipped whole. */
+static int top_key(const char *s, const char *key, char *out, size_t cap)
+{
+	size_t klen = strlen(key);
+	int depth = 0;
+	for (; s && *s; s++) {
+		if (*s == '{' || *s == '[')
+			depth++;
+		else if (*s == '}' || *s == ']')
+			depth--;
+		if (*s != '"')
+			continue;
+		const char *start = ++s;
+		while (*s && *s != '"')
+			s += s[0] == '\\' && s[1] ? 2 : 1;
+		if (!*s)
+			return 0;
+		const char *end = s, *v = s + 1;
+		while (*v == ' ' || *v == '\n')
+			v++;
+		if (depth != 1 || *v != ':' || (size_t)(end - start) != klen ||
+		    memcmp(start, key, klen) != 0)
+			continue;
+		for (v++; *v == ' ' || *v == '\n'; v++)
+			;
+		const char *q = *v == '"' ? strchr(v + 1, '"') : NULL;
+		if (!q || memchr(v + 1, '\\', (size_t)(q - v - 1)) || (size_t)(q - v - 1) >= cap)
+			return 0;
+		memcpy(out, v + 1, (size_t)(q - v - 1));
+		out[q - v - 1] = 0;
+		return 1;
+	}
+	return 0;
+}
+
 /* The engine's text answered as it is, masked unless the client owns it. */
 static void answer_engine(sv_response *out, int status, char *text, int mask)
 {
@@ -222,8 +259,7 @@ static int server_fields(const sv_request *rq, json_t *j, sv_response *out, cons
 	return 1;
 }
 
-static void facts_put(const char *id, const char *owner, json_t *steps);
-static void facts_refresh(const char *id, json_t *steps);
+static void facts_put(const char *id, const char *owner);
 
 /* A write: the client and the clock put in, an Idempotency-Key honoured.
  * The fingerprint is the client's own body, so a retry with a later clock
@@ -297,18 +333,14 @@ void sv_write_done(sv_write *w, sv_response *out)
 	out->replayed = w->key.replayed;
 	if (!out->replayed)
 		sv_notify_write();
-	/* a supplement can change the form, and with it the department of a
-	 * step routed by the form (the street office of the address) */
-	if (w->created || strcmp(w->opname, "supplement") == 0) {
-		json_t *j = json_loads(b->response, 0, NULL);
-		const char *id = json_string_value(json_object_get(j, "id"));
-		if (id && w->created)
-			snprintf(out->location, sizeof out->location, "/v1/cases/%.100s", id);
-		if (id && !out->replayed && w->created)
-			facts_put(id, w->client, json_object_get(j, "steps"));
-		else if (id && !out->replayed)
-			facts_refresh(id, json_object_get(j, "steps"));
-		json_decref(j);
+	/* the new case's number, the first key of the engine's answer: found
+	 * without parsing the answer (a submission's is 30 KB with its notice;
+	 * jansson parsing it was a tenth of the service's work) */
+	char id[32];
+	if (w->created && top_key(b->response, "id", id, sizeof id)) {
+		snprintf(out->location, sizeof out->location, "/v1/cases/%s", id);
+		if (!out->replayed)
+			facts_put(id, w->client);
 	}
 	answer_engine(out, w->created ? 201 : 200, b->response, w->mask);
 	b->response = NULL;
@@ -318,19 +350,17 @@ void sv_write_done(sv_write *w, sv_response *out)
 /* ---- cases and who may touch them ---- */
 
 /* Who submitted a case never changes, and is remembered here -- from a
- * submission through this server, or from a read -- with the departments of
- * its steps as last seen (a supplement that corrects the form can route a
- * step elsewhere: facts_refresh; another server's supplement too, unseen).
- * So an act on a known case needs no read first (the engine checks the
- * step's department itself): one engine operation, not two; the checks of
- * a department (suspend, resume, deliver …) read the case.  A fixed table
- * (an entry a slot, the newest wins), under one lock. */
+ * submission through this server, or from a read.  So an operation on a
+ * known case needs no read first: the engine checks the department
+ * itself, in the operation's transaction (the step's for act, any step's
+ * for the rest: "handled_by"), which a supplement routing a step elsewhere
+ * through another server cannot outdate.  One engine operation, not two.
+ * A fixed table (an entry a slot, the newest wins), under one lock. */
 #define FACTS 16384
 
 typedef struct case_facts {
 	char id[32];
 	char owner[64];      /* "" : none recorded */
-	char depts[200];     /* ",dept,dept," */
 } case_facts;
 
 static case_facts *facts;
@@ -344,26 +374,13 @@ static unsigned facts_slot(const char *id)
 	return h & (FACTS - 1);
 }
 
-static void facts_put(const char *id, const char *owner, json_t *steps)
+static void facts_put(const char *id, const char *owner)
 {
 	case_facts f;
 	if (!id || strlen(id) >= sizeof f.id || strlen(owner) >= sizeof f.owner)
 		return;
 	snprintf(f.id, sizeof f.id, "%s", id);
 	snprintf(f.owner, sizeof f.owner, "%s", owner);
-	size_t n = (size_t)snprintf(f.depts, sizeof f.depts, ",");
-	size_t i;
-	json_t *st;
-	json_array_foreach(steps, i, st) {
-		const char *d = json_string_value(json_object_get(st, "department"));
-		char item[72];
-		snprintf(item, sizeof item, ",%.64s,", d ? d : "");
-		if (d && !strstr(f.depts, item)) {
-			if (n + strlen(d) + 2 > sizeof f.depts)
-				return; /* too many to remember: read the case each time */
-			n += (size_t)snprintf(f.depts + n, sizeof f.depts - n, "%s,", d);
-		}
-	}
 	pthread_mutex_lock(&facts_lock);
 	if (!facts)
 		facts = calloc(FACTS, sizeof *facts);
@@ -384,35 +401,11 @@ static int facts_get(const char *id, case_facts *out)
 	return found;
 }
 
-/* The departments of a known case's steps again, its owner kept. */
-static void facts_refresh(const char *id, json_t *steps)
-{
-	case_facts f;
-	if (facts_get(id, &f))
-		facts_put(id, f.owner, steps);
-}
-
-static int facts_department(const case_facts *f, const char *dept)
-{
-	char item[72];
-	snprintf(item, sizeof item, ",%.64s,", dept);
-	return strstr(f->depts, item) != NULL;
-}
-
 /* The case (show's answer, with its history: a new reference), or a
  * problem in out. */
 static json_t *load_case(sv_response *out, const char *id)
 {
 	return read_op(out, "show", json_pack("{s:s}", "case", id));
-}
-
-/* The same without its history, to check who may act on it: the engine
- * answers it from the case it keeps in memory, without reading its
- * events (a full show cost a quarter of the service's work under the
- * permit flow, every delivery checked so). */
-static json_t *load_case_alone(sv_response *out, const char *id)
-{
-	return read_op(out, "show", json_pack("{s:s, s:b}", "case", id, "history", 0));
 }
 
 /* The client that submitted the case ("" if none recorded). */
@@ -464,8 +457,8 @@ static void route_show(const sv_request *rq, sv_response *out, const char *id)
 		return;
 	}
 	int mask = !owns(rq->client, c);
-	facts_put(id, owner_of(c), json_object_get(c, "steps"));
-	answer_text(out, 200, NULL, json_dumps(c, JSON_INDENT(2)));
+	facts_put(id, owner_of(c));
+	answer_text(out, 200, NULL, json_dumps(c, JSON_COMPACT)); /* as the engine answers */
 	json_decref(c);
 	if (out->body && mask)
 		ot_mask_ids(out->body);
@@ -499,7 +492,7 @@ static void route_case_op(const sv_request *rq, sv_response *out, const char *id
 		return;
 	}
 	json_t *req = body_object(rq, out);
-	static const char *const set[] = {"case", "client", "now", "actor", NULL};
+	static const char *const set[] = {"case", "client", "now", "actor", "handled_by", NULL};
 	if (!req || !server_fields(rq, req, out, set)) {
 		json_decref(req);
 		return;
@@ -514,42 +507,32 @@ static void route_case_op(const sv_request *rq, sv_response *out, const char *id
 			   "the case's history", NULL);
 		return;
 	}
-	/* who may: the owner for the applicant's side, the department
-	 * (of a step of the case) for the rest; act is checked by the engine
-	 * against the step's own department and window */
-	/* who submitted a case never changes, so it may come from memory; the
-	 * departments of its steps can (a supplement may route a step by the
-	 * form elsewhere, perhaps through another server): a check of them
-	 * reads the case */
-	int by_department = !owner_op && strcmp(op, "act") != 0;
+	/* who may: the owner for the applicant's side, the department for the
+	 * rest -- checked by the engine: act against the step's own department
+	 * and window, the others against every step ("handled_by") */
 	case_facts f;
-	int known = facts_get(id, &f);
-	if (by_department || !known) {
-		/* the owner is in the history, and never changes */
-		json_t *c = known ? load_case_alone(out, id) : load_case(out, id);
+	if (!facts_get(id, &f)) { /* the owner is in the history, and never changes */
+		json_t *c = load_case(out, id);
 		if (!c) {
 			json_decref(req);
 			return;
 		}
-		if (!known)
-			snprintf(f.owner, sizeof f.owner, "%s", owner_of(c));
-		facts_put(id, f.owner, json_object_get(c, "steps"));
-		int in_dept = of_department(cl, c);
-		snprintf(f.depts, sizeof f.depts, in_dept ? ",%s," : ",", cl->department);
+		snprintf(f.owner, sizeof f.owner, "%s", owner_of(c));
+		facts_put(id, f.owner);
 		json_decref(c);
 	}
 	int own = strcmp(f.owner, cl->name) == 0;
-	int ok = owner_op ? own : strcmp(op, "act") == 0 || facts_department(&f, cl->department);
-	int mask = !own;
-	if (!ok) {
+	if (owner_op && !own) {
 		json_decref(req);
 		char what[200];
-		snprintf(what, sizeof what, "%.20s case %.40s: %s", op, id,
-			 owner_op ? "only the client that submitted it may"
-				  : "no step of it is its department's");
+		snprintf(what, sizeof what, "%.20s case %.40s: only the client that submitted it may",
+			 op, id);
 		refuse(out, rq, what);
 		return;
 	}
+	if (!owner_op && strcmp(op, "act") != 0)
+		json_object_set_new(req, "handled_by", json_string(cl->department));
+	int mask = !own;
 	json_object_set_new(req, "case", json_string(id));
 	if (dept) {
 		char actor[140];

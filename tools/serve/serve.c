@@ -139,6 +139,7 @@ ot_engine *sv_engine(ot_error *err)
 	c.log = engine_log;
 	c.busy_ms = sv_opt.timeout_s * 1000;
 	c.warn_workdays = sv_opt.warn_workdays; /* the store's warn_at days count with it */
+	c.compact_answers = 1; /* for programs: a write's answer is its snapshot's text */
 	ot_engine *e = NULL;
 	ot_status s = ot_engine_open_config(&c, &e, err);
 	ot_rules_free(r);
@@ -775,6 +776,20 @@ static void completed(void *cls, struct MHD_Connection *con, void **con_cls,
 	atomic_fetch_sub(&in_flight, 1);
 }
 
+/* Stopping, new connections are closed as they come (a load balancer sends
+ * elsewhere).  Not MHD_quiesce_daemon: with a pool of epoll workers,
+ * libmicrohttpd 0.9.75 can take the listening socket out of a worker's
+ * epoll set twice, the worker and the quiescing thread at once, and abort
+ * ("Failed to remove listen FD from epoll set"); seen under the permit
+ * flow's load, one stop in three. */
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t len)
+{
+	(void)cls;
+	(void)addr;
+	(void)len;
+	return atomic_load(&stopping) ? MHD_NO : MHD_YES;
+}
+
 static void connection_event(void *cls, struct MHD_Connection *con, void **socket_context,
 			     enum MHD_ConnectionNotificationCode toe)
 {
@@ -986,7 +1001,7 @@ static int serve(void)
 	 * time answering assessments, perf) */
 	size_t pool = sv_opt.max_header * 2 + 4096;
 	struct MHD_Daemon *d = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		flags, 0, accept_policy, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
 		(unsigned)sv_opt.max_connections + 64, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)sv_opt.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
@@ -1031,9 +1046,6 @@ static int serve(void)
 	}
 	fprintf(stderr, "onetrip serve: stopping: no new connections, finishing the requests in "
 		"flight\n");
-	MHD_socket ls = MHD_quiesce_daemon(d);
-	if (ls != MHD_INVALID_SOCKET)
-		close(ls);
 	pthread_mutex_lock(&waiting_lock);
 	stopping = 1;
 	pthread_cond_signal(&waiting_cond);
