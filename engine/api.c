@@ -656,7 +656,9 @@ static ot_status idem_keep(ot_engine *e, idem *k, req *q, json_t **resp, ot_erro
 static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *q,
 			  json_t **resp, idem *k, ot_error *err)
 {
-	ot_status s = store_begin(e, deferred, err); /* reads too: one moment of the store */
+	/* reads too: one moment of the store; a write's first try may take
+	 * the cases this engine wrote last as they were (store_begin) */
+	ot_status s = store_begin(e, deferred && write == 1 ? STORE_TRUSTING : deferred, err);
 	json_guard_reset();
 	int replayed = 0;
 	if (s == OT_OK && k)
@@ -721,7 +723,8 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	 * SQLite */
 	if (s == OT_OK)
 		s = run_once(e, fn, write, write != 2, &q, &resp, k, err);
-	if (s == OT_ESTORE && write && store_lost_race(e)) {
+	/* any failure: one that trusted an old copy of a case is a lost race */
+	if (s != OT_OK && write && store_lost_race(e)) {
 		engine_log(e, "%s: another writer was first; running it again holding the store", op);
 		json_decref(resp);
 		resp = NULL;
