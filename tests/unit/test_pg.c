@@ -328,6 +328,180 @@ static void a_save_refused_with_the_commit(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- a case this engine wrote last, in one round trip (store_pg.c) ---- */
+
+#define STEP(step, actor) "{\"case\":\"20190927-0001\",\"step\":\"" step "\",\"action\":" \
+	"\"approve\",\"actor\":\"" actor "\",\"now\":\"2019-09-30T10:00\"}"
+#define REVIEW STEP("review", "approval_bureau")
+#define SITE_VISIT STEP("site_visit", "housing")
+#define DECIDE STEP("decide", "approval_bureau")
+#define DELIVER "{\"case\":\"20190927-0001\",\"method\":\"post\",\"now\":\"2019-10-10T10:00\"}"
+
+static void count_reruns(void *ud, const char *line)
+{
+	if (strstr(line, "another writer was first"))
+		++*(int *)ud;
+}
+
+/* An engine whose log counts its operations' second tries. */
+static ot_engine *counting(int *reruns)
+{
+	ot_engine_config cfg;
+	ot_engine_config_init(&cfg);
+	cfg.rules_path = CONTRACT;
+	cfg.store = store;
+	cfg.log = count_reruns;
+	cfg.log_ud = reruns;
+	ot_engine *e = NULL;
+	ot_error err;
+	if (ot_engine_open_config(&cfg, &e, &err) != OT_OK) {
+		fprintf(stderr, "%s\n", err.message);
+		fail();
+	}
+	return e;
+}
+
+static long events_of(json_t *c)
+{
+	long n = (long)json_integer_value(json_object_get(c, "events"));
+	json_decref(c);
+	return n;
+}
+
+/* Engine a walks its case without reading it; engine b acts on it in
+ * between.  a's next operation decides on its old copy, the store refuses
+ * the save (the event's number is taken), and it runs again reading the
+ * case: a step b did is refused as done, the next one is approved -- and
+ * an operation its old copy would refuse (delivering a case b decided)
+ * is done.  Nothing is lost or written twice, and a's first tries on a
+ * case no one else touched need no second. */
+static void another_engine_between_two_operations(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	int ra = 0, rb = 0;
+	ot_engine *a = counting(&ra), *b = counting(&rb);
+	json_decref(ok(a, "submit", SUBMIT));
+	assert_int_equal(events_of(ok(a, "act", INTAKE)), 2);
+	assert_int_equal(ra, 0); /* its own case, no one else's write: one try */
+	assert_int_equal(events_of(ok(b, "act", REVIEW)), 3);
+	refused(a, "act", OT_ESTATE, "review", REVIEW); /* b was first */
+	assert_int_equal(ra, 1);
+	assert_int_equal(events_of(ok(a, "act", SITE_VISIT)), 4);
+	assert_int_equal(events_of(ok(b, "act", DECIDE)), 5); /* b catches up, decides */
+	ra = 0;
+	assert_int_equal(events_of(ok(a, "deliver", DELIVER)), 6); /* a's copy: not decided */
+	assert_int_equal(ra, 1);
+	assert_int_equal(approvals(a, "review"), 1);
+	assert_int_equal(approvals(a, "site_visit"), 1);
+	json_t *check = ok(b, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	assert_int_equal(json_integer_value(json_object_get(check, "events")), 6);
+	json_decref(check);
+	ot_engine_close(a);
+	ot_engine_close(b);
+}
+
+/* The one round trip of an operation on a case the engine wrote last is
+ * cut while the server waits for the case's row: OT_ESTORE, nothing
+ * written, and the same engine's next operation -- on the same copy --
+ * gets through. */
+static void connection_cut_in_the_one_round_trip(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	int ready[2], go[2];
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(go), 0);
+	pid_t kid = fork();
+	if (kid == 0) {
+		int reruns = 0;
+		ot_engine *mine = counting(&reruns);
+		char *resp = NULL, byte = 0;
+		ot_error err;
+		if (ot_call(mine, "submit", SUBMIT, &resp, &err) != OT_OK)
+			_exit(3);
+		free(resp);
+		if (ot_act(mine, INTAKE, &resp, &err) != OT_OK)
+			_exit(3);
+		free(resp);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &byte, 1) != 1)
+			_exit(3);
+		ot_status s = ot_act(mine, REVIEW, &resp, &err);
+		int cut = s == OT_ESTORE && strstr(err.message, "lost the connection") &&
+			  strstr(err.message, "nothing was changed");
+		if (!cut)
+			fprintf(stderr, "the cut operation: %s: %s\n", ot_status_name(s), err.message);
+		free(resp);
+		s = ot_act(mine, REVIEW, &resp, &err);
+		if (s != OT_OK)
+			fprintf(stderr, "the next operation: %s: %s\n", ot_status_name(s), err.message);
+		free(resp);
+		ot_engine_close(mine);
+		_exit(cut && s == OT_OK && reruns == 0 ? 0 : 1);
+	}
+	char byte;
+	assert_int_equal(read(ready[0], &byte, 1), 1);
+	PGconn *c = raw();
+	lock_case(c);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	until_waiting(c, 1);
+	sql(c, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE NOT granted");
+	sql(c, "COMMIT");
+	int status;
+	assert_int_equal(waitpid(kid, &status, 0), kid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ot_engine *e = open_at(CONTRACT, store);
+	assert_int_equal(approvals(e, "review"), 1);
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	assert_int_equal(json_integer_value(json_object_get(check, "events")), 3);
+	json_decref(check);
+	for (int k = 0; k < 2; k++) {
+		close(ready[k]);
+		close(go[k]);
+	}
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
+/* The server ends an idle engine's connection (as a restart does): the
+ * engine's next operation, which would send its BEGIN with its COMMIT,
+ * notices before sending, connects again and is done, once. */
+static void idle_connection_ended(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	size_t n = strlen(store);
+	snprintf(store + n, sizeof store - n, "&application_name=idle_%ld", (long)getpid());
+	int reruns = 0;
+	ot_engine *e = counting(&reruns);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	snprintf(text, sizeof text, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+		 " application_name = 'idle_%ld'", (long)getpid());
+	sql(c, text);
+	snprintf(text, sizeof text, "SELECT count(*) FROM pg_stat_activity WHERE"
+		 " application_name = 'idle_%ld'", (long)getpid());
+	for (int i = 0; i < 1000; i++) { /* until it is gone */
+		PGresult *r = PQexec(c, text);
+		int left = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (!left)
+			break;
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
+	assert_int_equal(events_of(ok(e, "act", INTAKE)), 2);
+	assert_int_equal(reruns, 0);
+	assert_int_equal(approvals(e, "intake"), 1);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -337,6 +511,9 @@ int main(void)
 		cmocka_unit_test(a_sweep_passes_over_a_case_another_holds),
 		cmocka_unit_test(uris_in_messages),
 		cmocka_unit_test(a_save_refused_with_the_commit),
+		cmocka_unit_test(another_engine_between_two_operations),
+		cmocka_unit_test(connection_cut_in_the_one_round_trip),
+		cmocka_unit_test(idle_connection_ended),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
