@@ -399,6 +399,15 @@ static void another_engine_between_two_operations(void **state)
 	assert_true(json_is_true(json_object_get(check, "sound")));
 	assert_int_equal(json_integer_value(json_object_get(check, "events")), 6);
 	json_decref(check);
+	/* the snapshots compressed with lz4 (compress_lz4), read back alike */
+	PGconn *c = raw();
+	char text[256];
+	snprintf(text, sizeof text, "SELECT attcompression FROM pg_attribute WHERE attrelid ="
+		 " '%s.cases'::regclass AND attname = 'state'", schema);
+	PGresult *r = PQexec(c, text);
+	assert_string_equal(PQgetvalue(r, 0, 0), "l");
+	PQclear(r);
+	PQfinish(c);
 	ot_engine_close(a);
 	ot_engine_close(b);
 }
