@@ -657,8 +657,10 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 			  json_t **resp, idem *k, ot_error *err)
 {
 	/* reads too: one moment of the store; a write's first try may take
-	 * the cases this engine wrote last as they were (store_begin) */
-	ot_status s = store_begin(e, deferred && write == 1 ? STORE_TRUSTING : deferred, err);
+	 * the cases this engine wrote last as they were, and a submission's
+	 * wait for the day's counter (store_begin) */
+	int how = !deferred ? 0 : write == 1 ? STORE_TRUSTING : write == 3 ? STORE_NUMBERING : 1;
+	ot_status s = store_begin(e, how, err);
 	json_guard_reset();
 	int replayed = 0;
 	if (s == OT_OK && k)
@@ -2240,13 +2242,14 @@ static const rq_field store_check_fields[] = {
 typedef struct op_entry {
 	const char *name;
 	op_fn fn;
-	int write;
+	int write; /* 0 a read, 1 a write, 2 one that claims its cases, 3 one that
+		      numbers a new case (store_begin) */
 	const rq_field *fields;
 } op_entry;
 
 static const op_entry ops[] = {
 	{"assess", do_assess, 0, assess_fields},
-	{"submit", do_submit, 1, submit_fields},
+	{"submit", do_submit, 3, submit_fields},
 	{"supplement", do_supplement, 1, supplement_fields},
 	{"act", do_act, 1, act_fields},
 	{"suspend", do_suspend, 1, suspend_fields},

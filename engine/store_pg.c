@@ -1057,6 +1057,12 @@ static ot_status reconnect(ot_engine *e, ot_error *err)
 static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	PG(e)->failed_state[0] = 0;
+	/* a submission waits for the day's counter rather than race for it:
+	 * at REPEATABLE READ, a counter another engine took since the first
+	 * read is a lost race, and with four engines submitting most first
+	 * tries lost (docs/performance.md) */
+	if (deferred == STORE_NUMBERING)
+		deferred = 0;
 	PG(e)->lock_case = !deferred;
 	forget_head(e);
 	later_drop(e);

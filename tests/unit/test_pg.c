@@ -511,6 +511,51 @@ static void idle_connection_ended(void **state)
 	ot_engine_close(e);
 }
 
+/* Two engines submit while the day's counter row is held: both wait for
+ * it and number their cases one after the other, neither losing a race
+ * and running again (store_begin STORE_NUMBERING). */
+static void submissions_wait_for_the_counter(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.counters FOR UPDATE", schema);
+	sql(c, text);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		if ((kids[k] = fork()) != 0)
+			continue;
+		int reruns = 0;
+		ot_engine *mine = counting(&reruns);
+		char *resp = NULL;
+		ot_error err;
+		ot_status s = ot_call(mine, "submit", SUBMIT, &resp, &err);
+		if (s != OT_OK || reruns)
+			fprintf(stderr, "engine %d: %s, %d second tries: %s\n", k, ot_status_name(s),
+				reruns, s ? err.message : "");
+		free(resp);
+		ot_engine_close(mine);
+		_exit(s == OT_OK && reruns == 0 ? 0 : 1);
+	}
+	until_waiting(c, 2);
+	sql(c, "COMMIT");
+	for (int k = 0; k < 2; k++) {
+		int status;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	json_decref(ok(e, "show", "{\"case\":\"20190927-0002\"}"));
+	json_decref(ok(e, "show", "{\"case\":\"20190927-0003\"}"));
+	refused(e, "show", OT_ENOTFOUND, "20190927-0004", "{\"case\":\"20190927-0004\"}");
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -523,6 +568,7 @@ int main(void)
 		cmocka_unit_test(another_engine_between_two_operations),
 		cmocka_unit_test(connection_cut_in_the_one_round_trip),
 		cmocka_unit_test(idle_connection_ended),
+		cmocka_unit_test(submissions_wait_for_the_counter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
