@@ -672,7 +672,13 @@ static json_t *text_json(const char *text)
  * again, reading.  A connection lost on the way is not a lost race: it
  * fails as before.  `known` is updated only by a COMMIT that succeeded,
  * with what that transaction saved, so it is never ahead of the store
- * (a savepoint rolled back, in a batch: those cases are forgotten). */
+ * (a savepoint rolled back, in a batch: those cases are forgotten).
+ *
+ * A case other engines write too (a load balancer that spreads a case's
+ * operations over servers) would cost a second try at almost every
+ * operation: one that lost a race is marked `shared` and read as usual
+ * from then on, until a read finds that no other engine wrote it since
+ * this one did. */
 
 static unsigned hash_id(const char *id)
 {
@@ -708,15 +714,38 @@ static int known_head(ot_engine *e, const char *id, int after, char item[256], c
 	if (!p->trusting || after < 1 || p->nuncovered == PG_TRUST_MAX)
 		return 0;
 	const pg_known *k = known_slot(e, id);
-	if (k->events != after || strcmp(k->id, id) != 0)
+	if (k->events != after || k->shared || strcmp(k->id, id) != 0)
 		return 0;
 	snprintf(item, 256, "%s", k->item);
 	snprintf(hash, 65, "%s", k->hash);
 	snprintf(status, 32, "%s", k->status);
 	*events = k->events;
 	p->trusted = 1;
+	snprintf(p->taken[p->ntaken++], sizeof p->taken[0], "%s", id);
 	snprintf(p->uncovered[p->nuncovered++], sizeof p->uncovered[0], "%s", id);
 	return 1;
+}
+
+/* A case read from the store: when no other engine wrote it since this
+ * one did, it may be taken on trust again. */
+static void known_read(ot_engine *e, const char *id, int events)
+{
+	pg_known *k = PG(e)->known ? known_slot(e, id) : NULL;
+	if (k && k->shared && k->events == events && strcmp(k->id, id) == 0)
+		k->shared = 0;
+}
+
+/* The transaction ends without committing: if it lost a race (or failed
+ * otherwise) after taking cases on trust, they are read from now on. */
+static void known_lost(ot_engine *e)
+{
+	pg_store *p = PG(e);
+	for (int i = 0; p->known && i < p->ntaken; i++) {
+		pg_known *k = known_slot(e, p->taken[i]);
+		if (strcmp(k->id, p->taken[i]) == 0)
+			k->shared = 1;
+	}
+	p->ntaken = 0;
 }
 
 /* A save of the transaction: the case is checked by it, and known once
@@ -762,9 +791,11 @@ static void known_commit(ot_engine *e)
 	pg_store *p = PG(e);
 	for (int i = 0; p->known && i < p->nsaved; i++) {
 		pg_known *k = known_slot(e, p->saved[i].id);
-		if (!p->saved_lost)
+		int shared = strcmp(k->id, p->saved[i].id) == 0 && k->shared;
+		if (!p->saved_lost) {
 			*k = p->saved[i];
-		else if (strcmp(k->id, p->saved[i].id) == 0)
+			k->shared = shared;
+		} else if (strcmp(k->id, p->saved[i].id) == 0)
 			k->events = 0;
 	}
 	p->nsaved = 0;
@@ -776,6 +807,7 @@ static void known_begin(ot_engine *e, int trusting)
 	pg_store *p = PG(e);
 	p->trusting = trusting && p->known;
 	p->trusted = 0;
+	p->ntaken = 0;
 	p->nuncovered = 0;
 	p->nsaved = 0;
 	p->saved_lost = 0;
@@ -1098,6 +1130,8 @@ static void pg_rollback(ot_engine *e)
 	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
 	forget_head(e);
 	later_drop(e); /* a save not sent is not made */
+	if (PG(e)->ntaken && pg_lost_race(e))
+		known_lost(e);
 	if (PG(e)->conn && PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE &&
 	    PQstatus(PG(e)->conn) == CONNECTION_OK)
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
@@ -1311,6 +1345,7 @@ static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item
 			snprintf(hash, 65, "%s", b);
 			snprintf(status, 32, "%s", c);
 			*events = column(res, 0, 5) ? atoi(column(res, 0, 5)) : 0;
+			known_read(e, id, *events);
 			if (strlen(id) < sizeof PG(e)->head_id) { /* for events() */
 				PG(e)->head = res;
 				PG(e)->head_after = after;

@@ -18,6 +18,8 @@ typedef struct pg_known {
 	char hash[65];
 	char status[32];
 	int events;
+	int shared;  /* another engine wrote it since, lately: read it (a guess
+			only: it costs a round trip, or a second try, never more) */
 } pg_known;
 
 #define PG_TRUST_MAX 8 /* cases one transaction may take from `known` */
@@ -52,7 +54,9 @@ typedef struct pg_store {
 	int saved_lost;       /* a savepoint was rolled back: forget them instead */
 	int trusting;         /* this transaction may answer case_head from `known` */
 	int trusted;          /* it did so */
-	char uncovered[PG_TRUST_MAX][32]; /* ... for these cases, not saved yet */
+	char taken[PG_TRUST_MAX][32];     /* ... for these cases */
+	int ntaken;
+	char uncovered[PG_TRUST_MAX][32]; /* ... of which these are not saved yet */
 	int nuncovered;
 } pg_store;
 
