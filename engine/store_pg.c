@@ -711,7 +711,7 @@ static int known_head(ot_engine *e, const char *id, int after, char item[256], c
 		      char status[32], int *events)
 {
 	pg_store *p = PG(e);
-	if (!p->trusting || after < 1 || p->nuncovered == PG_TRUST_MAX)
+	if (!p->trusting || after < 1 || p->ntaken == PG_TRUST_MAX) /* ntaken >= nuncovered */
 		return 0;
 	const pg_known *k = known_slot(e, id);
 	if (k->events != after || k->shared || strcmp(k->id, id) != 0)
