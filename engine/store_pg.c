@@ -24,10 +24,15 @@
  *     failing.  So of two engines acting on the same step at once exactly
  *     one wins; the other's second try finds the step done and is refused
  *     as in one process (OT_ESTATE).
+ * A submission's first try (STORE_NUMBERING) begins as a second try does:
+ * at REPEATABLE READ it would lose the day's counter row to any engine
+ * that submitted since its first read.
  * Round trips are the cost of an operation beside the commit's flush: the
  * BEGIN goes with the first statement, the case's row comes with its
  * events, and the snapshot and the event go with the COMMIT (pg_later),
- * all in libpq's pipeline mode: BEGIN + read, then write + COMMIT.
+ * all in libpq's pipeline mode: BEGIN + read, then write + COMMIT; and on
+ * a case this engine wrote last, no read: BEGIN + write + COMMIT at once
+ * (see "cases this engine wrote last").
  *
  * Case numbers come from a counter row per day updated in the operation's
  * transaction: unique, and gapless since a rolled back operation takes its
