@@ -1956,10 +1956,9 @@ static ot_status do_store_check(ot_engine *e, req *q, json_t **resp, ot_error *e
 
 /* Warns claimed case `id`: each warning due today is an event of its own,
  * recorded as every event is; when none is due (the case was claimed by
- * a day written with other settings), its day is written again.  *changed
- * counts a case that was warned or rewritten. */
+ * a day written with other settings), its day is written again. */
 static ot_status sweep_one(ot_engine *e, req *q, const char *id, int32_t today, json_t *out,
-			   int *changed, ot_error *err)
+			   ot_error *err)
 {
 	ot_case *c;
 	ot_status s = case_load(e, id, &c, err); /* the engine's copy, caught up */
@@ -1985,31 +1984,49 @@ static ot_status sweep_one(ot_engine *e, req *q, const char *id, int32_t today, 
 	}
 	if (s == OT_OK && n == 0 && !later)
 		s = store_warn_at(e, c, err);
-	*changed += s == OT_OK && !later;
 	case_free(c);
 	return s;
 }
 
-/* One batch: up to `limit` cases claimed, warned, in this transaction.  A
- * case that cannot be read is rolled back alone (its savepoint) and
- * named in "failed"; the others are warned. */
+/* A sweep's cursor, "DAY/ID" (sweep_pos_text), into *pos. */
+static ot_status sweep_pos(const char *text, store_claim_pos *pos, ot_error *err)
+{
+	const char *slash = text ? strchr(text, '/') : NULL;
+	size_t day = slash ? (size_t)(slash - text) : 0;
+	if (!text)
+		return OT_OK;
+	if (!slash || day >= sizeof pos->day || strlen(slash + 1) >= sizeof pos->id)
+		return err_set(err, OT_EINVAL, "sweep: \"after\" is the \"next\" of the batch before");
+	memcpy(pos->day, text, day);
+	pos->day[day] = 0;
+	strcpy(pos->id, slash + 1);
+	return OT_OK;
+}
+
+/* One batch: up to `limit` cases claimed, after the cursor `after`,
+ * warned, in this transaction.  A case that cannot be read is rolled back
+ * alone (its savepoint) and named in "failed"; the others are warned. */
 static ot_status do_sweep(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	int32_t today = time_day(q->now, e->zone);
-	char day[11], at[32];
+	char day[11], at[32], next[sizeof(store_claim_pos)];
 	day_format(today, day);
 	json_t *limit = json_object_get(q->j, "limit");
-	int max = limit ? (int)json_integer_value(limit) : SWEEP_BATCH, n = 0, changed = 0;
+	int max = limit ? (int)json_integer_value(limit) : SWEEP_BATCH, n = 0;
+	store_claim_pos pos = {"", ""};
+	ot_status s = sweep_pos(json_string_value(json_object_get(q->j, "after")), &pos, err);
+	if (s != OT_OK)
+		return s;
 	char (*ids)[32] = malloc((size_t)max * sizeof *ids);
 	json_t *warned = json_array(), *failed = json_array();
-	ot_status s = ids && warned && failed ? store_claim(e, day, max, ids, &n, err)
-					      : err_set(err, OT_ENOMEM, "out of memory");
+	s = ids && warned && failed ? store_claim(e, day, &pos, max, ids, &n, err)
+				    : err_set(err, OT_ENOMEM, "out of memory");
 	for (int i = 0; s == OT_OK && i < n; i++) {
 		if ((s = store_savepoint(e, err)) != OT_OK)
 			break;
 		json_t *one = json_array();
 		ot_error why = {OT_OK, ""};
-		ot_status r = one ? sweep_one(e, q, ids[i], today, one, &changed, &why)
+		ot_status r = one ? sweep_one(e, q, ids[i], today, one, &why)
 				  : err_set(&why, OT_ENOMEM, "out of memory");
 		if (r == OT_OK && (s = store_release(e, err)) == OT_OK)
 			json_array_extend(warned, one);
@@ -2025,9 +2042,12 @@ static ot_status do_sweep(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	}
 	free(ids);
 	time_format(q->now, e->zone, at);
+	snprintf(next, sizeof next, "%s/%s", pos.day, pos.id);
 	if (s == OT_OK)
 		*resp = json_pack("{s:s, s:i, s:O, s:b}", "at", at, "claimed", n, "warnings", warned,
-				  "more", n == max && changed > 0);
+				  "more", n == max);
+	if (s == OT_OK && n == max)
+		json_object_set_new(*resp, "next", json_string(next));
 	if (s == OT_OK && json_array_size(failed))
 		json_object_set(*resp, "failed", failed);
 	json_decref(warned);
@@ -2232,6 +2252,7 @@ static const rq_field counts_fields[] = {RQ_NOW(0), {NULL}};
 static const rq_field sweep_fields[] = {
 	RQ_NOW(1),
 	{"limit", RQ_PAGE, 0, "how many cases one transaction claims (100 when not given)", NULL},
+	{"after", RQ_TEXT, 0, "the \"next\" of the batch before (none: from the start)", NULL},
 	{NULL},
 };
 

@@ -40,6 +40,13 @@ typedef struct licence {
 	ot_time from, until;  /* until < 0: valid until revoked */
 } licence;
 
+/* Where a time sweep's claims go on from: the warn_at day and id of the
+ * last case claimed, in the claims' order ("" and "": from the start). */
+typedef struct store_claim_pos {
+	char day[11];
+	char id[32];
+} store_claim_pos;
+
 /* A backend.  `where` is the URI without its scheme.  The functions mean
  * what the store_* function of the same name below says. */
 typedef struct store_vt {
@@ -97,8 +104,8 @@ typedef struct store_vt {
 	ot_status (*count)(ot_engine *e, const struct store_table *t, long long *n,
 			   ot_error *err);
 	/* The time sweep: store_claim and store_warn_at below. */
-	ot_status (*claim)(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
-			   ot_error *err);
+	ot_status (*claim)(ot_engine *e, const char *today, store_claim_pos *pos, int limit,
+			   char (*ids)[32], int *n, ot_error *err);
 	ot_status (*warn_at)(ot_engine *e, const ot_case *c, ot_error *err);
 } store_vt;
 
@@ -333,13 +340,20 @@ ot_status store_counts(ot_engine *e, json_t **out, ot_error *err);
 
 /* Claims up to `limit` cases (ids[0..*n)) whose warn_at column (the first
  * day a warning falls due, case_warn_at) is on or before `today`, in the
- * order of that day: they are the operation's until it ends.  On
+ * order of that day and the id, after *pos, which it moves to the last
+ * one claimed: they are the operation's until it ends.  A sweep goes on
+ * from there, so cases it claimed but could not warn (dated after the
+ * sweep, unreadable) cannot take every batch.  On
  * PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED, so engines
  * sweeping at once each take other cases; on SQLite the operation holds
  * the write lock, so one sweeps at a time.  Call inside a transaction
  * begun not deferred. */
-ot_status store_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
-		      ot_error *err);
+ot_status store_claim(ot_engine *e, const char *today, store_claim_pos *pos, int limit,
+		      char (*ids)[32], int *n, ot_error *err);
+/* For the backends: one claimed row, its id and warn_at as read, into `id`
+ * and *pos; OT_ESTORE (damaged) when either cannot be one. */
+ot_status store_claimed(ot_engine *e, const char *id, const char *warn_at, store_claim_pos *pos,
+			char id_out[32], ot_error *err);
 /* Writes c's warn_at column again (case_warn_at with the engine's
  * warn_workdays) without an event: for a claimed case that needed no
  * warning after all (the column was written with other settings). */

@@ -192,11 +192,22 @@ ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_e
 	return e->vt->licences_of(e, holder, out, err);
 }
 
-ot_status store_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
-		      ot_error *err)
+ot_status store_claimed(ot_engine *e, const char *id, const char *warn_at, store_claim_pos *pos,
+			char id_out[32], ot_error *err)
+{
+	if (!id || !warn_at || strlen(id) >= sizeof pos->id || strlen(warn_at) >= sizeof pos->day)
+		return store_damaged(e, err, "a case the time sweep claims has no readable id or day");
+	strcpy(pos->day, warn_at);
+	strcpy(pos->id, id);
+	strcpy(id_out, id);
+	return OT_OK;
+}
+
+ot_status store_claim(ot_engine *e, const char *today, store_claim_pos *pos, int limit,
+		      char (*ids)[32], int *n, ot_error *err)
 {
 	*n = 0;
-	return e->vt->claim(e, today, limit, ids, n, err);
+	return e->vt->claim(e, today, pos, limit, ids, n, err);
 }
 
 ot_status store_warn_at(ot_engine *e, const ot_case *c, ot_error *err)

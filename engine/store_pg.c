@@ -234,8 +234,8 @@ static const char *const sql[S__COUNT] = {
 	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
 	/* the time sweep's cases: rows another engine's sweep (or operation)
 	 * holds are passed over, so two sweeps at once take different cases */
-	[S_CLAIM] = "SELECT id FROM cases WHERE warn_at <= $1 ORDER BY warn_at, id"
-		    " LIMIT $2::integer FOR UPDATE SKIP LOCKED",
+	[S_CLAIM] = "SELECT id, warn_at FROM cases WHERE warn_at <= $1 AND (warn_at, id) > ($3, $4)"
+		    " ORDER BY warn_at, id LIMIT $2::integer FOR UPDATE SKIP LOCKED",
 	[S_WARN_AT] = "UPDATE cases SET warn_at = $2 WHERE id = $1",
 	/* one page: the filters, then the cursor; $7 is the page size + 1 */
 	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL"
@@ -1676,22 +1676,17 @@ static ot_status pg_counts(ot_engine *e, json_t **out, ot_error *err)
 
 /* ---- the time sweep ---- */
 
-static ot_status pg_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
-			  ot_error *err)
+static ot_status pg_claim(ot_engine *e, const char *today, store_claim_pos *pos, int limit,
+			  char (*ids)[32], int *n, ot_error *err)
 {
 	char lim[16];
 	snprintf(lim, sizeof lim, "%d", limit);
-	const char *v[] = {today, lim};
-	PGresult *res = run(e, S_CLAIM, 2, v);
+	const char *v[] = {today, lim, pos->day, pos->id};
+	PGresult *res = run(e, S_CLAIM, 4, v);
 	ot_status s = ok_result(res) ? OT_OK
 		    : pg_fail(e, err, res, "claiming the cases the time sweep warns");
-	for (int i = 0; s == OT_OK && i < PQntuples(res) && *n < limit; i++) {
-		const char *id = column(res, i, 0);
-		if (!id || strlen(id) >= 32)
-			s = store_damaged(e, err, "a case has no readable id");
-		else
-			snprintf(ids[(*n)++], 32, "%s", id);
-	}
+	for (int i = 0; s == OT_OK && i < PQntuples(res) && *n < limit; i++)
+		s = store_claimed(e, column(res, i, 0), column(res, i, 1), pos, ids[(*n)++], err);
 	PQclear(res);
 	return s;
 }

@@ -155,7 +155,8 @@ static const char *const sql[S__COUNT] = {
 		   " ORDER BY e.rowid LIMIT ?4",
 	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
 	/* the sweep's cases: the operation holds the write lock (BEGIN IMMEDIATE) */
-	[S_CLAIM] = "SELECT id FROM cases WHERE warn_at <= ?1 ORDER BY warn_at, id LIMIT ?2",
+	[S_CLAIM] = "SELECT id, warn_at FROM cases WHERE warn_at <= ?1 AND (warn_at, id) > (?3, ?4)"
+		    " ORDER BY warn_at, id LIMIT ?2",
 	[S_WARN_AT] = "UPDATE cases SET warn_at = ?2 WHERE id = ?1",
 	[S_SAVEPOINT] = "SAVEPOINT op",
 	[S_RELEASE] = "RELEASE op",
@@ -1096,21 +1097,18 @@ static ot_status sq_counts(ot_engine *e, json_t **out, ot_error *err)
 
 /* ---- the time sweep ---- */
 
-static ot_status sq_claim(ot_engine *e, const char *today, int limit, char (*ids)[32], int *n,
-			  ot_error *err)
+static ot_status sq_claim(ot_engine *e, const char *today, store_claim_pos *pos, int limit,
+			  char (*ids)[32], int *n, ot_error *err)
 {
 	sqlite3_stmt *st = SQ(e)->stmt[S_CLAIM];
 	sqlite3_bind_text(st, 1, today, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_text(st, 3, pos->day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, pos->id, -1, SQLITE_TRANSIENT);
 	int rc;
 	ot_status s = OT_OK;
-	while (s == OT_OK && *n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = column_str(st, 0);
-		if (!id || strlen(id) >= 32)
-			s = store_damaged(e, err, "a case has no readable id");
-		else
-			snprintf(ids[(*n)++], 32, "%s", id);
-	}
+	while (s == OT_OK && *n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		s = store_claimed(e, column_str(st, 0), column_str(st, 1), pos, ids[(*n)++], err);
 	if (s == OT_OK && *n < limit && rc != SQLITE_DONE)
 		s = db_fail(e, err, rc, "claiming the cases the time sweep warns");
 	done(st);

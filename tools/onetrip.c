@@ -609,15 +609,14 @@ static int cmd_sweep(int argc, char **argv)
 	char *request = with_now("{}", now);
 	json_t *req = request ? json_loads(request, 0, NULL) : NULL;
 	free(request);
+	request = NULL;
 	json_object_set_new(req, "limit", json_integer(limit));
-	request = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	ot_engine *e = NULL;
 	ot_error err = {OT_OK, ""};
 	json_t *all = json_pack("{s:O, s:i, s:i, s:[], s:[]}", "at", json_object_get(req, "now"),
 				"claimed", 0, "batches", 0, "warnings", "failed");
-	json_decref(req);
 	int rc = 0;
-	if (!request || !all) {
+	if (!req || !all) {
 		cli_errorf("onetrip sweep: out of memory\n");
 		rc = 3;
 	} else if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
@@ -626,14 +625,18 @@ static int cmd_sweep(int argc, char **argv)
 	}
 	for (int more = 1; rc == 0 && more;) {
 		char *response = NULL;
-		if (ot_sweep(e, request, &response, &err) != OT_OK) {
-			cli_errorf("onetrip sweep: %s\n", err.message);
+		request = json_dumps(req, JSON_COMPACT);
+		if (!request || ot_sweep(e, request, &response, &err) != OT_OK) {
+			cli_errorf("onetrip sweep: %s\n", request ? err.message : "out of memory");
 			rc = 3;
 			break;
 		}
+		free(request);
+		request = NULL;
 		json_t *b = json_loads(response, 0, NULL);
 		free(response);
 		more = json_is_true(json_object_get(b, "more"));
+		json_object_set(req, "after", json_object_get(b, "next"));
 		json_object_set(all, "at", json_object_get(b, "at"));
 		json_object_set_new(all, "claimed", json_integer(json_integer_value(json_object_get(all,
 			"claimed")) + json_integer_value(json_object_get(b, "claimed"))));
@@ -648,6 +651,7 @@ static int cmd_sweep(int argc, char **argv)
 		puts(text);
 	free(text);
 	json_decref(all);
+	json_decref(req);
 	free(request);
 	ot_engine_close(e);
 	return rc;

@@ -98,14 +98,18 @@ class Server:
         if os.path.exists(portf):
             os.unlink(portf)
         self.stderr = open(os.path.join(self.tmp, "stderr"), "w")
+        self.stdout = open(os.path.join(self.tmp, "stdout"), "w")
         # the time sweep runs on the wall clock: off unless a test asks,
         # so it adds no event to the cases of tests that count them
         sweep = [] if "--sweep-every" in extra else ["--sweep-every", "0"]
+        # a --listen of the test's own comes after ours and wins
+        listen = extra[extra.index("--listen") + 1] if "--listen" in extra else "127.0.0.1:0"
+        self.host = listen.rsplit(":", 1)[0].strip("[]")
         self.proc = subprocess.Popen(
             [binary, "serve", "--rules", self.rules, "--db", self.db, "--clients", self.clients,
              "--listen", "127.0.0.1:0", "--port-file", portf, "--access-log", self.log,
              "--threads", "4", *sweep, *extra],
-            stdout=subprocess.DEVNULL, stderr=self.stderr)
+            stdout=self.stdout, stderr=self.stderr)
         for _ in range(500):
             port = read(portf).strip() if os.path.exists(portf) else ""
             if port:
@@ -116,6 +120,10 @@ class Server:
             time.sleep(0.01)
         raise RuntimeError("onetrip serve did not start")
 
+    def banner(self):
+        """What the server printed: its \"listening on\" line."""
+        return read(os.path.join(self.tmp, "stdout"))
+
     def request(self, method, path, body=None, who=None, headers=None, raw=None, timeout=30):
         h = dict(headers or {})
         if who:
@@ -123,7 +131,7 @@ class Server:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         if data is not None:
             h.setdefault("Content-Type", "application/json")
-        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        c = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             c.request(method, path, body=data, headers=h)
             r = c.getresponse()
@@ -142,6 +150,7 @@ class Server:
             self.proc.send_signal(sig)
         rc = self.proc.wait(timeout=timeout)
         self.stderr.close()
+        self.stdout.close()
         return rc
 
     def __enter__(self):

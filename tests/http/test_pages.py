@@ -78,7 +78,16 @@ class Browser:
         self.s("POST", "/element/%s/value" % el, {"text": text})
 
     def click(self, css):
-        self.s("POST", "/element/%s/click" % self.find(css), {})
+        """Clicks what css finds now: the window page redraws its list when
+        the event feed brings news, so an element found a moment before may
+        be gone (\"stale\"); a person would click the new one."""
+        for attempt in range(5):
+            try:
+                return self.s("POST", "/element/%s/click" % self.find(css), {})
+            except RuntimeError as e:
+                if "stale element" not in str(e) or attempt == 4:
+                    raise
+                time.sleep(0.1)
 
     def js(self, script, *args):
         return self.s("POST", "/execute/sync", {"script": script, "args": list(args)})

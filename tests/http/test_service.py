@@ -414,6 +414,48 @@ class Service(unittest.TestCase):
         problem(self, wrong, 404)
         self.assertEqual(wrong.json, missing.json)
 
+    def test_lookup_guesses_are_refused(self):
+        """Failed lookups count by case number and by ID number: past five
+        within 15 minutes, lookups of it are 429 with Retry-After -- even
+        with the right ID number -- and other cases are not held up."""
+        with Server(BINARY, SOURCE) as s:
+            first = s.post("/v1/cases", APPLICATION, who="portal").json["id"]
+            second = s.post("/v1/cases", APPLICATION, who="portal").json["id"]
+            guesses = ["11010519491231002X", "110105194912310037", "110105194912310045",
+                       "110105194912310053", "110105194912310061"]
+            for g in guesses:
+                problem(self, s.post("/v1/lookup", {"case": first, "id_no": g}), 404)
+            r = s.post("/v1/lookup", {"case": first, "id_no": ID})
+            problem(self, r, 429)
+            self.assertIn("too many failed lookups", r.json["detail"])
+            self.assertTrue(600 < int(r.headers["Retry-After"]) <= 900, r.headers)
+            self.assertNotIn(ID, r.text)
+            self.assertEqual(s.post("/v1/lookup", {"case": second, "id_no": ID}).status, 200)
+            # one ID number tried against many case numbers
+            for n in range(5):
+                missing = {"case": "20990101-%04d" % (n + 1), "id_no": "11010519491231008x"}
+                problem(self, s.post("/v1/lookup", missing), 404)
+            problem(self, s.post("/v1/lookup", {"case": second, "id_no": "11010519491231008X"}), 429)
+            self.assertEqual(s.post("/v1/lookup", {"case": second, "id_no": ID}).status, 200)
+            self.assertEqual(s.stop(), 0)
+
+    def test_listens_on_ipv6(self):
+        try:
+            with socket.socket(socket.AF_INET6) as probe:
+                probe.bind(("::1", 0))
+        except OSError as e:
+            self.skipTest("no IPv6 loopback on this machine: %s" % e)
+        with Server(BINARY, SOURCE, "--listen", "[::1]:0") as s:
+            self.assertEqual(s.get("/healthz").json["status"], "ok")
+            self.assertIn("listening on http://[::1]:%d/" % s.port, s.banner())
+            self.assertEqual(s.post("/v1/cases", APPLICATION, who="portal").status, 201)
+            self.assertEqual(s.stop(), 0)
+            bad = subprocess.run([BINARY, "serve", "--rules", s.rules, "--clients", s.clients,
+                                  "--db", s.db, "--listen", "::1:80"],
+                                 capture_output=True, text=True, timeout=30)
+            self.assertEqual(bad.returncode, 2)
+            self.assertIn("[IPv6-ADDRESS]:PORT", bad.stderr)
+
 
 class Hostile(unittest.TestCase):
     """Requests no client library would send: each gets an answer or a

@@ -269,6 +269,48 @@ static void batches_until_none_is_left(void **state)
 	ot_engine_close(e);
 }
 
+/* Cases a sweep claims and cannot warn (their last event is after the
+ * sweep's time, as with a server whose clock is behind) come first, and
+ * fill a whole batch: the sweep goes on after them, by its cursor, to the
+ * cases it can warn. */
+static void cases_it_cannot_warn_do_not_take_every_batch(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(LAW, ":memory:");
+	char ids[5][32];
+	for (int i = 0; i < 5; i++) {
+		json_t *c = submit(e, "plain", "a", "2019-09-27T09:00");
+		snprintf(ids[i], sizeof ids[i], "%s", S(c, "id"));
+		json_decref(c);
+	}
+	for (int i = 0; i < 3; i++) /* the first three: an event after the sweep's time */
+		json_decref(call(e, "supplement", OT_OK, "{\"case\":\"%s\",\"now\":"
+				 "\"2019-10-08T12:00\",\"materials\":[\"plan\"]}", ids[i]));
+	int claimed = 0, batches = 0;
+	char after[128] = "";
+	json_t *warned = json_array();
+	for (int more = 1; more && batches < 10; batches++) {
+		json_t *a = after[0] ? ok(e, "sweep", "{\"now\":\"2019-10-08T09:00\",\"limit\":2,"
+					  "\"after\":\"%s\"}", after)
+				     : ok(e, "sweep", "{\"now\":\"2019-10-08T09:00\",\"limit\":2}");
+		claimed += (int)json_integer_value(json_object_get(a, "claimed"));
+		json_array_extend(warned, json_object_get(a, "warnings"));
+		more = json_is_true(json_object_get(a, "more"));
+		if (more)
+			snprintf(after, sizeof after, "%s", S(a, "next"));
+		json_decref(a);
+	}
+	assert_int_equal(claimed, 5);
+	assert_int_equal(batches, 3);
+	assert_int_equal(json_array_size(warned), 2);
+	assert_string_equal(S(json_array_get(warned, 0), "case"), ids[3]);
+	assert_string_equal(S(json_array_get(warned, 1), "case"), ids[4]);
+	json_decref(warned);
+	refused(e, "sweep", OT_EINVAL, "sweep: \"after\" is the \"next\" of the batch before",
+		"{\"now\":\"2019-10-08T09:00\",\"after\":\"no cursor\"}");
+	ot_engine_close(e);
+}
+
 /* ---- engines sweeping one store at once ---- */
 
 enum { CASES = 40, SWEEPERS = 4 };
@@ -376,6 +418,7 @@ int main(void)
 		cmocka_unit_test(a_step_entered_again_is_a_new_deadline),
 		cmocka_unit_test(the_feed_carries_warnings),
 		cmocka_unit_test(batches_until_none_is_left),
+		cmocka_unit_test(cases_it_cannot_warn_do_not_take_every_batch),
 		cmocka_unit_test(engines_sweeping_at_once_warn_each_case_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

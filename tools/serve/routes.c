@@ -846,17 +846,29 @@ static void route_lookup(const sv_request *rq, sv_response *out)
 			   "number)", NULL);
 		return;
 	}
+	long long now = (long long)time(NULL);
+	long wait = sv_guard_wait(id, no, now);
+	if (wait > 0) { /* guard.c: guess after guess */
+		json_decref(q);
+		char detail[200];
+		snprintf(detail, sizeof detail, "too many failed lookups of this case number or ID "
+			 "number: try again in %ld minutes, or ask at the service hall", (wait + 59) / 60);
+		sv_problem(out, 429, "too-many-lookups", "Too many failed lookups", detail, NULL);
+		out->retry_after = wait;
+		return;
+	}
 	json_t *c = load_case(out, id);
 	const char *have = json_string_value(json_object_get(json_object_get(c, "applicant"), "id"));
 	if (c && (!have || strcasecmp(have, no) != 0)) {
 		json_decref(c);
 		c = NULL;
+		out->status = 404;
+	}
+	if (!c && out->status == 404) {
 		/* the same answer as for no such case: a lookup tells nothing to a guess */
 		sv_problem(out, 404, "not-found", "Not found",
 			   "no case with this number and ID number", "OT_ENOTFOUND");
-	} else if (!c && out->status == 404) {
-		sv_problem(out, 404, "not-found", "Not found",
-			   "no case with this number and ID number", "OT_ENOTFOUND");
+		sv_guard_failed(id, no, now);
 	}
 	json_decref(q);
 	if (!c)

@@ -435,7 +435,7 @@ static void sweep_once(void)
 {
 	ot_error err = {OT_OK, ""};
 	ot_engine *e = sv_engine(&err);
-	char now[32], req[64];
+	char now[32], req[160];
 	/* --timeout behind the clock, the longest a write waits for the store:
 	 * a write whose time was taken a moment before a warning is never
 	 * refused for being older than it */
@@ -452,6 +452,14 @@ static void sweep_once(void)
 		json_t *a = json_loads(resp, 0, NULL), *w;
 		free(resp);
 		more = json_is_true(json_object_get(a, "more"));
+		if (more) { /* the next batch goes on after this one's cases */
+			json_t *q = json_pack("{s:s, s:O}", "now", now, "after",
+					      json_object_get(a, "next"));
+			size_t len = q ? json_dumpb(q, req, sizeof req - 1, JSON_COMPACT) : 0;
+			more = len > 0 && len < sizeof req; /* it fitted */
+			req[more ? len : 0] = 0;
+			json_decref(q);
+		}
 		size_t i;
 		json_array_foreach(json_object_get(a, "warnings"), i, w) {
 			warned++;
@@ -543,8 +551,10 @@ static enum MHD_Result send_answer(struct MHD_Connection *con, conn_req *r, cons
 		MHD_add_response_header(resp, "Idempotent-Replayed", "true");
 	if (out->allow[0])
 		MHD_add_response_header(resp, "Allow", out->allow);
-	if (out->status == 503)
-		MHD_add_response_header(resp, "Retry-After", "1");
+	char retry[24];
+	snprintf(retry, sizeof retry, "%ld", out->status == 429 ? out->retry_after : 1);
+	if (out->status == 503 || out->status == 429)
+		MHD_add_response_header(resp, "Retry-After", retry);
 	if (stopping) /* a load balancer keeps no connection to a server that stops */
 		MHD_add_response_header(resp, "Connection", "close");
 	enum MHD_Result ok = MHD_queue_response(con, (unsigned)out->status, resp);
@@ -719,20 +729,43 @@ static void connection_event(void *cls, struct MHD_Connection *con, void **socke
 
 /* ---- the command ---- */
 
-static int parse_listen(const char *s, struct sockaddr_in *a)
+/* --listen: "IPv4:PORT" or "[IPv6]:PORT" into *a; 0 when it is neither. */
+static int parse_listen(const char *s, struct sockaddr_storage *a)
 {
 	const char *colon = strrchr(s, ':');
+	int six = s[0] == '[';
 	char host[64];
-	if (!colon || (size_t)(colon - s) >= sizeof host)
+	size_t n = colon ? (size_t)(colon - s) : 0;
+	if (!colon || n >= sizeof host || (six && (n < 2 || s[n - 1] != ']')))
 		return 0;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = 0;
+	memcpy(host, s + six, n - 2 * (size_t)six);
+	host[n - 2 * (size_t)six] = 0;
 	char *end;
 	long port = strtol(colon + 1, &end, 10);
+	if (*end || colon[1] == 0 || port < 0 || port > 65535)
+		return 0;
 	memset(a, 0, sizeof *a);
-	a->sin_family = AF_INET;
-	a->sin_port = htons((uint16_t)port);
-	return !*end && port >= 0 && port < 65536 && inet_pton(AF_INET, host, &a->sin_addr) == 1;
+	if (six) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1;
+	}
+	struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+	a4->sin_family = AF_INET;
+	a4->sin_port = htons((uint16_t)port);
+	return inet_pton(AF_INET, host, &a4->sin_addr) == 1;
+}
+
+/* The address of *a as a URL's host: "127.0.0.1", "[::1]". */
+static void listen_host(const struct sockaddr_storage *a, char *out, size_t cap)
+{
+	char text[INET6_ADDRSTRLEN] = "?";
+	if (a->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)a)->sin6_addr, text, sizeof text);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)a)->sin_addr, text, sizeof text);
+	snprintf(out, cap, a->ss_family == AF_INET6 ? "[%s]" : "%s", text);
 }
 
 static int number(const char *s, long lo, long hi, long *out)
@@ -862,9 +895,10 @@ static int serve(void)
 			strerror(errno));
 		return 2;
 	}
-	struct sockaddr_in addr;
+	struct sockaddr_storage addr;
 	if (!parse_listen(cfg.listen, &addr)) {
-		fprintf(stderr, "onetrip serve: --listen takes IPv4-ADDRESS:PORT, not '%s'\n", cfg.listen);
+		fprintf(stderr, "onetrip serve: --listen takes IPv4-ADDRESS:PORT or [IPv6-ADDRESS]:PORT, "
+			"not '%s'\n", cfg.listen);
 		return 2;
 	}
 	/* check the store before listening: a service that cannot open it says so now */
@@ -888,7 +922,7 @@ static int serve(void)
 	char hash[13]; /* read now: a reload may replace the rules once workers run */
 	snprintf(hash, sizeof hash, "%.12s", ot_rules_hash(rules));
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-			 MHD_USE_ITC;
+			 MHD_USE_ITC | (addr.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0);
 	size_t pool = sv_opt.max_header * 2 + 32768; /* MHD's own limit only backs ours up */
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
@@ -907,9 +941,9 @@ static int serve(void)
 	if (sv_opt.sweep_every_s > 0)
 		pthread_create(&sweep, NULL, sweeper, NULL);
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
-	unsigned port = info ? info->port : ntohs(addr.sin_port);
-	char host[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
+	unsigned port = info ? info->port : 0;
+	char host[INET6_ADDRSTRLEN + 2];
+	listen_host(&addr, host, sizeof host);
 	printf("onetrip serve: listening on http://%s:%u/ (rules %.12s, store %s, %d threads)\n", host,
 	       port, hash, cfg.store, cfg.threads);
 	fflush(stdout);

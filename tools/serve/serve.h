@@ -7,6 +7,7 @@
  *   routes.c   the routes: scopes, the requests each makes of the engine,
  *              problem+json answers
  *   clients.c  the clients file: tokens as SHA-256 hashes, scopes
+ *   guard.c    failed status-page lookups counted, guessing refused
  *   metrics.c  Prometheus counters and histograms, the access log
  *
  * Ownership: what a function returns through `out` or as `char *` is the
@@ -52,6 +53,14 @@ void sv_clients_free(sv_clients *c);
 const sv_client *sv_clients_find(const sv_clients *c, const char hash[65]);
 /* hex SHA-256 of text, 64 digits and a NUL */
 void sv_sha256_hex(const char *text, size_t n, char out[65]);
+
+/* ---- failed status-page lookups (guard.c) ---- */
+
+/* Seconds until a lookup of this case number or ID number may be tried
+ * again after too many failures (0: now); `now` in seconds. */
+long sv_guard_wait(const char *case_id, const char *id_no, long long now);
+/* A lookup of them failed. */
+void sv_guard_failed(const char *case_id, const char *id_no, long long now);
 
 /* ---- metrics and the access log ---- */
 
@@ -112,6 +121,7 @@ typedef struct sv_response {
 	char location[128];         /* "" or the Location header */
 	int replayed;               /* Idempotent-Replayed: true */
 	char allow[64];             /* for 405 */
+	long retry_after;           /* 429: seconds, for Retry-After */
 	const char *route;          /* the route's name for metrics and the log */
 	int long_poll;              /* events: nothing yet, wait (see serve.c) */
 	sv_write *pending;          /* a write for the committer (see serve.c) */
