@@ -660,7 +660,7 @@ static json_t *text_json(const char *text)
  * engine keeps it (case_cache.c), and `known` says what the store held
  * when this engine's transaction committed it (its row's item, rule
  * version and status, and its number of events).  A write's first try
- * (store_begin deferred 2) answers store_case_head from there when the
+ * (store_begin STORE_TRUSTING) answers store_case_head from there when the
  * engine's copy has exactly those events, and sends nothing: the BEGIN,
  * the save and the COMMIT then go in one round trip (pg_commit).
  *
@@ -1103,7 +1103,7 @@ static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 	PG(e)->lock_case = !deferred;
 	forget_head(e);
 	later_drop(e);
-	known_begin(e, deferred == 2);
+	known_begin(e, deferred == STORE_TRUSTING);
 	ot_status s = OT_OK;
 	/* a connection the server ended while it was idle (a restart) says so
 	 * now, without waiting: it is made again before anything is sent, as
