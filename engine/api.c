@@ -658,8 +658,10 @@ static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *
 {
 	/* reads too: one moment of the store; a write's first try may take
 	 * the cases this engine wrote last as they were, and a submission's
-	 * wait for the day's counter (store_begin) */
-	int how = !deferred ? 0 : write == 1 ? STORE_TRUSTING : write == 3 ? STORE_NUMBERING : 1;
+	 * wait for the day's counter (store_begin) -- not one with an
+	 * idempotency key: its key, kept at the end, must conflict with the
+	 * same key kept by another engine since it looked (idem_replay) */
+	int how = !deferred ? 0 : write == 1 ? STORE_TRUSTING : write == 3 && !k ? STORE_NUMBERING : 1;
 	ot_status s = store_begin(e, how, err);
 	json_guard_reset();
 	int replayed = 0;

@@ -159,9 +159,10 @@ ot_status store_settle(ot_engine *e, ot_status s, ot_error *err);
  * failure of that transaction, whatever its status, may then be a lost
  * race (store_lost_race), and the operation runs again, not deferred.
  * `deferred` STORE_NUMBERING: as 1, for the first try of a write that
- * numbers a new case (store_next_id): a backend whose first try would
- * race other engines for the day's counter row, and lose, may begin as
- * it does the second try, waiting for that row instead. */
+ * numbers a new case (store_next_id) and keeps no idempotency key: a
+ * backend whose first try would race other engines for the day's counter
+ * row, and lose, may begin as it does the second try, waiting for that
+ * row instead. */
 #define STORE_TRUSTING 2
 #define STORE_NUMBERING 3
 ot_status store_begin(ot_engine *e, int deferred, ot_error *err);

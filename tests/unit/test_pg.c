@@ -620,6 +620,66 @@ static void a_case_taken_on_trust_and_not_saved(void **state)
 	ot_engine_close(e);
 }
 
+/* Two engines given the same idempotency key submit at the same moment,
+ * the day's counter row held until both wait for it: one submission is
+ * made, the other engine answers with its answer (a keyed submission
+ * keeps racing for the counter, so that its key conflicts). */
+static void one_key_submitted_twice_at_once(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.counters FOR UPDATE", schema);
+	sql(c, text);
+	int answers[2];
+	assert_int_equal(pipe(answers), 0);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		if ((kids[k] = fork()) != 0)
+			continue;
+		ot_engine *mine = NULL;
+		ot_error err;
+		char *resp = NULL;
+		if (ot_engine_open(CONTRACT, store, &mine, &err) != OT_OK)
+			_exit(3);
+		ot_idempotency key = {"the-same-key", NULL, 0, 0};
+		ot_status s = ot_call_idempotent(mine, "submit", SUBMIT, &key, &resp, &err);
+		if (s != OT_OK)
+			fprintf(stderr, "engine %d: %s: %s\n", k, ot_status_name(s), err.message);
+		char line[64];
+		json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
+		int n = snprintf(line, sizeof line, "%d %s\n", key.replayed, S(j, "id"));
+		json_decref(j);
+		free(resp);
+		ot_engine_close(mine);
+		_exit(s == OT_OK && write(answers[1], line, (size_t)n) == n ? 0 : 1);
+	}
+	until_waiting(c, 2);
+	sql(c, "COMMIT");
+	for (int k = 0; k < 2; k++) {
+		int status;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	close(answers[1]);
+	char got[128] = "";
+	ssize_t n = read(answers[0], got, sizeof got - 1);
+	assert_true(n > 0);
+	got[n] = 0;
+	close(answers[0]);
+	/* one made it, one replayed it: the same case, 0002 */
+	assert_true(strcmp(got, "0 20190927-0002\n1 20190927-0002\n") == 0 ||
+		    strcmp(got, "1 20190927-0002\n0 20190927-0002\n") == 0);
+	refused(e, "show", OT_ENOTFOUND, "20190927-0003", "{\"case\":\"20190927-0003\"}");
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -634,6 +694,7 @@ int main(void)
 		cmocka_unit_test(idle_connection_ended),
 		cmocka_unit_test(submissions_wait_for_the_counter),
 		cmocka_unit_test(a_case_taken_on_trust_and_not_saved),
+		cmocka_unit_test(one_key_submitted_twice_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
