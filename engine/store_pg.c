@@ -215,11 +215,10 @@ static const char *const sql[S__COUNT] = {
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
 	[S_IDEM_GET] = "SELECT fingerprint, response FROM idempotency WHERE key = $1 AND expires > $2",
+	/* a key kept and not expired (S_IDEM_EXPIRE goes first) is another
+	 * engine's, kept since this one looked: not overwritten (pg_idem_put) */
 	[S_IDEM_PUT] = "INSERT INTO idempotency(key, fingerprint, op, response, stored_at, expires)"
-		       " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET"
-		       " fingerprint = EXCLUDED.fingerprint, op = EXCLUDED.op,"
-		       " response = EXCLUDED.response, stored_at = EXCLUDED.stored_at,"
-		       " expires = EXCLUDED.expires",
+		       " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
 	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= $1",
 	/* only events of transactions older than every one still running:
 	 * their order is final (schema_v4) */
@@ -1609,6 +1608,14 @@ static ot_status pg_idem_put(ot_engine *e, const char *key, const char *fingerpr
 		s = pg_fail(e, err, res[0], "keeping an idempotency key");
 	else if (!ok_result(res[1]))
 		s = pg_fail(e, err, res[1], "keeping an idempotency key");
+	else if (strcmp(PQcmdTuples(res[1]), "1") != 0) {
+		/* at READ COMMITTED (a second try, a batch) the same key kept by
+		 * another engine since this one looked is seen only now: a lost
+		 * race, not a second operation under one key */
+		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
+		s = err_set(err, OT_ESTORE, "another engine kept the idempotency key '%.60s' at the "
+			    "same moment: nothing was changed; try again", key);
+	}
 	PQclear(res[0]);
 	PQclear(res[1]);
 	return s;

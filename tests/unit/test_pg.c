@@ -680,6 +680,72 @@ static void one_key_submitted_twice_at_once(void **state)
 	ot_engine_close(e);
 }
 
+/* The same, each engine's submission in a group commit (ot_call_batch, as
+ * `onetrip serve` runs them), which reads at READ COMMITTED: the engine
+ * that comes second finds the key kept when it keeps its own, and its
+ * submission is undone as a lost race -- never a second case under one
+ * key. */
+static void one_key_in_two_batches_at_once(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.counters FOR UPDATE", schema);
+	sql(c, text);
+	int answers[2];
+	assert_int_equal(pipe(answers), 0);
+	pid_t kids[2];
+	for (int k = 0; k < 2; k++) {
+		if ((kids[k] = fork()) != 0)
+			continue;
+		ot_engine *mine = NULL;
+		ot_error err;
+		if (ot_engine_open(CONTRACT, store, &mine, &err) != OT_OK)
+			_exit(3);
+		ot_idempotency key = {"the-batched-key", NULL, 0, 0};
+		ot_batch_item item = {.op = "submit", .request = SUBMIT, .key = &key};
+		ot_status s = ot_call_batch(mine, &item, 1, &err);
+		char line[64];
+		json_t *j = item.response ? json_loads(item.response, 0, NULL) : NULL;
+		/* made (M), replayed (R), or refused as a lost race (L) */
+		char how = item.status != OT_OK ? (item.status == OT_ESTORE &&
+			   strstr(item.err.message, "same moment") ? 'L' : '?') : key.replayed ? 'R' : 'M';
+		if (how == '?')
+			fprintf(stderr, "engine %d: %s\n", k, item.err.message);
+		int n = snprintf(line, sizeof line, "%c %s\n", how, how == 'L' ? "-" : S(j, "id"));
+		json_decref(j);
+		free(item.response);
+		ot_engine_close(mine);
+		_exit(s == OT_OK && write(answers[1], line, (size_t)n) == n ? 0 : 1);
+	}
+	until_waiting(c, 2);
+	sql(c, "COMMIT");
+	for (int k = 0; k < 2; k++) {
+		int status;
+		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	close(answers[1]);
+	char got[128] = "";
+	ssize_t n = read(answers[0], got, sizeof got - 1);
+	assert_true(n > 0);
+	got[n] = 0;
+	close(answers[0]);
+	assert_true(strcmp(got, "M 20190927-0002\nL -\n") == 0 ||
+		    strcmp(got, "L -\nM 20190927-0002\n") == 0);
+	refused(e, "show", OT_ENOTFOUND, "20190927-0003", "{\"case\":\"20190927-0003\"}");
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	json_decref(check);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -695,6 +761,7 @@ int main(void)
 		cmocka_unit_test(submissions_wait_for_the_counter),
 		cmocka_unit_test(a_case_taken_on_trust_and_not_saved),
 		cmocka_unit_test(one_key_submitted_twice_at_once),
+		cmocka_unit_test(one_key_in_two_batches_at_once),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
