@@ -675,7 +675,13 @@ static ot_status idem_keep(ot_engine *e, idem *k, req *q, json_t **resp, ot_erro
 static ot_status run_once(ot_engine *e, op_fn fn, int write, int deferred, req *q,
 			  json_t **resp, idem *k, ot_error *err)
 {
-	ot_status s = store_begin(e, deferred, err); /* reads too: one moment of the store */
+	/* reads too: one moment of the store; a write's first try may take
+	 * the cases this engine wrote last as they were, and a submission's
+	 * wait for the day's counter (store_begin) -- not one with an
+	 * idempotency key: its key, kept at the end, must conflict with the
+	 * same key kept by another engine since it looked (idem_replay) */
+	int how = !deferred ? 0 : write == 1 ? STORE_TRUSTING : write == 3 && !k ? STORE_NUMBERING : 1;
+	ot_status s = store_begin(e, how, err);
 	store_forget_saved(e);
 	json_guard_reset();
 	int replayed = 0;
@@ -741,7 +747,8 @@ static ot_status run_op(ot_engine *e, const char *op, op_fn fn, int write,
 	 * SQLite */
 	if (s == OT_OK)
 		s = run_once(e, fn, write, write != 2, &q, &resp, k, err);
-	if (s == OT_ESTORE && write && store_lost_race(e)) {
+	/* any failure: one that trusted an old copy of a case is a lost race */
+	if (s != OT_OK && write && store_lost_race(e)) {
 		engine_log(e, "%s: another writer was first; running it again holding the store", op);
 		json_decref(resp);
 		resp = NULL;
@@ -2315,13 +2322,14 @@ static const rq_field store_check_fields[] = {
 typedef struct op_entry {
 	const char *name;
 	op_fn fn;
-	int write;
+	int write; /* 0 a read, 1 a write, 2 one that claims its cases, 3 one that
+		      numbers a new case (store_begin) */
 	const rq_field *fields;
 } op_entry;
 
 static const op_entry ops[] = {
 	{"assess", do_assess, 0, assess_fields},
-	{"submit", do_submit, 1, submit_fields},
+	{"submit", do_submit, 3, submit_fields},
 	{"supplement", do_supplement, 1, supplement_fields},
 	{"act", do_act, 1, act_fields},
 	{"suspend", do_suspend, 1, suspend_fields},

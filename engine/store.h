@@ -152,7 +152,19 @@ ot_status store_settle(ot_engine *e, ot_status s, ot_error *err);
  * at the first write, not now, so what comes before it (the hooks) runs
  * without holding it; that first write fails busy, without waiting, when
  * another writer holds the lock or wrote since this one began to read
- * (store_lost_race tells): then the operation runs again, not deferred. */
+ * (store_lost_race tells): then the operation runs again, not deferred.
+ * `deferred` STORE_TRUSTING: as 1, for a write's first try: a backend may
+ * answer store_case_head for a case this engine committed last from
+ * memory, without reading it, and check it when the case is saved; a
+ * failure of that transaction, whatever its status, may then be a lost
+ * race (store_lost_race), and the operation runs again, not deferred.
+ * `deferred` STORE_NUMBERING: as 1, for the first try of a write that
+ * numbers a new case (store_next_id) and keeps no idempotency key: a
+ * backend whose first try would race other engines for the day's counter
+ * row, and lose, may begin as it does the second try, waiting for that
+ * row instead. */
+#define STORE_TRUSTING 2
+#define STORE_NUMBERING 3
 ot_status store_begin(ot_engine *e, int deferred, ot_error *err);
 int store_lost_race(const ot_engine *e);
 ot_status store_commit(ot_engine *e, ot_error *err);

@@ -24,10 +24,15 @@
  *     failing.  So of two engines acting on the same step at once exactly
  *     one wins; the other's second try finds the step done and is refused
  *     as in one process (OT_ESTATE).
+ * A submission's first try (STORE_NUMBERING) begins as a second try does:
+ * at REPEATABLE READ it would lose the day's counter row to any engine
+ * that submitted since its first read.
  * Round trips are the cost of an operation beside the commit's flush: the
  * BEGIN goes with the first statement, the case's row comes with its
  * events, and the snapshot and the event go with the COMMIT (pg_later),
- * all in libpq's pipeline mode: BEGIN + read, then write + COMMIT.
+ * all in libpq's pipeline mode: BEGIN + read, then write + COMMIT; and on
+ * a case this engine wrote last, no read: BEGIN + write + COMMIT at once
+ * (see "cases this engine wrote last").
  *
  * Case numbers come from a counter row per day updated in the operation's
  * transaction: unique, and gapless since a rolled back operation takes its
@@ -210,11 +215,10 @@ static const char *const sql[S__COUNT] = {
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
 	[S_IDEM_GET] = "SELECT fingerprint, response FROM idempotency WHERE key = $1 AND expires > $2",
+	/* a key kept and not expired (S_IDEM_EXPIRE goes first) is another
+	 * engine's, kept since this one looked: not overwritten (pg_idem_put) */
 	[S_IDEM_PUT] = "INSERT INTO idempotency(key, fingerprint, op, response, stored_at, expires)"
-		       " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO UPDATE SET"
-		       " fingerprint = EXCLUDED.fingerprint, op = EXCLUDED.op,"
-		       " response = EXCLUDED.response, stored_at = EXCLUDED.stored_at,"
-		       " expires = EXCLUDED.expires",
+		       " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
 	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= $1",
 	/* only events of transactions older than every one still running:
 	 * their order is final (schema_v4) */
@@ -560,6 +564,10 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 		pipeline(PG(e)->conn, m, all, res);
 		if (!begin || tries || PQstatus(PG(e)->conn) == CONNECTION_OK || ok_result(res[0]))
 			break;
+		/* no answer at all to a BEGIN sent with the COMMIT: the server
+		 * may have done it all and gone before answering */
+		if (!res[0] && PG(e)->committing)
+			break;
 		for (int k = 0; k < m; k++)
 			PQclear(res[k]);
 		if (reconnect(e, NULL) != OT_OK) {
@@ -644,6 +652,171 @@ static json_t *text_json(const char *text)
 	return j;
 }
 
+/* ---- cases this engine wrote last ----
+ *
+ * An operation on a case this engine wrote last -- the usual walk of a
+ * case through its steps by one server -- need not read the case: the
+ * engine keeps it (case_cache.c), and `known` says what the store held
+ * when this engine's transaction committed it (its row's item, rule
+ * version and status, and its number of events).  A write's first try
+ * (store_begin STORE_TRUSTING) answers store_case_head from there when the
+ * engine's copy has exactly those events, and sends nothing: the BEGIN,
+ * the save and the COMMIT then go in one round trip (pg_commit).
+ *
+ * The store checks what was taken on trust, in the same transaction: the
+ * save inserts the case's event number n+1, which the events' primary key
+ * refuses (23505) when another engine wrote event n+1 since; the row's
+ * UPDATE before it waits for, and then fails on (40001), one still being
+ * written.  Either is a lost race: nothing was written, and the operation
+ * runs again the usual way (run_op, not deferred: it reads the case under
+ * a row lock).  What was taken on trust but not saved cannot be checked
+ * so: a transaction that took a case and did not save it is refused at
+ * its COMMIT, and one that failed for a reason of the engine's (a step
+ * not active, say: its copy may be old) is a lost race too -- both run
+ * again, reading.  A connection lost on the way is not a lost race: it
+ * fails as before.  `known` is updated only by a COMMIT that succeeded,
+ * with what that transaction saved, so it is never ahead of the store
+ * (a savepoint rolled back, in a batch: those cases are forgotten).
+ *
+ * A case other engines write too (a load balancer that spreads a case's
+ * operations over servers) would cost a second try at almost every
+ * operation: one that lost a race is marked `shared` and read as usual
+ * from then on, until a read finds that no other engine wrote it since
+ * this one did. */
+
+static unsigned hash_id(const char *id)
+{
+	unsigned h = 2166136261u;
+	for (; *id; id++)
+		h = (h ^ (unsigned char)*id) * 16777619u;
+	return h;
+}
+
+static pg_known *known_slot(const ot_engine *e, const char *id)
+{
+	return &PG(e)->known[hash_id(id) & (PG(e)->nknown - 1)];
+}
+
+/* The table, as large as the engine's case cache (none when it has none). */
+static void known_init(ot_engine *e)
+{
+	unsigned n = 16;
+	if (e->cache_cap <= 0)
+		return;
+	while (n < (unsigned)e->cache_cap && n < 65536)
+		n *= 2;
+	if ((PG(e)->known = calloc(n, sizeof *PG(e)->known)))
+		PG(e)->nknown = n;
+}
+
+/* Answers store_case_head for a case this engine wrote last, when the
+ * transaction may and the caller has all its events (`after`); 1 if so. */
+static int known_head(ot_engine *e, const char *id, int after, char item[256], char hash[65],
+		      char status[32], int *events)
+{
+	pg_store *p = PG(e);
+	if (!p->trusting || after < 1 || p->ntaken == PG_TRUST_MAX) /* ntaken >= nuncovered */
+		return 0;
+	const pg_known *k = known_slot(e, id);
+	if (k->events != after || k->shared || strcmp(k->id, id) != 0)
+		return 0;
+	snprintf(item, 256, "%s", k->item);
+	snprintf(hash, 65, "%s", k->hash);
+	snprintf(status, 32, "%s", k->status);
+	*events = k->events;
+	p->trusted = 1;
+	snprintf(p->taken[p->ntaken++], sizeof p->taken[0], "%s", id);
+	snprintf(p->uncovered[p->nuncovered++], sizeof p->uncovered[0], "%s", id);
+	return 1;
+}
+
+/* A case read from the store: when no other engine wrote it since this
+ * one did, it may be taken on trust again. */
+static void known_read(ot_engine *e, const char *id, int events)
+{
+	pg_known *k = PG(e)->known ? known_slot(e, id) : NULL;
+	if (k && k->shared && k->events == events && strcmp(k->id, id) == 0)
+		k->shared = 0;
+}
+
+/* The transaction ends without committing: if it lost a race (or failed
+ * otherwise) after taking cases on trust, they are read from now on. */
+static void known_lost(ot_engine *e)
+{
+	pg_store *p = PG(e);
+	for (int i = 0; p->known && i < p->ntaken; i++) {
+		pg_known *k = known_slot(e, p->taken[i]);
+		if (strcmp(k->id, p->taken[i]) == 0)
+			k->shared = 1;
+	}
+	p->ntaken = 0;
+}
+
+/* A save of the transaction: the case is checked by it, and known once
+ * the transaction commits (it is not, when it cannot be noted). */
+static void known_saved(ot_engine *e, const ot_case *c, const char *item, const char *status)
+{
+	pg_store *p = PG(e);
+	for (int i = 0; i < p->nuncovered;)
+		if (strcmp(p->uncovered[i], c->id) == 0)
+			memmove(p->uncovered[i], p->uncovered[i + 1],
+				(size_t)(--p->nuncovered - i) * sizeof p->uncovered[0]);
+		else
+			i++;
+	if (!p->known)
+		return;
+	if (p->nsaved == p->saved_cap) {
+		int cap = p->saved_cap ? 2 * p->saved_cap : 4;
+		pg_known *more = realloc(p->saved, (size_t)cap * sizeof *more);
+		if (!more) { /* not noted: forget the case instead */
+			pg_known *k = known_slot(e, c->id);
+			if (strcmp(k->id, c->id) == 0)
+				k->events = 0;
+			return;
+		}
+		p->saved = more;
+		p->saved_cap = cap;
+	}
+	pg_known *k = &p->saved[p->nsaved];
+	if (strlen(c->id) >= sizeof k->id || strlen(item) >= sizeof k->item)
+		k->events = 0; /* too long to keep: forgotten at the commit */
+	else
+		k->events = c->events;
+	snprintf(k->id, sizeof k->id, "%s", c->id);
+	snprintf(k->item, sizeof k->item, "%s", item);
+	snprintf(k->hash, sizeof k->hash, "%s", c->v->rules->hash);
+	snprintf(k->status, sizeof k->status, "%s", status);
+	p->nsaved++;
+}
+
+/* The transaction committed: what it saved is what the store has. */
+static void known_commit(ot_engine *e)
+{
+	pg_store *p = PG(e);
+	for (int i = 0; p->known && i < p->nsaved; i++) {
+		pg_known *k = known_slot(e, p->saved[i].id);
+		int shared = strcmp(k->id, p->saved[i].id) == 0 && k->shared;
+		if (!p->saved_lost) {
+			*k = p->saved[i];
+			k->shared = shared;
+		} else if (strcmp(k->id, p->saved[i].id) == 0)
+			k->events = 0;
+	}
+	p->nsaved = 0;
+}
+
+/* A new transaction takes nothing on trust yet; `trusting`: it may. */
+static void known_begin(ot_engine *e, int trusting)
+{
+	pg_store *p = PG(e);
+	p->trusting = trusting && p->known;
+	p->trusted = 0;
+	p->ntaken = 0;
+	p->nuncovered = 0;
+	p->nsaved = 0;
+	p->saved_lost = 0;
+}
+
 /* ---- opening ---- */
 
 static ot_status too_new(ot_engine *e, int have, ot_error *err)
@@ -706,6 +879,32 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);
 	return s;
+}
+
+/* The snapshot column compressed with lz4 rather than pglz: every
+ * operation writes a snapshot of 3 KB or so, and pglz compressing it was
+ * half the server's time for the row's UPDATE (73 µs against 38 µs,
+ * pg_stat_statements, docs/performance.md).  A storage setting, not the
+ * layout: no schema version, set once by the first engine that opens the
+ * store to write (create); values written before keep pglz, and both are
+ * read alike.  A server built without lz4 keeps pglz, and a failure here
+ * (another engine holding the table) only leaves it for the next open. */
+static void compress_lz4(ot_engine *e)
+{
+	PGresult *res = PQexec(PG(e)->conn, "SELECT attcompression FROM pg_attribute WHERE"
+			       " attrelid = 'cases'::regclass AND attname = 'state'");
+	int set = ok_result(res) && PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "l") == 0;
+	PQclear(res);
+	if (set)
+		return;
+	res = PQexec(PG(e)->conn, "ALTER TABLE cases ALTER COLUMN state SET COMPRESSION lz4");
+	if (!ok_result(res)) {
+		char msg[300];
+		server_message(e, res, msg, sizeof msg);
+		engine_log(e, "the store %.150s keeps its snapshots compressed with pglz: %s",
+			   pg_path(e), msg);
+	}
+	PQclear(res);
 }
 
 /* What a new or reset connection needs: the schema, the time a lock is
@@ -843,8 +1042,8 @@ static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *
 	if (s == OT_OK)
 		s = session(e, err);
 	int have = 0;
-	if (s == OT_OK && create)
-		s = migrate(e, err);
+	if (s == OT_OK && create && (s = migrate(e, err)) == OT_OK)
+		compress_lz4(e);
 	else if (s == OT_OK && (s = schema_version(e, &have, err)) == OT_OK) {
 		if (have > SCHEMA_VERSION)
 			s = too_new(e, have, err);
@@ -852,6 +1051,8 @@ static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *
 			s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store (it has no schema "
 				    "version)", pg_path(e));
 	}
+	if (s == OT_OK)
+		known_init(e);
 	return s == OT_OK ? prepare_all(e, err) : s;
 }
 
@@ -861,6 +1062,8 @@ static void pg_close(ot_engine *e)
 		return;
 	forget_head(e);
 	later_drop(e);
+	free(PG(e)->known);
+	free(PG(e)->saved);
 	PQfinish(PG(e)->conn);
 	free(PG(e)->conninfo);
 	free(PG(e)->path);
@@ -890,10 +1093,23 @@ static ot_status reconnect(ot_engine *e, ot_error *err)
 static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	PG(e)->failed_state[0] = 0;
+	/* a submission waits for the day's counter rather than race for it:
+	 * at REPEATABLE READ, a counter another engine took since the first
+	 * read is a lost race, and with four engines submitting most first
+	 * tries lost (docs/performance.md) */
+	if (deferred == STORE_NUMBERING)
+		deferred = 0;
 	PG(e)->lock_case = !deferred;
 	forget_head(e);
 	later_drop(e);
+	known_begin(e, deferred == STORE_TRUSTING);
 	ot_status s = OT_OK;
+	/* a connection the server ended while it was idle (a restart) says so
+	 * now, without waiting: it is made again before anything is sent, as
+	 * a COMMIT may go with the BEGIN (cases this engine wrote last) */
+	if (PQstatus(PG(e)->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(PG(e)->conn) == PQTRANS_IDLE)
+		PQconsumeInput(PG(e)->conn);
 	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared ||
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE)
 		s = reconnect(e, err);
@@ -906,8 +1122,11 @@ static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 static int pg_lost_race(const ot_engine *e)
 {
 	const char *st = PG(e)->failed_state;
-	/* 23505: two first tries inserting the same key (an event's number) */
-	return strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 || strcmp(st, "23505") == 0;
+	/* 23505: two first tries inserting the same key (an event's number);
+	 * a failure of the engine's own after taking a case on trust: the
+	 * copy it decided on may be old (cases this engine wrote last) */
+	return strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 || strcmp(st, "23505") == 0 ||
+	       (PG(e)->trusted && !st[0]);
 }
 
 static void pg_rollback(ot_engine *e)
@@ -915,6 +1134,8 @@ static void pg_rollback(ot_engine *e)
 	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
 	forget_head(e);
 	later_drop(e); /* a save not sent is not made */
+	if (PG(e)->ntaken && pg_lost_race(e))
+		known_lost(e);
 	if (PG(e)->conn && PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE &&
 	    PQstatus(PG(e)->conn) == CONNECTION_OK)
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
@@ -923,6 +1144,11 @@ static void pg_rollback(ot_engine *e)
 static ot_status pg_commit(ot_engine *e, ot_error *err)
 {
 	ot_status s = writable(e, err);
+	if (s == OT_OK && PG(e)->nuncovered) { /* taken on trust, not checked by a save */
+		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
+		s = err_set(err, OT_ESTORE, "case %s was taken as this engine last wrote it and not "
+			    "saved: nothing was changed; read it again", PG(e)->uncovered[0]);
+	}
 	if (s != OT_OK) {
 		pg_rollback(e);
 		return s;
@@ -930,6 +1156,7 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 	forget_head(e);
 	if (PG(e)->begin && !PG(e)->later) { /* nothing was read or written */
 		PG(e)->begin = NULL;
+		known_commit(e);
 		return OT_OK;
 	}
 	PGresult *res;
@@ -954,6 +1181,8 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 	PQclear(res);
 	if (s != OT_OK)
 		pg_rollback(e);
+	else
+		known_commit(e);
 	return s;
 }
 
@@ -1043,6 +1272,8 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, const ch
 		if (s == OT_OK && !l)
 			s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 		PG(e)->later = l;
+		if (l)
+			known_saved(e, c, v[1], v[3]);
 	}
 	free(payload);
 	return s;
@@ -1101,6 +1332,8 @@ static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item
 	snprintf(from, sizeof from, "%d", after);
 	const char *v[] = {id, from};
 	forget_head(e);
+	if (known_head(e, id, after, item, hash, status, events))
+		return OT_OK; /* checked by its save (cases this engine wrote last) */
 	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 2, v);
 	ot_status s = OT_OK;
 	if (!ok_result(res))
@@ -1114,6 +1347,7 @@ static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item
 			snprintf(hash, 65, "%s", b);
 			snprintf(status, 32, "%s", c);
 			*events = column(res, 0, 5) ? atoi(column(res, 0, 5)) : 0;
+			known_read(e, id, *events);
 			if (strlen(id) < sizeof PG(e)->head_id) { /* for events() */
 				PG(e)->head = res;
 				PG(e)->head_after = after;
@@ -1320,6 +1554,7 @@ static void pg_rollback_to(ot_engine *e)
 {
 	forget_head(e);
 	later_drop(e);
+	PG(e)->saved_lost = 1;
 	if (PG(e)->conn && PQstatus(PG(e)->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE) {
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK TO op"));
@@ -1371,6 +1606,14 @@ static ot_status pg_idem_put(ot_engine *e, const char *key, const char *fingerpr
 		s = pg_fail(e, err, res[0], "keeping an idempotency key");
 	else if (!ok_result(res[1]))
 		s = pg_fail(e, err, res[1], "keeping an idempotency key");
+	else if (strcmp(PQcmdTuples(res[1]), "1") != 0) {
+		/* at READ COMMITTED (a second try, a batch) the same key kept by
+		 * another engine since this one looked is seen only now: a lost
+		 * race, not a second operation under one key */
+		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
+		s = err_set(err, OT_ESTORE, "another engine kept the idempotency key '%.60s' at the "
+			    "same moment: nothing was changed; try again", key);
+	}
 	PQclear(res[0]);
 	PQclear(res[1]);
 	return s;

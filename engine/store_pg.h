@@ -10,6 +10,20 @@
 
 #include "engine.h"
 
+/* A case's row as this engine last committed it (store_pg.c, "cases this
+ * engine wrote last"); events 0: an empty slot. */
+typedef struct pg_known {
+	char id[32];
+	char item[96];
+	char hash[65];
+	char status[32];
+	int events;
+	int shared;  /* another engine wrote it since, lately: read it (a guess
+			only: it costs a round trip, or a second try, never more) */
+} pg_known;
+
+#define PG_TRUST_MAX 8 /* cases one transaction may take from `known` */
+
 typedef struct pg_store {
 	PGconn *conn;
 	char *conninfo;       /* the URI for libpq: without `schema=` (malloc) */
@@ -30,6 +44,20 @@ typedef struct pg_store {
 				 they failed: the answer of the statement
 				 they went with */
 	int committing;       /* the COMMIT goes with them */
+	/* cases this engine wrote last, so a write's first try need not read
+	 * them (store_pg.c, "cases this engine wrote last") */
+	pg_known *known;      /* a direct-mapped table (malloc); NULL: none */
+	unsigned nknown;      /* its slots, a power of two */
+	pg_known *saved;      /* what this transaction saved, for `known` once
+				 it commits (malloc) */
+	int nsaved, saved_cap;
+	int saved_lost;       /* a savepoint was rolled back: forget them instead */
+	int trusting;         /* this transaction may answer case_head from `known` */
+	int trusted;          /* it did so */
+	char taken[PG_TRUST_MAX][32];     /* ... for these cases */
+	int ntaken;
+	char uncovered[PG_TRUST_MAX][32]; /* ... of which these are not saved yet */
+	int nuncovered;
 } pg_store;
 
 /* The backend's state of engine e (set by its open). */
