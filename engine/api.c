@@ -1116,8 +1116,7 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int 
 	if (s == OT_OK && is_new)
 		s = store_next_id(e, now, c->id, err);
 	if (s == OT_OK) {
-		*resp = case_json(c, e->zone);
-		s = store_save(e, c, ev, *resp, is_new, err);
+		s = store_save(e, c, ev, case_text(c, e->zone), is_new, resp, err);
 	}
 	return s;
 }

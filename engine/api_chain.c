@@ -204,8 +204,7 @@ static ot_status chain_record(ot_engine *e, ot_case *c, json_t *ev, const req *q
 	if (s == OT_OK)
 		s = open_ready(e, c, ev, q, err);
 	if (s == OT_OK) {
-		*resp = case_json(c, e->zone);
-		s = store_save(e, c, ev, *resp, is_new, err);
+		s = store_save(e, c, ev, case_text(c, e->zone), is_new, resp, err);
 	}
 	return s;
 }
@@ -362,6 +361,7 @@ static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, 
 		req sq = {"supplement", j, q->now, NULL};
 		json_t *resp = NULL;
 		s = api_supplement_item(e, &sq, &resp, err);
+		store_forget_saved(e); /* the answer read as a value (store_save) */
 		if (s == OT_OK) {
 			json_array_append_new(reached, json_pack("{s:s, s:s, s:O}", "item",
 				r->items[sl->item].name, "case", sl->case_id, "status",

@@ -25,6 +25,8 @@
 #include <string.h>
 
 #include "engine.h"
+#include "json_read.h"
+#include "json_write.h"
 
 const char *const case_status_names[CS__COUNT] = {
 	"needs_supplement", "in_progress", "returned", "suspended",
@@ -795,129 +797,313 @@ json_t *case_day_json(int32_t day)
 	return json_string(text);
 }
 
-/* A key (a literal of ours: plain ASCII) and its value (a new reference)
- * into o, without json_pack reading a format for every step of every
- * answer. */
-static void put(json_t *o, const char *key, json_t *value)
+/* ---- as text: the snapshot's one definition ----
+ *
+ * The snapshot is written as compact JSON text straight from the case,
+ * key by key, into one growing buffer: a write keeps this text in the
+ * store and answers with it, and building it as jansson values first
+ * (then writing and freeing them) was half of a write's work.  The values
+ * a case keeps as jansson values (form, applicant, notice, ...) are
+ * written into the same buffer by json_write.c's writer.  Where a value is
+ * needed (show, the store's check), it is this text read back (case_json):
+ * the bytes are what json_text(value, JSON_COMPACT) writes, key order
+ * included.  Keys are literals of ours, written with the ',' before them
+ * and the ':' after. */
+
+#define KEY(b, lit) buf_lit(b, "\"" lit "\":")
+#define NEXT(b, lit) buf_lit(b, ",\"" lit "\":")
+
+static void put_time(buf *b, ot_time t, int zone)
 {
-	json_object_set_new_nocheck(o, key, value);
+	char text[32];
+	if (!t) {
+		buf_lit(b, "null");
+		return;
+	}
+	time_format(t, zone, text);
+	buf_json_quoted(b, text);
 }
 
-static json_t *text_or_null(const char *s)
+static void put_day(buf *b, int32_t day)
 {
-	return s ? json_string(s) : json_null();
+	char text[11];
+	if (day < 0) {
+		buf_lit(b, "null");
+		return;
+	}
+	day_format(day, text);
+	buf_json_quoted(b, text);
 }
 
-static json_t *steps_json(const ot_case *c, int zone, int current_only)
+/* a value the case keeps, or null */
+static void put_value(buf *b, const json_t *v)
+{
+	if (v)
+		json_write(b, v, JSON_COMPACT);
+	else
+		buf_lit(b, "null");
+}
+
+static void put_bool(buf *b, int v)
+{
+	if (v)
+		buf_lit(b, "true");
+	else
+		buf_lit(b, "false");
+}
+
+static void put_steps(buf *b, const ot_case *c, int zone, int current_only)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = item_of(c);
 	static const char *const states[] = {"waiting", "active", "done"};
-	json_t *a = json_array();
+	int first = 1;
+	buf_putc(b, '[');
 	for (uint32_t i = 0; i < it->steps.count; i++) {
 		const case_step *s = &c->steps[i];
 		if (current_only && s->state != STEP_ACTIVE)
 			continue;
 		const m_step *ms = &r->steps[it->steps.first + i];
 		int dept = case_step_dept(c, (int)i);
-		json_t *o = json_object();
-		put(o, "step", json_string(ms->name));
-		put(o, "label", text_or_null(ms->label));
-		put(o, "department", text_or_null(dept >= 0 ? r->departments[dept].name : NULL));
-		put(o, "started_at", case_time_json(s->started, zone));
-		put(o, "due", case_day_json(s->due));
-		put(o, "window", text_or_null(ms->window >= 0 ? r->windows[ms->window].name : NULL));
-		put(o, "legal_due", case_day_json(s->due_legal));
-		put(o, "promised_due", case_day_json(s->due_promised));
+		if (!first)
+			buf_putc(b, ',');
+		first = 0;
+		buf_putc(b, '{');
+		KEY(b, "step");
+		buf_json_quoted(b, ms->name);
+		NEXT(b, "label");
+		buf_json_quoted(b, ms->label);
+		NEXT(b, "department");
+		buf_json_quoted(b, dept >= 0 ? r->departments[dept].name : NULL);
+		NEXT(b, "started_at");
+		put_time(b, s->started, zone);
+		NEXT(b, "due");
+		put_day(b, s->due);
+		NEXT(b, "window");
+		buf_json_quoted(b, ms->window >= 0 ? r->windows[ms->window].name : NULL);
+		NEXT(b, "legal_due");
+		put_day(b, s->due_legal);
+		NEXT(b, "promised_due");
+		put_day(b, s->due_promised);
 		if (!current_only) {
-			put(o, "state", json_string(states[s->state]));
-			put(o, "finished_at", case_time_json(s->finished, zone));
+			NEXT(b, "state");
+			buf_json_quoted(b, states[s->state]);
+			NEXT(b, "finished_at");
+			put_time(b, s->finished, zone);
 		}
-		json_array_append_new(a, o);
+		buf_putc(b, '}');
 	}
-	return a;
+	buf_putc(b, ']');
+}
+
+static void put_materials(buf *b, const ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	int first = 1;
+	buf_putc(b, '{');
+	for (uint32_t m = 0; m < r->n_materials; m++)
+		if (c->have[m]) {
+			if (!first)
+				buf_putc(b, ',');
+			first = 0;
+			buf_json_quoted(b, r->materials[m].name);
+			buf_putc(b, ':');
+			buf_json_quoted(b, model_have_names[c->have[m]]);
+		}
+	buf_putc(b, '}');
+}
+
+/* the special procedure running now, or null */
+static void put_running(buf *b, const ot_case *c, int zone)
+{
+	if (c->procedure < 0) {
+		buf_lit(b, "null");
+		return;
+	}
+	const ot_rules *r = c->v->rules;
+	const m_procedure *mp = &r->procedures[item_of(c)->procedures.first + (uint32_t)c->procedure];
+	buf_putc(b, '{');
+	KEY(b, "procedure");
+	buf_json_quoted(b, mp->name);
+	NEXT(b, "label");
+	buf_json_quoted(b, mp->label);
+	NEXT(b, "started_at");
+	put_time(b, c->paused_since, zone);
+	NEXT(b, "max_end");
+	put_day(b, c->procedure_max_end);
+	buf_putc(b, '}');
+}
+
+static void put_deferred(buf *b, const ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	int dmats[64];
+	int32_t dues[64];
+	int nd = case_deferred_dues(c, dmats, dues, 64);
+	buf_putc(b, '[');
+	for (int i = 0; i < nd; i++) {
+		if (i)
+			buf_putc(b, ',');
+		buf_putc(b, '{');
+		KEY(b, "material");
+		buf_json_quoted(b, r->materials[dmats[i]].name);
+		NEXT(b, "due");
+		put_day(b, dues[i]);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}
+
+/* the flow lines this case went through, numbered as in the item's flow
+ * (from 0): for audits and test coverage */
+static void put_taken(buf *b, const ot_case *c)
+{
+	const m_item *it = item_of(c);
+	int first = 1;
+	buf_putc(b, '[');
+	for (uint32_t i = 0; i < it->rules.count; i++)
+		if (c->taken[i]) {
+			if (!first)
+				buf_putc(b, ',');
+			first = 0;
+			buf_int(b, (long long)i);
+		}
+	buf_putc(b, ']');
+}
+
+static void put_item_case(buf *b, const ot_case *c, int zone)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = item_of(c);
+	buf_putc(b, '{');
+	KEY(b, "id");
+	buf_json_quoted(b, c->id);
+	NEXT(b, "item");
+	buf_json_quoted(b, it->name);
+	NEXT(b, "item_label");
+	buf_json_quoted(b, it->label);
+	NEXT(b, "rules");
+	buf_json_quoted(b, r->hash);
+	NEXT(b, "status");
+	buf_json_quoted(b, case_status_names[c->status]);
+	NEXT(b, "applicant");
+	put_value(b, c->applicant);
+	NEXT(b, "form");
+	put_value(b, c->form);
+	NEXT(b, "materials");
+	put_materials(b, c);
+	NEXT(b, "reused");
+	put_value(b, c->reused);
+	NEXT(b, "current");
+	put_steps(b, c, zone, 1);
+	NEXT(b, "steps");
+	put_steps(b, c, zone, 0);
+	NEXT(b, "submitted_at");
+	put_time(b, c->submitted, zone);
+	NEXT(b, "accepted_at");
+	put_time(b, c->accepted, zone);
+	NEXT(b, "decided_at");
+	put_time(b, c->decided, zone);
+	NEXT(b, "closed_at");
+	put_time(b, c->closed, zone);
+	NEXT(b, "due");
+	put_day(b, c->due);
+	NEXT(b, "legal_due");
+	put_day(b, c->due_legal);
+	NEXT(b, "promised_due");
+	put_day(b, c->due_promised);
+	NEXT(b, "received_at");
+	put_time(b, c->received, zone);
+	NEXT(b, "acceptance_due");
+	put_day(b, c->accept_due);
+	/* late, the application counts as accepted from receipt (art. 32) */
+	NEXT(b, "deemed_accepted");
+	put_bool(b, it->deemed_accepted);
+	NEXT(b, "extended");
+	buf_int(b, c->extended);
+	NEXT(b, "extensions");
+	put_value(b, c->extensions);
+	NEXT(b, "procedure");
+	put_running(b, c, zone);
+	NEXT(b, "procedures");
+	put_value(b, c->procedures);
+	NEXT(b, "deferred_due");
+	put_deferred(b, c);
+	NEXT(b, "pledged");
+	put_bool(b, c->pledged);
+	NEXT(b, "pledge_check_due");
+	put_day(b, c->pledge_check_due);
+	NEXT(b, "pledge_checked_at");
+	put_time(b, c->pledge_checked, zone);
+	NEXT(b, "remedy");
+	put_value(b, c->remedy);
+	NEXT(b, "trips");
+	buf_int(b, c->trips);
+	NEXT(b, "max_trips");
+	buf_int(b, item_max_trips(r, c->item));
+	NEXT(b, "notice");
+	put_value(b, c->notice);
+	NEXT(b, "note");
+	put_value(b, c->note);
+	NEXT(b, "paused_since");
+	put_time(b, c->paused_since, zone);
+	NEXT(b, "delivered");
+	buf_json_quoted(b, c->delivered);
+	NEXT(b, "returned_step");
+	buf_json_quoted(b, c->returned_step >= 0
+		? r->steps[it->steps.first + (uint32_t)c->returned_step].name : NULL);
+	NEXT(b, "events");
+	buf_int(b, c->events);
+	NEXT(b, "taken");
+	put_taken(b, c);
+	NEXT(b, "hooks_called");
+	put_value(b, c->hooks);
+	if (c->chain_id[0]) {
+		NEXT(b, "chain");
+		buf_json_quoted(b, c->chain_id);
+	}
+	if (c->nwarnings) { /* the time sweep's, only once there is one */
+		json_t *w = sweep_warnings_json(c, zone);
+		NEXT(b, "warnings");
+		if (w)
+			json_write(b, w, JSON_COMPACT);
+		else
+			b->failed = 1;
+		json_decref(w);
+	}
+	buf_putc(b, '}');
+}
+
+char *case_text(const ot_case *c, int zone)
+{
+	if (c->chain >= 0) { /* a chain's is chain.c's */
+		json_t *j = chain_json(c, zone);
+		char *t = json_text(j, JSON_COMPACT);
+		json_decref(j);
+		return t;
+	}
+	buf b;
+	buf_init(&b, NULL, NULL);
+	put_item_case(&b, c, zone);
+	return buf_steal(&b);
+}
+
+json_t *case_value(const char *text)
+{
+	json_t *v = json_read(text);
+	/* what json_read leaves to jansson (see json_read.h): a form value
+	 * that is no longer than it allows, say */
+	return v ? v : json_loads(text, 0, NULL);
 }
 
 json_t *case_json(const ot_case *c, int zone)
 {
 	if (c->chain >= 0)
 		return chain_json(c, zone);
-	const ot_rules *r = c->v->rules;
-	const m_item *it = item_of(c);
-	json_t *mats = json_object();
-	for (uint32_t m = 0; m < r->n_materials; m++)
-		if (c->have[m])
-			json_object_set_new(mats, r->materials[m].name, json_string(model_have_names[c->have[m]]));
-	json_t *o = json_object();
-	put(o, "id", json_string(c->id));
-	put(o, "item", json_string(it->name));
-	put(o, "item_label", text_or_null(it->label));
-	put(o, "rules", json_string(r->hash));
-	put(o, "status", json_string(case_status_names[c->status]));
-	put(o, "applicant", c->applicant ? json_incref(c->applicant) : json_null());
-	put(o, "form", json_incref(c->form));
-	put(o, "materials", mats);
-	put(o, "reused", json_incref(c->reused));
-	put(o, "current", steps_json(c, zone, 1));
-	put(o, "steps", steps_json(c, zone, 0));
-	put(o, "submitted_at", case_time_json(c->submitted, zone));
-	put(o, "accepted_at", case_time_json(c->accepted, zone));
-	put(o, "decided_at", case_time_json(c->decided, zone));
-	put(o, "closed_at", case_time_json(c->closed, zone));
-	put(o, "due", case_day_json(c->due));
-	put(o, "legal_due", case_day_json(c->due_legal));
-	put(o, "promised_due", case_day_json(c->due_promised));
-	put(o, "received_at", case_time_json(c->received, zone));
-	put(o, "acceptance_due", case_day_json(c->accept_due));
-	/* late, the application counts as accepted from receipt (art. 32) */
-	put(o, "deemed_accepted", json_boolean(it->deemed_accepted));
-	put(o, "extended", json_integer(c->extended));
-	put(o, "extensions", json_incref(c->extensions));
-	json_t *running = json_null();
-	if (c->procedure >= 0) {
-		const m_procedure *mp = &r->procedures[it->procedures.first + (uint32_t)c->procedure];
-		running = json_pack("{s:s, s:s?, s:o, s:o}", "procedure", mp->name, "label",
-				    mp->label, "started_at", case_time_json(c->paused_since, zone),
-				    "max_end", case_day_json(c->procedure_max_end));
-	}
-	put(o, "procedure", running);
-	put(o, "procedures", json_incref(c->procedures));
-	int dmats[64];
-	int32_t dues[64];
-	int nd = case_deferred_dues(c, dmats, dues, 64);
-	json_t *deferred = json_array();
-	for (int i = 0; i < nd; i++)
-		json_array_append_new(deferred, json_pack("{s:s, s:o}", "material",
-			r->materials[dmats[i]].name, "due", case_day_json(dues[i])));
-	put(o, "deferred_due", deferred);
-	put(o, "pledged", json_boolean(c->pledged));
-	put(o, "pledge_check_due", case_day_json(c->pledge_check_due));
-	put(o, "pledge_checked_at", case_time_json(c->pledge_checked, zone));
-	put(o, "remedy", c->remedy ? json_incref(c->remedy) : json_null());
-	put(o, "trips", json_integer(c->trips));
-	put(o, "max_trips", json_integer(item_max_trips(c->v->rules, c->item)));
-	put(o, "notice", c->notice ? json_incref(c->notice) : json_null());
-	put(o, "note", c->note ? json_incref(c->note) : json_null());
-	put(o, "paused_since", case_time_json(c->paused_since, zone));
-	put(o, "delivered", c->delivered ? json_string(c->delivered) : json_null());
-	put(o, "returned_step",
-			    c->returned_step >= 0
-				    ? json_string(r->steps[it->steps.first + (uint32_t)c->returned_step].name)
-				    : json_null());
-	put(o, "events", json_integer(c->events));
-	/* the flow lines this case went through, numbered as in the item's
-	 * flow (from 0): for audits and test coverage */
-	json_t *taken = json_array();
-	for (uint32_t i = 0; i < it->rules.count; i++)
-		if (c->taken[i])
-			json_array_append_new(taken, json_integer(i));
-	put(o, "taken", taken);
-	put(o, "hooks_called", json_incref(c->hooks));
-	if (c->chain_id[0])
-		put(o, "chain", json_string(c->chain_id));
-	if (c->nwarnings) /* the time sweep's, only once there is one */
-		put(o, "warnings", sweep_warnings_json(c, zone));
-	return o;
+	char *text = case_text(c, zone);
+	json_t *v = text ? case_value(text) : NULL;
+	free(text);
+	return v;
 }
 
 /* ---- rebuilding a case from its events ---- */

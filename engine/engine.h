@@ -203,8 +203,15 @@ ot_status case_apply(ot_case *c, json_t *event, int zone, ot_error *err);
 /* Adds the hook function names (a JSON array) to the case's hooks_called. */
 void case_note_hooks(ot_case *c, json_t *names);
 
-/* The case as JSON (what `show` returns and the store keeps). */
+/* The case's snapshot (what `show` returns and the store keeps) as compact
+ * JSON text: malloc'd (the caller frees it), NULL when out of memory.  The
+ * one definition of its shape (case.c). */
+char *case_text(const ot_case *c, int zone);
+/* The same as a value: the text read back (case_value); a new reference,
+ * NULL when out of memory. */
 json_t *case_json(const ot_case *c, int zone);
+/* A snapshot's text (case_text's) as a value; a new reference or NULL. */
+json_t *case_value(const char *text);
 /* A time (0: none) or a day (< 0: none) as a JSON string, or null; new
  * references, for the snapshots of cases and chains. */
 json_t *case_time_json(ot_time t, int zone);

@@ -22,71 +22,40 @@
 #include "base.h"
 #include "json_write.h"
 
+/* The writer's state: the text so far (in a buf: its owner's) and the
+ * flags it is written with. */
 typedef struct out {
-	char *p;
-	size_t len, cap;
-	int failed;
+	buf *b;
 	size_t flags;
 } out;
 
-static int room(out *o, size_t n)
-{
-	if (o->failed)
-		return 0;
-	if (o->len + n < o->cap)
-		return 1;
-	size_t cap = o->cap ? o->cap : 256;
-	while (o->len + n >= cap)
-		cap *= 2;
-	char *p = realloc(o->p, cap);
-	if (!p) {
-		o->failed = 1;
-		return 0;
-	}
-	o->p = p;
-	o->cap = cap;
-	return 1;
-}
-
 static inline void put(out *o, const char *s, size_t n)
 {
-	if (o->len + n < o->cap || room(o, n)) {
-		memcpy(o->p + o->len, s, n);
-		o->len += n;
-	}
+	buf_add(o->b, s, n);
 }
 
 static inline void putc1(out *o, char c)
 {
-	if (o->len + 1 < o->cap || room(o, 1))
-		o->p[o->len++] = c;
+	buf_putc(o->b, c);
 }
 
 /* The escapes are base.c's (json_plain, json_escape_byte): the one place
- * for them, and jansson's own.  Room for the worst (every byte \u00XX) is
- * made once, so the bytes are stored without a check each. */
+ * for them, and jansson's own; the runs between them are copied whole. */
 static void string(out *o, const char *s, size_t n)
 {
 	const char *end = s + n;
-	if (n > (SIZE_MAX - 2) / 6) {
-		o->failed = 1;
-		return;
-	}
-	if (o->len + 6 * n + 2 >= o->cap && !room(o, 6 * n + 2))
-		return;
-	char *d = o->p + o->len;
-	*d++ = '"';
+	putc1(o, '"');
 	for (;;) {
 		const char *q = json_plain(s, end);
-		memcpy(d, s, (size_t)(q - s));
-		d += q - s;
+		if (q > s)
+			put(o, s, (size_t)(q - s));
 		if (q == end)
 			break;
-		d += json_escape_byte((unsigned char)*q, d);
+		char e[6];
+		put(o, e, json_escape_byte((unsigned char)*q, e));
 		s = q + 1;
 	}
-	*d++ = '"';
-	o->len = (size_t)(d - o->p);
+	putc1(o, '"');
 }
 
 static void integer(out *o, json_int_t v)
@@ -100,13 +69,14 @@ static void integer(out *o, json_int_t v)
  * jansson puts one (between items, unless compact). */
 static void indent(out *o, int depth, int space)
 {
+	static const char spaces[64] = "                                                               ";
 	size_t n = (o->flags & JSON_MAX_INDENT) * (size_t)depth;
 	if (o->flags & JSON_MAX_INDENT) {
-		if (!room(o, n + 1))
-			return;
-		o->p[o->len++] = '\n';
-		memset(o->p + o->len, ' ', n);
-		o->len += n;
+		putc1(o, '\n');
+		for (size_t k; n; n -= k) {
+			k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+			put(o, spaces, k);
+		}
 	} else if (space && !(o->flags & JSON_COMPACT))
 		putc1(o, ' ');
 }
@@ -122,7 +92,7 @@ static void value(out *o, const json_t *j, int depth)
 			return;
 		}
 		indent(o, depth + 1, 0);
-		while (it && !o->failed) {
+		while (it && !o->b->failed) {
 			void *next = json_object_iter_next((json_t *)j, it);
 			string(o, json_object_iter_key(it), json_object_iter_key_len(it));
 			if (o->flags & JSON_COMPACT)
@@ -148,7 +118,7 @@ static void value(out *o, const json_t *j, int depth)
 			return;
 		}
 		indent(o, depth + 1, 0);
-		for (size_t i = 0; i < n && !o->failed; i++) {
+		for (size_t i = 0; i < n && !o->b->failed; i++) {
 			value(o, json_array_get(j, i), depth + 1);
 			if (i + 1 < n) {
 				putc1(o, ',');
@@ -170,7 +140,7 @@ static void value(out *o, const json_t *j, int depth)
 		if (text)
 			put(o, text, strlen(text));
 		else
-			o->failed = 1;
+			o->b->failed = 1;
 		free(text);
 		return;
 	}
@@ -186,18 +156,20 @@ static void value(out *o, const json_t *j, int depth)
 	}
 }
 
+void json_write(buf *b, const json_t *j, size_t flags)
+{
+	out o = {b, flags};
+	value(&o, j, 0);
+}
+
 char *json_text(const json_t *j, size_t flags)
 {
 	if (!j)
 		return NULL;
-	out o = {NULL, 0, 0, 0, flags};
-	value(&o, j, 0);
-	if (o.failed || !room(&o, 1)) {
-		free(o.p);
-		return NULL;
-	}
-	o.p[o.len] = 0;
-	return o.p;
+	buf b;
+	buf_init(&b, NULL, NULL);
+	json_write(&b, j, flags);
+	return buf_steal(&b);
 }
 
 /* The end of the string that starts at s (its opening quote): just past
@@ -224,12 +196,12 @@ static const char *string_end(const char *s, const char *end)
  * value, nothing inside an empty object or array). */
 char *json_indent(const char *compact, size_t n, int width)
 {
-	out o = {NULL, 0, 0, 0, JSON_INDENT(width)};
+	buf b;
+	buf_init(&b, NULL, NULL);
+	out o = {&b, JSON_INDENT(width)};
 	const char *s = compact, *end = compact + n;
 	int depth = 0;
-	if (!room(&o, n + n / 4 + 64))
-		return NULL;
-	while (s < end && !o.failed) {
+	while (s < end && !b.failed) {
 		const char *t;
 		switch (*s) {
 		case '"':
@@ -266,10 +238,5 @@ char *json_indent(const char *compact, size_t n, int width)
 		}
 		s++;
 	}
-	if (o.failed || !room(&o, 1)) {
-		free(o.p);
-		return NULL;
-	}
-	o.p[o.len] = 0;
-	return o.p;
+	return buf_steal(&b);
 }

@@ -189,21 +189,25 @@ ot_status store_get_version(ot_engine *e, const char *hash, char **out, ot_error
 
 /* The next case number of the day of `now`: "YYYYMMDD-NNNN". */
 ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err);
-/* Saves the event and the snapshot `state` (case_json of c, which the
- * caller usually answers with too).  The row's other columns come from
- * engine.h, the same for every backend: case_row_item (an item's name, or
- * "chain:NAME" for a chain case), case_row_department, case_handlers,
- * case_next_due. */
-ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
-		     int is_new, ot_error *err);
-/* The snapshot is written as text once, here (compact), and kept with
- * `state` until the operation's answer is written: when the answer is
- * that very value, unchanged since (record's case_json; nothing changes a
- * saved state), store_saved_answer gives the text itself as the answer
- * when `compact`, else makes the indented answer from it (json_indent),
- * instead of writing the value again; NULL when the answer is another
- * value.  store_forget_saved lets both go: at the start and end of an
- * operation. */
+/* Saves the event and the snapshot `state`: case_text of c, taken over
+ * (kept or freed here, on failure too; NULL: out of memory).  The row's
+ * other columns come from engine.h, the same for every backend:
+ * case_row_item (an item's name, or "chain:NAME" for a chain case),
+ * case_row_department, case_handlers, case_next_due.
+ * `answer` (may be NULL): a new reference in *answer to the case's
+ * snapshot as the operation's answer -- an empty object that stands for
+ * the text, kept until the answer is written: store_saved_answer gives
+ * the text itself as the answer when `compact`, else makes the indented
+ * answer from it (json_indent), without a value made and written again.
+ * Should the text be let go while *answer is still held (another case
+ * saved in the same operation), *answer becomes the value then, read back
+ * from the text (case_value); a caller that reads *answer itself calls
+ * store_forget_saved first. */
+ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, char *state,
+		     int is_new, json_t **answer, ot_error *err);
+/* The answer's text, as above, when `answer` is the one that stands for
+ * the saved text; NULL when it is another value.  store_forget_saved lets
+ * the text go: at the start and end of an operation. */
 char *store_saved_answer(ot_engine *e, const json_t *answer, int compact);
 void store_forget_saved(ot_engine *e);
 /* The case's item, rule version, stored status and number of events

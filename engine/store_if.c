@@ -143,21 +143,23 @@ ot_status store_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
 	return e->vt->next_id(e, now, id, err);
 }
 
-ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, json_t *state,
-		     int is_new, ot_error *err)
+ot_status store_save(ot_engine *e, const ot_case *c, json_t *event, char *state,
+		     int is_new, json_t **answer, ot_error *err)
 {
 	store_forget_saved(e);
-	char *text = json_text(state, JSON_COMPACT);
-	if (!text)
+	if (!state)
 		return err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
-	ot_status s = e->vt->save(e, c, event, text, is_new, err);
+	ot_status s = e->vt->save(e, c, event, state, is_new, err);
+	if (s == OT_OK && answer && !(e->saved = json_object()))
+		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 	if (s != OT_OK) {
-		free(text);
+		free(state);
 		return s;
 	}
 	cache_saved(e, c);
-	e->saved = json_incref(state);
-	e->saved_text = text;
+	e->saved_text = state;
+	if (answer)
+		*answer = json_incref(e->saved);
 	return s;
 }
 
@@ -165,15 +167,29 @@ char *store_saved_answer(ot_engine *e, const json_t *answer, int compact)
 {
 	if (!answer || answer != e->saved || !e->saved_text)
 		return NULL;
-	if (!compact)
-		return json_indent(e->saved_text, strlen(e->saved_text), 2);
 	char *t = e->saved_text; /* the caller's now */
+	if (!compact) {
+		t = json_indent(e->saved_text, strlen(e->saved_text), 2);
+		free(e->saved_text);
+	}
+	/* the answer is written: nothing reads the value it stood for */
 	e->saved_text = NULL;
+	json_decref(e->saved);
+	e->saved = NULL;
 	return t;
 }
 
 void store_forget_saved(ot_engine *e)
 {
+	/* an answer that stands for the text and is still held (an operation
+	 * that saves another case after it: a chain moving on) becomes the
+	 * value now, read back from the text; out of memory, jansson's guard
+	 * fails the operation (json_guard_failed) */
+	if (e->saved && e->saved->refcount > 1 && e->saved_text) {
+		json_t *v = case_value(e->saved_text);
+		json_object_update(e->saved, v);
+		json_decref(v);
+	}
 	json_decref(e->saved);
 	free(e->saved_text);
 	e->saved = NULL;
