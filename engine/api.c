@@ -1130,6 +1130,20 @@ static ot_status record_and_follow(ot_engine *e, ot_case *c, json_t *ev, const r
 	return s == OT_OK ? chain_follow(e, c, ev, q, err) : s;
 }
 
+/* The end of an operation on case c: its event ev, when the checks before
+ * it passed (s), recorded and followed as record_and_follow; ev and c
+ * freed whatever happened. */
+static ot_status record_and_free(ot_engine *e, ot_case *c, json_t *ev, const req *q,
+				 ot_status s, json_t **resp, ot_error *err)
+{
+	if (s == OT_OK)
+		s = ev ? record_and_follow(e, c, ev, q, resp, err)
+		       : err_set(err, OT_ENOMEM, "out of memory");
+	json_decref(ev);
+	case_free(c);
+	return s;
+}
+
 static json_t *simple_event(const char *op, const req *q, int zone, const char *actor)
 {
 	char at[32];
@@ -1438,11 +1452,7 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 	}
 	if (s == OT_OK && reason)
 		json_object_set_new(ev, "reason", json_string(reason));
-	if (s == OT_OK)
-		s = record_and_follow(e, c, ev, q, resp, err);
-	json_decref(ev);
-	case_free(c);
-	return s;
+	return record_and_free(e, c, ev, q, s, resp, err);
 }
 
 #define BIT(s) (1u << (s))
@@ -1565,10 +1575,7 @@ static ot_status do_refuse(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		return s;
 	json_object_set_new(ev, "reasons", json_string(reasons));
 	json_object_set_new(ev, "remedy", json_string(remedy));
-	s = record_and_follow(e, c, ev, q, resp, err);
-	json_decref(ev);
-	case_free(c);
-	return s;
+	return record_and_free(e, c, ev, q, OT_OK, resp, err);
 }
 
 static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
@@ -1603,11 +1610,8 @@ static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		json_object_set_new(ev, "workdays", json_integer(n));
 		json_object_set_new(ev, "reason", json_string(reason));
 		json_object_set_new(ev, "approver", json_string(approver));
-		s = record_and_follow(e, c, ev, q, resp, err);
 	}
-	json_decref(ev);
-	case_free(c);
-	return s;
+	return record_and_free(e, c, ev, q, s, resp, err);
 }
 
 static ot_status do_procedure_start(ot_engine *e, req *q, json_t **resp, ot_error *err)
@@ -1641,11 +1645,8 @@ static ot_status do_procedure_start(ot_engine *e, req *q, json_t **resp, ot_erro
 	if (s == OT_OK) {
 		ev = simple_event("procedure_start", q, e->zone, str(q->j, "actor"));
 		json_object_set_new(ev, "procedure", json_string(mp->name));
-		s = record_and_follow(e, c, ev, q, resp, err);
 	}
-	json_decref(ev);
-	case_free(c);
-	return s;
+	return record_and_free(e, c, ev, q, s, resp, err);
 }
 
 /* 告知承诺: the check after approval finds the pledge kept, or untrue (the
@@ -1710,14 +1711,9 @@ static ot_status do_procedure_end(ot_engine *e, req *q, json_t **resp, ot_error 
 	else if (name && strcmp(name, running) != 0)
 		s = err_set(err, OT_ESTATE, "cannot end procedure %.60s of case %s: %s is the one "
 			    "running", name, c->id, running);
-	json_t *ev = NULL;
-	if (s == OT_OK) {
-		ev = simple_event("procedure_end", q, e->zone, str(q->j, "actor"));
-		s = record_and_follow(e, c, ev, q, resp, err);
-	}
-	json_decref(ev);
-	case_free(c);
-	return s;
+	json_t *ev = s == OT_OK ? simple_event("procedure_end", q, e->zone, str(q->j, "actor"))
+				: NULL;
+	return record_and_free(e, c, ev, q, s, resp, err);
 }
 
 static ot_status do_show(ot_engine *e, req *q, json_t **resp, ot_error *err)
