@@ -1115,9 +1115,8 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int 
 	 * has run by now (see run_op) */
 	if (s == OT_OK && is_new)
 		s = store_next_id(e, now, c->id, err);
-	if (s == OT_OK) {
+	if (s == OT_OK)
 		s = store_save(e, c, ev, case_text(c, e->zone), is_new, resp, err);
-	}
 	return s;
 }
 

@@ -203,9 +203,8 @@ static ot_status chain_record(ot_engine *e, ot_case *c, json_t *ev, const req *q
 		s = store_next_id(e, q->now, c->id, err);
 	if (s == OT_OK)
 		s = open_ready(e, c, ev, q, err);
-	if (s == OT_OK) {
+	if (s == OT_OK)
 		s = store_save(e, c, ev, case_text(c, e->zone), is_new, resp, err);
-	}
 	return s;
 }
 
