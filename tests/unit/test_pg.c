@@ -620,17 +620,15 @@ static void a_case_taken_on_trust_and_not_saved(void **state)
 	ot_engine_close(e);
 }
 
-/* Two engines given the same idempotency key submit at the same moment,
- * the day's counter row held until both wait for it: one submission is
- * made, the other engine answers with its answer (a keyed submission
- * keeps racing for the counter, so that its key conflicts). */
-static void one_key_submitted_twice_at_once(void **state)
+/* What one engine does with the shared key: writes its line ("how id\n")
+ * to fd; 0 when it got an answer. */
+typedef int (*keyed_submit)(int k, ot_engine *mine, int fd);
+
+/* Two engines, each in its own process, run `one` at the same moment:
+ * the day's counter row is held until both wait for it, then let go.
+ * Their two lines, in either order, into got. */
+static void two_at_the_counter(keyed_submit one, char *got, size_t cap)
 {
-	(void)state;
-	if (!new_store())
-		skip();
-	ot_engine *e = open_at(CONTRACT, store);
-	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
 	char text[256];
 	sql(c, "BEGIN");
@@ -644,20 +642,11 @@ static void one_key_submitted_twice_at_once(void **state)
 			continue;
 		ot_engine *mine = NULL;
 		ot_error err;
-		char *resp = NULL;
 		if (ot_engine_open(CONTRACT, store, &mine, &err) != OT_OK)
 			_exit(3);
-		ot_idempotency key = {"the-same-key", NULL, 0, 0};
-		ot_status s = ot_call_idempotent(mine, "submit", SUBMIT, &key, &resp, &err);
-		if (s != OT_OK)
-			fprintf(stderr, "engine %d: %s: %s\n", k, ot_status_name(s), err.message);
-		char line[64];
-		json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
-		int n = snprintf(line, sizeof line, "%d %s\n", key.replayed, S(j, "id"));
-		json_decref(j);
-		free(resp);
+		int rc = one(k, mine, answers[1]);
 		ot_engine_close(mine);
-		_exit(s == OT_OK && write(answers[1], line, (size_t)n) == n ? 0 : 1);
+		_exit(rc);
 	}
 	until_waiting(c, 2);
 	sql(c, "COMMIT");
@@ -667,17 +656,66 @@ static void one_key_submitted_twice_at_once(void **state)
 		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	close(answers[1]);
-	char got[128] = "";
-	ssize_t n = read(answers[0], got, sizeof got - 1);
+	ssize_t n = read(answers[0], got, cap - 1);
 	assert_true(n > 0);
 	got[n] = 0;
 	close(answers[0]);
+	PQfinish(c);
+}
+
+static int submit_keyed(int k, ot_engine *mine, int fd)
+{
+	ot_error err;
+	char *resp = NULL;
+	ot_idempotency key = {"the-same-key", NULL, 0, 0};
+	ot_status s = ot_call_idempotent(mine, "submit", SUBMIT, &key, &resp, &err);
+	if (s != OT_OK)
+		fprintf(stderr, "engine %d: %s: %s\n", k, ot_status_name(s), err.message);
+	char line[64];
+	json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
+	int n = snprintf(line, sizeof line, "%d %s\n", key.replayed, S(j, "id"));
+	json_decref(j);
+	free(resp);
+	return s == OT_OK && write(fd, line, (size_t)n) == n ? 0 : 1;
+}
+
+/* Two engines given the same idempotency key submit at the same moment:
+ * one submission is made, the other engine answers with its answer (a
+ * keyed submission keeps racing for the counter, so that its key
+ * conflicts). */
+static void one_key_submitted_twice_at_once(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	char got[128];
+	two_at_the_counter(submit_keyed, got, sizeof got);
 	/* one made it, one replayed it: the same case, 0002 */
 	assert_true(strcmp(got, "0 20190927-0002\n1 20190927-0002\n") == 0 ||
 		    strcmp(got, "1 20190927-0002\n0 20190927-0002\n") == 0);
 	refused(e, "show", OT_ENOTFOUND, "20190927-0003", "{\"case\":\"20190927-0003\"}");
-	PQfinish(c);
 	ot_engine_close(e);
+}
+
+static int submit_keyed_in_a_batch(int k, ot_engine *mine, int fd)
+{
+	ot_error err;
+	ot_idempotency key = {"the-batched-key", NULL, 0, 0};
+	ot_batch_item item = {.op = "submit", .request = SUBMIT, .key = &key};
+	ot_status s = ot_call_batch(mine, &item, 1, &err);
+	char line[64];
+	json_t *j = item.response ? json_loads(item.response, 0, NULL) : NULL;
+	/* made (M), replayed (R), or refused as a lost race (L) */
+	char how = item.status != OT_OK ? (item.status == OT_ESTORE &&
+		   strstr(item.err.message, "same moment") ? 'L' : '?') : key.replayed ? 'R' : 'M';
+	if (how == '?')
+		fprintf(stderr, "engine %d: %s\n", k, item.err.message);
+	int n = snprintf(line, sizeof line, "%c %s\n", how, how == 'L' ? "-" : S(j, "id"));
+	json_decref(j);
+	free(item.response);
+	return s == OT_OK && write(fd, line, (size_t)n) == n ? 0 : 1;
 }
 
 /* The same, each engine's submission in a group commit (ot_call_batch, as
@@ -692,57 +730,14 @@ static void one_key_in_two_batches_at_once(void **state)
 		skip();
 	ot_engine *e = open_at(CONTRACT, store);
 	json_decref(ok(e, "submit", SUBMIT));
-	PGconn *c = raw();
-	char text[256];
-	sql(c, "BEGIN");
-	snprintf(text, sizeof text, "SELECT 1 FROM %s.counters FOR UPDATE", schema);
-	sql(c, text);
-	int answers[2];
-	assert_int_equal(pipe(answers), 0);
-	pid_t kids[2];
-	for (int k = 0; k < 2; k++) {
-		if ((kids[k] = fork()) != 0)
-			continue;
-		ot_engine *mine = NULL;
-		ot_error err;
-		if (ot_engine_open(CONTRACT, store, &mine, &err) != OT_OK)
-			_exit(3);
-		ot_idempotency key = {"the-batched-key", NULL, 0, 0};
-		ot_batch_item item = {.op = "submit", .request = SUBMIT, .key = &key};
-		ot_status s = ot_call_batch(mine, &item, 1, &err);
-		char line[64];
-		json_t *j = item.response ? json_loads(item.response, 0, NULL) : NULL;
-		/* made (M), replayed (R), or refused as a lost race (L) */
-		char how = item.status != OT_OK ? (item.status == OT_ESTORE &&
-			   strstr(item.err.message, "same moment") ? 'L' : '?') : key.replayed ? 'R' : 'M';
-		if (how == '?')
-			fprintf(stderr, "engine %d: %s\n", k, item.err.message);
-		int n = snprintf(line, sizeof line, "%c %s\n", how, how == 'L' ? "-" : S(j, "id"));
-		json_decref(j);
-		free(item.response);
-		ot_engine_close(mine);
-		_exit(s == OT_OK && write(answers[1], line, (size_t)n) == n ? 0 : 1);
-	}
-	until_waiting(c, 2);
-	sql(c, "COMMIT");
-	for (int k = 0; k < 2; k++) {
-		int status;
-		assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
-		assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	}
-	close(answers[1]);
-	char got[128] = "";
-	ssize_t n = read(answers[0], got, sizeof got - 1);
-	assert_true(n > 0);
-	got[n] = 0;
-	close(answers[0]);
+	char got[128];
+	two_at_the_counter(submit_keyed_in_a_batch, got, sizeof got);
 	assert_true(strcmp(got, "M 20190927-0002\nL -\n") == 0 ||
 		    strcmp(got, "L -\nM 20190927-0002\n") == 0);
 	refused(e, "show", OT_ENOTFOUND, "20190927-0003", "{\"case\":\"20190927-0003\"}");
 	json_t *check = ok(e, "store_check", "{}");
 	assert_true(json_is_true(json_object_get(check, "sound")));
 	json_decref(check);
-	PQfinish(c);
 	ot_engine_close(e);
 }
 
