@@ -61,14 +61,6 @@ struct case_cache {
 	unsigned gen;
 };
 
-static unsigned hash_id(const char *id)
-{
-	unsigned h = 2166136261u;
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h;
-}
-
 static struct case_cache *cache_new(int cap)
 {
 	struct case_cache *k = calloc(1, sizeof *k);
@@ -105,7 +97,7 @@ static struct case_cache *cache_of(ot_engine *e)
 
 static int find(const struct case_cache *k, const char *id)
 {
-	for (int i = k->bucket[hash_id(id) & (k->nbucket - 1)]; i >= 0; i = k->ent[i].next)
+	for (int i = k->bucket[str_hash(id, strlen(id)) & (k->nbucket - 1)]; i >= 0; i = k->ent[i].next)
 		if (strcmp(k->ent[i].id, id) == 0)
 			return i;
 	return -1;
@@ -139,7 +131,7 @@ static void lru_newest(struct case_cache *k, int i)
 static void drop(struct case_cache *k, int i)
 {
 	entry *x = &k->ent[i];
-	int *p = &k->bucket[hash_id(x->id) & (k->nbucket - 1)];
+	int *p = &k->bucket[str_hash(x->id, strlen(x->id)) & (k->nbucket - 1)];
 	while (*p != i)
 		p = &k->ent[*p].next;
 	*p = x->next;
@@ -174,7 +166,7 @@ static int entry_for(struct case_cache *k, const char *id)
 	k->free = x->next;
 	snprintf(x->id, sizeof x->id, "%s", id);
 	x->used = 1;
-	unsigned b = hash_id(id) & (k->nbucket - 1);
+	unsigned b = str_hash(id, strlen(id)) & (k->nbucket - 1);
 	x->next = k->bucket[b];
 	k->bucket[b] = i;
 	lru_newest(k, i);

@@ -684,17 +684,9 @@ static json_t *text_json(const char *text)
  * from then on, until a read finds that no other engine wrote it since
  * this one did. */
 
-static unsigned hash_id(const char *id)
-{
-	unsigned h = 2166136261u;
-	for (; *id; id++)
-		h = (h ^ (unsigned char)*id) * 16777619u;
-	return h;
-}
-
 static pg_known *known_slot(const ot_engine *e, const char *id)
 {
-	return &PG(e)->known[hash_id(id) & (PG(e)->nknown - 1)];
+	return &PG(e)->known[str_hash(id, strlen(id)) & (PG(e)->nknown - 1)];
 }
 
 /* The table, as large as the engine's case cache (none when it has none). */
