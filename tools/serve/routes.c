@@ -108,21 +108,6 @@ static void refuse(sv_response *out, const sv_request *rq, const char *what)
 
 /* ---- requests to the engine ---- */
 
-/* The server's clock as text ("2026-11-29T09:00:00Z", 20 characters),
- * written once a second per thread: every assessment asks for it. */
-static const char *now_text(void)
-{
-	static _Thread_local time_t at = -1;
-	static _Thread_local char text[32];
-	time_t t = time(NULL);
-	if (t != at) {
-		struct tm tm;
-		gmtime_r(&t, &tm);
-		strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		at = t;
-	}
-	return text;
-}
 
 /* The server's clock as the engine takes it, or the request's own when the
  * server trusts it (tests). */
@@ -130,7 +115,7 @@ static void stamp_now(json_t *j)
 {
 	if (sv_opt.trust_now && json_is_string(json_object_get(j, "now")))
 		return;
-	json_object_set_new(j, "now", json_string(now_text()));
+	json_object_set_new(j, "now", json_string(sv_now_text()));
 }
 
 /* Calls the engine; on OT_OK *text is its answer (malloc'd). */
@@ -646,7 +631,7 @@ static char *with_now(const sv_request *rq)
 	const char *p = b + 1;
 	while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 		p++;
-	const char *now = now_text();
+	const char *now = sv_now_text();
 	size_t nl = strlen(now);
 	char *text = malloc(n + nl + 12);
 	if (!text)

@@ -269,6 +269,23 @@ static const char *log_int(unsigned long v, char t[24])
 	return p;
 }
 
+/* The server's clock as text ("2026-11-29T09:00:00Z", 20 characters),
+ * written once a second per thread: every assessment and every line of
+ * the access log asks for it. */
+const char *sv_now_text(void)
+{
+	static _Thread_local time_t at = -1;
+	static _Thread_local char text[32];
+	time_t t = time(NULL);
+	if (t != at) {
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+		at = t;
+	}
+	return text;
+}
+
 /* One line a request, written without printf: the service's most frequent
  * write.  What a client sends (the path, the method) and a client's name
  * are masked where they are put in, not the whole line. */
@@ -276,16 +293,7 @@ static void log_request(const char *method, const char *url, const sv_response *
 			const sv_client *cl, double ms)
 {
 	char path[600], m[24], client[80], line[1024], t[24];
-	/* the time's text changes once a second: written once a second a thread */
-	static _Thread_local char when[32];
-	static _Thread_local time_t when_t = -1;
-	time_t now = time(NULL);
-	if (now != when_t) {
-		struct tm tm;
-		gmtime_r(&now, &tm);
-		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-		when_t = now;
-	}
+	const char *when = sv_now_text();
 	size_t at = 0, n;
 	const char *route = out->route ? out->route : "other";
 	LOG_LIT(line, &at, "{\"time\":\"");

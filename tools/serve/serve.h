@@ -133,6 +133,8 @@ ot_engine *sv_engine(ot_error *err);
 /* Compiles the rules again and makes them current; on failure the old ones
  * stay and *why says what is wrong (malloc'd JSON diagnostics or text). */
 ot_status sv_reload(char **why);
+/* The server's clock as text, UTC to the second (this thread's copy). */
+const char *sv_now_text(void);
 /* Wakes the long polls: an event was written. */
 void sv_notify_write(void);
 /* The options the routes need. */
