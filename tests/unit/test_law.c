@@ -4,19 +4,7 @@
  * that every refused request leaves the store as it was. */
 #include <jansson.h>
 
-#include "engine_helpers.h"
-
-static const char *LAW = OT_TEST_DATA "/law.rules";
-
-#define APPLICANT "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
-
-static json_t *submit(ot_engine *e, const char *item, const char *street, const char *now)
-{
-	return call(e, "submit", OT_OK,
-		    "{\"item\":\"%s\",\"channel\":\"online\",\"now\":\"%s\",\"applicant\":" APPLICANT
-		    ",\"form\":{\"name\":\"x\",\"street\":\"%s\"},\"materials\":[\"plan\"]}",
-		    item, now, street);
-}
+#include "law_helpers.h"
 
 static json_t *step_of(json_t *c, const char *name)
 {

@@ -9,21 +9,10 @@
 
 #include <jansson.h>
 
-#include "engine_helpers.h"
-
-static const char *LAW = OT_TEST_DATA "/law.rules";
-
-#define APPLICANT "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
+#include "law_helpers.h"
 
 /* law.rules: `plain` is due 10-16 (10 workdays from Fri 09-27), its step
  * `decide` on 09-30 (2 workdays: the make-up Sunday 09-29, then 09-30). */
-static json_t *submit(ot_engine *e, const char *item, const char *street, const char *now)
-{
-	return call(e, "submit", OT_OK,
-		    "{\"item\":\"%s\",\"channel\":\"online\",\"now\":\"%s\",\"applicant\":" APPLICANT
-		    ",\"form\":{\"name\":\"x\",\"street\":\"%s\"},\"materials\":[\"plan\"]}",
-		    item, now, street);
-}
 
 static json_t *sweep(ot_engine *e, const char *now)
 {
