@@ -164,12 +164,33 @@ static const char *const schema_v5[] = {
 	"UPDATE onetrip_schema SET version = 5",
 };
 
+/* version 6: what each operation's write costs the server.  The index on
+ * status alone goes: cases_next_due begins with status and answers the
+ * same queries.  The events' foreign keys go: an event is written only in
+ * the statement that writes its case's row (S_CASE_WRITE), from the row
+ * that statement returns, so it cannot name a case that is not there,
+ * and its rule version is the case's; store check reads both references
+ * (store_pg_check.c).  Checked by the server at each insert they cost a
+ * fifth of the server's time an operation (docs/performance.md). */
+static const char *const schema_v6[] = {
+	"DROP INDEX IF EXISTS cases_status",
+	"ALTER TABLE events DROP CONSTRAINT IF EXISTS events_case_id_fkey",
+	"ALTER TABLE events DROP CONSTRAINT IF EXISTS events_rules_fkey",
+	"UPDATE onetrip_schema SET version = 6",
+};
+
 enum {
-	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_INSERT, S_CASE_UPDATE, S_CASE_READ,
-	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENT_INSERT, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
+	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
+	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
 	S_CLAIM, S_WARN_AT, S__COUNT
 };
+
+/* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
+ * $16 actor, $17 payload; its case and rule version are the row's */
+#define EVENT_FROM_C \
+	" INSERT INTO events(case_id, seq, at, op, actor, rules, payload)" \
+	" SELECT id, $13::integer, $14, $15, $16, $3, $17 FROM c"
 
 static const char *const sql[S__COUNT] = {
 	[S_VERSION_PUT] = "INSERT INTO rule_versions(hash, stored_at, sources) VALUES ($1,"
@@ -178,12 +199,16 @@ static const char *const sql[S__COUNT] = {
 	[S_VERSION_GET] = "SELECT sources FROM rule_versions WHERE hash = $1",
 	[S_NEXT_ID] = "INSERT INTO counters(day, n) VALUES ($1, 1)"
 		      " ON CONFLICT (day) DO UPDATE SET n = counters.n + 1 RETURNING n",
-	[S_CASE_INSERT] = "INSERT INTO cases(id, item, rules, status, applicant, department,"
-			  " handlers, due, updated, state, next_due, warn_at)"
-			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-	[S_CASE_UPDATE] = "UPDATE cases SET item = $2, rules = $3, status = $4, applicant = $5,"
-			  " department = $6, handlers = $7, due = $8, updated = $9, state = $10,"
-			  " next_due = $11, warn_at = $12 WHERE id = $1",
+	/* a case's row and its event in one statement: the event is written
+	 * from the row the statement wrote, or not at all (schema_v6) */
+	[S_CASE_CREATE] = "WITH c AS (INSERT INTO cases(id, item, rules, status, applicant,"
+			  " department, handlers, due, updated, state, next_due, warn_at)"
+			  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id)"
+			  EVENT_FROM_C,
+	[S_CASE_WRITE] = "WITH c AS (UPDATE cases SET item = $2, rules = $3, status = $4,"
+			 " applicant = $5, department = $6, handlers = $7, due = $8, updated = $9,"
+			 " state = $10, next_due = $11, warn_at = $12 WHERE id = $1 RETURNING id)"
+			 EVENT_FROM_C,
 	/* the row and the events at once: case_rebuild asks for both */
 	[S_CASE_READ] = "SELECT c.item, c.rules, c.status, e.seq, e.payload,"
 			" (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
@@ -194,8 +219,6 @@ static const char *const sql[S__COUNT] = {
 			     " LEFT JOIN events e ON e.case_id = c.id AND e.seq > $2 WHERE c.id = $1"
 			     " ORDER BY e.seq FOR UPDATE OF c",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = $1 LIMIT 1",
-	[S_EVENT_INSERT] = "INSERT INTO events(case_id, seq, at, op, actor, rules, payload)"
-			   " VALUES ($1, $2, $3, $4, $5, $6, $7)",
 	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 AND seq > $2 ORDER BY seq",
 	[S_LIB_ADD] = "INSERT INTO library(applicant, material, case_id, valid_from, valid_until)"
 		      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (applicant, material, case_id)"
@@ -393,7 +416,6 @@ static int ok_result(const PGresult *res)
 	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 }
 
-/* Runs prepared statement i; NULL when the connection is gone. */
 static ot_status reconnect(ot_engine *e, ot_error *err);
 
 /* One statement of a pipeline: prepared statement `which` (-1: the text
@@ -448,99 +470,104 @@ static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
 /* Runs statements, the operation's BEGIN first if it is still to be sent.
  * When that BEGIN finds the connection gone (the server restarted while
  * it was idle), nothing was done yet: connect again and run them once more. */
-/* ---- a save sent with the next statement ----
+/* ---- writes sent with the next statement ----
  *
- * pg_save does not wait for the answer to its two statements (the case's
- * row and its event): they go with the operation's next statement -- its
- * COMMIT, usually, or the RELEASE of its savepoint in a batch -- in one
- * round trip instead of two.  Their answer is checked then, and a failure
- * is the answer of the statement they went with (pg_fail, writable): the
- * operation fails as it did, a lost race (40001) runs it again.  What the
- * statements need is copied: the case and its event are gone by then. */
-#define CASE_COLUMNS 12 /* the parameters of S_CASE_INSERT and S_CASE_UPDATE */
+ * pg_save does not wait for the answer to its statement (the case's row
+ * and its event), nor pg_library_add for its: they go with the
+ * operation's next statement -- its COMMIT, usually, or the RELEASE of its
+ * savepoint in a batch -- in one round trip instead of one each.  Their
+ * answers are checked then, and a failure is the answer of the statement
+ * they went with (pg_fail, writable): the operation fails as it did, a
+ * lost race (40001) runs it again.  What the statements need is copied:
+ * the case and its event are gone by then. */
+#define CASE_COLUMNS 12 /* S_CASE_CREATE's and S_CASE_WRITE's parameters: the row's, */
+#define EVENT_COLUMNS 5 /* then its event's (EVENT_FROM_C) */
+#define LATER_MAX 6     /* writes waiting at most: run_all sends them with two more */
 
 typedef struct pg_later {
-	int is_new;
-	char id[32];
-	const char *v[CASE_COLUMNS], *ev[7];
-	pg_stmt row, event;
-	char text[]; /* the copies v and ev point into */
+	struct pg_later *next; /* the one written after (PG(e)->later: the first) */
+	char id[32];           /* its case, for the messages */
+	const char *v[CASE_COLUMNS + EVENT_COLUMNS];
+	pg_stmt write;
+	char text[]; /* the copies v points into */
 } pg_later;
-
-static void later_free(pg_later *l)
-{
-	free(l);
-}
-
-/* l's copies of n strings (NULL stays NULL) at *at; returns the end. */
-static char *later_copy(const char *const *from, const char **to, int n, char *at)
-{
-	for (int i = 0; i < n; i++) {
-		if (!from[i]) {
-			to[i] = NULL;
-			continue;
-		}
-		size_t k = strlen(from[i]) + 1;
-		memcpy(at, from[i], k);
-		to[i] = at;
-		at += k;
-	}
-	return at;
-}
-
-static pg_later *later_new(int is_new, const char *id, const char *const *v,
-			   const char *const *ev)
-{
-	size_t size = sizeof(pg_later);
-	for (int i = 0; i < CASE_COLUMNS; i++)
-		size += v[i] ? strlen(v[i]) + 1 : 0;
-	for (int i = 0; i < 7; i++)
-		size += ev[i] ? strlen(ev[i]) + 1 : 0;
-	pg_later *l = malloc(size);
-	if (!l)
-		return NULL;
-	l->is_new = is_new;
-	snprintf(l->id, sizeof l->id, "%s", id);
-	later_copy(ev, l->ev, 7, later_copy(v, l->v, CASE_COLUMNS, l->text));
-	l->row = (pg_stmt){is_new ? S_CASE_INSERT : S_CASE_UPDATE, NULL, CASE_COLUMNS, l->v};
-	l->event = (pg_stmt){S_EVENT_INSERT, NULL, 7, l->ev};
-	return l;
-}
-
-/* What the save's statements answered (the first failure is kept). */
-static void later_check(ot_engine *e, const pg_later *l, PGresult *row, PGresult *event)
-{
-	ot_error *err = &PG(e)->later_err;
-	char what[96];
-	if (err->status != OT_OK)
-		return;
-	if (PG(e)->committing && (!row || !event)) { /* gone with the COMMIT on its way */
-		fail_while(e, err, NULL, "committing");
-		return;
-	}
-	if (!ok_result(row)) {
-		snprintf(what, sizeof what, "saving case %s", l->id);
-		fail_while(e, err, row, what);
-	} else if (!l->is_new && strcmp(PQcmdTuples(row), "1") != 0)
-		store_damaged(e, err, "case %s has events but no row in the cases table", l->id);
-	else if (!ok_result(event)) {
-		snprintf(what, sizeof what, "recording the event of case %s", l->id);
-		fail_while(e, err, event, what);
-	}
-}
 
 static void later_drop(ot_engine *e)
 {
-	later_free(PG(e)->later);
+	for (pg_later *l = PG(e)->later, *next; l; l = next) {
+		next = l->next;
+		free(l);
+	}
 	PG(e)->later = NULL;
 	PG(e)->later_err.status = OT_OK;
 	PG(e)->later_err.message[0] = 0;
 }
 
+static int later_count(const ot_engine *e)
+{
+	int n = 0;
+	for (const pg_later *l = PG(e)->later; l; l = l->next)
+		n++;
+	return n;
+}
+
+static void flush_later(ot_engine *e);
+
+/* Statement `which` with its n values copied, last in the queue; OT_ENOMEM
+ * when it cannot be. */
+static ot_status later_add(ot_engine *e, int which, const char *id, int n,
+			   const char *const *v, ot_error *err)
+{
+	if (later_count(e) >= LATER_MAX)
+		flush_later(e);
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	size_t size = sizeof(pg_later);
+	for (int i = 0; i < n; i++)
+		size += v[i] ? strlen(v[i]) + 1 : 0;
+	pg_later *l = malloc(size);
+	if (!l)
+		return err_set(err, OT_ENOMEM, "out of memory while saving case %s", id);
+	l->next = NULL;
+	snprintf(l->id, sizeof l->id, "%s", id);
+	char *at = l->text;
+	for (int i = 0; i < n; i++) {
+		l->v[i] = v[i] ? memcpy(at, v[i], strlen(v[i]) + 1) : NULL;
+		at += v[i] ? strlen(v[i]) + 1 : 0;
+	}
+	l->write = (pg_stmt){which, NULL, n, l->v};
+	pg_later **end = &PG(e)->later;
+	while (*end)
+		end = &(*end)->next;
+	*end = l;
+	return OT_OK;
+}
+
+/* What a waiting write answered (the first failure is kept). */
+static void later_check(ot_engine *e, const pg_later *l, PGresult *res)
+{
+	ot_error *err = &PG(e)->later_err;
+	char what[96];
+	if (err->status != OT_OK)
+		return;
+	if (PG(e)->committing && !res) { /* gone with the COMMIT on its way */
+		fail_while(e, err, NULL, "committing");
+		return;
+	}
+	int library = l->write.which == S_LIB_ADD;
+	if (!ok_result(res)) {
+		snprintf(what, sizeof what, library ? "adding case %s's materials to the material library"
+			 : "saving case %s", l->id);
+		fail_while(e, err, res, what);
+	} else if (!library && strcmp(PQcmdTuples(res), "1") != 0) /* no row to write the event from */
+		store_damaged(e, err, "case %s has events but no row in the cases table", l->id);
+}
+
 static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 {
 	const char *begin = PG(e)->begin;
-	struct pg_later *later = PG(e)->later;
+	pg_later *later = PG(e)->later;
 	PG(e)->begin = NULL;
 	PG(e)->later = NULL;
 	if (!begin && !later && n == 1 && st[0].which >= 0) {
@@ -549,16 +576,16 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 		out[0] = PQexecPrepared(PG(e)->conn, name, st[0].n, st[0].values, NULL, NULL, 0);
 		return;
 	}
-	pg_stmt all[8];
-	PGresult *res[8];
+	enum { ALL = LATER_MAX + 2 };
+	pg_stmt all[ALL];
+	PGresult *res[ALL];
 	int m = 0;
 	if (begin)
 		all[m++] = (pg_stmt){-1, begin, 0, NULL};
-	if (later) {
-		all[m++] = later->row;
-		all[m++] = later->event;
-	}
-	for (int k = 0; k < n && m < 8; k++)
+	for (pg_later *l = later; l; l = l->next)
+		all[m++] = l->write;
+	int first = m;
+	for (int k = 0; k < n && m < ALL; k++)
 		all[m++] = st[k];
 	for (int tries = 0; tries < 2; tries++) {
 		pipeline(PG(e)->conn, m, all, res);
@@ -576,14 +603,14 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 			break;
 		}
 	}
-	int first = (begin ? 1 : 0) + (later ? 2 : 0);
-	if (later) {
-		later_check(e, later, res[first - 2], res[first - 1]);
-		PQclear(res[first - 2]);
-		PQclear(res[first - 1]);
-		later_free(later);
+	int k = begin ? 1 : 0;
+	for (pg_later *l = later, *next; l; l = next, k++) {
+		next = l->next;
+		later_check(e, l, res[k]);
+		PQclear(res[k]);
+		free(l);
 	}
-	for (int k = 0; k < n; k++)
+	for (k = 0; k < n; k++)
 		out[k] = res[first + k];
 	if (begin && n && res[0] && !ok_result(res[0])) { /* the BEGIN's failure is the answer */
 		PQclear(out[0]);
@@ -591,7 +618,6 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 	} else if (begin)
 		PQclear(res[0]);
 }
-
 /* Runs prepared statement i; NULL when the connection is gone. */
 static PGresult *run(ot_engine *e, int i, int n, const char *const *values)
 {
@@ -867,6 +893,8 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		s = exec(e, schema_v4[i], "adding idempotency keys and the event feed", err);
 	for (size_t i = 0; s == OT_OK && have < 5 && i < OT_COUNTOF(schema_v5); i++)
 		s = exec(e, schema_v5[i], "adding the time sweep's day", err);
+	for (size_t i = 0; s == OT_OK && have < 6 && i < OT_COUNTOF(schema_v6); i++)
+		s = exec(e, schema_v6[i], "lightening the writes", err);
 	if (s == OT_OK)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);
@@ -1246,25 +1274,22 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, const ch
 		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 	if (s == OT_OK) {
 		/* an item's name and department, or a chain case's (engine.h) */
+		char seq[16];
+		snprintf(seq, sizeof seq, "%d", c->events);
+		/* an item's name and department, or a chain case's (engine.h) */
 		const char *v[] = {c->id, case_row_item(c), r->hash, case_status_names[c->status],
 				   json_string_value(json_object_get(c->applicant, "id")),
 				   case_row_department(c), hand,
 				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL,
-				   warn_at[0] ? warn_at : NULL};
-		_Static_assert(sizeof v / sizeof *v == CASE_COLUMNS, "pg_later copies them all");
-		char seq[16];
-		snprintf(seq, sizeof seq, "%d", c->events);
-		const char *ev[] = {c->id, seq, at, json_string_value(json_object_get(event, "op")),
-				    json_string_value(json_object_get(event, "actor")), r->hash,
-				    payload};
+				   warn_at[0] ? warn_at : NULL,
+				   seq, at, json_string_value(json_object_get(event, "op")),
+				   json_string_value(json_object_get(event, "actor")), payload};
+		_Static_assert(sizeof v / sizeof *v == CASE_COLUMNS + EVENT_COLUMNS,
+			       "pg_later copies them all");
 		/* the row and the event go with the next statement (pg_later) */
-		flush_later(e); /* one waiting already goes first */
-		s = writable(e, err);
-		pg_later *l = s == OT_OK ? later_new(is_new, c->id, v, ev) : NULL;
-		if (s == OT_OK && !l)
-			s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
-		PG(e)->later = l;
-		if (l)
+		s = later_add(e, is_new ? S_CASE_CREATE : S_CASE_WRITE, c->id,
+			      CASE_COLUMNS + EVENT_COLUMNS, v, err);
+		if (s == OT_OK)
 			known_saved(e, c, v[1], v[3]);
 	}
 	free(payload);
@@ -1373,10 +1398,7 @@ static ot_status pg_library_add(ot_engine *e, const char *applicant, const char 
 	snprintf(f, sizeof f, "%lld", (long long)from);
 	snprintf(u, sizeof u, "%lld", (long long)until);
 	const char *v[] = {applicant, material, case_id, f, u};
-	PGresult *res = run(e, S_LIB_ADD, 5, v);
-	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the material library");
-	PQclear(res);
-	return s;
+	return later_add(e, S_LIB_ADD, case_id, 5, v, err); /* with the COMMIT (pg_later) */
 }
 
 static const char *pg_library_find(void *ud, const char *applicant, const char *material,

@@ -38,11 +38,11 @@ typedef struct pg_store {
 	char head_id[32];
 	int head_after;       /* ... with its events after this one */     /* for the events() of the same case that follows */
 	char lib_found[32];   /* library_find's answer */
-	struct pg_later *later; /* a save not sent yet: it goes with the next
-				   statement, the COMMIT usually (store_pg.c) */
-	ot_error later_err;   /* what that save's statements answered, when
-				 they failed: the answer of the statement
-				 they went with */
+	struct pg_later *later; /* writes not sent yet, in order (malloc): they
+				   go with the next statement, the COMMIT
+				   usually (store_pg.c) */
+	ot_error later_err;   /* what the first of them to fail answered: the
+				 answer of the statement they went with */
 	int committing;       /* the COMMIT goes with them */
 	/* cases this engine wrote last, so a write's first try need not read
 	 * them (store_pg.c, "cases this engine wrote last") */

@@ -1,13 +1,15 @@
 /*
  * store_pg_check.c -- `onetrip store check` on a PostgreSQL store.
  *
- * PostgreSQL keeps its own pages and references sound (checksums, foreign
- * keys enforced on every write), so the check is about what only onetrip
- * can know, as for SQLite (store_check.c):
+ * PostgreSQL keeps its own pages sound, and the references of cases and
+ * the libraries (foreign keys checked at every write); an event's to its
+ * case is the write's own (schema_v6 in store_pg.c), and read here.  The
+ * check is otherwise about what only onetrip can know, as for SQLite
+ * (store_check.c):
  *   1. every rule version compiled back from its stored sources;
  *   2. every case replayed from its events and compared with its snapshot
- *      and the columns list and overdue read; every event recorded under
- *      the case's rule version;
+ *      and the columns list and overdue read; every event a case's, and
+ *      recorded under the case's rule version;
  *   3. the case counters, and the cases that issued licences.
  * It runs in one REPEATABLE READ transaction: one moment of the store,
  * while other engines go on writing.
@@ -159,6 +161,17 @@ static void check_event_versions(checker *k)
 	PQclear(res);
 }
 
+/* Events of no case: the write cannot make one, a hand in the tables can. */
+static void check_event_cases(checker *k)
+{
+	PGresult *res = rows(k, "SELECT DISTINCT e.case_id FROM events e WHERE NOT EXISTS (SELECT 1"
+			     " FROM cases c WHERE c.id = e.case_id) ORDER BY 1 LIMIT 1000",
+			     0, NULL, "the events' cases");
+	for (int i = 0; res && i < PQntuples(res); i++)
+		store_problem(k, PQgetvalue(res, i, 0), "it has events but no row in the cases table");
+	PQclear(res);
+}
+
 /* ---- 3. counters and licences ---- */
 
 static void check_counters(checker *k)
@@ -209,6 +222,7 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 		check_versions(&k);
 		check_cases(&k);
 		check_event_versions(&k);
+		check_event_cases(&k);
 		check_counters(&k);
 		check_licences(&k);
 		if (own)

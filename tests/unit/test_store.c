@@ -342,9 +342,9 @@ static void other_schema_versions(void **state)
 	char *text = NULL, want[200];
 	ot_error err;
 	ot_engine *e = NULL;
-	damage(&s, "PRAGMA user_version = 6");
-	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 6, this one "
-		 "knows 5)", s.path);
+	damage(&s, "PRAGMA user_version = 7");
+	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 7, this one "
+		 "knows 6)", s.path);
 	assert_int_equal(ot_engine_open(CONTRACT, s.path, &e, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
