@@ -15,7 +15,8 @@
  * the day takes the same row), each walking its own cases (tests/pg/many.c
  * races on shared ones).  Each engine measure says how many of its
  * operations ran twice (a first try that lost a race, from the engine's
- * log).  A last row, apart and labelled so, runs the cycle as `onetrip
+ * log).  The processes of a measure start together once each has opened
+ * its engine or connection.  A last row, apart and labelled so, runs the cycle as `onetrip
  * serve` runs many clients' requests: 8 cases side by side, each step of
  * all of them one group commit (ot_call_batch).
  */
@@ -91,6 +92,8 @@ static void count_second_tries(void *ud, const char *line)
 		++*(long *)ud;
 }
 
+static void ready(void);
+
 static long engine_ops(const char *rules, const char *uri, double seconds, long *second_tries)
 {
 	ot_engine *e = NULL;
@@ -103,6 +106,7 @@ static long engine_ops(const char *rules, const char *uri, double seconds, long 
 	cfg.log_ud = second_tries;
 	if (ot_engine_open_config(&cfg, &e, &err) != OT_OK)
 		die("opening the engine", err.message);
+	ready();
 	long ops = 0;
 	double end = now() + seconds;
 	char id[32] = "", req[1024];
@@ -136,6 +140,7 @@ static long engine_batch_ops(const char *rules, const char *uri, double seconds)
 	ot_error err;
 	if (ot_engine_open(rules, uri, &e, &err) != OT_OK)
 		die("opening the engine", err.message);
+	ready();
 	long ops = 0;
 	double end = now() + seconds;
 	char ids[BATCH][32], reqs[BATCH][1024];
@@ -176,6 +181,7 @@ static long insert_ops(const char *uri, const char *schema, int worker, double s
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)
 		die("preparing", PQerrorMessage(c));
 	PQclear(r);
+	ready();
 	long n = 0;
 	char w[16], num[24];
 	snprintf(w, sizeof w, "%d", worker);
@@ -198,16 +204,29 @@ static long insert_ops(const char *uri, const char *schema, int worker, double s
 
 /* ---- processes ---- */
 
+/* A measure's processes start together once each has opened its engine
+ * (compiled the rules, connected, prepared its statements) or its
+ * connection: a server's engine is opened once and runs for days, so the
+ * opening is not an operation's cost.  Each says it is ready on one pipe
+ * and waits for a byte on the other. */
+static int ready_fd = -1, go_fd = -1;
+
+static void ready(void)
+{
+	char b = 0;
+	if (write(ready_fd, &b, 1) != 1 || read(go_fd, &b, 1) != 1)
+		_exit(1);
+}
+
 /* Runs `procs` processes of `what` for `seconds`; the operations per second
  * of all of them together (and in *rerun the share of them run twice). */
 static double measure(int procs, const char *what, const char *rules, const char *uri,
 		      const char *schema, double seconds, double *rerun)
 {
-	int fds[2];
-	if (pipe(fds) != 0)
+	int fds[2], rd[2], go[2];
+	if (pipe(fds) != 0 || pipe(rd) != 0 || pipe(go) != 0)
 		die("pipe", "failed");
 	fflush(stdout); /* not printed again by a process that exits */
-	double start = now();
 	for (int p = 0; p < procs; p++) {
 		if (fork() != 0)
 			continue;
@@ -216,6 +235,10 @@ static double measure(int procs, const char *what, const char *rules, const char
 		snprintf(store, sizeof store, "%s%cschema=%s", uri, strchr(uri, '?') ? '&' : '?',
 			 schema);
 		close(fds[0]);
+		close(rd[0]);
+		close(go[1]);
+		ready_fd = rd[1];
+		go_fd = go[0];
 		long n[2] = {0, 0};
 		n[0] = strcmp(what, "engine") == 0  ? engine_ops(rules, store, seconds, &n[1])
 		       : strcmp(what, "batch") == 0 ? engine_batch_ops(rules, store, seconds)
@@ -224,7 +247,19 @@ static double measure(int procs, const char *what, const char *rules, const char
 			_exit(1);
 		_exit(0);
 	}
-	close(fds[1]); /* a process that fails closes its end: read sees it */
+	/* a process that fails closes its ends: the reads see it */
+	close(fds[1]);
+	close(rd[1]);
+	close(go[0]);
+	char b[4] = {0};
+	for (int p = 0; p < procs; p++)
+		if (read(rd[0], b, 1) != 1)
+			die(what, "a process failed while opening");
+	double start = now();
+	if (write(go[1], b, (size_t)procs) != procs)
+		die(what, "a process failed while opening");
+	close(rd[0]);
+	close(go[1]);
 	long total = 0, twice = 0;
 	for (int p = 0; p < procs; p++) {
 		long n[2] = {0, 0};
