@@ -183,7 +183,7 @@ enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
 	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
-	S_CLAIM, S_WARN_AT, S__COUNT
+	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S__COUNT
 };
 
 /* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
@@ -259,6 +259,10 @@ static const char *const sql[S__COUNT] = {
 	[S_CLAIM] = "SELECT id, warn_at FROM cases WHERE warn_at <= $1 AND (warn_at, id) > ($3, $4)"
 		    " ORDER BY warn_at, id LIMIT $2::integer FOR UPDATE SKIP LOCKED",
 	[S_WARN_AT] = "UPDATE cases SET warn_at = $2 WHERE id = $1",
+	/* prepared too: parsed once, not at every operation (pg_begin) */
+	[S_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
+	[S_BEGIN_LOCKING] = "BEGIN ISOLATION LEVEL READ COMMITTED",
+	[S_COMMIT] = "COMMIT",
 	/* one page: the filters, then the cursor; $7 is the page size + 1 */
 	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL"
 		   " OR status IN ($1, $8::text, $9::text, $10::text))"
@@ -580,8 +584,8 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 	pg_stmt all[ALL];
 	PGresult *res[ALL];
 	int m = 0;
-	if (begin)
-		all[m++] = (pg_stmt){-1, begin, 0, NULL};
+	if (begin) /* pg_begin's, prepared */
+		all[m++] = (pg_stmt){begin == sql[S_BEGIN] ? S_BEGIN : S_BEGIN_LOCKING, NULL, 0, NULL};
 	for (pg_later *l = later; l; l = l->next)
 		all[m++] = l->write;
 	int first = m;
@@ -1134,8 +1138,7 @@ static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE)
 		s = reconnect(e, err);
 	if (s == OT_OK)
-		PG(e)->begin = deferred ? "BEGIN ISOLATION LEVEL REPEATABLE READ"
-					: "BEGIN ISOLATION LEVEL READ COMMITTED";
+		PG(e)->begin = sql[deferred ? S_BEGIN : S_BEGIN_LOCKING];
 	return s;
 }
 
@@ -1181,7 +1184,7 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 	}
 	PGresult *res;
 	if (PG(e)->later) { /* the save and the COMMIT: one round trip */
-		pg_stmt st = {-1, "COMMIT", 0, NULL};
+		pg_stmt st = {S_COMMIT, NULL, 0, NULL};
 		PG(e)->committing = 1;
 		run_all(e, 1, &st, &res);
 		PG(e)->committing = 0;

@@ -16,9 +16,9 @@
  * races on shared ones).  Each engine measure says how many of its
  * operations ran twice (a first try that lost a race, from the engine's
  * log).  The processes of a measure start together once each has opened
- * its engine or connection.  A last row, apart and labelled so, runs the cycle as `onetrip
- * serve` runs many clients' requests: 8 cases side by side, each step of
- * all of them one group commit (ot_call_batch).
+ * its engine or connection.  A last row, apart and labelled so, runs the
+ * cycle as `onetrip serve` runs many clients' requests: 8 cases side by
+ * side, each step of all of them one group commit (ot_call_batch).
  */
 #include <libpq-fe.h>
 #include <stdio.h>
