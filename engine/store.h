@@ -287,6 +287,39 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
  * store_settle too). */
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until);
+/* For backends: the licences of one holder valid by one time, read once
+ * a transaction (sq_licence_find in store_sqlite.c says why) and kept
+ * until what the transaction reads may change. */
+#define STORE_HELD 8
+typedef struct store_held {
+	int valid;                 /* 0: read them again */
+	char holder[64];
+	ot_time now;
+	int n;                     /* -1: more than STORE_HELD, asked one by one */
+	struct store_held_row {
+		char material[64], number[64];
+		ot_time until;     /* -1: no end */
+		int damaged;       /* its number unreadable */
+	} row[STORE_HELD];
+} store_held;
+
+/* A row read for h (number NULL: unreadable); 0 when h cannot keep it
+ * (more than STORE_HELD, or a name longer than kept): h->n is then -1 and
+ * the holder's licences are asked material by material. */
+int store_held_add(store_held *h, const char *material, const char *number, ot_time until);
+
+/* The licence of one material among several: the best by store_lic_better
+ * (licence_find's answer: 1 valid, 2 expired, 0 none), and whether one
+ * was damaged. */
+typedef struct store_lic_pick {
+	int found, damaged;
+} store_lic_pick;
+void store_lic_consider(store_lic_pick *p, const char *text, ot_time u, ot_time now,
+			char number[64], ot_time *until);
+/* h's licences of material, considered */
+void store_held_pick(const store_held *h, const char *material, ot_time now, store_lic_pick *p,
+		     char number[64], ot_time *until);
+
 /* All licences of a holder, oldest first (*out: a new reference). */
 ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);
 

@@ -226,6 +226,55 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return e->vt->licence_put(e, l, err);
 }
 
+/* Whether a licence (ok: 1 valid, 2 expired; until: -1 for no end) comes
+ * before the one kept: a valid one first, of those one without an end,
+ * then the one that ends (or ended) last. */
+static int lic_better(int ok, ot_time until, int kept_ok, ot_time kept_until)
+{
+	if (ok != kept_ok)
+		return ok < kept_ok;
+	if ((until < 0) != (kept_until < 0))
+		return until < 0;
+	return until > kept_until;
+}
+
+void store_lic_consider(store_lic_pick *p, const char *text, ot_time u, ot_time now,
+			char number[64], ot_time *until)
+{
+	int ok = u < 0 || u > now ? 1 : 2;
+	if (!text)
+		p->damaged = 1;
+	else if (!p->found || lic_better(ok, u, p->found, *until)) {
+		snprintf(number, 64, "%s", text);
+		*until = u;
+		p->found = ok;
+	}
+}
+
+int store_held_add(store_held *h, const char *material, const char *number, ot_time until)
+{
+	struct store_held_row *r = h->n >= 0 && h->n < STORE_HELD ? &h->row[h->n] : NULL;
+	if (!r || strlen(material) >= sizeof r->material) {
+		h->n = -1;
+		return 0;
+	}
+	strcpy(r->material, material);
+	snprintf(r->number, sizeof r->number, "%s", number ? number : "");
+	r->damaged = !number;
+	r->until = until;
+	h->n++;
+	return 1;
+}
+
+void store_held_pick(const store_held *h, const char *material, ot_time now, store_lic_pick *p,
+		     char number[64], ot_time *until)
+{
+	for (int i = 0; i < h->n; i++)
+		if (strcmp(h->row[i].material, material) == 0)
+			store_lic_consider(p, h->row[i].damaged ? NULL : h->row[i].number,
+					   h->row[i].until, now, number, until);
+}
+
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[64], ot_time *until)
 {

@@ -183,7 +183,7 @@ enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
 	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
-	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S__COUNT
+	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S_LIC_HELD, S__COUNT
 };
 
 /* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
@@ -191,6 +191,8 @@ enum {
 #define EVENT_FROM_C \
 	" INSERT INTO events(case_id, seq, at, op, actor, rules, payload)" \
 	" SELECT id, $13::integer, $14, $15, $16, $3, $17 FROM c"
+
+_Static_assert(STORE_HELD == 8, "S_LIC_HELD's LIMIT is STORE_HELD + 1");
 
 static const char *const sql[S__COUNT] = {
 	[S_VERSION_PUT] = "INSERT INTO rule_versions(hash, stored_at, sources) VALUES ($1,"
@@ -263,6 +265,9 @@ static const char *const sql[S__COUNT] = {
 	[S_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
 	[S_BEGIN_LOCKING] = "BEGIN ISOLATION LEVEL READ COMMITTED",
 	[S_COMMIT] = "COMMIT",
+	/* all of a holder's, up to one more than store_held keeps */
+	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
+		       " WHERE holder = $1 AND valid_from <= $2 LIMIT 9",
 	/* one page: the filters, then the cursor; $7 is the page size + 1 */
 	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL"
 		   " OR status IN ($1, $8::text, $9::text, $10::text))"
@@ -1117,6 +1122,7 @@ static ot_status reconnect(ot_engine *e, ot_error *err)
 static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	PG(e)->failed_state[0] = 0;
+	PG(e)->held.valid = 0; /* another moment of the store */
 	/* a submission waits for the day's counter rather than race for it:
 	 * at REPEATABLE READ, a counter another engine took since the first
 	 * read is a lost race, and with four engines submitting most first
@@ -1154,6 +1160,7 @@ static int pg_lost_race(const ot_engine *e)
 
 static void pg_rollback(ot_engine *e)
 {
+	PG(e)->held.valid = 0;
 	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
 	forget_head(e);
 	later_drop(e); /* a save not sent is not made */
@@ -1166,6 +1173,7 @@ static void pg_rollback(ot_engine *e)
 
 static ot_status pg_commit(ot_engine *e, ot_error *err)
 {
+	PG(e)->held.valid = 0; /* the licences held are the transaction's */
 	ot_status s = writable(e, err);
 	if (s == OT_OK && PG(e)->nuncovered) { /* taken on trust, not checked by a save */
 		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
@@ -1441,6 +1449,7 @@ static const char *holder_key(const char *holder, char out[64])
 
 static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
+	PG(e)->held.valid = 0;
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
@@ -1455,12 +1464,56 @@ static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return s;
 }
 
+/* The holder's licences valid by `now`, read once a transaction as on
+ * SQLite (store_held; sq_licence_find says why): here a round trip each
+ * is saved.  NULL: ask by material, or (*failed set) the read failed. */
+static const store_held *held_licences(ot_engine *e, const char *key, ot_time now, int *failed)
+{
+	store_held *h = &PG(e)->held;
+	*failed = 0;
+	if (!PG(e)->begin && PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS)
+		return NULL; /* no transaction: every statement sees its own moment */
+	if (h->valid && h->now == now && strcmp(h->holder, key) == 0)
+		return h->n >= 0 ? h : NULL;
+	char t[24];
+	snprintf(t, sizeof t, "%lld", (long long)now);
+	const char *v[] = {key, t};
+	PGresult *res = run(e, S_LIC_HELD, 2, v);
+	if (!ok_result(res)) {
+		fault(e, res, "looking up the licence library"); /* the operation fails at its end */
+		PQclear(res);
+		*failed = 1;
+		return NULL;
+	}
+	h->n = 0;
+	for (int i = 0; i < PQntuples(res) && h->n >= 0; i++)
+		if (column(res, i, 0)) /* else no material matches it */
+			store_held_add(h, PQgetvalue(res, i, 0), column(res, i, 1),
+				       column(res, i, 2) ? atoll(PQgetvalue(res, i, 2)) : -1);
+	PQclear(res);
+	h->valid = 1;
+	h->now = now;
+	snprintf(h->holder, sizeof h->holder, "%s", key);
+	return h->n >= 0 ? h : NULL;
+}
+
 static int pg_licence_find(ot_engine *e, const char *holder, const char *material, ot_time now,
 			   char number[64], ot_time *until)
 {
 	char key[64], t[24];
+	int failed;
+	const store_held *h = held_licences(e, holder_key(holder, key), now, &failed);
+	if (failed)
+		return -1;
+	if (h) {
+		store_lic_pick p = {0, 0};
+		store_held_pick(h, material, now, &p, number, until);
+		if (p.damaged)
+			fault_damaged(e, "a licence in the library has no readable number");
+		return p.damaged ? -1 : p.found;
+	}
 	snprintf(t, sizeof t, "%lld", (long long)now);
-	const char *v[] = {holder_key(holder, key), material, t};
+	const char *v[] = {key, material, t};
 	PGresult *res = run(e, S_LIC_FIND, 3, v);
 	int found = -1;
 	if (!ok_result(res))
@@ -1569,6 +1622,7 @@ static ot_status pg_release(ot_engine *e, ot_error *err)
 
 static void pg_rollback_to(ot_engine *e)
 {
+	PG(e)->held.valid = 0; /* a licence it wrote is undone */
 	forget_head(e);
 	later_drop(e);
 	PG(e)->saved_lost = 1;

@@ -38,6 +38,7 @@ typedef struct pg_store {
 	char head_id[32];
 	int head_after;       /* ... with its events after this one */     /* for the events() of the same case that follows */
 	char lib_found[32];   /* library_find's answer */
+	store_held held;      /* kept until what the transaction reads may change */
 	struct pg_later *later; /* writes not sent yet, in order (malloc): they
 				   go with the next statement, the COMMIT
 				   usually (store_pg.c) */

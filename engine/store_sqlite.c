@@ -137,7 +137,7 @@ enum {
 	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S_LIC_HELD, S__COUNT
 };
 _Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
-_Static_assert(SQ_HELD == 8, "S_LIC_HELD's LIMIT is SQ_HELD + 1");
+_Static_assert(STORE_HELD == 8, "S_LIC_HELD's LIMIT is STORE_HELD + 1");
 
 static const char *const sql[S__COUNT] = {
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
@@ -206,7 +206,7 @@ static const char *const sql[S__COUNT] = {
 	/* the valid licence first, else the one that expired last (lic_better) */
 	[S_LIC_FIND] = "SELECT number, valid_until FROM licences"
 		       " WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3",
-	/* all of a holder's, up to one more than sq_held keeps (SQ_HELD) */
+	/* all of a holder's, up to one more than store_held keeps (STORE_HELD) */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
 		       " WHERE holder = ?1 AND valid_from <= ?2 LIMIT 9",
 };
@@ -921,39 +921,7 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
 
-/* Whether a licence (ok: 1 valid, 2 expired; until: -1 for no end) comes
- * before the one kept: a valid one first, of those one without an end,
- * then the one that ends (or ended) last. */
-static int lic_better(int ok, ot_time until, int kept_ok, ot_time kept_until)
-{
-	if (ok != kept_ok)
-		return ok < kept_ok;
-	if ((until < 0) != (kept_until < 0))
-		return until < 0;
-	return until > kept_until;
-}
-
-/* The licence of `material` among rows that are all of one holder and
- * material, or read from the holder's kept ones (sq_held): the best by
- * lic_better; 1 valid, 2 expired, 0 none, -1 a damaged one. */
-typedef struct lic_pick {
-	int found, damaged;
-} lic_pick;
-
-static void lic_consider(lic_pick *p, const char *text, ot_time u, ot_time now, char number[64],
-			 ot_time *until)
-{
-	int ok = u < 0 || u > now ? 1 : 2;
-	if (!text)
-		p->damaged = 1;
-	else if (!p->found || lic_better(ok, u, p->found, *until)) {
-		snprintf(number, 64, "%s", text);
-		*until = u;
-		p->found = ok;
-	}
-}
-
-static int lic_result(ot_engine *e, const lic_pick *p)
+static int lic_result(ot_engine *e, const store_lic_pick *p)
 {
 	/* a provider's failure is the applicant's problem; the store's is not:
 	 * the operation fails at its end */
@@ -967,15 +935,15 @@ static int lic_result(ot_engine *e, const lic_pick *p)
 /* An item with several materials issued by departments (the contract's
  * building permit has two) looked each up in turn: a statement run and an
  * index probe each, a fifth of an assessment.  Within a transaction the
- * holder's licences valid by `now` are read once instead -- up to SQ_HELD;
+ * holder's licences valid by `now` are read once instead -- up to STORE_HELD;
  * a holder with more is asked material by material, as before -- and kept
  * until what the transaction reads may change (its end, a licence written,
  * a savepoint rolled back).  NULL: ask by material, or (*failed set) the
  * read failed as the store's failure (SQLite may have ended the
  * transaction: nothing more is read in it). */
-static const sq_held *held_licences(ot_engine *e, const char *key, ot_time now, int *failed)
+static const store_held *held_licences(ot_engine *e, const char *key, ot_time now, int *failed)
 {
-	sq_held *h = &SQ(e)->held;
+	store_held *h = &SQ(e)->held;
 	*failed = 0;
 	if (sqlite3_get_autocommit(SQ(e)->db))
 		return NULL; /* no transaction: every statement sees its own moment */
@@ -983,25 +951,17 @@ static const sq_held *held_licences(ot_engine *e, const char *key, ot_time now, 
 		sqlite3_stmt *st = SQ(e)->stmt[S_LIC_HELD];
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
-		int rc, n = 0;
-		while (n >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *m = column_str(st, 0), *number = column_str(st, 1);
-			if (!m)
-				continue; /* no material matches it */
-			struct sq_held_row *r = n < SQ_HELD ? &h->row[n] : NULL;
-			if (!r || strlen(m) >= sizeof r->material) {
-				n = -1; /* more, or a name longer than kept: by material */
-				break;
-			}
-			strcpy(r->material, m);
-			snprintf(r->number, sizeof r->number, "%s", number ? number : "");
-			r->damaged = !number;
-			r->until = sqlite3_column_type(st, 2) == SQLITE_NULL ? -1
-				 : sqlite3_column_int64(st, 2);
-			n++;
+		int rc;
+		h->n = 0;
+		while (h->n >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *m = column_str(st, 0);
+			if (m) /* else no material matches it */
+				store_held_add(h, m, column_str(st, 1),
+					       sqlite3_column_type(st, 2) == SQLITE_NULL
+						       ? -1 : sqlite3_column_int64(st, 2));
 		}
 		done(st);
-		if (n >= 0 && rc != SQLITE_DONE) {
+		if (h->n >= 0 && rc != SQLITE_DONE) {
 			fault(e, rc, "looking up the licence library");
 			*failed = 1;
 			return NULL;
@@ -1009,7 +969,6 @@ static const sq_held *held_licences(ot_engine *e, const char *key, ot_time now, 
 		h->valid = 1;
 		h->now = now;
 		snprintf(h->holder, sizeof h->holder, "%s", key);
-		h->n = n;
 	}
 	return h->n >= 0 ? h : NULL;
 }
@@ -1018,24 +977,22 @@ static int sq_licence_find(ot_engine *e, const char *holder, const char *materia
 			   ot_time now, char number[64], ot_time *until)
 {
 	char key[64];
-	lic_pick p = {0, 0};
+	store_lic_pick p = {0, 0};
 	int failed;
-	const sq_held *h = held_licences(e, holder_key(holder, key), now, &failed);
+	const store_held *h = held_licences(e, holder_key(holder, key), now, &failed);
 	if (failed)
 		return -1;
-	for (int i = 0; h && i < h->n; i++)
-		if (strcmp(h->row[i].material, material) == 0)
-			lic_consider(&p, h->row[i].damaged ? NULL : h->row[i].number, h->row[i].until,
-				     now, number, until);
-	if (h)
+	if (h) {
+		store_held_pick(h, material, now, &p, number, until);
 		return lic_result(e, &p);
+	}
 	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_FIND];
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		lic_consider(&p, column_str(st, 0),
+		store_lic_consider(&p, column_str(st, 0),
 			     sqlite3_column_type(st, 1) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 1),
 			     now, number, until);
 	done(st);

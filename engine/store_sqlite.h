@@ -10,28 +10,13 @@
 
 #include "engine.h"
 
-/* The licences of one holder valid by one time, read once a transaction
- * (sq_licence_find in store_sqlite.c says why). */
-#define SQ_HELD 8
-typedef struct sq_held {
-	int valid;                 /* 0: read them again */
-	char holder[64];
-	ot_time now;
-	int n;                     /* -1: more than SQ_HELD, asked one by one */
-	struct sq_held_row {
-		char material[64], number[64];
-		ot_time until;     /* -1: no end */
-		int damaged;       /* its number unreadable */
-	} row[SQ_HELD];
-} sq_held;
-
 typedef struct sqlite_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[32];
 	char lib_found[32];        /* library_find's answer */
 	char *path;                /* the file, for messages */
 	int failed_rc;             /* SQLite's code for the last failure */
-	sq_held held;              /* kept until what the transaction reads may change */
+	store_held held;           /* kept until what the transaction reads may change */
 } sqlite_store;
 
 /* The backend's state of engine e (set by its open). */
