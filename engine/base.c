@@ -258,6 +258,14 @@ const char *int_text(long long v, char t[24])
 	return p;
 }
 
+char *str_copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = 0;
+	return dst;
+}
+
 void buf_int(buf *b, long long v)
 {
 	char t[24];

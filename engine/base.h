@@ -120,6 +120,9 @@ void buf_puts(buf *b, const char *s);
 void buf_int(buf *b, long long v);
 /* The same as text in t: returns where it starts (it ends at t[23], 0). */
 const char *int_text(long long v, char t[24]);
+/* src copied into dst of cap bytes (cap > 0), cut to fit and always
+ * ended: snprintf's "%s" without printf, for copies on every operation. */
+char *str_copy(char *dst, size_t cap, const char *src);
 void buf_printf(buf *b, const char *fmt, ...)
 #if defined(__GNUC__)
 	__attribute__((format(printf, 2, 3)))

@@ -300,7 +300,7 @@ static void server_message(const ot_engine *e, const PGresult *res, char *out, s
 	const char *m = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
 	if (!m)
 		m = PG(e)->conn ? PQerrorMessage(PG(e)->conn) : "no connection";
-	snprintf(out, cap, "%s", m && *m ? m : "no answer from the server");
+	str_copy(out, cap, m && *m ? m : "no answer from the server");
 	for (char *p = out; *p; p++)
 		if (*p == '\n' || *p == '\t')
 			*p = ' ';
@@ -436,13 +436,22 @@ typedef struct pg_stmt {
 	const char *const *values;
 } pg_stmt;
 
+/* Prepared statement i's name, "ot<i>" (prepare_all). */
+static const char *stmt_name(int i, char out[24])
+{
+	char t[24];
+	const char *digits = int_text(i, t);
+	out[0] = 'o';
+	out[1] = 't';
+	return str_copy(out + 2, 22, digits) - 2;
+}
+
 static int send_stmt(PGconn *c, const pg_stmt *st)
 {
 	if (st->which < 0)
 		return PQsendQueryParams(c, st->text, 0, NULL, NULL, NULL, NULL, 0);
-	char name[16];
-	snprintf(name, sizeof name, "ot%d", st->which);
-	return PQsendQueryPrepared(c, name, st->n, st->values, NULL, NULL, 0);
+	char name[24];
+	return PQsendQueryPrepared(c, stmt_name(st->which, name), st->n, st->values, NULL, NULL, 0);
 }
 
 /* Sends the statements at once and reads their results into out[] (NULL
@@ -539,7 +548,7 @@ static ot_status later_add(ot_engine *e, int which, const char *id, int n,
 	if (!l)
 		return err_set(err, OT_ENOMEM, "out of memory while saving case %s", id);
 	l->next = NULL;
-	snprintf(l->id, sizeof l->id, "%s", id);
+	str_copy(l->id, sizeof l->id, id);
 	char *at = l->text;
 	for (int i = 0; i < n; i++) {
 		l->v[i] = v[i] ? memcpy(at, v[i], strlen(v[i]) + 1) : NULL;
@@ -580,9 +589,9 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 	PG(e)->begin = NULL;
 	PG(e)->later = NULL;
 	if (!begin && !later && n == 1 && st[0].which >= 0) {
-		char name[16];
-		snprintf(name, sizeof name, "ot%d", st[0].which);
-		out[0] = PQexecPrepared(PG(e)->conn, name, st[0].n, st[0].values, NULL, NULL, 0);
+		char name[24];
+		out[0] = PQexecPrepared(PG(e)->conn, stmt_name(st[0].which, name), st[0].n,
+					st[0].values, NULL, NULL, 0);
 		return;
 	}
 	enum { ALL = LATER_MAX + 2 };
@@ -747,13 +756,13 @@ static int known_head(ot_engine *e, const char *id, int after, char item[256], c
 	const pg_known *k = known_slot(e, id);
 	if (k->events != after || k->shared || strcmp(k->id, id) != 0)
 		return 0;
-	snprintf(item, 256, "%s", k->item);
-	snprintf(hash, 65, "%s", k->hash);
-	snprintf(status, 32, "%s", k->status);
+	str_copy(item, 256, k->item);
+	str_copy(hash, 65, k->hash);
+	str_copy(status, 32, k->status);
 	*events = k->events;
 	p->trusted = 1;
-	snprintf(p->taken[p->ntaken++], sizeof p->taken[0], "%s", id);
-	snprintf(p->uncovered[p->nuncovered++], sizeof p->uncovered[0], "%s", id);
+	str_copy(p->taken[p->ntaken++], sizeof p->taken[0], id);
+	str_copy(p->uncovered[p->nuncovered++], sizeof p->uncovered[0], id);
 	return 1;
 }
 
@@ -809,10 +818,10 @@ static void known_saved(ot_engine *e, const ot_case *c, const char *item, const 
 		k->events = 0; /* too long to keep: forgotten at the commit */
 	else
 		k->events = c->events;
-	snprintf(k->id, sizeof k->id, "%s", c->id);
-	snprintf(k->item, sizeof k->item, "%s", item);
-	snprintf(k->hash, sizeof k->hash, "%s", c->v->rules->hash);
-	snprintf(k->status, sizeof k->status, "%s", status);
+	str_copy(k->id, sizeof k->id, c->id);
+	str_copy(k->item, sizeof k->item, item);
+	str_copy(k->hash, sizeof k->hash, c->v->rules->hash);
+	str_copy(k->status, sizeof k->status, status);
 	p->nsaved++;
 }
 
@@ -958,9 +967,8 @@ static ot_status session(ot_engine *e, ot_error *err)
 static ot_status prepare_all(ot_engine *e, ot_error *err)
 {
 	for (int i = 0; i < S__COUNT; i++) {
-		char name[16];
-		snprintf(name, sizeof name, "ot%d", i);
-		PGresult *res = PQprepare(PG(e)->conn, name, sql[i], 0, NULL);
+		char name[24];
+		PGresult *res = PQprepare(PG(e)->conn, stmt_name(i, name), sql[i], 0, NULL);
 		ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "preparing statements");
 		PQclear(res);
 		if (s != OT_OK)
@@ -1279,14 +1287,14 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, const ch
 	case_next_due(c, next_due);
 	case_warn_at(c, e->warn_workdays, warn_at);
 	const char *ev_at = json_string_value(json_object_get(event, "at"));
-	snprintf(at, sizeof at, "%s", ev_at ? ev_at : "");
+	str_copy(at, sizeof at, ev_at ? ev_at : "");
 	ot_status s = writable(e, err);
 	if (s == OT_OK && (!state_text || !payload))
 		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 	if (s == OT_OK) {
 		/* an item's name and department, or a chain case's (engine.h) */
-		char seq[16];
-		snprintf(seq, sizeof seq, "%d", c->events);
+		char t[24];
+		const char *seq = int_text(c->events, t);
 		/* an item's name and department, or a chain case's (engine.h) */
 		const char *v[] = {c->id, case_row_item(c), r->hash, case_status_names[c->status],
 				   json_string_value(json_object_get(c->applicant, "id")),
@@ -1311,9 +1319,8 @@ static ot_status pg_events(ot_engine *e, const char *id, int after, json_t **out
 			   ot_error *err)
 {
 	*out = NULL;
-	char from[16];
-	snprintf(from, sizeof from, "%d", after);
-	const char *v[] = {id, from};
+	char t[24];
+	const char *v[] = {id, int_text(after, t)};
 	int col = 3; /* case_head read them with the row */
 	PGresult *res = PG(e)->head && strcmp(PG(e)->head_id, id) == 0 &&
 			PG(e)->head_after == after ? PG(e)->head : NULL;
@@ -1356,9 +1363,8 @@ static ot_status pg_events(ot_engine *e, const char *id, int after, json_t **out
 static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item[256],
 			      char hash[65], char status[32], int *events, ot_error *err)
 {
-	char from[16];
-	snprintf(from, sizeof from, "%d", after);
-	const char *v[] = {id, from};
+	char t[24];
+	const char *v[] = {id, int_text(after, t)};
 	forget_head(e);
 	if (known_head(e, id, after, item, hash, status, events))
 		return OT_OK; /* checked by its save (cases this engine wrote last) */
@@ -1371,15 +1377,15 @@ static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item
 		if (!a || !b || !c || strlen(a) > 255 || strlen(b) != 64 || strlen(c) > 31)
 			s = store_damaged(e, err, "the row of case %s is unreadable", id);
 		else {
-			snprintf(item, 256, "%s", a);
-			snprintf(hash, 65, "%s", b);
-			snprintf(status, 32, "%s", c);
+			str_copy(item, 256, a);
+			str_copy(hash, 65, b);
+			str_copy(status, 32, c);
 			*events = column(res, 0, 5) ? atoi(column(res, 0, 5)) : 0;
 			known_read(e, id, *events);
 			if (strlen(id) < sizeof PG(e)->head_id) { /* for events() */
 				PG(e)->head = res;
 				PG(e)->head_after = after;
-				snprintf(PG(e)->head_id, sizeof PG(e)->head_id, "%s", id);
+				str_copy(PG(e)->head_id, sizeof PG(e)->head_id, id);
 				res = NULL;
 			}
 		}
@@ -1493,7 +1499,7 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 	PQclear(res);
 	h->valid = 1;
 	h->now = now;
-	snprintf(h->holder, sizeof h->holder, "%s", key);
+	str_copy(h->holder, sizeof h->holder, key);
 	return h->n >= 0 ? h : NULL;
 }
 
@@ -1523,7 +1529,7 @@ static int pg_licence_find(ot_engine *e, const char *holder, const char *materia
 	else if (!column(res, 0, 0))
 		fault_damaged(e, "a licence in the library has no readable number");
 	else {
-		snprintf(number, 64, "%s", PQgetvalue(res, 0, 0));
+		str_copy(number, 64, PQgetvalue(res, 0, 0));
 		*until = column(res, 0, 1) ? atoll(PQgetvalue(res, 0, 1)) : -1;
 		found = strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? 1 : 2;
 	}
@@ -1586,7 +1592,7 @@ static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char 
 			s = err_set(err, OT_ENOMEM, "out of memory listing cases");
 	}
 	if (s == OT_OK && rows > q->limit) /* the page ends at its last row */
-		snprintf(next, STORE_CURSOR_MAX, "%s", PQgetvalue(res, q->limit - 1, 0));
+		str_copy(next, STORE_CURSOR_MAX, PQgetvalue(res, q->limit - 1, 0));
 	PQclear(res);
 	if (s == OT_OK)
 		*out = list;
@@ -1653,7 +1659,7 @@ static ot_status pg_idem_get(ot_engine *e, const char *key, long long now_s, cha
 		else if (!(*response = strdup(r)))
 			s = err_set(err, OT_ENOMEM, "out of memory");
 		else
-			snprintf(fingerprint, 65, "%s", f);
+			str_copy(fingerprint, 65, f);
 	}
 	PQclear(res);
 	return s;
