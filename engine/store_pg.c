@@ -183,7 +183,8 @@ enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
 	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
-	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S_LIC_HELD, S__COUNT
+	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S_LIC_HELD, S_NUMBER_READ,
+	S_NUMBER_TAKE, S__COUNT
 };
 
 /* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
@@ -268,6 +269,11 @@ static const char *const sql[S__COUNT] = {
 	/* all of a holder's, up to one more than store_held keeps */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
 		       " WHERE holder = $1 AND valid_from <= $2 LIMIT 9",
+	/* the day's counter read (and held) with a submission's first read,
+	 * and the number it gave written with the COMMIT (pg_number) */
+	[S_NUMBER_READ] = "SELECT n FROM counters WHERE day = $1 FOR UPDATE",
+	[S_NUMBER_TAKE] = "INSERT INTO counters(day, n) VALUES ($1, $2::integer) ON CONFLICT (day)"
+			  " DO UPDATE SET n = EXCLUDED.n WHERE counters.n = EXCLUDED.n - 1",
 	/* one page: the filters, then the cursor; $7 is the page size + 1 */
 	[S_LIST] = "SELECT id, state FROM cases WHERE ($1::text IS NULL"
 		   " OR status IN ($1, $8::text, $9::text, $10::text))"
@@ -573,12 +579,19 @@ static void later_check(ot_engine *e, const pg_later *l, PGresult *res)
 		fail_while(e, err, NULL, "committing");
 		return;
 	}
-	int library = l->write.which == S_LIB_ADD;
-	if (!ok_result(res)) {
+	int library = l->write.which == S_LIB_ADD, number = l->write.which == S_NUMBER_TAKE;
+	if (number && ok_result(res) && strcmp(PQcmdTuples(res), "1") != 0) {
+		/* no lock held a day's first number: another engine took it */
+		str_copy(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
+		err_set(err, OT_ESTORE, "case number %s was taken by another engine first: nothing "
+			"was changed", l->id);
+	} else if (number && !ok_result(res))
+		fail_while(e, err, res, "numbering the case");
+	else if (!ok_result(res)) {
 		snprintf(what, sizeof what, library ? "adding case %s's materials to the material library"
 			 : "saving case %s", l->id);
 		fail_while(e, err, res, what);
-	} else if (!library && strcmp(PQcmdTuples(res), "1") != 0) /* no row to write the event from */
+	} else if (!library && !number && strcmp(PQcmdTuples(res), "1") != 0) /* no row to write the event from */
 		store_damaged(e, err, "case %s has events but no row in the cases table", l->id);
 }
 
@@ -1131,6 +1144,7 @@ static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	PG(e)->failed_state[0] = 0;
 	PG(e)->held.valid = 0; /* another moment of the store */
+	PG(e)->number.state = deferred == STORE_NUMBERING ? PG_NUMBER_WANTED : PG_NUMBER_NONE;
 	/* a submission waits for the day's counter rather than race for it:
 	 * at REPEATABLE READ, a counter another engine took since the first
 	 * read is a lost race, and with four engines submitting most first
@@ -1169,6 +1183,7 @@ static int pg_lost_race(const ot_engine *e)
 static void pg_rollback(ot_engine *e)
 {
 	PG(e)->held.valid = 0;
+	PG(e)->number.state = PG_NUMBER_NONE;
 	PG(e)->begin = NULL; /* nothing was sent: nothing to roll back */
 	forget_head(e);
 	later_drop(e); /* a save not sent is not made */
@@ -1182,6 +1197,7 @@ static void pg_rollback(ot_engine *e)
 static ot_status pg_commit(ot_engine *e, ot_error *err)
 {
 	PG(e)->held.valid = 0; /* the licences held are the transaction's */
+	PG(e)->number.state = PG_NUMBER_NONE;
 	ot_status s = writable(e, err);
 	if (s == OT_OK && PG(e)->nuncovered) { /* taken on trust, not checked by a save */
 		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
@@ -1255,14 +1271,57 @@ static ot_status pg_get_version(ot_engine *e, const char *hash, char **out, ot_e
 	return s;
 }
 
+/* The day's counter key, 20190927, of `now`. */
+static void number_day(const ot_engine *e, ot_time now, char compact[9])
+{
+	char day[11];
+	day_format(time_day(now, e->zone), day);
+	memcpy(compact, day, 4);
+	memcpy(compact + 4, day + 5, 2);
+	memcpy(compact + 6, day + 8, 2);
+	compact[8] = 0;
+}
+
+/* A submission reads before it numbers (the applicant's licences): the
+ * day's counter is read and locked with that read, in its round trip, and
+ * the number it gives is written with the COMMIT (S_NUMBER_TAKE, which
+ * checks it is still the next) -- a round trip a submission saved.  A
+ * submission that numbers nothing writes nothing: no gap.  Runs
+ * statement i as run does. */
+static PGresult *number_with(ot_engine *e, ot_time now, int i, int n, const char *const *v)
+{
+	pg_number *k = &PG(e)->number;
+	if (k->state != PG_NUMBER_WANTED)
+		return run(e, i, n, v);
+	k->state = PG_NUMBER_NONE;
+	number_day(e, now, k->day);
+	const char *dv[] = {k->day};
+	pg_stmt st[2] = {{S_NUMBER_READ, NULL, 1, dv}, {i, NULL, n, v}};
+	PGresult *res[2];
+	run_all(e, 2, st, res);
+	if (ok_result(res[0]) && PQntuples(res[0]) <= 1) {
+		k->n = PQntuples(res[0]) ? atoi(PQgetvalue(res[0], 0, 0)) : 0;
+		k->state = PG_NUMBER_READ;
+	}
+	PQclear(res[0]);
+	return res[1];
+}
+
 static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
 {
-	char day[11], compact[9];
-	day_format(time_day(now, e->zone), day);
-	snprintf(compact, sizeof compact, "%.4s%.2s%.2s", day, day + 5, day + 8);
+	char compact[9], t[24];
+	number_day(e, now, compact);
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
+	pg_number *k = &PG(e)->number;
+	if (k->state == PG_NUMBER_READ && strcmp(k->day, compact) == 0) {
+		k->state = PG_NUMBER_NONE; /* a second number is the counter's own */
+		const char *n = int_text(k->n + 1, t);
+		snprintf(id, 32, "%s-%04d", compact, k->n + 1);
+		const char *v[] = {compact, n};
+		return later_add(e, S_NUMBER_TAKE, id, 2, v, err);
+	}
 	const char *v[] = {compact};
 	PGresult *res = run(e, S_NEXT_ID, 1, v);
 	if (ok_result(res) && PQntuples(res) == 1)
@@ -1484,7 +1543,7 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 	char t[24];
 	snprintf(t, sizeof t, "%lld", (long long)now);
 	const char *v[] = {key, t};
-	PGresult *res = run(e, S_LIC_HELD, 2, v);
+	PGresult *res = number_with(e, now, S_LIC_HELD, 2, v);
 	if (!ok_result(res)) {
 		fault(e, res, "looking up the licence library"); /* the operation fails at its end */
 		PQclear(res);
@@ -1629,6 +1688,8 @@ static ot_status pg_release(ot_engine *e, ot_error *err)
 static void pg_rollback_to(ot_engine *e)
 {
 	PG(e)->held.valid = 0; /* a licence it wrote is undone */
+	if (PG(e)->number.state == PG_NUMBER_READ) /* read before the savepoint, or not */
+		PG(e)->number.state = PG_NUMBER_NONE;
 	forget_head(e);
 	later_drop(e);
 	PG(e)->saved_lost = 1;

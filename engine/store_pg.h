@@ -24,6 +24,13 @@ typedef struct pg_known {
 
 #define PG_TRUST_MAX 8 /* cases one transaction may take from `known` */
 
+/* The day's counter as a submission read it (number_with in store_pg.c). */
+typedef struct pg_number {
+	enum { PG_NUMBER_NONE, PG_NUMBER_WANTED, PG_NUMBER_READ } state;
+	char day[9];          /* 20190927 */
+	int n;                /* its value then (0: no row yet) */
+} pg_number;
+
 typedef struct pg_store {
 	PGconn *conn;
 	char *conninfo;       /* the URI for libpq: without `schema=` (malloc) */
@@ -39,6 +46,7 @@ typedef struct pg_store {
 	int head_after;       /* ... with its events after this one */     /* for the events() of the same case that follows */
 	char lib_found[32];   /* library_find's answer */
 	store_held held;      /* kept until what the transaction reads may change */
+	pg_number number;     /* the day's counter, read with a submission's first read */
 	struct pg_later *later; /* writes not sent yet, in order (malloc): they
 				   go with the next statement, the COMMIT
 				   usually (store_pg.c) */

@@ -339,6 +339,60 @@ static void a_save_refused_with_the_commit(void **state)
 	ot_engine_close(e);
 }
 
+/* The material library's entries wait too, and go with the COMMIT: one
+ * the server refuses fails the submission, which leaves nothing -- no
+ * case, no number taken. */
+static void a_library_entry_refused_with_the_commit(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	PGconn *c = raw();
+	char text[600];
+	snprintf(text, sizeof text,
+		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+		 "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; "
+		 "CREATE TRIGGER refuse BEFORE INSERT ON %s.library FOR EACH ROW EXECUTE "
+		 "FUNCTION %s.refuse()", schema, schema, schema);
+	sql(c, text);
+	refused(e, "submit", OT_ESTORE, "adding case 20190927-0001's materials to the material "
+		"library: refused by the test", SUBMIT);
+	refused(e, "show", OT_ENOTFOUND, "20190927-0001", "{\"case\":\"20190927-0001\"}");
+	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.library", schema);
+	sql(c, text);
+	json_t *made = ok(e, "submit", SUBMIT);
+	assert_string_equal(S(made, "id"), "20190927-0001"); /* no gap */
+	json_decref(made);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
+/* An event's case is the write's own to keep (schema_v6: no foreign key):
+ * an event of no case, made by a hand in the tables, store check names. */
+static void an_event_of_no_case(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[400];
+	snprintf(text, sizeof text, "INSERT INTO %s.events(case_id, seq, at, op, rules, payload)"
+		 " SELECT '20190927-0099', 1, at, op, rules, payload FROM %s.events", schema, schema);
+	sql(c, text);
+	json_t *check = ok(e, "store_check", "{}");
+	assert_false(json_is_true(json_object_get(check, "sound")));
+	json_t *p = json_array_get(json_object_get(check, "problems"), 0);
+	assert_string_equal(S(p, "case"), "20190927-0099");
+	assert_string_equal(S(p, "problem"), "it has events but no row in the cases table");
+	assert_int_equal(json_array_size(json_object_get(check, "problems")), 1);
+	json_decref(check);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* ---- a case this engine wrote last, in one round trip (store_pg.c) ---- */
 
 #define STEP(step, actor) "{\"case\":\"20190927-0001\",\"step\":\"" step "\",\"action\":" \
@@ -605,6 +659,59 @@ static void submissions_wait_for_the_counter(void **state)
 	ot_engine_close(e);
 }
 
+/* A submission reads the day's counter with its first read and writes the
+ * number it gave with its COMMIT (number_with in store_pg.c).  A day's
+ * first number has no row to hold: another engine may take it between the
+ * two.  Here one took six: the submission's write finds the row, waits
+ * for that engine, and loses the race; its second try numbers 0007. */
+static void a_days_first_number_taken_meanwhile(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store); /* the tables, and no case yet */
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "INSERT INTO %s.counters VALUES ('20190927', 6)", schema);
+	sql(c, text);
+	int answer[2];
+	assert_int_equal(pipe(answer), 0);
+	pid_t kid = fork();
+	if (kid == 0) {
+		int reruns = 0;
+		ot_engine *mine = counting(&reruns);
+		char *resp = NULL;
+		ot_error err;
+		ot_status s = ot_call(mine, "submit", SUBMIT, &resp, &err);
+		json_t *j = resp ? json_loads(resp, 0, NULL) : NULL;
+		char line[64];
+		int n = snprintf(line, sizeof line, "%d %s", reruns, S(j, "id"));
+		json_decref(j);
+		free(resp);
+		ot_engine_close(mine);
+		_exit(s == OT_OK && write(answer[1], line, (size_t)n) == n ? 0 : 1);
+	}
+	until_waiting(c, 1); /* its number's write waits for ours */
+	sql(c, "COMMIT");
+	int status;
+	assert_int_equal(waitpid(kid, &status, 0), kid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(answer[1]);
+	char got[64];
+	ssize_t n = read(answer[0], got, sizeof got - 1);
+	close(answer[0]);
+	assert_true(n > 0);
+	got[n] = 0;
+	assert_string_equal(got, "1 20190927-0007");
+	snprintf(text, sizeof text, "SELECT n FROM %s.counters", schema);
+	PGresult *r = PQexec(c, text);
+	assert_string_equal(PQgetvalue(r, 0, 0), "7");
+	PQclear(r);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* A transaction that takes a case on trust and does not save it cannot
  * have the store check its copy: its COMMIT is refused as a lost race, so
  * the operation would run again, reading.  No operation does this today;
@@ -760,10 +867,13 @@ int main(void)
 		cmocka_unit_test(a_sweep_passes_over_a_case_another_holds),
 		cmocka_unit_test(uris_in_messages),
 		cmocka_unit_test(a_save_refused_with_the_commit),
+		cmocka_unit_test(a_library_entry_refused_with_the_commit),
+		cmocka_unit_test(an_event_of_no_case),
 		cmocka_unit_test(another_engine_between_two_operations),
 		cmocka_unit_test(connection_cut_in_the_one_round_trip),
 		cmocka_unit_test(idle_connection_ended),
 		cmocka_unit_test(submissions_wait_for_the_counter),
+		cmocka_unit_test(a_days_first_number_taken_meanwhile),
 		cmocka_unit_test(a_case_taken_on_trust_and_not_saved),
 		cmocka_unit_test(one_key_submitted_twice_at_once),
 		cmocka_unit_test(one_key_in_two_batches_at_once),
