@@ -506,7 +506,7 @@ static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
  * the case and its event are gone by then. */
 #define CASE_COLUMNS 12 /* S_CASE_CREATE's and S_CASE_WRITE's parameters: the row's, */
 #define EVENT_COLUMNS 5 /* then its event's (EVENT_FROM_C) */
-#define LATER_MAX 6     /* writes waiting at most: run_all sends them with two more */
+#define LATER_MAX 8     /* writes waiting at most: run_all sends them with two more */
 
 typedef struct pg_later {
 	struct pg_later *next; /* the one written after (PG(e)->later: the first) */
@@ -516,7 +516,8 @@ typedef struct pg_later {
 	char text[]; /* the copies v points into */
 } pg_later;
 
-static void later_drop(ot_engine *e)
+/* What waits, dropped with its failure; the transaction's doom stays. */
+static void later_drop_keeping_doom(ot_engine *e)
 {
 	for (pg_later *l = PG(e)->later, *next; l; l = next) {
 		next = l->next;
@@ -527,6 +528,13 @@ static void later_drop(ot_engine *e)
 	PG(e)->later_err.message[0] = 0;
 }
 
+static void later_drop(ot_engine *e)
+{
+	later_drop_keeping_doom(e);
+	PG(e)->doomed.status = OT_OK;
+	PG(e)->doomed.message[0] = 0;
+}
+
 static int later_count(const ot_engine *e)
 {
 	int n = 0;
@@ -535,11 +543,19 @@ static int later_count(const ot_engine *e)
 	return n;
 }
 
+/* A batch's SAVEPOINT and RELEASE wait too, in their places among the
+ * writes: an operation's RELEASE and the next one's SAVEPOINT go with that
+ * one's first statement (its case's read, usually), and the last RELEASE
+ * with the COMMIT -- a round trip an operation.  An operation that sent
+ * nothing releases or rolls back nothing.  A write that fails after its
+ * operation ended fails the transaction (pg_later.doomed). */
+static const char savepoint_text[] = "SAVEPOINT op", release_text[] = "RELEASE op";
+
 static void flush_later(ot_engine *e);
 
-/* Statement `which` with its n values copied, last in the queue; OT_ENOMEM
+/* Statement `which` (-1: `text`, static) with its n values copied, last in the queue; OT_ENOMEM
  * when it cannot be. */
-static ot_status later_add(ot_engine *e, int which, const char *id, int n,
+static ot_status later_add(ot_engine *e, int which, const char *text, const char *id, int n,
 			   const char *const *v, ot_error *err)
 {
 	if (later_count(e) >= LATER_MAX)
@@ -560,7 +576,7 @@ static ot_status later_add(ot_engine *e, int which, const char *id, int n,
 		l->v[i] = v[i] ? memcpy(at, v[i], strlen(v[i]) + 1) : NULL;
 		at += v[i] ? strlen(v[i]) + 1 : 0;
 	}
-	l->write = (pg_stmt){which, NULL, n, l->v};
+	l->write = (pg_stmt){which, text, n, l->v};
 	pg_later **end = &PG(e)->later;
 	while (*end)
 		end = &(*end)->next;
@@ -568,8 +584,39 @@ static ot_status later_add(ot_engine *e, int which, const char *id, int n,
 	return OT_OK;
 }
 
-/* What a waiting write answered (the first failure is kept). */
+/* The link to this operation's SAVEPOINT, still waiting; NULL: sent. */
+static pg_later **savepoint_waiting(ot_engine *e)
+{
+	pg_later **at = NULL;
+	for (pg_later **l = &PG(e)->later; *l; l = &(*l)->next)
+		if ((*l)->write.text == savepoint_text)
+			at = l;
+	return at;
+}
+
+/* What waits from *from on, dropped. */
+static void later_cut(pg_later **from)
+{
+	for (pg_later *l = *from, *next; l; l = next) {
+		next = l->next;
+		free(l);
+	}
+	*from = NULL;
+}
+
+static void later_answer(ot_engine *e, const pg_later *l, PGresult *res);
+
+/* What a waiting write answered (the first failure is kept).  A failure
+ * dooms the transaction: in a batch its operation may have ended already,
+ * and is not undone by the rollback of the one it went with. */
 static void later_check(ot_engine *e, const pg_later *l, PGresult *res)
+{
+	later_answer(e, l, res);
+	if (PG(e)->later_err.status != OT_OK && PG(e)->doomed.status == OT_OK)
+		PG(e)->doomed = PG(e)->later_err;
+}
+
+static void later_answer(ot_engine *e, const pg_later *l, PGresult *res)
 {
 	ot_error *err = &PG(e)->later_err;
 	char what[96];
@@ -580,7 +627,11 @@ static void later_check(ot_engine *e, const pg_later *l, PGresult *res)
 		return;
 	}
 	int library = l->write.which == S_LIB_ADD, number = l->write.which == S_NUMBER_TAKE;
-	if (number && ok_result(res) && strcmp(PQcmdTuples(res), "1") != 0) {
+	if (l->write.text) {
+		if (!ok_result(res))
+			fail_while(e, err, res, l->write.text == savepoint_text ? "starting an operation"
+						: "ending an operation");
+	} else if (number && ok_result(res) && strcmp(PQcmdTuples(res), "1") != 0) {
 		/* no lock held a day's first number: another engine took it */
 		str_copy(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
 		err_set(err, OT_ESTORE, "case number %s was taken by another engine first: nothing "
@@ -607,7 +658,14 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 					st[0].values, NULL, NULL, 0);
 		return;
 	}
-	enum { ALL = LATER_MAX + 2 };
+	enum { ALL = LATER_MAX + 4 }; /* a BEGIN, what waits, up to three statements */
+	if (later && later_count(e) + n + 1 > ALL) { /* what waits goes first, alone */
+		PG(e)->later = later;
+		PG(e)->begin = begin;
+		flush_later(e);
+		run_all(e, n, st, out);
+		return;
+	}
 	pg_stmt all[ALL];
 	PGresult *res[ALL];
 	int m = 0;
@@ -1199,6 +1257,10 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 	PG(e)->held.valid = 0; /* the licences held are the transaction's */
 	PG(e)->number.state = PG_NUMBER_NONE;
 	ot_status s = writable(e, err);
+	if (s == OT_OK && PG(e)->doomed.status != OT_OK) { /* an ended operation's write failed */
+		*err = PG(e)->doomed;
+		s = err->status;
+	}
 	if (s == OT_OK && PG(e)->nuncovered) { /* taken on trust, not checked by a save */
 		snprintf(PG(e)->failed_state, sizeof PG(e)->failed_state, "40001");
 		s = err_set(err, OT_ESTORE, "case %s was taken as this engine last wrote it and not "
@@ -1320,7 +1382,7 @@ static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *er
 		const char *n = int_text(k->n + 1, t);
 		snprintf(id, 32, "%s-%04d", compact, k->n + 1);
 		const char *v[] = {compact, n};
-		return later_add(e, S_NUMBER_TAKE, id, 2, v, err);
+		return later_add(e, S_NUMBER_TAKE, NULL, id, 2, v, err);
 	}
 	const char *v[] = {compact};
 	PGresult *res = run(e, S_NEXT_ID, 1, v);
@@ -1365,7 +1427,7 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, const ch
 		_Static_assert(sizeof v / sizeof *v == CASE_COLUMNS + EVENT_COLUMNS,
 			       "pg_later copies them all");
 		/* the row and the event go with the next statement (pg_later) */
-		s = later_add(e, is_new ? S_CASE_CREATE : S_CASE_WRITE, c->id,
+		s = later_add(e, is_new ? S_CASE_CREATE : S_CASE_WRITE, NULL, c->id,
 			      CASE_COLUMNS + EVENT_COLUMNS, v, err);
 		if (s == OT_OK)
 			known_saved(e, c, v[1], v[3]);
@@ -1474,7 +1536,7 @@ static ot_status pg_library_add(ot_engine *e, const char *applicant, const char 
 	snprintf(f, sizeof f, "%lld", (long long)from);
 	snprintf(u, sizeof u, "%lld", (long long)until);
 	const char *v[] = {applicant, material, case_id, f, u};
-	return later_add(e, S_LIB_ADD, case_id, 5, v, err); /* with the COMMIT (pg_later) */
+	return later_add(e, S_LIB_ADD, NULL, case_id, 5, v, err); /* with the COMMIT (pg_later) */
 }
 
 static const char *pg_library_find(void *ud, const char *applicant, const char *material,
@@ -1662,27 +1724,19 @@ static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char 
 
 /* ---- savepoints: operations committed together (store.h) ---- */
 
-static ot_status savepoint_cmd(ot_engine *e, const char *text, const char *what, ot_error *err)
-{
-	ot_status s = writable(e, err);
-	if (s != OT_OK)
-		return s;
-	pg_stmt st = {-1, text, 0, NULL};
-	PGresult *res;
-	run_all(e, 1, &st, &res);
-	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
-	PQclear(res);
-	return s;
-}
-
 static ot_status pg_savepoint(ot_engine *e, ot_error *err)
 {
-	return savepoint_cmd(e, "SAVEPOINT op", "starting an operation", err);
+	return later_add(e, -1, savepoint_text, "", 0, NULL, err);
 }
 
 static ot_status pg_release(ot_engine *e, ot_error *err)
 {
-	return savepoint_cmd(e, "RELEASE op", "ending an operation", err);
+	pg_later **sp = savepoint_waiting(e);
+	if (sp && !(*sp)->next) { /* the operation sent nothing and has nothing waiting */
+		later_cut(sp);
+		return writable(e, err);
+	}
+	return later_add(e, -1, release_text, "", 0, NULL, err);
 }
 
 static void pg_rollback_to(ot_engine *e)
@@ -1691,8 +1745,14 @@ static void pg_rollback_to(ot_engine *e)
 	if (PG(e)->number.state == PG_NUMBER_READ) /* read before the savepoint, or not */
 		PG(e)->number.state = PG_NUMBER_NONE;
 	forget_head(e);
-	later_drop(e);
 	PG(e)->saved_lost = 1;
+	pg_later **sp = savepoint_waiting(e);
+	if (sp) { /* nothing of this operation was sent: what waits from it on is its */
+		later_cut(sp);
+		return;
+	}
+	/* what waits is this operation's; what went before, with its savepoint */
+	later_drop_keeping_doom(e);
 	if (PG(e)->conn && PQstatus(PG(e)->conn) == CONNECTION_OK &&
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE) {
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK TO op"));

@@ -52,6 +52,7 @@ typedef struct pg_store {
 				   usually (store_pg.c) */
 	ot_error later_err;   /* what the first of them to fail answered: the
 				 answer of the statement they went with */
+	ot_error doomed;      /* ... and the transaction's: it cannot commit */
 	int committing;       /* the COMMIT goes with them */
 	/* cases this engine wrote last, so a write's first try need not read
 	 * them (store_pg.c, "cases this engine wrote last") */

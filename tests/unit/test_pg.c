@@ -368,6 +368,61 @@ static void a_library_entry_refused_with_the_commit(void **state)
 	ot_engine_close(e);
 }
 
+static long events_of(json_t *c);
+
+/* In a batch an operation's write, its RELEASE and the next one's
+ * SAVEPOINT go with that one's read: a write refused then is found after
+ * its operation ended, and fails the whole batch -- nothing is kept, and
+ * no answer stands. */
+static void a_batch_write_refused_after_its_operation(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[700];
+	snprintf(text, sizeof text,
+		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+		 "$$BEGIN IF NEW.case_id = '20190927-0001' THEN RAISE EXCEPTION 'refused by the "
+		 "test'; END IF; RETURN NEW; END$$; "
+		 "CREATE TRIGGER refuse BEFORE INSERT ON %s.events FOR EACH ROW EXECUTE "
+		 "FUNCTION %s.refuse()", schema, schema, schema);
+	sql(c, text);
+	const char *second = "{\"case\":\"20190927-0002\",\"step\":\"intake\",\"action\":"
+			     "\"approve\",\"actor\":\"approval_bureau.investment\",\"now\":"
+			     "\"2019-09-29T10:00\"}";
+	ot_batch_item items[] = {
+		{"act", INTAKE, NULL, NULL, OT_OK, {0}},
+		{"act", second, NULL, NULL, OT_OK, {0}},
+		{"show", "{\"case\":\"20190927-0002\"}", NULL, NULL, OT_OK, {0}},
+	};
+	ot_error err;
+	assert_int_equal(ot_call_batch(e, items, 3, &err), OT_ESTORE);
+	assert_non_null(strstr(err.message, "saving case 20190927-0001: refused by the test"));
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(items[i].status, OT_ESTORE);
+		assert_null(items[i].response);
+	}
+	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0001\"}")), 1);
+	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0002\"}")), 1);
+	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.events", schema);
+	sql(c, text);
+	assert_int_equal(ot_call_batch(e, items, 3, &err), OT_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(items[i].status, OT_OK);
+		free(items[i].response);
+	}
+	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0001\"}")), 2);
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	json_decref(check);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* An event's case is the write's own to keep (schema_v6: no foreign key):
  * an event of no case, made by a hand in the tables, store check names. */
 static void an_event_of_no_case(void **state)
@@ -869,6 +924,7 @@ int main(void)
 		cmocka_unit_test(a_save_refused_with_the_commit),
 		cmocka_unit_test(a_library_entry_refused_with_the_commit),
 		cmocka_unit_test(an_event_of_no_case),
+		cmocka_unit_test(a_batch_write_refused_after_its_operation),
 		cmocka_unit_test(another_engine_between_two_operations),
 		cmocka_unit_test(connection_cut_in_the_one_round_trip),
 		cmocka_unit_test(idle_connection_ended),
