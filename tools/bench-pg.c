@@ -15,8 +15,9 @@
  * the day takes the same row), each walking its own cases (tests/pg/many.c
  * races on shared ones).  Each engine measure says how many of its
  * operations ran twice (a first try that lost a race, from the engine's
- * log).  The processes of a measure start together once each has opened
- * its engine or connection.  A last row, apart and labelled so, runs the
+ * log).  The engines answer in compact JSON, as onetrip serve's do; the
+ * processes of a measure start together once each has opened its engine
+ * or connection.  A last row, apart and labelled so, runs the
  * cycle as `onetrip serve` runs many clients' requests: 8 cases side by
  * side, each step of all of them one group commit (ot_call_batch).
  */
@@ -94,7 +95,8 @@ static void count_second_tries(void *ud, const char *line)
 
 static void ready(void);
 
-static long engine_ops(const char *rules, const char *uri, double seconds, long *second_tries)
+/* An engine as onetrip serve opens one: compact answers. */
+static ot_engine *open_engine(const char *rules, const char *uri, long *second_tries)
 {
 	ot_engine *e = NULL;
 	ot_error err;
@@ -102,10 +104,18 @@ static long engine_ops(const char *rules, const char *uri, double seconds, long 
 	ot_engine_config_init(&cfg);
 	cfg.rules_path = rules;
 	cfg.store = uri;
-	cfg.log = count_second_tries;
+	cfg.log = second_tries ? count_second_tries : NULL;
 	cfg.log_ud = second_tries;
+	cfg.compact_answers = 1;
 	if (ot_engine_open_config(&cfg, &e, &err) != OT_OK)
 		die("opening the engine", err.message);
+	return e;
+}
+
+static long engine_ops(const char *rules, const char *uri, double seconds, long *second_tries)
+{
+	ot_engine *e = open_engine(rules, uri, second_tries);
+	ot_error err;
 	ready();
 	long ops = 0;
 	double end = now() + seconds;
@@ -117,8 +127,8 @@ static long engine_ops(const char *rules, const char *uri, double seconds, long 
 			if (ot_call(e, cycle[i][0], req, &resp, &err) != OT_OK)
 				die(cycle[i][0], err.message);
 			if (i == 0) {
-				const char *p = strstr(resp, "\"id\": \"");
-				snprintf(id, sizeof id, "%.13s", p ? p + 7 : "");
+				const char *p = strstr(resp, "\"id\":\"");
+				snprintf(id, sizeof id, "%.13s", p ? p + 6 : "");
 			}
 			free(resp);
 			ops++;
@@ -136,10 +146,8 @@ enum { BATCH = 8 };
 
 static long engine_batch_ops(const char *rules, const char *uri, double seconds)
 {
-	ot_engine *e = NULL;
+	ot_engine *e = open_engine(rules, uri, NULL);
 	ot_error err;
-	if (ot_engine_open(rules, uri, &e, &err) != OT_OK)
-		die("opening the engine", err.message);
 	ready();
 	long ops = 0;
 	double end = now() + seconds;
@@ -156,9 +164,9 @@ static long engine_batch_ops(const char *rules, const char *uri, double seconds)
 			for (int b = 0; b < BATCH; b++) {
 				if (items[b].status != OT_OK)
 					die(cycle[i][0], items[b].err.message);
-				const char *p = strstr(items[b].response, "\"id\": \"");
+				const char *p = strstr(items[b].response, "\"id\":\"");
 				if (i == 0)
-					snprintf(ids[b], sizeof ids[b], "%.13s", p ? p + 7 : "");
+					snprintf(ids[b], sizeof ids[b], "%.13s", p ? p + 6 : "");
 				free(items[b].response);
 			}
 			ops += BATCH;
