@@ -57,6 +57,7 @@
  * parameter of ours, schema=NAME: the tables live in that schema (created
  * when missing), so several stores can share a database.
  */
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -463,9 +464,10 @@ static int send_stmt(PGconn *c, const pg_stmt *st)
 /* Sends the statements at once and reads their results into out[] (NULL
  * where the connection was lost): one round trip instead of n.  After a
  * failure the server skips the rest (their results are not ok). */
-static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
+static int pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out, PGresult **at_sync)
 {
-	int sent = PQenterPipelineMode(c);
+	int sent = PQenterPipelineMode(c), synced = 0;
+	*at_sync = NULL;
 	for (int k = 0; k < n; k++)
 		out[k] = NULL;
 	for (int k = 0; sent && k < n; k++)
@@ -484,16 +486,19 @@ static void pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out)
 	}
 	for (PGresult *r; sent && (r = PQgetResult(c)) != NULL;) {
 		ExecStatusType t = PQresultStatus(r);
-		PQclear(r);
-		if (t == PGRES_PIPELINE_SYNC || t == PGRES_FATAL_ERROR)
+		if (t == PGRES_FATAL_ERROR && !*at_sync) /* an implicit transaction's commit */
+			*at_sync = r;
+		else
+			PQclear(r);
+		if (t == PGRES_PIPELINE_SYNC || t == PGRES_FATAL_ERROR) {
+			synced = t == PGRES_PIPELINE_SYNC;
 			break;
+		}
 	}
 	PQexitPipelineMode(c);
+	return synced;
 }
 
-/* Runs statements, the operation's BEGIN first if it is still to be sent.
- * When that BEGIN finds the connection gone (the server restarted while
- * it was idle), nothing was done yet: connect again and run them once more. */
 /* ---- writes sent with the next statement ----
  *
  * pg_save does not wait for the answer to its statement (the case's row
@@ -646,6 +651,12 @@ static void later_answer(ot_engine *e, const pg_later *l, PGresult *res)
 		store_damaged(e, err, "case %s has events but no row in the cases table", l->id);
 }
 
+/* Runs statements, the operation's BEGIN first if it is still to be sent.
+ * When that BEGIN finds the connection gone (the server restarted while
+ * it was idle), nothing was done yet: connect again and run them once more.
+ * Whether the server answered the end of them (Sync), and what it said
+ * there when it refused the end (an implicit transaction's commit), are
+ * kept for pg_commit (PG(e)->synced, at_sync). */
 static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 {
 	const char *begin = PG(e)->begin;
@@ -676,8 +687,9 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 	int first = m;
 	for (int k = 0; k < n && m < ALL; k++)
 		all[m++] = st[k];
+	PQclear(PG(e)->at_sync);
 	for (int tries = 0; tries < 2; tries++) {
-		pipeline(PG(e)->conn, m, all, res);
+		PG(e)->synced = pipeline(PG(e)->conn, m, all, res, &PG(e)->at_sync);
 		if (!begin || tries || PQstatus(PG(e)->conn) == CONNECTION_OK || ok_result(res[0]))
 			break;
 		/* no answer at all to a BEGIN sent with the COMMIT: the server
@@ -686,6 +698,8 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 			break;
 		for (int k = 0; k < m; k++)
 			PQclear(res[k]);
+		PQclear(PG(e)->at_sync);
+		PG(e)->at_sync = NULL;
 		if (reconnect(e, NULL) != OT_OK) {
 			for (int k = 0; k < m; k++)
 				res[k] = NULL;
@@ -1170,6 +1184,7 @@ static void pg_close(ot_engine *e)
 		return;
 	forget_head(e);
 	later_drop(e);
+	PQclear(PG(e)->at_sync);
 	free(PG(e)->known);
 	free(PG(e)->saved);
 	PQfinish(PG(e)->conn);
@@ -1197,6 +1212,16 @@ static ot_status reconnect(ot_engine *e, ot_error *err)
 	return s == OT_OK ? prepare_all(e, err) : s;
 }
 
+/* Whether the server sent an idle connection anything: it does when it
+ * ends one (a restart, pg_terminate_backend) -- a message, then the end,
+ * which may come a moment later -- and only then, as no engine listens
+ * for notifications.  One poll, no read. */
+static int something_came(PGconn *c)
+{
+	struct pollfd p = {PQsocket(c), POLLIN, 0};
+	return poll(&p, 1, 0) > 0;
+}
+
 /* The BEGIN goes with the operation's first statement (run_all). */
 static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 {
@@ -1217,10 +1242,9 @@ static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 	/* a connection the server ended while it was idle (a restart) says so
 	 * now, without waiting: it is made again before anything is sent, as
 	 * a COMMIT may go with the BEGIN (cases this engine wrote last) */
-	if (PQstatus(PG(e)->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(PG(e)->conn) == PQTRANS_IDLE)
-		PQconsumeInput(PG(e)->conn);
-	if (PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared ||
+	int ended = PQstatus(PG(e)->conn) == CONNECTION_OK &&
+		    PQtransactionStatus(PG(e)->conn) == PQTRANS_IDLE && something_came(PG(e)->conn);
+	if (ended || PQstatus(PG(e)->conn) != CONNECTION_OK || !PG(e)->prepared ||
 	    PQtransactionStatus(PG(e)->conn) != PQTRANS_IDLE)
 		s = reconnect(e, err);
 	if (s == OT_OK)
@@ -1252,6 +1276,34 @@ static void pg_rollback(ot_engine *e)
 		PQclear(PQexec(PG(e)->conn, "ROLLBACK"));
 }
 
+/* A transaction that sent nothing yet and only writes (a case this engine
+ * wrote last): its writes alone, without BEGIN and COMMIT, are one
+ * implicit transaction, which the server commits at the pipeline's end
+ * (Sync) -- two statements fewer for the server.  At READ COMMITTED: the
+ * event's number, the events' key, is what refuses a write on an old copy
+ * (another engine's write waited for is then a lost race, as at
+ * REPEATABLE READ).  Done only when the server answered that end. */
+static ot_status commit_implicit(ot_engine *e, ot_error *err)
+{
+	PG(e)->begin = NULL;
+	PG(e)->committing = 1;
+	run_all(e, 0, NULL, NULL);
+	PG(e)->committing = 0;
+	ot_status s;
+	if (take_later_err(e, err, &s))
+		; /* a write failed: that is the answer, and nothing was kept */
+	else if (!PG(e)->synced)
+		s = PG(e)->at_sync ? pg_fail(e, err, PG(e)->at_sync, "committing")
+				   : fail_while(e, err, NULL, "committing");
+	else
+		s = OT_OK;
+	if (s != OT_OK)
+		pg_rollback(e);
+	else
+		known_commit(e);
+	return s;
+}
+
 static ot_status pg_commit(ot_engine *e, ot_error *err)
 {
 	PG(e)->held.valid = 0; /* the licences held are the transaction's */
@@ -1277,6 +1329,8 @@ static ot_status pg_commit(ot_engine *e, ot_error *err)
 		return OT_OK;
 	}
 	PGresult *res;
+	if (PG(e)->later && PG(e)->begin && PG(e)->trusted)
+		return commit_implicit(e, err);
 	if (PG(e)->later) { /* the save and the COMMIT: one round trip */
 		pg_stmt st = {S_COMMIT, NULL, 0, NULL};
 		PG(e)->committing = 1;

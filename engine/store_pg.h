@@ -54,6 +54,9 @@ typedef struct pg_store {
 				 answer of the statement they went with */
 	ot_error doomed;      /* ... and the transaction's: it cannot commit */
 	int committing;       /* the COMMIT goes with them */
+	int synced;           /* the last pipeline's end answered (run_all) */
+	PGresult *at_sync;    /* ... or what the server refused there, if it
+				 said (owned; cleared by the next pipeline) */
 	/* cases this engine wrote last, so a write's first try need not read
 	 * them (store_pg.c, "cases this engine wrote last") */
 	pg_known *known;      /* a direct-mapped table (malloc); NULL: none */

@@ -370,6 +370,36 @@ static void a_library_entry_refused_with_the_commit(void **state)
 
 static long events_of(json_t *c);
 
+/* A write on a case this engine wrote last goes alone, an implicit
+ * transaction the server commits at the pipeline's end: a refusal there
+ * (here a deferred trigger's) fails the operation, which leaves nothing. */
+static void a_commit_refused_at_the_end(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[700];
+	snprintf(text, sizeof text,
+		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+		 "$$BEGIN RAISE EXCEPTION 'refused at the end by the test'; END$$; "
+		 "CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON %s.events DEFERRABLE INITIALLY "
+		 "DEFERRED FOR EACH ROW EXECUTE FUNCTION %s.refuse()", schema, schema, schema);
+	sql(c, text);
+	refused(e, "act", OT_ESTORE, "committing: refused at the end by the test", INTAKE);
+	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0001\"}")), 1);
+	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.events", schema);
+	sql(c, text);
+	assert_int_equal(events_of(ok(e, "act", INTAKE)), 2);
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	json_decref(check);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* In a batch an operation's write, its RELEASE and the next one's
  * SAVEPOINT go with that one's read: a write refused then is found after
  * its operation ended, and fails the whole batch -- nothing is kept, and
@@ -925,6 +955,7 @@ int main(void)
 		cmocka_unit_test(a_library_entry_refused_with_the_commit),
 		cmocka_unit_test(an_event_of_no_case),
 		cmocka_unit_test(a_batch_write_refused_after_its_operation),
+		cmocka_unit_test(a_commit_refused_at_the_end),
 		cmocka_unit_test(another_engine_between_two_operations),
 		cmocka_unit_test(connection_cut_in_the_one_round_trip),
 		cmocka_unit_test(idle_connection_ended),
