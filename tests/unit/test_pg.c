@@ -79,6 +79,14 @@ static void until_waiting(PGconn *c, int n)
 	fail();
 }
 
+/* store check finds the store sound. */
+static void sound(ot_engine *e)
+{
+	json_t *check = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(check, "sound")));
+	json_decref(check);
+}
+
 /* The approvals of `step` in the case's history. */
 static int approvals(ot_engine *e, const char *step)
 {
@@ -179,9 +187,7 @@ static void connection_cut_mid_operation(void **state)
 	assert_int_equal(waitpid(kid, &status, 0), kid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(approvals(e, "intake"), 1);
-	json_t *check = ok(e, "store_check", "{}");
-	assert_true(json_is_true(json_object_get(check, "sound")));
-	json_decref(check);
+	sound(e);
 	PQfinish(c);
 	ot_engine_close(e);
 }
@@ -277,9 +283,7 @@ static void a_sweep_passes_over_a_case_another_holds(void **state)
 	a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:30\"}");
 	assert_int_equal(json_integer_value(json_object_get(a, "claimed")), 0);
 	json_decref(a);
-	json_t *check = ok(e, "store_check", "{}");
-	assert_true(json_is_true(json_object_get(check, "sound")));
-	json_decref(check);
+	sound(e);
 	PQfinish(c);
 	ot_engine_close(e);
 }
@@ -300,6 +304,30 @@ static void uris_in_messages(void **state)
 	assert_null(e);
 }
 
+/* The server refuses what is inserted into `table` (of the rows `when`,
+ * SQL about NEW; NULL: all) with `message`, at the insert or, `at_commit`,
+ * when the transaction commits; allow() lets it again. */
+static void refuse(PGconn *c, const char *table, const char *when, const char *message,
+		   int at_commit)
+{
+	char text[900];
+	snprintf(text, sizeof text,
+		 "CREATE OR REPLACE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+		 "$$BEGIN IF %s THEN RAISE EXCEPTION '%s'; END IF; RETURN NEW; END$$; "
+		 "CREATE %sTRIGGER refuse %s INSERT ON %s.%s %sFOR EACH ROW EXECUTE FUNCTION "
+		 "%s.refuse()", schema, when ? when : "true", message, at_commit ? "CONSTRAINT " : "",
+		 at_commit ? "AFTER" : "BEFORE", schema, table,
+		 at_commit ? "DEFERRABLE INITIALLY DEFERRED " : "", schema);
+	sql(c, text);
+}
+
+static void allow(PGconn *c, const char *table)
+{
+	char text[200];
+	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.%s", schema, table);
+	sql(c, text);
+}
+
 /* The save goes to the server with the COMMIT (store_pg.c, pg_later):
  * when the server refuses it there, the operation fails as it would have
  * at the save -- OT_ESTORE naming the case, nothing of it written, the
@@ -315,26 +343,17 @@ static void a_save_refused_with_the_commit(void **state)
 	json_decref(ok(e, "submit", SUBMIT));
 	json_t *before = ok(e, "show", "{\"case\":\"20190927-0001\"}"); /* kept in memory */
 	PGconn *c = raw();
-	char text[600];
-	snprintf(text, sizeof text,
-		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-		 "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; "
-		 "CREATE TRIGGER refuse BEFORE INSERT ON %s.events FOR EACH ROW EXECUTE "
-		 "FUNCTION %s.refuse()", schema, schema, schema);
-	sql(c, text);
+	refuse(c, "events", NULL, "refused by the test", 0);
 	refused(e, "act", OT_ESTORE, "saving case 20190927-0001: refused by the test", INTAKE);
 	json_t *after = ok(e, "show", "{\"case\":\"20190927-0001\"}");
 	assert_true(json_equal(before, after));
 	json_decref(after);
-	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.events", schema);
-	sql(c, text);
+	allow(c, "events");
 	json_t *acted = ok(e, "act", INTAKE);
 	assert_int_equal(json_integer_value(json_object_get(acted, "events")), 2);
 	json_decref(acted);
 	json_decref(before);
-	json_t *check = ok(e, "store_check", "{}");
-	assert_true(json_is_true(json_object_get(check, "sound")));
-	json_decref(check);
+	sound(e);
 	PQfinish(c);
 	ot_engine_close(e);
 }
@@ -349,18 +368,11 @@ static void a_library_entry_refused_with_the_commit(void **state)
 		skip();
 	ot_engine *e = open_at(CONTRACT, store);
 	PGconn *c = raw();
-	char text[600];
-	snprintf(text, sizeof text,
-		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-		 "$$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; "
-		 "CREATE TRIGGER refuse BEFORE INSERT ON %s.library FOR EACH ROW EXECUTE "
-		 "FUNCTION %s.refuse()", schema, schema, schema);
-	sql(c, text);
+	refuse(c, "library", NULL, "refused by the test", 0);
 	refused(e, "submit", OT_ESTORE, "adding case 20190927-0001's materials to the material "
 		"library: refused by the test", SUBMIT);
 	refused(e, "show", OT_ENOTFOUND, "20190927-0001", "{\"case\":\"20190927-0001\"}");
-	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.library", schema);
-	sql(c, text);
+	allow(c, "library");
 	json_t *made = ok(e, "submit", SUBMIT);
 	assert_string_equal(S(made, "id"), "20190927-0001"); /* no gap */
 	json_decref(made);
@@ -381,21 +393,12 @@ static void a_commit_refused_at_the_end(void **state)
 	ot_engine *e = open_at(CONTRACT, store);
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
-	char text[700];
-	snprintf(text, sizeof text,
-		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-		 "$$BEGIN RAISE EXCEPTION 'refused at the end by the test'; END$$; "
-		 "CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON %s.events DEFERRABLE INITIALLY "
-		 "DEFERRED FOR EACH ROW EXECUTE FUNCTION %s.refuse()", schema, schema, schema);
-	sql(c, text);
+	refuse(c, "events", NULL, "refused at the end by the test", 1);
 	refused(e, "act", OT_ESTORE, "committing: refused at the end by the test", INTAKE);
 	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0001\"}")), 1);
-	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.events", schema);
-	sql(c, text);
+	allow(c, "events");
 	assert_int_equal(events_of(ok(e, "act", INTAKE)), 2);
-	json_t *check = ok(e, "store_check", "{}");
-	assert_true(json_is_true(json_object_get(check, "sound")));
-	json_decref(check);
+	sound(e);
 	PQfinish(c);
 	ot_engine_close(e);
 }
@@ -413,14 +416,7 @@ static void a_batch_write_refused_after_its_operation(void **state)
 	json_decref(ok(e, "submit", SUBMIT));
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
-	char text[700];
-	snprintf(text, sizeof text,
-		 "CREATE FUNCTION %s.refuse() RETURNS trigger LANGUAGE plpgsql AS "
-		 "$$BEGIN IF NEW.case_id = '20190927-0001' THEN RAISE EXCEPTION 'refused by the "
-		 "test'; END IF; RETURN NEW; END$$; "
-		 "CREATE TRIGGER refuse BEFORE INSERT ON %s.events FOR EACH ROW EXECUTE "
-		 "FUNCTION %s.refuse()", schema, schema, schema);
-	sql(c, text);
+	refuse(c, "events", "NEW.case_id = '20190927-0001'", "refused by the test", 0);
 	const char *second = "{\"case\":\"20190927-0002\",\"step\":\"intake\",\"action\":"
 			     "\"approve\",\"actor\":\"approval_bureau.investment\",\"now\":"
 			     "\"2019-09-29T10:00\"}";
@@ -438,17 +434,14 @@ static void a_batch_write_refused_after_its_operation(void **state)
 	}
 	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0001\"}")), 1);
 	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0002\"}")), 1);
-	snprintf(text, sizeof text, "DROP TRIGGER refuse ON %s.events", schema);
-	sql(c, text);
+	allow(c, "events");
 	assert_int_equal(ot_call_batch(e, items, 3, &err), OT_OK);
 	for (int i = 0; i < 3; i++) {
 		assert_int_equal(items[i].status, OT_OK);
 		free(items[i].response);
 	}
 	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0001\"}")), 2);
-	json_t *check = ok(e, "store_check", "{}");
-	assert_true(json_is_true(json_object_get(check, "sound")));
-	json_decref(check);
+	sound(e);
 	PQfinish(c);
 	ot_engine_close(e);
 }
@@ -937,9 +930,7 @@ static void one_key_in_two_batches_at_once(void **state)
 	assert_true(strcmp(got, "M 20190927-0002\nL -\n") == 0 ||
 		    strcmp(got, "L -\nM 20190927-0002\n") == 0);
 	refused(e, "show", OT_ENOTFOUND, "20190927-0003", "{\"case\":\"20190927-0003\"}");
-	json_t *check = ok(e, "store_check", "{}");
-	assert_true(json_is_true(json_object_get(check, "sound")));
-	json_decref(check);
+	sound(e);
 	ot_engine_close(e);
 }
 
