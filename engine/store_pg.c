@@ -540,10 +540,10 @@ static void later_drop(ot_engine *e)
 	PG(e)->doomed.message[0] = 0;
 }
 
-static int later_count(const ot_engine *e)
+static int later_count(const pg_later *l)
 {
 	int n = 0;
-	for (const pg_later *l = PG(e)->later; l; l = l->next)
+	for (; l; l = l->next)
 		n++;
 	return n;
 }
@@ -563,7 +563,7 @@ static void flush_later(ot_engine *e);
 static ot_status later_add(ot_engine *e, int which, const char *text, const char *id, int n,
 			   const char *const *v, ot_error *err)
 {
-	if (later_count(e) >= LATER_MAX)
+	if (later_count(PG(e)->later) >= LATER_MAX)
 		flush_later(e);
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
@@ -670,7 +670,7 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 		return;
 	}
 	enum { ALL = LATER_MAX + 4 }; /* a BEGIN, what waits, up to three statements */
-	if (later && later_count(e) + n + 1 > ALL) { /* what waits goes first, alone */
+	if (later && later_count(later) + n + 1 > ALL) { /* what waits goes first, alone */
 		PG(e)->later = later;
 		PG(e)->begin = begin;
 		flush_later(e);
