@@ -264,9 +264,8 @@ static void cov_chain(run *r)
 		ch = json_object();
 		json_object_set_new(chains, S(r->last, "chain"), ch);
 	}
-	json_t *chain = r->last, *st, *it;
+	json_t *chain = r->last, *st, *it; /* r->last's, lent to each item case's */
 	size_t i, k;
-	json_incref(chain);
 	json_array_foreach(json_object_get(chain, "stages"), i, st) {
 		if (strcmp(S(st, "state"), "waiting") != 0)
 			json_object_set_new(ch, S(st, "stage"), json_true());
