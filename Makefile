@@ -22,10 +22,12 @@ test: build
 	@cmake --build build-asan -j2 >build-asan/build.log 2>&1 || { cat build-asan/build.log; exit 1; }
 	@echo "testing build/ …"
 	@ctest --test-dir build --output-on-failure -j2
-	@echo "testing build-asan/ (the unit tests and the service's HTTP tests) …"
+	@echo "testing build-asan/ (the unit tests, the scenario suites, the service's HTTP tests, the PostgreSQL backend's) …"
 	@ctest --test-dir build-asan --output-on-failure -j2 -L unit
+	@ctest --test-dir build-asan --output-on-failure -j2 -R '^scenarios_(contract|bundled|hooks|providers)$$'
 	@# after the unit tests, not beside them: a busy machine slows their hooks' time limits
 	@ctest --test-dir build-asan --output-on-failure -L http
+	@ctest --test-dir build-asan --output-on-failure -j2 -R '^(pg_unit|backend_pg_.*)$$'
 	@$(MAKE) --no-print-directory tsan
 	@if [ "$(FUZZ_SECONDS)" != 0 ]; then $(MAKE) --no-print-directory fuzz-short; fi
 
