@@ -553,13 +553,11 @@ static int later_count(const pg_later *l)
  * one's first statement (its case's read, usually), and the last RELEASE
  * with the COMMIT -- a round trip an operation.  An operation that sent
  * nothing releases or rolls back nothing.  A write that fails after its
- * operation ended fails the transaction (pg_later.doomed). */
+ * operation ended fails the transaction (PG(e)->doomed). */
 static const char savepoint_text[] = "SAVEPOINT op", release_text[] = "RELEASE op";
 
-static void flush_later(ot_engine *e);
-
-/* Statement `which` (-1: `text`, static) with its n values copied, last in the queue; OT_ENOMEM
- * when it cannot be. */
+/* Statement `which` (-1: `text`, static) with its n values copied, last
+ * in the queue; OT_ENOMEM when it cannot be. */
 static ot_status later_add(ot_engine *e, int which, const char *text, const char *id, int n,
 			   const char *const *v, ot_error *err)
 {
