@@ -303,6 +303,11 @@ typedef struct store_held {
 	} row[STORE_HELD];
 } store_held;
 
+/* Whether h holds `holder`'s licences valid by `now`. */
+int store_held_for(const store_held *h, const char *holder, ot_time now);
+/* h emptied to be read for `holder` at `now`; the backend sets h->valid
+ * once the read succeeded. */
+void store_held_start(store_held *h, const char *holder, ot_time now);
 /* A row read for h (number NULL: unreadable); 0 when h cannot keep it
  * (more than STORE_HELD, or a name longer than kept): h->n is then -1 and
  * the holder's licences are asked material by material. */

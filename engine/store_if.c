@@ -251,6 +251,19 @@ void store_lic_consider(store_lic_pick *p, const char *text, ot_time u, ot_time 
 	}
 }
 
+int store_held_for(const store_held *h, const char *holder, ot_time now)
+{
+	return h->valid && h->now == now && strcmp(h->holder, holder) == 0;
+}
+
+void store_held_start(store_held *h, const char *holder, ot_time now)
+{
+	h->valid = 0;
+	h->n = 0;
+	h->now = now;
+	str_copy(h->holder, sizeof h->holder, holder);
+}
+
 int store_held_add(store_held *h, const char *material, const char *number, ot_time until)
 {
 	struct store_held_row *r = h->n >= 0 && h->n < STORE_HELD ? &h->row[h->n] : NULL;

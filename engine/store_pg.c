@@ -576,8 +576,9 @@ static ot_status later_add(ot_engine *e, int which, const char *text, const char
 	str_copy(l->id, sizeof l->id, id);
 	char *at = l->text;
 	for (int i = 0; i < n; i++) {
-		l->v[i] = v[i] ? memcpy(at, v[i], strlen(v[i]) + 1) : NULL;
-		at += v[i] ? strlen(v[i]) + 1 : 0;
+		size_t k = v[i] ? strlen(v[i]) + 1 : 0;
+		l->v[i] = v[i] ? memcpy(at, v[i], k) : NULL;
+		at += k;
 	}
 	l->write = (pg_stmt){which, text, n, l->v};
 	pg_later **end = &PG(e)->later;
@@ -1652,7 +1653,7 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 	*failed = 0;
 	if (!PG(e)->begin && PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS)
 		return NULL; /* no transaction: every statement sees its own moment */
-	if (h->valid && h->now == now && strcmp(h->holder, key) == 0)
+	if (store_held_for(h, key, now))
 		return h->n >= 0 ? h : NULL;
 	char t[24];
 	snprintf(t, sizeof t, "%lld", (long long)now);
@@ -1664,15 +1665,13 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 		*failed = 1;
 		return NULL;
 	}
-	h->n = 0;
+	store_held_start(h, key, now);
 	for (int i = 0; i < PQntuples(res) && h->n >= 0; i++)
 		if (column(res, i, 0)) /* else no material matches it */
 			store_held_add(h, PQgetvalue(res, i, 0), column(res, i, 1),
 				       column(res, i, 2) ? atoll(PQgetvalue(res, i, 2)) : -1);
 	PQclear(res);
 	h->valid = 1;
-	h->now = now;
-	str_copy(h->holder, sizeof h->holder, key);
 	return h->n >= 0 ? h : NULL;
 }
 

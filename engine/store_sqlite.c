@@ -947,12 +947,12 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 	*failed = 0;
 	if (sqlite3_get_autocommit(SQ(e)->db))
 		return NULL; /* no transaction: every statement sees its own moment */
-	if (!(h->valid && h->now == now && strcmp(h->holder, key) == 0)) {
+	if (!store_held_for(h, key, now)) {
 		sqlite3_stmt *st = SQ(e)->stmt[S_LIC_HELD];
 		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 2, now);
 		int rc;
-		h->n = 0;
+		store_held_start(h, key, now);
 		while (h->n >= 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *m = column_str(st, 0);
 			if (m) /* else no material matches it */
@@ -967,8 +967,6 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 			return NULL;
 		}
 		h->valid = 1;
-		h->now = now;
-		snprintf(h->holder, sizeof h->holder, "%s", key);
 	}
 	return h->n >= 0 ? h : NULL;
 }
