@@ -1262,13 +1262,14 @@ static ot_status actor_of(const ot_rules *r, json_t *j, int *dept, int *window,
 	char name[128] = "", win[128] = "";
 	if (json_is_string(j)) {
 		const char *s = json_string_value(j), *dot = strchr(s, '.');
-		snprintf(name, sizeof name, "%.*s", dot ? (int)(dot - s) : (int)strlen(s), s);
+		str_copy(name, dot && (size_t)(dot - s) < sizeof name ? (size_t)(dot - s) + 1
+								     : sizeof name, s);
 		if (dot)
-			snprintf(win, sizeof win, "%s", dot + 1);
+			str_copy(win, sizeof win, dot + 1);
 	} else {
-		snprintf(name, sizeof name, "%s", str(j, "department"));
+		str_copy(name, sizeof name, str(j, "department") ? str(j, "department") : "");
 		if (str(j, "window"))
-			snprintf(win, sizeof win, "%s", str(j, "window"));
+			str_copy(win, sizeof win, str(j, "window"));
 	}
 	*dept = strmap_get(&r->by_department, name, strlen(name));
 	if (*dept < 0)

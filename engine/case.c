@@ -50,6 +50,48 @@ static int join_slots(const ot_rules *r, const m_item *it)
 	return n;
 }
 
+/* The text of the values a case's events replace whole, written by the
+ * first snapshot that needs it and reused by the next ones: an operation's
+ * snapshot writes again only what it can have changed.  Each text is kept
+ * with a reference to the value it was written from, so a value replaced
+ * (even by one at the same address) is never taken for it; the case's
+ * copies share the texts (refs), and a copy that replaced a value writes
+ * its own over the slot. */
+enum { TEXT_APPLICANT, TEXT_FORM, TEXT_REUSED, TEXT_NOTICE, TEXT__COUNT };
+
+typedef struct case_texts {
+	int refs;
+	struct {
+		json_t *value; /* a reference */
+		char *text;    /* malloc */
+		size_t len;
+	} slot[TEXT__COUNT];
+} case_texts;
+
+static void texts_release(case_texts *t)
+{
+	if (!t || --t->refs > 0)
+		return;
+	for (int k = 0; k < TEXT__COUNT; k++) {
+		json_decref(t->slot[k].value);
+		free(t->slot[k].text);
+	}
+	free(t);
+}
+
+/* An array of the case's that an event appends to, its own first. */
+static json_t *case_append(json_t **array)
+{
+	if (*array && (*array)->refcount > 1) {
+		json_t *own = json_copy(*array); /* its elements are never changed */
+		if (!own)
+			return NULL;
+		json_decref(*array);
+		*array = own;
+	}
+	return *array;
+}
+
 ot_case *case_new(const version *v, int item, const char *id)
 {
 	const ot_rules *r = v->rules;
@@ -57,7 +99,7 @@ ot_case *case_new(const version *v, int item, const char *id)
 	ot_case *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
-	snprintf(c->id, sizeof c->id, "%s", id);
+	str_copy(c->id, sizeof c->id, id);
 	c->v = v;
 	c->item = item;
 	c->due = c->due_legal = c->due_promised = -1;
@@ -78,8 +120,10 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->hooks = json_array();
 	c->procedures = json_array();
 	c->extensions = json_array();
+	if ((c->texts = calloc(1, sizeof *c->texts)))
+		c->texts->refs = 1;
 	if (!c->have || !c->steps || !c->arrived || !c->taken || !c->form || !c->reused ||
-	    !c->hooks || !c->procedures || !c->extensions) {
+	    !c->hooks || !c->procedures || !c->extensions || !c->texts) {
 		case_free(c);
 		return NULL;
 	}
@@ -107,6 +151,7 @@ void case_free(ot_case *c)
 	json_decref(c->extensions);
 	chain_state_free(c->cs);
 	free(c->warnings);
+	texts_release(c->texts);
 	free(c);
 }
 
@@ -121,8 +166,10 @@ static void *dup_bytes(const void *p, size_t n, int *failed)
 	return d;
 }
 
-/* Values replaced whole by the events (set_json) are shared: nothing
- * changes them in place.  The arrays that events append to are copied. */
+/* The JSON values are shared, not copied: those the events replace whole
+ * (set_json) nothing changes in place, and the arrays they append to are
+ * copied by the first append that finds them shared (case_append).  A
+ * clone was a sixth of an operation's work when they were deep copies. */
 ot_case *case_clone(const ot_case *c)
 {
 	const ot_rules *r = c->v->rules;
@@ -152,11 +199,11 @@ ot_case *case_clone(const ot_case *c)
 	json_incref(d->notice);
 	json_incref(d->note);
 	json_incref(d->remedy);
-	d->hooks = c->hooks ? json_deep_copy(c->hooks) : NULL;
-	d->procedures = c->procedures ? json_deep_copy(c->procedures) : NULL;
-	d->extensions = c->extensions ? json_deep_copy(c->extensions) : NULL;
-	failed |= (c->hooks && !d->hooks) || (c->procedures && !d->procedures) ||
-		  (c->extensions && !d->extensions);
+	json_incref(d->hooks);
+	json_incref(d->procedures);
+	json_incref(d->extensions);
+	if (d->texts)
+		d->texts->refs++;
 	if (failed) {
 		case_free(d);
 		return NULL;
@@ -574,10 +621,10 @@ static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
 	c->extended += (int32_t)n;
 	if (c->due_promised < 0)
 		c->due = c->due_legal;
-	json_array_append_new(c->extensions, json_pack("{s:I, s:O?, s:O?, s:O?, s:o}",
-		"workdays", n, "reason", json_object_get(ev, "reason"), "approver",
-		json_object_get(ev, "approver"), "at", json_object_get(ev, "at"),
-		"legal_due", day_json(c->due_legal)));
+	json_t *x = json_pack("{s:I, s:O?, s:O?, s:O?, s:o}", "workdays", n, "reason",
+			      json_object_get(ev, "reason"), "approver", json_object_get(ev, "approver"),
+			      "at", json_object_get(ev, "at"), "legal_due", day_json(c->due_legal));
+	json_array_append_new(case_append(&c->extensions), x);
 	return OT_OK;
 }
 
@@ -635,11 +682,12 @@ static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time
 	int32_t to = day < c->procedure_max_end ? day : c->procedure_max_end;
 	char started[32];
 	time_format(c->paused_since, zone, started);
-	json_array_append_new(c->procedures, json_pack("{s:s, s:s?, s:s, s:O, s:o, s:i, s:b}",
-		"procedure", mp->name, "label", mp->label, "started_at", started, "ended_at",
-		json_object_get(ev, "at"), "max_end", day_json(c->procedure_max_end),
+	json_t *run = json_pack("{s:s, s:s?, s:s, s:O, s:o, s:i, s:b}", "procedure", mp->name,
+		"label", mp->label, "started_at", started, "ended_at", json_object_get(ev, "at"),
+		"max_end", day_json(c->procedure_max_end),
 		"days_excluded", (int)(to > from ? to - from : 0),
-		"past_max", day > c->procedure_max_end));
+		"past_max", day > c->procedure_max_end);
+	json_array_append_new(case_append(&c->procedures), run);
 	shift_clocks(c, from, to);
 	c->paused_since = 0;
 	c->status = CS_IN_PROGRESS;
@@ -692,7 +740,7 @@ void case_note_hooks(ot_case *c, json_t *names)
 		json_array_foreach(c->hooks, k, have)
 			seen |= json_equal(have, fn);
 		if (!seen)
-			json_array_append(c->hooks, fn);
+			json_array_append(case_append(&c->hooks), fn);
 	}
 }
 
@@ -844,6 +892,28 @@ static void put_value(buf *b, const json_t *v)
 		buf_lit(b, "null");
 }
 
+/* A value the events replace whole: its text as written before (see
+ * case_texts), or written now and kept. */
+static void put_fixed(buf *b, const ot_case *c, int k, json_t *v)
+{
+	case_texts *t = c->texts;
+	if (t && v && t->slot[k].value == v) {
+		buf_add(b, t->slot[k].text, t->slot[k].len);
+		return;
+	}
+	size_t at = b->len;
+	put_value(b, v);
+	char *text = t && v && !b->failed ? malloc(b->len - at) : NULL;
+	if (!text)
+		return;
+	memcpy(text, b->p + at, b->len - at);
+	json_decref(t->slot[k].value);
+	free(t->slot[k].text);
+	t->slot[k].value = json_incref(v);
+	t->slot[k].text = text;
+	t->slot[k].len = b->len - at;
+}
+
 static void put_bool(buf *b, int v)
 {
 	if (v)
@@ -987,13 +1057,13 @@ static void put_item_case(buf *b, const ot_case *c, int zone)
 	NEXT(b, "status");
 	buf_json_quoted(b, case_status_names[c->status]);
 	NEXT(b, "applicant");
-	put_value(b, c->applicant);
+	put_fixed(b, c, TEXT_APPLICANT, c->applicant);
 	NEXT(b, "form");
-	put_value(b, c->form);
+	put_fixed(b, c, TEXT_FORM, c->form);
 	NEXT(b, "materials");
 	put_materials(b, c);
 	NEXT(b, "reused");
-	put_value(b, c->reused);
+	put_fixed(b, c, TEXT_REUSED, c->reused);
 	NEXT(b, "current");
 	put_steps(b, c, zone, 1);
 	NEXT(b, "steps");
@@ -1042,7 +1112,7 @@ static void put_item_case(buf *b, const ot_case *c, int zone)
 	NEXT(b, "max_trips");
 	buf_int(b, item_max_trips(r, c->item));
 	NEXT(b, "notice");
-	put_value(b, c->notice);
+	put_fixed(b, c, TEXT_NOTICE, c->notice);
 	NEXT(b, "note");
 	put_value(b, c->note);
 	NEXT(b, "paused_since");
@@ -1202,11 +1272,14 @@ void case_handlers(const ot_case *c, char *out, size_t cap)
 	}
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
-	size_t n = (size_t)snprintf(out, cap, ",");
-	for (uint32_t i = 0; i < it->steps.count && n < cap; i++) {
+	size_t n = strlen(str_copy(out, cap, ","));
+	for (uint32_t i = 0; i < it->steps.count && n + 1 < cap; i++) {
 		int dept = case_step_dept(c, (int)i); /* routed by the form: the case's */
-		if (c->steps[i].state == STEP_ACTIVE && dept >= 0)
-			n += (size_t)snprintf(out + n, cap - n, "%s,", r->departments[dept].name);
+		if (c->steps[i].state != STEP_ACTIVE || dept < 0)
+			continue;
+		n += strlen(str_copy(out + n, cap - n, r->departments[dept].name));
+		str_copy(out + n, cap - n, ",");
+		n += n + 1 < cap;
 	}
 }
 

@@ -164,7 +164,7 @@ static int entry_for(struct case_cache *k, const char *id)
 	i = k->free;
 	entry *x = &k->ent[i];
 	k->free = x->next;
-	snprintf(x->id, sizeof x->id, "%s", id);
+	str_copy(x->id, sizeof x->id, id);
 	x->used = 1;
 	unsigned b = str_hash(id, strlen(id)) & (k->nbucket - 1);
 	x->next = k->bucket[b];
@@ -261,7 +261,7 @@ void cache_saved(ot_engine *e, const ot_case *c)
 		k->writes_cap = cap;
 	}
 	write *w = &k->writes[k->nwrites++];
-	snprintf(w->id, sizeof w->id, "%s", c->id);
+	str_copy(w->id, sizeof w->id, c->id);
 	w->gen = k->gen;
 	int i = entry_for(k, c->id);
 	ot_case *copy = i >= 0 ? case_clone(c) : NULL;

@@ -128,7 +128,9 @@ typedef struct case_warning {
 
 /* A field that owns memory is copied by case_clone (case.c) and freed by
  * case_free: the case cache hands out clones, so one left shared is freed
- * twice. */
+ * twice.  The JSON values are shared by reference instead: those the
+ * events replace whole (set_json) are never changed in place, and the
+ * arrays they append to are copied first when shared (case_append). */
 typedef struct ot_case {
 	char id[32];
 	const version *v;
@@ -149,9 +151,11 @@ typedef struct ot_case {
 	int procedure;       /* the special procedure running: the item's
 				procedures[] index; -1: none */
 	int32_t procedure_max_end; /* the last day its maximum allows */
-	json_t *procedures;  /* each procedure run: name, dates, days excluded */
+	json_t *procedures;  /* each procedure run: name, dates, days excluded
+				(appended to: case_append) */
 	json_t *remedy;      /* CS_REFUSED: how to seek a remedy */
-	json_t *extensions;  /* each extension: workdays, reason, approver */
+	json_t *extensions;  /* each extension: workdays, reason, approver
+				(appended to: case_append) */
 	int pledged;         /* 告知承诺: a pledge stands for materials */
 	int32_t pledge_check_due; /* set at approval: the check's last day */
 	ot_time pledge_checked; /* when the check found the pledge kept */
@@ -164,7 +168,8 @@ typedef struct ot_case {
 	const char *delivered; /* method, once closed */
 	json_t *notice;      /* the latest one-time notice */
 	json_t *note;        /* reason of the last deny/return/suspend */
-	json_t *hooks;       /* hook functions that have run for the case */
+	json_t *hooks;       /* hook functions that have run for the case
+				(appended to: case_append) */
 	int events;          /* events applied so far */
 	ot_time last_at;     /* time of the last event */
 	int stored_status;   /* the status in the store when loaded; -1 new */
@@ -176,6 +181,9 @@ typedef struct ot_case {
 	char chain_id[32];
 	case_warning *warnings; /* the time sweep's (malloc), nwarnings of them */
 	int nwarnings;
+	/* the text of the values above that are replaced whole, written once
+	 * and shared by the case's copies (case.c, put_fixed); NULL: none */
+	struct case_texts *texts;
 } ot_case;
 
 ot_case *case_new(const version *v, int item, const char *id);
