@@ -1262,8 +1262,8 @@ static ot_status actor_of(const ot_rules *r, json_t *j, int *dept, int *window,
 	char name[128] = "", win[128] = "";
 	if (json_is_string(j)) {
 		const char *s = json_string_value(j), *dot = strchr(s, '.');
-		str_copy(name, dot && (size_t)(dot - s) < sizeof name ? (size_t)(dot - s) + 1
-								     : sizeof name, s);
+		size_t upto = dot ? (size_t)(dot - s) + 1 : sizeof name; /* the name ends at the dot */
+		str_copy(name, upto < sizeof name ? upto : sizeof name, s);
 		if (dot)
 			str_copy(win, sizeof win, dot + 1);
 	} else {

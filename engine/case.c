@@ -1278,8 +1278,7 @@ void case_handlers(const ot_case *c, char *out, size_t cap)
 		if (c->steps[i].state != STEP_ACTIVE || dept < 0)
 			continue;
 		n += strlen(str_copy(out + n, cap - n, r->departments[dept].name));
-		str_copy(out + n, cap - n, ",");
-		n += n + 1 < cap;
+		n += strlen(str_copy(out + n, cap - n, ","));
 	}
 }
 
