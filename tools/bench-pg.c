@@ -17,9 +17,11 @@
  * operations ran twice (a first try that lost a race, from the engine's
  * log).  The engines answer in compact JSON, as onetrip serve's do; the
  * processes of a measure start together once each has opened its engine
- * or connection.  A last row, apart and labelled so, runs the
- * cycle as `onetrip serve` runs many clients' requests: 8 cases side by
- * side, each step of all of them one group commit (ot_call_batch).
+ * or connection.  A last row, apart and labelled so, runs the cycle as
+ * `onetrip serve` runs many clients' requests: 8 cases side by side, each
+ * step of all of them one group commit (ot_call_batch).  It prints the
+ * server's settings, and the machine's CPUs and guest halt polling, which
+ * move the figures as much as the disk does.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
@@ -301,6 +303,27 @@ static void drop_schemas(PGconn *c)
 	PQclear(r);
 }
 
+/* What on this machine moves both figures besides the disk: its CPUs, and
+ * how soon an idle one wakes (docs/performance.md: a virtual machine's
+ * guest halt polling). */
+static void print_machine(void)
+{
+	char ns[32] = "";
+	FILE *f = fopen("/sys/module/haltpoll/parameters/guest_halt_poll_ns", "r");
+	if (f) {
+		if (!fgets(ns, sizeof ns, f))
+			ns[0] = 0;
+		fclose(f);
+	}
+	ns[strcspn(ns, "\n")] = 0;
+	printf("machine: %ld CPUs online; ", sysconf(_SC_NPROCESSORS_ONLN));
+	if (!ns[0])
+		printf("no guest halt polling here\n\n");
+	else
+		printf("guest halt polling %s ns%s\n\n", ns,
+		       strcmp(ns, "0") == 0 ? " (off: an idle CPU halts at once)" : "");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -318,9 +341,10 @@ int main(int argc, char **argv)
 	PGresult *set = PQexec(c, "SELECT current_setting('synchronous_commit'),"
 			       " current_setting('fsync'), version()");
 	printf("server: %s\nsynchronous_commit = %s, fsync = %s (the engine's connections and the "
-	       "ceiling's alike)\n\n", PQgetvalue(set, 0, 2), PQgetvalue(set, 0, 0),
+	       "ceiling's alike)\n", PQgetvalue(set, 0, 2), PQgetvalue(set, 0, 0),
 	       PQgetvalue(set, 0, 1));
 	PQclear(set);
+	print_machine();
 	/* the measures alternate, ROUNDS times, and each figure is the median
 	 * of its rounds: a busy machine slows them alike */
 	enum { ROUNDS = 3 };
