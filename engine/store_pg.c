@@ -511,7 +511,7 @@ static int pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out, PGresul
  * the case and its event are gone by then. */
 #define CASE_COLUMNS 12 /* S_CASE_CREATE's and S_CASE_WRITE's parameters: the row's, */
 #define EVENT_COLUMNS 5 /* then its event's (EVENT_FROM_C) */
-#define LATER_MAX 8     /* writes waiting at most: run_all sends them with two more */
+#define LATER_MAX 8     /* writes waiting at most: run_all sends them with its own (ALL) */
 
 typedef struct pg_later {
 	struct pg_later *next; /* the one written after (PG(e)->later: the first) */
