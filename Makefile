@@ -14,7 +14,7 @@ build: deps
 
 # The fuzz targets (clang, libFuzzer) run 25 s each: FUZZ_SECONDS=0 skips them.
 FUZZ_SECONDS ?= 25
-FUZZ_TARGETS = fuzz_compile fuzz_ops fuzz_scenario
+FUZZ_TARGETS = fuzz_compile fuzz_ops fuzz_ops_lishan fuzz_scenario
 
 test: build
 	@echo "building build-asan/ with AddressSanitizer and UBSan (log: build-asan/build.log) …"
