@@ -432,6 +432,15 @@ static int ok_result(const PGresult *res)
 	return t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK;
 }
 
+/* No answer from the server: NULL, or the error libpq makes itself (no
+ * SQLSTATE) for the first statement a broken connection left unanswered.
+ * Sent with a COMMIT, such a statement may have been done. */
+static int unanswered(const PGresult *res)
+{
+	return !res || (PQresultStatus(res) == PGRES_FATAL_ERROR &&
+			!PQresultErrorField(res, PG_DIAG_SQLSTATE));
+}
+
 static ot_status reconnect(ot_engine *e, ot_error *err);
 
 /* One statement of a pipeline: prepared statement `which` (-1: the text
@@ -626,7 +635,7 @@ static void later_answer(ot_engine *e, const pg_later *l, PGresult *res)
 	char what[96];
 	if (err->status != OT_OK)
 		return;
-	if (PG(e)->committing && !res) { /* gone with the COMMIT on its way */
+	if (PG(e)->committing && unanswered(res)) { /* gone with the COMMIT on its way */
 		fail_while(e, err, NULL, "committing");
 		return;
 	}
@@ -693,7 +702,7 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 			break;
 		/* no answer at all to a BEGIN sent with the COMMIT: the server
 		 * may have done it all and gone before answering */
-		if (!res[0] && PG(e)->committing)
+		if (unanswered(res[0]) && PG(e)->committing)
 			break;
 		for (int k = 0; k < m; k++)
 			PQclear(res[k]);

@@ -13,6 +13,7 @@
 
 #include "engine_helpers.h"
 #include "engine.h" /* the store interface, for a transaction no operation makes */
+#include "pg_proxy.h"
 
 #define CONTRACT OT_SOURCE_DIR "/tests/contract/rules/contract.rules"
 #define COMPANY "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
@@ -657,6 +658,60 @@ static void connection_cut_in_the_one_round_trip(void **state)
 	ot_engine_close(e);
 }
 
+/* The server commits and its answer never arrives (the network between
+ * them lost it: pg_proxy).  The engine cannot know whether its operation
+ * was done, and says so -- not "nothing was changed", which a client would
+ * believe and submit again -- and its next operation connects again.
+ * Round trips: an act on a case this engine wrote last is one; an act on
+ * a case it must read, and a submission, are two, the COMMIT's the second. */
+static void lose_the_commits_answer(ot_engine *via, pg_proxy *px, int nth, const char *op,
+				    const char *request)
+{
+	char *resp = NULL;
+	ot_error err;
+	int lost = pg_proxy_lost(px);
+	pg_proxy_lose_answer(px, nth);
+	ot_status s = ot_call(via, op, request, &resp, &err);
+	if (s != OT_ESTORE || !strstr(err.message, "whether it was done is not known"))
+		fprintf(stderr, "%s: %s: %s\n", op, ot_status_name(s), err.message);
+	assert_int_equal(s, OT_ESTORE);
+	assert_non_null(strstr(err.message, "whether it was done is not known"));
+	assert_null(strstr(err.message, "nothing was changed"));
+	assert_int_equal(pg_proxy_lost(px), lost + 1);
+	free(resp);
+}
+
+static void a_commits_answer_lost(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	PGconn *c = raw();
+	char uri[512];
+	pg_proxy *px = pg_proxy_start(c, schema, uri, sizeof uri);
+	assert_non_null(px);
+	ot_engine *direct = open_at(CONTRACT, store), *via = open_at(CONTRACT, uri);
+	/* a submission: the case is there; the engine connects again to see it */
+	lose_the_commits_answer(via, px, 2, "submit", SUBMIT);
+	json_decref(ok(via, "show", "{\"case\":\"20190927-0001\"}"));
+	/* an act on a case the engine must read (another wrote it since) */
+	json_decref(ok(direct, "act", INTAKE));
+	lose_the_commits_answer(via, px, 2, "act", REVIEW);
+	assert_int_equal(approvals(via, "review"), 1);
+	/* an act on a case it wrote last: one round trip, an implicit commit */
+	json_decref(ok(via, "act", SITE_VISIT));
+	lose_the_commits_answer(via, px, 1, "act", DECIDE);
+	assert_int_equal(approvals(via, "decide"), 1);
+	json_t *next = ok(via, "submit", SUBMIT);
+	assert_string_equal(S(next, "id"), "20190927-0002");
+	json_decref(next);
+	sound(direct);
+	ot_engine_close(via);
+	ot_engine_close(direct);
+	pg_proxy_stop(px);
+	PQfinish(c);
+}
+
 /* The server ends an idle engine's connection (as a restart does): the
  * engine's next operation, which would send its BEGIN with its COMMIT,
  * notices before sending, connects again and is done, once. */
@@ -949,6 +1004,7 @@ int main(void)
 		cmocka_unit_test(a_commit_refused_at_the_end),
 		cmocka_unit_test(another_engine_between_two_operations),
 		cmocka_unit_test(connection_cut_in_the_one_round_trip),
+		cmocka_unit_test(a_commits_answer_lost),
 		cmocka_unit_test(idle_connection_ended),
 		cmocka_unit_test(submissions_wait_for_the_counter),
 		cmocka_unit_test(a_days_first_number_taken_meanwhile),
