@@ -1423,7 +1423,11 @@ static PGresult *number_with(ot_engine *e, ot_time now, int i, int n, const char
 	pg_stmt st[2] = {{S_NUMBER_READ, NULL, 1, dv}, {i, NULL, n, v}};
 	PGresult *res[2];
 	run_all(e, 2, st, res);
-	if (ok_result(res[0]) && PQntuples(res[0]) <= 1) {
+	if (!ok_result(res[0])) { /* the failure is the answer: the server skipped the rest */
+		PQclear(res[1]);
+		return res[0];
+	}
+	if (PQntuples(res[0]) <= 1) {
 		k->n = PQntuples(res[0]) ? atoi(PQgetvalue(res[0], 0, 0)) : 0;
 		k->state = PG_NUMBER_READ;
 	}

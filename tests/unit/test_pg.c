@@ -712,6 +712,39 @@ static void a_commits_answer_lost(void **state)
 	PQfinish(c);
 }
 
+/* The day's case counter held by another connection longer than the
+ * engine waits (busy_ms): the submission is told the store is busy, not
+ * that the connection was lost. */
+static void the_counter_held_too_long(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	ot_engine_close(e);
+	ot_engine_config cfg;
+	ot_engine_config_init(&cfg);
+	cfg.rules_path = CONTRACT;
+	cfg.store = store;
+	cfg.busy_ms = 300;
+	assert_int_equal(ot_engine_open_config(&cfg, &e, NULL), OT_OK);
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.counters WHERE day = '20190927' FOR UPDATE",
+		 schema);
+	sql(c, text);
+	refused(e, "submit", OT_ESTORE, "the store is busy", SUBMIT);
+	sql(c, "COMMIT");
+	json_t *next = ok(e, "submit", SUBMIT);
+	assert_string_equal(S(next, "id"), "20190927-0002");
+	json_decref(next);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* The server ends an idle engine's connection (as a restart does): the
  * engine's next operation, which would send its BEGIN with its COMMIT,
  * notices before sending, connects again and is done, once. */
@@ -1005,6 +1038,7 @@ int main(void)
 		cmocka_unit_test(another_engine_between_two_operations),
 		cmocka_unit_test(connection_cut_in_the_one_round_trip),
 		cmocka_unit_test(a_commits_answer_lost),
+		cmocka_unit_test(the_counter_held_too_long),
 		cmocka_unit_test(idle_connection_ended),
 		cmocka_unit_test(submissions_wait_for_the_counter),
 		cmocka_unit_test(a_days_first_number_taken_meanwhile),
