@@ -182,7 +182,7 @@ static const char *const schema_v6[] = {
 
 enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
-	S_CASE_READ_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
+	S_CASE_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
 	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S_LIC_HELD, S_NUMBER_READ,
 	S_NUMBER_TAKE, S__COUNT
@@ -218,10 +218,11 @@ static const char *const sql[S__COUNT] = {
 			" (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
 			" LEFT JOIN events e ON e.case_id = c.id AND e.seq > $2 WHERE c.id = $1"
 			" ORDER BY e.seq",
-	[S_CASE_READ_LOCK] = "SELECT c.item, c.rules, c.status, e.seq, e.payload,"
-			     " (SELECT max(seq) FROM events WHERE case_id = $1) FROM cases c"
-			     " LEFT JOIN events e ON e.case_id = c.id AND e.seq > $2 WHERE c.id = $1"
-			     " ORDER BY e.seq FOR UPDATE OF c",
+	/* before S_CASE_READ, in its round trip: at READ COMMITTED the read's
+	 * snapshot is then taken once the lock is held, and sees what the
+	 * holder wrote (a read that locks as it goes sees the new row beside
+	 * the old events: its snapshot is from before the wait) */
+	[S_CASE_LOCK] = "SELECT 1 FROM cases WHERE id = $1 FOR UPDATE",
 	[S_HAS_EVENTS] = "SELECT 1 FROM events WHERE case_id = $1 LIMIT 1",
 	[S_EVENTS] = "SELECT seq, payload FROM events WHERE case_id = $1 AND seq > $2 ORDER BY seq",
 	[S_LIB_ADD] = "INSERT INTO library(applicant, material, case_id, valid_from, valid_until)"
@@ -729,6 +730,22 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 	} else if (begin)
 		PQclear(res[0]);
 }
+/* Two statements in one round trip: *first receives the first's result,
+ * NULL when it failed; the answer is the second's, or the first's failure
+ * (the server skipped the second). */
+static PGresult *run_two(ot_engine *e, const pg_stmt st[2], PGresult **first)
+{
+	PGresult *res[2];
+	run_all(e, 2, st, res);
+	if (ok_result(res[0])) {
+		*first = res[0];
+		return res[1];
+	}
+	PQclear(res[1]);
+	*first = NULL;
+	return res[0];
+}
+
 /* Runs prepared statement i; NULL when the connection is gone. */
 static PGresult *run(ot_engine *e, int i, int n, const char *const *values)
 {
@@ -1421,18 +1438,13 @@ static PGresult *number_with(ot_engine *e, ot_time now, int i, int n, const char
 	number_day(e, now, k->day);
 	const char *dv[] = {k->day};
 	pg_stmt st[2] = {{S_NUMBER_READ, NULL, 1, dv}, {i, NULL, n, v}};
-	PGresult *res[2];
-	run_all(e, 2, st, res);
-	if (!ok_result(res[0])) { /* the failure is the answer: the server skipped the rest */
-		PQclear(res[1]);
-		return res[0];
-	}
-	if (PQntuples(res[0]) <= 1) {
-		k->n = PQntuples(res[0]) ? atoi(PQgetvalue(res[0], 0, 0)) : 0;
+	PGresult *read, *res = run_two(e, st, &read);
+	if (read && PQntuples(read) <= 1) {
+		k->n = PQntuples(read) ? atoi(PQgetvalue(read, 0, 0)) : 0;
 		k->state = PG_NUMBER_READ;
 	}
-	PQclear(res[0]);
-	return res[1];
+	PQclear(read);
+	return res;
 }
 
 static ot_status pg_next_id(ot_engine *e, ot_time now, char id[32], ot_error *err)
@@ -1555,7 +1567,13 @@ static ot_status pg_case_head(ot_engine *e, const char *id, int after, char item
 	forget_head(e);
 	if (known_head(e, id, after, item, hash, status, events))
 		return OT_OK; /* checked by its save (cases this engine wrote last) */
-	PGresult *res = run(e, PG(e)->lock_case ? S_CASE_READ_LOCK : S_CASE_READ, 2, v);
+	PGresult *res, *locked = NULL;
+	if (PG(e)->lock_case)
+		res = run_two(e, (pg_stmt[2]){{S_CASE_LOCK, NULL, 1, v}, {S_CASE_READ, NULL, 2, v}},
+			      &locked);
+	else
+		res = run(e, S_CASE_READ, 2, v);
+	PQclear(locked);
 	ot_status s = OT_OK;
 	if (!ok_result(res))
 		s = pg_fail(e, err, res, "reading case %s", id);

@@ -745,6 +745,60 @@ static void the_counter_held_too_long(void **state)
 	ot_engine_close(e);
 }
 
+/* A batch locks each case before it reads it.  Engine A's approval of
+ * review is written, its COMMIT held (a trigger at the commit waits for
+ * the test); engine B's batch approving review too waits for the case's
+ * row, and once A commits it must read A's event with the row: review is
+ * done, B is told so -- not a store error from writing event 4 again. */
+static void a_batch_reads_what_it_waited_for(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	json_decref(ok(e, "act", INTAKE));
+	PGconn *c = raw();
+	char text[512];
+	snprintf(text, sizeof text, "SET search_path TO %s; CREATE FUNCTION held() RETURNS trigger"
+		 " LANGUAGE plpgsql AS 'BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NULL;"
+		 " END'; CREATE CONSTRAINT TRIGGER held AFTER INSERT ON events DEFERRABLE INITIALLY"
+		 " DEFERRED FOR EACH ROW EXECUTE FUNCTION held()", schema);
+	sql(c, text);
+	sql(c, "SELECT pg_advisory_lock(4242)");
+	pid_t a = fork();
+	if (a == 0) {
+		ot_engine *mine = open_at(CONTRACT, store);
+		char *resp = NULL;
+		ot_error err;
+		_exit(ot_act(mine, REVIEW, &resp, &err) == OT_OK ? 0 : 1);
+	}
+	until_waiting(c, 1);
+	pid_t b = fork();
+	if (b == 0) {
+		ot_engine *mine = open_at(CONTRACT, store);
+		ot_batch_item item = {.op = "act", .request = REVIEW};
+		ot_error err;
+		ot_status s = ot_call_batch(mine, &item, 1, &err);
+		int told = item.status == OT_ESTATE && strstr(item.err.message, "review");
+		if (!told)
+			fprintf(stderr, "the batch: %s: %s\n", ot_status_name(item.status),
+				item.err.message);
+		_exit(told && s == OT_OK ? 0 : 1);
+	}
+	until_waiting(c, 2);
+	sql(c, "SELECT pg_advisory_unlock(4242)");
+	int status;
+	assert_int_equal(waitpid(a, &status, 0), a);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(waitpid(b, &status, 0), b);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(approvals(e, "review"), 1);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* The server ends an idle engine's connection (as a restart does): the
  * engine's next operation, which would send its BEGIN with its COMMIT,
  * notices before sending, connects again and is done, once. */
@@ -1039,6 +1093,7 @@ int main(void)
 		cmocka_unit_test(connection_cut_in_the_one_round_trip),
 		cmocka_unit_test(a_commits_answer_lost),
 		cmocka_unit_test(the_counter_held_too_long),
+		cmocka_unit_test(a_batch_reads_what_it_waited_for),
 		cmocka_unit_test(idle_connection_ended),
 		cmocka_unit_test(submissions_wait_for_the_counter),
 		cmocka_unit_test(a_days_first_number_taken_meanwhile),
