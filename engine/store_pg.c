@@ -494,14 +494,20 @@ static int pipeline(PGconn *c, int n, const pg_stmt *st, PGresult **out, PGresul
 			break;
 		}
 	}
-	for (PGresult *r; sent && (r = PQgetResult(c)) != NULL;) {
-		ExecStatusType t = PQresultStatus(r);
-		if (t == PGRES_FATAL_ERROR && !*at_sync) /* an implicit transaction's commit */
+	/* the Sync's answer; a refusal of an implicit transaction's commit
+	 * comes first, with its end (NULL), and the Sync is read after it all
+	 * the same, or libpq stays in pipeline mode.  A second NULL: the
+	 * connection is gone. */
+	for (int ends = 0; sent && ends < 2;) {
+		PGresult *r = PQgetResult(c);
+		ExecStatusType t = r ? PQresultStatus(r) : PGRES_EMPTY_QUERY;
+		ends += !r;
+		if (t == PGRES_FATAL_ERROR && !*at_sync)
 			*at_sync = r;
 		else
 			PQclear(r);
-		if (t == PGRES_PIPELINE_SYNC || t == PGRES_FATAL_ERROR) {
-			synced = t == PGRES_PIPELINE_SYNC;
+		if (t == PGRES_PIPELINE_SYNC) {
+			synced = !*at_sync;
 			break;
 		}
 	}

@@ -383,15 +383,30 @@ static void a_library_entry_refused_with_the_commit(void **state)
 
 static long events_of(json_t *c);
 
+static void count_reconnects(void *ud, const char *line)
+{
+	if (strstr(line, "connected again"))
+		++*(int *)ud;
+}
+
 /* A write on a case this engine wrote last goes alone, an implicit
  * transaction the server commits at the pipeline's end: a refusal there
- * (here a deferred trigger's) fails the operation, which leaves nothing. */
+ * (here a deferred trigger's) fails the operation, which leaves nothing,
+ * and the connection as it was: the next operations need no new one. */
 static void a_commit_refused_at_the_end(void **state)
 {
 	(void)state;
 	if (!new_store())
 		skip();
-	ot_engine *e = open_at(CONTRACT, store);
+	int reconnects = 0;
+	ot_engine_config cfg;
+	ot_engine_config_init(&cfg);
+	cfg.rules_path = CONTRACT;
+	cfg.store = store;
+	cfg.log = count_reconnects;
+	cfg.log_ud = &reconnects;
+	ot_engine *e = NULL;
+	assert_int_equal(ot_engine_open_config(&cfg, &e, NULL), OT_OK);
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
 	refuse(c, "events", NULL, "refused at the end by the test", 1);
@@ -399,6 +414,7 @@ static void a_commit_refused_at_the_end(void **state)
 	assert_int_equal(events_of(ok(e, "show", "{\"case\":\"20190927-0001\"}")), 1);
 	allow(c, "events");
 	assert_int_equal(events_of(ok(e, "act", INTAKE)), 2);
+	assert_int_equal(reconnects, 0);
 	sound(e);
 	PQfinish(c);
 	ot_engine_close(e);
