@@ -46,7 +46,6 @@ typedef struct entry {
 
 typedef struct write {
 	char id[32];
-	unsigned gen; /* the savepoint it was made in */
 } write;
 
 struct case_cache {
@@ -58,7 +57,6 @@ struct case_cache {
 	write *writes;    /* the cases the open transaction saved */
 	int nwrites, writes_cap;
 	int blind;        /* a save not noted: keep nothing read until the end */
-	unsigned gen;
 };
 
 static struct case_cache *cache_new(int cap)
@@ -262,7 +260,6 @@ void cache_saved(ot_engine *e, const ot_case *c)
 	}
 	write *w = &k->writes[k->nwrites++];
 	str_copy(w->id, sizeof w->id, c->id);
-	w->gen = k->gen;
 	int i = entry_for(k, c->id);
 	ot_case *copy = i >= 0 ? case_clone(c) : NULL;
 	if (i >= 0 && !copy) {
@@ -275,17 +272,15 @@ void cache_saved(ot_engine *e, const ot_case *c)
 	}
 }
 
-void cache_savepoint(ot_engine *e)
-{
-	if (e->cache)
-		e->cache->gen++;
-}
-
+/* Every case the transaction saved is dropped, not only the undone
+ * savepoint's: savepoints nest (a sweep's cases inside a batch's
+ * operation), and a save released into the savepoint that is undone is
+ * undone with it.  What it costs is a read, after a failure. */
 void cache_rollback_to(ot_engine *e)
 {
 	struct case_cache *k = e->cache;
 	for (int w = 0; k && w < k->nwrites; w++) {
-		int i = k->writes[w].gen == k->gen ? find(k, k->writes[w].id) : -1;
+		int i = find(k, k->writes[w].id);
 		if (i >= 0)
 			drop(k, i);
 	}
@@ -310,7 +305,6 @@ void cache_end(ot_engine *e, int committed)
 	}
 	k->nwrites = 0;
 	k->blind = 0;
-	k->gen = 0;
 }
 
 void cache_forget_version(ot_engine *e, const version *v)

@@ -79,10 +79,9 @@ struct ot_case;
 
 /* The store_* transaction functions tell the cache what became of the
  * cases the transaction saved: cache_saved after each save, then
- * cache_end (committed or not), and in a batch cache_savepoint before each
- * operation and cache_rollback_to when one is undone. */
+ * cache_end (committed or not), and cache_rollback_to when a savepoint's
+ * work is undone (an operation of a batch, a case of a sweep). */
 void cache_saved(ot_engine *e, const struct ot_case *c);
-void cache_savepoint(ot_engine *e);
 void cache_rollback_to(ot_engine *e);
 void cache_end(ot_engine *e, int committed);
 /* Drops the cases of version v, which is about to be freed. */

@@ -536,7 +536,6 @@ ot_status store_counts(ot_engine *e, json_t **out, ot_error *err)
 
 ot_status store_savepoint(ot_engine *e, ot_error *err)
 {
-	cache_savepoint(e);
 	return e->vt->savepoint(e, err);
 }
 

@@ -371,6 +371,32 @@ static void a_chain_batch_with_one_failing(void **state)
 	assert_true(n > 0);
 }
 
+/* The time sweep as an operation of a batch: each case it warns has a
+ * savepoint of its own inside the operation's.  An allocation failing at
+ * the second case fails the sweep, and the operation is rolled back with
+ * the first case's warnings, released into it before; the engine must not
+ * keep them.  Another engine then writes two events on that case, as many
+ * as the warnings were (two cases late: their steps and themselves). */
+static void a_sweep_in_a_batch_with_one_failing(void **state)
+{
+	(void)state;
+	rules = OT_TEST_DATA "/law.rules";
+#define PLAIN "{\"item\":\"plain\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY \
+	",\"form\":{\"name\":\"x\",\"street\":\"a\"},\"materials\":[\"plan\"]}"
+	static const op_req setup[] = {{"submit", PLAIN}, {"submit", PLAIN}};
+#undef PLAIN
+	static const op_req batch[] = {{"sweep", "{\"now\":\"2019-12-02T09:00\"}"}};
+	static const op_req others[] = {
+		{"act", "{\"case\":\"20190902-0001\",\"step\":\"decide\",\"action\":\"approve\","
+			"\"actor\":\"bureau\",\"now\":\"2019-12-02T10:00\"}"},
+		{"deliver", "{\"case\":\"20190902-0001\",\"method\":\"window\","
+			    "\"now\":\"2019-12-02T11:00\"}"},
+	};
+	long n = batch_then_others(setup, 2, batch, 1, others, 2);
+	printf("%ld sweeps rolled back to their savepoint in a batch kept\n", n);
+	assert_true(n > 0);
+}
+
 /* The time sweep: a case late, warned red of its step and of itself, two
  * events in one transaction (tests/data/law.rules has a calendar). */
 static void the_time_sweep(void **state)
@@ -401,6 +427,7 @@ int main(void)
 		cmocka_unit_test(chain_operations),
 		cmocka_unit_test(a_chain_batch_with_one_failing),
 		cmocka_unit_test(the_time_sweep),
+		cmocka_unit_test(a_sweep_in_a_batch_with_one_failing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
