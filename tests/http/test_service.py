@@ -632,6 +632,42 @@ class Operations(unittest.TestCase):
             self.assertEqual(a.json["rules"], old["rules"])
             self.assertEqual(s.stop(), 0)
 
+    def test_a_hundred_reloads_while_requests_run(self):
+        """Every reload reads the clients file again. A request keeps who
+        sent it for as long as it runs -- in the access log, in the event
+        of a write at the committer -- however many reloads come meanwhile
+        (the 65th once freed a table requests were still reading)."""
+        with Server(BINARY, SOURCE) as s:
+            stop, answers = threading.Event(), []
+
+            def load():
+                while not stop.is_set():
+                    answers.append(s.post("/v1/assess", {"item": "chronic_disease_recognition"},
+                                          who="portal").status)
+                    answers.append(s.post("/v1/cases", APPLICATION, who="window").status)
+            ts = [threading.Thread(target=load) for _ in range(3)]
+            for t in ts:
+                t.start()
+            for i in range(100):
+                if i % 10 == 9:
+                    s.proc.send_signal(signal.SIGHUP)  # the same reload, by signal
+                r = s.post("/v1/admin/reload", {}, who="admin")
+                self.assertEqual(r.status, 200, r.text)
+            stop.set()
+            for t in ts:
+                t.join()
+            self.assertEqual(set(answers), {200, 201})
+            c = s.post("/v1/cases", APPLICATION, who="portal")
+            self.assertEqual(c.status, 201, c.text)
+            shown = s.get("/v1/cases/" + c.json["id"], who="portal").json
+            self.assertEqual(shown["history"][0]["client"], "portal")
+            self.assertEqual(s.stop(), 0)
+            entries = [json.loads(line) for line in read(s.log).splitlines()]
+            reloads = [e["client"] for e in entries if e["route"] == "/v1/admin/reload"]
+            self.assertEqual(reloads, ["admin"] * 100)
+            self.assertEqual({e["client"] for e in entries if e["route"] == "/v1/cases"},
+                             {"window", "portal"})
+
     def test_a_wrong_clients_file_is_refused_at_start(self):
         tmp = tempfile.mkdtemp(prefix="ot_clients_")
         self.addCleanup(shutil.rmtree, tmp, True)

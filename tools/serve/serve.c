@@ -89,9 +89,7 @@ static const char usage_serve[] =
 static pthread_mutex_t state = PTHREAD_MUTEX_INITIALIZER;
 static ot_rules *rules;       /* the current rules (one reference) */
 static atomic_uint generation; /* bumped by each reload, under `state` too */
-static sv_clients *clients;   /* the current clients */
-static sv_clients *retired[64]; /* earlier tables: requests may still hold a client */
-static int nretired;
+static sv_clients *clients;   /* the current clients: requests copy theirs out */
 static ot_engine **engines;   /* every worker's engine, closed at the end */
 static size_t nengines, engines_cap;
 
@@ -176,12 +174,10 @@ static int load_clients(char *why, size_t cap)
 	if (!c)
 		return 0;
 	pthread_mutex_lock(&state);
-	if (clients && nretired < (int)(sizeof retired / sizeof *retired))
-		retired[nretired++] = clients;
-	else
-		sv_clients_free(clients); /* 64 reloads: the oldest requests are long over */
+	sv_clients *old = clients;
 	clients = c;
 	pthread_mutex_unlock(&state);
+	sv_clients_free(old); /* no request points into it: each copied its client */
 	return 1;
 }
 
@@ -573,7 +569,8 @@ typedef struct conn_req {
 	double start, poll_deadline;
 	struct MHD_Connection *con;
 	sv_write *pending;        /* a write at the committer */
-	const sv_client *client;  /* who sent it */
+	sv_client who;            /* who sent it: a copy, the table may be reloaded */
+	int known;                /* who is a client (a valid token) */
 	const char *route;
 } conn_req;
 
@@ -724,7 +721,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 	if (r->pending) { /* committed with its batch: answer it */
 		sv_write *w = r->pending;
 		r->pending = NULL;
-		cl = r->client;
+		cl = r->known ? &r->who : NULL;
 		out.route = r->route;
 		sv_write_done(w, &out);
 	} else if (within_limits(con, r, &out)) {
@@ -734,8 +731,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		if (token) /* hashed outside the lock */
 			token_hash(token, hash);
 		pthread_mutex_lock(&state);
-		cl = token ? sv_clients_find(clients, hash) : NULL;
+		r->known = token && sv_clients_find(clients, hash, &r->who);
 		pthread_mutex_unlock(&state);
+		cl = r->known ? &r->who : NULL;
 		const char *wait = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "wait");
 		int wait_s = wait ? atoi(wait) : 0;
 		if (wait_s > sv_opt.poll_max_s)
@@ -748,7 +746,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		sv_route(&rq, &out);
 		if (out.pending) {
 			r->pending = out.pending;
-			r->client = cl;
 			r->route = out.route;
 			if (enqueue_write(con, out.pending))
 				return MHD_YES;
@@ -1083,8 +1080,6 @@ static int serve(void)
 	free(waiting);
 	ot_rules_free(rules);
 	sv_clients_free(clients);
-	for (int i = 0; i < nretired; i++)
-		sv_clients_free(retired[i]);
 	flush_log();
 	if (access_log != stderr)
 		fclose(access_log);
