@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 import unittest
+from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import APPLICATION, ID, Server, read  # noqa: E402
@@ -291,6 +292,20 @@ class Service(unittest.TestCase):
         problem(self, r, 405)
         self.assertEqual(r.headers["Allow"], "POST")
         self.assertEqual(self.cursor(), before)
+
+    def test_details_cut_at_a_character(self):
+        """A detail that quotes part of a path cuts it between characters:
+        the problem is still JSON, not a 404 with an empty body."""
+        for who, method, path in (
+                ("supervisor", "GET", "/v1/" + "高" * 50),              # no route, %.120s
+                (None, "GET", "/v1/items/a" + "高" * 30),               # no item, %.60s
+                ("window", "POST", "/v1/cases/1/a" + "高" * 20),        # no operation, %.40s
+                ("portal", "DELETE", "/v1/cases/a" + "高" * 40)):       # 405, %.100s
+            r = self.s.request(method, quote(path), {} if method == "POST" else None, who=who)
+            self.assertIn(r.status, (404, 405), path)
+            problem(self, r, r.status)
+            self.assertIn("高高", r.json["detail"])
+            self.assertNotIn("\ufffd", r.json["detail"])
 
     # ---- safe retries ----
 
