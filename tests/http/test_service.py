@@ -293,6 +293,42 @@ class Service(unittest.TestCase):
         self.assertEqual(r.headers["Allow"], "POST")
         self.assertEqual(self.cursor(), before)
 
+    def test_paths_and_queries_not_utf8(self):
+        """A path or a query argument that is not UTF-8 once decoded is a
+        400, whatever the route (JSON, and so the engine, takes only
+        UTF-8): not a 503 out of memory, not a filter or a cursor ignored."""
+        before = self.cursor()
+        refused = [
+            ("supervisor", "GET", "/v1/cases/%FF"),
+            ("portal", "POST", "/v1/cases/%FF/withdraw"),
+            ("supervisor", "GET", "/v1/licences/%FF"),
+            ("supervisor", "GET", "/v1/cases?status=%FF"),
+            ("supervisor", "GET", "/v1/cases?%FF=in_progress"),
+            ("supervisor", "GET", "/v1/events?after=%FF"),
+            ("supervisor", "GET", "/v1/events?after=%C3%28"),     # a broken sequence
+            ("supervisor", "GET", "/v1/events?after=%ED%A0%80"),  # a surrogate
+            ("supervisor", "GET", "/v1/%FF"),
+            (None, "GET", "/%FF"),
+        ]
+        for who, method, path in refused:
+            r = self.s.request(method, path, {} if method == "POST" else None, who=who)
+            problem(self, r, 400)
+            self.assertEqual(r.json["type"], "urn:onetrip:problem:bad-request", path)
+            self.assertIn("UTF-8", r.json["detail"])
+        problem(self, self.s.get("/v1/events?after=zzz", who="supervisor"), 422)
+        self.assertEqual(self.cursor(), before)
+        # UTF-8 is taken: a filter in Chinese filters
+        r = self.s.get("/v1/cases?item=" + quote("慢性病"), who="supervisor")
+        self.assertEqual((r.status, r.json["cases"]), (200, []))
+        # every line of the access log is JSON, the bytes that are not UTF-8 escaped
+        for _ in range(40):  # the log is flushed four times a second
+            raw = open(self.s.log, "rb").read()
+            if b'"/%' in raw or b'"/\\u00ff' in raw:
+                break
+            time.sleep(0.05)
+        paths = [json.loads(line)["path"] for line in raw.decode("utf-8").splitlines()]
+        self.assertIn("/v1/cases/\u00ff", paths)
+
     def test_details_cut_at_a_character(self):
         """A detail that quotes part of a path cuts it between characters:
         the problem is still JSON, not a 404 with an empty body."""

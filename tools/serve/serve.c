@@ -50,6 +50,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "base.h" /* utf8_seq_len */
 #include "serve.h"
 
 sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30, 64, 300, 1};
@@ -222,23 +223,30 @@ static void flush_log(void)
 }
 
 /* s as the inside of a JSON string at out, at most cap-1 bytes; returns
- * the length, the ID numbers in it masked (a path may carry one). */
+ * the length, the ID numbers in it masked (a path may carry one).  A byte
+ * that is not part of a UTF-8 character (a path refused with 400 is still
+ * logged) is written as the code point of its value, \u00ff for 0xFF: the
+ * line stays JSON.  A character is copied whole or not at all. */
 static size_t log_escaped(const char *s, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
 	for (; *s && n + 7 < cap; s++) {
 		unsigned char c = (unsigned char)*s;
+		int len = c < 0x80 ? 1 : utf8_seq_len((const unsigned char *)s, strnlen(s, 4));
 		if (c == '"' || c == '\\') {
 			out[n++] = '\\';
 			out[n++] = (char)c;
-		} else if (c < 0x20) {
+		} else if (c < 0x20 || !len) {
 			memcpy(out + n, "\\u00", 4);
 			out[n + 4] = hex[c >> 4];
 			out[n + 5] = hex[c & 15];
 			n += 6;
-		} else
-			out[n++] = (char)c;
+		} else {
+			memcpy(out + n, s, (size_t)len); /* at most 4: n + 7 < cap */
+			n += (size_t)len;
+			s += len - 1;
+		}
 	}
 	out[n] = 0;
 	ot_mask_ids(out);
@@ -653,9 +661,44 @@ static void token_hash(const char *token, char hash[65])
 	}
 }
 
-/* The limits a request is held to before it is routed; 0 when one was
- * broken (the problem is in out). */
-static int within_limits(struct MHD_Connection *con, conn_req *r, sv_response *out)
+/* Is s UTF-8? */
+static int is_utf8(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		int len = utf8_seq_len((const unsigned char *)s + i, n - i);
+		if (!len)
+			return 0;
+		i += (size_t)len;
+	}
+	return 1;
+}
+
+static enum MHD_Result arg_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	if (is_utf8(key) && (!value || is_utf8(value)))
+		return MHD_YES;
+	*(int *)cls = 0;
+	return MHD_NO;
+}
+
+/* Are the method, the path and every query argument UTF-8, once
+ * percent-decoded?  The routes put them into JSON, and jansson refuses
+ * text that is not UTF-8 (a NULL where a request was expected). */
+static int texts_utf8(struct MHD_Connection *con, const char *method, const char *url)
+{
+	int ok = is_utf8(method) && is_utf8(url);
+	if (ok)
+		MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, arg_utf8, &ok);
+	return ok;
+}
+
+/* The limits a request is held to before it is routed, and its texts
+ * UTF-8; 0 when one was broken (the problem is in out). */
+static int within_limits(struct MHD_Connection *con, conn_req *r, const char *method,
+			 const char *url, sv_response *out)
 {
 	char detail[200];
 	size_t header = 0;
@@ -672,6 +715,10 @@ static int within_limits(struct MHD_Connection *con, conn_req *r, sv_response *o
 		snprintf(detail, sizeof detail, "more than %d connections are open (--max-connections): "
 			 "try again in a moment", sv_opt.max_connections);
 		sv_problem(out, 503, "too-many-connections", "Too many connections", detail, NULL);
+	} else if (!texts_utf8(con, method, url)) {
+		sv_problem(out, 400, "bad-request", "The request is not UTF-8",
+			   "the method, the path and each query argument must be UTF-8 once "
+			   "percent-decoded", NULL);
 	} else
 		return 1;
 	return 0;
@@ -724,7 +771,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		cl = r->known ? &r->who : NULL;
 		out.route = r->route;
 		sv_write_done(w, &out);
-	} else if (within_limits(con, r, &out)) {
+	} else if (within_limits(con, r, method, url, &out)) {
 		const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
 		const char *token = auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
 		char hash[65];
