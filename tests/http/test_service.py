@@ -261,6 +261,13 @@ class Service(unittest.TestCase):
         for field, value in (("client", "admin"), ("now", "2020-01-01T09:00")):
             app = dict(APPLICATION, **{field: value})
             problem(self, self.s.post("/v1/cases", app, who="portal"), 422)
+            # an assessment's too, though its body goes to the engine unparsed
+            for body in ({"item": "chronic_disease_recognition", field: value},
+                         {field: value, "item": 5}):
+                r = self.s.post("/v1/assess", body, who="portal")
+                problem(self, r, 422)
+                self.assertEqual(r.json["type"], "urn:onetrip:problem:server-field", r.text)
+                self.assertIn(field, r.json["detail"])
         c = self.submit().json
         r = self.s.post("/v1/cases/%s/act" % c["id"], {"step": "intake", "action": "approve",
                                                        "officer": OFFICER,

@@ -668,10 +668,10 @@ static char *with_now(const sv_request *rq)
 
 static void route_assess(const sv_request *rq, sv_response *out)
 {
+	static const char *const set[] = {"client", "now", NULL};
 	char *request = sv_opt.trust_now ? NULL : with_now(rq);
 	if (!request) { /* the slow way: parsed here, "now" set as a field */
 		json_t *req = body_object(rq, out);
-		static const char *const set[] = {"client", "now", NULL};
 		if (!req || !server_fields(rq, req, out, set)) {
 			json_decref(req);
 			return;
@@ -694,9 +694,11 @@ static void route_assess(const sv_request *rq, sv_response *out)
 		answer_engine(out, 200, text, 0);
 		return;
 	}
-	/* refused: was it JSON at all (400), or a request the engine refused (422)? */
+	/* refused: was it JSON at all (400), a field the service sets (422, as
+	 * on the slow way: the fast one gave the engine a second "now"), or a
+	 * request the engine refused (422)? */
 	json_t *j = s == OT_EINVAL ? body_object(rq, out) : NULL;
-	if (j || s != OT_EINVAL)
+	if ((j && server_fields(rq, j, out, set)) || s != OT_EINVAL)
 		engine_problem(out, s, &err);
 	json_decref(j);
 }
