@@ -7,6 +7,7 @@ retries (also across a restart and from eight clients at once), the event
 feed and its long poll, reload under load, the limits, bad JSON, unknown
 routes, masking, and a clean shutdown with requests in flight.
 """
+import http.client
 import json
 import os
 import shutil
@@ -499,6 +500,41 @@ class Service(unittest.TestCase):
                 missing = {"case": "20990101-%04d" % (n + 1), "id_no": "11010519491231008x"}
                 problem(self, s.post("/v1/lookup", missing), 404)
             problem(self, s.post("/v1/lookup", {"case": second, "id_no": "11010519491231008X"}), 429)
+            self.assertEqual(s.post("/v1/lookup", {"case": second, "id_no": ID}).status, 200)
+            self.assertEqual(s.stop(), 0)
+
+    def test_a_lookup_block_outlasts_a_flood(self):
+        """A flood of failed lookups of other numbers -- more than the
+        guard's table holds -- forgets no block: the case number and the ID
+        number refused stay refused, and a good lookup is still answered."""
+        with Server(BINARY, SOURCE) as s:
+            first = s.post("/v1/cases", APPLICATION, who="portal").json["id"]
+            second = s.post("/v1/cases", APPLICATION, who="portal").json["id"]
+            for n in range(5):
+                s.post("/v1/lookup", {"case": first, "id_no": "11010519491231%04d" % n})
+                s.post("/v1/lookup", {"case": "20990101-%04d" % n, "id_no": "11010519491231008X"})
+            problem(self, s.post("/v1/lookup", {"case": first, "id_no": ID}), 429)
+            statuses = []
+
+            def flood(k):  # kept-alive connections: 5000 lookups in a second or two
+                c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+                for i in range(k, 5000, 4):
+                    q = {"case": "20980101-%05d" % i, "id_no": "11010519480101%04d" % i}
+                    c.request("POST", "/v1/lookup", json.dumps(q),
+                              {"Content-Type": "application/json"})
+                    r = c.getresponse()
+                    r.read()
+                    statuses.append(r.status)
+                c.close()
+            ts = [threading.Thread(target=flood, args=(k,)) for k in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            self.assertEqual(set(statuses), {404})
+            problem(self, s.post("/v1/lookup", {"case": first, "id_no": ID}), 429)
+            problem(self, s.post("/v1/lookup", {"case": second, "id_no": "11010519491231008X"}),
+                    429)
             self.assertEqual(s.post("/v1/lookup", {"case": second, "id_no": ID}).status, 200)
             self.assertEqual(s.stop(), 0)
 

@@ -1009,6 +1009,11 @@ static int serve(void)
 		return 1;
 	}
 	rules = r;
+	if (!sv_guard_init()) {
+		fprintf(stderr, "onetrip serve: no random bytes for the lookup guard's key: %s\n",
+			strerror(errno));
+		return 2;
+	}
 	if (!load_clients(why, sizeof why)) {
 		fprintf(stderr, "onetrip serve: %s\n", why);
 		return 2;

@@ -59,6 +59,10 @@ void sv_sha256_hex(const char *text, size_t n, char out[65]);
 
 /* ---- failed status-page lookups (guard.c) ---- */
 
+/* Draws the secret the table's hash is keyed with; 0 when the system
+ * gives no random bytes (the service then does not start). */
+int sv_guard_init(void);
+
 /* Seconds until a lookup of this case number or ID number may be tried
  * again after too many failures (0: now); `now` in seconds. */
 long sv_guard_wait(const char *case_id, const char *id_no, long long now);
