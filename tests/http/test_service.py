@@ -677,6 +677,31 @@ class Operations(unittest.TestCase):
             self.assertEqual(s.get("/healthz").status, 200)
             self.assertEqual(s.stop(), 0)
 
+    def test_a_body_declared_too_large_is_refused_unread(self):
+        """A Content-Length over --max-body is answered 413 at once, the
+        body never sent and never waited for (not after --timeout), no
+        100 Continue first, and the connection closed."""
+        with Server(BINARY, SOURCE, "--max-body", "2048", "--timeout", "30") as s:
+            for expect in (b"", b"Expect: 100-continue\r\n"):
+                with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
+                    c.sendall(b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n"
+                              b"Authorization: Bearer portal-token-1\r\n"
+                              b"Content-Type: application/json\r\n" + expect +
+                              b"Content-Length: 1000000000\r\n\r\n")
+                    t, answer = time.time(), b""
+                    while True:
+                        b = c.recv(65536)  # a socket.timeout here: the server waited
+                        if not b:
+                            break          # closed by the server
+                        answer += b
+                    self.assertLess(time.time() - t, 5)
+                head, body = answer.split(b"\r\n\r\n", 1)
+                self.assertRegex(head, rb"^HTTP/1\.1 413 ")
+                self.assertIn(b"Connection: close", head)
+                self.assertEqual(json.loads(body)["type"], "urn:onetrip:problem:body-too-large")
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.stop(), 0)
+
     def test_reload_under_load(self):
         tmp = tempfile.mkdtemp(prefix="ot_reload_")
         self.addCleanup(shutil.rmtree, tmp, True)

@@ -626,7 +626,9 @@ static enum MHD_Result send_answer(struct MHD_Connection *con, conn_req *r, cons
 		snprintf(retry, sizeof retry, "%ld", out->status == 429 ? out->retry_after : 1);
 		MHD_add_response_header(resp, "Retry-After", retry);
 	}
-	if (stopping) /* a load balancer keeps no connection to a server that stops */
+	/* a load balancer keeps no connection to a server that stops; the rest
+	 * of a body refused unread must not be taken for the next request */
+	if (stopping || r->too_big)
 		MHD_add_response_header(resp, "Connection", "close");
 	enum MHD_Result ok = MHD_queue_response(con, (unsigned)out->status, resp);
 	MHD_destroy_response(resp);
@@ -659,6 +661,25 @@ static void token_hash(const char *token, char hash[65])
 		memcpy(last, token, n + 1);
 		memcpy(last_hash, hash, 65);
 	}
+}
+
+static void body_too_big(sv_response *out)
+{
+	char detail[200];
+	snprintf(detail, sizeof detail, "the body is larger than %zu bytes (--max-body)",
+		 sv_opt.max_body);
+	sv_problem(out, 413, "body-too-large", "The body is too large", detail, NULL);
+}
+
+/* Is the body said (Content-Length) to be larger than --max-body? */
+static int declared_too_big(struct MHD_Connection *con)
+{
+	const char *len = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
+	if (!len)
+		return 0; /* none, or chunked: counted as it comes */
+	errno = 0;
+	unsigned long long n = strtoull(len, NULL, 10);
+	return errno == ERANGE || n > sv_opt.max_body;
 }
 
 /* Is s UTF-8? */
@@ -704,9 +725,7 @@ static int within_limits(struct MHD_Connection *con, conn_req *r, const char *me
 	size_t header = 0;
 	MHD_get_connection_values(con, MHD_HEADER_KIND, add_size, &header);
 	if (r->too_big) {
-		snprintf(detail, sizeof detail, "the body is larger than %zu bytes (--max-body)",
-			 sv_opt.max_body);
-		sv_problem(out, 413, "body-too-large", "The body is too large", detail, NULL);
+		body_too_big(out);
 	} else if (header > sv_opt.max_header) {
 		snprintf(detail, sizeof detail, "the header is %zu bytes, more than %zu (--max-header)",
 			 header, sv_opt.max_header);
@@ -738,7 +757,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		r->con = con;
 		*con_cls = r;
 		atomic_fetch_add(&in_flight, 1);
-		return MHD_YES;
+		if (!declared_too_big(con))
+			return MHD_YES;
+		/* refused before the body is read: a client cannot make a worker
+		 * wait --timeout for each piece of a body it would drop */
+		r->too_big = 1;
+		sv_response out = {0};
+		body_too_big(&out);
+		return send_answer(con, r, method, url, &out, NULL);
 	}
 	if (*upload_size) {
 		if (!r->too_big && r->len + *upload_size > sv_opt.max_body) {
