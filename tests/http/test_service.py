@@ -702,6 +702,24 @@ class Operations(unittest.TestCase):
             self.assertEqual(s.get("/healthz").status, 200)
             self.assertEqual(s.stop(), 0)
 
+    def test_connections_per_address(self):
+        """--per-ip-connections: one address holding that many connections
+        (idle, or trickling a header) gets no more; the others still do."""
+        with Server(BINARY, SOURCE, "--per-ip-connections", "3") as s:
+            idle = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(3)]
+            idle[0].sendall(b"GET /healthz HTTP/1.1\r\n")  # a header that never ends
+            time.sleep(0.2)
+            with self.assertRaises((ConnectionError, http.client.HTTPException, socket.timeout)):
+                s.get("/healthz", timeout=5)
+            for x in idle:
+                x.close()
+            time.sleep(0.2)
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.stop(), 0)
+        bad = subprocess.run([BINARY, "serve", "--per-ip-connections", "-1"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2)
+
     def test_reload_under_load(self):
         tmp = tempfile.mkdtemp(prefix="ot_reload_")
         self.addCleanup(shutil.rmtree, tmp, True)

@@ -53,7 +53,7 @@
 #include "base.h" /* utf8_seq_len */
 #include "serve.h"
 
-sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30, 64, 300, 1};
+sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 64, 30, 64, 300, 1};
 
 static struct {
 	const char *rules_path, *store, *clients_path, *listen, *access_log, *port_file;
@@ -74,6 +74,8 @@ static const char usage_serve[] =
 	"  --max-body BYTES      largest request body (default 1048576): 413\n"
 	"  --max-header BYTES    largest request header (default 8192): 431\n"
 	"  --max-connections N   connections answered at once (default 256): 503 beyond\n"
+	"  --per-ip-connections N connections open at once from one address (default 64;\n"
+	"                        0: any): more are closed unanswered (behind a proxy: 0)\n"
 	"  --timeout SECONDS     idle connection and store wait limit (default 30): 503\n"
 	"  --key-ttl SECONDS     how long idempotency keys are kept (default 86400)\n"
 	"  --poll-max SECONDS    the longest a long poll of /v1/events waits (default 30)\n"
@@ -967,6 +969,8 @@ static int parse_args(int argc, char **argv)
 			sv_opt.max_header = (size_t)n;
 		else if (strcmp(a, "--max-connections") == 0 && number(v, 1, 100000, &n))
 			sv_opt.max_connections = (int)n;
+		else if (strcmp(a, "--per-ip-connections") == 0 && number(v, 0, 100000, &n))
+			sv_opt.per_ip_connections = (int)n;
 		else if (strcmp(a, "--timeout") == 0 && number(v, 1, 3600, &n))
 			sv_opt.timeout_s = (int)n;
 		else if (strcmp(a, "--key-ttl") == 0 && number(v, 1, 365L * 86400, &n))
@@ -1086,7 +1090,8 @@ static int serve(void)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, accept_policy, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)sv_opt.max_connections + 64, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)sv_opt.max_connections + 64, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)sv_opt.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)sv_opt.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
 		connection_event, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);

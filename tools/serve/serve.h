@@ -152,6 +152,7 @@ typedef struct sv_options {
 	size_t max_body;
 	size_t max_header;
 	int max_connections;
+	int per_ip_connections; /* open at once from one address (0: any number) */
 	int timeout_s;
 	int batch_max;      /* group commit: most writes in one transaction (1: none) */
 	int sweep_every_s;  /* the time sweep runs this often (0: never) */
