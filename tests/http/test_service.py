@@ -7,6 +7,7 @@ retries (also across a restart and from eight clients at once), the event
 feed and its long poll, reload under load, the limits, bad JSON, unknown
 routes, masking, and a clean shutdown with requests in flight.
 """
+import http.client
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ import tempfile
 import threading
 import time
 import unittest
+from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import APPLICATION, ID, Server, read  # noqa: E402
@@ -260,6 +262,13 @@ class Service(unittest.TestCase):
         for field, value in (("client", "admin"), ("now", "2020-01-01T09:00")):
             app = dict(APPLICATION, **{field: value})
             problem(self, self.s.post("/v1/cases", app, who="portal"), 422)
+            # an assessment's too, though its body goes to the engine unparsed
+            for body in ({"item": "chronic_disease_recognition", field: value},
+                         {field: value, "item": 5}):
+                r = self.s.post("/v1/assess", body, who="portal")
+                problem(self, r, 422)
+                self.assertEqual(r.json["type"], "urn:onetrip:problem:server-field", r.text)
+                self.assertIn(field, r.json["detail"])
         c = self.submit().json
         r = self.s.post("/v1/cases/%s/act" % c["id"], {"step": "intake", "action": "approve",
                                                        "officer": OFFICER,
@@ -291,6 +300,56 @@ class Service(unittest.TestCase):
         problem(self, r, 405)
         self.assertEqual(r.headers["Allow"], "POST")
         self.assertEqual(self.cursor(), before)
+
+    def test_paths_and_queries_not_utf8(self):
+        """A path or a query argument that is not UTF-8 once decoded is a
+        400, whatever the route (JSON, and so the engine, takes only
+        UTF-8): not a 503 out of memory, not a filter or a cursor ignored."""
+        before = self.cursor()
+        refused = [
+            ("supervisor", "GET", "/v1/cases/%FF"),
+            ("portal", "POST", "/v1/cases/%FF/withdraw"),
+            ("supervisor", "GET", "/v1/licences/%FF"),
+            ("supervisor", "GET", "/v1/cases?status=%FF"),
+            ("supervisor", "GET", "/v1/cases?%FF=in_progress"),
+            ("supervisor", "GET", "/v1/events?after=%FF"),
+            ("supervisor", "GET", "/v1/events?after=%C3%28"),     # a broken sequence
+            ("supervisor", "GET", "/v1/events?after=%ED%A0%80"),  # a surrogate
+            ("supervisor", "GET", "/v1/%FF"),
+            (None, "GET", "/%FF"),
+        ]
+        for who, method, path in refused:
+            r = self.s.request(method, path, {} if method == "POST" else None, who=who)
+            problem(self, r, 400)
+            self.assertEqual(r.json["type"], "urn:onetrip:problem:bad-request", path)
+            self.assertIn("UTF-8", r.json["detail"])
+        problem(self, self.s.get("/v1/events?after=zzz", who="supervisor"), 422)
+        self.assertEqual(self.cursor(), before)
+        # UTF-8 is taken: a filter in Chinese filters
+        r = self.s.get("/v1/cases?item=" + quote("慢性病"), who="supervisor")
+        self.assertEqual((r.status, r.json["cases"]), (200, []))
+        # every line of the access log is JSON, the bytes that are not UTF-8 escaped
+        for _ in range(40):  # the log is flushed four times a second
+            raw = open(self.s.log, "rb").read()
+            if b'"/%' in raw or b'"/\\u00ff' in raw:
+                break
+            time.sleep(0.05)
+        paths = [json.loads(line)["path"] for line in raw.decode("utf-8").splitlines()]
+        self.assertIn("/v1/cases/\u00ff", paths)
+
+    def test_details_cut_at_a_character(self):
+        """A detail that quotes part of a path cuts it between characters:
+        the problem is still JSON, not a 404 with an empty body."""
+        for who, method, path in (
+                ("supervisor", "GET", "/v1/" + "高" * 50),              # no route, %.120s
+                (None, "GET", "/v1/items/a" + "高" * 30),               # no item, %.60s
+                ("window", "POST", "/v1/cases/1/a" + "高" * 20),        # no operation, %.40s
+                ("portal", "DELETE", "/v1/cases/a" + "高" * 40)):       # 405, %.100s
+            r = self.s.request(method, quote(path), {} if method == "POST" else None, who=who)
+            self.assertIn(r.status, (404, 405), path)
+            problem(self, r, r.status)
+            self.assertIn("高高", r.json["detail"])
+            self.assertNotIn("\ufffd", r.json["detail"])
 
     # ---- safe retries ----
 
@@ -444,6 +503,41 @@ class Service(unittest.TestCase):
             self.assertEqual(s.post("/v1/lookup", {"case": second, "id_no": ID}).status, 200)
             self.assertEqual(s.stop(), 0)
 
+    def test_a_lookup_block_outlasts_a_flood(self):
+        """A flood of failed lookups of other numbers -- more than the
+        guard's table holds -- forgets no block: the case number and the ID
+        number refused stay refused, and a good lookup is still answered."""
+        with Server(BINARY, SOURCE) as s:
+            first = s.post("/v1/cases", APPLICATION, who="portal").json["id"]
+            second = s.post("/v1/cases", APPLICATION, who="portal").json["id"]
+            for n in range(5):
+                s.post("/v1/lookup", {"case": first, "id_no": "11010519491231%04d" % n})
+                s.post("/v1/lookup", {"case": "20990101-%04d" % n, "id_no": "11010519491231008X"})
+            problem(self, s.post("/v1/lookup", {"case": first, "id_no": ID}), 429)
+            statuses = []
+
+            def flood(k):  # kept-alive connections: 5000 lookups in a second or two
+                c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30)
+                for i in range(k, 5000, 4):
+                    q = {"case": "20980101-%05d" % i, "id_no": "11010519480101%04d" % i}
+                    c.request("POST", "/v1/lookup", json.dumps(q),
+                              {"Content-Type": "application/json"})
+                    r = c.getresponse()
+                    r.read()
+                    statuses.append(r.status)
+                c.close()
+            ts = [threading.Thread(target=flood, args=(k,)) for k in range(4)]
+            for t in ts:
+                t.start()
+            for t in ts:
+                t.join()
+            self.assertEqual(set(statuses), {404})
+            problem(self, s.post("/v1/lookup", {"case": first, "id_no": ID}), 429)
+            problem(self, s.post("/v1/lookup", {"case": second, "id_no": "11010519491231008X"}),
+                    429)
+            self.assertEqual(s.post("/v1/lookup", {"case": second, "id_no": ID}).status, 200)
+            self.assertEqual(s.stop(), 0)
+
     def test_listens_on_ipv6(self):
         try:
             with socket.socket(socket.AF_INET6) as probe:
@@ -583,6 +677,49 @@ class Operations(unittest.TestCase):
             self.assertEqual(s.get("/healthz").status, 200)
             self.assertEqual(s.stop(), 0)
 
+    def test_a_body_declared_too_large_is_refused_unread(self):
+        """A Content-Length over --max-body is answered 413 at once, the
+        body never sent and never waited for (not after --timeout), no
+        100 Continue first, and the connection closed."""
+        with Server(BINARY, SOURCE, "--max-body", "2048", "--timeout", "30") as s:
+            for expect in (b"", b"Expect: 100-continue\r\n"):
+                with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
+                    c.sendall(b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n"
+                              b"Authorization: Bearer portal-token-1\r\n"
+                              b"Content-Type: application/json\r\n" + expect +
+                              b"Content-Length: 1000000000\r\n\r\n")
+                    t, answer = time.time(), b""
+                    while True:
+                        b = c.recv(65536)  # a socket.timeout here: the server waited
+                        if not b:
+                            break          # closed by the server
+                        answer += b
+                    self.assertLess(time.time() - t, 5)
+                head, body = answer.split(b"\r\n\r\n", 1)
+                self.assertRegex(head, rb"^HTTP/1\.1 413 ")
+                self.assertIn(b"Connection: close", head)
+                self.assertEqual(json.loads(body)["type"], "urn:onetrip:problem:body-too-large")
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.stop(), 0)
+
+    def test_connections_per_address(self):
+        """--per-ip-connections: one address holding that many connections
+        (idle, or trickling a header) gets no more; the others still do."""
+        with Server(BINARY, SOURCE, "--per-ip-connections", "3") as s:
+            idle = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(3)]
+            idle[0].sendall(b"GET /healthz HTTP/1.1\r\n")  # a header that never ends
+            time.sleep(0.2)
+            with self.assertRaises((ConnectionError, http.client.HTTPException, socket.timeout)):
+                s.get("/healthz", timeout=5)
+            for x in idle:
+                x.close()
+            time.sleep(0.2)
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.stop(), 0)
+        bad = subprocess.run([BINARY, "serve", "--per-ip-connections", "-1"],
+                             capture_output=True, text=True, timeout=30)
+        self.assertEqual(bad.returncode, 2)
+
     def test_reload_under_load(self):
         tmp = tempfile.mkdtemp(prefix="ot_reload_")
         self.addCleanup(shutil.rmtree, tmp, True)
@@ -631,6 +768,42 @@ class Operations(unittest.TestCase):
             self.assertEqual(a.status, 200, a.text)
             self.assertEqual(a.json["rules"], old["rules"])
             self.assertEqual(s.stop(), 0)
+
+    def test_a_hundred_reloads_while_requests_run(self):
+        """Every reload reads the clients file again. A request keeps who
+        sent it for as long as it runs -- in the access log, in the event
+        of a write at the committer -- however many reloads come meanwhile
+        (the 65th once freed a table requests were still reading)."""
+        with Server(BINARY, SOURCE) as s:
+            stop, answers = threading.Event(), []
+
+            def load():
+                while not stop.is_set():
+                    answers.append(s.post("/v1/assess", {"item": "chronic_disease_recognition"},
+                                          who="portal").status)
+                    answers.append(s.post("/v1/cases", APPLICATION, who="window").status)
+            ts = [threading.Thread(target=load) for _ in range(3)]
+            for t in ts:
+                t.start()
+            for i in range(100):
+                if i % 10 == 9:
+                    s.proc.send_signal(signal.SIGHUP)  # the same reload, by signal
+                r = s.post("/v1/admin/reload", {}, who="admin")
+                self.assertEqual(r.status, 200, r.text)
+            stop.set()
+            for t in ts:
+                t.join()
+            self.assertEqual(set(answers), {200, 201})
+            c = s.post("/v1/cases", APPLICATION, who="portal")
+            self.assertEqual(c.status, 201, c.text)
+            shown = s.get("/v1/cases/" + c.json["id"], who="portal").json
+            self.assertEqual(shown["history"][0]["client"], "portal")
+            self.assertEqual(s.stop(), 0)
+            entries = [json.loads(line) for line in read(s.log).splitlines()]
+            reloads = [e["client"] for e in entries if e["route"] == "/v1/admin/reload"]
+            self.assertEqual(reloads, ["admin"] * 100)
+            self.assertEqual({e["client"] for e in entries if e["route"] == "/v1/cases"},
+                             {"window", "portal"})
 
     def test_a_wrong_clients_file_is_refused_at_start(self):
         tmp = tempfile.mkdtemp(prefix="ot_clients_")

@@ -140,10 +140,10 @@ void sv_clients_free(sv_clients *c)
 	free(c);
 }
 
-const sv_client *sv_clients_find(const sv_clients *c, const char h[65])
+int sv_clients_find(const sv_clients *c, const char h[65], sv_client *out)
 {
 	if (!c)
-		return NULL;
+		return 0;
 	const sv_client *found = NULL;
 	for (size_t i = 0; i < c->n; i++) {
 		unsigned diff = 0; /* every byte compared: no timing hint */
@@ -152,5 +152,7 @@ const sv_client *sv_clients_find(const sv_clients *c, const char h[65])
 		if (!diff)
 			found = &c->c[i];
 	}
-	return found;
+	if (found)
+		*out = *found;
+	return found != NULL;
 }

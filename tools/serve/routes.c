@@ -44,13 +44,32 @@ static void answer_json(sv_response *out, int status, json_t *j)
 			   "OT_ENOMEM");
 }
 
+/* How many bytes of s to print with "%.*s", at most max, ending between
+ * two characters: a detail that cut a UTF-8 character in half would not
+ * be UTF-8, and jansson would refuse the whole problem. */
+static int clip(const char *s, int max)
+{
+	size_t n = strnlen(s, (size_t)max);
+	if (n == (size_t)max) /* cut: while s[n], the first byte left out, continues a character */
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--; /* leave out the rest of it */
+	return (int)n;
+}
+
+static json_t *problem_json(const char *type, const char *title, int status, const char *detail)
+{
+	return json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status,
+			 "detail", detail);
+}
+
 void sv_problem(sv_response *out, int status, const char *type, const char *title,
 		const char *detail, const char *engine_status)
 {
 	char t[96];
 	snprintf(t, sizeof t, "urn:onetrip:problem:%s", type);
-	json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "type", t, "title", title, "status", status,
-			      "detail", detail ? detail : title);
+	json_t *j = problem_json(t, title, status, detail ? detail : title);
+	if (!j) /* a detail that is not UTF-8 (an engine message quoting one): still a body */
+		j = problem_json(t, title, status, title);
 	if (engine_status)
 		json_object_set_new(j, "engine_status", json_string(engine_status));
 	free(out->body);
@@ -461,9 +480,9 @@ static void route_case_op(const sv_request *rq, sv_response *out, const char *id
 			k = i;
 	if (k < 0) {
 		char detail[300];
-		snprintf(detail, sizeof detail, "cases have no operation '%.40s': supplement, withdraw, "
+		snprintf(detail, sizeof detail, "cases have no operation '%.*s': supplement, withdraw, "
 			 "act, suspend, resume, deliver, accept, refuse, extend, procedure_start, "
-			 "procedure_end or pledge_check", op);
+			 "procedure_end or pledge_check", clip(op, 40), op);
 		sv_problem(out, 404, "no-route", "No such route", detail, NULL);
 		return;
 	}
@@ -510,8 +529,8 @@ static void route_case_op(const sv_request *rq, sv_response *out, const char *id
 	if (owner_op && !own) {
 		json_decref(req);
 		char what[200];
-		snprintf(what, sizeof what, "%.20s case %.40s: only the client that submitted it may",
-			 op, id);
+		snprintf(what, sizeof what, "%.20s case %.*s: only the client that submitted it may",
+			 op, clip(id, 40), id);
 		refuse(out, rq, what);
 		return;
 	}
@@ -649,10 +668,10 @@ static char *with_now(const sv_request *rq)
 
 static void route_assess(const sv_request *rq, sv_response *out)
 {
+	static const char *const set[] = {"client", "now", NULL};
 	char *request = sv_opt.trust_now ? NULL : with_now(rq);
 	if (!request) { /* the slow way: parsed here, "now" set as a field */
 		json_t *req = body_object(rq, out);
-		static const char *const set[] = {"client", "now", NULL};
 		if (!req || !server_fields(rq, req, out, set)) {
 			json_decref(req);
 			return;
@@ -675,9 +694,11 @@ static void route_assess(const sv_request *rq, sv_response *out)
 		answer_engine(out, 200, text, 0);
 		return;
 	}
-	/* refused: was it JSON at all (400), or a request the engine refused (422)? */
+	/* refused: was it JSON at all (400), a field the service sets (422, as
+	 * on the slow way: the fast one gave the engine a second "now"), or a
+	 * request the engine refused (422)? */
 	json_t *j = s == OT_EINVAL ? body_object(rq, out) : NULL;
-	if (j || s != OT_EINVAL)
+	if ((j && server_fields(rq, j, out, set)) || s != OT_EINVAL)
 		engine_problem(out, s, &err);
 	json_decref(j);
 }
@@ -723,7 +744,7 @@ static void route_items(sv_response *out, const char *name)
 		}
 	json_decref(d);
 	char detail[200];
-	snprintf(detail, sizeof detail, "the rule base has no item '%.60s'", name);
+	snprintf(detail, sizeof detail, "the rule base has no item '%.*s'", clip(name, 60), name);
 	sv_problem(out, 404, "not-found", "Not found", detail, "OT_ENOTFOUND");
 }
 
@@ -784,8 +805,8 @@ static void route_reload(sv_response *out)
 	ot_status s = sv_reload(&why);
 	if (s != OT_OK) {
 		char detail[600];
-		snprintf(detail, sizeof detail, "%.500s; the rules in use stay",
-			 why ? why : "the rule base cannot be compiled");
+		const char *w = why ? why : "the rule base cannot be compiled";
+		snprintf(detail, sizeof detail, "%.*s; the rules in use stay", clip(w, 500), w);
 		free(why);
 		sv_problem(out, 422, "rules", "The rules cannot be reloaded", detail, status_code(s));
 		return;
@@ -921,7 +942,8 @@ static int method_is(const sv_request *rq, sv_response *out, const char *want)
 		return 1;
 	snprintf(out->allow, sizeof out->allow, "%s", want);
 	char detail[160];
-	snprintf(detail, sizeof detail, "%.100s takes %s, not %.10s", rq->path, want, rq->method);
+	snprintf(detail, sizeof detail, "%.*s takes %s, not %.*s", clip(rq->path, 100), rq->path, want,
+		 clip(rq->method, 10), rq->method);
 	sv_problem(out, 405, "method-not-allowed", "Method not allowed", detail, NULL);
 	return 0;
 }
@@ -941,6 +963,14 @@ static int allowed(const sv_request *rq, sv_response *out, unsigned scopes, cons
 		return 0;
 	}
 	return 1;
+}
+
+static void no_route(const sv_request *rq, sv_response *out)
+{
+	char detail[200];
+	snprintf(detail, sizeof detail, "there is no route %.*s %.*s (the routes: GET "
+		 "/v1/openapi.json)", clip(rq->method, 10), rq->method, clip(rq->path, 120), rq->path);
+	sv_problem(out, 404, "no-route", "No such route", detail, NULL);
 }
 
 void sv_route(const sv_request *rq, sv_response *out)
@@ -971,10 +1001,7 @@ void sv_route(const sv_request *rq, sv_response *out)
 		return;
 	}
 	if (n < 2 || strcmp(parts[0], "v1") != 0) {
-		char detail[200];
-		snprintf(detail, sizeof detail, "there is no route %.10s %.120s (the routes: GET "
-			 "/v1/openapi.json)", rq->method, rq->path);
-		sv_problem(out, 404, "no-route", "No such route", detail, NULL);
+		no_route(rq, out);
 		return;
 	}
 	const char *r = parts[1];
@@ -1090,8 +1117,5 @@ void sv_route(const sv_request *rq, sv_response *out)
 			route_reload(out);
 		return;
 	}
-	char detail[200];
-	snprintf(detail, sizeof detail, "there is no route %.10s %.120s (the routes: GET "
-		 "/v1/openapi.json)", rq->method, rq->path);
-	sv_problem(out, 404, "no-route", "No such route", detail, NULL);
+	no_route(rq, out);
 }

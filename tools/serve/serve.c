@@ -50,9 +50,10 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "base.h" /* utf8_seq_len */
 #include "serve.h"
 
-sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 30, 64, 300, 1};
+sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 64, 30, 64, 300, 1};
 
 static struct {
 	const char *rules_path, *store, *clients_path, *listen, *access_log, *port_file;
@@ -73,6 +74,8 @@ static const char usage_serve[] =
 	"  --max-body BYTES      largest request body (default 1048576): 413\n"
 	"  --max-header BYTES    largest request header (default 8192): 431\n"
 	"  --max-connections N   connections answered at once (default 256): 503 beyond\n"
+	"  --per-ip-connections N connections open at once from one address (default 64;\n"
+	"                        0: any): more are closed unanswered (behind a proxy: 0)\n"
 	"  --timeout SECONDS     idle connection and store wait limit (default 30): 503\n"
 	"  --key-ttl SECONDS     how long idempotency keys are kept (default 86400)\n"
 	"  --poll-max SECONDS    the longest a long poll of /v1/events waits (default 30)\n"
@@ -89,9 +92,7 @@ static const char usage_serve[] =
 static pthread_mutex_t state = PTHREAD_MUTEX_INITIALIZER;
 static ot_rules *rules;       /* the current rules (one reference) */
 static atomic_uint generation; /* bumped by each reload, under `state` too */
-static sv_clients *clients;   /* the current clients */
-static sv_clients *retired[64]; /* earlier tables: requests may still hold a client */
-static int nretired;
+static sv_clients *clients;   /* the current clients: requests copy theirs out */
 static ot_engine **engines;   /* every worker's engine, closed at the end */
 static size_t nengines, engines_cap;
 
@@ -176,12 +177,10 @@ static int load_clients(char *why, size_t cap)
 	if (!c)
 		return 0;
 	pthread_mutex_lock(&state);
-	if (clients && nretired < (int)(sizeof retired / sizeof *retired))
-		retired[nretired++] = clients;
-	else
-		sv_clients_free(clients); /* 64 reloads: the oldest requests are long over */
+	sv_clients *old = clients;
 	clients = c;
 	pthread_mutex_unlock(&state);
+	sv_clients_free(old); /* no request points into it: each copied its client */
 	return 1;
 }
 
@@ -226,23 +225,30 @@ static void flush_log(void)
 }
 
 /* s as the inside of a JSON string at out, at most cap-1 bytes; returns
- * the length, the ID numbers in it masked (a path may carry one). */
+ * the length, the ID numbers in it masked (a path may carry one).  A byte
+ * that is not part of a UTF-8 character (a path refused with 400 is still
+ * logged) is written as the code point of its value, \u00ff for 0xFF: the
+ * line stays JSON.  A character is copied whole or not at all. */
 static size_t log_escaped(const char *s, char *out, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t n = 0;
 	for (; *s && n + 7 < cap; s++) {
 		unsigned char c = (unsigned char)*s;
+		int len = c < 0x80 ? 1 : utf8_seq_len((const unsigned char *)s, strnlen(s, 4));
 		if (c == '"' || c == '\\') {
 			out[n++] = '\\';
 			out[n++] = (char)c;
-		} else if (c < 0x20) {
+		} else if (c < 0x20 || !len) {
 			memcpy(out + n, "\\u00", 4);
 			out[n + 4] = hex[c >> 4];
 			out[n + 5] = hex[c & 15];
 			n += 6;
-		} else
-			out[n++] = (char)c;
+		} else {
+			memcpy(out + n, s, (size_t)len); /* at most 4: n + 7 < cap */
+			n += (size_t)len;
+			s += len - 1;
+		}
 	}
 	out[n] = 0;
 	ot_mask_ids(out);
@@ -573,7 +579,8 @@ typedef struct conn_req {
 	double start, poll_deadline;
 	struct MHD_Connection *con;
 	sv_write *pending;        /* a write at the committer */
-	const sv_client *client;  /* who sent it */
+	sv_client who;            /* who sent it: a copy, the table may be reloaded */
+	int known;                /* who is a client (a valid token) */
 	const char *route;
 } conn_req;
 
@@ -621,7 +628,9 @@ static enum MHD_Result send_answer(struct MHD_Connection *con, conn_req *r, cons
 		snprintf(retry, sizeof retry, "%ld", out->status == 429 ? out->retry_after : 1);
 		MHD_add_response_header(resp, "Retry-After", retry);
 	}
-	if (stopping) /* a load balancer keeps no connection to a server that stops */
+	/* a load balancer keeps no connection to a server that stops; the rest
+	 * of a body refused unread must not be taken for the next request */
+	if (stopping || r->too_big)
 		MHD_add_response_header(resp, "Connection", "close");
 	enum MHD_Result ok = MHD_queue_response(con, (unsigned)out->status, resp);
 	MHD_destroy_response(resp);
@@ -656,17 +665,69 @@ static void token_hash(const char *token, char hash[65])
 	}
 }
 
-/* The limits a request is held to before it is routed; 0 when one was
- * broken (the problem is in out). */
-static int within_limits(struct MHD_Connection *con, conn_req *r, sv_response *out)
+static void body_too_big(sv_response *out)
+{
+	char detail[200];
+	snprintf(detail, sizeof detail, "the body is larger than %zu bytes (--max-body)",
+		 sv_opt.max_body);
+	sv_problem(out, 413, "body-too-large", "The body is too large", detail, NULL);
+}
+
+/* Is the body said (Content-Length) to be larger than --max-body? */
+static int declared_too_big(struct MHD_Connection *con)
+{
+	const char *len = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Content-Length");
+	if (!len)
+		return 0; /* none, or chunked: counted as it comes */
+	errno = 0;
+	unsigned long long n = strtoull(len, NULL, 10);
+	return errno == ERANGE || n > sv_opt.max_body;
+}
+
+/* Is s UTF-8? */
+static int is_utf8(const char *s)
+{
+	size_t n = strlen(s);
+	for (size_t i = 0; i < n;) {
+		int len = utf8_seq_len((const unsigned char *)s + i, n - i);
+		if (!len)
+			return 0;
+		i += (size_t)len;
+	}
+	return 1;
+}
+
+static enum MHD_Result arg_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	if (is_utf8(key) && (!value || is_utf8(value)))
+		return MHD_YES;
+	*(int *)cls = 0;
+	return MHD_NO;
+}
+
+/* Are the method, the path and every query argument UTF-8, once
+ * percent-decoded?  The routes put them into JSON, and jansson refuses
+ * text that is not UTF-8 (a NULL where a request was expected). */
+static int texts_utf8(struct MHD_Connection *con, const char *method, const char *url)
+{
+	int ok = is_utf8(method) && is_utf8(url);
+	if (ok)
+		MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, arg_utf8, &ok);
+	return ok;
+}
+
+/* The limits a request is held to before it is routed, and its texts
+ * UTF-8; 0 when one was broken (the problem is in out). */
+static int within_limits(struct MHD_Connection *con, conn_req *r, const char *method,
+			 const char *url, sv_response *out)
 {
 	char detail[200];
 	size_t header = 0;
 	MHD_get_connection_values(con, MHD_HEADER_KIND, add_size, &header);
 	if (r->too_big) {
-		snprintf(detail, sizeof detail, "the body is larger than %zu bytes (--max-body)",
-			 sv_opt.max_body);
-		sv_problem(out, 413, "body-too-large", "The body is too large", detail, NULL);
+		body_too_big(out);
 	} else if (header > sv_opt.max_header) {
 		snprintf(detail, sizeof detail, "the header is %zu bytes, more than %zu (--max-header)",
 			 header, sv_opt.max_header);
@@ -675,6 +736,10 @@ static int within_limits(struct MHD_Connection *con, conn_req *r, sv_response *o
 		snprintf(detail, sizeof detail, "more than %d connections are open (--max-connections): "
 			 "try again in a moment", sv_opt.max_connections);
 		sv_problem(out, 503, "too-many-connections", "Too many connections", detail, NULL);
+	} else if (!texts_utf8(con, method, url)) {
+		sv_problem(out, 400, "bad-request", "The request is not UTF-8",
+			   "the method, the path and each query argument must be UTF-8 once "
+			   "percent-decoded", NULL);
 	} else
 		return 1;
 	return 0;
@@ -694,7 +759,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		r->con = con;
 		*con_cls = r;
 		atomic_fetch_add(&in_flight, 1);
-		return MHD_YES;
+		if (!declared_too_big(con))
+			return MHD_YES;
+		/* refused before the body is read: a client cannot make a worker
+		 * wait --timeout for each piece of a body it would drop */
+		r->too_big = 1;
+		sv_response out = {0};
+		body_too_big(&out);
+		return send_answer(con, r, method, url, &out, NULL);
 	}
 	if (*upload_size) {
 		if (!r->too_big && r->len + *upload_size > sv_opt.max_body) {
@@ -724,18 +796,19 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 	if (r->pending) { /* committed with its batch: answer it */
 		sv_write *w = r->pending;
 		r->pending = NULL;
-		cl = r->client;
+		cl = r->known ? &r->who : NULL;
 		out.route = r->route;
 		sv_write_done(w, &out);
-	} else if (within_limits(con, r, &out)) {
+	} else if (within_limits(con, r, method, url, &out)) {
 		const char *auth = MHD_lookup_connection_value(con, MHD_HEADER_KIND, "Authorization");
 		const char *token = auth && strncmp(auth, "Bearer ", 7) == 0 ? auth + 7 : NULL;
 		char hash[65];
 		if (token) /* hashed outside the lock */
 			token_hash(token, hash);
 		pthread_mutex_lock(&state);
-		cl = token ? sv_clients_find(clients, hash) : NULL;
+		r->known = token && sv_clients_find(clients, hash, &r->who);
 		pthread_mutex_unlock(&state);
+		cl = r->known ? &r->who : NULL;
 		const char *wait = MHD_lookup_connection_value(con, MHD_GET_ARGUMENT_KIND, "wait");
 		int wait_s = wait ? atoi(wait) : 0;
 		if (wait_s > sv_opt.poll_max_s)
@@ -748,7 +821,6 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 		sv_route(&rq, &out);
 		if (out.pending) {
 			r->pending = out.pending;
-			r->client = cl;
 			r->route = out.route;
 			if (enqueue_write(con, out.pending))
 				return MHD_YES;
@@ -897,6 +969,8 @@ static int parse_args(int argc, char **argv)
 			sv_opt.max_header = (size_t)n;
 		else if (strcmp(a, "--max-connections") == 0 && number(v, 1, 100000, &n))
 			sv_opt.max_connections = (int)n;
+		else if (strcmp(a, "--per-ip-connections") == 0 && number(v, 0, 100000, &n))
+			sv_opt.per_ip_connections = (int)n;
 		else if (strcmp(a, "--timeout") == 0 && number(v, 1, 3600, &n))
 			sv_opt.timeout_s = (int)n;
 		else if (strcmp(a, "--key-ttl") == 0 && number(v, 1, 365L * 86400, &n))
@@ -965,6 +1039,11 @@ static int serve(void)
 		return 1;
 	}
 	rules = r;
+	if (!sv_guard_init()) {
+		fprintf(stderr, "onetrip serve: no random bytes for the lookup guard's key: %s\n",
+			strerror(errno));
+		return 2;
+	}
 	if (!load_clients(why, sizeof why)) {
 		fprintf(stderr, "onetrip serve: %s\n", why);
 		return 2;
@@ -1011,7 +1090,8 @@ static int serve(void)
 	struct MHD_Daemon *d = MHD_start_daemon(
 		flags, 0, accept_policy, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg.threads, MHD_OPTION_CONNECTION_LIMIT,
-		(unsigned)sv_opt.max_connections + 64, MHD_OPTION_CONNECTION_TIMEOUT,
+		(unsigned)sv_opt.max_connections + 64, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+		(unsigned)sv_opt.per_ip_connections, MHD_OPTION_CONNECTION_TIMEOUT,
 		(unsigned)sv_opt.timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, pool,
 		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
 		connection_event, NULL, MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, MHD_OPTION_END);
@@ -1083,8 +1163,6 @@ static int serve(void)
 	free(waiting);
 	ot_rules_free(rules);
 	sv_clients_free(clients);
-	for (int i = 0; i < nretired; i++)
-		sv_clients_free(retired[i]);
 	flush_log();
 	if (access_log != stderr)
 		fclose(access_log);

@@ -1,6 +1,7 @@
 /*
  * serve.h -- `onetrip serve`: the engine as an HTTP service.  Internal to
- * the tool; built only on the public API (onetrip.h).
+ * the tool; built on the public API (onetrip.h), and on the engine's UTF-8
+ * check (base.h's utf8_seq_len) for what a request carries.
  *
  *   serve.c    options, the daemon (libmicrohttpd, a thread pool), an engine
  *              per worker thread, reload, shutdown, the long poll
@@ -11,8 +12,9 @@
  *   metrics.c  Prometheus counters and histograms, the access log
  *
  * Ownership: what a function returns through `out` or as `char *` is the
- * caller's (free()); a client (sv_client) is borrowed from the clients
- * table, which lives until the next reload has no request left using it.
+ * caller's (free()).  A request holds its own copy of its client
+ * (sv_client), never a pointer into the clients table: a reload frees the
+ * table it replaces at once.
  */
 #ifndef OT_SERVE_H
 #define OT_SERVE_H
@@ -49,12 +51,18 @@ typedef struct sv_clients sv_clients;
  * with a message in why. */
 sv_clients *sv_clients_load(const char *path, char *why, size_t cap);
 void sv_clients_free(sv_clients *c);
-/* The client whose token has this SHA-256 (sv_sha256_hex), or NULL. */
-const sv_client *sv_clients_find(const sv_clients *c, const char hash[65]);
+/* Copies the client whose token has this SHA-256 (sv_sha256_hex) into
+ * *out; 0 when there is none.  A copy, not a pointer: the table may be
+ * freed by a reload while the request that asked still runs. */
+int sv_clients_find(const sv_clients *c, const char hash[65], sv_client *out);
 /* hex SHA-256 of text, 64 digits and a NUL */
 void sv_sha256_hex(const char *text, size_t n, char out[65]);
 
 /* ---- failed status-page lookups (guard.c) ---- */
+
+/* Draws the secret the table's hash is keyed with; 0 when the system
+ * gives no random bytes (the service then does not start). */
+int sv_guard_init(void);
 
 /* Seconds until a lookup of this case number or ID number may be tried
  * again after too many failures (0: now); `now` in seconds. */
@@ -84,7 +92,7 @@ typedef struct sv_request {
 	const char *method, *path;   /* path without the query */
 	const char *body;            /* NUL-terminated, may be empty */
 	size_t body_len;
-	const sv_client *client;     /* NULL: no valid token */
+	const sv_client *client;     /* NULL: no valid token; the request's own copy */
 	int bad_token;               /* a token was given and is not known */
 	const char *idem_key;        /* Idempotency-Key, or NULL */
 	int last_try;                /* a long poll answers now, even with nothing new */
@@ -145,6 +153,7 @@ typedef struct sv_options {
 	size_t max_body;
 	size_t max_header;
 	int max_connections;
+	int per_ip_connections; /* open at once from one address (0: any number) */
 	int timeout_s;
 	int batch_max;      /* group commit: most writes in one transaction (1: none) */
 	int sweep_every_s;  /* the time sweep runs this often (0: never) */
