@@ -463,10 +463,12 @@ static ot_status copy_into(ot_engine *from, ot_engine *to, json_t *tables, ot_er
 		if (s == OT_OK && json_object_set_new(tables, store_layout[i].name, json_integer(n)))
 			s = err_set(err, OT_ENOMEM, "out of memory");
 	}
-	store_rollback(from);
-	/* verified before it is committed: a copy that is not right is not kept */
+	/* verified before it is committed, the source counted in the moment
+	 * it was copied from (its engines go on writing): a copy that is not
+	 * right is not kept */
 	if (s == OT_OK)
 		s = copy_verify(from, to, tables, err);
+	store_rollback(from);
 	if (s == OT_OK)
 		return store_commit(to, err);
 	store_rollback(to);

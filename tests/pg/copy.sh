@@ -60,5 +60,15 @@ done
 cmp -s "$tmp/lic.$((i - 3))" "$tmp/lic.$((i - 2))" && cmp -s "$tmp/lic.$((i - 3))" "$tmp/lic.$((i - 1))" ||
 	fail "the licences differ"
 grep -q 210300000099999 "$tmp/lic.$((i - 1))" || fail "the expired licence was not copied"
+# a copy while an engine goes on writing the source: one moment of it,
+# verified against that moment (the writer runs from before the copy to
+# after it)
+"$many" run "$rules" "$tmp/a.db" 2 100000 >/dev/null 2>&1 &
+writer=$!
+sleep 0.3
+"$bin" store copy "$tmp/a.db" "sqlite:$tmp/c.db" >"$tmp/out" 2>&1 || fail "a copy of a store being written: $(cat "$tmp/out")"
+kill -0 "$writer" 2>/dev/null || fail "the writer ended before the copy did: nothing was shown"
+kill "$writer"
+wait "$writer" 2>/dev/null
 [ "$fails" -eq 0 ] && echo "copy: $cases cases, the licences and both rule versions the same in SQLite, PostgreSQL and SQLite again"
 [ "$fails" -eq 0 ]
