@@ -493,6 +493,12 @@ static ot_status sq_open_existing(ot_engine *e, const char *path, ot_error *err)
 {
 	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE, err);
 	int have = 0;
+	/* a store looked at (store check, a copy's source) stays as it was:
+	 * no checkpoint when it is closed, which would write the file and
+	 * remove a -wal that someone may want to look into */
+	if (s == OT_OK && sqlite3_db_config(SQ(e)->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
+					    (int *)NULL) != SQLITE_OK)
+		s = err_set(err, OT_ESTORE, "cannot open the store %.150s as it is", sq_path(e));
 	if (s == OT_OK)
 		s = pragma_int(e, "PRAGMA user_version", &have, err);
 	if (s != OT_OK)
