@@ -336,6 +336,10 @@ typedef struct store_table {
 	const char *name;
 	const char *columns; /* "a, b, c" */
 	int ncolumns, nkey;
+	/* read in the order of the event feed (each backend's own), not by
+	 * the key, so that a copy's feed keeps the order of the commits: a
+	 * row then has one more value after its columns, its place */
+	int by_feed;
 } store_table;
 
 /* Every table, in an order that writes what a row refers to first. */

@@ -344,14 +344,14 @@ ot_status store_check(ot_engine *e, json_t **report, ot_error *err)
 /* ---- moving a store ---- */
 
 const store_table store_layout[] = {
-	{"rule_versions", "hash, stored_at, sources", 3, 1},
+	{"rule_versions", "hash, stored_at, sources", 3, 1, 0},
 	{"cases", "id, item, rules, status, applicant, department, handlers, due, updated, state,"
-		  " next_due, warn_at", 12, 1},
-	{"events", "case_id, seq, at, op, actor, rules, payload", 7, 2},
-	{"library", "applicant, material, case_id, valid_from, valid_until", 5, 3},
-	{"licences", "material, number, holder, issuer, valid_from, valid_until, case_id", 7, 2},
-	{"counters", "day, n", 2, 1},
-	{"idempotency", "key, fingerprint, op, response, stored_at, expires", 6, 1},
+		  " next_due, warn_at", 12, 1, 0},
+	{"events", "case_id, seq, at, op, actor, rules, payload", 7, 2, 1},
+	{"library", "applicant, material, case_id, valid_from, valid_until", 5, 3, 0},
+	{"licences", "material, number, holder, issuer, valid_from, valid_until, case_id", 7, 2, 0},
+	{"counters", "day, n", 2, 1, 0},
+	{"idempotency", "key, fingerprint, op, response, stored_at, expires", 6, 1, 0},
 };
 const size_t store_layout_n = OT_COUNTOF(store_layout);
 
@@ -379,7 +379,9 @@ static ot_status copy_table(ot_engine *from, ot_engine *to, const store_table *t
 		json_decref(after);
 		after = json_array_size(page) ? json_array() : NULL;
 		json_t *last = json_array_get(page, json_array_size(page) - 1);
-		for (int k = 0; after && k < t->nkey; k++)
+		if (after && t->by_feed)
+			json_array_append(after, json_array_get(last, (size_t)t->ncolumns));
+		for (int k = 0; after && !t->by_feed && k < t->nkey; k++)
 			json_array_append(after, json_array_get(last, (size_t)k));
 	} while (s == OT_OK && json_array_size(page) == COPY_PAGE);
 	json_decref(page);

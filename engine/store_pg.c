@@ -2034,16 +2034,22 @@ static ot_status pg_rows(ot_engine *e, const store_table *t, json_t *after, int 
 {
 	char text[1024], cols[256], params[256], nums[8][32];
 	const char *v[8] = {0};
-	key_of(t, cols, params, sizeof cols);
-	for (int k = 0; after && k < t->nkey && k < 8; k++)
+	int nkey = t->by_feed ? 1 : t->nkey, ncolumns = t->ncolumns + t->by_feed;
+	if (t->by_feed) { /* the feed's order is recorded's (S_FEED) */
+		str_copy(cols, sizeof cols, "recorded");
+		str_copy(params, sizeof params, "$1");
+	} else
+		key_of(t, cols, params, sizeof cols);
+	for (int k = 0; after && k < nkey && k < 8; k++)
 		v[k] = param_of(json_array_get(after, (size_t)k), nums[k]);
 	if (after)
-		snprintf(text, sizeof text, "SELECT %s FROM %s WHERE (%s) > (%s) ORDER BY %s LIMIT %d",
-			 t->columns, t->name, cols, params, cols, limit);
+		snprintf(text, sizeof text, "SELECT %s%s FROM %s WHERE (%s) > (%s) ORDER BY %s"
+			 " LIMIT %d", t->columns, t->by_feed ? ", recorded" : "", t->name, cols,
+			 params, cols, limit);
 	else
-		snprintf(text, sizeof text, "SELECT %s FROM %s ORDER BY %s LIMIT %d", t->columns,
-			 t->name, cols, limit);
-	PGresult *res = pg_query(e, text, after ? t->nkey : 0, v);
+		snprintf(text, sizeof text, "SELECT %s%s FROM %s ORDER BY %s LIMIT %d", t->columns,
+			 t->by_feed ? ", recorded" : "", t->name, cols, limit);
+	PGresult *res = pg_query(e, text, after ? nkey : 0, v);
 	json_t *page = json_array();
 	ot_status s = OT_OK;
 	*out = NULL;
@@ -2053,7 +2059,7 @@ static ot_status pg_rows(ot_engine *e, const store_table *t, json_t *after, int 
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	for (int r = 0; s == OT_OK && r < PQntuples(res); r++) {
 		json_t *row = json_array();
-		for (int i = 0; row && i < t->ncolumns; i++) {
+		for (int i = 0; row && i < ncolumns; i++) {
 			Oid type = PQftype(res, i);
 			const char *c = column(res, r, i);
 			json_t *j = !c ? json_null()

@@ -73,28 +73,32 @@ ot_status sq_rows(ot_engine *e, const store_table *t, json_t *after, int limit, 
 {
 	char text[1024], where[512] = "", order[256];
 	sqlite3_stmt *st = NULL;
+	int nkey = t->by_feed ? 1 : t->nkey, ncolumns = t->ncolumns + t->by_feed;
 	*out = NULL;
-	if (after)
+	if (t->by_feed) /* the feed's order is the rowid's (sq_feed) */
+		snprintf(where, sizeof where, "rowid > ?1");
+	else if (after)
 		key_after(t, where, sizeof where);
 	/* ORDER BY the key: its columns, the first nkey of the list */
-	snprintf(order, sizeof order, "%s", t->columns);
+	snprintf(order, sizeof order, "%s", t->by_feed ? "rowid" : t->columns);
 	char *p = order;
-	for (int k = 0; k < t->nkey && p; k++)
+	for (int k = 0; k < nkey && p; k++)
 		p = strchr(p + 1, ',');
 	if (p)
 		*p = 0;
-	snprintf(text, sizeof text, "SELECT %s FROM %s %s%s ORDER BY %s LIMIT %d", t->columns,
-		 t->name, after ? "WHERE " : "", where, order, limit);
+	snprintf(text, sizeof text, "SELECT %s%s FROM %s %s%s ORDER BY %s LIMIT %d", t->columns,
+		 t->by_feed ? ", rowid" : "", t->name, after ? "WHERE " : "", after ? where : "",
+		 order, limit);
 	ot_status s = prepare(e, text, &st, "reading the store to copy it", err);
 	json_t *page = s == OT_OK ? json_array() : NULL;
 	if (s == OT_OK && !page)
 		s = err_set(err, OT_ENOMEM, "out of memory");
-	for (int k = 0; s == OT_OK && k < t->nkey; k++)
+	for (int k = 0; s == OT_OK && after && k < nkey; k++)
 		bind_json(st, k + 1, json_array_get(after, (size_t)k));
 	int rc = SQLITE_DONE;
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *row = json_array();
-		for (int i = 0; row && i < t->ncolumns; i++)
+		for (int i = 0; row && i < ncolumns; i++)
 			if (json_array_append_new(row, column_value(st, i))) {
 				json_decref(row);
 				row = NULL;

@@ -42,6 +42,19 @@ out=$(cat "$tmp/out")
 "$bin" store copy "$pg" "sqlite:$tmp/b.db" >"$tmp/out" 2>&1 || fail "copy back to SQLite: $(cat "$tmp/out")"
 cat "$tmp/out"
 
+# the event feed in the order of the commits, through both copies: the
+# events of a.db's cases interleave, and b.db has them in the same order
+feed() {
+	python3 -c 'import sqlite3, sys
+for r in sqlite3.connect(sys.argv[1]).execute(sys.argv[2]): print(*r)' "$1" \
+		"SELECT case_id, seq FROM events ORDER BY $2"
+}
+feed "$tmp/a.db" rowid >"$tmp/feed.a"
+feed "$tmp/a.db" "case_id, seq" >"$tmp/feed.bycase"
+feed "$tmp/b.db" rowid >"$tmp/feed.b"
+cmp -s "$tmp/feed.a" "$tmp/feed.bycase" && fail "the workload's events do not interleave: nothing shown"
+cmp -s "$tmp/feed.a" "$tmp/feed.b" || fail "the copies' feed is not in the order of the commits"
+
 # every case the same in the three stores
 i=1
 while [ "$i" -le "${cases:-0}" ]; do
