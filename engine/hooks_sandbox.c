@@ -308,11 +308,15 @@ static void check_span(lua_State *L, lua_Integer from, lua_Integer to, const cha
 	lpat_charge(L, (size_t)((lua_Unsigned)to - (lua_Unsigned)from + 1));
 }
 
-/* #t, taken once, within what a hook may walk */
+/* #t, taken once, within what a hook may walk.  A __len may answer below
+ * 0, which Lua's own position checks (written for lengths of 0 and up)
+ * turn into a walk of 2^63 elements. */
 static lua_Integer bounded_len(lua_State *L, const char *fn)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_Integer n = luaL_len(L, 1);
+	if (n < 0)
+		luaL_error(L, "%s on a table whose length (#) is %I", fn, n);
 	check_span(L, 1, n, fn);
 	return n;
 }
@@ -362,6 +366,7 @@ static int sb_insert(lua_State *L)
 	case 3:
 		pos = luaL_checkinteger(L, 2);
 		luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+		check_span(L, pos, e, "table.insert"); /* the walk itself, whatever the length said */
 		for (lua_Integer i = e; i > pos; i--) {
 			lua_geti(L, 1, i - 1);
 			lua_seti(L, 1, i);
@@ -380,6 +385,7 @@ static int sb_remove(lua_State *L)
 	lua_Integer pos = luaL_optinteger(L, 2, size);
 	if (pos != size)
 		luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+	check_span(L, pos, size, "table.remove");
 	lua_geti(L, 1, pos);
 	for (; pos < size; pos++) {
 		lua_geti(L, 1, pos + 1);
