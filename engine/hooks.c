@@ -648,6 +648,16 @@ static int raw_field(lua_State *L, int t, const char *key)
 	return lua_rawget(L, t < 0 ? t - 1 : t);
 }
 
+/* A text in a hook's answer may not hold a NUL byte: C would cut it there,
+ * and JSON keeps it as \u0000, which the store's reader refuses (a stored
+ * event that could never be read back). */
+static int nul_in(lua_State *L, int idx)
+{
+	size_t n;
+	const char *p = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &n) : NULL;
+	return p && memchr(p, 0, n) != NULL;
+}
+
 /* ---- the case view ---- */
 
 static void push_value(lua_State *L, const ot_rules *r, const ev_value *v)
@@ -923,6 +933,11 @@ static int read_validate(lua_State *L, hook_call *c)
 		} else {
 			lua_pushnil(L), lua_pushnil(L), lua_pushnil(L);
 		}
+		if (nul_in(L, -1) || nul_in(L, -2) || nul_in(L, -3)) {
+			err_set(c->err, OT_EHOOK, "validate in %s returned entry %lld with a NUL byte "
+				"in its text", c->s->chunk, (long long)i);
+			return 0;
+		}
 		/* what the engine keeps of an answer is bounded, not only what the
 		 * hook's state holds: so many entries, each message so long */
 		if (i > HOOK_MAX_ENTRIES) {
@@ -993,6 +1008,11 @@ static int read_derive(lua_State *L, hook_call *c)
 				"fields of form %s can be derived", c->s->chunk, key ? key : "?", f->name);
 			return 0;
 		}
+		if (nul_in(L, -2) || nul_in(L, -1)) {
+			err_set(c->err, OT_EHOOK, "derive in %s returned text with a NUL byte for %s",
+				c->s->chunk, fd->name);
+			return 0;
+		}
 		json_t *j = NULL;
 		ot_dec dv;
 		int t = lua_type(L, -1);
@@ -1049,6 +1069,11 @@ static int read_route(lua_State *L, hook_call *c)
 	route_out *o = c->out;
 	const ot_rules *r = c->h->r;
 	const m_item *it = &r->items[c->v->item];
+	if (nul_in(L, -1)) {
+		err_set(c->err, OT_EHOOK, "route in %s returned text with a NUL byte for step %s",
+			c->s->chunk, r->steps[it->steps.first + (uint32_t)o->step].name);
+		return 0;
+	}
 	const char *to = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 	char list[256] = "";
 	for (uint32_t j = 0; j < o->rule->to.count; j++) {
@@ -1083,6 +1108,10 @@ ot_status hook_route(hook_host *h, const hook_view *v, int step, uint32_t rule,
 static int read_note(lua_State *L, hook_call *c)
 {
 	char **note = c->out;
+	if (nul_in(L, -1)) {
+		err_set(c->err, OT_EHOOK, "%s in %s returned a note with a NUL byte", c->fn, c->s->chunk);
+		return 0;
+	}
 	if (lua_type(L, -1) == LUA_TSTRING)
 		*note = strdup(lua_tostring(L, -1)); /* the last thing done in Lua */
 	return 1;
@@ -1134,6 +1163,10 @@ static int read_value(lua_State *L, fn_call *f)
 	case LUA_TSTRING: {
 		size_t n;
 		const char *p = lua_tolstring(L, -1, &n);
+		if (memchr(p, 0, n)) {
+			err_set(c->err, OT_EHOOK, "lua.%s returned text with a NUL byte", f->fn);
+			return 0;
+		}
 		if (c->used + n + 1 > sizeof c->text) {
 			err_set(c->err, OT_EHOOK, "lua.%s returned a text too long for a condition", f->fn);
 			return 0;
@@ -1228,7 +1261,8 @@ typedef struct provide_call {
 	const hook_request *q;
 	const char *label;
 	char *ref, *why;       /* [64], [256] */
-	int got;               /* 1 obtained, 0 not, -1 no answer, -2 no fetch */
+	int got;               /* 1 obtained, 0 not, -1 no answer, -2 no fetch,
+				  -3 text with a NUL byte */
 } provide_call;
 
 /* fetch's answer: a table (or true) when obtained; nil/false and a reason
@@ -1247,15 +1281,23 @@ static int provide_body(lua_State *L, void *ud)
 	if (t == LUA_TBOOLEAN && lua_toboolean(L, -2)) {
 		p->got = 1;
 	} else if (t == LUA_TNIL || t == LUA_TBOOLEAN) {
+		if (nul_in(L, -1)) {
+			p->got = -3;
+			return 0;
+		}
 		if (lua_type(L, -1) == LUA_TSTRING)
 			snprintf(p->why, 256, "%s", lua_tostring(L, -1));
 		p->got = 0;
 	} else if (t == LUA_TTABLE) {
 		int k = raw_field(L, -2, "number");
+		raw_field(L, -3, "valid_until");
+		if (nul_in(L, -1) || nul_in(L, -2)) {
+			p->got = -3;
+			return 0;
+		}
 		if (k == LUA_TSTRING || k == LUA_TNUMBER)
-			snprintf(p->ref, 64, "%s", lua_tostring(L, -1));
-		const char *until = raw_field(L, -3, "valid_until") == LUA_TSTRING
-			? lua_tostring(L, -1) : NULL;
+			snprintf(p->ref, 64, "%s", lua_tostring(L, -2));
+		const char *until = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 		int32_t day;
 		p->got = 1;
 		if (until && day_parse(until, &day) && day < time_day(p->q->now, p->h->zone)) {
@@ -1293,6 +1335,8 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 	}
 	if (p.got == -2)
 		err_set(err, OT_EHOOK, "provider module %s has no function fetch", s->chunk);
+	else if (p.got == -3)
+		err_set(err, OT_EHOOK, "%s: fetch returned text with a NUL byte", s->chunk);
 	else if (p.got < 0)
 		err_set(err, OT_EHOOK, "%s: fetch returned neither a table nor nil", s->chunk);
 	else if (p.got > 0)

@@ -475,6 +475,92 @@ static void attacks_at_the_top(void **state)
 	}
 }
 
+/* A text with a NUL byte in any answer a hook gives the engine is the
+ * hook's failure: stored as \u0000 it made an event that could not be
+ * read back (show, list and the store check all failed on it). */
+static const char nul_rules[] =
+	"calendar cn { weekend sat sun }\n"
+	"department d \"审批局\"\n"
+	"provider \"平台\" lua \"p.lua\"\n"
+	"material m \"材料\" { holder person; source shared \"平台\" }\n"
+	"material e \"补充\"\n"
+	"form f \"表\" { field c \"计算\": text computed; field note \"备注\": text }\n"
+	"item x \"x\" {\n"
+	"  department d; calendar cn; applicant person; form f; hook \"a.lua\"\n"
+	"  materials { m; e when lua.t(form.note) == \"y\" }\n"
+	"  steps { s \"受理\" by d; s2 \"二\" by d; s3 \"三\" by d }\n"
+	"  flow { s -> s2, s3 route lua; s2 -> end; s3 -> end }\n"
+	"}\n";
+static const char nul_hook[] =
+	"local function nul(case, what, ok) if case.form.note == what then return 'a\\0b' end return ok end\n"
+	"function derive(case) return { c = nul(case, 'derive', 'c') } end\n"
+	"function validate(case)\n"
+	"  if case.form.note == 'message' then return { { field = 'note', message = 'a\\0b' } } end\n"
+	"  if case.form.note == 'field' then return { { field = 'note\\0x', message = 'm' } } end\n"
+	"end\n"
+	"function t(note) if note == 'fn' then return 'a\\0b' end return 'n' end\n"
+	"function route(case, step) return nul(case, 'route', 's2') end\n"
+	"function on_enter(case, step) return nul(case, 'note', nil) end\n";
+static const char nul_provider[] =
+	"function fetch(request)\n"
+	"  if request.applicant.name == 'number' then return { number = 'N\\0x' } end\n"
+	"  if request.applicant.name == 'reason' then return nil, 'no\\0x' end\n"
+	"  return true\n"
+	"end\n";
+
+#define NUL_SUBMIT "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\",\"applicant\":{\"kind\":" \
+	"\"person\",\"id\":\"11010519491231002X\",\"name\":\"%s\"},\"form\":{\"note\":\"%s\"}}"
+
+static void nul_bytes_are_the_hooks_failure(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_nulXXXXXX", req[512];
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", nul_rules);
+	write_to(dir, "a.lua", nul_hook);
+	write_to(dir, "p.lua", nul_provider);
+	ot_engine *e = open_at(dir, ":memory:");
+	json_t *c = ok(e, "submit", NUL_SUBMIT, "张三", "sound");
+	assert_string_equal(S(json_object_get(c, "form"), "c"), "c");
+	json_decref(c);
+	static const char *const refusals[][2] = {
+		{"derive", "derive in a.lua returned text with a NUL byte for c"},
+		{"message", "validate in a.lua returned entry 1 with a NUL byte in its text"},
+		{"field", "validate in a.lua returned entry 1 with a NUL byte in its text"},
+		{"fn", "lua.t returned text with a NUL byte"},
+	};
+	for (size_t i = 0; i < sizeof refusals / sizeof *refusals; i++) {
+		snprintf(req, sizeof req, NUL_SUBMIT, "张三", refusals[i][0]);
+		refused(e, "submit", OT_EHOOK, refusals[i][1], req);
+	}
+	/* route refuses the approval; a note is a warning, the case goes on */
+	json_decref(ok(e, "submit", NUL_SUBMIT, "张三", "route"));
+	refused(e, "act", OT_EHOOK, "route in a.lua returned text with a NUL byte for step s",
+		"{\"case\":\"20190902-0002\",\"step\":\"s\",\"action\":\"approve\",\"actor\":\"d\","
+		"\"now\":\"2019-09-02T10:00\"}");
+	json_decref(ok(e, "submit", NUL_SUBMIT, "张三", "note"));
+	c = ok(e, "show", "{\"case\":\"20190902-0003\"}");
+	json_t *first = json_array_get(json_object_get(c, "history"), 0);
+	assert_null(json_object_get(first, "notes"));
+	assert_non_null(strstr(json_string_value(json_array_get(json_object_get(first, "warnings"), 0)),
+			       "on_enter in a.lua returned a note with a NUL byte"));
+	json_decref(c);
+	/* a provider's answer: its failure, the material asked for */
+	for (int i = 0; i < 2; i++) {
+		c = ok(e, "assess", NUL_SUBMIT, i ? "reason" : "number", "sound");
+		assert_non_null(strstr(S(c, "provider_error"), "p.lua: fetch returned text with a NUL byte"));
+		json_decref(c);
+	}
+	/* three cases, every one readable, the store sound */
+	c = ok(e, "list", "{}");
+	assert_int_equal(json_array_size(json_object_get(c, "cases")), 3);
+	json_decref(c);
+	c = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(c, "sound")));
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 /* A hook that would run for half a minute, in one process, while another
  * writes: the time limit (200 ms for all the hooks of an operation) ends it
  * long before the other writer's wait for the store (10 s) runs out, so
@@ -584,6 +670,7 @@ int main(void)
 		cmocka_unit_test(nothing_crosses_cases),
 		cmocka_unit_test(lazy_case_view_reads_as_built_whole),
 		cmocka_unit_test(attacks_at_the_top),
+		cmocka_unit_test(nul_bytes_are_the_hooks_failure),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
