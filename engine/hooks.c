@@ -648,6 +648,16 @@ static int raw_field(lua_State *L, int t, const char *key)
 	return lua_rawget(L, t < 0 ? t - 1 : t);
 }
 
+/* A table of a hook's answer read through to the table behind it when it
+ * is a read-only view (what `require` returns, and the tables inside a
+ * module-style file's table): a view is empty, and answers are read raw. */
+static void real_table(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_istable(L, idx) && sb_target(L, idx))
+		lua_replace(L, idx);
+}
+
 /* A text in a hook's answer may not hold a NUL byte: C would cut it there,
  * and JSON keeps it as \u0000, which the store's reader refuses (a stored
  * event that could never be read back). */
@@ -920,8 +930,10 @@ static int read_validate(lua_State *L, hook_call *c)
 			"message=...}, not a %s", c->s->chunk, luaL_typename(L, -1));
 		return 0;
 	}
+	real_table(L, -1);
 	for (lua_Integer i = 1; lua_istable(L, -1) && lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
 		const char *field = NULL, *material = NULL, *msg = NULL;
+		real_table(L, -1);
 		if (lua_istable(L, -1)) {
 			raw_field(L, -1, "field");
 			raw_field(L, -2, "material");
@@ -995,6 +1007,7 @@ static int read_derive(lua_State *L, hook_call *c)
 		err_set(c->err, OT_EHOOK, "derive in %s must return a table {field = value}", c->s->chunk);
 		return 0;
 	}
+	real_table(L, -1);
 	const m_form *f = &r->forms[it->form];
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
@@ -1276,6 +1289,7 @@ static int provide_body(lua_State *L, void *ud)
 		return 0;
 	push_request(L, p->h->r, p->q, p->h->zone);
 	lua_call(L, 1, 2);
+	real_table(L, -2);
 	int t = lua_type(L, -2);
 	p->got = -1;
 	if (t == LUA_TBOOLEAN && lua_toboolean(L, -2)) {

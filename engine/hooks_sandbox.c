@@ -84,7 +84,7 @@ static int lazy_index(lua_State *L)
  * not one of our views (whose metatables refuse writes with ro_refuse).
  * A lazy view's parts are all made first: what walks the table (pairs,
  * next, #) sees every one, as if it had been built whole. */
-static int ro_target(lua_State *L, int idx)
+int sb_target(lua_State *L, int idx)
 {
 	idx = lua_absindex(L, idx);
 	if (!lua_getmetatable(L, idx))
@@ -117,7 +117,7 @@ static int ro_target(lua_State *L, int idx)
 static int ro_next(lua_State *L)
 {
 	lua_settop(L, 2);
-	if (!ro_target(L, 1))
+	if (!sb_target(L, 1))
 		return luaL_argerror(L, 1, "a read-only table");
 	lua_pushvalue(L, 2);
 	if (lua_next(L, 3))
@@ -129,7 +129,7 @@ static int ro_next(lua_State *L)
 /* pairs(view): the view itself is the iteration state, never the table */
 static int ro_pairs(lua_State *L)
 {
-	if (!ro_target(L, 1))
+	if (!sb_target(L, 1))
 		return luaL_argerror(L, 1, "a read-only table");
 	lua_pop(L, 1);
 	lua_pushcfunction(L, ro_next);
@@ -140,7 +140,7 @@ static int ro_pairs(lua_State *L)
 
 static int ro_len(lua_State *L)
 {
-	if (!ro_target(L, 1))
+	if (!sb_target(L, 1))
 		return luaL_argerror(L, 1, "a read-only table");
 	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
 	return 1;
@@ -178,7 +178,7 @@ static void ro_wrap(lua_State *L, int seen, int depth)
 	if (depth > RO_MAX_DEPTH)
 		luaL_error(L, "a table nested more than %d deep cannot be made read-only", RO_MAX_DEPTH);
 	luaL_checkstack(L, 8, "read-only tables");
-	if (ro_target(L, t)) { /* a view already */
+	if (sb_target(L, t)) { /* a view already */
 		lua_pop(L, 1);
 		return;
 	}

@@ -475,6 +475,64 @@ static void attacks_at_the_top(void **state)
 	}
 }
 
+/* An answer may be a table a module returned (through require) or a table
+ * inside a module-style file's own table: both are read-only views, empty
+ * tables reading through to the real one, and are read as what they show.
+ * A view read raw was an empty answer: no errors, nothing derived, a
+ * lapsed record counted as valid. */
+static void answers_from_modules_are_read(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_viewXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", "calendar cn { weekend sat sun }\n"
+		 "department d \"审批局\"\n"
+		 "provider \"平台\" lua \"p.lua\"\n"
+		 "material m \"材料\" { holder person; source shared \"平台\" }\n"
+		 "form f \"表\" { field c \"计算\": text computed; field note \"备注\": text }\n"
+		 "item x \"x\" { department d; calendar cn; applicant person; form f; hook \"a.lua\";"
+		 " materials { m }; steps { s \"受理\" by d } }\n"
+		 "item y \"y\" { department d; calendar cn; applicant person; form f; hook \"b.lua\";"
+		 " steps { s \"受理\" by d } }\n");
+	write_to(dir, "msgs.lua", "return {\n"
+		 "  no_note = { { field = 'note', message = '请填写备注' } },\n"
+		 "  derived = { c = '算好' },\n"
+		 "  lapsed = { number = 'N-1', valid_until = '2019-01-01' },\n"
+		 "}\n");
+	write_to(dir, "a.lua", "local msgs = require('msgs')\n"
+		 "function derive(case) return msgs.derived end\n"
+		 "function validate(case) if not case.form.note then return msgs.no_note end end\n");
+	write_to(dir, "b.lua", "local M = { errs = { { field = 'note', message = '模块自己的表' } },"
+		 " d = { c = 'b' } }\n"
+		 "function M.derive(case) return M.d end\n"
+		 "function M.validate(case) return M.errs end\n"
+		 "return M\n");
+	write_to(dir, "p.lua", "local msgs = require('msgs')\n"
+		 "function fetch(request) return msgs.lapsed end\n");
+	ot_engine *e = open_at(dir, ":memory:");
+	json_t *c = ok(e, "submit", "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\",\"applicant\":" MID "}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	assert_string_equal(S(json_object_get(c, "form"), "c"), "算好");
+	json_t *notice = json_object_get(c, "notice");
+	assert_string_equal(S(json_array_get(json_object_get(notice, "form_errors"), 0), "message"),
+			    "请填写备注");
+	assert_true(contains(json_object_get(notice, "missing"), NULL, "m"));
+	json_decref(c);
+	c = ok(e, "assess", "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\",\"applicant\":" MID "}");
+	json_t *m = json_array_get(json_object_get(c, "materials"), 0);
+	assert_string_equal(S(m, "status"), "missing");
+	assert_non_null(strstr(S(m, "not_shared"), "已于2019-01-01过期"));
+	json_decref(c);
+	c = ok(e, "submit", "{\"item\":\"y\",\"now\":\"2019-09-02T09:00\",\"applicant\":" MID "}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	assert_string_equal(S(json_object_get(c, "form"), "c"), "b");
+	notice = json_object_get(c, "notice");
+	assert_string_equal(S(json_array_get(json_object_get(notice, "form_errors"), 0), "message"),
+			    "模块自己的表");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 /* A text with a NUL byte in any answer a hook gives the engine is the
  * hook's failure: stored as \u0000 it made an event that could not be
  * read back (show, list and the store check all failed on it). */
@@ -671,6 +729,7 @@ int main(void)
 		cmocka_unit_test(lazy_case_view_reads_as_built_whole),
 		cmocka_unit_test(attacks_at_the_top),
 		cmocka_unit_test(nul_bytes_are_the_hooks_failure),
+		cmocka_unit_test(answers_from_modules_are_read),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
