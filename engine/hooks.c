@@ -976,9 +976,18 @@ static int read_validate(lua_State *L, hook_call *c)
 				"naming a field or material of the item", c->s->chunk, (long long)i);
 			return 0;
 		}
-		/* the array owns what is appended: a Lua error later leaks nothing */
-		json_array_append_new(errors, json_pack("{s:s, s:s}", field ? "field" : "material",
-							field ? field : material, "message", msg));
+		/* the array owns what is appended: a Lua error later leaks nothing.
+		 * A message cut mid-character (name:sub(1, 4) of Chinese text) is
+		 * kept up to its last whole character: jansson refuses text that
+		 * is not UTF-8, and the entry would be lost. */
+		char text[HOOK_MAX_MESSAGE + 1];
+		snprintf(text, sizeof text, "%s", msg);
+		utf8_settle(text);
+		if (json_array_append_new(errors, json_pack("{s:s, s:s}", field ? "field" : "material",
+							    field ? field : material, "message", text))) {
+			err_set(c->err, OT_ENOMEM, "out of memory");
+			return 0;
+		}
 		lua_pop(L, 4); /* the entry and its three fields */
 	}
 	return 1;

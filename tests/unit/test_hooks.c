@@ -533,6 +533,37 @@ static void answers_from_modules_are_read(void **state)
 	ot_engine_close(e);
 }
 
+/* A message cut mid-character, as name:sub(1, 4) cuts Chinese text, is
+ * kept up to its last whole character; it was dropped (jansson refuses
+ * text that is not UTF-8), and the application passed. */
+static void text_cut_mid_character_is_kept(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_cutXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", "department d \"审批局\"\n"
+		 "material m \"材料\"\n"
+		 "form f \"表\" { field name \"姓名\": text }\n"
+		 "item x \"x\" { department d; form f; hook \"a.lua\"; materials { m optional };"
+		 " steps { s \"受理\" by d } }\n");
+	write_to(dir, "a.lua", "function validate(case)\n"
+		 "  local n = case.form.name\n"
+		 "  return { { field = 'name', message = n:sub(1, 4) },\n"
+		 "           { material = 'm', message = n:sub(1, 5) .. '\\xff' .. n:sub(1, 3) } }\n"
+		 "end\n");
+	ot_engine *e = open_at(dir, ":memory:");
+	json_t *c = ok(e, "submit", "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\",\"applicant\":" MID
+		       ",\"form\":{\"name\":\"张三丰\"}}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_t *notice = json_object_get(c, "notice");
+	assert_string_equal(S(json_array_get(json_object_get(notice, "form_errors"), 0), "message"), "张");
+	/* each malformed byte inside is replaced, as in every message of a hook */
+	assert_string_equal(S(json_array_get(json_object_get(notice, "material_errors"), 0),
+			      "message"), "张???张");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 /* A text with a NUL byte in any answer a hook gives the engine is the
  * hook's failure: stored as \u0000 it made an event that could not be
  * read back (show, list and the store check all failed on it). */
@@ -730,6 +761,7 @@ int main(void)
 		cmocka_unit_test(attacks_at_the_top),
 		cmocka_unit_test(nul_bytes_are_the_hooks_failure),
 		cmocka_unit_test(answers_from_modules_are_read),
+		cmocka_unit_test(text_cut_mid_character_is_kept),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
