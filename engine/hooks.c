@@ -1003,6 +1003,22 @@ ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_err
 	return st;
 }
 
+/* A derived text as JSON.  One cut mid-character (name:sub(1, 6) of
+ * Chinese text) is kept up to its last whole character, as a validate
+ * message is: jansson refuses text that is not UTF-8.  NULL: out of
+ * memory.  No NUL inside (refused before). */
+static json_t *derived_text(const char *p, size_t n)
+{
+	json_t *j = json_stringn(p, n);
+	char *copy = j ? NULL : strndup(p, n);
+	if (!copy)
+		return j;
+	utf8_settle(copy);
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 /* derive: {computed_field = value}, each checked against its field's type */
 static int read_derive(lua_State *L, hook_call *c)
 {
@@ -1044,9 +1060,12 @@ static int read_derive(lua_State *L, hook_call *c)
 			j = lua_isinteger(L, -1) ? json_integer((json_int_t)lua_tointeger(L, -1))
 						 : json_real(lua_tonumber(L, -1));
 		else if (t == LUA_TSTRING && fd->type != FT_BOOL && fd->type != FT_INTEGER &&
-			 fd->type != FT_DECIMAL)
-			j = json_stringn(lua_tostring(L, -1), lua_rawlen(L, -1));
-		else if (t == LUA_TSTRING && fd->type == FT_DECIMAL && dec_parse(lua_tostring(L, -1), &dv))
+			 fd->type != FT_DECIMAL) {
+			if (!(j = derived_text(lua_tostring(L, -1), lua_rawlen(L, -1)))) {
+				err_set(c->err, OT_ENOMEM, "out of memory");
+				return 0;
+			}
+		} else if (t == LUA_TSTRING && fd->type == FT_DECIMAL && dec_parse(lua_tostring(L, -1), &dv))
 			j = json_string(lua_tostring(L, -1)); /* exact, as the decimal module gives it */
 		if (!j) {
 			err_set(c->err, OT_EHOOK, "derive in %s returned a %s for %s, a %s field",

@@ -535,7 +535,8 @@ static void answers_from_modules_are_read(void **state)
 
 /* A message cut mid-character, as name:sub(1, 4) cuts Chinese text, is
  * kept up to its last whole character; it was dropped (jansson refuses
- * text that is not UTF-8), and the application passed. */
+ * text that is not UTF-8), and the application passed.  A derived text
+ * too: it was refused as "a string for a text field". */
 static void text_cut_mid_character_is_kept(void **state)
 {
 	(void)state;
@@ -543,10 +544,11 @@ static void text_cut_mid_character_is_kept(void **state)
 	assert_non_null(mkdtemp(dir));
 	write_to(dir, "r.rules", "department d \"审批局\"\n"
 		 "material m \"材料\"\n"
-		 "form f \"表\" { field name \"姓名\": text }\n"
+		 "form f \"表\" { field name \"姓名\": text; field short \"简称\": text computed }\n"
 		 "item x \"x\" { department d; form f; hook \"a.lua\"; materials { m optional };"
 		 " steps { s \"受理\" by d } }\n");
-	write_to(dir, "a.lua", "function validate(case)\n"
+	write_to(dir, "a.lua", "function derive(case) return { short = case.form.name:sub(1, 4) } end\n"
+		 "function validate(case)\n"
 		 "  local n = case.form.name\n"
 		 "  return { { field = 'name', message = n:sub(1, 4) },\n"
 		 "           { material = 'm', message = n:sub(1, 5) .. '\\xff' .. n:sub(1, 3) } }\n"
@@ -555,6 +557,7 @@ static void text_cut_mid_character_is_kept(void **state)
 	json_t *c = ok(e, "submit", "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\",\"applicant\":" MID
 		       ",\"form\":{\"name\":\"张三丰\"}}");
 	assert_string_equal(S(c, "status"), "needs_supplement");
+	assert_string_equal(S(json_object_get(c, "form"), "short"), "张");
 	json_t *notice = json_object_get(c, "notice");
 	assert_string_equal(S(json_array_get(json_object_get(notice, "form_errors"), 0), "message"), "张");
 	/* each malformed byte inside is replaced, as in every message of a hook */
