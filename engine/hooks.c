@@ -506,11 +506,15 @@ static int load_state(hook_state *s, const ot_rules *r)
 	return 1;
 }
 
-/* The state, loaded, with an instance for operation `epoch`; NULL with
- * err set. */
-static hook_state *ready(hook_state *s, const ot_rules *r, unsigned epoch, ot_error *err)
+/* The state, loaded, with an instance for operation `epoch`, for a call
+ * at `now` for `item`; NULL with err set.  Both are set first: the file's
+ * top runs here, and os.date or workdays in it read them. */
+static hook_state *ready(hook_state *s, const ot_rules *r, unsigned epoch, ot_time now,
+			 int item, ot_error *err)
 {
 	s->nomem = 0;
+	s->now = now;
+	s->item = item;
 	if (!s->loaded && !load_state(s, r) && !s->broken) {
 		err_set(err, OT_ENOMEM, "hook file %s: %s", s->chunk, s->error);
 		return NULL;
@@ -598,15 +602,16 @@ void hook_end_operation(hook_host *h)
 	}
 }
 
-/* The state of an item's hook file, ready for a call; NULL with err set. */
-static hook_state *state_for(hook_host *h, int item, ot_error *err)
+/* The state of an item's hook file, ready for a call at `now`; NULL with
+ * err set. */
+static hook_state *state_for(hook_host *h, int item, ot_time now, ot_error *err)
 {
 	int k = item >= 0 && (uint32_t)item < h->r->n_items ? h->of_item[item] : -1;
 	if (k < 0) {
 		err_set(err, OT_EHOOK, "item %s has no hook file", item >= 0 ? h->r->items[item].name : "?");
 		return NULL;
 	}
-	return ready(&h->states[k], h->r, h->epoch, err);
+	return ready(&h->states[k], h->r, h->epoch, now, item, err);
 }
 
 void hook_trace(hook_host *h, json_t *names)
@@ -902,11 +907,9 @@ static int call_body(lua_State *L, void *ud)
  * fails when `required`).  OT_OK, or OT_EHOOK with file:line. */
 static ot_status call_point(hook_call *c, int required)
 {
-	hook_state *s = c->s = state_for(c->h, c->v->item, c->err);
+	hook_state *s = c->s = state_for(c->h, c->v->item, c->v->now, c->err);
 	if (!s)
 		return OT_EHOOK;
-	s->now = c->v->now;
-	s->item = c->v->item;
 	char why[768];
 	if (run_protected(s, call_body, c, why, sizeof why) != 0)
 		return err_set(c->err, failed(s), "%s: %s", c->fn, why);
@@ -1243,13 +1246,11 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 		ev_value *out, const char **why)
 {
 	hook_call_ctx *c = ud;
-	fn_call f = {c, state_for(c->h, c->v->item, c->err), fn, args, nargs, out, 0};
+	fn_call f = {c, state_for(c->h, c->v->item, c->v->now, c->err), fn, args, nargs, out, 0};
 	char msg[768];
 	*why = c->err->message;
 	if (!f.s)
 		return 0;
-	f.s->now = c->v->now;
-	f.s->item = c->v->item;
 	if (run_protected(f.s, fn_body, &f, msg, sizeof msg) != 0) {
 		err_set(c->err, failed(f.s), "lua.%s: %s", fn, msg);
 		return 0;
@@ -1360,11 +1361,9 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 		err_set(err, OT_EHOOK, "provider \"%s\" has no Lua module", pv->name);
 		return -1;
 	}
-	hook_state *s = ready(&h->states[k], h->r, h->epoch, err);
+	hook_state *s = ready(&h->states[k], h->r, h->epoch, q->now, q->item, err);
 	if (!s)
 		return -1;
-	s->now = q->now;
-	s->item = q->item;
 	const char *label = h->r->materials[q->material].label;
 	if (!label)
 		label = h->r->materials[q->material].name;

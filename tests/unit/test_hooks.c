@@ -567,6 +567,38 @@ static void text_cut_mid_character_is_kept(void **state)
 	ot_engine_close(e);
 }
 
+/* A hook file's top runs with the operation's own time and item: os.date
+ * and workdays at the top read them.  They were set only after the top had
+ * run, so it saw the previous operation's (1970 in the first). */
+static void the_top_runs_at_the_operations_time(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_topnowXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", "calendar cn { weekend sat sun }\n"
+		 "calendar six { weekend sun }\n"
+		 "department d \"审批局\"\n"
+		 "form f \"表\" { field note \"备注\": text }\n"
+		 "item a \"a\" { department d; calendar cn; form f; hook \"t.lua\"; steps { s \"受理\" by d } }\n"
+		 "item b \"b\" { department d; calendar six; form f; hook \"t.lua\"; steps { s \"受理\" by d } }\n");
+	write_to(dir, "t.lua", "local workdays = require('workdays')\n"
+		 "local at_top = os.date() .. ', due ' .. workdays.add('2019-09-06', 1)\n"
+		 "function validate(case) return { { field = 'note', message = at_top } } end\n");
+	ot_engine *e = open_at(dir, ":memory:");
+	static const char *const runs[][3] = {
+		{"a", "2019-09-02T09:00", "2019-09-02 09:00:00, due 2019-09-09"},
+		{"b", "2019-09-03T10:30", "2019-09-03 10:30:00, due 2019-09-07"},
+		{"a", "2019-09-04T11:00", "2019-09-04 11:00:00, due 2019-09-09"},
+	};
+	for (size_t i = 0; i < sizeof runs / sizeof *runs; i++) {
+		json_t *c = ok(e, "assess", "{\"item\":\"%s\",\"now\":\"%s\"}", runs[i][0], runs[i][1]);
+		assert_string_equal(S(json_array_get(json_object_get(c, "form_errors"), 0), "message"),
+				    runs[i][2]);
+		json_decref(c);
+	}
+	ot_engine_close(e);
+}
+
 /* A text with a NUL byte in any answer a hook gives the engine is the
  * hook's failure: stored as \u0000 it made an event that could not be
  * read back (show, list and the store check all failed on it). */
@@ -765,6 +797,7 @@ int main(void)
 		cmocka_unit_test(nul_bytes_are_the_hooks_failure),
 		cmocka_unit_test(answers_from_modules_are_read),
 		cmocka_unit_test(text_cut_mid_character_is_kept),
+		cmocka_unit_test(the_top_runs_at_the_operations_time),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
