@@ -711,9 +711,9 @@ static void push_value(lua_State *L, const ot_rules *r, const ev_value *v)
 	}
 }
 
-/* A group's rows (家庭成员) as a list of tables of their plain values: the
- * rows are flat, so a value that is not text, a number or true/false is
- * left out. */
+/* A group's rows (家庭成员) as a list of tables of their plain values, the
+ * list and each row read-only like the rest of the case: the rows are
+ * flat, so a value that is not text, a number or true/false is left out. */
 static void push_rows(lua_State *L, json_t *rows)
 {
 	size_t i;
@@ -736,8 +736,10 @@ static void push_rows(lua_State *L, json_t *rows)
 				continue;
 			lua_setfield(L, -2, key);
 		}
+		sb_view(L);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
+	sb_view(L);
 }
 
 /* What the case view's applicant, materials and current steps (which many

@@ -599,6 +599,40 @@ static void the_top_runs_at_the_operations_time(void **state)
 	ot_engine_close(e);
 }
 
+/* A group's rows are read-only like every table of the case: a write to a
+ * row, or to the list of rows, is the hook's error.  Both were writable. */
+static void group_rows_are_read_only(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_rowsXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", "department d \"审批局\"\n"
+		 "form member \"成员\" { field name \"姓名\": text }\n"
+		 "form f \"表\" { field members \"家庭成员\": group [member]; field what \"写\": text }\n"
+		 "item x \"x\" { department d; form f; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
+	write_to(dir, "a.lua", "function validate(case)\n"
+		 "  local m = case.form.members\n"
+		 "  if case.form.what == 'row' then m[1].name = '改' end\n"
+		 "  if case.form.what == 'list' then m[2] = { name = '添' } end\n"
+		 "  local names = {}\n"
+		 "  for i, row in ipairs(m) do names[i] = row.name end\n"
+		 "  return { { field = 'what', message = #m .. ' ' .. table.concat(names, ',') } }\n"
+		 "end\n");
+	ot_engine *e = open_at(dir, ":memory:");
+	static const char req[] = "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\",\"applicant\":" MID
+		",\"form\":{\"members\":[{\"name\":\"张三\"}],\"what\":\"%s\"}}";
+	json_t *c = ok(e, "assess", req, "read");
+	assert_string_equal(S(json_array_get(json_object_get(c, "form_errors"), 0), "message"),
+			    "1 张三");
+	json_decref(c);
+	char r[512];
+	snprintf(r, sizeof r, req, "row");
+	refused(e, "submit", OT_EHOOK, "a.lua:3: the case and the libraries are read-only", r);
+	snprintf(r, sizeof r, req, "list");
+	refused(e, "submit", OT_EHOOK, "a.lua:4: the case and the libraries are read-only", r);
+	ot_engine_close(e);
+}
+
 /* A text with a NUL byte in any answer a hook gives the engine is the
  * hook's failure: stored as \u0000 it made an event that could not be
  * read back (show, list and the store check all failed on it). */
@@ -798,6 +832,7 @@ int main(void)
 		cmocka_unit_test(answers_from_modules_are_read),
 		cmocka_unit_test(text_cut_mid_character_is_kept),
 		cmocka_unit_test(the_top_runs_at_the_operations_time),
+		cmocka_unit_test(group_rows_are_read_only),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
