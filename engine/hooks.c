@@ -1158,8 +1158,21 @@ static int read_note(lua_State *L, hook_call *c)
 		err_set(c->err, OT_EHOOK, "%s in %s returned a note with a NUL byte", c->fn, c->s->chunk);
 		return 0;
 	}
-	if (lua_type(L, -1) == LUA_TSTRING)
-		*note = strdup(lua_tostring(L, -1)); /* the last thing done in Lua */
+	if (lua_type(L, -1) != LUA_TSTRING)
+		return 1;
+	/* kept in the case's event: bounded, and UTF-8 (jansson would refuse
+	 * a note cut mid-character, and it would be lost) */
+	if (lua_rawlen(L, -1) > HOOK_MAX_MESSAGE) {
+		err_set(c->err, OT_EHOOK, "%s in %s returned a note of %zu bytes; at most %d", c->fn,
+			c->s->chunk, (size_t)lua_rawlen(L, -1), HOOK_MAX_MESSAGE);
+		return 0;
+	}
+	*note = strdup(lua_tostring(L, -1)); /* the last thing done in Lua */
+	if (!*note) {
+		err_set(c->err, OT_ENOMEM, "out of memory");
+		return 0;
+	}
+	utf8_settle(*note);
 	return 1;
 }
 

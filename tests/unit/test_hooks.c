@@ -633,6 +633,46 @@ static void group_rows_are_read_only(void **state)
 	ot_engine_close(e);
 }
 
+/* A note is bounded like a validate message (2,000 bytes; a longer one
+ * is the hook's failure, a warning in the event) and kept up to its last
+ * whole character.  A 10 MB note was stored whole; one cut mid-character
+ * was lost without a word. */
+static void notes_are_bounded_and_whole(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_notesXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", "department d \"审批局\"\n"
+		 "form f \"表\" { field note \"备注\": text }\n"
+		 "item x \"x\" { department d; form f; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
+	write_to(dir, "a.lua", "function on_enter(case, step)\n"
+		 "  if case.form.note == 'long' then return ('x'):rep(2001) end\n"
+		 "  if case.form.note == 'most' then return ('x'):rep(2000) end\n"
+		 "  return ('张三丰'):sub(1, 4)\n"
+		 "end\n");
+	ot_engine *e = open_at(dir, ":memory:");
+	static const char *const notes[] = {"cut", "most", "long"};
+	for (int i = 0; i < 3; i++) {
+		json_t *c = ok(e, "submit", "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+			       MID ",\"form\":{\"note\":\"%s\"}}", notes[i]);
+		json_t *sh = ok(e, "show", "{\"case\":\"%s\"}", S(c, "id"));
+		json_t *ev = json_array_get(json_object_get(sh, "history"), 0);
+		const char *note = S(json_array_get(json_object_get(ev, "notes"), 0), "note");
+		const char *warning = json_string_value(json_array_get(json_object_get(ev, "warnings"), 0));
+		if (i == 0)
+			assert_string_equal(note, "张");
+		else if (i == 1)
+			assert_int_equal(strlen(note), 2000);
+		else
+			assert_non_null(strstr(warning, "on_enter in a.lua returned a note of 2001 bytes; "
+					       "at most 2000"));
+		assert_true(i == 2 ? !json_object_get(ev, "notes") : !warning);
+		json_decref(sh);
+		json_decref(c);
+	}
+	ot_engine_close(e);
+}
+
 /* A text with a NUL byte in any answer a hook gives the engine is the
  * hook's failure: stored as \u0000 it made an event that could not be
  * read back (show, list and the store check all failed on it). */
@@ -833,6 +873,7 @@ int main(void)
 		cmocka_unit_test(text_cut_mid_character_is_kept),
 		cmocka_unit_test(the_top_runs_at_the_operations_time),
 		cmocka_unit_test(group_rows_are_read_only),
+		cmocka_unit_test(notes_are_bounded_and_whole),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
