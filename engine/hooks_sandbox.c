@@ -13,7 +13,8 @@
  *    is locked), so no path from a hook leads to a writable shared table.
  *  - Every function that can loop or build in C, where the instruction
  *    budget does not reach, is bounded: string.rep and the table functions
- *    by the memory budget, patterns by counting their steps (lpattern.c),
+ *    by the memory budget (the table functions on plain tables only, where
+ *    an element is one step), patterns by counting their steps (lpattern.c),
  *    os.date by its range.  setmetatable refuses __gc, __mode and __close,
  *    since Lua runs finalisers with no budget at all; xpcall runs its
  *    handler after the error, where the budget applies again (Lua runs a
@@ -321,6 +322,27 @@ static lua_Integer bounded_len(lua_State *L, const char *fn)
 	return n;
 }
 
+/* The table functions walk in C, a lua_geti or lua_seti an element, and
+ * through a metatable each of those may be a walk of its own (an __index
+ * chain is up to 2,000 tables long) that no budget reaches.  So, like
+ * sort, they take plain tables only; a read-only view is read through to
+ * its table, which is what its __index would give (docs/hooks.md uses
+ * table.concat(case.current, ",")).  Argument `arg` is made so in place. */
+static void plain_table(lua_State *L, int arg, int writes, const char *fn)
+{
+	luaL_checktype(L, arg, LUA_TTABLE);
+	if (!lua_getmetatable(L, arg))
+		return;
+	lua_pop(L, 1);
+	if (sb_target(L, arg)) {
+		if (writes)
+			ro_refuse(L);
+		lua_replace(L, arg);
+		return;
+	}
+	luaL_error(L, "%s works on plain tables (without a metatable)", fn);
+}
+
 static int sb_rep(lua_State *L)
 {
 	size_t l, lsep;
@@ -339,6 +361,7 @@ static int sb_rep(lua_State *L)
 
 static int sb_concat(lua_State *L)
 {
+	plain_table(L, 1, 0, "table.concat");
 	lua_Integer i = luaL_optinteger(L, 3, 1);
 	lua_Integer j = lua_isnoneornil(L, 4) ? bounded_len(L, "table.concat")
 					       : luaL_checkinteger(L, 4);
@@ -351,13 +374,30 @@ static int sb_concat(lua_State *L)
 
 static int sb_move(lua_State *L)
 {
+	int into = lua_isnoneornil(L, 5) ? 1 : 5; /* Lua's default: the same table */
+	plain_table(L, into, 1, "table.move");
+	if (into != 1)
+		plain_table(L, 1, 0, "table.move");
 	check_span(L, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), "table.move");
+	return call_original(L);
+}
+
+static int sb_unpack(lua_State *L)
+{
+	plain_table(L, 1, 0, "table.unpack");
+	lua_Integer i = luaL_optinteger(L, 2, 1);
+	lua_Integer e = lua_isnoneornil(L, 3) ? (lua_Integer)lua_rawlen(L, 1) : luaL_checkinteger(L, 3);
+	check_span(L, i, e, "table.unpack");
+	lua_settop(L, 1);
+	lua_pushinteger(L, i);
+	lua_pushinteger(L, e);
 	return call_original(L);
 }
 
 /* table.insert and table.remove as in Lua 5.4, with the length asked once */
 static int sb_insert(lua_State *L)
 {
+	plain_table(L, 1, 1, "table.insert");
 	lua_Integer pos, e = bounded_len(L, "table.insert") + 1;
 	switch (lua_gettop(L)) {
 	case 2:
@@ -381,6 +421,7 @@ static int sb_insert(lua_State *L)
 
 static int sb_remove(lua_State *L)
 {
+	plain_table(L, 1, 1, "table.remove");
 	lua_Integer size = bounded_len(L, "table.remove");
 	lua_Integer pos = luaL_optinteger(L, 2, size);
 	if (pos != size)
@@ -535,7 +576,7 @@ static const lib_fn string_fns[] = {
 };
 static const lib_fn table_fns[] = {
 	{"concat", sb_concat}, {"insert", sb_insert}, {"move", sb_move}, {"pack", NULL},
-	{"remove", sb_remove}, {"sort", sb_sort}, {"unpack", NULL}, {NULL, NULL},
+	{"remove", sb_remove}, {"sort", sb_sort}, {"unpack", sb_unpack}, {NULL, NULL},
 };
 static const lib_fn math_fns[] = {
 	{"abs", NULL}, {"ceil", NULL}, {"exp", NULL}, {"floor", NULL}, {"fmod", NULL},
