@@ -16,9 +16,10 @@
  *    by the memory budget (the table functions on plain tables only, where
  *    an element is one step), patterns by counting their steps (lpattern.c),
  *    os.date by its range.  setmetatable refuses __gc, __mode and __close,
- *    since Lua runs finalisers with no budget at all; xpcall runs its
- *    handler after the error, where the budget applies again (Lua runs a
- *    message handler with hooks off).
+ *    since Lua runs finalisers with no budget at all and collects weak
+ *    tables in C, and seals the metatable so that neither comes later;
+ *    xpcall runs its handler after the error, where the budget applies
+ *    again (Lua runs a message handler with hooks off).
  */
 #include <stddef.h>
 #include <string.h>
@@ -81,6 +82,17 @@ static int lazy_index(lua_State *L)
 	return 1; /* nil */
 }
 
+/* Is the table at `idx` one of our views? */
+static int is_view(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	lua_pushliteral(L, "__newindex");
+	int yes = lua_rawget(L, -2) == LUA_TFUNCTION && lua_tocfunction(L, -1) == ro_refuse;
+	lua_pop(L, 2);
+	return yes;
+}
+
 /* Pushes the real table behind view `idx`; 0 (nothing pushed) if it is
  * not one of our views (whose metatables refuse writes with ro_refuse).
  * A lazy view's parts are all made first: what walks the table (pairs,
@@ -88,14 +100,9 @@ static int lazy_index(lua_State *L)
 int sb_target(lua_State *L, int idx)
 {
 	idx = lua_absindex(L, idx);
-	if (!lua_getmetatable(L, idx))
+	if (!is_view(L, idx))
 		return 0;
-	lua_pushliteral(L, "__newindex");
-	if (lua_rawget(L, -2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_refuse) {
-		lua_pop(L, 2);
-		return 0;
-	}
-	lua_pop(L, 1);
+	lua_getmetatable(L, idx);
 	lua_pushliteral(L, "__index");
 	lua_rawget(L, -2);
 	lua_remove(L, -2);
@@ -322,6 +329,33 @@ static lua_Integer bounded_len(lua_State *L, const char *fn)
 	return n;
 }
 
+/* ---- metatables: no weak tables, late or not ---- */
+
+/* __newindex of the seal: what setmetatable refused when a metatable was
+ * set, it refuses later too.  A late __mode makes a weak table, whose
+ * collection is work in C that no budget reaches; a late __gc is never
+ * run (Lua marks finalisers at setmetatable), so it is refused with it. */
+static int seal_newindex(lua_State *L)
+{
+	const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "";
+	if (strcmp(key, "__mode") == 0 || strcmp(key, "__gc") == 0)
+		return luaL_error(L, "hooks cannot use %s", key);
+	lua_settop(L, 3);
+	lua_rawset(L, 1);
+	return 0;
+}
+
+/* Is the metatable of the table at `idx` the seal? */
+static int sealed(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.seal");
+	int yes = lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	return yes;
+}
+
 /* The table functions walk in C, a lua_geti or lua_seti an element, and
  * through a metatable each of those may be a walk of its own (an __index
  * chain is up to 2,000 tables long) that no budget reaches.  So, like
@@ -334,6 +368,9 @@ static void plain_table(lua_State *L, int arg, int writes, const char *fn)
 	if (!lua_getmetatable(L, arg))
 		return;
 	lua_pop(L, 1);
+	if (sealed(L, arg))
+		return; /* a hook's metatable: the seal has no __index, and its
+			   __newindex writes a key at once */
 	if (sb_target(L, arg)) {
 		if (writes)
 			ro_refuse(L);
@@ -463,16 +500,32 @@ static int sb_sort(lua_State *L)
 	return call_original(L);
 }
 
+/* A metatable is sealed when it is first set: the seal, its own metatable,
+ * turns writes of new keys into seal_newindex, and hides itself
+ * (getmetatable gives false) so that it cannot be read or replaced.  One
+ * with a metatable of the hook's own could not be sealed, and is refused;
+ * a read-only view cannot be written at all. */
 static int sb_setmetatable(lua_State *L)
 {
 	static const char *const refused[] = {"__gc", "__mode", "__close"};
-	if (lua_type(L, 2) == LUA_TTABLE)
-		for (int i = 0; i < 3; i++) {
-			lua_pushstring(L, refused[i]);
-			if (lua_rawget(L, 2) != LUA_TNIL)
-				return luaL_error(L, "setmetatable: hooks cannot use %s", refused[i]);
-			lua_pop(L, 1);
-		}
+	if (lua_type(L, 1) == LUA_TTABLE && (sealed(L, 1) || lua_rawequal(L, 1, 2)))
+		return luaL_error(L, "setmetatable: a table that is a metatable cannot have one itself");
+	if (lua_type(L, 2) != LUA_TTABLE)
+		return call_original(L);
+	for (int i = 0; i < 3; i++) {
+		lua_pushstring(L, refused[i]);
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable: hooks cannot use %s", refused[i]);
+		lua_pop(L, 1);
+	}
+	if (!lua_getmetatable(L, 2)) {
+		lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.seal");
+		lua_setmetatable(L, 2);
+	} else if (!sealed(L, 2) && !is_view(L, 2)) {
+		return luaL_error(L, "setmetatable: a table that has a metatable cannot be one");
+	} else {
+		lua_pop(L, 1);
+	}
 	return call_original(L);
 }
 
@@ -631,6 +684,12 @@ void sb_open(lua_State *L, int require_fn)
 	luaL_setfuncs(L, patterns, 0);
 	lua_pop(L, 1);
 	add_lib(L, env, "table", luaopen_table, table_fns);
+	lua_createtable(L, 0, 2); /* the seal of metatables (sb_setmetatable) */
+	lua_pushcfunction(L, seal_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.seal");
 	add_lib(L, env, "math", luaopen_math, math_fns);
 	add_lib(L, env, "utf8", luaopen_utf8, utf8_fns);
 	static const luaL_Reg os_fns[] = {{"time", os_time}, {"date", os_date}, {NULL, NULL}};

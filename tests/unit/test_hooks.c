@@ -265,6 +265,7 @@ static const struct attack {
 	{"index_error", "validate in index_error.lua returned entry 1"},
 	{"index_loop", "validate in index_loop.lua returned entry 1"},
 	{"finaliser", "finaliser.lua:3: setmetatable: hooks cannot use __gc"},
+	{"late_mode", "late_mode.lua:7: hooks cannot use __mode"},
 	/* loops in C are bounded */
 	{"rep_empty", "rep_empty.lua:4: survived with 0 bytes"},
 	{"table_move", "table_move.lua:3: table.move over 1000000000000000 elements is more than a hook may do"},
@@ -710,6 +711,44 @@ static void table_functions_read_through_views(void **state)
 	ot_engine_close(e);
 }
 
+/* A metatable is sealed when it is set: __mode and __gc cannot be added to
+ * it afterwards (late_mode), nor a metatable given to it; everything else
+ * about metatables works as in Lua. */
+static void metatables_work_as_in_lua(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/ot_metaXXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_to(dir, "r.rules", "department d \"审批局\"\n"
+		 "form f \"表\" { field note \"备注\": text }\n"
+		 "item x \"x\" { department d; form f; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
+	write_to(dir, "a.lua", "local C = {}\n"
+		 "C.__index = C\n"
+		 "function C.new(n) return setmetatable({ n = n }, C) end\n"
+		 "local a = C.new(2)\n"
+		 "function C:twice() return self.n * 2 end -- a method added after\n"
+		 "C.__tostring = function(o) return 'C' .. o.n end\n"
+		 "C.__close = nil\n"
+		 "local function fails(f) local ok, err = pcall(f) return not ok and err:match(': (.*)') end\n"
+		 "function validate(case)\n"
+		 "  local out = { a:twice(), tostring(a), tostring(getmetatable(a) == C),\n"
+		 "    tostring(getmetatable(C)), fails(function() table.concat(a) end),\n"
+		 "    fails(function() setmetatable(C, {}) end),\n"
+		 "    fails(function() setmetatable({}, setmetatable({}, { __index = C })) end),\n"
+		 "    fails(function() C.__gc = print end) }\n"
+		 "  return { { field = 'note', message = table.concat(out, '; ') } }\n"
+		 "end\n");
+	ot_engine *e = open_at(dir, ":memory:");
+	json_t *c = ok(e, "assess", "{\"item\":\"x\",\"now\":\"2019-09-02T09:00\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c, "form_errors"), 0), "message"),
+			    "4; C2; true; false; table.concat works on plain tables (without a metatable); "
+			    "setmetatable: a table that is a metatable cannot have one itself; "
+			    "setmetatable: a table that has a metatable cannot be one; "
+			    "hooks cannot use __gc");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 /* A text with a NUL byte in any answer a hook gives the engine is the
  * hook's failure: stored as \u0000 it made an event that could not be
  * read back (show, list and the store check all failed on it). */
@@ -912,6 +951,7 @@ int main(void)
 		cmocka_unit_test(group_rows_are_read_only),
 		cmocka_unit_test(notes_are_bounded_and_whole),
 		cmocka_unit_test(table_functions_read_through_views),
+		cmocka_unit_test(metatables_work_as_in_lua),
 		cmocka_unit_test(slow_hook_never_fails_another_writer),
 		cmocka_unit_test(writers_race_past_slow_hooks),
 	};
