@@ -506,11 +506,15 @@ static int load_state(hook_state *s, const ot_rules *r)
 	return 1;
 }
 
-/* The state, loaded, with an instance for operation `epoch`; NULL with
- * err set. */
-static hook_state *ready(hook_state *s, const ot_rules *r, unsigned epoch, ot_error *err)
+/* The state, loaded, with an instance for operation `epoch`, for a call
+ * at `now` for `item`; NULL with err set.  Both are set first: the file's
+ * top runs here, and os.date or workdays in it read them. */
+static hook_state *ready(hook_state *s, const ot_rules *r, unsigned epoch, ot_time now,
+			 int item, ot_error *err)
 {
 	s->nomem = 0;
+	s->now = now;
+	s->item = item;
 	if (!s->loaded && !load_state(s, r) && !s->broken) {
 		err_set(err, OT_ENOMEM, "hook file %s: %s", s->chunk, s->error);
 		return NULL;
@@ -598,15 +602,16 @@ void hook_end_operation(hook_host *h)
 	}
 }
 
-/* The state of an item's hook file, ready for a call; NULL with err set. */
-static hook_state *state_for(hook_host *h, int item, ot_error *err)
+/* The state of an item's hook file, ready for a call at `now`; NULL with
+ * err set. */
+static hook_state *state_for(hook_host *h, int item, ot_time now, ot_error *err)
 {
 	int k = item >= 0 && (uint32_t)item < h->r->n_items ? h->of_item[item] : -1;
 	if (k < 0) {
 		err_set(err, OT_EHOOK, "item %s has no hook file", item >= 0 ? h->r->items[item].name : "?");
 		return NULL;
 	}
-	return ready(&h->states[k], h->r, h->epoch, err);
+	return ready(&h->states[k], h->r, h->epoch, now, item, err);
 }
 
 void hook_trace(hook_host *h, json_t *names)
@@ -648,6 +653,26 @@ static int raw_field(lua_State *L, int t, const char *key)
 	return lua_rawget(L, t < 0 ? t - 1 : t);
 }
 
+/* A table of a hook's answer read through to the table behind it when it
+ * is a read-only view (what `require` returns, and the tables inside a
+ * module-style file's table): a view is empty, and answers are read raw. */
+static void real_table(lua_State *L, int idx)
+{
+	idx = lua_absindex(L, idx);
+	if (lua_istable(L, idx) && sb_target(L, idx))
+		lua_replace(L, idx);
+}
+
+/* A text in a hook's answer may not hold a NUL byte: C would cut it there,
+ * and JSON keeps it as \u0000, which the store's reader refuses (a stored
+ * event that could never be read back). */
+static int nul_in(lua_State *L, int idx)
+{
+	size_t n;
+	const char *p = lua_type(L, idx) == LUA_TSTRING ? lua_tolstring(L, idx, &n) : NULL;
+	return p && memchr(p, 0, n) != NULL;
+}
+
 /* ---- the case view ---- */
 
 static void push_value(lua_State *L, const ot_rules *r, const ev_value *v)
@@ -686,9 +711,9 @@ static void push_value(lua_State *L, const ot_rules *r, const ev_value *v)
 	}
 }
 
-/* A group's rows (家庭成员) as a list of tables of their plain values: the
- * rows are flat, so a value that is not text, a number or true/false is
- * left out. */
+/* A group's rows (家庭成员) as a list of tables of their plain values, the
+ * list and each row read-only like the rest of the case: the rows are
+ * flat, so a value that is not text, a number or true/false is left out. */
 static void push_rows(lua_State *L, json_t *rows)
 {
 	size_t i;
@@ -711,8 +736,10 @@ static void push_rows(lua_State *L, json_t *rows)
 				continue;
 			lua_setfield(L, -2, key);
 		}
+		sb_view(L);
 		lua_rawseti(L, -2, (lua_Integer)i + 1);
 	}
+	sb_view(L);
 }
 
 /* What the case view's applicant, materials and current steps (which many
@@ -882,11 +909,9 @@ static int call_body(lua_State *L, void *ud)
  * fails when `required`).  OT_OK, or OT_EHOOK with file:line. */
 static ot_status call_point(hook_call *c, int required)
 {
-	hook_state *s = c->s = state_for(c->h, c->v->item, c->err);
+	hook_state *s = c->s = state_for(c->h, c->v->item, c->v->now, c->err);
 	if (!s)
 		return OT_EHOOK;
-	s->now = c->v->now;
-	s->item = c->v->item;
 	char why[768];
 	if (run_protected(s, call_body, c, why, sizeof why) != 0)
 		return err_set(c->err, failed(s), "%s: %s", c->fn, why);
@@ -910,8 +935,10 @@ static int read_validate(lua_State *L, hook_call *c)
 			"message=...}, not a %s", c->s->chunk, luaL_typename(L, -1));
 		return 0;
 	}
+	real_table(L, -1);
 	for (lua_Integer i = 1; lua_istable(L, -1) && lua_rawgeti(L, -1, i) != LUA_TNIL; i++) {
 		const char *field = NULL, *material = NULL, *msg = NULL;
+		real_table(L, -1);
 		if (lua_istable(L, -1)) {
 			raw_field(L, -1, "field");
 			raw_field(L, -2, "material");
@@ -922,6 +949,11 @@ static int read_validate(lua_State *L, hook_call *c)
 				? lua_tostring(L, -1) : NULL;
 		} else {
 			lua_pushnil(L), lua_pushnil(L), lua_pushnil(L);
+		}
+		if (nul_in(L, -1) || nul_in(L, -2) || nul_in(L, -3)) {
+			err_set(c->err, OT_EHOOK, "validate in %s returned entry %lld with a NUL byte "
+				"in its text", c->s->chunk, (long long)i);
+			return 0;
 		}
 		/* what the engine keeps of an answer is bounded, not only what the
 		 * hook's state holds: so many entries, each message so long */
@@ -949,9 +981,18 @@ static int read_validate(lua_State *L, hook_call *c)
 				"naming a field or material of the item", c->s->chunk, (long long)i);
 			return 0;
 		}
-		/* the array owns what is appended: a Lua error later leaks nothing */
-		json_array_append_new(errors, json_pack("{s:s, s:s}", field ? "field" : "material",
-							field ? field : material, "message", msg));
+		/* the array owns what is appended: a Lua error later leaks nothing.
+		 * A message cut mid-character (name:sub(1, 4) of Chinese text) is
+		 * kept up to its last whole character: jansson refuses text that
+		 * is not UTF-8, and the entry would be lost. */
+		char text[HOOK_MAX_MESSAGE + 1];
+		snprintf(text, sizeof text, "%s", msg);
+		utf8_settle(text);
+		if (json_array_append_new(errors, json_pack("{s:s, s:s}", field ? "field" : "material",
+							    field ? field : material, "message", text))) {
+			err_set(c->err, OT_ENOMEM, "out of memory");
+			return 0;
+		}
 		lua_pop(L, 4); /* the entry and its three fields */
 	}
 	return 1;
@@ -967,6 +1008,22 @@ ot_status hook_validate(hook_host *h, const hook_view *v, json_t *errors, ot_err
 	return st;
 }
 
+/* A derived text as JSON.  One cut mid-character (name:sub(1, 6) of
+ * Chinese text) is kept up to its last whole character, as a validate
+ * message is: jansson refuses text that is not UTF-8.  NULL: out of
+ * memory.  No NUL inside (refused before). */
+static json_t *derived_text(const char *p, size_t n)
+{
+	json_t *j = json_stringn(p, n);
+	char *copy = j ? NULL : strndup(p, n);
+	if (!copy)
+		return j;
+	utf8_settle(copy);
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 /* derive: {computed_field = value}, each checked against its field's type */
 static int read_derive(lua_State *L, hook_call *c)
 {
@@ -980,6 +1037,7 @@ static int read_derive(lua_State *L, hook_call *c)
 		err_set(c->err, OT_EHOOK, "derive in %s must return a table {field = value}", c->s->chunk);
 		return 0;
 	}
+	real_table(L, -1);
 	const m_form *f = &r->forms[it->form];
 	lua_pushnil(L);
 	while (lua_next(L, -2)) {
@@ -993,6 +1051,11 @@ static int read_derive(lua_State *L, hook_call *c)
 				"fields of form %s can be derived", c->s->chunk, key ? key : "?", f->name);
 			return 0;
 		}
+		if (nul_in(L, -2) || nul_in(L, -1)) {
+			err_set(c->err, OT_EHOOK, "derive in %s returned text with a NUL byte for %s",
+				c->s->chunk, fd->name);
+			return 0;
+		}
 		json_t *j = NULL;
 		ot_dec dv;
 		int t = lua_type(L, -1);
@@ -1002,9 +1065,12 @@ static int read_derive(lua_State *L, hook_call *c)
 			j = lua_isinteger(L, -1) ? json_integer((json_int_t)lua_tointeger(L, -1))
 						 : json_real(lua_tonumber(L, -1));
 		else if (t == LUA_TSTRING && fd->type != FT_BOOL && fd->type != FT_INTEGER &&
-			 fd->type != FT_DECIMAL)
-			j = json_stringn(lua_tostring(L, -1), lua_rawlen(L, -1));
-		else if (t == LUA_TSTRING && fd->type == FT_DECIMAL && dec_parse(lua_tostring(L, -1), &dv))
+			 fd->type != FT_DECIMAL) {
+			if (!(j = derived_text(lua_tostring(L, -1), lua_rawlen(L, -1)))) {
+				err_set(c->err, OT_ENOMEM, "out of memory");
+				return 0;
+			}
+		} else if (t == LUA_TSTRING && fd->type == FT_DECIMAL && dec_parse(lua_tostring(L, -1), &dv))
 			j = json_string(lua_tostring(L, -1)); /* exact, as the decimal module gives it */
 		if (!j) {
 			err_set(c->err, OT_EHOOK, "derive in %s returned a %s for %s, a %s field",
@@ -1049,6 +1115,11 @@ static int read_route(lua_State *L, hook_call *c)
 	route_out *o = c->out;
 	const ot_rules *r = c->h->r;
 	const m_item *it = &r->items[c->v->item];
+	if (nul_in(L, -1)) {
+		err_set(c->err, OT_EHOOK, "route in %s returned text with a NUL byte for step %s",
+			c->s->chunk, r->steps[it->steps.first + (uint32_t)o->step].name);
+		return 0;
+	}
 	const char *to = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 	char list[256] = "";
 	for (uint32_t j = 0; j < o->rule->to.count; j++) {
@@ -1083,8 +1154,25 @@ ot_status hook_route(hook_host *h, const hook_view *v, int step, uint32_t rule,
 static int read_note(lua_State *L, hook_call *c)
 {
 	char **note = c->out;
-	if (lua_type(L, -1) == LUA_TSTRING)
-		*note = strdup(lua_tostring(L, -1)); /* the last thing done in Lua */
+	if (nul_in(L, -1)) {
+		err_set(c->err, OT_EHOOK, "%s in %s returned a note with a NUL byte", c->fn, c->s->chunk);
+		return 0;
+	}
+	if (lua_type(L, -1) != LUA_TSTRING)
+		return 1;
+	/* kept in the case's event: bounded, and UTF-8 (jansson would refuse
+	 * a note cut mid-character, and it would be lost) */
+	if (lua_rawlen(L, -1) > HOOK_MAX_MESSAGE) {
+		err_set(c->err, OT_EHOOK, "%s in %s returned a note of %zu bytes; at most %d", c->fn,
+			c->s->chunk, (size_t)lua_rawlen(L, -1), HOOK_MAX_MESSAGE);
+		return 0;
+	}
+	*note = strdup(lua_tostring(L, -1)); /* the last thing done in Lua */
+	if (!*note) {
+		err_set(c->err, OT_ENOMEM, "out of memory");
+		return 0;
+	}
+	utf8_settle(*note);
 	return 1;
 }
 
@@ -1134,6 +1222,10 @@ static int read_value(lua_State *L, fn_call *f)
 	case LUA_TSTRING: {
 		size_t n;
 		const char *p = lua_tolstring(L, -1, &n);
+		if (memchr(p, 0, n)) {
+			err_set(c->err, OT_EHOOK, "lua.%s returned text with a NUL byte", f->fn);
+			return 0;
+		}
 		if (c->used + n + 1 > sizeof c->text) {
 			err_set(c->err, OT_EHOOK, "lua.%s returned a text too long for a condition", f->fn);
 			return 0;
@@ -1169,13 +1261,11 @@ int hook_lua_fn(void *ud, const char *fn, const ev_value *args, int nargs,
 		ev_value *out, const char **why)
 {
 	hook_call_ctx *c = ud;
-	fn_call f = {c, state_for(c->h, c->v->item, c->err), fn, args, nargs, out, 0};
+	fn_call f = {c, state_for(c->h, c->v->item, c->v->now, c->err), fn, args, nargs, out, 0};
 	char msg[768];
 	*why = c->err->message;
 	if (!f.s)
 		return 0;
-	f.s->now = c->v->now;
-	f.s->item = c->v->item;
 	if (run_protected(f.s, fn_body, &f, msg, sizeof msg) != 0) {
 		err_set(c->err, failed(f.s), "lua.%s: %s", fn, msg);
 		return 0;
@@ -1228,7 +1318,8 @@ typedef struct provide_call {
 	const hook_request *q;
 	const char *label;
 	char *ref, *why;       /* [64], [256] */
-	int got;               /* 1 obtained, 0 not, -1 no answer, -2 no fetch */
+	int got;               /* 1 obtained, 0 not, -1 no answer, -2 no fetch,
+				  -3 text with a NUL byte */
 } provide_call;
 
 /* fetch's answer: a table (or true) when obtained; nil/false and a reason
@@ -1242,20 +1333,29 @@ static int provide_body(lua_State *L, void *ud)
 		return 0;
 	push_request(L, p->h->r, p->q, p->h->zone);
 	lua_call(L, 1, 2);
+	real_table(L, -2);
 	int t = lua_type(L, -2);
 	p->got = -1;
 	if (t == LUA_TBOOLEAN && lua_toboolean(L, -2)) {
 		p->got = 1;
 	} else if (t == LUA_TNIL || t == LUA_TBOOLEAN) {
+		if (nul_in(L, -1)) {
+			p->got = -3;
+			return 0;
+		}
 		if (lua_type(L, -1) == LUA_TSTRING)
 			snprintf(p->why, 256, "%s", lua_tostring(L, -1));
 		p->got = 0;
 	} else if (t == LUA_TTABLE) {
 		int k = raw_field(L, -2, "number");
+		raw_field(L, -3, "valid_until");
+		if (nul_in(L, -1) || nul_in(L, -2)) {
+			p->got = -3;
+			return 0;
+		}
 		if (k == LUA_TSTRING || k == LUA_TNUMBER)
-			snprintf(p->ref, 64, "%s", lua_tostring(L, -1));
-		const char *until = raw_field(L, -3, "valid_until") == LUA_TSTRING
-			? lua_tostring(L, -1) : NULL;
+			snprintf(p->ref, 64, "%s", lua_tostring(L, -2));
+		const char *until = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 		int32_t day;
 		p->got = 1;
 		if (until && day_parse(until, &day) && day < time_day(p->q->now, p->h->zone)) {
@@ -1276,11 +1376,9 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 		err_set(err, OT_EHOOK, "provider \"%s\" has no Lua module", pv->name);
 		return -1;
 	}
-	hook_state *s = ready(&h->states[k], h->r, h->epoch, err);
+	hook_state *s = ready(&h->states[k], h->r, h->epoch, q->now, q->item, err);
 	if (!s)
 		return -1;
-	s->now = q->now;
-	s->item = q->item;
 	const char *label = h->r->materials[q->material].label;
 	if (!label)
 		label = h->r->materials[q->material].name;
@@ -1293,6 +1391,8 @@ int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64]
 	}
 	if (p.got == -2)
 		err_set(err, OT_EHOOK, "provider module %s has no function fetch", s->chunk);
+	else if (p.got == -3)
+		err_set(err, OT_EHOOK, "%s: fetch returned text with a NUL byte", s->chunk);
 	else if (p.got < 0)
 		err_set(err, OT_EHOOK, "%s: fetch returned neither a table nor nil", s->chunk);
 	else if (p.got > 0)

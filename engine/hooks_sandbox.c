@@ -13,11 +13,13 @@
  *    is locked), so no path from a hook leads to a writable shared table.
  *  - Every function that can loop or build in C, where the instruction
  *    budget does not reach, is bounded: string.rep and the table functions
- *    by the memory budget, patterns by counting their steps (lpattern.c),
+ *    by the memory budget (the table functions on plain tables only, where
+ *    an element is one step), patterns by counting their steps (lpattern.c),
  *    os.date by its range.  setmetatable refuses __gc, __mode and __close,
- *    since Lua runs finalisers with no budget at all; xpcall runs its
- *    handler after the error, where the budget applies again (Lua runs a
- *    message handler with hooks off).
+ *    since Lua runs finalisers with no budget at all and collects weak
+ *    tables in C, and seals the metatable so that neither comes later;
+ *    xpcall runs its handler after the error, where the budget applies
+ *    again (Lua runs a message handler with hooks off).
  */
 #include <stddef.h>
 #include <string.h>
@@ -80,21 +82,27 @@ static int lazy_index(lua_State *L)
 	return 1; /* nil */
 }
 
+/* Is the table at `idx` one of our views? */
+static int is_view(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	lua_pushliteral(L, "__newindex");
+	int yes = lua_rawget(L, -2) == LUA_TFUNCTION && lua_tocfunction(L, -1) == ro_refuse;
+	lua_pop(L, 2);
+	return yes;
+}
+
 /* Pushes the real table behind view `idx`; 0 (nothing pushed) if it is
  * not one of our views (whose metatables refuse writes with ro_refuse).
  * A lazy view's parts are all made first: what walks the table (pairs,
  * next, #) sees every one, as if it had been built whole. */
-static int ro_target(lua_State *L, int idx)
+int sb_target(lua_State *L, int idx)
 {
 	idx = lua_absindex(L, idx);
-	if (!lua_getmetatable(L, idx))
+	if (!is_view(L, idx))
 		return 0;
-	lua_pushliteral(L, "__newindex");
-	if (lua_rawget(L, -2) != LUA_TFUNCTION || lua_tocfunction(L, -1) != ro_refuse) {
-		lua_pop(L, 2);
-		return 0;
-	}
-	lua_pop(L, 1);
+	lua_getmetatable(L, idx);
 	lua_pushliteral(L, "__index");
 	lua_rawget(L, -2);
 	lua_remove(L, -2);
@@ -117,7 +125,7 @@ static int ro_target(lua_State *L, int idx)
 static int ro_next(lua_State *L)
 {
 	lua_settop(L, 2);
-	if (!ro_target(L, 1))
+	if (!sb_target(L, 1))
 		return luaL_argerror(L, 1, "a read-only table");
 	lua_pushvalue(L, 2);
 	if (lua_next(L, 3))
@@ -129,7 +137,7 @@ static int ro_next(lua_State *L)
 /* pairs(view): the view itself is the iteration state, never the table */
 static int ro_pairs(lua_State *L)
 {
-	if (!ro_target(L, 1))
+	if (!sb_target(L, 1))
 		return luaL_argerror(L, 1, "a read-only table");
 	lua_pop(L, 1);
 	lua_pushcfunction(L, ro_next);
@@ -140,7 +148,7 @@ static int ro_pairs(lua_State *L)
 
 static int ro_len(lua_State *L)
 {
-	if (!ro_target(L, 1))
+	if (!sb_target(L, 1))
 		return luaL_argerror(L, 1, "a read-only table");
 	lua_pushinteger(L, (lua_Integer)lua_rawlen(L, -1));
 	return 1;
@@ -178,7 +186,7 @@ static void ro_wrap(lua_State *L, int seen, int depth)
 	if (depth > RO_MAX_DEPTH)
 		luaL_error(L, "a table nested more than %d deep cannot be made read-only", RO_MAX_DEPTH);
 	luaL_checkstack(L, 8, "read-only tables");
-	if (ro_target(L, t)) { /* a view already */
+	if (sb_target(L, t)) { /* a view already */
 		lua_pop(L, 1);
 		return;
 	}
@@ -308,13 +316,68 @@ static void check_span(lua_State *L, lua_Integer from, lua_Integer to, const cha
 	lpat_charge(L, (size_t)((lua_Unsigned)to - (lua_Unsigned)from + 1));
 }
 
-/* #t, taken once, within what a hook may walk */
+/* #t, taken once, within what a hook may walk.  A __len may answer below
+ * 0, which Lua's own position checks (written for lengths of 0 and up)
+ * turn into a walk of 2^63 elements. */
 static lua_Integer bounded_len(lua_State *L, const char *fn)
 {
 	luaL_checktype(L, 1, LUA_TTABLE);
 	lua_Integer n = luaL_len(L, 1);
+	if (n < 0)
+		luaL_error(L, "%s on a table whose length (#) is %I", fn, n);
 	check_span(L, 1, n, fn);
 	return n;
+}
+
+/* ---- metatables: no weak tables, late or not ---- */
+
+/* __newindex of the seal: what setmetatable refused when a metatable was
+ * set, it refuses later too.  A late __mode makes a weak table, whose
+ * collection is work in C that no budget reaches; a late __gc is never
+ * run (Lua marks finalisers at setmetatable), so it is refused with it. */
+static int seal_newindex(lua_State *L)
+{
+	const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tostring(L, 2) : "";
+	if (strcmp(key, "__mode") == 0 || strcmp(key, "__gc") == 0)
+		return luaL_error(L, "hooks cannot use %s", key);
+	lua_settop(L, 3);
+	lua_rawset(L, 1);
+	return 0;
+}
+
+/* Is the metatable of the table at `idx` the seal? */
+static int sealed(lua_State *L, int idx)
+{
+	if (!lua_getmetatable(L, idx))
+		return 0;
+	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.seal");
+	int yes = lua_rawequal(L, -1, -2);
+	lua_pop(L, 2);
+	return yes;
+}
+
+/* The table functions walk in C, a lua_geti or lua_seti an element, and
+ * through a metatable each of those may be a walk of its own (an __index
+ * chain is up to 2,000 tables long) that no budget reaches.  So, like
+ * sort, they take plain tables only; a read-only view is read through to
+ * its table, which is what its __index would give (docs/hooks.md uses
+ * table.concat(case.current, ",")).  Argument `arg` is made so in place. */
+static void plain_table(lua_State *L, int arg, int writes, const char *fn)
+{
+	luaL_checktype(L, arg, LUA_TTABLE);
+	if (!lua_getmetatable(L, arg))
+		return;
+	lua_pop(L, 1);
+	if (sealed(L, arg))
+		return; /* a hook's metatable: the seal has no __index, and its
+			   __newindex writes a key at once */
+	if (sb_target(L, arg)) {
+		if (writes)
+			ro_refuse(L);
+		lua_replace(L, arg);
+		return;
+	}
+	luaL_error(L, "%s works on plain tables (without a metatable)", fn);
 }
 
 static int sb_rep(lua_State *L)
@@ -335,6 +398,7 @@ static int sb_rep(lua_State *L)
 
 static int sb_concat(lua_State *L)
 {
+	plain_table(L, 1, 0, "table.concat");
 	lua_Integer i = luaL_optinteger(L, 3, 1);
 	lua_Integer j = lua_isnoneornil(L, 4) ? bounded_len(L, "table.concat")
 					       : luaL_checkinteger(L, 4);
@@ -347,13 +411,30 @@ static int sb_concat(lua_State *L)
 
 static int sb_move(lua_State *L)
 {
+	int into = lua_isnoneornil(L, 5) ? 1 : 5; /* Lua's default: the same table */
+	plain_table(L, into, 1, "table.move");
+	if (into != 1)
+		plain_table(L, 1, 0, "table.move");
 	check_span(L, luaL_checkinteger(L, 2), luaL_checkinteger(L, 3), "table.move");
+	return call_original(L);
+}
+
+static int sb_unpack(lua_State *L)
+{
+	plain_table(L, 1, 0, "table.unpack");
+	lua_Integer i = luaL_optinteger(L, 2, 1);
+	lua_Integer e = lua_isnoneornil(L, 3) ? (lua_Integer)lua_rawlen(L, 1) : luaL_checkinteger(L, 3);
+	check_span(L, i, e, "table.unpack");
+	lua_settop(L, 1);
+	lua_pushinteger(L, i);
+	lua_pushinteger(L, e);
 	return call_original(L);
 }
 
 /* table.insert and table.remove as in Lua 5.4, with the length asked once */
 static int sb_insert(lua_State *L)
 {
+	plain_table(L, 1, 1, "table.insert");
 	lua_Integer pos, e = bounded_len(L, "table.insert") + 1;
 	switch (lua_gettop(L)) {
 	case 2:
@@ -362,6 +443,7 @@ static int sb_insert(lua_State *L)
 	case 3:
 		pos = luaL_checkinteger(L, 2);
 		luaL_argcheck(L, (lua_Unsigned)pos - 1u < (lua_Unsigned)e, 2, "position out of bounds");
+		check_span(L, pos, e, "table.insert"); /* the walk itself, whatever the length said */
 		for (lua_Integer i = e; i > pos; i--) {
 			lua_geti(L, 1, i - 1);
 			lua_seti(L, 1, i);
@@ -376,10 +458,12 @@ static int sb_insert(lua_State *L)
 
 static int sb_remove(lua_State *L)
 {
+	plain_table(L, 1, 1, "table.remove");
 	lua_Integer size = bounded_len(L, "table.remove");
 	lua_Integer pos = luaL_optinteger(L, 2, size);
 	if (pos != size)
 		luaL_argcheck(L, (lua_Unsigned)pos - 1u <= (lua_Unsigned)size, 2, "position out of bounds");
+	check_span(L, pos, size, "table.remove");
 	lua_geti(L, 1, pos);
 	for (; pos < size; pos++) {
 		lua_geti(L, 1, pos + 1);
@@ -416,16 +500,32 @@ static int sb_sort(lua_State *L)
 	return call_original(L);
 }
 
+/* A metatable is sealed when it is first set: the seal, its own metatable,
+ * turns writes of new keys into seal_newindex, and hides itself
+ * (getmetatable gives false) so that it cannot be read or replaced.  One
+ * with a metatable of the hook's own could not be sealed, and is refused;
+ * a read-only view cannot be written at all. */
 static int sb_setmetatable(lua_State *L)
 {
 	static const char *const refused[] = {"__gc", "__mode", "__close"};
-	if (lua_type(L, 2) == LUA_TTABLE)
-		for (int i = 0; i < 3; i++) {
-			lua_pushstring(L, refused[i]);
-			if (lua_rawget(L, 2) != LUA_TNIL)
-				return luaL_error(L, "setmetatable: hooks cannot use %s", refused[i]);
-			lua_pop(L, 1);
-		}
+	if (lua_type(L, 1) == LUA_TTABLE && (sealed(L, 1) || lua_rawequal(L, 1, 2)))
+		return luaL_error(L, "setmetatable: a table that is a metatable cannot have one itself");
+	if (lua_type(L, 2) != LUA_TTABLE)
+		return call_original(L);
+	for (int i = 0; i < 3; i++) {
+		lua_pushstring(L, refused[i]);
+		if (lua_rawget(L, 2) != LUA_TNIL)
+			return luaL_error(L, "setmetatable: hooks cannot use %s", refused[i]);
+		lua_pop(L, 1);
+	}
+	if (!lua_getmetatable(L, 2)) {
+		lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.seal");
+		lua_setmetatable(L, 2);
+	} else if (!sealed(L, 2) && !is_view(L, 2)) {
+		return luaL_error(L, "setmetatable: a table that has a metatable cannot be one");
+	} else {
+		lua_pop(L, 1);
+	}
 	return call_original(L);
 }
 
@@ -529,7 +629,7 @@ static const lib_fn string_fns[] = {
 };
 static const lib_fn table_fns[] = {
 	{"concat", sb_concat}, {"insert", sb_insert}, {"move", sb_move}, {"pack", NULL},
-	{"remove", sb_remove}, {"sort", sb_sort}, {"unpack", NULL}, {NULL, NULL},
+	{"remove", sb_remove}, {"sort", sb_sort}, {"unpack", sb_unpack}, {NULL, NULL},
 };
 static const lib_fn math_fns[] = {
 	{"abs", NULL}, {"ceil", NULL}, {"exp", NULL}, {"floor", NULL}, {"fmod", NULL},
@@ -584,6 +684,12 @@ void sb_open(lua_State *L, int require_fn)
 	luaL_setfuncs(L, patterns, 0);
 	lua_pop(L, 1);
 	add_lib(L, env, "table", luaopen_table, table_fns);
+	lua_createtable(L, 0, 2); /* the seal of metatables (sb_setmetatable) */
+	lua_pushcfunction(L, seal_newindex);
+	lua_setfield(L, -2, "__newindex");
+	lua_pushboolean(L, 0);
+	lua_setfield(L, -2, "__metatable");
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.seal");
 	add_lib(L, env, "math", luaopen_math, math_fns);
 	add_lib(L, env, "utf8", luaopen_utf8, utf8_fns);
 	static const luaL_Reg os_fns[] = {{"time", os_time}, {"date", os_date}, {NULL, NULL}};

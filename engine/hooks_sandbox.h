@@ -39,6 +39,12 @@ typedef void (*sb_part_fn)(lua_State *L, void *data, int part);
 void *sb_lazy_view(lua_State *L, const char *const *parts, int nparts, sb_part_fn make,
 		   size_t size);
 
+/* Pushes the real table behind the read-only view at `idx` and returns 1
+ * (a lazy view's parts are all made first); 0, nothing pushed, when it is
+ * not a view.  For reading only: what is behind a view must never reach
+ * a hook. */
+int sb_target(lua_State *L, int idx);
+
 /* Freezes a table of globals in place (it stays the same table, so the
  * functions whose _ENV it is keep it): reads go on, writes raise. */
 void sb_freeze_globals(lua_State *L, int idx);

@@ -1,0 +1,6 @@
+-- table.insert with a negative length and a far position: the shift loop
+-- in C would run 2^63 times
+function validate(case)
+  local t = setmetatable({}, { __len = function() return -6 end })
+  table.insert(t, math.mininteger, "x")
+end
