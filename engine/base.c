@@ -519,6 +519,17 @@ size_t utf8_count(const char *s, size_t n)
 	return count;
 }
 
+int utf8_valid(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		int len = utf8_seq_len((const unsigned char *)s + i, n - i);
+		if (len == 0)
+			return 0;
+		i += (size_t)len;
+	}
+	return 1;
+}
+
 void utf8_scrub(char *s)
 {
 	size_t n = strlen(s);

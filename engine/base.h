@@ -174,6 +174,7 @@ int utf8_seq_len(const unsigned char *s, size_t n);
 int utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 int utf8_encode(uint32_t cp, char out[4]);
 size_t utf8_count(const char *s, size_t n);  /* code points */
+int utf8_valid(const char *s, size_t n);     /* all of s[0..n) is UTF-8 */
 int cp_width(uint32_t cp);                   /* terminal columns: 0, 1 or 2 */
 /* Replaces each malformed sequence in s (in place, never longer) with '?'. */
 void utf8_scrub(char *s);

@@ -90,12 +90,8 @@ static void check_error(const ot_error *err)
 	size_t n = strlen(err->message);
 	if (n == 0 || n >= sizeof err->message)
 		abort();
-	for (size_t i = 0; i < n;) {
-		int len = utf8_seq_len((const unsigned char *)err->message + i, n - i);
-		if (!len)
-			abort(); /* not valid UTF-8 */
-		i += (size_t)len;
-	}
+	if (!utf8_valid(err->message, n))
+		abort();
 	for (size_t i = 0; i + 18 <= n; i++)
 		if (id_number_valid(err->message + i, 18))
 			abort(); /* an ID number shows */

@@ -248,14 +248,7 @@ static void assert_masked(const char *msg, size_t at)
 
 static int valid_utf8(const char *s)
 {
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		int len = utf8_seq_len((const unsigned char *)s + i, n - i);
-		if (!len)
-			return 0;
-		i += (size_t)len;
-	}
-	return 1;
+	return utf8_valid(s, strlen(s));
 }
 
 static void numbers_at_the_cut(void **state)

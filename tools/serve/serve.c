@@ -50,7 +50,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
-#include "base.h" /* utf8_seq_len */
+#include "base.h" /* utf8_seq_len, utf8_valid */
 #include "serve.h"
 
 sv_options sv_opt = {86400, 0, 30, 1 << 20, 8192, 256, 64, 30, 64, 300, 1};
@@ -684,24 +684,11 @@ static int declared_too_big(struct MHD_Connection *con)
 	return errno == ERANGE || n > sv_opt.max_body;
 }
 
-/* Is s UTF-8? */
-static int is_utf8(const char *s)
-{
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n;) {
-		int len = utf8_seq_len((const unsigned char *)s + i, n - i);
-		if (!len)
-			return 0;
-		i += (size_t)len;
-	}
-	return 1;
-}
-
 static enum MHD_Result arg_utf8(void *cls, enum MHD_ValueKind kind, const char *key,
 				const char *value)
 {
 	(void)kind;
-	if (is_utf8(key) && (!value || is_utf8(value)))
+	if (utf8_valid(key, strlen(key)) && (!value || utf8_valid(value, strlen(value))))
 		return MHD_YES;
 	*(int *)cls = 0;
 	return MHD_NO;
@@ -712,7 +699,7 @@ static enum MHD_Result arg_utf8(void *cls, enum MHD_ValueKind kind, const char *
  * text that is not UTF-8 (a NULL where a request was expected). */
 static int texts_utf8(struct MHD_Connection *con, const char *method, const char *url)
 {
-	int ok = is_utf8(method) && is_utf8(url);
+	int ok = utf8_valid(method, strlen(method)) && utf8_valid(url, strlen(url));
 	if (ok)
 		MHD_get_connection_values(con, MHD_GET_ARGUMENT_KIND, arg_utf8, &ok);
 	return ok;

@@ -1,7 +1,7 @@
 /*
  * serve.h -- `onetrip serve`: the engine as an HTTP service.  Internal to
  * the tool; built on the public API (onetrip.h), and on the engine's UTF-8
- * check (base.h's utf8_seq_len) for what a request carries.
+ * check (base.h's utf8_valid and utf8_seq_len) for what a request carries.
  *
  *   serve.c    options, the daemon (libmicrohttpd, a thread pool), an engine
  *              per worker thread, reload, shutdown, the long poll
