@@ -90,8 +90,8 @@ static void enum_values(chk *k, xt t, const char *const **names, size_t *n)
 		return;
 	}
 	const m_field *f = &k->m->fields[t.field];
-	*names = (const char *const *)&k->strs.v[f->values.first];
 	*n = f->values.count;
+	*names = *n ? (const char *const *)&k->strs.v[f->values.first] : NULL;
 }
 
 /* Compiles a bare name as a value of enum type `t`. */
@@ -107,6 +107,10 @@ static xt enum_const(chk *k, const ast_expr *e, xt t)
 			emit_const(k, c);
 			return t;
 		}
+	if (count == 0) { /* E112 told where the field is declared: no values to name */
+		emit(k, OP_CONST, 0, 0, 1);
+		return T_BAD;
+	}
 	buf b;
 	buf_init_arena(&b, &k->c->ast);
 	for (size_t i = 0; i < count; i++)
