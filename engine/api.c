@@ -640,10 +640,12 @@ typedef struct idem {
  * q->text); a key kept for another request is refused. */
 static ot_status idem_replay(ot_engine *e, idem *k, req *q, int *replayed, ot_error *err)
 {
-	char had[65];
+	char had[65], had_op[32];
 	char *kept = NULL;
-	ot_status s = store_idem_get(e, k->k->key, k->now_s, had, &kept, err);
-	if (s == OT_OK && kept && strcmp(had, k->fingerprint) != 0)
+	ot_status s = store_idem_get(e, k->k->key, k->now_s, had, had_op, &kept, err);
+	/* another operation with the same text (resume and withdraw take the
+	 * same fields) is another request too */
+	if (s == OT_OK && kept && (strcmp(had, k->fingerprint) != 0 || strcmp(had_op, q->op) != 0))
 		s = err_set(err, OT_EINVAL, "%s: the idempotency key '%.60s' was used for another "
 			    "request: a new request needs a new key", q->op, k->k->key);
 	if (s == OT_OK && kept) {

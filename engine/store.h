@@ -83,7 +83,7 @@ typedef struct store_vt {
 			  ot_error *err);
 	ot_status (*check)(ot_engine *e, json_t **report, ot_error *err);
 	ot_status (*idem_get)(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
-			      char **response, ot_error *err);
+			      char op[32], char **response, ot_error *err);
 	ot_status (*idem_put)(ot_engine *e, const char *key, const char *fingerprint, const char *op,
 			      const char *response, long long now_s, long long expires_s,
 			      ot_error *err);
@@ -359,10 +359,10 @@ ot_status store_copy_uri(store_backends b, const char *from, const char *to, jso
 /* ---- idempotency keys (a service's safe retries) ---- */
 
 /* The answer kept for `key` (malloc'd, in *response; NULL when there is
- * none, or it expired before now_s, seconds since the epoch) and the
- * fingerprint of the request that got it. */
+ * none, or it expired before now_s, seconds since the epoch), and the
+ * fingerprint and the operation of the request that got it. */
 ot_status store_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
-			 char **response, ot_error *err);
+			 char op[32], char **response, ot_error *err);
 /* Keeps an answer under `key` until expires_s, in the operation's
  * transaction (so it is kept exactly when the operation is); keys expired
  * by now_s are dropped on the way. */

@@ -512,11 +512,12 @@ ot_status store_copy_uri(store_backends b, const char *from_uri, const char *to_
 }
 
 ot_status store_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
-			 char **response, ot_error *err)
+			 char op[32], char **response, ot_error *err)
 {
 	*response = NULL;
 	fingerprint[0] = 0;
-	return e->vt->idem_get(e, key, now_s, fingerprint, response, err);
+	op[0] = 0;
+	return e->vt->idem_get(e, key, now_s, fingerprint, op, response, err);
 }
 
 ot_status store_idem_put(ot_engine *e, const char *key, const char *fingerprint, const char *op,

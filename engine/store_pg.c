@@ -242,7 +242,7 @@ static const char *const sql[S__COUNT] = {
 		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
-	[S_IDEM_GET] = "SELECT fingerprint, response FROM idempotency WHERE key = $1 AND expires > $2",
+	[S_IDEM_GET] = "SELECT fingerprint, op, response FROM idempotency WHERE key = $1 AND expires > $2",
 	/* a key kept and not expired (S_IDEM_EXPIRE goes first) is another
 	 * engine's, kept since this one looked: not overwritten (pg_idem_put) */
 	[S_IDEM_PUT] = "INSERT INTO idempotency(key, fingerprint, op, response, stored_at, expires)"
@@ -1851,7 +1851,7 @@ static void pg_rollback_to(ot_engine *e)
 /* ---- idempotency keys, the event feed, counts ---- */
 
 static ot_status pg_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
-			     char **response, ot_error *err)
+			     char op[32], char **response, ot_error *err)
 {
 	char now[24];
 	snprintf(now, sizeof now, "%lld", now_s);
@@ -1862,13 +1862,15 @@ static ot_status pg_idem_get(ot_engine *e, const char *key, long long now_s, cha
 	if (!ok_result(res))
 		s = pg_fail(e, err, res, "reading an idempotency key");
 	else if (PQntuples(res) == 1) {
-		const char *f = column(res, 0, 0), *r = column(res, 0, 1);
-		if (!f || !r)
+		const char *f = column(res, 0, 0), *o = column(res, 0, 1), *r = column(res, 0, 2);
+		if (!f || !o || !r)
 			s = store_damaged(e, err, "an idempotency key's answer is unreadable");
 		else if (!(*response = strdup(r)))
 			s = err_set(err, OT_ENOMEM, "out of memory");
-		else
+		else {
 			str_copy(fingerprint, 65, f);
+			str_copy(op, 32, o);
+		}
 	}
 	PQclear(res);
 	return s;

@@ -149,7 +149,7 @@ static const char *const sql[S__COUNT] = {
 		   " AND (?4 IS NULL OR applicant = ?4)"
 		   " AND (?5 IS NULL OR next_due < ?5)"
 		   " AND (?6 IS NULL OR id > ?6) ORDER BY id LIMIT ?7",
-	[S_IDEM_GET] = "SELECT fingerprint, response FROM idempotency WHERE key = ?1 AND expires > ?2",
+	[S_IDEM_GET] = "SELECT fingerprint, op, response FROM idempotency WHERE key = ?1 AND expires > ?2",
 	[S_IDEM_PUT] = "INSERT OR REPLACE INTO idempotency(key, fingerprint, op, response, stored_at,"
 		       " expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 	[S_IDEM_EXPIRE] = "DELETE FROM idempotency WHERE expires <= ?1",
@@ -1063,7 +1063,7 @@ static ot_status sq_list(ot_engine *e, const store_query *q, json_t **out, char 
 /* ---- idempotency keys, the event feed, counts ---- */
 
 static ot_status sq_idem_get(ot_engine *e, const char *key, long long now_s, char fingerprint[65],
-			     char **response, ot_error *err)
+			     char op[32], char **response, ot_error *err)
 {
 	sqlite3_stmt *st = SQ(e)->stmt[S_IDEM_GET];
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -1071,13 +1071,15 @@ static ot_status sq_idem_get(ot_engine *e, const char *key, long long now_s, cha
 	int rc = sqlite3_step(st);
 	ot_status s = OT_OK;
 	if (rc == SQLITE_ROW) {
-		const char *f = column_str(st, 0), *r = column_str(st, 1);
-		if (!f || !r)
+		const char *f = column_str(st, 0), *o = column_str(st, 1), *r = column_str(st, 2);
+		if (!f || !o || !r)
 			s = store_damaged(e, err, "an idempotency key's answer is unreadable");
 		else if (!(*response = strdup(r)))
 			s = err_set(err, OT_ENOMEM, "out of memory");
-		else
+		else {
 			snprintf(fingerprint, 65, "%s", f);
+			snprintf(op, 32, "%s", o);
+		}
 		rc = SQLITE_DONE;
 	}
 	done(st);

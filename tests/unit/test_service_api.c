@@ -93,6 +93,33 @@ static void a_retry_answers_the_first_answer_and_changes_nothing(void **state)
 	ot_engine_close(e);
 }
 
+/* A key is a request's: the same text sent to another operation is
+ * another request (resume and withdraw take the same fields), refused,
+ * not answered with the first operation's answer. */
+static void a_key_is_one_operations(void **state)
+{
+	(void)state;
+	ot_engine *e = open_file();
+	json_decref(ok(e, "submit", SUBMIT));
+	json_decref(ok(e, "suspend", "{\"case\":\"20190927-0001\",\"now\":\"2019-09-28T09:00\","
+		       "\"reason\":\"x\"}"));
+	static const char same[] = "{\"case\":\"20190927-0001\",\"now\":\"2019-09-29T09:00\"}";
+	ot_idempotency k = {"portal:k3", NULL, 3600, 0};
+	char *resp = NULL;
+	ot_error err;
+	assert_int_equal(ot_call_idempotent(e, "resume", same, &k, &resp, &err), OT_OK);
+	free(resp);
+	resp = NULL;
+	assert_int_equal(ot_call_idempotent(e, "withdraw", same, &k, &resp, &err), OT_EINVAL);
+	assert_non_null(strstr(err.message, "used for another request"));
+	assert_null(resp);
+	assert_int_equal(k.replayed, 0);
+	json_t *c = ok(e, "show", "{\"case\":\"20190927-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 static void keys_expire(void **state)
 {
 	(void)state;
@@ -272,6 +299,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_retry_answers_the_first_answer_and_changes_nothing,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(a_key_is_one_operations, setup, teardown),
 		cmocka_unit_test_setup_teardown(keys_expire, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_feed_and_the_event_record_who_wrote, setup,
 						teardown),
