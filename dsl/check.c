@@ -323,6 +323,11 @@ static void check_calendars(chk *k)
 				if (d >= 0)
 					mc->weekend |= (uint8_t)(1u << d);
 			}
+			if (mc->weekend == 0x7f) /* no working day outside the listed ones */
+				diag_at(k->c, ac->weekend.v[0].loc, "E405",
+					"a weekend names the weekly days off, for example: weekend sat sun",
+					"calendar '%s' has no working day in its week: its weekend is every day",
+					ac->name.s);
 		}
 		calendar_days(k, ac, mc);
 	}
