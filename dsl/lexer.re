@@ -475,10 +475,19 @@ again:
 
 	digit{4} "-" digit{2} "-" digit{2} "T" digit{2} ":" digit{2} (":" digit{2})?
 		("Z" | [+-] digit{2} (":"? digit{2})?)? {
-		/* a time, for scenarios: checked where it is used (it needs the
-		 * rule base's time zone) */
+		/* a time, for scenarios: its date and time of day are checked
+		 * here, the rest where it is used (it needs the rule base's
+		 * time zone) */
 		P->cur = YYCURSOR;
 		LOC;
+		int valid;
+		lex_date(P, T, *lloc, &valid);
+		int h = (T[11] - '0') * 10 + (T[12] - '0'), mi = (T[14] - '0') * 10 + (T[15] - '0');
+		int sec = T[16] == ':' ? (T[17] - '0') * 10 + (T[18] - '0') : 0;
+		if (valid && (h > 23 || mi > 59 || sec > 59))
+			diag_at(P->c, *lloc, "E006", "a time of day runs from 00:00 to 23:59:59",
+				"%.*s is not a time: there is no %02d:%02d:%02d",
+				(int)(YYCURSOR - T), (const char *)T, h, mi, sec);
 		lval->str = arena_strndup(&P->c->ast, (const char *)T, (size_t)(YYCURSOR - T));
 		hash_tok(P, DATETIME, T, (size_t)(YYCURSOR - T));
 		return DATETIME;

@@ -100,6 +100,11 @@ expect 1 "act refused" "$bin" act --db "$db" --rules "$src/tests/contract/rules/
 	'{"case":"20190927-0001","step":"intake","action":"approve","actor":"housing","now":"2019-09-28T10:00"}'
 contains "handled by approval_bureau.investment" "refusal names the right department"
 expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
+expect 2 "a directory as the request" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" "$tmp"
+contains "cannot read the request" "a directory is no request"
+# the store's parent directories are made, every level (engine.md §10)
+expect 1 "a new store two levels down" "$bin" show --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" 20190927-0001
+contains "there is no case '20190927-0001'" "the store two levels down was made"
 
 # the store on its own
 expect 0 "store check" "$bin" store check "$db"
@@ -150,6 +155,18 @@ for want in '"items": 2' '"items_hit": 1' '"steps": 4' '"steps_hit": 2' '"flow":
 done
 expect 1 "coverage-min" "$bin" test --coverage-min 50 "$src/tests/coverage"
 contains "below the required 50.0%" "coverage-min explains"
+# a gate that cannot be read, or a report that cannot be written, is a
+# usage error, not a silent pass
+expect 2 "coverage-min not a number" "$bin" test --coverage-min abc "$src/tests/coverage"
+contains "--coverage-min takes a percentage from 0 to 100, not 'abc'" "coverage-min explains a bad value"
+expect 2 "jobs 0" "$bin" test --jobs 0 "$src/tests/coverage"
+expect 2 "coverage-json unwritable" "$bin" test --coverage-json "$tmp/nodir/c.json" "$src/tests/coverage"
+contains "cannot write $tmp/nodir/c.json" "coverage-json says it could not write"
+# a time that does not exist is the scenario file's mistake, found before any runs
+printf 'scenario "x" {\n  rules "rules"\n  now 2019-02-30T09:00\n  now 2019-10-01T25:00\n}\n' >"$tmp/sc/times.scenario"
+expect 2 "impossible times" "$bin" test "$tmp/sc/times.scenario"
+contains "times.scenario:3:7: error[E006]: 2019-02-30 is not a date" "an impossible date in a time"
+contains "times.scenario:4:7: error[E006]: 2019-10-01T25:00 is not a time" "an impossible hour"
 
 # hook functions an item relies on count as covered once a scenario runs them
 expect 0 "hook coverage" "$bin" test --coverage --filter "under 60" "$src/tests/hooks/hooks.scenario"
@@ -166,6 +183,7 @@ contains '"imported": 1' "import counts"
 expect 1 "licences import unknown material" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/bad.json"
 contains "no material 'business_license'" "import names the bad material"
 expect 2 "licences import no file" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/none.json"
+contains "onetrip licences import: unable to open $tmp/none.json" "a file not there has no place to name"
 expect 0 "licences list" "$bin" licences list --db "$db" --rules "$src/tests/providers/rules" 91350100M000100Y43
 contains '"number": "210300000012345"' "list shows the imported licence"
 expect 0 "licences help" "$bin" licences --help

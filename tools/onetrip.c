@@ -456,6 +456,8 @@ static char *request_text(const char *arg)
 	if (arg && arg[0] == '{')
 		return strdup(arg);
 	if (arg && strcmp(arg, "-") && stat(arg, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return NULL; /* a directory is no request: "cannot read the request" */
 		FILE *f = fopen(arg, "rb");
 		char *t = f ? read_all(f, &n) : NULL;
 		if (f)
@@ -524,7 +526,13 @@ static int cmd_case(const char *op, int argc, char **argv)
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s", db);
 		*strrchr(dir, '/') = 0;
-		mkdir(dir, 0777); /* var/ on first use */
+		for (char *p = dir + 1; *p; p++) /* var/ on first use, every level */
+			if (*p == '/') {
+				*p = 0;
+				mkdir(dir, 0777);
+				*p = '/';
+			}
+		mkdir(dir, 0777);
 	}
 	char *text = request_text(arg);
 	char *request = text ? with_now(text, now) : NULL;
@@ -857,7 +865,9 @@ static int cmd_licences(int argc, char **argv)
 	else {
 		json_error_t je;
 		json_t *list = json_load_file(what, JSON_REJECT_DUPLICATES, &je);
-		if (!list) /* je.text quotes the file near the error */
+		if (!list && je.line < 1) /* not read at all: no place to name */
+			cli_errorf("onetrip licences import: %s\n", je.text);
+		else if (!list) /* je.text quotes the file near the error */
 			cli_errorf("%s:%d:%d: %s\n", what, je.line, je.column, je.text);
 		else
 			req = json_is_array(list) ? json_pack("{s:o}", "licences", list) : list;

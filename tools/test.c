@@ -40,7 +40,7 @@ static const char usage[] =
 	"  --jobs N             run N scenarios at a time (output order is fixed)\n"
 	"  --junit FILE         also write JUnit XML\n"
 	"  --coverage           print which steps, flow lines and conditions ran\n"
-	"  --coverage-min P     fail unless at least P%% of the branches ran\n"
+	"  --coverage-min P     fail unless at least P% of the branches ran\n"
 	"  --coverage-json FILE write the coverage as JSON\n"
 	"\n"
 	"exit status: 0 all passed, 1 a scenario failed (or coverage is short),\n"
@@ -1404,7 +1404,8 @@ static json_t *chain_coverage(json_t *desc_chain, json_t *seen, counts *total, i
 }
 
 /* Prints the report; returns the branch percentage (flow lines, both
- * outcomes of every material condition, and the stages of chains). */
+ * outcomes of every material condition, and the stages of chains), or -1
+ * when json_path cannot be written. */
 static double coverage(json_t *cov, int print, const char *json_path)
 {
 	counts total;
@@ -1457,7 +1458,8 @@ static double coverage(json_t *cov, int print, const char *json_path)
 		json_object_set_new(json_object_get(doc, "totals"), "stages", json_integer(total.stages));
 		json_object_set_new(json_object_get(doc, "totals"), "stages_hit",
 				    json_integer(total.stages_hit));
-		json_dump_file(doc, json_path, JSON_INDENT(2));
+		if (json_dump_file(doc, json_path, JSON_INDENT(2)) != 0)
+			p = -1; /* cmd_test says so */
 		json_decref(doc);
 	} else
 		json_decref(out);
@@ -1479,14 +1481,29 @@ int cmd_test(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(a, "--filter") && i + 1 < argc)
 			filter = argv[++i];
-		else if (!strcmp(a, "--jobs") && i + 1 < argc)
-			jobs_n = atoi(argv[++i]);
+		else if (!strcmp(a, "--jobs") && i + 1 < argc) {
+			char *end;
+			long n = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || n < 1 || n > 256) {
+				cli_errorf("onetrip test: --jobs takes a number from 1 to 256, not "
+					   "'%s'\n", argv[i]);
+				return 2;
+			}
+			jobs_n = (int)n;
+		}
 		else if (!strcmp(a, "--junit") && i + 1 < argc)
 			junit = argv[++i];
 		else if (!strcmp(a, "--coverage"))
 			want_cov = 1;
-		else if (!strcmp(a, "--coverage-min") && i + 1 < argc)
-			cov_min = atof(argv[++i]);
+		else if (!strcmp(a, "--coverage-min") && i + 1 < argc) {
+			char *end;
+			cov_min = strtod(argv[++i], &end);
+			if (*end || end == argv[i] || !(cov_min >= 0 && cov_min <= 100)) {
+				cli_errorf("onetrip test: --coverage-min takes a percentage from 0 to "
+					   "100, not '%s'\n", argv[i]);
+				return 2;
+			}
+		}
 		else if (!strcmp(a, "--coverage-json") && i + 1 < argc)
 			cov_json = argv[++i];
 		else if (a[0] == '-') {
@@ -1564,7 +1581,10 @@ int cmd_test(int argc, char **argv)
 	rc = failed ? 1 : 0;
 	if (want_cov || cov_min >= 0 || cov_json) {
 		double got = coverage(cov, want_cov, cov_json);
-		if (cov_min >= 0 && got < cov_min) {
+		if (got < 0) {
+			cli_errorf("onetrip test: cannot write %s\n", cov_json);
+			rc = 2;
+		} else if (cov_min >= 0 && got < cov_min) {
 			printf("coverage %.1f%% of branches is below the required %.1f%%\n", got, cov_min);
 			rc = 1;
 		}
