@@ -361,6 +361,11 @@ static xt compile_in(chk *k, const ast_expr *e)
 		return T_BAD;
 	}
 	int ok = !bad(a);
+	if (r->args.n == 0) { /* never true: the material or line would never apply */
+		diag_at(k->c, r->loc, "E201", "write the values in brackets: x in [a, b]",
+			"'in []' holds no value, so it is never true");
+		ok = 0;
+	}
 	for (size_t i = 0; i < r->args.n; i++) {
 		xt b = compile_side(k, r->args.v[i], a);
 		if (ok && !bad(b) && !comparable(a, b)) {
@@ -379,11 +384,14 @@ static xt want(chk *k, const ast_expr *e, xt t, m_vtype need, const char *op)
 {
 	if (bad(t) || t.t == need || t.t == VT_ANY)
 		return t;
+	int not = strcmp(op, "not") == 0;
 	if (need == VT_BOOL)
 		diag_at(k->c, e->loc, "E201",
-			t.t == VT_NUM ? "compare it, for example: ... > 0" : NULL,
-			"'%s' needs true or false on each side, but this is %s", op,
-			type_words(k, t));
+			t.t != VT_NUM ? NULL : not ? "compare it, for example: not (form.area > 0)"
+						   : "compare it, for example: ... > 0",
+			not ? "'%s' needs true or false, but this is %s"
+			    : "'%s' needs true or false on each side, but this is %s",
+			op, type_words(k, t));
 	else
 		diag_at(k->c, e->loc, "E201", "arithmetic works on number fields and numbers",
 			"'%s' needs numbers, but this is %s", op, type_words(k, t));
