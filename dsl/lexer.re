@@ -483,7 +483,7 @@ again:
 		int valid;
 		lex_date(P, T, *lloc, &valid);
 		int h = (T[11] - '0') * 10 + (T[12] - '0'), mi = (T[14] - '0') * 10 + (T[15] - '0');
-		int sec = T[16] == ':' ? (T[17] - '0') * 10 + (T[18] - '0') : 0;
+		int sec = YYCURSOR - T > 16 && T[16] == ':' ? (T[17] - '0') * 10 + (T[18] - '0') : 0;
 		if (valid && (h > 23 || mi > 59 || sec > 59))
 			diag_at(P->c, *lloc, "E006", "a time of day runs from 00:00 to 23:59:59",
 				"%.*s is not a time: there is no %02d:%02d:%02d",
