@@ -88,6 +88,27 @@ static void sound(ot_engine *e)
 	json_decref(check);
 }
 
+/* An engine on the test's store whose log lines go to log(ud, line), and
+ * which waits busy_ms for a lock (0: the default). */
+static ot_engine *configured(void (*log)(void *, const char *), void *ud, int busy_ms)
+{
+	ot_engine_config cfg;
+	ot_engine_config_init(&cfg);
+	cfg.rules_path = CONTRACT;
+	cfg.store = store;
+	cfg.log = log;
+	cfg.log_ud = ud;
+	if (busy_ms)
+		cfg.busy_ms = busy_ms;
+	ot_engine *e = NULL;
+	ot_error err;
+	if (ot_engine_open_config(&cfg, &e, &err) != OT_OK) {
+		fprintf(stderr, "%s\n", err.message);
+		fail();
+	}
+	return e;
+}
+
 /* The approvals of `step` in the case's history. */
 static int approvals(ot_engine *e, const char *step)
 {
@@ -399,14 +420,7 @@ static void a_commit_refused_at_the_end(void **state)
 	if (!new_store())
 		skip();
 	int reconnects = 0;
-	ot_engine_config cfg;
-	ot_engine_config_init(&cfg);
-	cfg.rules_path = CONTRACT;
-	cfg.store = store;
-	cfg.log = count_reconnects;
-	cfg.log_ud = &reconnects;
-	ot_engine *e = NULL;
-	assert_int_equal(ot_engine_open_config(&cfg, &e, NULL), OT_OK);
+	ot_engine *e = configured(count_reconnects, &reconnects, 0);
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
 	refuse(c, "events", NULL, "refused at the end by the test", 1);
@@ -506,19 +520,7 @@ static void count_reruns(void *ud, const char *line)
 /* An engine whose log counts its operations' second tries. */
 static ot_engine *counting(int *reruns)
 {
-	ot_engine_config cfg;
-	ot_engine_config_init(&cfg);
-	cfg.rules_path = CONTRACT;
-	cfg.store = store;
-	cfg.log = count_reruns;
-	cfg.log_ud = reruns;
-	ot_engine *e = NULL;
-	ot_error err;
-	if (ot_engine_open_config(&cfg, &e, &err) != OT_OK) {
-		fprintf(stderr, "%s\n", err.message);
-		fail();
-	}
-	return e;
+	return configured(count_reruns, reruns, 0);
 }
 
 static long events_of(json_t *c)
@@ -739,12 +741,7 @@ static void the_counter_held_too_long(void **state)
 	ot_engine *e = open_at(CONTRACT, store);
 	json_decref(ok(e, "submit", SUBMIT));
 	ot_engine_close(e);
-	ot_engine_config cfg;
-	ot_engine_config_init(&cfg);
-	cfg.rules_path = CONTRACT;
-	cfg.store = store;
-	cfg.busy_ms = 300;
-	assert_int_equal(ot_engine_open_config(&cfg, &e, NULL), OT_OK);
+	e = configured(NULL, NULL, 300);
 	PGconn *c = raw();
 	char text[256];
 	sql(c, "BEGIN");
