@@ -202,7 +202,7 @@ static int32_t duration(chk *k, const ast_dur *d, int mode, m_unit *unit)
 			"hour", "hours", "month", "months", "year", "years"};
 		const char *best = chk_suggest(d->unit.s, all, OT_COUNTOF(all));
 		diag_at(k->c, d->unit.loc, "E114",
-			"units are workday(s), day(s), hour(s), month(s), year(s)",
+			arena_printf(k->ma, "units are %s", model_units_text),
 			"unknown unit '%s'%s%s%s", d->unit.s, best ? " — did you mean '" : "",
 			best ? best : "", best ? "'?" : "");
 		return -1;
@@ -271,6 +271,7 @@ static void calendar_days(chk *k, const ast_calendar *ac, m_calendar *mc)
 	mc->off = arena_alloc(k->ma, (size_t)mc->ndays);
 	mc->before = arena_alloc(k->ma, ((size_t)mc->ndays + 1) * sizeof *mc->before);
 	uint8_t *set = arena_alloc(&k->c->ast, (size_t)mc->ndays); /* 1 holiday, 2 workday */
+	const ast_span **by = arena_alloc(&k->c->ast, (size_t)mc->ndays * sizeof *by);
 	for (int32_t i = 0; i < mc->ndays; i++)
 		mc->off[i] = mc->weekend >> cal_weekday(mc->first + i) & 1;
 	mc->holidays.first = k->m->n_holidays;
@@ -285,6 +286,7 @@ static void calendar_days(chk *k, const ast_calendar *ac, m_calendar *mc)
 			h->last = sp->last;
 			h->label = mstr(k, ds->label);
 			h->workday = !ds->holiday;
+			int told = 0; /* a repeated range is one warning, not one a day */
 			for (int32_t day = sp->first; day <= sp->last; day++) {
 				int32_t i0 = day - mc->first;
 				char t[11];
@@ -294,10 +296,16 @@ static void calendar_days(chk *k, const ast_calendar *ac, m_calendar *mc)
 				if (set[i0] && set[i0] != (ds->holiday ? 1 : 2))
 					diag_at(k->c, sp->loc, "E403", "a day is either a holiday or a working day",
 						"%s is listed both as a holiday and as a make-up working day", t);
-				else if (!ds->holiday && !(mc->weekend >> cal_weekday(day) & 1))
+				else if (set[i0] && !told++)
+					diag_at(k->c, sp->loc, "W408", "remove one of them; if a line was copied, check its dates",
+						"%s is already listed as a %s at line %d", t,
+						ds->holiday ? "holiday" : "make-up working day", by[i0]->loc.first_line);
+				else if (!set[i0] && !ds->holiday && !(mc->weekend >> cal_weekday(day) & 1))
 					diag_at(k->c, sp->loc, "W403",
 						"'workday' is for weekend days that become working days (调休)",
 						"%s is a %s, already a working day", t, long_days[cal_weekday(day)]);
+				if (!set[i0])
+					by[i0] = sp;
 				set[i0] = ds->holiday ? 1 : 2;
 				mc->off[i0] = ds->holiday;
 			}
@@ -320,6 +328,9 @@ static void check_calendars(chk *k)
 			mc->weekend = 0;
 			for (size_t j = 0; j < ac->weekend.n; j++) {
 				int d = one_of(k, ac->weekend.v[j], "weekday", model_weekday_names, 7);
+				if (d >= 0 && mc->weekend >> d & 1)
+					diag_at(k->c, ac->weekend.v[j].loc, "W408", "name each day of the weekend once",
+						"'%s' is named twice in the weekend", ac->weekend.v[j].s);
 				if (d >= 0)
 					mc->weekend |= (uint8_t)(1u << d);
 			}

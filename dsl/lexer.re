@@ -612,6 +612,8 @@ int dsl_yylex(DSL_YYSTYPE *lval, DSL_YYLTYPE *lloc, dsl_pctx *P)
 			lloc->last_line = lloc->first_line;
 			lloc->last_column = lloc->first_column;
 			lloc->end_off = lloc->off;
+			P->prev_loc = P->last_loc;
+			P->last_loc = *lloc;
 			return ';';
 		}
 	}
@@ -624,5 +626,7 @@ int dsl_yylex(DSL_YYSTYPE *lval, DSL_YYLTYPE *lloc, dsl_pctx *P)
 		break;
 	}
 	P->last_kind = tok;
+	P->prev_loc = P->last_loc;
+	P->last_loc = *lloc;
 	return tok;
 }

@@ -19,6 +19,7 @@ typedef struct dsl_pctx {
 	const unsigned char *col_ptr; /* column cache: col_val is col_ptr's */
 	int col_val;
 	int last_kind;                /* kind of the last token returned */
+	DSL_YYLTYPE last_loc, prev_loc; /* where the last two tokens were */
 	/* open '{' '(' '[' not yet closed, for "not closed" hints */
 	dsl_loc open[DSL_MAX_OPEN];
 	char open_ch[DSL_MAX_OPEN];

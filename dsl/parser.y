@@ -1150,6 +1150,28 @@ static const char *closest_keyword(dsl_pctx *P, const yysymbol_kind_t *exp, int 
 	return best;
 }
 
+/* After the number of a duration only its unit may come: `legal_limit 15`
+ * is told at the 15, not at whatever the next line begins with. */
+static int is_unit_state(const yysymbol_kind_t *exp, int n)
+{
+	return n == 2 && ((exp[0] == YYSYMBOL_IDENT && exp[1] == YYSYMBOL_KW_WORKDAY) ||
+			  (exp[1] == YYSYMBOL_IDENT && exp[0] == YYSYMBOL_KW_WORKDAY));
+}
+
+static void unit_missing(dsl_pctx *P)
+{
+	dsl_loc at = P->prev_loc;
+	const dsl_file *f = &P->c->files.v[P->file];
+	int len = (int)(at.end_off - at.off);
+	const char *num = f->text + at.off;
+	if (len < 1 || len > 20)
+		len = 1, num = "N";
+	diag_at(P->c, at, "E010",
+		arena_printf(&P->c->ast, "write it with its unit, such as %.*s workdays; the units are %s",
+			     len, num, model_units_text),
+		"the number %.*s needs its unit after it", len, num);
+}
+
 static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 {
 	yysymbol_kind_t expected[YYNTOKENS];
@@ -1164,6 +1186,10 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, dsl_pctx *P)
 	for (int i = 0; i < n; i++)
 		want_name |= expected[i] == YYSYMBOL_IDENT;
 
+	if (is_unit_state(expected, n)) {
+		unit_missing(P);
+		return 0;
+	}
 	if (look == YYSYMBOL_YYEOF)
 		sb_printf(&msg, "the file ends too early");
 	else {

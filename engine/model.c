@@ -230,6 +230,7 @@ const char *const model_level_names[7] = {"", "national", "province", "city",
 					  "district", "street", "community"};
 const char *const model_unit_names[5] = {"workdays", "days", "hours", "months", "years"};
 const char *const model_unit_words[5] = {"workday", "day", "hour", "month", "year"};
+const char model_units_text[] = "workday(s), day(s), hour(s), month(s), year(s)";
 const char *const model_weekday_names[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 const char *const model_deliver_names[3] = {"window", "post", "electronic"};
 const char *const model_have_names[4] = {NULL, "provided", "shared", "reused"};

@@ -40,6 +40,7 @@ typedef enum m_unit {
 } m_unit;
 extern const char *const model_unit_names[5]; /* "workdays" ... */
 extern const char *const model_unit_words[5]; /* "workday" ... */
+extern const char model_units_text[]; /* the units, as a hint lists them */
 extern const char *const model_weekday_names[7]; /* "mon" ... "sun" */
 
 typedef struct m_dur {

@@ -201,6 +201,17 @@ static void calendars(void **state)
 		    "listed both as a holiday and as a make-up working day");
 	expect_diag("calendar c { workday 2019-10-08 }\n", "W403", 1, 22,
 		    "2019-10-08 is a Tuesday, already a working day");
+	/* a repeated date or weekday is told once, where it is repeated */
+	const char *twice = "calendar c {\n  weekend sat sun sat\n"
+			    "  holiday 2025-10-01..2025-10-08 \"a\"\n  workday 2025-10-11\n"
+			    "  holiday 2025-10-02..2025-10-03 \"b\"\n  workday 2025-10-11\n}\n";
+	expect_diag(twice, "W408", 2, 19, "'sat' is named twice in the weekend");
+	expect_diag(twice, "W408", 5, 11, "2025-10-02 is already listed as a holiday at line 3");
+	expect_diag(twice, "W408", 6, 11, "2025-10-11 is already listed as a make-up working day at line 4");
+	compiled c = compile_src(twice);
+	assert_int_equal(ot_diags_count(c.diags), 3);
+	assert_int_equal(ot_diags_errors(c.diags), 0);
+	compiled_free(&c);
 }
 
 static void chains(void **state)

@@ -53,6 +53,23 @@ static void misspelt_keyword(void **state)
 		    "E010", 16, 3, "did you mean 'legal_limit'?");
 }
 
+/* `legal_limit 15` is told at the 15, with the units, not as an
+ * unexpected word on the next line. */
+static void duration_without_unit(void **state)
+{
+	(void)state;
+	const char *src = BASE "item i \"x\" {\n  department d\n  legal_limit 15\n"
+			       "  promised_limit 5 workdays\n  steps { s \"s\" by d }\n}\n";
+	expect_diag(src, "E010", 16, 15, "the number 15 needs its unit after it");
+	compiled c = compile_src(src);
+	const ot_diag *d = find_diag(&c, "E010", 16);
+	assert_non_null(strstr(d->hint, "such as 15 workdays; the units are workday(s), day(s)"));
+	assert_null(find_diag(&c, "E010", 17));
+	compiled_free(&c);
+	expect_diag(BASE "material r \"r\" {\n  reusable 6", "E010", 15, 12,
+		    "the number 6 needs its unit after it");
+}
+
 static void reserved_word_as_name(void **state)
 {
 	(void)state;
@@ -158,6 +175,7 @@ int main(void)
 		cmocka_unit_test(contract_example),
 		cmocka_unit_test(separators_are_optional),
 		cmocka_unit_test(misspelt_keyword),
+		cmocka_unit_test(duration_without_unit),
 		cmocka_unit_test(reserved_word_as_name),
 		cmocka_unit_test(keywords_as_field_names),
 		cmocka_unit_test(end_of_file_names_the_open_brace),
