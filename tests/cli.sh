@@ -168,6 +168,23 @@ expect 2 "impossible times" "$bin" test "$tmp/sc/times.scenario"
 contains "times.scenario:3:7: error[E006]: 2019-02-30 is not a date" "an impossible date in a time"
 contains "times.scenario:4:7: error[E006]: 2019-10-01T25:00 is not a time" "an impossible hour"
 
+# a run of no scenario is a mistake, not a pass
+mkdir -p "$tmp/sc/none"
+: >"$tmp/sc/none/empty.scenario"
+expect 2 "a file without scenarios" "$bin" test "$tmp/sc/none/empty.scenario"
+contains "the 1 file given holds no scenario" "says the file holds none"
+contains "0 passed, 0 failed" "still ends with the count"
+rm "$tmp/sc/none/empty.scenario"
+expect 2 "a directory without scenario files" "$bin" test "$tmp/sc/none"
+contains "no .scenario file found" "says there is no file"
+expect 2 "a filter nothing matches" "$bin" test --filter "no such name" "$src/tests/contract"
+contains "no scenario's name contains \"no such name\" (of " "names the filter"
+# --now is an option: a time that is not one is a usage error
+expect 2 "an impossible --now" "$bin" list --db "$tmp/now.db" --now 2019-02-30T09:00 '{}'
+contains "--now takes a time such as 2019-10-08T09:00, not '2019-02-30T09:00'" "says what --now takes"
+expect 2 "sweep with --now not a time" "$bin" sweep --db "$tmp/now.db" --now soon
+[ -e "$tmp/now.db" ] && { echo "FAIL: a bad --now opened the store"; fails=$((fails + 1)); }
+
 # hook functions an item relies on count as covered once a scenario runs them
 expect 0 "hook coverage" "$bin" test --coverage --filter "under 60" "$src/tests/hooks/hooks.scenario"
 contains "hooks 2/3" "hook functions per item"

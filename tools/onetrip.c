@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calendar.h"
 #include "onetrip.h"
 
 static const char usage_main[] =
@@ -479,6 +480,17 @@ static char *request_text(const char *arg)
 }
 
 /* Puts "now" into the request when it has none: --now, or the clock. */
+/* --now is an option: a time that is not one is a usage error (2), told
+ * before the engine opens, as a bad value of any other option. */
+static int bad_now(const char *cmd, const char *now)
+{
+	ot_time t;
+	if (!now || time_parse(now, OT_ZONE_DEFAULT, &t))
+		return 0;
+	cli_errorf("onetrip %s: --now takes a time such as 2019-10-08T09:00, not '%.40s'\n", cmd, now);
+	return 1;
+}
+
 static char *with_now(const char *text, const char *now)
 {
 	/* a request the engine will refuse goes to it as it is */
@@ -522,6 +534,8 @@ static int cmd_case(const char *op, int argc, char **argv)
 		} else
 			arg = argv[i];
 	}
+	if (bad_now(op, now))
+		return 2;
 	if (strcmp(db, ":memory:") && strchr(db, '/') && !strstr(db, "://")) { /* a file's */
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s", db);
@@ -614,6 +628,8 @@ static int cmd_sweep(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (bad_now("sweep", now))
+		return 2;
 	char *request = with_now("{}", now);
 	json_t *req = request ? json_loads(request, 0, NULL) : NULL;
 	free(request);

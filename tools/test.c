@@ -1468,6 +1468,23 @@ static double coverage(json_t *cov, int print, const char *json_path)
 
 /* ---- the command ---- */
 
+/* A run of no scenario is a mistake (a mistyped --filter or path), not a
+ * pass a CI job would take for green: say which. */
+static void nothing_to_run(scn_file **parsed, size_t nfiles, const char *filter)
+{
+	size_t all = 0;
+	for (size_t i = 0; i < nfiles; i++)
+		all += parsed[i]->scenarios.n;
+	if (!nfiles)
+		cli_errorf("onetrip test: no .scenario file found in the paths given\n");
+	else if (!all)
+		cli_errorf("onetrip test: the %zu file%s given hold%s no scenario\n", nfiles,
+			   nfiles == 1 ? "" : "s", nfiles == 1 ? "s" : "");
+	else
+		cli_errorf("onetrip test: no scenario's name contains \"%s\" (of %zu in %zu file%s)\n",
+			   filter, all, nfiles, nfiles == 1 ? "" : "s");
+}
+
 int cmd_test(int argc, char **argv)
 {
 	const char *filter = NULL, *junit = NULL, *cov_json = NULL;
@@ -1542,6 +1559,11 @@ int cmd_test(int argc, char **argv)
 	int rc = 2;
 	if (bad) {
 		printf("0 passed, 0 failed (scenario files with errors)\n");
+		goto done;
+	}
+	if (!njobs) {
+		nothing_to_run(parsed, files.n, filter);
+		printf("0 passed, 0 failed\n");
 		goto done;
 	}
 	job *jobs = calloc(njobs + 1, sizeof *jobs);
