@@ -60,11 +60,13 @@ def nginx_conf(tmp, ports, listen):
     must find what it changes, or the example moved on without the test."""
     text = read(os.path.join(SOURCE, "examples", "deploy", "nginx.conf"))
     servers = [line for line in text.splitlines() if line.strip().startswith("server 10.0.1.")]
-    check(len(servers) == 3, "the example's upstream lists three engine servers")
-    for i, line in enumerate(servers):
-        host = line.strip().split()[1]
-        new = line.replace(host, "127.0.0.1:%d" % ports[i]) if i < len(ports) else ""
-        text = text.replace(line + "\n", new + "\n" if new else "")
+    hosts = sorted({line.strip().split()[1] for line in servers})
+    check(len(hosts) == 3, "the example's upstreams name three engine servers")
+    check(len(servers) == 6, "each of the two upstreams lists the three")
+    for line in servers:  # the first two hosts are this test's servers, the third goes
+        i = hosts.index(line.strip().split()[1])
+        new = line.replace(hosts[i], "127.0.0.1:%d" % ports[i]) if i < len(ports) else ""
+        text = text.replace(line + "\n", new + "\n" if new else "", 1)
     for old, new in (("listen 443 ssl;", "listen 127.0.0.1:%d ssl;" % listen),
                      ("/etc/nginx/tls/onetrip.crt", os.path.join(tmp, "tls.crt")),
                      ("/etc/nginx/tls/onetrip.key", os.path.join(tmp, "tls.key"))):
@@ -130,6 +132,25 @@ def intake_and_window(cl, out):
             out.append(("show", c["id"], st))
 
 
+def lookups(cl):
+    """The status page's lookups all reach one server, so its guard sees
+    every wrong guess: the sixth try at a case number is refused, though
+    two servers are up (spread over them, each would have seen three).
+    Returns the case's id."""
+    st, c = cl.request("POST", "/v1/cases", dict(APPLICATION, now="2024-03-04T09:00"), "portal",
+                       key="lookup-%s" % uuid.uuid4())
+    check(st == 201, "a case to look up: %s %s" % (st, c))
+    st, found = cl.request("POST", "/v1/lookup", {"case": c["id"], "id_no": APPLICATION["applicant"]["id"]})
+    check(st == 200 and found.get("status") == "in_progress", "a lookup through nginx: %s" % st)
+    for g in ("11010519491231002X", "110105194912310037", "110105194912310045",
+              "110105194912310053", "110105194912310061"):
+        st, _ = cl.request("POST", "/v1/lookup", {"case": c["id"], "id_no": g})
+        check(st == 404, "a wrong guess is not found: %s" % st)
+    st, _ = cl.request("POST", "/v1/lookup", {"case": c["id"], "id_no": APPLICATION["applicant"]["id"]})
+    check(st == 429, "the sixth lookup of the case, five wrong before it on two servers: %s" % st)
+    return c.get("id")
+
+
 def main():
     if not os.access(NGINX, os.X_OK):
         print("FAIL: no nginx at '%s': tools/setup-deps installs it (nginx-light)" % NGINX)
@@ -172,6 +193,8 @@ def main():
         st, body = cl.request("GET", "/readyz")
         check(st == 200, "readyz through nginx: %s %s" % (st, body))
 
+        looked_up = lookups(cl)
+
         # the run, and server a stopped in the middle of it
         out = []
         run = threading.Thread(target=intake_and_window, args=(cl, out))
@@ -191,10 +214,13 @@ def main():
               "%d submissions acknowledged, each a case of its own: %d" % (CASES, len(set(ids))))
         check(len(read(servers[1].log).splitlines()) > b_before,
               "server b answered after server a stopped")
+        if ids:  # the standby takes the lookups while the first server is down
+            st, _ = cl.request("POST", "/v1/lookup", {"case": ids[-1], "id_no": APPLICATION["applicant"]["id"]})
+            check(st == 200, "a lookup with server a stopped: %s" % st)
 
         # nothing lost, nothing done twice: the store as either server sees it
         st, page = cl.request("GET", "/v1/cases?limit=1000", who="supervisor")
-        check(st == 200 and sorted(c["id"] for c in page["cases"]) == sorted(ids),
+        check(st == 200 and sorted(c["id"] for c in page["cases"]) == sorted(ids + [looked_up]),
               "the store has exactly the acknowledged cases")
         for cid in ids:
             st, c = cl.request("GET", "/v1/cases/" + cid, who="supervisor")
