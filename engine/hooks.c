@@ -188,8 +188,13 @@ static int panic(lua_State *L)
 
 static int traceback(lua_State *L)
 {
+	static const char host[] = "\n\t[C]: in ?"; /* the trampoline: not the hook's */
 	const char *msg = lua_tostring(L, 1);
 	luaL_traceback(L, L, msg ? msg : "(an error that is not a message)", 1);
+	size_t n;
+	const char *tb = lua_tolstring(L, -1, &n);
+	if (tb && n >= sizeof host - 1 && !strcmp(tb + n - (sizeof host - 1), host))
+		lua_pushlstring(L, tb, n - (sizeof host - 1));
 	return 1;
 }
 

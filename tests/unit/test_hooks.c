@@ -331,7 +331,11 @@ static void hostile_hooks_are_contained(void **state)
 		json_t *a = ok(e, "assess", "{\"item\":\"%s\",\"now\":\"2019-09-02T09:00\","
 			       "\"applicant\":" MID "}", attacks[i].item);
 		assert_false(json_is_true(json_object_get(a, "complete")));
-		assert_non_null(strstr(S(a, "hook_error"), attacks[i].says));
+		const char *why = S(a, "hook_error");
+		assert_non_null(strstr(why, attacks[i].says));
+		/* the traceback ends in the hook, not in the host's frame */
+		size_t n = strlen(why), host = strlen("\n\t[C]: in ?");
+		assert_false(n >= host && !strcmp(why + n - host, "\n\t[C]: in ?"));
 		json_t *notice = json_object_get(a, "notice");
 		assert_non_null(strstr(json_string_value(json_array_get(notice,
 				       json_array_size(notice) - 1)), "a check could not be completed"));
