@@ -310,6 +310,24 @@ static ot_status rq_string(const char *op, const rq_field *f, const char *parent
 	return OT_OK;
 }
 
+/* An ID number's check character is X: ...002x is written ...002X, so
+ * that the cases, the material library and every filter key one person
+ * (and one company) one way, as the licence library does. */
+static ot_status rq_id_upper(json_t *v, ot_error *err)
+{
+	char up[RQ_ID_MAX + 1];
+	const char *s = json_string_value(v);
+	size_t n = json_string_length(v), lower = 0;
+	for (size_t i = 0; i < n; i++) {
+		lower += s[i] >= 'a' && s[i] <= 'z';
+		up[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 32) : s[i];
+	}
+	up[n] = 0;
+	if (lower && json_string_setn(v, up, n) != 0)
+		return err_set(err, OT_ENOMEM, "out of memory");
+	return OT_OK;
+}
+
 /* One field's value against its declared type; `parent` is the path of
  * the object it is in ("" at the top). */
 static ot_status rq_value(const char *op, const rq_field *f, const char *parent, json_t *v,
@@ -320,8 +338,11 @@ static ot_status rq_value(const char *op, const rq_field *f, const char *parent,
 	json_t *x;
 	ot_status s = OT_OK;
 	switch (f->type) {
-	case RQ_TEXT: case RQ_TIME: case RQ_DATE: case RQ_ID:
+	case RQ_TEXT: case RQ_TIME: case RQ_DATE:
 		return rq_string(op, f, parent, v, zone, err);
+	case RQ_ID:
+		s = rq_string(op, f, parent, v, zone, err);
+		return s == OT_OK ? rq_id_upper(v, err) : s;
 	case RQ_FORM:
 		return json_is_object(v) ? OT_OK : rq_wrong(op, f, parent, v, err);
 	case RQ_FLAG:

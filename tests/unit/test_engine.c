@@ -191,6 +191,20 @@ static void reused_from_the_material_library(void **state)
 	assert_string_equal(S(json_object_get(c, "materials"), "land_cert"), "reused");
 	assert_string_equal(S(json_object_get(c, "reused"), "land_cert"), "20190927-0001");
 	json_decref(c);
+	/* the same code written in small letters is the same company: its
+	 * papers are found, its cases listed, and it is stored as one */
+	const char *lower = "{\"kind\":\"company\",\"id\":\"91350100m000100y43\",\"name\":\"x\"}";
+	c = call(e, "assess", OT_OK, "{\"item\":\"planning_permit\",\"now\":\"2020-03-02T09:00\","
+		 "\"applicant\":%s,\"form\":" SCHOOL_FORM "}", lower);
+	assert_string_equal(json_string_value(json_array_get(json_object_get(c, "reused"), 0)), "land_cert");
+	json_decref(c);
+	c = call(e, "submit", OT_OK, "{\"item\":\"planning_permit\",\"now\":\"2020-03-02T10:00\","
+		 "\"applicant\":%s,\"form\":" SCHOOL_FORM "}", lower);
+	assert_string_equal(S(json_object_get(c, "applicant"), "id"), "91350100M000100Y43");
+	json_decref(c);
+	c = call(e, "list", OT_OK, "{\"applicant\":\"91350100m000100y43\"}");
+	assert_int_equal(json_array_size(json_object_get(c, "cases")), 3);
+	json_decref(c);
 	/* ten years later it has expired */
 	json_t *a = call(e, "assess", OT_OK,
 			 "{\"item\":\"planning_permit\",\"now\":\"2029-09-28T09:00\",\"applicant\":" COMPANY ","
