@@ -226,6 +226,23 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return e->vt->licence_put(e, l, err);
 }
 
+/* A number names one licence of one holder: a feed or an approval that
+ * gives it to another is refused, not taken as a move. */
+ot_status store_licence_taken(const licence *l, ot_error *err)
+{
+	return err_set(err, OT_ESTATE, "the licence library holds %.60s %.60s for another holder",
+		       l->material, l->number);
+}
+
+const char *store_holder_key(const char *holder, char out[64])
+{
+	size_t i = 0;
+	for (; holder[i] && i < 63; i++)
+		out[i] = holder[i] >= 'a' && holder[i] <= 'z' ? (char)(holder[i] - 32) : holder[i];
+	out[i] = 0;
+	return out;
+}
+
 /* Whether a licence (ok: 1 valid, 2 expired; until: -1 for no end) comes
  * before the one kept: a valid one first, of those one without an end,
  * then the one that ends (or ended) last. */

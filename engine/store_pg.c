@@ -233,9 +233,10 @@ static const char *const sql[S__COUNT] = {
 		       " AND valid_from <= $3 AND valid_until > $3 ORDER BY valid_until DESC LIMIT 1",
 	[S_LIC_PUT] = "INSERT INTO licences(holder, material, number, issuer, valid_from,"
 		      " valid_until, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-		      " ON CONFLICT (material, number) DO UPDATE SET holder = EXCLUDED.holder,"
+		      " ON CONFLICT (material, number) DO UPDATE SET"
 		      " issuer = EXCLUDED.issuer, valid_from = EXCLUDED.valid_from,"
-		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id",
+		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id"
+		      " WHERE licences.holder = EXCLUDED.holder RETURNING 1",
 	/* the valid licence first, else the one that expired last */
 	[S_LIC_FIND] = "SELECT number, valid_until, (valid_until IS NULL OR valid_until > $3) AS ok"
 		       " FROM licences WHERE holder = $1 AND material = $2 AND valid_from <= $3"
@@ -1653,16 +1654,6 @@ static const char *pg_library_find(void *ud, const char *applicant, const char *
 
 /* ---- the licence library ---- */
 
-/* A holder as the library keys it: 11010519491231002x and ...002X are the
- * same person. */
-static const char *holder_key(const char *holder, char out[64])
-{
-	size_t i = 0;
-	for (; holder[i] && i < 63; i++)
-		out[i] = holder[i] >= 'a' && holder[i] <= 'z' ? (char)(holder[i] - 32) : holder[i];
-	out[i] = 0;
-	return out;
-}
 
 static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
@@ -1673,10 +1664,11 @@ static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	char key[64], f[24], u[24];
 	snprintf(f, sizeof f, "%lld", (long long)l->from);
 	snprintf(u, sizeof u, "%lld", (long long)l->until);
-	const char *v[] = {holder_key(l->holder, key), l->material, l->number, l->issuer, f,
+	const char *v[] = {store_holder_key(l->holder, key), l->material, l->number, l->issuer, f,
 			   l->until >= 0 ? u : NULL, l->case_id};
 	PGresult *res = run(e, S_LIC_PUT, 7, v);
-	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the licence library");
+	s = !ok_result(res) ? pg_fail(e, err, res, "adding to the licence library")
+	  : PQntuples(res) ? OT_OK : store_licence_taken(l, err);
 	PQclear(res);
 	return s;
 }
@@ -1717,7 +1709,7 @@ static int pg_licence_find(ot_engine *e, const char *holder, const char *materia
 {
 	char key[64], t[24];
 	int failed;
-	const store_held *h = held_licences(e, holder_key(holder, key), now, &failed);
+	const store_held *h = held_licences(e, store_holder_key(holder, key), now, &failed);
 	if (failed)
 		return -1;
 	if (h) {
@@ -1749,7 +1741,7 @@ static int pg_licence_find(ot_engine *e, const char *holder, const char *materia
 static ot_status pg_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
 	char key[64];
-	const char *v[] = {holder_key(holder, key)};
+	const char *v[] = {store_holder_key(holder, key)};
 	PGresult *res = run(e, S_LICENCES_OF, 1, v);
 	json_t *list = json_array();
 	ot_status s = OT_OK;

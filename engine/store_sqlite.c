@@ -201,8 +201,11 @@ static const char *const sql[S__COUNT] = {
 	 * rows an applicant holds of one material. */
 	[S_LIB_FIND] = "SELECT case_id, valid_until FROM library WHERE applicant = ?1"
 		       " AND material = ?2 AND valid_from <= ?3 AND valid_until > ?3",
-	[S_LIC_PUT] = "INSERT OR REPLACE INTO licences(holder, material, number, issuer,"
-		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[S_LIC_PUT] = "INSERT INTO licences(holder, material, number, issuer,"
+		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+		      " ON CONFLICT (material, number) DO UPDATE SET issuer = excluded.issuer,"
+		      " valid_from = excluded.valid_from, valid_until = excluded.valid_until,"
+		      " case_id = excluded.case_id WHERE licences.holder = excluded.holder",
 	/* the valid licence first, else the one that expired last (lic_better) */
 	[S_LIC_FIND] = "SELECT number, valid_until FROM licences"
 		       " WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3",
@@ -896,16 +899,6 @@ static const char *sq_library_find(void *ud, const char *applicant,
 
 /* ---- the licence library ---- */
 
-/* A holder as the library keys it: 11010519491231002x and ...002X are the
- * same person. */
-static const char *holder_key(const char *holder, char out[64])
-{
-	size_t i = 0;
-	for (; holder[i] && i < 63; i++)
-		out[i] = holder[i] >= 'a' && holder[i] <= 'z' ? (char)(holder[i] - 32) : holder[i];
-	out[i] = 0;
-	return out;
-}
 
 static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
@@ -915,7 +908,7 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	if (s != OT_OK)
 		return s;
 	SQ(e)->held.valid = 0;
-	sqlite3_bind_text(st, 1, holder_key(l->holder, key), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, store_holder_key(l->holder, key), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, l->material, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, l->issuer, -1, SQLITE_STATIC);
@@ -924,7 +917,9 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 		sqlite3_bind_int64(st, 6, l->until);
 	sqlite3_bind_text(st, 7, l->case_id, -1, SQLITE_STATIC);
 	int rc = run(st);
-	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
+	if (rc != SQLITE_DONE)
+		return db_fail(e, err, rc, "adding to the licence library");
+	return sqlite3_changes(SQ(e)->db) ? OT_OK : store_licence_taken(l, err);
 }
 
 static int lic_result(ot_engine *e, const store_lic_pick *p)
@@ -983,7 +978,7 @@ static int sq_licence_find(ot_engine *e, const char *holder, const char *materia
 	char key[64];
 	store_lic_pick p = {0, 0};
 	int failed;
-	const store_held *h = held_licences(e, holder_key(holder, key), now, &failed);
+	const store_held *h = held_licences(e, store_holder_key(holder, key), now, &failed);
 	if (failed)
 		return -1;
 	if (h) {
@@ -1014,7 +1009,7 @@ static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, 
 	char key[64];
 	int rc = SQLITE_DONE;
 	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
-	sqlite3_bind_text(st, 1, holder_key(holder, key), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, store_holder_key(holder, key), -1, SQLITE_STATIC);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		licence l = {key, column_str(st, 0), column_str(st, 1), column_str(st, 2),
 			     column_str(st, 5), sqlite3_column_int64(st, 3),

@@ -127,6 +127,26 @@ static void import_is_all_or_nothing(void **state)
 	json_t *r = ok(e, "licences_import", "{\"licences\":[%s]}", good);
 	assert_int_equal(json_integer_value(json_object_get(r, "imported")), 1);
 	json_decref(r);
+	/* a number is one holder's: given to another, or twice in one feed,
+	 * it is refused whole, and the holder keeps it */
+	const char *moved = "{\"holder\":\"91210302MA0Y8K3L12\",\"material\":\"business_licence\","
+			    "\"number\":\"210300000012345\",\"issuer\":\"x\",\"valid_from\":\"2021-01-01\"}";
+	snprintf(req, sizeof req, "{\"licences\":[%s]}", moved);
+	refused(e, "licences_import", OT_EINVAL, "licence 1 (210300000012345): the library holds it "
+		"for another holder", req);
+	snprintf(req, sizeof req, "{\"licences\":[{\"holder\":\"91210302MA0Y8K3L12\",\"material\":"
+		 "\"food_licence\",\"number\":\"JY9\",\"issuer\":\"x\",\"valid_from\":\"2020-01-01\"},"
+		 "%s, %s]}", good, good);
+	refused(e, "licences_import", OT_EINVAL, "licence 3 (210300000012345): licence 2 has the "
+		"same material and number", req);
+	l = ok(e, "licences", "{\"holder\":\"91210302MA0Y8K3L12\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "licences")), 0);
+	json_decref(l);
+	r = ok(e, "licences_import", "{\"licences\":[%s]}", good); /* the same holder's again */
+	json_decref(r);
+	l = ok(e, "licences", "{\"holder\":\"91350100M000100Y43\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "licences")), 1);
+	json_decref(l);
 	/* 有效期至 a day: valid through that day, not after; the holder's
 	 * letters match in either case */
 	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91210302ma0y8k3l12\","
