@@ -380,7 +380,7 @@ static int meet(const version *v, int mat, const application *app, const uint8_t
 	const char *from;
 	int got = m->source == SRC_SHARED;
 	if (got && m->provider >= 0 && src && src->shared) {
-		char ref[64], why[256];
+		char ref[REF_CAP], why[256];
 		ot_error pe;
 		got = src->shared(src->ud, v, app, mat, ref, why, &pe);
 		if (got < 0 && provider->status == OT_OK)
@@ -392,7 +392,7 @@ static int meet(const version *v, int mat, const application *app, const uint8_t
 		res->ref = ref[0] ? strdup(ref) : NULL;
 		res->why = why[0] ? strdup(why) : NULL;
 	}
-	char number[64];
+	char number[REF_CAP];
 	if (got <= 0 && (m->issued || m->source == SRC_ISSUED) && app->applicant_id && src &&
 	    src->licence && src->licence(src->ud, app->applicant_id, m->name, app->now, number) == 1) {
 		/* a result issued before (in a chain, by an earlier item) */

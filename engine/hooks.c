@@ -1322,7 +1322,7 @@ typedef struct provide_call {
 	hook_state *s;
 	const hook_request *q;
 	const char *label;
-	char *ref, *why;       /* [64], [256] */
+	char *ref, *why;       /* [REF_CAP], [256] */
 	int got;               /* 1 obtained, 0 not, -1 no answer, -2 no fetch,
 				  -3 text with a NUL byte */
 } provide_call;
@@ -1359,7 +1359,7 @@ static int provide_body(lua_State *L, void *ud)
 			return 0;
 		}
 		if (k == LUA_TSTRING || k == LUA_TNUMBER)
-			snprintf(p->ref, 64, "%s", lua_tostring(L, -2));
+			snprintf(p->ref, REF_CAP, "%s", lua_tostring(L, -2));
 		const char *until = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
 		int32_t day;
 		p->got = 1;
@@ -1371,7 +1371,7 @@ static int provide_body(lua_State *L, void *ud)
 	return 0;
 }
 
-int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64],
+int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[REF_CAP],
 		 char why[256], ot_error *err)
 {
 	const m_provider *pv = &h->r->providers[provider];

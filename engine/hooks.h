@@ -88,7 +88,7 @@ typedef struct hook_request {
 /* 1: obtained, `ref` holds its number (may be empty); 0: not obtained,
  * `why` says so in the applicant's words; -1: the module failed (err has
  * file:line for the operator). */
-int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[64],
+int hook_provide(hook_host *h, int provider, const hook_request *q, char ref[REF_CAP],
 		 char why[256], ot_error *err);
 
 /* For the checker: runs the hook file `path` (canonical; its text and the

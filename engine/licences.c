@@ -31,7 +31,7 @@ json_t *licence_json(const licence *l, int zone)
 /* ---- providers ---- */
 
 static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
-			const application *app, char ref[64], char why[256], ot_error *err)
+			const application *app, char ref[REF_CAP], char why[256], ot_error *err)
 {
 	const char *label = m->label ? m->label : m->name;
 	if (!app->applicant_id) {
@@ -61,7 +61,7 @@ static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
 }
 
 static int obtain(void *ud, const version *v, const application *app, int material,
-		  char ref[64], char why[256], ot_error *err)
+		  char ref[REF_CAP], char why[256], ot_error *err)
 {
 	ot_engine *e = ud;
 	const ot_rules *r = v->rules;
@@ -83,7 +83,7 @@ static int obtain(void *ud, const version *v, const application *app, int materi
 }
 
 static int issued_licence(void *ud, const char *holder, const char *material, ot_time now,
-			  char number[64])
+			  char number[REF_CAP])
 {
 	ot_time until;
 	int found = store_licence_find(ud, holder, material, now, number, &until);
@@ -150,6 +150,9 @@ static ot_status import_one(ot_engine *e, json_t *j, size_t i, ot_error *err)
 		if (!*v[k])
 			return err_set(err, OT_EINVAL, "licence %zu: \"%s\" is empty", i + 1, keys[k]);
 	}
+	if (strlen(v[2]) >= REF_CAP) /* the notice would show it cut */
+		return err_set(err, OT_EINVAL, "licence %zu (%.60s…): the number is %zu bytes, "
+			       "more than %d", i + 1, v[2], strlen(v[2]), REF_CAP - 1);
 	const ot_rules *r = e->versions[0].rules;
 	if (strmap_get(&r->by_material, v[1], strlen(v[1])) < 0)
 		return err_set(err, OT_EINVAL, "licence %zu (%s): the rule base has no material "

@@ -22,6 +22,11 @@
 
 #include "base.h"
 
+/* Bytes of a shared material's reference (a licence's or a record's
+ * number), its NUL included: an import refuses a longer number, and a
+ * provider's is cut on a character. */
+#define REF_CAP 256
+
 /* An exact decimal: units * 10^-scale.  Areas, heights and money never go
  * through binary floating point. */
 typedef struct ot_dec {

@@ -77,7 +77,7 @@ typedef struct store_vt {
 				    ot_time now);
 	ot_status (*licence_put)(ot_engine *e, const licence *l, ot_error *err);
 	int (*licence_find)(ot_engine *e, const char *holder, const char *material, ot_time now,
-			    char number[64], ot_time *until);
+			    char number[REF_CAP], ot_time *until);
 	ot_status (*licences_of)(ot_engine *e, const char *holder, json_t **out, ot_error *err);
 	ot_status (*list)(ot_engine *e, const struct store_query *q, json_t **out, char *next,
 			  ot_error *err);
@@ -288,7 +288,7 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
  * one (until says when it expired), 0 none, -1 the store failed (kept for
  * store_settle too). */
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
-		       ot_time now, char number[64], ot_time *until);
+		       ot_time now, char number[REF_CAP], ot_time *until);
 /* For backends: the refusal of a licence another holder holds, and a
  * holder as the library keys it (11010519491231002x and ...002X are the
  * same person; requests are read in upper case already, stores made
@@ -305,7 +305,7 @@ typedef struct store_held {
 	ot_time now;
 	int n;                     /* -1: more than STORE_HELD, asked one by one */
 	struct store_held_row {
-		char material[64], number[64];
+		char material[64], number[REF_CAP];
 		ot_time until;     /* -1: no end */
 		int damaged;       /* its number unreadable */
 	} row[STORE_HELD];
@@ -328,10 +328,10 @@ typedef struct store_lic_pick {
 	int found, damaged;
 } store_lic_pick;
 void store_lic_consider(store_lic_pick *p, const char *text, ot_time u, ot_time now,
-			char number[64], ot_time *until);
+			char number[REF_CAP], ot_time *until);
 /* h's licences of material, considered */
 void store_held_pick(const store_held *h, const char *material, ot_time now, store_lic_pick *p,
-		     char number[64], ot_time *until);
+		     char number[REF_CAP], ot_time *until);
 
 /* All licences of a holder, oldest first (*out: a new reference). */
 ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err);

@@ -256,13 +256,13 @@ static int lic_better(int ok, ot_time until, int kept_ok, ot_time kept_until)
 }
 
 void store_lic_consider(store_lic_pick *p, const char *text, ot_time u, ot_time now,
-			char number[64], ot_time *until)
+			char number[REF_CAP], ot_time *until)
 {
 	int ok = u < 0 || u > now ? 1 : 2;
 	if (!text)
 		p->damaged = 1;
 	else if (!p->found || lic_better(ok, u, p->found, *until)) {
-		snprintf(number, 64, "%s", text);
+		snprintf(number, REF_CAP, "%s", text);
 		*until = u;
 		p->found = ok;
 	}
@@ -297,7 +297,7 @@ int store_held_add(store_held *h, const char *material, const char *number, ot_t
 }
 
 void store_held_pick(const store_held *h, const char *material, ot_time now, store_lic_pick *p,
-		     char number[64], ot_time *until)
+		     char number[REF_CAP], ot_time *until)
 {
 	for (int i = 0; i < h->n; i++)
 		if (strcmp(h->row[i].material, material) == 0)
@@ -306,7 +306,7 @@ void store_held_pick(const store_held *h, const char *material, ot_time now, sto
 }
 
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
-		       ot_time now, char number[64], ot_time *until)
+		       ot_time now, char number[REF_CAP], ot_time *until)
 {
 	return e->vt->licence_find(e, holder, material, now, number, until);
 }

@@ -1705,7 +1705,7 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 }
 
 static int pg_licence_find(ot_engine *e, const char *holder, const char *material, ot_time now,
-			   char number[64], ot_time *until)
+			   char number[REF_CAP], ot_time *until)
 {
 	char key[64], t[24];
 	int failed;
@@ -1730,7 +1730,7 @@ static int pg_licence_find(ot_engine *e, const char *holder, const char *materia
 	else if (!column(res, 0, 0))
 		fault_damaged(e, "a licence in the library has no readable number");
 	else {
-		str_copy(number, 64, PQgetvalue(res, 0, 0));
+		str_copy(number, REF_CAP, PQgetvalue(res, 0, 0));
 		*until = column(res, 0, 1) ? atoll(PQgetvalue(res, 0, 1)) : -1;
 		found = strcmp(PQgetvalue(res, 0, 2), "t") == 0 ? 1 : 2;
 	}

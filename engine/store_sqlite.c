@@ -973,7 +973,7 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 }
 
 static int sq_licence_find(ot_engine *e, const char *holder, const char *material,
-			   ot_time now, char number[64], ot_time *until)
+			   ot_time now, char number[REF_CAP], ot_time *until)
 {
 	char key[64];
 	store_lic_pick p = {0, 0};

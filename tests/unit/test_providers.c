@@ -106,6 +106,33 @@ static void an_approval_issues_the_licence(void **state)
 	ot_engine_close(e);
 }
 
+/* A licence number as long as Chinese ones get is shown whole, and one
+ * longer than the library keeps is refused, not cut. */
+static void long_numbers_are_kept_whole(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(RULES, ":memory:");
+	char number[400] = "", req[1024];
+	while (strlen(number) < 3 * 50) /* 50 characters, 150 bytes */
+		strcat(number, "辽");
+	snprintf(req, sizeof req, "{\"licences\":[{\"holder\":\"91210302MA0Y8K3L12\",\"material\":"
+		 "\"business_licence\",\"number\":\"%s\",\"issuer\":\"x\",\"valid_from\":"
+		 "\"2020-01-01\"}]}", number);
+	json_decref(ok(e, "licences_import", "%s", req));
+	json_t *c = ok(e, "assess", "{\"item\":\"food_business\",\"now\":\"2021-03-02T09:00\","
+		       "\"applicant\":" OTHER ",\"materials\":[\"premises\"]}");
+	assert_string_equal(S(material(c, "business_licence"), "status"), "shared");
+	assert_string_equal(S(material(c, "business_licence"), "number"), number);
+	json_decref(c);
+	while (strlen(number) < 256)
+		strcat(number, "辽");
+	snprintf(req, sizeof req, "{\"licences\":[{\"holder\":\"91210302MA0Y8K3L12\",\"material\":"
+		 "\"food_licence\",\"number\":\"%s\",\"issuer\":\"x\",\"valid_from\":"
+		 "\"2020-01-01\"}]}", number);
+	refused(e, "licences_import", OT_EINVAL, "the number is 258 bytes, more than 255", req);
+	ot_engine_close(e);
+}
+
 static void import_is_all_or_nothing(void **state)
 {
 	(void)state;
@@ -358,6 +385,7 @@ int main(void)
 		cmocka_unit_test(missing_licence_is_asked_of_the_applicant),
 		cmocka_unit_test(an_approval_issues_the_licence),
 		cmocka_unit_test(import_is_all_or_nothing),
+		cmocka_unit_test(long_numbers_are_kept_whole),
 		cmocka_unit_test(lua_provider_answers),
 		cmocka_unit_test(which_licence_counts),
 		cmocka_unit_test(licences_held_and_asked_again),
