@@ -127,7 +127,7 @@ for doc in "$src"/docs/*.md; do
 	# the kinds of block that must have a marker
 	case $name in
 	language|hooks) need='rules|lua' ;;
-	engine) need='json|console|c|sh|scenario|python|text' ;;
+	engine|scenarios) need='json|console|c|sh|scenario|python|text' ;;
 	*) need='' ;;
 	esac
 	awk -v out="$tmp/$name" -v need="$need" '
