@@ -240,11 +240,11 @@ for how in "$tmp"/*.how; do
 		cat "$src/$path" >> "$tmp/used"
 		# shellcheck disable=SC2086
 		(cd "$tmp/run" && BLOCK=$f SRC=$src sh "$src/$path" $args) > "$tmp/out" 2> "$tmp/err" || {
-			fail "is the output of $path$args, which failed:"
+			fail "is the output of $path $args, which failed:"
 			show < "$tmp/err"
 			continue
 		}
-		compare "$f" "$tmp/out" || { fail "does not show what $path$args prints:"; cat "$tmp/diff"; }
+		compare "$f" "$tmp/out" || { fail "does not show what $path $args prints:"; cat "$tmp/diff"; }
 		continue ;;
 	checked)
 		case $f in

@@ -218,7 +218,7 @@ def compare_lines(block, output):
                                             if j + m >= len(got) or not pats[m].match(got[j + m])),
                                            len(run))]), default=0)
                 miss = run[min(best, len(run) - 1)] if run else "(the end of the output)"
-                return (f"not in the output as shown (after its line {at}): {miss}\n"
+                return (f"not in the output as shown (after its first {at} lines): {miss}\n"
                         "  the output:\n" + "\n".join("    " + l for l in got[:40]))
             if all(p.match(got[k + m]) for m, p in enumerate(pats)) and \
                     (not last or k + len(run) == len(got)):
