@@ -1,20 +1,30 @@
 #!/bin/sh
 # The examples of the docs run: every ```rules and ```lua block of
-# docs/language.md and docs/hooks.md, and every other fenced block of
-# docs/*.md that a marker names, is taken out and checked.  A marker is an
-# HTML comment (invisible when rendered) on a line of its own before the
-# block, with at most blank lines between:
+# docs/language.md and docs/hooks.md, every ```json, ```console, ```c,
+# ```sh, ```scenario, ```python and ```text block of docs/engine.md and
+# docs/scenarios.md, and every other fenced block of docs/*.md that a
+# marker names, is taken out and checked.  A marker is an HTML comment
+# (invisible when rendered) on a line of its own before the block, with at
+# most blank lines between (indented as the block is, inside a list):
 #
 #   <!-- checked -->         ```rules: a whole rule file, `onetrip check`
 #                            says ok; ```scenario: a scenario file,
 #                            `onetrip test` passes (its `rules "rules"` line
-#                            names the bundled rule base)
+#                            names the bundled rule base); ```console: a
+#                            session, run (below); ```python: run, each
+#                            `print(…)  # VALUE` printing VALUE
+#   <!-- checked after SCRIPT -->
+#                            ```console: the session, run after `sh SCRIPT`
+#                            (the repository's file) made its files
 #   <!-- checked with PATH -->
 #                            ```rules: a fragment.  PATH is a rule file of
 #                            the repository (a preamble, usually under
 #                            tests/docs/) with a line `# EXAMPLE`: the block
 #                            goes in its place, in a copy of PATH's
-#                            directory, and `onetrip check PATH` says ok
+#                            directory, and `onetrip check PATH` says ok.
+#                            ```c: PATH is a C program with a line
+#                            `/* EXAMPLE */`, where the block goes; it is
+#                            built against the library and must run (exit 0)
 #   <!-- checked with PATH as FILE -->
 #                            the block is the file FILE (relative to PATH)
 #                            of that copy, e.g. a hook file: ```lua
@@ -28,6 +38,15 @@
 #                            tests/docs/stdlib (case.now 2021-09-16T09:00,
 #                            the national calendar), each call must give
 #                            those values
+#   <!-- output of SCRIPT ARGS -->
+#                            an answer: what `sh SCRIPT ARGS` prints (a
+#                            script under tests/docs/ that runs the requests
+#                            the text describes; $BLOCK is the block's file)
+#   <!-- saved as NAME -->   a request or a program: the file NAME in the
+#                            directory of the doc's sessions and scripts,
+#                            which must use it
+#   <!-- checked by FILE -->  run by another test, FILE, which names the doc
+#   <!-- not run: REASON --> not run, for the reason given
 #   <!-- part of PATH -->    an excerpt of the repository's file PATH: its
 #                            lines, blanks collapsed, stand in PATH in that
 #                            order, one after the other except where the
@@ -39,17 +58,48 @@
 #                            what the tests use, e.g. examples/deploy/
 #                            nginx.conf by tests/http/test_nginx.py)
 #
-# A ```rules or ```lua block of docs/language.md or docs/hooks.md without a
-# marker fails the test.  A copy of a directory sits where it does in the
-# repository, beside links to the rest, so `use "../../rules/…"` works.
-#   docs_examples.sh ONETRIP SOURCE_DIR
+# A block of a kind above without a marker fails the test.  A copy of a
+# directory sits where it does in the repository, beside links to the rest,
+# so `use "../../rules/…"` works.
+#
+# Sessions, scripts and programs run in a new directory that stands for the
+# repository's root after `make build`: links to the source (not build* or
+# var, so var/onetrip.db is a new store), the doc's saved blocks, ONETRIP as
+# `onetrip` on PATH, the library LIBONETRIP (its directory) for the loader
+# and, through an onetrip.pc of the uninstalled tree (the header in
+# engine/), for `pkg-config --cflags --libs onetrip`; $SRC is the source.  A
+# session's lines `$ COMMAND` (a line ending in \ goes on) run in one shell,
+# each with its stderr; the block must be what they print, each command
+# echoed as written.  Answers and sessions are compared by
+# tests/docs_output.py: a rule set hash matches any; JSON as JSON, an
+# object showing some of its fields, `…` the rest of an array or object;
+# text line by line, a line `…` any lines, a `…` inside a line any text.
+#   docs_examples.sh ONETRIP SOURCE_DIR [LIBONETRIP]
+#     (LIBONETRIP: libonetrip.so, by default ONETRIP's directory's lib/)
 set -u
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$(cd "$2" && pwd)
+lib=${3:-$(dirname "$bin")/lib/libonetrip.so}
+lib=$(cd "$(dirname "$lib")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# What sessions, scripts and programs run with: this onetrip on PATH, the
+# library where the loader and pkg-config find it, uninstalled (the header
+# in engine/, as engine.md §11.1 says)
+mkdir "$tmp/bin" "$tmp/pc"
+ln -s "$bin" "$tmp/bin/onetrip"
+export PATH="$tmp/bin:$PATH" LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" PKG_CONFIG_PATH="$tmp/pc"
+cat > "$tmp/pc/onetrip.pc" <<EOF
+Name: onetrip
+Description: rules engine for government services, as built in $lib
+Version: $("$bin" --version | sed 's/^onetrip //')
+Requires.private: $(sed -n 's/^set(OT_LIB_REQUIRES \(.*\))$/\1/p' "$src/cmake/library.cmake")
+Cflags: -I$src/engine
+Libs: -L$lib -lonetrip
+EOF
 fails=0
 count=0
+exempt=0
 fail() { echo "FAIL: docs/$where $1"; fails=$((fails + 1)); }
 show() { sed "s|$tmp/ctx/||g; s|$tmp/||g; s/\\\\\"/\"/g; s/^/    /" | head -20; }
 
@@ -74,45 +124,149 @@ for doc in "$src"/docs/*.md; do
 	name=$(basename "$doc" .md)
 	# each marked block into $tmp/NAME-N.KIND, N its line in the doc, and
 	# its marker into $tmp/NAME-N.KIND.how: MODE PATH FILE CODE ("-": none)
-	awk -v out="$tmp/$name" -v all="$([ "$name" = language ] || [ "$name" = hooks ] && echo 1)" '
-		/^<!-- .* -->$/ {
-			m = substr($0, 6, length($0) - 9); code = "-"; path = "-"; as = "-"
+	# the kinds of block that must have a marker
+	case $name in
+	language|hooks) need='rules|lua' ;;
+	engine|scenarios) need='json|console|c|sh|scenario|python|text' ;;
+	*) need='' ;;
+	esac
+	awk -v out="$tmp/$name" -v need="$need" '
+		/^ *<!-- .* -->$/ {
+			m = $0; sub(/^ */, "", m); m = substr(m, 6, length(m) - 9); code = "-"; path = "-"; as = "-"; args = ""
+			if (m ~ /^not run: [^ ]/) { how = "exempt - - -"; next }
 			if (m ~ /: [EW][0-9][0-9][0-9]$/) { code = substr(m, length(m) - 3); m = substr(m, 1, length(m) - 6) }
 			n = split(m, w, " ")
 			if (w[1] == "checked" && n == 1) mode = "checked"
 			else if (w[1] == "checked" && n == 2 && w[2] == "results") mode = "results"
 			else if (w[1] == "checked" && w[2] == "with" && (n == 3 || n == 5 && w[4] == "as")) {
 				mode = "with"; path = w[3]; if (n == 5) as = w[5] }
+			else if (w[1] == "checked" && w[2] == "after" && n == 3) { mode = "checked"; path = w[3] }
+			else if (w[1] == "checked" && w[2] == "by" && n == 3) { mode = "by"; path = w[3] }
+			else if (w[1] == "output" && w[2] == "of" && n >= 3) {
+				mode = "output"; path = w[3]; for (i = 4; i <= n; i++) args = args " " w[i] }
+			else if (w[1] == "saved" && w[2] == "as" && n == 3 && w[3] ~ /^[A-Za-z0-9_.-]+$/) { mode = "saved"; as = w[3] }
 			else if (w[1] == "part" && w[2] == "of" && n == 3) { mode = "part"; path = w[3] }
 			else if (w[1] == "the" && w[2] == "file" && n == 3) { mode = "same"; path = w[3] }
 			else next
 			if (code != "-" && mode != "checked" && mode != "with") next
-			how = mode " " path " " as " " code; next }
-		how && /^```[a-z]*$/ {
-			file = out "-" NR "." (substr($0, 4) == "" ? "text" : substr($0, 4))
-			print how > (file ".how"); close(file ".how")
-			printf "" > file; how = ""; next }
-		!file && all && /^```(rules|lua)$/ {
-			print "unmarked - - -" > (out "-" NR "." substr($0, 4) ".how"); skip = 1; next }
-		skip && /^```$/ { skip = 0; next }
-		file && /^```$/ { close(file); file = ""; next }
-		file { print > file }
+			how = mode " " path " " as " " code args; next }
+		# a fence may be indented (a block inside a list item): so are its lines
+		!file && !skip && /^ *```[a-z]*$/ {
+			ind = index($0, "`") - 1; kind = substr($0, ind + 4)
+			if (how) {
+				file = out "-" NR "." (kind == "" ? "text" : kind)
+				print how > (file ".how"); close(file ".how")
+				printf "" > file; how = ""; next }
+			if (need != "" && kind ~ ("^(" need ")$"))
+				print "unmarked - - -" > (out "-" NR "." kind ".how")
+			skip = 1; next }
+		skip && /^ *```$/ { skip = 0; next }
+		file && /^ *```$/ { close(file); file = ""; next }
+		file { l = $0; for (i = 0; i < ind && substr(l, 1, 1) == " "; i++) l = substr(l, 2); print l > file }
 		how && !/^$/ { how = "" }
 	' "$doc"
 done
+
+# The blocks `saved as NAME` of a doc, for its sessions and scripts
+for how in "$tmp"/*.how; do
+	[ -e "$how" ] || continue
+	read -r mode path as code < "$how"
+	[ "$mode" = saved ] || continue
+	d=$tmp/saved/$(basename "$how" | sed 's/-[0-9]*\.[a-z]*\.how$//')
+	mkdir -p "$d"
+	cp "${how%.how}" "$d/$as"
+done
+: > "$tmp/used"
+
+# $tmp/run: a new directory for a session or a script, as the repository's
+# root would be after `make build` (links to the source, without build and
+# var: the store var/onetrip.db is new), with the doc's saved blocks
+run_dir() {
+	rm -rf "$tmp/run"
+	mkdir "$tmp/run"
+	for e in "$src"/*; do
+		case ${e##*/} in build*|var) ;; *) ln -s "$e" "$tmp/run/" ;; esac
+	done
+	d=$tmp/saved/${where%%.md*}
+	[ -d "$d" ] && cp "$d"/* "$tmp/run/"
+	return 0
+}
+# compare BLOCK OUTPUT: the block shows the output (tests/docs_output.py)
+compare() {
+	case $1 in *.json) k=json ;; *) k=lines ;; esac
+	python3 "$src/tests/docs_output.py" "$k" "$1" "$2" > "$tmp/diff" 2>&1
+}
+# csession BLOCK: the shell script that runs a session's `$ ` commands (a
+# line ending in \ goes on), each echoed as the block shows it, then run
+# with its stderr in its output; `$?` is the status of the one before
+csession() {
+	awk -v q="'" '
+		function flush() {
+			if (cmd == "") return
+			printf "printf %s%s", q "%s\\n" q, echo
+			printf "\n(exit $st)\n{ %s\n} 2>&1\nst=$?\n", cmd
+			cmd = ""; echo = "" }
+		function quote(s) { gsub(q, q "\\" q q, s); return " " q s q }
+		BEGIN { print "st=0" }
+		more { cmd = cmd "\n" $0; echo = echo quote($0); more = /\\$/; next }
+		/^\$ / { flush(); cmd = substr($0, 3); echo = quote($0); more = /\\$/; next }
+		END { flush() }' "$1"
+}
 
 for how in "$tmp"/*.how; do
 	[ -e "$how" ] || continue
 	f=${how%.how}
 	count=$((count + 1))
 	where=$(basename "$f" | sed 's/-\([0-9]*\)\.[a-z]*$/.md, the block after line \1,/')
-	read -r mode path as code < "$how"
+	read -r mode path as code args < "$how"
 	case $mode in
 	unmarked)
-		fail "has no marker: every rules and lua block is checked (tests/docs_examples.sh)"
+		fail "has no marker: every block of its kind is checked, or says why not (tests/docs_examples.sh)"
+		continue ;;
+	exempt)
+		count=$((count - 1)) exempt=$((exempt + 1))
+		continue ;;
+	saved)
+		echo "$as $where" >> "$tmp/saved.list"
+		continue ;;
+	by)
+		# run by another test, which names the doc
+		[ -f "$src/$path" ] && grep -q "docs/${where%%.md*}.md" "$src/$path" ||
+			fail "is checked by $path, which does not name docs/${where%%.md*}.md"
+		continue ;;
+	output)
+		[ -f "$src/$path" ] || { fail "is the output of $path, which is not a file"; continue; }
+		run_dir
+		cat "$src/$path" >> "$tmp/used"
+		# shellcheck disable=SC2086
+		(cd "$tmp/run" && BLOCK=$f SRC=$src sh "$src/$path" $args) > "$tmp/out" 2> "$tmp/err" || {
+			fail "is the output of $path $args, which failed:"
+			show < "$tmp/err"
+			continue
+		}
+		compare "$f" "$tmp/out" || { fail "does not show what $path $args prints:"; cat "$tmp/diff"; }
 		continue ;;
 	checked)
 		case $f in
+		*.console)
+			run_dir
+			cat "$f" >> "$tmp/used"
+			if [ "$path" != - ]; then
+				cat "$src/$path" >> "$tmp/used"
+				(cd "$tmp/run" && SRC=$src sh "$src/$path") > "$tmp/err" 2>&1 ||
+					{ fail "is checked after $path, which failed:"; show < "$tmp/err"; continue; }
+			fi
+			csession "$f" > "$tmp/session.sh"
+			(cd "$tmp/run" && SRC=$src sh "$tmp/session.sh") > "$tmp/out" 2>&1
+			compare "$f" "$tmp/out" || { fail "is not what the session prints:"; cat "$tmp/diff"; }
+			continue ;;
+		*.python)
+			# the comment after each print() is what it prints
+			run_dir
+			sed -n 's/^print(.*) *# //p' "$f" > "$tmp/want"
+			(cd "$tmp/run" && python3 "$f") > "$tmp/out" 2>&1 || { fail "does not run:"; show < "$tmp/out"; continue; }
+			compare "$tmp/want" "$tmp/out" || { fail "does not print what it says:"; cat "$tmp/diff"; }
+			continue ;;
 		*.rules)
 			out=$("$bin" check --color never "$f" 2>&1) ;;
 		*.scenario)
@@ -125,6 +279,21 @@ for how in "$tmp"/*.how; do
 		rc=$? ;;
 	with)
 		[ -f "$src/$path" ] || { fail "is checked with $path, which is not a file"; continue; }
+		case $f in *.c)
+			# a fragment of C, in place of the line /* EXAMPLE */ of a
+			# program built against the library, which runs it
+			run_dir
+			awk -v block="$f" '
+				$0 == "/* EXAMPLE */" { while ((getline l < block) > 0) print l; found = 1; next }
+				{ print }
+				END { exit !found }' "$src/$path" > "$tmp/run/example.c" ||
+				{ fail "is checked with $path, which has no line '/* EXAMPLE */'"; continue; }
+			# shellcheck disable=SC2046
+			(cd "$tmp/run" && cc -std=c11 -Wall -Wextra -Werror example.c \
+				$(pkg-config --cflags --libs onetrip jansson) -o example && ./example) > "$tmp/out" 2>&1 ||
+				{ fail "does not build and run in $path:"; show < "$tmp/out"; }
+			continue ;;
+		esac
 		mirror "$(dirname "$path")"
 		if [ "$as" != - ]; then
 			case $as in *..*) fail "is checked as $as: a file inside the directory of $path"; continue ;; esac
@@ -220,6 +389,10 @@ for how in "$tmp"/*.how; do
 		}
 	fi
 done
+# a saved block is used by a session or a script of its doc
+[ -f "$tmp/saved.list" ] && while read -r as where; do
+	grep -qF "$as" "$tmp/used" || fail "is saved as $as, which no session or script of the doc uses"
+done < "$tmp/saved.list"
 [ "$count" -gt 0 ] || { echo "FAIL: no checked examples found in docs/"; exit 1; }
-[ "$fails" = 0 ] && echo "docs: $count examples checked as written"
+[ "$fails" = 0 ] && echo "docs: $count examples checked as written, $exempt not run (each says why)"
 [ "$fails" = 0 ]
