@@ -337,6 +337,8 @@ void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, 
 	memset(flags, 0, r->n_materials);
 	for (int i = 0; i < nslots; i++) {
 		const chain_slot *o = &slots[i];
+		if (o->skipped)
+			continue; /* left out: it issues nothing */
 		int before = o->stage == me->stage
 			? (int)(waits >> o->pos & 1)
 			: stage_before(r, mc, (uint32_t)o->stage - mc->stages.first,

@@ -117,8 +117,7 @@ typedef struct combined {
 	const ot_rules *r;
 	int chain, stage;
 	chain_slot slots[CHAIN_MAX_ITEMS];
-	int nslots;
-	uint8_t skip[CHAIN_MAX_ITEMS]; /* the slot's `when` does not hold */
+	int nslots;                 /* each slot's `skipped`: its `when` does not hold */
 	const uint8_t *provided;  /* the materials handed in, as flags */
 	const ev_value *values;   /* the chain's form, read once */
 	int values_form;
@@ -322,7 +321,7 @@ static void write_skipped(buf *b, const combined *k)
 	int first = 1;
 	buf_puts(b, ",\"items_not_required\":[");
 	for (int s = 0; s < k->nslots; s++)
-		if (k->skip[s]) {
+		if (k->slots[s].skipped) {
 			if (!first)
 				buf_putc(b, ',');
 			jname(b, k->r->items[k->slots[s].item].name);
@@ -422,7 +421,7 @@ static void scope_slots(combined *k)
 static int in_scope(const combined *k, const chain_slot *sl)
 {
 	uint32_t pos = (uint32_t)sl->stage - k->r->chains[k->chain].stages.first;
-	return !k->skip[sl - k->slots] && (k->stage < 0 || (int)pos == k->stage);
+	return !sl->skipped && (k->stage < 0 || (int)pos == k->stage);
 }
 
 static int blocks(const combined *k, const chain_slot *sl)
@@ -546,13 +545,16 @@ static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 	return mem;
 }
 
-/* Which slot of the scope issues each material (the first; -1: none). */
+/* Which slot of the scope issues each material (the first; -1: none).  A
+ * slot left out (its `when` does not hold) issues nothing. */
 static void find_issuers(combined *k)
 {
 	for (uint32_t m = 0; m <= k->r->n_materials; m++)
 		k->issuer[m] = -1;
 	for (int s = 0; s < k->nslots; s++) {
 		const m_item *it = &k->r->items[k->slots[s].item];
+		if (k->slots[s].skipped)
+			continue;
 		for (uint32_t i = 0; i < it->n_issued; i++)
 			if (k->issuer[it->issued[i].material] < 0)
 				k->issuer[it->issued[i].material] = s;
@@ -571,8 +573,8 @@ static ot_status read_inputs(combined *k, const application *app, ev_value *valu
 	if (has)
 		form_values(r, mc->form, json_is_object(app->form) ? app->form : NULL, values, fe);
 	for (int s = 0; s < k->nslots; s++)
-		k->skip[s] = (uint8_t)!chain_slot_applies(r, &k->slots[s], has ? values : NULL,
-							  app->applicant_kind);
+		k->slots[s].skipped = (uint8_t)!chain_slot_applies(r, &k->slots[s],
+			has ? values : NULL, app->applicant_kind);
 	k->provided = provided;
 	k->values = has ? values : NULL;
 	k->values_form = has ? mc->form : -1;
@@ -614,7 +616,6 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 		free(k);
 		return err_set(err, OT_ENOMEM, "out of memory");
 	}
-	find_issuers(k);
 	material_sources msrc = {src && src->library ? memo_library : NULL,
 				 src && src->shared ? memo_shared : NULL, &mo,
 				 src && src->licence ? memo_licence : NULL};
@@ -624,6 +625,8 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 	ot_status st = read_inputs(k, app, values, &fe, scratch + r->n_materials + 1, err);
 	int blocking = 0, form_wrong = fe.n; /* the chain's form: always in the way */
 	merge_errors(&all, &fe);
+	if (st == OT_OK) /* after read_inputs: which slots are left out */
+		find_issuers(k);
 	if (st == OT_OK)
 		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, &all, err);
 	if (st == OT_OK) {

@@ -428,7 +428,8 @@ int chain_ready(const ot_case *c, int *out, int max);
 /* Slots whose item case is open (not decided, closed or withdrawn). */
 int chain_open(const ot_case *c, int *out, int max);
 /* The materials that items of the chain issue before slot `slot` starts
- * (its stage's predecessors, the items it waits for): flags per material. */
+ * (its stage's predecessors, the items it waits for; not the slots left
+ * out, `skipped`): flags per material. */
 void chain_issued_before(const ot_case *c, int slot, uint8_t *flags);
 /* The same for slots not (yet) in a case: those of chain `chain`. */
 void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, int nslots,

@@ -252,6 +252,78 @@ static void the_status_follows_the_items(void **state)
 	ot_engine_close(e);
 }
 
+static const char *REVIEW_RULES = OT_SOURCE_DIR "/tests/data/chain/review.rules";
+
+/* Is `name` in the array of names o[key]? */
+static int listed(json_t *o, const char *key, const char *name)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(o, key), i, m)
+		if (strcmp(json_string_value(m), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The entry of material `name` in a chain notice. */
+static json_t *material_entry(json_t *a, const char *name)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(a, "materials"), i, m)
+		if (strcmp(S(m, "material"), name) == 0)
+			return m;
+	return NULL;
+}
+
+#define SKIP_APP(form, mats) "{\"chain\":\"skipissuer\",\"now\":\"2019-09-02T09:00\",\"applicant\":" \
+	COMPANY ",\"form\":" form ",\"materials\":[" mats "]}"
+
+/* An item left out (its `when` does not hold) issues nothing: what it
+ * would have issued is asked of the applicant at once, with the rest --
+ * not found missing when the later stage opens (a second trip). */
+static void a_left_out_item_issues_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *a = ok(e, "assess", SKIP_APP("{\"name\":\"x\",\"big\":false}", "\"report\""));
+	assert_true(listed(a, "items_not_required", "permit"));
+	/* stage 2's material: asked now, though it does not stop acceptance */
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	assert_true(listed(a, "missing", "permit_doc"));
+	assert_false(listed(a, "from_chain", "permit_doc"));
+	json_t *m = material_entry(a, "permit_doc");
+	assert_string_equal(S(m, "status"), "missing");
+	assert_null(json_object_get(m, "issued_by"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "notice"), 0)),
+			    "缺少材料 missing: 许可证 (审查)");
+	json_decref(a);
+	/* big: the permit issues it, and nothing is missing */
+	a = ok(e, "assess", SKIP_APP("{\"name\":\"x\",\"big\":true}", "\"report\",\"plan\""));
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	assert_true(listed(a, "from_chain", "permit_doc"));
+	assert_int_equal(json_array_size(json_object_get(a, "missing")), 0);
+	json_decref(a);
+	/* submitted without it, handed in at chain level before stage 2:
+	 * the review opens with all it needs */
+	json_t *c = ok(e, "submit", SKIP_APP("{\"name\":\"x\",\"big\":false}", "\"report\""));
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_true(listed(json_object_get(c, "notice"), "missing", "permit_doc"));
+	json_decref(c);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T09:30\","
+		       "\"materials\":[\"permit_doc\"]}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	approve(e, item_case(c, "check"), "decide", "bureau", "2019-09-02T10:00");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_t *rv = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "review"));
+	assert_string_equal(S(rv, "status"), "in_progress");
+	json_decref(rv);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +333,7 @@ int main(void)
 		cmocka_unit_test(list_and_overdue_find_chains),
 		cmocka_unit_test(a_supplement_reaches_who_lacks_it),
 		cmocka_unit_test(the_status_follows_the_items),
+		cmocka_unit_test(a_left_out_item_issues_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
