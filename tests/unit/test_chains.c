@@ -324,6 +324,44 @@ static void a_left_out_item_issues_nothing(void **state)
 	ot_engine_close(e);
 }
 
+/* The licence library is asked for a material an item of the chain issues
+ * too, where that item comes no earlier: the filing, beside the permit,
+ * finds the permit the company already holds. */
+static void a_held_licence_is_not_asked(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91350100M000100Y43\","
+		       "\"material\":\"permit_doc\",\"number\":\"P-1\",\"issuer\":\"审批局\","
+		       "\"valid_from\":\"2019-01-01\"}]}"));
+	const char *app = "{\"chain\":\"parallel\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY
+		",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}";
+	json_t *a = ok(e, "assess", "%s", app);
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	assert_int_equal(json_array_size(json_object_get(a, "missing")), 0);
+	assert_true(listed(a, "shared", "permit_doc"));
+	/* the library's, not the permit's beside it */
+	assert_null(json_object_get(material_entry(a, "permit_doc"), "issued_by"));
+	assert_int_equal(json_array_size(json_object_get(a, "notice")), 0);
+	json_decref(a);
+	json_t *c = ok(e, "submit", "%s", app);
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_t *f = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "filing"));
+	assert_string_equal(S(f, "status"), "in_progress");
+	assert_string_equal(S(json_object_get(f, "materials"), "permit_doc"), "shared");
+	json_decref(f);
+	json_decref(c);
+	/* with no licence held, the filing asks for it: the permit beside it
+	 * is no earlier */
+	ot_engine_close(e);
+	e = open_at(REVIEW_RULES, ":memory:");
+	a = ok(e, "assess", "%s", app);
+	assert_false(json_is_true(json_object_get(a, "complete")));
+	assert_true(listed(a, "missing", "permit_doc"));
+	json_decref(a);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -334,6 +372,7 @@ int main(void)
 		cmocka_unit_test(a_supplement_reaches_who_lacks_it),
 		cmocka_unit_test(the_status_follows_the_items),
 		cmocka_unit_test(a_left_out_item_issues_nothing),
+		cmocka_unit_test(a_held_licence_is_not_asked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
