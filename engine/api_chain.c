@@ -518,17 +518,27 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 	json_object_set_new(cev, "case", json_string(ic->id));
 	json_object_set_new(cev, "status", json_string(case_status_names[ic->status]));
 	json_object_set_new(cev, "trips", json_integer(ic->trips));
-	if (str(ev, "reason"))
-		json_object_set_new(cev, "reason", json_string(str(ev, "reason")));
+	/* why: a step's reason (a denial, a return), or the written reasons of
+	 * a refusal to accept (不予受理): the chain's note when it stops */
+	const char *reason = str(ev, "reason") ? str(ev, "reason") : str(ev, "reasons");
+	if (reason)
+		json_object_set_new(cev, "reason", json_string(reason));
 	json_t *closed = json_array(), *resp = NULL;
 	e->chain_busy = 1;
 	if (chain_item_stops(ic->status)) {
-		/* a denial stops the chain: the other open item cases are not needed */
+		/* a denial, a refusal or a revocation stops the chain: the other
+		 * open item cases are not needed, and say what happened */
 		int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 		chain_slot *slots = chain_slots(c, &ns);
+		const char *label = r->items[ic->item].label ? r->items[ic->item].label
+							     : r->items[ic->item].name;
 		char why[256];
-		snprintf(why, sizeof why, "不再需要 not needed: %s was denied",
-			 r->items[ic->item].label ? r->items[ic->item].label : r->items[ic->item].name);
+		if (ic->status == CS_REFUSED)
+			snprintf(why, sizeof why, "不再需要 not needed: %s was not accepted (不予受理)", label);
+		else if (ic->status == CS_REVOKED)
+			snprintf(why, sizeof why, "不再需要 not needed: the approval of %s was revoked", label);
+		else
+			snprintf(why, sizeof why, "不再需要 not needed: %s was denied", label);
 		for (int i = 0; i < n && s == OT_OK; i++)
 			if (strcmp(slots[open[i]].case_id, ic->id) != 0)
 				s = close_item(e, &q, "not_needed", slots[open[i]].case_id, why, closed,

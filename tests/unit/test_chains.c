@@ -362,6 +362,38 @@ static void a_held_licence_is_not_asked(void **state)
 	ot_engine_close(e);
 }
 
+#define RC_APP "{\"chain\":\"rc\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY \
+	",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}"
+
+/* An item not accepted (不予受理) stops the chain as a denial does, and
+ * says so: its written reasons are the chain's note, and the item case
+ * closed beside it says it was not accepted. */
+static void a_refusal_stops_the_chain_with_its_reasons(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *c = ok(e, "submit", RC_APP);
+	char bee[32], ay[32];
+	snprintf(bee, sizeof bee, "%s", item_case(c, "bee"));
+	snprintf(ay, sizeof ay, "%s", item_case(c, "ay"));
+	json_decref(c);
+	json_decref(ok(e, "refuse", "{\"case\":\"%s\",\"actor\":\"bureau\",\"now\":\"2019-09-03T09:00\","
+		       "\"reasons\":\"不属于本机关职权范围\",\"remedy\":\"六十日内申请行政复议\"}", ay));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "denied");
+	assert_string_equal(S(c, "note"), "不属于本机关职权范围");
+	json_decref(c);
+	json_t *b = ok(e, "show", "{\"case\":\"%s\"}", bee);
+	assert_string_equal(S(b, "status"), "closed");
+	assert_string_equal(S(b, "note"), "不再需要 not needed: 甲 was not accepted (不予受理)");
+	json_decref(b);
+	/* replayed from its events, the chain says the same */
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +405,7 @@ int main(void)
 		cmocka_unit_test(the_status_follows_the_items),
 		cmocka_unit_test(a_left_out_item_issues_nothing),
 		cmocka_unit_test(a_held_licence_is_not_asked),
+		cmocka_unit_test(a_refusal_stops_the_chain_with_its_reasons),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
