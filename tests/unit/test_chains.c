@@ -394,6 +394,53 @@ static void a_refusal_stops_the_chain_with_its_reasons(void **state)
 	ot_engine_close(e);
 }
 
+/* A chain-level supplement while an item case waits for its acceptance
+ * decision (received): it reaches the item cases that can take it and
+ * ask for it -- the deferred report of 乙 -- and leaves 甲 to its
+ * decision (甲 only lists the report, optional); nothing is refused. */
+static void a_supplement_passes_a_received_item_case(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *c = ok(e, "submit", RC_APP);
+	char bee[32], ay[32];
+	snprintf(bee, sizeof bee, "%s", item_case(c, "bee"));
+	snprintf(ay, sizeof ay, "%s", item_case(c, "ay"));
+	json_decref(c);
+	json_t *b = ok(e, "show", "{\"case\":\"%s\"}", bee);
+	assert_string_equal(S(b, "status"), "in_progress");
+	assert_true(listed(json_object_get(b, "notice"), "deferred", "report"));
+	json_decref(b);
+	json_t *a = ok(e, "show", "{\"case\":\"%s\"}", ay);
+	assert_string_equal(S(a, "status"), "received");
+	json_decref(a);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"]}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	json_t *h = json_array_get(json_object_get(c, "history"), 1);
+	assert_int_equal(json_array_size(json_object_get(h, "reached")), 1);
+	assert_string_equal(S(json_array_get(json_object_get(h, "reached"), 0), "case"), bee);
+	assert_string_equal(S(json_object_get(c, "materials"), "report"), "provided");
+	json_decref(c);
+	assert_int_equal(events_of(e, bee), 2);
+	assert_int_equal(events_of(e, ay), 1);
+	b = ok(e, "show", "{\"case\":\"%s\"}", bee);
+	assert_string_equal(S(json_object_get(b, "materials"), "report"), "provided");
+	json_decref(b);
+	/* accepted, 甲 is in progress; the report again reaches nobody:
+	 * 甲's notice does not ask for it */
+	json_decref(ok(e, "accept", "{\"case\":\"%s\",\"actor\":\"bureau\",\"now\":\"2019-09-03T09:00\"}",
+		       ay));
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-03T10:00\","
+		       "\"materials\":[\"report\"]}"));
+	assert_int_equal(events_of(e, ay), 2);
+	assert_int_equal(events_of(e, bee), 2);
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +453,7 @@ int main(void)
 		cmocka_unit_test(a_left_out_item_issues_nothing),
 		cmocka_unit_test(a_held_licence_is_not_asked),
 		cmocka_unit_test(a_refusal_stops_the_chain_with_its_reasons),
+		cmocka_unit_test(a_supplement_passes_a_received_item_case),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
