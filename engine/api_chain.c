@@ -437,6 +437,23 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 		else
 			json_object_set(form, key, val);
 	}
+	/* a started stage keeps the items it started with: its item cases
+	 * run on them, and a stage done is never opened again */
+	int needed, changed = json_object_size(patch) ? chain_form_change(c, form, &needed) : -1;
+	if (changed >= 0) {
+		int ns;
+		const chain_slot *sl = &chain_slots(c, &ns)[changed];
+		const m_item *it = &r->items[sl->item];
+		const m_stage *st = &r->stages[sl->stage];
+		json_decref(form);
+		return err_set(err, OT_ESTATE, "cannot change the form of chain case %s so: item %s "
+			       "(%s) would %s in stage %s (%s), which has started; the items of a "
+			       "started stage stay as they were when it started. To change them, "
+			       "withdraw the chain and apply again", c->id, it->name,
+			       it->label ? it->label : it->name,
+			       needed ? "be needed" : "no longer be needed", st->name,
+			       st->label ? st->label : st->name);
+	}
 	json_t *brought = array_or_empty(json_object_get(q->j, "materials"));
 	json_t *mats = provided_list(c); /* what the chain had, and what comes now */
 	json_array_extend(mats, brought);

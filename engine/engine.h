@@ -397,6 +397,12 @@ typedef struct chain_slot {
 int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *values,
 		       int applicant_kind);
 
+/* Would `form`, as chain case c's form, change the items of a stage that
+ * has started (an item left out needed now, or one needed left out)?  The
+ * first such slot, *needed saying which way; -1: none.  A started stage
+ * keeps its items: such a change is refused (api_chain.c). */
+int chain_form_change(const ot_case *c, json_t *form, int *needed);
+
 /* A new chain case of chain `chain` (an index of rules->chains). */
 ot_case *chain_case_new(const version *v, int chain, const char *id);
 void chain_state_free(struct chain_state *cs);

@@ -441,6 +441,62 @@ static void a_supplement_passes_a_received_item_case(void **state)
 	ot_engine_close(e);
 }
 
+/* A form change once a stage has started may not change its items: the
+ * permit of stage 1 (done) would be needed with a big project, and the
+ * chain would end approved without it.  Refused, and nothing changes; a
+ * change for a stage still waiting goes through. */
+static void a_started_stage_keeps_its_items(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_decref(ok(e, "submit", SKIP_APP("{\"name\":\"x\",\"big\":false}", "\"report\"")));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T10:00"); /* check */
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "needs_supplement"); /* the review lacks the permit */
+	int events = (int)json_integer_value(json_object_get(c, "events"));
+	char review[32];
+	snprintf(review, sizeof review, "%s", item_case(c, "review"));
+	json_decref(c);
+	int rv_events = events_of(e, review);
+	refused(e, "supplement", OT_ESTATE, "cannot change the form of chain case 20190902-0001 so: "
+		"item permit (许可) would be needed in stage first (第一阶段), which has started; the "
+		"items of a started stage stay as they were when it started",
+		"{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\",\"form\":{\"big\":true},"
+		"\"materials\":[\"permit_doc\"]}");
+	assert_int_equal(events_of(e, "20190902-0001"), events);
+	assert_int_equal(events_of(e, review), rv_events);
+	/* the permit handed in without the change: the chain ends approved,
+	 * the permit not required */
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"permit_doc\"]}"));
+	approve(e, review, "decide", "bureau", "2019-09-02T12:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "approved");
+	assert_string_equal(S(json_array_get(json_object_get(json_array_get(json_object_get(c,
+		"stages"), 0), "items"), 0), "status"), "not_required");
+	assert_false(json_is_true(json_object_get(json_object_get(c, "form"), "big")));
+	json_decref(c);
+	ot_engine_close(e);
+
+	/* chain small: stage 2's check follows the form changed while stage 1
+	 * waits for corrections */
+	e = open_at(SMALL_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\",\"big\":false},\"materials\":[\"plan\",\"report\"]}"));
+	json_decref(ok(e, "act", "{\"case\":\"20190902-0002\",\"step\":\"decide\",\"action\":\"return\","
+		       "\"reason\":\"方案不全\",\"actor\":\"bureau\",\"now\":\"2019-09-02T10:00\"}"));
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"form\":{\"big\":true},\"materials\":[\"plan\"]}"));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T12:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_not_equal(item_case(c, "check"), "(null)");
+	json_decref(c);
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -454,6 +510,7 @@ int main(void)
 		cmocka_unit_test(a_held_licence_is_not_asked),
 		cmocka_unit_test(a_refusal_stops_the_chain_with_its_reasons),
 		cmocka_unit_test(a_supplement_passes_a_received_item_case),
+		cmocka_unit_test(a_started_stage_keeps_its_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
