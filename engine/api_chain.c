@@ -301,12 +301,27 @@ ot_status chain_op_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 
 /* ---- supplement ---- */
 
-/* The materials in `names` that item case `id` asks for and does not have
- * yet -- or, when it waits for the applicant (`waiting`: a supplement, or
- * corrections after a return), that it asks for at all: a corrected paper
- * replaces the one it had.  A new reference; NULL when the case cannot be
- * read (err set). */
-static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int waiting,
+/* Is `name` in the list `key` of the notice? */
+static int in_notice(json_t *notice, const char *key, const char *name)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(notice, key), i, x)
+		if (json_is_string(x) && strcmp(json_string_value(x), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The materials in `names` that item case `id` asks for: those its notice
+ * says are missing or deferred (容缺后补) -- or, when it waits for the
+ * applicant (*waiting: a supplement, or corrections after a return), that
+ * its item lists at all: a corrected paper replaces the one it had.  An
+ * item case that cannot take a supplement now is asked for nothing: one
+ * waiting for its acceptance decision (received) was complete when it was
+ * received, and is decided on that (a supplement on it is refused, as on
+ * any case).  A new reference; NULL when the case cannot be read (err
+ * set). */
+static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int *waiting,
 			 ot_error *err)
 {
 	ot_case *ic;
@@ -315,13 +330,23 @@ static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int waitin
 	const ot_rules *r = ic->v->rules;
 	const m_item *it = &r->items[ic->item];
 	json_t *out = json_array();
+	int takes = ic->status == CS_NEEDS_SUPPLEMENT || ic->status == CS_RETURNED ||
+		    ic->status == CS_IN_PROGRESS || ic->status == CS_SUSPENDED;
+	*waiting = ic->status == CS_NEEDS_SUPPLEMENT || ic->status == CS_RETURNED;
 	size_t i;
 	json_t *n;
 	json_array_foreach(names, i, n) {
 		const char *name = json_string_value(n);
 		int m = name ? strmap_get(&r->by_material, name, strlen(name)) : -1;
-		for (uint32_t k = 0; m >= 0 && (waiting || ic->have[m] == HAVE_NONE) &&
-				     k < it->reqs.count; k++)
+		if (m < 0 || !takes)
+			continue;
+		if (!*waiting) {
+			if (ic->have[m] == HAVE_NONE && (in_notice(ic->notice, "missing", name) ||
+							 in_notice(ic->notice, "deferred", name)))
+				json_array_append(out, n);
+			continue;
+		}
+		for (uint32_t k = 0; k < it->reqs.count; k++)
 			if (r->reqs[it->reqs.first + k].material == m) {
 				json_array_append(out, n);
 				break;
@@ -331,9 +356,9 @@ static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int waitin
 	return out;
 }
 
-/* A chain-level supplement reaches every open item case that lacks what
- * it brings: the materials its item asks for, and the form's changes
- * while the item case waits for them. */
+/* A chain-level supplement reaches every open item case that asks for what
+ * it brings (lacked_by), and hands the form's changes to those waiting for
+ * the applicant. */
 static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, json_t *reached,
 			     ot_error *err)
 {
@@ -344,8 +369,8 @@ static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, 
 	ot_status s = OT_OK;
 	for (int i = 0; i < n && s == OT_OK; i++) {
 		chain_slot *sl = &slots[open[i]];
-		int waiting = sl->status == CS_NEEDS_SUPPLEMENT || sl->status == CS_RETURNED;
-		json_t *mats = lacked_by(e, sl->case_id, brought, waiting, err);
+		int waiting = 0;
+		json_t *mats = lacked_by(e, sl->case_id, brought, &waiting, err);
 		if (!mats) {
 			s = err->status;
 			break;
@@ -411,6 +436,23 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 			json_object_del(form, key);
 		else
 			json_object_set(form, key, val);
+	}
+	/* a started stage keeps the items it started with: its item cases
+	 * run on them, and a stage done is never opened again */
+	int needed, changed = json_object_size(patch) ? chain_form_change(c, form, &needed) : -1;
+	if (changed >= 0) {
+		int ns;
+		const chain_slot *sl = &chain_slots(c, &ns)[changed];
+		const m_item *it = &r->items[sl->item];
+		const m_stage *st = &r->stages[sl->stage];
+		json_decref(form);
+		return err_set(err, OT_ESTATE, "cannot change the form of chain case %s so: item %s "
+			       "(%s) would %s in stage %s (%s), which has started; the items of a "
+			       "started stage stay as they were when it started. To change them, "
+			       "withdraw the chain and apply again", c->id, it->name,
+			       it->label ? it->label : it->name,
+			       needed ? "be needed" : "no longer be needed", st->name,
+			       st->label ? st->label : st->name);
 	}
 	json_t *brought = array_or_empty(json_object_get(q->j, "materials"));
 	json_t *mats = provided_list(c); /* what the chain had, and what comes now */
@@ -518,17 +560,27 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 	json_object_set_new(cev, "case", json_string(ic->id));
 	json_object_set_new(cev, "status", json_string(case_status_names[ic->status]));
 	json_object_set_new(cev, "trips", json_integer(ic->trips));
-	if (str(ev, "reason"))
-		json_object_set_new(cev, "reason", json_string(str(ev, "reason")));
+	/* why: a step's reason (a denial, a return), or the written reasons of
+	 * a refusal to accept (不予受理): the chain's note when it stops */
+	const char *reason = str(ev, "reason") ? str(ev, "reason") : str(ev, "reasons");
+	if (reason)
+		json_object_set_new(cev, "reason", json_string(reason));
 	json_t *closed = json_array(), *resp = NULL;
 	e->chain_busy = 1;
 	if (chain_item_stops(ic->status)) {
-		/* a denial stops the chain: the other open item cases are not needed */
+		/* a denial, a refusal or a revocation stops the chain: the other
+		 * open item cases are not needed, and say what happened */
 		int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 		chain_slot *slots = chain_slots(c, &ns);
+		const char *label = r->items[ic->item].label ? r->items[ic->item].label
+							     : r->items[ic->item].name;
 		char why[256];
-		snprintf(why, sizeof why, "不再需要 not needed: %s was denied",
-			 r->items[ic->item].label ? r->items[ic->item].label : r->items[ic->item].name);
+		if (ic->status == CS_REFUSED)
+			snprintf(why, sizeof why, "不再需要 not needed: %s was not accepted (不予受理)", label);
+		else if (ic->status == CS_REVOKED)
+			snprintf(why, sizeof why, "不再需要 not needed: the approval of %s was revoked", label);
+		else
+			snprintf(why, sizeof why, "不再需要 not needed: %s was denied", label);
 		for (int i = 0; i < n && s == OT_OK; i++)
 			if (strcmp(slots[open[i]].case_id, ic->id) != 0)
 				s = close_item(e, &q, "not_needed", slots[open[i]].case_id, why, closed,

@@ -191,35 +191,62 @@ int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *
 	return e->depth > (int)OT_COUNTOF(stack) || eval_cond(r, e, values, &env, stack, &why) != 0;
 }
 
-/* Which items the chain needs, by their `when` on the form as it is now;
- * an item case already opened stays. */
-static void decide_items(ot_case *c)
+/* The position of stage `stage` (a global index) in its chain. */
+static uint32_t stage_pos(const ot_case *c, int stage)
+{
+	return (uint32_t)stage - chain_of(c)->stages.first;
+}
+
+/* The chain's form read as values; NULL when the chain has none (or one
+ * too large to read). */
+static const ev_value *chain_values(const ot_case *c, json_t *form, ev_value *values)
 {
 	const ot_rules *r = c->v->rules;
 	const m_chain *mc = chain_of(c);
-	ev_value values[MAX_FIELDS];
 	form_errors fe = {0, 0, NULL};
-	int has = mc->form >= 0 && r->forms[mc->form].fields.count <= MAX_FIELDS;
-	if (has)
-		form_values(r, mc->form, c->form, values, &fe);
+	if (mc->form < 0 || r->forms[mc->form].fields.count > MAX_FIELDS)
+		return NULL;
+	form_values(r, mc->form, json_is_object(form) ? form : NULL, values, &fe);
 	free(fe.v);
+	return values;
+}
+
+/* Which items the chain needs, by their `when` on the form as it is now:
+ * the items of the stages not started yet.  An item case already opened
+ * stays; a started stage keeps the items it started with (a form change
+ * that would change them is refused: chain_form_change). */
+static void decide_items(ot_case *c)
+{
+	ev_value vals[MAX_FIELDS];
+	const ev_value *values = chain_values(c, c->form, vals);
 	for (int i = 0; i < c->cs->nslots; i++) {
 		chain_slot *sl = &c->cs->slots[i];
-		if (sl->status < 0)
-			sl->skipped = (uint8_t)!chain_slot_applies(r, sl, has ? values : NULL,
+		if (sl->status < 0 && c->cs->stages[stage_pos(c, sl->stage)].state == STAGE_WAITING)
+			sl->skipped = (uint8_t)!chain_slot_applies(c->v->rules, sl, values,
 								   c->applicant_kind);
 	}
+}
+
+int chain_form_change(const ot_case *c, json_t *form, int *needed)
+{
+	ev_value vals[MAX_FIELDS];
+	const ev_value *values = chain_values(c, form, vals);
+	for (int i = 0; i < c->cs->nslots; i++) {
+		const chain_slot *sl = &c->cs->slots[i];
+		if (c->cs->stages[stage_pos(c, sl->stage)].state == STAGE_WAITING)
+			continue;
+		int applies = chain_slot_applies(c->v->rules, sl, values, c->applicant_kind);
+		if (applies == (int)sl->skipped) {
+			*needed = applies;
+			return i;
+		}
+	}
+	return -1;
 }
 
 static int slot_open(const chain_slot *sl)
 {
 	return sl->status >= 0 && chain_item_open(sl->status);
-}
-
-/* The position of stage `stage` (a global index) in its chain. */
-static uint32_t stage_pos(const ot_case *c, int stage)
-{
-	return (uint32_t)stage - chain_of(c)->stages.first;
 }
 
 static void start_stage(ot_case *c, uint32_t s, ot_time at, int zone)
@@ -337,6 +364,8 @@ void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, 
 	memset(flags, 0, r->n_materials);
 	for (int i = 0; i < nslots; i++) {
 		const chain_slot *o = &slots[i];
+		if (o->skipped)
+			continue; /* left out: it issues nothing */
 		int before = o->stage == me->stage
 			? (int)(waits >> o->pos & 1)
 			: stage_before(r, mc, (uint32_t)o->stage - mc->stages.first,

@@ -28,7 +28,9 @@ typedef struct memo {
 	char (*why)[256];
 	uint8_t *lib_found;
 	ot_error *shared_err;
-	const int *issuer;   /* per material: a slot of the chain issues it (>= 0) */
+	/* per material: an earlier item of the chain issues it, for the slot
+	 * being assessed (issued_before_slots); its lookups are not made */
+	const uint8_t *issued;
 } memo;
 
 static int material_at(const ot_rules *r, const char *name)
@@ -43,8 +45,8 @@ static const char *memo_library(void *ud, const char *applicant, const char *mat
 	int m = material_at(mo->r, material);
 	if (m < 0)
 		return mo->inner->library(mo->inner->ud, applicant, material, now);
-	if (mo->issuer[m] >= 0)
-		return NULL; /* an item of the chain issues it (see memo_licence) */
+	if (mo->issued[m])
+		return NULL; /* an earlier item of the chain issues it (see memo_licence) */
 	if (!(mo->state[m] & 1)) {
 		const char *from = mo->inner->library(mo->inner->ud, applicant, material, now);
 		mo->lib_found[m] = from != NULL;
@@ -59,9 +61,9 @@ static int memo_shared(void *ud, const version *v, const application *app, int m
 		       char ref[64], char why[256], ot_error *err)
 {
 	memo *mo = ud;
-	if (mo->issuer[material] >= 0) {
+	if (mo->issued[material]) {
 		ref[0] = why[0] = 0;
-		return 0; /* an item of the chain issues it (see memo_licence) */
+		return 0; /* an earlier item of the chain issues it (see memo_licence) */
 	}
 	if (!(mo->state[material] & 2)) {
 		memset(mo->ref[material], 0, 64);
@@ -85,9 +87,11 @@ static int memo_licence(void *ud, const char *holder, const char *material, ot_t
 	int m = material_at(mo->r, material);
 	if (m < 0)
 		return mo->inner->licence(mo->inner->ud, holder, material, now, number);
-	if (mo->issuer[m] >= 0) {
-		/* an item of this chain issues it: the notice says so, whatever
-		 * the library holds today (the item case, when it opens, looks) */
+	if (mo->issued[m]) {
+		/* an earlier item of this chain issues it: the notice says so,
+		 * whatever the library holds today (the item case, when it opens,
+		 * looks).  Only earlier: an item beside it or after it issues
+		 * it too late, so what the library holds counts */
 		number[0] = 0;
 		return 0;
 	}
@@ -117,15 +121,15 @@ typedef struct combined {
 	const ot_rules *r;
 	int chain, stage;
 	chain_slot slots[CHAIN_MAX_ITEMS];
-	int nslots;
-	uint8_t skip[CHAIN_MAX_ITEMS]; /* the slot's `when` does not hold */
+	int nslots;                 /* each slot's `skipped`: its `when` does not hold */
 	const uint8_t *provided;  /* the materials handed in, as flags */
 	const ev_value *values;   /* the chain's form, read once */
 	int values_form;
 	uint32_t *need_at;   /* per slot: its first entry in needs */
 	uint8_t *needs;      /* per slot, per requirement of its item: ASSESS_* */
 	uint8_t *status;     /* per material: the combined status */
-	uint8_t *issued;     /* scratch: what is issued before a slot */
+	uint8_t *issued;     /* what is issued before the slot being assessed */
+	uint8_t *earlier;    /* per material: a slot needing it has an earlier issuer */
 	int *issuer;         /* per material: the slot of the chain that issues it; -1 */
 	/* the entries of needs by material, in slot and requirement order
 	 * (index_needs): the first (-1: none), the next, and each one's slot */
@@ -166,7 +170,7 @@ static void write_material(buf *b, const combined *k, int m)
 	buf_json_quoted(b, mm->label);
 	buf_puts(b, ",\"status\":");
 	buf_json_quoted(b, need_names[k->status[m]]);
-	if (k->status[m] == NEED_FROM_CHAIN || (k->issuer[m] >= 0 && k->status[m] == ASSESS_SHARED)) {
+	if (k->status[m] == NEED_FROM_CHAIN || (k->earlier[m] && k->status[m] == ASSESS_SHARED)) {
 		buf_puts(b, ",\"issued_by\":");
 		buf_json_quoted(b, r->items[k->slots[k->issuer[m]].item].name);
 	}
@@ -322,7 +326,7 @@ static void write_skipped(buf *b, const combined *k)
 	int first = 1;
 	buf_puts(b, ",\"items_not_required\":[");
 	for (int s = 0; s < k->nslots; s++)
-		if (k->skip[s]) {
+		if (k->slots[s].skipped) {
 			if (!first)
 				buf_putc(b, ',');
 			jname(b, k->r->items[k->slots[s].item].name);
@@ -422,7 +426,7 @@ static void scope_slots(combined *k)
 static int in_scope(const combined *k, const chain_slot *sl)
 {
 	uint32_t pos = (uint32_t)sl->stage - k->r->chains[k->chain].stages.first;
-	return !k->skip[sl - k->slots] && (k->stage < 0 || (int)pos == k->stage);
+	return !sl->skipped && (k->stage < 0 || (int)pos == k->stage);
 }
 
 static int blocks(const combined *k, const chain_slot *sl)
@@ -470,6 +474,8 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 			at += it->reqs.count;
 			continue;
 		}
+		/* what earlier items issue: not looked up (the memo), not asked */
+		issued_before_slots(r, k->chain, k->slots, k->nslots, s, k->issued);
 		application a = *app;
 		a.item = k->slots[s].item;
 		a.needs = k->needs + at;
@@ -494,10 +500,11 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 		for (uint32_t m = 0; m < r->n_materials; m++)
 			if (!have[m])
 				have[m] = scratch[m];
-		issued_before_slots(r, k->chain, k->slots, k->nslots, s, k->issued);
 		for (uint32_t i = 0; i < it->reqs.count; i++) {
 			uint8_t *need = &k->needs[at + i];
 			int m = r->reqs[it->reqs.first + i].material;
+			if (*need != ASSESS_NOT_REQUIRED && k->issued[m])
+				k->earlier[m] = 1;
 			if (*need != ASSESS_NOT_REQUIRED && *need != ASSESS_SHARED && k->issued[m])
 				*need = NEED_FROM_CHAIN; /* results flow forward */
 			if (need_rank[*need] > need_rank[k->status[m]])
@@ -520,7 +527,7 @@ static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 	uint32_t nm = k->r->n_materials + 1;
 	size_t texts = (size_t)nm * (2 * sizeof(int) + sizeof(ot_error) + 32 + 64 + 256) +
 		       (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t) + 2 * ((size_t)nreq + 1) * sizeof(int);
-	size_t flags = (size_t)nm * (3 + 2 + 2 + 1) + nreq + 1;
+	size_t flags = (size_t)nm * (3 + 2 + 3 + 1) + nreq + 1;
 	char *mem = malloc(texts + flags), *p = mem;
 	if (!mem)
 		return NULL;
@@ -540,19 +547,23 @@ static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 	mo->lib_found = (uint8_t *)p, p += nm;
 	k->status = (uint8_t *)p, p += nm;
 	k->issued = (uint8_t *)p, p += nm;
+	k->earlier = (uint8_t *)p, p += nm;
 	*scratch = (uint8_t *)p, p += 2 * nm;
 	k->needs = (uint8_t *)p;
-	mo->issuer = k->issuer;
+	mo->issued = k->issued;
 	return mem;
 }
 
-/* Which slot of the scope issues each material (the first; -1: none). */
+/* Which slot of the scope issues each material (the first; -1: none).  A
+ * slot left out (its `when` does not hold) issues nothing. */
 static void find_issuers(combined *k)
 {
 	for (uint32_t m = 0; m <= k->r->n_materials; m++)
 		k->issuer[m] = -1;
 	for (int s = 0; s < k->nslots; s++) {
 		const m_item *it = &k->r->items[k->slots[s].item];
+		if (k->slots[s].skipped)
+			continue;
 		for (uint32_t i = 0; i < it->n_issued; i++)
 			if (k->issuer[it->issued[i].material] < 0)
 				k->issuer[it->issued[i].material] = s;
@@ -571,8 +582,8 @@ static ot_status read_inputs(combined *k, const application *app, ev_value *valu
 	if (has)
 		form_values(r, mc->form, json_is_object(app->form) ? app->form : NULL, values, fe);
 	for (int s = 0; s < k->nslots; s++)
-		k->skip[s] = (uint8_t)!chain_slot_applies(r, &k->slots[s], has ? values : NULL,
-							  app->applicant_kind);
+		k->slots[s].skipped = (uint8_t)!chain_slot_applies(r, &k->slots[s],
+			has ? values : NULL, app->applicant_kind);
 	k->provided = provided;
 	k->values = has ? values : NULL;
 	k->values_form = has ? mc->form : -1;
@@ -614,7 +625,6 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 		free(k);
 		return err_set(err, OT_ENOMEM, "out of memory");
 	}
-	find_issuers(k);
 	material_sources msrc = {src && src->library ? memo_library : NULL,
 				 src && src->shared ? memo_shared : NULL, &mo,
 				 src && src->licence ? memo_licence : NULL};
@@ -624,6 +634,8 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 	ot_status st = read_inputs(k, app, values, &fe, scratch + r->n_materials + 1, err);
 	int blocking = 0, form_wrong = fe.n; /* the chain's form: always in the way */
 	merge_errors(&all, &fe);
+	if (st == OT_OK) /* after read_inputs: which slots are left out */
+		find_issuers(k);
 	if (st == OT_OK)
 		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, &all, err);
 	if (st == OT_OK) {

@@ -397,6 +397,12 @@ typedef struct chain_slot {
 int chain_slot_applies(const ot_rules *r, const chain_slot *sl, const ev_value *values,
 		       int applicant_kind);
 
+/* Would `form`, as chain case c's form, change the items of a stage that
+ * has started (an item left out needed now, or one needed left out)?  The
+ * first such slot, *needed saying which way; -1: none.  A started stage
+ * keeps its items: such a change is refused (api_chain.c). */
+int chain_form_change(const ot_case *c, json_t *form, int *needed);
+
 /* A new chain case of chain `chain` (an index of rules->chains). */
 ot_case *chain_case_new(const version *v, int chain, const char *id);
 void chain_state_free(struct chain_state *cs);
@@ -428,7 +434,8 @@ int chain_ready(const ot_case *c, int *out, int max);
 /* Slots whose item case is open (not decided, closed or withdrawn). */
 int chain_open(const ot_case *c, int *out, int max);
 /* The materials that items of the chain issue before slot `slot` starts
- * (its stage's predecessors, the items it waits for): flags per material. */
+ * (its stage's predecessors, the items it waits for; not the slots left
+ * out, `skipped`): flags per material. */
 void chain_issued_before(const ot_case *c, int slot, uint8_t *flags);
 /* The same for slots not (yet) in a case: those of chain `chain`. */
 void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, int nslots,

@@ -252,6 +252,251 @@ static void the_status_follows_the_items(void **state)
 	ot_engine_close(e);
 }
 
+static const char *REVIEW_RULES = OT_SOURCE_DIR "/tests/data/chain/review.rules";
+
+/* Is `name` in the array of names o[key]? */
+static int listed(json_t *o, const char *key, const char *name)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(o, key), i, m)
+		if (strcmp(json_string_value(m), name) == 0)
+			return 1;
+	return 0;
+}
+
+/* The entry of material `name` in a chain notice. */
+static json_t *material_entry(json_t *a, const char *name)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(a, "materials"), i, m)
+		if (strcmp(S(m, "material"), name) == 0)
+			return m;
+	return NULL;
+}
+
+#define SKIP_APP(form, mats) "{\"chain\":\"skipissuer\",\"now\":\"2019-09-02T09:00\",\"applicant\":" \
+	COMPANY ",\"form\":" form ",\"materials\":[" mats "]}"
+
+/* An item left out (its `when` does not hold) issues nothing: what it
+ * would have issued is asked of the applicant at once, with the rest --
+ * not found missing when the later stage opens (a second trip). */
+static void a_left_out_item_issues_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *a = ok(e, "assess", SKIP_APP("{\"name\":\"x\",\"big\":false}", "\"report\""));
+	assert_true(listed(a, "items_not_required", "permit"));
+	/* stage 2's material: asked now, though it does not stop acceptance */
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	assert_true(listed(a, "missing", "permit_doc"));
+	assert_false(listed(a, "from_chain", "permit_doc"));
+	json_t *m = material_entry(a, "permit_doc");
+	assert_string_equal(S(m, "status"), "missing");
+	assert_null(json_object_get(m, "issued_by"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(a, "notice"), 0)),
+			    "缺少材料 missing: 许可证 (审查)");
+	json_decref(a);
+	/* big: the permit issues it, and nothing is missing */
+	a = ok(e, "assess", SKIP_APP("{\"name\":\"x\",\"big\":true}", "\"report\",\"plan\""));
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	assert_true(listed(a, "from_chain", "permit_doc"));
+	assert_int_equal(json_array_size(json_object_get(a, "missing")), 0);
+	json_decref(a);
+	/* submitted without it, handed in at chain level before stage 2:
+	 * the review opens with all it needs */
+	json_t *c = ok(e, "submit", SKIP_APP("{\"name\":\"x\",\"big\":false}", "\"report\""));
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_true(listed(json_object_get(c, "notice"), "missing", "permit_doc"));
+	json_decref(c);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T09:30\","
+		       "\"materials\":[\"permit_doc\"]}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	approve(e, item_case(c, "check"), "decide", "bureau", "2019-09-02T10:00");
+	json_decref(c);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_t *rv = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "review"));
+	assert_string_equal(S(rv, "status"), "in_progress");
+	json_decref(rv);
+	json_decref(c);
+	ot_engine_close(e);
+}
+
+/* The licence library is asked for a material an item of the chain issues
+ * too, where that item comes no earlier: the filing, beside the permit,
+ * finds the permit the company already holds. */
+static void a_held_licence_is_not_asked(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91350100M000100Y43\","
+		       "\"material\":\"permit_doc\",\"number\":\"P-1\",\"issuer\":\"审批局\","
+		       "\"valid_from\":\"2019-01-01\"}]}"));
+	const char *app = "{\"chain\":\"parallel\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY
+		",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}";
+	json_t *a = ok(e, "assess", "%s", app);
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	assert_int_equal(json_array_size(json_object_get(a, "missing")), 0);
+	assert_true(listed(a, "shared", "permit_doc"));
+	/* the library's, not the permit's beside it */
+	assert_null(json_object_get(material_entry(a, "permit_doc"), "issued_by"));
+	assert_int_equal(json_array_size(json_object_get(a, "notice")), 0);
+	json_decref(a);
+	json_t *c = ok(e, "submit", "%s", app);
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_t *f = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "filing"));
+	assert_string_equal(S(f, "status"), "in_progress");
+	assert_string_equal(S(json_object_get(f, "materials"), "permit_doc"), "shared");
+	json_decref(f);
+	json_decref(c);
+	/* with no licence held, the filing asks for it: the permit beside it
+	 * is no earlier */
+	ot_engine_close(e);
+	e = open_at(REVIEW_RULES, ":memory:");
+	a = ok(e, "assess", "%s", app);
+	assert_false(json_is_true(json_object_get(a, "complete")));
+	assert_true(listed(a, "missing", "permit_doc"));
+	json_decref(a);
+	ot_engine_close(e);
+}
+
+#define RC_APP "{\"chain\":\"rc\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY \
+	",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}"
+
+/* An item not accepted (不予受理) stops the chain as a denial does, and
+ * says so: its written reasons are the chain's note, and the item case
+ * closed beside it says it was not accepted. */
+static void a_refusal_stops_the_chain_with_its_reasons(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *c = ok(e, "submit", RC_APP);
+	char bee[32], ay[32];
+	snprintf(bee, sizeof bee, "%s", item_case(c, "bee"));
+	snprintf(ay, sizeof ay, "%s", item_case(c, "ay"));
+	json_decref(c);
+	json_decref(ok(e, "refuse", "{\"case\":\"%s\",\"actor\":\"bureau\",\"now\":\"2019-09-03T09:00\","
+		       "\"reasons\":\"不属于本机关职权范围\",\"remedy\":\"六十日内申请行政复议\"}", ay));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "denied");
+	assert_string_equal(S(c, "note"), "不属于本机关职权范围");
+	json_decref(c);
+	json_t *b = ok(e, "show", "{\"case\":\"%s\"}", bee);
+	assert_string_equal(S(b, "status"), "closed");
+	assert_string_equal(S(b, "note"), "不再需要 not needed: 甲 was not accepted (不予受理)");
+	json_decref(b);
+	/* replayed from its events, the chain says the same */
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
+/* A chain-level supplement while an item case waits for its acceptance
+ * decision (received): it reaches the item cases that can take it and
+ * ask for it -- the deferred report of 乙 -- and leaves 甲 to its
+ * decision (甲 only lists the report, optional); nothing is refused. */
+static void a_supplement_passes_a_received_item_case(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *c = ok(e, "submit", RC_APP);
+	char bee[32], ay[32];
+	snprintf(bee, sizeof bee, "%s", item_case(c, "bee"));
+	snprintf(ay, sizeof ay, "%s", item_case(c, "ay"));
+	json_decref(c);
+	json_t *b = ok(e, "show", "{\"case\":\"%s\"}", bee);
+	assert_string_equal(S(b, "status"), "in_progress");
+	assert_true(listed(json_object_get(b, "notice"), "deferred", "report"));
+	json_decref(b);
+	json_t *a = ok(e, "show", "{\"case\":\"%s\"}", ay);
+	assert_string_equal(S(a, "status"), "received");
+	json_decref(a);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"]}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	json_t *h = json_array_get(json_object_get(c, "history"), 1);
+	assert_int_equal(json_array_size(json_object_get(h, "reached")), 1);
+	assert_string_equal(S(json_array_get(json_object_get(h, "reached"), 0), "case"), bee);
+	assert_string_equal(S(json_object_get(c, "materials"), "report"), "provided");
+	json_decref(c);
+	assert_int_equal(events_of(e, bee), 2);
+	assert_int_equal(events_of(e, ay), 1);
+	b = ok(e, "show", "{\"case\":\"%s\"}", bee);
+	assert_string_equal(S(json_object_get(b, "materials"), "report"), "provided");
+	json_decref(b);
+	/* accepted, 甲 is in progress; the report again reaches nobody:
+	 * 甲's notice does not ask for it */
+	json_decref(ok(e, "accept", "{\"case\":\"%s\",\"actor\":\"bureau\",\"now\":\"2019-09-03T09:00\"}",
+		       ay));
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-03T10:00\","
+		       "\"materials\":[\"report\"]}"));
+	assert_int_equal(events_of(e, ay), 2);
+	assert_int_equal(events_of(e, bee), 2);
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
+/* A form change once a stage has started may not change its items: the
+ * permit of stage 1 (done) would be needed with a big project, and the
+ * chain would end approved without it.  Refused, and nothing changes; a
+ * change for a stage still waiting goes through. */
+static void a_started_stage_keeps_its_items(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_decref(ok(e, "submit", SKIP_APP("{\"name\":\"x\",\"big\":false}", "\"report\"")));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T10:00"); /* check */
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "needs_supplement"); /* the review lacks the permit */
+	int events = (int)json_integer_value(json_object_get(c, "events"));
+	char review[32];
+	snprintf(review, sizeof review, "%s", item_case(c, "review"));
+	json_decref(c);
+	int rv_events = events_of(e, review);
+	refused(e, "supplement", OT_ESTATE, "cannot change the form of chain case 20190902-0001 so: "
+		"item permit (许可) would be needed in stage first (第一阶段), which has started; the "
+		"items of a started stage stay as they were when it started",
+		"{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\",\"form\":{\"big\":true},"
+		"\"materials\":[\"permit_doc\"]}");
+	assert_int_equal(events_of(e, "20190902-0001"), events);
+	assert_int_equal(events_of(e, review), rv_events);
+	/* the permit handed in without the change: the chain ends approved,
+	 * the permit not required */
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"permit_doc\"]}"));
+	approve(e, review, "decide", "bureau", "2019-09-02T12:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "approved");
+	assert_string_equal(S(json_array_get(json_object_get(json_array_get(json_object_get(c,
+		"stages"), 0), "items"), 0), "status"), "not_required");
+	assert_false(json_is_true(json_object_get(json_object_get(c, "form"), "big")));
+	json_decref(c);
+	ot_engine_close(e);
+
+	/* chain small: stage 2's check follows the form changed while stage 1
+	 * waits for corrections */
+	e = open_at(SMALL_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\",\"big\":false},\"materials\":[\"plan\",\"report\"]}"));
+	json_decref(ok(e, "act", "{\"case\":\"20190902-0002\",\"step\":\"decide\",\"action\":\"return\","
+		       "\"reason\":\"方案不全\",\"actor\":\"bureau\",\"now\":\"2019-09-02T10:00\"}"));
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"form\":{\"big\":true},\"materials\":[\"plan\"]}"));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T12:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_not_equal(item_case(c, "check"), "(null)");
+	json_decref(c);
+	json_t *report = ok(e, "store_check", "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +506,11 @@ int main(void)
 		cmocka_unit_test(list_and_overdue_find_chains),
 		cmocka_unit_test(a_supplement_reaches_who_lacks_it),
 		cmocka_unit_test(the_status_follows_the_items),
+		cmocka_unit_test(a_left_out_item_issues_nothing),
+		cmocka_unit_test(a_held_licence_is_not_asked),
+		cmocka_unit_test(a_refusal_stops_the_chain_with_its_reasons),
+		cmocka_unit_test(a_supplement_passes_a_received_item_case),
+		cmocka_unit_test(a_started_stage_keeps_its_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
