@@ -24,7 +24,7 @@ typedef struct memo {
 	uint8_t *state;      /* per material: bit 0 library asked, 1 shared, 2 licence */
 	int8_t *shared_got, *licence_got;
 	char (*lib_case)[32];
-	char (*ref)[64];
+	char (*ref)[REF_CAP];
 	char (*why)[256];
 	uint8_t *lib_found;
 	ot_error *shared_err;
@@ -58,7 +58,7 @@ static const char *memo_library(void *ud, const char *applicant, const char *mat
 }
 
 static int memo_shared(void *ud, const version *v, const application *app, int material,
-		       char ref[64], char why[256], ot_error *err)
+		       char ref[REF_CAP], char why[256], ot_error *err)
 {
 	memo *mo = ud;
 	if (mo->issued[material]) {
@@ -66,14 +66,14 @@ static int memo_shared(void *ud, const version *v, const application *app, int m
 		return 0; /* an earlier item of the chain issues it (see memo_licence) */
 	}
 	if (!(mo->state[material] & 2)) {
-		memset(mo->ref[material], 0, 64);
+		memset(mo->ref[material], 0, REF_CAP);
 		memset(mo->why[material], 0, 256);
 		mo->shared_err[material] = (ot_error){OT_OK, ""};
 		mo->shared_got[material] = (int8_t)mo->inner->shared(mo->inner->ud, v, app, material,
 			mo->ref[material], mo->why[material], &mo->shared_err[material]);
 		mo->state[material] |= 2;
 	}
-	memcpy(ref, mo->ref[material], 64);
+	memcpy(ref, mo->ref[material], REF_CAP);
 	memcpy(why, mo->why[material], 256);
 	if (mo->shared_got[material] < 0)
 		*err = mo->shared_err[material];
@@ -81,7 +81,7 @@ static int memo_shared(void *ud, const version *v, const application *app, int m
 }
 
 static int memo_licence(void *ud, const char *holder, const char *material, ot_time now,
-			char number[64])
+			char number[REF_CAP])
 {
 	memo *mo = ud;
 	int m = material_at(mo->r, material);
@@ -96,12 +96,12 @@ static int memo_licence(void *ud, const char *holder, const char *material, ot_t
 		return 0;
 	}
 	if (!(mo->state[m] & 4)) {
-		memset(mo->ref[m], 0, 64);
+		memset(mo->ref[m], 0, REF_CAP);
 		mo->licence_got[m] = (int8_t)mo->inner->licence(mo->inner->ud, holder, material, now,
 								mo->ref[m]);
 		mo->state[m] |= 4;
 	}
-	memcpy(number, mo->ref[m], 64);
+	memcpy(number, mo->ref[m], REF_CAP);
 	return mo->licence_got[m];
 }
 
@@ -525,7 +525,7 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 {
 	uint32_t nm = k->r->n_materials + 1;
-	size_t texts = (size_t)nm * (2 * sizeof(int) + sizeof(ot_error) + 32 + 64 + 256) +
+	size_t texts = (size_t)nm * (2 * sizeof(int) + sizeof(ot_error) + 32 + REF_CAP + 256) +
 		       (CHAIN_MAX_ITEMS + 1) * sizeof(uint32_t) + 2 * ((size_t)nreq + 1) * sizeof(int);
 	size_t flags = (size_t)nm * (3 + 2 + 3 + 1) + nreq + 1;
 	char *mem = malloc(texts + flags), *p = mem;
@@ -539,7 +539,7 @@ static char *lay_out(combined *k, memo *mo, uint32_t nreq, uint8_t **scratch)
 	k->need_next = (int *)(void *)p, p += (nreq + 1) * sizeof(int);
 	k->need_slot = (int *)(void *)p, p += (nreq + 1) * sizeof(int);
 	mo->lib_case = (char (*)[32])p, p += nm * 32;
-	mo->ref = (char (*)[64])p, p += nm * 64;
+	mo->ref = (char (*)[REF_CAP])p, p += nm * REF_CAP;
 	mo->why = (char (*)[256])p, p += nm * 256;
 	mo->state = (uint8_t *)p, p += nm;
 	mo->shared_got = (int8_t *)p, p += nm;

@@ -331,9 +331,11 @@ static void a_held_licence_is_not_asked(void **state)
 {
 	(void)state;
 	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	/* a number as long as Chinese ones get: shown whole */
+	const char *number = "（2019）辽0304建设工程规划许可证第建设工程规划许可证第建设工程规划许可证第建设工程规划许可证第建设工程规划许可证第00012号";
 	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91350100M000100Y43\","
-		       "\"material\":\"permit_doc\",\"number\":\"P-1\",\"issuer\":\"审批局\","
-		       "\"valid_from\":\"2019-01-01\"}]}"));
+		       "\"material\":\"permit_doc\",\"number\":\"%s\",\"issuer\":\"审批局\","
+		       "\"valid_from\":\"2019-01-01\"}]}", number));
 	const char *app = "{\"chain\":\"parallel\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY
 		",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}";
 	json_t *a = ok(e, "assess", "%s", app);
@@ -349,6 +351,9 @@ static void a_held_licence_is_not_asked(void **state)
 	json_t *f = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "filing"));
 	assert_string_equal(S(f, "status"), "in_progress");
 	assert_string_equal(S(json_object_get(f, "materials"), "permit_doc"), "shared");
+	char *text = json_dumps(f, 0); /* the filing's notice, with the number whole */
+	assert_non_null(strstr(text, number));
+	free(text);
 	json_decref(f);
 	json_decref(c);
 	/* with no licence held, the filing asks for it: the permit beside it
