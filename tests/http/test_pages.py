@@ -3,7 +3,9 @@ WebDriver protocol (chromedriver) with Python's standard library.
 
   - the status page (办件查询): a case submitted through the portal, looked
     up by its number and the applicant's ID number, shows the same status
-    as the service; a wrong ID number shows the service's problem;
+    as the service; a wrong ID number shows the service's problem; a chain
+    case (一件事) shows its stages, their items and each item's case, whose
+    number looks that case up;
   - the window page: an officer of the social window loads the work list
     of the department, acts on the intake step, and the case moves on in
     the store, recorded in the officer's name; a case submitted meanwhile
@@ -25,7 +27,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import APPLICATION, ID, TOKENS, Server  # noqa: E402
+from harness import APPLICATION, CHAIN, COMPANY, ID, TOKENS, Server  # noqa: E402
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
@@ -146,6 +148,33 @@ def main():
         shown = b.wait("var e = document.getElementById('error');"
                        " return e.hidden ? null : e.dataset.status + ' ' + e.textContent;")
         check(shown.startswith("404 "), "a wrong ID number shows the service's problem: " + shown)
+        # a chain case (一件事): its stages and items, no steps
+        chain = s.post("/v1/cases", CHAIN, who="portal").json
+        b.type("#case", chain["id"])
+        b.type("#id_no", COMPANY)
+        b.click("#go")
+        shown = b.wait("var e = document.getElementById('error'), r = document.getElementById('result');"
+                       " return !e.hidden ? 'error ' + e.textContent : r.hidden ? null"
+                       " : document.getElementById('r_case').textContent;")
+        check(shown == chain["id"], "status page shows a chain case: " + shown)
+        page = b.js("return document.body.innerText;")
+        check(chain["chain_label"] in page and "企业投资项目备案" in page and "建设工程竣工联合验收" in page,
+              "status page names the chain, its stages' items")
+        check(COMPANY not in page and (COMPANY[:4] + "*" * 10 + COMPANY[-4:]) in page,
+              "status page shows the chain's credit code masked")
+        rows = b.js("return Array.from(document.querySelectorAll('#stages tr'))"
+                    ".map((r) => [r.dataset.stage, r.dataset.item, r.cells[4].textContent]);")
+        want = [[st["stage"], it["item"]] for st in chain["stages"] for it in st["items"]]
+        check([r[:2] for r in rows] == want and rows[0][2] == "办理中" and rows[1][2] == "未开始",
+              "status page lists each stage's items with their status: %s" % rows)
+        check(b.js("return document.getElementById('item_part').hidden"
+                   " && !document.getElementById('chain_part').hidden;"), "and no steps")
+        first = chain["stages"][0]["items"][0]["case"]
+        b.click("#stages button.case-link")
+        shown = b.wait("var r = document.getElementById('result');"
+                       " return r.hidden ? null : document.getElementById('r_case').textContent;")
+        check(shown == first and b.js("return document.getElementById('chain_part').hidden;"),
+              "an item's case number looks its case up: " + shown)
         # ---- the window page ----
         b.go(url + "/window.html")
         b.type("#token", TOKENS["window"])
