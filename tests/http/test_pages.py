@@ -8,7 +8,8 @@ WebDriver protocol (chromedriver) with Python's standard library.
     number looks that case up;
   - the window page: an officer of the social window loads the work list
     of the department, acts on the intake step, and the case moves on in
-    the store, recorded in the officer's name; a case submitted meanwhile
+    the store, recorded in the officer's name; the next case picked starts
+    from nothing of the one before (its action, its reason); a case submitted meanwhile
     appears by itself (the event feed), and with the server's time sweep
     running every second its yellow card (黄牌: its intake is due the next
     working day) comes to the list through the feed too.
@@ -196,6 +197,31 @@ def main():
         ev = after["history"][-1]
         check((ev.get("client"), ev.get("officer")) == ("window", {"id": "S0012", "name": "王芳"}),
               "the event records the window and the officer")
+        # a case returned with a reason, then the next one picked: its action
+        # and reason are its own, never the case before's
+        first, second = (s.post("/v1/cases", APPLICATION, who="portal").json["id"] for _ in range(2))
+        b.wait("return document.querySelector('button.pick[data-case=\"%s\"]');" % second, timeout=15)
+        b.click('button.pick[data-case="%s"]' % first)
+        b.wait("return document.getElementById('act_case').textContent === '%s';" % first)
+        b.js("document.getElementById('act_action').value = 'return';")
+        b.type("#act_reason", "请补交赵秀兰的住院病历")
+        b.click("#act_go")
+        msg = b.wait("var d = document.getElementById('done'); return d.hidden ? null : d.textContent;")
+        check(first in msg and s.get("/v1/cases/" + first, who="supervisor").json["status"] == "returned",
+              "the first case is returned: " + msg)
+        b.click('button.pick[data-case="%s"]' % second)
+        b.wait("return !document.getElementById('act').hidden"
+               " && document.getElementById('act_case').textContent === '%s';" % second)
+        form = b.js("return [document.getElementById('act_action').value,"
+                    " document.getElementById('act_reason').value, document.getElementById('done').hidden];")
+        check(form == ["approve", "", True],
+              "the next case picked starts at approve, no reason, no result shown: %s" % form)
+        b.click("#act_go")
+        msg = b.wait("var d = document.getElementById('done');"
+                     " return d.hidden || d.textContent.indexOf('%s') < 0 ? null : d.textContent;" % second)
+        ev = s.get("/v1/cases/" + second, who="supervisor").json["history"][-1]
+        check((ev.get("action"), ev.get("reason")) == ("approve", None),
+              "the next case is approved, without the reason of the one before: %s" % ev)
         # the feed: a case submitted elsewhere appears without reloading the page
         other = s.post("/v1/cases", APPLICATION, who="portal").json
         b.wait("return document.querySelector('tr[data-case=\"%s\"]');" % other["id"], timeout=15)
