@@ -8,7 +8,9 @@ WebDriver protocol (chromedriver) with Python's standard library.
     number looks that case up;
   - the window page: an officer of the social window loads the work list
     of the department, acts on the intake step, and the case moves on in
-    the store, recorded in the officer's name; the next case picked starts
+    the store, recorded in the officer's name; the list holds every case in
+    progress, more than a page of the service's list, but no chain case (a
+    window acts on its item cases); the next case picked starts
     from nothing of the one before (its action, its reason); a case submitted meanwhile
     appears by itself (the event feed), and with the server's time sweep
     running every second its yellow card (黄牌: its intake is due the next
@@ -170,13 +172,16 @@ def main():
               "status page lists each stage's items with their status: %s" % rows)
         check(b.js("return document.getElementById('item_part').hidden"
                    " && !document.getElementById('chain_part').hidden;"), "and no steps")
-        first = chain["stages"][0]["items"][0]["case"]
+        filing = chain["stages"][0]["items"][0]["case"]
         b.click("#stages button.case-link")
         shown = b.wait("var r = document.getElementById('result');"
                        " return r.hidden ? null : document.getElementById('r_case').textContent;")
-        check(shown == first and b.js("return document.getElementById('chain_part').hidden;"),
+        check(shown == filing and b.js("return document.getElementById('chain_part').hidden;"),
               "an item's case number looks its case up: " + shown)
         # ---- the window page ----
+        # more cases than a page of the service's list (200)
+        for _ in range(205):
+            s.post("/v1/cases", APPLICATION, who="portal")
         b.go(url + "/window.html")
         b.type("#token", TOKENS["window"])
         b.type("#officer_id", "S0012")
@@ -185,6 +190,27 @@ def main():
         row = 'tr[data-case="%s"]' % case["id"]
         b.wait("return document.querySelector('%s');" % row.replace("'", "\\'"))
         check(True, "the window's work list shows the case")
+        work, after = [], ""
+        while True:  # what the service lists for the window, every page
+            page = s.get("/v1/cases?status=in_progress&limit=1000" + after, who="window").json
+            work += page["cases"]
+            if not page.get("next"):
+                break
+            after = "&after=" + page["next"]
+        items = [c["id"] for c in work if "item" in c]
+        check(len(items) > 200 and chain["id"] in [c["id"] for c in work],
+              "the service lists %d item cases and the chain case" % len(items))
+        try:
+            b.wait("return document.getElementById('count').textContent === '(%d)';" % len(items),
+                   timeout=15)
+        except AssertionError:
+            pass
+        shown = b.js("return document.getElementById('count').textContent;")
+        rows = b.js("return Array.from(document.querySelectorAll('#cases tr')).map((r) => r.dataset.case);")
+        check(shown == "(%d)" % len(items) and sorted(rows) == sorted(items),
+              "the work list holds every item case: %s, %d rows" % (shown, len(rows)))
+        check(chain["id"] not in rows and filing in rows,
+              "and no chain case, but its item case")
         b.click('button.pick[data-case="%s"]' % case["id"])
         b.wait("return !document.getElementById('act').hidden;")
         check(b.js("return document.getElementById('act_step').value;") == "intake",
