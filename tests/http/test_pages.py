@@ -166,7 +166,7 @@ def main():
         check(COMPANY not in page and (COMPANY[:4] + "*" * 10 + COMPANY[-4:]) in page,
               "status page shows the chain's credit code masked")
         rows = b.js("return Array.from(document.querySelectorAll('#stages tr'))"
-                    ".map((r) => [r.dataset.stage, r.dataset.item, r.cells[4].textContent]);")
+                    ".map((r) => [r.dataset.stage, r.dataset.item, r.cells[5].textContent]);")
         want = [[st["stage"], it["item"]] for st in chain["stages"] for it in st["items"]]
         check([r[:2] for r in rows] == want and rows[0][2] == "办理中" and rows[1][2] == "未开始",
               "status page lists each stage's items with their status: %s" % rows)
