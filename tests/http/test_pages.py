@@ -14,7 +14,8 @@ WebDriver protocol (chromedriver) with Python's standard library.
     from nothing of the one before (its action, its reason); a case submitted meanwhile
     appears by itself (the event feed), and with the server's time sweep
     running every second its yellow card (黄牌: its intake is due the next
-    working day) comes to the list through the feed too.
+    working day) comes to the list through the feed too, and to the
+    status page's history of the case.
 
 Usage: python3 test_pages.py ONETRIP SOURCE_DIR
 """
@@ -257,6 +258,17 @@ def main():
         card = b.wait("var c = document.querySelector('tr[data-case=\"%s\"] .card.yellow');"
                       " return c ? c.textContent : null;" % other["id"], timeout=30)
         check(card.startswith("黄牌 intake "), "the window shows the yellow card: " + card)
+        # and the status page shows it in the case's history
+        b.go(url + "/")
+        b.type("#case", other["id"])
+        b.type("#id_no", ID)
+        b.click("#go")
+        warned = b.wait("var r = document.getElementById('result'); return r.hidden ? null :"
+                        " {w: Array.from(document.querySelectorAll('#history li'))"
+                        ".map((l) => l.textContent).filter((t) => t.indexOf('时限预警') >= 0)};")["w"]
+        due = other["steps"][0]["due"]
+        check(any(("黄牌 受理 " + due) in w for w in warned),
+              "the status page's history shows the yellow card of intake (受理): %s" % warned)
         metrics = s.get("/metrics").text
         check('onetrip_sweep_warnings_total{level="yellow"} ' in metrics
               and 'onetrip_sweep_warnings_total{level="yellow"} 0\n' not in metrics

@@ -512,6 +512,29 @@ class Service(unittest.TestCase):
         self.assertEqual(wrong.json, self.s.post("/v1/lookup", {"case": "20990101-0001",
                                                               "id_no": COMPANY}).json)
 
+    def test_lookup_shows_the_sweeps_warnings(self):
+        """The time sweep's warnings (黄牌, 红牌) are in the lookup's history
+        with their level, what they warn of and its day -- not who warned
+        nor which department is late."""
+        with Server(BINARY, SOURCE, "--trust-now", "--sweep-every", "1", "--timeout", "2") as s:
+            c = s.post("/v1/cases", dict(APPLICATION, now="2024-03-04T09:00"), who="portal").json
+            for _ in range(100):  # the next sweep: every deadline of the case is past
+                history = s.get("/v1/cases/" + c["id"], who="supervisor").json["history"]
+                if len([e for e in history if e["op"] == "warn"]) >= 3:
+                    break
+                time.sleep(0.1)
+            r = s.post("/v1/lookup", {"case": c["id"], "id_no": ID})
+            self.assertEqual(r.status, 200, r.text)
+            warns = [h for h in r.json["history"] if h["op"] == "warn"]
+            self.assertEqual(len(warns), len([e for e in history if e["op"] == "warn"]))
+            got = {(h.get("level"), h.get("target"), h.get("step"), h.get("due")) for h in warns}
+            self.assertIn(("red", "step", "intake", "2024-03-05"), got)
+            self.assertIn(("red", "case", None, c["due"]), got)
+            for h in warns:
+                self.assertLessEqual(set(h), {"op", "at", "level", "target", "due", "step",
+                                              "material", "procedure"})
+            self.assertEqual(s.stop(), 0)
+
     def test_lookup_guesses_are_refused(self):
         """Failed lookups count by case number and by ID number: past five
         within 15 minutes, lookups of it are 429 with Retry-After -- even

@@ -844,17 +844,22 @@ static json_t *pick_each(json_t *from, const char *const *keys)
 /* The history as the applicant sees it: what happened and when, never
  * who (an officer, a client) nor why in words (a reason may name
  * somebody): an act's action; a chain's item event, which item case and
- * its status now. */
+ * its status now; the time sweep's warning (黄牌, 红牌), of what deadline
+ * -- a step, a material, a procedure of the rules -- and its day. */
 static json_t *lookup_history(json_t *c)
 {
 	static const char *const act[] = {"op", "at", "action", NULL};
 	static const char *const item[] = {"op", "at", "item", "case", "status", NULL};
+	static const char *const warn[] = {"op", "at", "level", "target", "due", "step", "material",
+					   "procedure", NULL};
 	json_t *history = json_array();
 	size_t i;
 	json_t *ev;
 	json_array_foreach(json_object_get(c, "history"), i, ev) {
 		const char *op = json_string_value(json_object_get(ev, "op"));
-		json_array_append_new(history, pick_keys(ev, op && strcmp(op, "item") == 0 ? item : act));
+		op = op ? op : "";
+		json_array_append_new(history, pick_keys(ev, strcmp(op, "item") == 0 ? item
+							 : strcmp(op, "warn") == 0 ? warn : act));
 	}
 	return history;
 }

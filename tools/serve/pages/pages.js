@@ -44,13 +44,18 @@ const ot = {
             deliver: "送达", withdraw: "撤回", approve: "通过", return: "退回", deny: "不予许可",
             warn: "时限预警", yellow: "黄牌", red: "红牌", item: "事项进展"}[s] || s;
   },
-  // the time sweep's warning (电子监察 预警) as a card: 黄牌 or 红牌, what, the day
+  // the time sweep's warning (电子监察 预警) in words: 黄牌 or 红牌, what, the
+  // day; a step named in `steps` (its name -> its label) by its label
+  warning(w, steps) {
+    const what = (w.step && steps && steps[w.step]) || w.step || w.material || w.procedure ||
+      {case: "办结时限", legal: "法定时限", acceptance: "受理", pledge_check: "承诺核查"}[w.target] || w.target;
+    return ot.opName(w.level) + " " + what + (w.due ? " " + w.due : "");
+  },
+  // ... and as a card
   card(w) {
     const span = document.createElement("span");
-    const what = w.step || w.material || w.procedure ||
-      {case: "办结时限", legal: "法定时限", acceptance: "受理", pledge_check: "承诺核查"}[w.target] || w.target;
     span.className = "card " + w.level;
-    span.textContent = ot.opName(w.level) + " " + what + " " + w.due;
+    span.textContent = ot.warning(w);
     return span;
   },
 };
