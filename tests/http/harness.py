@@ -46,6 +46,21 @@ APPLICATION = {
              "insured_kind": "resident_scheme", "has_inpatient": True},
 }
 
+# the small low-risk chain of docs/engine.md §13.6 (一件事): a chain case
+# and the case of its first item, investment_filing
+COMPANY = "91350100M000100Y43"
+CHAIN = {
+    "chain": "construction_small",
+    "applicant": {"kind": "company", "id": COMPANY, "name": "鞍山市立山建设有限公司"},
+    "form": {"project_name": "立山区社区便民服务站", "builder_code": COMPANY,
+             "location": "鞍山市立山区友好街", "total_investment": 28, "floor_area": 280,
+             "project_kind": "public_building", "land_supply": "granted",
+             "contractor_code": "91210304MA0000001L"},
+    "materials": ["filing_commitment", "topographic_map", "construction_contract",
+                  "funds_commitment", "quality_safety_commitment", "completion_report",
+                  "survey_results"],
+}
+
 
 def read(path):
     with open(path, encoding="utf-8") as f:

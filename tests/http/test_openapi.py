@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import APPLICATION, ID, Server  # noqa: E402
+from harness import APPLICATION, CHAIN, COMPANY, ID, Server  # noqa: E402
 
 
 class Invalid(Exception):
@@ -25,6 +25,16 @@ def validate(doc, schema, value, where):
         return validate(doc, doc["components"]["schemas"][name], value, where)
     for sub in schema.get("allOf", []):
         validate(doc, sub, value, where)
+    if "oneOf" in schema:
+        why = []
+        for sub in schema["oneOf"]:
+            try:
+                validate(doc, sub, value, where)
+            except Invalid as e:
+                why.append(str(e))
+        if len(why) != len(schema["oneOf"]) - 1:
+            raise Invalid("%s: matches %d of oneOf, not 1 (%s)" % (
+                where, len(schema["oneOf"]) - len(why), "; ".join(why)))
     if "const" in schema and value != schema["const"]:
         raise Invalid("%s: %r is not %r" % (where, value, schema["const"]))
     if "enum" in schema and value not in schema["enum"]:
@@ -147,6 +157,8 @@ def main():
         check("GET", "/v1/licences/" + ID, who="supervisor")
         check("POST", "/v1/lookup", {"case": c["id"], "id_no": ID})
         check("POST", "/v1/lookup", {"case": c["id"], "id_no": "11010519491231002X"})
+        chain = s.post("/v1/cases", CHAIN, who="portal").json  # a chain case (一件事)
+        check("POST", "/v1/lookup", {"case": chain["id"], "id_no": COMPANY})
         check("GET", "/v1/admin/store-check", who="admin")
         check("GET", "/v1/admin/store-check", who="supervisor")
         check("POST", "/v1/admin/reload", {}, "admin")

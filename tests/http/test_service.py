@@ -22,7 +22,7 @@ import unittest
 from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import APPLICATION, ID, Server, read  # noqa: E402
+from harness import APPLICATION, CHAIN, COMPANY, ID, Server, read  # noqa: E402
 
 BINARY, SOURCE = sys.argv[1], sys.argv[2]
 OFFICER = {"id": "S0012", "name": "王芳"}
@@ -477,6 +477,63 @@ class Service(unittest.TestCase):
         missing = self.s.post("/v1/lookup", {"case": "20990101-0001", "id_no": ID})
         problem(self, wrong, 404)
         self.assertEqual(wrong.json, missing.json)
+
+    def test_lookup_of_a_chain_case(self):
+        """A chain case (一件事) is looked up as an item case is: its status,
+        its due date, its stages with their items and each item's case and
+        status, its history -- masked, and nothing of who or why."""
+        chain = self.submit(app=CHAIN).json
+        r = self.s.post("/v1/lookup", {"case": chain["id"], "id_no": COMPANY.lower()})
+        self.assertEqual(r.status, 200, r.text)
+        a = r.json
+        self.assertEqual((a["kind"], a["id"], a["chain"], a["chain_label"], a["status"], a["due"]),
+                         ("chain", chain["id"], "construction_small", chain["chain_label"],
+                          "in_progress", chain["due"]))
+        self.assertEqual(a["applicant_id"], COMPANY[:4] + "*" * 10 + COMPANY[-4:])
+        self.assertNotIn(COMPANY, r.text)
+        self.assertNotIn(CHAIN["form"]["contractor_code"], r.text)
+        self.assertNotIn("鞍山市立山建设有限公司", r.text)  # the applicant's name: not asked
+        self.assertEqual([(st["stage"], st["state"]) for st in a["stages"]],
+                         [(st["stage"], st["state"]) for st in chain["stages"]])
+        first = a["stages"][0]["items"]
+        self.assertEqual([(i["item"], i["case"], i["status"]) for i in first],
+                         [(i["item"], i["case"], i["status"]) for i in chain["stages"][0]["items"]])
+        self.assertEqual(first[0]["status"], "in_progress")
+        self.assertEqual(first[1]["status"], "not_opened")
+        self.assertEqual(a["history"], [{"op": "submit", "at": chain["submitted_at"]}])
+        self.assertIn("notice", a["notice"])
+        # the item case it opened is looked up with the same number, as an item
+        item = self.s.post("/v1/lookup", {"case": first[0]["case"], "id_no": COMPANY})
+        self.assertEqual((item.status, item.json["kind"], item.json["item"]),
+                         (200, "item", "investment_filing"), item.text)
+        # a wrong number: the same answer as for no such case
+        wrong = self.s.post("/v1/lookup", {"case": chain["id"], "id_no": ID})
+        problem(self, wrong, 404)
+        self.assertEqual(wrong.json, self.s.post("/v1/lookup", {"case": "20990101-0001",
+                                                              "id_no": COMPANY}).json)
+
+    def test_lookup_shows_the_sweeps_warnings(self):
+        """The time sweep's warnings (黄牌, 红牌) are in the lookup's history
+        with their level, what they warn of and its day -- not who warned
+        nor which department is late."""
+        with Server(BINARY, SOURCE, "--trust-now", "--sweep-every", "1", "--timeout", "2") as s:
+            c = s.post("/v1/cases", dict(APPLICATION, now="2024-03-04T09:00"), who="portal").json
+            for _ in range(100):  # the next sweep: every deadline of the case is past
+                history = s.get("/v1/cases/" + c["id"], who="supervisor").json["history"]
+                if len([e for e in history if e["op"] == "warn"]) >= 3:
+                    break
+                time.sleep(0.1)
+            r = s.post("/v1/lookup", {"case": c["id"], "id_no": ID})
+            self.assertEqual(r.status, 200, r.text)
+            warns = [h for h in r.json["history"] if h["op"] == "warn"]
+            self.assertEqual(len(warns), len([e for e in history if e["op"] == "warn"]))
+            got = {(h.get("level"), h.get("target"), h.get("step"), h.get("due")) for h in warns}
+            self.assertIn(("red", "step", "intake", "2024-03-05"), got)
+            self.assertIn(("red", "case", None, c["due"]), got)
+            for h in warns:
+                self.assertLessEqual(set(h), {"op", "at", "level", "target", "due", "step",
+                                              "material", "procedure"})
+            self.assertEqual(s.stop(), 0)
 
     def test_lookup_guesses_are_refused(self):
         """Failed lookups count by case number and by ID number: past five

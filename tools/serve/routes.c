@@ -818,9 +818,94 @@ static void route_reload(sv_response *out)
 					e ? ot_rules_hash(ot_engine_rules(e)) : NULL));
 }
 
+/* A new object of the keys of `from` that are in `keys` (those it has). */
+static json_t *pick_keys(json_t *from, const char *const *keys)
+{
+	json_t *o = json_object();
+	for (; o && *keys; keys++) {
+		json_t *v = json_object_get(from, *keys);
+		if (v)
+			json_object_set(o, *keys, v);
+	}
+	return o;
+}
+
+/* Each element of the array `from` with only the keys in `keys`. */
+static json_t *pick_each(json_t *from, const char *const *keys)
+{
+	json_t *a = json_array();
+	size_t i;
+	json_t *x;
+	json_array_foreach(from, i, x)
+		json_array_append_new(a, pick_keys(x, keys));
+	return a;
+}
+
+/* The history as the applicant sees it: what happened and when, never
+ * who (an officer, a client) nor why in words (a reason may name
+ * somebody): an act's action; a chain's item event, which item case and
+ * its status now; the time sweep's warning (黄牌, 红牌), of what deadline
+ * -- a step, a material, a procedure of the rules -- and its day. */
+static json_t *lookup_history(json_t *c)
+{
+	static const char *const act[] = {"op", "at", "action", NULL};
+	static const char *const item[] = {"op", "at", "item", "case", "status", NULL};
+	static const char *const warn[] = {"op", "at", "level", "target", "due", "step", "material",
+					   "procedure", NULL};
+	json_t *history = json_array();
+	size_t i;
+	json_t *ev;
+	json_array_foreach(json_object_get(c, "history"), i, ev) {
+		const char *op = json_string_value(json_object_get(ev, "op"));
+		op = op ? op : "";
+		json_array_append_new(history, pick_keys(ev, strcmp(op, "item") == 0 ? item
+							 : strcmp(op, "warn") == 0 ? warn : act));
+	}
+	return history;
+}
+
+/* A chain case (一件事) as its applicant sees it: its stages, each with its
+ * items, each item's case number and status (its own lookup tells more). */
+static json_t *lookup_chain(json_t *c)
+{
+	static const char *const stage[] = {"stage", "label", "state", "started_at", "finished_at",
+					    "due", NULL};
+	static const char *const item[] = {"item", "label", "case", "status", "due", "not_needed",
+					   NULL};
+	json_t *stages = json_array();
+	size_t i;
+	json_t *st;
+	json_array_foreach(json_object_get(c, "stages"), i, st) {
+		json_t *s = pick_keys(st, stage);
+		json_object_set_new(s, "items", pick_each(json_object_get(st, "items"), item));
+		json_array_append_new(stages, s);
+	}
+	return json_pack("{s:s, s:O, s:O, s:O?, s:O, s:O?, s:O?, s:O?, s:o, s:o, s:O?}", "kind", "chain",
+			 "id", json_object_get(c, "id"), "chain", json_object_get(c, "chain"),
+			 "chain_label", json_object_get(c, "chain_label"), "status",
+			 json_object_get(c, "status"), "due", json_object_get(c, "due"), "note",
+			 json_object_get(c, "note"), "applicant_id",
+			 json_object_get(json_object_get(c, "applicant"), "id"), "stages", stages,
+			 "history", lookup_history(c), "notice", json_object_get(c, "notice"));
+}
+
+static json_t *lookup_item(json_t *c)
+{
+	static const char *const step[] = {"step", "label", "state", "due", "finished_at", NULL};
+	return json_pack("{s:s, s:O, s:O?, s:O?, s:O, s:O?, s:O?, s:O?, s:o, s:o, s:O?}", "kind",
+			 "item", "id", json_object_get(c, "id"), "item", json_object_get(c, "item"),
+			 "item_label", json_object_get(c, "item_label"), "status",
+			 json_object_get(c, "status"), "due", json_object_get(c, "due"), "note",
+			 json_object_get(c, "note"), "applicant_id",
+			 json_object_get(json_object_get(c, "applicant"), "id"), "steps",
+			 pick_each(json_object_get(c, "steps"), step), "history", lookup_history(c),
+			 "notice", json_object_get(c, "notice"));
+}
+
 /* POST /v1/lookup {"case", "id_no"}: the applicant's own status page
  * (办件查询).  No token: knowing both the case number and the ID number
- * is the proof.  The answer is the status only, the ID masked. */
+ * is the proof.  The answer is the status only, the ID masked: of an item
+ * case its steps, of a chain case (一件事) its stages and their items. */
 static void route_lookup(const sv_request *rq, sv_response *out)
 {
 	json_t *q = body_object(rq, out);
@@ -862,27 +947,14 @@ static void route_lookup(const sv_request *rq, sv_response *out)
 	json_decref(q);
 	if (!c)
 		return;
-	json_t *steps = json_array();
-	size_t i;
-	json_t *st, *ev;
-	json_array_foreach(json_object_get(c, "steps"), i, st)
-		json_array_append_new(steps, json_pack("{s:O, s:O?, s:O, s:O?, s:O?}", "step",
-			json_object_get(st, "step"), "label", json_object_get(st, "label"),
-			"state", json_object_get(st, "state"), "due", json_object_get(st, "due"),
-			"finished_at", json_object_get(st, "finished_at")));
-	json_t *history = json_array();
-	json_array_foreach(json_object_get(c, "history"), i, ev)
-		json_array_append_new(history, json_pack("{s:O?, s:O?, s:O?}", "op",
-			json_object_get(ev, "op"), "at", json_object_get(ev, "at"), "action",
-			json_object_get(ev, "action")));
-	json_t *a = json_pack("{s:O, s:O, s:O?, s:O, s:O?, s:O?, s:O?, s:o, s:o, s:O?}", "id",
-			      json_object_get(c, "id"), "item", json_object_get(c, "item"), "item_label",
-			      json_object_get(c, "item_label"), "status", json_object_get(c, "status"),
-			      "due", json_object_get(c, "due"), "note", json_object_get(c, "note"),
-			      "applicant_id", json_object_get(json_object_get(c, "applicant"), "id"),
-			      "steps", steps, "history", history, "notice",
-			      json_object_get(c, "notice"));
+	const char *kind = json_string_value(json_object_get(c, "kind"));
+	json_t *a = kind && strcmp(kind, "chain") == 0 ? lookup_chain(c) : lookup_item(c);
 	json_decref(c);
+	if (!a) {
+		sv_problem(out, 503, "out-of-memory", "Out of memory", "the answer could not be written",
+			   "OT_ENOMEM");
+		return;
+	}
 	answer_json(out, 200, a);
 	if (out->body)
 		ot_mask_ids(out->body);
