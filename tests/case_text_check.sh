@@ -3,11 +3,12 @@
 # writes compared with the jansson builder it replaced): it must pass, and
 # have compared at least one snapshot.
 log=$(mktemp) || exit 1
+trap 'rm -f "$log"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 "$@" 2>"$log"
 rc=$?
 cat "$log" >&2
 n=$(sed -n 's/^case_text_check: \([0-9]*\) snapshots compared$/\1/p' "$log" | awk '{s += $1} END {print s + 0}')
-rm -f "$log"
 [ "$rc" -eq 0 ] || exit "$rc"
 if [ "$n" -eq 0 ]; then
 	echo "case_text_check: no snapshot was compared" >&2

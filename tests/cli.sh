@@ -8,6 +8,7 @@ src=$2
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 
 # expect STATUS DESCRIPTION COMMAND...: runs COMMAND, output in $tmp/out
 expect() {

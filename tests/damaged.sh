@@ -15,6 +15,7 @@ rounds=${3:-}
 rules=$src/tests/contract/rules/contract.rules
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 fails=0
 fail() {
 	echo "FAIL: $*"

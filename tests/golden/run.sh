@@ -12,6 +12,7 @@ update=${2:-}
 cd "$(dirname "$0")" || exit 2
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 status=0
 for f in *.rules; do
 	name=${f%.rules}

@@ -3,8 +3,10 @@
 Server(...) starts the binary on the bundled rules with a new SQLite store
 in a temporary directory and a clients file of one client per scope; the
 tests talk to it with urllib (the standard library only) and stop it with
-SIGTERM, as an operator would.
+SIGTERM, as an operator would.  tmpdir() gives every directory the tests
+make, inside one of the process's that goes when it ends.
 """
+import atexit
 import hashlib
 import http.client
 import json
@@ -12,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -62,6 +65,30 @@ CHAIN = {
 }
 
 
+_root = None
+_watched = None
+
+
+def tmpdir(prefix):
+    """A new directory for a test, inside the process's own, which is removed
+    when the process ends, as tests/unit/tmpdir.h does for the C tests: at
+    exit, and after anything else (a signal, ctest's SIGKILL at a timeout) by
+    a watcher outside the test's process tree, a shell that removes it once
+    the pipe only this process holds is closed."""
+    global _root, _watched
+    if _root is None:
+        name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+        _root = tempfile.mkdtemp(prefix="ot_%s_" % name)
+        os.chmod(_root, 0o755)  # nginx's workers may run as another user
+        atexit.register(shutil.rmtree, _root, True)
+        r, _watched = os.pipe()  # neither end is inherited by what the tests start
+        subprocess.run(["sh", "-c", 'exec 3<&0; (cat <&3 >/dev/null; rm -rf -- "$1") &',
+                        "sh", _root], stdin=r, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, start_new_session=True, check=True)
+        os.close(r)
+    return tempfile.mkdtemp(prefix=prefix, dir=_root)
+
+
 def read(path):
     with open(path, encoding="utf-8") as f:
         return f.read()
@@ -103,7 +130,7 @@ class Server:
         self.binary = binary
         self.source = source
         self.own_tmp = tmp is None
-        self.tmp = tmp or tempfile.mkdtemp(prefix="ot_http_")
+        self.tmp = tmp or tmpdir("http_")
         self.db = db or new_store(self.tmp)
         self.rules = rules or os.path.join(source, "rules")
         self.clients = os.path.join(self.tmp, "clients.json")

@@ -12,11 +12,10 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import TOKENS, Server, read  # noqa: E402
+from harness import TOKENS, Server, read, tmpdir  # noqa: E402
 
 
 def blocks(text, lang):
@@ -61,7 +60,7 @@ def make_run(binary, source):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    var = tempfile.mkdtemp(prefix="ot_run_")
+    var = tmpdir("run_")
     env = dict(os.environ, ONETRIP=binary, PORT=str(port), VAR=var)
     p = subprocess.Popen([os.path.join(source, "tools", "run-service")], cwd=source, env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -27,13 +27,12 @@ import socket
 import ssl
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import APPLICATION, TOKENS, Server, new_store, read  # noqa: E402
+from harness import APPLICATION, TOKENS, Server, new_store, read, tmpdir  # noqa: E402
 
 BINARY, SOURCE, NGINX = sys.argv[1], sys.argv[2], sys.argv[3]
 OFFICER = {"id": "S0012", "name": "王芳"}
@@ -156,7 +155,7 @@ def main():
         print("FAIL: no nginx at '%s': tools/setup-deps installs it (nginx-light)" % NGINX)
         print("0 passed, 1 failed")
         return 1
-    tmp = tempfile.mkdtemp(prefix="ot_nginx_")
+    tmp = tmpdir("nginx_")
     os.chmod(tmp, 0o755)  # nginx's workers may run as another user
     servers, nginx = [], None
     try:

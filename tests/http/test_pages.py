@@ -25,13 +25,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import APPLICATION, CHAIN, COMPANY, ID, TOKENS, Server  # noqa: E402
+from harness import APPLICATION, CHAIN, COMPANY, ID, TOKENS, Server, tmpdir  # noqa: E402
 
 ELEMENT = "element-6066-11e4-a52e-4f735466cecf"
 
@@ -43,21 +42,32 @@ class Browser:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        self.profile = tempfile.mkdtemp(prefix="ot_chromium_")
+        # the profile, and what chromedriver and Chromium put in TMPDIR
+        # (org.chromium.Chromium.scoped_dir.*), in a directory of its own
+        self.tmp = tmpdir("chromium_")
+        self.profile = os.path.join(self.tmp, "profile")
         self.driver = subprocess.Popen(["chromedriver", "--port=%d" % port],
+                                       env=dict(os.environ, TMPDIR=self.tmp),
                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base = "http://127.0.0.1:%d" % port
-        for _ in range(200):
-            try:
-                self._call("GET", "/status")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.05)
-        caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--user-data-dir=" + self.profile, "--window-size=1200,900"]}}}}
-        self.session = self._call("POST", "/session", caps)["sessionId"]
+        try:
+            for _ in range(200):
+                try:
+                    self._call("GET", "/status")
+                    break
+                except (urllib.error.URLError, ConnectionError):
+                    time.sleep(0.05)
+            caps = {"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                         "--disable-dev-shm-usage", "--user-data-dir=" + self.profile,
+                         "--window-size=1200,900"]}}}}
+            self.session = self._call("POST", "/session", caps)["sessionId"]
+        except BaseException:  # no session: no close() comes to stop chromedriver
+            self.driver.terminate()
+            self.driver.wait()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
 
     def _call(self, method, path, body=None):
         data = json.dumps(body).encode() if body is not None else None
@@ -114,7 +124,7 @@ class Browser:
         finally:
             self.driver.terminate()
             self.driver.wait()
-            shutil.rmtree(self.profile, ignore_errors=True)
+            shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def main():

@@ -15,14 +15,13 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import unittest
 from urllib.parse import quote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import APPLICATION, CHAIN, COMPANY, ID, Server, read  # noqa: E402
+from harness import APPLICATION, CHAIN, COMPANY, ID, Server, read, tmpdir  # noqa: E402
 
 BINARY, SOURCE = sys.argv[1], sys.argv[2]
 OFFICER = {"id": "S0012", "name": "王芳"}
@@ -778,7 +777,7 @@ class Operations(unittest.TestCase):
         self.assertEqual(bad.returncode, 2)
 
     def test_reload_under_load(self):
-        tmp = tempfile.mkdtemp(prefix="ot_reload_")
+        tmp = tmpdir("reload_")
         self.addCleanup(shutil.rmtree, tmp, True)
         rules = os.path.join(tmp, "rules")
         shutil.copytree(os.path.join(SOURCE, "rules"), rules)
@@ -863,7 +862,7 @@ class Operations(unittest.TestCase):
                              {"window", "portal"})
 
     def test_a_wrong_clients_file_is_refused_at_start(self):
-        tmp = tempfile.mkdtemp(prefix="ot_clients_")
+        tmp = tmpdir("clients_")
         self.addCleanup(shutil.rmtree, tmp, True)
         h = "a" * 64
         cases = [
@@ -900,7 +899,7 @@ class Operations(unittest.TestCase):
             self.assertEqual(s.stop(), 0)
 
     def test_keys_survive_a_restart_and_shutdown_finishes_requests(self):
-        tmp = tempfile.mkdtemp(prefix="ot_restart_")
+        tmp = tmpdir("restart_")
         self.addCleanup(shutil.rmtree, tmp, True)
         k = {"Idempotency-Key": "restart-1"}
         with Server(BINARY, SOURCE, tmp=tmp) as s:

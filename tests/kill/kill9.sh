@@ -14,6 +14,7 @@ src=$3
 rules=$src/tests/contract/rules/contract.rules
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 db=$tmp/store.db
 : >"$tmp/acks"
 

@@ -12,6 +12,7 @@ header=$3
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 
 # the OT_API functions of the header, one name a line
 sed -n 's/^OT_API .*[ *]\(ot_[a-z0-9_]*\)(.*/\1/p' "$header" | sort >"$tmp/api"

@@ -12,6 +12,7 @@ version=$3
 fails=0
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 prefix=$tmp/prefix
 
 fail() {

@@ -12,6 +12,7 @@ dir=$4
 src=$5
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 rules=$src/tests/contract/rules/contract.rules
 pg="$(sh "$server" uri "$dir")&schema=copy_$$"
 fails=0

@@ -17,6 +17,7 @@ ops=${OT_PG_OPS:-$6}
 mode=${7:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 uri="$(sh "$server" uri "$dir")&schema=many_$$"
 
 start=$(date +%s)

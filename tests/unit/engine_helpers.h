@@ -2,38 +2,15 @@
 #ifndef OT_ENGINE_HELPERS_H
 #define OT_ENGINE_HELPERS_H
 
-#include <dirent.h>
 #include <jansson.h>
-#include <unistd.h>
 
 #include "helpers.h"
-
-/* The directory of the SQLite stores a backend suite makes, one for the
- * process, removed when it ends (not by a child it forked: the stores are
- * the parent's). */
-static char test_store_dir[32];
-static pid_t test_store_owner;
-
-static void test_store_cleanup(void)
-{
-	if (getpid() != test_store_owner)
-		return;
-	DIR *d = opendir(test_store_dir);
-	for (struct dirent *f; d && (f = readdir(d)) != NULL;) {
-		char path[300];
-		snprintf(path, sizeof path, "%s/%s", test_store_dir, f->d_name);
-		if (f->d_name[0] != '.')
-			unlink(path);
-	}
-	if (d)
-		closedir(d);
-	rmdir(test_store_dir);
-}
 
 /* The store a test asks for as ":memory:" is, when OT_TEST_STORE names a
  * backend, a new store of that backend: the same tests run against each
  * backend through the store interface (tests/CMakeLists.txt).
- * OT_TEST_STORE=sqlite: a new SQLite file under /tmp.
+ * OT_TEST_STORE=sqlite: a new SQLite file in a directory of test_tmpdir's,
+ * removed with the rest when the process ends.
  * OT_TEST_STORE=postgresql: a new schema of the database OT_TEST_PG names
  * (the server tests/pg/server.sh started for the suite). */
 static inline const char *test_store(const char *db, char *buf, size_t cap)
@@ -42,15 +19,10 @@ static inline const char *test_store(const char *db, char *buf, size_t cap)
 	if (!backend || strcmp(db, ":memory:") != 0)
 		return db;
 	if (strcmp(backend, "sqlite") == 0) {
-		static unsigned n;
-		if (!test_store_dir[0]) {
-			snprintf(test_store_dir, sizeof test_store_dir, "/tmp/ot_backendXXXXXX");
-			if (!mkdtemp(test_store_dir))
-				fail();
-			test_store_owner = getpid();
-			atexit(test_store_cleanup);
-		}
-		snprintf(buf, cap, "sqlite:%s/store%u.db", test_store_dir, n++);
+		char dir[256];
+		if ((size_t)snprintf(buf, cap, "sqlite:%s/store.db",
+				     test_tmpdir("store", dir, sizeof dir)) >= cap)
+			fail();
 		return buf;
 	}
 	const char *pg = getenv("OT_TEST_PG");

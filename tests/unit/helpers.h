@@ -1,6 +1,8 @@
 /*
  * helpers.h -- what the unit tests share: compile a text, look for a
- * diagnostic by code and place.  Header-only, static functions.
+ * diagnostic by code and place; a directory of a test's own under the
+ * process's, removed when it ends (tmpdir.h).  Header-only, static
+ * functions.
  */
 #ifndef OT_TEST_HELPERS_H
 #define OT_TEST_HELPERS_H
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 
 #include "onetrip.h"
+#include "tmpdir.h"
 
 #ifndef OT_TEST_DATA
 #define OT_TEST_DATA "tests/data"

@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -17,7 +16,7 @@ struct pg_proxy {
 	pthread_t thread;
 	int listener;
 	struct sockaddr_un server, mine;
-	char dir[64];
+	char dir[128];
 	atomic_int stop;
 	atomic_int answers_left; /* answers passed on before the one lost; -1: none lost */
 	atomic_int lost;
@@ -133,30 +132,31 @@ static void *run(void *arg)
 	return NULL;
 }
 
-pg_proxy *pg_proxy_start(PGconn *server, const char *schema, char *uri, size_t n)
+pg_proxy *pg_proxy_start(PGconn *server, const char *schema, const char *dir, char *uri,
+			 size_t n)
 {
 	pg_proxy *p = calloc(1, sizeof *p);
 	if (!p)
 		return NULL;
 	atomic_init(&p->answers_left, -1);
-	snprintf(p->dir, sizeof p->dir, "/tmp/ot-proxy-%ld", (long)getpid());
+	snprintf(p->dir, sizeof p->dir, "%s", dir);
 	p->server.sun_family = p->mine.sun_family = AF_UNIX;
 	snprintf(p->server.sun_path, sizeof p->server.sun_path, "%s/.s.PGSQL.%s", PQhost(server),
 		 PQport(server));
-	snprintf(p->mine.sun_path, sizeof p->mine.sun_path, "%s/.s.PGSQL.%s", p->dir,
-		 PQport(server));
-	unlink(p->mine.sun_path);
-	rmdir(p->dir);
-	p->listener = mkdir(p->dir, 0700) == 0 ? unix_socket(&p->mine, 1) : -1;
+	int len = snprintf(p->mine.sun_path, sizeof p->mine.sun_path, "%s/.s.PGSQL.%s", p->dir,
+			   PQport(server));
+	/* a socket's path is short (108 bytes): a long one is refused, not cut */
+	int fits = strlen(dir) < sizeof p->dir && len > 0 && (size_t)len < sizeof p->mine.sun_path;
+	p->listener = fits ? unix_socket(&p->mine, 1) : -1;
 	if (p->listener >= 0 && pthread_create(&p->thread, NULL, run, p) == 0) {
 		snprintf(uri, n, "postgresql:///%s?host=%s&port=%s&user=%s&schema=%s", PQdb(server),
 			 p->dir, PQport(server), PQuser(server), schema);
 		return p;
 	}
-	if (p->listener >= 0)
+	if (p->listener >= 0) {
 		close(p->listener);
-	unlink(p->mine.sun_path);
-	rmdir(p->dir);
+		unlink(p->mine.sun_path);
+	}
 	free(p);
 	return NULL;
 }
@@ -177,7 +177,6 @@ void pg_proxy_stop(pg_proxy *p)
 	pthread_join(p->thread, NULL);
 	close(p->listener);
 	unlink(p->mine.sun_path);
-	rmdir(p->dir);
 	free(p->buf);
 	free(p);
 }

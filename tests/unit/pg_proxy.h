@@ -12,9 +12,12 @@
 
 typedef struct pg_proxy pg_proxy;
 
-/* A proxy in front of the server `server` is connected to; *uri receives
- * the store URI through it, with `schema`.  NULL if it cannot start. */
-pg_proxy *pg_proxy_start(PGconn *server, const char *schema, char *uri, size_t n);
+/* A proxy in front of the server `server` is connected to, its socket in
+ * `dir` (a directory of the test's: test_tmpdir); *uri receives the store
+ * URI through it, with `schema`.  NULL if it cannot start (a path too long
+ * for a socket's among the reasons). */
+pg_proxy *pg_proxy_start(PGconn *server, const char *schema, const char *dir, char *uri,
+			 size_t n);
 
 /* The answer to the client's nth round trip from now (1: the next one) is
  * read from the server to its end (ReadyForQuery: the server is done with

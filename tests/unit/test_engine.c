@@ -375,8 +375,8 @@ static const char DEFER_RULES[] =
 static void deferrable_materials_and_trips(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_deferXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("defer", dir, sizeof dir);
 	char path[256];
 	snprintf(path, sizeof path, "%s/card.rules", dir);
 	FILE *f = fopen(path, "w");
@@ -414,8 +414,8 @@ static void deferrable_materials_and_trips(void **state)
 static void the_rule_base_sets_the_time_zone(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_zoneXXXXXX", path[256];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], path[256];
+	test_tmpdir("zone", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/zone.rules", dir);
 	FILE *f = fopen(path, "w");
 	fputs("timezone \"+09:00\"\n", f);
@@ -505,8 +505,8 @@ static void write_file(const char *path, const char *text)
 static void running_cases_keep_their_rule_version(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_versionXXXXXX", rules[256], db[256], common[256], tmp[300];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], rules[256], db[256], common[256], tmp[300];
+	test_tmpdir("version", dir, sizeof dir);
 	snprintf(rules, sizeof rules, "%s/contract.rules", dir);
 	snprintf(common, sizeof common, "%s/common.rules", dir);
 	snprintf(db, sizeof db, "%s/store.db", dir);
@@ -624,8 +624,8 @@ static void replaying_events_rebuilds_the_case(void **state)
 static void two_processes_at_once(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_twoXXXXXX", db[256], tmp[300];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], db[256], tmp[300];
+	test_tmpdir("two", dir, sizeof dir);
 	snprintf(db, sizeof db, "%s/store.db", dir);
 	ot_engine *e = NULL;
 	ot_error err;
@@ -716,10 +716,10 @@ static char *show_text(ot_engine *e, const char *id)
 static void two_engines_share_a_case(void **state)
 {
 	(void)state;
-	char uri[256], dir[] = "/tmp/ot_cacheXXXXXX";
+	char uri[256], dir[200];
 	const char *db = test_store(":memory:", uri, sizeof uri);
 	if (strcmp(db, ":memory:") == 0) { /* no backend named: a SQLite file */
-		assert_non_null(mkdtemp(dir));
+		test_tmpdir("cache", dir, sizeof dir);
 		snprintf(uri, sizeof uri, "%s/store.db", dir);
 		db = uri;
 	}
@@ -901,8 +901,8 @@ static json_t *assess_strict(ot_engine *e, const char *req)
 static void labels_are_escaped_in_every_place(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_escXXXXXX", v1[256], v2[256], db[256];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], v1[256], v2[256], db[256];
+	test_tmpdir("esc", dir, sizeof dir);
 	snprintf(v1, sizeof v1, "%s/v1.rules", dir);
 	snprintf(v2, sizeof v2, "%s/v2.rules", dir);
 	snprintf(db, sizeof db, "%s/store.db", dir);

@@ -186,8 +186,8 @@ static void every_allocation_fails(const char *dir, const char *op, const char *
 static void operations_with_hooks(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_enomemXXXXXX", path[600];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], path[600];
+	test_tmpdir("enomem", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/template.db", dir);
 	rules = RULES;
 	ot_engine_close(open_at(RULES, path));
@@ -215,8 +215,8 @@ static void operations_with_hooks(void **state)
 static void chain_operations(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_enomemXXXXXX", path[600];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], path[600];
+	test_tmpdir("enomem", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/template.db", dir);
 	rules = CHAIN_RULES;
 	ot_engine_close(open_at(CHAIN_RULES, path));
@@ -285,8 +285,8 @@ typedef struct op_req {
 static long batch_then_others(const op_req *setup, size_t nsetup, const op_req *batch,
 			      size_t nbatch, const op_req *others, size_t nothers)
 {
-	char dir[] = "/tmp/ot_enomemXXXXXX", template[600], work[600], side[640];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], template[600], work[600], side[640];
+	test_tmpdir("enomem", dir, sizeof dir);
 	snprintf(template, sizeof template, "%s/template.db", dir);
 	snprintf(work, sizeof work, "%s/work.db", dir);
 	ot_engine *e = open_at(rules, template);
@@ -402,8 +402,8 @@ static void a_sweep_in_a_batch_with_one_failing(void **state)
 static void the_time_sweep(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_enomemXXXXXX", path[600];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], path[600];
+	test_tmpdir("enomem", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/template.db", dir);
 	rules = OT_TEST_DATA "/law.rules";
 	ot_engine *e = open_at(rules, path);

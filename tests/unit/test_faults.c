@@ -178,13 +178,12 @@ static void register_faulty(void)
 /* ---- stores ---- */
 
 typedef struct place {
-	char dir[64], base[128], trial[128], uri[192];
+	char dir[256], base[300], trial[300], uri[340];
 } place;
 
 static void place_init(place *p)
 {
-	snprintf(p->dir, sizeof p->dir, "/tmp/ot_faultsXXXXXX");
-	assert_non_null(mkdtemp(p->dir));
+	test_tmpdir("faults", p->dir, sizeof p->dir);
 	snprintf(p->base, sizeof p->base, "%s/base.db", p->dir);
 	snprintf(p->trial, sizeof p->trial, "%s/trial.db", p->dir);
 	snprintf(p->uri, sizeof p->uri, "file:%s?vfs=faulty", p->trial);

@@ -194,8 +194,8 @@ static void copy_file(const char *from, const char *to)
 static void running_cases_keep_their_hook(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_hookverXXXXXX", p[512];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], p[512];
+	test_tmpdir("hookver", dir, sizeof dir);
 	snprintf(p, sizeof p, "%s/hooks", dir);
 	mkdir(p, 0777);
 	snprintf(p, sizeof p, "%s/hooks.rules", dir);
@@ -464,8 +464,8 @@ static void attacks_at_the_top(void **state)
 		 "nested more than 64 deep"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-		char dir[] = "/tmp/ot_topXXXXXX";
-		assert_non_null(mkdtemp(dir));
+		char dir[200];
+		test_tmpdir("top", dir, sizeof dir);
 		write_to(dir, "r.rules", "department d \"审批局\"\n"
 			 "hook_limits { instructions 100000 }\n"
 			 "item x \"x\" { department d; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
@@ -493,8 +493,8 @@ static void attacks_at_the_top(void **state)
 static void answers_from_modules_are_read(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_viewXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("view", dir, sizeof dir);
 	write_to(dir, "r.rules", "calendar cn { weekend sat sun }\n"
 		 "department d \"审批局\"\n"
 		 "provider \"平台\" lua \"p.lua\"\n"
@@ -550,8 +550,8 @@ static void answers_from_modules_are_read(void **state)
 static void text_cut_mid_character_is_kept(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_cutXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("cut", dir, sizeof dir);
 	write_to(dir, "r.rules", "department d \"审批局\"\n"
 		 "material m \"材料\"\n"
 		 "form f \"表\" { field name \"姓名\": text; field short \"简称\": text computed }\n"
@@ -583,8 +583,8 @@ static void text_cut_mid_character_is_kept(void **state)
 static void the_top_runs_at_the_operations_time(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_topnowXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("topnow", dir, sizeof dir);
 	write_to(dir, "r.rules", "calendar cn { weekend sat sun }\n"
 		 "calendar six { weekend sun }\n"
 		 "department d \"审批局\"\n"
@@ -614,8 +614,8 @@ static void the_top_runs_at_the_operations_time(void **state)
 static void group_rows_are_read_only(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_rowsXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("rows", dir, sizeof dir);
 	write_to(dir, "r.rules", "department d \"审批局\"\n"
 		 "form member \"成员\" { field name \"姓名\": text }\n"
 		 "form f \"表\" { field members \"家庭成员\": group [member]; field what \"写\": text }\n"
@@ -650,8 +650,8 @@ static void group_rows_are_read_only(void **state)
 static void notes_are_bounded_and_whole(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_notesXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("notes", dir, sizeof dir);
 	write_to(dir, "r.rules", "department d \"审批局\"\n"
 		 "form f \"表\" { field note \"备注\": text }\n"
 		 "item x \"x\" { department d; form f; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
@@ -689,8 +689,8 @@ static void notes_are_bounded_and_whole(void **state)
 static void table_functions_read_through_views(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_tablesXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("tables", dir, sizeof dir);
 	write_to(dir, "r.rules", "department d \"审批局\"\n"
 		 "form f \"表\" { field note \"备注\": text }\n"
 		 "item x \"x\" { department d; form f; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
@@ -721,8 +721,8 @@ static void table_functions_read_through_views(void **state)
 static void metatables_work_as_in_lua(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_metaXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("meta", dir, sizeof dir);
 	write_to(dir, "r.rules", "department d \"审批局\"\n"
 		 "form f \"表\" { field note \"备注\": text }\n"
 		 "item x \"x\" { department d; form f; hook \"a.lua\"; steps { s \"受理\" by d } }\n");
@@ -792,8 +792,8 @@ static const char nul_provider[] =
 static void nul_bytes_are_the_hooks_failure(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_nulXXXXXX", req[512];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], req[512];
+	test_tmpdir("nul", dir, sizeof dir);
 	write_to(dir, "r.rules", nul_rules);
 	write_to(dir, "a.lua", nul_hook);
 	write_to(dir, "p.lua", nul_provider);
@@ -846,8 +846,8 @@ static void nul_bytes_are_the_hooks_failure(void **state)
 static void slow_hook_never_fails_another_writer(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_slowXXXXXX", db[600];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], db[600];
+	test_tmpdir("slow", dir, sizeof dir);
 	snprintf(db, sizeof db, "%s/store.db", dir);
 	ot_engine_close(open_at(HOSTILE, db)); /* the store exists before both start */
 	pid_t child = fork();
@@ -884,8 +884,8 @@ static void slow_hook_never_fails_another_writer(void **state)
 static void writers_race_past_slow_hooks(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_raceXXXXXX", db[600];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], db[600];
+	test_tmpdir("race", dir, sizeof dir);
 	write_to(dir, "r.rules", "department d \"审批局\"\n"
 		 "hook_limits { time_ms 20000; instructions 1000000000 }\n"
 		 "item slowish \"慢\" { department d; hook \"slow.lua\"; steps { s \"受理\" by d } }\n"

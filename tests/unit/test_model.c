@@ -182,8 +182,8 @@ static void stored_sources_recompile_to_the_same_version(void **state)
 static void hook_files_count_in_the_hash(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/ot_hookXXXXXX";
-	assert_non_null(mkdtemp(dir));
+	char dir[200];
+	test_tmpdir("hook", dir, sizeof dir);
 	char rules[256], hook[256];
 	snprintf(rules, sizeof rules, "%s/r.rules", dir);
 	snprintf(hook, sizeof hook, "%s/h.lua", dir);

@@ -705,8 +705,9 @@ static void a_commits_answer_lost(void **state)
 	if (!new_store())
 		skip();
 	PGconn *c = raw();
-	char uri[512];
-	pg_proxy *px = pg_proxy_start(c, schema, uri, sizeof uri);
+	char uri[512], dir[256];
+	pg_proxy *px = pg_proxy_start(c, schema, test_tmpdir("proxy", dir, sizeof dir), uri,
+				      sizeof uri);
 	assert_non_null(px);
 	ot_engine *direct = open_at(CONTRACT, store), *via = open_at(CONTRACT, uri);
 	/* a submission: the case is there; the engine connects again to see it */

@@ -352,10 +352,8 @@ static void licences_held_and_asked_again(void **state)
 static void old_store_gains_the_library(void **state)
 {
 	(void)state;
-	char path[] = "/tmp/ot_licXXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
+	char dir[256], path[300];
+	snprintf(path, sizeof path, "%s/store.db", test_tmpdir("lic", dir, sizeof dir));
 	ot_engine *e = open_at(RULES, path);
 	ot_engine_close(e);
 	sqlite3 *db;
@@ -371,12 +369,6 @@ static void old_store_gains_the_library(void **state)
 	assert_int_equal(json_integer_value(json_object_get(r, "imported")), 1);
 	json_decref(r);
 	ot_engine_close(e);
-	unlink(path);
-	char side[64];
-	snprintf(side, sizeof side, "%s-wal", path);
-	unlink(side);
-	snprintf(side, sizeof side, "%s-shm", path);
-	unlink(side);
 }
 
 int main(void)

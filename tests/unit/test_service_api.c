@@ -34,12 +34,8 @@ static int setup(void **state)
 			 (long)getpid(), n++);
 		return 0;
 	}
-	snprintf(path, sizeof path, "/tmp/ot_svapiXXXXXX");
-	int fd = mkstemp(path);
-	if (fd < 0)
-		return -1;
-	close(fd);
-	unlink(path);
+	char dir[256];
+	snprintf(path, sizeof path, "%s/store.db", test_tmpdir("svapi", dir, sizeof dir));
 	return 0;
 }
 

@@ -23,14 +23,13 @@ static const char *CONTRACT = OT_SOURCE_DIR "/tests/contract/rules/contract.rule
 	"\"actor\":\"approval_bureau.investment\",\"now\":\"" now "\"}"
 
 typedef struct store {
-	char dir[64], path[128];
+	char dir[256], path[300];
 } store;
 
 /* A store with three cases in progress; 0001 has two events. */
 static void store_build(store *s)
 {
-	snprintf(s->dir, sizeof s->dir, "/tmp/ot_storeXXXXXX");
-	assert_non_null(mkdtemp(s->dir));
+	test_tmpdir("store", s->dir, sizeof s->dir);
 	snprintf(s->path, sizeof s->path, "%s/store.db", s->dir);
 	ot_engine *e = open_at(CONTRACT, s->path);
 	json_decref(ok(e, "submit", SCHOOL("2019-09-27T09:00")));
@@ -62,7 +61,7 @@ static void damage(const store *s, const char *sql)
 static void damaged(ot_engine *e, const store *s, const char *op, const char *req,
 		    const char *needle)
 {
-	char *resp = NULL, advice[200];
+	char *resp = NULL, advice[400];
 	ot_error err;
 	ot_status st = ot_call(e, op, req, &resp, &err);
 	snprintf(advice, sizeof advice, "run `onetrip store check %s`", s->path);
@@ -300,8 +299,7 @@ static void not_a_store(void **state)
 {
 	(void)state;
 	store s;
-	snprintf(s.dir, sizeof s.dir, "/tmp/ot_storeXXXXXX");
-	assert_non_null(mkdtemp(s.dir));
+	test_tmpdir("store", s.dir, sizeof s.dir);
 	snprintf(s.path, sizeof s.path, "%s/store.db", s.dir);
 	char *text = NULL;
 	ot_error err;
@@ -339,7 +337,7 @@ static void other_schema_versions(void **state)
 	(void)state;
 	store s;
 	store_build(&s);
-	char *text = NULL, want[200];
+	char *text = NULL, want[400];
 	ot_error err;
 	ot_engine *e = NULL;
 	damage(&s, "PRAGMA user_version = 7");
@@ -384,8 +382,7 @@ static void processes_open_a_new_store_at_once(void **state)
 	(void)state;
 	enum { ROUNDS = 25, KIDS = 8 };
 	store s;
-	snprintf(s.dir, sizeof s.dir, "/tmp/ot_storeXXXXXX");
-	assert_non_null(mkdtemp(s.dir));
+	test_tmpdir("store", s.dir, sizeof s.dir);
 	snprintf(s.path, sizeof s.path, "%s/store.db", s.dir);
 	int failed = 0;
 	for (int round = 0; round < ROUNDS; round++) {

@@ -310,10 +310,8 @@ static const char *shared_store(char *buf, size_t cap)
 {
 	if (getenv("OT_TEST_STORE"))
 		return test_store(":memory:", buf, cap);
-	char dir[] = "/tmp/ot_sweepXXXXXX";
-	if (!mkdtemp(dir))
-		fail();
-	snprintf(buf, cap, "%s/store.db", dir);
+	char dir[256];
+	snprintf(buf, cap, "%s/store.db", test_tmpdir("sweep", dir, sizeof dir));
 	return buf;
 }
 

@@ -73,8 +73,8 @@ static void engines_share_rules_across_threads(void **state)
 	ot_diags *d = NULL;
 	assert_int_equal(ot_rules_compile(&path, 1, NULL, &r, &d), OT_OK);
 	ot_diags_free(d);
-	char dir[] = "/tmp/ot_threadsXXXXXX", store[600];
-	assert_non_null(mkdtemp(dir));
+	char dir[200], store[600];
+	test_tmpdir("threads", dir, sizeof dir);
 	snprintf(store, sizeof store, "sqlite:%s/store.db", dir);
 	pthread_t t[THREADS];
 	worker w[THREADS];
