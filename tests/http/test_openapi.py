@@ -215,6 +215,11 @@ def main():
                                                   for c in j["cases"]))
         chain_answer(check("POST", "/v1/cases/%s/supplement" % chain["id"],
                            {"materials": ["design_scheme"]}, "portal"), "supplement a chain", kind)
+        # an item case suspended: the chain follows it, with an item event
+        check("POST", "/v1/cases/%s/suspend" % item_case, {"reason": "现场核查"}, "window")
+        chain_answer(check("GET", "/v1/cases/" + chain["id"], who="portal"), "a chain's item event",
+                     lambda j: j["status"] == "suspended" and j["history"][-1]["op"] == "item")
+        check("POST", "/v1/cases/%s/resume" % item_case, {}, "window")
         check("POST", "/v1/cases/%s/act" % chain["id"],  # on its item cases only: 422
               {"step": "intake", "action": "approve", "officer": officer}, "window")
         check("POST", "/v1/cases/%s/withdraw" % item_case, {}, "portal")  # the chain only: 422
@@ -225,8 +230,8 @@ def main():
         chain_answer(check("POST", "/v1/cases/%s/withdraw" % late["id"], {}, "portal"),
                      "withdraw a chain", lambda j: kind(j) and j["status"] == "withdrawn")
         chain_answer(check("GET", "/v1/events?after=0&limit=1000", who="supervisor"), "events",
-                     lambda j: {e["op"] for e in j["events"] if e["case"] == late["id"]}
-                     >= {"submit", "withdraw"})
+                     lambda j: {e["op"] for e in j["events"] if e["case"] in (chain["id"], late["id"])}
+                     >= {"submit", "supplement", "item", "withdraw"})
         chain_answer(check("GET", "/v1/events?after=0&limit=1000", who="portal"),
                      "a portal's events", lambda j: any(e["case"] == chain["id"] for e in j["events"]))
         chain_answer(check("POST", "/v1/lookup", {"case": chain["id"], "id_no": COMPANY}),
