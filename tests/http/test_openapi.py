@@ -35,6 +35,13 @@ def validate(doc, schema, value, where):
         if len(why) != len(schema["oneOf"]) - 1:
             raise Invalid("%s: matches %d of oneOf, not 1 (%s)" % (
                 where, len(schema["oneOf"]) - len(why), "; ".join(why)))
+    if "not" in schema:
+        try:
+            validate(doc, schema["not"], value, where)
+        except Invalid:
+            pass
+        else:
+            raise Invalid("%s: matches what it must not (%s)" % (where, json.dumps(schema["not"])))
     if "const" in schema and value != schema["const"]:
         raise Invalid("%s: %r is not %r" % (where, value, schema["const"]))
     if "enum" in schema and value not in schema["enum"]:
@@ -49,6 +56,8 @@ def validate(doc, schema, value, where):
                  or (t in kinds and isinstance(value, kinds[t])) for t in types)
         if not ok:
             raise Invalid("%s: %r is not %s" % (where, value, "/".join(types)))
+    if isinstance(value, str) and "pattern" in schema and not re.search(schema["pattern"], value):
+        raise Invalid("%s: %r does not match %s" % (where, value, schema["pattern"]))
     if isinstance(value, dict):
         for k in schema.get("required", []):
             if k not in value:
@@ -56,6 +65,10 @@ def validate(doc, schema, value, where):
         for k, sub in schema.get("properties", {}).items():
             if k in value:
                 validate(doc, sub, value[k], where + "." + k)
+        if schema.get("additionalProperties") is False:
+            extra = sorted(set(value) - set(schema.get("properties", {})))
+            if extra:
+                raise Invalid("%s: %s not in the document" % (where, ", ".join(extra)))
     if isinstance(value, list) and "items" in schema:
         for i, x in enumerate(value):
             validate(doc, schema["items"], x, "%s[%d]" % (where, i))
@@ -71,7 +84,7 @@ def template_of(doc, path):
 
 def main():
     binary, source = sys.argv[1], sys.argv[2]
-    s = Server(binary, source)
+    s = Server(binary, source, "--trust-now")  # a chain submitted in the past, for overdue
     called, failures = set(), []
     try:
         doc = s.get("/v1/openapi.json").json
@@ -99,6 +112,13 @@ def main():
                     v = values[names.index(prm["name"])]
                     if v not in prm["schema"]["enum"] and r.status != 404:
                         failures.append("%s: %s=%s is not in the document's list" % (where, prm["name"], v))
+            # a request the service took is one the document allows
+            schema = op.get("requestBody", {}).get("content", {}).get("application/json", {})
+            if body is not None and 200 <= r.status < 300 and "schema" in schema:
+                try:
+                    validate(doc, schema["schema"], body, where + " (request)")
+                except Invalid as e:
+                    failures.append(str(e))
             resp = op["responses"].get(str(r.status))
             if not resp:
                 failures.append(where + ": status not documented")
@@ -157,8 +177,65 @@ def main():
         check("GET", "/v1/licences/" + ID, who="supervisor")
         check("POST", "/v1/lookup", {"case": c["id"], "id_no": ID})
         check("POST", "/v1/lookup", {"case": c["id"], "id_no": "11010519491231002X"})
-        chain = s.post("/v1/cases", CHAIN, who="portal").json  # a chain case (一件事)
-        check("POST", "/v1/lookup", {"case": chain["id"], "id_no": COMPANY})
+
+        # a chain case (一件事, docs/engine.md §13): every answer it gets
+        def chain_answer(r, what, test):
+            """r is the answer of a chain case (test), not a problem: the
+            check of r was about a chain and not something else."""
+            try:
+                ok = 200 <= r.status < 300 and test(r.json)
+            except (AttributeError, KeyError, IndexError, TypeError):
+                ok = False
+            if not ok:
+                text = json.dumps(r.json, ensure_ascii=False) if r.json is not None else r.text
+                failures.append("%s: not a chain's answer: %d %s" % (what, r.status, text[:300]))
+        kind = lambda j: j["kind"] == "chain"
+        chain_assess = {"chain": "construction_small", "form": CHAIN["form"],
+                        "materials": CHAIN["materials"]}
+        chain_answer(check("POST", "/v1/assess", chain_assess, "portal"), "assess a chain",
+                     lambda j: j["chain"] == "construction_small" and j["stage"] is None)
+        chain_answer(check("POST", "/v1/assess", dict(chain_assess, stage="permits"), "portal"),
+                     "assess a stage", lambda j: j["stage"] == "permits")
+        check("POST", "/v1/cases", dict(CHAIN, stage="permits"), "portal")  # assess only: 422
+        r = check("POST", "/v1/cases", CHAIN, "portal")
+        chain_answer(r, "submit a chain", kind)
+        chain = r.json
+        item_case = chain["stages"][0]["items"][0]["case"]
+        chain_answer(check("GET", "/v1/cases/" + chain["id"], who="portal"), "show a chain",
+                     lambda j: kind(j) and j["stages"][0]["items"][0]["current"] and j["history"])
+        chain_answer(check("GET", "/v1/cases/" + chain["id"], who="supervisor"),
+                     "show a chain, masked", lambda j: "*" in j["applicant"]["id"])
+        chain_answer(check("GET", "/v1/cases/" + item_case, who="portal"), "show a chain's item case",
+                     lambda j: j["chain"] == chain["id"] and "kind" not in j)
+        chain_answer(check("GET", "/v1/cases?limit=1000", who="supervisor"), "list",
+                     lambda j: any(c.get("chain") for c in j["cases"]))
+        chain_answer(check("GET", "/v1/cases?chain=construction_small", who="supervisor"),
+                     "list a chain's cases",
+                     lambda j: j["cases"] and all(c.get("chain") == "construction_small"
+                                                  for c in j["cases"]))
+        chain_answer(check("POST", "/v1/cases/%s/supplement" % chain["id"],
+                           {"materials": ["design_scheme"]}, "portal"), "supplement a chain", kind)
+        # an item case suspended: the chain follows it, with an item event
+        check("POST", "/v1/cases/%s/suspend" % item_case, {"reason": "现场核查"}, "window")
+        chain_answer(check("GET", "/v1/cases/" + chain["id"], who="portal"), "a chain's item event",
+                     lambda j: j["status"] == "suspended" and j["history"][-1]["op"] == "item")
+        check("POST", "/v1/cases/%s/resume" % item_case, {}, "window")
+        check("POST", "/v1/cases/%s/act" % chain["id"],  # on its item cases only: 422
+              {"step": "intake", "action": "approve", "officer": officer}, "window")
+        check("POST", "/v1/cases/%s/withdraw" % item_case, {}, "portal")  # the chain only: 422
+        # a chain submitted in 2019 (--trust-now) is past its due dates now
+        late = s.post("/v1/cases", dict(CHAIN, now="2019-12-02T09:00"), who="portal").json
+        chain_answer(check("GET", "/v1/overdue?limit=1000", who="supervisor"), "overdue",
+                     lambda j: any(c.get("chain") and c["stages"] for c in j["cases"]))
+        chain_answer(check("POST", "/v1/cases/%s/withdraw" % late["id"], {}, "portal"),
+                     "withdraw a chain", lambda j: kind(j) and j["status"] == "withdrawn")
+        chain_answer(check("GET", "/v1/events?after=0&limit=1000", who="supervisor"), "events",
+                     lambda j: {e["op"] for e in j["events"] if e["case"] in (chain["id"], late["id"])}
+                     >= {"submit", "supplement", "item", "withdraw"})
+        chain_answer(check("GET", "/v1/events?after=0&limit=1000", who="portal"),
+                     "a portal's events", lambda j: any(e["case"] == chain["id"] for e in j["events"]))
+        chain_answer(check("POST", "/v1/lookup", {"case": chain["id"], "id_no": COMPANY}),
+                     "look a chain up", kind)
         check("GET", "/v1/admin/store-check", who="admin")
         check("GET", "/v1/admin/store-check", who="supervisor")
         check("POST", "/v1/admin/reload", {}, "admin")

@@ -547,7 +547,7 @@ static void route_case_op(const sv_request *rq, sv_response *out, const char *id
 	write_op(rq, out, op, req, 0, mask);
 }
 
-/* GET /v1/cases?status=&item=&department=&applicant=&limit=&after= */
+/* GET /v1/cases?status=&item=&chain=&department=&applicant=&limit=&after= */
 static json_t *paging(const sv_request *rq, sv_response *out, json_t *req)
 {
 	const char *limit = rq->arg(rq->arg_ud, "limit"), *after = rq->arg(rq->arg_ud, "after");
@@ -571,8 +571,8 @@ static void route_list(const sv_request *rq, sv_response *out)
 {
 	const sv_client *cl = rq->client;
 	json_t *req = json_object();
-	static const char *const filters[] = {"status", "item", "department", "applicant"};
-	for (int i = 0; i < 4; i++) {
+	static const char *const filters[] = {"status", "item", "chain", "department", "applicant"};
+	for (int i = 0; i < (int)(sizeof filters / sizeof *filters); i++) {
 		const char *v = rq->arg(rq->arg_ud, filters[i]);
 		if (v)
 			json_object_set_new(req, filters[i], json_string(v));
