@@ -2049,7 +2049,11 @@ static ot_status sweep_one(ot_engine *e, req *q, const char *id, int32_t today, 
 			json_object_del(entry, "op");
 			json_object_del(entry, "actor");
 			json_object_set_new(entry, "case", json_string(c->id));
-			json_object_set_new(entry, "item", json_string(case_row_item(c)));
+			if (c->chain >= 0) /* as the feed says it */
+				json_object_set_new(entry, "chain",
+						    json_string(c->v->rules->chains[c->chain].name));
+			else
+				json_object_set_new(entry, "item", json_string(case_row_item(c)));
 			json_array_append_new(out, entry);
 		}
 		json_decref(resp);

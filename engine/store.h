@@ -397,7 +397,12 @@ ot_status store_feed(ot_engine *e, const store_feed_query *q, json_t **out, long
 /* For a backend's feed: a `warn` event's entry gets "warning": {"level",
  * "target", "due", "department", "step"|"material"|"procedure"} from its
  * payload (text), so a window client need not show the case to know. */
-void store_feed_warning(json_t *entry, const char *payload);
+/* For backends: one event of the feed from its row (warning: the warn
+ * event's payload, or NULL).  A chain case's item column, "chain:NAME",
+ * is said as "chain": NAME.  NULL when out of memory. */
+json_t *store_feed_entry(long long cursor, const char *case_id, long long seq, const char *at,
+			 const char *op, const char *actor, const char *item, const char *status,
+			 const char *warning);
 /* {"STATUS": n, ...}: how many cases have each status (a new reference). */
 ot_status store_counts(ot_engine *e, json_t **out, ot_error *err);
 

@@ -339,7 +339,7 @@ ot_status store_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
 	return e->vt->warn_at(e, c, err);
 }
 
-void store_feed_warning(json_t *entry, const char *payload)
+static void store_feed_warning(json_t *entry, const char *payload)
 {
 	static const char *const keys[] = {"level", "target", "due", "department", "step",
 					   "material", "procedure"};
@@ -351,6 +351,22 @@ void store_feed_warning(json_t *entry, const char *payload)
 		json_object_set(entry, "warning", w);
 	json_decref(w);
 	json_decref(p);
+}
+
+json_t *store_feed_entry(long long cursor, const char *case_id, long long seq, const char *at,
+			 const char *op, const char *actor, const char *item, const char *status,
+			 const char *warning)
+{
+	char text[24];
+	snprintf(text, sizeof text, "%lld", cursor);
+	int chain = item && strncmp(item, "chain:", 6) == 0;
+	json_t *ev = json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "cursor", text,
+			       "case", case_id, "seq", (json_int_t)seq, "at", at, "op", op, "actor",
+			       actor, chain ? "chain" : "item", chain ? item + 6 : item, "status",
+			       status);
+	if (ev && warning)
+		store_feed_warning(ev, warning);
+	return ev;
 }
 
 ot_status store_check(ot_engine *e, json_t **report, ot_error *err)

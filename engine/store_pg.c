@@ -1916,13 +1916,9 @@ static ot_status pg_feed(ot_engine *e, const store_feed_query *q, json_t **out, 
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
 		*next = atoll(PQgetvalue(res, i, 0));
-		json_t *ev = json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "cursor",
-				       PQgetvalue(res, i, 0), "case", column(res, i, 1), "seq",
-				       (json_int_t)atoll(PQgetvalue(res, i, 2)), "at", column(res, i, 3),
-				       "op", column(res, i, 4), "actor", column(res, i, 5), "item",
-				       column(res, i, 6), "status", column(res, i, 7));
-		if (ev && column(res, i, 8))
-			store_feed_warning(ev, column(res, i, 8));
+		json_t *ev = store_feed_entry(*next, column(res, i, 1), atoll(PQgetvalue(res, i, 2)),
+					      column(res, i, 3), column(res, i, 4), column(res, i, 5),
+					      column(res, i, 6), column(res, i, 7), column(res, i, 8));
 		if (!ev || json_array_append_new(list, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
 	}

@@ -1118,16 +1118,10 @@ static ot_status sq_feed(ot_engine *e, const store_feed_query *q, json_t **out, 
 	sqlite3_bind_text(st, 3, q->client, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, q->limit);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		char cursor[24];
 		*next = sqlite3_column_int64(st, 0);
-		snprintf(cursor, sizeof cursor, "%lld", *next);
-		json_t *ev = json_pack("{s:s, s:s?, s:I, s:s?, s:s?, s:s?, s:s?, s:s?}", "cursor", cursor,
-				       "case", column_str(st, 1), "seq",
-				       (json_int_t)sqlite3_column_int64(st, 2), "at", column_str(st, 3),
-				       "op", column_str(st, 4), "actor", column_str(st, 5), "item",
-				       column_str(st, 6), "status", column_str(st, 7));
-		if (ev && column_str(st, 8))
-			store_feed_warning(ev, column_str(st, 8));
+		json_t *ev = store_feed_entry(*next, column_str(st, 1), sqlite3_column_int64(st, 2),
+					      column_str(st, 3), column_str(st, 4), column_str(st, 5),
+					      column_str(st, 6), column_str(st, 7), column_str(st, 8));
 		if (!ev || json_array_append_new(list, ev))
 			s = err_set(err, OT_ENOMEM, "out of memory reading the event feed");
 	}

@@ -477,6 +477,28 @@ class Service(unittest.TestCase):
         problem(self, wrong, 404)
         self.assertEqual(wrong.json, missing.json)
 
+    def test_a_chain_case_is_seen_by_its_stages_departments(self):
+        """A chain case (一件事) has stages, not steps: a department that
+        leads one of them sees the chain as it sees an item case at one of
+        its steps, with the applicant's number masked; another does not."""
+        chain = self.submit(app=CHAIN).json
+        r = self.s.get("/v1/cases/" + chain["id"], who="housing")  # leads 工程建设许可, 竣工验收
+        self.assertEqual(r.status, 200, r.text)
+        self.assertEqual((r.json["kind"], r.json["id"]), ("chain", chain["id"]))
+        self.assertNotIn(COMPANY, r.text)
+        problem(self, self.s.get("/v1/cases/" + chain["id"], who="medsec"), 403)
+
+    def test_the_feed_names_a_chain_as_a_chain(self):
+        """A chain case's events say "chain": NAME where an item case's say
+        "item" -- not the store's "chain:NAME"."""
+        chain = self.submit(app=CHAIN).json
+        feed = self.s.get("/v1/events?after=0&limit=1000", who="supervisor").json["events"]
+        mine = [e for e in feed if e["case"] == chain["id"]]
+        self.assertEqual([(e["op"], e["chain"], "item" in e) for e in mine],
+                         [("submit", "construction_small", False)])
+        opened = chain["stages"][0]["items"][0]["case"]
+        self.assertEqual([e["item"] for e in feed if e["case"] == opened], ["investment_filing"])
+
     def test_lookup_of_a_chain_case(self):
         """A chain case (一件事) is looked up as an item case is: its status,
         its due date, its stages with their items and each item's case and

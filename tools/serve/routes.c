@@ -425,15 +425,19 @@ static int owns(const sv_client *cl, json_t *c)
 	return strcmp(owner_of(c), cl->name) == 0;
 }
 
-/* Does a step of the case belong to the client's department? */
+/* Does a step of the case, or a stage of a chain case (一件事), belong to
+ * the client's department? */
 static int of_department(const sv_client *cl, json_t *c)
 {
+	static const char *const parts[] = {"steps", "stages"};
 	size_t i;
 	json_t *st;
-	json_array_foreach(json_object_get(c, "steps"), i, st)
-		if (strcmp(json_string_value(json_object_get(st, "department")) ?
-			   json_string_value(json_object_get(st, "department")) : "", cl->department) == 0)
-			return 1;
+	for (size_t p = 0; p < sizeof parts / sizeof *parts; p++)
+		json_array_foreach(json_object_get(c, parts[p]), i, st) {
+			const char *d = json_string_value(json_object_get(st, "department"));
+			if (d && strcmp(d, cl->department) == 0)
+				return 1;
+		}
 	return 0;
 }
 
