@@ -81,8 +81,9 @@ bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 src=$(cd "$2" && pwd)
 lib=${3:-$(dirname "$bin")/lib/libonetrip.so}
 lib=$(cd "$(dirname "$lib")" && pwd)
-tmp=$(mktemp -d)
+tmp=$(mktemp -d) || exit 1 # an empty $tmp would put the paths below in /
 trap 'rm -rf "$tmp"' EXIT
+trap 'exit 1' HUP INT TERM # dash runs the EXIT trap only on exit
 # What sessions, scripts and programs run with: this onetrip on PATH, the
 # library where the loader and pkg-config find it, uninstalled (the header
 # in engine/, as engine.md §11.1 says)

@@ -10,7 +10,7 @@ set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 update=${2:-}
 cd "$(dirname "$0")" || exit 2
-tmp=$(mktemp)
+tmp=$(mktemp) || exit 1
 trap 'rm -f "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 status=0

@@ -12,7 +12,7 @@ work=$1
 bin=$2
 src=$3
 rules=$src/tests/contract/rules/contract.rules
-tmp=$(mktemp -d)
+tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 db=$tmp/store.db

@@ -10,7 +10,7 @@ so=$1
 a=$2
 header=$3
 fails=0
-tmp=$(mktemp -d)
+tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 

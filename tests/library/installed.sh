@@ -10,7 +10,7 @@ build=$1
 src=$2
 version=$3
 fails=0
-tmp=$(mktemp -d)
+tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 prefix=$tmp/prefix

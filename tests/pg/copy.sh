@@ -10,7 +10,7 @@ many=$2
 server=$3
 dir=$4
 src=$5
-tmp=$(mktemp -d)
+tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 rules=$src/tests/contract/rules/contract.rules

@@ -15,7 +15,7 @@ rules=$4
 procs=${OT_PG_PROCS:-$5}
 ops=${OT_PG_OPS:-$6}
 mode=${7:-}
-tmp=$(mktemp -d)
+tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
 uri="$(sh "$server" uri "$dir")&schema=many_$$"
