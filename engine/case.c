@@ -1254,6 +1254,12 @@ const char *case_row_item(const ot_case *c)
 	return c->chain >= 0 ? chain_row_item(c) : item_of(c)->name;
 }
 
+const char *case_row_applicant(const ot_case *c, char key[64])
+{
+	const char *id = json_string_value(json_object_get(c->applicant, "id"));
+	return id ? store_holder_key(id, key) : NULL;
+}
+
 const char *case_row_department(const ot_case *c)
 {
 	const ot_rules *r = c->v->rules;

@@ -452,6 +452,8 @@ const char *chain_row_item(const ot_case *c);
 void chain_row_handlers(const ot_case *c, char *out, size_t cap);
 int32_t chain_row_next_due(const ot_case *c);
 const char *case_row_department(const ot_case *c);
+/* The applicant's id as the store keys it (store_holder_key), or NULL. */
+const char *case_row_applicant(const ot_case *c, char key[64]);
 
 /* The combined one-time notice of a chain: every material of every item of
  * the chain (or of stage `stage`, a position in the chain; -1: all),

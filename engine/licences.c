@@ -167,29 +167,34 @@ static ot_status import_one(ot_engine *e, json_t *j, size_t i, ot_error *err)
 		return err_set(err, OT_EINVAL, "licence %zu (%s): valid_until is before valid_from",
 			       i + 1, v[2]);
 	licence l = {v[0], v[1], v[2], v[3], NULL, t0, t1};
-	ot_status s = store_licence_put(e, &l, err);
-	if (s == OT_ESTATE) /* the store's words, with the licence's place */
-		return err_set(err, OT_EINVAL, "licence %zu (%.60s): the library holds it for "
-			       "another holder: a licence number is one holder's", i + 1, v[2]);
-	return s;
+	return store_licence_put(e, &l, err);
 }
 
 typedef struct lic_key {
-	const char *material, *number;
+	const char *holder, *material, *number;
 	size_t i;
 } lic_key;
 
 static int by_key(const void *a, const void *b)
 {
 	const lic_key *x = a, *y = b;
-	int c = strcmp(x->material, y->material);
+	int c = strcmp(x->holder, y->holder);
+	if (!c)
+		c = strcmp(x->material, y->material);
 	if (!c)
 		c = strcmp(x->number, y->number);
 	return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-/* Two licences of one request with one material and number: the library
- * would keep the second, so the feed says two things of one licence. */
+static int same_licence(const lic_key *x, const lic_key *y)
+{
+	return !strcmp(x->holder, y->holder) && !strcmp(x->material, y->material) &&
+	       !strcmp(x->number, y->number);
+}
+
+/* Two licences of one request with one holder, material and number: the
+ * library would keep the second, so the feed says two things of one
+ * licence.  (Holders are read in upper case, as the library keys them.) */
 static ot_status twice(json_t *list, ot_error *err)
 {
 	size_t n = json_array_size(list), i;
@@ -198,14 +203,16 @@ static ot_status twice(json_t *list, ot_error *err)
 	if (n && !k)
 		return err_set(err, OT_ENOMEM, "out of memory");
 	json_array_foreach(list, i, j)
-		k[i] = (lic_key){json_string_value(json_object_get(j, "material")),
+		k[i] = (lic_key){json_string_value(json_object_get(j, "holder")),
+				 json_string_value(json_object_get(j, "material")),
 				 json_string_value(json_object_get(j, "number")), i};
 	qsort(k, n, sizeof *k, by_key);
 	ot_status s = OT_OK;
 	for (i = 1; i < n && s == OT_OK; i++)
-		if (!strcmp(k[i].material, k[i - 1].material) && !strcmp(k[i].number, k[i - 1].number))
-			s = err_set(err, OT_EINVAL, "licence %zu (%.60s): licence %zu has the same "
-				    "material and number", k[i].i + 1, k[i].number, k[i - 1].i + 1);
+		if (same_licence(&k[i], &k[i - 1]))
+			s = err_set(err, OT_EINVAL, "licence %zu (%.60s): licence %zu is the same "
+				    "holder's, of the same material and number", k[i].i + 1, k[i].number,
+				    k[i - 1].i + 1);
 	free(k);
 	return s;
 }

@@ -24,7 +24,7 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 6 /* the version of the stored layout */
+#define STORE_SCHEMA 7 /* the version of the stored layout */
 
 struct store_query;
 struct store_table;
@@ -281,19 +281,18 @@ ot_status store_library_add(ot_engine *e, const char *applicant,
 /* A library_fn: a failure is kept for store_settle. */
 const char *store_library_find(void *e, const char *applicant,
 			       const char *material, ot_time now);
-/* Adds the licence, or replaces the one of its material and number: only
- * the same holder's, OT_ESTATE (nothing written) when another holds it. */
+/* Adds the licence, or replaces the holder's of its material and number. */
 ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
 /* The holder's licence for material at `now`: 1 valid, 2 only an expired
  * one (until says when it expired), 0 none, -1 the store failed (kept for
  * store_settle too). */
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[REF_CAP], ot_time *until);
-/* For backends: the refusal of a licence another holder holds, and a
- * holder as the library keys it (11010519491231002x and ...002X are the
- * same person; requests are read in upper case already, stores made
- * before were not). */
-ot_status store_licence_taken(const licence *l, ot_error *err);
+/* A person or company as the store keys them (the applicant column of
+ * cases and of the material library, the licences' holder):
+ * 11010519491231002x and ...002X are one person.  Requests are read in
+ * upper case already; cases and libraries of stores before version 7 were
+ * not, and their events keep the number as it was typed. */
 const char *store_holder_key(const char *holder, char out[64]);
 /* For backends: the licences of one holder valid by one time, read once
  * a transaction (sq_licence_find in store_sqlite.c says why) and kept

@@ -178,8 +178,8 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 		store_problem(k, id, "its status column says %s, its events %s",
 			text_of(row, C_STATUS) ? text_of(row, C_STATUS) : "nothing",
 			case_status_names[c->status]);
-	if (!same_text(text_of(row, C_APPLICANT),
-		       json_string_value(json_object_get(c->applicant, "id"))))
+	char key[64];
+	if (!same_text(text_of(row, C_APPLICANT), case_row_applicant(c, key)))
 		store_problem(k, id, "its applicant column differs from its events");
 	if (!same_text(text_of(row, C_DEPARTMENT), case_row_department(c)))
 		store_problem(k, id, "its department column differs from its rule version");

@@ -42,7 +42,8 @@ void store_close(ot_engine *e)
 
 const char *store_library_find(void *e, const char *applicant, const char *material, ot_time now)
 {
-	return ((ot_engine *)e)->vt->library_find(e, applicant, material, now);
+	char key[64];
+	return ((ot_engine *)e)->vt->library_find(e, store_holder_key(applicant, key), material, now);
 }
 
 ot_status store_damaged(ot_engine *e, ot_error *err, const char *fmt, ...)
@@ -218,20 +219,17 @@ ot_status store_library_add(ot_engine *e, const char *applicant,
 			    const char *material, const char *case_id,
 			    ot_time from, ot_time until, ot_error *err)
 {
-	return e->vt->library_add(e, applicant, material, case_id, from, until, err);
+	char key[64];
+	return e->vt->library_add(e, store_holder_key(applicant, key), material, case_id, from,
+				  until, err);
 }
 
 ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
-	return e->vt->licence_put(e, l, err);
-}
-
-/* A number names one licence of one holder: a feed or an approval that
- * gives it to another is refused, not taken as a move. */
-ot_status store_licence_taken(const licence *l, ot_error *err)
-{
-	return err_set(err, OT_ESTATE, "the licence library holds %.60s %.60s for another holder",
-		       l->material, l->number);
+	char key[64];
+	licence k = *l;
+	k.holder = store_holder_key(l->holder, key);
+	return e->vt->licence_put(e, &k, err);
 }
 
 const char *store_holder_key(const char *holder, char out[64])
@@ -308,12 +306,18 @@ void store_held_pick(const store_held *h, const char *material, ot_time now, sto
 int store_licence_find(ot_engine *e, const char *holder, const char *material,
 		       ot_time now, char number[REF_CAP], ot_time *until)
 {
-	return e->vt->licence_find(e, holder, material, now, number, until);
+	char key[64];
+	int found = e->vt->licence_find(e, store_holder_key(holder, key), material, now, number,
+					until);
+	if (found > 0) /* a number stored longer than REF_CAP, before imports refused one */
+		utf8_settle(number);
+	return found;
 }
 
 ot_status store_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
-	return e->vt->licences_of(e, holder, out, err);
+	char key[64];
+	return e->vt->licences_of(e, store_holder_key(holder, key), out, err);
 }
 
 ot_status store_claimed(ot_engine *e, const char *id, const char *warn_at, store_claim_pos *pos,
@@ -382,7 +386,7 @@ const store_table store_layout[] = {
 		  " next_due, warn_at", 12, 1, 0},
 	{"events", "case_id, seq, at, op, actor, rules, payload", 7, 2, 1},
 	{"library", "applicant, material, case_id, valid_from, valid_until", 5, 3, 0},
-	{"licences", "material, number, holder, issuer, valid_from, valid_until, case_id", 7, 2, 0},
+	{"licences", "holder, material, number, issuer, valid_from, valid_until, case_id", 7, 3, 0},
 	{"counters", "day, n", 2, 1, 0},
 	{"idempotency", "key, fingerprint, op, response, stored_at, expires", 6, 1, 0},
 };

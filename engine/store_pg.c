@@ -180,6 +180,20 @@ static const char *const schema_v6[] = {
 	"UPDATE onetrip_schema SET version = 6",
 };
 
+/* version 7: a licence is a holder's, and the applicant columns keyed as
+ * requests are read (the SQLite backend's version 7 says why). */
+static const char *const schema_v7[] = {
+	"ALTER TABLE licences DROP CONSTRAINT licences_pkey",
+	"ALTER TABLE licences ADD PRIMARY KEY (holder, material, number)",
+	"DROP INDEX IF EXISTS licences_holder",
+	"UPDATE cases SET applicant = upper(applicant) WHERE applicant <> upper(applicant)",
+	("DELETE FROM library l WHERE applicant <> upper(applicant) AND EXISTS (SELECT 1 FROM"
+	 " library u WHERE u.applicant = upper(l.applicant) AND u.material = l.material"
+	 " AND u.case_id = l.case_id)"),
+	"UPDATE library SET applicant = upper(applicant) WHERE applicant <> upper(applicant)",
+	"UPDATE onetrip_schema SET version = 7",
+};
+
 enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
 	S_CASE_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
@@ -233,10 +247,9 @@ static const char *const sql[S__COUNT] = {
 		       " AND valid_from <= $3 AND valid_until > $3 ORDER BY valid_until DESC LIMIT 1",
 	[S_LIC_PUT] = "INSERT INTO licences(holder, material, number, issuer, valid_from,"
 		      " valid_until, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-		      " ON CONFLICT (material, number) DO UPDATE SET"
+		      " ON CONFLICT (holder, material, number) DO UPDATE SET"
 		      " issuer = EXCLUDED.issuer, valid_from = EXCLUDED.valid_from,"
-		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id"
-		      " WHERE licences.holder = EXCLUDED.holder RETURNING 1",
+		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id",
 	/* the valid licence first, else the one that expired last */
 	[S_LIC_FIND] = "SELECT number, valid_until, (valid_until IS NULL OR valid_until > $3) AS ok"
 		       " FROM licences WHERE holder = $1 AND material = $2 AND valid_from <= $3"
@@ -1030,6 +1043,8 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		s = exec(e, schema_v5[i], "adding the time sweep's day", err);
 	for (size_t i = 0; s == OT_OK && have < 6 && i < OT_COUNTOF(schema_v6); i++)
 		s = exec(e, schema_v6[i], "lightening the writes", err);
+	for (size_t i = 0; s == OT_OK && have < 7 && i < OT_COUNTOF(schema_v7); i++)
+		s = exec(e, schema_v7[i], "keying licences by their holder", err);
 	if (s == OT_OK)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);
@@ -1499,11 +1514,10 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, const ch
 		s = err_set(err, OT_ENOMEM, "out of memory while saving case %s", c->id);
 	if (s == OT_OK) {
 		/* an item's name and department, or a chain case's (engine.h) */
-		char t[24];
+		char t[24], key[64];
 		const char *seq = int_text(c->events, t);
-		/* an item's name and department, or a chain case's (engine.h) */
 		const char *v[] = {c->id, case_row_item(c), r->hash, case_status_names[c->status],
-				   json_string_value(json_object_get(c->applicant, "id")),
+				   case_row_applicant(c, key),
 				   case_row_department(c), hand,
 				   due[0] ? due : NULL, at, state_text, next_due[0] ? next_due : NULL,
 				   warn_at[0] ? warn_at : NULL,
@@ -1654,21 +1668,19 @@ static const char *pg_library_find(void *ud, const char *applicant, const char *
 
 /* ---- the licence library ---- */
 
-
 static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
 	PG(e)->held.valid = 0;
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
-	char key[64], f[24], u[24];
+	char f[24], u[24];
 	snprintf(f, sizeof f, "%lld", (long long)l->from);
 	snprintf(u, sizeof u, "%lld", (long long)l->until);
-	const char *v[] = {store_holder_key(l->holder, key), l->material, l->number, l->issuer, f,
+	const char *v[] = {l->holder, l->material, l->number, l->issuer, f,
 			   l->until >= 0 ? u : NULL, l->case_id};
 	PGresult *res = run(e, S_LIC_PUT, 7, v);
-	s = !ok_result(res) ? pg_fail(e, err, res, "adding to the licence library")
-	  : PQntuples(res) ? OT_OK : store_licence_taken(l, err);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the licence library");
 	PQclear(res);
 	return s;
 }
@@ -1707,9 +1719,9 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 static int pg_licence_find(ot_engine *e, const char *holder, const char *material, ot_time now,
 			   char number[REF_CAP], ot_time *until)
 {
-	char key[64], t[24];
+	char t[24];
 	int failed;
-	const store_held *h = held_licences(e, store_holder_key(holder, key), now, &failed);
+	const store_held *h = held_licences(e, holder, now, &failed);
 	if (failed)
 		return -1;
 	if (h) {
@@ -1720,7 +1732,7 @@ static int pg_licence_find(ot_engine *e, const char *holder, const char *materia
 		return p.damaged ? -1 : p.found;
 	}
 	snprintf(t, sizeof t, "%lld", (long long)now);
-	const char *v[] = {key, material, t};
+	const char *v[] = {holder, material, t};
 	PGresult *res = run(e, S_LIC_FIND, 3, v);
 	int found = -1;
 	if (!ok_result(res))
@@ -1740,8 +1752,7 @@ static int pg_licence_find(ot_engine *e, const char *holder, const char *materia
 
 static ot_status pg_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
-	char key[64];
-	const char *v[] = {store_holder_key(holder, key)};
+	const char *v[] = {holder};
 	PGresult *res = run(e, S_LICENCES_OF, 1, v);
 	json_t *list = json_array();
 	ot_status s = OT_OK;
@@ -1751,7 +1762,7 @@ static ot_status pg_licences_of(ot_engine *e, const char *holder, json_t **out, 
 	else if (!list)
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
-		licence l = {key, column(res, i, 0), column(res, i, 1), column(res, i, 2),
+		licence l = {holder, column(res, i, 0), column(res, i, 1), column(res, i, 2),
 			     column(res, i, 5), atoll(PQgetvalue(res, i, 3)),
 			     column(res, i, 4) ? atoll(PQgetvalue(res, i, 4)) : -1};
 		json_t *j = l.material && l.number && l.issuer ? licence_json(&l, e->zone) : NULL;

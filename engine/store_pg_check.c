@@ -89,8 +89,8 @@ static void compare_columns(checker *k, const ot_case *c, const PGresult *res, i
 	if (!same_text(col(res, row, C_STATUS), case_status_names[c->status]))
 		store_problem(k, c->id, "its status column differs from its events (%s)",
 			case_status_names[c->status]);
-	if (!same_text(col(res, row, C_APPLICANT),
-		       json_string_value(json_object_get(c->applicant, "id"))))
+	char key[64];
+	if (!same_text(col(res, row, C_APPLICANT), case_row_applicant(c, key)))
 		store_problem(k, c->id, "its applicant column differs from its events");
 	if (!same_text(col(res, row, C_DEPARTMENT), case_row_department(c)))
 		store_problem(k, c->id, "its department column differs from its rule version");

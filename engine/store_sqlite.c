@@ -130,6 +130,31 @@ static const char *const schema_v6[] = {
 	"DROP INDEX IF EXISTS cases_status",
 };
 
+/* version 7: a licence is a holder's: two holders may hold the same
+ * number of one material (another district's store numbers its own
+ * approvals' licences as this one does), and neither import nor approval
+ * takes one from another holder.  The key (holder, material, number)
+ * answers the holder's lookups, which had an index of their own.  And the
+ * applicant columns are keyed as requests are read (store_holder_key):
+ * ...002x, typed before, is ...002X. */
+static const char *const schema_v7[] = {
+	("CREATE TABLE licences_v7("
+	 " holder TEXT NOT NULL,"
+	 " material TEXT NOT NULL,"
+	 " number TEXT NOT NULL,"
+	 " issuer TEXT NOT NULL,"
+	 " valid_from INTEGER NOT NULL,"
+	 " valid_until INTEGER,"
+	 " case_id TEXT,"
+	 " PRIMARY KEY(holder, material, number))"),
+	("INSERT INTO licences_v7 SELECT holder, material, number, issuer, valid_from, valid_until,"
+	 " case_id FROM licences"),
+	"DROP TABLE licences",
+	"ALTER TABLE licences_v7 RENAME TO licences",
+	"UPDATE cases SET applicant = upper(applicant) WHERE applicant <> upper(applicant)",
+	"UPDATE OR REPLACE library SET applicant = upper(applicant) WHERE applicant <> upper(applicant)",
+};
+
 enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
@@ -201,11 +226,8 @@ static const char *const sql[S__COUNT] = {
 	 * rows an applicant holds of one material. */
 	[S_LIB_FIND] = "SELECT case_id, valid_until FROM library WHERE applicant = ?1"
 		       " AND material = ?2 AND valid_from <= ?3 AND valid_until > ?3",
-	[S_LIC_PUT] = "INSERT INTO licences(holder, material, number, issuer,"
-		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
-		      " ON CONFLICT (material, number) DO UPDATE SET issuer = excluded.issuer,"
-		      " valid_from = excluded.valid_from, valid_until = excluded.valid_until,"
-		      " case_id = excluded.case_id WHERE licences.holder = excluded.holder",
+	[S_LIC_PUT] = "INSERT OR REPLACE INTO licences(holder, material, number, issuer,"
+		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	/* the valid licence first, else the one that expired last (lic_better) */
 	[S_LIC_FIND] = "SELECT number, valid_until FROM licences"
 		       " WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3",
@@ -359,6 +381,11 @@ static int create_schema(ot_engine *e, int have, const char **step)
 	*step = "lightening the writes";
 	for (size_t i = 0; have < 6 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v6); i++)
 		rc = exec(e, schema_v6[i]);
+	if (rc != SQLITE_OK)
+		return rc;
+	*step = "keying licences by their holder";
+	for (size_t i = 0; have < 7 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v7); i++)
+		rc = exec(e, schema_v7[i]);
 	if (rc != SQLITE_OK)
 		return rc;
 	*step = "migrating the schema";
@@ -715,8 +742,8 @@ static void bind_case(sqlite3_stmt *st, const ot_case *c, const char *hand, cons
 	sqlite3_bind_text(st, 2, case_row_item(c), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, r->hash, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, case_status_names[c->status], -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, json_string_value(json_object_get(c->applicant, "id")), -1,
-			  SQLITE_STATIC);
+	char key[64];
+	sqlite3_bind_text(st, 5, case_row_applicant(c, key), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 6, case_row_department(c), -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 7, hand, -1, SQLITE_STATIC);
 	if (due[0])
@@ -899,16 +926,14 @@ static const char *sq_library_find(void *ud, const char *applicant,
 
 /* ---- the licence library ---- */
 
-
 static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 {
 	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_PUT];
-	char key[64];
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
 	SQ(e)->held.valid = 0;
-	sqlite3_bind_text(st, 1, store_holder_key(l->holder, key), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, l->holder, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, l->material, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, l->number, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, l->issuer, -1, SQLITE_STATIC);
@@ -917,9 +942,7 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 		sqlite3_bind_int64(st, 6, l->until);
 	sqlite3_bind_text(st, 7, l->case_id, -1, SQLITE_STATIC);
 	int rc = run(st);
-	if (rc != SQLITE_DONE)
-		return db_fail(e, err, rc, "adding to the licence library");
-	return sqlite3_changes(SQ(e)->db) ? OT_OK : store_licence_taken(l, err);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
 
 static int lic_result(ot_engine *e, const store_lic_pick *p)
@@ -975,10 +998,9 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 static int sq_licence_find(ot_engine *e, const char *holder, const char *material,
 			   ot_time now, char number[REF_CAP], ot_time *until)
 {
-	char key[64];
 	store_lic_pick p = {0, 0};
 	int failed;
-	const store_held *h = held_licences(e, store_holder_key(holder, key), now, &failed);
+	const store_held *h = held_licences(e, holder, now, &failed);
 	if (failed)
 		return -1;
 	if (h) {
@@ -986,7 +1008,7 @@ static int sq_licence_find(ot_engine *e, const char *holder, const char *materia
 		return lic_result(e, &p);
 	}
 	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_FIND];
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 3, now);
 	int rc;
@@ -1006,12 +1028,11 @@ static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, 
 {
 	sqlite3_stmt *st = SQ(e)->stmt[S_LICENCES_OF];
 	json_t *list = json_array();
-	char key[64];
 	int rc = SQLITE_DONE;
 	ot_status s = list ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
-	sqlite3_bind_text(st, 1, store_holder_key(holder, key), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		licence l = {key, column_str(st, 0), column_str(st, 1), column_str(st, 2),
+		licence l = {holder, column_str(st, 0), column_str(st, 1), column_str(st, 2),
 			     column_str(st, 5), sqlite3_column_int64(st, 3),
 			     sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4)};
 		json_t *j = l.material && l.number && l.issuer ? licence_json(&l, e->zone) : NULL;

@@ -228,12 +228,16 @@ static void version_3_is_migrated(void **state)
 	json_decref(ok(e, "act", INTAKE));
 	ot_engine_close(e);
 	PGconn *c = raw();
-	char text[512];
+	char text[1024];
 	snprintf(text, sizeof text, "SET search_path TO %s; DROP TABLE idempotency;"
 		 " ALTER TABLE events DROP COLUMN recorded; DROP SEQUENCE events_order;"
 		 " ALTER TABLE cases DROP COLUMN warn_at; CREATE INDEX cases_status ON cases(status);"
 		 " ALTER TABLE events ADD FOREIGN KEY (case_id) REFERENCES cases(id),"
 		 " ADD FOREIGN KEY (rules) REFERENCES rule_versions(hash);"
+		 " ALTER TABLE licences DROP CONSTRAINT licences_pkey,"
+		 " ADD PRIMARY KEY (material, number);"
+		 " CREATE INDEX licences_holder ON licences(holder, material);"
+		 " UPDATE cases SET applicant = lower(applicant);"
 		 " UPDATE onetrip_schema SET version = 3", schema);
 	sql(c, text);
 	e = open_at(CONTRACT, store);
@@ -253,7 +257,19 @@ static void version_3_is_migrated(void **state)
 	json_decref(feed);
 	snprintf(text, sizeof text, "SELECT version FROM %s.onetrip_schema", schema);
 	PGresult *r = PQexec(c, text);
-	assert_string_equal(PQgetvalue(r, 0, 0), "6");
+	assert_string_equal(PQgetvalue(r, 0, 0), "7");
+	PQclear(r);
+	/* version 7: the applicant keyed as requests are read, a licence by
+	 * its holder too */
+	json_t *l = ok(e, "list", "{\"applicant\":\"91350100m000100y43\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "cases")), 1);
+	json_decref(l);
+	snprintf(text, sizeof text, "SELECT string_agg(a.attname, ',' ORDER BY k.n) FROM pg_index i,"
+		 " unnest(i.indkey) WITH ORDINALITY k(att, n), pg_attribute a WHERE i.indisprimary"
+		 " AND i.indrelid = '%s.licences'::regclass AND a.attrelid = i.indrelid"
+		 " AND a.attnum = k.att", schema);
+	r = PQexec(c, text);
+	assert_string_equal(PQgetvalue(r, 0, 0), "holder,material,number");
 	PQclear(r);
 	snprintf(text, sizeof text, "SELECT (SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
 		 " AND conrelid = '%s.events'::regclass), to_regclass('%s.cases_status') IS NULL",

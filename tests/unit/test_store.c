@@ -340,9 +340,9 @@ static void other_schema_versions(void **state)
 	char *text = NULL, want[400];
 	ot_error err;
 	ot_engine *e = NULL;
-	damage(&s, "PRAGMA user_version = 7");
-	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 7, this one "
-		 "knows 6)", s.path);
+	damage(&s, "PRAGMA user_version = 8");
+	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 8, this one "
+		 "knows 7)", s.path);
 	assert_int_equal(ot_engine_open(CONTRACT, s.path, &e, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
@@ -482,6 +482,43 @@ static void version_4_is_due_for_the_first_sweep(void **state)
 	store_free(&s);
 }
 
+/* Bringing a store to schema 7: a licence is keyed by its holder, so two
+ * holders may hold one number; and the applicant columns are keyed as
+ * requests are read, so a number typed ...y43 before is found as ...Y43. */
+static void version_6_keys_by_holder(void **state)
+{
+	(void)state;
+	store s;
+	store_build(&s);
+	damage(&s, "DROP TABLE licences; CREATE TABLE licences(holder TEXT NOT NULL, material TEXT"
+	       " NOT NULL, number TEXT NOT NULL, issuer TEXT NOT NULL, valid_from INTEGER NOT NULL,"
+	       " valid_until INTEGER, case_id TEXT, PRIMARY KEY(material, number));"
+	       " CREATE INDEX licences_holder ON licences(holder, material);"
+	       " INSERT INTO licences VALUES ('91350100M000100Y43', 'license', 'L-1', 'x', 0, NULL,"
+	       " NULL); UPDATE cases SET applicant = lower(applicant);"
+	       " UPDATE library SET applicant = lower(applicant); PRAGMA user_version = 6");
+	ot_engine *e = open_at(CONTRACT, s.path);
+	char text[256];
+	column_of(&s, "SELECT group_concat(DISTINCT applicant) FROM cases", text, sizeof text);
+	assert_string_equal(text, "91350100M000100Y43");
+	column_of(&s, "SELECT group_concat(DISTINCT applicant) FROM library", text, sizeof text);
+	assert_string_equal(text, "91350100M000100Y43");
+	json_t *l = ok(e, "list", "{\"applicant\":\"91350100m000100y43\"}");
+	assert_int_equal(json_array_size(json_object_get(l, "cases")), 3);
+	json_decref(l);
+	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91210302MA0Y8K3L12\","
+		       "\"material\":\"license\",\"number\":\"L-1\",\"issuer\":\"y\","
+		       "\"valid_from\":\"2019-01-01\"}]}"));
+	column_of(&s, "SELECT count(*) || ' ' || group_concat(holder) FROM licences WHERE number = 'L-1'",
+		  text, sizeof text);
+	assert_string_equal(text, "2 91210302MA0Y8K3L12,91350100M000100Y43");
+	ot_engine_close(e);
+	json_t *r = check(&s);
+	assert_true(json_is_true(json_object_get(r, "sound")));
+	json_decref(r);
+	store_free(&s);
+}
+
 /* A warn_at column that lost its day: the time sweep would never warn the
  * case, and store check says so. */
 static void a_lost_warn_at(void **state)
@@ -511,6 +548,7 @@ int main(void)
 		cmocka_unit_test(an_overwritten_page),
 		cmocka_unit_test(not_a_store),
 		cmocka_unit_test(other_schema_versions),
+		cmocka_unit_test(version_6_keys_by_holder),
 		cmocka_unit_test(version_4_is_due_for_the_first_sweep),
 		cmocka_unit_test(a_lost_warn_at),
 		cmocka_unit_test(migrating_past_a_damaged_snapshot),
