@@ -47,23 +47,48 @@ static const m_calendar *calendar(lua_State *L)
 	return &r->calendars[c];
 }
 
-static int32_t leading_day(lua_State *L, int arg)
-{
-	/* accepts "2019-09-27" or a case's now "2019-09-27T09:00:00+08:00" */
-	char d[11];
-	const char *s = luaL_checkstring(L, arg);
-	snprintf(d, sizeof d, "%s", s);
-	int32_t day;
-	if (!day_parse(d, &day))
-		luaL_argerror(L, arg, "a date YYYY-MM-DD");
-	return day;
-}
-
 static void push_day(lua_State *L, int32_t day)
 {
 	char d[11];
 	day_format(day, d);
 	lua_pushstring(L, d);
+}
+
+/* The date of "2019-09-27" or of a time such as a case's now
+ * "2019-09-27T09:00:00+08:00", as written: 1, or 0 for anything else (a
+ * typo after a date is not taken for the date). */
+static int day_of_text(const char *s, size_t n, int32_t *day)
+{
+	char d[11];
+	ot_time t;
+	if (n < 10 || strlen(s) != n || (n > 10 && !time_parse(s, OT_ZONE_DEFAULT, &t)))
+		return 0;
+	memcpy(d, s, 10);
+	d[10] = 0;
+	return day_parse(d, day);
+}
+
+static int32_t leading_day(lua_State *L, int arg)
+{
+	size_t n;
+	const char *s = luaL_checklstring(L, arg, &n);
+	int32_t day;
+	if (!day_of_text(s, n, &day))
+		luaL_argerror(L, arg, "a date YYYY-MM-DD, or a time such as a case's now");
+	return day;
+}
+
+/* day_of(text): "YYYY-MM-DD" of a date or a time, or nil */
+static int day_of(lua_State *L)
+{
+	size_t n;
+	const char *s = lua_type(L, 1) == LUA_TSTRING ? lua_tolstring(L, 1, &n) : NULL;
+	int32_t day;
+	if (s && day_of_text(s, n, &day))
+		push_day(L, day);
+	else
+		lua_pushnil(L);
+	return 1;
 }
 
 static int workdays_add(lua_State *L)
@@ -145,6 +170,7 @@ int hook_stdlib_private(lua_State *L)
 		{"workdays_add", workdays_add},
 		{"workdays_between", workdays_between},
 		{"is_workday", is_workday},
+		{"day_of", day_of},
 		{"dec_of", dec_of},
 		{"dec_op", dec_op},
 		{"dec_cmp", dec_compare},

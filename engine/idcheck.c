@@ -51,6 +51,9 @@ int credit_code_valid(const char *s, size_t n)
 			return 0;
 		v[i] = x - 1;
 	}
+	for (int i = 2; i < 8; i++) /* the GB/T 2260 division code: six digits */
+		if (v[i] > 9)
+			return 0;
 	for (int i = 0; i < 17; i++)
 		sum += v[i] * w[i];
 	int c = 31 - sum % 31;

@@ -33,17 +33,23 @@ function M.region(id)
   return id:sub(1, 6)
 end
 
--- Whole years of age on `on` ("YYYY-MM-DD", or a case's now).
+-- Whole years of age on `on` ("YYYY-MM-DD", or a case's now); nil for an
+-- `on` before the birth.  A birthday of 29 February falls on 28 February
+-- in other years, as the engine ends a year counted from that day
+-- (民法典 第二百零三条: no such day in the last month, its last day).
 function M.age(id, on)
   local birth = M.birth(id)
-  if not birth or type(on) ~= "string" then return nil end
+  if not birth then return nil end
+  local day = type(on) == "string" and c.day_of(on)
+  if not day then error("idcard.age: 'on' must be a date YYYY-MM-DD or a case's now", 2) end
   local by, bm, bd = birth:match("(%d+)-(%d+)-(%d+)")
-  local y, m, d = on:match("^(%d+)-(%d+)-(%d+)")
-  if not y then return nil end
-  local age = tonumber(y) - tonumber(by)
-  if tonumber(m) * 100 + tonumber(d) < tonumber(bm) * 100 + tonumber(bd) then
-    age = age - 1
-  end
+  local y, m, d = day:match("(%d+)-(%d+)-(%d+)")
+  by, bm, bd, y, m, d = tonumber(by), tonumber(bm), tonumber(bd), tonumber(y), tonumber(m), tonumber(d)
+  local leap = y % 4 == 0 and (y % 100 ~= 0 or y % 400 == 0)
+  if bm == 2 and bd == 29 and not leap then bd = 28 end
+  local age = y - by
+  if m * 100 + d < bm * 100 + bd then age = age - 1 end
+  if age < 0 then return nil end
   return age
 end
 

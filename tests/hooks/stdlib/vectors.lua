@@ -19,6 +19,13 @@ local cases = {
   { idcard.age("11010519491231002X", "2019-12-30"), 69 },
   { idcard.age("11010519491231002X", "2019-12-31T09:00:00+08:00"), 70 },
   { idcard.birth("bad"), nil },
+  -- born on 29 February: in other years a year of age ends on 28 February,
+  -- as the engine ends a year counted from that day
+  { idcard.age("110105200002290013", "2001-02-27"), 0 },
+  { idcard.age("110105200002290013", "2001-02-28"), 1 },
+  { idcard.age("110105200002290013", "2004-02-28"), 3 },
+  { idcard.age("110105200002290013", "2004-02-29"), 4 },
+  { idcard.age("11010519491231002X", "1949-12-30"), nil },   -- before the birth
   -- GB 32100-2015
   { cc.valid("91350100M000100Y43"), true },
   { cc.valid("91330100716105852F"), true },
@@ -29,6 +36,7 @@ local cases = {
   { cc.category("91350100M000100Y43"), "1" },
   { cc.kind("91350100M000100Y43"), "enterprise" },
   { cc.region("91350100M000100Y43"), "350100" },
+  { cc.valid("00ABCDEFM000100Y4B"), false },       -- characters 3-8: a division code, digits
   -- working days with the item's calendar (the engine's code)
   { workdays.add("2019-09-27", 7), "2019-10-12" },
   { workdays.add("2019-09-27", 1), "2019-09-29" },
@@ -48,6 +56,12 @@ local cases = {
   { text.len(nil), 0 },
   { text.trim("\u{3000} 曙光街道 \u{3000}"), "曙光街道" },
   { text.trim("行政审批局"), "行政审批局" },
+  { text.trim(""), "" },
+  { text.trim(" \u{3000} "), "" },
+  { text.trim(" a\u{3000}b "), "a\u{3000}b" },
+  -- linear: blanks inside an applicant's text cost no more than elsewhere
+  { text.trim("辽宁省鞍山市" .. string.rep(" ", 20000) .. "立山区 "), "辽宁省鞍山市" .. string.rep(" ", 20000) .. "立山区" },
+  { text.trim(string.rep("\u{3000}", 5000) .. "x"), "x" },
   { text.contains("立山区行政审批局", "审批"), true },
   { text.starts("鞍山市立山区", "鞍山"), true },
 }
@@ -62,5 +76,14 @@ function validate(case)
   end
   local ok, err = pcall(decimal.div, "1", "0")
   if ok then errors[#errors + 1] = { field = "x", message = "1/0 did not fail" } end
+  -- a date followed by anything but a time is not a date
+  for _, bad in ipairs({ "2019-09-27garbage", "2019-09-27T99:99", "2019-9-27" }) do
+    if pcall(workdays.add, bad, 1) then
+      errors[#errors + 1] = { field = "x", message = "workdays.add took " .. bad }
+    end
+    if pcall(idcard.age, "11010519491231002X", bad) then
+      errors[#errors + 1] = { field = "x", message = "idcard.age took " .. bad }
+    end
+  end
   return errors
 end
