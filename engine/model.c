@@ -100,31 +100,31 @@ static u128 magnitude(int64_t v)
 	return v < 0 ? (u128)0 - (u128)(i128)v : (u128)v;
 }
 
-/* a / b to 6 places, rounded half away from zero (b != 0).  The quotient
- * is n / d with n = |a| * 10^(6 + b.scale - a.scale): when that power is
- * negative it goes into d (below 2^63 * 10^12), else the digits are
- * brought down one at a time (n could be 10^42), stopping once the
- * quotient is too large to fit whatever zeros it ends in. */
+/* a / b to 6 places, rounded half away from zero (b != 0); to fewer when
+ * the quotient has more than 12 digits before the point, as many as 18
+ * digits in all leave.  The quotient is n * 10^e / d: a negative power
+ * goes into d (below 2^63 * 10^18), then the digits are brought down one
+ * at a time -- n * 10^e could be 10^42 -- while there is room for them. */
 static int dec_divide(ot_dec a, ot_dec b, ot_dec *out)
 {
 	enum { PLACES = 6 };
-	u128 n = magnitude(a.units), d = magnitude(b.units), q, r;
-	int e = PLACES + b.scale - a.scale;
+	u128 n = magnitude(a.units), d = magnitude(b.units);
+	int e = b.scale - a.scale;
 	for (; e < 0; e++)
 		d *= 10;
-	q = n / d;
-	r = n % d;
-	const u128 too_large = (u128)DEC_LIMIT * (u128)pow10s[PLACES];
-	for (; e > 0 && q < too_large; e--) {
-		r *= 10; /* r < d < 2^103 */
+	u128 q = n / d, r = n % d;
+	int steps = e + PLACES, places = 0;
+	for (; steps > 0 && q < (u128)(DEC_LIMIT / 10); steps--) {
+		r *= 10; /* r < d < 2^124 */
 		q = q * 10 + r / d;
 		r %= d;
+		places += steps <= PLACES;
 	}
-	if (q >= too_large)
-		return 0;
+	if (steps > PLACES || q >= (u128)DEC_LIMIT)
+		return 0; /* more than 18 digits before the point */
 	q += r >= d - r; /* half away from zero */
 	i128 units = (i128)q;
-	return settle((a.units < 0) != (b.units < 0) ? -units : units, PLACES, out);
+	return settle((a.units < 0) != (b.units < 0) ? -units : units, places, out);
 }
 
 int dec_arith(int op, ot_dec a, ot_dec b, ot_dec *out)

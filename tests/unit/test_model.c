@@ -158,9 +158,17 @@ static void decimals_wide(void **state)
 	/* 6 places whatever the operands' places: "3.0000000" is 3 */
 	assert_string_equal(arith('/', "1", "3.0000000"), "0.333333");
 	assert_string_equal(arith('/', "0.12345678", "1"), "0.123457");
-	/* an answer of 19 digits fails */
+	/* more than 12 digits before the point: as many places as 18 digits
+	 * leave; more than 18 before it fails */
+	assert_string_equal(arith('/', "50000000000000", "7.1234"), "7019120083106.38178");
+	assert_string_equal(arith('/', "-1000000000000000", "3"), "-333333333333333.333");
+	assert_string_equal(arith('/', "999999999999999999", "7.1234"), "140382401662127636");
+	assert_string_equal(arith('/', "999999999999999999", "1"), "999999999999999999");
+	assert_string_equal(arith('/', "99999999999999999.9", "1"), "99999999999999999.9");
+	assert_string_equal(arith('/', "999999999999999999", "0.99999999999999999"), "fails");
 	assert_string_equal(arith('/', "100000000000000000", "0.1"), "fails");
 	assert_string_equal(arith('/', "999999999999999999", "0.000001"), "fails");
+	assert_string_equal(arith('/', "0.000000000000000001", "999999999999999999"), "0");
 	assert_string_equal(arith('/', "1", "0"), "fails");
 	/* products: exact, or they fail */
 	assert_string_equal(arith('*', "0.1234567891", "0.1234567891"), "fails");
