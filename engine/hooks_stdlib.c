@@ -126,9 +126,10 @@ static int dec_of(lua_State *L)
 
 static int dec_op(lua_State *L)
 {
-	const char *op = luaL_checkstring(L, 1);
+	size_t n;
+	const char *op = luaL_checklstring(L, 1, &n);
 	ot_dec out;
-	if (!strchr("+-*/", op[0]) || op[1])
+	if (n != 1 || !memchr("+-*/", op[0], 4))
 		return luaL_argerror(L, 1, "+ - * or /");
 	if (!dec_arith(op[0], check_dec(L, 2), check_dec(L, 3), &out))
 		return luaL_error(L, op[0] == '/' ? "decimal division by zero or overflow"

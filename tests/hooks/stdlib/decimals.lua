@@ -64,6 +64,8 @@ local cases = {
   { try(decimal.of, "1\0abc"), bad(1, "dec_of") },
   { try(decimal.add, "1", "2\0"), bad(3, "dec_op") },
   { try(decimal.of, ""), bad(1, "dec_of") },
+  -- the engine's private module is not a hook's
+  { try(require, "_onetrip"), "error: module '_onetrip' not found (hooks may require the standard library and Lua files beside the hook file)" },
 }
 
 function validate(case)
