@@ -69,6 +69,21 @@ static int compare(const m_model *m, const ev_value *a, const ev_value *b, int *
 	return 0;
 }
 
+/* Arithmetic whose answer is not an engine decimal (more than 18 digits,
+ * or a product of more than 18 places): an error, not an empty value --
+ * an empty value compares false, and the condition would go quiet on the
+ * very applications whose numbers are largest. */
+static const char *too_large(int op, ot_dec a, ot_dec b)
+{
+	static _Thread_local char msg[160];
+	char x[32], y[32];
+	dec_format(a, x);
+	dec_format(b, y);
+	snprintf(msg, sizeof msg, "%s %c %s has more than 18 digits or decimal places: "
+		 "it cannot be worked out exactly", x, op, y);
+	return msg;
+}
+
 /* A present value of another kind than an operation needs: an error. */
 #define NEED(v, want)                                                          \
 	do {                                                                   \
@@ -143,9 +158,11 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 			break;
 		case OP_NEG:
 			NEED(top, VT_NUM);
-			if (!top->absent && !__builtin_sub_overflow(0, top->u.num.units, &top->u.num.units))
-				break;
-			top->absent = 1;
+			if (!top->absent &&
+			    !dec_arith('-', (ot_dec){0, 0}, top->u.num, &top->u.num)) {
+				*err = too_large('-', (ot_dec){0, 0}, top->u.num);
+				return -1;
+			}
 			break;
 		case OP_JFALSE:
 			NEED(top, VT_BOOL);
@@ -199,9 +216,12 @@ int eval_cond(const m_model *m, const m_expr *x, const ev_value *form,
 			ev_value *a = &stack[sp - 2];
 			NEED(a, VT_NUM);
 			NEED(top, VT_NUM);
-			if (a->absent || top->absent ||
-			    !dec_arith(ops[op->op], a->u.num, top->u.num, &a->u.num))
+			if (a->absent || top->absent || (op->op == OP_DIV && top->u.num.units == 0))
 				a->absent = 1;
+			else if (!dec_arith(ops[op->op], a->u.num, top->u.num, &a->u.num)) {
+				*err = too_large(ops[op->op], a->u.num, top->u.num);
+				return -1;
+			}
 			sp--;
 			break;
 		}

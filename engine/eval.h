@@ -38,10 +38,11 @@ enum { EV_PERSON = 0, EV_COMPANY = 1 };
  *
  * Absent values: a comparison or `in` involving one is false; arithmetic on
  * one is absent; len of one is 0; in a yes/no position (and, or, not, the
- * whole condition) absent counts as false.  Division by zero and decimal
- * overflow give absent too, so a condition never fails at run time for
- * data reasons.  Returns 1 or 0, or -1 with *err set (a hook function
- * failed, or returned what the condition cannot use).
+ * whole condition) absent counts as false.  Division by zero gives absent
+ * too.  Arithmetic whose answer has more than 18 digits (or a product of
+ * more than 18 places) cannot be decided: -1, never a quiet false.
+ * Returns 1 or 0, or -1 with *err set (a hook function failed, or returned
+ * what the condition cannot use; the arithmetic was too large).
  */
 typedef struct eval_env {
 	int applicant; /* EV_PERSON, EV_COMPANY, or -1 */

@@ -369,6 +369,13 @@ static int sandbox_require(lua_State *L)
 	hook_state *s = state_of(L);
 	const char *name = luaL_checkstring(L, 1);
 	lua_settop(L, 1);
+	/* the engine's private module is for the standard library alone: it
+	 * is there only while prepare_body runs the standard modules */
+	if (strcmp(name, "_onetrip") == 0 &&
+	    lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.private") != LUA_TBOOLEAN)
+		return luaL_error(L, "module '%s' not found (hooks may require the standard "
+				  "library and Lua files beside the hook file)", name);
+	lua_settop(L, 1);
 	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.loaded");
 	if (lua_getfield(L, 2, name) != LUA_TNIL)
 		return 1;
@@ -427,14 +434,20 @@ static int prepare_body(lua_State *L, void *ud)
 	lua_pushvalue(L, -1);
 	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.loaded");
 	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.stdlib");
+	lua_pushboolean(L, 1);
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.private");
 	for (const hook_source *std = hook_stdlib_sources; std->name; std++) {
 		lua_pushcfunction(L, sandbox_require);
 		lua_pushstring(L, std->name);
 		lua_call(L, 1, 0);
 	}
-	lua_pushcfunction(L, sandbox_require);
-	lua_pushliteral(L, "_onetrip");
-	lua_call(L, 1, 0);
+	/* then out of reach: a hook's require("_onetrip") is not found */
+	lua_pushnil(L);
+	lua_setfield(L, LUA_REGISTRYINDEX, "onetrip.private");
+	lua_getfield(L, LUA_REGISTRYINDEX, "onetrip.stdlib");
+	lua_pushnil(L);
+	lua_setfield(L, -2, "_onetrip");
+	lua_pop(L, 1);
 	return 0;
 }
 

@@ -113,18 +113,24 @@ static int is_workday(lua_State *L)
 	return 1;
 }
 
-/* A decimal from a string or a number (numbers by their shortest text). */
+/* A decimal from a string or a number (numbers by their shortest text),
+ * of at most 18 digits, as dec_parse reads them: an integer too
+ * (math.mininteger has 19), and a string whole (not up to a NUL). */
 static ot_dec check_dec(lua_State *L, int arg)
 {
 	ot_dec x = {0, 0};
 	int ok;
 	if (lua_isinteger(L, arg)) {
-		x.units = (int64_t)lua_tointeger(L, arg);
-		ok = 1;
+		lua_Integer i = lua_tointeger(L, arg);
+		x.units = (int64_t)i;
+		ok = i > -1000000000000000000LL && i < 1000000000000000000LL;
 	} else if (lua_type(L, arg) == LUA_TNUMBER)
 		ok = dec_from_double(lua_tonumber(L, arg), &x);
-	else
-		ok = dec_parse(luaL_checkstring(L, arg), &x);
+	else {
+		size_t n;
+		const char *s = luaL_checklstring(L, arg, &n);
+		ok = strlen(s) == n && dec_parse(s, &x);
+	}
 	if (!ok)
 		luaL_argerror(L, arg, "a decimal number of at most 18 digits");
 	return x;
@@ -145,9 +151,10 @@ static int dec_of(lua_State *L)
 
 static int dec_op(lua_State *L)
 {
-	const char *op = luaL_checkstring(L, 1);
+	size_t n;
+	const char *op = luaL_checklstring(L, 1, &n);
 	ot_dec out;
-	if (!strchr("+-*/", op[0]) || op[1])
+	if (n != 1 || !memchr("+-*/", op[0], 4))
 		return luaL_argerror(L, 1, "+ - * or /");
 	if (!dec_arith(op[0], check_dec(L, 2), check_dec(L, 3), &out))
 		return luaL_error(L, op[0] == '/' ? "decimal division by zero or overflow"

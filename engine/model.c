@@ -19,6 +19,11 @@ static const int64_t pow10s[19] = {
 	1000000000000000000LL,
 };
 
+/* An engine decimal has at most 18 digits, leading zeros aside, and at
+ * most 18 places: |units| < 10^18, so that what a hook or a rule writes
+ * is what is kept. */
+#define DEC_LIMIT 1000000000000000000LL
+
 int dec_parse(const char *s, ot_dec *out)
 {
 	int64_t units = 0;
@@ -30,7 +35,7 @@ int dec_parse(const char *s, ot_dec *out)
 			continue;
 		}
 		if (*s < '0' || *s > '9' || scale + dot > OT_DEC_MAX_SCALE ||
-		    units > (INT64_MAX - 9) / 10)
+		    units >= DEC_LIMIT / 10) /* a 19th digit */
 			return 0;
 		units = units * 10 + (*s - '0');
 		scale += dot;
@@ -49,9 +54,9 @@ int dec_from_double(double d, ot_dec *out)
 	for (int prec = 0; prec <= OT_DEC_MAX_SCALE; prec++) {
 		snprintf(text, sizeof text, "%.*f", prec, d);
 		if (strtod(text, NULL) == d)
-			break;
+			return dec_parse(text, out);
 	}
-	return dec_parse(text, out);
+	return 0; /* no text of 18 places reads back as d: not rounded */
 }
 
 int dec_cmp(ot_dec a, ot_dec b)
@@ -65,61 +70,77 @@ int dec_cmp(ot_dec a, ot_dec b)
 	return fa < fb ? -1 : fa > fb;
 }
 
-static int rescale(ot_dec a, int scale, int64_t *out)
+/* Sums, products and quotients are worked out in 128 bits (GCC and Clang
+ * have them; __extension__ keeps -Wpedantic quiet), rounded once, and fail
+ * only when the answer itself has more than 18 digits or places.  The
+ * operands may be any int64 (a form's JSON integer is not held to 18
+ * digits): a product of two is below 2^126, a sum rescaled to 18 places
+ * below 2^124. */
+__extension__ typedef __int128 i128;
+__extension__ typedef unsigned __int128 u128;
+
+/* units * 10^-scale as an engine decimal, trailing zeros dropped only as
+ * far as it needs to fit; 0 when it does not. */
+static int settle(i128 units, int scale, ot_dec *out)
 {
-	return !__builtin_mul_overflow(a.units, pow10s[scale - a.scale], out);
+	while (scale > 0 && units % 10 == 0 &&
+	       (scale > OT_DEC_MAX_SCALE || units >= DEC_LIMIT || units <= -DEC_LIMIT)) {
+		units /= 10;
+		scale--;
+	}
+	if (scale > OT_DEC_MAX_SCALE || units >= DEC_LIMIT || units <= -DEC_LIMIT)
+		return 0;
+	out->units = (int64_t)units;
+	out->scale = scale;
+	return 1;
 }
 
-/* Divides n by d rounding half away from zero. */
-static int64_t div_round(int64_t n, int64_t d)
+static u128 magnitude(int64_t v)
 {
-	int64_t q = n / d, r = n % d;
-	int64_t twice = r < 0 ? -r : r;
-	int64_t ad = d < 0 ? -d : d;
-	if (twice >= ad - twice)
-		q += (n < 0) != (d < 0) ? -1 : 1;
-	return q;
+	return v < 0 ? (u128)0 - (u128)(i128)v : (u128)v;
+}
+
+/* a / b to 6 places, rounded half away from zero (b != 0); to fewer when
+ * the quotient has more than 12 digits before the point, as many as 18
+ * digits in all leave.  The quotient is n * 10^e / d: a negative power
+ * goes into d (below 2^63 * 10^18), then the digits are brought down one
+ * at a time -- n * 10^e could be 10^42 -- while there is room for them. */
+static int dec_divide(ot_dec a, ot_dec b, ot_dec *out)
+{
+	enum { PLACES = 6 };
+	u128 n = magnitude(a.units), d = magnitude(b.units);
+	int e = b.scale - a.scale;
+	for (; e < 0; e++)
+		d *= 10;
+	u128 q = n / d, r = n % d;
+	int steps = e + PLACES, places = 0;
+	for (; steps > 0 && q < (u128)(DEC_LIMIT / 10); steps--) {
+		r *= 10; /* r < d < 2^124 */
+		q = q * 10 + r / d;
+		r %= d;
+		places += steps <= PLACES;
+	}
+	if (steps > PLACES || q >= (u128)DEC_LIMIT)
+		return 0; /* more than 18 digits before the point */
+	q += r >= d - r; /* half away from zero */
+	i128 units = (i128)q;
+	return settle((a.units < 0) != (b.units < 0) ? -units : units, places, out);
 }
 
 int dec_arith(int op, ot_dec a, ot_dec b, ot_dec *out)
 {
 	int s = a.scale > b.scale ? a.scale : b.scale;
-	int64_t x, y;
 	switch (op) {
 	case '+':
-	case '-':
-		if (!rescale(a, s, &x) || !rescale(b, s, &y))
-			return 0;
-		out->scale = s;
-		return op == '+' ? !__builtin_add_overflow(x, y, &out->units)
-				 : !__builtin_sub_overflow(x, y, &out->units);
-	case '*': {
-		int64_t p;
-		if (__builtin_mul_overflow(a.units, b.units, &p))
-			return 0;
-		int ps = a.scale + b.scale;
-		if (ps > OT_DEC_MAX_SCALE) {
-			p = div_round(p, pow10s[ps - OT_DEC_MAX_SCALE]);
-			ps = OT_DEC_MAX_SCALE;
-		}
-		out->units = p;
-		out->scale = ps;
-		return 1;
+	case '-': {
+		i128 x = (i128)a.units * pow10s[s - a.scale];
+		i128 y = (i128)b.units * pow10s[s - b.scale];
+		return settle(op == '+' ? x + y : x - y, s, out);
 	}
-	case '/': {
-		if (b.units == 0)
-			return 0;
-		int rs = s < 6 ? 6 : s; /* result scale */
-		int shift = rs + b.scale - a.scale;
-		if (shift > 18 || shift < 0)
-			return 0;
-		int64_t n;
-		if (__builtin_mul_overflow(a.units, pow10s[shift], &n))
-			return 0;
-		out->units = div_round(n, b.units);
-		out->scale = rs;
-		return 1;
-	}
+	case '*':
+		return settle((i128)a.units * b.units, a.scale + b.scale, out);
+	case '/':
+		return b.units != 0 && dec_divide(a, b, out);
 	}
 	return 0;
 }

@@ -415,16 +415,20 @@ typedef struct ot_rules m_model;
 
 /* Compares a and b exactly; returns -1, 0, 1; sets *ok = 0 on overflow. */
 int dec_cmp(ot_dec a, ot_dec b);
-/* a (op) b for + - *; returns 0 on overflow.  Division rounds half away
- * from zero to max(scale, 6) digits. */
+/* a (op) b for + - * /: sums and products exact, a quotient to 6 places
+ * rounded half away from zero (worked out in 128 bits, rounded once);
+ * returns 0 when the answer has more than 18 digits or places (a product
+ * that cannot be kept exactly), or on division by zero. */
 int dec_arith(int op, ot_dec a, ot_dec b, ot_dec *out);
 /* Writes the shortest exact decimal text (no exponent). */
 void dec_format(ot_dec d, char out[32]);
 /* Reads "-12.50" (sign, digits, one point; no exponent) as written, scale
- * included; 0 when it is not such a number or does not fit. */
+ * included; 0 when it is not such a number or has more than 18 digits
+ * (leading zeros aside) or 18 places. */
 int dec_parse(const char *s, ot_dec *out);
-/* A binary number by the shortest fixed-point text that reads back as it
- * (at most 18 places); 0 when it does not fit. */
+/* A binary number by the shortest fixed-point text that reads back as it;
+ * 0 when no text of at most 18 digits and 18 places does (1e-20 is not
+ * taken as 0, nor 1.2345678901234567e-5 rounded). */
 int dec_from_double(double d, ot_dec *out);
 
 /* The most in-person visits (跑动次数) any case of the item can need:

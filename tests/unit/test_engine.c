@@ -439,6 +439,74 @@ static void the_rule_base_sets_the_time_zone(void **state)
 	remove(dir);
 }
 
+/* Arithmetic in a condition on numbers that fit is worked out whatever
+ * their size; an answer of more than 18 digits cannot be decided, and the
+ * assessment says so (the material asked for, the reason given) rather
+ * than letting the condition quietly not hold.  A division by zero stays
+ * an empty value (language.md §7). */
+static const char *const BIG_RULES =
+	"calendar cn { weekend sat sun }\n"
+	"department d \"民政局\"\n"
+	"material extra \"额外材料\"\n"
+	"material big \"大额说明\"\n"
+	"material ratio \"比例说明\"\n"
+	"form f \"表\" { field amount \"金额\": decimal required\n"
+	"  field divisor \"除数\": decimal }\n"
+	"item t \"t\" {\n"
+	"  department d; calendar cn; form f\n"
+	"  materials { extra when form.amount / 7.1234 >= 300000000\n"
+	"    big when form.amount * 1000000000 > 1\n"
+	"    ratio when form.amount / form.divisor > 1 }\n"
+	"  steps { run \"运行\" by d }\n"
+	"}\n";
+
+static const char *status_of(json_t *a, const char *material)
+{
+	size_t i;
+	json_t *m;
+	json_array_foreach(json_object_get(a, "materials"), i, m)
+		if (strcmp(S(m, "material"), material) == 0)
+			return S(m, "status");
+	return "(none)";
+}
+
+static void arithmetic_too_large_is_not_quiet(void **state)
+{
+	(void)state;
+	char dir[200], path[256];
+	test_tmpdir("big", dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/big.rules", dir);
+	FILE *f = fopen(path, "w");
+	fputs(BIG_RULES, f);
+	fclose(f);
+	ot_engine *e = open_engine(path);
+	/* 5e8 / 7.1234 and 5e8 * 1e9: both fit */
+	json_t *a = ok(e, "assess", "{\"item\":\"t\",\"now\":\"2024-03-04T09:00\","
+		       "\"form\":{\"amount\":500000000,\"divisor\":0},\"materials\":[\"big\"]}");
+	assert_string_equal(status_of(a, "extra"), "not_required");
+	assert_string_equal(status_of(a, "big"), "provided");
+	assert_string_equal(status_of(a, "ratio"), "not_required"); /* divided by 0: empty */
+	assert_null(json_object_get(a, "hook_error"));
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	json_decref(a);
+	/* 5e9 / 7.1234 is about 7.0e8: required (the dividend times 10^10
+	 * once overflowed 64 bits, and the condition went quiet) */
+	a = ok(e, "assess", "{\"item\":\"t\",\"now\":\"2024-03-04T09:00\","
+	       "\"form\":{\"amount\":5000000000,\"divisor\":2},\"materials\":[\"extra\",\"ratio\"]}");
+	assert_string_equal(status_of(a, "extra"), "provided");
+	assert_string_equal(status_of(a, "ratio"), "provided");
+	/* 5e9 * 1e9 has 19 digits: cannot be decided -- asked for, and said */
+	assert_string_equal(status_of(a, "big"), "missing");
+	assert_string_equal(S(a, "hook_error"), "cannot decide whether big is required: "
+			    "5000000000 * 1000000000 has more than 18 digits or decimal places: "
+			    "it cannot be worked out exactly");
+	assert_false(json_is_true(json_object_get(a, "complete")));
+	json_decref(a);
+	ot_engine_close(e);
+	remove(path);
+	remove(dir);
+}
+
 /* ---- refusals leave the store unchanged ---- */
 
 static char *fingerprint(ot_engine *e)
@@ -970,6 +1038,7 @@ int main(void)
 		cmocka_unit_test(deny_and_withdraw),
 		cmocka_unit_test(deferrable_materials_and_trips),
 		cmocka_unit_test(the_rule_base_sets_the_time_zone),
+		cmocka_unit_test(arithmetic_too_large_is_not_quiet),
 		cmocka_unit_test(refusals_change_nothing),
 		cmocka_unit_test(running_cases_keep_their_rule_version),
 		cmocka_unit_test(replaying_events_rebuilds_the_case),

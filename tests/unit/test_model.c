@@ -117,6 +117,112 @@ static void decimals(void **state)
 	assert_false(dec_arith('+', (ot_dec){INT64_MAX, 0}, (ot_dec){1, 1}, &out));
 }
 
+/* a OP b through text, "fails" when dec_arith refuses: both sides as a
+ * hook writes them */
+static const char *arith(int op, const char *a, const char *b)
+{
+	static char t[32];
+	ot_dec x, y, out;
+	assert_true(dec_parse(a, &x));
+	assert_true(dec_parse(b, &y));
+	if (!dec_arith(op, x, y, &out))
+		return "fails";
+	dec_format(out, t);
+	return t;
+}
+
+/* The quotient and the product are worked out wide (128 bits) and rounded
+ * once: only an answer of more than 18 digits fails, whatever the
+ * operands' sizes and places. */
+static void decimals_wide(void **state)
+{
+	(void)state;
+	assert_string_equal(arith('/', "1000000000", "7.1234"), "140382401.662128");
+	assert_string_equal(arith('/', "920000000", "7.1234"), "129151809.529157");
+	assert_string_equal(arith('/', "5000000000", "7.1234"), "701912008.310638");
+	assert_string_equal(arith('/', "10000000000000", "1"), "10000000000000");
+	assert_string_equal(arith('/', "9300000000000", "2"), "4650000000000");
+	assert_string_equal(arith('/', "1", "0.0000000001"), "10000000000");
+	assert_string_equal(arith('/', "1.0000000000001", "1.0000000000001"), "1");
+	assert_string_equal(arith('/', "123.4567891234", "41.1234567891"), "3.002101");
+	/* 10^16 * 10^23 would not fit even 128 bits: digit by digit */
+	assert_string_equal(arith('/', "10000000000000000", "1.00000000000000001"),
+			    "9999999999999999.9");
+	assert_string_equal(arith('/', "999999999999", "0.000001"), "999999999999000000");
+	assert_string_equal(arith('/', "-2", "3"), "-0.666667");
+	assert_string_equal(arith('/', "2", "-3"), "-0.666667");
+	assert_string_equal(arith('/', "-2", "-3"), "0.666667");
+	assert_string_equal(arith('/', "0.0000005", "1"), "0.000001"); /* half away */
+	assert_string_equal(arith('/', "-0.0000005", "1"), "-0.000001");
+	assert_string_equal(arith('/', "0.0000004", "1"), "0");
+	/* 6 places whatever the operands' places: "3.0000000" is 3 */
+	assert_string_equal(arith('/', "1", "3.0000000"), "0.333333");
+	assert_string_equal(arith('/', "0.12345678", "1"), "0.123457");
+	/* more than 12 digits before the point: as many places as 18 digits
+	 * leave; more than 18 before it fails */
+	assert_string_equal(arith('/', "50000000000000", "7.1234"), "7019120083106.38178");
+	assert_string_equal(arith('/', "-1000000000000000", "3"), "-333333333333333.333");
+	assert_string_equal(arith('/', "999999999999999999", "7.1234"), "140382401662127636");
+	assert_string_equal(arith('/', "999999999999999999", "1"), "999999999999999999");
+	assert_string_equal(arith('/', "99999999999999999.9", "1"), "99999999999999999.9");
+	assert_string_equal(arith('/', "999999999999999999", "0.99999999999999999"), "fails");
+	assert_string_equal(arith('/', "100000000000000000", "0.1"), "fails");
+	assert_string_equal(arith('/', "999999999999999999", "0.000001"), "fails");
+	assert_string_equal(arith('/', "0.000000000000000001", "999999999999999999"), "0");
+	assert_string_equal(arith('/', "1", "0"), "fails");
+	/* products: exact, or they fail */
+	assert_string_equal(arith('*', "0.1234567891", "0.1234567891"), "fails");
+	assert_string_equal(arith('*', "0.123456789012", "0.123456789012"), "fails");
+	assert_string_equal(arith('*', "0.0000000001", "0.0000000001"), "fails");
+	assert_string_equal(arith('*', "0.1000000000", "0.1000000000"), "0.01");
+	assert_string_equal(arith('*', "0.000000001", "0.000000001"), "0.000000000000000001");
+	assert_string_equal(arith('*', "999999999", "999999999"), "999999998000000001");
+	assert_string_equal(arith('*', "1000000000", "1000000000"), "fails");
+	assert_string_equal(arith('*', "-123456789.123", "1000"), "-123456789123");
+	/* sums of more than 18 digits fail */
+	assert_string_equal(arith('+', "900000000000000000", "900000000000000000"), "fails");
+	assert_string_equal(arith('+', "999999999999999999", "-1"), "999999999999999998");
+	assert_string_equal(arith('-', "-999999999999999999", "1"), "fails");
+	assert_string_equal(arith('+', "0.000000000000000001", "99999999999999999"), "fails");
+	assert_string_equal(arith('+', "0.000000000000000001", "0.1"), "0.100000000000000001");
+}
+
+/* At most 18 digits (leading zeros aside) and 18 places; a binary number
+ * only when one of those reads back as it. */
+static void decimals_bounds(void **state)
+{
+	(void)state;
+	ot_dec d;
+	char t[32];
+	assert_true(dec_parse("999999999999999999", &d));
+	assert_true(dec_parse("-999999999999999999", &d));
+	assert_true(dec_parse("0.999999999999999999", &d));
+	assert_true(dec_parse("0000000000000000000001", &d));
+	assert_false(dec_parse("1000000000000000000", &d));
+	assert_false(dec_parse("-9223372036854775808", &d));
+	assert_false(dec_parse("0.0000000000000000001", &d));
+	assert_false(dec_parse("", &d));
+	assert_false(dec_parse("-", &d));
+	assert_false(dec_parse("1.2.3", &d));
+	assert_true(dec_from_double(0.1, &d));
+	dec_format(d, t);
+	assert_string_equal(t, "0.1");
+	assert_true(dec_from_double(1e17, &d));
+	dec_format(d, t);
+	assert_string_equal(t, "100000000000000000");
+	assert_true(dec_from_double(1e-18, &d));
+	dec_format(d, t);
+	assert_string_equal(t, "0.000000000000000001");
+	assert_true(dec_from_double(-0.0, &d));
+	dec_format(d, t);
+	assert_string_equal(t, "0");
+	assert_false(dec_from_double(1e18, &d));
+	assert_false(dec_from_double(1e-20, &d));              /* not 0 */
+	assert_false(dec_from_double(1.2345678901234567e-5, &d)); /* not rounded */
+	assert_false(dec_from_double(1.0 / 0.0, &d));
+	assert_false(dec_from_double(0.0 / 0.0, &d));
+}
+
 static void conditions_compile_to_indices(void **state)
 {
 	(void)state;
@@ -226,6 +332,8 @@ int main(void)
 		cmocka_unit_test(national_calendar),
 		cmocka_unit_test(calendar_day_limits),
 		cmocka_unit_test(decimals),
+		cmocka_unit_test(decimals_wide),
+		cmocka_unit_test(decimals_bounds),
 		cmocka_unit_test(conditions_compile_to_indices),
 		cmocka_unit_test(describe_json),
 		cmocka_unit_test(stored_sources_recompile_to_the_same_version),
