@@ -39,7 +39,7 @@ end
 -- (民法典 第二百零三条: no such day in the last month, its last day).
 function M.age(id, on)
   local birth = M.birth(id)
-  if not birth then return nil end
+  if not birth or on == nil then return nil end
   local day = type(on) == "string" and c.day_of(on)
   if not day then error("idcard.age: 'on' must be a date YYYY-MM-DD or a case's now", 2) end
   local by, bm, bd = birth:match("(%d+)-(%d+)-(%d+)")
