@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The bundled rule base names, for every item, its legal basis (设定依据, with
 the article) and its fee (收费), and for an item a city body carries out, the
-capacity it acts in (实施主体性质): issue 11 asks it of every item, and the
-published guides (`onetrip guide`) print them.  Run: rulebase_guides.py ONETRIP RULES"""
+capacity it acts in (实施主体性质): issue 11 asks it of every item, and
+`onetrip describe` gives them with the rest of each item's guide (办事指南).
+Run: rulebase_guides.py ONETRIP RULES"""
 import json
 import subprocess
 import sys
