@@ -269,7 +269,7 @@ contains '"complete": true' "chain: the notice says the chain can be accepted"
 contains '"from_chain"' "chain: what earlier items issue is not asked"
 contains '缺少材料 missing: 建设工程设计方案(总平面图及单体方案) (建设工程规划许可证核发)' "chain: the notice line names the item"
 contains '"kind": "chain"' "chain: submit creates a chain case"
-contains '"due": "2020-02-04"' "chain: its due date"
+contains '"due": "2020-02-11"' "chain: its due date"
 contains '"case": "20191202-0003"' "chain: the filing's approval opened the land-use permit"
 contains '"op": "item"' "chain: the history has the item event"
 [ "$(wc -l <"$tmp/chain.sh")" -ge 8 ] ||
