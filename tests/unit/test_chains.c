@@ -58,7 +58,7 @@ static void a_stage_transition_is_stored_soundly(void **state)
 	json_t *c = submit_small(e, "2019-12-02T09:00");
 	assert_string_equal(S(c, "kind"), "chain");
 	assert_string_equal(S(c, "status"), "in_progress");
-	assert_string_equal(S(c, "due"), "2020-02-04");
+	assert_string_equal(S(c, "due"), "2020-02-11");
 	char chain[32];
 	snprintf(chain, sizeof chain, "%s", S(c, "id"));
 	const char *filing = item_case(c, "investment_filing");
@@ -137,7 +137,7 @@ static void the_notice_of_one_stage(void **state)
 	json_array_foreach(from, i, m)
 		land |= strcmp(json_string_value(m), "land_planning_permit_doc") == 0;
 	assert_true(land);
-	assert_int_equal(json_integer_value(json_object_get(a, "critical_days")), 36);
+	assert_int_equal(json_integer_value(json_object_get(a, "critical_days")), 43);
 	json_decref(a);
 	ot_engine_close(e);
 }
