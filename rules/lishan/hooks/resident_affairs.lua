@@ -72,8 +72,8 @@ end
 -- 未满16周岁的未成年人、符合等级条件的残疾人为无劳动能力。16至59周岁且无残疾的,
 -- 不符合条件(残疾类别和等级由街道评估时核实)。
 function eligibility.destitute_support(f, add)
-  if f.age and f.age >= 16 and f.age < 60 and not f.has_disability then
-    add("has_disability", ("申请人%d周岁且无持证残疾, 不属于无劳动能力(须60周岁以上、未满16周岁" ..
+  if f.age and f.age >= 16 and f.age < 60 and not f.applicant_disabled then
+    add("applicant_disabled", ("申请人%d周岁且无持证残疾, 不属于无劳动能力(须60周岁以上、未满16周岁" ..
       "或为残疾人) the applicant is %d and not disabled: support is for people aged 60 or " ..
       "over, under 16 or disabled"):format(f.age, f.age))
   end
