@@ -12,27 +12,17 @@ function M.len(s)
   return utf8.len(s) or #s
 end
 
--- Blanks at both ends, ASCII ones and the full-width space U+3000 (a
--- pattern class cannot hold a multi-byte character).  One pass from each
--- end, each run of ASCII blanks skipped by an anchored match: linear in
--- the text, however many blanks an applicant typed.
+-- Blanks at both ends, ASCII ones and the full-width space U+3000.  A
+-- pattern class cannot hold a multi-byte character, so each U+3000 is
+-- read as three spaces, which keeps every index: two anchored matches,
+-- linear in the text however its blanks are mixed.
 local wide = "\u{3000}"
-local wide_reversed = wide:reverse()
-
-local function past_blanks(s, i, w)
-  repeat
-    local from = i
-    i = s:match("^%s*()", i)
-    if s:sub(i, i + #w - 1) == w then i = i + #w end
-  until i == from
-  return i
-end
 
 function M.trim(s)
   if type(s) ~= "string" then return s end
-  local i = past_blanks(s, 1, wide)
-  if i > #s then return "" end
-  local j = #s + 1 - past_blanks(s:reverse(), 1, wide_reversed)
+  local t = s:gsub(wide, "   ")
+  local i = t:match("^%s*()")
+  local j = #t - (t:reverse():match("^%s*()") - 1)
   return s:sub(i, j)
 end
 
