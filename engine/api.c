@@ -310,20 +310,15 @@ static ot_status rq_string(const char *op, const rq_field *f, const char *parent
 	return OT_OK;
 }
 
-/* An ID number's check character is X: ...002x is written ...002X, so
- * that the cases, the material library and every filter key one person
- * (and one company) one way, as the licence library does. */
+/* An ID number's check character is X: ...002x is written ...002X, as the
+ * store keys every applicant and holder, so that a case shows the number
+ * as its store finds it. */
 static ot_status rq_id_upper(json_t *v, ot_error *err)
 {
-	char up[RQ_ID_MAX + 1];
+	_Static_assert(RQ_ID_MAX < 64, "store_holder_key keeps 63 characters");
+	char up[64];
 	const char *s = json_string_value(v);
-	size_t n = json_string_length(v), lower = 0;
-	for (size_t i = 0; i < n; i++) {
-		lower += s[i] >= 'a' && s[i] <= 'z';
-		up[i] = s[i] >= 'a' && s[i] <= 'z' ? (char)(s[i] - 32) : s[i];
-	}
-	up[n] = 0;
-	if (lower && json_string_setn(v, up, n) != 0)
+	if (strcmp(store_holder_key(s, up), s) && json_string_set(v, up) != 0)
 		return err_set(err, OT_ENOMEM, "out of memory");
 	return OT_OK;
 }
