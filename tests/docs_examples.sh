@@ -103,6 +103,14 @@ count=0
 exempt=0
 fail() { echo "FAIL: docs/$where $1"; fails=$((fails + 1)); }
 show() { sed "s|$tmp/ctx/||g; s|$tmp/||g; s/\\\\\"/\"/g; s/^/    /" | head -20; }
+# splice MARK BLOCK FILE: FILE with its line MARK replaced by BLOCK's
+# lines; fails when FILE has no such line
+splice() {
+	awk -v mark="$1" -v block="$2" '
+		$0 == mark { while ((getline l < block) > 0) print l; found = 1; next }
+		{ print }
+		END { exit !found }' "$3"
+}
 
 # $tmp/ctx: the repository, each entry a link to the source, except that the
 # directory $1 is a copy (its parent directories hold links).
@@ -284,10 +292,7 @@ for how in "$tmp"/*.how; do
 			# a fragment of C, in place of the line /* EXAMPLE */ of a
 			# program built against the library, which runs it
 			run_dir
-			awk -v block="$f" '
-				$0 == "/* EXAMPLE */" { while ((getline l < block) > 0) print l; found = 1; next }
-				{ print }
-				END { exit !found }' "$src/$path" > "$tmp/run/example.c" ||
+			splice "/* EXAMPLE */" "$f" "$src/$path" > "$tmp/run/example.c" ||
 				{ fail "is checked with $path, which has no line '/* EXAMPLE */'"; continue; }
 			# shellcheck disable=SC2046
 			(cd "$tmp/run" && cc -std=c11 -Wall -Wextra -Werror example.c \
@@ -301,10 +306,7 @@ for how in "$tmp"/*.how; do
 			mkdir -p "$(dirname "$tmp/ctx/$(dirname "$path")/$as")"
 			cp "$f" "$tmp/ctx/$(dirname "$path")/$as"
 		else
-			awk -v block="$f" '
-				$0 == "# EXAMPLE" { while ((getline l < block) > 0) print l; found = 1; next }
-				{ print }
-				END { exit !found }' "$src/$path" > "$tmp/ctx/$path" ||
+			splice "# EXAMPLE" "$f" "$src/$path" > "$tmp/ctx/$path" ||
 				{ fail "is checked with $path, which has no line '# EXAMPLE'"; continue; }
 		fi
 		out=$("$bin" check --color never "$tmp/ctx/$path" 2>&1)

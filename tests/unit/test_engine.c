@@ -372,6 +372,14 @@ static const char DEFER_RULES[] =
 
 #define PERSON "{\"kind\":\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"}"
 
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
 static void deferrable_materials_and_trips(void **state)
 {
 	(void)state;
@@ -379,9 +387,7 @@ static void deferrable_materials_and_trips(void **state)
 	test_tmpdir("defer", dir, sizeof dir);
 	char path[256];
 	snprintf(path, sizeof path, "%s/card.rules", dir);
-	FILE *f = fopen(path, "w");
-	fputs(DEFER_RULES, f);
-	fclose(f);
+	write_file(path, DEFER_RULES);
 	ot_engine *e = open_engine(path);
 	json_t *c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"channel\":\"online\","
 			 "\"now\":\"2019-09-02T09:00\",\"applicant\":" PERSON ",\"materials\":[\"photo\"]}");
@@ -417,10 +423,9 @@ static void the_rule_base_sets_the_time_zone(void **state)
 	char dir[200], path[256];
 	test_tmpdir("zone", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/zone.rules", dir);
-	FILE *f = fopen(path, "w");
-	fputs("timezone \"+09:00\"\n", f);
-	fputs(DEFER_RULES, f);
-	fclose(f);
+	char text[sizeof DEFER_RULES + 32];
+	snprintf(text, sizeof text, "timezone \"+09:00\"\n%s", DEFER_RULES);
+	write_file(path, text);
 	ot_engine *e = open_engine(path);
 	/* 23:30 in Beijing is already the next day in Tokyo */
 	json_t *c = call(e, "submit", OT_OK, "{\"item\":\"card\",\"now\":\"2019-09-27T23:30+08:00\","
@@ -476,9 +481,7 @@ static void arithmetic_too_large_is_not_quiet(void **state)
 	char dir[200], path[256];
 	test_tmpdir("big", dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/big.rules", dir);
-	FILE *f = fopen(path, "w");
-	fputs(BIG_RULES, f);
-	fclose(f);
+	write_file(path, BIG_RULES);
 	ot_engine *e = open_engine(path);
 	/* 5e8 / 7.1234 and 5e8 * 1e9: both fit */
 	json_t *a = ok(e, "assess", "{\"item\":\"t\",\"now\":\"2024-03-04T09:00\","
@@ -561,14 +564,6 @@ static void refusals_change_nothing(void **state)
 }
 
 /* ---- rule versions ---- */
-
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	assert_non_null(f);
-	fputs(text, f);
-	fclose(f);
-}
 
 static void running_cases_keep_their_rule_version(void **state)
 {
