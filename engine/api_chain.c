@@ -312,21 +312,17 @@ static int in_notice(json_t *notice, const char *key, const char *name)
 	return 0;
 }
 
-/* The materials in `names` that item case `id` asks for: those its notice
+/* The materials in `names` that item case ic asks for: those its notice
  * says are missing or deferred (容缺后补) -- or, when it waits for the
  * applicant (*waiting: a supplement, or corrections after a return), that
  * its item lists at all: a corrected paper replaces the one it had.  An
  * item case that cannot take a supplement now is asked for nothing: one
  * waiting for its acceptance decision (received) was complete when it was
  * received, and is decided on that (a supplement on it is refused, as on
- * any case).  A new reference; NULL when the case cannot be read (err
- * set). */
-static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int *waiting,
-			 ot_error *err)
+ * any case); what the chain holds for it reaches it once it is accepted
+ * (hand_on).  A new reference. */
+static json_t *lacked_in(const ot_case *ic, json_t *names, int *waiting)
 {
-	ot_case *ic;
-	if (case_load(e, id, &ic, err) != OT_OK)
-		return NULL;
 	const ot_rules *r = ic->v->rules;
 	const m_item *it = &r->items[ic->item];
 	json_t *out = json_array();
@@ -352,6 +348,18 @@ static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int *waiti
 				break;
 			}
 	}
+	return out;
+}
+
+/* lacked_in for item case `id`, read from the store; NULL when it cannot
+ * be read (err set). */
+static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int *waiting,
+			 ot_error *err)
+{
+	ot_case *ic;
+	if (case_load(e, id, &ic, err) != OT_OK)
+		return NULL;
+	json_t *out = lacked_in(ic, names, waiting);
 	case_free(ic);
 	return out;
 }
@@ -539,6 +547,35 @@ ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_
 
 /* ---- the chain follows its items ---- */
 
+/* Item case ic, just accepted, gets what the chain holds that it defers:
+ * papers handed to the chain while ic waited for its acceptance decision,
+ * which could not reach it then (lacked_in).  They go into the chain's
+ * event ev as "handed_on". */
+static ot_status hand_on(ot_engine *e, const ot_case *c, const ot_case *ic, const req *q,
+			 json_t *ev, ot_error *err)
+{
+	int waiting;
+	if (ic->stored_status != CS_RECEIVED)
+		return OT_OK;
+	json_t *held = provided_list(c), *mats = lacked_in(ic, held, &waiting);
+	json_decref(held);
+	ot_status s = OT_OK;
+	if (json_array_size(mats)) {
+		json_t *j = json_pack("{s:s, s:O}", "case", ic->id, "materials", mats);
+		req sq = {"supplement", j, q->now, NULL};
+		json_t *resp = NULL;
+		s = j ? api_supplement_item(e, &sq, &resp, err)
+		      : err_set(err, OT_ENOMEM, "out of memory");
+		store_forget_saved(e); /* the answer read as a value (store_save) */
+		if (s == OT_OK)
+			json_object_set(ev, "handed_on", mats);
+		json_decref(resp);
+		json_decref(j);
+	}
+	json_decref(mats);
+	return s;
+}
+
 ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *op,
 		       ot_error *err)
 {
@@ -567,7 +604,8 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 		json_object_set_new(cev, "reason", json_string(reason));
 	json_t *closed = json_array(), *resp = NULL;
 	e->chain_busy = 1;
-	if (chain_item_stops(ic->status)) {
+	s = hand_on(e, c, ic, &q, cev, err);
+	if (s == OT_OK && chain_item_stops(ic->status)) {
 		/* a denial, a refusal or a revocation stops the chain: the other
 		 * open item cases are not needed, and say what happened */
 		int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;

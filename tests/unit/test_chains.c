@@ -446,6 +446,43 @@ static void a_supplement_passes_a_received_item_case(void **state)
 	ot_engine_close(e);
 }
 
+/* A paper the chain holds reaches its item case when the case can take
+ * it: 丙 defers the report (容缺) and waits for its acceptance decision
+ * when the applicant hands the report to the chain; accepted, 丙 has it,
+ * and asks no one for it again. */
+static void a_deferred_paper_reaches_the_case_once_accepted(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *c = ok(e, "submit", "{\"chain\":\"rcd\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}");
+	char cee[32];
+	snprintf(cee, sizeof cee, "%s", item_case(c, "cee"));
+	json_decref(c);
+	json_t *k = ok(e, "show", "{\"case\":\"%s\"}", cee);
+	assert_string_equal(S(k, "status"), "received");
+	assert_true(listed(json_object_get(k, "notice"), "deferred", "report"));
+	json_decref(k);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"]}"));
+	assert_int_equal(events_of(e, cee), 1); /* received: decided on what it had */
+	json_decref(ok(e, "accept", "{\"case\":\"%s\",\"actor\":\"bureau\",\"now\":\"2019-09-03T09:00\"}",
+		       cee));
+	k = ok(e, "show", "{\"case\":\"%s\"}", cee);
+	assert_string_equal(S(k, "status"), "in_progress");
+	assert_string_equal(S(json_object_get(k, "materials"), "report"), "provided");
+	assert_false(listed(json_object_get(k, "notice"), "deferred", "report"));
+	json_decref(k);
+	/* the chain says what it handed on, and when */
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	json_t *h = json_array_get(json_object_get(c, "history"), 2);
+	assert_string_equal(S(h, "op"), "item");
+	assert_true(listed(h, "handed_on", "report"));
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 /* A form change once a stage has started may not change its items: the
  * permit of stage 1 (done) would be needed with a big project, and the
  * chain would end approved without it.  Refused, and nothing changes; a
@@ -513,6 +550,7 @@ int main(void)
 		cmocka_unit_test(a_held_licence_is_not_asked),
 		cmocka_unit_test(a_refusal_stops_the_chain_with_its_reasons),
 		cmocka_unit_test(a_supplement_passes_a_received_item_case),
+		cmocka_unit_test(a_deferred_paper_reaches_the_case_once_accepted),
 		cmocka_unit_test(a_started_stage_keeps_its_items),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
