@@ -250,10 +250,13 @@ typedef enum item_attr {
 	IA_PLEDGE, IA_PLEDGE_CHECK, IA_GUIDE, IA__COUNT
 } item_attr;
 
-/* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry. */
+/* `issues land_cert for 5 years`: word is `for`, valid unset for no expiry;
+ * `… for 1 year unless construction_permit_doc`: unless is that word, and
+ * keeper the licence that keeps it valid (unset when not written). */
 typedef struct ast_issue {
 	ast_name name, word;
 	ast_dur valid;
+	ast_name unless, keeper;
 } ast_issue;
 
 typedef struct ast_item {

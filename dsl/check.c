@@ -383,6 +383,7 @@ static void check_material_source(chk *k, const ast_material *am, m_material *mm
 	mm->source = SRC_APPLICANT;
 	mm->issuer = -1;
 	mm->provider = -1;
+	mm->kept_by = -1;
 	if (!am->source.s)
 		return;
 	int s = one_of(k, am->source, "material source", model_source_names, 3);
@@ -1273,6 +1274,34 @@ static void check_hook_needs(chk *k, const ast_item *ai, m_item *it)
 	}
 }
 
+/* `… for 1 year unless K`: K, a material other than the licence m; one
+ * keeper for every item that issues m (the library's licences of m are
+ * all kept so).  -1 after an error. */
+static int issue_keeper(chk *k, const ast_issue *is, int m)
+{
+	if (strcmp(is->unless.s, "unless") != 0) {
+		diag_at(k->c, is->unless.loc, "E115",
+			arena_printf(k->ma, "write: issues %s for 1 year unless LICENCE", is->name.s),
+			"expected 'unless' and the licence that keeps it valid, not '%s'",
+			is->unless.s);
+		return -1;
+	}
+	int keeper = chk_resolve(k, &k->mats, is->keeper, "material", "E103");
+	if (keeper < 0 || m < 0)
+		return -1;
+	int before = k->m->materials[m].kept_by;
+	if (keeper == m)
+		diag_at(k->c, is->keeper.loc, "E111", "name the licence whose holding keeps it valid",
+			"a licence cannot keep itself valid");
+	else if (before >= 0 && before != keeper)
+		diag_at(k->c, is->keeper.loc, "E113", "write the same licence after each 'unless'",
+			"'%s' is kept valid by '%s' where another item issues it", is->name.s,
+			k->m->materials[before].name);
+	else
+		return keeper;
+	return -1;
+}
+
 /* issues land_cert for 5 years: an approval puts these into the licence
  * library, valid for the period given (or until revoked). */
 static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
@@ -1281,7 +1310,7 @@ static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 	for (size_t i = 0; i < ai->issues.n; i++) {
 		const ast_issue *is = &ai->issues.v[i];
 		int m = chk_resolve(k, &k->mats, is->name, "material", "E103");
-		m_issue x = {m, {-1, UNIT_YEAR}};
+		m_issue x = {m, {-1, UNIT_YEAR}, -1};
 		if (is->word.s && strcmp(is->word.s, "for") != 0)
 			diag_at(k->c, is->word.loc, "E115",
 				arena_printf(k->ma, "write: issues %s for 5 years", is->name.s),
@@ -1299,9 +1328,13 @@ static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 			if (out[j].material == m)
 				diag_at(k->c, is->name.loc, "E113", "keep one",
 					"'%s' is issued twice", is->name.s);
+		if (is->unless.s && x.valid.n >= 0)
+			x.kept_by = issue_keeper(k, is, m);
 		if (m >= 0) {
 			out[it->n_issued++] = x;
 			k->m->materials[m].issued = 1;
+			if (x.kept_by >= 0)
+				k->m->materials[m].kept_by = x.kept_by;
 		}
 	}
 	it->issued = out;

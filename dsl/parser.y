@@ -333,14 +333,19 @@ source: KW_APPLICANT { if (ONCE(P->mat, 2, "source", @$)) P->mat->source = mknam
       | name name { if (ONCE(P->mat, 2, "source", @$)) { P->mat->source = $1; P->mat->source_dept = $2; } }
       ;
 
-/* issues land_cert, business_licence for 5 years */
+/* issues land_cert, business_licence for 5 years,
+ *        planning_permit_doc for 1 year unless construction_permit_doc */
 issue_list: issue | issue_list ',' issue ;
 issue: name {
-	ast_issue is = {$1, {NULL, @1}, {0, {NULL, @1}, @1, 0}};
+	ast_issue is = {$1, {NULL, @1}, {0, {NULL, @1}, @1, 0}, {NULL, @1}, {NULL, @1}};
 	if (P->item) VEC_PUSH(A, P->item->issues, is);
 }
      | name name duration {
-	ast_issue is = {$1, $2, $3};
+	ast_issue is = {$1, $2, $3, {NULL, @3}, {NULL, @3}};
+	if (P->item) VEC_PUSH(A, P->item->issues, is);
+}
+     | name name duration name name {
+	ast_issue is = {$1, $2, $3, $4, $5};
 	if (P->item) VEC_PUSH(A, P->item->issues, is);
 };
 

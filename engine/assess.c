@@ -394,7 +394,7 @@ static int meet(const version *v, int mat, const application *app, const uint8_t
 	}
 	char number[REF_CAP];
 	if (got <= 0 && (m->issued || m->source == SRC_ISSUED) && app->applicant_id && src &&
-	    src->licence && src->licence(src->ud, app->applicant_id, m->name, app->now, number) == 1) {
+	    src->licence && src->licence(src->ud, v, app->applicant_id, mat, app->now, number) == 1) {
 		/* a result issued before (in a chain, by an earlier item) */
 		free(res->ref);
 		free(res->why);

@@ -80,13 +80,10 @@ static int memo_shared(void *ud, const version *v, const application *app, int m
 	return mo->shared_got[material];
 }
 
-static int memo_licence(void *ud, const char *holder, const char *material, ot_time now,
+static int memo_licence(void *ud, const version *v, const char *holder, int m, ot_time now,
 			char number[REF_CAP])
 {
 	memo *mo = ud;
-	int m = material_at(mo->r, material);
-	if (m < 0)
-		return mo->inner->licence(mo->inner->ud, holder, material, now, number);
 	if (mo->issued[m]) {
 		/* an earlier item of this chain issues it: the notice says so,
 		 * whatever the library holds today (the item case, when it opens,
@@ -97,7 +94,7 @@ static int memo_licence(void *ud, const char *holder, const char *material, ot_t
 	}
 	if (!(mo->state[m] & 4)) {
 		memset(mo->ref[m], 0, REF_CAP);
-		mo->licence_got[m] = (int8_t)mo->inner->licence(mo->inner->ud, holder, material, now,
+		mo->licence_got[m] = (int8_t)mo->inner->licence(mo->inner->ud, v, holder, m, now,
 								mo->ref[m]);
 		mo->state[m] |= 4;
 	}

@@ -332,11 +332,11 @@ typedef const char *(*library_fn)(void *ud, const char *applicant,
 typedef int (*shared_fn)(void *ud, const version *v, const application *app, int material,
 			 char ref[REF_CAP], char why[256], ot_error *err);
 
-/* Looks up the holder's licence for `material` in the electronic licence
- * library: 1 valid (number written), 0 none, -1 the store failed (kept
- * for store_settle). */
-typedef int (*licence_fn)(void *ud, const char *holder, const char *material, ot_time now,
-			  char number[REF_CAP]);
+/* Looks up the holder's licence for `material` (v's materials[] index) in
+ * the electronic licence library: 1 valid (number written), 0 none, -1
+ * the store failed (kept for store_settle). */
+typedef int (*licence_fn)(void *ud, const version *v, const char *holder, int material,
+			  ot_time now, char number[REF_CAP]);
 
 /* Where the materials the applicant does not hand in come from. */
 typedef struct material_sources {

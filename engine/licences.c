@@ -30,8 +30,26 @@ json_t *licence_json(const licence *l, int zone)
 
 /* ---- providers ---- */
 
-static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
-			const application *app, char ref[REF_CAP], char why[256], ot_error *err)
+/* The holder's licence of m in the library: 1 valid (its number), 2 past
+ * its term (the last one's number, *until), 0 none, -1 the store failed.
+ * A licence issued `for 1 year unless K` is valid past its term while
+ * the holder holds a valid K: the planning permit of a project that got
+ * its construction permit within the year does not lapse. */
+static int licence_held(ot_engine *e, const ot_rules *r, const m_material *m,
+			const char *holder, ot_time now, char number[REF_CAP], ot_time *until)
+{
+	int found = store_licence_find(e, holder, m->name, now, number, until);
+	if (found != 2 || m->kept_by < 0)
+		return found;
+	char kept[REF_CAP];
+	ot_time k_until;
+	int keeper = store_licence_find(e, holder, r->materials[m->kept_by].name, now, kept, &k_until);
+	return keeper == 1 ? 1 : keeper < 0 ? -1 : 2;
+}
+
+static int from_library(ot_engine *e, const ot_rules *r, const m_provider *p,
+			const m_material *m, const application *app, char ref[REF_CAP],
+			char why[256], ot_error *err)
 {
 	const char *label = m->label ? m->label : m->name;
 	if (!app->applicant_id) {
@@ -40,7 +58,7 @@ static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
 		return 0;
 	}
 	ot_time until = -1;
-	int found = store_licence_find(e, app->applicant_id, m->name, app->now, ref, &until);
+	int found = licence_held(e, r, m, app->applicant_id, app->now, ref, &until);
 	if (found == 1)
 		return 1;
 	ref[0] = 0;
@@ -73,7 +91,7 @@ static int obtain(void *ud, const version *v, const application *app, int materi
 	hook_host *h = p->kind == PROVIDER_LUA ? version_hooks(v) : NULL;
 	hook_request q = {app->item, material, app->applicant_kind, app->applicant_id,
 			  app->applicant_name, app->now};
-	int got = p->kind == PROVIDER_LICENCES ? from_library(e, p, m, app, ref, why, err)
+	int got = p->kind == PROVIDER_LICENCES ? from_library(e, r, p, m, app, ref, why, err)
 		: h ? hook_provide(h, m->provider, &q, ref, why, err)
 		: (err_set(err, OT_ENOMEM, "out of memory starting the provider %s", p->name), -1);
 	/* whatever failed, the applicant reads one neutral line */
@@ -82,11 +100,12 @@ static int obtain(void *ud, const version *v, const application *app, int materi
 	return got;
 }
 
-static int issued_licence(void *ud, const char *holder, const char *material, ot_time now,
-			  char number[REF_CAP])
+static int issued_licence(void *ud, const version *v, const char *holder, int material,
+			  ot_time now, char number[REF_CAP])
 {
 	ot_time until;
-	int found = store_licence_find(ud, holder, material, now, number, &until);
+	int found = licence_held(ud, v->rules, &v->rules->materials[material], holder, now, number,
+				 &until);
 	return found == 1 ? 1 : found < 0 ? -1 : 0;
 }
 

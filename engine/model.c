@@ -723,8 +723,9 @@ char *ot_rules_describe(const ot_rules *r)
 			const m_issue *is = &r->items[i].issued[k];
 			json_t *valid = is->valid.n < 0 ? json_null() : json_pack("{s:i, s:s}",
 				"n", is->valid.n, "unit", model_unit_names[is->valid.unit]);
-			json_array_append_new(issues, json_pack("{s:s, s:o}", "material",
-				r->materials[is->material].name, "valid", valid));
+			json_array_append_new(issues, json_pack("{s:s, s:o, s:s?}", "material",
+				r->materials[is->material].name, "valid", valid, "unless",
+				is->kept_by >= 0 ? r->materials[is->kept_by].name : NULL));
 		}
 		json_object_set_new(it, "issues", issues);
 		json_array_append_new(items, it);

@@ -112,6 +112,9 @@ typedef struct m_material {
 	uint8_t original;
 	uint8_t issued;          /* some item `issues` it: looked up in the licence
 				    library before it is asked for */
+	int kept_by;             /* `issues … for 1 year unless K`: a licence of it
+				    past its term is valid while the holder holds
+				    a valid K (materials[] index); -1: none */
 	int32_t copies;          /* 0 when not given */
 	m_dur reusable;          /* n == -1: not reusable */
 } m_material;
@@ -360,6 +363,7 @@ typedef struct m_provider {
 typedef struct m_issue {
 	int material;
 	m_dur valid; /* n == -1: valid until revoked (长期有效) */
+	int kept_by; /* `unless K`: K's materials[] index; -1: not written */
 } m_issue;
 
 typedef struct m_chain {

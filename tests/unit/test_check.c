@@ -96,6 +96,32 @@ static void units(void **state)
 	expect_diag("material m \"m\" { reusable 3 hours }\n", "E114", 1, 29, "hours");
 }
 
+/* issues: the licence, how long it is valid, and the licence whose
+ * holding keeps it valid past that (the planning permit kept by the
+ * construction permit got within its year). */
+static void licences_issued(void **state)
+{
+	(void)state;
+	expect_clean(ITEM(" issues m for 1 year unless p\n" STEPS2));
+	expect_clean(ITEM(" issues m, p for 5 years\n" STEPS2));
+	expect_diag(ITEM(" issues m valid 1 year\n" STEPS2), "E115", 18, 11,
+		    "expected 'for' and how long the licence is valid, not 'valid'");
+	expect_diag(ITEM(" issues m for 1 year until p\n" STEPS2), "E115", 18, 22,
+		    "expected 'unless' and the licence that keeps it valid, not 'until'");
+	expect_diag(ITEM(" issues m for 1 year unless q\n" STEPS2), "E103", 18, 29,
+		    "unknown material 'q'");
+	expect_diag(ITEM(" issues m for 1 year unless m\n" STEPS2), "E111", 18, 29,
+		    "a licence cannot keep itself valid");
+	expect_diag(ITEM(" issues m, m for 1 year\n" STEPS2), "E113", 18, 12, "'m' is issued twice");
+	expect_diag(ITEM(" issues m for 30 workdays\n" STEPS2), "E114", 18, 18,
+		    "a licence is valid for calendar days, months or years");
+	/* one keeper for a licence, whichever item issues it */
+	expect_diag(BASE "material k \"另一许可\"\n"
+		    "item i \"甲\" { department d; issues m for 1 year unless p; steps { s \"s\" by d } }\n"
+		    "item j \"乙\" { department d; issues m for 1 year unless k; steps { s \"s\" by d } }\n",
+		    "E113", 16, 55, "'m' is kept valid by 'p' where another item issues it");
+}
+
 static void expression_types(void **state)
 {
 	(void)state;
@@ -372,6 +398,7 @@ int main(void)
 		cmocka_unit_test(files_and_use),
 		cmocka_unit_test(all_errors_in_one_run),
 		cmocka_unit_test(fixes_from_review),
+		cmocka_unit_test(licences_issued),
 		cmocka_unit_test(forms_take_over_fields),
 		cmocka_unit_test(stdlib_rules),
 	};
