@@ -1144,7 +1144,7 @@ static ot_status record_and_follow(ot_engine *e, ot_case *c, json_t *ev, const r
 				   json_t **resp, ot_error *err)
 {
 	ot_status s = record(e, c, ev, q, -1, NULL, 0, resp, err);
-	return s == OT_OK ? chain_follow(e, c, ev, q, err) : s;
+	return s == OT_OK ? chain_follow(e, c, ev, q, NULL, err) : s;
 }
 
 /* The end of an operation on case c: its event ev, when the checks before
@@ -1206,7 +1206,9 @@ static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp
 	const m_item *it = &r->items[c->item];
 	json_t *patch = json_object_get(q->j, "form");
 	int waiting = c->status == CS_NEEDS_SUPPLEMENT || c->status == CS_RETURNED;
-	const char *channel = channel_of(it, q->j, err);
+	/* from the chain (its supplement reaching the case, or papers it held
+	 * handed on): the applicant's trip, if any, is the chain's */
+	const char *channel = e->chain_busy ? "chain" : channel_of(it, q->j, err);
 	if (c->status > CS_SUSPENDED)
 		s = wrong_state(c, "supplement", err);
 	else if (!waiting && patch && json_object_size(patch))
@@ -1234,11 +1236,14 @@ static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp
 		else
 			json_object_set(form, key, val);
 	}
-	json_t *mats = array_or_empty(json_object_get(q->j, "materials"));
-	for (uint32_t m = 0; m < r->n_materials; m++)
+	/* what comes now and what the case has: a list of its own, the
+	 * request's stays as it came (a chain's event keeps it) */
+	json_t *given = json_object_get(q->j, "materials");
+	json_t *mats = json_is_array(given) ? json_copy(given) : json_array();
+	for (uint32_t m = 0; mats && m < r->n_materials; m++)
 		if (c->have[m] == HAVE_PROVIDED)
 			json_array_append_new(mats, json_string(r->materials[m].name));
-	uint8_t *have = calloc(r->n_materials + 1, 1);
+	uint8_t *have = mats ? calloc(r->n_materials + 1, 1) : NULL;
 	assessment a = {0};
 	case_status before = c->status;
 	const char *current[64];
@@ -1248,7 +1253,8 @@ static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp
 			   case_status_names[c->status], current, ncurrent};
 	json_t *trace = trace_hooks(c->v, c->item);
 	material_sources src = engine_sources(e);
-	s = assess(c->v, &app, have, &src, e->zone, &a, err);
+	s = have ? assess(c->v, &app, have, &src, e->zone, &a, err)
+		 : err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
 	json_t *ev = NULL;
@@ -1264,7 +1270,7 @@ static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp
 	if (s == OT_OK && c->status != CS_NEEDS_SUPPLEMENT)
 		s = remember_materials(e, c, q->now, err);
 	if (s == OT_OK)
-		s = chain_follow(e, c, ev, q, err);
+		s = chain_follow(e, c, ev, q, NULL, err);
 	json_decref(ev);
 	assessment_free(&a);
 	json_decref(form);
@@ -1421,7 +1427,7 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 			s = licences_issue(e, c, q->now, err);
 		/* then the chain, if any, moves on: later items find them */
 		if (s == OT_OK)
-			s = chain_follow(e, c, ev, q, err);
+			s = chain_follow(e, c, ev, q, NULL, err);
 	}
 	json_decref(trace);
 	json_decref(ev);
@@ -1564,8 +1570,8 @@ static ot_status do_accept(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	s = record(e, c, ev, q, -1, NULL, 0, resp, err);
 	if (s == OT_OK)
 		s = remember_materials(e, c, q->now, err);
-	if (s == OT_OK) /* its chain, if any, goes on */
-		s = chain_follow(e, c, ev, q, err);
+	if (s == OT_OK) /* its chain, if any, goes on, and may hand it papers */
+		s = chain_follow(e, c, ev, q, resp, err);
 	json_decref(ev);
 	case_free(c);
 	return s;

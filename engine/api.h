@@ -53,9 +53,11 @@ ot_status chain_op_show(ot_engine *e, ot_case *c, json_t **resp, ot_error *err);
 /* After an operation on item case ic: when ic belongs to a chain and its
  * status changed, the chain follows (an `item` event), in the same
  * transaction: the next stage's item cases opened, or on a denial the
- * chain stopped and its other open item cases closed as not needed. */
+ * chain stopped and its other open item cases closed as not needed; on an
+ * acceptance, the papers the chain holds for ic handed on to it, and
+ * *answer (the operation's, when not NULL) replaced by ic as it is then. */
 ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *q,
-		       ot_error *err);
+		       json_t **answer, ot_error *err);
 /* A list entry of a chain case (its snapshot); an overdue entry, or NULL
  * when nothing of it is late on `today`. */
 json_t *chain_summary(json_t *c);

@@ -552,7 +552,7 @@ ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_
  * which could not reach it then (lacked_in).  They go into the chain's
  * event ev as "handed_on". */
 static ot_status hand_on(ot_engine *e, const ot_case *c, const ot_case *ic, const req *q,
-			 json_t *ev, ot_error *err)
+			 json_t *ev, json_t **answer, ot_error *err)
 {
 	int waiting;
 	if (ic->stored_status != CS_RECEIVED)
@@ -569,6 +569,11 @@ static ot_status hand_on(ot_engine *e, const ot_case *c, const ot_case *ic, cons
 		store_forget_saved(e); /* the answer read as a value (store_save) */
 		if (s == OT_OK)
 			json_object_set(ev, "handed_on", mats);
+		if (s == OT_OK && answer) { /* the item case as it is now */
+			json_decref(*answer);
+			*answer = resp;
+			resp = NULL;
+		}
 		json_decref(resp);
 		json_decref(j);
 	}
@@ -577,7 +582,7 @@ static ot_status hand_on(ot_engine *e, const ot_case *c, const ot_case *ic, cons
 }
 
 ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *op,
-		       ot_error *err)
+		       json_t **answer, ot_error *err)
 {
 	if (!ic->chain_id[0] || e->chain_busy || (int)ic->status == ic->stored_status)
 		return OT_OK;
@@ -604,7 +609,7 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 		json_object_set_new(cev, "reason", json_string(reason));
 	json_t *closed = json_array(), *resp = NULL;
 	e->chain_busy = 1;
-	s = hand_on(e, c, ic, &q, cev, err);
+	s = hand_on(e, c, ic, &q, cev, answer, err);
 	if (s == OT_OK && chain_item_stops(ic->status)) {
 		/* a denial, a refusal or a revocation stops the chain: the other
 		 * open item cases are not needed, and say what happened */

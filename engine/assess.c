@@ -605,7 +605,7 @@ static void write_material(buf *b, const struct assess_texts *t, const ot_rules 
 	PUT(b, t, t->reason[2 * (size_t)(q - r->reqs) + (res->cond_held != 0)]);
 	if (res->status == ST_SHARED && (m->source_name || res->licence)) {
 		buf_lit(b, ",\"source\":");
-		buf_json_quoted(b, res->licence ? "电子证照库" : m->source_name);
+		buf_json_quoted(b, res->licence ? LICENCE_LIBRARY : m->source_name);
 	}
 	if (res->status == ST_SHARED && res->ref) {
 		buf_lit(b, ",\"number\":");

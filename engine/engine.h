@@ -339,6 +339,10 @@ typedef int (*licence_fn)(void *ud, const version *v, const char *holder, int ma
 			  ot_time now, char number[REF_CAP]);
 
 /* Where the materials the applicant does not hand in come from. */
+/* The source a notice names for a result found in the licence library
+ * (a material `issues`d or `issued_by` a department). */
+#define LICENCE_LIBRARY "电子证照库"
+
 typedef struct material_sources {
 	library_fn library; /* NULL: nothing is reused */
 	shared_fn shared;   /* NULL: shared materials count as obtained */

@@ -30,26 +30,8 @@ json_t *licence_json(const licence *l, int zone)
 
 /* ---- providers ---- */
 
-/* The holder's licence of m in the library: 1 valid (its number), 2 past
- * its term (the last one's number, *until), 0 none, -1 the store failed.
- * A licence issued `for 1 year unless K` is valid past its term while
- * the holder holds a valid K: the planning permit of a project that got
- * its construction permit within the year does not lapse. */
-static int licence_held(ot_engine *e, const ot_rules *r, const m_material *m,
-			const char *holder, ot_time now, char number[REF_CAP], ot_time *until)
-{
-	int found = store_licence_find(e, holder, m->name, now, number, until);
-	if (found != 2 || m->kept_by < 0)
-		return found;
-	char kept[REF_CAP];
-	ot_time k_until;
-	int keeper = store_licence_find(e, holder, r->materials[m->kept_by].name, now, kept, &k_until);
-	return keeper == 1 ? 1 : keeper < 0 ? -1 : 2;
-}
-
-static int from_library(ot_engine *e, const ot_rules *r, const m_provider *p,
-			const m_material *m, const application *app, char ref[REF_CAP],
-			char why[256], ot_error *err)
+static int from_library(ot_engine *e, const m_provider *p, const m_material *m,
+			const application *app, char ref[REF_CAP], char why[256], ot_error *err)
 {
 	const char *label = m->label ? m->label : m->name;
 	if (!app->applicant_id) {
@@ -58,7 +40,7 @@ static int from_library(ot_engine *e, const ot_rules *r, const m_provider *p,
 		return 0;
 	}
 	ot_time until = -1;
-	int found = licence_held(e, r, m, app->applicant_id, app->now, ref, &until);
+	int found = store_licence_find(e, app->applicant_id, m->name, app->now, ref, &until);
 	if (found == 1)
 		return 1;
 	ref[0] = 0;
@@ -91,7 +73,7 @@ static int obtain(void *ud, const version *v, const application *app, int materi
 	hook_host *h = p->kind == PROVIDER_LUA ? version_hooks(v) : NULL;
 	hook_request q = {app->item, material, app->applicant_kind, app->applicant_id,
 			  app->applicant_name, app->now};
-	int got = p->kind == PROVIDER_LICENCES ? from_library(e, r, p, m, app, ref, why, err)
+	int got = p->kind == PROVIDER_LICENCES ? from_library(e, p, m, app, ref, why, err)
 		: h ? hook_provide(h, m->provider, &q, ref, why, err)
 		: (err_set(err, OT_ENOMEM, "out of memory starting the provider %s", p->name), -1);
 	/* whatever failed, the applicant reads one neutral line */
@@ -104,8 +86,8 @@ static int issued_licence(void *ud, const version *v, const char *holder, int ma
 			  ot_time now, char number[REF_CAP])
 {
 	ot_time until;
-	int found = licence_held(ud, v->rules, &v->rules->materials[material], holder, now, number,
-				 &until);
+	int found = store_licence_find(ud, holder, v->rules->materials[material].name, now, number,
+				       &until);
 	return found == 1 ? 1 : found < 0 ? -1 : 0;
 }
 
@@ -120,9 +102,52 @@ material_sources engine_sources(ot_engine *e)
 static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time from, ot_time until,
 			      int revoke, ot_error *err);
 
+/* The number of the library's licence of material m that case c was
+ * assessed with (its latest notice): shared by a `licences` provider, or
+ * found as a result issued before; NULL when it had none from there. */
+static const char *licence_used(const ot_case *c, int m)
+{
+	const ot_rules *r = c->v->rules;
+	const m_material *mm = &r->materials[m];
+	int provider = mm->provider >= 0 && r->providers[mm->provider].kind == PROVIDER_LICENCES;
+	size_t i;
+	json_t *x;
+	json_array_foreach(json_object_get(c->notice, "materials"), i, x) {
+		const char *name = json_string_value(json_object_get(x, "material"));
+		const char *source = json_string_value(json_object_get(x, "source"));
+		if (name && strcmp(name, mm->name) == 0 && source &&
+		    (provider || strcmp(source, LICENCE_LIBRARY) == 0))
+			return json_string_value(json_object_get(x, "number"));
+	}
+	return NULL;
+}
+
+/* An approval that issues K keeps every licence `issues … unless K` the
+ * case was assessed with valid from now on, if it still is: the planning
+ * permit of the project whose construction permit this is, got within
+ * its year, does not lapse.  Tied to the licence the case used, not to
+ * the holder: a builder's other projects keep their own terms. */
+static ot_status keep_licences(ot_engine *e, const ot_case *c, const char *holder,
+			       ot_time now, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	ot_status s = OT_OK;
+	for (uint32_t i = 0; i < it->n_issued && s == OT_OK; i++)
+		for (uint32_t m = 0; m < r->n_materials && s == OT_OK; m++) {
+			const char *number = r->materials[m].kept_by == it->issued[i].material
+				? licence_used(c, (int)m) : NULL;
+			if (number)
+				s = store_licence_keep(e, holder, r->materials[m].name, number, now, err);
+		}
+	return s;
+}
+
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
 {
-	return put_licences(e, c, now, 0, 0, err);
+	ot_status s = put_licences(e, c, now, 0, 0, err);
+	const char *holder = json_string_value(json_object_get(c->applicant, "id"));
+	return s == OT_OK && holder ? keep_licences(e, c, holder, now, err) : s;
 }
 
 ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)

@@ -112,9 +112,10 @@ typedef struct m_material {
 	uint8_t original;
 	uint8_t issued;          /* some item `issues` it: looked up in the licence
 				    library before it is asked for */
-	int kept_by;             /* `issues … for 1 year unless K`: a licence of it
-				    past its term is valid while the holder holds
-				    a valid K (materials[] index); -1: none */
+	int kept_by;             /* `issues … for 1 year unless K`: K (materials[]
+				    index), whose approval on a case that used a
+				    licence of this one keeps that licence valid
+				    until revoked (licences.c); -1: none */
 	int32_t copies;          /* 0 when not given */
 	m_dur reusable;          /* n == -1: not reusable */
 } m_material;

@@ -76,6 +76,11 @@ typedef struct store_vt {
 	const char *(*library_find)(void *e, const char *applicant, const char *material,
 				    ot_time now);
 	ot_status (*licence_put)(ot_engine *e, const licence *l, ot_error *err);
+	/* The licence (holder, material, number), valid at `now`, valid from
+	 * then on until revoked (`issues … unless K`: K was issued on it);
+	 * one past its term or revoked stays as it is. */
+	ot_status (*licence_keep)(ot_engine *e, const char *holder, const char *material,
+				  const char *number, ot_time now, ot_error *err);
 	int (*licence_find)(ot_engine *e, const char *holder, const char *material, ot_time now,
 			    char number[REF_CAP], ot_time *until);
 	ot_status (*licences_of)(ot_engine *e, const char *holder, json_t **out, ot_error *err);
@@ -283,6 +288,8 @@ const char *store_library_find(void *e, const char *applicant,
 			       const char *material, ot_time now);
 /* Adds the licence, or replaces the holder's of its material and number. */
 ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
+ot_status store_licence_keep(ot_engine *e, const char *holder, const char *material,
+			     const char *number, ot_time now, ot_error *err);
 /* The holder's licence for material at `now`: 1 valid, 2 only an expired
  * one (until says when it expired), 0 none, -1 the store failed (kept for
  * store_settle too). */

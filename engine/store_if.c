@@ -232,6 +232,13 @@ ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return e->vt->licence_put(e, &k, err);
 }
 
+ot_status store_licence_keep(ot_engine *e, const char *holder, const char *material,
+			     const char *number, ot_time now, ot_error *err)
+{
+	char key[64];
+	return e->vt->licence_keep(e, store_holder_key(holder, key), material, number, now, err);
+}
+
 const char *store_holder_key(const char *holder, char out[64])
 {
 	size_t i = 0;

@@ -199,7 +199,7 @@ enum {
 	S_CASE_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
 	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S_LIC_HELD, S_NUMBER_READ,
-	S_NUMBER_TAKE, S__COUNT
+	S_NUMBER_TAKE, S_LIC_KEEP, S__COUNT
 };
 
 /* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
@@ -285,6 +285,8 @@ static const char *const sql[S__COUNT] = {
 	/* all of a holder's, up to one more than store_held keeps */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
 		       " WHERE holder = $1 AND valid_from <= $2 LIMIT 9",
+	[S_LIC_KEEP] = "UPDATE licences SET valid_until = NULL WHERE holder = $1 AND material = $2"
+		       " AND number = $3 AND valid_from <= $4 AND valid_until > $4",
 	/* the day's counter read (and held) with a submission's first read,
 	 * and the number it gave written with the COMMIT (pg_number) */
 	[S_NUMBER_READ] = "SELECT n FROM counters WHERE day = $1 FOR UPDATE",
@@ -1685,6 +1687,22 @@ static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return s;
 }
 
+static ot_status pg_licence_keep(ot_engine *e, const char *holder, const char *material,
+				 const char *number, ot_time now, ot_error *err)
+{
+	PG(e)->held.valid = 0;
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char t[24];
+	snprintf(t, sizeof t, "%lld", (long long)now);
+	const char *v[] = {holder, material, number, t};
+	PGresult *res = run(e, S_LIC_KEEP, 4, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "keeping a licence of the library");
+	PQclear(res);
+	return s;
+}
+
 /* The holder's licences valid by `now`, read once a transaction as on
  * SQLite (store_held; sq_licence_find says why): here a round trip each
  * is saved.  NULL: ask by material, or (*failed set) the read failed. */
@@ -2147,6 +2165,7 @@ static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *wh
 		.library_add = pg_library_add,                                                   \
 		.library_find = pg_library_find,                                                 \
 		.licence_put = pg_licence_put,                                                   \
+		.licence_keep = pg_licence_keep,                                                 \
 		.licence_find = pg_licence_find,                                                 \
 		.licences_of = pg_licences_of,                                                   \
 		.list = pg_list,                                                                 \

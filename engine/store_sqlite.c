@@ -159,7 +159,7 @@ enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
 	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE,
-	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S_LIC_HELD, S__COUNT
+	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S_LIC_HELD, S_LIC_KEEP, S__COUNT
 };
 _Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
 _Static_assert(STORE_HELD == 8, "S_LIC_HELD's LIMIT is STORE_HELD + 1");
@@ -234,6 +234,8 @@ static const char *const sql[S__COUNT] = {
 	/* all of a holder's, up to one more than store_held keeps (STORE_HELD) */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
 		       " WHERE holder = ?1 AND valid_from <= ?2 LIMIT 9",
+	[S_LIC_KEEP] = "UPDATE licences SET valid_until = NULL WHERE holder = ?1 AND material = ?2"
+		       " AND number = ?3 AND valid_from <= ?4 AND valid_until > ?4",
 };
 
 /* ---- failures ---- */
@@ -945,6 +947,22 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
 
+static ot_status sq_licence_keep(ot_engine *e, const char *holder, const char *material,
+				 const char *number, ot_time now, ot_error *err)
+{
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_KEEP];
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	SQ(e)->held.valid = 0;
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, now);
+	int rc = run(st);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "keeping a licence of the library");
+}
+
 static int lic_result(ot_engine *e, const store_lic_pick *p)
 {
 	/* a provider's failure is the applicant's problem; the store's is not:
@@ -1229,6 +1247,7 @@ const store_vt store_sqlite = {
 	.library_add = sq_library_add,
 	.library_find = sq_library_find,
 	.licence_put = sq_licence_put,
+	.licence_keep = sq_licence_keep,
 	.licence_find = sq_licence_find,
 	.licences_of = sq_licences_of,
 	.list = sq_list,

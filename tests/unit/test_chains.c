@@ -466,17 +466,23 @@ static void a_deferred_paper_reaches_the_case_once_accepted(void **state)
 	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
 		       "\"materials\":[\"report\"]}"));
 	assert_int_equal(events_of(e, cee), 1); /* received: decided on what it had */
-	json_decref(ok(e, "accept", "{\"case\":\"%s\",\"actor\":\"bureau\",\"now\":\"2019-09-03T09:00\"}",
-		       cee));
-	k = ok(e, "show", "{\"case\":\"%s\"}", cee);
-	assert_string_equal(S(k, "status"), "in_progress");
-	assert_string_equal(S(json_object_get(k, "materials"), "report"), "provided");
-	assert_false(listed(json_object_get(k, "notice"), "deferred", "report"));
-	json_decref(k);
+	/* the acceptance's answer is the case as it is then, and shown so */
+	for (int shown = 0; shown < 2; shown++) {
+		k = shown ? ok(e, "show", "{\"case\":\"%s\"}", cee)
+			  : ok(e, "accept", "{\"case\":\"%s\",\"actor\":\"bureau\","
+			       "\"now\":\"2019-09-03T09:00\"}", cee);
+		assert_string_equal(S(k, "status"), "in_progress");
+		assert_string_equal(S(json_object_get(k, "materials"), "report"), "provided");
+		assert_false(listed(json_object_get(k, "notice"), "deferred", "report"));
+		/* the applicant came to the chain's window, not to the item's */
+		assert_int_equal(json_integer_value(json_object_get(k, "trips")), 0);
+		json_decref(k);
+	}
 	/* the chain says what it handed on, and when */
 	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
 	json_t *h = json_array_get(json_object_get(c, "history"), 2);
 	assert_string_equal(S(h, "op"), "item");
+	assert_int_equal(json_array_size(json_object_get(h, "handed_on")), 1);
 	assert_true(listed(h, "handed_on", "report"));
 	json_decref(c);
 	assert_sound(e);

@@ -286,6 +286,58 @@ static void which_licence_counts(void **state)
 	ot_engine_close(e);
 }
 
+/* `issues pdoc for 1 year unless cdoc`: the cdoc approved on a case
+ * that used the library's pdoc keeps that pdoc valid past its year;
+ * one handed in on paper keeps nothing, and a revoked pdoc stays
+ * revoked. */
+static void a_licence_kept_by_another(void **state)
+{
+	(void)state;
+	const char *rules = OT_SOURCE_DIR "/tests/data/licences/keep.rules";
+#define APP(item, now, mats) "{\"item\":\"" item "\",\"now\":\"" now "\",\"applicant\":" SHOP \
+	",\"form\":{\"name\":\"厂房\"},\"materials\":[" mats "]}"
+#define DECIDE(id, now) "{\"case\":\"" id "\",\"step\":\"decide\",\"action\":\"approve\"," \
+	"\"actor\":\"bureau\",\"now\":\"" now "\"}"
+	for (int paper = 0; paper < 2; paper++) {
+		ot_engine *e = open_at(rules, ":memory:");
+		json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\",\"report\"")));
+		json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+		/* cp within the year, with the library's permit -- or, a year
+		 * and a day later, with a paper one handed in */
+		json_t *c = paper ? ok(e, "submit", APP("cp", "2020-09-03T09:00", "\"plan\",\"pdoc\""))
+				  : ok(e, "submit", APP("cp", "2020-03-02T09:00", "\"plan\""));
+		assert_string_equal(S(json_object_get(c, "materials"), "pdoc"),
+				    paper ? "provided" : "shared");
+		char id[32];
+		snprintf(id, sizeof id, "%s", S(c, "id"));
+		json_decref(c);
+		json_decref(ok(e, "act", "{\"case\":\"%s\",\"step\":\"decide\",\"action\":\"approve\","
+			       "\"actor\":\"bureau\",\"now\":\"%s\"}", id,
+			       paper ? "2020-09-04T09:00" : "2020-03-03T09:00"));
+		c = ok(e, "assess", APP("acc", "2021-06-01T09:00", "\"plan\""));
+		assert_string_equal(S(material(c, "pdoc"), "status"), paper ? "missing" : "shared");
+		json_decref(c);
+		ot_engine_close(e);
+	}
+	/* kept, then revoked: the pledge was untrue */
+	ot_engine *e = open_at(rules, ":memory:");
+	json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\"")));
+	json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+	json_decref(ok(e, "submit", APP("cp", "2019-09-03T09:00", "\"plan\"")));
+	json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-03T10:00")));
+	json_t *c = ok(e, "assess", APP("acc", "2021-06-01T09:00", "\"plan\""));
+	assert_string_equal(S(material(c, "pdoc"), "status"), "shared");
+	json_decref(c);
+	json_decref(ok(e, "pledge_check", "{\"case\":\"20190902-0001\",\"result\":\"untrue\","
+		       "\"actor\":\"bureau\",\"reason\":\"检测报告不实\",\"now\":\"2019-09-04T09:00\"}"));
+	c = ok(e, "assess", APP("acc", "2019-10-01T09:00", "\"plan\""));
+	assert_string_equal(S(material(c, "pdoc"), "status"), "missing");
+	json_decref(c);
+	ot_engine_close(e);
+#undef APP
+#undef DECIDE
+}
+
 /* The same choice for a holder with more licences than the SQLite
  * backend keeps for a transaction (it asks material by material then),
  * and within one transaction of several operations: a licence imported
@@ -412,6 +464,7 @@ int main(void)
 		cmocka_unit_test(long_numbers_are_kept_whole),
 		cmocka_unit_test(lua_provider_answers),
 		cmocka_unit_test(which_licence_counts),
+		cmocka_unit_test(a_licence_kept_by_another),
 		cmocka_unit_test(licences_held_and_asked_again),
 		cmocka_unit_test(old_store_gains_the_library),
 		cmocka_unit_test(a_number_stored_too_long_is_cut_whole),
