@@ -514,6 +514,56 @@ static void a_chain(void **state)
 	run_all(BUNDLED, chain_base, chain_ops, OT_COUNTOF(chain_ops));
 }
 
+/* Chain 20190902-0001 holds the report its item case 20190902-0002 (丙,
+ * received) defers; the planning permit pp (20190902-0003) approved, and
+ * the construction permit cp (20190903-0001), assessed with it, one
+ * approval from done. */
+static const char *REVIEW = OT_SOURCE_DIR "/tests/data/chain/review.rules";
+static const char *KEEP = OT_SOURCE_DIR "/tests/data/licences/keep.rules";
+
+static void hand_on_base(const char *path)
+{
+	ot_engine *e = open_at(REVIEW, path);
+	json_decref(ok(e, "submit", "{\"chain\":\"rcd\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}"));
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"]}"));
+	ot_engine_close(e);
+}
+
+static void keep_base(const char *path)
+{
+	ot_engine *e = open_at(KEEP, path);
+	json_decref(ok(e, "submit", "{\"item\":\"pp\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\",\"report\"]}"));
+	json_decref(ok(e, "act", APPROVE("20190902-0001", "decide", "bureau", "2019-09-02T10:00")));
+	json_decref(ok(e, "submit", "{\"item\":\"cp\",\"now\":\"2019-09-03T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}"));
+	ot_engine_close(e);
+}
+
+/* the acceptance, and the report handed on by the chain with it */
+static const op_case hand_on_ops[] = {
+	{"accept", "{\"case\":\"20190902-0002\",\"actor\":\"bureau\",\"now\":\"2019-09-03T09:00\"}"},
+};
+
+/* the approval that issues cdoc, and keeps the planning permit with it */
+static const op_case keep_ops[] = {
+	{"act", APPROVE("20190903-0001", "decide", "bureau", "2019-09-03T10:00")},
+};
+
+static void a_chain_hands_on(void **state)
+{
+	(void)state;
+	run_all(REVIEW, hand_on_base, hand_on_ops, OT_COUNTOF(hand_on_ops));
+}
+
+static void a_licence_kept(void **state)
+{
+	(void)state;
+	run_all(KEEP, keep_base, keep_ops, OT_COUNTOF(keep_ops));
+}
+
 static void every_operation_of_a_case(void **state)
 {
 	(void)state;
@@ -736,6 +786,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_operation_of_a_case),
 		cmocka_unit_test(a_chain),
+		cmocka_unit_test(a_chain_hands_on),
+		cmocka_unit_test(a_licence_kept),
 		cmocka_unit_test(the_licence_library),
 		cmocka_unit_test(opening),
 		cmocka_unit_test(the_cache_follows_failures),
