@@ -120,6 +120,22 @@ static void licences_issued(void **state)
 		    "item i \"甲\" { department d; issues m for 1 year unless p; steps { s \"s\" by d } }\n"
 		    "item j \"乙\" { department d; issues m for 1 year unless k; steps { s \"s\" by d } }\n",
 		    "E113", 16, 55, "'m' is kept valid by 'p' where another item issues it");
+	/* the guide's result_library and `issues` tell the same (W409) */
+	expect_clean(ITEM(" online full; deliver electronic; issues m\n"
+			  " guide { result_library yes }\n" STEPS2));
+	expect_clean(ITEM(" online full; deliver electronic\n guide { result_library no }\n" STEPS2));
+	expect_diag(ITEM(" guide { result_library yes }\n" STEPS2), "W409", 18, 25,
+		    "the guide says the result goes into the licence library, but item 'i' issues nothing");
+	expect_diag(ITEM(" issues m\n guide { result_library no }\n" STEPS2), "W409", 19, 25,
+		    "item 'i' issues 'm' into the licence library, but its guide says result_library no");
+	expect_diag(ITEM(" issues m, p\n guide { result \"许可证\" }\n" STEPS2), "W409", 18, 9,
+		    "item 'i' issues 'm' into the licence library, but its guide does not say "
+		    "result_library yes");
+	/* a guide line told wrong (E111) is not compared */
+	compiled c = compile_src(ITEM(" issues m\n guide { result_library maybe }\n" STEPS2));
+	assert_non_null(find_diag(&c, "E111", 19));
+	assert_null(find_diag(&c, "W409", 0));
+	compiled_free(&c);
 }
 
 static void expression_types(void **state)
