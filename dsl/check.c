@@ -1539,6 +1539,31 @@ static int stage_cycle(const int32_t *after_first, const uint32_t *after_count,
 	return 0;
 }
 
+/* A stage's days (model.c's stage_path, as the chain's) against its own
+ * `within`: at run time a stage given less than its items take is overdue
+ * while they are on time (W410). */
+static void check_stage_within(chk *k, const ast_stage *as, uint32_t stage)
+{
+	m_stage *ms = &k->m->stages[stage];
+	int32_t path[STAGE_MAX_ITEMS];
+	int np = 0;
+	ms->days = stage_path(k->m, k->ints.v, stage, path, STAGE_MAX_ITEMS, &np);
+	if (ms->within < 0 || ms->days <= ms->within)
+		return;
+	buf b;
+	buf_init_arena(&b, &k->c->ast);
+	for (int i = 0; i < np; i++) {
+		const m_item *it = &k->m->items[k->ints.v[ms->items.first + (uint32_t)path[i]]];
+		buf_printf(&b, "%s%s (%d)", i == 0 ? "" : " → ", it->name, (int)item_days(it));
+	}
+	diag_at(k->c, as->within.loc, "W410",
+		arena_printf(k->ma, "the longest way through its items' promised limits: %s; "
+			     "give the stage at least %d workdays, or shorten its items' promised limits", b.p,
+			     (int)ms->days),
+		"stage '%s' is given %d workdays, but its items take %d", as->name.s,
+		(int)ms->within, (int)ms->days);
+}
+
 /* The static critical path (model.c's chain_days, the one place it is
  * computed) against total_limit: W406. */
 static void check_chain_total(chk *k, const ast_chain *ac, m_chain *mc)
@@ -1549,7 +1574,7 @@ static void check_chain_total(chk *k, const ast_chain *ac, m_chain *mc)
 	mc->critical_days = total;
 	mc->critical = chk_ints(k, path, (size_t)np);
 	for (uint32_t s = 0; s < mc->stages.count; s++)
-		k->m->stages[mc->stages.first + s].days = stage_days(k->m, k->ints.v, mc->stages.first + s);
+		check_stage_within(k, &ac->stages.v[s], mc->stages.first + s);
 	mc->max_trips = chain_max_trips(k->m, k->ints.v, mc);
 	if (mc->total_limit < 0 || total <= mc->total_limit)
 		return;

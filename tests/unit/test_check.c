@@ -269,6 +269,23 @@ static void chains(void **state)
 	snprintf(src, sizeof src, "%sform g \"g\" { field x \"x\": text }\n"
 		 "chain c \"c\" { form g; stage a \"a\" { items i } }\n", items);
 	expect_diag(src, "W405", 21, 43, "item 'i' uses form 'f', not the chain's form 'g'");
+	/* a stage given less than its items take: overdue while they are on time (W410) */
+	snprintf(src, sizeof src, "%schain c \"c\" { stage a \"a\" { within 2 workdays; items i } }\n",
+		 ITEM(" promised_limit 5 workdays\n steps { s \"s\" by d }"));
+	expect_diag(src, "W410", 21, 36, "stage 'a' is given 2 workdays, but its items take 5");
+	const char *two = BASE
+		"item i \"甲\" { department d; calendar cn; promised_limit 3 workdays; steps { s \"s\" by d } }\n"
+		"item j \"乙\" { department d; calendar cn; legal_limit 4 workdays; steps { s \"s\" by d } }\n"
+		"chain c \"c\" { stage a \"a\" { within %d workdays; items i, j; j after i } }\n";
+	snprintf(src, sizeof src, two, 6);
+	compiled c = compile_src(src);
+	const ot_diag *d = find_diag(&c, "W410", 16);
+	assert_non_null(d);
+	assert_non_null(strstr(d->message, "stage 'a' is given 6 workdays, but its items take 7"));
+	assert_non_null(strstr(d->hint, "i (3) → j (4); give the stage at least 7 workdays"));
+	compiled_free(&c);
+	snprintf(src, sizeof src, two, 7);
+	expect_clean(src);
 }
 
 static void files_and_use(void **state)
