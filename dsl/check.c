@@ -1340,6 +1340,38 @@ static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
 	it->issued = out;
 }
 
+/* The guide's result_library (结果是否纳入电子证照库) and `issues` tell the
+ * same: what an item issues goes into the licence library, and a result
+ * said to go there is issued (W409).  A guide line already reported
+ * (E111, E113) is not looked at again. */
+static void check_guide_library(chk *k, const ast_item *ai, const m_item *it)
+{
+	if (!it->guide)
+		return;
+	const ast_guide *line = NULL;
+	for (size_t i = 0; i < ai->guide.n && !line; i++)
+		if (ai->guide.v[i].key.s && !strcmp(ai->guide.v[i].key.s, "result_library"))
+			line = &ai->guide.v[i];
+	if (line && (line->args.n != 1 || line->args.v[0].text ||
+		     guide_word("yes no", line->args.v[0].s) < 0))
+		return;
+	int yes = line && it->guide->result_library;
+	if (yes && !ai->issues.n)
+		diag_at(k->c, line->args.v[0].loc, "W409",
+			"add `issues MATERIAL` for the licence the item issues (a material declared "
+			"for it), or write result_library no",
+			"the guide says the result goes into the licence library, but item '%s' "
+			"issues nothing", ai->name.s);
+	else if (!yes && ai->issues.n)
+		diag_at(k->c, line ? line->args.v[0].loc : ai->issues.v[0].name.loc, "W409",
+			line ? "write result_library yes, or take out the `issues` if the result "
+			       "does not go into the 电子证照库"
+			     : "add result_library yes to the guide (结果纳入电子证照库)",
+			"item '%s' issues '%s' into the licence library, but its guide %s",
+			ai->name.s, ai->issues.v[0].name.s,
+			line ? "says result_library no" : "does not say result_library yes");
+}
+
 /* A computed field is filled in by the item's derive hook. */
 static void check_computed(chk *k, const ast_item *ai, const m_item *it)
 {
@@ -1476,6 +1508,7 @@ static void check_item(chk *k, size_t index)
 	check_item_pledge(k, ai, it);
 	check_item_guide(k, ai, it);
 	check_item_issues(k, ai, it);
+	check_guide_library(k, ai, it);
 	check_computed(k, ai, it);
 	check_item_steps(k, ai, it);
 	check_item_procedures(k, ai, it);
@@ -1506,6 +1539,31 @@ static int stage_cycle(const int32_t *after_first, const uint32_t *after_count,
 	return 0;
 }
 
+/* A stage's days (model.c's stage_path, as the chain's) against its own
+ * `within`: at run time a stage given less than its items take is overdue
+ * while they are on time (W410). */
+static void check_stage_within(chk *k, const ast_stage *as, uint32_t stage)
+{
+	m_stage *ms = &k->m->stages[stage];
+	int32_t path[STAGE_MAX_ITEMS];
+	int np = 0;
+	ms->days = stage_path(k->m, k->ints.v, stage, path, STAGE_MAX_ITEMS, &np);
+	if (ms->within < 0 || ms->days <= ms->within)
+		return;
+	buf b;
+	buf_init_arena(&b, &k->c->ast);
+	for (int i = 0; i < np; i++) {
+		const m_item *it = &k->m->items[k->ints.v[ms->items.first + (uint32_t)path[i]]];
+		buf_printf(&b, "%s%s (%d)", i == 0 ? "" : " → ", it->name, (int)item_days(it));
+	}
+	diag_at(k->c, as->within.loc, "W410",
+		arena_printf(k->ma, "the longest way through its items' promised limits: %s; "
+			     "give the stage at least %d workdays, or shorten its items' promised limits", b.p,
+			     (int)ms->days),
+		"stage '%s' is given %d workdays, but its items take %d", as->name.s,
+		(int)ms->within, (int)ms->days);
+}
+
 /* The static critical path (model.c's chain_days, the one place it is
  * computed) against total_limit: W406. */
 static void check_chain_total(chk *k, const ast_chain *ac, m_chain *mc)
@@ -1516,7 +1574,7 @@ static void check_chain_total(chk *k, const ast_chain *ac, m_chain *mc)
 	mc->critical_days = total;
 	mc->critical = chk_ints(k, path, (size_t)np);
 	for (uint32_t s = 0; s < mc->stages.count; s++)
-		k->m->stages[mc->stages.first + s].days = stage_days(k->m, k->ints.v, mc->stages.first + s);
+		check_stage_within(k, &ac->stages.v[s], mc->stages.first + s);
 	mc->max_trips = chain_max_trips(k->m, k->ints.v, mc);
 	if (mc->total_limit < 0 || total <= mc->total_limit)
 		return;

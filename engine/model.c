@@ -542,7 +542,7 @@ int item_max_trips(const ot_rules *r, int item)
  * one, else 0.  A limit in calendar days holds at most that many days less
  * the weekends of its whole weeks (a make-up working day, 调休, is not
  * foreseen without a date: the path is fixed by the rules alone). */
-static int32_t item_days(const m_item *it)
+int32_t item_days(const m_item *it)
 {
 	int promised = it->promised_limit >= 0;
 	int32_t d = promised ? it->promised_limit : it->legal_limit;
@@ -552,11 +552,12 @@ static int32_t item_days(const m_item *it)
 	return d > 0 ? d : 0;
 }
 
-int32_t stage_days(const ot_rules *r, const int32_t *ints, uint32_t stage)
+int32_t stage_path(const ot_rules *r, const int32_t *ints, uint32_t stage, int32_t *path,
+		   int max, int *npath)
 {
 	const m_stage *st = &r->stages[stage];
 	uint32_t n = st->items.count < STAGE_MAX_ITEMS ? st->items.count : STAGE_MAX_ITEMS;
-	int32_t finish[STAGE_MAX_ITEMS], days = 0;
+	int32_t finish[STAGE_MAX_ITEMS], prev[STAGE_MAX_ITEMS], days = 0, last = -1;
 	uint32_t done = 0;
 	/* the waits have no cycle (the checker saw to it): n rounds settle it */
 	for (uint32_t round = 0; round < n && done != (n == 32 ? 0xffffffffu : (1u << n) - 1); round++)
@@ -565,15 +566,32 @@ int32_t stage_days(const ot_rules *r, const int32_t *ints, uint32_t stage)
 			if (done >> i & 1 || (waits & done) != waits)
 				continue;
 			int32_t start = 0;
+			prev[i] = -1;
 			for (uint32_t j = 0; j < n; j++)
-				if (waits >> j & 1 && finish[j] > start)
+				if (waits >> j & 1 && (finish[j] > start || prev[i] < 0)) {
 					start = finish[j];
+					prev[i] = (int32_t)j;
+				}
 			finish[i] = start + item_days(&r->items[ints[st->items.first + i]]);
 			done |= 1u << i;
-			if (finish[i] > days)
-				days = finish[i];
+			if (finish[i] > days || last < 0)
+				days = finish[i], last = (int32_t)i;
 		}
+	if (npath) {
+		int np = 0;
+		for (int32_t i = last; i >= 0; i = prev[i])
+			np++;
+		*npath = np < max ? np : max;
+		for (int32_t i = last; i >= 0 && np > 0; i = prev[i])
+			if (--np < max)
+				path[np] = i;
+	}
 	return days;
+}
+
+int32_t stage_days(const ot_rules *r, const int32_t *ints, uint32_t stage)
+{
+	return stage_path(r, ints, stage, NULL, 0, NULL);
 }
 
 int32_t chain_days(const ot_rules *r, const int32_t *ints, const m_chain *c,

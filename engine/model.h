@@ -443,12 +443,22 @@ int dec_from_double(double d, ot_dec *out);
  * allowed.  最多跑一次 when <= 1. */
 int item_max_trips(const ot_rules *r, int item);
 
+/* An item's worst case in working days: its promised limit, else its
+ * legal one, else 0; a limit in calendar days less the weekends of its
+ * whole weeks. */
+int32_t item_days(const m_item *it);
+
 /* The worst-case working days of stage `stage` (a global index into
- * stages[]): the longest way through its items, each item as long as its
- * promised limit (else its legal limit, else 0), an item starting when the
- * items it waits for are done.  `ints` is the index pool (the checker's,
- * while the model is being built). */
+ * stages[]): the longest way through its items, each item as long as
+ * item_days, an item starting when the items it waits for are done.
+ * `ints` is the index pool (the checker's, while the model is being
+ * built). */
 int32_t stage_days(const ot_rules *r, const int32_t *ints, uint32_t stage);
+
+/* stage_days, and the items of that longest way (positions in the stage,
+ * first first) in path (at most max), their number in *npath. */
+int32_t stage_path(const ot_rules *r, const int32_t *ints, uint32_t stage, int32_t *path,
+		   int max, int *npath);
 
 /* The chain's static critical path: stages start when every stage they
  * come after is done; returns the working days of the longest way and

@@ -120,6 +120,22 @@ static void licences_issued(void **state)
 		    "item i \"甲\" { department d; issues m for 1 year unless p; steps { s \"s\" by d } }\n"
 		    "item j \"乙\" { department d; issues m for 1 year unless k; steps { s \"s\" by d } }\n",
 		    "E113", 16, 55, "'m' is kept valid by 'p' where another item issues it");
+	/* the guide's result_library and `issues` tell the same (W409) */
+	expect_clean(ITEM(" online full; deliver electronic; issues m\n"
+			  " guide { result_library yes }\n" STEPS2));
+	expect_clean(ITEM(" online full; deliver electronic\n guide { result_library no }\n" STEPS2));
+	expect_diag(ITEM(" guide { result_library yes }\n" STEPS2), "W409", 18, 25,
+		    "the guide says the result goes into the licence library, but item 'i' issues nothing");
+	expect_diag(ITEM(" issues m\n guide { result_library no }\n" STEPS2), "W409", 19, 25,
+		    "item 'i' issues 'm' into the licence library, but its guide says result_library no");
+	expect_diag(ITEM(" issues m, p\n guide { result \"许可证\" }\n" STEPS2), "W409", 18, 9,
+		    "item 'i' issues 'm' into the licence library, but its guide does not say "
+		    "result_library yes");
+	/* a guide line told wrong (E111) is not compared */
+	compiled c = compile_src(ITEM(" issues m\n guide { result_library maybe }\n" STEPS2));
+	assert_non_null(find_diag(&c, "E111", 19));
+	assert_null(find_diag(&c, "W409", 0));
+	compiled_free(&c);
 }
 
 static void expression_types(void **state)
@@ -253,6 +269,23 @@ static void chains(void **state)
 	snprintf(src, sizeof src, "%sform g \"g\" { field x \"x\": text }\n"
 		 "chain c \"c\" { form g; stage a \"a\" { items i } }\n", items);
 	expect_diag(src, "W405", 21, 43, "item 'i' uses form 'f', not the chain's form 'g'");
+	/* a stage given less than its items take: overdue while they are on time (W410) */
+	snprintf(src, sizeof src, "%schain c \"c\" { stage a \"a\" { within 2 workdays; items i } }\n",
+		 ITEM(" promised_limit 5 workdays\n steps { s \"s\" by d }"));
+	expect_diag(src, "W410", 21, 36, "stage 'a' is given 2 workdays, but its items take 5");
+	const char *two = BASE
+		"item i \"甲\" { department d; calendar cn; promised_limit 3 workdays; steps { s \"s\" by d } }\n"
+		"item j \"乙\" { department d; calendar cn; legal_limit 4 workdays; steps { s \"s\" by d } }\n"
+		"chain c \"c\" { stage a \"a\" { within %d workdays; items i, j; j after i } }\n";
+	snprintf(src, sizeof src, two, 6);
+	compiled c = compile_src(src);
+	const ot_diag *d = find_diag(&c, "W410", 16);
+	assert_non_null(d);
+	assert_non_null(strstr(d->message, "stage 'a' is given 6 workdays, but its items take 7"));
+	assert_non_null(strstr(d->hint, "i (3) → j (4); give the stage at least 7 workdays"));
+	compiled_free(&c);
+	snprintf(src, sizeof src, two, 7);
+	expect_clean(src);
 }
 
 static void files_and_use(void **state)
