@@ -1302,6 +1302,27 @@ static int issue_keeper(chk *k, const ast_issue *is, int m)
 	return -1;
 }
 
+/* Once every item is read: the licence after `unless` must reach the
+ * library (an item `issues` it, or a department issues it), else the
+ * clause can never keep anything. */
+static void check_keepers(chk *k)
+{
+	const ast_unit *u = &k->c->unit;
+	for (size_t i = 0; i < u->items.n; i++)
+		for (size_t j = 0; j < u->items.v[i]->issues.n; j++) {
+			const ast_issue *is = &u->items.v[i]->issues.v[j];
+			int m = is->keeper.s ? strmap_get(&k->mats, is->keeper.s, strlen(is->keeper.s)) : -1;
+			const m_material *mm = m >= 0 ? &k->m->materials[m] : NULL;
+			if (mm && is->unless.s && strcmp(is->unless.s, "unless") == 0 && !mm->issued &&
+			    mm->source != SRC_ISSUED)
+				diag_at(k->c, is->keeper.loc, "E111",
+					"name a licence that an item `issues` or a department issues "
+					"(source issued_by)",
+					"'%s' cannot keep '%s' valid: no item issues it, so it is never "
+					"in the licence library", is->keeper.s, is->name.s);
+		}
+}
+
 /* issues land_cert for 5 years: an approval puts these into the licence
  * library, valid for the period given (or until revoked). */
 static void check_item_issues(chk *k, const ast_item *ai, m_item *it)
@@ -2131,6 +2152,7 @@ m_model *chk_build(dsl_ctx *c, const ot_allocator *alloc)
 	check_group_rows(&k);
 	for (size_t i = 0; i < c->unit.items.n; i++)
 		check_item(&k, i);
+	check_keepers(&k);
 	check_versions(&k);
 	check_chains(&k);
 	check_zone(&k);

@@ -102,7 +102,7 @@ static void units(void **state)
 static void licences_issued(void **state)
 {
 	(void)state;
-	expect_clean(ITEM(" issues m for 1 year unless p\n" STEPS2));
+	expect_clean(ITEM(" issues p, m for 1 year unless p\n" STEPS2));
 	expect_clean(ITEM(" issues m, p for 5 years\n" STEPS2));
 	expect_diag(ITEM(" issues m valid 1 year\n" STEPS2), "E115", 18, 11,
 		    "expected 'for' and how long the licence is valid, not 'valid'");
@@ -112,6 +112,10 @@ static void licences_issued(void **state)
 		    "unknown material 'q'");
 	expect_diag(ITEM(" issues m for 1 year unless m\n" STEPS2), "E111", 18, 29,
 		    "a licence cannot keep itself valid");
+	/* a keeper nothing issues never reaches the library: nothing is kept */
+	expect_diag(BASE "material k \"另一许可\"\n"
+		    "item i \"甲\" { department d; issues m for 1 year unless k; steps { s \"s\" by d } }\n",
+		    "E111", 15, 55, "'k' cannot keep 'm' valid: no item issues it");
 	expect_diag(ITEM(" issues m, m for 1 year\n" STEPS2), "E113", 18, 12, "'m' is issued twice");
 	expect_diag(ITEM(" issues m for 30 workdays\n" STEPS2), "E114", 18, 18,
 		    "a licence is valid for calendar days, months or years");
