@@ -885,8 +885,8 @@ static void expect_notice(run *r, const scn_stmt *s, json_t *lines)
 			fprintf(r->out, "        %s\n", json_string_value(l));
 }
 
-/* `expect item ITEM STATUS`, `expect item ITEM shared|missing M ...`: an
- * item case of the chain. */
+/* `expect item ITEM STATUS`, `expect item ITEM shared|missing M ...`,
+ * `expect item ITEM due [legal|promised] DATE`: an item case of the chain. */
 static void expect_item(run *r, const scn_stmt *s)
 {
 	const char *status, *id = chain_item(r, arg(s, 0), &status);
@@ -905,6 +905,16 @@ static void expect_item(run *r, const scn_stmt *s)
 	}
 	json_t *c = json_loads(resp, 0, NULL), *want = json_object(), *found;
 	free(resp);
+	if (!strcmp(arg(s, 1), "due")) {
+		/* the item case's own due dates, as `expect due` reads a case's */
+		scn_stmt due = *s;
+		due.args.v += 2;
+		due.args.n -= 2;
+		expect_due(r, &due, c);
+		json_decref(want);
+		json_decref(c);
+		return;
+	}
 	for (size_t i = 2; i < s->args.n; i++)
 		if (strcmp(arg(s, i), "none") != 0)
 			json_object_set_new(want, arg(s, i), json_true());
