@@ -490,16 +490,9 @@ static ot_status in_force(const ot_rules *r, int *item, int32_t day, ot_error *e
 		*item = v;
 		return OT_OK;
 	}
-	const m_item *it = &r->items[*item];
-	char on[11], from[11] = "", until[11] = "";
-	day_format(day, on);
-	if (it->in_force_from != INT32_MIN)
-		day_format(it->in_force_from, from);
-	if (it->in_force_until != INT32_MAX)
-		day_format(it->in_force_until, until);
-	return err_set(err, OT_EINVAL, "item %s is not in force on %s: it is in force%s%s%s%s",
-		       it->name, on, from[0] ? " from " : "", from, until[0] ? " until " : "",
-		       until);
+	char why[300];
+	item_not_in_force(r, *item, day, why, sizeof why);
+	return err_set(err, OT_EINVAL, "%s", why);
 }
 
 static ot_status find_item(const ot_rules *r, const char *name, int32_t day, int *item,

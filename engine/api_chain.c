@@ -96,7 +96,7 @@ ot_status chain_op_assess(ot_engine *e, req *q, ot_error *err)
 			   json_object_get(q->j, "form"), mats, q->now, "new", NULL, 0, NULL, 0};
 	material_sources src = engine_sources(e);
 	chain_assessment a;
-	s = have ? chain_assess(v, chain, stage, &app, have, &src, e->zone, &a, err)
+	s = have ? chain_assess(v, chain, stage, &app, NULL, 0, have, &src, e->zone, &a, err)
 		 : err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK)
 		q->text = a.text;
@@ -118,30 +118,53 @@ static json_t *provided_list(const ot_case *c)
 	return a;
 }
 
+/* The version of the slot's item an application made at `now` is for
+ * (`in_force`, `replaces`): the item case is that application.  None in
+ * force: the operation that would open it is refused, so that nothing is
+ * written on rules that do not apply that day. */
+static ot_status slot_version(const ot_case *c, const chain_slot *sl, ot_time now, int zone,
+			      int *item, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	int32_t day = time_day(now, zone);
+	*item = item_in_force(r, sl->item, day);
+	if (*item >= 0)
+		return OT_OK;
+	char why[400];
+	item_not_in_force(r, sl->item, day, why, sizeof why);
+	return err_set(err, OT_ESTATE, "chain case %s cannot open its item %s (stage %s): %s; "
+		       "nothing was changed", c->id, r->items[sl->item].name, r->stages[sl->stage].name,
+		       why);
+}
+
 /* Opens the item case of `slot`: the chain's form and materials assessed
  * for the item (what earlier items issued is in the licence library by
- * now), submitted as a case of its own that names the chain. */
+ * now), submitted as a case of its own that names the chain, of the
+ * version of the item in force today. */
 static ot_status open_item(ot_engine *e, const ot_case *c, int slot, const req *q,
 			   json_t *opened, ot_error *err)
 {
 	ot_time now = q->now;
-	int n;
+	int n, item;
 	chain_slot *sl = &chain_slots(c, &n)[slot];
+	ot_status s = slot_version(c, sl, now, e->zone, &item, err);
+	if (s != OT_OK)
+		return s;
 	const version *v = c->v;
 	const ot_rules *r = v->rules;
 	json_t *mats = provided_list(c);
 	uint8_t *have = calloc(r->n_materials + 1, 1);
-	application app = {sl->item, c->applicant_kind, str(c->applicant, "id"),
+	application app = {item, c->applicant_kind, str(c->applicant, "id"),
 			   str(c->applicant, "name"), c->form, mats, now, "new", NULL, 0, NULL, 0};
 	assessment a = {0};
 	material_sources src = engine_sources(e);
-	json_t *trace = api_trace(v, sl->item), *ev = NULL, *resp = NULL;
+	json_t *trace = api_trace(v, item), *ev = NULL, *resp = NULL;
 	ot_case *ic = NULL;
-	ot_status s = have ? assess(v, &app, have, &src, e->zone, &a, err)
-			   : err_set(err, OT_ENOMEM, "out of memory");
+	s = have ? assess(v, &app, have, &src, e->zone, &a, err)
+		 : err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
-	if (s == OT_OK && !(ic = case_new(v, sl->item, "")))
+	if (s == OT_OK && !(ic = case_new(v, item, "")))
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK &&
 	    !(ev = api_assessed_event(r, "submit", q, have, &a, a.form, "chain", e->zone)))
@@ -156,11 +179,15 @@ static ot_status open_item(ot_engine *e, const ot_case *c, int slot, const req *
 	if (s == OT_OK && ic->status == CS_IN_PROGRESS)
 		s = api_remember(e, ic, now, err);
 	if (s == OT_OK) {
+		/* as the event's `opened` gives it on replay (chain.c, take_list) */
+		sl->version = item;
 		sl->status = ic->status;
 		snprintf(sl->case_id, sizeof sl->case_id, "%s", ic->id);
-		json_array_append_new(opened, json_pack("{s:s, s:s, s:s}", "item",
-			r->items[sl->item].name, "case", ic->id, "status",
-			case_status_names[ic->status]));
+		json_t *o = json_pack("{s:s, s:s, s:s}", "item", r->items[item].name, "case", ic->id,
+				      "status", case_status_names[ic->status]);
+		if (item != sl->item)
+			json_object_set_new(o, "listed_as", json_string(r->items[sl->item].name));
+		json_array_append_new(opened, o);
 	}
 	json_decref(resp);
 	json_decref(ev);
@@ -276,7 +303,7 @@ ot_status chain_op_submit(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	chain_assessment a = {0};
 	ot_case *c = NULL;
 	json_t *ev = NULL;
-	s = have ? chain_assess(v, chain, -1, &app, have, &src, e->zone, &a, err)
+	s = have ? chain_assess(v, chain, -1, &app, NULL, 0, have, &src, e->zone, &a, err)
 		 : err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message); /* nothing is stored */
@@ -396,7 +423,7 @@ static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, 
 		store_forget_saved(e); /* the answer read as a value (store_save) */
 		if (s == OT_OK) {
 			json_array_append_new(reached, json_pack("{s:s, s:s, s:O}", "item",
-				r->items[sl->item].name, "case", sl->case_id, "status",
+				r->items[chain_slot_item(sl)].name, "case", sl->case_id, "status",
 				json_object_get(resp, "status")));
 		}
 		json_decref(resp);
@@ -471,7 +498,10 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 	material_sources src = engine_sources(e);
 	chain_assessment a = {0};
 	json_t *ev = NULL, *reached = json_array();
-	ot_status s = have ? chain_assess(c->v, c->chain, -1, &app, have, &src, e->zone, &a, err)
+	int nslots;
+	const chain_slot *slots = chain_slots(c, &nslots); /* opened: in their versions */
+	ot_status s = have ? chain_assess(c->v, c->chain, -1, &app, slots, nslots, have, &src,
+					  e->zone, &a, err)
 			   : err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK && a.hook.status == OT_EHOOK)
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message);

@@ -11,10 +11,13 @@
  *   item       item, case, status, reason, closed, opened: an item case moved
  *   withdraw   reason, closed
  * `opened` lists the item cases the operation opened ({item, case,
- * status}); `closed` those it closed as not needed (a denial) or withdrew;
- * `reached` those a chain-level supplement reached.  Which stages start
- * and when is recomputed on replay: it follows from the items' statuses
- * and the pinned rule version alone.
+ * status, listed_as}); `closed` those it closed as not needed (a denial)
+ * or withdrew; `reached` those a chain-level supplement reached.  `item`
+ * is the item of the case: the version in force on the day it was opened
+ * (`in_force`, `replaces`), which is why it is written down and never
+ * recomputed; `listed_as`, when it is another version, the item as the
+ * stage lists it.  Which stages start and when is recomputed on replay:
+ * it follows from the items' statuses and the pinned rule version alone.
  *
  * Ownership: the chain_state belongs to its case (case_free frees it).
  */
@@ -126,6 +129,7 @@ ot_case *chain_case_new(const version *v, int chain, const char *id)
 			chain_slot *sl = &cs->slots[cs->nslots++];
 			sl->stage = (int)(mc->stages.first + s);
 			sl->item = r->ints[st->items.first + i];
+			sl->version = -1;
 			sl->pos = (int)i;
 			sl->status = -1;
 		}
@@ -370,7 +374,7 @@ void issued_before_slots(const ot_rules *r, int chain, const chain_slot *slots, 
 			? (int)(waits >> o->pos & 1)
 			: stage_before(r, mc, (uint32_t)o->stage - mc->stages.first,
 				       (uint32_t)me->stage - mc->stages.first, 0);
-		const m_item *it = &r->items[o->item];
+		const m_item *it = &r->items[chain_slot_item(o)];
 		for (uint32_t k = 0; before && k < it->n_issued; k++)
 			flags[it->issued[k].material] = 1;
 	}
@@ -460,19 +464,37 @@ static int slot_by_item(const ot_case *c, const char *name)
 	return item >= 0 ? chain_slot_of(c, item) : -1;
 }
 
-/* `opened`, `reached`, `closed`: [{item, case, status}] into the slots. */
+/* The first version of the item (the one nothing before it replaces). */
+static int first_version(const ot_rules *r, int item)
+{
+	for (uint32_t guard = 0; r->items[item].replaces >= 0 && guard < r->n_items; guard++)
+		item = r->items[item].replaces;
+	return item;
+}
+
+/* `opened`, `reached`, `closed`: [{item, case, status, listed_as}] into
+ * the slots.  `item` is the item of the case, the version in force when
+ * it was opened; `listed_as` the item as the stage lists it, when that is
+ * another version.  A case the chain opened before is found by its id. */
 static ot_status take_list(ot_case *c, json_t *list, int not_needed, ot_error *err)
 {
+	const ot_rules *r = c->v->rules;
 	size_t i;
 	json_t *x;
 	json_array_foreach(list, i, x) {
-		int slot = slot_by_item(c, str(x, "item"));
+		const char *name = str(x, "item"), *listed = str(x, "listed_as");
+		int slot = slot_by_case(c, str(x, "case"));
+		if (slot < 0)
+			slot = slot_by_item(c, listed ? listed : name);
+		int item = name ? strmap_get(&r->by_item, name, strlen(name)) : -1;
 		int status = status_named(str(x, "status"));
-		if (slot < 0 || status < 0 || !str(x, "case"))
+		if (slot < 0 || status < 0 || !str(x, "case") || item < 0 ||
+		    first_version(r, item) != first_version(r, c->cs->slots[slot].item))
 			return err_set(err, OT_ESTORE, "case %s: event %d names an item case that does "
 				       "not fit the chain", c->id, c->events + 1);
 		chain_slot *sl = &c->cs->slots[slot];
 		snprintf(sl->case_id, sizeof sl->case_id, "%s", str(x, "case"));
+		sl->version = item;
 		sl->status = status;
 		sl->not_needed = (uint8_t)(not_needed && status == CS_CLOSED);
 	}
@@ -557,13 +579,15 @@ static json_t *stage_json(const ot_case *c, uint32_t s, int zone)
 		const chain_slot *sl = &c->cs->slots[i];
 		if (stage_pos(c, sl->stage) != s)
 			continue;
-		json_t *o = json_pack("{s:s, s:s?, s:o, s:s}", "item", r->items[sl->item].name,
-				      "label", r->items[sl->item].label,
+		const m_item *it = &r->items[chain_slot_item(sl)];
+		json_t *o = json_pack("{s:s, s:s?, s:o, s:s}", "item", it->name, "label", it->label,
 				      "case", sl->case_id[0] ? json_string(sl->case_id) : json_null(),
 				      "status", sl->status >= 0 ? case_status_names[sl->status]
 					      : sl->skipped ? "not_required" : "not_opened");
 		if (sl->not_needed)
 			json_object_set_new(o, "not_needed", json_true());
+		if (chain_slot_item(sl) != sl->item) /* the version in force when it opened */
+			json_object_set_new(o, "listed_as", json_string(r->items[sl->item].name));
 		json_array_append_new(items, o);
 	}
 	int state = ss->state == STAGE_ACTIVE && !stage_running(c, s) ? 3 : ss->state;

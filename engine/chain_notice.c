@@ -6,7 +6,11 @@
  * chain issues is never asked.
  *
  * Each item is assessed by assess() (assess.c, the one place that decides
- * whether a material is required); this file only combines.  The lookups
+ * whether a material is required); this file only combines.  An item is
+ * assessed in its version (`in_force`, `replaces`): the one its case is
+ * of, once the chain has opened it, else the one in force on the day of
+ * the assessment -- the items ahead are told as they would be applied
+ * for that day.  The lookups
  * of the material and licence libraries and of the providers are made
  * once per material, not once per item.
  */
@@ -169,13 +173,13 @@ static void write_material(buf *b, const combined *k, int m)
 	buf_json_quoted(b, need_names[k->status[m]]);
 	if (k->status[m] == NEED_FROM_CHAIN || (k->earlier[m] && k->status[m] == ASSESS_SHARED)) {
 		buf_puts(b, ",\"issued_by\":");
-		buf_json_quoted(b, r->items[k->slots[k->issuer[m]].item].name);
+		buf_json_quoted(b, r->items[chain_slot_item(&k->slots[k->issuer[m]])].name);
 	}
 	buf_puts(b, ",\"items\":[");
 	int first = 1;
 	for (int e = k->need_first[m]; e >= 0; e = k->need_next[e]) {
 		int s = k->need_slot[e];
-		const m_item *it = &r->items[k->slots[s].item];
+		const m_item *it = &r->items[chain_slot_item(&k->slots[s])];
 		const m_req *q = &r->reqs[it->reqs.first + (uint32_t)e - k->need_at[s]];
 		uint8_t need = k->needs[e];
 		if (need == ASSESS_NOT_REQUIRED)
@@ -201,7 +205,7 @@ static void index_needs(combined *k)
 	for (uint32_t m = 0; m <= r->n_materials; m++)
 		k->need_first[m] = -1;
 	for (int s = k->nslots - 1; s >= 0; s--) {
-		const m_item *it = &r->items[k->slots[s].item];
+		const m_item *it = &r->items[chain_slot_item(&k->slots[s])];
 		for (uint32_t i = it->reqs.count; i-- > 0;) {
 			int e = (int)(k->need_at[s] + i);
 			int m = r->reqs[it->reqs.first + i].material;
@@ -233,7 +237,7 @@ static void need_list(buf *b, const combined *k, int m)
 {
 	int first = 1;
 	for (int s = 0; s < k->nslots; s++) {
-		const m_item *it = &k->r->items[k->slots[s].item];
+		const m_item *it = &k->r->items[chain_slot_item(&k->slots[s])];
 		int needs = 0;
 		for (uint32_t i = 0; i < it->reqs.count && !needs; i++)
 			needs = k->r->reqs[it->reqs.first + i].material == m &&
@@ -326,7 +330,7 @@ static void write_skipped(buf *b, const combined *k)
 		if (k->slots[s].skipped) {
 			if (!first)
 				buf_putc(b, ',');
-			jname(b, k->r->items[k->slots[s].item].name);
+			jname(b, k->r->items[chain_slot_item(&k->slots[s])].name);
 			first = 0;
 		}
 	buf_putc(b, ']');
@@ -400,8 +404,12 @@ static void write_answer(buf *b, const combined *k, const form_errors *fe,
 	buf_putc(b, '}');
 }
 
-/* The slots of the chain (or of one stage), in stage order. */
-static void scope_slots(combined *k)
+/* The slots of the chain (or of one stage), in stage order, each as the
+ * version of its item its case is of (`opened`: the chain case's slots,
+ * in the same order -- chain_case_new's; NULL for a new chain), else the
+ * one in force on `day` (-1: none is; refused_version tells, for a slot
+ * that is assessed). */
+static void scope_slots(combined *k, const chain_slot *opened, int nopened, int32_t day)
 {
 	const ot_rules *r = k->r;
 	const m_chain *mc = &r->chains[k->chain];
@@ -415,6 +423,9 @@ static void scope_slots(combined *k)
 			sl->item = r->ints[st->items.first + i];
 			sl->pos = (int)i;
 			sl->status = -1;
+			int at = k->nslots - 1;
+			sl->version = opened && at < nopened && opened[at].version >= 0
+				? opened[at].version : item_in_force(r, sl->item, day);
 		}
 	}
 }
@@ -431,6 +442,22 @@ static int blocks(const combined *k, const chain_slot *sl)
 	if (k->stage >= 0)
 		return in_scope(k, sl);
 	return k->r->stages[sl->stage].after.count == 0; /* the first stages */
+}
+
+/* A slot to be assessed whose item has no version in force on the day
+ * of the assessment: the chain is refused, as an application for the
+ * item alone would be that day (api.c, find_item).  OT_OK: none. */
+static ot_status refused_version(const combined *k, int32_t day, ot_error *err)
+{
+	for (int s = 0; s < k->nslots; s++)
+		if (k->slots[s].version < 0 && in_scope(k, &k->slots[s])) {
+			char why[400];
+			item_not_in_force(k->r, k->slots[s].item, day, why, sizeof why);
+			return err_set(err, OT_EINVAL, "chain %s (stage %s): %s",
+				       k->r->chains[k->chain].name, k->r->stages[k->slots[s].stage].name,
+				       why);
+		}
+	return OT_OK;
 }
 
 /* Adds the errors of `from` that `into` does not have yet (one form, one
@@ -464,7 +491,7 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 	const ot_rules *r = k->r;
 	uint32_t at = 0;
 	for (int s = 0; s < k->nslots; s++) {
-		const m_item *it = &r->items[k->slots[s].item];
+		const m_item *it = &r->items[chain_slot_item(&k->slots[s])];
 		k->need_at[s] = at;
 		if (!in_scope(k, &k->slots[s])) {
 			memset(k->needs + at, ASSESS_NOT_REQUIRED, it->reqs.count);
@@ -474,7 +501,7 @@ static ot_status assess_slots(combined *k, const version *v, const application *
 		/* what earlier items issue: not looked up (the memo), not asked */
 		issued_before_slots(r, k->chain, k->slots, k->nslots, s, k->issued);
 		application a = *app;
-		a.item = k->slots[s].item;
+		a.item = chain_slot_item(&k->slots[s]);
 		a.needs = k->needs + at;
 		a.quiet = 1;
 		a.provided_flags = k->provided;
@@ -558,7 +585,7 @@ static void find_issuers(combined *k)
 	for (uint32_t m = 0; m <= k->r->n_materials; m++)
 		k->issuer[m] = -1;
 	for (int s = 0; s < k->nslots; s++) {
-		const m_item *it = &k->r->items[k->slots[s].item];
+		const m_item *it = &k->r->items[chain_slot_item(&k->slots[s])];
 		if (k->slots[s].skipped)
 			continue;
 		for (uint32_t i = 0; i < it->n_issued; i++)
@@ -598,8 +625,8 @@ static ot_status read_inputs(combined *k, const application *app, ev_value *valu
 }
 
 ot_status chain_assess(const version *v, int chain, int stage, const application *app,
-		       uint8_t *have, const material_sources *src, int zone,
-		       chain_assessment *out, ot_error *err)
+		       const chain_slot *opened, int nopened, uint8_t *have,
+		       const material_sources *src, int zone, chain_assessment *out, ot_error *err)
 {
 	const ot_rules *r = v->rules;
 	memset(out, 0, sizeof *out);
@@ -611,10 +638,11 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 	k->r = r;
 	k->chain = chain;
 	k->stage = stage;
-	scope_slots(k);
+	int32_t day = time_day(app->now, zone);
+	scope_slots(k, opened, nopened, day);
 	uint32_t nreq = 0;
 	for (int s = 0; s < k->nslots; s++)
-		nreq += r->items[k->slots[s].item].reqs.count;
+		nreq += r->items[chain_slot_item(&k->slots[s])].reqs.count;
 	memo mo = {src, r, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
 	uint8_t *scratch = NULL;
 	char *mem = lay_out(k, &mo, nreq, &scratch);
@@ -632,6 +660,8 @@ ot_status chain_assess(const version *v, int chain, int stage, const application
 	int blocking = 0, form_wrong = fe.n; /* the chain's form: always in the way */
 	merge_errors(&all, &fe);
 	if (st == OT_OK) /* after read_inputs: which slots are left out */
+		st = refused_version(k, day, err);
+	if (st == OT_OK)
 		find_issuers(k);
 	if (st == OT_OK)
 		st = assess_slots(k, v, app, have, scratch, &msrc, zone, out, &blocking, &all, err);

@@ -384,10 +384,16 @@ int form_values_derived(const ot_rules *r, int form, json_t *obj, ev_value *valu
 
 /* ---- chains (chain.c) ---- */
 
-/* One item of one stage of a chain case, and the item case it opened. */
+/* One item of one stage of a chain case, and the item case it opened.
+ * `item` is the item as the stage lists it; `version` the version of it
+ * (`in_force`, `replaces`) that its case is of: the one in force on the
+ * day the chain opened it, as for an application made that day. */
 typedef struct chain_slot {
 	int stage;          /* index into rules->stages */
 	int item;
+	int version;        /* -1: not opened.  The chain's notice sets it in its
+			       copies: the version it assesses, -1 when none is
+			       in force */
 	int pos;            /* its place in the stage (the stage's waits) */
 	int status;         /* case_status of its item case; -1: not opened */
 	uint8_t not_needed; /* closed because the chain stopped */
@@ -395,6 +401,12 @@ typedef struct chain_slot {
 	int trips;          /* the item case's trips when it last moved the chain */
 	char case_id[32];
 } chain_slot;
+
+/* The item the slot is: the version its case is of, else as listed. */
+static inline int chain_slot_item(const chain_slot *sl)
+{
+	return sl->version >= 0 ? sl->version : sl->item;
+}
 
 /* Does the slot's `when` (`items A when COND`) hold for these values of
  * the chain's form (NULL: the chain has no form)? */
@@ -464,7 +476,11 @@ const char *case_row_applicant(const ot_case *c, char key[64]);
  * asked once, each with the items that need it and why; what earlier
  * items issue is never asked.  complete: nothing the first stages need
  * is missing and the form has no error.  have (per material) is filled
- * with how the chain has each.  *text: the answer as JSON (malloc). */
+ * with how the chain has each.  *text: the answer as JSON (malloc).
+ * Each item is assessed in the version its case is of (`opened`, the
+ * chain case's nopened slots; NULL for a new chain), else in the version
+ * in force on the day of app->now: OT_EINVAL when an item to be assessed
+ * has none, as an application for it alone would be refused that day. */
 typedef struct chain_assessment {
 	char *text;
 	int complete;
@@ -472,8 +488,8 @@ typedef struct chain_assessment {
 } chain_assessment;
 
 ot_status chain_assess(const version *v, int chain, int stage, const application *app,
-		       uint8_t *have, const material_sources *src, int zone,
-		       chain_assessment *out, ot_error *err);
+		       const chain_slot *opened, int nopened, uint8_t *have,
+		       const material_sources *src, int zone, chain_assessment *out, ot_error *err);
 
 /* ---- licences ---- */
 

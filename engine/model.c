@@ -518,6 +518,53 @@ int item_in_force(const ot_rules *r, int item, int32_t day)
 	return -1;
 }
 
+/* "from D until E", "from D", "until E" (an open side left out) */
+static void in_force_span(const m_item *it, char out[40])
+{
+	char from[11] = "", until[11] = "";
+	if (it->in_force_from != INT32_MIN)
+		day_format(it->in_force_from, from);
+	if (it->in_force_until != INT32_MAX)
+		day_format(it->in_force_until, until);
+	snprintf(out, 40, "%s%s%s%s%s", from[0] ? "from " : "", from, from[0] && until[0] ? " " : "",
+		 until[0] ? "until " : "", until);
+}
+
+void item_not_in_force(const ot_rules *r, int item, int32_t day, char *out, size_t cap)
+{
+	/* every version (the 16 newest), the first first: the applicant
+	 * learns when the item can be applied for, whichever version was
+	 * asked for */
+	int versions[16], n = 0, newest = item;
+	for (uint32_t guard = 0; guard < r->n_items; guard++) {
+		int next = -1;
+		for (uint32_t i = 0; i < r->n_items && next < 0; i++)
+			if (r->items[i].replaces == newest)
+				next = (int)i;
+		if (next < 0)
+			break;
+		newest = next;
+	}
+	for (int v = newest; v >= 0 && n < (int)OT_COUNTOF(versions); v = r->items[v].replaces)
+		versions[n++] = v;
+	char on[11], span[40];
+	day_format(day, on);
+	if (n == 1) {
+		in_force_span(&r->items[item], span);
+		snprintf(out, cap, "item %s is not in force on %s: it is in force %s", r->items[item].name,
+			 on, span);
+		return;
+	}
+	size_t len = (size_t)snprintf(out, cap, "item %s is not in force on %s, nor is any version "
+				      "of it:", r->items[item].name, on);
+	for (int k = n - 1; k >= 0 && len < cap; k--) {
+		in_force_span(&r->items[versions[k]], span);
+		len += (size_t)snprintf(out + len, cap - len, "%s %s%s %s", k == n - 1 ? "" : ",",
+					r->items[versions[k]].name, k == n - 1 ? " is in force" : "",
+					span);
+	}
+}
+
 /* Whether the application itself takes a trip to the hall.  Partial
  * (部分网办): the part that is not online is done in person -- its in-person
  * step, or else the submission at the hall. */

@@ -477,6 +477,10 @@ int chain_max_trips(const ot_rules *r, const int32_t *ints, const m_chain *c);
 /* The version of `item` (it, or one it replaces or is replaced by) in force
  * on `day`; -1 when none is. */
 int item_in_force(const ot_rules *r, int item, int32_t day);
+/* Why item_in_force found none, for the answer that refuses the
+ * application: "item NAME is not in force on DAY: it is in force from
+ * ... until ...", cut to cap. */
+void item_not_in_force(const ot_rules *r, int item, int32_t day, char *out, size_t cap);
 
 /* "licensing" for 1, ... (GB/T 39046 A.1) */
 const char *model_type_name(int code);

@@ -112,7 +112,7 @@ static void assessments(const char *rules, int n)
 	t0 = now();
 	for (int i = 0; i < n; i++) {
 		chain_assessment a;
-		if (chain_assess(v, chain, -1, &app, have, &src, e->zone, &a, &err) != OT_OK) {
+		if (chain_assess(v, chain, -1, &app, NULL, 0, have, &src, e->zone, &a, &err) != OT_OK) {
 			fprintf(stderr, "bench-chain: %s\n", err.message);
 			exit(1);
 		}

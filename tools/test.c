@@ -125,6 +125,7 @@ typedef struct run {
 	/* a statement that failed; fine only if `expect error` follows */
 	ot_error pending;
 	const scn_stmt *pending_stmt;
+	char item_note[160]; /* chain_item's status of an item opened as another version */
 } run;
 
 static const char *S(json_t *o, const char *key)
@@ -394,19 +395,27 @@ static int operate(run *r, const scn_stmt *s, const char *op, json_t *req)
 }
 
 /* The case of item `item` in the chain being run ("" when it has none
- * open yet); its current state in the chain. */
+ * open yet); its current state in the chain.  An item case is of the
+ * version in force when the chain opened it, and is named so: the name
+ * the stage lists, when another version was opened, says which. */
 static const char *chain_item(run *r, const char *item, const char **status)
 {
 	size_t i, k;
 	json_t *st, *it;
 	*status = "not in the chain";
 	json_array_foreach(json_object_get(r->last, "stages"), i, st)
-		json_array_foreach(json_object_get(st, "items"), k, it)
+		json_array_foreach(json_object_get(st, "items"), k, it) {
 			if (strcmp(S(it, "item"), item) == 0) {
 				*status = json_is_true(json_object_get(it, "not_needed")) ? "not_needed"
 									       : S(it, "status");
 				return S(it, "case");
 			}
+			if (strcmp(S(it, "listed_as"), item) == 0) {
+				snprintf(r->item_note, sizeof r->item_note, "opened as %s, the version "
+					 "in force that day", S(it, "item"));
+				*status = r->item_note;
+			}
+		}
 	return "";
 }
 
@@ -885,8 +894,8 @@ static void expect_notice(run *r, const scn_stmt *s, json_t *lines)
 			fprintf(r->out, "        %s\n", json_string_value(l));
 }
 
-/* `expect item ITEM STATUS`, `expect item ITEM shared|missing M ...`: an
- * item case of the chain. */
+/* `expect item ITEM STATUS`, `expect item ITEM shared|missing M ...`,
+ * `expect item ITEM due [legal|promised] DATE`: an item case of the chain. */
 static void expect_item(run *r, const scn_stmt *s)
 {
 	const char *status, *id = chain_item(r, arg(s, 0), &status);
@@ -905,6 +914,16 @@ static void expect_item(run *r, const scn_stmt *s)
 	}
 	json_t *c = json_loads(resp, 0, NULL), *want = json_object(), *found;
 	free(resp);
+	if (!strcmp(arg(s, 1), "due")) {
+		/* the item case's own due dates, as `expect due` reads a case's */
+		scn_stmt due = *s;
+		due.args.v += 2;
+		due.args.n -= 2;
+		expect_due(r, &due, c);
+		json_decref(want);
+		json_decref(c);
+		return;
+	}
 	for (size_t i = 2; i < s->args.n; i++)
 		if (strcmp(arg(s, i), "none") != 0)
 			json_object_set_new(want, arg(s, i), json_true());

@@ -543,6 +543,189 @@ static void a_started_stage_keeps_its_items(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- versions of an item (in_force, replaces) ---- */
+
+#define BIG_FORM "{\"project_name\":\"立山区智能制造产业园\",\"builder_code\":\"91350100M000100Y43\"," \
+	"\"location\":\"鞍山市立山区胜利北路\",\"total_investment\":2800,\"floor_area\":28000," \
+	"\"project_kind\":\"industrial_building\",\"land_supply\":\"granted\",\"new_land\":false," \
+	"\"contractor_code\":\"91210304MA0000001L\"}"
+
+/* The entry of `list` whose `key` is `value`; NULL: none. */
+static json_t *entry_with(json_t *list, const char *key, const char *value)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x)
+		if (strcmp(S(x, key), value) == 0)
+			return x;
+	return NULL;
+}
+
+/* The bundled chain applied for on 2019-03-01, under the 2011 建筑法: its
+ * permit's case, opened on 03-12, is of construction_permit_2018 (15
+ * working days, legal due 04-02), not of construction_permit, which the
+ * stage lists (7, due 03-21).  On 03-25 neither overdue nor sweep says
+ * the legal limit is passed; the chain and its events say which version
+ * was opened, and replay to it. */
+static void an_item_case_is_of_the_version_in_force_when_opened(void **state)
+{
+	(void)state;
+	static const char *const walk[][4] = {
+		{"investment_filing", "intake", "approval_bureau.investment", "2019-03-01T10:00"},
+		{"investment_filing", "confirm", "approval_bureau", "2019-03-01T11:00"},
+		{"land_use_planning_permit", "intake", "approval_bureau.investment", "2019-03-04T09:00"},
+		{"land_use_planning_permit", "review", "approval_bureau", "2019-03-04T10:00"},
+		{"land_use_planning_permit", "condition_check", "natural_resources", "2019-03-04T11:00"},
+		{"land_use_planning_permit", "decide", "approval_bureau", "2019-03-05T10:00"},
+		{"land_use_planning_permit", "issue", "approval_bureau.pickup", "2019-03-05T11:00"},
+		{"planning_permit", "intake", "approval_bureau.investment", "2019-03-06T09:00"},
+		{"planning_permit", "plan_review", "approval_bureau", "2019-03-06T10:00"},
+		{"planning_permit", "opinion", "housing", "2019-03-06T11:00"},
+		{"planning_permit", "assess", "approval_bureau", "2019-03-07T10:00"},
+		{"planning_permit", "decide", "approval_bureau", "2019-03-07T11:00"},
+		{"planning_permit", "issue", "approval_bureau.pickup", "2019-03-08T10:00"},
+		{"drawing_review", "intake", "approval_bureau.investment", "2019-03-11T09:00"},
+		{"drawing_review", "fire_check", "housing", "2019-03-11T10:00"},
+		{"drawing_review", "civil_defense", "housing", "2019-03-11T11:00"},
+		{"drawing_review", "security_check", "housing", "2019-03-12T10:00"},
+		{"drawing_review", "decide", "housing", "2019-03-12T11:00"},
+	};
+	ot_engine *e = open_at(BUNDLED, ":memory:");
+	json_t *c = ok(e, "submit", "{\"chain\":\"construction_approval\",\"now\":\"2019-03-01T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":" BIG_FORM ",\"materials\":[" ALL
+		       ",\"construction_drawings\"]}");
+	char chain[32];
+	snprintf(chain, sizeof chain, "%s", S(c, "id"));
+	/* the notice assessed the permit ahead in the version in force today */
+	json_t *m = entry_with(json_object_get(json_object_get(c, "notice"), "materials"), "material",
+			       "funds_commitment");
+	assert_non_null(entry_with(json_object_get(m, "items"), "item", "construction_permit_2018"));
+	assert_null(entry_with(json_object_get(m, "items"), "item", "construction_permit"));
+	json_decref(c);
+	for (size_t i = 0; i < sizeof walk / sizeof walk[0]; i++) {
+		c = ok(e, "show", "{\"case\":\"%s\"}", chain);
+		char id[32];
+		snprintf(id, sizeof id, "%s", item_case(c, walk[i][0]));
+		json_decref(c);
+		approve(e, id, walk[i][1], walk[i][2], walk[i][3]);
+	}
+	c = ok(e, "show", "{\"case\":\"%s\"}", chain);
+	assert_string_equal(item_case(c, "construction_permit"), "(none)");
+	char permit[32];
+	snprintf(permit, sizeof permit, "%s", item_case(c, "construction_permit_2018"));
+	json_t *slot = NULL, *st;
+	size_t i;
+	json_array_foreach(json_object_get(c, "stages"), i, st)
+		if (!slot)
+			slot = entry_with(json_object_get(st, "items"), "item", "construction_permit_2018");
+	assert_string_equal(S(slot, "listed_as"), "construction_permit");
+	assert_string_equal(S(slot, "label"), "建筑工程施工许可证核发(2019年4月23日前)");
+	json_t *history = json_object_get(c, "history");
+	json_t *opened = json_object_get(json_array_get(history, json_array_size(history) - 1), "opened");
+	json_t *o = entry_with(opened, "case", permit);
+	assert_string_equal(S(o, "item"), "construction_permit_2018");
+	assert_string_equal(S(o, "listed_as"), "construction_permit");
+	json_decref(c);
+	json_t *p = ok(e, "show", "{\"case\":\"%s\"}", permit);
+	assert_string_equal(S(p, "item"), "construction_permit_2018");
+	assert_string_equal(S(p, "legal_due"), "2019-04-02");
+	json_decref(p);
+	/* 03-25: the promise (03-19) is passed, the law's 15 days are not */
+	json_t *od = ok(e, "overdue", "{\"now\":\"2019-03-25T09:00\"}");
+	json_t *late = entry_with(json_object_get(od, "cases"), "id", permit);
+	assert_non_null(late);
+	int promised = 0, legal = 0;
+	json_t *x;
+	json_array_foreach(json_object_get(late, "passed"), i, x) {
+		promised |= strcmp(json_string_value(x), "promised") == 0;
+		legal |= strcmp(json_string_value(x), "legal") == 0;
+	}
+	assert_true(promised);
+	assert_false(legal);
+	json_decref(od);
+	json_t *sw = ok(e, "sweep", "{\"now\":\"2019-03-25T09:00\"}");
+	int red_case = 0;
+	json_array_foreach(json_object_get(sw, "warnings"), i, x)
+		if (strcmp(S(x, "case"), permit) == 0) {
+			assert_string_not_equal(S(x, "target"), "legal");
+			red_case |= strcmp(S(x, "target"), "case") == 0 && strcmp(S(x, "level"), "red") == 0;
+		}
+	assert_true(red_case);
+	json_decref(sw);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
+static const char *VERSION_RULES = OT_SOURCE_DIR "/tests/data/chain/versions.rules";
+
+#define VERSIONS_APP(now) "{\"chain\":\"versions\",\"now\":\"" now "\",\"applicant\":" COMPANY \
+	",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}"
+
+/* Once opened, an item case stays of its version: a chain-level
+ * supplement after the next version came into force assesses the open
+ * case in the version it is of (the report, not the new statement), and
+ * reaches it.  The notice at submission asks for what the version in
+ * force that day needs. */
+static void an_opened_version_stays(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(VERSION_RULES, ":memory:");
+	json_t *c = ok(e, "submit", VERSIONS_APP("2019-09-02T09:00"));
+	json_t *notice = json_object_get(c, "notice");
+	assert_true(listed(notice, "missing", "report"));
+	assert_false(listed(notice, "missing", "statement"));
+	json_decref(c);
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-03T10:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	char review[32];
+	snprintf(review, sizeof review, "%s", item_case(c, "review_2019"));
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_decref(c);
+	json_t *s = ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-05T09:00\","
+		       "\"materials\":[\"report\"]}");
+	assert_string_equal(S(s, "status"), "in_progress");
+	assert_false(listed(json_object_get(s, "notice"), "missing", "statement"));
+	json_decref(s);
+	json_t *r = ok(e, "show", "{\"case\":\"%s\"}", review);
+	assert_string_equal(S(r, "item"), "review_2019");
+	assert_string_equal(S(r, "status"), "in_progress");
+	json_decref(r);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
+/* No version of an item is in force on the day the chain would open it
+ * (2019-09-04): the approval that would open it is refused and nothing
+ * changes, as an application for the item alone that day is refused; a
+ * day later the new version opens.  A chain assessed that day is refused
+ * too. */
+static void no_version_in_force_refuses(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(VERSION_RULES, ":memory:");
+	json_decref(ok(e, "submit", VERSIONS_APP("2019-09-02T09:00")));
+	refused(e, "act", OT_ESTATE, "chain case 20190902-0001 cannot open its item review_new (stage "
+		"second): item review_new is not in force on 2019-09-04, nor is any version of it: "
+		"review_2019 is in force until 2019-09-03, review_new from 2019-09-05; nothing was changed",
+		"{\"case\":\"20190902-0002\",\"step\":\"decide\",\"action\":\"approve\","
+		"\"actor\":\"bureau\",\"now\":\"2019-09-04T10:00\"}");
+	assert_int_equal(events_of(e, "20190902-0001"), 1);
+	assert_int_equal(events_of(e, "20190902-0002"), 1);
+	refused(e, "assess", OT_EINVAL, "chain versions (stage second): item review_new is not in "
+		"force on 2019-09-04", VERSIONS_APP("2019-09-04T09:00"));
+	refused(e, "submit", OT_EINVAL, "chain versions (stage second): item review_new is not in "
+		"force on 2019-09-04", VERSIONS_APP("2019-09-04T09:00"));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-05T10:00");
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	json_t *r = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "review_new"));
+	assert_string_equal(S(r, "item"), "review_new");
+	assert_true(listed(json_object_get(r, "notice"), "missing", "statement"));
+	json_decref(r);
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -558,6 +741,9 @@ int main(void)
 		cmocka_unit_test(a_supplement_passes_a_received_item_case),
 		cmocka_unit_test(a_deferred_paper_reaches_the_case_once_accepted),
 		cmocka_unit_test(a_started_stage_keeps_its_items),
+		cmocka_unit_test(an_item_case_is_of_the_version_in_force_when_opened),
+		cmocka_unit_test(an_opened_version_stays),
+		cmocka_unit_test(no_version_in_force_refuses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
