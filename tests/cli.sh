@@ -82,6 +82,71 @@ contains "error[W402]" "under --strict the warning is an error"
 # a directory: every *.rules below it, each file once
 expect 0 "directory" "$bin" check "$src/rules/lishan"
 
+# the summaries count the items in force on a day: a version superseded by
+# the one that `replaces` it is no item offered then (language.md 6.6)
+mkdir "$tmp/versions"
+cp "$src/tests/docs/language.rules" "$tmp/versions/"
+cat >"$tmp/versions/items.rules" <<'EOF'
+use "language.rules"
+item permit_2018 "许可(旧)" {
+  in_force until 2019-04-22
+  legal_limit 15 workdays
+  department approval_bureau
+  online full
+  steps { decide "决定" by approval_bureau }
+}
+item permit "许可" {
+  in_force from 2019-04-23
+  replaces permit_2018
+  legal_limit 7 workdays
+  department approval_bureau
+  steps { decide "决定" by approval_bureau }
+}
+item abolished "已取消的事项" {
+  in_force until 2020-12-31
+  legal_limit 5 workdays
+  department approval_bureau
+  online full
+  steps { decide "决定" by approval_bureau }
+}
+item coming "新设事项" {
+  in_force from 2030-01-01
+  legal_limit 5 workdays
+  department approval_bureau
+  steps { decide "决定" by approval_bureau }
+}
+EOF
+expect 0 "info counts the items in force" "$bin" info --now 2020-06-01T09:00 "$tmp/versions"
+contains "  items          2  (2 other)" "info: two items in force"
+contains "in force on 2020-06-01, of 4 item versions (1 superseded, 1 not yet in force)" "info: the versions apart"
+contains "online: 1 full, 1 none" "info: the online rate of the items in force"
+expect 0 "check counts the items in force" "$bin" check --now 2021-06-01 "$tmp/versions"
+contains "ok: 4 item versions in $tmp/versions, 1 in force on 2021-06-01 (1 superseded, 1 no longer in force, 1 not yet in force)" "check: the versions apart"
+expect 0 "check --trips counts the items in force" "$bin" check --trips --now 2020-06-01 "$tmp/versions"
+contains "permit_2018                          许可(旧)  (superseded on 2020-06-01)" "--trips marks a superseded version"
+contains "coming                               新设事项  (not yet in force on 2020-06-01)" "--trips marks a version to come"
+contains "1 of 2 items in force on 2020-06-01 need at most one trip (最多跑一次)" "--trips counts the items in force"
+expect 2 "info with --now not a time" "$bin" info --now 2020-02-30 "$tmp/versions"
+# the bundled rule base: info, check and check --trips count alike, and as
+# the versions' days say
+"$bin" describe "$src/rules" 2>/dev/null | python3 -c '
+import json, sys
+day = "2026-11-30"
+items = json.load(sys.stdin)["items"]
+print(sum((i["in_force_from"] or "") <= day <= (i["in_force_until"] or "9999") for i in items))
+' >"$tmp/in_force.want"
+"$bin" info --now 2026-11-30 "$src/rules" | sed -n 's/^  items  *\([0-9]*\).*/\1/p' >"$tmp/in_force.info"
+"$bin" check --trips --now 2026-11-30 "$src/rules" |
+	sed -n 's/^[0-9]* of \([0-9]*\) items in force on 2026-11-30 need.*/\1/p' >"$tmp/in_force.trips"
+"$bin" check --now 2026-11-30 "$src/rules" |
+	sed -n 's/^ok: [0-9]* item versions in .*, \([0-9]*\) in force on 2026-11-30 (.*/\1/p' >"$tmp/in_force.check"
+for got in info trips check; do
+	cmp -s "$tmp/in_force.want" "$tmp/in_force.$got" || {
+		echo "FAIL: the bundled rule base: $got counts $(cat "$tmp/in_force.$got") items in force on 2026-11-30, not $(cat "$tmp/in_force.want")"
+		fails=$((fails + 1))
+	}
+done
+
 # every bundled item can be walked from submission to delivery
 items=$("$bin" check --trips "$src/rules" | awk '/^ *[0-9]+  [A-Za-z_]/ { print $2 }')
 [ -n "$items" ] || { echo "FAIL: check --trips listed no items"; fails=$((fails + 1)); }
