@@ -108,7 +108,8 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->nversions = 1;
 	/* store the version once; opening for reading takes no write lock */
 	char *have = NULL;
-	if ((s = store_connect(e, stores, c->store, 1, err)) == OT_OK &&
+	if ((s = store_connect(e, stores, c->store,
+			       c->open_existing ? STORE_MIGRATE : STORE_CREATE, err)) == OT_OK &&
 	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
 	    (s = store_begin(e, 0, err)) == OT_OK) {
 		s = store_put_version(e, r, err);

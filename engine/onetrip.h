@@ -246,6 +246,14 @@ typedef struct ot_engine_config {
 	 * write's answer is then its case's snapshot as stored, written once
 	 * for both.  Default 0: indented by two spaces */
 	int compact_answers;
+	/* 1: the store must be there already: a SQLite file that is not fails
+	 * the open (OT_ESTORE "no store at PATH: ...") instead of becoming a
+	 * new, empty store.  For a program that only reads (a list, a report
+	 * of what is overdue), which on a mistyped path would answer "no
+	 * cases", as if all were well.  A store of an older schema is still
+	 * brought up to date; a PostgreSQL database exists anyway (its tables
+	 * are made as before).  Default 0: a new store is made */
+	int open_existing;
 } ot_engine_config;
 
 #define OT_ENGINE_CONFIG_VERSION 1

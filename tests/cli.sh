@@ -168,9 +168,21 @@ contains "handled by approval_bureau.investment" "refusal names the right depart
 expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
 expect 2 "a directory as the request" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" "$tmp"
 contains "cannot read the request" "a directory is no request"
-# the store's parent directories are made, every level (engine.md §10)
-expect 1 "a new store two levels down" "$bin" show --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" 20190927-0001
-contains "there is no case '20190927-0001'" "the store two levels down was made"
+# the store's parent directories are made, every level, by an operation
+# that writes (engine.md §10) -- even one the engine then refuses
+expect 1 "a new store two levels down" "$bin" submit --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" '{"item":"nosuch"}'
+contains 'the request needs "applicant"' "the submit reached the engine"
+[ -f "$tmp/new/deeper/x.db" ] || { echo "FAIL: the store two levels down was not made"; fails=$((fails + 1)); }
+# an operation that only reads does not make a store where there is none: a
+# new, empty one would answer "no cases", a false all-clear on a mistyped path
+for op in "overdue {}" "list {}" "show 20190927-0001" "licences list 91350100M000100Y43" "sweep"; do
+	set -- $op
+	expect 2 "$op on no store" "$bin" "$@" --db "$tmp/typo/s.bd" --rules "$src/tests/contract/rules/contract.rules" --now 2019-09-06T09:00
+	contains "no store at $tmp/typo/s.bd: No such file or directory" "$op on no store says so"
+	[ -e "$tmp/typo" ] && { echo "FAIL: $op on no store made $tmp/typo"; fails=$((fails + 1)); rm -rf "$tmp/typo"; }
+done
+expect 0 "overdue on a store there is" "$bin" overdue --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" --now 2019-09-06T09:00 '{}'
+contains '"cases": []' "overdue on a store there is answers"
 
 # the store on its own
 expect 0 "store check" "$bin" store check "$db"

@@ -660,6 +660,20 @@ static char *with_now(const char *text, const char *now)
 	return out;
 }
 
+/* The operations that only read: on a store that is not there they are
+ * refused (exit 2), not answered from a new, empty one -- `overdue` on a
+ * mistyped --db would say "no case is overdue", a false all-clear.
+ * assess reads too, but is what a newcomer runs first (README), before
+ * any store exists: it makes one, as the writes do. */
+static int reads_only(const char *op)
+{
+	static const char *const reads[] = {"show", "list", "overdue", "licences list"};
+	for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+		if (strcmp(op, reads[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int cmd_case(const char *op, int argc, char **argv)
 {
 	const char *db = "var/onetrip.db", *rules = "rules", *now = NULL, *arg = NULL;
@@ -667,7 +681,8 @@ static int cmd_case(const char *op, int argc, char **argv)
 		if (is_help(argv[i])) {
 			printf("usage: onetrip %s [--db PATH] [--rules PATH] [--now TIME] [REQUEST]\n"
 			       "REQUEST is inline JSON, a file, - (stdin) or a case id; see "
-			       "docs/engine.md for its fields.\n", op);
+			       "docs/engine.md for its fields.\n%s", op, reads_only(op)
+			       ? "It only reads: the store at --db must be there already.\n" : "");
 			return 0;
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
 			db = argv[++i];
@@ -683,7 +698,13 @@ static int cmd_case(const char *op, int argc, char **argv)
 	}
 	if (bad_now(op, now))
 		return 2;
-	if (strcmp(db, ":memory:") && strchr(db, '/') && !strstr(db, "://")) { /* a file's */
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = rules;
+	c.store = db;
+	c.open_existing = reads_only(op);
+	if (!c.open_existing && strcmp(db, ":memory:") && strchr(db, '/') && !strstr(db, "://")) {
+		/* a file's, to be made */
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s", db);
 		*strrchr(dir, '/') = 0;
@@ -709,7 +730,7 @@ static int cmd_case(const char *op, int argc, char **argv)
 	/* "licences import" is the operation licences_import */
 	const char *api = !strcmp(op, "licences import") ? "licences_import"
 			: !strcmp(op, "licences list") ? "licences" : op;
-	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
+	if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
 		cli_errorf("onetrip %s: %s\n", op, err.message);
 		rc = 2;
 	} else if (ot_call(e, api, request, &response, &err) != OT_OK) {
@@ -740,8 +761,10 @@ static const char usage_sweep[] =
 	"one transaction each, until no case needs one; prints the warnings given.\n"
 	"Several sweeps may run on one store at once (docs/engine.md §3.15).\n"
 	"\n"
+	"The store must be there already: a sweep makes none.\n"
+	"\n"
 	"exit status: 0 swept (a case that could not be read is listed in \"failed\"),\n"
-	"             2 usage error, 3 the store failed\n";
+	"             2 usage error, or no store at --db, 3 the store failed\n";
 
 /* Batches until none is left: one JSON answer with every warning. */
 static int cmd_sweep(int argc, char **argv)
@@ -750,6 +773,10 @@ static int cmd_sweep(int argc, char **argv)
 	ot_engine_config_init(&c);
 	c.rules_path = "rules";
 	c.store = "var/onetrip.db";
+	/* a sweep writes only warnings into cases there are: on a store that
+	 * is not there it is a mistaken --db (a cron line sweeping nothing,
+	 * every night), not the first use */
+	c.open_existing = 1;
 	const char *now = NULL;
 	long limit = 100;
 	for (int i = 0; i < argc; i++) {
@@ -792,7 +819,8 @@ static int cmd_sweep(int argc, char **argv)
 		rc = 3;
 	} else if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
 		cli_errorf("onetrip sweep: %s\n", err.message);
-		rc = err.status == OT_EINVAL ? 2 : 3;
+		/* no store there: a mistaken --db, told as a usage error */
+		rc = err.status == OT_EINVAL || !strncmp(err.message, "no store at ", 12) ? 2 : 3;
 	}
 	for (int more = 1; rc == 0 && more;) {
 		char *response = NULL;
