@@ -183,6 +183,10 @@ for op in "overdue {}" "list {}" "show 20190927-0001" "licences list 91350100M00
 done
 expect 0 "overdue on a store there is" "$bin" overdue --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" --now 2019-09-06T09:00 '{}'
 contains '"cases": []' "overdue on a store there is answers"
+# the engine could not open: exit 2 for sweep as for every command (3 is a
+# store failing during the operation)
+expect 2 "sweep with a rule base that cannot be read" "$bin" sweep --db "$tmp/new/deeper/x.db" --rules "$tmp/nowhere"
+contains "cannot load the rule base $tmp/nowhere" "sweep says why it could not open"
 
 # the store on its own
 expect 0 "store check" "$bin" store check "$db"

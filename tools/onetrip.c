@@ -764,7 +764,8 @@ static const char usage_sweep[] =
 	"The store must be there already: a sweep makes none.\n"
 	"\n"
 	"exit status: 0 swept (a case that could not be read is listed in \"failed\"),\n"
-	"             2 usage error, or no store at --db, 3 the store failed\n";
+	"             2 usage error, or the rules or the store could not be opened,\n"
+	"             3 the store failed during the sweep\n";
 
 /* Batches until none is left: one JSON answer with every warning. */
 static int cmd_sweep(int argc, char **argv)
@@ -818,9 +819,10 @@ static int cmd_sweep(int argc, char **argv)
 		cli_errorf("onetrip sweep: out of memory\n");
 		rc = 3;
 	} else if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
+		/* as for every command: the engine could not open (rule base, store
+		 * path) is 2; 3 is a store failing during the sweep */
 		cli_errorf("onetrip sweep: %s\n", err.message);
-		/* no store there: a mistaken --db, told as a usage error */
-		rc = err.status == OT_EINVAL || !strncmp(err.message, "no store at ", 12) ? 2 : 3;
+		rc = 2;
 	}
 	for (int more = 1; rc == 0 && more;) {
 		char *response = NULL;
