@@ -316,6 +316,22 @@ expect 1 "request with a key twice" "$bin" list --db "$db" --rules "$src/tests/p
 contains "duplicate object key" "the key given twice is named"
 expect 1 "request with an unknown field" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"stauts":"closed"}'
 contains 'did you mean "status"?' "the unknown field gets a did-you-mean"
+# a filter naming what there is not is refused as a misspelt status is: it
+# would list nothing, as if there were no cases
+db="$tmp/cases.db"
+contract="$src/tests/contract/rules/contract.rules"
+for f in '{"department":"nosuch"}' '{"item":"nosuch"}' '{"chain":"nosuch"}'; do
+	expect 1 "list $f" "$bin" list --db "$db" --rules "$contract" "$f"
+	contains "onetrip list: list: there is no $(echo "$f" | sed 's/{"\([a-z]*\)":"nosuch"}/\1/') 'nosuch'" "list $f names it"
+done
+expect 1 "list a misspelt item" "$bin" list --db "$db" --rules "$contract" '{"item":"construction_permt"}'
+contains "there is no item 'construction_permt' — did you mean 'construction_permit'?" "a misspelt item gets a did-you-mean"
+expect 0 "list a known department without cases" "$bin" list --db "$db" --rules "$contract" '{"department":"fire"}'
+contains '"cases": []' "a known name lists what there is"
+# an item the current rules do not have, but cases in the store do (an
+# older rule version's): its cases are listed
+expect 0 "list an item of an older rule version" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"item":"construction_permit"}'
+contains '"id": "20190927-0001"' "the older version's cases are listed"
 
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"
