@@ -33,6 +33,15 @@ contains() {
 	fi
 }
 
+# lacks TEXT DESCRIPTION: the last output does not contain TEXT
+lacks() {
+	if grep -qF -- "$1" "$tmp/out"; then
+		echo "FAIL: $2: output shows '$1'"
+		sed 's/^/    /' "$tmp/out" | head -20
+		fails=$((fails + 1))
+	fi
+}
+
 expect 0 "onetrip --help" "$bin" --help
 contains "check PATH..." "main help lists check"
 expect 0 "check --help" "$bin" check --help
@@ -81,6 +90,19 @@ contains "error[W402]" "under --strict the warning is an error"
 
 # a directory: every *.rules below it, each file once
 expect 0 "directory" "$bin" check "$src/rules/lishan"
+# a directory with no *.rules in it or below it is a mistyped path, not a
+# rule base of nothing
+mkdir -p "$tmp/norules/sub"
+: >"$tmp/norules/sub/notes.txt"
+expect 2 "a directory without rule files" "$bin" check "$tmp/norules"
+contains "$tmp/norules: error[E020]: no .rules files in this directory" "says there is no rule file"
+expect 2 "docs/ as a rule base" "$bin" check "$src/docs/"
+lacks "ok: 0 items" "docs/ is no empty rule base"
+expect 2 "info of a directory without rule files" "$bin" info "$tmp/norules"
+# --trips is a table: with --json it would be dropped (or break the JSON)
+expect 2 "check --trips --json" "$bin" check --trips --json "$src/rules"
+contains "--trips prints a table, not JSON" "says why"
+lacks "[]" "no empty JSON array in place of the table"
 
 # the summaries count the items in force on a day: a version superseded by
 # the one that `replaces` it is no item offered then (language.md 6.6)
@@ -289,13 +311,6 @@ expect 0 "licences help" "$bin" licences --help
 
 # what the command line quotes of its input is masked: a JSON parser's
 # error near an ID number, an ID number as an unknown command or argument
-lacks() {
-	if grep -qF -- "$1" "$tmp/out"; then
-		echo "FAIL: $2: output shows '$1'"
-		sed 's/^/    /' "$tmp/out" | head -20
-		fails=$((fails + 1))
-	fi
-}
 printf '[{"holder":"11010519491231002X' >"$tmp/cut.json"
 expect 2 "licences import bad JSON" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/cut.json"
 contains "1101**********002X" "the parser's error is masked"

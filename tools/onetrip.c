@@ -61,7 +61,8 @@ static const char usage_check[] =
 	"file:line:col, the source line and a hint.  Directories are searched\n"
 	"for *.rules files; all paths together form one rule base.\n"
 	"\n"
-	"  --json         print the diagnostics as a JSON array\n"
+	"  --json         print the diagnostics as a JSON array (not with --trips:\n"
+	"                 the trips as JSON are in `onetrip describe`)\n"
 	"  --strict       treat warnings as errors\n"
 	"  --trips        list each item's most in-person visits (最多跑几次), and each\n"
 	"                 chain's with its critical path (worst-case working days)\n"
@@ -356,6 +357,13 @@ static int cmd_check(int argc, char **argv)
 	int rc = parse_opts(argc, argv, &o, usage_check, OPT_JSON | OPT_NOW);
 	if (rc < 0 && bad_now("check", o.now))
 		rc = 2;
+	if (rc < 0 && o.json && o.trips) {
+		/* --json is the diagnostics as a JSON array: the table would be
+		 * dropped, or break the JSON a program reads */
+		cli_errorf("onetrip check: --trips prints a table, not JSON; each item's and "
+			   "chain's max_trips (and a chain's critical_path) are in `onetrip describe`\n");
+		rc = 2;
+	}
 	if (rc < 0) {
 		ot_rules *r = NULL;
 		rc = compile(&o, &r, stdout);
