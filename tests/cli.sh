@@ -326,6 +326,12 @@ lacks "1101051949" "no ID in the engine's message"
 printf '{"case":"x"}\000{"more":1}' >"$tmp/nul.json"
 expect 2 "request with a NUL byte" "$bin" show --db "$db" --rules "$src/tests/providers/rules" "$tmp/nul.json"
 contains "holds a NUL byte" "the NUL byte is named"
+# an empty stdin is no request: taken as {}, `make_filter | onetrip list`
+# whose make_filter failed would list every case (engine.md §10)
+expect 2 "list with an empty stdin" sh -c '"$1" list --db "$2" --rules "$3" </dev/null' sh "$bin" "$db" "$src/tests/providers/rules"
+contains "stdin is empty: no request (give '{}' for an empty one)" "an empty stdin is named"
+printf '{"limit": 1}' >"$tmp/limit.json"
+expect 0 "list with a request on stdin" sh -c '"$1" list --db "$2" --rules "$3" <"$4"' sh "$bin" "$db" "$src/tests/providers/rules" "$tmp/limit.json"
 # a key given twice goes to the engine as it is, and is refused there
 expect 1 "request with a key twice" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"status":"closed","status":"x"}'
 contains "duplicate object key" "the key given twice is named"

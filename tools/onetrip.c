@@ -603,8 +603,9 @@ static char *without_nul(char *t, size_t n, const char *from)
 	return t;
 }
 
-/* The request: inline JSON, a file, "-" or nothing for stdin, or for the
- * operations on one case, a bare case id. */
+/* The request: inline JSON, a file, "-" or nothing for stdin (at a
+ * terminal, nothing is {}), or for the operations on one case, a bare case
+ * id. */
 static char *request_text(const char *arg)
 {
 	struct stat st;
@@ -626,12 +627,19 @@ static char *request_text(const char *arg)
 		json_decref(j);
 		return t;
 	}
-	char *t = isatty(STDIN_FILENO) ? NULL : without_nul(read_all(stdin, &n), n, "stdin");
+	if (isatty(STDIN_FILENO))
+		return strdup("{}"); /* a person at a terminal, who gave no request */
+	/* Nothing on a pipe or file is an upstream failure far more often than
+	 * a wish for {}: taken as {}, `make_filter | onetrip list` whose
+	 * make_filter failed would list every case, unfiltered, and exit 0.
+	 * A script says '{}' when it means it. */
+	char *t = without_nul(read_all(stdin, &n), n, "stdin");
 	if (t && strspn(t, " \t\r\n") == strlen(t)) {
-		free(t); /* nothing on stdin: an empty request */
-		t = NULL;
+		cli_errorf("onetrip: stdin is empty: no request (give '{}' for an empty one)\n");
+		free(t);
+		return NULL;
 	}
-	return t ? t : strdup("{}");
+	return t;
 }
 
 /* Puts "now" into the request when it has none: --now, or the clock. */
