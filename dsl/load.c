@@ -298,11 +298,14 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void load_dir(dsl_ctx *c, const char *dir, const char *display)
+/* Loads every *.rules file in dir and below; returns how many there are,
+ * or -1 when dir cannot be read (errno says why). */
+static int load_dir(dsl_ctx *c, const char *dir, const char *display)
 {
+	int found = 0;
 	DIR *d = opendir(dir);
 	if (!d)
-		return;
+		return -1;
 	VEC(char *) names = {0};
 	struct dirent *e;
 	c->open_dir = d;
@@ -321,20 +324,44 @@ static void load_dir(dsl_ctx *c, const char *dir, const char *display)
 		struct stat st;
 		if (stat(p, &st) != 0)
 			continue;
-		if (S_ISDIR(st.st_mode))
-			load_dir(c, p, shown);
-		else if (strlen(names.v[i]) > 6 &&
-			 strcmp(names.v[i] + strlen(names.v[i]) - 6, ".rules") == 0)
+		int below;
+		if (S_ISDIR(st.st_mode) && (below = load_dir(c, p, shown)) > 0)
+			found += below;
+		else if (!S_ISDIR(st.st_mode) && strlen(names.v[i]) > 6 &&
+			 strcmp(names.v[i] + strlen(names.v[i]) - 6, ".rules") == 0) {
 			load_file(c, p, shown, NULL, 0);
+			found++;
+		}
 	}
+	return found;
+}
+
+/* A path given that is no rule base: a directory with no *.rules file in
+ * it or below it, or one that cannot be read.  It would compile to a rule
+ * base of nothing, "ok: 0 items", as if a mistyped path were a rule base. */
+static void no_rule_base(dsl_ctx *c, const char *display, int found)
+{
+	int f = add_file(c, display, NULL);
+	dsl_loc l = loc_file(f);
+	l.first_line = l.last_line = 0;
+	if (found < 0)
+		diag_at(c, l, "E020", "check the path: a directory given is searched for *.rules "
+			"files", "cannot read this directory: %s", strerror(errno ? errno : EACCES));
+	else
+		diag_at(c, l, "E020", "check the path: a directory given is searched for files "
+			"ending in .rules, in it and below it", "no .rules files in this directory");
+	c->io_error = 1;
 }
 
 void dsl_load_path(dsl_ctx *c, const char *path)
 {
 	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-		load_dir(c, path, path);
-	else
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		errno = 0;
+		int found = load_dir(c, path, path);
+		if (found <= 0)
+			no_rule_base(c, path, found);
+	} else
 		load_file(c, path, path, NULL, 0);
 }
 

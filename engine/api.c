@@ -108,7 +108,8 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->nversions = 1;
 	/* store the version once; opening for reading takes no write lock */
 	char *have = NULL;
-	if ((s = store_connect(e, stores, c->store, 1, err)) == OT_OK &&
+	if ((s = store_connect(e, stores, c->store,
+			       c->open_existing ? STORE_MIGRATE : STORE_CREATE, err)) == OT_OK &&
 	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
 	    (s = store_begin(e, 0, err)) == OT_OK) {
 		s = store_put_version(e, r, err);
@@ -1802,6 +1803,31 @@ static store_query page_of(const req *q)
 	return sq;
 }
 
+/* A list filter naming an item, chain or department: a misspelt one would
+ * list nothing, as if there were no cases (as a misspelt status would).
+ * A name the current rule base does not have may still be an older rule
+ * version's, with cases in the store: it is refused only when no case has
+ * it either.  `only`: the store's query of this filter alone (a chain's
+ * cases are kept under "chain:NAME"). */
+static ot_status known_filter(ot_engine *e, const char *what, const char *name,
+			      const strmap *names, const void *first, size_t n, size_t stride,
+			      store_query only, ot_error *err)
+{
+	if (!name || strmap_get(names, name, strlen(name)) >= 0)
+		return OT_OK;
+	json_t *cases = NULL;
+	char next[STORE_CURSOR_MAX];
+	only.limit = 1;
+	ot_status s = store_list(e, &only, &cases, next, err);
+	size_t have = json_array_size(cases);
+	json_decref(cases);
+	if (s != OT_OK || have)
+		return s;
+	const char *best = nearest_name(name, first, n, stride, 2);
+	return err_set(err, OT_EINVAL, "list: there is no %s '%.60s'%s%s%s", what, name,
+		       best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
+}
+
 static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	const char *status = str(q->j, "status");
@@ -1828,9 +1854,22 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	}
 	sq.department = str(q->j, "department");
 	sq.applicant = str(q->j, "applicant");
+	const ot_rules *r = e->current;
+	store_query item_only = {0}, dept_only = {0};
+	item_only.item = sq.item;
+	dept_only.department = sq.department;
+	ot_status s;
+	if ((s = known_filter(e, "item", str(q->j, "item"), &r->by_item, r->items, r->n_items,
+			      sizeof *r->items, item_only, err)) != OT_OK ||
+	    (s = known_filter(e, "chain", str(q->j, "chain"), &r->by_chain, r->chains,
+			      r->n_chains, sizeof *r->chains, item_only, err)) != OT_OK ||
+	    (s = known_filter(e, "department", sq.department, &r->by_department,
+			      r->departments, r->n_departments, sizeof *r->departments, dept_only,
+			      err)) != OT_OK)
+		return s;
 	json_t *cases = NULL;
 	char next[STORE_CURSOR_MAX];
-	ot_status s = store_list(e, &sq, &cases, next, err);
+	s = store_list(e, &sq, &cases, next, err);
 	if (s != OT_OK)
 		return s;
 	json_t *out = json_array();

@@ -565,6 +565,16 @@ void item_not_in_force(const ot_rules *r, int item, int32_t day, char *out, size
 	}
 }
 
+const char *ot_rules_item_in_force(const ot_rules *r, const char *name, const char *now)
+{
+	ot_time t;
+	if (!r || !name || !now || !time_parse(now, r->zone, &t))
+		return NULL;
+	int item = strmap_get(&r->by_item, name, strlen(name));
+	int v = item < 0 ? -1 : item_in_force(r, item, time_day(t, r->zone));
+	return v < 0 ? NULL : r->items[v].name;
+}
+
 /* Whether the application itself takes a trip to the hall.  Partial
  * (部分网办): the part that is not online is done in person -- its in-person
  * step, or else the submission at the hall. */

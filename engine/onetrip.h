@@ -177,6 +177,16 @@ OT_API const char *ot_rules_hash(const ot_rules *r);
  *  "items": [...], "chains": [...], "calendars": [...]}. */
 OT_API char *ot_rules_describe(const ot_rules *r);
 
+/* The version of the item `name` that an application received at `now`
+ * is judged by (`in_force`, `replaces`: docs/language.md 6.6): `name`
+ * itself, a version it replaces or one that replaces it.  `now` is ISO
+ * 8601, a time or a date, in the rule base's zone when it has no offset.
+ * NULL when no version is in force on that day, there is no item `name`
+ * or `now` is not a time.  The name is r's (valid while r is).  A version
+ * is in force on a day when it is its own answer: what a summary of the
+ * items offered that day counts. */
+OT_API const char *ot_rules_item_in_force(const ot_rules *r, const char *name, const char *now);
+
 /* Another holder of r: returns r.  Each holder calls ot_rules_free once;
  * the last one frees it. */
 OT_API ot_rules *ot_rules_ref(ot_rules *r);
@@ -236,6 +246,14 @@ typedef struct ot_engine_config {
 	 * write's answer is then its case's snapshot as stored, written once
 	 * for both.  Default 0: indented by two spaces */
 	int compact_answers;
+	/* 1: the store must be there already: a SQLite file that is not fails
+	 * the open (OT_ESTORE "no store at PATH: ...") instead of becoming a
+	 * new, empty store.  For a program that only reads (a list, a report
+	 * of what is overdue), which on a mistyped path would answer "no
+	 * cases", as if all were well.  A store of an older schema is still
+	 * brought up to date; a PostgreSQL database exists anyway (its tables
+	 * are made as before).  Default 0: a new store is made */
+	int open_existing;
 } ot_engine_config;
 
 #define OT_ENGINE_CONFIG_VERSION 1

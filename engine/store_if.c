@@ -84,7 +84,7 @@ ot_status store_check_uri(store_backends b, const char *uri, json_t **report, ot
 	e->busy_ms = 10000;
 	const char *where;
 	e->vt = backend_of(b, uri, &where);
-	ot_status s = e->vt->open(e, where, 0, err);
+	ot_status s = e->vt->open(e, where, STORE_AS_IS, err);
 	if (s == OT_OK)
 		s = store_check(e, report, err);
 	else if ((*report = e->vt->unreadable(e, where, err)) != NULL)
@@ -531,11 +531,11 @@ ot_status store_copy_uri(store_backends b, const char *from_uri, const char *to_
 	ot_status s = from && to && tables ? OT_OK : err_set(err, OT_ENOMEM, "out of memory");
 	if (s == OT_OK) {
 		from->vt = backend_of(b, from_uri, &where);
-		s = from->vt->open(from, where, 0, err);
+		s = from->vt->open(from, where, STORE_AS_IS, err);
 	}
 	if (s == OT_OK) {
 		to->vt = backend_of(b, to_uri, &where);
-		s = to->vt->open(to, where, 1, err);
+		s = to->vt->open(to, where, STORE_CREATE, err);
 	}
 	if (s == OT_OK)
 		s = copy_into(from, to, tables, err);

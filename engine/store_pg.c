@@ -1176,6 +1176,8 @@ static void quiet(void *ud, const char *message)
 	(void)message;
 }
 
+/* STORE_MIGRATE is STORE_CREATE here: the database named must exist to be
+ * connected to, so a mistyped one fails anyway. */
 static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *err)
 {
 	if (!(e->store = calloc(1, sizeof(pg_store))))

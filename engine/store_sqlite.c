@@ -22,6 +22,7 @@
  * SQLITE_NOTADB, SQLITE_IOERR) is OT_ESTORE with a message that names the
  * file and points to `onetrip store check` (store_check.c).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -468,17 +469,24 @@ static ot_status use_wal(ot_engine *e, ot_error *err)
 }
 
 /* Opens the connection; `file:` URIs are taken (the tests select a VFS
- * that fails on purpose with `file:PATH?vfs=NAME`). */
-static ot_status connect(ot_engine *e, const char *path, int flags, ot_error *err)
+ * that fails on purpose with `file:PATH?vfs=NAME`).  `to_read`: opened to
+ * be read, where a file not there is told as no store. */
+static ot_status connect(ot_engine *e, const char *path, int flags, int to_read,
+			 ot_error *err)
 {
 	if (!e->store && !(e->store = calloc(1, sizeof(sqlite_store))))
 		return err_set(err, OT_ENOMEM, "out of memory opening the store");
 	flags |= SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
 	int rc = sqlite3_open_v2(path, &SQ(e)->db, flags, NULL);
 	if (rc != SQLITE_OK) {
-		ot_status s = err_set(err, rc == SQLITE_NOMEM ? OT_ENOMEM : OT_ESTORE,
-				      "cannot open the store %.150s: %s", path,
-				      SQ(e)->db ? sqlite3_errmsg(SQ(e)->db) : "out of memory");
+		int no_file = rc == SQLITE_CANTOPEN && SQ(e)->db &&
+			      sqlite3_system_errno(SQ(e)->db) == ENOENT;
+		ot_status s = no_file && to_read
+			? err_set(err, OT_ESTORE, "no store at %.150s: %s (a store is not created "
+				  "to be read)", path, strerror(ENOENT))
+			: err_set(err, rc == SQLITE_NOMEM ? OT_ENOMEM : OT_ESTORE,
+				  "cannot open the store %.150s: %s", path,
+				  SQ(e)->db ? sqlite3_errmsg(SQ(e)->db) : "out of memory");
 		sqlite3_close(SQ(e)->db);
 		SQ(e)->db = NULL;
 		return s;
@@ -503,9 +511,14 @@ static ot_status prepare_all(ot_engine *e, ot_error *err)
 	return OT_OK;
 }
 
-static ot_status sq_open(ot_engine *e, const char *path, ot_error *err)
+/* A store opened to be read (STORE_MIGRATE) is not made where there is
+ * none: a mistyped path would otherwise be a new, empty store whose
+ * answer, no cases, looks like an all-clear. */
+static ot_status sq_open(ot_engine *e, const char *path, int create, ot_error *err)
 {
-	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, err);
+	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE |
+			      (create == STORE_CREATE ? SQLITE_OPEN_CREATE : 0),
+			      create == STORE_MIGRATE, err);
 	if (s != OT_OK)
 		return s;
 	int rc = exec(e, "PRAGMA foreign_keys = ON");
@@ -523,7 +536,7 @@ static ot_status sq_open(ot_engine *e, const char *path, ot_error *err)
 
 static ot_status sq_open_existing(ot_engine *e, const char *path, ot_error *err)
 {
-	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE, err);
+	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE, 0, err);
 	int have = 0;
 	/* a store looked at (store check, a copy's source) stays as it was:
 	 * no checkpoint when it is closed, which would write the file and
@@ -1222,7 +1235,7 @@ static ot_status sq_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
 
 static ot_status sq_connect(ot_engine *e, const char *where, int create, ot_error *err)
 {
-	return create ? sq_open(e, where, err) : sq_open_existing(e, where, err);
+	return create ? sq_open(e, where, create, err) : sq_open_existing(e, where, err);
 }
 
 const store_vt store_sqlite = {

@@ -33,6 +33,15 @@ contains() {
 	fi
 }
 
+# lacks TEXT DESCRIPTION: the last output does not contain TEXT
+lacks() {
+	if grep -qF -- "$1" "$tmp/out"; then
+		echo "FAIL: $2: output shows '$1'"
+		sed 's/^/    /' "$tmp/out" | head -20
+		fails=$((fails + 1))
+	fi
+}
+
 expect 0 "onetrip --help" "$bin" --help
 contains "check PATH..." "main help lists check"
 expect 0 "check --help" "$bin" check --help
@@ -81,6 +90,84 @@ contains "error[W402]" "under --strict the warning is an error"
 
 # a directory: every *.rules below it, each file once
 expect 0 "directory" "$bin" check "$src/rules/lishan"
+# a directory with no *.rules in it or below it is a mistyped path, not a
+# rule base of nothing
+mkdir -p "$tmp/norules/sub"
+: >"$tmp/norules/sub/notes.txt"
+expect 2 "a directory without rule files" "$bin" check "$tmp/norules"
+contains "$tmp/norules: error[E020]: no .rules files in this directory" "says there is no rule file"
+expect 2 "docs/ as a rule base" "$bin" check "$src/docs/"
+lacks "ok: 0 items" "docs/ is no empty rule base"
+expect 2 "info of a directory without rule files" "$bin" info "$tmp/norules"
+# --trips is a table: with --json it would be dropped (or break the JSON)
+expect 2 "check --trips --json" "$bin" check --trips --json "$src/rules"
+contains "--trips prints a table, not JSON" "says why"
+lacks "[]" "no empty JSON array in place of the table"
+
+# the summaries count the items in force on a day: a version superseded by
+# the one that `replaces` it is no item offered then (language.md 6.6)
+mkdir "$tmp/versions"
+cp "$src/tests/docs/language.rules" "$tmp/versions/"
+cat >"$tmp/versions/items.rules" <<'EOF'
+use "language.rules"
+item permit_2018 "许可(旧)" {
+  in_force until 2019-04-22
+  legal_limit 15 workdays
+  department approval_bureau
+  online full
+  steps { decide "决定" by approval_bureau }
+}
+item permit "许可" {
+  in_force from 2019-04-23
+  replaces permit_2018
+  legal_limit 7 workdays
+  department approval_bureau
+  steps { decide "决定" by approval_bureau }
+}
+item abolished "已取消的事项" {
+  in_force until 2020-12-31
+  legal_limit 5 workdays
+  department approval_bureau
+  online full
+  steps { decide "决定" by approval_bureau }
+}
+item coming "新设事项" {
+  in_force from 2030-01-01
+  legal_limit 5 workdays
+  department approval_bureau
+  steps { decide "决定" by approval_bureau }
+}
+EOF
+expect 0 "info counts the items in force" "$bin" info --now 2020-06-01T09:00 "$tmp/versions"
+contains "  items          2  (2 other)" "info: two items in force"
+contains "in force on 2020-06-01, of 4 item versions (1 superseded, 1 not yet in force)" "info: the versions apart"
+contains "online: 1 full, 1 none" "info: the online rate of the items in force"
+expect 0 "check counts the items in force" "$bin" check --now 2021-06-01 "$tmp/versions"
+contains "ok: 4 item versions in $tmp/versions, 1 in force on 2021-06-01 (1 superseded, 1 no longer in force, 1 not yet in force)" "check: the versions apart"
+expect 0 "check --trips counts the items in force" "$bin" check --trips --now 2020-06-01 "$tmp/versions"
+contains "permit_2018                          许可(旧)  (superseded on 2020-06-01)" "--trips marks a superseded version"
+contains "coming                               新设事项  (not yet in force on 2020-06-01)" "--trips marks a version to come"
+contains "1 of 2 items in force on 2020-06-01 need at most one trip (最多跑一次)" "--trips counts the items in force"
+expect 2 "info with --now not a time" "$bin" info --now 2020-02-30 "$tmp/versions"
+# the bundled rule base: info, check and check --trips count alike, and as
+# the versions' days say
+"$bin" describe "$src/rules" 2>/dev/null | python3 -c '
+import json, sys
+day = "2026-11-30"
+items = json.load(sys.stdin)["items"]
+print(sum((i["in_force_from"] or "") <= day <= (i["in_force_until"] or "9999") for i in items))
+' >"$tmp/in_force.want"
+"$bin" info --now 2026-11-30 "$src/rules" | sed -n 's/^  items  *\([0-9]*\).*/\1/p' >"$tmp/in_force.info"
+"$bin" check --trips --now 2026-11-30 "$src/rules" |
+	sed -n 's/^[0-9]* of \([0-9]*\) items in force on 2026-11-30 need.*/\1/p' >"$tmp/in_force.trips"
+"$bin" check --now 2026-11-30 "$src/rules" |
+	sed -n 's/^ok: [0-9]* item versions in .*, \([0-9]*\) in force on 2026-11-30 (.*/\1/p' >"$tmp/in_force.check"
+for got in info trips check; do
+	cmp -s "$tmp/in_force.want" "$tmp/in_force.$got" || {
+		echo "FAIL: the bundled rule base: $got counts $(cat "$tmp/in_force.$got") items in force on 2026-11-30, not $(cat "$tmp/in_force.want")"
+		fails=$((fails + 1))
+	}
+done
 
 # every bundled item can be walked from submission to delivery
 items=$("$bin" check --trips "$src/rules" | awk '/^ *[0-9]+  [A-Za-z_]/ { print $2 }')
@@ -103,9 +190,25 @@ contains "handled by approval_bureau.investment" "refusal names the right depart
 expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
 expect 2 "a directory as the request" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" "$tmp"
 contains "cannot read the request" "a directory is no request"
-# the store's parent directories are made, every level (engine.md §10)
-expect 1 "a new store two levels down" "$bin" show --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" 20190927-0001
-contains "there is no case '20190927-0001'" "the store two levels down was made"
+# the store's parent directories are made, every level, by an operation
+# that writes (engine.md §10) -- even one the engine then refuses
+expect 1 "a new store two levels down" "$bin" submit --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" '{"item":"nosuch"}'
+contains 'the request needs "applicant"' "the submit reached the engine"
+[ -f "$tmp/new/deeper/x.db" ] || { echo "FAIL: the store two levels down was not made"; fails=$((fails + 1)); }
+# an operation that only reads does not make a store where there is none: a
+# new, empty one would answer "no cases", a false all-clear on a mistyped path
+for op in "overdue {}" "list {}" "show 20190927-0001" "licences list 91350100M000100Y43" "sweep"; do
+	set -- $op
+	expect 2 "$op on no store" "$bin" "$@" --db "$tmp/typo/s.bd" --rules "$src/tests/contract/rules/contract.rules" --now 2019-09-06T09:00
+	contains "no store at $tmp/typo/s.bd: No such file or directory" "$op on no store says so"
+	[ -e "$tmp/typo" ] && { echo "FAIL: $op on no store made $tmp/typo"; fails=$((fails + 1)); rm -rf "$tmp/typo"; }
+done
+expect 0 "overdue on a store there is" "$bin" overdue --db "$tmp/new/deeper/x.db" --rules "$src/tests/contract/rules/contract.rules" --now 2019-09-06T09:00 '{}'
+contains '"cases": []' "overdue on a store there is answers"
+# the engine could not open: exit 2 for sweep as for every command (3 is a
+# store failing during the operation)
+expect 2 "sweep with a rule base that cannot be read" "$bin" sweep --db "$tmp/new/deeper/x.db" --rules "$tmp/nowhere"
+contains "cannot load the rule base $tmp/nowhere" "sweep says why it could not open"
 
 # the store on its own
 expect 0 "store check" "$bin" store check "$db"
@@ -208,13 +311,6 @@ expect 0 "licences help" "$bin" licences --help
 
 # what the command line quotes of its input is masked: a JSON parser's
 # error near an ID number, an ID number as an unknown command or argument
-lacks() {
-	if grep -qF -- "$1" "$tmp/out"; then
-		echo "FAIL: $2: output shows '$1'"
-		sed 's/^/    /' "$tmp/out" | head -20
-		fails=$((fails + 1))
-	fi
-}
 printf '[{"holder":"11010519491231002X' >"$tmp/cut.json"
 expect 2 "licences import bad JSON" "$bin" licences import --db "$db" --rules "$src/tests/providers/rules" "$tmp/cut.json"
 contains "1101**********002X" "the parser's error is masked"
@@ -230,11 +326,33 @@ lacks "1101051949" "no ID in the engine's message"
 printf '{"case":"x"}\000{"more":1}' >"$tmp/nul.json"
 expect 2 "request with a NUL byte" "$bin" show --db "$db" --rules "$src/tests/providers/rules" "$tmp/nul.json"
 contains "holds a NUL byte" "the NUL byte is named"
+# an empty stdin is no request: taken as {}, `make_filter | onetrip list`
+# whose make_filter failed would list every case (engine.md §10)
+expect 2 "list with an empty stdin" sh -c '"$1" list --db "$2" --rules "$3" </dev/null' sh "$bin" "$db" "$src/tests/providers/rules"
+contains "stdin is empty: no request (give '{}' for an empty one)" "an empty stdin is named"
+printf '{"limit": 1}' >"$tmp/limit.json"
+expect 0 "list with a request on stdin" sh -c '"$1" list --db "$2" --rules "$3" <"$4"' sh "$bin" "$db" "$src/tests/providers/rules" "$tmp/limit.json"
 # a key given twice goes to the engine as it is, and is refused there
 expect 1 "request with a key twice" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"status":"closed","status":"x"}'
 contains "duplicate object key" "the key given twice is named"
 expect 1 "request with an unknown field" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"stauts":"closed"}'
 contains 'did you mean "status"?' "the unknown field gets a did-you-mean"
+# a filter naming what there is not is refused as a misspelt status is: it
+# would list nothing, as if there were no cases
+db="$tmp/cases.db"
+contract="$src/tests/contract/rules/contract.rules"
+for f in '{"department":"nosuch"}' '{"item":"nosuch"}' '{"chain":"nosuch"}'; do
+	expect 1 "list $f" "$bin" list --db "$db" --rules "$contract" "$f"
+	contains "onetrip list: list: there is no $(echo "$f" | sed 's/{"\([a-z]*\)":"nosuch"}/\1/') 'nosuch'" "list $f names it"
+done
+expect 1 "list a misspelt item" "$bin" list --db "$db" --rules "$contract" '{"item":"construction_permt"}'
+contains "there is no item 'construction_permt' — did you mean 'construction_permit'?" "a misspelt item gets a did-you-mean"
+expect 0 "list a known department without cases" "$bin" list --db "$db" --rules "$contract" '{"department":"fire"}'
+contains '"cases": []' "a known name lists what there is"
+# an item the current rules do not have, but cases in the store do (an
+# older rule version's): its cases are listed
+expect 0 "list an item of an older rule version" "$bin" list --db "$db" --rules "$src/tests/providers/rules" '{"item":"construction_permit"}'
+contains '"id": "20190927-0001"' "the older version's cases are listed"
 
 # colour only when asked
 expect 1 "color always" "$bin" check --color always "$src/tests/golden/ten_mistakes.rules"

@@ -55,26 +55,33 @@ static const char usage_main[] =
 	"  onetrip --version        prints the version\n";
 
 static const char usage_check[] =
-	"usage: onetrip check [--json] [--strict] [--trips] [--color WHEN] PATH...\n"
+	"usage: onetrip check [--json] [--strict] [--trips] [--now TIME] [--color WHEN] PATH...\n"
 	"\n"
 	"Checks rule files and reports every error and warning at once, with\n"
 	"file:line:col, the source line and a hint.  Directories are searched\n"
 	"for *.rules files; all paths together form one rule base.\n"
 	"\n"
-	"  --json         print the diagnostics as a JSON array\n"
+	"  --json         print the diagnostics as a JSON array (not with --trips:\n"
+	"                 the trips as JSON are in `onetrip describe`)\n"
 	"  --strict       treat warnings as errors\n"
 	"  --trips        list each item's most in-person visits (最多跑几次), and each\n"
 	"                 chain's with its critical path (worst-case working days)\n"
+	"  --now TIME     the day whose items in force are counted (default today):\n"
+	"                 a version replaced by another (`replaces`) is not an item\n"
+	"                 offered on a day outside its `in_force`\n"
 	"  --color WHEN   auto (default), always or never; NO_COLOR is honoured\n"
 	"\n"
 	"exit status: 0 no errors, 1 errors (or warnings with --strict),\n"
 	"             2 usage error or a path that cannot be read\n";
 
 static const char usage_info[] =
-	"usage: onetrip info PATH...\n"
+	"usage: onetrip info [--now TIME] PATH...\n"
 	"\n"
 	"Compiles the rule base and prints a summary: departments, materials,\n"
-	"forms, items, chains and calendars.  Exit status as for check.\n";
+	"forms, items, chains and calendars.  The items are those in force on the\n"
+	"day of --now (default today); versions not in force then (superseded by\n"
+	"another through `replaces`, or not yet in force) are counted apart.\n"
+	"Exit status as for check.\n";
 
 static const char usage_describe[] =
 	"usage: onetrip describe PATH...\n"
@@ -108,6 +115,7 @@ void cli_errorf(const char *fmt, ...)
 
 typedef struct opts {
 	int json, strict, color, trips;
+	const char *now; /* --now: the day whose items in force are counted */
 	const char **paths;
 	int npaths;
 } opts;
@@ -117,8 +125,11 @@ static int is_help(const char *a)
 	return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
-static int parse_opts(int argc, char **argv, opts *o, const char *usage,
-		      int allow_json)
+enum { OPT_JSON = 1, OPT_NOW = 2 }; /* what a command takes besides --strict, --color */
+
+static int bad_now(const char *cmd, const char *now);
+
+static int parse_opts(int argc, char **argv, opts *o, const char *usage, int allow)
 {
 	const char *color = getenv("NO_COLOR") ? "never" : "auto";
 	o->paths = calloc((size_t)argc + 1, sizeof *o->paths);
@@ -129,12 +140,14 @@ static int parse_opts(int argc, char **argv, opts *o, const char *usage,
 		if (is_help(a)) {
 			fputs(usage, stdout);
 			return 0;
-		} else if (allow_json && strcmp(a, "--json") == 0)
+		} else if ((allow & OPT_JSON) && strcmp(a, "--json") == 0)
 			o->json = 1;
 		else if (strcmp(a, "--strict") == 0)
 			o->strict = 1;
-		else if (allow_json && strcmp(a, "--trips") == 0)
+		else if ((allow & OPT_JSON) && strcmp(a, "--trips") == 0)
 			o->trips = 1;
+		else if ((allow & OPT_NOW) && strcmp(a, "--now") == 0 && i + 1 < argc)
+			o->now = argv[++i];
 		else if (strcmp(a, "--color") == 0 && i + 1 < argc)
 			color = argv[++i];
 		else if (strncmp(a, "--color=", 8) == 0)
@@ -189,24 +202,123 @@ static int compile(const opts *o, ot_rules **rules, FILE *diag)
 	return st == OT_EIO ? 2 : st == OT_OK ? 0 : 1;
 }
 
-/* Each item's static maximum of in-person visits, worst first. */
-static void print_trips(json_t *items)
+/* ---- the items in force on a day ---- */
+
+/* A rule base may hold several versions of an item (`replaces`,
+ * `in_force`), each in force on its own days.  A version superseded on a
+ * day is no item offered that day: counted, it would make the items, the
+ * online rate (全程网办率) and the items needing at most one trip larger
+ * than they are.  Which version is in force is the library's to say, as
+ * it says it for an application received that day. */
+enum { SUPERSEDED, ENDED, NOT_YET };
+static const char *const not_in_force_names[] = {"superseded", "no longer in force",
+						 "not yet in force"};
+
+typedef struct in_force {
+	char day[11];     /* the day counted: --now's, or today's, in UTC+8 */
+	json_t *items;    /* the versions in force then */
+	size_t versions;  /* every version, in force or not */
+	size_t not_in_force[3]; /* by SUPERSEDED, ENDED, NOT_YET */
+} in_force;
+
+/* Why the version `it` of `items`, which the library says is not in force
+ * on `day`, is not: its days are over (another version replaces it, or
+ * none does) or to come. */
+static int why_not_in_force(json_t *items, json_t *it, const char *day)
+{
+	const char *until = json_string_value(json_object_get(it, "in_force_until"));
+	size_t i;
+	json_t *other;
+	if (!until || strcmp(until, day) >= 0)
+		return NOT_YET;
+	json_array_foreach(items, i, other)
+		if (json_equal(json_object_get(other, "replaces"), json_object_get(it, "name")))
+			return SUPERSEDED;
+	return ENDED;
+}
+
+static int is_in_force(const in_force *f, json_t *it)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(f->items, i, v)
+		if (v == it)
+			return 1;
+	return 0;
+}
+
+/* The day of --now, or today. */
+static void in_force_day(const char *now, char day[11])
+{
+	ot_time t = (ot_time)time(NULL);
+	if (now)
+		time_parse(now, OT_ZONE_DEFAULT, &t); /* checked by bad_now */
+	day_format(time_day(t, OT_ZONE_DEFAULT), day);
+}
+
+/* Sorts the described items into those in force on the day and the rest;
+ * 0 when out of memory. */
+static int items_in_force(const ot_rules *r, json_t *items, const char *now, in_force *f)
+{
+	size_t i;
+	json_t *it;
+	memset(f, 0, sizeof *f);
+	in_force_day(now, f->day);
+	if (!(f->items = json_array()))
+		return 0;
+	json_array_foreach(items, i, it) {
+		const char *name = json_string_value(json_object_get(it, "name"));
+		const char *v = name ? ot_rules_item_in_force(r, name, f->day) : NULL;
+		f->versions++;
+		if (v && strcmp(v, name) == 0) {
+			if (json_array_append(f->items, it))
+				return 0;
+			continue;
+		}
+		f->not_in_force[why_not_in_force(items, it, f->day)]++;
+	}
+	return 1;
+}
+
+/* "4 superseded, 1 not yet in force": the versions not counted. */
+static void print_not_in_force(const in_force *f)
+{
+	const char *sep = "";
+	for (int k = SUPERSEDED; k <= NOT_YET; k++)
+		if (f->not_in_force[k]) {
+			printf("%s%zu %s", sep, f->not_in_force[k], not_in_force_names[k]);
+			sep = ", ";
+		}
+}
+
+/* Each item's static maximum of in-person visits, worst first: every
+ * version, those not in force on the day marked; the count is of the
+ * items in force. */
+static void print_trips(json_t *items, const in_force *f)
 {
 	size_t i, one = 0;
 	json_t *it;
+	int some_not = json_array_size(f->items) != f->versions;
 	for (json_int_t want = 9; want >= 0; want--)
 		json_array_foreach(items, i, it) {
 			json_int_t n = json_integer_value(json_object_get(it, "max_trips"));
 			if (n != want && !(want == 9 && n > 9))
 				continue;
 			json_t *label = json_object_get(it, "label");
-			printf("%3lld  %-36s %s\n", (long long)n,
+			printf("%3lld  %-36s %s", (long long)n,
 			       json_string_value(json_object_get(it, "name")),
 			       json_is_string(label) ? json_string_value(label) : "");
+			if (some_not && !is_in_force(f, it))
+				printf("  (%s on %s)",
+				       not_in_force_names[why_not_in_force(items, it, f->day)], f->day);
+			printf("\n");
 		}
-	json_array_foreach(items, i, it)
+	json_array_foreach(f->items, i, it)
 		one += json_integer_value(json_object_get(it, "max_trips")) <= 1;
-	printf("%zu of %zu items need at most one trip (最多跑一次)\n", one, json_array_size(items));
+	printf("%zu of %zu items", one, json_array_size(f->items));
+	if (some_not)
+		printf(" in force on %s", f->day);
+	printf(" need at most one trip (最多跑一次)\n");
 }
 
 /* Each chain's static maximum of trips and its critical path: the
@@ -242,21 +354,46 @@ static void print_chain_trips(json_t *chains)
 static int cmd_check(int argc, char **argv)
 {
 	opts o = {0};
-	int rc = parse_opts(argc, argv, &o, usage_check, 1);
+	int rc = parse_opts(argc, argv, &o, usage_check, OPT_JSON | OPT_NOW);
+	if (rc < 0 && bad_now("check", o.now))
+		rc = 2;
+	if (rc < 0 && o.json && o.trips) {
+		/* --json is the diagnostics as a JSON array: the table would be
+		 * dropped, or break the JSON a program reads */
+		cli_errorf("onetrip check: --trips prints a table, not JSON; each item's and "
+			   "chain's max_trips (and a chain's critical_path) are in `onetrip describe`\n");
+		rc = 2;
+	}
 	if (rc < 0) {
 		ot_rules *r = NULL;
 		rc = compile(&o, &r, stdout);
 		if (rc == 0 && !o.json) {
-			json_t *j = NULL;
 			char *desc = ot_rules_describe(r);
-			j = desc ? json_loads(desc, 0, NULL) : NULL;
-			size_t n = json_array_size(json_object_get(j, "items"));
-			if (o.trips) {
-				print_trips(json_object_get(j, "items"));
-				print_chain_trips(json_object_get(j, "chains"));
+			json_t *j = desc ? json_loads(desc, 0, NULL) : NULL;
+			json_t *items = json_object_get(j, "items");
+			in_force f;
+			if (!items_in_force(r, items, o.now, &f)) {
+				cli_errorf("onetrip check: out of memory\n");
+				rc = 2;
+			} else {
+				size_t n = json_array_size(items), live = json_array_size(f.items);
+				if (o.trips) {
+					print_trips(items, &f);
+					print_chain_trips(json_object_get(j, "chains"));
+				}
+				/* the day is named only when it makes a difference */
+				if (live == n)
+					printf("ok: %zu item%s in %s%s", n, n == 1 ? "" : "s", o.paths[0],
+					       o.npaths > 1 ? " and more" : "");
+				else {
+					printf("ok: %zu item versions in %s%s, %zu in force on %s (", n,
+					       o.paths[0], o.npaths > 1 ? " and more" : "", live, f.day);
+					print_not_in_force(&f);
+					printf(")");
+				}
+				printf(", rule set %.12s\n", ot_rules_hash(r));
 			}
-			printf("ok: %zu item%s in %s%s, rule set %.12s\n", n, n == 1 ? "" : "s", o.paths[0],
-			       o.npaths > 1 ? " and more" : "", ot_rules_hash(r));
+			json_decref(f.items);
 			json_decref(j);
 			free(desc);
 		}
@@ -296,13 +433,21 @@ static void print_counts(json_t *arr, const char *key, const char *const *values
 	printf("\n");
 }
 
-static void info_items(json_t *items, json_t *depts)
+/* The items in force on the day: a supervisor's online rate and the
+ * items of a department are of the items offered then. */
+static void info_items(const in_force *f, json_t *depts)
 {
 	static const char *const types[] = {"licensing", "payment", "confirmation",
 					    "ruling", "other", "public_service"};
 	static const char *const online[] = {"full", "partial", "none"};
+	json_t *items = f->items;
 	printf("  items        %3zu", json_array_size(items));
 	print_counts(items, "type", types, 6, "  (");
+	if (json_array_size(items) != f->versions) { /* the day makes a difference */
+		printf("               in force on %s, of %zu item versions (", f->day, f->versions);
+		print_not_in_force(f);
+		printf(")\n");
+	}
 	printf("               online:");
 	print_counts(items, "online", online, 3, " ");
 	size_t i, high = 0, steps = 0;
@@ -323,7 +468,7 @@ static void info_items(json_t *items, json_t *depts)
 	}
 }
 
-static void info(json_t *d, const char *path, const char *hash)
+static void info(json_t *d, const in_force *f, const char *path, const char *hash)
 {
 	static const char *const levels[] = {"district", "street", "community", "city",
 					     "province", "national"};
@@ -341,7 +486,7 @@ static void info(json_t *d, const char *path, const char *hash)
 	printf("  materials    %3zu", json_array_size(mats));
 	print_counts(mats, "source", sources, 3, "  (");
 	printf("  forms        %3zu\n", json_array_size(json_object_get(d, "forms")));
-	info_items(json_object_get(d, "items"), depts);
+	info_items(f, depts);
 	json_t *chains = json_object_get(d, "chains");
 	printf("  chains       %3zu\n", json_array_size(chains));
 	json_array_foreach(chains, i, v) {
@@ -355,7 +500,7 @@ static void info(json_t *d, const char *path, const char *hash)
 		       (long long)json_integer_value(json_object_get(v, "max_trips")),
 		       json_integer_value(json_object_get(v, "max_trips")) == 1 ? "" : "s");
 	}
-	json_t *hooks = json_object(), *items = json_object_get(d, "items");
+	json_t *hooks = json_object(), *items = f->items;
 	size_t hooked = 0;
 	json_array_foreach(items, i, v)
 		if (json_is_string(json_object_get(v, "hook"))) {
@@ -385,14 +530,24 @@ static void info(json_t *d, const char *path, const char *hash)
 static int cmd_describe(int argc, char **argv, int summary)
 {
 	opts o = {0};
-	int rc = parse_opts(argc, argv, &o, summary ? usage_info : usage_describe, 0);
+	int rc = parse_opts(argc, argv, &o, summary ? usage_info : usage_describe,
+			    summary ? OPT_NOW : 0);
+	if (rc < 0 && bad_now("info", o.now))
+		rc = 2;
 	if (rc < 0) {
 		ot_rules *r = NULL;
 		rc = compile(&o, &r, summary ? stdout : stderr);
 		char *desc = rc == 0 ? ot_rules_describe(r) : NULL;
 		if (desc && summary) {
 			json_t *j = json_loads(desc, 0, NULL);
-			info(j, o.paths[0], ot_rules_hash(r));
+			in_force f;
+			if (items_in_force(r, json_object_get(j, "items"), o.now, &f))
+				info(j, &f, o.paths[0], ot_rules_hash(r));
+			else {
+				cli_errorf("onetrip info: out of memory\n");
+				rc = 2;
+			}
+			json_decref(f.items);
 			json_decref(j);
 		} else if (desc)
 			puts(desc);
@@ -448,8 +603,9 @@ static char *without_nul(char *t, size_t n, const char *from)
 	return t;
 }
 
-/* The request: inline JSON, a file, "-" or nothing for stdin, or for the
- * operations on one case, a bare case id. */
+/* The request: inline JSON, a file, "-" or nothing for stdin (at a
+ * terminal, nothing is {}), or for the operations on one case, a bare case
+ * id. */
 static char *request_text(const char *arg)
 {
 	struct stat st;
@@ -471,12 +627,19 @@ static char *request_text(const char *arg)
 		json_decref(j);
 		return t;
 	}
-	char *t = isatty(STDIN_FILENO) ? NULL : without_nul(read_all(stdin, &n), n, "stdin");
+	if (isatty(STDIN_FILENO))
+		return strdup("{}"); /* a person at a terminal, who gave no request */
+	/* Nothing on a pipe or file is an upstream failure far more often than
+	 * a wish for {}: taken as {}, `make_filter | onetrip list` whose
+	 * make_filter failed would list every case, unfiltered, and exit 0.
+	 * A script says '{}' when it means it. */
+	char *t = without_nul(read_all(stdin, &n), n, "stdin");
 	if (t && strspn(t, " \t\r\n") == strlen(t)) {
-		free(t); /* nothing on stdin: an empty request */
-		t = NULL;
+		cli_errorf("onetrip: stdin is empty: no request (give '{}' for an empty one)\n");
+		free(t);
+		return NULL;
 	}
-	return t ? t : strdup("{}");
+	return t;
 }
 
 /* Puts "now" into the request when it has none: --now, or the clock. */
@@ -513,6 +676,20 @@ static char *with_now(const char *text, const char *now)
 	return out;
 }
 
+/* The operations that only read: on a store that is not there they are
+ * refused (exit 2), not answered from a new, empty one -- `overdue` on a
+ * mistyped --db would say "no case is overdue", a false all-clear.
+ * assess reads too, but is what a newcomer runs first (README), before
+ * any store exists: it makes one, as the writes do. */
+static int reads_only(const char *op)
+{
+	static const char *const reads[] = {"show", "list", "overdue", "licences list"};
+	for (size_t i = 0; i < sizeof reads / sizeof *reads; i++)
+		if (strcmp(op, reads[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static int cmd_case(const char *op, int argc, char **argv)
 {
 	const char *db = "var/onetrip.db", *rules = "rules", *now = NULL, *arg = NULL;
@@ -520,7 +697,8 @@ static int cmd_case(const char *op, int argc, char **argv)
 		if (is_help(argv[i])) {
 			printf("usage: onetrip %s [--db PATH] [--rules PATH] [--now TIME] [REQUEST]\n"
 			       "REQUEST is inline JSON, a file, - (stdin) or a case id; see "
-			       "docs/engine.md for its fields.\n", op);
+			       "docs/engine.md for its fields.\n%s", op, reads_only(op)
+			       ? "It only reads: the store at --db must be there already.\n" : "");
 			return 0;
 		} else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
 			db = argv[++i];
@@ -536,7 +714,13 @@ static int cmd_case(const char *op, int argc, char **argv)
 	}
 	if (bad_now(op, now))
 		return 2;
-	if (strcmp(db, ":memory:") && strchr(db, '/') && !strstr(db, "://")) { /* a file's */
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = rules;
+	c.store = db;
+	c.open_existing = reads_only(op);
+	if (!c.open_existing && strcmp(db, ":memory:") && strchr(db, '/') && !strstr(db, "://")) {
+		/* a file's, to be made */
 		char dir[4096];
 		snprintf(dir, sizeof dir, "%s", db);
 		*strrchr(dir, '/') = 0;
@@ -562,7 +746,7 @@ static int cmd_case(const char *op, int argc, char **argv)
 	/* "licences import" is the operation licences_import */
 	const char *api = !strcmp(op, "licences import") ? "licences_import"
 			: !strcmp(op, "licences list") ? "licences" : op;
-	if (ot_engine_open(rules, db, &e, &err) != OT_OK) {
+	if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
 		cli_errorf("onetrip %s: %s\n", op, err.message);
 		rc = 2;
 	} else if (ot_call(e, api, request, &response, &err) != OT_OK) {
@@ -593,8 +777,11 @@ static const char usage_sweep[] =
 	"one transaction each, until no case needs one; prints the warnings given.\n"
 	"Several sweeps may run on one store at once (docs/engine.md §3.15).\n"
 	"\n"
+	"The store must be there already: a sweep makes none.\n"
+	"\n"
 	"exit status: 0 swept (a case that could not be read is listed in \"failed\"),\n"
-	"             2 usage error, 3 the store failed\n";
+	"             2 usage error, or the rules or the store could not be opened,\n"
+	"             3 the store failed during the sweep\n";
 
 /* Batches until none is left: one JSON answer with every warning. */
 static int cmd_sweep(int argc, char **argv)
@@ -603,6 +790,10 @@ static int cmd_sweep(int argc, char **argv)
 	ot_engine_config_init(&c);
 	c.rules_path = "rules";
 	c.store = "var/onetrip.db";
+	/* a sweep writes only warnings into cases there are: on a store that
+	 * is not there it is a mistaken --db (a cron line sweeping nothing,
+	 * every night), not the first use */
+	c.open_existing = 1;
 	const char *now = NULL;
 	long limit = 100;
 	for (int i = 0; i < argc; i++) {
@@ -644,8 +835,10 @@ static int cmd_sweep(int argc, char **argv)
 		cli_errorf("onetrip sweep: out of memory\n");
 		rc = 3;
 	} else if (ot_engine_open_config(&c, &e, &err) != OT_OK) {
+		/* as for every command: the engine could not open (rule base, store
+		 * path) is 2; 3 is a store failing during the sweep */
 		cli_errorf("onetrip sweep: %s\n", err.message);
-		rc = err.status == OT_EINVAL ? 2 : 3;
+		rc = 2;
 	}
 	for (int more = 1; rc == 0 && more;) {
 		char *response = NULL;

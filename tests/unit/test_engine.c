@@ -748,6 +748,46 @@ static void two_processes_at_once(void **state)
 	remove(dir);
 }
 
+/* open_existing: a store opened to be read is not made where there is
+ * none -- a mistyped path would be a new, empty store answering "no
+ * cases" -- and opens as ever where there is one. */
+static void a_store_to_be_read_must_be_there(void **state)
+{
+	(void)state;
+	char dir[200], db[256];
+	test_tmpdir("existing", dir, sizeof dir);
+	snprintf(db, sizeof db, "%s/s.db", dir);
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = CONTRACT;
+	c.store = db;
+	c.open_existing = 1;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_ESTORE);
+	assert_null(e);
+	assert_non_null(strstr(err.message, "no store at "));
+	assert_non_null(strstr(err.message, "s.db: No such file or directory"));
+	FILE *f = fopen(db, "r");
+	assert_null(f); /* and none was made */
+	c.open_existing = 0;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	ot_engine_close(e);
+	c.open_existing = 1;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	char *resp = NULL;
+	assert_int_equal(ot_list(e, "{}", &resp, &err), OT_OK);
+	free(resp);
+	ot_engine_close(e);
+	char tmp[300];
+	remove(db);
+	snprintf(tmp, sizeof tmp, "%s-wal", db);
+	remove(tmp);
+	snprintf(tmp, sizeof tmp, "%s-shm", db);
+	remove(tmp);
+	remove(dir);
+}
+
 /* ---- the case cache: two engines on one store ---- */
 
 /* An engine that keeps no case: every operation replays its case. */
@@ -1021,6 +1061,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lists_come_in_pages),
+		cmocka_unit_test(a_store_to_be_read_must_be_there),
 		cmocka_unit_test(school_building_goes_through_the_site_visit),
 		cmocka_unit_test(small_private_building_gets_one_complete_notice),
 		cmocka_unit_test(conditions_and_reasons),

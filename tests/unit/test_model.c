@@ -263,6 +263,35 @@ static void describe_json(void **state)
 	ot_rules_free(r);
 }
 
+/* ot_rules_item_in_force: the version an application received on a day
+ * is judged by, asked from any version's name; a summary counts a version
+ * as in force when it is its own answer. */
+static void the_version_in_force_on_a_day(void **state)
+{
+	(void)state;
+	compiled c = compile_src(BASE
+		"item old \"旧\" { department d; in_force until 2019-04-22\n steps { s \"s\" by d } }\n"
+		"item new \"新\" { department d; in_force from 2019-04-23; replaces old\n"
+		" steps { s \"s\" by d } }\n"
+		"item later \"将设\" { department d; in_force from 2030-01-01\n steps { s \"s\" by d } }\n"
+		"item always \"常设\" { department d; steps { s \"s\" by d } }\n");
+	assert_int_equal(c.st, OT_OK);
+	const ot_rules *r = c.rules;
+	assert_string_equal(ot_rules_item_in_force(r, "new", "2019-04-22"), "old");
+	assert_string_equal(ot_rules_item_in_force(r, "old", "2019-04-23"), "new");
+	assert_string_equal(ot_rules_item_in_force(r, "new", "2026-11-30T23:59"), "new");
+	/* a time without an offset is the rule base's (UTC+8): 16:00 UTC on the
+	 * 22nd is the 23rd there */
+	assert_string_equal(ot_rules_item_in_force(r, "old", "2019-04-22T16:00:00Z"), "new");
+	assert_string_equal(ot_rules_item_in_force(r, "always", "1999-01-01"), "always");
+	assert_null(ot_rules_item_in_force(r, "later", "2029-12-31"));
+	assert_string_equal(ot_rules_item_in_force(r, "later", "2030-01-01"), "later");
+	assert_null(ot_rules_item_in_force(r, "nosuch", "2020-01-01"));
+	assert_null(ot_rules_item_in_force(r, "new", "2019-02-30"));
+	assert_null(ot_rules_item_in_force(NULL, "new", "2020-01-01"));
+	compiled_free(&c);
+}
+
 static void stored_sources_recompile_to_the_same_version(void **state)
 {
 	(void)state;
@@ -336,6 +365,7 @@ int main(void)
 		cmocka_unit_test(decimals_bounds),
 		cmocka_unit_test(conditions_compile_to_indices),
 		cmocka_unit_test(describe_json),
+		cmocka_unit_test(the_version_in_force_on_a_day),
 		cmocka_unit_test(stored_sources_recompile_to_the_same_version),
 		cmocka_unit_test(hook_files_count_in_the_hash),
 	};
