@@ -149,6 +149,14 @@ contains "permit_2018                          许可(旧)  (superseded on 2020-
 contains "coming                               新设事项  (not yet in force on 2020-06-01)" "--trips marks a version to come"
 contains "1 of 2 items in force on 2020-06-01 need at most one trip (最多跑一次)" "--trips counts the items in force"
 expect 2 "info with --now not a time" "$bin" info --now 2020-02-30 "$tmp/versions"
+# a calendar's holidays run out: from October of its last year, check and
+# info say so (the bundled one lists them through 2026)
+expect 0 "check near the calendar's end" "$bin" check --now 2026-11-29T09:00 "$src/rules"
+contains "note: calendar cn lists holidays through 2026: from 2027-01-01 only its weekend is off" "check: the calendar runs out"
+expect 0 "info near the calendar's end" "$bin" info --now 2027-02-01T09:00 "$src/rules"
+contains "add 2027's holidays and make-up working days" "info: the calendar runs out"
+expect 0 "check well within the calendar" "$bin" check --now 2026-09-30T09:00 "$src/rules"
+lacks "lists holidays through" "check: no note within the calendar"
 # the bundled rule base: info, check and check --trips count alike, and as
 # the versions' days say
 "$bin" describe "$src/rules" 2>/dev/null | python3 -c '

@@ -291,6 +291,26 @@ static void print_not_in_force(const in_force *f)
 		}
 }
 
+/* A calendar's holidays are listed year by year, as the State Council
+ * publishes them (usually in the autumn before); past its last year a
+ * working day is any day but the weekend, and due dates come early
+ * across New Year and the Spring Festival.  From October of its last
+ * year on, `check` and `info` say so. */
+static int calendar_runs_out(json_t *cal, const char *day, char note[512])
+{
+	json_int_t last = json_integer_value(json_object_get(cal, "last_year"));
+	char from[16];
+	snprintf(from, sizeof from, "%04d-10-01", (int)(last % 10000));
+	if (!json_integer_value(json_object_get(cal, "holiday_days")) || strcmp(day, from) < 0)
+		return 0;
+	snprintf(note, 512, "calendar %s lists holidays through %lld: from %lld-01-01 only its "
+		 "weekend is off, so due dates then ignore the holidays; add %lld's holidays and "
+		 "make-up working days (国务院办公厅通知) when they are published",
+		 json_string_value(json_object_get(cal, "name")), (long long)last,
+		 (long long)last + 1, (long long)last + 1);
+	return 1;
+}
+
 /* Each item's static maximum of in-person visits, worst first: every
  * version, those not in force on the day marked; the count is of the
  * items in force. */
@@ -392,6 +412,12 @@ static int cmd_check(int argc, char **argv)
 					printf(")");
 				}
 				printf(", rule set %.12s\n", ot_rules_hash(r));
+				size_t k;
+				json_t *cal;
+				char note[512];
+				json_array_foreach(json_object_get(j, "calendars"), k, cal)
+					if (calendar_runs_out(cal, f.day, note))
+						cli_errorf("note: %s\n", note);
 			}
 			json_decref(f.items);
 			json_decref(j);
@@ -524,6 +550,9 @@ static void info(json_t *d, const in_force *f, const char *path, const char *has
 		printf(": %lld days of holidays, %lld make-up working days\n",
 		       (long long)json_integer_value(json_object_get(v, "holiday_days")),
 		       (long long)json_integer_value(json_object_get(v, "makeup_workdays")));
+		char note[512];
+		if (calendar_runs_out(v, f->day, note))
+			printf("      note: %s\n", note);
 	}
 }
 
