@@ -204,9 +204,18 @@ enum {
 
 /* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
  * $16 actor, $17 payload; its case and rule version are the row's */
+/* Its place in the feed (schema_v4): its transaction's, but never before
+ * the case's previous event -- a transaction of several cases (a group
+ * commit, a chain) takes its id at its first case and may write this one
+ * after another engine did: the previous event's place is then the later
+ * one.  The feed passes neither: it stops before the oldest transaction
+ * still running, this one. */
 #define EVENT_FROM_C \
-	" INSERT INTO events(case_id, seq, at, op, actor, rules, payload)" \
-	" SELECT id, $13::integer, $14, $15, $16, $3, $17 FROM c"
+	" INSERT INTO events(case_id, seq, at, op, actor, rules, payload, recorded)" \
+	" SELECT id, $13::integer, $14, $15, $16, $3, $17," \
+	" (GREATEST(pg_current_xact_id()::text::bigint, (SELECT p.recorded >> 23 FROM events p" \
+	"  WHERE p.case_id = c.id AND p.seq = $13::integer - 1)) << 23)" \
+	" | (nextval('events_order') & 8388607) FROM c"
 
 _Static_assert(STORE_HELD == 8, "S_LIC_HELD's LIMIT is STORE_HELD + 1");
 

@@ -829,6 +829,68 @@ static void a_batch_reads_what_it_waited_for(void **state)
 	ot_engine_close(e);
 }
 
+/* The feed gives a case's events in their order even when a transaction
+ * of several cases took its id before another engine wrote the case:
+ * here a group commit (ot_call_batch) writes case 3, waits for case 2's
+ * row, and meanwhile this engine approves the intake of case 1 (event 2);
+ * the batch then approves case 1's review (event 3).  Ordered by the
+ * batch's transaction id alone, event 3 came first in the feed. */
+static void a_batch_keeps_a_cases_events_in_order(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	for (int i = 0; i < 3; i++)
+		json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190927-0002' FOR UPDATE",
+		 schema);
+	sql(c, text);
+	pid_t b = fork();
+	if (b == 0) {
+		ot_engine *mine = open_at(CONTRACT, store);
+		ot_batch_item items[] = {
+			{.op = "act", .request = "{\"case\":\"20190927-0003\",\"step\":\"intake\","
+			 "\"action\":\"approve\",\"actor\":\"approval_bureau.investment\","
+			 "\"now\":\"2019-09-29T10:00\"}"},
+			{.op = "act", .request = INTAKE2},
+			{.op = "act", .request = REVIEW},
+		};
+		ot_error err;
+		ot_status s = ot_call_batch(mine, items, 3, &err);
+		int done = s == OT_OK;
+		for (int i = 0; i < 3; i++)
+			if (items[i].status != OT_OK) {
+				fprintf(stderr, "batch item %d: %s\n", i, items[i].err.message);
+				done = 0;
+			}
+		_exit(done ? 0 : 1);
+	}
+	until_waiting(c, 1);
+	json_decref(ok(e, "act", INTAKE)); /* case 1's event 2, committed first */
+	sql(c, "COMMIT");
+	int status;
+	assert_int_equal(waitpid(b, &status, 0), b);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	json_t *feed = ok(e, "events", "{\"after\":\"0\"}"), *ev;
+	size_t i;
+	long last = 0;
+	json_array_foreach(json_object_get(feed, "events"), i, ev)
+		if (strcmp(json_string_value(json_object_get(ev, "case")), "20190927-0001") == 0) {
+			long seq = (long)json_integer_value(json_object_get(ev, "seq"));
+			assert_int_equal(seq, last + 1);
+			last = seq;
+		}
+	assert_int_equal(last, 3);
+	json_decref(feed);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* The server ends an idle engine's connection (as a restart does): the
  * engine's next operation, which would send its BEGIN with its COMMIT,
  * notices before sending, connects again and is done, once. */
@@ -1130,6 +1192,7 @@ int main(void)
 		cmocka_unit_test(a_case_taken_on_trust_and_not_saved),
 		cmocka_unit_test(one_key_submitted_twice_at_once),
 		cmocka_unit_test(one_key_in_two_batches_at_once),
+		cmocka_unit_test(a_batch_keeps_a_cases_events_in_order),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
