@@ -485,7 +485,8 @@ static void bare_close(ot_engine *e)
 	free(e);
 }
 
-static ot_status copy_into(ot_engine *from, ot_engine *to, json_t *tables, ot_error *err)
+/* OT_OK when every table of `to` is empty. */
+static ot_status copy_target_empty(ot_engine *to, ot_error *err)
 {
 	long long have = 0;
 	ot_status s = OT_OK;
@@ -496,6 +497,12 @@ static ot_status copy_into(ot_engine *from, ot_engine *to, json_t *tables, ot_er
 				    "%lld rows): copy only into a new store", store_path(to),
 				    store_layout[i].name, have);
 	}
+	return s;
+}
+
+static ot_status copy_into(ot_engine *from, ot_engine *to, json_t *tables, ot_error *err)
+{
+	ot_status s = copy_target_empty(to, err);
 	/* one moment of the source, one transaction of the copy */
 	if (s != OT_OK || (s = store_begin(from, 1, err)) != OT_OK)
 		return s;
@@ -518,6 +525,11 @@ static ot_status copy_into(ot_engine *from, ot_engine *to, json_t *tables, ot_er
 	if (s == OT_OK)
 		return store_commit(to, err);
 	store_rollback(to);
+	/* written meanwhile (two copies into one new store at once): that is
+	 * what went wrong, not the row the other copy wrote first */
+	ot_error why;
+	if (copy_target_empty(to, &why) == OT_ESTORE && strstr(why.message, "is not empty"))
+		*err = why;
 	return s;
 }
 

@@ -511,6 +511,31 @@ static ot_status prepare_all(ot_engine *e, ot_error *err)
 	return OT_OK;
 }
 
+/* A database of no schema version that holds tables is someone else's
+ * (a mistyped --db, a copy's target): onetrip's tables are not put beside
+ * theirs, nor its journal mode changed. */
+static ot_status not_foreign(ot_engine *e, ot_error *err)
+{
+	int have = 0;
+	ot_status s = pragma_int(e, "PRAGMA user_version", &have, err);
+	if (s != OT_OK || have)
+		return s;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(SQ(e)->db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
+				    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' LIMIT 1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(e, err, rc, "reading what the database holds");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store: it holds other tables "
+			    "(%.60s, …); give the path of a new file", sq_path(e),
+			    (const char *)sqlite3_column_text(st, 0));
+	else if (rc != SQLITE_DONE)
+		s = db_fail(e, err, rc, "reading what the database holds");
+	sqlite3_finalize(st);
+	return s;
+}
+
 /* A store opened to be read (STORE_MIGRATE) is not made where there is
  * none: a mistyped path would otherwise be a new, empty store whose
  * answer, no cases, looks like an all-clear. */
@@ -519,7 +544,7 @@ static ot_status sq_open(ot_engine *e, const char *path, int create, ot_error *e
 	ot_status s = connect(e, path, SQLITE_OPEN_READWRITE |
 			      (create == STORE_CREATE ? SQLITE_OPEN_CREATE : 0),
 			      create == STORE_MIGRATE, err);
-	if (s != OT_OK)
+	if (s != OT_OK || (s = not_foreign(e, err)) != OT_OK)
 		return s;
 	int rc = exec(e, "PRAGMA foreign_keys = ON");
 	if (rc == SQLITE_OK)

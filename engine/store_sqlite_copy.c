@@ -98,12 +98,22 @@ ot_status sq_rows(ot_engine *e, const store_table *t, json_t *after, int limit, 
 	int rc = SQLITE_DONE;
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		json_t *row = json_array();
-		for (int i = 0; row && i < ncolumns; i++)
-			if (json_array_append_new(row, column_value(st, i))) {
+		for (int i = 0; s == OT_OK && row && i < ncolumns; i++) {
+			/* a text that is not UTF-8 is no JSON string: damage, not memory */
+			if (sqlite3_column_type(st, i) == SQLITE_TEXT &&
+			    !utf8_valid((const char *)sqlite3_column_text(st, i),
+					(size_t)sqlite3_column_bytes(st, i)))
+				s = store_damaged(e, err, "its table %s has a text that is not UTF-8 "
+						  "(column %d of a row), so nothing was copied", t->name,
+						  i + 1);
+			else if (json_array_append_new(row, column_value(st, i))) {
 				json_decref(row);
 				row = NULL;
 			}
-		if (!row || json_array_append_new(page, row))
+		}
+		if (s != OT_OK)
+			json_decref(row);
+		else if (!row || json_array_append_new(page, row))
 			s = err_set(err, OT_ENOMEM, "out of memory copying the store");
 	}
 	if (s == OT_OK && rc != SQLITE_DONE)

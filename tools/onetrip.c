@@ -986,7 +986,7 @@ static int store_copy(int argc, char **argv)
 		} else if (strcmp(argv[i], "--json") == 0)
 			json = 1;
 		else if (argv[i][0] == '-' || (from && to)) {
-			fprintf(stderr, "onetrip store copy: unexpected '%s'\n\n%s", argv[i], usage_store);
+			cli_errorf("onetrip store copy: unexpected '%s'\n\n%s", argv[i], usage_store);
 			return 2;
 		} else if (!from)
 			from = argv[i];
@@ -994,14 +994,16 @@ static int store_copy(int argc, char **argv)
 			to = argv[i];
 	}
 	if (!to) {
-		fprintf(stderr, "onetrip store copy: from which store to which?\n\n%s", usage_store);
+		cli_errorf("onetrip store copy: from which store to which?\n\n%s", usage_store);
 		return 2;
 	}
 	char *text = NULL;
 	ot_error err = {OT_OK, ""};
 	if (ot_store_copy(from, to, &text, &err) != OT_OK) {
-		fprintf(stderr, "onetrip store copy: %s\n", err.message);
-		return strstr(err.message, "is not empty") ? 2 : 3;
+		cli_errorf("onetrip store copy: %s\n", err.message);
+		/* the wrong target, not a failing store */
+		return strstr(err.message, "is not empty") ||
+		       strstr(err.message, "is not a onetrip store") ? 2 : 3;
 	}
 	json_t *r = json_loads(text, 0, NULL), *tables = json_object_get(r, "tables");
 	if (json)
@@ -1031,7 +1033,7 @@ static int cmd_store(int argc, char **argv)
 	if (argc < 1 || is_help(argv[0]) || strcmp(argv[0], "check") != 0) {
 		int help = argc >= 1 && is_help(argv[0]);
 		if (argc >= 1 && !help)
-			fprintf(stderr, "onetrip store: unknown command '%s'\n\n", argv[0]);
+			cli_errorf("onetrip store: unknown command '%s'\n\n", argv[0]);
 		fputs(usage_store, help ? stdout : stderr);
 		return help ? 0 : 2;
 	}
@@ -1044,19 +1046,19 @@ static int cmd_store(int argc, char **argv)
 		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && !path)
 			path = argv[++i];
 		else if (argv[i][0] == '-' || path) {
-			fprintf(stderr, "onetrip store check: unexpected '%s'\n\n%s", argv[i], usage_store);
+			cli_errorf("onetrip store check: unexpected '%s'\n\n%s", argv[i], usage_store);
 			return 2;
 		} else
 			path = argv[i];
 	}
 	if (!path) {
-		fprintf(stderr, "onetrip store check: which store?\n\n%s", usage_store);
+		cli_errorf("onetrip store check: which store?\n\n%s", usage_store);
 		return 2;
 	}
 	char *text = NULL;
 	ot_error err = {OT_OK, ""};
 	if (ot_store_check(path, &text, &err) != OT_OK) {
-		fprintf(stderr, "onetrip store check: %s\n", err.message);
+		cli_errorf("onetrip store check: %s\n", err.message);
 		return err.status == OT_ENOMEM ? 3 : 2;
 	}
 	json_t *r = json_loads(text, 0, NULL);

@@ -40,6 +40,41 @@ out=$(cat "$tmp/out")
 	fail "the copy answers as docs/engine.md §9.4 shows: '$doc'"
 "$bin" store copy "$tmp/a.db" "$pg" >"$tmp/out" 2>&1
 [ $? -eq 2 ] && grep -q "is not empty" "$tmp/out" || fail "a second copy into the same store: $(cat "$tmp/out")"
+# two copies into one new store at once: one is done, the other is told
+# the store is not empty (not the server's duplicate key of a row the
+# first wrote)
+pg2="$(sh "$server" uri "$dir")&schema=copy2_$$"
+"$bin" store copy "$tmp/a.db" "$pg2" >"$tmp/c1" 2>&1 &
+"$bin" store copy "$tmp/a.db" "$pg2" >"$tmp/c2" 2>&1
+r2=$?
+wait $!
+r1=$?
+[ "$r1$r2" = 02 ] || [ "$r1$r2" = 20 ] || fail "two copies at once: exits $r1 and $r2"
+cat "$tmp/c1" "$tmp/c2" | grep -q "is not empty" || fail "two copies at once: $(cat "$tmp/c1" "$tmp/c2")"
+# a database that holds other tables is nobody's target, and stays as it was
+python3 -c 'import sqlite3, sys; sqlite3.connect(sys.argv[1]).execute("CREATE TABLE payroll(x)")' "$tmp/f.db"
+"$bin" store copy "$tmp/a.db" "$tmp/f.db" >"$tmp/out" 2>&1
+[ $? -eq 2 ] && grep -q "is not a onetrip store: it holds other tables (payroll" "$tmp/out" ||
+	fail "a copy into another's database: $(cat "$tmp/out")"
+python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+assert [r[0] for r in db.execute("SELECT name FROM sqlite_schema")] == ["payroll"]
+assert db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"' "$tmp/f.db" ||
+	fail "the other database was changed"
+# an ID number in a mistaken argument is masked, as everywhere
+"$bin" store copy "$tmp/a.db" "$tmp/x.db" 11010519491231002X >"$tmp/out" 2>&1
+grep -q "1101\*\*\*\*\*\*\*\*\*\*002" "$tmp/out" && ! grep -q 11010519491231002X "$tmp/out" ||
+	fail "store copy shows an ID number: $(cat "$tmp/out")"
+# a text that is not UTF-8 is the source's damage, said so, not "out of memory"
+cp "$tmp/a.db" "$tmp/bad.db"
+python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("INSERT INTO idempotency(key, fingerprint, op, response, stored_at, expires)"
+           " VALUES (?, ?, ?, CAST(X\x277B22BFFF227D\x27 AS TEXT), 0, 9999999999)", ("k", "f", "submit"))
+db.commit()' "$tmp/bad.db"
+"$bin" store copy "$tmp/bad.db" "$tmp/bad2.db" >"$tmp/out" 2>&1
+[ $? -eq 3 ] && grep -q "its table idempotency has a text that is not UTF-8" "$tmp/out" ||
+	fail "a copy of a text that is not UTF-8: $(cat "$tmp/out")"
 "$bin" store copy "$pg" "sqlite:$tmp/b.db" >"$tmp/out" 2>&1 || fail "copy back to SQLite: $(cat "$tmp/out")"
 cat "$tmp/out"
 
