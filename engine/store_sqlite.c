@@ -516,16 +516,17 @@ static ot_status prepare_all(ot_engine *e, ot_error *err)
  * theirs, nor its journal mode changed. */
 static ot_status not_foreign(ot_engine *e, ot_error *err)
 {
-	int have = 0;
-	ot_status s = pragma_int(e, "PRAGMA user_version", &have, err);
-	if (s != OT_OK || have)
-		return s;
+	/* one statement, one moment: another process may be creating the
+	 * store's tables and its version together right now */
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(SQ(e)->db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
-				    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' LIMIT 1", -1, &st, NULL);
+				    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+				    " AND (SELECT user_version FROM pragma_user_version) = 0 LIMIT 1",
+				    -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(e, err, rc, "reading what the database holds");
 	rc = sqlite3_step(st);
+	ot_status s = OT_OK;
 	if (rc == SQLITE_ROW)
 		s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store: it holds other tables "
 			    "(%.60s, …); give the path of a new file", sq_path(e),
