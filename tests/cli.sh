@@ -295,6 +295,8 @@ contains "no scenario's name contains \"no such name\" (of " "names the filter"
 expect 2 "an impossible --now" "$bin" list --db "$tmp/now.db" --now 2019-02-30T09:00 '{}'
 contains "--now takes a time such as 2019-10-08T09:00, not '2019-02-30T09:00'" "says what --now takes"
 expect 2 "sweep with --now not a time" "$bin" sweep --db "$tmp/now.db" --now soon
+expect 2 "sweep with a limit of 0" "$bin" sweep --db "$tmp/now.db" --limit 0
+contains "--limit takes a whole number from 1 to 1000, not '0'" "sweep says what --limit takes"
 [ -e "$tmp/now.db" ] && { echo "FAIL: a bad --now opened the store"; fails=$((fails + 1)); }
 
 # hook functions an item relies on count as covered once a scenario runs them

@@ -842,9 +842,14 @@ static int cmd_sweep(int argc, char **argv)
 		else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc &&
 			 (limit = strtol(argv[i + 1], &end, 10), *end == 0) && limit >= 1 && limit <= 1000)
 			i++;
-		else {
-			cli_errorf("onetrip sweep: unknown option or bad value '%s'\n\n%s", argv[i],
-				   usage_sweep);
+		else if (i + 1 < argc && (strcmp(argv[i], "--limit") == 0 ||
+					  strcmp(argv[i], "--warn-workdays") == 0)) {
+			cli_errorf("onetrip sweep: %s takes a whole number%s, not '%s'\n", argv[i],
+				   argv[i][2] == 'l' ? " from 1 to 1000" : " (-1: no yellow warnings)",
+				   argv[i + 1]);
+			return 2;
+		} else {
+			cli_errorf("onetrip sweep: unknown option '%s'\n\n%s", argv[i], usage_sweep);
 			return 2;
 		}
 	}
