@@ -1809,7 +1809,7 @@ static store_query page_of(const req *q)
  * version's, with cases in the store: it is refused only when no case has
  * it either.  `only`: the store's query of this filter alone (a chain's
  * cases are kept under "chain:NAME"). */
-static ot_status known_filter(ot_engine *e, const char *what, const char *name,
+static ot_status known_filter(ot_engine *e, const req *q, const char *what, const char *name,
 			      const strmap *names, const void *first, size_t n, size_t stride,
 			      store_query only, ot_error *err)
 {
@@ -1824,7 +1824,7 @@ static ot_status known_filter(ot_engine *e, const char *what, const char *name,
 	if (s != OT_OK || have)
 		return s;
 	const char *best = nearest_name(name, first, n, stride, 2);
-	return err_set(err, OT_EINVAL, "list: there is no %s '%.60s'%s%s%s", what, name,
+	return err_set(err, OT_EINVAL, "%s: there is no %s '%.60s'%s%s%s", q->op, what, name,
 		       best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
@@ -1859,11 +1859,11 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	item_only.item = sq.item;
 	dept_only.department = sq.department;
 	ot_status s;
-	if ((s = known_filter(e, "item", str(q->j, "item"), &r->by_item, r->items, r->n_items,
+	if ((s = known_filter(e, q, "item", str(q->j, "item"), &r->by_item, r->items, r->n_items,
 			      sizeof *r->items, item_only, err)) != OT_OK ||
-	    (s = known_filter(e, "chain", str(q->j, "chain"), &r->by_chain, r->chains,
+	    (s = known_filter(e, q, "chain", str(q->j, "chain"), &r->by_chain, r->chains,
 			      r->n_chains, sizeof *r->chains, item_only, err)) != OT_OK ||
-	    (s = known_filter(e, "department", sq.department, &r->by_department,
+	    (s = known_filter(e, q, "department", sq.department, &r->by_department,
 			      r->departments, r->n_departments, sizeof *r->departments, dept_only,
 			      err)) != OT_OK)
 		return s;
@@ -2029,9 +2029,18 @@ static ot_status do_events(ot_engine *e, req *q, json_t **resp, ot_error *err)
 			return err_set(err, OT_EINVAL, "events: \"after\" is a cursor of the feed "
 				       "(a whole number as text), not '%.30s'", after);
 	}
+	/* a misspelt department would follow nothing, as if nothing happened */
+	const ot_rules *r = e->current;
+	store_query dept_only = {0};
+	dept_only.department = fq.department;
+	ot_status s = known_filter(e, q, "department", fq.department, &r->by_department,
+				   r->departments, r->n_departments, sizeof *r->departments, dept_only,
+				   err);
+	if (s != OT_OK)
+		return s;
 	json_t *events = NULL;
 	long long next = 0;
-	ot_status s = store_feed(e, &fq, &events, &next, err);
+	s = store_feed(e, &fq, &events, &next, err);
 	if (s == OT_OK) {
 		char cursor[24];
 		snprintf(cursor, sizeof cursor, "%lld", next);

@@ -164,6 +164,12 @@ static void the_feed_and_the_event_record_who_wrote(void **state)
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(counts, "cases"),
 							    "in_progress")), 1);
 	refused(e, "events", OT_EINVAL, "cursor", "{\"after\":\"x1\"}");
+	/* a misspelt department would follow nothing, as if nothing happened */
+	json_t *dept = ok(e, "events", "{\"after\":\"0\",\"department\":\"approval_bureau\"}");
+	assert_int_equal(json_array_size(json_object_get(dept, "events")), 2);
+	json_decref(dept);
+	refused(e, "events", OT_EINVAL, "events: there is no department 'approval_burea' — did you "
+		"mean 'approval_bureau'?", "{\"after\":\"0\",\"department\":\"approval_burea\"}");
 	refused(e, "act", OT_EINVAL, "officer.name", "{\"case\":\"x\",\"now\":\"2019-09-28T09:00\","
 		"\"step\":\"s\",\"action\":\"approve\",\"actor\":\"a\",\"officer\":{\"id\":\"S1\"}}");
 	json_decref(counts);
