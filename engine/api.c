@@ -31,13 +31,34 @@ static const store_backends stores = {store_tables, OT_COUNTOF(store_tables)};
 
 
 
-void ot_engine_config_init(ot_engine_config *c)
+/* The size of each version's configuration: a program built with an older
+ * header has a smaller struct, which the library must neither write past
+ * nor read past. */
+static const size_t config_size[] = {
+	[1] = offsetof(ot_engine_config, compact_answers),
+	[2] = sizeof(ot_engine_config),
+};
+_Static_assert(OT_COUNTOF(config_size) == OT_ENGINE_CONFIG_VERSION + 1,
+	       "config_size has a size for every version");
+
+void ot_engine_config_init_sized(ot_engine_config *c, size_t size)
 {
-	memset(c, 0, sizeof *c);
-	c->version = OT_ENGINE_CONFIG_VERSION;
+	int v = 0;
+	while (v < OT_ENGINE_CONFIG_VERSION && config_size[v + 1] <= size)
+		v++;
+	if (!v) /* smaller than any version: nothing to fill */
+		return;
+	memset(c, 0, config_size[v]);
+	c->version = v;
 	c->busy_ms = 10000;
 	c->case_cache = 256;
 	c->warn_workdays = 1;
+}
+
+/* Programs built before version 2 call the function itself. */
+void (ot_engine_config_init)(ot_engine_config *c)
+{
+	ot_engine_config_init_sized(c, config_size[1]);
 }
 
 /* The configuration's rule base, a reference of our own. */
@@ -67,7 +88,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	if (!out)
 		return err_set(err, OT_EINVAL, "ot_engine_open_config needs a place for the engine");
 	*out = NULL;
-	if (!c || c->version != OT_ENGINE_CONFIG_VERSION)
+	if (!c || c->version < 1 || c->version > OT_ENGINE_CONFIG_VERSION)
 		return err_set(err, OT_EINVAL, "the engine configuration was not made by "
 			       "ot_engine_config_init of this onetrip");
 	if ((!c->rules && !c->rules_path) || !c->store)
@@ -91,7 +112,9 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	e->busy_ms = c->busy_ms;
 	e->cache_cap = c->case_cache;
 	e->warn_workdays = c->warn_workdays;
-	e->compact = c->compact_answers != 0;
+	/* a version 1 configuration ends before these (config_size) */
+	int v2 = c->version >= 2;
+	e->compact = v2 && c->compact_answers != 0;
 	ot_rules *r = NULL;
 	ot_status s = config_rules(c, &r, err);
 	if (s != OT_OK) {
@@ -109,7 +132,7 @@ ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out, ot_e
 	/* store the version once; opening for reading takes no write lock */
 	char *have = NULL;
 	if ((s = store_connect(e, stores, c->store,
-			       c->open_existing ? STORE_MIGRATE : STORE_CREATE, err)) == OT_OK &&
+			       v2 && c->open_existing ? STORE_MIGRATE : STORE_CREATE, err)) == OT_OK &&
 	    (s = store_get_version(e, ot_rules_hash(r), &have, err)) == OT_OK && !have &&
 	    (s = store_begin(e, 0, err)) == OT_OK) {
 		s = store_put_version(e, r, err);

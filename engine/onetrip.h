@@ -211,9 +211,12 @@ typedef struct ot_error {
 
 /* Everything an engine is opened with.  Fill it with
  * ot_engine_config_init(), then set what differs from the defaults: new
- * fields get defaults there, so a program written today keeps working. */
+ * fields get defaults there, so a program written today keeps working.
+ * Fields are only ever added at the end: the init records which of them
+ * the program's header had (`version`), and the library reads no others. */
 typedef struct ot_engine_config {
-	int version;               /* set by ot_engine_config_init */
+	int version;               /* set by ot_engine_config_init: the
+				      fields the program knows */
 	/* the rule base: `rules` (shared: the engine takes a reference), or
 	 * else compiled from `rules_path` (a file or directory) */
 	ot_rules *rules;
@@ -256,9 +259,16 @@ typedef struct ot_engine_config {
 	int open_existing;
 } ot_engine_config;
 
-#define OT_ENGINE_CONFIG_VERSION 1
+/* 1: the fields up to warn_workdays; 2: compact_answers, open_existing */
+#define OT_ENGINE_CONFIG_VERSION 2
 
+/* Fills *c (of `size` bytes: the program's sizeof) with the defaults.
+ * Call it as ot_engine_config_init(c), which passes the size; the
+ * function of that name, called by programs built before version 2, fills
+ * a version 1 configuration. */
 OT_API void ot_engine_config_init(ot_engine_config *c);
+OT_API void ot_engine_config_init_sized(ot_engine_config *c, size_t size);
+#define ot_engine_config_init(c) ot_engine_config_init_sized((c), sizeof *(c))
 OT_API ot_status ot_engine_open_config(const ot_engine_config *c, ot_engine **out,
 				       ot_error *err);
 
