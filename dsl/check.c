@@ -624,14 +624,13 @@ static void check_item_values(chk *k, const ast_item *ai, m_item *it)
 	static const char *const types[] = {"licensing", "payment", "confirmation",
 					    "ruling", "other", "public_service"};
 	static const int type_codes[] = {1, 5, 7, 9, 10, 20};
-	static const char *const onlines[] = {"none", "partial", "full"};
 	static const char *const freqs[] = {"normal", "high"};
 	static const char *const delivers[] = {"window", "post", "electronic"};
 	int v;
 	it->type = 10;
 	if (ai->type.s && (v = one_of(k, ai->type, "item type", types, 6)) >= 0)
 		it->type = type_codes[v];
-	if (ai->online.s && (v = one_of(k, ai->online, "online level", onlines, 3)) >= 0)
+	if (ai->online.s && (v = one_of(k, ai->online, "online level", model_online_names, 3)) >= 0)
 		it->online = (m_online)v;
 	if (ai->frequency.s && (v = one_of(k, ai->frequency, "frequency", freqs, 2)) >= 0)
 		it->high_frequency = (uint8_t)v;
@@ -1665,6 +1664,54 @@ static int check_stage_waits(chk *k, const ast_stage *as, m_stage *ms, const int
 	return ok;
 }
 
+/* Does `newer` replace `older`, directly or through versions between? */
+static int replaces_in_turn(const m_model *m, int newer, int older)
+{
+	for (int v = m->items[newer].replaces, n = 0; v >= 0 && n < (int)m->n_items;
+	     v = m->items[v].replaces, n++)
+		if (v == older)
+			return 1;
+	return 0;
+}
+
+static int versions_of_one(const m_model *m, int a, int b)
+{
+	return replaces_in_turn(m, a, b) || replaces_in_turn(m, b, a);
+}
+
+/* A chain opens, on each day, the version of a listed item in force then
+ * (api_chain.c): every version must fit the chain as the listed one does
+ * -- the form the chain fills in, the applicant it is for, how it is
+ * applied for (W411). */
+static void check_chain_versions(chk *k, dsl_loc at, int it)
+{
+	const m_model *m = k->m;
+	const m_item *mi = &m->items[it];
+	for (uint32_t v = 0; v < m->n_items; v++) {
+		const m_item *mv = &m->items[v];
+		if ((int)v == it || !versions_of_one(m, it, (int)v))
+			continue;
+		char differs[160];
+		if (mv->form != mi->form)
+			snprintf(differs, sizeof differs, "uses %s%s%s where '%s' uses %s%s%s",
+				 mv->form >= 0 ? "form '" : "no form", mv->form >= 0 ? m->forms[mv->form].name : "",
+				 mv->form >= 0 ? "'" : "", mi->name, mi->form >= 0 ? "form '" : "no form",
+				 mi->form >= 0 ? m->forms[mi->form].name : "", mi->form >= 0 ? "'" : "");
+		else if (mv->applicant != mi->applicant)
+			snprintf(differs, sizeof differs, "is for applicants '%s' where '%s' is for '%s'",
+				 model_holder_names[mv->applicant], mi->name,
+				 model_holder_names[mi->applicant]);
+		else if (mv->online != mi->online)
+			snprintf(differs, sizeof differs, "is online %s where '%s' is online %s",
+				 model_online_names[mv->online], mi->name, model_online_names[mi->online]);
+		else
+			continue;
+		diag_at(k->c, at, "W411", "give every version a chain opens the listed item's form, "
+			"applicant and online level", "item '%s', which the chain opens for '%s' on its "
+			"days, %s", mv->name, mi->name, differs);
+	}
+}
+
 /* The items of stage i, their `when`, W405, E503 (in_stage: item index ->
  * 1 + the stage it is in), the stage's lead department, limit and waits.
  * Returns 0 on a mistake that keeps the chain from being measured. */
@@ -1706,6 +1753,7 @@ static int check_stage_items(chk *k, const ast_chain *ac, m_chain *mc, size_t i,
 				mi->form >= 0 ? "form '" : "no form",
 				mi->form >= 0 ? k->m->forms[mi->form].name : "",
 				mi->form >= 0 ? "'" : "", k->m->forms[mc->form].name);
+		check_chain_versions(k, as->items.v[j].loc, it);
 	}
 	ms->items = chk_ints(k, items, ni);
 	if (any_cond)

@@ -270,7 +270,7 @@ int model_action(const char *name)
 }
 
 
-static const char *const onlines[] = {"none", "partial", "full"};
+const char *const model_online_names[3] = {"none", "partial", "full"};
 static const char *const ftypes[] = {"text", "integer", "decimal", "bool",
 				     "date", "enum", "id_number", "credit_code", "group"};
 
@@ -466,7 +466,7 @@ static json_t *describe_item(const ot_rules *r, const m_item *it)
 		"name", it->name, "label", str_or_null(it->label), "code", str_or_null(it->code),
 		"type", model_type_name(it->type), "department", str_or_null(dept_name(r, it->dept)),
 		"transferred_from", str_or_null(dept_name(r, it->from_dept)),
-		"window", window_ref(r, it->window), "online", onlines[it->online],
+		"window", window_ref(r, it->window), "online", model_online_names[it->online],
 		"legal_limit", limit(it->legal_limit), "promised_limit", limit(it->promised_limit),
 		"calendar", it->calendar >= 0 ? json_string(r->calendars[it->calendar].name) : json_null(),
 		"frequency", it->high_frequency ? "high" : "normal",

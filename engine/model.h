@@ -95,6 +95,7 @@ typedef struct m_window {
 
 typedef enum m_holder { HOLDER_ANY, HOLDER_PERSON, HOLDER_COMPANY } m_holder;
 extern const char *const model_holder_names[3];
+extern const char *const model_online_names[3]; /* by m_online */
 typedef enum m_source { SRC_APPLICANT, SRC_SHARED, SRC_ISSUED } m_source;
 extern const char *const model_source_names[3];
 

@@ -142,6 +142,28 @@ static void licences_issued(void **state)
 	compiled_free(&c);
 }
 
+/* A chain opens the version of a listed item in force on the day: one
+ * that differs from the listed item in its form, applicant or online
+ * level would open a case the chain cannot fill in or is not for (W411). */
+static void chain_item_versions(void **state)
+{
+	(void)state;
+#define VERSIONS(old_attrs) BASE "form g \"表二\" { field x \"x\": text }\n" \
+	"item old \"旧\" { department d; " old_attrs "; in_force until 2019-12-31; steps { s \"s\" by d } }\n" \
+	"item new \"新\" { department d; form f; applicant company; replaces old; " \
+	"in_force from 2020-01-01; steps { s \"s\" by d } }\n" \
+	"chain c \"链\" { form f; stage one \"一\" { items new } }\n"
+	expect_clean(VERSIONS("form f; applicant company"));
+	expect_diag(VERSIONS("form g; applicant company"), "W411", 17, 45,
+		    "item 'old', which the chain opens for 'new' on its days, uses form 'g' where "
+		    "'new' uses form 'f'");
+	expect_diag(VERSIONS("form f; applicant person"), "W411", 17, 45,
+		    "is for applicants 'person' where 'new' is for 'company'");
+	expect_diag(VERSIONS("form f; applicant company; online full"), "W411", 17, 45,
+		    "is online full where 'new' is online none");
+#undef VERSIONS
+}
+
 static void expression_types(void **state)
 {
 	(void)state;
@@ -436,6 +458,7 @@ int main(void)
 		cmocka_unit_test(all_errors_in_one_run),
 		cmocka_unit_test(fixes_from_review),
 		cmocka_unit_test(licences_issued),
+		cmocka_unit_test(chain_item_versions),
 		cmocka_unit_test(forms_take_over_fields),
 		cmocka_unit_test(stdlib_rules),
 	};
