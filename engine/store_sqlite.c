@@ -511,28 +511,35 @@ static ot_status prepare_all(ot_engine *e, ot_error *err)
 	return OT_OK;
 }
 
-/* A database of no schema version that holds tables is someone else's
- * (a mistyped --db, a copy's target): onetrip's tables are not put beside
- * theirs, nor its journal mode changed. */
+/* A database that holds tables of no onetrip store (none with a schema
+ * version and no table of cases) is someone else's: a mistyped --db, a
+ * copy's target.  onetrip's tables are not put beside theirs, nor its
+ * journal mode changed. */
 static ot_status not_foreign(ot_engine *e, ot_error *err)
 {
 	/* one statement, one moment: another process may be creating the
 	 * store's tables and its version together right now */
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(SQ(e)->db, "SELECT name FROM sqlite_schema WHERE type = 'table'"
-				    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-				    " AND (SELECT user_version FROM pragma_user_version) = 0 LIMIT 1",
-				    -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(SQ(e)->db, "SELECT (SELECT user_version FROM pragma_user_version),"
+				    " (SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT"
+				    " LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name LIMIT 1),"
+				    " EXISTS (SELECT 1 FROM sqlite_schema WHERE type = 'table'"
+				    " AND name = 'cases')", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(e, err, rc, "reading what the database holds");
 	rc = sqlite3_step(st);
 	ot_status s = OT_OK;
-	if (rc == SQLITE_ROW)
-		s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store: it holds other tables "
-			    "(%.60s, …); give the path of a new file", sq_path(e),
-			    (const char *)sqlite3_column_text(st, 0));
-	else if (rc != SQLITE_DONE)
+	if (rc != SQLITE_ROW) {
 		s = db_fail(e, err, rc, "reading what the database holds");
+	} else {
+		int have = sqlite3_column_int(st, 0), cases = sqlite3_column_int(st, 2);
+		const char *table = (const char *)sqlite3_column_text(st, 1);
+		if ((have == 0 && table) || (have != 0 && !cases))
+			s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store: it holds %s%.60s%s; "
+				    "give the path of a new file", sq_path(e),
+				    table ? "other tables (" : "no table of cases",
+				    table ? table : "", table ? ", …)" : "");
+	}
 	sqlite3_finalize(st);
 	return s;
 }

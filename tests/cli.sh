@@ -295,6 +295,18 @@ contains "no scenario's name contains \"no such name\" (of " "names the filter"
 expect 2 "an impossible --now" "$bin" list --db "$tmp/now.db" --now 2019-02-30T09:00 '{}'
 contains "--now takes a time such as 2019-10-08T09:00, not '2019-02-30T09:00'" "says what --now takes"
 expect 2 "sweep with --now not a time" "$bin" sweep --db "$tmp/now.db" --now soon
+# another program's database (a schema version of its own, no cases) is not
+# a store: refused, and its journal mode left as it was
+python3 -c 'import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE TABLE contacts(x)")
+db.execute("PRAGMA user_version = 3")
+db.commit()' "$tmp/contacts.db"
+expect 2 "list on another program's database" "$bin" list --db "$tmp/contacts.db" --rules "$src/rules" '{}'
+contains "is not a onetrip store: it holds other tables (contacts, …)" "another program's database is named so"
+python3 -c 'import sqlite3, sys
+assert sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode").fetchone()[0] == "delete"' \
+	"$tmp/contacts.db" || { echo "FAIL: another program's database was switched to WAL"; fails=$((fails + 1)); }
 expect 2 "sweep with a limit of 0" "$bin" sweep --db "$tmp/now.db" --limit 0
 contains "--limit takes a whole number from 1 to 1000, not '0'" "sweep says what --limit takes"
 [ -e "$tmp/now.db" ] && { echo "FAIL: a bad --now opened the store"; fails=$((fails + 1)); }
