@@ -318,19 +318,19 @@ static ot_status rq_string(const char *op, const rq_field *f, const char *parent
 		return err_set(err, OT_EINVAL, "%s: \"%s\" holds a NUL character", op,
 			       rq_path(at, parent, f));
 	if (f->type == RQ_TIME && !time_parse(s, zone, &t))
-		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ISO 8601 time: '%.40s'", op,
-			       rq_path(at, parent, f), s);
+		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ISO 8601 time: '%s'", op,
+			       rq_path(at, parent, f), MSG_QUOTE(s, 40));
 	if (f->type == RQ_DATE && !day_parse(s, &day))
-		return err_set(err, OT_EINVAL, "%s: \"%s\" is not a date YYYY-MM-DD: '%.40s'", op,
-			       rq_path(at, parent, f), s);
+		return err_set(err, OT_EINVAL, "%s: \"%s\" is not a date YYYY-MM-DD: '%s'", op,
+			       rq_path(at, parent, f), MSG_QUOTE(s, 40));
 	int id_ok = n > 0 && n <= RQ_ID_MAX;
 	for (size_t i = 0; f->type == RQ_ID && i < n; i++)
 		id_ok &= (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'A' && s[i] <= 'Z') ||
 			 (s[i] >= 'a' && s[i] <= 'z');
 	if (f->type == RQ_ID && !id_ok)
 		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ID number or credit code "
-			       "(up to %d letters and digits): '%.40s'", op, rq_path(at, parent, f),
-			       RQ_ID_MAX, s);
+			       "(up to %d letters and digits): '%s'", op, rq_path(at, parent, f),
+			       RQ_ID_MAX, MSG_QUOTE(s, 40));
 	return OT_OK;
 }
 
@@ -418,10 +418,10 @@ static ot_status rq_unknown(const char *op, const rq_field *fields, const char *
 			n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "", f->name);
 	}
 	if (best)
-		return err_set(err, OT_EINVAL, "%s: unknown field \"%s%s%.40s\" — did you mean \"%s\"?",
-			       op, path, path[0] ? "." : "", key, best);
-	return err_set(err, OT_EINVAL, "%s: unknown field \"%s%s%.40s\" (%s takes: %s)", op, path,
-		       path[0] ? "." : "", key, path[0] ? path : op, known);
+		return err_set(err, OT_EINVAL, "%s: unknown field \"%s%s%s\" — did you mean \"%s\"?",
+			       op, path, path[0] ? "." : "", MSG_QUOTE(key, 40), best);
+	return err_set(err, OT_EINVAL, "%s: unknown field \"%s%s%s\" (%s takes: %s)", op, path,
+		       path[0] ? "." : "", MSG_QUOTE(key, 40), path[0] ? path : op, known);
 }
 
 /* Every key of obj is a field of the table, every required field is
@@ -526,7 +526,7 @@ static ot_status find_item(const ot_rules *r, const char *name, int32_t day, int
 	if (*item >= 0)
 		return in_force(r, item, day, err);
 	const char *best = nearest_name(name, r->items, r->n_items, sizeof *r->items, 2);
-	return err_set(err, OT_ENOTFOUND, "there is no item '%.60s'%s%s%s", name,
+	return err_set(err, OT_ENOTFOUND, "there is no item '%s'%s%s%s", MSG_QUOTE(name, 60),
 		    best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
@@ -629,7 +629,7 @@ static const char *channel_of(const m_item *it, json_t *j, ot_error *err)
 	if (!ch)
 		ch = it->online == ONLINE_NONE ? "hall" : "online";
 	if (strcmp(ch, "online") && strcmp(ch, "hall")) {
-		err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'", ch);
+		err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%s'", MSG_QUOTE(ch, 20));
 		return NULL;
 	}
 	if (strcmp(ch, "online") == 0 && it->online == ONLINE_NONE) {
@@ -679,8 +679,8 @@ static ot_status idem_replay(ot_engine *e, idem *k, req *q, int *replayed, ot_er
 	/* another operation with the same text (resume and withdraw take the
 	 * same fields) is another request too */
 	if (s == OT_OK && kept && (strcmp(had, k->fingerprint) != 0 || strcmp(had_op, q->op) != 0))
-		s = err_set(err, OT_EINVAL, "%s: the idempotency key '%.60s' was used for another "
-			    "request: a new request needs a new key", q->op, k->k->key);
+		s = err_set(err, OT_EINVAL, "%s: the idempotency key '%s' was used for another "
+			    "request: a new request needs a new key", q->op, MSG_QUOTE(k->k->key, 60));
 	if (s == OT_OK && kept) {
 		q->text = kept;
 		kept = NULL;
@@ -974,8 +974,8 @@ static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 	}
 	const char *by = str(q->j, "handled_by");
 	if (s == OT_OK && by && !handles(*c, by)) {
-		s = err_set(err, OT_EACTOR, "%s: no step of case %s is department %.64s's", q->op,
-			    (*c)->id, by);
+		s = err_set(err, OT_EACTOR, "%s: no step of case %s is department %s's", q->op,
+			    (*c)->id, MSG_QUOTE(by, 64));
 		case_free(*c);
 		*c = NULL;
 	}
@@ -1314,14 +1314,14 @@ static ot_status actor_of(const ot_rules *r, json_t *j, int *dept, int *window,
 	}
 	*dept = strmap_get(&r->by_department, name, strlen(name));
 	if (*dept < 0)
-		return err_set(err, OT_EACTOR, "there is no department '%.60s'", name);
+		return err_set(err, OT_EACTOR, "there is no department '%s'", MSG_QUOTE(name, 60));
 	*window = -1;
 	const m_department *d = &r->departments[*dept];
 	for (uint32_t i = 0; win[0] && i < d->windows.count; i++)
 		if (strcmp(r->windows[d->windows.first + i].name, win) == 0)
 			*window = (int)(d->windows.first + i);
 	if (win[0] && *window < 0)
-		return err_set(err, OT_EACTOR, "department %s has no window '%.60s'", name, win);
+		return err_set(err, OT_EACTOR, "department %s has no window '%s'", name, MSG_QUOTE(win, 60));
 	snprintf(text, cap, "%s%s%s", name, win[0] ? "." : "", win);
 	return OT_OK;
 }
@@ -1366,7 +1366,8 @@ static ot_status check_act(const ot_case *c, int step, const char *action, int d
 			    r->departments[dept].name, window >= 0 ? "." : "",
 			    window >= 0 ? r->windows[window].name : "");
 	if (model_action(action) < 0)
-		return err_set(err, OT_EINVAL, "\"action\" is approve, return or deny, not '%.20s'", action);
+		return err_set(err, OT_EINVAL, "\"action\" is approve, return or deny, not '%s'",
+				       MSG_QUOTE(action, 20));
 	if (model_action(action) != ACT_APPROVE && !reason)
 		return err_set(err, OT_EINVAL, "to %s a case, give the applicant a \"reason\"", action);
 	if (model_action(action) == ACT_APPROVE && case_active_after(c, step, ch, nch) == 0) {
@@ -1401,7 +1402,7 @@ static ot_status do_act(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		if (strcmp(r->steps[it->steps.first + i].name, step_name) == 0)
 			step = (int)i;
 	if (step < 0)
-		s = err_set(err, OT_ENOTFOUND, "item %s has no step '%.60s'", it->name, step_name);
+		s = err_set(err, OT_ENOTFOUND, "item %s has no step '%s'", it->name, MSG_QUOTE(step_name, 60));
 	else
 		s = actor_of(r, json_object_get(q->j, "actor"), &dept, &window, actor,
 			     sizeof actor, err);
@@ -1486,8 +1487,8 @@ static ot_status simple(ot_engine *e, req *q, json_t **resp, ot_error *err,
 					snprintf(allowed_list + strlen(allowed_list),
 						 sizeof allowed_list - strlen(allowed_list), "%s%s",
 						 allowed_list[0] ? ", " : "", model_deliver_names[i]);
-			s = err_set(err, OT_EINVAL, "item %s delivers by %s, not '%.20s'", it->name,
-				 allowed_list, method);
+			s = err_set(err, OT_EINVAL, "item %s delivers by %s, not '%s'", it->name,
+				 allowed_list, MSG_QUOTE(method, 20));
 		} else
 			json_object_set_new(ev, "method", json_string(method));
 	}
@@ -1674,8 +1675,8 @@ static ot_status do_procedure_start(ot_engine *e, req *q, json_t **resp, ot_erro
 		for (uint32_t i = 0; i < it->procedures.count; i++)
 			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
 				 i ? ", " : "", r->procedures[it->procedures.first + i].name);
-		s = err_set(err, OT_ENOTFOUND, "item %s has no special procedure '%.60s'%s%s",
-			    it->name, name, names[0] ? "; it has " : " (it declares none)", names);
+		s = err_set(err, OT_ENOTFOUND, "item %s has no special procedure '%s'%s%s",
+			    it->name, MSG_QUOTE(name, 60), names[0] ? "; it has " : " (it declares none)", names);
 	} else if (c->status != CS_IN_PROGRESS)
 		s = wrong_state(c, "start a procedure on", err);
 	else if (mp->step >= 0 && c->steps[mp->step].state != STEP_ACTIVE)
@@ -1715,8 +1716,8 @@ static ot_status do_pledge_check(ot_engine *e, req *q, json_t **resp, ot_error *
 	else if (s == OT_OK && c->pledge_checked)
 		s = err_set(err, OT_ESTATE, "the pledge of case %s was checked already", c->id);
 	else if (s == OT_OK && strcmp(result, "kept") != 0 && strcmp(result, "untrue") != 0)
-		s = err_set(err, OT_EINVAL, "pledge_check: \"result\" is kept or untrue, not '%.20s'",
-			    result);
+		s = err_set(err, OT_EINVAL, "pledge_check: \"result\" is kept or untrue, not '%s'",
+			    MSG_QUOTE(result, 20));
 	else if (s == OT_OK && strcmp(result, "untrue") == 0 && blank(reason))
 		s = err_set(err, OT_EINVAL, "pledge_check: a false pledge revokes the approval: give "
 			    "the applicant the \"reason\"");
@@ -1750,8 +1751,8 @@ static ot_status do_procedure_end(ot_engine *e, req *q, json_t **resp, ot_error 
 		s = err_set(err, OT_ESTATE, "cannot end a procedure of case %s: none is running "
 			    "(it is %s)", c->id, case_status_names[c->status]);
 	else if (name && strcmp(name, running) != 0)
-		s = err_set(err, OT_ESTATE, "cannot end procedure %.60s of case %s: %s is the one "
-			    "running", name, c->id, running);
+		s = err_set(err, OT_ESTATE, "cannot end procedure %s of case %s: %s is the one "
+			    "running", MSG_QUOTE(name, 60), c->id, running);
 	json_t *ev = s == OT_OK ? simple_event("procedure_end", q, e->zone, str(q->j, "actor"))
 				: NULL;
 	return record_and_free(e, c, ev, q, s, resp, err);
@@ -1847,7 +1848,7 @@ static ot_status known_filter(ot_engine *e, const req *q, const char *what, cons
 	if (s != OT_OK || have)
 		return s;
 	const char *best = nearest_name(name, first, n, stride, 2);
-	return err_set(err, OT_EINVAL, "%s: there is no %s '%.60s'%s%s%s", q->op, what, name,
+	return err_set(err, OT_EINVAL, "%s: there is no %s '%s'%s%s%s", q->op, what, MSG_QUOTE(name, 60),
 		       best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
@@ -1862,8 +1863,8 @@ static ot_status do_list(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		for (int i = 0; i < CS__COUNT; i++)
 			snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s",
 				 i ? ", " : "", case_status_names[i]);
-		return err_set(err, OT_EINVAL, "list: \"status\" is one of %s; not '%.30s'", names,
-			       status);
+		return err_set(err, OT_EINVAL, "list: \"status\" is one of %s; not '%s'", names,
+			       MSG_QUOTE(status, 30));
 	}
 	store_query sq = page_of(q);
 	sq.status = status;
@@ -2050,7 +2051,7 @@ static ot_status do_events(ot_engine *e, req *q, json_t **resp, ot_error *err)
 		fq.after = strtoll(after, &end, 10);
 		if (!after[0] || *end || fq.after < 0)
 			return err_set(err, OT_EINVAL, "events: \"after\" is a cursor of the feed "
-				       "(a whole number as text), not '%.30s'", after);
+				       "(a whole number as text), not '%s'", MSG_QUOTE(after, 30));
 	}
 	/* a misspelt department would follow nothing, as if nothing happened */
 	const ot_rules *r = e->current;
@@ -2449,7 +2450,7 @@ ot_status ot_call(ot_engine *e, const char *op, const char *request,
 				      request, NULL, response, err);
 	if (response)
 		*response = NULL;
-	return err_set(err, OT_EINVAL, "unknown operation '%.30s'", op ? op : "(null)");
+	return err_set(err, OT_EINVAL, "unknown operation '%s'", op ? MSG_QUOTE(op, 30) : "(null)");
 }
 
 /* The key as run_op takes it: its fingerprint, the wall clock. */
@@ -2502,7 +2503,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 	const op_entry *o = op_named(b->op);
 	ot_error *err = &b->err;
 	if (!o)
-		return err_set(err, OT_EINVAL, "unknown operation '%.30s'", b->op ? b->op : "(null)");
+		return err_set(err, OT_EINVAL, "unknown operation '%s'", b->op ? MSG_QUOTE(b->op, 30) : "(null)");
 	req q;
 	json_t *resp = NULL;
 	idem k;

@@ -25,7 +25,7 @@ static ot_status find_chain(const ot_rules *r, const char *name, int *chain, ot_
 	if (*chain >= 0)
 		return OT_OK;
 	const char *best = nearest_name(name, r->chains, r->n_chains, sizeof *r->chains, 2);
-	return err_set(err, OT_ENOTFOUND, "there is no chain '%.60s'%s%s%s", name,
+	return err_set(err, OT_ENOTFOUND, "there is no chain '%s'%s%s%s", MSG_QUOTE(name, 60),
 		       best ? " — did you mean '" : "", best ? best : "", best ? "'?" : "");
 }
 
@@ -74,8 +74,8 @@ static ot_status stage_named(const ot_rules *r, int chain, const char *name, int
 		if (n < sizeof known)
 			n += (size_t)snprintf(known + n, sizeof known - n, "%s%s", n ? ", " : "", sn);
 	}
-	return err_set(err, OT_ENOTFOUND, "chain %s has no stage '%.60s' (its stages: %s)",
-		       mc->name, name, known);
+	return err_set(err, OT_ENOTFOUND, "chain %s has no stage '%s' (its stages: %s)",
+		       mc->name, MSG_QUOTE(name, 60), known);
 }
 
 ot_status chain_op_assess(ot_engine *e, req *q, ot_error *err)
@@ -244,7 +244,7 @@ static const char *chain_channel(const ot_rules *r, int chain, json_t *j, ot_err
 	if (!ch)
 		return "hall"; /* the chain's one window (一窗受理) */
 	if (strcmp(ch, "online") && strcmp(ch, "hall")) {
-		err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'", ch);
+		err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%s'", MSG_QUOTE(ch, 20));
 		return NULL;
 	}
 	for (uint32_t s = 0; strcmp(ch, "online") == 0 && s < mc->stages.count; s++) {
@@ -450,8 +450,8 @@ static ot_status supplement_refused(const ot_case *c, const req *q, const char *
 		return err_set(err, OT_EINVAL, "a supplement hands in a material or changes the form; "
 			       "this one does neither");
 	if (strcmp(channel, "hall") && strcmp(channel, "online"))
-		return err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%.20s'",
-			       channel);
+		return err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%s'",
+			       MSG_QUOTE(channel, 20));
 	return OT_OK;
 }
 

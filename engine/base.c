@@ -632,6 +632,21 @@ ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 	return status;
 }
 
+const char *msg_quote(const char *s, size_t n, char *out, size_t cap)
+{
+	/* an ID straddling the cut is masked whole: 20 bytes beyond it */
+	size_t take = s ? strlen(s) : 0, room = n + 20 < cap ? n + 20 : cap - 1;
+	if (take > room)
+		take = room;
+	memcpy(out, s ? s : "", take);
+	out[take] = 0;
+	ids_mask_in(out);
+	if (strlen(out) > n)
+		out[n] = 0;
+	utf8_settle(out);
+	return out;
+}
+
 /* ---- jansson's allocations ---- */
 
 static json_malloc_t guard_next_malloc;

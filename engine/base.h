@@ -46,6 +46,14 @@ ot_status err_set(ot_error *err, ot_status status, const char *fmt, ...)
 #endif
 	;
 
+/* What a message quotes of a request (a name, a key): at most n bytes of
+ * s, whole characters, an ID number in it masked first -- cut by a
+ * precision ('%.60s'), a number cut short would no longer be one that
+ * err_set recognises.  Written into out (cap bytes), which it returns. */
+const char *msg_quote(const char *s, size_t n, char *out, size_t cap);
+#define MSG_QUOTE_CAP 256
+#define MSG_QUOTE(s, n) msg_quote((s), (n), (char[MSG_QUOTE_CAP]){0}, MSG_QUOTE_CAP)
+
 /* ---- arena ---- */
 
 typedef struct arena_chunk arena_chunk;

@@ -1005,6 +1005,14 @@ static void lists_come_in_pages(void **state)
 	assert_int_equal(all_pages(e, "overdue", "\"now\":\"2019-10-25T09:00\",", 40, last), 150);
 	assert_int_equal(all_pages(e, "overdue", "\"now\":\"2019-09-26T09:00\",", 40, last), 0);
 	refused(e, "list", OT_EINVAL, "\"limit\" must be a whole number from 1 to 1000", "{\"limit\":0}");
+	/* a name the message cuts is masked before the cut: an ID number at
+	 * the cut would otherwise show most of its digits */
+	refused(e, "list", OT_EINVAL, "there is no item 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
+		"1101**********0'", "{\"item\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
+		"110101199003070011\"}");
+	refused(e, "assess", OT_ENOTFOUND, "there is no item 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
+		"1101**********0'", "{\"item\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx "
+		"110101199003070011\",\"now\":\"2019-09-28T09:00\"}");
 	refused(e, "list", OT_EINVAL, "\"limit\" must be a whole number from 1 to 1000", "{\"limit\":1001}");
 	refused(e, "overdue", OT_EINVAL, "\"limit\" must be a whole number from 1 to 1000",
 		"{\"now\":\"2019-10-25T09:00\",\"limit\":\"10\"}");
