@@ -434,17 +434,19 @@ static void check_library(checker *k)
 		finish(k, st, rc, "the material library");
 }
 
-/* The runs of numbers no case has (no row, no event): between a day's
- * numbers, and above its highest up to its counter. */
+/* The runs of a day's numbers 1..counter that no case has (no row, no
+ * event): a number above the counter is check_counters'. */
 static void check_numbers(checker *k)
 {
 	sqlite3_stmt *st = query(k,
-		"WITH n AS (SELECT substr(id, 1, 8) AS day, CAST(substr(id, 10) AS INTEGER) AS num"
+		"WITH n AS (SELECT x.day, x.num FROM (SELECT substr(id, 1, 8) AS day,"
+		" CAST(substr(id, 10) AS INTEGER) AS num"
 		" FROM (SELECT id FROM cases UNION SELECT case_id FROM events)"
-		" WHERE id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9]*'),"
+		" WHERE id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9]*') x"
+		" JOIN counters k ON k.day = x.day WHERE x.num BETWEEN 1 AND k.n),"
 		" g AS (SELECT day, lag(num, 1, 0) OVER (PARTITION BY day ORDER BY num) + 1 AS lo,"
 		" num - 1 AS hi FROM n)"
-		" SELECT g.day, g.lo, g.hi, k.n FROM g LEFT JOIN counters k ON k.day = g.day"
+		" SELECT g.day, g.lo, g.hi, k.n FROM g JOIN counters k ON k.day = g.day"
 		" WHERE g.hi >= g.lo"
 		" UNION ALL SELECT k.day, coalesce(t.top, 0) + 1, k.n, k.n FROM counters k"
 		" LEFT JOIN (SELECT day, max(num) AS top FROM n GROUP BY day) t ON t.day = k.day"
@@ -454,9 +456,7 @@ static void check_numbers(checker *k)
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *day = text_of(st, 0);
 		store_check_missing(k, day ? day : "?", sqlite3_column_int64(st, 1),
-				    sqlite3_column_int64(st, 2),
-				    sqlite3_column_type(st, 3) == SQLITE_NULL ? -1
-				    : sqlite3_column_int64(st, 3));
+				    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
 	}
 	if (st)
 		finish(k, st, rc, "the case numbers");

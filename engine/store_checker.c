@@ -532,20 +532,19 @@ void store_check_entry_row(store_checker *k, const char *applicant, const char *
 void store_check_missing(store_checker *k, const char *day, long long lo, long long hi,
 			 long long n)
 {
-	char counter[96] = "";
-	if (n >= 0)
-		snprintf(counter, sizeof counter, ": the day's counter is at %lld", n);
-	const char *why = n >= 0 && hi == n ? "removed from the store, or the counter set forward"
+	const char *why = hi == n ? "removed from the store, or the counter set forward"
 		: "removed from the store";
 	if (lo == hi) {
 		char id[32];
 		snprintf(id, sizeof id, "%s-%04lld", day, lo);
 		store_problem(k, id, "no case has this number (no row, no event), though a day's "
-			      "numbers are given out without gaps%s; the case was %s", counter, why);
+			      "numbers are given out without gaps: the day's counter is at %lld; the "
+			      "case was %s", n, why);
 	} else
 		store_problem(k, NULL, "no case has the numbers %s-%04lld to %s-%04lld (no row, no "
-			      "event), though a day's numbers are given out without gaps%s; %lld "
-			      "cases were %s", day, lo, day, hi, counter, hi - lo + 1, why);
+			      "event), though a day's numbers are given out without gaps: the day's "
+			      "counter is at %lld; %lld cases were %s", day, lo, day, hi, n,
+			      hi - lo + 1, why);
 }
 
 void store_check_end(store_checker *k)

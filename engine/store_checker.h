@@ -129,7 +129,8 @@ void store_check_entry_row(store_checker *k, const char *applicant, const char *
 			   const char *case_id, const char *item, const char *rules,
 			   const char *case_applicant);
 /* Case numbers lo..hi of `day` (YYYYMMDD) that no case has (no row, no
- * event), the day's counter at n: cases removed from the store. */
+ * event), though the day's counter, at n, gave them out: cases removed
+ * from the store. */
 void store_check_missing(store_checker *k, const char *day, long long lo, long long hi,
 			 long long n);
 

@@ -10,7 +10,13 @@
  *   2. every case replayed from its events and compared with its snapshot
  *      and the columns list and overdue read; every event a case's, and
  *      recorded under the case's rule version;
- *   3. the case counters, and the cases that issued licences.
+ *   3. what the events put beside them (store_checker.c says what): each
+ *      event's columns, the licences and material library entries of each
+ *      case, read at their keys in one round trip with the case; the rows
+ *      of both libraries scanned a page at a time for one at no key its
+ *      case expects;
+ *   4. the case counters: one behind an existing number would hand it out
+ *      again, and a number no case has (1..counter) is a case removed.
  * It runs in one REPEATABLE READ transaction: one moment of the store,
  * while other engines go on writing.
  */
@@ -112,21 +118,20 @@ static void check_case(checker *k, const PGresult *res, int row)
 	const char *id = PQgetvalue(res, row, C_ID), *hash = col(res, row, C_RULES);
 	ot_error err = {OT_OK, ""};
 	k->cases++;
-	const version *v = hash ? engine_version(e, hash, &err) : NULL;
-	if (!v) {
+	if (!(hash ? engine_version(e, hash, &err) : NULL)) {
 		store_problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
 		return;
 	}
-	if (!e->current) /* the store alone: times as its rule version keeps them */
-		e->zone = v->zone;
 	ot_case *c = NULL;
-	if (case_rebuild(e, id, &c, &err) != OT_OK) {
+	store_expect *x = NULL;
+	if (store_check_replay(k, id, &c, &x, &err) != OT_OK) {
 		store_problem(k, id, "cannot be replayed: %s", err.message);
 		return;
 	}
 	k->events += c->events;
 	compare_snapshot(k, c, col(res, row, C_STATE));
 	compare_columns(k, c, res, row);
+	store_check_beside(k, x);
 	case_free(c);
 }
 
@@ -172,7 +177,161 @@ static void check_event_cases(checker *k)
 	PQclear(res);
 }
 
-/* ---- 3. counters and licences ---- */
+/* ---- 3. what the events put beside them ---- */
+
+/* An array literal of n texts, {"a","b"}, for a text[] parameter
+ * (malloc'd; NULL: out of memory). */
+static char *text_array(const char *const *v, size_t n)
+{
+	size_t cap = 3;
+	for (size_t i = 0; i < n; i++)
+		cap += 2 * strlen(v[i]) + 3;
+	char *out = malloc(cap), *p = out;
+	if (!out)
+		return NULL;
+	*p++ = '{';
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			*p++ = ',';
+		*p++ = '"';
+		for (const char *c = v[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				*p++ = '\\';
+			*p++ = *c;
+		}
+		*p++ = '"';
+	}
+	*p++ = '}';
+	*p = 0;
+	return out;
+}
+
+static ot_time time_col(const PGresult *res, int row, int c)
+{
+	return col(res, row, c) ? atoll(PQgetvalue(res, row, c)) : -1;
+}
+
+/* The rows beside case x->c's events, each by its key, in one round trip
+ * (store_checker.h): its events' columns (e), its licences under its
+ * holder as the store keys them or as typed -- issued before schema 7,
+ * which left licences as they were -- (l), its library entries (b). */
+static void beside(checker *k, store_expect *x)
+{
+	const ot_rules *r = x->c->v->rules;
+	/* the keys: holders, materials and numbers of the licences, the
+	 * materials of the entries */
+	size_t cap = 2 * (size_t)x->nlic + x->nentry + 1, n = 0;
+	const char **t = malloc(4 * cap * sizeof *t);
+	const char **lh = t, **lm = t + cap, **ln = t + 2 * cap, **em = t + 3 * cap;
+	for (uint32_t i = 0; t && i < x->nlic; i++)
+		for (int h = 0; h < 2; h++)
+			if ((h ? x->typed : x->holder) != NULL) {
+				lh[n] = h ? x->typed : x->holder;
+				lm[n] = r->materials[x->lic[i].material].name;
+				ln[n++] = x->lic[i].number;
+			}
+	for (uint32_t i = 0; t && i < x->nentry; i++)
+		em[i] = r->materials[x->entry[i].material].name;
+	char *a[4] = {NULL, NULL, NULL, NULL};
+	if (t) {
+		a[0] = text_array(lh, n);
+		a[1] = text_array(lm, n);
+		a[2] = text_array(ln, n);
+		a[3] = text_array(em, x->nentry);
+	}
+	free(t);
+	const char *v[] = {x->c->id, a[0], a[1], a[2], x->holder, a[3]};
+	PGresult *res = NULL;
+	if (!a[0] || !a[1] || !a[2] || !a[3])
+		store_problem(k, x->c->id, "out of memory reading the rows beside its events");
+	else
+		res = rows(k, "SELECT 'e', seq::text, at, op, actor, NULL, NULL, NULL FROM events"
+			   " WHERE case_id = $1"
+			   " UNION ALL SELECT 'l', l.material, l.number, l.holder, l.case_id,"
+			   " l.valid_from::text, l.valid_until::text, l.issuer FROM licences l"
+			   " JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(h, m, n)"
+			   " ON l.holder = w.h AND l.material = w.m AND l.number = w.n"
+			   " UNION ALL SELECT 'b', material, NULL, NULL, NULL, valid_from::text,"
+			   " valid_until::text, NULL FROM library WHERE case_id = $1 AND applicant = $5"
+			   " AND material = ANY($6::text[])", 6, v, "the rows beside its events");
+	for (int i = 0; i < 4; i++)
+		free(a[i]);
+	/* the holder as keyed first: a licence as typed only without one */
+	for (int pass = 0; res && pass < 2; pass++)
+		for (int i = 0; i < PQntuples(res); i++) {
+			const char *tag = PQgetvalue(res, i, 0), *m = PQgetvalue(res, i, 1);
+			if (pass == 0 && *tag == 'e')
+				store_check_event(k, x, atoll(m), col(res, i, 2), col(res, i, 3),
+						  col(res, i, 4));
+			for (uint32_t j = 0; pass == 0 && *tag == 'b' && j < x->nentry; j++)
+				if (strcmp(r->materials[x->entry[j].material].name, m) == 0)
+					store_check_entry(k, x, j, time_col(res, i, 5),
+							  time_col(res, i, 6));
+			const char *holder = PQgetvalue(res, i, 3);
+			int keyed = strcmp(holder, x->holder) == 0;
+			for (uint32_t j = 0; *tag == 'l' && keyed == !pass && j < x->nlic; j++)
+				if (!x->lic[j].seen && strcmp(x->lic[j].number, PQgetvalue(res, i, 2)) == 0 &&
+				    strcmp(r->materials[x->lic[j].material].name, m) == 0)
+					store_check_licence(k, x, j, holder, col(res, i, 4),
+							    time_col(res, i, 5), time_col(res, i, 6),
+							    col(res, i, 7));
+		}
+	PQclear(res);
+}
+
+/* Every licence that names a case, with that case's row, a page at a time
+ * in the order of the licences' key. */
+static void check_licences(checker *k)
+{
+	char after[3][256] = {"", "", ""};
+	for (;;) {
+		const char *v[] = {after[0], after[1], after[2]};
+		PGresult *res = rows(k, "SELECT l.holder, l.material, l.number, l.case_id,"
+				     " c.id IS NOT NULL, c.item, c.rules, c.applicant FROM licences l"
+				     " LEFT JOIN cases c ON c.id = l.case_id WHERE l.case_id IS NOT NULL"
+				     " AND (l.holder, l.material, l.number) > ($1, $2, $3)"
+				     " ORDER BY l.holder, l.material, l.number LIMIT 1000", 3, v,
+				     "the licence library");
+		int n = res ? PQntuples(res) : 0;
+		for (int i = 0; i < n; i++)
+			store_check_licence_row(k, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+						PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+						*PQgetvalue(res, i, 4) == 't', col(res, i, 5),
+						col(res, i, 6), col(res, i, 7));
+		for (int c = 0; n && c < 3; c++)
+			snprintf(after[c], sizeof after[c], "%s", PQgetvalue(res, n - 1, c));
+		PQclear(res);
+		if (n < 1000)
+			break;
+	}
+}
+
+/* Every entry of the material library, with its case's row (the foreign
+ * key says it has one), a page at a time. */
+static void check_library(checker *k)
+{
+	char after[3][256] = {"", "", ""};
+	for (;;) {
+		const char *v[] = {after[0], after[1], after[2]};
+		PGresult *res = rows(k, "SELECT l.applicant, l.material, l.case_id, c.item, c.rules,"
+				     " c.applicant FROM library l JOIN cases c ON c.id = l.case_id"
+				     " WHERE (l.applicant, l.material, l.case_id) > ($1, $2, $3)"
+				     " ORDER BY l.applicant, l.material, l.case_id LIMIT 1000", 3, v,
+				     "the material library");
+		int n = res ? PQntuples(res) : 0;
+		for (int i = 0; i < n; i++)
+			store_check_entry_row(k, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1),
+					      PQgetvalue(res, i, 2), col(res, i, 3), col(res, i, 4),
+					      col(res, i, 5));
+		for (int c = 0; n && c < 3; c++)
+			snprintf(after[c], sizeof after[c], "%s", PQgetvalue(res, n - 1, c));
+		PQclear(res);
+		if (n < 1000)
+			break;
+	}
+}
+
+/* ---- 4. counters ---- */
 
 static void check_counters(checker *k)
 {
@@ -189,21 +348,34 @@ static void check_counters(checker *k)
 	PQclear(res);
 }
 
-static void check_licences(checker *k)
+/* The runs of a day's numbers 1..counter that no case has (no row, no
+ * event): a number above the counter is check_counters'. */
+static void check_numbers(checker *k)
 {
-	PGresult *res = rows(k, "SELECT case_id FROM licences WHERE case_id IS NOT NULL AND"
-			     " case_id NOT IN (SELECT id FROM cases)", 0, NULL, "the licence library");
+	PGresult *res = rows(k,
+		"WITH n AS (SELECT x.day, x.num FROM (SELECT substr(id, 1, 8) AS day,"
+		" CASE WHEN id ~ '^[0-9]{8}-[0-9]{1,9}$' THEN substr(id, 10)::integer END AS num"
+		" FROM (SELECT id FROM cases UNION SELECT case_id FROM events) i) x"
+		" JOIN counters k ON k.day = x.day WHERE x.num BETWEEN 1 AND k.n),"
+		" g AS (SELECT day, lag(num, 1, 0) OVER (PARTITION BY day ORDER BY num) + 1 AS lo,"
+		" num - 1 AS hi FROM n)"
+		" SELECT g.day, g.lo, g.hi, k.n FROM g JOIN counters k ON k.day = g.day"
+		" WHERE g.hi >= g.lo"
+		" UNION ALL SELECT k.day, coalesce(t.top, 0) + 1, k.n, k.n FROM counters k"
+		" LEFT JOIN (SELECT day, max(num) AS top FROM n GROUP BY day) t ON t.day = k.day"
+		" WHERE k.n > coalesce(t.top, 0) ORDER BY 1, 2 LIMIT 1000",
+		0, NULL, "the case numbers");
 	for (int i = 0; res && i < PQntuples(res); i++)
-		store_problem(k, PQgetvalue(res, i, 0), "it issued a licence in the library but is not in "
-			"the store");
+		store_check_missing(k, PQgetvalue(res, i, 0), atoll(PQgetvalue(res, i, 1)),
+				    atoll(PQgetvalue(res, i, 2)), atoll(PQgetvalue(res, i, 3)));
 	PQclear(res);
 }
 
 ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 {
-	checker k = {e, json_array(), 0, 0, 0, 0};
+	checker k;
 	*out = NULL;
-	if (!k.problems)
+	if (!store_check_init(&k, e))
 		return err_set(err, OT_ENOMEM, "out of memory checking the store");
 	int checking = e->checking, zone = e->zone;
 	e->checking = 1;
@@ -220,11 +392,15 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 		store_problem(&k, NULL, "the store cannot be read: %s", why.message);
 	} else {
 		check_versions(&k);
+		check_licences(&k);
+		check_library(&k);
+		k.beside = beside;
 		check_cases(&k);
+		store_check_end(&k);
 		check_event_versions(&k);
 		check_event_cases(&k);
 		check_counters(&k);
-		check_licences(&k);
+		check_numbers(&k);
 		if (own)
 			PQclear(pg_query(e, "COMMIT", 0, NULL));
 	}
@@ -233,6 +409,6 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 	e->checking = checking;
 	e->zone = zone;
 	*out = store_check_report(&k);
-	json_decref(k.problems);
+	store_check_free(&k);
 	return *out ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the report");
 }
