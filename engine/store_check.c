@@ -204,137 +204,6 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 		store_problem(k, id, "its updated column is not the time of its last event");
 }
 
-/* Replays case `id` and compares it with its row, the current row of st. */
-static void check_row(checker *k, const char *id, sqlite3_stmt *row)
-{
-	ot_engine *e = k->e;
-	const char *hash = text_of(row, C_RULES);
-	ot_error err = {OT_OK, ""};
-	if (!(hash ? engine_version(e, hash, &err) : NULL)) {
-		store_problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
-		return;
-	}
-	ot_case *c = NULL;
-	store_expect *x = NULL;
-	if (store_check_replay(k, id, &c, &x, &err) != OT_OK) {
-		store_problem(k, id, "cannot be replayed: %s", err.message);
-		return;
-	}
-	k->events += c->events;
-	compare_snapshot(k, c, row);
-	compare_columns(k, c, row);
-	store_check_beside(k, x);
-	case_free(c);
-}
-
-static void check_case(checker *k, const char *id)
-{
-	sqlite3_stmt *st = query(k, "SELECT id, item, rules, status, applicant, department,"
-				 " handlers, due, updated, state, next_due, warn_at FROM cases WHERE id = ?1",
-				 "a case");
-	if (!st)
-		return;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	k->cases++;
-	if (rc == SQLITE_ROW)
-		check_row(k, id, st);
-	else if (rc == SQLITE_DONE)
-		store_problem(k, id, "it has events but no row in the cases table");
-	else
-		store_problem(k, id, "its row cannot be read: %s", sqlite3_errstr(rc));
-	sqlite3_finalize(st);
-}
-
-/* Adds the case ids a query yields to the set `ids` (id -> true); a query
- * that stops early is a problem, named by the last id it gave. */
-static void collect_ids(checker *k, json_t *ids, const char *sql, const char *what)
-{
-	sqlite3_stmt *st = query(k, sql, what);
-	int rc = SQLITE_DONE;
-	char last[64] = "";
-	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = text_of(st, 0);
-		if (!id)
-			store_problem(k, NULL, "%s: an id is unreadable (after %s)", what,
-				last[0] ? last : "the first");
-		else {
-			json_object_set_new(ids, id, json_true());
-			snprintf(last, sizeof last, "%s", id);
-		}
-	}
-	if (st && rc != SQLITE_DONE)
-		store_problem(k, NULL, "%s could not be read past %s%s: %s", what, last[0] ? "case " : "",
-			last[0] ? last : "the start", sqlite3_errstr(rc));
-	sqlite3_finalize(st);
-}
-
-/* Every case the store knows of -- by the cases table, its index and the
- * events -- is checked on its own, so damage to one part of the file is
- * named by the cases it touches. */
-static void check_cases(checker *k)
-{
-	json_t *ids = json_object();
-	if (!ids) {
-		store_problem(k, NULL, "out of memory listing the cases");
-		return;
-	}
-	collect_ids(k, ids, "SELECT id FROM cases NOT INDEXED", "the cases table");
-	collect_ids(k, ids, "SELECT id FROM cases INDEXED BY sqlite_autoindex_cases_1 ORDER BY id",
-		    "the index of case ids");
-	collect_ids(k, ids, "SELECT DISTINCT case_id FROM events", "the events table");
-	/* in order of their ids, as list has them */
-	size_t n = json_object_size(ids), i = 0;
-	const char **sorted = malloc((n + 1) * sizeof *sorted);
-	const char *id;
-	json_t *v;
-	json_object_foreach(ids, id, v)
-		if (sorted)
-			sorted[i++] = id;
-	if (!sorted)
-		store_problem(k, NULL, "out of memory listing the cases");
-	else
-		qsort(sorted, n, sizeof *sorted, by_text);
-	for (i = 0; sorted && i < n; i++)
-		check_case(k, sorted[i]);
-	free(sorted);
-	json_decref(ids);
-}
-
-static void check_event_versions(checker *k)
-{
-	sqlite3_stmt *st = query(k, "SELECT e.case_id, e.seq FROM events e JOIN cases c"
-				 " ON c.id = e.case_id WHERE e.rules IS NOT c.rules",
-				 "the events' rule versions");
-	int rc = SQLITE_DONE;
-	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		store_problem(k, text_of(st, 0), "event %lld was recorded under another rule version than "
-			"the case's", (long long)sqlite3_column_int64(st, 1));
-	if (st)
-		finish(k, st, rc, "the events table");
-}
-
-/* ---- 4. counters and licences ---- */
-
-static void check_counters(checker *k)
-{
-	sqlite3_stmt *st = query(k,
-		"SELECT d.day, d.top, k.n FROM (SELECT substr(id, 1, 8) AS day,"
-		" max(CAST(substr(id, 10) AS INTEGER)) AS top FROM cases GROUP BY 1) d"
-		" LEFT JOIN counters k ON k.day = d.day WHERE k.n IS NULL OR k.n < d.top",
-		"the case counters");
-	int rc = SQLITE_DONE;
-	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *day = text_of(st, 0);
-		store_problem(k, NULL, "the case counter of %s is %lld, but case %s-%04lld exists: the next "
-			"submission that day would take a number in use", day ? day : "?",
-			(long long)sqlite3_column_int64(st, 2), day ? day : "?",
-			(long long)sqlite3_column_int64(st, 1));
-	}
-	if (st)
-		finish(k, st, rc, "the case counters");
-}
-
 /* Steps a statement of the rows beside a case to its next row: 1 a row,
  * 0 none (reset), -1 they could not be read (a problem, reset). */
 static int next_row(checker *k, sqlite3_stmt *st, const char *id, const char *what)
@@ -350,10 +219,11 @@ static int next_row(checker *k, sqlite3_stmt *st, const char *id, const char *wh
 
 enum { B_EVENTS, B_LICENCE, B_ENTRY, B__COUNT };
 
-/* The rows beside case x->c's events, each by its key (store_checker.h). */
-static void beside(checker *k, store_expect *x)
+/* The rows beside case x->c's events, each by its key (store_checker.h),
+ * with the statements q[B_...]. */
+static void beside(checker *k, store_expect *x, sqlite3_stmt *const *q)
 {
-	sqlite3_stmt **q = k->ud, *st;
+	sqlite3_stmt *st;
 	const ot_rules *r = x->c->v->rules;
 	const char *id = x->c->id;
 	if ((st = q[B_EVENTS]) != NULL) {
@@ -389,6 +259,149 @@ static void beside(checker *k, store_expect *x)
 		store_check_entry(k, x, i, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
 		sqlite3_reset(st);
 	}
+}
+
+/* Replays case `id` and compares it with its row, the current row of st,
+ * and with the rows beside its events (read with q). */
+static void check_row(checker *k, const char *id, sqlite3_stmt *row, sqlite3_stmt *const *q)
+{
+	ot_engine *e = k->e;
+	const char *hash = text_of(row, C_RULES);
+	ot_error err = {OT_OK, ""};
+	if (!(hash ? engine_version(e, hash, &err) : NULL)) {
+		store_problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
+		return;
+	}
+	ot_case *c = NULL;
+	store_expect *x = NULL;
+	if (store_check_replay(k, id, &c, &x, &err) != OT_OK) {
+		store_problem(k, id, "cannot be replayed: %s", err.message);
+		return;
+	}
+	k->events += c->events;
+	compare_snapshot(k, c, row);
+	compare_columns(k, c, row);
+	beside(k, x, q);
+	store_check_beside(k, x);
+	case_free(c);
+}
+
+static void check_case(checker *k, const char *id, sqlite3_stmt *const *q)
+{
+	sqlite3_stmt *st = query(k, "SELECT id, item, rules, status, applicant, department,"
+				 " handlers, due, updated, state, next_due, warn_at FROM cases WHERE id = ?1",
+				 "a case");
+	if (!st)
+		return;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	k->cases++;
+	if (rc == SQLITE_ROW)
+		check_row(k, id, st, q);
+	else if (rc == SQLITE_DONE)
+		store_problem(k, id, "it has events but no row in the cases table");
+	else
+		store_problem(k, id, "its row cannot be read: %s", sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+}
+
+/* Adds the case ids a query yields to the set `ids` (id -> true); a query
+ * that stops early is a problem, named by the last id it gave. */
+static void collect_ids(checker *k, json_t *ids, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = query(k, sql, what);
+	int rc = SQLITE_DONE;
+	char last[64] = "";
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = text_of(st, 0);
+		if (!id)
+			store_problem(k, NULL, "%s: an id is unreadable (after %s)", what,
+				last[0] ? last : "the first");
+		else {
+			json_object_set_new(ids, id, json_true());
+			snprintf(last, sizeof last, "%s", id);
+		}
+	}
+	if (st && rc != SQLITE_DONE)
+		store_problem(k, NULL, "%s could not be read past %s%s: %s", what, last[0] ? "case " : "",
+			last[0] ? last : "the start", sqlite3_errstr(rc));
+	sqlite3_finalize(st);
+}
+
+/* Every case the store knows of -- by the cases table, its index and the
+ * events -- is checked on its own, so damage to one part of the file is
+ * named by the cases it touches. */
+static void check_cases(checker *k)
+{
+	sqlite3_stmt *q[B__COUNT] = {
+		query(k, "SELECT seq, at, op, actor FROM events WHERE case_id = ?1 ORDER BY seq",
+		      "the events' columns"),
+		query(k, "SELECT case_id, valid_from, valid_until, issuer FROM licences"
+		      " WHERE holder = ?1 AND material = ?2 AND number = ?3", "the licences"),
+		query(k, "SELECT valid_from, valid_until FROM library WHERE applicant = ?1"
+		      " AND material = ?2 AND case_id = ?3", "the material library's entries"),
+	};
+	json_t *ids = json_object();
+	if (!ids) {
+		store_problem(k, NULL, "out of memory listing the cases");
+		return;
+	}
+	collect_ids(k, ids, "SELECT id FROM cases NOT INDEXED", "the cases table");
+	collect_ids(k, ids, "SELECT id FROM cases INDEXED BY sqlite_autoindex_cases_1 ORDER BY id",
+		    "the index of case ids");
+	collect_ids(k, ids, "SELECT DISTINCT case_id FROM events", "the events table");
+	/* in order of their ids, as list has them */
+	size_t n = json_object_size(ids), i = 0;
+	const char **sorted = malloc((n + 1) * sizeof *sorted);
+	const char *id;
+	json_t *v;
+	json_object_foreach(ids, id, v)
+		if (sorted)
+			sorted[i++] = id;
+	if (!sorted)
+		store_problem(k, NULL, "out of memory listing the cases");
+	else
+		qsort(sorted, n, sizeof *sorted, by_text);
+	for (i = 0; sorted && i < n; i++)
+		check_case(k, sorted[i], q);
+	free(sorted);
+	json_decref(ids);
+	for (i = 0; i < B__COUNT; i++)
+		sqlite3_finalize(q[i]);
+}
+
+static void check_event_versions(checker *k)
+{
+	sqlite3_stmt *st = query(k, "SELECT e.case_id, e.seq FROM events e JOIN cases c"
+				 " ON c.id = e.case_id WHERE e.rules IS NOT c.rules",
+				 "the events' rule versions");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		store_problem(k, text_of(st, 0), "event %lld was recorded under another rule version than "
+			"the case's", (long long)sqlite3_column_int64(st, 1));
+	if (st)
+		finish(k, st, rc, "the events table");
+}
+
+/* ---- 4. counters and licences ---- */
+
+static void check_counters(checker *k)
+{
+	sqlite3_stmt *st = query(k,
+		"SELECT d.day, d.top, k.n FROM (SELECT substr(id, 1, 8) AS day,"
+		" max(CAST(substr(id, 10) AS INTEGER)) AS top FROM cases GROUP BY 1) d"
+		" LEFT JOIN counters k ON k.day = d.day WHERE k.n IS NULL OR k.n < d.top",
+		"the case counters");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *day = text_of(st, 0);
+		store_problem(k, NULL, "the case counter of %s is %lld, but case %s-%04lld exists: the next "
+			"submission that day would take a number in use", day ? day : "?",
+			(long long)sqlite3_column_int64(st, 2), day ? day : "?",
+			(long long)sqlite3_column_int64(st, 1));
+	}
+	if (st)
+		finish(k, st, rc, "the case counters");
 }
 
 /* Every licence that names a case, with that case's row. */
@@ -482,19 +495,7 @@ ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 		check_versions(&k);
 		check_licences(&k);
 		check_library(&k);
-		sqlite3_stmt *reads[B__COUNT] = {
-			query(&k, "SELECT seq, at, op, actor FROM events WHERE case_id = ?1 ORDER BY seq",
-			      "the events' columns"),
-			query(&k, "SELECT case_id, valid_from, valid_until, issuer FROM licences"
-			      " WHERE holder = ?1 AND material = ?2 AND number = ?3", "the licences"),
-			query(&k, "SELECT valid_from, valid_until FROM library WHERE applicant = ?1"
-			      " AND material = ?2 AND case_id = ?3", "the material library's entries"),
-		};
-		k.beside = beside;
-		k.ud = reads;
 		check_cases(&k);
-		for (int i = 0; i < B__COUNT; i++)
-			sqlite3_finalize(reads[i]);
 		store_check_end(&k);
 		check_event_versions(&k);
 		check_counters(&k);

@@ -435,8 +435,6 @@ void store_check_beside(store_checker *k, store_expect *x)
 	const ot_case *c = x->c;
 	const ot_rules *r = c->v->rules;
 	char a[32], b[32];
-	if (k->beside)
-		k->beside(k, x);
 	for (uint32_t i = 0; i < x->nlic; i++) {
 		const char *name = r->materials[x->lic[i].material].name;
 		if (!x->lic[i].seen && x->approved >= 0 && !is_misplaced(k, c->id, name, "licence"))

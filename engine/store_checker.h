@@ -8,12 +8,12 @@
  *
  * What the tables beside the events must hold is derived here too, once
  * for both backends: a backend replays each case with store_check_replay,
- * reads the rows at the keys the replay expects (its `beside` function)
- * and hands them to store_check_event, _licence and _entry; it hands the
- * rows of its scans of the libraries to store_check_licence_row and
- * store_check_entry_row, and the gaps of its case numbers to
- * store_check_missing.  store_check_end, after the last case, settles
- * what only every case together can tell.
+ * reads the rows at the keys the replay expects, hands them to
+ * store_check_event, _licence and _entry, then calls store_check_beside;
+ * it hands the rows of its scans of the libraries to
+ * store_check_licence_row and store_check_entry_row, and the gaps of its
+ * case numbers to store_check_missing.  store_check_end, after the last
+ * case, settles what only every case together can tell.
  */
 #ifndef OT_STORE_CHECKER_H
 #define OT_STORE_CHECKER_H
@@ -22,17 +22,11 @@
 
 #define STORE_MAX_PROBLEMS 500
 
-struct store_expect;
-
 typedef struct store_checker {
 	ot_engine *e;
 	json_t *problems;
 	size_t more; /* problems past STORE_MAX_PROBLEMS, counted only */
 	json_int_t versions, cases, events;
-	/* the backend's: reads the rows beside case x->c's events, hands
-	 * each to store_check_event, _licence or _entry */
-	void (*beside)(struct store_checker *k, struct store_expect *x);
-	void *ud;          /* the backend's, for `beside` */
 	json_t *misplaced; /* "case\tmaterial\tlicence|entry": rows a scan found
 			      at another key than their case's (reported once) */
 	json_t *kept;      /* "holder\tmaterial\tnumber" -> [times an approval
@@ -100,11 +94,11 @@ typedef struct store_expect {
  * rule version's when the store is checked alone. */
 ot_status store_check_replay(store_checker *k, const char *id, ot_case **out, store_expect **x,
 			     ot_error *err);
-/* Reads (k->beside) and compares the rows beside x's case; frees x, not
- * its case. */
+/* Once the rows at x's keys were handed over (below): names what is
+ * missing; frees x, not its case. */
 void store_check_beside(store_checker *k, store_expect *x);
 
-/* For `beside`: event seq's columns (NULL: SQL NULL), ... */
+/* The rows at x's keys: event seq's columns (NULL: SQL NULL), ... */
 void store_check_event(store_checker *k, store_expect *x, long long seq, const char *at,
 		       const char *op, const char *actor);
 /* ... the licence row at x->lic[i]'s key (holder, material, number) --

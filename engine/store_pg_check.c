@@ -112,49 +112,6 @@ static void compare_columns(checker *k, const ot_case *c, const PGresult *res, i
 		store_problem(k, c->id, "its updated column is not the time of its last event");
 }
 
-static void check_case(checker *k, const PGresult *res, int row)
-{
-	ot_engine *e = k->e;
-	const char *id = PQgetvalue(res, row, C_ID), *hash = col(res, row, C_RULES);
-	ot_error err = {OT_OK, ""};
-	k->cases++;
-	if (!(hash ? engine_version(e, hash, &err) : NULL)) {
-		store_problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
-		return;
-	}
-	ot_case *c = NULL;
-	store_expect *x = NULL;
-	if (store_check_replay(k, id, &c, &x, &err) != OT_OK) {
-		store_problem(k, id, "cannot be replayed: %s", err.message);
-		return;
-	}
-	k->events += c->events;
-	compare_snapshot(k, c, col(res, row, C_STATE));
-	compare_columns(k, c, res, row);
-	store_check_beside(k, x);
-	case_free(c);
-}
-
-/* A page of cases at a time, so memory is a page's however large the store. */
-static void check_cases(checker *k)
-{
-	char after[64] = "";
-	for (;;) {
-		const char *v[] = {after};
-		PGresult *res = rows(k, "SELECT id, rules, status, applicant, department, handlers,"
-				     " due, updated, state, next_due, warn_at FROM cases WHERE id > $1"
-				     " ORDER BY id LIMIT 500", 1, v, "the cases");
-		int n = res ? PQntuples(res) : 0;
-		for (int i = 0; i < n; i++)
-			check_case(k, res, i);
-		if (n)
-			snprintf(after, sizeof after, "%s", PQgetvalue(res, n - 1, C_ID));
-		PQclear(res);
-		if (n < 500)
-			break;
-	}
-}
-
 static void check_event_versions(checker *k)
 {
 	PGresult *res = rows(k, "SELECT e.case_id, e.seq FROM events e JOIN cases c ON c.id = e.case_id"
@@ -211,72 +168,170 @@ static ot_time time_col(const PGresult *res, int row, int c)
 	return col(res, row, c) ? atoll(PQgetvalue(res, row, c)) : -1;
 }
 
-/* The rows beside case x->c's events, each by its key, in one round trip
- * (store_checker.h): its events' columns (e), its licences under its
- * holder as the store keys them or as typed -- issued before schema 7,
- * which left licences as they were -- (l), its library entries (b). */
-static void beside(checker *k, store_expect *x)
+/* The cases of a page, replayed, with what their events put beside them. */
+typedef struct page_case {
+	const char *id;
+	ot_case *c;
+	store_expect *x;
+	ot_error err;   /* why c is NULL ... */
+	int replayed;   /* ... its replay's failure, or its version's */
+} page_case;
+
+static int by_id(const void *key, const void *p)
 {
-	const ot_rules *r = x->c->v->rules;
-	/* the keys: holders, materials and numbers of the licences, the
-	 * materials of the entries */
-	size_t cap = 2 * (size_t)x->nlic + x->nentry + 1, n = 0;
-	const char **t = malloc(4 * cap * sizeof *t);
-	const char **lh = t, **lm = t + cap, **ln = t + 2 * cap, **em = t + 3 * cap;
-	for (uint32_t i = 0; t && i < x->nlic; i++)
-		for (int h = 0; h < 2; h++)
-			if ((h ? x->typed : x->holder) != NULL) {
-				lh[n] = h ? x->typed : x->holder;
-				lm[n] = r->materials[x->lic[i].material].name;
-				ln[n++] = x->lic[i].number;
-			}
-	for (uint32_t i = 0; t && i < x->nentry; i++)
-		em[i] = r->materials[x->entry[i].material].name;
-	char *a[4] = {NULL, NULL, NULL, NULL};
-	if (t) {
-		a[0] = text_array(lh, n);
-		a[1] = text_array(lm, n);
-		a[2] = text_array(ln, n);
-		a[3] = text_array(em, x->nentry);
+	return strcmp(key, ((const page_case *)p)->id);
+}
+
+/* The keys of the rows beside a page's cases, as text[] parameters: the
+ * licences' expecting case, holder (as keyed, and as typed before schema
+ * 7, which left licences as they were), material and number, the
+ * entries' case, applicant and material. */
+enum { K_LCASE, K_LHOLDER, K_LMATERIAL, K_LNUMBER, K_ECASE, K_EAPPLICANT, K_EMATERIAL, K__COUNT };
+
+static int page_keys(const page_case *p, int n, char *out[K__COUNT])
+{
+	size_t cap = 1;
+	for (int i = 0; i < n; i++)
+		cap += p[i].x ? 2 * (size_t)p[i].x->nlic + p[i].x->nentry : 0;
+	const char **t = malloc(K__COUNT * cap * sizeof *t);
+	size_t nl = 0, ne = 0;
+	for (int i = 0; t && i < n; i++) {
+		const store_expect *x = p[i].x;
+		const ot_rules *r = x ? x->c->v->rules : NULL;
+		for (uint32_t j = 0; x && j < x->nlic; j++)
+			for (int h = 0; h < 2; h++)
+				if ((h ? x->typed : x->holder) != NULL) {
+					t[K_LCASE * cap + nl] = p[i].id;
+					t[K_LHOLDER * cap + nl] = h ? x->typed : x->holder;
+					t[K_LMATERIAL * cap + nl] = r->materials[x->lic[j].material].name;
+					t[K_LNUMBER * cap + nl++] = x->lic[j].number;
+				}
+		for (uint32_t j = 0; x && j < x->nentry; j++) {
+			t[K_ECASE * cap + ne] = p[i].id;
+			t[K_EAPPLICANT * cap + ne] = x->holder;
+			t[K_EMATERIAL * cap + ne++] = r->materials[x->entry[j].material].name;
+		}
 	}
+	int ok = t != NULL;
+	for (int k = 0; k < K__COUNT; k++)
+		ok &= (out[k] = t ? text_array(t + k * cap, k < K_ECASE ? nl : ne) : NULL) != NULL;
 	free(t);
-	const char *v[] = {x->c->id, a[0], a[1], a[2], x->holder, a[3]};
-	PGresult *res = NULL;
-	if (!a[0] || !a[1] || !a[2] || !a[3])
-		store_problem(k, x->c->id, "out of memory reading the rows beside its events");
-	else
-		res = rows(k, "SELECT 'e', seq::text, at, op, actor, NULL, NULL, NULL FROM events"
-			   " WHERE case_id = $1"
-			   " UNION ALL SELECT 'l', l.material, l.number, l.holder, l.case_id,"
-			   " l.valid_from::text, l.valid_until::text, l.issuer FROM licences l"
-			   " JOIN unnest($2::text[], $3::text[], $4::text[]) AS w(h, m, n)"
-			   " ON l.holder = w.h AND l.material = w.m AND l.number = w.n"
-			   " UNION ALL SELECT 'b', material, NULL, NULL, NULL, valid_from::text,"
-			   " valid_until::text, NULL FROM library WHERE case_id = $1 AND applicant = $5"
-			   " AND material = ANY($6::text[])", 6, v, "the rows beside its events");
-	for (int i = 0; i < 4; i++)
+	return ok;
+}
+
+/* Hands one row beside the page's events to its case: e an event's
+ * columns, b an entry, l a licence -- as keyed in pass 0, as typed in
+ * pass 1 when there was none as keyed. */
+static void hand_over(checker *k, const PGresult *res, int i, page_case *p, int pass)
+{
+	store_expect *x = p->x;
+	const ot_rules *r = x->c->v->rules;
+	const char *tag = PQgetvalue(res, i, 0), *m = PQgetvalue(res, i, 2);
+	if (pass == 0 && *tag == 'e')
+		store_check_event(k, x, atoll(m), col(res, i, 3), col(res, i, 4), col(res, i, 5));
+	for (uint32_t j = 0; pass == 0 && *tag == 'b' && j < x->nentry; j++)
+		if (strcmp(r->materials[x->entry[j].material].name, m) == 0)
+			store_check_entry(k, x, j, time_col(res, i, 6), time_col(res, i, 7));
+	const char *holder = PQgetvalue(res, i, 4);
+	int keyed = strcmp(holder, x->holder) == 0;
+	for (uint32_t j = 0; *tag == 'l' && keyed == !pass && j < x->nlic; j++)
+		if (!x->lic[j].seen && strcmp(x->lic[j].number, PQgetvalue(res, i, 3)) == 0 &&
+		    strcmp(r->materials[x->lic[j].material].name, m) == 0)
+			store_check_licence(k, x, j, holder, col(res, i, 5), time_col(res, i, 6),
+					    time_col(res, i, 7), col(res, i, 8));
+}
+
+/* The rows beside the events of a page's cases, p[0..n) in the order of
+ * their ids, each by its key, in one round trip (store_checker.h): the
+ * events' columns of the page's range of ids, the licences and entries at
+ * the keys the cases expect. */
+static void beside(checker *k, page_case *p, int n)
+{
+	char *a[K__COUNT];
+	if (!page_keys(p, n, a)) {
+		store_problem(k, NULL, "out of memory reading the rows beside the events of cases %s "
+			      "to %s", p[0].id, p[n - 1].id);
+		for (int i = 0; i < K__COUNT; i++)
+			free(a[i]);
+		return;
+	}
+	const char *v[] = {p[0].id, p[n - 1].id, a[0], a[1], a[2], a[3], a[4], a[5], a[6]};
+	char what[160];
+	snprintf(what, sizeof what, "the rows beside the events of cases %s to %s", p[0].id,
+		 p[n - 1].id);
+	PGresult *res = rows(k,
+		"SELECT 'e', case_id, seq::text, at, op, actor, NULL, NULL, NULL FROM events"
+		" WHERE case_id BETWEEN $1 AND $2"
+		" UNION ALL SELECT 'l', w.c, l.material, l.number, l.holder, l.case_id,"
+		" l.valid_from::text, l.valid_until::text, l.issuer FROM licences l"
+		" JOIN unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS w(c, h, m, n)"
+		" ON l.holder = w.h AND l.material = w.m AND l.number = w.n"
+		" UNION ALL SELECT 'b', l.case_id, l.material, NULL, NULL, NULL, l.valid_from::text,"
+		" l.valid_until::text, NULL FROM library l"
+		" JOIN unnest($7::text[], $8::text[], $9::text[]) AS w(c, a, m)"
+		" ON l.case_id = w.c AND l.applicant = w.a AND l.material = w.m", 9, v, what);
+	for (int i = 0; i < K__COUNT; i++)
 		free(a[i]);
-	/* the holder as keyed first: a licence as typed only without one */
 	for (int pass = 0; res && pass < 2; pass++)
 		for (int i = 0; i < PQntuples(res); i++) {
-			const char *tag = PQgetvalue(res, i, 0), *m = PQgetvalue(res, i, 1);
-			if (pass == 0 && *tag == 'e')
-				store_check_event(k, x, atoll(m), col(res, i, 2), col(res, i, 3),
-						  col(res, i, 4));
-			for (uint32_t j = 0; pass == 0 && *tag == 'b' && j < x->nentry; j++)
-				if (strcmp(r->materials[x->entry[j].material].name, m) == 0)
-					store_check_entry(k, x, j, time_col(res, i, 5),
-							  time_col(res, i, 6));
-			const char *holder = PQgetvalue(res, i, 3);
-			int keyed = strcmp(holder, x->holder) == 0;
-			for (uint32_t j = 0; *tag == 'l' && keyed == !pass && j < x->nlic; j++)
-				if (!x->lic[j].seen && strcmp(x->lic[j].number, PQgetvalue(res, i, 2)) == 0 &&
-				    strcmp(r->materials[x->lic[j].material].name, m) == 0)
-					store_check_licence(k, x, j, holder, col(res, i, 4),
-							    time_col(res, i, 5), time_col(res, i, 6),
-							    col(res, i, 7));
+			/* an id between the page's that is not one of them: events
+			 * of no case, which check_event_cases names */
+			page_case *c = bsearch(PQgetvalue(res, i, 1), p, (size_t)n, sizeof *p, by_id);
+			if (c && c->x)
+				hand_over(k, res, i, c, pass);
 		}
 	PQclear(res);
+}
+
+/* A page of cases at a time, so memory is a page's however large the
+ * store: replayed, then the rows beside their events read at once, then
+ * each compared. */
+static void check_cases(checker *k)
+{
+	char after[64] = "";
+	page_case *p = calloc(500, sizeof *p);
+	if (!p) {
+		store_problem(k, NULL, "out of memory checking the cases");
+		return;
+	}
+	for (;;) {
+		const char *v[] = {after};
+		PGresult *res = rows(k, "SELECT id, rules, status, applicant, department, handlers,"
+				     " due, updated, state, next_due, warn_at FROM cases WHERE id > $1"
+				     " ORDER BY id LIMIT 500", 1, v, "the cases");
+		int n = res ? PQntuples(res) : 0;
+		for (int i = 0; i < n; i++) {
+			const char *hash = col(res, i, C_RULES);
+			p[i] = (page_case){PQgetvalue(res, i, C_ID), NULL, NULL, {OT_OK, ""}, 0};
+			if (!hash)
+				err_set(&p[i].err, OT_ESTORE, "its rule version is unreadable");
+			else if (engine_version(k->e, hash, &p[i].err)) {
+				p[i].replayed = 1;
+				store_check_replay(k, p[i].id, &p[i].c, &p[i].x, &p[i].err);
+			}
+		}
+		if (n)
+			beside(k, p, n);
+		for (int i = 0; i < n; i++) {
+			k->cases++;
+			if (!p[i].c) {
+				store_problem(k, p[i].id, "%s%s", p[i].replayed ? "cannot be replayed: " : "",
+					      p[i].err.message);
+				continue;
+			}
+			k->events += p[i].c->events;
+			compare_snapshot(k, p[i].c, col(res, i, C_STATE));
+			compare_columns(k, p[i].c, res, i);
+			store_check_beside(k, p[i].x);
+			case_free(p[i].c);
+		}
+		if (n)
+			snprintf(after, sizeof after, "%s", PQgetvalue(res, n - 1, C_ID));
+		PQclear(res);
+		if (n < 500)
+			break;
+	}
+	free(p);
 }
 
 /* Every licence that names a case, with that case's row, a page at a time
@@ -394,7 +449,6 @@ ot_status pg_check(ot_engine *e, json_t **out, ot_error *err)
 		check_versions(&k);
 		check_licences(&k);
 		check_library(&k);
-		k.beside = beside;
 		check_cases(&k);
 		store_check_end(&k);
 		check_event_versions(&k);
