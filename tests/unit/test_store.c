@@ -697,7 +697,9 @@ static void licences_that_differ_from_their_approvals(void **state)
 /* A licence issued before schema 7 kept the holder as typed (the
  * migration brought the applicant columns to upper case, not licences);
  * an import of the holder's own licence of that number replaces the
- * approval's: neither is a problem. */
+ * approval's: neither is a problem.  One that another holder's import of
+ * the same number replaced before schema 7 (licences keyed by material
+ * and number then) is lost to its holder: named, until imported again. */
 static void licences_of_old_stores_and_imports(void **state)
 {
 	(void)state;
@@ -715,6 +717,21 @@ static void licences_of_old_stores_and_imports(void **state)
 	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91350100M000100Y43\","
 		       "\"material\":\"pdoc\",\"number\":\"20190903-0002-pdoc\",\"issuer\":\"外区\","
 		       "\"valid_from\":\"2019-01-01\"}]}"));
+	ot_engine_close(e);
+	r = check(&s);
+	assert_true(problems_are(r, 0));
+	json_decref(r);
+	damage(&s, "UPDATE licences SET holder = '91210302MA0Y8K3L12', case_id = NULL"
+	       " WHERE case_id = '20190903-0001'");
+	r = check(&s);
+	names(r, "20190903-0001", "its licence cdoc (number 20190903-0001-cdoc) is not in the "
+	      "licence library");
+	assert_true(problems_are(r, 1));
+	json_decref(r);
+	e = open_at(KEEP, s.path);
+	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91350100M000100Y43\","
+		       "\"material\":\"cdoc\",\"number\":\"20190903-0001-cdoc\","
+		       "\"issuer\":\"行政审批局\",\"valid_from\":\"2019-09-03\"}]}"));
 	ot_engine_close(e);
 	r = check(&s);
 	assert_true(problems_are(r, 0));
