@@ -569,7 +569,10 @@ static json_t *array_or_empty(json_t *j)
 
 
 /* Materials handed in for an accepted case join the applicant's library,
- * for as long as the material is valid (信息复用). */
+ * for as long as the material is valid (信息复用).  After a submit that
+ * leaves the case in progress, a supplement that leaves it waiting for
+ * none, an accept, and the submit of a chain's item case: store check
+ * derives the entries from those events (store_checker.c, remembers). */
 static ot_status remember_materials(ot_engine *e, const ot_case *c, ot_time now,
 				    ot_error *err)
 {
@@ -579,13 +582,10 @@ static ot_status remember_materials(ot_engine *e, const ot_case *c, ot_time now,
 		return OT_OK;
 	const m_item *it = &r->items[c->item];
 	for (uint32_t i = 0; i < it->reqs.count; i++) {
-		/* only what the item asks for: a stray document is not vouched for */
-		int m = r->reqs[it->reqs.first + i].material;
-		const m_material *mm = &r->materials[m];
-		if (c->have[m] != HAVE_PROVIDED || mm->reusable.n < 0)
-			continue;
-		ot_status s = store_library_add(e, applicant, mm->name, c->id, now,
-						time_plus(now, mm->reusable, e->zone), err);
+		ot_time until;
+		int m = case_library_entry(c, i, now, e->zone, &until);
+		ot_status s = m < 0 ? OT_OK : store_library_add(e, applicant, r->materials[m].name,
+								 c->id, now, until, err);
 		if (s != OT_OK)
 			return s;
 	}

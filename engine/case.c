@@ -1260,6 +1260,17 @@ const char *case_row_applicant(const ot_case *c, char key[64])
 	return id ? store_holder_key(id, key) : NULL;
 }
 
+int case_library_entry(const ot_case *c, uint32_t i, ot_time now, int zone, ot_time *until)
+{
+	const ot_rules *r = c->v->rules;
+	/* only what the item asks for: a stray document is not vouched for */
+	int m = r->reqs[item_of(c)->reqs.first + i].material;
+	if (c->have[m] != HAVE_PROVIDED || r->materials[m].reusable.n < 0)
+		return -1;
+	*until = time_plus(now, r->materials[m].reusable, zone);
+	return m;
+}
+
 const char *case_row_department(const ot_case *c)
 {
 	const ot_rules *r = c->v->rules;

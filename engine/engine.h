@@ -470,6 +470,11 @@ int32_t chain_row_next_due(const ot_case *c);
 const char *case_row_department(const ot_case *c);
 /* The applicant's id as the store keys it (store_holder_key), or NULL. */
 const char *case_row_applicant(const ot_case *c, char key[64]);
+/* The material of requirement i of c's item that joins the applicant's
+ * material library (信息复用) when the case is accepted at `now`, and the
+ * end of its entry (*until); -1 when it does not (not handed in, or not
+ * reusable).  api.c writes the entries by it, store check derives them. */
+int case_library_entry(const ot_case *c, uint32_t i, ot_time now, int zone, ot_time *until);
 
 /* The combined one-time notice of a chain: every material of every item of
  * the chain (or of stage `stage`, a position in the chain; -1: all),
@@ -499,6 +504,18 @@ ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *
 /* 告知承诺: a false pledge revokes what the approval issued: each licence is
  * valid only until `now`. */
 ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
+/* What the rules above write, for store check to derive what the library
+ * holds from a case's events (store_checker.c): the licence
+ * it->issued[i] of case c approved at `now` (number: its buffer; holder:
+ * the applicant's id as the events have it, NULL: none is issued), and
+ * each licence (material, number) an approval of case c keeps valid
+ * (`issues … unless K`: licences_issue keeps them). */
+licence licence_issued(const ot_case *c, uint32_t i, ot_time now, int zone, char number[96]);
+/* The number of the licence of `material` that case case_id issues. */
+void licence_number(const char *case_id, const char *material, char out[96]);
+typedef ot_status (*licence_kept_fn)(void *ud, const char *material, const char *number,
+				     ot_error *err);
+ot_status licences_kept(const ot_case *c, licence_kept_fn each, void *ud, ot_error *err);
 /* Licences issued elsewhere, as a JSON array (see docs/engine.md) whose
  * entries api.c has checked against its licence table; *resp:
  * {"imported": N}.  All or nothing. */

@@ -127,8 +127,7 @@ static const char *licence_used(const ot_case *c, int m)
  * permit of the project whose construction permit this is, got within
  * its year, does not lapse.  Tied to the licence the case used, not to
  * the holder: a builder's other projects keep their own terms. */
-static ot_status keep_licences(ot_engine *e, const ot_case *c, const char *holder,
-			       ot_time now, ot_error *err)
+ot_status licences_kept(const ot_case *c, licence_kept_fn each, void *ud, ot_error *err)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
@@ -138,16 +137,28 @@ static ot_status keep_licences(ot_engine *e, const ot_case *c, const char *holde
 			const char *number = r->materials[m].kept_by == it->issued[i].material
 				? licence_used(c, (int)m) : NULL;
 			if (number)
-				s = store_licence_keep(e, holder, r->materials[m].name, number, now, err);
+				s = each(ud, r->materials[m].name, number, err);
 		}
 	return s;
+}
+
+typedef struct keeping {
+	ot_engine *e;
+	const char *holder;
+	ot_time now;
+} keeping;
+
+static ot_status keep_one(void *ud, const char *material, const char *number, ot_error *err)
+{
+	const keeping *k = ud;
+	return store_licence_keep(k->e, k->holder, material, number, k->now, err);
 }
 
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
 {
 	ot_status s = put_licences(e, c, now, 0, 0, err);
-	const char *holder = json_string_value(json_object_get(c->applicant, "id"));
-	return s == OT_OK && holder ? keep_licences(e, c, holder, now, err) : s;
+	keeping k = {e, json_string_value(json_object_get(c->applicant, "id")), now};
+	return s == OT_OK && k.holder ? licences_kept(c, keep_one, &k, err) : s;
 }
 
 ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
@@ -155,25 +166,39 @@ ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error 
 	return put_licences(e, c, c->decided, now, 1, err);
 }
 
+void licence_number(const char *case_id, const char *material, char out[96])
+{
+	snprintf(out, 96, "%s-%s", case_id, material);
+}
+
+licence licence_issued(const ot_case *c, uint32_t i, ot_time now, int zone, char number[96])
+{
+	const ot_rules *r = c->v->rules;
+	const m_item *it = &r->items[c->item];
+	const m_issue *is = &it->issued[i];
+	const char *issuer = it->dept >= 0 ? r->departments[it->dept].label : NULL;
+	if (!issuer)
+		issuer = it->dept >= 0 ? r->departments[it->dept].name : "";
+	licence_number(c->id, r->materials[is->material].name, number);
+	licence l = {json_string_value(json_object_get(c->applicant, "id")),
+		     r->materials[is->material].name, number, issuer, c->id, now,
+		     is->valid.n < 0 ? -1 : time_plus(now, is->valid, zone)};
+	return l;
+}
+
 /* The licences of the case's approval, issued from `from` (for their
  * declared validity), or revoked: valid only until `until`. */
 static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time now, ot_time until,
 			      int revoke, ot_error *err)
 {
-	const ot_rules *r = c->v->rules;
-	const m_item *it = &r->items[c->item];
-	const char *holder = json_string_value(json_object_get(c->applicant, "id"));
-	if (!holder || !it->n_issued)
+	const m_item *it = &c->v->rules->items[c->item];
+	if (!json_string_value(json_object_get(c->applicant, "id")) || !it->n_issued)
 		return OT_OK;
-	const char *issuer = it->dept >= 0 ? r->departments[it->dept].label : NULL;
-	if (!issuer)
-		issuer = it->dept >= 0 ? r->departments[it->dept].name : "";
 	for (uint32_t i = 0; i < it->n_issued; i++) {
-		const m_issue *is = &it->issued[i];
 		char number[96];
-		snprintf(number, sizeof number, "%s-%s", c->id, r->materials[is->material].name);
-		licence l = {holder, r->materials[is->material].name, number, issuer, c->id, now,
-			     revoke ? until : is->valid.n < 0 ? -1 : time_plus(now, is->valid, e->zone)};
+		licence l = licence_issued(c, i, now, e->zone, number);
+		if (revoke)
+			l.until = until;
 		ot_status s = store_licence_put(e, &l, err);
 		if (s != OT_OK)
 			return s;

@@ -11,8 +11,12 @@
  *      store keeps for listing: the snapshot (`state`) and the columns
  *      status, applicant, department, handlers, due and updated; every
  *      event recorded under the case's rule version;
- *   4. the case counters (a counter behind an existing number would hand
- *      it out again) and the cases that issued licences.
+ *   4. what the events put beside them (store_checker.c says what): each
+ *      event's columns, the licences and material library entries of each
+ *      case, read by their keys with the case; the rows of both libraries
+ *      scanned for one at no key its case expects;
+ *   5. the case counters: one behind an existing number would hand it out
+ *      again, and a number no case has (1..counter) is a case removed.
  * It runs in one read transaction, so writers may go on meanwhile and the
  * check sees one moment of the store.  Every problem found is listed,
  * named by case where it concerns one; the check never stops at the first.
@@ -200,31 +204,89 @@ static void compare_columns(checker *k, const ot_case *c, sqlite3_stmt *row)
 		store_problem(k, id, "its updated column is not the time of its last event");
 }
 
-/* Replays case `id` and compares it with its row, the current row of st. */
-static void check_row(checker *k, const char *id, sqlite3_stmt *row)
+/* Steps a statement of the rows beside a case to its next row: 1 a row,
+ * 0 none (reset), -1 they could not be read (a problem, reset). */
+static int next_row(checker *k, sqlite3_stmt *st, const char *id, const char *what)
+{
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc != SQLITE_DONE)
+		store_problem(k, id, "%s could not be read: %s", what, sqlite3_errstr(rc));
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+enum { B_EVENTS, B_LICENCE, B_ENTRY, B__COUNT };
+
+/* The rows beside case x->c's events, each by its key (store_checker.h),
+ * with the statements q[B_...]. */
+static void beside(checker *k, store_expect *x, sqlite3_stmt *const *q)
+{
+	sqlite3_stmt *st;
+	const ot_rules *r = x->c->v->rules;
+	const char *id = x->c->id;
+	if ((st = q[B_EVENTS]) != NULL) {
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+		while (next_row(k, st, id, "its events' columns") == 1)
+			store_check_event(k, x, sqlite3_column_int64(st, 0), text_of(st, 1),
+					  text_of(st, 2), text_of(st, 3));
+	}
+	/* a licence under its holder as the store keys them, or as typed
+	 * (issued before schema 7, which left licences as they were) */
+	for (uint32_t i = 0; (st = q[B_LICENCE]) != NULL && i < x->nlic; i++) {
+		const char *holder[] = {x->holder, x->typed};
+		for (int h = 0; h < 2 && holder[h] && !x->lic[i].seen; h++) {
+			sqlite3_bind_text(st, 1, holder[h], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, r->materials[x->lic[i].material].name, -1,
+					  SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, x->lic[i].number, -1, SQLITE_STATIC);
+			if (next_row(k, st, id, "its licences") != 1)
+				continue;
+			store_check_licence(k, x, i, holder[h], text_of(st, 0),
+					    sqlite3_column_int64(st, 1),
+					    sqlite3_column_type(st, 2) == SQLITE_NULL ? -1
+					    : sqlite3_column_int64(st, 2), text_of(st, 3));
+			sqlite3_reset(st);
+		}
+	}
+	for (uint32_t i = 0; (st = q[B_ENTRY]) != NULL && i < x->nentry; i++) {
+		sqlite3_bind_text(st, 1, x->holder, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, r->materials[x->entry[i].material].name, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+		if (next_row(k, st, id, "its material library entries") != 1)
+			continue;
+		store_check_entry(k, x, i, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1));
+		sqlite3_reset(st);
+	}
+}
+
+/* Replays case `id` and compares it with its row, the current row of st,
+ * and with the rows beside its events (read with q). */
+static void check_row(checker *k, const char *id, sqlite3_stmt *row, sqlite3_stmt *const *q)
 {
 	ot_engine *e = k->e;
 	const char *hash = text_of(row, C_RULES);
 	ot_error err = {OT_OK, ""};
-	const version *v = hash ? engine_version(e, hash, &err) : NULL;
-	if (!v) {
+	if (!(hash ? engine_version(e, hash, &err) : NULL)) {
 		store_problem(k, id, "%s", hash ? err.message : "its rule version is unreadable");
 		return;
 	}
-	if (!e->current) /* the store alone: times as its rule version keeps them */
-		e->zone = v->zone;
 	ot_case *c = NULL;
-	if (case_rebuild(e, id, &c, &err) != OT_OK) {
+	store_expect *x = NULL;
+	if (store_check_replay(k, id, &c, &x, &err) != OT_OK) {
 		store_problem(k, id, "cannot be replayed: %s", err.message);
 		return;
 	}
 	k->events += c->events;
 	compare_snapshot(k, c, row);
 	compare_columns(k, c, row);
+	beside(k, x, q);
+	store_check_beside(k, x);
 	case_free(c);
 }
 
-static void check_case(checker *k, const char *id)
+static void check_case(checker *k, const char *id, sqlite3_stmt *const *q)
 {
 	sqlite3_stmt *st = query(k, "SELECT id, item, rules, status, applicant, department,"
 				 " handlers, due, updated, state, next_due, warn_at FROM cases WHERE id = ?1",
@@ -235,7 +297,7 @@ static void check_case(checker *k, const char *id)
 	int rc = sqlite3_step(st);
 	k->cases++;
 	if (rc == SQLITE_ROW)
-		check_row(k, id, st);
+		check_row(k, id, st, q);
 	else if (rc == SQLITE_DONE)
 		store_problem(k, id, "it has events but no row in the cases table");
 	else
@@ -271,6 +333,14 @@ static void collect_ids(checker *k, json_t *ids, const char *sql, const char *wh
  * named by the cases it touches. */
 static void check_cases(checker *k)
 {
+	sqlite3_stmt *q[B__COUNT] = {
+		query(k, "SELECT seq, at, op, actor FROM events WHERE case_id = ?1 ORDER BY seq",
+		      "the events' columns"),
+		query(k, "SELECT case_id, valid_from, valid_until, issuer FROM licences"
+		      " WHERE holder = ?1 AND material = ?2 AND number = ?3", "the licences"),
+		query(k, "SELECT valid_from, valid_until FROM library WHERE applicant = ?1"
+		      " AND material = ?2 AND case_id = ?3", "the material library's entries"),
+	};
 	json_t *ids = json_object();
 	if (!ids) {
 		store_problem(k, NULL, "out of memory listing the cases");
@@ -293,9 +363,11 @@ static void check_cases(checker *k)
 	else
 		qsort(sorted, n, sizeof *sorted, by_text);
 	for (i = 0; sorted && i < n; i++)
-		check_case(k, sorted[i]);
+		check_case(k, sorted[i], q);
 	free(sorted);
 	json_decref(ids);
+	for (i = 0; i < B__COUNT; i++)
+		sqlite3_finalize(q[i]);
 }
 
 static void check_event_versions(checker *k)
@@ -332,23 +404,82 @@ static void check_counters(checker *k)
 		finish(k, st, rc, "the case counters");
 }
 
+/* Every licence that names a case, with that case's row. */
 static void check_licences(checker *k)
 {
-	sqlite3_stmt *st = query(k, "SELECT case_id FROM licences WHERE case_id IS NOT NULL AND"
-				 " case_id NOT IN (SELECT id FROM cases)", "the licence library");
+	sqlite3_stmt *st = query(k, "SELECT l.holder, l.material, l.number, l.case_id,"
+				 " c.id IS NOT NULL, c.item, c.rules, c.applicant FROM licences l"
+				 " LEFT JOIN cases c ON c.id = l.case_id WHERE l.case_id IS NOT NULL",
+				 "the licence library");
 	int rc = SQLITE_DONE;
-	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW)
-		store_problem(k, text_of(st, 0), "it issued a licence in the library but is not in the "
-			"store");
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *holder = text_of(st, 0), *material = text_of(st, 1);
+		const char *number = text_of(st, 2), *id = text_of(st, 3);
+		if (!holder || !material || !number || !id)
+			store_problem(k, id, "a licence of the library that names a case is unreadable");
+		else
+			store_check_licence_row(k, holder, material, number, id,
+						sqlite3_column_int(st, 4), text_of(st, 5),
+						text_of(st, 6), text_of(st, 7));
+	}
 	if (st)
 		finish(k, st, rc, "the licence library");
 }
 
+/* Every entry of the material library, with its case's row (an entry of
+ * no case is the foreign key check's). */
+static void check_library(checker *k)
+{
+	sqlite3_stmt *st = query(k, "SELECT l.applicant, l.material, l.case_id, c.item, c.rules,"
+				 " c.applicant FROM library l JOIN cases c ON c.id = l.case_id",
+				 "the material library");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *applicant = text_of(st, 0), *material = text_of(st, 1);
+		const char *id = text_of(st, 2);
+		if (!applicant || !material || !id)
+			store_problem(k, id, "an entry of the material library is unreadable");
+		else
+			store_check_entry_row(k, applicant, material, id, text_of(st, 3),
+					      text_of(st, 4), text_of(st, 5));
+	}
+	if (st)
+		finish(k, st, rc, "the material library");
+}
+
+/* The runs of a day's numbers 1..counter that no case has (no row, no
+ * event): a number above the counter is check_counters'. */
+static void check_numbers(checker *k)
+{
+	sqlite3_stmt *st = query(k,
+		"WITH n AS (SELECT x.day, x.num FROM (SELECT substr(id, 1, 8) AS day,"
+		" CAST(substr(id, 10) AS INTEGER) AS num"
+		" FROM (SELECT id FROM cases UNION SELECT case_id FROM events)"
+		" WHERE id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9]*') x"
+		" JOIN counters k ON k.day = x.day WHERE x.num BETWEEN 1 AND k.n),"
+		" g AS (SELECT day, lag(num, 1, 0) OVER (PARTITION BY day ORDER BY num) + 1 AS lo,"
+		" num - 1 AS hi FROM n)"
+		" SELECT g.day, g.lo, g.hi, k.n FROM g JOIN counters k ON k.day = g.day"
+		" WHERE g.hi >= g.lo"
+		" UNION ALL SELECT k.day, coalesce(t.top, 0) + 1, k.n, k.n FROM counters k"
+		" LEFT JOIN (SELECT day, max(num) AS top FROM n GROUP BY day) t ON t.day = k.day"
+		" WHERE k.n > coalesce(t.top, 0) ORDER BY 1, 2",
+		"the case numbers");
+	int rc = SQLITE_DONE;
+	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *day = text_of(st, 0);
+		store_check_missing(k, day ? day : "?", sqlite3_column_int64(st, 1),
+				    sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3));
+	}
+	if (st)
+		finish(k, st, rc, "the case numbers");
+}
+
 ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 {
-	checker k = {e, json_array(), 0, 0, 0, 0};
+	checker k;
 	*out = NULL;
-	if (!k.problems)
+	if (!store_check_init(&k, e))
 		return err_set(err, OT_ENOMEM, "out of memory checking the store");
 	int checking = e->checking, zone = e->zone;
 	e->checking = 1;
@@ -362,17 +493,20 @@ ot_status sq_check(ot_engine *e, json_t **out, ot_error *err)
 		check_integrity(&k);
 		check_foreign_keys(&k);
 		check_versions(&k);
+		check_licences(&k);
+		check_library(&k);
 		check_cases(&k);
+		store_check_end(&k);
 		check_event_versions(&k);
 		check_counters(&k);
-		check_licences(&k);
+		check_numbers(&k);
 		if (own)
 			sqlite3_exec(SQ(e)->db, "COMMIT", NULL, NULL, NULL);
 	}
 	e->checking = checking;
 	e->zone = zone;
 	*out = store_check_report(&k);
-	json_decref(k.problems);
+	store_check_free(&k);
 	return *out ? OT_OK : err_set(err, OT_ENOMEM, "out of memory writing the report");
 }
 

@@ -1168,6 +1168,108 @@ static void one_key_in_two_batches_at_once(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- what the events put beside them, changed by a hand in the tables ---- */
+
+#define KEEP OT_SOURCE_DIR "/tests/data/licences/keep.rules"
+#define SHOP "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山商贸有限公司\"}"
+#define KEEP_APP(item, now) "{\"item\":\"" item "\",\"now\":\"" now "\",\"applicant\":" SHOP \
+	",\"form\":{\"name\":\"厂房\"},\"materials\":[\"plan\"]}"
+#define KEEP_DECIDE(id, now) "{\"case\":\"" id "\",\"step\":\"decide\",\"action\":\"approve\"," \
+	"\"actor\":\"bureau\",\"now\":\"" now "\"}"
+
+/* The check's report names case `id` with a problem containing needle,
+ * and has n problems in all. */
+static void reports(ot_engine *e, const char *id, const char *needle, size_t n)
+{
+	json_t *r = ok(e, "store_check", "{}"), *p;
+	size_t i, found = 0;
+	json_array_foreach(json_object_get(r, "problems"), i, p)
+		found |= !strcmp(S(p, "case"), id) && strstr(S(p, "problem"), needle) != NULL;
+	if (!found || json_array_size(json_object_get(r, "problems")) != n) {
+		char *text = json_dumps(r, JSON_INDENT(2));
+		fprintf(stderr, "wanted %zu problems, one for %s with '%s', in:\n%s\n", n, id, needle,
+			text);
+		free(text);
+		fail();
+	}
+	json_decref(r);
+}
+
+/* keep.rules (test_store.c's licence store): pp 20190902-0001 kept by cp
+ * 20190903-0001, pp 20190903-0002 revoked; then `tamper`, in the store's
+ * schema, by a raw connection. */
+static ot_engine *tampered(const char *rules, const char *tamper)
+{
+	ot_engine *e = open_at(rules, store);
+	if (strcmp(rules, KEEP) == 0) {
+		json_decref(ok(e, "submit", KEEP_APP("pp", "2019-09-02T09:00")));
+		json_decref(ok(e, "act", KEEP_DECIDE("20190902-0001", "2019-09-02T10:00")));
+		json_decref(ok(e, "submit", KEEP_APP("cp", "2019-09-03T09:00")));
+		json_decref(ok(e, "act", KEEP_DECIDE("20190903-0001", "2019-09-03T10:00")));
+		json_decref(ok(e, "submit", KEEP_APP("pp", "2019-09-03T11:00")));
+		json_decref(ok(e, "act", KEEP_DECIDE("20190903-0002", "2019-09-03T12:00")));
+		json_decref(ok(e, "pledge_check", "{\"case\":\"20190903-0002\",\"result\":\"untrue\","
+			       "\"actor\":\"bureau\",\"reason\":\"不实\",\"now\":\"2019-09-04T09:00\"}"));
+	} else {
+		json_decref(ok(e, "submit", SUBMIT));
+		json_decref(ok(e, "act", INTAKE));
+	}
+	sound(e);
+	PGconn *c = raw();
+	char text[128];
+	snprintf(text, sizeof text, "SET search_path TO %s", schema);
+	sql(c, text);
+	sql(c, tamper);
+	PQfinish(c);
+	return e;
+}
+
+static void rows_beside_the_events_changed_by_hand(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *rules, *sql, *id, *problem;
+	} cases[] = {
+		{CONTRACT, "UPDATE events SET actor = 'someone_else', op = 'deny' WHERE seq = 2",
+		 "20190927-0001", "event 2 differs from its payload in the columns the event feed "
+		 "shows: op deny (the event: act), actor someone_else (the event: "
+		 "approval_bureau.investment)"},
+		{KEEP, "DELETE FROM licences WHERE case_id = '20190903-0001';"
+		 " DELETE FROM events WHERE case_id = '20190903-0001';"
+		 " DELETE FROM cases WHERE id = '20190903-0001'", "20190903-0001",
+		 "no case has this number (no row, no event), though a day's numbers are given out "
+		 "without gaps: the day's counter is at 2"},
+		{KEEP, "UPDATE licences SET holder = '91210302MA0Y8K3L12' WHERE case_id = '20190903-0001'",
+		 "20190903-0001", "the licence library holds its licence cdoc (number "
+		 "20190903-0001-cdoc) for another holder than its applicant"},
+		{KEEP, "UPDATE licences SET number = 'CD-1' WHERE case_id = '20190903-0001'",
+		 "20190903-0001", "the licence library holds a licence cdoc numbered CD-1 that names it"},
+		{KEEP, "DELETE FROM licences WHERE case_id = '20190903-0001'", "20190903-0001",
+		 "its licence cdoc (number 20190903-0001-cdoc) is not in the licence library"},
+		{KEEP, "UPDATE licences SET valid_until = NULL WHERE case_id = '20190903-0002'",
+		 "20190903-0002", "its licence pdoc is valid with no end, but its approval was revoked "
+		 "at 2019-09-04T09:00:00+08:00"},
+		{KEEP, "UPDATE licences SET valid_until = 1599012000 WHERE case_id = '20190902-0001'",
+		 "20190902-0001", "its licence pdoc is valid until 2020-09-02T10:00:00+08:00, but case "
+		 "20190903-0001's approval of cdoc kept it valid with no end"},
+		{CONTRACT, "UPDATE library SET applicant = '91210302MA0Y8K3L12'", "20190927-0001",
+		 "the material library has its entry of land_cert under another applicant than its "
+		 "own"},
+		{CONTRACT, "UPDATE library SET valid_until = valid_until + 86400", "20190927-0001",
+		 "its entry of land_cert in the material library is valid from "
+		 "2019-09-27T09:00:00+08:00 until 2029-09-28T09:00:00+08:00, but its events make it "
+		 "valid from 2019-09-27T09:00:00+08:00 until 2029-09-27T09:00:00+08:00"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		if (!new_store())
+			skip();
+		ot_engine *e = tampered(cases[i].rules, cases[i].sql);
+		/* the removed case: and the licence it kept has no keeper now */
+		reports(e, cases[i].id, cases[i].problem, i == 1 ? 2 : 1);
+		ot_engine_close(e);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1193,6 +1295,7 @@ int main(void)
 		cmocka_unit_test(one_key_submitted_twice_at_once),
 		cmocka_unit_test(one_key_in_two_batches_at_once),
 		cmocka_unit_test(a_batch_keeps_a_cases_events_in_order),
+		cmocka_unit_test(rows_beside_the_events_changed_by_hand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
