@@ -457,13 +457,7 @@ static void check_numbers(checker *k)
 		" FROM (SELECT id FROM cases UNION SELECT case_id FROM events)"
 		" WHERE id GLOB '[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9]*') x"
 		" JOIN counters k ON k.day = x.day WHERE x.num BETWEEN 1 AND k.n),"
-		" g AS (SELECT day, lag(num, 1, 0) OVER (PARTITION BY day ORDER BY num) + 1 AS lo,"
-		" num - 1 AS hi FROM n)"
-		" SELECT g.day, g.lo, g.hi, k.n FROM g JOIN counters k ON k.day = g.day"
-		" WHERE g.hi >= g.lo"
-		" UNION ALL SELECT k.day, coalesce(t.top, 0) + 1, k.n, k.n FROM counters k"
-		" LEFT JOIN (SELECT day, max(num) AS top FROM n GROUP BY day) t ON t.day = k.day"
-		" WHERE k.n > coalesce(t.top, 0) ORDER BY 1, 2",
+		STORE_NUMBER_GAPS,
 		"the case numbers");
 	int rc = SQLITE_DONE;
 	while (st && (rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -22,6 +22,19 @@
 
 #define STORE_MAX_PROBLEMS 500
 
+/* The runs of a day's numbers 1..counter that no case has, as rows (day,
+ * first, last, counter), given a backend's CTE `n(day, num)` of the
+ * numbers of the cases there are (its dialect reads them from the ids):
+ * "WITH n AS (...)," STORE_NUMBER_GAPS. */
+#define STORE_NUMBER_GAPS \
+	" g AS (SELECT day, lag(num, 1, 0) OVER (PARTITION BY day ORDER BY num) + 1 AS lo," \
+	" num - 1 AS hi FROM n)" \
+	" SELECT g.day, g.lo, g.hi, k.n FROM g JOIN counters k ON k.day = g.day" \
+	" WHERE g.hi >= g.lo" \
+	" UNION ALL SELECT k.day, coalesce(t.top, 0) + 1, k.n, k.n FROM counters k" \
+	" LEFT JOIN (SELECT day, max(num) AS top FROM n GROUP BY day) t ON t.day = k.day" \
+	" WHERE k.n > coalesce(t.top, 0) ORDER BY 1, 2"
+
 typedef struct store_checker {
 	ot_engine *e;
 	json_t *problems;

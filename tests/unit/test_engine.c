@@ -617,12 +617,6 @@ static void running_cases_keep_their_rule_version(void **state)
 	free(changed);
 	remove(tmp);
 	remove(common);
-	remove(db);
-	snprintf(tmp, sizeof tmp, "%s-wal", db);
-	remove(tmp);
-	snprintf(tmp, sizeof tmp, "%s-shm", db);
-	remove(tmp);
-	remove(dir);
 }
 
 /* ---- the events are the record ---- */
@@ -687,7 +681,7 @@ static void replaying_events_rebuilds_the_case(void **state)
 static void two_processes_at_once(void **state)
 {
 	(void)state;
-	char dir[200], db[256], tmp[300];
+	char dir[200], db[256];
 	test_tmpdir("two", dir, sizeof dir);
 	snprintf(db, sizeof db, "%s/store.db", dir);
 	ot_engine *e = NULL;
@@ -740,12 +734,6 @@ static void two_processes_at_once(void **state)
 	}
 	json_decref(l);
 	ot_engine_close(e);
-	remove(db);
-	snprintf(tmp, sizeof tmp, "%s-wal", db);
-	remove(tmp);
-	snprintf(tmp, sizeof tmp, "%s-shm", db);
-	remove(tmp);
-	remove(dir);
 }
 
 /* open_existing: a store opened to be read is not made where there is
@@ -779,13 +767,6 @@ static void a_store_to_be_read_must_be_there(void **state)
 	assert_int_equal(ot_list(e, "{}", &resp, &err), OT_OK);
 	free(resp);
 	ot_engine_close(e);
-	char tmp[300];
-	remove(db);
-	snprintf(tmp, sizeof tmp, "%s-wal", db);
-	remove(tmp);
-	snprintf(tmp, sizeof tmp, "%s-shm", db);
-	remove(tmp);
-	remove(dir);
 }
 
 /* A program built with the header of version 1 (the fields up to
