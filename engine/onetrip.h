@@ -254,8 +254,9 @@ typedef struct ot_engine_config {
 	 * new, empty store.  For a program that only reads (a list, a report
 	 * of what is overdue), which on a mistyped path would answer "no
 	 * cases", as if all were well.  A store of an older schema is still
-	 * brought up to date; a PostgreSQL database exists anyway (its tables
-	 * are made as before).  Default 0: a new store is made */
+	 * brought up to date.  On PostgreSQL, a schema that holds no store
+	 * fails the same way (a mistyped schema=).  Default 0: a new store is
+	 * made */
 	int open_existing;
 } ot_engine_config;
 

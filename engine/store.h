@@ -129,9 +129,9 @@ typedef struct store_backends {
  * "sqlite:PATH", or a bare PATH (SQLite; ":memory:" and `file:` URIs work,
  * the tests use `file:PATH?vfs=NAME` to inject faults).  `create`:
  * STORE_CREATE create and migrate as needed; STORE_MIGRATE the same, but a
- * store that is not there is not made (OT_ESTORE "no store at ...": a
- * backend that cannot tell, PostgreSQL, whose database exists anyway, takes
- * it as STORE_CREATE); STORE_AS_IS open an existing store as it is
+ * store that is not there is not made (OT_ESTORE "no store at ...": no
+ * SQLite file, no onetrip tables in the PostgreSQL schema); STORE_AS_IS
+ * open an existing store as it is
  * (OT_ESTORE if it is missing or not a onetrip store of this schema
  * version). */
 enum { STORE_AS_IS = 0, STORE_CREATE = 1, STORE_MIGRATE = 2 };

@@ -1185,8 +1185,9 @@ static void quiet(void *ud, const char *message)
 	(void)message;
 }
 
-/* STORE_MIGRATE is STORE_CREATE here: the database named must exist to be
- * connected to, so a mistyped one fails anyway. */
+/* STORE_MIGRATE: the database named must exist to be connected to, and
+ * the schema must hold a store (a mistyped schema= would otherwise be a
+ * new, empty store answering "no cases"). */
 static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *err)
 {
 	if (!(e->store = calloc(1, sizeof(pg_store))))
@@ -1210,7 +1211,7 @@ static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *
 		server_message(e, NULL, msg, sizeof msg);
 		return err_set(err, OT_ESTORE, "cannot connect to the store %.150s: %s", pg_path(e), msg);
 	}
-	if (create && PG(e)->schema[0]) {
+	if (create == STORE_CREATE && PG(e)->schema[0]) {
 		char text[128];
 		snprintf(text, sizeof text, "CREATE SCHEMA IF NOT EXISTS \"%s\"", PG(e)->schema);
 		PGresult *res = PQexec(PG(e)->conn, text);
@@ -1224,6 +1225,10 @@ static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *
 	if (s == OT_OK)
 		s = session(e, err);
 	int have = 0;
+	if (s == OT_OK && create == STORE_MIGRATE && (s = schema_version(e, &have, err)) == OT_OK &&
+	    !have)
+		s = err_set(err, OT_ESTORE, "no store at %.150s: it holds no onetrip tables (a store "
+			    "is not created to be read)", pg_path(e));
 	if (s == OT_OK && create && (s = migrate(e, err)) == OT_OK)
 		compress_lz4(e);
 	else if (s == OT_OK && (s = schema_version(e, &have, err)) == OT_OK) {

@@ -829,6 +829,39 @@ static void a_batch_reads_what_it_waited_for(void **state)
 	ot_engine_close(e);
 }
 
+/* open_existing: a schema that holds no store (a mistyped schema=) is not
+ * made one -- it would answer "no cases", as if all were well; a store
+ * there opens as ever. */
+static void a_store_to_be_read_must_be_in_its_schema(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = CONTRACT;
+	c.store = store;
+	c.open_existing = 1;
+	ot_engine *e = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_ESTORE);
+	assert_non_null(strstr(err.message, "it holds no onetrip tables (a store is not created to "
+				  "be read)"));
+	PGconn *raw_c = raw();
+	char text[160];
+	snprintf(text, sizeof text, "SELECT count(*) FROM pg_namespace WHERE nspname = '%s'", schema);
+	PGresult *r = PQexec(raw_c, text);
+	assert_string_equal(PQgetvalue(r, 0, 0), "0"); /* nothing was made */
+	PQclear(r);
+	PQfinish(raw_c);
+	c.open_existing = 0;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	ot_engine_close(e);
+	c.open_existing = 1;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	ot_engine_close(e);
+}
+
 /* The feed gives a case's events in their order even when a transaction
  * of several cases took its id before another engine wrote the case:
  * here a group commit (ot_call_batch) writes case 3, waits for case 2's
@@ -1295,6 +1328,7 @@ int main(void)
 		cmocka_unit_test(one_key_submitted_twice_at_once),
 		cmocka_unit_test(one_key_in_two_batches_at_once),
 		cmocka_unit_test(a_batch_keeps_a_cases_events_in_order),
+		cmocka_unit_test(a_store_to_be_read_must_be_in_its_schema),
 		cmocka_unit_test(rows_beside_the_events_changed_by_hand),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
