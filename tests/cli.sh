@@ -144,6 +144,10 @@ contains "in force on 2020-06-01, of 4 item versions (1 superseded, 1 not yet in
 contains "online: 1 full, 1 none" "info: the online rate of the items in force"
 expect 0 "check counts the items in force" "$bin" check --now 2021-06-01 "$tmp/versions"
 contains "ok: 4 item versions in $tmp/versions, 1 in force on 2021-06-01 (1 superseded, 1 no longer in force, 1 not yet in force)" "check: the versions apart"
+# between two versions (the old one ended, the new one not yet begun) the
+# old one is not "superseded": nothing has taken its place yet
+expect 0 "info between two versions" "$bin" info --now 2019-09-04T09:00 "$src/tests/data/chain/versions.rules"
+contains "in force on 2019-09-04, of 6 item versions (1 no longer in force, 1 not yet in force)" "info: a gap between versions"
 expect 0 "check --trips counts the items in force" "$bin" check --trips --now 2020-06-01 "$tmp/versions"
 contains "permit_2018                          许可(旧)  (superseded on 2020-06-01)" "--trips marks a superseded version"
 contains "coming                               新设事项  (not yet in force on 2020-06-01)" "--trips marks a version to come"

@@ -222,8 +222,8 @@ typedef struct in_force {
 } in_force;
 
 /* Why the version `it` of `items`, which the library says is not in force
- * on `day`, is not: its days are over (another version replaces it, or
- * none does) or to come. */
+ * on `day`, is not: its days are over (another version in force by then
+ * replaces it, or none does yet) or to come. */
 static int why_not_in_force(json_t *items, json_t *it, const char *day)
 {
 	const char *until = json_string_value(json_object_get(it, "in_force_until"));
@@ -231,9 +231,12 @@ static int why_not_in_force(json_t *items, json_t *it, const char *day)
 	json_t *other;
 	if (!until || strcmp(until, day) >= 0)
 		return NOT_YET;
-	json_array_foreach(items, i, other)
-		if (json_equal(json_object_get(other, "replaces"), json_object_get(it, "name")))
+	json_array_foreach(items, i, other) {
+		const char *from = json_string_value(json_object_get(other, "in_force_from"));
+		if (json_equal(json_object_get(other, "replaces"), json_object_get(it, "name")) &&
+		    (!from || strcmp(from, day) <= 0))
 			return SUPERSEDED;
+	}
 	return ENDED;
 }
 
