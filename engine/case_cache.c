@@ -317,6 +317,15 @@ void cache_forget_version(ot_engine *e, const version *v)
 	}
 }
 
+/* Every case goes: the store may have gone back (store_begin). */
+void cache_clear(ot_engine *e)
+{
+	struct case_cache *k = e->cache;
+	for (int i = 0; k && i < k->cap; i++)
+		if (k->ent[i].used)
+			drop(k, i);
+}
+
 void cache_free(ot_engine *e)
 {
 	struct case_cache *k = e->cache;

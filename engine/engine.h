@@ -64,6 +64,9 @@ struct ot_engine {
 	void *log_ud;
 	struct case_cache *cache;  /* cases kept between operations (case_cache.c) */
 	int cache_cap;             /* how many; 0: none */
+	int store_renewed;         /* the backend connected again: what the
+				      cache holds may be ahead of the store
+				      (store_begin empties it) */
 	int warn_workdays;         /* the time sweep's yellow: a deadline within
 				      this many working days (sweep.c); -1: none */
 	json_t *saved;             /* the snapshot the operation saved last (a
@@ -86,6 +89,7 @@ void cache_rollback_to(ot_engine *e);
 void cache_end(ot_engine *e, int committed);
 /* Drops the cases of version v, which is about to be freed. */
 void cache_forget_version(ot_engine *e, const struct version *v);
+void cache_clear(ot_engine *e);
 void cache_free(ot_engine *e);
 
 /* The version with this hash: current, cached, or compiled from the store. */

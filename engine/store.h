@@ -24,7 +24,7 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 7 /* the version of the stored layout */
+#define STORE_SCHEMA 8 /* the version of the stored layout */
 
 struct store_query;
 struct store_table;

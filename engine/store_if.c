@@ -108,7 +108,16 @@ const char *store_path(const ot_engine *e)
 ot_status store_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	cache_end(e, 0); /* nothing of a transaction that never ended stays */
-	return e->vt->begin(e, deferred, err);
+	ot_status s = e->vt->begin(e, deferred, err);
+	/* a server the backend connected to again may be behind what the
+	 * engine saw: a standby promoted before the last commits reached it,
+	 * a restored backup.  A case kept with as many events as it has there
+	 * could hold other ones; every case is read again. */
+	if (e->store_renewed) {
+		cache_clear(e);
+		e->store_renewed = 0;
+	}
+	return s;
 }
 
 int store_lost_race(const ot_engine *e)

@@ -194,6 +194,23 @@ static const char *const schema_v7[] = {
 	"UPDATE onetrip_schema SET version = 7",
 };
 
+/* version 8: the feed's base, added to a transaction's id for an event's
+ * place.  A store restored (pg_dump) into another server keeps its
+ * events' places, which that server's transaction ids are far behind:
+ * the feed would hold every event back, and put new ones before what its
+ * readers saw.  The first engine to connect there moves the base so that
+ * places go on from the last (feed_rebase); everywhere else it stays 0. */
+static const char *const schema_v8[] = {
+	"ALTER TABLE onetrip_schema ADD COLUMN feed_base BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE events ALTER COLUMN recorded DROP DEFAULT", /* FEED_PLACE, always */
+	"UPDATE onetrip_schema SET version = 8",
+};
+
+/* An event's place in the feed, and the feed's end: a transaction id and
+ * the base (schema_v8) */
+#define FEED_XID(id) "(" id "::text::bigint + (SELECT max(feed_base) FROM onetrip_schema))"
+#define FEED_PLACE(xid) "((" xid " << 23) | (nextval('events_order') & 8388607))"
+
 enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
 	S_CASE_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
@@ -212,10 +229,9 @@ enum {
  * still running, this one. */
 #define EVENT_FROM_C \
 	" INSERT INTO events(case_id, seq, at, op, actor, rules, payload, recorded)" \
-	" SELECT id, $13::integer, $14, $15, $16, $3, $17," \
-	" (GREATEST(pg_current_xact_id()::text::bigint, (SELECT p.recorded >> 23 FROM events p" \
-	"  WHERE p.case_id = c.id AND p.seq = $13::integer - 1)) << 23)" \
-	" | (nextval('events_order') & 8388607) FROM c"
+	" SELECT id, $13::integer, $14, $15, $16, $3, $17, " \
+	FEED_PLACE("GREATEST(" FEED_XID("pg_current_xact_id()") ", (SELECT p.recorded >> 23" \
+		   " FROM events p WHERE p.case_id = c.id AND p.seq = $13::integer - 1))") " FROM c"
 
 _Static_assert(STORE_HELD == 8, "S_LIC_HELD's LIMIT is STORE_HELD + 1");
 
@@ -275,7 +291,7 @@ static const char *const sql[S__COUNT] = {
 	 * their order is final (schema_v4) */
 	[S_FEED] = "SELECT e.recorded, e.case_id, e.seq, e.at, e.op, e.actor, c.item, c.status,"
 		   " CASE WHEN e.op = 'warn' THEN e.payload END FROM events e JOIN cases c ON c.id = e.case_id WHERE e.recorded > $1"
-		   " AND e.recorded < (pg_snapshot_xmin(pg_current_snapshot())::text::bigint << 23)"
+		   " AND e.recorded < (" FEED_XID("pg_snapshot_xmin(pg_current_snapshot())") " << 23)"
 		   " AND ($2::text IS NULL OR c.department = $2"
 		   " OR strpos(c.handlers, ',' || $2 || ',') > 0)"
 		   " AND ($3::text IS NULL OR (SELECT f.payload::json->>'client' FROM events f"
@@ -740,7 +756,11 @@ static void run_all(ot_engine *e, int n, const pg_stmt *st, PGresult **out)
 			PQclear(res[k]);
 		PQclear(PG(e)->at_sync);
 		PG(e)->at_sync = NULL;
-		if (reconnect(e, NULL) != OT_OK) {
+		/* a write decided on a copy taken on trust is not sent to what
+		 * may be another server: the operation runs again, reading
+		 * (pg_lost_race) */
+		if (reconnect(e, NULL) != OT_OK || PG(e)->trusted) {
+			PG(e)->renewed_trust = PG(e)->trusted;
 			for (int k = 0; k < m; k++)
 				res[k] = NULL;
 			break;
@@ -1056,6 +1076,8 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		s = exec(e, schema_v6[i], "lightening the writes", err);
 	for (size_t i = 0; s == OT_OK && have < 7 && i < OT_COUNTOF(schema_v7); i++)
 		s = exec(e, schema_v7[i], "keying licences by their holder", err);
+	for (size_t i = 0; s == OT_OK && have < 8 && i < OT_COUNTOF(schema_v8); i++)
+		s = exec(e, schema_v8[i], "basing the event feed", err);
 	if (s == OT_OK)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);
@@ -1084,6 +1106,45 @@ static void compress_lz4(ot_engine *e)
 		server_message(e, res, msg, sizeof msg);
 		engine_log(e, "the store %.150s keeps its snapshots compressed with pglz: %s",
 			   pg_path(e), msg);
+	}
+	PQclear(res);
+}
+
+/* A store restored into another server (schema_v8): its events' places
+ * are ahead of what that server's transactions would give.  The base then
+ * moves them past the last one, once, whichever engine comes first (the
+ * UPDATE of the others finds it moved).  Read where nothing may be
+ * written (a standby), the feed waits for the primary to do it.
+ *
+ * Past the last one by FEED_RESTORE_GAP transactions more: a reader may
+ * have followed the old server beyond the backup, to events the restore
+ * does not have; its cursor must be behind what comes now.  2^32 is more
+ * than a server commits between two nightly backups (at the 5,000 a
+ * second four engines do, ten days), and the places' 40 bits of
+ * transaction id leave room for some 250 restores. */
+#define FEED_RESTORE_GAP 4294967296LL
+
+static void feed_rebase(ot_engine *e)
+{
+	PGresult *res = PQexec(PG(e)->conn, "SELECT max(feed_base), (SELECT max(recorded) >> 23 FROM"
+			       " events), pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+			       " FROM onetrip_schema");
+	if (ok_result(res) && PQntuples(res) == 1 && column(res, 0, 1)) {
+		long long base = atoll(PQgetvalue(res, 0, 0)), last = atoll(PQgetvalue(res, 0, 1)),
+			  next = atoll(PQgetvalue(res, 0, 2));
+		if (last >= next + base) {
+			char moved[24], was[24];
+			snprintf(moved, sizeof moved, "%lld", last - next + 1 + FEED_RESTORE_GAP);
+			snprintf(was, sizeof was, "%lld", base);
+			const char *v[] = {moved, was};
+			PQclear(res);
+			res = PQexecParams(PG(e)->conn, "UPDATE onetrip_schema SET feed_base = $1"
+					   " WHERE feed_base = $2", 2, NULL, v, NULL, NULL, 0);
+			if (ok_result(res) && strcmp(PQcmdTuples(res), "0") != 0)
+				engine_log(e, "the store %.150s was restored into another server: its "
+					   "event feed goes on after its last event (base %s)",
+					   pg_path(e), moved);
+		}
 	}
 	PQclear(res);
 }
@@ -1237,7 +1298,13 @@ static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *
 		else if (have == 0)
 			s = err_set(err, OT_ESTORE, "%.150s is not a onetrip store (it has no schema "
 				    "version)", pg_path(e));
+		else if (have < SCHEMA_VERSION) /* as the SQLite backend says it */
+			s = err_set(err, OT_ESTORE, "the store %.150s has schema version %d: open it "
+				    "once with this onetrip (any command with --db) to bring it to "
+				    "version %d", pg_path(e), have, SCHEMA_VERSION);
 	}
+	if (s == OT_OK && create) /* a store looked at (STORE_AS_IS) is left as it is */
+		feed_rebase(e);
 	if (s == OT_OK)
 		known_init(e);
 	return s == OT_OK ? prepare_all(e, err) : s;
@@ -1273,7 +1340,15 @@ static ot_status reconnect(ot_engine *e, ot_error *err)
 			       pg_path(e), msg);
 	}
 	engine_log(e, "connected again to the store %.150s", pg_path(e));
+	/* the server may be another one, behind what this engine wrote last
+	 * (a standby promoted before the last commits reached it): nothing is
+	 * taken on trust, nothing kept is used unread (store_begin) */
+	if (PG(e)->known)
+		memset(PG(e)->known, 0, PG(e)->nknown * sizeof *PG(e)->known);
+	e->store_renewed = 1;
 	ot_status s = session(e, err);
+	if (s == OT_OK)
+		feed_rebase(e);
 	return s == OT_OK ? prepare_all(e, err) : s;
 }
 
@@ -1291,6 +1366,7 @@ static int something_came(PGconn *c)
 static ot_status pg_begin(ot_engine *e, int deferred, ot_error *err)
 {
 	PG(e)->failed_state[0] = 0;
+	PG(e)->renewed_trust = 0;
 	PG(e)->held.valid = 0; /* another moment of the store */
 	PG(e)->number.state = deferred == STORE_NUMBERING ? PG_NUMBER_WANTED : PG_NUMBER_NONE;
 	/* a submission waits for the day's counter rather than race for it:
@@ -1324,7 +1400,7 @@ static int pg_lost_race(const ot_engine *e)
 	 * a failure of the engine's own after taking a case on trust: the
 	 * copy it decided on may be old (cases this engine wrote last) */
 	return strcmp(st, "40001") == 0 || strcmp(st, "40P01") == 0 || strcmp(st, "23505") == 0 ||
-	       (PG(e)->trusted && !st[0]);
+	       (PG(e)->trusted && !st[0]) || PG(e)->renewed_trust;
 }
 
 static void pg_rollback(ot_engine *e)
@@ -2120,13 +2196,15 @@ static ot_status pg_put_row(ot_engine *e, const store_table *t, json_t *row, ot_
 {
 	char text[1024], nums[16][32];
 	const char *v[16] = {0};
-	size_t n = (size_t)snprintf(text, sizeof text, "INSERT INTO %s(%s) VALUES (", t->name,
-				    t->columns);
+	size_t n = (size_t)snprintf(text, sizeof text, "INSERT INTO %s(%s%s) VALUES (", t->name,
+				    t->columns, t->by_feed ? ", recorded" : "");
 	for (int i = 0; i < t->ncolumns && i < 16; i++) {
 		n += (size_t)snprintf(text + n, sizeof text - n, "%s$%d", i ? ", " : "", i + 1);
 		v[i] = param_of(json_array_get(row, (size_t)i), nums[i]);
 	}
-	snprintf(text + n, sizeof text - n, ")");
+	/* the feed's order is the target's own (engine.md §9.4) */
+	snprintf(text + n, sizeof text - n, "%s)", t->by_feed ?
+		 ", " FEED_PLACE(FEED_XID("pg_current_xact_id()")) : "");
 	PGresult *res = pg_query(e, text, t->ncolumns, v);
 	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "copying into table %s", t->name);
 	PQclear(res);

@@ -67,6 +67,8 @@ typedef struct pg_store {
 	int saved_lost;       /* a savepoint was rolled back: forget them instead */
 	int trusting;         /* this transaction may answer case_head from `known` */
 	int trusted;          /* it did so */
+	int renewed_trust;    /* ... and connected again before sending what it
+				 decided: it runs again, reading */
 	char taken[PG_TRUST_MAX][32];     /* ... for these cases */
 	int ntaken;
 	char uncovered[PG_TRUST_MAX][32]; /* ... of which these are not saved yet */

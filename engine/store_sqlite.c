@@ -391,6 +391,8 @@ static int create_schema(ot_engine *e, int have, const char **step)
 		rc = exec(e, schema_v7[i]);
 	if (rc != SQLITE_OK)
 		return rc;
+	/* version 8 is PostgreSQL's feed base (store_pg.c): nothing here, where
+	 * the feed's order is the rowid's */
 	*step = "migrating the schema";
 	return exec(e, pragma);
 }

@@ -23,7 +23,9 @@
  *       every event once (ACKS.feed).
  *   many follow RULES URI STOPFILE
  *       reads the event feed from its start as the others write, until
- *       STOPFILE exists: "EV CASE SEQ" for each event.
+ *       STOPFILE exists: "EV CASE SEQ" for each event, then "NEXT CURSOR".
+ *   many feed RULES URI AFTER
+ *       the same, once, from the cursor AFTER on (tests/pg/restore.sh).
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -183,9 +185,10 @@ static int run(const char *rules, const char *uri, int id, long ops)
 
 /* ---- the event feed, followed while the others write ---- */
 
-/* Reads the feed from its start until the file `stop` exists (and once
- * more after that), printing "EV CASE SEQ" for each event. */
-static int follow(const char *rules, const char *uri, const char *stop)
+/* Reads the feed after `from` until the file `stop` exists (and once
+ * more after that; at once without one), printing "EV CASE SEQ" for each
+ * event, and "NEXT CURSOR" at the end. */
+static int follow(const char *rules, const char *uri, const char *stop, const char *from)
 {
 	ot_engine *e = NULL;
 	ot_error err;
@@ -193,9 +196,10 @@ static int follow(const char *rules, const char *uri, const char *stop)
 		fprintf(stderr, "many: follow: %s\n", err.message);
 		return 1;
 	}
-	char cursor[32] = "0", req[128];
+	char cursor[32], req[128];
+	snprintf(cursor, sizeof cursor, "%s", from);
 	for (int last = 0;;) {
-		int stopping = access(stop, F_OK) == 0;
+		int stopping = !stop || access(stop, F_OK) == 0;
 		char *resp = NULL;
 		snprintf(req, sizeof req, "{\"after\":\"%s\",\"limit\":1000}", cursor);
 		ot_status s = ot_call(e, "events", req, &resp, &err);
@@ -218,8 +222,10 @@ static int follow(const char *rules, const char *uri, const char *stop)
 			snprintf(cursor, sizeof cursor, "%s", next);
 		json_decref(r);
 		fflush(stdout);
-		if (last && n == 0)
+		if (last && n == 0) {
+			printf("NEXT %s\n", cursor);
 			break;
+		}
 		last = stopping;
 		if (n == 0)
 			nanosleep(&(struct timespec){0, 5000000}, NULL);
@@ -400,10 +406,12 @@ int main(int argc, char **argv)
 	if (argc == 6 && strcmp(argv[1], "run") == 0)
 		return run(argv[2], argv[3], atoi(argv[4]), atol(argv[5]));
 	if (argc == 5 && strcmp(argv[1], "follow") == 0)
-		return follow(argv[2], argv[3], argv[4]);
+		return follow(argv[2], argv[3], argv[4], "0");
+	if (argc == 5 && strcmp(argv[1], "feed") == 0)
+		return follow(argv[2], argv[3], NULL, argv[4]);
 	if (argc == 5 && strcmp(argv[1], "verify") == 0)
 		return verify(argv[2], argv[3], argv[4]);
 	fprintf(stderr, "usage: many run RULES URI WORKER OPS | many follow RULES URI STOPFILE | "
-		"many verify RULES URI ACKS\n");
+		"many feed RULES URI AFTER | many verify RULES URI ACKS\n");
 	return 2;
 }

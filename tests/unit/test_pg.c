@@ -238,8 +238,15 @@ static void version_3_is_migrated(void **state)
 		 " ADD PRIMARY KEY (material, number);"
 		 " CREATE INDEX licences_holder ON licences(holder, material);"
 		 " UPDATE cases SET applicant = lower(applicant);"
+		 " ALTER TABLE onetrip_schema DROP COLUMN feed_base;"
 		 " UPDATE onetrip_schema SET version = 3", schema);
 	sql(c, text);
+	/* looked at, it is left as it is, and refused: not read as version 8 */
+	char *report = NULL;
+	ot_error err;
+	assert_int_equal(ot_store_check(store, &report, &err), OT_ESTORE);
+	assert_non_null(strstr(err.message, "has schema version 3: open it once with this onetrip"));
+	assert_null(report);
 	e = open_at(CONTRACT, store);
 	snprintf(text, sizeof text, "SELECT warn_at FROM %s.cases", schema);
 	PGresult *due = PQexec(c, text);
@@ -257,7 +264,7 @@ static void version_3_is_migrated(void **state)
 	json_decref(feed);
 	snprintf(text, sizeof text, "SELECT version FROM %s.onetrip_schema", schema);
 	PGresult *r = PQexec(c, text);
-	assert_string_equal(PQgetvalue(r, 0, 0), "7");
+	assert_string_equal(PQgetvalue(r, 0, 0), "8");
 	PQclear(r);
 	/* version 7: the applicant keyed as requests are read, a licence by
 	 * its holder too */
@@ -504,8 +511,9 @@ static void an_event_of_no_case(void **state)
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
 	char text[400];
-	snprintf(text, sizeof text, "INSERT INTO %s.events(case_id, seq, at, op, rules, payload)"
-		 " SELECT '20190927-0099', 1, at, op, rules, payload FROM %s.events", schema, schema);
+	snprintf(text, sizeof text, "INSERT INTO %s.events(case_id, seq, at, op, rules, payload,"
+		 " recorded) SELECT '20190927-0099', 1, at, op, rules, payload, recorded + 1"
+		 " FROM %s.events", schema, schema);
 	sql(c, text);
 	json_t *check = ok(e, "store_check", "{}");
 	assert_false(json_is_true(json_object_get(check, "sound")));
@@ -924,6 +932,34 @@ static void a_batch_keeps_a_cases_events_in_order(void **state)
 	ot_engine_close(e);
 }
 
+/* The test's store, its connections named `NAME_PID` (application_name). */
+static void named(const char *name)
+{
+	size_t n = strlen(store);
+	snprintf(store + n, sizeof store - n, "&application_name=%s_%ld", name, (long)getpid());
+}
+
+/* The server ends the connections named so (as a restart does), and they
+ * are gone when this returns. */
+static void end_connections(PGconn *c, const char *name)
+{
+	char text[256];
+	snprintf(text, sizeof text, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
+		 " application_name = '%s_%ld'", name, (long)getpid());
+	sql(c, text);
+	snprintf(text, sizeof text, "SELECT count(*) FROM pg_stat_activity WHERE"
+		 " application_name = '%s_%ld'", name, (long)getpid());
+	for (int i = 0; i < 1000; i++) {
+		PGresult *r = PQexec(c, text);
+		int left = atoi(PQgetvalue(r, 0, 0));
+		PQclear(r);
+		if (!left)
+			return;
+		nanosleep(&(struct timespec){0, 10000000}, NULL);
+	}
+	fail_msg("the connections %s_%ld did not end", name, (long)getpid());
+}
+
 /* The server ends an idle engine's connection (as a restart does): the
  * engine's next operation, which would send its BEGIN with its COMMIT,
  * notices before sending, connects again and is done, once. */
@@ -932,30 +968,65 @@ static void idle_connection_ended(void **state)
 	(void)state;
 	if (!new_store())
 		skip();
-	size_t n = strlen(store);
-	snprintf(store + n, sizeof store - n, "&application_name=idle_%ld", (long)getpid());
+	named("idle");
 	int reruns = 0;
 	ot_engine *e = counting(&reruns);
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
-	char text[256];
-	snprintf(text, sizeof text, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE"
-		 " application_name = 'idle_%ld'", (long)getpid());
-	sql(c, text);
-	snprintf(text, sizeof text, "SELECT count(*) FROM pg_stat_activity WHERE"
-		 " application_name = 'idle_%ld'", (long)getpid());
-	for (int i = 0; i < 1000; i++) { /* until it is gone */
-		PGresult *r = PQexec(c, text);
-		int left = atoi(PQgetvalue(r, 0, 0));
-		PQclear(r);
-		if (!left)
-			break;
-		nanosleep(&(struct timespec){0, 10000000}, NULL);
-	}
+	end_connections(c, "idle");
 	assert_int_equal(events_of(ok(e, "act", INTAKE)), 2);
 	assert_int_equal(reruns, 0);
 	assert_int_equal(approvals(e, "intake"), 1);
 	PQfinish(c);
+	ot_engine_close(e);
+}
+
+/* A failover that lost the engine's last commit (a standby promoted
+ * before it reached it; here: the store put back by hand, the engine's
+ * connection ended).  Connected again, the engine keeps nothing it had of
+ * the case: it approves the review once more on the store's copy, where
+ * the review is still to do -- and when another engine has meanwhile
+ * denied it there (as many events as the engine kept, other ones), its
+ * site visit is refused rather than approved on its old copy. */
+static void a_failover_that_lost_the_last_commit(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	named("failover");
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	assert_int_equal(events_of(ok(e, "act", INTAKE)), 2);
+	PGconn *c = raw();
+	char text[512];
+	snprintf(text, sizeof text, "CREATE TABLE %s.back AS SELECT * FROM %s.cases", schema, schema);
+	sql(c, text);
+	assert_int_equal(events_of(ok(e, "act", REVIEW)), 3);
+	/* the commit of the review lost */
+	snprintf(text, sizeof text, "SET search_path TO %s; BEGIN; DELETE FROM events WHERE seq = 3;"
+		 " UPDATE cases c SET status = b.status, department = b.department, handlers ="
+		 " b.handlers, due = b.due, updated = b.updated, state = b.state, next_due ="
+		 " b.next_due, warn_at = b.warn_at FROM back b WHERE b.id = c.id; COMMIT", schema);
+	sql(c, text);
+	end_connections(c, "failover");
+	assert_int_equal(events_of(ok(e, "act", REVIEW)), 3);
+	assert_int_equal(approvals(e, "review"), 1);
+	sound(e);
+
+	sql(c, text); /* lost again; another engine denies the review */
+	end_connections(c, "failover");
+	ot_engine *other = open_at(CONTRACT, store);
+	json_decref(ok(other, "act", "{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":"
+		       "\"deny\",\"actor\":\"approval_bureau\",\"reason\":\"x\","
+		       "\"now\":\"2019-09-30T10:00\"}"));
+	refused(e, "act", OT_ESTATE, "", SITE_VISIT);
+	json_t *shown = ok(e, "show", "{\"case\":\"20190927-0001\"}");
+	assert_string_equal(S(shown, "status"), "denied");
+	assert_int_equal(json_integer_value(json_object_get(shown, "events")), 3);
+	json_decref(shown);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(other);
 	ot_engine_close(e);
 }
 
@@ -1322,6 +1393,7 @@ int main(void)
 		cmocka_unit_test(the_counter_held_too_long),
 		cmocka_unit_test(a_batch_reads_what_it_waited_for),
 		cmocka_unit_test(idle_connection_ended),
+		cmocka_unit_test(a_failover_that_lost_the_last_commit),
 		cmocka_unit_test(submissions_wait_for_the_counter),
 		cmocka_unit_test(a_days_first_number_taken_meanwhile),
 		cmocka_unit_test(a_case_taken_on_trust_and_not_saved),
