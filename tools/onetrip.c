@@ -813,7 +813,8 @@ static const char usage_sweep[] =
 	"\n"
 	"exit status: 0 swept (a case that could not be read is listed in \"failed\"),\n"
 	"             2 usage error, or the rules or the store could not be opened,\n"
-	"             3 the store failed during the sweep\n";
+	"             3 the store failed during the sweep: the warnings of the batches\n"
+	"               done before are printed, with the \"error\" that stopped it\n";
 
 /* Batches until none is left: one JSON answer with every warning. */
 static int cmd_sweep(int argc, char **argv)
@@ -882,6 +883,10 @@ static int cmd_sweep(int argc, char **argv)
 		request = json_dumps(req, JSON_COMPACT);
 		if (!request || ot_sweep(e, request, &response, &err) != OT_OK) {
 			cli_errorf("onetrip sweep: %s\n", request ? err.message : "out of memory");
+			/* the batches before were committed: their warnings are given
+			 * and are printed, with what stopped the sweep */
+			json_object_set_new(all, "error", json_string(request ? err.message
+								      : "out of memory"));
 			rc = 3;
 			break;
 		}
@@ -900,7 +905,8 @@ static int cmd_sweep(int argc, char **argv)
 		json_array_extend(json_object_get(all, "failed"), json_object_get(b, "failed"));
 		json_decref(b);
 	}
-	char *text = rc == 0 ? json_dumps(all, JSON_INDENT(2)) : NULL;
+	int done = json_integer_value(json_object_get(all, "batches")) > 0;
+	char *text = rc == 0 || done ? json_dumps(all, JSON_INDENT(2)) : NULL;
 	if (text)
 		puts(text);
 	free(text);
