@@ -783,6 +783,34 @@ class Operations(unittest.TestCase):
             self.assertEqual(s.get("/healthz").status, 200)
             self.assertEqual(s.stop(), 0)
 
+    def test_a_chunked_body_too_large(self):
+        """A chunked body has no length to be refused by: one a little over
+        --max-body is read and answered 413; one without end is not read
+        while it lasts -- past twice --max-body the connection is closed."""
+        head = (b"POST /v1/cases HTTP/1.1\r\nHost: x\r\n"
+                b"Authorization: Bearer portal-token-1\r\n"
+                b"Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+        chunk = b"400\r\n" + b"x" * 1024 + b"\r\n"
+        with Server(BINARY, SOURCE, "--max-body", "2048", "--timeout", "30") as s:
+            with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
+                c.sendall(head + chunk * 3 + b"0\r\n\r\n")
+                answer = b""
+                while b"\r\n\r\n" not in answer:
+                    answer += c.recv(65536)
+                self.assertRegex(answer, rb"^HTTP/1\.1 413 ")
+            with socket.create_connection(("127.0.0.1", s.port), timeout=5) as c:
+                c.sendall(head)
+                t, sent, closed = time.time(), 0, False
+                while time.time() - t < 10 and not closed:
+                    try:
+                        c.sendall(chunk * 16)
+                        sent += 16 * 1024
+                    except (BrokenPipeError, ConnectionResetError, socket.timeout):
+                        closed = True
+                self.assertTrue(closed, "the server read %d bytes of a body without end" % sent)
+            self.assertEqual(s.get("/healthz").status, 200)
+            self.assertEqual(s.stop(), 0)
+
     def test_connections_per_address(self):
         """--per-ip-connections: one address holding that many connections
         (idle, or trickling a header) gets no more; the others still do."""

@@ -576,6 +576,7 @@ typedef struct conn_req {
 	char *body;
 	size_t len, cap;
 	int too_big;
+	size_t dropped;           /* bytes of a body over --max-body, read and dropped */
 	double start, poll_deadline;
 	struct MHD_Connection *con;
 	sv_write *pending;        /* a write at the committer */
@@ -758,10 +759,17 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
 	if (*upload_size) {
 		if (!r->too_big && r->len + *upload_size > sv_opt.max_body) {
 			r->too_big = 1; /* read the rest and drop it, then say so */
+			r->dropped = r->len;
 			free(r->body);
 			r->body = NULL;
 			r->len = r->cap = 0;
 		}
+		/* a chunked body has no length to refuse it by, and libmicrohttpd
+		 * answers only once a body is read: up to --max-body more is read
+		 * for its 413; past that, one without end, the connection is
+		 * closed unanswered rather than held while it lasts */
+		if (r->too_big && (r->dropped += *upload_size) > 2 * sv_opt.max_body)
+			return MHD_NO;
 		if (!r->too_big) {
 			if (r->len + *upload_size + 1 > r->cap) {
 				size_t cap = (r->len + *upload_size + 1) * 2;
