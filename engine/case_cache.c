@@ -207,6 +207,12 @@ ot_status case_load(ot_engine *e, const char *id, ot_case **out, ot_error *err)
 	const ot_case *had = i < 0 ? NULL : k->ent[i].pending ? k->ent[i].pending : k->ent[i].kept;
 	case_head h;
 	ot_status s = case_head_read(e, id, had ? had->events : 0, &h, err);
+	if (e->store_renewed) { /* connected again on the way: store_begin's reason */
+		cache_clear(e);
+		e->store_renewed = 0;
+		had = NULL;
+		i = -1;
+	}
 	ot_case *c = NULL;
 	if (s == OT_OK && had && had->v == h.v && had->events <= h.events)
 		c = case_clone(had);

@@ -66,7 +66,8 @@ struct ot_engine {
 	int cache_cap;             /* how many; 0: none */
 	int store_renewed;         /* the backend connected again: what the
 				      cache holds may be ahead of the store
-				      (store_begin empties it) */
+				      (store_begin, or case_load when it was
+				      on the way, empties it) */
 	int warn_workdays;         /* the time sweep's yellow: a deadline within
 				      this many working days (sweep.c); -1: none */
 	json_t *saved;             /* the snapshot the operation saved last (a

@@ -195,13 +195,16 @@ static const char *const schema_v7[] = {
 };
 
 /* version 8: the feed's base, added to a transaction's id for an event's
- * place.  A store restored (pg_dump) into another server keeps its
- * events' places, which that server's transaction ids are far behind:
- * the feed would hold every event back, and put new ones before what its
- * readers saw.  The first engine to connect there moves the base so that
- * places go on from the last (feed_rebase); everywhere else it stays 0. */
+ * place, and the server the store was last on.  A store restored onto
+ * another server, or to an earlier point of its own (a base backup, an
+ * asynchronous standby promoted), keeps its events' places, but the
+ * transaction ids it goes on with are another server's, or repeat those
+ * of the events lost: the feed would hold events back, and put new ones
+ * before what its readers saw.  The first engine to connect there moves
+ * the base past the last place (feed_rebase); elsewhere it stays. */
 static const char *const schema_v8[] = {
 	"ALTER TABLE onetrip_schema ADD COLUMN feed_base BIGINT NOT NULL DEFAULT 0",
+	"ALTER TABLE onetrip_schema ADD COLUMN feed_server TEXT",
 	"ALTER TABLE events ALTER COLUMN recorded DROP DEFAULT", /* FEED_PLACE, always */
 	"UPDATE onetrip_schema SET version = 8",
 };
@@ -210,6 +213,16 @@ static const char *const schema_v8[] = {
  * the base (schema_v8) */
 #define FEED_XID(id) "(" id "::text::bigint + (SELECT max(feed_base) FROM onetrip_schema))"
 #define FEED_PLACE(xid) "((" xid " << 23) | (nextval('events_order') & 8388607))"
+/* ... but never before the case's previous event: a transaction of
+ * several cases (a group commit, a chain) takes its id at its first case
+ * and may write this one after another engine did; and the sequence's low
+ * bits wrap, every 8,388,608 events, maybe between two events of one case
+ * in one transaction.  The feed passes neither: it stops before the
+ * oldest transaction still running, and a place is never below its
+ * writer's id. */
+#define FEED_AFTER(place, case_id, seq) \
+	"GREATEST(" place ", (SELECT p.recorded + 1 FROM events p WHERE p.case_id = " case_id \
+	" AND p.seq = " seq " - 1))"
 
 enum {
 	S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID, S_CASE_CREATE, S_CASE_WRITE, S_CASE_READ,
@@ -221,17 +234,11 @@ enum {
 
 /* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
  * $16 actor, $17 payload; its case and rule version are the row's */
-/* Its place in the feed (schema_v4): its transaction's, but never before
- * the case's previous event -- a transaction of several cases (a group
- * commit, a chain) takes its id at its first case and may write this one
- * after another engine did: the previous event's place is then the later
- * one.  The feed passes neither: it stops before the oldest transaction
- * still running, this one. */
+/* Its place in the feed: FEED_AFTER (schema_v4, schema_v8). */
 #define EVENT_FROM_C \
 	" INSERT INTO events(case_id, seq, at, op, actor, rules, payload, recorded)" \
 	" SELECT id, $13::integer, $14, $15, $16, $3, $17, " \
-	FEED_PLACE("GREATEST(" FEED_XID("pg_current_xact_id()") ", (SELECT p.recorded >> 23" \
-		   " FROM events p WHERE p.case_id = c.id AND p.seq = $13::integer - 1))") " FROM c"
+	FEED_AFTER(FEED_PLACE(FEED_XID("pg_current_xact_id()")), "c.id", "$13::integer") " FROM c"
 
 _Static_assert(STORE_HELD == 8, "S_LIC_HELD's LIMIT is STORE_HELD + 1");
 
@@ -1110,41 +1117,73 @@ static void compress_lz4(ot_engine *e)
 	PQclear(res);
 }
 
-/* A store restored into another server (schema_v8): its events' places
- * are ahead of what that server's transactions would give.  The base then
- * moves them past the last one, once, whichever engine comes first (the
- * UPDATE of the others finds it moved).  Read where nothing may be
- * written (a standby), the feed waits for the primary to do it.
- *
- * Past the last one by FEED_RESTORE_GAP transactions more: a reader may
- * have followed the old server beyond the backup, to events the restore
- * does not have; its cursor must be behind what comes now.  2^32 is more
- * than a server commits between two nightly backups (at the 5,000 a
- * second four engines do, ten days), and the places' 40 bits of
- * transaction id leave room for some 250 restores. */
+/* The server, as the feed tells them apart: its system identifier and its
+ * timeline ("SYSID/TLI"), which a restore onto another server changes,
+ * and a base backup recovered, a standby promoted, a point in time
+ * recovered (each a new timeline).  "" where it cannot be read (a role
+ * not allowed to, a standby: the primary does it). */
+static void server_identity(ot_engine *e, char *out, size_t n)
+{
+	PGresult *res = PQexec(PG(e)->conn, "SELECT CASE WHEN NOT pg_is_in_recovery() THEN"
+			       " (SELECT system_identifier FROM pg_control_system()) || '/' ||"
+			       " substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END");
+	out[0] = 0;
+	if (ok_result(res) && PQntuples(res) == 1 && column(res, 0, 0))
+		str_copy(out, n, PQgetvalue(res, 0, 0));
+	PQclear(res);
+}
+
+/* A store on another server than it was, or gone back in time on its own
+ * (schema_v8): its events' places may be ahead of the transaction ids it
+ * goes on with.  The base then moves places past the last one, once,
+ * whichever engine comes first (the UPDATE of the others finds it moved),
+ * and FEED_RESTORE_GAP transactions further: a reader may have followed
+ * the old server beyond the backup, to events the restore does not have;
+ * its cursor must be behind what comes now.  2^32 is more than a server
+ * commits between two nightly backups (at the 5,000 a second four engines
+ * do here, ten days), and the places' 40 bits of transaction id leave
+ * room for some 250 such moves.  Where the server cannot be told (see
+ * server_identity), places ahead of its transaction ids still move it. */
 #define FEED_RESTORE_GAP 4294967296LL
 
 static void feed_rebase(ot_engine *e)
 {
-	PGresult *res = PQexec(PG(e)->conn, "SELECT max(feed_base), (SELECT max(recorded) >> 23 FROM"
-			       " events), pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
-			       " FROM onetrip_schema");
-	if (ok_result(res) && PQntuples(res) == 1 && column(res, 0, 1)) {
-		long long base = atoll(PQgetvalue(res, 0, 0)), last = atoll(PQgetvalue(res, 0, 1)),
-			  next = atoll(PQgetvalue(res, 0, 2));
-		if (last >= next + base) {
-			char moved[24], was[24];
-			snprintf(moved, sizeof moved, "%lld", last - next + 1 + FEED_RESTORE_GAP);
-			snprintf(was, sizeof was, "%lld", base);
-			const char *v[] = {moved, was};
-			PQclear(res);
-			res = PQexecParams(PG(e)->conn, "UPDATE onetrip_schema SET feed_base = $1"
-					   " WHERE feed_base = $2", 2, NULL, v, NULL, NULL, 0);
-			if (ok_result(res) && strcmp(PQcmdTuples(res), "0") != 0)
-				engine_log(e, "the store %.150s was restored into another server: its "
-					   "event feed goes on after its last event (base %s)",
-					   pg_path(e), moved);
+	char here[64];
+	server_identity(e, here, sizeof here);
+	PGresult *res = PQexec(PG(e)->conn, "SELECT max(feed_base), max(feed_server), (SELECT"
+			       " max(recorded) >> 23 FROM events), pg_snapshot_xmax("
+			       "pg_current_snapshot())::text::bigint FROM onetrip_schema");
+	if (!ok_result(res) || PQntuples(res) != 1) {
+		PQclear(res);
+		return;
+	}
+	const char *was = column(res, 0, 1) ? PQgetvalue(res, 0, 1) : NULL;
+	long long base = atoll(PQgetvalue(res, 0, 0)), moved = base,
+		  next = atoll(PQgetvalue(res, 0, 3));
+	int other = here[0] && was && strcmp(here, was) != 0;
+	if (column(res, 0, 2)) {
+		long long last = atoll(PQgetvalue(res, 0, 2)), past = last - next + 1 + FEED_RESTORE_GAP;
+		if ((other && past > moved) || last >= next + moved)
+			moved = past;
+	}
+	if (moved != base || (here[0] && (!was || other))) {
+		char to[24], from[24];
+		snprintf(to, sizeof to, "%lld", moved);
+		snprintf(from, sizeof from, "%lld", base);
+		const char *v[] = {to, here[0] ? here : was, from, was};
+		PGresult *up = PQexecParams(PG(e)->conn, "UPDATE onetrip_schema SET feed_base = $1,"
+					    " feed_server = $2 WHERE feed_base = $3 AND feed_server"
+					    " IS NOT DISTINCT FROM $4", 4, NULL, v, NULL, NULL, 0);
+		if (moved != base && ok_result(up) && strcmp(PQcmdTuples(up), "0") != 0)
+			engine_log(e, "the store %.150s is on another server, or back from a backup: "
+				   "its event feed goes on after its last event (base %s)", pg_path(e), to);
+		else if (!ok_result(up)) {
+			char msg[300];
+			server_message(e, up, msg, sizeof msg);
+			engine_log(e, "the store %.150s: the event feed's base was not moved: %s",
+				   pg_path(e), msg);
 		}
+		PQclear(up);
 	}
 	PQclear(res);
 }
@@ -2203,8 +2242,8 @@ static ot_status pg_put_row(ot_engine *e, const store_table *t, json_t *row, ot_
 		v[i] = param_of(json_array_get(row, (size_t)i), nums[i]);
 	}
 	/* the feed's order is the target's own (engine.md §9.4) */
-	snprintf(text + n, sizeof text - n, "%s)", t->by_feed ?
-		 ", " FEED_PLACE(FEED_XID("pg_current_xact_id()")) : "");
+	snprintf(text + n, sizeof text - n, "%s)", t->by_feed ? ", " FEED_AFTER(FEED_PLACE(
+		 FEED_XID("pg_current_xact_id()")), "$1", "$2::integer") : "");
 	PGresult *res = pg_query(e, text, t->ncolumns, v);
 	ot_status s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "copying into table %s", t->name);
 	PQclear(res);

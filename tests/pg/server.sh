@@ -8,6 +8,13 @@
 #   server.sh restart DIR           stop (fast: connections cut) and start again
 #   server.sh stop DIR              stop it and remove DIR
 #   server.sh uri DIR               the store URI of its database `onetrip`
+#   server.sh advance DIR XID       its next transaction id XID (pg_resetwal;
+#                                   a multiple of 32768, a page of pg_xact),
+#                                   as on a busy server
+#   server.sh backup DIR TO         a base backup of it in TO (pg_basebackup)
+#   server.sh recover TO            that backup started as a server of its own,
+#                                   recovered to the backup's end and promoted:
+#                                   a new timeline, as a restore to a point does
 set -eu
 cmd=$1
 dir=$2
@@ -67,8 +74,38 @@ stop)
 uri)
 	echo "postgresql:///onetrip?host=$dir&user=onetrip"
 	;;
+advance)
+	stop
+	as_owner "$bindir/pg_resetwal" -x "$3" -D "$dir/data" >/dev/null
+	as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null
+	;;
+backup)
+	to=$3
+	rm -rf "$to"
+	mkdir -p "$to"
+	[ "$(id -u)" -eq 0 ] && chown postgres:postgres "$to"
+	as_owner "$bindir/pg_basebackup" -h "$dir" -U onetrip -D "$to/data" -X stream -c fast
+	;;
+recover)
+	cat >>"$dir/data/postgresql.conf" <<CONF
+unix_socket_directories = '$dir'
+restore_command = 'false'
+recovery_target = 'immediate'
+recovery_target_action = 'promote'
+CONF
+	as_owner touch "$dir/data/recovery.signal"
+	as_owner "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 start >/dev/null ||
+		{ cat "$dir/server.log" >&2; exit 1; }
+	for i in $(seq 1 100); do
+		[ "$(psql -X -A -t "postgresql:///onetrip?host=$dir&user=onetrip" \
+			-c 'SELECT pg_is_in_recovery()')" = f ] && exit 0
+		sleep 0.1
+	done
+	echo "server.sh: $dir is still recovering" >&2
+	exit 1
+	;;
 *)
-	echo "usage: server.sh start|restart|stop|uri DIR" >&2
+	echo "usage: server.sh start|restart|stop|uri|advance|backup|recover DIR ..." >&2
 	exit 2
 	;;
 esac

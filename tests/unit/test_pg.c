@@ -238,7 +238,7 @@ static void version_3_is_migrated(void **state)
 		 " ADD PRIMARY KEY (material, number);"
 		 " CREATE INDEX licences_holder ON licences(holder, material);"
 		 " UPDATE cases SET applicant = lower(applicant);"
-		 " ALTER TABLE onetrip_schema DROP COLUMN feed_base;"
+		 " ALTER TABLE onetrip_schema DROP COLUMN feed_base, DROP COLUMN feed_server;"
 		 " UPDATE onetrip_schema SET version = 3", schema);
 	sql(c, text);
 	/* looked at, it is left as it is, and refused: not read as version 8 */
@@ -932,6 +932,38 @@ static void a_batch_keeps_a_cases_events_in_order(void **state)
 	ot_engine_close(e);
 }
 
+/* An event's place in its transaction is a sequence's low 23 bits, which
+ * wrap every 8,388,608 events: a batch writing two events of one case as
+ * they wrap keeps them in their order all the same. */
+static void a_cases_events_in_order_as_the_places_wrap(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	snprintf(text, sizeof text, "SELECT setval('%s.events_order', 8388606)", schema);
+	sql(c, text);
+	ot_batch_item items[] = {{.op = "act", .request = INTAKE}, {.op = "act", .request = REVIEW}};
+	ot_error err;
+	assert_int_equal(ot_call_batch(e, items, 2, &err), OT_OK);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(items[i].status, OT_OK);
+		free(items[i].response);
+	}
+	json_t *feed = ok(e, "events", "{\"after\":\"0\"}"), *ev;
+	size_t i;
+	json_array_foreach(json_object_get(feed, "events"), i, ev)
+		assert_int_equal(json_integer_value(json_object_get(ev, "seq")), (json_int_t)i + 1);
+	assert_int_equal(json_array_size(json_object_get(feed, "events")), 3);
+	json_decref(feed);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* The test's store, its connections named `NAME_PID` (application_name). */
 static void named(const char *name)
 {
@@ -981,6 +1013,39 @@ static void idle_connection_ended(void **state)
 	ot_engine_close(e);
 }
 
+#define DENY_REVIEW "{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":\"deny\"," \
+	"\"actor\":\"approval_bureau\",\"reason\":\"x\",\"now\":\"2019-09-30T10:00\"}"
+
+/* The case's row as it is, kept to be put back by lose_the_review. */
+static void keep_before_review(PGconn *c)
+{
+	char text[256];
+	snprintf(text, sizeof text, "CREATE TABLE %s.back AS SELECT * FROM %s.cases", schema, schema);
+	sql(c, text);
+}
+
+/* The store as a failover that lost the commit of the review leaves it. */
+static void lose_the_review(PGconn *c)
+{
+	char text[512];
+	snprintf(text, sizeof text, "SET search_path TO %s; BEGIN; DELETE FROM events WHERE seq = 3;"
+		 " UPDATE cases c SET status = b.status, department = b.department, handlers ="
+		 " b.handlers, due = b.due, updated = b.updated, state = b.state, next_due ="
+		 " b.next_due, warn_at = b.warn_at FROM back b WHERE b.id = c.id; COMMIT;"
+		 " SET search_path TO DEFAULT", schema);
+	sql(c, text);
+}
+
+/* The review denied, as the store says, and the store sound. */
+static void denied_with_3_events(ot_engine *e)
+{
+	json_t *shown = ok(e, "show", "{\"case\":\"20190927-0001\"}");
+	assert_string_equal(S(shown, "status"), "denied");
+	assert_int_equal(json_integer_value(json_object_get(shown, "events")), 3);
+	json_decref(shown);
+	sound(e);
+}
+
 /* A failover that lost the engine's last commit (a standby promoted
  * before it reached it; here: the store put back by hand, the engine's
  * connection ended).  Connected again, the engine keeps nothing it had of
@@ -998,36 +1063,55 @@ static void a_failover_that_lost_the_last_commit(void **state)
 	json_decref(ok(e, "submit", SUBMIT));
 	assert_int_equal(events_of(ok(e, "act", INTAKE)), 2);
 	PGconn *c = raw();
-	char text[512];
-	snprintf(text, sizeof text, "CREATE TABLE %s.back AS SELECT * FROM %s.cases", schema, schema);
-	sql(c, text);
+	keep_before_review(c);
 	assert_int_equal(events_of(ok(e, "act", REVIEW)), 3);
-	/* the commit of the review lost */
-	snprintf(text, sizeof text, "SET search_path TO %s; BEGIN; DELETE FROM events WHERE seq = 3;"
-		 " UPDATE cases c SET status = b.status, department = b.department, handlers ="
-		 " b.handlers, due = b.due, updated = b.updated, state = b.state, next_due ="
-		 " b.next_due, warn_at = b.warn_at FROM back b WHERE b.id = c.id; COMMIT", schema);
-	sql(c, text);
+	lose_the_review(c);
 	end_connections(c, "failover");
 	assert_int_equal(events_of(ok(e, "act", REVIEW)), 3);
 	assert_int_equal(approvals(e, "review"), 1);
 	sound(e);
 
-	sql(c, text); /* lost again; another engine denies the review */
+	lose_the_review(c); /* lost again; another engine denies the review */
 	end_connections(c, "failover");
 	ot_engine *other = open_at(CONTRACT, store);
-	json_decref(ok(other, "act", "{\"case\":\"20190927-0001\",\"step\":\"review\",\"action\":"
-		       "\"deny\",\"actor\":\"approval_bureau\",\"reason\":\"x\","
-		       "\"now\":\"2019-09-30T10:00\"}"));
+	json_decref(ok(other, "act", DENY_REVIEW));
 	refused(e, "act", OT_ESTATE, "", SITE_VISIT);
-	json_t *shown = ok(e, "show", "{\"case\":\"20190927-0001\"}");
-	assert_string_equal(S(shown, "status"), "denied");
-	assert_int_equal(json_integer_value(json_object_get(shown, "events")), 3);
-	json_decref(shown);
-	sound(e);
+	denied_with_3_events(e);
 	PQfinish(c);
 	ot_engine_close(other);
 	ot_engine_close(e);
+}
+
+/* The same failover, found by an operation on a case the engine read
+ * (not one it wrote last): its connection looked sound, and the answer to
+ * its first round trip never came (the old server gone; pg_proxy).
+ * Connected again on the way, it reads the case again from the new
+ * server rather than use the copy it kept, which has as many events. */
+static void a_connection_lost_before_reading_a_case_kept(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	PGconn *c = raw();
+	char uri[512], dir[256];
+	pg_proxy *px = pg_proxy_start(c, schema, test_tmpdir("proxy", dir, sizeof dir), uri,
+				      sizeof uri);
+	assert_non_null(px);
+	ot_engine *direct = open_at(CONTRACT, store), *via = open_at(CONTRACT, uri);
+	json_decref(ok(direct, "submit", SUBMIT));
+	json_decref(ok(direct, "act", INTAKE));
+	keep_before_review(c);
+	json_decref(ok(direct, "act", REVIEW));
+	json_decref(ok(via, "show", "{\"case\":\"20190927-0001\"}")); /* kept: 3 events */
+	lose_the_review(c);
+	json_decref(ok(direct, "act", DENY_REVIEW));
+	pg_proxy_lose_answer(px, 1);
+	refused(via, "act", OT_ESTATE, "", SITE_VISIT);
+	denied_with_3_events(via);
+	ot_engine_close(via);
+	ot_engine_close(direct);
+	pg_proxy_stop(px);
+	PQfinish(c);
 }
 
 /* Two engines submit while the day's counter row is held: both wait for
@@ -1394,12 +1478,14 @@ int main(void)
 		cmocka_unit_test(a_batch_reads_what_it_waited_for),
 		cmocka_unit_test(idle_connection_ended),
 		cmocka_unit_test(a_failover_that_lost_the_last_commit),
+		cmocka_unit_test(a_connection_lost_before_reading_a_case_kept),
 		cmocka_unit_test(submissions_wait_for_the_counter),
 		cmocka_unit_test(a_days_first_number_taken_meanwhile),
 		cmocka_unit_test(a_case_taken_on_trust_and_not_saved),
 		cmocka_unit_test(one_key_submitted_twice_at_once),
 		cmocka_unit_test(one_key_in_two_batches_at_once),
 		cmocka_unit_test(a_batch_keeps_a_cases_events_in_order),
+		cmocka_unit_test(a_cases_events_in_order_as_the_places_wrap),
 		cmocka_unit_test(a_store_to_be_read_must_be_in_its_schema),
 		cmocka_unit_test(rows_beside_the_events_changed_by_hand),
 	};
