@@ -282,10 +282,12 @@ static const char *const sql[S__COUNT] = {
 		      " ON CONFLICT (holder, material, number) DO UPDATE SET"
 		      " issuer = EXCLUDED.issuer, valid_from = EXCLUDED.valid_from,"
 		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id",
-	/* the valid licence first, else the one that expired last */
+	/* the valid licence first, else the one that expired last; of two
+	 * equally good the lower number, in bytes (as on SQLite) */
 	[S_LIC_FIND] = "SELECT number, valid_until, (valid_until IS NULL OR valid_until > $3) AS ok"
 		       " FROM licences WHERE holder = $1 AND material = $2 AND valid_from <= $3"
-		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC LIMIT 1",
+		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC,"
+		       " number COLLATE \"C\" LIMIT 1",
 	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
 			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
 	[S_IDEM_GET] = "SELECT fingerprint, op, response FROM idempotency WHERE key = $1 AND expires > $2",
@@ -314,7 +316,8 @@ static const char *const sql[S__COUNT] = {
 	[S_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ",
 	[S_BEGIN_LOCKING] = "BEGIN ISOLATION LEVEL READ COMMITTED",
 	[S_COMMIT] = "COMMIT",
-	/* all of a holder's, up to one more than store_held keeps */
+	/* all of a holder's, up to one more than store_held keeps (in no
+	 * order: held_licences sorts the few it keeps) */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
 		       " WHERE holder = $1 AND valid_from <= $2 LIMIT 9",
 	[S_LIC_KEEP] = "UPDATE licences SET valid_until = NULL WHERE holder = $1 AND material = $2"
@@ -1834,6 +1837,19 @@ static ot_status pg_licence_keep(ot_engine *e, const char *holder, const char *m
 	return s;
 }
 
+/* Whether row a of S_LIC_HELD's goes before row b: by material, then
+ * number, in bytes (a row without either last: it is not kept). */
+static int held_before(const PGresult *res, int a, int b)
+{
+	for (int col = 0; col < 2; col++) {
+		const char *x = column(res, a, col), *y = column(res, b, col);
+		int c = !x || !y ? (!x) - (!y) : strcmp(x, y);
+		if (c)
+			return c < 0;
+	}
+	return 0;
+}
+
 /* The holder's licences valid by `now`, read once a transaction as on
  * SQLite (store_held; sq_licence_find says why): here a round trip each
  * is saved.  NULL: ask by material, or (*failed set) the read failed. */
@@ -1856,10 +1872,21 @@ static const store_held *held_licences(ot_engine *e, const char *key, ot_time no
 		return NULL;
 	}
 	store_held_start(h, key, now);
-	for (int i = 0; i < PQntuples(res) && h->n >= 0; i++)
-		if (column(res, i, 0)) /* else no material matches it */
-			store_held_add(h, PQgetvalue(res, i, 0), column(res, i, 1),
-				       column(res, i, 2) ? atoll(PQgetvalue(res, i, 2)) : -1);
+	/* by material and number in bytes, as S_LIC_FIND: of two equally good
+	 * the first counts (store_held_pick), the lower number on either
+	 * backend; sorted here, not by the server, which would sort all the
+	 * holder's licences for the nine it sends */
+	int n = PQntuples(res), row[STORE_HELD + 1];
+	for (int i = 0; i < n && i <= STORE_HELD; i++) {
+		int j = i;
+		for (; j > 0 && held_before(res, i, row[j - 1]); j--)
+			row[j] = row[j - 1];
+		row[j] = i;
+	}
+	for (int i = 0; i < n && i <= STORE_HELD && h->n >= 0; i++)
+		if (column(res, row[i], 0)) /* else no material matches it */
+			store_held_add(h, PQgetvalue(res, row[i], 0), column(res, row[i], 1),
+				       column(res, row[i], 2) ? atoll(PQgetvalue(res, row[i], 2)) : -1);
 	PQclear(res);
 	h->valid = 1;
 	return h->n >= 0 ? h : NULL;

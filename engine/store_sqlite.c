@@ -229,12 +229,15 @@ static const char *const sql[S__COUNT] = {
 		       " AND material = ?2 AND valid_from <= ?3 AND valid_until > ?3",
 	[S_LIC_PUT] = "INSERT OR REPLACE INTO licences(holder, material, number, issuer,"
 		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	/* the valid licence first, else the one that expired last (lic_better) */
+	/* the valid licence first, else the one that expired last (lic_better);
+	 * of two equally good, the first considered: the lower number, in
+	 * bytes as PostgreSQL's COLLATE "C" orders (the key's order: no sort) */
 	[S_LIC_FIND] = "SELECT number, valid_until FROM licences"
-		       " WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3",
-	/* all of a holder's, up to one more than store_held keeps (STORE_HELD) */
+		       " WHERE holder = ?1 AND material = ?2 AND valid_from <= ?3 ORDER BY number",
+	/* all of a holder's, up to one more than store_held keeps (STORE_HELD),
+	 * each material's by number as S_LIC_FIND */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
-		       " WHERE holder = ?1 AND valid_from <= ?2 LIMIT 9",
+		       " WHERE holder = ?1 AND valid_from <= ?2 ORDER BY material, number LIMIT 9",
 	[S_LIC_KEEP] = "UPDATE licences SET valid_until = NULL WHERE holder = ?1 AND material = ?2"
 		       " AND number = ?3 AND valid_from <= ?4 AND valid_until > ?4",
 };

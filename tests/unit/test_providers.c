@@ -338,6 +338,90 @@ static void a_licence_kept_by_another(void **state)
 #undef DECIDE
 }
 
+/* The library's licence `number` of SHOP, valid until: its day, or "null"
+ * for no end ("none" when the library has no such licence). */
+static const char *until_of(ot_engine *e, const char *number, char out[16])
+{
+	json_t *l = ok(e, "licences", "{\"holder\":\"91350100M000100Y43\"}");
+	size_t i;
+	json_t *x;
+	snprintf(out, 16, "none");
+	json_array_foreach(json_object_get(l, "licences"), i, x)
+		if (!strcmp(S(x, "number"), number))
+			snprintf(out, 16, "%s", json_is_null(json_object_get(x, "valid_until"))
+				 ? "null" : S(x, "valid_until"));
+	json_decref(l);
+	return out;
+}
+
+static void assert_sound(ot_engine *e)
+{
+	json_t *report = ok(e, "store_check", "{}");
+	if (!json_is_true(json_object_get(report, "sound"))) {
+		char *text = json_dumps(report, JSON_INDENT(2));
+		fprintf(stderr, "%s\n", text);
+		free(text);
+		fail();
+	}
+	json_decref(report);
+}
+
+#define KEEP_RULES OT_SOURCE_DIR "/tests/data/licences/keep.rules"
+#define APP(item, now, mats) "{\"item\":\"" item "\",\"now\":\"" now "\",\"applicant\":" SHOP \
+	",\"form\":{\"name\":\"厂房\"},\"materials\":[" mats "]}"
+#define DECIDE(id, now) "{\"case\":\"" id "\",\"step\":\"decide\",\"action\":\"approve\"," \
+	"\"actor\":\"bureau\",\"now\":\"" now "\"}"
+#define GH(number, until) "{\"holder\":\"91350100M000100Y43\",\"material\":\"pdoc\"," \
+	"\"number\":\"" number "\",\"issuer\":\"鞍山市自然资源局\",\"valid_from\":\"2019-09-01\"" \
+	until "}"
+
+/* Two licences of one material equally good (the same end, or none):
+ * the lower number counts, on every backend, for the notice and for
+ * what an approval keeps; so too for a holder with more licences than a
+ * transaction keeps (asked material by material). */
+static void equally_good_licences_go_by_number(void **state)
+{
+	(void)state;
+	char u[16];
+	for (int many = 0; many < 2; many++) {
+		ot_engine *e = open_at(KEEP_RULES, ":memory:");
+		char req[8192];
+		size_t n = (size_t)snprintf(req, sizeof req, "{\"licences\":[" GH("GH-B",
+					    ",\"valid_until\":\"2020-08-31\"") "," GH("GH-A",
+					    ",\"valid_until\":\"2020-08-31\"") "," GH("GH-D", "") ","
+					    GH("GH-C", ""));
+		for (int i = 0; many && i < 12; i++) /* of another material */
+			n += (size_t)snprintf(req + n, sizeof req - n, ",{\"holder\":"
+					      "\"91350100M000100Y43\",\"material\":\"report\","
+					      "\"number\":\"R-%d\",\"issuer\":\"x\",\"valid_from\":"
+					      "\"2001-01-01\"}", i);
+		snprintf(req + n, sizeof req - n, "]}");
+		json_decref(ok(e, "licences_import", "%s", req));
+		json_t *c = ok(e, "assess", APP("cp", "2019-09-03T09:00", "\"plan\""));
+		assert_string_equal(S(material(c, "pdoc"), "number"), "GH-C"); /* no end first */
+		json_decref(c);
+		json_decref(ok(e, "licences_import", "{\"licences\":[" GH("GH-C",
+			       ",\"valid_until\":\"2019-09-02\"") "," GH("GH-D",
+			       ",\"valid_until\":\"2019-09-02\"") "]}"));
+		c = ok(e, "assess", APP("cp", "2019-09-03T09:00", "\"plan\""));
+		assert_string_equal(S(material(c, "pdoc"), "number"), "GH-A");
+		json_decref(c);
+		c = ok(e, "submit", APP("cp", "2019-09-03T09:00", "\"plan\""));
+		json_decref(c);
+		c = ok(e, "assess", APP("acc", "2019-09-03T09:00", "\"plan\""));
+		assert_string_equal(S(material(c, "pdoc"), "number"), "GH-A");
+		json_decref(c);
+		json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-04T09:00")));
+		assert_string_equal(until_of(e, "GH-A", u), "null");
+		assert_string_equal(until_of(e, "GH-B", u), "2020-08-31");
+		c = ok(e, "assess", APP("acc", "2021-06-01T09:00", "\"plan\""));
+		assert_string_equal(S(material(c, "pdoc"), "number"), "GH-A");
+		json_decref(c);
+		assert_sound(e);
+		ot_engine_close(e);
+	}
+}
+
 /* The same choice for a holder with more licences than the SQLite
  * backend keeps for a transaction (it asks material by material then),
  * and within one transaction of several operations: a licence imported
@@ -465,6 +549,7 @@ int main(void)
 		cmocka_unit_test(lua_provider_answers),
 		cmocka_unit_test(which_licence_counts),
 		cmocka_unit_test(a_licence_kept_by_another),
+		cmocka_unit_test(equally_good_licences_go_by_number),
 		cmocka_unit_test(licences_held_and_asked_again),
 		cmocka_unit_test(old_store_gains_the_library),
 		cmocka_unit_test(a_number_stored_too_long_is_cut_whole),
