@@ -320,8 +320,12 @@ static const char *const sql[S__COUNT] = {
 	 * order: held_licences sorts the few it keeps) */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
 		       " WHERE holder = $1 AND valid_from <= $2 LIMIT 9",
+	/* kept while valid at the approval, and never once revoked (its
+	 * case's approval revoked), whatever the approval's time */
 	[S_LIC_KEEP] = "UPDATE licences SET valid_until = NULL WHERE holder = $1 AND material = $2"
-		       " AND number = $3 AND valid_from <= $4 AND valid_until > $4",
+		       " AND number = $3 AND valid_from <= $4 AND valid_until > $4"
+		       " AND (case_id IS NULL OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = licences.case_id"
+		       " AND c.status = 'revoked'))",
 	/* the day's counter read (and held) with a submission's first read,
 	 * and the number it gave written with the COMMIT (pg_number) */
 	[S_NUMBER_READ] = "SELECT n FROM counters WHERE day = $1 FOR UPDATE",

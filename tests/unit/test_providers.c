@@ -371,9 +371,40 @@ static void assert_sound(ot_engine *e)
 	",\"form\":{\"name\":\"厂房\"},\"materials\":[" mats "]}"
 #define DECIDE(id, now) "{\"case\":\"" id "\",\"step\":\"decide\",\"action\":\"approve\"," \
 	"\"actor\":\"bureau\",\"now\":\"" now "\"}"
+#define UNTRUE(id, now) "{\"case\":\"" id "\",\"result\":\"untrue\",\"actor\":\"bureau\"," \
+	"\"reason\":\"承诺不实\",\"now\":\"" now "\"}"
 #define GH(number, until) "{\"holder\":\"91350100M000100Y43\",\"material\":\"pdoc\"," \
 	"\"number\":\"" number "\",\"issuer\":\"鞍山市自然资源局\",\"valid_from\":\"2019-09-01\"" \
 	until "}"
+
+/* The status of pdoc for acc on a day, and store check's word on it all. */
+static void acc_finds_pdoc(ot_engine *e, const char *now, const char *status)
+{
+	json_t *c = ok(e, "assess", "{\"item\":\"acc\",\"now\":\"%s\",\"applicant\":" SHOP
+		       ",\"form\":{\"name\":\"厂房\"},\"materials\":[\"plan\"]}", now);
+	assert_string_equal(S(material(c, "pdoc"), "status"), status);
+	json_decref(c);
+	assert_sound(e);
+}
+
+/* pp's pledge is found untrue on 09-05 and its permit revoked; cp's
+ * approval, recorded after that with an earlier time, keeps nothing. */
+static void a_revoked_licence_is_never_kept(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(KEEP_RULES, ":memory:");
+	char u[16];
+	json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\"")));
+	json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+	json_t *c = ok(e, "submit", APP("cp", "2019-09-03T09:00", "\"plan\""));
+	assert_string_equal(S(json_object_get(c, "materials"), "pdoc"), "shared");
+	json_decref(c);
+	json_decref(ok(e, "pledge_check", UNTRUE("20190902-0001", "2019-09-05T09:00")));
+	json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-04T10:00")));
+	assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "2019-09-05");
+	acc_finds_pdoc(e, "2019-10-01T09:00", "missing");
+	ot_engine_close(e);
+}
 
 /* Two licences of one material equally good (the same end, or none):
  * the lower number counts, on every backend, for the notice and for
@@ -549,6 +580,7 @@ int main(void)
 		cmocka_unit_test(lua_provider_answers),
 		cmocka_unit_test(which_licence_counts),
 		cmocka_unit_test(a_licence_kept_by_another),
+		cmocka_unit_test(a_revoked_licence_is_never_kept),
 		cmocka_unit_test(equally_good_licences_go_by_number),
 		cmocka_unit_test(licences_held_and_asked_again),
 		cmocka_unit_test(old_store_gains_the_library),
