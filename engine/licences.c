@@ -161,9 +161,179 @@ ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *
 	return s == OT_OK && k.holder ? licences_kept(c, keep_one, &k, err) : s;
 }
 
+/* ---- what an approval keeps, while it stands ----
+ *
+ * The library keeps no list of the approvals that keep a licence: the
+ * events do.  An approval issuing K keeps the licence `… unless K` its
+ * case used when it was approved within that licence's own term (as
+ * issued, or as imported); it keeps it while it stands -- not revoked
+ * (告知承诺 found untrue).  Such an approval issued a K licence of the
+ * same holder, numbered CASE-K (licence_number): an import of it since
+ * (the 电子证照库 sending back what approvals here issued) leaves the
+ * number, and the case it names.  So the approvals that may keep one of
+ * a holder's licences are found among the cases the holder's K
+ * licences name, a few rows read by the holder's key; each is then
+ * loaded and asked. */
+
+/* The material named, in c's rule version; -1: it has none. */
+static int material_of(const ot_case *c, const char *name)
+{
+	const ot_rules *r = c->v->rules;
+	return c->chain < 0 ? strmap_get(&r->by_material, name, strlen(name)) : -1;
+}
+
+/* Whether case k's approval stands and keeps licence `number` of
+ * material `name`, holder `holder` (as the store keys it), whose own
+ * term is [from, until). */
+static int keeps(const ot_case *k, const char *holder, const char *name, const char *number,
+		 ot_time from, ot_time until)
+{
+	const ot_rules *r = k->v->rules;
+	const char *id = json_string_value(json_object_get(k->applicant, "id"));
+	char key[64];
+	int m = material_of(k, name);
+	if (m < 0 || !id || strcmp(store_holder_key(id, key), holder) != 0)
+		return 0;
+	/* approved, its pledge checked or being checked, or delivered: not a
+	 * revoked approval, nor a chain's item closed as not needed */
+	int stands = k->status == CS_APPROVED || k->status == CS_CHECKING ||
+		     (k->status == CS_CLOSED && k->delivered);
+	const m_item *it = &r->items[k->item];
+	int issues = 0;
+	for (uint32_t i = 0; i < it->n_issued; i++)
+		issues |= (int)it->issued[i].material == r->materials[m].kept_by;
+	const char *used = licence_used(k, m);
+	return stands && issues && used && strcmp(used, number) == 0 && k->decided >= from &&
+	       (until < 0 || k->decided < until);
+}
+
+/* The case a licence of the list names: its own, or, imported, the case
+ * whose number it has (CASE-MATERIAL); "" none. */
+static void named_case(json_t *x, char id[32])
+{
+	const char *c = json_string_value(json_object_get(x, "case"));
+	const char *number = json_string_value(json_object_get(x, "number"));
+	const char *material = json_string_value(json_object_get(x, "material"));
+	size_t n = number ? strlen(number) : 0, m = material ? strlen(material) : 0;
+	id[0] = 0;
+	if (c)
+		snprintf(id, 32, "%.31s", c);
+	else if (n > m + 1 && n - m - 1 < 32 && number[n - m - 1] == '-' &&
+		 strcmp(number + n - m, material) == 0)
+		snprintf(id, 32, "%.*s", (int)(n - m - 1), number);
+}
+
+/* *found: whether an approval other than case `except`'s stands and keeps
+ * the holder's licence (name, number) of own term [from, until); `kname`
+ * the material that keeps it.  `list`: the holder's licences. */
+static ot_status kept_by_another(ot_engine *e, json_t *list, const char *holder, const char *name,
+				 const char *number, const char *kname, ot_time from, ot_time until,
+				 const char *except, int *found, ot_error *err)
+{
+	size_t i;
+	json_t *x;
+	*found = 0;
+	json_array_foreach(list, i, x) {
+		char id[32];
+		const char *material = json_string_value(json_object_get(x, "material"));
+		if (!material || strcmp(material, kname) != 0)
+			continue;
+		named_case(x, id);
+		if (!id[0] || (except && strcmp(id, except) == 0))
+			continue;
+		ot_case *k;
+		ot_status s = case_load(e, id, &k, err);
+		if (s == OT_ENOTFOUND) /* another store's licence numbered as ours are */
+			continue;
+		if (s != OT_OK)
+			return s;
+		*found = keeps(k, holder, name, number, from, until);
+		case_free(k);
+		if (*found)
+			break;
+	}
+	return OT_OK;
+}
+
+static int same(json_t *x, const char *key, const char *text)
+{
+	const char *v = json_string_value(json_object_get(x, key));
+	return v && strcmp(v, text) == 0;
+}
+
+/* The licence (material, number) of the holder's list, as listed; NULL
+ * when the library has none. */
+static json_t *listed(json_t *list, const char *material, const char *number)
+{
+	size_t i;
+	json_t *x;
+	json_array_foreach(list, i, x)
+		if (same(x, "material", material) && same(x, "number", number))
+			return x;
+	return NULL;
+}
+
+typedef struct releasing {
+	ot_engine *e;
+	const ot_case *keeper;
+	char holder[64];
+} releasing;
+
+/* A licence the revoked approval of r->keeper had kept: unless another
+ * approval stands that keeps it, back to the term it was issued with.
+ * One imported is left as it is: the library does not keep the term an
+ * import gave once an approval kept it, and the next import of it gives
+ * it again (licences_import). */
+static ot_status release_one(void *ud, const char *material, const char *number, ot_error *err)
+{
+	releasing *r = ud;
+	json_t *list;
+	ot_status s = store_licences_of(r->e, r->holder, &list, err);
+	if (s != OT_OK)
+		return s;
+	json_t *x = listed(list, material, number);
+	const char *issuer = x ? json_string_value(json_object_get(x, "case")) : NULL;
+	ot_case *p = NULL;
+	if (issuer && json_is_null(json_object_get(x, "valid_until")))
+		s = case_load(r->e, issuer, &p, err);
+	int m = p ? material_of(p, material) : -1;
+	const m_item *it = m >= 0 ? &p->v->rules->items[p->item] : NULL;
+	for (uint32_t i = 0; s == OT_OK && it && i < it->n_issued; i++) {
+		char own[96];
+		licence want = licence_issued(p, i, p->decided, r->e->zone, own);
+		if ((int)it->issued[i].material != m || want.until < 0 || strcmp(own, number) != 0 ||
+		    p->status == CS_REVOKED)
+			continue;
+		const ot_rules *kr = r->keeper->v->rules;
+		int km = material_of(r->keeper, material), found;
+		if (km < 0 || kr->materials[km].kept_by < 0)
+			break;
+		s = kept_by_another(r->e, list, r->holder, material, number,
+				    kr->materials[kr->materials[km].kept_by].name, want.from, want.until,
+				    r->keeper->id, &found, err);
+		if (s == OT_OK && !found)
+			s = store_licence_put(r->e, &want, err);
+		else if (s == OT_OK) /* written again, as kept: on PostgreSQL the row's lock
+				      * orders two revocations of its keepers, the later
+				      * seeing the earlier */
+			s = store_licence_keep(r->e, r->holder, material, number, want.from, err);
+	}
+	case_free(p);
+	json_decref(list);
+	return s == OT_ENOTFOUND ? OT_OK : s; /* its case gone: store check names it */
+}
+
+/* A false pledge: what the approval issued ends now, and what it kept is
+ * kept by it no more. */
 ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
 {
-	return put_licences(e, c, c->decided, now, 1, err);
+	ot_status s = put_licences(e, c, c->decided, now, 1, err);
+	const char *id = json_string_value(json_object_get(c->applicant, "id"));
+	releasing r = {e, c, ""};
+	if (s != OT_OK || !id)
+		return s;
+	store_holder_key(id, r.holder);
+	return licences_kept(c, release_one, &r, err);
 }
 
 void licence_number(const char *case_id, const char *material, char out[96])

@@ -17,13 +17,15 @@
  *     valid from the approval, for T or without end) into the licence
  *     library; a revocation (告知承诺 found untrue) ends it then; an
  *     approval issuing K keeps valid, without end, the licences `… unless
- *     K` its case used (licences.c says each).  So every licence row with
- *     a case names one that issues its material, at that case's key, and
- *     each approved case has its licences as its events date them.  A
- *     licence kept without end is checked against the keeps every case's
- *     approval made (store_check_end).  Imported licences (no case) are
- *     not checked; one that replaced an approval's licence (the same
- *     holder, material and number) is the import's;
+ *     K` its case used (licences.c says each), while it stands: revoked,
+ *     it keeps nothing, and what no other approval keeps has its term
+ *     again.  So every licence row with a case names one that issues its
+ *     material, at that case's key, and each approved case has its
+ *     licences as its events date them.  A licence kept without end is
+ *     checked against the keeps every case's approval made and no
+ *     revocation took back (store_check_end).  Imported licences (no
+ *     case) are not checked; one that replaced an approval's licence (the
+ *     same holder, material and number) is the import's;
  *   - the materials handed in join the applicant's material library,
  *     until the material's reuse ends (case_library_entry), at the events
  *     api.c writes them after (remembers): every entry is at its case's
@@ -248,6 +250,22 @@ static ot_status note_keep(void *ud, const char *material, const char *number, o
 	return OT_OK;
 }
 
+/* The keeps case n->case_id's approval made, forgotten: it was revoked,
+ * and a revoked approval keeps nothing (licences.c, release_one). */
+static ot_status forget_keep(void *ud, const char *material, const char *number, ot_error *err)
+{
+	keep_note *n = ud;
+	char key[512];
+	(void)err;
+	snprintf(key, sizeof key, "%s\t%s\t%s", n->holder, material, number);
+	json_t *keeps = json_object_get(n->k->kept, key);
+	for (size_t i = json_array_size(keeps); i-- > 0;)
+		if (strcmp(json_string_value(json_array_get(json_array_get(keeps, i), 1)),
+			   n->case_id) == 0)
+			json_array_remove(keeps, i);
+	return OT_OK;
+}
+
 /* What event ev, just applied to x's case, put beside the events: the
  * operation that recorded it wrote that in its transaction. */
 static ot_status observe(store_checker *k, store_expect *x, json_t *ev, ot_error *err)
@@ -274,8 +292,12 @@ static ot_status observe(store_checker *k, store_expect *x, json_t *ev, ot_error
 		x->approved = at;
 		return licences_kept(c, note_keep, &n, err);
 	}
-	if (strcmp(op, "pledge_check") == 0 && c->status == CS_REVOKED)
+	if (strcmp(op, "pledge_check") == 0 && c->status == CS_REVOKED) {
+		char key[64];
+		keep_note n = {k, store_holder_key(id, key), c->id, at};
 		x->revoked = at;
+		return licences_kept(c, forget_keep, &n, err);
+	}
 	return OT_OK;
 }
 

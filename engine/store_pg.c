@@ -320,10 +320,13 @@ static const char *const sql[S__COUNT] = {
 	 * order: held_licences sorts the few it keeps) */
 	[S_LIC_HELD] = "SELECT material, number, valid_until FROM licences"
 		       " WHERE holder = $1 AND valid_from <= $2 LIMIT 9",
-	/* kept while valid at the approval, and never once revoked (its
-	 * case's approval revoked), whatever the approval's time */
+	/* kept while valid at the approval (one kept already is written
+	 * again: on PostgreSQL that row's lock orders this approval and a
+	 * revocation deciding the licence is kept no more, licences.c
+	 * release_one), and never once revoked (its case's approval revoked),
+	 * whatever the approval's time */
 	[S_LIC_KEEP] = "UPDATE licences SET valid_until = NULL WHERE holder = $1 AND material = $2"
-		       " AND number = $3 AND valid_from <= $4 AND valid_until > $4"
+		       " AND number = $3 AND valid_from <= $4 AND (valid_until IS NULL OR valid_until > $4)"
 		       " AND (case_id IS NULL OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = licences.case_id"
 		       " AND c.status = 'revoked'))",
 	/* the day's counter read (and held) with a submission's first read,

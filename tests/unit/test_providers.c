@@ -406,6 +406,40 @@ static void a_revoked_licence_is_never_kept(void **state)
 	ot_engine_close(e);
 }
 
+/* cp's own pledge is found untrue: its approval is revoked, and the pdoc
+ * it kept goes back to its year -- unless another cp's approval kept it
+ * too.  One approved after that year, while it was kept, kept nothing. */
+static void a_kept_licence_ends_with_its_keeper(void **state)
+{
+	(void)state;
+	char u[16];
+	for (int others = 0; others < 2; others++) {
+		ot_engine *e = open_at(KEEP_RULES, ":memory:");
+		json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\",\"report\"")));
+		json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+		json_decref(ok(e, "submit", APP("cp", "2019-09-03T09:00", "\"plan\"")));
+		json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-04T09:00")));
+		assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "null");
+		if (others) {
+			json_decref(ok(e, "submit", APP("cp", "2019-09-05T09:00", "\"plan\"")));
+			json_decref(ok(e, "act", DECIDE("20190905-0001", "2019-09-06T09:00")));
+			json_decref(ok(e, "submit", APP("cp", "2020-10-09T09:00", "\"plan\"")));
+			json_decref(ok(e, "act", DECIDE("20201009-0001", "2020-10-09T10:00")));
+		}
+		json_decref(ok(e, "pledge_check", UNTRUE("20190903-0001", "2019-09-10T09:00")));
+		assert_string_equal(until_of(e, "20190903-0001-cdoc", u), "2019-09-10");
+		if (others) { /* 20190905-0001 keeps it still */
+			assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "null");
+			acc_finds_pdoc(e, "2021-06-01T09:00", "shared");
+			json_decref(ok(e, "pledge_check", UNTRUE("20190905-0001", "2020-11-02T09:00")));
+		}
+		assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "2020-09-02");
+		acc_finds_pdoc(e, "2020-09-01T09:00", "shared");
+		acc_finds_pdoc(e, "2021-06-01T09:00", "missing");
+		ot_engine_close(e);
+	}
+}
+
 /* Two licences of one material equally good (the same end, or none):
  * the lower number counts, on every backend, for the notice and for
  * what an approval keeps; so too for a holder with more licences than a
@@ -581,6 +615,7 @@ int main(void)
 		cmocka_unit_test(which_licence_counts),
 		cmocka_unit_test(a_licence_kept_by_another),
 		cmocka_unit_test(a_revoked_licence_is_never_kept),
+		cmocka_unit_test(a_kept_licence_ends_with_its_keeper),
 		cmocka_unit_test(equally_good_licences_go_by_number),
 		cmocka_unit_test(licences_held_and_asked_again),
 		cmocka_unit_test(old_store_gains_the_library),
