@@ -378,6 +378,34 @@ static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time now, ot_ti
 
 /* ---- import ---- */
 
+/* A routine re-sync from the 电子证照库 sends a licence again with its
+ * term: one the library holds with no end because an approval here kept
+ * it (and stands) stays so -- the import does not undo what an approval
+ * decided.  Its term is the import's: when no approval keeps it any more,
+ * the next import gives it. */
+static ot_status still_kept(ot_engine *e, const ot_rules *r, licence *l, ot_error *err)
+{
+	int m = strmap_get(&r->by_material, l->material, strlen(l->material));
+	if (m < 0 || r->materials[m].kept_by < 0)
+		return OT_OK;
+	char holder[64];
+	json_t *list;
+	store_holder_key(l->holder, holder);
+	ot_status s = store_licences_of(e, holder, &list, err);
+	if (s != OT_OK)
+		return s;
+	json_t *x = listed(list, l->material, l->number);
+	int found = 0;
+	if (x && json_is_null(json_object_get(x, "valid_until")))
+		s = kept_by_another(e, list, holder, l->material, l->number,
+				    r->materials[r->materials[m].kept_by].name, l->from, l->until, NULL,
+				    &found, err);
+	json_decref(list);
+	if (s == OT_OK && found)
+		l->until = -1;
+	return s;
+}
+
 /* One licence, its fields there and of their types (api.c's licence
  * table): what is left to check is what the types cannot say. */
 static ot_status import_one(ot_engine *e, json_t *j, size_t i, ot_error *err)
@@ -406,7 +434,8 @@ static ot_status import_one(ot_engine *e, json_t *j, size_t i, ot_error *err)
 		return err_set(err, OT_EINVAL, "licence %zu (%s): valid_until is before valid_from",
 			       i + 1, v[2]);
 	licence l = {v[0], v[1], v[2], v[3], NULL, t0, t1};
-	return store_licence_put(e, &l, err);
+	ot_status s = t1 >= 0 ? still_kept(e, r, &l, err) : OT_OK;
+	return s == OT_OK ? store_licence_put(e, &l, err) : s;
 }
 
 typedef struct lic_key {

@@ -387,6 +387,64 @@ static void acc_finds_pdoc(ot_engine *e, const char *now, const char *status)
 	assert_sound(e);
 }
 
+/* A routine full re-sync from the 电子证照库 brings the imported permit
+ * again with its year: what the construction permit's approval here
+ * decided (valid until revoked) stands.  An import still sets the term of
+ * a licence nothing here kept. */
+static void a_kept_licence_outlives_its_reimport(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(KEEP_RULES, ":memory:");
+	char u[16];
+	const char *sync = "{\"licences\":[" GH("GH-2019-001", ",\"valid_until\":\"2020-08-31\"")
+			   "," GH("GH-2019-002", ",\"valid_until\":\"2020-08-31\"") "]}";
+	json_decref(ok(e, "licences_import", "%s", sync));
+	json_t *c = ok(e, "submit", APP("cp", "2019-09-03T09:00", "\"plan\""));
+	assert_string_equal(S(json_object_get(c, "materials"), "pdoc"), "shared");
+	json_decref(c);
+	json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-04T09:00")));
+	assert_string_equal(until_of(e, "GH-2019-001", u), "null");
+	assert_string_equal(until_of(e, "GH-2019-002", u), "2020-08-31"); /* not the one used */
+	json_decref(ok(e, "licences_import", "%s", sync));
+	assert_string_equal(until_of(e, "GH-2019-001", u), "null");
+	acc_finds_pdoc(e, "2021-06-01T09:00", "shared");
+	/* a corrected term, or a new one, of a licence nothing here kept */
+	json_decref(ok(e, "licences_import", "{\"licences\":[" GH("GH-2019-002",
+		       ",\"valid_until\":\"2020-06-30\"") "]}"));
+	assert_string_equal(until_of(e, "GH-2019-002", u), "2020-06-30");
+	json_decref(ok(e, "licences_import", "{\"licences\":[" GH("GH-2019-002", "") "]}"));
+	assert_string_equal(until_of(e, "GH-2019-002", u), "null");
+	json_decref(ok(e, "licences_import", "{\"licences\":[" GH("GH-2019-002",
+		       ",\"valid_until\":\"2020-06-30\"") "]}"));
+	assert_string_equal(until_of(e, "GH-2019-002", u), "2020-06-30");
+	assert_sound(e);
+	/* the approval that kept it revoked: the library has not kept the
+	 * term the import gave, and the next import gives it again */
+	json_decref(ok(e, "pledge_check", UNTRUE("20190903-0001", "2019-09-10T09:00")));
+	assert_string_equal(until_of(e, "GH-2019-001", u), "null");
+	json_decref(ok(e, "licences_import", "%s", sync));
+	assert_string_equal(until_of(e, "GH-2019-001", u), "2020-08-31");
+	acc_finds_pdoc(e, "2021-06-01T09:00", "missing");
+	ot_engine_close(e);
+
+	/* the 电子证照库 sends back what approvals here issued, the permit
+	 * kept and the licence that kept it: the permit stays kept */
+	e = open_at(KEEP_RULES, ":memory:");
+	json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\",\"report\"")));
+	json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+	json_decref(ok(e, "submit", APP("cp", "2019-09-03T09:00", "\"plan\"")));
+	json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-04T09:00")));
+	const char *back = "{\"licences\":[{\"holder\":\"91350100M000100Y43\",\"material\":"
+			   "\"cdoc\",\"number\":\"20190903-0001-cdoc\",\"issuer\":\"行政审批局\","
+			   "\"valid_from\":\"2019-09-04\"},{\"holder\":\"91350100M000100Y43\","
+			   "\"material\":\"pdoc\",\"number\":\"20190902-0001-pdoc\",\"issuer\":"
+			   "\"行政审批局\",\"valid_from\":\"2019-09-02\",\"valid_until\":\"2020-09-02\"}]}";
+	json_decref(ok(e, "licences_import", "%s", back));
+	assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "null");
+	acc_finds_pdoc(e, "2021-06-01T09:00", "shared");
+	ot_engine_close(e);
+}
+
 /* pp's pledge is found untrue on 09-05 and its permit revoked; cp's
  * approval, recorded after that with an earlier time, keeps nothing. */
 static void a_revoked_licence_is_never_kept(void **state)
@@ -614,6 +672,7 @@ int main(void)
 		cmocka_unit_test(lua_provider_answers),
 		cmocka_unit_test(which_licence_counts),
 		cmocka_unit_test(a_licence_kept_by_another),
+		cmocka_unit_test(a_kept_licence_outlives_its_reimport),
 		cmocka_unit_test(a_revoked_licence_is_never_kept),
 		cmocka_unit_test(a_kept_licence_ends_with_its_keeper),
 		cmocka_unit_test(equally_good_licences_go_by_number),
