@@ -507,7 +507,8 @@ json_t *licence_json(const licence *l, int zone);
 /* An approved case's `issues`: its licences go into the library. */
 ot_status licences_issue(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
 /* 告知承诺: a false pledge revokes what the approval issued: each licence is
- * valid only until `now`. */
+ * valid only until `now`; and what it kept (`… unless K`) goes back to its
+ * own term, unless another approval that stands keeps it too. */
 ot_status licences_revoke(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
 /* What the rules above write, for store check to derive what the library
  * holds from a case's events (store_checker.c): the licence
