@@ -540,10 +540,10 @@ static ot_status close_item(ot_engine *e, const req *q, const char *op, const ch
 	json_t *ev = api_event(op, q, e->zone, "chain");
 	json_object_set_new(ev, "reason", json_string(reason));
 	s = api_record(e, ic, ev, q, 0, &resp, err);
-	if (s == OT_OK)
-		json_array_append_new(closed, json_pack("{s:s, s:s, s:s}", "item",
+	if (s == OT_OK) /* with its trips: all it had the applicant do stays counted */
+		json_array_append_new(closed, json_pack("{s:s, s:s, s:s, s:i}", "item",
 			ic->v->rules->items[ic->item].name, "case", ic->id, "status",
-			case_status_names[ic->status]));
+			case_status_names[ic->status], "trips", ic->trips));
 	json_decref(resp);
 	json_decref(ev);
 	case_free(ic);
@@ -611,22 +611,30 @@ static ot_status hand_on(ot_engine *e, const ot_case *c, const ot_case *ic, cons
 	return s;
 }
 
-ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *op,
-		       json_t **answer, ot_error *err)
+/* Has item case ic moved since the chain last heard of it: its status,
+ * or its trips (an in-person step, a supplement at the hall, a pickup:
+ * the applicant's visits are the chain's, counted when they are made, so
+ * that a denial or a withdrawal afterwards loses none of them)? */
+static int item_moved(const ot_case *c, const ot_case *ic)
 {
-	if (!ic->chain_id[0] || e->chain_busy || (int)ic->status == ic->stored_status)
-		return OT_OK;
-	ot_case *c;
-	ot_status s = case_load(e, ic->chain_id, &c, err);
-	if (s == OT_ENOTFOUND)
-		return store_damaged(e, err, "case %s names chain case %s, which is not there", ic->id,
-				     ic->chain_id);
-	if (s != OT_OK)
-		return s;
+	int n;
+	const chain_slot *slots = chain_slots(c, &n);
+	for (int i = 0; i < n; i++)
+		if (strcmp(slots[i].case_id, ic->id) == 0)
+			return slots[i].status != (int)ic->status || slots[i].trips != ic->trips;
+	return 1; /* not the chain's: chain_apply says the store is damaged */
+}
+
+/* The chain's `item` event for item case ic, which has moved: the items
+ * it lets start opened, or on a denial the chain stopped. */
+static ot_status follow_item(ot_engine *e, ot_case *c, const ot_case *ic, json_t *ev,
+			     const req *op, json_t **answer, ot_error *err)
+{
 	const ot_rules *r = c->v->rules;
 	req q = *op; /* the operation, at no earlier time than the chain's last event */
 	if (q.now < c->last_at)
 		q.now = c->last_at;
+	ot_status s;
 	json_t *cev = api_event("item", &q, e->zone, str(ev, "actor"));
 	json_object_set_new(cev, "item", json_string(r->items[ic->item].name));
 	json_object_set_new(cev, "case", json_string(ic->id));
@@ -666,6 +674,23 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 	json_decref(resp);
 	json_decref(closed);
 	json_decref(cev);
+	return s;
+}
+
+ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *op,
+		       json_t **answer, ot_error *err)
+{
+	if (!ic->chain_id[0] || e->chain_busy)
+		return OT_OK;
+	ot_case *c;
+	ot_status s = case_load(e, ic->chain_id, &c, err);
+	if (s == OT_ENOTFOUND)
+		return store_damaged(e, err, "case %s names chain case %s, which is not there", ic->id,
+				     ic->chain_id);
+	if (s != OT_OK)
+		return s;
+	if (item_moved(c, ic))
+		s = follow_item(e, c, ic, ev, op, answer, err);
 	case_free(c);
 	return s;
 }

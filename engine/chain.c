@@ -8,16 +8,18 @@
  * code that changes it):
  *   submit     channel, applicant, form, have, complete, notice, opened
  *   supplement channel, form, have, complete, notice, reached, opened
- *   item       item, case, status, reason, closed, opened: an item case moved
+ *   item       item, case, status, trips, reason, closed, opened: an item
+ *              case moved (its status, or its trips: a visit of the applicant)
  *   withdraw   reason, closed
  * `opened` lists the item cases the operation opened ({item, case,
  * status, listed_as}); `closed` those it closed as not needed (a denial)
- * or withdrew; `reached` those a chain-level supplement reached.  `item`
- * is the item of the case: the version in force on the day it was opened
- * (`in_force`, `replaces`), which is why it is written down and never
- * recomputed; `listed_as`, when it is another version, the item as the
- * stage lists it.  Which stages start and when is recomputed on replay:
- * it follows from the items' statuses and the pinned rule version alone.
+ * or withdrew, each with its trips; `reached` those a chain-level
+ * supplement reached.  `item` is the item of the case: the version in
+ * force on the day it was opened (`in_force`, `replaces`), which is why
+ * it is written down and never recomputed; `listed_as`, when it is
+ * another version, the item as the stage lists it.  Which stages start
+ * and when is recomputed on replay: it follows from the items' statuses
+ * and the pinned rule version alone.
  *
  * Ownership: the chain_state belongs to its case (case_free frees it).
  */
@@ -497,6 +499,8 @@ static ot_status take_list(ot_case *c, json_t *list, int not_needed, ot_error *e
 		sl->version = item;
 		sl->status = status;
 		sl->not_needed = (uint8_t)(not_needed && status == CS_CLOSED);
+		if (json_is_integer(json_object_get(x, "trips"))) /* closed: the case's last word */
+			sl->trips = (int)json_integer_value(json_object_get(x, "trips"));
 	}
 	return OT_OK;
 }

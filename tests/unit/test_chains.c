@@ -726,6 +726,53 @@ static void no_version_in_force_refuses(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- what an item case of a chain takes from the applicant ---- */
+
+static const char *TRIPS_RULES = OT_SOURCE_DIR "/tests/data/chain/trips.rules";
+
+#define TRIPS_APP(mats) "{\"chain\":\"ch\",\"channel\":\"online\",\"now\":\"2019-09-02T09:00\"," \
+	"\"applicant\":" COMPANY ",\"form\":{\"name\":\"旧名称\"},\"materials\":[" mats "]}"
+
+static int trips_of(ot_engine *e, const char *id)
+{
+	json_t *c = ok(e, "show", "{\"case\":\"%s\"}", id);
+	int n = (int)json_integer_value(json_object_get(c, "trips"));
+	json_decref(c);
+	return n;
+}
+
+/* Every visit the applicant makes for an item case counts on the chain
+ * when it is made, though the item case's status stays: the in-person
+ * check of 甲, a paper brought to the hall for 乙 while it is in
+ * progress.  Withdrawing the chain afterwards loses none of them, and
+ * the chain replays to the same count. */
+static void every_visit_counts_on_the_chain(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TRIPS_RULES, ":memory:");
+	json_t *c = ok(e, "submit", TRIPS_APP("\"plan\",\"x\""));
+	char a[32], b[32];
+	snprintf(a, sizeof a, "%s", item_case(c, "a"));
+	snprintf(b, sizeof b, "%s", item_case(c, "b"));
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 0);
+	json_decref(c);
+	approve(e, a, "visit", "bureau", "2019-09-02T10:00");
+	assert_int_equal(trips_of(e, "20190902-0001"), 1);
+	json_t *s = ok(e, "supplement", "{\"case\":\"%s\",\"materials\":[\"plan\"],\"channel\":\"hall\","
+		       "\"now\":\"2019-09-02T11:00\"}", b);
+	assert_string_equal(S(s, "status"), "in_progress");
+	assert_int_equal(json_integer_value(json_object_get(s, "trips")), 1);
+	json_decref(s);
+	assert_int_equal(trips_of(e, "20190902-0001"), 2);
+	json_decref(ok(e, "withdraw", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T12:00\"}"));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "withdrawn");
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 2);
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +791,7 @@ int main(void)
 		cmocka_unit_test(an_item_case_is_of_the_version_in_force_when_opened),
 		cmocka_unit_test(an_opened_version_stays),
 		cmocka_unit_test(no_version_in_force_refuses),
+		cmocka_unit_test(every_visit_counts_on_the_chain),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
