@@ -394,8 +394,8 @@ static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int *waiti
 /* A chain-level supplement reaches every open item case that asks for what
  * it brings (lacked_by), and hands the form's changes to those waiting for
  * the applicant. */
-static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, json_t *reached,
-			     ot_error *err)
+static ot_status reach_items(ot_engine *e, const req *q, ot_case *c, json_t *brought,
+			     const char *except, json_t *reached, ot_error *err)
 {
 	int open[CHAIN_MAX_ITEMS], n = chain_open(c, open, CHAIN_MAX_ITEMS), ns;
 	chain_slot *slots = chain_slots(c, &ns);
@@ -405,6 +405,8 @@ static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, 
 	for (int i = 0; i < n && s == OT_OK; i++) {
 		chain_slot *sl = &slots[open[i]];
 		int waiting = 0;
+		if (except && strcmp(sl->case_id, except) == 0)
+			continue; /* the item case the papers were handed to */
 		json_t *mats = lacked_by(e, sl->case_id, brought, &waiting, err);
 		if (!mats) {
 			s = err->status;
@@ -432,6 +434,99 @@ static ot_status reach_items(ot_engine *e, req *q, ot_case *c, json_t *brought, 
 	return s;
 }
 
+/* The chain's form with a supplement's changes (a field null: removed). */
+static json_t *patched_form(json_t *form, json_t *patch)
+{
+	json_t *out = json_deep_copy(form);
+	const char *key;
+	json_t *val;
+	json_object_foreach(patch, key, val) {
+		if (json_is_null(val))
+			json_object_del(out, key);
+		else
+			json_object_set(out, key, val);
+	}
+	return out;
+}
+
+/* A started stage keeps the items it started with: its item cases run on
+ * them, and a stage done is never opened again.  OT_ESTATE when `form`
+ * would change them; `what` names the case whose form it is, `why` says
+ * what it has to do with the chain ("" for the chain case). */
+static ot_status stage_change_refused(const ot_case *c, json_t *form, const char *what,
+				      const char *why, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	int needed, changed = chain_form_change(c, form, &needed), ns;
+	if (changed < 0)
+		return OT_OK;
+	const chain_slot *sl = &chain_slots(c, &ns)[changed];
+	const m_item *it = &r->items[sl->item];
+	const m_stage *st = &r->stages[sl->stage];
+	return err_set(err, OT_ESTATE, "cannot change the form of %s so: %sitem %s (%s) would %s in "
+		       "stage %s (%s), which has started; the items of a started stage stay as they "
+		       "were when it started. To change them, withdraw the chain and apply again",
+		       what, why, it->name, it->label ? it->label : it->name,
+		       needed ? "be needed" : "no longer be needed", st->name,
+		       st->label ? st->label : st->name);
+}
+
+/* The chain's notice on `form` and the materials `mats`, each item as the
+ * version its case is of, the items ahead as the versions in force on
+ * the day of the operation.  `lenient`, for an operation on an item case:
+ * an item ahead with no version in force that day (between two versions)
+ * is assessed as its stage lists it, for a chain-level operation is not
+ * refused for it; the chain's own operations are (chain_assess). */
+static ot_status assess_again(ot_engine *e, const ot_case *c, json_t *form, json_t *mats,
+			      const req *q, int lenient, uint8_t *have, chain_assessment *a,
+			      ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	int n;
+	const chain_slot *slots = chain_slots(c, &n);
+	chain_slot *copy = lenient ? malloc(((size_t)n + 1) * sizeof *copy) : NULL;
+	if (lenient && !copy)
+		return err_set(err, OT_ENOMEM, "out of memory");
+	int32_t day = time_day(q->now, e->zone);
+	for (int i = 0; lenient && i < n; i++) {
+		copy[i] = slots[i];
+		int v = copy[i].version >= 0 ? copy[i].version : item_in_force(r, copy[i].item, day);
+		copy[i].version = v >= 0 ? v : copy[i].item;
+	}
+	application app = {0, c->applicant_kind, str(c->applicant, "id"), str(c->applicant, "name"),
+			   form, mats, q->now, case_status_names[c->status], NULL, 0, NULL, 0};
+	material_sources src = engine_sources(e);
+	ot_status s = chain_assess(c->v, c->chain, -1, &app, lenient ? copy : slots, n, have, &src,
+				   e->zone, a, err);
+	free(copy);
+	return s;
+}
+
+/* The supplement event of the chain: its notice assessed again on `form`
+ * and what it held with `brought`; NULL with err set when it cannot be
+ * made. */
+static json_t *supplement_event(ot_engine *e, const ot_case *c, json_t *form, json_t *brought,
+				const req *q, const char *channel, int lenient, ot_error *err)
+{
+	const ot_rules *r = c->v->rules;
+	json_t *mats = provided_list(c), *ev = NULL; /* what the chain had, and what comes now */
+	json_array_extend(mats, brought);
+	uint8_t *have = calloc(r->n_materials + 1, 1);
+	chain_assessment a = {0};
+	ot_status s = have ? assess_again(e, c, form, mats, q, lenient, have, &a, err)
+			   : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && a.hook.status == OT_EHOOK && !lenient)
+		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
+	if (s == OT_OK && !(ev = chain_event(r, "supplement", q, have, &a, form, channel, e->zone)))
+		err_set(err, OT_ENOMEM, "out of memory");
+	if (ev && lenient) /* the chain was accepted: its due date is its own */
+		json_object_del(json_object_get(ev, "notice"), "due");
+	free(a.text);
+	json_decref(mats);
+	free(have);
+	return ev;
+}
+
 /* What a chain-level supplement may not do, as an item's: OT_OK when it
  * may go on. */
 static ot_status supplement_refused(const ot_case *c, const req *q, const char *channel,
@@ -457,59 +552,22 @@ static ot_status supplement_refused(const ot_case *c, const req *q, const char *
 
 ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_error *err)
 {
-	const ot_rules *r = c->v->rules;
-	json_t *patch = json_object_get(q->j, "form");
 	const char *channel = str(q->j, "channel") ? str(q->j, "channel") : "hall";
-	ot_status refused = supplement_refused(c, q, channel, err);
-	if (refused != OT_OK)
-		return refused;
-	json_t *form = json_deep_copy(c->form);
-	const char *key;
-	json_t *val;
-	json_object_foreach(patch, key, val) {
-		if (json_is_null(val))
-			json_object_del(form, key);
-		else
-			json_object_set(form, key, val);
-	}
-	/* a started stage keeps the items it started with: its item cases
-	 * run on them, and a stage done is never opened again */
-	int needed, changed = json_object_size(patch) ? chain_form_change(c, form, &needed) : -1;
-	if (changed >= 0) {
-		int ns;
-		const chain_slot *sl = &chain_slots(c, &ns)[changed];
-		const m_item *it = &r->items[sl->item];
-		const m_stage *st = &r->stages[sl->stage];
-		json_decref(form);
-		return err_set(err, OT_ESTATE, "cannot change the form of chain case %s so: item %s "
-			       "(%s) would %s in stage %s (%s), which has started; the items of a "
-			       "started stage stay as they were when it started. To change them, "
-			       "withdraw the chain and apply again", c->id, it->name,
-			       it->label ? it->label : it->name,
-			       needed ? "be needed" : "no longer be needed", st->name,
-			       st->label ? st->label : st->name);
-	}
+	ot_status s = supplement_refused(c, q, channel, err);
+	if (s != OT_OK)
+		return s;
+	json_t *form = patched_form(c->form, json_object_get(q->j, "form"));
+	char what[64];
+	snprintf(what, sizeof what, "chain case %s", c->id);
+	if (json_object_size(json_object_get(q->j, "form")))
+		s = stage_change_refused(c, form, what, "", err);
 	json_t *brought = array_or_empty(json_object_get(q->j, "materials"));
-	json_t *mats = provided_list(c); /* what the chain had, and what comes now */
-	json_array_extend(mats, brought);
-	uint8_t *have = calloc(r->n_materials + 1, 1);
-	application app = {0, c->applicant_kind, str(c->applicant, "id"), str(c->applicant, "name"),
-			   form, mats, q->now, case_status_names[c->status], NULL, 0, NULL, 0};
-	material_sources src = engine_sources(e);
-	chain_assessment a = {0};
 	json_t *ev = NULL, *reached = json_array();
-	int nslots;
-	const chain_slot *slots = chain_slots(c, &nslots); /* opened: in their versions */
-	ot_status s = have ? chain_assess(c->v, c->chain, -1, &app, slots, nslots, have, &src,
-					  e->zone, &a, err)
-			   : err_set(err, OT_ENOMEM, "out of memory");
-	if (s == OT_OK && a.hook.status == OT_EHOOK)
-		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
-	if (s == OT_OK && !(ev = chain_event(r, "supplement", q, have, &a, form, channel, e->zone)))
-		s = err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && !(ev = supplement_event(e, c, form, brought, q, channel, 0, err)))
+		s = err->status;
 	e->chain_busy = 1;
 	if (s == OT_OK)
-		s = reach_items(e, q, c, brought, reached, err);
+		s = reach_items(e, q, c, brought, NULL, reached, err);
 	if (s == OT_OK) {
 		json_object_set(ev, "reached", reached);
 		s = chain_record(e, c, ev, q, 0, resp, err);
@@ -517,11 +575,48 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 	e->chain_busy = 0;
 	json_decref(reached);
 	json_decref(ev);
-	free(a.text);
 	json_decref(form);
-	json_decref(mats);
 	json_decref(brought);
-	free(have);
+	return s;
+}
+
+/* Papers and form corrections the applicant handed in on item case ic
+ * (its supplement, event ev) are the chain's too (一次提交, 多次复用): the
+ * chain holds them, its notice is assessed again, and every other open
+ * item case that asks for them gets them as from a chain-level
+ * supplement; an item case opened later opens with them.  The chain's
+ * event (channel `item`: the visit, if any, is the item case's) names
+ * the case in `from`.  A form change that would change the items of a
+ * started stage is refused as at chain level. */
+static ot_status take_papers(ot_engine *e, ot_case *c, const ot_case *ic, json_t *ev,
+			     const req *q, ot_error *err)
+{
+	json_t *patch = json_object_get(q->j, "form");
+	json_t *form = patched_form(c->form, patch);
+	char what[64], why[96];
+	snprintf(what, sizeof what, "case %s", ic->id);
+	snprintf(why, sizeof why, "it is an item case of chain case %s, and ", c->id);
+	ot_status s = json_object_size(patch) ? stage_change_refused(c, form, what, why, err)
+					      : OT_OK;
+	json_t *brought = array_or_empty(json_object_get(q->j, "materials"));
+	json_t *cev = NULL, *reached = json_array(), *resp = NULL;
+	if (s == OT_OK && !(cev = supplement_event(e, c, form, brought, q, "item", 1, err)))
+		s = err->status;
+	if (s == OT_OK) {
+		json_object_set_new(cev, "from", json_pack("{s:s, s:s, s:s?}", "item",
+			ic->v->rules->items[ic->item].name, "case", ic->id, "channel",
+			str(ev, "channel")));
+		s = reach_items(e, q, c, brought, ic->id, reached, err);
+	}
+	if (s == OT_OK) {
+		json_object_set(cev, "reached", reached);
+		s = chain_record(e, c, cev, q, 0, &resp, err);
+	}
+	json_decref(resp);
+	json_decref(reached);
+	json_decref(cev);
+	json_decref(form);
+	json_decref(brought);
 	return s;
 }
 
@@ -631,9 +726,7 @@ static ot_status follow_item(ot_engine *e, ot_case *c, const ot_case *ic, json_t
 			     const req *op, json_t **answer, ot_error *err)
 {
 	const ot_rules *r = c->v->rules;
-	req q = *op; /* the operation, at no earlier time than the chain's last event */
-	if (q.now < c->last_at)
-		q.now = c->last_at;
+	req q = *op;
 	ot_status s;
 	json_t *cev = api_event("item", &q, e->zone, str(ev, "actor"));
 	json_object_set_new(cev, "item", json_string(r->items[ic->item].name));
@@ -646,7 +739,6 @@ static ot_status follow_item(ot_engine *e, ot_case *c, const ot_case *ic, json_t
 	if (reason)
 		json_object_set_new(cev, "reason", json_string(reason));
 	json_t *closed = json_array(), *resp = NULL;
-	e->chain_busy = 1;
 	s = hand_on(e, c, ic, &q, cev, answer, err);
 	if (s == OT_OK && chain_item_stops(ic->status)) {
 		/* a denial, a refusal or a revocation stops the chain: the other
@@ -670,7 +762,6 @@ static ot_status follow_item(ot_engine *e, ot_case *c, const ot_case *ic, json_t
 	json_object_set(cev, "closed", closed);
 	if (s == OT_OK)
 		s = chain_record(e, c, cev, &q, 0, &resp, err);
-	e->chain_busy = 0;
 	json_decref(resp);
 	json_decref(closed);
 	json_decref(cev);
@@ -689,8 +780,16 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 				     ic->chain_id);
 	if (s != OT_OK)
 		return s;
-	if (item_moved(c, ic))
-		s = follow_item(e, c, ic, ev, op, answer, err);
+	req q = *op; /* the operation, at no earlier time than the chain's last event */
+	if (q.now < c->last_at)
+		q.now = c->last_at;
+	e->chain_busy = 1;
+	const char *what = str(ev, "op");
+	if (what && strcmp(what, "supplement") == 0) /* the applicant's, not the chain's */
+		s = take_papers(e, c, ic, ev, &q, err);
+	if (s == OT_OK && item_moved(c, ic))
+		s = follow_item(e, c, ic, ev, &q, answer, err);
+	e->chain_busy = 0;
 	case_free(c);
 	return s;
 }

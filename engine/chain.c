@@ -7,7 +7,8 @@
  * rebuilt from its own events, like an item's (chain_apply is the only
  * code that changes it):
  *   submit     channel, applicant, form, have, complete, notice, opened
- *   supplement channel, form, have, complete, notice, reached, opened
+ *   supplement channel, form, have, complete, notice, reached, opened; from
+ *              (an item case the applicant handed them to: channel `item`)
  *   item       item, case, status, trips, reason, closed, opened: an item
  *              case moved (its status, or its trips: a visit of the applicant)
  *   withdraw   reason, closed

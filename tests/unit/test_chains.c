@@ -773,6 +773,112 @@ static void every_visit_counts_on_the_chain(void **state)
 	ot_engine_close(e);
 }
 
+/* A paper and a form correction handed in on an item case of a chain
+ * (engine.md §13.4 allows it) are the chain's too: 说明 and the new name,
+ * given to 丙's case at the hall, serve 丁 when it opens -- no second
+ * trip -- and the chain's notice no longer asks for 说明.  The visit
+ * counts once, on 丙's case. */
+static void a_paper_handed_to_an_item_case_serves_the_chain(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TRIPS_RULES, ":memory:");
+	json_t *c = ok(e, "submit", TRIPS_APP("\"plan\""));
+	assert_true(listed(json_object_get(c, "notice"), "missing", "x"));
+	char a[32], b[32];
+	snprintf(a, sizeof a, "%s", item_case(c, "a"));
+	snprintf(b, sizeof b, "%s", item_case(c, "b"));
+	json_decref(c);
+	approve(e, a, "visit", "bureau", "2019-09-02T10:00");
+	approve(e, a, "decide", "bureau", "2019-09-02T11:00");
+	approve(e, b, "decide", "bureau", "2019-09-02T12:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	char cc[32];
+	snprintf(cc, sizeof cc, "%s", item_case(c, "c"));
+	json_decref(c);
+	json_decref(ok(e, "supplement", "{\"case\":\"%s\",\"materials\":[\"x\"],\"form\":{\"name\":"
+		       "\"新名称\"},\"channel\":\"hall\",\"now\":\"2019-09-03T09:00\"}", cc));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(json_object_get(c, "materials"), "x"), "provided");
+	assert_string_equal(S(json_object_get(c, "form"), "name"), "新名称");
+	assert_false(listed(json_object_get(c, "notice"), "missing", "x"));
+	assert_null(json_object_get(json_object_get(c, "notice"), "due")); /* accepted long ago */
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 2); /* 甲's check, 丙's paper */
+	json_decref(c);
+	approve(e, cc, "decide", "bureau", "2019-09-03T10:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_t *d = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "d"));
+	assert_string_equal(S(d, "status"), "in_progress");
+	assert_string_equal(S(json_object_get(d, "materials"), "x"), "provided");
+	assert_string_equal(S(json_object_get(d, "form"), "name"), "新名称");
+	json_decref(d);
+	assert_int_equal(json_integer_value(json_object_get(c, "trips")), 2);
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
+/* The report, handed in on the review's case, reaches the check beside it
+ * that waits for it too: handed in once, it serves every item case that
+ * asks for it.  The chain's event says where it came from and whom it
+ * reached. */
+static void a_paper_handed_to_an_item_case_reaches_the_others(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(SMALL_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\",\"big\":true},\"materials\":[\"plan\"]}"));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T10:00");
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	char review[32], check[32];
+	snprintf(review, sizeof review, "%s", item_case(c, "review"));
+	snprintf(check, sizeof check, "%s", item_case(c, "check"));
+	json_decref(c);
+	json_decref(ok(e, "supplement", "{\"case\":\"%s\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"]}", review));
+	json_t *k = ok(e, "show", "{\"case\":\"%s\"}", check);
+	assert_string_equal(S(k, "status"), "in_progress");
+	assert_string_equal(S(json_object_get(k, "materials"), "report"), "provided");
+	json_decref(k);
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_t *h = entry_with(json_object_get(c, "history"), "op", "supplement");
+	assert_non_null(h);
+	assert_string_equal(S(json_object_get(h, "from"), "case"), review);
+	assert_int_equal(json_array_size(json_object_get(h, "reached")), 1);
+	assert_string_equal(S(json_array_get(json_object_get(h, "reached"), 0), "case"), check);
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
+/* A form change on an item case may not change the items of a started
+ * stage, as a chain-level one may not: refused as a whole, nothing
+ * changes, neither the item case nor its chain. */
+static void an_item_case_keeps_a_started_stage_too(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_decref(ok(e, "submit", SKIP_APP("{\"name\":\"x\",\"big\":false}", "\"report\"")));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-02T10:00"); /* check */
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	char review[32];
+	snprintf(review, sizeof review, "%s", item_case(c, "review"));
+	int events = (int)json_integer_value(json_object_get(c, "events"));
+	json_decref(c);
+	int rv_events = events_of(e, review);
+	refused(e, "supplement", OT_ESTATE, "cannot change the form of case 20190902-0003 so: it is "
+		"an item case of chain case 20190902-0001, and item permit (许可) would be needed in "
+		"stage first (第一阶段), which has started",
+		"{\"case\":\"20190902-0003\",\"now\":\"2019-09-02T11:00\",\"form\":{\"big\":true},"
+		"\"materials\":[\"permit_doc\"]}");
+	assert_int_equal(events_of(e, "20190902-0001"), events);
+	assert_int_equal(events_of(e, review), rv_events);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -792,6 +898,9 @@ int main(void)
 		cmocka_unit_test(an_opened_version_stays),
 		cmocka_unit_test(no_version_in_force_refuses),
 		cmocka_unit_test(every_visit_counts_on_the_chain),
+		cmocka_unit_test(a_paper_handed_to_an_item_case_serves_the_chain),
+		cmocka_unit_test(a_paper_handed_to_an_item_case_reaches_the_others),
+		cmocka_unit_test(an_item_case_keeps_a_started_stage_too),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
