@@ -198,8 +198,13 @@ static ot_status open_item(ot_engine *e, const ot_case *c, int slot, const req *
 	return s;
 }
 
+static ot_status notice_again(ot_engine *e, ot_case *c, json_t *ev, const req *q,
+			     ot_error *err);
+
 /* Opens every item case that is ready, after ev was applied to c; they go
- * into ev as "opened", and c's status follows them. */
+ * into ev as "opened", and c's status follows them.  Opened by an item
+ * event (a later day than the chain's notice was made), a case may be of
+ * a newer version that asks for more: the chain's notice follows. */
 static ot_status open_ready(ot_engine *e, ot_case *c, json_t *ev, const req *q, ot_error *err)
 {
 	int ready[CHAIN_MAX_ITEMS];
@@ -213,6 +218,8 @@ static ot_status open_ready(ot_engine *e, ot_case *c, json_t *ev, const req *q, 
 	json_object_set_new(ev, "opened", opened);
 	if (s == OT_OK)
 		chain_settle(c, q->now);
+	if (s == OT_OK && strcmp(str(ev, "op"), "item") == 0)
+		s = notice_again(e, c, ev, q, err);
 	return s;
 }
 
@@ -475,8 +482,9 @@ static ot_status stage_change_refused(const ot_case *c, json_t *form, const char
  * version its case is of, the items ahead as the versions in force on
  * the day of the operation.  `lenient`, for an operation on an item case:
  * an item ahead with no version in force that day (between two versions)
- * is assessed as its stage lists it, for a chain-level operation is not
- * refused for it; the chain's own operations are (chain_assess). */
+ * is assessed as its stage lists it, so that the operation is not refused
+ * for an item it does not touch; the chain's own operations are refused
+ * (chain_assess), as an application for that item would be. */
 static ot_status assess_again(ot_engine *e, const ot_case *c, json_t *form, json_t *mats,
 			      const req *q, int lenient, uint8_t *have, chain_assessment *a,
 			      ot_error *err)
@@ -525,6 +533,24 @@ static json_t *supplement_event(ot_engine *e, const ot_case *c, json_t *form, js
 	json_decref(mats);
 	free(have);
 	return ev;
+}
+
+/* The chain's notice assessed again on what it holds, into its event ev
+ * (`have`, `notice`, as a supplement's) and into c as chain_apply takes
+ * them on replay: after item cases opened, what the chain waits for. */
+static ot_status notice_again(ot_engine *e, ot_case *c, json_t *ev, const req *q,
+			      ot_error *err)
+{
+	json_t *none = json_array();
+	json_t *sev = supplement_event(e, c, c->form, none, q, "item", 1, err);
+	json_decref(none);
+	if (!sev)
+		return err->status;
+	json_object_set(ev, "have", json_object_get(sev, "have"));
+	json_object_set(ev, "notice", json_object_get(sev, "notice"));
+	json_decref(sev);
+	case_take_materials(c, ev);
+	return OT_OK;
 }
 
 /* What a chain-level supplement may not do, as an item's: OT_OK when it

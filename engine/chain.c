@@ -10,7 +10,8 @@
  *   supplement channel, form, have, complete, notice, reached, opened; from
  *              (an item case the applicant handed them to: channel `item`)
  *   item       item, case, status, trips, reason, closed, opened: an item
- *              case moved (its status, or its trips: a visit of the applicant)
+ *              case moved (its status, or its trips: a visit of the applicant);
+ *              have, notice: the chain's notice again, when it opened cases
  *   withdraw   reason, closed
  * `opened` lists the item cases the operation opened ({item, case,
  * status, listed_as}); `closed` those it closed as not needed (a denial)
@@ -541,6 +542,8 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 				       "chain did not open", c->id, c->events + 1);
 		c->cs->slots[slot].status = status;
 		c->cs->slots[slot].trips = (int)json_integer_value(json_object_get(ev, "trips"));
+		if (json_object_get(ev, "notice")) /* assessed again: item cases opened */
+			case_take_materials(c, ev);
 		if (chain_item_stops(status) && json_object_get(ev, "reason"))
 			set_json(&c->note, json_object_get(ev, "reason"));
 		st = take_list(c, json_object_get(ev, "closed"), 1, err);

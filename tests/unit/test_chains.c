@@ -726,6 +726,62 @@ static void no_version_in_force_refuses(void **state)
 	ot_engine_close(e);
 }
 
+/* An item case opened in a newer version than the chain's notice assessed
+ * asks for a paper the notice did not (review_new, from 09-05, asks for
+ * the statement): the chain's notice says so -- what the chain waits for
+ * -- and not a due date "as if accepted now".  Handed in, the statement
+ * leaves nothing missing. */
+static void the_notice_follows_an_item_opened_in_a_newer_version(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(VERSION_RULES, ":memory:");
+	json_t *c = ok(e, "submit", "{\"chain\":\"versions\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\",\"report\"]}");
+	assert_false(listed(json_object_get(c, "notice"), "missing", "statement"));
+	json_decref(c);
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-05T10:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_t *r = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "review_new"));
+	assert_true(listed(json_object_get(r, "notice"), "missing", "statement"));
+	json_decref(r);
+	json_t *notice = json_object_get(c, "notice");
+	assert_true(listed(notice, "missing", "statement"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(notice, "notice"), 0)),
+			    "缺少材料 missing: 情况说明 (审查)");
+	assert_null(json_object_get(notice, "due"));
+	json_decref(c);
+	c = ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-05T11:00\","
+	       "\"materials\":[\"statement\"]}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(c, "notice"), "missing")), 0);
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
+/* Assessed again when the check opens on 09-04, the chain's notice tells
+ * the review two stages ahead as its stage lists it (review_new, from
+ * 09-05: no version is in force that day): the approval that opened the
+ * check is not refused for an item still ahead, as it is for the item it
+ * opens (no_version_in_force_refuses). */
+static void an_item_ahead_between_versions_refuses_nothing(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(VERSION_RULES, ":memory:");
+	json_decref(ok(e, "submit", "{\"chain\":\"ahead\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}"));
+	approve(e, "20190902-0002", "decide", "bureau", "2019-09-04T10:00");
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_string_not_equal(item_case(c, "check"), "(none)");
+	json_t *notice = json_object_get(c, "notice");
+	assert_true(listed(notice, "missing", "report"));
+	assert_true(listed(notice, "missing", "statement"));
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 /* ---- what an item case of a chain takes from the applicant ---- */
 
 static const char *TRIPS_RULES = OT_SOURCE_DIR "/tests/data/chain/trips.rules";
@@ -897,6 +953,8 @@ int main(void)
 		cmocka_unit_test(an_item_case_is_of_the_version_in_force_when_opened),
 		cmocka_unit_test(an_opened_version_stays),
 		cmocka_unit_test(no_version_in_force_refuses),
+		cmocka_unit_test(the_notice_follows_an_item_opened_in_a_newer_version),
+		cmocka_unit_test(an_item_ahead_between_versions_refuses_nothing),
 		cmocka_unit_test(every_visit_counts_on_the_chain),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_serves_the_chain),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_reaches_the_others),
