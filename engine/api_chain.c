@@ -553,6 +553,24 @@ static ot_status notice_again(ot_engine *e, ot_case *c, json_t *ev, const req *q
 	return OT_OK;
 }
 
+/* An item of the chain still to be decided -- its case open, or not
+ * opened yet -- that takes papers at the hall only (online none): the
+ * first such slot, -1 when none.  Papers handed in online must not reach
+ * it, now or when it opens with what the chain holds. */
+static int hall_only_ahead(const ot_case *c)
+{
+	const ot_rules *r = c->v->rules;
+	int n;
+	const chain_slot *slots = chain_slots(c, &n);
+	for (int i = 0; i < n; i++) {
+		const chain_slot *sl = &slots[i];
+		int ahead = !sl->skipped && (sl->status < 0 || chain_item_open(sl->status));
+		if (ahead && r->items[chain_slot_item(sl)].online == ONLINE_NONE)
+			return i;
+	}
+	return -1;
+}
+
 /* What a chain-level supplement may not do, as an item's: OT_OK when it
  * may go on. */
 static ot_status supplement_refused(const ot_case *c, const req *q, const char *channel,
@@ -573,6 +591,14 @@ static ot_status supplement_refused(const ot_case *c, const req *q, const char *
 	if (strcmp(channel, "hall") && strcmp(channel, "online"))
 		return err_set(err, OT_EINVAL, "\"channel\" is \"online\" or \"hall\", not '%s'",
 			       MSG_QUOTE(channel, 20));
+	int hall = strcmp(channel, "online") == 0 ? hall_only_ahead(c) : -1, ns;
+	if (hall >= 0) { /* as a supplement online on that item is refused */
+		const m_item *it = &c->v->rules->items[chain_slot_item(&chain_slots(c, &ns)[hall])];
+		return err_set(err, OT_EINVAL, "cannot supplement chain case %s online: its item %s "
+			       "(%s) is handled at the hall only (online none), and the papers would "
+			       "reach it; hand them in at the chain's window (\"channel\": \"hall\")",
+			       c->id, it->name, it->label ? it->label : it->name);
+	}
 	return OT_OK;
 }
 
@@ -811,7 +837,11 @@ ot_status chain_follow(ot_engine *e, const ot_case *ic, json_t *ev, const req *o
 		q.now = c->last_at;
 	e->chain_busy = 1;
 	const char *what = str(ev, "op");
-	if (what && strcmp(what, "supplement") == 0) /* the applicant's, not the chain's */
+	/* the applicant's supplement (not the chain's); one made online stays
+	 * the item case's while an item ahead takes papers at the hall only */
+	const char *channel = str(ev, "channel");
+	if (what && strcmp(what, "supplement") == 0 &&
+	    !(channel && strcmp(channel, "online") == 0 && hall_only_ahead(c) >= 0))
 		s = take_papers(e, c, ic, ev, &q, err);
 	if (s == OT_OK && item_moved(c, ic))
 		s = follow_item(e, c, ic, ev, &q, answer, err);

@@ -935,6 +935,65 @@ static void an_item_case_keeps_a_started_stage_too(void **state)
 	ot_engine_close(e);
 }
 
+/* 丙 (online none) takes papers at the hall only: a chain-level
+ * supplement online that would reach it is refused as a supplement online
+ * on 丙 itself is, and nothing changes; at the hall it goes through. */
+static void an_online_supplement_does_not_reach_a_hall_only_item(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *c = ok(e, "submit", "{\"chain\":\"rcd\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}");
+	char cee[32];
+	snprintf(cee, sizeof cee, "%s", item_case(c, "cee"));
+	json_decref(c);
+	json_decref(ok(e, "accept", "{\"case\":\"%s\",\"actor\":\"bureau\",\"now\":\"2019-09-02T10:00\"}",
+		       cee));
+	refused(e, "supplement", OT_EINVAL, "item cee cannot be applied for online (online none)",
+		"{\"case\":\"20190902-0002\",\"now\":\"2019-09-02T11:00\",\"materials\":[\"report\"],"
+		"\"channel\":\"online\"}");
+	int events = events_of(e, "20190902-0001");
+	refused(e, "supplement", OT_EINVAL, "cannot supplement chain case 20190902-0001 online: its "
+		"item cee (丙) is handled at the hall only (online none), and the papers would reach it; "
+		"hand them in at the chain's window (\"channel\": \"hall\")",
+		"{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\",\"materials\":[\"report\"],"
+		"\"channel\":\"online\"}");
+	assert_int_equal(events_of(e, "20190902-0001"), events);
+	assert_int_equal(events_of(e, cee), 2);
+	json_decref(ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-02T11:00\","
+		       "\"materials\":[\"report\"],\"channel\":\"hall\"}"));
+	json_t *k = ok(e, "show", "{\"case\":\"%s\"}", cee);
+	assert_string_equal(S(json_object_get(k, "materials"), "report"), "provided");
+	json_decref(k);
+	ot_engine_close(e);
+}
+
+/* A paper 乙's case takes online stays 乙's while 丙 (online none) is
+ * ahead: the chain does not hold it, and 丙 asks for it at the hall. */
+static void a_paper_taken_online_is_not_the_chains_before_a_hall_only_item(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(REVIEW_RULES, ":memory:");
+	json_t *c = ok(e, "submit", "{\"chain\":\"rcm\",\"now\":\"2019-09-02T09:00\","
+		       "\"applicant\":" COMPANY ",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}");
+	char bee[32];
+	snprintf(bee, sizeof bee, "%s", item_case(c, "bee"));
+	json_decref(c);
+	json_decref(ok(e, "supplement", "{\"case\":\"%s\",\"now\":\"2019-09-02T10:00\","
+		       "\"materials\":[\"report\"],\"channel\":\"online\"}", bee));
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	assert_null(json_object_get(json_object_get(c, "materials"), "report"));
+	json_decref(c);
+	approve(e, bee, "decide", "bureau", "2019-09-02T11:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	json_t *k = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "cee"));
+	assert_true(listed(json_object_get(k, "notice"), "deferred", "report"));
+	json_decref(k);
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -959,6 +1018,8 @@ int main(void)
 		cmocka_unit_test(a_paper_handed_to_an_item_case_serves_the_chain),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_reaches_the_others),
 		cmocka_unit_test(an_item_case_keeps_a_started_stage_too),
+		cmocka_unit_test(an_online_supplement_does_not_reach_a_hall_only_item),
+		cmocka_unit_test(a_paper_taken_online_is_not_the_chains_before_a_hall_only_item),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
