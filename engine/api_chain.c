@@ -512,7 +512,8 @@ static ot_status assess_again(ot_engine *e, const ot_case *c, json_t *form, json
 
 /* The supplement event of the chain: its notice assessed again on `form`
  * and what it held with `brought`; NULL with err set when it cannot be
- * made. */
+ * made.  The notice's `due` ("if accepted now") is kept only for the
+ * supplement that makes the chain accepted, as for an item case. */
 static json_t *supplement_event(ot_engine *e, const ot_case *c, json_t *form, json_t *brought,
 				const req *q, const char *channel, int lenient, ot_error *err)
 {
@@ -527,7 +528,7 @@ static json_t *supplement_event(ot_engine *e, const ot_case *c, json_t *form, js
 		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
 	if (s == OT_OK && !(ev = chain_event(r, "supplement", q, have, &a, form, channel, e->zone)))
 		err_set(err, OT_ENOMEM, "out of memory");
-	if (ev && lenient) /* the chain was accepted: its due date is its own */
+	if (ev && c->accepted) /* before: its due date is its own, not "if accepted now" */
 		json_object_del(json_object_get(ev, "notice"), "due");
 	free(a.text);
 	json_decref(mats);

@@ -782,6 +782,32 @@ static void an_item_ahead_between_versions_refuses_nothing(void **state)
 	ot_engine_close(e);
 }
 
+/* A chain-level supplement's notice has a due date "as if accepted now"
+ * only when it is the one that makes the chain accepted (the two agree
+ * then); once accepted, the chain's due date is its own, and a later
+ * supplement's notice says none, as an item case's does. */
+static void a_supplement_after_acceptance_has_no_due_of_its_own(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(SMALL_RULES, ":memory:");
+	json_t *c = ok(e, "submit", "{\"chain\":\"small\",\"now\":\"2019-09-02T09:00\",\"applicant\":"
+		       COMPANY ",\"form\":{\"name\":\"x\"}}");
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_decref(c);
+	c = ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-03T09:00\","
+	       "\"materials\":[\"plan\"]}");
+	assert_string_equal(S(c, "due"), "2019-09-11");
+	assert_string_equal(S(json_object_get(c, "notice"), "due"), "2019-09-11");
+	json_decref(c);
+	c = ok(e, "supplement", "{\"case\":\"20190902-0001\",\"now\":\"2019-09-16T09:00\","
+	       "\"materials\":[\"report\"]}");
+	assert_string_equal(S(c, "due"), "2019-09-11");
+	assert_null(json_object_get(json_object_get(c, "notice"), "due"));
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 /* ---- what an item case of a chain takes from the applicant ---- */
 
 static const char *TRIPS_RULES = OT_SOURCE_DIR "/tests/data/chain/trips.rules";
@@ -1014,6 +1040,7 @@ int main(void)
 		cmocka_unit_test(no_version_in_force_refuses),
 		cmocka_unit_test(the_notice_follows_an_item_opened_in_a_newer_version),
 		cmocka_unit_test(an_item_ahead_between_versions_refuses_nothing),
+		cmocka_unit_test(a_supplement_after_acceptance_has_no_due_of_its_own),
 		cmocka_unit_test(every_visit_counts_on_the_chain),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_serves_the_chain),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_reaches_the_others),
