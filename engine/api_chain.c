@@ -786,6 +786,9 @@ static ot_status follow_item(ot_engine *e, ot_case *c, const ot_case *ic, json_t
 	json_object_set_new(cev, "case", json_string(ic->id));
 	json_object_set_new(cev, "status", json_string(case_status_names[ic->status]));
 	json_object_set_new(cev, "trips", json_integer(ic->trips));
+	const char *what = str(ev, "op");
+	if (what && strcmp(what, "deliver") == 0 && ic->delivered && !strcmp(ic->delivered, "window"))
+		json_object_set_new(cev, "pickup", json_true()); /* one visit a day: chain.c */
 	/* why: a step's reason (a denial, a return), or the written reasons of
 	 * a refusal to accept (不予受理): the chain's note when it stops */
 	const char *reason = str(ev, "reason") ? str(ev, "reason") : str(ev, "reasons");

@@ -11,7 +11,8 @@
  *              (an item case the applicant handed them to: channel `item`)
  *   item       item, case, status, trips, reason, closed, opened: an item
  *              case moved (its status, or its trips: a visit of the applicant);
- *              have, notice: the chain's notice again, when it opened cases
+ *              have, notice: the chain's notice again, when it opened cases;
+ *              pickup: its result was collected at the window
  *   withdraw   reason, closed
  * `opened` lists the item cases the operation opened ({item, case,
  * status, listed_as}); `closed` those it closed as not needed (a denial)
@@ -45,6 +46,11 @@ struct chain_state {
 	chain_slot *slots;
 	chain_stage_state *stages; /* by position in the chain */
 	int withdrawn;
+	/* results collected at the window (一窗出件): those of one day are one
+	 * visit.  The chain's events come in time order, so a day's pickups
+	 * follow each other: the last one's day is enough */
+	int32_t last_pickup;       /* INT32_MIN: none yet */
+	int pickups_joined;        /* pickups on a day that had one already */
 	case_status before;        /* the status before the event being applied */
 	char row_item[300];        /* "chain:NAME" */
 };
@@ -126,6 +132,7 @@ ot_case *chain_case_new(const version *v, int chain, const char *id)
 	c->applicant_kind = -1;
 	c->stored_status = -1;
 	c->status = CS_NEEDS_SUPPLEMENT;
+	cs->last_pickup = INT32_MIN;
 	for (uint32_t s = 0; s < mc->stages.count; s++) {
 		const m_stage *st = &r->stages[mc->stages.first + s];
 		cs->stages[s].due = -1;
@@ -507,6 +514,14 @@ static ot_status take_list(ot_case *c, json_t *list, int not_needed, ot_error *e
 	return OT_OK;
 }
 
+/* A result collected at the window on `day`: the item case counted the
+ * visit; the chain counts one a day however many results it collected. */
+static void take_pickup(struct chain_state *cs, int32_t day)
+{
+	cs->pickups_joined += cs->last_pickup == day;
+	cs->last_pickup = day;
+}
+
 static void set_json(json_t **slot, json_t *value)
 {
 	json_decref(*slot);
@@ -542,6 +557,8 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 				       "chain did not open", c->id, c->events + 1);
 		c->cs->slots[slot].status = status;
 		c->cs->slots[slot].trips = (int)json_integer_value(json_object_get(ev, "trips"));
+		if (json_is_true(json_object_get(ev, "pickup")))
+			take_pickup(c->cs, time_day(at, zone));
 		if (json_object_get(ev, "notice")) /* assessed again: item cases opened */
 			case_take_materials(c, ev);
 		if (chain_item_stops(status) && json_object_get(ev, "reason"))
@@ -639,8 +656,8 @@ json_t *chain_json(const ot_case *c, int zone)
 								   : json_null());
 	json_object_set_new(o, "critical_days", json_integer(mc->critical_days));
 	/* the applicant's visits: to the chain's window, and those its item
-	 * cases needed (in-person steps, pickups) */
-	int trips = c->trips;
+	 * cases needed (in-person steps, pickups; the pickups of one day once) */
+	int trips = c->trips - c->cs->pickups_joined;
 	for (int i = 0; i < c->cs->nslots; i++)
 		trips += c->cs->slots[i].trips;
 	json_object_set_new(o, "trips", json_integer(trips));

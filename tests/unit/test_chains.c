@@ -855,6 +855,29 @@ static void every_visit_counts_on_the_chain(void **state)
 	ot_engine_close(e);
 }
 
+/* 甲's and 乙's results, collected at the window on one day, are one
+ * visit of the chain (each item case counts its own); on another day, a
+ * visit more.  Replayed from its events, the chain counts the same. */
+static void pickups_of_one_day_are_one_visit(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TRIPS_RULES, ":memory:");
+	json_t *c = ok(e, "submit", TRIPS_APP("\"plan\",\"x\""));
+	char a[32], b[32];
+	snprintf(a, sizeof a, "%s", item_case(c, "a"));
+	snprintf(b, sizeof b, "%s", item_case(c, "b"));
+	json_decref(c);
+	approve(e, a, "visit", "bureau", "2019-09-02T10:00");
+	approve(e, a, "decide", "bureau", "2019-09-02T11:00");
+	approve(e, b, "decide", "bureau", "2019-09-02T12:00");
+	json_decref(ok(e, "deliver", "{\"case\":\"%s\",\"method\":\"window\",\"now\":\"2019-09-04T09:00\"}", a));
+	json_decref(ok(e, "deliver", "{\"case\":\"%s\",\"method\":\"window\",\"now\":\"2019-09-04T16:00\"}", b));
+	assert_int_equal(trips_of(e, b), 1);
+	assert_int_equal(trips_of(e, "20190902-0001"), 2);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 /* A paper and a form correction handed in on an item case of a chain
  * (engine.md §13.4 allows it) are the chain's too: 说明 and the new name,
  * given to 丙's case at the hall, serve 丁 when it opens -- no second
@@ -1042,6 +1065,7 @@ int main(void)
 		cmocka_unit_test(an_item_ahead_between_versions_refuses_nothing),
 		cmocka_unit_test(a_supplement_after_acceptance_has_no_due_of_its_own),
 		cmocka_unit_test(every_visit_counts_on_the_chain),
+		cmocka_unit_test(pickups_of_one_day_are_one_visit),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_serves_the_chain),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_reaches_the_others),
 		cmocka_unit_test(an_item_case_keeps_a_started_stage_too),
