@@ -51,7 +51,8 @@ ot_status chain_op_supplement(ot_engine *e, req *q, ot_case *c, json_t **resp, o
 ot_status chain_op_withdraw(ot_engine *e, req *q, ot_case *c, json_t **resp, ot_error *err);
 ot_status chain_op_show(ot_engine *e, ot_case *c, json_t **resp, ot_error *err);
 /* After an operation on item case ic: when ic belongs to a chain and its
- * status changed, the chain follows (an `item` event), in the same
+ * status or its trips changed, or the applicant handed papers or a form
+ * correction to it, the chain follows (an `item` event), in the same
  * transaction: the next stage's item cases opened, or on a denial the
  * chain stopped and its other open item cases closed as not needed; on an
  * acceptance, the papers the chain holds for ic handed on to it, and
