@@ -2646,6 +2646,11 @@ void api_attach_trace(json_t *ev, json_t *names)
 	attach_trace(ev, names);
 }
 
+void api_trace_end(const version *v)
+{
+	hook_trace(version_hooks(v), NULL);
+}
+
 ot_status api_remember(ot_engine *e, const ot_case *c, ot_time now, ot_error *err)
 {
 	return remember_materials(e, c, now, err);

@@ -35,6 +35,8 @@ ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_
 /* The hook functions an operation on item `item` runs go into ev. */
 json_t *api_trace(const version *v, int item);
 void api_attach_trace(json_t *ev, json_t *names);
+/* The version's hooks trace no more (their trace's event is gone). */
+void api_trace_end(const version *v);
 /* Materials of an accepted case into the applicant's library. */
 ot_status api_remember(ot_engine *e, const ot_case *c, ot_time now, ot_error *err);
 /* supplement on an item case, as the operation does it. */

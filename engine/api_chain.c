@@ -189,6 +189,9 @@ static ot_status open_item(ot_engine *e, const ot_case *c, int slot, const req *
 			json_object_set_new(o, "listed_as", json_string(r->items[sl->item].name));
 		json_array_append_new(opened, o);
 	}
+	/* the trace is the event's, which goes now: hooks the chain runs
+	 * after (its notice again) are not this case's */
+	api_trace_end(v);
 	json_decref(resp);
 	json_decref(ev);
 	case_free(ic);
