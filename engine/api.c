@@ -1245,14 +1245,7 @@ static ot_status supplement_item(ot_engine *e, req *q, ot_case *c, json_t **resp
 	for (uint32_t k = 0; it->form >= 0 && k < r->forms[it->form].fields.count; k++)
 		if (r->fields[r->forms[it->form].fields.first + k].computed)
 			json_object_del(form, r->fields[r->forms[it->form].fields.first + k].name);
-	const char *key;
-	json_t *val;
-	json_object_foreach(patch, key, val) {
-		if (json_is_null(val))
-			json_object_del(form, key);
-		else
-			json_object_set(form, key, val);
-	}
+	api_patch_form(form, patch);
 	/* what comes now and what the case has: a list of its own, the
 	 * request's stays as it came (a chain's event keeps it) */
 	json_t *given = json_object_get(q->j, "materials");
@@ -2644,6 +2637,18 @@ json_t *api_trace(const version *v, int item)
 void api_attach_trace(json_t *ev, json_t *names)
 {
 	attach_trace(ev, names);
+}
+
+void api_patch_form(json_t *form, json_t *patch)
+{
+	const char *key;
+	json_t *val;
+	json_object_foreach(patch, key, val) {
+		if (json_is_null(val))
+			json_object_del(form, key);
+		else
+			json_object_set(form, key, val);
+	}
 }
 
 void api_trace_end(const version *v)

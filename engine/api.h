@@ -35,6 +35,8 @@ ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_
 /* The hook functions an operation on item `item` runs go into ev. */
 json_t *api_trace(const version *v, int item);
 void api_attach_trace(json_t *ev, json_t *names);
+/* A supplement's form changes into form (a field null: removed). */
+void api_patch_form(json_t *form, json_t *patch);
 /* The version's hooks trace no more (their trace's event is gone). */
 void api_trace_end(const version *v);
 /* Materials of an accepted case into the applicant's library. */

@@ -444,18 +444,11 @@ static ot_status reach_items(ot_engine *e, const req *q, ot_case *c, json_t *bro
 	return s;
 }
 
-/* The chain's form with a supplement's changes (a field null: removed). */
+/* The chain's form with a supplement's changes. */
 static json_t *patched_form(json_t *form, json_t *patch)
 {
 	json_t *out = json_deep_copy(form);
-	const char *key;
-	json_t *val;
-	json_object_foreach(patch, key, val) {
-		if (json_is_null(val))
-			json_object_del(out, key);
-		else
-			json_object_set(out, key, val);
-	}
+	api_patch_form(out, patch);
 	return out;
 }
 
