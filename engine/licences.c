@@ -280,10 +280,11 @@ typedef struct releasing {
 } releasing;
 
 /* A licence the revoked approval of r->keeper had kept: unless another
- * approval stands that keeps it, back to the term it was issued with.
- * One imported is left as it is: the library does not keep the term an
- * import gave once an approval kept it, and the next import of it gives
- * it again (licences_import). */
+ * approval stands that keeps it, back to the term it was issued with --
+ * also when the library sent it back (an import: its case is then its
+ * number's, named_case).  One issued elsewhere is left as it is: the
+ * library does not keep the term an import gave once an approval kept
+ * it, and the next import of it gives it again (licences_import). */
 static ot_status release_one(void *ud, const char *material, const char *number, ot_error *err)
 {
 	releasing *r = ud;
@@ -292,9 +293,11 @@ static ot_status release_one(void *ud, const char *material, const char *number,
 	if (s != OT_OK)
 		return s;
 	json_t *x = listed(list, material, number);
-	const char *issuer = x ? json_string_value(json_object_get(x, "case")) : NULL;
+	char issuer[32] = ""; /* its case, or sent back by the library: its number's */
+	if (x)
+		named_case(x, issuer);
 	ot_case *p = NULL;
-	if (issuer && json_is_null(json_object_get(x, "valid_until")))
+	if (issuer[0] && json_is_null(json_object_get(x, "valid_until")))
 		s = case_load(r->e, issuer, &p, err);
 	int m = p ? material_of(p, material) : -1;
 	const m_item *it = m >= 0 ? &p->v->rules->items[p->item] : NULL;

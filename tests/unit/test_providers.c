@@ -442,6 +442,12 @@ static void a_kept_licence_outlives_its_reimport(void **state)
 	json_decref(ok(e, "licences_import", "%s", back));
 	assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "null");
 	acc_finds_pdoc(e, "2021-06-01T09:00", "shared");
+	/* and when the approval that kept it is revoked, the permit sent back
+	 * is still the one pp issued here: it goes back to its term */
+	json_decref(ok(e, "pledge_check", UNTRUE("20190903-0001", "2019-09-10T09:00")));
+	assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "2020-09-02");
+	acc_finds_pdoc(e, "2021-06-01T09:00", "missing");
+	assert_sound(e);
 	ot_engine_close(e);
 }
 
