@@ -76,7 +76,9 @@ typedef struct hook_state {
 
 struct hook_host {
 	const ot_rules *r;
-	json_t *trace;         /* borrowed: names of the functions called */
+	json_t *trace;         /* names of the functions called: a reference,
+				  so that it outlives the event it was made
+				  for when hooks run after that is gone */
 	json_t *sources;       /* the version's sources (owned) */
 	hook_state *states;    /* one per distinct hook file */
 	int nstates;
@@ -608,13 +610,14 @@ void hook_host_free(hook_host *h)
 	free(h->of_item);
 	free(h->of_provider);
 	json_decref(h->sources);
+	json_decref(h->trace);
 	free(h);
 }
 
 void hook_end_operation(hook_host *h)
 {
 	if (h) {
-		h->trace = NULL;
+		hook_trace(h, NULL);
 		h->epoch++; /* every instance is now another case's: made anew */
 		h->op_start = 0;
 	}
@@ -634,8 +637,11 @@ static hook_state *state_for(hook_host *h, int item, ot_time now, ot_error *err)
 
 void hook_trace(hook_host *h, json_t *names)
 {
-	if (h)
-		h->trace = names;
+	if (!h)
+		return;
+	json_incref(names);
+	json_decref(h->trace);
+	h->trace = names;
 }
 
 static void traced(hook_host *h, const char *fn)

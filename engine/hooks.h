@@ -105,7 +105,8 @@ int hook_probe(const ot_rules *r, int item, json_t *sources, const char *path,
 void hook_end_operation(hook_host *h);
 
 /* While set, every hook function called is appended (by name) to it:
- * for the audit log and test coverage. */
+ * for the audit log and test coverage.  The host holds a reference until
+ * the next hook_trace, or the operation's end. */
 void hook_trace(hook_host *h, json_t *names);
 
 /* The rule version and item of the hook call running in L (for the
