@@ -404,6 +404,17 @@ static json_t *lacked_by(ot_engine *e, const char *id, json_t *names, int *waiti
 /* A chain-level supplement reaches every open item case that asks for what
  * it brings (lacked_by), and hands the form's changes to those waiting for
  * the applicant. */
+/* An item case the papers were passed on to refused them (its hook, its
+ * form): the applicant, who handed them to the chain or to another item
+ * case, is told which. */
+static void passed_on_refused(ot_error *err, const char *id, const m_item *it)
+{
+	char why[sizeof err->message];
+	snprintf(why, sizeof why, "%s", err->message);
+	err_set(err, err->status, "passing the papers on to item case %s (%s): %s", id,
+		it->label ? it->label : it->name, why);
+}
+
 static ot_status reach_items(ot_engine *e, const req *q, ot_case *c, json_t *brought,
 			     const char *except, json_t *reached, ot_error *err)
 {
@@ -433,6 +444,8 @@ static ot_status reach_items(ot_engine *e, const req *q, ot_case *c, json_t *bro
 		json_t *resp = NULL;
 		s = api_supplement_item(e, &sq, &resp, err);
 		store_forget_saved(e); /* the answer read as a value (store_save) */
+		if (s != OT_OK && s != OT_ESTORE && s != OT_ENOMEM) /* which of them refused */
+			passed_on_refused(err, sl->case_id, &r->items[chain_slot_item(sl)]);
 		if (s == OT_OK) {
 			json_array_append_new(reached, json_pack("{s:s, s:s, s:O}", "item",
 				r->items[chain_slot_item(sl)].name, "case", sl->case_id, "status",

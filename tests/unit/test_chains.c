@@ -855,6 +855,35 @@ static void every_visit_counts_on_the_chain(void **state)
 	ot_engine_close(e);
 }
 
+/* 说明 handed in on 丁's case goes on to 丙's beside it, whose hook fails
+ * on it: the supplement is refused, nothing of it kept, and the applicant
+ * is told which item case failed -- not only the hook's words. */
+static void a_paper_passed_on_to_a_failing_hook_names_its_case(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(OT_SOURCE_DIR "/tests/data/chain/hooked.rules", ":memory:");
+	json_t *c = ok(e, "submit", TRIPS_APP("\"plan\""));
+	char a[32];
+	snprintf(a, sizeof a, "%s", item_case(c, "a"));
+	json_decref(c);
+	approve(e, a, "decide", "bureau", "2019-09-02T10:00");
+	c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	char cc[32], d[32], want[128];
+	snprintf(cc, sizeof cc, "%s", item_case(c, "c"));
+	snprintf(d, sizeof d, "%s", item_case(c, "d"));
+	json_decref(c);
+	snprintf(want, sizeof want, "passing the papers on to item case %s (丙): ", cc);
+	char req[160];
+	snprintf(req, sizeof req, "{\"case\":\"%s\",\"materials\":[\"x\"],\"now\":"
+		 "\"2019-09-02T11:00\"}", d);
+	refused(e, "supplement", OT_EHOOK, want, req);
+	json_t *shown = ok(e, "show", "{\"case\":\"%s\"}", d);
+	assert_string_equal(S(shown, "status"), "needs_supplement");
+	json_decref(shown);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 /* 甲's and 乙's results, collected at the window on one day, are one
  * visit of the chain (each item case counts its own); on another day, a
  * visit more.  Replayed from its events, the chain counts the same. */
@@ -1066,6 +1095,7 @@ int main(void)
 		cmocka_unit_test(a_supplement_after_acceptance_has_no_due_of_its_own),
 		cmocka_unit_test(every_visit_counts_on_the_chain),
 		cmocka_unit_test(pickups_of_one_day_are_one_visit),
+		cmocka_unit_test(a_paper_passed_on_to_a_failing_hook_names_its_case),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_serves_the_chain),
 		cmocka_unit_test(a_paper_handed_to_an_item_case_reaches_the_others),
 		cmocka_unit_test(an_item_case_keeps_a_started_stage_too),
