@@ -723,16 +723,23 @@ static void lose_the_commits_answer(ot_engine *via, pg_proxy *px, int nth, const
 	free(resp);
 }
 
+/* A proxy to the test's store (pg_proxy.h); *uri: the store through it. */
+static pg_proxy *proxy(PGconn *c, char *uri, size_t n)
+{
+	char dir[256];
+	pg_proxy *px = pg_proxy_start(c, schema, test_tmpdir("proxy", dir, sizeof dir), uri, n);
+	assert_non_null(px);
+	return px;
+}
+
 static void a_commits_answer_lost(void **state)
 {
 	(void)state;
 	if (!new_store())
 		skip();
 	PGconn *c = raw();
-	char uri[512], dir[256];
-	pg_proxy *px = pg_proxy_start(c, schema, test_tmpdir("proxy", dir, sizeof dir), uri,
-				      sizeof uri);
-	assert_non_null(px);
+	char uri[512];
+	pg_proxy *px = proxy(c, uri, sizeof uri);
 	ot_engine *direct = open_at(CONTRACT, store), *via = open_at(CONTRACT, uri);
 	/* a submission: the case is there; the engine connects again to see it */
 	lose_the_commits_answer(via, px, 2, "submit", SUBMIT);
@@ -1093,10 +1100,8 @@ static void a_connection_lost_before_reading_a_case_kept(void **state)
 	if (!new_store())
 		skip();
 	PGconn *c = raw();
-	char uri[512], dir[256];
-	pg_proxy *px = pg_proxy_start(c, schema, test_tmpdir("proxy", dir, sizeof dir), uri,
-				      sizeof uri);
-	assert_non_null(px);
+	char uri[512];
+	pg_proxy *px = proxy(c, uri, sizeof uri);
 	ot_engine *direct = open_at(CONTRACT, store), *via = open_at(CONTRACT, uri);
 	json_decref(ok(direct, "submit", SUBMIT));
 	json_decref(ok(direct, "act", INTAKE));
