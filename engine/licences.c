@@ -16,15 +16,24 @@
 #include "engine.h"
 #include "hooks.h"
 
+/* The last day before `end`, into day. */
+static const char *last_day(ot_time end, int zone, char day[11])
+{
+	day_format(time_day(end - 1, zone), day);
+	return day;
+}
+
 json_t *licence_json(const licence *l, int zone)
 {
-	char from[11], until[11];
+	char from[11], until[11], term[11];
 	day_format(time_day(l->from, zone), from);
-	if (l->until >= 0) /* the last day it is valid */
-		day_format(time_day(l->until - 1, zone), until);
-	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?}", "holder", l->holder,
+	/* kept without end by an approval here: its own term's last day too */
+	int kept = l->until < 0 && l->term >= 0;
+	return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s?, s:s*, s:s?}", "holder", l->holder,
 			 "material", l->material, "number", l->number, "issuer", l->issuer,
-			 "valid_from", from, "valid_until", l->until >= 0 ? until : NULL,
+			 "valid_from", from,
+			 "valid_until", l->until >= 0 ? last_day(l->until, zone, until) : NULL,
+			 "term_until", kept ? last_day(l->term, zone, term) : NULL,
 			 "case", l->case_id);
 }
 
@@ -273,6 +282,37 @@ static json_t *listed(json_t *list, const char *material, const char *number)
 	return NULL;
 }
 
+/* The own term [*from, *term) of a licence kept without end since before
+ * the library held licences' own terms (schema 9): the term the approval
+ * here that issued it gave it -- also when the library sent it back (an
+ * import: its case is then its number's, named_case).  *term < 0: none
+ * known (issued elsewhere: the next import gives it again). */
+static ot_status issued_term(ot_engine *e, json_t *list, const char *material,
+			     const char *number, ot_time *from, ot_time *term, ot_error *err)
+{
+	json_t *x = listed(list, material, number);
+	char issuer[32] = "";
+	*term = -1;
+	if (x && json_is_null(json_object_get(x, "valid_until")))
+		named_case(x, issuer);
+	ot_case *p;
+	ot_status s = issuer[0] ? case_load(e, issuer, &p, err) : OT_ENOTFOUND;
+	if (s != OT_OK)
+		return s == OT_ENOTFOUND ? OT_OK : s; /* its case gone: store check names it */
+	int m = material_of(p, material);
+	const m_item *it = m >= 0 ? &p->v->rules->items[p->item] : NULL;
+	for (uint32_t i = 0; it && p->status != CS_REVOKED && i < it->n_issued; i++) {
+		char own[96];
+		licence want = licence_issued(p, i, p->decided, e->zone, own);
+		if ((int)it->issued[i].material == m && strcmp(own, number) == 0) {
+			*from = want.from;
+			*term = want.until;
+		}
+	}
+	case_free(p);
+	return OT_OK;
+}
+
 typedef struct releasing {
 	ot_engine *e;
 	const ot_case *keeper;
@@ -280,50 +320,32 @@ typedef struct releasing {
 } releasing;
 
 /* A licence the revoked approval of r->keeper had kept: unless another
- * approval stands that keeps it, back to the term it was issued with --
- * also when the library sent it back (an import: its case is then its
- * number's, named_case).  One issued elsewhere is left as it is: the
- * library does not keep the term an import gave once an approval kept
- * it, and the next import of it gives it again (licences_import). */
+ * approval stands that keeps it, back to its own term. */
 static ot_status release_one(void *ud, const char *material, const char *number, ot_error *err)
 {
 	releasing *r = ud;
-	json_t *list;
-	ot_status s = store_licences_of(r->e, r->holder, &list, err);
-	if (s != OT_OK)
-		return s;
-	json_t *x = listed(list, material, number);
-	char issuer[32] = ""; /* its case, or sent back by the library: its number's */
-	if (x)
-		named_case(x, issuer);
-	ot_case *p = NULL;
-	if (issuer[0] && json_is_null(json_object_get(x, "valid_until")))
-		s = case_load(r->e, issuer, &p, err);
-	int m = p ? material_of(p, material) : -1;
-	const m_item *it = m >= 0 ? &p->v->rules->items[p->item] : NULL;
-	for (uint32_t i = 0; s == OT_OK && it && i < it->n_issued; i++) {
-		char own[96];
-		licence want = licence_issued(p, i, p->decided, r->e->zone, own);
-		if ((int)it->issued[i].material != m || want.until < 0 || strcmp(own, number) != 0 ||
-		    p->status == CS_REVOKED)
-			continue;
-		const ot_rules *kr = r->keeper->v->rules;
-		int km = material_of(r->keeper, material), found;
-		if (km < 0 || kr->materials[km].kept_by < 0)
-			break;
+	const ot_rules *kr = r->keeper->v->rules;
+	int km = material_of(r->keeper, material), found = 0;
+	if (km < 0 || kr->materials[km].kept_by < 0)
+		return OT_OK;
+	ot_time from = 0, term = -1;
+	int known = store_licence_term(r->e, r->holder, material, number, &from, &term, err);
+	json_t *list = NULL;
+	ot_status s = known < 0 ? err->status : store_licences_of(r->e, r->holder, &list, err);
+	if (s == OT_OK && !known)
+		s = issued_term(r->e, list, material, number, &from, &term, err);
+	if (s == OT_OK && term >= 0)
 		s = kept_by_another(r->e, list, r->holder, material, number,
-				    kr->materials[kr->materials[km].kept_by].name, want.from, want.until,
+				    kr->materials[kr->materials[km].kept_by].name, from, term,
 				    r->keeper->id, &found, err);
-		if (s == OT_OK && !found)
-			s = store_licence_put(r->e, &want, err);
-		else if (s == OT_OK) /* written again, as kept: on PostgreSQL the row's lock
-				      * orders two revocations of its keepers, the later
-				      * seeing the earlier */
-			s = store_licence_keep(r->e, r->holder, material, number, want.from, err);
-	}
-	case_free(p);
+	if (s == OT_OK && term >= 0 && !found)
+		s = store_licence_back(r->e, r->holder, material, number, term, err);
+	else if (s == OT_OK && term >= 0) /* written again, as kept: on PostgreSQL the
+					   * row's lock orders two revocations of its
+					   * keepers, the later seeing the earlier */
+		s = store_licence_keep(r->e, r->holder, material, number, from, err);
 	json_decref(list);
-	return s == OT_ENOTFOUND ? OT_OK : s; /* its case gone: store check names it */
+	return s;
 }
 
 /* A false pledge: what the approval issued ends now, and what it kept is
@@ -353,9 +375,9 @@ licence licence_issued(const ot_case *c, uint32_t i, ot_time now, int zone, char
 	if (!issuer)
 		issuer = it->dept >= 0 ? r->departments[it->dept].name : "";
 	licence_number(c->id, r->materials[is->material].name, number);
+	ot_time until = is->valid.n < 0 ? -1 : time_plus(now, is->valid, zone);
 	licence l = {json_string_value(json_object_get(c->applicant, "id")),
-		     r->materials[is->material].name, number, issuer, c->id, now,
-		     is->valid.n < 0 ? -1 : time_plus(now, is->valid, zone)};
+		     r->materials[is->material].name, number, issuer, c->id, now, until, until};
 	return l;
 }
 
@@ -371,7 +393,7 @@ static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time now, ot_ti
 		char number[96];
 		licence l = licence_issued(c, i, now, e->zone, number);
 		if (revoke)
-			l.until = until;
+			l.until = l.term = until;
 		ot_status s = store_licence_put(e, &l, err);
 		if (s != OT_OK)
 			return s;
@@ -384,8 +406,8 @@ static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time now, ot_ti
 /* A routine re-sync from the 电子证照库 sends a licence again with its
  * term: one the library holds with no end because an approval here kept
  * it (and stands) stays so -- the import does not undo what an approval
- * decided.  Its term is the import's: when no approval keeps it any more,
- * the next import gives it. */
+ * decided.  Its own term is the import's: when no approval keeps it any
+ * more, it goes back to that (release_one). */
 static ot_status still_kept(ot_engine *e, const ot_rules *r, licence *l, ot_error *err)
 {
 	int m = strmap_get(&r->by_material, l->material, strlen(l->material));
@@ -436,7 +458,7 @@ static ot_status import_one(ot_engine *e, json_t *j, size_t i, ot_error *err)
 	if (until && t1 <= t0)
 		return err_set(err, OT_EINVAL, "licence %zu (%s): valid_until is before valid_from",
 			       i + 1, v[2]);
-	licence l = {v[0], v[1], v[2], v[3], NULL, t0, t1};
+	licence l = {v[0], v[1], v[2], v[3], NULL, t0, t1, t1};
 	ot_status s = t1 >= 0 ? still_kept(e, r, &l, err) : OT_OK;
 	return s == OT_OK ? store_licence_put(e, &l, err) : s;
 }

@@ -24,7 +24,7 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 8 /* the version of the stored layout */
+#define STORE_SCHEMA 9 /* the version of the stored layout */
 
 struct store_query;
 struct store_table;
@@ -38,6 +38,9 @@ typedef struct licence {
 	const char *issuer;
 	const char *case_id;  /* the case that issued it; NULL: imported */
 	ot_time from, until;  /* until < 0: valid until revoked */
+	ot_time term;         /* the end of its own term (< 0: none): until, but
+			       * while an approval here keeps it (until -1);
+			       * what until goes back to when none does */
 } licence;
 
 /* Where a time sweep's claims go on from: the warn_at day and id of the
@@ -83,6 +86,13 @@ typedef struct store_vt {
 				  const char *number, ot_time now, ot_error *err);
 	int (*licence_find)(ot_engine *e, const char *holder, const char *material, ot_time now,
 			    char number[REF_CAP], ot_time *until);
+	/* The licence kept without end and its own term [from, term): 1, or 0
+	 * when it is not kept or its term is not known; -1 failed. */
+	int (*licence_term)(ot_engine *e, const char *holder, const char *material,
+			    const char *number, ot_time *from, ot_time *term, ot_error *err);
+	/* The licence kept no more: valid until `term`, its own. */
+	ot_status (*licence_back)(ot_engine *e, const char *holder, const char *material,
+				  const char *number, ot_time term, ot_error *err);
 	ot_status (*licences_of)(ot_engine *e, const char *holder, json_t **out, ot_error *err);
 	ot_status (*list)(ot_engine *e, const struct store_query *q, json_t **out, char *next,
 			  ot_error *err);
@@ -295,6 +305,10 @@ const char *store_library_find(void *e, const char *applicant,
 ot_status store_licence_put(ot_engine *e, const licence *l, ot_error *err);
 ot_status store_licence_keep(ot_engine *e, const char *holder, const char *material,
 			     const char *number, ot_time now, ot_error *err);
+int store_licence_term(ot_engine *e, const char *holder, const char *material,
+		       const char *number, ot_time *from, ot_time *term, ot_error *err);
+ot_status store_licence_back(ot_engine *e, const char *holder, const char *material,
+			     const char *number, ot_time term, ot_error *err);
 /* The holder's licence for material at `now`: 1 valid, 2 only an expired
  * one (until says when it expired), 0 none, -1 the store failed (kept for
  * store_settle too). */

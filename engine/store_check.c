@@ -36,6 +36,11 @@ static const char *text_of(sqlite3_stmt *st, int i)
 							   : NULL;
 }
 
+static ot_time int_or_null(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
 /* Prepares a query of the check; a query that cannot even be prepared is a
  * problem (a damaged schema), and NULL. */
 static sqlite3_stmt *query(checker *k, const char *sql, const char *what)
@@ -243,10 +248,10 @@ static void beside(checker *k, store_expect *x, sqlite3_stmt *const *q)
 			sqlite3_bind_text(st, 3, x->lic[i].number, -1, SQLITE_STATIC);
 			if (next_row(k, st, id, "its licences") != 1)
 				continue;
-			store_check_licence(k, x, i, holder[h], text_of(st, 0),
-					    sqlite3_column_int64(st, 1),
-					    sqlite3_column_type(st, 2) == SQLITE_NULL ? -1
-					    : sqlite3_column_int64(st, 2), text_of(st, 3));
+			licence row = {holder[h], NULL, NULL, text_of(st, 3), text_of(st, 0),
+				       sqlite3_column_int64(st, 1), int_or_null(st, 2),
+				       int_or_null(st, 4)};
+			store_check_licence(k, x, i, &row);
 			sqlite3_reset(st);
 		}
 	}
@@ -336,7 +341,7 @@ static void check_cases(checker *k)
 	sqlite3_stmt *q[B__COUNT] = {
 		query(k, "SELECT seq, at, op, actor FROM events WHERE case_id = ?1 ORDER BY seq",
 		      "the events' columns"),
-		query(k, "SELECT case_id, valid_from, valid_until, issuer FROM licences"
+		query(k, "SELECT case_id, valid_from, valid_until, issuer, term_until FROM licences"
 		      " WHERE holder = ?1 AND material = ?2 AND number = ?3", "the licences"),
 		query(k, "SELECT valid_from, valid_until FROM library WHERE applicant = ?1"
 		      " AND material = ?2 AND case_id = ?3", "the material library's entries"),

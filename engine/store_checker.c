@@ -386,9 +386,10 @@ static void settle(store_checker *k, const ot_case *c, const m_material *mm, con
 		store_problem(k, c->id, "out of memory checking its licence %s", mm->name);
 }
 
-void store_check_licence(store_checker *k, store_expect *x, uint32_t i, const char *holder,
-			 const char *case_id, ot_time from, ot_time until, const char *issuer)
+void store_check_licence(store_checker *k, store_expect *x, uint32_t i, const licence *row)
 {
+	const char *holder = row->holder, *case_id = row->case_id, *issuer = row->issuer;
+	ot_time from = row->from, until = row->until;
 	const ot_case *c = x->c;
 	const m_material *mm = &c->v->rules->materials[x->lic[i].material];
 	const char *number = x->lic[i].number;
@@ -431,6 +432,14 @@ void store_check_licence(store_checker *k, store_expect *x, uint32_t i, const ch
 			      "%s%s", mm->name, valid(k, until, v), when(k, x->approved, b),
 			      valid(k, want.until, w), kept);
 	}
+	/* its own term, what it goes back to when no approval keeps it: none
+	 * recorded only if kept before schema 9 */
+	if (row->term != want.until && !(row->term < 0 && until < 0))
+		store_problem(k, c->id, "its licence %s has as its own term valid %s, but %s %s it "
+			      "is valid %s", mm->name, valid(k, row->term, v),
+			      x->revoked >= 0 ? "revoked at" : "approved at",
+			      when(k, x->revoked >= 0 ? x->revoked : x->approved, b),
+			      valid(k, want.until, w));
 	if (!same_text(issuer, want.issuer))
 		store_problem(k, c->id, "its licence %s names the issuer %s, its rule version %s",
 			      mm->name, issuer ? issuer : "nothing", want.issuer);

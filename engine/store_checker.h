@@ -114,10 +114,10 @@ void store_check_beside(store_checker *k, store_expect *x);
 /* The rows at x's keys: event seq's columns (NULL: SQL NULL), ... */
 void store_check_event(store_checker *k, store_expect *x, long long seq, const char *at,
 		       const char *op, const char *actor);
-/* ... the licence row at x->lic[i]'s key (holder, material, number) --
- * case_id, valid_from, valid_until (-1: NULL), issuer -- ... */
-void store_check_licence(store_checker *k, store_expect *x, uint32_t i, const char *holder,
-			 const char *case_id, ot_time from, ot_time until, const char *issuer);
+/* ... the licence row at x->lic[i]'s key (holder, material, number): its
+ * holder, issuer, case, from, until and term (-1: NULL; material and
+ * number unread) ... */
+void store_check_licence(store_checker *k, store_expect *x, uint32_t i, const licence *row);
 /* ... and the material library's entry at x->entry[i]'s key. */
 void store_check_entry(store_checker *k, store_expect *x, uint32_t i, ot_time from,
 		       ot_time until);

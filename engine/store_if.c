@@ -248,6 +248,21 @@ ot_status store_licence_keep(ot_engine *e, const char *holder, const char *mater
 	return e->vt->licence_keep(e, store_holder_key(holder, key), material, number, now, err);
 }
 
+int store_licence_term(ot_engine *e, const char *holder, const char *material,
+		       const char *number, ot_time *from, ot_time *term, ot_error *err)
+{
+	char key[64];
+	return e->vt->licence_term(e, store_holder_key(holder, key), material, number, from, term,
+				   err);
+}
+
+ot_status store_licence_back(ot_engine *e, const char *holder, const char *material,
+			     const char *number, ot_time term, ot_error *err)
+{
+	char key[64];
+	return e->vt->licence_back(e, store_holder_key(holder, key), material, number, term, err);
+}
+
 const char *store_holder_key(const char *holder, char out[64])
 {
 	size_t i = 0;
@@ -402,7 +417,8 @@ const store_table store_layout[] = {
 		  " next_due, warn_at", 12, 1, 0},
 	{"events", "case_id, seq, at, op, actor, rules, payload", 7, 2, 1},
 	{"library", "applicant, material, case_id, valid_from, valid_until", 5, 3, 0},
-	{"licences", "holder, material, number, issuer, valid_from, valid_until, case_id", 7, 3, 0},
+	{"licences", "holder, material, number, issuer, valid_from, valid_until, case_id,"
+		     " term_until", 8, 3, 0},
 	{"counters", "day, n", 2, 1, 0},
 	{"idempotency", "key, fingerprint, op, response, stored_at, expires", 6, 1, 0},
 };

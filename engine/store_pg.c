@@ -209,6 +209,14 @@ static const char *const schema_v8[] = {
 	"UPDATE onetrip_schema SET version = 8",
 };
 
+/* version 9: a licence's own term (the SQLite backend's version 9 says
+ * why) */
+static const char *const schema_v9[] = {
+	"ALTER TABLE licences ADD COLUMN term_until BIGINT",
+	"UPDATE licences SET term_until = valid_until",
+	"UPDATE onetrip_schema SET version = 9",
+};
+
 /* An event's place in the feed, and the feed's end: a transaction id and
  * the base (schema_v8) */
 #define FEED_XID(id) "(" id "::text::bigint + (SELECT max(feed_base) FROM onetrip_schema))"
@@ -229,7 +237,7 @@ enum {
 	S_CASE_LOCK, S_HAS_EVENTS, S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT,
 	S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE, S_FEED, S_COUNTS,
 	S_CLAIM, S_WARN_AT, S_BEGIN, S_BEGIN_LOCKING, S_COMMIT, S_LIC_HELD, S_NUMBER_READ,
-	S_NUMBER_TAKE, S_LIC_KEEP, S__COUNT
+	S_NUMBER_TAKE, S_LIC_KEEP, S_LIC_TERM, S_LIC_BACK, S__COUNT
 };
 
 /* S_CASE_CREATE's and S_CASE_WRITE's event: $13 seq, $14 at, $15 op,
@@ -278,18 +286,19 @@ static const char *const sql[S__COUNT] = {
 	[S_LIB_FIND] = "SELECT case_id FROM library WHERE applicant = $1 AND material = $2"
 		       " AND valid_from <= $3 AND valid_until > $3 ORDER BY valid_until DESC LIMIT 1",
 	[S_LIC_PUT] = "INSERT INTO licences(holder, material, number, issuer, valid_from,"
-		      " valid_until, case_id) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+		      " valid_until, case_id, term_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
 		      " ON CONFLICT (holder, material, number) DO UPDATE SET"
 		      " issuer = EXCLUDED.issuer, valid_from = EXCLUDED.valid_from,"
-		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id",
+		      " valid_until = EXCLUDED.valid_until, case_id = EXCLUDED.case_id,"
+		      " term_until = EXCLUDED.term_until",
 	/* the valid licence first, else the one that expired last; of two
 	 * equally good the lower number, in bytes (as on SQLite) */
 	[S_LIC_FIND] = "SELECT number, valid_until, (valid_until IS NULL OR valid_until > $3) AS ok"
 		       " FROM licences WHERE holder = $1 AND material = $2 AND valid_from <= $3"
 		       " ORDER BY ok DESC, valid_until IS NULL DESC, valid_until DESC,"
 		       " number COLLATE \"C\" LIMIT 1",
-	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
-			  " FROM licences WHERE holder = $1 ORDER BY valid_from, material",
+	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id,"
+			  " term_until FROM licences WHERE holder = $1 ORDER BY valid_from, material",
 	[S_IDEM_GET] = "SELECT fingerprint, op, response FROM idempotency WHERE key = $1 AND expires > $2",
 	/* a key kept and not expired (S_IDEM_EXPIRE goes first) is another
 	 * engine's, kept since this one looked: not overwritten (pg_idem_put) */
@@ -329,6 +338,12 @@ static const char *const sql[S__COUNT] = {
 		       " AND number = $3 AND valid_from <= $4 AND (valid_until IS NULL OR valid_until > $4)"
 		       " AND (case_id IS NULL OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = licences.case_id"
 		       " AND c.status = 'revoked'))",
+	/* kept without end, its own term known (licences.c, own_term) */
+	[S_LIC_TERM] = "SELECT valid_from, term_until FROM licences WHERE holder = $1"
+		       " AND material = $2 AND number = $3 AND valid_until IS NULL"
+		       " AND term_until IS NOT NULL",
+	[S_LIC_BACK] = "UPDATE licences SET valid_until = $4, term_until = $4 WHERE holder = $1"
+		       " AND material = $2 AND number = $3",
 	/* the day's counter read (and held) with a submission's first read,
 	 * and the number it gave written with the COMMIT (pg_number) */
 	[S_NUMBER_READ] = "SELECT n FROM counters WHERE day = $1 FOR UPDATE",
@@ -1095,6 +1110,8 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		s = exec(e, schema_v7[i], "keying licences by their holder", err);
 	for (size_t i = 0; s == OT_OK && have < 8 && i < OT_COUNTOF(schema_v8); i++)
 		s = exec(e, schema_v8[i], "basing the event feed", err);
+	for (size_t i = 0; s == OT_OK && have < 9 && i < OT_COUNTOF(schema_v9); i++)
+		s = exec(e, schema_v9[i], "keeping the licences' own terms", err);
 	if (s == OT_OK)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);
@@ -1817,12 +1834,13 @@ static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
-	char f[24], u[24];
+	char f[24], u[24], t[24];
 	snprintf(f, sizeof f, "%lld", (long long)l->from);
 	snprintf(u, sizeof u, "%lld", (long long)l->until);
+	snprintf(t, sizeof t, "%lld", (long long)l->term);
 	const char *v[] = {l->holder, l->material, l->number, l->issuer, f,
-			   l->until >= 0 ? u : NULL, l->case_id};
-	PGresult *res = run(e, S_LIC_PUT, 7, v);
+			   l->until >= 0 ? u : NULL, l->case_id, l->term >= 0 ? t : NULL};
+	PGresult *res = run(e, S_LIC_PUT, 8, v);
 	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "adding to the licence library");
 	PQclear(res);
 	return s;
@@ -1840,6 +1858,38 @@ static ot_status pg_licence_keep(ot_engine *e, const char *holder, const char *m
 	const char *v[] = {holder, material, number, t};
 	PGresult *res = run(e, S_LIC_KEEP, 4, v);
 	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "keeping a licence of the library");
+	PQclear(res);
+	return s;
+}
+
+static int pg_licence_term(ot_engine *e, const char *holder, const char *material,
+			   const char *number, ot_time *from, ot_time *term, ot_error *err)
+{
+	const char *v[] = {holder, material, number};
+	PGresult *res = run(e, S_LIC_TERM, 3, v);
+	int found = -1;
+	if (!ok_result(res))
+		pg_fail(e, err, res, "reading the licence library");
+	else if ((found = PQntuples(res) > 0)) {
+		*from = atoll(PQgetvalue(res, 0, 0));
+		*term = atoll(PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	return found;
+}
+
+static ot_status pg_licence_back(ot_engine *e, const char *holder, const char *material,
+				 const char *number, ot_time term, ot_error *err)
+{
+	PG(e)->held.valid = 0;
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	char t[24];
+	snprintf(t, sizeof t, "%lld", (long long)term);
+	const char *v[] = {holder, material, number, t};
+	PGresult *res = run(e, S_LIC_BACK, 4, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "ending a licence kept no more");
 	PQclear(res);
 	return s;
 }
@@ -1933,6 +1983,12 @@ static int pg_licence_find(ot_engine *e, const char *holder, const char *materia
 	return found;
 }
 
+/* An integer column, -1 for NULL. */
+static ot_time nullable(const PGresult *res, int row, int col)
+{
+	return column(res, row, col) ? atoll(PQgetvalue(res, row, col)) : -1;
+}
+
 static ot_status pg_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
 	const char *v[] = {holder};
@@ -1946,8 +2002,8 @@ static ot_status pg_licences_of(ot_engine *e, const char *holder, json_t **out, 
 		s = err_set(err, OT_ENOMEM, "out of memory");
 	for (int i = 0; s == OT_OK && i < PQntuples(res); i++) {
 		licence l = {holder, column(res, i, 0), column(res, i, 1), column(res, i, 2),
-			     column(res, i, 5), atoll(PQgetvalue(res, i, 3)),
-			     column(res, i, 4) ? atoll(PQgetvalue(res, i, 4)) : -1};
+			     column(res, i, 5), atoll(PQgetvalue(res, i, 3)), nullable(res, i, 4),
+			     nullable(res, i, 6)};
 		json_t *j = l.material && l.number && l.issuer ? licence_json(&l, e->zone) : NULL;
 		if (!j || json_array_append_new(list, j))
 			s = store_damaged(e, err, "a licence of the library is unreadable");
@@ -2334,6 +2390,8 @@ static json_t *pg_unreadable(ot_engine *e, const char *where, const ot_error *wh
 		.licence_put = pg_licence_put,                                                   \
 		.licence_keep = pg_licence_keep,                                                 \
 		.licence_find = pg_licence_find,                                                 \
+		.licence_term = pg_licence_term,                                                 \
+		.licence_back = pg_licence_back,                                                 \
 		.licences_of = pg_licences_of,                                                   \
 		.list = pg_list,                                                                 \
 		.check = pg_check,                                                               \

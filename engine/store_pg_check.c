@@ -236,9 +236,11 @@ static void hand_over(checker *k, const PGresult *res, int i, page_case *p, int 
 	int keyed = strcmp(holder, x->holder) == 0;
 	for (uint32_t j = 0; *tag == 'l' && keyed == !pass && j < x->nlic; j++)
 		if (!x->lic[j].seen && strcmp(x->lic[j].number, PQgetvalue(res, i, 3)) == 0 &&
-		    strcmp(r->materials[x->lic[j].material].name, m) == 0)
-			store_check_licence(k, x, j, holder, col(res, i, 5), time_col(res, i, 6),
-					    time_col(res, i, 7), col(res, i, 8));
+		    strcmp(r->materials[x->lic[j].material].name, m) == 0) {
+			licence row = {holder, NULL, NULL, col(res, i, 8), col(res, i, 5),
+				       time_col(res, i, 6), time_col(res, i, 7), time_col(res, i, 9)};
+			store_check_licence(k, x, j, &row);
+		}
 }
 
 /* The rows beside the events of a page's cases, p[0..n) in the order of
@@ -260,14 +262,14 @@ static void beside(checker *k, page_case *p, int n)
 	snprintf(what, sizeof what, "the rows beside the events of cases %s to %s", p[0].id,
 		 p[n - 1].id);
 	PGresult *res = rows(k,
-		"SELECT 'e', case_id, seq::text, at, op, actor, NULL, NULL, NULL FROM events"
+		"SELECT 'e', case_id, seq::text, at, op, actor, NULL, NULL, NULL, NULL FROM events"
 		" WHERE case_id BETWEEN $1 AND $2"
 		" UNION ALL SELECT 'l', w.c, l.material, l.number, l.holder, l.case_id,"
-		" l.valid_from::text, l.valid_until::text, l.issuer FROM licences l"
+		" l.valid_from::text, l.valid_until::text, l.issuer, l.term_until::text FROM licences l"
 		" JOIN unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS w(c, h, m, n)"
 		" ON l.holder = w.h AND l.material = w.m AND l.number = w.n"
 		" UNION ALL SELECT 'b', l.case_id, l.material, NULL, NULL, NULL, l.valid_from::text,"
-		" l.valid_until::text, NULL FROM library l"
+		" l.valid_until::text, NULL, NULL FROM library l"
 		" JOIN unnest($7::text[], $8::text[], $9::text[]) AS w(c, a, m)"
 		" ON l.case_id = w.c AND l.applicant = w.a AND l.material = w.m", 9, v, what);
 	for (int i = 0; i < K__COUNT; i++)

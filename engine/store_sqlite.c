@@ -156,18 +156,28 @@ static const char *const schema_v7[] = {
 	"UPDATE OR REPLACE library SET applicant = upper(applicant) WHERE applicant <> upper(applicant)",
 };
 
+/* version 9: a licence's own term, kept apart from the end it has while
+ * an approval here keeps it valid without one (`issues … unless …`):
+ * when that approval is revoked and none other keeps it, the licence
+ * goes back to that term, imported or issued.  Licences kept before
+ * have none recorded (licences.c, own_term, says what then). */
+static const char *const schema_v9[] = {
+	"ALTER TABLE licences ADD COLUMN term_until INTEGER",
+	"UPDATE licences SET term_until = valid_until",
+};
+
 enum {
 	S_BEGIN, S_BEGIN_DEFERRED, S_COMMIT, S_ROLLBACK, S_VERSION_PUT, S_VERSION_GET, S_NEXT_ID,
 	S_CASE_INSERT, S_CASE_UPDATE, S_CASE_TOUCH, S_CASE_GET, S_HAS_EVENTS, S_EVENT_INSERT,
 	S_EVENTS, S_LIB_ADD, S_LIB_FIND, S_LIC_PUT, S_LIC_FIND, S_LICENCES_OF, S_LIST, S_IDEM_GET, S_IDEM_PUT, S_IDEM_EXPIRE,
-	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S_LIC_HELD, S_LIC_KEEP, S__COUNT
+	S_FEED, S_COUNTS, S_SAVEPOINT, S_RELEASE, S_ROLLBACK_TO, S_CLAIM, S_WARN_AT, S_LIC_HELD, S_LIC_KEEP, S_LIC_TERM, S_LIC_BACK, S__COUNT
 };
 _Static_assert(S__COUNT <= OT_COUNTOF(((sqlite_store *)0)->stmt), "sqlite_store.stmt is too small");
 _Static_assert(STORE_HELD == 8, "S_LIC_HELD's LIMIT is STORE_HELD + 1");
 
 static const char *const sql[S__COUNT] = {
-	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id"
-			  " FROM licences WHERE holder = ?1 ORDER BY valid_from, material",
+	[S_LICENCES_OF] = "SELECT material, number, issuer, valid_from, valid_until, case_id,"
+			  " term_until FROM licences WHERE holder = ?1 ORDER BY valid_from, material",
 	/* one page: the filters, then the cursor; ?7 is the page size + 1 */
 	[S_LIST] = "SELECT id, state FROM cases WHERE (?1 IS NULL OR status IN (?1, ?8, ?9, ?10))"
 		   " AND (?2 IS NULL OR item = ?2)"
@@ -228,7 +238,8 @@ static const char *const sql[S__COUNT] = {
 	[S_LIB_FIND] = "SELECT case_id, valid_until FROM library WHERE applicant = ?1"
 		       " AND material = ?2 AND valid_from <= ?3 AND valid_until > ?3",
 	[S_LIC_PUT] = "INSERT OR REPLACE INTO licences(holder, material, number, issuer,"
-		      " valid_from, valid_until, case_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		      " valid_from, valid_until, case_id, term_until)"
+		      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	/* the valid licence first, else the one that expired last (lic_better);
 	 * of two equally good, the first considered: the lower number, in
 	 * bytes as PostgreSQL's COLLATE "C" orders (the key's order: no sort) */
@@ -247,6 +258,12 @@ static const char *const sql[S__COUNT] = {
 		       " AND number = ?3 AND valid_from <= ?4 AND (valid_until IS NULL OR valid_until > ?4)"
 		       " AND (case_id IS NULL OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = licences.case_id"
 		       " AND c.status = 'revoked'))",
+	/* kept without end, its own term known (licences.c, own_term) */
+	[S_LIC_TERM] = "SELECT valid_from, term_until FROM licences WHERE holder = ?1"
+		       " AND material = ?2 AND number = ?3 AND valid_until IS NULL"
+		       " AND term_until IS NOT NULL",
+	[S_LIC_BACK] = "UPDATE licences SET valid_until = ?4, term_until = ?4 WHERE holder = ?1"
+		       " AND material = ?2 AND number = ?3",
 };
 
 /* ---- failures ---- */
@@ -403,6 +420,11 @@ static int create_schema(ot_engine *e, int have, const char **step)
 		return rc;
 	/* version 8 is PostgreSQL's feed base (store_pg.c): nothing here, where
 	 * the feed's order is the rowid's */
+	*step = "keeping the licences' own terms";
+	for (size_t i = 0; have < 9 && rc == SQLITE_OK && i < OT_COUNTOF(schema_v9); i++)
+		rc = exec(e, schema_v9[i]);
+	if (rc != SQLITE_OK)
+		return rc;
 	*step = "migrating the schema";
 	return exec(e, pragma);
 }
@@ -1001,6 +1023,8 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	if (l->until >= 0)
 		sqlite3_bind_int64(st, 6, l->until);
 	sqlite3_bind_text(st, 7, l->case_id, -1, SQLITE_STATIC);
+	if (l->term >= 0)
+		sqlite3_bind_int64(st, 8, l->term);
 	int rc = run(st);
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
@@ -1019,6 +1043,42 @@ static ot_status sq_licence_keep(ot_engine *e, const char *holder, const char *m
 	sqlite3_bind_int64(st, 4, now);
 	int rc = run(st);
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "keeping a licence of the library");
+}
+
+static int sq_licence_term(ot_engine *e, const char *holder, const char *material,
+			   const char *number, ot_time *from, ot_time *term, ot_error *err)
+{
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_TERM];
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+	if (found) {
+		*from = sqlite3_column_int64(st, 0);
+		*term = sqlite3_column_int64(st, 1);
+		rc = sqlite3_step(st); /* the key's: one row at most */
+	}
+	done(st);
+	if (rc == SQLITE_DONE)
+		return found;
+	db_fail(e, err, rc, "reading the licence library");
+	return -1;
+}
+
+static ot_status sq_licence_back(ot_engine *e, const char *holder, const char *material,
+				 const char *number, ot_time term, ot_error *err)
+{
+	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_BACK];
+	ot_status s = writable(e, err);
+	if (s != OT_OK)
+		return s;
+	SQ(e)->held.valid = 0;
+	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, term);
+	int rc = run(st);
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "ending a licence kept no more");
 }
 
 static int lic_result(ot_engine *e, const store_lic_pick *p)
@@ -1100,6 +1160,12 @@ static int sq_licence_find(ot_engine *e, const char *holder, const char *materia
 	return lic_result(e, &p);
 }
 
+/* An integer column, -1 for NULL. */
+static ot_time nullable(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
 static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, ot_error *err)
 {
 	sqlite3_stmt *st = SQ(e)->stmt[S_LICENCES_OF];
@@ -1109,8 +1175,8 @@ static ot_status sq_licences_of(ot_engine *e, const char *holder, json_t **out, 
 	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
 	while (s == OT_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		licence l = {holder, column_str(st, 0), column_str(st, 1), column_str(st, 2),
-			     column_str(st, 5), sqlite3_column_int64(st, 3),
-			     sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 4)};
+			     column_str(st, 5), sqlite3_column_int64(st, 3), nullable(st, 4),
+			     nullable(st, 6)};
 		json_t *j = l.material && l.number && l.issuer ? licence_json(&l, e->zone) : NULL;
 		if (!j || json_array_append_new(list, j))
 			s = store_damaged(e, err, "a licence of the library is unreadable");
@@ -1307,6 +1373,8 @@ const store_vt store_sqlite = {
 	.licence_put = sq_licence_put,
 	.licence_keep = sq_licence_keep,
 	.licence_find = sq_licence_find,
+	.licence_term = sq_licence_term,
+	.licence_back = sq_licence_back,
 	.licences_of = sq_licences_of,
 	.list = sq_list,
 	.check = sq_check,

@@ -12,7 +12,7 @@
 
 typedef struct sqlite_store {
 	sqlite3 *db;
-	sqlite3_stmt *stmt[32];
+	sqlite3_stmt *stmt[40];
 	char lib_found[32];        /* library_find's answer */
 	char *path;                /* the file, for messages */
 	int failed_rc;             /* SQLite's code for the last failure */

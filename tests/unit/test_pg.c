@@ -239,9 +239,10 @@ static void version_3_is_migrated(void **state)
 		 " CREATE INDEX licences_holder ON licences(holder, material);"
 		 " UPDATE cases SET applicant = lower(applicant);"
 		 " ALTER TABLE onetrip_schema DROP COLUMN feed_base, DROP COLUMN feed_server;"
+		 " ALTER TABLE licences DROP COLUMN term_until;"
 		 " UPDATE onetrip_schema SET version = 3", schema);
 	sql(c, text);
-	/* looked at, it is left as it is, and refused: not read as version 8 */
+	/* looked at, it is left as it is, and refused: not read as version 9 */
 	char *report = NULL;
 	ot_error err;
 	assert_int_equal(ot_store_check(store, &report, &err), OT_ESTORE);
@@ -264,7 +265,7 @@ static void version_3_is_migrated(void **state)
 	json_decref(feed);
 	snprintf(text, sizeof text, "SELECT version FROM %s.onetrip_schema", schema);
 	PGresult *r = PQexec(c, text);
-	assert_string_equal(PQgetvalue(r, 0, 0), "8");
+	assert_string_equal(PQgetvalue(r, 0, 0), "9");
 	PQclear(r);
 	/* version 7: the applicant keyed as requests are read, a licence by
 	 * its holder too */

@@ -418,13 +418,21 @@ static void a_kept_licence_outlives_its_reimport(void **state)
 		       ",\"valid_until\":\"2020-06-30\"") "]}"));
 	assert_string_equal(until_of(e, "GH-2019-002", u), "2020-06-30");
 	assert_sound(e);
-	/* the approval that kept it revoked: the library has not kept the
-	 * term the import gave, and the next import gives it again */
+	/* kept, the library shows the term the import gave as its own */
+	json_t *l = ok(e, "licences", "{\"holder\":\"91350100M000100Y43\"}");
+	json_t *x = json_array_get(json_object_get(l, "licences"), 0);
+	assert_string_equal(S(x, "number"), "GH-2019-001");
+	assert_string_equal(S(x, "term_until"), "2020-08-31");
+	assert_null(json_object_get(json_array_get(json_object_get(l, "licences"), 1),
+				    "term_until"));
+	json_decref(l);
+	/* the approval that kept it revoked: back to that term at once */
 	json_decref(ok(e, "pledge_check", UNTRUE("20190903-0001", "2019-09-10T09:00")));
-	assert_string_equal(until_of(e, "GH-2019-001", u), "null");
-	json_decref(ok(e, "licences_import", "%s", sync));
 	assert_string_equal(until_of(e, "GH-2019-001", u), "2020-08-31");
 	acc_finds_pdoc(e, "2021-06-01T09:00", "missing");
+	acc_finds_pdoc(e, "2020-08-31T09:00", "shared");
+	json_decref(ok(e, "licences_import", "%s", sync));
+	assert_string_equal(until_of(e, "GH-2019-001", u), "2020-08-31");
 	ot_engine_close(e);
 
 	/* the 电子证照库 sends back what approvals here issued, the permit
@@ -500,6 +508,45 @@ static void a_kept_licence_ends_with_its_keeper(void **state)
 		assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "2020-09-02");
 		acc_finds_pdoc(e, "2020-09-01T09:00", "shared");
 		acc_finds_pdoc(e, "2021-06-01T09:00", "missing");
+		ot_engine_close(e);
+	}
+}
+
+/* A store of schema 8 kept licences without their own terms: opened by
+ * this onetrip, one issued here still goes back to its term when its
+ * keeper is revoked (its term is its approval's); one imported stays
+ * without end until the next import says its term, as before. */
+static void licences_kept_before_their_terms_were(void **state)
+{
+	(void)state;
+	for (int here = 0; here < 2; here++) {
+		char dir[256], path[300], u[16];
+		snprintf(path, sizeof path, "%s/store.db", test_tmpdir("keep8", dir, sizeof dir));
+		ot_engine *e = open_at(KEEP_RULES, path);
+		if (here) {
+			json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\"")));
+			json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+		} else {
+			json_decref(ok(e, "licences_import", "{\"licences\":[" GH("GH-2019-001",
+				       ",\"valid_until\":\"2020-08-31\"") "]}"));
+		}
+		const char *number = here ? "20190902-0001-pdoc" : "GH-2019-001";
+		json_t *c = ok(e, "assess", APP("cp", "2019-09-03T09:00", "\"plan\""));
+		assert_string_equal(S(material(c, "pdoc"), "number"), number);
+		json_decref(c);
+		json_decref(ok(e, "submit", APP("cp", "2019-09-03T09:00", "\"plan\"")));
+		json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-04T09:00")));
+		ot_engine_close(e);
+		sqlite3 *db;
+		assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+		assert_int_equal(sqlite3_exec(db, "ALTER TABLE licences DROP COLUMN term_until;"
+					      " PRAGMA user_version = 8", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(db);
+		e = open_at(KEEP_RULES, path);
+		assert_string_equal(until_of(e, number, u), "null");
+		json_decref(ok(e, "pledge_check", UNTRUE("20190903-0001", "2019-09-10T09:00")));
+		assert_string_equal(until_of(e, number, u), here ? "2020-09-02" : "null");
+		assert_sound(e);
 		ot_engine_close(e);
 	}
 }
@@ -652,7 +699,7 @@ static void a_number_stored_too_long_is_cut_whole(void **state)
 	ot_engine_close(open_at(RULES, path));
 	for (int i = 0; i < 100; i++) /* 1 + 300 bytes: the cut falls inside a character */
 		strcat(sql, "证");
-	strcat(sql, "', 'x', 0, NULL, NULL)");
+	strcat(sql, "', 'x', 0, NULL, NULL, NULL)");
 	sqlite3 *db;
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
@@ -681,6 +728,7 @@ int main(void)
 		cmocka_unit_test(a_kept_licence_outlives_its_reimport),
 		cmocka_unit_test(a_revoked_licence_is_never_kept),
 		cmocka_unit_test(a_kept_licence_ends_with_its_keeper),
+		cmocka_unit_test(licences_kept_before_their_terms_were),
 		cmocka_unit_test(equally_good_licences_go_by_number),
 		cmocka_unit_test(licences_held_and_asked_again),
 		cmocka_unit_test(old_store_gains_the_library),

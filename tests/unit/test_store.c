@@ -340,9 +340,9 @@ static void other_schema_versions(void **state)
 	char *text = NULL, want[400];
 	ot_error err;
 	ot_engine *e = NULL;
-	damage(&s, "PRAGMA user_version = 9");
-	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 9, this one "
-		 "knows 8)", s.path);
+	damage(&s, "PRAGMA user_version = 10");
+	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 10, this one "
+		 "knows 9)", s.path);
 	assert_int_equal(ot_engine_open(CONTRACT, s.path, &e, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
@@ -424,6 +424,7 @@ static void migrating_past_a_damaged_snapshot(void **state)
 	store_build(&s);
 	damage(&s, "DROP INDEX cases_next_due; ALTER TABLE cases DROP COLUMN next_due; "
 	       "DROP INDEX cases_warn_at; ALTER TABLE cases DROP COLUMN warn_at; "
+	       "ALTER TABLE licences DROP COLUMN term_until; "
 	       "PRAGMA user_version = 2; UPDATE cases SET state = '{broken' WHERE id = '20190927-0002'");
 	ot_engine_close(open_at(CONTRACT, s.path));
 	json_t *r = check(&s);
@@ -459,7 +460,7 @@ static void version_4_is_due_for_the_first_sweep(void **state)
 	store s;
 	store_build(&s);
 	damage(&s, "DROP INDEX cases_warn_at; ALTER TABLE cases DROP COLUMN warn_at; "
-	       "PRAGMA user_version = 4");
+	       "ALTER TABLE licences DROP COLUMN term_until; PRAGMA user_version = 4");
 	ot_engine *e = open_at(CONTRACT, s.path);
 	char day[64];
 	column_of(&s, "SELECT group_concat(quote(warn_at)) FROM cases", day, sizeof day);
@@ -669,7 +670,12 @@ static void licences_that_differ_from_their_approvals(void **state)
 		 "20190903-0001", "the licence library holds a licence pdoc (number "
 		 "20190902-0001-pdoc) that names it, but its item issues no pdoc"},
 		{"INSERT INTO licences VALUES ('91350100M000100Y43', 'cdoc', '20190902-0001-cdoc',"
-		 " 'x', 0, NULL, '20190902-0001')", "20190902-0001", "its item issues no cdoc"},
+		 " 'x', 0, NULL, '20190902-0001', NULL)", "20190902-0001", "its item issues no cdoc"},
+		/* the term it goes back to when no approval keeps it */
+		{"UPDATE licences SET term_until = term_until + 86400 WHERE case_id = '20190902-0001'",
+		 "20190902-0001", "its licence pdoc has as its own term valid until "
+		 "2020-09-03T10:00:00+08:00, but approved at 2019-09-02T10:00:00+08:00 it is valid "
+		 "until 2020-09-02T10:00:00+08:00"},
 		{"UPDATE licences SET issuer = '别的局' WHERE case_id = '20190903-0001'",
 		 "20190903-0001", "its licence cdoc names the issuer 别的局, its rule version 行政审批局"},
 	};
