@@ -282,21 +282,21 @@ static json_t *listed(json_t *list, const char *material, const char *number)
 	return NULL;
 }
 
-/* The own term [*from, *term) of a licence kept without end since before
- * the library held licences' own terms (schema 9): the term the approval
- * here that issued it gave it -- also when the library sent it back (an
- * import: its case is then its number's, named_case).  *term < 0: none
- * known (issued elsewhere: the next import gives it again). */
+/* The own term [*from, *term) of a licence kept without end and none
+ * recorded: kept before the library held licences' own terms (schema 9),
+ * or without an end of its own.  One issued here, its row still the
+ * approval's, has the term that approval gave it.  *term < 0: none known
+ * -- no end, or an import's since (the next import gives it again): a
+ * number that names a case here may be another district's licence. */
 static ot_status issued_term(ot_engine *e, json_t *list, const char *material,
 			     const char *number, ot_time *from, ot_time *term, ot_error *err)
 {
 	json_t *x = listed(list, material, number);
-	char issuer[32] = "";
+	const char *issuer = json_string_value(json_object_get(x, "case"));
 	*term = -1;
-	if (x && json_is_null(json_object_get(x, "valid_until")))
-		named_case(x, issuer);
 	ot_case *p;
-	ot_status s = issuer[0] ? case_load(e, issuer, &p, err) : OT_ENOTFOUND;
+	ot_status s = issuer && json_is_null(json_object_get(x, "valid_until"))
+		? case_load(e, issuer, &p, err) : OT_ENOTFOUND;
 	if (s != OT_OK)
 		return s == OT_ENOTFOUND ? OT_OK : s; /* its case gone: store check names it */
 	int m = material_of(p, material);
@@ -392,7 +392,7 @@ static ot_status put_licences(ot_engine *e, const ot_case *c, ot_time now, ot_ti
 	for (uint32_t i = 0; i < it->n_issued; i++) {
 		char number[96];
 		licence l = licence_issued(c, i, now, e->zone, number);
-		if (revoke)
+		if (revoke && (l.until < 0 || until < l.until)) /* not one expired before */
 			l.until = l.term = until;
 		ot_status s = store_licence_put(e, &l, err);
 		if (s != OT_OK)

@@ -409,8 +409,8 @@ void store_check_licence(store_checker *k, store_expect *x, uint32_t i, const li
 	}
 	char want_number[96];
 	licence want = licence_issued(c, i, x->approved, k->e->zone, want_number);
-	if (x->revoked >= 0)
-		want.until = x->revoked;
+	if (x->revoked >= 0 && (want.until < 0 || x->revoked < want.until))
+		want.until = x->revoked; /* revoked: it ends then, if it had not */
 	if (from != want.from)
 		store_problem(k, c->id, "its licence %s is valid from %s, but it was approved at %s",
 			      mm->name, when(k, from, a), when(k, want.from, b));

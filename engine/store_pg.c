@@ -338,12 +338,16 @@ static const char *const sql[S__COUNT] = {
 		       " AND number = $3 AND valid_from <= $4 AND (valid_until IS NULL OR valid_until > $4)"
 		       " AND (case_id IS NULL OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = licences.case_id"
 		       " AND c.status = 'revoked'))",
-	/* kept without end, its own term known (licences.c, own_term) */
+	/* kept without end, its own term known (licences.c, release_one), and
+	 * locked: a revocation of its issuing case or an import that commits
+	 * meanwhile is waited for and read, not written over (S_LIC_BACK) */
 	[S_LIC_TERM] = "SELECT valid_from, term_until FROM licences WHERE holder = $1"
 		       " AND material = $2 AND number = $3 AND valid_until IS NULL"
-		       " AND term_until IS NOT NULL",
+		       " AND term_until IS NOT NULL FOR UPDATE",
+	/* given back only as it was read (kept, with that term or none known) */
 	[S_LIC_BACK] = "UPDATE licences SET valid_until = $4, term_until = $4 WHERE holder = $1"
-		       " AND material = $2 AND number = $3",
+		       " AND material = $2 AND number = $3 AND valid_until IS NULL"
+		       " AND (term_until IS NULL OR term_until = $4)",
 	/* the day's counter read (and held) with a submission's first read,
 	 * and the number it gave written with the COMMIT (pg_number) */
 	[S_NUMBER_READ] = "SELECT n FROM counters WHERE day = $1 FOR UPDATE",

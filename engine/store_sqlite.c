@@ -160,7 +160,7 @@ static const char *const schema_v7[] = {
  * an approval here keeps it valid without one (`issues … unless …`):
  * when that approval is revoked and none other keeps it, the licence
  * goes back to that term, imported or issued.  Licences kept before
- * have none recorded (licences.c, own_term, says what then). */
+ * have none recorded (licences.c, issued_term, says what then). */
 static const char *const schema_v9[] = {
 	"ALTER TABLE licences ADD COLUMN term_until INTEGER",
 	"UPDATE licences SET term_until = valid_until",
@@ -258,12 +258,15 @@ static const char *const sql[S__COUNT] = {
 		       " AND number = ?3 AND valid_from <= ?4 AND (valid_until IS NULL OR valid_until > ?4)"
 		       " AND (case_id IS NULL OR NOT EXISTS (SELECT 1 FROM cases c WHERE c.id = licences.case_id"
 		       " AND c.status = 'revoked'))",
-	/* kept without end, its own term known (licences.c, own_term) */
+	/* kept without end, its own term known (licences.c, release_one) */
 	[S_LIC_TERM] = "SELECT valid_from, term_until FROM licences WHERE holder = ?1"
 		       " AND material = ?2 AND number = ?3 AND valid_until IS NULL"
 		       " AND term_until IS NOT NULL",
+	/* given back only as it was read (kept, with that term or none known),
+	 * as on PostgreSQL, where it matters */
 	[S_LIC_BACK] = "UPDATE licences SET valid_until = ?4, term_until = ?4 WHERE holder = ?1"
-		       " AND material = ?2 AND number = ?3",
+		       " AND material = ?2 AND number = ?3 AND valid_until IS NULL"
+		       " AND (term_until IS NULL OR term_until = ?4)",
 };
 
 /* ---- failures ---- */

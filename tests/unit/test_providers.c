@@ -478,6 +478,47 @@ static void a_revoked_licence_is_never_kept(void **state)
 	ot_engine_close(e);
 }
 
+/* A pledge found untrue after the licence it gave had expired: the
+ * licence stays expired then, not valid again until the revocation. */
+static void a_licence_revoked_after_its_term_stays_ended(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(KEEP_RULES, ":memory:");
+	char u[16];
+	json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\",\"report\"")));
+	json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+	json_decref(ok(e, "pledge_check", UNTRUE("20190902-0001", "2020-12-01T09:00")));
+	assert_string_equal(until_of(e, "20190902-0001-pdoc", u), "2020-09-02");
+	acc_finds_pdoc(e, "2020-10-01T09:00", "missing");
+	ot_engine_close(e);
+}
+
+/* Another district numbers its licences as this one does: one imported
+ * for another holder, with no end, numbered as a case here, and kept by
+ * that holder's approval, stays without end when the approval is
+ * revoked -- it never had the term of the case its number names. */
+static void a_licence_numbered_as_a_case_here_is_not_that_case_s(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(KEEP_RULES, ":memory:");
+	json_decref(ok(e, "submit", APP("pp", "2019-09-02T09:00", "\"plan\",\"report\"")));
+	json_decref(ok(e, "act", DECIDE("20190902-0001", "2019-09-02T10:00")));
+	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91210302MA0Y8K3L12\","
+		       "\"material\":\"pdoc\",\"number\":\"20190902-0001-pdoc\",\"issuer\":\"别处\","
+		       "\"valid_from\":\"2019-01-01\"}]}"));
+	json_decref(ok(e, "submit", "{\"item\":\"cp\",\"now\":\"2019-09-03T09:00\",\"applicant\":"
+		       OTHER ",\"form\":{\"name\":\"厂房\"},\"materials\":[\"plan\"]}"));
+	json_decref(ok(e, "act", DECIDE("20190903-0001", "2019-09-04T09:00")));
+	json_decref(ok(e, "pledge_check", UNTRUE("20190903-0001", "2019-09-10T09:00")));
+	json_t *l = ok(e, "licences", "{\"holder\":\"91210302MA0Y8K3L12\"}");
+	json_t *x = json_array_get(json_object_get(l, "licences"), 0);
+	assert_string_equal(S(x, "number"), "20190902-0001-pdoc");
+	assert_true(json_is_null(json_object_get(x, "valid_until")));
+	json_decref(l);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 /* cp's own pledge is found untrue: its approval is revoked, and the pdoc
  * it kept goes back to its year -- unless another cp's approval kept it
  * too.  One approved after that year, while it was kept, kept nothing. */
@@ -729,6 +770,8 @@ int main(void)
 		cmocka_unit_test(a_revoked_licence_is_never_kept),
 		cmocka_unit_test(a_kept_licence_ends_with_its_keeper),
 		cmocka_unit_test(licences_kept_before_their_terms_were),
+		cmocka_unit_test(a_licence_revoked_after_its_term_stays_ended),
+		cmocka_unit_test(a_licence_numbered_as_a_case_here_is_not_that_case_s),
 		cmocka_unit_test(equally_good_licences_go_by_number),
 		cmocka_unit_test(licences_held_and_asked_again),
 		cmocka_unit_test(old_store_gains_the_library),
