@@ -1994,17 +1994,23 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 				json_array_append_new(out, with_warnings(o, c));
 			continue;
 		}
+		/* late once the earlier of the two due dates is passed: `due` is
+		 * that one, but a snapshot written before it was may say the
+		 * promise, so `passed` (both dates) decides too */
 		const char *due = str(c, "due");
 		json_t *late = json_array();
 		size_t k;
 		json_t *st;
 		json_array_foreach(json_object_get(c, "current"), k, st) {
 			const char *sd = str(st, "due");
-			if (sd && strcmp(sd, today) < 0)
-				json_array_append_new(late, json_pack("{s:O, s:O, s:s, s:o}", "step",
+			json_t *was = passed(st, today);
+			if ((sd && strcmp(sd, today) < 0) || json_array_size(was))
+				json_array_append_new(late, json_pack("{s:O, s:O, s:O?, s:o}", "step",
 					json_object_get(st, "step"), "department",
-					json_object_get(st, "department"), "due", sd, "passed",
-					passed(st, today)));
+					json_object_get(st, "department"), "due",
+					json_object_get(st, "due"), "passed", was));
+			else
+				json_decref(was);
 		}
 		json_t *deferred = json_array(); /* 容缺 materials past their deadline */
 		json_array_foreach(json_object_get(c, "deferred_due"), k, st) {
@@ -2012,13 +2018,15 @@ static ot_status do_overdue(ot_engine *e, req *q, json_t **resp, ot_error *err)
 			if (dd && strcmp(dd, today) < 0)
 				json_array_append(deferred, st);
 		}
-		int case_late = due && strcmp(due, today) < 0;
+		json_t *was = passed(c, today);
+		int case_late = (due && strcmp(due, today) < 0) || json_array_size(was);
 		if (case_late || json_array_size(late) || json_array_size(deferred))
 			json_array_append_new(out, with_warnings(json_pack("{s:O, s:O, s:O, s:b, s:o, s:o, s:o}",
 				"id", json_object_get(c, "id"), "item", json_object_get(c, "item"),
 				"due", json_object_get(c, "due"), "overdue", case_late,
-				"passed", passed(c, today), "steps", late, "deferred", deferred), c));
+				"passed", was, "steps", late, "deferred", deferred), c));
 		else {
+			json_decref(was);
 			json_decref(late);
 			json_decref(deferred);
 		}

@@ -225,6 +225,24 @@ static int32_t due_of(const m_calendar *cal, int32_t day, int32_t n, int unit)
 	return n >= 0 && cal ? cal_due(cal, day, n, unit) : -1;
 }
 
+/* The day a case or step is due: the earlier of its legal and promised
+ * due dates (-1: none).  A promise is meant to come first; when it does
+ * not (a legal limit in calendar days that ends before a promise in
+ * working days), the law's day is the one the case is held to. */
+static int32_t earlier(int32_t legal, int32_t promised)
+{
+	return legal < 0 ? promised : promised < 0 || legal < promised ? legal : promised;
+}
+
+/* `due` of the case and of each step from their two due dates, after
+ * every event: whatever moved one of them (a pause, an extension). */
+static void settle_dues(ot_case *c)
+{
+	c->due = earlier(c->due_legal, c->due_promised);
+	for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
+		c->steps[i].due = earlier(c->steps[i].due_legal, c->steps[i].due_promised);
+}
+
 static void activate(ot_case *c, int step, ot_time at, int zone)
 {
 	if (step == STEP_END)
@@ -238,7 +256,7 @@ static void activate(ot_case *c, int step, ot_time at, int zone)
 	s->finished = 0;
 	s->due_legal = due_of(cal, day, ms->within, ms->within_unit);
 	s->due_promised = due_of(cal, day, ms->promised, ms->promised_unit);
-	s->due = s->due_promised >= 0 ? s->due_promised : s->due_legal;
+	s->due = earlier(s->due_legal, s->due_promised);
 }
 
 /* The clocks start: at acceptance, or at receipt where the law counts the
@@ -253,7 +271,7 @@ static void accept(ot_case *c, ot_time at, int zone)
 	c->accept_due = -1;
 	c->due_legal = due_of(cal, day, it->legal_limit, it->legal_unit);
 	c->due_promised = due_of(cal, day, it->promised_limit, it->promised_unit);
-	c->due = c->due_promised >= 0 ? c->due_promised : c->due_legal;
+	c->due = earlier(c->due_legal, c->due_promised);
 	activate(c, 0, at, zone);
 }
 
@@ -619,8 +637,7 @@ static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
 		return misfit(c, err);
 	c->due_legal = cal_add_workdays(cal, c->due_legal, (int32_t)n);
 	c->extended += (int32_t)n;
-	if (c->due_promised < 0)
-		c->due = c->due_legal;
+	c->due = earlier(c->due_legal, c->due_promised);
 	json_t *x = json_pack("{s:I, s:O?, s:O?, s:O?, s:o}", "workdays", n, "reason",
 			      json_object_get(ev, "reason"), "approver", json_object_get(ev, "approver"),
 			      "at", json_object_get(ev, "at"), "legal_due", day_json(c->due_legal));
@@ -817,6 +834,8 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 			set_json(&c->note, json_object_get(ev, "reason"));
 	} else
 		st = err_set(err, OT_ESTORE, "case %s: unknown event '%s'", c->id, op);
+	if (st == OT_OK && c->chain < 0)
+		settle_dues(c);
 	if (st == OT_OK) {
 		case_note_hooks(c, json_object_get(ev, "hooks"));
 		c->events++;
@@ -1309,6 +1328,9 @@ int case_next_due(const ot_case *c, char out[11])
 		return 1;
 	}
 	const m_item *it = &c->v->rules->items[c->item];
+	/* the case's and each step's `due` is the earlier of its legal and
+	 * promised due dates (settle_dues): a legal limit that runs out
+	 * before the promise is found here too */
 	int32_t next = c->due;
 	/* what overdue looks for besides the limits: an acceptance decision
 	 * not taken, a special procedure past its maximum */

@@ -115,7 +115,7 @@ enum { STEP_IDLE, STEP_ACTIVE, STEP_DONE };
 typedef struct case_step {
 	uint8_t state;
 	ot_time started, finished;
-	int32_t due; /* day; -1: no limit: the promised one, else the legal */
+	int32_t due; /* day; -1: no limit: the earlier of the two below */
 	int32_t due_legal, due_promised; /* -1: none */
 } case_step;
 
@@ -147,7 +147,8 @@ typedef struct ot_case {
 	json_t *reused;      /* material -> case it was reused from */
 	ot_time submitted, accepted, decided, closed;
 	int32_t due;         /* the item's due day; -1 until accepted: the
-				promised one where the item has one, else the legal */
+				earlier of the legal and promised ones (a
+				promise comes first, unless its unit differs) */
 	int32_t due_legal, due_promised; /* each; -1: none */
 	int32_t extended;    /* workdays the legal limit was extended by (延期) */
 	ot_time received;    /* when the complete application arrived */

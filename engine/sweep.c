@@ -13,10 +13,11 @@
  * it (the operation in api.c, the claim in the backends).
  *
  * A warning changes no status and no due date: it is a record, not a
- * decision.  The deadlines are the ones `overdue` reports: the item's due
- * date (promised, else legal), the legal one besides a promise, each
- * active step's, the acceptance decision's, each deferred material's
- * (容缺), the pledge check's (告知承诺) and a special procedure's maximum.
+ * decision.  The deadlines are the ones `overdue` reports: the item's
+ * promised due date (else its legal one), the legal one besides a promise,
+ * each active step's (the earlier of its two), the acceptance decision's,
+ * each deferred material's (容缺), the pledge check's (告知承诺) and a
+ * special procedure's maximum.
  * A step entered again (a loop) or a procedure run again is a new
  * deadline: warnings count from the moment it started.
  *
@@ -62,9 +63,13 @@ static int deadlines(const ot_case *c, deadline *out, int max)
 		return 0;
 	switch (c->status) {
 	case CS_IN_PROGRESS: {
-		ADD(WARN_CASE, -1, c->due, c->accepted);
+		/* the promise (the legal due date where there is none) and the
+		 * legal due date besides it, each its own card, whichever comes
+		 * first; `due` is the earlier of the two, not always the promise */
+		ADD(WARN_CASE, -1, c->due_promised >= 0 ? c->due_promised : c->due_legal, c->accepted);
 		if (c->due_promised >= 0 && c->due_legal != c->due_promised)
 			ADD(WARN_LEGAL, -1, c->due_legal, c->accepted);
+		/* a step's `due`: the earlier of its legal and promised ones */
 		for (uint32_t i = 0; i < it->steps.count; i++)
 			if (c->steps[i].state == STEP_ACTIVE)
 				ADD(WARN_STEP, (int32_t)i, c->steps[i].due, c->steps[i].started);

@@ -277,6 +277,61 @@ static void an_untrue_pledge_revokes_the_licence(void **state)
 	ot_engine_close(e);
 }
 
+/* tests/data/time/law-time.rules: the item law_mix is held to 10 calendar
+ * days by law and promises 5 working days; accepted on Fri 2019-02-01, the
+ * law's days end on 02-11, the promised ones (through the make-up days
+ * 02-02, 02-03 and the Spring Festival) on 02-13. */
+static const char *TIME_RULES = OT_TEST_DATA "/time/law-time.rules";
+
+#define LAW_APP(item) "{\"item\":\"" item "\",\"channel\":\"hall\",\"applicant\":{\"kind\":" \
+	"\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"},\"materials\":[\"law_application\"]," \
+	"\"now\":\"%s\"}"
+
+static void a_legal_limit_ending_before_the_promise_is_the_due_date(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TIME_RULES, ":memory:");
+	json_t *c = call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00");
+	assert_string_equal(S(c, "legal_due"), "2019-02-11");
+	assert_string_equal(S(c, "promised_due"), "2019-02-13");
+	/* `due` is the day the case is held to: the law's, the earlier */
+	assert_string_equal(S(c, "due"), "2019-02-11");
+	json_t *review = step_of(c, "review");
+	assert_string_equal(S(review, "legal_due"), "2019-02-11");
+	assert_string_equal(S(review, "promised_due"), "2019-02-13");
+	assert_string_equal(S(review, "due"), "2019-02-11");
+	json_decref(c);
+	/* on time all of 02-11; on 02-12 the legal limit has run out: the case
+	 * is listed (the store's index finds it), late, and so is its step */
+	assert_null(overdue_entry(e, "2019-02-11T17:00", "20190201-0001"));
+	json_t *late = overdue_entry(e, "2019-02-12T09:00", "20190201-0001");
+	assert_non_null(late);
+	assert_true(json_is_true(json_object_get(late, "overdue")));
+	assert_string_equal(S(late, "due"), "2019-02-11");
+	json_t *passed = json_object_get(late, "passed");
+	assert_int_equal(json_array_size(passed), 1);
+	assert_string_equal(json_string_value(json_array_get(passed, 0)), "legal");
+	json_t *st = json_array_get(json_object_get(late, "steps"), 0);
+	assert_non_null(st);
+	assert_string_equal(S(st, "step"), "review");
+	assert_string_equal(S(st, "due"), "2019-02-11");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(st, "passed"), 0)), "legal");
+	json_decref(late);
+	/* a pause moves each date by its own unit: one calendar day for the
+	 * law's, one working day (the make-up Saturday 02-02) for the promise;
+	 * `due` stays the earlier */
+	json_decref(call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00"));
+	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"20190201-0002\",\"reason\":\"核查\","
+			 "\"now\":\"2019-02-01T10:00\"}"));
+	c = call(e, "resume", OT_OK, "{\"case\":\"20190201-0002\",\"now\":\"2019-02-02T09:00\"}");
+	assert_string_equal(S(c, "legal_due"), "2019-02-12");
+	assert_string_equal(S(c, "promised_due"), "2019-02-14");
+	assert_string_equal(S(c, "due"), "2019-02-12");
+	assert_string_equal(S(step_of(c, "review"), "due"), "2019-02-12");
+	json_decref(c);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +339,7 @@ int main(void)
 		cmocka_unit_test(a_review_in_calendar_days_with_a_procedure_and_an_extension),
 		cmocka_unit_test(refusals_change_nothing),
 		cmocka_unit_test(an_untrue_pledge_revokes_the_licence),
+		cmocka_unit_test(a_legal_limit_ending_before_the_promise_is_the_due_date),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -186,6 +186,33 @@ static void every_kind_of_deadline(void **state)
 	ot_engine_close(e);
 }
 
+/* tests/data/time/law-time.rules: law_mix, accepted Fri 2019-02-01, is
+ * held by law to 02-11 (10 calendar days) and promised 02-13 (5 working
+ * days through the Spring Festival): the law's day comes first, for the
+ * case and for its step review, and each is warned by it. */
+static const char *TIME_RULES = OT_TEST_DATA "/time/law-time.rules";
+
+#define LAW_APP(item) "{\"item\":\"" item "\",\"channel\":\"hall\",\"applicant\":{\"kind\":" \
+	"\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"},\"materials\":[\"law_application\"]," \
+	"\"now\":\"%s\"}"
+
+static void a_legal_limit_before_the_promise_is_warned_by_its_day(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TIME_RULES, ":memory:");
+	json_decref(call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00"));
+	/* Sun 02-03 is a make-up working day, the last before 02-11 */
+	expect_sweep(e, "2019-02-02T09:00", "");
+	expect_sweep(e, "2019-02-03T09:00", "yellow legal 2019-02-11; yellow step/review 2019-02-11");
+	expect_sweep(e, "2019-02-11T17:00", "");
+	expect_sweep(e, "2019-02-12T09:00",
+		     "yellow case 2019-02-13; red legal 2019-02-11; red step/review 2019-02-11");
+	expect_sweep(e, "2019-02-14T09:00", "red case 2019-02-13");
+	/* what overdue reads (the store's next_due) agrees with the events */
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
 /* A step entered again (a loop) is a new deadline: warned again; the
  * warnings of its first time stay in the case. */
 static void a_step_entered_again_is_a_new_deadline(void **state)
@@ -402,6 +429,7 @@ int main(void)
 		cmocka_unit_test(an_overdue_step_is_warned_red_once),
 		cmocka_unit_test(yellow_then_red_for_the_step_and_the_case),
 		cmocka_unit_test(every_kind_of_deadline),
+		cmocka_unit_test(a_legal_limit_before_the_promise_is_warned_by_its_day),
 		cmocka_unit_test(a_step_entered_again_is_a_new_deadline),
 		cmocka_unit_test(the_feed_carries_warnings),
 		cmocka_unit_test(batches_until_none_is_left),
