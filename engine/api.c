@@ -1613,6 +1613,26 @@ static ot_status do_refuse(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	return record_and_free(e, c, ev, q, OT_OK, resp, err);
 }
 
+/* 行政许可法 art. 42: the head of the body may extend a limit that is
+ * still running, not revive one that ran out.  The legal limit runs to the
+ * end of its due day; a suspended case's clock stopped on the day it was
+ * suspended, so what counts then is whether it had run out by that day.
+ * 1 (and the refusal in err) when it ran out. */
+static int legal_ran_out(ot_engine *e, const req *q, const ot_case *c, ot_error *err)
+{
+	int paused = c->status == CS_SUSPENDED && c->paused_since;
+	int32_t day = time_day(paused ? c->paused_since : q->now, e->zone);
+	if (day <= c->due_legal)
+		return 0;
+	char due[11], on[11];
+	day_format(c->due_legal, due);
+	day_format(day, on);
+	err_set(err, OT_ESTATE, "cannot extend case %s: its legal limit ran out on %s (legal_due), "
+		"before %s%s; only a limit still running may be extended (行政许可法 art. 42)",
+		c->id, due, paused ? "it was suspended on " : "", on);
+	return 1;
+}
+
 static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	ot_case *c;
@@ -1630,6 +1650,8 @@ static ot_status do_extend(ot_engine *e, req *q, json_t **resp, ot_error *err)
 	else if (c->due_legal < 0)
 		s = err_set(err, OT_ESTATE, "cannot extend case %s: it has no legal due date",
 			    c->id);
+	else if (legal_ran_out(e, q, c, err))
+		s = err->status;
 	else if (c->extended + n > it->extension)
 		s = err_set(err, OT_EINVAL, "extend: item %s may be extended by %d workdays in all; "
 			    "case %s was extended by %d already, so %d more at most, not %d",

@@ -332,6 +332,41 @@ static void a_legal_limit_ending_before_the_promise_is_the_due_date(void **state
 	ot_engine_close(e);
 }
 
+/* 行政许可法 art. 42: an extension lengthens a legal limit still running. */
+static void no_extension_once_the_legal_limit_ran_out(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TIME_RULES, ":memory:");
+	/* four cases of law_lic on Mon 2019-03-04: legal_due 04-01 (20 workdays) */
+	for (int i = 0; i < 4; i++)
+		json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2019-03-04T09:00"));
+#define EXTEND(id, now) "{\"case\":\"" id "\",\"workdays\":10,\"reason\":\"需补充检验\"," \
+	"\"approver\":\"局长\",\"now\":\"" now "\"}"
+	/* on its last day the limit still runs */
+	json_t *c = call(e, "extend", OT_OK, EXTEND("20190304-0001", "2019-04-01T17:00"));
+	assert_string_equal(S(c, "legal_due"), "2019-04-16");
+	json_decref(c);
+	/* the day after, it has run out: refused, and the breach stays */
+	refused(e, "extend", OT_ESTATE, "cannot extend case 20190304-0002: its legal limit ran out "
+		"on 2019-04-01 (legal_due), before 2019-04-02; only a limit still running may be "
+		"extended (行政许可法 art. 42)", EXTEND("20190304-0002", "2019-04-02T09:00"));
+	json_t *late = overdue_entry(e, "2019-04-10T09:00", "20190304-0002");
+	assert_non_null(late);
+	assert_int_equal(json_array_size(json_object_get(late, "passed")), 2);
+	json_decref(late);
+	/* suspended while it still ran: its clock stopped, it may be extended */
+	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"20190304-0003\",\"reason\":\"核查\","
+			 "\"now\":\"2019-03-20T09:00\"}"));
+	json_decref(call(e, "extend", OT_OK, EXTEND("20190304-0003", "2019-04-10T09:00")));
+	/* suspended after it ran out: no */
+	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"20190304-0004\",\"reason\":\"核查\","
+			 "\"now\":\"2019-04-03T09:00\"}"));
+	refused(e, "extend", OT_ESTATE, "ran out on 2019-04-01 (legal_due), before it was suspended "
+		"on 2019-04-03", EXTEND("20190304-0004", "2019-04-10T09:00"));
+#undef EXTEND
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -340,6 +375,7 @@ int main(void)
 		cmocka_unit_test(refusals_change_nothing),
 		cmocka_unit_test(an_untrue_pledge_revokes_the_licence),
 		cmocka_unit_test(a_legal_limit_ending_before_the_promise_is_the_due_date),
+		cmocka_unit_test(no_extension_once_the_legal_limit_ran_out),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
