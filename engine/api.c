@@ -960,9 +960,13 @@ static int handles(const ot_case *c, const char *dept)
 	return 0;
 }
 
+static int op_writes(const char *op);
+
 /* The case of the request, with the checks every operation on a case
- * makes: an item's operation on an item case, "handled_by", "now" not
- * before the case's last event. */
+ * makes: an item's operation on an item case, "handled_by", and for an
+ * operation that changes the case "now" not before the case's last event
+ * (time moves forward for a case; a read such as `show` changes nothing
+ * and takes any "now", as the command line adds the machine's clock). */
 static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 {
 	const char *id = str(q->j, "case");
@@ -979,7 +983,7 @@ static ot_status load(ot_engine *e, req *q, ot_case **c, ot_error *err)
 		case_free(*c);
 		*c = NULL;
 	}
-	if (s == OT_OK && q->now && q->now < (*c)->last_at) {
+	if (s == OT_OK && q->now && q->now < (*c)->last_at && op_writes(q->op)) {
 		char last[32], now[32];
 		time_format((*c)->last_at, e->zone, last);
 		time_format(q->now, e->zone, now);
@@ -2496,6 +2500,12 @@ static const op_entry *op_named(const char *op)
 		if (strcmp(ops[i].name, op) == 0)
 			return &ops[i];
 	return NULL;
+}
+
+static int op_writes(const char *op)
+{
+	const op_entry *o = op_named(op);
+	return !o || o->write; /* an operation not in the table: as a write */
 }
 
 ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,

@@ -199,6 +199,16 @@ contains '"history"' "show has the history"
 expect 1 "act refused" "$bin" act --db "$db" --rules "$src/tests/contract/rules/contract.rules" \
 	'{"case":"20190927-0001","step":"intake","action":"approve","actor":"housing","now":"2019-09-28T10:00"}'
 contains "handled by approval_bureau.investment" "refusal names the right department"
+# a case recorded with a clock ahead of this machine's (another engine, an
+# intake system's "now"): show, a read, takes the machine's clock; a write
+# made with it is refused, time moving forward for the case
+late="$tmp/late.db"
+app='{"item":"construction_permit","applicant":{"kind":"company","id":"91350100M000100Y43","name":"x"},"form":{"name":"x","area":100,"contractor":"91350100M000100Y43","kind":"housing"},"materials":["land_cert"]}'
+expect 0 "submit ahead of the clock" "$bin" submit --db "$late" --rules "$src/tests/contract/rules/contract.rules" --now 2199-06-01T09:00 "$app"
+expect 0 "show a case whose last event is ahead of the clock" "$bin" show --db "$late" --rules "$src/tests/contract/rules/contract.rules" 21990601-0001
+contains '"id": "21990601-0001"' "show answers the case"
+expect 1 "a write with the machine's clock before the case's last event" "$bin" withdraw --db "$late" --rules "$src/tests/contract/rules/contract.rules" '{"case":"21990601-0001"}'
+contains "before the case's last event" "the write says why"
 expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
 expect 2 "a directory as the request" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" "$tmp"
 contains "cannot read the request" "a directory is no request"

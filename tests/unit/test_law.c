@@ -367,6 +367,22 @@ static void no_extension_once_the_legal_limit_ran_out(void **state)
 	ot_engine_close(e);
 }
 
+/* Time moves forward for a case only for what changes it: a read takes
+ * any "now" (the command line adds the machine's clock). */
+static void a_read_takes_a_now_before_the_last_event(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TIME_RULES, ":memory:");
+	json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2019-03-04T09:00"));
+	json_t *c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"now\":\"2019-03-01T09:00\"}");
+	assert_string_equal(S(c, "id"), "20190304-0001");
+	json_decref(c);
+	refused(e, "act", OT_EINVAL, "is before the case's last event",
+		"{\"case\":\"20190304-0001\",\"step\":\"review\",\"action\":\"approve\","
+		"\"actor\":\"law_bureau\",\"now\":\"2019-03-01T09:00\"}");
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -376,6 +392,7 @@ int main(void)
 		cmocka_unit_test(an_untrue_pledge_revokes_the_licence),
 		cmocka_unit_test(a_legal_limit_ending_before_the_promise_is_the_due_date),
 		cmocka_unit_test(no_extension_once_the_legal_limit_ran_out),
+		cmocka_unit_test(a_read_takes_a_now_before_the_last_event),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
