@@ -303,6 +303,18 @@ static ot_status rq_wrong(const char *op, const rq_field *f, const char *parent,
 		       rq_type_names[f->type], json_kind(v));
 }
 
+/* The days the engine counts, as day_parse reads them back from the
+ * store: a request's time, and every due date a case is given. */
+#define OT_FIRST_DAY "1900-01-01"
+#define OT_LAST_DAY "2199-12-31"
+
+static int day_counted(int32_t day)
+{
+	int y, m, d;
+	cal_civil_from_days(day, &y, &m, &d);
+	return cal_valid_date(y, m, d);
+}
+
 /* A string field: a string without NUL, and a valid time, date or ID. */
 static ot_status rq_string(const char *op, const rq_field *f, const char *parent,
 			   const json_t *v, int zone, ot_error *err)
@@ -320,6 +332,16 @@ static ot_status rq_string(const char *op, const rq_field *f, const char *parent
 	if (f->type == RQ_TIME && !time_parse(s, zone, &t))
 		return err_set(err, OT_EINVAL, "%s: \"%s\" is not an ISO 8601 time: '%s'", op,
 			       rq_path(at, parent, f), MSG_QUOTE(s, 40));
+	if (f->type == RQ_TIME && !day_counted(time_day(t, zone))) {
+		/* valid as written, but its day in the rule base's zone is not
+		 * one the engine counts (or could store and read back) */
+		char local[32];
+		time_format(t, zone, local);
+		return err_set(err, OT_EINVAL, "%s: \"%s\" is out of range: '%s' is %.10s in the rule "
+			       "base's time zone; the engine counts days from %s to %s", op,
+			       rq_path(at, parent, f), MSG_QUOTE(s, 40), local, OT_FIRST_DAY,
+			       OT_LAST_DAY);
+	}
 	if (f->type == RQ_DATE && !day_parse(s, &day))
 		return err_set(err, OT_EINVAL, "%s: \"%s\" is not a date YYYY-MM-DD: '%s'", op,
 			       rq_path(at, parent, f), MSG_QUOTE(s, 40));

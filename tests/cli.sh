@@ -209,6 +209,10 @@ expect 0 "show a case whose last event is ahead of the clock" "$bin" show --db "
 contains '"id": "21990601-0001"' "show answers the case"
 expect 1 "a write with the machine's clock before the case's last event" "$bin" withdraw --db "$late" --rules "$src/tests/contract/rules/contract.rules" '{"case":"21990601-0001"}'
 contains "before the case's last event" "the write says why"
+# a time whose day in the rule base's zone is past 2199: a bad request
+# (exit 1), not a store failing (exit 3)
+expect 1 "a now past the days counted" "$bin" submit --db "$late" --rules "$src/tests/contract/rules/contract.rules" --now 2199-12-31T23:00-05:00 "$app"
+contains "is 2200-01-01 in the rule base's time zone" "the refusal names the day"
 expect 1 "bad JSON" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" '{"item":'
 expect 2 "a directory as the request" "$bin" submit --db "$db" --rules "$src/tests/contract/rules/contract.rules" "$tmp"
 contains "cannot read the request" "a directory is no request"

@@ -235,6 +235,32 @@ static void times_that_do_not_exist(void **state)
 	ot_engine_close(e);
 }
 
+/* A time valid as written whose day in the rule base's zone (UTC+8) is
+ * outside the days the engine counts, 1900-01-01 to 2199-12-31: refused as
+ * a bad request when it is read, not taken in to fail later as a store
+ * error when the event's time is read back. */
+static void times_outside_the_days_counted(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(CONTRACT, ":memory:");
+	refused(e, "submit", OT_EINVAL, "submit: \"now\" is out of range: '2199-12-31T23:00-05:00' is "
+		"2200-01-01 in the rule base's time zone; the engine counts days from 1900-01-01 to "
+		"2199-12-31", "{\"item\":\"construction_permit\",\"now\":\"2199-12-31T23:00-05:00\","
+		"\"applicant\":" COMPANY ",\"materials\":[],\"channel\":\"online\"}");
+	refused(e, "submit", OT_EINVAL, "'1900-01-01T00:00+09:00' is 1899-12-31 in the rule base's",
+		"{\"item\":\"construction_permit\",\"now\":\"1900-01-01T00:00+09:00\","
+		"\"applicant\":" COMPANY ",\"materials\":[],\"channel\":\"online\"}");
+	refused(e, "overdue", OT_EINVAL, "\"now\" is out of range", "{\"now\":\"2199-12-31T16:00Z\"}");
+	refused(e, "sweep", OT_EINVAL, "\"now\" is out of range", "{\"now\":\"1900-01-01T05:00+14:00\"}");
+	/* the first and last moments counted are taken */
+	json_decref(call(e, "overdue", OT_OK, "{\"now\":\"2199-12-31T15:59:59Z\"}"));
+	json_decref(call(e, "overdue", OT_OK, "{\"now\":\"1900-01-01T00:00+08:00\"}"));
+	json_t *list = call(e, "list", OT_OK, "{}"); /* nothing was taken in */
+	assert_int_equal(json_array_size(json_object_get(list, "cases")), 0);
+	json_decref(list);
+	ot_engine_close(e);
+}
+
 /* ---- masking before cutting ---- */
 
 /* No character of the number's middle ten shows, wherever it falls. */
@@ -322,6 +348,7 @@ int main(void)
 		cmocka_unit_test(wrong_types_are_not_dropped),
 		cmocka_unit_test(licences_by_type),
 		cmocka_unit_test(times_that_do_not_exist),
+		cmocka_unit_test(times_outside_the_days_counted),
 		cmocka_unit_test(numbers_at_the_cut),
 		cmocka_unit_test(numbers_glued_to_letters_and_digits),
 	};
