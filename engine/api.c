@@ -1147,6 +1147,24 @@ static ot_status notify(ot_case *c, json_t *ev, ot_time now, int step, const cha
 	return s == OT_ENOMEM ? s : OT_OK;
 }
 
+/* The engine counts days up to 2199-12-31 (day_counted): a due date after
+ * it could be shown but never reached (no later "now" is taken), and the
+ * time sweep's warning of it could not be read back, so every sweep
+ * would fail on the case.  The event that would give case c such a
+ * deadline, later than the latest it had before (`was`), is refused. */
+static ot_status counted_dues(const ot_case *c, int32_t was, const char *op, ot_error *err)
+{
+	const char *target, *name;
+	int32_t last = sweep_last_due(c, &target, &name);
+	if (last <= was || day_counted(last))
+		return OT_OK;
+	char due[11];
+	day_format(last, due);
+	return err_set(err, OT_EINVAL, "%s: %s%s would be due on %s (%s%s%s), after %s, the last "
+		       "day the engine counts", op, c->id[0] ? "case " : "the case", c->id, due,
+		       target, name ? " " : "", name ? name : "", OT_LAST_DAY);
+}
+
 /* Applies event ev to case c, lets the hooks know (see notify), and saves
  * both, as one new case when is_new. */
 static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int step,
@@ -1167,7 +1185,11 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int 
 		return err_set(err, OT_ENOMEM, "out of memory");
 	for (uint32_t i = 0; i < it->steps.count; i++)
 		before[i] = c->steps[i].state;
+	const char *target, *name;
+	int32_t last = sweep_last_due(c, &target, &name);
 	ot_status s = case_apply(c, ev, e->zone, err);
+	if (s == OT_OK)
+		s = counted_dues(c, last, q->op, err);
 	if (s == OT_OK && it->hook_path)
 		s = notify(c, ev, now, step, action, before, err);
 	if (before != small)

@@ -561,6 +561,11 @@ json_t *sweep_event(const ot_case *c, const sweep_due *w, ot_time at, int zone);
 ot_status sweep_apply(ot_case *c, json_t *ev, ot_time at, int zone, ot_error *err);
 /* The warnings a case was given, for its JSON (a new reference). */
 json_t *sweep_warnings_json(const ot_case *c, int zone);
+/* The latest of the deadlines c has running (-1: none), and what it is:
+ * "case", "legal", "step" ... and the step's, material's or procedure's
+ * name (or NULL).  A warning records its day, which a replay reads back:
+ * api.c refuses an event that would give a case one the engine cannot. */
+int32_t sweep_last_due(const ot_case *c, const char **target, const char **name);
 /* The first day on which c needs a warning it was not given: a store's
  * warn_at column, which the sweep claims by; 0 when it needs none. */
 int case_warn_at(const ot_case *c, int workdays, char out[11]);

@@ -183,6 +183,18 @@ static const char *index_name(const ot_case *c, int target, int32_t index)
 	return NULL;
 }
 
+int32_t sweep_last_due(const ot_case *c, const char **target, const char **name)
+{
+	deadline d[SWEEP_MAX_DUE];
+	int nd = deadlines(c, d, SWEEP_MAX_DUE), last = -1;
+	for (int i = 0; i < nd; i++)
+		if (last < 0 || d[i].due > d[last].due)
+			last = i;
+	*target = last >= 0 ? target_names[d[last].target] : NULL;
+	*name = last >= 0 ? index_name(c, d[last].target, d[last].index) : NULL;
+	return last >= 0 ? d[last].due : -1;
+}
+
 static const char *index_key(int target)
 {
 	return target == WARN_STEP ? "step" : target == WARN_DEFERRED ? "material"

@@ -213,6 +213,32 @@ static void a_legal_limit_before_the_promise_is_warned_by_its_day(void **state)
 	ot_engine_close(e);
 }
 
+/* The engine counts days up to 2199-12-31: an event that would give a
+ * case a deadline after it is refused, so that no warning is ever given
+ * that a replay could not read back (every sweep failing on the case). */
+static void no_deadline_after_the_last_day_counted(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TIME_RULES, ":memory:");
+	refused(e, "submit", OT_EINVAL, "submit: the case would be due on 2200-01-27 (legal), after "
+		"2199-12-31, the last day the engine counts",
+		"{\"item\":\"law_lic\",\"channel\":\"hall\",\"applicant\":{\"kind\":\"person\",\"id\":"
+		"\"11010519491231002X\"},\"materials\":[\"law_application\"],\"now\":\"2199-12-30T09:00\"}");
+	json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2199-11-01T09:00"));
+	/* the decision would be due on the first working day of 2200 */
+	refused(e, "act", OT_EINVAL, "act: case 21991101-0001 would be due on 2200-01-01 (step decide)",
+		"{\"case\":\"21991101-0001\",\"step\":\"review\",\"action\":\"approve\","
+		"\"actor\":\"law_bureau\",\"now\":\"2199-12-31T09:00\"}");
+	json_t *a = sweep(e, "2199-12-31T10:00");
+	assert_int_equal(json_array_size(json_object_get(a, "failed")), 0);
+	char got[512];
+	given(a, got, sizeof got);
+	assert_string_equal(got, "red case 2199-11-08; red legal 2199-11-29; red step/review 2199-11-06");
+	json_decref(a);
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
 /* A step entered again (a loop) is a new deadline: warned again; the
  * warnings of its first time stay in the case. */
 static void a_step_entered_again_is_a_new_deadline(void **state)
@@ -430,6 +456,7 @@ int main(void)
 		cmocka_unit_test(yellow_then_red_for_the_step_and_the_case),
 		cmocka_unit_test(every_kind_of_deadline),
 		cmocka_unit_test(a_legal_limit_before_the_promise_is_warned_by_its_day),
+		cmocka_unit_test(no_deadline_after_the_last_day_counted),
 		cmocka_unit_test(a_step_entered_again_is_a_new_deadline),
 		cmocka_unit_test(the_feed_carries_warnings),
 		cmocka_unit_test(batches_until_none_is_left),
