@@ -592,8 +592,7 @@ static void check_longest(fl *f, const m_item *it)
 		memo[s] = -1;
 	int32_t total = longest(f, 0, memo, next, onstack);
 	int promised = it->promised_limit >= 0;
-	int32_t limit = as_workdays(cal_item_limit(it),
-				    promised ? it->promised_unit : it->legal_unit);
+	int32_t limit = as_workdays(cal_item_limit(it), cal_item_limit_unit(it));
 	if (total <= limit)
 		return;
 	buf b;

@@ -757,11 +757,11 @@ static void write_answer(buf *b, const struct assess_texts *t, const version *v,
 	buf_lit(b, ",\"max_trips\":");
 	buf_int(b, item_max_trips(r, item));
 	write_notice(b, t, r, it, res, fe, material_errors, a->hook.status == OT_EHOOK);
-	int32_t limit = cal_item_limit(it);
-	if (a->complete && it->calendar >= 0 && limit >= 0) {
+	int32_t due = a->complete && it->calendar >= 0
+		? cal_item_due(&r->calendars[it->calendar], time_day(now, zone), it) : -1;
+	if (due >= 0) {
 		char d[11];
-		day_format(cal_due(&r->calendars[it->calendar], time_day(now, zone), limit,
-				   cal_item_limit_unit(it)), d);
+		day_format(due, d);
 		buf_puts(b, ",\"due\":\"");
 		buf_puts(b, d);
 		buf_putc(b, '"');

@@ -285,6 +285,19 @@ int cal_item_limit_unit(const m_item *it)
 	return it->promised_limit >= 0 ? it->promised_unit : it->legal_unit;
 }
 
+int32_t cal_earlier(int32_t legal, int32_t promised)
+{
+	return legal < 0 ? promised : promised < 0 || legal < promised ? legal : promised;
+}
+
+int32_t cal_item_due(const m_calendar *c, int32_t day, const m_item *it)
+{
+	int32_t legal = it->legal_limit >= 0 ? cal_due(c, day, it->legal_limit, it->legal_unit) : -1;
+	int32_t promised = it->promised_limit >= 0
+		? cal_due(c, day, it->promised_limit, it->promised_unit) : -1;
+	return cal_earlier(legal, promised);
+}
+
 int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit)
 {
 	if (unit != UNIT_DAY)

@@ -65,6 +65,13 @@ int32_t cal_shift(const m_calendar *c, int32_t due, int unit, int32_t from, int3
 int32_t cal_item_limit(const m_item *it);
 /* The unit of that limit (UNIT_WORKDAY or UNIT_DAY). */
 int cal_item_limit_unit(const m_item *it);
+/* The day a case or step is due: the earlier of its legal and promised
+ * due dates (-1: none).  A promise is meant to come first; when it does
+ * not (a legal limit in calendar days that ends before a promise in
+ * working days), the law's day is the one the case is held to. */
+int32_t cal_earlier(int32_t legal, int32_t promised);
+/* The day a case of item `it` accepted on `day` is due (cal_earlier). */
+int32_t cal_item_due(const m_calendar *c, int32_t day, const m_item *it);
 
 /* t plus a duration: days and hours exactly, months and years on the
  * calendar (the 31st becomes the month's last day). */

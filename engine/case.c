@@ -225,22 +225,13 @@ static int32_t due_of(const m_calendar *cal, int32_t day, int32_t n, int unit)
 	return n >= 0 && cal ? cal_due(cal, day, n, unit) : -1;
 }
 
-/* The day a case or step is due: the earlier of its legal and promised
- * due dates (-1: none).  A promise is meant to come first; when it does
- * not (a legal limit in calendar days that ends before a promise in
- * working days), the law's day is the one the case is held to. */
-static int32_t earlier(int32_t legal, int32_t promised)
-{
-	return legal < 0 ? promised : promised < 0 || legal < promised ? legal : promised;
-}
-
 /* `due` of the case and of each step from their two due dates, after
  * every event: whatever moved one of them (a pause, an extension). */
 static void settle_dues(ot_case *c)
 {
-	c->due = earlier(c->due_legal, c->due_promised);
+	c->due = cal_earlier(c->due_legal, c->due_promised);
 	for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
-		c->steps[i].due = earlier(c->steps[i].due_legal, c->steps[i].due_promised);
+		c->steps[i].due = cal_earlier(c->steps[i].due_legal, c->steps[i].due_promised);
 }
 
 static void activate(ot_case *c, int step, ot_time at, int zone)
@@ -256,7 +247,7 @@ static void activate(ot_case *c, int step, ot_time at, int zone)
 	s->finished = 0;
 	s->due_legal = due_of(cal, day, ms->within, ms->within_unit);
 	s->due_promised = due_of(cal, day, ms->promised, ms->promised_unit);
-	s->due = earlier(s->due_legal, s->due_promised);
+	s->due = cal_earlier(s->due_legal, s->due_promised);
 }
 
 /* The clocks start: at acceptance, or at receipt where the law counts the
@@ -271,7 +262,7 @@ static void accept(ot_case *c, ot_time at, int zone)
 	c->accept_due = -1;
 	c->due_legal = due_of(cal, day, it->legal_limit, it->legal_unit);
 	c->due_promised = due_of(cal, day, it->promised_limit, it->promised_unit);
-	c->due = earlier(c->due_legal, c->due_promised);
+	c->due = cal_earlier(c->due_legal, c->due_promised);
 	activate(c, 0, at, zone);
 }
 
@@ -637,7 +628,7 @@ static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
 		return misfit(c, err);
 	c->due_legal = cal_add_workdays(cal, c->due_legal, (int32_t)n);
 	c->extended += (int32_t)n;
-	c->due = earlier(c->due_legal, c->due_promised);
+	c->due = cal_earlier(c->due_legal, c->due_promised);
 	json_t *x = json_pack("{s:I, s:O?, s:O?, s:O?, s:o}", "workdays", n, "reason",
 			      json_object_get(ev, "reason"), "approver", json_object_get(ev, "approver"),
 			      "at", json_object_get(ev, "at"), "legal_due", day_json(c->due_legal));

@@ -291,7 +291,11 @@ static void a_legal_limit_ending_before_the_promise_is_the_due_date(void **state
 {
 	(void)state;
 	ot_engine *e = open_at(TIME_RULES, ":memory:");
-	json_t *c = call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00");
+	/* the notice of a complete application says that day too */
+	json_t *c = call(e, "assess", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00");
+	assert_string_equal(S(c, "due"), "2019-02-11");
+	json_decref(c);
+	c = call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00");
 	assert_string_equal(S(c, "legal_due"), "2019-02-11");
 	assert_string_equal(S(c, "promised_due"), "2019-02-13");
 	/* `due` is the day the case is held to: the law's, the earlier */
