@@ -2224,7 +2224,7 @@ static ot_status do_sweep(ot_engine *e, req *q, json_t **resp, ot_error *err)
 {
 	int32_t today = time_day(q->now, e->zone);
 	char day[11], at[32], next[sizeof(store_claim_pos)];
-	day_format(today, day);
+	day_format(sweep_claim_day(e, today), day);
 	json_t *limit = json_object_get(q->j, "limit");
 	int max = limit ? (int)json_integer_value(limit) : SWEEP_BATCH, n = 0;
 	store_claim_pos pos = {"", ""};

@@ -149,8 +149,16 @@ int sweep_due_now(const ot_case *c, int32_t today, int workdays, sweep_due *out,
 	return n;
 }
 
+/* An engine writes its cases' warn_at counting a yellow of the engine's
+ * own window, but another engine -- the command line's `sweep
+ * --warn-workdays 3` on a store `submit` wrote -- may sweep it with a
+ * wider one: the index then said too late.  It is counted with one
+ * window for all (a narrower one is kept: 0, or -1 for no yellow, lets
+ * the index wait), and a wider sweep claims further ahead. */
 int case_warn_at(const ot_case *c, int workdays, char out[11])
 {
+	if (workdays > SWEEP_INDEX_WORKDAYS)
+		workdays = SWEEP_INDEX_WORKDAYS;
 	deadline d[SWEEP_MAX_DUE];
 	int nd = deadlines(c, d, SWEEP_MAX_DUE);
 	const m_calendar *cal = c->chain < 0 ? calendar_of(c) : NULL;
@@ -167,6 +175,27 @@ int case_warn_at(const ot_case *c, int workdays, char out[11])
 		return 0;
 	day_format(next, out);
 	return 1;
+}
+
+/* A deadline yellow under a window of n working days on `today` has
+ * at most n of them in (today, due]; counted with the index's window of
+ * one, it was yellow from a day with at most n - 1 of them in (today,
+ * day]: the (n - 1)-th working day after today, on the calendar with the
+ * fewest working days (a case of another calendar may be claimed a day
+ * or two early, and is claimed again until its warning is due). */
+int32_t sweep_claim_day(const ot_engine *e, int32_t today)
+{
+	int n = e->warn_workdays - SWEEP_INDEX_WORKDAYS;
+	int32_t last = n > 0 ? today + n : today; /* without a calendar every day counts */
+	for (int v = 0; n > 0 && v < e->nversions; v++) {
+		const ot_rules *r = e->versions[v].rules;
+		for (uint32_t i = 0; r && i < r->n_calendars; i++) {
+			int32_t d = cal_add_workdays(&r->calendars[i], today, n);
+			if (d > last)
+				last = d;
+		}
+	}
+	return last;
 }
 
 /* The name of what a warning is about: a step, a material, a procedure. */

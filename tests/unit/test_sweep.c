@@ -368,6 +368,37 @@ static const char *shared_store(char *buf, size_t cap)
 	return buf;
 }
 
+/* An engine sweeping with a wider yellow than the engine that wrote the
+ * case (the command line's `submit`, then `sweep --warn-workdays 3`)
+ * warns on the day its window says, not on the writer's. */
+static void a_wider_sweep_than_the_writer_warns_in_time(void **state)
+{
+	(void)state;
+	char buf[512];
+	const char *store = shared_store(buf, sizeof buf);
+	ot_engine *e = open_at(LAW, store);
+	json_decref(submit(e, "plain", "a", "2019-09-27T09:00"));
+	ot_engine_close(e);
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = LAW;
+	c.store = store;
+	c.warn_workdays = 3;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	/* on 09-27 the step's 09-30 is 2 working days away (the make-up
+	 * Sunday 09-29, then 09-30): within 3 */
+	expect_sweep(e, "2019-09-27T10:00", "yellow step/decide 2019-09-30");
+	expect_sweep(e, "2019-09-28T10:00", "");
+	expect_sweep(e, "2019-10-01T09:00", "red step/decide 2019-09-30");
+	/* the case's 10-16 within 3 working days from 10-12 (a make-up
+	 * Saturday: 10-14, 10-15, 10-16 are left) */
+	expect_sweep(e, "2019-10-11T09:00", "");
+	expect_sweep(e, "2019-10-12T09:00", "yellow case 2019-10-16");
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
 /* A sweeper: batches of 3 until none is left; writes how many warnings it
  * gave to fd.  Exits 0 when every sweep succeeded. */
 static void sweeper(const char *store, int gate, int fd)
@@ -454,6 +485,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(an_overdue_step_is_warned_red_once),
 		cmocka_unit_test(yellow_then_red_for_the_step_and_the_case),
+		cmocka_unit_test(a_wider_sweep_than_the_writer_warns_in_time),
 		cmocka_unit_test(every_kind_of_deadline),
 		cmocka_unit_test(a_legal_limit_before_the_promise_is_warned_by_its_day),
 		cmocka_unit_test(no_deadline_after_the_last_day_counted),
