@@ -298,27 +298,43 @@ int32_t cal_item_due(const m_calendar *c, int32_t day, const m_item *it)
 	return cal_earlier(legal, promised);
 }
 
-int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit)
+int32_t cal_last(const m_calendar *c, int32_t day, int32_t n, int unit)
 {
-	if (unit != UNIT_DAY)
-		return cal_add_workdays(c, day, n);
-	int32_t last = day + n;
+	return unit == UNIT_DAY ? day + n : cal_add_workdays(c, day, n);
+}
+
+int32_t cal_roll(const m_calendar *c, int32_t last, int unit)
+{
+	if (last < 0 || unit != UNIT_DAY)
+		return last;
 	/* a year of days off at most: a calendar with every day off ends it */
 	for (int guard = 0; guard < 366 && !cal_is_workday(c, last); guard++)
 		last++;
 	return last;
 }
 
-int32_t cal_shift(const m_calendar *c, int32_t due, int unit, int32_t from, int32_t to)
+int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit)
 {
-	if (due < 0 || to <= from)
-		return due;
+	return cal_roll(c, cal_last(c, day, n, unit), unit);
+}
+
+/*
+ * A pause (中止, 退回补正, 特别程序) leaves its days out of a limit: the
+ * days in (from, to], the pause day counted, the resume day not.
+ *
+ * It moves the last day, not the due day.  Art. 203 moves a period that
+ * ends on a holiday to the next working day; that is where the period
+ * ends, not more days counted in it.  A pause that moved the rolled day
+ * would count the roll's days as days of the limit and roll again after
+ * them, so each pause would add to the error.  The caller rolls the result.
+ */
+int32_t cal_shift(const m_calendar *c, int32_t last, int unit, int32_t from, int32_t to)
+{
+	if (last < 0 || to <= from)
+		return last;
 	if (unit != UNIT_DAY)
-		return cal_add_workdays(c, due, cal_workdays_between(c, from, to));
-	due += to - from;
-	for (int guard = 0; guard < 366 && !cal_is_workday(c, due); guard++)
-		due++;
-	return due;
+		return cal_add_workdays(c, last, cal_workdays_between(c, from, to));
+	return last + (to - from);
 }
 
 ot_time time_plus(ot_time t, m_dur d, int zone)

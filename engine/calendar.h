@@ -50,15 +50,21 @@ int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to);
 /* ---- limits ---- */
 
 /* The last day of a limit of n (unit UNIT_WORKDAY or UNIT_DAY) that starts
- * on `day`, counted from the next day (次日起算): n working days, or n
- * calendar days whose last day, when it is not a working day, moves to the
- * next working day (民法典 art. 203: a period ending on a holiday ends on
- * the first day after it). */
+ * on `day`, counted from the next day (次日起算): the n-th working day, or
+ * day + n for calendar days, as it is before cal_roll. */
+int32_t cal_last(const m_calendar *c, int32_t day, int32_t n, int unit);
+/* The due day of a limit whose last day is `last`: for calendar days, a
+ * last day that is not a working day moves to the next working day (民法典
+ * art. 203: a period ending on a holiday ends on the first day after it);
+ * a limit in working days ends on its last day.  -1 stays -1. */
+int32_t cal_roll(const m_calendar *c, int32_t last, int unit);
+/* cal_roll(cal_last(...)): the day a limit that starts on `day` is due. */
 int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit);
-/* Moves a running due date past a pause of the days in (from, to]: by the
- * working days in it for a limit in working days, by its calendar days
- * otherwise. */
-int32_t cal_shift(const m_calendar *c, int32_t due, int unit, int32_t from, int32_t to);
+/* The last day (as cal_last gives it, never the rolled one) of a limit
+ * after a pause of the days in (from, to]: moved by the working days in it
+ * for a limit in working days, by its calendar days otherwise (calendar.c
+ * says why).  -1 stays -1. */
+int32_t cal_shift(const m_calendar *c, int32_t last, int unit, int32_t from, int32_t to);
 
 /* The limit a case is held to: the promised one (承诺时限) where the item
  * has one, else the legal one (法定时限); -1: none. */

@@ -103,6 +103,7 @@ ot_case *case_new(const version *v, int item, const char *id)
 	c->v = v;
 	c->item = item;
 	c->due = c->due_legal = c->due_promised = -1;
+	c->last_legal = c->last_promised = -1;
 	c->accept_due = -1;
 	c->pledge_check_due = -1;
 	c->procedure = -1;
@@ -127,8 +128,11 @@ ot_case *case_new(const version *v, int item, const char *id)
 		case_free(c);
 		return NULL;
 	}
-	for (uint32_t i = 0; i < it->steps.count; i++)
-		c->steps[i].due = c->steps[i].due_legal = c->steps[i].due_promised = -1;
+	for (uint32_t i = 0; i < it->steps.count; i++) {
+		case_step *s = &c->steps[i];
+		s->due = s->due_legal = s->due_promised = -1;
+		s->last_legal = s->last_promised = -1;
+	}
 	return c;
 }
 
@@ -220,9 +224,15 @@ static const m_calendar *calendar_of(const ot_case *c)
 	return it->calendar >= 0 ? &c->v->rules->calendars[it->calendar] : NULL;
 }
 
-static int32_t due_of(const m_calendar *cal, int32_t day, int32_t n, int unit)
+/* A limit's last day (-1: none), and the due day it gives (cal_roll). */
+static int32_t last_of(const m_calendar *cal, int32_t day, int32_t n, int unit)
 {
-	return n >= 0 && cal ? cal_due(cal, day, n, unit) : -1;
+	return n >= 0 && cal ? cal_last(cal, day, n, unit) : -1;
+}
+
+static int32_t due_of(const m_calendar *cal, int32_t last, int unit)
+{
+	return cal ? cal_roll(cal, last, unit) : -1;
 }
 
 /* `due` of the case and of each step from their two due dates, after
@@ -245,8 +255,10 @@ static void activate(ot_case *c, int step, ot_time at, int zone)
 	s->state = STEP_ACTIVE;
 	s->started = at;
 	s->finished = 0;
-	s->due_legal = due_of(cal, day, ms->within, ms->within_unit);
-	s->due_promised = due_of(cal, day, ms->promised, ms->promised_unit);
+	s->last_legal = last_of(cal, day, ms->within, ms->within_unit);
+	s->last_promised = last_of(cal, day, ms->promised, ms->promised_unit);
+	s->due_legal = due_of(cal, s->last_legal, ms->within_unit);
+	s->due_promised = due_of(cal, s->last_promised, ms->promised_unit);
 	s->due = cal_earlier(s->due_legal, s->due_promised);
 }
 
@@ -260,8 +272,10 @@ static void accept(ot_case *c, ot_time at, int zone)
 	c->status = CS_IN_PROGRESS;
 	c->accepted = at;
 	c->accept_due = -1;
-	c->due_legal = due_of(cal, day, it->legal_limit, it->legal_unit);
-	c->due_promised = due_of(cal, day, it->promised_limit, it->promised_unit);
+	c->last_legal = last_of(cal, day, it->legal_limit, it->legal_unit);
+	c->last_promised = last_of(cal, day, it->promised_limit, it->promised_unit);
+	c->due_legal = due_of(cal, c->last_legal, it->legal_unit);
+	c->due_promised = due_of(cal, c->last_promised, it->promised_unit);
 	c->due = cal_earlier(c->due_legal, c->due_promised);
 	activate(c, 0, at, zone);
 }
@@ -280,6 +294,15 @@ static void complete_application(ot_case *c, ot_time at, int zone)
 		accept(c, at, zone);
 }
 
+/* A limit past a pause of the days in (from, to]: its last day moves, and
+ * its due day is that rolled again (cal_shift says why). */
+static void shift(const m_calendar *cal, int32_t *last, int32_t *due, int unit, int32_t from,
+		  int32_t to)
+{
+	*last = cal_shift(cal, *last, unit, from, to);
+	*due = cal_roll(cal, *last, unit);
+}
+
 /* Every running due date moves past a pause of the days in (from, to]. */
 static void shift_clocks(ot_case *c, int32_t from, int32_t to)
 {
@@ -288,17 +311,17 @@ static void shift_clocks(ot_case *c, int32_t from, int32_t to)
 	const m_item *it = item_of(c);
 	if (!cal || to <= from)
 		return;
-	c->due_legal = cal_shift(cal, c->due_legal, it->legal_unit, from, to);
-	c->due_promised = cal_shift(cal, c->due_promised, it->promised_unit, from, to);
-	c->due = c->due_promised >= 0 ? c->due_promised : c->due_legal;
+	shift(cal, &c->last_legal, &c->due_legal, it->legal_unit, from, to);
+	shift(cal, &c->last_promised, &c->due_promised, it->promised_unit, from, to);
+	c->due = cal_earlier(c->due_legal, c->due_promised);
 	for (uint32_t i = 0; i < it->steps.count; i++) {
 		case_step *s = &c->steps[i];
 		const m_step *ms = &r->steps[it->steps.first + i];
 		if (s->state != STEP_ACTIVE)
 			continue;
-		s->due_legal = cal_shift(cal, s->due_legal, ms->within_unit, from, to);
-		s->due_promised = cal_shift(cal, s->due_promised, ms->promised_unit, from, to);
-		s->due = s->due_promised >= 0 ? s->due_promised : s->due_legal;
+		shift(cal, &s->last_legal, &s->due_legal, ms->within_unit, from, to);
+		shift(cal, &s->last_promised, &s->due_promised, ms->promised_unit, from, to);
+		s->due = cal_earlier(s->due_legal, s->due_promised);
 	}
 }
 
@@ -627,6 +650,7 @@ static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
 	    c->extended + n > it->extension || c->due_legal < 0)
 		return misfit(c, err);
 	c->due_legal = cal_add_workdays(cal, c->due_legal, (int32_t)n);
+	c->last_legal = c->due_legal; /* in working days: no roll (E112) */
 	c->extended += (int32_t)n;
 	c->due = cal_earlier(c->due_legal, c->due_promised);
 	json_t *x = json_pack("{s:I, s:O?, s:O?, s:O?, s:o}", "workdays", n, "reason",

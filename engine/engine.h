@@ -117,6 +117,10 @@ typedef struct case_step {
 	ot_time started, finished;
 	int32_t due; /* day; -1: no limit: the earlier of the two below */
 	int32_t due_legal, due_promised; /* -1: none */
+	/* their last days before 民法典 art. 203 moves a calendar-day limit's
+	 * to a working day, which is what a pause moves (case.c,
+	 * shift_clocks); not in the snapshot: the replay computes them */
+	int32_t last_legal, last_promised;
 } case_step;
 
 
@@ -150,6 +154,7 @@ typedef struct ot_case {
 				earlier of the legal and promised ones (a
 				promise comes first, unless its unit differs) */
 	int32_t due_legal, due_promised; /* each; -1: none */
+	int32_t last_legal, last_promised; /* as case_step's */
 	int32_t extended;    /* workdays the legal limit was extended by (延期) */
 	ot_time received;    /* when the complete application arrived */
 	int32_t accept_due;  /* CS_RECEIVED: last day to decide on acceptance */

@@ -104,12 +104,14 @@ static void a_review_in_calendar_days_with_a_procedure_and_an_extension(void **s
 	free(before);
 	free(after);
 	/* ended on 10-14, past its maximum: only (09-30, 10-10] is kept out:
-	 * 10 calendar days; the review's own limit, in calendar days, moves 10 */
+	 * 10 calendar days.  The review's own limit, in calendar days, moves
+	 * from its last day, 10-07, not from the working day 10-08 民法典
+	 * art. 203 made of it: 10-17, a Thursday (10-11 … 10-17 are its 7) */
 	c = call(e, "procedure_end", OT_OK, "{\"case\":\"20190927-0001\",\"now\":\"2019-10-14T09:00\"}");
 	json_t *run = json_array_get(json_object_get(c, "procedures"), 0);
 	assert_int_equal(json_integer_value(json_object_get(run, "days_excluded")), 10);
 	assert_true(json_is_true(json_object_get(run, "past_max")));
-	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-18");
+	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-17");
 	/* the case's limits, in working days, move by 10-08, 10-09, 10-10 */
 	assert_string_equal(S(c, "legal_due"), "2019-11-04");
 	assert_string_equal(S(c, "promised_due"), "2019-10-23");
@@ -387,6 +389,56 @@ static void a_read_takes_a_now_before_the_last_event(void **state)
 	ot_engine_close(e);
 }
 
+/* A pause moves a calendar-day limit's last day, which no snapshot holds:
+ * an engine that replays the case from its events (no cache) counts it as
+ * the one that applied them, and the store's check finds the snapshot
+ * written by one equal to the replay of the other. */
+static void a_last_day_the_replay_counts_again(void **state)
+{
+	(void)state;
+	char dir[200], db[256];
+	test_tmpdir("last", dir, sizeof dir);
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine *a = open_at(LAW, db);
+	json_decref(submit(a, "licence", "a", "2019-09-27T09:00"));
+	json_decref(call(a, "accept", OT_OK, "{" CASE1 ",\"actor\":\"bureau\","
+			 "\"now\":\"2019-09-27T10:00\"}"));
+	json_t *c = call(a, "act", OT_OK, "{" CASE1 ",\"step\":\"survey\",\"action\":\"approve\","
+			 "\"actor\":\"street_a\",\"now\":\"2019-09-30T10:00\"}");
+	/* 7 days from 09-30: last day 10-07, a holiday; due 10-08 */
+	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-08");
+	json_decref(c);
+	json_decref(call(a, "suspend", OT_OK, "{" CASE1 ",\"reason\":\"核查\","
+			 "\"now\":\"2019-10-01T09:00\"}"));
+	c = call(a, "resume", OT_OK, "{" CASE1 ",\"now\":\"2019-10-07T09:00\"}");
+	/* (10-01, 10-07]: last day 10-13, a Sunday; due 10-14 */
+	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-14");
+	json_decref(c);
+	ot_engine_config cfg;
+	ot_engine_config_init(&cfg);
+	cfg.rules_path = LAW;
+	cfg.store = db;
+	cfg.case_cache = 0;
+	ot_engine *b = NULL;
+	ot_error err;
+	assert_int_equal(ot_engine_open_config(&cfg, &b, &err), OT_OK);
+	json_decref(call(b, "suspend", OT_OK, "{" CASE1 ",\"reason\":\"核查\","
+			 "\"now\":\"2019-10-08T09:00\"}"));
+	c = call(b, "resume", OT_OK, "{" CASE1 ",\"now\":\"2019-10-09T09:00\"}");
+	/* (10-08, 10-09]: last day 10-14, a Monday: due then still (moving
+	 * the rolled 10-14 would give 10-15) */
+	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-14");
+	json_decref(c);
+	c = call(a, "show", OT_OK, "{" CASE1 "}");
+	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-14");
+	json_decref(c);
+	ot_engine_close(a);
+	ot_engine_close(b);
+	char *report = NULL;
+	assert_int_equal(ot_store_check(db, &report, &err), OT_OK);
+	free(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -397,6 +449,7 @@ int main(void)
 		cmocka_unit_test(a_legal_limit_ending_before_the_promise_is_the_due_date),
 		cmocka_unit_test(no_extension_once_the_legal_limit_ran_out),
 		cmocka_unit_test(a_read_takes_a_now_before_the_last_event),
+		cmocka_unit_test(a_last_day_the_replay_counts_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
