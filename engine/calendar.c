@@ -327,14 +327,28 @@ int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit)
  * ends, not more days counted in it.  A pause that moved the rolled day
  * would count the roll's days as days of the limit and roll again after
  * them, so each pause would add to the error.  The caller rolls the result.
+ *
+ * It moves only a limit still running on the pause day.  The days of a
+ * pause are days a limit does not count; a limit whose due day was before
+ * the pause day had run out and has nothing left to count: giving it days
+ * again would turn a late step into one on time, which is what 电子监察 is
+ * there to see.  A limit due on the pause day or later was paused in time.
+ * What was left of it lies after the pause day (the pause day is one of its
+ * days): the working days, or calendar days, in (from, last].  Those are
+ * counted again from the resume day, 次日起算 as any limit.  Paused on its
+ * due day, a limit has nothing whole left and ends on the resume day: the
+ * body can still act the day the clock starts again, and is late the day
+ * after -- not late before it could act at all.  So does a calendar-day
+ * limit paused between its last day and the working day art. 203 gave it,
+ * rolled again.
  */
 int32_t cal_shift(const m_calendar *c, int32_t last, int unit, int32_t from, int32_t to)
 {
-	if (last < 0 || to <= from)
+	if (last < 0 || to <= from || cal_roll(c, last, unit) < from)
 		return last;
 	if (unit != UNIT_DAY)
-		return cal_add_workdays(c, last, cal_workdays_between(c, from, to));
-	return last + (to - from);
+		return cal_add_workdays(c, to, cal_workdays_between(c, from, last));
+	return to + (last > from ? last - from : 0);
 }
 
 ot_time time_plus(ot_time t, m_dur d, int zone)

@@ -61,8 +61,9 @@ int32_t cal_roll(const m_calendar *c, int32_t last, int unit);
 /* cal_roll(cal_last(...)): the day a limit that starts on `day` is due. */
 int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit);
 /* The last day (as cal_last gives it, never the rolled one) of a limit
- * after a pause of the days in (from, to]: moved by the working days in it
- * for a limit in working days, by its calendar days otherwise (calendar.c
+ * after a pause of the days in (from, to]: a limit due before `from` had
+ * run out and keeps its last day; one still running on `from` keeps what
+ * was left of it after `from` and counts it again from `to` (calendar.c
  * says why).  -1 stays -1. */
 int32_t cal_shift(const m_calendar *c, int32_t last, int unit, int32_t from, int32_t to);
 

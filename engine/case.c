@@ -303,7 +303,7 @@ static void shift(const m_calendar *cal, int32_t *last, int32_t *due, int unit, 
 	*due = cal_roll(cal, *last, unit);
 }
 
-/* Every running due date moves past a pause of the days in (from, to]. */
+/* Every limit still running moves past a pause of the days in (from, to]. */
 static void shift_clocks(ot_case *c, int32_t from, int32_t to)
 {
 	const m_calendar *cal = calendar_of(c);
