@@ -640,9 +640,12 @@ static json_t *assessed_event(const ot_rules *r, const char *op, const req *q,
 		if (json_object_get(entry, "from_case"))
 			json_object_set(reused, str(entry, "material"),
 					json_object_get(entry, "from_case"));
-	return json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:b, s:o}", "op", op, "at", at,
-			 "actor", "applicant", "channel", channel, "form", form, "have", h,
-			 "reused", reused, "complete", a->complete, "notice", notice);
+	json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:O, s:o, s:o, s:b, s:o}", "op", op, "at", at,
+			       "actor", "applicant", "channel", channel, "form", form, "have", h,
+			       "reused", reused, "complete", a->complete, "notice", notice);
+	if (ev && strcmp(op, "submit") == 0) /* how its pauses count (case.c, shift) */
+		json_object_set_new(ev, "clocks", json_integer(CASE_CLOCKS));
+	return ev;
 }
 
 static const char *channel_of(const m_item *it, json_t *j, ot_error *err)

@@ -295,12 +295,22 @@ static void complete_application(ot_case *c, ot_time at, int zone)
 }
 
 /* A limit past a pause of the days in (from, to]: its last day moves, and
- * its due day is that rolled again (cal_shift says why). */
-static void shift(const m_calendar *cal, int32_t *last, int32_t *due, int unit, int32_t from,
-		  int32_t to)
+ * its due day is that rolled again (cal_shift says why).  A case submitted
+ * before (no "clocks" in its submit event) had its due day moved by the
+ * pause's days and rolled again, also one that had passed: its events
+ * replay so, for the dates its applicant and supervisors were given are
+ * the record's, and its store row and snapshot with them. */
+static void shift(const ot_case *c, const m_calendar *cal, int32_t *last, int32_t *due,
+		  int unit, int32_t from, int32_t to)
 {
-	*last = cal_shift(cal, *last, unit, from, to);
-	*due = cal_roll(cal, *last, unit);
+	if (c->clocks >= CASE_CLOCKS) {
+		*last = cal_shift(cal, *last, unit, from, to);
+		*due = cal_roll(cal, *last, unit);
+	} else if (*due >= 0) {
+		*due = unit == UNIT_DAY ? cal_roll(cal, *due + (to - from), unit)
+					: cal_add_workdays(cal, *due, cal_workdays_between(cal, from, to));
+		*last = *due;
+	}
 }
 
 /* Every limit still running moves past a pause of the days in (from, to]. */
@@ -311,16 +321,16 @@ static void shift_clocks(ot_case *c, int32_t from, int32_t to)
 	const m_item *it = item_of(c);
 	if (!cal || to <= from)
 		return;
-	shift(cal, &c->last_legal, &c->due_legal, it->legal_unit, from, to);
-	shift(cal, &c->last_promised, &c->due_promised, it->promised_unit, from, to);
+	shift(c, cal, &c->last_legal, &c->due_legal, it->legal_unit, from, to);
+	shift(c, cal, &c->last_promised, &c->due_promised, it->promised_unit, from, to);
 	c->due = cal_earlier(c->due_legal, c->due_promised);
 	for (uint32_t i = 0; i < it->steps.count; i++) {
 		case_step *s = &c->steps[i];
 		const m_step *ms = &r->steps[it->steps.first + i];
 		if (s->state != STEP_ACTIVE)
 			continue;
-		shift(cal, &s->last_legal, &s->due_legal, ms->within_unit, from, to);
-		shift(cal, &s->last_promised, &s->due_promised, ms->promised_unit, from, to);
+		shift(c, cal, &s->last_legal, &s->due_legal, ms->within_unit, from, to);
+		shift(c, cal, &s->last_promised, &s->due_promised, ms->promised_unit, from, to);
 		s->due = cal_earlier(s->due_legal, s->due_promised);
 	}
 }
@@ -792,6 +802,8 @@ ot_status case_apply(ot_case *c, json_t *ev, int zone, ot_error *err)
 		if (str(ev, "chain"))
 			snprintf(c->chain_id, sizeof c->chain_id, "%s", str(ev, "chain"));
 		set_json(&c->applicant, json_object_get(ev, "applicant"));
+		json_t *clocks = json_object_get(ev, "clocks");
+		c->clocks = clocks ? (int)json_integer_value(clocks) : 1;
 		const char *kind = str(c->applicant, "kind");
 		c->applicant_kind = !kind ? -1 : strcmp(kind, "company") == 0 ? EV_COMPANY : EV_PERSON;
 		case_take_materials(c, ev);

@@ -139,6 +139,10 @@ typedef struct case_warning {
  * twice.  The JSON values are shared by reference instead: those the
  * events replace whole (set_json) are never changed in place, and the
  * arrays they append to are copied first when shared (case_append). */
+/* The way a case's pauses count its limits (case.c, shift), written into
+ * its submit event ("clocks"): a case replays as it was applied. */
+#define CASE_CLOCKS 2
+
 typedef struct ot_case {
 	char id[32];
 	const version *v;
@@ -155,6 +159,8 @@ typedef struct ot_case {
 				promise comes first, unless its unit differs) */
 	int32_t due_legal, due_promised; /* each; -1: none */
 	int32_t last_legal, last_promised; /* as case_step's */
+	int clocks;          /* how its pauses count: CASE_CLOCKS, or 1 for a
+				case submitted before (case.c, shift) */
 	int32_t extended;    /* workdays the legal limit was extended by (延期) */
 	ot_time received;    /* when the complete application arrived */
 	int32_t accept_due;  /* CS_RECEIVED: last day to decide on acceptance */

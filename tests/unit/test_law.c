@@ -3,6 +3,7 @@
  * (延期), special procedures (特别程序), steps routed by the form -- and
  * that every refused request leaves the store as it was. */
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "law_helpers.h"
 
@@ -439,6 +440,52 @@ static void a_last_day_the_replay_counts_again(void **state)
 	free(report);
 }
 
+/* A case submitted before pauses counted as they do now (no "clocks" in
+ * its submit event) goes on counting as it did: a pause moves its rolled
+ * due day, so its events replay to what its store row says; a case
+ * submitted now counts the law's way.  10 calendar days from Wed 03-06
+ * end Sat 03-16, due Mon 03-18; paused (03-07, 03-09]: due 03-18 still,
+ * or, counted as before, 03-20. */
+static void a_case_from_before_counts_as_it_did(void **state)
+{
+	(void)state;
+	const char *rules = OT_TEST_DATA "/time/pauses.rules";
+	char dir[200], db[256];
+	test_tmpdir("clocks", dir, sizeof dir);
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine *e = open_at(rules, db);
+	for (int i = 0; i < 2; i++)
+		json_decref(call(e, "submit", OT_OK, "{\"item\":\"cd\",\"channel\":\"hall\","
+				 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
+				 "\"name\":\"张三\"},\"materials\":[\"application\"],\"now\":\"%s\"}",
+				 "2019-03-06T09:00"));
+	ot_engine_close(e);
+	sqlite3 *db3;
+	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db3, "UPDATE events SET payload = json_remove(payload,"
+				      " '$.clocks') WHERE case_id = '20190306-0001' AND seq = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db3);
+	e = open_at(rules, db);
+	const char *want[] = {"2019-03-20", "2019-03-18"};
+	for (int i = 0; i < 2; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "20190306-000%d", i + 1);
+		json_decref(call(e, "suspend", OT_OK, "{\"case\":\"%s\",\"reason\":\"核查\","
+				 "\"now\":\"2019-03-07T09:00\"}", id));
+		json_t *c = call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":"
+				 "\"2019-03-09T09:00\"}", id);
+		assert_string_equal(S(c, "due"), want[i]);
+		json_decref(c);
+	}
+	ot_engine_close(e);
+	char *report = NULL;
+	ot_error err;
+	assert_int_equal(ot_store_check(db, &report, &err), OT_OK);
+	assert_non_null(strstr(report, "\"sound\": true"));
+	free(report);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +497,7 @@ int main(void)
 		cmocka_unit_test(no_extension_once_the_legal_limit_ran_out),
 		cmocka_unit_test(a_read_takes_a_now_before_the_last_event),
 		cmocka_unit_test(a_last_day_the_replay_counts_again),
+		cmocka_unit_test(a_case_from_before_counts_as_it_did),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
