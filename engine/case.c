@@ -235,13 +235,22 @@ static int32_t due_of(const m_calendar *cal, int32_t last, int unit)
 	return cal ? cal_roll(cal, last, unit) : -1;
 }
 
+/* The day a case or step is held to (cal_earlier); a case submitted
+ * before (CASE_CLOCKS) was held to its promise, else its legal due date,
+ * and replays so. */
+static int32_t held_to(const ot_case *c, int32_t legal, int32_t promised)
+{
+	return c->clocks >= CASE_CLOCKS ? cal_earlier(legal, promised)
+					: promised >= 0 ? promised : legal;
+}
+
 /* `due` of the case and of each step from their two due dates, after
  * every event: whatever moved one of them (a pause, an extension). */
 static void settle_dues(ot_case *c)
 {
-	c->due = cal_earlier(c->due_legal, c->due_promised);
+	c->due = held_to(c, c->due_legal, c->due_promised);
 	for (uint32_t i = 0; i < item_of(c)->steps.count; i++)
-		c->steps[i].due = cal_earlier(c->steps[i].due_legal, c->steps[i].due_promised);
+		c->steps[i].due = held_to(c, c->steps[i].due_legal, c->steps[i].due_promised);
 }
 
 static void activate(ot_case *c, int step, ot_time at, int zone)
@@ -259,7 +268,7 @@ static void activate(ot_case *c, int step, ot_time at, int zone)
 	s->last_promised = last_of(cal, day, ms->promised, ms->promised_unit);
 	s->due_legal = due_of(cal, s->last_legal, ms->within_unit);
 	s->due_promised = due_of(cal, s->last_promised, ms->promised_unit);
-	s->due = cal_earlier(s->due_legal, s->due_promised);
+	s->due = held_to(c, s->due_legal, s->due_promised);
 }
 
 /* The clocks start: at acceptance, or at receipt where the law counts the
@@ -276,7 +285,7 @@ static void accept(ot_case *c, ot_time at, int zone)
 	c->last_promised = last_of(cal, day, it->promised_limit, it->promised_unit);
 	c->due_legal = due_of(cal, c->last_legal, it->legal_unit);
 	c->due_promised = due_of(cal, c->last_promised, it->promised_unit);
-	c->due = cal_earlier(c->due_legal, c->due_promised);
+	c->due = held_to(c, c->due_legal, c->due_promised);
 	activate(c, 0, at, zone);
 }
 
@@ -323,7 +332,7 @@ static void shift_clocks(ot_case *c, int32_t from, int32_t to)
 		return;
 	shift(c, cal, &c->last_legal, &c->due_legal, it->legal_unit, from, to);
 	shift(c, cal, &c->last_promised, &c->due_promised, it->promised_unit, from, to);
-	c->due = cal_earlier(c->due_legal, c->due_promised);
+	c->due = held_to(c, c->due_legal, c->due_promised);
 	for (uint32_t i = 0; i < it->steps.count; i++) {
 		case_step *s = &c->steps[i];
 		const m_step *ms = &r->steps[it->steps.first + i];
@@ -331,7 +340,7 @@ static void shift_clocks(ot_case *c, int32_t from, int32_t to)
 			continue;
 		shift(c, cal, &s->last_legal, &s->due_legal, ms->within_unit, from, to);
 		shift(c, cal, &s->last_promised, &s->due_promised, ms->promised_unit, from, to);
-		s->due = cal_earlier(s->due_legal, s->due_promised);
+		s->due = held_to(c, s->due_legal, s->due_promised);
 	}
 }
 
@@ -662,7 +671,7 @@ static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
 	c->due_legal = cal_add_workdays(cal, c->due_legal, (int32_t)n);
 	c->last_legal = c->due_legal; /* in working days: no roll (E112) */
 	c->extended += (int32_t)n;
-	c->due = cal_earlier(c->due_legal, c->due_promised);
+	c->due = held_to(c, c->due_legal, c->due_promised);
 	json_t *x = json_pack("{s:I, s:O?, s:O?, s:O?, s:o}", "workdays", n, "reason",
 			      json_object_get(ev, "reason"), "approver", json_object_get(ev, "approver"),
 			      "at", json_object_get(ev, "at"), "legal_due", day_json(c->due_legal));

@@ -139,7 +139,9 @@ typedef struct case_warning {
  * twice.  The JSON values are shared by reference instead: those the
  * events replace whole (set_json) are never changed in place, and the
  * arrays they append to are copied first when shared (case_append). */
-/* The way a case's pauses count its limits (case.c, shift), written into
+/* The way a case counts its time -- a pause moves only a limit still
+ * running, and its last day (case.c, shift); a case is held to the
+ * earlier of its legal and promised due dates (held_to) -- written into
  * its submit event ("clocks"): a case replays as it was applied. */
 #define CASE_CLOCKS 2
 

@@ -484,6 +484,25 @@ static void a_case_from_before_counts_as_it_did(void **state)
 	assert_int_equal(ot_store_check(db, &report, &err), OT_OK);
 	assert_non_null(strstr(report, "\"sound\": true"));
 	free(report);
+	/* and held to its promise, as it was, where the law's day comes first */
+	snprintf(db, sizeof db, "%s/mix.db", dir);
+	e = open_at(TIME_RULES, db);
+	for (int i = 0; i < 2; i++)
+		json_decref(call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00"));
+	ot_engine_close(e);
+	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db3, "UPDATE events SET payload = json_remove(payload,"
+				      " '$.clocks') WHERE case_id = '20190201-0001' AND seq = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db3);
+	e = open_at(TIME_RULES, db);
+	const char *held[] = {"2019-02-13", "2019-02-11"};
+	for (int i = 0; i < 2; i++) {
+		json_t *c = call(e, "show", OT_OK, "{\"case\":\"20190201-000%d\"}", i + 1);
+		assert_string_equal(S(c, "due"), held[i]);
+		json_decref(c);
+	}
+	ot_engine_close(e);
 }
 
 int main(void)
