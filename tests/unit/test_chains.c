@@ -808,6 +808,129 @@ static void a_supplement_after_acceptance_has_no_due_of_its_own(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- the chain's notice made again when item cases open ---- */
+
+static const char *NOTICE_RULES = OT_SOURCE_DIR "/tests/data/chain/notice.rules";
+
+#define NOTICE_APP "{\"chain\":\"ch\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY \
+	",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\"]}"
+#define NAME_TOO_OLD "名称须于2019-09-10前重新核准 the name must be confirmed again"
+
+/* The company's 资质证书 in the licence library, valid until `until`. */
+static void licence_until(ot_engine *e, const char *until)
+{
+	json_decref(ok(e, "licences_import", "{\"licences\":[{\"holder\":\"91350100M000100Y43\","
+		       "\"material\":\"licence\",\"number\":\"ZZ-0001\",\"issuer\":\"审批局\","
+		       "\"valid_from\":\"2019-01-01\",\"valid_until\":\"%s\"}]}", until));
+}
+
+/* Approves the item case of `item` in chain case 20190902-0001 at `now`,
+ * and answers the chain case then (a show response). */
+static json_t *approve_item(ot_engine *e, const char *item, const char *now)
+{
+	json_t *c = ok(e, "show", "{\"case\":\"20190902-0001\"}");
+	approve(e, item_case(c, item), "decide", "bureau", now);
+	json_decref(c);
+	return ok(e, "show", "{\"case\":\"20190902-0001\"}");
+}
+
+/* The chain's last event: the `item` event of the approval just made. */
+static json_t *last_event(json_t *c)
+{
+	json_t *h = json_object_get(c, "history");
+	json_t *ev = json_array_get(h, json_array_size(h) - 1);
+	assert_string_equal(S(ev, "op"), "item");
+	assert_non_null(json_object_get(ev, "opened"));
+	return ev;
+}
+
+/* An item case opened in the version the chain's notice told asks for a
+ * paper the notice did not: 丁's licence, held when the chain was applied
+ * for, has expired since.  The chain's notice says so, as it says what a
+ * newer version asks for. */
+static void a_licence_expired_since_is_asked_by_the_item_opened(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(NOTICE_RULES, ":memory:");
+	licence_until(e, "2019-09-04");
+	json_t *c = ok(e, "submit", NOTICE_APP);
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_true(listed(json_object_get(c, "notice"), "shared", "licence"));
+	json_decref(c);
+	c = approve_item(e, "a", "2019-09-02T10:00");
+	assert_non_null(json_object_get(last_event(c), "notice")); /* without the submission's due */
+	assert_null(json_object_get(json_object_get(c, "notice"), "due"));
+	json_decref(c);
+	c = approve_item(e, "b", "2019-09-03T10:00");
+	assert_true(listed(json_object_get(c, "notice"), "shared", "licence"));
+	assert_string_equal(S(json_object_get(c, "materials"), "licence"), "shared");
+	json_decref(c);
+	c = approve_item(e, "c", "2019-09-06T10:00");
+	json_t *d = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "d"));
+	assert_string_equal(S(d, "status"), "needs_supplement");
+	json_decref(d);
+	assert_string_equal(S(c, "status"), "needs_supplement");
+	json_t *notice = json_object_get(c, "notice");
+	assert_true(listed(notice, "missing", "licence"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(notice, "notice"), 0)),
+			    "缺少材料 missing: 资质证书 (丁)");
+	assert_null(json_object_get(json_object_get(c, "materials"), "licence"));
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
+/* The licence expires while 丁 is still a stage ahead: 丙, opened after
+ * it expired, asks for what the chain's notice told it would (the plan,
+ * handed in), but the notice made again when 丙 opens asks for the
+ * licence for 丁 -- what the chain will wait for. */
+static void a_licence_expired_since_is_asked_for_an_item_ahead(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(NOTICE_RULES, ":memory:");
+	licence_until(e, "2019-09-04");
+	json_decref(ok(e, "submit", NOTICE_APP));
+	json_decref(approve_item(e, "a", "2019-09-02T10:00"));
+	json_t *c = approve_item(e, "b", "2019-09-05T10:00");
+	json_t *k = ok(e, "show", "{\"case\":\"%s\"}", item_case(c, "c"));
+	assert_string_equal(S(k, "status"), "in_progress");
+	json_decref(k);
+	assert_string_equal(S(c, "status"), "in_progress");
+	json_t *notice = json_object_get(c, "notice");
+	assert_true(listed(notice, "missing", "licence"));
+	assert_false(listed(notice, "shared", "licence"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(notice, "notice"), 0)),
+			    "缺少材料 missing: 资质证书 (丁)");
+	assert_null(json_object_get(json_object_get(c, "materials"), "licence"));
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
+/* A hook's check that reads the day (notice.lua: the name too old from
+ * 2019-09-10): 戊, two stages ahead, finds nothing on 09-03 and the name
+ * too old on 09-10, when 丙 opens asking for what it always did.  The
+ * chain's notice tells the check from then on. */
+static void a_check_that_reads_the_day_is_told_again(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(NOTICE_RULES, ":memory:");
+	json_decref(ok(e, "submit", NOTICE_APP));
+	json_t *c = approve_item(e, "a", "2019-09-03T10:00");
+	assert_int_equal(json_array_size(json_object_get(json_object_get(c, "notice"), "form_errors")), 0);
+	json_decref(c);
+	c = approve_item(e, "b", "2019-09-10T10:00");
+	json_t *notice = json_object_get(c, "notice");
+	json_t *fe = json_array_get(json_object_get(notice, "form_errors"), 0);
+	assert_non_null(fe);
+	assert_string_equal(S(fe, "field"), "name");
+	assert_string_equal(S(fe, "message"), NAME_TOO_OLD);
+	assert_true(listed(notice, "notice", "表单 form: " NAME_TOO_OLD));
+	json_decref(c);
+	assert_sound(e);
+	ot_engine_close(e);
+}
+
 /* ---- what an item case of a chain takes from the applicant ---- */
 
 static const char *TRIPS_RULES = OT_SOURCE_DIR "/tests/data/chain/trips.rules";
@@ -1093,6 +1216,9 @@ int main(void)
 		cmocka_unit_test(the_notice_follows_an_item_opened_in_a_newer_version),
 		cmocka_unit_test(an_item_ahead_between_versions_refuses_nothing),
 		cmocka_unit_test(a_supplement_after_acceptance_has_no_due_of_its_own),
+		cmocka_unit_test(a_licence_expired_since_is_asked_by_the_item_opened),
+		cmocka_unit_test(a_licence_expired_since_is_asked_for_an_item_ahead),
+		cmocka_unit_test(a_check_that_reads_the_day_is_told_again),
 		cmocka_unit_test(every_visit_counts_on_the_chain),
 		cmocka_unit_test(pickups_of_one_day_are_one_visit),
 		cmocka_unit_test(a_paper_passed_on_to_a_failing_hook_names_its_case),
