@@ -12,6 +12,7 @@
 
 #include "api.h"
 #include "json_read.h"
+#include "json_write.h"
 
 static const char *str(json_t *o, const char *key)
 {
@@ -519,48 +520,135 @@ static ot_status assess_again(ot_engine *e, const ot_case *c, json_t *form, json
 	return s;
 }
 
-/* The supplement event of the chain: its notice assessed again on `form`
- * and what it held with `brought`; NULL with err set when it cannot be
+/* The chain's notice made again on `form` and what it held with
+ * `brought`, into a (its text) and have, as assess_again makes it. */
+static ot_status notice_made(ot_engine *e, const ot_case *c, json_t *form, json_t *brought,
+			     const req *q, int lenient, uint8_t *have, chain_assessment *a,
+			     ot_error *err)
+{
+	json_t *mats = provided_list(c); /* what the chain had, and what comes now */
+	json_array_extend(mats, brought);
+	ot_status s = assess_again(e, c, form, mats, q, lenient, have, a, err);
+	if (s == OT_OK && a->hook.status == OT_EHOOK && !lenient)
+		s = err_set(err, OT_EHOOK, "%s", a->hook.message);
+	json_decref(mats);
+	return s;
+}
+
+/* The supplement event of notice a; NULL with err set when it cannot be
  * made.  The notice's `due` ("if accepted now") is kept only for the
  * supplement that makes the chain accepted, as for an item case. */
-static json_t *supplement_event(ot_engine *e, const ot_case *c, json_t *form, json_t *brought,
-				const req *q, const char *channel, int lenient, ot_error *err)
+static json_t *notice_event(ot_engine *e, const ot_case *c, const chain_assessment *a,
+			    const uint8_t *have, json_t *form, const req *q, const char *channel,
+			    ot_error *err)
 {
-	const ot_rules *r = c->v->rules;
-	json_t *mats = provided_list(c), *ev = NULL; /* what the chain had, and what comes now */
-	json_array_extend(mats, brought);
-	uint8_t *have = calloc(r->n_materials + 1, 1);
-	chain_assessment a = {0};
-	ot_status s = have ? assess_again(e, c, form, mats, q, lenient, have, &a, err)
-			   : err_set(err, OT_ENOMEM, "out of memory");
-	if (s == OT_OK && a.hook.status == OT_EHOOK && !lenient)
-		s = err_set(err, OT_EHOOK, "%s", a.hook.message);
-	if (s == OT_OK && !(ev = chain_event(r, "supplement", q, have, &a, form, channel, e->zone)))
+	json_t *ev = chain_event(c->v->rules, "supplement", q, have, a, form, channel, e->zone);
+	if (!ev)
 		err_set(err, OT_ENOMEM, "out of memory");
 	if (ev && c->accepted) /* before: its due date is its own, not "if accepted now" */
 		json_object_del(json_object_get(ev, "notice"), "due");
+	return ev;
+}
+
+/* The supplement event of the chain: its notice assessed again on `form`
+ * and what it held with `brought`; NULL with err set when it cannot be
+ * made. */
+static json_t *supplement_event(ot_engine *e, const ot_case *c, json_t *form, json_t *brought,
+				const req *q, const char *channel, int lenient, ot_error *err)
+{
+	uint8_t *have = calloc(c->v->rules->n_materials + 1, 1);
+	chain_assessment a = {0};
+	json_t *ev = NULL;
+	ot_status s = have ? notice_made(e, c, form, brought, q, lenient, have, &a, err)
+			   : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK)
+		ev = notice_event(e, c, &a, have, form, q, channel, err);
 	free(a.text);
-	json_decref(mats);
 	free(have);
 	return ev;
 }
 
+/* How many bytes of a notice's text (n of them, the last its closing })
+ * come before that } once its `due` is left out: the chain case keeps
+ * the notice without it once it is accepted (notice_event).
+ * chain_notice.c writes it last, as ,"due":"YYYY-MM-DD"} -- the bytes
+ * before it, then the }, are the text of the notice without it. */
+static size_t before_due(const char *text, size_t n)
+{
+	static const char key[] = ",\"due\":\"";
+	const size_t tail = sizeof key - 1 + 10 + 2; /* the date, its quote and the } */
+	if (n < tail || memcmp(text + n - tail, key, sizeof key - 1) != 0 || text[n - 2] != '"')
+		return n - 1;
+	return n - tail;
+}
+
+/* Does chain case c keep already what notice_again would write into its
+ * event: the notice made now, `text`, and `have`?  Then the event says
+ * nothing of them: chain_apply would take the same again.
+ *
+ * Why the notice is still made every time: whether it changes cannot be
+ * told without making it.  It tells every item of the chain, not only
+ * the item cases just opened -- the items ahead in the versions in force
+ * today (an_item_ahead_between_versions_refuses_nothing), the licence and
+ * material libraries as they are now (the approval that opened the cases
+ * has just issued into them; a licence held may have expired since, for
+ * an item opened or one ahead: a_licence_expired_since_*), and the hooks,
+ * which read the case's `now` and status
+ * (a_check_that_reads_the_day_is_told_again).  Making it is about a
+ * quarter of what it cost (callgrind, bench-chain's walk); the rest --
+ * reading it as JSON, writing it into the event, storing it -- is spared
+ * when it did not change.
+ *
+ * Why this is exact: the kept notice written as text (json_text: the
+ * bytes json_dumps writes, which read back as the same value) is the
+ * text just made byte for byte, without the `due` the event would drop
+ * (the chain is accepted: item cases open only then) -- so the notice
+ * the event would carry is the one kept; and `have` is the same byte for
+ * byte (its names in the event read back as these bytes).  A kept notice
+ * with a `due` (that of the submission, or of the supplement that
+ * accepted the chain) is never the same: the event drops it. */
+static int keeps_notice(const ot_case *c, const char *text, const uint8_t *have)
+{
+	if (!c->accepted || !c->notice || json_object_get(c->notice, "due") ||
+	    memcmp(c->have, have, c->v->rules->n_materials) != 0)
+		return 0;
+	size_t n = strlen(text);
+	if (!n || text[n - 1] != '}')
+		return 0;
+	size_t body = before_due(text, n);
+	char *kept = json_text(c->notice, JSON_COMPACT);
+	int same = kept && strlen(kept) == body + 1 && memcmp(kept, text, body) == 0 &&
+		   kept[body] == '}';
+	free(kept);
+	return same;
+}
+
 /* The chain's notice assessed again on what it holds, into its event ev
  * (`have`, `notice`, as a supplement's) and into c as chain_apply takes
- * them on replay: after item cases opened, what the chain waits for. */
+ * them on replay: after item cases opened, what the chain waits for.
+ * When the chain keeps that notice already, the event says nothing of
+ * it (keeps_notice). */
 static ot_status notice_again(ot_engine *e, ot_case *c, json_t *ev, const req *q,
 			      ot_error *err)
 {
-	json_t *none = json_array();
-	json_t *sev = supplement_event(e, c, c->form, none, q, "item", 1, err);
-	json_decref(none);
-	if (!sev)
-		return err->status;
-	json_object_set(ev, "have", json_object_get(sev, "have"));
-	json_object_set(ev, "notice", json_object_get(sev, "notice"));
+	json_t *none = json_array(), *sev = NULL;
+	uint8_t *have = calloc(c->v->rules->n_materials + 1, 1);
+	chain_assessment a = {0};
+	ot_status s = have && none ? notice_made(e, c, c->form, none, q, 1, have, &a, err)
+				   : err_set(err, OT_ENOMEM, "out of memory");
+	if (s == OT_OK && !keeps_notice(c, a.text, have) &&
+	    !(sev = notice_event(e, c, &a, have, c->form, q, "item", err)))
+		s = err->status;
+	if (sev) {
+		json_object_set(ev, "have", json_object_get(sev, "have"));
+		json_object_set(ev, "notice", json_object_get(sev, "notice"));
+		case_take_materials(c, ev);
+	}
 	json_decref(sev);
-	case_take_materials(c, ev);
-	return OT_OK;
+	json_decref(none);
+	free(a.text);
+	free(have);
+	return s;
 }
 
 /* An item of the chain still to be decided -- its case open, or not

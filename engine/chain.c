@@ -11,7 +11,8 @@
  *              (an item case the applicant handed them to: channel `item`)
  *   item       item, case, status, trips, reason, closed, opened: an item
  *              case moved (its status, or its trips: a visit of the applicant);
- *              have, notice: the chain's notice again, when it opened cases;
+ *              have, notice: the chain's notice made again, when it opened
+ *              cases and the notice is not the one the chain keeps;
  *              pickup: its result was collected at the window
  *   withdraw   reason, closed
  * `opened` lists the item cases the operation opened ({item, case,
@@ -559,7 +560,7 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 		c->cs->slots[slot].trips = (int)json_integer_value(json_object_get(ev, "trips"));
 		if (json_is_true(json_object_get(ev, "pickup")))
 			take_pickup(c->cs, time_day(at, zone));
-		if (json_object_get(ev, "notice")) /* assessed again: item cases opened */
+		if (json_object_get(ev, "notice")) /* made again as item cases opened, and changed */
 			case_take_materials(c, ev);
 		if (chain_item_stops(status) && json_object_get(ev, "reason"))
 			set_json(&c->note, json_object_get(ev, "reason"));

@@ -393,6 +393,8 @@ static void write_answer(buf *b, const combined *k, const form_errors *fe,
 	else
 		buf_puts(b, "null");
 	write_notice(b, k, fe);
+	/* `due` last: a chain case keeps its notice without it once accepted,
+	 * and api_chain.c (before_due) finds it here in the text */
 	const m_calendar *cal = mc->calendar >= 0 ? &r->calendars[mc->calendar] : NULL;
 	if (out->complete && cal && mc->total_limit >= 0) {
 		char d[11];
