@@ -53,6 +53,8 @@ struct chain_state {
 	int32_t last_pickup;       /* INT32_MIN: none yet */
 	int pickups_joined;        /* pickups on a day that had one already */
 	case_status before;        /* the status before the event being applied */
+	int clock_held;            /* an operation's: the clocks follow after it
+				    * opens item cases (chain_clock) */
 	char row_item[300];        /* "chain:NAME" */
 };
 
@@ -539,6 +541,8 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 		set_json(&c->applicant, json_object_get(ev, "applicant"));
 		const char *kind = str(c->applicant, "kind");
 		c->applicant_kind = !kind ? -1 : strcmp(kind, "company") == 0 ? EV_COMPANY : EV_PERSON;
+		json_t *clocks = json_object_get(ev, "clocks");
+		c->clocks = clocks ? (int)json_integer_value(clocks) : 1;
 		case_take_materials(c, ev);
 		decide_items(c);
 		c->submitted = at;
@@ -580,7 +584,50 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 	if (st != OT_OK)
 		return st;
 	chain_settle(c, at);
+	if (!c->cs->clock_held)
+		chain_clock(c, at, zone);
 	return OT_OK;
+}
+
+void chain_hold_clock(ot_case *c, int hold)
+{
+	c->cs->clock_held = hold;
+}
+
+/* Whether the chain's clocks stand still: it waits for the applicant (an
+ * item case returned or waiting for a supplement) or every item case
+ * running is suspended -- as an item case's do (engine.md §2). */
+static int chain_paused(const ot_case *c)
+{
+	return c->accepted && (c->status == CS_RETURNED || c->status == CS_NEEDS_SUPPLEMENT ||
+			       c->status == CS_SUSPENDED);
+}
+
+/* A chain's total and stage limits stop while it is paused and count on
+ * after, as an item case's (cal_shift: only a limit still running moves,
+ * and a stage started during the pause counts from its start).  The
+ * status an event leaves decides, once an event, at its end -- after the
+ * item cases it opened, live as on replay.  A chain submitted before
+ * (no "clocks" in its submit event) kept counting, and replays so. */
+void chain_clock(ot_case *c, ot_time at, int zone)
+{
+	if (c->clocks < CASE_CLOCKS)
+		return;
+	int paused = chain_paused(c);
+	if (paused && !c->paused_since)
+		c->paused_since = at;
+	if (paused || !c->paused_since)
+		return;
+	const m_calendar *cal = chain_calendar(c);
+	int32_t from = time_day(c->paused_since, zone), to = time_day(at, zone);
+	for (uint32_t s = 0; cal && s < chain_of(c)->stages.count; s++) {
+		chain_stage_state *ss = &c->cs->stages[s];
+		if (ss->state == STAGE_ACTIVE && ss->started <= c->paused_since)
+			ss->due = cal_shift(cal, ss->due, UNIT_WORKDAY, from, to);
+	}
+	if (cal)
+		c->due = cal_shift(cal, c->due, UNIT_WORKDAY, from, to);
+	c->paused_since = 0;
 }
 
 void chain_settle(ot_case *c, ot_time at)
@@ -690,6 +737,8 @@ void chain_row_handlers(const ot_case *c, char *out, size_t cap)
 
 int32_t chain_row_next_due(const ot_case *c)
 {
+	if (c->clocks >= CASE_CLOCKS && chain_paused(c)) /* its clocks stand still */
+		return -1;
 	int32_t next = c->due;
 	for (uint32_t s = 0; s < chain_of(c)->stages.count; s++) {
 		const chain_stage_state *ss = &c->cs->stages[s];

@@ -451,6 +451,12 @@ json_t *chain_json(const ot_case *c, int zone);
 /* The chain's status again, after the operation opened item cases into
  * the slots (as the event's `opened` does on replay). */
 void chain_settle(ot_case *c, ot_time at);
+/* The chain's clocks after an event (chain.c says how they stop); an
+ * operation holds them while it applies the event and opens item cases,
+ * then calls chain_clock, as chain_apply does at the end of a replayed
+ * event. */
+void chain_hold_clock(ot_case *c, int hold);
+void chain_clock(ot_case *c, ot_time at, int zone);
 
 /* How a chain reads an item case's status: open (the chain waits for it),
  * done (its stage can finish), or stopping the chain (a denial). */

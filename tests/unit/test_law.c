@@ -505,6 +505,43 @@ static void a_case_from_before_counts_as_it_did(void **state)
 	ot_engine_close(e);
 }
 
+/* An item case of a chain suspended for a special procedure stops the
+ * chain's clocks too: its stage's 5 working days and its total 10, from
+ * Mon 2019-03-04, stand still for (03-05, 03-15] and count what was left
+ * after: the stage's 03-06..03-11 (4) from 03-15, the total's 03-06..03-18
+ * (9).  While it stands still the chain is late by nothing. */
+static void a_chain_stops_while_its_items_do(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(OT_TEST_DATA "/time/chain-pause.rules", ":memory:");
+	json_t *c = call(e, "submit", OT_OK, "{\"chain\":\"cp_chain\",\"channel\":\"hall\","
+			 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
+			 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
+			 "\"2019-03-04T09:00\"}");
+	assert_string_equal(S(c, "due"), "2019-03-18");
+	json_decref(c);
+	json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-0002\","
+			 "\"procedure\":\"expert\",\"now\":\"2019-03-05T09:00\"}"));
+	c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
+	assert_string_equal(S(c, "status"), "suspended");
+	json_decref(c);
+	json_t *o = call(e, "overdue", OT_OK, "{\"now\":\"2019-03-12T10:00\"}");
+	assert_int_equal(json_array_size(json_object_get(o, "cases")), 0);
+	json_decref(o);
+	json_decref(call(e, "procedure_end", OT_OK, "{\"case\":\"20190304-0002\","
+			 "\"now\":\"2019-03-15T09:00\"}"));
+	c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(c, "due"), "2019-03-28");
+	json_t *stage = json_array_get(json_object_get(c, "stages"), 0);
+	assert_string_equal(S(stage, "due"), "2019-03-21");
+	json_decref(c);
+	json_t *report = call(e, "store_check", OT_OK, "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -517,6 +554,7 @@ int main(void)
 		cmocka_unit_test(a_read_takes_a_now_before_the_last_event),
 		cmocka_unit_test(a_last_day_the_replay_counts_again),
 		cmocka_unit_test(a_case_from_before_counts_as_it_did),
+		cmocka_unit_test(a_chain_stops_while_its_items_do),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
