@@ -1850,20 +1850,28 @@ static ot_status pg_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return s;
 }
 
-static ot_status pg_licence_keep(ot_engine *e, const char *holder, const char *material,
-				 const char *number, ot_time now, ot_error *err)
+/* A licence's row updated by statement `stmt` at its key, with time t. */
+static ot_status lic_update(ot_engine *e, int stmt, const char *holder, const char *material,
+			    const char *number, ot_time t, const char *what, ot_error *err)
 {
 	PG(e)->held.valid = 0;
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
-	char t[24];
-	snprintf(t, sizeof t, "%lld", (long long)now);
-	const char *v[] = {holder, material, number, t};
-	PGresult *res = run(e, S_LIC_KEEP, 4, v);
-	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "keeping a licence of the library");
+	char text[24];
+	snprintf(text, sizeof text, "%lld", (long long)t);
+	const char *v[] = {holder, material, number, text};
+	PGresult *res = run(e, stmt, 4, v);
+	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "%s", what);
 	PQclear(res);
 	return s;
+}
+
+static ot_status pg_licence_keep(ot_engine *e, const char *holder, const char *material,
+				 const char *number, ot_time now, ot_error *err)
+{
+	return lic_update(e, S_LIC_KEEP, holder, material, number, now,
+			  "keeping a licence of the library", err);
 }
 
 static int pg_licence_term(ot_engine *e, const char *holder, const char *material,
@@ -1885,17 +1893,8 @@ static int pg_licence_term(ot_engine *e, const char *holder, const char *materia
 static ot_status pg_licence_back(ot_engine *e, const char *holder, const char *material,
 				 const char *number, ot_time term, ot_error *err)
 {
-	PG(e)->held.valid = 0;
-	ot_status s = writable(e, err);
-	if (s != OT_OK)
-		return s;
-	char t[24];
-	snprintf(t, sizeof t, "%lld", (long long)term);
-	const char *v[] = {holder, material, number, t};
-	PGresult *res = run(e, S_LIC_BACK, 4, v);
-	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "ending a licence kept no more");
-	PQclear(res);
-	return s;
+	return lic_update(e, S_LIC_BACK, holder, material, number, term,
+			  "ending a licence kept no more", err);
 }
 
 /* Whether row a of S_LIC_HELD's goes before row b: by material, then

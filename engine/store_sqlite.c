@@ -1032,10 +1032,11 @@ static ot_status sq_licence_put(ot_engine *e, const licence *l, ot_error *err)
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "adding to the licence library");
 }
 
-static ot_status sq_licence_keep(ot_engine *e, const char *holder, const char *material,
-				 const char *number, ot_time now, ot_error *err)
+/* A licence's row updated by statement `stmt` at its key, with time t. */
+static ot_status lic_update(ot_engine *e, int stmt, const char *holder, const char *material,
+			    const char *number, ot_time t, const char *what, ot_error *err)
 {
-	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_KEEP];
+	sqlite3_stmt *st = SQ(e)->stmt[stmt];
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
@@ -1043,9 +1044,16 @@ static ot_status sq_licence_keep(ot_engine *e, const char *holder, const char *m
 	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 4, t);
 	int rc = run(st);
-	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "keeping a licence of the library");
+	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "%s", what);
+}
+
+static ot_status sq_licence_keep(ot_engine *e, const char *holder, const char *material,
+				 const char *number, ot_time now, ot_error *err)
+{
+	return lic_update(e, S_LIC_KEEP, holder, material, number, now,
+			  "keeping a licence of the library", err);
 }
 
 static int sq_licence_term(ot_engine *e, const char *holder, const char *material,
@@ -1071,17 +1079,8 @@ static int sq_licence_term(ot_engine *e, const char *holder, const char *materia
 static ot_status sq_licence_back(ot_engine *e, const char *holder, const char *material,
 				 const char *number, ot_time term, ot_error *err)
 {
-	sqlite3_stmt *st = SQ(e)->stmt[S_LIC_BACK];
-	ot_status s = writable(e, err);
-	if (s != OT_OK)
-		return s;
-	SQ(e)->held.valid = 0;
-	sqlite3_bind_text(st, 1, holder, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, material, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, number, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, term);
-	int rc = run(st);
-	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "ending a licence kept no more");
+	return lic_update(e, S_LIC_BACK, holder, material, number, term,
+			  "ending a licence kept no more", err);
 }
 
 static int lic_result(ot_engine *e, const store_lic_pick *p)

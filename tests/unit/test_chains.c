@@ -844,6 +844,17 @@ static json_t *last_event(json_t *c)
 	return ev;
 }
 
+/* The chain's notice asks for 丁's licence, which it holds no more. */
+static void asks_for_the_licence(json_t *c)
+{
+	json_t *notice = json_object_get(c, "notice");
+	assert_true(listed(notice, "missing", "licence"));
+	assert_false(listed(notice, "shared", "licence"));
+	assert_string_equal(json_string_value(json_array_get(json_object_get(notice, "notice"), 0)),
+			    "缺少材料 missing: 资质证书 (丁)");
+	assert_null(json_object_get(json_object_get(c, "materials"), "licence"));
+}
+
 /* An item case opened in the version the chain's notice told asks for a
  * paper the notice did not: 丁's licence, held when the chain was applied
  * for, has expired since.  The chain's notice says so, as it says what a
@@ -872,11 +883,7 @@ static void a_licence_expired_since_is_asked_by_the_item_opened(void **state)
 	assert_string_equal(S(d, "status"), "needs_supplement");
 	json_decref(d);
 	assert_string_equal(S(c, "status"), "needs_supplement");
-	json_t *notice = json_object_get(c, "notice");
-	assert_true(listed(notice, "missing", "licence"));
-	assert_string_equal(json_string_value(json_array_get(json_object_get(notice, "notice"), 0)),
-			    "缺少材料 missing: 资质证书 (丁)");
-	assert_null(json_object_get(json_object_get(c, "materials"), "licence"));
+	asks_for_the_licence(c);
 	json_decref(c);
 	assert_sound(e);
 	ot_engine_close(e);
@@ -898,12 +905,7 @@ static void a_licence_expired_since_is_asked_for_an_item_ahead(void **state)
 	assert_string_equal(S(k, "status"), "in_progress");
 	json_decref(k);
 	assert_string_equal(S(c, "status"), "in_progress");
-	json_t *notice = json_object_get(c, "notice");
-	assert_true(listed(notice, "missing", "licence"));
-	assert_false(listed(notice, "shared", "licence"));
-	assert_string_equal(json_string_value(json_array_get(json_object_get(notice, "notice"), 0)),
-			    "缺少材料 missing: 资质证书 (丁)");
-	assert_null(json_object_get(json_object_get(c, "materials"), "licence"));
+	asks_for_the_licence(c);
 	json_decref(c);
 	assert_sound(e);
 	ot_engine_close(e);
