@@ -188,7 +188,8 @@ static int parse_unit(const char *s, m_unit *u)
 enum {
 	DUR_ANY,      /* validities: any unit */
 	DUR_WORKDAYS, /* working days only (chains, extensions, acceptance) */
-	DUR_LIMIT     /* a time limit: working days or calendar days */
+	DUR_LIMIT,    /* a time limit: working days or calendar days */
+	DUR_LEGAL     /* the law's own: also months (民法典 art. 202) */
 };
 
 /* A duration of the kind `mode` allows.  Returns n or -1. */
@@ -215,8 +216,17 @@ static int32_t duration(chk *k, const ast_dur *d, int mode, m_unit *unit)
 	}
 	if (mode == DUR_LIMIT && u != UNIT_WORKDAY && u != UNIT_DAY) {
 		diag_at(k->c, d->unit.loc, "E114",
-			"use `days` for calendar days or `workdays`",
+			u == UNIT_MONTH ? "a legal_limit or a pledge_check may be months, as the law gives "
+					  "them; here use `days` for calendar days or `workdays`"
+					: "use `days` for calendar days or `workdays`",
 			"time limits are counted in working days or calendar days, not %ss",
+			model_unit_words[u]);
+		return -1;
+	}
+	if (mode == DUR_LEGAL && u != UNIT_WORKDAY && u != UNIT_DAY && u != UNIT_MONTH) {
+		diag_at(k->c, d->unit.loc, "E114",
+			"use `workdays`, `days` for calendar days, or `months`",
+			"time limits are counted in working days, calendar days or months, not %ss",
 			model_unit_words[u]);
 		return -1;
 	}
@@ -645,10 +655,16 @@ static void check_item_values(chk *k, const ast_item *ai, m_item *it)
 /* Whether a promise of p (in unit pu) can be longer than the law's l (lu):
  * p workdays take at least p calendar days; p calendar days may hold fewer
  * than l workdays, which only a date can tell, so that is let through. */
+/* Is a promise of p surely longer than a legal limit of l, whatever day
+ * they start?  Against months, only when it is longer than the longest
+ * months: 31 days each, or 25 working days (23 weekdays and two make-up
+ * working days, 调休, at most). */
 static int longer_than(int32_t p, m_unit pu, int32_t l, m_unit lu)
 {
 	if (p < 0 || l < 0)
 		return 0;
+	if (lu == UNIT_MONTH)
+		return (int64_t)p > (int64_t)l * (pu == UNIT_WORKDAY ? 25 : 31);
 	return (pu == lu || pu == UNIT_WORKDAY) && p > l;
 }
 
@@ -660,7 +676,7 @@ static const char *unit_plural(m_unit u)
 static void check_item_limits(chk *k, const ast_item *ai, m_item *it)
 {
 	m_unit lu = UNIT_WORKDAY, pu = UNIT_WORKDAY;
-	it->legal_limit = duration(k, &ai->legal, DUR_LIMIT, &lu);
+	it->legal_limit = duration(k, &ai->legal, DUR_LEGAL, &lu);
 	it->promised_limit = duration(k, &ai->promised, DUR_LIMIT, &pu);
 	it->legal_unit = (uint8_t)lu;
 	it->promised_unit = (uint8_t)pu;
@@ -703,7 +719,8 @@ static void check_item_law(chk *k, const ast_item *ai, m_item *it)
 	else if (it->extension > 0 && it->legal_unit != UNIT_WORKDAY)
 		diag_at(k->c, ai->attr_loc[IA_EXTENSION], "E114",
 			"give the legal_limit in workdays, as the law that allows the extension does",
-			"an extension in workdays cannot lengthen a legal_limit in calendar days");
+			"an extension in workdays cannot lengthen a legal_limit in calendar %s",
+			it->legal_unit == UNIT_MONTH ? "months" : "days");
 	it->acceptance = duration(k, &ai->acceptance, DUR_WORKDAYS, NULL);
 	if (it->acceptance == 0) {
 		diag_at(k->c, ai->acceptance.loc, "E114",
@@ -743,7 +760,7 @@ static void check_item_pledge(chk *k, const ast_item *ai, m_item *it)
 	if (ai->pledge_when)
 		it->pledge_cond = chk_condition(k, ai->pledge_when, ai->pledge_when_loc);
 	m_unit u = UNIT_DAY;
-	it->pledge_check = duration(k, &ai->pledge_check, DUR_LIMIT, &u);
+	it->pledge_check = duration(k, &ai->pledge_check, DUR_LEGAL, &u);
 	it->pledge_check_unit = (uint8_t)u;
 	if (it->pledge_check == 0) {
 		diag_at(k->c, ai->pledge_check.loc, "E114",

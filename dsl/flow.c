@@ -545,10 +545,13 @@ static int check_joins(fl *f)
 /* ---- longest path ---- */
 
 /* Calendar days as the working days an ordinary week holds in them (7 days
- * → 5): the checker has no start date to count on the calendar. */
+ * → 5), and months as the days of the longest (31): the checker has no
+ * start date to count on the calendar. */
 static int32_t as_workdays(int32_t n, int unit)
 {
-	return unit == UNIT_DAY ? (n / 7) * 5 + (n % 7 < 5 ? n % 7 : 5) : n;
+	if (unit == UNIT_MONTH)
+		n *= 31;
+	return unit != UNIT_WORKDAY ? (n / 7) * 5 + (n % 7 < 5 ? n % 7 : 5) : n;
 }
 
 static int32_t within(fl *f, int s)

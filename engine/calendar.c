@@ -298,14 +298,36 @@ int32_t cal_item_due(const m_calendar *c, int32_t day, const m_item *it)
 	return cal_earlier(legal, promised);
 }
 
+int cal_counts_days(int unit)
+{
+	return unit == UNIT_DAY || unit == UNIT_MONTH;
+}
+
+/* 民法典 art. 202: a period of months ends on the day of the last month
+ * that has the start day's number, or on that month's last day when it has
+ * none (a month from 01-31 ends on 02-28, or 02-29). */
+static int32_t add_months(int32_t day, int32_t n)
+{
+	int y, m, d;
+	cal_civil_from_days(day, &y, &m, &d);
+	int64_t total = (int64_t)y * 12 + (m - 1) + n;
+	y = (int)(total / 12);
+	m = (int)(total % 12) + 1;
+	while (d > 28 && !cal_valid_date(y, m, d))
+		d--;
+	return cal_days_from_civil(y, m, d);
+}
+
 int32_t cal_last(const m_calendar *c, int32_t day, int32_t n, int unit)
 {
+	if (unit == UNIT_MONTH)
+		return add_months(day, n);
 	return unit == UNIT_DAY ? day + n : cal_add_workdays(c, day, n);
 }
 
 int32_t cal_roll(const m_calendar *c, int32_t last, int unit)
 {
-	if (last < 0 || unit != UNIT_DAY)
+	if (last < 0 || !cal_counts_days(unit))
 		return last;
 	/* a year of days off at most: a calendar with every day off ends it */
 	for (int guard = 0; guard < 366 && !cal_is_workday(c, last); guard++)
@@ -346,7 +368,7 @@ int32_t cal_shift(const m_calendar *c, int32_t last, int unit, int32_t from, int
 {
 	if (last < 0 || to <= from || cal_roll(c, last, unit) < from)
 		return last;
-	if (unit != UNIT_DAY)
+	if (!cal_counts_days(unit))
 		return cal_add_workdays(c, to, cal_workdays_between(c, from, last));
 	return to + (last > from ? last - from : 0);
 }

@@ -49,14 +49,20 @@ int32_t cal_workdays_between(const m_calendar *c, int32_t from, int32_t to);
 
 /* ---- limits ---- */
 
-/* The last day of a limit of n (unit UNIT_WORKDAY or UNIT_DAY) that starts
- * on `day`, counted from the next day (次日起算): the n-th working day, or
- * day + n for calendar days, as it is before cal_roll. */
+/* Is a limit in `unit` counted on the civil calendar (days, months: its
+ * last day rolled to a working day, a pause moving it by calendar days),
+ * rather than in working days? */
+int cal_counts_days(int unit);
+/* The last day of a limit of n (unit UNIT_WORKDAY, UNIT_DAY or UNIT_MONTH)
+ * that starts on `day`, counted from the next day (次日起算): the n-th
+ * working day, day + n for calendar days, the day of the n-th month after
+ * with `day`'s number (or that month's last) for months (民法典 art. 202),
+ * as it is before cal_roll. */
 int32_t cal_last(const m_calendar *c, int32_t day, int32_t n, int unit);
-/* The due day of a limit whose last day is `last`: for calendar days, a
- * last day that is not a working day moves to the next working day (民法典
- * art. 203: a period ending on a holiday ends on the first day after it);
- * a limit in working days ends on its last day.  -1 stays -1. */
+/* The due day of a limit whose last day is `last`: for calendar days and
+ * months, a last day that is not a working day moves to the next working
+ * day (民法典 art. 203: a period ending on a holiday ends on the first day
+ * after it); a limit in working days ends on its last day.  -1 stays -1. */
 int32_t cal_roll(const m_calendar *c, int32_t last, int unit);
 /* cal_roll(cal_last(...)): the day a limit that starts on `day` is due. */
 int32_t cal_due(const m_calendar *c, int32_t day, int32_t n, int unit);
@@ -70,7 +76,7 @@ int32_t cal_shift(const m_calendar *c, int32_t last, int unit, int32_t from, int
 /* The limit a case is held to: the promised one (承诺时限) where the item
  * has one, else the legal one (法定时限); -1: none. */
 int32_t cal_item_limit(const m_item *it);
-/* The unit of that limit (UNIT_WORKDAY or UNIT_DAY). */
+/* The unit of that limit (UNIT_WORKDAY, UNIT_DAY or UNIT_MONTH). */
 int cal_item_limit_unit(const m_item *it);
 /* The day a case or step is due: the earlier of its legal and promised
  * due dates (-1: none).  A promise is meant to come first; when it does

@@ -316,7 +316,7 @@ static void shift(const ot_case *c, const m_calendar *cal, int32_t *last, int32_
 		*last = cal_shift(cal, *last, unit, from, to);
 		*due = cal_roll(cal, *last, unit);
 	} else if (*due >= 0) {
-		*due = unit == UNIT_DAY ? cal_roll(cal, *due + (to - from), unit)
+		*due = cal_counts_days(unit) ? cal_roll(cal, *due + (to - from), unit)
 					: cal_add_workdays(cal, *due, cal_workdays_between(cal, from, to));
 		*last = *due;
 	}

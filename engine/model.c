@@ -598,13 +598,16 @@ int item_max_trips(const ot_rules *r, int item)
 /* An item's worst case in working days: its promised limit, else its legal
  * one, else 0.  A limit in calendar days holds at most that many days less
  * the weekends of its whole weeks (a make-up working day, 调休, is not
- * foreseen without a date: the path is fixed by the rules alone). */
+ * foreseen without a date: the path is fixed by the rules alone); a month
+ * at most 31 days. */
 int32_t item_days(const m_item *it)
 {
 	int promised = it->promised_limit >= 0;
 	int32_t d = promised ? it->promised_limit : it->legal_limit;
 	uint8_t unit = promised ? it->promised_unit : it->legal_unit;
-	if (d > 0 && unit == UNIT_DAY)
+	if (d > 0 && unit == UNIT_MONTH)
+		d *= 31; /* at most 100000 months (check.c) */
+	if (d > 0 && unit != UNIT_WORKDAY)
 		d -= 2 * (d / 7);
 	return d > 0 ? d : 0;
 }

@@ -291,7 +291,8 @@ typedef struct m_item {
 	int dept, from_dept, window; /* -1: none */
 	m_online online;
 	int32_t legal_limit, promised_limit; /* -1: none */
-	uint8_t legal_unit, promised_unit; /* UNIT_WORKDAY or UNIT_DAY */
+	uint8_t legal_unit;   /* UNIT_WORKDAY, UNIT_DAY or UNIT_MONTH */
+	uint8_t promised_unit; /* UNIT_WORKDAY or UNIT_DAY */
 	int32_t extension;    /* `extension_limit N workdays` (延期): the most the legal
 				 limit may be extended; -1: the law allows none */
 	int32_t acceptance;   /* `acceptance_limit N workdays` (受理): -1: the

@@ -84,9 +84,27 @@ static void units(void **state)
 {
 	(void)state;
 	expect_diag(BASE "item i \"x\" { department d; legal_limit 15 hours; steps { s \"s\" by d } }\n",
-		    "E114", 14, 43, "working days or calendar days, not hours");
+		    "E114", 14, 43, "working days, calendar days or months, not hours");
 	/* calendar days are a limit of their own (公示 7 days) */
 	expect_clean(BASE "item i \"x\" { department d; legal_limit 15 days; steps { s \"s\" by d within 7 days } }\n");
+	/* the law's months (民法典 art. 202): an item's legal limit and its
+	 * pledge check, not a step's limit nor a promise */
+	expect_clean(BASE "item i \"x\" { department d; legal_limit 3 months; steps { s \"s\" by d } }\n");
+	expect_diag(ITEM(" steps { s \"s\" by d within 2 months }"), "E114", 18, 30,
+		    "working days or calendar days, not months");
+	expect_diag(BASE "item i \"x\" { department d; legal_limit 3 months; promised_limit 1 month\n"
+			 " steps { s \"s\" by d } }\n",
+		    "E114", 14, 67, "working days or calendar days, not months");
+	/* a promise surely longer than the longest months is E401; one that
+	 * may fit them is not (the checker has no date to count on) */
+	expect_diag(BASE "item i \"x\" { department d; legal_limit 2 months; promised_limit 51 workdays\n"
+			 " steps { s \"s\" by d } }\n",
+		    "E401", 14, 65, "promised_limit (51 workdays) is longer than legal_limit (2 months)");
+	expect_clean(BASE "item i \"x\" { department d; legal_limit 2 months; promised_limit 50 workdays\n"
+			  " steps { s \"s\" by d } }\n");
+	expect_diag(BASE "item i \"x\" { department d; legal_limit 3 months; extension_limit 10 workdays\n"
+			 " steps { s \"s\" by d } }\n",
+		    "E114", 14, 50, "cannot lengthen a legal_limit in calendar months");
 	/* the law counts an extension in working days */
 	expect_diag(BASE "item i \"x\" { department d; legal_limit 20 workdays; extension_limit 10 days\n"
 			 " steps { s \"s\" by d } }\n",

@@ -91,6 +91,28 @@ static void calendar_day_limits(void **state)
 	ot_rules_free(r);
 }
 
+/* Limits in months (民法典 art. 202): the day of the last month with the
+ * start day's number, or that month's last day; then as calendar days. */
+static void month_limits(void **state)
+{
+	(void)state;
+	ot_rules *r = bundled();
+	const m_calendar *cal = &r->calendars[strmap_get(&r->by_calendar, "cn", 2)];
+	assert_int_equal(cal_last(cal, day(2019, 7, 31), 3, UNIT_MONTH), day(2019, 10, 31));
+	/* no 02-29 in 2019, no 02-30 in 2020; a year's months across New Year */
+	assert_int_equal(cal_last(cal, day(2019, 1, 31), 1, UNIT_MONTH), day(2019, 2, 28));
+	assert_int_equal(cal_last(cal, day(2019, 11, 30), 3, UNIT_MONTH), day(2020, 2, 29));
+	assert_int_equal(cal_last(cal, day(2019, 12, 15), 14, UNIT_MONTH), day(2021, 2, 15));
+	/* ending on National Day: on the first working day after it */
+	assert_int_equal(cal_due(cal, day(2019, 7, 1), 3, UNIT_MONTH), day(2019, 10, 8));
+	/* a pause moves the last day by calendar days, as for days */
+	assert_int_equal(cal_shift(cal, day(2019, 10, 31), UNIT_MONTH, day(2019, 8, 1),
+				   day(2019, 8, 6)), day(2019, 11, 5));
+	assert_true(cal_counts_days(UNIT_MONTH) && cal_counts_days(UNIT_DAY));
+	assert_false(cal_counts_days(UNIT_WORKDAY));
+	ot_rules_free(r);
+}
+
 static void decimals(void **state)
 {
 	(void)state;
@@ -360,6 +382,7 @@ int main(void)
 		cmocka_unit_test(civil_dates),
 		cmocka_unit_test(national_calendar),
 		cmocka_unit_test(calendar_day_limits),
+		cmocka_unit_test(month_limits),
 		cmocka_unit_test(decimals),
 		cmocka_unit_test(decimals_wide),
 		cmocka_unit_test(decimals_bounds),
