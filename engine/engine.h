@@ -585,11 +585,12 @@ json_t *sweep_warnings_json(const ot_case *c, int zone);
  * name (or NULL).  A warning records its day, which a replay reads back:
  * api.c refuses an event that would give a case one the engine cannot. */
 int32_t sweep_last_due(const ot_case *c, const char **target, const char **name);
-/* The first day on which c needs a warning it was not given: a store's
- * warn_at column, which the sweep claims by; 0 when it needs none.  The
- * same on every engine of a store, whatever its warn_workdays (counted
- * with a yellow of at most SWEEP_INDEX_WORKDAYS): sweep_claim_day says
- * how far ahead a sweep with a wider one claims. */
+/* The first day on which c needs a warning it was not given, a yellow
+ * counted with `workdays` (at most SWEEP_INDEX_WORKDAYS): with that
+ * window, a store's warn_at column, which the sweep claims by, the same
+ * on every engine of a store whatever its warn_workdays (sweep_claim_day
+ * says how far ahead a sweep with a wider one claims); with -1 the
+ * latest day still in time.  0 when it needs none. */
 #define SWEEP_INDEX_WORKDAYS 1
 int case_warn_at(const ot_case *c, int workdays, char out[11]);
 /* The last warn_at a sweep on `today` with e's warn_workdays claims. */

@@ -449,9 +449,10 @@ ot_status store_claim(ot_engine *e, const char *today, store_claim_pos *pos, int
  * and *pos; OT_ESTORE (damaged) when either cannot be one. */
 ot_status store_claimed(ot_engine *e, const char *id, const char *warn_at, store_claim_pos *pos,
 			char id_out[32], ot_error *err);
-/* Writes c's warn_at column again (case_warn_at with the engine's
- * warn_workdays) without an event: for a claimed case that needed no
- * warning after all (the column was written with other settings). */
+/* Writes c's warn_at column again (case_warn_at, SWEEP_INDEX_WORKDAYS)
+ * without an event: for a claimed case that needed no warning after all
+ * (the column was written with other settings, or the sweep's window is
+ * narrower than the index's). */
 ot_status store_warn_at(ot_engine *e, const ot_case *c, ot_error *err);
 
 /* ---- checking ---- */

@@ -1670,7 +1670,7 @@ static ot_status pg_save(ot_engine *e, const ot_case *c, json_t *event, const ch
 	if (c->due >= 0)
 		day_format(c->due, due);
 	case_next_due(c, next_due);
-	case_warn_at(c, e->warn_workdays, warn_at);
+	case_warn_at(c, SWEEP_INDEX_WORKDAYS, warn_at);
 	const char *ev_at = json_string_value(json_object_get(event, "at"));
 	str_copy(at, sizeof at, ev_at ? ev_at : "");
 	ot_status s = writable(e, err);
@@ -2231,7 +2231,7 @@ static ot_status pg_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
 	ot_status s = writable(e, err);
 	if (s != OT_OK)
 		return s;
-	const char *v[] = {c->id, case_warn_at(c, e->warn_workdays, day) ? day : NULL};
+	const char *v[] = {c->id, case_warn_at(c, SWEEP_INDEX_WORKDAYS, day) ? day : NULL};
 	PGresult *res = run(e, S_WARN_AT, 2, v);
 	s = ok_result(res) ? OT_OK : pg_fail(e, err, res, "saving case %s", c->id);
 	PQclear(res);

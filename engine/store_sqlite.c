@@ -877,7 +877,7 @@ static ot_status sq_save(ot_engine *e, const ot_case *c, json_t *event, const ch
 	sqlite3_stmt *st = SQ(e)->stmt[is_new ? S_CASE_INSERT : same ? S_CASE_TOUCH : S_CASE_UPDATE];
 	char next_due[11] = "", warn_at[11] = "";
 	case_next_due(c, next_due);
-	case_warn_at(c, e->warn_workdays, warn_at);
+	case_warn_at(c, SWEEP_INDEX_WORKDAYS, warn_at);
 	bind_case(st, c, hand, due, at, state_text, next_due, warn_at);
 	int rc = run(st);
 	if (rc != SQLITE_DONE)
@@ -1338,7 +1338,7 @@ static ot_status sq_warn_at(ot_engine *e, const ot_case *c, ot_error *err)
 		return s;
 	sqlite3_stmt *st = SQ(e)->stmt[S_WARN_AT];
 	sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
-	if (case_warn_at(c, e->warn_workdays, day))
+	if (case_warn_at(c, SWEEP_INDEX_WORKDAYS, day))
 		sqlite3_bind_text(st, 2, day, -1, SQLITE_STATIC);
 	int rc = run(st);
 	return rc == SQLITE_DONE ? OT_OK : db_fail(e, err, rc, "saving case %s", c->id);

@@ -149,12 +149,14 @@ int sweep_due_now(const ot_case *c, int32_t today, int workdays, sweep_due *out,
 	return n;
 }
 
-/* An engine writes its cases' warn_at counting a yellow of the engine's
- * own window, but another engine -- the command line's `sweep
- * --warn-workdays 3` on a store `submit` wrote -- may sweep it with a
- * wider one: the index then said too late.  It is counted with one
- * window for all (a narrower one is kept: 0, or -1 for no yellow, lets
- * the index wait), and a wider sweep claims further ahead. */
+/* A store's warn_at is written by every engine alike, with the window
+ * SWEEP_INDEX_WORKDAYS, whatever the writer's own: another engine -- the
+ * command line's `sweep --warn-workdays 3` on a store `submit` wrote, a
+ * default sweep on a case an engine without yellows wrote last -- sweeps
+ * it with its window, wider (it claims further ahead, sweep_claim_day) or
+ * narrower (it reads the case a day or so early, gives nothing yet and
+ * writes the same day back).  -1 (no yellow at all) gives the latest day
+ * that is still in time: the store check's bound. */
 int case_warn_at(const ot_case *c, int workdays, char out[11])
 {
 	if (workdays > SWEEP_INDEX_WORKDAYS)

@@ -399,6 +399,34 @@ static void a_wider_sweep_than_the_writer_warns_in_time(void **state)
 	ot_engine_close(e);
 }
 
+/* A narrower engine (no yellow at all) writes the case last: a default
+ * sweep still gives the yellow in time (review-time2 finding 3: the index
+ * was counted with the writer's window, and the yellow never came). */
+static void a_narrower_writer_leaves_the_yellow_in_time(void **state)
+{
+	(void)state;
+	char buf[512];
+	const char *store = shared_store(buf, sizeof buf);
+	ot_engine_config c;
+	ot_engine_config_init(&c);
+	c.rules_path = LAW;
+	c.store = store;
+	c.warn_workdays = -1;
+	ot_error err;
+	ot_engine *e;
+	assert_int_equal(ot_engine_open_config(&c, &e, &err), OT_OK);
+	json_decref(submit(e, "plain", "a", "2019-09-27T09:00"));
+	/* the red of the step, which rewrites the case's index */
+	expect_sweep(e, "2019-10-08T09:00", "red step/decide 2019-09-30");
+	ot_engine_close(e);
+	e = open_at(LAW, store);
+	expect_sweep(e, "2019-10-12T09:00", "");
+	/* the case's 10-16: yellow on the working day before, 10-15 */
+	expect_sweep(e, "2019-10-15T09:00", "yellow case 2019-10-16");
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
 /* A sweeper: batches of 3 until none is left; writes how many warnings it
  * gave to fd.  Exits 0 when every sweep succeeded. */
 static void sweeper(const char *store, int gate, int fd)
@@ -486,6 +514,7 @@ int main(void)
 		cmocka_unit_test(an_overdue_step_is_warned_red_once),
 		cmocka_unit_test(yellow_then_red_for_the_step_and_the_case),
 		cmocka_unit_test(a_wider_sweep_than_the_writer_warns_in_time),
+		cmocka_unit_test(a_narrower_writer_leaves_the_yellow_in_time),
 		cmocka_unit_test(every_kind_of_deadline),
 		cmocka_unit_test(a_legal_limit_before_the_promise_is_warned_by_its_day),
 		cmocka_unit_test(no_deadline_after_the_last_day_counted),
