@@ -240,7 +240,7 @@ static int32_t due_of(const m_calendar *cal, int32_t last, int unit)
  * and replays so. */
 static int32_t held_to(const ot_case *c, int32_t legal, int32_t promised)
 {
-	return c->clocks >= CASE_CLOCKS ? cal_earlier(legal, promised)
+	return c->clocks >= CLOCKS_PAUSE_LEFT ? cal_earlier(legal, promised)
 					: promised >= 0 ? promised : legal;
 }
 
@@ -303,6 +303,15 @@ static void complete_application(ot_case *c, ot_time at, int zone)
 		accept(c, at, zone);
 }
 
+int32_t case_shift_last(const m_calendar *cal, int clocks, int32_t last, int unit,
+			int32_t from, int32_t to)
+{
+	int32_t moved = cal_shift(cal, last, unit, from, to);
+	if (clocks < CLOCKS_WORKDAY_ROLL || cal_counts_days(unit) || moved == last)
+		return moved;
+	return cal_roll(cal, moved, UNIT_DAY); /* the first working day from it */
+}
+
 /* A limit past a pause of the days in (from, to]: its last day moves, and
  * its due day is that rolled again (cal_shift says why).  A case submitted
  * before (no "clocks" in its submit event) had its due day moved by the
@@ -312,8 +321,8 @@ static void complete_application(ot_case *c, ot_time at, int zone)
 static void shift(const ot_case *c, const m_calendar *cal, int32_t *last, int32_t *due,
 		  int unit, int32_t from, int32_t to)
 {
-	if (c->clocks >= CASE_CLOCKS) {
-		*last = cal_shift(cal, *last, unit, from, to);
+	if (c->clocks >= CLOCKS_PAUSE_LEFT) {
+		*last = case_shift_last(cal, c->clocks, *last, unit, from, to);
 		*due = cal_roll(cal, *last, unit);
 	} else if (*due >= 0) {
 		*due = cal_counts_days(unit) ? cal_roll(cal, *due + (to - from), unit)

@@ -611,7 +611,7 @@ static int chain_paused(const ot_case *c)
  * (no "clocks" in its submit event) kept counting, and replays so. */
 void chain_clock(ot_case *c, ot_time at, int zone)
 {
-	if (c->clocks < CASE_CLOCKS)
+	if (c->clocks < CLOCKS_PAUSE_LEFT)
 		return;
 	int paused = chain_paused(c);
 	if (paused && !c->paused_since)
@@ -623,10 +623,10 @@ void chain_clock(ot_case *c, ot_time at, int zone)
 	for (uint32_t s = 0; cal && s < chain_of(c)->stages.count; s++) {
 		chain_stage_state *ss = &c->cs->stages[s];
 		if (ss->state == STAGE_ACTIVE && ss->started <= c->paused_since)
-			ss->due = cal_shift(cal, ss->due, UNIT_WORKDAY, from, to);
+			ss->due = case_shift_last(cal, c->clocks, ss->due, UNIT_WORKDAY, from, to);
 	}
 	if (cal)
-		c->due = cal_shift(cal, c->due, UNIT_WORKDAY, from, to);
+		c->due = case_shift_last(cal, c->clocks, c->due, UNIT_WORKDAY, from, to);
 	c->paused_since = 0;
 }
 
@@ -737,7 +737,7 @@ void chain_row_handlers(const ot_case *c, char *out, size_t cap)
 
 int32_t chain_row_next_due(const ot_case *c)
 {
-	if (c->clocks >= CASE_CLOCKS && chain_paused(c)) /* its clocks stand still */
+	if (c->clocks >= CLOCKS_PAUSE_LEFT && chain_paused(c)) /* its clocks stand still */
 		return -1;
 	int32_t next = c->due;
 	for (uint32_t s = 0; s < chain_of(c)->stages.count; s++) {

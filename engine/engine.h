@@ -139,11 +139,22 @@ typedef struct case_warning {
  * twice.  The JSON values are shared by reference instead: those the
  * events replace whole (set_json) are never changed in place, and the
  * arrays they append to are copied first when shared (case_append). */
-/* The way a case counts its time -- a pause moves only a limit still
- * running, and its last day (case.c, shift); a case is held to the
- * earlier of its legal and promised due dates (held_to) -- written into
- * its submit event ("clocks"): a case replays as it was applied. */
-#define CASE_CLOCKS 2
+/* The way a case counts its time, written into its submit event
+ * ("clocks"): a case replays as it was applied.  1: before these.
+ * CLOCKS_PAUSE_LEFT: a pause moves only a limit still running, and its
+ * last day (case.c, shift); a case is held to the earlier of its legal
+ * and promised due dates (held_to); a chain's clocks stop while its items
+ * do (chain_clock).  CLOCKS_WORKDAY_ROLL: a limit in working days paused
+ * on its due day and resumed on a day off ends on the next working day
+ * (case_shift_last).  CASE_CLOCKS: what a new case writes. */
+#define CLOCKS_PAUSE_LEFT 2
+#define CLOCKS_WORKDAY_ROLL 3
+#define CASE_CLOCKS CLOCKS_WORKDAY_ROLL
+/* cal_shift, and for clocks from CLOCKS_WORKDAY_ROLL on a limit in working
+ * days ends on a working day: paused on its due day, it has nothing whole
+ * left and ends on the resume day, or the first working day after. */
+int32_t case_shift_last(const m_calendar *cal, int clocks, int32_t last, int unit,
+			int32_t from, int32_t to);
 
 typedef struct ot_case {
 	char id[32];
@@ -161,8 +172,8 @@ typedef struct ot_case {
 				promise comes first, unless its unit differs) */
 	int32_t due_legal, due_promised; /* each; -1: none */
 	int32_t last_legal, last_promised; /* as case_step's */
-	int clocks;          /* how its pauses count: CASE_CLOCKS, or 1 for a
-				case submitted before (case.c, shift) */
+	int clocks;          /* how its pauses count: CASE_CLOCKS, or what the
+				case was submitted with (1 without) */
 	int32_t extended;    /* workdays the legal limit was extended by (延期) */
 	ot_time received;    /* when the complete application arrived */
 	int32_t accept_due;  /* CS_RECEIVED: last day to decide on acceptance */

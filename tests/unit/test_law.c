@@ -440,6 +440,56 @@ static void a_last_day_the_replay_counts_again(void **state)
 	free(report);
 }
 
+/* A step of 3 working days due Thu 2019-03-07, suspended that day and
+ * resumed on Sunday 03-10, has nothing whole left: it ends on the first
+ * working day from the resumption, Monday 03-11, not on the Sunday, when
+ * the hall could not act (review-time2 finding 2).  A case submitted with
+ * "clocks": 2 ended on the Sunday, and replays so. */
+static void a_step_paused_on_its_due_day_ends_on_a_working_day(void **state)
+{
+	(void)state;
+	const char *rules = OT_TEST_DATA "/time/pauses.rules";
+	char dir[200], db[256];
+	test_tmpdir("workday_roll", dir, sizeof dir);
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine *e = open_at(rules, db);
+	for (int i = 0; i < 2; i++)
+		json_decref(call(e, "submit", OT_OK, "{\"item\":\"lic\",\"channel\":\"hall\","
+				 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
+				 "\"name\":\"张三\"},\"materials\":[\"application\"],\"now\":\"%s\"}",
+				 "2019-03-04T09:00"));
+	ot_engine_close(e);
+	sqlite3 *db3;
+	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db3, "UPDATE events SET payload = json_set(payload,"
+				      " '$.clocks', 2) WHERE case_id = '20190304-0001' AND seq = 1",
+				      NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db3);
+	e = open_at(rules, db);
+	const char *want[] = {"2019-03-10", "2019-03-11"};
+	for (int i = 0; i < 2; i++) {
+		char id[32];
+		snprintf(id, sizeof id, "20190304-000%d", i + 1);
+		json_decref(call(e, "suspend", OT_OK, "{\"case\":\"%s\",\"reason\":\"核查\","
+				 "\"now\":\"2019-03-07T16:00\"}", id));
+		json_t *c = call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":"
+				 "\"2019-03-10T10:00\"}", id);
+		assert_string_equal(S(step_of(c, "review"), "due"), want[i]);
+		json_decref(c);
+	}
+	/* Monday morning: the case of now is on time, the one of before late */
+	json_t *late = overdue_entry(e, "2019-03-11T09:00", "20190304-0001");
+	assert_non_null(late);
+	json_decref(late);
+	assert_null(overdue_entry(e, "2019-03-11T09:00", "20190304-0002"));
+	ot_engine_close(e);
+	char *report = NULL;
+	ot_error err;
+	assert_int_equal(ot_store_check(db, &report, &err), OT_OK);
+	assert_non_null(strstr(report, "\"sound\": true"));
+	free(report);
+}
+
 /* A case submitted before pauses counted as they do now (no "clocks" in
  * its submit event) goes on counting as it did: a pause moves its rolled
  * due day, so its events replay to what its store row says; a case
@@ -554,6 +604,7 @@ int main(void)
 		cmocka_unit_test(a_read_takes_a_now_before_the_last_event),
 		cmocka_unit_test(a_last_day_the_replay_counts_again),
 		cmocka_unit_test(a_case_from_before_counts_as_it_did),
+		cmocka_unit_test(a_step_paused_on_its_due_day_ends_on_a_working_day),
 		cmocka_unit_test(a_chain_stops_while_its_items_do),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
