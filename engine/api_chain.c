@@ -889,6 +889,11 @@ static ot_status follow_item(ot_engine *e, ot_case *c, const ot_case *ic, json_t
 	json_object_set_new(cev, "item", json_string(r->items[ic->item].name));
 	json_object_set_new(cev, "case", json_string(ic->id));
 	json_object_set_new(cev, "status", json_string(case_status_names[ic->status]));
+	if (ic->status == CS_SUSPENDED && ic->procedure >= 0 && c->clocks >= CLOCKS_CHAIN_MAX) {
+		char until[11]; /* the days its procedure keeps out end then (chain_clock) */
+		day_format(ic->procedure_max_end, until);
+		json_object_set_new(cev, "excluded_until", json_string(until));
+	}
 	json_object_set_new(cev, "trips", json_integer(ic->trips));
 	const char *what = str(ev, "op");
 	if (what && strcmp(what, "deliver") == 0 && ic->delivered && !strcmp(ic->delivered, "window"))

@@ -53,6 +53,9 @@ struct chain_state {
 	int32_t last_pickup;       /* INT32_MIN: none yet */
 	int pickups_joined;        /* pickups on a day that had one already */
 	case_status before;        /* the status before the event being applied */
+	int32_t pause_end;         /* paused: the last day it stands still, as far
+				    * as its items' special procedures keep days
+				    * out (INT32_MAX: until it goes on) */
 	int clock_held;            /* an operation's: the clocks follow after it
 				    * opens item cases (chain_clock) */
 	char row_item[300];        /* "chain:NAME" */
@@ -136,6 +139,7 @@ ot_case *chain_case_new(const version *v, int chain, const char *id)
 	c->stored_status = -1;
 	c->status = CS_NEEDS_SUPPLEMENT;
 	cs->last_pickup = INT32_MIN;
+	cs->pause_end = INT32_MAX;
 	for (uint32_t s = 0; s < mc->stages.count; s++) {
 		const m_stage *st = &r->stages[mc->stages.first + s];
 		cs->stages[s].due = -1;
@@ -146,6 +150,7 @@ ot_case *chain_case_new(const version *v, int chain, const char *id)
 			sl->version = -1;
 			sl->pos = (int)i;
 			sl->status = -1;
+			sl->excluded_until = INT32_MAX;
 		}
 	}
 	return c;
@@ -560,7 +565,11 @@ ot_status chain_apply(ot_case *c, const char *op, json_t *ev, ot_time at, int zo
 		if (slot < 0 || status < 0)
 			return err_set(err, OT_ESTORE, "case %s: event %d is about an item case the "
 				       "chain did not open", c->id, c->events + 1);
+		int32_t until;
+		const char *excluded = str(ev, "excluded_until");
 		c->cs->slots[slot].status = status;
+		c->cs->slots[slot].excluded_until =
+			status == CS_SUSPENDED && excluded && day_parse(excluded, &until) ? until : INT32_MAX;
 		c->cs->slots[slot].trips = (int)json_integer_value(json_object_get(ev, "trips"));
 		if (json_is_true(json_object_get(ev, "pickup")))
 			take_pickup(c->cs, time_day(at, zone));
@@ -609,6 +618,19 @@ static int chain_paused(const ot_case *c)
  * status an event leaves decides, once an event, at its end -- after the
  * item cases it opened, live as on replay.  A chain submitted before
  * (no "clocks" in its submit event) kept counting, and replays so. */
+/* Every item case running is suspended: the chain stands still until the
+ * first of them counts again -- past its special procedure's maximum (行政
+ * 许可法 art. 45), which the item case counts -- or for as long as none
+ * does.  Waiting for the applicant, until it goes on. */
+static int32_t pause_end(const ot_case *c)
+{
+	int32_t end = INT32_MAX;
+	for (int i = 0; c->status == CS_SUSPENDED && i < c->cs->nslots; i++)
+		if (c->cs->slots[i].status == CS_SUSPENDED && c->cs->slots[i].excluded_until < end)
+			end = c->cs->slots[i].excluded_until;
+	return end;
+}
+
 void chain_clock(ot_case *c, ot_time at, int zone)
 {
 	if (c->clocks < CLOCKS_PAUSE_LEFT)
@@ -616,10 +638,15 @@ void chain_clock(ot_case *c, ot_time at, int zone)
 	int paused = chain_paused(c);
 	if (paused && !c->paused_since)
 		c->paused_since = at;
+	if (paused && c->clocks >= CLOCKS_CHAIN_MAX)
+		c->cs->pause_end = pause_end(c);
 	if (paused || !c->paused_since)
 		return;
 	const m_calendar *cal = chain_calendar(c);
 	int32_t from = time_day(c->paused_since, zone), to = time_day(at, zone);
+	if (to > c->cs->pause_end)
+		to = c->cs->pause_end;
+	c->cs->pause_end = INT32_MAX;
 	for (uint32_t s = 0; cal && s < chain_of(c)->stages.count; s++) {
 		chain_stage_state *ss = &c->cs->stages[s];
 		if (ss->state == STAGE_ACTIVE && ss->started <= c->paused_since)

@@ -149,6 +149,8 @@ typedef struct case_warning {
  * (case_shift_last).  CASE_CLOCKS: what a new case writes. */
 #define CLOCKS_PAUSE_LEFT 2
 #define CLOCKS_WORKDAY_ROLL 3
+#define CLOCKS_CHAIN_MAX 3 /* a chain stands still no longer than the special
+			      procedures of its items keep out (chain_clock) */
 #define CASE_CLOCKS CLOCKS_WORKDAY_ROLL
 /* cal_shift, and for clocks from CLOCKS_WORKDAY_ROLL on a limit in working
  * days ends on a working day: paused on its due day, it has nothing whole
@@ -429,6 +431,9 @@ typedef struct chain_slot {
 	uint8_t not_needed; /* closed because the chain stopped */
 	uint8_t skipped;    /* its `when` does not hold: the item is not needed */
 	int trips;          /* the item case's trips when it last moved the chain */
+	int32_t excluded_until; /* suspended in a special procedure: the last
+				   day it keeps out of the limits (its max_end);
+				   INT32_MAX otherwise */
 	char case_id[32];
 } chain_slot;
 

@@ -592,6 +592,38 @@ static void a_chain_stops_while_its_items_do(void **state)
 	ot_engine_close(e);
 }
 
+/* The same chain, its item's expert review (at most 10 days, to 03-15)
+ * ended ten days late, on 03-25: the item case counts the days past the
+ * maximum (行政许可法 art. 45), and so does the chain -- its stage is due
+ * 03-21 and its total 03-28, as had the review ended on time, and on 03-26
+ * both are overdue with the item (review-time2 finding 1: the chain stood
+ * still the whole time, and was due 03-29 and 04-08). */
+static void a_chain_counts_the_days_past_a_procedure_s_maximum(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(OT_TEST_DATA "/time/chain-pause.rules", ":memory:");
+	json_decref(call(e, "submit", OT_OK, "{\"chain\":\"cp_chain\",\"channel\":\"hall\","
+			 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
+			 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
+			 "\"2019-03-04T09:00\"}"));
+	json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-0002\","
+			 "\"procedure\":\"expert\",\"now\":\"2019-03-05T09:00\"}"));
+	json_decref(call(e, "procedure_end", OT_OK, "{\"case\":\"20190304-0002\","
+			 "\"now\":\"2019-03-25T09:00\"}"));
+	json_t *c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
+	assert_string_equal(S(c, "due"), "2019-03-28");
+	json_t *stage = json_array_get(json_object_get(c, "stages"), 0);
+	assert_string_equal(S(stage, "due"), "2019-03-21");
+	json_decref(c);
+	json_t *late = overdue_entry(e, "2019-03-26T09:00", "20190304-0001");
+	assert_non_null(late);
+	json_decref(late);
+	json_t *report = call(e, "store_check", OT_OK, "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -606,6 +638,7 @@ int main(void)
 		cmocka_unit_test(a_case_from_before_counts_as_it_did),
 		cmocka_unit_test(a_step_paused_on_its_due_day_ends_on_a_working_day),
 		cmocka_unit_test(a_chain_stops_while_its_items_do),
+		cmocka_unit_test(a_chain_counts_the_days_past_a_procedure_s_maximum),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
