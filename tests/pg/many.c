@@ -21,11 +21,22 @@
  *       (store check: every case replayed and compared with its snapshot);
  *       and the feed, followed by `many follow` while they wrote, gave
  *       every event once (ACKS.feed).
+ *   many chains-run RULES URI WORKER OPS
+ *   many chains-verify RULES URI ACKS
+ *       the same on chains (RULES: tests/data/chain/trips.rules): items of
+ *       one stage approved, denied and delivered at once from several
+ *       processes, papers handed in on the chain and on its item cases,
+ *       chains withdrawn -- each operation writing the chain and its item
+ *       cases in one transaction.  The check adds that each chain says of
+ *       its items what their cases say, its status follows them
+ *       (docs/engine.md §13.3), and each event a chain wrote, into itself
+ *       or into an item case, follows an operation or is listed by it.
  *   many follow RULES URI STOPFILE
  *       reads the event feed from its start as the others write, until
  *       STOPFILE exists: "EV CASE SEQ" for each event, then "NEXT CURSOR".
  *   many feed RULES URI AFTER
  *       the same, once, from the cursor AFTER on (tests/pg/restore.sh).
+ * With MANY_REFUSALS set, each refusal is printed to stderr.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -42,6 +53,11 @@
 	"\"contractor\":\"91350100M000100Y43\",\"kind\":\"public\"},\"materials\":[\"land_cert\"," \
 	"\"drawings\",\"fire_review\"]}"
 #define DAY "20190927"
+#define CHAIN_DAY "20190902"
+
+/* The day the cases of this run are numbered on: DAY, or CHAIN_DAY for
+ * the chains. */
+static const char *day = DAY;
 
 /* Who approves each step.  All at one time: a process that read the case
  * before another approved two steps must be refused because the step is
@@ -60,6 +76,7 @@ typedef struct worker {
 	ot_engine *e;
 	int latest;   /* the highest case number seen */
 	long conflicts, outages, unknown;
+	long gave_up; /* conflicts whose second try lost too (a deadlock) */
 	long reruns; /* first tries that lost to another engine's write */
 } worker;
 
@@ -92,7 +109,7 @@ static int operate(worker *w, const char *op, const char *req, const char *step,
 		if (strcmp(op, "show") != 0)
 			say("ACK %s %s %ld %s\n", op, id,
 			    (long)json_integer_value(json_object_get(c, "events")), step);
-		if (id && strncmp(id, DAY "-", 9) == 0 && atoi(id + 9) > w->latest)
+		if (id && strncmp(id, day, 8) == 0 && id[8] == '-' && atoi(id + 9) > w->latest)
 			w->latest = atoi(id + 9);
 		*out = c;
 		return 1;
@@ -100,6 +117,9 @@ static int operate(worker *w, const char *op, const char *req, const char *step,
 	if (s == OT_ESTATE || (s == OT_ENOTFOUND && strcmp(op, "show") == 0) ||
 	    (s == OT_ESTORE && strstr(err.message, "another engine changed"))) {
 		w->conflicts++;
+		w->gave_up += s == OT_ESTORE;
+		if (getenv("MANY_REFUSALS"))
+			fprintf(stderr, "refused: %s: %s: %s\n", op, ot_status_name(s), err.message);
 		return 0;
 	}
 	if (s == OT_ESTORE && strstr(err.message, "is not known")) {
@@ -157,7 +177,107 @@ static int one(worker *w, unsigned *seed)
 	return r;
 }
 
-static int run(const char *rules, const char *uri, int id, long ops)
+/* ---- chains ---- */
+
+/* The chain `ch` of tests/data/chain/trips.rules: stage s1 runs 甲 (a: an
+ * in-person visit, then the decision) beside 乙 (b: the decision), then
+ * 丙 (c), then 丁 (d).  Every step is the bureau's; 甲 and 乙 hand their
+ * results over at the window, 丙 and 丁 electronically.  Approving 甲 and
+ * 乙 at once from two engines writes the chain's row from both; denying
+ * one closes the other, and withdrawing the chain closes them all, in
+ * the same transaction. */
+#define CHAIN_SUBMIT "{\"chain\":\"ch\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY \
+	",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\",\"x\"]}"
+#define CHAIN_AT "2019-09-02T10:00"
+
+static const char *text_of(json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int is(json_t *o, const char *key, const char *value)
+{
+	const char *v = text_of(o, key);
+	return v && strcmp(v, value) == 0;
+}
+
+/* One operation on an item case of one of the latest chains, or on the
+ * chain itself, or a new chain. */
+static int one_chain(worker *w, unsigned *seed)
+{
+	char req[512];
+	json_t *c = NULL, *ic = NULL, *done = NULL;
+	int r;
+	if (w->latest == 0 || rand_r(seed) % 25 == 0) {
+		r = operate(w, "submit", CHAIN_SUBMIT, "-", &c);
+		json_decref(c);
+		return r;
+	}
+	int n = w->latest - (int)(rand_r(seed) % 6); /* a chain and its items, about */
+	snprintf(req, sizeof req, "{\"case\":\"" CHAIN_DAY "-%04d\"}", n < 1 ? 1 : n);
+	if ((r = operate(w, "show", req, "-", &c)) <= 0)
+		return r;
+	if (!is(c, "kind", "chain")) { /* an item case: its chain */
+		snprintf(req, sizeof req, "{\"case\":\"%s\"}", text_of(c, "chain"));
+		json_decref(c);
+		if ((r = operate(w, "show", req, "-", &c)) <= 0)
+			return r;
+	}
+	const char *id = text_of(c, "id");
+	/* the item cases, as the chain saw them */
+	json_t *items[8], *st, *it;
+	int nitems = 0;
+	size_t i, k;
+	json_array_foreach(json_object_get(c, "stages"), i, st)
+		json_array_foreach(json_object_get(st, "items"), k, it)
+			if (text_of(it, "case") && nitems < 8)
+				items[nitems++] = it;
+	unsigned pick = rand_r(seed) % 40;
+	it = nitems ? items[rand_r(seed) % (unsigned)nitems] : NULL;
+	r = 0;
+	if (!is(c, "status", "in_progress") && !is(c, "status", "approved") &&
+	    !is(c, "status", "denied")) { /* closed or withdrawn: start another */
+		r = operate(w, "submit", CHAIN_SUBMIT, "-", &done);
+	} else if (pick == 0 && is(c, "status", "in_progress")) {
+		snprintf(req, sizeof req, "{\"case\":\"%s\",\"now\":\"" CHAIN_AT "\"}", id);
+		r = operate(w, "withdraw", req, "-", &done);
+	} else if (pick < 3 && is(c, "status", "in_progress")) {
+		snprintf(req, sizeof req, "{\"case\":\"%s\",\"materials\":[\"plan\"],"
+			 "\"channel\":\"hall\",\"now\":\"" CHAIN_AT "\"}", id);
+		r = operate(w, "supplement", req, "-", &done);
+	} else if (pick < 5 && it && is(it, "status", "in_progress")) { /* the chain's too */
+		snprintf(req, sizeof req, "{\"case\":\"%s\",\"materials\":[\"x\"],"
+			 "\"channel\":\"online\",\"now\":\"" CHAIN_AT "\"}", text_of(it, "case"));
+		r = operate(w, "supplement", req, "-", &done);
+	} else if (it && is(it, "status", "approved")) {
+		int window = is(it, "item", "a") || is(it, "item", "b");
+		snprintf(req, sizeof req, "{\"case\":\"%s\",\"method\":\"%s\","
+			 "\"now\":\"" CHAIN_AT "\"}", text_of(it, "case"),
+			 window ? "window" : "electronic");
+		r = operate(w, "deliver", req, "-", &done);
+	} else if (it && is(it, "status", "in_progress")) {
+		snprintf(req, sizeof req, "{\"case\":\"%s\"}", text_of(it, "case"));
+		if ((r = operate(w, "show", req, "-", &ic)) <= 0) {
+			json_decref(c);
+			return r;
+		}
+		const char *step = text_of(json_array_get(json_object_get(ic, "current"), 0), "step");
+		if (step) {
+			snprintf(req, sizeof req, "{\"case\":\"%s\",\"step\":\"%s\",\"action\":\"%s\","
+				 "%s\"actor\":\"bureau\",\"now\":\"" CHAIN_AT "\"}", text_of(ic, "id"),
+				 step, pick == 5 ? "deny" : "approve",
+				 pick == 5 ? "\"reason\":\"不符合条件\"," : "");
+			r = operate(w, "act", req, step, &done);
+		}
+	}
+	json_decref(done);
+	json_decref(ic);
+	json_decref(c);
+	return r;
+}
+
+static int run(const char *rules, const char *uri, int id, long ops,
+	       int (*one_op)(worker *, unsigned *))
 {
 	worker w = {0};
 	ot_error err;
@@ -174,11 +294,11 @@ static int run(const char *rules, const char *uri, int id, long ops)
 	unsigned seed = (unsigned)id * 7919u + 1;
 	int bad = 0;
 	for (long i = 0; i < ops && !bad; i++)
-		bad = one(&w, &seed) < 0;
+		bad = one_op(&w, &seed) < 0;
 	fprintf(stderr, "many: worker %d: %ld operations, %ld written again after a lost race, %ld "
-		"refused as another was first, %ld failed in an outage, %ld with an unknown "
-		"outcome%s\n", id, ops, w.reruns, w.conflicts, w.outages, w.unknown,
-		bad ? ", then a failure" : "");
+		"refused as another was first (%ld of them as the second try lost too), %ld failed "
+		"in an outage, %ld with an unknown outcome%s\n", id, ops, w.reruns, w.conflicts,
+		w.gave_up, w.outages, w.unknown, bad ? ", then a failure" : "");
 	ot_engine_close(w.e);
 	return bad;
 }
@@ -249,8 +369,9 @@ static json_t *call(ot_engine *e, const char *op, const char *req)
 	return j;
 }
 
-/* Every case of the store, a page at a time: id -> its history. */
-static json_t *histories(ot_engine *e)
+/* Every case of the store, a page at a time: id -> its history (and, in
+ * `shown` when given, id -> the case as `show` answers it). */
+static json_t *histories(ot_engine *e, json_t *shown)
 {
 	json_t *all = json_object(), *page, *c;
 	char req[128] = "{\"limit\":1000}";
@@ -263,6 +384,8 @@ static json_t *histories(ot_engine *e)
 			snprintf(show, sizeof show, "{\"case\":\"%s\"}", id);
 			json_t *full = call(e, "show", show);
 			json_object_set(all, id, json_object_get(full, "history"));
+			if (shown)
+				json_object_set(shown, id, full);
 			json_decref(full);
 		}
 		const char *next = json_string_value(json_object_get(page, "next"));
@@ -274,7 +397,189 @@ static json_t *histories(ot_engine *e)
 	}
 }
 
-static int verify(const char *rules, const char *uri, const char *ack_path)
+/* An event a chain wrote into one of its item cases: the case's opening,
+ * papers passed on, its closing. */
+static int by_chain(json_t *ev)
+{
+	return is(ev, "actor", "chain") || is(ev, "channel", "chain");
+}
+
+static void count(json_t *counts, const char *key)
+{
+	json_object_set_new(counts, key, json_integer(json_integer_value(json_object_get(counts,
+									   key)) + 1));
+}
+
+static long counted(json_t *counts, const char *key)
+{
+	return (long)json_integer_value(json_object_get(counts, key));
+}
+
+/* Is item `name` of chain c done (approved, or closed after it was)? */
+static int item_done(json_t *item_status, json_t *shown, const char *name)
+{
+	const char *id = text_of(item_status, name);
+	json_t *ic = id ? json_object_get(shown, id) : NULL;
+	return ic && (is(ic, "status", "approved") ||
+		      (is(ic, "status", "closed") && !json_is_true(json_object_get(ic, "not_needed"))));
+}
+
+/* What the chain says of its items is what they are, and its status
+ * follows them as docs/engine.md §13.3 says: denied as soon as one is
+ * denied, withdrawn when withdrawn, approved when every item is, closed
+ * when every result is delivered too, else in progress with the items
+ * whose stage has started opened.  An item case's events written by its
+ * chain are those its chain's events list; each other event of the chain
+ * follows an operation on one of its item cases.  Counts the chains'
+ * events that were not acknowledged themselves, and the events they
+ * wrote into item cases, in *derived; the chains in *chains. */
+static long chain_checks(json_t *all, json_t *shown, json_t *seen, long *derived, long *chains)
+{
+	long bad = 0;
+	const char *cid;
+	json_t *c, *listed = json_object(), *follows = json_object(), *passed = json_object();
+	*chains = 0;
+	json_object_foreach(shown, cid, c) {
+		if (!is(c, "kind", "chain"))
+			continue;
+		(*chains)++;
+		json_t *hist = json_object_get(all, cid), *ev, *last = json_object();
+		size_t i, k;
+		int withdrawn = 0;
+		json_array_foreach(hist, i, ev) {
+			static const char *lists[] = {"opened", "reached", "closed"};
+			withdrawn |= is(ev, "op", "withdraw");
+			if (is(ev, "op", "item") || (is(ev, "op", "supplement") &&
+						      json_object_get(ev, "from"))) {
+				char key[128];
+				snprintf(key, sizeof key, "%s %zu", cid, i + 1);
+				if (json_object_get(seen, key)) {
+					fprintf(stderr, "verify: chain case %s: event %zu, which follows an "
+						"item case, was acknowledged itself\n", cid, i + 1);
+					bad++;
+				}
+				(*derived)++;
+			}
+			if (is(ev, "op", "item")) {
+				const char *x = text_of(ev, "case");
+				char now[64];
+				snprintf(now, sizeof now, "%s %lld", text_of(ev, "status"),
+					 (long long)json_integer_value(json_object_get(ev, "trips")));
+				if (x && is(last, x, now)) { /* item_moved: nothing had moved */
+					fprintf(stderr, "verify: chain case %s: event %zu follows item case "
+						"%s to %s, where the event before left it\n", cid, i + 1, x,
+						now);
+					bad++;
+				}
+				json_object_set_new(last, x ? x : "-", json_string(now));
+				count(follows, x ? x : "-");
+			}
+			json_t *from = json_object_get(ev, "from");
+			if (is(ev, "op", "supplement") && from)
+				count(passed, text_of(from, "case") ? text_of(from, "case") : "-");
+			for (int l = 0; l < 3; l++) {
+				json_t *entry;
+				json_array_foreach(json_object_get(ev, lists[l]), k, entry) {
+					const char *x = text_of(entry, "case");
+					count(listed, x ? x : "-");
+					json_object_del(last, x ? x : "-");
+				}
+			}
+		}
+		json_decref(last);
+		/* its items: what the chain says of each is what its case says */
+		json_t *status_of = json_object(), *st, *it;
+		int open_items = 0, not_needed = 0, denied = 0, delivered_all = 1;
+		json_array_foreach(json_object_get(c, "stages"), i, st)
+			json_array_foreach(json_object_get(st, "items"), k, it) {
+				const char *x = text_of(it, "case");
+				json_t *ic = x ? json_object_get(shown, x) : NULL;
+				if (!x) {
+					delivered_all = 0;
+					continue;
+				}
+				json_object_set_new(status_of, text_of(it, "item"), json_string(x));
+				if (!ic || !is(ic, "chain", cid) ||
+				    !is(ic, "status", text_of(it, "status"))) {
+					fprintf(stderr, "verify: chain case %s has item case %s %s, which is "
+						"%s%s%s\n", cid, x, text_of(it, "status"),
+						ic ? text_of(ic, "status") : "not there",
+						ic && !is(ic, "chain", cid) ? " in chain case " : "",
+						ic && !is(ic, "chain", cid) ? text_of(ic, "chain") : "");
+					bad++;
+				}
+				open_items += ic && (is(ic, "status", "in_progress"));
+				not_needed += ic && json_is_true(json_object_get(ic, "not_needed"));
+				denied += ic && is(ic, "status", "denied");
+				delivered_all &= ic && is(ic, "status", "closed");
+			}
+		/* its status, from its items' */
+		int ab = item_done(status_of, shown, "a") && item_done(status_of, shown, "b");
+		int cd = item_done(status_of, shown, "c") && item_done(status_of, shown, "d");
+		const char *want = withdrawn ? "withdrawn" : denied ? "denied"
+				 : ab && cd ? (delivered_all ? "closed" : "approved") : "in_progress";
+		const char *why = NULL;
+		if (!is(c, "status", want))
+			why = "its status does not follow its items";
+		else if (!withdrawn && !denied && not_needed)
+			why = "an item case was closed as not needed in a chain that goes on";
+		else if ((withdrawn || denied) && open_items)
+			why = "an item case is open in a chain that has stopped";
+		else if (!withdrawn && !denied && (ab != (text_of(status_of, "c") != NULL) ||
+			 item_done(status_of, shown, "c") != (text_of(status_of, "d") != NULL)))
+			why = "its items are not opened as their stages start";
+		if (why) {
+			char *text = json_dumps(c, JSON_COMPACT);
+			fprintf(stderr, "verify: chain case %s is %s (%s, %d item case(s) open, %d not "
+				"needed): %s; the chain: %.2000s\n", cid, text_of(c, "status"), want,
+				open_items, not_needed, why, text);
+			free(text);
+			bad++;
+		}
+		json_decref(status_of);
+	}
+	/* its item cases: what the chain wrote in them it listed; each of its
+	 * events following them follows an operation of their own */
+	json_object_foreach(shown, cid, c) {
+		if (is(c, "kind", "chain"))
+			continue;
+		json_t *hist = json_object_get(all, cid), *ev;
+		size_t i;
+		long by = 0, own = 0, supplements = 0;
+		json_array_foreach(hist, i, ev) {
+			char key[128];
+			snprintf(key, sizeof key, "%s %zu", cid, i + 1);
+			if (!by_chain(ev)) {
+				own++;
+				supplements += is(ev, "op", "supplement");
+				continue;
+			}
+			by++;
+			if (json_object_get(seen, key)) {
+				fprintf(stderr, "verify: item case %s: event %zu, written by its chain, was "
+					"acknowledged itself\n", cid, i + 1);
+				bad++;
+			}
+		}
+		*derived += by;
+		if (!text_of(c, "chain") || by != counted(listed, cid) ||
+		    counted(follows, cid) > own || counted(passed, cid) > supplements) {
+			fprintf(stderr, "verify: item case %s of chain case %s: %ld event(s) written by "
+				"the chain, which lists it %ld time(s); the chain follows it %ld time(s) "
+				"and takes %ld supplement(s) of it, after %ld operation(s) on it, %ld of "
+				"them supplements\n", cid, text_of(c, "chain") ? text_of(c, "chain") : "none",
+				by, counted(listed, cid), counted(follows, cid), counted(passed, cid), own,
+				supplements);
+			bad++;
+		}
+	}
+	json_decref(listed);
+	json_decref(follows);
+	json_decref(passed);
+	return bad;
+}
+
+static int verify(const char *rules, const char *uri, const char *ack_path, int chains)
 {
 	ot_engine *e = NULL;
 	ot_error err;
@@ -282,7 +587,8 @@ static int verify(const char *rules, const char *uri, const char *ack_path)
 		fprintf(stderr, "verify: %s\n", err.message);
 		return 1;
 	}
-	json_t *all = histories(e), *seen = json_object();
+	json_t *shown = chains ? json_object() : NULL;
+	json_t *all = histories(e, shown), *seen = json_object();
 	long acks = 0, unknown = 0, events = 0, bad = 0, submits = 0;
 	FILE *f = fopen(ack_path, "r");
 	char line[256], op[32], id[64], step[64];
@@ -323,35 +629,42 @@ static int verify(const char *rules, const char *uri, const char *ack_path)
 	json_object_foreach(all, cid, hist) {
 		cases++;
 		events += (long)json_array_size(hist);
-		json_t *approved = json_object(), *ev;
+		json_t *decided = json_object(), *ev;
 		size_t i;
-		json_array_foreach(hist, i, ev) {
+		json_array_foreach(hist, i, ev) { /* nothing here returns a step */
 			const char *s = json_string_value(json_object_get(ev, "step"));
 			const char *a = json_string_value(json_object_get(ev, "action"));
-			if (!s || !a || strcmp(a, "approve") != 0)
+			if (!s || !a || (strcmp(a, "approve") != 0 && strcmp(a, "deny") != 0))
 				continue;
-			if (json_object_get(approved, s)) {
-				fprintf(stderr, "verify: case %s: step %s was approved twice\n", cid, s);
+			if (json_object_get(decided, s)) {
+				fprintf(stderr, "verify: case %s: step %s was decided twice\n", cid, s);
 				bad++;
 			}
-			json_object_set_new(approved, s, json_true());
+			json_object_set_new(decided, s, json_true());
 		}
-		json_decref(approved);
-		if (strncmp(cid, DAY "-", 9) != 0 || atol(cid + 9) < 1 || atol(cid + 9) > (long)json_object_size(all)) {
+		json_decref(decided);
+		if (strncmp(cid, day, 8) != 0 || cid[8] != '-' || atol(cid + 9) < 1 ||
+		    atol(cid + 9) > (long)json_object_size(all)) {
 			fprintf(stderr, "verify: case %s is outside 1..%zu: the numbers have a gap\n",
 				cid, json_object_size(all));
 			bad++;
 		}
 	}
+	/* a chain's events that follow its items, and those it writes into
+	 * its item cases, were not acknowledged themselves */
+	long derived = 0, submitted = cases;
+	if (chains)
+		bad += chain_checks(all, shown, seen, &derived, &submitted);
 	/* acknowledgements are events; the rest can only be unknown outcomes */
-	long reads_free = events - acks;
+	long reads_free = events - acks - derived;
 	if (reads_free < 0 || reads_free > unknown) {
 		fprintf(stderr, "verify: the store has %ld events, %ld were acknowledged and %ld had an "
 			"unknown outcome\n", events, acks, unknown);
 		bad++;
 	}
-	if (cases < submits || cases > submits + unknown) {
-		fprintf(stderr, "verify: %ld cases, %ld submissions acknowledged\n", cases, submits);
+	if (submitted < submits || submitted > submits + unknown) {
+		fprintf(stderr, "verify: %ld cases submitted, %ld submissions acknowledged\n",
+			submitted, submits);
 		bad++;
 	}
 	/* the feed, followed while they wrote: every event once */
@@ -391,10 +704,14 @@ static int verify(const char *rules, const char *uri, const char *ack_path)
 	}
 	json_decref(check);
 	printf("verify: %ld operations acknowledged, %ld with an unknown outcome; %ld cases numbered "
-	       "1..%ld, %ld events, %ld of them followed in the feed as they came; %s\n", acks,
-	       unknown, cases, cases, events, fed,
-	       bad ? "PROBLEMS" : "every acknowledged operation there once, no step approved twice, "
+	       "1..%ld (%ld of them chains), %ld events (%ld written by a chain or for one), %ld "
+	       "of them followed in the feed as they came; %s\n", acks, unknown, cases, cases,
+	       chains ? submitted : 0L, events, derived, fed,
+	       bad ? "PROBLEMS" : chains ? "every acknowledged operation there once, no step "
+	       "decided twice, every chain in step with its items, every case replays to its "
+	       "snapshot" : "every acknowledged operation there once, no step approved twice, "
 	       "every case replays to its snapshot");
+	json_decref(shown);
 	json_decref(all);
 	json_decref(seen);
 	ot_engine_close(e);
@@ -404,14 +721,20 @@ static int verify(const char *rules, const char *uri, const char *ack_path)
 int main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "run") == 0)
-		return run(argv[2], argv[3], atoi(argv[4]), atol(argv[5]));
+		return run(argv[2], argv[3], atoi(argv[4]), atol(argv[5]), one);
 	if (argc == 5 && strcmp(argv[1], "follow") == 0)
 		return follow(argv[2], argv[3], argv[4], "0");
 	if (argc == 5 && strcmp(argv[1], "feed") == 0)
 		return follow(argv[2], argv[3], NULL, argv[4]);
 	if (argc == 5 && strcmp(argv[1], "verify") == 0)
-		return verify(argv[2], argv[3], argv[4]);
+		return verify(argv[2], argv[3], argv[4], 0);
+	day = CHAIN_DAY;
+	if (argc == 6 && strcmp(argv[1], "chains-run") == 0)
+		return run(argv[2], argv[3], atoi(argv[4]), atol(argv[5]), one_chain);
+	if (argc == 5 && strcmp(argv[1], "chains-verify") == 0)
+		return verify(argv[2], argv[3], argv[4], 1);
 	fprintf(stderr, "usage: many run RULES URI WORKER OPS | many follow RULES URI STOPFILE | "
-		"many feed RULES URI AFTER | many verify RULES URI ACKS\n");
+		"many feed RULES URI AFTER | many verify RULES URI ACKS | "
+		"many chains-run RULES URI WORKER OPS | many chains-verify RULES URI ACKS\n");
 	return 2;
 }

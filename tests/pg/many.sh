@@ -4,8 +4,10 @@
 # duplicated or approved twice.  With `restart`, the server is restarted
 # once a third of the operations are done: the engines must answer with a
 # clear error while it is away and go on, without being restarted, once it
-# is back.
-#   many.sh MANY SERVER_SH PG_DIR RULES PROCS OPS [restart]
+# is back.  With `chains`, they race on chains and their item cases instead
+# (RULES: tests/data/chain/trips.rules), and the check adds that every chain
+# is in step with its items.
+#   many.sh MANY SERVER_SH PG_DIR RULES PROCS OPS [restart|chains]
 # PROCS and OPS may be overridden by OT_PG_PROCS and OT_PG_OPS.
 set -u
 many=$1
@@ -15,6 +17,8 @@ rules=$4
 procs=${OT_PG_PROCS:-$5}
 ops=${OT_PG_OPS:-$6}
 mode=${7:-}
+run=run verify=verify
+[ "$mode" = chains ] && run=chains-run verify=chains-verify
 tmp=$(mktemp -d) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM # sh runs the EXIT trap at exit, not when a signal ends it
@@ -26,7 +30,7 @@ start=$(date +%s)
 follower=$!
 pids=""
 for w in $(seq 1 "$procs"); do
-	"$many" run "$rules" "$uri" "$w" "$ops" >"$tmp/acks.$w" 2>"$tmp/err.$w" &
+	"$many" "$run" "$rules" "$uri" "$w" "$ops" >"$tmp/acks.$w" 2>"$tmp/err.$w" &
 	pids="$pids $!"
 done
 if [ "$mode" = restart ]; then
@@ -65,4 +69,4 @@ if [ "$mode" = restart ]; then
 	[ "$after" -gt "$((before + procs * 10))" ] ||
 		{ echo "FAIL: the engines did not go on after the restart"; exit 1; }
 fi
-"$many" verify "$rules" "$uri" "$tmp/acks" || { echo "FAIL: see above"; exit 1; }
+"$many" "$verify" "$rules" "$uri" "$tmp/acks" || { echo "FAIL: see above"; exit 1; }
