@@ -440,6 +440,20 @@ static void a_last_day_the_replay_counts_again(void **state)
 	free(report);
 }
 
+/* Rewrites the "clocks" of case id's submit event in the SQLite store db
+ * (payload: a SQL expression of the payload), as a case submitted by an
+ * engine of before has it. */
+static void set_clocks(const char *db, const char *id, const char *payload)
+{
+	sqlite3 *db3;
+	char sql[256];
+	snprintf(sql, sizeof sql, "UPDATE events SET payload = %s WHERE case_id = '%s' AND seq = 1",
+		 payload, id);
+	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db3, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db3);
+}
+
 /* A step of 3 working days due Thu 2019-03-07, suspended that day and
  * resumed on Sunday 03-10, has nothing whole left: it ends on the first
  * working day from the resumption, Monday 03-11, not on the Sunday, when
@@ -459,12 +473,7 @@ static void a_step_paused_on_its_due_day_ends_on_a_working_day(void **state)
 				 "\"name\":\"张三\"},\"materials\":[\"application\"],\"now\":\"%s\"}",
 				 "2019-03-04T09:00"));
 	ot_engine_close(e);
-	sqlite3 *db3;
-	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db3, "UPDATE events SET payload = json_set(payload,"
-				      " '$.clocks', 2) WHERE case_id = '20190304-0001' AND seq = 1",
-				      NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db3);
+	set_clocks(db, "20190304-0001", "json_set(payload, '$.clocks', 2)");
 	e = open_at(rules, db);
 	const char *want[] = {"2019-03-10", "2019-03-11"};
 	for (int i = 0; i < 2; i++) {
@@ -510,12 +519,7 @@ static void a_case_from_before_counts_as_it_did(void **state)
 				 "\"name\":\"张三\"},\"materials\":[\"application\"],\"now\":\"%s\"}",
 				 "2019-03-06T09:00"));
 	ot_engine_close(e);
-	sqlite3 *db3;
-	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db3, "UPDATE events SET payload = json_remove(payload,"
-				      " '$.clocks') WHERE case_id = '20190306-0001' AND seq = 1",
-				      NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db3);
+	set_clocks(db, "20190306-0001", "json_remove(payload, '$.clocks')");
 	e = open_at(rules, db);
 	const char *want[] = {"2019-03-20", "2019-03-18"};
 	for (int i = 0; i < 2; i++) {
@@ -540,11 +544,7 @@ static void a_case_from_before_counts_as_it_did(void **state)
 	for (int i = 0; i < 2; i++)
 		json_decref(call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00"));
 	ot_engine_close(e);
-	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db3, "UPDATE events SET payload = json_remove(payload,"
-				      " '$.clocks') WHERE case_id = '20190201-0001' AND seq = 1",
-				      NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db3);
+	set_clocks(db, "20190201-0001", "json_remove(payload, '$.clocks')");
 	e = open_at(TIME_RULES, db);
 	const char *held[] = {"2019-02-13", "2019-02-11"};
 	for (int i = 0; i < 2; i++) {
