@@ -379,15 +379,8 @@ ot_time time_plus(ot_time t, m_dur d, int zone)
 		return t + (ot_time)d.n * 86400;
 	if (d.unit == UNIT_HOUR)
 		return t + (ot_time)d.n * 3600;
-	int y, m, day;
 	int32_t today = time_day(t, zone);
 	ot_time within = t - ((ot_time)today * 86400 - (ot_time)zone * 60);
-	cal_civil_from_days(today, &y, &m, &day);
-	int months = d.unit == UNIT_YEAR ? d.n * 12 : d.n;
-	int total = y * 12 + (m - 1) + months;
-	y = total / 12;
-	m = total % 12 + 1;
-	while (day > 28 && !cal_valid_date(y, m, day))
-		day--;
-	return (ot_time)cal_days_from_civil(y, m, day) * 86400 - (ot_time)zone * 60 + within;
+	int32_t day = add_months(today, d.unit == UNIT_YEAR ? d.n * 12 : d.n);
+	return (ot_time)day * 86400 - (ot_time)zone * 60 + within;
 }
