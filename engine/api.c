@@ -1667,20 +1667,28 @@ static ot_status do_refuse(ot_engine *e, req *q, json_t **resp, ot_error *err)
 /* 行政许可法 art. 42: the head of the body may extend a limit that is
  * still running, not revive one that ran out.  The legal limit runs to the
  * end of its due day; a suspended case's clock stopped on the day it was
- * suspended, so what counts then is whether it had run out by that day.
- * 1 (and the refusal in err) when it ran out. */
+ * suspended, so what counts then is whether it had run out by that day --
+ * unless a special procedure has run past its maximum, after which the
+ * clock runs again (art. 45): the limit is then counted to today as
+ * procedure_end would count it.  1 (and the refusal in err) when it ran out. */
 static int legal_ran_out(ot_engine *e, const req *q, const ot_case *c, ot_error *err)
 {
 	int paused = c->status == CS_SUSPENDED && c->paused_since;
-	int32_t day = time_day(paused ? c->paused_since : q->now, e->zone);
-	if (day <= c->due_legal)
+	int32_t today = time_day(q->now, e->zone);
+	int past_max = paused && c->procedure >= 0 && today > c->procedure_max_end;
+	int32_t due = past_max ? case_legal_due_past(c, today, e->zone) : c->due_legal;
+	int32_t day = paused && !past_max ? time_day(c->paused_since, e->zone) : today;
+	if (day <= due)
 		return 0;
-	char due[11], on[11];
-	day_format(c->due_legal, due);
+	char on_due[11], on[11], max_end[11] = "";
+	day_format(due, on_due);
 	day_format(day, on);
-	err_set(err, OT_ESTATE, "cannot extend case %s: its legal limit ran out on %s (legal_due), "
+	if (past_max)
+		day_format(c->procedure_max_end, max_end);
+	err_set(err, OT_ESTATE, "cannot extend case %s: its legal limit ran out on %s (legal_due%s%s), "
 		"before %s%s; only a limit still running may be extended (行政许可法 art. 42)",
-		c->id, due, paused ? "it was suspended on " : "", on);
+		c->id, on_due, past_max ? ", counting again after its special procedure's maximum, "
+		: "", max_end, paused && !past_max ? "it was suspended on " : "", on);
 	return 1;
 }
 

@@ -707,6 +707,16 @@ int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start)
 	return start + mp->max.n;
 }
 
+int32_t case_legal_due_past(const ot_case *c, int32_t day, int zone)
+{
+	const m_calendar *cal = calendar_of(c);
+	int32_t from = time_day(c->paused_since, zone), last = c->last_legal, due = c->due_legal;
+	int32_t to = c->procedure >= 0 && day > c->procedure_max_end ? c->procedure_max_end : day;
+	if (cal && due >= 0 && to > from)
+		shift(c, cal, &last, &due, item_of(c)->legal_unit, from, to);
+	return due;
+}
+
 /* 特别程序 (art. 45): the days from its start to its end are not counted in
  * any limit -- up to its declared maximum; the days past it are. */
 static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time at, int zone,

@@ -228,6 +228,10 @@ int case_step_dept(const ot_case *c, int step);
 /* The last day procedure p (the item's procedures[] index) started on day
  * `start` may run to by its declared maximum. */
 int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start);
+/* The legal due day suspended case c would have were its pause to end on
+ * `day`: in a special procedure, the days past its maximum count (as
+ * procedure_end counts them). */
+int32_t case_legal_due_past(const ot_case *c, int32_t day, int zone);
 /* The deferred materials (容缺) of an accepted case still missing that have
  * a deadline (`deferrable within N`): up to `max` of them into material[]
  * (rule base indices) and due[] (days); returns how many. */
@@ -596,7 +600,8 @@ json_t *sweep_event(const ot_case *c, const sweep_due *w, ot_time at, int zone);
 ot_status sweep_apply(ot_case *c, json_t *ev, ot_time at, int zone, ot_error *err);
 /* The warnings a case was given, for its JSON (a new reference). */
 json_t *sweep_warnings_json(const ot_case *c, int zone);
-/* The latest of the deadlines c has running (-1: none), and what it is:
+/* The latest of the deadlines c has running, or holds while paused
+ * (-1: none), and what it is:
  * "case", "legal", "step" ... and the step's, material's or procedure's
  * name (or NULL).  A warning records its day, which a replay reads back:
  * api.c refuses an event that would give a case one the engine cannot. */

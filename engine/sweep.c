@@ -214,12 +214,33 @@ static const char *index_name(const ot_case *c, int target, int32_t index)
 	return NULL;
 }
 
+/* A paused case's limits stand still (deadlines() lists none of them):
+ * they are due again once it runs on, so they count as its last due too.
+ * An extension while suspended, or a return, moves them. */
+static int held_dues(const ot_case *c, deadline *out)
+{
+	const m_item *it = &c->v->rules->items[c->item];
+	int n = 0;
+	if (c->chain >= 0 || (c->status != CS_SUSPENDED && c->status != CS_RETURNED))
+		return 0;
+	out[n++] = (deadline){WARN_LEGAL, -1, c->due_legal, 0};
+	out[n++] = (deadline){WARN_CASE, -1, c->due_promised, 0};
+	int32_t step = -1;
+	for (uint32_t i = 0; i < it->steps.count; i++)
+		if (c->steps[i].state == STEP_ACTIVE && (step < 0 || c->steps[i].due > c->steps[step].due))
+			step = (int32_t)i;
+	if (step >= 0)
+		out[n++] = (deadline){WARN_STEP, step, c->steps[step].due, 0};
+	return n;
+}
+
 int32_t sweep_last_due(const ot_case *c, const char **target, const char **name)
 {
-	deadline d[SWEEP_MAX_DUE];
+	deadline d[SWEEP_MAX_DUE + 3];
 	int nd = deadlines(c, d, SWEEP_MAX_DUE), last = -1;
+	nd += held_dues(c, d + nd);
 	for (int i = 0; i < nd; i++)
-		if (last < 0 || d[i].due > d[last].due)
+		if (d[i].due >= 0 && (last < 0 || d[i].due > d[last].due))
 			last = i;
 	*target = last >= 0 ? target_names[d[last].target] : NULL;
 	*name = last >= 0 ? index_name(c, d[last].target, d[last].index) : NULL;

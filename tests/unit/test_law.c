@@ -374,6 +374,50 @@ static void no_extension_once_the_legal_limit_ran_out(void **state)
 	ot_engine_close(e);
 }
 
+/* A special procedure past its maximum: the days after it count again
+ * (art. 45), and extending is judged as procedure_end would count them,
+ * whichever of the two the officer does first (review-time2 finding 4:
+ * judged by the day it was suspended, the extension was granted during
+ * the procedure and refused right after it).  law_lic from Mon 03-04:
+ * legal_due Mon 04-01; an expert review from Fri 03-29, at most 10 days
+ * to 04-08, leaves one working day: due 04-09. */
+static void extending_past_a_procedure_s_maximum_counts_its_days(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(TIME_RULES, ":memory:");
+	for (int i = 0; i < 3; i++) {
+		json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2019-03-04T09:00"));
+		char start[160];
+		snprintf(start, sizeof start, "{\"case\":\"20190304-000%d\",\"procedure\":"
+			 "\"expert\",\"now\":\"2019-03-29T09:00\"}", i + 1);
+		json_decref(call(e, "procedure_start", OT_OK, start));
+	}
+#define EXTEND(id, now) "{\"case\":\"" id "\",\"workdays\":10,\"reason\":\"需补充检验\"," \
+	"\"approver\":\"局长\",\"now\":\"" now "\"}"
+#define END(id, now) "{\"case\":\"" id "\",\"now\":\"" now "\"}"
+	/* on 04-09 the limit still runs: extended during the procedure, or
+	 * after it, to the same day */
+	json_decref(call(e, "extend", OT_OK, EXTEND("20190304-0001", "2019-04-09T09:00")));
+	json_t *a = call(e, "procedure_end", OT_OK, END("20190304-0001", "2019-04-09T10:00"));
+	json_decref(call(e, "procedure_end", OT_OK, END("20190304-0002", "2019-04-09T09:00")));
+	json_t *b = call(e, "extend", OT_OK, EXTEND("20190304-0002", "2019-04-09T10:00"));
+	assert_string_equal(S(a, "legal_due"), "2019-04-23");
+	assert_string_equal(S(b, "legal_due"), "2019-04-23");
+	json_decref(a);
+	json_decref(b);
+	/* on 04-10 it has run out, the procedure still running or not */
+	refused(e, "extend", OT_ESTATE, "cannot extend case 20190304-0003: its legal limit ran out "
+		"on 2019-04-09 (legal_due, counting again after its special procedure's maximum, "
+		"2019-04-08), before 2019-04-10; only a limit still running may be extended",
+		EXTEND("20190304-0003", "2019-04-10T09:00"));
+	json_decref(call(e, "procedure_end", OT_OK, END("20190304-0003", "2019-04-22T09:00")));
+	refused(e, "extend", OT_ESTATE, "ran out on 2019-04-09 (legal_due), before 2019-04-22",
+		EXTEND("20190304-0003", "2019-04-22T10:00"));
+#undef END
+#undef EXTEND
+	ot_engine_close(e);
+}
+
 /* Time moves forward for a case only for what changes it: a read takes
  * any "now" (the command line adds the machine's clock). */
 static void a_read_takes_a_now_before_the_last_event(void **state)
@@ -633,6 +677,7 @@ int main(void)
 		cmocka_unit_test(an_untrue_pledge_revokes_the_licence),
 		cmocka_unit_test(a_legal_limit_ending_before_the_promise_is_the_due_date),
 		cmocka_unit_test(no_extension_once_the_legal_limit_ran_out),
+		cmocka_unit_test(extending_past_a_procedure_s_maximum_counts_its_days),
 		cmocka_unit_test(a_read_takes_a_now_before_the_last_event),
 		cmocka_unit_test(a_last_day_the_replay_counts_again),
 		cmocka_unit_test(a_case_from_before_counts_as_it_did),

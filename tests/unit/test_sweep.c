@@ -229,11 +229,22 @@ static void no_deadline_after_the_last_day_counted(void **state)
 	refused(e, "act", OT_EINVAL, "act: case 21991101-0001 would be due on 2200-01-01 (step decide)",
 		"{\"case\":\"21991101-0001\",\"step\":\"review\",\"action\":\"approve\","
 		"\"actor\":\"law_bureau\",\"now\":\"2199-12-31T09:00\"}");
+	/* nor by an extension while suspended, which the resume would find
+	 * past it and refuse for ever (review-time2 finding 5) */
+	json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2199-11-25T09:00"));
+	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"21991125-0001\",\"reason\":\"核查\","
+			 "\"now\":\"2199-12-01T09:00\"}"));
+	refused(e, "extend", OT_EINVAL, "extend: case 21991125-0001 would be due on 2200-01-06 "
+		"(legal)", "{\"case\":\"21991125-0001\",\"workdays\":10,\"reason\":\"r\","
+		"\"approver\":\"局长\",\"now\":\"2199-12-02T09:00\"}");
+	json_decref(call(e, "resume", OT_OK, "{\"case\":\"21991125-0001\",\"now\":"
+			 "\"2199-12-03T09:00\"}"));
 	json_t *a = sweep(e, "2199-12-31T10:00");
 	assert_int_equal(json_array_size(json_object_get(a, "failed")), 0);
 	char got[512];
 	given(a, got, sizeof got);
-	assert_string_equal(got, "red case 2199-11-08; red legal 2199-11-29; red step/review 2199-11-06");
+	assert_string_equal(got, "red case 2199-11-08; red legal 2199-11-29; red step/review 2199-11-06; "
+			    "red case 2199-12-04; red legal 2199-12-25; red step/review 2199-11-28");
 	json_decref(a);
 	store_is_sound(e);
 	ot_engine_close(e);
