@@ -151,7 +151,9 @@ typedef struct case_warning {
 #define CLOCKS_WORKDAY_ROLL 3
 #define CLOCKS_CHAIN_MAX 3 /* a chain stands still no longer than the special
 			      procedures of its items keep out (chain_clock) */
-#define CASE_CLOCKS CLOCKS_WORKDAY_ROLL
+#define CLOCKS_STEP_LEGAL 4 /* a step's legal due date later than its promise
+			       is a deadline of its own (sweep.c) */
+#define CASE_CLOCKS CLOCKS_STEP_LEGAL
 /* cal_shift, and for clocks from CLOCKS_WORKDAY_ROLL on a limit in working
  * days ends on a working day: paused on its due day, it has nothing whole
  * left and ends on the resume day, or the first working day after. */
@@ -579,7 +581,7 @@ void engine_log(ot_engine *e, const char *fmt, ...)
 
 enum { WARN_NONE, WARN_YELLOW, WARN_RED };
 enum { WARN_CASE, WARN_LEGAL, WARN_STEP, WARN_ACCEPTANCE, WARN_DEFERRED, WARN_PLEDGE,
-       WARN_PROCEDURE, WARN__COUNT };
+       WARN_PROCEDURE, WARN_STEP_LEGAL, WARN__COUNT };
 
 /* A warning due on a case now: which deadline (as case_warning), the level. */
 typedef struct sweep_due {

@@ -15,7 +15,8 @@
  * A warning changes no status and no due date: it is a record, not a
  * decision.  The deadlines are the ones `overdue` reports: the item's
  * promised due date (else its legal one), the legal one besides a promise,
- * each active step's (the earlier of its two), the acceptance decision's,
+ * each active step's (the earlier of its two, and the legal one besides
+ * an earlier promise), the acceptance decision's,
  * each deferred material's (容缺), the pledge check's (告知承诺) and a
  * special procedure's maximum.
  * A step entered again (a loop) or a procedure run again is a new
@@ -33,6 +34,7 @@
 
 static const char *const target_names[WARN__COUNT] = {
 	"case", "legal", "step", "acceptance", "deferred", "pledge_check", "procedure",
+	"step_legal",
 };
 static const char *const level_names[] = {"none", "yellow", "red"};
 
@@ -69,10 +71,16 @@ static int deadlines(const ot_case *c, deadline *out, int max)
 		ADD(WARN_CASE, -1, c->due_promised >= 0 ? c->due_promised : c->due_legal, c->accepted);
 		if (c->due_promised >= 0 && c->due_legal != c->due_promised)
 			ADD(WARN_LEGAL, -1, c->due_legal, c->accepted);
-		/* a step's `due`: the earlier of its legal and promised ones */
-		for (uint32_t i = 0; i < it->steps.count; i++)
-			if (c->steps[i].state == STEP_ACTIVE)
-				ADD(WARN_STEP, (int32_t)i, c->steps[i].due, c->steps[i].started);
+		/* a step's `due`: the earlier of its legal and promised ones;
+		 * the legal one besides a promise, as the case's */
+		for (uint32_t i = 0; i < it->steps.count; i++) {
+			const case_step *s = &c->steps[i];
+			if (s->state != STEP_ACTIVE)
+				continue;
+			ADD(WARN_STEP, (int32_t)i, s->due, s->started);
+			if (c->clocks >= CLOCKS_STEP_LEGAL && s->due_legal > s->due)
+				ADD(WARN_STEP_LEGAL, (int32_t)i, s->due_legal, s->started);
+		}
 		int mats[64];
 		int32_t dues[64];
 		int nd = case_deferred_dues(c, mats, dues, 64);
@@ -205,7 +213,7 @@ static const char *index_name(const ot_case *c, int target, int32_t index)
 {
 	const ot_rules *r = c->v->rules;
 	const m_item *it = &r->items[c->item];
-	if (target == WARN_STEP)
+	if (target == WARN_STEP || target == WARN_STEP_LEGAL)
 		return r->steps[it->steps.first + (uint32_t)index].name;
 	if (target == WARN_DEFERRED)
 		return r->materials[index].name;
@@ -249,7 +257,8 @@ int32_t sweep_last_due(const ot_case *c, const char **target, const char **name)
 
 static const char *index_key(int target)
 {
-	return target == WARN_STEP ? "step" : target == WARN_DEFERRED ? "material"
+	return target == WARN_STEP || target == WARN_STEP_LEGAL ? "step"
+	     : target == WARN_DEFERRED ? "material"
 	     : target == WARN_PROCEDURE ? "procedure" : NULL;
 }
 
@@ -257,7 +266,8 @@ static const char *index_key(int target)
 static const char *department_of(const ot_case *c, int target, int32_t index)
 {
 	const ot_rules *r = c->v->rules;
-	int dept = target == WARN_STEP ? case_step_dept(c, index) : r->items[c->item].dept;
+	int dept = target == WARN_STEP || target == WARN_STEP_LEGAL ? case_step_dept(c, index)
+		 : r->items[c->item].dept;
 	return dept >= 0 ? r->departments[dept].name : NULL;
 }
 
@@ -285,10 +295,11 @@ static int32_t index_of(const ot_case *c, int target, const char *name)
 		return -1;
 	if (target == WARN_DEFERRED)
 		return strmap_get(&r->by_material, name, strlen(name));
-	uint32_t count = target == WARN_STEP ? it->steps.count : it->procedures.count;
+	int step = target == WARN_STEP || target == WARN_STEP_LEGAL;
+	uint32_t count = step ? it->steps.count : it->procedures.count;
 	for (uint32_t i = 0; i < count; i++)
-		if (strcmp(target == WARN_STEP ? r->steps[it->steps.first + i].name
-					       : r->procedures[it->procedures.first + i].name, name) == 0)
+		if (strcmp(step ? r->steps[it->steps.first + i].name
+				: r->procedures[it->procedures.first + i].name, name) == 0)
 			return (int32_t)i;
 	return -1;
 }

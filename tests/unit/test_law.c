@@ -484,20 +484,6 @@ static void a_last_day_the_replay_counts_again(void **state)
 	free(report);
 }
 
-/* Rewrites the "clocks" of case id's submit event in the SQLite store db
- * (payload: a SQL expression of the payload), as a case submitted by an
- * engine of before has it. */
-static void set_clocks(const char *db, const char *id, const char *payload)
-{
-	sqlite3 *db3;
-	char sql[256];
-	snprintf(sql, sizeof sql, "UPDATE events SET payload = %s WHERE case_id = '%s' AND seq = 1",
-		 payload, id);
-	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db3, sql, NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(db3);
-}
-
 /* A step of 3 working days due Thu 2019-03-07, suspended that day and
  * resumed on Sunday 03-10, has nothing whole left: it ends on the first
  * working day from the resumption, Monday 03-11, not on the Sunday, when

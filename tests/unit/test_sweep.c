@@ -137,10 +137,11 @@ static void every_kind_of_deadline(void **state)
 	expect_sweep(e, "2019-10-09T09:00", "yellow acceptance 2019-10-10");
 	expect_sweep(e, "2019-10-11T09:00", "red acceptance 2019-10-10");
 	/* accepted late: it counts from 09-27 (promised 10-18, legal 10-30); its
-	 * survey (promised 10-08) is late at once; the acceptance is not warned again */
+	 * survey is late at once, by its promise (10-08) and, a card of its
+	 * own, by the law (10-10); the acceptance is not warned again */
 	json_decref(ok(e, "accept", "{\"case\":\"20190927-0001\",\"actor\":\"bureau.general\","
 		       "\"now\":\"2019-10-11T10:00\"}"));
-	expect_sweep(e, "2019-10-11T11:00", "red step/survey 2019-10-08");
+	expect_sweep(e, "2019-10-11T11:00", "red step/survey 2019-10-08; red step_legal/survey 2019-10-10");
 	json_decref(ok(e, "act", "{\"case\":\"20190927-0001\",\"step\":\"survey\",\"action\":"
 		       "\"approve\",\"actor\":\"street_b\",\"now\":\"2019-10-11T12:00\"}"));
 	/* the review runs 7 calendar days from 10-11: 10-18, the promise's day too */
@@ -169,7 +170,7 @@ static void every_kind_of_deadline(void **state)
 	assert_non_null(strstr(want, "red legal"));
 	assert_non_null(strstr(want, legal));
 	(void)promised;
-	assert_int_equal(count_events(e, "20190927-0001", "warn"), 10);
+	assert_int_equal(count_events(e, "20190927-0001", "warn"), 11);
 	store_is_sound(e);
 
 	/* 告知承诺: approved on 09-30, the pledge to be checked within 10 workdays */
@@ -209,6 +210,39 @@ static void a_legal_limit_before_the_promise_is_warned_by_its_day(void **state)
 		     "yellow case 2019-02-13; red legal 2019-02-11; red step/review 2019-02-11");
 	expect_sweep(e, "2019-02-14T09:00", "red case 2019-02-13");
 	/* what overdue reads (the store's next_due) agrees with the events */
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
+/* A step promised in fewer days than the law gives it is warned by each,
+ * as the case is: by its promise (`step`) and, still running after it,
+ * by the law (`step_legal`).  law_step from Mon 2019-03-04: promised Wed
+ * 03-06, by law Mon 03-11.  A case submitted before (its submit event's
+ * "clocks" below 4) had the one card, and replays so. */
+static void a_step_late_by_its_promise_is_warned_by_the_law_too(void **state)
+{
+	(void)state;
+	char dir[200], db[256];
+	test_tmpdir("step_legal", dir, sizeof dir);
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine *e = open_at(TIME_RULES, db);
+	for (int i = 0; i < 2; i++)
+		json_decref(call(e, "submit", OT_OK, LAW_APP("law_step"), "2019-03-04T09:00"));
+	ot_engine_close(e);
+	set_clocks(db, "20190304-0002", "json_set(payload, '$.clocks', 3)");
+	e = open_at(TIME_RULES, db);
+	expect_sweep(e, "2019-03-05T09:00", "yellow step/review 2019-03-06; yellow step/review 2019-03-06");
+	expect_sweep(e, "2019-03-07T09:00", "red step/review 2019-03-06; red step/review 2019-03-06");
+	expect_sweep(e, "2019-03-08T09:00", "yellow step_legal/review 2019-03-11");
+	expect_sweep(e, "2019-03-12T09:00", "red step_legal/review 2019-03-11");
+	expect_sweep(e, "2019-03-13T09:00", "");
+	json_t *c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
+	json_t *w = json_array_get(json_object_get(c, "warnings"), 3);
+	assert_string_equal(S(w, "target"), "step_legal");
+	assert_string_equal(S(w, "step"), "review");
+	assert_string_equal(S(w, "level"), "red");
+	json_decref(c);
+	assert_int_equal(count_events(e, "20190304-0002", "warn"), 2);
 	store_is_sound(e);
 	ot_engine_close(e);
 }
@@ -534,6 +568,7 @@ int main(void)
 		cmocka_unit_test(batches_until_none_is_left),
 		cmocka_unit_test(cases_it_cannot_warn_do_not_take_every_batch),
 		cmocka_unit_test(engines_sweeping_at_once_warn_each_case_once),
+		cmocka_unit_test(a_step_late_by_its_promise_is_warned_by_the_law_too),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
