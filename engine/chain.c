@@ -56,6 +56,7 @@ struct chain_state {
 	int32_t pause_end;         /* paused: the last day it stands still, as far
 				    * as its items' special procedures keep days
 				    * out (INT32_MAX: until it goes on) */
+	int32_t pause_from;        /* paused: the day it began (paused_since's) */
 	int clock_held;            /* an operation's: the clocks follow after it
 				    * opens item cases (chain_clock) */
 	char row_item[300];        /* "chain:NAME" */
@@ -631,29 +632,54 @@ static int32_t pause_end(const ot_case *c)
 	return end;
 }
 
+/* A limit of the paused chain, due `due` and running since `started`,
+ * past the pause ending on day `to` (a special procedure's maximum
+ * first): a limit started during the pause counts from its own start. */
+static int32_t past_pause(const ot_case *c, int32_t due, ot_time started, int32_t to)
+{
+	const m_calendar *cal = chain_calendar(c);
+	if (!cal || started > c->paused_since)
+		return due;
+	return case_shift_last(cal, c->clocks, due, UNIT_WORKDAY, c->cs->pause_from,
+			       to < c->cs->pause_end ? to : c->cs->pause_end);
+}
+
+/* The day a limit of the chain is due on, as shown and listed: while it
+ * stands still for its items' special procedures, the day it will be due
+ * once they have kept out all their maximum allows -- the latest it can
+ * be, earlier if they end sooner -- so that a chain whose procedure runs
+ * past its maximum is late when its days are (`overdue`), not only once
+ * the procedure ends.  A chain submitted before (clocks below
+ * CLOCKS_CHAIN_LATEST) showed the day it stood still at. */
+static int32_t shown_due(const ot_case *c, int32_t due, ot_time started)
+{
+	if (due < 0 || c->clocks < CLOCKS_CHAIN_LATEST || !chain_paused(c) ||
+	    c->cs->pause_end == INT32_MAX)
+		return due;
+	return past_pause(c, due, started, c->cs->pause_end);
+}
+
 void chain_clock(ot_case *c, ot_time at, int zone)
 {
 	if (c->clocks < CLOCKS_PAUSE_LEFT)
 		return;
 	int paused = chain_paused(c);
-	if (paused && !c->paused_since)
+	if (paused && !c->paused_since) {
 		c->paused_since = at;
+		c->cs->pause_from = time_day(at, zone);
+	}
 	if (paused && c->clocks >= CLOCKS_CHAIN_MAX)
 		c->cs->pause_end = pause_end(c);
 	if (paused || !c->paused_since)
 		return;
-	const m_calendar *cal = chain_calendar(c);
-	int32_t from = time_day(c->paused_since, zone), to = time_day(at, zone);
-	if (to > c->cs->pause_end)
-		to = c->cs->pause_end;
-	c->cs->pause_end = INT32_MAX;
-	for (uint32_t s = 0; cal && s < chain_of(c)->stages.count; s++) {
+	int32_t to = time_day(at, zone);
+	for (uint32_t s = 0; s < chain_of(c)->stages.count; s++) {
 		chain_stage_state *ss = &c->cs->stages[s];
-		if (ss->state == STAGE_ACTIVE && ss->started <= c->paused_since)
-			ss->due = case_shift_last(cal, c->clocks, ss->due, UNIT_WORKDAY, from, to);
+		if (ss->state == STAGE_ACTIVE)
+			ss->due = past_pause(c, ss->due, ss->started, to);
 	}
-	if (cal)
-		c->due = case_shift_last(cal, c->clocks, c->due, UNIT_WORKDAY, from, to);
+	c->due = past_pause(c, c->due, c->paused_since, to);
+	c->cs->pause_end = INT32_MAX;
 	c->paused_since = 0;
 }
 
@@ -695,7 +721,9 @@ static json_t *stage_json(const ot_case *c, uint32_t s, int zone)
 			 st->label, "state", stage_states[state], "department",
 			 st->dept >= 0 ? json_string(r->departments[st->dept].name) : json_null(),
 			 "started_at", case_time_json(ss->started, zone), "finished_at",
-			 case_time_json(ss->finished, zone), "due", case_day_json(ss->due), "items", items);
+			 case_time_json(ss->finished, zone), "due",
+			 case_day_json(ss->state == STAGE_ACTIVE ? shown_due(c, ss->due, ss->started)
+								 : ss->due), "items", items);
 }
 
 json_t *chain_json(const ot_case *c, int zone)
@@ -726,7 +754,7 @@ json_t *chain_json(const ot_case *c, int zone)
 	json_object_set_new(o, "accepted_at", case_time_json(c->accepted, zone));
 	json_object_set_new(o, "decided_at", case_time_json(c->decided, zone));
 	json_object_set_new(o, "closed_at", case_time_json(c->closed, zone));
-	json_object_set_new(o, "due", case_day_json(c->due));
+	json_object_set_new(o, "due", case_day_json(shown_due(c, c->due, c->paused_since)));
 	json_object_set_new(o, "total_limit", mc->total_limit >= 0 ? json_integer(mc->total_limit)
 								   : json_null());
 	json_object_set_new(o, "critical_days", json_integer(mc->critical_days));
@@ -764,13 +792,16 @@ void chain_row_handlers(const ot_case *c, char *out, size_t cap)
 
 int32_t chain_row_next_due(const ot_case *c)
 {
-	if (c->clocks >= CLOCKS_PAUSE_LEFT && chain_paused(c)) /* its clocks stand still */
+	/* its clocks stand still, for good or until a procedure's maximum */
+	if (c->clocks >= CLOCKS_PAUSE_LEFT && chain_paused(c) &&
+	    (c->clocks < CLOCKS_CHAIN_LATEST || c->cs->pause_end == INT32_MAX))
 		return -1;
-	int32_t next = c->due;
+	int32_t next = shown_due(c, c->due, c->paused_since);
 	for (uint32_t s = 0; s < chain_of(c)->stages.count; s++) {
 		const chain_stage_state *ss = &c->cs->stages[s];
-		if (stage_running(c, s) && ss->due >= 0 && (next < 0 || ss->due < next))
-			next = ss->due;
+		int32_t due = shown_due(c, ss->due, ss->started);
+		if (stage_running(c, s) && due >= 0 && (next < 0 || due < next))
+			next = due;
 	}
 	return next;
 }

@@ -153,6 +153,9 @@ typedef struct case_warning {
 			      procedures of its items keep out (chain_clock) */
 #define CLOCKS_STEP_LEGAL 4 /* a step's legal due date later than its promise
 			       is a deadline of its own (sweep.c) */
+#define CLOCKS_CHAIN_LATEST 4 /* a chain standing still for its items' special
+				 procedures shows and is listed by the day it
+				 is due once they reach their maximum (chain.c) */
 #define CASE_CLOCKS CLOCKS_STEP_LEGAL
 /* cal_shift, and for clocks from CLOCKS_WORKDAY_ROLL on a limit in working
  * days ends on a working day: paused on its due day, it has nothing whole

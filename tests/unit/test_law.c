@@ -654,6 +654,60 @@ static void a_chain_counts_the_days_past_a_procedure_s_maximum(void **state)
 	ot_engine_close(e);
 }
 
+/* The same chain, its item's expert review still running on 03-22, a
+ * week past its maximum: the chain shows the days it is due once the
+ * review has kept out all it may (its stage 03-21, its total 03-28) and
+ * is late by its stage, beside its item -- not only once the review ends.
+ * A chain submitted before (its submit event's "clocks" 3) showed the
+ * days it stood still at and was in no overdue list until then. */
+static void a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days(void **state)
+{
+	(void)state;
+	const char *rules = OT_TEST_DATA "/time/chain-pause.rules";
+	char dir[200], db[256];
+	test_tmpdir("chain_latest", dir, sizeof dir);
+	snprintf(db, sizeof db, "%s/store.db", dir);
+	ot_engine *e = open_at(rules, db);
+	for (int i = 0; i < 2; i++)
+		json_decref(call(e, "submit", OT_OK, "{\"chain\":\"cp_chain\",\"channel\":\"hall\","
+				 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
+				 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
+				 "\"2019-03-04T09:00\"}"));
+	ot_engine_close(e);
+	set_clocks(db, "20190304-0003", "json_set(payload, '$.clocks', 3)");
+	e = open_at(rules, db);
+	for (int i = 0; i < 2; i++)
+		json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-000%d\","
+				 "\"procedure\":\"expert\",\"now\":\"2019-03-05T09:00\"}", 2 * i + 2));
+	json_t *c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
+	assert_string_equal(S(c, "status"), "suspended");
+	assert_string_equal(S(c, "due"), "2019-03-28");
+	assert_string_equal(S(json_array_get(json_object_get(c, "current"), 0), "due"), "2019-03-21");
+	json_decref(c);
+	c = call(e, "show", OT_OK, "{\"case\":\"20190304-0003\",\"history\":false}");
+	assert_string_equal(S(c, "due"), "2019-03-18");
+	json_decref(c);
+	assert_null(overdue_entry(e, "2019-03-21T09:00", "20190304-0001"));
+	json_t *late = overdue_entry(e, "2019-03-22T09:00", "20190304-0001");
+	assert_non_null(late);
+	assert_false(json_is_true(json_object_get(late, "overdue")));
+	assert_string_equal(S(json_array_get(json_object_get(late, "stages"), 0), "due"), "2019-03-21");
+	json_decref(late);
+	assert_non_null(overdue_entry(e, "2019-03-22T09:00", "20190304-0002"));
+	assert_null(overdue_entry(e, "2019-03-22T09:00", "20190304-0003"));
+	/* ended on 03-25, the chain keeps the days it showed */
+	json_decref(call(e, "procedure_end", OT_OK, "{\"case\":\"20190304-0002\","
+			 "\"now\":\"2019-03-25T09:00\"}"));
+	c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
+	assert_string_equal(S(c, "status"), "in_progress");
+	assert_string_equal(S(c, "due"), "2019-03-28");
+	json_decref(c);
+	json_t *report = call(e, "store_check", OT_OK, "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -670,6 +724,7 @@ int main(void)
 		cmocka_unit_test(a_step_paused_on_its_due_day_ends_on_a_working_day),
 		cmocka_unit_test(a_chain_stops_while_its_items_do),
 		cmocka_unit_test(a_chain_counts_the_days_past_a_procedure_s_maximum),
+		cmocka_unit_test(a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
