@@ -24,7 +24,8 @@
 typedef struct ot_engine ot_engine;
 typedef struct ot_case ot_case;
 
-#define STORE_SCHEMA 9 /* the version of the stored layout */
+#define STORE_SCHEMA 10 /* the version of the stored layout, and of the
+			   events an engine can read back */
 
 struct store_query;
 struct store_table;

@@ -217,6 +217,12 @@ static const char *const schema_v9[] = {
 	"UPDATE onetrip_schema SET version = 9",
 };
 
+/* version 10: the events of CASE_CLOCKS 4 (the SQLite backend's version 10
+ * says why) */
+static const char *const schema_v10[] = {
+	"UPDATE onetrip_schema SET version = 10",
+};
+
 /* An event's place in the feed, and the feed's end: a transaction id and
  * the base (schema_v8) */
 #define FEED_XID(id) "(" id "::text::bigint + (SELECT max(feed_base) FROM onetrip_schema))"
@@ -1116,6 +1122,8 @@ static ot_status migrate(ot_engine *e, ot_error *err)
 		s = exec(e, schema_v8[i], "basing the event feed", err);
 	for (size_t i = 0; s == OT_OK && have < 9 && i < OT_COUNTOF(schema_v9); i++)
 		s = exec(e, schema_v9[i], "keeping the licences' own terms", err);
+	for (size_t i = 0; s == OT_OK && have < 10 && i < OT_COUNTOF(schema_v10); i++)
+		s = exec(e, schema_v10[i], "migrating the schema", err);
 	if (s == OT_OK)
 		return exec(e, "COMMIT", "migrating the schema", err);
 	exec(e, "ROLLBACK", "migrating the schema", NULL);

@@ -265,7 +265,7 @@ static void version_3_is_migrated(void **state)
 	json_decref(feed);
 	snprintf(text, sizeof text, "SELECT version FROM %s.onetrip_schema", schema);
 	PGresult *r = PQexec(c, text);
-	assert_string_equal(PQgetvalue(r, 0, 0), "9");
+	assert_string_equal(PQgetvalue(r, 0, 0), "10");
 	PQclear(r);
 	/* version 7: the applicant keyed as requests are read, a licence by
 	 * its holder too */

@@ -340,9 +340,9 @@ static void other_schema_versions(void **state)
 	char *text = NULL, want[400];
 	ot_error err;
 	ot_engine *e = NULL;
-	damage(&s, "PRAGMA user_version = 10");
-	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 10, this one "
-		 "knows 9)", s.path);
+	damage(&s, "PRAGMA user_version = 11");
+	snprintf(want, sizeof want, "the store %s was written by a newer onetrip (schema 11, this one "
+		 "knows 10)", s.path);
 	assert_int_equal(ot_engine_open(CONTRACT, s.path, &e, &err), OT_ESTORE);
 	assert_string_equal(err.message, want);
 	assert_int_equal(ot_store_check(s.path, &text, &err), OT_ESTORE);
