@@ -562,13 +562,11 @@ static void check_expect(dsl_ctx *c, const scn_stmt *s)
 	if (s->negate && !x->negatable)
 		diag_at(c, s->loc, "E602", "drop the 'not'", "'expect not %s' is not possible", x->name);
 	if (!strcmp(x->name, "warned") && count >= 2) { /* the words the time sweep writes */
-		static const char *const levels[] = {"yellow", "red"};
-		static const char *const targets[] = {"case", "legal", "step", "acceptance", "deferred",
-						       "pledge_check", "procedure"};
 		ast_name level = {s->args.v[0].text, s->args.v[0].loc};
 		ast_name target = {s->args.v[1].text, s->args.v[1].loc};
-		check_word(c, level, "warning level", levels, 2);
-		check_word(c, target, "deadline the time sweep warns of", targets, 7);
+		check_word(c, level, "warning level", model_warn_level_names + WARN_YELLOW, 2);
+		check_word(c, target, "deadline the time sweep warns of", model_warn_target_names,
+			   WARN__COUNT);
 	}
 	if ((!strcmp(x->name, "error") || !strcmp(x->name, "notice") || !strcmp(x->name, "note")) &&
 	    count == 1 &&

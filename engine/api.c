@@ -1675,7 +1675,8 @@ static int legal_ran_out(ot_engine *e, const req *q, const ot_case *c, ot_error 
 {
 	int paused = c->status == CS_SUSPENDED && c->paused_since;
 	int32_t today = time_day(q->now, e->zone);
-	int past_max = paused && c->procedure >= 0 && today > c->procedure_max_end;
+	int past_max = paused && c->procedure >= 0 && today > c->procedure_max_end &&
+		       c->due_legal >= time_day(c->paused_since, e->zone); /* running when paused */
 	int32_t due = past_max ? case_legal_due_past(c, today, e->zone) : c->due_legal;
 	int32_t day = paused && !past_max ? time_day(c->paused_since, e->zone) : today;
 	if (day <= due)

@@ -707,14 +707,30 @@ int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start)
 	return start + mp->max.n;
 }
 
+/* The last day of a pause ending on `day` that no limit counts: a special
+ * procedure's days past its maximum count (art. 45). */
+static int32_t pause_to(const ot_case *c, int32_t day)
+{
+	return c->procedure >= 0 && day > c->procedure_max_end ? c->procedure_max_end : day;
+}
+
 int32_t case_legal_due_past(const ot_case *c, int32_t day, int zone)
 {
 	const m_calendar *cal = calendar_of(c);
 	int32_t from = time_day(c->paused_since, zone), last = c->last_legal, due = c->due_legal;
-	int32_t to = c->procedure >= 0 && day > c->procedure_max_end ? c->procedure_max_end : day;
+	int32_t to = pause_to(c, day);
 	if (cal && due >= 0 && to > from)
 		shift(c, cal, &last, &due, item_of(c)->legal_unit, from, to);
 	return due;
+}
+
+void case_run_on(ot_case *c, int32_t day)
+{
+	shift_clocks(c, time_day(c->paused_since, c->v->zone), pause_to(c, day));
+	c->status = CS_IN_PROGRESS;
+	c->paused_since = 0;
+	c->procedure = -1;
+	c->procedure_max_end = -1;
 }
 
 /* 特别程序 (art. 45): the days from its start to its end are not counted in
@@ -748,8 +764,7 @@ static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time
 	if (strcmp(op, "procedure_end") != 0 || c->status != CS_SUSPENDED || c->procedure < 0)
 		return misfit(c, err);
 	const m_procedure *mp = &r->procedures[item_of(c)->procedures.first + (uint32_t)c->procedure];
-	int32_t from = time_day(c->paused_since, zone);
-	int32_t to = day < c->procedure_max_end ? day : c->procedure_max_end;
+	int32_t from = time_day(c->paused_since, zone), to = pause_to(c, day);
 	char started[32];
 	time_format(c->paused_since, zone, started);
 	json_t *run = json_pack("{s:s, s:s?, s:s, s:O, s:o, s:i, s:b}", "procedure", mp->name,

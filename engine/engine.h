@@ -237,6 +237,10 @@ int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start);
  * `day`: in a special procedure, the days past its maximum count (as
  * procedure_end counts them). */
 int32_t case_legal_due_past(const ot_case *c, int32_t day, int zone);
+/* Paused case c (suspended, returned) as it runs on from `day`: its
+ * limits moved past the pause (a special procedure's no further than its
+ * maximum), in progress.  For a copy: what the case will be due on. */
+void case_run_on(ot_case *c, int32_t day);
 /* The deferred materials (容缺) of an accepted case still missing that have
  * a deadline (`deferrable within N`): up to `max` of them into material[]
  * (rule base indices) and due[] (days); returns how many. */
@@ -582,9 +586,7 @@ void engine_log(ot_engine *e, const char *fmt, ...)
 
 /* ---- the time sweep (sweep.c): 电子监察 warnings ---- */
 
-enum { WARN_NONE, WARN_YELLOW, WARN_RED };
-enum { WARN_CASE, WARN_LEGAL, WARN_STEP, WARN_ACCEPTANCE, WARN_DEFERRED, WARN_PLEDGE,
-       WARN_PROCEDURE, WARN_STEP_LEGAL, WARN__COUNT };
+/* the levels and targets: model.h */
 
 /* A warning due on a case now: which deadline (as case_warning), the level. */
 typedef struct sweep_due {
@@ -592,7 +594,8 @@ typedef struct sweep_due {
 	int32_t index, due;
 } sweep_due;
 
-#define SWEEP_MAX_DUE 64
+#define SWEEP_MAX_DUE 64 /* the warnings one sweep gives a case at most; the
+			    rest at its next (its warn_at is then today) */
 
 /* The warnings case c needs on day `today` that it was not given yet (a
  * red one for a deadline passed, a yellow one for one within `workdays`

@@ -260,6 +260,11 @@ const char *const model_medium_names[3] = {"either", "paper", "electronic"};
 const char *const model_body_names[4] = {"", "statutory", "authorised", "entrusted"};
 const char *const model_scope_names[5] = {"", "district", "city", "province", "national"};
 const char *const model_action_names[3] = {"approve", "return", "deny"};
+const char *const model_warn_level_names[3] = {"none", "yellow", "red"};
+const char *const model_warn_target_names[WARN__COUNT] = {
+	"case", "legal", "step", "acceptance", "deferred", "pledge_check", "procedure",
+	"step_legal",
+};
 
 int model_action(const char *name)
 {

@@ -285,6 +285,14 @@ extern const char *const model_action_names[3];
 /* The action named `name`; -1 when there is none (or name is NULL). */
 int model_action(const char *name);
 
+/* The time sweep's warnings (电子监察 预警, engine/sweep.c): their levels and
+ * the deadlines they are of, as warn events and scenarios name them. */
+enum { WARN_NONE, WARN_YELLOW, WARN_RED };
+extern const char *const model_warn_level_names[3]; /* "none", "yellow", "red" */
+enum { WARN_CASE, WARN_LEGAL, WARN_STEP, WARN_ACCEPTANCE, WARN_DEFERRED, WARN_PLEDGE,
+       WARN_PROCEDURE, WARN_STEP_LEGAL, WARN__COUNT };
+extern const char *const model_warn_target_names[WARN__COUNT];
+
 typedef struct m_item {
 	const char *name, *label, *code;
 	int type;             /* GB/T 39046 A.1 code: 1, 5, 7, 9, 10, 20 */

@@ -32,11 +32,8 @@
 
 #include "engine.h"
 
-static const char *const target_names[WARN__COUNT] = {
-	"case", "legal", "step", "acceptance", "deferred", "pledge_check", "procedure",
-	"step_legal",
-};
-static const char *const level_names[] = {"none", "yellow", "red"};
+static const char *const *const target_names = model_warn_target_names;
+static const char *const *const level_names = model_warn_level_names;
 
 /* A deadline of a case, running since `since`. */
 typedef struct deadline {
@@ -51,18 +48,20 @@ static const m_calendar *calendar_of(const ot_case *c)
 	return it->calendar >= 0 ? &c->v->rules->calendars[it->calendar] : NULL;
 }
 
-/* The deadlines running now; at most max. */
-static int deadlines(const ot_case *c, deadline *out, int max)
+/* Each deadline running now, to f: as many as the item has (every active
+ * step, every deferred material), however many that is. */
+typedef void deadline_fn(void *ctx, const ot_case *c, const deadline *d);
+
+static void deadlines(const ot_case *c, deadline_fn *f, void *ctx)
 {
 	const m_item *it = &c->v->rules->items[c->item];
-	int n = 0;
 #define ADD(t, i, d, s)                                                  \
 	do {                                                             \
-		if ((d) >= 0 && n < max)                                 \
-			out[n++] = (deadline){(t), (i), (d), (s)};       \
+		if ((d) >= 0)                                            \
+			f(ctx, c, &(deadline){(t), (i), (d), (s)});      \
 	} while (0)
 	if (c->chain >= 0) /* a chain's items are warned, each as a case */
-		return 0;
+		return;
 	switch (c->status) {
 	case CS_IN_PROGRESS: {
 		/* the promise (the legal due date where there is none) and the
@@ -104,7 +103,6 @@ static int deadlines(const ot_case *c, deadline *out, int max)
 		break;
 	}
 #undef ADD
-	return n;
 }
 
 /* The level the case was given for deadline d (since it started). */
@@ -144,17 +142,25 @@ static int level_on(const m_calendar *cal, int32_t due, int32_t today, int workd
 	return workdays >= 0 && today >= yellow_from(cal, due, workdays) ? WARN_YELLOW : WARN_NONE;
 }
 
+typedef struct due_now {
+	int32_t today;
+	int workdays, n, max;
+	sweep_due *out;
+} due_now;
+
+static void add_due_now(void *ctx, const ot_case *c, const deadline *d)
+{
+	due_now *w = ctx;
+	int want = level_on(c->chain < 0 ? calendar_of(c) : NULL, d->due, w->today, w->workdays);
+	if (want > given(c, d) && w->n < w->max) /* a red skips a yellow not given */
+		w->out[w->n++] = (sweep_due){d->target, (uint8_t)want, d->index, d->due};
+}
+
 int sweep_due_now(const ot_case *c, int32_t today, int workdays, sweep_due *out, int max)
 {
-	deadline d[SWEEP_MAX_DUE];
-	int nd = deadlines(c, d, SWEEP_MAX_DUE), n = 0;
-	const m_calendar *cal = c->chain < 0 ? calendar_of(c) : NULL;
-	for (int i = 0; i < nd && n < max; i++) {
-		int want = level_on(cal, d[i].due, today, workdays);
-		if (want > given(c, &d[i])) /* a red skips a yellow not given */
-			out[n++] = (sweep_due){d[i].target, (uint8_t)want, d[i].index, d[i].due};
-	}
-	return n;
+	due_now w = {today, workdays, 0, max, out};
+	deadlines(c, add_due_now, &w);
+	return w.n;
 }
 
 /* A store's warn_at is written by every engine alike, with the window
@@ -165,25 +171,29 @@ int sweep_due_now(const ot_case *c, int32_t today, int workdays, sweep_due *out,
  * narrower (it reads the case a day or so early, gives nothing yet and
  * writes the same day back).  -1 (no yellow at all) gives the latest day
  * that is still in time: the store check's bound. */
+typedef struct warn_day {
+	int workdays;
+	int32_t next;
+} warn_day;
+
+static void earliest_warning(void *ctx, const ot_case *c, const deadline *d)
+{
+	warn_day *w = ctx;
+	int had = given(c, d);
+	int32_t day = had == WARN_RED ? -1
+		    : had == WARN_YELLOW || w->workdays < 0 ? d->due + 1
+		    : yellow_from(c->chain < 0 ? calendar_of(c) : NULL, d->due, w->workdays);
+	if (day >= 0 && (w->next < 0 || day < w->next))
+		w->next = day;
+}
+
 int case_warn_at(const ot_case *c, int workdays, char out[11])
 {
-	if (workdays > SWEEP_INDEX_WORKDAYS)
-		workdays = SWEEP_INDEX_WORKDAYS;
-	deadline d[SWEEP_MAX_DUE];
-	int nd = deadlines(c, d, SWEEP_MAX_DUE);
-	const m_calendar *cal = c->chain < 0 ? calendar_of(c) : NULL;
-	int32_t next = -1;
-	for (int i = 0; i < nd; i++) {
-		int had = given(c, &d[i]);
-		int32_t day = had == WARN_RED ? -1
-			    : had == WARN_YELLOW || workdays < 0 ? d[i].due + 1
-			    : yellow_from(cal, d[i].due, workdays);
-		if (day >= 0 && (next < 0 || day < next))
-			next = day;
-	}
-	if (next < 0)
+	warn_day w = {workdays > SWEEP_INDEX_WORKDAYS ? SWEEP_INDEX_WORKDAYS : workdays, -1};
+	deadlines(c, earliest_warning, &w);
+	if (w.next < 0)
 		return 0;
-	day_format(next, out);
+	day_format(w.next, out);
 	return 1;
 }
 
@@ -222,37 +232,33 @@ static const char *index_name(const ot_case *c, int target, int32_t index)
 	return NULL;
 }
 
-/* A paused case's limits stand still (deadlines() lists none of them):
- * they are due again once it runs on, so they count as its last due too.
- * An extension while suspended, or a return, moves them. */
-static int held_dues(const ot_case *c, deadline *out)
+static void latest(void *ctx, const ot_case *c, const deadline *d)
 {
-	const m_item *it = &c->v->rules->items[c->item];
-	int n = 0;
-	if (c->chain >= 0 || (c->status != CS_SUSPENDED && c->status != CS_RETURNED))
-		return 0;
-	out[n++] = (deadline){WARN_LEGAL, -1, c->due_legal, 0};
-	out[n++] = (deadline){WARN_CASE, -1, c->due_promised, 0};
-	int32_t step = -1;
-	for (uint32_t i = 0; i < it->steps.count; i++)
-		if (c->steps[i].state == STEP_ACTIVE && (step < 0 || c->steps[i].due > c->steps[step].due))
-			step = (int32_t)i;
-	if (step >= 0)
-		out[n++] = (deadline){WARN_STEP, step, c->steps[step].due, 0};
-	return n;
+	(void)c;
+	deadline *last = ctx;
+	if (last->due < 0 || d->due > last->due)
+		*last = *d;
 }
 
 int32_t sweep_last_due(const ot_case *c, const char **target, const char **name)
 {
-	deadline d[SWEEP_MAX_DUE + 3];
-	int nd = deadlines(c, d, SWEEP_MAX_DUE), last = -1;
-	nd += held_dues(c, d + nd);
-	for (int i = 0; i < nd; i++)
-		if (d[i].due >= 0 && (last < 0 || d[i].due > d[last].due))
-			last = i;
-	*target = last >= 0 ? target_names[d[last].target] : NULL;
-	*name = last >= 0 ? index_name(c, d[last].target, d[last].index) : NULL;
-	return last >= 0 ? d[last].due : -1;
+	deadline last = {0, -1, -1, 0};
+	deadlines(c, latest, &last);
+	/* a paused case's limits stand still (deadlines() lists none of
+	 * them): they are due again once it runs on -- after a special
+	 * procedure at the latest once its maximum is kept out -- and an
+	 * extension while it is paused moves them */
+	ot_case *held = c->chain < 0 && (c->status == CS_SUSPENDED || c->status == CS_RETURNED)
+		? case_clone(c) : NULL;
+	if (held) {
+		case_run_on(held, c->procedure >= 0 ? c->procedure_max_end
+				  : time_day(c->paused_since, c->v->zone));
+		deadlines(held, latest, &last);
+		case_free(held);
+	}
+	*target = last.due >= 0 ? target_names[last.target] : NULL;
+	*name = last.due >= 0 ? index_name(c, last.target, last.index) : NULL;
+	return last.due;
 }
 
 static const char *index_key(int target)

@@ -766,8 +766,8 @@ static void expect_note(run *r, const scn_stmt *s)
 }
 
 /* `expect warned yellow|red TARGET [NAME]`: the time sweep gave the case
- * that warning (TARGET: case, legal, step, acceptance, deferred,
- * pledge_check, procedure; NAME: the step, material or procedure);
+ * that warning (TARGET: model_warn_target_names; NAME: the step,
+ * material or procedure);
  * `expect not warned ...`: it did not. */
 static void expect_warned(run *r, const scn_stmt *s, json_t *c)
 {

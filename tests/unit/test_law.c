@@ -413,6 +413,13 @@ static void extending_past_a_procedure_s_maximum_counts_its_days(void **state)
 	json_decref(call(e, "procedure_end", OT_OK, END("20190304-0003", "2019-04-22T09:00")));
 	refused(e, "extend", OT_ESTATE, "ran out on 2019-04-09 (legal_due), before 2019-04-22",
 		EXTEND("20190304-0003", "2019-04-22T10:00"));
+	/* a limit that ran out before the procedure began ran out before it
+	 * was suspended, past the maximum as before it */
+	json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2019-03-04T09:00"));
+	json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-0004\",\"procedure\":"
+			 "\"expert\",\"now\":\"2019-04-03T09:00\"}"));
+	refused(e, "extend", OT_ESTATE, "ran out on 2019-04-01 (legal_due), before it was suspended "
+		"on 2019-04-03;", EXTEND("20190304-0004", "2019-04-15T09:00"));
 #undef END
 #undef EXTEND
 	ot_engine_close(e);

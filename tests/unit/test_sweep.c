@@ -273,11 +273,25 @@ static void no_deadline_after_the_last_day_counted(void **state)
 		"\"approver\":\"局长\",\"now\":\"2199-12-02T09:00\"}");
 	json_decref(call(e, "resume", OT_OK, "{\"case\":\"21991125-0001\",\"now\":"
 			 "\"2199-12-03T09:00\"}"));
+	/* nor in a special procedure past its maximum, whose days count again:
+	 * the limit is held to 12-20, then as procedure_end would count it,
+	 * 12-31 (review-today finding 4) */
+	json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2199-11-22T09:00"));
+	json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"21991122-0001\",\"procedure\":"
+			 "\"expert\",\"now\":\"2199-12-18T09:00\"}"));
+	refused(e, "extend", OT_EINVAL, "extend: case 21991122-0001 would be due on 2200-01-03 "
+		"(legal)", "{\"case\":\"21991122-0001\",\"workdays\":3,\"reason\":\"r\","
+		"\"approver\":\"局长\",\"now\":\"2199-12-30T09:00\"}");
+	json_t *ended = call(e, "procedure_end", OT_OK, "{\"case\":\"21991122-0001\",\"now\":"
+			     "\"2199-12-30T10:00\"}");
+	assert_string_equal(S(ended, "legal_due"), "2199-12-31");
+	json_decref(ended);
 	json_t *a = sweep(e, "2199-12-31T10:00");
 	assert_int_equal(json_array_size(json_object_get(a, "failed")), 0);
 	char got[512];
 	given(a, got, sizeof got);
 	assert_string_equal(got, "red case 2199-11-08; red legal 2199-11-29; red step/review 2199-11-06; "
+			    "red case 2199-11-29; yellow legal 2199-12-31; red step/review 2199-11-27; "
 			    "red case 2199-12-04; red legal 2199-12-25; red step/review 2199-11-28");
 	json_decref(a);
 	store_is_sound(e);
