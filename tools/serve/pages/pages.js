@@ -49,7 +49,9 @@ const ot = {
   warning(w, steps) {
     const what = (w.step && steps && steps[w.step]) || w.step || w.material || w.procedure ||
       {case: "办结时限", legal: "法定时限", acceptance: "受理", pledge_check: "承诺核查"}[w.target] || w.target;
-    return ot.opName(w.level) + " " + what + (w.due ? " " + w.due : "");
+    // a step's legal limit beside its promise: the card says which
+    const which = w.target === "step_legal" ? "(法定时限)" : "";
+    return ot.opName(w.level) + " " + what + which + (w.due ? " " + w.due : "");
   },
   // ... and as a card
   card(w) {
