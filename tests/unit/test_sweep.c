@@ -247,6 +247,41 @@ static void a_step_late_by_its_promise_is_warned_by_the_law_too(void **state)
 	ot_engine_close(e);
 }
 
+/* A fork wider than one sweep records warnings for: 33 parallel reviews
+ * of tests/data/time/fork.rules, each late by its promise (03-06) and by
+ * law (03-11) on 03-12, need 66 cards; a sweep gives a case 64 at most,
+ * the next the rest, and every step gets both (review-today finding 2:
+ * the deadlines past the 64th were never warned). */
+static void a_wide_fork_is_warned_whole(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(OT_TEST_DATA "/time/fork.rules", ":memory:");
+	json_decref(call(e, "submit", OT_OK, LAW_APP("fork"), "2019-03-04T09:00"));
+	json_decref(call(e, "act", OT_OK, "{\"case\":\"20190304-0001\",\"step\":\"intake\","
+			 "\"action\":\"approve\",\"actor\":\"bureau\",\"now\":\"2019-03-04T09:30\"}"));
+	int want[] = {64, 2, 0}; /* SWEEP_MAX_DUE a sweep, then the rest */
+	for (int i = 0; i < 3; i++) {
+		json_t *a = sweep(e, "2019-03-12T09:00");
+		assert_int_equal(json_array_size(json_object_get(a, "warnings")), want[i]);
+		json_decref(a);
+	}
+	json_t *c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
+	json_t *w = json_object_get(c, "warnings");
+	assert_int_equal(json_array_size(w), 66);
+	int legal = 0, last = 0;
+	size_t i;
+	json_t *x;
+	json_array_foreach(w, i, x) {
+		legal += strcmp(S(x, "target"), "step_legal") == 0;
+		last += strcmp(S(x, "step"), "s32") == 0;
+	}
+	assert_int_equal(legal, 33);
+	assert_int_equal(last, 2);
+	json_decref(c);
+	store_is_sound(e);
+	ot_engine_close(e);
+}
+
 /* The engine counts days up to 2199-12-31: an event that would give a
  * case a deadline after it is refused, so that no warning is ever given
  * that a replay could not read back (every sweep failing on the case). */
@@ -583,6 +618,7 @@ int main(void)
 		cmocka_unit_test(cases_it_cannot_warn_do_not_take_every_batch),
 		cmocka_unit_test(engines_sweeping_at_once_warn_each_case_once),
 		cmocka_unit_test(a_step_late_by_its_promise_is_warned_by_the_law_too),
+		cmocka_unit_test(a_wide_fork_is_warned_whole),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
