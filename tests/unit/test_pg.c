@@ -1362,6 +1362,117 @@ static void one_key_in_two_batches_at_once(void **state)
 	ot_engine_close(e);
 }
 
+/* ---- a chain's rows, taken in one order ---- */
+
+#define TRIPS OT_SOURCE_DIR "/tests/data/chain/trips.rules"
+/* the chain `ch`: chain case 20190902-0001, and its first stage's items 甲
+ * (20190902-0002, a visit then a decision) and 乙 (20190902-0003) */
+#define CHAIN_SUBMIT "{\"chain\":\"ch\",\"now\":\"2019-09-02T09:00\",\"applicant\":" COMPANY \
+	",\"form\":{\"name\":\"x\"},\"materials\":[\"plan\",\"x\"]}"
+#define CHAIN_SUPPLEMENT "{\"case\":\"20190902-0001\",\"materials\":[\"plan\"]," \
+	"\"channel\":\"hall\",\"now\":\"2019-09-02T10:00\"}"
+#define VISIT "{\"case\":\"20190902-0002\",\"step\":\"visit\",\"action\":\"approve\"," \
+	"\"actor\":\"bureau\",\"now\":\"2019-09-02T10:00\"}"
+
+/* A process of its own doing `op` -- in a group commit, which locks what
+ * it reads from the start as a second try does, or alone, a first try
+ * that locks nothing until it writes; it exits 0 when it was done. */
+static pid_t doing(const char *op, const char *request, int batch)
+{
+	pid_t kid = fork();
+	if (kid != 0)
+		return kid;
+	ot_engine *mine = NULL;
+	ot_error err;
+	if (ot_engine_open(TRIPS, store, &mine, &err) != OT_OK)
+		_exit(3);
+	ot_batch_item item = {.op = op, .request = request};
+	char *resp = NULL;
+	ot_status s = batch ? ot_call_batch(mine, &item, 1, &err) : ot_call(mine, op, request,
+									     &resp, &err);
+	if (batch && s == OT_OK && (s = item.status) != OT_OK)
+		err = item.err;
+	if (s != OT_OK)
+		fprintf(stderr, "%s: %s: %s\n", op, ot_status_name(s), err.message);
+	free(resp);
+	free(item.response);
+	ot_engine_close(mine);
+	_exit(s == OT_OK ? 0 : 1);
+}
+
+/* Whether nothing holds item case 甲's row (c takes it if so, until it
+ * commits). */
+static int item_free(PGconn *c)
+{
+	char text[256];
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190902-0002'"
+		 " FOR UPDATE SKIP LOCKED", schema);
+	PGresult *r = PQexec(c, text);
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	int n = PQntuples(r);
+	PQclear(r);
+	return n == 1;
+}
+
+/* A chain-level supplement takes the chain's row, then its items'; an
+ * operation on item 甲 follows it to the chain.  While a raw connection
+ * holds the chain's row, the supplement waits for it, then the item's
+ * operation -- and that one must hold nothing of the chain meanwhile:
+ * taking 甲 first, as it reads 甲 first, it would hold what the
+ * supplement then wants, and wait for the chain the supplement holds, a
+ * deadlock PostgreSQL ends after a second by failing one of them.  So
+ * each takes the chain first (store_pg.c, lock order): once the chain is
+ * let go, the supplement is done, then the approval. */
+static void chain_first(int batch)
+{
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(TRIPS, store);
+	json_decref(ok(e, "submit", CHAIN_SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190902-0001' FOR UPDATE",
+		 schema);
+	sql(c, text);
+	pid_t supplement = doing("supplement", CHAIN_SUPPLEMENT, 1);
+	until_waiting(c, 1);
+	pid_t visit = doing("act", VISIT, batch);
+	until_waiting(c, 2);
+	int was_free = item_free(c);
+	sql(c, "COMMIT"); /* before any assertion: no process is left waiting */
+	int status[2];
+	assert_int_equal(waitpid(supplement, &status[0], 0), supplement);
+	assert_int_equal(waitpid(visit, &status[1], 0), visit);
+	assert_true(was_free);
+	for (int k = 0; k < 2; k++)
+		assert_true(WIFEXITED(status[k]) && WEXITSTATUS(status[k]) == 0);
+	json_t *ic = ok(e, "show", "{\"case\":\"20190902-0002\"}");
+	assert_string_equal(S(json_array_get(json_object_get(ic, "current"), 0), "step"), "decide");
+	json_decref(ic);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
+/* ... an approval's second try, or in a group commit: it reads 甲 with a
+ * lock, so it takes the chain's row before */
+static void a_chain_taken_before_its_item_when_reading(void **state)
+{
+	(void)state;
+	chain_first(1);
+}
+
+/* ... an approval's first try: it reads without locks, but its write of
+ * 甲 goes to the server with its read of the chain, long before the
+ * chain's write goes with the COMMIT, so it takes the chain's row before
+ * that write */
+static void a_chain_taken_before_its_item_when_writing(void **state)
+{
+	(void)state;
+	chain_first(0);
+}
+
 /* ---- what the events put beside them, changed by a hand in the tables ---- */
 
 #define KEEP OT_SOURCE_DIR "/tests/data/licences/keep.rules"
@@ -1494,6 +1605,8 @@ int main(void)
 		cmocka_unit_test(a_cases_events_in_order_as_the_places_wrap),
 		cmocka_unit_test(a_store_to_be_read_must_be_in_its_schema),
 		cmocka_unit_test(rows_beside_the_events_changed_by_hand),
+		cmocka_unit_test(a_chain_taken_before_its_item_when_reading),
+		cmocka_unit_test(a_chain_taken_before_its_item_when_writing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
