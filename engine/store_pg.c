@@ -35,7 +35,7 @@
  * chain, then its items.  Locked in the order read, two such operations
  * on one chain could each hold a row the other waits for: PostgreSQL ends
  * one of them after deadlock_timeout (1 s), and a second try so ended has
- * no third.  So an operation takes a chain's row first:
+ * no third.  So every transaction takes a chain's row first:
  *   - a locking read of an item case (a second try, a batch, a
  *     submission) locks its chain's row, then the item's, in one
  *     statement before the read (S_CASE_LOCK_CHAIN).  No column names an
@@ -45,9 +45,10 @@
  *     usually -- long before the chain's own write goes with the COMMIT:
  *     that write is preceded by a lock of the chain's row (pg_save,
  *     S_CASE_LOCK), refused at once as a lost race when another engine
- *     changed the chain since the first try's moment.
- * The time sweep is the exception: it claims its cases before it reads
- * them (S_CLAIM), an item case before its chain.
+ *     changed the chain since the first try's moment;
+ *   - the time sweep, which claims its cases before it reads them,
+ *     claims an item case's chain with it, and passes over an item whose
+ *     chain another holds as it does one another holds (S_CLAIM).
  * The other rows such an operation takes -- the day's counter, for the
  * item cases it opens -- come after the chain's, and no transaction holds
  * them while it waits for a chain.  Different chains are not ordered: no
@@ -365,9 +366,16 @@ static const char *const sql[S__COUNT] = {
 		   " ORDER BY e.recorded LIMIT $4::integer",
 	[S_COUNTS] = "SELECT status, count(*) FROM cases GROUP BY status",
 	/* the time sweep's cases: rows another engine's sweep (or operation)
-	 * holds are passed over, so two sweeps at once take different cases */
-	[S_CLAIM] = "SELECT id, warn_at FROM cases WHERE warn_at <= $1 AND (warn_at, id) > ($3, $4)"
-		    " ORDER BY warn_at, id LIMIT $2::integer FOR UPDATE SKIP LOCKED",
+	 * holds are passed over, so two sweeps at once take different cases.
+	 * An item case's chain is taken first, and passed over too when
+	 * another holds it (lock order, in the header); a chain not there (a
+	 * damaged store) keeps no item from the sweep, which says so.  OFFSET
+	 * 0: a snapshot is parsed once, not at each place its chain is named */
+	[S_CLAIM] = "SELECT c.id, c.warn_at FROM cases c CROSS JOIN LATERAL (SELECT " CHAIN_OF("c")
+		    " AS chain OFFSET 0) k WHERE c.warn_at <= $1 AND (c.warn_at, c.id) > ($3, $4)"
+		    " AND (k.chain IS NULL OR EXISTS (SELECT 1 FROM cases h WHERE h.id = k.chain"
+		    " FOR UPDATE SKIP LOCKED) OR (SELECT count(*) FROM cases h WHERE h.id = k.chain) = 0)"
+		    " ORDER BY c.warn_at, c.id LIMIT $2::integer FOR UPDATE OF c SKIP LOCKED",
 	[S_WARN_AT] = "UPDATE cases SET warn_at = $2 WHERE id = $1",
 	/* prepared too: parsed once, not at every operation (pg_begin) */
 	[S_BEGIN] = "BEGIN ISOLATION LEVEL REPEATABLE READ",

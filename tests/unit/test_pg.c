@@ -1473,6 +1473,47 @@ static void a_chain_taken_before_its_item_when_writing(void **state)
 	chain_first(0);
 }
 
+/* The time sweep takes an item case's chain before the item too: while
+ * another holds the chain's row, the chain's items are passed over at
+ * once, as a case another holds is -- not claimed, then waited for with
+ * the chain (its warning follows the item to its chain) -- and warned
+ * once the chain is free. */
+static void a_sweep_passes_over_the_items_of_a_chain_another_holds(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(TRIPS, store);
+	json_decref(ok(e, "submit", CHAIN_SUBMIT));
+	PGconn *c = raw();
+	char text[256];
+	sql(c, "BEGIN");
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190902-0001' FOR UPDATE",
+		 schema);
+	sql(c, text);
+	time_t start = time(NULL);
+	json_t *a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
+	assert_true(time(NULL) - start < 5); /* busy_ms is 10 s: it did not wait */
+	assert_int_equal(json_integer_value(json_object_get(a, "claimed")), 0);
+	assert_null(json_object_get(a, "failed"));
+	json_decref(a);
+	sql(c, "COMMIT");
+	a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
+	json_t *w = json_object_get(a, "warnings");
+	int warned[2] = {0, 0};
+	for (size_t i = 0; i < json_array_size(w); i++) {
+		const char *id = S(json_array_get(w, i), "case");
+		warned[0] += strcmp(id, "20190902-0002") == 0;
+		warned[1] += strcmp(id, "20190902-0003") == 0;
+	}
+	assert_true(warned[0] >= 1 && warned[1] >= 1);
+	assert_null(json_object_get(a, "failed"));
+	json_decref(a);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* ---- what the events put beside them, changed by a hand in the tables ---- */
 
 #define KEEP OT_SOURCE_DIR "/tests/data/licences/keep.rules"
@@ -1607,6 +1648,7 @@ int main(void)
 		cmocka_unit_test(rows_beside_the_events_changed_by_hand),
 		cmocka_unit_test(a_chain_taken_before_its_item_when_reading),
 		cmocka_unit_test(a_chain_taken_before_its_item_when_writing),
+		cmocka_unit_test(a_sweep_passes_over_the_items_of_a_chain_another_holds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
