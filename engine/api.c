@@ -1153,12 +1153,13 @@ static ot_status notify(ot_case *c, json_t *ev, ot_time now, int step, const cha
 /* The engine counts days up to 2199-12-31 (day_counted): a due date after
  * it could be shown but never reached (no later "now" is taken), and the
  * time sweep's warning of it could not be read back, so every sweep
- * would fail on the case.  The event that would give case c such a
- * deadline, later than the latest it had before (`was`), is refused. */
-static ot_status counted_dues(const ot_case *c, int32_t was, const char *op, ot_error *err)
+ * would fail on the case. */
+ot_status api_counted_dues(const ot_case *c, int32_t was, const char *op, ot_error *err)
 {
 	const char *target, *name;
 	int32_t last = sweep_last_due(c, &target, &name);
+	if (last == SWEEP_DUE_UNKNOWN || was == SWEEP_DUE_UNKNOWN)
+		return err_set(err, OT_ENOMEM, "out of memory");
 	if (last <= was || day_counted(last))
 		return OT_OK;
 	char due[11];
@@ -1192,7 +1193,7 @@ static ot_status record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int 
 	int32_t last = sweep_last_due(c, &target, &name);
 	ot_status s = case_apply(c, ev, e->zone, err);
 	if (s == OT_OK)
-		s = counted_dues(c, last, q->op, err);
+		s = api_counted_dues(c, last, q->op, err);
 	if (s == OT_OK && it->hook_path)
 		s = notify(c, ev, now, step, action, before, err);
 	if (before != small)

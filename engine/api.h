@@ -32,6 +32,10 @@ json_t *api_assessed_event(const ot_rules *r, const char *op, const req *q,
  * (its time; who wrote it, when a service says so). */
 ot_status api_record(ot_engine *e, ot_case *c, json_t *ev, const req *q, int is_new,
 		     json_t **resp, ot_error *err);
+/* Refuses (OT_EINVAL) what event op gave case c: a deadline after the
+ * last day the engine counts, later than the latest it had before
+ * (`was`, sweep_last_due's before the event). */
+ot_status api_counted_dues(const ot_case *c, int32_t was, const char *op, ot_error *err);
 /* The hook functions an operation on item `item` runs go into ev. */
 json_t *api_trace(const version *v, int item);
 void api_attach_trace(json_t *ev, json_t *names);

@@ -236,6 +236,8 @@ static ot_status chain_record(ot_engine *e, ot_case *c, json_t *ev, const req *q
 		json_object_set(ev, "client", json_object_get(q->j, "client"));
 	if (json_object_get(q->j, "officer"))
 		json_object_set(ev, "officer", json_object_get(q->j, "officer"));
+	const char *target, *name;
+	int32_t was = sweep_last_due(c, &target, &name);
 	chain_hold_clock(c, 1);
 	ot_status s = case_apply(c, ev, e->zone, err);
 	chain_hold_clock(c, 0);
@@ -245,6 +247,8 @@ static ot_status chain_record(ot_engine *e, ot_case *c, json_t *ev, const req *q
 		s = open_ready(e, c, ev, q, err);
 	if (s == OT_OK)
 		chain_clock(c, q->now, e->zone);
+	if (s == OT_OK)
+		s = api_counted_dues(c, was, q->op, err);
 	if (s == OT_OK)
 		s = store_save(e, c, ev, case_text(c, e->zone), is_new, resp, err);
 	return s;

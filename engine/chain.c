@@ -790,6 +790,22 @@ void chain_row_handlers(const ot_case *c, char *out, size_t cap)
 	}
 }
 
+int32_t chain_last_due(const ot_case *c, const char **stage)
+{
+	const ot_rules *r = c->v->rules;
+	int32_t last = shown_due(c, c->due, c->paused_since);
+	*stage = NULL;
+	for (uint32_t s = 0; s < chain_of(c)->stages.count; s++) {
+		const chain_stage_state *ss = &c->cs->stages[s];
+		int32_t due = ss->state == STAGE_ACTIVE ? shown_due(c, ss->due, ss->started) : -1;
+		if (due > last) {
+			last = due;
+			*stage = r->stages[chain_of(c)->stages.first + s].name;
+		}
+	}
+	return last;
+}
+
 int32_t chain_row_next_due(const ot_case *c)
 {
 	/* its clocks stand still, for good or until a procedure's maximum */

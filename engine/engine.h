@@ -521,6 +521,9 @@ const char *case_row_item(const ot_case *c);
 const char *chain_row_item(const ot_case *c);
 void chain_row_handlers(const ot_case *c, char *out, size_t cap);
 int32_t chain_row_next_due(const ot_case *c);
+/* The latest day chain case c is due on, as it shows it: its total's or a
+ * running stage's (*stage its name, else NULL); -1: none. */
+int32_t chain_last_due(const ot_case *c, const char **stage);
 const char *case_row_department(const ot_case *c);
 /* The applicant's id as the store keys it (store_holder_key), or NULL. */
 const char *case_row_applicant(const ot_case *c, char key[64]);
@@ -614,6 +617,7 @@ json_t *sweep_warnings_json(const ot_case *c, int zone);
  * name (or NULL).  A warning records its day, which a replay reads back:
  * api.c refuses an event that would give a case one the engine cannot. */
 int32_t sweep_last_due(const ot_case *c, const char **target, const char **name);
+#define SWEEP_DUE_UNKNOWN (-2) /* sweep_last_due: out of memory */
 /* The first day on which c needs a warning it was not given, a yellow
  * counted with `workdays` (at most SWEEP_INDEX_WORKDAYS): with that
  * window, a store's warn_at column, which the sweep claims by, the same

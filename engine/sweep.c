@@ -49,7 +49,7 @@ static const m_calendar *calendar_of(const ot_case *c)
 }
 
 /* Each deadline running now, to f: as many as the item has (every active
- * step, every deferred material), however many that is. */
+ * step; deferred materials up to 64). */
 typedef void deadline_fn(void *ctx, const ot_case *c, const deadline *d);
 
 static void deadlines(const ot_case *c, deadline_fn *f, void *ctx)
@@ -242,15 +242,21 @@ static void latest(void *ctx, const ot_case *c, const deadline *d)
 
 int32_t sweep_last_due(const ot_case *c, const char **target, const char **name)
 {
+	if (c->chain >= 0) { /* not warned itself, but due all the same */
+		int32_t due = chain_last_due(c, name);
+		*target = *name ? "stage" : "chain";
+		return due;
+	}
 	deadline last = {0, -1, -1, 0};
 	deadlines(c, latest, &last);
 	/* a paused case's limits stand still (deadlines() lists none of
 	 * them): they are due again once it runs on -- after a special
 	 * procedure at the latest once its maximum is kept out -- and an
 	 * extension while it is paused moves them */
-	ot_case *held = c->chain < 0 && (c->status == CS_SUSPENDED || c->status == CS_RETURNED)
-		? case_clone(c) : NULL;
-	if (held) {
+	if (c->status == CS_SUSPENDED || c->status == CS_RETURNED) {
+		ot_case *held = case_clone(c);
+		if (!held)
+			return SWEEP_DUE_UNKNOWN;
 		case_run_on(held, c->procedure >= 0 ? c->procedure_max_end
 				  : time_day(c->paused_since, c->v->zone));
 		deadlines(held, latest, &last);

@@ -700,7 +700,9 @@ static void a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days(void *
 	assert_false(json_is_true(json_object_get(late, "overdue")));
 	assert_string_equal(S(json_array_get(json_object_get(late, "stages"), 0), "due"), "2019-03-21");
 	json_decref(late);
-	assert_non_null(overdue_entry(e, "2019-03-22T09:00", "20190304-0002"));
+	late = overdue_entry(e, "2019-03-22T09:00", "20190304-0002");
+	assert_non_null(late);
+	json_decref(late);
 	assert_null(overdue_entry(e, "2019-03-22T09:00", "20190304-0003"));
 	/* ended on 03-25, the chain keeps the days it showed */
 	json_decref(call(e, "procedure_end", OT_OK, "{\"case\":\"20190304-0002\","
@@ -708,6 +710,33 @@ static void a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days(void *
 	c = call(e, "show", OT_OK, "{\"case\":\"20190304-0001\",\"history\":false}");
 	assert_string_equal(S(c, "status"), "in_progress");
 	assert_string_equal(S(c, "due"), "2019-03-28");
+	json_decref(c);
+	json_t *report = call(e, "store_check", OT_OK, "{}");
+	assert_true(json_is_true(json_object_get(report, "sound")));
+	json_decref(report);
+	ot_engine_close(e);
+}
+
+/* A chain is held to the last day the engine counts as a case is: an
+ * expert review of 30 days on the item of cp_long (60 working days from
+ * 2199-10-01, due 12-24) would move the chain to 2200-01-23, and is
+ * refused (review-today2 finding 3: the chain showed, stored, and after
+ * procedure_end had, a day no "now" could reach). */
+static void a_chain_is_held_to_the_last_day_counted(void **state)
+{
+	(void)state;
+	ot_engine *e = open_at(OT_TEST_DATA "/time/chain-pause.rules", ":memory:");
+	json_t *c = call(e, "submit", OT_OK, "{\"chain\":\"cp_long\",\"channel\":\"hall\","
+			 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
+			 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
+			 "\"2199-10-01T09:00\"}");
+	assert_string_equal(S(c, "due"), "2199-12-24");
+	json_decref(c);
+	refused(e, "procedure_start", OT_EINVAL, "procedure_start: case 21991001-0001 would be due on "
+		"2200-01-23 (chain), after 2199-12-31, the last day the engine counts",
+		"{\"case\":\"21991001-0002\",\"procedure\":\"expert\",\"now\":\"2199-10-02T09:00\"}");
+	c = call(e, "show", OT_OK, "{\"case\":\"21991001-0002\",\"history\":false}");
+	assert_string_equal(S(c, "status"), "in_progress");
 	json_decref(c);
 	json_t *report = call(e, "store_check", OT_OK, "{}");
 	assert_true(json_is_true(json_object_get(report, "sound")));
@@ -732,6 +761,7 @@ int main(void)
 		cmocka_unit_test(a_chain_stops_while_its_items_do),
 		cmocka_unit_test(a_chain_counts_the_days_past_a_procedure_s_maximum),
 		cmocka_unit_test(a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days),
+		cmocka_unit_test(a_chain_is_held_to_the_last_day_counted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
