@@ -54,7 +54,6 @@ typedef void deadline_fn(void *ctx, const ot_case *c, const deadline *d);
 
 static void deadlines(const ot_case *c, deadline_fn *f, void *ctx)
 {
-	const m_item *it = &c->v->rules->items[c->item];
 #define ADD(t, i, d, s)                                                  \
 	do {                                                             \
 		if ((d) >= 0)                                            \
@@ -64,6 +63,7 @@ static void deadlines(const ot_case *c, deadline_fn *f, void *ctx)
 		return;
 	switch (c->status) {
 	case CS_IN_PROGRESS: {
+		const m_item *it = &c->v->rules->items[c->item];
 		/* the promise (the legal due date where there is none) and the
 		 * legal due date besides it, each its own card, whichever comes
 		 * first; `due` is the earlier of the two, not always the promise */
