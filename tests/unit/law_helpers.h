@@ -11,6 +11,17 @@ static const char *LAW = OT_TEST_DATA "/law.rules";
 
 #define APPLICANT "{\"kind\":\"company\",\"id\":\"91350100M000100Y43\",\"name\":\"鞍山市立山建设有限公司\"}"
 
+/* tests/data/time/law-time.rules: time as the law counts it at its edges,
+ * and a person's application to one of its items (its "now" a %s) */
+static const char *TIME_RULES = OT_TEST_DATA "/time/law-time.rules";
+#define LAW_APP(item) "{\"item\":\"" item "\",\"channel\":\"hall\",\"applicant\":{\"kind\":" \
+	"\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"},\"materials\":[\"law_application\"]," \
+	"\"now\":\"%s\"}"
+/* the same to an item of tests/data/time/pauses.rules */
+#define PAUSES_APP(item) "{\"item\":\"" item "\",\"channel\":\"hall\",\"applicant\":{\"kind\":" \
+	"\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"},\"materials\":[\"application\"]," \
+	"\"now\":\"%s\"}"
+
 static inline json_t *submit(ot_engine *e, const char *item, const char *street, const char *now)
 {
 	return call(e, "submit", OT_OK,
@@ -31,6 +42,25 @@ static inline void set_clocks(const char *db, const char *id, const char *payloa
 	assert_int_equal(sqlite3_open(db, &db3), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db3, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db3);
+}
+
+/* A new SQLite store, db (in a directory of test_tmpdir's named `name`),
+ * with two submissions of request `fmt` (its "now" a %s) at `now`, and
+ * case old_id's submit event then given `payload` (set_clocks), as an
+ * engine of before wrote it: the engine opened again on the store. */
+static inline ot_engine *one_of_before(const char *rules, const char *name, char db[256],
+				       const char *fmt, const char *now, const char *old_id,
+				       const char *payload)
+{
+	char dir[200];
+	test_tmpdir(name, dir, sizeof dir);
+	snprintf(db, 256, "%s/store.db", dir);
+	ot_engine *e = open_at(rules, db);
+	for (int i = 0; i < 2; i++)
+		json_decref(call(e, "submit", OT_OK, fmt, now));
+	ot_engine_close(e);
+	set_clocks(db, old_id, payload);
+	return open_at(rules, db);
 }
 
 #endif

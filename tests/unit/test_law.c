@@ -284,12 +284,6 @@ static void an_untrue_pledge_revokes_the_licence(void **state)
  * days by law and promises 5 working days; accepted on Fri 2019-02-01, the
  * law's days end on 02-11, the promised ones (through the make-up days
  * 02-02, 02-03 and the Spring Festival) on 02-13. */
-static const char *TIME_RULES = OT_TEST_DATA "/time/law-time.rules";
-
-#define LAW_APP(item) "{\"item\":\"" item "\",\"channel\":\"hall\",\"applicant\":{\"kind\":" \
-	"\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"},\"materials\":[\"law_application\"]," \
-	"\"now\":\"%s\"}"
-
 static void a_legal_limit_ending_before_the_promise_is_the_due_date(void **state)
 {
 	(void)state;
@@ -500,18 +494,9 @@ static void a_step_paused_on_its_due_day_ends_on_a_working_day(void **state)
 {
 	(void)state;
 	const char *rules = OT_TEST_DATA "/time/pauses.rules";
-	char dir[200], db[256];
-	test_tmpdir("workday_roll", dir, sizeof dir);
-	snprintf(db, sizeof db, "%s/store.db", dir);
-	ot_engine *e = open_at(rules, db);
-	for (int i = 0; i < 2; i++)
-		json_decref(call(e, "submit", OT_OK, "{\"item\":\"lic\",\"channel\":\"hall\","
-				 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
-				 "\"name\":\"张三\"},\"materials\":[\"application\"],\"now\":\"%s\"}",
-				 "2019-03-04T09:00"));
-	ot_engine_close(e);
-	set_clocks(db, "20190304-0001", "json_set(payload, '$.clocks', 2)");
-	e = open_at(rules, db);
+	char db[256];
+	ot_engine *e = one_of_before(rules, "workday_roll", db, PAUSES_APP("lic"), "2019-03-04T09:00",
+				     "20190304-0001", "json_set(payload, '$.clocks', 2)");
 	const char *want[] = {"2019-03-10", "2019-03-11"};
 	for (int i = 0; i < 2; i++) {
 		char id[32];
@@ -546,18 +531,9 @@ static void a_case_from_before_counts_as_it_did(void **state)
 {
 	(void)state;
 	const char *rules = OT_TEST_DATA "/time/pauses.rules";
-	char dir[200], db[256];
-	test_tmpdir("clocks", dir, sizeof dir);
-	snprintf(db, sizeof db, "%s/store.db", dir);
-	ot_engine *e = open_at(rules, db);
-	for (int i = 0; i < 2; i++)
-		json_decref(call(e, "submit", OT_OK, "{\"item\":\"cd\",\"channel\":\"hall\","
-				 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
-				 "\"name\":\"张三\"},\"materials\":[\"application\"],\"now\":\"%s\"}",
-				 "2019-03-06T09:00"));
-	ot_engine_close(e);
-	set_clocks(db, "20190306-0001", "json_remove(payload, '$.clocks')");
-	e = open_at(rules, db);
+	char db[256];
+	ot_engine *e = one_of_before(rules, "clocks", db, PAUSES_APP("cd"), "2019-03-06T09:00",
+				     "20190306-0001", "json_remove(payload, '$.clocks')");
 	const char *want[] = {"2019-03-20", "2019-03-18"};
 	for (int i = 0; i < 2; i++) {
 		char id[32];
@@ -576,13 +552,8 @@ static void a_case_from_before_counts_as_it_did(void **state)
 	assert_non_null(strstr(report, "\"sound\": true"));
 	free(report);
 	/* and held to its promise, as it was, where the law's day comes first */
-	snprintf(db, sizeof db, "%s/mix.db", dir);
-	e = open_at(TIME_RULES, db);
-	for (int i = 0; i < 2; i++)
-		json_decref(call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00"));
-	ot_engine_close(e);
-	set_clocks(db, "20190201-0001", "json_remove(payload, '$.clocks')");
-	e = open_at(TIME_RULES, db);
+	e = one_of_before(TIME_RULES, "clocks_mix", db, LAW_APP("law_mix"), "2019-02-01T09:00",
+			  "20190201-0001", "json_remove(payload, '$.clocks')");
 	const char *held[] = {"2019-02-13", "2019-02-11"};
 	for (int i = 0; i < 2; i++) {
 		json_t *c = call(e, "show", OT_OK, "{\"case\":\"20190201-000%d\"}", i + 1);
@@ -671,18 +642,12 @@ static void a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days(void *
 {
 	(void)state;
 	const char *rules = OT_TEST_DATA "/time/chain-pause.rules";
-	char dir[200], db[256];
-	test_tmpdir("chain_latest", dir, sizeof dir);
-	snprintf(db, sizeof db, "%s/store.db", dir);
-	ot_engine *e = open_at(rules, db);
-	for (int i = 0; i < 2; i++)
-		json_decref(call(e, "submit", OT_OK, "{\"chain\":\"cp_chain\",\"channel\":\"hall\","
-				 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
-				 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
-				 "\"2019-03-04T09:00\"}"));
-	ot_engine_close(e);
-	set_clocks(db, "20190304-0003", "json_set(payload, '$.clocks', 3)");
-	e = open_at(rules, db);
+	char db[256];
+	ot_engine *e = one_of_before(rules, "chain_latest", db, "{\"chain\":\"cp_chain\",\"channel\":"
+				     "\"hall\",\"applicant\":{\"kind\":\"person\",\"id\":"
+				     "\"11010519491231002X\",\"name\":\"张三\"},\"materials\":"
+				     "[\"cp_application\"],\"now\":\"%s\"}", "2019-03-04T09:00",
+				     "20190304-0003", "json_set(payload, '$.clocks', 3)");
 	for (int i = 0; i < 2; i++)
 		json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-000%d\","
 				 "\"procedure\":\"expert\",\"now\":\"2019-03-05T09:00\"}", 2 * i + 2));

@@ -191,12 +191,6 @@ static void every_kind_of_deadline(void **state)
  * held by law to 02-11 (10 calendar days) and promised 02-13 (5 working
  * days through the Spring Festival): the law's day comes first, for the
  * case and for its step review, and each is warned by it. */
-static const char *TIME_RULES = OT_TEST_DATA "/time/law-time.rules";
-
-#define LAW_APP(item) "{\"item\":\"" item "\",\"channel\":\"hall\",\"applicant\":{\"kind\":" \
-	"\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"},\"materials\":[\"law_application\"]," \
-	"\"now\":\"%s\"}"
-
 static void a_legal_limit_before_the_promise_is_warned_by_its_day(void **state)
 {
 	(void)state;
@@ -222,15 +216,10 @@ static void a_legal_limit_before_the_promise_is_warned_by_its_day(void **state)
 static void a_step_late_by_its_promise_is_warned_by_the_law_too(void **state)
 {
 	(void)state;
-	char dir[200], db[256];
-	test_tmpdir("step_legal", dir, sizeof dir);
-	snprintf(db, sizeof db, "%s/store.db", dir);
-	ot_engine *e = open_at(TIME_RULES, db);
-	for (int i = 0; i < 2; i++)
-		json_decref(call(e, "submit", OT_OK, LAW_APP("law_step"), "2019-03-04T09:00"));
-	ot_engine_close(e);
-	set_clocks(db, "20190304-0002", "json_set(payload, '$.clocks', 3)");
-	e = open_at(TIME_RULES, db);
+	char db[256];
+	ot_engine *e = one_of_before(TIME_RULES, "step_legal", db, LAW_APP("law_step"),
+				     "2019-03-04T09:00", "20190304-0002",
+				     "json_set(payload, '$.clocks', 3)");
 	expect_sweep(e, "2019-03-05T09:00", "yellow step/review 2019-03-06; yellow step/review 2019-03-06");
 	expect_sweep(e, "2019-03-07T09:00", "red step/review 2019-03-06; red step/review 2019-03-06");
 	expect_sweep(e, "2019-03-08T09:00", "yellow step_legal/review 2019-03-11");
