@@ -44,6 +44,19 @@ static inline void set_clocks(const char *db, const char *id, const char *payloa
 	sqlite3_close(db3);
 }
 
+/* The store's check finds it sound (its report on stderr when not). */
+static inline void store_is_sound(ot_engine *e)
+{
+	json_t *r = call(e, "store_check", OT_OK, "{}");
+	if (!json_is_true(json_object_get(r, "sound"))) {
+		char *t = json_dumps(r, 0);
+		fprintf(stderr, "store check: %s\n", t);
+		free(t);
+		fail();
+	}
+	json_decref(r);
+}
+
 /* A new SQLite store, db (in a directory of test_tmpdir's named `name`),
  * with two submissions of request `fmt` (its "now" a %s) at `now`, and
  * case old_id's submit event then given `payload` (set_clocks), as an

@@ -563,6 +563,12 @@ static void a_case_from_before_counts_as_it_did(void **state)
 	ot_engine_close(e);
 }
 
+/* A person's application to a chain of tests/data/time/chain-pause.rules
+ * (its "now" a %s). */
+#define CHAIN_APP(chain) "{\"chain\":\"" chain "\",\"channel\":\"hall\",\"applicant\":" \
+	"{\"kind\":\"person\",\"id\":\"11010519491231002X\",\"name\":\"张三\"}," \
+	"\"materials\":[\"cp_application\"],\"now\":\"%s\"}"
+
 /* An item case of a chain suspended for a special procedure stops the
  * chain's clocks too: its stage's 5 working days and its total 10, from
  * Mon 2019-03-04, stand still for (03-05, 03-15] and count what was left
@@ -572,10 +578,7 @@ static void a_chain_stops_while_its_items_do(void **state)
 {
 	(void)state;
 	ot_engine *e = open_at(OT_TEST_DATA "/time/chain-pause.rules", ":memory:");
-	json_t *c = call(e, "submit", OT_OK, "{\"chain\":\"cp_chain\",\"channel\":\"hall\","
-			 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
-			 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
-			 "\"2019-03-04T09:00\"}");
+	json_t *c = call(e, "submit", OT_OK, CHAIN_APP("cp_chain"), "2019-03-04T09:00");
 	assert_string_equal(S(c, "due"), "2019-03-18");
 	json_decref(c);
 	json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-0002\","
@@ -594,9 +597,7 @@ static void a_chain_stops_while_its_items_do(void **state)
 	json_t *stage = json_array_get(json_object_get(c, "stages"), 0);
 	assert_string_equal(S(stage, "due"), "2019-03-21");
 	json_decref(c);
-	json_t *report = call(e, "store_check", OT_OK, "{}");
-	assert_true(json_is_true(json_object_get(report, "sound")));
-	json_decref(report);
+	store_is_sound(e);
 	ot_engine_close(e);
 }
 
@@ -610,10 +611,7 @@ static void a_chain_counts_the_days_past_a_procedure_s_maximum(void **state)
 {
 	(void)state;
 	ot_engine *e = open_at(OT_TEST_DATA "/time/chain-pause.rules", ":memory:");
-	json_decref(call(e, "submit", OT_OK, "{\"chain\":\"cp_chain\",\"channel\":\"hall\","
-			 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
-			 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
-			 "\"2019-03-04T09:00\"}"));
+	json_decref(call(e, "submit", OT_OK, CHAIN_APP("cp_chain"), "2019-03-04T09:00"));
 	json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-0002\","
 			 "\"procedure\":\"expert\",\"now\":\"2019-03-05T09:00\"}"));
 	json_decref(call(e, "procedure_end", OT_OK, "{\"case\":\"20190304-0002\","
@@ -626,9 +624,7 @@ static void a_chain_counts_the_days_past_a_procedure_s_maximum(void **state)
 	json_t *late = overdue_entry(e, "2019-03-26T09:00", "20190304-0001");
 	assert_non_null(late);
 	json_decref(late);
-	json_t *report = call(e, "store_check", OT_OK, "{}");
-	assert_true(json_is_true(json_object_get(report, "sound")));
-	json_decref(report);
+	store_is_sound(e);
 	ot_engine_close(e);
 }
 
@@ -643,10 +639,8 @@ static void a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days(void *
 	(void)state;
 	const char *rules = OT_TEST_DATA "/time/chain-pause.rules";
 	char db[256];
-	ot_engine *e = one_of_before(rules, "chain_latest", db, "{\"chain\":\"cp_chain\",\"channel\":"
-				     "\"hall\",\"applicant\":{\"kind\":\"person\",\"id\":"
-				     "\"11010519491231002X\",\"name\":\"张三\"},\"materials\":"
-				     "[\"cp_application\"],\"now\":\"%s\"}", "2019-03-04T09:00",
+	ot_engine *e = one_of_before(rules, "chain_latest", db, CHAIN_APP("cp_chain"),
+				     "2019-03-04T09:00",
 				     "20190304-0003", "json_set(payload, '$.clocks', 3)");
 	for (int i = 0; i < 2; i++)
 		json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-000%d\","
@@ -676,9 +670,7 @@ static void a_chain_in_a_procedure_past_its_maximum_is_late_with_its_days(void *
 	assert_string_equal(S(c, "status"), "in_progress");
 	assert_string_equal(S(c, "due"), "2019-03-28");
 	json_decref(c);
-	json_t *report = call(e, "store_check", OT_OK, "{}");
-	assert_true(json_is_true(json_object_get(report, "sound")));
-	json_decref(report);
+	store_is_sound(e);
 	ot_engine_close(e);
 }
 
@@ -691,10 +683,7 @@ static void a_chain_is_held_to_the_last_day_counted(void **state)
 {
 	(void)state;
 	ot_engine *e = open_at(OT_TEST_DATA "/time/chain-pause.rules", ":memory:");
-	json_t *c = call(e, "submit", OT_OK, "{\"chain\":\"cp_long\",\"channel\":\"hall\","
-			 "\"applicant\":{\"kind\":\"person\",\"id\":\"11010519491231002X\","
-			 "\"name\":\"张三\"},\"materials\":[\"cp_application\"],\"now\":"
-			 "\"2199-10-01T09:00\"}");
+	json_t *c = call(e, "submit", OT_OK, CHAIN_APP("cp_long"), "2199-10-01T09:00");
 	assert_string_equal(S(c, "due"), "2199-12-24");
 	json_decref(c);
 	refused(e, "procedure_start", OT_EINVAL, "procedure_start: case 21991001-0001 would be due on "
@@ -703,9 +692,7 @@ static void a_chain_is_held_to_the_last_day_counted(void **state)
 	c = call(e, "show", OT_OK, "{\"case\":\"21991001-0002\",\"history\":false}");
 	assert_string_equal(S(c, "status"), "in_progress");
 	json_decref(c);
-	json_t *report = call(e, "store_check", OT_OK, "{}");
-	assert_true(json_is_true(json_object_get(report, "sound")));
-	json_decref(report);
+	store_is_sound(e);
 	ot_engine_close(e);
 }
 

@@ -55,13 +55,12 @@ static void sql(PGconn *c, const char *text)
 	PQclear(r);
 }
 
-/* Locks case 20190927-0001's row on c until c commits. */
-static void lock_case(PGconn *c)
+/* Locks case id's row on c until c commits. */
+static void lock_case(PGconn *c, const char *id)
 {
 	char text[256];
 	sql(c, "BEGIN");
-	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190927-0001' FOR UPDATE",
-		 schema);
+	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '%s' FOR UPDATE", schema, id);
 	sql(c, text);
 }
 
@@ -135,7 +134,7 @@ static void the_same_step_at_once(void **state)
 	ot_engine *e = open_at(CONTRACT, store);
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
-	lock_case(c);
+	lock_case(c, "20190927-0001");
 	pid_t kids[2];
 	for (int k = 0; k < 2; k++) {
 		if ((kids[k] = fork()) != 0)
@@ -180,7 +179,7 @@ static void connection_cut_mid_operation(void **state)
 	ot_engine *e = open_at(CONTRACT, store);
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
-	lock_case(c);
+	lock_case(c, "20190927-0001");
 	pid_t kid = fork();
 	if (kid == 0) {
 		ot_engine *mine = NULL;
@@ -309,7 +308,7 @@ static void a_sweep_passes_over_a_case_another_holds(void **state)
 	json_decref(ok(e, "submit", SUBMIT));
 	json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
-	lock_case(c);
+	lock_case(c, "20190927-0001");
 	time_t start = time(NULL);
 	json_t *a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
 	assert_true(time(NULL) - start < 5); /* busy_ms is 10 s: it did not wait */
@@ -679,7 +678,7 @@ static void connection_cut_in_the_one_round_trip(void **state)
 	char byte;
 	assert_int_equal(read(ready[0], &byte, 1), 1);
 	PGconn *c = raw();
-	lock_case(c);
+	lock_case(c, "20190927-0001");
 	assert_int_equal(write(go[1], "g", 1), 1);
 	until_waiting(c, 1);
 	sql(c, "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE NOT granted");
@@ -893,11 +892,7 @@ static void a_batch_keeps_a_cases_events_in_order(void **state)
 	for (int i = 0; i < 3; i++)
 		json_decref(ok(e, "submit", SUBMIT));
 	PGconn *c = raw();
-	char text[256];
-	sql(c, "BEGIN");
-	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190927-0002' FOR UPDATE",
-		 schema);
-	sql(c, text);
+	lock_case(c, "20190927-0002");
 	pid_t b = fork();
 	if (b == 0) {
 		ot_engine *mine = open_at(CONTRACT, store);
@@ -1430,11 +1425,7 @@ static void chain_first(int batch)
 	ot_engine *e = open_at(TRIPS, store);
 	json_decref(ok(e, "submit", CHAIN_SUBMIT));
 	PGconn *c = raw();
-	char text[256];
-	sql(c, "BEGIN");
-	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190902-0001' FOR UPDATE",
-		 schema);
-	sql(c, text);
+	lock_case(c, "20190902-0001"); /* the chain's row, as another engine's */
 	pid_t supplement = doing("supplement", CHAIN_SUPPLEMENT, 1);
 	until_waiting(c, 1);
 	pid_t visit = doing("act", VISIT, batch);
@@ -1486,11 +1477,7 @@ static void a_sweep_passes_over_the_items_of_a_chain_another_holds(void **state)
 	ot_engine *e = open_at(TRIPS, store);
 	json_decref(ok(e, "submit", CHAIN_SUBMIT));
 	PGconn *c = raw();
-	char text[256];
-	sql(c, "BEGIN");
-	snprintf(text, sizeof text, "SELECT 1 FROM %s.cases WHERE id = '20190902-0001' FOR UPDATE",
-		 schema);
-	sql(c, text);
+	lock_case(c, "20190902-0001"); /* the chain's row, as another engine's */
 	time_t start = time(NULL);
 	json_t *a = ok(e, "sweep", "{\"now\":\"2019-12-02T09:00\"}");
 	assert_true(time(NULL) - start < 5); /* busy_ms is 10 s: it did not wait */

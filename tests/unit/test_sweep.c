@@ -57,17 +57,6 @@ static int count_events(ot_engine *e, const char *id, const char *op)
 	return n;
 }
 
-static void store_is_sound(ot_engine *e)
-{
-	json_t *r = ok(e, "store_check", "{}");
-	if (!json_is_true(json_object_get(r, "sound"))) {
-		char *t = json_dumps(r, 0);
-		fprintf(stderr, "store check: %s\n", t);
-		free(t);
-		fail();
-	}
-	json_decref(r);
-}
 
 static void an_overdue_step_is_warned_red_once(void **state)
 {
