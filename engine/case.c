@@ -669,7 +669,31 @@ static ot_status apply_accept(ot_case *c, ot_time at, int zone, ot_error *err)
 	return OT_OK;
 }
 
-static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
+/* The last day of a pause ending on `day` that no limit counts: a special
+ * procedure's days past its maximum count (art. 45); once counted in
+ * (count_procedure), none is left to count. */
+static int32_t pause_to(const ot_case *c, int32_t day)
+{
+	if (c->procedure >= 0 && c->procedure_counted)
+		return time_day(c->paused_since, c->v->zone);
+	return c->procedure >= 0 && day > c->procedure_max_end ? c->procedure_max_end : day;
+}
+
+/* An extension after a special procedure's maximum, the procedure still
+ * running: the limits count the days past it (art. 45), so the days it
+ * kept out are counted in first, as its end would, and the extension
+ * lengthens the limit as it then stands -- the day the applicant is told,
+ * whichever of the two the officer does first. */
+static void count_procedure(ot_case *c, int32_t day)
+{
+	if (c->status != CS_SUSPENDED || c->procedure < 0 || c->procedure_counted ||
+	    c->clocks < CLOCKS_EXTEND_PAST_MAX || day <= c->procedure_max_end)
+		return;
+	shift_clocks(c, time_day(c->paused_since, c->v->zone), pause_to(c, day));
+	c->procedure_counted = 1;
+}
+
+static ot_status apply_extend(ot_case *c, json_t *ev, ot_time at, int zone, ot_error *err)
 {
 	const m_calendar *cal = calendar_of(c);
 	json_int_t n = json_integer_value(json_object_get(ev, "workdays"));
@@ -677,6 +701,7 @@ static ot_status apply_extend(ot_case *c, json_t *ev, ot_error *err)
 	if ((c->status != CS_IN_PROGRESS && c->status != CS_SUSPENDED) || !cal || n < 1 ||
 	    c->extended + n > it->extension || c->due_legal < 0)
 		return misfit(c, err);
+	count_procedure(c, time_day(at, zone));
 	c->due_legal = cal_add_workdays(cal, c->due_legal, (int32_t)n);
 	c->last_legal = c->due_legal; /* in working days: no roll (E112) */
 	c->extended += (int32_t)n;
@@ -705,13 +730,6 @@ int32_t case_procedure_max_end(const ot_case *c, int p, int32_t start)
 	if (mp->max.unit == UNIT_WORKDAY)
 		return cal ? cal_add_workdays(cal, start, mp->max.n) : start + mp->max.n;
 	return start + mp->max.n;
-}
-
-/* The last day of a pause ending on `day` that no limit counts: a special
- * procedure's days past its maximum count (art. 45). */
-static int32_t pause_to(const ot_case *c, int32_t day)
-{
-	return c->procedure >= 0 && day > c->procedure_max_end ? c->procedure_max_end : day;
 }
 
 int32_t case_legal_due_past(const ot_case *c, int32_t day, int zone)
@@ -749,6 +767,7 @@ static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time
 		c->paused_since = at;
 		c->procedure = p;
 		c->procedure_max_end = case_procedure_max_end(c, p, day);
+		c->procedure_counted = 0;
 		/* the applicant is told in writing how long it may take (art. 45) */
 		char until[11], text[512];
 		day_format(c->procedure_max_end, until);
@@ -765,12 +784,13 @@ static ot_status apply_procedure(ot_case *c, const char *op, json_t *ev, ot_time
 		return misfit(c, err);
 	const m_procedure *mp = &r->procedures[item_of(c)->procedures.first + (uint32_t)c->procedure];
 	int32_t from = time_day(c->paused_since, zone), to = pause_to(c, day);
+	int32_t kept = day < c->procedure_max_end ? day : c->procedure_max_end;
 	char started[32];
 	time_format(c->paused_since, zone, started);
 	json_t *run = json_pack("{s:s, s:s?, s:s, s:O, s:o, s:i, s:b}", "procedure", mp->name,
 		"label", mp->label, "started_at", started, "ended_at", json_object_get(ev, "at"),
 		"max_end", day_json(c->procedure_max_end),
-		"days_excluded", (int)(to > from ? to - from : 0),
+		"days_excluded", (int)(kept > from ? kept - from : 0),
 		"past_max", day > c->procedure_max_end);
 	json_array_append_new(case_append(&c->procedures), run);
 	shift_clocks(c, from, to);
@@ -787,7 +807,7 @@ static ot_status apply_law(ot_case *c, const char *op, json_t *ev, ot_time at, i
 	if (strcmp(op, "accept") == 0)
 		return apply_accept(c, at, zone, err);
 	if (strcmp(op, "extend") == 0)
-		return apply_extend(c, ev, err);
+		return apply_extend(c, ev, at, zone, err);
 	if (strcmp(op, "pledge_check") == 0) {
 		const char *result = json_string_value(json_object_get(ev, "result"));
 		if ((c->status != CS_APPROVED && c->status != CS_CHECKING) || c->pledge_check_due < 0 ||

@@ -153,6 +153,9 @@ typedef struct case_warning {
 			      procedures of its items keep out (chain_clock) */
 #define CLOCKS_STEP_LEGAL 4 /* a step's legal due date later than its promise
 			       is a deadline of its own (sweep.c) */
+#define CLOCKS_EXTEND_PAST_MAX 4 /* an extension after a special procedure's
+				    maximum first counts the days it kept out
+				    (case.c, apply_extend) */
 #define CLOCKS_CHAIN_LATEST 4 /* a chain standing still for its items' special
 				 procedures shows and is listed by the day it
 				 is due once they reach their maximum (chain.c) */
@@ -187,6 +190,9 @@ typedef struct ot_case {
 	int procedure;       /* the special procedure running: the item's
 				procedures[] index; -1: none */
 	int32_t procedure_max_end; /* the last day its maximum allows */
+	int procedure_counted; /* the days it keeps out are in the limits
+				  already: an extension came after its maximum
+				  (CLOCKS_EXTEND_PAST_MAX) */
 	json_t *procedures;  /* each procedure run: name, dates, days excluded
 				(appended to: case_append) */
 	json_t *remedy;      /* CS_REFUSED: how to seek a remedy */

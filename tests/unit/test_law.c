@@ -391,12 +391,21 @@ static void extending_past_a_procedure_s_maximum_counts_its_days(void **state)
 #define END(id, now) "{\"case\":\"" id "\",\"now\":\"" now "\"}"
 	/* on 04-09 the limit still runs: extended during the procedure, or
 	 * after it, to the same day */
-	json_decref(call(e, "extend", OT_OK, EXTEND("20190304-0001", "2019-04-09T09:00")));
-	json_t *a = call(e, "procedure_end", OT_OK, END("20190304-0001", "2019-04-09T10:00"));
+	json_t *a = call(e, "extend", OT_OK, EXTEND("20190304-0001", "2019-04-09T09:00"));
+	assert_string_equal(S(a, "legal_due"), "2019-04-23"); /* the day the applicant is told */
+	json_decref(a);
+	a = call(e, "procedure_end", OT_OK, END("20190304-0001", "2019-04-09T10:00"));
 	json_decref(call(e, "procedure_end", OT_OK, END("20190304-0002", "2019-04-09T09:00")));
 	json_t *b = call(e, "extend", OT_OK, EXTEND("20190304-0002", "2019-04-09T10:00"));
 	assert_string_equal(S(a, "legal_due"), "2019-04-23");
 	assert_string_equal(S(b, "legal_due"), "2019-04-23");
+	for (int i = 0; i < 2; i++) {
+		json_t *c = i ? b : a;
+		json_t *run = json_array_get(json_object_get(c, "procedures"), 0);
+		assert_int_equal(json_integer_value(json_object_get(run, "days_excluded")), 10);
+		json_t *x = json_array_get(json_object_get(c, "extensions"), 0);
+		assert_string_equal(S(x, "legal_due"), "2019-04-23");
+	}
 	json_decref(a);
 	json_decref(b);
 	/* on 04-10 it has run out, the procedure still running or not */
@@ -407,6 +416,26 @@ static void extending_past_a_procedure_s_maximum_counts_its_days(void **state)
 	json_decref(call(e, "procedure_end", OT_OK, END("20190304-0003", "2019-04-22T09:00")));
 	refused(e, "extend", OT_ESTATE, "ran out on 2019-04-09 (legal_due), before 2019-04-22",
 		EXTEND("20190304-0003", "2019-04-22T10:00"));
+	/* a review from the limit's due day, Wed 04-03, to its maximum, Sat
+	 * 04-13, leaves nothing whole: the limit ends on Monday 04-15, and 3
+	 * more working days end on 04-18 whichever comes first, the extension
+	 * or the end (review-today finding 5: 04-17 when extended first) */
+	for (int i = 0; i < 2; i++) {
+		json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2019-03-06T09:00"));
+		json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190306-000%d\","
+				 "\"procedure\":\"expert\",\"now\":\"2019-04-03T09:00\"}", i + 1));
+	}
+#define EXTEND3(id, now) "{\"case\":\"" id "\",\"workdays\":3,\"reason\":\"需补充检验\"," \
+	"\"approver\":\"局长\",\"now\":\"" now "\"}"
+	json_decref(call(e, "extend", OT_OK, EXTEND3("20190306-0001", "2019-04-15T09:00")));
+	a = call(e, "procedure_end", OT_OK, END("20190306-0001", "2019-04-15T10:00"));
+	json_decref(call(e, "procedure_end", OT_OK, END("20190306-0002", "2019-04-15T09:00")));
+	b = call(e, "extend", OT_OK, EXTEND3("20190306-0002", "2019-04-15T10:00"));
+#undef EXTEND3
+	assert_string_equal(S(a, "legal_due"), "2019-04-18");
+	assert_string_equal(S(b, "legal_due"), "2019-04-18");
+	json_decref(a);
+	json_decref(b);
 	/* a limit that ran out before the procedure began ran out before it
 	 * was suspended, past the maximum as before it */
 	json_decref(call(e, "submit", OT_OK, LAW_APP("law_lic"), "2019-03-04T09:00"));
@@ -416,6 +445,30 @@ static void extending_past_a_procedure_s_maximum_counts_its_days(void **state)
 		"on 2019-04-03;", EXTEND("20190304-0004", "2019-04-15T09:00"));
 #undef END
 #undef EXTEND
+	ot_engine_close(e);
+}
+
+/* A case submitted before (its submit event's "clocks" 3) extended after
+ * its procedure's maximum lengthened the limit as held, and replays so:
+ * 04-16, where a case of now is told 04-23 (as above). */
+static void an_extension_of_before_past_the_maximum_replays_as_it_was(void **state)
+{
+	(void)state;
+	char db[256];
+	ot_engine *e = one_of_before(TIME_RULES, "extend_before", db, LAW_APP("law_lic"),
+				     "2019-03-04T09:00", "20190304-0001",
+				     "json_set(payload, '$.clocks', 3)");
+	const char *want[] = {"2019-04-16", "2019-04-23"};
+	for (int i = 0; i < 2; i++) {
+		json_decref(call(e, "procedure_start", OT_OK, "{\"case\":\"20190304-000%d\","
+				 "\"procedure\":\"expert\",\"now\":\"2019-03-29T09:00\"}", i + 1));
+		json_t *c = call(e, "extend", OT_OK, "{\"case\":\"20190304-000%d\",\"workdays\":10,"
+				 "\"reason\":\"需补充检验\",\"approver\":\"局长\",\"now\":"
+				 "\"2019-04-09T09:00\"}", i + 1);
+		assert_string_equal(S(c, "legal_due"), want[i]);
+		json_decref(c);
+	}
+	store_is_sound(e);
 	ot_engine_close(e);
 }
 
@@ -706,6 +759,7 @@ int main(void)
 		cmocka_unit_test(a_legal_limit_ending_before_the_promise_is_the_due_date),
 		cmocka_unit_test(no_extension_once_the_legal_limit_ran_out),
 		cmocka_unit_test(extending_past_a_procedure_s_maximum_counts_its_days),
+		cmocka_unit_test(an_extension_of_before_past_the_maximum_replays_as_it_was),
 		cmocka_unit_test(a_read_takes_a_now_before_the_last_event),
 		cmocka_unit_test(a_last_day_the_replay_counts_again),
 		cmocka_unit_test(a_case_from_before_counts_as_it_did),
