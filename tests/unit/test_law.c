@@ -30,6 +30,14 @@ static json_t *overdue_entry(ot_engine *e, const char *now, const char *id)
 	return found;
 }
 
+/* Case id suspended at `from` and resumed at `to`: the resume's answer. */
+static json_t *paused(ot_engine *e, const char *id, const char *from, const char *to)
+{
+	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"%s\",\"reason\":\"核查\",\"now\":\"%s\"}",
+			 id, from));
+	return call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":\"%s\"}", id, to);
+}
+
 static void late_acceptance_counts_from_receipt(void **state)
 {
 	(void)state;
@@ -322,9 +330,7 @@ static void a_legal_limit_ending_before_the_promise_is_the_due_date(void **state
 	 * law's, one working day (the make-up Saturday 02-02) for the promise;
 	 * `due` stays the earlier */
 	json_decref(call(e, "submit", OT_OK, LAW_APP("law_mix"), "2019-02-01T09:00"));
-	json_decref(call(e, "suspend", OT_OK, "{\"case\":\"20190201-0002\",\"reason\":\"核查\","
-			 "\"now\":\"2019-02-01T10:00\"}"));
-	c = call(e, "resume", OT_OK, "{\"case\":\"20190201-0002\",\"now\":\"2019-02-02T09:00\"}");
+	c = paused(e, "20190201-0002", "2019-02-01T10:00", "2019-02-02T09:00");
 	assert_string_equal(S(c, "legal_due"), "2019-02-12");
 	assert_string_equal(S(c, "promised_due"), "2019-02-14");
 	assert_string_equal(S(c, "due"), "2019-02-12");
@@ -507,9 +513,7 @@ static void a_last_day_the_replay_counts_again(void **state)
 	/* 7 days from 09-30: last day 10-07, a holiday; due 10-08 */
 	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-08");
 	json_decref(c);
-	json_decref(call(a, "suspend", OT_OK, "{" CASE1 ",\"reason\":\"核查\","
-			 "\"now\":\"2019-10-01T09:00\"}"));
-	c = call(a, "resume", OT_OK, "{" CASE1 ",\"now\":\"2019-10-07T09:00\"}");
+	c = paused(a, "20190927-0001", "2019-10-01T09:00", "2019-10-07T09:00");
 	/* (10-01, 10-07]: last day 10-13, a Sunday; due 10-14 */
 	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-14");
 	json_decref(c);
@@ -521,9 +525,7 @@ static void a_last_day_the_replay_counts_again(void **state)
 	ot_engine *b = NULL;
 	ot_error err;
 	assert_int_equal(ot_engine_open_config(&cfg, &b, &err), OT_OK);
-	json_decref(call(b, "suspend", OT_OK, "{" CASE1 ",\"reason\":\"核查\","
-			 "\"now\":\"2019-10-08T09:00\"}"));
-	c = call(b, "resume", OT_OK, "{" CASE1 ",\"now\":\"2019-10-09T09:00\"}");
+	c = paused(b, "20190927-0001", "2019-10-08T09:00", "2019-10-09T09:00");
 	/* (10-08, 10-09]: last day 10-14, a Monday: due then still (moving
 	 * the rolled 10-14 would give 10-15) */
 	assert_string_equal(S(step_of(c, "review"), "legal_due"), "2019-10-14");
@@ -554,10 +556,7 @@ static void a_step_paused_on_its_due_day_ends_on_a_working_day(void **state)
 	for (int i = 0; i < 2; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "20190304-000%d", i + 1);
-		json_decref(call(e, "suspend", OT_OK, "{\"case\":\"%s\",\"reason\":\"核查\","
-				 "\"now\":\"2019-03-07T16:00\"}", id));
-		json_t *c = call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":"
-				 "\"2019-03-10T10:00\"}", id);
+		json_t *c = paused(e, id, "2019-03-07T16:00", "2019-03-10T10:00");
 		assert_string_equal(S(step_of(c, "review"), "due"), want[i]);
 		json_decref(c);
 	}
@@ -591,10 +590,7 @@ static void a_case_from_before_counts_as_it_did(void **state)
 	for (int i = 0; i < 2; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "20190306-000%d", i + 1);
-		json_decref(call(e, "suspend", OT_OK, "{\"case\":\"%s\",\"reason\":\"核查\","
-				 "\"now\":\"2019-03-07T09:00\"}", id));
-		json_t *c = call(e, "resume", OT_OK, "{\"case\":\"%s\",\"now\":"
-				 "\"2019-03-09T09:00\"}", id);
+		json_t *c = paused(e, id, "2019-03-07T09:00", "2019-03-09T09:00");
 		assert_string_equal(S(c, "due"), want[i]);
 		json_decref(c);
 	}
