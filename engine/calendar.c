@@ -236,8 +236,15 @@ int32_t cal_add_workdays(const m_calendar *c, int32_t day, int32_t n)
 	if (n <= 0)
 		return day;
 	int32_t d = day + 1;
-	int32_t hi = c->first + c->ndays;
-	/* before the calendar's years: step by the weekend rule */
+	int32_t hi = c->first + c->ndays, per_week = weekly_workdays(c);
+	/* before the calendar's years, by the weekend rule: whole weeks (each
+	 * has per_week working days) short of the target, then day by day */
+	if (d < c->first && per_week > 0) {
+		int32_t weeks = (c->first - d) / 7, need = (n - 1) / per_week;
+		weeks = weeks < need ? weeks : need;
+		d += weeks * 7;
+		n -= weeks * per_week;
+	}
 	while (d < c->first && n > 0) {
 		n -= !(c->weekend >> cal_weekday(d) & 1);
 		if (n == 0)
@@ -262,7 +269,6 @@ int32_t cal_add_workdays(const m_calendar *c, int32_t day, int32_t n)
 		d = hi;
 	}
 	/* after the calendar's years: whole weeks, then day by day */
-	int32_t per_week = weekly_workdays(c);
 	if (per_week == 0)
 		return d;
 	int32_t weeks = (n - 1) / per_week;
