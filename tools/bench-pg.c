@@ -21,12 +21,16 @@
  * `onetrip serve` runs many clients' requests: 8 cases side by side, each
  * step of all of them one group commit (ot_call_batch).  It prints the
  * server's settings, and the machine's CPUs and guest halt polling, which
- * move the figures as much as the disk does.
+ * move the figures as much as the disk does; for a server on this machine,
+ * the CPU an operation took in each measure (the measured processes' and
+ * the server's), and what that allows four processes on these CPUs.
  */
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -220,23 +224,114 @@ static long insert_ops(const char *uri, const char *schema, int worker, double s
  * opening is not an operation's cost.  Each says it is ready on one pipe
  * and waits for a byte on the other. */
 static int ready_fd = -1, go_fd = -1;
+static long ready_cpu_us; /* this process's CPU when its measure began */
+
+/* CPU time (user and system) this process has used, in microseconds. */
+static long self_cpu_us(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000L + ru.ru_utime.tv_usec +
+	       ru.ru_stime.tv_usec;
+}
 
 static void ready(void)
 {
 	char b = 0;
 	if (write(ready_fd, &b, 1) != 1 || read(go_fd, &b, 1) != 1)
 		_exit(1);
+	ready_cpu_us = self_cpu_us();
 }
 
-/* Runs `procs` processes of `what` for `seconds`; the operations per second
- * of all of them together (and in *rerun the share of them run twice). */
-static double measure(int procs, const char *what, const char *rules, const char *uri,
-		      const char *schema, double seconds, double *rerun)
+/* ---- the server's CPU ---- */
+
+/* What holds several processes on a machine is the CPU an operation costs,
+ * theirs and the server's together (docs/performance.md, "Why the two
+ * aims"): each measure says it, for a server on this machine.  The server's
+ * CPU is that of its postmaster and every process under it, exited ones
+ * included (their times are added to the postmaster's when it reaps them). */
+static long postmaster = -1; /* its pid; -1: the server is on another machine */
+
+/* utime + stime (+ cutime + cstime when `children`) of /proc/PID/stat, in
+ * clock ticks, and its parent's pid in *ppid; -1 when it is gone. */
+static long proc_ticks(const char *pid, int children, long *ppid)
+{
+	char path[64], buf[1024];
+	snprintf(path, sizeof path, "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	const char *p = strrchr(buf, ')'); /* the command's name may hold anything */
+	long utime, stime, cutime, cstime;
+	/* fields 3 (state) to 17 (cstime), from after the name */
+	if (!p || sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld %ld %ld", ppid,
+			 &utime, &stime, &cutime, &cstime) != 5)
+		return -1;
+	return utime + stime + (children ? cutime + cstime : 0);
+}
+
+/* The server's CPU so far, in microseconds, and in *procs how many
+ * processes it runs; -1 when it cannot be read. */
+static long server_cpu_us(int *procs)
+{
+	char pm[24];
+	long ppid, ticks;
+	snprintf(pm, sizeof pm, "%ld", postmaster);
+	if (postmaster < 0 || (ticks = proc_ticks(pm, 1, &ppid)) < 0)
+		return -1;
+	*procs = 0;
+	DIR *d = opendir("/proc");
+	for (struct dirent *de; d && (de = readdir(d));) {
+		long t = de->d_name[0] >= '1' && de->d_name[0] <= '9'
+				 ? proc_ticks(de->d_name, 0, &ppid)
+				 : -1;
+		if (t >= 0 && ppid == postmaster) {
+			ticks += t;
+			++*procs;
+		}
+	}
+	if (d)
+		closedir(d);
+	return ticks * (1000000L / sysconf(_SC_CLK_TCK));
+}
+
+/* The server's CPU once the backends of a measure's connections are gone
+ * (they exit after their client, and their times reach the postmaster's
+ * when it reaps them): waits up to a second for the server to be back to
+ * `idle_procs` processes. */
+static long server_cpu_after(int idle_procs)
+{
+	int procs = 0;
+	long us = -1;
+	for (int i = 0; i < 100; i++) {
+		us = server_cpu_us(&procs);
+		if (us < 0 || procs <= idle_procs)
+			break;
+		nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+	}
+	return us;
+}
+
+/* One measure: operations a second, the share of them run twice, and the
+ * CPU an operation took, the measured processes' and the server's (-1 when
+ * the server is not on this machine). */
+struct figure {
+	double rate, twice, client_us, server_us;
+};
+
+/* Runs `procs` processes of `what` for `seconds`, all on one store. */
+static struct figure measure(int procs, const char *what, const char *rules, const char *uri,
+			     const char *schema, double seconds)
 {
 	int fds[2], rd[2], go[2];
 	if (pipe(fds) != 0 || pipe(rd) != 0 || pipe(go) != 0)
 		die("pipe", "failed");
 	fflush(stdout); /* not printed again by a process that exits */
+	int idle_procs = 0;
+	server_cpu_us(&idle_procs);
 	for (int p = 0; p < procs; p++) {
 		if (fork() != 0)
 			continue;
@@ -249,10 +344,11 @@ static double measure(int procs, const char *what, const char *rules, const char
 		close(go[1]);
 		ready_fd = rd[1];
 		go_fd = go[0];
-		long n[2] = {0, 0};
+		long n[3] = {0, 0, 0};
 		n[0] = strcmp(what, "engine") == 0  ? engine_ops(rules, store, seconds, &n[1])
 		       : strcmp(what, "batch") == 0 ? engine_batch_ops(rules, store, seconds)
 						    : insert_ops(uri, schema, (int)getpid(), seconds);
+		n[2] = self_cpu_us() - ready_cpu_us;
 		if (write(fds[1], n, sizeof n) != sizeof n)
 			_exit(1);
 		_exit(0);
@@ -265,31 +361,63 @@ static double measure(int procs, const char *what, const char *rules, const char
 	for (int p = 0; p < procs; p++)
 		if (read(rd[0], b, 1) != 1)
 			die(what, "a process failed while opening");
+	int busy_procs;
+	long server_before = server_cpu_us(&busy_procs);
 	double start = now();
 	if (write(go[1], b, (size_t)procs) != procs)
 		die(what, "a process failed while opening");
 	close(rd[0]);
 	close(go[1]);
-	long total = 0, twice = 0;
+	long total = 0, twice = 0, client = 0;
 	for (int p = 0; p < procs; p++) {
-		long n[2] = {0, 0};
+		long n[3] = {0, 0, 0};
 		int status;
 		if (read(fds[0], n, sizeof n) != sizeof n)
 			die(what, "a process failed");
 		total += n[0];
 		twice += n[1];
+		client += n[2];
 		wait(&status);
 	}
+	double elapsed = now() - start;
+	long server_after = server_cpu_after(idle_procs);
 	close(fds[0]);
-	if (rerun)
-		*rerun = total ? 100.0 * (double)twice / (double)total : 0;
-	return (double)total / (now() - start);
+	double ops = total ? (double)total : 1;
+	return (struct figure){
+		.rate = (double)total / elapsed,
+		.twice = 100.0 * (double)twice / ops,
+		.client_us = (double)client / ops,
+		.server_us = server_before < 0 || server_after < 0
+				     ? -1
+				     : (double)(server_after - server_before) / ops,
+	};
 }
 
-static int by_value(const void *a, const void *b)
+static int by_rate(const void *a, const void *b)
 {
-	double x = *(const double *)a, y = *(const double *)b;
+	double x = ((const struct figure *)a)->rate, y = ((const struct figure *)b)->rate;
 	return x < y ? -1 : x > y;
+}
+
+/* The postmaster of connection c's server, when it runs on this machine:
+ * the parent of c's backend, a process named postgres. */
+static void find_postmaster(PGconn *c)
+{
+	const char *host = PQhost(c);
+	int local = host && (host[0] == '/' || strcmp(host, "localhost") == 0 ||
+			     strcmp(host, "127.0.0.1") == 0 || strcmp(host, "::1") == 0);
+	char pid[24], path[64], comm[32] = "";
+	snprintf(pid, sizeof pid, "%d", PQbackendPID(c));
+	snprintf(path, sizeof path, "/proc/%s/comm", pid);
+	FILE *f = local ? fopen(path, "r") : NULL;
+	if (f) {
+		if (!fgets(comm, sizeof comm, f))
+			comm[0] = 0;
+		fclose(f);
+	}
+	long ppid;
+	if (strncmp(comm, "postgres", 8) == 0 && proc_ticks(pid, 0, &ppid) >= 0)
+		postmaster = ppid;
 }
 
 static void drop_schemas(PGconn *c)
@@ -324,6 +452,33 @@ static void print_machine(void)
 		       strcmp(ns, "0") == 0 ? " (off: an idle CPU halts at once)" : "");
 }
 
+static void print_row(const char *label, const struct figure *m)
+{
+	printf("%s %7.0f /s", label, m->rate);
+	if (m->server_us >= 0)
+		printf("  CPU %4.0f + %4.0f µs", m->client_us, m->server_us);
+}
+
+/* Why four engines do what they do on this machine (docs/performance.md,
+ * "Why the two aims"): with the CPUs busy, four processes do at most the
+ * CPUs' time over an operation's CPU; and as the engine's operation costs
+ * more CPU than the ceiling's insert beside the same one flush, its four
+ * scale less than the ceiling's four do. */
+static void print_bound(const struct figure *c1, const struct figure *c4, const struct figure *e1,
+			const struct figure *e4)
+{
+	if (c4->server_us < 0 || e4->server_us < 0)
+		return;
+	double cpu_c = c4->client_us + c4->server_us, cpu_e = e4->client_us + e4->server_us;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	printf("at four, an operation takes %.2f× the CPU of the ceiling's insert (%.0f against "
+	       "%.0f µs) and, at one, %.2f× its time:\n  with its %ld CPUs fully busy, four "
+	       "processes can do at most %.0f /s (%.2f× one); twice one needs %.0f µs of CPU an "
+	       "operation or less\n", cpu_e / cpu_c, cpu_e, cpu_c, c1->rate / e1->rate, cpus,
+	       (double)cpus * 1e6 / cpu_e, (double)cpus * 1e6 / cpu_e / e1->rate,
+	       (double)cpus * 1e6 / (2 * e1->rate));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
@@ -345,42 +500,57 @@ int main(int argc, char **argv)
 	       PQgetvalue(set, 0, 1));
 	PQclear(set);
 	print_machine();
+	find_postmaster(c);
 	/* the measures alternate, ROUNDS times, and each figure is the median
 	 * of its rounds: a busy machine slows them alike */
 	enum { ROUNDS = 3 };
-	double r[6][ROUNDS], twice[5][ROUNDS] = {{0}};
+	enum { CEIL1, ENG1, ENG2, ENG4, CEIL4, BATCHED, MEASURES };
+	struct figure f[MEASURES][ROUNDS];
 	for (int k = 0; k < ROUNDS; k++) {
-		r[0][k] = measure(1, "insert", rules, uri, "bench_ceiling", seconds, NULL);
-		for (int procs = 1, i = 1; procs <= 4; procs *= 2, i++) {
-			char schema[32];
-			snprintf(schema, sizeof schema, "bench_e%d_%d", procs, k);
-			r[i][k] = measure(procs, "engine", rules, uri, schema, seconds, &twice[i][k]);
-		}
-		r[4][k] = measure(4, "insert", rules, uri, "bench_ceiling", seconds, NULL);
 		char schema[32];
+		f[CEIL1][k] = measure(1, "insert", rules, uri, "bench_ceiling", seconds);
+		for (int procs = 1, i = ENG1; procs <= 4; procs *= 2, i++) {
+			snprintf(schema, sizeof schema, "bench_e%d_%d", procs, k);
+			f[i][k] = measure(procs, "engine", rules, uri, schema, seconds);
+		}
+		f[CEIL4][k] = measure(4, "insert", rules, uri, "bench_ceiling", seconds);
 		snprintf(schema, sizeof schema, "bench_b_%d", k);
-		r[5][k] = measure(1, "batch", rules, uri, schema, seconds, NULL);
+		f[BATCHED][k] = measure(1, "batch", rules, uri, schema, seconds);
 		fprintf(stderr, "round %d: ceiling %.0f /s, engine 1: %.0f /s, 2: %.0f /s, 4: %.0f /s, "
 			"ceiling 4 connections %.0f /s; operations run twice (a first try lost a "
 			"race): %.1f %%, %.1f %%, %.1f %%; 1 process, batches of %d: %.0f /s\n", k + 1,
-			r[0][k], r[1][k], r[2][k], r[3][k], r[4][k], twice[1][k], twice[2][k],
-			twice[3][k], BATCH, r[5][k]);
+			f[CEIL1][k].rate, f[ENG1][k].rate, f[ENG2][k].rate, f[ENG4][k].rate,
+			f[CEIL4][k].rate, f[ENG1][k].twice, f[ENG2][k].twice, f[ENG4][k].twice, BATCH,
+			f[BATCHED][k].rate);
 	}
-	for (int i = 0; i < 6; i++)
-		qsort(r[i], ROUNDS, sizeof r[i][0], by_value);
-	double ceiling1 = r[0][ROUNDS / 2], one = r[1][ROUNDS / 2];
-	printf("medians of %d rounds of %.0f s each:\n", ROUNDS, seconds);
-	printf("ceiling: single-row INSERT transactions, 1 connection   %7.0f /s\n", ceiling1);
-	printf("ceiling: single-row INSERT transactions, 4 connections  %7.0f /s\n", r[4][ROUNDS / 2]);
-	for (int procs = 1, i = 1; procs <= 4; procs *= 2, i++)
-		printf("engine: %d process%s, durable operations           %7.0f /s  (%.0f %% of one "
-		       "connection's ceiling; %.2f× one process)\n", procs, procs == 1 ? "  " : "es",
-		       r[i][ROUNDS / 2], 100 * r[i][ROUNDS / 2] / ceiling1, r[i][ROUNDS / 2] / one);
+	struct figure m[MEASURES]; /* each measure's median round */
+	for (int i = CEIL1; i < MEASURES; i++) {
+		qsort(f[i], ROUNDS, sizeof f[i][0], by_rate);
+		m[i] = f[i][ROUNDS / 2];
+	}
+	double ceiling1 = m[CEIL1].rate, one = m[ENG1].rate;
+	printf("medians of %d rounds of %.0f s each; CPU an operation: the measured processes' "
+	       "+ the server's\n", ROUNDS, seconds);
+	print_row("ceiling: single-row INSERT transactions, 1 connection ", &m[CEIL1]);
+	printf("\n");
+	print_row("ceiling: single-row INSERT transactions, 4 connections", &m[CEIL4]);
+	printf("  (%.2f× one)\n", m[CEIL4].rate / ceiling1);
+	for (int procs = 1, i = ENG1; procs <= 4; procs *= 2, i++) {
+		char label[64];
+		snprintf(label, sizeof label, "engine: %d process%s, durable operations          ",
+			 procs, procs == 1 ? "  " : "es");
+		print_row(label, &m[i]);
+		printf("  (%.0f %% of one connection's ceiling; %.2f× one process)\n",
+		       100 * m[i].rate / ceiling1, m[i].rate / one);
+	}
+	print_bound(&m[CEIL1], &m[CEIL4], &m[ENG1], &m[ENG4]);
 	printf("not the issue's measure (each operation its own transaction), but what `onetrip "
 	       "serve` does with many clients:\n");
-	printf("engine: 1 process, %d operations a transaction (group commit)  %7.0f /s  (%.0f %% "
-	       "of one connection's ceiling)\n", BATCH, r[5][ROUNDS / 2],
-	       100 * r[5][ROUNDS / 2] / ceiling1);
+	char label[80];
+	snprintf(label, sizeof label, "engine: 1 process, %d operations a transaction (group commit)",
+		 BATCH);
+	print_row(label, &m[BATCHED]);
+	printf("  (%.0f %% of one connection's ceiling)\n", 100 * m[BATCHED].rate / ceiling1);
 	drop_schemas(c);
 	PQfinish(c);
 	return 0;
