@@ -2587,8 +2587,9 @@ ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,
 
 /* One operation of a batch, in its own savepoint: a refusal undoes only
  * what it did.  Its answer is written before the savepoint is released,
- * so an operation that is kept always has its answer. */
-static ot_status batch_one(ot_engine *e, ot_batch_item *b)
+ * so an operation that is kept always has its answer.  *lost: it failed
+ * for a race another engine's transaction won (store_lost_race). */
+static ot_status batch_one(ot_engine *e, ot_batch_item *b, int *lost)
 {
 	const op_entry *o = op_named(b->op);
 	ot_error *err = &b->err;
@@ -2631,6 +2632,7 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 	if (s == OT_OK)
 		s = store_release(e, err);
 	if (s != OT_OK) {
+		*lost = o->write && s == OT_ESTORE && store_lost_race(e);
 		store_rollback_to(e);
 		engine_log(e, "%s: %s: %s", o->name, ot_status_name(s), err->message);
 		free(q.text);
@@ -2642,6 +2644,25 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b)
 	json_decref(q.j);
 	b->response = q.text;
 	return s;
+}
+
+/* An operation of a batch that lost a race to another engine's
+ * transaction -- on PostgreSQL, a deadlock: two batches taking the same
+ * cases in other orders, each holding what the other waits for -- runs
+ * again on its own once the batch is committed and holds nothing, as
+ * ot_call runs a first try that lost: it then sees what the other did
+ * (the step done: refused as any late second would be).  Run again in
+ * the batch, it would wait for the same rows held by the same other. */
+enum { BATCH_AGAIN_MAX = 64 }; /* more in one batch keep their failure */
+
+static void batch_again(ot_engine *e, ot_batch_item *b)
+{
+	engine_log(e, "%s: another writer was first; running it again on its own, after the batch",
+		   b->op);
+	b->err.status = OT_OK;
+	b->err.message[0] = 0;
+	b->status = b->key ? ot_call_idempotent(e, b->op, b->request, b->key, &b->response, &b->err)
+			   : ot_call(e, b->op, b->request, &b->response, &b->err);
 }
 
 ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_error *err)
@@ -2662,13 +2683,23 @@ ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_error *
 	/* the write lock for the whole batch: its hooks run under it, each
 	 * bounded by its time limit (hook_limits), as in run_op's second try */
 	ot_status s = store_begin(e, 0, err);
-	for (size_t i = 0; s == OT_OK && i < n; i++)
-		items[i].status = batch_one(e, &items[i]);
+	size_t again[BATCH_AGAIN_MAX], nagain = 0;
+	for (size_t i = 0; s == OT_OK && i < n; i++) {
+		int lost = 0;
+		items[i].status = batch_one(e, &items[i], &lost);
+		if (lost && nagain < BATCH_AGAIN_MAX)
+			again[nagain++] = i;
+	}
 	if (s == OT_OK)
 		s = store_commit(e, err);
 	else
 		store_rollback(e);
-	if (s != OT_OK) /* nothing was kept: no answer stands */
+	if (s == OT_OK)
+		for (size_t i = 0; i < nagain; i++)
+			batch_again(e, &items[again[i]]);
+	if (s != OT_OK) {
+		engine_log(e, "a batch of %zu operations: %s: %s", n, ot_status_name(s), err->message);
+		/* nothing was kept: no answer stands */
 		for (size_t i = 0; i < n; i++) {
 			free(items[i].response);
 			items[i].response = NULL;
@@ -2677,6 +2708,7 @@ ot_status ot_call_batch(ot_engine *e, ot_batch_item *items, size_t n, ot_error *
 			if (items[i].key)
 				items[i].key->replayed = 0;
 		}
+	}
 	return s;
 }
 

@@ -347,7 +347,10 @@ OT_API ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *re
  * commit succeeds: when it fails, every item fails with the commit's error
  * and nothing was kept.  The store's write lock is held for the whole
  * batch (the hooks of every item run under it, each within its time
- * limit).  Returns the commit's status.
+ * limit).  An item that lost a race to another engine's transaction (on
+ * PostgreSQL, two servers' batches taking the same cases in other orders)
+ * runs again on its own once the batch is committed, as ot_call runs a
+ * first try again.  Returns the commit's status.
  */
 typedef struct ot_batch_item {
 	const char *op;          /* in: "submit", "act", ... */

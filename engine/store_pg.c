@@ -53,7 +53,9 @@
  * item cases it opens -- come after the chain's, and no transaction holds
  * them while it waits for a chain.  Different chains are not ordered: no
  * operation but a batch (ot_call_batch) takes two, and a batch takes
- * its cases in the order its operations come, chains or not.
+ * its cases in the order its operations come, chains or not: two batches
+ * may deadlock, and the operation PostgreSQL fails runs again on its own
+ * once its batch is committed (batch_again, api.c).
  *
  * Round trips are the cost of an operation beside the commit's flush: the
  * BEGIN goes with the first statement, the case's row comes with its
@@ -539,7 +541,11 @@ static ot_status writable(ot_engine *e, ot_error *err)
 			*err = e->fault;
 		return e->fault.status;
 	}
-	if (!PG(e)->conn || (!PG(e)->begin && PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS))
+	/* a broken connection's transaction status is "unknown": not ended */
+	if (!PG(e)->conn || PQstatus(PG(e)->conn) != CONNECTION_OK)
+		return err_set(err, OT_ESTORE, "lost the connection to the store %.150s: nothing was "
+			       "changed; the next operation connects again", pg_path(e));
+	if (!PG(e)->begin && PQtransactionStatus(PG(e)->conn) != PQTRANS_INTRANS)
 		return err_set(err, OT_ESTORE, "the store %.150s ended the transaction after an error: "
 			       "nothing was changed", pg_path(e));
 	return OT_OK;
@@ -2130,6 +2136,7 @@ static ot_status pg_list(ot_engine *e, const store_query *q, json_t **out, char 
 
 static ot_status pg_savepoint(ot_engine *e, ot_error *err)
 {
+	PG(e)->failed_state[0] = 0; /* a race lost is the operation's (pg_lost_race) */
 	return later_add(e, -1, savepoint_text, "", 0, NULL, err);
 }
 
