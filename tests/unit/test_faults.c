@@ -377,7 +377,7 @@ static int trial(const place *p, const char *rules, const op_case *o, long n, in
 		 const char *before, const char *after, const char *answer, totals *t)
 {
 	copy_base(p);
-	ot_engine *e = open_at(rules, p->uri);
+	ot_engine *e = open_compiled(rules, p->uri);
 	char *resp = NULL;
 	ot_error err;
 	ot_status s = attempt(e, o, n, persistent, &resp, &err);
@@ -433,7 +433,7 @@ static void every_fault(const place *p, const char *rules, const op_case *o, tot
 {
 	char *before = dump(p->base), *answer = NULL;
 	copy_base(p);
-	ot_engine *e = open_at(rules, p->trial);
+	ot_engine *e = open_compiled(rules, p->trial);
 	ot_error err;
 	assert_int_equal(ot_call(e, o->op, o->request, &answer, &err), OT_OK);
 	ot_engine_close(e);
@@ -666,7 +666,7 @@ static void the_cache_follows_failures(void **state)
 		for (long n = 1;; n++) {
 			assert_true(n < 2000);
 			copy_base(&p);
-			ot_engine *e = open_at(CONTRACT, p.uri);
+			ot_engine *e = open_compiled(CONTRACT, p.uri);
 			free(shows(e)); /* every case kept */
 			ot_batch_item items[OT_COUNTOF(ops)];
 			memset(items, 0, sizeof items);
