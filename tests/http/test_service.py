@@ -81,6 +81,31 @@ class Service(unittest.TestCase):
         self.assertRegex(m.text, r'onetrip_cases\{status="in_progress"\} [1-9]')
         self.assertIn("onetrip_overdue_steps ", m.text)
 
+    def test_every_answer_is_compact_json_on_one_line(self):
+        """docs/service.md §3: a client may read one answer a line -- the
+        case's answers, the lists, the feed, the lookup, the operational
+        routes and the problems alike."""
+        c = self.submit().json
+        answers = {
+            "submit": self.submit(),
+            "show": self.s.get("/v1/cases/" + c["id"], who="supervisor"),
+            "list": self.s.get("/v1/cases?status=in_progress&limit=2", who="supervisor"),
+            "feed": self.s.get("/v1/events?after=0&limit=3", who="supervisor"),
+            "overdue": self.s.get("/v1/overdue", who="supervisor"),
+            "items": self.s.get("/v1/items"),
+            "lookup": self.s.post("/v1/lookup", {"case": c["id"], "id_no": ID}),
+            "healthz": self.s.get("/healthz"),
+            "readyz": self.s.get("/readyz"),
+            "reload": self.s.post("/v1/admin/reload", who="admin"),
+            "problem": self.s.get("/v1/cases/20000101-0001", who="supervisor"),
+        }
+        for name, r in answers.items():
+            self.assertIn(r.status, (200, 201, 404), (name, r.text))
+            json.loads(r.text)
+            self.assertNotIn("\n", r.text.rstrip("\n"), name)
+            self.assertFalse(r.text.startswith("{\n") or ": " in r.text[:40],
+                             (name, r.text[:80]))
+
     # ---- a case through its steps, each client in its own name ----
 
     def test_case_flow_records_client_and_officer(self):

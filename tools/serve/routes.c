@@ -37,7 +37,8 @@ static void answer_text(sv_response *out, int status, const char *type, char *bo
 
 static void answer_json(sv_response *out, int status, json_t *j)
 {
-	answer_text(out, status, NULL, json_dumps(j, JSON_INDENT(2)));
+	/* compact, on one line, as the engine's own answers (compact_answers) */
+	answer_text(out, status, NULL, json_dumps(j, JSON_COMPACT));
 	json_decref(j);
 	if (!out->body)
 		sv_problem(out, 503, "out-of-memory", "Out of memory", "the answer could not be written",
@@ -73,7 +74,7 @@ void sv_problem(sv_response *out, int status, const char *type, const char *titl
 	if (engine_status)
 		json_object_set_new(j, "engine_status", json_string(engine_status));
 	free(out->body);
-	out->body = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+	out->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (out->body)
 		ot_mask_ids(out->body); /* a detail may quote what was sent */
