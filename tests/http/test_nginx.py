@@ -16,11 +16,17 @@ made here (the example listens with TLS, and so does the test):
   served by the other, and afterwards nothing is lost or done twice --
   every acknowledged submission is one case, each approved once;
 - both servers run the time sweep every second on the same store: every
-  case is warned of its passed deadline once, not once per server.
+  case is warned of its passed deadline once, not once per server;
+- nginx waits longer than an engine may take: the example's read timeouts
+  are above onetrip serve's default --timeout and --poll-max, and, all
+  three scaled down ten times (3 s, 3 s and the example's 60 s as 6 s), a
+  long poll at --poll-max through nginx is answered 200 by one server, not
+  504 after a round of every server.
 """
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -37,6 +43,7 @@ from harness import APPLICATION, TOKENS, Server, new_store, read, tmpdir  # noqa
 BINARY, SOURCE, NGINX = sys.argv[1], sys.argv[2], sys.argv[3]
 OFFICER = {"id": "S0012", "name": "王芳"}
 CASES = 24
+SCALE = 10  # the servers' --timeout and --poll-max, and nginx's read timeouts, this much shorter
 fails = []
 
 
@@ -54,10 +61,42 @@ def free_port():
     return port
 
 
+def serve_default(option):
+    """onetrip serve's default for an option of seconds, as its usage says."""
+    usage = subprocess.run([BINARY, "serve", "--help"], capture_output=True, text=True)
+    m = re.search(r"^  %s SECONDS .*\(default (\d+)" % re.escape(option), usage.stdout + usage.stderr,
+                  re.M)
+    check(m is not None, "onetrip serve --help gives the default of " + option)
+    return int(m.group(1)) if m else 0
+
+
+def read_timeouts(text):
+    """The example's proxy_read_timeout of every place, in seconds, each
+    made SCALE times shorter in the text."""
+    found = [int(m.group(1)) for m in re.finditer(r"proxy_read_timeout (\d+)s;", text)]
+    check(found, "the example sets proxy_read_timeout")
+    for t in found:
+        check(t % SCALE == 0, "a read timeout of %d s scales to whole seconds" % t)
+    text = re.sub(r"proxy_read_timeout (\d+)s;",
+                  lambda m: "proxy_read_timeout %ds;" % (int(m.group(1)) // SCALE), text)
+    return found, text
+
+
 def nginx_conf(tmp, ports, listen):
     """The example, its hosts and certificate made this test's: each change
     must find what it changes, or the example moved on without the test."""
     text = read(os.path.join(SOURCE, "examples", "deploy", "nginx.conf"))
+    # the relation at the servers' defaults; the test's servers and nginx
+    # then run it ten times faster
+    timeouts, text = read_timeouts(text)
+    limits = {o: serve_default(o) for o in ("--timeout", "--poll-max")}
+    for t in timeouts:
+        for o, d in limits.items():
+            check(t > d, "nginx's read timeout (%d s) is above onetrip serve's %s (%d s by default)"
+                  % (t, o, d))
+            check(d % SCALE == 0, "%s's default %d s scales to whole seconds" % (o, d))
+    check("location = /v1/events" in text and "proxy_next_upstream error;" in text,
+          "the example's feed location sends no long poll that timed out to another server")
     servers = [line for line in text.splitlines() if line.strip().startswith("server 10.0.1.")]
     hosts = sorted({line.strip().split()[1] for line in servers})
     check(len(hosts) == 3, "the example's upstreams name three engine servers")
@@ -150,6 +189,30 @@ def lookups(cl):
     return c.get("id")
 
 
+def long_polls(cl, servers):
+    """Long polls of the feed through nginx, before any case (so no event
+    ends them early): at --poll-max, and asking more than it, each is
+    answered 200 when its wait is over, by one server, not nginx's 504."""
+    poll_max = serve_default("--poll-max") // SCALE
+    st, feed = cl.request("GET", "/v1/events?after=0&limit=1000", who="supervisor")
+    check(st == 200 and feed.get("events") == [], "an empty feed: %s %s" % (st, feed))
+    nxt = feed.get("next", "0") if isinstance(feed, dict) else "0"
+    for wait in (poll_max, serve_default("--poll-max")):
+        t0 = time.time()
+        st, page = cl.request("GET", "/v1/events?after=%s&wait=%d" % (nxt, wait), who="supervisor")
+        took = time.time() - t0
+        check(st == 200 and isinstance(page, dict) and page.get("events") == [],
+              "a long poll with wait=%d through nginx is answered 200: %s %s" % (wait, st, page))
+        check(poll_max - 0.5 <= took < poll_max + 1.5,
+              "the poll with wait=%d waited --poll-max (%d s): %.1f s" % (wait, poll_max, took))
+    check(cl.retries == 0, "no long poll was answered 502-504 by nginx")
+    time.sleep(0.5)  # the access logs are written four times a second
+    polls = [line for s in servers for line in read(s.log).splitlines()
+             if '"route":"/v1/events"' in line and json.loads(line)["ms"] >= poll_max * 1000 - 500]
+    check(len(polls) == 2 and all('"status":200' in p for p in polls),
+          "each long poll reached one server, which answered it: %s" % polls)
+
+
 def main():
     if not os.access(NGINX, os.X_OK):
         print("FAIL: no nginx at '%s': tools/setup-deps installs it (nginx-light)" % NGINX)
@@ -171,7 +234,9 @@ def main():
             os.mkdir(d)
             # the sweep runs --timeout (here 3 s) behind the clock
             servers.append(Server(BINARY, SOURCE, "--trust-now", "--sweep-every", "1",
-                                  "--timeout", "3", db=store, tmp=d))
+                                  "--timeout", str(serve_default("--timeout") // SCALE),
+                                  "--poll-max", str(serve_default("--poll-max") // SCALE),
+                                  db=store, tmp=d))
         listen = free_port()
         conf = os.path.join(tmp, "nginx.conf")
         with open(conf, "w") as f:
@@ -192,6 +257,7 @@ def main():
         st, body = cl.request("GET", "/readyz")
         check(st == 200, "readyz through nginx: %s %s" % (st, body))
 
+        long_polls(cl, servers)
         looked_up = lookups(cl)
 
         # the run, and server a stopped in the middle of it
