@@ -469,8 +469,8 @@ static ot_status copy_verify(ot_engine *from, ot_engine *to, json_t *tables, ot_
 		if (s != OT_OK)
 			return s;
 		if (a != b || b != json_integer_value(json_object_get(tables, store_layout[i].name)))
-			return err_set(err, OT_ESTORE, "the copy of table %s has %lld rows, the store "
-				       "copied %lld", store_layout[i].name, b, a);
+			return err_set(err, OT_ESTORE, "the copy of table %s has %lld row%s, the store "
+				       "copied %lld", store_layout[i].name, b, b == 1 ? "" : "s", a);
 	}
 	json_t *check = NULL;
 	ot_status s = store_check(to, &check, err);
@@ -519,8 +519,8 @@ static ot_status copy_target_empty(ot_engine *to, ot_error *err)
 		s = to->vt->count(to, &store_layout[i], &have, err);
 		if (s == OT_OK && have)
 			s = err_set(err, OT_ESTORE, "the store %.150s is not empty (its table %s has "
-				    "%lld rows): copy only into a new store", store_path(to),
-				    store_layout[i].name, have);
+				    "%lld row%s): copy only into a new store", store_path(to),
+				    store_layout[i].name, have, have == 1 ? "" : "s");
 	}
 	return s;
 }

@@ -240,6 +240,12 @@ contains "cannot load the rule base $tmp/nowhere" "sweep says why it could not o
 expect 0 "store check" "$bin" store check "$db"
 contains "store $db: sound" "store check says sound"
 contains "1 rule version, 1 case, 1 event;" "store check counts"
+# copied into a new store, and refused as the target of a second copy,
+# one row counted as one
+expect 0 "store copy" "$bin" store copy "$db" "$tmp/copy.db"
+contains "verified: the same rows, every case replayed" "store copy verifies"
+expect 2 "store copy into a store that is not empty" "$bin" store copy "$db" "$tmp/copy.db"
+contains "has 1 row): copy only into a new store" "the refusal counts one row as one"
 expect 0 "store check --json" "$bin" store check --json "$db"
 contains '"sound": true' "store check JSON"
 expect 0 "store check --help" "$bin" store check --help
