@@ -1021,19 +1021,23 @@ static int store_copy(int argc, char **argv)
 		       strstr(err.message, "is not a onetrip store") ? 2 : 3;
 	}
 	json_t *r = json_loads(text, 0, NULL), *tables = json_object_get(r, "tables");
+	/* the tables as the answer counts them, as a person would say them */
+	static const char *const counted[][3] = {
+		{"rule_versions", "rule version", "rule versions"}, {"cases", "case", "cases"},
+		{"events", "event", "events"},  {"library", "library entry", "library entries"},
+		{"licences", "licence", "licences"}, {"counters", "case counter", "case counters"},
+	};
 	if (json)
 		puts(text);
-	else
-		printf("copied %s to %s: %lld rule versions, %lld cases, %lld events, %lld library "
-		       "entries, %lld licences, %lld case counters; verified: the same rows, every "
-		       "case replayed\n", json_string_value(json_object_get(r, "from")),
-		       json_string_value(json_object_get(r, "to")),
-		       (long long)json_integer_value(json_object_get(tables, "rule_versions")),
-		       (long long)json_integer_value(json_object_get(tables, "cases")),
-		       (long long)json_integer_value(json_object_get(tables, "events")),
-		       (long long)json_integer_value(json_object_get(tables, "library")),
-		       (long long)json_integer_value(json_object_get(tables, "licences")),
-		       (long long)json_integer_value(json_object_get(tables, "counters")));
+	else {
+		printf("copied %s to %s:", json_string_value(json_object_get(r, "from")),
+		       json_string_value(json_object_get(r, "to")));
+		for (size_t i = 0; i < sizeof counted / sizeof *counted; i++) {
+			long long n = (long long)json_integer_value(json_object_get(tables, counted[i][0]));
+			printf("%s %lld %s", i ? "," : "", n, counted[i][n == 1 ? 1 : 2]);
+		}
+		puts("; verified: the same rows, every case replayed");
+	}
 	json_decref(r);
 	free(text);
 	return 0;
