@@ -79,6 +79,14 @@ static void until_waiting(PGconn *c, int n)
 	fail();
 }
 
+/* Cuts the connections that wait for a lock c holds: the engine's under
+ * test, not those of another test running beside it on the server. */
+static void cut_waiting(PGconn *c)
+{
+	sql(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+	       " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))");
+}
+
 /* store check finds the store sound. */
 static void sound(ot_engine *e)
 {
@@ -202,8 +210,7 @@ static void connection_cut_mid_operation(void **state)
 		_exit(cut && s == OT_OK ? 0 : 1);
 	}
 	until_waiting(c, 1);
-	sql(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-	       " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"); /* the batch's, no other test's */
+	cut_waiting(c);
 	sql(c, "COMMIT");
 	int status;
 	assert_int_equal(waitpid(kid, &status, 0), kid);
@@ -695,8 +702,7 @@ static void connection_cut_in_the_one_round_trip(void **state)
 	lock_case(c, "20190927-0001");
 	assert_int_equal(write(go[1], "g", 1), 1);
 	until_waiting(c, 1);
-	sql(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-	       " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"); /* the batch's, no other test's */
+	cut_waiting(c);
 	sql(c, "COMMIT");
 	int status;
 	assert_int_equal(waitpid(kid, &status, 0), kid);
@@ -1612,8 +1618,7 @@ static void a_batch_whose_connection_is_cut(void **state)
 	assert_int_equal(pipe(fds), 0);
 	pid_t kid = batch_of_two(fds[1], INTAKE, INTAKE2, "a batch of 2 operations: store error");
 	until_waiting(c, 1);
-	sql(c, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-	       " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"); /* the batch's, no other test's */
+	cut_waiting(c);
 	sql(c, "COMMIT");
 	char got[600];
 	batch_answer(kid, fds, got, sizeof got);
