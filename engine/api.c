@@ -2588,7 +2588,11 @@ ot_status ot_call_idempotent(ot_engine *e, const char *op, const char *request,
 /* One operation of a batch, in its own savepoint: a refusal undoes only
  * what it did.  Its answer is written before the savepoint is released,
  * so an operation that is kept always has its answer.  *lost: it failed
- * for a race another engine's transaction won (store_lost_race). */
+ * for a race another engine's transaction won (store_lost_race), or it
+ * has a key and was refused for the case's state, which may be what the
+ * same key's first request, still in flight elsewhere when this one
+ * looked for its key, has just done: run again, it answers as that one
+ * did (or is refused again, changing nothing). */
 static ot_status batch_one(ot_engine *e, ot_batch_item *b, int *lost)
 {
 	const op_entry *o = op_named(b->op);
@@ -2632,7 +2636,8 @@ static ot_status batch_one(ot_engine *e, ot_batch_item *b, int *lost)
 	if (s == OT_OK)
 		s = store_release(e, err);
 	if (s != OT_OK) {
-		*lost = o->write && s == OT_ESTORE && store_lost_race(e);
+		*lost = o->write && ((s == OT_ESTORE && store_lost_race(e)) ||
+				     (keyed && !replayed && s == OT_ESTATE));
 		store_rollback_to(e);
 		engine_log(e, "%s: %s: %s", o->name, ot_status_name(s), err->message);
 		free(q.text);

@@ -1635,6 +1635,67 @@ static void a_batch_whose_connection_is_cut(void **state)
 	ot_engine_close(e);
 }
 
+/* A process of its own running a batch of `n` operations, the first with
+ * the key "k-first"; it writes "STATUS REPLAYED" of that first one to fd. */
+static pid_t keyed_batch(int fd, const ot_batch_item *ops, size_t n)
+{
+	pid_t kid = fork();
+	if (kid != 0)
+		return kid;
+	ot_engine *mine = configured(NULL, NULL, 0);
+	ot_idempotency key = {"k-first", NULL, 0, 0};
+	ot_batch_item items[2];
+	memcpy(items, ops, n * sizeof *items);
+	items[0].key = &key;
+	ot_error err;
+	ot_call_batch(mine, items, n, &err);
+	if (items[0].status != OT_OK)
+		fprintf(stderr, "keyed: %s\n", items[0].err.message);
+	char line[64];
+	int len = snprintf(line, sizeof line, "%s %d", ot_status_name(items[0].status), key.replayed);
+	for (size_t i = 0; i < n; i++)
+		free(items[i].response);
+	ot_engine_close(mine);
+	_exit(write(fd, line, (size_t)len) == len ? 0 : 1);
+}
+
+/* A retry with the same key in another server's batch, while the first
+ * request is still being committed: it finds no key kept, waits for the
+ * case's row the first holds, and then finds the step done -- refused
+ * for the case's state, which the first request's own doing.  It runs
+ * again on its own after its batch and answers with the first one's
+ * answer.  The first is held uncommitted by a second operation of its
+ * batch waiting for a row a raw connection holds. */
+static void a_retry_in_a_batch_while_the_first_commits(void **state)
+{
+	(void)state;
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	json_decref(ok(e, "submit", SUBMIT));
+	PGconn *c = raw();
+	lock_case(c, "20190927-0002");
+	int first[2], retry[2];
+	assert_int_equal(pipe(first), 0);
+	assert_int_equal(pipe(retry), 0);
+	const ot_batch_item ops[] = {{.op = "act", .request = INTAKE}, {.op = "act", .request = INTAKE2}};
+	pid_t a = keyed_batch(first[1], ops, 2);
+	until_waiting(c, 1); /* 0001 approved, its key kept, waiting for 0002 */
+	pid_t b = keyed_batch(retry[1], ops, 1);
+	until_waiting(c, 2); /* the retry: no key seen, waiting for 0001 */
+	sql(c, "COMMIT");
+	char got[600];
+	batch_answer(a, first, got, sizeof got);
+	assert_string_equal(got, "ok 0");
+	batch_answer(b, retry, got, sizeof got);
+	assert_string_equal(got, "ok 1");
+	assert_int_equal(approvals(e, "intake"), 1);
+	sound(e);
+	PQfinish(c);
+	ot_engine_close(e);
+}
+
 /* ---- what the events put beside them, changed by a hand in the tables ---- */
 
 #define KEEP OT_SOURCE_DIR "/tests/data/licences/keep.rules"
@@ -1772,6 +1833,7 @@ int main(void)
 		cmocka_unit_test(a_sweep_passes_over_the_items_of_a_chain_another_holds),
 		cmocka_unit_test(a_batch_that_loses_a_deadlock_runs_the_loser_again),
 		cmocka_unit_test(a_batch_whose_connection_is_cut),
+		cmocka_unit_test(a_retry_in_a_batch_while_the_first_commits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
