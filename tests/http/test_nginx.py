@@ -95,8 +95,12 @@ def nginx_conf(tmp, ports, listen):
             check(t > d, "nginx's read timeout (%d s) is above onetrip serve's %s (%d s by default)"
                   % (t, o, d))
             check(d % SCALE == 0, "%s's default %d s scales to whole seconds" % (o, d))
-    check("location = /v1/events" in text and "proxy_next_upstream error;" in text,
-          "the example's feed location sends no long poll that timed out to another server")
+    feed = re.search(r"location = /v1/events \{([^}]*)\}", text)
+    check(feed is not None and "proxy_next_upstream_tries 2;" in feed.group(1),
+          "the example's feed location sends a long poll that timed out to one more server at most")
+    idle = re.findall(r"keepalive_timeout (\d+)s;", text)
+    check(len(idle) == 2 and all(int(t) < serve_default("--timeout") for t in idle),
+          "nginx lets an idle connection to a server go before the server closes it")
     servers = [line for line in text.splitlines() if line.strip().startswith("server 10.0.1.")]
     hosts = sorted({line.strip().split()[1] for line in servers})
     check(len(hosts) == 3, "the example's upstreams name three engine servers")
