@@ -87,6 +87,26 @@ static void cut_waiting(PGconn *c)
 	       " WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))");
 }
 
+/* A new store with cases 0001 and 0002 submitted, and an engine on it
+ * (the test is skipped without a server). */
+static ot_engine *two_cases(void)
+{
+	if (!new_store())
+		skip();
+	ot_engine *e = open_at(CONTRACT, store);
+	json_decref(ok(e, "submit", SUBMIT));
+	json_decref(ok(e, "submit", SUBMIT));
+	return e;
+}
+
+/* Case 0002's first current step is `step`. */
+static void assert_second_at(ot_engine *e, const char *step)
+{
+	json_t *c2 = ok(e, "show", "{\"case\":\"20190927-0002\"}");
+	assert_string_equal(S(json_array_get(json_object_get(c2, "current"), 0), "step"), step);
+	json_decref(c2);
+}
+
 /* store check finds the store sound. */
 static void sound(ot_engine *e)
 {
@@ -310,11 +330,7 @@ static void version_3_is_migrated(void **state)
 static void a_sweep_passes_over_a_case_another_holds(void **state)
 {
 	(void)state;
-	if (!new_store())
-		skip();
-	ot_engine *e = open_at(CONTRACT, store);
-	json_decref(ok(e, "submit", SUBMIT));
-	json_decref(ok(e, "submit", SUBMIT));
+	ot_engine *e = two_cases();
 	PGconn *c = raw();
 	lock_case(c, "20190927-0001");
 	time_t start = time(NULL);
@@ -472,11 +488,7 @@ static void a_commit_refused_at_the_end(void **state)
 static void a_batch_write_refused_after_its_operation(void **state)
 {
 	(void)state;
-	if (!new_store())
-		skip();
-	ot_engine *e = open_at(CONTRACT, store);
-	json_decref(ok(e, "submit", SUBMIT));
-	json_decref(ok(e, "submit", SUBMIT));
+	ot_engine *e = two_cases();
 	PGconn *c = raw();
 	refuse(c, "events", "NEW.case_id = '20190927-0001'", "refused by the test", 0);
 	const char *second = "{\"case\":\"20190927-0002\",\"step\":\"intake\",\"action\":"
@@ -1570,11 +1582,7 @@ static void batch_answer(pid_t kid, int fds[2], char *got, size_t cap)
 static void a_batch_that_loses_a_deadlock_runs_the_loser_again(void **state)
 {
 	(void)state;
-	if (!new_store())
-		skip();
-	ot_engine *e = open_at(CONTRACT, store);
-	json_decref(ok(e, "submit", SUBMIT));
-	json_decref(ok(e, "submit", SUBMIT));
+	ot_engine *e = two_cases();
 	PGconn *c = raw();
 	sql(c, "SET deadlock_timeout = '60s'");
 	lock_case(c, "20190927-0002");
@@ -1590,9 +1598,7 @@ static void a_batch_that_loses_a_deadlock_runs_the_loser_again(void **state)
 	char got[600];
 	batch_answer(kid, fds, got, sizeof got);
 	assert_string_equal(got, "ok ok 1 ");
-	json_t *c2 = ok(e, "show", "{\"case\":\"20190927-0002\"}");
-	assert_string_equal(S(json_array_get(json_object_get(c2, "current"), 0), "step"), "review");
-	json_decref(c2);
+	assert_second_at(e, "review");
 	assert_int_equal(approvals(e, "intake"), 1);
 	sound(e);
 	PQfinish(c);
@@ -1607,11 +1613,7 @@ static void a_batch_that_loses_a_deadlock_runs_the_loser_again(void **state)
 static void a_batch_whose_connection_is_cut(void **state)
 {
 	(void)state;
-	if (!new_store())
-		skip();
-	ot_engine *e = open_at(CONTRACT, store);
-	json_decref(ok(e, "submit", SUBMIT));
-	json_decref(ok(e, "submit", SUBMIT));
+	ot_engine *e = two_cases();
 	PGconn *c = raw();
 	lock_case(c, "20190927-0001");
 	int fds[2];
@@ -1627,9 +1629,7 @@ static void a_batch_whose_connection_is_cut(void **state)
 	assert_non_null(strstr(got, "store error store error 1 lost the connection to the store"));
 	assert_null(strstr(got, "ended the transaction"));
 	assert_int_equal(approvals(e, "intake"), 0);
-	json_t *c2 = ok(e, "show", "{\"case\":\"20190927-0002\"}");
-	assert_string_equal(S(json_array_get(json_object_get(c2, "current"), 0), "step"), "intake");
-	json_decref(c2);
+	assert_second_at(e, "intake");
 	sound(e);
 	PQfinish(c);
 	ot_engine_close(e);
@@ -1669,11 +1669,7 @@ static pid_t keyed_batch(int fd, const ot_batch_item *ops, size_t n)
 static void a_retry_in_a_batch_while_the_first_commits(void **state)
 {
 	(void)state;
-	if (!new_store())
-		skip();
-	ot_engine *e = open_at(CONTRACT, store);
-	json_decref(ok(e, "submit", SUBMIT));
-	json_decref(ok(e, "submit", SUBMIT));
+	ot_engine *e = two_cases();
 	PGconn *c = raw();
 	lock_case(c, "20190927-0002");
 	int first[2], retry[2];
