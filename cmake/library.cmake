@@ -29,8 +29,9 @@ target_sources(${OT_API_TARGET} PRIVATE ${CMAKE_SOURCE_DIR}/engine/version.c)
 
 # What the library needs, as pkg-config modules: linked into the shared
 # library, and Requires.private of onetrip.pc.
-set(OT_LIB_REQUIRES lua5.4 sqlite3 libpq jansson libmd)
-set(OT_LIB_DEPS PkgConfig::LUA PkgConfig::SQLITE PkgConfig::LIBPQ PkgConfig::JANSSON PkgConfig::LIBMD)
+# not libpq: it is loaded when a PostgreSQL store is opened (store_pg_lib.h)
+set(OT_LIB_REQUIRES lua5.4 sqlite3 jansson libmd)
+set(OT_LIB_DEPS PkgConfig::LUA PkgConfig::SQLITE PkgConfig::JANSSON PkgConfig::LIBMD ${CMAKE_DL_LIBS})
 
 set(OT_LIB_OBJECTS)
 foreach(t ${OT_LIB_TARGETS})

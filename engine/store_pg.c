@@ -1390,6 +1390,8 @@ static void quiet(void *ud, const char *message)
  * new, empty store answering "no cases"). */
 static ot_status pg_open(ot_engine *e, const char *where, int create, ot_error *err)
 {
+	if (store_pg_lib_load(err) != OT_OK)
+		return err->status;
 	if (!(e->store = calloc(1, sizeof(pg_store))))
 		return err_set(err, OT_ENOMEM, "out of memory opening the store");
 	char uri[1024];

@@ -6,9 +6,8 @@
 #ifndef OT_STORE_PG_H
 #define OT_STORE_PG_H
 
-#include <libpq-fe.h>
-
 #include "engine.h"
+#include "store_pg_lib.h" /* libpq, loaded when a store is opened */
 
 /* A case's row as this engine last committed it (store_pg.c, "cases this
  * engine wrote last"); events 0: an empty slot. */

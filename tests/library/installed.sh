@@ -54,17 +54,20 @@ LD_TRACE_LOADED_OBJECTS=1 "$tmp/assess" 2>&1 |
 	grep -q "libonetrip.so.0 => $prefix/lib/libonetrip.so.0" ||
 	fail "assess does not load the installed libonetrip.so.0"
 
-# statically: libonetrip.a linked in, the libraries it needs shared (a
-# static libpq needs a static Kerberos library, which Debian does not ship:
-# docs/engine.md §11.1); the binary must not load libonetrip.so.
+# statically: libonetrip.a linked in, the libraries it needs shared
+# (docs/engine.md §11.1: libpq is not among them, it is loaded when a
+# PostgreSQL store is opened); the binary must not load libonetrip.so.
 # shellcheck disable=SC2046
 cc "$src/examples/assess.c" $(pkg-config --cflags onetrip) "$prefix/lib/libonetrip.a" \
-	$(pkg-config --libs lua5.4 sqlite3 libpq jansson libmd) -o "$tmp/assess-static" \
+	$(pkg-config --libs lua5.4 sqlite3 jansson libmd) -o "$tmp/assess-static" \
 	>"$tmp/out" 2>&1 ||
 	fail "cc examples/assess.c PREFIX/lib/libonetrip.a \$(pkg-config --libs ...)"
 run_example assess-static
 LD_TRACE_LOADED_OBJECTS=1 "$tmp/assess-static" 2>&1 | grep -q "libonetrip.so" &&
 	fail "assess-static loads libonetrip.so"
+# a program on SQLite stores does not load PostgreSQL's client library
+LD_TRACE_LOADED_OBJECTS=1 "$tmp/assess" 2>&1 | grep -q "libpq" &&
+	fail "assess loads libpq at start"
 
 # tests/library/host.c defines err_set and arena_alloc, names the library
 # uses inside, and calls the library.
